@@ -1,0 +1,62 @@
+"""Suite-wide fixtures: engine detection, real-service gates, and no files left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(name: str, reason: str) -> None:
+    """Skip visibly on a developer machine; fail in CI, where every real service must be there."""
+    message = f"{name} unavailable: {reason}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: production-path tests may not be skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_db(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        require_service("PostgreSQL", "tests run on SQLite (set DATABASE_URL=postgres://… to run them)")
+    return connection
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001
+        require_service("Redis", f"{url}: {exc}")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test gets its own media folder, removed afterwards."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    tmp = os.environ.get("OPENDVC_TEST_TMP")
+    if tmp and Path(tmp).exists():
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""Issue, authenticate and revoke API tokens. The raw token is shown once and never stored."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from opendvc.audit.services import audit_record
+
+from .models import TOKEN_PREFIX, ApiToken, hash_token
+
+KNOWN_SCOPES = {
+    "*": "Toàn quyền của chủ sở hữu",
+    "read": "Đọc dữ liệu",
+    "dossiers:write": "Nộp và cập nhật hồ sơ",
+    "feedback:write": "Gửi phản ánh, kiến nghị",
+    "integrations": "Trao đổi với hệ thống một cửa và Cổng DVC quốc gia",
+}
+
+
+def api_token_create(
+    *, owner, name: str, scopes: list[str], expires_at: datetime | None = None, actor=None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the raw secret (to show once). Audited."""
+    unknown = sorted(set(scopes) - set(KNOWN_SCOPES))
+    if unknown:
+        raise ValueError(f"Phạm vi không hợp lệ: {', '.join(unknown)}")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            name=name, owner=owner, prefix=raw[:12], token_hash=hash_token(raw),
+            scopes=sorted(set(scopes)), expires_at=expires_at,
+        )
+        audit_record(actor=actor or owner, action="api_token.create", target=token,
+                     changes={"name": name, "scopes": token.scopes})
+    return token, raw
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.usable().select_related("owner").filter(token_hash=hash_token(raw)).first()
+    if token is None or not token.owner.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def api_token_revoke(*, token: ApiToken, actor) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(actor=actor, action="api_token.revoke", target=token, changes={})

@@ -1,0 +1,48 @@
+"""Periodic jobs: registered once, run by ``manage.py run_periodic`` (cron) or Celery beat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib import import_module
+
+from django.apps import apps
+
+logger = logging.getLogger(__name__)
+_JOBS: dict[str, Callable[[], object]] = {}
+
+
+def periodic_job(name: str):
+    """Decorator: ``@periodic_job("notifications.retry_failed")`` on a function with no arguments."""
+
+    def register(func: Callable[[], object]):
+        _JOBS[name] = func
+        return func
+
+    return register
+
+
+def discover() -> dict[str, Callable[[], object]]:
+    for config in apps.get_app_configs():
+        if config.name.startswith("opendvc."):
+            try:
+                import_module(f"{config.name}.jobs")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.jobs":
+                    raise
+    return dict(_JOBS)
+
+
+def run_all(only: list[str] | None = None) -> dict[str, str]:
+    """Run every job (or the named ones); one failing job does not stop the others."""
+    results: dict[str, str] = {}
+    for name, func in sorted(discover().items()):
+        if only and name not in only:
+            continue
+        try:
+            outcome = func()
+            results[name] = f"ok{'' if outcome is None else f': {outcome}'}"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            logger.exception("Periodic job %s failed", name)
+            results[name] = f"error: {type(exc).__name__}: {exc}"
+    return results

@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from opendvc.core.periodic import periodic_job
+
+from .models import Notification
+
+MAX_ATTEMPTS = 6
+
+
+@periodic_job("notifications.retry_failed")
+def retry_failed() -> int:
+    """Re-queue emails that failed or were never picked up (the table, not the broker, is the truth)."""
+    from .tasks import deliver_notification
+
+    stale = timezone.now() - timedelta(minutes=10)
+    pending = Notification.objects.filter(
+        channel=Notification.Channel.EMAIL, attempts__lt=MAX_ATTEMPTS
+    ).filter(status=Notification.Status.FAILED) | Notification.objects.filter(
+        channel=Notification.Channel.EMAIL, status=Notification.Status.QUEUED, created_at__lt=stale
+    )
+    count = 0
+    for pk in pending.values_list("pk", flat=True)[:500]:
+        deliver_notification.delay(pk)
+        count += 1
+    return count

@@ -1,0 +1,94 @@
+"""Queue templated messages; a task delivers them with retries. Templates live in
+``notifications/templates/notifications/<key>.<lang>.txt``: first line is the subject, the rest the body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import DeliveryLog, Notification
+
+
+def render_message(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    base = {"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_BASE_URL": settings.PORTAL_BASE_URL, **context}
+    with translation.override(language):
+        try:
+            text = render_to_string(f"notifications/{template}.{language}.txt", base)
+        except TemplateDoesNotExist:
+            text = render_to_string(f"notifications/{template}.vi.txt", base)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def notify(
+    *,
+    template: str,
+    context: dict[str, Any],
+    recipient=None,
+    to_address: str = "",
+    channels: tuple[str, ...] = ("email", "in_app"),
+    language: str | None = None,
+) -> list[Notification]:
+    """Create the messages now; deliver them after the surrounding transaction commits.
+
+    Email needs an address (the recipient's or ``to_address``); in-app needs a recipient.
+    """
+    language = language or getattr(recipient, "language", None) or settings.LANGUAGE_CODE
+    subject, body = render_message(template=template, language=language, context=context)
+    created: list[Notification] = []
+    for channel in channels:
+        address = to_address or (getattr(recipient, "email", "") or "")
+        if channel == Notification.Channel.EMAIL and not address:
+            continue
+        if channel == Notification.Channel.IN_APP and recipient is None:
+            continue
+        n = Notification.objects.create(
+            recipient=recipient,
+            to_address=address if channel == Notification.Channel.EMAIL else "",
+            channel=channel,
+            template=template,
+            language=language,
+            subject=subject[:300],
+            body=body,
+            context={k: str(v) for k, v in context.items()},
+        )
+        DeliveryLog.objects.create(notification=n, event=Notification.Status.QUEUED)
+        created.append(n)
+        if channel == Notification.Channel.EMAIL:
+            from .tasks import deliver_notification
+
+            transaction.on_commit(lambda pk=n.pk: deliver_notification.delay(pk))
+        else:
+            # In-app messages are delivered the moment they exist.
+            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+            DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
+    return created
+
+
+def notification_deliver(*, notification_id: int) -> Notification:
+    """Send one email. Raises on failure (the task retries); each attempt is logged."""
+    n = Notification.objects.get(pk=notification_id)
+    if n.status == Notification.Status.SENT:
+        return n
+    Notification.objects.filter(pk=n.pk).update(attempts=n.attempts + 1)
+    try:
+        EmailMessage(subject=n.subject, body=n.body, to=[n.to_address], from_email=settings.DEFAULT_FROM_EMAIL).send()
+    except Exception as exc:
+        Notification.objects.filter(pk=n.pk).update(status=Notification.Status.FAILED)
+        DeliveryLog.objects.create(notification=n, event=Notification.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+    DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
+    n.refresh_from_db()
+    return n
+
+
+def notification_mark_read(*, user, notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,63 @@
+"""Public pages of the portal and the signed-in citizen's landing page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from opendvc.notifications.selectors import messages_for_user
+
+
+def _url(name: str, fallback: str = "") -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+def _home_stats() -> list[dict]:
+    stats = []
+    try:
+        from opendvc.catalog.selectors import catalog_counts
+
+        counts = catalog_counts()
+        stats.append({"value": counts.get("procedures", 0), "label": _("thủ tục hành chính")})
+        stats.append({"value": counts.get("online", 0), "label": _("dịch vụ công trực tuyến")})
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from opendvc.agencies.models import Agency
+
+        stats.append({"value": Agency.objects.count(), "label": _("cơ quan, đơn vị")})
+    except (ImportError, AttributeError):
+        pass
+    return stats
+
+
+def home(request):
+    search_url = _url("catalog:list", "/")
+    links = [
+        {"url": search_url, "title": _("Tra cứu thủ tục hành chính"),
+         "text": _("Tìm theo tên, mã, lĩnh vực hoặc cơ quan, có dấu hoặc không dấu.")},
+        {"url": _url("portal:account_home"), "title": _("Hồ sơ của tôi"),
+         "text": _("Theo dõi tình trạng, bổ sung hồ sơ và nhận kết quả.")},
+        {"url": _url("portal:about"), "title": _("Hỗ trợ, liên hệ"),
+         "text": _("Tổng đài, email và các cổng thông tin quốc gia.")},
+    ]
+    return render(request, "portal/home.html", {"links": links, "stats": _home_stats(), "search_url": search_url})
+
+
+def about(request):
+    return render(request, "portal/about.html")
+
+
+@login_required
+def account_home(request):
+    return render(request, "portal/account_home.html", {"inbox": messages_for_user(user=request.user)[:5]})
+
+
+@login_required
+def inbox(request):
+    return render(request, "portal/inbox.html", {"inbox": messages_for_user(user=request.user)[:100]})

@@ -1,0 +1,30 @@
+"""Production profile (``DJANGO_ENV=production``): refuses to start with unsafe settings."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F401,F403
+from .base import DATABASES, DEBUG, LOGGING, env
+
+if not env("SECRET_KEY", default=""):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False):
+    raise ImproperlyConfigured(
+        "SQLite is not allowed in production; set DATABASE_URL or ALLOW_SQLITE_IN_PRODUCTION=true."
+    )
+if env("FIELD_ENCRYPTION_KEYS", default="") == "" or env("LOOKUP_HASH_KEY", default="") == "":
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEY must be set in production.")
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+STORAGES = {
+    "default": {"BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from opendvc.api.main import api
+from opendvc.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("tai-khoan/", include("allauth.urls")),
+    path("", include("opendvc.accounts.urls")),
+    path("", include("opendvc.worktime.urls")),
+    path("", include("opendvc.catalog.urls")),
+    path("", include("opendvc.portal.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "opendvc.core.views.bad_request"
+handler403 = "opendvc.core.views.permission_denied"
+handler404 = "opendvc.core.views.page_not_found"
+handler500 = "opendvc.core.views.server_error"

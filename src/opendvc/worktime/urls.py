@@ -1,0 +1,2 @@
+app_name = "worktime"
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+_profile = "production" if os.environ.get("DJANGO_ENV") == "production" else "development"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"opendvc.settings.{_profile}")
+application = get_wsgi_application()
