@@ -65,3 +65,35 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffRole(models.Model):
+    """A role a person holds in one agency. A person may hold several roles in several agencies."""
+
+    class Role(models.TextChoices):
+        RECEIVING_OFFICER = "receiving_officer", _("Cán bộ tiếp nhận (bộ phận một cửa)")
+        PROCESSING_OFFICER = "processing_officer", _("Cán bộ xử lý")
+        LEADER = "leader", _("Lãnh đạo phê duyệt")
+        HEAD = "head", _("Thủ trưởng cơ quan")
+        FEEDBACK_FOCAL = "feedback_focal", _("Đầu mối phản ánh, kiến nghị")
+        SWITCHBOARD = "switchboard", _("Tổng đài viên")
+        PROVINCE_OFFICE = "province_office", _("Văn phòng UBND tỉnh (giám sát)")
+        ICT_DEPARTMENT = "ict_department", _("Sở Khoa học và Công nghệ (báo cáo, chỉ xem)")
+        POSTAL_OPERATOR = "postal_operator", _("Nhân viên bưu chính")
+        ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff_roles")
+    role = models.CharField(_("vai trò"), max_length=30, choices=Role.choices)
+    is_active = models.BooleanField(_("đang hiệu lực"), default=True)
+    granted_at = models.DateTimeField(_("cấp lúc"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__code", "role"]
+        verbose_name = _("vai trò cán bộ")
+        verbose_name_plural = _("vai trò cán bộ")
+        constraints = [models.UniqueConstraint(fields=["user", "agency", "role"], name="staffrole_unique")]
+        indexes = [models.Index(fields=["user", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.agency.short_name or self.agency.name}"

@@ -140,6 +140,54 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
+ACCOUNT_ADAPTER = "opendvc.accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "opendvc.accounts.adapter.MFAAdapter"
+SOCIALACCOUNT_ADAPTER = "opendvc.accounts.adapter.SocialAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "opendvc.accounts.forms.LoginForm",
+    "signup": "opendvc.accounts.forms.SignupForm",
+    "reset_password": "opendvc.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "opendvc.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "opendvc.accounts.forms.ChangePasswordForm",
+    "set_password": "opendvc.accounts.forms.SetPasswordForm",
+    "add_email": "opendvc.accounts.forms.AddEmailForm",
+}
+MFA_FORMS = {
+    "authenticate": "opendvc.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "opendvc.accounts.forms.MFAAuthenticateForm",
+    "activate_totp": "opendvc.accounts.forms.ActivateTOTPForm",
+    "deactivate_totp": "opendvc.accounts.forms.DeactivateTOTPForm",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3)
+ACCOUNT_PASSWORD_RESET_TIMEOUT = 3600
+# Login through the national identity provider (OpenID Connect), configured only when OIDC_* is set.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env("OIDC_PROVIDER_ID", default="vneid"),
+                "name": env("OIDC_PROVIDER_NAME", default="Tài khoản định danh điện tử quốc gia"),
+                "client_id": env("OIDC_CLIENT_ID"),
+                "secret": env("OIDC_CLIENT_SECRET", default=""),
+                "settings": {
+                    "server_url": env("OIDC_SERVER_URL"),
+                    "token_auth_method": env("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post"),
+                    "scope": env.list("OIDC_SCOPES", default=["openid", "email", "profile"]),
+                    "oauth_pkce_enabled": True,
+                },
+            }
+        ],
+    }
+# Claim carrying the CCCD number in the identity provider's ID token / userinfo.
+OIDC_CCCD_CLAIM = env("OIDC_CCCD_CLAIM", default="cccd")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -1,0 +1,144 @@
+"""allauth adapters: Vietnamese messages, the lockout explanation with its unlock path, and
+registration side effects."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.utils.translation import gettext_lazy as _
+
+LOCKOUT_MESSAGE = _(
+    "Bạn đã đăng nhập sai quá nhiều lần nên việc đăng nhập tạm bị khóa trong 5 phút. "
+    "Vui lòng thử lại sau, hoặc dùng chức năng “Quên mật khẩu” để đặt lại mật khẩu: "
+    "đặt lại thành công sẽ mở khóa ngay."
+)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("Tài khoản này đang bị khóa hoặc đã bị xóa."),
+        "duplicate_email": _("Địa chỉ email này đã gắn với tài khoản của bạn."),
+        "email_password_mismatch": _("Email, số điện thoại hoặc mật khẩu không đúng."),
+        "phone_password_mismatch": _("Số điện thoại hoặc mật khẩu không đúng."),
+        "email_taken": _("Địa chỉ email này đã được dùng để đăng ký một tài khoản khác."),
+        "enter_current_password": _("Vui lòng nhập mật khẩu hiện tại."),
+        "incorrect_code": _("Mã không đúng."),
+        "incorrect_password": _("Mật khẩu không đúng."),
+        "invalid_or_expired_key": _("Liên kết không hợp lệ hoặc đã hết hạn; vui lòng yêu cầu gửi lại."),
+        "invalid_login": _("Thông tin đăng nhập không hợp lệ."),
+        "invalid_password_reset": _("Liên kết đặt lại mật khẩu không hợp lệ hoặc đã được dùng."),
+        "max_email_addresses": _("Không thể thêm quá %d địa chỉ email."),
+        "phone_taken": _("Số điện thoại này đã được dùng cho một tài khoản khác."),
+        "too_many_login_attempts": LOCKOUT_MESSAGE,
+        "unknown_email": _("Địa chỉ email này không gắn với tài khoản nào."),
+        "unknown_phone": _("Số điện thoại này không gắn với tài khoản nào."),
+        "unverified_primary_email": _("Địa chỉ email chính của bạn cần được xác minh."),
+        "select_only_one": _("Vui lòng chỉ chọn một."),
+        "same_as_current": _("Giá trị mới phải khác giá trị hiện tại."),
+        "rate_limited": _("Bạn gửi yêu cầu quá nhanh; vui lòng đợi một chút rồi thử lại."),
+    }
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        full_name = form.cleaned_data.get("full_name")
+        if full_name:
+            user.full_name = " ".join(full_name.split())
+        if commit:
+            user.save()
+        return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "add_email_blocked": _("Không thể thêm email cho tài khoản đang bật xác thực hai lớp."),
+        "cannot_delete_authenticator": _("Cán bộ không được tắt xác thực hai lớp."),
+        "cannot_generate_recovery_codes": _("Cần bật xác thực hai lớp trước khi tạo mã khôi phục."),
+        "incorrect_code": _("Mã xác thực không đúng hoặc đã hết hạn."),
+        "unverified_email": _("Bạn cần xác minh địa chỉ email trước khi bật xác thực hai lớp."),
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Staff must keep TOTP: back-office pages require it."""
+        from opendvc.agencies.permissions import is_staff_member
+
+        if authenticator.type == authenticator.Type.TOTP and is_staff_member(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """First login through the national identity provider links the account by a verified email
+    (allauth's email authentication) or by the CCCD claim; otherwise a new account is created."""
+
+    error_messages = {
+        **DefaultSocialAccountAdapter.error_messages,
+        "email_taken": _("Đã có tài khoản dùng email này. Hãy đăng nhập tài khoản đó trước rồi liên kết với %s."),
+        "invalid_token": _("Phản hồi từ nhà cung cấp định danh không hợp lệ."),
+        "no_password": _("Tài khoản của bạn chưa đặt mật khẩu."),
+        "no_verified_email": _("Tài khoản của bạn chưa có email đã xác minh."),
+        "disconnect_last": _("Không thể gỡ liên kết đăng nhập cuối cùng."),
+        "connected_other": _("Tài khoản định danh này đã liên kết với một tài khoản khác."),
+    }
+
+    @staticmethod
+    def _claims(sociallogin) -> dict:
+        data = dict(sociallogin.account.extra_data or {})
+        userinfo = data.get("userinfo")
+        if isinstance(userinfo, dict):
+            data = {**data, **userinfo}
+        id_token = data.get("id_token")
+        if isinstance(id_token, dict):
+            data = {**id_token, **data}
+        return data
+
+    def _cccd_claim(self, sociallogin) -> str:
+        from django.conf import settings
+
+        from .validators import normalize_cccd
+
+        return normalize_cccd(str(self._claims(sociallogin).get(settings.OIDC_CCCD_CLAIM) or ""))
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.is_existing:
+            return
+        cccd = self._cccd_claim(sociallogin)
+        if not cccd:
+            return
+        from . import crypto
+        from .models import PersonProfile
+
+        profile = PersonProfile.objects.select_related("user").filter(cccd_hash=crypto.lookup_hash(cccd)).first()
+        if profile is not None and profile.user.is_active:
+            sociallogin.connect(request, profile.user)
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        claims = self._claims(sociallogin)
+        name = claims.get("name") or " ".join(p for p in (claims.get("family_name"), claims.get("given_name")) if p)
+        if name and not user.full_name:
+            user.full_name = " ".join(str(name).split())[:200]
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        cccd = self._cccd_claim(sociallogin)
+        if cccd:
+            from django.core.exceptions import ValidationError
+
+            from . import crypto
+            from .models import PersonProfile
+            from .validators import validate_cccd
+
+            try:
+                cccd = validate_cccd(cccd)
+            except ValidationError:
+                return user
+            if not PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exists():
+                profile, _created = PersonProfile.objects.get_or_create(user=user)
+                profile.cccd = cccd
+                profile.save(update_fields=["cccd_ciphertext", "cccd_hash"])
+        return user

@@ -1,0 +1,18 @@
+"""Re-encrypt every stored CCCD and phone number with the newest key of FIELD_ENCRYPTION_KEYS.
+
+Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this
+command, then remove the old keys.
+"""
+
+from django.core.management.base import BaseCommand
+
+from opendvc.accounts.services import rotate_encryption_keys
+
+
+class Command(BaseCommand):
+    help = "Mã hóa lại số CCCD và số điện thoại bằng khóa mới nhất trong FIELD_ENCRYPTION_KEYS."
+
+    def handle(self, *args, **options):
+        counts = rotate_encryption_keys()
+        if options["verbosity"]:
+            self.stdout.write(f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD.")

@@ -1,0 +1,127 @@
+"""Reads: profiles, organisations, "acting as" choices, sessions, the personal-data export."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import DeletionRequest, Membership, Organisation, PersonProfile, UserSession
+from .permissions import can_act_for, can_view_profile
+
+
+def profile_of(user) -> PersonProfile:
+    """The user's profile (an empty one, not saved, before the user completes it)."""
+    try:
+        return user.profile
+    except PersonProfile.DoesNotExist:
+        return PersonProfile(user=user)
+
+
+def profile_for_viewer(*, viewer, public_id) -> PersonProfile:
+    """A profile by its public id, or 404 — also when the viewer may not see it (no hint that it exists)."""
+    profile = PersonProfile.objects.select_related("user").filter(public_id=public_id).first()
+    if profile is None or not can_view_profile(viewer, profile):
+        raise Http404
+    return profile
+
+
+def organisations_of(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+
+
+def organisation_for_member(*, user, public_id) -> Organisation:
+    org = Organisation.objects.filter(public_id=public_id).first()
+    if org is None or not can_act_for(user, org):
+        raise Http404
+    return org
+
+
+SELF = "self"
+
+
+def acting_as_choices(user) -> list[tuple[str, str]]:
+    """Choices for "submitting as": oneself, or each organisation the user acts for.
+
+    Values are ``"self"`` or ``"org:<public_id>"``; pass the chosen value to ``resolve_acting_as``.
+    """
+    choices = [(SELF, _("Cá nhân: %(name)s") % {"name": user.full_name or user.email})]
+    for m in memberships_of(user):
+        choices.append((f"org:{m.organisation.public_id}", _("Tổ chức: %(name)s") % {"name": m.organisation.name}))
+    return choices
+
+
+def resolve_acting_as(user, value: str) -> Organisation | None:
+    """``None`` for oneself, the organisation otherwise; 404 when the user may not act for it."""
+    if not value or value == SELF:
+        return None
+    if not value.startswith("org:"):
+        raise Http404
+    try:
+        return organisation_for_member(user=user, public_id=value[4:])
+    except Exception as exc:  # a malformed uuid is the same as an unknown one
+        raise Http404 from exc
+
+
+def sessions_of(user) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user=user)
+
+
+def pending_deletion_request(user) -> DeletionRequest | None:
+    return DeletionRequest.objects.filter(user=user, status=DeletionRequest.Status.PENDING).first()
+
+
+def export_personal_data(*, user) -> dict:
+    """Everything the portal holds about the user as plain JSON-ready data (unmasked: it is theirs)."""
+    from opendvc.agencies.models import StaffRole
+
+    profile = profile_of(user)
+    data = {
+        "account": {
+            "public_id": str(user.public_id),
+            "email": user.email,
+            "phone": user.phone,
+            "full_name": user.full_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "profile": None,
+        "organisations": [
+            {
+                "public_id": str(m.organisation.public_id),
+                "name": m.organisation.name,
+                "tax_code": m.organisation.tax_code,
+                "role": m.role,
+                "address": m.organisation.address,
+                "legal_representative": m.organisation.legal_representative,
+            }
+            for m in memberships_of(user)
+        ],
+        "sessions": [
+            {"created_at": s.created_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat(),
+             "ip_address": s.ip_address, "user_agent": s.user_agent}
+            for s in sessions_of(user)
+        ],
+        "staff_roles": [
+            {"agency": sr.agency.code, "role": sr.role, "is_active": sr.is_active}
+            for sr in StaffRole.objects.filter(user=user).select_related("agency")
+        ],
+        "deletion_requests": [
+            {"created_at": d.created_at.isoformat(), "status": d.status, "reason": d.reason}
+            for d in DeletionRequest.objects.filter(user=user)
+        ],
+    }
+    if profile.pk:
+        data["profile"] = {
+            "public_id": str(profile.public_id),
+            "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else None,
+            "gender": profile.gender,
+            "cccd": profile.cccd,
+            "permanent_address": profile.permanent_address,
+            "current_address": profile.current_address,
+        }
+    return data

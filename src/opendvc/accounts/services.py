@@ -1,0 +1,401 @@
+"""Every change to accounts, profiles and organisations goes through here, with its audit entry.
+
+Validation errors are raised as ``django.core.exceptions.ValidationError`` keyed by field, each with
+a stable ``code`` (the API's problem ``code``) and a Vietnamese message (the form's field error).
+Nothing is saved unless everything is valid. Audit entries name the fields changed, never their
+values: personal data stays out of the audit trail and the logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+
+from . import crypto
+from .models import DeletionRequest, Membership, Organisation, PersonProfile, User, UserSession
+from .permissions import can_manage_organisation, can_reveal_personal_data, is_owner
+from .validators import (
+    normalize_cccd,
+    normalize_phone,
+    normalize_tax_code,
+    validate_address,
+    validate_cccd,
+    validate_date_of_birth,
+)
+
+PROFILE_FIELDS = (
+    "full_name", "phone", "date_of_birth", "gender", "cccd",
+    "permanent_province_code", "permanent_ward_code", "permanent_street",
+    "current_province_code", "current_ward_code", "current_street",
+)
+ADDRESS_KINDS = ("permanent", "current")
+
+
+def _err(message: str, code: str, **params: Any) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
+def _as_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # unknown code: rejected by validate_address
+
+
+def _as_date(value: Any) -> dt.date | None | str:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    for fmt in settings.DATE_INPUT_FORMATS:
+        try:
+            return dt.datetime.strptime(str(value), fmt).date()
+        except ValueError:
+            continue
+    return "invalid"
+
+
+def _current_profile_values(user: User, profile: PersonProfile) -> dict[str, Any]:
+    values: dict[str, Any] = {"full_name": user.full_name, "phone": user.phone, "cccd": profile.cccd}
+    for name in PROFILE_FIELDS:
+        if name not in values:
+            values[name] = getattr(profile, name)
+    return values
+
+
+def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``data`` over the stored values, validate everything, return the cleaned values.
+
+    Raises ``ValidationError({field: [errors]})``; nothing is written.
+    """
+    merged = _current_profile_values(user, profile)
+    merged.update({k: v for k, v in data.items() if k in PROFILE_FIELDS})
+    errors: dict[str, ValidationError] = {}
+    out: dict[str, Any] = {}
+
+    name = " ".join(str(merged.get("full_name") or "").split())
+    if not name:
+        errors["full_name"] = _err(_("Vui lòng nhập họ và tên."), "full_name_required")
+    elif len(name) > 200:
+        errors["full_name"] = _err(_("Họ và tên dài tối đa 200 ký tự."), "full_name_too_long")
+    out["full_name"] = name
+
+    dob = _as_date(merged.get("date_of_birth"))
+    if dob == "invalid":
+        errors["date_of_birth"] = _err(_("Ngày sinh không đúng định dạng ngày/tháng/năm."), "invalid_date")
+        dob = None
+    else:
+        try:
+            validate_date_of_birth(dob, today=timezone.localdate())
+        except ValidationError as e:
+            errors["date_of_birth"] = e
+            dob = None
+    out["date_of_birth"] = dob
+
+    gender = merged.get("gender") or ""
+    if gender and gender not in PersonProfile.Gender.values:
+        errors["gender"] = _err(_("Giới tính phải là Nam hoặc Nữ."), "invalid_gender")
+        gender = ""
+    out["gender"] = gender
+
+    cccd = normalize_cccd(str(merged.get("cccd") or ""))
+    if cccd:
+        try:
+            cccd = validate_cccd(
+                cccd,
+                date_of_birth=dob if "date_of_birth" not in errors else None,
+                gender=gender or None,
+            )
+        except ValidationError as e:
+            errors["cccd"] = e
+        else:
+            clash = PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exclude(user=user)
+            if clash.exists():
+                errors["cccd"] = _err(_("Số CCCD này đã được dùng cho một tài khoản khác."), "duplicate_cccd")
+    out["cccd"] = cccd
+
+    phone = str(merged.get("phone") or "").strip()
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError as e:
+            errors["phone"] = e
+        else:
+            if User.objects.filter(phone_hash=crypto.lookup_hash(phone)).exclude(pk=user.pk).exists():
+                errors["phone"] = _err(_("Số điện thoại này đã được dùng cho một tài khoản khác."), "duplicate_phone")
+    out["phone"] = phone
+
+    for kind in ADDRESS_KINDS:
+        province = _as_int(merged.get(f"{kind}_province_code"))
+        ward = _as_int(merged.get(f"{kind}_ward_code"))
+        legacy = getattr(profile, f"{kind}_legacy_district", "")
+        # An old record keeps its pre-2025 units until the person picks new ones.
+        unchanged = province == getattr(profile, f"{kind}_province_code") and ward == getattr(profile, f"{kind}_ward_code")
+        try:
+            validate_address(province_code=province, ward_code=ward, legacy_district=legacy if unchanged else "")
+        except ValidationError as e:
+            field = f"{kind}_province_code" if e.code == "invalid_province" else f"{kind}_ward_code"
+            errors[field] = e
+        out[f"{kind}_province_code"] = province
+        out[f"{kind}_ward_code"] = ward
+        out[f"{kind}_street"] = " ".join(str(merged.get(f"{kind}_street") or "").split())[:300]
+        if not unchanged:
+            out[f"{kind}_legacy_district"] = ""
+            out[f"{kind}_legacy_ward"] = ""
+
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+@transaction.atomic
+def update_profile(*, user: User, actor: User, data: dict[str, Any], request=None) -> PersonProfile:
+    """Validate and save the person's own profile (name and phone on the account, the rest on the
+    profile). Only the owner may change it. Side effects: one audit entry listing changed fields."""
+    profile = PersonProfile.objects.select_for_update().filter(user=user).first() or PersonProfile(user=user)
+    if actor.pk != user.pk:
+        raise PermissionDenied
+    before = _current_profile_values(user, profile)
+    cleaned = clean_profile_data(user=user, profile=profile, data=data)
+    changed = sorted(k for k in PROFILE_FIELDS if cleaned.get(k) != before.get(k))
+    user.full_name = cleaned.pop("full_name")
+    user.phone = cleaned.pop("phone")
+    profile.cccd = cleaned.pop("cccd")
+    for key, value in cleaned.items():
+        setattr(profile, key, value)
+    user.save(update_fields=["full_name", "phone_ciphertext", "phone_hash"])
+    profile.save()
+    audit_record(actor=actor, action="accounts.profile_updated", target=profile, changes={"fields": changed}, request=request)
+    return profile
+
+
+# --- Organisations ---------------------------------------------------------------------------------
+
+
+def clean_organisation_data(*, data: dict[str, Any], instance: Organisation | None = None) -> dict[str, Any]:
+    errors: dict[str, ValidationError] = {}
+    out: dict[str, Any] = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if not name:
+        errors["name"] = _err(_("Vui lòng nhập tên tổ chức."), "name_required")
+    out["name"] = name[:300]
+    try:
+        tax = normalize_tax_code(str(data.get("tax_code") or ""))
+    except ValidationError as e:
+        errors["tax_code"] = e
+    else:
+        clash = Organisation.objects.filter(tax_code=tax)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["tax_code"] = _err(
+                _("Tổ chức có mã số thuế này đã có trên Cổng; đề nghị người đại diện của tổ chức thêm bạn làm thành viên."),
+                "duplicate_tax_code",
+            )
+        out["tax_code"] = tax
+    rep = " ".join(str(data.get("legal_representative") or "").split())
+    if not rep:
+        errors["legal_representative"] = _err(_("Vui lòng nhập người đại diện theo pháp luật."), "legal_representative_required")
+    out["legal_representative"] = rep[:200]
+    province, ward = _as_int(data.get("province_code")), _as_int(data.get("ward_code"))
+    try:
+        validate_address(province_code=province, ward_code=ward)
+    except ValidationError as e:
+        errors["province_code" if e.code == "invalid_province" else "ward_code"] = e
+    out.update(province_code=province, ward_code=ward, street=" ".join(str(data.get("street") or "").split())[:300])
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+@transaction.atomic
+def create_organisation(
+    *, user: User, data: dict[str, Any], role: str = Membership.Role.REPRESENTATIVE, request=None
+) -> Organisation:
+    """Register an organisation and make ``user`` its member with ``role``. Audited."""
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _err(_("Vai trò không hợp lệ."), "invalid_role")})
+    cleaned = clean_organisation_data(data=data)
+    org = Organisation.objects.create(**cleaned)
+    Membership.objects.create(organisation=org, user=user, role=role)
+    audit_record(actor=user, action="accounts.organisation_created", target=org, changes={"role": role}, request=request)
+    return org
+
+
+@transaction.atomic
+def add_member(*, actor: User, organisation: Organisation, email: str, role: str, request=None) -> Membership:
+    """A representative adds a registered user (by email) to the organisation. Audited."""
+    if not can_manage_organisation(actor, organisation):
+        raise PermissionDenied
+    errors: dict[str, ValidationError] = {}
+    if role not in Membership.Role.values:
+        errors["role"] = _err(_("Vai trò không hợp lệ."), "invalid_role")
+    try:
+        validate_email(email)
+        member = User.objects.get(email__iexact=email.strip())
+    except ValidationError:
+        errors["email"] = _err(_("Địa chỉ email không hợp lệ."), "invalid_email")
+    except User.DoesNotExist:
+        errors["email"] = _err(_("Không có tài khoản nào dùng email này; người đó cần đăng ký trước."), "user_not_found")
+    else:
+        if Membership.objects.filter(organisation=organisation, user=member).exists():
+            errors["email"] = _err(_("Người này đã là thành viên của tổ chức."), "already_member")
+    if errors:
+        raise ValidationError(errors)
+    m = Membership.objects.create(organisation=organisation, user=member, role=role)
+    audit_record(actor=actor, action="accounts.member_added", target=organisation,
+                 changes={"user": str(member.public_id), "role": role}, request=request)
+    return m
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership, request=None) -> None:
+    """Representatives remove members; anyone may leave. The last representative cannot go. Audited."""
+    org = membership.organisation
+    if not (can_manage_organisation(actor, org) or membership.user_id == actor.pk):
+        raise PermissionDenied
+    reps = Membership.objects.filter(organisation=org, role=Membership.Role.REPRESENTATIVE)
+    if membership.role == Membership.Role.REPRESENTATIVE and reps.count() <= 1:
+        raise ValidationError(_("Tổ chức cần ít nhất một người đại diện."), code="last_representative")
+    audit_record(actor=actor, action="accounts.member_removed", target=org,
+                 changes={"user": str(membership.user.public_id), "role": membership.role}, request=request)
+    membership.delete()
+
+
+# --- Personal data ---------------------------------------------------------------------------------
+
+
+def reveal_personal_data(*, viewer: User, profile: PersonProfile, reason: str = "", request=None) -> dict[str, str]:
+    """The unmasked CCCD and phone. The owner sees them freely; staff must give a reason and each
+    such read writes an audit entry (Regulation Art. 13.3)."""
+    if not can_reveal_personal_data(viewer, profile):
+        raise PermissionDenied
+    if not is_owner(viewer, profile):
+        reason = " ".join((reason or "").split())
+        if len(reason) < 10:
+            raise ValidationError({"reason": _err(_("Vui lòng nêu lý do xem dữ liệu cá nhân (ít nhất 10 ký tự)."), "reason_required")})
+        with transaction.atomic():
+            audit_record(actor=viewer, action="accounts.personal_data_viewed", target=profile,
+                         changes={"reason": reason[:500], "fields": ["cccd", "phone"]}, request=request)
+    return {"cccd": profile.cccd, "phone": profile.user.phone}
+
+
+def rotate_encryption_keys(*, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored CCCD and phone with the newest key. Idempotent; audited once."""
+    counts = {"phones": 0, "cccds": 0}
+    for model, field, label in ((User, "phone_ciphertext", "phones"), (PersonProfile, "cccd_ciphertext", "cccds")):
+        qs = model.objects.exclude(**{field: ""}).order_by("pk")
+        for pk, token in qs.values_list("pk", field).iterator(chunk_size=batch_size):
+            new = crypto.rotate(token)
+            if new != token:
+                model.objects.filter(pk=pk, **{field: token}).update(**{field: new})
+            counts[label] += 1
+    audit_record(actor=None, action="accounts.encryption_keys_rotated", target=None, changes=counts)
+    return counts
+
+
+# --- Sessions --------------------------------------------------------------------------------------
+
+
+def record_session(*, user: User, session_key: str | None, ip_address: str | None, user_agent: str) -> None:
+    """Remember a signed-in browser so the user can see it and sign it out."""
+    if not session_key:
+        return
+    UserSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={"user": user, "ip_address": ip_address or None, "user_agent": (user_agent or "")[:300],
+                  "last_seen_at": timezone.now()},
+    )
+
+
+def forget_session(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def _session_store(key: str) -> SessionBase:
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    return engine.SessionStore(session_key=key)
+
+
+@transaction.atomic
+def sign_out_other_sessions(*, user: User, keep_session_key: str | None, request=None) -> int:
+    """End every other signed-in session of the user. Returns how many. Audited."""
+    others = list(UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""))
+    for s in others:
+        _session_store(s.session_key).delete()
+    UserSession.objects.filter(pk__in=[s.pk for s in others]).delete()
+    audit_record(actor=user, action="accounts.sessions_ended", target=user, changes={"count": len(others)}, request=request)
+    return len(others)
+
+
+# --- Deletion --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_account_deletion(*, user: User, reason: str = "", request=None) -> DeletionRequest:
+    """Record the request for an administrator. Audited. One pending request at a time."""
+    if DeletionRequest.objects.filter(user=user, status=DeletionRequest.Status.PENDING).exists():
+        raise ValidationError(_("Bạn đã gửi yêu cầu xóa tài khoản và yêu cầu đang chờ xử lý."), code="deletion_already_requested")
+    dr = DeletionRequest.objects.create(user=user, reason=(reason or "").strip()[:2000])
+    audit_record(actor=user, action="accounts.deletion_requested", target=user, changes={}, request=request)
+    return dr
+
+
+@transaction.atomic
+def handle_deletion_request(*, actor: User, deletion_request: DeletionRequest, approve: bool, note: str = "", request=None) -> DeletionRequest:
+    """An administrator approves (the account is closed and personal data erased; dossiers are kept
+    as the archive rules require, under the person's name) or rejects the request. Audited."""
+    from .permissions import can_handle_deletion_requests
+
+    if not can_handle_deletion_requests(actor):
+        raise PermissionDenied
+    dr = DeletionRequest.objects.select_for_update().get(pk=deletion_request.pk)
+    if dr.status != DeletionRequest.Status.PENDING:
+        raise ValidationError(_("Yêu cầu này đã được xử lý."), code="already_handled")
+    if approve:
+        user = dr.user
+        for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
+            _session_store(key).delete()
+        UserSession.objects.filter(user=user).delete()
+        PersonProfile.objects.filter(user=user).delete()
+        Membership.objects.filter(user=user).delete()
+        user.phone = ""
+        user.email = f"deleted-{user.public_id}@deleted.invalid"
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        try:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.filter(user=user).delete()
+        except ImportError:  # pragma: no cover
+            pass
+    dr.status = DeletionRequest.Status.DONE if approve else DeletionRequest.Status.REJECTED
+    dr.handled_at = timezone.now()
+    dr.handled_by = actor
+    dr.note = note.strip()[:2000]
+    dr.save()
+    audit_record(actor=actor, action="accounts.deletion_handled", target=dr.user, changes={"status": dr.status}, request=request)
+    return dr
+
+
+def send_welcome(*, user: User) -> None:
+    """Queue the welcome message (email and in-app) after registration."""
+    from opendvc.notifications.services import notify
+
+    notify(template="welcome", context={"name": user.full_name or user.email or ""}, recipient=user)

@@ -1,0 +1,34 @@
+"""Session bookkeeping and the welcome message, wired in ``AccountsConfig.ready``."""
+
+from __future__ import annotations
+
+from allauth.account.signals import user_signed_up
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
+from . import services
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_record_session")
+def _logged_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    if request.session.session_key is None:
+        request.session.save()
+    services.record_session(
+        user=user,
+        session_key=request.session.session_key,
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="accounts_forget_session")
+def _logged_out(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        services.forget_session(session_key=request.session.session_key)
+
+
+@receiver(user_signed_up, dispatch_uid="accounts_welcome")
+def _signed_up(sender, request, user, **kwargs):
+    services.send_welcome(user=user)

@@ -1,0 +1,48 @@
+"""Who may do what with agencies and their staff. Plain functions, used by every view and handler."""
+
+from __future__ import annotations
+
+from .models import Agency, StaffRole
+from .selectors import active_roles, ancestor_ids, visible_agency_ids
+
+R = StaffRole.Role
+
+# Roles that see an agency's staff list: the people who run or oversee the agency.
+STAFF_LIST_ROLES = frozenset({R.LEADER, R.HEAD, R.ADMINISTRATOR, R.PROVINCE_OFFICE})
+# Roles that grant and revoke roles in an agency (and the agencies below it).
+STAFF_MANAGE_ROLES = frozenset({R.HEAD, R.ADMINISTRATOR})
+
+
+def is_staff_member(user) -> bool:
+    """Signed in and either holds an active role somewhere or is a system superuser."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or active_roles(user))
+
+
+def can_view_agency_work(user, agency: Agency) -> bool:
+    """Officers: their agency; leaders and heads: also sub-agencies; province office: all."""
+    if getattr(user, "is_superuser", False):
+        return True
+    ids = visible_agency_ids(user)
+    return ids is None or agency.pk in ids
+
+
+def _holds_over(user, agency: Agency, roles) -> bool:
+    """Holds one of ``roles`` in ``agency`` or in an agency above it."""
+    scope = {agency.pk, *ancestor_ids(agency)}
+    return any(sr.role in roles and sr.agency_id in scope for sr in active_roles(user))
+
+
+def can_view_agency_staff(user, agency: Agency) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    if any(sr.role == R.PROVINCE_OFFICE for sr in active_roles(user)):
+        return True
+    return _holds_over(user, agency, STAFF_LIST_ROLES)
+
+
+def can_manage_agency_staff(user, agency: Agency) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return _holds_over(user, agency, STAFF_MANAGE_ROLES)
