@@ -1,3 +1,140 @@
-from ninja import Router
+"""Public, cacheable catalog API: /api/v1/procedures, /api/v1/procedures/{code}, /api/v1/catalog/facets.
+
+Responses carry a strong ``ETag`` (hash of the body) and ``Cache-Control: public``; a request whose
+``If-None-Match`` matches gets ``304 Not Modified`` with no body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import reverse
+from ninja import Query, Router, Schema
+
+from .selectors import facets, parse_filters, procedure_for_page, procedure_record, search_procedures
 
 router = Router(tags=["catalog"])
+
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+
+
+class Named(Schema):
+    code: str
+    name: str
+
+
+class ProcedureItem(Schema):
+    code: str
+    name: str
+    sector: Named
+    field: Named
+    level: int
+    level_derived: bool
+    online_class: str | None
+    tiers: list[str]
+    agencies: list[Named]
+    methods: list[str]
+    url: str
+
+
+class ProcedurePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+    typo_tolerant: bool
+    items: list[ProcedureItem]
+
+
+class FacetValue(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class Facets(Schema):
+    sector: list[FacetValue]
+    field: list[FacetValue]
+    tier: list[FacetValue]
+    level: list[FacetValue]
+    agency: list[FacetValue]
+    method: list[FacetValue]
+
+
+class SearchParams(Schema):
+    q: str | None = None
+    sector: str | None = None
+    field: str | None = None
+    tier: str | None = None
+    level: str | None = None
+    agency: str | None = None
+    method: str | None = None
+
+
+def _cached_json(request, data: Any) -> HttpResponse:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    matches = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    if etag in matches or "*" in matches:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response["Vary"] = "Accept-Encoding"
+    return response
+
+
+@router.get(
+    "/procedures", auth=None, response={200: ProcedurePage},
+    summary="Tìm thủ tục hành chính (có dấu hoặc không dấu), lọc theo ngành, lĩnh vực, cấp, mức độ, cơ quan, hình thức",
+)
+def list_procedures(
+    request, params: Query[SearchParams], page: int = Query(1, ge=1, le=10_000),
+    page_size: int = Query(20, ge=1, le=100),
+):
+    filters = parse_filters(params.dict())
+    result = search_procedures(q=params.q, filters=filters, page=page, page_size=page_size)
+    return _cached_json(request, {
+        "count": result.count, "page": result.page, "page_size": result.page_size,
+        "num_pages": result.num_pages, "typo_tolerant": result.typo_tolerant, "items": result.items,
+    })
+
+
+@router.get("/procedures/{code}", auth=None, response={200: dict}, summary="Toàn bộ thông tin một thủ tục")
+def get_procedure(request, code: str):
+    from django.http import Http404
+
+    procedure = procedure_for_page(code)
+    if procedure is None:
+        raise Http404
+    record = procedure_record(procedure)
+    record["code"] = record.pop("national_code")
+    record["level"] = procedure.level
+    record["level_derived"] = procedure.level_source == procedure.LevelSource.DERIVED
+    record["level_basis"] = procedure.level_basis
+    record["online_class"] = procedure.online_class or None
+    record["sector"] = {"code": procedure.sector.code, "name": procedure.sector.name}
+    record["field"] = {"code": procedure.field.code, "name": procedure.field.name}
+    record["agencies"] = [{"code": a.code, "name": a.name} for a in procedure.agencies.all()]
+    record.pop("agency_codes")
+    record["forms"] = [
+        {"name": f.name, "available": f.is_available,
+         "url": request.build_absolute_uri(reverse("catalog:form", args=[procedure.code, f.pk]))
+         if f.is_available else None}
+        for f in procedure.forms.all()
+    ]
+    version = procedure.current_version
+    record["version"] = (
+        {"number": version.number, "published_at": version.published_at.isoformat()} if version else None
+    )
+    return _cached_json(request, record)
+
+
+@router.get("/catalog/facets", auth=None, response={200: Facets}, summary="Giá trị bộ lọc và số thủ tục tương ứng")
+def catalog_facets(request, params: Query[SearchParams]):
+    filters = parse_filters(params.dict())
+    return _cached_json(request, facets(q=params.q, filters=filters))

@@ -1,0 +1,149 @@
+"""Procedure search: one module, one path per database engine, the same behaviour on both.
+
+Both engines search the folded columns written by ``services.search_columns`` (diacritics removed,
+đ → d, lower case, y → i), so "dang ky khai sinh", "ĐĂNG KÍ khai sinh" and "khai sinh đăng ký" find
+"Thủ tục đăng ký khai sinh". Every query word must occur (as a whole or partial word) in the name,
+code, field or legal basis; results are ranked by where the words occur: name before field before
+legal text, the whole phrase in the name first.
+
+- PostgreSQL: ``LIKE`` on the folded columns served by pg_trgm GIN indexes, and when nothing
+  matches, a typo-tolerant pass by trigram word similarity.
+- SQLite: ``LIKE`` on the same folded columns (no typo tolerance).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
+
+from opendvc.core.problems import ProblemError
+
+from .text import fold, tokens
+
+CODE_RE = re.compile(r"^\d\.\d{1,6}")
+RANK_PHRASE_IN_NAME = 1000
+RANK_NAME, RANK_FIELD, RANK_LEGAL = 100, 10, 1
+RANK_CODE = 100_000
+
+
+def max_query_length() -> int:
+    return int(getattr(settings, "CATALOG_SEARCH_MAX_LENGTH", 200))
+
+
+def max_query_terms() -> int:
+    return int(getattr(settings, "CATALOG_SEARCH_MAX_TERMS", 12))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    raw: str
+    folded: str
+    terms: tuple[str, ...]
+    code_prefix: str
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def parse_query(raw: str | None) -> SearchQuery:
+    """Check the limits and fold the query; raise ``ProblemError`` (400) naming a limit exceeded."""
+    raw = raw or ""
+    limit = max_query_length()
+    if len(raw) > limit:
+        raise ProblemError(
+            "query_too_long",
+            f"Từ khóa tìm kiếm dài quá {limit} ký tự.",
+            status=400, title="Từ khóa quá dài", extra={"parameter": "q", "limit": limit},
+        )
+    terms = tokens(raw)
+    term_limit = max_query_terms()
+    if len(terms) > term_limit:
+        raise ProblemError(
+            "too_many_terms",
+            f"Từ khóa tìm kiếm có quá {term_limit} từ.",
+            status=400, title="Quá nhiều từ khóa", extra={"parameter": "q", "limit": term_limit},
+        )
+    stripped = raw.strip()
+    code = stripped if CODE_RE.match(stripped) and " " not in stripped else ""
+    return SearchQuery(raw=raw, folded=" ".join(terms), terms=tuple(terms), code_prefix=code)
+
+
+def _rank(query: SearchQuery):
+    score = Value(0, output_field=IntegerField())
+    for term in query.terms:
+        score = score + Case(
+            When(search_name__contains=term, then=Value(RANK_NAME)),
+            When(search_field__contains=term, then=Value(RANK_FIELD)),
+            default=Value(RANK_LEGAL),
+            output_field=IntegerField(),
+        )
+    if len(query.terms) > 1:
+        score = score + Case(
+            When(search_name__contains=query.folded, then=Value(RANK_PHRASE_IN_NAME)),
+            default=Value(0), output_field=IntegerField(),
+        )
+    if query.code_prefix:
+        score = score + Case(
+            When(code__startswith=query.code_prefix, then=Value(RANK_CODE)),
+            default=Value(0), output_field=IntegerField(),
+        )
+    return score
+
+
+def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
+    condition = Q()
+    for term in query.terms:
+        condition &= Q(search_doc__contains=term)
+    if query.code_prefix:
+        condition |= Q(code__startswith=query.code_prefix)
+    return (
+        qs.filter(condition)
+        .annotate(rank=_rank(query), name_length=Length("search_name"))
+        .order_by("-rank", "name_length", "code")
+    )
+
+
+def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
+    if not typo_tolerant:
+        return _strict(qs, query)
+    # Trigram word similarity of the whole folded query against name and field (pg_trgm).
+    similarity = RawSQL(
+        "word_similarity(%s, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
+    )
+    return (
+        qs.filter(RawSQL("%s <%% (search_name || ' ' || search_field)", (query.folded,),
+                         output_field=BooleanField()))
+        .annotate(rank=similarity, name_length=Length("search_name"))
+        .order_by("-rank", "name_length", "code")
+    )
+
+
+def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
+    return _strict(qs, query)
+
+
+def engine() -> str:
+    return "postgresql" if connection.vendor == "postgresql" else "sqlite"
+
+
+def supports_typos() -> bool:
+    return engine() == "postgresql"
+
+
+def apply_search(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool = False) -> QuerySet:
+    """Filter and rank ``qs`` by ``query`` (no change when the query has no words)."""
+    if query.empty:
+        return qs
+    if engine() == "postgresql":
+        return _search_postgresql(qs, query, typo_tolerant=typo_tolerant)
+    return _search_sqlite(qs, query, typo_tolerant=typo_tolerant)
+
+
+__all__ = ["SearchQuery", "apply_search", "engine", "fold", "parse_query", "supports_typos"]

@@ -1,0 +1,336 @@
+"""Reads of the catalog: counts, filtered and ranked search, facets, whole records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from opendvc.agencies.models import Agency, Tier
+from opendvc.core.problems import ProblemError
+
+from .models import Field as CatalogField
+from .models import Procedure, ProcedureMethod, Sector
+from .search import SearchQuery, apply_search, parse_query, supports_typos
+
+FILTER_NAMES = ["sector", "field", "tier", "level", "agency", "method"]
+METHOD_LABELS = dict(ProcedureMethod.Channel.choices)
+LEVEL_LABELS = dict(Procedure.Level.choices)
+
+
+def public_procedures() -> QuerySet[Procedure]:
+    """Published procedures in effect today."""
+    today = timezone.localdate()
+    return Procedure.objects.filter(status=Procedure.Status.PUBLISHED).filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=today),
+        Q(effective_to__isnull=True) | Q(effective_to__gte=today),
+    )
+
+
+def catalog_counts() -> dict[str, int]:
+    """Published procedures and how many of them can be filed online (level 3 and 4)."""
+    counts = public_procedures().aggregate(
+        procedures=Count("id"), online=Count("id", filter=Q(level__gte=Procedure.Level.ONLINE))
+    )
+    return {"procedures": counts["procedures"] or 0, "online": counts["online"] or 0}
+
+
+@dataclass
+class Filters:
+    """Validated filter values; ``*_id`` are the resolved primary keys."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    sector_id: int | None = None
+    field_id: int | None = None
+    tier_id: int | None = None
+    agency_id: int | None = None
+    level: int | None = None
+    method: str | None = None
+
+    def apply(self, qs: QuerySet, *, skip: str | None = None) -> QuerySet:
+        if self.sector_id and skip != "sector":
+            qs = qs.filter(sector_id=self.sector_id)
+        if self.field_id and skip != "field":
+            qs = qs.filter(field_id=self.field_id)
+        if self.level and skip != "level":
+            qs = qs.filter(level=self.level)
+        if self.tier_id and skip != "tier":
+            qs = qs.filter(id__in=Procedure.tiers.through.objects.filter(tier_id=self.tier_id).values("procedure_id"))
+        if self.agency_id and skip != "agency":
+            qs = qs.filter(
+                id__in=Procedure.agencies.through.objects.filter(agency_id=self.agency_id).values("procedure_id")
+            )
+        if self.method and skip != "method":
+            qs = qs.filter(id__in=ProcedureMethod.objects.filter(method=self.method).values("procedure_id"))
+        return qs
+
+
+def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
+    return ProblemError(
+        "unknown_filter_value",
+        f"Giá trị {value!r} của bộ lọc “{name}” không hợp lệ.",
+        status=400, title="Giá trị bộ lọc không hợp lệ",
+        extra={"parameter": name, "value": value, "allowed": allowed},
+    )
+
+
+def parse_filters(params: dict[str, Any]) -> Filters:
+    """Resolve filter codes to rows; raise ``ProblemError`` (400) listing the allowed values."""
+    f = Filters()
+    for name in FILTER_NAMES:
+        value = params.get(name)
+        if value in (None, ""):
+            continue
+        value = str(value).strip()
+        f.values[name] = value
+        if name == "sector":
+            f.sector_id = Sector.objects.filter(code=value).values_list("id", flat=True).first()
+            if f.sector_id is None:
+                raise _unknown(name, value, list(Sector.objects.order_by("code").values_list("code", flat=True)))
+        elif name == "field":
+            f.field_id = CatalogField.objects.filter(code=value).values_list("id", flat=True).first()
+            if f.field_id is None:
+                raise _unknown(name, value, list(CatalogField.objects.order_by("code").values_list("code", flat=True)))
+        elif name == "tier":
+            f.tier_id = Tier.objects.filter(code=value).values_list("id", flat=True).first()
+            if f.tier_id is None:
+                raise _unknown(name, value, list(Tier.objects.values_list("code", flat=True)))
+        elif name == "agency":
+            f.agency_id = Agency.objects.filter(code=value).values_list("id", flat=True).first()
+            if f.agency_id is None:
+                raise _unknown(name, value, list(Agency.objects.order_by("code").values_list("code", flat=True)))
+        elif name == "level":
+            if value not in {"1", "2", "3", "4"}:
+                raise _unknown(name, value, ["1", "2", "3", "4"])
+            f.level = int(value)
+        elif name == "method":
+            if value not in METHOD_LABELS:
+                raise _unknown(name, value, list(METHOD_LABELS))
+            f.method = value
+    return f
+
+
+@dataclass
+class ResultPage:
+    count: int
+    page: int
+    page_size: int
+    items: list[dict[str, Any]]
+    typo_tolerant: bool = False
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+
+def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [r["id"] for r in rows]
+    agencies: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for pid, code, name in Procedure.agencies.through.objects.filter(procedure_id__in=ids).values_list(
+        "procedure_id", "agency__code", "agency__name"
+    ).order_by("agency__code"):
+        agencies[pid].append({"code": code, "name": name})
+    tiers: dict[int, list[str]] = defaultdict(list)
+    for pid, code in Procedure.tiers.through.objects.filter(procedure_id__in=ids).values_list(
+        "procedure_id", "tier__code"
+    ).order_by("tier__rank"):
+        tiers[pid].append(code)
+    detail_prefix = reverse("catalog:detail", args=["0.000000"]).replace("0.000000", "{}")
+    return [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "sector": {"code": r["sector__code"], "name": r["sector__name"]},
+            "field": {"code": r["field__code"], "name": r["field__name"]},
+            "level": r["level"],
+            "level_derived": r["level_source"] == Procedure.LevelSource.DERIVED,
+            "online_class": r["online_class"] or None,
+            "tiers": tiers[r["id"]],
+            "agencies": agencies[r["id"]],
+            "methods": r["methods_available"],
+            "url": detail_prefix.format(r["code"]),
+        }
+        for r in rows
+    ]
+
+
+ITEM_COLUMNS = (
+    "id", "code", "name", "sector__code", "sector__name", "field__code", "field__name", "level",
+    "level_source", "online_class", "methods_available",
+)
+
+
+def search_procedures(
+    *, q: str | None, filters: Filters, page: int = 1, page_size: int = 20, base: QuerySet | None = None
+) -> ResultPage:
+    """One page of published procedures matching ``q`` and ``filters``, best match first.
+
+    On PostgreSQL a query that matches nothing is retried typo-tolerantly (``typo_tolerant``).
+    """
+    query = parse_query(q)
+    qs = filters.apply(base if base is not None else public_procedures())
+    found = apply_search(qs, query)
+    if query.empty:
+        found = found.order_by("name", "code")
+    count = found.count()
+    typo = False
+    if count == 0 and not query.empty and supports_typos():
+        found = apply_search(qs, query, typo_tolerant=True)
+        count = found.count()
+        typo = True
+    page = max(1, page)
+    start = (page - 1) * page_size
+    rows = list(found.values(*ITEM_COLUMNS)[start:start + page_size]) if start < count else []
+    return ResultPage(count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo)
+
+
+def facets(*, q: str | None, filters: Filters) -> dict[str, list[dict[str, Any]]]:
+    """Filter values with the number of matching procedures for each.
+
+    Each dimension is counted with every other filter applied but not its own, so the counts say
+    what choosing that value would give.
+    """
+    query: SearchQuery = parse_query(q)
+
+    def matching(skip: str) -> QuerySet:
+        qs = filters.apply(public_procedures(), skip=skip)
+        if not query.empty:
+            qs = apply_search(qs, query).order_by()
+        return qs.values("id")
+
+    def rows(model_qs, key: str) -> list[dict[str, Any]]:
+        return [
+            {"value": r[f"{key}__code"], "label": r[f"{key}__name"], "count": r["n"]}
+            for r in model_qs
+        ]
+
+    sector = rows(
+        Procedure.objects.filter(id__in=matching("sector")).values("sector__code", "sector__name")
+        .annotate(n=Count("id")).order_by("sector__name"), "sector")
+    field_rows = rows(
+        Procedure.objects.filter(id__in=matching("field")).values("field__code", "field__name")
+        .annotate(n=Count("id")).order_by("field__name"), "field")
+    tier = rows(
+        Procedure.tiers.through.objects.filter(procedure_id__in=matching("tier"))
+        .values("tier__code", "tier__name", "tier__rank").annotate(n=Count("procedure_id")).order_by("tier__rank"),
+        "tier")
+    agency = rows(
+        Procedure.agencies.through.objects.filter(procedure_id__in=matching("agency"))
+        .values("agency__code", "agency__name").annotate(n=Count("procedure_id")).order_by("agency__code"),
+        "agency")
+    level = [
+        {"value": str(r["level"]), "label": str(LEVEL_LABELS[r["level"]]), "count": r["n"]}
+        for r in Procedure.objects.filter(id__in=matching("level")).values("level")
+        .annotate(n=Count("id")).order_by("level")
+    ]
+    method = [
+        {"value": r["method"], "label": str(METHOD_LABELS[r["method"]]), "count": r["n"]}
+        for r in ProcedureMethod.objects.filter(procedure_id__in=matching("method")).values("method")
+        .annotate(n=Count("procedure_id", distinct=True)).order_by("method")
+    ]
+    return {"sector": sector, "field": field_rows, "tier": tier, "level": level, "agency": agency, "method": method}
+
+
+def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | None:
+    """The procedure with every part loaded, or None."""
+    qs = public_procedures() if public_only else Procedure.objects.all()
+    return (
+        qs.select_related("sector", "field", "current_version")
+        .prefetch_related(
+            "methods", "fee_items", "components", "steps", "legal_basis", "forms",
+            Prefetch("tiers", queryset=Tier.objects.order_by("rank")),
+            Prefetch("agencies", queryset=Agency.objects.select_related("tier").order_by("code")),
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _amount(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def procedure_record(procedure: Procedure) -> dict[str, Any]:
+    """The procedure as one record of the import schema (export, version snapshots, API detail)."""
+    return {
+        "national_code": procedure.code,
+        "local_code": procedure.local_code,
+        "name": procedure.name,
+        "sector": procedure.sector.name,
+        "field": procedure.field.name,
+        "tiers": [t.code for t in sorted(procedure.tiers.all(), key=lambda t: t.rank)],
+        "levels_raw": procedure.tiers_raw,
+        "implementing_agency": procedure.implementing_agency_text,
+        "agency_codes": sorted(a.code for a in procedure.agencies.all()),
+        "competent_authority": procedure.competent_authority or None,
+        "coordinating_agency": procedure.coordinating_agency or None,
+        "level": procedure.level if procedure.level_source == Procedure.LevelSource.SOURCE else None,
+        "online_class": procedure.get_online_class_display() if procedure.online_class else None,
+        "status": procedure.status,
+        "effective_from": _iso(procedure.effective_from),
+        "effective_to": _iso(procedure.effective_to),
+        "methods": [
+            {
+                "method": m.method, "time_amount": _amount(m.time_amount), "time_unit": m.time_unit or None,
+                "time_text": m.time_text, "time_basis": m.time_basis,
+                "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None,
+                "fee_text": m.fee_text, "description": m.description,
+            }
+            for m in sorted(procedure.methods.all(), key=lambda m: m.position)
+        ],
+        "fee_items": [
+            {"name": f.name, "amount_vnd": f.amount_vnd, "amount_text": f.amount_text, "per": f.per,
+             "methods": f.methods, "condition": f.condition, "note": f.note}
+            for f in sorted(procedure.fee_items.all(), key=lambda f: f.position)
+        ],
+        "components": [
+            {"name": c.name, "originals": c.originals, "copies": c.copies, "required": c.required,
+             "kind": c.kind, "case": c.case, "form_file": c.form_file_name,
+             "accepts_electronic_copy": c.accepts_electronic_copy}
+            for c in sorted(procedure.components.all(), key=lambda c: c.position)
+        ],
+        "steps": [s.text for s in sorted(procedure.steps.all(), key=lambda s: s.position)],
+        "applicants": procedure.applicants,
+        "applicants_raw": procedure.applicants_raw,
+        "conditions": procedure.conditions,
+        "result": procedure.result,
+        "result_kind": procedure.result_kind,
+        "legal_basis": [
+            {"number": lb.number, "date": _iso(lb.date), "issuer": lb.issuer, "title": lb.title}
+            for lb in sorted(procedure.legal_basis.all(), key=lambda lb: lb.position)
+        ],
+        "announcing_decision": procedure.announcing_decision,
+        "procedure_type": procedure.procedure_type,
+        "source_url": procedure.source_url,
+        "source_copy": procedure.source_copy,
+        "source_list_copy": procedure.source_list_copy,
+        "notes": procedure.notes,
+        "unverified_fields": procedure.unverified_fields,
+    }
+
+
+def export_queryset(*, include_synthetic: bool = False) -> QuerySet[Procedure]:
+    qs = Procedure.objects.select_related("sector", "field").prefetch_related(
+        "tiers", "agencies", "methods", "fee_items", "components", "steps", "legal_basis"
+    ).order_by("code")
+    return qs if include_synthetic else qs.filter(is_synthetic=False)
+
+
+def agency_procedures(agency: Agency) -> QuerySet[Procedure]:
+    return public_procedures().filter(agencies=agency).select_related("field").order_by("field__name", "name")

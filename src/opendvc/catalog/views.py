@@ -1,0 +1,162 @@
+"""Public catalog pages: list with search and filters, procedure page, agency page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from opendvc.agencies.models import Agency
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.problems import ProblemError
+
+from .models import FormFile, Procedure
+from .selectors import (
+    FILTER_NAMES,
+    Filters,
+    agency_procedures,
+    facets,
+    parse_filters,
+    procedure_for_page,
+    search_procedures,
+)
+from .search import max_query_length
+
+PAGE_SIZE = 20
+FILTER_LABELS = {
+    "sector": gettext_lazy("Ngành"), "field": gettext_lazy("Lĩnh vực"), "tier": gettext_lazy("Cấp thực hiện"),
+    "level": gettext_lazy("Mức độ"), "agency": gettext_lazy("Cơ quan thực hiện"),
+    "method": gettext_lazy("Hình thức nộp"),
+}
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+def _query_string(params: dict[str, str], **changes) -> str:
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    return urlencode(merged)
+
+
+@require_GET
+def catalog_list(request):
+    q = request.GET.get("q", "")
+    error = ""
+    status = 200
+    try:
+        filters = parse_filters(request.GET)
+        result = search_procedures(q=q, filters=filters, page=_page_number(request.GET.get("page")),
+                                   page_size=PAGE_SIZE)
+        facet_values = facets(q=q, filters=filters)
+    except ProblemError as exc:
+        error, status = exc.detail, 400
+        if exc.code == "unknown_filter_value":
+            error = _("%(detail)s Hãy chọn một giá trị trong danh sách.") % {"detail": exc.detail}
+        filters = Filters()
+        q = q[: max_query_length()] if exc.code == "query_too_long" else ""
+        result = search_procedures(q="", filters=filters, page=1, page_size=PAGE_SIZE)
+        facet_values = facets(q="", filters=filters)
+    params = {"q": q, **filters.values}
+    pages = []
+    if result.num_pages > 1:
+        for n in range(max(1, result.page - 3), min(result.num_pages, result.page + 3) + 1):
+            pages.append({"number": n, "query": _query_string(params, page=n), "current": n == result.page})
+    groups = [
+        {"name": name, "label": FILTER_LABELS[name], "selected": filters.values.get(name, ""),
+         "options": facet_values[name]}
+        for name in FILTER_NAMES
+    ]
+    context = {
+        "q": q, "result": result, "groups": groups, "error": error, "pages": pages,
+        "params": params, "max_length": max_query_length(),
+        "prev_query": _query_string(params, page=result.page - 1) if result.page > 1 else "",
+        "next_query": _query_string(params, page=result.page + 1) if result.page < result.num_pages else "",
+        "clear_query": _query_string({"q": q}),
+        "active_filters": [
+            {"label": FILTER_LABELS[n], "value": _label_for(facet_values[n], v),
+             "remove_query": _query_string(params, **{n: ""})}
+            for n, v in filters.values.items()
+        ],
+    }
+    template = "catalog/_results_swap.html" if request.headers.get("HX-Request") else "catalog/list.html"
+    return render(request, template, context, status=status)
+
+
+def _label_for(options: list[dict], value: str) -> str:
+    for option in options:
+        if option["value"] == value:
+            return option["label"]
+    return value
+
+
+def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> dict:
+    components: list[dict] = []
+    current_case = None
+    for c in procedure.components.all():
+        if c.case != current_case or not components:
+            components.append({"case": c.case, "items": []})
+            current_case = c.case
+        components[-1]["items"].append(c)
+    forms_by_name = {f.name: f for f in procedure.forms.all()}
+    return {
+        "procedure": procedure,
+        "component_groups": components,
+        "forms_by_name": forms_by_name,
+        "unverified": set(procedure.unverified_fields or []),
+        "preview": preview,
+        "can_submit_online": procedure.level >= Procedure.Level.ONLINE
+        and procedure.status == Procedure.Status.PUBLISHED,
+    }
+
+
+@require_GET
+def procedure_detail(request, code: str):
+    procedure = procedure_for_page(code)
+    if procedure is None:
+        raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
+    return render(request, "catalog/detail.html", _detail_context(request, procedure))
+
+
+@backoffice_required()
+@require_GET
+def preview(request, code: str):
+    """The public page of a procedure as it would look now, whatever its status (back office)."""
+    procedure = procedure_for_page(code, public_only=False)
+    if procedure is None:
+        raise Http404(_("Không tìm thấy thủ tục."))
+    return render(request, "catalog/detail.html", _detail_context(request, procedure, preview=True))
+
+
+@login_required
+@require_GET
+def submit_online(request, code: str):
+    """Where online filing starts; explains what to prepare (the filing form comes with dossiers)."""
+    procedure = procedure_for_page(code)
+    if procedure is None or procedure.level < Procedure.Level.ONLINE:
+        raise Http404(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
+    return render(request, "catalog/submit.html", {"procedure": procedure})
+
+
+@require_GET
+def form_download(request, code: str, form_id: int):
+    form = get_object_or_404(FormFile.objects.select_related("procedure"), pk=form_id, procedure__code=code,
+                             procedure__status=Procedure.Status.PUBLISHED)
+    if not form.file:
+        return render(request, "catalog/form_missing.html", {"form": form, "procedure": form.procedure}, status=404)
+    return FileResponse(form.file.open("rb"), as_attachment=True, filename=form.file.name.rsplit("/", 1)[-1])
+
+
+@require_GET
+def agency_detail(request, code: str):
+    agency = get_object_or_404(Agency.objects.select_related("tier", "parent"), code=code, is_active=True)
+    procedures = list(agency_procedures(agency))
+    return render(request, "catalog/agency.html", {"agency": agency, "procedures": procedures})
