@@ -1,3 +1,127 @@
-from ninja import Router
+"""Public API of the working-time engine: deadlines and the calendar, computed by the same functions
+as everywhere else. Bad input → problem+json 400 with a stable ``code``."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from opendvc.core.problems import ProblemError
+
+from .calendar import UNITS, WorktimeError, explain_add, format_hours, format_instant, parse_instant, working_hours_between
+from .selectors import agency_by_code, calendar_for_agency, default_calendar
 
 router = Router(tags=["worktime"])
+
+
+class ExplanationOut(Schema):
+    date: str
+    kind: str
+    reason: str
+
+
+class AddOut(Schema):
+    start: str
+    due: str
+    unit: str
+    amount: str
+    rule: str
+    calendar_version: int
+    explanation: list[ExplanationOut]
+
+
+class BetweenOut(Schema):
+    start: str
+    end: str
+    working_hours: str
+    calendar_version: int
+
+
+class DayOut(Schema):
+    date: str
+    kind: str
+    name: str
+    source: str
+
+
+class CalendarOut(Schema):
+    year: int
+    calendar_version: int
+    days: list[DayOut]
+
+
+def _problem(exc: WorktimeError) -> ProblemError:
+    return ProblemError(exc.code, exc.message, status=400)
+
+
+def _calendar(agency: str | None):
+    if agency:
+        return calendar_for_agency(agency_by_code(agency))
+    return default_calendar()
+
+
+@router.get("/add", response=AddOut, auth=None, summary="Tính thời hạn")
+def add(
+    request,
+    start: str,
+    working_days: str | None = None,
+    working_hours: str | None = None,
+    calendar_days: str | None = None,
+    rule: str = "working-hours",
+    agency: str | None = None,
+):
+    """Thời hạn tính từ `start` (ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam) theo đúng một
+    trong `working_days`, `working_hours`, `calendar_days`; `rule` = `working-hours` (mặc định) hoặc
+    `end-of-day` (Bộ luật Dân sự 2015, Điều 147–148); `agency` = mã cơ quan để dùng giờ làm việc riêng."""
+    given = {u: v for u, v in zip(UNITS, (working_hours, working_days, calendar_days)) if v not in (None, "")}
+    if len(given) != 1:
+        raise ProblemError(
+            "invalid_unit",
+            "Cần đúng một trong các tham số working_days, working_hours, calendar_days.",
+            status=400,
+        )
+    (unit, amount), = given.items()
+    try:
+        calendar = _calendar(agency)
+        result = explain_add(parse_instant(start), amount, unit, rule=rule, calendar=calendar)
+    except WorktimeError as exc:
+        raise _problem(exc) from exc
+    return {
+        "start": format_instant(result.start),
+        "due": format_instant(result.due),
+        "unit": unit,
+        "amount": amount.strip(),
+        "rule": rule,
+        "calendar_version": calendar.version,
+        "explanation": [item.as_dict() for item in result.items],
+    }
+
+
+@router.get("/between", response=BetweenOut, auth=None, summary="Số giờ làm việc giữa hai thời điểm")
+def between(request, start: str, end: str, agency: str | None = None):
+    try:
+        calendar = _calendar(agency)
+        a, b = parse_instant(start), parse_instant(end)
+        hours = working_hours_between(a, b, calendar=calendar)
+    except WorktimeError as exc:
+        raise _problem(exc) from exc
+    return {"start": format_instant(a), "end": format_instant(b), "working_hours": format_hours(hours),
+            "calendar_version": calendar.version}
+
+
+@router.get("/calendar", response=CalendarOut, auth=None, summary="Ngày nghỉ và ngày làm việc bù của một năm")
+def calendar_year(request, year: str):
+    try:
+        if not year.strip().isdigit():
+            raise WorktimeError("invalid_year", f"Năm không hợp lệ: {year!r}.")
+        year_number = int(year)
+        calendar = default_calendar()
+        days = calendar.overrides_in_year(year_number)
+    except WorktimeError as exc:
+        raise _problem(exc) from exc
+    return {
+        "year": year_number,
+        "calendar_version": calendar.version,
+        "days": [
+            {"date": d.day.isoformat(), "kind": d.kind, "name": d.name, "source": d.source} for d in days
+        ],
+    }

@@ -1,0 +1,79 @@
+"""``/api/v1/worktime``: public, ISO 8601, problem+json 400 for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.worktime.services import seed_years, set_day
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/worktime/add"
+
+
+@pytest.fixture
+def seeded():
+    seed_years(years=range(2025, 2029))
+
+
+def test_add_working_days_public_with_explanation(client, seeded):
+    response = client.get(URL, {"start": "2027-02-03T10:00:00+07:00", "working_days": "3"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["start"] == "2027-02-03T10:00:00+07:00"
+    assert body["due"] == "2027-02-15T10:00:00+07:00"
+    assert body["unit"] == "working_days" and body["amount"] == "3" and body["rule"] == "working-hours"
+    assert body["calendar_version"] == 1
+    reasons = {e["date"]: e["reason"] for e in body["explanation"] if e["kind"] == "skipped"}
+    assert "Tết Nguyên Đán" in reasons["2027-02-08"]
+
+
+def test_add_end_of_day_and_other_units(client, seeded):
+    body = client.get(URL, {"start": "2027-02-03T10:00", "working_days": "3", "rule": "end-of-day"}).json()
+    assert body["due"] == "2027-02-15T17:00:00+07:00"
+    assert client.get(URL, {"start": "2027-03-01T11:00", "working_hours": "1.5"}).json()["due"] == "2027-03-01T14:00:00+07:00"
+    assert client.get(URL, {"start": "2027-03-01T10:00", "calendar_days": "5"}).json()["due"] == "2027-03-08T17:00:00+07:00"
+
+
+def test_start_in_utc_converted(client, seeded):
+    body = client.get(URL, {"start": "2027-03-01T03:00:00Z", "working_hours": "1"}).json()
+    assert body["start"] == "2027-03-01T10:00:00+07:00" and body["due"] == "2027-03-01T11:00:00+07:00"
+
+
+def test_calendar_version_reflects_edits(client, seeded):
+    set_day(day=__import__("datetime").date(2027, 3, 3), kind="day_off", name="Nghỉ đột xuất")
+    body = client.get(URL, {"start": "2027-03-02T10:00", "working_days": "1"}).json()
+    assert body["calendar_version"] == 2 and body["due"] == "2027-03-04T10:00:00+07:00"
+
+
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"start": "hôm nay", "working_days": "3"}, "invalid_instant"),
+        ({"start": "2027-03-01", "working_days": "-1"}, "invalid_amount"),
+        ({"start": "2027-03-01", "working_days": "1e9"}, "invalid_amount"),
+        ({"start": "2027-03-01", "working_days": "ba"}, "invalid_amount"),
+        ({"start": "2027-03-01", "working_days": "NaN"}, "invalid_amount"),
+        ({"start": "2027-03-01", "working_days": "3", "rule": "next-day"}, "invalid_rule"),
+        ({"start": "2027-03-01"}, "invalid_unit"),
+        ({"start": "2027-03-01", "working_days": "3", "working_hours": "2"}, "invalid_unit"),
+        ({"start": "2027-03-01", "working_days": "3", "agency": "999.99.99.X99"}, "unknown_agency"),
+        ({"start": "1800-03-01", "working_days": "3"}, "date_out_of_range"),
+    ],
+)
+def test_bad_input_problem_400(client, seeded, params, code):
+    response = client.get(URL, params)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code and body["status"] == 400 and body["detail"]
+
+
+def test_between_and_calendar(client, seeded):
+    body = client.get("/api/v1/worktime/between", {"start": "2027-03-01T16:00", "end": "2027-03-02T08:00"}).json()
+    assert body["working_hours"] == "1.5"
+    body = client.get("/api/v1/worktime/calendar", {"year": "2025"}).json()
+    assert {"date": "2025-04-26", "kind": "working_day", "name": "Làm việc bù (cho ngày nghỉ 02/05/2025)",
+            "source": "seed"} in body["days"]
+    response = client.get("/api/v1/worktime/calendar", {"year": "abc"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_year"

@@ -1,0 +1,73 @@
+"""The back-office yearly calendar: review the days off and make-up working days, add and remove days."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opendvc.backoffice.decorators import backoffice_required
+
+from .calendar import MAX_YEAR, MIN_YEAR, WorktimeError
+from .forms import RemoveDayForm, SetDayForm
+from .selectors import year_overview
+from .services import remove_day, set_day
+
+ADMIN_ROLES = ["administrator"]
+
+
+def _render_year(request, year: int, *, form=None, status: int = 200):
+    overview = year_overview(year)
+    context = {
+        **overview,
+        "form": form or SetDayForm(initial={"kind": "day_off"}),
+        "previous_year": year - 1 if year > MIN_YEAR else None,
+        "next_year": year + 1 if year < MAX_YEAR else None,
+    }
+    return render(request, "worktime/calendar_year.html", context, status=status)
+
+
+@backoffice_required(roles=ADMIN_ROLES)
+def calendar_current(request):
+    return redirect("worktime:calendar_year", year=timezone.localdate().year)
+
+
+@backoffice_required(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def calendar_year(request, year: int):
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return HttpResponseBadRequest(_("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR})
+    if request.method == "GET":
+        return _render_year(request, year)
+    form = SetDayForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            set_day(day=data["date"], kind=data["kind"], name=data["name"], reason=data["reason"],
+                    actor=request.user, request=request)
+        except WorktimeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã lưu ngày %(d)s.") % {"d": data["date"].strftime("%d/%m/%Y")})
+            return redirect("worktime:calendar_year", year=data["date"].year)
+    return _render_year(request, year, form=form, status=400)
+
+
+@backoffice_required(roles=ADMIN_ROLES)
+@require_POST
+def calendar_remove(request, year: int):
+    form = RemoveDayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Không xóa được: ngày không hợp lệ."))
+        return redirect("worktime:calendar_year", year=year)
+    day = form.cleaned_data["date"]
+    try:
+        remove_day(day=day, reason=form.cleaned_data["reason"], actor=request.user, request=request)
+    except WorktimeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xóa ngày %(d)s khỏi danh sách ngày đặc biệt.") % {"d": day.strftime("%d/%m/%Y")})
+    return redirect("worktime:calendar_year", year=day.year)
