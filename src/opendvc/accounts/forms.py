@@ -55,13 +55,15 @@ class VietnameseFormMixin:
                 field.help_text = HELP[name]
             field.widget.attrs.pop("placeholder", None)
             field.error_messages["required"] = MESSAGES["This field is required."]
+            if isinstance(field, forms.EmailField):
+                field.error_messages["invalid"] = _("Địa chỉ email không hợp lệ, cần có dạng ten@example.vn.")
 
     def full_clean(self):
         super().full_clean()
-        for field, errors in list(getattr(self, "_errors", {}).items()):
+        for errors in list((getattr(self, "_errors", None) or {}).values()):
             for i, message in enumerate(errors):
                 if str(message) in MESSAGES:
-                    errors[i] = MESSAGES[str(message)]
+                    errors[i] = str(MESSAGES[str(message)])
 
 
 class LoginForm(VietnameseFormMixin, aa.LoginForm):
@@ -75,6 +77,14 @@ class LoginForm(VietnameseFormMixin, aa.LoginForm):
             error_messages={"required": MESSAGES["This field is required."]},
         )
         self.order_fields(["login", "password", "remember"])
+
+    def clean(self):
+        cleaned = super().clean()
+        login = getattr(self, "_login", None)
+        if login is not None and "@" not in (cleaned.get("login") or ""):
+            # Signed in by phone: email verification concerns the account's own address.
+            login.email = self.user.email
+        return cleaned
 
 
 class SignupForm(VietnameseFormMixin, aa.SignupForm):

@@ -259,6 +259,9 @@ class UserSession(models.Model):
         verbose_name = _("phiên đăng nhập")
         verbose_name_plural = _("phiên đăng nhập")
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%d/%m/%Y %H:%M}"
+
 
 class DeletionRequest(models.Model):
     """A user's request to delete the account; an administrator handles it (dossiers are kept for
@@ -289,3 +292,6 @@ class DeletionRequest(models.Model):
                 fields=["user"], condition=Q(status="pending"), name="one_pending_deletion_request"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_status_display()}"

@@ -1,0 +1,223 @@
+""""My account" pages (/ca-nhan/…) and the back-office pages on persons and deletion requests.
+
+Views stay thin: permissions from ``permissions``, reads from ``selectors``, writes via ``services``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opendvc.backoffice.decorators import backoffice_required
+
+from . import selectors, services
+from .forms import AddMemberForm, DeletionRequestForm, OrganisationForm, ProfileForm, RevealForm
+from .models import DeletionRequest, Membership
+from .permissions import DELETION_ROLES, PERSON_LOOKUP_ROLES, can_manage_organisation
+
+
+def _profile_initial(user) -> dict:
+    profile = selectors.profile_of(user)
+    initial = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "cccd": profile.cccd,
+        "date_of_birth": profile.date_of_birth.strftime("%d/%m/%Y") if profile.date_of_birth else "",
+        "gender": profile.gender,
+    }
+    for kind in ("permanent", "current"):
+        for part in ("province_code", "ward_code", "street"):
+            initial[f"{kind}_{part}"] = getattr(profile, f"{kind}_{part}")
+    return initial
+
+
+@login_required
+def profile_edit(request):
+    profile = selectors.profile_of(request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_profile(user=request.user, actor=request.user, data=form.cleaned_data, request=request)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Đã lưu thông tin cá nhân."))
+                return redirect("accounts:profile")
+    else:
+        initial = _profile_initial(request.user)
+        # htmx asks for the wards of a newly chosen province.
+        for key in ("permanent_province_code", "current_province_code"):
+            if key in request.GET:
+                initial[key] = request.GET[key]
+        form = ProfileForm(initial=initial)
+    legacy = {
+        kind: (getattr(profile, f"{kind}_legacy_district"), getattr(profile, f"{kind}_legacy_ward"))
+        for kind in ("permanent", "current")
+        if getattr(profile, f"{kind}_legacy_district")
+    }
+    return render(request, "accounts/profile.html", {"form": form, "profile": profile, "legacy": legacy})
+
+
+@login_required
+def password(request):
+    return redirect("account_change_password")
+
+
+@login_required
+def security(request):
+    return redirect("mfa_index")
+
+
+@login_required
+def sessions(request):
+    current = request.session.session_key
+    if request.method == "POST":
+        count = services.sign_out_other_sessions(user=request.user, keep_session_key=current, request=request)
+        messages.success(request, _("Đã đăng xuất %(n)s phiên đăng nhập khác.") % {"n": count})
+        return redirect("accounts:sessions")
+    return render(request, "accounts/sessions.html", {"sessions": selectors.sessions_of(request.user), "current": current})
+
+
+@login_required
+def organisations(request):
+    return render(request, "accounts/organisations.html", {"memberships": selectors.memberships_of(request.user)})
+
+
+@login_required
+def organisation_create(request):
+    if request.method == "POST":
+        form = OrganisationForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            role = data.pop("role")
+            try:
+                org = services.create_organisation(user=request.user, data=data, role=role, request=request)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Đã thêm tổ chức %(name)s.") % {"name": org.name})
+                return redirect("accounts:organisation", public_id=org.public_id)
+    else:
+        form = OrganisationForm(initial={"province_code": request.GET.get("province_code")} if "province_code" in request.GET else None)
+    return render(request, "accounts/organisation_form.html", {"form": form})
+
+
+@login_required
+def organisation_detail(request, public_id):
+    org = selectors.organisation_for_member(user=request.user, public_id=public_id)
+    manage = can_manage_organisation(request.user, org)
+    form = AddMemberForm()
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied
+        form = AddMemberForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_member(actor=request.user, organisation=org, email=form.cleaned_data["email"],
+                                    role=form.cleaned_data["role"], request=request)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Đã thêm thành viên."))
+                return redirect("accounts:organisation", public_id=org.public_id)
+    members = Membership.objects.filter(organisation=org).select_related("user").order_by("role", "user__full_name")
+    return render(request, "accounts/organisation_detail.html",
+                  {"org": org, "members": members, "form": form, "can_manage": manage})
+
+
+@login_required
+@require_POST
+def organisation_member_remove(request, public_id, member_id):
+    org = selectors.organisation_for_member(user=request.user, public_id=public_id)
+    membership = get_object_or_404(Membership, pk=member_id, organisation=org)
+    try:
+        services.remove_member(actor=request.user, membership=membership, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Đã gỡ thành viên khỏi tổ chức."))
+    if membership.user_id == request.user.pk:
+        return redirect("accounts:organisations")
+    return redirect("accounts:organisation", public_id=org.public_id)
+
+
+@login_required
+def data_export(request):
+    data = selectors.export_personal_data(user=request.user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def deletion_request(request):
+    pending = selectors.pending_deletion_request(request.user)
+    form = DeletionRequestForm()
+    if request.method == "POST" and pending is None:
+        form = DeletionRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_account_deletion(user=request.user, reason=form.cleaned_data["reason"], request=request)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Đã ghi nhận yêu cầu xóa tài khoản; quản trị viên sẽ xử lý và báo lại cho bạn."))
+                return redirect("accounts:deletion")
+    return render(request, "accounts/deletion.html", {"form": form, "pending": pending})
+
+
+# --- Back office ----------------------------------------------------------------------------------
+
+
+@backoffice_required(roles=sorted(PERSON_LOOKUP_ROLES))
+def person_detail(request, public_id):
+    """A person's record for staff: masked, unless the officer gives a reason (audited)."""
+    profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
+    revealed = None
+    form = RevealForm()
+    if request.method == "POST":
+        form = RevealForm(request.POST)
+        if form.is_valid():
+            try:
+                revealed = services.reveal_personal_data(
+                    viewer=request.user, profile=profile, reason=form.cleaned_data["reason"], request=request
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+    response = render(request, "accounts/backoffice_person.html", {"profile": profile, "form": form, "revealed": revealed})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@backoffice_required(roles=sorted(DELETION_ROLES))
+def deletion_requests(request):
+    if request.method == "POST":
+        dr = get_object_or_404(DeletionRequest, public_id=request.POST.get("request"))
+        approve = request.POST.get("decision") == "approve"
+        try:
+            with transaction.atomic():
+                services.handle_deletion_request(actor=request.user, deletion_request=dr, approve=approve,
+                                                 note=request.POST.get("note", ""), request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Đã xử lý yêu cầu."))
+        return redirect("accounts:deletion_requests")
+    pending = DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING).select_related("user")
+    done = DeletionRequest.objects.exclude(status=DeletionRequest.Status.PENDING).select_related("user", "handled_by")[:50]
+    return render(request, "accounts/backoffice_deletions.html", {"pending": pending, "done": done})
+
+
