@@ -200,6 +200,7 @@ class _Index:
     rank: list[int]  # working days strictly before each day (len = days + 1)
     ordinals: list[int]  # ordinals of the working days, ascending
     years: tuple[int, int]  # first and last year covered
+    midnights: list[datetime]  # 00:00 (Asia/Ho_Chi_Minh) of each working day, parallel to ordinals
 
 
 class WorkCalendar:
@@ -311,7 +312,11 @@ class WorkCalendar:
                 ordinals.append(ordinal)
                 count += 1
         rank[end - first] = count
-        return _Index(first, bytes(working), rank, ordinals, (first_year, last_year))
+        midnights = []
+        for ordinal in ordinals:
+            d = date.fromordinal(ordinal)
+            midnights.append(datetime(d.year, d.month, d.day, tzinfo=VN_TZ))
+        return _Index(first, bytes(working), rank, ordinals, (first_year, last_year), midnights)
 
     def _extend(self, state: _Index, *, year: int) -> _Index:
         """Cover ``year`` too (and the year after, so that additions have room)."""
@@ -433,7 +438,39 @@ class WorkCalendar:
 
     # -- arithmetic -------------------------------------------------------------------------------
 
+    def add_positive_us(self, t: datetime, amount_us: int) -> datetime:
+        """``t`` + ``amount_us`` (> 0) working microseconds: the hot path, inlined."""
+        state = self._state
+        i = t.toordinal() - state.first
+        working = state.working
+        if 0 <= i < len(working):
+            day_us = self.day_us
+            position = state.rank[i] * day_us
+            if working[i]:
+                tod = ((t.hour * 60 + t.minute) * 60 + t.second) * _US_PER_SECOND + t.microsecond
+                opens = self._opens
+                p = bisect_right(opens, tod) - 1
+                if p >= 0:
+                    into = tod - opens[p]
+                    length = self._lens[p]
+                    position += self._cum[p] + (into if into < length else length)
+            k, r = divmod(position + amount_us, day_us)
+            if r == 0:
+                k -= 1
+                r = day_us
+            if k < len(state.midnights):
+                p = bisect_left(self._cum_end, r)
+                tod = self._opens[p] + r - self._cum[p]
+                delta = _DELTAS.get(tod)
+                if delta is None:
+                    delta = _delta(tod)
+                return state.midnights[k] + delta
+        state, position = self._position(t)
+        return self._instant_closing(state, position + amount_us)
+
     def add_working_us(self, t: datetime, amount_us: int) -> datetime:
+        if amount_us > 0:
+            return self.add_positive_us(t, amount_us)
         if amount_us == 0:
             return t if self.is_working_instant(t) else self.next_opening(t)
         state, position = self._position(t)
@@ -485,6 +522,17 @@ class WorkCalendar:
 @lru_cache(maxsize=256)
 def _rule_map(year: int) -> dict[date, tuple[DayOverride, ...]]:
     return {o.day: (o,) for o in rule_days(year)}
+
+
+_DELTAS: dict[int, timedelta] = {}
+
+
+def _delta(tod_us: int) -> timedelta:
+    """A time of day as a timedelta, memoised (deadlines mostly fall on a few thousand clock times)."""
+    if len(_DELTAS) > 100_000:
+        _DELTAS.clear()
+    delta = _DELTAS[tod_us] = timedelta(0, 0, tod_us)
+    return delta
 
 
 def _at(ordinal: int, tod_us: int) -> datetime:
@@ -650,13 +698,12 @@ def add_working_time(
     outside the seeded span is computed from the rules).
     """
     cal = calendar if calendar is not None else _calendar(None)
-    t = to_local(start)
+    t = start if type(start) is datetime and start.tzinfo is VN_TZ else to_local(start)
     if t.year < MIN_YEAR or t.year > MAX_YEAR:
         _check_year(t)
     # Fast path: whole working days by the default rule, the portal's most frequent question.
     if unit == "working_days" and rule == "working-hours" and type(amount) is int and 0 < amount <= MAX_WORKING_DAYS:
-        state, position = cal._position(t)
-        return cal._instant_closing(state, position + amount * cal.day_us)
+        return cal.add_positive_us(t, amount * cal.day_us)
     value = validate_amount(amount, unit, rule)
     if unit == "working_hours":
         us = value * US_PER_HOUR
