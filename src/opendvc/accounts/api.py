@@ -14,6 +14,7 @@ from opendvc.api.auth import require_scope
 from opendvc.core.problems import ProblemError
 
 from . import selectors, services
+from .permissions import is_owner
 
 router = Router(tags=["accounts"])
 
@@ -121,6 +122,33 @@ def put_profile(request, payload: ProfileIn):
         raise validation_problem(exc) from None
     request.user.refresh_from_db()
     return _profile_out(request.user)
+
+
+class PersonOut(Schema):
+    public_id: str
+    full_name: str
+    date_of_birth: str | None
+    gender: str
+    cccd: str
+    phone: str
+    masked: bool
+
+
+@router.get("/profiles/{uuid:public_id}", response=PersonOut, summary="Hồ sơ cá nhân theo mã công khai")
+def get_person(request, public_id):
+    """The owner sees their own profile in full; staff whose role serves applicants see it masked
+    (the unmasked values need a reason, on the back-office page). Anyone else: 404."""
+    require_scope(request, "read")
+    profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
+    owner = is_owner(request.user, profile)
+    return PersonOut(
+        public_id=str(profile.public_id), full_name=profile.user.full_name,
+        date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else None,
+        gender=profile.gender,
+        cccd=profile.cccd if owner else profile.cccd_masked,
+        phone=profile.user.phone if owner else profile.user.phone_masked,
+        masked=not owner,
+    )
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Các tổ chức mà người dùng được nhân danh")

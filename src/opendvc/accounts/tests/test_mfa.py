@@ -1,0 +1,60 @@
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.test import Client
+from django.urls import reverse
+
+from opendvc.accounts.management.commands.demo_totp import current_code
+
+from .factories import PASSWORD, StaffRoleFactory
+
+
+@pytest.mark.django_db
+def test_staff_without_totp_is_sent_to_enrol():
+    sr = StaffRoleFactory(role="leader")
+    c = Client()
+    c.force_login(sr.user)
+    r = c.get(reverse("accounts:agency_staff", args=[sr.agency.code]))
+    assert r.status_code == 302 and r["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+@pytest.mark.django_db
+def test_staff_login_requires_code_and_recovery_codes_work():
+    sr = StaffRoleFactory(role="head")
+    secret = generate_totp_secret()
+    TOTP.activate(sr.user, secret)
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    rc = RecoveryCodes.activate(sr.user)
+    c = Client()
+    r = c.post(reverse("account_login"), {"login": sr.user.email, "password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == reverse("mfa_authenticate")
+    page = reverse("accounts:agency_staff", args=[sr.agency.code])
+    assert c.get(page).status_code == 302  # not signed in until the second factor
+    r = c.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert r.status_code == 200 and "Mã xác thực không đúng" in r.content.decode()
+    r = c.post(reverse("mfa_authenticate"), {"code": rc.get_unused_codes()[0]})
+    assert r.status_code == 302
+    assert c.get(page).status_code == 200
+
+    c2 = Client()
+    c2.post(reverse("account_login"), {"login": sr.user.email, "password": PASSWORD})
+    assert c2.post(reverse("mfa_authenticate"), {"code": current_code(sr.user)}).status_code == 302
+    assert c2.get(page).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_cannot_deactivate_totp():
+    sr = StaffRoleFactory(role="processing_officer")
+    TOTP.activate(sr.user, generate_totp_secret())
+    from allauth.mfa.adapter import get_adapter
+
+    assert not get_adapter().can_delete_authenticator(Authenticator.objects.get(user=sr.user))
+
+
+def test_current_code_matches_allauth():
+    import time
+
+    secret = generate_totp_secret()
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    assert len(code) == 6 and code.isdigit()

@@ -1,0 +1,73 @@
+import json
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from opendvc.accounts import services
+from opendvc.accounts.models import DeletionRequest, PersonProfile, User, UserSession
+from opendvc.audit.models import AuditEntry
+
+from .factories import PASSWORD, StaffRoleFactory
+
+
+def _login(user) -> Client:
+    c = Client()
+    r = c.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert r.status_code == 302
+    return c
+
+
+@pytest.mark.django_db
+def test_sessions_and_sign_out_elsewhere(citizen):
+    a, b = _login(citizen), _login(citizen)
+    assert UserSession.objects.filter(user=citizen).count() == 2
+    r = a.get(reverse("accounts:sessions"))
+    assert "Phiên hiện tại" in r.content.decode() and "Phiên khác" in r.content.decode()
+    r = a.post(reverse("accounts:sessions"))
+    assert r.status_code == 302
+    assert UserSession.objects.filter(user=citizen).count() == 1
+    assert b.get(reverse("accounts:profile")).status_code == 302  # signed out
+    assert a.get(reverse("accounts:profile")).status_code == 200
+    assert Session.objects.count() == 1
+    assert AuditEntry.objects.filter(action="accounts.sessions_ended").exists()
+
+
+@pytest.mark.django_db
+def test_logout_forgets_session(citizen):
+    c = _login(citizen)
+    c.post(reverse("account_logout"))
+    assert not UserSession.objects.filter(user=citizen).exists()
+
+
+@pytest.mark.django_db
+def test_data_export(citizen_client, citizen):
+    services.update_profile(user=citizen, actor=citizen, data={"full_name": "Võ Văn Em", "date_of_birth": "01/01/1990",
+                                                               "gender": "male", "cccd": "075090123456"})
+    r = citizen_client.get(reverse("accounts:data_export"))
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    data = json.loads(r.content)
+    assert data["profile"]["cccd"] == "075090123456" and data["account"]["email"] == citizen.email
+
+
+@pytest.mark.django_db
+def test_deletion_request_and_handling(citizen_client, citizen):
+    r = citizen_client.post(reverse("accounts:deletion"), {"reason": "Không dùng nữa"})
+    assert r.status_code == 200 and "Vui lòng xác nhận" in r.content.decode()
+    assert not DeletionRequest.objects.exists()
+    r = citizen_client.post(reverse("accounts:deletion"), {"reason": "Không dùng nữa", "confirm": "on"})
+    assert r.status_code == 302
+    dr = DeletionRequest.objects.get()
+    with pytest.raises(Exception):  # noqa: B017  one pending request at a time
+        services.request_account_deletion(user=citizen)
+    admin = StaffRoleFactory(role="administrator").user
+    officer = StaffRoleFactory(role="receiving_officer").user
+    with pytest.raises(Exception):  # noqa: B017
+        services.handle_deletion_request(actor=officer, deletion_request=dr, approve=True)
+    PersonProfile.objects.create(user=citizen)
+    services.handle_deletion_request(actor=admin, deletion_request=dr, approve=True, note="Đã kiểm tra")
+    citizen = User.objects.get(pk=citizen.pk)
+    assert not citizen.is_active and citizen.email.endswith("@deleted.invalid")
+    assert not PersonProfile.objects.filter(user=citizen).exists()
+    assert DeletionRequest.objects.get().status == "done"

@@ -1,0 +1,69 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.urls import reverse
+
+from opendvc.accounts import selectors, services
+from opendvc.accounts.models import Membership, Organisation
+
+from .factories import MembershipFactory, UserFactory
+
+ORG = {"name": "Công ty TNHH Nông sản Đồng Nai", "tax_code": "3600252847", "legal_representative": "Phạm Văn Dũng",
+       "province_code": 75, "ward_code": 26068, "street": "5 Phan Chu Trinh"}
+
+
+@pytest.mark.django_db
+class TestOrganisations:
+    def test_create_and_acting_as(self, citizen):
+        org = services.create_organisation(user=citizen, data=ORG)
+        assert Membership.objects.get(user=citizen).role == "representative"
+        choices = selectors.acting_as_choices(citizen)
+        assert choices[0][0] == "self" and choices[1] == (f"org:{org.public_id}", f"Tổ chức: {org.name}")
+        assert selectors.resolve_acting_as(citizen, choices[1][0]) == org
+        assert selectors.resolve_acting_as(citizen, "self") is None
+
+    def test_cannot_act_for_others(self, citizen):
+        other_org = MembershipFactory().organisation
+        for value in (f"org:{other_org.public_id}", "org:not-a-uuid", "xyz"):
+            with pytest.raises(Http404):
+                selectors.resolve_acting_as(citizen, value)
+
+    @pytest.mark.parametrize("tax", ["12345", "3600252847-01", "abc"])
+    def test_invalid_tax_code(self, citizen, tax):
+        with pytest.raises(ValidationError) as exc:
+            services.create_organisation(user=citizen, data={**ORG, "tax_code": tax})
+        assert exc.value.error_dict["tax_code"][0].code == "invalid_tax_code"
+        assert not Organisation.objects.exists()
+
+    def test_branch_tax_code_and_duplicate(self, citizen):
+        org = services.create_organisation(user=citizen, data={**ORG, "tax_code": "3600252847001"})
+        assert org.tax_code == "3600252847-001"
+        with pytest.raises(ValidationError) as exc:
+            services.create_organisation(user=UserFactory(), data={**ORG, "tax_code": "3600252847-001"})
+        assert exc.value.error_dict["tax_code"][0].code == "duplicate_tax_code"
+        assert Organisation.objects.count() == 1 and Membership.objects.count() == 1
+
+    def test_members(self, citizen):
+        org = services.create_organisation(user=citizen, data=ORG)
+        staff = UserFactory(email="nv@example.vn")
+        m = services.add_member(actor=citizen, organisation=org, email="NV@example.vn", role="authorised_staff")
+        with pytest.raises(PermissionDenied):
+            services.add_member(actor=staff, organisation=org, email=citizen.email, role="representative")
+        with pytest.raises(ValidationError) as exc:
+            services.add_member(actor=citizen, organisation=org, email="khong-co@example.vn", role="authorised_staff")
+        assert exc.value.error_dict["email"][0].code == "user_not_found"
+        rep = Membership.objects.get(user=citizen)
+        with pytest.raises(ValidationError):
+            services.remove_member(actor=citizen, membership=rep)
+        services.remove_member(actor=staff, membership=m)  # leaving is allowed
+        assert not Membership.objects.filter(user=staff).exists()
+
+    def test_pages(self, citizen_client, citizen):
+        r = citizen_client.post(reverse("accounts:organisation_create"), {**ORG, "tax_code": "12", "role": "representative"})
+        assert r.status_code == 200 and "Mã số thuế phải gồm 10 chữ số" in r.content.decode()
+        r = citizen_client.post(reverse("accounts:organisation_create"), {**ORG, "role": "representative"})
+        org = Organisation.objects.get()
+        assert r.status_code == 302 and r["Location"] == reverse("accounts:organisation", args=[org.public_id])
+        assert "Công ty TNHH Nông sản" in citizen_client.get(reverse("accounts:organisations")).content.decode()
+        other = MembershipFactory().organisation
+        assert citizen_client.get(reverse("accounts:organisation", args=[other.public_id])).status_code == 404
