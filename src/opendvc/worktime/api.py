@@ -7,7 +7,15 @@ from ninja import Router, Schema
 
 from opendvc.core.problems import ProblemError
 
-from .calendar import UNITS, WorktimeError, explain_add, format_hours, format_instant, parse_instant, working_hours_between
+from .calendar import (
+    UNITS,
+    WorktimeError,
+    explain_add,
+    format_hours,
+    format_instant,
+    parse_instant,
+    working_hours_between,
+)
 from .selectors import agency_by_code, calendar_for_agency, default_calendar
 
 router = Router(tags=["worktime"])
@@ -72,14 +80,18 @@ def add(
     """Thời hạn tính từ `start` (ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam) theo đúng một
     trong `working_days`, `working_hours`, `calendar_days`; `rule` = `working-hours` (mặc định) hoặc
     `end-of-day` (Bộ luật Dân sự 2015, Điều 147–148); `agency` = mã cơ quan để dùng giờ làm việc riêng."""
-    given = {u: v for u, v in zip(UNITS, (working_hours, working_days, calendar_days)) if v not in (None, "")}
+    given = {
+        u: v
+        for u, v in zip(UNITS, (working_hours, working_days, calendar_days), strict=False)
+        if v not in (None, "")
+    }
     if len(given) != 1:
         raise ProblemError(
             "invalid_unit",
             "Cần đúng một trong các tham số working_days, working_hours, calendar_days.",
             status=400,
         )
-    (unit, amount), = given.items()
+    ((unit, amount),) = given.items()
     try:
         calendar = _calendar(agency)
         result = explain_add(parse_instant(start), amount, unit, rule=rule, calendar=calendar)
@@ -96,7 +108,9 @@ def add(
     }
 
 
-@router.get("/between", response=BetweenOut, auth=None, summary="Số giờ làm việc giữa hai thời điểm")
+@router.get(
+    "/between", response=BetweenOut, auth=None, summary="Số giờ làm việc giữa hai thời điểm"
+)
 def between(request, start: str, end: str, agency: str | None = None):
     try:
         calendar = _calendar(agency)
@@ -104,11 +118,20 @@ def between(request, start: str, end: str, agency: str | None = None):
         hours = working_hours_between(a, b, calendar=calendar)
     except WorktimeError as exc:
         raise _problem(exc) from exc
-    return {"start": format_instant(a), "end": format_instant(b), "working_hours": format_hours(hours),
-            "calendar_version": calendar.version}
+    return {
+        "start": format_instant(a),
+        "end": format_instant(b),
+        "working_hours": format_hours(hours),
+        "calendar_version": calendar.version,
+    }
 
 
-@router.get("/calendar", response=CalendarOut, auth=None, summary="Ngày nghỉ và ngày làm việc bù của một năm")
+@router.get(
+    "/calendar",
+    response=CalendarOut,
+    auth=None,
+    summary="Ngày nghỉ và ngày làm việc bù của một năm",
+)
 def calendar_year(request, year: str):
     try:
         if not year.strip().isdigit():
@@ -122,6 +145,7 @@ def calendar_year(request, year: str):
         "year": year_number,
         "calendar_version": calendar.version,
         "days": [
-            {"date": d.day.isoformat(), "kind": d.kind, "name": d.name, "source": d.source} for d in days
+            {"date": d.day.isoformat(), "kind": d.kind, "name": d.name, "source": d.source}
+            for d in days
         ],
     }

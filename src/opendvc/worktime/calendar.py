@@ -26,7 +26,7 @@ import math
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -59,7 +59,10 @@ MAX_WORKING_HOURS = 20_000
 MAX_WORKING_DAYS = 2_500
 MAX_CALENDAR_DAYS = 3_660
 
-DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = ((time(7, 30), time(11, 30)), (time(13, 0), time(17, 0)))
+DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = (
+    (time(7, 30), time(11, 30)),
+    (time(13, 0), time(17, 0)),
+)
 
 US_PER_HOUR = 3_600_000_000
 _US_PER_SECOND = 1_000_000
@@ -120,7 +123,10 @@ def rule_days(year: int) -> tuple[DayOverride, ...]:
     the Saturdays declared working days (``weekend_workdays``) in exchange.
     """
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise WorktimeError("date_out_of_range", f"Năm {year} nằm ngoài phạm vi lịch hỗ trợ ({MIN_YEAR}–{MAX_YEAR}).")
+        raise WorktimeError(
+            "date_out_of_range",
+            f"Năm {year} nằm ngoài phạm vi lịch hỗ trợ ({MIN_YEAR}–{MAX_YEAR}).",
+        )
     import holidays
 
     # Neighbouring years too: a swap decided for one year can move a day of the next one.
@@ -159,7 +165,9 @@ def _parse_clock(value: Any) -> time:
             return time(hh, mm)
         if hh == 24 and mm == 0:
             return time.max
-    raise WorktimeError("invalid_office_hours", f"Giờ làm việc không hợp lệ: {value!r} (dạng HH:MM).")
+    raise WorktimeError(
+        "invalid_office_hours", f"Giờ làm việc không hợp lệ: {value!r} (dạng HH:MM)."
+    )
 
 
 def parse_office_hours(value: Any) -> tuple[tuple[time, time], ...]:
@@ -171,13 +179,21 @@ def parse_office_hours(value: Any) -> tuple[tuple[time, time], ...]:
     except (TypeError, ValueError) as exc:
         if isinstance(exc, WorktimeError):
             raise
-        raise WorktimeError("invalid_office_hours", "Giờ làm việc phải là danh sách các cặp [giờ mở, giờ đóng].") from exc
+        raise WorktimeError(
+            "invalid_office_hours", "Giờ làm việc phải là danh sách các cặp [giờ mở, giờ đóng]."
+        ) from exc
     previous_close = None
     for opening, closing in periods:
         if closing <= opening:
-            raise WorktimeError("invalid_office_hours", f"Giờ đóng cửa {closing:%H:%M} phải sau giờ mở cửa {opening:%H:%M}.")
+            raise WorktimeError(
+                "invalid_office_hours",
+                f"Giờ đóng cửa {closing:%H:%M} phải sau giờ mở cửa {opening:%H:%M}.",
+            )
         if previous_close is not None and opening < previous_close:
-            raise WorktimeError("invalid_office_hours", "Các khoảng giờ làm việc phải theo thứ tự và không chồng lên nhau.")
+            raise WorktimeError(
+                "invalid_office_hours",
+                "Các khoảng giờ làm việc phải theo thứ tự và không chồng lên nhau.",
+            )
         previous_close = closing
     return periods
 
@@ -213,8 +229,19 @@ class WorkCalendar:
     """
 
     __slots__ = (
-        "_overrides", "_seeded", "version", "periods", "_opens", "_cum", "_cum_end", "_lens",
-        "day_us", "_last_close", "_state", "_lock", "_warned", "_override_years",
+        "_overrides",
+        "_seeded",
+        "version",
+        "periods",
+        "_opens",
+        "_cum",
+        "_cum_end",
+        "_lens",
+        "day_us",
+        "_last_close",
+        "_state",
+        "_lock",
+        "_warned",
     )
 
     def __init__(
@@ -244,7 +271,6 @@ class WorkCalendar:
         if _share is not None:
             self._overrides = _share._overrides
             self._seeded = _share._seeded
-            self._override_years = _share._override_years
             self._warned = _share._warned
             self._state = _share._state
             return
@@ -253,7 +279,6 @@ class WorkCalendar:
             if o.kind not in KINDS:
                 raise WorktimeError("invalid_kind", f"Loại ngày không hợp lệ: {o.kind!r}.")
         self._seeded = frozenset(seeded_years)
-        self._override_years = frozenset(d.year for d in self._overrides)
         self._warned: set[int] = set()
         span = self._seeded or frozenset({date.today().year})
         self._state = self._build(min(span), max(span))
@@ -262,14 +287,24 @@ class WorkCalendar:
 
     @classmethod
     def from_rules(
-        cls, *, years: Iterable[int], overrides: Iterable[DayOverride] = (), office_hours: Any = None, version: int = 0
+        cls,
+        *,
+        years: Iterable[int],
+        overrides: Iterable[DayOverride] = (),
+        office_hours: Any = None,
+        version: int = 0,
     ) -> WorkCalendar:
         """A calendar straight from the ``holidays`` package for ``years`` (plus ``overrides``)."""
         years = list(years)
         rules = [o for y in years for o in rule_days(y)]
         merged = {o.day: o for o in rules}
         merged.update({o.day: o for o in overrides})
-        return cls(overrides=merged.values(), seeded_years=years, office_hours=office_hours, version=version)
+        return cls(
+            overrides=merged.values(),
+            seeded_years=years,
+            office_hours=office_hours,
+            version=version,
+        )
 
     def with_office_hours(self, office_hours: Any) -> WorkCalendar:
         """The same days with other office hours (an agency's). Shares the day index."""
@@ -302,10 +337,7 @@ class WorkCalendar:
             ordinal = first + i
             day = date.fromordinal(ordinal)
             override = self._day_kind(day)
-            if override is not None:
-                is_working = override.kind == WORKING_DAY
-            else:
-                is_working = day.weekday() < 5
+            is_working = override.kind == WORKING_DAY if override is not None else day.weekday() < 5
             rank[i] = count
             if is_working:
                 working[i] = 1
@@ -322,7 +354,8 @@ class WorkCalendar:
         """Cover ``year`` too (and the year after, so that additions have room)."""
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise WorktimeError(
-                "date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR})."
+                "date_out_of_range",
+                f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).",
             )
         with self._lock:
             current = self._state
@@ -376,7 +409,9 @@ class WorkCalendar:
     def overrides_in_year(self, year: int) -> list[DayOverride]:
         """Days off and make-up working days of ``year`` (stored ones, or the rules' on the fly)."""
         if not MIN_YEAR <= year <= MAX_YEAR:
-            raise WorktimeError("date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
+            raise WorktimeError(
+                "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+            )
         self._index_for(date(year, 1, 1).toordinal())
         result = []
         day = date(year, 1, 1)
@@ -595,7 +630,9 @@ def parse_instant(text: str) -> datetime:
 
 def _check_year(t: datetime) -> None:
     if not MIN_YEAR <= t.year <= MAX_YEAR:
-        raise WorktimeError("date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).")
+        raise WorktimeError(
+            "date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR})."
+        )
 
 
 def _amount_fraction(amount: Any) -> Fraction:
@@ -636,9 +673,14 @@ _LIMITS = {
 def validate_amount(amount: Any, unit: str, rule: str = "working-hours") -> Fraction:
     """The amount as an exact fraction, or :class:`WorktimeError` for a bad unit, rule or amount."""
     if unit not in UNITS:
-        raise WorktimeError("invalid_unit", f"Đơn vị không hợp lệ: {unit!r} (working_hours, working_days, calendar_days).")
+        raise WorktimeError(
+            "invalid_unit",
+            f"Đơn vị không hợp lệ: {unit!r} (working_hours, working_days, calendar_days).",
+        )
     if rule not in RULES:
-        raise WorktimeError("invalid_rule", f"Cách tính không hợp lệ: {rule!r} (working-hours hoặc end-of-day).")
+        raise WorktimeError(
+            "invalid_rule", f"Cách tính không hợp lệ: {rule!r} (working-hours hoặc end-of-day)."
+        )
     value = _amount_fraction(amount)
     limit, label = _LIMITS[unit]
     if value < 0:
@@ -647,7 +689,9 @@ def validate_amount(amount: Any, unit: str, rule: str = "working-hours") -> Frac
         raise WorktimeError("invalid_amount", f"Thời hạn quá lớn: tối đa {limit} {label}.")
     needs_whole = unit == "calendar_days" or (unit == "working_days" and rule == "end-of-day")
     if needs_whole and value.denominator != 1:
-        raise WorktimeError("invalid_amount", f"Thời hạn tính theo {label} với cách tính này phải là số nguyên.")
+        raise WorktimeError(
+            "invalid_amount", f"Thời hạn tính theo {label} với cách tính này phải là số nguyên."
+        )
     return value
 
 
@@ -702,7 +746,12 @@ def add_working_time(
     if t.year < MIN_YEAR or t.year > MAX_YEAR:
         _check_year(t)
     # Fast path: whole working days by the default rule, the portal's most frequent question.
-    if unit == "working_days" and rule == "working-hours" and type(amount) is int and 0 < amount <= MAX_WORKING_DAYS:
+    if (
+        unit == "working_days"
+        and rule == "working-hours"
+        and type(amount) is int
+        and 0 < amount <= MAX_WORKING_DAYS
+    ):
         return cal.add_positive_us(t, amount * cal.day_us)
     value = validate_amount(amount, unit, rule)
     if unit == "working_hours":
@@ -716,7 +765,9 @@ def add_working_time(
     return cal.add_calendar_days(t, int(value))
 
 
-def working_hours_between(a: datetime | date, b: datetime | date, *, calendar: WorkCalendar | None = None) -> Decimal:
+def working_hours_between(
+    a: datetime | date, b: datetime | date, *, calendar: WorkCalendar | None = None
+) -> Decimal:
     """Working hours from ``a`` to ``b`` as an exact :class:`Decimal` (negative when ``b`` < ``a``)."""
     cal = _calendar(calendar)
     ta, tb = to_local(a), to_local(b)
@@ -733,7 +784,10 @@ def working_day_count(a: date, b: date, *, calendar: WorkCalendar | None = None)
         return -working_day_count(b, a, calendar=cal)
     for d in (a, b):
         if not MIN_YEAR <= d.year <= MAX_YEAR:
-            raise WorktimeError("date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).")
+            raise WorktimeError(
+                "date_out_of_range",
+                f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).",
+            )
     cal._index_for(a.toordinal())
     state, j = cal._index_for(b.toordinal())
     return state.rank[j] - state.rank[a.toordinal() - state.first]
@@ -747,7 +801,9 @@ def is_working_day(day: date | datetime, *, calendar: WorkCalendar | None = None
     elif not isinstance(day, date):
         raise WorktimeError("invalid_instant", f"Ngày không hợp lệ: {day!r}.")
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise WorktimeError("date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).")
+        raise WorktimeError(
+            "date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR})."
+        )
     return cal.is_working_day(day if type(day) is date else date(day.year, day.month, day.day))
 
 
@@ -761,7 +817,10 @@ def next_opening(t: datetime | date, *, calendar: WorkCalendar | None = None) ->
 
 
 def same_day_due(
-    received: datetime | date, *, cutoff: time | str = time(15, 0), calendar: WorkCalendar | None = None
+    received: datetime | date,
+    *,
+    cutoff: time | str = time(15, 0),
+    calendar: WorkCalendar | None = None,
 ) -> datetime:
     """Deadline of a same-day procedure: received on a working day before ``cutoff`` → the close of
     that day; otherwise (after the cut-off, or on a day off) → the close of the next working day."""
@@ -792,8 +851,12 @@ class ExplanationItem:
         return {"date": self.day.isoformat(), "kind": self.kind, "reason": self.reason}
 
     def line(self) -> str:
-        label = {"start_moved": "bắt đầu tính", "skipped": "không tính", "make_up": "có tính"}[self.kind]
-        return f"{self.day:%d/%m/%Y} ({WEEKDAY_NAMES_VI[self.day.weekday()]}): {label} – {self.reason}"
+        label = {"start_moved": "bắt đầu tính", "skipped": "không tính", "make_up": "có tính"}[
+            self.kind
+        ]
+        return (
+            f"{self.day:%d/%m/%Y} ({WEEKDAY_NAMES_VI[self.day.weekday()]}): {label} – {self.reason}"
+        )
 
 
 @dataclass(frozen=True)
@@ -832,7 +895,13 @@ def explain_add(
     items: list[ExplanationItem] = []
     if unit == "working_days" and rule == "end-of-day":
         counted_from = t
-        items.append(ExplanationItem(t.date(), "start_moved", "ngày bắt đầu không được tính (Bộ luật Dân sự 2015, Điều 147)"))
+        items.append(
+            ExplanationItem(
+                t.date(),
+                "start_moved",
+                "ngày bắt đầu không được tính (Bộ luật Dân sự 2015, Điều 147)",
+            )
+        )
     else:
         counted_from = cal.next_opening(t)
         if counted_from != t and value:
@@ -854,30 +923,6 @@ def explain_add(
         day += timedelta(days=1)
     items.sort(key=lambda i: (i.day, i.kind != "start_moved"))
     return Explanation(t, due, unit, amount, rule, counted_from, items)
-
-
-def naive_add_working_days(start: datetime, days: int, *, calendar: WorkCalendar) -> datetime:
-    """Reference implementation, day by day (for tests and the benchmark only): N working days
-    under the ``working-hours`` rule by walking the calendar one day at a time."""
-    cal = calendar
-    t = to_local(start)
-    remaining = days * cal.day_us
-    day = t.date()
-    # Offset already worked on the start day.
-    if cal.is_working_day(day):
-        tod = _clock_us(t.timetz().replace(tzinfo=None))
-        worked = 0
-        for o, length in zip(cal._opens, cal._lens):
-            worked += min(max(tod - o, 0), length)
-        remaining += worked
-    while True:
-        if cal.is_working_day(day):
-            if remaining <= cal.day_us:
-                for o, length, c in zip(cal._opens, cal._lens, cal._cum):
-                    if remaining <= c + length:
-                        return _at(day.toordinal(), o + remaining - c)
-            remaining -= cal.day_us
-        day += timedelta(days=1)
 
 
 __all__ = [

@@ -22,7 +22,10 @@ class SetDayForm(forms.Form):
         label=_("Ngày"),
         help_text=_("Dạng dd/mm/yyyy, ví dụ 31/08/2026."),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        error_messages={"required": _("Cần nhập ngày."), "invalid": _("Ngày không hợp lệ; dùng dạng dd/mm/yyyy.")},
+        error_messages={
+            "required": _("Cần nhập ngày."),
+            "invalid": _("Ngày không hợp lệ; dùng dạng dd/mm/yyyy."),
+        },
         validators=[_check_range],
     )
     kind = forms.ChoiceField(
@@ -47,6 +50,9 @@ class SetDayForm(forms.Form):
 
 
 class RemoveDayForm(forms.Form):
-    date = forms.DateField(input_formats=["%Y-%m-%d", "%d/%m/%Y"], validators=[_check_range],
-                           error_messages={"required": _("Cần chọn ngày."), "invalid": _("Ngày không hợp lệ.")})
+    date = forms.DateField(
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[_check_range],
+        error_messages={"required": _("Cần chọn ngày."), "invalid": _("Ngày không hợp lệ.")},
+    )
     reason = forms.CharField(label=_("Lý do xóa"), max_length=REASON_MAX, required=False)

@@ -27,7 +27,9 @@ class CalendarDay(models.Model):
     kind = models.CharField(_("loại ngày"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("tên ngày"), max_length=200)
     reason = models.CharField(_("lý do, căn cứ"), max_length=500, blank=True)
-    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices, default=Source.ADMIN)
+    source = models.CharField(
+        _("nguồn"), max_length=10, choices=Source.choices, default=Source.ADMIN
+    )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -39,7 +41,10 @@ class CalendarDay(models.Model):
         verbose_name = _("ngày đặc biệt trong lịch làm việc")
         verbose_name_plural = _("ngày đặc biệt trong lịch làm việc")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=["day_off", "working_day"]), name="worktime_day_kind_valid")
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["day_off", "working_day"]),
+                name="worktime_day_kind_valid",
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,14 @@ from typing import Any
 
 from django.core.cache import cache
 
-from .calendar import MAX_YEAR, MIN_YEAR, DayOverride, WorkCalendar, WorktimeError, parse_office_hours
+from .calendar import (
+    MAX_YEAR,
+    MIN_YEAR,
+    DayOverride,
+    WorkCalendar,
+    WorktimeError,
+    parse_office_hours,
+)
 from .models import CalendarDay, CalendarVersion, SeededYear
 
 VERSION_CACHE_KEY = "worktime:calendar-version"
@@ -46,7 +53,9 @@ def build_calendar(*, version: int | None = None) -> WorkCalendar:
         for row in CalendarDay.objects.all().only("date", "kind", "name", "reason", "source")
     ]
     if version is None:
-        version = CalendarVersion.objects.filter(id=1).values_list("version", flat=True).first() or 0
+        version = (
+            CalendarVersion.objects.filter(id=1).values_list("version", flat=True).first() or 0
+        )
     return WorkCalendar(overrides=overrides, seeded_years=seeded, version=version)
 
 
@@ -118,9 +127,13 @@ def year_overview(year: int, *, calendar: WorkCalendar | None = None) -> dict[st
     """Everything the yearly calendar page shows: months of day cells, the special days with their
     origin (seeded, edited, or computed from the rules because the year was never seeded)."""
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise WorktimeError("date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
+        raise WorktimeError(
+            "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+        )
     cal = calendar or default_calendar()
-    rows = {r.date: r for r in CalendarDay.objects.filter(date__year=year).select_related("updated_by")}
+    rows = {
+        r.date: r for r in CalendarDay.objects.filter(date__year=year).select_related("updated_by")
+    }
     months = []
     for month in range(1, 13):
         first = date(year, month, 1)
@@ -141,7 +154,7 @@ def year_overview(year: int, *, calendar: WorkCalendar | None = None) -> dict[st
             )
             day += timedelta(days=1)
         months.append(MonthView(month, first.weekday(), cells))
-    specials = [o for o in cal.overrides_in_year(year)]
+    specials = list(cal.overrides_in_year(year))
     return {
         "year": year,
         "seeded": year in cal.seeded_years,

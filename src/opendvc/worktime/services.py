@@ -33,7 +33,9 @@ def _check_day(day: Any) -> date:
     if not isinstance(day, date):
         raise WorktimeError("invalid_date", "Ngày không hợp lệ.")
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise WorktimeError("date_out_of_range", f"Ngày phải nằm trong các năm {MIN_YEAR}–{MAX_YEAR}.")
+        raise WorktimeError(
+            "date_out_of_range", f"Ngày phải nằm trong các năm {MIN_YEAR}–{MAX_YEAR}."
+        )
     return day
 
 
@@ -48,12 +50,16 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
 
     done: list[int] = []
     with transaction.atomic():
-        existing = set(SeededYear.objects.filter(year__in=list(years)).values_list("year", flat=True))
+        existing = set(
+            SeededYear.objects.filter(year__in=list(years)).values_list("year", flat=True)
+        )
         for year in years:
             if year in existing:
                 continue
             if not MIN_YEAR <= year <= MAX_YEAR:
-                raise WorktimeError("date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}.")
+                raise WorktimeError(
+                    "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+                )
             taken = set(CalendarDay.objects.filter(date__year=year).values_list("date", flat=True))
             created = []
             for rule in rule_days(year):
@@ -76,7 +82,10 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
                 target=("worktime.seededyear", str(year)),
                 changes={
                     "year": year,
-                    "days": [{"date": c.date.isoformat(), "kind": c.kind, "name": c.name} for c in created],
+                    "days": [
+                        {"date": c.date.isoformat(), "kind": c.kind, "name": c.name}
+                        for c in created
+                    ],
                     "kept_existing": sorted(d.isoformat() for d in taken),
                 },
             )
@@ -102,7 +111,10 @@ def set_day(
     """
     day = _check_day(day)
     if kind not in KINDS:
-        raise WorktimeError("invalid_kind", "Loại ngày phải là ngày nghỉ (day_off) hoặc ngày làm việc (working_day).")
+        raise WorktimeError(
+            "invalid_kind",
+            "Loại ngày phải là ngày nghỉ (day_off) hoặc ngày làm việc (working_day).",
+        )
     name = (name or "").strip()
     reason = (reason or "").strip()
     if not name:
@@ -126,7 +138,12 @@ def set_day(
             actor=actor,
             action="worktime.calendar.set_day",
             target=("worktime.calendarday", day.isoformat()),
-            changes={"date": day.isoformat(), "before": before, "after": _row_dict(row), "version": version},
+            changes={
+                "date": day.isoformat(),
+                "before": before,
+                "after": _row_dict(row),
+                "version": version,
+            },
             request=request,
         )
     return row
@@ -143,7 +160,9 @@ def remove_day(*, day: date, reason: str = "", actor: Any = None, request: Any =
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
         if row is None:
-            raise WorktimeError("day_not_found", f"Ngày {day:%d/%m/%Y} không có trong danh sách ngày đặc biệt.")
+            raise WorktimeError(
+                "day_not_found", f"Ngày {day:%d/%m/%Y} không có trong danh sách ngày đặc biệt."
+            )
         before = _row_dict(row)
         row.delete()
         version = bump_version()
@@ -151,6 +170,12 @@ def remove_day(*, day: date, reason: str = "", actor: Any = None, request: Any =
             actor=actor,
             action="worktime.calendar.remove_day",
             target=("worktime.calendarday", day.isoformat()),
-            changes={"date": day.isoformat(), "before": before, "after": None, "reason": reason, "version": version},
+            changes={
+                "date": day.isoformat(),
+                "before": before,
+                "after": None,
+                "reason": reason,
+                "version": version,
+            },
             request=request,
         )

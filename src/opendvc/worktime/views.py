@@ -39,19 +39,29 @@ def calendar_current(request):
 @require_http_methods(["GET", "POST"])
 def calendar_year(request, year: int):
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return HttpResponseBadRequest(_("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR})
+        return HttpResponseBadRequest(
+            _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR}
+        )
     if request.method == "GET":
         return _render_year(request, year)
     form = SetDayForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            set_day(day=data["date"], kind=data["kind"], name=data["name"], reason=data["reason"],
-                    actor=request.user, request=request)
+            set_day(
+                day=data["date"],
+                kind=data["kind"],
+                name=data["name"],
+                reason=data["reason"],
+                actor=request.user,
+                request=request,
+            )
         except WorktimeError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Đã lưu ngày %(d)s.") % {"d": data["date"].strftime("%d/%m/%Y")})
+            messages.success(
+                request, _("Đã lưu ngày %(d)s.") % {"d": data["date"].strftime("%d/%m/%Y")}
+            )
             return redirect("worktime:calendar_year", year=data["date"].year)
     return _render_year(request, year, form=form, status=400)
 
@@ -69,5 +79,8 @@ def calendar_remove(request, year: int):
     except WorktimeError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Đã xóa ngày %(d)s khỏi danh sách ngày đặc biệt.") % {"d": day.strftime("%d/%m/%Y")})
+        messages.success(
+            request,
+            _("Đã xóa ngày %(d)s khỏi danh sách ngày đặc biệt.") % {"d": day.strftime("%d/%m/%Y")},
+        )
     return redirect("worktime:calendar_year", year=day.year)

@@ -22,22 +22,34 @@ def test_add_working_days_public_with_explanation(client, seeded):
     body = response.json()
     assert body["start"] == "2027-02-03T10:00:00+07:00"
     assert body["due"] == "2027-02-15T10:00:00+07:00"
-    assert body["unit"] == "working_days" and body["amount"] == "3" and body["rule"] == "working-hours"
+    assert (
+        body["unit"] == "working_days" and body["amount"] == "3" and body["rule"] == "working-hours"
+    )
     assert body["calendar_version"] == 1
     reasons = {e["date"]: e["reason"] for e in body["explanation"] if e["kind"] == "skipped"}
     assert "Tết Nguyên Đán" in reasons["2027-02-08"]
 
 
 def test_add_end_of_day_and_other_units(client, seeded):
-    body = client.get(URL, {"start": "2027-02-03T10:00", "working_days": "3", "rule": "end-of-day"}).json()
+    body = client.get(
+        URL, {"start": "2027-02-03T10:00", "working_days": "3", "rule": "end-of-day"}
+    ).json()
     assert body["due"] == "2027-02-15T17:00:00+07:00"
-    assert client.get(URL, {"start": "2027-03-01T11:00", "working_hours": "1.5"}).json()["due"] == "2027-03-01T14:00:00+07:00"
-    assert client.get(URL, {"start": "2027-03-01T10:00", "calendar_days": "5"}).json()["due"] == "2027-03-08T17:00:00+07:00"
+    assert (
+        client.get(URL, {"start": "2027-03-01T11:00", "working_hours": "1.5"}).json()["due"]
+        == "2027-03-01T14:00:00+07:00"
+    )
+    assert (
+        client.get(URL, {"start": "2027-03-01T10:00", "calendar_days": "5"}).json()["due"]
+        == "2027-03-08T17:00:00+07:00"
+    )
 
 
 def test_start_in_utc_converted(client, seeded):
     body = client.get(URL, {"start": "2027-03-01T03:00:00Z", "working_hours": "1"}).json()
-    assert body["start"] == "2027-03-01T10:00:00+07:00" and body["due"] == "2027-03-01T11:00:00+07:00"
+    assert (
+        body["start"] == "2027-03-01T10:00:00+07:00" and body["due"] == "2027-03-01T11:00:00+07:00"
+    )
 
 
 def test_calendar_version_reflects_edits(client, seeded):
@@ -70,10 +82,16 @@ def test_bad_input_problem_400(client, seeded, params, code):
 
 
 def test_between_and_calendar(client, seeded):
-    body = client.get("/api/v1/worktime/between", {"start": "2027-03-01T16:00", "end": "2027-03-02T08:00"}).json()
+    body = client.get(
+        "/api/v1/worktime/between", {"start": "2027-03-01T16:00", "end": "2027-03-02T08:00"}
+    ).json()
     assert body["working_hours"] == "1.5"
     body = client.get("/api/v1/worktime/calendar", {"year": "2025"}).json()
-    assert {"date": "2025-04-26", "kind": "working_day", "name": "Làm việc bù (cho ngày nghỉ 02/05/2025)",
-            "source": "seed"} in body["days"]
+    assert {
+        "date": "2025-04-26",
+        "kind": "working_day",
+        "name": "Làm việc bù (cho ngày nghỉ 02/05/2025)",
+        "source": "seed",
+    } in body["days"]
     response = client.get("/api/v1/worktime/calendar", {"year": "abc"})
     assert response.status_code == 400 and response.json()["code"] == "invalid_year"

@@ -34,7 +34,10 @@ def test_add_working_days_prints_one_iso_line(seeded):
 
 
 def test_add_end_of_day_rule(seeded):
-    assert run("add", "2027-02-03T10:00", "--working-days", "3", "--rule", "end-of-day") == "2027-02-15T17:00:00+07:00\n"
+    assert (
+        run("add", "2027-02-03T10:00", "--working-days", "3", "--rule", "end-of-day")
+        == "2027-02-15T17:00:00+07:00\n"
+    )
 
 
 def test_add_working_hours_and_calendar_days(seeded):
@@ -53,9 +56,16 @@ def test_add_with_agency_hours(seeded):
     from opendvc.agencies.models import Agency, Tier
 
     tier = Tier.objects.create(code="xa", name="Cấp xã", rank=2)
-    Agency.objects.create(code="000.21.00.H19", name="Phường Biên Hòa", tier=tier,
-                          office_hours=[["08:00", "12:00"], ["13:30", "17:30"]])
-    assert run("add", "2027-03-01T07:00", "--working-hours", "4", "--agency", "000.21.00.H19") == "2027-03-01T12:00:00+07:00\n"
+    Agency.objects.create(
+        code="000.21.00.H19",
+        name="Phường Biên Hòa",
+        tier=tier,
+        office_hours=[["08:00", "12:00"], ["13:30", "17:30"]],
+    )
+    assert (
+        run("add", "2027-03-01T07:00", "--working-hours", "4", "--agency", "000.21.00.H19")
+        == "2027-03-01T12:00:00+07:00\n"
+    )
 
 
 def test_between_prints_decimal_hours(seeded):
@@ -106,16 +116,38 @@ def test_unknown_rule_rejected_by_argument_parser(seeded):
 def test_exit_code_2_from_the_shell(tmp_path):
     # The real entry point, as an operator runs it (SQLite in a temporary folder, no migrations needed:
     # the input is rejected before the database is read).
-    env = {"DJANGO_SETTINGS_MODULE": "opendvc.settings.test", "PATH": "/usr/bin:/bin",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "TMPDIR": str(tmp_path)}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "opendvc.settings.test",
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "TMPDIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "workdays", "add", "nonsense", "--working-days", "3"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2, result.stderr
     assert "Không đọc được thời điểm" in result.stderr
     result = subprocess.run(
-        [sys.executable, "manage.py", "workdays", "add", "2027-03-01", "--working-days", "3", "--rule", "x"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "workdays",
+            "add",
+            "2027-03-01",
+            "--working-days",
+            "3",
+            "--rule",
+            "x",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2

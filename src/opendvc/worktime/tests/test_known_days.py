@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -164,10 +164,18 @@ def test_feedback_limits_8h_and_48h(vn_calendar):
 
 
 def test_lunch_break_between(vn_calendar):
-    assert working_hours_between(vn(2027, 3, 1, 11), vn(2027, 3, 1, 13, 30), calendar=vn_calendar) == 1
-    assert working_hours_between(vn(2027, 3, 1, 16), vn(2027, 3, 2, 8), calendar=vn_calendar) == Decimal("1.5")
-    assert working_hours_between(vn(2027, 3, 1, 8), vn(2027, 3, 1, 15, 30), calendar=vn_calendar) == Decimal("6")
-    assert working_hours_between(vn(2027, 3, 2, 8), vn(2027, 3, 1, 16), calendar=vn_calendar) == Decimal("-1.5")
+    assert (
+        working_hours_between(vn(2027, 3, 1, 11), vn(2027, 3, 1, 13, 30), calendar=vn_calendar) == 1
+    )
+    assert working_hours_between(
+        vn(2027, 3, 1, 16), vn(2027, 3, 2, 8), calendar=vn_calendar
+    ) == Decimal("1.5")
+    assert working_hours_between(
+        vn(2027, 3, 1, 8), vn(2027, 3, 1, 15, 30), calendar=vn_calendar
+    ) == Decimal("6")
+    assert working_hours_between(
+        vn(2027, 3, 2, 8), vn(2027, 3, 1, 16), calendar=vn_calendar
+    ) == Decimal("-1.5")
 
 
 def test_next_opening_after_lunch_weekend_and_holiday(vn_calendar):
@@ -187,7 +195,12 @@ def test_agency_office_hours_used(vn_calendar):
 
 
 def test_agency_office_hours_malformed_rejected(vn_calendar):
-    for bad in ([["08:00"]], [["12:00", "08:00"]], [["08:00", "12:00"], ["11:00", "13:00"]], [["8h", "12:00"]]):
+    for bad in (
+        [["08:00"]],
+        [["12:00", "08:00"]],
+        [["08:00", "12:00"], ["11:00", "13:00"]],
+        [["8h", "12:00"]],
+    ):
         with pytest.raises(WorktimeError) as err:
             vn_calendar.with_office_hours(bad)
         assert err.value.code == "invalid_office_hours"
@@ -225,19 +238,27 @@ def test_half_day_by_working_hours_rule(vn_calendar):
 
 
 def test_calendar_days_same_clock_time(vn_calendar):
-    assert add_working_time(vn(2027, 3, 1, 10), 3, "calendar_days", calendar=vn_calendar) == vn(2027, 3, 4, 10)
+    assert add_working_time(vn(2027, 3, 1, 10), 3, "calendar_days", calendar=vn_calendar) == vn(
+        2027, 3, 4, 10
+    )
 
 
 def test_calendar_days_ending_on_saturday_move_to_close_of_monday(vn_calendar):
-    assert add_working_time(vn(2027, 3, 1, 10), 5, "calendar_days", calendar=vn_calendar) == vn(2027, 3, 8, 17)
+    assert add_working_time(vn(2027, 3, 1, 10), 5, "calendar_days", calendar=vn_calendar) == vn(
+        2027, 3, 8, 17
+    )
 
 
 def test_calendar_days_ending_in_tet_move_past_it(vn_calendar):
-    assert add_working_time(vn(2027, 2, 1, 9), 5, "calendar_days", calendar=vn_calendar) == vn(2027, 2, 11, 17)
+    assert add_working_time(vn(2027, 2, 1, 9), 5, "calendar_days", calendar=vn_calendar) == vn(
+        2027, 2, 11, 17
+    )
 
 
 def test_calendar_days_from_sunday_evening_count_from_monday_opening(vn_calendar):
-    assert add_working_time(vn(2027, 2, 28, 20), 3, "calendar_days", calendar=vn_calendar) == vn(2027, 3, 4, 7, 30)
+    assert add_working_time(vn(2027, 2, 28, 20), 3, "calendar_days", calendar=vn_calendar) == vn(
+        2027, 3, 4, 7, 30
+    )
 
 
 # -- same-day procedures with the 15:00 cut-off ----------------------------------------------------
@@ -260,7 +281,9 @@ def test_same_day_cutoff_received_on_holiday(vn_calendar):
 
 
 def test_same_day_cutoff_configurable(vn_calendar):
-    assert same_day_due(vn(2027, 3, 1, 15, 30), cutoff="16:00", calendar=vn_calendar) == vn(2027, 3, 1, 17)
+    assert same_day_due(vn(2027, 3, 1, 15, 30), cutoff="16:00", calendar=vn_calendar) == vn(
+        2027, 3, 1, 17
+    )
 
 
 # -- time zones and input --------------------------------------------------------------------------
@@ -271,7 +294,7 @@ def test_naive_input_read_in_vietnam_time(vn_calendar):
 
 
 def test_utc_input_converted_to_vietnam_time(vn_calendar):
-    due = hours(vn_calendar, datetime(2027, 3, 1, 3, tzinfo=timezone.utc), 1)
+    due = hours(vn_calendar, datetime(2027, 3, 1, 3, tzinfo=UTC), 1)
     assert due == vn(2027, 3, 1, 11) and due.tzinfo is VN_TZ
     assert due.isoformat() == "2027-03-01T11:00:00+07:00"
 

@@ -25,7 +25,9 @@ def test_seed_writes_rules_once_and_audits_each_year():
     assert SeededYear.objects.count() == 3
     row = CalendarDay.objects.get(date=date(2025, 4, 26))
     assert row.kind == "working_day" and row.source == "seed"
-    assert CalendarDay.objects.get(date=date(2026, 4, 27)).name == "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)"
+    assert (
+        CalendarDay.objects.get(date=date(2026, 4, 27)).name == "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)"
+    )
     assert AuditEntry.objects.filter(action="worktime.calendar.seed_year").count() == 3
     assert calendar_version() == 1
     # Idempotent: nothing new, no version bump.
@@ -53,7 +55,9 @@ def test_set_day_is_audited_bumps_version_and_invalidates_cache():
     seed_years(years=[2027])
     before = default_calendar()
     assert is_working_day(date(2027, 3, 3))
-    row = set_day(day=date(2027, 3, 3), kind="day_off", name="Nghỉ đột xuất", reason="Quyết định số 1/QĐ-UBND")
+    row = set_day(
+        day=date(2027, 3, 3), kind="day_off", name="Nghỉ đột xuất", reason="Quyết định số 1/QĐ-UBND"
+    )
     assert row.source == "admin"
     after = default_calendar()
     assert after is not before and after.version == before.version + 1
@@ -67,7 +71,12 @@ def test_set_day_is_audited_bumps_version_and_invalidates_cache():
 
 def test_editing_a_seeded_day_records_before_and_after():
     seed_years(years=[2026])
-    set_day(day=date(2026, 11, 24), kind="working_day", name="Ngày Văn hóa Việt Nam (không nghỉ)", reason="thử")
+    set_day(
+        day=date(2026, 11, 24),
+        kind="working_day",
+        name="Ngày Văn hóa Việt Nam (không nghỉ)",
+        reason="thử",
+    )
     entry = AuditEntry.objects.filter(action="worktime.calendar.set_day").get()
     assert entry.changes["before"]["source"] == "seed"
     assert entry.changes["after"]["kind"] == "working_day"
@@ -128,12 +137,17 @@ def test_agency_calendar_uses_its_office_hours():
 
     tier = Tier.objects.create(code="tinh", name="Cấp tỉnh", rank=1)
     agency = Agency.objects.create(
-        code="000.00.32.H19", name="Sở Tư pháp", tier=tier, office_hours=[["08:00", "12:00"], ["13:30", "17:30"]]
+        code="000.00.32.H19",
+        name="Sở Tư pháp",
+        tier=tier,
+        office_hours=[["08:00", "12:00"], ["13:30", "17:30"]],
     )
     seed_years(years=[2027])
     cal = calendar_for_agency(agency)
     assert cal.day_us == 8 * 3_600_000_000
-    assert add_working_time(vn(2027, 3, 1, 7), 4, "working_hours", calendar=cal) == vn(2027, 3, 1, 12)
+    assert add_working_time(vn(2027, 3, 1, 7), 4, "working_hours", calendar=cal) == vn(
+        2027, 3, 1, 12
+    )
     assert calendar_for_agency(agency) is cal
     default_agency = Agency.objects.create(code="000.00.33.H19", name="Sở Xây dựng", tier=tier)
     assert calendar_for_agency(default_agency) is default_calendar()

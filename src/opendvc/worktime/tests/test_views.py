@@ -24,7 +24,9 @@ def _with_totp(user):
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser(email="quantri@example.vn", password="Mat-khau-dai-12345")
+    user = django_user_model.objects.create_superuser(
+        email="quantri@example.vn", password="Mat-khau-dai-12345"
+    )
     client.force_login(_with_totp(user))
     client.user = user
     return client
@@ -36,7 +38,9 @@ def officer_client(client, django_user_model):
 
     tier = Tier.objects.create(code="tinh", name="Cấp tỉnh", rank=1)
     agency = Agency.objects.create(code="000.00.32.H19", name="Sở Tư pháp", tier=tier)
-    user = django_user_model.objects.create_user(email="canbo@example.vn", password="Mat-khau-dai-12345", is_staff=True)
+    user = django_user_model.objects.create_user(
+        email="canbo@example.vn", password="Mat-khau-dai-12345", is_staff=True
+    )
     StaffRole.objects.create(user=user, agency=agency, role=StaffRole.Role.RECEIVING_OFFICER)
     client.force_login(_with_totp(user))
     return client
@@ -53,14 +57,18 @@ def test_anonymous_redirected_to_login(client):
 
 def test_officer_without_administrator_role_forbidden(officer_client):
     assert officer_client.get(url(2026)).status_code == 403
-    response = officer_client.post(url(2026), {"date": "03/03/2026", "kind": "day_off", "name": "x"})
+    response = officer_client.post(
+        url(2026), {"date": "03/03/2026", "kind": "day_off", "name": "x"}
+    )
     assert response.status_code == 403
     assert not CalendarDay.objects.exists()
 
 
 def test_page_shows_seeded_and_edited_days_differently(admin_client):
     seed_years(years=[2026])
-    set_day(day=date(2026, 3, 3), kind="day_off", name="Nghỉ đột xuất", reason="Quyết định 1/QĐ-UBND")
+    set_day(
+        day=date(2026, 3, 3), kind="day_off", name="Nghỉ đột xuất", reason="Quyết định 1/QĐ-UBND"
+    )
     response = admin_client.get(url(2026))
     assert response.status_code == 200
     html = response.content.decode()
@@ -86,7 +94,13 @@ def test_admin_adds_a_day_audited_and_versioned(admin_client):
     seed_years(years=[2026])
     before = calendar_version()
     response = admin_client.post(
-        url(2026), {"date": "22/08/2026", "kind": "working_day", "name": "Làm việc bù", "reason": "Thông báo 1"}
+        url(2026),
+        {
+            "date": "22/08/2026",
+            "kind": "working_day",
+            "name": "Làm việc bù",
+            "reason": "Thông báo 1",
+        },
     )
     assert response.status_code == 302
     row = CalendarDay.objects.get(date=date(2026, 8, 22))
@@ -108,14 +122,18 @@ def test_admin_bad_input_shows_errors_and_saves_nothing(admin_client):
 
 def test_admin_removes_a_day(admin_client):
     seed_years(years=[2026])
-    response = admin_client.post(reverse("worktime:calendar_remove", args=[2026]), {"date": "2026-11-24"})
+    response = admin_client.post(
+        reverse("worktime:calendar_remove", args=[2026]), {"date": "2026-11-24"}
+    )
     assert response.status_code == 302
     assert not CalendarDay.objects.filter(date=date(2026, 11, 24)).exists()
     assert AuditEntry.objects.filter(action="worktime.calendar.remove_day").count() == 1
 
 
 def test_removing_a_missing_day_is_reported(admin_client):
-    response = admin_client.post(reverse("worktime:calendar_remove", args=[2026]), {"date": "2026-03-04"}, follow=True)
+    response = admin_client.post(
+        reverse("worktime:calendar_remove", args=[2026]), {"date": "2026-03-04"}, follow=True
+    )
     assert "không có trong danh sách" in response.content.decode()
 
 

@@ -12,11 +12,18 @@ Bad input exits with code 2 and a message on stderr.
 
 from __future__ import annotations
 
-
 from django.core.management.base import BaseCommand, CommandError
 
-from opendvc.worktime.calendar import RULES, WorktimeError, explain_add, format_hours, format_instant, parse_instant
-from opendvc.worktime.calendar import add_working_time, working_hours_between
+from opendvc.worktime.calendar import (
+    RULES,
+    WorktimeError,
+    add_working_time,
+    explain_add,
+    format_hours,
+    format_instant,
+    parse_instant,
+    working_hours_between,
+)
 
 
 class Command(BaseCommand):
@@ -33,7 +40,9 @@ class Command(BaseCommand):
         amount.add_argument("--calendar-days", dest="calendar_days", metavar="N")
         add.add_argument("--rule", choices=RULES, default="working-hours")
         add.add_argument("--agency", metavar="CODE", help="Dùng giờ làm việc của cơ quan có mã này")
-        add.add_argument("--explain", action="store_true", help="In thêm giải thích các ngày không tính")
+        add.add_argument(
+            "--explain", action="store_true", help="In thêm giải thích các ngày không tính"
+        )
 
         between = sub.add_parser("between", help="Số giờ làm việc giữa hai thời điểm")
         between.add_argument("start")
@@ -84,11 +93,15 @@ class Command(BaseCommand):
             for line in explanation.lines():
                 self.stdout.write(line)
             return
-        self.stdout.write(format_instant(add_working_time(start, amount, unit, rule=rule, calendar=calendar)))
+        self.stdout.write(
+            format_instant(add_working_time(start, amount, unit, rule=rule, calendar=calendar))
+        )
 
     def do_between(self, options):
         a, b = parse_instant(options["start"]), parse_instant(options["end"])
-        self.stdout.write(format_hours(working_hours_between(a, b, calendar=self._work_calendar(options))))
+        self.stdout.write(
+            format_hours(working_hours_between(a, b, calendar=self._work_calendar(options)))
+        )
 
     def do_calendar(self, options):
         from opendvc.worktime.selectors import default_calendar
@@ -100,7 +113,11 @@ class Command(BaseCommand):
         from opendvc.worktime.services import set_day
 
         day = parse_instant(options["date"])
-        row = set_day(day=day.date(), kind=options["kind"], name=options["name"], reason=options["reason"],
-                      actor="manage.py workdays")
+        row = set_day(
+            day=day.date(),
+            kind=options["kind"],
+            name=options["name"],
+            reason=options["reason"],
+            actor="manage.py workdays",
+        )
         self.stdout.write(f"{row.date.isoformat()}\t{row.kind}\t{row.name}")
-
