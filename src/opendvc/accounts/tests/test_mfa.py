@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import Client
@@ -19,6 +22,7 @@ def test_staff_without_totp_is_sent_to_enrol():
 
 
 @pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 28, 3, 0, 5, tzinfo=dt.UTC), tick=False)
 def test_staff_login_requires_code_and_recovery_codes_work():
     sr = StaffRoleFactory(role="head")
     secret = generate_totp_secret()
