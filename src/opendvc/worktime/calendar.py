@@ -844,19 +844,24 @@ def same_day_due(
 @dataclass(frozen=True)
 class ExplanationItem:
     day: date
-    kind: str  # "start_moved", "skipped" (not worked) or "make_up" (a weekend day worked)
+    # "start_moved" (counting begins at the next opening), "start_not_counted" (end-of-day rule),
+    # "skipped" (a day not worked) or "make_up" (a weekend day worked).
+    kind: str
     reason: str
+
+    LABELS = {
+        "start_moved": "bắt đầu tính",
+        "start_not_counted": "không tính",
+        "skipped": "không tính",
+        "make_up": "có tính",
+    }
 
     def as_dict(self) -> dict[str, str]:
         return {"date": self.day.isoformat(), "kind": self.kind, "reason": self.reason}
 
     def line(self) -> str:
-        label = {"start_moved": "bắt đầu tính", "skipped": "không tính", "make_up": "có tính"}[
-            self.kind
-        ]
-        return (
-            f"{self.day:%d/%m/%Y} ({WEEKDAY_NAMES_VI[self.day.weekday()]}): {label} – {self.reason}"
-        )
+        weekday = WEEKDAY_NAMES_VI[self.day.weekday()]
+        return f"{self.day:%d/%m/%Y} ({weekday}): {self.LABELS[self.kind]} – {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -886,30 +891,32 @@ def explain_add(
     calendar: WorkCalendar | None = None,
 ) -> Explanation:
     """:func:`add_working_time` with its reasons: where counting began and every day between the
-    start and the deadline that was skipped (holiday, "nghỉ bù", Thứ Bảy, Chủ nhật) or counted although
-    on a weekend (a make-up working day)."""
+    start and the deadline that was skipped (holiday, "nghỉ bù", Thứ Bảy, Chủ nhật) or counted
+    although on a weekend (a make-up working day). No side effects."""
     cal = _calendar(calendar)
     t = to_local(start)
     due = add_working_time(t, amount, unit, rule=rule, calendar=cal)
     value = validate_amount(amount, unit, rule)
     items: list[ExplanationItem] = []
+    counted_from = t
     if unit == "working_days" and rule == "end-of-day":
-        counted_from = t
-        items.append(
-            ExplanationItem(
-                t.date(),
-                "start_moved",
-                "ngày bắt đầu không được tính (Bộ luật Dân sự 2015, Điều 147)",
+        if cal.is_working_day(t.date()):
+            items.append(
+                ExplanationItem(
+                    t.date(),
+                    "start_not_counted",
+                    "ngày bắt đầu không được tính (Bộ luật Dân sự 2015, Điều 147)",
+                )
             )
-        )
-    else:
+    elif value and not (unit == "calendar_days" and cal.is_working_instant(t)):
         counted_from = cal.next_opening(t)
-        if counted_from != t and value:
+        if counted_from != t:
+            when = f"{counted_from:%H:%M %d/%m/%Y}"
             items.append(
                 ExplanationItem(
                     counted_from.date(),
                     "start_moved",
-                    f"ngoài giờ làm việc, tính từ giờ mở cửa tiếp theo {counted_from:%H:%M %d/%m/%Y}",
+                    f"ngoài giờ làm việc, tính từ giờ mở cửa tiếp theo {when}",
                 )
             )
     day = t.date()
@@ -921,7 +928,7 @@ def explain_add(
         elif day.weekday() >= 5:
             items.append(ExplanationItem(day, "make_up", info.name or "Ngày làm việc bù"))
         day += timedelta(days=1)
-    items.sort(key=lambda i: (i.day, i.kind != "start_moved"))
+    items.sort(key=lambda i: (i.day, not i.kind.startswith("start")))
     return Explanation(t, due, unit, amount, rule, counted_from, items)
 
 

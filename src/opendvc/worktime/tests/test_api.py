@@ -95,3 +95,12 @@ def test_between_and_calendar(client, seeded):
     } in body["days"]
     response = client.get("/api/v1/worktime/calendar", {"year": "abc"})
     assert response.status_code == 400 and response.json()["code"] == "invalid_year"
+
+
+def test_operations_documented_as_public(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in ("/api/v1/worktime/add", "/api/v1/worktime/between", "/api/v1/worktime/calendar"):
+        operation = schema["paths"][path]["get"]
+        assert not operation.get("security"), path
+    params = {p["name"] for p in schema["paths"]["/api/v1/worktime/add"]["get"]["parameters"]}
+    assert {"start", "working_days", "working_hours", "calendar_days", "rule", "agency"} <= params

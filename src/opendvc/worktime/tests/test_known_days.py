@@ -387,3 +387,31 @@ def test_rule_days_include_weekend_workdays_only_of_their_year():
     assert rules[date(2025, 4, 26)].kind == "working_day"
     assert rules[date(2025, 5, 2)].kind == "day_off"
     assert all(d.year == 2025 for d in rules)
+
+
+def test_explanation_of_end_of_day_rule_names_the_uncounted_start_day(vn_calendar):
+    result = explain_add(
+        vn(2027, 3, 1, 9), 1, "working_days", rule="end-of-day", calendar=vn_calendar
+    )
+    assert result.due == vn(2027, 3, 2, 17)
+    assert [(i.day, i.kind) for i in result.items] == [(date(2027, 3, 1), "start_not_counted")]
+    assert "Điều 147" in result.lines()[0]
+
+
+def test_explanation_of_evening_start_says_where_counting_began(vn_calendar):
+    result = explain_add(vn(2027, 3, 5, 18), 8, "working_hours", calendar=vn_calendar)
+    assert result.due == vn(2027, 3, 8, 17)
+    assert result.counted_from == vn(2027, 3, 8, 7, 30)
+    kinds = [(i.day, i.kind) for i in result.items]
+    assert kinds == [
+        (date(2027, 3, 6), "skipped"),
+        (date(2027, 3, 7), "skipped"),
+        (date(2027, 3, 8), "start_moved"),
+    ]
+    assert "07:30 08/03/2027" in result.items[-1].reason
+
+
+def test_explanation_of_calendar_days_starting_at_a_close_does_not_move_it(vn_calendar):
+    result = explain_add(vn(2027, 3, 1, 17), 3, "calendar_days", calendar=vn_calendar)
+    assert result.due == vn(2027, 3, 4, 17)
+    assert result.items == [] and result.counted_from == vn(2027, 3, 1, 17)
