@@ -14,7 +14,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from .calendar import MAX_YEAR, MIN_YEAR, WorktimeError
 from .forms import RemoveDayForm, SetDayForm
 from .selectors import year_overview
-from .services import remove_day, set_day
+from .services import remove_day, seed_years, set_day
 
 ADMIN_ROLES = ["administrator"]
 
@@ -84,3 +84,21 @@ def calendar_remove(request, year: int):
             _("Đã xóa ngày %(d)s khỏi danh sách ngày đặc biệt.") % {"d": day.strftime("%d/%m/%Y")},
         )
     return redirect("worktime:calendar_year", year=day.year)
+
+
+@backoffice_required(roles=ADMIN_ROLES)
+@require_POST
+def calendar_seed(request, year: int):
+    """Write the year's days from the holidays rules so that they can be reviewed and edited."""
+    try:
+        done = seed_years(years=[year], actor=request.user)
+    except WorktimeError as exc:
+        messages.error(request, exc.message)
+        return redirect("worktime:calendar")
+    if done:
+        messages.success(
+            request, _("Đã khởi tạo lịch năm %(y)s; hãy kiểm tra các ngày hoán đổi.") % {"y": year}
+        )
+    else:
+        messages.info(request, _("Lịch năm %(y)s đã được khởi tạo trước đó.") % {"y": year})
+    return redirect("worktime:calendar_year", year=year)

@@ -139,3 +139,13 @@ def test_removing_a_missing_day_is_reported(admin_client):
 
 def test_year_out_of_range_rejected(admin_client):
     assert admin_client.get(url(1800)).status_code == 400
+
+
+def test_admin_seeds_an_unseeded_year(admin_client):
+    response = admin_client.post(reverse("worktime:calendar_seed", args=[2031]))
+    assert response.status_code == 302
+    assert CalendarDay.objects.filter(date__year=2031, source="seed").exists()
+    entry = AuditEntry.objects.filter(action="worktime.calendar.seed_year").get()
+    assert entry.actor_id == admin_client.user.pk
+    page = admin_client.get(url(2031)).content.decode()
+    assert "chưa được khởi tạo" not in page
