@@ -141,11 +141,11 @@ class Migration(migrations.Migration):
             name='phone_hash',
             field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True, verbose_name='băm số điện thoại'),
         ),
-        migrations.RunPython(encrypt_phones, decrypt_phones),
         migrations.RemoveConstraint(
             model_name='user',
             name='user_has_email_or_phone',
         ),
+        migrations.RunPython(encrypt_phones, decrypt_phones),
         migrations.RemoveField(
             model_name='user',
             name='phone',
