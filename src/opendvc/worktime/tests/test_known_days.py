@@ -415,3 +415,20 @@ def test_explanation_of_calendar_days_starting_at_a_close_does_not_move_it(vn_ca
     result = explain_add(vn(2027, 3, 1, 17), 3, "calendar_days", calendar=vn_calendar)
     assert result.due == vn(2027, 3, 4, 17)
     assert result.items == [] and result.counted_from == vn(2027, 3, 1, 17)
+
+
+def test_concurrent_extension_past_the_span_gives_consistent_answers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    reference = WorkCalendar.from_rules(years=range(2027, 2061))
+    cal = WorkCalendar.from_rules(years=[2027])
+    starts = [vn(2027 + (i % 33), 1 + (i % 12), 1 + (i % 27), 8 + (i % 9)) for i in range(400)]
+
+    def compute(t):
+        return add_working_time(t, 1 + (t.day % 30), "working_days", calendar=cal)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(compute, starts))
+    assert results == [
+        add_working_time(t, 1 + (t.day % 30), "working_days", calendar=reference) for t in starts
+    ]

@@ -179,3 +179,19 @@ def test_demo_seed_idempotent():
     demo.seed()
     assert CalendarDay.objects.count() == count
     assert list(SeededYear.objects.values_list("year", flat=True)) == list(range(2020, 2036))
+
+
+def test_change_made_by_another_process_seen_once_the_shared_version_expires():
+    from django.core.cache import cache
+
+    from opendvc.worktime.selectors import VERSION_CACHE_KEY
+
+    seed_years(years=[2027])
+    cal = default_calendar()
+    # Another process edits the table and bumps the version; this process' cache entry expires.
+    CalendarDay.objects.create(date=date(2027, 3, 3), kind="day_off", name="Nghỉ", source="admin")
+    CalendarVersion.objects.filter(id=1).update(version=7)
+    assert default_calendar() is cal  # still within the shared cache's lifetime
+    cache.delete(VERSION_CACHE_KEY)
+    fresh = default_calendar()
+    assert fresh.version == 7 and not fresh.is_working_day(date(2027, 3, 3))
