@@ -170,25 +170,28 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False
-SOCIALACCOUNT_PROVIDERS: dict = {}
-if env("OIDC_CLIENT_ID", default=""):
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        "provider_class": "opendvc.accounts.oidc.provider.NationalIdProvider",
         "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": env("OIDC_PROVIDER_ID", default="vneid"),
-                "name": env("OIDC_PROVIDER_NAME", default="Tài khoản định danh điện tử quốc gia"),
-                "client_id": env("OIDC_CLIENT_ID"),
-                "secret": env("OIDC_CLIENT_SECRET", default=""),
-                "settings": {
-                    "server_url": env("OIDC_SERVER_URL"),
-                    "token_auth_method": env("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post"),
-                    "scope": env.list("OIDC_SCOPES", default=["openid", "email", "profile"]),
-                    "oauth_pkce_enabled": True,
-                },
-            }
-        ],
+        "APPS": [],
     }
+}
+if env("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": env("OIDC_PROVIDER_ID", default="vneid"),
+            "name": env("OIDC_PROVIDER_NAME", default="Tài khoản định danh điện tử quốc gia"),
+            "client_id": env("OIDC_CLIENT_ID"),
+            "secret": env("OIDC_CLIENT_SECRET", default=""),
+            "settings": {
+                "server_url": env("OIDC_SERVER_URL"),
+                "token_auth_method": env("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post"),
+                "scope": env.list("OIDC_SCOPES", default=["openid", "email", "profile"]),
+                "oauth_pkce_enabled": True,
+            },
+        }
+    ]
 # Claim carrying the CCCD number in the identity provider's ID token / userinfo.
 OIDC_CCCD_CLAIM = env("OIDC_CCCD_CLAIM", default="cccd")
 
