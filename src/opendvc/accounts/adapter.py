@@ -26,7 +26,9 @@ class AccountAdapter(DefaultAccountAdapter):
         "enter_current_password": _("Vui lòng nhập mật khẩu hiện tại."),
         "incorrect_code": _("Mã không đúng."),
         "incorrect_password": _("Mật khẩu không đúng."),
-        "invalid_or_expired_key": _("Liên kết không hợp lệ hoặc đã hết hạn; vui lòng yêu cầu gửi lại."),
+        "invalid_or_expired_key": _(
+            "Liên kết không hợp lệ hoặc đã hết hạn; vui lòng yêu cầu gửi lại."
+        ),
         "invalid_login": _("Thông tin đăng nhập không hợp lệ."),
         "invalid_password_reset": _("Liên kết đặt lại mật khẩu không hợp lệ hoặc đã được dùng."),
         "max_email_addresses": _("Không thể thêm quá %d địa chỉ email."),
@@ -75,7 +77,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     error_messages = {
         **DefaultSocialAccountAdapter.error_messages,
-        "email_taken": _("Đã có tài khoản dùng email này. Hãy đăng nhập tài khoản đó trước rồi liên kết với %s."),
+        "email_taken": _(
+            "Đã có tài khoản dùng email này. Hãy đăng nhập tài khoản đó trước rồi liên kết với %s."
+        ),
         "invalid_token": _("Phản hồi từ nhà cung cấp định danh không hợp lệ."),
         "no_password": _("Tài khoản của bạn chưa đặt mật khẩu."),
         "no_verified_email": _("Tài khoản của bạn chưa có email đã xác minh."),
@@ -111,14 +115,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from . import crypto
         from .models import PersonProfile
 
-        profile = PersonProfile.objects.select_related("user").filter(cccd_hash=crypto.lookup_hash(cccd)).first()
+        profile = (
+            PersonProfile.objects.select_related("user")
+            .filter(cccd_hash=crypto.lookup_hash(cccd))
+            .first()
+        )
         if profile is not None and profile.user.is_active:
             sociallogin.connect(request, profile.user)
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         claims = self._claims(sociallogin)
-        name = claims.get("name") or " ".join(p for p in (claims.get("family_name"), claims.get("given_name")) if p)
+        name = claims.get("name") or " ".join(
+            p for p in (claims.get("family_name"), claims.get("given_name")) if p
+        )
         if name and not user.full_name:
             user.full_name = " ".join(str(name).split())[:200]
         return user

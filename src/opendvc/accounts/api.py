@@ -97,13 +97,27 @@ def validation_problem(exc: ValidationError) -> ProblemError:
     if hasattr(exc, "error_dict"):
         for field, items in exc.error_dict.items():
             for item in items:
-                errors.append({"field": field, "code": item.code or "invalid", "detail": " ".join(item.messages)})
+                errors.append(
+                    {
+                        "field": field,
+                        "code": item.code or "invalid",
+                        "detail": " ".join(item.messages),
+                    }
+                )
     else:
         for item in exc.error_list:
-            errors.append({"field": None, "code": item.code or "invalid", "detail": " ".join(item.messages)})
+            errors.append(
+                {"field": None, "code": item.code or "invalid", "detail": " ".join(item.messages)}
+            )
     first = errors[0] if errors else {"code": "validation_error", "detail": "Dữ liệu không hợp lệ."}
     status = 409 if first["code"].startswith("duplicate_") else 422
-    return ProblemError(first["code"], first["detail"], status=status, title="Dữ liệu không hợp lệ", extra={"errors": errors})
+    return ProblemError(
+        first["code"],
+        first["detail"],
+        status=status,
+        title="Dữ liệu không hợp lệ",
+        extra={"errors": errors},
+    )
 
 
 @router.get("/profile", response=ProfileOut, summary="Thông tin cá nhân của người đang đăng nhập")
@@ -134,7 +148,9 @@ class PersonOut(Schema):
     masked: bool
 
 
-@router.get("/profiles/{uuid:public_id}", response=PersonOut, summary="Hồ sơ cá nhân theo mã công khai")
+@router.get(
+    "/profiles/{uuid:public_id}", response=PersonOut, summary="Hồ sơ cá nhân theo mã công khai"
+)
 def get_person(request, public_id):
     """The owner sees their own profile in full; staff whose role serves applicants see it masked
     (the unmasked values need a reason, on the back-office page). Anyone else: 404."""
@@ -142,7 +158,8 @@ def get_person(request, public_id):
     profile = selectors.profile_for_viewer(viewer=request.user, public_id=public_id)
     owner = is_owner(request.user, profile)
     return PersonOut(
-        public_id=str(profile.public_id), full_name=profile.user.full_name,
+        public_id=str(profile.public_id),
+        full_name=profile.user.full_name,
         date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else None,
         gender=profile.gender,
         cccd=profile.cccd if owner else profile.cccd_masked,
@@ -151,15 +168,21 @@ def get_person(request, public_id):
     )
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="Các tổ chức mà người dùng được nhân danh")
+@router.get(
+    "/organisations",
+    response=list[OrganisationOut],
+    summary="Các tổ chức mà người dùng được nhân danh",
+)
 def list_organisations(request):
     require_scope(request, "read")
     return [
         OrganisationOut(
-            public_id=str(m.organisation.public_id), name=m.organisation.name, tax_code=m.organisation.tax_code,
-            role=m.role, legal_representative=m.organisation.legal_representative, address=m.organisation.address,
+            public_id=str(m.organisation.public_id),
+            name=m.organisation.name,
+            tax_code=m.organisation.tax_code,
+            role=m.role,
+            legal_representative=m.organisation.legal_representative,
+            address=m.organisation.address,
         )
         for m in selectors.memberships_of(request.user)
     ]
-
-

@@ -46,23 +46,46 @@ STAFF = [
 CITIZENS = [
     {
         "email": f"citizen1@{DOMAIN}",
-        "profile": {"full_name": "Nguyễn Văn An", "date_of_birth": "15/04/1990", "gender": "male",
-                    "cccd": "075090001234", "phone": "0912000001",
-                    "permanent_province_code": 75, "permanent_ward_code": 26068, "permanent_street": "12 Võ Thị Sáu",
-                    "current_province_code": 75, "current_ward_code": 26068, "current_street": "12 Võ Thị Sáu"},
+        "profile": {
+            "full_name": "Nguyễn Văn An",
+            "date_of_birth": "15/04/1990",
+            "gender": "male",
+            "cccd": "075090001234",
+            "phone": "0912000001",
+            "permanent_province_code": 75,
+            "permanent_ward_code": 26068,
+            "permanent_street": "12 Võ Thị Sáu",
+            "current_province_code": 75,
+            "current_ward_code": 26068,
+            "current_street": "12 Võ Thị Sáu",
+        },
     },
     {
         "email": f"citizen2@{DOMAIN}",
-        "profile": {"full_name": "Trần Thị Bình", "date_of_birth": "20/10/2001", "gender": "female",
-                    "cccd": "075301004567", "phone": "0987000002",
-                    "permanent_province_code": 75, "permanent_ward_code": 26041, "permanent_street": "45 Phạm Văn Thuận",
-                    "current_province_code": 79, "current_ward_code": 26740, "current_street": "8 Lê Lợi"},
+        "profile": {
+            "full_name": "Trần Thị Bình",
+            "date_of_birth": "20/10/2001",
+            "gender": "female",
+            "cccd": "075301004567",
+            "phone": "0987000002",
+            "permanent_province_code": 75,
+            "permanent_ward_code": 26041,
+            "permanent_street": "45 Phạm Văn Thuận",
+            "current_province_code": 79,
+            "current_ward_code": 26740,
+            "current_street": "8 Lê Lợi",
+        },
     },
 ]
 
-ORGANISATION = {"name": "Công ty TNHH Dịch vụ Demo Đồng Nai", "tax_code": "3603999001",
-                "legal_representative": "Trần Thị Bình", "province_code": 75, "ward_code": 26041,
-                "street": "45 Phạm Văn Thuận"}
+ORGANISATION = {
+    "name": "Công ty TNHH Dịch vụ Demo Đồng Nai",
+    "tax_code": "3603999001",
+    "legal_representative": "Trần Thị Bình",
+    "province_code": 75,
+    "ward_code": 26041,
+    "street": "45 Phạm Văn Thuận",
+}
 
 
 def totp_secret_for(email: str) -> str:
@@ -74,8 +97,12 @@ def totp_secret_for(email: str) -> str:
 def _user(email: str, full_name: str, *, staff: bool = False) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff)
-    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=staff
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 
@@ -86,7 +113,12 @@ def seed(stdout=None) -> None:
         email = f"{local.replace('_', '-')}@{DOMAIN}"
         user = _user(email, name, staff=True)
         agency = agencies.get(agency_code)
-        if agency is not None and not StaffRole.objects.filter(user=user, agency=agency, role=role, is_active=True).exists():
+        if (
+            agency is not None
+            and not StaffRole.objects.filter(
+                user=user, agency=agency, role=role, is_active=True
+            ).exists()
+        ):
             grant_role(actor=None, user=user, agency=agency, role=role)
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, totp_secret_for(email))
@@ -99,7 +131,13 @@ def seed(stdout=None) -> None:
         people.append(user)
     org = Organisation.objects.filter(tax_code=ORGANISATION["tax_code"]).first()
     if org is None:
-        org = services.create_organisation(user=people[1], data=ORGANISATION, role=Membership.Role.REPRESENTATIVE)
-    Membership.objects.get_or_create(organisation=org, user=people[0], defaults={"role": Membership.Role.AUTHORISED_STAFF})
+        org = services.create_organisation(
+            user=people[1], data=ORGANISATION, role=Membership.Role.REPRESENTATIVE
+        )
+    Membership.objects.get_or_create(
+        organisation=org, user=people[0], defaults={"role": Membership.Role.AUTHORISED_STAFF}
+    )
     if stdout:
-        stdout.write(f"  {len(STAFF)} cán bộ demo, {len(CITIZENS)} công dân demo, 1 tổ chức (mật khẩu: {DEMO_PASSWORD})")
+        stdout.write(
+            f"  {len(STAFF)} cán bộ demo, {len(CITIZENS)} công dân demo, 1 tổ chức (mật khẩu: {DEMO_PASSWORD})"
+        )

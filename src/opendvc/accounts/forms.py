@@ -56,7 +56,9 @@ class VietnameseFormMixin:
             field.widget.attrs.pop("placeholder", None)
             field.error_messages["required"] = MESSAGES["This field is required."]
             if isinstance(field, forms.EmailField):
-                field.error_messages["invalid"] = _("Địa chỉ email không hợp lệ, cần có dạng ten@example.vn.")
+                field.error_messages["invalid"] = _(
+                    "Địa chỉ email không hợp lệ, cần có dạng ten@example.vn."
+                )
 
     def full_clean(self):
         super().full_clean()
@@ -72,7 +74,8 @@ class LoginForm(VietnameseFormMixin, aa.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["login"] = forms.CharField(
-            label=LABELS["login"], max_length=254,
+            label=LABELS["login"],
+            max_length=254,
             widget=forms.TextInput(attrs={"autocomplete": "username"}),
             error_messages={"required": MESSAGES["This field is required."]},
         )
@@ -88,8 +91,11 @@ class LoginForm(VietnameseFormMixin, aa.LoginForm):
 
 
 class SignupForm(VietnameseFormMixin, aa.SignupForm):
-    full_name = forms.CharField(label=LABELS["full_name"], max_length=200,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=LABELS["full_name"],
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,12 +142,19 @@ class GenerateRecoveryCodesForm(VietnameseFormMixin, _GenerateRecoveryCodesForm)
 
 
 def _province_field(label):
-    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None,
-                                  choices=[("", _("— Chọn tỉnh, thành phố —")), *province_choices()])
+    return forms.TypedChoiceField(
+        label=label,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("— Chọn tỉnh, thành phố —")), *province_choices()],
+    )
 
 
 def _ward_field(label):
-    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None, choices=[])
+    return forms.TypedChoiceField(
+        label=label, required=False, coerce=int, empty_value=None, choices=[]
+    )
 
 
 class ServiceErrorsMixin:
@@ -155,31 +168,59 @@ class ServiceErrorsMixin:
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):
-    full_name = forms.CharField(label=_("Họ và tên"), max_length=200, required=False,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    date_of_birth = forms.CharField(label=_("Ngày sinh"), required=False, max_length=10,
-                                    help_text=_("Dạng ngày/tháng/năm, ví dụ 05/09/1990."),
-                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "bday"}))
-    gender = forms.ChoiceField(label=_("Giới tính"), required=False, widget=forms.RadioSelect,
-                               choices=PersonProfile.Gender.choices)
-    cccd = forms.CharField(label=_("Số căn cước công dân (CCCD)"), required=False, max_length=20,
-                           help_text=_("12 chữ số, phải khớp với năm sinh và giới tính."),
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    phone = forms.CharField(label=_("Số điện thoại"), required=False, max_length=20,
-                            help_text=_("Ví dụ 0912 345 678."),
-                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    full_name = forms.CharField(
+        label=_("Họ và tên"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    date_of_birth = forms.CharField(
+        label=_("Ngày sinh"),
+        required=False,
+        max_length=10,
+        help_text=_("Dạng ngày/tháng/năm, ví dụ 05/09/1990."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "bday"}),
+    )
+    gender = forms.ChoiceField(
+        label=_("Giới tính"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=PersonProfile.Gender.choices,
+    )
+    cccd = forms.CharField(
+        label=_("Số căn cước công dân (CCCD)"),
+        required=False,
+        max_length=20,
+        help_text=_("12 chữ số, phải khớp với năm sinh và giới tính."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại"),
+        required=False,
+        max_length=20,
+        help_text=_("Ví dụ 0912 345 678."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
     permanent_province_code = _province_field(_("Tỉnh, thành phố (thường trú)"))
     permanent_ward_code = _ward_field(_("Phường, xã, đặc khu (thường trú)"))
-    permanent_street = forms.CharField(label=_("Số nhà, đường, thôn, ấp (thường trú)"), required=False, max_length=300)
+    permanent_street = forms.CharField(
+        label=_("Số nhà, đường, thôn, ấp (thường trú)"), required=False, max_length=300
+    )
     current_province_code = _province_field(_("Tỉnh, thành phố (nơi ở hiện tại)"))
     current_ward_code = _ward_field(_("Phường, xã, đặc khu (nơi ở hiện tại)"))
-    current_street = forms.CharField(label=_("Số nhà, đường, thôn, ấp (nơi ở hiện tại)"), required=False, max_length=300)
+    current_street = forms.CharField(
+        label=_("Số nhà, đường, thôn, ấp (nơi ở hiện tại)"), required=False, max_length=300
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for kind in ("permanent", "current"):
             field = self.fields[f"{kind}_ward_code"]
-            raw = self.data.get(f"{kind}_province_code") if self.is_bound else self.initial.get(f"{kind}_province_code")
+            raw = (
+                self.data.get(f"{kind}_province_code")
+                if self.is_bound
+                else self.initial.get(f"{kind}_province_code")
+            )
             try:
                 province = int(raw) if raw not in (None, "") else None
             except (TypeError, ValueError):
@@ -191,21 +232,36 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
                 if current and not any(str(c) == current for c, _n in field.choices):
                     field.choices = [*field.choices, (current, current)]
             self.fields[f"{kind}_province_code"].widget.attrs.update(
-                {"hx-get": "", "hx-target": f"#id_{kind}_ward_code", "hx-trigger": "change",
-                 "hx-select": f"#id_{kind}_ward_code > option", "hx-swap": "innerHTML"}
+                {
+                    "hx-get": "",
+                    "hx-target": f"#id_{kind}_ward_code",
+                    "hx-trigger": "change",
+                    "hx-select": f"#id_{kind}_ward_code > option",
+                    "hx-swap": "innerHTML",
+                }
             )
 
 
 class OrganisationForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Tên tổ chức"), max_length=300, required=False)
-    tax_code = forms.CharField(label=_("Mã số thuế"), max_length=20, required=False,
-                               help_text=_("10 chữ số; đơn vị phụ thuộc: 13 chữ số dạng 0123456789-001."))
-    legal_representative = forms.CharField(label=_("Người đại diện theo pháp luật"), max_length=200, required=False)
+    tax_code = forms.CharField(
+        label=_("Mã số thuế"),
+        max_length=20,
+        required=False,
+        help_text=_("10 chữ số; đơn vị phụ thuộc: 13 chữ số dạng 0123456789-001."),
+    )
+    legal_representative = forms.CharField(
+        label=_("Người đại diện theo pháp luật"), max_length=200, required=False
+    )
     province_code = _province_field(_("Tỉnh, thành phố"))
     ward_code = _ward_field(_("Phường, xã, đặc khu"))
     street = forms.CharField(label=_("Số nhà, đường"), max_length=300, required=False)
-    role = forms.ChoiceField(label=_("Vai trò của bạn"), choices=Membership.Role.choices,
-                             initial=Membership.Role.REPRESENTATIVE, widget=forms.RadioSelect)
+    role = forms.ChoiceField(
+        label=_("Vai trò của bạn"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.REPRESENTATIVE,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,29 +274,51 @@ class OrganisationForm(ServiceErrorsMixin, forms.Form):
         if self.is_bound and self.data.get("ward_code"):
             current = self.data.get("ward_code")
             if not any(str(c) == current for c, _n in self.fields["ward_code"].choices):
-                self.fields["ward_code"].choices = [*self.fields["ward_code"].choices, (current, current)]
+                self.fields["ward_code"].choices = [
+                    *self.fields["ward_code"].choices,
+                    (current, current),
+                ]
         self.fields["province_code"].widget.attrs.update(
-            {"hx-get": "", "hx-target": "#id_ward_code", "hx-trigger": "change",
-             "hx-select": "#id_ward_code > option", "hx-swap": "innerHTML"}
+            {
+                "hx-get": "",
+                "hx-target": "#id_ward_code",
+                "hx-trigger": "change",
+                "hx-select": "#id_ward_code > option",
+                "hx-swap": "innerHTML",
+            }
         )
 
 
 class AddMemberForm(ServiceErrorsMixin, forms.Form):
     email = forms.CharField(label=_("Email của người được thêm"), max_length=254)
-    role = forms.ChoiceField(label=_("Vai trò"), choices=Membership.Role.choices, widget=forms.RadioSelect,
-                             initial=Membership.Role.AUTHORISED_STAFF)
+    role = forms.ChoiceField(
+        label=_("Vai trò"),
+        choices=Membership.Role.choices,
+        widget=forms.RadioSelect,
+        initial=Membership.Role.AUTHORISED_STAFF,
+    )
 
 
 class RevealForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label=_("Lý do cần xem đầy đủ"), max_length=500, required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("Ví dụ: đối chiếu thông tin người nộp hồ sơ số 000.00.32.H19-251128-0001."))
+    reason = forms.CharField(
+        label=_("Lý do cần xem đầy đủ"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ví dụ: đối chiếu thông tin người nộp hồ sơ số 000.00.32.H19-251128-0001."),
+    )
 
 
 class DeletionRequestForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label=_("Lý do (không bắt buộc)"), max_length=2000, required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Lý do (không bắt buộc)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     confirm = forms.BooleanField(
-        label=_("Tôi hiểu rằng hồ sơ đã nộp vẫn được lưu trữ theo quy định, chỉ tài khoản và dữ liệu cá nhân được xóa."),
+        label=_(
+            "Tôi hiểu rằng hồ sơ đã nộp vẫn được lưu trữ theo quy định, chỉ tài khoản và dữ liệu cá nhân được xóa."
+        ),
         error_messages={"required": _("Vui lòng xác nhận trước khi gửi yêu cầu.")},
     )

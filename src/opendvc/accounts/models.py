@@ -69,8 +69,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     public_id = models.UUIDField(_("mã công khai"), default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("email"), unique=True, null=True, blank=True)
-    phone_ciphertext = models.TextField(_("số điện thoại (mã hóa)"), blank=True, default="", editable=False)
-    phone_hash = models.CharField(_("băm số điện thoại"), max_length=64, unique=True, null=True, blank=True, editable=False)
+    phone_ciphertext = models.TextField(
+        _("số điện thoại (mã hóa)"), blank=True, default="", editable=False
+    )
+    phone_hash = models.CharField(
+        _("băm số điện thoại"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     is_staff = models.BooleanField(_("cán bộ quản trị"), default=False)
@@ -130,16 +134,36 @@ class AddressFields(models.Model):
     in the ``*_legacy_*`` fields.
     """
 
-    permanent_province_code = models.PositiveIntegerField(_("tỉnh/thành phố thường trú"), null=True, blank=True)
-    permanent_ward_code = models.PositiveIntegerField(_("phường/xã thường trú"), null=True, blank=True)
-    permanent_street = models.CharField(_("số nhà, đường, thôn/ấp (thường trú)"), max_length=300, blank=True)
-    permanent_legacy_district = models.CharField(_("quận/huyện cũ (thường trú)"), max_length=150, blank=True)
-    permanent_legacy_ward = models.CharField(_("phường/xã cũ (thường trú)"), max_length=150, blank=True)
-    current_province_code = models.PositiveIntegerField(_("tỉnh/thành phố nơi ở hiện tại"), null=True, blank=True)
-    current_ward_code = models.PositiveIntegerField(_("phường/xã nơi ở hiện tại"), null=True, blank=True)
-    current_street = models.CharField(_("số nhà, đường, thôn/ấp (nơi ở hiện tại)"), max_length=300, blank=True)
-    current_legacy_district = models.CharField(_("quận/huyện cũ (nơi ở hiện tại)"), max_length=150, blank=True)
-    current_legacy_ward = models.CharField(_("phường/xã cũ (nơi ở hiện tại)"), max_length=150, blank=True)
+    permanent_province_code = models.PositiveIntegerField(
+        _("tỉnh/thành phố thường trú"), null=True, blank=True
+    )
+    permanent_ward_code = models.PositiveIntegerField(
+        _("phường/xã thường trú"), null=True, blank=True
+    )
+    permanent_street = models.CharField(
+        _("số nhà, đường, thôn/ấp (thường trú)"), max_length=300, blank=True
+    )
+    permanent_legacy_district = models.CharField(
+        _("quận/huyện cũ (thường trú)"), max_length=150, blank=True
+    )
+    permanent_legacy_ward = models.CharField(
+        _("phường/xã cũ (thường trú)"), max_length=150, blank=True
+    )
+    current_province_code = models.PositiveIntegerField(
+        _("tỉnh/thành phố nơi ở hiện tại"), null=True, blank=True
+    )
+    current_ward_code = models.PositiveIntegerField(
+        _("phường/xã nơi ở hiện tại"), null=True, blank=True
+    )
+    current_street = models.CharField(
+        _("số nhà, đường, thôn/ấp (nơi ở hiện tại)"), max_length=300, blank=True
+    )
+    current_legacy_district = models.CharField(
+        _("quận/huyện cũ (nơi ở hiện tại)"), max_length=150, blank=True
+    )
+    current_legacy_ward = models.CharField(
+        _("phường/xã cũ (nơi ở hiện tại)"), max_length=150, blank=True
+    )
 
     class Meta:
         abstract = True
@@ -166,11 +190,17 @@ class PersonProfile(AddressFields):
         FEMALE = FEMALE, _("Nữ")
 
     public_id = models.UUIDField(_("mã công khai"), default=uuid.uuid4, unique=True, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
     gender = models.CharField(_("giới tính"), max_length=10, choices=Gender.choices, blank=True)
-    cccd_ciphertext = models.TextField(_("số CCCD (mã hóa)"), blank=True, default="", editable=False)
-    cccd_hash = models.CharField(_("băm số CCCD"), max_length=64, unique=True, null=True, blank=True, editable=False)
+    cccd_ciphertext = models.TextField(
+        _("số CCCD (mã hóa)"), blank=True, default="", editable=False
+    )
+    cccd_hash = models.CharField(
+        _("băm số CCCD"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
@@ -210,7 +240,9 @@ class Organisation(models.Model):
     street = models.CharField(_("số nhà, đường"), max_length=300, blank=True)
     legal_representative = models.CharField(_("người đại diện theo pháp luật"), max_length=200)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organisations")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -222,7 +254,11 @@ class Organisation(models.Model):
 
     @property
     def address(self) -> str:
-        return ", ".join(p for p in (self.street, ward_name(self.ward_code), province_name(self.province_code)) if p)
+        return ", ".join(
+            p
+            for p in (self.street, ward_name(self.ward_code), province_name(self.province_code))
+            if p
+        )
 
 
 class Membership(models.Model):
@@ -230,15 +266,21 @@ class Membership(models.Model):
         REPRESENTATIVE = "representative", _("Người đại diện")
         AUTHORISED_STAFF = "authorised_staff", _("Nhân viên được ủy quyền")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("thành viên tổ chức")
         verbose_name_plural = _("thành viên tổ chức")
-        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organisation} ({self.get_role_display()})"
@@ -247,7 +289,9 @@ class Membership(models.Model):
 class UserSession(models.Model):
     """One signed-in browser of a user, so the user can see them and sign out elsewhere."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions"
+    )
     session_key = models.CharField(max_length=40, unique=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
@@ -273,9 +317,13 @@ class DeletionRequest(models.Model):
         REJECTED = "rejected", _("Từ chối")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion_requests"
+    )
     reason = models.TextField(_("lý do"), blank=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     created_at = models.DateTimeField(_("gửi lúc"), auto_now_add=True)
     handled_at = models.DateTimeField(_("xử lý lúc"), null=True, blank=True)
     handled_by = models.ForeignKey(

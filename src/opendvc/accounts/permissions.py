@@ -16,7 +16,15 @@ R = StaffRole.Role
 
 # Staff roles that deal with applicants and may open a person's record.
 PERSON_LOOKUP_ROLES = frozenset(
-    {R.RECEIVING_OFFICER, R.PROCESSING_OFFICER, R.LEADER, R.HEAD, R.SWITCHBOARD, R.PROVINCE_OFFICE, R.ADMINISTRATOR}
+    {
+        R.RECEIVING_OFFICER,
+        R.PROCESSING_OFFICER,
+        R.LEADER,
+        R.HEAD,
+        R.SWITCHBOARD,
+        R.PROVINCE_OFFICE,
+        R.ADMINISTRATOR,
+    }
 )
 # Roles that handle deletion requests.
 DELETION_ROLES = frozenset({R.ADMINISTRATOR})

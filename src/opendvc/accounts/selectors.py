@@ -31,7 +31,11 @@ def organisations_of(user) -> QuerySet[Organisation]:
 
 
 def memberships_of(user) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
 
 
 def organisation_for_member(*, user, public_id) -> Organisation:
@@ -51,7 +55,12 @@ def acting_as_choices(user) -> list[tuple[str, str]]:
     """
     choices = [(SELF, _("Cá nhân: %(name)s") % {"name": user.full_name or user.email})]
     for m in memberships_of(user):
-        choices.append((f"org:{m.organisation.public_id}", _("Tổ chức: %(name)s") % {"name": m.organisation.name}))
+        choices.append(
+            (
+                f"org:{m.organisation.public_id}",
+                _("Tổ chức: %(name)s") % {"name": m.organisation.name},
+            )
+        )
     return choices
 
 
@@ -102,8 +111,12 @@ def export_personal_data(*, user) -> dict:
             for m in memberships_of(user)
         ],
         "sessions": [
-            {"created_at": s.created_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat(),
-             "ip_address": s.ip_address, "user_agent": s.user_agent}
+            {
+                "created_at": s.created_at.isoformat(),
+                "last_seen_at": s.last_seen_at.isoformat(),
+                "ip_address": s.ip_address,
+                "user_agent": s.user_agent,
+            }
             for s in sessions_of(user)
         ],
         "staff_roles": [

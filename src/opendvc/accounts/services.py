@@ -34,9 +34,17 @@ from .validators import (
 )
 
 PROFILE_FIELDS = (
-    "full_name", "phone", "date_of_birth", "gender", "cccd",
-    "permanent_province_code", "permanent_ward_code", "permanent_street",
-    "current_province_code", "current_ward_code", "current_street",
+    "full_name",
+    "phone",
+    "date_of_birth",
+    "gender",
+    "cccd",
+    "permanent_province_code",
+    "permanent_ward_code",
+    "permanent_street",
+    "current_province_code",
+    "current_ward_code",
+    "current_street",
 )
 ADDRESS_KINDS = ("permanent", "current")
 
@@ -68,14 +76,20 @@ def _as_date(value: Any) -> dt.date | None | str:
 
 
 def _current_profile_values(user: User, profile: PersonProfile) -> dict[str, Any]:
-    values: dict[str, Any] = {"full_name": user.full_name, "phone": user.phone, "cccd": profile.cccd}
+    values: dict[str, Any] = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "cccd": profile.cccd,
+    }
     for name in PROFILE_FIELDS:
         if name not in values:
             values[name] = getattr(profile, name)
     return values
 
 
-def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, Any]) -> dict[str, Any]:
+def clean_profile_data(
+    *, user: User, profile: PersonProfile, data: dict[str, Any]
+) -> dict[str, Any]:
     """Merge ``data`` over the stored values, validate everything, return the cleaned values.
 
     Raises ``ValidationError({field: [errors]})``; nothing is written.
@@ -94,7 +108,9 @@ def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, An
 
     dob = _as_date(merged.get("date_of_birth"))
     if dob == "invalid":
-        errors["date_of_birth"] = _err(_("Ngày sinh không đúng định dạng ngày/tháng/năm."), "invalid_date")
+        errors["date_of_birth"] = _err(
+            _("Ngày sinh không đúng định dạng ngày/tháng/năm."), "invalid_date"
+        )
         dob = None
     else:
         try:
@@ -121,9 +137,13 @@ def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, An
         except ValidationError as e:
             errors["cccd"] = e
         else:
-            clash = PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exclude(user=user)
+            clash = PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exclude(
+                user=user
+            )
             if clash.exists():
-                errors["cccd"] = _err(_("Số CCCD này đã được dùng cho một tài khoản khác."), "duplicate_cccd")
+                errors["cccd"] = _err(
+                    _("Số CCCD này đã được dùng cho một tài khoản khác."), "duplicate_cccd"
+                )
     out["cccd"] = cccd
 
     phone = str(merged.get("phone") or "").strip()
@@ -133,8 +153,14 @@ def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, An
         except ValidationError as e:
             errors["phone"] = e
         else:
-            if User.objects.filter(phone_hash=crypto.lookup_hash(phone)).exclude(pk=user.pk).exists():
-                errors["phone"] = _err(_("Số điện thoại này đã được dùng cho một tài khoản khác."), "duplicate_phone")
+            if (
+                User.objects.filter(phone_hash=crypto.lookup_hash(phone))
+                .exclude(pk=user.pk)
+                .exists()
+            ):
+                errors["phone"] = _err(
+                    _("Số điện thoại này đã được dùng cho một tài khoản khác."), "duplicate_phone"
+                )
     out["phone"] = phone
 
     for kind in ADDRESS_KINDS:
@@ -142,9 +168,13 @@ def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, An
         ward = _as_int(merged.get(f"{kind}_ward_code"))
         legacy = getattr(profile, f"{kind}_legacy_district", "")
         # An old record keeps its pre-2025 units until the person picks new ones.
-        unchanged = province == getattr(profile, f"{kind}_province_code") and ward == getattr(profile, f"{kind}_ward_code")
+        unchanged = province == getattr(profile, f"{kind}_province_code") and ward == getattr(
+            profile, f"{kind}_ward_code"
+        )
         try:
-            validate_address(province_code=province, ward_code=ward, legacy_district=legacy if unchanged else "")
+            validate_address(
+                province_code=province, ward_code=ward, legacy_district=legacy if unchanged else ""
+            )
         except ValidationError as e:
             field = f"{kind}_province_code" if e.code == "invalid_province" else f"{kind}_ward_code"
             errors[field] = e
@@ -164,7 +194,9 @@ def clean_profile_data(*, user: User, profile: PersonProfile, data: dict[str, An
 def update_profile(*, user: User, actor: User, data: dict[str, Any], request=None) -> PersonProfile:
     """Validate and save the person's own profile (name and phone on the account, the rest on the
     profile). Only the owner may change it. Side effects: one audit entry listing changed fields."""
-    profile = PersonProfile.objects.select_for_update().filter(user=user).first() or PersonProfile(user=user)
+    profile = PersonProfile.objects.select_for_update().filter(user=user).first() or PersonProfile(
+        user=user
+    )
     if actor.pk != user.pk:
         raise PermissionDenied
     before = _current_profile_values(user, profile)
@@ -177,14 +209,22 @@ def update_profile(*, user: User, actor: User, data: dict[str, Any], request=Non
         setattr(profile, key, value)
     user.save(update_fields=["full_name", "phone_ciphertext", "phone_hash"])
     profile.save()
-    audit_record(actor=actor, action="accounts.profile_updated", target=profile, changes={"fields": changed}, request=request)
+    audit_record(
+        actor=actor,
+        action="accounts.profile_updated",
+        target=profile,
+        changes={"fields": changed},
+        request=request,
+    )
     return profile
 
 
 # --- Organisations ---------------------------------------------------------------------------------
 
 
-def clean_organisation_data(*, data: dict[str, Any], instance: Organisation | None = None) -> dict[str, Any]:
+def clean_organisation_data(
+    *, data: dict[str, Any], instance: Organisation | None = None
+) -> dict[str, Any]:
     errors: dict[str, ValidationError] = {}
     out: dict[str, Any] = {}
     name = " ".join(str(data.get("name") or "").split())
@@ -201,20 +241,28 @@ def clean_organisation_data(*, data: dict[str, Any], instance: Organisation | No
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             errors["tax_code"] = _err(
-                _("Tổ chức có mã số thuế này đã có trên Cổng; đề nghị người đại diện của tổ chức thêm bạn làm thành viên."),
+                _(
+                    "Tổ chức có mã số thuế này đã có trên Cổng; đề nghị người đại diện của tổ chức thêm bạn làm thành viên."
+                ),
                 "duplicate_tax_code",
             )
         out["tax_code"] = tax
     rep = " ".join(str(data.get("legal_representative") or "").split())
     if not rep:
-        errors["legal_representative"] = _err(_("Vui lòng nhập người đại diện theo pháp luật."), "legal_representative_required")
+        errors["legal_representative"] = _err(
+            _("Vui lòng nhập người đại diện theo pháp luật."), "legal_representative_required"
+        )
     out["legal_representative"] = rep[:200]
     province, ward = _as_int(data.get("province_code")), _as_int(data.get("ward_code"))
     try:
         validate_address(province_code=province, ward_code=ward)
     except ValidationError as e:
         errors["province_code" if e.code == "invalid_province" else "ward_code"] = e
-    out.update(province_code=province, ward_code=ward, street=" ".join(str(data.get("street") or "").split())[:300])
+    out.update(
+        province_code=province,
+        ward_code=ward,
+        street=" ".join(str(data.get("street") or "").split())[:300],
+    )
     if errors:
         raise ValidationError(errors)
     return out
@@ -230,12 +278,20 @@ def create_organisation(
     cleaned = clean_organisation_data(data=data)
     org = Organisation.objects.create(**cleaned)
     Membership.objects.create(organisation=org, user=user, role=role)
-    audit_record(actor=user, action="accounts.organisation_created", target=org, changes={"role": role}, request=request)
+    audit_record(
+        actor=user,
+        action="accounts.organisation_created",
+        target=org,
+        changes={"role": role},
+        request=request,
+    )
     return org
 
 
 @transaction.atomic
-def add_member(*, actor: User, organisation: Organisation, email: str, role: str, request=None) -> Membership:
+def add_member(
+    *, actor: User, organisation: Organisation, email: str, role: str, request=None
+) -> Membership:
     """A representative adds a registered user (by email) to the organisation. Audited."""
     if not can_manage_organisation(actor, organisation):
         raise PermissionDenied
@@ -248,15 +304,23 @@ def add_member(*, actor: User, organisation: Organisation, email: str, role: str
     except ValidationError:
         errors["email"] = _err(_("Địa chỉ email không hợp lệ."), "invalid_email")
     except User.DoesNotExist:
-        errors["email"] = _err(_("Không có tài khoản nào dùng email này; người đó cần đăng ký trước."), "user_not_found")
+        errors["email"] = _err(
+            _("Không có tài khoản nào dùng email này; người đó cần đăng ký trước."),
+            "user_not_found",
+        )
     else:
         if Membership.objects.filter(organisation=organisation, user=member).exists():
             errors["email"] = _err(_("Người này đã là thành viên của tổ chức."), "already_member")
     if errors:
         raise ValidationError(errors)
     m = Membership.objects.create(organisation=organisation, user=member, role=role)
-    audit_record(actor=actor, action="accounts.member_added", target=organisation,
-                 changes={"user": str(member.public_id), "role": role}, request=request)
+    audit_record(
+        actor=actor,
+        action="accounts.member_added",
+        target=organisation,
+        changes={"user": str(member.public_id), "role": role},
+        request=request,
+    )
     return m
 
 
@@ -268,16 +332,25 @@ def remove_member(*, actor: User, membership: Membership, request=None) -> None:
         raise PermissionDenied
     reps = Membership.objects.filter(organisation=org, role=Membership.Role.REPRESENTATIVE)
     if membership.role == Membership.Role.REPRESENTATIVE and reps.count() <= 1:
-        raise ValidationError(_("Tổ chức cần ít nhất một người đại diện."), code="last_representative")
-    audit_record(actor=actor, action="accounts.member_removed", target=org,
-                 changes={"user": str(membership.user.public_id), "role": membership.role}, request=request)
+        raise ValidationError(
+            _("Tổ chức cần ít nhất một người đại diện."), code="last_representative"
+        )
+    audit_record(
+        actor=actor,
+        action="accounts.member_removed",
+        target=org,
+        changes={"user": str(membership.user.public_id), "role": membership.role},
+        request=request,
+    )
     membership.delete()
 
 
 # --- Personal data ---------------------------------------------------------------------------------
 
 
-def reveal_personal_data(*, viewer: User, profile: PersonProfile, reason: str = "", request=None) -> dict[str, str]:
+def reveal_personal_data(
+    *, viewer: User, profile: PersonProfile, reason: str = "", request=None
+) -> dict[str, str]:
     """The unmasked CCCD and phone. The owner sees them freely; staff must give a reason and each
     such read writes an audit entry (Regulation Art. 13.3)."""
     if not can_reveal_personal_data(viewer, profile):
@@ -285,17 +358,32 @@ def reveal_personal_data(*, viewer: User, profile: PersonProfile, reason: str = 
     if not is_owner(viewer, profile):
         reason = " ".join((reason or "").split())
         if len(reason) < 10:
-            raise ValidationError({"reason": _err(_("Vui lòng nêu lý do xem dữ liệu cá nhân (ít nhất 10 ký tự)."), "reason_required")})
+            raise ValidationError(
+                {
+                    "reason": _err(
+                        _("Vui lòng nêu lý do xem dữ liệu cá nhân (ít nhất 10 ký tự)."),
+                        "reason_required",
+                    )
+                }
+            )
         with transaction.atomic():
-            audit_record(actor=viewer, action="accounts.personal_data_viewed", target=profile,
-                         changes={"reason": reason[:500], "fields": ["cccd", "phone"]}, request=request)
+            audit_record(
+                actor=viewer,
+                action="accounts.personal_data_viewed",
+                target=profile,
+                changes={"reason": reason[:500], "fields": ["cccd", "phone"]},
+                request=request,
+            )
     return {"cccd": profile.cccd, "phone": profile.user.phone}
 
 
 def rotate_encryption_keys(*, batch_size: int = 500) -> dict[str, int]:
     """Re-encrypt every stored CCCD and phone with the newest key. Idempotent; audited once."""
     counts = {"phones": 0, "cccds": 0}
-    for model, field, label in ((User, "phone_ciphertext", "phones"), (PersonProfile, "cccd_ciphertext", "cccds")):
+    for model, field, label in (
+        (User, "phone_ciphertext", "phones"),
+        (PersonProfile, "cccd_ciphertext", "cccds"),
+    ):
         qs = model.objects.exclude(**{field: ""}).order_by("pk")
         for pk, token in qs.values_list("pk", field).iterator(chunk_size=batch_size):
             new = crypto.rotate(token)
@@ -309,14 +397,20 @@ def rotate_encryption_keys(*, batch_size: int = 500) -> dict[str, int]:
 # --- Sessions --------------------------------------------------------------------------------------
 
 
-def record_session(*, user: User, session_key: str | None, ip_address: str | None, user_agent: str) -> None:
+def record_session(
+    *, user: User, session_key: str | None, ip_address: str | None, user_agent: str
+) -> None:
     """Remember a signed-in browser so the user can see it and sign it out."""
     if not session_key:
         return
     UserSession.objects.update_or_create(
         session_key=session_key,
-        defaults={"user": user, "ip_address": ip_address or None, "user_agent": (user_agent or "")[:300],
-                  "last_seen_at": timezone.now()},
+        defaults={
+            "user": user,
+            "ip_address": ip_address or None,
+            "user_agent": (user_agent or "")[:300],
+            "last_seen_at": timezone.now(),
+        },
     )
 
 
@@ -339,7 +433,13 @@ def sign_out_other_sessions(*, user: User, keep_session_key: str | None, request
     for s in others:
         _session_store(s.session_key).delete()
     UserSession.objects.filter(pk__in=[s.pk for s in others]).delete()
-    audit_record(actor=user, action="accounts.sessions_ended", target=user, changes={"count": len(others)}, request=request)
+    audit_record(
+        actor=user,
+        action="accounts.sessions_ended",
+        target=user,
+        changes={"count": len(others)},
+        request=request,
+    )
     return len(others)
 
 
@@ -350,14 +450,21 @@ def sign_out_other_sessions(*, user: User, keep_session_key: str | None, request
 def request_account_deletion(*, user: User, reason: str = "", request=None) -> DeletionRequest:
     """Record the request for an administrator. Audited. One pending request at a time."""
     if DeletionRequest.objects.filter(user=user, status=DeletionRequest.Status.PENDING).exists():
-        raise ValidationError(_("Bạn đã gửi yêu cầu xóa tài khoản và yêu cầu đang chờ xử lý."), code="deletion_already_requested")
+        raise ValidationError(
+            _("Bạn đã gửi yêu cầu xóa tài khoản và yêu cầu đang chờ xử lý."),
+            code="deletion_already_requested",
+        )
     dr = DeletionRequest.objects.create(user=user, reason=(reason or "").strip()[:2000])
-    audit_record(actor=user, action="accounts.deletion_requested", target=user, changes={}, request=request)
+    audit_record(
+        actor=user, action="accounts.deletion_requested", target=user, changes={}, request=request
+    )
     return dr
 
 
 @transaction.atomic
-def handle_deletion_request(*, actor: User, deletion_request: DeletionRequest, approve: bool, note: str = "", request=None) -> DeletionRequest:
+def handle_deletion_request(
+    *, actor: User, deletion_request: DeletionRequest, approve: bool, note: str = "", request=None
+) -> DeletionRequest:
     """An administrator approves (the account is closed and personal data erased; dossiers are kept
     as the archive rules require, under the person's name) or rejects the request. Audited."""
     from .permissions import can_handle_deletion_requests
@@ -390,7 +497,13 @@ def handle_deletion_request(*, actor: User, deletion_request: DeletionRequest, a
     dr.handled_by = actor
     dr.note = note.strip()[:2000]
     dr.save()
-    audit_record(actor=actor, action="accounts.deletion_handled", target=dr.user, changes={"status": dr.status}, request=request)
+    audit_record(
+        actor=actor,
+        action="accounts.deletion_handled",
+        target=dr.user,
+        changes={"status": dr.status},
+        request=request,
+    )
     return dr
 
 

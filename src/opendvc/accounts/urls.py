@@ -13,8 +13,11 @@ urlpatterns = [
     path("ca-nhan/to-chuc/", views.organisations, name="organisations"),
     path("ca-nhan/to-chuc/them/", views.organisation_create, name="organisation_create"),
     path("ca-nhan/to-chuc/<uuid:public_id>/", views.organisation_detail, name="organisation"),
-    path("ca-nhan/to-chuc/<uuid:public_id>/thanh-vien/<int:member_id>/go/", views.organisation_member_remove,
-         name="organisation_member_remove"),
+    path(
+        "ca-nhan/to-chuc/<uuid:public_id>/thanh-vien/<int:member_id>/go/",
+        views.organisation_member_remove,
+        name="organisation_member_remove",
+    ),
     path("ca-nhan/du-lieu/tai-ve/", views.data_export, name="data_export"),
     path("ca-nhan/xoa-tai-khoan/", views.deletion_request, name="deletion"),
     # Back office

@@ -17,19 +17,69 @@ from django.utils.translation import gettext_lazy as _
 # Circular 59/2021/TT-BCA): the 63 provinces as they were when the numbers were issued. The 2025
 # merger of provinces did not change numbers already issued, so the old list stays the valid one.
 CCCD_PROVINCE_CODES: dict[str, str] = {
-    "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn", "008": "Tuyên Quang",
-    "010": "Lào Cai", "011": "Điện Biên", "012": "Lai Châu", "014": "Sơn La", "015": "Yên Bái",
-    "017": "Hòa Bình", "019": "Thái Nguyên", "020": "Lạng Sơn", "022": "Quảng Ninh", "024": "Bắc Giang",
-    "025": "Phú Thọ", "026": "Vĩnh Phúc", "027": "Bắc Ninh", "030": "Hải Dương", "031": "Hải Phòng",
-    "033": "Hưng Yên", "034": "Thái Bình", "035": "Hà Nam", "036": "Nam Định", "037": "Ninh Bình",
-    "038": "Thanh Hóa", "040": "Nghệ An", "042": "Hà Tĩnh", "044": "Quảng Bình", "045": "Quảng Trị",
-    "046": "Thừa Thiên Huế", "048": "Đà Nẵng", "049": "Quảng Nam", "051": "Quảng Ngãi", "052": "Bình Định",
-    "054": "Phú Yên", "056": "Khánh Hòa", "058": "Ninh Thuận", "060": "Bình Thuận", "062": "Kon Tum",
-    "064": "Gia Lai", "066": "Đắk Lắk", "067": "Đắk Nông", "068": "Lâm Đồng", "070": "Bình Phước",
-    "072": "Tây Ninh", "074": "Bình Dương", "075": "Đồng Nai", "077": "Bà Rịa - Vũng Tàu",
-    "079": "Hồ Chí Minh", "080": "Long An", "082": "Tiền Giang", "083": "Bến Tre", "084": "Trà Vinh",
-    "086": "Vĩnh Long", "087": "Đồng Tháp", "089": "An Giang", "091": "Kiên Giang", "092": "Cần Thơ",
-    "093": "Hậu Giang", "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
+    "001": "Hà Nội",
+    "002": "Hà Giang",
+    "004": "Cao Bằng",
+    "006": "Bắc Kạn",
+    "008": "Tuyên Quang",
+    "010": "Lào Cai",
+    "011": "Điện Biên",
+    "012": "Lai Châu",
+    "014": "Sơn La",
+    "015": "Yên Bái",
+    "017": "Hòa Bình",
+    "019": "Thái Nguyên",
+    "020": "Lạng Sơn",
+    "022": "Quảng Ninh",
+    "024": "Bắc Giang",
+    "025": "Phú Thọ",
+    "026": "Vĩnh Phúc",
+    "027": "Bắc Ninh",
+    "030": "Hải Dương",
+    "031": "Hải Phòng",
+    "033": "Hưng Yên",
+    "034": "Thái Bình",
+    "035": "Hà Nam",
+    "036": "Nam Định",
+    "037": "Ninh Bình",
+    "038": "Thanh Hóa",
+    "040": "Nghệ An",
+    "042": "Hà Tĩnh",
+    "044": "Quảng Bình",
+    "045": "Quảng Trị",
+    "046": "Thừa Thiên Huế",
+    "048": "Đà Nẵng",
+    "049": "Quảng Nam",
+    "051": "Quảng Ngãi",
+    "052": "Bình Định",
+    "054": "Phú Yên",
+    "056": "Khánh Hòa",
+    "058": "Ninh Thuận",
+    "060": "Bình Thuận",
+    "062": "Kon Tum",
+    "064": "Gia Lai",
+    "066": "Đắk Lắk",
+    "067": "Đắk Nông",
+    "068": "Lâm Đồng",
+    "070": "Bình Phước",
+    "072": "Tây Ninh",
+    "074": "Bình Dương",
+    "075": "Đồng Nai",
+    "077": "Bà Rịa - Vũng Tàu",
+    "079": "Hồ Chí Minh",
+    "080": "Long An",
+    "082": "Tiền Giang",
+    "083": "Bến Tre",
+    "084": "Trà Vinh",
+    "086": "Vĩnh Long",
+    "087": "Đồng Tháp",
+    "089": "An Giang",
+    "091": "Kiên Giang",
+    "092": "Cần Thơ",
+    "093": "Hậu Giang",
+    "094": "Sóc Trăng",
+    "095": "Bạc Liêu",
+    "096": "Cà Mau",
 }
 
 MALE = "male"
@@ -37,7 +87,18 @@ FEMALE = "female"
 
 # Century/gender digit (Circular 07/2016/TT-BCA, Art. 7.2): even = male, odd = female;
 # 0/1 = 1900s, 2/3 = 2000s, 4/5 = 2100s, 6/7 = 2200s, 8/9 = 2300s.
-_CENTURY_BY_DIGIT = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100, 6: 2200, 7: 2200, 8: 2300, 9: 2300}
+_CENTURY_BY_DIGIT = {
+    0: 1900,
+    1: 1900,
+    2: 2000,
+    3: 2000,
+    4: 2100,
+    5: 2100,
+    6: 2200,
+    7: 2200,
+    8: 2300,
+    9: 2300,
+}
 
 CCCD_RE = re.compile(r"^\d{12}$")
 
@@ -46,7 +107,9 @@ def normalize_cccd(value: str) -> str:
     return re.sub(r"[\s.\-]", "", value or "")
 
 
-def validate_cccd(value: str, *, date_of_birth: dt.date | None = None, gender: str | None = None) -> str:
+def validate_cccd(
+    value: str, *, date_of_birth: dt.date | None = None, gender: str | None = None
+) -> str:
     """Check a CCCD number's shape, province and consistency with the profile; return it normalised.
 
     The number has no check digit: 3 digits province of birth registration, 1 century/gender
@@ -57,7 +120,9 @@ def validate_cccd(value: str, *, date_of_birth: dt.date | None = None, gender: s
         raise ValidationError(_("Số CCCD phải gồm đúng 12 chữ số."), code="invalid_cccd")
     if cccd[:3] not in CCCD_PROVINCE_CODES:
         raise ValidationError(
-            _("Ba chữ số đầu của số CCCD (%(code)s) không phải mã tỉnh, thành phố nơi đăng ký khai sinh."),
+            _(
+                "Ba chữ số đầu của số CCCD (%(code)s) không phải mã tỉnh, thành phố nơi đăng ký khai sinh."
+            ),
             code="invalid_cccd",
             params={"code": cccd[:3]},
         )
@@ -65,7 +130,9 @@ def validate_cccd(value: str, *, date_of_birth: dt.date | None = None, gender: s
     year = _CENTURY_BY_DIGIT[digit] + int(cccd[4:6])
     if date_of_birth is not None and date_of_birth.year != year:
         raise ValidationError(
-            _("Số CCCD ứng với năm sinh %(cccd_year)s, không khớp với ngày sinh đã khai (năm %(dob_year)s)."),
+            _(
+                "Số CCCD ứng với năm sinh %(cccd_year)s, không khớp với ngày sinh đã khai (năm %(dob_year)s)."
+            ),
             code="invalid_cccd",
             params={"cccd_year": year, "dob_year": date_of_birth.year},
         )
@@ -82,9 +149,44 @@ def validate_cccd(value: str, *, date_of_birth: dt.date | None = None, gender: s
 
 # Mobile network prefixes in use since the 2018 renumbering (Decision 798/QĐ-BTTTT).
 MOBILE_PREFIXES = frozenset(
-    ["032", "033", "034", "035", "036", "037", "038", "039", "052", "055", "056", "058", "059",
-     "070", "076", "077", "078", "079", "081", "082", "083", "084", "085", "086", "087", "088", "089",
-     "090", "091", "092", "093", "094", "096", "097", "098", "099"]
+    [
+        "032",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "039",
+        "052",
+        "055",
+        "056",
+        "058",
+        "059",
+        "070",
+        "076",
+        "077",
+        "078",
+        "079",
+        "081",
+        "082",
+        "083",
+        "084",
+        "085",
+        "086",
+        "087",
+        "088",
+        "089",
+        "090",
+        "091",
+        "092",
+        "093",
+        "094",
+        "096",
+        "097",
+        "098",
+        "099",
+    ]
 )
 
 
@@ -104,7 +206,9 @@ def normalize_phone(value: str) -> str:
     if re.fullmatch(r"02\d{9}", raw):
         return raw
     raise ValidationError(
-        _("Số điện thoại không hợp lệ: cần số di động 10 chữ số (ví dụ 0912 345 678) hoặc số cố định 11 chữ số bắt đầu bằng 02."),
+        _(
+            "Số điện thoại không hợp lệ: cần số di động 10 chữ số (ví dụ 0912 345 678) hoặc số cố định 11 chữ số bắt đầu bằng 02."
+        ),
         code="invalid_phone",
     )
 
@@ -118,7 +222,9 @@ def normalize_tax_code(value: str) -> str:
     m = TAX_CODE_RE.match(raw)
     if not m:
         raise ValidationError(
-            _("Mã số thuế phải gồm 10 chữ số, hoặc 13 chữ số (10 chữ số, dấu gạch ngang, 3 chữ số) với đơn vị phụ thuộc."),
+            _(
+                "Mã số thuế phải gồm 10 chữ số, hoặc 13 chữ số (10 chữ số, dấu gạch ngang, 3 chữ số) với đơn vị phụ thuộc."
+            ),
             code="invalid_tax_code",
         )
     return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
@@ -131,7 +237,9 @@ def validate_date_of_birth(value: dt.date | None, *, today: dt.date | None = Non
     if value > today:
         raise ValidationError(_("Ngày sinh không được ở tương lai."), code="dob_in_future")
     if value.year < 1900:
-        raise ValidationError(_("Ngày sinh phải từ năm 1900 trở về sau."), code="invalid_date_of_birth")
+        raise ValidationError(
+            _("Ngày sinh phải từ năm 1900 trở về sau."), code="invalid_date_of_birth"
+        )
 
 
 # --- Administrative units -------------------------------------------------------------------------
@@ -153,7 +261,10 @@ def province_choices() -> list[tuple[int, str]]:
 
 def ward_choices(province_code: int | None) -> list[tuple[int, str]]:
     _p, wards = _units()
-    return sorted(((code, name) for code, (name, prov) in wards.items() if prov == province_code), key=lambda kv: kv[1])
+    return sorted(
+        ((code, name) for code, (name, prov) in wards.items() if prov == province_code),
+        key=lambda kv: kv[1],
+    )
 
 
 def province_name(code: int | None) -> str:
@@ -176,12 +287,16 @@ def validate_address(
     if province_code is None and ward_code is None:
         return
     if province_code not in provinces:
-        raise ValidationError(_("Tỉnh, thành phố không có trong danh mục đơn vị hành chính hiện hành."), code="invalid_province")
+        raise ValidationError(
+            _("Tỉnh, thành phố không có trong danh mục đơn vị hành chính hiện hành."),
+            code="invalid_province",
+        )
     if ward_code is None:
         raise ValidationError(_("Vui lòng chọn phường, xã."), code="ward_required")
     entry = wards.get(ward_code)
     if entry is None or entry[1] != province_code:
         raise ValidationError(
-            _("Phường, xã đã chọn không thuộc %(province)s.") , code="invalid_ward",
+            _("Phường, xã đã chọn không thuộc %(province)s."),
+            code="invalid_ward",
             params={"province": provinces[province_code]},
         )

@@ -1,4 +1,4 @@
-""""My account" pages (/ca-nhan/…) and the back-office pages on persons and deletion requests.
+""" "My account" pages (/ca-nhan/…) and the back-office pages on persons and deletion requests.
 
 Views stay thin: permissions from ``permissions``, reads from ``selectors``, writes via ``services``.
 """
@@ -31,7 +31,9 @@ def _profile_initial(user) -> dict:
         "full_name": user.full_name,
         "phone": user.phone,
         "cccd": profile.cccd,
-        "date_of_birth": profile.date_of_birth.strftime("%d/%m/%Y") if profile.date_of_birth else "",
+        "date_of_birth": profile.date_of_birth.strftime("%d/%m/%Y")
+        if profile.date_of_birth
+        else "",
         "gender": profile.gender,
     }
     for kind in ("permanent", "current"):
@@ -47,7 +49,9 @@ def profile_edit(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.update_profile(user=request.user, actor=request.user, data=form.cleaned_data, request=request)
+                services.update_profile(
+                    user=request.user, actor=request.user, data=form.cleaned_data, request=request
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
@@ -65,7 +69,9 @@ def profile_edit(request):
         for kind in ("permanent", "current")
         if getattr(profile, f"{kind}_legacy_district")
     }
-    return render(request, "accounts/profile.html", {"form": form, "profile": profile, "legacy": legacy})
+    return render(
+        request, "accounts/profile.html", {"form": form, "profile": profile, "legacy": legacy}
+    )
 
 
 @login_required
@@ -82,15 +88,25 @@ def security(request):
 def sessions(request):
     current = request.session.session_key
     if request.method == "POST":
-        count = services.sign_out_other_sessions(user=request.user, keep_session_key=current, request=request)
+        count = services.sign_out_other_sessions(
+            user=request.user, keep_session_key=current, request=request
+        )
         messages.success(request, _("Đã đăng xuất %(n)s phiên đăng nhập khác.") % {"n": count})
         return redirect("accounts:sessions")
-    return render(request, "accounts/sessions.html", {"sessions": selectors.sessions_of(request.user), "current": current})
+    return render(
+        request,
+        "accounts/sessions.html",
+        {"sessions": selectors.sessions_of(request.user), "current": current},
+    )
 
 
 @login_required
 def organisations(request):
-    return render(request, "accounts/organisations.html", {"memberships": selectors.memberships_of(request.user)})
+    return render(
+        request,
+        "accounts/organisations.html",
+        {"memberships": selectors.memberships_of(request.user)},
+    )
 
 
 @login_required
@@ -101,14 +117,20 @@ def organisation_create(request):
             data = dict(form.cleaned_data)
             role = data.pop("role")
             try:
-                org = services.create_organisation(user=request.user, data=data, role=role, request=request)
+                org = services.create_organisation(
+                    user=request.user, data=data, role=role, request=request
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 messages.success(request, _("Đã thêm tổ chức %(name)s.") % {"name": org.name})
                 return redirect("accounts:organisation", public_id=org.public_id)
     else:
-        form = OrganisationForm(initial={"province_code": request.GET.get("province_code")} if "province_code" in request.GET else None)
+        form = OrganisationForm(
+            initial={"province_code": request.GET.get("province_code")}
+            if "province_code" in request.GET
+            else None
+        )
     return render(request, "accounts/organisation_form.html", {"form": form})
 
 
@@ -123,16 +145,28 @@ def organisation_detail(request, public_id):
         form = AddMemberForm(request.POST)
         if form.is_valid():
             try:
-                services.add_member(actor=request.user, organisation=org, email=form.cleaned_data["email"],
-                                    role=form.cleaned_data["role"], request=request)
+                services.add_member(
+                    actor=request.user,
+                    organisation=org,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    request=request,
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 messages.success(request, _("Đã thêm thành viên."))
                 return redirect("accounts:organisation", public_id=org.public_id)
-    members = Membership.objects.filter(organisation=org).select_related("user").order_by("role", "user__full_name")
-    return render(request, "accounts/organisation_detail.html",
-                  {"org": org, "members": members, "form": form, "can_manage": manage})
+    members = (
+        Membership.objects.filter(organisation=org)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {"org": org, "members": members, "form": form, "can_manage": manage},
+    )
 
 
 @login_required
@@ -170,11 +204,18 @@ def deletion_request(request):
         form = DeletionRequestForm(request.POST)
         if form.is_valid():
             try:
-                services.request_account_deletion(user=request.user, reason=form.cleaned_data["reason"], request=request)
+                services.request_account_deletion(
+                    user=request.user, reason=form.cleaned_data["reason"], request=request
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("Đã ghi nhận yêu cầu xóa tài khoản; quản trị viên sẽ xử lý và báo lại cho bạn."))
+                messages.success(
+                    request,
+                    _(
+                        "Đã ghi nhận yêu cầu xóa tài khoản; quản trị viên sẽ xử lý và báo lại cho bạn."
+                    ),
+                )
                 return redirect("accounts:deletion")
     return render(request, "accounts/deletion.html", {"form": form, "pending": pending})
 
@@ -193,11 +234,18 @@ def person_detail(request, public_id):
         if form.is_valid():
             try:
                 revealed = services.reveal_personal_data(
-                    viewer=request.user, profile=profile, reason=form.cleaned_data["reason"], request=request
+                    viewer=request.user,
+                    profile=profile,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
                 )
             except ValidationError as exc:
                 form.add_service_errors(exc)
-    response = render(request, "accounts/backoffice_person.html", {"profile": profile, "form": form, "revealed": revealed})
+    response = render(
+        request,
+        "accounts/backoffice_person.html",
+        {"profile": profile, "form": form, "revealed": revealed},
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -209,15 +257,22 @@ def deletion_requests(request):
         approve = request.POST.get("decision") == "approve"
         try:
             with transaction.atomic():
-                services.handle_deletion_request(actor=request.user, deletion_request=dr, approve=approve,
-                                                 note=request.POST.get("note", ""), request=request)
+                services.handle_deletion_request(
+                    actor=request.user,
+                    deletion_request=dr,
+                    approve=approve,
+                    note=request.POST.get("note", ""),
+                    request=request,
+                )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Đã xử lý yêu cầu."))
         return redirect("accounts:deletion_requests")
-    pending = DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING).select_related("user")
-    done = DeletionRequest.objects.exclude(status=DeletionRequest.Status.PENDING).select_related("user", "handled_by")[:50]
+    pending = DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING).select_related(
+        "user"
+    )
+    done = DeletionRequest.objects.exclude(status=DeletionRequest.Status.PENDING).select_related(
+        "user", "handled_by"
+    )[:50]
     return render(request, "accounts/backoffice_deletions.html", {"pending": pending, "done": done})
-
-

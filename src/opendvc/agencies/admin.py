@@ -16,7 +16,15 @@ class StaffRoleInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "short_name", "tier", "parent", "processing_backend", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "short_name",
+        "tier",
+        "parent",
+        "processing_backend",
+        "is_active",
+    )
     list_filter = ("tier", "processing_backend", "is_active")
     search_fields = ("code", "name", "short_name")
     inlines = [StaffRoleInline]

@@ -15,7 +15,12 @@ TIERS = [
     ("xa", "Cấp xã", 2),
 ]
 
-PROVINCE = ("000.00.00.H19", "Ủy ban nhân dân tỉnh Đồng Nai", "UBND tỉnh", "https://www.dongnai.gov.vn")
+PROVINCE = (
+    "000.00.00.H19",
+    "Ủy ban nhân dân tỉnh Đồng Nai",
+    "UBND tỉnh",
+    "https://www.dongnai.gov.vn",
+)
 
 # (code, name, short name)
 DEPARTMENTS = [
@@ -46,19 +51,26 @@ DEFAULT_HOURS = [["07:30", "11:30"], ["13:00", "17:00"]]
 def seed(stdout=None) -> None:
     tiers = {}
     for code, name, rank in TIERS:
-        tiers[code], _ = Tier.objects.update_or_create(code=code, defaults={"name": name, "rank": rank})
+        tiers[code], _ = Tier.objects.update_or_create(
+            code=code, defaults={"name": name, "rank": rank}
+        )
     code, name, short, website = PROVINCE
     province, _ = Agency.objects.update_or_create(
         code=code,
         defaults={
-            "name": name, "short_name": short, "tier": tiers["tinh"], "website": website,
-            "address": "Số 2 Nguyễn Văn Trị, phường Trấn Biên, tỉnh Đồng Nai", "hotline": "1022",
+            "name": name,
+            "short_name": short,
+            "tier": tiers["tinh"],
+            "website": website,
+            "address": "Số 2 Nguyễn Văn Trị, phường Trấn Biên, tỉnh Đồng Nai",
+            "hotline": "1022",
             "email": "ubnd@dongnai.gov.vn",
         },
     )
     for code, name, short in DEPARTMENTS:
         Agency.objects.update_or_create(
-            code=code, defaults={"name": name, "short_name": short, "tier": tiers["tinh"], "parent": province}
+            code=code,
+            defaults={"name": name, "short_name": short, "tier": tiers["tinh"], "parent": province},
         )
     for code, ward in WARDS:
         Agency.objects.update_or_create(

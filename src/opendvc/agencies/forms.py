@@ -5,6 +5,11 @@ from .models import StaffRole
 
 
 class GrantRoleForm(forms.Form):
-    email = forms.EmailField(label=_("Email của cán bộ"), error_messages={
-        "required": _("Vui lòng nhập email."), "invalid": _("Địa chỉ email không hợp lệ.")})
+    email = forms.EmailField(
+        label=_("Email của cán bộ"),
+        error_messages={
+            "required": _("Vui lòng nhập email."),
+            "invalid": _("Địa chỉ email không hợp lệ."),
+        },
+    )
     role = forms.ChoiceField(label=_("Vai trò"), choices=StaffRole.Role.choices)

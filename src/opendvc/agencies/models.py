@@ -42,10 +42,14 @@ class Agency(models.Model):
         INTERNAL = "internal", _("Xử lý trên Cổng")
         ONESTOP = "onestop", _("Phần mềm một cửa điện tử của tỉnh")
 
-    code = models.CharField(_("mã cơ quan"), max_length=20, unique=True, validators=[validate_agency_code])
+    code = models.CharField(
+        _("mã cơ quan"), max_length=20, unique=True, validators=[validate_agency_code]
+    )
     name = models.CharField(_("tên cơ quan"), max_length=300)
     short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="agencies")
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     hotline = models.CharField(_("đường dây nóng"), max_length=30, blank=True)
@@ -82,7 +86,9 @@ class StaffRole(models.Model):
         POSTAL_OPERATOR = "postal_operator", _("Nhân viên bưu chính")
         ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff_roles")
     role = models.CharField(_("vai trò"), max_length=30, choices=Role.choices)
     is_active = models.BooleanField(_("đang hiệu lực"), default=True)
@@ -92,7 +98,9 @@ class StaffRole(models.Model):
         ordering = ["agency__code", "role"]
         verbose_name = _("vai trò cán bộ")
         verbose_name_plural = _("vai trò cán bộ")
-        constraints = [models.UniqueConstraint(fields=["user", "agency", "role"], name="staffrole_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency", "role"], name="staffrole_unique")
+        ]
         indexes = [models.Index(fields=["user", "is_active"])]
 
     def __str__(self) -> str:

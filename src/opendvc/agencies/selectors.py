@@ -51,7 +51,11 @@ def active_roles(user) -> list[StaffRole]:
         return []
     cached = getattr(user, "_staff_roles_cache", None)
     if cached is None:
-        cached = list(StaffRole.objects.filter(user=user, is_active=True, agency__is_active=True).select_related("agency"))
+        cached = list(
+            StaffRole.objects.filter(
+                user=user, is_active=True, agency__is_active=True
+            ).select_related("agency")
+        )
         user._staff_roles_cache = cached
     return cached
 
@@ -84,4 +88,8 @@ def visible_agency_ids(user, *, roles=None) -> set[int] | None:
 
 
 def staff_of(agency: Agency) -> QuerySet[StaffRole]:
-    return StaffRole.objects.filter(agency=agency).select_related("user").order_by("user__full_name", "role")
+    return (
+        StaffRole.objects.filter(agency=agency)
+        .select_related("user")
+        .order_by("user__full_name", "role")
+    )

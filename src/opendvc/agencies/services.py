@@ -21,7 +21,9 @@ def grant_role(*, actor, user, agency: Agency, role: str, request=None) -> Staff
     if actor is not None and not can_manage_agency_staff(actor, agency):
         raise PermissionDenied
     if role not in StaffRole.Role.values:
-        raise ValidationError({"role": ValidationError("Vai trò không hợp lệ.", code="invalid_role")})
+        raise ValidationError(
+            {"role": ValidationError("Vai trò không hợp lệ.", code="invalid_role")}
+        )
     sr, created = StaffRole.objects.get_or_create(user=user, agency=agency, role=role)
     if not created and sr.is_active:
         return sr
@@ -31,8 +33,11 @@ def grant_role(*, actor, user, agency: Agency, role: str, request=None) -> Staff
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     audit_record(
-        actor=actor, action="agencies.role_granted", target=sr.agency,
-        changes={"user": str(user.public_id), "role": role}, request=request,
+        actor=actor,
+        action="agencies.role_granted",
+        target=sr.agency,
+        changes={"user": str(user.public_id), "role": role},
+        request=request,
     )
     return sr
 
@@ -46,7 +51,10 @@ def revoke_role(*, actor, staff_role: StaffRole, request=None) -> StaffRole:
         staff_role.is_active = False
         staff_role.save(update_fields=["is_active"])
         audit_record(
-            actor=actor, action="agencies.role_revoked", target=staff_role.agency,
-            changes={"user": str(staff_role.user.public_id), "role": staff_role.role}, request=request,
+            actor=actor,
+            action="agencies.role_revoked",
+            target=staff_role.agency,
+            changes={"user": str(staff_role.user.public_id), "role": staff_role.role},
+            request=request,
         )
     return staff_role

@@ -35,14 +35,29 @@ def agency_staff(request, code):
         if form.is_valid():
             from opendvc.accounts.models import User
 
-            user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+            user = User.objects.filter(
+                email__iexact=form.cleaned_data["email"], is_active=True
+            ).first()
             if user is None:
                 form.add_error("email", _("Không có tài khoản nào dùng email này."))
             else:
-                services.grant_role(actor=request.user, user=user, agency=agency, role=form.cleaned_data["role"], request=request)
+                services.grant_role(
+                    actor=request.user,
+                    user=user,
+                    agency=agency,
+                    role=form.cleaned_data["role"],
+                    request=request,
+                )
                 messages.success(request, _("Đã cấp vai trò."))
                 return redirect("accounts:agency_staff", code=agency.code)
-    return render(request, "agencies/staff.html", {
-        "agency": agency, "roles": selectors.staff_of(agency), "form": form, "can_manage": manage,
-        "sub_agencies": selectors.sub_agencies(agency).order_by("name"),
-    })
+    return render(
+        request,
+        "agencies/staff.html",
+        {
+            "agency": agency,
+            "roles": selectors.staff_of(agency),
+            "form": form,
+            "can_manage": manage,
+            "sub_agencies": selectors.sub_agencies(agency).order_by("name"),
+        },
+    )

@@ -40,7 +40,11 @@ def backoffice_required(roles: list[str] | None = None):
             if not is_backoffice_user(user):
                 raise PermissionDenied
             if not has_totp(user):
-                url = reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()})
+                url = (
+                    reverse("mfa_activate_totp")
+                    + "?"
+                    + urlencode({"next": request.get_full_path()})
+                )
                 return redirect(url)
             if roles and not user.is_superuser:
                 from opendvc.agencies.selectors import has_any_role

@@ -6,10 +6,12 @@ from . import views
 urlpatterns = [
     re_path(
         r"^(?P<provider_id>[^/]+)/",
-        include([
-            path("login/", views.login, name="openid_connect_login"),
-            path("login/callback/", views.callback, name="openid_connect_callback"),
-        ]),
+        include(
+            [
+                path("login/", views.login, name="openid_connect_login"),
+                path("login/callback/", views.callback, name="openid_connect_callback"),
+            ]
+        ),
     )
 ]
 

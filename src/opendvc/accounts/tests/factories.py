@@ -24,7 +24,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save()
-            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
@@ -67,7 +69,11 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agency
 
-    code = factory.Sequence(lambda n: f"000.{n % 100:02d}.{n // 100 % 100:02d}.H19".replace("000.", f"{100 + n % 900:03d}.", 1))
+    code = factory.Sequence(
+        lambda n: f"000.{n % 100:02d}.{n // 100 % 100:02d}.H19".replace(
+            "000.", f"{100 + n % 900:03d}.", 1
+        )
+    )
     name = factory.Sequence(lambda n: f"Cơ quan thử nghiệm {n}")
     tier = factory.SubFactory(TierFactory)
 

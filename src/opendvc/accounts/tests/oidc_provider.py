@@ -26,11 +26,17 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class OIDCTestProvider:
-    def __init__(self, *, client_id: str = "opendvc-test", client_secret: str = "bi-mat-thu-nghiem") -> None:
+    def __init__(
+        self, *, client_id: str = "opendvc-test", client_secret: str = "bi-mat-thu-nghiem"
+    ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
-        self.key = JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": "k1", "use": "sig"})
-        self.foreign_key = JsonWebKey.generate_key("RSA", 2048, is_private=True, options={"kid": "k1", "use": "sig"})
+        self.key = JsonWebKey.generate_key(
+            "RSA", 2048, is_private=True, options={"kid": "k1", "use": "sig"}
+        )
+        self.foreign_key = JsonWebKey.generate_key(
+            "RSA", 2048, is_private=True, options={"kid": "k1", "use": "sig"}
+        )
         self.claims: dict = {}
         self.sign_with_foreign_key = False
         self.expired = False
@@ -74,7 +80,11 @@ class OIDCTestProvider:
             if path == "/userinfo":
                 return self.userinfo(environ, start_response)
         except Exception as exc:  # noqa: BLE001
-            return self._json(start_response, {"error": "server_error", "error_description": str(exc)}, "500 Internal Server Error")
+            return self._json(
+                start_response,
+                {"error": "server_error", "error_description": str(exc)},
+                "500 Internal Server Error",
+            )
         return self._json(start_response, {"error": "not_found"}, "404 Not Found")
 
     def discovery(self) -> dict:
@@ -97,36 +107,65 @@ class OIDCTestProvider:
         if q.get("client_id") != self.client_id or q.get("response_type") != "code":
             return self._json(start_response, {"error": "unauthorized_client"}, "400 Bad Request")
         if not q.get("code_challenge") or q.get("code_challenge_method") != "S256":
-            return self._redirect(start_response, q["redirect_uri"], {"error": "invalid_request", "state": q.get("state", "")})
+            return self._redirect(
+                start_response,
+                q["redirect_uri"],
+                {"error": "invalid_request", "state": q.get("state", "")},
+            )
         code = secrets.token_urlsafe(16)
-        self.codes[code] = {"redirect_uri": q["redirect_uri"], "challenge": q["code_challenge"], "nonce": q.get("nonce")}
-        return self._redirect(start_response, q["redirect_uri"], {"code": code, "state": q.get("state", "")})
+        self.codes[code] = {
+            "redirect_uri": q["redirect_uri"],
+            "challenge": q["code_challenge"],
+            "nonce": q.get("nonce"),
+        }
+        return self._redirect(
+            start_response, q["redirect_uri"], {"code": code, "state": q.get("state", "")}
+        )
 
     def token(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(length).decode()).items()}
         self.token_requests.append(form)
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return self._json(start_response, {"error": "invalid_client"}, "401 Unauthorized")
         grant = self.codes.pop(form.get("code", ""), None)  # single use
         if grant is None or form.get("redirect_uri") != grant["redirect_uri"]:
             return self._json(start_response, {"error": "invalid_grant"}, "400 Bad Request")
         verifier = form.get("code_verifier", "")
         if not verifier or create_s256_code_challenge(verifier) != grant["challenge"]:
-            return self._json(start_response, {"error": "invalid_grant", "error_description": "PKCE"}, "400 Bad Request")
+            return self._json(
+                start_response,
+                {"error": "invalid_grant", "error_description": "PKCE"},
+                "400 Bad Request",
+            )
         self.pkce_verified += 1
         access = secrets.token_urlsafe(24)
         self.tokens[access] = dict(self.claims)
         now = int(time.time())
         payload = {
-            "iss": self.issuer, "aud": self.client_id, "iat": now - (3600 if self.expired else 0),
-            "exp": now - 1800 if self.expired else now + 300, "jti": secrets.token_hex(8), **self.claims,
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "iat": now - (3600 if self.expired else 0),
+            "exp": now - 1800 if self.expired else now + 300,
+            "jti": secrets.token_hex(8),
+            **self.claims,
         }
         if grant.get("nonce"):
             payload["nonce"] = grant["nonce"]
         key = self.foreign_key if self.sign_with_foreign_key else self.key
         id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, payload, key).decode()
-        return self._json(start_response, {"access_token": access, "token_type": "Bearer", "expires_in": 300, "id_token": id_token})
+        return self._json(
+            start_response,
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            },
+        )
 
     def userinfo(self, environ, start_response):
         auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -139,11 +178,15 @@ class OIDCTestProvider:
     @staticmethod
     def _json(start_response, body, status="200 OK"):
         data = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
         return [data]
 
     @staticmethod
     def _redirect(start_response, uri, params):
         sep = "&" if urlparse(uri).query else "?"
-        start_response("302 Found", [("Location", f"{uri}{sep}{urlencode(params)}"), ("Content-Length", "0")])
+        start_response(
+            "302 Found", [("Location", f"{uri}{sep}{urlencode(params)}"), ("Content-Length", "0")]
+        )
         return [b""]

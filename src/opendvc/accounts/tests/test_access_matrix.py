@@ -15,7 +15,15 @@ from .factories import AgencyFactory, MembershipFactory, StaffRoleFactory, TierF
 
 ROLES = [r.value for r in StaffRole.Role]
 LEADS = {"leader", "head", "administrator"}  # see own agency's staff and the sub-agencies'
-LOOKUP = {"receiving_officer", "processing_officer", "leader", "head", "switchboard", "province_office", "administrator"}
+LOOKUP = {
+    "receiving_officer",
+    "processing_officer",
+    "leader",
+    "head",
+    "switchboard",
+    "province_office",
+    "administrator",
+}
 
 
 @pytest.fixture
@@ -32,8 +40,16 @@ def world(db):
     neighbour = PersonProfile.objects.create(user=UserFactory())
     org = MembershipFactory(user=citizen).organisation
     other_org = MembershipFactory().organisation
-    return {"own": own, "sub": sub, "other": other, "citizen": citizen, "profile": profile,
-            "neighbour": neighbour, "org": org, "other_org": other_org}
+    return {
+        "own": own,
+        "sub": sub,
+        "other": other,
+        "citizen": citizen,
+        "profile": profile,
+        "neighbour": neighbour,
+        "org": org,
+        "other_org": other_org,
+    }
 
 
 def _staff_client(role, agency) -> Client:
@@ -65,7 +81,10 @@ def test_agency_staff_page(world, role, obj):
 def test_agency_staff_grant(world, role, obj):
     c = _staff_client(role, world["own"])
     newcomer = UserFactory()
-    r = c.post(reverse("accounts:agency_staff", args=[world[obj].code]), {"email": newcomer.email, "role": "processing_officer"})
+    r = c.post(
+        reverse("accounts:agency_staff", args=[world[obj].code]),
+        {"email": newcomer.email, "role": "processing_officer"},
+    )
     allowed = role in {"head", "administrator"} and obj in ("own", "sub")
     assert r.status_code == (302 if allowed else 403)
     assert StaffRole.objects.filter(user=newcomer).exists() == allowed
@@ -110,21 +129,39 @@ class TestCitizen:
         assert own.status_code == 200 and own.json()["cccd"] == "075090123456"
         guess = c.get(f"/api/v1/accounts/profiles/{world['neighbour'].public_id}")
         assert guess.status_code == 404 and guess.json()["code"] == "not_found"
-        assert c.get(reverse("accounts:organisation", args=[world["org"].public_id])).status_code == 200
-        assert c.get(reverse("accounts:organisation", args=[world["other_org"].public_id])).status_code == 404
-        for name, args in [("accounts:person_detail", [world["neighbour"].public_id]), ("accounts:deletion_requests", []),
-                           ("accounts:agency_staff", [world["own"].code])]:
+        assert (
+            c.get(reverse("accounts:organisation", args=[world["org"].public_id])).status_code
+            == 200
+        )
+        assert (
+            c.get(reverse("accounts:organisation", args=[world["other_org"].public_id])).status_code
+            == 404
+        )
+        for name, args in [
+            ("accounts:person_detail", [world["neighbour"].public_id]),
+            ("accounts:deletion_requests", []),
+            ("accounts:agency_staff", [world["own"].code]),
+        ]:
             assert c.get(reverse(name, args=args)).status_code == 403
         assert c.get(reverse("accounts:profile")).status_code == 200
 
     def test_anonymous(self, world):
         c = Client()
-        for name, args in [("accounts:profile", []), ("accounts:sessions", []), ("accounts:organisations", []),
-                           ("accounts:data_export", []), ("accounts:deletion", []),
-                           ("accounts:person_detail", [world["profile"].public_id]), ("accounts:deletion_requests", []),
-                           ("accounts:agency_staff", [world["own"].code])]:
+        for name, args in [
+            ("accounts:profile", []),
+            ("accounts:sessions", []),
+            ("accounts:organisations", []),
+            ("accounts:data_export", []),
+            ("accounts:deletion", []),
+            ("accounts:person_detail", [world["profile"].public_id]),
+            ("accounts:deletion_requests", []),
+            ("accounts:agency_staff", [world["own"].code]),
+        ]:
             r = c.get(reverse(name, args=args))
             assert r.status_code == 302 and "/tai-khoan/login/" in r["Location"]
-        for url in ["/api/v1/accounts/profile", "/api/v1/accounts/organisations",
-                    f"/api/v1/accounts/profiles/{world['profile'].public_id}"]:
+        for url in [
+            "/api/v1/accounts/profile",
+            "/api/v1/accounts/organisations",
+            f"/api/v1/accounts/profiles/{world['profile'].public_id}",
+        ]:
             assert c.get(url).status_code == 401

@@ -32,9 +32,13 @@ def test_nothing_plaintext_in_database():
     profile.cccd = "075090123456"
     profile.save()
     with connection.cursor() as cur:
-        cur.execute("SELECT phone_ciphertext, phone_hash FROM accounts_user WHERE id = %s", [user.pk])
+        cur.execute(
+            "SELECT phone_ciphertext, phone_hash FROM accounts_user WHERE id = %s", [user.pk]
+        )
         ct, h = cur.fetchone()
-        cur.execute("SELECT cccd_ciphertext FROM accounts_personprofile WHERE id = %s", [profile.pk])
+        cur.execute(
+            "SELECT cccd_ciphertext FROM accounts_personprofile WHERE id = %s", [profile.pk]
+        )
         (cccd_ct,) = cur.fetchone()
     assert "0912345678" not in ct and "075090123456" not in cccd_ct
     assert h == crypto.lookup_hash("0912345678")

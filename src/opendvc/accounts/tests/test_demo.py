@@ -22,9 +22,16 @@ def seeded(db):
 
 
 def test_seed_contents(seeded):
-    assert StaffRole.objects.filter(user__email__endswith="@demo.opendvc.vn").count() == len(StaffRole.Role)
+    assert StaffRole.objects.filter(user__email__endswith="@demo.opendvc.vn").count() == len(
+        StaffRole.Role
+    )
     assert set(StaffRole.objects.values_list("role", flat=True)) == set(StaffRole.Role.values)
-    assert PersonProfile.objects.filter(user__email__startswith="citizen", cccd_hash__isnull=False).count() == 2
+    assert (
+        PersonProfile.objects.filter(
+            user__email__startswith="citizen", cccd_hash__isnull=False
+        ).count()
+        == 2
+    )
     assert Membership.objects.count() == 2
 
 

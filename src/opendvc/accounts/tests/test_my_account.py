@@ -43,8 +43,16 @@ def test_logout_forgets_session(citizen):
 
 @pytest.mark.django_db
 def test_data_export(citizen_client, citizen):
-    services.update_profile(user=citizen, actor=citizen, data={"full_name": "Võ Văn Em", "date_of_birth": "01/01/1990",
-                                                               "gender": "male", "cccd": "075090123456"})
+    services.update_profile(
+        user=citizen,
+        actor=citizen,
+        data={
+            "full_name": "Võ Văn Em",
+            "date_of_birth": "01/01/1990",
+            "gender": "male",
+            "cccd": "075090123456",
+        },
+    )
     r = citizen_client.get(reverse("accounts:data_export"))
     assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
     data = json.loads(r.content)
@@ -56,7 +64,9 @@ def test_deletion_request_and_handling(citizen_client, citizen):
     r = citizen_client.post(reverse("accounts:deletion"), {"reason": "Không dùng nữa"})
     assert r.status_code == 200 and "Vui lòng xác nhận" in r.content.decode()
     assert not DeletionRequest.objects.exists()
-    r = citizen_client.post(reverse("accounts:deletion"), {"reason": "Không dùng nữa", "confirm": "on"})
+    r = citizen_client.post(
+        reverse("accounts:deletion"), {"reason": "Không dùng nữa", "confirm": "on"}
+    )
     assert r.status_code == 302
     dr = DeletionRequest.objects.get()
     with pytest.raises(Exception):  # noqa: B017  one pending request at a time
@@ -66,7 +76,9 @@ def test_deletion_request_and_handling(citizen_client, citizen):
     with pytest.raises(Exception):  # noqa: B017
         services.handle_deletion_request(actor=officer, deletion_request=dr, approve=True)
     PersonProfile.objects.create(user=citizen)
-    services.handle_deletion_request(actor=admin, deletion_request=dr, approve=True, note="Đã kiểm tra")
+    services.handle_deletion_request(
+        actor=admin, deletion_request=dr, approve=True, note="Đã kiểm tra"
+    )
     citizen = User.objects.get(pk=citizen.pk)
     assert not citizen.is_active and citizen.email.endswith("@deleted.invalid")
     assert not PersonProfile.objects.filter(user=citizen).exists()

@@ -32,16 +32,29 @@ def oidc(idp, settings, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     providers = {k: dict(v) for k, v in settings.SOCIALACCOUNT_PROVIDERS.items()}
-    providers["openid_connect"]["APPS"] = [{
-        "provider_id": PROVIDER_ID, "name": "VNeID (thử nghiệm)", "client_id": idp.client_id,
-        "secret": idp.client_secret,
-        "settings": {"server_url": idp.issuer, "token_auth_method": "client_secret_post", "oauth_pkce_enabled": True},
-    }]
+    providers["openid_connect"]["APPS"] = [
+        {
+            "provider_id": PROVIDER_ID,
+            "name": "VNeID (thử nghiệm)",
+            "client_id": idp.client_id,
+            "secret": idp.client_secret,
+            "settings": {
+                "server_url": idp.issuer,
+                "token_auth_method": "client_secret_post",
+                "oauth_pkce_enabled": True,
+            },
+        }
+    ]
     settings.SOCIALACCOUNT_PROVIDERS = providers
     idp.sign_with_foreign_key = False
     idp.expired = False
-    idp.claims = {"sub": "vneid-0001", "email": "dan@example.vn", "email_verified": True,
-                  "name": "Lý Thị Dân", "cccd": "075301004321"}
+    idp.claims = {
+        "sub": "vneid-0001",
+        "email": "dan@example.vn",
+        "email_verified": True,
+        "name": "Lý Thị Dân",
+        "cccd": "075301004321",
+    }
     return idp
 
 
@@ -158,8 +171,10 @@ def test_settings_build_the_provider_from_environment(monkeypatch):
     base = Path(__file__).resolve().parents[2] / "settings" / "base.py"
     ns = runpy.run_path(str(base))
     app = ns["SOCIALACCOUNT_PROVIDERS"]["openid_connect"]["APPS"][0]
-    assert app["client_id"] == "cong-dvc" and app["settings"]["server_url"] == "https://id.example.gov.vn"
+    assert (
+        app["client_id"] == "cong-dvc"
+        and app["settings"]["server_url"] == "https://id.example.gov.vn"
+    )
     assert app["settings"]["oauth_pkce_enabled"] is True
     monkeypatch.delenv("OIDC_CLIENT_ID")
     assert runpy.run_path(str(base))["SOCIALACCOUNT_PROVIDERS"]["openid_connect"]["APPS"] == []
-

@@ -8,8 +8,14 @@ from opendvc.accounts.models import Membership, Organisation
 
 from .factories import MembershipFactory, UserFactory
 
-ORG = {"name": "Công ty TNHH Nông sản Đồng Nai", "tax_code": "3600252847", "legal_representative": "Phạm Văn Dũng",
-       "province_code": 75, "ward_code": 26068, "street": "5 Phan Chu Trinh"}
+ORG = {
+    "name": "Công ty TNHH Nông sản Đồng Nai",
+    "tax_code": "3600252847",
+    "legal_representative": "Phạm Văn Dũng",
+    "province_code": 75,
+    "ward_code": 26068,
+    "street": "5 Phan Chu Trinh",
+}
 
 
 @pytest.mark.django_db
@@ -18,7 +24,10 @@ class TestOrganisations:
         org = services.create_organisation(user=citizen, data=ORG)
         assert Membership.objects.get(user=citizen).role == "representative"
         choices = selectors.acting_as_choices(citizen)
-        assert choices[0][0] == "self" and choices[1] == (f"org:{org.public_id}", f"Tổ chức: {org.name}")
+        assert choices[0][0] == "self" and choices[1] == (
+            f"org:{org.public_id}",
+            f"Tổ chức: {org.name}",
+        )
         assert selectors.resolve_acting_as(citizen, choices[1][0]) == org
         assert selectors.resolve_acting_as(citizen, "self") is None
 
@@ -39,18 +48,29 @@ class TestOrganisations:
         org = services.create_organisation(user=citizen, data={**ORG, "tax_code": "3600252847001"})
         assert org.tax_code == "3600252847-001"
         with pytest.raises(ValidationError) as exc:
-            services.create_organisation(user=UserFactory(), data={**ORG, "tax_code": "3600252847-001"})
+            services.create_organisation(
+                user=UserFactory(), data={**ORG, "tax_code": "3600252847-001"}
+            )
         assert exc.value.error_dict["tax_code"][0].code == "duplicate_tax_code"
         assert Organisation.objects.count() == 1 and Membership.objects.count() == 1
 
     def test_members(self, citizen):
         org = services.create_organisation(user=citizen, data=ORG)
         staff = UserFactory(email="nv@example.vn")
-        m = services.add_member(actor=citizen, organisation=org, email="NV@example.vn", role="authorised_staff")
+        m = services.add_member(
+            actor=citizen, organisation=org, email="NV@example.vn", role="authorised_staff"
+        )
         with pytest.raises(PermissionDenied):
-            services.add_member(actor=staff, organisation=org, email=citizen.email, role="representative")
+            services.add_member(
+                actor=staff, organisation=org, email=citizen.email, role="representative"
+            )
         with pytest.raises(ValidationError) as exc:
-            services.add_member(actor=citizen, organisation=org, email="khong-co@example.vn", role="authorised_staff")
+            services.add_member(
+                actor=citizen,
+                organisation=org,
+                email="khong-co@example.vn",
+                role="authorised_staff",
+            )
         assert exc.value.error_dict["email"][0].code == "user_not_found"
         rep = Membership.objects.get(user=citizen)
         with pytest.raises(ValidationError):
@@ -59,11 +79,24 @@ class TestOrganisations:
         assert not Membership.objects.filter(user=staff).exists()
 
     def test_pages(self, citizen_client, citizen):
-        r = citizen_client.post(reverse("accounts:organisation_create"), {**ORG, "tax_code": "12", "role": "representative"})
+        r = citizen_client.post(
+            reverse("accounts:organisation_create"),
+            {**ORG, "tax_code": "12", "role": "representative"},
+        )
         assert r.status_code == 200 and "Mã số thuế phải gồm 10 chữ số" in r.content.decode()
-        r = citizen_client.post(reverse("accounts:organisation_create"), {**ORG, "role": "representative"})
+        r = citizen_client.post(
+            reverse("accounts:organisation_create"), {**ORG, "role": "representative"}
+        )
         org = Organisation.objects.get()
-        assert r.status_code == 302 and r["Location"] == reverse("accounts:organisation", args=[org.public_id])
-        assert "Công ty TNHH Nông sản" in citizen_client.get(reverse("accounts:organisations")).content.decode()
+        assert r.status_code == 302 and r["Location"] == reverse(
+            "accounts:organisation", args=[org.public_id]
+        )
+        assert (
+            "Công ty TNHH Nông sản"
+            in citizen_client.get(reverse("accounts:organisations")).content.decode()
+        )
         other = MembershipFactory().organisation
-        assert citizen_client.get(reverse("accounts:organisation", args=[other.public_id])).status_code == 404
+        assert (
+            citizen_client.get(reverse("accounts:organisation", args=[other.public_id])).status_code
+            == 404
+        )

@@ -12,8 +12,15 @@ from opendvc.audit.models import AuditEntry
 
 from .factories import ProfileFactory, UserFactory
 
-GOOD = {"full_name": "Trần Thị Cúc", "date_of_birth": "02/01/2003", "gender": "female", "cccd": "079303000111",
-        "phone": "0386123456", "permanent_province_code": 75, "permanent_ward_code": 26068}
+GOOD = {
+    "full_name": "Trần Thị Cúc",
+    "date_of_birth": "02/01/2003",
+    "gender": "female",
+    "cccd": "079303000111",
+    "phone": "0386123456",
+    "permanent_province_code": 75,
+    "permanent_ward_code": 26068,
+}
 
 
 def _codes(exc):
@@ -55,14 +62,20 @@ class TestUpdateProfile:
     @time_machine.travel(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
     def test_dob_in_future(self, citizen):
         with pytest.raises(ValidationError) as exc:
-            services.update_profile(user=citizen, actor=citizen, data={**GOOD, "date_of_birth": "02/03/2026", "cccd": ""})
+            services.update_profile(
+                user=citizen,
+                actor=citizen,
+                data={**GOOD, "date_of_birth": "02/03/2026", "cccd": ""},
+            )
         assert _codes(exc) == {"date_of_birth": ["dob_in_future"]}
 
     def test_duplicates(self, citizen):
         other = UserFactory()
         services.update_profile(user=other, actor=other, data=GOOD)
         with pytest.raises(ValidationError) as exc:
-            services.update_profile(user=citizen, actor=citizen, data={**GOOD, "phone": "+84 386 123 456"})
+            services.update_profile(
+                user=citizen, actor=citizen, data={**GOOD, "phone": "+84 386 123 456"}
+            )
         assert _codes(exc) == {"cccd": ["duplicate_cccd"], "phone": ["duplicate_phone"]}
 
     def test_only_owner(self, citizen):
@@ -71,15 +84,26 @@ class TestUpdateProfile:
             services.update_profile(user=citizen, actor=other, data=GOOD)
 
     def test_legacy_address_kept_until_changed(self, citizen):
-        profile = ProfileFactory(user=citizen, permanent_province_code=74, permanent_ward_code=25741,
-                                 permanent_legacy_district="Thành phố Thủ Dầu Một", permanent_legacy_ward="Phường Phú Cường")
+        profile = ProfileFactory(
+            user=citizen,
+            permanent_province_code=74,
+            permanent_ward_code=25741,
+            permanent_legacy_district="Thành phố Thủ Dầu Một",
+            permanent_legacy_ward="Phường Phú Cường",
+        )
         services.update_profile(user=citizen, actor=citizen, data={"full_name": "Ông Cũ"})
         profile.refresh_from_db()
         assert profile.permanent_legacy_district == "Thành phố Thủ Dầu Một"
         assert "Phường Phú Cường" in profile.permanent_address
         with pytest.raises(ValidationError):
-            services.update_profile(user=citizen, actor=citizen, data={"permanent_ward_code": 25742})
-        services.update_profile(user=citizen, actor=citizen, data={"permanent_province_code": 79, "permanent_ward_code": 26740})
+            services.update_profile(
+                user=citizen, actor=citizen, data={"permanent_ward_code": 25742}
+            )
+        services.update_profile(
+            user=citizen,
+            actor=citizen,
+            data={"permanent_province_code": 79, "permanent_ward_code": 26740},
+        )
         profile.refresh_from_db()
         assert profile.permanent_legacy_district == "" and profile.permanent_ward_code == 26740
 
@@ -94,7 +118,9 @@ class TestProfilePage:
         assert 'aria-invalid="true"' in html and "error-summary" in html
 
     def test_ward_options_follow_province(self, citizen_client):
-        r = citizen_client.get(reverse("accounts:profile"), {"permanent_province_code": "79"}, HTTP_HX_REQUEST="true")
+        r = citizen_client.get(
+            reverse("accounts:profile"), {"permanent_province_code": "79"}, HTTP_HX_REQUEST="true"
+        )
         assert "Phường Sài Gòn" in r.content.decode()
 
     def test_requires_login(self, client):

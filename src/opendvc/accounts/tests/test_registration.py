@@ -29,10 +29,15 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
     r = client.get(reverse("account_signup"))
     assert r.status_code == 200
     assert "Đăng ký tài khoản" in r.content.decode()
-    r = client.post(reverse("account_signup"), {
-        "full_name": "Nguyễn Văn An", "email": "an@example.vn",
-        "password1": "Dich-vu-cong-2025", "password2": "Dich-vu-cong-2025",
-    })
+    r = client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Nguyễn Văn An",
+            "email": "an@example.vn",
+            "password1": "Dich-vu-cong-2025",
+            "password2": "Dich-vu-cong-2025",
+        },
+    )
     assert r.status_code == 302
     user = User.objects.get(email="an@example.vn")
     assert user.full_name == "Nguyễn Văn An"
@@ -47,17 +52,37 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
     assert EmailAddress.objects.get(user=user).verified
 
     client.logout()
-    r = client.post(reverse("account_login"), {"login": "an@example.vn", "password": "Dich-vu-cong-2025"})
+    r = client.post(
+        reverse("account_login"), {"login": "an@example.vn", "password": "Dich-vu-cong-2025"}
+    )
     assert r.status_code == 302
-    bad = client.post(reverse("accounts:profile"), {"full_name": "Nguyễn Văn An", "date_of_birth": "05/09/1991",
-                                                   "gender": "male", "cccd": CCCD, "phone": PHONE})
+    bad = client.post(
+        reverse("accounts:profile"),
+        {
+            "full_name": "Nguyễn Văn An",
+            "date_of_birth": "05/09/1991",
+            "gender": "male",
+            "cccd": CCCD,
+            "phone": PHONE,
+        },
+    )
     assert bad.status_code == 200 and "không khớp với ngày sinh" in bad.content.decode()
-    r = client.post(reverse("accounts:profile"), {
-        "full_name": "Nguyễn Văn An", "date_of_birth": "05/09/1990", "gender": "male", "cccd": CCCD,
-        "phone": "0912 345 678", "permanent_province_code": "75", "permanent_ward_code": "26068",
-        "permanent_street": "12 Võ Thị Sáu", "current_province_code": "75", "current_ward_code": "26041",
-        "current_street": "",
-    })
+    r = client.post(
+        reverse("accounts:profile"),
+        {
+            "full_name": "Nguyễn Văn An",
+            "date_of_birth": "05/09/1990",
+            "gender": "male",
+            "cccd": CCCD,
+            "phone": "0912 345 678",
+            "permanent_province_code": "75",
+            "permanent_ward_code": "26068",
+            "permanent_street": "12 Võ Thị Sáu",
+            "current_province_code": "75",
+            "current_ward_code": "26041",
+            "current_street": "",
+        },
+    )
     assert r.status_code == 302, r.content.decode()
     profile = PersonProfile.objects.get(user=user)
     assert profile.cccd == CCCD and profile.is_complete
@@ -75,14 +100,23 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
     "data,field,message",
     [
         ({"email": "khong-phai-email"}, "email", "Địa chỉ email không hợp lệ"),
-        ({"password2": "khac-mat-khau-2025"}, "password2", "Hai lần nhập mật khẩu không giống nhau"),
+        (
+            {"password2": "khac-mat-khau-2025"},
+            "password2",
+            "Hai lần nhập mật khẩu không giống nhau",
+        ),
         ({"email": "da-co@example.vn"}, "email", "đã được dùng"),
     ],
 )
 def test_signup_errors_in_vietnamese(client, data, field, message):
     User.objects.create_user(email="da-co@example.vn", password="x")
-    payload = {"full_name": "Lê Thị Bé", "email": "be@example.vn", "password1": "Dich-vu-cong-2025",
-               "password2": "Dich-vu-cong-2025", **data}
+    payload = {
+        "full_name": "Lê Thị Bé",
+        "email": "be@example.vn",
+        "password1": "Dich-vu-cong-2025",
+        "password2": "Dich-vu-cong-2025",
+        **data,
+    }
     r = client.post(reverse("account_signup"), payload)
     assert r.status_code == 200
     assert message in " ".join(r.context["form"].errors[field])
@@ -114,9 +148,13 @@ def test_lockout_message_and_unlock_by_password_reset(client):
 
     user = UserFactory(email="khoa@example.vn")
     for _ in range(5):
-        r = client.post(reverse("account_login"), {"login": "khoa@example.vn", "password": "sai-mat-khau"})
+        r = client.post(
+            reverse("account_login"), {"login": "khoa@example.vn", "password": "sai-mat-khau"}
+        )
         assert "không đúng" in r.content.decode()
-    r = client.post(reverse("account_login"), {"login": "khoa@example.vn", "password": "sai-mat-khau"})
+    r = client.post(
+        reverse("account_login"), {"login": "khoa@example.vn", "password": "sai-mat-khau"}
+    )
     body = r.content.decode()
     assert "tạm bị khóa" in body and "Quên mật khẩu" in body
     # the right password is refused while locked
@@ -133,6 +171,8 @@ def test_lockout_message_and_unlock_by_password_reset(client):
     form_url = r.redirect_chain[-1][0] if r.redirect_chain else link
     r = client.post(form_url, {"password1": "Mat-khau-moi-2025", "password2": "Mat-khau-moi-2025"})
     assert r.status_code == 302
-    r = client.post(reverse("account_login"), {"login": "khoa@example.vn", "password": "Mat-khau-moi-2025"})
+    r = client.post(
+        reverse("account_login"), {"login": "khoa@example.vn", "password": "Mat-khau-moi-2025"}
+    )
     assert r.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)

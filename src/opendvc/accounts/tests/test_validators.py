@@ -23,7 +23,10 @@ def _code(fn, *args, **kwargs):
 
 class TestCCCD:
     def test_valid_male_1990_dong_nai(self):
-        assert validate_cccd("075 090 123 456", date_of_birth=dt.date(1990, 5, 1), gender="male") == "075090123456"
+        assert (
+            validate_cccd("075 090 123 456", date_of_birth=dt.date(1990, 5, 1), gender="male")
+            == "075090123456"
+        )
 
     def test_valid_female_2003(self):
         assert validate_cccd("079303000111", date_of_birth=dt.date(2003, 1, 2), gender="female")
@@ -45,7 +48,10 @@ class TestCCCD:
     def test_century_digit(self):
         # digit 2 = male born in the 2000s: 075 2 05 ... is 2005, not 1905
         validate_cccd("075205123456", date_of_birth=dt.date(2005, 1, 1), gender="male")
-        assert _code(validate_cccd, "075205123456", date_of_birth=dt.date(1905, 1, 1), gender="male") == "invalid_cccd"
+        assert (
+            _code(validate_cccd, "075205123456", date_of_birth=dt.date(1905, 1, 1), gender="male")
+            == "invalid_cccd"
+        )
 
     def test_gender_mismatch(self):
         with pytest.raises(ValidationError) as exc:
@@ -64,20 +70,32 @@ class TestCCCD:
         gender = "female" if female else "male"
         assert validate_cccd(number, date_of_birth=dt.date(year, 6, 1), gender=gender) == number
         with pytest.raises(ValidationError):
-            validate_cccd(number, date_of_birth=dt.date(year, 6, 1), gender="male" if female else "female")
+            validate_cccd(
+                number, date_of_birth=dt.date(year, 6, 1), gender="male" if female else "female"
+            )
 
 
 class TestPhone:
     @pytest.mark.parametrize(
         "raw,expected",
-        [("0912345678", "0912345678"), ("0912 345 678", "0912345678"), ("0912.345.678", "0912345678"),
-         ("+84 912 345 678", "0912345678"), ("84912345678", "0912345678"), ("0386123456", "0386123456"),
-         ("02513822222", "02513822222"), ("(0251) 382 2222", "02513822222")],
+        [
+            ("0912345678", "0912345678"),
+            ("0912 345 678", "0912345678"),
+            ("0912.345.678", "0912345678"),
+            ("+84 912 345 678", "0912345678"),
+            ("84912345678", "0912345678"),
+            ("0386123456", "0386123456"),
+            ("02513822222", "02513822222"),
+            ("(0251) 382 2222", "02513822222"),
+        ],
     )
     def test_valid(self, raw, expected):
         assert normalize_phone(raw) == expected
 
-    @pytest.mark.parametrize("raw", ["", "12345", "0112345678", "091234567", "09123456789", "0212345678", "abc0912345678"])
+    @pytest.mark.parametrize(
+        "raw",
+        ["", "12345", "0112345678", "091234567", "09123456789", "0212345678", "abc0912345678"],
+    )
     def test_invalid(self, raw):
         assert _code(normalize_phone, raw) == "invalid_phone"
 
@@ -85,18 +103,27 @@ class TestPhone:
 class TestTaxCode:
     @pytest.mark.parametrize(
         "raw,expected",
-        [("3600252847", "3600252847"), ("3600252847-001", "3600252847-001"), ("3600252847001", "3600252847-001")],
+        [
+            ("3600252847", "3600252847"),
+            ("3600252847-001", "3600252847-001"),
+            ("3600252847001", "3600252847-001"),
+        ],
     )
     def test_valid(self, raw, expected):
         assert normalize_tax_code(raw) == expected
 
-    @pytest.mark.parametrize("raw", ["", "360025284", "36002528470", "3600252847-01", "360025284A", "3600252847-0012"])
+    @pytest.mark.parametrize(
+        "raw", ["", "360025284", "36002528470", "3600252847-01", "360025284A", "3600252847-0012"]
+    )
     def test_invalid(self, raw):
         assert _code(normalize_tax_code, raw) == "invalid_tax_code"
 
 
 def test_dob_in_future():
-    assert _code(validate_date_of_birth, dt.date(2030, 1, 1), today=dt.date(2026, 1, 1)) == "dob_in_future"
+    assert (
+        _code(validate_date_of_birth, dt.date(2030, 1, 1), today=dt.date(2026, 1, 1))
+        == "dob_in_future"
+    )
     validate_date_of_birth(dt.date(2026, 1, 1), today=dt.date(2026, 1, 1))
 
 
@@ -108,7 +135,9 @@ class TestAddress:
         assert _code(validate_address, province_code=79, ward_code=26068) == "invalid_ward"
 
     def test_unknown_province(self):
-        assert _code(validate_address, province_code=74, ward_code=None) == "invalid_province"  # Bình Dương merged in 2025
+        assert (
+            _code(validate_address, province_code=74, ward_code=None) == "invalid_province"
+        )  # Bình Dương merged in 2025
 
     def test_ward_required(self):
         assert _code(validate_address, province_code=75, ward_code=None) == "ward_required"

@@ -13,7 +13,9 @@ def test_valid_codes(code):
     validate_agency_code(code)
 
 
-@pytest.mark.parametrize("code", ["000.00.32.h19", "00.00.32.H19", "000.00.32.H1", "000-00-32-H19", ""])
+@pytest.mark.parametrize(
+    "code", ["000.00.32.h19", "00.00.32.H19", "000.00.32.H1", "000-00-32-H19", ""]
+)
 def test_invalid_codes(code):
     with pytest.raises(ValidationError) as exc:
         validate_agency_code(code)
@@ -38,7 +40,11 @@ def test_tree_selectors(tree):
 )
 def test_visibility(tree, role, own, sub, other):
     sr = StaffRoleFactory(agency=tree["own"], role=role)
-    assert [can_view_agency_work(sr.user, tree[k]) for k in ("own", "sub", "other")] == [own, sub, other]
+    assert [can_view_agency_work(sr.user, tree[k]) for k in ("own", "sub", "other")] == [
+        own,
+        sub,
+        other,
+    ]
 
 
 def test_several_roles_in_several_agencies(tree):
@@ -62,7 +68,9 @@ def test_grant_and_revoke(tree):
     head = StaffRoleFactory(agency=tree["own"], role="head").user
     officer = StaffRoleFactory(agency=tree["own"], role="processing_officer").user
     newcomer = UserFactory()
-    sr = services.grant_role(actor=head, user=newcomer, agency=tree["sub"], role="receiving_officer")
+    sr = services.grant_role(
+        actor=head, user=newcomer, agency=tree["sub"], role="receiving_officer"
+    )
     newcomer.refresh_from_db()
     assert newcomer.is_staff and sr.is_active
     assert AuditEntry.objects.filter(action="agencies.role_granted").count() == 1
@@ -74,7 +82,9 @@ def test_grant_and_revoke(tree):
         services.grant_role(actor=head, user=newcomer, agency=tree["own"], role="emperor")
     services.revoke_role(actor=head, staff_role=sr)
     assert not StaffRole.objects.get(pk=sr.pk).is_active
-    assert can_manage_agency_staff(head, tree["sub"]) and not can_manage_agency_staff(head, tree["province"])
+    assert can_manage_agency_staff(head, tree["sub"]) and not can_manage_agency_staff(
+        head, tree["province"]
+    )
 
 
 @pytest.mark.django_db

@@ -26,7 +26,9 @@ def current_code(user, *, at: float | None = None) -> str:
         period = app_settings.TOTP_PERIOD
     except AttributeError:  # pragma: no cover
         pass
-    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // period))
+    return format_hotp_value(
+        hotp_value(secret, int(at if at is not None else time.time()) // period)
+    )
 
 
 class Command(BaseCommand):

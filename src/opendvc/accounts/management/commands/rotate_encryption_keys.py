@@ -15,4 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = rotate_encryption_keys()
         if options["verbosity"]:
-            self.stdout.write(f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD.")
+            self.stdout.write(
+                f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD."
+            )
