@@ -4,7 +4,7 @@ Both engines search the folded columns written by ``services.search_columns`` (d
 đ → d, lower case, y → i), so "dang ky khai sinh", "ĐĂNG KÍ khai sinh" and "khai sinh đăng ký" find
 "Thủ tục đăng ký khai sinh". Every query word must occur (as a whole or partial word) in the name,
 code, field or legal basis; results are ranked by where the words occur: name before field before
-legal text, the whole phrase in the name first.
+legal text; among equals the shortest name first (the word order typed does not matter).
 
 - PostgreSQL: ``LIKE`` on the folded columns served by pg_trgm GIN indexes, and when nothing
   matches, a typo-tolerant pass by trigram word similarity.
@@ -27,7 +27,6 @@ from opendvc.core.problems import ProblemError
 from .text import fold, tokens
 
 CODE_RE = re.compile(r"^\d\.\d{1,6}")
-RANK_PHRASE_IN_NAME = 1000
 RANK_NAME, RANK_FIELD, RANK_LEGAL = 100, 10, 1
 RANK_CODE = 100_000
 
@@ -84,11 +83,6 @@ def _rank(query: SearchQuery):
             default=Value(RANK_LEGAL),
             output_field=IntegerField(),
         )
-    if len(query.terms) > 1:
-        score = score + Case(
-            When(search_name__contains=query.folded, then=Value(RANK_PHRASE_IN_NAME)),
-            default=Value(0), output_field=IntegerField(),
-        )
     if query.code_prefix:
         score = score + Case(
             When(code__startswith=query.code_prefix, then=Value(RANK_CODE)),
@@ -115,10 +109,10 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
         return _strict(qs, query)
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
-        "word_similarity(%s, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
+        "word_similarity(%s::text, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
     )
     return (
-        qs.filter(RawSQL("%s <%% (search_name || ' ' || search_field)", (query.folded,),
+        qs.filter(RawSQL("%s::text <%% (search_name || ' ' || search_field)", (query.folded,),
                          output_field=BooleanField()))
         .annotate(rank=similarity, name_length=Length("search_name"))
         .order_by("-rank", "name_length", "code")

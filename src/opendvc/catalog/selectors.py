@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +23,29 @@ from opendvc.core.problems import ProblemError
 from .models import Field as CatalogField
 from .models import Procedure, ProcedureMethod, Sector
 from .search import SearchQuery, apply_search, parse_query, supports_typos
+
+REVISION_KEY = "catalog:revision"
+
+
+def cache_seconds() -> int:
+    """How long search results and filter values are reused (also bounds staleness between
+    processes that do not share a cache)."""
+    return int(getattr(settings, "CATALOG_CACHE_SECONDS", 60))
+
+
+def catalog_revision() -> str:
+    """An opaque token that changes whenever the catalog changes (see services.bump_revision)."""
+    revision = cache.get(REVISION_KEY)
+    if revision is None:
+        revision = uuid.uuid4().hex
+        cache.add(REVISION_KEY, revision, None)
+        revision = cache.get(REVISION_KEY) or revision
+    return revision
+
+
+def _cache_key(kind: str, *parts: Any) -> str:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+    return f"catalog:{catalog_revision()}:{kind}:{digest}"
 
 FILTER_NAMES = ["sector", "field", "tier", "level", "agency", "method"]
 METHOD_LABELS = dict(ProcedureMethod.Channel.choices)
@@ -80,31 +108,37 @@ def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
     )
 
 
+def _filter_codes() -> dict[str, dict[str, int]]:
+    """code -> id for sector, field, tier and agency filters (cached)."""
+    key = _cache_key("filter-codes")
+    maps = cache.get(key)
+    if maps is None:
+        maps = {
+            "sector": dict(Sector.objects.order_by("code").values_list("code", "id")),
+            "field": dict(CatalogField.objects.order_by("code").values_list("code", "id")),
+            "tier": dict(Tier.objects.values_list("code", "id")),
+            "agency": dict(Agency.objects.filter(is_active=True).order_by("code").values_list("code", "id")),
+        }
+        cache.set(key, maps, cache_seconds())
+    return maps
+
+
 def parse_filters(params: dict[str, Any]) -> Filters:
     """Resolve filter codes to rows; raise ``ProblemError`` (400) listing the allowed values."""
     f = Filters()
+    maps: dict[str, dict[str, int]] | None = None
     for name in FILTER_NAMES:
         value = params.get(name)
         if value in (None, ""):
             continue
         value = str(value).strip()
         f.values[name] = value
-        if name == "sector":
-            f.sector_id = Sector.objects.filter(code=value).values_list("id", flat=True).first()
-            if f.sector_id is None:
-                raise _unknown(name, value, list(Sector.objects.order_by("code").values_list("code", flat=True)))
-        elif name == "field":
-            f.field_id = CatalogField.objects.filter(code=value).values_list("id", flat=True).first()
-            if f.field_id is None:
-                raise _unknown(name, value, list(CatalogField.objects.order_by("code").values_list("code", flat=True)))
-        elif name == "tier":
-            f.tier_id = Tier.objects.filter(code=value).values_list("id", flat=True).first()
-            if f.tier_id is None:
-                raise _unknown(name, value, list(Tier.objects.values_list("code", flat=True)))
-        elif name == "agency":
-            f.agency_id = Agency.objects.filter(code=value).values_list("id", flat=True).first()
-            if f.agency_id is None:
-                raise _unknown(name, value, list(Agency.objects.order_by("code").values_list("code", flat=True)))
+        if name in ("sector", "field", "tier", "agency"):
+            maps = maps or _filter_codes()
+            pk = maps[name].get(value)
+            if pk is None:
+                raise _unknown(name, value, list(maps[name]))
+            setattr(f, f"{name}_id", pk)
         elif name == "level":
             if value not in {"1", "2", "3", "4"}:
                 raise _unknown(name, value, ["1", "2", "3", "4"])
@@ -178,20 +212,36 @@ def search_procedures(
     On PostgreSQL a query that matches nothing is retried typo-tolerantly (``typo_tolerant``).
     """
     query = parse_query(q)
+    page = max(1, page)
+    key = None
+    if base is None:
+        key = _cache_key("search", query.terms, query.code_prefix, filters.values, page, page_size)
+        cached = cache.get(key)
+        if cached is not None:
+            return ResultPage(**cached)
     qs = filters.apply(base if base is not None else public_procedures())
     found = apply_search(qs, query)
     if query.empty:
         found = found.order_by("name", "code")
-    count = found.count()
+    count, rows = _page_rows(found, page, page_size)
     typo = False
     if count == 0 and not query.empty and supports_typos():
         found = apply_search(qs, query, typo_tolerant=True)
-        count = found.count()
+        count, rows = _page_rows(found, page, page_size)
         typo = True
-    page = max(1, page)
+    result = ResultPage(count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo)
+    if key is not None:
+        cache.set(key, result.__dict__, cache_seconds())
+    return result
+
+
+def _page_rows(found: QuerySet, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+    """One query for the page and the total (window count); a second only past the last page."""
     start = (page - 1) * page_size
-    rows = list(found.values(*ITEM_COLUMNS)[start:start + page_size]) if start < count else []
-    return ResultPage(count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo)
+    rows = list(found.annotate(total=Window(Count("id"))).values(*ITEM_COLUMNS, "total")[start:start + page_size])
+    if rows:
+        return rows[0]["total"], rows
+    return (found.count() if start else 0), []
 
 
 def facets(*, q: str | None, filters: Filters) -> dict[str, list[dict[str, Any]]]:
@@ -201,6 +251,10 @@ def facets(*, q: str | None, filters: Filters) -> dict[str, list[dict[str, Any]]
     what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
+    key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
 
     def matching(skip: str) -> QuerySet:
         qs = filters.apply(public_procedures(), skip=skip)
@@ -238,7 +292,9 @@ def facets(*, q: str | None, filters: Filters) -> dict[str, list[dict[str, Any]]
         for r in ProcedureMethod.objects.filter(procedure_id__in=matching("method")).values("method")
         .annotate(n=Count("procedure_id", distinct=True)).order_by("method")
     ]
-    return {"sector": sector, "field": field_rows, "tier": tier, "level": level, "agency": agency, "method": method}
+    result = {"sector": sector, "field": field_rows, "tier": tier, "level": level, "agency": agency, "method": method}
+    cache.set(key, result, cache_seconds())
+    return result
 
 
 def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | None:

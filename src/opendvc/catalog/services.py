@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,15 @@ from .models import (
 from .models import Field as CatalogField
 from .schema import Checked
 from .text import fold, slug, tokens
+
+def bump_revision() -> None:
+    """Invalidate cached search results and facets now and again when the transaction commits
+    (so nothing cached from the old state in between survives)."""
+    from .selectors import REVISION_KEY
+
+    cache.delete(REVISION_KEY)
+    transaction.on_commit(lambda: cache.delete(REVISION_KEY))
+
 
 # ---------------------------------------------------------------------------------------------
 # Derivations
@@ -293,6 +303,7 @@ def upsert_procedure(
         procedure.tiers.set([ctx.tiers[t] for t in record["tiers"] if t in ctx.tiers])
         procedure.agencies.set(agencies)
         _write_children(procedure, record)
+        bump_revision()
         audit_record(
             actor=actor, action=f"catalog.procedure.{outcome}", target=procedure,
             changes={"name": procedure.name, "import_hash": digest}, request=request,
@@ -320,6 +331,7 @@ def refresh_derived(*, procedure: Procedure) -> None:
         level=level, level_source=source, level_basis=basis, methods_available=methods,
         has_online="online" in methods, **search_columns(record),
     )
+    bump_revision()
     procedure.refresh_from_db()
 
 
@@ -360,6 +372,7 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
         Procedure.objects.filter(pk=procedure.pk).update(
             status=Procedure.Status.PUBLISHED, current_version=version, updated_at=timezone.now()
         )
+        bump_revision()
         audit_record(
             actor=actor, action="catalog.procedure.published", target=procedure,
             changes={"status": [previous, "published"], "version": version.number}, request=request,
@@ -373,6 +386,7 @@ def suspend_procedure(*, procedure: Procedure, actor: Any, reason: str, request:
         previous = Procedure.objects.select_for_update().values_list("status", flat=True).get(pk=procedure.pk)
         Procedure.objects.filter(pk=procedure.pk).update(status=Procedure.Status.SUSPENDED, updated_at=timezone.now())
         procedure.status = Procedure.Status.SUSPENDED
+        bump_revision()
         audit_record(
             actor=actor, action="catalog.procedure.suspended", target=procedure,
             changes={"status": [previous, "suspended"], "reason": reason}, request=request,

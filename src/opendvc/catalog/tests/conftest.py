@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def agencies(db):
+    from opendvc.agencies import demo
+
+    demo.seed()
+
+
+@pytest.fixture
+def catalog(agencies):
+    """The 78 real procedures shipped with the portal, imported and published."""
+    from opendvc.catalog import demo
+
+    demo.seed()
+
+
+@pytest.fixture
+def record():
+    """A minimal valid record of the import schema (fresh copy each time)."""
+    return {
+        "national_code": "1.999001",
+        "name": "Thủ tục cấp giấy xác nhận thử nghiệm",
+        "sector": "Bộ Tư pháp",
+        "field": "Chứng thực",
+        "tiers": ["xa"],
+        "implementing_agency": "Ủy ban nhân dân cấp xã",
+        "methods": [
+            {"method": "direct", "time_amount": 2, "time_unit": "working_days", "time_text": "2 Ngày làm việc",
+             "cutoff": "15:00", "fee_text": "Miễn phí"},
+        ],
+        "fee_items": [{"name": "Lệ phí", "amount_vnd": 0}],
+        "components": [{"name": "Tờ khai", "originals": 1, "copies": 0, "required": True, "kind": "submit"}],
+        "steps": ["Nộp hồ sơ", "Nhận kết quả"],
+        "applicants": ["individual"],
+        "result": "Giấy xác nhận",
+        "legal_basis": [{"number": "23/2015/NĐ-CP", "date": "2015-02-16", "issuer": "Chính phủ",
+                         "title": "Nghị định về cấp bản sao từ sổ gốc, chứng thực"}],
+        "source_url": "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/1",
+        "unverified_fields": ["conditions"],
+    }
+
+
+@pytest.fixture
+def staff_user(db):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return User.objects.create_user(email="canbo@example.vn", password="pw-Strong-123", is_staff=True)
