@@ -51,8 +51,7 @@ class VietnameseFormMixin:
         for name, field in self.fields.items():
             if name in LABELS:
                 field.label = LABELS[name]
-            if name in HELP:
-                field.help_text = HELP[name]
+                field.help_text = HELP.get(name, "")
             field.widget.attrs.pop("placeholder", None)
             field.error_messages["required"] = MESSAGES["This field is required."]
             if isinstance(field, forms.EmailField):
@@ -119,6 +118,10 @@ class SetPasswordForm(VietnameseFormMixin, aa.SetPasswordForm):
 
 
 class AddEmailForm(VietnameseFormMixin, aa.AddEmailForm):
+    pass
+
+
+class ReauthenticateForm(VietnameseFormMixin, aa.ReauthenticateForm):
     pass
 
 

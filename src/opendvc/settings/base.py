@@ -151,6 +151,7 @@ ACCOUNT_FORMS = {
     "change_password": "opendvc.accounts.forms.ChangePasswordForm",
     "set_password": "opendvc.accounts.forms.SetPasswordForm",
     "add_email": "opendvc.accounts.forms.AddEmailForm",
+    "reauthenticate": "opendvc.accounts.forms.ReauthenticateForm",
 }
 MFA_FORMS = {
     "authenticate": "opendvc.accounts.forms.MFAAuthenticateForm",
