@@ -85,3 +85,18 @@ class StaffRoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, is_staff=True)
     agency = factory.SubFactory(AgencyFactory)
     role = StaffRole.Role.PROCESSING_OFFICER
+
+
+def mark_mfa_passed(client) -> None:
+    """Record in the client's session that the second factor was used (as allauth does at login)."""
+    import time
+
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": ""},
+        {"method": "mfa", "type": "totp", "at": now},
+    ]
+    session.save()

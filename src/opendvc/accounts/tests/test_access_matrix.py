@@ -11,7 +11,14 @@ from django.urls import reverse
 from opendvc.accounts.models import PersonProfile
 from opendvc.agencies.models import StaffRole
 
-from .factories import AgencyFactory, MembershipFactory, StaffRoleFactory, TierFactory, UserFactory
+from .factories import (
+    AgencyFactory,
+    MembershipFactory,
+    StaffRoleFactory,
+    TierFactory,
+    UserFactory,
+    mark_mfa_passed,
+)
 
 ROLES = [r.value for r in StaffRole.Role]
 LEADS = {"leader", "head", "administrator"}  # see own agency's staff and the sub-agencies'
@@ -57,6 +64,7 @@ def _staff_client(role, agency) -> Client:
     TOTP.activate(sr.user, generate_totp_secret())
     c = Client()
     c.force_login(sr.user)
+    mark_mfa_passed(c)
     return c
 
 

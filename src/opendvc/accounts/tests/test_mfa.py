@@ -62,3 +62,48 @@ def test_current_code_matches_allauth():
     secret = generate_totp_secret()
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
     assert len(code) == 6 and code.isdigit()
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 28, 3, 0, 5, tzinfo=dt.UTC), tick=False)
+def test_session_without_second_factor_must_confirm_a_code():
+    sr = StaffRoleFactory(role="leader")
+    TOTP.activate(sr.user, generate_totp_secret())
+    c = Client()
+    c.force_login(sr.user)  # e.g. a session opened before TOTP was enrolled
+    page = reverse("accounts:agency_staff", args=[sr.agency.code])
+    r = c.get(page)
+    assert r.status_code == 302 and r["Location"].startswith(reverse("mfa_reauthenticate"))
+    r = c.post(r["Location"], {"code": current_code(sr.user)})
+    assert r.status_code == 302
+    assert c.get(page).status_code == 200
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 28, 3, 0, 5, tzinfo=dt.UTC), tick=False)
+def test_enrolment_then_back_office():
+    sr = StaffRoleFactory(role="head")
+    c = Client()
+    assert (
+        c.post(reverse("account_login"), {"login": sr.user.email, "password": PASSWORD}).status_code
+        == 302
+    )
+    page = reverse("accounts:agency_staff", args=[sr.agency.code])
+    r = c.get(page)
+    assert r["Location"].startswith(reverse("mfa_activate_totp"))
+    r = c.get(reverse("mfa_activate_totp"))  # allauth asks for the password again first
+    assert r.status_code == 302 and r["Location"].startswith(reverse("account_reauthenticate"))
+    r = c.post(r["Location"], {"password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == reverse("mfa_activate_totp")
+    r = c.get(reverse("mfa_activate_totp"))
+    assert r.status_code == 200 and "Bật ứng dụng xác thực" in r.content.decode()
+    secret = r.context["form"].secret
+    r = c.post(reverse("mfa_activate_totp"), {"code": "123456"})
+    assert r.status_code == 200 and "Mã xác thực không đúng" in r.content.decode()
+    code = format_hotp_value(
+        hotp_value(secret, int(dt.datetime(2026, 11, 28, 3, 0, 5, tzinfo=dt.UTC).timestamp()) // 30)
+    )
+    r = c.post(reverse("mfa_activate_totp"), {"code": code})
+    assert r.status_code == 302 and r["Location"] == reverse("mfa_view_recovery_codes")
+    assert "Các mã chưa dùng" in c.get(r["Location"]).content.decode()
+    assert c.get(page).status_code == 200
