@@ -7,7 +7,8 @@ that database is migrated and filled once (synthetic rows are only added if fewe
 Server: Django's threaded WSGI server (``django.core.servers.basehttp.ThreadedWSGIServer``, the one
 behind runserver, without autoreload and request logging) in a child process, DEBUG off.
 Load generator: a pool of client threads in this process, one ``http.client`` request per
-connection, the same generator for both endpoints in the same run.
+keep-alive connection per client (as browsers and reverse proxies do), the same generator for
+both endpoints in the same run.
 
 Figures:
 * p95 latency of realistic search queries with one client (target ≤ 20 ms),
@@ -22,6 +23,7 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -76,11 +78,17 @@ def _setup() -> str:
     return engine
 
 
-def _serve(port_queue) -> None:
+def _serve(port_queue, cache_seconds: int | None) -> None:
+    from django.conf import settings
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
     from django.core.wsgi import get_wsgi_application
 
+    if cache_seconds is not None:
+        settings.CATALOG_CACHE_SECONDS = cache_seconds
+
     class QuietHandler(WSGIRequestHandler):
+        disable_nagle_algorithm = True  # headers and body are separate writes; avoid 40 ms ACK stalls
+
         def log_message(self, *args) -> None:
             pass
 
@@ -90,14 +98,34 @@ def _serve(port_queue) -> None:
     server.serve_forever()
 
 
-def _get(port: int, path: str) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Accept": "application/json"})
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    return time.perf_counter() - t0, response.status
+class Client:
+    """One keep-alive HTTP/1.1 connection, reopened if the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn.connect()
+                self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self.conn.request("GET", path, headers={"Accept": "application/json"})
+                response = self.conn.getresponse()
+                response.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = None
+        return time.perf_counter() - t0, response.status
 
 
 def _paths(kind: str) -> list[str]:
@@ -109,8 +137,9 @@ def _paths(kind: str) -> list[str]:
 def _sequential(port: int, kind: str, n: int) -> list[float]:
     paths = _paths(kind)
     latencies = []
+    client = Client(port)
     for i in range(n):
-        elapsed, status = _get(port, paths[i % len(paths)])
+        elapsed, status = client.get(paths[i % len(paths)])
         if status != 200:
             raise RuntimeError(f"{paths[i % len(paths)]} answered {status}")
         latencies.append(elapsed)
@@ -126,8 +155,9 @@ def _throughput(port: int, kind: str, seconds: float, clients: int) -> tuple[flo
 
     def worker(idx: int) -> None:
         i = idx
+        client = Client(port)
         while time.perf_counter() < stop:
-            elapsed, status = _get(port, paths[i % len(paths)])
+            elapsed, status = client.get(paths[i % len(paths)])
             if status != 200:
                 errors.append(f"{paths[i % len(paths)]}: {status}")
                 return
@@ -150,11 +180,10 @@ def _p(values: list[float], pct: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1] * 1000
 
 
-def run() -> list[tuple[str, str, str]]:
-    engine = _setup()
+def _measure(cache_seconds: int | None) -> dict[str, float]:
     ctx = multiprocessing.get_context("fork")
     ports = ctx.Queue()
-    server = ctx.Process(target=_serve, args=(ports,), daemon=True)
+    server = ctx.Process(target=_serve, args=(ports, cache_seconds), daemon=True)
     server.start()
     try:
         port = ports.get(timeout=30)
@@ -167,17 +196,31 @@ def run() -> list[tuple[str, str, str]]:
     finally:
         server.terminate()
         server.join(5)
-    ratio = search_rps / ping_rps * 100
-    label = f"[{engine}, {SYNTHETIC + 78} procedures, threaded WSGI server + {CONCURRENCY}-thread http.client]"
-    return [
-        (f"search API p50 latency, 1 client {label}", f"{_p(search_lat, 50):.1f} ms", "—"),
-        (f"search API p95 latency, 1 client {label}", f"{_p(search_lat, 95):.1f} ms", "≤ 20 ms"),
-        (f"ping p95 latency, 1 client {label}", f"{_p(ping_lat, 95):.1f} ms", "—"),
-        (f"search API p95 latency, {CONCURRENCY} clients {label}", f"{_p(search_loaded, 95):.1f} ms", "—"),
-        (f"ping throughput, {CONCURRENCY} clients {label}", f"{ping_rps:.0f} req/s", "—"),
-        (f"search API throughput, {CONCURRENCY} clients {label}", f"{search_rps:.0f} req/s", "—"),
-        (f"search throughput / ping throughput {label}", f"{ratio:.0f} %", "≥ 60 %"),
-    ]
+    return {
+        "p50": _p(search_lat, 50), "p95": _p(search_lat, 95), "ping_p95": _p(ping_lat, 95),
+        "p95_loaded": _p(search_loaded, 95), "ping_rps": ping_rps, "search_rps": search_rps,
+    }
+
+
+def run() -> list[tuple[str, str, str]]:
+    engine = _setup()
+    rows = []
+    # Production behaviour: results cached per catalog revision (18 distinct realistic queries).
+    # Then the same run with the result cache off, so every request runs the search in the database.
+    for mode, cache_seconds in (("cached", None), ("uncached", 0)):
+        m = _measure(cache_seconds)
+        label = (f"[{engine}, {SYNTHETIC + 78} procedures, {mode}, threaded WSGI server, "
+                 f"keep-alive http.client load generator]")
+        rows += [
+            (f"search API p50 latency, 1 client {label}", f"{m['p50']:.1f} ms", "—"),
+            (f"search API p95 latency, 1 client {label}", f"{m['p95']:.1f} ms", "≤ 20 ms"),
+            (f"ping p95 latency, 1 client {label}", f"{m['ping_p95']:.1f} ms", "—"),
+            (f"search API p95 latency, {CONCURRENCY} clients {label}", f"{m['p95_loaded']:.1f} ms", "—"),
+            (f"ping throughput, {CONCURRENCY} clients {label}", f"{m['ping_rps']:.0f} req/s", "—"),
+            (f"search API throughput, {CONCURRENCY} clients {label}", f"{m['search_rps']:.0f} req/s", "—"),
+            (f"search / ping throughput {label}", f"{m['search_rps'] / m['ping_rps'] * 100:.0f} %", "≥ 60 %"),
+        ]
+    return rows
 
 
 if __name__ == "__main__":

@@ -10,11 +10,20 @@ import hashlib
 import json
 from typing import Any
 
-from django.http import HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema
 
-from .selectors import facets, parse_filters, procedure_for_page, procedure_record, search_procedures
+from .selectors import (
+    cache_seconds,
+    catalog_revision,
+    facets,
+    parse_filters,
+    procedure_for_page,
+    procedure_record,
+    search_procedures,
+)
 
 router = Router(tags=["catalog"])
 
@@ -74,9 +83,18 @@ class SearchParams(Schema):
     method: str | None = None
 
 
-def _cached_json(request, data: Any) -> HttpResponse:
+def _response_key(request) -> str:
+    params = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    digest = hashlib.sha256(json.dumps([request.get_host(), request.path, params]).encode()).hexdigest()[:40]
+    return f"catalog:{catalog_revision()}:response:{digest}"
+
+
+def _serialise(data: Any) -> tuple[bytes, str]:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _respond(request, body: bytes, etag: str) -> HttpResponse:
     matches = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
     if etag in matches or "*" in matches:
         response = HttpResponse(status=304)
@@ -88,6 +106,19 @@ def _cached_json(request, data: Any) -> HttpResponse:
     return response
 
 
+def _cached_json(request, build) -> HttpResponse:
+    """Answer from the response cache of this catalog revision, or build, cache and answer.
+
+    Only successful bodies are cached; ``build`` raising a ProblemError answers with the problem.
+    """
+    key = _response_key(request)
+    hit = cache.get(key)
+    if hit is None:
+        hit = _serialise(build())
+        cache.set(key, hit, cache_seconds())
+    return _respond(request, *hit)
+
+
 @router.get(
     "/procedures", auth=None, response={200: ProcedurePage},
     summary="Tìm thủ tục hành chính (có dấu hoặc không dấu), lọc theo ngành, lĩnh vực, cấp, mức độ, cơ quan, hình thức",
@@ -96,18 +127,23 @@ def list_procedures(
     request, params: Query[SearchParams], page: int = Query(1, ge=1, le=10_000),
     page_size: int = Query(20, ge=1, le=100),
 ):
-    filters = parse_filters(params.dict())
-    result = search_procedures(q=params.q, filters=filters, page=page, page_size=page_size)
-    return _cached_json(request, {
-        "count": result.count, "page": result.page, "page_size": result.page_size,
-        "num_pages": result.num_pages, "typo_tolerant": result.typo_tolerant, "items": result.items,
-    })
+    def build():
+        filters = parse_filters(params.dict())
+        result = search_procedures(q=params.q, filters=filters, page=page, page_size=page_size)
+        return {
+            "count": result.count, "page": result.page, "page_size": result.page_size,
+            "num_pages": result.num_pages, "typo_tolerant": result.typo_tolerant, "items": result.items,
+        }
+
+    return _cached_json(request, build)
 
 
 @router.get("/procedures/{code}", auth=None, response={200: dict}, summary="Toàn bộ thông tin một thủ tục")
 def get_procedure(request, code: str):
-    from django.http import Http404
+    return _cached_json(request, lambda: _procedure_document(request, code))
 
+
+def _procedure_document(request, code: str) -> dict[str, Any]:
     procedure = procedure_for_page(code)
     if procedure is None:
         raise Http404
@@ -131,10 +167,9 @@ def get_procedure(request, code: str):
     record["version"] = (
         {"number": version.number, "published_at": version.published_at.isoformat()} if version else None
     )
-    return _cached_json(request, record)
+    return record
 
 
 @router.get("/catalog/facets", auth=None, response={200: Facets}, summary="Giá trị bộ lọc và số thủ tục tương ứng")
 def catalog_facets(request, params: Query[SearchParams]):
-    filters = parse_filters(params.dict())
-    return _cached_json(request, facets(q=params.q, filters=filters))
+    return _cached_json(request, lambda: facets(q=params.q, filters=parse_filters(params.dict())))
