@@ -198,7 +198,9 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
     out["tiers"] = r.choice_list(raw.get("tiers"), "tiers", sorted(known_tiers))
     out["levels_raw"] = r.text(raw.get("levels_raw"), "levels_raw", max_len=200)
     out["implementing_agency"] = r.text(raw.get("implementing_agency"), "implementing_agency")
-    agency_codes = r.listof(raw.get("agency_codes"), "agency_codes") if "agency_codes" in raw else None
+    # Absent or empty: derive the agencies from ``implementing_agency``; a list (even []) is explicit.
+    given = raw.get("agency_codes")
+    agency_codes = None if given in (None, "") else r.listof(given, "agency_codes")
     if agency_codes is not None:
         for ac in agency_codes:
             if ac not in known_agencies:

@@ -14,6 +14,14 @@ from opendvc.agencies.models import Agency, Tier
 from .schema import FIELDS, STRUCTURED, Checked, RowError, check_record
 
 FORMATS = ["json", "csv", "xlsx"]
+# In XLSX files the lists of objects live on their own sheets, one object per row, keyed by
+# national_code (a spreadsheet cell holds at most 32,767 characters; some procedures have more).
+XLSX_CHILD_SHEETS: dict[str, list[str]] = {
+    "methods": ["method", "time_amount", "time_unit", "time_text", "time_basis", "cutoff", "fee_text", "description"],
+    "fee_items": ["name", "amount_vnd", "amount_text", "per", "methods", "condition", "note"],
+    "components": ["name", "originals", "copies", "required", "kind", "case", "form_file", "accepts_electronic_copy"],
+    "legal_basis": ["number", "date", "issuer", "title"],
+}
 
 
 class FileFormatError(Exception):
@@ -79,14 +87,46 @@ def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any openpyxl failure means "not an xlsx file"
             raise FileFormatError(f"Không đọc được tệp XLSX: {exc}") from exc
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
         try:
-            header = list(next(rows))
-        except StopIteration as exc:
-            raise FileFormatError("Tệp XLSX rỗng.") from exc
-        yield from _from_table(header, ((i, list(r)) for i, r in enumerate(rows, start=2)))
-        workbook.close()
+            children = _xlsx_children(workbook)
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            try:
+                header = list(next(rows))
+            except StopIteration as exc:
+                raise FileFormatError("Tệp XLSX rỗng.") from exc
+            for number, record in _from_table(header, ((i, list(r)) for i, r in enumerate(rows, start=2))):
+                code = record.get("national_code")
+                for sheet_name, items in children.items():
+                    if sheet_name in record and record[sheet_name] not in (None, ""):
+                        continue  # JSON in the main sheet wins when both are given
+                    record[sheet_name] = items.get(code, [])
+                yield number, record
+        finally:
+            workbook.close()
+
+
+def _xlsx_children(workbook) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    children: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name in XLSX_CHILD_SHEETS:
+        if name not in workbook.sheetnames:
+            continue
+        rows = workbook[name].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        by_code: dict[str, list[dict[str, Any]]] = {}
+        for values in rows:
+            item = {k: _cell(v) for k, v in zip(header, values, strict=False) if k}
+            code = item.pop("national_code", None)
+            if code in (None, "") or all(v in (None, "") for v in item.values()):
+                continue
+            if name == "fee_items" and isinstance(item.get("methods"), str) and item["methods"]:
+                try:
+                    item["methods"] = json.loads(item["methods"])
+                except ValueError:
+                    pass  # reported by the row check
+            by_code.setdefault(str(code), []).append(item)
+        children[name] = by_code
+    return children
 
 
 def check_file(path: Path, fmt: str, *, allow_synthetic: bool = False) -> list[Checked]:
@@ -104,10 +144,10 @@ def _flat(record: dict[str, Any]) -> list[Any]:
     out = []
     for name in FIELDS:
         value = record.get(name)
-        if name in STRUCTURED:
-            out.append(json.dumps(value if value is not None else [], ensure_ascii=False))
-        elif value is None:
+        if value is None:
             out.append("")
+        elif name in STRUCTURED:
+            out.append(json.dumps(value, ensure_ascii=False))
         else:
             out.append(value)
     return out
@@ -129,9 +169,21 @@ def write_records(records: list[dict[str, Any]], fmt: str, stream) -> None:
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("procedures")
-        sheet.append(FIELDS)
+        main_fields = [f for f in FIELDS if f not in XLSX_CHILD_SHEETS]
+        sheet.append(main_fields)
         for record in records:
-            sheet.append(_flat(record))
+            flat = dict(zip(FIELDS, _flat(record), strict=True))
+            sheet.append([flat[f] for f in main_fields])
+        for name, columns in XLSX_CHILD_SHEETS.items():
+            child = workbook.create_sheet(name)
+            child.append(["national_code", *columns])
+            for record in records:
+                for item in record.get(name) or []:
+                    child.append([record["national_code"], *[
+                        json.dumps(item.get(c), ensure_ascii=False) if isinstance(item.get(c), list)
+                        else ("" if item.get(c) is None else item.get(c))
+                        for c in columns
+                    ]])
         workbook.save(stream)
     else:
         raise FileFormatError(f"Định dạng {fmt!r} không được hỗ trợ.")
