@@ -352,6 +352,7 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
     """
     from .selectors import procedure_record
 
+    caller = procedure
     with transaction.atomic():
         procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
         snapshot = procedure_record(procedure)
@@ -361,6 +362,7 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
         if current is not None and current.content_hash == digest:
             version = current
             if procedure.status == Procedure.Status.PUBLISHED:
+                caller.status, caller.current_version = procedure.status, version
                 return version
         else:
             last = procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -377,6 +379,7 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
             actor=actor, action="catalog.procedure.published", target=procedure,
             changes={"status": [previous, "published"], "version": version.number}, request=request,
         )
+    caller.status, caller.current_version = Procedure.Status.PUBLISHED, version
     return version
 
 
@@ -439,3 +442,15 @@ def import_records(
             _, outcome = upsert_procedure(record=row.record, actor=actor, ctx=ctx)
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+def record_backoffice_edit(*, procedure: Procedure, actor: Any, request: Any = None) -> None:
+    """After an edit in the back office: recompute derived values, audit the edit and, when the
+    procedure is published, publish the edited content as a new version (so the public page always
+    shows a frozen version)."""
+    with transaction.atomic():
+        refresh_derived(procedure=procedure)
+        audit_record(actor=actor, action="catalog.procedure.edited", target=procedure,
+                     changes={"name": procedure.name}, request=request)
+        if procedure.status == Procedure.Status.PUBLISHED:
+            publish_procedure(procedure=procedure, actor=actor, request=request)
