@@ -45,8 +45,31 @@ def record():
 
 
 @pytest.fixture
-def staff_user(db):
+def staff_user(agencies):
+    """An officer of the provincial justice department with a TOTP authenticator."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.auth import get_user_model
 
-    User = get_user_model()
-    return User.objects.create_user(email="canbo@example.vn", password="pw-Strong-123", is_staff=True)
+    from opendvc.agencies.models import Agency, StaffRole
+
+    user = get_user_model().objects.create_user(email="canbo@example.vn", password="pw-Strong-123", is_staff=True)
+    StaffRole.objects.create(user=user, agency=Agency.objects.get(code="000.00.32.H19"),
+                             role=StaffRole.Role.ADMINISTRATOR)
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def sign_in_with_mfa(client, user) -> None:
+    """Sign in and record in the session that the second factor was used (as allauth does)."""
+    import time
+
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "type": "totp", "at": now},
+    ]
+    session.save()

@@ -1,0 +1,132 @@
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+
+from opendvc.catalog.models import FormFile, Procedure
+
+pytestmark = pytest.mark.usefixtures("catalog")
+
+
+def text(response):
+    return response.content.decode()
+
+
+def test_home_counts_come_from_the_catalog(client):
+    from opendvc.catalog.selectors import catalog_counts
+
+    counts = catalog_counts()
+    assert counts["procedures"] == 78 and 0 < counts["online"] <= 78
+    assert str(counts["procedures"]) in text(client.get("/"))
+
+
+def test_list_page_search_without_javascript(client):
+    r = client.get("/thu-tuc/", {"q": "dang ky khai sinh"})
+    assert r.status_code == 200
+    html = text(r)
+    assert html.count("<h1") == 1
+    first = re.search(r'class="procedure-name" href="([^"]+)">([^<]+)<', html)
+    assert first.group(1) == "/thu-tuc/1.001193/" and first.group(2) == "Thủ tục đăng ký khai sinh"
+    assert 'name="q"' in html and 'value="dang ky khai sinh"' in html
+    assert 'hx-get="/thu-tuc/"' in html  # live search enhancement
+
+
+def test_htmx_request_gets_results_and_updated_filters_only(client):
+    r = client.get("/thu-tuc/", {"q": "khai tu"}, HTTP_HX_REQUEST="true")
+    html = text(r)
+    assert "<html" not in html and "procedure-list" in html
+    assert 'hx-swap-oob="true"' in html
+
+
+def test_filters_show_counts_and_links_keep_them(client):
+    r = client.get("/thu-tuc/", {"tier": "xa", "q": "ho tich"})
+    html = text(r)
+    assert re.search(r'<option value="xa" selected>Cấp xã \(\d+\)</option>', html)
+    assert "?q=ho+tich" in html  # removing the tier filter keeps the query
+    many = text(client.get("/thu-tuc/", {"tier": "xa"}))
+    assert 'href="?tier=xa&amp;page=2"' in many
+
+
+def test_list_page_bad_input_is_a_vietnamese_error_not_a_crash(client):
+    r = client.get("/thu-tuc/", {"level": "9"})
+    assert r.status_code == 400 and "không hợp lệ" in text(r)
+    r = client.get("/thu-tuc/", {"q": "x" * 5000})
+    assert r.status_code == 400 and "200 ký tự" in text(r)
+    assert client.get("/thu-tuc/", {"page": "abc"}).status_code == 200
+    assert client.get("/thu-tuc/", {"q": "\x00😀'; --"}).status_code == 200
+
+
+def test_procedure_page_shows_every_part_in_order(client):
+    r = client.get("/thu-tuc/1.001193/")
+    html = text(r)
+    assert r.status_code == 200 and html.count("<h1") == 1
+    order = ["thong-tin", "trinh-tu", "cach-thuc", "thanh-phan", "dieu-kien", "can-cu", "bieu-mau", "nguon"]
+    positions = [html.index(f'<h2 id="h-{section}">') for section in order]
+    assert positions == sorted(positions)
+    assert "Hồ sơ nhận sau 15:00" in html
+    assert 'type="checkbox"' in html  # components as a checklist
+    assert "123/2015/NĐ-CP" in html
+    assert "chưa xác minh" in html  # the source gave no unit for "1"
+    assert "Mức độ do Cổng xác định theo quy tắc" in html
+    assert "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/" in html
+
+
+def test_submit_button_sends_signed_out_users_to_login(client, django_user_model):
+    html = text(client.get("/thu-tuc/1.001193/"))
+    assert "Nộp hồ sơ trực tuyến" in html
+    login = re.search(r'href="([^"]*next=[^"]+)">Nộp hồ sơ trực tuyến', html).group(1)
+    assert "nop-truc-tuyen" in login
+    assert client.get("/thu-tuc/1.001193/nop-truc-tuyen/").status_code == 302
+    user = django_user_model.objects.create_user(email="dan@example.vn", password="pw-Strong-123")
+    client.force_login(user)
+    r = client.get("/thu-tuc/1.001193/nop-truc-tuyen/")
+    assert r.status_code == 200 and "đang được hoàn thiện" in text(r)
+
+
+def test_no_submit_button_below_level_three(client):
+    low = Procedure.objects.filter(level__lt=3).first()
+    html = text(client.get(f"/thu-tuc/{low.code}/"))
+    assert "Nộp hồ sơ trực tuyến" not in html
+
+
+def test_forms_without_files_say_so_and_uploaded_ones_download(client):
+    form = FormFile.objects.filter(procedure__status="published").select_related("procedure").first()
+    code = form.procedure.code
+    html = text(client.get(f"/thu-tuc/{code}/"))
+    assert form.name in html and "tệp mẫu chưa có trên Cổng" in html
+    r = client.get(f"/thu-tuc/{code}/bieu-mau/{form.pk}/")
+    assert r.status_code == 404 and "chưa được tải lên" in text(r)
+    form.file.save("to-khai.docx", ContentFile(b"PK mau"), save=True)
+    r = client.get(f"/thu-tuc/{code}/bieu-mau/{form.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"PK mau"
+    assert f"/thu-tuc/{code}/bieu-mau/{form.pk}/" in text(client.get(f"/thu-tuc/{code}/"))
+
+
+def test_unknown_or_suspended_procedure_is_404(client):
+    assert client.get("/thu-tuc/9.999999/").status_code == 404
+    Procedure.objects.filter(code="1.001193").update(status="suspended")
+    assert client.get("/thu-tuc/1.001193/").status_code == 404
+
+
+def test_preview_is_back_office_only(client, staff_user, django_user_model):
+    Procedure.objects.filter(code="1.001193").update(status="draft")
+    url = "/quan-tri/thu-tuc/1.001193/xem-truoc/"
+    assert client.get(url).status_code == 302
+    citizen = django_user_model.objects.create_user(email="c@example.vn", password="pw-Strong-123")
+    client.force_login(citizen)
+    assert client.get(url).status_code == 403
+    from .conftest import sign_in_with_mfa
+
+    sign_in_with_mfa(client, staff_user)
+    r = client.get(url)
+    assert r.status_code == 200 and "Bản xem trước" in text(r)
+
+
+def test_agency_page_lists_contacts_and_procedures(client):
+    r = client.get("/co-quan/000.00.00.H19/")
+    html = text(r)
+    assert r.status_code == 200 and "Ủy ban nhân dân tỉnh Đồng Nai" in html
+    assert 'href="https://www.dongnai.gov.vn"' in html and "tel:1022" in html
+    ward = text(client.get("/co-quan/000.21.00.H19/"))
+    assert "/thu-tuc/1.001193/" in ward and "Hộ tịch" in ward
+    assert client.get("/co-quan/nope/").status_code == 404
