@@ -1,0 +1,57 @@
+"""Browser check: catalog, procedure and agency pages have no axe violations and fit 360 px."""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PAGES = ["/thu-tuc/", "/thu-tuc/?q=dang+ky+khai+sinh&tier=xa", "/thu-tuc/1.001193/", "/co-quan/000.21.00.H19/"]
+
+
+@pytest.fixture
+def seeded_server(live_server):
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.catalog import demo as catalog_demo
+
+    agencies_demo.seed()
+    catalog_demo.seed()
+    return live_server
+
+
+@pytest.fixture
+def page(seeded_server):
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch()
+    except Exception as exc:  # noqa: BLE001 - any launch failure means no browser here
+        playwright.stop()  # leave no event loop behind for the database teardown
+        from conftest import require_service
+
+        require_service("Chromium (Playwright)", str(exc).splitlines()[0])
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="vi-VN")
+    yield context.new_page()
+    browser.close()
+    playwright.stop()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_axe_clean_and_fits_a_phone(page, seeded_server, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = page.goto(seeded_server.url + path)
+    assert response.status == 200
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_live_search_updates_results_while_typing(page, seeded_server):
+    page.goto(seeded_server.url + "/thu-tuc/")
+    page.fill("#catalog-q", "dang ky khai sinh")
+    page.wait_for_function(
+        "document.querySelector('.procedure-name') && "
+        "document.querySelector('.procedure-name').textContent.includes('khai sinh')"
+    )
+    assert page.locator(".procedure-name").first.inner_text() == "Thủ tục đăng ký khai sinh"
+    assert "q=dang+ky+khai+sinh" in page.url
