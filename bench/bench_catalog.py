@@ -69,7 +69,8 @@ def _setup() -> str:
     catalog_demo.seed()
     missing = SYNTHETIC - Procedure.objects.filter(is_synthetic=True).count()
     if missing > 0:
-        call_command("generate_load_data", count=missing, force=True, no_progress=True, stdout=open(os.devnull, "w"))
+        with open(os.devnull, "w") as devnull:
+            call_command("generate_load_data", count=missing, force=True, no_progress=True, stdout=devnull)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE catalog_procedure")
@@ -131,7 +132,7 @@ class Client:
 def _paths(kind: str) -> list[str]:
     if kind == "ping":
         return ["/api/v1/ping"]
-    return [f"/api/v1/procedures?{urlencode({k: v for k, v in q.items()})}" for q in QUERIES]
+    return [f"/api/v1/procedures?{urlencode(q)}" for q in QUERIES]
 
 
 def _sequential(port: int, kind: str, n: int) -> list[float]:

@@ -93,7 +93,8 @@ class Procedure(models.Model):
     online_class = models.CharField(_("phân loại DVC"), max_length=12, choices=OnlineClass.choices, blank=True)
     applicants = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
     applicants_raw = models.TextField(_("đối tượng (nguyên văn)"), blank=True)
-    conditions = models.TextField(_("yêu cầu, điều kiện"), null=True, blank=True)
+    # None = the source gives no information (kept apart from an empty text on purpose).
+    conditions = models.TextField(_("yêu cầu, điều kiện"), null=True, blank=True)  # noqa: DJ001
     result = models.TextField(_("kết quả"), blank=True)
     result_kind = models.CharField(_("loại kết quả"), max_length=100, blank=True)
     announcing_decision = models.CharField(_("quyết định công bố"), max_length=200, blank=True)

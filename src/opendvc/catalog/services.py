@@ -37,6 +37,7 @@ from .models import Field as CatalogField
 from .schema import Checked
 from .text import fold, slug, tokens
 
+
 def bump_revision() -> None:
     """Invalidate cached search results and facets now and again when the transaction commits
     (so nothing cached from the old state in between survives)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -120,10 +121,8 @@ def _xlsx_children(workbook) -> dict[str, dict[str, list[dict[str, Any]]]]:
             if code in (None, "") or all(v in (None, "") for v in item.values()):
                 continue
             if name == "fee_items" and isinstance(item.get("methods"), str) and item["methods"]:
-                try:
+                with contextlib.suppress(ValueError):  # a bad value is reported by the row check
                     item["methods"] = json.loads(item["methods"])
-                except ValueError:
-                    pass  # reported by the row check
             by_code.setdefault(str(code), []).append(item)
         children[name] = by_code
     return children

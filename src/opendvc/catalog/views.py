@@ -16,6 +16,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
 from .models import FormFile, Procedure
+from .search import max_query_length
 from .selectors import (
     FILTER_NAMES,
     Filters,
@@ -25,7 +26,6 @@ from .selectors import (
     procedure_for_page,
     search_procedures,
 )
-from .search import max_query_length
 
 PAGE_SIZE = 20
 FILTER_LABELS = {

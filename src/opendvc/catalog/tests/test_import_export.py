@@ -135,7 +135,14 @@ def test_export_round_trips(tmp_path, fmt, catalog):
     first = export(fmt, tmp_path, "first")
     before = json.loads(export("json", tmp_path, "before").read_text(encoding="utf-8"))
     # Import the export into an emptied catalog and export again: same records.
-    from opendvc.catalog.models import Component, FeeItem, FormFile, LegalBasis, ProcedureMethod, Step
+    from opendvc.catalog.models import (
+        Component,
+        FeeItem,
+        FormFile,
+        LegalBasis,
+        ProcedureMethod,
+        Step,
+    )
 
     for model in (ProcedureMethod, FeeItem, Component, Step, LegalBasis, FormFile):
         model.objects.all().delete()

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from opendvc.audit.models import AuditEntry
 from opendvc.catalog.models import Procedure, ProcedureVersion
 from opendvc.catalog.schema import check_record
+from opendvc.catalog.selectors import catalog_counts, public_procedures
 from opendvc.catalog.services import (
     AgencyIndex,
     derive_level,
@@ -13,7 +14,6 @@ from opendvc.catalog.services import (
     suspend_procedure,
     upsert_procedure,
 )
-from opendvc.catalog.selectors import catalog_counts, public_procedures
 
 pytestmark = pytest.mark.usefixtures("agencies")
 

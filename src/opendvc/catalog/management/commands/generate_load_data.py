@@ -59,7 +59,7 @@ class Command(BaseCommand):
         if count < 1 or count > 200_000:
             raise CommandError("--count phải từ 1 đến 200000.")
         templates = [c.record for c in check_file(DATA_FILE, "json") if c.ok]
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 - reproducible test data, not security
         ctx = ImportContext.load()
         start = Procedure.objects.filter(is_synthetic=True).count()
         created = 0

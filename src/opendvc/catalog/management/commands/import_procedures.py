@@ -9,7 +9,14 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from opendvc.catalog.services import import_records
-from opendvc.catalog.transfer import FORMATS, FileFormatError, check_file, detect_format, read_rows, write_report
+from opendvc.catalog.transfer import (
+    FORMATS,
+    FileFormatError,
+    check_file,
+    detect_format,
+    read_rows,
+    write_report,
+)
 
 
 class Command(BaseCommand):
