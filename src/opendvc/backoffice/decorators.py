@@ -1,8 +1,9 @@
 """The gate in front of every back-office page.
 
 ``backoffice_required`` = signed in, a staff member (an active role in an agency, or a superuser),
-an active TOTP authenticator used in this session (staff must use MFA before any back-office page:
-without one they are sent to enrol, with one not yet used in this session to confirm a code), and — when ``roles`` is given — one of those roles.
+an active TOTP authenticator (staff must use MFA before any back-office page: without one they are
+sent to enrol; with one, every sign-in asks for the code, since all logins — the admin's too — go
+through allauth), and, when ``roles`` is given, one of those roles.
 Use it on every back-office view: ``@backoffice_required()`` or ``@backoffice_required(roles=[...])``.
 Object-level checks (which agency's work) stay in each app's ``permissions.py``.
 """
@@ -16,24 +17,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
-
-
-def session_used_mfa(request, totp) -> bool:
-    """This browser session passed the second factor (at login or re-authentication) or enrolled
-    the authenticator after signing in. A session opened without it must confirm a code first."""
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-
-    records = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
-    if any(r.get("method") == "mfa" for r in records):
-        return True
-    signed_in_at = min((r.get("at") for r in records if r.get("at")), default=None)
-    return signed_in_at is not None and totp.created_at.timestamp() >= signed_in_at
-
-
-def totp_of(user):
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
 
 
 def has_totp(user) -> bool:
@@ -57,17 +40,9 @@ def backoffice_required(roles: list[str] | None = None):
                 return redirect_to_login(request.get_full_path())
             if not is_backoffice_user(user):
                 raise PermissionDenied
-            totp = totp_of(user)
-            if totp is None:
+            if not has_totp(user):
                 url = (
                     reverse("mfa_activate_totp")
-                    + "?"
-                    + urlencode({"next": request.get_full_path()})
-                )
-                return redirect(url)
-            if not session_used_mfa(request, totp):
-                url = (
-                    reverse("mfa_reauthenticate")
                     + "?"
                     + urlencode({"next": request.get_full_path()})
                 )

@@ -65,18 +65,13 @@ def test_current_code_matches_allauth():
 
 
 @pytest.mark.django_db
-@time_machine.travel(dt.datetime(2026, 11, 28, 3, 0, 5, tzinfo=dt.UTC), tick=False)
-def test_session_without_second_factor_must_confirm_a_code():
-    sr = StaffRoleFactory(role="leader")
+def test_admin_login_goes_through_allauth(client):
+    r = client.get("/admin/login/?next=/admin/")
+    assert r.status_code == 302 and r["Location"].startswith(reverse("account_login"))
+    sr = StaffRoleFactory(role="administrator")
     TOTP.activate(sr.user, generate_totp_secret())
-    c = Client()
-    c.force_login(sr.user)  # e.g. a session opened before TOTP was enrolled
-    page = reverse("accounts:agency_staff", args=[sr.agency.code])
-    r = c.get(page)
-    assert r.status_code == 302 and r["Location"].startswith(reverse("mfa_reauthenticate"))
-    r = c.post(r["Location"], {"code": current_code(sr.user)})
-    assert r.status_code == 302
-    assert c.get(page).status_code == 200
+    r = client.post("/admin/login/", {"username": sr.user.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session  # no password-only door into the admin
 
 
 @pytest.mark.django_db
