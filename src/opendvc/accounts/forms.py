@@ -236,7 +236,6 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
                     field.choices = [*field.choices, (current, current)]
             self.fields[f"{kind}_province_code"].widget.attrs.update(
                 {
-                    "hx-get": "",
                     "hx-target": f"#id_{kind}_ward_code",
                     "hx-trigger": "change",
                     "hx-select": f"#id_{kind}_ward_code > option",
@@ -268,7 +267,7 @@ class OrganisationForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        raw = self.data.get("province_code") if self.is_bound else None
+        raw = self.data.get("province_code") if self.is_bound else self.initial.get("province_code")
         try:
             province = int(raw) if raw else None
         except ValueError:
@@ -283,7 +282,6 @@ class OrganisationForm(ServiceErrorsMixin, forms.Form):
                 ]
         self.fields["province_code"].widget.attrs.update(
             {
-                "hx-get": "",
                 "hx-target": "#id_ward_code",
                 "hx-trigger": "change",
                 "hx-select": "#id_ward_code > option",

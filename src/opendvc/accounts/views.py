@@ -25,6 +25,13 @@ from .models import DeletionRequest, Membership
 from .permissions import DELETION_ROLES, PERSON_LOOKUP_ROLES, can_manage_organisation
 
 
+def _wire_ward_lists(form, request) -> None:
+    """Province selects reload their ward list from this page (htmx); without JS the form still works."""
+    for name, field in form.fields.items():
+        if name.endswith("province_code"):
+            field.widget.attrs["hx-get"] = request.path
+
+
 def _profile_initial(user) -> dict:
     profile = selectors.profile_of(user)
     initial = {
@@ -64,6 +71,7 @@ def profile_edit(request):
             if key in request.GET:
                 initial[key] = request.GET[key]
         form = ProfileForm(initial=initial)
+    _wire_ward_lists(form, request)
     legacy = {
         kind: (getattr(profile, f"{kind}_legacy_district"), getattr(profile, f"{kind}_legacy_ward"))
         for kind in ("permanent", "current")
@@ -131,6 +139,7 @@ def organisation_create(request):
             if "province_code" in request.GET
             else None
         )
+    _wire_ward_lists(form, request)
     return render(request, "accounts/organisation_form.html", {"form": form})
 
 

@@ -100,3 +100,14 @@ class TestOrganisations:
             citizen_client.get(reverse("accounts:organisation", args=[other.public_id])).status_code
             == 404
         )
+
+
+@pytest.mark.django_db
+def test_ward_list_follows_province(citizen_client):
+    r = citizen_client.get(
+        reverse("accounts:organisation_create"), {"province_code": "79"}, HTTP_HX_REQUEST="true"
+    )
+    html = r.content.decode()
+    assert (
+        "Phường Sài Gòn" in html and f'hx-get="{reverse("accounts:organisation_create")}"' in html
+    )
