@@ -7,6 +7,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import AuthorizationError
 
+from django.core.exceptions import RequestDataTooBig
+
+from opendvc.core.middleware import payload_too_large
 from opendvc.core.problems import ProblemError, problem_response
 
 from .auth import DEFAULT_AUTH
@@ -72,7 +75,14 @@ def _http_error(request, exc: HttpError):
              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
              429: "rate_limited"}
     code = codes.get(exc.status_code, "bad_request")
+    if exc.status_code == 400 and "parse" in str(exc.message).lower():
+        return problem_response("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path)
     return problem_response(code, str(exc.message), status=exc.status_code, instance=request.path)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return payload_too_large(request)
 
 
 @api.exception_handler(Exception)

@@ -37,3 +37,76 @@ def me(request):
         "is_staff": user.is_staff,
         "scopes": token.scopes if token else None,
     }
+
+
+# --- API tokens for machine clients --------------------------------------------------------------
+from datetime import datetime  # noqa: E402
+
+from django.shortcuts import get_object_or_404  # noqa: E402
+from pydantic import Field  # noqa: E402
+
+from opendvc.core.problems import ProblemError  # noqa: E402
+
+from .models import ApiToken  # noqa: E402
+from .services import KNOWN_SCOPES, api_token_create, api_token_revoke  # noqa: E402
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[str] = Field(min_length=1)
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+def _session_only(request) -> None:
+    # A token cannot mint or revoke tokens: only a signed-in person can.
+    if getattr(request, "api_token", None) is not None:
+        raise ProblemError("permission_denied", "Chỉ người dùng đăng nhập mới quản lý được mã truy cập.")
+
+
+@api.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="Mã truy cập API của tôi")
+def tokens_list(request):
+    _session_only(request)
+    return list(ApiToken.objects.filter(owner=request.user).order_by("-created_at"))
+
+
+@api.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Tạo mã truy cập API")
+def tokens_create(request, payload: TokenIn):
+    _session_only(request)
+    unknown = sorted(set(payload.scopes) - set(KNOWN_SCOPES))
+    if unknown:
+        raise ProblemError(
+            "invalid_scope",
+            f"Phạm vi không hợp lệ: {', '.join(unknown)}.",
+            status=400,
+            extra={"allowed": sorted(KNOWN_SCOPES)},
+        )
+    if payload.expires_at is not None and payload.expires_at <= timezone.now():
+        raise ProblemError("invalid_expiry", "Thời điểm hết hạn phải ở tương lai.", status=400)
+    token, raw = api_token_create(
+        owner=request.user, name=payload.name, scopes=payload.scopes, expires_at=payload.expires_at, actor=request.user
+    )
+    out = TokenOut.from_orm(token).dict()
+    return 201, {**out, "token": raw}
+
+
+@api.delete("/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Thu hồi mã truy cập API")
+def tokens_revoke(request, token_id: int):
+    _session_only(request)
+    token = get_object_or_404(ApiToken, pk=token_id, owner=request.user)
+    api_token_revoke(token=token, actor=request.user)
+    return 204, None

@@ -45,6 +45,9 @@ class ProblemDetailsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        early = self._check_body(request)
+        if early is not None:
+            return early
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")
@@ -53,6 +56,28 @@ class ProblemDetailsMiddleware:
         ):
             return _as_problem(request, response)
         return response
+
+    def _check_body(self, request: HttpRequest) -> HttpResponse | None:
+        """API bodies must be JSON (or multipart for uploads) and within the configured limit."""
+        if not request.path.startswith("/api/") or request.method not in {"POST", "PUT", "PATCH"}:
+            return None
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        ctype = request.content_type or ""
+        if ctype != "multipart/form-data" and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return payload_too_large(request)
+        if length and not (ctype == "application/json" or ctype.endswith("+json") or ctype == "multipart/form-data"):
+            return problem_response(
+                "unsupported_media_type",
+                f"Kiểu nội dung '{ctype or 'không xác định'}' không được hỗ trợ; hãy gửi application/json.",
+                instance=request.path,
+                accepted=["application/json", "multipart/form-data"],
+            )
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):

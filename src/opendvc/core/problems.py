@@ -58,7 +58,10 @@ class ProblemError(Exception):
 def problem_body(
     code: str, detail: str, *, status: int | None = None, title: str | None = None, instance: str = "", **extra: Any
 ) -> dict[str, Any]:
-    default_status, default_title = TITLES.get(code, (status or 400, "Lỗi"))
+    by_status: dict[int, str] = {}
+    for st, ti in TITLES.values():
+        by_status.setdefault(st, ti)
+    default_status, default_title = TITLES.get(code, (status or 400, by_status.get(status or 400, "Lỗi")))
     body: dict[str, Any] = {
         "type": f"https://opendvc.vn/problems/{code.replace('_', '-')}",
         "title": title or default_title,

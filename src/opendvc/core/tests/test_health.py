@@ -1,0 +1,34 @@
+from django.test import Client
+
+from opendvc.core import views
+
+
+def test_healthz_reports_each_dependency(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_healthz_is_503_when_a_dependency_is_down(db, monkeypatch):
+    monkeypatch.setattr(views, "_check_database", lambda: (False, "OperationalError"))
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {"ok": False, "info": "OperationalError"}
+
+
+def test_healthz_checks_a_real_broker(db, settings, redis_url):
+    from opendvc.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    old = app.conf.broker_url
+    app.conf.broker_url = redis_url
+    try:
+        assert views._check_broker()[0] is True
+        app.conf.broker_url = "redis://127.0.0.1:1/0"
+        assert views._check_broker()[0] is False
+    finally:
+        app.conf.broker_url = old

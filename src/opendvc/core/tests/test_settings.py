@@ -1,0 +1,59 @@
+"""The production profile refuses unsafe settings and passes `check --deploy` with no warning."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[4]
+SAFE = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "production-secret-key-for-the-check-0123456789abcdef",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "ALLOWED_HOSTS": "dichvucong.example.vn",
+    "FIELD_ENCRYPTION_KEYS": "Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M=",
+    "LOOKUP_HASH_KEY": "production-lookup-key",
+}
+
+
+def _manage(args, **overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "DATABASE_URL"}}
+    env.update(SAFE)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean():
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr and "?:" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"DATABASE_URL": None}, "SQLite"),
+        ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
+    ],
+)
+def test_production_refuses_unsafe_settings(overrides, message):
+    result = _manage(["check"], **overrides)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_sqlite_allowed_in_production_only_when_asked(tmp_path):
+    result = _manage(
+        ["check"], DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOW_SQLITE_IN_PRODUCTION="true"
+    )
+    assert result.returncode == 0, result.stderr

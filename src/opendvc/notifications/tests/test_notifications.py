@@ -1,0 +1,118 @@
+"""Messages are queued on commit, delivered with retries through a real SMTP server, and logged."""
+
+import email
+import email.policy
+import socket
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import transaction
+
+from opendvc.accounts.models import User
+from opendvc.notifications.jobs import retry_failed
+from opendvc.notifications.models import DeliveryLog, Notification
+from opendvc.notifications.selectors import messages_for_user
+from opendvc.notifications.services import notify
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def citizen(db):
+    return User.objects.create_user(email="nguyen.van.a@example.vn", password="x", full_name="Nguyễn Văn Ánh")
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_email_goes_through_real_smtp_with_diacritics(smtp_server, citizen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(template="welcome", context={"name": citizen.full_name}, recipient=citizen)
+    assert _wait_for(lambda: smtp_server.messages)
+    message = smtp_server.messages[0]
+    assert message["Subject"].strip() == "Chào mừng bạn đến với Cổng Dịch vụ công tỉnh Đồng Nai"
+    assert "Xin chào Nguyễn Văn Ánh" in message.get_content()
+    assert message["To"] == "nguyen.van.a@example.vn"
+    sent = Notification.objects.get(channel="email")
+    assert sent.status == "sent" and sent.sent_at is not None
+    assert list(sent.deliveries.values_list("event", flat=True)) == ["queued", "sent"]
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(smtp_server, citizen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        notify(template="welcome", context={"name": "A"}, recipient=citizen)
+        raise RuntimeError
+    assert not Notification.objects.exists()
+    assert smtp_server.messages == []
+
+
+def test_english_template_when_asked(smtp_server, citizen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(template="welcome", context={"name": "Ánh"}, recipient=citizen, language="en", channels=("email",))
+    assert _wait_for(lambda: smtp_server.messages)
+    assert smtp_server.messages[0]["Subject"].strip().startswith("Welcome to")
+
+
+def test_in_app_messages_are_listed_for_their_owner_only(citizen, client):
+    other = User.objects.create_user(email="khac@example.vn", password="x")
+    notify(template="welcome", context={"name": "Ánh"}, recipient=citizen, channels=("in_app",))
+    assert messages_for_user(user=citizen).count() == 1
+    assert messages_for_user(user=other).count() == 0
+    client.force_login(citizen)
+    assert "Chào mừng bạn" in client.get("/ca-nhan/thong-bao/").content.decode()
+    client.force_login(other)
+    assert "Chào mừng bạn" not in client.get("/ca-nhan/thong-bao/").content.decode()
+
+
+def test_failed_delivery_is_logged_and_retried(settings, citizen, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _free_port()  # nobody listens here
+    settings.EMAIL_TIMEOUT = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(template="welcome", context={"name": "Ánh"}, recipient=citizen, channels=("email",))
+    failed = Notification.objects.get()
+    assert failed.status == "failed" and failed.attempts == 1
+    log = DeliveryLog.objects.filter(notification=failed, event="failed").get()
+    assert "Connection" in log.error or "refused" in log.error.lower()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert retry_failed() == 1
+    failed.refresh_from_db()
+    assert failed.status == "sent" and failed.attempts == 2
