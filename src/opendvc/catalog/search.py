@@ -3,7 +3,7 @@
 Both engines search the folded columns written by ``services.search_columns`` (diacritics removed,
 đ → d, lower case, y → i), so "dang ky khai sinh", "ĐĂNG KÍ khai sinh" and "khai sinh đăng ký" find
 "Thủ tục đăng ký khai sinh". Every query word must occur (as a whole or partial word) in the name,
-code, field or legal basis; results are ranked by where the words occur: name before field before
+code, field or legal basis, whole or as the beginning of a word ("khai si" finds "khai sinh"); results are ranked by where the words occur: name before field before
 legal text; among equals the shortest name first (the word order typed does not matter).
 
 - PostgreSQL: ``LIKE`` on the folded columns served by pg_trgm GIN indexes, and when nothing
@@ -78,8 +78,8 @@ def _rank(query: SearchQuery):
     score = Value(0, output_field=IntegerField())
     for term in query.terms:
         score = score + Case(
-            When(search_name__contains=term, then=Value(RANK_NAME)),
-            When(search_field__contains=term, then=Value(RANK_FIELD)),
+            When(search_name__contains=f" {term}", then=Value(RANK_NAME)),
+            When(search_field__contains=f" {term}", then=Value(RANK_FIELD)),
             default=Value(RANK_LEGAL),
             output_field=IntegerField(),
         )
@@ -94,7 +94,8 @@ def _rank(query: SearchQuery):
 def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
     condition = Q()
     for term in query.terms:
-        condition &= Q(search_doc__contains=term)
+        # Columns start with a space: " term" matches the beginning of any word.
+        condition &= Q(search_doc__contains=f" {term}")
     if query.code_prefix:
         condition |= Q(code__startswith=query.code_prefix)
     return (

@@ -94,7 +94,9 @@ class Filters:
             qs = qs.filter(
                 id__in=Procedure.agencies.through.objects.filter(agency_id=self.agency_id).values("procedure_id")
             )
-        if self.method and skip != "method":
+        if self.method == ProcedureMethod.Channel.ONLINE and skip != "method":
+            qs = qs.filter(has_online=True)
+        elif self.method and skip != "method":
             qs = qs.filter(id__in=ProcedureMethod.objects.filter(method=self.method).values("procedure_id"))
         return qs
 

@@ -142,16 +142,21 @@ def search_columns(record: dict[str, Any]) -> dict[str, str]:
     legal_words = tokens(" ".join(f"{lb.get('number', '')} {lb.get('title', '')}"
                                   for lb in record.get("legal_basis") or []))
     legal = " ".join(w for w in legal_words if w not in set(name.split()) | set(field_text.split()))
+    # Each column starts with a space so that LIKE '% word%' matches word beginnings only.
     return {
-        "search_name": name,
-        "search_field": field_text,
-        "search_legal": legal,
-        "search_doc": f"{name} {field_text} {legal}".strip(),
+        "search_name": f" {name}",
+        "search_field": f" {field_text}",
+        "search_legal": f" {legal}",
+        "search_doc": f" {name} {field_text} {legal}".rstrip(),
     }
 
 
+# Bumped when the derived columns change shape, so that re-importing rewrites them.
+DERIVED_FORMAT = 2
+
+
 def record_hash(record: dict[str, Any], *, agency_codes: list[str]) -> str:
-    payload = json.dumps([record, agency_codes], sort_keys=True, ensure_ascii=False, default=str)
+    payload = json.dumps([DERIVED_FORMAT, record, agency_codes], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
