@@ -323,3 +323,22 @@ class DeletionRequestForm(ServiceErrorsMixin, forms.Form):
         ),
         error_messages={"required": _("Vui lòng xác nhận trước khi gửi yêu cầu.")},
     )
+
+
+def acting_as_field(user) -> forms.ChoiceField:
+    """ "Submitting as" for dossier forms: oneself or an organisation the user acts for.
+
+    Resolve the chosen value with ``selectors.resolve_acting_as(user, value)``.
+    """
+    from .selectors import SELF, acting_as_choices
+
+    return forms.ChoiceField(
+        label=_("Nộp hồ sơ với tư cách"),
+        choices=acting_as_choices(user),
+        initial=SELF,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Vui lòng chọn nộp với tư cách cá nhân hay tổ chức."),
+            "invalid_choice": _("Bạn không được nộp hồ sơ nhân danh tổ chức này."),
+        },
+    )

@@ -76,8 +76,34 @@ def resolve_acting_as(user, value: str) -> Organisation | None:
         raise Http404 from exc
 
 
-def sessions_of(user) -> QuerySet[UserSession]:
-    return UserSession.objects.filter(user=user)
+def live_session_keys(keys) -> set[str]:
+    """Which of ``keys`` still name a live session in the session store."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    keys = list(keys)
+    if settings.SESSION_ENGINE in (
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    ):
+        from django.contrib.sessions.models import Session
+        from django.utils import timezone
+
+        return set(
+            Session.objects.filter(
+                session_key__in=keys, expire_date__gt=timezone.now()
+            ).values_list("session_key", flat=True)
+        )
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return {k for k in keys if store().exists(k)}
+
+
+def sessions_of(user) -> list[UserSession]:
+    """The user's signed-in browsers whose session is still alive (expired ones are not shown)."""
+    rows = list(UserSession.objects.filter(user=user))
+    live = live_session_keys(r.session_key for r in rows)
+    return [r for r in rows if r.session_key in live]
 
 
 def pending_deletion_request(user) -> DeletionRequest | None:

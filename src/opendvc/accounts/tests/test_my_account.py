@@ -83,3 +83,18 @@ def test_deletion_request_and_handling(citizen_client, citizen):
     assert not citizen.is_active and citizen.email.endswith("@deleted.invalid")
     assert not PersonProfile.objects.filter(user=citizen).exists()
     assert DeletionRequest.objects.get().status == "done"
+
+
+@pytest.mark.django_db
+def test_expired_sessions_hidden_and_pruned(citizen):
+    from opendvc.accounts.jobs import prune_sessions
+    from opendvc.accounts.selectors import sessions_of
+
+    a, b = _login(citizen), _login(citizen)
+    assert len(sessions_of(citizen)) == 2
+    Session.objects.filter(
+        session_key=b.session.session_key
+    ).delete()  # expired / cleared elsewhere
+    assert [s.session_key for s in sessions_of(citizen)] == [a.session.session_key]
+    assert prune_sessions() == 1
+    assert UserSession.objects.filter(user=citizen).count() == 1

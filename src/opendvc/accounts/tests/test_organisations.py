@@ -111,3 +111,25 @@ def test_ward_list_follows_province(citizen_client):
     assert (
         "Phường Sài Gòn" in html and f'hx-get="{reverse("accounts:organisation_create")}"' in html
     )
+
+
+@pytest.mark.django_db
+def test_acting_as_field(citizen):
+    from django import forms
+
+    from opendvc.accounts.forms import acting_as_field
+
+    org = services.create_organisation(user=citizen, data=ORG)
+    other = MembershipFactory().organisation
+
+    class F(forms.Form):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            self.fields["acting_as"] = acting_as_field(citizen)
+
+    ok = F({"acting_as": f"org:{org.public_id}"})
+    assert (
+        ok.is_valid() and selectors.resolve_acting_as(citizen, ok.cleaned_data["acting_as"]) == org
+    )
+    bad = F({"acting_as": f"org:{other.public_id}"})
+    assert not bad.is_valid() and "không được nộp hồ sơ nhân danh" in bad.errors["acting_as"][0]
