@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -254,17 +255,35 @@ def _units():
     return provinces, wards
 
 
+_UNIT_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ")
+
+
+def vi_sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as Vietnamese readers expect: by the proper name (without "Thành phố",
+    "Phường"…), letters before their accented forms, Đ right after D."""
+    bare = " ".join(name.split())
+    for prefix in _UNIT_PREFIXES:
+        if bare.startswith(prefix):
+            bare = bare[len(prefix) :]
+            break
+    folded = unicodedata.normalize("NFD", bare.replace("Đ", "D~").replace("đ", "d~"))
+    base = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    return base, bare
+
+
 def province_choices() -> list[tuple[int, str]]:
     provinces, _w = _units()
-    return sorted(provinces.items(), key=lambda kv: kv[1])
+    return sorted(provinces.items(), key=lambda kv: vi_sort_key(kv[1]))
 
 
 def ward_choices(province_code: int | None) -> list[tuple[int, str]]:
     _p, wards = _units()
-    return sorted(
-        ((code, name) for code, (name, prov) in wards.items() if prov == province_code),
-        key=lambda kv: kv[1],
+    found = (
+        (code, " ".join(name.split()))
+        for code, (name, prov) in wards.items()
+        if prov == province_code
     )
+    return sorted(found, key=lambda kv: vi_sort_key(kv[1]))
 
 
 def province_name(code: int | None) -> str:

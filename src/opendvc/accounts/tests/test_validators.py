@@ -144,3 +144,14 @@ class TestAddress:
 
     def test_legacy_record_accepted(self):
         validate_address(province_code=74, ward_code=25741, legacy_district="Thành phố Thủ Dầu Một")
+
+
+def test_unit_lists_sorted_the_vietnamese_way():
+    from opendvc.accounts.validators import province_choices, ward_choices
+
+    names = [n for _c, n in province_choices()]
+    assert names.index("Thành phố Hồ Chí Minh") < names.index("Khánh Hòa")  # by the proper name
+    assert names.index("Đồng Nai") < names.index("Gia Lai")  # Đ right after D, not at the end
+    wards = [n for _c, n in ward_choices(75)]
+    assert len(wards) == 95 and wards.index("Phường Biên Hòa") < wards.index("Phường Long Bình")
+    assert ward_choices(None) == []
