@@ -173,3 +173,39 @@ class TestCitizen:
             f"/api/v1/accounts/profiles/{world['profile'].public_id}",
         ]:
             assert c.get(url).status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_own_account_operations(world, role):
+    """Staff are people too: their own account pages and API, nobody else's."""
+    c = _staff_client(role, world["own"])
+    for name in [
+        "accounts:profile",
+        "accounts:sessions",
+        "accounts:organisations",
+        "accounts:deletion",
+    ]:
+        assert c.get(reverse(name)).status_code == 200
+    assert c.get("/api/v1/accounts/profile").status_code == 200
+    assert (
+        c.put(
+            "/api/v1/accounts/profile", {"full_name": "Cán Bộ"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    assert c.get("/api/v1/accounts/organisations").json() == []
+    assert c.get(reverse("accounts:organisation", args=[world["org"].public_id])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_handling_deletion_requests(world, role):
+    from opendvc.accounts.models import DeletionRequest
+
+    dr = DeletionRequest.objects.create(user=world["citizen"])
+    c = _staff_client(role, world["own"])
+    r = c.post(
+        reverse("accounts:deletion_requests"), {"request": str(dr.public_id), "decision": "reject"}
+    )
+    assert r.status_code == (302 if role == "administrator" else 403)
+    dr.refresh_from_db()
+    assert dr.status == ("rejected" if role == "administrator" else "pending")
