@@ -87,8 +87,10 @@ def catalog_list(request):
             for n, v in filters.values.items()
         ],
     }
-    template = "catalog/_results_swap.html" if request.headers.get("HX-Request") else "catalog/list.html"
-    return render(request, template, context, status=status)
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers; the error summary inside the results still says what is wrong.
+        return render(request, "catalog/_results_swap.html", context)
+    return render(request, "catalog/list.html", context, status=status)
 
 
 def _label_for(options: list[dict], value: str) -> str:

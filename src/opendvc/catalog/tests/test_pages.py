@@ -53,6 +53,8 @@ def test_list_page_bad_input_is_a_vietnamese_error_not_a_crash(client):
     r = client.get("/thu-tuc/", {"q": "x" * 5000})
     assert r.status_code == 400 and "200 ký tự" in text(r)
     assert client.get("/thu-tuc/", {"page": "abc"}).status_code == 200
+    live = client.get("/thu-tuc/", {"q": "x" * 5000}, HTTP_HX_REQUEST="true")
+    assert live.status_code == 200 and "200 ký tự" in text(live)
     assert client.get("/thu-tuc/", {"q": "\x00😀'; --"}).status_code == 200
 
 
