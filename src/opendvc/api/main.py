@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.errors import AuthorizationError
-
-from django.core.exceptions import RequestDataTooBig
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from opendvc.core.middleware import payload_too_large
 from opendvc.core.problems import ProblemError, problem_response

@@ -86,8 +86,8 @@ def server_error(request):
     if wants_problem_json(request):
         return problem_response("server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path)
     # Rendered without the request context: the failure may come from it.
-    from django.template import loader
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     template = loader.get_template("errors/500.html")
     return HttpResponseServerError(template.render({"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_HOTLINE": settings.PORTAL_HOTLINE}))

@@ -53,3 +53,6 @@ class DeliveryLog(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.created_at:%d/%m/%Y %H:%M}"

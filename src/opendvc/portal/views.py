@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -18,6 +20,17 @@ def _url(name: str, fallback: str = "") -> str:
 
 
 def _home_stats() -> list[dict]:
+    # Counts change only when the catalog is published; a minute of staleness keeps the home page cheap.
+    lang = get_language()
+    cached = cache.get(f"home-stats:{lang}")
+    if cached is not None:
+        return cached
+    stats = _compute_home_stats()
+    cache.set(f"home-stats:{lang}", stats, 60)
+    return stats
+
+
+def _compute_home_stats() -> list[dict]:
     stats = []
     try:
         from opendvc.catalog.selectors import catalog_counts

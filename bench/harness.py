@@ -1,0 +1,152 @@
+"""Shared benchmark tools: a real server (gunicorn) and one load generator for every figure.
+
+The load generator is ``wrk`` when installed (Debian package ``wrk``), otherwise a Python
+generator with keep-alive connections in several processes. Every benchmark that compares an
+endpoint with the bare JSON view uses the same generator in the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+
+def setup_django(settings: str = "opendvc.settings.development") -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+
+    django.setup()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str] | None = None, workers: int = 2):
+    """Run the portal under gunicorn (production-like) and yield its base URL."""
+    port = free_port()
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
+                "LOG_LEVEL": "WARNING", **(env or {})}
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "opendvc.wsgi:application", "-b", f"127.0.0.1:{port}",
+         "-w", str(workers), "--threads", "1", "--log-level", "warning", "--access-logfile", "-" if False else "/dev/null"],
+        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/api/v1/ping", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stderr.read().decode(errors="replace"))
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class LoadResult:
+    generator: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+_WRK_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %f %f %f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def load(url: str, *, seconds: float = 5, connections: int = 8, threads: int = 2) -> LoadResult:
+    if shutil.which("wrk"):
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(_WRK_LUA)
+            script = f.name
+        try:
+            out = subprocess.run(
+                ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "-s", script, url],
+                capture_output=True, text=True, check=True,
+            ).stdout
+        finally:
+            os.unlink(script)
+        line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+        _, total, errors, p50, p95, p99 = line.split()
+        rps = float(next(x for x in out.splitlines() if x.startswith("Requests/sec:")).split()[1])
+        return LoadResult("wrk", int(total), rps, float(p50), float(p95), float(p99), int(errors))
+    return _python_load(url, seconds=seconds, workers=connections)
+
+
+def _worker(url: str, seconds: float, queue) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies, errors = [], 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 400:
+                errors += 1
+        except OSError:
+            errors += 1
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        latencies.append(time.perf_counter() - t0)
+    queue.put((latencies, errors))
+
+
+def _python_load(url: str, *, seconds: float, workers: int) -> LoadResult:
+    queue = mp.Queue()
+    procs = [mp.Process(target=_worker, args=(url, seconds, queue)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    latencies, errors = [], 0
+    for _ in procs:
+        lat, err = queue.get()
+        latencies += lat
+        errors += err
+    for p in procs:
+        p.join()
+    latencies.sort()
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+
+    return LoadResult("python", len(latencies), len(latencies) / seconds, pct(0.50), pct(0.95), pct(0.99), errors)
