@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Agency, StaffRole, Tier
 
@@ -28,6 +29,7 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ("tier", "processing_backend", "is_active")
     search_fields = ("code", "name", "short_name")
     inlines = [StaffRoleInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(StaffRole)

@@ -102,3 +102,47 @@ def test_enrolment_then_back_office():
     assert r.status_code == 302 and r["Location"] == reverse("mfa_view_recovery_codes")
     assert "Các mã chưa dùng" in c.get(r["Location"]).content.decode()
     assert c.get(page).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_requires_totp(client):
+    from opendvc.accounts.models import User
+
+    admin_user = User.objects.create_superuser(email="quantri@example.vn", password=PASSWORD)
+    client.force_login(admin_user)
+    r = client.get("/admin/")
+    assert r.status_code == 302 and r["Location"].startswith(reverse("mfa_activate_totp"))
+    TOTP.activate(admin_user, generate_totp_secret())
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/accounts/personprofile/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_pages_show_personal_data_masked(client):
+    from opendvc.accounts.models import PersonProfile, User
+
+    from .factories import MembershipFactory, StaffRoleFactory
+
+    admin_user = User.objects.create_superuser(email="quantri@example.vn", password=PASSWORD)
+    TOTP.activate(admin_user, generate_totp_secret())
+    client.force_login(admin_user)
+    person = User.objects.create_user(email="dan@example.vn", password="x", phone="0912345678")
+    profile = PersonProfile.objects.create(user=person)
+    profile.cccd = "075090123456"
+    profile.save()
+    org = MembershipFactory(user=person).organisation
+    sr = StaffRoleFactory()
+    for url in [
+        f"/admin/accounts/user/{person.pk}/change/",
+        f"/admin/accounts/personprofile/{profile.pk}/change/",
+        "/admin/accounts/personprofile/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/organisation/{org.pk}/change/",
+        f"/admin/agencies/staffrole/{sr.pk}/change/",
+        f"/admin/agencies/agency/{sr.agency.pk}/change/",
+    ]:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        html = r.content.decode()
+        assert "075090123456" not in html and "0912345678" not in html
+    assert "075******456" in client.get("/admin/accounts/personprofile/").content.decode()
