@@ -106,6 +106,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return normalize_cccd(str(self._claims(sociallogin).get(settings.OIDC_CCCD_CLAIM) or ""))
 
     def pre_social_login(self, request, sociallogin) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from .oidc.provider import NONCE_STATE_KEY
+
+        expected = (sociallogin.state or {}).get(NONCE_STATE_KEY)
+        if expected is not None:
+            id_token = (sociallogin.account.extra_data or {}).get("id_token") or {}
+            if not isinstance(id_token, dict) or id_token.get("nonce") != expected:
+                raise PermissionDenied("ID token nonce does not match the login attempt")
         super().pre_social_login(request, sociallogin)
         if sociallogin.is_existing:
             return

@@ -1,7 +1,7 @@
 """A small but real OpenID Connect provider for the test suite, built with Authlib and served over
 HTTP on loopback by a background thread: discovery, authorization (code flow, PKCE S256 required),
 token, userinfo and JWKS endpoints. Switches let a test make it misbehave (foreign signing key,
-expired ID token)."""
+expired ID token, wrong nonce)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class OIDCTestProvider:
         self.claims: dict = {}
         self.sign_with_foreign_key = False
         self.expired = False
+        self.wrong_nonce = False
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
         self.pkce_verified = 0
@@ -154,7 +155,7 @@ class OIDCTestProvider:
             **self.claims,
         }
         if grant.get("nonce"):
-            payload["nonce"] = grant["nonce"]
+            payload["nonce"] = "not-the-nonce-sent" if self.wrong_nonce else grant["nonce"]
         key = self.foreign_key if self.sign_with_foreign_key else self.key
         id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, payload, key).decode()
         return self._json(

@@ -48,6 +48,7 @@ def oidc(idp, settings, monkeypatch):
     settings.SOCIALACCOUNT_PROVIDERS = providers
     idp.sign_with_foreign_key = False
     idp.expired = False
+    idp.wrong_nonce = False
     idp.claims = {
         "sub": "vneid-0001",
         "email": "dan@example.vn",
@@ -87,6 +88,7 @@ def test_code_flow_with_pkce_creates_account(client, oidc):
     auth_url = _start(client)
     q = parse_qs(urlparse(auth_url).query)
     assert q["code_challenge_method"] == ["S256"] and q["code_challenge"][0] and q["state"][0]
+    assert len(q["nonce"][0]) >= 20
     before = oidc.pkce_verified
     r = _callback(client, _authorize(auth_url))
     assert r.status_code == 302, r.content.decode()
@@ -151,6 +153,12 @@ def test_bad_signature_refused(client, oidc):
 @pytest.mark.django_db
 def test_expired_token_refused(client, oidc):
     oidc.expired = True
+    _refused(client, _callback(client, _authorize(_start(client))))
+
+
+@pytest.mark.django_db
+def test_wrong_nonce_refused(client, oidc):
+    oidc.wrong_nonce = True
     _refused(client, _callback(client, _authorize(_start(client))))
 
 
