@@ -162,9 +162,9 @@ MFA_FORMS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3)
-ACCOUNT_PASSWORD_RESET_TIMEOUT = 3600
-# A duplicate email gets a precise message on the signup form (issue: "duplicate email … precise
-# message"); login, signup and reset stay rate limited. Set true to answer neutrally instead.
+PASSWORD_RESET_TIMEOUT = 3600  # password reset links are valid for one hour
+# A duplicate email gets a precise message on the signup form; login, signup and password reset
+# stay rate limited. Set true to answer neutrally instead (no hint that an account exists).
 ACCOUNT_PREVENT_ENUMERATION = env.bool("ACCOUNT_PREVENT_ENUMERATION", default=False)
 # Login through the national identity provider (OpenID Connect), configured only when OIDC_* is set.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True

@@ -176,3 +176,42 @@ def test_lockout_message_and_unlock_by_password_reset(client):
     )
     assert r.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.django_db
+def test_expired_password_reset_link(client):
+    import time
+
+    import time_machine
+
+    from .factories import UserFactory
+
+    UserFactory(email="quen@example.vn")
+    client.post(reverse("account_reset_password"), {"email": "quen@example.vn"})
+    link = _link(mail.outbox[-1].body)
+    with time_machine.travel(time.time() + 2 * 3600):  # links are valid for one hour
+        r = client.get(link, follow=True)
+    assert "không hợp lệ, có thể đã được dùng hoặc đã hết hạn" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_verification_link_expires_after_three_days(client):
+    import time
+
+    import time_machine
+
+    client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Đỗ Văn Muộn",
+            "email": "muon@example.vn",
+            "password1": "Dich-vu-cong-2025",
+            "password2": "Dich-vu-cong-2025",
+        },
+    )
+    link = _link(next(m for m in mail.outbox if "Xác minh" in m.subject).body)
+    with time_machine.travel(time.time() + 4 * 86400):
+        r = client.get(link)
+        assert "đã hết hạn hoặc không hợp lệ" in r.content.decode()
+        client.post(link)
+    assert not EmailAddress.objects.get(email="muon@example.vn").verified
