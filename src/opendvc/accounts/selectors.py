@@ -164,3 +164,27 @@ def export_personal_data(*, user) -> dict:
             "current_address": profile.current_address,
         }
     return data
+
+
+def find_persons(*, query: str) -> list[PersonProfile]:
+    """Exact lookup of a person by CCCD, phone number or email (through the keyed hashes: no scan of
+    encrypted values). Empty for anything else: there is no fuzzy search over personal data."""
+    from django.core.exceptions import ValidationError
+
+    from . import crypto
+    from .validators import normalize_cccd, normalize_phone
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    qs = PersonProfile.objects.select_related("user")
+    if "@" in query:
+        return list(qs.filter(user__email__iexact=query))
+    digits = normalize_cccd(query)
+    if len(digits) == 12 and digits.isdigit():
+        return list(qs.filter(cccd_hash=crypto.lookup_hash(digits)))
+    try:
+        phone = normalize_phone(query)
+    except ValidationError:
+        return []
+    return list(qs.filter(user__phone_hash=crypto.lookup_hash(phone)))

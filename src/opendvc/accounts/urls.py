@@ -21,6 +21,7 @@ urlpatterns = [
     path("ca-nhan/du-lieu/tai-ve/", views.data_export, name="data_export"),
     path("ca-nhan/xoa-tai-khoan/", views.deletion_request, name="deletion"),
     # Back office
+    path("quan-tri/cong-dan/", views.person_search, name="person_search"),
     path("quan-tri/cong-dan/<uuid:public_id>/", views.person_detail, name="person_detail"),
     path("quan-tri/yeu-cau-xoa-tai-khoan/", views.deletion_requests, name="deletion_requests"),
     path("quan-tri/co-quan/<str:code>/can-bo/", agency_views.agency_staff, name="agency_staff"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opendvc.audit.services import audit_record
 from opendvc.backoffice.decorators import backoffice_required
 
 from . import selectors, services
@@ -254,6 +255,28 @@ def person_detail(request, public_id):
         request,
         "accounts/backoffice_person.html",
         {"profile": profile, "form": form, "revealed": revealed},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@backoffice_required(roles=sorted(PERSON_LOOKUP_ROLES))
+def person_search(request):
+    """Find a person by CCCD, phone or email (exact match only); results are shown masked."""
+    query = request.GET.get("q", "").strip()
+    results = selectors.find_persons(query=query) if query else []
+    if query:
+        kind = "email" if "@" in query else "number"
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                action="accounts.person_searched",
+                target=None,
+                changes={"kind": kind, "found": len(results)},
+                request=request,
+            )
+    response = render(
+        request, "accounts/backoffice_person_search.html", {"query": query, "results": results}
     )
     response["Cache-Control"] = "no-store"
     return response

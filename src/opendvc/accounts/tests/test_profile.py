@@ -173,3 +173,16 @@ class TestApi:
         MembershipFactory()  # someone else's
         body = citizen_client.get("/api/v1/accounts/organisations").json()
         assert [o["name"] for o in body] == ["Công ty TNHH Biên Hòa Xanh"]
+
+
+@pytest.mark.django_db
+def test_find_persons_by_exact_identifiers(citizen):
+    from opendvc.accounts.selectors import find_persons
+
+    services.update_profile(user=citizen, actor=citizen, data=GOOD)
+    profile = PersonProfile.objects.get(user=citizen)
+    assert find_persons(query="079 303 000 111") == [profile]
+    assert find_persons(query="+84 386 123 456") == [profile]
+    assert find_persons(query=citizen.email.upper()) == [profile]
+    for q in ["079303000112", "0386123", "", "Trần Thị Cúc"]:
+        assert find_persons(query=q) == []
