@@ -98,12 +98,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             data = {**id_token, **data}
         return data
 
-    def _cccd_claim(self, sociallogin) -> str:
-        from django.conf import settings
+    @staticmethod
+    def _cccd_claim(sociallogin) -> str:
+        """The CCCD sent by the identity provider (kept off ``extra_data``, see ``oidc.provider``)."""
+        from .oidc.provider import CCCD_ATTRIBUTE
 
-        from .validators import normalize_cccd
-
-        return normalize_cccd(str(self._claims(sociallogin).get(settings.OIDC_CCCD_CLAIM) or ""))
+        return getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
 
     def pre_social_login(self, request, sociallogin) -> None:
         from django.core.exceptions import PermissionDenied

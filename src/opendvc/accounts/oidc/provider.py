@@ -7,6 +7,7 @@ from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnec
 from .views import VerifiedOIDCAdapter
 
 NONCE_STATE_KEY = "oidc_nonce"
+CCCD_ATTRIBUTE = "national_id_cccd"
 
 
 class NationalIdProvider(OpenIDConnectProvider):
@@ -24,3 +25,22 @@ class NationalIdProvider(OpenIDConnectProvider):
         auth_params["nonce"] = nonce
         kwargs[NONCE_STATE_KEY] = nonce  # stashed with the state, returned on the callback
         return super().redirect(request, process, next_url, data, auth_params=auth_params, **kwargs)
+
+    def sociallogin_from_response(self, request, response):
+        """Take the CCCD claim out of the data allauth keeps (``SocialAccount.extra_data`` is plain
+        JSON): it rides on the login object only, to link the account and fill the encrypted profile."""
+        from django.conf import settings
+
+        from ..crypto import mask
+        from ..validators import normalize_cccd
+
+        claim = settings.OIDC_CCCD_CLAIM
+        cccd = ""
+        for part in ("id_token", "userinfo"):
+            data = response.get(part) if isinstance(response, dict) else None
+            if isinstance(data, dict) and data.get(claim):
+                cccd = cccd or normalize_cccd(str(data[claim]))
+                data[claim] = mask(normalize_cccd(str(data[claim])))
+        login = super().sociallogin_from_response(request, response)
+        setattr(login, CCCD_ATTRIBUTE, cccd)
+        return login

@@ -98,6 +98,12 @@ def test_code_flow_with_pkce_creates_account(client, oidc):
     assert user is not None and user.email == "dan@example.vn" and user.full_name == "Lý Thị Dân"
     assert SocialAccount.objects.get(user=user).uid == "vneid-0001"
     assert PersonProfile.objects.get(user=user).cccd == "075301004321"
+    import json
+
+    stored = json.dumps(SocialAccount.objects.get(user=user).extra_data)
+    assert (
+        "075301004321" not in stored and "075******321" in stored
+    )  # encrypted in the profile only
     assert user.emailaddress_set.get().verified
 
 
