@@ -192,3 +192,14 @@ def test_settings_build_the_provider_from_environment(monkeypatch):
     assert app["settings"]["oauth_pkce_enabled"] is True
     monkeypatch.delenv("OIDC_CLIENT_ID")
     assert runpy.run_path(str(base))["SOCIALACCOUNT_PROVIDERS"]["openid_connect"]["APPS"] == []
+
+
+@pytest.mark.django_db
+def test_staff_with_totp_still_enters_the_code_after_oidc(client, oidc):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    staff = UserFactory(email="dan@example.vn", is_staff=True)
+    TOTP.activate(staff, generate_totp_secret())
+    r = _callback(client, _authorize(_start(client)))
+    assert r.status_code == 302 and r["Location"] == reverse("mfa_authenticate")
+    assert _logged_in_user(client) is None
