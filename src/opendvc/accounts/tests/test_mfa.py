@@ -146,3 +146,24 @@ def test_admin_pages_show_personal_data_masked(client):
         html = r.content.decode()
         assert "075090123456" not in html and "0912345678" not in html
     assert "075******456" in client.get("/admin/accounts/personprofile/").content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_adds_an_account(client):
+    from opendvc.accounts.models import User
+
+    admin_user = User.objects.create_superuser(email="quantri@example.vn", password=PASSWORD)
+    TOTP.activate(admin_user, generate_totp_secret())
+    client.force_login(admin_user)
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    r = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "moi@example.vn",
+            "password1": "Mat-khau-dai-2025",
+            "password2": "Mat-khau-dai-2025",
+            "usable_password": "true",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert User.objects.get(email="moi@example.vn").check_password("Mat-khau-dai-2025")
