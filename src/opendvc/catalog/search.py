@@ -6,18 +6,20 @@ Both engines search the folded columns written by ``services.search_columns`` (d
 code, field or legal basis, whole or as the beginning of a word ("khai si" finds "khai sinh"); results are ranked by where the words occur: name before field before
 legal text; among equals the shortest name first (the word order typed does not matter).
 
-- PostgreSQL: ``LIKE`` on the folded columns served by pg_trgm GIN indexes, and when nothing
-  matches, a typo-tolerant pass by trigram word similarity.
+- PostgreSQL: word-prefix array containment served by a GIN index (migration 0003), codes by
+  ``LIKE`` served by pg_trgm, and when nothing matches, a typo-tolerant pass by trigram word
+  similarity (pg_trgm).
 - SQLite: ``LIKE`` on the same folded columns (no typo tolerance).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -107,7 +109,15 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
 
 def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
     if not typo_tolerant:
-        return _strict(qs, query)
+        if query.code_prefix:
+            return _strict(qs, query)
+        # Every query word must begin a word: array containment on the word-prefix column
+        # (migration 0003), answered by its GIN index instead of scanning the text.
+        return (
+            qs.filter(RawSQL("search_prefixes @> %s::text[]", (list(query.terms),), output_field=BooleanField()))
+            .annotate(rank=_rank(query), name_length=Length("search_name"))
+            .order_by("-rank", "name_length", "code")
+        )
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
         "word_similarity(%s::text, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
@@ -122,6 +132,22 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
 
 def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
     return _strict(qs, query)
+
+
+@contextlib.contextmanager
+def planner_hints(query: SearchQuery):
+    """Run the search queries with the PostgreSQL planner told to prefer the indexes.
+
+    The planner cannot see that testing the large word-prefix arrays row by row costs far more than
+    the GIN index, and picks a sequential scan for broad queries (measured 55 ms against 12 ms for
+    a query matching 3,500 of 6,000 procedures). ``SET LOCAL`` limits the hint to this transaction.
+    """
+    if query.empty or engine() != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
 
 
 def engine() -> str:

@@ -22,7 +22,7 @@ from opendvc.core.problems import ProblemError
 
 from .models import Field as CatalogField
 from .models import Procedure, ProcedureMethod, Sector
-from .search import SearchQuery, apply_search, parse_query, supports_typos
+from .search import SearchQuery, apply_search, parse_query, planner_hints, supports_typos
 
 REVISION_KEY = "catalog:revision"
 
@@ -225,7 +225,8 @@ def search_procedures(
     found = apply_search(qs, query)
     if query.empty:
         found = found.order_by("name", "code")
-    count, rows = _page_rows(found, page, page_size)
+    with planner_hints(query):
+        count, rows = _page_rows(found, page, page_size)
     typo = False
     if count == 0 and not query.empty and supports_typos():
         found = apply_search(qs, query, typo_tolerant=True)

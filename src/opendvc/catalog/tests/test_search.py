@@ -103,3 +103,18 @@ def test_sqlite_has_no_typo_pass(db):
         pytest.skip("SQLite path")
     result = search_procedures(q="dang ky khai sihn", filters=Filters())
     assert result.count == 0 and not result.typo_tolerant
+
+
+@pytest.mark.engine
+def test_postgresql_answers_words_from_the_prefix_index(postgres_db):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(postgres_db) as queries:
+        result = search_procedures(q="ho kinh doanh", filters=Filters())
+    assert result.count > 0
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any("search_prefixes @>" in q for q in sql)
+    assert "SET LOCAL enable_seqscan = off" in sql
+    with postgres_db.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_procedure_search_prefixes'")
+        assert "gin (search_prefixes)" in cursor.fetchone()[0]
