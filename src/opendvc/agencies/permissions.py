@@ -46,3 +46,18 @@ def can_manage_agency_staff(user, agency: Agency) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return _holds_over(user, agency, STAFF_MANAGE_ROLES)
+
+
+def scope_to_visible_agencies(queryset, user, *, field: str = "agency", roles=None):
+    """Filter ``queryset`` to the rows whose ``field`` (an Agency FK) the user may see: the
+    one rule for lists of agency work (dossiers, feedback…). Nothing for non-staff."""
+    from .selectors import visible_agency_ids
+
+    if getattr(user, "is_superuser", False):
+        return queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    ids = visible_agency_ids(user, roles=roles)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": ids})

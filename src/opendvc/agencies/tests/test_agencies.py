@@ -96,3 +96,20 @@ def test_demo_seed_is_idempotent():
         validate_agency_code(a.code)
     assert Agency.objects.filter(tier__code="xa").count() >= 6
     assert Agency.objects.filter(parent__code="000.00.00.H19", tier__code="tinh").count() >= 8
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("processing_officer", {"own"}),
+        ("leader", {"own", "sub"}),
+        ("province_office", {"province", "own", "sub", "other"}),
+    ],
+)
+def test_scope_to_visible_agencies(tree, role, expected):
+    from opendvc.agencies.permissions import scope_to_visible_agencies
+
+    user = StaffRoleFactory(agency=tree["own"], role=role).user
+    qs = scope_to_visible_agencies(Agency.objects.all(), user, field="pk")
+    assert {k for k, a in tree.items() if a in qs} == expected
+    assert not scope_to_visible_agencies(Agency.objects.all(), UserFactory(), field="pk").exists()
