@@ -326,7 +326,7 @@ class DeletionRequestForm(ServiceErrorsMixin, forms.Form):
 
 
 def acting_as_field(user) -> forms.ChoiceField:
-    """ "Submitting as" for dossier forms: oneself or an organisation the user acts for.
+    """The "submitting as" field for dossier forms: oneself or an organisation the user acts for.
 
     Resolve the chosen value with ``selectors.resolve_acting_as(user, value)``.
     """

@@ -377,6 +377,26 @@ def reveal_personal_data(
     return {"cccd": profile.cccd, "phone": profile.user.phone}
 
 
+def search_persons(*, actor: User, query: str, request=None) -> list[PersonProfile]:
+    """Staff lookup of a person by exact CCCD, phone or email. Side effect: an audit entry naming
+    the kind of identifier and the number of matches (never the identifier itself)."""
+    from .permissions import can_lookup_persons
+    from .selectors import find_persons
+
+    if not can_lookup_persons(actor):
+        raise PermissionDenied
+    results = find_persons(query=query)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="accounts.person_searched",
+            target=None,
+            changes={"kind": "email" if "@" in query else "number", "found": len(results)},
+            request=request,
+        )
+    return results
+
+
 def rotate_encryption_keys(*, batch_size: int = 500) -> dict[str, int]:
     """Re-encrypt every stored CCCD and phone with the newest key. Idempotent; audited once."""
     counts = {"phones": 0, "cccds": 0}

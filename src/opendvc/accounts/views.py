@@ -1,4 +1,4 @@
-""" "My account" pages (/ca-nhan/…) and the back-office pages on persons and deletion requests.
+"""The "my account" pages (/ca-nhan/…) and the back-office pages on persons and deletion requests.
 
 Views stay thin: permissions from ``permissions``, reads from ``selectors``, writes via ``services``.
 """
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opendvc.audit.services import audit_record
 from opendvc.backoffice.decorators import backoffice_required
 
 from . import selectors, services
@@ -264,17 +263,9 @@ def person_detail(request, public_id):
 def person_search(request):
     """Find a person by CCCD, phone or email (exact match only); results are shown masked."""
     query = request.GET.get("q", "").strip()
-    results = selectors.find_persons(query=query) if query else []
-    if query:
-        kind = "email" if "@" in query else "number"
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                action="accounts.person_searched",
-                target=None,
-                changes={"kind": kind, "found": len(results)},
-                request=request,
-            )
+    results = (
+        services.search_persons(actor=request.user, query=query, request=request) if query else []
+    )
     response = render(
         request, "accounts/backoffice_person_search.html", {"query": query, "results": results}
     )
