@@ -16,7 +16,7 @@ install: | $(UV)
 	uv sync --frozen
 
 migrate: install
-	@mkdir -p var
+	@mkdir -p var/static
 	$(PY) manage.py migrate --noinput
 
 seed: migrate

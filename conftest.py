@@ -60,3 +60,24 @@ def pytest_sessionfinish(session, exitstatus):
     tmp = os.environ.get("OPENDVC_TEST_TMP")
     if tmp and Path(tmp).exists():
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _var_snapshot() -> set[str]:
+    var = Path(__file__).resolve().parent / "var"
+    if not var.exists():
+        return set()
+    skip = {var / "e2e"}  # screenshots of the browser tests are kept on purpose
+    return {
+        str(p.relative_to(var))
+        for p in var.rglob("*")
+        if p.is_file() and not any(s in p.parents for s in skip) and not p.name.startswith("opendvc.sqlite3")
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_files_left_behind():
+    """Tests write only to temporary folders: nothing new may appear under var/ (media, mail…)."""
+    before = _var_snapshot()
+    yield
+    new = sorted(_var_snapshot() - before)
+    assert not new, f"tests left files behind under var/: {new[:10]}"
