@@ -32,3 +32,22 @@ class Command(BaseCommand):
             with transaction.atomic():
                 module.seed(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Dữ liệu mẫu đã sẵn sàng."))
+        self._print_accounts()
+
+    def _print_accounts(self) -> None:
+        """List the demo accounts with their roles, so `make run` shows how to sign in."""
+        try:
+            from opendvc.accounts.demo import DEMO_PASSWORD
+            from opendvc.accounts.models import User
+        except ImportError:
+            return
+        users = User.objects.filter(email__endswith="@demo.opendvc.vn").prefetch_related("staff_roles__agency")
+        if not users:
+            return
+        self.stdout.write(f"\nTài khoản demo (mật khẩu chung: {DEMO_PASSWORD}; chi tiết: docs/demo-accounts.md)")
+        for user in users.order_by("-is_staff", "email"):
+            roles = ", ".join(
+                f"{r.get_role_display()} — {r.agency.short_name or r.agency.name}" for r in user.staff_roles.all()
+            )
+            self.stdout.write(f"  {user.email:<40} {roles or 'Công dân'}")
+        self.stdout.write("  Cán bộ đăng nhập cần mã TOTP: .venv/bin/python manage.py demo_totp <email>")
