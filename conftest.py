@@ -81,3 +81,26 @@ def _no_files_left_behind():
     yield
     new = sorted(_var_snapshot() - before)
     assert not new, f"tests left files behind under var/: {new[:10]}"
+
+
+# --- Browser ----------------------------------------------------------------------------------
+# Debian's Chromium, never a browser downloaded by a test tool.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def chromium_missing_reason() -> str:
+    """Why no browser test can run here ("" when Chromium is installed)."""
+    return "" if Path(CHROMIUM).exists() else f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+
+
+def launch_chromium(playwright):
+    """Launch headless Chromium from the system package; skip (or fail in CI) when it is missing."""
+    reason = chromium_missing_reason()
+    if reason:
+        playwright.stop()
+        require_service("Chromium", reason)
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -15,6 +15,7 @@ from .models import TOKEN_PREFIX, ApiToken, hash_token
 KNOWN_SCOPES = {
     "*": "Toàn quyền của chủ sở hữu",
     "read": "Đọc dữ liệu",
+    "accounts:write": "Cập nhật hồ sơ tài khoản",
     "dossiers:write": "Nộp và cập nhật hồ sơ",
     "feedback:write": "Gửi phản ánh, kiến nghị",
     "integrations": "Trao đổi với hệ thống một cửa và Cổng DVC quốc gia",

@@ -14,14 +14,9 @@ def _no_browser() -> str:
     up, so a machine without a browser skips cleanly; in CI the page fixture fails instead."""
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         return ""
-    try:
-        from playwright.sync_api import sync_playwright
+    from conftest import chromium_missing_reason
 
-        with sync_playwright() as p:
-            path = p.chromium.executable_path
-    except Exception as exc:  # noqa: BLE001 - any failure means no browser
-        return str(exc).splitlines()[0]
-    return "" if Path(path).exists() else f"Chromium (Playwright) unavailable: nothing at {path}"
+    return chromium_missing_reason()
 
 
 _REASON = _no_browser()
@@ -42,13 +37,9 @@ def page(live_server):
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch()
-    except Exception as exc:  # noqa: BLE001 - any launch failure means no browser here
-        playwright.stop()
-        from conftest import require_service
+    from conftest import launch_chromium
 
-        require_service("Chromium (Playwright)", str(exc).splitlines()[0])
+    browser = launch_chromium(playwright)
     context = browser.new_context(viewport={"width": 360, "height": 800}, locale="vi-VN")
     yield context.new_page()
     browser.close()
