@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("opendvc.accounts.urls")),
     path("", include("opendvc.worktime.urls")),
     path("", include("opendvc.catalog.urls")),
+    path("", include("opendvc.eforms.urls")),
+    path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.portal.urls")),
 ]
 
