@@ -16,7 +16,6 @@ from harness import PYTHON, ROOT, load, serve  # noqa: E402
 def _weight(base: str) -> tuple[int, int]:
     """Bytes of the home page and every static asset it references, as sent with gzip, and uncompressed."""
     import re
-    import subprocess
 
     def fetch(url: str) -> tuple[int, int]:
         req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})

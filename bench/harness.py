@@ -48,7 +48,7 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
                 "LOG_LEVEL": "WARNING", **(env or {})}
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "opendvc.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(workers), "--threads", "1", "--log-level", "warning", "--access-logfile", "-" if False else "/dev/null"],
+         "-w", str(workers), "--threads", "1", "--log-level", "warning", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
@@ -57,9 +57,9 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
             try:
                 urllib.request.urlopen(url + "/api/v1/ping", timeout=1).read()
                 break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode(errors="replace"))
+                    raise RuntimeError(proc.stderr.read().decode(errors="replace")) from exc
                 time.sleep(0.1)
         yield url
     finally:

@@ -4,7 +4,6 @@ WCAG 2.1 A/AA violations (axe) and fitting a 360 px screen."""
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 

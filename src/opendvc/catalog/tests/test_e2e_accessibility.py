@@ -1,5 +1,6 @@
 """Browser check: catalog, procedure and agency pages have no axe violations and fit 360 px."""
 
+
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

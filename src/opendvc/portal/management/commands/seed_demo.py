@@ -14,6 +14,7 @@ DEMO_MODULES = [
     "opendvc.accounts.demo",
     "opendvc.worktime.demo",
     "opendvc.catalog.demo",
+    "opendvc.eforms.demo",
 ]
 
 
