@@ -96,4 +96,5 @@ from . import views  # noqa: E402,F401  (registers the core operations)
 # Domain routers. Each app exposes ``router`` in its api.py.
 api.add_router("/worktime", "opendvc.worktime.api.router")
 api.add_router("/", "opendvc.catalog.api.router")
+api.add_router("/", "opendvc.eforms.api.router")
 api.add_router("/accounts", "opendvc.accounts.api.router")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "opendvc.notifications",
     "opendvc.worktime",
     "opendvc.catalog",
+    "opendvc.eforms",
     "opendvc.portal",
     "opendvc.backoffice",
     "opendvc.api",

@@ -1,0 +1,431 @@
+"""HTML of a form's fields (built in Python for speed), the reverse (POST → data), and display values.
+
+Every input has a label; help and error texts are tied with ``aria-describedby``; required fields say
+so in text (not by colour or ``required``, which would block "save draft"). Works without JavaScript:
+repeatable groups add and remove rows with submit buttons; conditional fields stay visible with a note
+saying when they apply, and ``eforms.js`` hides them while the condition does not hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from .engine import iter_fields, units
+
+ADD_BUTTON = "eforms-add"
+REMOVE_BUTTON = "eforms-remove"
+
+
+def field_id(prefix: str, path: str) -> str:
+    return f"{prefix}f-{path.replace('/', '-')}"
+
+
+def _choices_label(spec: dict, value: str) -> str:
+    for choice in spec.get("choices", []):
+        if choice["value"] == value:
+            return choice["label"]
+    return value
+
+
+def display_date(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+def display_money(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return "" if value is None else str(value)
+
+
+def address_text(value: Any) -> str:
+    if not isinstance(value, dict):
+        return ""
+    provinces, wards = units()
+    parts = [str(value.get("street") or "").strip()]
+    try:
+        ward = wards.get(int(value.get("ward") or 0))
+        province = provinces.get(int(value.get("province") or 0))
+    except (TypeError, ValueError):
+        ward = province = None
+    parts += [ward[0] if ward else "", province or ""]
+    return ", ".join(p for p in parts if p)
+
+
+def display_value(spec: dict, value: Any) -> str:
+    """A field value as plain text for pages and the PDF (dates dd/mm/yyyy, money with dots)."""
+    kind = spec["kind"]
+    if value in (None, "", []):
+        return ""
+    if kind == "date":
+        return display_date(value)
+    if kind == "money":
+        return f"{display_money(value)} đồng"
+    if kind == "choice":
+        return _choices_label(spec, value)
+    if kind == "multichoice":
+        return "; ".join(_choices_label(spec, v) for v in value) if isinstance(value, list) else str(value)
+    if kind in ("checkbox", "declaration"):
+        return _("Có") if value is True else _("Không")
+    if kind == "address":
+        return address_text(value)
+    if kind == "file":
+        count = len(value) if isinstance(value, list) else 1
+        return _("%(n)s tệp") % {"n": count}
+    if kind == "number":
+        return display_money(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+class _Ctx:
+    __slots__ = ("prefix", "errors", "provinces_html")
+
+    def __init__(self, prefix: str, errors: list | None) -> None:
+        self.prefix = prefix
+        self.errors: dict[str, list[str]] = {}
+        for err in errors or []:
+            self.errors.setdefault(err.get("path", ""), []).append(err.get("message", ""))
+        self.provinces_html: str | None = None
+
+
+def _label_text(spec: dict, required: bool) -> str:
+    text = escape(spec["label"])
+    if required:
+        text += f' <span class="eforms-required">({escape(_("bắt buộc"))})</span>'
+    return text
+
+
+def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, str, bool]:
+    """Help and error paragraphs plus the ``aria-describedby`` ids."""
+    parts, ids = [], []
+    if spec.get("help"):
+        parts.append(f'<p class="help" id="{fid}-help">{escape(spec["help"])}</p>')
+        ids.append(f"{fid}-help")
+    if spec.get("show_if"):
+        cond = spec["show_if"]
+        parts.append(f'<p class="help eforms-when" id="{fid}-when">'
+                     f'{escape(_("Chỉ điền khi trường liên quan có giá trị phù hợp."))}</p>')
+        ids.append(f"{fid}-when")
+        del cond
+    messages = [m for p in paths for m in ctx.errors.get(p, [])]
+    if messages:
+        parts.append(f'<p class="field-error" id="{fid}-error"><span class="visually-hidden">'
+                     f'{escape(_("Lỗi:"))} </span>{escape(" ".join(messages))}</p>')
+        ids.append(f"{fid}-error")
+    return "".join(parts), " ".join(ids), bool(messages)
+
+
+def _aria(described: str, invalid: bool, required: bool) -> str:
+    out = f' aria-describedby="{described}"' if described else ""
+    if invalid:
+        out += ' aria-invalid="true"'
+    if required:
+        out += ' aria-required="true"'
+    return out
+
+
+def _wrap_attrs(spec: dict, prefix: str, scope_path: str) -> str:
+    cond = spec.get("show_if")
+    if not cond:
+        return ""
+    target = field_id(prefix, scope_path + cond["field"])
+    values = json.dumps([("1" if v is True else "" if v is False else v) for v in cond["in"]], ensure_ascii=False)
+    return f' data-show-if="{target}" data-show-values="{escape(values)}"'
+
+
+def _text_input(spec, fid, name, value, aria, input_type="text", extra=""):
+    shown = "" if value is None else str(value)
+    if spec["kind"] == "date":
+        shown = display_date(value)
+    elif spec["kind"] == "money" and isinstance(value, int):
+        shown = display_money(value)
+    if spec.get("autocomplete"):
+        extra += f' autocomplete="{escape(spec["autocomplete"])}"'
+    return f'<input class="eforms-input" type="{input_type}" id="{fid}" name="{name}" value="{escape(shown)}"{aria}{extra}>'
+
+
+def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str) -> str:
+    kind = spec["kind"]
+    fid = field_id(ctx.prefix, path)
+    name = fid
+    required = bool(spec.get("required")) or kind == "declaration"
+    wrap = _wrap_attrs(spec, ctx.prefix, scope_path)
+    if kind == "group":
+        return _render_group(ctx, spec, value, path, wrap)
+    if kind == "address":
+        return _render_address(ctx, spec, value, path, wrap, required)
+    if kind in ("choice", "multichoice") and (kind == "multichoice" or spec.get("widget") == "radio"
+                                               or (spec.get("widget") != "select" and len(spec["choices"]) <= 4)):
+        return _render_options(ctx, spec, value, path, wrap, required)
+    helptext, described, invalid = _describe(ctx, fid, spec, [path])
+    aria = _aria(described, invalid, required)
+    if kind in ("checkbox", "declaration"):
+        checked = " checked" if value is True or value in ("1", "on", "true") else ""
+        return (f'<div class="field eforms-field eforms-check" id="{fid}-wrap"{wrap}>'
+                f'<input type="checkbox" id="{fid}" name="{name}" value="1"{checked}{aria}>'
+                f'<label for="{fid}">{_label_text(spec, required)}</label>{helptext}</div>')
+    label = f'<label for="{fid}">{_label_text(spec, required)}</label>'
+    if kind == "textarea":
+        rows = spec.get("rows", 4)
+        control = (f'<textarea class="eforms-input" id="{fid}" name="{name}" rows="{rows}"{aria}>'
+                   f'{escape("" if value is None else value)}</textarea>')
+    elif kind == "choice":
+        options = [f'<option value="">{escape(_("— Chọn —"))}</option>']
+        for choice in spec["choices"]:
+            sel = " selected" if choice["value"] == value else ""
+            options.append(f'<option value="{escape(choice["value"])}"{sel}>{escape(choice["label"])}</option>')
+        control = f'<select class="eforms-input" id="{fid}" name="{name}"{aria}>{"".join(options)}</select>'
+    elif kind == "date":
+        control = _text_input(spec, fid, name, value, aria, extra=' inputmode="numeric" placeholder="dd/mm/yyyy"')
+    elif kind in ("number", "money"):
+        control = _text_input(spec, fid, name, value, aria, extra=' inputmode="numeric"')
+    elif kind == "email":
+        control = _text_input(spec, fid, name, value, aria, input_type="email")
+    elif kind == "phone":
+        control = _text_input(spec, fid, name, value, aria, input_type="tel")
+    elif kind in ("cccd", "tax_code"):
+        control = _text_input(spec, fid, name, value, aria, extra=' inputmode="numeric"')
+    elif kind == "file":
+        return _render_file(ctx, spec, value, path, wrap, required)
+    else:
+        limit = spec.get("max_length")
+        control = _text_input(spec, fid, name, value, aria, extra=f' maxlength="{limit}"' if limit else "")
+    return f'<div class="field eforms-field" id="{fid}-wrap"{wrap}>{label}{helptext}{control}</div>'
+
+
+def _render_options(ctx, spec, value, path, wrap, required) -> str:
+    fid = field_id(ctx.prefix, path)
+    helptext, described, invalid = _describe(ctx, fid, spec, [path])
+    multi = spec["kind"] == "multichoice"
+    chosen = set(value) if isinstance(value, list) else {value}
+    items = []
+    for index, choice in enumerate(spec["choices"]):
+        oid = fid if index == 0 else f"{fid}-{index}"
+        checked = " checked" if choice["value"] in chosen else ""
+        items.append(f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
+                     f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
+                     f'<label for="{oid}">{escape(choice["label"])}</label></div>')
+    aria = f' aria-describedby="{described}"' if described else ""
+    if required:
+        aria += ' aria-required="true"' if not multi else ""
+    role = ' role="radiogroup"' if not multi else ""
+    return (f'<fieldset class="field eforms-field eforms-options" id="{fid}-wrap"{wrap}{role}{aria}>'
+            f'<legend>{_label_text(spec, required)}</legend>{helptext}{"".join(items)}</fieldset>')
+
+
+def _province_options(ctx: _Ctx, selected: Any) -> str:
+    from opendvc.accounts.validators import province_choices
+
+    try:
+        selected = int(selected)
+    except (TypeError, ValueError):
+        selected = None
+    options = [f'<option value="">{escape(_("— Chọn tỉnh, thành phố —"))}</option>']
+    for code, name in province_choices():
+        sel = " selected" if code == selected else ""
+        options.append(f'<option value="{code}"{sel}>{escape(name)}</option>')
+    return "".join(options)
+
+
+def ward_options_html(province: Any, selected: Any = None) -> str:
+    from opendvc.accounts.validators import ward_choices
+
+    try:
+        province = int(province)
+    except (TypeError, ValueError):
+        return f'<option value="">{escape(_("— Chọn tỉnh, thành phố trước —"))}</option>'
+    try:
+        selected = int(selected)
+    except (TypeError, ValueError):
+        selected = None
+    options = [f'<option value="">{escape(_("— Chọn phường, xã —"))}</option>']
+    for code, name in ward_choices(province):
+        sel = " selected" if code == selected else ""
+        options.append(f'<option value="{code}"{sel}>{escape(name)}</option>')
+    return "".join(options)
+
+
+def _render_address(ctx, spec, value, path, wrap, required) -> str:
+    fid = field_id(ctx.prefix, path)
+    value = value if isinstance(value, dict) else {}
+    helptext, described, invalid = _describe(ctx, fid, spec, [path])
+    parts = []
+    for sub, label in (("province", _("Tỉnh, thành phố")), ("ward", _("Phường, xã, đặc khu")),
+                       ("street", _("Số nhà, đường, thôn, ấp"))):
+        sid = f"{fid}-{sub}"
+        sub_help, sub_described, sub_invalid = _describe(ctx, sid, {}, [f"{path}/{sub}"])
+        ids = " ".join(x for x in (described, sub_described) if x)
+        aria = _aria(ids, sub_invalid or invalid, required and sub != "street")
+        if sub == "province":
+            control = (f'<select class="eforms-input" id="{sid}" name="{sid}" data-ward-target="{fid}-ward"{aria}>'
+                       f'{_province_options(ctx, value.get("province"))}</select>')
+        elif sub == "ward":
+            control = (f'<select class="eforms-input" id="{sid}" name="{sid}"{aria}>'
+                       f'{ward_options_html(value.get("province"), value.get("ward"))}</select>')
+        else:
+            control = (f'<input class="eforms-input" type="text" id="{sid}" name="{sid}" maxlength="300" '
+                       f'value="{escape(value.get("street") or "")}"{aria}>')
+        parts.append(f'<div class="eforms-subfield"><label for="{sid}">{escape(label)}</label>{sub_help}{control}</div>')
+    refresh = (f'<button type="submit" class="btn btn-secondary eforms-nojs" name="eforms-refresh" value="{fid}" '
+               f'formnovalidate>{escape(_("Cập nhật danh sách phường, xã"))}</button>')
+    return (f'<fieldset class="field eforms-field eforms-address" id="{fid}-wrap"{wrap}>'
+            f'<legend>{_label_text(spec, required)}</legend>{helptext}{"".join(parts)}{refresh}</fieldset>')
+
+
+def _render_file(ctx, spec, value, path, wrap, required) -> str:
+    fid = field_id(ctx.prefix, path)
+    helptext, described, invalid = _describe(ctx, fid, spec, [path])
+    ids = value if isinstance(value, list) else ([value] if isinstance(value, str) and value else [])
+    kept = "".join(
+        f'<div class="eforms-option"><input type="checkbox" id="{fid}-{i}" name="{fid}" value="{escape(v)}" checked>'
+        f'<label for="{fid}-{i}">{escape(_("Tệp đã tải lên"))} {i + 1}</label></div>'
+        for i, v in enumerate(ids)
+    )
+    note = escape(_("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.") % {"c": spec.get("component", "")})
+    aria = f' aria-describedby="{described}"' if described else ""
+    return (f'<fieldset class="field eforms-field eforms-file" id="{fid}-wrap" '
+            f'data-component="{escape(spec.get("component", ""))}" tabindex="-1"{wrap}{aria}>'
+            f'<legend>{_label_text(spec, required)}</legend>{helptext}<p class="help">{note}</p>{kept}</fieldset>')
+
+
+def _render_group(ctx, spec, value, path, wrap) -> str:
+    fid = field_id(ctx.prefix, path)
+    items = value if isinstance(value, list) else []
+    minimum = spec.get("min_items", 1 if spec.get("required") else 0)
+    rows = max(len(items), minimum, 1)
+    maximum = spec.get("max_items", 50)
+    helptext, described, invalid = _describe(ctx, fid, spec, [path])
+    item_label = spec.get("item_label") or spec["label"]
+    out = []
+    for index in range(rows):
+        item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+        item_path = f"{path}/{index}"
+        inner = "".join(_render_field(ctx, child, item.get(child["key"]), f"{item_path}/{child['key']}",
+                                      f"{item_path}/") for child in spec["fields"])
+        remove = ""
+        if rows > minimum:
+            remove = (f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{REMOVE_BUTTON}" '
+                      f'value="{item_path}" formnovalidate>{escape(_("Xóa"))} {escape(item_label.lower())} '
+                      f'{index + 1}</button>')
+        out.append(f'<fieldset class="eforms-item" id="{fid}-{index}"><legend>{escape(item_label)} {index + 1}</legend>'
+                   f'{inner}{remove}</fieldset>')
+    add = ""
+    if rows < maximum:
+        add = (f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{ADD_BUTTON}" value="{path}" '
+               f'formnovalidate>{escape(_("Thêm"))} {escape(item_label.lower())}</button>')
+    aria = f' aria-describedby="{described}"' if described else ""
+    return (f'<fieldset class="field eforms-group" id="{fid}-wrap" tabindex="-1"{wrap}{aria}>'
+            f'<legend>{_label_text(spec, bool(minimum))}</legend>{helptext}{"".join(out)}{add}</fieldset>')
+
+
+def render_fields(definition: dict, data: dict | None, errors: list | None, prefix: str = "") -> SafeString:
+    ctx = _Ctx(prefix, errors)
+    data = data if isinstance(data, dict) else {}
+    out = []
+    for section in definition["sections"]:
+        body = "".join(_render_field(ctx, spec, data.get(spec["key"]), spec["key"], "") for spec in section["fields"])
+        help_html = f'<p class="help">{escape(section["help"])}</p>' if section.get("help") else ""
+        out.append(f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
+                   f'<legend>{escape(section["title"])}</legend>{help_html}{body}</fieldset>')
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[str, str]]:
+    """For the error summary: each error with the id of the control to jump to and the field label."""
+    labels: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+
+    def walk(specs, scope):
+        for spec in specs:
+            labels[scope + spec["key"]] = spec["label"]
+            kinds[scope + spec["key"]] = spec["kind"]
+            if spec["kind"] == "group":
+                walk(spec["fields"], scope + spec["key"] + "/*/")
+
+    walk(iter_fields(definition), "")
+    links = []
+    for err in errors:
+        path = err.get("path", "")
+        generic = re.sub(r"/\d+/", "/*/", path)
+        base = generic.rsplit("/", 1)[0] if generic not in labels else generic
+        label = labels.get(generic) or labels.get(base, "")
+        target = field_id(prefix, path)
+        kind = kinds.get(generic)
+        if kind in ("address",):
+            target += "-province"
+        elif kind in ("group", "file") or (kind in ("multichoice",)):
+            target += "-wrap" if kind != "multichoice" else ""
+        if path == "":
+            target = ""
+        number = re.findall(r"/(\d+)/", path)
+        if number:
+            label = f"{label} ({_('mục')} {int(number[0]) + 1})"
+        links.append({"target": target, "label": label, "message": err.get("message", "")})
+    return links
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing a submitted HTML form
+# ---------------------------------------------------------------------------------------------
+
+def _parse_field(spec: dict, post, name: str) -> Any:
+    kind = spec["kind"]
+    if kind in ("checkbox", "declaration"):
+        return post.get(name) in ("1", "on", "true")
+    if kind in ("multichoice", "file"):
+        return [v for v in post.getlist(name) if v != ""]
+    if kind == "address":
+        return {sub: post.get(f"{name}-{sub}", "").strip() for sub in ("province", "ward", "street")}
+    return post.get(name, "")
+
+
+def _item_indices(post, base: str) -> list[int]:
+    pattern = re.compile(re.escape(base) + r"-(\d{1,3})-")
+    found = set()
+    for key in post:
+        m = pattern.match(key)
+        if m:
+            found.add(int(m.group(1)))
+    return sorted(found)
+
+
+def _row_is_blank(row: dict) -> bool:
+    for value in row.values():
+        if isinstance(value, dict):
+            if any(v not in ("", None) for v in value.values()):
+                return False
+        elif value not in ("", None, [], False):
+            return False
+    return True
+
+
+def parse_post(definition: dict, post, prefix: str = "", *, keep_blank_rows: bool = False) -> dict:
+    data: dict[str, Any] = {}
+    for spec in iter_fields(definition):
+        name = field_id(prefix, spec["key"])
+        if spec["kind"] == "group":
+            rows = []
+            for index in _item_indices(post, name)[:60]:
+                row = {child["key"]: _parse_field(child, post, f"{name}-{index}-{child['key']}")
+                       for child in spec["fields"]}
+                if keep_blank_rows or not _row_is_blank(row):
+                    rows.append(row)
+            data[spec["key"]] = rows
+        else:
+            data[spec["key"]] = _parse_field(spec, post, name)
+    return data

@@ -1,0 +1,62 @@
+"""Reads: the form of a procedure, drafts of an applicant, where a form is used."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
+
+
+def form_for_procedure(*, procedure) -> FormVersion | None:
+    """The published form version currently assigned to a catalog ``Procedure`` (``None`` without one)."""
+    assignment = (FormAssignment.objects.select_related("form_version", "form_version__form")
+                  .filter(procedure=procedure).first())
+    return assignment.form_version if assignment else None
+
+
+def public_form_for_code(code: str) -> tuple[object, FormVersion] | None:
+    """``(procedure, form version)`` of a published procedure, or ``None``."""
+    from opendvc.catalog.models import Procedure
+
+    procedure = Procedure.objects.filter(code=code, status=Procedure.Status.PUBLISHED).first()
+    if procedure is None:
+        return None
+    version = form_for_procedure(procedure=procedure)
+    return (procedure, version) if version else None
+
+
+def drafts_of(user) -> QuerySet[FormDraft]:
+    """The user's drafts that have not expired, most recently saved first."""
+    return (FormDraft.objects.filter(user=user, expires_at__gte=timezone.now())
+            .select_related("procedure", "form_version", "form_version__form").order_by("-updated_at"))
+
+
+def draft_of(*, user, public_id) -> FormDraft:
+    """One of the user's live drafts, or 404 (also for someone else's draft)."""
+    draft = drafts_of(user).filter(public_id=public_id).first()
+    if draft is None:
+        raise Http404
+    return draft
+
+
+def expiry_warning_days() -> int:
+    return int(getattr(settings, "EFORMS_DRAFT_WARNING_DAYS", 7))
+
+
+def expires_soon(draft: FormDraft, *, now: dt.datetime | None = None) -> bool:
+    return draft.expires_at - (now or timezone.now()) <= dt.timedelta(days=expiry_warning_days())
+
+
+def definitions() -> QuerySet[FormDefinition]:
+    return FormDefinition.objects.prefetch_related("versions").order_by("title")
+
+
+def assignments_of(form: FormDefinition) -> QuerySet[FormAssignment]:
+    """Procedures using any version of the form, with the version each uses."""
+    return (FormAssignment.objects.filter(form_version__form=form)
+            .select_related("procedure", "form_version").order_by("procedure__code"))

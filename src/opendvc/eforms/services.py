@@ -1,0 +1,372 @@
+"""Writes and form operations: validation, rendering, parsing, PDF, prefill, definitions, drafts.
+
+Contract used by the dossiers app: ``form_validate``, ``form_render``, ``form_parse_post``, ``form_pdf``,
+``prefill_for`` and ``FormValidationError`` (``.errors`` = ``[{"path", "message"}]``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+
+from . import render as _render
+from .engine import check_definition, compiled_for, iter_fields
+from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
+
+
+class FormValidationError(Exception):
+    """Data that does not fit the form. ``errors``: ``[{"path": "members/0/birth_date", "message": "…"}]``."""
+
+    def __init__(self, errors: list[dict[str, str]], cleaned: dict | None = None) -> None:
+        super().__init__("; ".join(f"{e['path']}: {e['message']}" for e in errors[:5]))
+        self.errors = errors
+        self.cleaned = cleaned or {}
+
+
+class DefinitionError(Exception):
+    """A form definition that cannot be saved or published; ``errors`` as for ``FormValidationError``."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['path']}: {e['message']}" for e in errors[:5]))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+def form_validate(*, form_version: FormVersion, data: dict) -> dict:
+    """Cleaned data (ISO dates, ints for money, normalised phone/CCCD…) or ``FormValidationError``.
+
+    No side effects. Unknown fields, wrong types, values outside the choices, dates that do not exist,
+    too-long strings, too many repeats, too deep or too large payloads are each reported with their path.
+    """
+    cleaned, errors = compiled_for(form_version).validate(data)
+    if errors:
+        raise FormValidationError(errors, cleaned)
+    return cleaned
+
+
+def form_clean_partial(*, form_version: FormVersion, data: dict) -> tuple[dict, list[dict[str, str]]]:
+    """Every valid value of ``data`` (required fields not enforced) and the errors of the others."""
+    return compiled_for(form_version).validate(data, partial=True)
+
+
+def form_render(*, form_version: FormVersion, data: dict | None, errors: list | None, prefix: str = "") -> str:
+    """Safe HTML of the form's fields (no ``<form>`` element, no buttons but the row buttons)."""
+    return _render.render_fields(form_version.definition, data, errors, prefix)
+
+
+def form_parse_post(*, form_version: FormVersion, post, prefix: str = "") -> dict:
+    """The data dict of a submitted HTML form (raw strings; ``form_validate`` cleans them)."""
+    return _render.parse_post(form_version.definition, post, prefix)
+
+
+def form_row_action(*, form_version: FormVersion, post, prefix: str = "") -> dict | None:
+    """When the POST came from a group's "add" or "remove" button: the data to show again with one row
+    more or less (nothing is saved). ``None`` for any other submit button."""
+    add = post.get(prefix + _render.ADD_BUTTON)
+    remove = post.get(prefix + _render.REMOVE_BUTTON)
+    if not add and not remove:
+        return None
+    data = _render.parse_post(form_version.definition, post, prefix, keep_blank_rows=True)
+    groups = {s["key"]: s for s in iter_fields(form_version.definition) if s["kind"] == "group"}
+    if add in groups:
+        rows = data.get(add) or []
+        if len(rows) < groups[add].get("max_items", 50):
+            rows.append({})
+        data[add] = rows
+    elif remove:
+        key, _sep, index = remove.partition("/")
+        if key in groups and index.isdigit() and int(index) < len(data.get(key) or []):
+            data[key].pop(int(index))
+    return data
+
+
+def error_links(*, form_version: FormVersion, errors: list, prefix: str = "") -> list[dict[str, str]]:
+    return _render.error_links(form_version.definition, errors, prefix)
+
+
+def form_display_rows(*, form_version: FormVersion, data: dict | None) -> list[dict[str, Any]]:
+    """Sections with ``rows`` of ``{label, value}`` (groups: ``items`` of rows) for pages and the PDF."""
+    data = data or {}
+    sections = []
+    for section in form_version.definition["sections"]:
+        rows = []
+        for spec in section["fields"]:
+            value = data.get(spec["key"])
+            if spec["kind"] == "group":
+                items = []
+                for index, item in enumerate(value if isinstance(value, list) else []):
+                    items.append({"title": f"{spec.get('item_label') or spec['label']} {index + 1}", "rows": [
+                        {"label": c["label"], "value": _render.display_value(c, item.get(c["key"]))}
+                        for c in spec["fields"]]})
+                rows.append({"label": spec["label"], "group": True, "items": items,
+                             "blank_rows": [c["label"] for c in spec["fields"]]})
+            else:
+                rows.append({"label": spec["label"], "value": _render.display_value(spec, value),
+                             "declaration": spec["kind"] == "declaration"})
+        sections.append({"title": section["title"], "rows": rows})
+    return sections
+
+
+def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = "") -> bytes:
+    """A PDF of the form, filled with ``data`` or blank when ``data`` is empty (Level 2 download).
+
+    WeasyPrint, DejaVu Sans (full Vietnamese coverage). No side effects.
+    """
+    from weasyprint import HTML
+
+    html = render_to_string("eforms/pdf.html", {
+        "definition": form_version.definition,
+        "version": form_version,
+        "sections": form_display_rows(form_version=form_version, data=data),
+        "blank": not data,
+        "note": title_note,
+        "printed_at": timezone.localtime(),
+        "portal_name": getattr(settings, "PORTAL_NAME", ""),
+    })
+    return HTML(string=html).write_pdf()
+
+
+def prefill_for(*, user, procedure) -> dict:
+    """Values to start a form with: the previous dossier's data of the same procedure (when the dossiers
+    app provides it) overlaid with the account's own data for fields marked ``prefill``.
+
+    Only values the current form accepts are returned (everything passes ``form_clean_partial``).
+    """
+    from .selectors import form_for_procedure
+
+    version = form_for_procedure(procedure=procedure)
+    if version is None or not getattr(user, "is_authenticated", False):
+        return {}
+    data: dict[str, Any] = {}
+    try:
+        from opendvc.dossiers.selectors import last_form_data
+    except ImportError:
+        last_form_data = None
+    if last_form_data is not None:
+        previous = last_form_data(user=user, procedure=procedure) or {}
+        if isinstance(previous, dict):
+            data.update(previous)
+    account = _account_values(user)
+    for spec in iter_fields(version.definition):
+        source = spec.get("prefill")
+        if source and account.get(source) not in (None, ""):
+            data[spec["key"]] = account[source]
+    cleaned, _errors = form_clean_partial(form_version=version, data=data)
+    return cleaned
+
+
+def _account_values(user) -> dict[str, Any]:
+    from opendvc.accounts.selectors import profile_of
+
+    profile = profile_of(user)
+    values: dict[str, Any] = {
+        "full_name": getattr(user, "full_name", "") or "",
+        "email": getattr(user, "email", "") or "",
+        "phone": getattr(user, "phone", "") or "",
+        "gender": profile.gender or "",
+        "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else "",
+    }
+    if profile.pk:
+        values["cccd"] = profile.cccd or ""
+    for kind in ("permanent", "current"):
+        province = getattr(profile, f"{kind}_province_code", None)
+        ward = getattr(profile, f"{kind}_ward_code", None)
+        if province and ward:
+            values[f"{kind}_address"] = {"province": province, "ward": ward,
+                                         "street": getattr(profile, f"{kind}_street", "") or ""}
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions (back office)
+# ---------------------------------------------------------------------------------------------
+
+def definition_check(*, definition: Any) -> list[dict[str, str]]:
+    """All problems of a definition, including procedure codes that are not in the catalog."""
+    problems = check_definition(definition)
+    if problems:
+        return problems
+    from opendvc.catalog.models import Procedure
+
+    codes = definition.get("procedures", [])
+    known = set(Procedure.objects.filter(code__in=codes).values_list("code", flat=True))
+    for index, code in enumerate(codes):
+        if code not in known:
+            problems.append({"path": f"procedures/{index}", "message": f"Không có thủ tục mã “{code}” trong danh mục."})
+    # A file slot is bound to a dossier component (thành phần hồ sơ) of every procedure using the form.
+    from opendvc.catalog.models import Component
+
+    for s_index, section in enumerate(definition["sections"]):
+        for f_index, spec in enumerate(section["fields"]):
+            if spec["kind"] != "file" or not codes:
+                continue
+            found = set(Component.objects.filter(procedure__code__in=codes, name=spec["component"])
+                        .values_list("procedure__code", flat=True))
+            missing = [c for c in codes if c in known and c not in found]
+            if missing:
+                problems.append({"path": f"sections/{s_index}/fields/{f_index}/component", "message": (
+                    f"Thành phần hồ sơ “{spec['component'][:80]}” không có trong thủ tục {', '.join(missing)}.")})
+    return problems
+
+
+def definition_save(*, key: str, definition: Any, actor, request=None) -> FormDefinition:
+    """Create or update the working copy of a form (published versions are untouched).
+
+    Raises ``DefinitionError`` when the definition is not sound. Side effects: writes the
+    ``FormDefinition`` and an audit entry.
+    """
+    problems = definition_check(definition=definition)
+    if problems:
+        raise DefinitionError(problems)
+    with transaction.atomic():
+        form, created = FormDefinition.objects.select_for_update().get_or_create(
+            key=key, defaults={"title": definition["title"], "working_copy": definition,
+                               "updated_by": actor if getattr(actor, "pk", None) else None})
+        if not created:
+            if form.working_copy == definition:
+                return form
+            form.working_copy = definition
+            form.title = definition["title"]
+            form.updated_by = actor if getattr(actor, "pk", None) else None
+            form.save()
+        audit_record(actor=actor, action="eforms.definition.created" if created else "eforms.definition.edited",
+                     target=form, changes={"title": form.title}, request=request)
+    return form
+
+
+def _definition_hash(definition: dict) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVersion:
+    """Publish the working copy as a new immutable version and assign it to the procedures it lists.
+
+    Returns the current version unchanged when the content is the same. Drafts and dossiers keep the
+    version they were started with. Side effects: ``FormVersion``, ``FormAssignment`` rows, audit entry.
+    """
+    problems = definition_check(definition=form.working_copy)
+    if problems:
+        raise DefinitionError(problems)
+    from opendvc.catalog.models import Procedure
+
+    with transaction.atomic():
+        form = FormDefinition.objects.select_for_update().get(pk=form.pk)
+        digest = _definition_hash(form.working_copy)
+        latest = form.versions.order_by("-number").first()
+        if latest is not None and latest.content_hash == digest:
+            version = latest
+        else:
+            version = FormVersion.objects.create(
+                form=form, number=(latest.number if latest else 0) + 1, definition=form.working_copy,
+                content_hash=digest, published_by=actor if getattr(actor, "pk", None) else None)
+        assigned = []
+        for procedure in Procedure.objects.filter(code__in=form.working_copy.get("procedures", [])):
+            FormAssignment.objects.update_or_create(procedure=procedure, defaults={"form_version": version})
+            assigned.append(procedure.code)
+        if version is not latest:
+            audit_record(actor=actor, action="eforms.version.published", target=version,
+                         changes={"form": form.key, "version": version.number, "procedures": sorted(assigned)},
+                         request=request)
+    return version
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts
+# ---------------------------------------------------------------------------------------------
+
+def draft_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "EFORMS_DRAFT_DAYS", 30)))
+
+
+def draft_start(*, user, procedure, data: dict | None = None, request=None) -> tuple[FormDraft, list]:
+    """Start a draft on the form version currently assigned to the procedure, keeping the valid values
+    of ``data``. Returns the draft and the errors of the values that were not kept.
+
+    Side effects: a ``FormDraft`` row and an audit entry. Raises ``LookupError`` when the procedure
+    has no form.
+    """
+    from .selectors import form_for_procedure
+
+    version = form_for_procedure(procedure=procedure)
+    if version is None:
+        raise LookupError(_("Thủ tục này chưa có tờ khai điện tử."))
+    cleaned, errors = form_clean_partial(form_version=version, data=data or {})
+    with transaction.atomic():
+        draft = FormDraft.objects.create(user=user, procedure=procedure, form_version=version, data=cleaned,
+                                         expires_at=timezone.now() + draft_lifetime())
+        audit_record(actor=user, action="eforms.draft.created", target=draft,
+                     changes={"procedure": procedure.code, "form_version": version.pk}, request=request)
+    return draft, errors
+
+
+def draft_save(*, draft: FormDraft, data: dict) -> list[dict[str, str]]:
+    """Save the valid values of ``data`` into the draft (autosave and "save draft"); returns the errors
+    of the others. Side effects: updates the draft and pushes its expiry back. Not audited: only the
+    applicant's own unfinished input changes.
+    """
+    cleaned, errors = form_clean_partial(form_version=draft.form_version, data=data)
+    draft.data = cleaned
+    draft.expires_at = timezone.now() + draft_lifetime()
+    draft.save(update_fields=["data", "updated_at", "expires_at"])
+    return errors
+
+
+def draft_complete(*, draft: FormDraft, data: dict, request=None) -> dict:
+    """Check the whole form; when it is valid mark the draft complete (ready to become a dossier).
+
+    On errors the valid values are saved anyway and ``FormValidationError`` is raised.
+    Side effects: updates the draft; audit entry on completion.
+    """
+    try:
+        cleaned = form_validate(form_version=draft.form_version, data=data)
+    except FormValidationError:
+        draft_save(draft=draft, data=data)
+        raise
+    with transaction.atomic():
+        draft.data = cleaned
+        draft.completed_at = timezone.now()
+        draft.expires_at = timezone.now() + draft_lifetime()
+        draft.save(update_fields=["data", "completed_at", "updated_at", "expires_at"])
+        audit_record(actor=draft.user, action="eforms.draft.completed", target=draft,
+                     changes={"procedure": draft.procedure.code}, request=request)
+    return cleaned
+
+
+def draft_reopen(*, draft: FormDraft) -> None:
+    """Back to editing after completion (the applicant wants to change something)."""
+    if draft.completed_at is not None:
+        draft.completed_at = None
+        draft.save(update_fields=["completed_at", "updated_at"])
+
+
+def draft_delete(*, draft: FormDraft, actor, request=None) -> None:
+    """Delete a draft; audited."""
+    with transaction.atomic():
+        audit_record(actor=actor, action="eforms.draft.deleted", target=draft,
+                     changes={"procedure": draft.procedure.code}, request=request)
+        draft.delete()
+
+
+def purge_expired_drafts(*, now: dt.datetime | None = None) -> int:
+    """Delete drafts past their expiry; returns how many. Side effect: one audit entry for the batch."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = FormDraft.objects.filter(expires_at__lt=now)
+        count = expired.count()
+        if count:
+            expired.delete()
+            audit_record(actor=None, action="eforms.draft.expired", target=None, changes={"deleted": count})
+    return count
