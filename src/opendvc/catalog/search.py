@@ -9,7 +9,8 @@ legal text; among equals the shortest name first (the word order typed does not 
 - PostgreSQL: word-prefix array containment served by a GIN index (migration 0003), codes by
   ``LIKE`` served by pg_trgm, and when nothing matches, a typo-tolerant pass by trigram word
   similarity (pg_trgm).
-- SQLite: ``LIKE`` on the same folded columns (no typo tolerance).
+- SQLite: an FTS5 prefix query on the same folded text (migration 0004), ``LIKE`` for codes or
+  where FTS5 is missing (no typo tolerance).
 """
 
 from __future__ import annotations
@@ -130,8 +131,31 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
     )
 
 
+_FTS5_TABLE: dict[str, bool] = {}
+
+
+def _sqlite_fts5() -> bool:
+    """Whether migration 0004 created the FTS5 index in this database (checked once per process)."""
+    key = connection.settings_dict["NAME"]
+    if key not in _FTS5_TABLE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_procedure_fts'")
+            _FTS5_TABLE[key] = cursor.fetchone() is not None
+    return _FTS5_TABLE[key]
+
+
 def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
-    return _strict(qs, query)
+    if query.code_prefix or not _sqlite_fts5():
+        return _strict(qs, query)
+    # Every query word must begin a word: FTS5 prefix query (terms are [0-9a-z]+, safe to quote).
+    match = " AND ".join(f'"{term}"*' for term in query.terms)
+    return (
+        qs.filter(id__in=RawSQL(
+            "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s", (match,)
+        ))
+        .annotate(rank=_rank(query), name_length=Length("search_name"))
+        .order_by("-rank", "name_length", "code")
+    )
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -207,38 +208,53 @@ def _parse_time(value: str | None) -> dt.time | None:
     return dt.time.fromisoformat(value) if value else None
 
 
+def _sync_rows(model, procedure: Procedure, rows: list[dict[str, Any]]) -> None:
+    """Make the procedure's ``model`` rows equal ``rows`` (in order), updating rows in place by
+    position so their primary keys stay stable (dossier files point at components)."""
+    existing = list(model.objects.filter(procedure=procedure).order_by("position", "pk"))
+    changed, created = [], []
+    for position, values in enumerate(rows):
+        if position < len(existing):
+            obj = existing[position]
+            if obj.position != position or any(getattr(obj, k) != v for k, v in values.items()):
+                obj.position = position
+                for key, value in values.items():
+                    setattr(obj, key, value)
+                changed.append(obj)
+        else:
+            created.append(model(procedure=procedure, position=position, **values))
+    if changed:
+        model.objects.bulk_update(changed, ["position", *rows[0].keys()])
+    if created:
+        model.objects.bulk_create(created)
+    surplus = [obj.pk for obj in existing[len(rows):]]
+    if surplus:
+        model.objects.filter(pk__in=surplus).delete()
+
+
 def _write_children(procedure: Procedure, record: dict[str, Any]) -> None:
-    procedure.methods.all().delete()
-    procedure.fee_items.all().delete()
-    procedure.components.all().delete()
-    procedure.steps.all().delete()
-    procedure.legal_basis.all().delete()
-    ProcedureMethod.objects.bulk_create([
-        ProcedureMethod(
-            procedure=procedure, position=i, method=m["method"], time_amount=m["time_amount"],
-            time_unit=m["time_unit"] or "", time_text=m["time_text"], time_basis=m["time_basis"],
-            cutoff=_parse_time(m["cutoff"]), fee_text=m["fee_text"], description=m["description"],
-        )
-        for i, m in enumerate(record["methods"])
+    _sync_rows(ProcedureMethod, procedure, [
+        {"method": m["method"], "time_amount": None if m["time_amount"] is None else Decimal(str(m["time_amount"])),
+         "time_unit": m["time_unit"] or "", "time_text": m["time_text"], "time_basis": m["time_basis"],
+         "cutoff": _parse_time(m["cutoff"]), "fee_text": m["fee_text"], "description": m["description"]}
+        for m in record["methods"]
     ])
-    FeeItem.objects.bulk_create([
-        FeeItem(procedure=procedure, position=i, name=f["name"], amount_vnd=f["amount_vnd"],
-                amount_text=f["amount_text"], per=f["per"], methods=f["methods"],
-                condition=f["condition"], note=f["note"])
-        for i, f in enumerate(record["fee_items"])
+    _sync_rows(FeeItem, procedure, [
+        {"name": f["name"], "amount_vnd": f["amount_vnd"], "amount_text": f["amount_text"], "per": f["per"],
+         "methods": f["methods"], "condition": f["condition"], "note": f["note"]}
+        for f in record["fee_items"]
     ])
-    Component.objects.bulk_create([
-        Component(procedure=procedure, position=i, name=c["name"], originals=c["originals"],
-                  copies=c["copies"], required=c["required"], kind=c["kind"], case=c["case"],
-                  form_file_name=c["form_file"], accepts_electronic_copy=c["accepts_electronic_copy"])
-        for i, c in enumerate(record["components"])
+    _sync_rows(Component, procedure, [
+        {"name": c["name"], "originals": c["originals"], "copies": c["copies"], "required": c["required"],
+         "kind": c["kind"], "case": c["case"], "form_file_name": c["form_file"],
+         "accepts_electronic_copy": c["accepts_electronic_copy"]}
+        for c in record["components"]
     ])
-    Step.objects.bulk_create([Step(procedure=procedure, position=i, text=s) for i, s in enumerate(record["steps"])])
-    LegalBasis.objects.bulk_create([
-        LegalBasis(procedure=procedure, position=i, number=lb["number"],
-                   date=dt.date.fromisoformat(lb["date"]) if lb["date"] else None,
-                   issuer=lb["issuer"], title=lb["title"])
-        for i, lb in enumerate(record["legal_basis"])
+    _sync_rows(Step, procedure, [{"text": text} for text in record["steps"]])
+    _sync_rows(LegalBasis, procedure, [
+        {"number": lb["number"], "date": dt.date.fromisoformat(lb["date"]) if lb["date"] else None,
+         "issuer": lb["issuer"], "title": lb["title"]}
+        for lb in record["legal_basis"]
     ])
     # Forms: one row per distinct template name; uploaded files are never dropped by a re-import.
     names = list(dict.fromkeys(c["form_file"] for c in record["components"] if c["form_file"]))

@@ -155,3 +155,14 @@ def test_export_round_trips(tmp_path, fmt, catalog):
     assert after == before
     out, _ = run_import(first)
     assert "không đổi 78" in out
+
+
+def test_reimport_keeps_component_rows_stable(tmp_path, record):
+    record["components"].append({"name": "Giấy tờ tùy thân", "originals": 1, "kind": "present"})
+    run_import(write_json(tmp_path, [record]))
+    before = list(Procedure.objects.get(code="1.999001").components.values_list("pk", "name"))
+    record["components"][0]["name"] = "Tờ khai (mẫu mới)"
+    run_import(write_json(tmp_path, [record], "v2.json"))
+    after = list(Procedure.objects.get(code="1.999001").components.values_list("pk", "name"))
+    assert [pk for pk, _ in after] == [pk for pk, _ in before]
+    assert after[0][1] == "Tờ khai (mẫu mới)"
