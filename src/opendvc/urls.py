@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("opendvc.catalog.urls")),
     path("", include("opendvc.eforms.urls")),
     path("", include("opendvc.backoffice.urls")),
+    path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "opendvc.worktime",
     "opendvc.catalog",
     "opendvc.eforms",
+    "opendvc.dossiers",
     "opendvc.portal",
     "opendvc.backoffice",
     "opendvc.api",

@@ -1,0 +1,276 @@
+"""Dossier API: /api/v1/files, /api/v1/dossiers…, /api/v1/public/dossiers/{code}.
+
+Errors are problem+json (``conflict`` 409 when an action is not open in the dossier's current state
+or another officer acted first; ``permission_denied`` 403; ``validation_error`` 422 with ``errors``;
+``idempotency_key_reused`` 422; ``rate_limited`` 429 on the public lookup).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from opendvc.api.auth import require_scope
+from opendvc.core.problems import ProblemError
+
+from . import selectors, services
+from .lifecycle import Action
+from .models import Channel, Dossier, Upload
+from .uploads import UploadError, check_file, read_limited
+
+router = Router(tags=["dossiers"])
+
+
+class FileOut(Schema):
+    id: UUID
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class FileRef(Schema):
+    component: int | None = None
+    file: UUID
+
+
+class DossierIn(Schema):
+    procedure: str
+    agency: str | None = None
+    acting_for: UUID | None = None
+    data: dict[str, Any] = {}
+    files: list[FileRef] = []
+    submit: bool = True
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    actor: str
+
+
+class DossierFileOut(Schema):
+    component: int | None
+    component_name: str
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class DossierOut(Schema):
+    code: str | None
+    id: UUID
+    procedure: str
+    agency: str
+    channel: str
+    status: str
+    status_label: str
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    on_time: str
+    version: int
+    data: dict[str, Any]
+    files: list[DossierFileOut]
+    documents: list[str]
+    timeline: list[EventOut]
+    allowed_actions: list[str]
+
+
+class DossierItem(Schema):
+    code: str | None
+    id: UUID
+    procedure: str
+    agency: str
+    status: str
+    submitted_at: datetime | None
+    due_at: datetime | None
+    on_time: str
+
+
+class DossierList(Schema):
+    items: list[DossierItem]
+    page: int
+    has_next: bool
+    count: int
+    count_exact: bool
+
+
+class ActionIn(Schema):
+    action: str
+    version: int | None = None
+    reason: str | None = None
+    note: str | None = None
+    items: list[str] | None = None
+    due_at: datetime | None = None
+    fees: list[dict[str, Any]] | None = None
+    receipt_number: str | None = None
+    result: str | None = None
+    method: str | None = None
+    recipient: str | None = None
+
+
+class PublicStep(Schema):
+    action: str
+    label: str
+    to_state: str
+    at: datetime
+
+
+class PublicDossier(Schema):
+    code: str
+    procedure: str
+    agency: str
+    status: str
+    status_label: str
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    on_time: str
+    steps: list[PublicStep]
+
+
+def _out(dossier: Dossier, user) -> DossierOut:
+    return DossierOut(
+        code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
+        agency=dossier.receiving_agency.code, channel=dossier.channel, status=dossier.status,
+        status_label=dossier.get_status_display(), submitted_at=dossier.submitted_at,
+        received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
+        on_time=selectors.on_time_state(dossier), version=dossier.version, data=dossier.form_data or {},
+        files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
+                              sha256=f.sha256, size=f.size, content_type=f.content_type) for f in dossier.files.all()],
+        documents=[d.kind for d in dossier.documents.all()],
+        timeline=[EventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
+                           actor=e.actor_label) for e in dossier.events.all()],
+        allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
+    )
+
+
+@router.post("/files", response={201: FileOut}, summary="Tải lên một tệp đính kèm")
+def upload_file(request, file: UploadedFile = File(...)):
+    """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
+    file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
+    require_scope(request, "dossiers:write")
+    try:
+        checked = check_file(name=file.name or "", content=read_limited(file))
+    except UploadError as exc:
+        status = 413 if exc.code == "file_too_large" else 422
+        raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status) from exc
+    upload = services.upload_create(owner=request.user, checked=checked, request=request)
+    return 201, FileOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256, size=upload.size,
+                        content_type=upload.content_type)
+
+
+@router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="Tạo và nộp hồ sơ")
+def create_dossier(request, payload: DossierIn):
+    """Create a dossier (and file it when ``submit``). With an ``Idempotency-Key`` header a retry returns
+    the first result (200) and creates nothing."""
+    from opendvc.accounts.selectors import organisation_for_member
+    from opendvc.agencies.models import Agency
+    from opendvc.catalog.models import Component, Procedure
+
+    require_scope(request, "dossiers:write")
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > 200:
+        raise ProblemError("validation_error", "Idempotency-Key dài tối đa 200 ký tự.")
+    body = payload.dict()
+    if key:
+        found = services.idempotent_dossier(user=request.user, key=key, payload=body)
+        if found is not None:
+            return 200, _out(found, request.user)
+    procedure = Procedure.objects.filter(code=payload.procedure).select_related("current_version").first()
+    if procedure is None:
+        raise ProblemError("validation_error", "Không có thủ tục với mã này.",
+                           extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
+    agencies = selectors.receiving_agencies(procedure=procedure)
+    agency = agencies.filter(code=payload.agency).first() if payload.agency else (
+        agencies.first() if agencies.count() == 1 else None)
+    if agency is None:
+        raise ProblemError("validation_error", "Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục.",
+                           extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",
+                                              "choices": [a.code for a in agencies[:50]]}]})
+    acting_for = organisation_for_member(user=request.user, public_id=payload.acting_for) if payload.acting_for else None
+    components = {c.pk: c for c in Component.objects.filter(procedure=procedure)}
+    uploads = {u.public_id: u for u in Upload.objects.filter(public_id__in=[f.file for f in payload.files],
+                                                               owner=request.user)}
+    pairs = []
+    for i, ref in enumerate(payload.files):
+        if ref.component is not None and ref.component not in components:
+            raise ProblemError("validation_error", "Thành phần hồ sơ không thuộc thủ tục này.",
+                               extra={"errors": [{"path": f"files.{i}.component", "message": "Không hợp lệ."}]})
+        if ref.file not in uploads:
+            raise ProblemError("validation_error", "Tệp đính kèm không tồn tại.",
+                               extra={"errors": [{"path": f"files.{i}.file", "message": "Không tìm thấy tệp."}]})
+        pairs.append((components.get(ref.component), uploads[ref.file]))
+    dossier, created = services.dossier_submit_new(
+        applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
+        data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
+        idempotency_key=key, payload=body, request=request,
+    )
+    return (201 if created else 200), _out(dossier, request.user)
+
+
+@router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
+def list_dossiers(request, page: int = 1, status: str = ""):
+    require_scope(request, "read")
+    from opendvc.agencies.permissions import is_staff_member
+
+    if is_staff_member(request.user):
+        qs = selectors.inbox(user=request.user, filters=selectors.InboxFilters(state=status))
+    else:
+        qs = selectors.applicant_dossiers(request.user)
+        if status:
+            qs = qs.filter(status=status)
+    p = selectors.paginate(qs, page=page)
+    return DossierList(
+        items=[DossierItem(code=d.code, id=d.public_id, procedure=d.procedure.code, agency=d.receiving_agency.code,
+                           status=d.status, submitted_at=d.submitted_at, due_at=d.due_at,
+                           on_time=selectors.on_time_state(d)) for d in p.items],
+        page=p.number, has_next=p.has_next, count=p.count, count_exact=p.count_exact,
+    )
+
+
+@router.get("/dossiers/{code}", response=DossierOut, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
+def get_dossier(request, code: str):
+    require_scope(request, "read")
+    return _out(selectors.dossier_for_user(user=request.user, code=code), request.user)
+
+
+@router.post("/dossiers/{code}/actions", response=DossierOut, summary="Thực hiện một thao tác của bảng chuyển trạng thái")
+def act(request, code: str, payload: ActionIn):
+    """``action`` is one of the transition table's actions; other fields are its inputs (``reason``,
+    ``items``, ``note``…). ``version`` (optional) guards against acting on a stale view (409)."""
+    require_scope(request, "dossiers:write")
+    dossier = selectors.dossier_for_user(user=request.user, code=code)
+    inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}
+    if payload.action not in Action.values:
+        raise ProblemError("validation_error", f"Thao tác “{payload.action}” không tồn tại.",
+                           extra={"errors": [{"path": "action", "message": "Thao tác không hợp lệ."}]})
+    dossier = services.dossier_transition(dossier=dossier, action=payload.action, actor=request.user, request=request,
+                                          expected_version=payload.version, **inputs)
+    return _out(Dossier.objects.get(pk=dossier.pk), request.user)
+
+
+@router.get("/public/dossiers/{code}", response=PublicDossier, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")
+def public_lookup(request, code: str, key: str = ""):
+    """Status, dates and steps only — no names, identifiers or files. A wrong code and a wrong key get
+    the same 404; rate-limited per client address."""
+    from .views import rate_limited
+
+    if rate_limited(request, scope="lookup"):
+        raise ProblemError("rate_limited", "Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau.", status=429)
+    result = selectors.public_status(code=code, key=key)
+    if result is None:
+        raise Http404
+    return result

@@ -1,0 +1,53 @@
+"""The e-forms of a procedure, through the e-forms app's public functions.
+
+When the e-forms app is not installed or a procedure has no form, dossiers simply carry no form data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FormInvalid(ValueError):
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("form invalid")
+        self.errors = errors
+
+
+def _available() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("opendvc.eforms")
+
+
+def form_for(procedure) -> Any | None:
+    """The procedure's current form version, or None."""
+    if not _available():
+        return None
+    try:
+        from opendvc.eforms.selectors import form_for_procedure
+    except ImportError:
+        return None
+    return form_for_procedure(procedure=procedure)
+
+
+def validate(*, form_version, data: dict) -> dict:
+    """The cleaned data, or :class:`FormInvalid` with the list of {path, message}."""
+    from opendvc.eforms.services import FormValidationError, form_validate
+
+    try:
+        return form_validate(form_version=form_version, data=data)
+    except FormValidationError as exc:
+        raise FormInvalid(list(exc.errors)) from exc
+
+
+def render(*, form_version, data: dict, errors: list | None = None, prefix: str = "") -> str:
+    from opendvc.eforms.services import form_render
+
+    return form_render(form_version=form_version, data=data, errors=errors or [], prefix=prefix)
+
+
+def parse_post(*, form_version, post, prefix: str = "") -> dict:
+    from opendvc.eforms.services import form_parse_post
+
+    return form_parse_post(form_version=form_version, post=post, prefix=prefix)

@@ -1,0 +1,176 @@
+"""The dossier state machine: the one transition table of the portal.
+
+States and documents follow DOMAIN.md "Dossier states" (national status codes in ``NATIONAL_STATUS``
+are those used when syncing with the national portal). Every change of ``Dossier.status`` goes through
+``services.dossier_transition``, which reads this table and nothing else.
+
+Legal sources: Regulation (QĐ 31/2020/QĐ-UBND) Art. 6 (the applicant files online), Art. 13.4
+(officers receive online dossiers on working days), Art. 14.4 (the applicant supplements or amends);
+Decree 61/2018/NĐ-CP Art. 15 (return for completion lists every missing item once, refusal states the
+reason) and Art. 19 (receipt with the appointment date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Đang soạn")
+    SUBMITTED = "submitted", _("Đã nộp, chờ tiếp nhận")
+    RETURNED_FOR_COMPLETION = "returned_for_completion", _("Yêu cầu bổ sung, hoàn thiện")
+    REFUSED = "refused", _("Từ chối tiếp nhận")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    PROCESSING = "processing", _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Chờ bổ sung")
+    PAYMENT_REQUIRED = "payment_required", _("Chờ thanh toán phí, lệ phí")
+    STOPPED = "stopped", _("Dừng xử lý")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    RESULT_READY = "result_ready", _("Có kết quả, chờ trả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    DELETED = "deleted", _("Đã xóa bản nháp")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("Nộp hồ sơ")
+    DELETE = "delete", _("Xóa bản nháp")
+    RECEIVE = "receive", _("Tiếp nhận")
+    RETURN_FOR_COMPLETION = "return_for_completion", _("Yêu cầu bổ sung, hoàn thiện")
+    REFUSE = "refuse", _("Từ chối tiếp nhận")
+    WITHDRAW = "withdraw", _("Rút hồ sơ")
+    RESUBMIT = "resubmit", _("Nộp lại sau khi hoàn thiện")
+    START_PROCESSING = "start_processing", _("Chuyển xử lý")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung giấy tờ")
+    SUPPLY = "supply", _("Nộp bổ sung")
+    REQUIRE_PAYMENT = "require_payment", _("Yêu cầu nộp phí, lệ phí")
+    PAY = "pay", _("Ghi nhận đã thanh toán")
+    STOP = "stop", _("Dừng xử lý")
+    APPROVE = "approve", _("Phê duyệt kết quả")
+    RETURN_RESULT = "return_result", _("Trả kết quả")
+
+
+class Role(models.TextChoices):
+    """Who acts, relative to one dossier. Staff roles match ``agencies.StaffRole.Role`` values and must
+    be held in the dossier's receiving agency (or above it, for leaders and heads)."""
+
+    APPLICANT = "applicant", _("Người nộp hồ sơ")
+    RECEIVING_OFFICER = "receiving_officer", _("Cán bộ tiếp nhận (bộ phận một cửa)")
+    PROCESSING_OFFICER = "processing_officer", _("Cán bộ xử lý")
+    LEADER = "leader", _("Lãnh đạo phê duyệt")
+    POSTAL_OPERATOR = "postal_operator", _("Nhân viên bưu chính")
+    SYSTEM = "system", _("Hệ thống")
+
+
+class Document(models.TextChoices):
+    """Documents a transition issues (``DossierDocument.kind``)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Thông báo đã nhận hồ sơ trực tuyến")
+    RECEIPT = "receipt", _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    COMPLETION_REQUEST = "completion_request", _("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+    REFUSAL = "refusal", _("Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+    SUPPLEMENT_NOTICE = "supplement_notice", _("Thông báo yêu cầu bổ sung giấy tờ")
+    PAYMENT_RECEIPT = "payment_receipt", _("Biên lai thu phí, lệ phí")
+    STOP_NOTICE = "stop_notice", _("Thông báo dừng xử lý hồ sơ")
+    RESULT = "result", _("Kết quả giải quyết")
+    DELIVERY_RECORD = "delivery_record", _("Biên bản trả kết quả")
+
+
+# National status codes (TrangThaiHoSo 1–10) used when syncing; drafts and deleted drafts never leave
+# the portal.
+NATIONAL_STATUS: dict[str, int | None] = {
+    State.DRAFT: None,
+    State.DELETED: None,
+    State.SUBMITTED: 1,
+    State.RECEIVED: 2,
+    State.REFUSED: 3,
+    State.RETURNED_FOR_COMPLETION: 1,
+    State.PROCESSING: 4,
+    State.SUPPLEMENT_REQUESTED: 5,
+    State.PAYMENT_REQUIRED: 6,
+    State.WITHDRAWN: 7,
+    State.STOPPED: 8,
+    State.RESULT_READY: 9,
+    State.RETURNED: 10,
+}
+
+# States after which nothing happens any more.
+FINAL_STATES = frozenset({State.REFUSED, State.STOPPED, State.WITHDRAWN, State.RETURNED, State.DELETED})
+# States where the processing clock runs (an open dossier with a due date).
+OPEN_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.RESULT_READY})
+# States where the clock is paused, waiting for the applicant (DOMAIN.md, configurable per procedure).
+PAUSED_STATES = frozenset({State.SUPPLEMENT_REQUESTED, State.PAYMENT_REQUIRED})
+# States whose entry marks the end of handling (``finished_at``).
+FINISHING_STATES = frozenset({State.REFUSED, State.STOPPED, State.WITHDRAWN, State.RETURNED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: str
+    action: str
+    roles: frozenset[str]
+    next_state: str
+    document: str | None = None
+    # Inputs that must be present and non-empty (e.g. a reason).
+    required: tuple[str, ...] = ()
+    # Inputs that may be given.
+    optional: tuple[str, ...] = ()
+
+
+S, A, R, D = State, Action, Role, Document
+APPLICANT = frozenset({R.APPLICANT})
+RECEIVING = frozenset({R.RECEIVING_OFFICER})
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # Online: the applicant files; at the counter or by post, the receiving officer files for them.
+    Transition(S.DRAFT, A.SUBMIT, frozenset({R.APPLICANT, R.RECEIVING_OFFICER}), S.SUBMITTED,
+               D.ACKNOWLEDGEMENT),
+    Transition(S.DRAFT, A.DELETE, APPLICANT, S.DELETED),
+    Transition(S.SUBMITTED, A.RECEIVE, RECEIVING, S.RECEIVED, D.RECEIPT, optional=("note", "due_at")),
+    Transition(S.SUBMITTED, A.RETURN_FOR_COMPLETION, RECEIVING, S.RETURNED_FOR_COMPLETION,
+               D.COMPLETION_REQUEST, required=("items",), optional=("note",)),
+    Transition(S.SUBMITTED, A.REFUSE, RECEIVING, S.REFUSED, D.REFUSAL, required=("reason",)),
+    Transition(S.SUBMITTED, A.WITHDRAW, APPLICANT, S.WITHDRAWN, optional=("reason",)),
+    Transition(S.RETURNED_FOR_COMPLETION, A.RESUBMIT, APPLICANT, S.SUBMITTED, D.ACKNOWLEDGEMENT,
+               optional=("note",)),
+    Transition(S.RECEIVED, A.START_PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}), S.PROCESSING,
+               optional=("note",)),
+    Transition(S.PROCESSING, A.REQUEST_SUPPLEMENT, frozenset({R.PROCESSING_OFFICER, R.LEADER}),
+               S.SUPPLEMENT_REQUESTED, D.SUPPLEMENT_NOTICE, required=("items",), optional=("note",)),
+    Transition(S.SUPPLEMENT_REQUESTED, A.SUPPLY, APPLICANT, S.PROCESSING, optional=("note",)),
+    Transition(S.PROCESSING, A.REQUIRE_PAYMENT, frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
+               S.PAYMENT_REQUIRED, required=("fees",), optional=("note",)),
+    Transition(S.PAYMENT_REQUIRED, A.PAY, frozenset({R.APPLICANT, R.RECEIVING_OFFICER, R.SYSTEM}),
+               S.PROCESSING, D.PAYMENT_RECEIPT, required=("receipt_number",), optional=("note",)),
+    Transition(S.PROCESSING, A.STOP, frozenset({R.LEADER}), S.STOPPED, D.STOP_NOTICE, required=("reason",)),
+    Transition(S.PROCESSING, A.APPROVE, frozenset({R.LEADER}), S.RESULT_READY, D.RESULT,
+               required=("result",), optional=("note",)),
+    Transition(S.RESULT_READY, A.RETURN_RESULT, frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR}),
+               S.RETURNED, D.DELIVERY_RECORD, required=("method",), optional=("note", "recipient")),
+)
+
+_BY_KEY: dict[tuple[str, str], Transition] = {(t.state, t.action): t for t in TRANSITIONS}
+assert len(_BY_KEY) == len(TRANSITIONS), "one row per (state, action)"
+
+
+def transition_for(state: str, action: str) -> Transition | None:
+    return _BY_KEY.get((state, action))
+
+
+def actions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.state == state]
+
+
+def allowed_actions(state: str, roles: set[str] | frozenset[str]) -> list[Transition]:
+    """Transitions from ``state`` open to any of ``roles``."""
+    return [t for t in TRANSITIONS if t.state == state and t.roles & set(roles)]
+
+
+def state_label(state: str) -> str:
+    return str(State(state).label) if state in State.values else state
+
+
+def action_label(action: str) -> str:
+    return str(Action(action).label) if action in Action.values else action

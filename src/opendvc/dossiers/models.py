@@ -1,0 +1,197 @@
+"""Dossiers (hồ sơ), their files, their append-only history and the documents issued to them.
+
+``Dossier.status`` is only ever assigned by ``services.dossier_transition`` (see ``lifecycle``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .lifecycle import Action, Document, State
+
+
+def dossier_file_path(instance, filename: str) -> str:
+    return f"dossiers/files/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+
+
+def document_path(instance, filename: str) -> str:
+    return f"dossiers/documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.pdf"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Trực tuyến")
+    COUNTER = "counter", _("Trực tiếp tại bộ phận một cửa")
+    POSTAL = "postal", _("Qua dịch vụ bưu chính")
+    NATIONAL_PORTAL = "national_portal", _("Cổng Dịch vụ công quốc gia")
+
+
+# HinhThuc of the national sync (1 in person, 2 online, 3 postal).
+CHANNEL_NATIONAL = {Channel.COUNTER: 1, Channel.ONLINE: 2, Channel.NATIONAL_PORTAL: 2, Channel.POSTAL: 3}
+# The catalog method whose time limit applies to each channel.
+CHANNEL_METHOD = {
+    Channel.ONLINE: "online",
+    Channel.NATIONAL_PORTAL: "online",
+    Channel.COUNTER: "direct",
+    Channel.POSTAL: "postal",
+}
+
+
+class Dossier(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Allocated on submission (codes.allocate_code); drafts have none.
+    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers", null=True, blank=True
+    )
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers")
+    acting_for = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers"
+    )
+    receiving_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="dossiers")
+    channel = models.CharField(_("hình thức nộp"), max_length=20, choices=Channel.choices, default=Channel.ONLINE)
+    status = models.CharField(_("trạng thái"), max_length=30, choices=State.choices, default=State.DRAFT,
+                              editable=False)
+    form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    # The e-form version the data was filled in (eforms.FormVersion id); None when the procedure has none.
+    form_version_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True)
+    calendar_version = models.PositiveIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    # The key printed on the receipt for the public lookup: hash to compare, ciphertext to reprint.
+    lookup_key_hash = models.CharField(max_length=64, blank=True, default="")
+    lookup_key_ciphertext = models.TextField(blank=True, default="")
+    # Items listed by the last return for completion (shown to the applicant until resubmission).
+    completion_items = models.JSONField(default=list, blank=True)
+    # Optimistic version: incremented by every transition.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["receiving_agency", "status", "submitted_at"], name="dossier_inbox"),
+            models.Index(fields=["receiving_agency", "submitted_at"], name="dossier_agency_date"),
+            models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_due"),
+            models.Index(fields=["applicant", "created_at"], name="dossier_applicant"),
+            models.Index(fields=["procedure", "status"], name="dossier_procedure"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"({self.get_status_display()}) {self.public_id}"
+
+
+class DailyCounter(models.Model):
+    """The last sequence number given to an agency's dossiers on one day (locked while allocating)."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_unique")]
+
+
+class StoredFileFields(models.Model):
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    file = models.FileField(upload_to=dossier_file_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+
+
+class Upload(StoredFileFields):
+    """A file sent ahead of a dossier (API ``POST /files``); unclaimed ones are removed after a day."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+
+class DossierFile(StoredFileFields):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    component = models.ForeignKey(
+        "catalog.Component", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    component_name = models.TextField(_("thành phần hồ sơ"), blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["component_id", "created_at", "pk"]
+
+
+class DossierEvent(models.Model):
+    """One line of the append-only history: never updated, never deleted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    actor_role = models.CharField(max_length=30, blank=True)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    from_state = models.CharField(max_length=30, choices=State.choices)
+    to_state = models.CharField(max_length=30, choices=State.choices)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Lịch sử hồ sơ chỉ được ghi thêm, không được sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Lịch sử hồ sơ chỉ được ghi thêm, không được xóa."))
+
+
+class DossierDocument(models.Model):
+    """A PDF issued to the dossier (receipt, completion request, refusal…)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    event = models.ForeignKey(DossierEvent, on_delete=models.CASCADE, related_name="documents", null=True)
+    kind = models.CharField(max_length=30, choices=Document.choices)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-{self.dossier.code or self.dossier.public_id}.pdf"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a submission with a given key (API ``Idempotency-Key`` or a page token)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64, blank=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="dossier_idempotency_unique")]

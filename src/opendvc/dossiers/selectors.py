@@ -1,0 +1,251 @@
+"""Reads on dossiers: who sees which dossier, the applicant's list, the officer inbox, the public lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from . import conf
+from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label, allowed_actions
+from .models import Dossier, DossierFile
+
+
+def receiving_agencies(*, procedure) -> QuerySet:
+    """Agencies that receive the procedure: those named on it, else every active agency of its tiers."""
+    from opendvc.agencies.models import Agency
+
+    named = Agency.objects.filter(procedures=procedure, is_active=True)
+    if named.exists():
+        return named.order_by("name")
+    return Agency.objects.filter(is_active=True, tier__in=procedure.tiers.all()).order_by("name")
+
+
+def applicant_dossiers(user) -> QuerySet[Dossier]:
+    """Dossiers the user filed or that an organisation they act for filed; deleted drafts hidden."""
+    from opendvc.accounts.models import Membership
+
+    orgs = Membership.objects.filter(user=user).values("organisation_id")
+    return (
+        Dossier.objects.filter(Q(applicant=user) | Q(acting_for__in=orgs))
+        .exclude(status=State.DELETED)
+        .select_related("procedure", "receiving_agency")
+        .order_by("-created_at")
+    )
+
+
+def dossier_for_applicant(*, user, public_id) -> Dossier:
+    """One of the user's dossiers, or 404 (the same for another person's dossier: no hint it exists)."""
+    try:
+        return applicant_dossiers(user).get(public_id=public_id)
+    except (Dossier.DoesNotExist, ValueError, Exception) as exc:
+        if isinstance(exc, Http404):
+            raise
+        raise Http404 from exc
+
+
+def staff_dossiers(user) -> QuerySet[Dossier]:
+    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
+    from opendvc.agencies.permissions import scope_to_visible_agencies
+
+    return scope_to_visible_agencies(
+        Dossier.objects.exclude(status__in=[State.DRAFT, State.DELETED]), user, field="receiving_agency"
+    )
+
+
+def dossier_for_staff(*, user, code: str) -> Dossier:
+    found = staff_dossiers(user).select_related("procedure", "receiving_agency", "applicant", "acting_for").filter(
+        code=code).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def dossier_for_user(*, user, code: str) -> Dossier:
+    """By code, for the API: the applicant's own, or one of the staff member's agencies; else 404."""
+    found = applicant_dossiers(user).filter(code=code).first()
+    if found is None:
+        found = staff_dossiers(user).filter(code=code).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def last_form_data(*, user, procedure) -> dict | None:
+    """The form data of the user's latest submitted dossier for ``procedure`` (e-forms prefill)."""
+    row = (
+        Dossier.objects.filter(applicant=user, procedure=procedure, submitted_at__isnull=False)
+        .order_by("-submitted_at").values_list("form_data", flat=True).first()
+    )
+    return row or None
+
+
+def reusable_files(*, user) -> QuerySet[DossierFile]:
+    """Files of the user's earlier submitted dossiers, offered for reuse (newest first, one per hash)."""
+    return (
+        DossierFile.objects.filter(dossier__applicant=user, dossier__submitted_at__isnull=False)
+        .order_by("-created_at")
+    )
+
+
+def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
+    """``""`` (no due date), ``on_time``, ``due_soon``, ``overdue`` for open dossiers; ``early``,
+    ``on_time`` or ``late`` once finished (DOMAIN.md: overdue is computed, never typed)."""
+    if dossier.due_at is None:
+        return ""
+    now = now or timezone.now()
+    if dossier.finished_at is not None:
+        if dossier.finished_at > dossier.due_at:
+            return "late"
+        return "early" if dossier.finished_at.date() < dossier.due_at.date() else "on_time"
+    if now > dossier.due_at:
+        return "overdue"
+    if dossier.status in OPEN_STATES and dossier.due_at <= due_soon_threshold(now):
+        return "due_soon"
+    return "on_time"
+
+
+def due_soon_threshold(now: datetime) -> datetime:
+    """Due instants up to this one are "due soon": ``DOSSIER_DUE_SOON_HOURS`` working hours (one working
+    day by default, configurable) after ``now`` on the portal calendar."""
+    from opendvc.worktime import add_working_time
+
+    return add_working_time(now, int(conf.get("DOSSIER_DUE_SOON_HOURS")), "working_hours")
+
+
+ON_TIME_LABELS = {
+    "on_time": "Trong hạn", "due_soon": "Sắp đến hạn", "overdue": "Quá hạn",
+    "early": "Trước hạn", "late": "Trễ hạn",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Officer inbox
+# ---------------------------------------------------------------------------------------------
+
+SORTS = {
+    "moi-nhat": ("-submitted_at", "-id"),
+    "cu-nhat": ("submitted_at", "id"),
+    "han-som": ("due_at", "id"),
+}
+
+
+@dataclass
+class InboxFilters:
+    state: str = ""
+    procedure: str = ""
+    channel: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    due: str = ""  # "sap-den-han" | "qua-han"
+    sort: str = "moi-nhat"
+    agency: int | None = None
+
+
+def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
+    """The receiving officer's inbox: the visible agencies' filed dossiers, filtered and sorted. Every
+    filter uses an indexed column (receiving_agency + status + submitted_at / due_at)."""
+    from opendvc.worktime import VN_TZ
+
+    qs = staff_dossiers(user)
+    if filters.agency:
+        qs = qs.filter(receiving_agency_id=filters.agency)
+    if filters.state:
+        qs = qs.filter(status=filters.state)
+    if filters.procedure:
+        qs = qs.filter(procedure__code=filters.procedure)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.date_from:
+        qs = qs.filter(submitted_at__gte=datetime.combine(filters.date_from, datetime.min.time(), tzinfo=VN_TZ))
+    if filters.date_to:
+        qs = qs.filter(submitted_at__lt=datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time(),
+                                                         tzinfo=VN_TZ))
+    now = timezone.now()
+    if filters.due == "qua-han":
+        qs = qs.filter(status__in=list(OPEN_STATES), due_at__lt=now)
+    elif filters.due == "sap-den-han":
+        qs = qs.filter(status__in=list(OPEN_STATES), due_at__gte=now, due_at__lte=due_soon_threshold(now))
+    order = SORTS.get(filters.sort, SORTS["moi-nhat"])
+    return qs.select_related("procedure", "receiving_agency").order_by(*order)
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    page_size: int
+    has_next: bool
+    # Exact when small, otherwise "more than" (no full COUNT over a big table).
+    count: int
+    count_exact: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+COUNT_CAP = 1000
+
+
+def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
+    """One page by offset, fetching one extra row to know if a next page exists; the count is exact up
+    to ``COUNT_CAP`` rows (a bounded subquery), beyond that reported as "more than"."""
+    page = max(1, page)
+    start = (page - 1) * page_size
+    rows = list(qs[start : start + page_size + 1])
+    has_next = len(rows) > page_size
+    capped = qs.order_by().values("pk")[:COUNT_CAP + 1]
+    count = Dossier.objects.filter(pk__in=capped).count() if qs.model is Dossier else len(capped)
+    return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=has_next,
+                count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public lookup (no personal data)
+# ---------------------------------------------------------------------------------------------
+
+def public_status(*, code: str, key: str) -> dict | None:
+    """Status, received and due dates, on-time state and the steps done — or None for a wrong code or
+    key alike (the same answer, so neither can be probed)."""
+    from .codes import hash_lookup_key, key_matches
+
+    dossier = (
+        Dossier.objects.filter(code=(code or "").strip()[:40]).select_related("procedure", "receiving_agency")
+        .exclude(status__in=[State.DRAFT, State.DELETED]).first()
+    )
+    if dossier is None:
+        hash_lookup_key(key)  # same work either way
+        return None
+    if not key_matches(stored_hash=dossier.lookup_key_hash, key=key):
+        return None
+    steps = [
+        {"action": e.action, "label": action_label(e.action), "to_state": e.to_state, "at": e.at}
+        for e in dossier.events.all().only("action", "to_state", "at")
+    ]
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure.name,
+        "agency": dossier.receiving_agency.name,
+        "status": dossier.status,
+        "status_label": dossier.get_status_display(),
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "finished_at": dossier.finished_at,
+        "on_time": on_time_state(dossier),
+        "steps": steps,
+    }
+
+
+def actions_for(*, dossier: Dossier, user) -> list:
+    from .services import actor_roles
+
+    return allowed_actions(dossier.status, actor_roles(dossier=dossier, actor=user))
+
+
+__all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]

@@ -1,0 +1,473 @@
+"""Pages: the applicant's filing and "my dossiers", the one-stop office inbox and actions, the lookup.
+
+Views stay thin: reads in ``selectors``, writes in ``services``; ``ProblemError`` from a service is
+shown on the page as a Vietnamese message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.problems import ProblemError
+
+from . import conf, eforms_bridge, selectors, services
+from .lifecycle import Action, Role, State, action_label
+from .models import Channel, Dossier, DossierDocument, DossierFile
+from .uploads import UploadError, check_file, read_limited
+
+OFFICE_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office"]
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def _procedure_or_404(code: str):
+    from opendvc.catalog.models import Procedure
+    from opendvc.catalog.selectors import procedure_for_page
+
+    procedure = procedure_for_page(code)
+    if procedure is None or procedure.level < Procedure.Level.ONLINE:
+        raise Http404(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
+    return procedure
+
+
+def _components(procedure):
+    return list(procedure.components.all())
+
+
+def _problem_messages(exc: ProblemError) -> list[str]:
+    errors = exc.extra.get("errors") or []
+    return [exc.detail] + [e.get("message", "") for e in errors if e.get("message")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Filing
+# ---------------------------------------------------------------------------------------------
+
+def _read_files(request, components) -> tuple[list, list[str]]:
+    """Checked files from the POST, per component input ``tp-<component id>`` (several per input) and
+    ``tp-khac`` for other papers. Any bad file refuses the whole POST."""
+    out, errors = [], []
+    by_key = {f"tp-{c.pk}": c for c in components}
+    by_key["tp-khac"] = None
+    for key, component in by_key.items():
+        for uploaded in request.FILES.getlist(key):
+            try:
+                out.append((component, check_file(name=uploaded.name, content=read_limited(uploaded))))
+            except UploadError as exc:
+                errors.append(exc.message)
+    return out, errors
+
+
+def _reuse(request, user, components) -> list:
+    wanted = [int(v) for v in request.POST.getlist("dung-lai") if v.isdigit()]
+    if not wanted:
+        return []
+    files = {f.pk: f for f in selectors.reusable_files(user=user).filter(pk__in=wanted)}
+    by_name = {c.pk: c for c in components}
+    out = []
+    for pk in wanted:
+        old = files.get(pk)
+        if old is not None:
+            out.append((by_name.get(old.component_id), old))
+    return out
+
+
+def _filing_context(request, procedure, dossier=None, *, errors=None, form_errors=None):
+    user = request.user
+    from opendvc.accounts.selectors import acting_as_choices
+
+    form_version = eforms_bridge.form_for(procedure)
+    data = dossier.form_data if dossier else (selectors.last_form_data(user=user, procedure=procedure) or {})
+    form_html = ""
+    if form_version is not None:
+        form_html = eforms_bridge.render(form_version=form_version, data=data, errors=form_errors or [], prefix="tk")
+    components = _components(procedure)
+    attached = {}
+    if dossier is not None:
+        for f in dossier.files.all():
+            attached.setdefault(f.component_id, []).append(f)
+    reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
+    return {
+        "procedure": procedure,
+        "dossier": dossier,
+        "agencies": list(selectors.receiving_agencies(procedure=procedure)),
+        "acting_choices": acting_as_choices(user),
+        "form_html": form_html,
+        "components": [(c, attached.get(c.pk, [])) for c in components],
+        "other_files": attached.get(None, []),
+        "reusable": reusable,
+        "errors": errors or [],
+        "max_file": conf.get("DOSSIER_MAX_FILE_BYTES") // (1024 * 1024),
+        "max_total": conf.get("DOSSIER_MAX_TOTAL_BYTES") // (1024 * 1024),
+    }
+
+
+def _save_filing(request, procedure, dossier=None):
+    """Create or update the draft from the POST; returns (dossier, errors)."""
+    from opendvc.accounts.selectors import resolve_acting_as
+    from opendvc.agencies.models import Agency
+
+    components = _components(procedure)
+    files, errors = _read_files(request, components)
+    if errors:
+        return dossier, errors
+    form_version = eforms_bridge.form_for(procedure)
+    data = eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk") if form_version else None
+    try:
+        if dossier is None:
+            agency = Agency.objects.filter(pk=request.POST.get("co-quan") or 0).first()
+            if agency is None:
+                return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")]
+            acting_for = resolve_acting_as(request.user, request.POST.get("nop-voi-tu-cach", "self"))
+            dossier = services.dossier_create_draft(
+                applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
+                acting_for=acting_for, form_data=data or {}, request=request,
+            )
+            data = None
+        remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
+        dossier = services.dossier_update_draft(
+            dossier=dossier, actor=request.user, form_data=data, add_files=files,
+            reuse_files=_reuse(request, request.user, components), remove_file_ids=remove, request=request,
+        )
+    except UploadError as exc:
+        return dossier, [exc.message]
+    except ProblemError as exc:
+        return dossier, _problem_messages(exc)
+    return dossier, []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request, code: str):
+    """Step 1 of online filing (Regulation Art. 6): choose the agency, fill the e-form, attach files."""
+    procedure = _procedure_or_404(code)
+    if request.method == "POST":
+        dossier, errors = _save_filing(request, procedure)
+        if not errors:
+            return redirect("dossiers:review", public_id=dossier.public_id)
+        if dossier is not None:
+            messages.error(request, " ".join(errors))
+            return redirect("dossiers:edit", public_id=dossier.public_id)
+        return render(request, "dossiers/filing.html", _filing_context(request, procedure, errors=errors), status=400)
+    return render(request, "dossiers/filing.html", _filing_context(request, procedure))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, public_id):
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    if dossier.status not in (State.DRAFT, State.RETURNED_FOR_COMPLETION):
+        return redirect("dossiers:mine_detail", public_id=dossier.public_id)
+    procedure = dossier.procedure
+    if request.method == "POST":
+        dossier, errors = _save_filing(request, procedure, dossier)
+        if not errors:
+            return redirect("dossiers:review", public_id=dossier.public_id)
+        return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier, errors=errors),
+                      status=400)
+    return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier))
+
+
+def _submission_problems(dossier) -> tuple[list[str], list]:
+    try:
+        services._check_submission(dossier)
+    except ProblemError as exc:
+        errors = exc.extra.get("errors") or []
+        form_errors = [{"path": e["path"][5:], "message": e["message"]} for e in errors if e["path"].startswith("data.")]
+        return [e["message"] for e in errors], form_errors
+    return [], []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request, public_id):
+    """Step 2: check everything, then submit (or resubmit) once — the page token makes it idempotent."""
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    action = Action.SUBMIT if dossier.status == State.DRAFT else Action.RESUBMIT
+    if request.method == "POST":
+        token = request.POST.get("token", "")
+        try:
+            dossier, _done = services.page_submit(dossier=dossier, actor=request.user, token=token, action=action,
+                                                  request=request)
+        except ProblemError as exc:
+            if dossier.status in (State.DRAFT, State.RETURNED_FOR_COMPLETION) or exc.code != "conflict":
+                problems, _fe = _submission_problems(dossier)
+                return render(request, "dossiers/review.html", _review_context(dossier, problems or _problem_messages(exc)),
+                              status=400)
+            return redirect("dossiers:mine_detail", public_id=dossier.public_id)
+        return redirect(reverse("dossiers:mine_detail", args=[dossier.public_id]) + "?da-nop=1")
+    if dossier.status not in (State.DRAFT, State.RETURNED_FOR_COMPLETION):
+        return redirect("dossiers:mine_detail", public_id=dossier.public_id)
+    problems, _fe = _submission_problems(dossier)
+    return render(request, "dossiers/review.html", _review_context(dossier, problems))
+
+
+def _review_context(dossier, problems):
+    return {"dossier": dossier, "problems": problems, "token": secrets.token_urlsafe(16),
+            "files": list(dossier.files.all()), "form_rows": _form_rows(dossier)}
+
+
+def _form_rows(dossier) -> list[tuple[str, str]]:
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list):
+            for i, v in enumerate(value, 1):
+                walk(f"{prefix}[{i}]", v)
+        else:
+            rows.append((prefix, "" if value is None else str(value)))
+
+    walk("", dossier.form_data or {})
+    return rows
+
+
+@login_required
+def mine(request):
+    qs = selectors.applicant_dossiers(request.user)
+    page = selectors.paginate(qs, page=_int(request.GET.get("trang"), 1))
+    rows = [(d, selectors.on_time_state(d)) for d in page.items]
+    return render(request, "dossiers/mine.html", {"page": page, "rows": rows, "labels": selectors.ON_TIME_LABELS})
+
+
+@login_required
+def mine_detail(request, public_id):
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    from .documents import lookup_key_of
+
+    return render(request, "dossiers/mine_detail.html", {
+        "dossier": dossier,
+        "events": list(dossier.events.select_related(None)),
+        "documents": list(dossier.documents.all()),
+        "files": list(dossier.files.all()),
+        "on_time": selectors.on_time_state(dossier),
+        "labels": selectors.ON_TIME_LABELS,
+        "just_submitted": request.GET.get("da-nop") == "1",
+        "lookup_key": lookup_key_of(dossier),
+        "can_withdraw": dossier.status == State.SUBMITTED,
+        "can_delete": dossier.status == State.DRAFT,
+        "can_edit": dossier.status in (State.DRAFT, State.RETURNED_FOR_COMPLETION),
+    })
+
+
+@login_required
+@require_POST
+def withdraw(request, public_id):
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    action = Action.DELETE if dossier.status == State.DRAFT else Action.WITHDRAW
+    inputs = {"reason": request.POST.get("ly-do", "")} if action == Action.WITHDRAW else {}
+    try:
+        services.dossier_transition(dossier=dossier, action=action, actor=request.user, request=request,
+                                    **{k: v for k, v in inputs.items() if v})
+    except ProblemError as exc:
+        messages.error(request, " ".join(_problem_messages(exc)))
+        return redirect("dossiers:mine_detail", public_id=dossier.public_id)
+    messages.success(request, _("Đã xóa bản nháp.") if action == Action.DELETE else _("Đã rút hồ sơ."))
+    return redirect("dossiers:mine")
+
+
+def _serve(stored, *, inline: bool, filename: str, content_type: str):
+    response = FileResponse(stored.open("rb"), content_type=content_type, as_attachment=not inline, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def mine_file(request, public_id, file_id: int):
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
+    return _serve(f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+
+
+@login_required
+def mine_document(request, public_id, doc_id: int):
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public lookup
+# ---------------------------------------------------------------------------------------------
+
+def rate_limited(request, *, scope: str) -> bool:
+    """True when this client address made more than the allowed lookups in the current minute."""
+    import time
+
+    ip = request.META.get("REMOTE_ADDR", "")
+    key = f"dossiers:rl:{scope}:{ip}:{int(time.time() // 60)}"
+    cache.add(key, 0, 70)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 70)
+        count = 1
+    return count > int(conf.get("DOSSIER_LOOKUP_RATE_PER_MINUTE"))
+
+
+def lookup(request):
+    code = (request.GET.get("ma") or "").strip()
+    key = (request.GET.get("khoa") or "").strip()
+    context = {"code": code, "key": key, "result": None, "not_found": False, "labels": selectors.ON_TIME_LABELS}
+    if code or key:
+        if rate_limited(request, scope="lookup"):
+            context["rate_limited"] = True
+            return render(request, "dossiers/lookup.html", context, status=429)
+        result = selectors.public_status(code=code, key=key)
+        context["result"] = result
+        context["not_found"] = result is None
+    return render(request, "dossiers/lookup.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# One-stop office
+# ---------------------------------------------------------------------------------------------
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def inbox(request):
+    from opendvc.agencies.selectors import visible_agency_ids
+    from opendvc.agencies.models import Agency
+
+    g = request.GET
+    filters = selectors.InboxFilters(
+        state=g.get("trang-thai", "") if g.get("trang-thai", "") in State.values else "",
+        procedure=g.get("thu-tuc", "")[:40], channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
+        date_from=_date(g.get("tu-ngay")), date_to=_date(g.get("den-ngay")),
+        due=g.get("han", "") if g.get("han") in ("sap-den-han", "qua-han") else "",
+        sort=g.get("sap-xep", "moi-nhat"), agency=_int(g.get("co-quan")),
+    )
+    qs = selectors.inbox(user=request.user, filters=filters)
+    page = selectors.paginate(qs, page=_int(g.get("trang"), 1))
+    ids = visible_agency_ids(request.user)
+    agencies = Agency.objects.all() if ids is None or request.user.is_superuser else Agency.objects.filter(pk__in=ids)
+    params = g.copy()
+    params.pop("trang", None)
+    return render(request, "dossiers/office_inbox.html", {
+        "page": page, "filters": filters, "states": State.choices, "channels": Channel.choices,
+        "agencies": agencies.order_by("name"), "query": params.urlencode(),
+        "rows": [(d, selectors.on_time_state(d)) for d in page.items], "labels": selectors.ON_TIME_LABELS,
+    })
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_detail(request, code: str, *, errors=None, status=200):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    actions = selectors.actions_for(dossier=dossier, user=request.user)
+    return render(request, "dossiers/office_detail.html", {
+        "dossier": dossier,
+        "events": list(dossier.events.all()),
+        "documents": list(dossier.documents.all()),
+        "files": list(dossier.files.all()),
+        "form_rows": _form_rows(dossier),
+        "actions": [a.action for a in actions],
+        "on_time": selectors.on_time_state(dossier),
+        "labels": selectors.ON_TIME_LABELS,
+        "errors": errors or [],
+        "inline_types": INLINE_TYPES,
+    }, status=status)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+@require_POST
+def office_action(request, code: str):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    action = request.POST.get("action", "")
+    inputs = {}
+    if action == Action.RETURN_FOR_COMPLETION:
+        inputs = {"items": request.POST.get("items", ""), "note": request.POST.get("note", "")}
+    elif action == Action.REFUSE:
+        inputs = {"reason": request.POST.get("reason", "")}
+    elif action == Action.RECEIVE:
+        inputs = {"note": request.POST.get("note", ""), "due_at": request.POST.get("due_at", "")}
+    inputs = {k: v for k, v in inputs.items() if v.strip() or k in ("items", "reason")}
+    try:
+        services.dossier_transition(dossier=dossier, action=action, actor=request.user, request=request,
+                                    expected_version=_int(request.POST.get("version")), **inputs)
+    except ProblemError as exc:
+        return office_detail.__wrapped__(request, code, errors=_problem_messages(exc), status=exc.status)
+    messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
+    return redirect("dossiers:office_detail", code=code)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_file(request, code: str, file_id: int):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
+    return _serve(f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_document(request, code: str, doc_id: int):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
+
+
+@backoffice_required(roles=["receiving_officer"])
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    """Counter and postal intake: the officer registers a paper dossier for an applicant found or
+    created by CCCD (and tax code for an organisation); it is filed and received at once."""
+    from opendvc.agencies.models import Agency
+    from opendvc.agencies.selectors import visible_agency_ids
+    from opendvc.catalog.models import Procedure
+
+    ids = visible_agency_ids(request.user, roles={Role.RECEIVING_OFFICER})
+    agencies = Agency.objects.filter(pk__in=ids or []).order_by("name")
+    context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
+                                                  (Channel.POSTAL, Channel.POSTAL.label)],
+               "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": []}
+    if request.method == "POST":
+        p = request.POST
+        procedure = Procedure.objects.filter(code=p.get("thu-tuc", "").strip(),
+                                             status=Procedure.Status.PUBLISHED).first()
+        agency = agencies.filter(pk=_int(p.get("co-quan"), 0)).first()
+        if procedure is None or agency is None:
+            context["errors"] = [_("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")]
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        files, errors = _read_files(request, _components(procedure))
+        if errors:
+            context["errors"] = errors
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        try:
+            applicant, organisation = services.applicant_find_or_create(
+                actor=request.user, cccd=p.get("cccd", ""), tax_code=p.get("mst", ""),
+                full_name=p.get("ho-ten", ""), organisation_name=p.get("ten-to-chuc", ""), request=request)
+            dossier = services.counter_intake(
+                actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
+                applicant=applicant, acting_for=organisation, files=files, request=request)
+        except (ProblemError, UploadError) as exc:
+            context["errors"] = _problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        return redirect("dossiers:office_detail", code=dossier.code)
+    return render(request, "dossiers/office_intake.html", context)
+
