@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("opendvc.worktime.urls")),
     path("", include("opendvc.catalog.urls")),
     path("", include("opendvc.eforms.urls")),
+    path("", include("opendvc.feedback.urls")),
+    path("", include("opendvc.surveys.urls")),
     path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),

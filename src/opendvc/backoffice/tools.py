@@ -32,6 +32,8 @@ TOOLS: list[Tool] = [
     Tool("worktime:calendar", _("Lịch làm việc"), _("Ngày nghỉ lễ, nghỉ bù, ngày làm bù dùng để tính thời hạn."), ("administrator",)),
     Tool("eforms:builder_list", _("Biểu mẫu điện tử"), _("Soạn, kiểm tra và ban hành phiên bản biểu mẫu."), ("administrator",)),
     Tool("accounts:deletion_requests", _("Yêu cầu xóa tài khoản"), _("Xử lý yêu cầu xóa tài khoản của người dùng."), ("administrator",)),
+    Tool("feedback:queue", _("Phản ánh, kiến nghị"), _("Phân loại, chuyển, trả lời phản ánh; hàng đợi sắp đến hạn, trễ hạn, gia hạn."),
+         ("switchboard", "feedback_focal", "head", "province_office")),
     Tool("admin:index", _("Quản trị dữ liệu"), _("Danh mục thủ tục, cơ quan, tài khoản (Django admin)."), ("administrator",)),
 ]
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "opendvc.catalog",
     "opendvc.eforms",
     "opendvc.dossiers",
+    "opendvc.feedback",
+    "opendvc.surveys",
     "opendvc.portal",
     "opendvc.backoffice",
     "opendvc.api",

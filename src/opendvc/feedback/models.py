@@ -1,0 +1,240 @@
+"""Feedback items (phản ánh, kiến nghị), their append-only history, attachments, the quarantine of
+inbound emails that could not be turned into items, and the published questions and answers."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .lifecycle import AT_AGENCY_STATES, OPEN_STATES, State
+
+
+class Channel(models.TextChoices):
+    # Regulation Art. 7: the channels through which items arrive.
+    WEB = "web", _("Biểu mẫu trên Cổng")
+    EMAIL = "email", _("Thư điện tử")
+    HOTLINE = "hotline", _("Đường dây nóng")
+    APP = "app", _("Ứng dụng di động / API")
+    NATIONAL_PORTAL = "national_portal", _("Cổng Dịch vụ công quốc gia")
+    PAPER = "paper", _("Văn bản giấy")
+    SURVEY = "survey", _("Phiếu khảo sát mức độ hài lòng")
+
+
+class Kind(models.TextChoices):
+    QUESTION = "question", _("Hỏi đáp")
+    COMPLAINT = "complaint", _("Phản ánh")
+    PROPOSAL = "proposal", _("Kiến nghị")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Hài lòng")
+    NOT_SATISFIED = "not_satisfied", _("Không hài lòng")
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATES)
+
+    def at_agency(self):
+        return self.filter(status__in=AT_AGENCY_STATES)
+
+    def overdue(self, now=None):
+        """At an agency and past the current deadline (trễ hạn — đang chờ xử lý)."""
+        return self.filter(status__in=AT_AGENCY_STATES, due_at__lt=now or timezone.now())
+
+    def due_soon(self, *, now=None, until):
+        """At an agency, not yet overdue, due before ``until``."""
+        now = now or timezone.now()
+        return self.filter(status__in=AT_AGENCY_STATES, due_at__gte=now, due_at__lt=until)
+
+
+class Feedback(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("mã phản ánh"), max_length=30, unique=True, null=True, blank=True)
+    channel = models.CharField(_("kênh tiếp nhận"), max_length=20, choices=Channel.choices)
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.RECEIVED,
+                              editable=False)
+    # The sender: an account, or a name with a phone number and/or email address.
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="feedback_items")
+    sender_name = models.CharField(_("họ và tên người gửi"), max_length=200, blank=True)
+    sender_phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    sender_email = models.EmailField(_("email"), blank=True)
+    sender_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    subject = models.CharField(_("tiêu đề"), max_length=300)
+    content = models.TextField(_("nội dung"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="feedback_items", verbose_name=_("cơ quan xử lý"))
+    suggested_agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", verbose_name=_("cơ quan người gửi đề xuất"))
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="feedback_items", verbose_name=_("thủ tục liên quan"))
+    # The related dossier by its code (hồ sơ).
+    dossier_code = models.CharField(_("mã hồ sơ liên quan"), max_length=40, blank=True, db_index=True)
+    consent_publish = models.BooleanField(_("đồng ý công khai (đã ẩn thông tin cá nhân)"), default=False)
+    # Who entered it for hotline calls and paper letters.
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    # Imported items: the national portal's id (idempotent import); emails: the Message-ID.
+    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("tiếp nhận lúc"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Routing and deadlines (Art. 8), all instants.
+    forwarded_at = models.DateTimeField(_("chuyển cơ quan lúc"), null=True, blank=True)
+    focal_due_at = models.DateTimeField(_("hạn đầu mối"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("chuyển thủ trưởng lúc"), null=True, blank=True)
+    head_due_at = models.DateTimeField(_("hạn thủ trưởng"), null=True, blank=True)
+    # The deadline of the stage the item is in, as the law sets it (kept by statistics) …
+    original_due_at = models.DateTimeField(_("hạn theo quy định"), null=True, blank=True)
+    # … and the deadline the queues use (the rescheduled appointment, if any).
+    due_at = models.DateTimeField(_("hạn trả lời"), null=True, blank=True)
+    rescheduled_at = models.DateTimeField(_("gia hạn lúc"), null=True, blank=True)
+    reschedule_reason = models.TextField(_("lý do gia hạn"), blank=True)
+    # Set once the item has been seen past a deadline; never cleared ("stays overdue").
+    overdue_since = models.DateTimeField(_("trễ hạn từ"), null=True, blank=True)
+    head_notified_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    answered_at = models.DateTimeField(_("trả lời lúc"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    # Whether the answer was given by the legal deadline of its stage (None until answered).
+    answered_on_time = models.BooleanField(null=True, blank=True)
+    satisfaction = models.CharField(_("đánh giá"), max_length=20, choices=Satisfaction.choices, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="feedback_status_due"),
+            models.Index(fields=["agency", "status", "due_at"], name="feedback_agency_due"),
+            models.Index(fields=["agency", "created_at"], name="feedback_agency_created"),
+            models.Index(fields=["status", "created_at"], name="feedback_status_created"),
+            models.Index(fields=["sender", "created_at"], name="feedback_sender"),
+            models.Index(fields=["status", "focal_due_at"], name="feedback_focal_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or str(self.public_id)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past a deadline now, or ever seen past one (stays so)."""
+        if self.overdue_since is not None:
+            return True
+        if self.status in AT_AGENCY_STATES and self.due_at is not None:
+            return self.due_at < timezone.now()
+        return self.answered_on_time is False
+
+    @property
+    def overdue_label(self) -> str:
+        if not self.is_overdue:
+            return ""
+        if self.status in OPEN_STATES:
+            return str(_("Trễ hạn (đang chờ xử lý)"))
+        return str(_("Trả lời trễ hạn"))
+
+    @property
+    def sender_display(self) -> str:
+        if self.sender_id:
+            return self.sender_name or self.sender.full_name or self.sender.email or ""
+        return self.sender_name
+
+
+class FeedbackEvent(models.Model):
+    """One line of an item's history. Rows are only ever added ("do not edit history")."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    actor_role = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Feedback history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Feedback history is append-only.")
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"feedback/{instance.feedback.public_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class Attachment(models.Model):
+    class Part(models.TextChoices):
+        SENDER = "sender", _("Tệp người gửi")
+        ANSWER = "answer", _("Tệp trả lời")
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="attachments")
+    part = models.CharField(max_length=10, choices=Part.choices, default=Part.SENDER)
+    file = models.FileField(upload_to=attachment_path, max_length=400)
+    name = models.CharField(max_length=220)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+def quarantine_path(instance, filename: str) -> str:
+    return f"feedback/quarantine/{uuid.uuid4().hex}.eml"
+
+
+class QuarantinedEmail(models.Model):
+    """An inbound message that could not become an item: kept whole, with the reason."""
+
+    received_at = models.DateTimeField(default=timezone.now)
+    reason_code = models.CharField(max_length=40)
+    reason = models.TextField()
+    raw = models.FileField(upload_to=quarantine_path, max_length=300)
+    size = models.PositiveBigIntegerField(default=0)
+    from_header = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+
+class PublishedAnswer(models.Model):
+    """An answered item published as a public question and answer (Art. 3.2), personal data masked."""
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.PROTECT, related_name="published")
+    title = models.CharField(max_length=300)
+    question = models.TextField()
+    answer = models.TextField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="published_answers")
+    # Folded text (catalog.text.fold), starting with a space, for the search without diacritics.
+    search_doc = models.TextField(default="", editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+    is_public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-published_at"]
+        indexes = [models.Index(fields=["is_public", "published_at"], name="feedback_qa_public")]

@@ -1,0 +1,437 @@
+"""Every write to feedback items goes through this module.
+
+``feedback_create`` records a new item from any channel; ``feedback_transition`` applies one row of
+the transition table (``lifecycle.TABLE``): it locks the row, checks who may act, applies the
+action's rule, appends one history entry, writes the audit entry in the same transaction and sends
+notifications once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import active_roles, ancestor_ids
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+from opendvc.worktime import add_working_time, calendar_for_agency
+
+from . import conf
+from .lifecycle import Action, Role, State, allowed_actions, transition_for
+from .models import Attachment, Channel, Feedback, FeedbackEvent, Kind, Satisfaction
+from .uploads import CheckedFile, check_count
+
+SENDER_TOKEN_SALT = "opendvc.feedback.sender"
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
+
+
+# --- who is acting -------------------------------------------------------------------------------
+
+def actor_roles(*, feedback: Feedback, actor, as_sender: bool = False) -> set[str]:
+    """The roles ``actor`` holds for this item (switchboard, focal, head, sender)."""
+    roles: set[str] = set()
+    if as_sender:
+        roles.add(Role.SENDER)
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return roles
+    if feedback.sender_id and feedback.sender_id == actor.pk:
+        roles.add(Role.SENDER)
+    held = active_roles(actor)
+    if actor.is_superuser or any(r.role == StaffRole.Role.SWITCHBOARD for r in held):
+        roles.add(Role.SWITCHBOARD)
+    if feedback.agency_id:
+        if actor.is_superuser or any(
+            r.role == StaffRole.Role.FEEDBACK_FOCAL and r.agency_id == feedback.agency_id for r in held
+        ):
+            roles.add(Role.FOCAL)
+        above = {feedback.agency_id, *ancestor_ids(feedback.agency)}
+        if actor.is_superuser or any(r.role == StaffRole.Role.HEAD and r.agency_id in above for r in held):
+            roles.add(Role.HEAD)
+    return roles
+
+
+def available_actions(*, feedback: Feedback, actor, as_sender: bool = False) -> list[str]:
+    roles = actor_roles(feedback=feedback, actor=actor, as_sender=as_sender)
+    out = []
+    for t in allowed_actions(feedback.status, roles):
+        if t.action == Action.RESCHEDULE and feedback.rescheduled_at is not None:
+            continue
+        if t.action == Action.REOPEN and not _may_reopen(feedback, timezone.now()):
+            continue
+        out.append(t.action)
+    return out
+
+
+def sender_token(feedback: Feedback) -> str:
+    """A signed token that lets a sender without an account follow and rate the item."""
+    return signing.dumps(str(feedback.public_id), salt=SENDER_TOKEN_SALT)
+
+
+def feedback_from_token(token: str) -> Feedback | None:
+    try:
+        public_id = signing.loads(token, salt=SENDER_TOKEN_SALT, max_age=365 * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    return Feedback.objects.filter(public_id=public_id).first()
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+
+def focal_deadline(*, agency: Agency, start: datetime) -> datetime:
+    # Regulation Art. 8: the focal officer answers within 8 working hours of the forwarding instant.
+    return add_working_time(start, conf.get("FEEDBACK_FOCAL_HOURS"), "working_hours",
+                            calendar=calendar_for_agency(agency))
+
+
+def head_deadline(*, agency: Agency, start: datetime) -> datetime:
+    # Regulation Art. 8: the head of the agency answers within 48 working hours.
+    return add_working_time(start, conf.get("FEEDBACK_HEAD_HOURS"), "working_hours",
+                            calendar=calendar_for_agency(agency))
+
+
+# --- creation ------------------------------------------------------------------------------------
+
+def _store_files(feedback: Feedback, files: Iterable[CheckedFile], part: str) -> list[Attachment]:
+    out = []
+    for f in files:
+        att = Attachment(feedback=feedback, part=part, name=f.name, content_type=f.content_type, size=f.size,
+                         sha256=f.sha256)
+        att.file.save(f.name, ContentFile(f.content), save=False)
+        att.save()
+        out.append(att)
+    return out
+
+
+def _invalid(field: str, message: str) -> ProblemError:
+    return ProblemError("validation_error", message, status=422,
+                        extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]})
+
+
+def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str) -> None:
+    """An account, or a name with a phone number or an email address (raises ProblemError 422)."""
+    if sender_email and not _EMAIL_RE.match(sender_email):
+        raise _invalid("sender_email", _("Địa chỉ email không hợp lệ."))
+    if sender_phone and not _PHONE_RE.match(sender_phone):
+        raise _invalid("sender_phone", _("Số điện thoại không hợp lệ."))
+    if sender is not None:
+        return
+    if not sender_name.strip():
+        raise _invalid("sender_name", _("Vui lòng nhập họ và tên người gửi."))
+    if not (sender_phone or sender_email):
+        raise _invalid("sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời."))
+
+
+def feedback_create(
+    *,
+    channel: str,
+    subject: str,
+    content: str,
+    kind: str = Kind.COMPLAINT,
+    sender=None,
+    sender_name: str = "",
+    sender_phone: str = "",
+    sender_email: str = "",
+    sender_address: str = "",
+    suggested_agency: Agency | None = None,
+    procedure=None,
+    dossier_code: str = "",
+    consent_publish: bool = False,
+    files: Iterable[CheckedFile] = (),
+    entered_by=None,
+    external_id: str | None = None,
+    created_at: datetime | None = None,
+    assign_to: Agency | None = None,
+    request=None,
+) -> Feedback:
+    """Record a new item. Side effects: stores attachments, appends the first history entry, writes
+    the audit entry, and after commit acknowledges receipt to the sender. With ``assign_to`` (survey
+    answers, Art. 7.4) the item is forwarded to that agency at once, starting the 8-hour deadline."""
+    if channel not in Channel.values:
+        raise _invalid("channel", _("Kênh tiếp nhận không hợp lệ."))
+    if kind not in Kind.values:
+        raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
+    subject, content = (subject or "").strip(), (content or "").strip()
+    if not subject:
+        raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
+    if len(subject) > 300:
+        raise _invalid("subject", _("Tiêu đề dài tối đa 300 ký tự."))
+    if not content:
+        raise _invalid("content", _("Vui lòng nhập nội dung phản ánh, kiến nghị."))
+    if len(content) > 20000:
+        raise _invalid("content", _("Nội dung dài tối đa 20.000 ký tự."))
+    if sender is not None and not getattr(sender, "is_authenticated", False):
+        sender = None
+    if sender is not None:
+        sender_name = sender_name or sender.full_name
+        sender_email = sender_email or (sender.email or "")
+    validate_sender(sender=sender, sender_name=sender_name, sender_phone=sender_phone, sender_email=sender_email)
+    files = list(files)
+    check_count(len(files))
+    with transaction.atomic():
+        if external_id:
+            existing = Feedback.objects.select_for_update().filter(external_id=external_id).first()
+            if existing is not None:
+                return existing
+        fb = Feedback.objects.create(
+            channel=channel, kind=kind, sender=sender, sender_name=sender_name[:200], sender_phone=sender_phone,
+            sender_email=sender_email, sender_address=sender_address[:300], subject=subject, content=content,
+            suggested_agency=suggested_agency, procedure=procedure, dossier_code=dossier_code[:40],
+            consent_publish=consent_publish, entered_by=entered_by, external_id=external_id or None,
+            created_at=created_at or timezone.now(),
+        )
+        local = timezone.localtime(fb.created_at)
+        fb.code = f"PA-{local:%Y%m%d}-{fb.pk:06d}"
+        fb.save(update_fields=["code"])
+        _store_files(fb, files, Attachment.Part.SENDER)
+        FeedbackEvent.objects.create(
+            feedback=fb, action="create", from_status="", to_status=fb.status, actor=entered_by or sender,
+            actor_role=Role.SWITCHBOARD if entered_by else (Role.SENDER if sender else Role.SYSTEM),
+            data={"channel": channel, "files": [f.name for f in files]},
+        )
+        audit_record(actor=entered_by or sender, action="feedback.create", target=fb,
+                     changes={"channel": channel, "kind": kind, "files": len(files)}, request=request)
+        transaction.on_commit(lambda: _notify_sender(fb, "feedback_received"))
+        if assign_to is not None:
+            fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=None, system=True,
+                                     inputs={"agency": assign_to, "note": _("Chuyển theo phiếu khảo sát (Điều 7.4).")},
+                                     request=request)
+    return fb
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+def _may_reopen(fb: Feedback, now: datetime) -> bool:
+    if fb.reopened_at is not None or fb.answered_at is None or fb.satisfaction == Satisfaction.SATISFIED:
+        return False
+    return now <= fb.answered_at + timedelta(days=int(conf.get("FEEDBACK_REOPEN_DAYS")))
+
+
+def _require(inputs: dict[str, Any], name: str, message: str):
+    value = inputs.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _invalid(name, message)
+    return value.strip() if isinstance(value, str) else value
+
+
+def feedback_transition(
+    *,
+    feedback: Feedback,
+    action: str,
+    actor,
+    inputs: dict[str, Any] | None = None,
+    as_sender: bool = False,
+    system: bool = False,
+    expected_version: int | None = None,
+    request=None,
+) -> Feedback:
+    """Apply ``action`` to the item, as ``actor``. Raises ProblemError: 409 ``action_not_allowed``
+    when the action is out of turn, 403 when the actor holds no role for it, 409
+    ``already_rescheduled`` / ``reopen_not_allowed`` for the once-only rules, 422 for bad input.
+
+    Side effects: updates the item (deadlines computed with the working-time engine), appends one
+    history entry, writes the audit entry, stores answer files, and notifies the people concerned
+    after commit."""
+    inputs = dict(inputs or {})
+    with transaction.atomic():
+        fb = Feedback.objects.select_for_update().select_related("agency").get(pk=feedback.pk)
+        if expected_version is not None and expected_version != fb.version:
+            raise ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+                               status=409, extra={"version": fb.version})
+        t = transition_for(fb.status, action)
+        if t is None:
+            raise ProblemError("action_not_allowed",
+                               _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
+                               % {"state": fb.get_status_display()}, status=409,
+                               extra={"status": fb.status, "action": action})
+        roles = {Role.SYSTEM} if system else actor_roles(feedback=fb, actor=actor, as_sender=as_sender)
+        acting = next((r for r in (Role.SYSTEM, Role.HEAD, Role.FOCAL, Role.SWITCHBOARD, Role.SENDER)
+                       if r in roles and r in t.roles), None)
+        if system and action == Action.FORWARD:
+            acting = Role.SYSTEM
+        if acting is None:
+            raise ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
+                               status=403)
+        now = timezone.now()
+        before = fb.status
+        note = (inputs.get("note") or "").strip()
+        data: dict[str, Any] = {}
+        after_commit: list = []
+        files: list[CheckedFile] = list(inputs.get("files") or [])
+
+        if action == Action.FORWARD:
+            agency = _require(inputs, "agency", _("Vui lòng chọn cơ quan xử lý."))
+            if not isinstance(agency, Agency) or not agency.is_active:
+                raise _invalid("agency", _("Cơ quan xử lý không hợp lệ."))
+            if inputs.get("kind"):
+                if inputs["kind"] not in Kind.values:
+                    raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
+                fb.kind = inputs["kind"]
+            if inputs.get("procedure") is not None:
+                fb.procedure = inputs["procedure"]
+            fb.agency = agency
+            fb.forwarded_at = now
+            fb.focal_due_at = focal_deadline(agency=agency, start=now)
+            fb.escalated_at = fb.head_due_at = None
+            fb.original_due_at = fb.due_at = fb.focal_due_at
+            fb.head_notified_at = None
+            data = {"agency": agency.code, "kind": fb.kind, "due_at": fb.due_at.isoformat()}
+            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.FEEDBACK_FOCAL, "feedback_forwarded"))
+        elif action == Action.REJECT:
+            _require(inputs, "note", _("Vui lòng ghi lý do không xử lý."))
+            after_commit.append(lambda: _notify_sender(fb, "feedback_rejected", note=note))
+        elif action == Action.SEND_BACK:
+            _require(inputs, "note", _("Vui lòng ghi lý do trả lại tổng đài."))
+            data = {"agency": fb.agency.code if fb.agency else ""}
+            fb.agency = None
+            fb.forwarded_at = fb.focal_due_at = fb.escalated_at = fb.head_due_at = None
+            fb.original_due_at = fb.due_at = None
+        elif action == Action.ESCALATE:
+            fb.escalated_at = now
+            fb.head_due_at = head_deadline(agency=fb.agency, start=now)
+            fb.original_due_at = fb.head_due_at
+            fb.due_at = max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
+            data = {"due_at": fb.head_due_at.isoformat()}
+            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_escalated"))
+        elif action == Action.RESCHEDULE:
+            if fb.rescheduled_at is not None:
+                # Regulation Art. 8.3: the agency may reschedule with the sender at most once.
+                raise ProblemError(
+                    "already_rescheduled",
+                    _("Phản ánh này đã được gia hạn một lần (ngày %(d)s); theo Điều 8.3 chỉ được gia hạn một lần.")
+                    % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")}, status=409)
+            _require(inputs, "note", _("Vui lòng ghi lý do gia hạn."))
+            new_due = _require(inputs, "new_due_at", _("Vui lòng chọn thời hạn mới đã thống nhất với người gửi."))
+            if not isinstance(new_due, datetime):
+                raise _invalid("new_due_at", _("Thời hạn mới không hợp lệ."))
+            if timezone.is_naive(new_due):
+                new_due = timezone.make_aware(new_due)
+            if new_due <= now or (fb.due_at and new_due <= fb.due_at):
+                raise _invalid("new_due_at", _("Thời hạn mới phải sau thời hạn hiện tại."))
+            fb.rescheduled_at = now
+            fb.reschedule_reason = note
+            data = {"previous_due_at": fb.due_at.isoformat() if fb.due_at else None, "due_at": new_due.isoformat()}
+            fb.due_at = new_due
+            after_commit.append(lambda: _notify_sender(fb, "feedback_rescheduled", note=note))
+        elif action == Action.ANSWER:
+            answer = _require(inputs, "answer", _("Vui lòng nhập nội dung trả lời."))
+            check_count(len(files))
+            fb.answer = answer
+            fb.answered_at = now
+            fb.answered_by = actor if getattr(actor, "is_authenticated", False) else None
+            # Statistics keep the legal deadline of the stage, not the rescheduled appointment.
+            fb.answered_on_time = bool(fb.original_due_at and now <= fb.original_due_at)
+            if not fb.answered_on_time and fb.overdue_since is None:
+                fb.overdue_since = fb.original_due_at or now
+            data = {"on_time": fb.answered_on_time, "files": [f.name for f in files]}
+            after_commit.append(lambda: _notify_sender(fb, "feedback_answered"))
+        elif action in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED):
+            fb.satisfaction = Satisfaction.SATISFIED if action == Action.MARK_SATISFIED else Satisfaction.NOT_SATISFIED
+            data = {"satisfaction": fb.satisfaction}
+        elif action == Action.REOPEN:
+            if not _may_reopen(fb, now):
+                raise ProblemError(
+                    "reopen_not_allowed",
+                    _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
+                    % {"n": conf.get("FEEDBACK_REOPEN_DAYS")}, status=409)
+            fb.satisfaction = Satisfaction.NOT_SATISFIED
+            fb.reopened_at = now
+            data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
+            fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
+            fb.forwarded_at = now
+            fb.focal_due_at = focal_deadline(agency=fb.agency, start=now)
+            fb.escalated_at = fb.head_due_at = None
+            fb.original_due_at = fb.due_at = fb.focal_due_at
+            fb.head_notified_at = None
+            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.FEEDBACK_FOCAL, "feedback_reopened"))
+        elif action == Action.WITHDRAW:
+            pass
+
+        fb.status = t.target
+        fb.version += 1
+        fb.save()
+        if files and action == Action.ANSWER:
+            _store_files(fb, files, Attachment.Part.ANSWER)
+        FeedbackEvent.objects.create(
+            feedback=fb, action=action, from_status=before, to_status=fb.status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None, actor_role=acting, note=note,
+            data=data, created_at=now,
+        )
+        audit_record(actor=actor, action=f"feedback.{action}", target=fb,
+                     changes={"status": [before, fb.status], **data}, request=request)
+        for fn in after_commit:
+            transaction.on_commit(fn)
+    return fb
+
+
+def feedback_mark_overdue(*, now: datetime | None = None) -> int:
+    """Mark items past their current deadline as overdue (never cleared) and, once per forwarding,
+    tell the head of the agency when the focal officer's 8 hours passed unanswered. Returns how
+    many heads were notified."""
+    now = now or timezone.now()
+    Feedback.objects.overdue(now).filter(overdue_since__isnull=True).update(overdue_since=now)
+    notified = 0
+    late = Feedback.objects.filter(status=State.FORWARDED, focal_due_at__lt=now, head_notified_at__isnull=True)
+    for pk in late.values_list("pk", flat=True)[:1000]:
+        with transaction.atomic():
+            fb = Feedback.objects.select_for_update().select_related("agency").get(pk=pk)
+            if fb.status != State.FORWARDED or fb.head_notified_at is not None:
+                continue
+            fb.head_notified_at = now
+            fb.save(update_fields=["head_notified_at"])
+            audit_record(actor=None, action="feedback.focal_deadline_passed", target=fb,
+                         changes={"focal_due_at": fb.focal_due_at.isoformat()})
+            transaction.on_commit(lambda fb=fb: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_focal_overdue"))
+            notified += 1
+    return notified
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+def _context(fb: Feedback, **extra) -> dict[str, Any]:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return {
+        "code": fb.code, "subject": fb.subject, "name": fb.sender_display,
+        "agency": fb.agency.name if fb.agency_id else "",
+        "due_at": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y") if fb.due_at else "",
+        "link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("feedback:track", args=[sender_token(fb)]),
+        "staff_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("feedback:staff_detail", args=[fb.code]),
+        **extra,
+    }
+
+
+def _notify_sender(fb: Feedback, template: str, **extra) -> None:
+    from opendvc.notifications.services import notify
+
+    fb.refresh_from_db()
+    if fb.sender_id is None and not fb.sender_email:
+        return
+    notify(template=template, context=_context(fb, **extra), recipient=fb.sender,
+           to_address=fb.sender_email if fb.sender_id is None else "")
+
+
+def _notify_staff(fb: Feedback, role: str, template: str) -> None:
+    from opendvc.notifications.services import notify
+
+    fb.refresh_from_db()
+    if fb.agency_id is None:
+        return
+    # The agency's own officers; for a head, the nearest agency up the tree that has one.
+    for agency_id in [fb.agency_id, *(ancestor_ids(fb.agency) if role == StaffRole.Role.HEAD else [])]:
+        holders = StaffRole.objects.filter(agency_id=agency_id, role=role, is_active=True).select_related("user")
+        users = {sr.user_id: sr.user for sr in holders}
+        for user in users.values():
+            notify(template=template, context=_context(fb), recipient=user)
+        if users:
+            return

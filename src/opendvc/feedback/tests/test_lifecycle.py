@@ -1,0 +1,102 @@
+"""Walk the whole transition table: every allowed change succeeds, every other one is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from opendvc.audit.models import AuditEntry
+from opendvc.core.problems import ProblemError
+from opendvc.feedback.lifecycle import TABLE, Action, Role, State
+from opendvc.feedback.models import FeedbackEvent
+from opendvc.feedback.services import feedback_transition
+
+pytestmark = pytest.mark.django_db
+
+ROLE_ACTOR = {Role.SWITCHBOARD: "switchboard", Role.FOCAL: "focal", Role.HEAD: "head", Role.SENDER: "citizen"}
+
+
+def inputs_for(action, org):
+    return {
+        Action.FORWARD: {"agency": org["dept"]},
+        Action.REJECT: {"note": "Nội dung quấy rối"},
+        Action.SEND_BACK: {"note": "Không thuộc thẩm quyền"},
+        Action.ESCALATE: {"note": "Cần thủ trưởng cho ý kiến"},
+        Action.RESCHEDULE: {"note": "Cần xác minh thực tế",
+                            "new_due_at": timezone.now() + dt.timedelta(days=30)},
+        Action.ANSWER: {"answer": "Cơ quan đã kiểm tra và trả lời như sau."},
+        Action.REOPEN: {"note": "Câu trả lời chưa thỏa đáng"},
+    }.get(action, {})
+
+
+def bring_to(state, org, make_item):
+    fb = make_item()
+    path = {
+        State.RECEIVED: [],
+        State.FORWARDED: [(Action.FORWARD, "switchboard")],
+        State.ESCALATED: [(Action.FORWARD, "switchboard"), (Action.ESCALATE, "focal")],
+        State.ANSWERED: [(Action.FORWARD, "switchboard"), (Action.ANSWER, "focal")],
+        State.CLOSED: [(Action.FORWARD, "switchboard"), (Action.ANSWER, "focal"),
+                       (Action.MARK_NOT_SATISFIED, "citizen")],
+        State.REJECTED: [(Action.REJECT, "switchboard")],
+        State.WITHDRAWN: [(Action.WITHDRAW, "citizen")],
+    }[state]
+    for action, who in path:
+        fb = feedback_transition(feedback=fb, action=action, actor=org[who], inputs=inputs_for(action, org))
+    assert fb.status == state
+    return fb
+
+
+@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.source}-{t.action}")
+def test_every_allowed_transition(t, org, make_item, monday):
+    fb = bring_to(t.source, org, make_item)
+    events = FeedbackEvent.objects.filter(feedback=fb).count()
+    role = sorted(t.roles - {Role.SYSTEM})[0]
+    done = feedback_transition(feedback=fb, action=t.action, actor=org[ROLE_ACTOR[role]],
+                               inputs=inputs_for(t.action, org))
+    assert done.status == t.target
+    assert FeedbackEvent.objects.filter(feedback=fb).count() == events + 1
+    last = FeedbackEvent.objects.filter(feedback=fb).last()
+    assert (last.action, last.from_status, last.to_status) == (t.action, t.source, t.target)
+    assert AuditEntry.objects.filter(action=f"feedback.{t.action}", target_id=str(fb.public_id)).exists()
+
+
+ALLOWED = {(t.source, t.action) for t in TABLE}
+
+
+@pytest.mark.parametrize("state", State.values)
+def test_every_other_action_is_refused(state, org, make_item, monday):
+    fb = bring_to(state, org, make_item)
+    for action in Action.values:
+        if (state, action) in ALLOWED:
+            continue
+        with pytest.raises(ProblemError) as err:
+            feedback_transition(feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org))
+        assert err.value.code == "action_not_allowed"
+        assert err.value.status == 409
+    fb.refresh_from_db()
+    assert fb.status == state
+
+
+@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.source}-{t.action}")
+def test_roles_outside_the_row_are_refused(t, org, make_item, monday):
+    fb = bring_to(t.source, org, make_item)
+    outsiders = [who for role, who in ROLE_ACTOR.items() if role not in t.roles] + ["other_focal"]
+    for who in outsiders:
+        with pytest.raises(ProblemError) as err:
+            feedback_transition(feedback=fb, action=t.action, actor=org[who], inputs=inputs_for(t.action, org))
+        assert err.value.status == 403, who
+    fb.refresh_from_db()
+    assert fb.status == t.source
+
+
+def test_history_is_append_only(org, make_item):
+    fb = make_item()
+    event = fb.events.get()
+    event.note = "sửa lịch sử"
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()

@@ -1,0 +1,184 @@
+"""Checks on every file attached to a feedback item or an answer, before anything is stored.
+
+The same rules as dossier files: the kind is decided by the content (``filetype`` sniffing plus a
+structural check), never by the name. Accepted: PDF, JPEG, PNG, DOCX, XLSX. Refused with a
+Vietnamese message: empty or oversized files, executables and anything else renamed, broken PDFs
+and images, decompression bombs, names with path parts or control characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+from django.utils.translation import gettext as _
+
+from . import conf
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ALLOWED = {PDF: "pdf", JPEG: "jpg", PNG: "png", DOCX: "docx", XLSX: "xlsx"}
+ALLOWED_LABEL = "PDF, JPEG, PNG, DOCX, XLSX"
+MAX_ZIP_RATIO = 100
+MAX_ZIP_EXPANDED = 200 * 1024 * 1024
+
+_FORBIDDEN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\]")
+_UNSAFE_CHARS = re.compile(r'[<>:"|?*\u202a-\u202e\u2066-\u2069]')
+
+
+class UploadError(ValueError):
+    def __init__(self, code: str, message: str, *, name: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.name = name
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes
+
+
+def max_file_bytes() -> int:
+    return int(conf.get("FEEDBACK_MAX_FILE_BYTES"))
+
+
+def max_files() -> int:
+    return int(conf.get("FEEDBACK_MAX_FILES"))
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def sanitise_name(name: str) -> str:
+    """NFC, no path parts or control characters (refused), unsafe characters replaced, ≤ 200 chars."""
+    raw = name or ""
+    if _FORBIDDEN_NAME.search(raw) or ".." in raw:
+        raise UploadError(
+            "unsafe_name",
+            _("Tên tệp “%(name)s” chứa đường dẫn hoặc ký tự điều khiển; hãy đổi tên tệp rồi gửi lại.")
+            % {"name": raw.encode("unicode_escape").decode()[:80]},
+            name=raw,
+        )
+    clean = unicodedata.normalize("NFC", raw).strip().strip(".")
+    clean = _UNSAFE_CHARS.sub("_", clean)
+    clean = re.sub(r"\s+", " ", clean)
+    if not clean:
+        raise UploadError("unsafe_name", _("Tệp không có tên hợp lệ."), name=raw)
+    if len(clean) > 200:
+        stem, dot, ext = clean.rpartition(".")
+        clean = (stem[:190] + "." + ext[:9]) if dot and len(ext) < 10 else clean[:200]
+    return clean
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise UploadError("broken_pdf", _("Tệp “%(name)s” không phải tệp PDF hoàn chỉnh.") % {"name": name}, name=name)
+
+
+def _check_image(data: bytes, name: str, kind: str) -> None:
+    from PIL import Image
+
+    limit = int(conf.get("FEEDBACK_MAX_IMAGE_PIXELS"))
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > limit:
+                raise UploadError(
+                    "image_too_large",
+                    _("Ảnh “%(name)s” có kích thước %(w)s × %(h)s điểm ảnh, vượt giới hạn cho phép.")
+                    % {"name": name, "w": width, "h": height},
+                    name=name,
+                )
+            if (img.format or "").upper() != kind:
+                raise UploadError("unsupported_type", _("Ảnh “%(name)s” không đúng định dạng.") % {"name": name}, name=name)
+            img.verify()
+    except UploadError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for broken or hostile images
+        raise UploadError("broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name},
+                          name=name) from exc
+
+
+def _check_ooxml(data: bytes, name: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            expanded = sum(i.file_size for i in zf.infolist())
+            if expanded > MAX_ZIP_EXPANDED or expanded > MAX_ZIP_RATIO * max(len(data), 1):
+                raise UploadError("archive_too_large",
+                                  _("Tệp “%(name)s” giải nén ra quá lớn; không được chấp nhận.") % {"name": name},
+                                  name=name)
+            if "[Content_Types].xml" in names and "word/document.xml" in names:
+                return DOCX
+            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+                return XLSX
+    except UploadError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass
+    raise UploadError("unsupported_type",
+                      _("Tệp “%(name)s” không phải tài liệu Word (DOCX) hoặc Excel (XLSX) hợp lệ.") % {"name": name},
+                      name=name)
+
+
+def check_file(*, name: str, content: bytes) -> CheckedFile:
+    """Check one file; returns what to store or raises :class:`UploadError` (Vietnamese message)."""
+    clean = sanitise_name(name)
+    size = len(content)
+    if size == 0:
+        raise UploadError("empty_file", _("Tệp “%(name)s” rỗng (0 byte).") % {"name": clean}, name=clean)
+    if size > max_file_bytes():
+        raise UploadError("file_too_large", _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s cho mỗi tệp.")
+                          % {"name": clean, "limit": _mb(max_file_bytes())}, name=clean)
+    kind = filetype.guess(content[:8192])
+    mime = kind.mime if kind else ""
+    if mime == PDF:
+        _check_pdf(content, clean)
+    elif mime == JPEG:
+        _check_image(content, clean, "JPEG")
+    elif mime == PNG:
+        _check_image(content, clean, "PNG")
+    elif mime in {DOCX, XLSX, "application/zip"}:
+        mime = _check_ooxml(content, clean)
+    else:
+        code = "executable" if mime in EXECUTABLE_MIMES or content[:2] == b"MZ" or content[:4] == b"\x7fELF" else "unsupported_type"
+        raise UploadError(code, _("Tệp “%(name)s” không thuộc loại được chấp nhận (%(allowed)s); loại tệp được xác "
+                                  "định theo nội dung, không theo tên.") % {"name": clean, "allowed": ALLOWED_LABEL},
+                          name=clean)
+    return CheckedFile(name=clean, content_type=mime, size=size, sha256=hashlib.sha256(content).hexdigest(),
+                       content=content)
+
+
+EXECUTABLE_MIMES = {
+    "application/x-msdownload", "application/x-executable", "application/x-elf", "application/x-mach-binary",
+    "application/x-sh", "application/x-dosexec",
+}
+
+
+def read_uploaded(uploaded) -> bytes:
+    """The bytes of a Django ``UploadedFile``, refusing early one bigger than the per-file limit."""
+    limit = max_file_bytes()
+    if uploaded.size is not None and uploaded.size > limit:
+        raise UploadError("file_too_large", _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s cho mỗi tệp.")
+                          % {"name": uploaded.name[:100], "limit": _mb(limit)}, name=uploaded.name)
+    uploaded.seek(0)
+    return uploaded.read(limit + 1)
+
+
+def check_count(n: int) -> None:
+    if n > max_files():
+        raise UploadError("too_many_files", _("Chỉ được gửi tối đa %(n)s tệp đính kèm.") % {"n": max_files()})

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SurveysConfig(AppConfig):
+    name = "opendvc.surveys"
+    label = "surveys"
+    verbose_name = "Khảo sát mức độ hài lòng"
+    default_auto_field = "django.db.models.BigAutoField"
