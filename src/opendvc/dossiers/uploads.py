@@ -100,9 +100,24 @@ def _check_pdf(data: bytes, name: str) -> None:
 def _check_image(data: bytes, name: str, kind: str) -> None:
     from PIL import Image
 
+    import warnings
+
     limit = int(conf.get("DOSSIER_MAX_IMAGE_PIXELS"))
+    too_large = UploadError(
+        "image_too_large", _("Ảnh “%(name)s” có số điểm ảnh vượt giới hạn cho phép.") % {"name": name}, name=name
+    )
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except Exception as exc:
+        raise UploadError(
+            "broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, name=name
+        ) from exc
+    try:
+        with img:
             width, height = img.size
             if width * height > limit:
                 raise UploadError(
