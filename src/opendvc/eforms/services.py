@@ -82,7 +82,7 @@ def form_row_action(*, form_version: FormVersion, post, prefix: str = "") -> dic
     data = _render.parse_post(form_version.definition, post, prefix, keep_blank_rows=True)
     groups = {s["key"]: s for s in iter_fields(form_version.definition) if s["kind"] == "group"}
     if add in groups:
-        rows = data.get(add) or []
+        rows = data.get(add) or [{}]  # the page always shows at least one row
         if len(rows) < groups[add].get("max_items", 50):
             rows.append({})
         data[add] = rows

@@ -1,0 +1,61 @@
+"""GET /api/v1/procedures/{code}/form and POST …/form/validate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import birth_data
+
+pytestmark = pytest.mark.usefixtures("eforms")
+
+
+def test_get_form_is_public_and_carries_definition_and_json_schema(client):
+    r = client.get("/api/v1/procedures/1.001193/form")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["procedure"]["code"] == "1.001193"
+    assert body["form"]["key"] == "dang-ky-khai-sinh" and body["form"]["version"] == 1
+    assert body["definition"]["title"] == "Tờ khai đăng ký khai sinh"
+    assert body["json_schema"]["properties"]["child_birth_date"]["format"] == "date"
+
+
+def test_unknown_or_formless_procedure_is_a_problem(client):
+    for code in ("9.999999", "2.000720"):
+        r = client.get(f"/api/v1/procedures/{code}/form")
+        assert r.status_code == 404 and r["Content-Type"] == "application/problem+json"
+        assert r.json()["code"] == "not_found"
+
+
+def _post(client, code, payload):
+    body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+    return client.post(f"/api/v1/procedures/{code}/form/validate", body, content_type="application/json")
+
+
+def test_validate_returns_cleaned_data(client, a_ward):
+    r = _post(client, "1.001193", birth_data(a_ward))
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert data["child_birth_date"] == "2025-09-05" and data["requester_phone"] == "0912345678"
+
+
+def test_validate_lists_each_error_as_problem_json(client, a_ward):
+    payload = birth_data(a_ward) | {"child_birth_date": "30/02/2025", "extra": 1, "child_gender": "x"}
+    r = _post(client, "1.001193", payload)
+    assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+    body = r.json()
+    assert body["code"] == "form_invalid"
+    assert {"path": "child_birth_date", "message": "Ngày 30/02/2025 không tồn tại."} in body["errors"]
+    assert {e["path"] for e in body["errors"]} == {"child_birth_date", "extra", "child_gender"}
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b"[1, 2]", b"\"x\""])
+def test_validate_refuses_non_objects(client, payload):
+    r = _post(client, "1.001193", payload)
+    assert r.status_code == 422 and r.json()["code"] == "form_invalid" and r.json()["errors"]
+
+
+def test_validate_refuses_oversized_payloads(client):
+    r = _post(client, "1.001193", {"child_name": "x" * 300_000})
+    assert r.status_code == 422 and "quá lớn" in r.json()["detail"]
