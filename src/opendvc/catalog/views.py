@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -141,11 +141,11 @@ def preview(request, code: str):
 @login_required
 @require_GET
 def submit_online(request, code: str):
-    """Where online filing starts; explains what to prepare (the filing form comes with dossiers)."""
+    """Where online filing starts: the dossier filing page of the procedure."""
     procedure = procedure_for_page(code)
     if procedure is None or procedure.level < Procedure.Level.ONLINE:
         raise Http404(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
-    return render(request, "catalog/submit.html", {"procedure": procedure})
+    return redirect("dossiers:start", code=procedure.code)
 
 
 @require_GET

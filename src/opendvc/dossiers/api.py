@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opendvc.api.auth import require_scope
@@ -168,8 +168,8 @@ def upload_file(request, file: UploadedFile = File(...)):
         status = 413 if exc.code == "file_too_large" else 422
         raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status) from exc
     upload = services.upload_create(owner=request.user, checked=checked, request=request)
-    return 201, FileOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256, size=upload.size,
-                        content_type=upload.content_type)
+    return Status(201, FileOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,
+                               size=upload.size, content_type=upload.content_type))
 
 
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="Tạo và nộp hồ sơ")
@@ -188,7 +188,7 @@ def create_dossier(request, payload: DossierIn):
     if key:
         found = services.idempotent_dossier(user=request.user, key=key, payload=body)
         if found is not None:
-            return 200, _out(found, request.user)
+            return Status(200, _out(found, request.user))
     procedure = Procedure.objects.filter(code=payload.procedure).select_related("current_version").first()
     if procedure is None:
         raise ProblemError("validation_error", "Không có thủ tục với mã này.",
@@ -218,7 +218,7 @@ def create_dossier(request, payload: DossierIn):
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
         idempotency_key=key, payload=body, request=request,
     )
-    return (201 if created else 200), _out(dossier, request.user)
+    return Status(201 if created else 200, _out(dossier, request.user))
 
 
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")

@@ -1,0 +1,255 @@
+"""The applicant's side: filing online from the procedure page, review, idempotent submit, my dossiers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from opendvc.dossiers.lifecycle import State
+from opendvc.dossiers.models import Dossier, DossierEvent, DossierFile
+from opendvc.notifications.models import Notification
+
+from .conftest import make_procedure, small_pdf, submitted_dossier
+from .test_uploads import EXE
+
+
+def _pdf(name="giay.pdf"):
+    return SimpleUploadedFile(name, small_pdf(), "application/pdf")
+
+
+def _start(client, procedure, justice, *, files=True, extra=None):
+    post = {"co-quan": justice.pk, "nop-voi-tu-cach": "self", **(extra or {})}
+    if files:
+        for c in procedure.components.filter(required=True):
+            post[f"tp-{c.pk}"] = [_pdf(f"{c.pk}.pdf")]
+    return client.post(f"/nop-ho-so/{procedure.code}/", post)
+
+
+def test_catalog_button_leads_to_the_filing_page(client, citizen, procedure):
+    client.force_login(citizen)
+    r = client.get(f"/thu-tuc/{procedure.code}/nop-truc-tuyen/")
+    assert r.status_code == 302 and r["Location"] == f"/nop-ho-so/{procedure.code}/"
+    page = client.get(r["Location"]).content.decode()
+    for c in procedure.components.all():
+        assert f'name="tp-{c.pk}"' in page
+    assert "Sở Tư pháp" in page
+
+
+def test_filing_requires_login_and_level_three(client, citizen, agencies):
+    assert client.get("/nop-ho-so/1.001193/").status_code == 302
+    low = make_procedure(code="1.000001", level=2)
+    client.force_login(citizen)
+    assert client.get(f"/nop-ho-so/{low.code}/").status_code == 404
+
+
+def test_fill_review_submit_with_acknowledgement(client, citizen, procedure, justice):
+    client.force_login(citizen)
+    r = _start(client, procedure, justice)
+    assert r.status_code == 302 and "/xem-lai/" in r["Location"]
+    dossier = Dossier.objects.get(applicant=citizen)
+    assert dossier.status == State.DRAFT and dossier.files.count() == 2
+    review = client.get(r["Location"]).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
+    done = client.post(r["Location"], {"token": token})
+    assert done.status_code == 302 and done["Location"].endswith("?da-nop=1")
+    dossier.refresh_from_db()
+    assert dossier.status == State.SUBMITTED and dossier.code.startswith("000.00.32.H19-")
+    page = client.get(done["Location"]).content.decode()
+    assert "Đã nộp hồ sơ thành công" in page and dossier.code in page
+    notes = Notification.objects.filter(recipient=citizen, template="dossier_submitted")
+    assert {n.channel for n in notes} == {"email", "in_app"}
+    assert dossier.code in notes.first().subject
+    # A second click with the same token changes nothing.
+    again = client.post(r["Location"], {"token": token})
+    assert again.status_code == 302
+    assert DossierEvent.objects.filter(dossier=dossier, action="submit").count() == 1
+    assert Dossier.objects.filter(applicant=citizen).count() == 1
+
+
+def test_missing_required_component_blocks_submission(client, citizen, procedure, justice):
+    client.force_login(citizen)
+    r = _start(client, procedure, justice, files=False)
+    review = client.get(r["Location"]).content.decode()
+    assert "Chưa đính kèm thành phần bắt buộc" in review and 'name="token"' not in review
+    bad = client.post(r["Location"], {"token": "x"})
+    assert bad.status_code == 400
+    assert Dossier.objects.get(applicant=citizen).status == State.DRAFT
+
+
+def test_hostile_file_on_the_page_is_refused_and_nothing_is_stored(client, citizen, procedure, justice, settings):
+    client.force_login(citizen)
+    c = procedure.components.first()
+    r = client.post(f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, f"tp-{c.pk}": [
+        SimpleUploadedFile("hop-le.pdf", small_pdf()), SimpleUploadedFile("virus.pdf", EXE)]})
+    assert r.status_code == 400
+    assert "không thuộc loại được chấp nhận" in r.content.decode()
+    assert Dossier.objects.count() == 0 and DossierFile.objects.count() == 0
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_returned_dossier_is_completed_and_resubmitted(client, citizen, officer, procedure, justice):
+    from opendvc.dossiers import services
+
+    d = submitted_dossier(procedure, citizen)
+    services.dossier_transition(dossier=d, action="return_for_completion", actor=officer,
+                                items=["Giấy chứng sinh bản chính", "Chữ ký người đi khai"])
+    client.force_login(citizen)
+    detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
+    assert "Giấy chứng sinh bản chính" in detail and "Chữ ký người đi khai" in detail
+    assert "Hoàn thiện và nộp lại" in detail
+    edit = client.post(f"/ho-so-cua-toi/{d.public_id}/soan/", {"tp-khac": [_pdf("bo-sung.pdf")]})
+    assert edit.status_code == 302
+    review = client.get(edit["Location"]).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
+    client.post(edit["Location"], {"token": token})
+    d.refresh_from_db()
+    assert d.status == State.SUBMITTED and d.completion_items == []
+    assert d.files.filter(original_name="bo-sung.pdf").exists()
+
+
+def test_other_people_get_404(client, citizen, stranger, procedure):
+    d = submitted_dossier(procedure, citizen)
+    f = d.files.first()
+    client.force_login(stranger)
+    for url in (f"/ho-so-cua-toi/{d.public_id}/", f"/ho-so-cua-toi/{d.public_id}/soan/",
+                f"/ho-so-cua-toi/{d.public_id}/xem-lai/", f"/ho-so-cua-toi/{d.public_id}/tep/{f.pk}/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/ho-so-cua-toi/{d.public_id}/rut/").status_code == 404
+    assert client.get(f"/api/v1/dossiers/{d.code}").status_code == 404
+    assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
+
+
+def test_my_dossiers_list_and_withdraw(client, citizen, procedure):
+    d = submitted_dossier(procedure, citizen)
+    client.force_login(citizen)
+    page = client.get("/ho-so-cua-toi/").content.decode()
+    assert d.code in page and "Đã nộp, chờ tiếp nhận" in page
+    r = client.post(f"/ho-so-cua-toi/{d.public_id}/rut/", {"ly-do": "Nộp nhầm thủ tục"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == State.WITHDRAWN and d.finished_at is not None
+    assert d.events.last().note == "Nộp nhầm thủ tục"
+
+
+def test_file_preview_is_served_inline_to_the_owner(client, citizen, procedure):
+    d = submitted_dossier(procedure, citizen)
+    f = d.files.first()
+    client.force_login(citizen)
+    r = client.get(f"/ho-so-cua-toi/{d.public_id}/tep/{f.pk}/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r["Content-Disposition"].startswith("inline")
+    assert b"".join(r.streaming_content).startswith(b"%PDF")
+
+
+def test_acting_for_an_organisation(client, procedure, justice, member, stranger):
+    from opendvc.accounts.tests.factories import OrganisationFactory
+
+    client.force_login(member.user)
+    value = f"org:{member.organisation.public_id}"
+    assert value in client.get(f"/nop-ho-so/{procedure.code}/").content.decode()
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
+    assert r.status_code == 302
+    assert Dossier.objects.get(applicant=member.user).acting_for == member.organisation
+    other = OrganisationFactory()
+    client.force_login(stranger)
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": f"org:{other.public_id}"})
+    assert r.status_code == 404
+    assert not Dossier.objects.filter(applicant=stranger).exists()
+
+
+def test_reuse_a_file_from_an_earlier_dossier(client, citizen, procedure, justice):
+    first = submitted_dossier(procedure, citizen)
+    old = first.files.first()
+    client.force_login(citizen)
+    page = client.get(f"/nop-ho-so/{procedure.code}/").content.decode()
+    assert f'name="dung-lai" value="{old.pk}"' in page
+    others = {f"tp-{c.pk}": [_pdf()] for c in procedure.components.filter(required=True).exclude(pk=old.component_id)}
+    r = client.post(f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, "dung-lai": [old.pk], **others})
+    assert r.status_code == 302
+    new = Dossier.objects.filter(applicant=citizen, status=State.DRAFT).get()
+    reused = new.files.get(component_id=old.component_id)
+    assert reused.sha256 == old.sha256 and reused.file.name == old.file.name
+
+
+def test_last_form_data(citizen, procedure):
+    from opendvc.dossiers.selectors import last_form_data
+
+    assert last_form_data(user=citizen, procedure=procedure) is None
+    d = submitted_dossier(procedure, citizen)
+    Dossier.objects.filter(pk=d.pk).update(form_data={"ho_ten": "Nguyễn Văn An"})
+    assert last_form_data(user=citizen, procedure=procedure) == {"ho_ten": "Nguyễn Văn An"}
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+def _upload(client, name="giay.pdf"):
+    r = client.post("/api/v1/files", {"file": SimpleUploadedFile(name, small_pdf())})
+    assert r.status_code == 201
+    return r.json()["id"]
+
+
+def test_api_submit_is_idempotent(client, citizen, procedure, justice):
+    client.force_login(citizen)
+    files = [{"component": c.pk, "file": _upload(client)} for c in procedure.components.filter(required=True)]
+    body = {"procedure": procedure.code, "agency": justice.code, "data": {}, "files": files, "submit": True}
+    first = client.post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201, first.content
+    again = client.post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 200
+    assert first.json()["code"] == again.json()["code"]
+    assert Dossier.objects.filter(applicant=citizen).count() == 1
+    got = client.get(f"/api/v1/dossiers/{first.json()['code']}").json()
+    assert got["status"] == "submitted" and got["timeline"][0]["action"] == "submit"
+    assert "withdraw" in got["allowed_actions"]
+    other = dict(body, files=[])
+    reused = client.post("/api/v1/dossiers", other, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    # An upload cannot be claimed twice.
+    dup = client.post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert dup.status_code == 422
+    assert Dossier.objects.filter(applicant=citizen).count() == 1
+    listing = client.get("/api/v1/dossiers").json()
+    assert [i["code"] for i in listing["items"]] == [first.json()["code"]]
+
+
+def test_api_missing_component_is_422_and_creates_nothing(client, citizen, procedure, justice):
+    client.force_login(citizen)
+    body = {"procedure": procedure.code, "agency": justice.code, "files": [], "submit": True}
+    r = client.post("/api/v1/dossiers", body, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    assert any("Giấy chứng sinh" in e["message"] for e in r.json()["errors"])
+    assert Dossier.objects.count() == 0
+
+
+def test_api_actions_follow_the_table(client, citizen, officer, procedure):
+    from .conftest import sign_in
+
+    d = submitted_dossier(procedure, citizen)
+    client.force_login(citizen)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "receive"}, content_type="application/json")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    sign_in(client, officer)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "refuse"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "reason"
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "receive", "version": d.version},
+                    content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "received" and r.json()["due_at"]
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "refuse", "reason": "Muộn"},
+                    content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    assert r["Content-Type"].startswith("application/problem+json")
+    listing = client.get("/api/v1/dossiers").json()
+    assert d.code in [i["code"] for i in listing["items"]]
+
+
+@pytest.mark.parametrize("who", ["stranger", "foreign_officer"])
+def test_api_hides_dossiers_from_others(who, client, citizen, procedure, request):
+    d = submitted_dossier(procedure, citizen)
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(f"/api/v1/dossiers/{d.code}").status_code == 404
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "receive"}, content_type="application/json")
+    assert r.status_code == 404
