@@ -435,3 +435,68 @@ def _notify_staff(fb: Feedback, role: str, template: str) -> None:
             notify(template=template, context=_context(fb), recipient=user)
         if users:
             return
+
+
+# --- public questions and answers (Art. 3.2) -----------------------------------------------------
+
+def publish_names(fb: Feedback) -> list[str]:
+    """The names the sender gave (and the account's name), to be masked."""
+    names = [fb.sender_name]
+    if fb.sender_id:
+        names.append(fb.sender.full_name)
+    return [n for n in names if n]
+
+
+def publish_preview(*, feedback: Feedback) -> dict[str, str]:
+    """The masked title, question and answer an officer reviews before publishing."""
+    from .masking import mask_personal_data
+
+    names = publish_names(feedback)
+    return {
+        "title": mask_personal_data(feedback.subject, names=names),
+        "question": mask_personal_data(feedback.content, names=names),
+        "answer": mask_personal_data(feedback.answer, names=names),
+    }
+
+
+def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, answer: str, request=None):
+    """Publish an answered item whose sender consented, with the text the officer confirmed; the
+    personal-data masking runs once more on it. Side effects: the public record, an audit entry."""
+    from opendvc.catalog.text import fold
+
+    from .masking import mask_personal_data
+    from .models import PublishedAnswer
+
+    roles = actor_roles(feedback=feedback, actor=actor)
+    if not roles & {Role.FOCAL, Role.HEAD}:
+        raise ProblemError("permission_denied", _("Chỉ cán bộ của cơ quan trả lời mới được công khai phản ánh này."),
+                           status=403)
+    if feedback.status not in (State.ANSWERED, State.CLOSED) or not feedback.answer:
+        raise ProblemError("not_answered", _("Chỉ công khai được phản ánh đã có câu trả lời."), status=409)
+    if not feedback.consent_publish:
+        raise ProblemError("no_consent", _("Người gửi không đồng ý công khai phản ánh này."), status=409)
+    names = publish_names(feedback)
+    title, question, answer = (mask_personal_data((v or "").strip(), names=names) for v in (title, question, answer))
+    if not (title and question and answer):
+        raise _invalid("title", _("Tiêu đề, câu hỏi và câu trả lời không được để trống."))
+    with transaction.atomic():
+        if PublishedAnswer.objects.filter(feedback=feedback).exists():
+            raise ProblemError("already_published", _("Phản ánh này đã được công khai."), status=409)
+        pa = PublishedAnswer.objects.create(
+            feedback=feedback, title=title[:300], question=question, answer=answer, agency=feedback.agency,
+            procedure=feedback.procedure, published_by=actor,
+            search_doc=" " + fold(f"{title} {question} {answer}") + " ",
+        )
+        audit_record(actor=actor, action="feedback.publish", target=feedback, changes={"published": pa.pk},
+                     request=request)
+    return pa
+
+
+def feedback_unpublish(*, published, actor, request=None) -> None:
+    """Withdraw a published answer from the public list (kept for the record, audited)."""
+    roles = actor_roles(feedback=published.feedback, actor=actor)
+    if not roles & {Role.FOCAL, Role.HEAD}:
+        raise ProblemError("permission_denied", _("Bạn không có quyền gỡ câu hỏi – đáp này."), status=403)
+    with transaction.atomic():
+        type(published).objects.filter(pk=published.pk).update(is_public=False)
+        audit_record(actor=actor, action="feedback.unpublish", target=published.feedback, changes={}, request=request)
