@@ -577,7 +577,7 @@ def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUB
 # ---------------------------------------------------------------------------------------------
 
 def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_name: str = "",
-                             organisation_name: str = "", request=None):
+                             phone: str = "", organisation_name: str = "", request=None):
     """The applicant of a counter/postal dossier: a person found by CCCD (or created with it), and for
     a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
     Creating a person or organisation is audited."""
@@ -601,10 +601,30 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
         if profile is not None:
             user = profile.user
         else:
+            from django.core.exceptions import ValidationError
+
+            from opendvc.accounts.validators import normalize_phone
+
+            missing = []
             if not (full_name or "").strip():
-                raise ProblemError("validation_error", _("Chưa có người dùng với số CCCD này; hãy nhập họ và tên."),
-                                   extra={"errors": [{"path": "full_name", "message": _("Nhập họ và tên.")}]})
-            user = get_user_model().objects.create_user(email=None, password=None, full_name=full_name.strip())
+                missing.append({"path": "full_name", "message": _("Nhập họ và tên.")})
+            try:
+                normalised_phone = normalize_phone(phone or "")
+            except ValidationError:
+                normalised_phone = ""
+                missing.append({"path": "phone", "message": _("Nhập số điện thoại liên hệ hợp lệ.")})
+            if missing:
+                raise ProblemError("validation_error",
+                                   _("Chưa có người dùng với số CCCD này; hãy nhập họ và tên và số điện thoại liên hệ."),
+                                   extra={"errors": missing})
+            User = get_user_model()
+            if User.objects.filter(phone_hash=crypto.lookup_hash(normalised_phone)).exists():
+                raise ProblemError("validation_error",
+                                   _("Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
+                                     "của tài khoản đó."),
+                                   extra={"errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]})
+            user = User.objects.create_user(email=None, password=None, phone=normalised_phone,
+                                            full_name=full_name.strip())
             profile = PersonProfile(user=user)
             profile.cccd = digits
             profile.save()

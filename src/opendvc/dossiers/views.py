@@ -460,7 +460,7 @@ def intake(request):
         try:
             applicant, organisation = services.applicant_find_or_create(
                 actor=request.user, cccd=p.get("cccd", ""), tax_code=p.get("mst", ""),
-                full_name=p.get("ho-ten", ""), organisation_name=p.get("ten-to-chuc", ""), request=request)
+                full_name=p.get("ho-ten", ""), phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), request=request)
             dossier = services.counter_intake(
                 actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
                 applicant=applicant, acting_for=organisation, files=files, request=request)

@@ -1,0 +1,233 @@
+"""The one-stop office: inbox, dossier view, receive / return / refuse with their PDFs, counter intake."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from opendvc.dossiers import services
+from opendvc.dossiers.lifecycle import State
+from opendvc.dossiers.models import Dossier, DossierDocument
+from opendvc.notifications.models import Notification
+from opendvc.worktime import VN_TZ
+
+from .conftest import sign_in, small_pdf, submitted_dossier
+
+
+def pdf_text(doc: DossierDocument) -> str:
+    from pypdf import PdfReader
+
+    with doc.file.open("rb") as fh:
+        reader = PdfReader(io.BytesIO(fh.read()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+TUESDAY_9 = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
+
+
+def test_receive_computes_due_date_and_issues_the_receipt(client, citizen, officer, procedure):
+    from opendvc.worktime.selectors import calendar_version
+
+    with time_machine.travel(TUESDAY_9, tick=False):
+        d = submitted_dossier(procedure, citizen)
+        sign_in(client, officer)
+        page = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
+        assert "Tiếp nhận hồ sơ" in page and "giay-chung-sinh.pdf" in page
+        r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "receive", "version": d.version})
+        assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == State.RECEIVED
+    # 3 working days = 24 working hours from Tuesday 09:00 → Friday 09:00 (Regulation Art. 13.4).
+    assert d.due_at.astimezone(VN_TZ) == datetime(2026, 3, 13, 9, 0, tzinfo=VN_TZ)
+    assert d.received_at.astimezone(VN_TZ) == TUESDAY_9
+    assert d.calendar_version == calendar_version()
+    doc = d.documents.get(kind="receipt")
+    text = norm(pdf_text(doc))
+    assert "giấy tiếp nhận hồ sơ và hẹn trả kết quả" in text
+    assert d.code.lower() in text
+    assert "nguyễn thị hoa" in text and "đăng ký khai sinh" in text
+    assert "09:00 ngày 13/03/2026" in text
+    from opendvc.dossiers.documents import lookup_key_of
+
+    assert lookup_key_of(d).lower() in text
+    assert Notification.objects.filter(recipient=citizen, template="dossier_received").exists()
+    # The applicant sees the receipt and the due date.
+    client.force_login(citizen)
+    mine = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
+    assert "13/03/2026" in mine and "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in mine
+    r = client.get(f"/ho-so-cua-toi/{d.public_id}/giay-to/{doc.pk}/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+
+
+def test_receive_outside_office_hours_counts_from_next_opening(citizen, officer, procedure):
+    saturday = datetime(2026, 3, 14, 10, 0, tzinfo=VN_TZ)
+    with time_machine.travel(saturday, tick=False):
+        d = submitted_dossier(procedure, citizen)
+        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+    # Counted from Monday 07:30: 24 working hours end exactly at Wednesday's close (17:00).
+    assert d.due_at.astimezone(VN_TZ) == datetime(2026, 3, 18, 17, 0, tzinfo=VN_TZ)
+
+
+def test_procedure_without_a_time_needs_a_due_date_from_the_officer(citizen, officer, agencies):
+    from opendvc.core.problems import ProblemError
+
+    from .conftest import make_procedure
+
+    p = make_procedure(code="1.000002", time_amount=None)
+    d = submitted_dossier(p, citizen)
+    with pytest.raises(ProblemError) as err:
+        services.dossier_transition(dossier=d, action="receive", actor=officer)
+    assert err.value.extra["errors"][0]["path"] == "due_at"
+    d = services.dossier_transition(dossier=d, action="receive", actor=officer, due_at="2099-01-05T16:00:00+07:00")
+    assert d.due_at.astimezone(VN_TZ) == datetime(2099, 1, 5, 16, 0, tzinfo=VN_TZ)
+
+
+def test_return_for_completion_lists_every_item_once(client, citizen, officer, procedure):
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {
+        "action": "return_for_completion", "items": "Giấy chứng sinh bản chính\n\nTờ khai thiếu chữ ký\n",
+        "note": "Bổ sung trong 5 ngày"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == State.RETURNED_FOR_COMPLETION
+    assert d.completion_items == ["Giấy chứng sinh bản chính", "Tờ khai thiếu chữ ký"]
+    text = norm(pdf_text(d.documents.get(kind="completion_request")))
+    assert "phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" in text
+    assert "giấy chứng sinh bản chính" in text and "tờ khai thiếu chữ ký" in text
+    note = Notification.objects.get(recipient=citizen, template="dossier_returned_for_completion", channel="email")
+    assert "Giấy chứng sinh bản chính" in note.body and "Tờ khai thiếu chữ ký" in note.body
+
+
+def test_refuse_needs_a_reason_and_issues_the_refusal(client, citizen, officer, procedure):
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "  "})
+    assert r.status_code == 422
+    assert "Phải nêu lý do" in r.content.decode()
+    assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse",
+                                                          "reason": "Thủ tục thuộc thẩm quyền UBND cấp xã"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == State.REFUSED and d.finished_at
+    text = norm(pdf_text(d.documents.get(kind="refusal")))
+    assert "phiếu từ chối tiếp nhận giải quyết hồ sơ" in text and "thẩm quyền ubnd cấp xã" in text
+
+
+def test_second_officer_on_a_stale_page_gets_a_conflict_message(client, citizen, officer, officer2, procedure):
+    d = submitted_dossier(procedure, citizen)
+    services.dossier_transition(dossier=d, action="receive", actor=officer)
+    sign_in(client, officer2)
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "x", "version": d.version})
+    assert r.status_code == 409
+    assert "vừa được người khác thay đổi" in r.content.decode()
+
+
+def test_inbox_filters_sorts_and_pages(client, citizen, officer, procedure, justice):
+    with time_machine.travel(TUESDAY_9, tick=False):
+        first = submitted_dossier(procedure, citizen)
+        received = submitted_dossier(procedure, citizen)
+        services.dossier_transition(dossier=received, action="receive", actor=officer)
+    with time_machine.travel(datetime(2026, 3, 20, 9, 0, tzinfo=VN_TZ), tick=False):
+        late = submitted_dossier(procedure, citizen)
+        sign_in(client, officer)
+        page = client.get("/mot-cua/ho-so/").content.decode()
+        assert all(d.code in page for d in (first, received, late))
+        assert "3 hồ sơ" in page
+        page = client.get("/mot-cua/ho-so/?trang-thai=received").content.decode()
+        assert received.code in page and first.code not in page
+        # Received on 10/03 with 3 working days: overdue on 20/03.
+        page = client.get("/mot-cua/ho-so/?han=qua-han").content.decode()
+        assert received.code in page and late.code not in page and "Quá hạn" in page
+        page = client.get("/mot-cua/ho-so/?tu-ngay=2026-03-15").content.decode()
+        assert late.code in page and first.code not in page
+        page = client.get("/mot-cua/ho-so/?sap-xep=cu-nhat").content.decode()
+        assert page.index(first.code) < page.index(late.code)
+        page = client.get(f"/mot-cua/ho-so/?thu-tuc={procedure.code}&kenh=counter").content.decode()
+        assert "Không có hồ sơ nào" in page
+
+
+def test_inbox_pages_without_full_count(citizen, procedure, officer):
+    from opendvc.dossiers.selectors import InboxFilters, inbox, paginate
+
+    for _ in range(3):
+        submitted_dossier(procedure, citizen)
+    page = paginate(inbox(user=officer, filters=InboxFilters()), page=1, page_size=2)
+    assert page.has_next and len(page.items) == 2 and page.count == 3 and page.count_exact
+    page2 = paginate(inbox(user=officer, filters=InboxFilters()), page=2, page_size=2)
+    assert not page2.has_next and len(page2.items) == 1
+
+
+def test_citizens_and_other_agencies_cannot_open_office_pages(client, citizen, stranger, foreign_officer, procedure):
+    d = submitted_dossier(procedure, citizen)
+    client.force_login(citizen)
+    assert client.get(f"/mot-cua/ho-so/{d.code}/").status_code == 403
+    sign_in(client, foreign_officer)
+    assert client.get(f"/mot-cua/ho-so/{d.code}/").status_code == 404
+    assert d.code not in client.get("/mot-cua/ho-so/").content.decode()
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "receive"})
+    assert r.status_code == 404
+    f = d.files.first()
+    assert client.get(f"/mot-cua/ho-so/{d.code}/tep/{f.pk}/").status_code == 404
+    assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
+
+
+def test_office_preview_of_files(client, citizen, officer, procedure):
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    page = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
+    assert "<iframe" in page and "Xem trước" in page
+    f = d.files.first()
+    r = client.get(f"/mot-cua/ho-so/{d.code}/tep/{f.pk}/")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("inline")
+    assert "sandbox" in r["Content-Security-Policy"]
+
+
+def test_counter_intake_creates_the_applicant_by_cccd(client, officer, procedure, justice):
+    from opendvc.accounts.models import PersonProfile
+
+    sign_in(client, officer)
+    form = client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/")
+    assert form.status_code == 200
+    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
+        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "075190000123",
+        "ho-ten": "Lê Văn Tám", "dien-thoai": "0912 345 678", "tp-khac": [SimpleUploadedFile("ban-quet.pdf", small_pdf())]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    d = Dossier.objects.get(channel="counter")
+    assert d.status == State.RECEIVED and d.code.startswith("000.00.32.H19-")
+    assert d.applicant.full_name == "Lê Văn Tám" and d.due_at
+    assert d.documents.filter(kind="receipt").exists()
+    assert PersonProfile.objects.get(user=d.applicant).cccd == "075190000123"
+    # The same CCCD by post finds the same person; an organisation is created by tax code.
+    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
+        "co-quan": justice.pk, "kenh": "postal", "thu-tuc": procedure.code, "cccd": "075190000123",
+        "mst": "3600123456", "ten-to-chuc": "Công ty TNHH Tám Lê"})
+    assert r.status_code == 302
+    post = Dossier.objects.get(channel="postal")
+    assert post.applicant_id == d.applicant_id and post.acting_for.tax_code == "3600123456"
+
+
+def test_counter_intake_bad_input(client, officer, procedure, justice):
+    sign_in(client, officer)
+    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
+        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "12345"})
+    assert r.status_code == 400 and "12 chữ số" in r.content.decode()
+    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
+        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "075190000999"})
+    assert r.status_code == 400 and "họ và tên" in r.content.decode() and "điện thoại" in r.content.decode()
+    assert Dossier.objects.count() == 0
+
+
+def test_processing_officer_cannot_intake(client, processor):
+    sign_in(client, processor)
+    assert client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/").status_code == 403
