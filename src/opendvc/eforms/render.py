@@ -350,14 +350,17 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
     labels: dict[str, str] = {}
     kinds: dict[str, str] = {}
 
-    def walk(specs, scope):
+    def walk(specs, scope, section):
         for spec in specs:
-            labels[scope + spec["key"]] = spec["label"]
+            label = _("Lời cam đoan") if spec["kind"] == "declaration" else spec["label"]
+            # Section title first, so "Giới tính" of the child and of the mother can be told apart.
+            labels[scope + spec["key"]] = f"{section} – {label}" if section and not scope else label
             kinds[scope + spec["key"]] = spec["kind"]
             if spec["kind"] == "group":
-                walk(spec["fields"], scope + spec["key"] + "/*/")
+                walk(spec["fields"], scope + spec["key"] + "/*/", section)
 
-    walk(iter_fields(definition), "")
+    for section in definition.get("sections", []):
+        walk(section["fields"], "", section["title"])
     links = []
     for err in errors:
         path = err.get("path", "")

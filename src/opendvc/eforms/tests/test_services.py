@@ -140,7 +140,8 @@ def test_render_is_accessible(birth_version):
     for control in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
         assert f'for="{control}"' in html, control
     links = services.error_links(form_version=birth_version, errors=errors)
-    assert links[0] == {"target": "f-child_name", "label": "Họ, chữ đệm, tên người được khai sinh",
+    assert links[0] == {"target": "f-child_name",
+                        "label": "Người được khai sinh – Họ, chữ đệm, tên người được khai sinh",
                         "message": "Vui lòng nhập họ tên."}
 
 
