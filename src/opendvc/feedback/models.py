@@ -74,7 +74,9 @@ class Feedback(models.Model):
                                          related_name="+", verbose_name=_("cơ quan người gửi đề xuất"))
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="feedback_items", verbose_name=_("thủ tục liên quan"))
-    # The related dossier by its code (hồ sơ).
+    # The related dossier (hồ sơ); the code is kept too, for imported items naming a dossier not held here.
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="feedback_items", verbose_name=_("hồ sơ liên quan"))
     dossier_code = models.CharField(_("mã hồ sơ liên quan"), max_length=40, blank=True, db_index=True)
     consent_publish = models.BooleanField(_("đồng ý công khai (đã ẩn thông tin cá nhân)"), default=False)
     # Who entered it for hotline calls and paper letters.

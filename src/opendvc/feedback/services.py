@@ -174,9 +174,20 @@ def feedback_create(
     if sender is not None:
         sender_name = sender_name or sender.full_name
         sender_email = sender_email or (sender.email or "")
-    validate_sender(sender=sender, sender_name=sender_name, sender_phone=sender_phone, sender_email=sender_email)
+    if channel == Channel.SURVEY:
+        # Survey answers come from the dossier's applicant, already known to the agency (Art. 7.4).
+        validate_sender(sender=sender, sender_name=sender_name or "-", sender_phone=sender_phone,
+                        sender_email=sender_email or "survey@invalid.invalid")
+    else:
+        validate_sender(sender=sender, sender_name=sender_name, sender_phone=sender_phone,
+                        sender_email=sender_email)
     files = list(files)
     check_count(len(files))
+    dossier = None
+    if dossier_code:
+        from opendvc.dossiers.models import Dossier
+
+        dossier = Dossier.objects.filter(code=dossier_code.strip()).first()
     with transaction.atomic():
         if external_id:
             existing = Feedback.objects.select_for_update().filter(external_id=external_id).first()
@@ -185,7 +196,7 @@ def feedback_create(
         fb = Feedback.objects.create(
             channel=channel, kind=kind, sender=sender, sender_name=sender_name[:200], sender_phone=sender_phone,
             sender_email=sender_email, sender_address=sender_address[:300], subject=subject, content=content,
-            suggested_agency=suggested_agency, procedure=procedure, dossier_code=dossier_code[:40],
+            suggested_agency=suggested_agency, procedure=procedure, dossier=dossier, dossier_code=dossier_code.strip()[:40],
             consent_publish=consent_publish, entered_by=entered_by, external_id=external_id or None,
             created_at=created_at or timezone.now(),
         )

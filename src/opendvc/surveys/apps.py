@@ -6,3 +6,8 @@ class SurveysConfig(AppConfig):
     label = "surveys"
     verbose_name = "Khảo sát mức độ hài lòng"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

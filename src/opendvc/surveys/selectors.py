@@ -1,0 +1,26 @@
+"""Survey reads: the figures used by the satisfaction indicator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from .models import SurveyInvitation, SurveyResponse
+
+
+def dossier_satisfaction(*, start: datetime, end: datetime) -> dict[int, dict[str, set[str]]]:
+    """Per agency: the dossiers returned in [start, end) (invited to the survey) and those of them
+    rated not satisfied."""
+    out: dict[int, dict[str, set[str]]] = defaultdict(lambda: {"codes": set(), "dissatisfied": set()})
+    for agency_id, code in SurveyInvitation.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "agency_id", "dossier_code"):
+        out[agency_id]["codes"].add(code)
+    for agency_id, code in SurveyResponse.objects.filter(
+            satisfied=False, invitation__created_at__gte=start, invitation__created_at__lt=end
+    ).values_list("agency_id", "dossier_code"):
+        out[agency_id]["dissatisfied"].add(code)
+    return dict(out)
+
+
+def responses_for_agency(*, agency_id: int):
+    return SurveyResponse.objects.filter(agency_id=agency_id).order_by("-created_at")
