@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "opendvc.worktime.demo",
     "opendvc.catalog.demo",
     "opendvc.eforms.demo",
+    "opendvc.dossiers.demo",
 ]
 
 
