@@ -13,7 +13,7 @@ both endpoints in the same run.
 Figures:
 * p95 latency of realistic search queries with one client (target ≤ 20 ms),
 * throughput of the search API with ``CONCURRENCY`` clients as a share of the throughput of
-  /api/v1/ping measured the same way (target ≥ 60 %).
+  /api/v1/ping measured the same way, in alternating one-second rounds (median ratio; target ≥ 60 %).
 
 Run: ``.venv/bin/python bench/bench_catalog.py``. ``run()`` returns (metric, measured, target) rows.
 """
@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = 6000
 CONCURRENCY = 4
 SEQUENTIAL_REQUESTS = 400
-THROUGHPUT_SECONDS = 5.0
+THROUGHPUT_SECONDS = 6.0
+ROUNDS = 6
 
 QUERIES = [
     {"q": "dang ky khai sinh"}, {"q": "đăng ký kết hôn"}, {"q": "khai tu"}, {"q": "ly lich tu phap"},
@@ -192,14 +193,22 @@ def _measure(cache_seconds: int | None) -> dict[str, float]:
             _sequential(port, kind, 60)  # warm-up
         search_lat = _sequential(port, "search", SEQUENTIAL_REQUESTS)
         ping_lat = _sequential(port, "ping", SEQUENTIAL_REQUESTS)
-        ping_rps, _ = _throughput(port, "ping", THROUGHPUT_SECONDS, CONCURRENCY)
-        search_rps, search_loaded = _throughput(port, "search", THROUGHPUT_SECONDS, CONCURRENCY)
+        # Alternate short windows of each so that load from elsewhere on the machine hits both alike.
+        ping_runs, search_runs, search_loaded = [], [], []
+        for _ in range(ROUNDS):
+            ping_runs.append(_throughput(port, "ping", THROUGHPUT_SECONDS / ROUNDS, CONCURRENCY)[0])
+            rps, latencies = _throughput(port, "search", THROUGHPUT_SECONDS / ROUNDS, CONCURRENCY)
+            search_runs.append(rps)
+            search_loaded += latencies
+        ratios = sorted(s / p for s, p in zip(search_runs, ping_runs, strict=True))
+        ping_rps, search_rps = statistics.median(ping_runs), statistics.median(search_runs)
     finally:
         server.terminate()
         server.join(5)
     return {
         "p50": _p(search_lat, 50), "p95": _p(search_lat, 95), "ping_p95": _p(ping_lat, 95),
         "p95_loaded": _p(search_loaded, 95), "ping_rps": ping_rps, "search_rps": search_rps,
+        "ratio": statistics.median(ratios) * 100,
     }
 
 
@@ -219,7 +228,8 @@ def run() -> list[tuple[str, str, str]]:
             (f"search API p95 latency, {CONCURRENCY} clients {label}", f"{m['p95_loaded']:.1f} ms", "—"),
             (f"ping throughput, {CONCURRENCY} clients {label}", f"{m['ping_rps']:.0f} req/s", "—"),
             (f"search API throughput, {CONCURRENCY} clients {label}", f"{m['search_rps']:.0f} req/s", "—"),
-            (f"search / ping throughput {label}", f"{m['search_rps'] / m['ping_rps'] * 100:.0f} %", "≥ 60 %"),
+            (f"search / ping throughput (median of {ROUNDS} alternating rounds) {label}", f"{m['ratio']:.0f} %",
+             "≥ 60 %"),
         ]
     return rows
 
