@@ -42,15 +42,48 @@ def definition() -> dict:
 
     def person(prefix: str) -> list[dict]:
         return [
-            {"key": f"{prefix}_name", "kind": "text", "label": "Họ, chữ đệm, tên", "required": True, "max_length": 100},
-            {"key": f"{prefix}_birth", "kind": "date", "label": "Ngày sinh", "required": True, "not_future": True},
-            {"key": f"{prefix}_gender", "kind": "choice", "label": "Giới tính", "choices": gender, "required": True},
+            {
+                "key": f"{prefix}_name",
+                "kind": "text",
+                "label": "Họ, chữ đệm, tên",
+                "required": True,
+                "max_length": 100,
+            },
+            {
+                "key": f"{prefix}_birth",
+                "kind": "date",
+                "label": "Ngày sinh",
+                "required": True,
+                "not_future": True,
+            },
+            {
+                "key": f"{prefix}_gender",
+                "kind": "choice",
+                "label": "Giới tính",
+                "choices": gender,
+                "required": True,
+            },
             {"key": f"{prefix}_ethnicity", "kind": "text", "label": "Dân tộc", "max_length": 50},
-            {"key": f"{prefix}_nationality", "kind": "text", "label": "Quốc tịch", "max_length": 50},
-            {"key": f"{prefix}_id", "kind": "cccd", "label": "Số định danh cá nhân", "required": True},
+            {
+                "key": f"{prefix}_nationality",
+                "kind": "text",
+                "label": "Quốc tịch",
+                "max_length": 50,
+            },
+            {
+                "key": f"{prefix}_id",
+                "kind": "cccd",
+                "label": "Số định danh cá nhân",
+                "required": True,
+            },
             {"key": f"{prefix}_phone", "kind": "phone", "label": "Điện thoại"},
             {"key": f"{prefix}_email", "kind": "email", "label": "Thư điện tử"},
-            {"key": f"{prefix}_address", "kind": "address", "label": "Nơi cư trú", "required": True},
+            {
+                "key": f"{prefix}_address",
+                "kind": "address",
+                "label": "Nơi cư trú",
+                "required": True,
+            },
         ]
 
     business = [
@@ -60,20 +93,45 @@ def definition() -> dict:
         {"key": "lines", "kind": "textarea", "label": "Ngành, nghề", "required": True},
         {"key": "capital", "kind": "money", "label": "Vốn", "required": True},
         {"key": "employees", "kind": "number", "label": "Số lao động", "min": 0, "max": 10000},
-        {"key": "grade", "kind": "choice", "label": "Phân loại", "choices": grades, "required": True},
+        {
+            "key": "grade",
+            "kind": "choice",
+            "label": "Phân loại",
+            "choices": grades,
+            "required": True,
+        },
         {"key": "channels", "kind": "multichoice", "label": "Kênh bán", "choices": grades},
         {"key": "has_branch", "kind": "checkbox", "label": "Có địa điểm kinh doanh khác"},
-        {"key": "branch_address", "kind": "address", "label": "Địa điểm khác",
-         "show_if": {"field": "has_branch", "in": [True]}},
+        {
+            "key": "branch_address",
+            "kind": "address",
+            "label": "Địa điểm khác",
+            "show_if": {"field": "has_branch", "in": [True]},
+        },
         {"key": "start_date", "kind": "date", "label": "Ngày bắt đầu", "required": True},
         {"key": "area", "kind": "number", "label": "Diện tích (m²)", "min": 1, "max": 100000},
         {"key": "note", "kind": "textarea", "label": "Ghi chú"},
     ]
-    extra = [{"key": f"info_{i}", "kind": "text", "label": f"Thông tin {i}", "max_length": 200} for i in range(3)]
+    extra = [
+        {"key": f"info_{i}", "kind": "text", "label": f"Thông tin {i}", "max_length": 200}
+        for i in range(3)
+    ]
     member = [
         {"key": "name", "kind": "text", "label": "Họ tên", "required": True, "max_length": 100},
-        {"key": "birth", "kind": "date", "label": "Ngày sinh", "required": True, "not_future": True},
-        {"key": "gender", "kind": "choice", "label": "Giới tính", "choices": gender, "required": True},
+        {
+            "key": "birth",
+            "kind": "date",
+            "label": "Ngày sinh",
+            "required": True,
+            "not_future": True,
+        },
+        {
+            "key": "gender",
+            "kind": "choice",
+            "label": "Giới tính",
+            "choices": gender,
+            "required": True,
+        },
         {"key": "id", "kind": "cccd", "label": "Số định danh"},
         {"key": "relation", "kind": "text", "label": "Quan hệ", "required": True},
         {"key": "phone", "kind": "phone", "label": "Điện thoại"},
@@ -93,11 +151,38 @@ def definition() -> dict:
         {"key": "spouse", "title": "Vợ/chồng", "fields": person("spouse")},
         {"key": "contact", "title": "Người liên hệ", "fields": person("contact")},
         {"key": "business", "title": "Hộ kinh doanh", "fields": business},
-        {"key": "other", "title": "Khác", "fields": extra + [
-            {"key": "members", "kind": "group", "label": "Thành viên", "max_items": 20, "fields": member},
-            {"key": "history", "kind": "group", "label": "Quá trình cư trú", "max_items": 20, "fields": history}]},
-        {"key": "commitment", "title": "Cam kết", "fields": [
-            {"key": "declaration", "kind": "declaration", "label": "Tôi cam kết nội dung trên là đúng."}]},
+        {
+            "key": "other",
+            "title": "Khác",
+            "fields": extra
+            + [
+                {
+                    "key": "members",
+                    "kind": "group",
+                    "label": "Thành viên",
+                    "max_items": 20,
+                    "fields": member,
+                },
+                {
+                    "key": "history",
+                    "kind": "group",
+                    "label": "Quá trình cư trú",
+                    "max_items": 20,
+                    "fields": history,
+                },
+            ],
+        },
+        {
+            "key": "commitment",
+            "title": "Cam kết",
+            "fields": [
+                {
+                    "key": "declaration",
+                    "kind": "declaration",
+                    "label": "Tôi cam kết nội dung trên là đúng.",
+                }
+            ],
+        },
     ]
     return {"title": "Biểu mẫu đo hiệu năng (60 trường)", "sections": sections}
 
@@ -106,21 +191,62 @@ def payload() -> dict:
     address = {"province": 75, "ward": 25195, "street": "12 Võ Thị Sáu"}
 
     def person(prefix: str, cccd: str) -> dict:
-        return {f"{prefix}_name": "Nguyễn Văn An", f"{prefix}_birth": "05/09/1990", f"{prefix}_gender": "male",
-                f"{prefix}_ethnicity": "Kinh", f"{prefix}_nationality": "Việt Nam", f"{prefix}_id": cccd,
-                f"{prefix}_phone": "0912 345 678", f"{prefix}_email": "an@example.vn", f"{prefix}_address": address}
+        return {
+            f"{prefix}_name": "Nguyễn Văn An",
+            f"{prefix}_birth": "05/09/1990",
+            f"{prefix}_gender": "male",
+            f"{prefix}_ethnicity": "Kinh",
+            f"{prefix}_nationality": "Việt Nam",
+            f"{prefix}_id": cccd,
+            f"{prefix}_phone": "0912 345 678",
+            f"{prefix}_email": "an@example.vn",
+            f"{prefix}_address": address,
+        }
 
-    data = {**person("owner", "075090000123"), **person("spouse", "075190000124"),
-            **person("contact", "075090000125"),
-            "agency": "UBND phường Bình Phước", "business_name": "Quán Cơm An", "tax_code": "0312345678",
-            "lines": "Dịch vụ ăn uống", "capital": "150.000.000", "employees": "4", "grade": "g3",
-            "channels": ["g1", "g2"], "has_branch": True, "branch_address": address, "start_date": "2026-01-15",
-            "area": 45, "note": "Không", "declaration": True,
-            **{f"info_{i}": f"Giá trị {i}" for i in range(3)}}
-    data["members"] = [{"name": f"Thành viên {i}", "birth": "01/02/2001", "gender": "female", "id": "075301000111",
-                        "relation": "Con", "phone": "0987654321", "share": 10_000_000} for i in range(ROWS_PER_GROUP)]
-    data["history"] = [{"from_date": "01/01/2010", "to_date": "31/12/2015", "place": "Đồng Nai", "job": "Buôn bán",
-                        "employer": "Tự do", "kind": "g1", "proof": ["upl_1"]} for _ in range(ROWS_PER_GROUP)]
+    data = {
+        **person("owner", "075090000123"),
+        **person("spouse", "075190000124"),
+        **person("contact", "075090000125"),
+        "agency": "UBND phường Bình Phước",
+        "business_name": "Quán Cơm An",
+        "tax_code": "0312345678",
+        "lines": "Dịch vụ ăn uống",
+        "capital": "150.000.000",
+        "employees": "4",
+        "grade": "g3",
+        "channels": ["g1", "g2"],
+        "has_branch": True,
+        "branch_address": address,
+        "start_date": "2026-01-15",
+        "area": 45,
+        "note": "Không",
+        "declaration": True,
+        **{f"info_{i}": f"Giá trị {i}" for i in range(3)},
+    }
+    data["members"] = [
+        {
+            "name": f"Thành viên {i}",
+            "birth": "01/02/2001",
+            "gender": "female",
+            "id": "075301000111",
+            "relation": "Con",
+            "phone": "0987654321",
+            "share": 10_000_000,
+        }
+        for i in range(ROWS_PER_GROUP)
+    ]
+    data["history"] = [
+        {
+            "from_date": "01/01/2010",
+            "to_date": "31/12/2015",
+            "place": "Đồng Nai",
+            "job": "Buôn bán",
+            "employer": "Tự do",
+            "kind": "g1",
+            "proof": ["upl_1"],
+        }
+        for _ in range(ROWS_PER_GROUP)
+    ]
     return data
 
 
@@ -146,8 +272,14 @@ def run() -> list[tuple[str, str, str]]:
     good = payload()
     cleaned, errors = compiled_for(version).validate(good)
     assert errors == [], errors
-    bad = dict(good, owner_birth="31/02/1990", capital="nhiều", grade="x", unknown=1,
-               members=[dict(m, birth="99/99/2000", phone="1") for m in good["members"]])
+    bad = dict(
+        good,
+        owner_birth="31/02/1990",
+        capital="nhiều",
+        grade="x",
+        unknown=1,
+        members=[dict(m, birth="99/99/2000", phone="1") for m in good["members"]],
+    )
     _c, bad_errors = compiled_for(version).validate(bad)
 
     valid_rate = _rate(lambda: compiled_for(version).validate(good))
@@ -161,10 +293,26 @@ def run() -> list[tuple[str, str, str]]:
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return [
-        ("eforms: validations/s, 60 fields + 2 groups × 5 rows, valid", f"{valid_rate:,.0f}/s", "≥ 1,000/s"),
-        (f"eforms: validations/s, same form with {len(bad_errors)} errors", f"{invalid_rate:,.0f}/s", "≥ 1,000/s"),
-        ("eforms: render that form filled, median", f"{statistics.median(times):.2f} ms", "≤ 30 ms"),
-        ("eforms: render that form filled, p95", f"{times[int(len(times) * 0.95)]:.2f} ms", "≤ 30 ms"),
+        (
+            "eforms: validations/s, 60 fields + 2 groups × 5 rows, valid",
+            f"{valid_rate:,.0f}/s",
+            "≥ 1,000/s",
+        ),
+        (
+            f"eforms: validations/s, same form with {len(bad_errors)} errors",
+            f"{invalid_rate:,.0f}/s",
+            "≥ 1,000/s",
+        ),
+        (
+            "eforms: render that form filled, median",
+            f"{statistics.median(times):.2f} ms",
+            "≤ 30 ms",
+        ),
+        (
+            "eforms: render that form filled, p95",
+            f"{times[int(len(times) * 0.95)]:.2f} ms",
+            "≤ 30 ms",
+        ),
     ]
 
 

@@ -20,41 +20,69 @@ router = Router(tags=["eforms"])
 def _form_of(code: str):
     found = public_form_for_code(code)
     if found is None:
-        raise ProblemError("not_found", "Không tìm thấy tờ khai điện tử của thủ tục này.", status=404)
+        raise ProblemError(
+            "not_found", "Không tìm thấy tờ khai điện tử của thủ tục này.", status=404
+        )
     return found
 
 
-@router.get("/procedures/{code}/form", auth=None, response={200: dict},
-            summary="Tờ khai điện tử của thủ tục (định nghĩa và JSON Schema)")
+@router.get(
+    "/procedures/{code}/form",
+    auth=None,
+    response={200: dict},
+    summary="Tờ khai điện tử của thủ tục (định nghĩa và JSON Schema)",
+)
 def get_form(request, code: str) -> dict[str, Any]:
     procedure, version = _form_of(code)
     return {
         "procedure": {"code": procedure.code, "name": procedure.name},
-        "form": {"key": version.form.key, "version": version.number, "title": version.title,
-                 "published_at": version.published_at.isoformat()},
+        "form": {
+            "key": version.form.key,
+            "version": version.number,
+            "title": version.title,
+            "published_at": version.published_at.isoformat(),
+        },
         "definition": version.definition,
         "json_schema": json_schema(version.definition),
     }
 
 
-@router.post("/procedures/{code}/form/validate", auth=None, response={200: dict},
-             summary="Kiểm tra dữ liệu tờ khai; trả về dữ liệu đã chuẩn hóa hoặc lỗi theo từng trường")
+@router.post(
+    "/procedures/{code}/form/validate",
+    auth=None,
+    response={200: dict},
+    summary="Kiểm tra dữ liệu tờ khai; trả về dữ liệu đã chuẩn hóa hoặc lỗi theo từng trường",
+)
 def validate_form(request, code: str) -> dict[str, Any]:
     """The body is the form data object. 200 with ``data`` cleaned (ISO dates, integers for money),
     or 422 ``form_invalid`` with ``errors: [{path, message}]``."""
     _procedure, version = _form_of(code)
     if len(request.body) > MAX_PAYLOAD_BYTES:
-        raise ProblemError("form_invalid", "Dữ liệu quá lớn.", status=422, title="Dữ liệu tờ khai không hợp lệ",
-                           extra={"errors": [{"path": "", "message": f"Tối đa {MAX_PAYLOAD_BYTES // 1024} KB."}]})
+        raise ProblemError(
+            "form_invalid",
+            "Dữ liệu quá lớn.",
+            status=422,
+            title="Dữ liệu tờ khai không hợp lệ",
+            extra={"errors": [{"path": "", "message": f"Tối đa {MAX_PAYLOAD_BYTES // 1024} KB."}]},
+        )
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise ProblemError("form_invalid", "Nội dung không phải JSON hợp lệ.", status=422,
-                           title="Dữ liệu tờ khai không hợp lệ",
-                           extra={"errors": [{"path": "", "message": "Nội dung không phải JSON hợp lệ."}]}) from None
+        raise ProblemError(
+            "form_invalid",
+            "Nội dung không phải JSON hợp lệ.",
+            status=422,
+            title="Dữ liệu tờ khai không hợp lệ",
+            extra={"errors": [{"path": "", "message": "Nội dung không phải JSON hợp lệ."}]},
+        ) from None
     try:
         cleaned = form_validate(form_version=version, data=data)
     except FormValidationError as exc:
-        raise ProblemError("form_invalid", f"Tờ khai có {len(exc.errors)} lỗi.", status=422,
-                           title="Dữ liệu tờ khai không hợp lệ", extra={"errors": exc.errors}) from None
+        raise ProblemError(
+            "form_invalid",
+            f"Tờ khai có {len(exc.errors)} lỗi.",
+            status=422,
+            title="Dữ liệu tờ khai không hợp lệ",
+            extra={"errors": exc.errors},
+        ) from None
     return {"form": {"key": version.form.key, "version": version.number}, "data": cleaned}

@@ -16,7 +16,10 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
 
 def shipped_definitions() -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(DEFINITIONS_DIR.glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(DEFINITIONS_DIR.glob("*.json"))
+    }
 
 
 def seed(stdout=None) -> None:

@@ -48,7 +48,14 @@ KINDS = {
     "declaration": "Lời cam đoan",
 }
 PREFILL_SOURCES = {
-    "full_name", "date_of_birth", "gender", "cccd", "phone", "email", "permanent_address", "current_address",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "cccd",
+    "phone",
+    "email",
+    "permanent_address",
+    "current_address",
 }
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254}
 MAX_GROUP_ITEMS = 50
@@ -70,9 +77,11 @@ _CHOICE = {
     "type": "object",
     "required": ["value", "label"],
     "additionalProperties": False,
-    "properties": {"value": {"type": "string", "minLength": 1, "maxLength": 100},
-                   "label": {"type": "string", "minLength": 1, "maxLength": 300},
-                   "label_en": {"type": "string"}},
+    "properties": {
+        "value": {"type": "string", "minLength": 1, "maxLength": 100},
+        "label": {"type": "string", "minLength": 1, "maxLength": 300},
+        "label_en": {"type": "string"},
+    },
 }
 _FIELD: dict[str, Any] = {
     "type": "object",
@@ -91,9 +100,13 @@ _FIELD: dict[str, Any] = {
         "max": {"type": "integer"},
         "choices": {"type": "array", "minItems": 1, "maxItems": 300, "items": _CHOICE},
         "show_if": {
-            "type": "object", "required": ["field", "in"], "additionalProperties": False,
-            "properties": {"field": {"type": "string"},
-                           "in": {"type": "array", "minItems": 1, "items": {"type": ["string", "boolean"]}}},
+            "type": "object",
+            "required": ["field", "in"],
+            "additionalProperties": False,
+            "properties": {
+                "field": {"type": "string"},
+                "in": {"type": "array", "minItems": 1, "items": {"type": ["string", "boolean"]}},
+            },
         },
         "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"}},
         "min_items": {"type": "integer", "minimum": 0, "maximum": MAX_GROUP_ITEMS},
@@ -119,17 +132,30 @@ DEFINITION_META_SCHEMA: dict[str, Any] = {
         "title_en": {"type": "string", "maxLength": 500},
         "description": {"type": "string", "maxLength": 5000},
         "official_form": {"type": "string", "maxLength": 1000},
-        "procedures": {"type": "array", "items": {"type": "string", "maxLength": 40}, "uniqueItems": True},
+        "procedures": {
+            "type": "array",
+            "items": {"type": "string", "maxLength": 40},
+            "uniqueItems": True,
+        },
         "sections": {
-            "type": "array", "minItems": 1, "maxItems": 40,
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 40,
             "items": {
-                "type": "object", "required": ["key", "title", "fields"], "additionalProperties": False,
+                "type": "object",
+                "required": ["key", "title", "fields"],
+                "additionalProperties": False,
                 "properties": {
                     "key": {"type": "string"},
                     "title": {"type": "string", "minLength": 1, "maxLength": 300},
                     "title_en": {"type": "string", "maxLength": 300},
                     "help": {"type": "string", "maxLength": 2000},
-                    "fields": {"type": "array", "minItems": 1, "maxItems": 200, "items": {"$ref": "#/$defs/field"}},
+                    "fields": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 200,
+                        "items": {"$ref": "#/$defs/field"},
+                    },
                 },
             },
         },
@@ -170,9 +196,18 @@ def _jsonschema_message(error) -> str:
         if extra:
             return "Thuộc tính không được hỗ trợ: " + ", ".join(f"“{e}”" for e in extra) + "."
     if error.validator == "type":
-        expected = {"string": "chuỗi", "integer": "số nguyên", "boolean": "true/false", "array": "danh sách",
-                    "object": "đối tượng"}
-        want = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = {
+            "string": "chuỗi",
+            "integer": "số nguyên",
+            "boolean": "true/false",
+            "array": "danh sách",
+            "object": "đối tượng",
+        }
+        want = (
+            error.validator_value
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
         return "Sai kiểu dữ liệu: cần " + " hoặc ".join(expected.get(w, w) for w in want) + "."
     return base
 
@@ -187,7 +222,9 @@ def check_definition(definition: Any) -> list[dict[str, str]]:
     if not isinstance(definition, dict):
         return [{"path": "", "message": "Định nghĩa biểu mẫu phải là một đối tượng JSON."}]
     problems: list[dict[str, str]] = []
-    for error in sorted(_meta_validator().iter_errors(definition), key=lambda e: list(e.absolute_path)):
+    for error in sorted(
+        _meta_validator().iter_errors(definition), key=lambda e: list(e.absolute_path)
+    ):
         if error.validator == "$ref":
             continue
         path = "/".join(str(p) for p in error.absolute_path)
@@ -201,66 +238,130 @@ def check_definition(definition: Any) -> list[dict[str, str]]:
         if not KEY_RE.match(section["key"]):
             problems.append({"path": f"{s_path}/key", "message": _key_message(section["key"])})
         elif section["key"] in section_keys:
-            problems.append({"path": f"{s_path}/key", "message": f"Mã phần “{section['key']}” bị trùng."})
+            problems.append(
+                {"path": f"{s_path}/key", "message": f"Mã phần “{section['key']}” bị trùng."}
+            )
         section_keys.add(section["key"])
         _check_fields(section["fields"], f"{s_path}/fields", top_scope, problems, depth=1)
     return problems
 
 
 def _key_message(key: str) -> str:
-    return (f"Mã “{key}” không hợp lệ: chỉ dùng chữ thường không dấu, chữ số và dấu gạch dưới, "
-            "bắt đầu bằng chữ cái, tối đa 60 ký tự.")
+    return (
+        f"Mã “{key}” không hợp lệ: chỉ dùng chữ thường không dấu, chữ số và dấu gạch dưới, "
+        "bắt đầu bằng chữ cái, tối đa 60 ký tự."
+    )
 
 
-def _check_fields(fields: list[dict], path: str, scope: dict[str, dict], problems: list, *, depth: int) -> None:
+def _check_fields(
+    fields: list[dict], path: str, scope: dict[str, dict], problems: list, *, depth: int
+) -> None:
     for index, spec in enumerate(fields):
         f_path = f"{path}/{index}"
         key, kind = spec["key"], spec["kind"]
         if kind not in KINDS:
-            problems.append({"path": f"{f_path}/kind", "message": (
-                f"Loại trường “{kind}” không được hỗ trợ. Các loại hợp lệ: {', '.join(sorted(KINDS))}.")})
+            problems.append(
+                {
+                    "path": f"{f_path}/kind",
+                    "message": (
+                        f"Loại trường “{kind}” không được hỗ trợ. Các loại hợp lệ: {', '.join(sorted(KINDS))}."
+                    ),
+                }
+            )
         if not KEY_RE.match(key):
             problems.append({"path": f"{f_path}/key", "message": _key_message(key)})
         elif key in scope:
-            problems.append({"path": f"{f_path}/key", "message": f"Mã trường “{key}” bị trùng trong cùng phạm vi."})
+            problems.append(
+                {
+                    "path": f"{f_path}/key",
+                    "message": f"Mã trường “{key}” bị trùng trong cùng phạm vi.",
+                }
+            )
         condition = spec.get("show_if")
         if condition:
             target = scope.get(condition["field"])
             if target is None:
-                problems.append({"path": f"{f_path}/show_if/field", "message": (
-                    f"Điều kiện hiển thị trỏ tới trường “{condition['field']}” không có (hoặc nằm sau) "
-                    "trong cùng phạm vi.")})
+                problems.append(
+                    {
+                        "path": f"{f_path}/show_if/field",
+                        "message": (
+                            f"Điều kiện hiển thị trỏ tới trường “{condition['field']}” không có (hoặc nằm sau) "
+                            "trong cùng phạm vi."
+                        ),
+                    }
+                )
             else:
-                problems.extend(_check_condition_values(target, condition["in"], f"{f_path}/show_if/in"))
+                problems.extend(
+                    _check_condition_values(target, condition["in"], f"{f_path}/show_if/in")
+                )
         if kind in ("choice", "multichoice"):
             choices = spec.get("choices")
             if not choices:
-                problems.append({"path": f"{f_path}/choices", "message": "Trường lựa chọn cần danh sách lựa chọn."})
+                problems.append(
+                    {
+                        "path": f"{f_path}/choices",
+                        "message": "Trường lựa chọn cần danh sách lựa chọn.",
+                    }
+                )
             else:
                 values = [c["value"] for c in choices]
                 if len(values) != len(set(values)):
-                    problems.append({"path": f"{f_path}/choices", "message": "Danh sách lựa chọn có giá trị trùng."})
+                    problems.append(
+                        {
+                            "path": f"{f_path}/choices",
+                            "message": "Danh sách lựa chọn có giá trị trùng.",
+                        }
+                    )
         elif "choices" in spec:
-            problems.append({"path": f"{f_path}/choices", "message": "Chỉ trường lựa chọn mới có danh sách lựa chọn."})
+            problems.append(
+                {
+                    "path": f"{f_path}/choices",
+                    "message": "Chỉ trường lựa chọn mới có danh sách lựa chọn.",
+                }
+            )
         if kind == "group":
             if depth > 1:
-                problems.append({"path": f_path, "message": "Nhóm lặp lại không được lồng trong nhóm khác."})
+                problems.append(
+                    {"path": f_path, "message": "Nhóm lặp lại không được lồng trong nhóm khác."}
+                )
             elif not spec.get("fields"):
-                problems.append({"path": f"{f_path}/fields", "message": "Nhóm lặp lại cần ít nhất một trường con."})
+                problems.append(
+                    {
+                        "path": f"{f_path}/fields",
+                        "message": "Nhóm lặp lại cần ít nhất một trường con.",
+                    }
+                )
             else:
                 _check_fields(spec["fields"], f"{f_path}/fields", {}, problems, depth=depth + 1)
             lo, hi = spec.get("min_items", 0), spec.get("max_items", MAX_GROUP_ITEMS)
             if lo > hi:
-                problems.append({"path": f"{f_path}/min_items", "message": "Số mục tối thiểu lớn hơn số mục tối đa."})
+                problems.append(
+                    {
+                        "path": f"{f_path}/min_items",
+                        "message": "Số mục tối thiểu lớn hơn số mục tối đa.",
+                    }
+                )
         elif "fields" in spec:
-            problems.append({"path": f"{f_path}/fields", "message": "Chỉ nhóm lặp lại mới có trường con."})
+            problems.append(
+                {"path": f"{f_path}/fields", "message": "Chỉ nhóm lặp lại mới có trường con."}
+            )
         if kind == "file" and not spec.get("component"):
-            problems.append({"path": f"{f_path}/component", "message": (
-                "Tệp đính kèm phải gắn với một thành phần hồ sơ (thuộc tính “component”).")})
+            problems.append(
+                {
+                    "path": f"{f_path}/component",
+                    "message": (
+                        "Tệp đính kèm phải gắn với một thành phần hồ sơ (thuộc tính “component”)."
+                    ),
+                }
+            )
         if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
-            problems.append({"path": f"{f_path}/min", "message": "Giá trị tối thiểu lớn hơn giá trị tối đa."})
+            problems.append(
+                {"path": f"{f_path}/min", "message": "Giá trị tối thiểu lớn hơn giá trị tối đa."}
+            )
         if kind == "declaration" and spec.get("required") is False:
-            problems.append({"path": f"{f_path}/required", "message": "Lời cam đoan luôn bắt buộc."})
+            problems.append(
+                {"path": f"{f_path}/required", "message": "Lời cam đoan luôn bắt buộc."}
+            )
         if KEY_RE.match(key) and key not in scope:
             scope[key] = spec
 
@@ -269,14 +370,22 @@ def _check_condition_values(target: dict, values: list, path: str) -> list[dict[
     kind = target["kind"]
     if kind in ("checkbox", "declaration"):
         if any(not isinstance(v, bool) for v in values):
-            return [{"path": path, "message": "Điều kiện theo ô đánh dấu chỉ nhận true hoặc false."}]
+            return [
+                {"path": path, "message": "Điều kiện theo ô đánh dấu chỉ nhận true hoặc false."}
+            ]
         return []
     if kind in ("choice", "multichoice"):
         allowed = {c["value"] for c in target.get("choices", [])}
         wrong = [str(v) for v in values if v not in allowed]
         if wrong:
-            return [{"path": path, "message": (
-                f"Điều kiện dùng giá trị không có trong lựa chọn của “{target['key']}”: {', '.join(wrong)}.")}]
+            return [
+                {
+                    "path": path,
+                    "message": (
+                        f"Điều kiện dùng giá trị không có trong lựa chọn của “{target['key']}”: {', '.join(wrong)}."
+                    ),
+                }
+            ]
         return []
     if kind in ("group", "file", "address"):
         return [{"path": path, "message": f"Không thể đặt điều kiện theo trường loại “{kind}”."}]
@@ -299,6 +408,7 @@ def count_fields(definition: dict) -> int:
 # Administrative units (vietnam-provinces, two-tier since 1 July 2025)
 # ---------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def units() -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
     from vietnam_provinces import Province, Ward
@@ -311,6 +421,7 @@ def units() -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
 # ---------------------------------------------------------------------------------------------
 # Compiled validators
 # ---------------------------------------------------------------------------------------------
+
 
 class Invalid(Exception):
     def __init__(self, message: str, sub: str = "") -> None:
@@ -349,8 +460,11 @@ def _as_int(value: Any, *, money: bool = False) -> int:
             raw = re.sub(r"(?i)[\s.,]|đồng|vnđ|vnd|đ$", "", raw)
         if re.fullmatch(r"-?\d{1,18}", raw):
             return int(raw)
-    raise Invalid(_("Số tiền phải là số nguyên (đồng), ví dụ 1.500.000.") if money
-                  else _("Giá trị phải là số nguyên."))
+    raise Invalid(
+        _("Số tiền phải là số nguyên (đồng), ví dụ 1.500.000.")
+        if money
+        else _("Giá trị phải là số nguyên.")
+    )
 
 
 def parse_date(value: Any) -> dt.date:
@@ -368,7 +482,9 @@ def parse_date(value: Any) -> dt.date:
     try:
         return dt.date(y, mo, d)
     except ValueError:
-        raise Invalid(_("Ngày %(d)02d/%(m)02d/%(y)s không tồn tại.") % {"d": d, "m": mo, "y": y}) from None
+        raise Invalid(
+            _("Ngày %(d)02d/%(m)02d/%(y)s không tồn tại.") % {"d": d, "m": mo, "y": y}
+        ) from None
 
 
 Cleaner = Callable[[Any], Any]
@@ -394,11 +510,13 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
     if kind in ("text", "textarea", "email"):
         limit = spec.get("max_length", DEFAULT_MAX_LENGTH[kind])
         if kind == "email":
+
             def clean_email(value):
                 text = _as_text(value, limit)
                 if not EMAIL_RE.match(text):
                     raise Invalid(_("Địa chỉ thư điện tử không hợp lệ, ví dụ ten@example.vn."))
                 return text.lower()
+
             return clean_email
         return lambda value: _as_text(value, limit)
     if kind in ("number", "money"):
@@ -413,6 +531,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             if hi is not None and number > hi:
                 raise Invalid(_("Giá trị lớn nhất là %(n)s.") % {"n": f"{hi:,}".replace(",", ".")})
             return number
+
         return clean_number
     if kind == "date":
         not_future = spec.get("not_future", False)
@@ -424,6 +543,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             if not_future and day > today():
                 raise Invalid(_("Ngày không được sau ngày hôm nay."))
             return day.isoformat()
+
         return clean_date
     if kind == "choice":
         allowed = frozenset(c["value"] for c in spec["choices"])
@@ -432,6 +552,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             if not isinstance(value, str) or value not in allowed:
                 raise Invalid(_("Giá trị không nằm trong danh sách lựa chọn."))
             return value
+
         return clean_choice
     if kind == "multichoice":
         allowed_list = [c["value"] for c in spec["choices"]]
@@ -443,11 +564,16 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
                 raise Invalid(_("Giá trị phải là danh sách lựa chọn."))
             wrong = [v for v in values if v not in allowed]
             if wrong:
-                raise Invalid(_("Giá trị không nằm trong danh sách lựa chọn: %(v)s.") % {"v": ", ".join(wrong[:3])[:100]})
+                raise Invalid(
+                    _("Giá trị không nằm trong danh sách lựa chọn: %(v)s.")
+                    % {"v": ", ".join(wrong[:3])[:100]}
+                )
             chosen = set(values)
             return [v for v in allowed_list if v in chosen]
+
         return clean_multi
     if kind in ("checkbox", "declaration"):
+
         def clean_bool(value):
             if isinstance(value, bool):
                 return value
@@ -456,6 +582,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             if value in ("0", "off", "false", "no", ""):
                 return False
             raise Invalid(_("Giá trị phải là có hoặc không."))
+
         return clean_bool
     if kind == "phone":
         from opendvc.accounts.validators import normalize_phone
@@ -466,6 +593,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
                 return normalize_phone(text)
             except ValidationError as exc:
                 raise Invalid(exc.messages[0]) from None
+
         return clean_phone
     if kind == "cccd":
         from opendvc.accounts.validators import validate_cccd
@@ -476,6 +604,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
                 return validate_cccd(text)
             except ValidationError as exc:
                 raise Invalid(exc.messages[0]) from None
+
         return clean_cccd
     if kind == "tax_code":
         from opendvc.accounts.validators import normalize_tax_code
@@ -486,6 +615,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
                 return normalize_tax_code(text)
             except ValidationError as exc:
                 raise Invalid(exc.messages[0]) from None
+
         return clean_tax
     if kind == "address":
         required = spec.get("required", False)
@@ -495,11 +625,14 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         def clean_files(value):
             ids = [value] if isinstance(value, str) else value
-            if not isinstance(ids, list) or any(not isinstance(v, str) or not UPLOAD_ID_RE.match(v) for v in ids):
+            if not isinstance(ids, list) or any(
+                not isinstance(v, str) or not UPLOAD_ID_RE.match(v) for v in ids
+            ):
                 raise Invalid(_("Tệp đính kèm không hợp lệ."))
             if len(ids) > limit:
                 raise Invalid(_("Tối đa %(n)s tệp.") % {"n": limit})
             return list(dict.fromkeys(ids))
+
         return clean_files
     return None
 
@@ -509,7 +642,10 @@ def _clean_address(value: Any, required: bool) -> dict:
         raise Invalid(_("Địa chỉ không hợp lệ."))
     extra = set(value) - {"province", "ward", "street"}
     if extra:
-        raise Invalid(_("Địa chỉ có phần không được hỗ trợ: %(k)s.") % {"k": ", ".join(sorted(map(str, extra)))[:100]})
+        raise Invalid(
+            _("Địa chỉ có phần không được hỗ trợ: %(k)s.")
+            % {"k": ", ".join(sorted(map(str, extra)))[:100]}
+        )
     provinces, wards = units()
     out: dict[str, Any] = {}
     province = value.get("province")
@@ -547,7 +683,8 @@ def _compile_fields(specs: list[dict], today: Callable[[], dt.date]) -> list[Com
         kind = spec["kind"]
         condition = spec.get("show_if")
         compiled = CompiledField(
-            key=spec["key"], kind=kind,
+            key=spec["key"],
+            kind=kind,
             required=bool(spec.get("required", False)) or kind == "declaration",
             clean=_make_cleaner(spec, today),
             show_field=condition["field"] if condition else None,
@@ -614,11 +751,22 @@ class CompiledForm:
         if not isinstance(data, dict):
             return {}, [{"path": "", "message": _("Dữ liệu biểu mẫu phải là một đối tượng JSON.")}]
         if not _data_depth_ok(data, MAX_DATA_DEPTH):
-            return {}, [{"path": "", "message": _("Dữ liệu lồng quá sâu (tối đa %(n)s cấp).") % {"n": MAX_DATA_DEPTH}}]
+            return {}, [
+                {
+                    "path": "",
+                    "message": _("Dữ liệu lồng quá sâu (tối đa %(n)s cấp).")
+                    % {"n": MAX_DATA_DEPTH},
+                }
+            ]
         size = len(json.dumps(data, ensure_ascii=False, default=str).encode())
         if size > MAX_PAYLOAD_BYTES:
-            return {}, [{"path": "", "message": _("Dữ liệu quá lớn (%(n)s KB, tối đa %(m)s KB).") % {
-                "n": size // 1024, "m": MAX_PAYLOAD_BYTES // 1024}}]
+            return {}, [
+                {
+                    "path": "",
+                    "message": _("Dữ liệu quá lớn (%(n)s KB, tối đa %(m)s KB).")
+                    % {"n": size // 1024, "m": MAX_PAYLOAD_BYTES // 1024},
+                }
+            ]
         cleaned = self._scope(self.fields, self.keys, data, "", errors, partial)
         return cleaned, errors
 
@@ -626,7 +774,9 @@ class CompiledForm:
         out: dict[str, Any] = {}
         for key in data:
             if key not in keys:
-                errors.append({"path": f"{prefix}{key}", "message": _("Trường không có trong biểu mẫu.")})
+                errors.append(
+                    {"path": f"{prefix}{key}", "message": _("Trường không có trong biểu mẫu.")}
+                )
         for fld in fields:
             if fld.show_field is not None and not _condition_holds(fld, out):
                 continue
@@ -644,7 +794,9 @@ class CompiledForm:
             try:
                 result = fld.clean(value)
             except Invalid as exc:
-                errors.append({"path": f"{path}/{exc.sub}" if exc.sub else path, "message": exc.message})
+                errors.append(
+                    {"path": f"{path}/{exc.sub}" if exc.sub else path, "message": exc.message}
+                )
                 continue
             if result is False and fld.kind == "declaration" and not partial:
                 errors.append({"path": path, "message": _required_message(fld)})
@@ -661,17 +813,30 @@ class CompiledForm:
             errors.append({"path": path, "message": _("Giá trị phải là danh sách.")})
             return
         if len(value) > fld.max_items:
-            errors.append({"path": path, "message": _("Tối đa %(n)s mục (đang có %(m)s).") % {
-                "n": fld.max_items, "m": len(value)}})
+            errors.append(
+                {
+                    "path": path,
+                    "message": _("Tối đa %(n)s mục (đang có %(m)s).")
+                    % {"n": fld.max_items, "m": len(value)},
+                }
+            )
             return
         items = []
         for index, item in enumerate(value):
             if not isinstance(item, dict):
-                errors.append({"path": f"{path}/{index}", "message": _("Mỗi mục phải là một đối tượng.")})
+                errors.append(
+                    {"path": f"{path}/{index}", "message": _("Mỗi mục phải là một đối tượng.")}
+                )
                 continue
-            items.append(self._scope(fld.children, fld.children_keys, item, f"{path}/{index}/", errors, partial))
+            items.append(
+                self._scope(
+                    fld.children, fld.children_keys, item, f"{path}/{index}/", errors, partial
+                )
+            )
         if not partial and len(value) < fld.min_items:
-            errors.append({"path": path, "message": _("Cần ít nhất %(n)s mục.") % {"n": fld.min_items}})
+            errors.append(
+                {"path": path, "message": _("Cần ít nhất %(n)s mục.") % {"n": fld.min_items}}
+            )
         out[fld.key] = items
 
 
@@ -696,11 +861,15 @@ def compiled_for(form_version) -> CompiledForm:
 # JSON Schema export (for API clients)
 # ---------------------------------------------------------------------------------------------
 
+
 def _field_schema(spec: dict) -> dict:
     kind = spec["kind"]
     title = {"title": spec["label"]}
     if kind in ("text", "textarea", "email", "phone", "cccd", "tax_code"):
-        schema = {"type": "string", "maxLength": spec.get("max_length", DEFAULT_MAX_LENGTH.get(kind, 20))}
+        schema = {
+            "type": "string",
+            "maxLength": spec.get("max_length", DEFAULT_MAX_LENGTH.get(kind, 20)),
+        }
         if kind == "email":
             schema["format"] = "email"
     elif kind in ("number", "money"):
@@ -714,22 +883,40 @@ def _field_schema(spec: dict) -> dict:
     elif kind == "choice":
         schema = {"enum": [c["value"] for c in spec["choices"]]}
     elif kind == "multichoice":
-        schema = {"type": "array", "items": {"enum": [c["value"] for c in spec["choices"]]}, "uniqueItems": True}
+        schema = {
+            "type": "array",
+            "items": {"enum": [c["value"] for c in spec["choices"]]},
+            "uniqueItems": True,
+        }
     elif kind in ("checkbox", "declaration"):
         schema = {"type": "boolean"}
         if kind == "declaration":
             schema["const"] = True
     elif kind == "address":
-        schema = {"type": "object", "additionalProperties": False, "required": ["province", "ward"],
-                  "properties": {"province": {"type": "integer"}, "ward": {"type": "integer"},
-                                 "street": {"type": "string", "maxLength": 300}}}
+        schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["province", "ward"],
+            "properties": {
+                "province": {"type": "integer"},
+                "ward": {"type": "integer"},
+                "street": {"type": "string", "maxLength": 300},
+            },
+        }
     elif kind == "file":
-        schema = {"type": "array", "maxItems": spec.get("max_files", MAX_FILES),
-                  "items": {"type": "string", "pattern": UPLOAD_ID_RE.pattern},
-                  "x-component": spec.get("component", "")}
+        schema = {
+            "type": "array",
+            "maxItems": spec.get("max_files", MAX_FILES),
+            "items": {"type": "string", "pattern": UPLOAD_ID_RE.pattern},
+            "x-component": spec.get("component", ""),
+        }
     elif kind == "group":
-        schema = {"type": "array", "maxItems": spec.get("max_items", MAX_GROUP_ITEMS),
-                  "minItems": spec.get("min_items", 0), "items": _object_schema(spec["fields"])}
+        schema = {
+            "type": "array",
+            "maxItems": spec.get("max_items", MAX_GROUP_ITEMS),
+            "minItems": spec.get("min_items", 0),
+            "items": _object_schema(spec["fields"]),
+        }
     else:
         schema = {}
     return {**title, **schema}
@@ -737,14 +924,21 @@ def _field_schema(spec: dict) -> dict:
 
 def _object_schema(specs: list[dict]) -> dict:
     return {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "properties": {s["key"]: _field_schema(s) for s in specs},
-        "required": [s["key"] for s in specs if (s.get("required") or s["kind"] == "declaration")
-                     and not s.get("show_if")],
+        "required": [
+            s["key"]
+            for s in specs
+            if (s.get("required") or s["kind"] == "declaration") and not s.get("show_if")
+        ],
     }
 
 
 def json_schema(definition: dict) -> dict:
     """The data shape as JSON Schema 2020-12 (conditional fields are listed as optional)."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": definition["title"],
-            **_object_schema(iter_fields(definition))}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": definition["title"],
+        **_object_schema(iter_fields(definition)),
+    }

@@ -50,16 +50,14 @@ class FormVersion(models.Model):
 
     class Meta:
         ordering = ["form", "-number"]
-        constraints = [models.UniqueConstraint(fields=["form", "number"], name="eforms_version_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="eforms_version_unique_number")
+        ]
         verbose_name = _("phiên bản biểu mẫu")
         verbose_name_plural = _("phiên bản biểu mẫu")
 
     def __str__(self) -> str:
         return f"{self.form.key} v{self.number}"
-
-    @property
-    def title(self) -> str:
-        return self.definition.get("title", "")
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -69,12 +67,20 @@ class FormVersion(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Phiên bản biểu mẫu đã công bố không thể xóa."))
 
+    @property
+    def title(self) -> str:
+        return self.definition.get("title", "")
+
 
 class FormAssignment(models.Model):
     """Which published form version a procedure uses now (one per procedure)."""
 
-    procedure = models.OneToOneField("catalog.Procedure", on_delete=models.CASCADE, related_name="form_assignment")
-    form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="assignments")
+    procedure = models.OneToOneField(
+        "catalog.Procedure", on_delete=models.CASCADE, related_name="form_assignment"
+    )
+    form_version = models.ForeignKey(
+        FormVersion, on_delete=models.PROTECT, related_name="assignments"
+    )
     assigned_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -89,8 +95,12 @@ class FormDraft(models.Model):
     """An applicant's unfinished form: only valid values are kept; expires after ``EFORMS_DRAFT_DAYS``."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_drafts")
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE, related_name="form_drafts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="form_drafts"
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.CASCADE, related_name="form_drafts"
+    )
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="drafts")
     data = models.JSONField(_("dữ liệu"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,7 +110,10 @@ class FormDraft(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["user", "-updated_at"]), models.Index(fields=["expires_at"])]
+        indexes = [
+            models.Index(fields=["user", "-updated_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
         verbose_name = _("bản nháp tờ khai")
         verbose_name_plural = _("bản nháp tờ khai")
 

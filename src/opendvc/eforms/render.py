@@ -75,7 +75,11 @@ def display_value(spec: dict, value: Any) -> str:
     if kind == "choice":
         return _choices_label(spec, value)
     if kind == "multichoice":
-        return "; ".join(_choices_label(spec, v) for v in value) if isinstance(value, list) else str(value)
+        return (
+            "; ".join(_choices_label(spec, v) for v in value)
+            if isinstance(value, list)
+            else str(value)
+        )
     if kind in ("checkbox", "declaration"):
         return _("Có") if value is True else _("Không")
     if kind == "address":
@@ -91,6 +95,7 @@ def display_value(spec: dict, value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # Rendering
 # ---------------------------------------------------------------------------------------------
+
 
 class _Ctx:
     __slots__ = ("prefix", "errors", "provinces_html")
@@ -118,14 +123,18 @@ def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, s
         ids.append(f"{fid}-help")
     if spec.get("show_if"):
         cond = spec["show_if"]
-        parts.append(f'<p class="help eforms-when" id="{fid}-when">'
-                     f'{escape(_("Chỉ điền khi trường liên quan có giá trị phù hợp."))}</p>')
+        parts.append(
+            f'<p class="help eforms-when" id="{fid}-when">'
+            f"{escape(_('Chỉ điền khi trường liên quan có giá trị phù hợp.'))}</p>"
+        )
         ids.append(f"{fid}-when")
         del cond
     messages = [m for p in paths for m in ctx.errors.get(p, [])]
     if messages:
-        parts.append(f'<p class="field-error" id="{fid}-error"><span class="visually-hidden">'
-                     f'{escape(_("Lỗi:"))} </span>{escape(" ".join(messages))}</p>')
+        parts.append(
+            f'<p class="field-error" id="{fid}-error"><span class="visually-hidden">'
+            f"{escape(_('Lỗi:'))} </span>{escape(' '.join(messages))}</p>"
+        )
         ids.append(f"{fid}-error")
     return "".join(parts), " ".join(ids), bool(messages)
 
@@ -144,7 +153,9 @@ def _wrap_attrs(spec: dict, prefix: str, scope_path: str) -> str:
     if not cond:
         return ""
     target = field_id(prefix, scope_path + cond["field"])
-    values = json.dumps([("1" if v is True else "" if v is False else v) for v in cond["in"]], ensure_ascii=False)
+    values = json.dumps(
+        [("1" if v is True else "" if v is False else v) for v in cond["in"]], ensure_ascii=False
+    )
     return f' data-show-if="{target}" data-show-values="{escape(values)}"'
 
 
@@ -169,29 +180,40 @@ def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str)
         return _render_group(ctx, spec, value, path, wrap)
     if kind == "address":
         return _render_address(ctx, spec, value, path, wrap, required)
-    if kind in ("choice", "multichoice") and (kind == "multichoice" or spec.get("widget") == "radio"
-                                               or (spec.get("widget") != "select" and len(spec["choices"]) <= 4)):
+    if kind in ("choice", "multichoice") and (
+        kind == "multichoice"
+        or spec.get("widget") == "radio"
+        or (spec.get("widget") != "select" and len(spec["choices"]) <= 4)
+    ):
         return _render_options(ctx, spec, value, path, wrap, required)
     helptext, described, invalid = _describe(ctx, fid, spec, [path])
     aria = _aria(described, invalid, required)
     if kind in ("checkbox", "declaration"):
         checked = " checked" if value is True or value in ("1", "on", "true") else ""
-        return (f'<div class="field eforms-field eforms-check" id="{fid}-wrap"{wrap}>'
-                f'<input type="checkbox" id="{fid}" name="{name}" value="1"{checked}{aria}>'
-                f'<label for="{fid}">{_label_text(spec, required)}</label>{helptext}</div>')
+        return (
+            f'<div class="field eforms-field eforms-check" id="{fid}-wrap"{wrap}>'
+            f'<input type="checkbox" id="{fid}" name="{name}" value="1"{checked}{aria}>'
+            f'<label for="{fid}">{_label_text(spec, required)}</label>{helptext}</div>'
+        )
     label = f'<label for="{fid}">{_label_text(spec, required)}</label>'
     if kind == "textarea":
         rows = spec.get("rows", 4)
-        control = (f'<textarea class="eforms-input" id="{fid}" name="{name}" rows="{rows}"{aria}>'
-                   f'{escape("" if value is None else value)}</textarea>')
+        control = (
+            f'<textarea class="eforms-input" id="{fid}" name="{name}" rows="{rows}"{aria}>'
+            f"{escape('' if value is None else value)}</textarea>"
+        )
     elif kind == "choice":
         options = [f'<option value="">{escape(_("— Chọn —"))}</option>']
         for choice in spec["choices"]:
             sel = " selected" if choice["value"] == value else ""
-            options.append(f'<option value="{escape(choice["value"])}"{sel}>{escape(choice["label"])}</option>')
+            options.append(
+                f'<option value="{escape(choice["value"])}"{sel}>{escape(choice["label"])}</option>'
+            )
         control = f'<select class="eforms-input" id="{fid}" name="{name}"{aria}>{"".join(options)}</select>'
     elif kind == "date":
-        control = _text_input(spec, fid, name, value, aria, extra=' inputmode="numeric" placeholder="dd/mm/yyyy"')
+        control = _text_input(
+            spec, fid, name, value, aria, extra=' inputmode="numeric" placeholder="dd/mm/yyyy"'
+        )
     elif kind in ("number", "money"):
         control = _text_input(spec, fid, name, value, aria, extra=' inputmode="numeric"')
     elif kind == "email":
@@ -204,7 +226,9 @@ def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str)
         return _render_file(ctx, spec, value, path, wrap, required)
     else:
         limit = spec.get("max_length")
-        control = _text_input(spec, fid, name, value, aria, extra=f' maxlength="{limit}"' if limit else "")
+        control = _text_input(
+            spec, fid, name, value, aria, extra=f' maxlength="{limit}"' if limit else ""
+        )
     return f'<div class="field eforms-field" id="{fid}-wrap"{wrap}>{label}{helptext}{control}</div>'
 
 
@@ -217,15 +241,19 @@ def _render_options(ctx, spec, value, path, wrap, required) -> str:
     for index, choice in enumerate(spec["choices"]):
         oid = fid if index == 0 else f"{fid}-{index}"
         checked = " checked" if choice["value"] in chosen else ""
-        items.append(f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
-                     f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
-                     f'<label for="{oid}">{escape(choice["label"])}</label></div>')
+        items.append(
+            f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
+            f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
+            f'<label for="{oid}">{escape(choice["label"])}</label></div>'
+        )
     aria = f' aria-describedby="{described}"' if described else ""
     if required:
         aria += ' aria-required="true"' if not multi else ""
     role = ' role="radiogroup"' if not multi else ""
-    return (f'<fieldset class="field eforms-field eforms-options" id="{fid}-wrap"{wrap}{role}{aria}>'
-            f'<legend>{_label_text(spec, required)}</legend>{helptext}{"".join(items)}</fieldset>')
+    return (
+        f'<fieldset class="field eforms-field eforms-options" id="{fid}-wrap"{wrap}{role}{aria}>'
+        f"<legend>{_label_text(spec, required)}</legend>{helptext}{''.join(items)}</fieldset>"
+    )
 
 
 def _province_options(ctx: _Ctx, selected: Any) -> str:
@@ -265,42 +293,63 @@ def _render_address(ctx, spec, value, path, wrap, required) -> str:
     value = value if isinstance(value, dict) else {}
     helptext, described, invalid = _describe(ctx, fid, spec, [path])
     parts = []
-    for sub, label in (("province", _("Tỉnh, thành phố")), ("ward", _("Phường, xã, đặc khu")),
-                       ("street", _("Số nhà, đường, thôn, ấp"))):
+    for sub, label in (
+        ("province", _("Tỉnh, thành phố")),
+        ("ward", _("Phường, xã, đặc khu")),
+        ("street", _("Số nhà, đường, thôn, ấp")),
+    ):
         sid = f"{fid}-{sub}"
         sub_help, sub_described, sub_invalid = _describe(ctx, sid, {}, [f"{path}/{sub}"])
         ids = " ".join(x for x in (described, sub_described) if x)
         aria = _aria(ids, sub_invalid or invalid, required and sub != "street")
         if sub == "province":
-            control = (f'<select class="eforms-input" id="{sid}" name="{sid}" data-ward-target="{fid}-ward"{aria}>'
-                       f'{_province_options(ctx, value.get("province"))}</select>')
+            control = (
+                f'<select class="eforms-input" id="{sid}" name="{sid}" data-ward-target="{fid}-ward"{aria}>'
+                f"{_province_options(ctx, value.get('province'))}</select>"
+            )
         elif sub == "ward":
-            control = (f'<select class="eforms-input" id="{sid}" name="{sid}"{aria}>'
-                       f'{ward_options_html(value.get("province"), value.get("ward"))}</select>')
+            control = (
+                f'<select class="eforms-input" id="{sid}" name="{sid}"{aria}>'
+                f"{ward_options_html(value.get('province'), value.get('ward'))}</select>"
+            )
         else:
-            control = (f'<input class="eforms-input" type="text" id="{sid}" name="{sid}" maxlength="300" '
-                       f'value="{escape(value.get("street") or "")}"{aria}>')
-        parts.append(f'<div class="eforms-subfield"><label for="{sid}">{escape(label)}</label>{sub_help}{control}</div>')
-    refresh = (f'<button type="submit" class="btn btn-secondary eforms-nojs" name="eforms-refresh" value="{fid}" '
-               f'formnovalidate>{escape(_("Cập nhật danh sách phường, xã"))}</button>')
-    return (f'<fieldset class="field eforms-field eforms-address" id="{fid}-wrap"{wrap}>'
-            f'<legend>{_label_text(spec, required)}</legend>{helptext}{"".join(parts)}{refresh}</fieldset>')
+            control = (
+                f'<input class="eforms-input" type="text" id="{sid}" name="{sid}" maxlength="300" '
+                f'value="{escape(value.get("street") or "")}"{aria}>'
+            )
+        parts.append(
+            f'<div class="eforms-subfield"><label for="{sid}">{escape(label)}</label>{sub_help}{control}</div>'
+        )
+    refresh = (
+        f'<button type="submit" class="btn btn-secondary eforms-nojs" name="eforms-refresh" value="{fid}" '
+        f"formnovalidate>{escape(_('Cập nhật danh sách phường, xã'))}</button>"
+    )
+    return (
+        f'<fieldset class="field eforms-field eforms-address" id="{fid}-wrap"{wrap}>'
+        f"<legend>{_label_text(spec, required)}</legend>{helptext}{''.join(parts)}{refresh}</fieldset>"
+    )
 
 
 def _render_file(ctx, spec, value, path, wrap, required) -> str:
     fid = field_id(ctx.prefix, path)
     helptext, described, invalid = _describe(ctx, fid, spec, [path])
-    ids = value if isinstance(value, list) else ([value] if isinstance(value, str) and value else [])
+    ids = (
+        value if isinstance(value, list) else ([value] if isinstance(value, str) and value else [])
+    )
     kept = "".join(
         f'<div class="eforms-option"><input type="checkbox" id="{fid}-{i}" name="{fid}" value="{escape(v)}" checked>'
         f'<label for="{fid}-{i}">{escape(_("Tệp đã tải lên"))} {i + 1}</label></div>'
         for i, v in enumerate(ids)
     )
-    note = escape(_("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.") % {"c": spec.get("component", "")})
+    note = escape(
+        _("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.") % {"c": spec.get("component", "")}
+    )
     aria = f' aria-describedby="{described}"' if described else ""
-    return (f'<fieldset class="field eforms-field eforms-file" id="{fid}-wrap" '
-            f'data-component="{escape(spec.get("component", ""))}" tabindex="-1"{wrap}{aria}>'
-            f'<legend>{_label_text(spec, required)}</legend>{helptext}<p class="help">{note}</p>{kept}</fieldset>')
+    return (
+        f'<fieldset class="field eforms-field eforms-file" id="{fid}-wrap" '
+        f'data-component="{escape(spec.get("component", ""))}" tabindex="-1"{wrap}{aria}>'
+        f'<legend>{_label_text(spec, required)}</legend>{helptext}<p class="help">{note}</p>{kept}</fieldset>'
+    )
 
 
 def _render_group(ctx, spec, value, path, wrap) -> str:
@@ -315,33 +364,52 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
     for index in range(rows):
         item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
         item_path = f"{path}/{index}"
-        inner = "".join(_render_field(ctx, child, item.get(child["key"]), f"{item_path}/{child['key']}",
-                                      f"{item_path}/") for child in spec["fields"])
+        inner = "".join(
+            _render_field(
+                ctx, child, item.get(child["key"]), f"{item_path}/{child['key']}", f"{item_path}/"
+            )
+            for child in spec["fields"]
+        )
         remove = ""
         if rows > minimum:
-            remove = (f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{REMOVE_BUTTON}" '
-                      f'value="{item_path}" formnovalidate>{escape(_("Xóa"))} {escape(item_label.lower())} '
-                      f'{index + 1}</button>')
-        out.append(f'<fieldset class="eforms-item" id="{fid}-{index}"><legend>{escape(item_label)} {index + 1}</legend>'
-                   f'{inner}{remove}</fieldset>')
+            remove = (
+                f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{REMOVE_BUTTON}" '
+                f'value="{item_path}" formnovalidate>{escape(_("Xóa"))} {escape(item_label.lower())} '
+                f"{index + 1}</button>"
+            )
+        out.append(
+            f'<fieldset class="eforms-item" id="{fid}-{index}"><legend>{escape(item_label)} {index + 1}</legend>'
+            f"{inner}{remove}</fieldset>"
+        )
     add = ""
     if rows < maximum:
-        add = (f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{ADD_BUTTON}" value="{path}" '
-               f'formnovalidate>{escape(_("Thêm"))} {escape(item_label.lower())}</button>')
+        add = (
+            f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{ADD_BUTTON}" value="{path}" '
+            f"formnovalidate>{escape(_('Thêm'))} {escape(item_label.lower())}</button>"
+        )
     aria = f' aria-describedby="{described}"' if described else ""
-    return (f'<fieldset class="field eforms-group" id="{fid}-wrap" tabindex="-1"{wrap}{aria}>'
-            f'<legend>{_label_text(spec, bool(minimum))}</legend>{helptext}{"".join(out)}{add}</fieldset>')
+    return (
+        f'<fieldset class="field eforms-group" id="{fid}-wrap" tabindex="-1"{wrap}{aria}>'
+        f"<legend>{_label_text(spec, bool(minimum))}</legend>{helptext}{''.join(out)}{add}</fieldset>"
+    )
 
 
-def render_fields(definition: dict, data: dict | None, errors: list | None, prefix: str = "") -> SafeString:
+def render_fields(
+    definition: dict, data: dict | None, errors: list | None, prefix: str = ""
+) -> SafeString:
     ctx = _Ctx(prefix, errors)
     data = data if isinstance(data, dict) else {}
     out = []
     for section in definition["sections"]:
-        body = "".join(_render_field(ctx, spec, data.get(spec["key"]), spec["key"], "") for spec in section["fields"])
+        body = "".join(
+            _render_field(ctx, spec, data.get(spec["key"]), spec["key"], "")
+            for spec in section["fields"]
+        )
         help_html = f'<p class="help">{escape(section["help"])}</p>' if section.get("help") else ""
-        out.append(f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
-                   f'<legend>{escape(section["title"])}</legend>{help_html}{body}</fieldset>')
+        out.append(
+            f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
+            f"<legend>{escape(section['title'])}</legend>{help_html}{body}</fieldset>"
+        )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
@@ -386,6 +454,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
 # Parsing a submitted HTML form
 # ---------------------------------------------------------------------------------------------
 
+
 def _parse_field(spec: dict, post, name: str) -> Any:
     kind = spec["kind"]
     if kind in ("checkbox", "declaration"):
@@ -393,7 +462,9 @@ def _parse_field(spec: dict, post, name: str) -> Any:
     if kind in ("multichoice", "file"):
         return [v for v in post.getlist(name) if v != ""]
     if kind == "address":
-        return {sub: post.get(f"{name}-{sub}", "").strip() for sub in ("province", "ward", "street")}
+        return {
+            sub: post.get(f"{name}-{sub}", "").strip() for sub in ("province", "ward", "street")
+        }
     return post.get(name, "")
 
 
@@ -424,8 +495,10 @@ def parse_post(definition: dict, post, prefix: str = "", *, keep_blank_rows: boo
         if spec["kind"] == "group":
             rows = []
             for index in _item_indices(post, name)[:60]:
-                row = {child["key"]: _parse_field(child, post, f"{name}-{index}-{child['key']}")
-                       for child in spec["fields"]}
+                row = {
+                    child["key"]: _parse_field(child, post, f"{name}-{index}-{child['key']}")
+                    for child in spec["fields"]
+                }
                 if keep_blank_rows or not _row_is_blank(row):
                     rows.append(row)
             data[spec["key"]] = rows

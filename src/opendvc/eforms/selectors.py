@@ -14,8 +14,11 @@ from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
 
 def form_for_procedure(*, procedure) -> FormVersion | None:
     """The published form version currently assigned to a catalog ``Procedure`` (``None`` without one)."""
-    assignment = (FormAssignment.objects.select_related("form_version", "form_version__form")
-                  .filter(procedure=procedure).first())
+    assignment = (
+        FormAssignment.objects.select_related("form_version", "form_version__form")
+        .filter(procedure=procedure)
+        .first()
+    )
     return assignment.form_version if assignment else None
 
 
@@ -32,8 +35,11 @@ def public_form_for_code(code: str) -> tuple[object, FormVersion] | None:
 
 def drafts_of(user) -> QuerySet[FormDraft]:
     """The user's drafts that have not expired, most recently saved first."""
-    return (FormDraft.objects.filter(user=user, expires_at__gte=timezone.now())
-            .select_related("procedure", "form_version", "form_version__form").order_by("-updated_at"))
+    return (
+        FormDraft.objects.filter(user=user, expires_at__gte=timezone.now())
+        .select_related("procedure", "form_version", "form_version__form")
+        .order_by("-updated_at")
+    )
 
 
 def draft_of(*, user, public_id) -> FormDraft:
@@ -58,5 +64,8 @@ def definitions() -> QuerySet[FormDefinition]:
 
 def assignments_of(form: FormDefinition) -> QuerySet[FormAssignment]:
     """Procedures using any version of the form, with the version each uses."""
-    return (FormAssignment.objects.filter(form_version__form=form)
-            .select_related("procedure", "form_version").order_by("procedure__code"))
+    return (
+        FormAssignment.objects.filter(form_version__form=form)
+        .select_related("procedure", "form_version")
+        .order_by("procedure__code")
+    )

@@ -45,6 +45,7 @@ class DefinitionError(Exception):
 # Data
 # ---------------------------------------------------------------------------------------------
 
+
 def form_validate(*, form_version: FormVersion, data: dict) -> dict:
     """Cleaned data (ISO dates, ints for money, normalised phone/CCCD…) or ``FormValidationError``.
 
@@ -57,12 +58,16 @@ def form_validate(*, form_version: FormVersion, data: dict) -> dict:
     return cleaned
 
 
-def form_clean_partial(*, form_version: FormVersion, data: dict) -> tuple[dict, list[dict[str, str]]]:
+def form_clean_partial(
+    *, form_version: FormVersion, data: dict
+) -> tuple[dict, list[dict[str, str]]]:
     """Every valid value of ``data`` (required fields not enforced) and the errors of the others."""
     return compiled_for(form_version).validate(data, partial=True)
 
 
-def form_render(*, form_version: FormVersion, data: dict | None, errors: list | None, prefix: str = "") -> str:
+def form_render(
+    *, form_version: FormVersion, data: dict | None, errors: list | None, prefix: str = ""
+) -> str:
     """Safe HTML of the form's fields (no ``<form>`` element, no buttons but the row buttons)."""
     return _render.render_fields(form_version.definition, data, errors, prefix)
 
@@ -93,7 +98,9 @@ def form_row_action(*, form_version: FormVersion, post, prefix: str = "") -> dic
     return data
 
 
-def error_links(*, form_version: FormVersion, errors: list, prefix: str = "") -> list[dict[str, str]]:
+def error_links(
+    *, form_version: FormVersion, errors: list, prefix: str = ""
+) -> list[dict[str, str]]:
     return _render.error_links(form_version.definition, errors, prefix)
 
 
@@ -108,14 +115,34 @@ def form_display_rows(*, form_version: FormVersion, data: dict | None) -> list[d
             if spec["kind"] == "group":
                 items = []
                 for index, item in enumerate(value if isinstance(value, list) else []):
-                    items.append({"title": f"{spec.get('item_label') or spec['label']} {index + 1}", "rows": [
-                        {"label": c["label"], "value": _render.display_value(c, item.get(c["key"]))}
-                        for c in spec["fields"]]})
-                rows.append({"label": spec["label"], "group": True, "items": items,
-                             "blank_rows": [c["label"] for c in spec["fields"]]})
+                    items.append(
+                        {
+                            "title": f"{spec.get('item_label') or spec['label']} {index + 1}",
+                            "rows": [
+                                {
+                                    "label": c["label"],
+                                    "value": _render.display_value(c, item.get(c["key"])),
+                                }
+                                for c in spec["fields"]
+                            ],
+                        }
+                    )
+                rows.append(
+                    {
+                        "label": spec["label"],
+                        "group": True,
+                        "items": items,
+                        "blank_rows": [c["label"] for c in spec["fields"]],
+                    }
+                )
             else:
-                rows.append({"label": spec["label"], "value": _render.display_value(spec, value),
-                             "declaration": spec["kind"] == "declaration"})
+                rows.append(
+                    {
+                        "label": spec["label"],
+                        "value": _render.display_value(spec, value),
+                        "declaration": spec["kind"] == "declaration",
+                    }
+                )
         sections.append({"title": section["title"], "rows": rows})
     return sections
 
@@ -127,15 +154,18 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
     """
     from weasyprint import HTML
 
-    html = render_to_string("eforms/pdf.html", {
-        "definition": form_version.definition,
-        "version": form_version,
-        "sections": form_display_rows(form_version=form_version, data=data),
-        "blank": not data,
-        "note": title_note,
-        "printed_at": timezone.localtime(),
-        "portal_name": getattr(settings, "PORTAL_NAME", ""),
-    })
+    html = render_to_string(
+        "eforms/pdf.html",
+        {
+            "definition": form_version.definition,
+            "version": form_version,
+            "sections": form_display_rows(form_version=form_version, data=data),
+            "blank": not data,
+            "note": title_note,
+            "printed_at": timezone.localtime(),
+            "portal_name": getattr(settings, "PORTAL_NAME", ""),
+        },
+    )
     return HTML(string=html).write_pdf()
 
 
@@ -185,14 +215,18 @@ def _account_values(user) -> dict[str, Any]:
         province = getattr(profile, f"{kind}_province_code", None)
         ward = getattr(profile, f"{kind}_ward_code", None)
         if province and ward:
-            values[f"{kind}_address"] = {"province": province, "ward": ward,
-                                         "street": getattr(profile, f"{kind}_street", "") or ""}
+            values[f"{kind}_address"] = {
+                "province": province,
+                "ward": ward,
+                "street": getattr(profile, f"{kind}_street", "") or "",
+            }
     return values
 
 
 # ---------------------------------------------------------------------------------------------
 # Definitions (back office)
 # ---------------------------------------------------------------------------------------------
+
 
 def definition_check(*, definition: Any) -> list[dict[str, str]]:
     """All problems of a definition, including procedure codes that are not in the catalog."""
@@ -205,7 +239,12 @@ def definition_check(*, definition: Any) -> list[dict[str, str]]:
     known = set(Procedure.objects.filter(code__in=codes).values_list("code", flat=True))
     for index, code in enumerate(codes):
         if code not in known:
-            problems.append({"path": f"procedures/{index}", "message": f"Không có thủ tục mã “{code}” trong danh mục."})
+            problems.append(
+                {
+                    "path": f"procedures/{index}",
+                    "message": f"Không có thủ tục mã “{code}” trong danh mục.",
+                }
+            )
     # A file slot is bound to a dossier component (thành phần hồ sơ) of every procedure using the form.
     from opendvc.catalog.models import Component
 
@@ -213,12 +252,21 @@ def definition_check(*, definition: Any) -> list[dict[str, str]]:
         for f_index, spec in enumerate(section["fields"]):
             if spec["kind"] != "file" or not codes:
                 continue
-            found = set(Component.objects.filter(procedure__code__in=codes, name=spec["component"])
-                        .values_list("procedure__code", flat=True))
+            found = set(
+                Component.objects.filter(
+                    procedure__code__in=codes, name=spec["component"]
+                ).values_list("procedure__code", flat=True)
+            )
             missing = [c for c in codes if c in known and c not in found]
             if missing:
-                problems.append({"path": f"sections/{s_index}/fields/{f_index}/component", "message": (
-                    f"Thành phần hồ sơ “{spec['component'][:80]}” không có trong thủ tục {', '.join(missing)}.")})
+                problems.append(
+                    {
+                        "path": f"sections/{s_index}/fields/{f_index}/component",
+                        "message": (
+                            f"Thành phần hồ sơ “{spec['component'][:80]}” không có trong thủ tục {', '.join(missing)}."
+                        ),
+                    }
+                )
     return problems
 
 
@@ -233,8 +281,13 @@ def definition_save(*, key: str, definition: Any, actor, request=None) -> FormDe
         raise DefinitionError(problems)
     with transaction.atomic():
         form, created = FormDefinition.objects.select_for_update().get_or_create(
-            key=key, defaults={"title": definition["title"], "working_copy": definition,
-                               "updated_by": actor if getattr(actor, "pk", None) else None})
+            key=key,
+            defaults={
+                "title": definition["title"],
+                "working_copy": definition,
+                "updated_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
         if not created:
             if form.working_copy == definition:
                 return form
@@ -242,13 +295,20 @@ def definition_save(*, key: str, definition: Any, actor, request=None) -> FormDe
             form.title = definition["title"]
             form.updated_by = actor if getattr(actor, "pk", None) else None
             form.save()
-        audit_record(actor=actor, action="eforms.definition.created" if created else "eforms.definition.edited",
-                     target=form, changes={"title": form.title}, request=request)
+        audit_record(
+            actor=actor,
+            action="eforms.definition.created" if created else "eforms.definition.edited",
+            target=form,
+            changes={"title": form.title},
+            request=request,
+        )
     return form
 
 
 def _definition_hash(definition: dict) -> str:
-    return hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVersion:
@@ -270,16 +330,30 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
             version = latest
         else:
             version = FormVersion.objects.create(
-                form=form, number=(latest.number if latest else 0) + 1, definition=form.working_copy,
-                content_hash=digest, published_by=actor if getattr(actor, "pk", None) else None)
+                form=form,
+                number=(latest.number if latest else 0) + 1,
+                definition=form.working_copy,
+                content_hash=digest,
+                published_by=actor if getattr(actor, "pk", None) else None,
+            )
         assigned = []
         for procedure in Procedure.objects.filter(code__in=form.working_copy.get("procedures", [])):
-            FormAssignment.objects.update_or_create(procedure=procedure, defaults={"form_version": version})
+            FormAssignment.objects.update_or_create(
+                procedure=procedure, defaults={"form_version": version}
+            )
             assigned.append(procedure.code)
         if version is not latest:
-            audit_record(actor=actor, action="eforms.version.published", target=version,
-                         changes={"form": form.key, "version": version.number, "procedures": sorted(assigned)},
-                         request=request)
+            audit_record(
+                actor=actor,
+                action="eforms.version.published",
+                target=version,
+                changes={
+                    "form": form.key,
+                    "version": version.number,
+                    "procedures": sorted(assigned),
+                },
+                request=request,
+            )
     return version
 
 
@@ -287,11 +361,14 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
 # Drafts
 # ---------------------------------------------------------------------------------------------
 
+
 def draft_lifetime() -> dt.timedelta:
     return dt.timedelta(days=int(getattr(settings, "EFORMS_DRAFT_DAYS", 30)))
 
 
-def draft_start(*, user, procedure, data: dict | None = None, request=None) -> tuple[FormDraft, list]:
+def draft_start(
+    *, user, procedure, data: dict | None = None, request=None
+) -> tuple[FormDraft, list]:
     """Start a draft on the form version currently assigned to the procedure, keeping the valid values
     of ``data``. Returns the draft and the errors of the values that were not kept.
 
@@ -305,10 +382,20 @@ def draft_start(*, user, procedure, data: dict | None = None, request=None) -> t
         raise LookupError(_("Thủ tục này chưa có tờ khai điện tử."))
     cleaned, errors = form_clean_partial(form_version=version, data=data or {})
     with transaction.atomic():
-        draft = FormDraft.objects.create(user=user, procedure=procedure, form_version=version, data=cleaned,
-                                         expires_at=timezone.now() + draft_lifetime())
-        audit_record(actor=user, action="eforms.draft.created", target=draft,
-                     changes={"procedure": procedure.code, "form_version": version.pk}, request=request)
+        draft = FormDraft.objects.create(
+            user=user,
+            procedure=procedure,
+            form_version=version,
+            data=cleaned,
+            expires_at=timezone.now() + draft_lifetime(),
+        )
+        audit_record(
+            actor=user,
+            action="eforms.draft.created",
+            target=draft,
+            changes={"procedure": procedure.code, "form_version": version.pk},
+            request=request,
+        )
     return draft, errors
 
 
@@ -340,8 +427,13 @@ def draft_complete(*, draft: FormDraft, data: dict, request=None) -> dict:
         draft.completed_at = timezone.now()
         draft.expires_at = timezone.now() + draft_lifetime()
         draft.save(update_fields=["data", "completed_at", "updated_at", "expires_at"])
-        audit_record(actor=draft.user, action="eforms.draft.completed", target=draft,
-                     changes={"procedure": draft.procedure.code}, request=request)
+        audit_record(
+            actor=draft.user,
+            action="eforms.draft.completed",
+            target=draft,
+            changes={"procedure": draft.procedure.code},
+            request=request,
+        )
     return cleaned
 
 
@@ -355,8 +447,13 @@ def draft_reopen(*, draft: FormDraft) -> None:
 def draft_delete(*, draft: FormDraft, actor, request=None) -> None:
     """Delete a draft; audited."""
     with transaction.atomic():
-        audit_record(actor=actor, action="eforms.draft.deleted", target=draft,
-                     changes={"procedure": draft.procedure.code}, request=request)
+        audit_record(
+            actor=actor,
+            action="eforms.draft.deleted",
+            target=draft,
+            changes={"procedure": draft.procedure.code},
+            request=request,
+        )
         draft.delete()
 
 
@@ -368,5 +465,7 @@ def purge_expired_drafts(*, now: dt.datetime | None = None) -> int:
         count = expired.count()
         if count:
             expired.delete()
-            audit_record(actor=None, action="eforms.draft.expired", target=None, changes={"deleted": count})
+            audit_record(
+                actor=None, action="eforms.draft.expired", target=None, changes={"deleted": count}
+            )
     return count

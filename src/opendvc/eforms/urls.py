@@ -31,5 +31,9 @@ urlpatterns = [
     path("quan-tri/bieu-mau/moi/", views.builder_edit, name="builder_new"),
     path("quan-tri/bieu-mau/xem-truoc/", views.builder_preview, name="builder_preview"),
     path("quan-tri/bieu-mau/<slug:key>/", views.builder_edit, name="builder_edit"),
-    path("quan-tri/bieu-mau/<slug:key>/phien-ban/<int:number>/", views.builder_version, name="builder_version"),
+    path(
+        "quan-tri/bieu-mau/<slug:key>/phien-ban/<int:number>/",
+        views.builder_version,
+        name="builder_version",
+    ),
 ]

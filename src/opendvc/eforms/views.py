@@ -39,15 +39,20 @@ def _dossier_url(draft) -> str:
 
 
 def _fill_page(request, *, procedure, version, data, errors, draft=None, status=200):
-    return render(request, "eforms/fill.html", {
-        "procedure": procedure,
-        "version": version,
-        "definition": version.definition,
-        "draft": draft,
-        "fields_html": services.form_render(form_version=version, data=data, errors=errors),
-        "error_links": services.error_links(form_version=version, errors=errors or []),
-        "expires_soon": draft is not None and selectors.expires_soon(draft),
-    }, status=status)
+    return render(
+        request,
+        "eforms/fill.html",
+        {
+            "procedure": procedure,
+            "version": version,
+            "definition": version.definition,
+            "draft": draft,
+            "fields_html": services.form_render(form_version=version, data=data, errors=errors),
+            "error_links": services.error_links(form_version=version, errors=errors or []),
+            "expires_soon": draft is not None and selectors.expires_soon(draft),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -56,7 +61,11 @@ def start(request, code: str):
     """The form of a procedure, prefilled; the first save creates a draft."""
     procedure, version = _procedure(code)
     if request.method == "GET":
-        existing = selectors.drafts_of(request.user).filter(procedure=procedure, completed_at__isnull=True).first()
+        existing = (
+            selectors.drafts_of(request.user)
+            .filter(procedure=procedure, completed_at__isnull=True)
+            .first()
+        )
         if existing is not None and request.GET.get("moi") != "1":
             messages.info(request, _("Bạn đang có bản nháp của tờ khai này; tiếp tục từ bản nháp."))
             return redirect("eforms:draft", public_id=existing.public_id)
@@ -64,9 +73,18 @@ def start(request, code: str):
         return _fill_page(request, procedure=procedure, version=version, data=data, errors=None)
     shown = services.form_row_action(form_version=version, post=request.POST)
     data = services.form_parse_post(form_version=version, post=request.POST)
-    draft, errors = services.draft_start(user=request.user, procedure=procedure, data=data, request=request)
+    draft, errors = services.draft_start(
+        user=request.user, procedure=procedure, data=data, request=request
+    )
     if shown is not None or "eforms-refresh" in request.POST:
-        return _fill_page(request, procedure=procedure, version=version, data=shown or data, errors=None, draft=draft)
+        return _fill_page(
+            request,
+            procedure=procedure,
+            version=version,
+            data=shown or data,
+            errors=None,
+            draft=draft,
+        )
     return _after_save(request, draft, data, errors)
 
 
@@ -76,11 +94,24 @@ def _after_save(request, draft, data, errors):
         try:
             services.draft_complete(draft=draft, data=data, request=request)
         except services.FormValidationError as exc:
-            return _fill_page(request, procedure=draft.procedure, version=version, data=data, errors=exc.errors,
-                              draft=draft)
+            return _fill_page(
+                request,
+                procedure=draft.procedure,
+                version=version,
+                data=data,
+                errors=exc.errors,
+                draft=draft,
+            )
         return redirect("eforms:done", public_id=draft.public_id)
     if errors:
-        return _fill_page(request, procedure=draft.procedure, version=version, data=data, errors=errors, draft=draft)
+        return _fill_page(
+            request,
+            procedure=draft.procedure,
+            version=version,
+            data=data,
+            errors=errors,
+            draft=draft,
+        )
     messages.success(request, _("Đã lưu bản nháp. Bạn có thể quay lại hoàn thành sau."))
     return redirect("eforms:draft", public_id=draft.public_id)
 
@@ -93,14 +124,26 @@ def draft_edit(request, public_id):
     if request.method == "GET":
         if draft.completed_at:
             return redirect("eforms:done", public_id=draft.public_id)
-        return _fill_page(request, procedure=draft.procedure, version=version, data=draft.data, errors=None,
-                          draft=draft)
+        return _fill_page(
+            request,
+            procedure=draft.procedure,
+            version=version,
+            data=draft.data,
+            errors=None,
+            draft=draft,
+        )
     shown = services.form_row_action(form_version=version, post=request.POST)
     data = services.form_parse_post(form_version=version, post=request.POST)
     if shown is not None or "eforms-refresh" in request.POST:
         services.draft_save(draft=draft, data=data)
-        return _fill_page(request, procedure=draft.procedure, version=version, data=shown or data, errors=None,
-                          draft=draft)
+        return _fill_page(
+            request,
+            procedure=draft.procedure,
+            version=version,
+            data=shown or data,
+            errors=None,
+            draft=draft,
+        )
     errors = services.draft_save(draft=draft, data=data)
     return _after_save(request, draft, data, errors)
 
@@ -116,7 +159,10 @@ def autosave(request, public_id):
     errors = services.draft_save(draft=draft, data=data)
     at = timezone.localtime(draft.updated_at).strftime("%H:%M")
     if errors:
-        text = _("Đã tự động lưu lúc %(at)s; %(n)s giá trị chưa hợp lệ chưa được lưu.") % {"at": at, "n": len(errors)}
+        text = _("Đã tự động lưu lúc %(at)s; %(n)s giá trị chưa hợp lệ chưa được lưu.") % {
+            "at": at,
+            "n": len(errors),
+        }
     else:
         text = _("Đã tự động lưu lúc %(at)s.") % {"at": at}
     return HttpResponse(escape(text))
@@ -128,11 +174,19 @@ def done(request, public_id):
     draft = selectors.draft_of(user=request.user, public_id=public_id)
     if not draft.completed_at:
         return redirect("eforms:draft", public_id=draft.public_id)
-    return render(request, "eforms/done.html", {
-        "draft": draft, "procedure": draft.procedure, "version": draft.form_version,
-        "sections": services.form_display_rows(form_version=draft.form_version, data=draft.data),
-        "dossier_url": _dossier_url(draft),
-    })
+    return render(
+        request,
+        "eforms/done.html",
+        {
+            "draft": draft,
+            "procedure": draft.procedure,
+            "version": draft.form_version,
+            "sections": services.form_display_rows(
+                form_version=draft.form_version, data=draft.data
+            ),
+            "dossier_url": _dossier_url(draft),
+        },
+    )
 
 
 @login_required
@@ -155,10 +209,18 @@ def draft_delete(request, public_id):
 @login_required
 @require_GET
 def drafts(request):
-    rows = [{"draft": d, "expires_soon": selectors.expires_soon(d)} for d in selectors.drafts_of(request.user)]
-    return render(request, "eforms/drafts.html", {
-        "rows": rows, "lifetime_days": services.draft_lifetime().days,
-    })
+    rows = [
+        {"draft": d, "expires_soon": selectors.expires_soon(d)}
+        for d in selectors.drafts_of(request.user)
+    ]
+    return render(
+        request,
+        "eforms/drafts.html",
+        {
+            "rows": rows,
+            "lifetime_days": services.draft_lifetime().days,
+        },
+    )
 
 
 @login_required
@@ -200,15 +262,26 @@ def _parse_definition(text: str) -> tuple[object, list[dict[str, str]]]:
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
-        return None, [{"path": "", "message": _("JSON không hợp lệ ở dòng %(line)s, cột %(col)s: %(msg)s.") % {
-            "line": exc.lineno, "col": exc.colno, "msg": exc.msg}}]
+        return None, [
+            {
+                "path": "",
+                "message": _("JSON không hợp lệ ở dòng %(line)s, cột %(col)s: %(msg)s.")
+                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+            }
+        ]
 
 
 @backoffice_required(roles=ADMIN)
 @require_GET
 def builder_list(request):
-    forms = [{"form": f, "latest": f.versions.all()[0] if f.versions.all() else None,
-              "procedures": selectors.assignments_of(f).count()} for f in selectors.definitions()]
+    forms = [
+        {
+            "form": f,
+            "latest": f.versions.all()[0] if f.versions.all() else None,
+            "procedures": selectors.assignments_of(f).count(),
+        }
+        for f in selectors.definitions()
+    ]
     return render(request, "eforms/builder_list.html", {"forms": forms})
 
 
@@ -231,32 +304,58 @@ def builder_edit(request, key: str | None = None):
             from .engine import KEY_RE
 
             if not KEY_RE.match(new_key.replace("-", "_")):
-                problems = [{"path": "key", "message": _("Mã biểu mẫu chỉ gồm chữ thường không dấu, số, gạch ngang.")}]
+                problems = [
+                    {
+                        "path": "key",
+                        "message": _("Mã biểu mẫu chỉ gồm chữ thường không dấu, số, gạch ngang."),
+                    }
+                ]
             elif FormDefinition.objects.filter(key=new_key).exists():
                 problems = [{"path": "key", "message": _("Mã biểu mẫu đã có.")}]
         checked = True
         if not problems and action in ("save", "publish"):
-            form = services.definition_save(key=new_key, definition=definition, actor=request.user, request=request)
+            form = services.definition_save(
+                key=new_key, definition=definition, actor=request.user, request=request
+            )
             if action == "publish":
-                version = services.definition_publish(form=form, actor=request.user, request=request)
+                version = services.definition_publish(
+                    form=form, actor=request.user, request=request
+                )
                 messages.success(request, _("Đã công bố phiên bản %(n)s.") % {"n": version.number})
             else:
                 messages.success(request, _("Đã lưu bản đang soạn (chưa công bố)."))
             return redirect("eforms:builder_edit", key=form.key)
     preview = ""
     definition, parse_problems = _parse_definition(text) if text else (None, [])
-    if definition is not None and not parse_problems and not services.definition_check(definition=definition):
+    if (
+        definition is not None
+        and not parse_problems
+        and not services.definition_check(definition=definition)
+    ):
         from .render import render_fields
 
         preview = render_fields(definition, None, None, prefix="pv-")
-    return render(request, "eforms/builder_edit.html", {
-        "form": form, "key": new_key, "text": text, "problems": problems, "checked": checked,
-        "preview": preview, "kinds": sorted(KINDS.items()),
-        "versions": form.versions.all() if form else [],
-        "assignments": selectors.assignments_of(form) if form else [],
-        "field_count": count_fields(definition) if isinstance(definition, dict) and not parse_problems
-        and "sections" in definition and not problems else None,
-    })
+    return render(
+        request,
+        "eforms/builder_edit.html",
+        {
+            "form": form,
+            "key": new_key,
+            "text": text,
+            "problems": problems,
+            "checked": checked,
+            "preview": preview,
+            "kinds": sorted(KINDS.items()),
+            "versions": form.versions.all() if form else [],
+            "assignments": selectors.assignments_of(form) if form else [],
+            "field_count": count_fields(definition)
+            if isinstance(definition, dict)
+            and not parse_problems
+            and "sections" in definition
+            and not problems
+            else None,
+        },
+    )
 
 
 @backoffice_required(roles=ADMIN)
@@ -271,14 +370,23 @@ def builder_preview(request):
         from .render import render_fields
 
         preview = render_fields(definition, None, None, prefix="pv-")
-    return render(request, "eforms/_builder_preview.html", {"problems": problems, "preview": preview})
+    return render(
+        request, "eforms/_builder_preview.html", {"problems": problems, "preview": preview}
+    )
 
 
 @backoffice_required(roles=ADMIN)
 @require_GET
 def builder_version(request, key: str, number: int):
-    version = get_object_or_404(FormVersion.objects.select_related("form"), form__key=key, number=number)
-    return render(request, "eforms/builder_version.html", {
-        "version": version, "text": json.dumps(version.definition, ensure_ascii=False, indent=2),
-        "drafts": version.drafts.count(),
-    })
+    version = get_object_or_404(
+        FormVersion.objects.select_related("form"), form__key=key, number=number
+    )
+    return render(
+        request,
+        "eforms/builder_version.html",
+        {
+            "version": version,
+            "text": json.dumps(version.definition, ensure_ascii=False, indent=2),
+            "drafts": version.drafts.count(),
+        },
+    )

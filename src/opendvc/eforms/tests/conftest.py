@@ -39,8 +39,9 @@ def birth_version(birth_procedure):
 def applicant(db):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_user(email="nguoidan@example.vn", password="pw-Strong-123",
-                                                full_name="Nguyễn Thị Hồng")
+    return get_user_model().objects.create_user(
+        email="nguoidan@example.vn", password="pw-Strong-123", full_name="Nguyễn Thị Hồng"
+    )
 
 
 @pytest.fixture
@@ -51,9 +52,14 @@ def admin_user(catalog):
 
     from opendvc.agencies.models import Agency, StaffRole
 
-    user = get_user_model().objects.create_user(email="quantri@example.vn", password="pw-Strong-123", is_staff=True)
-    StaffRole.objects.create(user=user, agency=Agency.objects.get(code="000.00.32.H19"),
-                             role=StaffRole.Role.ADMINISTRATOR)
+    user = get_user_model().objects.create_user(
+        email="quantri@example.vn", password="pw-Strong-123", is_staff=True
+    )
+    StaffRole.objects.create(
+        user=user,
+        agency=Agency.objects.get(code="000.00.32.H19"),
+        role=StaffRole.Role.ADMINISTRATOR,
+    )
     TOTP.activate(user, generate_totp_secret())
     return user
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from e2e.conftest import browser, new_page, screenshot, serious_violations  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,10 +29,17 @@ def applicant(seeded):
 
     from opendvc.accounts.models import PersonProfile
 
-    user = get_user_model().objects.create_user(email="me@example.vn", password="pw-Strong-123",
-                                                full_name="Nguyễn Thị Hồng")
-    profile = PersonProfile(user=user, gender="female", date_of_birth=dt.date(1990, 5, 6),
-                            permanent_province_code=75, permanent_ward_code=25195, permanent_street="12 Võ Thị Sáu")
+    user = get_user_model().objects.create_user(
+        email="me@example.vn", password="pw-Strong-123", full_name="Nguyễn Thị Hồng"
+    )
+    profile = PersonProfile(
+        user=user,
+        gender="female",
+        date_of_birth=dt.date(1990, 5, 6),
+        permanent_province_code=75,
+        permanent_ward_code=25195,
+        permanent_street="12 Võ Thị Sáu",
+    )
     profile.cccd = "075190000123"
     profile.save()
     return user
@@ -46,16 +52,24 @@ def _signed_in_page(new_page, live_server, user):  # noqa: F811
     client = Client()
     client.force_login(user)
     page = new_page(360)
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     return page
 
 
 def tab_to(page, selector: str, limit: int = 250) -> None:
     """Press Tab until the element matching ``selector`` has the focus (keyboard only)."""
     for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "(s) => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {selector}")
@@ -71,8 +85,14 @@ def choose(page, select_id: str, label: str) -> None:
     """Pick an option of a <select> with the keyboard: arrow down until the label is selected."""
     tab_to(page, f"#{select_id}")
     for _ in range(400):
-        if page.evaluate("(id) => { const s = document.getElementById(id); "
-                         "return s.selectedIndex >= 0 && s.options[s.selectedIndex].text; }", select_id) == label:
+        if (
+            page.evaluate(
+                "(id) => { const s = document.getElementById(id); "
+                "return s.selectedIndex >= 0 && s.options[s.selectedIndex].text; }",
+                select_id,
+            )
+            == label
+        ):
             return
         page.keyboard.press("ArrowDown")
     raise AssertionError(f"{label} not reachable in #{select_id}")
@@ -86,7 +106,9 @@ def assert_page_ok(page, name: str) -> None:
 
 
 def submit_with(page, button_text: str) -> None:
-    tab_to(page, f"button[name='action'][value='{'finish' if button_text == 'finish' else 'save'}']")
+    tab_to(
+        page, f"button[name='action'][value='{'finish' if button_text == 'finish' else 'save'}']"
+    )
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
@@ -137,7 +159,9 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     page.locator("#f-birth_facility").wait_for(state="visible")
     type_into(page, "f-birth_facility", "Bệnh viện Đa khoa Đồng Nai")
     choose(page, "f-birth_place-province", "Đồng Nai")
-    page.wait_for_function("() => document.querySelectorAll('#f-birth_place-ward option').length > 5")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#f-birth_place-ward option').length > 5"
+    )
     choose(page, "f-birth_place-ward", "Phường Bình Phước")
     type_into(page, "f-mother_name", "Nguyễn Thị Hồng")
     tab_to(page, "#f-mother_gender")  # a radio group is one Tab stop; the arrow key picks "Nữ"

@@ -47,28 +47,91 @@ def test_every_shipped_definition_is_sound_and_twelve_are_shipped():
 
 
 def _minimal(**field):
-    return {"title": "Thử", "sections": [{"key": "a", "title": "A", "fields": [
-        {"key": "kind_of", "kind": "choice", "label": "Loại", "choices": [{"value": "x", "label": "X"}]},
-        field]}]}
+    return {
+        "title": "Thử",
+        "sections": [
+            {
+                "key": "a",
+                "title": "A",
+                "fields": [
+                    {
+                        "key": "kind_of",
+                        "kind": "choice",
+                        "label": "Loại",
+                        "choices": [{"value": "x", "label": "X"}],
+                    },
+                    field,
+                ],
+            }
+        ],
+    }
 
 
-@pytest.mark.parametrize("field,path,words", [
-    ({"key": "b", "kind": "signature", "label": "B"}, "sections/0/fields/1/kind", "không được hỗ trợ"),
-    ({"key": "kind_of", "kind": "text", "label": "B"}, "sections/0/fields/1/key", "bị trùng"),
-    ({"key": "B-x", "kind": "text", "label": "B"}, "sections/0/fields/1/key", "không hợp lệ"),
-    ({"key": "b", "kind": "text", "label": "B", "show_if": {"field": "nope", "in": ["x"]}},
-     "sections/0/fields/1/show_if/field", "không có"),
-    ({"key": "b", "kind": "text", "label": "B", "show_if": {"field": "kind_of", "in": ["y"]}},
-     "sections/0/fields/1/show_if/in", "không có trong lựa chọn"),
-    ({"key": "b", "kind": "choice", "label": "B"}, "sections/0/fields/1/choices", "cần danh sách"),
-    ({"key": "b", "kind": "file", "label": "B"}, "sections/0/fields/1/component", "thành phần hồ sơ"),
-    ({"key": "b", "kind": "group", "label": "B", "fields": [
-        {"key": "c", "kind": "group", "label": "C", "fields": [{"key": "d", "kind": "text", "label": "D"}]}]},
-     "sections/0/fields/1/fields/0", "không được lồng"),
-    ({"key": "b", "kind": "number", "label": "B", "min": 5, "max": 1}, "sections/0/fields/1/min", "lớn hơn"),
-    ({"key": "b", "kind": "text", "label": "B", "colour": "red"}, "sections/0/fields/1", "colour"),
-    ({"key": "b", "kind": "text"}, "sections/0/fields/1", "label"),
-])
+@pytest.mark.parametrize(
+    "field,path,words",
+    [
+        (
+            {"key": "b", "kind": "signature", "label": "B"},
+            "sections/0/fields/1/kind",
+            "không được hỗ trợ",
+        ),
+        ({"key": "kind_of", "kind": "text", "label": "B"}, "sections/0/fields/1/key", "bị trùng"),
+        ({"key": "B-x", "kind": "text", "label": "B"}, "sections/0/fields/1/key", "không hợp lệ"),
+        (
+            {"key": "b", "kind": "text", "label": "B", "show_if": {"field": "nope", "in": ["x"]}},
+            "sections/0/fields/1/show_if/field",
+            "không có",
+        ),
+        (
+            {
+                "key": "b",
+                "kind": "text",
+                "label": "B",
+                "show_if": {"field": "kind_of", "in": ["y"]},
+            },
+            "sections/0/fields/1/show_if/in",
+            "không có trong lựa chọn",
+        ),
+        (
+            {"key": "b", "kind": "choice", "label": "B"},
+            "sections/0/fields/1/choices",
+            "cần danh sách",
+        ),
+        (
+            {"key": "b", "kind": "file", "label": "B"},
+            "sections/0/fields/1/component",
+            "thành phần hồ sơ",
+        ),
+        (
+            {
+                "key": "b",
+                "kind": "group",
+                "label": "B",
+                "fields": [
+                    {
+                        "key": "c",
+                        "kind": "group",
+                        "label": "C",
+                        "fields": [{"key": "d", "kind": "text", "label": "D"}],
+                    }
+                ],
+            },
+            "sections/0/fields/1/fields/0",
+            "không được lồng",
+        ),
+        (
+            {"key": "b", "kind": "number", "label": "B", "min": 5, "max": 1},
+            "sections/0/fields/1/min",
+            "lớn hơn",
+        ),
+        (
+            {"key": "b", "kind": "text", "label": "B", "colour": "red"},
+            "sections/0/fields/1",
+            "colour",
+        ),
+        ({"key": "b", "kind": "text"}, "sections/0/fields/1", "label"),
+    ],
+)
 def test_definition_problems_are_refused_with_clear_messages(field, path, words):
     problems = check_definition(_minimal(**field))
     assert problems, field
@@ -76,10 +139,27 @@ def test_definition_problems_are_refused_with_clear_messages(field, path, words)
 
 
 def test_condition_on_a_later_field_is_refused():
-    definition = {"title": "T", "sections": [{"key": "a", "title": "A", "fields": [
-        {"key": "b", "kind": "text", "label": "B", "show_if": {"field": "c", "in": [True]}},
-        {"key": "c", "kind": "checkbox", "label": "C"}]}]}
-    assert [p["path"] for p in check_definition(definition)] == ["sections/0/fields/0/show_if/field"]
+    definition = {
+        "title": "T",
+        "sections": [
+            {
+                "key": "a",
+                "title": "A",
+                "fields": [
+                    {
+                        "key": "b",
+                        "kind": "text",
+                        "label": "B",
+                        "show_if": {"field": "c", "in": [True]},
+                    },
+                    {"key": "c", "kind": "checkbox", "label": "C"},
+                ],
+            }
+        ],
+    }
+    assert [p["path"] for p in check_definition(definition)] == [
+        "sections/0/fields/0/show_if/field"
+    ]
 
 
 def test_not_an_object_and_duplicate_sections():
@@ -96,7 +176,11 @@ def test_valid_birth_registration_is_cleaned(birth_form):
     assert errors == []
     assert cleaned["child_birth_date"] == "2025-09-05"
     assert cleaned["requester_phone"] == "0912345678"
-    assert cleaned["requester_address"] == {"province": 75, "ward": 25195, "street": "12 Đường Võ Thị Sáu"}
+    assert cleaned["requester_address"] == {
+        "province": 75,
+        "ward": 25195,
+        "street": "12 Đường Võ Thị Sáu",
+    }
     assert cleaned["declaration"] is True and cleaned["father_known"] is False
     assert "father_name" not in cleaned
 
@@ -108,49 +192,84 @@ def test_hidden_fields_are_neither_required_nor_kept(birth_form):
     assert "birth_facility" not in cleaned and "father_name" not in cleaned
     data = birth_data(25195) | {"father_known": True}
     _cleaned, errors = birth_form.validate(data)
-    assert {"father_name", "father_gender", "father_ethnicity", "father_nationality"} <= paths(errors)
+    assert {"father_name", "father_gender", "father_ethnicity", "father_nationality"} <= paths(
+        errors
+    )
 
 
-@pytest.mark.parametrize("change,path,words", [
-    ({"nickname": "x"}, "nickname", "không có trong biểu mẫu"),
-    ({"child_name": 12}, "child_name", "chuỗi ký tự"),
-    ({"child_gender": "other"}, "child_gender", "danh sách lựa chọn"),
-    ({"child_birth_date": "31/02/2025"}, "child_birth_date", "không tồn tại"),
-    ({"child_birth_date": "2025-13-01"}, "child_birth_date", "không tồn tại"),
-    ({"child_birth_date": "hôm qua"}, "child_birth_date", "dd/mm/yyyy"),
-    ({"child_birth_date": "01/01/2027"}, "child_birth_date", "sau ngày hôm nay"),
-    ({"child_name": "A" * 101}, "child_name", "Tối đa 100 ký tự"),
-    ({"requester_phone": "12345"}, "requester_phone", "Số điện thoại không hợp lệ"),
-    ({"requester_id_number": "999190000123"}, "requester_id_number", "mã tỉnh"),
-    ({"requester_address": {"province": 75, "ward": 1}}, "requester_address/ward", "không thuộc"),
-    ({"requester_address": {"province": 99, "ward": 1}}, "requester_address/province", "không có trong danh mục"),
-    ({"requester_address": "Đồng Nai"}, "requester_address", "Địa chỉ không hợp lệ"),
-    ({"declaration": False}, "declaration", "cam đoan"),
-    ({"child_name": ""}, "child_name", "Vui lòng nhập"),
-    ({"child_name": "a\x00b"}, "child_name", "ký tự điều khiển"),
-    ({"birth_certificate": ["../etc/passwd"]}, "birth_certificate", "Tệp đính kèm không hợp lệ"),
-    ({"birth_certificate": [f"u{i}" for i in range(4)]}, "birth_certificate", "Tối đa 3 tệp"),
-])
+@pytest.mark.parametrize(
+    "change,path,words",
+    [
+        ({"nickname": "x"}, "nickname", "không có trong biểu mẫu"),
+        ({"child_name": 12}, "child_name", "chuỗi ký tự"),
+        ({"child_gender": "other"}, "child_gender", "danh sách lựa chọn"),
+        ({"child_birth_date": "31/02/2025"}, "child_birth_date", "không tồn tại"),
+        ({"child_birth_date": "2025-13-01"}, "child_birth_date", "không tồn tại"),
+        ({"child_birth_date": "hôm qua"}, "child_birth_date", "dd/mm/yyyy"),
+        ({"child_birth_date": "01/01/2027"}, "child_birth_date", "sau ngày hôm nay"),
+        ({"child_name": "A" * 101}, "child_name", "Tối đa 100 ký tự"),
+        ({"requester_phone": "12345"}, "requester_phone", "Số điện thoại không hợp lệ"),
+        ({"requester_id_number": "999190000123"}, "requester_id_number", "mã tỉnh"),
+        (
+            {"requester_address": {"province": 75, "ward": 1}},
+            "requester_address/ward",
+            "không thuộc",
+        ),
+        (
+            {"requester_address": {"province": 99, "ward": 1}},
+            "requester_address/province",
+            "không có trong danh mục",
+        ),
+        ({"requester_address": "Đồng Nai"}, "requester_address", "Địa chỉ không hợp lệ"),
+        ({"declaration": False}, "declaration", "cam đoan"),
+        ({"child_name": ""}, "child_name", "Vui lòng nhập"),
+        ({"child_name": "a\x00b"}, "child_name", "ký tự điều khiển"),
+        (
+            {"birth_certificate": ["../etc/passwd"]},
+            "birth_certificate",
+            "Tệp đính kèm không hợp lệ",
+        ),
+        ({"birth_certificate": [f"u{i}" for i in range(4)]}, "birth_certificate", "Tối đa 3 tệp"),
+    ],
+)
 def test_bad_input_is_refused_with_path_and_vietnamese_message(birth_form, change, path, words):
     _cleaned, errors = birth_form.validate(birth_data(25195) | change)
     assert any(e["path"] == path and words in e["message"] for e in errors), errors
 
 
 def test_groups_money_and_limits(household_form):
-    member = {"name": "Lê Văn An", "birth_date": "01/02/1990", "gender": "male", "id_number": "075090000111"}
-    base = {"agency": "UBND phường", "business_name": "Quán Cơm Hồng", "business_lines": "Ăn uống",
-            "business_address": {"province": 75, "ward": 25195}, "business_phone": "0912345678",
-            "capital": "100.000.000 đồng", "owner_name": "Lê Thị Hồng", "owner_gender": "female",
-            "owner_birth_date": "1990-03-04", "owner_ethnicity": "Kinh", "owner_nationality": "Việt Nam",
-            "owner_id_number": "075190000123", "owner_address": {"province": 75, "ward": 25195, "street": ""},
-            "family_members": [member], "declaration": True}
+    member = {
+        "name": "Lê Văn An",
+        "birth_date": "01/02/1990",
+        "gender": "male",
+        "id_number": "075090000111",
+    }
+    base = {
+        "agency": "UBND phường",
+        "business_name": "Quán Cơm Hồng",
+        "business_lines": "Ăn uống",
+        "business_address": {"province": 75, "ward": 25195},
+        "business_phone": "0912345678",
+        "capital": "100.000.000 đồng",
+        "owner_name": "Lê Thị Hồng",
+        "owner_gender": "female",
+        "owner_birth_date": "1990-03-04",
+        "owner_ethnicity": "Kinh",
+        "owner_nationality": "Việt Nam",
+        "owner_id_number": "075190000123",
+        "owner_address": {"province": 75, "ward": 25195, "street": ""},
+        "family_members": [member],
+        "declaration": True,
+    }
     cleaned, errors = household_form.validate(base)
     assert errors == []
     assert cleaned["capital"] == 100_000_000 and isinstance(cleaned["capital"], int)
     assert cleaned["family_members"][0]["birth_date"] == "1990-02-01"
     _c, errors = household_form.validate(base | {"family_members": [member] * 21})
     assert errors == [{"path": "family_members", "message": "Tối đa 20 mục (đang có 21)."}]
-    _c, errors = household_form.validate(base | {"family_members": [member | {"birth_date": "30/02/1990"}]})
+    _c, errors = household_form.validate(
+        base | {"family_members": [member | {"birth_date": "30/02/1990"}]}
+    )
     assert paths(errors) == {"family_members/0/birth_date"}
     _c, errors = household_form.validate(base | {"capital": -5})
     assert paths(errors) == {"capital"}
@@ -169,7 +288,10 @@ def test_partial_keeps_every_valid_value(birth_form):
     del data["child_name"]
     cleaned, errors = birth_form.validate(data, partial=True)
     assert paths(errors) == {"child_birth_date", "requester_phone"}
-    assert cleaned["requester_name"] == "Nguyễn Thị Hồng" and cleaned["mother_name"] == "Nguyễn Thị Hồng"
+    assert (
+        cleaned["requester_name"] == "Nguyễn Thị Hồng"
+        and cleaned["mother_name"] == "Nguyễn Thị Hồng"
+    )
     assert "child_birth_date" not in cleaned and "child_name" not in cleaned
 
 
@@ -178,22 +300,42 @@ def test_json_schema_describes_the_data(birth_definition):
 
     schema = json_schema(birth_definition)
     Draft202012Validator.check_schema(schema)
-    assert schema["properties"]["child_birth_date"] == {"title": "Ngày, tháng, năm sinh", "type": "string",
-                                                        "format": "date"}
+    assert schema["properties"]["child_birth_date"] == {
+        "title": "Ngày, tháng, năm sinh",
+        "type": "string",
+        "format": "date",
+    }
     assert "child_name" in schema["required"] and "birth_facility" not in schema["required"]
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(["child_name", "child_birth_date", "requester_address", "declaration",
-                                        "child_gender", "birth_certificate", "father_known", "zzz"]),
-                       json_values, max_size=8))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "child_name",
+                "child_birth_date",
+                "requester_address",
+                "declaration",
+                "child_gender",
+                "birth_certificate",
+                "father_known",
+                "zzz",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
 def test_any_json_gives_errors_never_an_exception(birth_form, data):
     cleaned, errors = birth_form.validate(data)
     assert isinstance(cleaned, dict) and isinstance(errors, list)

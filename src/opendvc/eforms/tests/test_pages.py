@@ -9,9 +9,8 @@ import pytest
 
 from opendvc.eforms.models import FormDraft, FormVersion
 
-from .conftest import sign_in_with_mfa
+from .conftest import birth_data, sign_in_with_mfa
 from .test_services import _as_post
-from .conftest import birth_data
 
 pytestmark = pytest.mark.usefixtures("eforms")
 START = "/to-khai/1.001193/"
@@ -81,15 +80,20 @@ def test_save_draft_then_errors_then_finish(signed_in, applicant, a_ward):
 def test_autosave_keeps_valid_values(signed_in, applicant, a_ward):
     _post(signed_in, START, {"child_name": "Bé Na"}, action="save")
     draft = FormDraft.objects.get(user=applicant)
-    r = _post(signed_in, f"/to-khai/ban-nhap/{draft.public_id}/tu-dong-luu/",
-              {"child_name": "Bé Na Na", "child_birth_date": "99/99/2025"})
+    r = _post(
+        signed_in,
+        f"/to-khai/ban-nhap/{draft.public_id}/tu-dong-luu/",
+        {"child_name": "Bé Na Na", "child_birth_date": "99/99/2025"},
+    )
     assert r.status_code == 200 and "1 giá trị chưa hợp lệ" in r.content.decode()
     draft.refresh_from_db()
     assert draft.data["child_name"] == "Bé Na Na"
 
 
 def test_add_row_without_javascript(signed_in):
-    r = _post(signed_in, "/to-khai/3.000333/", {"full_name": "An"}, **{"eforms-add": "residence_history"})
+    r = _post(
+        signed_in, "/to-khai/3.000333/", {"full_name": "An"}, **{"eforms-add": "residence_history"}
+    )
     html = r.content.decode()
     assert r.status_code == 200
     assert 'id="f-residence_history-1-place"' in html
@@ -131,17 +135,31 @@ def test_builder_checks_saves_and_publishes(client, admin_user):
     r = client.get("/quan-tri/bieu-mau/dang-ky-khai-sinh/")
     html = r.content.decode()
     assert "1.001193" in html and 'id="pv-f-child_name"' in html
-    definition = json.loads(re.search(r'<textarea id="definition"[^>]*>(.*?)</textarea>', html, re.S).group(1)
-                            .replace("&quot;", '"').replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
-                            .replace("&amp;", "&"))
+    definition = json.loads(
+        re.search(r'<textarea id="definition"[^>]*>(.*?)</textarea>', html, re.S)
+        .group(1)
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
     broken = json.loads(json.dumps(definition))
     broken["sections"][0]["fields"][0]["kind"] = "chu_ky"
-    r = client.post("/quan-tri/bieu-mau/dang-ky-khai-sinh/", {"definition": json.dumps(broken), "action": "publish"})
+    r = client.post(
+        "/quan-tri/bieu-mau/dang-ky-khai-sinh/",
+        {"definition": json.dumps(broken), "action": "publish"},
+    )
     assert r.status_code == 200 and "Loại trường “chu_ky” không được hỗ trợ" in r.content.decode()
-    r = client.post("/quan-tri/bieu-mau/dang-ky-khai-sinh/", {"definition": "{oops", "action": "check"})
+    r = client.post(
+        "/quan-tri/bieu-mau/dang-ky-khai-sinh/", {"definition": "{oops", "action": "check"}
+    )
     assert "JSON không hợp lệ ở dòng 1" in r.content.decode()
     definition["sections"][0]["fields"][0]["help"] = "Ghi đúng tên Ủy ban nhân dân."
-    r = client.post("/quan-tri/bieu-mau/dang-ky-khai-sinh/", {"definition": json.dumps(definition), "action": "publish"})
+    r = client.post(
+        "/quan-tri/bieu-mau/dang-ky-khai-sinh/",
+        {"definition": json.dumps(definition), "action": "publish"},
+    )
     assert r.status_code == 302
     assert FormVersion.objects.filter(form__key="dang-ky-khai-sinh").count() == 2
     r = client.post("/quan-tri/bieu-mau/xem-truoc/", {"definition": json.dumps(definition)})
@@ -152,11 +170,19 @@ def test_builder_checks_saves_and_publishes(client, admin_user):
 
 def test_builder_creates_a_new_form(client, admin_user):
     sign_in_with_mfa(client, admin_user)
-    definition = {"title": "Phiếu thử", "sections": [{"key": "a", "title": "A", "fields": [
-        {"key": "name", "kind": "text", "label": "Tên"}]}]}
-    r = client.post("/quan-tri/bieu-mau/moi/", {"key": "phieu-thu", "definition": json.dumps(definition),
-                                               "action": "save"})
+    definition = {
+        "title": "Phiếu thử",
+        "sections": [
+            {"key": "a", "title": "A", "fields": [{"key": "name", "kind": "text", "label": "Tên"}]}
+        ],
+    }
+    r = client.post(
+        "/quan-tri/bieu-mau/moi/",
+        {"key": "phieu-thu", "definition": json.dumps(definition), "action": "save"},
+    )
     assert r.status_code == 302 and r["Location"] == "/quan-tri/bieu-mau/phieu-thu/"
-    r = client.post("/quan-tri/bieu-mau/moi/", {"key": "phieu-thu", "definition": json.dumps(definition),
-                                               "action": "save"})
+    r = client.post(
+        "/quan-tri/bieu-mau/moi/",
+        {"key": "phieu-thu", "definition": json.dumps(definition), "action": "save"},
+    )
     assert "Mã biểu mẫu đã có." in r.content.decode()

@@ -43,10 +43,14 @@ def test_published_version_is_immutable(birth_version):
         birth_version.delete()
 
 
-def test_new_version_leaves_old_drafts_alone(birth_procedure, birth_version, applicant, admin_user, a_ward):
+def test_new_version_leaves_old_drafts_alone(
+    birth_procedure, birth_version, applicant, admin_user, a_ward
+):
     from opendvc.audit.models import AuditEntry
 
-    draft, _errors = services.draft_start(user=applicant, procedure=birth_procedure, data=birth_data(a_ward))
+    draft, _errors = services.draft_start(
+        user=applicant, procedure=birth_procedure, data=birth_data(a_ward)
+    )
     form = birth_version.form
     changed = dict(form.working_copy, title="Tờ khai đăng ký khai sinh (sửa đổi)")
     services.definition_save(key=form.key, definition=changed, actor=admin_user)
@@ -55,15 +59,34 @@ def test_new_version_leaves_old_drafts_alone(birth_procedure, birth_version, app
     draft.refresh_from_db()
     assert draft.form_version == birth_version and draft.data["child_name"] == "Trần Minh Khôi"
     assert AuditEntry.objects.filter(action="eforms.version.published", actor=admin_user).exists()
-    assert services.definition_publish(form=form, actor=admin_user) == new  # unchanged: no new version
+    assert (
+        services.definition_publish(form=form, actor=admin_user) == new
+    )  # unchanged: no new version
 
 
 def test_definition_check_knows_the_catalog(eforms):
-    definition = {"title": "T", "procedures": ["1.001193", "9.999999"], "sections": [{"key": "a", "title": "A",
-                  "fields": [{"key": "f", "kind": "file", "label": "F", "component": "Không có giấy này"}]}]}
+    definition = {
+        "title": "T",
+        "procedures": ["1.001193", "9.999999"],
+        "sections": [
+            {
+                "key": "a",
+                "title": "A",
+                "fields": [
+                    {"key": "f", "kind": "file", "label": "F", "component": "Không có giấy này"}
+                ],
+            }
+        ],
+    }
     problems = services.definition_check(definition=definition)
-    assert {"path": "procedures/1", "message": "Không có thủ tục mã “9.999999” trong danh mục."} in problems
-    assert any(p["path"] == "sections/0/fields/0/component" and "1.001193" in p["message"] for p in problems)
+    assert {
+        "path": "procedures/1",
+        "message": "Không có thủ tục mã “9.999999” trong danh mục.",
+    } in problems
+    assert any(
+        p["path"] == "sections/0/fields/0/component" and "1.001193" in p["message"]
+        for p in problems
+    )
     with pytest.raises(services.DefinitionError):
         services.definition_save(key="thu", definition=definition, actor=None)
 
@@ -72,8 +95,12 @@ def test_form_validate_contract(birth_version, a_ward):
     cleaned = services.form_validate(form_version=birth_version, data=birth_data(a_ward))
     assert cleaned["child_birth_date"] == "2025-09-05"
     with pytest.raises(services.FormValidationError) as caught:
-        services.form_validate(form_version=birth_version, data=birth_data(a_ward) | {"child_birth_date": "29/02/2025"})
-    assert caught.value.errors == [{"path": "child_birth_date", "message": "Ngày 29/02/2025 không tồn tại."}]
+        services.form_validate(
+            form_version=birth_version, data=birth_data(a_ward) | {"child_birth_date": "29/02/2025"}
+        )
+    assert caught.value.errors == [
+        {"path": "child_birth_date", "message": "Ngày 29/02/2025 không tồn tại."}
+    ]
 
 
 def _as_post(data: dict, prefix: str = "") -> QueryDict:
@@ -102,9 +129,12 @@ def _as_post(data: dict, prefix: str = "") -> QueryDict:
 
 def test_parse_post_round_trip_through_render(birth_version, a_ward):
     data = birth_data(a_ward)
-    parsed = services.form_parse_post(form_version=birth_version, post=_as_post(data, "x-"), prefix="x-")
-    assert services.form_validate(form_version=birth_version, data=parsed) == \
-        services.form_validate(form_version=birth_version, data=data)
+    parsed = services.form_parse_post(
+        form_version=birth_version, post=_as_post(data, "x-"), prefix="x-"
+    )
+    assert services.form_validate(
+        form_version=birth_version, data=parsed
+    ) == services.form_validate(form_version=birth_version, data=data)
     html = services.form_render(form_version=birth_version, data=data, errors=None, prefix="x-")
     assert 'id="x-f-child_name"' in html and 'value="Trần Minh Khôi"' in html
     assert 'value="05/09/2025"' in html  # dates shown dd/mm/yyyy
@@ -114,8 +144,15 @@ def test_group_rows_parse_and_row_buttons(eforms):
     from opendvc.catalog.models import Procedure
 
     version = form_for_procedure(procedure=Procedure.objects.get(code="1.001612"))
-    post = _as_post({"family_members": [{"name": "An", "birth_date": "01/01/1990"}, {"name": ""},
-                                        {"name": "Bình"}]})
+    post = _as_post(
+        {
+            "family_members": [
+                {"name": "An", "birth_date": "01/01/1990"},
+                {"name": ""},
+                {"name": "Bình"},
+            ]
+        }
+    )
     parsed = services.form_parse_post(form_version=version, post=post)
     assert [r["name"] for r in parsed["family_members"]] == ["An", "Bình"]
     post["eforms-add"] = "family_members"
@@ -128,9 +165,13 @@ def test_group_rows_parse_and_row_buttons(eforms):
 
 
 def test_render_is_accessible(birth_version):
-    errors = [{"path": "child_name", "message": "Vui lòng nhập họ tên."},
-              {"path": "requester_address/ward", "message": "Phường, xã không thuộc tỉnh."}]
-    html = services.form_render(form_version=birth_version, data={"child_name": "<script>x</script>"}, errors=errors)
+    errors = [
+        {"path": "child_name", "message": "Vui lòng nhập họ tên."},
+        {"path": "requester_address/ward", "message": "Phường, xã không thuộc tỉnh."},
+    ]
+    html = services.form_render(
+        form_version=birth_version, data={"child_name": "<script>x</script>"}, errors=errors
+    )
     assert "<script>x" not in html and "&lt;script&gt;" in html
     tag = re.search(r'<input[^>]*id="f-child_name"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in tag and 'aria-describedby="f-child_name-error"' in tag
@@ -140,16 +181,24 @@ def test_render_is_accessible(birth_version):
     for control in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
         assert f'for="{control}"' in html, control
     links = services.error_links(form_version=birth_version, errors=errors)
-    assert links[0] == {"target": "f-child_name",
-                        "label": "Người được khai sinh – Họ, chữ đệm, tên người được khai sinh",
-                        "message": "Vui lòng nhập họ tên."}
+    assert links[0] == {
+        "target": "f-child_name",
+        "label": "Người được khai sinh – Họ, chữ đệm, tên người được khai sinh",
+        "message": "Vui lòng nhập họ tên.",
+    }
 
 
 def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant, monkeypatch):
     from opendvc.accounts.models import PersonProfile
 
-    profile = PersonProfile(user=applicant, gender="female", date_of_birth=dt.date(1990, 5, 6),
-                            permanent_province_code=75, permanent_ward_code=25195, permanent_street="12 Võ Thị Sáu")
+    profile = PersonProfile(
+        user=applicant,
+        gender="female",
+        date_of_birth=dt.date(1990, 5, 6),
+        permanent_province_code=75,
+        permanent_ward_code=25195,
+        permanent_street="12 Võ Thị Sáu",
+    )
     profile.cccd = "075190000123"
     profile.save()
     data = services.prefill_for(user=applicant, procedure=birth_procedure)
@@ -160,15 +209,20 @@ def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant, m
     import types
 
     fake = types.ModuleType("opendvc.dossiers.selectors")
-    fake.last_form_data = lambda *, user, procedure: {"child_ethnicity": "Kinh", "requester_name": "Cũ",
-                                                      "not_a_field": 1}
+    fake.last_form_data = lambda *, user, procedure: {
+        "child_ethnicity": "Kinh",
+        "requester_name": "Cũ",
+        "not_a_field": 1,
+    }
     monkeypatch.setitem(sys.modules, "opendvc.dossiers.selectors", fake)
     data = services.prefill_for(user=applicant, procedure=birth_procedure)
     assert data["child_ethnicity"] == "Kinh" and data["requester_name"] == "Nguyễn Thị Hồng"
     assert "not_a_field" not in data
 
 
-def test_drafts_keep_valid_values_complete_and_expire(birth_procedure, applicant, a_ward, time_machine):
+def test_drafts_keep_valid_values_complete_and_expire(
+    birth_procedure, applicant, a_ward, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC), tick=False)
     bad = birth_data(a_ward) | {"child_birth_date": "31/02/2025"}
     draft, errors = services.draft_start(user=applicant, procedure=birth_procedure, data=bad)
@@ -182,7 +236,9 @@ def test_drafts_keep_valid_values_complete_and_expire(birth_procedure, applicant
     draft.refresh_from_db()
     assert draft.completed_at is not None and draft.data["child_birth_date"] == "2025-09-05"
     assert draft.expires_at == timezone.now() + services.draft_lifetime()
-    time_machine.move_to(timezone.now() + services.draft_lifetime() + dt.timedelta(minutes=1), tick=False)
+    time_machine.move_to(
+        timezone.now() + services.draft_lifetime() + dt.timedelta(minutes=1), tick=False
+    )
     assert services.purge_expired_drafts() == 1
     assert not FormDraft.objects.exists()
 
@@ -195,9 +251,21 @@ def test_pdf_keeps_vietnamese_text(birth_version, a_ward):
     assert pdf.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(text.split())
-    for expected in ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "Trần Minh Khôi", "05/09/2025", "Bệnh viện Đa khoa Đồng Nai",
-                     "Nguyễn Thị Hồng", "Độc lập – Tự do – Hạnh phúc"):
+    for expected in (
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "Trần Minh Khôi",
+        "05/09/2025",
+        "Bệnh viện Đa khoa Đồng Nai",
+        "Nguyễn Thị Hồng",
+        "Độc lập – Tự do – Hạnh phúc",
+    ):
         assert expected in flat, expected
-    blank = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        services.form_pdf(form_version=birth_version, data=None))).pages).split())
+    blank = " ".join(
+        "".join(
+            p.extract_text()
+            for p in PdfReader(
+                io.BytesIO(services.form_pdf(form_version=birth_version, data=None))
+            ).pages
+        ).split()
+    )
     assert "Họ, chữ đệm, tên người được khai sinh" in blank and "Trần Minh Khôi" not in blank
