@@ -107,6 +107,7 @@ class FormDraft(models.Model):
     updated_at = models.DateTimeField(_("lưu lúc"), auto_now=True)
     expires_at = models.DateTimeField(_("hết hạn lúc"))
     completed_at = models.DateTimeField(_("hoàn thành lúc"), null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(_("đã báo sắp hết hạn lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

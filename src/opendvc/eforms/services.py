@@ -407,7 +407,8 @@ def draft_save(*, draft: FormDraft, data: dict) -> list[dict[str, str]]:
     cleaned, errors = form_clean_partial(form_version=draft.form_version, data=data)
     draft.data = cleaned
     draft.expires_at = timezone.now() + draft_lifetime()
-    draft.save(update_fields=["data", "updated_at", "expires_at"])
+    draft.expiry_warned_at = None
+    draft.save(update_fields=["data", "updated_at", "expires_at", "expiry_warned_at"])
     return errors
 
 
@@ -455,6 +456,37 @@ def draft_delete(*, draft: FormDraft, actor, request=None) -> None:
             request=request,
         )
         draft.delete()
+
+
+def warn_expiring_drafts(*, now: dt.datetime | None = None) -> int:
+    """Tell each applicant once (email and in-app) that a draft expires within
+    ``EFORMS_DRAFT_WARNING_DAYS``; returns how many were warned. Side effects: notifications and
+    ``expiry_warned_at`` (reset whenever the draft is saved again)."""
+    from opendvc.notifications.services import notify
+
+    from .selectors import expiry_warning_days
+
+    now = now or timezone.now()
+    due = FormDraft.objects.filter(
+        expiry_warned_at__isnull=True,
+        expires_at__gte=now,
+        expires_at__lte=now + dt.timedelta(days=expiry_warning_days()),
+    ).select_related("user", "procedure")
+    warned = 0
+    for draft in due:
+        with transaction.atomic():
+            notify(
+                template="eforms_draft_expiring",
+                recipient=draft.user,
+                context={
+                    "procedure": draft.procedure,
+                    "expires_at": timezone.localtime(draft.expires_at),
+                    "path": f"/to-khai/ban-nhap/{draft.public_id}/",
+                },
+            )
+            FormDraft.objects.filter(pk=draft.pk).update(expiry_warned_at=now)
+        warned += 1
+    return warned
 
 
 def purge_expired_drafts(*, now: dt.datetime | None = None) -> int:

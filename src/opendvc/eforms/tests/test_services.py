@@ -269,3 +269,24 @@ def test_pdf_keeps_vietnamese_text(birth_version, a_ward):
         ).split()
     )
     assert "Họ, chữ đệm, tên người được khai sinh" in blank and "Trần Minh Khôi" not in blank
+
+
+def test_applicant_is_warned_once_before_a_draft_expires(birth_procedure, applicant, time_machine):
+    from opendvc.eforms.jobs import warn_drafts
+    from opendvc.notifications.models import Notification
+
+    time_machine.move_to(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC), tick=False)
+    draft, _errors = services.draft_start(
+        user=applicant, procedure=birth_procedure, data={"child_name": "Na"}
+    )
+    assert warn_drafts() == 0  # 30 days left
+    time_machine.move_to(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False)
+    assert warn_drafts() == 1 and warn_drafts() == 0
+    message = Notification.objects.filter(recipient=applicant, channel="email").get()
+    assert (
+        "sắp hết hạn" in message.subject and f"/to-khai/ban-nhap/{draft.public_id}/" in message.body
+    )
+    services.draft_save(
+        draft=draft, data={"child_name": "Na Na"}
+    )  # saving again pushes the expiry back
+    assert warn_drafts() == 0
