@@ -1,3 +1,295 @@
-from ninja import Router
+"""Feedback API: create (public and signed in), own items, staff actions through one endpoint,
+tracking by the sender's token, and the public questions and answers. Tokens need the scopes
+``feedback:read`` / ``feedback:write``."""
 
-router = Router(tags=["feedback"])
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Field, Query, Router, Schema, Status
+
+from opendvc.agencies.models import Agency
+from opendvc.api.auth import require_scope
+from opendvc.core.problems import ProblemError
+
+from . import selectors, services, throttle
+from .lifecycle import Action, State
+from .models import Channel, Feedback, Kind, PublishedAnswer
+from .uploads import UploadError, check_file
+
+router = Router(tags=["Phản ánh, kiến nghị"])
+
+
+class AttachmentIn(Schema):
+    name: str = Field(max_length=220)
+    content_base64: str = Field(description="Nội dung tệp mã hóa base64 (PDF, JPEG, PNG, DOCX, XLSX)")
+
+
+class FeedbackIn(Schema):
+    kind: Kind = Kind.COMPLAINT
+    subject: str = Field(max_length=300)
+    content: str = Field(max_length=20000)
+    sender_name: str = Field("", max_length=200)
+    sender_phone: str = Field("", max_length=20)
+    sender_email: str = Field("", max_length=254)
+    sender_address: str = Field("", max_length=300)
+    agency_code: str | None = Field(None, description="Cơ quan người gửi đề xuất (mã QCVN 102)")
+    procedure_code: str | None = None
+    dossier_code: str | None = None
+    consent_publish: bool = False
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
+
+
+class AgencyRef(Schema):
+    code: str
+    name: str
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    part: str
+    content_type: str
+    size: int
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str
+    note: str
+
+
+class FeedbackOut(Schema):
+    code: str
+    public_id: UUID
+    channel: Channel
+    kind: Kind
+    status: State
+    status_label: str
+    subject: str
+    content: str
+    agency: AgencyRef | None
+    created_at: datetime
+    forwarded_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    rescheduled: bool
+    overdue: bool
+    overdue_label: str
+    answer: str
+    answered_at: datetime | None
+    satisfaction: str
+    version: int
+    actions: list[str]
+    files: list[FileOut]
+    history: list[EventOut]
+    tracking_token: str | None = Field(None, description="Chỉ trả về khi tạo: dùng để theo dõi, đánh giá")
+
+
+class FeedbackList(Schema):
+    count: int
+    items: list[FeedbackOut]
+
+
+class ActionIn(Schema):
+    action: Action
+    note: str = ""
+    agency_code: str | None = None
+    kind: Kind | None = None
+    new_due_at: datetime | None = None
+    answer: str = ""
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
+    expected_version: int | None = None
+
+
+class QAOut(Schema):
+    id: int
+    title: str
+    question: str
+    answer: str
+    agency: AgencyRef | None
+    procedure_code: str | None
+    published_at: datetime
+
+
+class QAList(Schema):
+    count: int
+    items: list[QAOut]
+
+
+def _out(fb: Feedback, actor, *, as_sender: bool = False, token: str | None = None) -> dict:
+    return {
+        "code": fb.code, "public_id": fb.public_id, "channel": fb.channel, "kind": fb.kind, "status": fb.status,
+        "status_label": fb.get_status_display(), "subject": fb.subject, "content": fb.content,
+        "agency": {"code": fb.agency.code, "name": fb.agency.name} if fb.agency_id else None,
+        "created_at": fb.created_at, "forwarded_at": fb.forwarded_at, "due_at": fb.due_at,
+        "original_due_at": fb.original_due_at, "rescheduled": fb.rescheduled_at is not None,
+        "overdue": fb.is_overdue, "overdue_label": fb.overdue_label, "answer": fb.answer,
+        "answered_at": fb.answered_at, "satisfaction": fb.satisfaction, "version": fb.version,
+        "actions": services.available_actions(feedback=fb, actor=actor, as_sender=as_sender),
+        "files": [{"id": a.pk, "name": a.name, "part": a.part, "content_type": a.content_type, "size": a.size}
+                  for a in fb.attachments.all()],
+        "history": [{"at": e.created_at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+                     "actor_role": e.actor_role, "note": e.note} for e in fb.events.all()],
+        "tracking_token": token,
+    }
+
+
+def _files(items: list[AttachmentIn]):
+    out = []
+    for i, item in enumerate(items):
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ProblemError("validation_error", f"Tệp “{item.name}” không phải base64 hợp lệ.", status=422,
+                               extra={"errors": [{"loc": ["attachments", str(i)], "msg": "base64",
+                                                  "type": "value_error"}]}) from exc
+        try:
+            out.append(check_file(name=item.name, content=content))
+        except UploadError as exc:
+            raise ProblemError(exc.code, exc.message, status=422, title="Tệp đính kèm không hợp lệ",
+                               extra={"parameter": f"attachments.{i}"}) from exc
+    return out
+
+
+def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
+    from opendvc.catalog.models import Procedure
+
+    agency = Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
+    if payload.agency_code and agency is None:
+        raise ProblemError("unknown_agency", "Không tìm thấy cơ quan có mã này.", status=422,
+                           extra={"parameter": "agency_code"})
+    procedure = Procedure.objects.filter(code=payload.procedure_code).first() if payload.procedure_code else None
+    if payload.procedure_code and procedure is None:
+        raise ProblemError("unknown_procedure", "Không tìm thấy thủ tục có mã này.", status=422,
+                           extra={"parameter": "procedure_code"})
+    return services.feedback_create(
+        channel=Channel.APP, kind=payload.kind, subject=payload.subject, content=payload.content, sender=sender,
+        sender_name=payload.sender_name, sender_phone=payload.sender_phone.strip(),
+        sender_email=payload.sender_email.strip(), sender_address=payload.sender_address,
+        suggested_agency=agency, procedure=procedure, dossier_code=payload.dossier_code or "",
+        consent_publish=payload.consent_publish, files=_files(payload.attachments), request=request,
+    )
+
+
+@router.post("/feedback/public", auth=None, response={201: FeedbackOut}, summary="Gửi phản ánh (không cần đăng nhập)",
+             description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.")
+def create_public(request, payload: FeedbackIn):
+    if not throttle.allow(request, scope="feedback-api"):
+        raise ProblemError("rate_limited", "Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+                           status=429)
+    fb = _create(request, payload, sender=None)
+    return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
+
+
+@router.post("/feedback", response={201: FeedbackOut}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
+def create(request, payload: FeedbackIn):
+    require_scope(request, "feedback:write")
+    fb = _create(request, payload, sender=request.user)
+    return Status(201, _out(fb, request.user, token=services.sender_token(fb)))
+
+
+@router.get("/feedback", response=FeedbackList, summary="Phản ánh của tôi")
+def mine(request, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+    require_scope(request, "feedback:read")
+    qs = selectors.own_items(request.user)
+    items = list(qs[offset:offset + limit])
+    return {"count": qs.count(), "items": [_out(f, request.user) for f in items]}
+
+
+def _for_user(request, code: str) -> Feedback:
+    fb = Feedback.objects.select_related("agency").filter(code=code).first()
+    if fb is None:
+        raise Http404
+    if fb.sender_id == request.user.pk:
+        return fb
+    if selectors.visible_to(request.user).filter(pk=fb.pk).exists():
+        return fb
+    raise Http404
+
+
+@router.get("/feedback/{code}", response=FeedbackOut, summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)")
+def get_item(request, code: str):
+    require_scope(request, "feedback:read")
+    return _out(_for_user(request, code), request.user)
+
+
+def _inputs(payload: ActionIn) -> dict:
+    inputs = {"note": payload.note, "kind": payload.kind, "new_due_at": payload.new_due_at, "answer": payload.answer,
+              "files": _files(payload.attachments)}
+    if payload.agency_code:
+        agency = Agency.objects.filter(code=payload.agency_code).first()
+        if agency is None:
+            raise ProblemError("unknown_agency", "Không tìm thấy cơ quan có mã này.", status=422,
+                               extra={"parameter": "agency_code"})
+        inputs["agency"] = agency
+    return inputs
+
+
+@router.post("/feedback/{code}/actions", response=FeedbackOut,
+             summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
+             description="Thao tác không đúng lượt trả về 409 `action_not_allowed`; gia hạn lần hai trả về 409 "
+                         "`already_rescheduled`.")
+def act(request, code: str, payload: ActionIn):
+    require_scope(request, "feedback:write")
+    fb = _for_user(request, code)
+    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=request.user, inputs=_inputs(payload),
+                                      expected_version=payload.expected_version, request=request)
+    return _out(Feedback.objects.select_related("agency").get(pk=fb.pk), request.user)
+
+
+@router.get("/feedback/track/{token}", auth=None, response=FeedbackOut, summary="Theo dõi phản ánh bằng mã theo dõi")
+def track(request, token: str):
+    fb = services.feedback_from_token(token)
+    if fb is None:
+        raise Http404
+    return _out(fb, None, as_sender=True)
+
+
+@router.post("/feedback/track/{token}/actions", auth=None, response=FeedbackOut,
+             summary="Người gửi đánh giá, đề nghị xem xét lại hoặc rút phản ánh bằng mã theo dõi")
+def track_act(request, token: str, payload: ActionIn):
+    fb = services.feedback_from_token(token)
+    if fb is None:
+        raise Http404
+    if payload.action not in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED, Action.REOPEN, Action.WITHDRAW):
+        raise ProblemError("permission_denied", "Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút.",
+                           status=403)
+    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=None, as_sender=True,
+                                      inputs={"note": payload.note}, request=request)
+    return _out(fb, None, as_sender=True)
+
+
+def _qa(item: PublishedAnswer) -> dict:
+    return {"id": item.pk, "title": item.title, "question": item.question, "answer": item.answer,
+            "agency": {"code": item.agency.code, "name": item.agency.name} if item.agency_id else None,
+            "procedure_code": item.procedure.code if item.procedure_id else None, "published_at": item.published_at}
+
+
+@router.get("/qa", auth=None, response=QAList, summary="Hỏi – đáp công khai (tìm không dấu)")
+def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int = Query(20, ge=1, le=100),
+            offset: int = Query(0, ge=0)):
+    procedure = None
+    if procedure_code:
+        from opendvc.catalog.models import Procedure
+
+        procedure = Procedure.objects.filter(code=procedure_code).first()
+        if procedure is None:
+            raise Http404
+    qs = selectors.public_answers(q=q, procedure=procedure)
+    return {"count": qs.count(), "items": [_qa(i) for i in qs[offset:offset + limit]]}
+
+
+@router.get("/qa/{qa_id}", auth=None, response=QAOut, summary="Một câu hỏi – đáp công khai")
+def qa_get(request, qa_id: int):
+    item = PublishedAnswer.objects.select_related("agency", "procedure").filter(pk=qa_id, is_public=True).first()
+    if item is None:
+        raise Http404
+    return _qa(item)

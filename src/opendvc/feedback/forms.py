@@ -36,7 +36,7 @@ def agency_choices():
 
 
 class FeedbackForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Loại"), choices=[c for c in Kind.choices], initial=Kind.COMPLAINT,
+    kind = forms.ChoiceField(label=_("Loại"), choices=Kind.choices, initial=Kind.COMPLAINT,
                              widget=forms.RadioSelect)
     subject = forms.CharField(label=_("Tiêu đề"), max_length=300,
                               error_messages={"required": _("Vui lòng nhập tiêu đề.")})

@@ -169,6 +169,9 @@ class FeedbackEvent(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.feedback_id}: {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Feedback history is append-only.")
@@ -199,6 +202,9 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 def quarantine_path(instance, filename: str) -> str:
     return f"feedback/quarantine/{uuid.uuid4().hex}.eml"
@@ -220,6 +226,9 @@ class QuarantinedEmail(models.Model):
     class Meta:
         ordering = ["-received_at"]
 
+    def __str__(self) -> str:
+        return f"{self.reason_code}: {self.subject}"
+
 
 class PublishedAnswer(models.Model):
     """An answered item published as a public question and answer (Art. 3.2), personal data masked."""
@@ -240,3 +249,6 @@ class PublishedAnswer(models.Model):
     class Meta:
         ordering = ["-published_at"]
         indexes = [models.Index(fields=["is_public", "published_at"], name="feedback_qa_public")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -254,7 +254,7 @@ def feedback_transition(
     after commit."""
     inputs = dict(inputs or {})
     with transaction.atomic():
-        fb = Feedback.objects.select_for_update().select_related("agency").get(pk=feedback.pk)
+        fb = Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=feedback.pk)
         if expected_version is not None and expected_version != fb.version:
             raise ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
                                status=409, extra={"version": fb.version})
@@ -263,7 +263,7 @@ def feedback_transition(
             raise ProblemError("action_not_allowed",
                                _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
                                % {"state": fb.get_status_display()}, status=409,
-                               extra={"status": fb.status, "action": action})
+                               extra={"state": fb.status, "action": action})
         roles = {Role.SYSTEM} if system else actor_roles(feedback=fb, actor=actor, as_sender=as_sender)
         acting = next((r for r in (Role.SYSTEM, Role.HEAD, Role.FOCAL, Role.SWITCHBOARD, Role.SENDER)
                        if r in roles and r in t.roles), None)
@@ -394,7 +394,7 @@ def feedback_mark_overdue(*, now: datetime | None = None) -> int:
     late = Feedback.objects.filter(status=State.FORWARDED, focal_due_at__lt=now, head_notified_at__isnull=True)
     for pk in late.values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            fb = Feedback.objects.select_for_update().select_related("agency").get(pk=pk)
+            fb = Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=pk)
             if fb.status != State.FORWARDED or fb.head_notified_at is not None:
                 continue
             fb.head_notified_at = now

@@ -1,3 +1,60 @@
-from ninja import Router
+"""Survey API: read the form of an invitation and submit the answer (the token is the key)."""
 
-router = Router(tags=["surveys"])
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import Field, Router, Schema, Status
+
+from .models import SurveyInvitation
+from .services import survey_answer
+
+router = Router(tags=["Khảo sát mức độ hài lòng"])
+
+
+class Criterion(Schema):
+    code: str
+    label: str
+
+
+class SurveyOut(Schema):
+    title: str
+    intro: str
+    scale: int
+    criteria: list[Criterion]
+    dossier_code: str
+    agency: str
+    answered: bool
+
+
+class AnswerIn(Schema):
+    overall: int = Field(description="Mức hài lòng chung, 1..scale")
+    criteria: dict[str, int] = Field(default_factory=dict)
+    comment: str = Field("", max_length=5000)
+
+
+class AnswerOut(Schema):
+    satisfied: bool
+    feedback_code: str | None
+
+
+def _invitation(token: str) -> SurveyInvitation:
+    inv = SurveyInvitation.objects.select_related("form", "agency").filter(token=token).first()
+    if inv is None:
+        raise Http404
+    return inv
+
+
+@router.get("/surveys/{token}", auth=None, response=SurveyOut, summary="Phiếu khảo sát của một hồ sơ")
+def get_survey(request, token: str):
+    inv = _invitation(token)
+    return {"title": inv.form.title, "intro": inv.form.intro, "scale": inv.form.scale, "criteria": inv.form.criteria,
+            "dossier_code": inv.dossier_code, "agency": inv.agency.name, "answered": inv.answered_at is not None}
+
+
+@router.post("/surveys/{token}/answer", auth=None, response={201: AnswerOut}, summary="Gửi đánh giá",
+             description="Đánh giá “không hài lòng” tạo một phản ánh chuyển cho cơ quan đã gửi phiếu (Điều 7.4).")
+def answer(request, token: str, payload: AnswerIn):
+    response = survey_answer(invitation=_invitation(token), overall=payload.overall, criteria=payload.criteria,
+                             comment=payload.comment, request=request)
+    return Status(201, {"satisfied": response.satisfied,
+                        "feedback_code": response.feedback.code if response.feedback_id else None})

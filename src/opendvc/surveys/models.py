@@ -60,6 +60,9 @@ class SurveyInvitation(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["agency", "created_at"], name="survey_inv_agency")]
 
+    def __str__(self) -> str:
+        return self.dossier_code
+
 
 class SurveyResponse(models.Model):
     invitation = models.OneToOneField(SurveyInvitation, on_delete=models.PROTECT, related_name="response")
@@ -78,3 +81,6 @@ class SurveyResponse(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["agency", "created_at"], name="survey_resp_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_code}: {self.overall}"

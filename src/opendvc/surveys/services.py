@@ -136,7 +136,7 @@ def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[
     comment = (comment or "").strip()[:5000]
     satisfied = overall > form.dissatisfied_at_most
     with transaction.atomic():
-        inv = SurveyInvitation.objects.select_for_update().select_related("agency", "applicant").get(pk=invitation.pk)
+        inv = SurveyInvitation.objects.select_for_update(of=("self",)).select_related("agency", "applicant").get(pk=invitation.pk)
         if inv.answered_at is not None:
             raise ProblemError("already_answered", _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."), status=409)
         if inv.expires_at < timezone.now():

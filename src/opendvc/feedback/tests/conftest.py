@@ -52,8 +52,8 @@ def org(db):
 @pytest.fixture
 def make_item(org):
     def make(**kw):
-        defaults = dict(channel=Channel.WEB, subject="Chậm trả kết quả", content="Hồ sơ của tôi bị chậm.",
-                        sender=org["citizen"])
+        defaults = {"channel": Channel.WEB, "subject": "Chậm trả kết quả", "content": "Hồ sơ của tôi bị chậm.",
+                    "sender": org["citizen"]}
         defaults.update(kw)
         return feedback_create(**defaults)
 

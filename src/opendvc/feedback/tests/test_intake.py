@@ -66,7 +66,7 @@ def test_oversized_and_garbage_emails_are_quarantined(org, settings):
     settings.FEEDBACK_MAX_EMAIL_BYTES = 500
     assert email_ingest(raw=eml("vietnamese_subject.eml")).quarantined.reason_code == "too_large"
     settings.FEEDBACK_MAX_EMAIL_BYTES = 25 * 1024 * 1024
-    for raw in (b"", b"\x00\xff" * 100, b"From: \r\n\r\n", "Subject: =?utf-8?B?////?=\r\n\r\nx".encode()):
+    for raw in (b"", b"\x00\xff" * 100, b"From: \r\n\r\n", b"Subject: =?utf-8?B?////?=\r\n\r\nx"):
         out = email_ingest(raw=raw)
         assert out.quarantined is not None
     assert QuarantinedEmail.objects.count() == 5

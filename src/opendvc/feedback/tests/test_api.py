@@ -1,0 +1,123 @@
+"""The feedback and survey API: create, own items, one actions endpoint, tracking, public Q&A."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from opendvc.feedback.lifecycle import Action
+from opendvc.feedback.models import Channel, Feedback
+from opendvc.feedback.services import feedback_publish, feedback_transition
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+URL = "/api/v1/feedback"
+
+
+def body(**kw):
+    data = {"kind": "question", "subject": "Hỏi về lệ phí", "content": "Lệ phí cấp bản sao bao nhiêu?",
+            "sender_name": "Trịnh Văn K", "sender_phone": "0934567890"}
+    data.update(kw)
+    return data
+
+
+def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, settings):
+    settings.FEEDBACK_RATE_LIMIT = 2
+    attachment = {"name": "ảnh chụp.pdf", "content_base64": base64.b64encode(PDF).decode()}
+    r = client.post(f"{URL}/public", body(attachments=[attachment]), content_type="application/json")
+    assert r.status_code == 201, r.content
+    data = r.json()
+    assert data["channel"] == "app" and data["status"] == "received" and data["files"][0]["name"] == "ảnh chụp.pdf"
+    token = data["tracking_token"]
+    fb = Feedback.objects.get(code=data["code"])
+    fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "50.000 đồng."})
+    r = client.get(f"{URL}/track/{token}")
+    assert r.json()["answer"] == "50.000 đồng." and "mark_satisfied" in r.json()["actions"]
+    r = client.post(f"{URL}/track/{token}/actions", {"action": "answer", "answer": "x"}, content_type="application/json")
+    assert r.status_code == 403
+    r = client.post(f"{URL}/track/{token}/actions", {"action": "mark_satisfied"}, content_type="application/json")
+    assert r.json()["satisfaction"] == "satisfied"
+    # Throttled: a problem document, nothing stored.
+    client.post(f"{URL}/public", body(), content_type="application/json")
+    r = client.post(f"{URL}/public", body(), content_type="application/json")
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    assert Feedback.objects.count() == 2
+
+
+def test_public_create_bad_input(client, org):
+    r = client.post(f"{URL}/public", body(sender_phone="", sender_email=""), content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    exe = {"name": "a.pdf", "content_base64": base64.b64encode(b"MZ" + b"\x00" * 64).decode()}
+    r = client.post(f"{URL}/public", body(attachments=[exe]), content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "executable"
+    r = client.post(f"{URL}/public", body(agency_code="999.99.99.H19"), content_type="application/json")
+    assert r.json()["code"] == "unknown_agency"
+    assert Feedback.objects.count() == 0
+
+
+def test_signed_in_create_list_get(client, org):
+    assert client.get(URL).status_code == 401
+    client.force_login(org["citizen"])
+    r = client.post(URL, body(sender_name="", sender_phone=""), content_type="application/json")
+    assert r.status_code == 201
+    code = r.json()["code"]
+    assert client.get(URL).json()["count"] == 1
+    assert client.get(f"{URL}/{code}").json()["code"] == code
+    client.force_login(org["other_focal"])
+    assert client.get(f"{URL}/{code}").status_code == 404
+
+
+def test_staff_actions_through_one_endpoint(client, org, monday):
+    fb = Feedback.objects.get(pk=feedback_create_for(org).pk)
+    client.force_login(org["switchboard"])
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "forward", "agency_code": org["dept"].code},
+                    content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "forwarded"
+    assert r.json()["due_at"].startswith("2026-12-01T01:00:00")  # Tuesday 08:00 in Vietnam, ISO 8601
+    client.force_login(org["focal"])
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "reschedule", "note": "Hẹn lại",
+                                                  "new_due_at": "2026-12-04T10:00:00+07:00"},
+                    content_type="application/json")
+    assert r.json()["rescheduled"] is True
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "reschedule", "note": "Lần 2",
+                                                  "new_due_at": "2026-12-09T10:00:00+07:00"},
+                    content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "already_rescheduled"
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "mark_satisfied"}, content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "action_not_allowed"
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "answer", "answer": "Đã xử lý.", "expected_version": 0},
+                    content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "version_conflict"
+    r = client.post(f"{URL}/{fb.code}/actions", {"action": "fly"}, content_type="application/json")
+    assert r.status_code == 422
+
+
+def feedback_create_for(org):
+    from opendvc.feedback.services import feedback_create
+
+    return feedback_create(channel=Channel.WEB, subject="Phản ánh", content="Nội dung", sender=org["citizen"],
+                           consent_publish=True)
+
+
+def test_public_qa_search_without_diacritics(client, org, monday):
+    fb = feedback_create_for(org)
+    fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    fb = feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"],
+                             inputs={"answer": "Đăng ký khai sinh được miễn lệ phí."})
+    feedback_publish(feedback=fb, actor=org["focal"], title="Lệ phí đăng ký khai sinh",
+                     question="Đăng ký khai sinh có mất phí không?", answer=fb.answer)
+    r = client.get("/api/v1/qa", {"q": "dang ki khai sinh"})
+    assert r.status_code == 200 and r.json()["count"] == 1
+    item = r.json()["items"][0]
+    assert client.get(f"/api/v1/qa/{item['id']}").json()["title"] == "Lệ phí đăng ký khai sinh"
+    assert client.get("/api/v1/qa", {"q": "ho chieu"}).json()["count"] == 0
+    assert client.get("/api/v1/qa", {"q": "x" * 500}).status_code == 400
+
+
+def test_openapi_lists_the_operations(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for p in ("/api/v1/feedback/public", "/api/v1/feedback", "/api/v1/feedback/{code}/actions", "/api/v1/qa",
+              "/api/v1/surveys/{token}/answer"):
+        assert p in paths

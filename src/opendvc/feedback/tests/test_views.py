@@ -1,0 +1,134 @@
+"""Pages: back-office queues, the item page's actions, publishing with masking, figures, Q&A, tracking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from opendvc.feedback import selectors
+from opendvc.feedback.lifecycle import Action, State
+from opendvc.feedback.masking import find_personal_data, mask_personal_data
+from opendvc.feedback.models import Feedback, PublishedAnswer
+from opendvc.feedback.services import feedback_transition, sender_token
+
+pytestmark = pytest.mark.django_db
+
+
+def forward(fb, org, agency="dept"):
+    return feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
+                               inputs={"agency": org[agency]})
+
+
+def test_queues(org, make_item, monday):
+    waiting = make_item(subject="Chờ phân loại")
+    soon = forward(make_item(subject="Sắp đến hạn"), org)
+    late = forward(make_item(subject="Trễ hạn"), org)
+    moved = forward(make_item(subject="Đã gia hạn"), org)
+    elsewhere = forward(make_item(subject="Cơ quan khác"), org, "other")
+    feedback_transition(feedback=moved, action=Action.RESCHEDULE, actor=org["focal"],
+                        inputs={"note": "Hẹn lại", "new_due_at": timezone.now() + dt.timedelta(days=10)})
+    Feedback.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    Feedback.objects.filter(pk=soon.pk).update(due_at=timezone.now() + dt.timedelta(hours=1))
+
+    def names(user, queue):
+        return set(selectors.queue(user=user, name=queue).values_list("subject", flat=True))
+
+    assert names(org["switchboard"], "switchboard") == {waiting.subject}
+    assert names(org["focal"], "overdue") == {late.subject}
+    assert names(org["focal"], "due_soon") == {soon.subject}
+    assert names(org["focal"], "rescheduled") == {moved.subject}
+    assert elsewhere.subject not in names(org["focal"], "open")
+    assert names(org["head"], "open") == {soon.subject, late.subject, moved.subject}
+
+
+def test_queue_page_and_access(client, org, make_item):
+    make_item(subject="Đường hư hỏng")
+    client.force_login(org["switchboard"])
+    page = client.get(reverse("feedback:queue"))
+    assert page.status_code == 200 and "Đường hư hỏng" in page.content.decode()
+    client.force_login(org["citizen"])
+    assert client.get(reverse("feedback:queue")).status_code == 403
+    client.logout()
+    assert client.get(reverse("feedback:queue")).status_code == 302
+
+
+def test_staff_flow_through_pages(client, org, make_item, monday):
+    fb = make_item(consent_publish=True, content="Tôi là Phạm Văn Dân, số điện thoại 0912345678, CCCD 079123456789.")
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    r = client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    assert r.status_code == 302
+    client.force_login(org["focal"])
+    r = client.post(url, {"action": "forward", "agency": org["dept"].pk})
+    assert r.status_code == 409 and "Không thể thực hiện" in r.content.decode()
+    r = client.post(url, {"action": "answer", "answer": ""})
+    assert r.status_code == 422 and "Vui lòng nhập nội dung trả lời." in r.content.decode()
+    r = client.post(url, {"action": "answer", "answer": "Đã liên hệ ông Phạm Văn Dân qua số 0912345678."})
+    assert r.status_code == 302
+    fb.refresh_from_db()
+    assert fb.status == State.ANSWERED
+    page = client.get(reverse("feedback:staff_publish", args=[fb.code])).content.decode()
+    assert "0912345678" not in page and "079123456789" not in page and "Phạm Văn Dân" not in page
+    preview = {"title": fb.subject, "question": "Tôi là ***, hỏi về Phạm Văn Dân 0912 345 678",
+               "answer": "Đã trả lời.", "confirm": "on"}
+    r = client.post(reverse("feedback:staff_publish", args=[fb.code]), preview)
+    assert r.status_code == 302
+    pa = PublishedAnswer.objects.get()
+    assert "Phạm Văn Dân" not in pa.question and "0912" not in pa.question
+    listing = client.get(reverse("feedback:qa_list"), {"q": "cham tra ket qua"}).content.decode()
+    assert pa.title in listing
+
+
+def test_publish_refused_without_consent(client, org, make_item, monday):
+    fb = forward(make_item(consent_publish=False), org)
+    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"})
+    client.force_login(org["focal"])
+    r = client.post(reverse("feedback:staff_publish", args=[fb.code]),
+                    {"title": "a", "question": "b", "answer": "c", "confirm": "on"})
+    assert r.status_code == 400 and "không đồng ý công khai" in r.content.decode()
+    assert PublishedAnswer.objects.count() == 0
+
+
+def test_masking_finds_personal_data():
+    text = "Email: lan@example.com, ĐT +84 912 345 678, CMND 123456789. Bà Trần Thị Lan ở phường 3."
+    kinds = {k for k, _v in find_personal_data(text)}
+    assert kinds == {"email", "phone", "id_number", "name"}
+    masked = mask_personal_data(text)
+    for secret in ("lan@example.com", "912 345 678", "123456789", "Trần Thị Lan"):
+        assert secret not in masked
+    assert "phường 3" in masked
+
+
+def test_figures(org, make_item, monday, client):
+    on_time = forward(make_item(), org)
+    feedback_transition(feedback=on_time, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "OK"})
+    late = forward(make_item(), org)
+    monday.shift(dt.timedelta(days=2))
+    feedback_transition(feedback=late, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trễ"})
+    forward(make_item(), org)  # waiting, already past the deadline
+    monday.shift(dt.timedelta(days=2))
+    start = timezone.now() - dt.timedelta(days=10)
+    [row] = selectors.agency_figures(start=start, end=timezone.now())
+    assert (row.received, row.answered_on_time, row.overdue, row.on_time_rate) == (3, 1, 2, 33.3)
+    client.force_login(org["head"])
+    page = client.get(reverse("feedback:staff_figures"), {"tu": "2026-11-01", "den": "2026-12-31"})
+    assert "33.3%" in page.content.decode() or "33,3%" in page.content.decode()
+
+
+def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
+    fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
+    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã giải quyết"})
+    url = reverse("feedback:track", args=[sender_token(fb)])
+    assert "Đã giải quyết" in client.get(url).content.decode()
+    client.post(url, {"action": "mark_satisfied"})
+    fb.refresh_from_db()
+    assert fb.satisfaction == "satisfied" and fb.status == State.CLOSED
+    assert client.get(reverse("feedback:track", args=["gia-mao"])).status_code == 404
+
+
+def test_qa_per_procedure_page(client, db):
+    assert client.get(reverse("feedback:qa_procedure", args=["1.999999"])).status_code == 404
+    assert client.get(reverse("feedback:qa_list")).status_code == 200
