@@ -98,14 +98,34 @@ def display_value(spec: dict, value: Any) -> str:
 
 
 class _Ctx:
-    __slots__ = ("prefix", "errors", "provinces_html")
+    __slots__ = ("prefix", "errors", "notes")
 
-    def __init__(self, prefix: str, errors: list | None) -> None:
+    def __init__(self, prefix: str, errors: list | None, definition: dict) -> None:
         self.prefix = prefix
         self.errors: dict[str, list[str]] = {}
         for err in errors or []:
             self.errors.setdefault(err.get("path", ""), []).append(err.get("message", ""))
-        self.provinces_html: str | None = None
+        self.notes = _condition_notes(iter_fields(definition))
+
+
+def _condition_notes(specs: list[dict]) -> dict[int, str]:
+    """For each conditional field, the sentence saying when it applies (shown without JavaScript)."""
+    notes: dict[int, str] = {}
+    scope = {s["key"]: s for s in specs}
+    for spec in specs:
+        cond = spec.get("show_if")
+        if cond and cond["field"] in scope:
+            target = scope[cond["field"]]
+            if target["kind"] in ("checkbox", "declaration"):
+                wanted = _("được đánh dấu") if True in cond["in"] else _("không được đánh dấu")
+                text = _("Chỉ điền khi “%(f)s” %(v)s.") % {"f": target["label"], "v": wanted}
+            else:
+                values = " hoặc ".join(f"“{_choices_label(target, v)}”" for v in cond["in"])
+                text = _("Chỉ điền khi “%(f)s” là %(v)s.") % {"f": target["label"], "v": values}
+            notes[id(spec)] = text
+        if spec["kind"] == "group":
+            notes.update(_condition_notes(spec["fields"]))
+    return notes
 
 
 def _label_text(spec: dict, required: bool) -> str:
@@ -121,14 +141,11 @@ def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, s
     if spec.get("help"):
         parts.append(f'<p class="help" id="{fid}-help">{escape(spec["help"])}</p>')
         ids.append(f"{fid}-help")
-    if spec.get("show_if"):
-        cond = spec["show_if"]
+    if spec.get("show_if") and id(spec) in ctx.notes:
         parts.append(
-            f'<p class="help eforms-when" id="{fid}-when">'
-            f"{escape(_('Chỉ điền khi trường liên quan có giá trị phù hợp.'))}</p>"
+            f'<p class="help eforms-when" id="{fid}-when">{escape(ctx.notes[id(spec)])}</p>'
         )
         ids.append(f"{fid}-when")
-        del cond
     messages = [m for p in paths for m in ctx.errors.get(p, [])]
     if messages:
         parts.append(
@@ -397,7 +414,7 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
 def render_fields(
     definition: dict, data: dict | None, errors: list | None, prefix: str = ""
 ) -> SafeString:
-    ctx = _Ctx(prefix, errors)
+    ctx = _Ctx(prefix, errors, definition)
     data = data if isinstance(data, dict) else {}
     out = []
     for section in definition["sections"]:

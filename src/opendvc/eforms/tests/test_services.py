@@ -180,6 +180,10 @@ def test_render_is_accessible(birth_version):
     assert "f-requester_address-ward-error" in ward and 'aria-invalid="true"' in ward
     for control in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
         assert f'for="{control}"' in html, control
+    assert (
+        "Chỉ điền khi “Nơi sinh” là “Tại cơ sở y tế”." in html
+    )  # said in words for pages without JavaScript
+    assert "Chỉ điền khi “Đã xác định được người cha” được đánh dấu." in html
     links = services.error_links(form_version=birth_version, errors=errors)
     assert links[0] == {
         "target": "f-child_name",
