@@ -49,12 +49,11 @@ def get_form(request, code: str) -> dict[str, Any]:
 
 @router.post(
     "/procedures/{code}/form/validate",
-    auth=None,
     response={200: dict},
     summary="Kiểm tra dữ liệu tờ khai; trả về dữ liệu đã chuẩn hóa hoặc lỗi theo từng trường",
 )
 def validate_form(request, code: str) -> dict[str, Any]:
-    """The body is the form data object. 200 with ``data`` cleaned (ISO dates, integers for money),
+    """Needs a caller (session or API token), like every API write. The body is the form data object. 200 with ``data`` cleaned (ISO dates, integers for money),
     or 422 ``form_invalid`` with ``errors: [{path, message}]``."""
     _procedure, version = _form_of(code)
     if len(request.body) > MAX_PAYLOAD_BYTES:

@@ -243,6 +243,7 @@ def blank_pdf(request, code: str):
     return response
 
 
+@login_required
 @require_GET
 def ward_options(request):
     """htmx/JS: the ``<option>`` list of a province's wards."""

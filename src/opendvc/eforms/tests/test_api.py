@@ -28,6 +28,17 @@ def test_unknown_or_formless_procedure_is_a_problem(client):
         assert r.json()["code"] == "not_found"
 
 
+@pytest.fixture
+def caller(client, applicant):
+    client.force_login(applicant)
+    return client
+
+
+def test_validate_needs_a_caller(client):
+    r = _post(client, "1.001193", {})
+    assert r.status_code == 401
+
+
 def _post(client, code, payload):
     body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
     return client.post(
@@ -35,20 +46,20 @@ def _post(client, code, payload):
     )
 
 
-def test_validate_returns_cleaned_data(client, a_ward):
-    r = _post(client, "1.001193", birth_data(a_ward))
+def test_validate_returns_cleaned_data(caller, a_ward):
+    r = _post(caller, "1.001193", birth_data(a_ward))
     assert r.status_code == 200
     data = r.json()["data"]
     assert data["child_birth_date"] == "2025-09-05" and data["requester_phone"] == "0912345678"
 
 
-def test_validate_lists_each_error_as_problem_json(client, a_ward):
+def test_validate_lists_each_error_as_problem_json(caller, a_ward):
     payload = birth_data(a_ward) | {
         "child_birth_date": "30/02/2025",
         "extra": 1,
         "child_gender": "x",
     }
-    r = _post(client, "1.001193", payload)
+    r = _post(caller, "1.001193", payload)
     assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
     body = r.json()
     assert body["code"] == "form_invalid"
@@ -59,11 +70,11 @@ def test_validate_lists_each_error_as_problem_json(client, a_ward):
 
 
 @pytest.mark.parametrize("payload", [b"{not json", b"[1, 2]", b'"x"'])
-def test_validate_refuses_non_objects(client, payload):
-    r = _post(client, "1.001193", payload)
+def test_validate_refuses_non_objects(caller, payload):
+    r = _post(caller, "1.001193", payload)
     assert r.status_code == 422 and r.json()["code"] == "form_invalid" and r.json()["errors"]
 
 
-def test_validate_refuses_oversized_payloads(client):
-    r = _post(client, "1.001193", {"child_name": "x" * 300_000})
+def test_validate_refuses_oversized_payloads(caller):
+    r = _post(caller, "1.001193", {"child_name": "x" * 300_000})
     assert r.status_code == 422 and "quá lớn" in r.json()["detail"]

@@ -115,12 +115,14 @@ def test_drafts_list_delete_and_privacy(client, signed_in, applicant, a_ward):
     assert not FormDraft.objects.exists()
 
 
-def test_blank_pdf_and_ward_options_are_public(client):
+def test_blank_pdf_is_public_and_ward_options_need_sign_in(client, applicant):
     r = client.get("/to-khai/1.013225/mau-trong.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert client.get("/to-khai/9.999999/mau-trong.pdf").status_code == 404
+    assert client.get("/to-khai/phuong-xa/", {"tinh": "75"}).status_code == 302
+    client.force_login(applicant)
     r = client.get("/to-khai/phuong-xa/", {"tinh": "75"})
     assert "Phường Bình Phước" in r.content.decode()
-    assert client.get("/to-khai/9.999999/mau-trong.pdf").status_code == 404
 
 
 def test_builder_needs_an_administrator(client, applicant):
