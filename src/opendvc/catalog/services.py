@@ -157,7 +157,9 @@ DERIVED_FORMAT = 2
 
 
 def record_hash(record: dict[str, Any], *, agency_codes: list[str]) -> str:
-    payload = json.dumps([DERIVED_FORMAT, record, agency_codes], sort_keys=True, ensure_ascii=False, default=str)
+    """Hash of the cleaned record with its agencies resolved: a file and its own export hash alike."""
+    resolved = {**record, "agency_codes": sorted(agency_codes)}
+    payload = json.dumps([DERIVED_FORMAT, resolved], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
