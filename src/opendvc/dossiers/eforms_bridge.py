@@ -5,6 +5,8 @@ When the e-forms app is not installed or a procedure has no form, dossiers simpl
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 
@@ -20,15 +22,34 @@ def _available() -> bool:
     return apps.is_installed("opendvc.eforms")
 
 
+_memo: ContextVar[dict | None] = ContextVar("dossiers_form_memo", default=None)
+
+
+@contextmanager
+def memo():
+    """Within this block, the form of a procedure is looked up once (one submission = one lookup)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def form_for(procedure) -> Any | None:
     """The procedure's current form version, or None."""
     if not _available():
         return None
+    cache = _memo.get()
+    if cache is not None and procedure.pk in cache:
+        return cache[procedure.pk]
     try:
         from opendvc.eforms.selectors import form_for_procedure
     except ImportError:
         return None
-    return form_for_procedure(procedure=procedure)
+    found = form_for_procedure(procedure=procedure)
+    if cache is not None:
+        cache[procedure.pk] = found
+    return found
 
 
 def validate(*, form_version, data: dict) -> dict:

@@ -205,6 +205,8 @@ def _transition(*, dossier, action, actor, system, request, expected_version, in
             action=f"dossier.{action}",
             target=locked,
             changes={"status": [from_state, t.next_state], "version": locked.version,
+                     **({"procedure": locked.procedure.code, "agency": locked.receiving_agency.code,
+                         "channel": locked.channel} if action == Action.SUBMIT else {}),
                      **{k: str(v) for k, v in outcome.fields.items() if k not in {"lookup_key_ciphertext",
                                                                                    "lookup_key_hash"}}},
             request=request,
@@ -224,12 +226,11 @@ PDF_DOCUMENTS = frozenset({Document.RECEIPT, Document.COMPLETION_REQUEST, Docume
 def _missing_components(dossier: Dossier) -> list[str]:
     from opendvc.catalog.models import Component
 
-    present = set(dossier.files.values_list("component_id", flat=True))
-    return [
-        c.name for c in Component.objects.filter(procedure=dossier.procedure, required=True,
-                                                 kind=Component.Kind.SUBMIT, case="")
-        if c.pk not in present
-    ]
+    present = DossierFile.objects.filter(dossier=dossier, component__isnull=False).values("component_id")
+    return list(
+        Component.objects.filter(procedure_id=dossier.procedure_id, required=True, kind=Component.Kind.SUBMIT,
+                                 case="").exclude(pk__in=present).values_list("name", flat=True)
+    )
 
 
 def _check_submission(dossier: Dossier) -> dict[str, Any]:
@@ -378,9 +379,10 @@ def _store(checked: CheckedFile) -> str:
 
 def dossier_create_draft(
     *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
-    form_data: dict | None = None, request=None,
+    form_data: dict | None = None, request=None, audit: bool = True,
 ) -> Dossier:
-    """A new dossier in ``draft`` under the procedure's current version. Audited."""
+    """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
+    the caller files it in the same transaction, whose submission entry records the creation)."""
     from opendvc.catalog.models import Procedure
 
     if procedure.status != Procedure.Status.PUBLISHED:
@@ -399,16 +401,23 @@ def dossier_create_draft(
             acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
             form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
         )
-        audit_record(actor=actor, action="dossier.create_draft", target=("dossiers.dossier", dossier.public_id),
-                     changes={"procedure": procedure.code, "channel": channel,
-                              "agency": receiving_agency.code}, request=request)
+        if audit:
+            audit_record(actor=actor, action="dossier.create_draft", target=("dossiers.dossier", dossier.public_id),
+                         changes={"procedure": procedure.code, "channel": channel,
+                                  "agency": receiving_agency.code}, request=request)
     return dossier
 
 
 def receiving_agency_allowed(*, procedure, agency) -> bool:
-    from .selectors import receiving_agencies
+    """The agency receives the procedure (named on it; or, when none is named, of one of its tiers)."""
+    from opendvc.agencies.models import Agency
 
-    return receiving_agencies(procedure=procedure).filter(pk=agency.pk).exists()
+    if not agency.is_active:
+        return False
+    named = Agency.objects.filter(procedures=procedure, is_active=True)
+    if named.filter(pk=agency.pk).exists():
+        return True
+    return not named.exists() and procedure.tiers.filter(pk=agency.tier_id).exists()
 
 
 def _editable(dossier: Dossier, actor) -> None:
@@ -513,15 +522,15 @@ def dossier_submit_new(
         if found is not None:
             return found, False
     try:
-        with transaction.atomic():
+        with eforms_bridge.memo(), transaction.atomic():
             if idempotency_key:
                 record = IdempotencyRecord.objects.create(user=actor, key=idempotency_key,
                                                           request_hash=_request_hash(payload) if payload else "")
             dossier = dossier_create_draft(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
                                            actor=actor, channel=channel, acting_for=acting_for, form_data=data,
-                                           request=request)
+                                           request=request, audit=not submit)
             locked_uploads = {u.pk: u for u in Upload.objects.select_for_update().filter(
-                pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)}
+                pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)} if uploads else {}
             sizes = []
             for component, upload in uploads:
                 if upload.pk not in locked_uploads:
