@@ -63,7 +63,7 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
 
     key = lookup_key_of(dossier)
     files = list(dossier.files.all())
-    return {
+    context = {
         "dossier": dossier,
         "event": event,
         "applicant_name": dossier.applicant.full_name or "",
@@ -82,6 +82,13 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "officer": event.actor_label,
         "PORTAL_NAME": getattr(settings, "PORTAL_NAME", ""),
     }
+    for extra in CONTEXT_EXTRAS:
+        context.update(extra(dossier=dossier, event=event))
+    return context
+
+
+# Functions adding to the context of every document: ``f(*, dossier, event) -> dict`` (``processing``).
+CONTEXT_EXTRAS: list = []
 
 
 def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> DossierDocument:

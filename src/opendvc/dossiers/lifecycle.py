@@ -50,6 +50,8 @@ class Action(models.TextChoices):
     STOP = "stop", _("Dừng xử lý")
     APPROVE = "approve", _("Phê duyệt kết quả")
     RETURN_RESULT = "return_result", _("Trả kết quả")
+    # Not a transition (the state stays): the apology with a new appointment, recorded in the history.
+    APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
 
 
 class Role(models.TextChoices):
@@ -76,6 +78,7 @@ class Document(models.TextChoices):
     STOP_NOTICE = "stop_notice", _("Thông báo dừng xử lý hồ sơ")
     RESULT = "result", _("Kết quả giải quyết")
     DELIVERY_RECORD = "delivery_record", _("Biên bản trả kết quả")
+    APOLOGY = "apology", _("Phiếu xin lỗi và hẹn lại ngày trả kết quả")
 
 
 # National status codes (TrangThaiHoSo 1–10) used when syncing; drafts and deleted drafts never leave
@@ -146,9 +149,11 @@ TRANSITIONS: tuple[Transition, ...] = (
                S.PROCESSING, D.PAYMENT_RECEIPT, required=("receipt_number",), optional=("note",)),
     Transition(S.PROCESSING, A.STOP, frozenset({R.LEADER}), S.STOPPED, D.STOP_NOTICE, required=("reason",)),
     Transition(S.PROCESSING, A.APPROVE, frozenset({R.LEADER}), S.RESULT_READY, D.RESULT,
-               required=("result",), optional=("note",)),
-    Transition(S.RESULT_READY, A.RETURN_RESULT, frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR}),
-               S.RETURNED, D.DELIVERY_RECORD, required=("method",), optional=("note", "recipient")),
+               required=("result",), optional=("note", "result_files")),
+    # The system returns an online result when its applicant downloads it (``results``).
+    Transition(S.RESULT_READY, A.RETURN_RESULT, frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR, R.SYSTEM}),
+               S.RETURNED, D.DELIVERY_RECORD, required=("method",),
+               optional=("note", "recipient", "identity_document")),
 )
 
 _BY_KEY: dict[tuple[str, str], Transition] = {(t.state, t.action): t for t in TRANSITIONS}

@@ -77,6 +77,12 @@ class Dossier(models.Model):
     completion_items = models.JSONField(default=list, blank=True)
     # Optimistic version: incremented by every transition.
     version = models.PositiveIntegerField(default=0)
+    # Processing (part 2, ``processing``/``late``): the class frozen when handling ends (early, on_time,
+    # late — from the original ``due_at``); the new appointment after an apology (shown to the applicant,
+    # statistics keep ``due_at``); when the clock was paused waiting for the applicant.
+    on_time_class = models.CharField(_("kết quả đúng hạn"), max_length=10, blank=True, default="")
+    appointment_at = models.DateTimeField(_("hẹn lại ngày trả"), null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
@@ -88,6 +94,9 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_due"),
             models.Index(fields=["applicant", "created_at"], name="dossier_applicant"),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
+            models.Index(fields=["receiving_agency", "finished_at"], name="dossier_finished"),
+            models.Index(fields=["due_at"], condition=models.Q(finished_at__isnull=True, due_at__isnull=False),
+                         name="dossier_open_due"),
         ]
 
     def __str__(self) -> str:
@@ -195,3 +204,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="dossier_idempotency_unique")]
+
+
+from .processing_models import Payment, ResultDownload  # noqa: E402,F401  (part 2 models)

@@ -722,3 +722,9 @@ def cleanup_unclaimed_uploads(*, older_than: datetime) -> int:
 
 
 __all__ = ["dossier_transition", "allowed_actions"]
+
+
+# Part 2 (processing): the department actions' handlers, notifications and documents.
+from . import processing as _processing  # noqa: E402
+
+_processing.register()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "opendvc.catalog",
     "opendvc.eforms",
     "opendvc.dossiers",
+    "opendvc.workflow",
     "opendvc.feedback",
     "opendvc.surveys",
     "opendvc.portal",

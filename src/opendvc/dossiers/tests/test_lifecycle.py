@@ -55,11 +55,17 @@ def people(citizen, officer, processor, leader, postal):
             Role.LEADER: leader, Role.POSTAL_OPERATOR: postal}
 
 
+# The delivery method each role records a return with (``returns.METHODS``).
+RETURN_METHOD = {Role.SYSTEM: "online", Role.POSTAL_OPERATOR: "postal", Role.RECEIVING_OFFICER: "counter"}
+
+
 def act(dossier, t_action, role, people):
+    inputs = inputs_for(t_action)
+    if t_action == Action.RETURN_RESULT:
+        inputs["method"] = RETURN_METHOD[role]
     if role == Role.SYSTEM:
-        return services.dossier_transition(dossier=dossier, action=t_action, actor=None, system=True,
-                                           **inputs_for(t_action))
-    return services.dossier_transition(dossier=dossier, action=t_action, actor=people[role], **inputs_for(t_action))
+        return services.dossier_transition(dossier=dossier, action=t_action, actor=None, system=True, **inputs)
+    return services.dossier_transition(dossier=dossier, action=t_action, actor=people[role], **inputs)
 
 
 def dossier_in(state, procedure, people, *, channel="online"):

@@ -1,0 +1,113 @@
+"""Results: the applicant's download of a result (the online return), supplementary files, and the
+public list of finished dossiers (Regulation Art. 4.8)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+
+from .lifecycle import Action, Document, Role, State
+from .models import Dossier, DossierDocument, DossierFile
+from .processing_models import ResultDownload
+
+PUBLIC_STATES = (State.RETURNED, State.STOPPED)
+MAX_PUBLIC_DAYS = 366
+
+
+def result_documents(dossier: Dossier) -> list[DossierDocument]:
+    return list(dossier.documents.filter(kind=Document.RESULT))
+
+
+def result_download(*, dossier: Dossier, document: DossierDocument, user, request=None) -> Dossier:
+    """Record that the applicant downloaded a result document. The first download of a dossier waiting
+    at ``result_ready`` returns it online (``return_result`` by the system, method ``online``).
+    Raises 403 for anyone but the applicant, 404-like 409 when the document is not a result."""
+    from . import services
+
+    if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=user):
+        raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được tải kết quả."), status=403)
+    if document.dossier_id != dossier.pk or document.kind != Document.RESULT:
+        raise ProblemError("not_found", _("Không có kết quả này."), status=404)
+    if dossier.status not in (State.RESULT_READY, State.RETURNED):
+        raise ProblemError("conflict", _("Hồ sơ chưa có kết quả."), status=409)
+    with transaction.atomic():
+        ResultDownload.objects.create(dossier=dossier, document=document, user=user)
+        audit_record(actor=user, action="dossier.result_download", target=dossier,
+                     changes={"document": document.pk}, request=request)
+        fresh = Dossier.objects.get(pk=dossier.pk)
+        if fresh.status == State.RESULT_READY:
+            fresh = services.dossier_transition(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
+                                                request=request, method="online")
+    return fresh
+
+
+def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], request=None) -> list[DossierFile]:
+    """Attach the applicant's supplementary files (checked ``uploads.CheckedFile``s) while the dossier
+    waits at ``supplement_requested``; the applicant then sends them with the ``supply`` action."""
+    from django.core.files.storage import default_storage
+
+    from . import services
+    from .uploads import UploadError, check_total
+
+    if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=actor):
+        raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được nộp bổ sung."), status=403)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+            if locked.status != State.SUPPLEMENT_REQUESTED:
+                raise ProblemError("conflict", _("Hồ sơ không ở trạng thái chờ bổ sung."), status=409)
+            try:
+                check_total(sizes=list(locked.files.values_list("size", flat=True)) + [c.size for _, c in files])
+            except UploadError as exc:
+                raise ProblemError("payload_too_large", exc.message, status=413) from exc
+            out = []
+            for component, checked in files:
+                name = services._store(checked)
+                stored.append(name)
+                out.append(DossierFile.objects.create(
+                    dossier=locked, component=component,
+                    component_name=getattr(component, "name", "") or _("Giấy tờ bổ sung"),
+                    original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
+                    content_type=checked.content_type, uploaded_by=actor))
+            audit_record(actor=actor, action="dossier.supplement_files", target=locked,
+                         changes={"files": [c.name for _, c in files]}, request=request)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return out
+
+
+def public_results(*, agency=None, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
+    """Finished (returned or stopped) dossiers, by finishing date (local, inclusive), newest first.
+    Only the public columns are selected: code, procedure, dates and the on-time class."""
+    from opendvc.worktime import to_local
+
+    qs = Dossier.objects.filter(status__in=PUBLIC_STATES, finished_at__isnull=False)
+    if agency is not None:
+        qs = qs.filter(receiving_agency=agency)
+    if date_from:
+        qs = qs.filter(finished_at__gte=to_local(date_from))
+    if date_to:
+        qs = qs.filter(finished_at__lt=to_local(date_to + timedelta(days=1)))
+    return (qs.select_related("procedure", "receiving_agency")
+            .only("code", "status", "received_at", "due_at", "finished_at", "on_time_class",
+                  "procedure__code", "procedure__name", "receiving_agency__code", "receiving_agency__name")
+            .order_by("-finished_at", "-id"))
+
+
+def check_period(date_from: date | None, date_to: date | None) -> list[dict[str, str]]:
+    errors = []
+    if date_from and date_to and date_from > date_to:
+        errors.append({"path": "from", "message": _("Ngày bắt đầu phải trước ngày kết thúc.")})
+    elif date_from and date_to and (date_to - date_from).days > MAX_PUBLIC_DAYS:
+        errors.append({"path": "to", "message": _("Chỉ tra cứu tối đa một năm mỗi lần.")})
+    return errors

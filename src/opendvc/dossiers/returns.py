@@ -1,0 +1,80 @@
+"""How a result reaches the applicant (Regulation Art. 6.4: online, in person or by post).
+
+Each delivery method is a ``ReturnMethod`` in ``METHODS``; ``return_result`` looks the method up and
+calls its ``clean`` to get the delivery record. Postal delivery is added by registering one more method
+(with the postal operator's inputs) — the transition and its callers stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opendvc.core.problems import ProblemError
+
+
+@dataclass(frozen=True)
+class ReturnMethod:
+    key: str
+    label: Any
+    roles: frozenset[str]
+
+    def clean(self, *, dossier, inputs: dict[str, Any], role: str) -> dict[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True)
+class OnlineReturn(ReturnMethod):
+    """The applicant downloads the result from "my dossiers"; the download is recorded
+    (``results.result_download``)."""
+
+    def clean(self, *, dossier, inputs, role):
+        return {"delivered_to": dossier.applicant.full_name or ""}
+
+
+@dataclass(frozen=True)
+class CounterReturn(ReturnMethod):
+    """Handed over at the one-stop office: to whom (the applicant by default) and on which identity
+    document."""
+
+    def clean(self, *, dossier, inputs, role):
+        recipient = (inputs.get("recipient") or "").strip() or (dossier.applicant.full_name or "")
+        if not recipient:
+            raise ProblemError("validation_error", _("Nhập họ tên người nhận kết quả."),
+                               extra={"errors": [{"path": "recipient", "message": _("Nhập họ tên người nhận.")}]})
+        return {"delivered_to": recipient[:200], "identity_document": (inputs.get("identity_document") or "")[:100]}
+
+
+@dataclass(frozen=True)
+class PostalReturn(ReturnMethod):
+    """Delivered by the postal service: the postal operator records to whom it was delivered."""
+
+    def clean(self, *, dossier, inputs, role):
+        recipient = (inputs.get("recipient") or "").strip() or (dossier.applicant.full_name or "")
+        return {"delivered_to": recipient[:200], "identity_document": (inputs.get("identity_document") or "")[:100]}
+
+
+METHODS: dict[str, ReturnMethod] = {}
+
+
+def register(method: ReturnMethod) -> None:
+    METHODS[method.key] = method
+
+
+register(OnlineReturn("online", gettext_lazy("Trực tuyến (tải về từ mục Hồ sơ của tôi)"), frozenset({"system", "receiving_officer"})))
+register(PostalReturn("postal", gettext_lazy("Qua dịch vụ bưu chính"), frozenset({"postal_operator"})))
+register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
+
+
+def method_for(*, key: str, role: str) -> ReturnMethod:
+    method = METHODS.get(key)
+    if method is None:
+        raise ProblemError("validation_error", _("Hình thức trả kết quả không hợp lệ."),
+                           extra={"errors": [{"path": "method", "message": _("Chọn một hình thức trả kết quả: %(k)s.")
+                                              % {"k": ", ".join(METHODS)}}]})
+    if role not in method.roles:
+        raise ProblemError("permission_denied", _("Bạn không thể trả kết quả theo hình thức này."), status=403)
+    return method

@@ -1,0 +1,403 @@
+"""Writes of the internal processes and the step engine.
+
+* ``process_save`` — a new version of a procedure's steps (refused when the allotments cannot fit the
+  statutory total, Regulation Art. 4.6 and 13.8).
+* ``steps_start`` / ``steps_finish`` / ``steps_pause`` / ``steps_resume`` — called by the dossier
+  transitions (``opendvc.dossiers.processing``) inside their transaction; they never change a status.
+* ``step_claim`` / ``step_assign`` / ``step_forward`` / ``step_send_back`` — the hand-overs between
+  steps, each recorded with who, when and whether it was early, on time or late, audited.
+
+Every deadline is computed with the working-time engine on the receiving agency's calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+
+from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun, Timing
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    position: int
+    name: str
+    role: str
+    department_id: int | None
+    hours: Decimal | None
+    share: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    process: Process | None
+    steps: tuple[StepSpec, ...]
+    clock_on_wait: str
+
+
+def default_steps() -> tuple[StepSpec, ...]:
+    """The default process when a procedure has none: one-stop office → specialist → leader approval →
+    one-stop office, sharing the total time 10 / 60 / 20 / 10 %."""
+    return (
+        StepSpec(0, _("Bộ phận một cửa chuyển hồ sơ"), StepRole.RECEIVING_OFFICER, None, None, Decimal(10)),
+        StepSpec(1, _("Chuyên viên thẩm định, xử lý"), StepRole.PROCESSING_OFFICER, None, None, Decimal(60)),
+        StepSpec(2, _("Lãnh đạo phê duyệt"), StepRole.LEADER, None, None, Decimal(20)),
+        StepSpec(3, _("Bộ phận một cửa trả kết quả"), StepRole.RECEIVING_OFFICER, None, None, Decimal(10)),
+    )
+
+
+def current_process(*, procedure, agency) -> Process | None:
+    """The current version for (procedure, agency), else the procedure's version for every agency."""
+    from django.db.models import Q
+
+    found = None
+    cond = Q(agency__isnull=True) | Q(agency=agency) if agency is not None else Q(agency__isnull=True)
+    for p in Process.objects.filter(cond, procedure=procedure, is_current=True):
+        if p.agency_id is not None:
+            return p
+        found = p
+    return found
+
+
+def process_for(*, procedure, agency) -> ProcessSpec:
+    process = current_process(procedure=procedure, agency=agency)
+    if process is None:
+        return ProcessSpec(None, default_steps(), ClockOnWait.PAUSE)
+    steps = tuple(StepSpec(s.position, s.name, s.role, s.department_id, s.hours, s.share)
+                  for s in process.steps.order_by("position"))
+    return ProcessSpec(process, steps, process.clock_on_wait)
+
+
+def statutory_hours(*, procedure) -> Decimal | None:
+    """The procedure's time limit (online method, else the first one with a time) in working hours,
+    counted from a Monday's opening on the portal calendar; ``None`` when the procedure states none."""
+    from datetime import date
+
+    from opendvc.worktime import add_working_time, next_opening, working_hours_between
+
+    methods = [m for m in procedure.methods.all() if m.time_amount is not None and m.time_unit]
+    method = next((m for m in methods if m.method == "online"), None) or (methods[0] if methods else None)
+    if method is None:
+        return None
+    amount = Decimal(str(method.time_amount))
+    if amount == 0:
+        return Decimal(8)
+    start = next_opening(date(2026, 3, 9))
+    end = add_working_time(start, int(amount) if amount == amount.to_integral_value() else amount,
+                           method.time_unit)
+    return working_hours_between(start, end)
+
+
+def check_steps(*, steps: list[dict[str, Any]], total_hours: Decimal | None) -> list[dict[str, str]]:
+    """Errors of a step list (empty when it is valid): each step named, with a known role and exactly one
+    positive allotment (hours or percent); hours plus shares of the total must fit the total."""
+    errors: list[dict[str, str]] = []
+    if not steps:
+        errors.append({"path": "steps", "message": _("Quy trình phải có ít nhất một bước.")})
+    used = Decimal(0)
+    for i, s in enumerate(steps):
+        path = f"steps.{i}"
+        if not str(s.get("name") or "").strip():
+            errors.append({"path": f"{path}.name", "message": _("Bước %(n)d: nhập tên bước.") % {"n": i + 1}})
+        if s.get("role") not in StepRole.values:
+            errors.append({"path": f"{path}.role", "message": _("Bước %(n)d: chọn vai trò thực hiện.") % {"n": i + 1}})
+        hours, share = s.get("hours"), s.get("share")
+        try:
+            hours = Decimal(str(hours)) if hours not in (None, "") else None
+            share = Decimal(str(share)) if share not in (None, "") else None
+        except ArithmeticError:
+            errors.append({"path": f"{path}.hours", "message": _("Bước %(n)d: thời gian phải là một số.") % {"n": i + 1}})
+            continue
+        if (hours is None) == (share is None):
+            errors.append({"path": f"{path}.hours", "message": _(
+                "Bước %(n)d: nhập số giờ làm việc hoặc tỷ lệ phần trăm tổng thời gian (một trong hai).") % {"n": i + 1}})
+            continue
+        value = hours if hours is not None else share
+        if not value.is_finite() or value <= 0:
+            errors.append({"path": f"{path}.hours", "message": _("Bước %(n)d: thời gian phải lớn hơn 0.") % {"n": i + 1}})
+            continue
+        if share is not None and share > HUNDRED:
+            errors.append({"path": f"{path}.share", "message": _("Bước %(n)d: tỷ lệ không quá 100%%.") % {"n": i + 1}})
+            continue
+        if hours is not None:
+            used += hours
+        elif total_hours is not None:
+            used += total_hours * share / HUNDRED
+        s["hours"], s["share"] = hours, share
+    if not errors and total_hours is not None and used > total_hours:
+        errors.append({"path": "steps", "message": _(
+            "Tổng thời gian các bước (%(used)s giờ làm việc) vượt thời hạn giải quyết theo quy định "
+            "(%(total)s giờ làm việc).") % {"used": _fmt(used), "total": _fmt(total_hours)}})
+    if not errors and total_hours is None and any(s.get("share") is not None for s in steps):
+        errors.append({"path": "steps", "message": _(
+            "Thủ tục chưa quy định thời hạn giải quyết; chỉ dùng số giờ làm việc cho từng bước.")})
+    return errors
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')).normalize():f}"
+
+
+def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wait: str = ClockOnWait.PAUSE,
+                 actor, note: str = "", request=None) -> Process:
+    """Save a new version of the process of ``procedure`` at ``agency`` (``None``: every agency).
+
+    Raises 422 ``validation_error`` (nothing saved) when a step is incomplete or the allotments cannot
+    fit the statutory total. Side effects: the new version becomes current, the previous one is kept,
+    an audit entry."""
+    steps = [dict(s) for s in steps]
+    errors = check_steps(steps=steps, total_hours=statutory_hours(procedure=procedure))
+    if clock_on_wait not in ClockOnWait.values:
+        errors.append({"path": "clock_on_wait", "message": _("Chọn cách tính thời hạn khi chờ bổ sung.")})
+    if errors:
+        raise ProblemError("validation_error", _("Quy trình chưa hợp lệ; xem danh sách lỗi."), extra={"errors": errors})
+    with transaction.atomic():
+        previous = list(Process.objects.select_for_update().filter(procedure=procedure, agency=agency))
+        version = max((p.version for p in previous), default=0) + 1
+        Process.objects.filter(pk__in=[p.pk for p in previous]).update(is_current=False)
+        process = Process.objects.create(procedure=procedure, agency=agency, version=version, is_current=True,
+                                         clock_on_wait=clock_on_wait, note=note, created_by=actor)
+        ProcessStep.objects.bulk_create([
+            ProcessStep(process=process, position=i, name=str(s["name"]).strip(), role=s["role"],
+                        department_id=s.get("department_id") or None, hours=s["hours"], share=s["share"])
+            for i, s in enumerate(steps)
+        ])
+        audit_record(actor=actor, action="workflow.process_save", target=process,
+                     changes={"procedure": procedure.code, "agency": getattr(agency, "code", None), "version": version,
+                              "steps": [[s["name"], s["role"], str(s["hours"] or ""), str(s["share"] or "")]
+                                        for s in steps]},
+                     request=request)
+    return process
+
+
+# ---------------------------------------------------------------------------------------------
+# The step engine
+# ---------------------------------------------------------------------------------------------
+
+def timing_of(*, left_at: datetime, due_at: datetime) -> str:
+    """Early (left on an earlier local day than due), on time, or late (after the due instant)."""
+    from opendvc.worktime import to_local
+
+    if left_at > due_at:
+        return Timing.LATE
+    return Timing.EARLY if to_local(left_at).date() < to_local(due_at).date() else Timing.ON_TIME
+
+
+def _calendar(dossier):
+    from opendvc.worktime import calendar_for_agency
+
+    return calendar_for_agency(dossier.receiving_agency)
+
+
+def _total_hours(dossier) -> Decimal:
+    from opendvc.worktime import working_hours_between
+
+    if dossier.received_at and dossier.due_at and dossier.due_at > dossier.received_at:
+        return working_hours_between(dossier.received_at, dossier.due_at, calendar=_calendar(dossier))
+    return Decimal(8)
+
+
+def _enter(*, dossier, spec: ProcessSpec, position: int, now: datetime, assignee=None) -> StepRun:
+    from opendvc.worktime import add_working_time
+
+    step = spec.steps[position]
+    hours = step.hours if step.hours is not None else _total_hours(dossier) * (step.share or 0) / HUNDRED
+    hours = max(hours, Decimal("0.0001"))
+    due = add_working_time(now, hours, "working_hours", calendar=_calendar(dossier))
+    return StepRun.objects.create(
+        dossier=dossier, process=spec.process, position=position, name=step.name, role=step.role,
+        department_id=step.department_id or dossier.receiving_agency_id, allotted_hours=hours,
+        entered_at=now, due_at=due, assignee=assignee, claimed_at=now if assignee else None,
+    )
+
+
+def open_run(dossier, *, lock: bool = False) -> StepRun | None:
+    qs = StepRun.objects.filter(dossier=dossier, left_at__isnull=True)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def _leave(run: StepRun, *, now: datetime, actor, outcome: str, note: str = "") -> StepRun:
+    run.left_at = now
+    run.left_by = actor
+    run.left_by_label = (getattr(actor, "full_name", "") or str(actor))[:200] if actor else _("Hệ thống")
+    run.outcome = outcome
+    run.timing = timing_of(left_at=now, due_at=run.due_at)
+    run.note = note
+    run.save(update_fields=["left_at", "left_by", "left_by_label", "outcome", "timing", "note"])
+    return run
+
+
+def steps_start(*, dossier, now: datetime, actor=None) -> StepRun:
+    """Enter the first step of the dossier's process (called when processing starts)."""
+    spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
+    first = _enter(dossier=dossier, spec=spec, position=0, now=now)
+    if actor is not None and spec.steps[0].role == StepRole.RECEIVING_OFFICER:
+        first.assignee, first.claimed_at = actor, now
+        first.save(update_fields=["assignee", "claimed_at"])
+    return first
+
+
+def steps_advance_to(*, dossier, role: str, now: datetime, actor) -> StepRun | None:
+    """Close the open step and, when the process has a later step for ``role`` (e.g. the one-stop
+    office after approval), enter it. Used by the approve action."""
+    run = open_run(dossier, lock=True)
+    if run is None:
+        return None
+    spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
+    _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED)
+    later = [s.position for s in spec.steps if s.position > run.position and s.role == role]
+    if later and later[0] < len(spec.steps):
+        return _enter(dossier=dossier, spec=spec, position=later[0], now=now)
+    return None
+
+
+def steps_finish(*, dossier, now: datetime, actor, outcome: str = StepRun.Outcome.FINISHED) -> None:
+    """Close the open step, if any (result returned, processing stopped)."""
+    run = open_run(dossier, lock=True)
+    if run is not None:
+        if run.paused_at is not None:
+            run.paused_at = None
+            run.save(update_fields=["paused_at"])
+        _leave(run, now=now, actor=actor, outcome=outcome)
+
+
+def steps_pause(*, dossier, now: datetime) -> None:
+    """Mark the open step paused while the applicant is asked for something."""
+    StepRun.objects.filter(dossier=dossier, left_at__isnull=True).update(paused_at=now)
+
+
+def steps_resume(*, dossier, now: datetime, shift_hours: Decimal, restart: bool) -> None:
+    """Resume the open step: its due instant moves by the paused working time, or (restart) it gets
+    its full allotment again from ``now``."""
+    from opendvc.worktime import add_working_time
+
+    run = open_run(dossier, lock=True)
+    if run is None:
+        return
+    cal = _calendar(dossier)
+    if restart:
+        run.due_at = add_working_time(now, run.allotted_hours, "working_hours", calendar=cal)
+    elif shift_hours > 0:
+        run.due_at = add_working_time(run.due_at, shift_hours, "working_hours", calendar=cal)
+    run.paused_at = None
+    run.reminded_at = None
+    run.escalated_at = None
+    run.save(update_fields=["due_at", "paused_at", "reminded_at", "escalated_at"])
+
+
+def clock_on_wait_for(dossier) -> str:
+    return process_for(procedure=dossier.procedure, agency=dossier.receiving_agency).clock_on_wait
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-overs
+# ---------------------------------------------------------------------------------------------
+
+def can_work_on(*, user, run: StepRun) -> bool:
+    """The assignee, or (unassigned) anyone holding the step's role at its department, or a leader of
+    that department (or above it)."""
+    from opendvc.agencies.selectors import visible_agency_ids
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if run.assignee_id == user.pk:
+        return True
+    leaders = visible_agency_ids(user, roles={StepRole.LEADER, "head"})
+    if leaders is None or run.department_id in leaders:
+        return True
+    if run.assignee_id is None:
+        ids = visible_agency_ids(user, roles={run.role})
+        return ids is None or run.department_id in ids
+    return False
+
+
+def _locked(dossier):
+    from opendvc.dossiers.lifecycle import State
+    from opendvc.dossiers.models import Dossier
+
+    locked = Dossier.objects.select_for_update(of=("self",)).select_related(
+        "procedure", "receiving_agency").get(pk=dossier.pk)
+    run = open_run(locked, lock=True)
+    if locked.status != State.PROCESSING or run is None:
+        raise ProblemError("conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409,
+                           extra={"state": locked.status})
+    return locked, run
+
+
+def _deny() -> ProblemError:
+    return ProblemError("permission_denied", _("Bạn không phụ trách bước xử lý hiện tại của hồ sơ này."), status=403)
+
+
+def step_claim(*, dossier, actor, request=None) -> StepRun:
+    """Take the open step from the department queue. 409 when someone else has it already."""
+    with transaction.atomic():
+        locked, run = _locked(dossier)
+        if run.assignee_id is not None and run.assignee_id != actor.pk:
+            raise ProblemError("conflict", _("Bước này đã có người nhận xử lý."), status=409)
+        if not can_work_on(user=actor, run=run):
+            raise _deny()
+        run.assignee, run.claimed_at = actor, timezone.now()
+        run.save(update_fields=["assignee", "claimed_at"])
+        audit_record(actor=actor, action="workflow.step_claim", target=locked,
+                     changes={"step": run.name, "position": run.position}, request=request)
+    return run
+
+
+def step_forward(*, dossier, actor, note: str = "", assignee=None, request=None) -> StepRun:
+    """Hand the dossier to the next step (optionally to a named person). The last step cannot be
+    forwarded: the result is approved or returned by the dossier actions instead."""
+    with transaction.atomic():
+        locked, run = _locked(dossier)
+        if not can_work_on(user=actor, run=run):
+            raise _deny()
+        spec = process_for(procedure=locked.procedure, agency=locked.receiving_agency)
+        nxt = run.position + 1
+        if nxt >= len(spec.steps):
+            raise ProblemError("conflict", _("Đây là bước cuối của quy trình; không còn bước để chuyển."), status=409)
+        if run.paused_at is not None:
+            raise ProblemError("conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409)
+        now = timezone.now()
+        _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED, note=note.strip())
+        new = _enter(dossier=locked, spec=spec, position=nxt, now=now, assignee=assignee)
+        audit_record(actor=actor, action="workflow.step_forward", target=locked,
+                     changes={"from": run.name, "to": new.name, "timing": run.timing}, request=request)
+    return new
+
+
+def step_send_back(*, dossier, actor, reason: str, to_position: int | None = None, request=None) -> StepRun:
+    """Send the dossier back to an earlier step (the previous one by default) with a reason; the earlier
+    step is entered again with its full allotment and goes to whoever did it before."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProblemError("validation_error", _("Phải nêu lý do trả lại."),
+                           extra={"errors": [{"path": "reason", "message": _("Phải nêu lý do trả lại.")}]})
+    with transaction.atomic():
+        locked, run = _locked(dossier)
+        if not can_work_on(user=actor, run=run):
+            raise _deny()
+        target = run.position - 1 if to_position is None else to_position
+        if target < 0 or target >= run.position:
+            raise ProblemError("validation_error", _("Chỉ trả lại được một bước trước đó."),
+                               extra={"errors": [{"path": "to_position", "message": _("Bước không hợp lệ.")}]})
+        spec = process_for(procedure=locked.procedure, agency=locked.receiving_agency)
+        now = timezone.now()
+        before = StepRun.objects.filter(dossier=locked, position=target).exclude(left_by=None).order_by("-left_at").first()
+        _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.SENT_BACK, note=reason)
+        new = _enter(dossier=locked, spec=spec, position=target, now=now,
+                     assignee=before.left_by if before else None)
+        audit_record(actor=actor, action="workflow.step_send_back", target=locked,
+                     changes={"from": run.name, "to": new.name, "reason": reason}, request=request)
+    return new
