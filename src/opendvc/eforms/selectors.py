@@ -50,6 +50,11 @@ def draft_of(*, user, public_id) -> FormDraft:
     return draft
 
 
+def latest_completed_draft(*, user, procedure) -> FormDraft | None:
+    """The user's most recent completed (valid) draft of the procedure that has not expired."""
+    return drafts_of(user).filter(procedure=procedure, completed_at__isnull=False).first()
+
+
 def expiry_warning_days() -> int:
     return int(getattr(settings, "EFORMS_DRAFT_WARNING_DAYS", 7))
 

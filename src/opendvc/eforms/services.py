@@ -171,7 +171,8 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
 
 def prefill_for(*, user, procedure) -> dict:
     """Values to start a form with: the previous dossier's data of the same procedure (when the dossiers
-    app provides it) overlaid with the account's own data for fields marked ``prefill``.
+    app provides it), overlaid with the account's own data for fields marked ``prefill``, overlaid with
+    the applicant's latest completed e-form draft of the procedure (the one "Nộp hồ sơ" continues).
 
     Only values the current form accepts are returned (everything passes ``form_clean_partial``).
     """
@@ -194,6 +195,11 @@ def prefill_for(*, user, procedure) -> dict:
         source = spec.get("prefill")
         if source and account.get(source) not in (None, ""):
             data[spec["key"]] = account[source]
+    from .selectors import latest_completed_draft
+
+    draft = latest_completed_draft(user=user, procedure=procedure)
+    if draft is not None:  # the form the applicant just finished here wins
+        data.update(draft.data)
     cleaned, _errors = form_clean_partial(form_version=version, data=data)
     return cleaned
 

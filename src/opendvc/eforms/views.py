@@ -32,10 +32,16 @@ def _procedure(code: str):
 
 
 def _dossier_url(draft) -> str:
-    try:
-        return reverse("dossiers:from_draft", args=[draft.public_id])
-    except NoReverseMatch:
-        return ""
+    """Where filing continues with a completed form (``prefill_for`` hands the draft's data over)."""
+    for name, args in (
+        ("dossiers:from_draft", [draft.public_id]),
+        ("dossiers:start", [draft.procedure.code]),
+    ):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 def _fill_page(request, *, procedure, version, data, errors, draft=None, status=200):

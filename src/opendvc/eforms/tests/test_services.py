@@ -294,3 +294,11 @@ def test_applicant_is_warned_once_before_a_draft_expires(birth_procedure, applic
         draft=draft, data={"child_name": "Na Na"}
     )  # saving again pushes the expiry back
     assert warn_drafts() == 0
+
+
+def test_prefill_carries_a_completed_draft_into_filing(birth_procedure, applicant, a_ward):
+    draft, _errors = services.draft_start(user=applicant, procedure=birth_procedure, data={})
+    assert services.prefill_for(user=applicant, procedure=birth_procedure).get("child_name") is None
+    services.draft_complete(draft=draft, data=birth_data(a_ward))
+    data = services.prefill_for(user=applicant, procedure=birth_procedure)
+    assert data["child_name"] == "Trần Minh Khôi" and data["child_birth_date"] == "2025-09-05"
