@@ -123,6 +123,11 @@ class Feedback(models.Model):
             models.Index(fields=["status", "created_at"], name="feedback_status_created"),
             models.Index(fields=["sender", "created_at"], name="feedback_sender"),
             models.Index(fields=["status", "focal_due_at"], name="feedback_focal_due"),
+            # The work queues (overdue, due soon) read only items at an agency, ordered by deadline.
+            models.Index(fields=["due_at"], condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
+                         name="feedback_open_due"),
+            models.Index(fields=["agency", "due_at"], condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
+                         name="feedback_open_agency_due"),
         ]
 
     def __str__(self) -> str:
