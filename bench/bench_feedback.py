@@ -27,8 +27,9 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_feedback"
 
 
 def _ensure_database(url: str) -> None:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parts = urlparse(url)
     name = parts.path.lstrip("/")
@@ -93,7 +94,7 @@ def run() -> list[tuple[str, str, str]]:
     for role, label in (("feedback_focal", "focal officer (one agency)"), ("switchboard", "switchboard (province)")):
         user = users[role]
         for queue in ("overdue", "due_soon"):
-            def once() -> float:
+            def once(user=user, queue=queue) -> float:
                 user.__dict__.pop("_staff_roles_cache", None)
                 start = time.perf_counter()
                 qs = selectors.queue(user=user, name=queue)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             demo.seed()
             agencies = list(Agency.objects.values_list("pk", flat=True))
         existing = Feedback.objects.filter(code__startswith="PA-LOAD-").count()
-        rng = random.Random(seed + existing)
+        rng = random.Random(seed + existing)  # noqa: S311 - synthetic data, not secrets
         states = [s for s, _w in STATES]
         weights = [w for _s, w in STATES]
         now = timezone.now()
