@@ -183,3 +183,46 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     assert draft.completed_at is not None
     assert draft.data["child_birth_date"] == "2025-09-05"
     assert draft.data["birth_place"]["province"] == 75
+
+
+def test_builder_preview_follows_the_json_and_is_axe_clean(new_page, seeded):  # noqa: F811
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from playwright.sync_api import expect
+
+    from opendvc.agencies.models import Agency, StaffRole
+
+    from .conftest import sign_in_with_mfa
+
+    admin = get_user_model().objects.create_user(
+        email="qt@example.vn", password="pw-Strong-123", is_staff=True
+    )
+    StaffRole.objects.create(
+        user=admin,
+        agency=Agency.objects.get(code="000.00.32.H19"),
+        role=StaffRole.Role.ADMINISTRATOR,
+    )
+    TOTP.activate(admin, generate_totp_secret())
+    client = Client()
+    sign_in_with_mfa(client, admin)
+    for width in (360, 1280):
+        page = new_page(width)
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": seeded.url,
+                }
+            ]
+        )
+        page.goto(seeded.url + "/quan-tri/bieu-mau/dang-ky-khai-sinh/")
+        assert page.locator("#pv-f-child_name").count() == 1
+        assert_page_ok(page, f"eforms-builder-{width}")
+    text = page.locator("#definition").input_value()
+    page.locator("#definition").fill(text.replace('"kind": "text"', '"kind": "chu_ky"', 1))
+    expect(page.locator("#preview")).to_contain_text("Loại trường “chu_ky” không được hỗ trợ")
+    page.locator("#definition").fill(text.replace("Quê quán", "Quê quán (ghi theo giấy tờ)"))
+    expect(page.locator("#preview")).to_contain_text("Quê quán (ghi theo giấy tờ)")
