@@ -5,7 +5,7 @@ from django.utils import timezone
 from opendvc.core.periodic import periodic_job
 
 from . import conf
-from .services import cleanup_unclaimed_uploads
+from .services import cleanup_unclaimed_uploads, sweep_orphan_files
 
 
 @periodic_job("dossiers.clean_unclaimed_uploads")
@@ -14,3 +14,11 @@ def clean_unclaimed_uploads() -> int:
     their stored files. Returns how many."""
     hours = int(conf.get("DOSSIER_UPLOAD_TTL_HOURS"))
     return cleanup_unclaimed_uploads(older_than=timezone.now() - timedelta(hours=hours))
+
+
+@periodic_job("dossiers.sweep_orphan_files")
+def sweep_orphan_files_job() -> int:
+    """Remove stored files older than the upload lifetime that no row refers to (left by a process
+    killed between writing a file and committing its row). Returns how many."""
+    hours = int(conf.get("DOSSIER_UPLOAD_TTL_HOURS"))
+    return sweep_orphan_files(older_than=timezone.now() - timedelta(hours=hours))

@@ -10,17 +10,24 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .lifecycle import Action, Document, State
 
 
+# Stored files are partitioned by (UTC) day, so the cleanup job can sweep a day's folder for files that
+# no row refers to (a process killed between storing a file and committing its row).
+FILES_DIR = "dossiers/files"
+DOCUMENTS_DIR = "dossiers/documents"
+
+
 def dossier_file_path(instance, filename: str) -> str:
-    return f"dossiers/files/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+    return f"{FILES_DIR}/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}"
 
 
 def document_path(instance, filename: str) -> str:
-    return f"dossiers/documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.pdf"
+    return f"{DOCUMENTS_DIR}/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}.pdf"
 
 
 class Channel(models.TextChoices):

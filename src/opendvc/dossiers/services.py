@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -706,6 +706,36 @@ def _staff_roles_at(actor, agency) -> set[str]:
         if ids is not None and agency_id in ids:
             out.add(role)
     return out
+
+
+def sweep_orphan_files(*, older_than: datetime, days: int = 3) -> int:
+    """Delete stored files of the day folders up to ``days`` before ``older_than`` that were written
+    before ``older_than`` and that no upload, dossier file or document refers to — what a process
+    killed between storing a file and committing its row leaves behind. Returns how many."""
+    from datetime import timedelta
+
+    from .models import DOCUMENTS_DIR, FILES_DIR
+
+    removed = 0
+    for offset in range(days + 1):
+        day = (older_than - timedelta(days=offset)).astimezone(UTC)
+        for root in (FILES_DIR, DOCUMENTS_DIR):
+            folder = f"{root}/{day:%Y/%m/%d}"
+            try:
+                _dirs, names = default_storage.listdir(folder)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            paths = [f"{folder}/{n}" for n in names]
+            for start in range(0, len(paths), 500):
+                chunk = paths[start : start + 500]
+                known = set(Upload.objects.filter(file__in=chunk).values_list("file", flat=True))
+                known |= set(DossierFile.objects.filter(file__in=chunk).values_list("file", flat=True))
+                known |= set(DossierDocument.objects.filter(file__in=chunk).values_list("file", flat=True))
+                for path in chunk:
+                    if path not in known and default_storage.get_modified_time(path) < older_than:
+                        default_storage.delete(path)
+                        removed += 1
+    return removed
 
 
 def cleanup_unclaimed_uploads(*, older_than: datetime) -> int:

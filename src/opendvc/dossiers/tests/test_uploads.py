@@ -187,6 +187,20 @@ def test_api_upload_ok_then_cleanup_after_a_day(client, citizen, settings):
     assert Upload.objects.count() == 0 and _media_files(settings) == []
 
 
+def test_sweep_removes_files_without_rows(citizen, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from opendvc.dossiers.models import dossier_file_path
+    from opendvc.dossiers.services import sweep_orphan_files, upload_create
+
+    kept = upload_create(owner=citizen, checked=check_file(name="a.pdf", content=small_pdf()))
+    orphan = default_storage.save(dossier_file_path(None, "x"), ContentFile(b"%PDF-1.4 half written"))
+    assert sweep_orphan_files(older_than=timezone.now() - timedelta(hours=1)) == 0  # too recent
+    assert sweep_orphan_files(older_than=timezone.now() + timedelta(seconds=5)) == 1
+    assert not default_storage.exists(orphan) and default_storage.exists(kept.file.name)
+
+
 def test_anonymous_cannot_upload(client):
     response = client.post("/api/v1/files", {"file": SimpleUploadedFile("giay.pdf", small_pdf())})
     assert response.status_code == 401
