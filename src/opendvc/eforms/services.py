@@ -234,8 +234,9 @@ def _account_values(user) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def definition_check(*, definition: Any) -> list[dict[str, str]]:
-    """All problems of a definition, including procedure codes that are not in the catalog."""
+def definition_check(*, definition: Any, key: str = "") -> list[dict[str, str]]:
+    """All problems of a definition, including procedure codes that are not in the catalog and
+    procedures that already use another form (``key`` = this form's key)."""
     problems = check_definition(definition)
     if problems:
         return problems
@@ -243,14 +244,19 @@ def definition_check(*, definition: Any) -> list[dict[str, str]]:
 
     codes = definition.get("procedures", [])
     known = set(Procedure.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken = dict(
+        FormAssignment.objects.filter(procedure__code__in=codes)
+        .exclude(form_version__form__key=key)
+        .values_list("procedure__code", "form_version__form__key")
+    )
     for index, code in enumerate(codes):
+        path = f"procedures/{index}"
         if code not in known:
-            problems.append(
-                {
-                    "path": f"procedures/{index}",
-                    "message": f"Không có thủ tục mã “{code}” trong danh mục.",
-                }
-            )
+            message = f"Không có thủ tục mã “{code}” trong danh mục."
+            problems.append({"path": path, "message": message})
+        elif code in taken:
+            message = f"Thủ tục {code} đang dùng biểu mẫu “{taken[code]}”; bỏ thủ tục khỏi biểu mẫu đó trước."
+            problems.append({"path": path, "message": message})
     # A file slot is bound to a dossier component (thành phần hồ sơ) of every procedure using the form.
     from opendvc.catalog.models import Component
 
@@ -282,7 +288,7 @@ def definition_save(*, key: str, definition: Any, actor, request=None) -> FormDe
     Raises ``DefinitionError`` when the definition is not sound. Side effects: writes the
     ``FormDefinition`` and an audit entry.
     """
-    problems = definition_check(definition=definition)
+    problems = definition_check(definition=definition, key=key)
     if problems:
         raise DefinitionError(problems)
     with transaction.atomic():
@@ -323,7 +329,7 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
     Returns the current version unchanged when the content is the same. Drafts and dossiers keep the
     version they were started with. Side effects: ``FormVersion``, ``FormAssignment`` rows, audit entry.
     """
-    problems = definition_check(definition=form.working_copy)
+    problems = definition_check(definition=form.working_copy, key=form.key)
     if problems:
         raise DefinitionError(problems)
     from opendvc.catalog.models import Procedure
@@ -342,13 +348,20 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
                 content_hash=digest,
                 published_by=actor if getattr(actor, "pk", None) else None,
             )
+        codes = form.working_copy.get("procedures", [])
         assigned = []
-        for procedure in Procedure.objects.filter(code__in=form.working_copy.get("procedures", [])):
+        for procedure in Procedure.objects.filter(code__in=codes):
             FormAssignment.objects.update_or_create(
                 procedure=procedure, defaults={"form_version": version}
             )
             assigned.append(procedure.code)
-        if version is not latest:
+        # Procedures taken off the list no longer offer this form (their drafts keep their version).
+        dropped = FormAssignment.objects.filter(form_version__form=form).exclude(
+            procedure__code__in=codes
+        )
+        unassigned = sorted(dropped.values_list("procedure__code", flat=True))
+        dropped.delete()
+        if version is not latest or unassigned:
             audit_record(
                 actor=actor,
                 action="eforms.version.published",
@@ -357,6 +370,7 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
                     "form": form.key,
                     "version": version.number,
                     "procedures": sorted(assigned),
+                    "unassigned": unassigned,
                 },
                 request=request,
             )

@@ -306,7 +306,7 @@ def builder_edit(request, key: str | None = None):
         action = request.POST.get("action", "check")
         definition, problems = _parse_definition(text)
         if not problems:
-            problems = services.definition_check(definition=definition)
+            problems = services.definition_check(definition=definition, key=new_key)
         if not key and not problems:
             from .engine import KEY_RE
 
@@ -337,7 +337,7 @@ def builder_edit(request, key: str | None = None):
     if (
         definition is not None
         and not parse_problems
-        and not services.definition_check(definition=definition)
+        and not services.definition_check(definition=definition, key=new_key)
     ):
         from .render import render_fields
 
@@ -371,7 +371,7 @@ def builder_preview(request):
     """htmx: live preview of the definition being edited, or its problems."""
     definition, problems = _parse_definition(request.POST.get("definition", ""))
     if not problems:
-        problems = services.definition_check(definition=definition)
+        problems = services.definition_check(definition=definition, key=request.POST.get("key", ""))
     preview = ""
     if not problems:
         from .render import render_fields

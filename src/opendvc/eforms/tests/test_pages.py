@@ -164,8 +164,13 @@ def test_builder_checks_saves_and_publishes(client, admin_user):
     )
     assert r.status_code == 302
     assert FormVersion.objects.filter(form__key="dang-ky-khai-sinh").count() == 2
-    r = client.post("/quan-tri/bieu-mau/xem-truoc/", {"definition": json.dumps(definition)})
+    r = client.post(
+        "/quan-tri/bieu-mau/xem-truoc/",
+        {"definition": json.dumps(definition), "key": "dang-ky-khai-sinh"},
+    )
     assert "Ghi đúng tên Ủy ban nhân dân." in r.content.decode()
+    r = client.post("/quan-tri/bieu-mau/xem-truoc/", {"definition": json.dumps(definition)})
+    assert "đang dùng biểu mẫu “dang-ky-khai-sinh”" in r.content.decode()
     r = client.get("/quan-tri/bieu-mau/dang-ky-khai-sinh/phien-ban/1/")
     assert r.status_code == 200
 

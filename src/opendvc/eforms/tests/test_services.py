@@ -302,3 +302,36 @@ def test_prefill_carries_a_completed_draft_into_filing(birth_procedure, applican
     services.draft_complete(draft=draft, data=birth_data(a_ward))
     data = services.prefill_for(user=applicant, procedure=birth_procedure)
     assert data["child_name"] == "Trần Minh Khôi" and data["child_birth_date"] == "2025-09-05"
+
+
+def test_a_procedure_uses_one_form_and_leaves_when_taken_off_the_list(eforms, admin_user):
+    from opendvc.audit.models import AuditEntry
+
+    other = {
+        "title": "Khác",
+        "procedures": ["1.001193"],
+        "sections": [
+            {"key": "a", "title": "A", "fields": [{"key": "x", "kind": "text", "label": "X"}]}
+        ],
+    }
+    problems = services.definition_check(definition=other, key="khac")
+    assert problems == [
+        {
+            "path": "procedures/0",
+            "message": (
+                "Thủ tục 1.001193 đang dùng biểu mẫu “dang-ky-khai-sinh”; bỏ thủ tục khỏi biểu mẫu đó trước."
+            ),
+        }
+    ]
+    form = FormDefinition.objects.get(key="to-khai-thay-doi-thong-tin-cu-tru")
+    services.definition_save(
+        key=form.key, definition=dict(form.working_copy, procedures=["1.004194"]), actor=admin_user
+    )
+    services.definition_publish(form=form, actor=admin_user)
+    assert list(
+        FormAssignment.objects.filter(form_version__form=form).values_list(
+            "procedure__code", flat=True
+        )
+    ) == ["1.004194"]
+    entry = AuditEntry.objects.filter(action="eforms.version.published").latest("pk")
+    assert entry.changes["unassigned"] == ["1.004222"]
