@@ -1,6 +1,6 @@
 """Feedback API: create (public and signed in), own items, staff actions through one endpoint,
 tracking by the sender's token, and the public questions and answers. Tokens need the scopes
-``feedback:read`` / ``feedback:write``."""
+``read`` / ``feedback:write`` (``integrations`` for inbound email)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from opendvc.agencies.models import Agency
 from opendvc.api.auth import require_scope
@@ -198,7 +199,7 @@ def create(request, payload: FeedbackIn):
 
 @router.get("/feedback", response=FeedbackList, summary="Phản ánh của tôi")
 def mine(request, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
-    require_scope(request, "feedback:read")
+    require_scope(request, "read")
     qs = selectors.own_items(request.user)
     items = list(qs[offset:offset + limit])
     return {"count": qs.count(), "items": [_out(f, request.user) for f in items]}
@@ -217,7 +218,7 @@ def _for_user(request, code: str) -> Feedback:
 
 @router.get("/feedback/{code}", response=FeedbackOut, summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)")
 def get_item(request, code: str):
-    require_scope(request, "feedback:read")
+    require_scope(request, "read")
     return _out(_for_user(request, code), request.user)
 
 
@@ -293,3 +294,28 @@ def qa_get(request, qa_id: int):
     if item is None:
         raise Http404
     return _qa(item)
+
+
+class InboundOut(Schema):
+    outcome: str = Field(description="created, duplicate hoặc quarantined")
+    code: str | None = None
+    reason: str | None = None
+
+
+@router.post("/feedback/inbound/email", response={201: InboundOut, 200: InboundOut, 202: InboundOut},
+             summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
+             description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
+                         "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.")
+def inbound_email(request, message: UploadedFile = File(...)):
+    from .inbound import email_ingest
+
+    require_scope(request, "integrations")
+    if getattr(request, "api_token", None) is None and not request.user.is_superuser:
+        raise ProblemError("permission_denied", "Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây.", status=403)
+    message.seek(0)
+    outcome = email_ingest(raw=message.read())
+    if outcome.quarantined is not None:
+        return Status(202, {"outcome": "quarantined", "reason": outcome.quarantined.reason})
+    if outcome.duplicate:
+        return Status(200, {"outcome": "duplicate", "code": outcome.feedback.code})
+    return Status(201, {"outcome": "created", "code": outcome.feedback.code})

@@ -121,3 +121,35 @@ def test_openapi_lists_the_operations(client):
     for p in ("/api/v1/feedback/public", "/api/v1/feedback", "/api/v1/feedback/{code}/actions", "/api/v1/qa",
               "/api/v1/surveys/{token}/answer"):
         assert p in paths
+
+
+def test_inbound_email_webhook(client, org):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.api.services import api_token_create
+
+    emails = Path(__file__).parent / "emails"
+    _token, raw = api_token_create(owner=org["switchboard"], name="Cổng thư đến", scopes=["integrations"])
+    _weak, weak_raw = api_token_create(owner=org["switchboard"], name="Chỉ đọc", scopes=["read"])
+    url = f"{URL}/inbound/email"
+
+    def message(name="html_only.eml"):
+        return {"message": SimpleUploadedFile(name, (emails / name).read_bytes(), content_type="message/rfc822")}
+
+    assert client.post(url, message()).status_code == 401
+    r = client.post(url, message(), HTTP_AUTHORIZATION=f"Bearer {weak_raw}")
+    assert r.status_code == 403
+    r = client.post(url, message(), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 201 and r.json()["outcome"] == "created"
+    r = client.post(url, message(), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 200 and r.json()["outcome"] == "duplicate"
+    r = client.post(url, message("executable.eml"), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 202 and r.json()["outcome"] == "quarantined"
+
+
+def test_deadline_job_is_registered():
+    from opendvc.core.periodic import discover
+
+    assert "feedback.deadlines" in discover()
