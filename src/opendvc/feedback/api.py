@@ -306,7 +306,7 @@ class InboundOut(Schema):
              summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
              description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
                          "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.")
-def inbound_email(request, message: UploadedFile = File(...)):
+def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     from .inbound import email_ingest
 
     require_scope(request, "integrations")
