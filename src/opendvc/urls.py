@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("opendvc.eforms.urls")),
     path("", include("opendvc.feedback.urls")),
     path("", include("opendvc.surveys.urls")),
+    path("", include("opendvc.workflow.urls")),
     path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),

@@ -118,6 +118,11 @@ class ActionIn(Schema):
     result: str | None = None
     method: str | None = None
     recipient: str | None = None
+    # Part 2: return hand-over, uploaded result files (ids from POST /files), the apology's new date,
+    # the step hand-overs (claim, forward, send_back).
+    identity_document: str | None = None
+    result_files: list[UUID] | None = None
+    new_due_at: datetime | None = None
 
 
 class PublicStep(Schema):
@@ -254,6 +259,11 @@ def act(request, code: str, payload: ActionIn):
     require_scope(request, "dossiers:write")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}
+    from .api_part2 import EXTRA_ACTIONS, extra_action
+
+    if payload.action in EXTRA_ACTIONS:
+        extra_action(request=request, dossier=dossier, action=payload.action, inputs=inputs)
+        return _out(Dossier.objects.get(pk=dossier.pk), request.user)
     if payload.action not in Action.values:
         raise ProblemError("validation_error", f"Thao tác “{payload.action}” không tồn tại.",
                            extra={"errors": [{"path": "action", "message": "Thao tác không hợp lệ."}]})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_part2
 
 app_name = "dossiers"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("ho-so-cua-toi/<uuid:public_id>/tep/<int:file_id>/", views.mine_file, name="mine_file"),
     path("ho-so-cua-toi/<uuid:public_id>/giay-to/<int:doc_id>/", views.mine_document, name="mine_document"),
     path("tra-cuu/", views.lookup, name="lookup"),
+    path("ho-so-cua-toi/<uuid:public_id>/bo-sung/", views_part2.supplement, name="supplement"),
+    path("ket-qua-giai-quyet/", views_part2.public_results, name="public_results"),
     path("mot-cua/ho-so/", views.inbox, name="inbox"),
     path("mot-cua/ho-so/tiep-nhan-truc-tiep/", views.intake, name="intake"),
     path("mot-cua/ho-so/<str:code>/", views.office_detail, name="office_detail"),

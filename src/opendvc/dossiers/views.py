@@ -297,6 +297,11 @@ def mine_file(request, public_id, file_id: int):
 def mine_document(request, public_id, doc_id: int):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
+        from .results import result_download
+
+        # Each download of a result is recorded; the first one returns a waiting result online.
+        result_download(dossier=dossier, document=d, user=request.user, request=request)
     return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 

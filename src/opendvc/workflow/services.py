@@ -401,3 +401,76 @@ def step_send_back(*, dossier, actor, reason: str, to_position: int | None = Non
         audit_record(actor=actor, action="workflow.step_send_back", target=locked,
                      changes={"from": run.name, "to": new.name, "reason": reason}, request=request)
     return new
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders and escalation (periodic job)
+# ---------------------------------------------------------------------------------------------
+
+BATCH = 1000
+
+
+def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
+    """One pass of the periodic job, set-based on the partial index of open steps.
+
+    * Open, not paused, assigned steps due between now and the "due soon" threshold, not yet reminded:
+      the assignee gets one reminder; ``reminded_at`` is set for the whole batch in one update.
+    * Open, not paused steps past their due instant, not yet escalated: the department's leaders get one
+      message per step; ``escalated_at`` is set likewise.
+    Each step is marked in the same transaction as its messages are queued, so a reminder is sent once
+    even when two workers run the job. Returns the counts."""
+    from opendvc.notifications.services import notify
+
+    from .selectors import due_soon_threshold
+
+    now = now or timezone.now()
+    soon = due_soon_threshold(now)
+    counts = {"reminded": 0, "escalated": 0}
+    base = StepRun.objects.filter(left_at__isnull=True, paused_at__isnull=True)
+    while True:
+        with transaction.atomic():
+            ids = list(base.filter(reminded_at__isnull=True, assignee__isnull=False, due_at__gte=now, due_at__lte=soon)
+                       .select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
+            if not ids:
+                break
+            for run in StepRun.objects.filter(pk__in=ids).select_related("dossier__procedure", "assignee"):
+                notify(template="step_due_soon", recipient=run.assignee, context=_context(run),
+                       channels=("in_app", "email"))
+            counts["reminded"] += StepRun.objects.filter(pk__in=ids).update(reminded_at=now)
+    while True:
+        with transaction.atomic():
+            ids = list(base.filter(escalated_at__isnull=True, due_at__lt=now)
+                       .select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
+            if not ids:
+                break
+            runs = list(StepRun.objects.filter(pk__in=ids).select_related("dossier__procedure", "assignee"))
+            leaders = _leaders_by_department({r.department_id for r in runs})
+            for run in runs:
+                for leader in leaders.get(run.department_id, []):
+                    notify(template="step_overdue", recipient=leader, context=_context(run), channels=("in_app",))
+            counts["escalated"] += StepRun.objects.filter(pk__in=ids).update(escalated_at=now)
+    return counts
+
+
+def _leaders_by_department(department_ids: set[int]) -> dict[int, list]:
+    from opendvc.agencies.models import StaffRole
+
+    out: dict[int, list] = {}
+    for role in StaffRole.objects.filter(agency_id__in=department_ids, role__in=[StepRole.LEADER, "head"],
+                                         is_active=True).select_related("user"):
+        out.setdefault(role.agency_id, []).append(role.user)
+    return out
+
+
+def _context(run: StepRun) -> dict[str, Any]:
+    from django.conf import settings
+    from django.urls import reverse
+
+    from opendvc.worktime import to_local
+
+    return {
+        "code": run.dossier.code or "", "procedure": run.dossier.procedure.name, "step": run.name,
+        "due_at": to_local(run.due_at).strftime("%H:%M %d/%m/%Y"),
+        "assignee": getattr(run.assignee, "full_name", "") if run.assignee_id else "",
+        "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("workflow:dossier", args=[run.dossier.code]),
+    }

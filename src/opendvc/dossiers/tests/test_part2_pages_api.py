@@ -1,0 +1,198 @@
+"""Pages and API of processing: work queue, processing page, control sheet, agency view, process editor,
+applicant supplement and result download, public results, the reminder job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from opendvc.dossiers import services
+from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
+from opendvc.workflow.models import Process, StepRun
+
+from .conftest import sign_in, small_pdf, submitted_dossier
+from .test_part2_processing import T0, at, received
+
+
+def processing(procedure, citizen, officer):
+    return received(procedure, citizen, officer)
+
+
+def test_work_queue_claim_and_forward_by_page(client, procedure, citizen, officer, processor):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, officer)
+    page = client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    assert d.code in page
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "forward", "note": "Chuyển chuyên viên"})
+    assert r.status_code == 302
+    sign_in(client, processor)
+    assert d.code not in client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    queue = client.get("/can-bo/viec-can-xu-ly/?xem=queue").content.decode()
+    assert d.code in queue and "Nhận xử lý" in queue
+    client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "claim"})
+    assert StepRun.objects.get(dossier=d, left_at__isnull=True).assignee == processor
+    assert d.code in client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    assert d.code not in client.get("/can-bo/viec-can-xu-ly/?xem=overdue").content.decode()
+    from opendvc.workflow.selectors import work_queue
+
+    later = timezone.now() + timedelta(days=30)
+    assert [r.dossier_id for r in work_queue(user=processor, view="overdue", now=later)] == [d.pk]
+    assert list(work_queue(user=officer, view="overdue", now=later)) == []
+
+
+def test_processing_page_errors_keep_everything(client, procedure, citizen, officer, processor, leader):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, processor)
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert "Yêu cầu bổ sung giấy tờ" in page and "Phê duyệt" not in page
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "request_supplement", "items": " ",
+                                                          "version": d.version})
+    assert r.status_code == 422 and "Phải liệt kê" in r.content.decode()
+    assert Dossier.objects.get(pk=d.pk).status == "processing"
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "approve", "result": "x", "version": d.version})
+    assert r.status_code == 403
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "request_supplement", "version": d.version,
+                                                          "items": "Bản sao trích lục\nẢnh 4x6"})
+    assert r.status_code == 302
+    assert Dossier.objects.get(pk=d.pk).completion_items == ["Bản sao trích lục", "Ảnh 4x6"]
+    pdf = client.get(f"/can-bo/xu-ly/{d.code}/phieu-kiem-soat.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    sign_in(client, leader)
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "apology", "reason": ""})
+    assert r.status_code == 422 and "Phải nêu lý do" in r.content.decode()
+
+
+def test_applicant_supplies_then_leader_approves_with_an_uploaded_result(client, procedure, citizen, officer,
+                                                                           processor, leader):
+    d = processing(procedure, citizen, officer)
+    services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Trích lục"])
+    client.force_login(citizen)
+    detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
+    assert "Nộp bổ sung" in detail and "Trích lục" in detail
+    r = client.post(f"/ho-so-cua-toi/{d.public_id}/bo-sung/", {})
+    assert r.status_code == 422 and "ít nhất một tệp" in r.content.decode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = client.post(f"/ho-so-cua-toi/{d.public_id}/bo-sung/",
+                    {"tep": SimpleUploadedFile("trich-luc.pdf", small_pdf(), "application/pdf")})
+    assert r.status_code == 302 and Dossier.objects.get(pk=d.pk).status == "processing"
+    sign_in(client, leader)
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "Giấy khai sinh bản chính", "version": Dossier.objects.get(pk=d.pk).version,
+        "result_files": SimpleUploadedFile("giay-khai-sinh.pdf", small_pdf(), "application/pdf")})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == "result_ready"
+    results = DossierDocument.objects.filter(dossier=d, kind="result")
+    assert results.count() == 2  # the uploaded signed file and the one made from the template
+    client.force_login(citizen)
+    doc = results.first()
+    got = client.get(f"/ho-so-cua-toi/{d.public_id}/giay-to/{doc.pk}/")
+    assert got.status_code == 200
+    d.refresh_from_db()
+    assert d.status == "returned" and ResultDownload.objects.filter(dossier=d, user=citizen).count() == 1
+
+
+def test_overview_counts_link_to_lists_and_draw_a_chart(client, procedure, citizen, officer, leader):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, leader)
+    page = client.get("/can-bo/tong-quan-xu-ly/").content.decode()
+    assert "<svg" in page and 'role="img"' in page
+    assert "?trang-thai=processing&amp;co-quan=" in page or "?trang-thai=processing&co-quan=" in page
+    assert "buoc=0" in page
+    listing = client.get(f"/can-bo/viec-can-xu-ly/?co-quan={d.receiving_agency_id}&buoc=0").content.decode()
+    assert d.code in listing
+    sign_in(client, officer)
+    assert client.get("/can-bo/tong-quan-xu-ly/").status_code == 403
+
+
+def test_process_editor_refuses_then_saves(client, procedure, leader):
+    sign_in(client, leader)
+    page = client.get(f"/can-bo/quy-trinh/{procedure.code}/").content.decode()
+    assert "Bộ phận một cửa chuyển hồ sơ" in page and "24 giờ làm việc" in page
+    body = {"rows": "2", "clock_on_wait": "pause", "name-0": "Thẩm định", "role-0": "processing_officer",
+            "hours-0": "30", "name-1": "Phê duyệt", "role-1": "leader", "hours-1": "2"}
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 422 and "vượt thời hạn" in r.content.decode()
+    assert not Process.objects.exists()
+    body["hours-0"] = "16"
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 302
+    assert [s.name for s in Process.objects.get().steps.all()] == ["Thẩm định", "Phê duyệt"]
+
+
+def returned_dossier(procedure, citizen, officer, leader, *, late=False):
+    d = received(procedure, citizen, officer)
+    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    when = d.due_at + timedelta(hours=2) if late else at(3)
+    with time_machine.travel(when, tick=False):
+        return services.dossier_transition(dossier=d, action="return_result", actor=officer, method="counter")
+
+
+def test_public_results_page_and_api_without_personal_data(client, procedure, citizen, officer, leader, justice):
+    d = returned_dossier(procedure, citizen, officer, leader, late=True)
+    page = client.get("/ket-qua-giai-quyet/?co-quan=" + justice.code + "&tu-ngay=01/03/2026&den-ngay=31/03/2026")
+    text = page.content.decode()
+    assert page.status_code == 200 and d.code in text and "Trễ hạn" in text
+    assert citizen.full_name not in text
+    bad = client.get("/ket-qua-giai-quyet/?tu-ngay=31/03/2026&den-ngay=01/03/2026")
+    assert bad.status_code == 422 and "trước ngày kết thúc" in bad.content.decode()
+    r = client.get(f"/api/v1/public/results?agency={justice.code}&from=2026-03-01&to=2026-03-31")
+    assert r.status_code == 200
+    item = r.json()["items"][0]
+    assert (item["code"], item["on_time_class"]) == (d.code, "late")
+    assert set(item) == {"code", "procedure_code", "procedure", "agency", "status", "received_at", "due_at",
+                         "finished_at", "on_time_class"}
+    assert client.get("/api/v1/public/results?from=2026-04-01").json()["items"] == []
+    r = client.get("/api/v1/public/results?agency=nope")
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    r = client.get("/api/v1/public/results?from=2026-05-01&to=2026-03-01")
+    assert r.status_code == 422
+
+
+def test_api_steps_and_extra_actions(client, procedure, citizen, officer, processor, leader):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, officer)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "forward", "note": "Chuyển"},
+                    content_type="application/json")
+    assert r.status_code == 200
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "claim", "reason": "x"},
+                    content_type="application/json")
+    assert r.status_code == 422
+    sign_in(client, processor)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "claim"}, content_type="application/json")
+    assert r.status_code == 200
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "send_back"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "reason"
+    steps = client.get(f"/api/v1/dossiers/{d.code}/steps").json()
+    assert [s["position"] for s in steps["steps"]] == [0, 1]
+    assert steps["steps"][0]["assignee"] == officer.full_name and steps["steps"][0]["timing"]
+    sign_in(client, leader)
+    new = (timezone.now() + timedelta(days=3)).isoformat()
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "apology", "reason": "Chờ xác minh",
+                                                           "new_due_at": new}, content_type="application/json")
+    assert r.status_code == 200, r.json()
+    assert Dossier.objects.get(pk=d.pk).appointment_at is not None
+    client.force_login(citizen)
+    mine = client.get(f"/api/v1/dossiers/{d.code}/steps").json()
+    assert all(s["assignee"] is None for s in mine["steps"]) and mine["appointment_at"]
+
+
+def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, processor, leader):
+    from opendvc.notifications.models import Notification
+    from opendvc.workflow.services import remind_and_escalate
+
+    d = processing(procedure, citizen, officer)
+    run = StepRun.objects.get(dossier=d)
+    # Step 0 is due at 11:24 on T0 (2.4 working hours); at 10:00 it is due soon.
+    counts = remind_and_escalate(now=at(1))
+    assert counts == {"reminded": 1, "escalated": 0}
+    assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0}
+    assert Notification.objects.filter(template="step_due_soon", recipient=officer).exists()
+    counts = remind_and_escalate(now=run.due_at + timedelta(minutes=1))
+    assert counts == {"reminded": 0, "escalated": 1}
+    assert Notification.objects.filter(template="step_overdue", recipient=leader).exists()
+    assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
