@@ -1,5 +1,6 @@
 """Browser check: catalog, procedure and agency pages have no axe violations and fit 360 px."""
 
+import re
 
 import pytest
 
@@ -51,3 +52,10 @@ def test_live_search_updates_results_while_typing(page, seeded_server):
 
     expect(page.locator(".procedure-name").first).to_have_text("Thủ tục đăng ký khai sinh", timeout=10_000)
     assert "q=dang+ky+khai+sinh" in page.url or "q=dang%20ky%20khai%20sinh" in page.url
+    # Filter changes keep updating the results after the filters themselves were swapped in.
+    page.select_option("#filter-tier", "xa")
+    expect(page).to_have_url(re.compile(r"tier=xa"))
+    page.select_option("#filter-level", "3")
+    expect(page).to_have_url(re.compile(r"level=3"))
+    expect(page.locator(".procedure-name").first).to_have_text("Thủ tục đăng ký khai sinh")
+    expect(page.locator("#filter-tier")).to_have_value("xa")
