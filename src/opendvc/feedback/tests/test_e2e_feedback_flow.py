@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -49,6 +50,15 @@ def browser():
     playwright.stop()
 
 
+SHOTS = Path(__file__).resolve().parents[4] / "var" / "e2e"
+
+
+def _shot(page, name: str) -> None:
+    """Screenshots are kept under var/e2e for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"feedback-{name}.png"), full_page=True)
+
+
 def _check(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -86,6 +96,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         citizen = _page(browser, live_server)
         citizen.goto(f"{live_server.url}/phan-anh-kien-nghi/gui/")
         _check(citizen)
+        _shot(citizen, "form")
         citizen.get_by_label("Tiêu đề").fill("Chậm trả kết quả chứng thực")
         citizen.get_by_label("Nội dung").fill(
             "Tôi là Nguyễn Thị Lan, điện thoại 0912345678. Hồ sơ chứng thực nộp từ tuần trước chưa có kết quả.")
@@ -114,6 +125,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         # 2 h on Thursday, Friday 1/1 is a holiday, then the weekend: Monday 4/1/2027 15:00.
         assert board.locator("text=15:00 04/01/2027").count() >= 1
         _check(board)
+        _shot(board, "forwarded")
 
         # 3. Monday: the focal officer escalates to the head.
         clock.move_to(dt.datetime(2027, 1, 4, 9, 0, tzinfo=VN))
@@ -153,6 +165,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         citizen.get_by_role("button", name="Hài lòng", exact=True).click()
         citizen.wait_for_selector("text=Đã ghi nhận")
         _check(citizen)
+        _shot(citizen, "rated")
         fb.refresh_from_db()
         assert fb.satisfaction == "satisfied" and fb.answered_on_time is True
 
@@ -172,6 +185,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         visitor = _page(browser, live_server)
         visitor.goto(f"{live_server.url}/hoi-dap/?q=cham+tra+ket+qua")
         _check(visitor)
+        _shot(visitor, "qa")
         assert visitor.get_by_role("link", name=published.title).count() == 1
         assert "Nguyễn Thị Lan" not in visitor.content()
 
@@ -191,6 +205,7 @@ def test_survey_not_satisfied_becomes_feedback(browser, live_server, org):
     page = _page(browser, live_server)
     page.goto(f"{live_server.url}/khao-sat/{inv.token}/")
     _check(page)
+    _shot(page, "survey")
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_selector("text=Vui lòng chọn mức đánh giá chung")
     _check(page)
