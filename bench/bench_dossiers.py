@@ -137,9 +137,14 @@ def _inbox_p95() -> tuple[str, str]:
     from django.db.models import Count
 
     from opendvc.agencies.models import Agency, StaffRole
+    from opendvc.catalog.models import Procedure
     from opendvc.dossiers.models import Dossier
     from opendvc.dossiers.selectors import InboxFilters, inbox, paginate
 
+    if not Procedure.objects.filter(is_synthetic=False, status=Procedure.Status.PUBLISHED).exists():
+        from opendvc.catalog import demo as catalog_demo
+
+        catalog_demo.seed()  # the real procedures the synthetic dossiers are spread over
     wanted = int(os.environ.get("BENCH_DOSSIERS", "1000000"))
     have = Dossier.objects.filter(applicant__email__endswith="@synthetic.opendvc.vn").count()
     if have < wanted:

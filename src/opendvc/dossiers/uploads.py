@@ -98,9 +98,9 @@ def _check_pdf(data: bytes, name: str) -> None:
 
 
 def _check_image(data: bytes, name: str, kind: str) -> None:
-    from PIL import Image
-
     import warnings
+
+    from PIL import Image
 
     limit = int(conf.get("DOSSIER_MAX_IMAGE_PIXELS"))
     too_large = UploadError(

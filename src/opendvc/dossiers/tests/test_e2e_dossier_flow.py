@@ -39,9 +39,8 @@ WCAG = {
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
     from conftest import launch_chromium
+    from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     browser = launch_chromium(playwright)

@@ -54,7 +54,13 @@ def test_kill_the_server_during_a_burst(postgres_db, agencies, justice, citizen,
     from django.db import connection
 
     from opendvc.audit.models import AuditEntry
-    from opendvc.dossiers.models import Dossier, DossierEvent, DossierFile, IdempotencyRecord, Upload
+    from opendvc.dossiers.models import (
+        Dossier,
+        DossierEvent,
+        DossierFile,
+        IdempotencyRecord,
+        Upload,
+    )
     from opendvc.dossiers.services import cleanup_unclaimed_uploads, sweep_orphan_files
 
     procedure = make_procedure(code="1.000003", components=(("Tờ khai", True),))

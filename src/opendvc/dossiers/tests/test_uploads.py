@@ -12,7 +12,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from opendvc.dossiers.models import DossierFile, Upload
-from opendvc.dossiers.uploads import DOCX, JPEG, PDF, PNG, XLSX, UploadError, check_file, sanitise_name
+from opendvc.dossiers.uploads import (
+    DOCX,
+    JPEG,
+    PDF,
+    PNG,
+    XLSX,
+    UploadError,
+    check_file,
+    sanitise_name,
+)
 
 from .conftest import png_bytes, small_pdf
 
