@@ -14,7 +14,6 @@ from uuid import UUID
 from django.http import Http404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-
 from opendvc.api.auth import require_scope
 from opendvc.core.problems import ProblemError
 
@@ -163,7 +162,7 @@ def _out(dossier: Dossier, user) -> DossierOut:
 
 
 @router.post("/files", response={201: FileOut}, summary="Tải lên một tệp đính kèm")
-def upload_file(request, file: UploadedFile = File(...)):
+def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
     require_scope(request, "dossiers:write")
@@ -182,7 +181,6 @@ def create_dossier(request, payload: DossierIn):
     """Create a dossier (and file it when ``submit``). With an ``Idempotency-Key`` header a retry returns
     the first result (200) and creates nothing."""
     from opendvc.accounts.selectors import organisation_for_member
-    from opendvc.agencies.models import Agency
     from opendvc.catalog.models import Component, Procedure
 
     require_scope(request, "dossiers:write")

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .lifecycle import Action, Document, State
 
-
 # Stored files are partitioned by (UTC) day, so the cleanup job can sweep a day's folder for files that
 # no row refers to (a process killed between storing a file and committing its row).
 FILES_DIR = "dossiers/files"
@@ -120,6 +119,9 @@ class DailyCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day:%Y-%m-%d}: {self.last}"
+
 
 class StoredFileFields(models.Model):
     original_name = models.CharField(_("tên tệp"), max_length=255)
@@ -140,6 +142,9 @@ class Upload(StoredFileFields):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class DossierFile(StoredFileFields):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
@@ -152,6 +157,9 @@ class DossierFile(StoredFileFields):
 
     class Meta:
         ordering = ["component_id", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class DossierEvent(models.Model):
@@ -172,6 +180,9 @@ class DossierEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -195,6 +206,9 @@ class DossierDocument(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
     @property
     def filename(self) -> str:
         return f"{self.kind}-{self.dossier.code or self.dossier.public_id}.pdf"
@@ -211,6 +225,9 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="dossier_idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 from .processing_models import Payment, ResultDownload  # noqa: E402,F401  (part 2 models)

@@ -20,13 +20,22 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
 from . import codes, eforms_bridge
-from .lifecycle import FINISHING_STATES, Action, Document, Role, State, Transition, action_label, state_label
-from .lifecycle import transition_for, allowed_actions
+from .lifecycle import (
+    FINISHING_STATES,
+    Action,
+    Document,
+    Role,
+    State,
+    Transition,
+    action_label,
+    allowed_actions,
+    state_label,
+    transition_for,
+)
 from .models import (
     CHANNEL_METHOD,
     Channel,
@@ -351,7 +360,6 @@ def _notify(dossier: Dossier, event: DossierEvent) -> None:
         return
     from django.conf import settings
     from django.urls import reverse
-
     from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
 
@@ -532,7 +540,7 @@ def dossier_submit_new(
             locked_uploads = {u.pk: u for u in Upload.objects.select_for_update().filter(
                 pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)} if uploads else {}
             sizes = []
-            for component, upload in uploads:
+            for _component, upload in uploads:
                 if upload.pk not in locked_uploads:
                     raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
                                        extra={"errors": [{"path": "files", "message": str(upload.public_id)}]})
@@ -591,7 +599,6 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
     a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
     Creating a person or organisation is audited."""
     from django.contrib.auth import get_user_model
-
     from opendvc.accounts import crypto
     from opendvc.accounts.models import Organisation, PersonProfile
     from opendvc.accounts.validators import normalize_cccd
@@ -611,7 +618,6 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
             user = profile.user
         else:
             from django.core.exceptions import ValidationError
-
             from opendvc.accounts.validators import normalize_phone
 
             missing = []

@@ -17,13 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
 from . import conf, eforms_bridge, selectors, services
 from .lifecycle import Action, Role, State, action_label
-from .models import Channel, Dossier, DossierDocument, DossierFile
+from .models import Channel, DossierDocument, DossierFile
 from .uploads import UploadError, check_file, read_limited
 
 OFFICE_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office"]
@@ -358,8 +357,8 @@ def _date(value) -> date | None:
 
 @backoffice_required(roles=OFFICE_ROLES)
 def inbox(request):
-    from opendvc.agencies.selectors import visible_agency_ids
     from opendvc.agencies.models import Agency
+    from opendvc.agencies.selectors import visible_agency_ids
 
     g = request.GET
     filters = selectors.InboxFilters(
