@@ -63,7 +63,8 @@ class Feedback(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="feedback_items")
     sender_name = models.CharField(_("họ và tên người gửi"), max_length=200, blank=True)
-    sender_phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    # Personal data (Regulation Art. 4.4, 13.3): the phone number is kept encrypted at rest.
+    sender_phone_ciphertext = models.TextField(_("số điện thoại (mã hóa)"), blank=True, default="")
     sender_email = models.EmailField(_("email"), blank=True)
     sender_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     subject = models.CharField(_("tiêu đề"), max_length=300)
@@ -132,6 +133,18 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return self.code or str(self.public_id)
+
+    @property
+    def sender_phone(self) -> str:
+        from opendvc.accounts.crypto import decrypt
+
+        return decrypt(self.sender_phone_ciphertext) if self.sender_phone_ciphertext else ""
+
+    @sender_phone.setter
+    def sender_phone(self, value: str) -> None:
+        from opendvc.accounts.crypto import encrypt
+
+        self.sender_phone_ciphertext = encrypt(value) if value else ""
 
     @property
     def is_overdue(self) -> bool:

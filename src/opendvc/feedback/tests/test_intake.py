@@ -200,3 +200,17 @@ def test_attachment_names_are_sanitised(org):
         check_file(name="a.pdf", content=b"")
     assert err.value.code == "empty_file"
     assert Attachment.objects.count() == 0
+
+
+def test_sender_phone_is_encrypted_at_rest(org):
+    from django.db import connection
+
+    from opendvc.feedback.services import feedback_create
+
+    fb = feedback_create(channel=Channel.HOTLINE, subject="Gọi điện", content="Nội dung", sender_name="Mai Văn N",
+                         sender_phone="0911222333")
+    with connection.cursor() as cur:
+        cur.execute("SELECT sender_phone_ciphertext FROM feedback_feedback WHERE id = %s", [fb.pk])
+        stored = cur.fetchone()[0]
+    assert stored and "0911222333" not in stored
+    assert Feedback.objects.get(pk=fb.pk).sender_phone == "0911222333"
