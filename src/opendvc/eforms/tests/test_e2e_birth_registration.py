@@ -160,7 +160,8 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     type_into(page, "f-birth_facility", "Bệnh viện Đa khoa Đồng Nai")
     choose(page, "f-birth_place-province", "Đồng Nai")
     page.wait_for_function(
-        "() => document.querySelectorAll('#f-birth_place-ward option').length > 5"
+        "() => Array.from(document.querySelectorAll('#f-birth_place-ward option'))"
+        ".some(o => o.text === 'Phường Bình Phước')"
     )
     choose(page, "f-birth_place-ward", "Phường Bình Phước")
     type_into(page, "f-mother_name", "Nguyễn Thị Hồng")

@@ -34,10 +34,14 @@
   function loadWards(select) {
     var target = document.getElementById(select.getAttribute("data-ward-target"));
     if (!target) { return; }
-    var url = (document.body.getAttribute("data-eforms-wards") || "/to-khai/phuong-xa/") + "?tinh=" + encodeURIComponent(select.value);
+    var province = select.value;
+    var url = (document.body.getAttribute("data-eforms-wards") || "/to-khai/phuong-xa/") + "?tinh=" + encodeURIComponent(province);
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
+        // Arrowing through the provinces fires one request per step; only the answer for the
+        // province still selected may fill the list (answers can arrive out of order).
+        if (select.value !== province) { return; }
         var doc = new DOMParser().parseFromString("<select>" + html + "</select>", "text/html");
         var options = doc.querySelectorAll("option");
         target.innerHTML = "";
