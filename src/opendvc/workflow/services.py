@@ -163,7 +163,8 @@ def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wai
     if errors:
         raise ProblemError("validation_error", _("Quy trình chưa hợp lệ; xem danh sách lỗi."), extra={"errors": errors})
     with transaction.atomic():
-        previous = list(Process.objects.select_for_update().filter(procedure=procedure, agency=agency))
+        previous = list(Process.objects.select_for_update(of=("self",)).filter(procedure=procedure, agency=agency)
+                        .order_by("pk"))
         version = max((p.version for p in previous), default=0) + 1
         Process.objects.filter(pk__in=[p.pk for p in previous]).update(is_current=False)
         process = Process.objects.create(procedure=procedure, agency=agency, version=version, is_current=True,
@@ -407,70 +408,81 @@ def step_send_back(*, dossier, actor, reason: str, to_position: int | None = Non
 # Reminders and escalation (periodic job)
 # ---------------------------------------------------------------------------------------------
 
-BATCH = 1000
+CHUNK = 10_000
+LISTED = 20
 
 
 def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
     """One pass of the periodic job, set-based on the partial index of open steps.
 
     * Open, not paused, assigned steps due between now and the "due soon" threshold, not yet reminded:
-      the assignee gets one reminder; ``reminded_at`` is set for the whole batch in one update.
-    * Open, not paused steps past their due instant, not yet escalated: the department's leaders get one
-      message per step; ``escalated_at`` is set likewise.
-    Each step is marked in the same transaction as its messages are queued, so a reminder is sent once
-    even when two workers run the job. Returns the counts."""
-    from opendvc.notifications.services import notify
-
+      each assignee gets one message listing their steps; ``reminded_at`` is set on all of them.
+    * Open, not paused steps past their due instant, not yet escalated: the leaders of each department
+      get one message listing the newly overdue steps; ``escalated_at`` is set on all of them.
+    The steps are selected and locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and marked in the
+    transaction that queues the messages, so each reminder is sent once even with two workers. Messages
+    are rows written here; delivery (with its retries) happens after commit. Returns the counts."""
     from .selectors import due_soon_threshold
 
     now = now or timezone.now()
     soon = due_soon_threshold(now)
-    counts = {"reminded": 0, "escalated": 0}
     base = StepRun.objects.filter(left_at__isnull=True, paused_at__isnull=True)
-    while True:
-        with transaction.atomic():
-            ids = list(base.filter(reminded_at__isnull=True, assignee__isnull=False, due_at__gte=now, due_at__lte=soon)
-                       .select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                break
-            for run in StepRun.objects.filter(pk__in=ids).select_related("dossier__procedure", "assignee"):
-                notify(template="step_due_soon", recipient=run.assignee, context=_context(run),
-                       channels=("in_app", "email"))
-            counts["reminded"] += StepRun.objects.filter(pk__in=ids).update(reminded_at=now)
-    while True:
-        with transaction.atomic():
-            ids = list(base.filter(escalated_at__isnull=True, due_at__lt=now)
-                       .select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                break
-            runs = list(StepRun.objects.filter(pk__in=ids).select_related("dossier__procedure", "assignee"))
-            leaders = _leaders_by_department({r.department_id for r in runs})
-            for run in runs:
-                for leader in leaders.get(run.department_id, []):
-                    notify(template="step_overdue", recipient=leader, context=_context(run), channels=("in_app",))
-            counts["escalated"] += StepRun.objects.filter(pk__in=ids).update(escalated_at=now)
-    return counts
+    with transaction.atomic():
+        rows = list(base.filter(reminded_at__isnull=True, assignee__isnull=False, due_at__gte=now, due_at__lte=soon)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .values_list("pk", "assignee_id", "name", "due_at", "dossier__code").order_by("due_at"))
+        by_user: dict[int, list] = {}
+        for row in rows:
+            by_user.setdefault(row[1], []).append(row)
+        _send(template="step_due_soon", recipients={k: [k] for k in by_user}, groups=by_user)
+        reminded = _mark([r[0] for r in rows], reminded_at=now)
+    with transaction.atomic():
+        rows = list(base.filter(escalated_at__isnull=True, due_at__lt=now)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .values_list("pk", "department_id", "name", "due_at", "dossier__code").order_by("due_at"))
+        by_department: dict[int, list] = {}
+        for row in rows:
+            by_department.setdefault(row[1], []).append(row)
+        leaders = _leader_ids_by_department(set(by_department))
+        _send(template="step_overdue", recipients=leaders, groups=by_department)
+        escalated = _mark([r[0] for r in rows], escalated_at=now)
+    return {"reminded": reminded, "escalated": escalated}
 
 
-def _leaders_by_department(department_ids: set[int]) -> dict[int, list]:
-    from opendvc.agencies.models import StaffRole
-
-    out: dict[int, list] = {}
-    for role in StaffRole.objects.filter(agency_id__in=department_ids, role__in=[StepRole.LEADER, "head"],
-                                         is_active=True).select_related("user"):
-        out.setdefault(role.agency_id, []).append(role.user)
-    return out
+def _mark(ids: list[int], **fields) -> int:
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        done += StepRun.objects.filter(pk__in=ids[start:start + CHUNK]).update(**fields)
+    return done
 
 
-def _context(run: StepRun) -> dict[str, Any]:
+def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list]) -> None:
+    """One message per recipient and group: the first ``LISTED`` steps and how many more."""
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
+    from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
 
-    return {
-        "code": run.dossier.code or "", "procedure": run.dossier.procedure.name, "step": run.name,
-        "due_at": to_local(run.due_at).strftime("%H:%M %d/%m/%Y"),
-        "assignee": getattr(run.assignee, "full_name", "") if run.assignee_id else "",
-        "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("workflow:dossier", args=[run.dossier.code]),
-    }
+    users = get_user_model().objects.in_bulk({u for ids in recipients.values() for u in ids})
+    base = settings.PORTAL_BASE_URL.rstrip("/") + reverse("workflow:queue")
+    for key, rows in groups.items():
+        lines = [f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})" for _, _, name, due, code
+                 in rows[:LISTED]]
+        url = f"{base}?xem=due_soon" if template == "step_due_soon" else f"{base}?co-quan={key}"
+        context = {"count": len(rows), "steps": "\n".join(lines), "more": max(0, len(rows) - LISTED), "url": url}
+        for user_id in recipients.get(key, []):
+            if user_id in users:
+                notify(template=template, recipient=users[user_id], context=context, channels=("in_app", "email"))
+
+
+def _leader_ids_by_department(department_ids: set[int]) -> dict[int, list[int]]:
+    from opendvc.agencies.models import StaffRole
+
+    out: dict[int, list[int]] = {}
+    for agency_id, user_id in StaffRole.objects.filter(agency_id__in=department_ids, is_active=True,
+                                                       role__in=[StepRole.LEADER, "head"]).values_list(
+            "agency_id", "user_id"):
+        out.setdefault(agency_id, []).append(user_id)
+    return out
