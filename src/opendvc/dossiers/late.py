@@ -26,8 +26,8 @@ APOLOGY_ROLES = frozenset({Role.LEADER, Role.RECEIVING_OFFICER})
 
 def computed_appointment(dossier: Dossier, *, now: datetime) -> datetime:
     """Now plus the working time the open step and the later steps of the process are allotted."""
-    from opendvc.worktime import add_working_time, calendar_for_agency
     from opendvc.workflow.services import HUNDRED, _total_hours, open_run, process_for
+    from opendvc.worktime import add_working_time, calendar_for_agency
 
     spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
     run = open_run(dossier)

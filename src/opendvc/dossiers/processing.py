@@ -60,9 +60,9 @@ def _pause(dossier, now) -> dict[str, Any]:
 
 def _resume(dossier, now) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fields and event data of resuming the clock paused at ``dossier.paused_at``."""
-    from opendvc.worktime import add_working_time, calendar_for_agency, working_hours_between
     from opendvc.workflow.models import ClockOnWait
     from opendvc.workflow.services import clock_on_wait_for, steps_resume
+    from opendvc.worktime import add_working_time, calendar_for_agency, working_hours_between
 
     fields: dict[str, Any] = {"paused_at": None}
     data: dict[str, Any] = {}

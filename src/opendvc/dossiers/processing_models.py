@@ -35,6 +35,9 @@ class Payment(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["dossier", "state"], name="payment_dossier_state")]
 
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.total_vnd} đồng ({self.state})"
+
 
 class ResultDownload(models.Model):
     """Each download of a result document by its applicant (the online return is recorded)."""
@@ -46,3 +49,6 @@ class ResultDownload(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.at:%Y-%m-%d %H:%M}"

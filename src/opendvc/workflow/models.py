@@ -76,6 +76,9 @@ class ProcessStep(models.Model):
         ordering = ["process", "position"]
         constraints = [models.UniqueConstraint(fields=["process", "position"], name="process_step_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.position + 1}. {self.name}"
+
 
 class StepRun(models.Model):
     """One dossier in one step. Open while ``left_at`` is empty; at most one open run per dossier."""
@@ -124,3 +127,6 @@ class StepRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dossier"], condition=Q(left_at__isnull=True), name="steprun_one_open"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} — {self.position + 1}. {self.name}"

@@ -65,8 +65,8 @@ def _dossier(request, code):
 
 @backoffice_required(roles=STAFF_ROLES)
 def dossier(request, code: str, *, errors=None, status=200):
-    from opendvc.dossiers.selectors import ON_TIME_LABELS, actions_for, on_time_state
     from opendvc.dossiers.returns import METHODS
+    from opendvc.dossiers.selectors import ON_TIME_LABELS, actions_for, on_time_state
 
     d = _dossier(request, code)
     now = timezone.now()

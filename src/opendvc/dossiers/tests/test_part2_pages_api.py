@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 
@@ -13,8 +12,8 @@ from opendvc.dossiers import services
 from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.workflow.models import Process, StepRun
 
-from .conftest import sign_in, small_pdf, submitted_dossier
-from .test_part2_processing import T0, at, received
+from .conftest import sign_in, small_pdf
+from .test_part2_processing import at, received
 
 
 def processing(procedure, citizen, officer):

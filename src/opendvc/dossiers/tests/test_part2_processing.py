@@ -12,9 +12,9 @@ import time_machine
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import late, results, services
 from opendvc.dossiers.models import Dossier, DossierDocument, DossierEvent, Payment, ResultDownload
-from opendvc.worktime import VN_TZ, add_working_time, calendar_for_agency, working_hours_between
 from opendvc.workflow import services as wf
 from opendvc.workflow.models import ClockOnWait, StepRun
+from opendvc.worktime import VN_TZ, add_working_time, calendar_for_agency, working_hours_between
 
 from .conftest import checked_pdf, submitted_dossier
 
