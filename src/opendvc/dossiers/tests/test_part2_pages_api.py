@@ -195,3 +195,16 @@ def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, pro
     assert counts == {"reminded": 0, "escalated": 1}
     assert Notification.objects.filter(template="step_overdue", recipient=leader).exists()
     assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
+
+
+def test_another_agencys_officer_sees_and_changes_nothing(client, procedure, citizen, officer, foreign_officer):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, foreign_officer)
+    assert client.get(f"/can-bo/xu-ly/{d.code}/").status_code == 404
+    assert client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "forward"}).status_code == 404
+    assert client.get(f"/can-bo/xu-ly/{d.code}/phieu-kiem-soat.pdf").status_code == 404
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "forward"}, content_type="application/json")
+    assert r.status_code == 404
+    assert d.code not in client.get("/can-bo/viec-can-xu-ly/?xem=queue").content.decode()
+    run = StepRun.objects.get(dossier=d)
+    assert run.left_at is None and run.position == 0
