@@ -91,7 +91,22 @@ def _resume(dossier, now) -> tuple[dict[str, Any], dict[str, Any]]:
     return fields, data
 
 
+def _check_turn(dossier, role, actor) -> None:
+    """A processing officer acts only on the step they hold (or may claim); leaders of the agency may
+    act at any step (they direct the processing); the system is not bound to a step."""
+    if role != Role.PROCESSING_OFFICER:
+        return
+    from opendvc.workflow.services import can_work_on, open_run
+
+    run = open_run(dossier)
+    if run is not None and not can_work_on(user=actor, run=run):
+        raise ProblemError("permission_denied",
+                           _("Hồ sơ đang ở bước “%(step)s”, không do bạn xử lý; chưa thể thực hiện thao tác này.")
+                           % {"step": run.name}, status=403)
+
+
 def _on_request_supplement(dossier, inputs, *, now, role, actor):
+    _check_turn(dossier, role, actor)
     fields = _pause(dossier, now)
     fields["completion_items"] = inputs["items"]
     return _outcome(fields, {})
@@ -107,6 +122,7 @@ def _on_require_payment(dossier, inputs, *, now, role, actor):
     from .payments import compute_fees
     from .processing_models import Payment
 
+    _check_turn(dossier, role, actor)
     lines, total = compute_fees(procedure=dossier.procedure, fees=inputs["fees"])
     Payment.objects.filter(dossier=dossier, state=Payment.State.PENDING).update(state=Payment.State.CANCELLED)
     Payment.objects.create(dossier=dossier, items=lines, total_vnd=total)

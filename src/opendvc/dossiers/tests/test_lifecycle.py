@@ -61,6 +61,13 @@ RETURN_METHOD = {Role.SYSTEM: "online", Role.POSTAL_OPERATOR: "postal", Role.REC
 
 def act(dossier, t_action, role, people):
     inputs = inputs_for(t_action)
+    if role == Role.PROCESSING_OFFICER:
+        # A processing officer acts on their own step: the one-stop office forwards the dossier first.
+        from opendvc.workflow import services as workflow
+        from opendvc.workflow.models import StepRun
+
+        if StepRun.objects.filter(dossier=dossier, left_at__isnull=True, position=0).exists():
+            workflow.step_forward(dossier=dossier, actor=people[Role.RECEIVING_OFFICER])
     if t_action == Action.RETURN_RESULT:
         inputs["method"] = RETURN_METHOD[role]
     if role == Role.SYSTEM:

@@ -43,7 +43,9 @@ def test_work_queue_claim_and_forward_by_page(client, procedure, citizen, office
 
 
 def test_processing_page_errors_keep_everything(client, procedure, citizen, officer, processor, leader):
-    d = processing(procedure, citizen, officer)
+    from .test_part2_processing import at_specialist
+
+    d = at_specialist(processing(procedure, citizen, officer), officer)
     sign_in(client, processor)
     page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
     assert "Yêu cầu bổ sung giấy tờ" in page and "Phê duyệt" not in page
@@ -66,7 +68,9 @@ def test_processing_page_errors_keep_everything(client, procedure, citizen, offi
 
 def test_applicant_supplies_then_leader_approves_with_an_uploaded_result(client, procedure, citizen, officer,
                                                                            processor, leader):
-    d = processing(procedure, citizen, officer)
+    from .test_part2_processing import at_specialist
+
+    d = at_specialist(processing(procedure, citizen, officer), officer)
     services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Trích lục"])
     client.force_login(citizen)
     detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()

@@ -33,6 +33,13 @@ def received(procedure, citizen, officer):
         return services.dossier_transition(dossier=d, action="start_processing", actor=officer)
 
 
+def at_specialist(d, officer, when=None):
+    """The one-stop office forwards the dossier to the specialists' queue."""
+    with time_machine.travel(when or at(0.5), tick=False):
+        wf.step_forward(dossier=d, actor=officer)
+    return Dossier.objects.get(pk=d.pk)
+
+
 def run_of(d) -> StepRun:
     return StepRun.objects.get(dossier=d, left_at__isnull=True)
 
@@ -77,7 +84,7 @@ def test_queue_claim_forward_and_send_back(procedure, citizen, officer, processo
 
 
 def test_supplement_pauses_the_clock_and_the_remaining_time_resumes(procedure, citizen, officer, processor):
-    d = received(procedure, citizen, officer)
+    d = at_specialist(received(procedure, citizen, officer), officer)
     due_before = d.due_at
     step_due_before = run_of(d).due_at
     with time_machine.travel(at(2), tick=False):  # Tuesday 11:00
@@ -105,6 +112,7 @@ def test_restart_setting_gives_the_full_time_again(procedure, citizen, officer, 
     d = received(procedure, citizen, officer)
     with time_machine.travel(at(2), tick=False):
         d = services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Tờ khai"])
+    assert run_of(d).role == "processing_officer"  # this process starts at the specialist
     resumed = at(48)  # Thursday 09:00
     with time_machine.travel(resumed, tick=False):
         d = services.dossier_transition(dossier=d, action="supply", actor=citizen)
@@ -119,6 +127,11 @@ def test_payment_from_fee_items_then_counter_receipt(procedure, citizen, officer
     fee = FeeItem.objects.create(procedure=procedure, position=0, name="Phí cấp bản sao", amount_vnd=8000,
                                  per="bản")
     d = received(procedure, citizen, officer)
+    with pytest.raises(ProblemError) as err:  # still at the one-stop office's step: not the specialist's turn
+        services.dossier_transition(dossier=d, action="require_payment", actor=processor,
+                                    fees=[{"fee_item": fee.pk, "quantity": 1}])
+    assert err.value.status == 403 and "không do bạn xử lý" in err.value.detail
+    d = at_specialist(d, officer)
     with pytest.raises(ProblemError) as err:
         services.dossier_transition(dossier=d, action="require_payment", actor=processor,
                                     fees=[{"fee_item": fee.pk, "quantity": 0}])
