@@ -100,6 +100,11 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_due"),
             models.Index(fields=["applicant", "created_at"], name="dossier_applicant"),
             models.Index(fields=["procedure", "status"], name="dossier_procedure"),
+            # The inbox: one procedure of an agency, newest first; open dossiers of an agency by due date
+            # (the "overdue" and "due soon" lists).
+            models.Index(fields=["receiving_agency", "procedure", "submitted_at"], name="dossier_agency_procedure"),
+            models.Index(fields=["receiving_agency", "due_at"], name="dossier_agency_open_due",
+                         condition=models.Q(status__in=["received", "processing", "result_ready"])),
             models.Index(fields=["receiving_agency", "finished_at"], name="dossier_finished"),
             models.Index(fields=["due_at"], condition=models.Q(finished_at__isnull=True, due_at__isnull=False),
                          name="dossier_open_due"),

@@ -142,7 +142,7 @@ class InboxFilters:
     date_from: date | None = None
     date_to: date | None = None
     due: str = ""  # "sap-den-han" | "qua-han"
-    sort: str = "moi-nhat"
+    sort: str = ""  # "" = newest first, or most urgent first with a due filter
     agency: int | None = None
 
 
@@ -157,7 +157,10 @@ def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
     if filters.state:
         qs = qs.filter(status=filters.state)
     if filters.procedure:
-        qs = qs.filter(procedure__code=filters.procedure)
+        from opendvc.catalog.models import Procedure
+
+        procedure_id = Procedure.objects.filter(code=filters.procedure).values_list("pk", flat=True).first()
+        qs = qs.filter(procedure_id=procedure_id) if procedure_id else qs.none()
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.date_from:
@@ -170,8 +173,20 @@ def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
         qs = qs.filter(status__in=list(OPEN_STATES), due_at__lt=now)
     elif filters.due == "sap-den-han":
         qs = qs.filter(status__in=list(OPEN_STATES), due_at__gte=now, due_at__lte=due_soon_threshold(now))
-    order = SORTS.get(filters.sort, SORTS["moi-nhat"])
-    return qs.select_related("procedure", "receiving_agency").order_by(*order)
+    sort = filters.sort if filters.sort in SORTS else ("han-som" if filters.due else "moi-nhat")
+    return (
+        qs.select_related("procedure", "receiving_agency")
+        .only(*INBOX_COLUMNS)
+        .order_by(*SORTS[sort])
+    )
+
+
+# What a list row shows (keeps the wide procedure texts out of the query).
+INBOX_COLUMNS = (
+    "public_id", "code", "status", "channel", "submitted_at", "received_at", "due_at", "finished_at",
+    "receiving_agency_id", "procedure_id", "applicant_id", "receiving_agency__name", "receiving_agency__short_name",
+    "receiving_agency__code", "procedure__code", "procedure__name",
+)
 
 
 @dataclass
@@ -199,7 +214,7 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
     start = (page - 1) * page_size
     rows = list(qs[start : start + page_size + 1])
     has_next = len(rows) > page_size
-    capped = qs.order_by().values("pk")[:COUNT_CAP + 1]
+    capped = qs.values("pk")[:COUNT_CAP + 1]  # in index order: stops after COUNT_CAP + 1 rows
     count = Dossier.objects.filter(pk__in=capped).count() if qs.model is Dossier else len(capped)
     return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=has_next,
                 count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)

@@ -366,7 +366,7 @@ def inbox(request):
         procedure=g.get("thu-tuc", "")[:40], channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
         date_from=_date(g.get("tu-ngay")), date_to=_date(g.get("den-ngay")),
         due=g.get("han", "") if g.get("han") in ("sap-den-han", "qua-han") else "",
-        sort=g.get("sap-xep", "moi-nhat"), agency=_int(g.get("co-quan")),
+        sort=g.get("sap-xep", ""), agency=_int(g.get("co-quan")),
     )
     qs = selectors.inbox(user=request.user, filters=filters)
     page = selectors.paginate(qs, page=_int(g.get("trang"), 1))

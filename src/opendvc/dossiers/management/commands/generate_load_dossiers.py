@@ -111,5 +111,10 @@ class Command(BaseCommand):
                 Dossier.objects.bulk_create(rows, batch_size=batch)
             bar.update(len(rows))
         bar.close()
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE dossiers_dossier")  # fresh statistics for the planner
         audit_record(actor=None, action="dossiers.synthetic.created", target=None, changes={"rows": count})
         self.stdout.write(f"Đã tạo {count} hồ sơ giả lập.")
