@@ -77,13 +77,10 @@ def _bench_fixture():
 
 
 def _one_mb_pdf() -> bytes:
-    import random
-
     from PIL import Image
     from weasyprint import HTML
 
-    rng = random.Random(7)  # noqa: S311
-    img = Image.frombytes("RGB", (600, 580), bytes(rng.getrandbits(8) for _ in range(600 * 580 * 3)))
+    img = Image.frombytes("RGB", (600, 580), os.urandom(600 * 580 * 3))
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     import base64
@@ -92,7 +89,10 @@ def _one_mb_pdf() -> bytes:
     return HTML(string=f'<p>Bản quét</p><img src="{uri}" width="500">').write_pdf()
 
 
-def _worker(args) -> int:
+_PDF: dict[str, bytes] = {}
+
+
+def _worker(args) -> tuple[int, float]:
     index, with_file, start, deadline = args
     from django.db import connections
 
@@ -104,8 +104,9 @@ def _worker(args) -> int:
     procedure, agency, users = _bench_fixture()
     user = users[index]
     component = Component.objects.filter(procedure=procedure).first()
-    content = _one_mb_pdf() if with_file else b""
+    content = _PDF["one_mb"] if with_file else b""
     time.sleep(max(0.0, start - time.perf_counter()))
+    began = time.perf_counter()
     done = 0
     while time.perf_counter() < deadline:
         uploads = []
@@ -115,21 +116,25 @@ def _worker(args) -> int:
         services.dossier_submit_new(applicant=user, procedure=procedure, receiving_agency=agency, actor=user,
                                     data={}, uploads=uploads)
         done += 1
+    elapsed = time.perf_counter() - began
     connections.close_all()
-    return done
+    return done, elapsed
 
 
 def _throughput(with_file: bool) -> float:
     from django.db import connections
 
+    if with_file and "one_mb" not in _PDF:
+        _PDF["one_mb"] = _one_mb_pdf()  # built once, before forking
     connections.close_all()
     ctx = mp.get_context("fork")
     with ctx.Pool(WORKERS) as pool:
         # Everyone starts together once the fixture (and the 1 MB PDF) is ready.
-        start = time.perf_counter() + (6.0 if with_file else 2.0)
+        start = time.perf_counter() + 3.0
         deadline = start + SECONDS
-        counts = pool.map(_worker, [(i, with_file, start, deadline) for i in range(WORKERS)])
-    return sum(counts) / SECONDS
+        results = pool.map(_worker, [(i, with_file, start, deadline) for i in range(WORKERS)])
+    # Each worker's own rate over the time it actually ran, summed.
+    return sum(done / elapsed for done, elapsed in results if elapsed > 0)
 
 
 def _inbox_p95() -> tuple[str, str]:
@@ -152,6 +157,11 @@ def _inbox_p95() -> tuple[str, str]:
 
         settings.DEBUG = True
         call_command("generate_load_dossiers", dossiers=wanted - have)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE dossiers_dossier")
     total = Dossier.objects.count()
     busiest = (Dossier.objects.values("receiving_agency").annotate(n=Count("id")).order_by("-n").first())
     agency = Agency.objects.get(pk=busiest["receiving_agency"])
@@ -159,6 +169,7 @@ def _inbox_p95() -> tuple[str, str]:
 
     officer, _ = get_user_model().objects.get_or_create(email="bench-officer@synthetic.opendvc.vn",
                                                         defaults={"full_name": "Cán bộ đo", "is_staff": True})
+    StaffRole.objects.filter(user=officer).exclude(agency=agency).delete()
     StaffRole.objects.get_or_create(user=officer, agency=agency, role=StaffRole.Role.RECEIVING_OFFICER)
     procedure_code = Dossier.objects.filter(receiving_agency=agency).values_list("procedure__code", flat=True).first()
     filters = {
