@@ -57,10 +57,11 @@ STAFF_ROLES = frozenset({Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER, Role.L
 # Who acts
 # ---------------------------------------------------------------------------------------------
 
-def actor_roles(*, dossier: Dossier, actor) -> set[str]:
+def actor_roles(*, dossier: Dossier, actor, applicant_suffices: bool = False) -> set[str]:
     """The lifecycle roles ``actor`` holds on ``dossier``: ``applicant`` for the applicant (or a member
     of the organisation they act for); a staff role when it is held in the receiving agency (or above
-    it, for leaders and heads — ``agencies.selectors.visible_agency_ids``)."""
+    it, for leaders and heads — ``agencies.selectors.visible_agency_ids``). With ``applicant_suffices``
+    the staff roles are not looked up once the actor is known to be the applicant."""
     from opendvc.accounts.permissions import can_act_for
 
     roles: set[str] = set()
@@ -68,6 +69,8 @@ def actor_roles(*, dossier: Dossier, actor) -> set[str]:
         return roles
     if dossier.applicant_id == actor.pk or (dossier.acting_for_id and can_act_for(actor, dossier.acting_for)):
         roles.add(Role.APPLICANT)
+        if applicant_suffices:
+            return roles
     roles |= _staff_roles_at(actor, dossier.receiving_agency_id)
     return roles
 
@@ -177,7 +180,8 @@ def _transition(*, dossier, action, actor, system, request, expected_version, in
         t = transition_for(locked.status, action)
         if t is None:
             raise _problem_conflict(locked, action)
-        roles = {Role.SYSTEM} if system else actor_roles(dossier=locked, actor=actor)
+        roles = {Role.SYSTEM} if system else actor_roles(dossier=locked, actor=actor,
+                                                         applicant_suffices=Role.APPLICANT in t.roles)
         role = next((r for r in sorted(t.roles) if r in roles), None)
         if role is None:
             raise ProblemError(
@@ -403,7 +407,7 @@ def dossier_create_draft(
         raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
                            extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})
     form_version = eforms_bridge.form_for(procedure)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         dossier = Dossier.objects.create(
             procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
             acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
