@@ -100,7 +100,7 @@ def _steps(officers) -> int:
         by_agency: dict[int, list[int]] = {}
         for user, agency in officers:
             by_agency.setdefault(agency.pk, []).append(user.pk)
-        cases = " ".join(f"WHEN {a} THEN (ARRAY{ids})[1 + (d.id % {len(ids)})]" for a, ids in by_agency.items())
+        cases = " ".join(f"WHEN {a} THEN (ARRAY{ids})[1 + (d.id %% {len(ids)})]" for a, ids in by_agency.items())
         with connection.cursor() as cur:
             cur.execute(f"""
                 INSERT INTO workflow_steprun (dossier_id, position, name, role, department_id, allotted_hours,
@@ -108,13 +108,13 @@ def _steps(officers) -> int:
                     outcome, timing, note, reminded_at, escalated_at, process_id)
                 SELECT d.id, 1, 'Chuyên viên thẩm định, xử lý', 'processing_officer', d.receiving_agency_id, 14.4,
                     now() - interval '1 day', now() + (random() * 12 - 2) * interval '1 day',
-                    CASE WHEN d.id % 10 < 7 THEN CASE d.receiving_agency_id {cases} END END,
+                    CASE WHEN d.id %% 10 < 7 THEN CASE d.receiving_agency_id {cases} END END,
                     NULL, NULL, NULL, NULL, '', '', '', '', NULL, NULL, NULL
                 FROM dossiers_dossier d
                 WHERE d.code LIKE 'SYN-%%' AND d.status IN ('received', 'processing', 'result_ready')
                   AND NOT EXISTS (SELECT 1 FROM workflow_steprun s WHERE s.dossier_id = d.id AND s.left_at IS NULL)
                 LIMIT %s""", [wanted - have])
-            cur.execute("ANALYZE workflow_steprun")
+            cur.execute("VACUUM (ANALYZE) workflow_steprun")  # the steady state: visibility map set
     return StepRun.objects.filter(left_at__isnull=True).count()
 
 

@@ -120,7 +120,9 @@ class StepRun(models.Model):
             models.Index(fields=["due_at"], condition=Q(left_at__isnull=True), name="steprun_open_due"),
             models.Index(fields=["assignee", "due_at"], condition=Q(left_at__isnull=True),
                          name="steprun_open_assignee"),
-            models.Index(fields=["department", "role", "due_at"], condition=Q(left_at__isnull=True),
+            # The department queues: open, unclaimed steps.
+            models.Index(fields=["department", "role", "due_at"], condition=Q(left_at__isnull=True,
+                                                                              assignee__isnull=True),
                          name="steprun_open_queue"),
             models.Index(fields=["dossier", "entered_at"], name="steprun_dossier"),
         ]

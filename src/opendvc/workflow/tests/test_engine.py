@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opendvc.worktime import VN_TZ
 from opendvc.workflow.selectors import bar_chart_svg
 from opendvc.workflow.services import check_steps, default_steps, timing_of
+from opendvc.worktime import VN_TZ
 
 DUE = datetime(2026, 3, 12, 16, 0, tzinfo=VN_TZ)
 
