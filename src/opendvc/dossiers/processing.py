@@ -249,6 +249,20 @@ def register() -> None:
         documents.CONTEXT_EXTRAS.append(document_extras)
 
 
+def result_template(procedure) -> str:
+    """The HTML template of a procedure's result: ``dossiers/results/<procedure code>.html`` when the
+    portal ships or an agency adds one (e.g. the layout of a certificate), else the default."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    name = f"dossiers/results/{procedure.code}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return "dossiers/results/default.html"
+    return name
+
+
 def document_extras(*, dossier, event) -> dict[str, Any]:
     """Context of the part-2 documents: the delivery method's label, the apology's dates."""
     from opendvc.worktime import parse_instant
@@ -260,6 +274,8 @@ def document_extras(*, dossier, event) -> dict[str, Any]:
     method = METHODS.get(data.get("method") or "")
     if method is not None:
         out["method_label"] = method.label
+    if event.action == Action.APPROVE:
+        out["result_template"] = result_template(dossier.procedure)
     for key in ("original_due_at", "new_due_at"):
         if data.get(key):
             out[key] = parse_instant(data[key])

@@ -257,3 +257,21 @@ def test_process_editor_refuses_allotments_over_the_statutory_total(procedure, o
     p1.refresh_from_db()
     assert (p1.version, p1.is_current, p2.version, p2.is_current) == (1, False, 2, True)
     assert wf.process_for(procedure=procedure, agency=None).process == p2
+
+
+def test_result_made_from_the_procedures_own_template(procedure, citizen, officer, leader, settings, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    folder = tmp_path / "dossiers" / "results"
+    folder.mkdir(parents=True)
+    (folder / f"{procedure.code}.html").write_text(
+        "<h2>GIẤY KHAI SINH</h2><p>Họ và tên: {{ applicant_name }}</p><p>{{ event.data.result }}</p>")
+    settings.TEMPLATES = [{**t, "DIRS": [str(tmp_path), *t.get("DIRS", [])]} for t in settings.TEMPLATES]
+    d = received(procedure, citizen, officer)
+    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Số 12/2026")
+    doc = DossierDocument.objects.get(dossier=d, kind="result")
+    with doc.file.open("rb") as fh:
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
+    assert "GIẤY KHAI SINH" in text and citizen.full_name in text and "Số 12/2026" in text
