@@ -100,6 +100,15 @@ def _label_for(options: list[dict], value: str) -> str:
     return value
 
 
+def _eform_for(procedure: Procedure):
+    """The interactive e-form of the procedure, when one is published (Art. 2.8)."""
+    try:
+        from opendvc.eforms.selectors import form_for_procedure
+    except ImportError:
+        return None
+    return form_for_procedure(procedure=procedure)
+
+
 def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> dict:
     components: list[dict] = []
     current_case = None
@@ -111,6 +120,7 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
     forms_by_name = {f.name: f for f in procedure.forms.all()}
     return {
         "procedure": procedure,
+        "eform": _eform_for(procedure),
         "component_groups": components,
         "forms_by_name": forms_by_name,
         "unverified": set(procedure.unverified_fields or []),

@@ -299,4 +299,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Catalog search: results cached per catalog revision (any publish invalidates them); query limits.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=60)
+CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=200)
+CATALOG_SEARCH_MAX_TERMS = env.int("CATALOG_SEARCH_MAX_TERMS", default=12)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -133,3 +133,20 @@ def test_agency_page_lists_contacts_and_procedures(client):
     ward = text(client.get("/co-quan/000.21.00.H19/"))
     assert "/thu-tuc/1.001193/" in ward and "Hộ tịch" in ward
     assert client.get("/co-quan/nope/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_procedure_page_links_eform_blank_pdf_and_questions(client):
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.catalog import demo as catalog_demo
+    from opendvc.eforms import demo as eforms_demo
+
+    agencies_demo.seed()
+    catalog_demo.seed()
+    eforms_demo.seed()
+    html = client.get("/thu-tuc/1.001193/").content.decode()
+    assert "/to-khai/1.001193/" in html and "/to-khai/1.001193/mau-trong.pdf" in html
+    assert "/hoi-dap/thu-tuc/1.001193/" in html
+    assert "thu-tuc=1.001193" in html
+    blank = client.get("/to-khai/1.001193/mau-trong.pdf")
+    assert blank.status_code == 200 and blank["Content-Type"] == "application/pdf"
