@@ -207,7 +207,7 @@ class Page:
         return self.number > 1
 
 
-COUNT_CAP = 1000
+COUNT_CAP = 500  # beyond this the page says "more than 500" (a bounded count, never the whole table)
 
 
 def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
