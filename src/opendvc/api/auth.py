@@ -21,7 +21,9 @@ class BearerToken(HttpBearer):
 
 session_auth = SessionAuth()
 bearer_auth = BearerToken()
-DEFAULT_AUTH = [session_auth, bearer_auth]
+# The bearer token is tried first: a token request carries no CSRF cookie, and the session check
+# would refuse it before the token is looked at.
+DEFAULT_AUTH = [bearer_auth, session_auth]
 
 
 def require_scope(request, scope: str) -> None:

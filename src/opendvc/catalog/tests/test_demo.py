@@ -53,6 +53,15 @@ def test_generate_load_data_is_flagged_synthetic(agencies, settings):
 def test_generate_load_data_refuses_production_without_force(agencies, settings):
     from django.core.management import CommandError
 
-    settings.DEBUG = False
-    with pytest.raises(CommandError):
+    settings.DJANGO_ENV = "production"
+    with pytest.raises(CommandError, match="--force"):
         call_command("generate_load_data", count=1, no_progress=True)
+    with pytest.raises(CommandError, match="--force"):
+        call_command("generate_load_data", dossiers=1, no_progress=True)
+
+
+def test_generate_load_data_runs_on_the_embedded_default(agencies, settings):
+    settings.DEBUG = False
+    settings.DJANGO_ENV = "development"
+    call_command("generate_load_data", count=3, no_progress=True, stdout=io.StringIO())
+    assert Procedure.objects.filter(is_synthetic=True).count() == 3

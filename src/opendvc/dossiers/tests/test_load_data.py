@@ -13,3 +13,8 @@ def test_generate_and_delete_synthetic_dossiers(procedure, settings):
     assert all(c.startswith("SYN-") for c in qs.exclude(code=None).values_list("code", flat=True))
     call_command("generate_load_dossiers", delete=True)
     assert not Dossier.objects.filter(form_data__synthetic=True).exists()
+
+
+def test_generate_load_data_delegates_dossiers(procedure, settings):
+    call_command("generate_load_data", dossiers=20, no_progress=True)
+    assert Dossier.objects.filter(form_data__synthetic=True).count() == 20

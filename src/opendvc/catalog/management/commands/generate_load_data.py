@@ -12,6 +12,7 @@ import random
 import sys
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
@@ -39,15 +40,29 @@ class Command(BaseCommand):
     help = "Tạo thủ tục GIẢ LẬP (mã SYN-…) chỉ để đo hiệu năng; --delete để xóa."
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=6000)
+        parser.add_argument("--count", type=int, default=None, help="số thủ tục giả lập (mặc định 6000)")
+        parser.add_argument("--dossiers", type=int, default=None, help="tạo N hồ sơ giả lập (generate_load_dossiers)")
+        parser.add_argument("--feedback", type=int, default=None, help="tạo N phản ánh giả lập (generate_feedback_load)")
         parser.add_argument("--delete", action="store_true", help="xóa toàn bộ dữ liệu giả lập")
         parser.add_argument("--seed", type=int, default=20250701)
-        parser.add_argument("--force", action="store_true", help="cho phép chạy khi DEBUG=False")
+        parser.add_argument("--force", action="store_true", help="cho phép chạy với cấu hình production")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and not options["force"]:
-            raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy khi DEBUG=False.")
+        # One entry point for every kind of load data: dossiers and feedback are made by their apps.
+        if options["dossiers"] is not None or options["feedback"] is not None:
+            passed = {"no_progress": options["no_progress"]}
+            if options["dossiers"] is not None:
+                call_command("generate_load_dossiers", dossiers=options["dossiers"], force=options["force"],
+                             delete=options["delete"], stdout=self.stdout, stderr=self.stderr, **passed)
+            if options["feedback"] is not None:
+                call_command("generate_feedback_load", count=options["feedback"], stdout=self.stdout,
+                             stderr=self.stderr)
+            if options["count"] is None:
+                return
+        options["count"] = 6000 if options["count"] is None else options["count"]
+        if settings.DJANGO_ENV == "production" and not options["force"]:
+            raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật.")
         if options["delete"]:
             with transaction.atomic():
                 deleted, _ = Procedure.objects.filter(is_synthetic=True).delete()

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--dossiers", type=int, default=100_000)
         parser.add_argument("--delete", action="store_true")
         parser.add_argument("--seed", type=int, default=20260101)
-        parser.add_argument("--force", action="store_true", help="cho phép chạy khi DEBUG=False")
+        parser.add_argument("--force", action="store_true", help="cho phép chạy với cấu hình production")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -53,8 +53,8 @@ class Command(BaseCommand):
         from opendvc.catalog.models import Procedure
         from opendvc.dossiers.models import Dossier
 
-        if not settings.DEBUG and not options["force"]:
-            raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy khi DEBUG=False.")
+        if settings.DJANGO_ENV == "production" and not options["force"]:
+            raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật.")
         if options["delete"]:
             with transaction.atomic():
                 deleted, _ = Dossier.objects.filter(applicant__email__endswith=DOMAIN).delete()
