@@ -446,7 +446,30 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
         leaders = _leader_ids_by_department(set(by_department))
         _send(template="step_overdue", recipients=leaders, groups=by_department)
         escalated = _mark([r[0] for r in rows], escalated_at=now)
-    return {"reminded": reminded, "escalated": escalated}
+    return {"reminded": reminded, "escalated": escalated, "dossiers_escalated": _escalate_dossiers(now)}
+
+
+def _escalate_dossiers(now: datetime) -> int:
+    """Open dossiers (received, processing, result ready — not paused) past their due instant that the
+    leaders of the receiving agency were not told about: one message per agency, marked once. A due
+    date that moves later (the clock resumed after a pause) clears the mark."""
+    from opendvc.dossiers.lifecycle import OPEN_STATES
+    from opendvc.dossiers.models import Dossier
+
+    with transaction.atomic():
+        rows = list(Dossier.objects.filter(status__in=list(OPEN_STATES), escalated_at__isnull=True, due_at__lt=now,
+                                           paused_at__isnull=True)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code").order_by("due_at"))
+        by_agency: dict[int, list] = {}
+        for row in rows:
+            by_agency.setdefault(row[1], []).append(row)
+        _send(template="dossier_overdue", recipients=_leader_ids_by_department(set(by_agency)), groups=by_agency)
+        done = 0
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), CHUNK):
+            done += Dossier.objects.filter(pk__in=ids[start:start + CHUNK]).update(escalated_at=now)
+    return done
 
 
 def _mark(ids: list[int], **fields) -> int:
@@ -470,7 +493,12 @@ def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, 
     for key, rows in groups.items():
         lines = [f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})" for _, _, name, due, code
                  in rows[:LISTED]]
-        url = f"{base}?xem=due_soon" if template == "step_due_soon" else f"{base}?co-quan={key}"
+        if template == "dossier_overdue":
+            url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:inbox") + f"?han=qua-han&co-quan={key}"
+        elif template == "step_due_soon":
+            url = f"{base}?xem=due_soon"
+        else:
+            url = f"{base}?co-quan={key}"
         context = {"count": len(rows), "steps": "\n".join(lines), "more": max(0, len(rows) - LISTED), "url": url}
         for user_id in recipients.get(key, []):
             if user_id in users:

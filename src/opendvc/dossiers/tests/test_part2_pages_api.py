@@ -192,13 +192,20 @@ def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, pro
     run = StepRun.objects.get(dossier=d)
     # Step 0 is due at 11:24 on T0 (2.4 working hours); at 10:00 it is due soon.
     counts = remind_and_escalate(now=at(1))
-    assert counts == {"reminded": 1, "escalated": 0}
-    assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0}
+    assert counts == {"reminded": 1, "escalated": 0, "dossiers_escalated": 0}
+    assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0, "dossiers_escalated": 0}
     assert Notification.objects.filter(template="step_due_soon", recipient=officer).exists()
     counts = remind_and_escalate(now=run.due_at + timedelta(minutes=1))
-    assert counts == {"reminded": 0, "escalated": 1}
+    assert counts == {"reminded": 0, "escalated": 1, "dossiers_escalated": 0}
     assert Notification.objects.filter(template="step_overdue", recipient=leader).exists()
-    assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
+    assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0,
+                                                                         "dossiers_escalated": 0}
+    # The dossier itself past its due date: its agency's leaders are told once.
+    late = d.due_at + timedelta(minutes=1)
+    assert remind_and_escalate(now=late)["dossiers_escalated"] == 1
+    assert remind_and_escalate(now=late + timedelta(hours=1))["dossiers_escalated"] == 0
+    message = Notification.objects.filter(template="dossier_overdue", recipient=leader, channel="in_app").get()
+    assert d.code in message.body and "quá hạn" in message.subject
 
 
 def test_another_agencys_officer_sees_and_changes_nothing(client, procedure, citizen, officer, foreign_officer):
