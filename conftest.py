@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that browser tests and
+# their fixtures make there are safe, so Django's async-safety guard is lifted for the test process.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def require_service(name: str, reason: str) -> None:
@@ -104,3 +107,33 @@ def launch_chromium(playwright):
         playwright.stop()
         require_service("Chromium", reason)
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium for one test. Each test starts and stops its own Playwright: two live
+    sync Playwright instances in one process refuse to run, so none may outlive its test."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = launch_chromium(playwright)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(width)`` -> a fresh page in its own context at that viewport width."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 800, locale: str = "vi-VN"):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

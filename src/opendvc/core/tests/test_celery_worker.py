@@ -29,7 +29,7 @@ def test_real_worker_runs_a_task_from_redis(redis_url, tmp_path):
         client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
         key, value = f"celery-test-{uuid.uuid4().hex}", "Đã chạy"
         result = client.send_task("opendvc.core.tasks.echo_to_cache", args=[key, value], queue=queue)
-        assert result.get(timeout=60) == value
+        assert result.get(timeout=60, disable_sync_subtasks=False) == value
         cache = RedisCache(redis_url, {})
         assert cache.get(key) == value
     finally:
@@ -46,4 +46,4 @@ def test_tasks_run_eagerly_on_the_embedded_default(settings):
     from opendvc.core.tasks import echo_to_cache
 
     assert settings.CELERY_TASK_ALWAYS_EAGER
-    assert echo_to_cache.delay("k", "v").get() == "v"
+    assert echo_to_cache.delay("k", "v").get(disable_sync_subtasks=False) == "v"
