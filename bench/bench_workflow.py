@@ -7,9 +7,10 @@ in their department's queue, due instants spread from two days ago to ten days a
 leader per department.
 
 Figures:
-* the periodic reminders/escalation job (``workflow.services.remind_and_escalate``) over all of that,
-  run three times from a clean state (every open step not yet reminded nor escalated; the messages it
-  writes are removed after each run) — worst of three (target ≤ 5 s);
+* the periodic reminders/escalation job (``workflow.services.remind_and_escalate``: steps due soon,
+  overdue steps, overdue dossiers) over all of that, run three times from a clean state (nothing
+  reminded nor escalated yet, the overdue window starting 30 days back; the messages it writes are removed after each run) — worst of three
+  (target ≤ 5 s);
 * the work queue: p95 time of what the page reads (the four counts and the first 200 rows of the
   chosen list) for 20 officers and each of the four lists (target p95 ≤ 50 ms).
 
@@ -120,13 +121,14 @@ def _steps(officers) -> int:
 
 def _job(officers, leaders) -> tuple[float, dict]:
     from opendvc.notifications.models import Notification
-    from opendvc.workflow.models import StepRun
+    from opendvc.workflow.models import JobMark, StepRun
     from opendvc.workflow.services import remind_and_escalate
 
     recipients = [u.pk for u, _ in officers] + [u.pk for u in leaders]
     worst, counts = 0.0, {}
     for _ in range(3):
         StepRun.objects.filter(left_at__isnull=True).update(reminded_at=None, escalated_at=None)
+        JobMark.objects.filter(name="dossiers_overdue").delete()
         t0 = time.perf_counter()
         counts = remind_and_escalate()
         worst = max(worst, time.perf_counter() - t0)
@@ -163,7 +165,8 @@ def run() -> list[tuple[str, str, str]]:
     worst, per = _queue_p95(officers)
     return [
         (f"reminders/escalation job ({total:,} dossiers, {open_steps:,} open steps)",
-         f"{seconds:.2f} s ({counts['reminded']:,} reminded, {counts['escalated']:,} escalated)", "≤ 5 s"),
+         f"{seconds:.2f} s ({counts['reminded']:,} steps reminded, {counts['escalated']:,} steps and "
+         f"{counts['dossiers_escalated']:,} dossiers escalated)", "≤ 5 s"),
         ("work queue (4 counts + first 200 rows) p95", f"{worst:.1f} ms (worst list; {per})", "≤ 50 ms"),
     ]
 

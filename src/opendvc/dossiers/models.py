@@ -89,8 +89,6 @@ class Dossier(models.Model):
     on_time_class = models.CharField(_("kết quả đúng hạn"), max_length=10, blank=True, default="")
     appointment_at = models.DateTimeField(_("hẹn lại ngày trả"), null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
-    # When the leaders were told the dossier is overdue (the periodic job tells them once per due date).
-    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
@@ -108,10 +106,9 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "due_at"], name="dossier_agency_open_due",
                          condition=models.Q(status__in=["received", "processing", "result_ready"])),
             models.Index(fields=["receiving_agency", "finished_at"], name="dossier_finished"),
-            # Open dossiers the leaders have not been told about yet (overdue escalation).
-            models.Index(fields=["due_at"], name="dossier_unescalated_due",
-                         condition=models.Q(status__in=["received", "processing", "result_ready"],
-                                            escalated_at__isnull=True)),
+            # Open dossiers by due instant, all agencies (the overdue escalation's time window).
+            models.Index(fields=["due_at"], name="dossier_open_due",
+                         condition=models.Q(status__in=["received", "processing", "result_ready"])),
         ]
 
     def __str__(self) -> str:

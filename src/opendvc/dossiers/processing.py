@@ -83,8 +83,6 @@ def _resume(dossier, now) -> tuple[dict[str, Any], dict[str, Any]]:
         new_due = add_working_time(dossier.due_at, paused, "working_hours", calendar=cal) if paused else dossier.due_at
         shift = paused
     fields["due_at"] = new_due
-    if new_due > now:
-        fields["escalated_at"] = None  # overdue again later is told again
     if dossier.appointment_at is not None and shift > 0:
         fields["appointment_at"] = add_working_time(dossier.appointment_at, shift, "working_hours", calendar=cal)
     steps_resume(dossier=dossier, now=now, shift_hours=paused, restart=mode == ClockOnWait.RESTART)

@@ -132,3 +132,13 @@ class StepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} — {self.position + 1}. {self.name}"
+
+
+class JobMark(models.Model):
+    """Up to when a periodic pass has looked (e.g. the overdue dossiers' due instants already told)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M}"

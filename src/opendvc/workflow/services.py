@@ -13,7 +13,7 @@ Every deadline is computed with the working-time engine on the receiving agency'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -450,26 +450,41 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _escalate_dossiers(now: datetime) -> int:
-    """Open dossiers (received, processing, result ready — not paused) past their due instant that the
-    leaders of the receiving agency were not told about: one message per agency, marked once. A due
-    date that moves later (the clock resumed after a pause) clears the mark."""
+    """Open dossiers (received, processing, result ready — not paused) whose due instant passed since the
+    previous pass: the leaders of each receiving agency get one message (the count and the most overdue
+    ones). Each due instant passes once, so each dossier is told once per due date — again only if its
+    due date moved later (the clock resumed after a pause) and passes again. Nothing is written on the
+    dossiers: the pass keeps one time mark (``JobMark``), locked so that two workers do not both send.
+    The first pass looks back ``FIRST_LOOKBACK``. Returns how many dossiers were reported."""
+    from django.db.models import Count
+
     from opendvc.dossiers.lifecycle import OPEN_STATES
     from opendvc.dossiers.models import Dossier
 
+    from .models import JobMark
+
     with transaction.atomic():
-        rows = list(Dossier.objects.filter(status__in=list(OPEN_STATES), escalated_at__isnull=True, due_at__lt=now,
-                                           paused_at__isnull=True)
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code").order_by("due_at"))
-        by_agency: dict[int, list] = {}
-        for row in rows:
-            by_agency.setdefault(row[1], []).append(row)
-        _send(template="dossier_overdue", recipients=_leader_ids_by_department(set(by_agency)), groups=by_agency)
-        done = 0
-        ids = [r[0] for r in rows]
-        for start in range(0, len(ids), CHUNK):
-            done += Dossier.objects.filter(pk__in=ids[start:start + CHUNK]).update(escalated_at=now)
-    return done
+        mark, _ = JobMark.objects.get_or_create(name="dossiers_overdue", defaults={"at": now - FIRST_LOOKBACK})
+        mark = JobMark.objects.select_for_update(skip_locked=True).filter(pk=mark.pk).first()
+        if mark is None or mark.at >= now:
+            return 0
+        due = Dossier.objects.filter(status__in=list(OPEN_STATES), due_at__gt=mark.at, due_at__lte=now,
+                                     paused_at__isnull=True)
+        counts = dict(due.order_by().values_list("receiving_agency_id").annotate(n=Count("id"))
+                      .values_list("receiving_agency_id", "n"))
+        groups = {
+            agency_id: list(due.filter(receiving_agency_id=agency_id).order_by("due_at")
+                            .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code")[:LISTED])
+            for agency_id in counts
+        }
+        _send(template="dossier_overdue", recipients=_leader_ids_by_department(set(counts)), groups=groups,
+              totals=counts)
+        mark.at = now
+        mark.save(update_fields=["at"])
+    return sum(counts.values())
+
+
+FIRST_LOOKBACK = timedelta(days=30)
 
 
 def _mark(ids: list[int], **fields) -> int:
@@ -479,8 +494,10 @@ def _mark(ids: list[int], **fields) -> int:
     return done
 
 
-def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list]) -> None:
-    """One message per recipient and group: the first ``LISTED`` steps and how many more."""
+def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list],
+          totals: dict[int, int] | None = None) -> None:
+    """One message per recipient and group: the first ``LISTED`` rows and how many more (``totals``
+    when the group holds only the first rows)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -499,7 +516,8 @@ def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, 
             url = f"{base}?xem=due_soon"
         else:
             url = f"{base}?co-quan={key}"
-        context = {"count": len(rows), "steps": "\n".join(lines), "more": max(0, len(rows) - LISTED), "url": url}
+        total = totals[key] if totals else len(rows)
+        context = {"count": total, "steps": "\n".join(lines), "more": max(0, total - LISTED), "url": url}
         for user_id in recipients.get(key, []):
             if user_id in users:
                 notify(template=template, recipient=users[user_id], context=context, channels=("in_app", "email"))
