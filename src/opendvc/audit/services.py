@@ -86,9 +86,12 @@ def audit_record(
         actor_label = actor
     else:
         actor_label = "system"
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.get_or_create(id=1)
-        head = AuditChainHead.objects.select_for_update().get(id=1)
+    # No savepoint: the entry lives or dies with the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(id=1)
+            head = AuditChainHead.objects.select_for_update().get(id=1)
         entry = AuditEntry(
             created_at=timezone.now(),
             actor=actor_obj,

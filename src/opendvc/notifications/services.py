@@ -43,32 +43,38 @@ def notify(
     language = language or getattr(recipient, "language", None) or settings.LANGUAGE_CODE
     subject, body = render_message(template=template, language=language, context=context)
     created: list[Notification] = []
+    now = timezone.now()
     for channel in channels:
         address = to_address or (getattr(recipient, "email", "") or "")
         if channel == Notification.Channel.EMAIL and not address:
             continue
         if channel == Notification.Channel.IN_APP and recipient is None:
             continue
-        n = Notification.objects.create(
-            recipient=recipient,
-            to_address=address if channel == Notification.Channel.EMAIL else "",
-            channel=channel,
-            template=template,
-            language=language,
-            subject=subject[:300],
-            body=body,
-            context={k: str(v) for k, v in context.items()},
+        in_app = channel == Notification.Channel.IN_APP
+        created.append(
+            Notification.objects.create(
+                recipient=recipient,
+                to_address="" if in_app else address,
+                channel=channel,
+                template=template,
+                language=language,
+                subject=subject[:300],
+                body=body,
+                context={k: str(v) for k, v in context.items()},
+                # In-app messages are delivered the moment they exist.
+                status=Notification.Status.SENT if in_app else Notification.Status.QUEUED,
+                sent_at=now if in_app else None,
+            )
         )
-        DeliveryLog.objects.create(notification=n, event=Notification.Status.QUEUED)
-        created.append(n)
-        if channel == Notification.Channel.EMAIL:
+    logs = [DeliveryLog(notification=n, event=Notification.Status.QUEUED) for n in created]
+    logs += [DeliveryLog(notification=n, event=Notification.Status.SENT) for n in created
+             if n.channel == Notification.Channel.IN_APP]
+    DeliveryLog.objects.bulk_create(logs)
+    for n in created:
+        if n.channel == Notification.Channel.EMAIL:
             from .tasks import deliver_notification
 
             transaction.on_commit(lambda pk=n.pk: deliver_notification.delay(pk))
-        else:
-            # In-app messages are delivered the moment they exist.
-            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
-            DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
     return created
 
 
