@@ -141,6 +141,7 @@ class PublicDossier(Schema):
     received_at: datetime | None
     due_at: datetime | None
     finished_at: datetime | None
+    appointment_at: datetime | None = None
     on_time: str
     steps: list[PublicStep]
 

@@ -255,6 +255,8 @@ def public_status(*, code: str, key: str) -> dict | None:
         "received_at": dossier.received_at,
         "due_at": dossier.due_at,
         "finished_at": dossier.finished_at,
+        # The new appointment after an apology (``late``); statistics keep ``due_at``.
+        "appointment_at": dossier.appointment_at if dossier.finished_at is None else None,
         "on_time": on_time_state(dossier),
         "steps": steps,
     }

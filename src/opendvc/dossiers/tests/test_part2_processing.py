@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import late, results, services
@@ -275,3 +276,19 @@ def test_result_made_from_the_procedures_own_template(procedure, citizen, office
     with doc.file.open("rb") as fh:
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
     assert "GIẤY KHAI SINH" in text and citizen.full_name in text and "Số 12/2026" in text
+
+
+def test_public_lookup_shows_the_new_appointment(client, procedure, citizen, officer, leader):
+    from opendvc.dossiers.documents import lookup_key_of
+
+    d = received(procedure, citizen, officer)
+    new = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+    d = late.dossier_apologise(dossier=d, actor=leader, reason="Chờ xác minh", new_due_at=new)
+    key = lookup_key_of(d)
+    body = client.get(f"/api/v1/public/dossiers/{d.code}?key={key}").json()
+    assert datetime.fromisoformat(body["appointment_at"]) == new
+    assert datetime.fromisoformat(body["due_at"]) == d.due_at  # the original appointment stays
+    from opendvc.worktime import to_local
+
+    page = client.get(f"/tra-cuu/?ma={d.code}&khoa={key}").content.decode()
+    assert "Hẹn lại trả kết quả" in page and to_local(new).strftime("%d/%m/%Y") in page
