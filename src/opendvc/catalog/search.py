@@ -21,12 +21,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Length
 
 from opendvc.core.problems import ProblemError
 
+from .models import Procedure
 from .text import fold, tokens
 
 CODE_RE = re.compile(r"^\d\.\d{1,6}")
@@ -108,14 +109,42 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
     )
 
 
+class _IdsWithPrefixes(Expression):
+    """``id = ANY(ARRAY(SELECT id … WHERE search_prefixes @> terms))`` on PostgreSQL, whatever the
+    alias of the outer table (it differs when the search is nested in a facet subquery)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, terms: list[str]):
+        super().__init__()
+        self.terms = terms
+        self.id_ref = F("id")
+
+    # Exposing the column as a source expression lets Django relabel it inside subqueries.
+    def get_source_expressions(self):
+        return [self.id_ref]
+
+    def set_source_expressions(self, exprs):
+        (self.id_ref,) = exprs
+
+    def as_sql(self, compiler, connection):
+        lhs, params = compiler.compile(self.id_ref)
+        table = Procedure._meta.db_table
+        sql = f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"
+        return sql, (*params, self.terms)
+
+
 def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> QuerySet:
     if not typo_tolerant:
         if query.code_prefix:
             return _strict(qs, query)
         # Every query word must begin a word: array containment on the word-prefix column
         # (migration 0003), answered by its GIN index instead of scanning the text.
+        # The matching ids are gathered once from the GIN index (an InitPlan), so the planner never
+        # rechecks the large prefix arrays row by row for broad queries ("dang ky", "ho kinh doanh").
         return (
-            qs.filter(RawSQL("search_prefixes @> %s::text[]", (list(query.terms),), output_field=BooleanField()))
+            qs.filter(_IdsWithPrefixes(list(query.terms)))
             .annotate(rank=_rank(query), name_length=Length("search_name"))
             .order_by("-rank", "name_length", "code")
         )
