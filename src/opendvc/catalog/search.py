@@ -21,7 +21,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Length
 
@@ -131,7 +141,8 @@ class _IdsWithPrefixes(Expression):
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.id_ref)
         table = Procedure._meta.db_table
-        sql = f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"
+        # Table name from the model, terms as a bound parameter.
+        sql = f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"  # noqa: S608
         return sql, (*params, self.terms)
 
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from django.http import Http404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+
 from opendvc.api.auth import require_scope
 from opendvc.core.problems import ProblemError
 

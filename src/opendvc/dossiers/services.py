@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
@@ -364,6 +365,7 @@ def _notify(dossier: Dossier, event: DossierEvent) -> None:
         return
     from django.conf import settings
     from django.urls import reverse
+
     from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
 
@@ -603,6 +605,7 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
     a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
     Creating a person or organisation is audited."""
     from django.contrib.auth import get_user_model
+
     from opendvc.accounts import crypto
     from opendvc.accounts.models import Organisation, PersonProfile
     from opendvc.accounts.validators import normalize_cccd
@@ -622,6 +625,7 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
             user = profile.user
         else:
             from django.core.exceptions import ValidationError
+
             from opendvc.accounts.validators import normalize_phone
 
             missing = []

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
