@@ -54,8 +54,14 @@ def home(request):
     links = [
         {"url": search_url, "title": _("Tra cứu thủ tục hành chính"),
          "text": _("Tìm theo tên, mã, lĩnh vực hoặc cơ quan, có dấu hoặc không dấu.")},
-        {"url": _url("portal:account_home"), "title": _("Hồ sơ của tôi"),
+        {"url": _url("dossiers:mine", _url("portal:account_home")), "title": _("Hồ sơ của tôi"),
          "text": _("Theo dõi tình trạng, bổ sung hồ sơ và nhận kết quả.")},
+        {"url": _url("dossiers:lookup"), "title": _("Tra cứu hồ sơ"),
+         "text": _("Xem tình trạng hồ sơ bằng mã hồ sơ và mã tra cứu in trên giấy tiếp nhận.")},
+        {"url": _url("feedback:submit"), "title": _("Gửi phản ánh, kiến nghị"),
+         "text": _("Câu hỏi, khiếu nại, đề xuất: trả lời trong 8 giờ làm việc (tối đa 48 giờ).")},
+        {"url": _url("feedback:qa_list"), "title": _("Hỏi đáp"),
+         "text": _("Các câu hỏi đã được cơ quan trả lời công khai.")},
         {"url": _url("portal:about"), "title": _("Hỗ trợ, liên hệ"),
          "text": _("Tổng đài, email và các cổng thông tin quốc gia.")},
     ]
