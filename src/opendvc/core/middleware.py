@@ -115,3 +115,18 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.has_header("Allow"):
         problem["Allow"] = response["Allow"]
     return problem
+
+
+class VietnameseFirstMiddleware:
+    """The portal speaks Vietnamese unless the visitor chose English with the language switch.
+
+    The browser's Accept-Language is ignored: a government portal in Vietnam answers in Vietnamese
+    first, and the choice made with the switch (the language cookie) is what counts.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -124,6 +124,12 @@ def test_language_switch_to_english(db):
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert '<html lang="en">' in html
+    assert "Skip to main content" in html and "Administrative procedures" in html
+
+
+def test_vietnamese_first_whatever_the_browser_asks(db):
+    html = Client().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html and "Bỏ qua, đến nội dung chính" in html
 
 
 def test_security_headers(db):
