@@ -14,6 +14,13 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that asks for PostgreSQL is marked ``postgres``, so an SQLite run can leave it out."""
+    for item in items:
+        if "postgres_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 def require_service(name: str, reason: str) -> None:
     """Skip visibly on a developer machine; fail in CI, where every real service must be there."""
     message = f"{name} unavailable: {reason}"
