@@ -98,7 +98,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'opendvc.sqlite3'}"),
+    # An empty DATABASE_URL counts as unset (the embedded default).
+    "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'opendvc.sqlite3'}"),
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -232,7 +233,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Mail: written to var/mail by default; EMAIL_URL=smtp://host:port for a real server.
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+_email = env.email_url_config(env("EMAIL_URL", default="") or "filemail://var/mail")
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # The URL form carries no absolute path reliably: relative paths are taken from the project root,
+    # and the default is var/mail under OPENDVC_VAR_DIR.
+    _raw_url = env("EMAIL_URL", default="")
+    _mail_path = Path(_raw_url.split("://", 1)[1] if "://" in _raw_url else "")
+    if not _raw_url or not str(_mail_path).strip("."):
+        _email["EMAIL_FILE_PATH"] = str(VAR_DIR / "mail")
+    else:
+        _email["EMAIL_FILE_PATH"] = str(_mail_path if _mail_path.is_absolute() else BASE_DIR / _mail_path)
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{PORTAL_NAME} <no-reply@dichvucong.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -57,3 +57,20 @@ def test_sqlite_allowed_in_production_only_when_asked(tmp_path):
         ["check"], DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOW_SQLITE_IN_PRODUCTION="true"
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("email_url", "expected"),
+    [("", "var/mail"), ("filemail://var/mail", "var/mail"), ("filemail:///srv/portal-mail", "/srv/portal-mail")],
+)
+def test_mail_folder_from_email_url(email_url, expected, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "OPENDVC_VAR_DIR"}}
+    env.update({"EMAIL_URL": email_url, "DATABASE_URL": "", "DJANGO_ENV": "development"})
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
+         "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    path = result.stdout.strip()
+    assert path == (expected if expected.startswith("/") else str(ROOT / expected))
