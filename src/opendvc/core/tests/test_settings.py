@@ -72,5 +72,5 @@ def test_mail_folder_from_email_url(email_url, expected, tmp_path):
         env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    path = result.stdout.strip()
+    path = result.stdout.strip().splitlines()[-1]
     assert path == (expected if expected.startswith("/") else str(ROOT / expected))
