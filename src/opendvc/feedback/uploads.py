@@ -10,45 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
-import unicodedata
-import zipfile
-from dataclasses import dataclass
 
 import filetype
 from django.utils.translation import gettext as _
 
+from opendvc.core.uploads import (  # noqa: F401 - re-exported for the app's callers
+    ALLOWED,
+    ALLOWED_LABEL,
+    DOCX,
+    JPEG,
+    PDF,
+    PNG,
+    XLSX,
+    CheckedFile,
+    UploadError,
+    sanitise_name,
+)
+from opendvc.core.uploads import check_ooxml as _check_ooxml
+from opendvc.core.uploads import mb as _mb
+
 from . import conf
-
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ALLOWED = {PDF: "pdf", JPEG: "jpg", PNG: "png", DOCX: "docx", XLSX: "xlsx"}
-ALLOWED_LABEL = "PDF, JPEG, PNG, DOCX, XLSX"
-MAX_ZIP_RATIO = 100
-MAX_ZIP_EXPANDED = 200 * 1024 * 1024
-
-_FORBIDDEN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\]")
-_UNSAFE_CHARS = re.compile(r'[<>:"|?*\u202a-\u202e\u2066-\u2069]')
-
-
-class UploadError(ValueError):
-    def __init__(self, code: str, message: str, *, name: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.name = name
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    content: bytes
 
 
 def max_file_bytes() -> int:
@@ -57,31 +38,6 @@ def max_file_bytes() -> int:
 
 def max_files() -> int:
     return int(conf.get("FEEDBACK_MAX_FILES"))
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB"
-
-
-def sanitise_name(name: str) -> str:
-    """NFC, no path parts or control characters (refused), unsafe characters replaced, ≤ 200 chars."""
-    raw = name or ""
-    if _FORBIDDEN_NAME.search(raw) or ".." in raw:
-        raise UploadError(
-            "unsafe_name",
-            _("Tên tệp “%(name)s” chứa đường dẫn hoặc ký tự điều khiển; hãy đổi tên tệp rồi gửi lại.")
-            % {"name": raw.encode("unicode_escape").decode()[:80]},
-            name=raw,
-        )
-    clean = unicodedata.normalize("NFC", raw).strip().strip(".")
-    clean = _UNSAFE_CHARS.sub("_", clean)
-    clean = re.sub(r"\s+", " ", clean)
-    if not clean:
-        raise UploadError("unsafe_name", _("Tệp không có tên hợp lệ."), name=raw)
-    if len(clean) > 200:
-        stem, dot, ext = clean.rpartition(".")
-        clean = (stem[:190] + "." + ext[:9]) if dot and len(ext) < 10 else clean[:200]
-    return clean
 
 
 def _check_pdf(data: bytes, name: str) -> None:
@@ -111,28 +67,6 @@ def _check_image(data: bytes, name: str, kind: str) -> None:
     except Exception as exc:  # Pillow raises many kinds for broken or hostile images
         raise UploadError("broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name},
                           name=name) from exc
-
-
-def _check_ooxml(data: bytes, name: str) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            expanded = sum(i.file_size for i in zf.infolist())
-            if expanded > MAX_ZIP_EXPANDED or expanded > MAX_ZIP_RATIO * max(len(data), 1):
-                raise UploadError("archive_too_large",
-                                  _("Tệp “%(name)s” giải nén ra quá lớn; không được chấp nhận.") % {"name": name},
-                                  name=name)
-            if "[Content_Types].xml" in names and "word/document.xml" in names:
-                return DOCX
-            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-                return XLSX
-    except UploadError:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError):
-        pass
-    raise UploadError("unsupported_type",
-                      _("Tệp “%(name)s” không phải tài liệu Word (DOCX) hoặc Excel (XLSX) hợp lệ.") % {"name": name},
-                      name=name)
 
 
 def check_file(*, name: str, content: bytes) -> CheckedFile:
