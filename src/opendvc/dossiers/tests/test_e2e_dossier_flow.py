@@ -37,18 +37,6 @@ WCAG = {
 }
 
 
-@pytest.fixture
-def browser():
-    from conftest import launch_chromium
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = launch_chromium(playwright)
-    yield browser
-    browser.close()
-    playwright.stop()
-
-
 def _page_as(browser, live_server, user, *, mfa=False):
     client = Client()
     if mfa:

@@ -38,18 +38,6 @@ WCAG = {"resultTypes": ["violations"],
         "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
-@pytest.fixture
-def browser():
-    from conftest import launch_chromium
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = launch_chromium(playwright)
-    yield browser
-    browser.close()
-    playwright.stop()
-
-
 SHOTS = Path(__file__).resolve().parents[4] / "var" / "e2e"
 
 
