@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from .conftest import small_pdf, submitted_dossier
-from .test_e2e_dossier_flow import _REASON, _check, _click, _page_as, browser  # noqa: F401
+from .test_e2e_dossier_flow import _REASON, _check, _click, _page_as
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
