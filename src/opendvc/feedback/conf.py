@@ -8,6 +8,8 @@ DEFAULTS: dict[str, object] = {
     # Regulation Art. 8: focal officer 8 working hours, head of agency 48 working hours.
     "FEEDBACK_FOCAL_HOURS": 8,
     "FEEDBACK_HEAD_HOURS": 48,
+    # Art. 8.3: a reschedule sets a new time at most this many working days after it is made.
+    "FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS": 10,
     # "Due soon" in the work queues: less than this many working hours left.
     "FEEDBACK_DUE_SOON_HOURS": 2,
     # A "not satisfied" sender may reopen an answered item once, within this many days of the answer.

@@ -10,7 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import timing
 from .lifecycle import AT_AGENCY_STATES, OPEN_STATES, State
+from .timing import Standing, standing_q
 
 
 class Channel(models.TextChoices):
@@ -43,13 +45,17 @@ class FeedbackQuerySet(models.QuerySet):
         return self.filter(status__in=AT_AGENCY_STATES)
 
     def overdue(self, now=None):
-        """At an agency and past the current deadline (trễ hạn — đang chờ xử lý)."""
-        return self.filter(status__in=AT_AGENCY_STATES, due_at__lt=now or timezone.now())
+        """At an agency and late: trễ hạn (đang chờ xử lý), as ``timing`` defines it."""
+        return self.filter(standing_q(Standing.PENDING_OVERDUE, now or timezone.now()))
 
     def due_soon(self, *, now=None, until):
-        """At an agency, not yet overdue, due before ``until``."""
+        """At an agency, not late, its binding deadline before ``until``."""
         now = now or timezone.now()
-        return self.filter(status__in=AT_AGENCY_STATES, due_at__gte=now, due_at__lt=until)
+        return self.filter(standing_q(Standing.PENDING, now), due_at__lt=until)
+
+    def standing(self, value: str, now=None):
+        """Items in one class of ``timing.Standing`` at ``now``."""
+        return self.filter(standing_q(value, now or timezone.now()))
 
 
 class Feedback(models.Model):
@@ -92,20 +98,20 @@ class Feedback(models.Model):
     focal_due_at = models.DateTimeField(_("hạn đầu mối"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("chuyển thủ trưởng lúc"), null=True, blank=True)
     head_due_at = models.DateTimeField(_("hạn thủ trưởng"), null=True, blank=True)
-    # The deadline of the stage the item is in, as the law sets it (kept by statistics) …
+    # The deadline of the stage the item is in, as the law sets it (shown beside the appointment) …
     original_due_at = models.DateTimeField(_("hạn theo quy định"), null=True, blank=True)
-    # … and the deadline the queues use (the rescheduled appointment, if any).
+    # … and the binding deadline (``timing``): the rescheduled appointment, if any.
     due_at = models.DateTimeField(_("hạn trả lời"), null=True, blank=True)
     rescheduled_at = models.DateTimeField(_("gia hạn lúc"), null=True, blank=True)
     reschedule_reason = models.TextField(_("lý do gia hạn"), blank=True)
-    # Set once the item has been seen past a deadline; never cleared ("stays overdue").
+    # The instant the binding deadline passed unanswered (``timing``); never cleared.
     overdue_since = models.DateTimeField(_("trễ hạn từ"), null=True, blank=True)
     head_notified_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(_("nội dung trả lời"), blank=True)
     answered_at = models.DateTimeField(_("trả lời lúc"), null=True, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
-    # Whether the answer was given by the legal deadline of its stage (None until answered).
+    # Whether the answer came before the item was late (``timing``); None until answered.
     answered_on_time = models.BooleanField(null=True, blank=True)
     satisfaction = models.CharField(_("đánh giá"), max_length=20, choices=Satisfaction.choices, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
@@ -147,21 +153,18 @@ class Feedback(models.Model):
         self.sender_phone_ciphertext = encrypt(value) if value else ""
 
     @property
+    def standing(self) -> Standing | None:
+        """On time or late, now (``timing.standing``)."""
+        return timing.standing(self)
+
+    @property
     def is_overdue(self) -> bool:
-        """Past a deadline now, or ever seen past one (stays so)."""
-        if self.overdue_since is not None:
-            return True
-        if self.status in AT_AGENCY_STATES and self.due_at is not None:
-            return self.due_at < timezone.now()
-        return self.answered_on_time is False
+        """Late now, or ever late (stays so): ``timing.is_overdue``."""
+        return timing.is_overdue(self)
 
     @property
     def overdue_label(self) -> str:
-        if not self.is_overdue:
-            return ""
-        if self.status in OPEN_STATES:
-            return str(_("Trễ hạn (đang chờ xử lý)"))
-        return str(_("Trả lời trễ hạn"))
+        return timing.overdue_label(self)
 
     @property
     def sender_display(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from opendvc.agencies.models import Agency, StaffRole
@@ -16,13 +16,14 @@ from opendvc.worktime import add_working_time, default_calendar
 from . import conf
 from .lifecycle import AT_AGENCY_STATES, State
 from .models import Feedback, Kind, PublishedAnswer
+from .timing import Standing, standing_q
 
 QUEUES = ("switchboard", "due_soon", "overdue", "rescheduled", "open", "answered")
 AGENCY_ROLES = (StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD, StaffRole.Role.PROVINCE_OFFICE)
 
 
 def overdue(*, now: datetime | None = None, qs: QuerySet | None = None) -> QuerySet:
-    """At an agency and past the current deadline: trễ hạn (đang chờ xử lý)."""
+    """At an agency and late: trễ hạn (đang chờ xử lý), as ``timing`` defines it."""
     return (qs if qs is not None else Feedback.objects.all()).overdue(now or timezone.now())
 
 
@@ -31,7 +32,7 @@ def due_soon_until(now: datetime) -> datetime:
 
 
 def due_soon(*, now: datetime | None = None, qs: QuerySet | None = None) -> QuerySet:
-    """At an agency, not overdue, due within FEEDBACK_DUE_SOON_HOURS working hours."""
+    """At an agency, not late, the binding deadline within FEEDBACK_DUE_SOON_HOURS working hours."""
     now = now or timezone.now()
     return (qs if qs is not None else Feedback.objects.all()).due_soon(now=now, until=due_soon_until(now))
 
@@ -92,8 +93,13 @@ def public_answers(*, q: str = "", procedure=None) -> QuerySet:
 class AgencyFigures:
     agency: Agency
     received: int
-    answered: int
+    # One count per class of ``timing.Standing``; they add up to ``received``.
+    pending: int
+    pending_overdue: int
     answered_on_time: int
+    answered_late: int
+    withdrawn: int
+    answered: int
     overdue: int
     on_time_rate: float | None
     dossiers: int
@@ -103,11 +109,12 @@ class AgencyFigures:
 
 def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None = None,
                    now: datetime | None = None) -> list[AgencyFigures]:
-    """Per agency for items forwarded in [start, end) (QĐ 766/QĐ-TTg indicators, DOMAIN.md):
+    """Per agency for items forwarded in [start, end) (QĐ 766/QĐ-TTg indicators, DOMAIN.md), each
+    item in exactly one class of ``timing.Standing`` at ``now``:
 
-    * received — items forwarded to the agency in the period;
-    * answered on time — answered by the legal deadline of their stage (a reschedule does not move it);
-    * overdue — ever past a deadline, or past it now while waiting;
+    * received — items forwarded to the agency in the period = pending + pending overdue + answered
+      on time + answered late + withdrawn;
+    * answered = answered on time + answered late; overdue = pending overdue + answered late;
     * on-time rate = answered on time / received × 100 %;
     * satisfaction = (dossiers − those rated dissatisfied or complained about) / dossiers × 100 %, with
       the dossiers returned in the period (survey invitations) and the dissatisfied ones from survey
@@ -117,13 +124,7 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
     rows = (
         Feedback.objects.filter(agency__isnull=False, forwarded_at__gte=start, forwarded_at__lt=end)
         .values("agency")
-        .annotate(
-            received=Count("pk"),
-            answered=Count("pk", filter=Q(answered_at__isnull=False)),
-            on_time=Count("pk", filter=Q(answered_on_time=True)),
-            late=Count("pk", filter=Q(overdue_since__isnull=False) | Q(answered_on_time=False)
-                       | Q(status__in=AT_AGENCY_STATES, due_at__lt=now)),
-        )
+        .annotate(**{s.value: Count("pk", filter=standing_q(s.value, now)) for s in Standing})
     )
     by_agency = {r["agency"]: r for r in rows}
     from opendvc.surveys.selectors import dossier_satisfaction
@@ -141,13 +142,18 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
     qs = agencies if agencies is not None else Agency.objects.all()
     out = []
     for agency in qs.filter(pk__in=ids).order_by("name"):
-        r = by_agency.get(agency.pk, {"received": 0, "answered": 0, "on_time": 0, "late": 0})
+        r = by_agency.get(agency.pk) or {s.value: 0 for s in Standing}
+        received = sum(r[s.value] for s in Standing)
         d = dossiers.get(agency.pk, {"codes": set(), "dissatisfied": set()})
         n_dossiers, n_bad = len(d["codes"]), len(d["dissatisfied"])
+        on_time = r[Standing.ANSWERED_ON_TIME]
         out.append(AgencyFigures(
-            agency=agency, received=r["received"], answered=r["answered"], answered_on_time=r["on_time"],
-            overdue=r["late"],
-            on_time_rate=round(100.0 * r["on_time"] / r["received"], 1) if r["received"] else None,
+            agency=agency, received=received, pending=r[Standing.PENDING],
+            pending_overdue=r[Standing.PENDING_OVERDUE], answered_on_time=on_time,
+            answered_late=r[Standing.ANSWERED_LATE], withdrawn=r[Standing.WITHDRAWN],
+            answered=on_time + r[Standing.ANSWERED_LATE],
+            overdue=r[Standing.PENDING_OVERDUE] + r[Standing.ANSWERED_LATE],
+            on_time_rate=round(100.0 * on_time / received, 1) if received else None,
             dossiers=n_dossiers, dissatisfied=n_bad,
             satisfaction_rate=round(100.0 * (n_dossiers - n_bad) / n_dossiers, 1) if n_dossiers else None,
         ))

@@ -16,6 +16,7 @@ from typing import Any
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,11 +24,12 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import active_roles, ancestor_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
-from opendvc.worktime import add_working_time, calendar_for_agency
+from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
 from . import conf
 from .lifecycle import Action, Role, State, allowed_actions, transition_for
 from .models import Attachment, Channel, Feedback, FeedbackEvent, Kind, Satisfaction
+from .timing import record_overdue
 from .uploads import CheckedFile, check_count
 
 SENDER_TOKEN_SALT = "opendvc.feedback.sender"
@@ -87,16 +89,50 @@ def feedback_from_token(token: str) -> Feedback | None:
 
 # --- deadlines -----------------------------------------------------------------------------------
 
-def focal_deadline(*, agency: Agency, start: datetime) -> datetime:
-    # Regulation Art. 8: the focal officer answers within 8 working hours of the forwarding instant.
-    return add_working_time(start, conf.get("FEEDBACK_FOCAL_HOURS"), "working_hours",
+def focal_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
+    # Regulation Art. 8.2: the focal officer answers within 8 working hours of the instant the
+    # switchboard forwarded the item.
+    return add_working_time(forwarded_at, conf.get("FEEDBACK_FOCAL_HOURS"), "working_hours",
                             calendar=calendar_for_agency(agency))
 
 
-def head_deadline(*, agency: Agency, start: datetime) -> datetime:
-    # Regulation Art. 8: the head of the agency answers within 48 working hours.
-    return add_working_time(start, conf.get("FEEDBACK_HEAD_HOURS"), "working_hours",
+def head_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
+    # Regulation Art. 8.2: the head answers within 48 working hours "kể từ thời điểm nhận được nội
+    # dung chuyển tới từ tổng đài viên" — from the same forwarding instant, not from the escalation.
+    return add_working_time(forwarded_at, conf.get("FEEDBACK_HEAD_HOURS"), "working_hours",
                             calendar=calendar_for_agency(agency))
+
+
+def reschedule_limit(*, agency: Agency, at: datetime) -> datetime:
+    """The latest new time a reschedule made at ``at`` may set (Art. 8.3; the bound is the setting
+    FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, working days counted on the agency's calendar)."""
+    return add_working_time(at, int(conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS")), "working_days",
+                            calendar=calendar_for_agency(agency))
+
+
+def check_new_due(*, feedback: Feedback, new_due_at: Any, now: datetime) -> datetime:
+    """The new time of a reschedule, checked (Art. 8.3): in the future, after the current deadline,
+    no later than ``reschedule_limit`` and inside the agency's office hours on a working day.
+    Raises ProblemError 422 with the reason in Vietnamese; returns the aware instant."""
+    if not isinstance(new_due_at, datetime):
+        raise _invalid("new_due_at", _("Thời hạn mới không hợp lệ."))
+    if timezone.is_naive(new_due_at):
+        new_due_at = timezone.make_aware(new_due_at)
+    if new_due_at <= now:
+        raise _invalid("new_due_at", _("Thời hạn mới phải là một thời điểm trong tương lai."))
+    if feedback.due_at and new_due_at <= feedback.due_at:
+        raise _invalid("new_due_at", _("Thời hạn mới phải sau thời hạn hiện tại (%(d)s).")
+                       % {"d": timezone.localtime(feedback.due_at).strftime("%H:%M %d/%m/%Y")})
+    limit = reschedule_limit(agency=feedback.agency, at=now)
+    if new_due_at > limit:
+        raise _invalid("new_due_at", _("Thời hạn mới không được quá %(n)s ngày làm việc kể từ khi gia hạn "
+                                       "(muộn nhất %(limit)s).")
+                       % {"n": conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS"),
+                          "limit": timezone.localtime(limit).strftime("%H:%M %d/%m/%Y")})
+    if not calendar_for_agency(feedback.agency).is_working_instant(to_local(new_due_at)):
+        raise _invalid("new_due_at", _("Thời hạn mới phải rơi vào giờ làm việc của cơ quan, trong một ngày làm "
+                                       "việc (không vào ngày nghỉ, ngày lễ hay ngoài giờ hành chính)."))
+    return new_due_at
 
 
 # --- creation ------------------------------------------------------------------------------------
@@ -278,6 +314,9 @@ def feedback_transition(
         data: dict[str, Any] = {}
         after_commit: list = []
         files: list[CheckedFile] = list(inputs.get("files") or [])
+        # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
+        # (an escalation, a reschedule or an answer after that instant does not undo it).
+        record_overdue(fb, now)
 
         if action == Action.FORWARD:
             agency = _require(inputs, "agency", _("Vui lòng chọn cơ quan xử lý."))
@@ -291,7 +330,7 @@ def feedback_transition(
                 fb.procedure = inputs["procedure"]
             fb.agency = agency
             fb.forwarded_at = now
-            fb.focal_due_at = focal_deadline(agency=agency, start=now)
+            fb.focal_due_at = focal_deadline(agency=agency, forwarded_at=now)
             fb.escalated_at = fb.head_due_at = None
             fb.original_due_at = fb.due_at = fb.focal_due_at
             fb.head_notified_at = None
@@ -308,8 +347,9 @@ def feedback_transition(
             fb.original_due_at = fb.due_at = None
         elif action == Action.ESCALATE:
             fb.escalated_at = now
-            fb.head_due_at = head_deadline(agency=fb.agency, start=now)
+            fb.head_due_at = head_deadline(agency=fb.agency, forwarded_at=fb.forwarded_at)
             fb.original_due_at = fb.head_due_at
+            # The time agreed with the sender in a reschedule still binds when it is later.
             fb.due_at = max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
             data = {"due_at": fb.head_due_at.isoformat()}
             after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_escalated"))
@@ -322,12 +362,7 @@ def feedback_transition(
                     % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")}, status=409)
             _require(inputs, "note", _("Vui lòng ghi lý do gia hạn."))
             new_due = _require(inputs, "new_due_at", _("Vui lòng chọn thời hạn mới đã thống nhất với người gửi."))
-            if not isinstance(new_due, datetime):
-                raise _invalid("new_due_at", _("Thời hạn mới không hợp lệ."))
-            if timezone.is_naive(new_due):
-                new_due = timezone.make_aware(new_due)
-            if new_due <= now or (fb.due_at and new_due <= fb.due_at):
-                raise _invalid("new_due_at", _("Thời hạn mới phải sau thời hạn hiện tại."))
+            new_due = check_new_due(feedback=fb, new_due_at=new_due, now=now)
             fb.rescheduled_at = now
             fb.reschedule_reason = note
             data = {"previous_due_at": fb.due_at.isoformat() if fb.due_at else None, "due_at": new_due.isoformat()}
@@ -339,10 +374,8 @@ def feedback_transition(
             fb.answer = answer
             fb.answered_at = now
             fb.answered_by = actor if getattr(actor, "is_authenticated", False) else None
-            # Statistics keep the legal deadline of the stage, not the rescheduled appointment.
-            fb.answered_on_time = bool(fb.original_due_at and now <= fb.original_due_at)
-            if not fb.answered_on_time and fb.overdue_since is None:
-                fb.overdue_since = fb.original_due_at or now
+            # On time unless the item was already late (``timing``; recorded above).
+            fb.answered_on_time = fb.overdue_since is None
             data = {"on_time": fb.answered_on_time, "files": [f.name for f in files]}
             after_commit.append(lambda: _notify_sender(fb, "feedback_answered"))
         elif action in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED):
@@ -359,7 +392,7 @@ def feedback_transition(
             data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
             fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
             fb.forwarded_at = now
-            fb.focal_due_at = focal_deadline(agency=fb.agency, start=now)
+            fb.focal_due_at = focal_deadline(agency=fb.agency, forwarded_at=now)
             fb.escalated_at = fb.head_due_at = None
             fb.original_due_at = fb.due_at = fb.focal_due_at
             fb.head_notified_at = None
@@ -385,11 +418,11 @@ def feedback_transition(
 
 
 def feedback_mark_overdue(*, now: datetime | None = None) -> int:
-    """Mark items past their current deadline as overdue (never cleared) and, once per forwarding,
-    tell the head of the agency when the focal officer's 8 hours passed unanswered. Returns how
-    many heads were notified."""
+    """Record trễ hạn on items whose binding deadline passed (at that instant, never cleared) and,
+    once per forwarding, tell the head of the agency when the focal officer's 8 hours passed
+    unanswered. Returns how many heads were notified."""
     now = now or timezone.now()
-    Feedback.objects.overdue(now).filter(overdue_since__isnull=True).update(overdue_since=now)
+    Feedback.objects.overdue(now).filter(overdue_since__isnull=True).update(overdue_since=F("due_at"))
     notified = 0
     late = Feedback.objects.filter(status=State.FORWARDED, focal_due_at__lt=now, head_notified_at__isnull=True)
     for pk in late.values_list("pk", flat=True)[:1000]:

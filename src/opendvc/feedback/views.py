@@ -173,7 +173,8 @@ def qa_list(request, procedure_code: str | None = None):
 
 
 def qa_detail(request, pk: int):
-    item = get_object_or_404(PublishedAnswer.objects.select_related("agency", "procedure"), pk=pk, is_public=True)
+    item = get_object_or_404(PublishedAnswer.objects.select_related("agency", "procedure", "feedback"), pk=pk,
+                             is_public=True)
     return render(request, "feedback/qa_detail.html", {"item": item})
 
 

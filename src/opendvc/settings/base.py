@@ -320,3 +320,7 @@ CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=60)
 CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=200)
 CATALOG_SEARCH_MAX_TERMS = env.int("CATALOG_SEARCH_MAX_TERMS", default=12)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Feedback (QĐ 31/2020, Art. 8.3): the latest new time a reschedule may set, in working days after
+# the reschedule.
+FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS = env.int("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS", default=10)

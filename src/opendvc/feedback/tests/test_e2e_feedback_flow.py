@@ -129,7 +129,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         head.goto(f"{live_server.url}/quan-tri/phan-anh/{fb.code}/")
         _check(head)
         form = _act(head, "reschedule")
-        form.get_by_label("Thời hạn mới").fill("2027-01-20T10:00")
+        form.get_by_label("Thời hạn mới").fill("2027-01-15T10:00")  # inside the 10 working days (Art. 8.3)
         form.get_by_label("Lý do gia hạn").fill("Cần xác minh tại bộ phận một cửa; đã thống nhất với người gửi.")
         form.locator("button[type=submit]").click()
         head.wait_for_selector("text=Đã thực hiện")
@@ -138,7 +138,7 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         response = Client()
         response.force_login(org["head"])
         second = response.post(f"/quan-tri/phan-anh/{fb.code}/thao-tac/",
-                               {"action": "reschedule", "note": "Lần hai", "new_due_at": "2027-01-25T10:00"})
+                               {"action": "reschedule", "note": "Lần hai", "new_due_at": "2027-01-18T10:00"})
         assert "chỉ được gia hạn một lần" in second.content.decode()
         form = _act(head, "answer")
         form.get_by_label("Nội dung trả lời").fill(

@@ -24,8 +24,9 @@ def inputs_for(action, org):
         Action.REJECT: {"note": "Nội dung quấy rối"},
         Action.SEND_BACK: {"note": "Không thuộc thẩm quyền"},
         Action.ESCALATE: {"note": "Cần thủ trưởng cho ý kiến"},
+        # Wednesday of the next week, 08:00: after either stage's deadline, inside the Art. 8.3 bound.
         Action.RESCHEDULE: {"note": "Cần xác minh thực tế",
-                            "new_due_at": timezone.now() + dt.timedelta(days=30)},
+                            "new_due_at": timezone.now() + dt.timedelta(days=9)},
         Action.ANSWER: {"answer": "Cơ quan đã kiểm tra và trả lời như sau."},
         Action.REOPEN: {"note": "Câu trả lời chưa thỏa đáng"},
     }.get(action, {})

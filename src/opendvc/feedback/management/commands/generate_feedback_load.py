@@ -63,6 +63,8 @@ class Command(BaseCommand):
                         else:
                             fb.answered_at = fb.forwarded_at + timedelta(hours=rng.randint(1, 80))
                             fb.answered_on_time = fb.answered_at <= fb.original_due_at
+                            # Late is recorded at the deadline that passed (feedback.timing).
+                            fb.overdue_since = None if fb.answered_on_time else fb.original_due_at
                             fb.answer = "Trả lời giả lập."
                     rows.append(fb)
                 Feedback.objects.bulk_create(rows, batch_size=batch)

@@ -1,0 +1,115 @@
+"""When a feedback item is on time and when it is late: the one definition used by the work queues,
+the item pages (staff and sender), the public questions and answers, the API and every figure.
+
+The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, kiến nghị — thời hạn"):
+
+* Both deadlines count in working hours from the instant the switchboard forwarded the item to the
+  agency (Art. 8.2): the focal officer's 8 hours and the head's 48 hours.
+* The *binding deadline* of the stage the item is in is that stage's deadline, or the new time agreed
+  with the sender when the agency rescheduled under the one-reschedule rule (Art. 8.3). An item
+  escalated after a reschedule keeps the later of the agreed time and the head's deadline.
+* The item is *trễ hạn (đang chờ xử lý)* as soon as the binding deadline passes without an answer:
+  ``overdue_since`` records that instant and is never cleared (Art. 8.2 "và tiếp tục hiển thị").
+  Escalating, rescheduling or answering afterwards does not undo it.
+* Answered with ``overdue_since`` unset → *trả lời đúng hạn*; answered after it was set → *trả lời
+  trễ hạn*.
+
+``standing`` puts an item in exactly one class; ``standing_q`` is the same rule as a database
+filter, for queues and figures. ``record_overdue`` is called by every transition before it moves a
+deadline, so the record does not depend on when the periodic job last ran.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .lifecycle import AT_AGENCY_STATES, State
+
+if TYPE_CHECKING:
+    from .models import Feedback
+
+ANSWERED_STATES = frozenset({State.ANSWERED, State.CLOSED})
+
+
+class Standing(models.TextChoices):
+    PENDING = "pending", _("Đang xử lý, trong hạn")
+    PENDING_OVERDUE = "pending_overdue", _("Trễ hạn (đang chờ xử lý)")
+    ANSWERED_ON_TIME = "answered_on_time", _("Trả lời đúng hạn")
+    ANSWERED_LATE = "answered_late", _("Trả lời trễ hạn")
+    WITHDRAWN = "withdrawn", _("Người gửi đã rút")
+
+
+def binding_deadline_passed(feedback: Feedback, now: datetime) -> bool:
+    """At an agency and past the binding deadline of the current stage (not yet recorded)."""
+    return (
+        feedback.status in AT_AGENCY_STATES
+        and feedback.due_at is not None
+        and now > feedback.due_at
+    )
+
+
+def record_overdue(feedback: Feedback, now: datetime) -> None:
+    """Record *trễ hạn* at the instant the binding deadline passed, if it has passed by ``now``.
+    Never clears it. Changes the instance only (the caller saves)."""
+    if feedback.overdue_since is None and binding_deadline_passed(feedback, now):
+        feedback.overdue_since = feedback.due_at
+
+
+def standing(feedback: Feedback, now: datetime | None = None) -> Standing | None:
+    """The class of an item forwarded to an agency; ``None`` for items never forwarded (or sent
+    back to the switchboard)."""
+    if feedback.agency_id is None or feedback.forwarded_at is None:
+        return None
+    now = now or timezone.now()
+    late = feedback.overdue_since is not None
+    if feedback.status in AT_AGENCY_STATES:
+        return (
+            Standing.PENDING_OVERDUE
+            if late or binding_deadline_passed(feedback, now)
+            else Standing.PENDING
+        )
+    if feedback.status in ANSWERED_STATES:
+        return Standing.ANSWERED_LATE if late else Standing.ANSWERED_ON_TIME
+    if feedback.status == State.WITHDRAWN:
+        return Standing.WITHDRAWN
+    return None
+
+
+def standing_q(value: str, now: datetime) -> Q:
+    """The database filter selecting the items whose ``standing`` is ``value`` at ``now``."""
+    counted = Q(agency__isnull=False, forwarded_at__isnull=False)
+    at_agency = Q(status__in=sorted(AT_AGENCY_STATES))
+    past = Q(overdue_since__isnull=False) | Q(due_at__lt=now)
+    if value == Standing.PENDING_OVERDUE:
+        return counted & at_agency & past
+    if value == Standing.PENDING:
+        return counted & at_agency & ~past
+    answered = counted & Q(status__in=sorted(ANSWERED_STATES))
+    if value == Standing.ANSWERED_LATE:
+        return answered & Q(overdue_since__isnull=False)
+    if value == Standing.ANSWERED_ON_TIME:
+        return answered & Q(overdue_since__isnull=True)
+    if value == Standing.WITHDRAWN:
+        return counted & Q(status=State.WITHDRAWN)
+    raise ValueError(value)
+
+
+def is_overdue(feedback: Feedback, now: datetime | None = None) -> bool:
+    """Late now or ever (stays so): the badge of the item pages and ``overdue`` of the API."""
+    return feedback.overdue_since is not None or standing(feedback, now) == Standing.PENDING_OVERDUE
+
+
+def overdue_label(feedback: Feedback, now: datetime | None = None) -> str:
+    if not is_overdue(feedback, now):
+        return ""
+    if feedback.status in ANSWERED_STATES:
+        return str(Standing.ANSWERED_LATE.label)
+    if feedback.status == State.WITHDRAWN:
+        return str(_("Trễ hạn (trước khi người gửi rút)"))
+    return str(Standing.PENDING_OVERDUE.label)
