@@ -99,6 +99,35 @@ class StaffEntryForm(FeedbackForm):
         self.order_fields(["channel"] + [n for n in self.fields if n != "channel"])
 
 
+class PaperLetterForm(FeedbackForm):
+    """A paper letter handed to the agency itself, registered by its own staff (Art. 7.3)."""
+
+    def __init__(self, *args, agencies, **kwargs):
+        kwargs["user"] = None
+        super().__init__(*args, **kwargs)
+        del self.fields["website"]
+        self.fields["agency"] = forms.ModelChoiceField(
+            queryset=Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name"),
+            label=_("Cơ quan nhận văn bản"), empty_label=None,
+            error_messages={"required": _("Vui lòng chọn cơ quan nhận văn bản."),
+                            "invalid_choice": _("Ông/Bà không vào sổ văn bản cho cơ quan này.")})
+        self.fields["sender_address"].help_text = _("Câu trả lời được gửi theo địa chỉ này khi người gửi "
+                                                    "không để lại số điện thoại hoặc email.")
+        self.fields["sender_phone"].help_text = ""
+        self.fields["consent_publish"].label = _("Người gửi đồng ý công khai câu hỏi và câu trả lời.")
+        self.order_fields(["agency"] + [n for n in self.fields if n != "agency"])
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if not (data.get("sender_name") or "").strip():
+            self.add_error("sender_name", _("Vui lòng nhập họ và tên người gửi."))
+        contact = data.get("sender_phone") or data.get("sender_email") or (data.get("sender_address") or "").strip()
+        if not contact and "sender_email" not in self.errors:
+            self.add_error("sender_address", _("Vui lòng nhập địa chỉ, số điện thoại hoặc email của người gửi để gửi "
+                                               "câu trả lời."))
+        return data
+
+
 class ActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True), required=False,

@@ -16,13 +16,16 @@ from .timing import Standing, standing_q
 
 
 class Channel(models.TextChoices):
-    # Regulation Art. 7: the channels through which items arrive.
+    # Regulation Art. 7.1–7.3: the channels through which items arrive, as the regulation lists
+    # them (the hotline and email addresses are the settings PORTAL_HOTLINE / PORTAL_EMAIL).
     WEB = "web", _("Biểu mẫu trên Cổng")
-    EMAIL = "email", _("Thư điện tử")
-    HOTLINE = "hotline", _("Đường dây nóng")
-    APP = "app", _("Ứng dụng di động / API")
-    NATIONAL_PORTAL = "national_portal", _("Cổng Dịch vụ công quốc gia")
+    HOTLINE = "hotline", _("Đường dây nóng của tổng đài")
+    EMAIL = "email", _("Thư điện tử của tổng đài")
+    APP = "app", _("Ứng dụng di động của tổng đài / API")
+    CITIZEN_PORTAL = "nguoidan", _("Hệ thống nguoidan.chinhphu.vn")
+    BUSINESS_PORTAL = "doanhnghiep", _("Hệ thống doanhnghiep.chinhphu.vn")
     PAPER = "paper", _("Văn bản giấy")
+    # Art. 7.4: answers to the satisfaction survey, handled by the agency that sent it.
     SURVEY = "survey", _("Phiếu khảo sát mức độ hài lòng")
 
 

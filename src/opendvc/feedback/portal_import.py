@@ -1,11 +1,15 @@
-"""Import of feedback items from the national citizen and business feedback portal's export
-(JSON or xlsx). Idempotent by the portal's id: importing the same file twice changes nothing.
+"""Import of feedback items from the government's feedback systems for citizens
+(nguoidan.chinhphu.vn) and for businesses (doanhnghiep.chinhphu.vn), two channels of Regulation
+Art. 7.2, from their export (JSON or xlsx). Idempotent by the portal's id: importing the same file
+twice changes nothing.
 
 Fields (one object per item in JSON, one column per field in the xlsx header row):
 ``MaPAKN`` (the portal's id, required), ``TieuDe``, ``NoiDung`` (required), ``HoTen``,
 ``SoDienThoai``, ``Email``, ``DiaChi``, ``NgayGui`` (``yyyyMMddHHmmss``, Asia/Ho_Chi_Minh),
 ``LoaiPAKN`` (1 phản ánh, 2 kiến nghị, 3 hỏi đáp), ``MaCoQuan`` (QCVN 102 agency code, suggested
-agency), ``MaTTHC`` (procedure code), ``MaHoSo`` (dossier code), ``CongKhai`` (1 = consent to publish).
+agency), ``MaTTHC`` (procedure code), ``MaHoSo`` (dossier code), ``CongKhai`` (1 = consent to publish),
+``LoaiDoiTuong`` (1 công dân → nguoidan.chinhphu.vn, 2 tổ chức, doanh nghiệp → doanhnghiep.chinhphu.vn;
+the citizens' system when absent).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from .models import Channel, Feedback, Kind
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = {"1": Kind.COMPLAINT, "2": Kind.PROPOSAL, "3": Kind.QUESTION}
 PREFIX = "dvcqg:"
+# LoaiDoiTuong → the system the item came through (Art. 7.2 lists them as two channels).
+SENDER_CHANNELS = {"1": Channel.CITIZEN_PORTAL, "2": Channel.BUSINESS_PORTAL}
 
 
 @dataclass
@@ -93,12 +99,13 @@ def import_records(records: list[dict]) -> ImportReport:
         try:
             with transaction.atomic():
                 agency_code, procedure_code = _text(record, "MaCoQuan"), _text(record, "MaTTHC")
+                channel = SENDER_CHANNELS.get(_text(record, "LoaiDoiTuong"), Channel.CITIZEN_PORTAL)
                 feedback_create(
-                    channel=Channel.NATIONAL_PORTAL,
+                    channel=channel,
                     kind=KINDS.get(_text(record, "LoaiPAKN"), Kind.COMPLAINT),
                     subject=(_text(record, "TieuDe") or _text(record, "NoiDung")[:120])[:300],
                     content=_text(record, "NoiDung"),
-                    sender_name=_text(record, "HoTen") or "Người dân (Cổng DVC quốc gia)",
+                    sender_name=_text(record, "HoTen") or f"Người gửi qua {Channel(channel).label}",
                     sender_phone=_text(record, "SoDienThoai"), sender_email=_text(record, "Email"),
                     sender_address=_text(record, "DiaChi"),
                     suggested_agency=Agency.objects.filter(code=agency_code).first() if agency_code else None,

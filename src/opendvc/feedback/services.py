@@ -153,8 +153,10 @@ def _invalid(field: str, message: str) -> ProblemError:
                         extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]})
 
 
-def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str) -> None:
-    """An account, or a name with a phone number or an email address (raises ProblemError 422)."""
+def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str,
+                    sender_address: str = "", by_post: bool = False) -> None:
+    """An account, or a name with a phone number or an email address — or, for a paper letter
+    (``by_post``), a postal address the answer can be sent to (raises ProblemError 422)."""
     if sender_email and not _EMAIL_RE.match(sender_email):
         raise _invalid("sender_email", _("Địa chỉ email không hợp lệ."))
     if sender_phone and not _PHONE_RE.match(sender_phone):
@@ -163,7 +165,12 @@ def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email
         return
     if not sender_name.strip():
         raise _invalid("sender_name", _("Vui lòng nhập họ và tên người gửi."))
+    if by_post and sender_address.strip():
+        return
     if not (sender_phone or sender_email):
+        if by_post:
+            raise _invalid("sender_address", _("Vui lòng nhập địa chỉ, số điện thoại hoặc email của người gửi "
+                                               "để gửi câu trả lời."))
         raise _invalid("sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời."))
 
 
@@ -187,6 +194,7 @@ def feedback_create(
     external_id: str | None = None,
     created_at: datetime | None = None,
     assign_to: Agency | None = None,
+    entered_role: str = Role.SWITCHBOARD,
     request=None,
 ) -> Feedback:
     """Record a new item. Side effects: stores attachments, appends the first history entry, writes
@@ -216,7 +224,8 @@ def feedback_create(
                         sender_email=sender_email or "survey@invalid.invalid")
     else:
         validate_sender(sender=sender, sender_name=sender_name, sender_phone=sender_phone,
-                        sender_email=sender_email)
+                        sender_email=sender_email, sender_address=sender_address,
+                        by_post=channel == Channel.PAPER)
     files = list(files)
     check_count(len(files))
     dossier = None
@@ -242,17 +251,47 @@ def feedback_create(
         _store_files(fb, files, Attachment.Part.SENDER)
         FeedbackEvent.objects.create(
             feedback=fb, action="create", from_status="", to_status=fb.status, actor=entered_by or sender,
-            actor_role=Role.SWITCHBOARD if entered_by else (Role.SENDER if sender else Role.SYSTEM),
+            actor_role=entered_role if entered_by else (Role.SENDER if sender else Role.SYSTEM),
             data={"channel": channel, "files": [f.name for f in files]},
         )
         audit_record(actor=entered_by or sender, action="feedback.create", target=fb,
                      changes={"channel": channel, "kind": kind, "files": len(files)}, request=request)
         transaction.on_commit(lambda: _notify_sender(fb, "feedback_received"))
         if assign_to is not None:
-            fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=None, system=True,
-                                     inputs={"agency": assign_to, "note": _("Chuyển theo phiếu khảo sát (Điều 7.4).")},
-                                     request=request)
+            note = (_("Chuyển theo phiếu khảo sát (Điều 7.4).") if channel == Channel.SURVEY
+                    else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3)."))
+            fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=entered_by, system=True,
+                                     inputs={"agency": assign_to, "note": note}, request=request)
     return fb
+
+
+def paper_agencies(actor) -> list[Agency]:
+    """The agencies whose paper letters ``actor`` may register: those where they are the focal
+    officer or the head (Art. 7.3)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    if actor.is_superuser:
+        return list(Agency.objects.filter(is_active=True).order_by("name"))
+    ids = {r.agency_id for r in active_roles(actor)
+           if r.role in (StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD)}
+    return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
+
+
+def feedback_register_paper(*, agency: Agency, actor, subject: str, content: str, request=None,
+                            **fields: Any) -> Feedback:
+    """Register a paper letter handed to ``agency`` itself (Regulation Art. 7.3) in the agency's own
+    queue: recorded on the paper channel, entered by ``actor`` and forwarded to the agency at once,
+    which starts its 8 working-hour deadline (Art. 8.2). ``fields`` are those of
+    ``feedback_create`` (sender, kind, procedure, files…). Raises ProblemError 403 when ``actor``
+    is neither the focal officer nor the head of ``agency``."""
+    if agency not in paper_agencies(actor):
+        raise ProblemError("permission_denied",
+                           _("Chỉ cán bộ đầu mối hoặc thủ trưởng của cơ quan được vào sổ văn bản gửi đến cơ quan."),
+                           status=403)
+    roles = {r.role for r in active_roles(actor) if r.agency_id == agency.pk}
+    role = Role.FOCAL if StaffRole.Role.FEEDBACK_FOCAL in roles or not roles else Role.HEAD
+    return feedback_create(channel=Channel.PAPER, subject=subject, content=content, entered_by=actor,
+                           entered_role=role, assign_to=agency, request=request, **fields)
 
 
 # --- transitions ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("hoi-dap/thu-tuc/<str:procedure_code>/", views.qa_list, name="qa_procedure"),
     path("quan-tri/phan-anh/", views.queue, name="queue"),
     path("quan-tri/phan-anh/nhap/", views.staff_entry, name="staff_entry"),
+    path("quan-tri/phan-anh/vao-so-van-ban/", views.staff_paper_entry, name="staff_paper_entry"),
     path("quan-tri/phan-anh/thong-ke/", views.staff_figures, name="staff_figures"),
     path("quan-tri/phan-anh/thu-cach-ly/", views.staff_quarantine, name="staff_quarantine"),
     path("quan-tri/phan-anh/<str:code>/", views.staff_detail, name="staff_detail"),

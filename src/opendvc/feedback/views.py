@@ -21,7 +21,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
 from . import selectors, services, throttle
-from .forms import ActionForm, FeedbackForm, PublishForm, StaffEntryForm
+from .forms import ActionForm, FeedbackForm, PaperLetterForm, PublishForm, StaffEntryForm
 from .lifecycle import Action
 from .models import Attachment, Channel, Feedback, PublishedAnswer, QuarantinedEmail
 from .uploads import UploadError, check_count, check_file, read_uploaded
@@ -274,6 +274,40 @@ def staff_entry(request):
             messages.success(request, _("Đã ghi nhận phản ánh %(code)s.") % {"code": fb.code})
             return redirect("feedback:staff_detail", code=fb.code)
     return render(request, "feedback/staff_entry.html", {"form": form}, status=400)
+
+
+@backoffice_required(roles=["feedback_focal", "head"])
+@require_http_methods(["GET", "POST"])
+def staff_paper_entry(request):
+    """A paper letter handed to the agency itself, registered by its focal officer or head into the
+    agency's own queue (Art. 7.3)."""
+    agencies = services.paper_agencies(request.user)
+    if request.method == "GET":
+        form = PaperLetterForm(agencies=agencies, initial={"agency": agencies[0].pk if agencies else None})
+        return render(request, "feedback/staff_paper_entry.html", {"form": form})
+    form = PaperLetterForm(request.POST, request.FILES, agencies=agencies)
+    if form.is_valid():
+        files = _checked_files(form)
+        data = form.cleaned_data
+        procedure = _procedure(data.get("procedure_code"))
+        if data.get("procedure_code") and procedure is None:
+            form.add_error("procedure_code", _("Không tìm thấy thủ tục có mã này."))
+        elif files is not None:
+            try:
+                fb = services.feedback_register_paper(
+                    agency=data["agency"], actor=request.user, subject=data["subject"], content=data["content"],
+                    kind=data["kind"], sender_name=data.get("sender_name") or "",
+                    sender_phone=(data.get("sender_phone") or "").strip(), sender_email=data.get("sender_email") or "",
+                    sender_address=data.get("sender_address") or "", procedure=procedure,
+                    dossier_code=data.get("dossier_code") or "", consent_publish=bool(data.get("consent_publish")),
+                    files=files, request=request)
+            except ProblemError as exc:
+                _problem_to_form(form, exc)
+            else:
+                messages.success(request, _("Đã vào sổ văn bản %(code)s; hạn trả lời %(due)s.")
+                                 % {"code": fb.code, "due": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y")})
+                return redirect("feedback:staff_detail", code=fb.code)
+    return render(request, "feedback/staff_paper_entry.html", {"form": form}, status=400)
 
 
 @backoffice_required(roles=["feedback_focal", "head"])

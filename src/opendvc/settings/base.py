@@ -22,8 +22,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PROVINCE_NAME = env("PROVINCE_NAME", default="Đồng Nai")
 PROVINCE_CODE = env("PROVINCE_CODE", default="H19")
 PORTAL_NAME = env("PORTAL_NAME", default=f"Cổng Dịch vụ công tỉnh {PROVINCE_NAME}")
-PORTAL_HOTLINE = env("PORTAL_HOTLINE", default="1022")
-PORTAL_EMAIL = env("PORTAL_EMAIL", default="dichvucong@dongnai.gov.vn")
+# The switchboard's hotline and email, as the regulation names them (QĐ 31/2020, Art. 7.1).
+PORTAL_HOTLINE = env("PORTAL_HOTLINE", default="0251.1022")
+PORTAL_EMAIL = env("PORTAL_EMAIL", default="1022@dongnai.gov.vn")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [

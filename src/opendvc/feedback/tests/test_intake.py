@@ -95,7 +95,7 @@ def test_portal_import_json_is_idempotent(org):
     report = import_records(records)
     assert report.created == 2 and len(report.errors) == 2
     fb = Feedback.objects.get(external_id="dvcqg:DVCQG-001")
-    assert fb.channel == Channel.NATIONAL_PORTAL and fb.kind == Kind.QUESTION and fb.consent_publish
+    assert fb.channel == Channel.CITIZEN_PORTAL and fb.kind == Kind.QUESTION and fb.consent_publish
     assert fb.suggested_agency == org["dept"]
     assert fb.created_at.isoformat().startswith("2026-11-27T02:30:00")
     again = import_records(records)

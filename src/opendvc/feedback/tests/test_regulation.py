@@ -13,7 +13,7 @@ from django.utils import timezone
 from opendvc.core.problems import ProblemError
 from opendvc.feedback import selectors
 from opendvc.feedback.lifecycle import Action, State
-from opendvc.feedback.models import Feedback
+from opendvc.feedback.models import Channel, Feedback
 from opendvc.feedback.services import feedback_mark_overdue, feedback_transition
 from opendvc.feedback.timing import Standing
 from opendvc.notifications.models import Notification
@@ -358,3 +358,187 @@ def test_art_8_3_ten_years_ahead_is_refused_in_the_api(client, org, make_item, m
     assert "không được quá 10 ngày làm việc" in response.json()["detail"]
     fb.refresh_from_db()
     assert fb.rescheduled_at is None
+
+
+# --- Art. 7: channels -------------------------------------------------------------------------
+
+
+def test_art_7_2_citizen_and_business_systems_are_two_channels(org):
+    from opendvc.feedback.portal_import import import_records
+
+    report = import_records(
+        [
+            {
+                "MaPAKN": "ND-1",
+                "NoiDung": "Hỏi về hộ tịch",
+                "HoTen": "Võ Văn C",
+                "Email": "c@example.vn",
+                "LoaiDoiTuong": "1",
+            },
+            {
+                "MaPAKN": "DN-1",
+                "NoiDung": "Thủ tục đầu tư chậm",
+                "HoTen": "Công ty TNHH An Phát",
+                "Email": "ap@example.vn",
+                "LoaiDoiTuong": "2",
+            },
+            {
+                "MaPAKN": "ND-2",
+                "NoiDung": "Không ghi loại đối tượng",
+                "HoTen": "Lê D",
+                "Email": "d@example.vn",
+            },
+        ]
+    )
+    assert report.created == 3
+    channels = dict(Feedback.objects.values_list("external_id", "channel"))
+    assert channels == {
+        "dvcqg:ND-1": Channel.CITIZEN_PORTAL,
+        "dvcqg:DN-1": Channel.BUSINESS_PORTAL,
+        "dvcqg:ND-2": Channel.CITIZEN_PORTAL,
+    }
+    assert Channel.CITIZEN_PORTAL.label != Channel.BUSINESS_PORTAL.label
+    assert {"nguoidan.chinhphu.vn", "doanhnghiep.chinhphu.vn"} <= {
+        word for label in Channel.labels for word in str(label).split()
+    }
+
+
+def test_art_7_2_the_former_single_channel_is_split_by_sender(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("feedback", "0004_sender_phone_encrypted")])
+    old = executor.loader.project_state([("feedback", "0004_sender_phone_encrypted")]).apps
+    Old = old.get_model("feedback", "Feedback")
+    for i, name in enumerate(
+        [
+            "Nguyễn Văn A",
+            "Công ty Cổ phần Sonadezi",
+            "HTX Nông nghiệp Xuân Lộc",
+            "Chi nhánh Ngân hàng X",
+            "Trần Thị Công",
+        ]
+    ):
+        Old.objects.create(
+            code=f"PA-OLD-{i}",
+            channel="national_portal",
+            subject="s",
+            content="c",
+            sender_name=name,
+        )
+    Old.objects.create(
+        code="PA-OLD-web", channel="web", subject="s", content="c", sender_name="Công ty Y"
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    channels = dict(Feedback.objects.values_list("code", "channel"))
+    assert channels == {
+        "PA-OLD-0": "nguoidan",
+        "PA-OLD-1": "doanhnghiep",
+        "PA-OLD-2": "doanhnghiep",
+        "PA-OLD-3": "doanhnghiep",
+        "PA-OLD-4": "nguoidan",
+        "PA-OLD-web": "web",
+    }
+
+
+def test_art_7_3_agency_staff_register_a_paper_letter_in_their_own_queue(client, org, monday):
+    client.force_login(org["focal"])
+    url = reverse("feedback:staff_paper_entry")
+    page = client.get(url).content.decode()
+    assert org["dept"].name in page and org["other"].name not in page
+    response = client.post(
+        url,
+        {
+            "agency": org["dept"].pk,
+            "kind": "proposal",
+            "subject": "Đề nghị mở thêm quầy",
+            "content": "Thư tay gửi Sở.",
+            "sender_name": "Phan Văn G",
+            "sender_address": "12 Hà Huy Giáp, Biên Hòa",
+        },
+    )
+    assert response.status_code == 302
+    fb = Feedback.objects.get()
+    assert (fb.channel, fb.status, fb.agency, fb.entered_by) == (
+        Channel.PAPER,
+        State.FORWARDED,
+        org["dept"],
+        org["focal"],
+    )
+    # The 8 working hours start when the agency registers the letter (Art. 8.2).
+    assert fb.forwarded_at == timezone.now() and timezone.localtime(fb.due_at) == at(
+        2026, 12, 1, 8, 0
+    )
+    assert fb.pk in selectors.queue(user=org["focal"], name="open").values_list("pk", flat=True)
+    assert fb.pk not in selectors.queue(user=org["other_focal"], name="open").values_list(
+        "pk", flat=True
+    )
+    assert [e.actor for e in fb.events.all()] == [org["focal"], org["focal"]]
+
+
+def test_art_7_3_paper_letter_only_for_the_officers_own_agency(client, org, monday):
+    from opendvc.feedback.services import feedback_register_paper
+
+    client.force_login(org["other_focal"])
+    response = client.post(
+        reverse("feedback:staff_paper_entry"),
+        {
+            "agency": org["dept"].pk,
+            "kind": "complaint",
+            "subject": "Thư",
+            "content": "Nội dung",
+            "sender_name": "A",
+            "sender_phone": "0912345678",
+        },
+    )
+    assert (
+        response.status_code == 400
+        and "không vào sổ văn bản cho cơ quan này" in response.content.decode()
+    )
+    response = client.post(
+        reverse("feedback:staff_paper_entry"),
+        {
+            "agency": org["other"].pk,
+            "kind": "complaint",
+            "subject": "Thư",
+            "content": "Nội dung",
+            "sender_name": "A",
+        },
+    )
+    assert (
+        response.status_code == 400
+        and "Vui lòng nhập địa chỉ, số điện thoại hoặc email" in response.content.decode()
+    )
+    with pytest.raises(ProblemError) as err:
+        feedback_register_paper(
+            agency=org["dept"],
+            actor=org["switchboard"],
+            subject="Thư",
+            content="Nội dung",
+            sender_name="A",
+            sender_address="Biên Hòa",
+        )
+    assert err.value.status == 403
+    assert Feedback.objects.count() == 0
+    client.logout()
+    client.force_login(org["switchboard"])
+    assert client.get(reverse("feedback:staff_paper_entry")).status_code == 403
+
+
+def test_art_7_1_portal_names_the_regulation_hotline_and_email(client, settings):
+    from opendvc.settings import base
+
+    assert (base.PORTAL_HOTLINE, base.PORTAL_EMAIL) == ("0251.1022", "1022@dongnai.gov.vn")
+    settings.PORTAL_HOTLINE, settings.PORTAL_EMAIL = base.PORTAL_HOTLINE, base.PORTAL_EMAIL
+    for url in (reverse("feedback:submit"), "/"):
+        page = client.get(url).content.decode()
+        assert 'href="tel:0251.1022"' in page and 'href="mailto:1022@dongnai.gov.vn"' in page, url
+    assert "nguoidan.chinhphu.vn" in client.get(reverse("feedback:submit")).content.decode()
+    settings.PORTAL_HOTLINE, settings.PORTAL_EMAIL = "0251.3822", "pakn@example.gov.vn"
+    page = client.get(reverse("feedback:submit")).content.decode()
+    assert (
+        'href="tel:0251.3822"' in page and "pakn@example.gov.vn" in page and "0251.1022" not in page
+    )

@@ -1,4 +1,5 @@
-"""Import feedback items from a national portal export: ``manage.py feedback_import_portal FILE``."""
+"""Import feedback items from an export of nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn:
+``manage.py feedback_import_portal FILE``."""
 
 from pathlib import Path
 
@@ -8,7 +9,8 @@ from opendvc.feedback.portal_import import import_records, read_records
 
 
 class Command(BaseCommand):
-    help = "Nhập phản ánh, kiến nghị từ tệp xuất của Cổng Dịch vụ công quốc gia (JSON hoặc xlsx)."
+    help = ("Nhập phản ánh, kiến nghị từ tệp xuất của hệ thống nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn "
+            "(JSON hoặc xlsx; LoaiDoiTuong 2 = doanh nghiệp).")
 
     def add_arguments(self, parser):
         parser.add_argument("path")
