@@ -39,9 +39,9 @@ def on_time_class(*, finished_at: datetime, due_at: datetime | None) -> str:
     """Early / on time / late against the original due instant (DOMAIN.md: frozen at the end)."""
     if due_at is None:
         return ""
-    from opendvc.workflow.services import timing_of
+    from .selectors import timeliness
 
-    return str(timing_of(left_at=finished_at, due_at=due_at))
+    return timeliness(done_at=finished_at, due_at=due_at)
 
 
 def _on_start_processing(dossier, inputs, *, now, role, actor):
