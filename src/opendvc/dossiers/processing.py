@@ -136,7 +136,7 @@ def _on_pay(dossier, inputs, *, now, role, actor):
     payment = Payment.objects.select_for_update().filter(dossier=dossier, state=Payment.State.PENDING).last()
     if payment is None:
         raise ProblemError("conflict", _("Hồ sơ không có khoản phí nào đang chờ thanh toán."), status=409)
-    method = method_for_role(role)
+    method = method_for_role(role, procedure=dossier.procedure)
     payment.state = Payment.State.PAID
     payment.method = method.key
     payment.receipt_number = str(inputs["receipt_number"])[:60]

@@ -282,3 +282,14 @@ def actions_for(*, dossier: Dossier, user) -> list:
 
 
 __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]
+
+
+def earlier_completion_items(*, dossier: Dossier) -> list[str]:
+    """While a dossier is returned for completion a second time: what the earlier returns asked (the
+    notice shows both lists, NĐ 61/2018 Art. 15)."""
+    from .lifecycle import Action
+
+    if dossier.status != State.RETURNED_FOR_COMPLETION:
+        return []
+    last = dossier.events.filter(action=Action.RETURN_FOR_COMPLETION).order_by("-at", "-pk").first()
+    return list((last.data or {}).get("earlier_items") or []) if last is not None else []

@@ -95,8 +95,9 @@ def statutory_hours(*, procedure) -> Decimal | None:
     if amount == 0:
         return Decimal(8)
     start = next_opening(date(2026, 3, 9))
-    end = add_working_time(start, int(amount) if amount == amount.to_integral_value() else amount,
-                           method.time_unit)
+    whole = amount == amount.to_integral_value()
+    end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
+                           rule=procedure.working_day_rule if whole else "working-hours")
     return working_hours_between(start, end)
 
 
