@@ -72,6 +72,12 @@ class Procedure(models.Model):
         FULL = "toan_trinh", _("Toàn trình")
         PARTIAL = "mot_phan", _("Một phần")
 
+    class WorkingDayRule(models.TextChoices):
+        # How "N ngày làm việc" becomes an instant (worktime ``add_working_time`` rules).
+        WORKING_HOURS = "working-hours", _("N ngày làm việc = N × 8 giờ làm việc kể từ khi tiếp nhận")
+        END_OF_DAY = "end-of-day", _("Hết giờ làm việc của ngày làm việc thứ N sau ngày tiếp nhận "
+                                     "(Bộ luật Dân sự 2015, Điều 147–148)")
+
     code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
     local_code = models.CharField(_("mã địa phương"), max_length=60, blank=True)
     name = models.TextField(_("tên thủ tục"))
@@ -113,6 +119,16 @@ class Procedure(models.Model):
     current_version = models.ForeignKey(
         "ProcedureVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("phiên bản đang công bố"),
+    )
+    # Procedure settings of the dossier timing (set by the province, not part of the published record).
+    working_day_rule = models.CharField(
+        _("cách tính thời hạn theo ngày làm việc"), max_length=15, choices=WorkingDayRule.choices,
+        default=WorkingDayRule.WORKING_HOURS,
+    )
+    auto_receive = models.BooleanField(
+        _("tiếp nhận tự động"), default=False,
+        help_text=_("Hệ thống tự tiếp nhận hồ sơ trực tuyến đầy đủ thành phần và hẹn ngày trả kết quả như cán bộ "
+                    "tiếp nhận."),
     )
     # Denormalised for filters and counts.
     methods_available = models.JSONField(_("hình thức nộp"), default=list, blank=True)

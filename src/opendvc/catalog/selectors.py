@@ -393,3 +393,66 @@ def export_queryset(*, include_synthetic: bool = False) -> QuerySet[Procedure]:
 
 def agency_procedures(agency: Agency) -> QuerySet[Procedure]:
     return public_procedures().filter(agencies=agency).select_related("field").order_by("field__name", "name")
+
+
+@dataclass(frozen=True)
+class ServiceOffer:
+    """What the portal offers for a procedure at its service level (Regulation Art. 2.13).
+
+    A level the source does not state (``level_source`` = derived, shown as "chưa xác minh" on the
+    page) is the level the portal reads from the published methods and forms (``derive_level``): an
+    online method yields level 3, the national "toàn trình" class level 4. That level is used as it
+    is — a procedure gets exactly what its published methods show, never more.
+    """
+
+    level: int
+    verified: bool
+    forms_download: bool
+    online_filing: bool
+    online_payment: bool
+    online_return: bool
+
+    @property
+    def sentence(self) -> str:
+        from django.utils.translation import gettext as _
+
+        if self.online_payment:
+            return _("Dịch vụ công trực tuyến mức độ 4: nộp hồ sơ, nộp phí, lệ phí và nhận kết quả trực tuyến "
+                     "(hoặc tại bộ phận một cửa, qua bưu chính).")
+        if self.online_filing:
+            return _("Dịch vụ công trực tuyến mức độ 3: nộp hồ sơ trực tuyến; nộp phí, lệ phí và nhận kết quả "
+                     "tại bộ phận một cửa hoặc qua bưu chính.")
+        if self.forms_download:
+            return _("Dịch vụ công trực tuyến mức độ 2: tải biểu mẫu về; nộp hồ sơ trực tiếp tại bộ phận một "
+                     "cửa hoặc qua bưu chính (chưa nộp trực tuyến).")
+        return _("Dịch vụ công trực tuyến mức độ 1: chỉ cung cấp thông tin về thủ tục; nộp hồ sơ trực tiếp "
+                 "tại bộ phận một cửa hoặc qua bưu chính.")
+
+
+def procedure_offer(*, procedure: Procedure) -> ServiceOffer:
+    """The services of ``procedure`` by its level: 2 forms to download; 3 online filing (fees and result
+    at the counter or by post); 4 online payment and online return as well."""
+    level = int(procedure.level or Procedure.Level.INFO)
+    return ServiceOffer(
+        level=level,
+        verified=procedure.level_source == Procedure.LevelSource.SOURCE,
+        forms_download=level >= Procedure.Level.FORMS,
+        online_filing=level >= Procedure.Level.ONLINE,
+        online_payment=level >= Procedure.Level.FULL,
+        online_return=level >= Procedure.Level.FULL,
+    )
+
+
+def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> ProblemError:
+    """The problem answered when a service is asked that the procedure's level does not offer (422
+    ``not_offered_at_level``), naming the level and what it does offer."""
+    from django.utils.translation import gettext as _
+
+    offer = procedure_offer(procedure=procedure)
+    return ProblemError(
+        "not_offered_at_level",
+        _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s")
+        % {"name": procedure.name[:120], "level": offer.level, "what": what, "offer": offer.sentence},
+        status=422, title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
+        extra={"level": offer.level, "errors": [{"path": path, "message": what}]},
+    )

@@ -24,6 +24,7 @@ from .selectors import (
     facets,
     parse_filters,
     procedure_for_page,
+    procedure_offer,
     search_procedures,
 )
 
@@ -127,6 +128,7 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
         "preview": preview,
         "can_submit_online": procedure.level >= Procedure.Level.ONLINE
         and procedure.status == Procedure.Status.PUBLISHED,
+        "offer": procedure_offer(procedure=procedure),
     }
 
 
@@ -153,8 +155,9 @@ def preview(request, code: str):
 def submit_online(request, code: str):
     """Where online filing starts: the dossier filing page of the procedure."""
     procedure = procedure_for_page(code)
-    if procedure is None or procedure.level < Procedure.Level.ONLINE:
-        raise Http404(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
+    if procedure is None:
+        raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
+    # The filing page itself says what a procedure below level 3 offers instead.
     return redirect("dossiers:start", code=procedure.code)
 
 

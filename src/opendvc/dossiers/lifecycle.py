@@ -131,7 +131,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.DRAFT, A.SUBMIT, frozenset({R.APPLICANT, R.RECEIVING_OFFICER}), S.SUBMITTED,
                D.ACKNOWLEDGEMENT),
     Transition(S.DRAFT, A.DELETE, APPLICANT, S.DELETED),
-    Transition(S.SUBMITTED, A.RECEIVE, RECEIVING, S.RECEIVED, D.RECEIPT, optional=("note", "due_at")),
+    # The system receives a complete online dossier of a procedure marked for automatic intake
+    # (``catalog.Procedure.auto_receive``; ``services.dossier_transition``).
+    Transition(S.SUBMITTED, A.RECEIVE, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}), S.RECEIVED, D.RECEIPT,
+               optional=("note", "due_at")),
     Transition(S.SUBMITTED, A.RETURN_FOR_COMPLETION, RECEIVING, S.RETURNED_FOR_COMPLETION,
                D.COMPLETION_REQUEST, required=("items",), optional=("note",)),
     Transition(S.SUBMITTED, A.REFUSE, RECEIVING, S.REFUSED, D.REFUSAL, required=("reason",)),
@@ -145,7 +148,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUPPLEMENT_REQUESTED, A.SUPPLY, APPLICANT, S.PROCESSING, optional=("note",)),
     Transition(S.PROCESSING, A.REQUIRE_PAYMENT, frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
                S.PAYMENT_REQUIRED, required=("fees",), optional=("note",)),
-    Transition(S.PAYMENT_REQUIRED, A.PAY, frozenset({R.APPLICANT, R.RECEIVING_OFFICER, R.SYSTEM}),
+    # Fees are settled by an officer recording a counter payment or by the system on a payment the
+    # gateway confirmed — never by the applicant's word (Regulation Art. 2.13: online payment is a
+    # level-4 service, confirmed by the payment platform).
+    Transition(S.PAYMENT_REQUIRED, A.PAY, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
                S.PROCESSING, D.PAYMENT_RECEIPT, required=("receipt_number",), optional=("note",)),
     Transition(S.PROCESSING, A.STOP, frozenset({R.LEADER}), S.STOPPED, D.STOP_NOTICE, required=("reason",)),
     Transition(S.PROCESSING, A.APPROVE, frozenset({R.LEADER}), S.RESULT_READY, D.RESULT,

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.append_only import AppendOnlyQuerySet
+
 from .lifecycle import Action, Document, State
 
 # Stored files are partitioned by (UTC) day, so the cleanup job can sweep a day's folder for files that
@@ -169,12 +171,15 @@ class DossierFile(StoredFileFields):
 
 
 class DossierEvent(models.Model):
-    """One line of the append-only history: never updated, never deleted."""
+    """One line of the append-only history: never updated, never deleted (Regulation Art. 4.2; the
+    guards are in ``core.append_only``, with a PostgreSQL trigger). Neither the dossier nor the actor
+    can be removed from under it: deleting either is refused while history refers to it (a deleted
+    draft is a state, its row and history stay)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=200, blank=True)
     actor_role = models.CharField(max_length=30, blank=True)
@@ -183,6 +188,8 @@ class DossierEvent(models.Model):
     to_state = models.CharField(max_length=30, choices=State.choices)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

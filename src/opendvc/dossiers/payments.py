@@ -7,6 +7,11 @@ Payment methods are registered in ``METHODS``: ``counter`` (the officer records 
 payment made at the one-stop office) is built in; an online gateway registers its own ``PaymentMethod``
 (``register(...)``) and calls ``dossier_transition(action="pay", system=True, receipt_number=...)`` when
 the gateway confirms — nothing else changes.
+
+The applicant never marks fees paid: a receipt number typed by the payer proves nothing. Only an
+officer recording a counter payment, or the system on a payment the gateway confirmed, settles the
+fees. Online payment is a level-4 service (Regulation Art. 2.13): a level-3 procedure's fees are paid
+at the counter or by post.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ class PaymentMethod:
     label: Any
     # Roles (lifecycle) that may record a payment by this method.
     roles: frozenset[str]
+    # Paid online (a gateway's confirmation): offered from service level 4 only.
+    online: bool = False
 
 
 METHODS: dict[str, PaymentMethod] = {}
@@ -91,13 +98,29 @@ def register(method: PaymentMethod) -> None:
     METHODS[method.key] = method
 
 
-register(PaymentMethod("counter", gettext_lazy("Nộp tại bộ phận một cửa"),
-                       frozenset({"receiving_officer", "applicant"})))
-register(PaymentMethod("system", gettext_lazy("Xác nhận tự động"), frozenset({"system"})))
+register(PaymentMethod("counter", gettext_lazy("Nộp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
+register(PaymentMethod("system", gettext_lazy("Thanh toán trực tuyến (xác nhận tự động)"), frozenset({"system"}),
+                       online=True))
 
 
-def method_for_role(role: str) -> PaymentMethod:
+def method_for_role(role: str, *, procedure=None) -> PaymentMethod:
+    """The method ``role`` records payments by; 403 for a role that records none (the applicant), 422
+    ``not_offered_at_level`` for an online method on a procedure below level 4."""
     for method in METHODS.values():
         if role in method.roles:
+            if method.online and procedure is not None:
+                from opendvc.catalog.selectors import not_offered, procedure_offer
+
+                if not procedure_offer(procedure=procedure).online_payment:
+                    raise not_offered(procedure=procedure, what=_("thanh toán phí, lệ phí trực tuyến"),
+                                      path="receipt_number")
             return method
-    raise ProblemError("permission_denied", _("Không có hình thức thanh toán cho vai trò này."), status=403)
+    raise ProblemError("permission_denied", _("Phí, lệ phí do bộ phận một cửa ghi nhận khi bạn nộp tại quầy, hoặc "
+                                              "do hệ thống ghi nhận khi cổng thanh toán xác nhận."), status=403)
+
+
+def payment_pending(*, dossier):
+    """The fees the dossier waits for (``Payment`` in ``pending``), or None."""
+    from .processing_models import Payment
+
+    return Payment.objects.filter(dossier=dossier, state=Payment.State.PENDING).order_by("-created_at", "-pk").first()

@@ -39,9 +39,9 @@ def on_time_class(*, finished_at: datetime, due_at: datetime | None) -> str:
     """Early / on time / late against the original due instant (DOMAIN.md: frozen at the end)."""
     if due_at is None:
         return ""
-    from opendvc.workflow.services import timing_of
+    from .selectors import timeliness
 
-    return str(timing_of(left_at=finished_at, due_at=due_at))
+    return timeliness(done_at=finished_at, due_at=due_at)
 
 
 def _on_start_processing(dossier, inputs, *, now, role, actor):
@@ -136,7 +136,7 @@ def _on_pay(dossier, inputs, *, now, role, actor):
     payment = Payment.objects.select_for_update().filter(dossier=dossier, state=Payment.State.PENDING).last()
     if payment is None:
         raise ProblemError("conflict", _("Hồ sơ không có khoản phí nào đang chờ thanh toán."), status=409)
-    method = method_for_role(role)
+    method = method_for_role(role, procedure=dossier.procedure)
     payment.state = Payment.State.PAID
     payment.method = method.key
     payment.receipt_number = str(inputs["receipt_number"])[:60]

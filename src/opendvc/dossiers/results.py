@@ -37,6 +37,12 @@ def result_download(*, dossier: Dossier, document: DossierDocument, user, reques
         raise ProblemError("not_found", _("Không có kết quả này."), status=404)
     if dossier.status not in (State.RESULT_READY, State.RETURNED):
         raise ProblemError("conflict", _("Hồ sơ chưa có kết quả."), status=409)
+    if dossier.status == State.RESULT_READY:
+        from opendvc.catalog.selectors import not_offered, procedure_offer
+
+        # Below level 4 the result is collected at the counter or by post (Regulation Art. 2.13).
+        if not procedure_offer(procedure=dossier.procedure).online_return:
+            raise not_offered(procedure=dossier.procedure, what=_("nhận kết quả trực tuyến"), path="document")
     with transaction.atomic():
         ResultDownload.objects.create(dossier=dossier, document=document, user=user)
         audit_record(actor=user, action="dossier.result_download", target=dossier,

@@ -32,6 +32,12 @@ class OnlineReturn(ReturnMethod):
     (``results.result_download``)."""
 
     def clean(self, *, dossier, inputs, role):
+        from opendvc.catalog.selectors import not_offered, procedure_offer
+
+        # Regulation Art. 2.13: the result is returned online from level 4; at level 3 at the counter or
+        # by post.
+        if not procedure_offer(procedure=dossier.procedure).online_return:
+            raise not_offered(procedure=dossier.procedure, what=_("trả kết quả trực tuyến"), path="method")
         return {"delivered_to": dossier.applicant.full_name or ""}
 
 

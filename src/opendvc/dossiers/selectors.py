@@ -95,16 +95,29 @@ def reusable_files(*, user) -> QuerySet[DossierFile]:
     )
 
 
+def timeliness(*, done_at: datetime, due_at: datetime) -> str:
+    """The one rule of "trước hạn / đúng hạn / trễ hạn" (``early`` / ``on_time`` / ``late``) of work done
+    at ``done_at`` against its due instant ``due_at``: late after the due instant; early when done on an
+    earlier day than the due day; on time otherwise. Days are read in Asia/Ho_Chi_Minh whatever zone the
+    instants carry (a dossier due 16:00 and finished 06:30 the same local day is on time, although 06:30
+    is still the previous day in UTC). Dossiers, their internal steps, the lists, the public results and
+    the figures all take the class from here (DOMAIN: frozen when handling ends)."""
+    from opendvc.worktime import to_local
+
+    if done_at > due_at:
+        return "late"
+    return "early" if to_local(done_at).date() < to_local(due_at).date() else "on_time"
+
+
 def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
     """``""`` (no due date), ``on_time``, ``due_soon``, ``overdue`` for open dossiers; ``early``,
-    ``on_time`` or ``late`` once finished (DOMAIN.md: overdue is computed, never typed)."""
+    ``on_time`` or ``late`` once finished — the class frozen at the end, else ``timeliness`` (DOMAIN.md:
+    overdue is computed, never typed)."""
     if dossier.due_at is None:
         return ""
     now = now or timezone.now()
     if dossier.finished_at is not None:
-        if dossier.finished_at > dossier.due_at:
-            return "late"
-        return "early" if dossier.finished_at.date() < dossier.due_at.date() else "on_time"
+        return dossier.on_time_class or timeliness(done_at=dossier.finished_at, due_at=dossier.due_at)
     if now > dossier.due_at:
         return "overdue"
     if dossier.status in OPEN_STATES and dossier.due_at <= due_soon_threshold(now):
@@ -186,7 +199,7 @@ def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
 
 # What a list row shows (keeps the wide procedure texts out of the query).
 INBOX_COLUMNS = (
-    "public_id", "code", "status", "channel", "submitted_at", "received_at", "due_at", "finished_at",
+    "public_id", "code", "status", "channel", "submitted_at", "received_at", "due_at", "finished_at", "on_time_class",
     "receiving_agency_id", "procedure_id", "applicant_id", "receiving_agency__name", "receiving_agency__short_name",
     "receiving_agency__code", "procedure__code", "procedure__name",
 )
@@ -269,3 +282,14 @@ def actions_for(*, dossier: Dossier, user) -> list:
 
 
 __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]
+
+
+def earlier_completion_items(*, dossier: Dossier) -> list[str]:
+    """While a dossier is returned for completion a second time: what the earlier returns asked (the
+    notice shows both lists, NĐ 61/2018 Art. 15)."""
+    from .lifecycle import Action
+
+    if dossier.status != State.RETURNED_FOR_COMPLETION:
+        return []
+    last = dossier.events.filter(action=Action.RETURN_FOR_COMPLETION).order_by("-at", "-pk").first()
+    return list((last.data or {}).get("earlier_items") or []) if last is not None else []

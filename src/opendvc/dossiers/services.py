@@ -151,14 +151,24 @@ def dossier_transition(
     ``conflict`` when the action is not open in the current state (or ``expected_version`` is stale),
     403 ``permission_denied`` for the wrong role, 422 ``validation_error`` for missing inputs.
     Nothing changes when it raises.
+
+    Automatic intake: when an online dossier of a procedure marked ``auto_receive`` is filed (or filed
+    again after completion) and ``receives_itself`` holds, the system receives it in the same
+    transaction — the same ``receive`` row of the table, appointment, receipt, history and audit as an
+    officer's intake, with the system as the actor.
     """
     if action not in Action.values:
         raise ProblemError("validation_error", _("Thao tác “%(action)s” không tồn tại.") % {"action": action},
                            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]})
     issued: list[DossierDocument] = []
     try:
-        return _transition(dossier=dossier, action=action, actor=actor, system=system, request=request,
-                           expected_version=expected_version, inputs=inputs, issued=issued)
+        with transaction.atomic():
+            done = _transition(dossier=dossier, action=action, actor=actor, system=system, request=request,
+                               expected_version=expected_version, inputs=inputs, issued=issued)
+            if action in (Action.SUBMIT, Action.RESUBMIT) and receives_itself(done):
+                done = _transition(dossier=done, action=Action.RECEIVE, actor=None, system=True, request=request,
+                                   expected_version=None, inputs={}, issued=issued)
+        return done
     except BaseException:
         for doc in issued:
             doc.file.delete(save=False)
@@ -286,13 +296,21 @@ def _on_submit(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
 def _on_resubmit(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
     fields = _check_submission(dossier)
     fields.update(submitted_at=now, completion_items=[])
-    return _Outcome(fields, {})
+    last = _completion_returns(dossier).last()
+    snapshot = (last.data or {}).get("snapshot") if last is not None else None
+    # What the applicant changed since the return: the officer may ask again only about that.
+    return _Outcome(fields, {"changes": _changes_since(snapshot, dossier) if snapshot is not None else None})
 
 
 def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, int]:
     """The appointment for a dossier received at ``received_at``: the procedure version's time for the
     dossier's channel, counted on the receiving agency's calendar (worktime). ``None`` when the
-    procedure states no time."""
+    procedure states no time.
+
+    A time in working days follows the procedure's ``working_day_rule``: N × 8 working hours from the
+    intake (the default), or the close of the N-th working day after the day of intake (Civil Code 2015
+    Art. 147: the first day is not counted; Art. 148: the period ends at the end of its last day). A
+    fraction of a working day has no "end of day" and is always counted in working hours."""
     from opendvc.worktime import add_working_time, calendar_for_agency, same_day_due
 
     calendar = calendar_for_agency(dossier.receiving_agency)
@@ -310,8 +328,31 @@ def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, i
     amount = Decimal(str(method["time_amount"]))
     if amount == 0:
         return same_day_due(received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar), calendar.version
-    value = int(amount) if amount == amount.to_integral_value() else amount
-    return add_working_time(received_at, value, method["time_unit"], calendar=calendar), calendar.version
+    whole = amount == amount.to_integral_value()
+    value = int(amount) if whole else amount
+    rule = dossier.procedure.working_day_rule if whole else "working-hours"
+    return add_working_time(received_at, value, method["time_unit"], rule=rule, calendar=calendar), calendar.version
+
+
+def receives_itself(dossier: Dossier) -> bool:
+    """Whether the system receives this filed dossier without an officer: its procedure is marked for
+    automatic intake, it was filed online, it is complete (the submission checks passed: form valid,
+    every required component attached; a procedure whose required papers depend on the applicant's case
+    is left to an officer, who judges the case) and the procedure states a time, so the appointment is
+    computed as an officer's intake would compute it (``due_for``)."""
+    from opendvc.catalog.models import Component
+
+    procedure = dossier.procedure
+    if dossier.status != State.SUBMITTED or not procedure.auto_receive:
+        return False
+    if dossier.channel not in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        return False
+    if Component.objects.filter(procedure_id=procedure.pk, required=True, kind=Component.Kind.SUBMIT).exclude(
+            case="").exists():
+        return False
+    if _missing_components(dossier):
+        return False
+    return due_for(dossier, timezone.now())[0] is not None
 
 
 def _on_receive(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
@@ -334,8 +375,87 @@ def _on_receive(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
                     {"due_at": due.isoformat(), "calendar_version": version})
 
 
+def _completion_returns(dossier: Dossier):
+    return DossierEvent.objects.filter(dossier=dossier, action=Action.RETURN_FOR_COMPLETION).order_by("at", "pk")
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
+    """What the applicant can change while completing: the files per component and each form field."""
+    return {
+        "files": [[f.component_name or f.original_name, f.sha256] for f in dossier.files.all()],
+        "form": {str(k): _digest(v) for k, v in (dossier.form_data or {}).items()},
+    }
+
+
+def _changes_since(snapshot: dict[str, Any], dossier: Dossier) -> list[str]:
+    """Names of the components whose files and of the form fields whose values differ from ``snapshot``."""
+    now = _dossier_snapshot(dossier)
+
+    def by_name(rows):
+        out: dict[str, set[str]] = {}
+        for name, sha in rows:
+            out.setdefault(name, set()).add(sha)
+        return out
+
+    before, after = by_name(snapshot.get("files") or []), by_name(now["files"])
+    changed = [name for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name)]
+    old_form, new_form = snapshot.get("form") or {}, now["form"]
+    changed += [key for key in dict.fromkeys([*old_form, *new_form]) if old_form.get(key) != new_form.get(key)]
+    return changed
+
+
+def _covered(change: str, items: list[str]) -> bool:
+    """A change is covered by a listed item when one names the other (accents, case, ``_`` ignored)."""
+    from opendvc.catalog.text import fold
+
+    name = fold(change)
+    return bool(name) and any(name in fold(item) or (fold(item) and fold(item) in name) for item in items)
+
+
+def _once(items: list[str]) -> list[str]:
+    """The items with repetitions removed (the same words, whatever the accents and case), in order."""
+    from opendvc.catalog.text import fold
+
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = fold(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 def _on_return_for_completion(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
-    return _Outcome({"completion_items": inputs["items"]}, {})
+    """NĐ 61/2018, Art. 15.2 and 16: the one-stop office guides the applicant to complete the dossier
+    once, listing everything (``hướng dẫn một lần, đầy đủ``). A later return of the same dossier is
+    refused unless the resubmission changed something the earlier lists did not cover (a paper or a
+    field the applicant added or changed beyond what was asked); the notice then shows the earlier
+    lists as well."""
+    items = _once(inputs["items"])
+    data: dict[str, Any] = {"items": items, "snapshot": _dossier_snapshot(dossier)}
+    earlier = list(_completion_returns(dossier))
+    if earlier:
+        earlier_items = _once([i for e in earlier for i in (e.data or {}).get("items") or []])
+        resubmit = DossierEvent.objects.filter(dossier=dossier, action=Action.RESUBMIT,
+                                               pk__gt=earlier[-1].pk).order_by("pk").last()
+        changes = (resubmit.data or {}).get("changes") if resubmit is not None else []
+        uncovered = None if changes is None else [c for c in changes if not _covered(c, earlier_items)]
+        if uncovered is not None and not uncovered:
+            raise ProblemError(
+                "completion_already_requested",
+                _("Hồ sơ %(code)s đã được hướng dẫn bổ sung, hoàn thiện một lần, đầy đủ (Nghị định 61/2018/NĐ-CP, "
+                  "Điều 15–16). Lần nộp lại chỉ sửa những nội dung đã yêu cầu; không được yêu cầu thêm — hãy tiếp "
+                  "nhận hoặc từ chối hồ sơ.") % {"code": dossier.code or ""},
+                status=409, title=_("Đã yêu cầu bổ sung, hoàn thiện một lần"),
+                extra={"earlier_items": earlier_items, "changes": changes or []},
+            )
+        data.update(earlier_items=earlier_items, uncovered_changes=uncovered or [])
+    return _Outcome({"completion_items": items}, data)
 
 
 HANDLERS = {
@@ -402,9 +522,12 @@ def dossier_create_draft(
     if procedure.status != Procedure.Status.PUBLISHED:
         raise ProblemError("validation_error", _("Thủ tục này hiện không nhận hồ sơ."),
                            extra={"errors": [{"path": "procedure", "message": _("Thủ tục không hoạt động.")}]})
-    if channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL) and procedure.level < Procedure.Level.ONLINE:
-        raise ProblemError("validation_error", _("Thủ tục này chưa nhận hồ sơ trực tuyến."),
-                           extra={"errors": [{"path": "procedure", "message": _("Thủ tục chưa đạt mức độ 3.")}]})
+    if channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        from opendvc.catalog.selectors import not_offered, procedure_offer
+
+        # Regulation Art. 2.13: online filing from level 3; level 2 offers forms to download only.
+        if not procedure_offer(procedure=procedure).online_filing:
+            raise not_offered(procedure=procedure, what=_("nộp hồ sơ trực tuyến"))
     if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
         raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
                            extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})

@@ -31,13 +31,21 @@ INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def _procedure_or_404(code: str):
-    from opendvc.catalog.models import Procedure
     from opendvc.catalog.selectors import procedure_for_page
 
     procedure = procedure_for_page(code)
-    if procedure is None or procedure.level < Procedure.Level.ONLINE:
-        raise Http404(_("Thủ tục này chưa nhận hồ sơ trực tuyến."))
+    if procedure is None:
+        raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
     return procedure
+
+
+def _not_online(request, procedure):
+    """The filing page of a procedure whose level takes no online filing (Regulation Art. 2.13): what the
+    level offers, and where the forms are."""
+    from opendvc.catalog.selectors import procedure_offer
+
+    return render(request, "dossiers/not_online.html",
+                  {"procedure": procedure, "offer": procedure_offer(procedure=procedure)}, status=409)
 
 
 def _components(procedure):
@@ -97,8 +105,11 @@ def _filing_context(request, procedure, dossier=None, *, errors=None, form_error
         for f in dossier.files.all():
             attached.setdefault(f.component_id, []).append(f)
     reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
+    from opendvc.catalog.selectors import procedure_offer
+
     return {
         "procedure": procedure,
+        "offer": procedure_offer(procedure=procedure),
         "dossier": dossier,
         "agencies": list(selectors.receiving_agencies(procedure=procedure)),
         "acting_choices": acting_as_choices(user),
@@ -150,7 +161,11 @@ def _save_filing(request, procedure, dossier=None):
 @require_http_methods(["GET", "POST"])
 def start(request, code: str):
     """Step 1 of online filing (Regulation Art. 6): choose the agency, fill the e-form, attach files."""
+    from opendvc.catalog.selectors import procedure_offer
+
     procedure = _procedure_or_404(code)
+    if not procedure_offer(procedure=procedure).online_filing:
+        return _not_online(request, procedure)
     if request.method == "POST":
         dossier, errors = _save_filing(request, procedure)
         if not errors:
@@ -245,12 +260,23 @@ def mine(request):
 @login_required
 def mine_detail(request, public_id):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
-    from .documents import lookup_key_of
+    from opendvc.catalog.selectors import procedure_offer
 
+    from .documents import lookup_key_of
+    from .payments import payment_pending
+
+    offer = procedure_offer(procedure=dossier.procedure)
+    documents = list(dossier.documents.all())
+    if dossier.status == State.RESULT_READY and not offer.online_return:
+        # Collected at the counter or by post below level 4: no download that would count as the return.
+        documents = [d for d in documents if d.kind != "result"]
     return render(request, "dossiers/mine_detail.html", {
         "dossier": dossier,
+        "offer": offer,
+        "payment": payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None,
+        "earlier_items": selectors.earlier_completion_items(dossier=dossier),
         "events": list(dossier.events.select_related(None)),
-        "documents": list(dossier.documents.all()),
+        "documents": documents,
         "files": list(dossier.files.all()),
         "on_time": selectors.on_time_state(dossier),
         "labels": selectors.ON_TIME_LABELS,
@@ -301,7 +327,11 @@ def mine_document(request, public_id, doc_id: int):
         from .results import result_download
 
         # Each download of a result is recorded; the first one returns a waiting result online.
-        result_download(dossier=dossier, document=d, user=request.user, request=request)
+        try:
+            result_download(dossier=dossier, document=d, user=request.user, request=request)
+        except ProblemError as exc:
+            messages.error(request, " ".join(_problem_messages(exc)))
+            return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 

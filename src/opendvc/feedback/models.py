@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.append_only import AppendOnlyQuerySet
+
 from . import timing
 from .lifecycle import AT_AGENCY_STATES, OPEN_STATES, State
 from .timing import Standing, standing_q
@@ -189,6 +191,9 @@ class FeedbackEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Regulation Art. 4.2: no update, no delete (``core.append_only``; a PostgreSQL trigger as well).
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

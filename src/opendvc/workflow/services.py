@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.selectors import timeliness
 
-from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun, Timing
+from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun
 
 HUNDRED = Decimal(100)
 
@@ -94,8 +95,9 @@ def statutory_hours(*, procedure) -> Decimal | None:
     if amount == 0:
         return Decimal(8)
     start = next_opening(date(2026, 3, 9))
-    end = add_working_time(start, int(amount) if amount == amount.to_integral_value() else amount,
-                           method.time_unit)
+    whole = amount == amount.to_integral_value()
+    end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
+                           rule=procedure.working_day_rule if whole else "working-hours")
     return working_hours_between(start, end)
 
 
@@ -186,15 +188,6 @@ def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wai
 # The step engine
 # ---------------------------------------------------------------------------------------------
 
-def timing_of(*, left_at: datetime, due_at: datetime) -> str:
-    """Early (left on an earlier local day than due), on time, or late (after the due instant)."""
-    from opendvc.worktime import to_local
-
-    if left_at > due_at:
-        return Timing.LATE
-    return Timing.EARLY if to_local(left_at).date() < to_local(due_at).date() else Timing.ON_TIME
-
-
 def _calendar(dossier):
     from opendvc.worktime import calendar_for_agency
 
@@ -235,7 +228,7 @@ def _leave(run: StepRun, *, now: datetime, actor, outcome: str, note: str = "") 
     run.left_by = actor
     run.left_by_label = (getattr(actor, "full_name", "") or str(actor))[:200] if actor else _("Hệ thống")
     run.outcome = outcome
-    run.timing = timing_of(left_at=now, due_at=run.due_at)
+    run.timing = timeliness(done_at=now, due_at=run.due_at)
     run.note = note
     run.save(update_fields=["left_at", "left_by", "left_by_label", "outcome", "timing", "note"])
     return run

@@ -50,6 +50,15 @@ def path_to(state: str) -> list:
 
 
 @pytest.fixture
+def procedure(agencies):
+    """A level-4 procedure: every row of the table is open (online payment and return included); what
+    levels 2 and 3 leave out is tested in ``test_regulation``."""
+    from .conftest import make_procedure
+
+    return make_procedure(level=4)
+
+
+@pytest.fixture
 def people(citizen, officer, processor, leader, postal):
     return {Role.APPLICANT: citizen, Role.RECEIVING_OFFICER: officer, Role.PROCESSING_OFFICER: processor,
             Role.LEADER: leader, Role.POSTAL_OPERATOR: postal}

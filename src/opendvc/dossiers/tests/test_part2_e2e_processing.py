@@ -25,9 +25,11 @@ pytestmark = [
 
 def test_officer_processes_a_dossier_to_the_result(browser, live_server, citizen, officer, processor,  # noqa: F811
                                                     leader, procedure):
+    from opendvc.catalog.models import Procedure
     from opendvc.dossiers import services
     from opendvc.dossiers.models import Dossier
 
+    Procedure.objects.filter(pk=procedure.pk).update(level=4)  # the result is downloaded: a level-4 service
     d = submitted_dossier(procedure, citizen)
     d = services.dossier_transition(dossier=d, action="receive", actor=officer)
 

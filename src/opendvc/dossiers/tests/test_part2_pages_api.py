@@ -68,7 +68,11 @@ def test_processing_page_errors_keep_everything(client, procedure, citizen, offi
 
 def test_applicant_supplies_then_leader_approves_with_an_uploaded_result(client, procedure, citizen, officer,
                                                                            processor, leader):
+    from opendvc.catalog.models import Procedure
+
     from .test_part2_processing import at_specialist
+
+    Procedure.objects.filter(pk=procedure.pk).update(level=4)  # the result is downloaded: a level-4 service
 
     d = at_specialist(processing(procedure, citizen, officer), officer)
     services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Trích lục"])

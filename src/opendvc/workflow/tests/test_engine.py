@@ -8,18 +8,19 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opendvc.dossiers.selectors import timeliness
 from opendvc.workflow.selectors import bar_chart_svg
-from opendvc.workflow.services import check_steps, default_steps, timing_of
+from opendvc.workflow.services import check_steps, default_steps
 from opendvc.worktime import VN_TZ
 
 DUE = datetime(2026, 3, 12, 16, 0, tzinfo=VN_TZ)
 
 
 def test_timing_classes():
-    assert timing_of(left_at=DUE - timedelta(days=1), due_at=DUE) == "early"
-    assert timing_of(left_at=DUE - timedelta(hours=2), due_at=DUE) == "on_time"
-    assert timing_of(left_at=DUE, due_at=DUE) == "on_time"
-    assert timing_of(left_at=DUE + timedelta(seconds=1), due_at=DUE) == "late"
+    assert timeliness(done_at=DUE - timedelta(days=1), due_at=DUE) == "early"
+    assert timeliness(done_at=DUE - timedelta(hours=2), due_at=DUE) == "on_time"
+    assert timeliness(done_at=DUE, due_at=DUE) == "on_time"
+    assert timeliness(done_at=DUE + timedelta(seconds=1), due_at=DUE) == "late"
 
 
 def test_default_template_fills_exactly_the_total():
