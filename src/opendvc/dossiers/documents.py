@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
