@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "DOSSIER_UPLOAD_TTL_HOURS": 24,
     # "Due soon": this many working hours before the due instant (one working day by default).
     "DOSSIER_DUE_SOON_HOURS": 8,
+    # The appointment proposed to the receiving officer for a procedure that states no processing time
+    # (working days after intake); the officer may choose another instant inside working time.
+    "DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS": 3,
     # Public lookup: requests per client address per minute.
     "DOSSIER_LOOKUP_RATE_PER_MINUTE": 20,
 }

@@ -1,12 +1,18 @@
 """Demo dossiers: a few dossiers of the demo citizen in several states, received by the demo
 one-stop officer of the justice department. Idempotent: nothing is added once the citizen has dossiers.
+
+Every demo dossier goes to an agency that implements its procedure (named on the procedure in the
+catalog): a provincial department does not receive, say, a tax procedure of the local tax office
+because both sit at the province tier.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import eforms_bridge, services
+from .appointments import appointment_default
 from .lifecycle import Action
 from .selectors import receiving_agencies
 from .uploads import check_file
@@ -33,11 +39,12 @@ DEMO_FORM_DATA = {
 
 
 def _procedure(agency):
-    """A level-3+ procedure received by ``agency`` and form data valid for its e-form (if any)."""
+    """A level-3+ procedure that ``agency`` implements (named on it) and receives, and form data valid
+    for its e-form (if any)."""
     from opendvc.catalog.models import Procedure
 
-    for p in Procedure.objects.filter(status=Procedure.Status.PUBLISHED, level__gte=3, is_synthetic=False
-                                      ).order_by("code"):
+    for p in Procedure.objects.filter(status=Procedure.Status.PUBLISHED, level__gte=3, is_synthetic=False,
+                                      agencies=agency).order_by("code"):
         if not receiving_agencies(procedure=p).filter(pk=agency.pk).exists():
             continue
         version = eforms_bridge.form_for(p)
@@ -74,7 +81,7 @@ def seed(stdout=None) -> None:
     procedure, data = _procedure(agency)
     if procedure is None:
         if stdout:
-            stdout.write("  bỏ qua: không có thủ tục mức độ 3 của Sở Tư pháp")
+            stdout.write("  bỏ qua: không có thủ tục mức độ 3 do Sở Tư pháp thực hiện")
         return
     components = list(procedure.components.filter(required=True, kind="submit", case=""))
     paper = _pdf("Ban sao giay to")
@@ -85,16 +92,18 @@ def seed(stdout=None) -> None:
         services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, paper) for c in components])
         return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen)
 
+    # The appointment the officer sets when the procedure states no time (the statutory one otherwise).
+    due_at = appointment_default(agency=agency, at=timezone.now())
     with transaction.atomic():
         filed()
-        services.dossier_transition(dossier=filed(), action=Action.RECEIVE, actor=officer)
+        services.dossier_transition(dossier=filed(), action=Action.RECEIVE, actor=officer, due_at=due_at)
         services.dossier_transition(dossier=filed(), action=Action.RETURN_FOR_COMPLETION, actor=officer,
                                     items=["Bản sao giấy tờ tùy thân có chứng thực", "Tờ khai có chữ ký"],
                                     note="Vui lòng bổ sung trong 05 ngày làm việc.")
         services.dossier_transition(dossier=filed(), action=Action.REFUSE, actor=officer,
                                     reason="Hồ sơ thuộc thẩm quyền giải quyết của UBND cấp xã.")
         services.counter_intake(actor=officer, procedure=procedure, receiving_agency=agency, channel="counter",
-                                applicant=citizen, data=data, files=[(None, paper)])
+                                applicant=citizen, data=data, files=[(None, paper)], due_at=due_at)
         draft = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=agency,
                                               actor=citizen, form_data=data)
         services.dossier_update_draft(dossier=draft, actor=citizen, add_files=[(components[0], paper)]

@@ -3,7 +3,12 @@
 * Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Decree 61/2018/NĐ-CP Art. 19; form 01 of Circular
   01/2018/TT-VPCP), with a QR code to the public lookup;
 * Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02): every missing item listed once;
-* Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03): the reason.
+* Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03): the reason;
+* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records (``processing``).
+
+Every document has the letterhead of Decree 30/2020/NĐ-CP (superior agency and agency on the left, the
+national motto on one line on the right, the place-and-date line under it) and the signature block its
+form requires (``signers_for``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .lifecycle import Document
+from .lifecycle import Document, Role
 from .models import Dossier, DossierDocument, DossierEvent
 
 TEMPLATES = {
@@ -58,6 +66,120 @@ def render_pdf(template: str, context: dict) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR) if hasattr(settings, "BASE_DIR") else None).write_pdf()
 
 
+@dataclass(frozen=True)
+class Signer:
+    """One signature column: the title lines (``KT. GIÁM ĐỐC`` / ``PHÓ GIÁM ĐỐC``), the instruction
+    under them and the printed name (blank when the signer signs by hand)."""
+
+    titles: tuple[str, ...]
+    name: str = ""
+    instruction: str = "(Ký và ghi rõ họ tên)"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def place_and_date(at: datetime) -> str:
+    """``Đồng Nai, ngày 05 tháng 02 năm 2027`` (Decree 30/2020/NĐ-CP, Appendix I: day and month
+    below 10 written with a leading zero); the province from ``PROVINCE_NAME``."""
+    from opendvc.worktime import to_local
+
+    local = to_local(at)
+    province = getattr(settings, "PROVINCE_NAME", "") or ""
+    return f"{province}, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def letterhead(*, agency, at: datetime) -> dict[str, Any]:
+    """The letterhead context: the superior agency (the parent in the agency tree), the agency and the
+    place-and-date line."""
+    parent = getattr(agency, "parent", None)
+    return {"agency": agency, "superior": parent.name if parent is not None else "",
+            "place_date": place_and_date(at)}
+
+
+# Titles of the head of an agency by the kind of agency, from its name (Decree 30/2020/NĐ-CP,
+# Appendix I, part I.8: who signs and with which title); collective bodies sign "TM." (on behalf of).
+_HEAD_TITLES: tuple[tuple[str, str, str], ...] = (
+    ("ủy ban nhân dân", "CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"),
+    ("uỷ ban nhân dân", "CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"),
+    ("sở ", "GIÁM ĐỐC", ""),
+    ("công an", "GIÁM ĐỐC", ""),
+    ("văn phòng", "CHÁNH VĂN PHÒNG", ""),
+    ("ban ", "TRƯỞNG BAN", ""),
+)
+
+
+def _head_title(agency) -> tuple[str, str]:
+    name = (getattr(agency, "name", "") or "").lower()
+    for prefix, title, collective in _HEAD_TITLES:
+        if name.startswith(prefix):
+            return title, collective
+    return "THỦ TRƯỞNG CƠ QUAN", ""
+
+
+def _deputy(title: str) -> str:
+    return "PHÓ THỦ TRƯỞNG CƠ QUAN" if title == "THỦ TRƯỞNG CƠ QUAN" else f"PHÓ {title}"
+
+
+def _holds(user, agency, role: str) -> bool:
+    from opendvc.agencies.models import StaffRole
+
+    return user is not None and StaffRole.objects.filter(user=user, agency=agency, role=role, is_active=True).exists()
+
+
+def leader_signer(*, agency, user, name: str) -> Signer:
+    """The signature of a leader of ``agency``: the head signs with the head's title, a deputy
+    (another leader) "KT." (on behalf of) the head with the deputy's title."""
+    title, collective = _head_title(agency)
+    head = _holds(user, agency, "head")
+    lines = [collective] if collective else []
+    lines += [title] if head else [f"KT. {title}", _deputy(title)]
+    return Signer(tuple(lines), name, "(Ký, ghi rõ họ tên và đóng dấu)")
+
+
+def head_signer(*, agency) -> Signer:
+    """The head of ``agency`` (*thủ trưởng cơ quan, đơn vị*), named when the agency has one in the
+    portal."""
+    from opendvc.agencies.models import StaffRole
+
+    role = (StaffRole.objects.filter(agency=agency, role="head", is_active=True).select_related("user")
+            .order_by("granted_at", "pk").first())
+    return Signer(("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",), role.user.full_name if role else "",
+                  "(Ký, ghi rõ họ tên và đóng dấu)")
+
+
+def signers_for(*, kind: str, dossier: Dossier, event: DossierEvent | None) -> list[Signer]:
+    """The signature block of each document, as its form requires (Circular 01/2018/TT-VPCP forms
+    01–05; Decree 61/2018/NĐ-CP Art. 19, 20): the receipt by the applicant and the receiving officer;
+    the completion request and the refusal by the receiving officer who issued it; the apology by the
+    head of the agency; the result and the stop notice by the leader who decided, with their title;
+    notices and records of processing by who acted."""
+    from opendvc.agencies.models import Agency
+
+    agency: Agency = dossier.receiving_agency
+    actor = getattr(event, "actor", None) if event is not None else None
+    acted = (getattr(event, "actor_label", "") or "") if event is not None else ""
+    role = getattr(event, "actor_role", "") if event is not None else ""
+    applicant = dossier.applicant.full_name or ""
+    data = (event.data or {}) if event is not None else {}
+    receiver = Signer(("NGƯỜI TIẾP NHẬN HỒ SƠ",), acted)
+    if kind == Document.RECEIPT:
+        return [Signer(("NGƯỜI NỘP HỒ SƠ",), applicant), receiver]
+    if kind in (Document.COMPLETION_REQUEST, Document.REFUSAL):
+        return [receiver]
+    if kind == Document.APOLOGY:
+        return [head_signer(agency=agency)]
+    if kind in (Document.RESULT, Document.STOP_NOTICE) or role == Role.LEADER:
+        return [leader_signer(agency=agency, user=actor, name=acted)]
+    if kind == Document.SUPPLEMENT_NOTICE:
+        return [Signer(("CÁN BỘ XỬ LÝ HỒ SƠ",), acted)]
+    if kind == Document.PAYMENT_RECEIPT:
+        collector = acted if role == Role.RECEIVING_OFFICER else ""
+        return [Signer(("NGƯỜI NỘP TIỀN",), applicant), Signer(("NGƯỜI THU TIỀN",), collector)]
+    if kind == Document.DELIVERY_RECORD:
+        return [Signer(("NGƯỜI NHẬN KẾT QUẢ",), str(data.get("delivered_to") or applicant)),
+                Signer(("NGƯỜI TRẢ KẾT QUẢ",), acted if role != Role.SYSTEM else "")]
+    return [receiver]
+
+
 def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
     from opendvc.worktime import to_local
 
@@ -81,6 +203,7 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "qr": qr_data_uri(lookup_url(dossier, key)) if key else "",
         "officer": event.actor_label,
         "PORTAL_NAME": getattr(settings, "PORTAL_NAME", ""),
+        **letterhead(agency=dossier.receiving_agency, at=event.at or timezone.now()),
     }
     for extra in CONTEXT_EXTRAS:
         context.update(extra(dossier=dossier, event=event))
@@ -94,7 +217,9 @@ CONTEXT_EXTRAS: list = []
 def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> DossierDocument:
     """Render the PDF of ``kind`` for ``event`` and store it on the dossier (file first, then the row,
     inside the caller's transaction; ``dossier_transition`` removes the file if the transaction fails)."""
-    pdf = render_pdf(TEMPLATES[kind], document_context(dossier=dossier, event=event))
+    context = document_context(dossier=dossier, event=event)
+    context["signers"] = signers_for(kind=kind, dossier=dossier, event=event)
+    pdf = render_pdf(TEMPLATES[kind], context)
     doc = DossierDocument(dossier=dossier, event=event, kind=kind, sha256=hashlib.sha256(pdf).hexdigest())
     doc.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
     try:

@@ -75,6 +75,18 @@ register(PostalReturn("postal", gettext_lazy("Qua dịch vụ bưu chính"), fro
 register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
 
 
+# The applicant chooses how to deal with the agency when filing (Regulation Art. 6.4: online, in person or
+# by post); the dossier's channel records that choice, and the result goes back the same way.
+CHANNEL_RETURN = {"online": "online", "national_portal": "online", "counter": "counter", "postal": "postal"}
+
+
+def return_method_default(*, dossier) -> str:
+    """The return method proposed to the one-stop office for ``dossier``: the one matching the way the
+    applicant filed (online → online, at the counter → counter, by post → postal)."""
+    key = CHANNEL_RETURN.get(dossier.channel, "counter")
+    return key if key in METHODS else next(iter(METHODS))
+
+
 def method_for(*, key: str, role: str) -> ReturnMethod:
     method = METHODS.get(key)
     if method is None:

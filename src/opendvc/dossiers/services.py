@@ -356,21 +356,10 @@ def receives_itself(dossier: Dossier) -> bool:
 
 
 def _on_receive(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
-    due, version = due_for(dossier, now)
-    if due is None:
-        given = inputs.get("due_at")
-        if not given:
-            raise ProblemError(
-                "validation_error",
-                _("Thủ tục chưa quy định thời hạn giải quyết; hãy nhập ngày hẹn trả kết quả."),
-                extra={"errors": [{"path": "due_at", "message": _("Phải nhập ngày hẹn trả kết quả.")}]},
-            )
-        from opendvc.worktime import parse_instant, to_local
+    from .appointments import appointment_for_receipt
 
-        due = to_local(given) if isinstance(given, datetime) else parse_instant(str(given))
-        if due <= now:
-            raise ProblemError("validation_error", _("Ngày hẹn trả phải sau thời điểm tiếp nhận."),
-                               extra={"errors": [{"path": "due_at", "message": _("Ngày hẹn trả phải ở tương lai.")}]})
+    appointment = appointment_for_receipt(dossier=dossier, at=now, given=inputs.get("due_at"))
+    due, version = appointment.due_at, appointment.calendar_version
     return _Outcome({"received_at": now, "due_at": due, "calendar_version": version},
                     {"due_at": due.isoformat(), "calendar_version": version})
 
@@ -792,10 +781,12 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
 
 def counter_intake(
     *, actor, procedure, receiving_agency, channel: str, applicant, acting_for=None, data: dict | None = None,
-    files: list[tuple[Any, CheckedFile]] = (), receive_now: bool = True, request=None,
+    files: list[tuple[Any, CheckedFile]] = (), receive_now: bool = True, due_at: Any = None, request=None,
 ) -> Dossier:
     """Register a dossier brought to the counter or arriving by post: created, filed by the officer
-    (same code as online) and, with ``receive_now``, received at once (receipt with the due date)."""
+    (same code as online) and, with ``receive_now``, received at once (receipt with the due date; for a
+    procedure without a statutory time, ``due_at`` is the appointment the officer set —
+    ``appointments.appointment_for_receipt``)."""
     if channel not in (Channel.COUNTER, Channel.POSTAL):
         raise ProblemError("validation_error", _("Hình thức nộp không hợp lệ cho tiếp nhận tại quầy."),
                            extra={"errors": [{"path": "channel", "message": _("Chọn trực tiếp hoặc bưu chính.")}]})
@@ -824,7 +815,8 @@ def counter_intake(
                 )
             dossier = dossier_transition(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
             if receive_now:
-                dossier = dossier_transition(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request)
+                dossier = dossier_transition(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request,
+                                             **({"due_at": due_at} if due_at not in (None, "") else {}))
     except BaseException:
         for name in stored:
             default_storage.delete(name)

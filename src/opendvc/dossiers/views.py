@@ -412,11 +412,33 @@ def inbox(request):
     })
 
 
+def _receive_card(dossier, actions, request) -> dict:
+    """The receive card's appointment: the statutory one (shown) or the proposal the officer may change
+    (the typed value again after an error)."""
+    from django.utils import timezone
+
+    from .appointments import appointment_propose
+
+    if Action.RECEIVE not in [a.action for a in actions]:
+        return {}
+    proposal = appointment_propose(dossier=dossier, at=timezone.now())
+    typed = (request.POST.get("due_at") or "").strip() if request.method == "POST" else ""
+    return {"appointment": proposal, "due_at_value": typed or proposal.text,
+            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(dossier.receiving_agency))}
+
+
+def _calendar_periods(agency):
+    from opendvc.worktime import calendar_for_agency
+
+    return calendar_for_agency(agency).periods
+
+
 @backoffice_required(roles=OFFICE_ROLES)
 def office_detail(request, code: str, *, errors=None, status=200):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     actions = selectors.actions_for(dossier=dossier, user=request.user)
     return render(request, "dossiers/office_detail.html", {
+        **_receive_card(dossier, actions, request),
         "dossier": dossier,
         "events": list(dossier.events.all()),
         "documents": list(dossier.documents.all()),
@@ -466,6 +488,18 @@ def office_document(request, code: str, doc_id: int):
     return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 
+def _intake_appointment(agency) -> dict:
+    """The appointment proposed on the intake page (used when the procedure states no time)."""
+    from django.utils import timezone
+
+    from .appointments import appointment_default
+
+    if agency is None:
+        return {}
+    return {"proposal": f"{appointment_default(agency=agency, at=timezone.now()):%d/%m/%Y %H:%M}",
+            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(agency))}
+
+
 @backoffice_required(roles=["receiving_officer"])
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -479,7 +513,10 @@ def intake(request):
     agencies = Agency.objects.filter(pk__in=ids or []).order_by("name")
     context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
                                                   (Channel.POSTAL, Channel.POSTAL.label)],
-               "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": []}
+               "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": [],
+               **_intake_appointment(agencies.first())}
+    if request.method == "GET":
+        context["values"]["hen_tra"] = context.get("proposal", "")
     if request.method == "POST":
         p = request.POST
         procedure = Procedure.objects.filter(code=p.get("thu-tuc", "").strip(),
@@ -498,9 +535,14 @@ def intake(request):
                 full_name=p.get("ho-ten", ""), phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), request=request)
             dossier = services.counter_intake(
                 actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
-                applicant=applicant, acting_for=organisation, files=files, request=request)
+                applicant=applicant, acting_for=organisation, files=files, due_at=p.get("hen-tra", "").strip(),
+                request=request)
         except (ProblemError, UploadError) as exc:
             context["errors"] = _problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
+            if isinstance(exc, ProblemError) and exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
+                from opendvc.worktime import parse_instant
+
+                context["values"]["hen_tra"] = f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
             return render(request, "dossiers/office_intake.html", context, status=400)
         messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
         return redirect("dossiers:office_detail", code=dossier.code)

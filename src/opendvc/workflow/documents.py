@@ -8,15 +8,17 @@ from django.utils import timezone
 
 
 def control_sheet_pdf(*, dossier) -> bytes:
-    from opendvc.dossiers.documents import render_pdf
+    from opendvc.dossiers.documents import letterhead, render_pdf
     from opendvc.worktime import to_local
 
     from .selectors import step_runs, step_state
 
     now = timezone.now()
     rows = [(r, step_state(r, now=now)) for r in step_runs(dossier)]
+    # Form 05 has no closing signature: each hand-over names who gave and who received the dossier.
     return render_pdf("workflow/pdf/control_sheet.html", {
-        "dossier": dossier, "agency": dossier.receiving_agency, "procedure": dossier.procedure,
+        **letterhead(agency=dossier.receiving_agency, at=now), "signers": [],
+        "dossier": dossier, "procedure": dossier.procedure,
         "applicant_name": dossier.applicant.full_name or "", "rows": rows, "issued_at": to_local(now),
         "received_at": to_local(dossier.received_at) if dossier.received_at else None,
         "due_at": to_local(dossier.due_at) if dossier.due_at else None,

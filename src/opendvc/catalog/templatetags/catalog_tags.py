@@ -15,11 +15,9 @@ register = template.Library()
 @register.filter
 def vnd(amount) -> str:
     """8000 -> "8.000 đồng"; 0 -> "Miễn phí"; None -> "" (the caller shows "chưa xác minh")."""
-    if amount is None:
-        return ""
-    if amount == 0:
-        return _("Miễn phí")
-    return f"{int(amount):,}".replace(",", ".") + " " + _("đồng")
+    from opendvc.core.money import format_vnd
+
+    return format_vnd(amount, free_label=True)
 
 
 @register.filter
@@ -33,7 +31,7 @@ def number(value) -> str:
 
 @register.filter
 def duration(method: ProcedureMethod) -> str:
-    """"3 ngày làm việc"; a number the source gave without a unit keeps only the number."""
+    """ "3 ngày làm việc"; a number the source gave without a unit keeps only the number."""
     if method.time_amount is None:
         return ""
     amount = number(method.time_amount)

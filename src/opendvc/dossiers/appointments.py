@@ -1,0 +1,182 @@
+"""The appointment printed on the receipt (*ngày hẹn trả kết quả*, Decree 61/2018/NĐ-CP Art. 19).
+
+A procedure with a statutory time gets its appointment from the working-time engine
+(``services.due_for``); the officer cannot change it. A procedure whose legal text states no time
+(many do, e.g. certifications) needs the receiving officer to set the appointment: the engine proposes
+one (``DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS`` working days after intake, configurable) and refuses
+an instant that is not inside office hours of a working day (Regulation Art. 13.4; Labour Code 2019
+Art. 112) or not after the intake.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from opendvc.core.problems import ProblemError
+
+from . import conf
+
+# "16:00 09/12/2026" (the way pages show an instant) besides what ``worktime.parse_instant`` reads.
+_TIME_FIRST = re.compile(r"^(\d{1,2}):(\d{2})\s+(?:ngày\s+)?(\d{1,2}/\d{1,2}/\d{4})$")
+_DATE_ONLY = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """The appointment proposed for a dossier received at ``at``: ``statutory`` when it comes from the
+    procedure's time (fixed), else a default the officer may change."""
+
+    due_at: datetime
+    statutory: bool
+    calendar_version: int
+
+    @property
+    def text(self) -> str:
+        """As the input field takes it back: ``dd/mm/yyyy HH:MM`` in local time."""
+        from opendvc.worktime import to_local
+
+        return to_local(self.due_at).strftime("%d/%m/%Y %H:%M")
+
+
+def _calendar(dossier):
+    from opendvc.worktime import calendar_for_agency
+
+    return calendar_for_agency(dossier.receiving_agency)
+
+
+def appointment_propose(*, dossier, at: datetime) -> Appointment:
+    """The appointment for ``dossier`` received at ``at``: the statutory one, or the default
+    (``appointment_default``)."""
+    from .services import due_for
+
+    due, version = due_for(dossier, at)
+    if due is not None:
+        return Appointment(due, True, version)
+    return Appointment(appointment_default(agency=dossier.receiving_agency, at=at), False, version)
+
+
+def appointment_default(*, agency, at: datetime) -> datetime:
+    """The proposal when the procedure states no time: ``DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS``
+    working days after ``at`` on ``agency``'s calendar, to the minute."""
+    from opendvc.worktime import add_working_time, calendar_for_agency, to_local
+
+    days = int(conf.get("DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS"))
+    due = add_working_time(at, days, "working_days", calendar=calendar_for_agency(agency))
+    return to_local(due).replace(second=0, microsecond=0)
+
+
+def _problem(message: str) -> ProblemError:
+    return ProblemError(
+        "validation_error", message, extra={"errors": [{"path": "due_at", "message": message}]}
+    )
+
+
+def _hours_text(calendar) -> str:
+    return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar.periods)
+
+
+def appointment_parse(*, value: Any, dossier) -> datetime:
+    """The instant the officer typed: ``dd/mm/yyyy HH:MM``, ``HH:MM dd/mm/yyyy`` or ISO 8601; a date
+    alone means the close of office hours that day. 422 ``validation_error`` (path ``due_at``) when it
+    cannot be read."""
+    from opendvc.worktime import WorktimeError, parse_instant, to_local
+
+    if isinstance(value, datetime):
+        return to_local(value)
+    text = " ".join(str(value or "").split())
+    try:
+        match = _TIME_FIRST.match(text)
+        if match:
+            hh, mi, day = match.groups()
+            return parse_instant(f"{day} {int(hh):02d}:{mi}")
+        if _DATE_ONLY.match(text):
+            close = _calendar(dossier).periods[-1][1]
+            day = parse_instant(text)
+            return day.replace(hour=close.hour, minute=close.minute)
+        return parse_instant(text)
+    except (WorktimeError, ValueError, OverflowError) as exc:
+        raise _problem(
+            _(
+                "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
+                "09/12/2026 16:00."
+            )
+            % {"value": text[:40]}
+        ) from exc
+
+
+def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
+    """Refuse an appointment not after ``at`` or outside working time of the receiving agency (a
+    weekend, a public holiday or compensatory day off, outside office hours). 422 ``validation_error``
+    with a Vietnamese message (path ``due_at``)."""
+    from opendvc.worktime import WorktimeError, to_local
+
+    calendar = _calendar(dossier)
+    local = to_local(due_at)
+    when = local.strftime("%H:%M %d/%m/%Y")
+    if local <= to_local(at):
+        raise _problem(
+            _("Ngày hẹn trả %(when)s đã qua; phải sau thời điểm tiếp nhận (%(now)s).")
+            % {"when": when, "now": to_local(at).strftime("%H:%M %d/%m/%Y")}
+        )
+    try:
+        info = calendar.day_info(local.date())
+    except (WorktimeError, ValueError, IndexError) as exc:
+        raise _problem(
+            _("Ngày hẹn trả %(when)s nằm ngoài phạm vi lịch làm việc.") % {"when": when}
+        ) from exc
+    if not info.working:
+        raise _problem(
+            _("Ngày %(day)s là ngày nghỉ (%(reason)s); hãy hẹn trả vào một ngày làm việc.")
+            % {"day": local.strftime("%d/%m/%Y"), "reason": info.reason}
+        )
+    if not calendar.is_working_instant(local):
+        raise _problem(
+            _(
+                "%(time)s ngày %(day)s nằm ngoài giờ làm việc (%(hours)s); hãy hẹn trả trong giờ làm "
+                "việc."
+            )
+            % {
+                "time": local.strftime("%H:%M"),
+                "day": local.strftime("%d/%m/%Y"),
+                "hours": _hours_text(calendar),
+            }
+        )
+
+
+def appointment_for_receipt(*, dossier, at: datetime, given: Any = None) -> Appointment:
+    """The appointment a receipt at ``at`` prints: the statutory one (``given`` is ignored), or the
+    officer's ``given`` instant once checked. 422 when the procedure has no time and ``given`` is empty,
+    unreadable or outside working time."""
+    proposal = appointment_propose(dossier=dossier, at=at)
+    if proposal.statutory:
+        return proposal
+    if given in (None, ""):
+        raise ProblemError(
+            "validation_error",
+            _(
+                "Thủ tục chưa quy định thời hạn giải quyết; hãy nhập ngày hẹn trả kết quả (đề xuất: %(proposal)s)."
+            )
+            % {"proposal": proposal.text},
+            extra={
+                "errors": [{"path": "due_at", "message": _("Phải nhập ngày hẹn trả kết quả.")}],
+                "proposal": proposal.due_at.isoformat(),
+            },
+        )
+    due = appointment_parse(value=given, dossier=dossier)
+    appointment_check(due_at=due, dossier=dossier, at=at)
+    return Appointment(due, False, proposal.calendar_version)
+
+
+__all__ = [
+    "Appointment",
+    "appointment_check",
+    "appointment_default",
+    "appointment_for_receipt",
+    "appointment_parse",
+    "appointment_propose",
+]

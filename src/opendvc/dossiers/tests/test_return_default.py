@@ -1,0 +1,47 @@
+"""The return-result form proposes the way the applicant chose when filing (Regulation Art. 6.4)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+
+from opendvc.dossiers import services
+from opendvc.dossiers.returns import return_method_default
+
+from .conftest import sign_in, submitted_dossier
+from .test_appointments import TUESDAY_9
+
+
+def _result_ready(procedure, citizen, officer, leader, channel):
+    with time_machine.travel(TUESDAY_9, tick=False):
+        if channel == "online":
+            d = submitted_dossier(procedure, citizen)
+            d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+        else:
+            d = services.counter_intake(
+                actor=officer,
+                procedure=procedure,
+                receiving_agency=procedure.agencies.get(),
+                channel=channel,
+                applicant=citizen,
+            )
+        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
+        return services.dossier_transition(
+            dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+        )
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"), [("online", "online"), ("counter", "counter"), ("postal", "postal")]
+)
+def test_return_form_defaults_to_the_applicants_choice(
+    client, procedure, citizen, officer, leader, channel, expected
+):
+    d = _result_ready(procedure, citizen, officer, leader, channel)
+    assert return_method_default(dossier=d) == expected
+    sign_in(client, officer)
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    select = re.search(r'<select id="method" name="method">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="(\w+)" selected>', select) == [expected]
