@@ -24,7 +24,10 @@ PROVINCE_CODE = env("PROVINCE_CODE", default="H19")
 PORTAL_NAME = env("PORTAL_NAME", default=f"Cổng Dịch vụ công tỉnh {PROVINCE_NAME}")
 PORTAL_HOTLINE = env("PORTAL_HOTLINE", default="1022")
 PORTAL_EMAIL = env("PORTAL_EMAIL", default="dichvucong@dongnai.gov.vn")
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Where citizens reach the portal: the start of every link in mail, QR codes and survey invitations.
+# Required in production; unset in development, links follow the address being served
+# (see opendvc.core.links).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "opendvc.core.middleware.RequestIdMiddleware",
+    "opendvc.core.links.CurrentRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
