@@ -151,6 +151,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
+# Time steps of 30 s accepted on either side of the current one: a code read just before it changes
+# still works when typed a few seconds later. Each code is accepted once (allauth keeps used codes in
+# the cache for the whole window; use Redis when several processes serve the portal).
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 ACCOUNT_ADAPTER = "opendvc.accounts.adapter.AccountAdapter"
 MFA_ADAPTER = "opendvc.accounts.adapter.MFAAdapter"
 SOCIALACCOUNT_ADAPTER = "opendvc.accounts.adapter.SocialAccountAdapter"

@@ -97,8 +97,12 @@ def test_acknowledgement_mail_links_to_the_address_the_form_was_sent_to(client, 
     settings.PORTAL_BASE_URL = ""
     AgencyFactory(code="000.00.00.H19", name="UBND tỉnh Đồng Nai", tier=TierFactory())
     data = {
-        "kind": "complaint", "subject": "Chậm trả kết quả", "content": "Hồ sơ bị chậm 5 ngày.",
-        "sender_name": "Đỗ Thị H", "sender_phone": "0901234567", "sender_email": "h@example.vn",
+        "kind": "complaint",
+        "subject": "Chậm trả kết quả",
+        "content": "Hồ sơ bị chậm 5 ngày.",
+        "sender_name": "Đỗ Thị H",
+        "sender_phone": "0901234567",
+        "sender_email": "h@example.vn",
         "website": "",
     }
     response = client.post(reverse("feedback:submit"), data, HTTP_HOST=host)

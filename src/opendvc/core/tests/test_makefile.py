@@ -1,6 +1,5 @@
 """The Makefile: uv called by its path, and links following the address `make run` serves."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,10 @@ def _dry_run(*targets: str, tmp_path: Path, **variables: str) -> list[str]:
     args = [f"{k}={v}" for k, v in variables.items() if k in {"HOST", "PORT"}]
     result = subprocess.run(
         ["make", "-n", "-C", str(ROOT), *targets, *args],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
@@ -38,11 +40,18 @@ def test_uv_is_called_by_its_path_when_it_is_not_on_path(tmp_path, targets):
 
 @pytest.mark.parametrize(
     ("host", "port", "expected"),
-    [("127.0.0.1", "8000", "http://127.0.0.1:8000"), ("127.0.0.1", "8123", "http://127.0.0.1:8123"),
-     ("localhost", "9000", "http://localhost:9000")],
+    [
+        ("127.0.0.1", "8000", "http://127.0.0.1:8000"),
+        ("127.0.0.1", "8123", "http://127.0.0.1:8123"),
+        ("localhost", "9000", "http://localhost:9000"),
+    ],
 )
 def test_run_links_follow_host_and_port(tmp_path, host, port, expected):
-    [command] = [line for line in _dry_run("run", tmp_path=tmp_path, HOST=host, PORT=port) if "runserver" in line]
+    [command] = [
+        line
+        for line in _dry_run("run", tmp_path=tmp_path, HOST=host, PORT=port)
+        if "runserver" in line
+    ]
     assert command.startswith(f"PORTAL_BASE_URL='{expected}' ")
     assert command.endswith(f"runserver {host}:{port}")
 
@@ -56,8 +65,14 @@ def test_run_on_a_wildcard_address_lets_each_request_give_the_host(tmp_path):
 
 
 def test_a_configured_base_url_is_kept(tmp_path):
-    lines = _dry_run("run", "worker", "beat", tmp_path=tmp_path, PORT="8080",
-                     PORTAL_BASE_URL="https://dichvucong.example.vn")
+    lines = _dry_run(
+        "run",
+        "worker",
+        "beat",
+        tmp_path=tmp_path,
+        PORT="8080",
+        PORTAL_BASE_URL="https://dichvucong.example.vn",
+    )
     commands = [line for line in lines if "runserver" in line or "celery" in line]
     assert len(commands) == 3
     assert all(c.startswith("PORTAL_BASE_URL='https://dichvucong.example.vn' ") for c in commands)
