@@ -23,8 +23,9 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
+
+from opendvc.core.links import absolute_url
 
 from .lifecycle import Document, Role
 from .models import Dossier, DossierDocument, DossierEvent
@@ -37,10 +38,7 @@ TEMPLATES = {
 
 
 def lookup_url(dossier: Dossier, key: str) -> str:
-    from urllib.parse import urlencode
-
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:lookup") + "?" + urlencode(
-        {"ma": dossier.code, "khoa": key})
+    return absolute_url("dossiers:lookup", query={"ma": dossier.code, "khoa": key})
 
 
 def qr_data_uri(text: str) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 
 from .lifecycle import FINISHING_STATES, Action, Document, Role, State
@@ -105,14 +106,11 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_due_at: datet
 
 
 def _notify_apology(dossier: Dossier, event: DossierEvent, new: datetime) -> None:
-    from django.conf import settings
-    from django.urls import reverse
-
     from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
 
     notify(template="dossier_apology", recipient=dossier.applicant, context={
         "code": dossier.code or "", "procedure": dossier.procedure.name, "agency": dossier.receiving_agency.name,
         "reason": event.note, "new_due_at": to_local(new).strftime("%H:%M %d/%m/%Y"),
-        "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:mine_detail", args=[dossier.public_id]),
+        "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id]),
     })

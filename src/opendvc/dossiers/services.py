@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 
 from . import codes, eforms_bridge
@@ -472,8 +473,6 @@ def _notify(dossier: Dossier, event: DossierEvent) -> None:
     template = NOTIFY_TEMPLATES.get(event.action)
     if template is None:
         return
-    from django.conf import settings
-    from django.urls import reverse
 
     from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
@@ -485,7 +484,7 @@ def _notify(dossier: Dossier, event: DossierEvent) -> None:
         "due_at": to_local(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "",
         "items": "\n".join(f"- {i}" for i in dossier.completion_items or []),
         "reason": event.note,
-        "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:mine_detail", args=[dossier.public_id]),
+        "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id]),
     }
     notify(template=template, context=context, recipient=dossier.applicant)
 

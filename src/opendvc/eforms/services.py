@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 
 from . import render as _render
 from .engine import check_definition, compiled_for, iter_fields
@@ -501,7 +502,7 @@ def warn_expiring_drafts(*, now: dt.datetime | None = None) -> int:
                 context={
                     "procedure": draft.procedure,
                     "expires_at": timezone.localtime(draft.expires_at),
-                    "path": f"/to-khai/ban-nhap/{draft.public_id}/",
+                    "url": absolute_url("eforms:draft", args=[draft.public_id]),
                 },
             )
             FormDraft.objects.filter(pk=draft.pk).update(expiry_warned_at=now)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import active_roles, ancestor_ids
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
@@ -481,15 +482,12 @@ def feedback_mark_overdue(*, now: datetime | None = None) -> int:
 # --- notifications -------------------------------------------------------------------------------
 
 def _context(fb: Feedback, **extra) -> dict[str, Any]:
-    from django.conf import settings
-    from django.urls import reverse
-
     return {
         "code": fb.code, "subject": fb.subject, "name": fb.sender_display,
         "agency": fb.agency.name if fb.agency_id else "",
         "due_at": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y") if fb.due_at else "",
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("feedback:track", args=[sender_token(fb)]),
-        "staff_link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("feedback:staff_detail", args=[fb.code]),
+        "link": absolute_url("feedback:track", args=[sender_token(fb)]),
+        "staff_link": absolute_url("feedback:staff_detail", args=[fb.code]),
         **extra,
     }
 

@@ -13,11 +13,13 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from opendvc.core.links import portal_base_url
+
 from .models import DeliveryLog, Notification
 
 
 def render_message(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
-    base = {"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_BASE_URL": settings.PORTAL_BASE_URL, **context}
+    base = {"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_BASE_URL": portal_base_url(), **context}
     with translation.override(language):
         try:
             text = render_to_string(f"notifications/{template}.{language}.txt", base)

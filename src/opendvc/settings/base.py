@@ -25,7 +25,10 @@ PORTAL_NAME = env("PORTAL_NAME", default=f"Cổng Dịch vụ công tỉnh {PROV
 # The switchboard's hotline and email, as the regulation names them (QĐ 31/2020, Art. 7.1).
 PORTAL_HOTLINE = env("PORTAL_HOTLINE", default="0251.1022")
 PORTAL_EMAIL = env("PORTAL_EMAIL", default="1022@dongnai.gov.vn")
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Where citizens reach the portal: the start of every link in mail, QR codes and survey invitations.
+# Required in production; unset in development, links follow the address being served
+# (see opendvc.core.links).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "opendvc.core.middleware.RequestIdMiddleware",
+    "opendvc.core.links.CurrentRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -148,6 +152,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
+# Time steps of 30 s accepted on either side of the current one: a code read just before it changes
+# still works when typed a few seconds later. Each code is accepted once (allauth keeps used codes in
+# the cache for the whole window; use Redis when several processes serve the portal).
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 ACCOUNT_ADAPTER = "opendvc.accounts.adapter.AccountAdapter"
 MFA_ADAPTER = "opendvc.accounts.adapter.MFAAdapter"
 SOCIALACCOUNT_ADAPTER = "opendvc.accounts.adapter.SocialAccountAdapter"

@@ -15,6 +15,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.bool("ALLOW_SQ
     )
 if env("FIELD_ENCRYPTION_KEYS", default="") == "" or env("LOOKUP_HASH_KEY", default="") == "":
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEY must be set in production.")
+if not env("PORTAL_BASE_URL", default="").startswith(("https://", "http://")):
+    # Mail, receipt QR codes and survey invitations carry absolute links; no request to guess from.
+    raise ImproperlyConfigured("PORTAL_BASE_URL must be set in production (e.g. https://dichvucong.dongnai.gov.vn).")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

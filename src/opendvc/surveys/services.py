@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 
 from .models import SurveyForm, SurveyInvitation, SurveyResponse
@@ -88,7 +87,7 @@ def survey_invite(*, dossier) -> SurveyInvitation | None:
 
 
 def survey_link(inv: SurveyInvitation) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("surveys:answer", args=[inv.token])
+    return absolute_url("surveys:answer", args=[inv.token])
 
 
 def _notify_invitation(inv: SurveyInvitation) -> None:

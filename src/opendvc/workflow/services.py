@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.selectors import timeliness
 
@@ -491,20 +492,18 @@ def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, 
           totals: dict[int, int] | None = None) -> None:
     """One message per recipient and group: the first ``LISTED`` rows and how many more (``totals``
     when the group holds only the first rows)."""
-    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.urls import reverse
 
     from opendvc.notifications.services import notify
     from opendvc.worktime import to_local
 
     users = get_user_model().objects.in_bulk({u for ids in recipients.values() for u in ids})
-    base = settings.PORTAL_BASE_URL.rstrip("/") + reverse("workflow:queue")
+    base = absolute_url("workflow:queue")
     for key, rows in groups.items():
         lines = [f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})" for _, _, name, due, code
                  in rows[:LISTED]]
         if template == "dossier_overdue":
-            url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dossiers:inbox") + f"?han=qua-han&co-quan={key}"
+            url = absolute_url("dossiers:inbox", query={"han": "qua-han", "co-quan": key})
         elif template == "step_due_soon":
             url = f"{base}?xem=due_soon"
         else:

@@ -15,6 +15,7 @@ SAFE = {
     "ALLOWED_HOSTS": "dichvucong.example.vn",
     "FIELD_ENCRYPTION_KEYS": "Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M=",
     "LOOKUP_HASH_KEY": "production-lookup-key",
+    "PORTAL_BASE_URL": "https://dichvucong.example.vn",
 }
 
 
@@ -44,6 +45,9 @@ def test_check_deploy_is_clean():
         ({"DEBUG": "true"}, "DEBUG"),
         ({"DATABASE_URL": None}, "SQLite"),
         ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
+        ({"PORTAL_BASE_URL": None}, "PORTAL_BASE_URL"),
+        ({"PORTAL_BASE_URL": ""}, "PORTAL_BASE_URL"),
+        ({"PORTAL_BASE_URL": "dichvucong.example.vn"}, "PORTAL_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, message):
