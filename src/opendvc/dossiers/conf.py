@@ -18,8 +18,6 @@ DEFAULTS: dict[str, Any] = {
     "DOSSIER_UPLOAD_TTL_HOURS": 24,
     # "Due soon": this many working hours before the due instant (one working day by default).
     "DOSSIER_DUE_SOON_HOURS": 8,
-    # Public lookup: requests per client address per minute.
-    "DOSSIER_LOOKUP_RATE_PER_MINUTE": 20,
 }
 
 
