@@ -65,7 +65,8 @@ openapi: install
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
-	LOOKUP_HASH_KEY=x ALLOWED_HOSTS=dichvucong.example.vn PORTAL_BASE_URL=https://dichvucong.example.vn $(PY) manage.py check --deploy --fail-level WARNING
+	LOOKUP_HASH_KEY=x CACHE_BACKEND=database AUDIT_MAC_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(32))') \
+	ALLOWED_HOSTS=dichvucong.example.vn PORTAL_BASE_URL=https://dichvucong.example.vn $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var/e2e var/mail

@@ -39,6 +39,22 @@ def postgres_db(db):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the audit table refuses TRUNCATE unless the session allows it; test teardown
+    empties tables with TRUNCATE, so the test databases (never a real one) allow it."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            if conn.vendor == "postgresql":
+                name = conn.ops.quote_name(conn.settings_dict["NAME"])
+                with conn.cursor() as cursor:
+                    cursor.execute(f"ALTER DATABASE {name} SET opendvc.audit_truncate = 'allow'")
+                    cursor.execute("SET opendvc.audit_truncate = 'allow'")
+    yield
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
     try:

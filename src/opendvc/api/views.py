@@ -46,6 +46,7 @@ from django.shortcuts import get_object_or_404  # noqa: E402
 from pydantic import Field  # noqa: E402
 
 from opendvc.core.problems import ProblemError  # noqa: E402
+from opendvc.core.ratelimit import ratelimit_hit  # noqa: E402
 
 from .models import ApiToken  # noqa: E402
 from .services import KNOWN_SCOPES, api_token_create, api_token_revoke  # noqa: E402
@@ -87,6 +88,9 @@ def tokens_list(request):
 @api.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Tạo mã truy cập API")
 def tokens_create(request, payload: TokenIn):
     _session_only(request)
+    if not ratelimit_hit(name="api_token_create", ident=f"user:{request.user.pk}").allowed:
+        raise ProblemError("rate_limited", "Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau.",
+                           status=429)
     unknown = sorted(set(payload.scopes) - set(KNOWN_SCOPES))
     if unknown:
         raise ProblemError(

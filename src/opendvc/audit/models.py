@@ -22,8 +22,11 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One state change or one read of personal data.
 
-    ``entry_hash`` = SHA-256 over the previous entry's hash and this entry's canonical content, so
-    altering, deleting or reordering any row breaks the chain from that row on.
+    ``entry_hash`` = HMAC-SHA256, under the key named by ``key_id`` (kept outside the database, setting
+    ``AUDIT_MAC_KEY``), over the previous entry's hash, the key id and this entry's canonical content:
+    altering, deleting or reordering any row breaks the chain from that row on, and without the key
+    nobody can compute a valid chain again. Rows written before keys existed keep their plain SHA-256
+    hash and ``key_id = "legacy"``; no legacy row may follow a keyed one.
     """
 
     created_at = models.DateTimeField(_("thời điểm"), db_index=True)
@@ -40,6 +43,7 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(_("khóa"), max_length=32)
 
     objects = AuditQuerySet.as_manager()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -50,8 +52,38 @@ def canonical_content(entry: AuditEntry) -> str:
     )
 
 
+LEGACY = "legacy"
+
+
+class UnknownKeyError(KeyError):
+    """An entry or checkpoint names a MAC key this process does not hold."""
+
+
+def mac_keys() -> dict[str, bytes]:
+    """The MAC keys by id: the current ``AUDIT_MAC_KEY`` and the retired ones still verifying old rows."""
+    keys: dict[str, bytes] = {}
+    for item in settings.AUDIT_MAC_RETIRED_KEYS:
+        kid, _, secret = str(item).partition(":")
+        if kid and secret:
+            keys[kid.strip()] = secret.strip().encode()
+    keys[settings.AUDIT_MAC_KEY_ID] = settings.AUDIT_MAC_KEY.encode()
+    return keys
+
+
+def mac(key_id: str, message: str) -> str:
+    """HMAC-SHA256 of ``message`` under the key ``key_id``."""
+    try:
+        key = mac_keys()[key_id]
+    except KeyError as exc:
+        raise UnknownKeyError(key_id) from exc
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
 def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256((prev_hash + "|" + canonical_content(entry)).encode()).hexdigest()
+    """The link of ``entry``: keyed MAC, or the plain SHA-256 of rows from before keys (``legacy``)."""
+    if entry.key_id == LEGACY:
+        return hashlib.sha256((prev_hash + "|" + canonical_content(entry)).encode()).hexdigest()
+    return mac(entry.key_id, f"{prev_hash}|{entry.key_id}|{canonical_content(entry)}")
 
 
 def _client_ip(request) -> str | None:
@@ -104,6 +136,7 @@ def audit_record(
             user_agent=(request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""),
             request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:64],
             prev_hash=head.last_hash,
+            key_id=settings.AUDIT_MAC_KEY_ID,
         )
         entry.entry_hash = compute_hash(head.last_hash, entry)
         entry.save()
@@ -117,24 +150,105 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    #: "ok", "altered", "broken_link", "rechained", "unknown_key", "truncated", "rollback",
+    #: "head_mismatch" or "bad_checkpoint"
+    kind: str = "ok"
+    #: the newest valid checkpoint compared with the chain, if any
+    checkpoint: Any = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def audit_verify_chain() -> ChainReport:
-    """Walk the chain in id order; report the first entry whose link or content does not hold.
+    """Walk the chain in id order and compare it with the signed checkpoints kept outside the database.
 
-    Detects an altered row (its hash no longer matches), a deleted row (the next row's
-    ``prev_hash`` points at nothing), reordered rows, and rows appended after the head was recorded.
+    Reports, each with its own ``kind``: an altered row (its MAC no longer matches); a deleted or
+    reordered row (the next row's ``prev_hash`` points at nothing); a chain computed again without the
+    key (plain hashes after keyed rows, or rows whose MAC fails); a chain rewritten with the key but
+    different from what a checkpoint signed (``rechained``); fewer rows than a checkpoint counted
+    (``truncated``, also when the table was emptied and the head reset); and a chain that is, or
+    continues from, an earlier checkpoint while a later one is missing from it (``rollback``, e.g. an
+    old backup restored). Reads the whole table once; writes nothing.
     """
+    from .checkpoints import checkpoints_load
+
+    checkpoints, problems = checkpoints_load()
+    by_count = {cp.count: cp for cp in checkpoints}
+    matched, diverged = [], []
     prev = GENESIS
     checked = 0
+    legacy = 0
+    seen_keyed = False
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != prev:
-            return ChainReport(False, checked, entry.id, "liên kết với bản ghi trước bị đứt (bị xóa hoặc đảo thứ tự)")
-        if compute_hash(prev, entry) != entry.entry_hash:
-            return ChainReport(False, checked, entry.id, "nội dung bản ghi đã bị sửa")
+            return ChainReport(False, checked, entry.id, "liên kết với bản ghi trước bị đứt (bị xóa hoặc đảo thứ tự)",
+                               kind="broken_link")
+        if entry.key_id == LEGACY:
+            if seen_keyed:
+                return ChainReport(False, checked, entry.id,
+                                   "bản ghi băm không khóa nằm sau bản ghi có khóa: chuỗi đã bị tính lại",
+                                   kind="rechained")
+            legacy += 1
+        else:
+            seen_keyed = True
+        try:
+            expected = compute_hash(prev, entry)
+        except UnknownKeyError:
+            return ChainReport(False, checked, entry.id, f"bản ghi dùng khóa “{entry.key_id}” không có trong cấu hình",
+                               kind="unknown_key")
+        if not hmac.compare_digest(expected, entry.entry_hash):
+            return ChainReport(False, checked, entry.id, "nội dung bản ghi đã bị sửa (mã xác thực không khớp)",
+                               kind="altered")
         prev = entry.entry_hash
         checked += 1
+        cp = by_count.get(checked)
+        if cp is not None:
+            (matched if hmac.compare_digest(cp.head, prev) else diverged).append(cp)
+    newest = checkpoints[-1] if checkpoints else None
+    report = _compare_with_checkpoints(checked=checked, head=prev, legacy=legacy, checkpoints=checkpoints,
+                                       matched=matched, diverged=diverged)
+    if report is not None:
+        report.warnings = problems
+        return report
+    if problems:
+        return ChainReport(False, checked, None, "; ".join(problems), kind="bad_checkpoint", checkpoint=newest)
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.last_hash != prev or head.count != checked):
-        return ChainReport(False, checked, None, "bản ghi cuối chuỗi bị xóa hoặc số lượng không khớp")
-    return ChainReport(True, checked)
+        return ChainReport(False, checked, None, "bản ghi cuối chuỗi bị xóa hoặc số lượng không khớp",
+                           kind="head_mismatch", checkpoint=newest)
+    return ChainReport(True, checked, checkpoint=newest)
+
+
+def _when(cp) -> str:
+    return timezone.localtime(cp.at).strftime("%d/%m/%Y %H:%M")
+
+
+def _compare_with_checkpoints(*, checked, head, legacy, checkpoints, matched, diverged) -> ChainReport | None:
+    if not checkpoints:
+        return None
+    newest = checkpoints[-1]
+    if legacy > min(cp.legacy for cp in checkpoints):
+        return ChainReport(False, checked, None,
+                           f"có {legacy} bản ghi băm không khóa, nhiều hơn số điểm kiểm tra đã ký: chuỗi đã bị tính lại",
+                           kind="rechained", checkpoint=newest)
+    if diverged:
+        first = diverged[0]
+        earlier = [cp for cp in matched if cp.count < first.count]
+        if earlier:
+            return ChainReport(False, checked, None,
+                               f"chuỗi khớp điểm kiểm tra lúc {_when(earlier[-1])} ({earlier[-1].count} bản ghi) "
+                               f"nhưng khác điểm kiểm tra lúc {_when(first)}: dữ liệu đã bị quay lui rồi ghi tiếp",
+                               kind="rollback", checkpoint=first)
+        return ChainReport(False, checked, None,
+                           f"bản ghi thứ {first.count} khác với điểm kiểm tra đã ký lúc {_when(first)}: "
+                           "chuỗi đã bị tính lại", kind="rechained", checkpoint=first)
+    if checked < newest.count:
+        same = [cp for cp in checkpoints if cp.count == checked and hmac.compare_digest(cp.head, head)]
+        if same and checked > 0:
+            return ChainReport(False, checked, None,
+                               f"chuỗi trở về đúng điểm kiểm tra lúc {_when(same[-1])} ({checked} bản ghi); "
+                               f"điểm kiểm tra lúc {_when(newest)} đã ký {newest.count} bản ghi: dữ liệu đã bị quay lui",
+                               kind="rollback", checkpoint=newest)
+        return ChainReport(False, checked, None,
+                           f"chỉ còn {checked} bản ghi, điểm kiểm tra lúc {_when(newest)} đã ký {newest.count}: "
+                           "chuỗi đã bị cắt bớt", kind="truncated", checkpoint=newest)
+    return None

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from opendvc.api.auth import require_scope
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from . import selectors, services
 from .lifecycle import Action
@@ -168,6 +169,9 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
     require_scope(request, "dossiers:write")
+    if not ratelimit_hit(name="uploads", ident=f"user:{request.user.pk}").allowed:
+        raise ProblemError("rate_limited", "Bạn tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau.",
+                           status=429)
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
@@ -276,9 +280,7 @@ def act(request, code: str, payload: ActionIn):
 def public_lookup(request, code: str, key: str = ""):
     """Status, dates and steps only — no names, identifiers or files. A wrong code and a wrong key get
     the same 404; rate-limited per client address."""
-    from .views import rate_limited
-
-    if rate_limited(request, scope="lookup"):
+    if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
         raise ProblemError("rate_limited", "Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau.", status=429)
     result = selectors.public_status(code=code, key=key)
     if result is None:

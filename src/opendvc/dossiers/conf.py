@@ -21,8 +21,6 @@ DEFAULTS: dict[str, Any] = {
     # The appointment proposed to the receiving officer for a procedure that states no processing time
     # (working days after intake); the officer may choose another instant inside working time.
     "DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS": 3,
-    # Public lookup: requests per client address per minute.
-    "DOSSIER_LOOKUP_RATE_PER_MINUTE": 20,
 }
 
 

@@ -11,7 +11,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from . import conf, eforms_bridge, selectors, services
 from .lifecycle import Action, Role, State, action_label
@@ -339,27 +339,12 @@ def mine_document(request, public_id, doc_id: int):
 # Public lookup
 # ---------------------------------------------------------------------------------------------
 
-def rate_limited(request, *, scope: str) -> bool:
-    """True when this client address made more than the allowed lookups in the current minute."""
-    import time
-
-    ip = request.META.get("REMOTE_ADDR", "")
-    key = f"dossiers:rl:{scope}:{ip}:{int(time.time() // 60)}"
-    cache.add(key, 0, 70)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 70)
-        count = 1
-    return count > int(conf.get("DOSSIER_LOOKUP_RATE_PER_MINUTE"))
-
-
 def lookup(request):
     code = (request.GET.get("ma") or "").strip()
     key = (request.GET.get("khoa") or "").strip()
     context = {"code": code, "key": key, "result": None, "not_found": False, "labels": selectors.ON_TIME_LABELS}
     if code or key:
-        if rate_limited(request, scope="lookup"):
+        if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
             context["rate_limited"] = True
             return render(request, "dossiers/lookup.html", context, status=429)
         result = selectors.public_status(code=code, key=key)

@@ -16,8 +16,9 @@ from ninja.files import UploadedFile
 from opendvc.agencies.models import Agency
 from opendvc.api.auth import require_scope
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
-from . import selectors, services, throttle
+from . import selectors, services
 from .lifecycle import Action, State
 from .models import Channel, Feedback, Kind, PublishedAnswer
 from .uploads import UploadError, check_file
@@ -183,7 +184,7 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
 @router.post("/feedback/public", auth=None, response={201: FeedbackOut}, summary="Gửi phản ánh (không cần đăng nhập)",
              description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.")
 def create_public(request, payload: FeedbackIn):
-    if not throttle.allow(request, scope="feedback-api"):
+    if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
         raise ProblemError("rate_limited", "Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút.",
                            status=429)
     fb = _create(request, payload, sender=None)

@@ -19,8 +19,9 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
-from . import selectors, services, throttle
+from . import selectors, services
 from .forms import ActionForm, FeedbackForm, PaperLetterForm, PublishForm, StaffEntryForm
 from .lifecycle import Action
 from .models import Attachment, Channel, Feedback, PublishedAnswer, QuarantinedEmail
@@ -92,9 +93,9 @@ def submit(request):
     form = FeedbackForm(request.POST, request.FILES, user=user)
     if request.POST.get("website"):
         # A bot filled in the hidden field: answer as if accepted, keep nothing.
-        logger.info("Feedback honeypot filled from %s", throttle.client_address(request))
+        logger.info("Feedback honeypot filled from %s", client_ip(request))
         return render(request, "feedback/thanks.html", {"feedback": None})
-    if user is None and not throttle.allow(request):
+    if user is None and not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
         form.is_valid()
         form.add_error(None, _("Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Nội dung vẫn được giữ "
                                "nguyên bên dưới; vui lòng chờ ít phút rồi gửi lại (các tệp đính kèm cần chọn lại)."))

@@ -7,6 +7,9 @@ The embedded defaults (nothing set) give a working portal on SQLite with files a
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from opendvc.core.limits import allauth_rate_limits
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
@@ -120,10 +123,21 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
+# The cache holds the sign-in lockouts and other counters, so in production it must be shared by every
+# worker process: "redis" (REDIS_URL) or "database" (the opendvc_cache table). "local" is one cache per
+# process, for development only (the production profile refuses it).
+CACHE_BACKEND = env("CACHE_BACKEND", default="redis" if REDIS_URL else "local")
+if CACHE_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL.")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
+elif CACHE_BACKEND == "database":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "opendvc_cache"}}
+elif CACHE_BACKEND == "local":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be redis, database or local, not {CACHE_BACKEND!r}.")
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -149,7 +163,11 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Sign-in lockout per account and per address, sign-up and password reset: the numbers come from the
+# one table of limits (opendvc.core.limits), counted by allauth in the shared cache.
+ACCOUNT_RATE_LIMITS = allauth_rate_limits()
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0 = use the socket address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PORTAL_NAME
 # Time steps of 30 s accepted on either side of the current one: a code read just before it changes
@@ -293,6 +311,14 @@ FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M="]
 )
 LOOKUP_HASH_KEY = env("LOOKUP_HASH_KEY", default="dev-lookup-hash-key")
+
+# Audit trail (Regulation Art. 4.2): the MAC key of the hash chain and where signed checkpoints go.
+# Both live outside the database, so that database access alone cannot rewrite history unseen.
+AUDIT_MAC_KEY = env("AUDIT_MAC_KEY", default="dev-audit-mac-key-only-for-the-embedded-default")
+AUDIT_MAC_KEY_ID = env("AUDIT_MAC_KEY_ID", default="k1")
+# Earlier keys, still needed to verify the rows they signed: "id:key,id:key".
+AUDIT_MAC_RETIRED_KEYS = env.list("AUDIT_MAC_RETIRED_KEYS", default=[])
+AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))
 
 LOG_JSON = env.bool("LOG_JSON", default=DJANGO_ENV == "production")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

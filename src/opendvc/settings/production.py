@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, DEBUG, LOGGING, env
+from .base import CACHE_BACKEND, DATABASES, DEBUG, LOGGING, env
 
 if not env("SECRET_KEY", default=""):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -12,6 +12,15 @@ if DEBUG:
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.bool("ALLOW_SQLITE_IN_PRODUCTION", default=False):
     raise ImproperlyConfigured(
         "SQLite is not allowed in production; set DATABASE_URL or ALLOW_SQLITE_IN_PRODUCTION=true."
+    )
+if CACHE_BACKEND not in {"redis", "database"}:
+    # A cache per worker process multiplies every sign-in lockout by the number of workers.
+    raise ImproperlyConfigured(
+        "Production needs a cache shared by every worker: set REDIS_URL, or CACHE_BACKEND=database."
+    )
+if len(env("AUDIT_MAC_KEY", default="")) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_MAC_KEY (at least 32 characters, kept outside the database) must be set in production."
     )
 if env("FIELD_ENCRYPTION_KEYS", default="") == "" or env("LOOKUP_HASH_KEY", default="") == "":
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEY must be set in production.")

@@ -10,6 +10,7 @@ from .base import env
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _TMP = Path(tempfile.mkdtemp(prefix="opendvc-test-"))
 MEDIA_ROOT = _TMP / "media"
+AUDIT_CHECKPOINT_DIR = _TMP / "audit-checkpoints"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = "memory://"
@@ -19,5 +20,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 os.environ.setdefault("OPENDVC_TEST_TMP", str(_TMP))

@@ -16,6 +16,8 @@ SAFE = {
     "FIELD_ENCRYPTION_KEYS": "Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M=",
     "LOOKUP_HASH_KEY": "production-lookup-key",
     "PORTAL_BASE_URL": "https://dichvucong.example.vn",
+    "CACHE_BACKEND": "database",
+    "AUDIT_MAC_KEY": "production-audit-mac-key-0123456789abcdef",
 }
 
 
@@ -48,12 +50,22 @@ def test_check_deploy_is_clean():
         ({"PORTAL_BASE_URL": None}, "PORTAL_BASE_URL"),
         ({"PORTAL_BASE_URL": ""}, "PORTAL_BASE_URL"),
         ({"PORTAL_BASE_URL": "dichvucong.example.vn"}, "PORTAL_BASE_URL"),
+        # A cache per worker process multiplies every limit by the number of workers.
+        ({"CACHE_BACKEND": None, "REDIS_URL": None}, "shared by every worker"),
+        ({"CACHE_BACKEND": "local"}, "shared by every worker"),
+        ({"AUDIT_MAC_KEY": None}, "AUDIT_MAC_KEY"),
+        ({"AUDIT_MAC_KEY": "short"}, "AUDIT_MAC_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, message):
     result = _manage(["check"], **overrides)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_redis_counts_as_a_shared_cache():
+    result = _manage(["check"], CACHE_BACKEND=None, REDIS_URL="redis://127.0.0.1:6379/7")
+    assert result.returncode == 0, result.stderr
 
 
 def test_sqlite_allowed_in_production_only_when_asked(tmp_path):

@@ -1,0 +1,39 @@
+"""gunicorn settings for OpenDVC (production, benchmarks and the multi-process tests).
+
+    gunicorn -c deploy/gunicorn.conf.py opendvc.wsgi:application
+
+Every value can be overridden on the command line or through GUNICORN_* environment variables.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "sync"
+# Load and warm the application once in the master, then fork: workers are ready the moment they
+# boot instead of each importing Django, the URL configuration, the API and WeasyPrint on the same
+# cores after a restart (opendvc.core.warmup). Code changes need a restart, not a HUP.
+preload_app = True
+# A request running longer than this is killed and logged (PDF rendering is the slowest, ~2 s).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
+# Behind the reverse proxy of the deployment (see docs/operations.md).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    # Nothing opened by the master may be shared with a worker (the warm-up opens no connection,
+    # this keeps it so if that ever changes).
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close()

@@ -1,0 +1,101 @@
+"""The portal's one request limiter: fixed windows counted in a store every worker shares.
+
+With Redis as the cache, a window is one Redis key (``cache.add`` then ``INCR``: atomic, shared).
+Otherwise it is one row of ``core.RateCounter`` incremented by a single upsert statement, so the
+count is shared by every process that uses the database, even on SQLite. A per-process memory cache
+is never used for counting: with four gunicorn workers it allowed four times every limit.
+The limits themselves (setting names and defaults) are listed in ``opendvc.core.limits``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from .limits import LIMITS, limit_values
+from .models import RateCounter
+
+
+@dataclass(frozen=True)
+class RateResult:
+    allowed: bool
+    count: int
+    limit: int
+    #: seconds until the current window ends (for Retry-After)
+    retry_after: int
+
+
+def client_ip(request) -> str:
+    """The client address every limiter counts (X-Forwarded-For only through
+    ``TRUSTED_PROXY_COUNT`` trusted proxies, the same rule allauth applies)."""
+    from allauth.account.adapter import get_adapter
+
+    return get_adapter(request).get_client_ip(request) or "unknown"
+
+
+def _uses_redis() -> bool:
+    return "redis" in type(cache).__module__.lower() or type(cache).__name__ == "RedisCache"
+
+
+def _count(key: str, *, window: int, expires_in: int, increment: bool) -> int:
+    if _uses_redis():
+        if not increment:
+            return int(cache.get(key) or 0)
+        cache.add(key, 0, timeout=expires_in)
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=expires_in)
+            return 1
+    if not increment:
+        row = (
+            RateCounter.objects.filter(key=key, expires_at__gt=timezone.now())
+            .values_list("count", flat=True)
+            .first()
+        )
+        return int(row or 0)
+    q = connection.ops.quote_name
+    table = q(RateCounter._meta.db_table)
+    expires_at = timezone.now() + timedelta(seconds=expires_in)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('key')}, {q('count')}, {q('expires_at')}) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT ({q('key')}) DO UPDATE SET {q('count')} = {table}.{q('count')} + 1 RETURNING {q('count')}",
+            [key, expires_at],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _window_key(name: str, ident: str, window: int) -> tuple[str, int]:
+    now = time.time()
+    index = int(now // window)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    retry_after = max(1, int((index + 1) * window - now))
+    return f"rl:{name}:{digest}:{index}", retry_after
+
+
+def ratelimit_hit(*, name: str, ident: str, increment: bool = True) -> RateResult:
+    """Count one request of limit ``name`` for ``ident`` (an address, a user id, an account name).
+
+    ``allowed`` is False once the count in the current window is over the limit. With
+    ``increment=False`` only looks (e.g. "is this address already blocked?").
+    """
+    if name not in LIMITS:
+        raise KeyError(f"unknown rate limit {name!r}; add it to opendvc.core.limits.LIMITS")
+    amount, window = limit_values(name, settings)
+    key, retry_after = _window_key(name, ident, window)
+    count = _count(key, window=window, expires_in=window + 5, increment=increment)
+    allowed = count <= amount if increment else count < amount
+    return RateResult(allowed=allowed, count=count, limit=amount, retry_after=retry_after)
+
+
+def ratelimit_purge_expired() -> int:
+    """Remove database counters whose window has ended. Returns how many."""
+    return RateCounter.objects.filter(expires_at__lte=timezone.now()).delete()[0]
