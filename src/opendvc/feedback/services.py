@@ -528,16 +528,52 @@ def publish_names(fb: Feedback) -> list[str]:
     return [n for n in names if n]
 
 
+def publish_known_values(fb: Feedback):
+    """Everything the item and the sender's account hold about the sender — names, addresses,
+    phones, emails, identifiers, date of birth — each masked wherever it appears in the text."""
+    from opendvc.accounts.models import PersonProfile
+
+    from .masking import KnownValues
+
+    known = KnownValues(names=publish_names(fb), addresses=[fb.sender_address], phones=[fb.sender_phone],
+                        emails=[fb.sender_email])
+    user = fb.sender if fb.sender_id else None
+    if user is not None:
+        known.phones.append(user.phone)
+        known.emails.append(user.email or "")
+        profile = PersonProfile.objects.filter(user=user).first()
+        if profile is not None:
+            known.identifiers.append(profile.cccd)
+            known.addresses += [profile.permanent_street, profile.current_street,
+                                profile.permanent_address, profile.current_address]
+            if profile.date_of_birth:
+                known.dates.append(profile.date_of_birth)
+        known.identifiers += [org.tax_code for org in user.organisations.all()]
+    for attr in ("addresses", "phones", "emails", "identifiers"):
+        setattr(known, attr, [v for v in getattr(known, attr) if v])
+    return known
+
+
 def publish_preview(*, feedback: Feedback) -> dict[str, str]:
     """The masked title, question and answer an officer reviews before publishing."""
     from .masking import mask_personal_data
 
-    names = publish_names(feedback)
+    known = publish_known_values(feedback)
     return {
-        "title": mask_personal_data(feedback.subject, names=names),
-        "question": mask_personal_data(feedback.content, names=names),
-        "answer": mask_personal_data(feedback.answer, names=names),
+        "title": mask_personal_data(feedback.subject, known=known),
+        "question": mask_personal_data(feedback.content, known=known),
+        "answer": mask_personal_data(feedback.answer, known=known),
     }
+
+
+def publish_changes(*, feedback: Feedback) -> dict[str, str]:
+    """The original title, question and answer as HTML with every masked piece highlighted."""
+    from .masking import highlight_masking
+
+    known = publish_known_values(feedback)
+    return {key: highlight_masking(value, known=known)
+            for key, value in (("title", feedback.subject), ("question", feedback.content),
+                               ("answer", feedback.answer))}
 
 
 def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, answer: str, request=None):
@@ -556,8 +592,8 @@ def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, an
         raise ProblemError("not_answered", _("Chỉ công khai được phản ánh đã có câu trả lời."), status=409)
     if not feedback.consent_publish:
         raise ProblemError("no_consent", _("Người gửi không đồng ý công khai phản ánh này."), status=409)
-    names = publish_names(feedback)
-    title, question, answer = (mask_personal_data((v or "").strip(), names=names) for v in (title, question, answer))
+    known = publish_known_values(feedback)
+    title, question, answer = (mask_personal_data((v or "").strip(), known=known) for v in (title, question, answer))
     if not (title and question and answer):
         raise _invalid("title", _("Tiêu đề, câu hỏi và câu trả lời không được để trống."))
     with transaction.atomic():

@@ -318,7 +318,8 @@ def staff_publish(request, code: str):
     fb = _staff_item(request, code)
     if request.method == "GET":
         form = PublishForm(initial=services.publish_preview(feedback=fb))
-        return render(request, "feedback/staff_publish.html", {"feedback": fb, "form": form})
+        return render(request, "feedback/staff_publish.html",
+                      {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)})
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -329,7 +330,8 @@ def staff_publish(request, code: str):
             return redirect("feedback:qa_detail", pk=pa.pk)
         except ProblemError as exc:
             _problem_to_form(form, exc)
-    return render(request, "feedback/staff_publish.html", {"feedback": fb, "form": form}, status=400)
+    return render(request, "feedback/staff_publish.html",
+                  {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)}, status=400)
 
 
 def _parse_date(value: str | None, default: dt.date) -> dt.date:
