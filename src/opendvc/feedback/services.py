@@ -382,9 +382,13 @@ def feedback_transition(
         elif action == Action.SEND_BACK:
             _require(inputs, "note", _("Vui lòng ghi lý do trả lại tổng đài."))
             data = {"agency": fb.agency.code if fb.agency else ""}
+            # Forwarded to the wrong agency: that forwarding ends here. Its lateness stays in the
+            # history (this entry and the audit trail); the next agency's deadlines start afresh.
+            if fb.overdue_since is not None:
+                data["overdue_since"] = fb.overdue_since.isoformat()
             fb.agency = None
             fb.forwarded_at = fb.focal_due_at = fb.escalated_at = fb.head_due_at = None
-            fb.original_due_at = fb.due_at = None
+            fb.original_due_at = fb.due_at = fb.overdue_since = None
         elif action == Action.ESCALATE:
             fb.escalated_at = now
             fb.head_due_at = head_deadline(agency=fb.agency, forwarded_at=fb.forwarded_at)

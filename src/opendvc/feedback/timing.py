@@ -10,7 +10,9 @@ The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, ki�
   escalated after a reschedule keeps the later of the agreed time and the head's deadline.
 * The item is *trễ hạn (đang chờ xử lý)* as soon as the binding deadline passes without an answer:
   ``overdue_since`` records that instant and is never cleared (Art. 8.2 "và tiếp tục hiển thị").
-  Escalating, rescheduling or answering afterwards does not undo it.
+  Escalating, rescheduling or answering afterwards does not undo it. Only a send-back (the item
+  was forwarded to the wrong agency) ends that forwarding: the lateness stays in its history entry
+  and the next agency's clock starts afresh.
 * Answered with ``overdue_since`` unset → *trả lời đúng hạn*; answered after it was set → *trả lời
   trễ hạn*.
 

@@ -3,7 +3,8 @@ files a complaint on the web; the switchboard forwards it on the afternoon of 31
 officer's 8 working hours run across the New Year holiday and the weekend; the focal officer
 escalates; the head reschedules once (a second attempt is refused) and answers; the citizen rates
 the answer; the officer publishes it with personal data masked; a returned dossier's survey answer
-"not satisfied" becomes a feedback item of the agency."""
+"not satisfied" becomes a feedback item of the agency; a focal officer registers a paper letter
+handed to the agency (Art. 7.3)."""
 
 from __future__ import annotations
 
@@ -205,3 +206,25 @@ def test_survey_not_satisfied_becomes_feedback(browser, live_server, org):
     fb = Feedback.objects.get()
     assert fb.channel == "survey" and fb.agency == org["dept"] and fb.status == "forwarded"
     assert fb.code in page.content()
+
+
+def test_art_7_3_focal_officer_registers_a_paper_letter_on_a_phone(browser, live_server, org):
+    with time_machine.travel(dt.datetime(2027, 4, 29, 14, 0, tzinfo=VN), tick=True):
+        focal = _page(browser, live_server, org["focal"])
+        focal.goto(f"{live_server.url}/quan-tri/phan-anh/vao-so-van-ban/")
+        _check(focal)
+        focal.get_by_role("button", name="Vào sổ").click()
+        focal.wait_for_selector("text=Vui lòng nhập tiêu đề")
+        _check(focal)
+        focal.get_by_label("Tiêu đề").fill("Đề nghị mở thêm quầy chứng thực")
+        focal.get_by_label("Nội dung").fill("Thư tay gửi Sở: buổi sáng quầy chứng thực quá đông.")
+        focal.get_by_label("Họ và tên").fill("Phan Văn G")
+        focal.get_by_label("Địa chỉ liên hệ").fill("12 Hà Huy Giáp, Biên Hòa")
+        focal.get_by_role("button", name="Vào sổ").click()
+        focal.wait_for_selector("text=Đã vào sổ văn bản")
+        _check(focal)
+        _shot(focal, "paper-letter")
+        fb = Feedback.objects.get()
+        assert fb.channel == "paper" and fb.agency == org["dept"] and fb.status == "forwarded"
+        # 30/04 and the compensatory Monday 03/05 are off: 8 working hours end Tuesday 04/05 14:00.
+        assert focal.locator("text=14:00 04/05/2027").count() >= 1

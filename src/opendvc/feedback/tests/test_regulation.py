@@ -191,6 +191,27 @@ def test_art_8_3_rescheduled_time_passing_unanswered_is_late(org, make_item):
     assert fb.standing == Standing.ANSWERED_LATE
 
 
+def test_art_8_2_lateness_at_a_wrong_agency_is_not_carried_to_the_next(org, make_item):
+    with time_machine.travel(at(2026, 11, 30, 8, 0), tick=False) as traveller:
+        fb = forward(make_item(), org)
+        traveller.move_to(at(2026, 12, 1, 10, 0))  # late at the first agency since 08:00
+        fb = feedback_transition(
+            feedback=fb,
+            action=Action.SEND_BACK,
+            actor=org["focal"],
+            inputs={"note": "Thuộc Sở Xây dựng"},
+        )
+        assert fb.events.last().data["overdue_since"].startswith("2026-12-01T01:00:00")
+        traveller.move_to(at(2026, 12, 1, 10, 30))
+        fb = forward(fb, org, "other")
+        assert fb.overdue_since is None and fb.standing == Standing.PENDING and not fb.is_overdue
+        assert timezone.localtime(fb.due_at) == at(2026, 12, 2, 10, 30)
+        [row] = selectors.agency_figures(
+            start=at(2026, 11, 1), end=at(2027, 1, 1), agencies=type(org["other"]).objects.all()
+        )
+    assert row.agency == org["other"] and classes(row) == {Standing.PENDING: 1}
+
+
 def test_art_8_2_late_item_page_and_public_pages_agree_with_the_figures(client, org, make_item):
     from opendvc.feedback.services import feedback_publish
 
