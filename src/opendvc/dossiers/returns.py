@@ -75,6 +75,14 @@ register(PostalReturn("postal", gettext_lazy("Qua dịch vụ bưu chính"), fro
 register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
 
 
+def methods_offered(*, procedure) -> list[ReturnMethod]:
+    """The delivery methods the procedure's service level offers (no online return below level 4)."""
+    from opendvc.catalog.selectors import procedure_offer
+
+    online = procedure_offer(procedure=procedure).online_return
+    return [m for m in METHODS.values() if online or not isinstance(m, OnlineReturn)]
+
+
 def method_for(*, key: str, role: str) -> ReturnMethod:
     method = METHODS.get(key)
     if method is None:
