@@ -714,3 +714,27 @@ def test_regulation_art_2_13_officer_is_offered_online_return_only_at_level_4(
     page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
     assert 'name="method"' in page and '<option value="counter"' in page
     assert ('<option value="online"' in page) is online_offered
+
+
+def test_regulation_art_4_2_removing_synthetic_dossiers_keeps_those_with_history(
+    procedure, settings
+):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from opendvc.dossiers.models import DossierEvent
+
+    settings.DEBUG = True
+    call_command("generate_load_dossiers", dossiers=20, no_progress=True)
+    acted = Dossier.objects.filter(form_data__synthetic=True).order_by("pk").first()
+    DossierEvent.objects.create(
+        dossier=acted,
+        at=timezone.now(),
+        action="receive",
+        from_state="submitted",
+        to_state="received",
+        actor_role="receiving_officer",
+    )
+    call_command("generate_load_dossiers", delete=True)
+    assert list(Dossier.objects.filter(form_data__synthetic=True)) == [acted]
+    assert acted.events.count() == 1
