@@ -75,6 +75,14 @@ register(PostalReturn("postal", gettext_lazy("Qua dịch vụ bưu chính"), fro
 register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
 
 
+def methods_offered(*, procedure) -> list[ReturnMethod]:
+    """The delivery methods the procedure's service level offers (no online return below level 4)."""
+    from opendvc.catalog.selectors import procedure_offer
+
+    online = procedure_offer(procedure=procedure).online_return
+    return [m for m in METHODS.values() if online or not isinstance(m, OnlineReturn)]
+
+
 # The applicant chooses how to deal with the agency when filing (Regulation Art. 6.4: online, in person or
 # by post); the dossier's channel records that choice, and the result goes back the same way.
 CHANNEL_RETURN = {"online": "online", "national_portal": "online", "counter": "counter", "postal": "postal"}
@@ -82,9 +90,13 @@ CHANNEL_RETURN = {"online": "online", "national_portal": "online", "counter": "c
 
 def return_method_default(*, dossier) -> str:
     """The return method proposed to the one-stop office for ``dossier``: the one matching the way the
-    applicant filed (online → online, at the counter → counter, by post → postal)."""
+    applicant filed (online → online, at the counter → counter, by post → postal), among those the
+    procedure's service level offers (a level-3 dossier filed online gets its result at the counter)."""
+    offered = [m.key for m in methods_offered(procedure=dossier.procedure)]
     key = CHANNEL_RETURN.get(dossier.channel, "counter")
-    return key if key in METHODS else next(iter(METHODS))
+    if key in offered:
+        return key
+    return "counter" if "counter" in offered else offered[0]
 
 
 def method_for(*, key: str, role: str) -> ReturnMethod:

@@ -163,10 +163,13 @@ def dossier_transition(
                            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]})
     issued: list[DossierDocument] = []
     try:
+        if action not in (Action.SUBMIT, Action.RESUBMIT):
+            return _transition(dossier=dossier, action=action, actor=actor, system=system, request=request,
+                               expected_version=expected_version, inputs=inputs, issued=issued)
         with transaction.atomic():
             done = _transition(dossier=dossier, action=action, actor=actor, system=system, request=request,
                                expected_version=expected_version, inputs=inputs, issued=issued)
-            if action in (Action.SUBMIT, Action.RESUBMIT) and receives_itself(done):
+            if receives_itself(done):
                 done = _transition(dossier=done, action=Action.RECEIVE, actor=None, system=True, request=request,
                                    expected_version=None, inputs={}, issued=issued)
         return done

@@ -65,7 +65,7 @@ def _dossier(request, code):
 
 @backoffice_required(roles=STAFF_ROLES)
 def dossier(request, code: str, *, errors=None, status=200):
-    from opendvc.dossiers.returns import METHODS, return_method_default
+    from opendvc.dossiers.returns import methods_offered, return_method_default
     from opendvc.dossiers.selectors import ON_TIME_LABELS, actions_for, on_time_state
 
     d = _dossier(request, code)
@@ -79,7 +79,8 @@ def dossier(request, code: str, *, errors=None, status=200):
         "actions": [t.action for t in actions_for(dossier=d, user=request.user)],
         "can_apologise": _can_apologise(d, request.user),
         "labels": STATE_LABELS, "on_time": on_time_state(d), "on_time_labels": ON_TIME_LABELS,
-        "fee_items": fee_items, "return_methods": [(k, m.label) for k, m in METHODS.items()],
+        "fee_items": fee_items,
+        "return_methods": [(m.key, m.label) for m in methods_offered(procedure=d.procedure)],
         "return_default": (request.POST.get("method") if errors else "") or return_method_default(dossier=d),
         "documents": list(d.documents.all()), "errors": errors or [], "post": request.POST if errors else {},
     }, status=status)

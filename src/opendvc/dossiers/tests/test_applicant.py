@@ -42,7 +42,9 @@ def test_filing_requires_login_and_level_three(client, citizen, agencies):
     assert client.get("/nop-ho-so/1.001193/").status_code == 302
     low = make_procedure(code="1.000001", level=2)
     client.force_login(citizen)
-    assert client.get(f"/nop-ho-so/{low.code}/").status_code == 404
+    refused = client.get(f"/nop-ho-so/{low.code}/")  # says what level 2 offers instead (test_regulation)
+    assert refused.status_code == 409 and "chưa nhận hồ sơ trực tuyến" in refused.content.decode()
+    assert client.get("/nop-ho-so/9.999999/").status_code == 404
 
 
 def test_fill_review_submit_with_acknowledgement(client, citizen, procedure, justice):

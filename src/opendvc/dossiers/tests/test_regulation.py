@@ -695,6 +695,46 @@ def test_regulation_art_4_2_postgresql_refuses_update_and_delete_of_history_rows
                 cursor.execute(sql, [pk])
     # Nor may a dossier row go with its history by a raw DELETE (foreign key, no cascade).
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's foreign keys are checked at commit
+        cursor.execute(
+            "SET CONSTRAINTS ALL IMMEDIATE"
+        )  # Django's foreign keys are checked at commit
         cursor.execute("DELETE FROM dossiers_dossier WHERE id = %s", [d.pk])
     assert d.events.count() == 1 and fb.events.count() == 1
+
+
+@pytest.mark.parametrize(("level", "online_offered"), [(3, False), (4, True)])
+def test_regulation_art_2_13_officer_is_offered_online_return_only_at_level_4(
+    client, agencies, citizen, officer, leader, level, online_offered
+):
+    from .conftest import make_procedure, sign_in
+
+    procedure = make_procedure(code=f"1.00{level}444", level=level)
+    d = result_waiting(procedure, citizen, officer, leader)
+    sign_in(client, officer)
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert 'name="method"' in page and '<option value="counter"' in page
+    assert ('<option value="online"' in page) is online_offered
+
+
+def test_regulation_art_4_2_removing_synthetic_dossiers_keeps_those_with_history(
+    procedure, settings
+):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from opendvc.dossiers.models import DossierEvent
+
+    settings.DEBUG = True
+    call_command("generate_load_dossiers", dossiers=20, no_progress=True)
+    acted = Dossier.objects.filter(form_data__synthetic=True).order_by("pk").first()
+    DossierEvent.objects.create(
+        dossier=acted,
+        at=timezone.now(),
+        action="receive",
+        from_state="submitted",
+        to_state="received",
+        actor_role="receiving_officer",
+    )
+    call_command("generate_load_dossiers", delete=True)
+    assert list(Dossier.objects.filter(form_data__synthetic=True)) == [acted]
+    assert acted.events.count() == 1

@@ -57,9 +57,13 @@ class Command(BaseCommand):
             raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật.")
         if options["delete"]:
             with transaction.atomic():
-                deleted, _ = Dossier.objects.filter(applicant__email__endswith=DOMAIN).delete()
-                audit_record(actor=None, action="dossiers.synthetic.deleted", target=None, changes={"rows": deleted})
-            self.stdout.write(f"Đã xóa hồ sơ giả lập ({deleted} dòng).")
+                synthetic = Dossier.objects.filter(applicant__email__endswith=DOMAIN)
+                # A dossier's history is append-only (Regulation Art. 4.2): one that was acted on stays.
+                kept = synthetic.filter(events__isnull=False).distinct().count()
+                deleted, _ = synthetic.filter(events__isnull=True).delete()
+                audit_record(actor=None, action="dossiers.synthetic.deleted", target=None,
+                             changes={"rows": deleted, "kept_with_history": kept})
+            self.stdout.write(f"Đã xóa hồ sơ giả lập ({deleted} dòng); giữ lại {kept} hồ sơ đã có lịch sử xử lý.")
             return
         count = options["dossiers"]
         if count < 1 or count > 5_000_000:
