@@ -5,6 +5,8 @@ an active TOTP authenticator (staff must use MFA before any back-office page: wi
 sent to enrol; with one, every sign-in asks for the code, since all logins — the admin's too — go
 through allauth), and, when ``roles`` is given, one of those roles.
 Use it on every back-office view: ``@backoffice_required()`` or ``@backoffice_required(roles=[...])``.
+The roles it is given are the only list of who may open the page: links to it (the landing page's
+tools, the navigation, links between queues) ask ``backoffice_allows`` / ``{% staff_url %}``.
 Object-level checks (which agency's work) stay in each app's ``permissions.py``.
 """
 
@@ -31,6 +33,26 @@ def is_backoffice_user(user) -> bool:
     return bool(user.is_staff and is_staff_member(user)) or bool(user.is_superuser)
 
 
+def holds_role_for(user, roles) -> bool:
+    """The role check of ``backoffice_required``: any role when ``roles`` is empty."""
+    if not roles or user.is_superuser:
+        return True
+    from opendvc.agencies.selectors import has_any_role
+
+    return has_any_role(user, roles)
+
+
+def backoffice_allows(user, view) -> bool:
+    """Whether ``view`` (a view function) lets ``user`` in once signed in with TOTP: the same checks
+    ``backoffice_required`` makes, so a page shows a link only when following it will not be refused.
+    A view without the decorator is not a back-office page and is allowed here."""
+    if not getattr(view, "backoffice", False):
+        return True
+    if not getattr(user, "is_authenticated", False) or not is_backoffice_user(user):
+        return False
+    return holds_role_for(user, view.backoffice_roles)
+
+
 def backoffice_required(roles: list[str] | None = None):
     def decorator(view):
         @wraps(view)
@@ -47,14 +69,12 @@ def backoffice_required(roles: list[str] | None = None):
                     + urlencode({"next": request.get_full_path()})
                 )
                 return redirect(url)
-            if roles and not user.is_superuser:
-                from opendvc.agencies.selectors import has_any_role
-
-                if not has_any_role(user, roles):
-                    raise PermissionDenied
+            if not holds_role_for(user, roles):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         wrapper.backoffice = True
+        wrapper.backoffice_roles = tuple(roles or ())
         return wrapper
 
     return decorator

@@ -1,11 +1,27 @@
-"""The back-office tools, each with the roles that may use it (the landing page lists what fits)."""
+"""The back-office tools and the links to back-office pages.
+
+Who may open a page is said once, on its view (``backoffice_required(roles=…)``); a link is shown only
+to the users that view lets in (``staff_url``), so no page offers a link that answers 403.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
+
+from .decorators import backoffice_allows, holds_role_for
+
+
+def staff_url(user, url_name: str, *args, **kwargs) -> str | None:
+    """The URL of ``url_name`` when ``user`` may open it, else None (also when it does not exist)."""
+    try:
+        url = reverse(url_name, args=args or None, kwargs=kwargs or None)
+        view = resolve(url.split("?", 1)[0]).func
+    except (NoReverseMatch, Resolver404):
+        return None
+    return url if backoffice_allows(user, view) else None
 
 
 @dataclass(frozen=True)
@@ -13,40 +29,84 @@ class Tool:
     url_name: str
     title: str
     text: str
-    roles: tuple[str, ...] | None = None  # None: every staff member
+    # Only for pages outside ``backoffice_required`` (the Django admin): the roles the tool is for.
+    roles: tuple[str, ...] = ()
 
-    def url(self) -> str | None:
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
+    def url_for(self, user) -> str | None:
+        url = staff_url(user, self.url_name)
+        if url is None or not holds_role_for(user, self.roles):
             return None
+        return url
 
 
 TOOLS: list[Tool] = [
-    Tool("dossiers:inbox", _("Hồ sơ cần tiếp nhận"), _("Tiếp nhận, yêu cầu bổ sung hoặc từ chối hồ sơ nộp trực tuyến."),
-         ("receiving_officer", "leader", "head", "province_office")),
-    Tool("dossiers:counter_intake", _("Tiếp nhận tại quầy, qua bưu chính"), _("Nhập hồ sơ do người dân nộp trực tiếp hoặc gửi qua bưu điện."),
-         ("receiving_officer",)),
-    Tool("workflow:queue", _("Việc cần xử lý"), _("Các bước hồ sơ của tôi và của phòng: nhận, chuyển, trả lại; sắp đến hạn, quá hạn."),
-         ("receiving_officer", "processing_officer", "leader", "head")),
-    Tool("workflow:overview", _("Tổng quan xử lý hồ sơ"), _("Số hồ sơ theo trạng thái và theo bước, sắp đến hạn, quá hạn."),
-         ("leader", "head", "province_office")),
-    Tool("accounts:person_search", _("Tra cứu công dân"), _("Tìm theo CCCD, số điện thoại hoặc email (được ghi nhật ký)."),
-         ("receiving_officer", "processing_officer", "leader", "head", "province_office", "switchboard", "administrator")),
-    Tool("worktime:calendar", _("Lịch làm việc"), _("Ngày nghỉ lễ, nghỉ bù, ngày làm bù dùng để tính thời hạn."), ("administrator",)),
-    Tool("eforms:builder_list", _("Biểu mẫu điện tử"), _("Soạn, kiểm tra và ban hành phiên bản biểu mẫu."), ("administrator",)),
-    Tool("accounts:deletion_requests", _("Yêu cầu xóa tài khoản"), _("Xử lý yêu cầu xóa tài khoản của người dùng."), ("administrator",)),
-    Tool("feedback:queue", _("Phản ánh, kiến nghị"), _("Phân loại, chuyển, trả lời phản ánh; hàng đợi sắp đến hạn, trễ hạn, gia hạn."),
-         ("switchboard", "feedback_focal", "head", "province_office")),
-    Tool("admin:index", _("Quản trị dữ liệu"), _("Danh mục thủ tục, cơ quan, tài khoản (Django admin)."), ("administrator",)),
+    Tool(
+        "dossiers:inbox",
+        _("Hồ sơ cần tiếp nhận"),
+        _("Tiếp nhận, yêu cầu bổ sung hoặc từ chối hồ sơ nộp trực tuyến."),
+    ),
+    Tool(
+        "dossiers:intake",
+        _("Tiếp nhận tại quầy, qua bưu chính"),
+        _("Nhập hồ sơ do người dân nộp trực tiếp hoặc gửi qua bưu điện."),
+    ),
+    Tool(
+        "workflow:queue",
+        _("Việc cần xử lý"),
+        _("Các bước hồ sơ của tôi và của phòng: nhận, chuyển, trả lại; sắp đến hạn, quá hạn."),
+    ),
+    Tool(
+        "workflow:overview",
+        _("Tổng quan xử lý hồ sơ"),
+        _("Số hồ sơ theo trạng thái và theo bước, sắp đến hạn, quá hạn."),
+    ),
+    Tool(
+        "accounts:person_search",
+        _("Tra cứu công dân"),
+        _("Tìm theo CCCD, số điện thoại hoặc email (được ghi nhật ký)."),
+    ),
+    Tool(
+        "worktime:calendar",
+        _("Lịch làm việc"),
+        _("Ngày nghỉ lễ, nghỉ bù, ngày làm bù dùng để tính thời hạn."),
+    ),
+    Tool(
+        "eforms:builder_list",
+        _("Biểu mẫu điện tử"),
+        _("Soạn, kiểm tra và ban hành phiên bản biểu mẫu."),
+    ),
+    Tool(
+        "accounts:deletion_requests",
+        _("Yêu cầu xóa tài khoản"),
+        _("Xử lý yêu cầu xóa tài khoản của người dùng."),
+    ),
+    Tool(
+        "feedback:queue",
+        _("Phản ánh, kiến nghị"),
+        _("Phân loại, chuyển, trả lời phản ánh; hàng đợi sắp đến hạn, trễ hạn, gia hạn."),
+    ),
+    # The admin checks only is_staff; the tool is for the administrators.
+    Tool(
+        "admin:index",
+        _("Quản trị dữ liệu"),
+        _("Danh mục thủ tục, cơ quan, tài khoản (Django admin)."),
+        ("administrator",),
+    ),
 ]
 
 
-def tools_for(user) -> list[Tool]:
-    from opendvc.agencies.selectors import role_names
+@dataclass(frozen=True)
+class ShownTool:
+    url: str
+    title: str
+    text: str
 
-    held = set() if user.is_superuser else role_names(user)
-    return [
-        t for t in TOOLS
-        if t.url() and (user.is_superuser or t.roles is None or held & set(t.roles))
-    ]
+
+def tools_for(user) -> list[ShownTool]:
+    """The tools ``user`` may open, in the order of ``TOOLS``."""
+    shown = []
+    for tool in TOOLS:
+        url = tool.url_for(user)
+        if url:
+            shown.append(ShownTool(url=url, title=str(tool.title), text=str(tool.text)))
+    return shown
