@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from opendvc.core.periodic import periodic_job
 
-from .models import Notification
+from .models import DeliveryLog, Notification
 
 MAX_ATTEMPTS = 6
 
@@ -25,3 +25,13 @@ def retry_failed() -> int:
         deliver_notification.delay(pk)
         count += 1
     return count
+
+
+@periodic_job("notifications.purge_delivery_log")
+def purge_delivery_log() -> int:
+    """Remove delivery log rows older than ``NOTIFICATION_LOG_DAYS`` (retention policy
+    ``delivery_logs`` in opendvc.core.retention). Returns how many."""
+    from opendvc.core.retention import policy
+
+    cutoff = timezone.now() - timedelta(days=policy("delivery_logs").value())
+    return DeliveryLog.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -318,7 +318,13 @@ AUDIT_MAC_KEY = env("AUDIT_MAC_KEY", default="dev-audit-mac-key-only-for-the-emb
 AUDIT_MAC_KEY_ID = env("AUDIT_MAC_KEY_ID", default="k1")
 # Earlier keys, still needed to verify the rows they signed: "id:key,id:key".
 AUDIT_MAC_RETIRED_KEYS = env.list("AUDIT_MAC_RETIRED_KEYS", default=[])
-AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_DIR = BASE_DIR / env("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
+# Where `manage.py backup` writes (relative paths from the project root).
+BACKUP_DIR = BASE_DIR / env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# Retention (opendvc.core.retention lists every policy with its job).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=1_209_600)
+EFORMS_DRAFT_DAYS = env.int("EFORMS_DRAFT_DAYS", default=30)
 
 LOG_JSON = env.bool("LOG_JSON", default=DJANGO_ENV == "production")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

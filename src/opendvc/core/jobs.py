@@ -1,0 +1,28 @@
+"""Retention jobs of the core app (see ``opendvc.core.retention`` for every policy)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.conf import settings
+
+from .periodic import periodic_job
+from .ratelimit import ratelimit_purge_expired
+
+
+@periodic_job("core.clear_expired_sessions")
+def clear_expired_sessions() -> int | None:
+    """Remove expired sessions (``SESSION_COOKIE_AGE``) from the session store, as ``clearsessions``
+    does. Returns how many when the store can tell."""
+    engine = import_module(settings.SESSION_ENGINE)
+    store = engine.SessionStore
+    model = store.get_model_class() if hasattr(store, "get_model_class") else None
+    before = model.objects.count() if model else None
+    store.clear_expired()
+    return None if model is None else before - model.objects.count()
+
+
+@periodic_job("core.purge_rate_counters")
+def purge_rate_counters() -> int:
+    """Remove request-limit counters whose window ended. Returns how many."""
+    return ratelimit_purge_expired()

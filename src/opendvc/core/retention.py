@@ -1,0 +1,104 @@
+"""Every retention policy of the portal, in one place: what expires, after how long (setting and
+default), and which periodic job removes it (``manage.py run_periodic`` or Celery beat).
+
+What is kept for good is listed too, so that nobody adds a purge for it by mistake: the audit trail
+(Regulation Art. 4.2) and its checkpoints, dossiers and their timelines, feedback and its events.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    name: str
+    what: str
+    #: setting (Django settings or environment) holding the lifetime; "" when fixed by other rules
+    setting: str
+    default: int
+    unit: str  # "days", "hours" or "seconds"
+    #: the periodic job that removes what expired
+    job: str
+
+    def value(self) -> int:
+        if not self.setting:
+            return self.default
+        if hasattr(settings, self.setting):
+            return int(getattr(settings, self.setting))
+        raw = os.environ.get(self.setting, "")
+        return int(raw) if raw.strip() else self.default
+
+
+POLICIES: tuple[RetentionPolicy, ...] = (
+    RetentionPolicy(
+        "eform_drafts",
+        "E-form drafts not submitted (applicants are warned EFORMS_DRAFT_WARNING_DAYS before)",
+        "EFORMS_DRAFT_DAYS",
+        30,
+        "days",
+        "eforms.purge_expired_drafts",
+    ),
+    RetentionPolicy(
+        "unclaimed_uploads",
+        "Files uploaded through the API and never attached to a dossier, with their stored files",
+        "DOSSIER_UPLOAD_TTL_HOURS",
+        24,
+        "hours",
+        "dossiers.clean_unclaimed_uploads",
+    ),
+    RetentionPolicy(
+        "orphan_files",
+        "Stored files no row refers to (left by a process killed between writing a "
+        "file and committing its row)",
+        "DOSSIER_UPLOAD_TTL_HOURS",
+        24,
+        "hours",
+        "dossiers.sweep_orphan_files",
+    ),
+    RetentionPolicy(
+        "sessions",
+        "Expired sign-in sessions (django_session rows)",
+        "SESSION_COOKIE_AGE",
+        1_209_600,
+        "seconds",
+        "core.clear_expired_sessions",
+    ),
+    RetentionPolicy(
+        "session_records",
+        "The per-account list of sessions, for sessions that ended or expired",
+        "SESSION_COOKIE_AGE",
+        1_209_600,
+        "seconds",
+        "accounts.prune_sessions",
+    ),
+    RetentionPolicy(
+        "rate_counters",
+        "Request-limit counters whose window ended",
+        "",
+        0,
+        "seconds",
+        "core.purge_rate_counters",
+    ),
+    RetentionPolicy(
+        "delivery_logs",
+        "Delivery log of notifications (queued / sent / failed rows); the messages themselves stay",
+        "NOTIFICATION_LOG_DAYS",
+        180,
+        "days",
+        "notifications.purge_delivery_log",
+    ),
+)
+
+KEPT_FOR_GOOD = (
+    "audit entries and audit checkpoints (Regulation Art. 4.2: no one may delete data messages)",
+    "dossiers, their files, documents and timelines (archived under the archives law, not purged here)",
+    "feedback items, their events and published answers",
+)
+
+
+def policy(name: str) -> RetentionPolicy:
+    return next(p for p in POLICIES if p.name == name)
