@@ -38,6 +38,8 @@ TOOLS: list[Tool] = [
     Tool("accounts:deletion_requests", _("Yêu cầu xóa tài khoản"), _("Xử lý yêu cầu xóa tài khoản của người dùng."), ("administrator",)),
     Tool("feedback:queue", _("Phản ánh, kiến nghị"), _("Phân loại, chuyển, trả lời phản ánh; hàng đợi sắp đến hạn, trễ hạn, gia hạn."),
          ("switchboard", "feedback_focal", "head", "province_office")),
+    Tool("ops:staff_list", _("Sự cố"), _("Ghi nhận, cập nhật, giải quyết sự cố; kết quả kiểm tra tự động."),
+         ("ict_department", "province_office", "administrator")),
     Tool("admin:index", _("Quản trị dữ liệu"), _("Danh mục thủ tục, cơ quan, tài khoản (Django admin)."), ("administrator",)),
 ]
 

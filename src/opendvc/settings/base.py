@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "opendvc.portal",
     "opendvc.backoffice",
     "opendvc.api",
+    "opendvc.ops",
 ]
 
 MIDDLEWARE = [
+    "opendvc.ops.metrics.MetricsMiddleware",
     "opendvc.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -320,3 +322,14 @@ CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=60)
 CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=200)
 CATALOG_SEARCH_MAX_TERMS = env.int("CATALOG_SEARCH_MAX_TERMS", default=12)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Operations (Regulation Art. 10.7): health checks and the thresholds that open an incident.
+OPS_BACKLOG_LIMIT = env.int("OPS_BACKLOG_LIMIT", default=100)
+OPS_BACKLOG_AGE_MINUTES = env.int("OPS_BACKLOG_AGE_MINUTES", default=15)
+TLS_CERTIFICATE_PATHS = env.list("TLS_CERTIFICATE_PATHS", default=[])
+CERT_EXPIRY_WARNING_DAYS = env.int("CERT_EXPIRY_WARNING_DAYS", default=21)
+# Prometheus /metrics: scrapers send "Authorization: Bearer $METRICS_TOKEN"; without a token the
+# endpoint refuses every request unless METRICS_AUTH_DISABLED=true (a scraper on a private network).
+# Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (see docs/security.md).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_AUTH_DISABLED = env.bool("METRICS_AUTH_DISABLED", default=False)
