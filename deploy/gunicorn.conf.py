@@ -3,13 +3,23 @@
     gunicorn -c deploy/gunicorn.conf.py opendvc.wsgi:application
 
 Every value can be overridden on the command line or through GUNICORN_* environment variables.
+
+Prometheus metrics with several workers: set ``PROMETHEUS_MULTIPROC_DIR``; the folder is emptied when
+the master starts and a dead worker's live gauges are dropped, so /metrics adds up only what the
+running workers and the past ones counted.
 """
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(
+    os.environ.get("GUNICORN_WORKERS")
+    or os.environ.get("WEB_CONCURRENCY")
+    or multiprocessing.cpu_count() * 2 + 1
+)
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync"
 # Load and warm the application once in the master, then fork: workers are ready the moment they
@@ -37,3 +47,17 @@ def post_fork(server, worker):
 
     for conn in connections.all(initialized_only=True):
         conn.close()
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("opendvc.surveys.urls")),
     path("", include("opendvc.workflow.urls")),
     path("", include("opendvc.backoffice.urls")),
+    path("", include("opendvc.ops.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -85,6 +85,11 @@ TOOLS: list[Tool] = [
         _("Phản ánh, kiến nghị"),
         _("Phân loại, chuyển, trả lời phản ánh; hàng đợi sắp đến hạn, trễ hạn, gia hạn."),
     ),
+    Tool(
+        "ops:staff_list",
+        _("Sự cố"),
+        _("Ghi nhận, cập nhật, giải quyết sự cố; kết quả kiểm tra tự động."),
+    ),
     # The admin checks only is_staff; the tool is for the administrators.
     Tool(
         "admin:index",

@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "opendvc.portal",
     "opendvc.backoffice",
     "opendvc.api",
+    "opendvc.ops",
 ]
 
 MIDDLEWARE = [
+    "opendvc.ops.metrics.MetricsMiddleware",
     "opendvc.core.middleware.RequestIdMiddleware",
     "opendvc.core.links.CurrentRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -365,3 +367,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Feedback (QĐ 31/2020, Art. 8.3): the latest new time a reschedule may set, in working days after
 # the reschedule.
 FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS = env.int("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS", default=10)
+
+# Operations (Regulation Art. 10.7): health checks and the thresholds that open an incident.
+OPS_BACKLOG_LIMIT = env.int("OPS_BACKLOG_LIMIT", default=100)
+OPS_BACKLOG_AGE_MINUTES = env.int("OPS_BACKLOG_AGE_MINUTES", default=15)
+TLS_CERTIFICATE_PATHS = env.list("TLS_CERTIFICATE_PATHS", default=[])
+CERT_EXPIRY_WARNING_DAYS = env.int("CERT_EXPIRY_WARNING_DAYS", default=21)
+# Prometheus /metrics: scrapers send "Authorization: Bearer $METRICS_TOKEN"; without a token the
+# endpoint refuses every request unless METRICS_AUTH_DISABLED=true (a scraper on a private network).
+# Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (see docs/security.md).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_AUTH_DISABLED = env.bool("METRICS_AUTH_DISABLED", default=False)

@@ -25,6 +25,8 @@ PUBLIC_NAMES = {
     "surveys:answer",
     # Public lookup of a dossier by code and key; published results (Art. 4.8), no personal data.
     "dossiers:lookup", "dossiers:public_results",
+    # The service status page (Regulation Art. 10.7): current incidents and the last 90 days.
+    "ops:status",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)

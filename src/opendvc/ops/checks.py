@@ -1,0 +1,156 @@
+"""Health checks of what the portal needs to serve (Regulation Art. 10.7): the database, Redis,
+file storage, the task broker, the backlog of notifications waiting to be sent, the mail server and
+the expiry of the TLS certificates configured by path. Each check is a plain function returning a
+``CheckResult``; ``run_checks`` runs them all and never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    label: str  # the service a citizen would notice, shown on the status page
+    func: Callable[[], tuple[bool, str]]
+
+
+def check_database() -> tuple[bool, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return True, connection.vendor
+
+
+def check_redis() -> tuple[bool, str]:
+    if not settings.REDIS_URL:
+        return True, "not configured"
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        return bool(client.ping()), "ping"
+    finally:
+        client.close()
+
+
+def check_storage() -> tuple[bool, str]:
+    """Write, read back and delete a small file in the default storage (uploads, results)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save(f"healthcheck/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    try:
+        with default_storage.open(name) as fh:
+            return fh.read() == b"ok", type(default_storage).__name__
+    finally:
+        default_storage.delete(name)
+
+
+def check_broker() -> tuple[bool, str]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return True, "eager"
+    from opendvc.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return True, "broker"
+
+
+def check_notification_backlog() -> tuple[bool, str]:
+    """Emails queued longer than ``OPS_BACKLOG_AGE_MINUTES``: more than ``OPS_BACKLOG_LIMIT`` of them
+    means the workers or the mail server are not keeping up."""
+    from opendvc.notifications.models import Notification
+
+    stale = timezone.now() - dt.timedelta(minutes=settings.OPS_BACKLOG_AGE_MINUTES)
+    count = Notification.objects.filter(
+        status__in=[Notification.Status.QUEUED, Notification.Status.FAILED],
+        channel=Notification.Channel.EMAIL,
+        created_at__lt=stale,
+    ).count()
+    return count <= settings.OPS_BACKLOG_LIMIT, f"{count} waiting"
+
+
+def check_mail() -> tuple[bool, str]:
+    backend = settings.EMAIL_BACKEND
+    if not backend.endswith("smtp.EmailBackend"):
+        return True, backend.rsplit(".", 2)[-2]
+    from django.core.mail import get_connection
+
+    connection = get_connection(timeout=5)
+    connection.open()
+    connection.close()
+    return True, f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+
+
+def check_certificates() -> tuple[bool, str]:
+    """Each PEM file in ``TLS_CERTIFICATE_PATHS`` must be valid for ``CERT_EXPIRY_WARNING_DAYS`` more."""
+    from cryptography import x509
+
+    paths = [p for p in settings.TLS_CERTIFICATE_PATHS if p]
+    if not paths:
+        return True, "none configured"
+    limit = timezone.now() + dt.timedelta(days=settings.CERT_EXPIRY_WARNING_DAYS)
+    problems, soonest = [], None
+    for path in paths:
+        try:
+            cert = x509.load_pem_x509_certificate(Path(path).read_bytes())
+        except (OSError, ValueError) as exc:
+            problems.append(f"{Path(path).name}: {type(exc).__name__}")
+            continue
+        expires = cert.not_valid_after_utc
+        soonest = expires if soonest is None else min(soonest, expires)
+        if expires < limit:
+            problems.append(f"{Path(path).name}: expires {expires:%Y-%m-%d}")
+    if problems:
+        return False, "; ".join(problems)
+    return True, f"valid until {soonest:%Y-%m-%d}"
+
+
+CHECKS: list[Check] = [
+    Check("database", _("Toàn bộ cổng dịch vụ công"), check_database),
+    Check("redis", _("Bộ nhớ đệm và hàng đợi"), check_redis),
+    Check("storage", _("Tải lên và tải về tệp hồ sơ"), check_storage),
+    Check("broker", _("Xử lý nền (gửi thông báo, đồng bộ)"), check_broker),
+    Check("notification_backlog", _("Gửi thông báo qua thư điện tử"), check_notification_backlog),
+    Check("mail", _("Gửi thông báo qua thư điện tử"), check_mail),
+    Check("certificates", _("Kết nối an toàn (HTTPS)"), check_certificates),
+]
+
+
+def check_by_name(name: str) -> Check | None:
+    return next((c for c in CHECKS if c.name == name), None)
+
+
+def run_checks(checks: list[Check] | None = None) -> list[CheckResult]:
+    """Run every check; an exception counts as a failure with its type and message."""
+    results = []
+    for check in checks or CHECKS:
+        try:
+            ok, detail = check.func()
+        except Exception as exc:  # noqa: BLE001 - any failure means "down"
+            ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
+        if not ok:
+            logger.warning("Health check %s failed: %s", check.name, detail)
+        results.append(CheckResult(check.name, ok, detail))
+    return results

@@ -1,0 +1,143 @@
+"""The public status page and the back-office incident pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from opendvc.ops.models import Incident, Severity, Status
+from opendvc.ops.services import incident_open, incident_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def test_status_page_shows_current_and_last_90_days(client, org):
+    page = client.get(reverse("ops:status"))
+    assert page.status_code == 200
+    assert "Mọi dịch vụ đang hoạt động bình thường." in page.content.decode()
+    now = timezone.now()
+    current = incident_open(
+        title="Không nộp được hồ sơ",
+        severity=Severity.MAJOR,
+        message="Đang kiểm tra",
+        affected_services=["Nộp hồ sơ trực tuyến"],
+        actor=org["ict"],
+    )
+    past = incident_open(
+        title="Chậm tra cứu",
+        severity=Severity.MINOR,
+        message="m",
+        affected_services=[],
+        actor=org["ict"],
+        started_at=now - dt.timedelta(days=10),
+    )
+    incident_transition(
+        incident=past, status=Status.RESOLVED, message="Đã tăng bộ nhớ", actor=org["ict"]
+    )
+    old = incident_open(
+        title="Sự cố cũ",
+        severity=Severity.MINOR,
+        message="m",
+        affected_services=[],
+        actor=org["ict"],
+        started_at=now - dt.timedelta(days=120),
+    )
+    Incident.objects.filter(pk=old.pk).update(
+        resolved_at=now - dt.timedelta(days=100), status=Status.RESOLVED
+    )
+    html = client.get(reverse("ops:status")).content.decode()
+    assert (
+        "Đang có 1 sự cố" in html
+        and "Không nộp được hồ sơ" in html
+        and "Nộp hồ sơ trực tuyến" in html
+    )
+    assert "Chậm tra cứu" in html and "Đã tăng bộ nhớ" in html and "Sự cố cũ" not in html
+    assert (
+        html.index("Không nộp được hồ sơ")
+        < html.index("Sự cố trong 90 ngày qua")
+        < html.index("Chậm tra cứu")
+    )
+    assert (
+        'lang="vi"' in html
+        and f'datetime="{timezone.localtime(current.started_at).isoformat()}' in html
+    )
+
+
+def test_ict_opens_updates_and_resolves_through_pages(client, org):
+    client.force_login(org["ict"])
+    assert client.get(reverse("ops:staff_list")).status_code == 200
+    r = client.post(
+        reverse("ops:staff_open"),
+        {"title": "", "severity": "major", "affected_services": "A", "message": "m"},
+    )
+    assert r.status_code == 400 and "This field is required" not in r.content.decode()
+    assert Incident.objects.count() == 0
+    r = client.post(
+        reverse("ops:staff_open"),
+        {
+            "title": "Mất kết nối bưu chính",
+            "severity": "major",
+            "affected_services": "Trả kết quả qua bưu chính, Tra cứu",
+            "started_at": "01/12/2026 08:30",
+            "message": "API bưu chính lỗi",
+        },
+    )
+    incident = Incident.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse(
+        "ops:staff_detail", args=[incident.public_id]
+    )
+    assert incident.affected_services == ["Trả kết quả qua bưu chính", "Tra cứu"]
+    assert timezone.localtime(incident.started_at).strftime("%d/%m/%Y %H:%M") == "01/12/2026 08:30"
+    url = reverse("ops:staff_detail", args=[incident.public_id])
+    r = client.post(url, {"status": "resolved", "message": ""})
+    assert (
+        r.status_code == 400
+        and "Vui lòng" in r.content.decode()
+        or "bắt buộc" in r.content.decode()
+    )
+    r = client.post(url, {"status": "resolved", "message": "Bưu điện đã khắc phục"})
+    assert r.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == Status.RESOLVED and incident.resolution == "Bưu điện đã khắc phục"
+    page = client.get(url).content.decode()
+    assert "Bưu điện đã khắc phục" in page and 'name="status"' not in page  # no form once resolved
+
+
+def test_province_office_reads_but_does_not_change(client, org):
+    incident = incident_open(
+        title="x", severity=Severity.MINOR, message="m", affected_services=[], actor=org["ict"]
+    )
+    client.force_login(org["office"])
+    url = reverse("ops:staff_detail", args=[incident.public_id])
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("ops:staff_open")).status_code == 403
+    client.post(url, {"status": "resolved", "message": "tự giải quyết"})
+    incident.refresh_from_db()
+    assert incident.status == Status.INVESTIGATING
+
+
+@pytest.mark.parametrize("who", ["focal", "citizen"])
+def test_other_users_are_refused(client, org, who):
+    client.force_login(org[who])
+    assert client.get(reverse("ops:staff_list")).status_code == 403
+
+
+@pytest.mark.e2e
+def test_status_page_on_a_phone(live_server, new_page, db):
+    from opendvc.ops.services import incident_open
+
+    incident_open(
+        title="Gián đoạn thanh toán trực tuyến qua cổng thanh toán quốc gia",
+        severity=Severity.MAJOR,
+        message="Đang phối hợp với nhà cung cấp",
+        affected_services=["Thanh toán trực tuyến"],
+    )
+    page = new_page(width=360, height=740)
+    page.goto(f"{live_server.url}/trang-thai/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Tình trạng hoạt động của cổng"
+    assert page.get_by_role("status").inner_text().startswith("Đang có 1 sự cố")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
