@@ -83,7 +83,7 @@ def seed(stdout=None) -> None:
         d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=agency,
                                           actor=citizen, form_data=data)
         services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, paper) for c in components])
-        return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen)
+        return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
 
     with transaction.atomic():
         filed()
