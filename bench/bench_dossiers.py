@@ -114,7 +114,7 @@ def _worker(args) -> tuple[int, float]:
             upload = services.upload_create(owner=user, checked=check_file(name="ban-quet.pdf", content=content))
             uploads = [(component, upload)]
         services.dossier_submit_new(applicant=user, procedure=procedure, receiving_agency=agency, actor=user,
-                                    data={}, uploads=uploads)
+                                    data={}, uploads=uploads, declaration=True)
         done += 1
     elapsed = time.perf_counter() - began
     connections.close_all()

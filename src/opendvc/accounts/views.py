@@ -63,7 +63,8 @@ def profile_edit(request):
                 form.add_service_errors(exc)
             else:
                 messages.success(request, _("Đã lưu thông tin cá nhân."))
-                return redirect("accounts:profile")
+                back = _safe_next(request)
+                return redirect(back or "accounts:profile")
     else:
         initial = _profile_initial(request.user)
         # htmx asks for the wards of a newly chosen province.
@@ -78,8 +79,23 @@ def profile_edit(request):
         if getattr(profile, f"{kind}_legacy_district")
     }
     return render(
-        request, "accounts/profile.html", {"form": form, "profile": profile, "legacy": legacy}
+        request,
+        "accounts/profile.html",
+        {"form": form, "profile": profile, "legacy": legacy, "next": _safe_next(request)},
     )
+
+
+def _safe_next(request) -> str:
+    """The page to return to after saving the profile (e.g. the filing page that asked for it),
+    only when it is a path on this site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 @login_required

@@ -47,6 +47,8 @@ class DossierIn(Schema):
     data: dict[str, Any] = {}
     files: list[FileRef] = []
     submit: bool = True
+    # The applicant's "Tôi xin cam đoan…" (Regulation Art. 14.5): must be true to submit.
+    declaration: bool = False
 
 
 class EventOut(Schema):
@@ -76,6 +78,7 @@ class DossierOut(Schema):
     status: str
     status_label: str
     submitted_at: datetime | None
+    declared_at: datetime | None = None
     received_at: datetime | None
     due_at: datetime | None
     finished_at: datetime | None
@@ -124,6 +127,8 @@ class ActionIn(Schema):
     identity_document: str | None = None
     result_files: list[UUID] | None = None
     new_due_at: datetime | None = None
+    # ``submit`` and ``resubmit`` by the applicant: the declaration (Regulation Art. 14.5).
+    declaration: bool | None = None
 
 
 class PublicStep(Schema):
@@ -153,6 +158,7 @@ def _out(dossier: Dossier, user) -> DossierOut:
         code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
         agency=dossier.receiving_agency.code, channel=dossier.channel, status=dossier.status,
         status_label=dossier.get_status_display(), submitted_at=dossier.submitted_at,
+        declared_at=dossier.declared_at,
         received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
         on_time=selectors.on_time_state(dossier), version=dossier.version, data=dossier.form_data or {},
         files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
@@ -184,8 +190,10 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
 
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="Tạo và nộp hồ sơ")
 def create_dossier(request, payload: DossierIn):
-    """Create a dossier (and file it when ``submit``). With an ``Idempotency-Key`` header a retry returns
-    the first result (200) and creates nothing."""
+    """Create a dossier (and file it when ``submit``: then ``declaration`` must be true, and the
+    applicant's profile must hold what the procedure's e-form takes from it — otherwise 422 with
+    ``errors`` naming each problem). With an ``Idempotency-Key`` header a retry returns the first
+    result (200) and creates nothing."""
     from opendvc.accounts.selectors import organisation_for_member
     from opendvc.catalog.models import Component, Procedure
 
@@ -225,6 +233,7 @@ def create_dossier(request, payload: DossierIn):
     dossier, created = services.dossier_submit_new(
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
+        declaration=payload.declaration,
         idempotency_key=key, payload=body, request=request,
     )
     return Status(201 if created else 200, _out(dossier, request.user))

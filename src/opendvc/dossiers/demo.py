@@ -90,7 +90,7 @@ def seed(stdout=None) -> None:
         d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=agency,
                                           actor=citizen, form_data=data)
         services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, paper) for c in components])
-        return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen)
+        return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
 
     # The appointment the officer sets when the procedure states no time (the statutory one otherwise).
     due_at = appointment_default(agency=agency, at=timezone.now())

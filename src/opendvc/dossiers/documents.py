@@ -194,6 +194,7 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "items": (event.data or {}).get("items") or [],
         "reason": (event.data or {}).get("reason") or event.note,
         "received_at": to_local(dossier.received_at) if dossier.received_at else None,
+        "declared_at": to_local(dossier.declared_at) if dossier.declared_at else None,
         "due_at": to_local(dossier.due_at) if dossier.due_at else None,
         "issued_at": to_local(event.at or timezone.now()),
         "lookup_key": key,

@@ -72,3 +72,53 @@ def parse_post(*, form_version, post, prefix: str = "") -> dict:
     from opendvc.eforms.services import form_parse_post
 
     return form_parse_post(form_version=form_version, post=post, prefix=prefix)
+
+
+def version_of(dossier) -> Any | None:
+    """The form version the dossier's data was filled in (or, before that is known, the procedure's)."""
+    if not _available():
+        return None
+    from opendvc.eforms.selectors import form_version_by_id
+
+    return form_version_by_id(dossier.form_version_id) or form_for(dossier.procedure)
+
+
+def display(*, dossier) -> list[dict]:
+    """The dossier's form data as readable sections (template ``eforms/_form_data.html``); empty
+    when the procedure has no e-form."""
+    version = version_of(dossier)
+    if version is None or not dossier.form_data:
+        return []
+    from opendvc.eforms.services import form_data_display
+
+    return form_data_display(form_version=version, data=dossier.form_data)
+
+
+def profile_missing(*, user, form_version) -> list[dict[str, str]]:
+    """The profile items the form takes from the profile that ``user``'s profile lacks."""
+    from opendvc.eforms.services import prefill_missing
+
+    return prefill_missing(user=user, form_version=form_version)
+
+
+def prefill(*, user, procedure, acting_for=None) -> dict:
+    """Starting values of a procedure's form for ``user`` (profile, organisation, earlier filings)."""
+    if not _available():
+        return {}
+    from opendvc.eforms.services import prefill_for
+
+    return prefill_for(user=user, procedure=procedure, acting_for=acting_for)
+
+
+def row_action(*, form_version, post, prefix: str = "") -> dict | None:
+    """The data to show again after a repeatable group's add/remove button (nothing saved), or None."""
+    from opendvc.eforms.services import form_row_action
+
+    return form_row_action(form_version=form_version, post=post, prefix=prefix)
+
+
+def error_links(*, form_version, errors: list, prefix: str = "") -> list[dict[str, str]]:
+    """The form's errors as error-summary links ``{target, label, message}``."""
+    from opendvc.eforms.services import error_links as links
+
+    return links(form_version=form_version, errors=errors, prefix=prefix)

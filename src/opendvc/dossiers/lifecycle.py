@@ -128,8 +128,9 @@ RECEIVING = frozenset({R.RECEIVING_OFFICER})
 
 TRANSITIONS: tuple[Transition, ...] = (
     # Online: the applicant files; at the counter or by post, the receiving officer files for them.
+    # ``declaration``: the applicant's "Tôi xin cam đoan…" (Regulation Art. 14.5), required online.
     Transition(S.DRAFT, A.SUBMIT, frozenset({R.APPLICANT, R.RECEIVING_OFFICER}), S.SUBMITTED,
-               D.ACKNOWLEDGEMENT),
+               D.ACKNOWLEDGEMENT, optional=("declaration",)),
     Transition(S.DRAFT, A.DELETE, APPLICANT, S.DELETED),
     # The system receives a complete online dossier of a procedure marked for automatic intake
     # (``catalog.Procedure.auto_receive``; ``services.dossier_transition``).
@@ -140,7 +141,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUBMITTED, A.REFUSE, RECEIVING, S.REFUSED, D.REFUSAL, required=("reason",)),
     Transition(S.SUBMITTED, A.WITHDRAW, APPLICANT, S.WITHDRAWN, optional=("reason",)),
     Transition(S.RETURNED_FOR_COMPLETION, A.RESUBMIT, APPLICANT, S.SUBMITTED, D.ACKNOWLEDGEMENT,
-               optional=("note",)),
+               optional=("note", "declaration")),
     Transition(S.RECEIVED, A.START_PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}), S.PROCESSING,
                optional=("note",)),
     Transition(S.PROCESSING, A.REQUEST_SUPPLEMENT, frozenset({R.PROCESSING_OFFICER, R.LEADER}),

@@ -74,6 +74,8 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    # When the applicant confirmed the declaration before filing online (Regulation Art. 14.5).
+    declared_at = models.DateTimeField(_("cam đoan lúc"), null=True, blank=True)
     received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True)
     due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True)
     calendar_version = models.PositiveIntegerField(null=True, blank=True)

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
@@ -261,8 +262,29 @@ def _missing_components(dossier: Dossier) -> list[str]:
     )
 
 
+DECLARATION_TEXT = gettext_lazy(
+    "Tôi xin cam đoan những thông tin kê khai là đúng sự thật và chịu trách nhiệm trước pháp luật "
+    "về lời khai của mình."
+)
+
+
+def dossier_profile_missing(*, applicant, procedure) -> list[dict[str, str]]:
+    """What the applicant's profile lacks to file ``procedure`` online (Regulation Art. 14.3): the
+    profile items its e-form takes from the profile, as ``{"source", "label"}``. Empty for a procedure
+    below level 3 or without an e-form. No side effects."""
+    from opendvc.catalog.models import Procedure
+
+    if procedure.level < Procedure.Level.ONLINE:
+        return []
+    form_version = eforms_bridge.form_for(procedure)
+    if form_version is None:
+        return []
+    return eforms_bridge.profile_missing(user=applicant, form_version=form_version)
+
+
 def _check_submission(dossier: Dossier) -> dict[str, Any]:
-    """Form data valid and required components attached (online channels); returns fields to set."""
+    """Form data valid, required components attached and, online, the applicant's profile complete
+    enough for the procedure; returns fields to set."""
     errors: list[dict[str, str]] = []
     fields: dict[str, Any] = {}
     form_version = eforms_bridge.form_for(dossier.procedure)
@@ -275,6 +297,31 @@ def _check_submission(dossier: Dossier) -> dict[str, Any]:
     if dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
         for name in _missing_components(dossier):
             errors.append({"path": "files", "message": _("Chưa đính kèm thành phần bắt buộc: %(name)s") % {"name": name}})
+    if dossier.channel == Channel.ONLINE:
+        for item in dossier_profile_missing(applicant=dossier.applicant, procedure=dossier.procedure):
+            errors.append({"path": f"profile.{item['source']}",
+                           "message": _("Thông tin cá nhân chưa có: %(label)s") % {"label": item["label"]}})
+    if errors:
+        raise ProblemError("validation_error", _("Hồ sơ chưa đủ điều kiện để nộp; xem danh sách lỗi."),
+                           extra={"errors": errors})
+    return fields
+
+
+def _check_filing(dossier: Dossier, inputs, *, now, role) -> dict[str, Any]:
+    """``_check_submission`` plus, when the applicant files online, the declaration (Regulation Art.
+    14.5); every problem is reported at once. Returns the fields to set, with ``declared_at``."""
+    errors: list[dict[str, str]] = []
+    fields: dict[str, Any] = {}
+    try:
+        fields = _check_submission(dossier)
+    except ProblemError as exc:
+        errors = list(exc.extra.get("errors") or [])
+    if role == Role.APPLICANT and dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        if inputs.get("declaration") is True:
+            fields["declared_at"] = now
+        else:
+            errors.append({"path": "declaration",
+                           "message": _("Hãy đánh dấu lời cam đoan trước khi nộp hồ sơ.")})
     if errors:
         raise ProblemError("validation_error", _("Hồ sơ chưa đủ điều kiện để nộp; xem danh sách lỗi."),
                            extra={"errors": errors})
@@ -284,7 +331,7 @@ def _check_submission(dossier: Dossier) -> dict[str, Any]:
 def _on_submit(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
     if role == Role.RECEIVING_OFFICER and dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
         raise ProblemError("permission_denied", _("Hồ sơ trực tuyến do chính người nộp gửi đi."), status=403)
-    fields = _check_submission(dossier)
+    fields = _check_filing(dossier, inputs, now=now, role=role)
     key = codes.new_lookup_key()
     from opendvc.accounts import crypto
 
@@ -298,7 +345,7 @@ def _on_submit(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
 
 
 def _on_resubmit(dossier: Dossier, inputs, *, now, role, actor) -> _Outcome:
-    fields = _check_submission(dossier)
+    fields = _check_filing(dossier, inputs, now=now, role=role)
     fields.update(submitted_at=now, completion_items=[])
     last = _completion_returns(dossier).last()
     snapshot = (last.data or {}).get("snapshot") if last is not None else None
@@ -639,11 +686,12 @@ def idempotent_dossier(*, user, key: str, payload: Any) -> Dossier | None:
 
 def dossier_submit_new(
     *, applicant, procedure, receiving_agency, actor, data: dict | None, uploads: list[tuple[Any, Upload]],
-    acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, idempotency_key: str = "",
-    payload: Any = None, request=None,
+    acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, declaration: bool = False,
+    idempotency_key: str = "", payload: Any = None, request=None,
 ) -> tuple[Dossier, bool]:
-    """Create a dossier with its form data and previously uploaded files, and (``submit``) file it — all
-    in one transaction, so a failure leaves nothing. With ``idempotency_key``, a retry returns the first
+    """Create a dossier with its form data and previously uploaded files, and (``submit``) file it with
+    the applicant's ``declaration`` (Regulation Art. 14.5) — all in one transaction, so a failure
+    leaves nothing. With ``idempotency_key``, a retry returns the first
     dossier and creates nothing. Returns ``(dossier, created)``."""
     if idempotency_key:
         found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
@@ -678,7 +726,8 @@ def dossier_submit_new(
             if uploads:
                 Upload.objects.filter(pk__in=list(locked_uploads)).update(claimed_at=timezone.now())
             if submit:
-                dossier = dossier_transition(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
+                dossier = dossier_transition(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request,
+                                             declaration=declaration)
             if idempotency_key:
                 record.dossier = dossier
                 record.save(update_fields=["dossier"])
@@ -691,9 +740,11 @@ def dossier_submit_new(
     return dossier, True
 
 
-def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUBMIT, request=None) -> tuple[Dossier, bool]:
-    """Submit (or resubmit) from the review page. The page's token makes a double click or a retry
-    return the first result. Returns ``(dossier, done_now)``."""
+def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUBMIT, declaration: bool = False,
+                request=None) -> tuple[Dossier, bool]:
+    """Submit (or resubmit) from the review page with the applicant's ``declaration`` (its time is
+    stored, Regulation Art. 14.5). The page's token makes a double click or a retry return the first
+    result. Returns ``(dossier, done_now)``."""
     key = f"page:{token}"
     if token:
         record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
@@ -703,7 +754,8 @@ def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUB
         with transaction.atomic():
             if token:
                 IdempotencyRecord.objects.create(user=actor, key=key, dossier=dossier)
-            dossier = dossier_transition(dossier=dossier, action=action, actor=actor, request=request)
+            dossier = dossier_transition(dossier=dossier, action=action, actor=actor, request=request,
+                                         declaration=declaration)
     except IntegrityError:
         return Dossier.objects.get(pk=dossier.pk), False
     return dossier, True

@@ -90,12 +90,19 @@ def _reuse(request, user, components) -> list:
     return out
 
 
-def _filing_context(request, procedure, dossier=None, *, errors=None, form_errors=None):
+def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=None, summary=None,
+                    component_errors=None):
+    """The filing page. ``data``: the form values to show (typed ones after a failed save; otherwise the
+    draft's, or for a new dossier the prefill from profile, organisation and earlier filings)."""
     user = request.user
-    from opendvc.accounts.selectors import acting_as_choices
+    from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 
-    form_version = eforms_bridge.form_for(procedure)
-    data = dossier.form_data if dossier else (selectors.last_form_data(user=user, procedure=procedure) or {})
+    acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
+    acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
+    form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
+    if data is None:
+        data = dossier.form_data if dossier else eforms_bridge.prefill(
+            user=user, procedure=procedure, acting_for=acting_for)
     form_html = ""
     if form_version is not None:
         form_html = eforms_bridge.render(form_version=form_version, data=data, errors=form_errors or [], prefix="tk")
@@ -104,6 +111,7 @@ def _filing_context(request, procedure, dossier=None, *, errors=None, form_error
     if dossier is not None:
         for f in dossier.files.all():
             attached.setdefault(f.component_id, []).append(f)
+    component_errors = component_errors or {}
     reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
     from opendvc.catalog.selectors import procedure_offer
 
@@ -113,30 +121,104 @@ def _filing_context(request, procedure, dossier=None, *, errors=None, form_error
         "dossier": dossier,
         "agencies": list(selectors.receiving_agencies(procedure=procedure)),
         "acting_choices": acting_as_choices(user),
+        "acting_value": acting_value,
+        "chosen_agency": _int(request.POST.get("co-quan")),
         "form_html": form_html,
-        "components": [(c, attached.get(c.pk, [])) for c in components],
+        "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk)) for c in components],
         "other_files": attached.get(None, []),
         "reusable": reusable,
-        "errors": errors or [],
+        "error_links": summary or [],
+        "agency_error": next((e["message"] for e in summary or [] if e["target"] == "co-quan"), ""),
+        "profile_missing": services.dossier_profile_missing(applicant=user, procedure=procedure),
         "max_file": conf.get("DOSSIER_MAX_FILE_BYTES") // (1024 * 1024),
         "max_total": conf.get("DOSSIER_MAX_TOTAL_BYTES") // (1024 * 1024),
     }
 
 
-def _save_filing(request, procedure, dossier=None):
+def _filing_check(request, procedure, dossier, form_version, data, new_files) -> tuple[list, list, dict]:
+    """What stops "Lưu và xem lại": the e-form's errors (each shown at its field), a missing receiving
+    agency and missing required components. Returns ``(summary links, form errors, component errors)``
+    for the GOV.UK error-summary pattern (a summary at the top linking to each marked field)."""
+    summary: list[dict[str, str]] = []
+    component_errors: dict[int, str] = {}
+    if dossier is None and not request.POST.get("co-quan"):
+        summary.append({"target": "co-quan", "label": _("Cơ quan tiếp nhận"),
+                        "message": _("Hãy chọn cơ quan tiếp nhận hồ sơ.")})
+    form_errors: list[dict[str, str]] = []
+    if form_version is not None:
+        try:
+            eforms_bridge.validate(form_version=form_version, data=data)
+        except eforms_bridge.FormInvalid as exc:
+            form_errors = exc.errors
+            summary += eforms_bridge.error_links(form_version=form_version, errors=form_errors, prefix="tk")
+    from opendvc.catalog.models import Component
+
+    removed = {int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()}
+    present = {c.pk for c, _f in new_files if c is not None}
+    present |= {c.pk for c, _f in _reuse(request, request.user, _components(procedure)) if c is not None}
+    if dossier is not None:
+        present |= set(dossier.files.exclude(pk__in=removed).exclude(component=None)
+                       .values_list("component_id", flat=True))
+    for c in procedure.components.filter(required=True, kind=Component.Kind.SUBMIT, case=""):
+        if c.pk not in present:
+            message = _("Hãy đính kèm %(name)s.") % {"name": c.name}
+            component_errors[c.pk] = message
+            summary.append({"target": f"tp-{c.pk}", "label": c.name, "message": message})
+    return summary, form_errors, component_errors
+
+
+def _filing(request, procedure, dossier=None):
+    """POST of the filing page. Row buttons of repeatable groups and the no-JS "update the ward list"
+    button show the page again with what was typed, saving nothing. "Lưu nháp" saves as is. "Lưu và
+    xem lại" saves and goes to the review page when nothing is missing; otherwise the page comes back
+    with the error summary and each field marked, keeping what was typed (and the draft and its files
+    when there already is one, or new files were attached)."""
+    form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
+    if form_version is not None:
+        shown = eforms_bridge.row_action(form_version=form_version, post=request.POST, prefix="tk")
+        if shown is not None or "eforms-refresh" in request.POST:
+            data = shown if shown is not None else eforms_bridge.parse_post(
+                form_version=form_version, post=request.POST, prefix="tk")
+            return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier, data=data))
+    components = _components(procedure)
+    files, upload_errors = _read_files(request, components)
+    data = eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk") if form_version else {}
+    if upload_errors:
+        summary = [{"target": "", "label": "", "message": m} for m in upload_errors]
+        return render(request, "dossiers/filing.html",
+                      _filing_context(request, procedure, dossier, data=data, summary=summary), status=400)
+    draft_only = request.POST.get("action") == "nhap"
+    summary, form_errors, component_errors = ([], [], {}) if draft_only else _filing_check(
+        request, procedure, dossier, form_version, data, files)
+    if summary and dossier is None and not (files and request.POST.get("co-quan")):
+        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save.
+        return render(request, "dossiers/filing.html", _filing_context(
+            request, procedure, data=data, form_errors=form_errors, summary=summary,
+            component_errors=component_errors), status=400)
+    dossier, errors = _save_filing(request, procedure, dossier, files=files, data=data)
+    if errors:
+        summary = [{"target": "", "label": "", "message": m} for m in errors]
+        return render(request, "dossiers/filing.html",
+                      _filing_context(request, procedure, dossier, data=data, summary=summary), status=400)
+    if summary:
+        return render(request, "dossiers/filing.html", _filing_context(
+            request, procedure, dossier, data=data, form_errors=form_errors, summary=summary,
+            component_errors=component_errors), status=400)
+    if draft_only:
+        messages.success(request, _("Đã lưu bản nháp hồ sơ."))
+        return redirect("dossiers:edit", public_id=dossier.public_id)
+    return redirect("dossiers:review", public_id=dossier.public_id)
+
+
+def _save_filing(request, procedure, dossier, *, files, data):
     """Create or update the draft from the POST; returns (dossier, errors)."""
     from opendvc.accounts.selectors import resolve_acting_as
     from opendvc.agencies.models import Agency
 
     components = _components(procedure)
-    files, errors = _read_files(request, components)
-    if errors:
-        return dossier, errors
-    form_version = eforms_bridge.form_for(procedure)
-    data = eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk") if form_version else None
     try:
         if dossier is None:
-            agency = Agency.objects.filter(pk=request.POST.get("co-quan") or 0).first()
+            agency = Agency.objects.filter(pk=_int(request.POST.get("co-quan"), 0)).first()
             if agency is None:
                 return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")]
             acting_for = resolve_acting_as(request.user, request.POST.get("nop-voi-tu-cach", "self"))
@@ -167,13 +249,7 @@ def start(request, code: str):
     if not procedure_offer(procedure=procedure).online_filing:
         return _not_online(request, procedure)
     if request.method == "POST":
-        dossier, errors = _save_filing(request, procedure)
-        if not errors:
-            return redirect("dossiers:review", public_id=dossier.public_id)
-        if dossier is not None:
-            messages.error(request, " ".join(errors))
-            return redirect("dossiers:edit", public_id=dossier.public_id)
-        return render(request, "dossiers/filing.html", _filing_context(request, procedure, errors=errors), status=400)
+        return _filing(request, procedure)
     return render(request, "dossiers/filing.html", _filing_context(request, procedure))
 
 
@@ -183,14 +259,9 @@ def edit(request, public_id):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     if dossier.status not in (State.DRAFT, State.RETURNED_FOR_COMPLETION):
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)
-    procedure = dossier.procedure
     if request.method == "POST":
-        dossier, errors = _save_filing(request, procedure, dossier)
-        if not errors:
-            return redirect("dossiers:review", public_id=dossier.public_id)
-        return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier, errors=errors),
-                      status=400)
-    return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier))
+        return _filing(request, dossier.procedure, dossier)
+    return render(request, "dossiers/filing.html", _filing_context(request, dossier.procedure, dossier))
 
 
 def _submission_problems(dossier) -> tuple[list[str], list]:
@@ -206,19 +277,24 @@ def _submission_problems(dossier) -> tuple[list[str], list]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request, public_id):
-    """Step 2: check everything, then submit (or resubmit) once — the page token makes it idempotent."""
+    """Step 2: check everything, confirm the declaration (Regulation Art. 14.5), then submit (or
+    resubmit) once — the page token makes it idempotent."""
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     action = Action.SUBMIT if dossier.status == State.DRAFT else Action.RESUBMIT
     if request.method == "POST":
         token = request.POST.get("token", "")
+        declared = request.POST.get("cam-doan") == "1"
         try:
             dossier, _done = services.page_submit(dossier=dossier, actor=request.user, token=token, action=action,
-                                                  request=request)
+                                                  declaration=declared, request=request)
         except ProblemError as exc:
             if dossier.status in (State.DRAFT, State.RETURNED_FOR_COMPLETION) or exc.code != "conflict":
                 problems, _fe = _submission_problems(dossier)
-                return render(request, "dossiers/review.html", _review_context(dossier, problems or _problem_messages(exc)),
-                              status=400)
+                declaration_error = any(e.get("path") == "declaration" for e in exc.extra.get("errors") or [])
+                return render(request, "dossiers/review.html",
+                              _review_context(dossier, problems or ([] if declaration_error else
+                                                                    _problem_messages(exc)),
+                                              declaration_error=declaration_error), status=400)
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
         return redirect(reverse("dossiers:mine_detail", args=[dossier.public_id]) + "?da-nop=1")
     if dossier.status not in (State.DRAFT, State.RETURNED_FOR_COMPLETION):
@@ -227,26 +303,12 @@ def review(request, public_id):
     return render(request, "dossiers/review.html", _review_context(dossier, problems))
 
 
-def _review_context(dossier, problems):
+def _review_context(dossier, problems, *, declaration_error=False):
     return {"dossier": dossier, "problems": problems, "token": secrets.token_urlsafe(16),
-            "files": list(dossier.files.all()), "form_rows": _form_rows(dossier)}
-
-
-def _form_rows(dossier) -> list[tuple[str, str]]:
-    rows = []
-
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        elif isinstance(value, list):
-            for i, v in enumerate(value, 1):
-                walk(f"{prefix}[{i}]", v)
-        else:
-            rows.append((prefix, "" if value is None else str(value)))
-
-    walk("", dossier.form_data or {})
-    return rows
+            "files": list(dossier.files.all()), "form_sections": eforms_bridge.display(dossier=dossier),
+            "declaration_text": services.DECLARATION_TEXT, "declaration_error": declaration_error,
+            "profile_missing": services.dossier_profile_missing(applicant=dossier.applicant,
+                                                                procedure=dossier.procedure)}
 
 
 @login_required
@@ -282,6 +344,7 @@ def mine_detail(request, public_id):
         "labels": selectors.ON_TIME_LABELS,
         "just_submitted": request.GET.get("da-nop") == "1",
         "lookup_key": lookup_key_of(dossier),
+        "form_sections": eforms_bridge.display(dossier=dossier),
         "can_withdraw": dossier.status == State.SUBMITTED,
         "can_delete": dossier.status == State.DRAFT,
         "can_edit": dossier.status in (State.DRAFT, State.RETURNED_FOR_COMPLETION),
@@ -428,7 +491,7 @@ def office_detail(request, code: str, *, errors=None, status=200):
         "events": list(dossier.events.all()),
         "documents": list(dossier.documents.all()),
         "files": list(dossier.files.all()),
-        "form_rows": _form_rows(dossier),
+        "form_sections": eforms_bridge.display(dossier=dossier),
         "actions": [a.action for a in actions],
         "on_time": selectors.on_time_state(dossier),
         "labels": selectors.ON_TIME_LABELS,

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 KINDS = {
     "text": "Văn bản ngắn",
@@ -47,16 +48,27 @@ KINDS = {
     "file": "Tệp đính kèm (thành phần hồ sơ)",
     "declaration": "Lời cam đoan",
 }
-PREFILL_SOURCES = {
-    "full_name",
-    "date_of_birth",
-    "gender",
-    "cccd",
-    "phone",
-    "email",
-    "permanent_address",
-    "current_address",
+# Where a field may take its first value from: the signed-in person's profile (these must be filled in
+# the profile before filing online, Regulation Art. 14.3) or the organisation the person files for.
+PROFILE_SOURCES = {
+    "full_name": gettext_lazy("Họ và tên"),
+    "date_of_birth": gettext_lazy("Ngày sinh"),
+    "gender": gettext_lazy("Giới tính"),
+    "cccd": gettext_lazy("Số định danh cá nhân (CCCD)"),
+    "phone": gettext_lazy("Số điện thoại"),
+    "email": gettext_lazy("Thư điện tử"),
+    "permanent_address": gettext_lazy("Địa chỉ thường trú"),
+    "current_address": gettext_lazy("Nơi ở hiện tại"),
 }
+ORGANISATION_SOURCES = {
+    # "individual" or "organisation": for a choice saying who the applicant is.
+    "applicant_kind": gettext_lazy("Cá nhân hay tổ chức"),
+    "organisation_name": gettext_lazy("Tên tổ chức"),
+    "organisation_tax_code": gettext_lazy("Mã số thuế của tổ chức"),
+    "organisation_address": gettext_lazy("Địa chỉ của tổ chức"),
+    "organisation_representative": gettext_lazy("Người đại diện theo pháp luật"),
+}
+PREFILL_SOURCES = set(PROFILE_SOURCES) | set(ORGANISATION_SOURCES)
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254}
 MAX_GROUP_ITEMS = 50
 MAX_DATA_DEPTH = 5  # root → group list → item → address/multichoice → scalar

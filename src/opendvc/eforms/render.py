@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .engine import iter_fields, units
@@ -90,6 +91,91 @@ def display_value(spec: dict, value: Any) -> str:
     if kind == "number":
         return display_money(value)
     return str(value)
+
+
+def _localised(item: dict, key: str) -> str:
+    """The English text of a definition's label or title when English is chosen and given."""
+    if (get_language() or "vi").startswith("en") and item.get(f"{key}_en"):
+        return item[f"{key}_en"]
+    return item[key]
+
+
+def _shown(spec: dict, scope: dict) -> bool:
+    """Whether a conditional field applies to the values of its scope (as ``CompiledForm`` decides)."""
+    cond = spec.get("show_if")
+    if not cond:
+        return True
+    current = scope.get(cond["field"])
+    if isinstance(current, list):
+        return any(v in cond["in"] for v in current)
+    if current in (None, ""):
+        return False in cond["in"]
+    if isinstance(current, str) and current in ("1", "on", "true"):
+        current = True
+    return current in cond["in"]
+
+
+def _display_rows(specs: list[dict], data: dict, blank: bool) -> list[dict[str, Any]]:
+    rows = []
+    for spec in specs:
+        if not blank and not _shown(spec, data):
+            continue
+        value = data.get(spec["key"])
+        label = _localised(spec, "label")
+        if spec["kind"] == "group":
+            title = _localised(spec, "item_label") if spec.get("item_label") else label
+            items = []
+            for index, item in enumerate(value if isinstance(value, list) else []):
+                if not isinstance(item, dict):
+                    continue
+                item_rows = _display_rows(spec["fields"], item, blank)
+                if item_rows:
+                    items.append({"title": f"{title} {index + 1}", "rows": item_rows})
+            if items or blank:
+                rows.append(
+                    {
+                        "key": spec["key"],
+                        "label": label,
+                        "group": True,
+                        "items": items,
+                        "blank_rows": [_localised(c, "label") for c in spec["fields"]],
+                    }
+                )
+            continue
+        shown = display_value(spec, value)
+        if shown or blank:
+            rows.append(
+                {
+                    "key": spec["key"],
+                    "label": label,
+                    "value": shown,
+                    "declaration": spec["kind"] == "declaration",
+                }
+            )
+    return rows
+
+
+def form_data_display(
+    definition: dict, data: dict | None, *, blank: bool = False
+) -> list[dict[str, Any]]:
+    """Form data as people read it, section by section, in the form's own order and words.
+
+    Each section is ``{"key", "title", "rows"}``; a row is ``{"label", "value"}`` (value already
+    formatted: option labels, names of provinces and wards, Có/Không, dd/mm/yyyy, money in đồng) or,
+    for a repeatable group, ``{"label", "group": True, "items": [{"title", "rows"}]}``. Fields without
+    a value and fields whose condition does not hold are left out, and so are empty sections; with
+    ``blank`` every field is listed (the printable blank form). Keys of ``data`` that the form does
+    not have are not shown. Pure: no database.
+    """
+    data = data if isinstance(data, dict) else {}
+    sections = []
+    for section in definition.get("sections", []):
+        rows = _display_rows(section["fields"], data, blank)
+        if rows:
+            sections.append(
+                {"key": section["key"], "title": _localised(section, "title"), "rows": rows}
+            )
+    return sections
 
 
 # ---------------------------------------------------------------------------------------------

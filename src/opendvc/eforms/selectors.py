@@ -22,6 +22,13 @@ def form_for_procedure(*, procedure) -> FormVersion | None:
     return assignment.form_version if assignment else None
 
 
+def form_version_by_id(pk: int | None) -> FormVersion | None:
+    """A published form version by its id (the one a dossier's data was filled in), or ``None``."""
+    if not pk:
+        return None
+    return FormVersion.objects.select_related("form").filter(pk=pk).first()
+
+
 def public_form_for_code(code: str) -> tuple[object, FormVersion] | None:
     """``(procedure, form version)`` of a published procedure, or ``None``."""
     from opendvc.catalog.models import Procedure

@@ -105,47 +105,16 @@ def error_links(
     return _render.error_links(form_version.definition, errors, prefix)
 
 
+def form_data_display(*, form_version: FormVersion, data: dict | None) -> list[dict[str, Any]]:
+    """The data of a filled form as readable sections (see ``render.form_data_display``); for the
+    review page, the dossier pages and the PDFs (template ``eforms/_form_data.html``)."""
+    return _render.form_data_display(form_version.definition, data)
+
+
 def form_display_rows(*, form_version: FormVersion, data: dict | None) -> list[dict[str, Any]]:
-    """Sections with ``rows`` of ``{label, value}`` (groups: ``items`` of rows) for pages and the PDF."""
-    data = data or {}
-    sections = []
-    for section in form_version.definition["sections"]:
-        rows = []
-        for spec in section["fields"]:
-            value = data.get(spec["key"])
-            if spec["kind"] == "group":
-                items = []
-                for index, item in enumerate(value if isinstance(value, list) else []):
-                    items.append(
-                        {
-                            "title": f"{spec.get('item_label') or spec['label']} {index + 1}",
-                            "rows": [
-                                {
-                                    "label": c["label"],
-                                    "value": _render.display_value(c, item.get(c["key"])),
-                                }
-                                for c in spec["fields"]
-                            ],
-                        }
-                    )
-                rows.append(
-                    {
-                        "label": spec["label"],
-                        "group": True,
-                        "items": items,
-                        "blank_rows": [c["label"] for c in spec["fields"]],
-                    }
-                )
-            else:
-                rows.append(
-                    {
-                        "label": spec["label"],
-                        "value": _render.display_value(spec, value),
-                        "declaration": spec["kind"] == "declaration",
-                    }
-                )
-        sections.append({"title": section["title"], "rows": rows})
-    return sections
+    """Sections for the printable form: every field when ``data`` is empty (blank form to fill by
+    hand), otherwise the filled values as ``form_data_display`` shows them."""
+    return _render.form_data_display(form_version.definition, data, blank=not data)
 
 
 def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = "") -> bytes:
@@ -170,10 +139,12 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
     return HTML(string=html).write_pdf()
 
 
-def prefill_for(*, user, procedure) -> dict:
+def prefill_for(*, user, procedure, acting_for=None) -> dict:
     """Values to start a form with: the previous dossier's data of the same procedure (when the dossiers
-    app provides it), overlaid with the account's own data for fields marked ``prefill``, overlaid with
-    the applicant's latest completed e-form draft of the procedure (the one "Nộp hồ sơ" continues).
+    app provides it), overlaid with the account's own data for fields marked ``prefill`` (and, when
+    ``acting_for`` an organisation, the organisation's name, tax code, address and representative),
+    overlaid with the applicant's latest completed e-form draft of the procedure (the one "Nộp hồ sơ"
+    continues). The applicant may still change every value.
 
     Only values the current form accepts are returned (everything passes ``form_clean_partial``).
     """
@@ -191,7 +162,7 @@ def prefill_for(*, user, procedure) -> dict:
         previous = last_form_data(user=user, procedure=procedure) or {}
         if isinstance(previous, dict):
             data.update(previous)
-    account = _account_values(user)
+    account = {**_account_values(user), **_organisation_values(acting_for)}
     for spec in iter_fields(version.definition):
         source = spec.get("prefill")
         if source and account.get(source) not in (None, ""):
@@ -203,6 +174,43 @@ def prefill_for(*, user, procedure) -> dict:
         data.update(draft.data)
     cleaned, _errors = form_clean_partial(form_version=version, data=data)
     return cleaned
+
+
+def prefill_missing(*, user, form_version: FormVersion) -> list[dict[str, str]]:
+    """The profile items the form takes from the person's profile that the profile lacks, as
+    ``{"source", "label"}`` in the form's order (Regulation Art. 14.3: the account holds the applicant's
+    information before filing online). Organisation sources are not counted. No side effects."""
+    from .engine import PROFILE_SOURCES
+
+    account = _account_values(user)
+    missing: dict[str, str] = {}
+    for spec in iter_fields(form_version.definition):
+        source = spec.get("prefill")
+        if (
+            source in PROFILE_SOURCES
+            and account.get(source) in (None, "")
+            and source not in missing
+        ):
+            missing[source] = str(PROFILE_SOURCES[source])
+    return [{"source": k, "label": v} for k, v in missing.items()]
+
+
+def _organisation_values(organisation) -> dict[str, Any]:
+    if organisation is None:
+        return {"applicant_kind": "individual"}
+    values: dict[str, Any] = {
+        "applicant_kind": "organisation",
+        "organisation_name": organisation.name,
+        "organisation_tax_code": organisation.tax_code,
+        "organisation_representative": organisation.legal_representative,
+    }
+    if organisation.province_code and organisation.ward_code:
+        values["organisation_address"] = {
+            "province": organisation.province_code,
+            "ward": organisation.ward_code,
+            "street": organisation.street or "",
+        }
+    return values
 
 
 def _account_values(user) -> dict[str, Any]:

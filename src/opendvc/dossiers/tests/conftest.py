@@ -179,7 +179,7 @@ def submitted_dossier(procedure, citizen, *, channel="online", agency=None):
                                       channel=channel)
     comps = list(procedure.components.filter(required=True))
     services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, checked_pdf()) for c in comps])
-    return services.dossier_transition(dossier=d, action="submit", actor=citizen)
+    return services.dossier_transition(dossier=d, action="submit", actor=citizen, declaration=True)
 
 
 def working_instant() -> datetime:
@@ -187,3 +187,26 @@ def working_instant() -> datetime:
     from opendvc.worktime import VN_TZ
 
     return datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)
+
+
+def complete_profile(user, *, cccd: str = "075090001234", province: int = 75):
+    """Give ``user`` every profile item an e-form may take from the profile (Regulation Art. 14.3)."""
+    import datetime as dt
+
+    from opendvc.accounts.models import PersonProfile
+    from opendvc.eforms.engine import units
+
+    _provinces, wards = units()
+    ward = min(code for code, (_name, p) in wards.items() if p == province)
+    user.phone = "0912345678"
+    user.save()
+    profile, _created = PersonProfile.objects.get_or_create(user=user)
+    profile.date_of_birth = dt.date(1990, 5, 17)
+    profile.gender = PersonProfile.Gender.MALE
+    profile.cccd = cccd
+    for kind in ("permanent", "current"):
+        setattr(profile, f"{kind}_province_code", province)
+        setattr(profile, f"{kind}_ward_code", ward)
+        setattr(profile, f"{kind}_street", "12 Lê Lợi")
+    profile.save()
+    return profile

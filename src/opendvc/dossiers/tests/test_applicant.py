@@ -55,7 +55,7 @@ def test_fill_review_submit_with_acknowledgement(client, citizen, procedure, jus
     assert dossier.status == State.DRAFT and dossier.files.count() == 2
     review = client.get(r["Location"]).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', review).group(1)
-    done = client.post(r["Location"], {"token": token})
+    done = client.post(r["Location"], {"token": token, "cam-doan": "1"})
     assert done.status_code == 302 and done["Location"].endswith("?da-nop=1")
     dossier.refresh_from_db()
     assert dossier.status == State.SUBMITTED and dossier.code.startswith("000.00.32.H19-")
@@ -65,7 +65,7 @@ def test_fill_review_submit_with_acknowledgement(client, citizen, procedure, jus
     assert {n.channel for n in notes} == {"email", "in_app"}
     assert dossier.code in notes.first().subject
     # A second click with the same token changes nothing.
-    again = client.post(r["Location"], {"token": token})
+    again = client.post(r["Location"], {"token": token, "cam-doan": "1"})
     assert again.status_code == 302
     assert DossierEvent.objects.filter(dossier=dossier, action="submit").count() == 1
     assert Dossier.objects.filter(applicant=citizen).count() == 1
@@ -73,10 +73,12 @@ def test_fill_review_submit_with_acknowledgement(client, citizen, procedure, jus
 
 def test_missing_required_component_blocks_submission(client, citizen, procedure, justice):
     client.force_login(citizen)
-    r = _start(client, procedure, justice, files=False)
-    review = client.get(r["Location"]).content.decode()
+    r = _start(client, procedure, justice, files=False, extra={"action": "nhap"})  # "Lưu nháp"
+    assert r.status_code == 302 and r["Location"].endswith("/soan/")
+    review_url = r["Location"].replace("/soan/", "/xem-lai/")
+    review = client.get(review_url).content.decode()
     assert "Chưa đính kèm thành phần bắt buộc" in review and 'name="token"' not in review
-    bad = client.post(r["Location"], {"token": "x"})
+    bad = client.post(review_url, {"token": "x", "cam-doan": "1"})
     assert bad.status_code == 400
     assert Dossier.objects.get(applicant=citizen).status == State.DRAFT
 
@@ -107,7 +109,7 @@ def test_returned_dossier_is_completed_and_resubmitted(client, citizen, officer,
     assert edit.status_code == 302
     review = client.get(edit["Location"]).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', review).group(1)
-    client.post(edit["Location"], {"token": token})
+    client.post(edit["Location"], {"token": token, "cam-doan": "1"})
     d.refresh_from_db()
     assert d.status == State.SUBMITTED and d.completion_items == []
     assert d.files.filter(original_name="bo-sung.pdf").exists()
@@ -197,7 +199,8 @@ def _upload(client, name="giay.pdf"):
 def test_api_submit_is_idempotent(client, citizen, procedure, justice):
     client.force_login(citizen)
     files = [{"component": c.pk, "file": _upload(client)} for c in procedure.components.filter(required=True)]
-    body = {"procedure": procedure.code, "agency": justice.code, "data": {}, "files": files, "submit": True}
+    body = {"procedure": procedure.code, "agency": justice.code, "data": {}, "files": files, "submit": True,
+            "declaration": True}
     first = client.post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == 201, first.content
     again = client.post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
@@ -220,7 +223,7 @@ def test_api_submit_is_idempotent(client, citizen, procedure, justice):
 
 def test_api_missing_component_is_422_and_creates_nothing(client, citizen, procedure, justice):
     client.force_login(citizen)
-    body = {"procedure": procedure.code, "agency": justice.code, "files": [], "submit": True}
+    body = {"procedure": procedure.code, "agency": justice.code, "files": [], "submit": True, "declaration": True}
     r = client.post("/api/v1/dossiers", body, content_type="application/json")
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
     assert any("Giấy chứng sinh" in e["message"] for e in r.json()["errors"])

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from opendvc.dossiers.models import Dossier
 
-from .conftest import small_pdf
+from .conftest import complete_profile, small_pdf
 
 
 @pytest.fixture
@@ -48,12 +48,21 @@ def test_form_is_rendered_validated_and_stored(client, citizen, birth):
     _provinces, wards = units()
     ward = min(code for code, (_name, province) in wards.items() if province == 75)
     body = {"procedure": birth.code, "agency": agency.code, "files": _files(client, birth), "submit": True,
+            "declaration": True,
             "data": dict(birth_data(ward), child_birth_date="30/02/2025")}
     bad = client.post("/api/v1/dossiers", body, content_type="application/json")
     assert bad.status_code == 422
     assert any(e["path"].startswith("data.child_birth_date") for e in bad.json()["errors"])
     assert Dossier.objects.count() == 0
     body["data"] = birth_data(ward)
+    body["files"] = _files(client, birth)
+    # Regulation Art. 14.3: the profile must hold what the form takes from it before filing online.
+    incomplete = client.post("/api/v1/dossiers", body, content_type="application/json")
+    assert incomplete.status_code == 422 and incomplete["Content-Type"] == "application/problem+json"
+    missing = {e["path"] for e in incomplete.json()["errors"]}
+    assert missing == {"profile.cccd", "profile.permanent_address", "profile.phone"}
+    assert Dossier.objects.count() == 0
+    complete_profile(citizen)
     body["files"] = _files(client, birth)
     ok = client.post("/api/v1/dossiers", body, content_type="application/json")
     assert ok.status_code == 201, ok.json()

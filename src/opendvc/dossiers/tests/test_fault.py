@@ -110,7 +110,8 @@ def test_kill_the_server_during_a_burst(postgres_db, agencies, justice, citizen,
                         failures.append(f"upload {r.status} {upload}")
                         continue
                     payload = {"procedure": procedure.code, "agency": justice.code, "data": {},
-                               "files": [{"component": component.pk, "file": upload["id"]}], "submit": True}
+                               "files": [{"component": component.pk, "file": upload["id"]}], "submit": True,
+                               "declaration": True}
                     conn.request("POST", "/api/v1/dossiers", json.dumps(payload),
                                  {**headers, "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
                     r = conn.getresponse()

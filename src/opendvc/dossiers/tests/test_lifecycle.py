@@ -33,7 +33,10 @@ def inputs_for(action: str) -> dict:
     for t in TRANSITIONS:
         if t.action == action:
             names |= set(t.required)
-    return {k: INPUTS[k] for k in names}
+    inputs = {k: INPUTS[k] for k in names}
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        inputs["declaration"] = True  # the applicant's declaration (Regulation Art. 14.5)
+    return inputs
 
 
 def path_to(state: str) -> list:
@@ -208,7 +211,8 @@ def test_officer_cannot_file_an_online_dossier_for_the_applicant(procedure, peop
     d = services.dossier_create_draft(applicant=people[Role.APPLICANT], procedure=procedure,
                                       receiving_agency=Agency.objects.get(code=JUSTICE), actor=people[Role.APPLICANT])
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER])
+        services.dossier_transition(dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER],
+                                    declaration=True)
     assert err.value.status == 403
     assert Dossier.objects.get(pk=d.pk).status == State.DRAFT
 

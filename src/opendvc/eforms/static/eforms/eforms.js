@@ -35,7 +35,9 @@
     var target = document.getElementById(select.getAttribute("data-ward-target"));
     if (!target) { return; }
     var province = select.value;
-    var url = (document.body.getAttribute("data-eforms-wards") || "/to-khai/phuong-xa/") + "?tinh=" + encodeURIComponent(province);
+    var holder = select.closest("[data-eforms-wards]");
+    var base = holder ? holder.getAttribute("data-eforms-wards") : "/to-khai/phuong-xa/";
+    var url = base + "?tinh=" + encodeURIComponent(province);
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
