@@ -165,7 +165,7 @@ def _out(dossier: Dossier, user) -> DossierOut:
     )
 
 
-@router.post("/files", response={201: UploadOut, **problems(413, 422)}, summary="Tải lên một tệp đính kèm")
+@router.post("/files", response={201: UploadOut, **problems(413, 422, 503)}, summary="Tải lên một tệp đính kèm")
 def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
@@ -173,7 +173,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
-        status = 413 if exc.code == "file_too_large" else 422
+        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
         raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status) from exc
     upload = services.upload_create(owner=request.user, checked=checked, request=request)
     return Status(201, UploadOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,

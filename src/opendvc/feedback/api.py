@@ -157,7 +157,8 @@ def _files(items: list[AttachmentIn]):
         try:
             out.append(check_file(name=item.name, content=content))
         except UploadError as exc:
-            raise ProblemError(exc.code, exc.message, status=422, title="Tệp đính kèm không hợp lệ",
+            status = 503 if exc.code == "scan_unavailable" else 422
+            raise ProblemError(exc.code, exc.message, status=status, title="Tệp đính kèm không hợp lệ",
                                extra={"parameter": f"attachments.{i}"}) from exc
     return out
 
