@@ -2,17 +2,62 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from django.http.multipartparser import MultiPartParserError
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from opendvc.core.middleware import payload_too_large
+from opendvc.core.middleware import payload_too_large, unreadable_body_detail
 from opendvc.core.problems import ProblemError, problem_response
 
 from .auth import DEFAULT_AUTH
+from .schemas import Problem
 
-api = NinjaAPI(
+PROBLEM_MEDIA = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def transport_problems(operation: dict) -> set[int]:
+    """The problems any operation of this shape can answer, whatever its own rules: 400 for a NUL
+    character in the address or query, 401/403 without a caller or scope, 404 for an unknown path
+    value, 422 for invalid parameters, and for a body also 400 (unreadable), 413 (too large),
+    415 (not JSON or multipart) and 422 (invalid fields)."""
+    statuses = {400}
+    params = operation.get("parameters", [])
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if any(p.get("in") == "path" for p in params):
+        statuses |= {404, 422}
+    if params:
+        statuses.add(422)
+    if "requestBody" in operation:
+        statuses |= {413, 415, 422}
+    return statuses
+
+
+class OpenDvcAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The generated document, with every problem response described as ``application/problem+json``
+        (Ninja would call it ``application/json``) and the transport problems of each operation added."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                responses = operation["responses"]
+                for status in transport_problems(operation):
+                    responses.setdefault(status, {"description": "Problem"})
+                for status, response in responses.items():
+                    if int(status) >= 400:
+                        response["content"] = {PROBLEM_MEDIA: {"schema": {"$ref": PROBLEM_REF}}}
+                        if response.get("description") in (None, "", "Unknown Status Code"):
+                            response["description"] = "Problem"
+                operation["responses"] = {str(k): v for k, v in sorted(responses.items(), key=lambda kv: int(kv[0]))}
+        return schema
+
+
+api = OpenDvcAPI(
     title="OpenDVC API",
     version="1.0.0",
     description=(
@@ -24,14 +69,6 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
 
 
 @api.exception_handler(ProblemError)
@@ -81,6 +118,17 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     return payload_too_large(request)
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_multipart(request, exc):
+    return problem_response("bad_request", unreadable_body_detail(exc), instance=request.path)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # RequestDataTooBig is a SuspiciousOperation too, but has its own handler (413) above.
+    return problem_response("bad_request", unreadable_body_detail(exc), instance=request.path)
 
 
 @api.exception_handler(Exception)

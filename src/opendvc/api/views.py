@@ -43,12 +43,15 @@ def me(request):
 from datetime import datetime  # noqa: E402
 
 from django.shortcuts import get_object_or_404  # noqa: E402
+from ninja import Path  # noqa: E402
 from pydantic import Field  # noqa: E402
 
 from opendvc.core.problems import ProblemError  # noqa: E402
 from opendvc.core.ratelimit import ratelimit_hit  # noqa: E402
 
 from .models import ApiToken  # noqa: E402
+from .params import MAX_ID  # noqa: E402
+from .schemas import problems  # noqa: E402
 from .services import KNOWN_SCOPES, api_token_create, api_token_revoke  # noqa: E402
 
 
@@ -85,7 +88,7 @@ def tokens_list(request):
     return list(ApiToken.objects.filter(owner=request.user).order_by("-created_at"))
 
 
-@api.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"], summary="Tạo mã truy cập API")
+@api.post("/tokens", response={201: TokenCreatedOut, **problems(400, 422)}, tags=["tokens"], summary="Tạo mã truy cập API")
 def tokens_create(request, payload: TokenIn):
     _session_only(request)
     if not ratelimit_hit(name="api_token_create", ident=f"user:{request.user.pk}").allowed:
@@ -108,8 +111,8 @@ def tokens_create(request, payload: TokenIn):
     return 201, {**out, "token": raw}
 
 
-@api.delete("/tokens/{token_id}", response={204: None}, tags=["tokens"], summary="Thu hồi mã truy cập API")
-def tokens_revoke(request, token_id: int):
+@api.delete("/tokens/{token_id}", response={204: None, **problems(404)}, tags=["tokens"], summary="Thu hồi mã truy cập API")
+def tokens_revoke(request, token_id: int = Path(..., ge=1, le=MAX_ID)):
     _session_only(request)
     token = get_object_or_404(ApiToken, pk=token_id, owner=request.user)
     api_token_revoke(token=token, actor=request.user)

@@ -15,6 +15,9 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema
 
+from opendvc.api.params import MAX_LIMIT, MAX_PAGE
+from opendvc.api.schemas import problems
+
 from .selectors import (
     cache_seconds,
     catalog_revision,
@@ -120,12 +123,12 @@ def _cached_json(request, build) -> HttpResponse:
 
 
 @router.get(
-    "/procedures", auth=None, response={200: ProcedurePage},
+    "/procedures", auth=None, response={200: ProcedurePage, **problems(400, 422)},
     summary="Tìm thủ tục hành chính (có dấu hoặc không dấu), lọc theo ngành, lĩnh vực, cấp, mức độ, cơ quan, hình thức",
 )
 def list_procedures(
-    request, params: Query[SearchParams], page: int = Query(1, ge=1, le=10_000),
-    page_size: int = Query(20, ge=1, le=100),
+    request, params: Query[SearchParams], page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(20, ge=1, le=MAX_LIMIT),
 ):
     def build():
         filters = parse_filters(params.dict())
@@ -138,7 +141,7 @@ def list_procedures(
     return _cached_json(request, build)
 
 
-@router.get("/procedures/{code}", auth=None, response={200: dict}, summary="Toàn bộ thông tin một thủ tục")
+@router.get("/procedures/{code}", auth=None, response={200: dict, **problems(404)}, summary="Toàn bộ thông tin một thủ tục")
 def get_procedure(request, code: str):
     return _cached_json(request, lambda: _procedure_document(request, code))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
 
 from .logging import request_id_var
@@ -58,8 +61,17 @@ class ProblemDetailsMiddleware:
         return response
 
     def _check_body(self, request: HttpRequest) -> HttpResponse | None:
-        """API bodies must be JSON (or multipart for uploads) and within the configured limit."""
-        if not request.path.startswith("/api/") or request.method not in {"POST", "PUT", "PATCH"}:
+        """API bodies must be JSON (or multipart for uploads) and within the configured limit; no NUL
+        character in the address, the query or any JSON string (PostgreSQL refuses NUL in text)."""
+        if not request.path.startswith("/api/"):
+            return None
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return problem_response(
+                "bad_request",
+                "Địa chỉ hoặc tham số truy vấn chứa ký tự NUL (\\u0000), không được chấp nhận.",
+                instance=request.path,
+            )
+        if request.method not in {"POST", "PUT", "PATCH"}:
             return None
         from django.conf import settings
 
@@ -77,12 +89,94 @@ class ProblemDetailsMiddleware:
                 instance=request.path,
                 accepted=["application/json", "multipart/form-data"],
             )
+        if length and (ctype == "application/json" or ctype.endswith("+json")):
+            return _check_json(request)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
             return payload_too_large(request)
+        if isinstance(exception, (MultiPartParserError, SuspiciousOperation)):
+            from .views import bad_request
+
+            return bad_request(request, exception)
         return None
+
+
+# Integers beyond this cannot be stored or compared by the database (signed 64 bits); JSON clients
+# commonly lose precision past 2^53 already.
+MAX_JSON_INT = 2**53 - 1
+
+
+def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
+    """The first NUL character or out-of-range integer in a decoded JSON value, with its location."""
+    stack = [(value, path)]
+    while stack:
+        item, loc = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return loc, "nul"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if abs(item) > MAX_JSON_INT:
+                return loc, "int"
+        elif isinstance(item, dict):
+            for key, val in item.items():
+                if "\x00" in key:
+                    return [*loc, key.replace("\x00", "\\u0000")], "nul"
+                stack.append((val, [*loc, key]))
+        elif isinstance(item, list):
+            stack.extend((val, [*loc, str(i)]) for i, val in enumerate(item))
+    return None
+
+
+def _check_json(request: HttpRequest) -> HttpResponse | None:
+    """Refuse JSON carrying NUL characters or integers no database column can hold, wherever they sit.
+
+    Malformed JSON is left to the API, which answers ``malformed_json``."""
+    body = request.body
+    if b"\\u0000" not in body.lower() and not re.search(rb"\d{16}", body):
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    flaw = _json_flaw(data, ["body"])
+    if flaw is None:
+        return None
+    loc, kind = flaw
+    if kind == "nul":
+        msg = "Chuỗi chứa ký tự NUL (\\u0000), không được chấp nhận."
+        detail = "Dữ liệu gửi lên chứa ký tự NUL (\\u0000); hãy bỏ ký tự này rồi gửi lại."
+    else:
+        msg = f"Số nguyên vượt giới hạn ±{MAX_JSON_INT}."
+        detail = "Dữ liệu gửi lên có số nguyên quá lớn."
+    return problem_response(
+        "validation_error", detail, instance=request.path,
+        errors=[{"loc": loc, "msg": msg, "type": "nul_character" if kind == "nul" else "int_out_of_range"}],
+    )
+
+
+def unreadable_body_detail(exc: BaseException | None) -> str:
+    """A Vietnamese explanation for a request body Django could not read (multipart parts, field and
+    file counts, suspicious names), instead of a bare "400"."""
+    from django.conf import settings
+
+    if isinstance(exc, TooManyFilesSent):
+        return f"Gửi quá nhiều tệp trong một lần (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp)."
+    if isinstance(exc, TooManyFieldsSent):
+        return f"Biểu mẫu gửi lên có quá nhiều trường (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
+    if isinstance(exc, MultiPartParserError):
+        if "header size" in str(exc):
+            return (
+                "Tên tệp hoặc phần đầu của một tệp gửi lên quá dài (tối đa khoảng 1.000 ký tự); "
+                "hãy đổi tên tệp ngắn hơn rồi gửi lại."
+            )
+        return "Nội dung biểu mẫu có tệp đính kèm bị hỏng hoặc không đọc được; vui lòng chọn lại tệp và gửi lại."
+    if isinstance(exc, SuspiciousOperation):
+        return "Yêu cầu có dấu hiệu không an toàn nên không được xử lý; vui lòng kiểm tra và gửi lại."
+    return "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:

@@ -7,10 +7,12 @@ adds its own limits (sizes, counts, image pixels) and its own PDF and image chec
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -26,8 +28,14 @@ ALLOWED_LABEL = "PDF, JPEG, PNG, DOCX, XLSX"
 MAX_ZIP_RATIO = 100
 MAX_ZIP_EXPANDED = 200 * 1024 * 1024
 
-_FORBIDDEN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\]")
-_UNSAFE_CHARS = re.compile(r'[<>:"|?*\u202a-\u202e\u2066-\u2069]')
+# Path separators and ".." are refused outright; control characters (C0, C1, DEL) and the invisible
+# formatting characters (bidi overrides such as U+202E, zero-width marks, BOM: Unicode category Cf)
+# are removed, so "invoice\u202efdp.exe" cannot pass for "invoiceexe.pdf" in a list of files.
+_PATH_PARTS = re.compile(r"[/\\]")
+_UNSAFE_CHARS = re.compile(r'[<>:"|?*]')
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
+# The extensions a sniffed type may keep as the user wrote them.
+EXTENSIONS = {PDF: {"pdf"}, JPEG: {"jpg", "jpeg", "jpe"}, PNG: {"png"}, DOCX: {"docx"}, XLSX: {"xlsx"}}
 
 
 class UploadError(ValueError):
@@ -52,18 +60,22 @@ def mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+def _strip_invisible(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"})
+
+
 def sanitise_name(name: str) -> str:
-    """The name to keep: NFC, no path parts or control characters (refused), unsafe characters
-    replaced, at most 200 characters with the extension kept."""
+    """The name to keep: NFC, control and bidi/format characters removed, path parts refused, unsafe
+    characters replaced, at most 200 characters with the extension kept."""
     raw = name or ""
-    if _FORBIDDEN_NAME.search(raw) or ".." in raw:
+    if _PATH_PARTS.search(raw) or ".." in _strip_invisible(raw):
         raise UploadError(
             "unsafe_name",
-            _("Tên tệp “%(name)s” chứa đường dẫn hoặc ký tự điều khiển; hãy đổi tên tệp rồi gửi lại.")
+            _("Tên tệp “%(name)s” chứa đường dẫn; hãy đổi tên tệp rồi gửi lại.")
             % {"name": raw.encode("unicode_escape").decode()[:80]},
             name=raw,
         )
-    clean = unicodedata.normalize("NFC", raw).strip().strip(".")
+    clean = _strip_invisible(unicodedata.normalize("NFC", raw)).strip().strip(".")
     clean = _UNSAFE_CHARS.sub("_", clean)
     clean = re.sub(r"\s+", " ", clean)
     if not clean:
@@ -74,28 +86,193 @@ def sanitise_name(name: str) -> str:
     return clean
 
 
+def name_for_type(name: str, content_type: str) -> str:
+    """The kept name ends with an extension of the type sniffed from the content: ``x.pdf.exe`` holding
+    a PDF is kept as ``x.pdf``, ``photo.exe`` holding a PNG as ``photo.png``."""
+    allowed = EXTENSIONS.get(content_type)
+    if not allowed:
+        return name
+    match = _EXTENSION.search(name)
+    if match and match.group(1).lower() in allowed:
+        return name
+    stem = name[: match.start()] if match else name
+    inner = _EXTENSION.search(stem)
+    if inner and inner.group(1).lower() in allowed:
+        return stem
+    return f"{stem or 'tep'}.{ALLOWED[content_type]}"
+
+
+MAX_ZIP_ENTRIES = 5_000
+_CHUNK = 64 * 1024
+
+
+def _bomb(name: str) -> UploadError:
+    return UploadError(
+        "archive_too_large",
+        _("Tệp “%(name)s” giải nén ra quá lớn; không được chấp nhận.") % {"name": name},
+        name=name,
+    )
+
+
+def _expanded_size(data: bytes, info: zipfile.ZipInfo, budget: int, name: str) -> int:
+    """Decompress one member from its bytes, counting what actually comes out (the sizes written in
+    the headers can be falsified); stops as soon as the budget is spent."""
+    header = data[info.header_offset : info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("local header")
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    raw = data[start : start + info.compress_size]
+    if info.flag_bits & 0x1:
+        raise zipfile.BadZipFile("encrypted member")
+    if info.compress_type == zipfile.ZIP_STORED:
+        produced = len(raw)
+        if produced > budget:
+            raise _bomb(name)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        produced = 0
+        pending = raw
+        while pending and not inflater.eof:
+            out = inflater.decompress(pending, _CHUNK)
+            produced += len(out)
+            if produced > budget:
+                raise _bomb(name)
+            pending = inflater.unconsumed_tail
+            if not out and not pending:
+                break
+        produced += len(inflater.flush())
+    else:
+        raise zipfile.BadZipFile("compression method")
+    if produced != info.file_size:
+        raise zipfile.BadZipFile("declared size differs from content")
+    return produced
+
 
 def check_ooxml(data: bytes, name: str) -> str:
+    """A real Word or Excel package: every member is inflated and measured (never trusting the sizes
+    in its headers) against a total cap and a ratio to the file's own size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            expanded = sum(i.file_size for i in zf.infolist())
-            if expanded > MAX_ZIP_EXPANDED or expanded > MAX_ZIP_RATIO * max(len(data), 1):
-                raise UploadError(
-                    "archive_too_large",
-                    _("Tệp “%(name)s” giải nén ra quá lớn; không được chấp nhận.") % {"name": name},
-                    name=name,
-                )
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                raise _bomb(name)
+            names = {i.filename for i in infos}
+            budget = min(MAX_ZIP_EXPANDED, MAX_ZIP_RATIO * max(len(data), 1))
+            for info in infos:
+                budget -= _expanded_size(data, info, budget, name)
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return DOCX
             if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
                 return XLSX
     except UploadError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
         pass
     raise UploadError(
         "unsupported_type",
         _("Tệp “%(name)s” không phải tài liệu Word (DOCX) hoặc Excel (XLSX) hợp lệ.") % {"name": name},
         name=name,
     )
+
+
+# --- active content and polyglots -----------------------------------------------------------------
+
+# PDF names that run code, act on opening, launch programs or carry other files (ISO 32000-1 §12.6,
+# §7.11.4): none belongs in a document filed with an agency.
+PDF_ACTIVE_NAMES = {
+    b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles",
+    b"RichMedia", b"XFA", b"SubmitForm", b"ImportData", b"GoToE",
+}
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#_.+\-]{1,64})")
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+# Budget for inflating a PDF's streams while looking for names hidden in object streams.
+MAX_PDF_INFLATE = 50 * 1024 * 1024
+# Markup a browser would render if the file were ever served as HTML (a PDF/HTML or image/HTML polyglot).
+_HTML_MARKERS = re.compile(rb"<(?:html|script|body|iframe|svg|object|embed|!doctype\s+html)[\s>/]", re.IGNORECASE)
+
+
+def _pdf_names(chunk: bytes) -> set[bytes]:
+    found = set()
+    for match in _PDF_NAME.finditer(chunk):
+        token = match.group(1)
+        if b"#" in token:  # /J#61vaScript is /JavaScript (ISO 32000-1 §7.3.5)
+            token = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), token)
+        found.add(token)
+    return found
+
+
+def _pdf_streams(data: bytes):
+    """The inflated content of each Flate stream, within a total budget."""
+    budget = MAX_PDF_INFLATE
+    for match in _PDF_STREAM.finditer(data):
+        if budget <= 0:
+            return
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(data[match.end() : match.end() + budget], budget)
+        except zlib.error:
+            continue
+        budget -= len(out)
+        yield out
+
+
+def pdf_active_names(data: bytes) -> set[str]:
+    """Active-content names in a PDF, in its plain parts and inside its compressed streams."""
+    names = _pdf_names(data)
+    for inflated in _pdf_streams(data):
+        names |= _pdf_names(inflated)
+    return {n.decode() for n in names & PDF_ACTIVE_NAMES}
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return bool(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+
+
+def _trailing_image_data(data: bytes, content_type: str) -> bool:
+    if content_type == PNG:
+        end = data.rfind(b"IEND")
+        return end < 0 or len(data) - (end + 8) > 0
+    if content_type == JPEG:
+        return not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+    return False
+
+
+def check_active_content(data: bytes, name: str, content_type: str) -> None:
+    """Refuse what could run or be read as another type: PDF scripts, actions, launches and embedded
+    files; HTML hidden in a PDF or an image; a ZIP archive appended to a PDF or an image; data after
+    an image's end marker. Raises :class:`UploadError` with a Vietnamese message."""
+    if content_type == PDF:
+        active = pdf_active_names(data)
+        if active:
+            raise UploadError(
+                "active_content",
+                _("Tệp “%(name)s” chứa mã lệnh, thao tác tự chạy hoặc tệp nhúng (%(what)s); hãy in hoặc "
+                  "xuất lại thành PDF thường rồi gửi lại.") % {"name": name, "what": ", ".join(sorted(active))},
+                name=name,
+            )
+    if content_type in {PDF, JPEG, PNG} and (
+        _HTML_MARKERS.search(data) or _is_zip(data) or _trailing_image_data(data, content_type)
+    ):
+        raise UploadError(
+            "polyglot",
+            _("Tệp “%(name)s” chứa thêm dữ liệu của loại tệp khác (HTML, mã lệnh hoặc tệp nén); "
+              "không được chấp nhận.") % {"name": name},
+            name=name,
+        )
+
+
+def checked(*, content: bytes, name: str, content_type: str) -> CheckedFile:
+    """The last steps shared by every upload, once its type is known from the content: active content
+    and polyglots refused, the extension made to match the type, the antivirus scan (when configured),
+    then the record to store."""
+    from .antivirus import scan_or_quarantine
+
+    check_active_content(content, name, content_type)
+    kept = name_for_type(name, content_type)
+    scan_or_quarantine(content=content, name=kept)
+    return CheckedFile(name=kept, content_type=content_type, size=len(content),
+                       sha256=hashlib.sha256(content).hexdigest(), content=content)

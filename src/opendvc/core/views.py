@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from .middleware import payload_too_large, wants_problem_json
+from .middleware import payload_too_large, unreadable_body_detail, wants_problem_json
 from .problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _error(request, status: int, code: str, title: str, message: str):
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         return payload_too_large(request)
-    return _error(request, 400, "bad_request", "Yêu cầu không hợp lệ", "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.")
+    return _error(request, 400, "bad_request", "Yêu cầu không hợp lệ", unreadable_body_detail(exception))
 
 
 def permission_denied(request, exception=None):

@@ -12,10 +12,12 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404
-from ninja import File, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opendvc.api.auth import require_scope
+from opendvc.api.params import MAX_PAGE
+from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -27,7 +29,7 @@ from .uploads import UploadError, check_file, read_limited
 router = Router(tags=["dossiers"])
 
 
-class FileOut(Schema):
+class UploadOut(Schema):
     id: UUID
     name: str
     sha256: str
@@ -51,7 +53,7 @@ class DossierIn(Schema):
     declaration: bool = False
 
 
-class EventOut(Schema):
+class DossierEventOut(Schema):
     at: datetime
     action: str
     from_state: str
@@ -87,7 +89,7 @@ class DossierOut(Schema):
     data: dict[str, Any]
     files: list[DossierFileOut]
     documents: list[str]
-    timeline: list[EventOut]
+    timeline: list[DossierEventOut]
     allowed_actions: list[str]
 
 
@@ -110,7 +112,7 @@ class DossierList(Schema):
     count_exact: bool
 
 
-class ActionIn(Schema):
+class DossierActionIn(Schema):
     action: str
     version: int | None = None
     reason: str | None = None
@@ -164,13 +166,13 @@ def _out(dossier: Dossier, user) -> DossierOut:
         files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
                               sha256=f.sha256, size=f.size, content_type=f.content_type) for f in dossier.files.all()],
         documents=[d.kind for d in dossier.documents.all()],
-        timeline=[EventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
+        timeline=[DossierEventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
                            actor=e.actor_label) for e in dossier.events.all()],
         allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
     )
 
 
-@router.post("/files", response={201: FileOut}, summary="Tải lên một tệp đính kèm")
+@router.post("/files", response={201: UploadOut, **problems(413, 422, 503)}, summary="Tải lên một tệp đính kèm")
 def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
@@ -181,14 +183,14 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
-        status = 413 if exc.code == "file_too_large" else 422
+        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
         raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status) from exc
     upload = services.upload_create(owner=request.user, checked=checked, request=request)
-    return Status(201, FileOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,
+    return Status(201, UploadOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,
                                size=upload.size, content_type=upload.content_type))
 
 
-@router.post("/dossiers", response={201: DossierOut, 200: DossierOut}, summary="Tạo và nộp hồ sơ")
+@router.post("/dossiers", response={201: DossierOut, 200: DossierOut, **problems(422)}, summary="Tạo và nộp hồ sơ")
 def create_dossier(request, payload: DossierIn):
     """Create a dossier (and file it when ``submit``: then ``declaration`` must be true, and the
     applicant's profile must hold what the procedure's e-form takes from it — otherwise 422 with
@@ -240,7 +242,7 @@ def create_dossier(request, payload: DossierIn):
 
 
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
-def list_dossiers(request, page: int = 1, status: str = ""):
+def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str = ""):
     require_scope(request, "read")
     from opendvc.agencies.permissions import is_staff_member
 
@@ -259,14 +261,14 @@ def list_dossiers(request, page: int = 1, status: str = ""):
     )
 
 
-@router.get("/dossiers/{code}", response=DossierOut, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
+@router.get("/dossiers/{code}", response={200: DossierOut, **problems(404)}, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
 def get_dossier(request, code: str):
     require_scope(request, "read")
     return _out(selectors.dossier_for_user(user=request.user, code=code), request.user)
 
 
-@router.post("/dossiers/{code}/actions", response=DossierOut, summary="Thực hiện một thao tác của bảng chuyển trạng thái")
-def act(request, code: str, payload: ActionIn):
+@router.post("/dossiers/{code}/actions", response={200: DossierOut, **problems(404, 409, 422)}, summary="Thực hiện một thao tác của bảng chuyển trạng thái")
+def act(request, code: str, payload: DossierActionIn):
     """``action`` is one of the transition table's actions; other fields are its inputs (``reason``,
     ``items``, ``note``…). ``version`` (optional) guards against acting on a stale view (409)."""
     require_scope(request, "dossiers:write")
@@ -285,7 +287,7 @@ def act(request, code: str, payload: ActionIn):
     return _out(Dossier.objects.get(pk=dossier.pk), request.user)
 
 
-@router.get("/public/dossiers/{code}", response=PublicDossier, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")
+@router.get("/public/dossiers/{code}", response={200: PublicDossier, **problems(404, 429)}, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")
 def public_lookup(request, code: str, key: str = ""):
     """Status, dates and steps only — no names, identifiers or files. A wrong code and a wrong key get
     the same 404; rate-limited per client address."""

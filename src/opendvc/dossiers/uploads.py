@@ -9,7 +9,6 @@ would expand to an unreasonable size, names with path parts or control character
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 import filetype
@@ -25,6 +24,7 @@ from opendvc.core.uploads import (  # noqa: F401 - re-exported for the app's cal
     XLSX,
     CheckedFile,
     UploadError,
+    checked,
     sanitise_name,
 )
 from opendvc.core.uploads import check_ooxml as _check_ooxml
@@ -123,8 +123,7 @@ def check_file(*, name: str, content: bytes) -> CheckedFile:
               "không theo tên.") % {"name": clean, "allowed": ALLOWED_LABEL},
             name=clean,
         )
-    return CheckedFile(name=clean, content_type=mime, size=size, sha256=hashlib.sha256(content).hexdigest(),
-                       content=content)
+    return checked(content=content, name=clean, content_type=mime)
 
 
 def read_limited(uploaded) -> bytes:

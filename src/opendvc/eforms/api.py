@@ -8,6 +8,7 @@ from typing import Any
 
 from ninja import Router
 
+from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 
 from .engine import MAX_PAYLOAD_BYTES, json_schema
@@ -29,7 +30,7 @@ def _form_of(code: str):
 @router.get(
     "/procedures/{code}/form",
     auth=None,
-    response={200: dict},
+    response={200: dict, **problems(404)},
     summary="Tờ khai điện tử của thủ tục (định nghĩa và JSON Schema)",
 )
 def get_form(request, code: str) -> dict[str, Any]:
@@ -49,7 +50,11 @@ def get_form(request, code: str) -> dict[str, Any]:
 
 @router.post(
     "/procedures/{code}/form/validate",
-    response={200: dict},
+    response={200: dict, **problems(404, 422)},
+    # The body is read as raw JSON (any value), so that the form's own checks answer, not a schema.
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "title": "FormData", "description": "Dữ liệu tờ khai (đối tượng JSON theo json_schema của tờ khai)",
+    }}}}},
     summary="Kiểm tra dữ liệu tờ khai; trả về dữ liệu đã chuẩn hóa hoặc lỗi theo từng trường",
 )
 def validate_form(request, code: str) -> dict[str, Any]:

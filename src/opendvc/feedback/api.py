@@ -10,11 +10,13 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opendvc.agencies.models import Agency
 from opendvc.api.auth import require_scope
+from opendvc.api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
+from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -51,7 +53,7 @@ class AgencyRef(Schema):
     name: str
 
 
-class FileOut(Schema):
+class FeedbackFileOut(Schema):
     id: int
     name: str
     part: str
@@ -59,7 +61,7 @@ class FileOut(Schema):
     size: int
 
 
-class EventOut(Schema):
+class FeedbackEventOut(Schema):
     at: datetime
     action: str
     from_status: str
@@ -90,8 +92,8 @@ class FeedbackOut(Schema):
     satisfaction: str
     version: int
     actions: list[str]
-    files: list[FileOut]
-    history: list[EventOut]
+    files: list[FeedbackFileOut]
+    history: list[FeedbackEventOut]
     tracking_token: str | None = Field(None, description="Chỉ trả về khi tạo: dùng để theo dõi, đánh giá")
 
 
@@ -100,7 +102,7 @@ class FeedbackList(Schema):
     items: list[FeedbackOut]
 
 
-class ActionIn(Schema):
+class FeedbackActionIn(Schema):
     action: Action
     note: str = ""
     agency_code: str | None = None
@@ -156,7 +158,8 @@ def _files(items: list[AttachmentIn]):
         try:
             out.append(check_file(name=item.name, content=content))
         except UploadError as exc:
-            raise ProblemError(exc.code, exc.message, status=422, title="Tệp đính kèm không hợp lệ",
+            status = 503 if exc.code == "scan_unavailable" else 422
+            raise ProblemError(exc.code, exc.message, status=status, title="Tệp đính kèm không hợp lệ",
                                extra={"parameter": f"attachments.{i}"}) from exc
     return out
 
@@ -181,7 +184,7 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
     )
 
 
-@router.post("/feedback/public", auth=None, response={201: FeedbackOut}, summary="Gửi phản ánh (không cần đăng nhập)",
+@router.post("/feedback/public", auth=None, response={201: FeedbackOut, **problems(422, 429)}, summary="Gửi phản ánh (không cần đăng nhập)",
              description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.")
 def create_public(request, payload: FeedbackIn):
     if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
@@ -191,7 +194,7 @@ def create_public(request, payload: FeedbackIn):
     return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
 
 
-@router.post("/feedback", response={201: FeedbackOut}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
+@router.post("/feedback", response={201: FeedbackOut, **problems(422)}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
 def create(request, payload: FeedbackIn):
     require_scope(request, "feedback:write")
     fb = _create(request, payload, sender=request.user)
@@ -199,7 +202,8 @@ def create(request, payload: FeedbackIn):
 
 
 @router.get("/feedback", response=FeedbackList, summary="Phản ánh của tôi")
-def mine(request, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+def mine(request, limit: int = Query(20, ge=1, le=MAX_LIMIT),
+         offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     require_scope(request, "read")
     qs = selectors.own_items(request.user)
     items = list(qs[offset:offset + limit])
@@ -217,13 +221,13 @@ def _for_user(request, code: str) -> Feedback:
     raise Http404
 
 
-@router.get("/feedback/{code}", response=FeedbackOut, summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)")
+@router.get("/feedback/{code}", response={200: FeedbackOut, **problems(404)}, summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)")
 def get_item(request, code: str):
     require_scope(request, "read")
     return _out(_for_user(request, code), request.user)
 
 
-def _inputs(payload: ActionIn) -> dict:
+def _inputs(payload: FeedbackActionIn) -> dict:
     inputs = {"note": payload.note, "kind": payload.kind, "new_due_at": payload.new_due_at, "answer": payload.answer,
               "files": _files(payload.attachments)}
     if payload.agency_code:
@@ -235,11 +239,11 @@ def _inputs(payload: ActionIn) -> dict:
     return inputs
 
 
-@router.post("/feedback/{code}/actions", response=FeedbackOut,
+@router.post("/feedback/{code}/actions", response={200: FeedbackOut, **problems(404, 409, 422)},
              summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
              description="Thao tác không đúng lượt trả về 409 `action_not_allowed`; gia hạn lần hai trả về 409 "
                          "`already_rescheduled`.")
-def act(request, code: str, payload: ActionIn):
+def act(request, code: str, payload: FeedbackActionIn):
     require_scope(request, "feedback:write")
     fb = _for_user(request, code)
     fb = services.feedback_transition(feedback=fb, action=payload.action, actor=request.user, inputs=_inputs(payload),
@@ -247,7 +251,7 @@ def act(request, code: str, payload: ActionIn):
     return _out(Feedback.objects.select_related("agency").get(pk=fb.pk), request.user)
 
 
-@router.get("/feedback/track/{token}", auth=None, response=FeedbackOut, summary="Theo dõi phản ánh bằng mã theo dõi")
+@router.get("/feedback/track/{token}", auth=None, response={200: FeedbackOut, **problems(404)}, summary="Theo dõi phản ánh bằng mã theo dõi")
 def track(request, token: str):
     fb = services.feedback_from_token(token)
     if fb is None:
@@ -255,9 +259,10 @@ def track(request, token: str):
     return _out(fb, None, as_sender=True)
 
 
-@router.post("/feedback/track/{token}/actions", auth=None, response=FeedbackOut,
+@router.post("/feedback/track/{token}/actions", auth=None,
+             response={200: FeedbackOut, **problems(403, 404, 409, 422)},
              summary="Người gửi đánh giá, đề nghị xem xét lại hoặc rút phản ánh bằng mã theo dõi")
-def track_act(request, token: str, payload: ActionIn):
+def track_act(request, token: str, payload: FeedbackActionIn):
     fb = services.feedback_from_token(token)
     if fb is None:
         raise Http404
@@ -275,9 +280,9 @@ def _qa(item: PublishedAnswer) -> dict:
             "procedure_code": item.procedure.code if item.procedure_id else None, "published_at": item.published_at}
 
 
-@router.get("/qa", auth=None, response=QAList, summary="Hỏi – đáp công khai (tìm không dấu)")
-def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int = Query(20, ge=1, le=100),
-            offset: int = Query(0, ge=0)):
+@router.get("/qa", auth=None, response={200: QAList, **problems(404)}, summary="Hỏi – đáp công khai (tìm không dấu)")
+def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int = Query(20, ge=1, le=MAX_LIMIT),
+            offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     procedure = None
     if procedure_code:
         from opendvc.catalog.models import Procedure
@@ -289,8 +294,8 @@ def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int 
     return {"count": qs.count(), "items": [_qa(i) for i in qs[offset:offset + limit]]}
 
 
-@router.get("/qa/{qa_id}", auth=None, response=QAOut, summary="Một câu hỏi – đáp công khai")
-def qa_get(request, qa_id: int):
+@router.get("/qa/{qa_id}", auth=None, response={200: QAOut, **problems(404)}, summary="Một câu hỏi – đáp công khai")
+def qa_get(request, qa_id: int = Path(..., ge=1, le=MAX_ID)):
     item = PublishedAnswer.objects.select_related("agency", "procedure").filter(pk=qa_id, is_public=True).first()
     if item is None:
         raise Http404
@@ -303,7 +308,7 @@ class InboundOut(Schema):
     reason: str | None = None
 
 
-@router.post("/feedback/inbound/email", response={201: InboundOut, 200: InboundOut, 202: InboundOut},
+@router.post("/feedback/inbound/email", response={201: InboundOut, 200: InboundOut, 202: InboundOut, **problems(403)},
              summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
              description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
                          "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.")

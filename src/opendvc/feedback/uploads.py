@@ -8,7 +8,6 @@ and images, decompression bombs, names with path parts or control characters.
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 import filetype
@@ -24,6 +23,7 @@ from opendvc.core.uploads import (  # noqa: F401 - re-exported for the app's cal
     XLSX,
     CheckedFile,
     UploadError,
+    checked,
     sanitise_name,
 )
 from opendvc.core.uploads import check_ooxml as _check_ooxml
@@ -93,8 +93,7 @@ def check_file(*, name: str, content: bytes) -> CheckedFile:
         raise UploadError(code, _("Tệp “%(name)s” không thuộc loại được chấp nhận (%(allowed)s); loại tệp được xác "
                                   "định theo nội dung, không theo tên.") % {"name": clean, "allowed": ALLOWED_LABEL},
                           name=clean)
-    return CheckedFile(name=clean, content_type=mime, size=size, sha256=hashlib.sha256(content).hexdigest(),
-                       content=content)
+    return checked(content=content, name=clean, content_type=mime)
 
 
 EXECUTABLE_MIMES = {

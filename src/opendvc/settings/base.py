@@ -261,6 +261,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Uploads: scanned by clamd (INSTREAM over its unix socket) when set; infected files are kept in the
+# quarantine folder (default: "quarantine" beside MEDIA_ROOT), never stored with the dossier.
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+UPLOAD_QUARANTINE_DIR = env("UPLOAD_QUARANTINE_DIR", default="")
+
 # Mail: written to var/mail by default; EMAIL_URL=smtp://host:port for a real server.
 _email = env.email_url_config(env("EMAIL_URL", default="") or "filemail://var/mail")
 if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):

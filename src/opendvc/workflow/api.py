@@ -12,6 +12,8 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 
 from opendvc.api.auth import require_scope
+from opendvc.api.params import MAX_PAGE
+from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 
 from . import selectors
@@ -45,7 +47,7 @@ class StepsOut(Schema):
     steps: list[StepOut]
 
 
-@router.get("/dossiers/{code}/steps", response=StepsOut, summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)")
+@router.get("/dossiers/{code}/steps", response={200: StepsOut, **problems(404)}, summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)")
 def dossier_steps(request, code: str):
     """Staff of the agency see who handled each step; the applicant sees the steps without names."""
     from opendvc.dossiers.lifecycle import Role
@@ -90,10 +92,10 @@ class ResultsQuery(Schema):
     agency: str = Field("", description="Mã cơ quan (ví dụ 000.00.32.H19); để trống: mọi cơ quan")
     date_from: date | None = Field(None, alias="from", description="Kết thúc từ ngày (YYYY-MM-DD)")
     date_to: date | None = Field(None, alias="to", description="Đến ngày (YYYY-MM-DD), tối đa một năm")
-    page: int = Field(1, ge=1, le=10_000)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
-@router.get("/public/results", response=PublicResults, auth=None, summary="Công khai kết quả giải quyết hồ sơ")
+@router.get("/public/results", response={200: PublicResults, **problems(422)}, auth=None, summary="Công khai kết quả giải quyết hồ sơ")
 def public_results(request, q: Query[ResultsQuery]):
     """Finished dossiers (returned or stopped) by agency and finishing period: code, procedure, dates
     and the frozen on-time class — no names, identifiers or files."""

@@ -55,7 +55,7 @@ def test_too_many_words_is_refused_naming_the_limit(client):
 
 
 @pytest.mark.parametrize("q", [
-    "'; DROP TABLE catalog_procedure; --", ".*(a+)+$", "😀🇻🇳", "khai\x00sinh\x1b", "%_%", "\\\\", "<script>",
+    "'; DROP TABLE catalog_procedure; --", ".*(a+)+$", "😀🇻🇳", "khai\x1bsinh\x07", "%_%", "\\\\", "<script>",
 ])
 def test_odd_queries_never_error(client, q):
     r = client.get("/api/v1/procedures", {"q": q})

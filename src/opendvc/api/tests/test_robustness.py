@@ -1,0 +1,287 @@
+"""No input reaches the database or the request parser unchecked: huge numbers, NUL characters and
+unreadable multipart bodies get a 400/413/422 problem (a Vietnamese page on the web), never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from opendvc.accounts.models import User
+from opendvc.api.main import api
+from opendvc.api.params import MAX_OFFSET, MAX_PAGE
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+HUGE = ["99999999999999999999", str(2**63), str(MAX_OFFSET + 1), "-1"]
+
+
+def _problem(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    if code:
+        assert body["code"] == code
+    return body
+
+
+@pytest.fixture
+def person():
+    return User.objects.create_user(email="nguoi-dan@example.vn", password="mat-khau-dai-123")
+
+
+@pytest.fixture
+def signed_in(person):
+    client = Client(raise_request_exception=False)
+    client.force_login(person)
+    return client
+
+
+def anonymous() -> Client:
+    return Client(raise_request_exception=False)
+
+
+# --- bounded pagination ---------------------------------------------------------------------------
+
+LISTS = [
+    ("/api/v1/qa", "offset", False),
+    ("/api/v1/qa", "limit", False),
+    ("/api/v1/feedback", "offset", True),
+    ("/api/v1/feedback", "limit", True),
+    ("/api/v1/dossiers", "page", True),
+    ("/api/v1/procedures", "page", False),
+    ("/api/v1/public/results", "page", False),
+]
+
+
+@pytest.mark.parametrize("value", HUGE)
+@pytest.mark.parametrize(("path", "param", "login"), LISTS)
+def test_out_of_range_page_or_offset_is_422(path, param, login, value, signed_in):
+    client = signed_in if login else anonymous()
+    body = _problem(client.get(path, {param: value}), 422, "validation_error")
+    assert any(param in e["loc"] for e in body["errors"])
+
+
+@pytest.mark.parametrize(("path", "param", "login"), LISTS)
+def test_the_last_allowed_page_or_offset_is_served(path, param, login, signed_in):
+    client = signed_in if login else anonymous()
+    last = {"offset": MAX_OFFSET, "page": MAX_PAGE, "limit": 100}[param]
+    assert client.get(path, {param: last}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "0", "-5"])
+def test_out_of_range_numeric_ids_in_the_path_are_422(value, signed_in):
+    _problem(anonymous().get(f"/api/v1/qa/{value}"), 422, "validation_error")
+    _problem(signed_in.delete(f"/api/v1/tokens/{value}"), 422, "validation_error")
+
+
+def _integer_parameters(schema: dict) -> list[tuple[str, str, str, dict]]:
+    found = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            for param in op.get("parameters", []):
+                s = param.get("schema", {})
+                types = [s.get("type")] + [x.get("type") for x in s.get("anyOf", [])]
+                if "integer" in types:
+                    found.append((method, path, param["name"], s))
+    return found
+
+
+def test_every_integer_parameter_of_every_operation_is_bounded():
+    """The rule behind the cases above: any integer a client may put in a path or query has a
+    minimum and a maximum, so none can overflow the database."""
+    params = _integer_parameters(api.get_openapi_schema())
+    assert len(params) >= 8
+    unbounded = [(m, p, n) for m, p, n, s in params if "maximum" not in s or "minimum" not in s]
+    assert unbounded == []
+
+
+# --- NUL characters and huge numbers in JSON ------------------------------------------------------
+
+FEEDBACK = {
+    "subject": "Đường hỏng",
+    "content": "Ổ gà trước trường học.",
+    "sender_name": "Lê Văn Tư",
+    "sender_phone": "0912345678",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "login", "payload", "loc"),
+    [
+        (
+            "/api/v1/feedback/public",
+            False,
+            {**FEEDBACK, "subject": "Đường\u0000hỏng"},
+            ["body", "subject"],
+        ),
+        (
+            "/api/v1/feedback/public",
+            False,
+            {**FEEDBACK, "sender_name": "\u0000"},
+            ["body", "sender_name"],
+        ),
+        (
+            "/api/v1/feedback",
+            True,
+            {**FEEDBACK, "content": "x" * 50 + "\u0000"},
+            ["body", "content"],
+        ),
+        (
+            "/api/v1/tokens",
+            True,
+            {"name": "ứng dụng", "scopes": ["read", "\u0000"]},
+            ["body", "scopes", "1"],
+        ),
+        (
+            "/api/v1/dossiers",
+            True,
+            {"procedure": "1.001193", "data": {"ho\u0000ten": "A"}},
+            ["body", "data", "ho\\u0000ten"],
+        ),
+        (
+            "/api/v1/dossiers",
+            True,
+            {"procedure": "1.001193", "data": {"con": [{"ten": "B\u0000"}]}},
+            ["body", "data", "con", "0", "ten"],
+        ),
+        (
+            "/api/v1/surveys/khong-co/answer",
+            False,
+            {"overall": 1, "comment": "\u0000"},
+            ["body", "comment"],
+        ),
+    ],
+)
+def test_nul_character_anywhere_in_json_is_422_and_nothing_is_saved(
+    path, login, payload, loc, signed_in
+):
+    from opendvc.feedback.models import Feedback
+
+    client = signed_in if login else anonymous()
+    response = client.post(path, json.dumps(payload), content_type="application/json")
+    body = _problem(response, 422, "validation_error")
+    assert body["errors"][0]["loc"] == loc and body["errors"][0]["type"] == "nul_character"
+    assert "NUL" in body["detail"]
+    assert Feedback.objects.count() == 0
+
+
+def test_the_same_text_without_nul_is_accepted():
+    response = anonymous().post(
+        "/api/v1/feedback/public", json.dumps(FEEDBACK), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("number", [2**53, -(2**63), 10**30])
+def test_integers_no_column_can_hold_are_422(number, signed_in):
+    payload = {"action": "comment", "expected_version": number}
+    response = signed_in.post(
+        "/api/v1/feedback/PA-1/actions", json.dumps(payload), content_type="application/json"
+    )
+    body = _problem(response, 422, "validation_error")
+    assert body["errors"][0]["loc"] == ["body", "expected_version"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/qa?q=a%00b",
+        "/api/v1/procedures?q=khai%00sinh",
+        "/api/v1/feedback/track/abc%00",
+        "/api/v1/worktime/calendar?year=20%0026",
+    ],
+)
+def test_nul_character_in_address_or_query_is_400(url):
+    _problem(anonymous().get(url), 400, "bad_request")
+
+
+def test_nul_in_feedback_is_refused_on_postgresql_too(postgres_db):
+    """PostgreSQL refuses NUL in text outright: before the check this was a 500 there."""
+    payload = {**FEEDBACK, "content": "nội dung\u0000"}
+    _problem(
+        anonymous().post(
+            "/api/v1/feedback/public", json.dumps(payload), content_type="application/json"
+        ),
+        422,
+        "validation_error",
+    )
+    _problem(anonymous().get("/api/v1/qa?q=%00"), 400, "bad_request")
+
+
+# --- unreadable multipart bodies ------------------------------------------------------------------
+
+BOUNDARY = "----opendvc-test"
+
+
+def multipart(
+    filename: str, *, field: str = "file", content: bytes = b"%PDF-1.4\n%%EOF\n"
+) -> tuple[bytes, str]:
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+    )
+    body = (
+        head.encode()
+        + b"Content-Type: application/pdf\r\n\r\n"
+        + content
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={BOUNDARY}"
+
+
+@pytest.mark.parametrize("length", [1000, 5000])
+@pytest.mark.parametrize(
+    ("path", "field"), [("/api/v1/files", "file"), ("/api/v1/feedback/inbound/email", "message")]
+)
+def test_overlong_file_name_in_api_upload_is_400(path, field, length, signed_in):
+    data, ctype = multipart("a" * length + ".pdf", field=field)
+    body = _problem(signed_in.post(path, data, content_type=ctype), 400, "bad_request")
+    assert "Tên tệp" in body["detail"]
+
+
+def test_broken_multipart_body_is_400():
+    data = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'.encode()
+    data += (
+        b"Content-Transfer-Encoding: base64\r\n\r\n@@@not-base64@@@\r\n--"
+        + BOUNDARY.encode()
+        + b"--\r\n"
+    )
+    client = Client(raise_request_exception=False)
+    user = User.objects.create_user(email="b@example.vn", password="mat-khau-dai-123")
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/files", data, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+    )
+    assert response.status_code in (400, 422), response.content
+    assert response["Content-Type"].startswith(PROBLEM)
+
+
+@pytest.mark.parametrize("path", ["/phan-anh-kien-nghi/gui/", "/tai-khoan/login/"])
+def test_overlong_file_name_on_a_web_form_gets_a_vietnamese_page(path):
+    data, ctype = multipart("Đơn-khiếu-nại-" * 100 + ".pdf")
+    response = Client(raise_request_exception=False).post(path, data, content_type=ctype)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'lang="vi"' in html and "Tên tệp" in html and "đổi tên tệp ngắn hơn" in html
+
+
+def test_too_many_files_in_one_request_is_400(settings, signed_in):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    parts = (
+        b"".join(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{i}.pdf"\r\n\r\nx\r\n'.encode()
+            for i in range(4)
+        )
+        + f"--{BOUNDARY}--\r\n".encode()
+    )
+    body = _problem(
+        signed_in.post(
+            "/api/v1/files", parts, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+        ),
+        400,
+        "bad_request",
+    )
+    assert "quá nhiều tệp" in body["detail"]
