@@ -77,6 +77,7 @@ def test_citizen_files_officer_returns_then_receives(browser, live_server, citiz
     _click(me, "Lưu và xem lại")
     assert "Xem lại" in me.locator("h1").inner_text()
     _check(me)
+    me.check("#cam-doan")  # the declaration (Regulation Art. 14.5)
     _click(me, "Nộp hồ sơ")
     assert me.get_by_text("Đã nộp hồ sơ thành công").is_visible()
     _check(me)
@@ -101,6 +102,7 @@ def test_citizen_files_officer_returns_then_receives(browser, live_server, citiz
     _check(me)
     me.set_input_files("#tp-khac", files=[dict(pdf, name="giay-ket-hon.pdf")])
     _click(me, "Lưu và xem lại")
+    me.check("#cam-doan")
     _click(me, "Nộp lại hồ sơ đã hoàn thiện")
 
     office.goto(f"{live_server.url}/mot-cua/ho-so/{dossier.code}/")
