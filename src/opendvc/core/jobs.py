@@ -8,6 +8,7 @@ from django.conf import settings
 
 from .periodic import periodic_job
 from .ratelimit import ratelimit_purge_expired
+from .uploads import pending_uploads_remove_stale
 
 
 @periodic_job("core.clear_expired_sessions")
@@ -26,3 +27,9 @@ def clear_expired_sessions() -> int | None:
 def purge_rate_counters() -> int:
     """Remove request-limit counters whose window ended. Returns how many."""
     return ratelimit_purge_expired()
+
+
+@periodic_job("uploads.remove_stale_pending")
+def remove_stale_pending_uploads() -> int:
+    """Remove files uploaded ahead (``POST /feedback/files``) and never used. Returns how many."""
+    return pending_uploads_remove_stale()

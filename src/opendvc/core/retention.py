@@ -60,6 +60,14 @@ POLICIES: tuple[RetentionPolicy, ...] = (
         "dossiers.sweep_orphan_files",
     ),
     RetentionPolicy(
+        "pending_feedback_files",
+        "Files uploaded ahead for a feedback item (POST /api/v1/feedback/files) and never sent with one",
+        "",
+        86_400,
+        "seconds",
+        "uploads.remove_stale_pending",
+    ),
+    RetentionPolicy(
         "sessions",
         "Expired sign-in sessions (django_session rows)",
         "SESSION_COOKIE_AGE",

@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -201,25 +202,43 @@ def _pdf_names(chunk: bytes) -> set[bytes]:
     return found
 
 
-def _pdf_streams(data: bytes):
-    """The inflated content of each Flate stream, within a total budget."""
-    budget = MAX_PDF_INFLATE
+def _pdf_parts(data: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The PDF split into its plain parts (objects, dictionaries, trailer) and the raw bodies of its
+    object streams; other stream bodies (images, fonts, page content) are binary and left out, where
+    a random "/JS" would be noise."""
+    plain, object_streams = [], []
+    pos = 0
     for match in _PDF_STREAM.finditer(data):
-        if budget <= 0:
-            return
-        inflater = zlib.decompressobj()
-        try:
-            out = inflater.decompress(data[match.end() : match.end() + budget], budget)
-        except zlib.error:
+        if match.start() < pos:
             continue
-        budget -= len(out)
-        yield out
+        head = data[pos : match.start()]
+        plain.append(head)
+        end = data.find(b"endstream", match.end())
+        end = len(data) if end < 0 else end
+        dictionary = head[head.rfind(b"obj") :] if b"obj" in head else head[-512:]
+        if b"ObjStm" in b"".join(_pdf_names(dictionary)):
+            object_streams.append(data[match.end() : end])
+        pos = end
+    plain.append(data[pos:])
+    return plain, object_streams
 
 
 def pdf_active_names(data: bytes) -> set[str]:
-    """Active-content names in a PDF, in its plain parts and inside its compressed streams."""
-    names = _pdf_names(data)
-    for inflated in _pdf_streams(data):
+    """Active-content names in a PDF: in its plain parts and inside its (compressed) object streams,
+    where PDF 1.5+ writers keep dictionaries."""
+    plain, object_streams = _pdf_parts(data)
+    names: set[bytes] = set()
+    for part in plain:
+        names |= _pdf_names(part)
+    budget = MAX_PDF_INFLATE
+    for raw in object_streams:
+        if budget <= 0:
+            break
+        try:
+            inflated = zlib.decompressobj().decompress(raw, budget)
+        except zlib.error:
+            inflated = raw
+        budget -= len(inflated)
         names |= _pdf_names(inflated)
     return {n.decode() for n in names & PDF_ACTIVE_NAMES}
 
@@ -276,3 +295,85 @@ def checked(*, content: bytes, name: str, content_type: str) -> CheckedFile:
     scan_or_quarantine(content=content, name=kept)
     return CheckedFile(name=kept, content_type=content_type, size=len(content),
                        sha256=hashlib.sha256(content).hexdigest(), content=content)
+
+
+# --- files uploaded ahead of the request that uses them -------------------------------------------
+
+PENDING_DIR = "uploads/pending"
+PENDING_MAX_AGE_SECONDS = 24 * 3600
+_PENDING_SALT = "opendvc.core.uploads.pending"
+
+
+def _pending_path(key: str) -> str:
+    return f"{PENDING_DIR}/{key}"
+
+
+def pending_upload_store(*, checked_file: CheckedFile, purpose: str) -> str:
+    """Keep a checked file until the request that uses it (for files too large to travel as base64
+    inside a JSON body); returns a signed reference naming the file, valid for a day, for ``purpose``."""
+    from django.core import signing
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    key = uuid.uuid4().hex
+    default_storage.save(_pending_path(key), ContentFile(checked_file.content))
+    return signing.dumps(
+        {"k": key, "n": checked_file.name, "t": checked_file.content_type, "h": checked_file.sha256, "p": purpose},
+        salt=_PENDING_SALT, compress=True,
+    )
+
+
+def _unknown_upload() -> UploadError:
+    return UploadError(
+        "unknown_upload",
+        _("Mã tệp đã tải lên không đúng hoặc đã quá 24 giờ; hãy tải tệp lên lại."),
+    )
+
+
+def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, str]:
+    """The file behind a reference from :func:`pending_upload_store` (checked again against its hash),
+    with the storage key to pass to :func:`pending_upload_discard` once it is saved elsewhere."""
+    from django.core import signing
+    from django.core.files.storage import default_storage
+
+    try:
+        data = signing.loads(reference, salt=_PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
+    except signing.BadSignature as exc:
+        raise _unknown_upload() from exc
+    if not isinstance(data, dict) or data.get("p") != purpose or not re.fullmatch(r"[0-9a-f]{32}", data.get("k", "")):
+        raise _unknown_upload()
+    path = _pending_path(data["k"])
+    if not default_storage.exists(path):
+        raise _unknown_upload()
+    with default_storage.open(path, "rb") as fh:
+        content = fh.read()
+    if hashlib.sha256(content).hexdigest() != data["h"]:
+        raise _unknown_upload()
+    return CheckedFile(name=data["n"], content_type=data["t"], size=len(content), sha256=data["h"],
+                       content=content), data["k"]
+
+
+def pending_upload_discard(key: str) -> None:
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(_pending_path(key))
+
+
+def pending_uploads_remove_stale() -> int:
+    """Remove files uploaded ahead but never used within the day their reference is valid."""
+    import time
+
+    from django.core.files.storage import default_storage
+
+    try:
+        _dirs, files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    cutoff = time.time() - PENDING_MAX_AGE_SECONDS
+    for name in files:
+        path = _pending_path(name)
+        if default_storage.get_modified_time(path).timestamp() < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed

@@ -19,18 +19,31 @@ from opendvc.api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
+from opendvc.core.uploads import pending_upload_discard, pending_upload_store, pending_upload_take
 
 from . import selectors, services
 from .lifecycle import Action, State
 from .models import Channel, Feedback, Kind, PublishedAnswer
-from .uploads import UploadError, check_file
+from .uploads import UploadError, check_file, read_uploaded
 
 router = Router(tags=["Phản ánh, kiến nghị"])
 
 
 class AttachmentIn(Schema):
-    name: str = Field(max_length=220)
-    content_base64: str = Field(description="Nội dung tệp mã hóa base64 (PDF, JPEG, PNG, DOCX, XLSX)")
+    """One attachment: either a small file inline (``name`` and ``content_base64``, within the request
+    body limit) or a file sent ahead with ``POST /feedback/files`` (``file``, up to the per-file limit)."""
+
+    name: str = Field("", max_length=220)
+    content_base64: str | None = Field(None, description="Nội dung tệp mã hóa base64 (PDF, JPEG, PNG, DOCX, XLSX)")
+    file: str | None = Field(None, max_length=2000, description="Mã tệp nhận được từ POST /feedback/files")
+
+
+class FeedbackUploadOut(Schema):
+    file: str = Field(description="Mã tệp, dùng trong attachments[].file trong 24 giờ")
+    name: str
+    size: int
+    content_type: str
+    sha256: str
 
 
 class FeedbackIn(Schema):
@@ -146,9 +159,26 @@ def _out(fb: Feedback, actor, *, as_sender: bool = False, token: str | None = No
     }
 
 
-def _files(items: list[AttachmentIn]):
+def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
+    """The checked files of ``items``; the storage keys of files sent ahead are added to ``sent_ahead``
+    (to discard once the item is saved)."""
     out = []
     for i, item in enumerate(items):
+        if (item.file is None) == (item.content_base64 is None):
+            raise ProblemError("validation_error", "Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc "
+                               "“content_base64”.", status=422,
+                               extra={"errors": [{"loc": ["attachments", str(i)], "msg": "file hoặc content_base64",
+                                                  "type": "value_error"}]})
+        if item.file is not None:
+            try:
+                found, key = pending_upload_take(reference=item.file, purpose=UPLOAD_PURPOSE)
+            except UploadError as exc:
+                raise ProblemError(exc.code, exc.message, status=422, title="Tệp đính kèm không hợp lệ",
+                                   extra={"parameter": f"attachments.{i}.file"}) from exc
+            out.append(found)
+            if sent_ahead is not None:
+                sent_ahead.append(key)
+            continue
         try:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -175,16 +205,43 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
     if payload.procedure_code and procedure is None:
         raise ProblemError("unknown_procedure", "Không tìm thấy thủ tục có mã này.", status=422,
                            extra={"parameter": "procedure_code"})
-    return services.feedback_create(
+    sent_ahead: list[str] = []
+    files = _files(payload.attachments, sent_ahead=sent_ahead)
+    fb = services.feedback_create(
         channel=Channel.APP, kind=payload.kind, subject=payload.subject, content=payload.content, sender=sender,
         sender_name=payload.sender_name, sender_phone=payload.sender_phone.strip(),
         sender_email=payload.sender_email.strip(), sender_address=payload.sender_address,
         suggested_agency=agency, procedure=procedure, dossier_code=payload.dossier_code or "",
-        consent_publish=payload.consent_publish, files=_files(payload.attachments), request=request,
+        consent_publish=payload.consent_publish, files=files, request=request,
     )
+    for key in sent_ahead:
+        pending_upload_discard(key)
+    return fb
 
 
-@router.post("/feedback/public", auth=None, response={201: FeedbackOut, **problems(422, 429)}, summary="Gửi phản ánh (không cần đăng nhập)",
+UPLOAD_PURPOSE = "feedback"
+
+
+@router.post("/feedback/files", auth=None, response={201: FeedbackUploadOut, **problems(413, 422, 429, 503)},
+             summary="Tải lên một tệp đính kèm cho phản ánh (multipart, tối đa theo giới hạn mỗi tệp)",
+             description="Trường `file` (multipart/form-data). Trả về mã tệp để ghi vào `attachments[].file` "
+                         "khi gửi phản ánh, trong 24 giờ. Tệp được kiểm tra theo nội dung như mọi tệp đính kèm.")
+def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
+    if not ratelimit_hit(name="uploads", ident=f"ip:{client_ip(request)}").allowed:
+        raise ProblemError("rate_limited", "Tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+                           status=429)
+    try:
+        found = check_file(name=file.name or "", content=read_uploaded(file))
+    except UploadError as exc:
+        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
+        raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status,
+                           title="Tệp đính kèm không hợp lệ") from exc
+    reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
+    return Status(201, {"file": reference, "name": found.name, "size": found.size,
+                        "content_type": found.content_type, "sha256": found.sha256})
+
+
+@router.post("/feedback/public", auth=None, response={201: FeedbackOut, **problems(422, 429, 503)}, summary="Gửi phản ánh (không cần đăng nhập)",
              description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.")
 def create_public(request, payload: FeedbackIn):
     if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
@@ -194,7 +251,7 @@ def create_public(request, payload: FeedbackIn):
     return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
 
 
-@router.post("/feedback", response={201: FeedbackOut, **problems(422)}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
+@router.post("/feedback", response={201: FeedbackOut, **problems(422, 503)}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
 def create(request, payload: FeedbackIn):
     require_scope(request, "feedback:write")
     fb = _create(request, payload, sender=request.user)
@@ -227,9 +284,9 @@ def get_item(request, code: str):
     return _out(_for_user(request, code), request.user)
 
 
-def _inputs(payload: FeedbackActionIn) -> dict:
+def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
     inputs = {"note": payload.note, "kind": payload.kind, "new_due_at": payload.new_due_at, "answer": payload.answer,
-              "files": _files(payload.attachments)}
+              "files": _files(payload.attachments, sent_ahead=sent_ahead)}
     if payload.agency_code:
         agency = Agency.objects.filter(code=payload.agency_code).first()
         if agency is None:
@@ -239,15 +296,19 @@ def _inputs(payload: FeedbackActionIn) -> dict:
     return inputs
 
 
-@router.post("/feedback/{code}/actions", response={200: FeedbackOut, **problems(404, 409, 422)},
+@router.post("/feedback/{code}/actions", response={200: FeedbackOut, **problems(404, 409, 422, 503)},
              summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
              description="Thao tác không đúng lượt trả về 409 `action_not_allowed`; gia hạn lần hai trả về 409 "
                          "`already_rescheduled`.")
 def act(request, code: str, payload: FeedbackActionIn):
     require_scope(request, "feedback:write")
     fb = _for_user(request, code)
-    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=request.user, inputs=_inputs(payload),
-                                      expected_version=payload.expected_version, request=request)
+    sent_ahead: list[str] = []
+    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=request.user,
+                                      inputs=_inputs(payload, sent_ahead), expected_version=payload.expected_version,
+                                      request=request)
+    for key in sent_ahead:
+        pending_upload_discard(key)
     return _out(Feedback.objects.select_related("agency").get(pk=fb.pk), request.user)
 
 

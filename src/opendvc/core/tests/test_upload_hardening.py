@@ -382,3 +382,14 @@ def test_api_upload_answers_infected_422_and_unavailable_503(clamd, settings):
     response = client.post("/api/v1/files", {"file": SimpleUploadedFile("b.pdf", make_pdf())})
     assert response.status_code == 503 and response.json()["code"] == "scan_unavailable"
     assert Upload.objects.count() == 0
+
+
+def test_binary_stream_bodies_are_not_mistaken_for_active_names(check_file):
+    """Image and font streams are random bytes: a "/JS" or "/AA" inside them is noise, not an action."""
+    noise = b"\x89/JS\x00/AA /Launch\x01/OpenAction\xff" * 50
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Length %d >>\nstream\n" % len(noise)
+        + noise
+        + b"\nendstream"
+    )
+    assert check_file(name="scan.pdf", content=make_pdf(image)).content_type == "application/pdf"
