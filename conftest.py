@@ -68,8 +68,10 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Every test gets its own media folder, removed afterwards."""
+    """Every test gets its own media folder and audit checkpoint folder, removed afterwards (a
+    checkpoint signed in one test would not match the chain of the next)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
