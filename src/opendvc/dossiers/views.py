@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
-from . import conf, eforms_bridge, selectors, services
+from . import conf, eforms_bridge, personal_data, selectors, services
 from .lifecycle import Action, Role, State, action_label
 from .models import Channel, DossierDocument, DossierFile
 from .uploads import UploadError, check_file, read_limited
@@ -217,7 +217,7 @@ def _review_context(dossier, problems):
             "files": list(dossier.files.all()), "form_rows": _form_rows(dossier)}
 
 
-def _form_rows(dossier) -> list[tuple[str, str]]:
+def _form_rows(dossier, data: dict | None = None) -> list[tuple[str, str]]:
     rows = []
 
     def walk(prefix, value):
@@ -230,7 +230,7 @@ def _form_rows(dossier) -> list[tuple[str, str]]:
         else:
             rows.append((prefix, "" if value is None else str(value)))
 
-    walk("", dossier.form_data or {})
+    walk("", (dossier.form_data if data is None else data) or {})
     return rows
 
 
@@ -383,21 +383,40 @@ def inbox(request):
 
 
 @backoffice_required(roles=OFFICE_ROLES)
-def office_detail(request, code: str, *, errors=None, status=200):
+def office_detail(request, code: str, *, errors=None, status=200, form_data=None):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     actions = selectors.actions_for(dossier=dossier, user=request.user)
+    revealed = form_data is not None
+    if not revealed:  # masked identifiers; every staff read is logged
+        personal_data.dossier_access_record(dossier=dossier, user=request.user, request=request)
+        form_data = personal_data.form_data_for_staff(dossier=dossier, user=request.user)
     return render(request, "dossiers/office_detail.html", {
         "dossier": dossier,
         "events": list(dossier.events.all()),
         "documents": list(dossier.documents.all()),
         "files": list(dossier.files.all()),
-        "form_rows": _form_rows(dossier),
+        "form_rows": _form_rows(dossier, form_data),
+        "identifiers_revealed": revealed,
         "actions": [a.action for a in actions],
         "on_time": selectors.on_time_state(dossier),
         "labels": selectors.ON_TIME_LABELS,
         "errors": errors or [],
         "inline_types": INLINE_TYPES,
     }, status=status)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+@require_POST
+def office_reveal(request, code: str):
+    """Show the dossier's identifiers unmasked, for a reason given by the officer (logged, audited)."""
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    reason = (request.POST.get("ly_do") or "").strip()
+    if not reason:
+        messages.error(request, _("Vui lòng nêu lý do cần xem số định danh đầy đủ."))
+        return redirect("dossiers:office_detail", code=dossier.code)
+    data = personal_data.form_data_for_staff(dossier=dossier, user=request.user, reveal=True, reason=reason,
+                                             request=request)
+    return office_detail.__wrapped__(request, code, form_data=data)
 
 
 @backoffice_required(roles=OFFICE_ROLES)
