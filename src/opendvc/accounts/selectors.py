@@ -154,6 +154,13 @@ def export_personal_data(*, user) -> dict:
             for d in DeletionRequest.objects.filter(user=user)
         ],
     }
+    from django.apps import apps
+
+    if apps.is_installed("opendvc.dossiers"):
+        from opendvc.dossiers.personal_data import dossier_reads_of
+
+        # Who among the staff read the person's dossiers, and when (Art. 4.4, 13.3).
+        data["dossier_reads"] = dossier_reads_of(applicant=user)
     if profile.pk:
         data["profile"] = {
             "public_id": str(profile.public_id),

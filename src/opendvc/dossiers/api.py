@@ -21,7 +21,7 @@ from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
-from . import selectors, services
+from . import personal_data, selectors, services
 from .lifecycle import Action
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
@@ -155,6 +155,13 @@ class PublicDossier(Schema):
     steps: list[PublicStep]
 
 
+def _form_data(dossier: Dossier, user) -> dict:
+    """The applicant (or their organisation) sees the form as filed; staff see identifiers masked."""
+    if selectors.applicant_dossiers(user).filter(pk=dossier.pk).exists():
+        return dossier.form_data or {}
+    return personal_data.form_data_mask(dossier.form_data, form_version_id=dossier.form_version_id)
+
+
 def _out(dossier: Dossier, user) -> DossierOut:
     return DossierOut(
         code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
@@ -162,7 +169,7 @@ def _out(dossier: Dossier, user) -> DossierOut:
         status_label=dossier.get_status_display(), submitted_at=dossier.submitted_at,
         declared_at=dossier.declared_at,
         received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
-        on_time=selectors.on_time_state(dossier), version=dossier.version, data=dossier.form_data or {},
+        on_time=selectors.on_time_state(dossier), version=dossier.version, data=_form_data(dossier, user),
         files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
                               sha256=f.sha256, size=f.size, content_type=f.content_type) for f in dossier.files.all()],
         documents=[d.kind for d in dossier.documents.all()],
@@ -264,7 +271,10 @@ def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str 
 @router.get("/dossiers/{code}", response={200: DossierOut, **problems(404)}, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
 def get_dossier(request, code: str):
     require_scope(request, "read")
-    return _out(selectors.dossier_for_user(user=request.user, code=code), request.user)
+    dossier = selectors.dossier_for_user(user=request.user, code=code)
+    if not selectors.applicant_dossiers(request.user).filter(pk=dossier.pk).exists():
+        personal_data.dossier_access_record(dossier=dossier, user=request.user, action="api", request=request)
+    return _out(dossier, request.user)
 
 
 @router.post("/dossiers/{code}/actions", response={200: DossierOut, **problems(404, 409, 422)}, summary="Thực hiện một thao tác của bảng chuyển trạng thái")

@@ -83,15 +83,16 @@ def version_of(dossier) -> Any | None:
     return form_version_by_id(dossier.form_version_id) or form_for(dossier.procedure)
 
 
-def display(*, dossier) -> list[dict]:
-    """The dossier's form data as readable sections (template ``eforms/_form_data.html``); empty
-    when the procedure has no e-form."""
+def display(*, dossier, data: dict | None = None) -> list[dict]:
+    """The dossier's form data (or ``data``, e.g. with identifiers masked for staff) as readable
+    sections (template ``eforms/_form_data.html``); empty when the procedure has no e-form."""
     version = version_of(dossier)
-    if version is None or not dossier.form_data:
+    data = dossier.form_data if data is None else data
+    if version is None or not data:
         return []
     from opendvc.eforms.services import form_data_display
 
-    return form_data_display(form_version=version, data=dossier.form_data)
+    return form_data_display(form_version=version, data=data)
 
 
 def profile_missing(*, user, form_version) -> list[dict[str, str]]:

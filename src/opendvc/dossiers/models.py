@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendvc.core.append_only import AppendOnlyQuerySet
 
+from .fields import EncryptedFormDataField
 from .lifecycle import Action, Document, State
 
 # Stored files are partitioned by (UTC) day, so the cleanup job can sweep a day's folder for files that
@@ -65,7 +66,8 @@ class Dossier(models.Model):
     channel = models.CharField(_("hình thức nộp"), max_length=20, choices=Channel.choices, default=Channel.ONLINE)
     status = models.CharField(_("trạng thái"), max_length=30, choices=State.choices, default=State.DRAFT,
                               editable=False)
-    form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    # Identifiers (CCCD, phone, tax code) inside are encrypted at rest (see personal_data.py).
+    form_data = EncryptedFormDataField(_("dữ liệu tờ khai"), default=dict, blank=True)
     # The e-form version the data was filled in (eforms.FormVersion id); None when the procedure has none.
     form_version_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -246,3 +248,29 @@ class IdempotencyRecord(models.Model):
 
 
 from .processing_models import Payment, ResultDownload  # noqa: E402,F401  (part 2 models)
+
+
+class DossierAccess(models.Model):
+    """Every staff read of a dossier (Regulation Art. 4.4, 13.3: log who read personal data); only
+    ever appended. The applicant sees these rows in their personal data export."""
+
+    class Action(models.TextChoices):
+        READ = "read", _("Xem hồ sơ")
+        API = "api", _("Xem qua API")
+        REVEAL = "reveal", _("Xem số định danh đầy đủ")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.READ)
+    reason = models.CharField(_("lý do"), max_length=300, blank=True)
+    at = models.DateTimeField(_("lúc"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("lượt xem hồ sơ")
+        verbose_name_plural = _("nhật ký xem hồ sơ")
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_access_dossier")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.dossier_id} {self.at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mot-cua/ho-so/tiep-nhan-truc-tiep/", views.intake, name="intake"),
     path("mot-cua/ho-so/<str:code>/", views.office_detail, name="office_detail"),
     path("mot-cua/ho-so/<str:code>/thao-tac/", views.office_action, name="office_action"),
+    path("mot-cua/ho-so/<str:code>/dinh-danh/", views.office_reveal, name="office_reveal"),
     path("mot-cua/ho-so/<str:code>/tep/<int:file_id>/", views.office_file, name="office_file"),
     path("mot-cua/ho-so/<str:code>/giay-to/<int:doc_id>/", views.office_document, name="office_document"),
 ]

@@ -21,7 +21,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
-from . import conf, eforms_bridge, selectors, services
+from . import conf, eforms_bridge, personal_data, selectors, services
 from .lifecycle import Action, Role, State, action_label
 from .models import Channel, DossierDocument, DossierFile
 from .uploads import UploadError, check_file, read_limited
@@ -482,22 +482,41 @@ def _calendar_periods(agency):
 
 
 @backoffice_required(roles=OFFICE_ROLES)
-def office_detail(request, code: str, *, errors=None, status=200):
+def office_detail(request, code: str, *, errors=None, status=200, form_data=None):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     actions = selectors.actions_for(dossier=dossier, user=request.user)
+    revealed = form_data is not None
+    if not revealed:  # masked identifiers; every staff read is logged
+        personal_data.dossier_access_record(dossier=dossier, user=request.user, request=request)
+        form_data = personal_data.form_data_for_staff(dossier=dossier, user=request.user)
     return render(request, "dossiers/office_detail.html", {
         **_receive_card(dossier, actions, request),
         "dossier": dossier,
         "events": list(dossier.events.all()),
         "documents": list(dossier.documents.all()),
         "files": list(dossier.files.all()),
-        "form_sections": eforms_bridge.display(dossier=dossier),
+        "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
+        "identifiers_revealed": revealed,
         "actions": [a.action for a in actions],
         "on_time": selectors.on_time_state(dossier),
         "labels": selectors.ON_TIME_LABELS,
         "errors": errors or [],
         "inline_types": INLINE_TYPES,
     }, status=status)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+@require_POST
+def office_reveal(request, code: str):
+    """Show the dossier's identifiers unmasked, for a reason given by the officer (logged, audited)."""
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    reason = (request.POST.get("ly_do") or "").strip()
+    if not reason:
+        messages.error(request, _("Vui lòng nêu lý do cần xem số định danh đầy đủ."))
+        return redirect("dossiers:office_detail", code=dossier.code)
+    data = personal_data.form_data_for_staff(dossier=dossier, user=request.user, reveal=True, reason=reason,
+                                             request=request)
+    return office_detail.__wrapped__(request, code, form_data=data)
 
 
 @backoffice_required(roles=OFFICE_ROLES)

@@ -1,4 +1,5 @@
-"""Re-encrypt every stored CCCD and phone number with the newest key of FIELD_ENCRYPTION_KEYS.
+"""Re-encrypt every stored CCCD and phone number (profiles, accounts, identifiers in dossier form
+data) with the newest key of FIELD_ENCRYPTION_KEYS.
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this
 command, then remove the old keys.
@@ -13,8 +14,16 @@ class Command(BaseCommand):
     help = "Mã hóa lại số CCCD và số điện thoại bằng khóa mới nhất trong FIELD_ENCRYPTION_KEYS."
 
     def handle(self, *args, **options):
+        from django.apps import apps
+
         counts = rotate_encryption_keys()
         if options["verbosity"]:
             self.stdout.write(
                 f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD."
             )
+        if apps.is_installed("opendvc.dossiers"):
+            from opendvc.dossiers.personal_data import form_data_reseal_all
+
+            dossiers = form_data_reseal_all()
+            if options["verbosity"]:
+                self.stdout.write(f"Đã mã hóa lại số định danh trong tờ khai của {dossiers} hồ sơ.")
