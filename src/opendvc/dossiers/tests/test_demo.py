@@ -20,7 +20,8 @@ def test_demo_dossiers_seed_idempotently():
     # Every demo dossier is at an agency that implements its procedure (named on it in the catalog).
     for d in Dossier.objects.select_related("procedure", "receiving_agency"):
         assert d.procedure.agencies.filter(pk=d.receiving_agency_id).exists(), (
-            f"{d.procedure.code} is not implemented by {d.receiving_agency.name}")
+            f"{d.procedure.code} is not implemented by {d.receiving_agency.name}"
+        )
     received = Dossier.objects.filter(status="received")
     assert received.count() == 2 and all(d.due_at for d in received)
     count = Dossier.objects.count()
