@@ -96,10 +96,8 @@ class ProblemDetailsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
             return payload_too_large(request)
-        if isinstance(exception, (MultiPartParserError, SuspiciousOperation)):
-            from .views import bad_request
-
-            return bad_request(request, exception)
+        # Unreadable bodies (MultiPartParserError, SuspiciousOperation) go on to Django's handler, which
+        # logs them under django.security and calls handler400 (core.views.bad_request) with the cause.
         return None
 
 

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db
 
 DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "openapi.json"
 EXAMPLES = 4
+# Boundary and invalid values (schemathesis' coverage phase: limits, limits ± 1, wrong types, missing
+# fields), spread over each operation's list, sent once with the applicant's token.
+COVERAGE_PER_OPERATION = 12
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     status_code_conformance,
@@ -86,6 +89,38 @@ def _run(operation, headers: dict[str, str], failures: list[str]) -> None:
 
     schema_app = operation.schema.app
     probe()
+
+
+def _check(case, response, headers, failures: list[str]) -> None:
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, reported together below
+        failures.append(f"{case.operation.label} [{response.status_code}]: {str(exc)[:600]}")
+
+
+def test_boundary_and_invalid_values_of_every_operation(callers):
+    from schemathesis import GenerationMode
+
+    schema = _schema()
+    headers = {**callers["applicant"], "Accept-Encoding": "identity"}
+    failures: list[str] = []
+    sent = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        cases = list(
+            schema.iter_coverage_cases(
+                operation,
+                generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                generation_config=schema.config.generation_for(operation=operation),
+            )
+        )
+        step = max(1, len(cases) // COVERAGE_PER_OPERATION)
+        for case in cases[::step][:COVERAGE_PER_OPERATION]:
+            response = case.call(headers=headers, app=schema.app)
+            _check(case, response, headers, failures)
+            sent += 1
+    assert sent >= 300
+    assert failures == [], "\n".join(dict.fromkeys(failures))
 
 
 @pytest.mark.parametrize("role", ["applicant", "officer", "anonymous"])

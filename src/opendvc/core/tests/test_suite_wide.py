@@ -81,9 +81,11 @@ def test_api_operations_need_a_caller_unless_public(db):
             if not op.get("security"):
                 public.append(f"{method.upper()} {path}")
     # Public writes are only these, each throttled and carrying no account: filing feedback,
-    # acting on one's own item through its tracking token, answering a survey through its token.
+    # acting on one's own item through its tracking token, answering a survey through its token,
+    # sending an attachment ahead of public feedback (checked, throttled, kept a day at most).
     public_writes = {
         "POST /api/v1/feedback/public",
+        "POST /api/v1/feedback/files",
         "POST /api/v1/feedback/track/{token}/actions",
         "POST /api/v1/surveys/{token}/answer",
     }
