@@ -47,7 +47,8 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
     full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
                 "LOG_LEVEL": "WARNING", **(env or {})}
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "opendvc.wsgi:application", "-b", f"127.0.0.1:{port}",
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+         "opendvc.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(workers), "--threads", "1", "--log-level", "warning", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

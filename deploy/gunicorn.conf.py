@@ -25,7 +25,7 @@ worker_class = "sync"
 # Load and warm the application once in the master, then fork: workers are ready the moment they
 # boot instead of each importing Django, the URL configuration, the API and WeasyPrint on the same
 # cores after a restart (opendvc.core.warmup). Code changes need a restart, not a HUP.
-preload_app = True
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in {"0", "false", "no"}
 # A request running longer than this is killed and logged (PDF rendering is the slowest, ~2 s).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
