@@ -169,11 +169,15 @@ def form_data_display(
     """
     data = data if isinstance(data, dict) else {}
     sections = []
-    for section in definition.get("sections", []):
-        rows = _display_rows(section["fields"], data, blank)
+    for index, section in enumerate(definition.get("sections", []), 1):
+        rows = _display_rows(section.get("fields", []), data, blank)
         if rows:
             sections.append(
-                {"key": section["key"], "title": _localised(section, "title"), "rows": rows}
+                {
+                    "key": section.get("key") or f"section-{index}",
+                    "title": _localised(section, "title"),
+                    "rows": rows,
+                }
             )
     return sections
 

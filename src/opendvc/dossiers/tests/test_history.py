@@ -300,7 +300,7 @@ def _walk(procedure, citizen, officer, processor, leader):
         r = services.dossier_transition(
             dossier=r, action="return_for_completion", actor=officer, items=["Tờ khai"]
         )
-        services.dossier_transition(dossier=r, action="resubmit", actor=citizen)
+        services.dossier_transition(dossier=r, action="resubmit", actor=citizen, declaration=True)
         services.dossier_transition(
             dossier=submitted_dossier(procedure, citizen),
             action="refuse",

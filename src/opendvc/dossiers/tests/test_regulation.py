@@ -356,7 +356,7 @@ def test_nd61_art_15_return_for_completion_lists_everything_once(
     if change is not None:
         change(d, citizen)
     d = services.dossier_transition(
-        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen
+        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
     second = ["Sổ hộ khẩu không còn giá trị sử dụng; thay bằng xác nhận cư trú"]
     if not second_allowed:
@@ -406,7 +406,7 @@ def test_nd61_art_15_completion_notice_pdf_shows_both_lists(procedure, citizen, 
     )
     _add_unlisted_file(d, citizen)
     d = services.dossier_transition(
-        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen
+        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
     d = services.dossier_transition(
         dossier=d,
@@ -609,7 +609,7 @@ def test_nd61_art_19_resubmitted_complete_dossier_is_received_by_the_system(
     )
     Procedure.objects.filter(pk=auto.pk).update(auto_receive=True)
     d = services.dossier_transition(
-        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen
+        dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
     assert d.status == "received" and d.events.last().actor_role == "system"
 

@@ -10,7 +10,7 @@ import time_machine
 from opendvc.dossiers import services
 from opendvc.dossiers.returns import return_method_default
 
-from .conftest import sign_in, submitted_dossier
+from .conftest import make_procedure, sign_in, submitted_dossier
 from .test_appointments import TUESDAY_9
 
 
@@ -34,11 +34,20 @@ def _result_ready(procedure, citizen, officer, leader, channel):
 
 
 @pytest.mark.parametrize(
-    ("channel", "expected"), [("online", "online"), ("counter", "counter"), ("postal", "postal")]
+    ("level", "channel", "expected"),
+    [
+        (4, "online", "online"),
+        (4, "counter", "counter"),
+        (4, "postal", "postal"),
+        (3, "postal", "postal"),
+        # Level 3 offers no online return (Regulation Art. 2.13): the counter is proposed instead.
+        (3, "online", "counter"),
+    ],
 )
 def test_return_form_defaults_to_the_applicants_choice(
-    client, procedure, citizen, officer, leader, channel, expected
+    client, citizen, officer, leader, level, channel, expected
 ):
+    procedure = make_procedure(level=level)
     d = _result_ready(procedure, citizen, officer, leader, channel)
     assert return_method_default(dossier=d) == expected
     sign_in(client, officer)

@@ -46,7 +46,8 @@ def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_
 
     role, method, overall = case
     justice = Agency.objects.get(code=JUSTICE)
-    procedure = make_procedure()
+    # Level 4, so that the online return is offered too (Regulation Art. 2.13).
+    procedure = make_procedure(level=4)
     citizen = UserFactory(full_name="Nguyễn Thị Hoa")
     officer, leader, postal = staff("receiving_officer"), staff("leader"), staff("postal_operator")
     focal, other_focal = staff("feedback_focal"), staff("feedback_focal", OTHER)
@@ -61,7 +62,9 @@ def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_
             actor=citizen,
             add_files=[(c, checked_pdf()) for c in procedure.components.filter(required=True)],
         )
-        d = services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen)
+        d = services.dossier_transition(
+            dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True
+        )
         d = services.dossier_transition(dossier=d, action=Action.RECEIVE, actor=officer)
         d = services.dossier_transition(dossier=d, action=Action.START_PROCESSING, actor=officer)
         d = services.dossier_transition(
