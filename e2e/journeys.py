@@ -18,7 +18,7 @@ EFORMS_DIR = ROOT / "src" / "opendvc" / "eforms" / "definitions"
 # dotted attribute assignments and snake_case schema keys.
 RAW_PATTERNS = {
     "attribute assignment": re.compile(r"\w+\.\w+ ="),
-    "Python tuple or list repr": re.compile(r"\('|\['"),
+    "Python tuple or list repr": re.compile(r"\(['\"]|\[['\"{]|\{'"),
     "Python boolean": re.compile(r"\b(?:True|False|None)\b"),
     "ISO timestamp": re.compile(r"\d{4}-\d{2}-\d{2}T"),
     "ISO date": re.compile(r"(?<![\d.-])\d{4}-\d{2}-\d{2}(?![\d-])"),
