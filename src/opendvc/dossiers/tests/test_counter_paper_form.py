@@ -31,8 +31,14 @@ def _with_form(code: str, key: str):
 def test_paper_dossier_received_without_the_eform(officer, justice, code, key, channel):
     procedure = _with_form(code, key)
     person = UserFactory(full_name="Đỗ Thị Thu")
-    d = services.counter_intake(actor=officer, procedure=procedure, receiving_agency=justice, channel=channel,
-                                applicant=person, files=[(None, checked_pdf("to-khai-giay.pdf"))])
+    d = services.counter_intake(
+        actor=officer,
+        procedure=procedure,
+        receiving_agency=justice,
+        channel=channel,
+        applicant=person,
+        files=[(None, checked_pdf("to-khai-giay.pdf"))],
+    )
     assert d.status == "received" and d.code and d.due_at
     assert d.form_data == {} and d.declared_at is None
 
@@ -41,16 +47,23 @@ def test_paper_dossier_received_without_the_eform(officer, justice, code, key, c
 def test_form_data_entered_at_the_counter_is_still_checked(officer, justice, code, key, channel):
     procedure = _with_form(code, key)
     with pytest.raises(ProblemError) as exc:
-        services.counter_intake(actor=officer, procedure=procedure, receiving_agency=justice, channel=channel,
-                                applicant=UserFactory(), data={"declaration": "khong"})
+        services.counter_intake(
+            actor=officer,
+            procedure=procedure,
+            receiving_agency=justice,
+            channel=channel,
+            applicant=UserFactory(),
+            data={"declaration": "khong"},
+        )
     assert any(e["path"].startswith("data.") for e in exc.value.extra["errors"])
     assert not procedure.dossiers.exists()
 
 
 def test_online_filing_still_needs_the_eform(citizen, justice):
     procedure = _with_form("2.000635", "cap-ban-sao-trich-luc-ho-tich")
-    d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=justice,
-                                      actor=citizen)
+    d = services.dossier_create_draft(
+        applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen
+    )
     with pytest.raises(ProblemError) as exc:
         services.dossier_transition(dossier=d, action="submit", actor=citizen, declaration=True)
     assert any(e["path"].startswith("data.") for e in exc.value.extra["errors"])
