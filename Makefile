@@ -51,7 +51,7 @@ bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 e2e: install
-	$(PY) -m pytest -m e2e e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -m e2e src e2e $(PYTEST_ARGS)
 
 worker: install
 	PORTAL_BASE_URL='$(TASKS_BASE_URL)' $(PY) -m celery -A opendvc worker -l info

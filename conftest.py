@@ -15,10 +15,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that asks for PostgreSQL is marked ``postgres``, so an SQLite run can leave it out."""
+    """A test that asks for PostgreSQL is marked ``postgres``, so an SQLite run can leave it out; one
+    that drives the browser is marked ``e2e``, so ``make e2e`` runs every browser test of the suite."""
     for item in items:
-        if "postgres_db" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres_db" in fixtures:
             item.add_marker(pytest.mark.postgres)
+        if "browser" in fixtures or "new_page" in fixtures:
+            item.add_marker(pytest.mark.e2e)
 
 
 def require_service(name: str, reason: str) -> None:

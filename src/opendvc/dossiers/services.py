@@ -288,7 +288,10 @@ def _check_submission(dossier: Dossier) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     fields: dict[str, Any] = {}
     form_version = eforms_bridge.form_for(dossier.procedure)
-    if form_version is not None:
+    # A dossier brought to the counter or sent by post carries its declaration on paper: the e-form is
+    # checked when it was filled (online, or data the officer entered), not demanded of a paper dossier.
+    online = dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL)
+    if form_version is not None and (online or dossier.form_data):
         try:
             fields["form_data"] = eforms_bridge.validate(form_version=form_version, data=dossier.form_data or {})
             fields["form_version_id"] = form_version.pk

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .engine import iter_fields, units
+from .engine import Invalid, _as_int, iter_fields, units
 
 ADD_BUTTON = "eforms-add"
 REMOVE_BUTTON = "eforms-remove"
@@ -45,6 +45,13 @@ def display_date(value: Any) -> str:
 
 
 def display_money(value: Any) -> str:
+    """``150.000.000``: thousands separated by dots, whether the amount was cleaned (an int) or is
+    kept in a draft as typed ("150000000", "1.500.000 đồng")."""
+    if isinstance(value, str):
+        try:
+            value = _as_int(value, money=True)
+        except Invalid:
+            return value
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", ".")
     return "" if value is None else str(value)

@@ -162,6 +162,24 @@ def test_values_are_written_the_vietnamese_way():
     assert all(r["value"] for i in group["items"] for r in i["rows"])
 
 
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("150000000", "150.000.000 đồng"),
+        ("8000", "8.000 đồng"),
+        (" 2500000 ", "2.500.000 đồng"),
+        ("1.500.000", "1.500.000 đồng"),
+        ("700", "700 đồng"),
+    ],
+)
+def test_money_typed_in_a_draft_is_written_with_dots(typed, shown):
+    """A filing saved for review keeps the amount as typed; the page still writes it in đồng."""
+    business = DEFINITIONS["dang-ky-ho-kinh-doanh"]
+    sections = form_data_display(business, {"capital": typed})
+    rows = {r["label"]: r["value"] for s in sections for r in s["rows"]}
+    assert rows["Vốn kinh doanh (đồng)"] == shown
+
+
 def test_hidden_and_unknown_fields_are_left_out():
     definition = DEFINITIONS["cap-giay-phep-xay-dung"]
     data = {"owner_kind": "individual", "owner_tax_code": "3600252847", "made_up_key": "x"}
