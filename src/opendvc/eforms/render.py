@@ -15,10 +15,25 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from .engine import iter_fields, units
+
+# Texts translated inside f-strings below, where makemessages does not see them.
+_IN_FSTRINGS = (
+    gettext_noop("bắt buộc"),
+    gettext_noop("Lỗi:"),
+    gettext_noop("— Chọn —"),
+    gettext_noop("— Chọn tỉnh, thành phố —"),
+    gettext_noop("— Chọn tỉnh, thành phố trước —"),
+    gettext_noop("— Chọn phường, xã —"),
+    gettext_noop("Cập nhật danh sách phường, xã"),
+    gettext_noop("Tệp đã tải lên"),
+    gettext_noop("Xóa"),
+    gettext_noop("Thêm"),
+    gettext_noop("mục"),
+)
 
 ADD_BUTTON = "eforms-add"
 REMOVE_BUTTON = "eforms-remove"
