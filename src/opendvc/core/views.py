@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from .middleware import payload_too_large, unreadable_body_detail, wants_problem_json
@@ -69,17 +70,17 @@ def _error(request, status: int, code: str, title: str, message: str):
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         return payload_too_large(request)
-    return _error(request, 400, "bad_request", "Yêu cầu không hợp lệ", unreadable_body_detail(exception))
+    return _error(request, 400, "bad_request", _("Yêu cầu không hợp lệ"), unreadable_body_detail(exception))
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "permission_denied", "Không có quyền truy cập",
-                  "Bạn không có quyền xem trang này. Nếu cho rằng đây là nhầm lẫn, vui lòng liên hệ đường dây nóng.")
+    return _error(request, 403, "permission_denied", _("Không có quyền truy cập"),
+                  _("Bạn không có quyền xem trang này. Nếu cho rằng đây là nhầm lẫn, vui lòng liên hệ đường dây nóng."))
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "not_found", "Không tìm thấy trang",
-                  "Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ hoặc quay về trang chủ.")
+    return _error(request, 404, "not_found", _("Không tìm thấy trang"),
+                  _("Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ hoặc quay về trang chủ."))
 
 
 def server_error(request):

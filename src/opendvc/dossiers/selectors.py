@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label, allowed_actions
@@ -134,8 +135,8 @@ def due_soon_threshold(now: datetime) -> datetime:
 
 
 ON_TIME_LABELS = {
-    "on_time": "Trong hạn", "due_soon": "Sắp đến hạn", "overdue": "Quá hạn",
-    "early": "Trước hạn", "late": "Trễ hạn",
+    "on_time": _("Trong hạn"), "due_soon": _("Sắp đến hạn"), "overdue": _("Quá hạn"),
+    "early": _("Trước hạn"), "late": _("Trễ hạn"),
 }
 
 

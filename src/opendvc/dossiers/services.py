@@ -116,7 +116,7 @@ def _clean_inputs(t: Transition, inputs: dict[str, Any]) -> dict[str, Any]:
                 value = [line.strip() for line in value.splitlines()]
             value = [str(v).strip() for v in value if str(v).strip()] if isinstance(value, list | tuple) else value
         if name in t.required and value in (None, "", [], {}):
-            errors.append({"path": name, "message": REQUIRED_MESSAGES.get(name, _("Trường này là bắt buộc."))})
+            errors.append({"path": name, "message": str(REQUIRED_MESSAGES.get(name, _("Trường này là bắt buộc.")))})
         if value not in (None, "", [], {}):
             cleaned[name] = value
     if errors:
@@ -126,12 +126,12 @@ def _clean_inputs(t: Transition, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 REQUIRED_MESSAGES = {
-    "reason": _("Phải nêu lý do."),
-    "items": _("Phải liệt kê đầy đủ các giấy tờ, nội dung cần bổ sung, hoàn thiện."),
-    "fees": _("Phải nêu các khoản phí, lệ phí."),
-    "receipt_number": _("Phải nhập số biên lai."),
-    "result": _("Phải có kết quả giải quyết."),
-    "method": _("Phải chọn hình thức trả kết quả."),
+    "reason": gettext_lazy("Phải nêu lý do."),
+    "items": gettext_lazy("Phải liệt kê đầy đủ các giấy tờ, nội dung cần bổ sung, hoàn thiện."),
+    "fees": gettext_lazy("Phải nêu các khoản phí, lệ phí."),
+    "receipt_number": gettext_lazy("Phải nhập số biên lai."),
+    "result": gettext_lazy("Phải có kết quả giải quyết."),
+    "method": gettext_lazy("Phải chọn hình thức trả kết quả."),
 }
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opendvc.core.problems import ProblemError
@@ -17,7 +18,7 @@ from .lifecycle import Action, State
 from .uploads import UploadError, check_file, read_limited
 
 PAGE = 50
-CLASS_LABELS = {"early": _("Trước hạn"), "on_time": _("Đúng hạn"), "late": _("Trễ hạn")}
+CLASS_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Đúng hạn"), "late": gettext_lazy("Trễ hạn")}
 
 
 def _day(value: str) -> date | None:

@@ -15,10 +15,25 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from .engine import Invalid, _as_int, iter_fields, units
+
+# Texts translated inside f-strings below, where makemessages does not see them.
+_IN_FSTRINGS = (
+    gettext_noop("bắt buộc"),
+    gettext_noop("Lỗi:"),
+    gettext_noop("— Chọn —"),
+    gettext_noop("— Chọn tỉnh, thành phố —"),
+    gettext_noop("— Chọn tỉnh, thành phố trước —"),
+    gettext_noop("— Chọn phường, xã —"),
+    gettext_noop("Cập nhật danh sách phường, xã"),
+    gettext_noop("Tệp đã tải lên"),
+    gettext_noop("Xóa"),
+    gettext_noop("Thêm"),
+    gettext_noop("mục"),
+)
 
 ADD_BUTTON = "eforms-add"
 REMOVE_BUTTON = "eforms-remove"
@@ -98,6 +113,12 @@ def display_value(spec: dict, value: Any) -> str:
     if kind == "number":
         return display_money(value)
     return str(value)
+
+
+def _vi() -> str:
+    """`` lang="vi"`` on the definition's own wording (labels, help, choices, place names: the official
+    form is in Vietnamese) when the page is in another language (WCAG 2.1, 3.1.2)."""
+    return "" if (get_language() or "vi").startswith("vi") else ' lang="vi"'
 
 
 def _localised(item: dict, key: str) -> str:
@@ -227,6 +248,8 @@ def _condition_notes(specs: list[dict]) -> dict[int, str]:
 
 def _label_text(spec: dict, required: bool) -> str:
     text = escape(spec["label"])
+    if _vi():
+        text = f"<span{_vi()}>{text}</span>"
     if required:
         text += f' <span class="eforms-required">({escape(_("bắt buộc"))})</span>'
     return text
@@ -236,7 +259,7 @@ def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, s
     """Help and error paragraphs plus the ``aria-describedby`` ids."""
     parts, ids = [], []
     if spec.get("help"):
-        parts.append(f'<p class="help" id="{fid}-help">{escape(spec["help"])}</p>')
+        parts.append(f'<p class="help" id="{fid}-help"{_vi()}>{escape(spec["help"])}</p>')
         ids.append(f"{fid}-help")
     if spec.get("show_if") and id(spec) in ctx.notes:
         parts.append(
@@ -321,7 +344,7 @@ def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str)
         for choice in spec["choices"]:
             sel = " selected" if choice["value"] == value else ""
             options.append(
-                f'<option value="{escape(choice["value"])}"{sel}>{escape(choice["label"])}</option>'
+                f'<option value="{escape(choice["value"])}"{sel}{_vi()}>{escape(choice["label"])}</option>'
             )
         control = f'<select class="eforms-input" id="{fid}" name="{name}"{aria}>{"".join(options)}</select>'
     elif kind == "date":
@@ -358,7 +381,7 @@ def _render_options(ctx, spec, value, path, wrap, required) -> str:
         items.append(
             f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
             f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
-            f'<label for="{oid}">{escape(choice["label"])}</label></div>'
+            f'<label for="{oid}"{_vi()}>{escape(choice["label"])}</label></div>'
         )
     aria = f' aria-describedby="{described}"' if described else ""
     if required:
@@ -380,7 +403,7 @@ def _province_options(ctx: _Ctx, selected: Any) -> str:
     options = [f'<option value="">{escape(_("— Chọn tỉnh, thành phố —"))}</option>']
     for code, name in province_choices():
         sel = " selected" if code == selected else ""
-        options.append(f'<option value="{code}"{sel}>{escape(name)}</option>')
+        options.append(f'<option value="{code}"{sel}{_vi()}>{escape(name)}</option>')
     return "".join(options)
 
 
@@ -398,7 +421,7 @@ def ward_options_html(province: Any, selected: Any = None) -> str:
     options = [f'<option value="">{escape(_("— Chọn phường, xã —"))}</option>']
     for code, name in ward_choices(province):
         sel = " selected" if code == selected else ""
-        options.append(f'<option value="{code}"{sel}>{escape(name)}</option>')
+        options.append(f'<option value="{code}"{sel}{_vi()}>{escape(name)}</option>')
     return "".join(options)
 
 
@@ -455,9 +478,10 @@ def _render_file(ctx, spec, value, path, wrap, required) -> str:
         f'<label for="{fid}-{i}">{escape(_("Tệp đã tải lên"))} {i + 1}</label></div>'
         for i, v in enumerate(ids)
     )
-    note = escape(
-        _("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.") % {"c": spec.get("component", "")}
-    )
+    component = escape(spec.get("component", ""))
+    if _vi():
+        component = f"<span{_vi()}>{component}</span>"
+    note = escape(_("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.")) % {"c": component}
     aria = f' aria-describedby="{described}"' if described else ""
     return (
         f'<fieldset class="field eforms-field eforms-file" id="{fid}-wrap" '
@@ -492,7 +516,7 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
                 f"{index + 1}</button>"
             )
         out.append(
-            f'<fieldset class="eforms-item" id="{fid}-{index}"><legend>{escape(item_label)} {index + 1}</legend>'
+            f'<fieldset class="eforms-item" id="{fid}-{index}"><legend{_vi()}>{escape(item_label)} {index + 1}</legend>'
             f"{inner}{remove}</fieldset>"
         )
     add = ""
@@ -522,7 +546,7 @@ def render_fields(
         help_html = f'<p class="help">{escape(section["help"])}</p>' if section.get("help") else ""
         out.append(
             f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
-            f"<legend>{escape(section['title'])}</legend>{help_html}{body}</fieldset>"
+            f"<legend{_vi()}>{escape(section['title'])}</legend>{help_html}{body}</fieldset>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

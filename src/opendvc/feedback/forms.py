@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.models import Agency
+from opendvc.core.widgets import VietnameseDataSelect
 
 from .models import Channel, Kind
 
@@ -32,6 +33,7 @@ def agency_choices():
     return forms.ModelChoiceField(
         queryset=Agency.objects.filter(is_active=True).order_by("tier__rank", "name"),
         required=False, label=_("Cơ quan liên quan (nếu biết)"), empty_label=_("— Không rõ —"),
+        widget=VietnameseDataSelect,
     )
 
 
@@ -108,7 +110,7 @@ class PaperLetterForm(FeedbackForm):
         del self.fields["website"]
         self.fields["agency"] = forms.ModelChoiceField(
             queryset=Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name"),
-            label=_("Cơ quan nhận văn bản"), empty_label=None,
+            label=_("Cơ quan nhận văn bản"), empty_label=None, widget=VietnameseDataSelect,
             error_messages={"required": _("Vui lòng chọn cơ quan nhận văn bản."),
                             "invalid_choice": _("Ông/Bà không vào sổ văn bản cho cơ quan này.")})
         self.fields["sender_address"].help_text = _("Câu trả lời được gửi theo địa chỉ này khi người gửi "

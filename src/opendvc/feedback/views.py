@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.agencies.models import Agency, StaffRole
@@ -182,12 +183,12 @@ def qa_detail(request, pk: int):
 # --- back office ---------------------------------------------------------------------------------
 
 QUEUE_LABELS = {
-    "switchboard": _("Chờ phân loại (tổng đài)"),
-    "open": _("Đang xử lý"),
-    "due_soon": _("Sắp đến hạn"),
-    "overdue": _("Trễ hạn"),
-    "rescheduled": _("Đã gia hạn"),
-    "answered": _("Đã trả lời"),
+    "switchboard": gettext_lazy("Chờ phân loại (tổng đài)"),
+    "open": gettext_lazy("Đang xử lý"),
+    "due_soon": gettext_lazy("Sắp đến hạn"),
+    "overdue": gettext_lazy("Trễ hạn"),
+    "rescheduled": gettext_lazy("Đã gia hạn"),
+    "answered": gettext_lazy("Đã trả lời"),
 }
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
@@ -22,10 +23,10 @@ from .models import ClockOnWait, StepRole
 
 STAFF_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office", "postal_operator"]
 LEADER_ROLES = ["leader", "head", "province_office"]
-STATE_LABELS = {"early": _("Trước hạn"), "on_time": _("Trong hạn"), "late": _("Trễ hạn"), "overdue": _("Quá hạn"),
-                "due_soon": _("Sắp đến hạn"), "paused": _("Tạm dừng (chờ người nộp)")}
-VIEW_LABELS = {"mine": _("Việc của tôi"), "queue": _("Chờ nhận trong phòng"), "due_soon": _("Sắp đến hạn"),
-               "overdue": _("Quá hạn")}
+STATE_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Trong hạn"), "late": gettext_lazy("Trễ hạn"), "overdue": gettext_lazy("Quá hạn"),
+                "due_soon": gettext_lazy("Sắp đến hạn"), "paused": gettext_lazy("Tạm dừng (chờ người nộp)")}
+VIEW_LABELS = {"mine": gettext_lazy("Việc của tôi"), "queue": gettext_lazy("Chờ nhận trong phòng"), "due_soon": gettext_lazy("Sắp đến hạn"),
+               "overdue": gettext_lazy("Quá hạn")}
 
 
 def _messages(exc: ProblemError) -> list[str]:

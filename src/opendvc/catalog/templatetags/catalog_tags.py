@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from opendvc.catalog.models import ProcedureMethod
 
@@ -46,16 +47,16 @@ def get_item(mapping, key):
 
 
 UNVERIFIED_LABELS = {
-    "level": "Mức độ dịch vụ công",
-    "online_class": "Phân loại toàn trình / một phần",
-    "conditions": "Yêu cầu, điều kiện",
-    "fee_items": "Mức phí, lệ phí cụ thể",
-    "methods[].time_unit": "Đơn vị thời hạn giải quyết",
-    "methods[].time_amount": "Thời hạn giải quyết",
-    "methods[].cutoff": "Giờ chốt nhận hồ sơ trong ngày",
-    "legal_basis[].date": "Ngày ban hành văn bản pháp lý",
-    "legal_basis[].issuer": "Cơ quan ban hành văn bản pháp lý",
-    "implementing_agency": "Cơ quan thực hiện",
+    "level": gettext_noop("Mức độ dịch vụ công"),
+    "online_class": gettext_noop("Phân loại toàn trình / một phần"),
+    "conditions": gettext_noop("Yêu cầu, điều kiện"),
+    "fee_items": gettext_noop("Mức phí, lệ phí cụ thể"),
+    "methods[].time_unit": gettext_noop("Đơn vị thời hạn giải quyết"),
+    "methods[].time_amount": gettext_noop("Thời hạn giải quyết"),
+    "methods[].cutoff": gettext_noop("Giờ chốt nhận hồ sơ trong ngày"),
+    "legal_basis[].date": gettext_noop("Ngày ban hành văn bản pháp lý"),
+    "legal_basis[].issuer": gettext_noop("Cơ quan ban hành văn bản pháp lý"),
+    "implementing_agency": gettext_noop("Cơ quan thực hiện"),
 }
 
 

@@ -1,0 +1,16 @@
+"""Language of parts (WCAG 2.1, 3.1.2): data kept in Vietnamese (procedure and agency names, legal
+text, what people typed) is marked ``lang="vi"`` when the page is in another language."""
+
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag
+def vi() -> str:
+    """`` lang="vi"`` for an element holding Vietnamese data, on a page that is not in Vietnamese."""
+    if (get_language() or "vi").startswith("vi"):
+        return ""
+    return mark_safe(' lang="vi"')
