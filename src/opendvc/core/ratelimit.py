@@ -36,8 +36,14 @@ def client_ip(request) -> str:
     """The client address every limiter counts (X-Forwarded-For only through
     ``TRUSTED_PROXY_COUNT`` trusted proxies, the same rule allauth applies)."""
     from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
 
-    return get_adapter(request).get_client_ip(request) or "unknown"
+    try:
+        return get_adapter(request).get_client_ip(request) or "unknown"
+    except PermissionDenied:
+        # No usable address (a missing or malformed REMOTE_ADDR, a forged forwarding header): such
+        # requests share one bucket rather than failing with a server error.
+        return "unknown"
 
 
 def _uses_redis() -> bool:

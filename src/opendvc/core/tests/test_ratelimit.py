@@ -49,3 +49,12 @@ def test_api_token_creation_is_limited_per_account(client, db, settings):
     assert codes == [201, 201, 429]
     client.force_login(other)
     assert client.post("/api/v1/tokens", body, content_type="application/json").status_code == 201
+
+
+def test_client_ip_without_a_usable_address_shares_one_bucket(rf):
+    """A request whose address allauth cannot read (no REMOTE_ADDR) is counted, not a server error."""
+    from opendvc.core.ratelimit import client_ip
+
+    request = rf.get("/api/v1/accounts/profile")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) == "unknown"
