@@ -22,11 +22,12 @@ def transport_problems(operation: dict) -> set[int]:
     """The problems any operation of this shape can answer, whatever its own rules: 400 for a NUL
     character in the address or query, 401/403 without a caller or scope, 404 for an unknown path
     value, 422 for invalid parameters, and for a body also 400 (unreadable), 413 (too large),
-    415 (not JSON or multipart) and 422 (invalid fields)."""
+    415 (not JSON or multipart) and 422 (invalid fields). An operation that takes a bearer token
+    also answers 429 once an address has sent too many wrong tokens (``api_token_failures``)."""
     statuses = {400}
     params = operation.get("parameters", [])
     if operation.get("security"):
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}
     if any(p.get("in") == "path" for p in params):
         statuses |= {404, 422}
     if params:

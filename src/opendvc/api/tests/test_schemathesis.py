@@ -36,6 +36,21 @@ CHECKS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI application is called directly, not through Django's test client, so the signal that
+    closes database connections at the end of each request would close the test's own connection
+    (inside its transaction on PostgreSQL). Detach it for the run, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def callers():
     from opendvc.accounts.tests.factories import UserFactory
