@@ -23,8 +23,8 @@ workers = int(
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync"
 # Load and warm the application once in the master, then fork: workers are ready the moment they
-# boot instead of each importing Django, the URL configuration, the API and WeasyPrint on the same
-# cores after a restart (opendvc.core.warmup). Code changes need a restart, not a HUP.
+# boot instead of each importing Django, the URL configuration and the API on the same cores after a
+# restart (opendvc.core.warmup). Code changes need a restart, not a HUP.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in {"0", "false", "no"}
 # A request running longer than this is killed and logged (PDF rendering is the slowest, ~2 s).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -47,6 +47,14 @@ def post_fork(server, worker):
 
     for conn in connections.all(initialized_only=True):
         conn.close()
+
+
+def post_worker_init(worker):
+    # The PDF engine is imported after the worker serves, in the background (opendvc.core.warmup).
+    if os.environ.get("OPENDVC_WARM_UP", "true").lower() not in {"0", "false", "no"}:
+        from opendvc.core.warmup import warm_up_heavy_in_background
+
+        warm_up_heavy_in_background()
 
 
 def on_starting(server):

@@ -1,0 +1,34 @@
+"""Warm-up: the master resolves the URL configuration; the PDF engine is imported by each serving
+process in the background, never before it answers."""
+
+import os
+import subprocess
+import sys
+
+from opendvc.core import warmup
+
+
+def test_loading_the_application_leaves_the_pdf_engine_for_later():
+    code = "import sys, opendvc.wsgi; print('weasyprint' in sys.modules)"
+    env = {
+        **os.environ,
+        "OPENDVC_WARM_UP": "true",
+        "DJANGO_SETTINGS_MODULE": "opendvc.settings.test",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_heavy_modules_are_imported_in_a_background_thread():
+    thread = warmup.warm_up_heavy_in_background()
+    assert thread.daemon
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert all(name in sys.modules for name in warmup.HEAVY_MODULES)
