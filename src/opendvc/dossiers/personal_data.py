@@ -2,12 +2,9 @@
 Personal Data Protection Law 91/2025/QH15: encrypt identifiers at rest, mask them on screens, log
 who read them).
 
-- Which values are identifiers: the fields of the dossier's e-form whose kind is ``cccd``,
-  ``phone`` or ``tax_code`` (group sub-fields too), and — for data without a form version — keys
-  with those names (``IDENTIFIER_KEYS``).
-- At rest each such value is ``{"$enc": "<Fernet token>"}`` (the keys of ``FIELD_ENCRYPTION_KEYS``,
-  rotated by ``manage.py rotate_encryption_keys``); ``Dossier.form_data`` decrypts on read, so code
-  that needs the value (receipts, sync, the applicant's own pages) sees it as typed.
+- Which values are identifiers and how they are sealed at rest is the e-forms' rule
+  (``opendvc.eforms.sealing``); ``Dossier.form_data`` decrypts on read, so code that needs the value
+  (receipts, sync, the applicant's own pages) sees it as typed.
 - Staff screens call ``form_data_for_staff``: identifiers masked (``075******234``) unless the
   officer asks to see them with a reason, which is logged and audited; every staff read of a dossier
   is a ``DossierAccess`` row the applicant finds in their personal data export.
@@ -16,88 +13,17 @@ who read them).
 from __future__ import annotations
 
 from copy import deepcopy
-from functools import lru_cache
-from typing import Any
 
-from opendvc.accounts import crypto
-
-IDENTIFIER_KINDS = frozenset({"cccd", "phone", "tax_code"})
-IDENTIFIER_KEYS = frozenset(
-    {
-        "cccd",
-        "phone",
-        "tax_code",
-        "so_cccd",
-        "so_dien_thoai",
-        "dien_thoai",
-        "ma_so_thue",
-        "so_ho_chieu",
-        "passport",
-        "cmnd",
-        "so_cmnd",
-    }
+from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e-forms'
+    ENC,
+    IDENTIFIER_KEYS,
+    IDENTIFIER_KINDS,
+    form_data_mask,
+    form_data_open,
+    form_data_seal,
+    identifier_keys,
+    reseal_rows,
 )
-ENC = "$enc"
-
-
-@lru_cache(maxsize=512)
-def identifier_keys(form_version_id: int | None) -> frozenset[str]:
-    """The keys of the form's identifier fields (form versions never change once published)."""
-    keys = set(IDENTIFIER_KEYS)
-    if form_version_id:
-        from django.apps import apps
-
-        if apps.is_installed("opendvc.eforms"):
-            from opendvc.eforms.models import FormVersion
-
-            definition = (
-                FormVersion.objects.filter(pk=form_version_id)
-                .values_list("definition", flat=True)
-                .first()
-            )
-            for section in (definition or {}).get("sections", []):
-                for spec in section.get("fields", []):
-                    for field in [spec, *spec.get("fields", [])]:
-                        if field.get("kind") in IDENTIFIER_KINDS:
-                            keys.add(field["key"])
-    return frozenset(keys)
-
-
-def _is_sealed(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {ENC}
-
-
-def _walk(value: Any, keys: frozenset[str], leaf) -> Any:
-    if _is_sealed(value):
-        return leaf(None, value)
-    if isinstance(value, dict):
-        return {
-            k: leaf(k, v) if k in keys and not isinstance(v, dict | list) else _walk(v, keys, leaf)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_walk(v, keys, leaf) for v in value]
-    return value
-
-
-def form_data_seal(data: Any, *, keys: frozenset[str]) -> Any:
-    """A copy with every identifier value replaced by ``{"$enc": token}`` (already sealed stay)."""
-
-    def seal(_key, value):
-        if _is_sealed(value) or value in (None, ""):
-            return value
-        return {ENC: crypto.encrypt(str(value))}
-
-    return _walk(data, keys, seal)
-
-
-def form_data_open(data: Any) -> Any:
-    """A copy with every ``{"$enc": token}`` decrypted."""
-
-    def open_(_key, value):
-        return crypto.decrypt(value[ENC]) if _is_sealed(value) else value
-
-    return _walk(data, frozenset(), open_)
 
 
 def form_data_reseal_all(*, batch_size: int = 500) -> int:
@@ -105,27 +31,7 @@ def form_data_reseal_all(*, batch_size: int = 500) -> int:
     still stored in clear. Returns the number of dossiers rewritten."""
     from .models import Dossier
 
-    count = 0
-    qs = (
-        Dossier.objects.exclude(form_data={})
-        .order_by("pk")
-        .only("pk", "form_data", "form_version_id")
-    )
-    for dossier in qs.iterator(chunk_size=batch_size):
-        sealed = form_data_seal(dossier.form_data, keys=identifier_keys(dossier.form_version_id))
-        if sealed != dossier.form_data:
-            Dossier.objects.filter(pk=dossier.pk).update(form_data=sealed)
-            count += 1
-    return count
-
-
-def form_data_mask(data: Any, *, form_version_id: int | None) -> Any:
-    """A copy of (decrypted) form data with identifiers masked: ``075090001234`` → ``075******234``.
-    The display of form data to staff calls this (or ``form_data_for_staff``) on ``dossier.form_data``."""
-    keys = identifier_keys(form_version_id)
-    return _walk(
-        deepcopy(data or {}), keys, lambda _k, v: crypto.mask(str(v)) if v not in (None, "") else v
-    )
+    return reseal_rows(Dossier.objects.all(), "form_data", batch_size=batch_size)
 
 
 def form_data_for_staff(

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .sealing import SealedFormDataField
+
 
 class FormDefinition(models.Model):
     """The editable working copy of a form; publishing freezes it into a ``FormVersion``."""
@@ -102,7 +104,8 @@ class FormDraft(models.Model):
         "catalog.Procedure", on_delete=models.CASCADE, related_name="form_drafts"
     )
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="drafts")
-    data = models.JSONField(_("dữ liệu"), default=dict, blank=True)
+    # Identifiers (CCCD, phone, tax code) are sealed at rest like a dossier's (see sealing.py).
+    data = SealedFormDataField(_("dữ liệu"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(_("lưu lúc"), auto_now=True)
     expires_at = models.DateTimeField(_("hết hạn lúc"))

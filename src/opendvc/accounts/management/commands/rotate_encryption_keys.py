@@ -1,5 +1,5 @@
 """Re-encrypt every stored CCCD and phone number (profiles, accounts, identifiers in dossier form
-data) with the newest key of FIELD_ENCRYPTION_KEYS.
+data and in unfinished e-form drafts) with the newest key of FIELD_ENCRYPTION_KEYS.
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this
 command, then remove the old keys.
@@ -27,3 +27,10 @@ class Command(BaseCommand):
             dossiers = form_data_reseal_all()
             if options["verbosity"]:
                 self.stdout.write(f"Đã mã hóa lại số định danh trong tờ khai của {dossiers} hồ sơ.")
+        if apps.is_installed("opendvc.eforms"):
+            from opendvc.eforms.models import FormDraft
+            from opendvc.eforms.sealing import reseal_rows
+
+            drafts = reseal_rows(FormDraft.objects.all(), "data")
+            if options["verbosity"]:
+                self.stdout.write(f"Đã mã hóa lại số định danh trong {drafts} bản nháp tờ khai.")
