@@ -80,6 +80,23 @@ def _media_root(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _replayed_seeds():
+    """The shipped catalog and e-forms are seeded by a hundred tests: each process runs the real seeds
+    once and then replays their rows (``opendvc.core.testing``), whenever the database is in the same
+    state as before the recorded run."""
+    from opendvc.catalog import demo as catalog_demo
+    from opendvc.catalog.services import bump_revision
+    from opendvc.core.testing import replayed
+    from opendvc.eforms import demo as eforms_demo
+
+    real = catalog_demo.seed, eforms_demo.seed
+    catalog_demo.seed = replayed(catalog_demo.seed, after=bump_revision)
+    eforms_demo.seed = replayed(eforms_demo.seed)
+    yield
+    catalog_demo.seed, eforms_demo.seed = real
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache

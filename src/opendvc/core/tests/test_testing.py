@@ -1,0 +1,63 @@
+"""The suite's seed replay: the same rows as the real seed, or the real seed when the database is in
+another state."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from opendvc.agencies.models import Agency, Tier
+from opendvc.audit.models import AuditEntry
+from opendvc.audit.services import audit_record, audit_verify_chain
+from opendvc.core.testing import replayed
+
+
+def _rows():
+    agencies = sorted(Agency.objects.values_list("pk", "code", "name", "parent_id"))
+    entries = sorted(AuditEntry.objects.values_list("pk", "action", "entry_hash"))
+    return agencies, entries
+
+
+def test_replay_writes_the_recorded_rows_and_keeps_the_audit_chain(db):
+    calls = []
+
+    def seed():
+        calls.append(1)
+        tier = Tier.objects.create(code="thu-nghiem", name="Cấp thử nghiệm")
+        parent = Agency.objects.create(code="000.00.90.H19", name="Sở Thử nghiệm", tier=tier)
+        child = Agency.objects.create(
+            code="000.90.01.H19", name="Phòng Một", parent=parent, tier=tier
+        )
+        audit_record(actor=None, action="test.seed", target=child, changes={"n": 2})
+
+    wrapped = replayed(seed)
+    point = transaction.savepoint()
+    wrapped()
+    recorded = _rows()
+    transaction.savepoint_rollback(point)
+    assert _rows() == ([], [])
+
+    point = transaction.savepoint()
+    wrapped()  # same starting state: replayed
+    assert calls == [1]
+    assert _rows() == recorded
+    assert audit_verify_chain().ok
+    # The sequences moved past the replayed keys: a new row does not collide.
+    Tier.objects.create(code="khac", name="Cấp khác")
+    transaction.savepoint_rollback(point)
+
+    Tier.objects.create(code="khac-nua", name="Cấp khác nữa")
+    wrapped()  # another starting state: the real seed runs
+    assert calls == [1, 1]
+    assert audit_verify_chain().ok
+
+
+def test_arguments_always_run_the_real_seed(db):
+    calls = []
+
+    def seed(stdout=None):
+        calls.append(stdout)
+
+    wrapped = replayed(seed)
+    wrapped(stdout="x")
+    wrapped(stdout="y")
+    assert calls == ["x", "y"]
