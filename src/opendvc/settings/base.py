@@ -247,8 +247,38 @@ STATICFILES_DIRS = [BASE_DIR / "src" / "opendvc" / "static"]
 WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("STORAGE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Files (dossier attachments, results, receipts, feedback attachments, downloadable forms): the local
+# folder MEDIA_ROOT by default; an S3-compatible object store (MinIO, Ceph, a cloud) when STORAGE_URL is
+# s3://bucket[/prefix], which every instance of a deployment on several machines must use. The bucket
+# is private: objects are written without an ACL and files leave only through the portal's authorised
+# views (streamed), never by a public URL.
+STORAGE_URL = env("STORAGE_URL", default="")
+if STORAGE_URL:
+    _bucket, _, _prefix = STORAGE_URL.removeprefix("s3://").partition("/")
+    if not STORAGE_URL.startswith("s3://") or not _bucket:
+        raise ImproperlyConfigured(f"STORAGE_URL must be s3://bucket[/prefix], not {STORAGE_URL!r}.")
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "location": _prefix.strip("/"),
+            # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are read from the environment by boto3.
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+    }
 STORAGES = {
-    "default": {"BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": env(
             "STORAGE_STATIC_BACKEND",
