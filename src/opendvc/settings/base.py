@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "opendvc.core.dbrouter.ReplicaMiddleware",
     "opendvc.core.middleware.ProblemDetailsMiddleware",
 ]
 
@@ -123,6 +124,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# A read replica (PostgreSQL streaming replication) for reports and public pages; see
+# opendvc.core.dbrouter for what may read from it. A browser that wrote is pinned to the primary for
+# DATABASE_REPLICA_PIN_SECONDS (above the replica's worst lag).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests never create a second database for it: it mirrors the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["opendvc.core.dbrouter.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", default="")
 # The cache holds the sign-in lockouts and other counters, so in production it must be shared by every
