@@ -8,11 +8,19 @@ import uuid
 
 import psycopg
 import pytest
+from conftest import require_service
 from django.db import connection
 
-from conftest import require_service
-
-from .served import Browser, database_copy, free_port, manage, server_env, start_gunicorn, stop, wait_ready
+from .served import (
+    Browser,
+    database_copy,
+    free_port,
+    manage,
+    server_env,
+    start_gunicorn,
+    stop,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db]
 
