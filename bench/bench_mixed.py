@@ -60,7 +60,7 @@ ENV = {
     "FEEDBACK_RATE_LIMIT": BIG,
 }
 CODE = "SYN-BENCH-DOSSIER"
-# Weights of the actions of one visit (citizens ≈ 90 %, officers ≈ 10 %).
+# Weights of the actions of one visit (citizens 84 %, officers 16 %).
 MIX = {
     "home": 18,
     "search": 18,
@@ -163,6 +163,33 @@ def fixture() -> dict:
     }
 
 
+def cpu_seconds(groups: list[int]) -> float:
+    """CPU time (user + system) used so far by every live process of these process groups."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process (the server is shared: an upper bound for this run)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text or "(postmaster)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def deployment():
     """Two gunicorn instances and one Celery worker; yields the two base URLs."""
@@ -198,6 +225,7 @@ def deployment():
         )
     )
     bases = [f"http://127.0.0.1:{p}" for p in ports]
+    deployment.groups = {"web": [procs[0].pid, procs[1].pid], "worker": [procs[2].pid]}
     try:
         import urllib.request
 
@@ -418,7 +446,11 @@ def run() -> list[tuple[str, str, str]]:
     with deployment() as bases:
         _drive(bases, fx, pdf, 5, "mixed")  # warm-up, not counted
         ping = _drive(bases, fx, pdf, 10, "ping")
+        cpu0 = {k: cpu_seconds(v) for k, v in deployment.groups.items()}
+        pg0 = postgres_cpu_seconds()
         samples = _drive(bases, fx, pdf, SECONDS, "mixed", phase=1)
+        cpu = {k: cpu_seconds(v) - cpu0[k] for k, v in deployment.groups.items()}
+        pg = postgres_cpu_seconds() - pg0
         load_after = os.getloadavg()
     rows, total = summarise(samples, SECONDS)
     _, ping_total = summarise(ping, 10)
@@ -444,6 +476,11 @@ def run() -> list[tuple[str, str, str]]:
             "reference",
         ),
         ("load average before / after", f"{load_before[0]:.1f} / {load_after[0]:.1f}", "—"),
+        (
+            "CPU per mixed request: web / worker / PostgreSQL (upper bound)",
+            f"{cpu['web'] / n * 1000:.1f} / {cpu['worker'] / n * 1000:.1f} / {pg / n * 1000:.1f} ms",
+            "—",
+        ),
     ]
 
 
