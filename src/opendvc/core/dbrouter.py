@@ -33,7 +33,17 @@ PIN_COOKIE = "opendvc_primary"
 
 # Models that public pages and reports read. Everything else stays on the primary.
 REPLICA_APPS = frozenset(
-    {"catalog", "agencies", "worktime", "eforms", "dossiers", "workflow", "feedback", "ops", "surveys"}
+    {
+        "catalog",
+        "agencies",
+        "worktime",
+        "eforms",
+        "dossiers",
+        "workflow",
+        "feedback",
+        "ops",
+        "surveys",
+    }
 )
 PUBLIC_PATHS = re.compile(
     r"^/(?:$|thu-tuc/|co-quan/|tra-cuu/|hoi-dap/|ket-qua-giai-quyet/|trang-thai/"
@@ -106,7 +116,11 @@ class ReplicaMiddleware:
         if wrote or request.method not in {"GET", "HEAD", "OPTIONS"}:
             seconds = settings.DATABASE_REPLICA_PIN_SECONDS
             response.set_cookie(
-                PIN_COOKIE, "1", max_age=seconds, httponly=True, samesite="Lax",
+                PIN_COOKIE,
+                "1",
+                max_age=seconds,
+                httponly=True,
+                samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response

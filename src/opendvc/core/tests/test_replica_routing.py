@@ -40,7 +40,9 @@ def _pg(url: str):
 @pytest.fixture(scope="module")
 def portal(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor != "postgresql":
-        require_service("PostgreSQL", "tests run on SQLite (set DATABASE_URL=postgres://… to run them)")
+        require_service(
+            "PostgreSQL", "tests run on SQLite (set DATABASE_URL=postgres://… to run them)"
+        )
     tmp = tmp_path_factory.mktemp("replica")
     with django_db_blocker.unblock(), database_copy(tmp, suffix="primary") as primary:
         env = server_env(primary, tmp, CATALOG_CACHE_SECONDS="0")
@@ -48,9 +50,14 @@ def portal(django_db_setup, django_db_blocker, tmp_path_factory):
         primary_name = primary.rsplit("/", 1)[1]
         with database_copy(tmp, suffix="replica", source=primary_name) as replica:
             # From here on the two differ: each page says which one it read.
-            for url, name in ((primary, "Khai sinh (CSDL-CHINH)"), (replica, "Khai sinh (CSDL-SAO)")):
+            for url, name in (
+                (primary, "Khai sinh (CSDL-CHINH)"),
+                (replica, "Khai sinh (CSDL-SAO)"),
+            ):
                 with _pg(url) as db:
-                    db.execute("UPDATE catalog_procedure SET name = %s WHERE code = %s", (name, CODE))
+                    db.execute(
+                        "UPDATE catalog_procedure SET name = %s WHERE code = %s", (name, CODE)
+                    )
             port = free_port()
             proc = start_gunicorn({**env, "DATABASE_REPLICA_URL": replica}, port, workers=1)
             base = f"http://127.0.0.1:{port}"
@@ -95,7 +102,9 @@ def test_a_write_pins_the_browser_to_the_primary(portal):
     page = b.request("GET", f"/thu-tuc/{CODE}/")
     assert PRIMARY in page.text and REPLICA not in page.text
     # …while another browser still reads the replica.
-    assert REPLICA in Browser(portal["base"], ip="10.9.0.2").request("GET", f"/thu-tuc/{CODE}/").text
+    assert (
+        REPLICA in Browser(portal["base"], ip="10.9.0.2").request("GET", f"/thu-tuc/{CODE}/").text
+    )
 
 
 def test_signed_in_users_read_from_the_primary(portal):
@@ -110,7 +119,9 @@ def test_signed_in_users_read_from_the_primary(portal):
     )
     b = Browser(portal["base"], ip="10.9.0.3")
     b.request("GET", "/tai-khoan/login/")
-    r = b.request("POST", "/tai-khoan/login/", form={"login": email, "password": "Mat-khau-dai-2026"})
+    r = b.request(
+        "POST", "/tai-khoan/login/", form={"login": email, "password": "Mat-khau-dai-2026"}
+    )
     assert r.status_code == 302, r.text[:500]
     # Drop the pin of the sign-in itself: being signed in is enough to read the primary.
     for cookie in list(b.jar):
