@@ -58,11 +58,12 @@ def instances(django_db_setup, django_db_blocker, tmp_path_factory, redis_url):
             DOSSIER_LOOKUP_RATE_WINDOW_SECONDS=str(365 * 24 * 3600),
             CATALOG_CACHE_SECONDS="600",
         )
-        token = manage(env, "shell", "-c", SETUP).strip().splitlines()[-1]
+        # The instances boot (import, warm-up) while the data is made: neither needs the other.
         ports = [free_port(), free_port()]
         procs = [start_gunicorn(env, port, workers=1) for port in ports]
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         try:
+            token = manage(env, "shell", "-c", SETUP).strip().splitlines()[-1]
             for base, proc in zip(bases, procs, strict=True):
                 wait_ready(base, proc)
             yield {"bases": bases, "token": token, "env": env}
