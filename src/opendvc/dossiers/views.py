@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
-from opendvc.core.files import stored_file_response
+from opendvc.core.files import missing_file_response, stored_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -388,6 +388,10 @@ def mine_document(request, public_id, doc_id: int):
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
     if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
         from .results import result_download
+
+        if not d.file.storage.exists(d.file.name):
+            # Not counted as returned online when the file cannot be handed over.
+            return missing_file_response(request)
 
         # Each download of a result is recorded; the first one returns a waiting result online.
         try:
