@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from opendvc.agencies.models import Agency
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 
 from .models import FormFile, Procedure
@@ -167,7 +168,7 @@ def form_download(request, code: str, form_id: int):
                              procedure__status=Procedure.Status.PUBLISHED)
     if not form.file:
         return render(request, "catalog/form_missing.html", {"form": form, "procedure": form.procedure}, status=404)
-    return FileResponse(form.file.open("rb"), as_attachment=True, filename=form.file.name.rsplit("/", 1)[-1])
+    return stored_file_response(request, form.file, filename=form.file.name.rsplit("/", 1)[-1])
 
 
 @require_GET

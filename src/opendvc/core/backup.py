@@ -8,7 +8,10 @@ A backup is one folder::
       media/...            the stored files (dossier attachments, results, forms)
       audit-checkpoints/   the signed checkpoints of the audit chain (they live outside the database)
 
-``backup_restore`` loads one into an EMPTY database and an empty media folder, checks every hash
+The stored files are read and written through the storage API, so the same commands work with the
+local media folder and with an S3-compatible bucket (``STORAGE_URL``).
+
+``backup_restore`` loads one into an EMPTY database and an empty file store, checks every hash
 first and every row count afterwards, and verifies the audit chain against the checkpoints.
 """
 
@@ -91,6 +94,55 @@ def table_counts() -> dict[str, int]:
     return counts
 
 
+def _storage_names(folder: str = "") -> list[str]:
+    """Every file of the default storage under ``folder``, through the storage API only (the local
+    folder or an S3-compatible bucket alike: no ``.path``)."""
+    from django.core.files.storage import default_storage
+
+    try:
+        dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    prefix = f"{folder}/" if folder else ""
+    names = [prefix + f for f in files]
+    for d in dirs:
+        names += _storage_names(prefix + d)
+    return sorted(names)
+
+
+def _storage_download(target: Path) -> None:
+    from django.core.files.storage import default_storage
+
+    target.mkdir(parents=True, exist_ok=True)
+    for name in _storage_names():
+        out = target / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name, "rb") as src, open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _storage_upload(source: Path) -> None:
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        name = path.relative_to(source).as_posix()
+        with open(path, "rb") as fh:
+            saved = default_storage.save(name, File(fh, name=name))
+        if saved != name:
+            raise BackupError(f"Kho tệp đã đổi tên {name} thành {saved}; không khôi phục tiếp.")
+
+
+def _storage_sha256(name: str) -> str:
+    from django.core.files.storage import default_storage
+
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _copy_tree(source: Path, target: Path) -> None:
     if source.is_dir():
         shutil.copytree(source, target, dirs_exist_ok=True)
@@ -106,10 +158,6 @@ def backup_create(*, output_dir: Path | None = None) -> Path:
     """
     from opendvc.audit.checkpoints import audit_checkpoint_write
 
-    if settings.STORAGES["default"]["BACKEND"] != "django.core.files.storage.FileSystemStorage":
-        raise BackupError(
-            "Chỉ sao lưu được tệp lưu trên đĩa (FileSystemStorage); kho tệp khác tự sao lưu."
-        )
     audit_checkpoint_write()
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     target = Path(output_dir or settings.BACKUP_DIR) / f"opendvc-{stamp}"
@@ -143,7 +191,7 @@ def backup_create(*, output_dir: Path | None = None) -> Path:
         database = "database.sqlite3"
     else:
         raise BackupError(f"Không hỗ trợ sao lưu cơ sở dữ liệu {connection.vendor}.")
-    _copy_tree(Path(settings.MEDIA_ROOT), target / "media")
+    _storage_download(target / "media")
     _copy_tree(Path(settings.AUDIT_CHECKPOINT_DIR), target / "audit-checkpoints")
     files = {
         str(p.relative_to(target)): _sha256(p)
@@ -164,10 +212,6 @@ def backup_create(*, output_dir: Path | None = None) -> Path:
 
 def _database_is_empty() -> bool:
     return not [t for t in connection.introspection.table_names() if not t.startswith("sqlite_")]
-
-
-def _folder_is_empty(path: Path) -> bool:
-    return not path.exists() or not any(p.is_file() for p in path.rglob("*"))
 
 
 def backup_restore(*, source: Path) -> RestoreReport:
@@ -200,9 +244,10 @@ def backup_restore(*, source: Path) -> RestoreReport:
         raise BackupError(
             "Cơ sở dữ liệu đích không trống: chỉ khôi phục vào một cơ sở dữ liệu mới, chưa có bảng nào."
         )
-    media = Path(settings.MEDIA_ROOT)
-    if not _folder_is_empty(media):
-        raise BackupError(f"Thư mục tệp {media} không trống: chỉ khôi phục vào một thư mục mới.")
+    if _storage_names():
+        raise BackupError(
+            "Kho tệp (thư mục tệp hoặc bucket) không trống: chỉ khôi phục vào một kho tệp mới."
+        )
     if connection.vendor == "postgresql":
         args, env = _pg_env()
         _run(
@@ -225,7 +270,8 @@ def backup_restore(*, source: Path) -> RestoreReport:
             src.backup(connection.connection)
         finally:
             src.close()
-    _copy_tree(source / "media", media)
+    if (source / "media").is_dir():
+        _storage_upload(source / "media")
     checkpoints = Path(settings.AUDIT_CHECKPOINT_DIR)
     checkpoints.mkdir(parents=True, exist_ok=True)
     for cp in sorted((source / "audit-checkpoints").glob("*")):
@@ -233,7 +279,7 @@ def backup_restore(*, source: Path) -> RestoreReport:
             shutil.copy2(cp, checkpoints / cp.name)
     mismatches = []
     for rel, digest in manifest["files"].items():
-        if rel.startswith("media/") and _sha256(media / rel.removeprefix("media/")) != digest:
+        if rel.startswith("media/") and _storage_sha256(rel.removeprefix("media/")) != digest:
             mismatches.append(f"tệp {rel} khác sau khi khôi phục")
     counts = table_counts()
     for table, expected in manifest["tables"].items():

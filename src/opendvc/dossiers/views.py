@@ -11,13 +11,14 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.files import missing_file_response, stored_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -367,11 +368,10 @@ def withdraw(request, public_id):
     return redirect("dossiers:mine")
 
 
-def _serve(stored, *, inline: bool, filename: str, content_type: str):
-    response = FileResponse(stored.open("rb"), content_type=content_type, as_attachment=not inline, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+def _serve(request, stored, *, inline: bool, filename: str, content_type: str):
+    response = stored_file_response(request, stored, inline=inline, filename=filename, content_type=content_type)
+    if response.status_code == 200:
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
 
 
@@ -379,7 +379,7 @@ def _serve(stored, *, inline: bool, filename: str, content_type: str):
 def mine_file(request, public_id, file_id: int):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
-    return _serve(f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+    return _serve(request, f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
 
 
 @login_required
@@ -389,13 +389,17 @@ def mine_document(request, public_id, doc_id: int):
     if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
         from .results import result_download
 
+        if not d.file.storage.exists(d.file.name):
+            # Not counted as returned online when the file cannot be handed over.
+            return missing_file_response(request)
+
         # Each download of a result is recorded; the first one returns a waiting result online.
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)
         except ProblemError as exc:
             messages.error(request, " ".join(_problem_messages(exc)))
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
-    return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
+    return _serve(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,14 +549,14 @@ def office_action(request, code: str):
 def office_file(request, code: str, file_id: int):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
-    return _serve(f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+    return _serve(request, f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
 
 
 @backoffice_required(roles=OFFICE_ROLES)
 def office_document(request, code: str, doc_id: int):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
-    return _serve(d.file, inline=True, filename=d.filename, content_type="application/pdf")
+    return _serve(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 
 def _intake_appointment(agency) -> dict:

@@ -9,7 +9,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -145,7 +146,7 @@ def track_file(request, token: str, pk: int):
     if fb is None:
         raise Http404
     att = get_object_or_404(Attachment, pk=pk, feedback=fb)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
+    return stored_file_response(request, att.file, filename=att.name, content_type=att.content_type)
 
 
 @login_required
@@ -259,7 +260,7 @@ def staff_action(request, code: str):
 def staff_file(request, code: str, pk: int):
     fb = _staff_item(request, code)
     att = get_object_or_404(Attachment, pk=pk, feedback=fb)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
+    return stored_file_response(request, att.file, filename=att.name, content_type=att.content_type)
 
 
 @backoffice_required(roles=["switchboard"])

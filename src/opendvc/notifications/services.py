@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -81,19 +82,38 @@ def notify(
 
 
 def notification_deliver(*, notification_id: int) -> Notification:
-    """Send one email. Raises on failure (the task retries); each attempt is logged."""
-    n = Notification.objects.get(pk=notification_id)
-    if n.status == Notification.Status.SENT:
-        return n
-    Notification.objects.filter(pk=n.pk).update(attempts=n.attempts + 1)
-    try:
-        EmailMessage(subject=n.subject, body=n.body, to=[n.to_address], from_email=settings.DEFAULT_FROM_EMAIL).send()
-    except Exception as exc:
-        Notification.objects.filter(pk=n.pk).update(status=Notification.Status.FAILED)
-        DeliveryLog.objects.create(notification=n, event=Notification.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
-    DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
+    """Send one email. Raises on failure (the task retries); each attempt is logged.
+
+    Several workers may hold the same notification (the retry job re-queues one that waited too
+    long while it still sits in another worker's queue): the row is locked while it is sent, a worker
+    that finds it locked leaves it to the one sending, and one that gets it after a send sees SENT.
+    So an email goes out once, however many workers run (on PostgreSQL)."""
+    error: Exception | None = None
+    # SQLite (one machine) has no row locks: there a transaction would hold the whole database's
+    # write lock for the time of the SMTP exchange, so the send runs outside one.
+    locking = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic() if locking else contextlib.nullcontext():
+        rows = Notification.objects.filter(pk=notification_id)
+        n = (rows.select_for_update(skip_locked=True) if locking else rows).first()
+        if n is None:
+            # Another worker is sending it right now.
+            return Notification.objects.get(pk=notification_id)
+        if n.status == Notification.Status.SENT:
+            return n
+        Notification.objects.filter(pk=n.pk).update(attempts=n.attempts + 1)
+        try:
+            EmailMessage(subject=n.subject, body=n.body, to=[n.to_address],
+                         from_email=settings.DEFAULT_FROM_EMAIL).send()
+        except Exception as exc:  # noqa: BLE001 - recorded below, then raised for the task to retry
+            error = exc
+            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.FAILED)
+            DeliveryLog.objects.create(notification=n, event=Notification.Status.FAILED,
+                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+        else:
+            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+            DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
+    if error is not None:
+        raise error
     n.refresh_from_db()
     return n
 

@@ -57,12 +57,12 @@ def check_redis() -> tuple[bool, str]:
 def check_storage() -> tuple[bool, str]:
     """Write, read back and delete a small file in the default storage (uploads, results)."""
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import default_storage, storages
 
     name = default_storage.save(f"healthcheck/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
     try:
         with default_storage.open(name) as fh:
-            return fh.read() == b"ok", type(default_storage).__name__
+            return fh.read() == b"ok", type(storages["default"]).__name__
     finally:
         default_storage.delete(name)
 

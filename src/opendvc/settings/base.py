@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "opendvc.core.dbrouter.ReplicaMiddleware",
     "opendvc.core.middleware.ProblemDetailsMiddleware",
 ]
 
@@ -123,6 +124,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# A read replica (PostgreSQL streaming replication) for reports and public pages; see
+# opendvc.core.dbrouter for what may read from it. A browser that wrote is pinned to the primary for
+# DATABASE_REPLICA_PIN_SECONDS (above the replica's worst lag).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Tests never create a second database for it: it mirrors the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["opendvc.core.dbrouter.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", default="")
 # The cache holds the sign-in lockouts and other counters, so in production it must be shared by every
@@ -247,8 +262,38 @@ STATICFILES_DIRS = [BASE_DIR / "src" / "opendvc" / "static"]
 WHITENOISE_USE_FINDERS = DJANGO_ENV != "production"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("STORAGE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Files (dossier attachments, results, receipts, feedback attachments, downloadable forms): the local
+# folder MEDIA_ROOT by default; an S3-compatible object store (MinIO, Ceph, a cloud) when STORAGE_URL is
+# s3://bucket[/prefix], which every instance of a deployment on several machines must use. The bucket
+# is private: objects are written without an ACL and files leave only through the portal's authorised
+# views (streamed), never by a public URL.
+STORAGE_URL = env("STORAGE_URL", default="")
+if STORAGE_URL:
+    _bucket, _, _prefix = STORAGE_URL.removeprefix("s3://").partition("/")
+    if not STORAGE_URL.startswith("s3://") or not _bucket:
+        raise ImproperlyConfigured(f"STORAGE_URL must be s3://bucket[/prefix], not {STORAGE_URL!r}.")
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "location": _prefix.strip("/"),
+            # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are read from the environment by boto3.
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+    }
 STORAGES = {
-    "default": {"BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": env(
             "STORAGE_STATIC_BACKEND",

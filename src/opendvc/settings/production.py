@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
 from .base import CACHE_BACKEND, DATABASES, DEBUG, LOGGING, env
+from .base import STORAGES as _STORAGES
 
 if not env("SECRET_KEY", default=""):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -35,8 +36,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Health checks of the load balancer and the orchestrator speak plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 STORAGES = {
-    "default": {"BACKEND": env("STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": _STORAGES["default"],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 LOGGING["handlers"]["console"]["formatter"] = "json"

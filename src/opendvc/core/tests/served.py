@@ -31,10 +31,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def database_copy(tmp_path: Path):
+def database_copy(tmp_path: Path, *, suffix: str = "served", source: str | None = None):
     """A copy of the migrated test database (SQLite backup API, or a PostgreSQL template copy) as a
     DATABASE_URL; dropped afterwards. Call with database access unblocked and outside a test
-    transaction."""
+    transaction. On PostgreSQL, ``source`` names another database to copy (no session may be open
+    on it) and ``suffix`` tells copies apart."""
     from django.db import connection
 
     if connection.vendor == "sqlite":
@@ -50,8 +51,8 @@ def database_copy(tmp_path: Path):
     import psycopg
 
     params = connection.settings_dict
-    source = params["NAME"]
-    name = f"{source}_served_{os.getpid()}"
+    name = f"{params['NAME']}_{suffix}_{os.getpid()}"
+    source = source or params["NAME"]
     connection.close()
     admin = psycopg.connect(
         host=params["HOST"] or "127.0.0.1",

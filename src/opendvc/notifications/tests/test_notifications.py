@@ -116,3 +116,31 @@ def test_failed_delivery_is_logged_and_retried(settings, citizen, django_capture
     assert retry_failed() == 1
     failed.refresh_from_db()
     assert failed.status == "sent" and failed.attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_held_by_another_worker_is_not_sent_twice(postgres_db, settings):
+    """Two workers with the same notification (the retry job re-queued it while another worker still
+    had it): the one that finds the row locked leaves it; after the send, everyone sees it sent."""
+    import psycopg
+    from django.core import mail
+
+    from opendvc.notifications.services import notification_deliver
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = User.objects.create_user(email="hai.worker@example.vn", password="x")
+    n = Notification.objects.create(recipient=user, channel="email", status="queued", to_address=user.email,
+                                    template="welcome", subject="Hồ sơ đã tiếp nhận", body="…")
+    p = postgres_db.settings_dict
+    other = psycopg.connect(host=p["HOST"] or "127.0.0.1", port=p["PORT"] or 5432, user=p["USER"],
+                            password=p["PASSWORD"] or None, dbname=p["NAME"])
+    try:
+        other.execute("SELECT id FROM notifications_notification WHERE id = %s FOR UPDATE", (n.pk,))
+        assert notification_deliver(notification_id=n.pk).status == "queued"
+        assert mail.outbox == []
+    finally:
+        other.rollback()
+        other.close()
+    assert notification_deliver(notification_id=n.pk).status == "sent"
+    assert notification_deliver(notification_id=n.pk).status == "sent"
+    assert len(mail.outbox) == 1

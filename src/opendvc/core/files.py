@@ -1,0 +1,58 @@
+"""Serving stored files (dossier attachments, results, receipts, feedback attachments, forms).
+
+Files live in the default storage: the local media folder, or a private S3-compatible bucket when
+``STORAGE_URL`` is set. They are never served from a public address: each download goes through an
+authorised view that streams the object with this helper. A file whose row exists but whose object
+is gone (lost bucket, restore without files) gets a clear page, not a server error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def stored_file_response(
+    request: HttpRequest,
+    stored,
+    *,
+    filename: str,
+    content_type: str | None = None,
+    inline: bool = False,
+) -> HttpResponse:
+    """Stream ``stored`` (a ``FieldFile``) to the client; 404 with an explanation when the stored
+    object is missing. Responses are private and never cached by a shared cache."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        logger.warning("stored file missing: %s", stored.name)
+        return missing_file_response(request)
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def missing_file_response(request: HttpRequest) -> HttpResponse:
+    from opendvc.core.middleware import wants_problem_json
+    from opendvc.core.problems import problem_response
+
+    message = _(
+        "Tệp này không còn trong kho lưu trữ của Cổng. Vui lòng liên hệ đường dây nóng để được "
+        "cấp lại; hồ sơ của Ông/Bà không bị ảnh hưởng."
+    )
+    if wants_problem_json(request):
+        return problem_response("file_missing", message, status=404, instance=request.path)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 404, "title": _("Không tìm thấy tệp"), "message": message},
+        status=404,
+    )

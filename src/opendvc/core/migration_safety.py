@@ -1,0 +1,189 @@
+"""Migrations that would lock a big table or break the release still running (zero-downtime rule,
+docs/adr/0004-zero-downtime-deploys.md).
+
+During a rolling deploy the old release keeps serving while the new one migrates: a migration must
+leave a schema the old code still works with (expand now, contract one release later), and must not
+hold a lock on a big table for longer than a request may wait. ``migration_findings`` lists every
+operation of the project's migrations that does either; ``manage.py check_migrations_locking``
+prints them and fails on any that the allow-list (``ALLOWED``) does not name with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import migrations
+from django.db.migrations.loader import MigrationLoader
+
+# Tables that grow with the province's traffic (millions of rows): a lock on one of them stops
+# filing, processing or signing in for as long as it is held.
+BIG_TABLES = frozenset(
+    {
+        "accounts.user",
+        "accounts.usersession",
+        "audit.auditentry",
+        "dossiers.dossier",
+        "dossiers.dossierfile",
+        "dossiers.dossierevent",
+        "dossiers.dossierdocument",
+        "dossiers.dossieraccess",
+        "dossiers.upload",
+        "eforms.formdraft",
+        "feedback.feedback",
+        "feedback.feedbackevent",
+        "feedback.attachment",
+        "notifications.notification",
+        "notifications.deliverylog",
+        "workflow.steprun",
+    }
+)
+
+# Existing migrations, reviewed: each ran once on tables that were small or empty at the time, or
+# is a deliberate contract step. A new migration is never added here without the same review.
+ALLOWED: dict[str, str] = {
+    "audit.0003_mac_key_id": "first release: the audit table was empty",
+    "dossiers.0002_processing": "first release: dossiers tables were empty",
+    "dossiers.0003_inbox_indexes": "first release: dossiers tables were empty",
+    "dossiers.0004_overdue_escalation": "first release: dossiers tables were empty",
+    "dossiers.0005_open_due_window": "first release: dossiers tables were empty",
+    "dossiers.0006_event_history_protected": "first release: dossiers tables were empty",
+    "dossiers.0006_form_data_identifiers_access_log": "first release: dossiers tables were empty",
+    "feedback.0002_feedback_dossier": "first release: feedback tables were empty",
+    "feedback.0003_open_queue_indexes": "first release: feedback tables were empty",
+    "feedback.0004_sender_phone_encrypted": "first release: feedback tables were empty",
+    "feedback.0005_channels_of_art_7": "first release: feedback tables were empty",
+    "accounts.0002_profiles_organisations_encrypted_phone": "first release: the accounts table was small",
+    "workflow.0002_queue_index": "first release: workflow tables were empty",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    migration: str  # "app_label.name"
+    operation: str
+    table: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.migration}: {self.operation} on {self.table}: {self.reason}"
+
+
+BREAKING = {
+    migrations.RenameField: "renames a column the running release still reads (add the new one, copy, drop later)",
+    migrations.RenameModel: "renames a table the running release still reads",
+    migrations.RemoveField: "drops a column the running release may still read (contract one release later, after the code stopped using it)",
+    migrations.DeleteModel: "drops a table the running release may still read (contract one release later)",
+}
+LOCK = "ACCESS EXCLUSIVE / SHARE lock on a big table"
+
+
+def _model_label(app_label: str, op) -> str:
+    name = (
+        getattr(op, "model_name", None) or getattr(op, "name", None) or getattr(op, "old_name", "")
+    )
+    return f"{app_label}.{str(name).lower()}"
+
+
+def _big_db_tables() -> dict[str, str]:
+    out = {}
+    for label in BIG_TABLES:
+        try:
+            out[apps.get_model(label)._meta.db_table] = label
+        except LookupError:
+            continue
+    return out
+
+
+def operation_findings(app_label: str, migration_name: str, operations) -> list[Finding]:
+    """The findings of one migration's operations (tables created by the same migration are new and
+    empty: nothing there can lock or break)."""
+    from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+
+    created = {
+        f"{app_label}.{op.name.lower()}"
+        for op in operations
+        if isinstance(op, migrations.CreateModel)
+    }
+    label = f"{app_label}.{migration_name}"
+    found: list[Finding] = []
+
+    def add(op, table, reason):
+        found.append(Finding(label, type(op).__name__, table, reason))
+
+    for op in operations:
+        if isinstance(op, migrations.RunSQL):
+            sql = " ".join(
+                s if isinstance(s, str) else str(s[0])
+                for s in (op.sql if isinstance(op.sql, list | tuple) else [op.sql])
+            )
+            for db_table, model in _big_db_tables().items():
+                if re.search(rf"\b{re.escape(db_table)}\b", sql) and (
+                    re.search(r"\bALTER\s+TABLE\b", sql, re.I)
+                    or (
+                        re.search(r"\bCREATE\s+(UNIQUE\s+)?INDEX\b", sql, re.I)
+                        and not re.search(r"CONCURRENTLY", sql, re.I)
+                    )
+                ):
+                    add(op, model, f"raw SQL altering or indexing a big table ({LOCK})")
+            continue
+        if isinstance(op, AddIndexConcurrently | RemoveIndexConcurrently):
+            continue
+        table = _model_label(app_label, op)
+        if table in created:
+            continue
+        big = table in BIG_TABLES
+        for kind, reason in BREAKING.items():
+            if isinstance(op, kind):
+                add(op, table, reason)
+        if not big:
+            continue
+        if isinstance(op, migrations.AddField):
+            field = op.field
+            if not field.null and not field.many_to_many:
+                add(
+                    op,
+                    table,
+                    f"NOT NULL column: rewrites or scans the table under an {LOCK} (add it nullable, backfill in batches, then set NOT NULL)",
+                )
+            if (field.db_index or field.unique) and not field.many_to_many:
+                add(
+                    op, table, "index built without CONCURRENTLY: blocks writes for the whole build"
+                )
+        elif isinstance(op, migrations.AlterField):
+            add(
+                op,
+                table,
+                f"type, NULL or index change: may rewrite or scan the table under an {LOCK}",
+            )
+        elif isinstance(op, migrations.AddIndex):
+            add(
+                op,
+                table,
+                "index built without CONCURRENTLY: blocks writes for the whole build (use AddIndexConcurrently)",
+            )
+        elif isinstance(op, migrations.AddConstraint):
+            add(op, table, f"constraint validated (or its index built) under an {LOCK}")
+        elif isinstance(op, migrations.AlterUniqueTogether | migrations.AlterIndexTogether):
+            add(op, table, "unique index built without CONCURRENTLY")
+    return found
+
+
+def project_migrations(*, unapplied_only: bool = False, connection=None):
+    """(app_label, name, Migration) of the project's own apps, in dependency order."""
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    ours = {c.label for c in apps.get_app_configs() if c.name.startswith("opendvc.")}
+    applied = set(loader.applied_migrations or {}) if unapplied_only else set()
+    for app_label, name in loader.graph.nodes:
+        if app_label in ours and (app_label, name) not in applied:
+            yield app_label, name, loader.graph.nodes[(app_label, name)]
+
+
+def migration_findings(*, unapplied_only: bool = False, connection=None) -> list[Finding]:
+    out: list[Finding] = []
+    for app_label, name, migration in sorted(
+        project_migrations(unapplied_only=unapplied_only, connection=connection)
+    ):
+        out += operation_findings(app_label, name, migration.operations)
+    return out

