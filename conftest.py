@@ -183,3 +183,31 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+# --- Browser tests written as one module of journeys ---------------------------------------------
+WCAG_AA = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+}
+
+
+def browser_module_marks() -> list:
+    """``pytestmark`` of a module of browser journeys on a live server: marked ``e2e``, skipped
+    before any database is set up when no Chromium is installed (failing instead in CI)."""
+    reason = "" if IN_CI else chromium_missing_reason()
+    return [
+        pytest.mark.e2e,
+        pytest.mark.skipif(bool(reason), reason=reason),
+        pytest.mark.django_db(transaction=True),
+    ]
+
+
+def assert_page_accessible(page) -> None:
+    """No WCAG 2.1 A/AA violation (axe), nothing wider than the viewport, one ``h1``."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
+    assert page.locator("h1").count() == 1, page.url

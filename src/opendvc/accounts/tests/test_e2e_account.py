@@ -1,34 +1,13 @@
 """Browser check: registration, email verification, login and TOTP enrolment, each page free of
 WCAG 2.1 A/AA violations (axe) and fitting a 360 px screen."""
 
-import os
 import re
 import time
 
 import pytest
+from conftest import assert_page_accessible, browser_module_marks
 
-
-def _no_browser() -> str:
-    """Why no Chromium can run here ("" when one is installed). Checked before any database is set
-    up, so a machine without a browser skips cleanly; in CI the page fixture fails instead."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        return ""
-    from conftest import chromium_missing_reason
-
-    return chromium_missing_reason()
-
-
-_REASON = _no_browser()
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(bool(_REASON), reason=_REASON),
-    pytest.mark.django_db(transaction=True),
-]
-
-WCAG = {
-    "resultTypes": ["violations"],
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-}
+pytestmark = browser_module_marks()
 
 
 @pytest.fixture
@@ -46,12 +25,7 @@ def page(live_server):
 
 
 def _check(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    assert page.locator("h1").count() == 1
+    assert_page_accessible(page)
 
 
 def _submit(page, name: str) -> None:

@@ -5,36 +5,12 @@ page is checked with axe (WCAG 2.1 A/AA) at 360 px."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
+from conftest import assert_page_accessible, browser_module_marks
 from django.test import Client
 
 from .conftest import sign_in, small_pdf
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def _no_browser() -> str:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        return ""
-    from conftest import chromium_missing_reason
-
-    return chromium_missing_reason()
-
-
-_REASON = _no_browser()
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(bool(_REASON), reason=_REASON),
-    pytest.mark.django_db(transaction=True),
-]
-
-WCAG = {
-    "resultTypes": ["violations"],
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-}
+pytestmark = browser_module_marks()
 
 
 def _page_as(browser, live_server, user, *, mfa=False):
@@ -49,12 +25,7 @@ def _page_as(browser, live_server, user, *, mfa=False):
 
 
 def _check(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
-    assert page.locator("h1").count() == 1
+    assert_page_accessible(page)
 
 
 def _click(page, name: str) -> None:

@@ -9,34 +9,18 @@ handed to the agency (Art. 7.3)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from pathlib import Path
 
-import pytest
 import time_machine
+from conftest import assert_page_accessible, browser_module_marks
 from django.test import Client
 
 from opendvc.feedback.models import Feedback, PublishedAnswer
 
 from .conftest import VN
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def _no_browser() -> str:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        return ""
-    from conftest import chromium_missing_reason
-
-    return chromium_missing_reason()
-
-
-_REASON = _no_browser()
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(_REASON), reason=_REASON),
-              pytest.mark.django_db(transaction=True)]
-WCAG = {"resultTypes": ["violations"],
-        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+pytestmark = browser_module_marks()
 
 
 SHOTS = Path(__file__).resolve().parents[4] / "var" / "e2e"
@@ -49,12 +33,7 @@ def _shot(page, name: str) -> None:
 
 
 def _check(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
-    assert page.locator("h1").count() == 1
+    assert_page_accessible(page)
 
 
 def _page(browser, live_server, user=None):
