@@ -128,7 +128,7 @@ def build_pdf(report) -> bytes:
     from weasyprint import HTML
 
     f = report.figures
-    indicators = [i for i in f["indicators"]]
+    indicators = list(f["indicators"])
     chart = bar_chart_svg(
         [(r["label"], _rate(r["to_handle"] - r["handled_late"] - r["in_progress_overdue"], r["to_handle"]))
          for r in f["dossiers"]["rows"]][:25], title="Tỷ lệ đúng hạn theo cơ quan")

@@ -65,9 +65,8 @@ def overdue_since(*, due_at: datetime | None, finished_at: datetime | None, even
             paused = False
     if due is None:
         due = due_at
-    if since is None and due is not None and not paused:
-        if finished_at is None or finished_at > due:
-            since = due
+    if since is None and due is not None and not paused and (finished_at is None or finished_at > due):
+        since = due
     return since
 
 

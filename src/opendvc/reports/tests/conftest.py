@@ -65,7 +65,7 @@ def counted(db, calendar_quarters, after_q1):
     agency = Agency.objects.get(code=JUSTICE)
     procedure = make_procedure()
     person = UserFactory(full_name="Nguyễn Văn Bí Mật")
-    mk = dict(procedure=procedure, agency=agency, applicant=person)
+    mk = {"procedure": procedure, "agency": agency, "applicant": person}
     out = {"agency": agency, "procedure": procedure, "person": person}
     # A: carried over from Q4 2026, returned early online on 4/1 (4 working days: 1/1 is a holiday).
     a = make_dossier(code="T-A", channel="online", status="returned", submitted="2026-12-27 20:00",
@@ -123,7 +123,7 @@ def counted(db, calendar_quarters, after_q1):
 def _feedback(agency):
     from opendvc.feedback.models import Feedback
 
-    common = dict(channel="web", subject="Góp ý", agency=agency, sender_name="Trần Thị Riêng Tư")
+    common = {"channel": "web", "subject": "Góp ý", "agency": agency, "sender_name": "Trần Thị Riêng Tư"}
     Feedback.objects.create(code="PA-1", status="answered", forwarded_at=at("2027-01-05 08:00"),
                             answered_at=at("2027-01-05 14:00"), **common)
     Feedback.objects.create(code="PA-2", status="answered", forwarded_at=at("2027-02-01 08:00"),
@@ -142,4 +142,4 @@ def _surveys(agency, procedure):
         inv = SurveyInvitation.objects.create(form=form, dossier_code=f"S-{n}", agency=agency, procedure=procedure,
                                               expires_at=at("2027-06-01 00:00"))
         SurveyResponse.objects.create(invitation=inv, form=form, agency=agency, dossier_code=f"S-{n}",
-                                      overall=overall, satisfied=ok, created_at=at("2027-03-0%d 10:00" % (n + 2)))
+                                      overall=overall, satisfied=ok, created_at=at(f"2027-03-0{n + 2} 10:00"))
