@@ -82,16 +82,17 @@ def report_request(*, kind: str, period_label: str, actor, agency=None, request=
         audit_record(actor=actor, action="report.requested", target=report,
                      changes={"kind": kind, "period": period.label, "agency": getattr(agency, "code", None)},
                      request=request)
-        transaction.on_commit(lambda: start_build(report.pk))
+        if not getattr(settings, "REPORTS_RUN_INLINE", False):
+            transaction.on_commit(lambda: start_build(report.pk))
+    if getattr(settings, "REPORTS_RUN_INLINE", False):
+        report_build(report_id=report.pk)
+        report.refresh_from_db()
     return report
 
 
 def start_build(report_id: int) -> None:
-    """Run the build off the request: a Celery worker when a broker is configured; otherwise a thread
-    (``REPORTS_RUN_INLINE`` runs it at once, for tests and the shell)."""
-    if getattr(settings, "REPORTS_RUN_INLINE", False):
-        report_build(report_id=report_id)
-        return
+    """Run the build off the request: a Celery worker when a broker is configured; otherwise a thread.
+    (``REPORTS_RUN_INLINE`` makes ``report_request`` build at once instead, for tests and the shell.)"""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         from .tasks import build_report
 
