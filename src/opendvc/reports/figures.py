@@ -174,7 +174,7 @@ def _p90(histogram: dict[int, int]) -> float | None:
 
 
 def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list[int] | None = None,
-                  base: Q | None = None) -> Table:
+                  base: Q | None = None, names: list[str] | None = None, with_days: bool = True) -> Table:
     """One row per value of ``dimension`` (and the total), every dossier figure plus the average and
     p90 processing time in working days (from a histogram by tenth of a day, counted in SQL)."""
     column = DIMENSIONS[dimension][0]
@@ -188,29 +188,32 @@ def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list
     qs = qs.filter(Q(submitted_at__lt=window.cutoff) & (Q(finished_at__isnull=True) | Q(finished_at__gte=window.start)
                                                       | Q(completion_returned_at__gte=window.start)
                                                       | Q(apology_at__gte=window.start)))
-    aggregates = {name: Count("pk", filter=dossier_filter(name, window)) for name in DOSSIER_FIGURES}
+    names = list(names or DOSSIER_FIGURES)
+    aggregates = {name: Count("pk", filter=dossier_filter(name, window)) for name in names}
     handled = dossier_filter("handled", window) & Q(processing_tenths__isnull=False)
-    aggregates["_days_sum"] = Sum("processing_tenths", filter=handled)
-    aggregates["_days_n"] = Count("pk", filter=handled)
+    if with_days:
+        aggregates["_days_sum"] = Sum("processing_tenths", filter=handled)
+        aggregates["_days_n"] = Count("pk", filter=handled)
     group = [column] if column else []
     rows = list(qs.values(*group).annotate(**aggregates).order_by(*group)) if group else [qs.aggregate(**aggregates)]
     hist: dict[Any, dict[int, int]] = defaultdict(dict)
-    for row in qs.filter(handled).values(*group, "processing_tenths").annotate(n=Count("pk")).order_by():
-        hist[row[column] if column else None][row["processing_tenths"]] = row["n"]
+    if with_days:
+        for row in qs.filter(handled).values(*group, "processing_tenths").annotate(n=Count("pk")).order_by():
+            hist[row[column] if column else None][row["processing_tenths"]] = row["n"]
     total_hist: dict[int, int] = defaultdict(int)
     for h in hist.values():
         for k, v in h.items():
             total_hist[k] += v
     table = Table(dimension=dimension)
-    totals: dict[str, Any] = dict.fromkeys(DOSSIER_FIGURES, 0)
+    totals: dict[str, Any] = dict.fromkeys(names, 0)
     for row in rows:
         key = row.get(column) if column else None
-        out = {"key": key, **{name: row[name] or 0 for name in DOSSIER_FIGURES}}
-        out["avg_days"] = round(row["_days_sum"] / row["_days_n"] / 10, 1) if row["_days_n"] else None
+        out = {"key": key, **{name: row[name] or 0 for name in names}}
+        out["avg_days"] = round(row["_days_sum"] / row["_days_n"] / 10, 1) if row.get("_days_n") else None
         out["p90_days"] = _p90(hist.get(key, {}))
-        for name in DOSSIER_FIGURES:
+        for name in names:
             totals[name] += out[name]
-        if column is None or any(out[name] for name in DOSSIER_FIGURES):
+        if column is None or any(out[name] for name in names):
             table.rows.append(out)
     n = sum(total_hist.values())
     totals["avg_days"] = round(sum(k * v for k, v in total_hist.items()) / n / 10, 1) if n else None
