@@ -224,9 +224,9 @@ def run(dossiers: int = 0, feedback: int = 0, http: bool = True) -> list[tuple[s
     _setup(dossiers, feedback)
     from opendvc.dossiers.models import Dossier
     from opendvc.feedback.models import Feedback
+    from opendvc.reports import figures as F
     from opendvc.reports.facts import data_version, facts_refresh
     from opendvc.reports.models import DossierFact
-    from opendvc.reports import figures as F
     from opendvc.reports.selectors import period_figures, window_for
 
     load = os.getloadavg()

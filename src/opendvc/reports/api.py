@@ -59,6 +59,7 @@ def transparency(request, q: Query[TransparencyQuery]):
     """Counts and rates per agency for a period and the one before it; no personal data (Regulation
     Art. 4.8). A malformed ``period`` is a 422 problem naming ``period``."""
     period = period_of(q.period) if q.period else current_quarter()
+    selectors.fresh()
     return {"current": _block(period), "previous": _block(period.previous())}
 
 
@@ -84,6 +85,7 @@ def figures(request, q: Query[FiguresQuery]):
         raise ProblemError("validation_error", "Cách nhóm số liệu không hợp lệ.", extra={"errors": [{
             "path": "by", "message": "Chọn một trong: agency, field, procedure, tier, level, channel."}]})
     period = period_of(q.period)
+    selectors.fresh()
     scope = None
     if not (user.is_superuser or has_any_role(user, selectors.OVERSIGHT_ROLES)):
         scope = sorted(visible_agency_ids(user) or [])

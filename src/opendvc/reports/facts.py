@@ -139,20 +139,47 @@ def build_facts(dossier_ids: Iterable[int]) -> list[DossierFact]:
 
 def _store(ids: list[int]) -> int:
     facts = build_facts(ids)
-    with transaction.atomic():
-        DossierFact.objects.filter(dossier_id__in=ids).delete()
-        DossierFact.objects.bulk_create(facts, batch_size=BATCH)
+    DossierFact.objects.filter(dossier_id__in=ids).delete()
+    DossierFact.objects.bulk_create(facts, batch_size=BATCH)
     return len(facts)
 
 
 def facts_refresh(*, full: bool = False, progress: Callable[[int, int], None] | None = None) -> FactsState:
     """Bring the facts up to date (all of them with ``full``). Returns the state with the new data version.
 
-    Side effects: rewrites the changed rows of ``DossierFact`` and the single ``FactsState`` row."""
-    from opendvc.dossiers.models import Dossier
+    Side effects: rewrites the changed rows of ``DossierFact`` and the single ``FactsState`` row, in one
+    transaction holding the state row's lock."""
 
     started = timezone.now()
-    state, _ = FactsState.objects.get_or_create(pk=1)
+    FactsState.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        # One refresh at a time: the row lock orders concurrent refreshes (a page and the periodic job).
+        state = FactsState.objects.select_for_update().get(pk=1)
+        return _refresh(state, started=started, full=full, progress=progress)
+
+
+def facts_refresh_if_stale(*, max_age: timedelta = timedelta(minutes=1)) -> FactsState | None:
+    """Refresh unless a refresh ran within ``max_age`` or one is running now (then the page reads the
+    facts as they are; the running refresh will finish them)."""
+    from django.db import DatabaseError
+
+    state = FactsState.objects.filter(pk=1).first()
+    if state is not None and state.updated_through and timezone.now() - state.updated_through < max_age:
+        return state
+    try:
+        with transaction.atomic():
+            locked = FactsState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+            if locked is None and state is not None:
+                return state
+            return _refresh(locked or FactsState.objects.get_or_create(pk=1)[0], started=timezone.now(), full=False,
+                            progress=None)
+    except DatabaseError:
+        return state
+
+
+def _refresh(state: FactsState, *, started, full: bool, progress) -> FactsState:
+    from opendvc.dossiers.models import Dossier
+
     changed = Dossier.objects.filter(submitted_at__isnull=False)
     if not full and state.updated_through is not None:
         changed = changed.filter(updated_at__gte=state.updated_through - MARGIN)

@@ -18,6 +18,13 @@ OVERSIGHT_ROLES = ["province_office", "ict_department", "administrator"]
 REPORT_ROLES = ["leader", "head", "province_office", "ict_department", "administrator"]
 
 
+def fresh() -> None:
+    """Bring the facts up to date before a page or an API answer counts them (at most once a minute)."""
+    from .facts import facts_refresh_if_stale
+
+    facts_refresh_if_stale()
+
+
 def window_for(period: Period, as_of: str | None = None) -> F.Window:
     return F.Window(start=period.start_at, cutoff=parse_as_of(as_of, period))
 

@@ -47,6 +47,7 @@ def _period_from(request):
 
 @backoffice_required(roles=selectors.REPORT_ROLES)
 def index(request):
+    selectors.fresh()
     period, errors = _period_from(request)
     dimension = request.GET.get("theo", "agency")
     if dimension not in F.DIMENSIONS or dimension == "":
@@ -198,6 +199,7 @@ def oversight(request):
     (agencies of the lower tiers), and the urge form (Regulation Art. 9.3–9.5)."""
     from opendvc.agencies.models import Agency
 
+    selectors.fresh()
     period = current_quarter()
     data = selectors.period_figures(period=period, dimension="agency")
     rows = data["dossiers"]["rows"]
@@ -253,6 +255,7 @@ def transparency(request):
     """Anyone: per agency the on-time rate, the online share and the satisfaction of the current and
     the previous quarter (counts and rates only, no personal data; Regulation Art. 4.8)."""
     period, error = _transparency_period(request)
+    selectors.fresh()
     current = selectors.transparency(period=period)
     previous_period = period.previous()
     previous = {r["agency_id"]: r for r in selectors.transparency(period=previous_period)}
