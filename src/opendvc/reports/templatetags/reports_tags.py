@@ -24,6 +24,6 @@ def num(value: Any) -> str:
 
 @register.filter
 def pct(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
     return f"{float(value):.1f}".replace(".", ",") + "%"
