@@ -1,9 +1,34 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .indicators import validate_expression
 from .models import IndicatorSet, Report, Urge
+
+REQUIRED_KEYS = ("code", "name", "numerator", "denominator", "formula", "exact")
+
+
+class IndicatorSetForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorSet
+        fields = ("version", "title", "basis", "valid_from", "definitions", "note")
+
+    def clean_definitions(self):
+        value = self.cleaned_data["definitions"]
+        if not isinstance(value, list) or not all(isinstance(d, dict) for d in value):
+            raise ValidationError(_("Định nghĩa phải là một danh sách các chỉ số (JSON)."))
+        problems = []
+        for n, d in enumerate(value, start=1):
+            missing = [k for k in REQUIRED_KEYS if k not in d]
+            if missing:
+                problems.append(_("Chỉ số %(n)s thiếu: %(keys)s") % {"n": n, "keys": ", ".join(missing)})
+            bad = validate_expression(str(d.get("numerator", ""))) + validate_expression(str(d.get("denominator", "")))
+            if bad:
+                problems.append(_("Chỉ số %(n)s: tên số liệu không tồn tại: %(names)s") % {"n": n, "names": ", ".join(bad)})
+        if problems:
+            raise ValidationError(problems)
+        return value
 
 
 @admin.register(IndicatorSet)
@@ -12,21 +37,13 @@ class IndicatorSetAdmin(admin.ModelAdmin):
     a new version ("Lưu thành bản mới") instead, so old reports keep what they were computed with."""
 
     list_display = ("version", "title", "valid_from", "created_at")
+    form = IndicatorSetForm
     save_as = True
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and Report.objects.filter(indicator_set=obj).exists():
             return ("version", "valid_from", "definitions")
         return ()
-
-    def save_model(self, request, obj, form, change):
-        bad = []
-        for d in obj.definitions if isinstance(obj.definitions, list) else []:
-            bad += validate_expression(d.get("numerator", "")) + validate_expression(d.get("denominator", ""))
-        if not isinstance(obj.definitions, list) or bad:
-            messages.error(request, _("Tên số liệu không tồn tại: %(names)s") % {"names": ", ".join(bad) or "?"})
-            raise ValidationError(bad)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Report)

@@ -103,3 +103,15 @@ def test_bad_periods_are_named(bad):
     with pytest.raises(ProblemError) as err:
         period_of(bad)
     assert err.value.status == 422 and err.value.extra["errors"][0]["path"] == "period"
+
+
+def test_indicator_admin_refuses_unknown_figures(db):
+    from opendvc.reports.admin import IndicatorSetForm
+
+    data = {"version": "x-1", "title": "Thử", "valid_from": "2027-01-01", "basis": "", "note": "",
+            "definitions": '[{"code": "a", "name": "A", "numerator": "handled+nothing", "denominator": "to_handle", '
+                           '"formula": "", "exact": true}]'}
+    form = IndicatorSetForm(data=data)
+    assert not form.is_valid() and "nothing" in str(form.errors["definitions"])
+    data["definitions"] = data["definitions"].replace("+nothing", "")
+    assert IndicatorSetForm(data=data).is_valid()
