@@ -158,9 +158,10 @@ def facts_refresh(*, full: bool = False, progress: Callable[[int, int], None] | 
         return _refresh(state, started=started, full=full, progress=progress)
 
 
-def facts_refresh_if_stale(*, max_age: timedelta = timedelta(minutes=1)) -> FactsState | None:
+def facts_refresh_if_stale(*, max_age: timedelta = timedelta(minutes=1), max_rows: int = 5000) -> FactsState | None:
     """Refresh unless a refresh ran within ``max_age`` or one is running now (then the page reads the
-    facts as they are; the running refresh will finish them)."""
+    facts as they are; the running refresh will finish them). More than ``max_rows`` changed dossiers
+    (a bulk import) are left to the periodic job, so a page never does a long rebuild."""
     from django.db import DatabaseError
 
     state = FactsState.objects.filter(pk=1).first()
@@ -172,18 +173,20 @@ def facts_refresh_if_stale(*, max_age: timedelta = timedelta(minutes=1)) -> Fact
             if locked is None and state is not None:
                 return state
             return _refresh(locked or FactsState.objects.get_or_create(pk=1)[0], started=timezone.now(), full=False,
-                            progress=None)
+                            progress=None, max_rows=max_rows)
     except DatabaseError:
         return state
 
 
-def _refresh(state: FactsState, *, started, full: bool, progress) -> FactsState:
+def _refresh(state: FactsState, *, started, full: bool, progress, max_rows: int | None = None) -> FactsState:
     from opendvc.dossiers.models import Dossier
 
     changed = Dossier.objects.filter(submitted_at__isnull=False)
     if not full and state.updated_through is not None:
         changed = changed.filter(updated_at__gte=state.updated_through - MARGIN)
     ids = list(changed.order_by("pk").values_list("pk", flat=True))
+    if max_rows is not None and len(ids) > max_rows:
+        return state
     done = 0
     for offset in range(0, len(ids), BATCH):
         chunk = ids[offset:offset + BATCH]

@@ -184,7 +184,7 @@ def report_send(*, report: Report, actor, note: str = "", request=None) -> Repor
     """The agency's leader or head sends a generated six-monthly report to the province office
     (Regulation Art. 13.10). 403 for anyone else, 409 unless generated and not yet sent."""
     with transaction.atomic():
-        locked = Report.objects.select_for_update().select_related("agency").get(pk=report.pk)
+        locked = Report.objects.select_for_update(of=("self",)).select_related("agency").get(pk=report.pk)
         if locked.kind != Report.Kind.AGENCY_HALF_YEAR or not (actor.is_superuser or
                                                                _roles_in(actor, locked.agency) & SEND_ROLES):
             raise ProblemError("permission_denied", _("Chỉ lãnh đạo, thủ trưởng cơ quan được gửi báo cáo này."),
