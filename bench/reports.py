@@ -88,11 +88,27 @@ WHERE agency_id IS NOT NULL AND forwarded_at IS NOT NULL AND forwarded_at < %(c)
 GROUP BY agency_id ORDER BY agency_id
 """
 
-DOSSIER_COLUMNS = ["carried_over", "received_new", "handled_early", "handled_on_time", "handled_late",
-                   "in_progress_on_time", "in_progress_overdue", "withdrawn", "refused", "received_l34",
-                   "received_online_l34"]
-FEEDBACK_COLUMNS = ["fb_received", "fb_answered_focal", "fb_answered_head", "fb_answered_late", "fb_open",
-                    "fb_overdue"]
+DOSSIER_COLUMNS = [
+    "carried_over",
+    "received_new",
+    "handled_early",
+    "handled_on_time",
+    "handled_late",
+    "in_progress_on_time",
+    "in_progress_overdue",
+    "withdrawn",
+    "refused",
+    "received_l34",
+    "received_online_l34",
+]
+FEEDBACK_COLUMNS = [
+    "fb_received",
+    "fb_answered_focal",
+    "fb_answered_head",
+    "fb_answered_late",
+    "fb_open",
+    "fb_overdue",
+]
 
 
 def _ensure_database(url: str) -> None:
@@ -139,8 +155,14 @@ def _busiest_quarter():
     from opendvc.reports.models import DossierFact
     from opendvc.reports.periods import current_quarter, period_of
 
-    row = (DossierFact.objects.annotate(q=TruncQuarter("received_at")).values("q").annotate(n=Count("pk"))
-           .exclude(q=None).order_by("-n").first())
+    row = (
+        DossierFact.objects.annotate(q=TruncQuarter("received_at"))
+        .values("q")
+        .annotate(n=Count("pk"))
+        .exclude(q=None)
+        .order_by("-n")
+        .first()
+    )
     if row is None:
         return current_quarter()
     q = row["q"]
@@ -181,13 +203,17 @@ def _compare(figures, hand) -> list[str]:
         mine = ours.get(row["agency_id"], {})
         for col in DOSSIER_COLUMNS:
             if mine.get(col, 0) != row[col]:
-                problems.append(f"agency {row['agency_id']} {col}: reports {mine.get(col, 0)} ≠ SQL {row[col]}")
+                problems.append(
+                    f"agency {row['agency_id']} {col}: reports {mine.get(col, 0)} ≠ SQL {row[col]}"
+                )
     ours_fb = {r["key"]: r for r in figures["feedback"]["rows"]}
     for row in hand[1]:
         mine = ours_fb.get(row["agency_id"], {})
         for col in FEEDBACK_COLUMNS:
             if mine.get(col, 0) != row[col]:
-                problems.append(f"agency {row['agency_id']} {col}: reports {mine.get(col, 0)} ≠ SQL {row[col]}")
+                problems.append(
+                    f"agency {row['agency_id']} {col}: reports {mine.get(col, 0)} ≠ SQL {row[col]}"
+                )
     return problems
 
 
@@ -198,25 +224,41 @@ def _http(period_label: str) -> list[tuple[str, str, str]]:
     from opendvc.agencies.models import Agency, StaffRole
     from opendvc.api.services import api_token_create
 
-    user = User.objects.filter(email="bench-reports@example.vn").first() or User.objects.create_user(
-        email="bench-reports@example.vn", password=None, full_name="Bench reports")
-    StaffRole.objects.get_or_create(user=user, agency=Agency.objects.order_by("pk").first(), role="province_office")
+    user = User.objects.filter(
+        email="bench-reports@example.vn"
+    ).first() or User.objects.create_user(
+        email="bench-reports@example.vn", password=None, full_name="Bench reports"
+    )
+    StaffRole.objects.get_or_create(
+        user=user, agency=Agency.objects.order_by("pk").first(), role="province_office"
+    )
     _token, raw = api_token_create(owner=user, name="bench-reports", scopes=["read"])
     rows = []
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "DEBUG": "false"}
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
     with serve(env=env) as url:
+
         def get(path, auth=True):
-            req = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {raw}"} if auth else {})
+            req = urllib.request.Request(
+                url + path, headers={"Authorization": f"Bearer {raw}"} if auth else {}
+            )
             with urllib.request.urlopen(req, timeout=120) as r:
                 r.read()
                 return r.status
 
-        for name, path, auth in (("ping", "/api/v1/ping", False),
-                                 ("figures", f"/api/v1/reports/figures?period={period_label}", True)):
+        for name, path, auth in (
+            ("ping", "/api/v1/ping", False),
+            ("figures", f"/api/v1/reports/figures?period={period_label}", True),
+        ):
             median, worst, status = _time(lambda p=path, a=auth: get(p, a), runs=5)
-            rows.append((f"HTTP {name}", f"median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms", str(status)))
+            rows.append(
+                (
+                    f"HTTP {name}",
+                    f"median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms",
+                    str(status),
+                )
+            )
     return rows
 
 
@@ -230,37 +272,83 @@ def run(dossiers: int = 0, feedback: int = 0, http: bool = True) -> list[tuple[s
     from opendvc.reports.selectors import period_figures, window_for
 
     load = os.getloadavg()
-    out = [("load average at start", f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", "shared 2-core machine")]
+    out = [
+        (
+            "load average at start",
+            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+            "shared 2-core machine",
+        )
+    ]
     full = not DossierFact.objects.exists()
     t = time.perf_counter()
     state = facts_refresh(full=full)
-    out.append((f"facts {'full build' if full else 'incremental refresh'}", f"{time.perf_counter() - t:.1f} s",
-                data_version(state)))
+    out.append(
+        (
+            f"facts {'full build' if full else 'incremental refresh'}",
+            f"{time.perf_counter() - t:.1f} s",
+            data_version(state),
+        )
+    )
     t = time.perf_counter()
     facts_refresh()
-    out.append(("facts refresh with nothing changed", f"{(time.perf_counter() - t) * 1000:.0f} ms", ""))
+    out.append(
+        ("facts refresh with nothing changed", f"{(time.perf_counter() - t) * 1000:.0f} ms", "")
+    )
     n_dossiers, n_feedback = Dossier.objects.count(), Feedback.objects.count()
     period = _busiest_quarter()
     cutoff = window_for(period).cutoff
-    out.append(("data", f"{n_dossiers} dossiers, {n_feedback} feedback items", f"quarter {period.label}"))
+    out.append(
+        ("data", f"{n_dossiers} dossiers, {n_feedback} feedback items", f"quarter {period.label}")
+    )
     median, worst, figures = _time(lambda: period_figures(period=period, dimension="agency"))
-    out.append(("all figures of the quarter (facts)", f"median {median:.3f} s, max {worst:.3f} s",
-                f"target ≤ {TARGET_S} s; 25 dossier figures, avg/p90 days, feedback ×2, surveys"))
+    out.append(
+        (
+            "all figures of the quarter (facts)",
+            f"median {median:.3f} s, max {worst:.3f} s",
+            f"target ≤ {TARGET_S} s; 25 dossier figures, avg/p90 days, feedback ×2, surveys",
+        )
+    )
     window = window_for(period)
-    s_median, s_worst, same = _time(lambda: {
-        "dossiers": {"rows": F.dossier_table(window=window, names=DOSSIER_COLUMNS, with_days=False).rows},
-        "feedback": {"rows": F.feedback_table(window=window).rows}})
-    out.append(("same figures as the SQL (facts)", f"median {s_median:.3f} s, max {s_worst:.3f} s",
-                f"{len(DOSSIER_COLUMNS)} dossier + {len(FEEDBACK_COLUMNS) + 1} feedback figures per agency"))
+    s_median, s_worst, same = _time(
+        lambda: {
+            "dossiers": {
+                "rows": F.dossier_table(window=window, names=DOSSIER_COLUMNS, with_days=False).rows
+            },
+            "feedback": {"rows": F.feedback_table(window=window).rows},
+        }
+    )
+    out.append(
+        (
+            "same figures as the SQL (facts)",
+            f"median {s_median:.3f} s, max {s_worst:.3f} s",
+            f"{len(DOSSIER_COLUMNS)} dossier + {len(FEEDBACK_COLUMNS) + 1} feedback figures per agency",
+        )
+    )
     h_median, h_worst, hand = _time(lambda: _hand_sql(period, cutoff))
-    out.append(("hand-written SQL (raw tables)", f"median {h_median:.3f} s, max {h_worst:.3f} s",
-                f"ratio {s_median / h_median:.2f} (target ≤ 1.5)"))
+    out.append(
+        (
+            "hand-written SQL (raw tables)",
+            f"median {h_median:.3f} s, max {h_worst:.3f} s",
+            f"ratio {s_median / h_median:.2f} (target ≤ 1.5)",
+        )
+    )
     problems = _compare(figures, hand) + _compare(same, hand)
-    out.append(("figures equal to the SQL", "yes" if not problems else f"NO ({len(problems)})",
-                "; ".join(problems[:3])))
+    out.append(
+        (
+            "figures equal to the SQL",
+            "yes" if not problems else f"NO ({len(problems)})",
+            "; ".join(problems[:3]),
+        )
+    )
     total = figures["dossiers"]["total"]
-    out.append(("quarter totals", f"to handle {total['to_handle']}, handled {total['handled']}, "
-                f"overdue {total['in_progress_overdue']}", f"avg {total['avg_days']} d, p90 {total['p90_days']} d"))
+    out.append(
+        (
+            "quarter totals",
+            f"to handle {total['to_handle']}, handled {total['handled']}, "
+            f"overdue {total['in_progress_overdue']}",
+            f"avg {total['avg_days']} d, p90 {total['p90_days']} d",
+        )
+    )
     if http:
         out += _http(period.label)
     load = os.getloadavg()

@@ -22,10 +22,17 @@ class IndicatorSetForm(forms.ModelForm):
         for n, d in enumerate(value, start=1):
             missing = [k for k in REQUIRED_KEYS if k not in d]
             if missing:
-                problems.append(_("Chỉ số %(n)s thiếu: %(keys)s") % {"n": n, "keys": ", ".join(missing)})
-            bad = validate_expression(str(d.get("numerator", ""))) + validate_expression(str(d.get("denominator", "")))
+                problems.append(
+                    _("Chỉ số %(n)s thiếu: %(keys)s") % {"n": n, "keys": ", ".join(missing)}
+                )
+            bad = validate_expression(str(d.get("numerator", ""))) + validate_expression(
+                str(d.get("denominator", ""))
+            )
             if bad:
-                problems.append(_("Chỉ số %(n)s: tên số liệu không tồn tại: %(names)s") % {"n": n, "names": ", ".join(bad)})
+                problems.append(
+                    _("Chỉ số %(n)s: tên số liệu không tồn tại: %(names)s")
+                    % {"n": n, "names": ", ".join(bad)}
+                )
         if problems:
             raise ValidationError(problems)
         return value
@@ -48,7 +55,15 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("kind", "period_label", "agency", "status", "submission", "data_version", "created_at")
+    list_display = (
+        "kind",
+        "period_label",
+        "agency",
+        "status",
+        "submission",
+        "data_version",
+        "created_at",
+    )
     list_filter = ("kind", "status", "submission")
     readonly_fields = [f.name for f in Report._meta.fields]
 

@@ -44,17 +44,27 @@ class TransparencyOut(Schema):
 
 
 class TransparencyQuery(Schema):
-    period: str = Field("", description="Kỳ: 2026-Q1, 2026-H1, 2026 hoặc 2026-03; để trống: quý hiện tại")
+    period: str = Field(
+        "", description="Kỳ: 2026-Q1, 2026-H1, 2026 hoặc 2026-03; để trống: quý hiện tại"
+    )
 
 
 def _block(period) -> dict[str, Any]:
     rows = selectors.transparency(period=period)
-    return {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "agencies": [{k: v for k, v in r.items() if k != "agency_id"} for r in rows]}
+    return {
+        "label": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "agencies": [{k: v for k, v in r.items() if k != "agency_id"} for r in rows],
+    }
 
 
-@router.get("/transparency", auth=None, response={200: TransparencyOut, **problems(422)},
-            summary="Công khai: tỷ lệ đúng hạn, trực tuyến, hài lòng theo cơ quan (kỳ này và kỳ trước)")
+@router.get(
+    "/transparency",
+    auth=None,
+    response={200: TransparencyOut, **problems(422)},
+    summary="Công khai: tỷ lệ đúng hạn, trực tuyến, hài lòng theo cơ quan (kỳ này và kỳ trước)",
+)
 def transparency(request, q: Query[TransparencyQuery]):
     """Counts and rates per agency for a period and the one before it; no personal data (Regulation
     Art. 4.8). A malformed ``period`` is a 422 problem naming ``period``."""
@@ -66,11 +76,16 @@ def transparency(request, q: Query[TransparencyQuery]):
 class FiguresQuery(Schema):
     period: str = Field(..., description="Kỳ: 2026-Q1, 2026-H1, 2026 hoặc 2026-03")
     as_of: str = Field("", description="Số liệu tính đến ngày (YYYY-MM-DD), trong kỳ")
-    by: str = Field("agency", description="Nhóm theo: agency, field, procedure, tier, level, channel")
+    by: str = Field(
+        "agency", description="Nhóm theo: agency, field, procedure, tier, level, channel"
+    )
 
 
-@router.get("/reports/figures", response={200: dict, **problems(403, 422)},
-            summary="Số liệu báo cáo của một kỳ (hồ sơ, phản ánh, khảo sát, chỉ số)")
+@router.get(
+    "/reports/figures",
+    response={200: dict, **problems(403, 422)},
+    summary="Số liệu báo cáo của một kỳ (hồ sơ, phản ánh, khảo sát, chỉ số)",
+)
 def figures(request, q: Query[FiguresQuery]):
     """Staff: the figures of the agencies they may see (oversight roles: the whole province), as of
     ``as_of``; each figure is counted from dated events and frozen classes."""
@@ -79,14 +94,29 @@ def figures(request, q: Query[FiguresQuery]):
     require_scope(request, "read")
     user = request.user
     if not (user.is_superuser or has_any_role(user, selectors.REPORT_ROLES)):
-        raise ProblemError("permission_denied", "Chỉ lãnh đạo cơ quan và cơ quan giám sát được xem số liệu báo cáo.",
-                           status=403)
+        raise ProblemError(
+            "permission_denied",
+            "Chỉ lãnh đạo cơ quan và cơ quan giám sát được xem số liệu báo cáo.",
+            status=403,
+        )
     if q.by not in F.DIMENSIONS or not q.by:
-        raise ProblemError("validation_error", "Cách nhóm số liệu không hợp lệ.", extra={"errors": [{
-            "path": "by", "message": "Chọn một trong: agency, field, procedure, tier, level, channel."}]})
+        raise ProblemError(
+            "validation_error",
+            "Cách nhóm số liệu không hợp lệ.",
+            extra={
+                "errors": [
+                    {
+                        "path": "by",
+                        "message": "Chọn một trong: agency, field, procedure, tier, level, channel.",
+                    }
+                ]
+            },
+        )
     period = period_of(q.period)
     selectors.fresh()
     scope = None
     if not (user.is_superuser or has_any_role(user, selectors.OVERSIGHT_ROLES)):
         scope = sorted(visible_agency_ids(user) or [])
-    return selectors.period_figures(period=period, as_of=q.as_of or None, dimension=q.by, agency_ids=scope)
+    return selectors.period_figures(
+        period=period, as_of=q.as_of or None, dimension=q.by, agency_ids=scope
+    )

@@ -24,8 +24,17 @@ BATCH = 2000
 FINISHING = ("returned", "stopped", "withdrawn", "refused")
 PAUSING = ("request_supplement", "require_payment")
 RESUMING = ("supply", "pay")
-HISTORY_ACTIONS = ("receive", "return_for_completion", "apology", "return_result", "stop", "refuse", "withdraw",
-                   *PAUSING, *RESUMING)
+HISTORY_ACTIONS = (
+    "receive",
+    "return_for_completion",
+    "apology",
+    "return_result",
+    "stop",
+    "refuse",
+    "withdraw",
+    *PAUSING,
+    *RESUMING,
+)
 
 
 def _instant(value) -> datetime | None:
@@ -38,7 +47,9 @@ def _instant(value) -> datetime | None:
     return parsed if parsed.tzinfo else timezone.make_aware(parsed)
 
 
-def overdue_since(*, due_at: datetime | None, finished_at: datetime | None, events: list[tuple]) -> datetime | None:
+def overdue_since(
+    *, due_at: datetime | None, finished_at: datetime | None, events: list[tuple]
+) -> datetime | None:
     """The first instant the dossier was open, its clock running, and past its due instant.
 
     ``events`` are ``(at, action, data)`` in order. The due instant moves only when a paused clock
@@ -65,7 +76,12 @@ def overdue_since(*, due_at: datetime | None, finished_at: datetime | None, even
             paused = False
     if due is None:
         due = due_at
-    if since is None and due is not None and not paused and (finished_at is None or finished_at > due):
+    if (
+        since is None
+        and due is not None
+        and not paused
+        and (finished_at is None or finished_at > due)
+    ):
         since = due
     return since
 
@@ -79,26 +95,55 @@ def build_facts(dossier_ids: Iterable[int]) -> list[DossierFact]:
 
     ids = list(dossier_ids)
     rows = list(
-        Dossier.objects.filter(pk__in=ids, submitted_at__isnull=False).exclude(status__in=["draft", "deleted"])
-        .values_list("pk", "code", "receiving_agency_id", "procedure_id", "procedure__field_id", "procedure__level",
-                     "channel", "status", "submitted_at", "received_at", "due_at", "finished_at", "on_time_class")
+        Dossier.objects.filter(pk__in=ids, submitted_at__isnull=False)
+        .exclude(status__in=["draft", "deleted"])
+        .values_list(
+            "pk",
+            "code",
+            "receiving_agency_id",
+            "procedure_id",
+            "procedure__field_id",
+            "procedure__level",
+            "channel",
+            "status",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "finished_at",
+            "on_time_class",
+        )
     )
     history: dict[int, list[tuple]] = defaultdict(list)
     for dossier_id, at, action, data in (
         DossierEvent.objects.filter(dossier_id__in=[r[0] for r in rows], action__in=HISTORY_ACTIONS)
-        .order_by("dossier_id", "at", "pk").values_list("dossier_id", "at", "action", "data")
+        .order_by("dossier_id", "at", "pk")
+        .values_list("dossier_id", "at", "action", "data")
     ):
         history[dossier_id].append((at, action, data))
     paid: dict[int, bool] = {}
-    for dossier_id, method in Payment.objects.filter(dossier_id__in=[r[0] for r in rows], state="paid").values_list(
-            "dossier_id", "method"):
+    for dossier_id, method in Payment.objects.filter(
+        dossier_id__in=[r[0] for r in rows], state="paid"
+    ).values_list("dossier_id", "method"):
         paid[dossier_id] = paid.get(dossier_id, False) or (method not in ("", "counter"))
     agencies = {r[2] for r in rows}
     agency_rows = Agency.objects.in_bulk(agencies)
     calendars: dict[int, object] = {}
     facts = []
-    for (pk, code, agency_id, procedure_id, field_id, level, channel, status, submitted_at, received_at, due_at,
-         finished_at, frozen) in rows:
+    for (
+        pk,
+        code,
+        agency_id,
+        procedure_id,
+        field_id,
+        level,
+        channel,
+        status,
+        submitted_at,
+        received_at,
+        due_at,
+        finished_at,
+        frozen,
+    ) in rows:
         events = history.get(pk, [])
         outcome = ""
         return_method = ""
@@ -119,21 +164,41 @@ def build_facts(dossier_ids: Iterable[int]) -> list[DossierFact]:
         if outcome in ("returned", "stopped") and not frozen and due_at is not None:
             frozen = timeliness(done_at=finished_at, due_at=due_at)
         tenths = None
-        if outcome in ("returned", "stopped") and received_at is not None and finished_at >= received_at:
+        if (
+            outcome in ("returned", "stopped")
+            and received_at is not None
+            and finished_at >= received_at
+        ):
             if agency_id not in calendars:
                 calendars[agency_id] = calendar_for_agency(agency_rows[agency_id])
             hours = working_hours_between(received_at, finished_at, calendar=calendars[agency_id])
             tenths = int((Decimal(hours) * 10 / 8).to_integral_value())
-        facts.append(DossierFact(
-            dossier_id=pk, code=code or "", agency_id=agency_id, tier_id=agency_rows[agency_id].tier_id,
-            procedure_id=procedure_id, field_id=field_id, level=level or 0, channel=channel,
-            submitted_at=submitted_at, received_at=received_at, due_at=due_at,
-            overdue_since=overdue_since(due_at=due_at, finished_at=finished_at, events=events)
-            if received_at is not None else None,
-            finished_at=finished_at, outcome=outcome, on_time_class=frozen if outcome in ("returned", "stopped") else "",
-            return_method=return_method, completion_returned_at=completion_at, apology_at=apology_at,
-            processing_tenths=tenths, fee_paid_online=paid.get(pk),
-        ))
+        facts.append(
+            DossierFact(
+                dossier_id=pk,
+                code=code or "",
+                agency_id=agency_id,
+                tier_id=agency_rows[agency_id].tier_id,
+                procedure_id=procedure_id,
+                field_id=field_id,
+                level=level or 0,
+                channel=channel,
+                submitted_at=submitted_at,
+                received_at=received_at,
+                due_at=due_at,
+                overdue_since=overdue_since(due_at=due_at, finished_at=finished_at, events=events)
+                if received_at is not None
+                else None,
+                finished_at=finished_at,
+                outcome=outcome,
+                on_time_class=frozen if outcome in ("returned", "stopped") else "",
+                return_method=return_method,
+                completion_returned_at=completion_at,
+                apology_at=apology_at,
+                processing_tenths=tenths,
+                fee_paid_online=paid.get(pk),
+            )
+        )
     return facts
 
 
@@ -144,7 +209,9 @@ def _store(ids: list[int]) -> int:
     return len(facts)
 
 
-def facts_refresh(*, full: bool = False, progress: Callable[[int, int], None] | None = None) -> FactsState:
+def facts_refresh(
+    *, full: bool = False, progress: Callable[[int, int], None] | None = None
+) -> FactsState:
     """Bring the facts up to date (all of them with ``full``). Returns the state with the new data version.
 
     Side effects: rewrites the changed rows of ``DossierFact`` and the single ``FactsState`` row, in one
@@ -158,27 +225,40 @@ def facts_refresh(*, full: bool = False, progress: Callable[[int, int], None] | 
         return _refresh(state, started=started, full=full, progress=progress)
 
 
-def facts_refresh_if_stale(*, max_age: timedelta = timedelta(minutes=1), max_rows: int = 5000) -> FactsState | None:
+def facts_refresh_if_stale(
+    *, max_age: timedelta = timedelta(minutes=1), max_rows: int = 5000
+) -> FactsState | None:
     """Refresh unless a refresh ran within ``max_age`` or one is running now (then the page reads the
     facts as they are; the running refresh will finish them). More than ``max_rows`` changed dossiers
     (a bulk import) are left to the periodic job, so a page never does a long rebuild."""
     from django.db import DatabaseError
 
     state = FactsState.objects.filter(pk=1).first()
-    if state is not None and state.updated_through and timezone.now() - state.updated_through < max_age:
+    if (
+        state is not None
+        and state.updated_through
+        and timezone.now() - state.updated_through < max_age
+    ):
         return state
     try:
         with transaction.atomic():
             locked = FactsState.objects.select_for_update(skip_locked=True).filter(pk=1).first()
             if locked is None and state is not None:
                 return state
-            return _refresh(locked or FactsState.objects.get_or_create(pk=1)[0], started=timezone.now(), full=False,
-                            progress=None, max_rows=max_rows)
+            return _refresh(
+                locked or FactsState.objects.get_or_create(pk=1)[0],
+                started=timezone.now(),
+                full=False,
+                progress=None,
+                max_rows=max_rows,
+            )
     except DatabaseError:
         return state
 
 
-def _refresh(state: FactsState, *, started, full: bool, progress, max_rows: int | None = None) -> FactsState:
+def _refresh(
+    state: FactsState, *, started, full: bool, progress, max_rows: int | None = None
+) -> FactsState:
     from opendvc.dossiers.models import Dossier
 
     changed = Dossier.objects.filter(submitted_at__isnull=False)
@@ -189,7 +269,7 @@ def _refresh(state: FactsState, *, started, full: bool, progress, max_rows: int 
         return state
     done = 0
     for offset in range(0, len(ids), BATCH):
-        chunk = ids[offset:offset + BATCH]
+        chunk = ids[offset : offset + BATCH]
         _store(chunk)
         done += len(chunk)
         if progress:

@@ -47,9 +47,11 @@ def dossier_filter(name: str, w: Window) -> Q:
     handled = finished_in & Q(outcome__in=HANDLED)
     table = {
         "submitted": Q(submitted_at__gte=s, submitted_at__lt=c),
-        "carried_over": Q(received_at__lt=s) & (Q(finished_at__isnull=True) | Q(finished_at__gte=s)),
+        "carried_over": Q(received_at__lt=s)
+        & (Q(finished_at__isnull=True) | Q(finished_at__gte=s)),
         "received_new": received_in,
-        "to_handle": (Q(received_at__lt=s) & (Q(finished_at__isnull=True) | Q(finished_at__gte=s))) | received_in,
+        "to_handle": (Q(received_at__lt=s) & (Q(finished_at__isnull=True) | Q(finished_at__gte=s)))
+        | received_in,
         "handled": handled,
         "handled_early": handled & Q(on_time_class="early"),
         "handled_on_time": handled & Q(on_time_class="on_time"),
@@ -138,8 +140,11 @@ def feedback_filter(name: str, w: Window) -> Q:
     answered_in = Q(answered_at__gte=s, answered_at__lt=c)
     not_late = Q(overdue_since__isnull=True) | Q(overdue_since__gte=F("answered_at"))
     by_focal = Q(escalated_at__isnull=True) | Q(escalated_at__gt=F("answered_at"))
-    open_at = forwarded & (Q(answered_at__isnull=True) | Q(answered_at__gte=c)) & ~Q(status__in=["rejected",
-                                                                                                 "withdrawn"])
+    open_at = (
+        forwarded
+        & (Q(answered_at__isnull=True) | Q(answered_at__gte=c))
+        & ~Q(status__in=["rejected", "withdrawn"])
+    )
     late_at = Q(overdue_since__lt=c)
     table = {
         "fb_received": Q(agency__isnull=False, forwarded_at__gte=s, forwarded_at__lt=c),
@@ -173,8 +178,15 @@ def _p90(histogram: dict[int, int]) -> float | None:
     return max(histogram) / 10
 
 
-def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list[int] | None = None,
-                  base: Q | None = None, names: list[str] | None = None, with_days: bool = True) -> Table:
+def dossier_table(
+    *,
+    window: Window,
+    dimension: str = "agency",
+    agency_ids: list[int] | None = None,
+    base: Q | None = None,
+    names: list[str] | None = None,
+    with_days: bool = True,
+) -> Table:
     """One row per value of ``dimension`` (and the total), every dossier figure plus the average and
     p90 processing time in working days (from a histogram by tenth of a day, counted in SQL)."""
     column = DIMENSIONS[dimension][0]
@@ -185,9 +197,15 @@ def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list
         qs = qs.filter(base)
     # Only facts that can count in the window: received, filed or finished before its cut-off and
     # not finished before it started.
-    qs = qs.filter(Q(submitted_at__lt=window.cutoff) & (Q(finished_at__isnull=True) | Q(finished_at__gte=window.start)
-                                                      | Q(completion_returned_at__gte=window.start)
-                                                      | Q(apology_at__gte=window.start)))
+    qs = qs.filter(
+        Q(submitted_at__lt=window.cutoff)
+        & (
+            Q(finished_at__isnull=True)
+            | Q(finished_at__gte=window.start)
+            | Q(completion_returned_at__gte=window.start)
+            | Q(apology_at__gte=window.start)
+        )
+    )
     names = list(names or DOSSIER_FIGURES)
     aggregates = {name: Count("pk", filter=dossier_filter(name, window)) for name in names}
     handled = dossier_filter("handled", window) & Q(processing_tenths__isnull=False)
@@ -195,10 +213,19 @@ def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list
         aggregates["_days_sum"] = Sum("processing_tenths", filter=handled)
         aggregates["_days_n"] = Count("pk", filter=handled)
     group = [column] if column else []
-    rows = list(qs.values(*group).annotate(**aggregates).order_by(*group)) if group else [qs.aggregate(**aggregates)]
+    rows = (
+        list(qs.values(*group).annotate(**aggregates).order_by(*group))
+        if group
+        else [qs.aggregate(**aggregates)]
+    )
     hist: dict[Any, dict[int, int]] = defaultdict(dict)
     if with_days:
-        for row in qs.filter(handled).values(*group, "processing_tenths").annotate(n=Count("pk")).order_by():
+        for row in (
+            qs.filter(handled)
+            .values(*group, "processing_tenths")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
             hist[row[column] if column else None][row["processing_tenths"]] = row["n"]
     total_hist: dict[int, int] = defaultdict(int)
     for h in hist.values():
@@ -209,7 +236,9 @@ def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list
     for row in rows:
         key = row.get(column) if column else None
         out = {"key": key, **{name: row[name] or 0 for name in names}}
-        out["avg_days"] = round(row["_days_sum"] / row["_days_n"] / 10, 1) if row.get("_days_n") else None
+        out["avg_days"] = (
+            round(row["_days_sum"] / row["_days_n"] / 10, 1) if row.get("_days_n") else None
+        )
         out["p90_days"] = _p90(hist.get(key, {}))
         for name in names:
             totals[name] += out[name]
@@ -222,7 +251,9 @@ def dossier_table(*, window: Window, dimension: str = "agency", agency_ids: list
     return table
 
 
-def feedback_table(*, window: Window, agency_ids: list[int] | None = None, dimension: str = "agency") -> Table:
+def feedback_table(
+    *, window: Window, agency_ids: list[int] | None = None, dimension: str = "agency"
+) -> Table:
     """Feedback figures per agency (or per ``channel``)."""
     from opendvc.feedback.models import Feedback
 
@@ -230,7 +261,9 @@ def feedback_table(*, window: Window, agency_ids: list[int] | None = None, dimen
     qs = Feedback.objects.filter(agency__isnull=False, forwarded_at__lt=window.cutoff)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
-    aggregates = {name: Count("pk", filter=feedback_filter(name, window)) for name in FEEDBACK_FIGURES}
+    aggregates = {
+        name: Count("pk", filter=feedback_filter(name, window)) for name in FEEDBACK_FIGURES
+    }
     rows = qs.values(column).annotate(**aggregates).order_by(column)
     table = Table(dimension=dimension if dimension == "channel" else "agency")
     table.total = dict.fromkeys(FEEDBACK_FIGURES, 0)
@@ -250,9 +283,15 @@ def survey_table(*, window: Window, agency_ids: list[int] | None = None) -> Tabl
     qs = SurveyResponse.objects.filter(created_at__gte=window.start, created_at__lt=window.cutoff)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
-    rows = qs.values("agency_id").annotate(
-        sv_answers=Count("pk"), sv_satisfied=Count("pk", filter=Q(satisfied=True)),
-        sv_not_satisfied=Count("pk", filter=Q(satisfied=False))).order_by("agency_id")
+    rows = (
+        qs.values("agency_id")
+        .annotate(
+            sv_answers=Count("pk"),
+            sv_satisfied=Count("pk", filter=Q(satisfied=True)),
+            sv_not_satisfied=Count("pk", filter=Q(satisfied=False)),
+        )
+        .order_by("agency_id")
+    )
     table = Table(dimension="agency", total=dict.fromkeys(SURVEY_FIGURES, 0))
     for row in rows:
         out = {"key": row["agency_id"], **{k: row[k] for k in SURVEY_FIGURES}}
@@ -270,13 +309,21 @@ def labels_for(dimension: str, keys: list[Any]) -> dict[Any, str]:
 
     keys = [k for k in keys if k is not None]
     if dimension == "agency":
-        return {pk: (short or name) for pk, short, name in
-                Agency.objects.filter(pk__in=keys).values_list("pk", "short_name", "name")}
+        return {
+            pk: (short or name)
+            for pk, short, name in Agency.objects.filter(pk__in=keys).values_list(
+                "pk", "short_name", "name"
+            )
+        }
     if dimension == "field":
         return dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
     if dimension == "procedure":
-        return {pk: f"{code} – {name}" for pk, code, name in
-                Procedure.objects.filter(pk__in=keys).values_list("pk", "code", "name")}
+        return {
+            pk: f"{code} – {name}"
+            for pk, code, name in Procedure.objects.filter(pk__in=keys).values_list(
+                "pk", "code", "name"
+            )
+        }
     if dimension == "tier":
         return dict(Tier.objects.filter(pk__in=keys).values_list("pk", "name"))
     if dimension == "level":

@@ -18,40 +18,100 @@ from .models import IndicatorSet
 
 DEFAULT_VERSION = "qd766-2022.1"
 DEFAULT_DEFINITIONS: list[dict[str, Any]] = [
-    {"code": "on_time_rate", "name": "Tỷ lệ hồ sơ giải quyết đúng hạn", "group": "Tiến độ, kết quả giải quyết",
-     "points": 20, "numerator": "to_handle-handled_late-in_progress_overdue", "denominator": "to_handle",
-     "formula": "100% − (trễ hạn đã giải quyết + quá hạn đang giải quyết) / (tồn kỳ trước + tiếp nhận mới)",
-     "basis": "QĐ 766/QĐ-TTg, nhóm Tiến độ, kết quả giải quyết", "exact": True},
-    {"code": "online_rate", "name": "Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)", "group": "Cung cấp dịch vụ trực tuyến",
-     "points": 22, "numerator": "received_online_l34", "denominator": "received_l34",
-     "formula": "hồ sơ tiếp nhận trực tuyến của thủ tục mức độ 3–4 / hồ sơ tiếp nhận của các thủ tục đó",
-     "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 13.2", "exact": True},
-    {"code": "online_received_rate", "name": "Tỷ lệ tiếp nhận trực tuyến", "group": "Cung cấp dịch vụ trực tuyến",
-     "points": None, "numerator": "received_online", "denominator": "received_new",
-     "formula": "tiếp nhận trực tuyến / tiếp nhận mới", "basis": "QĐ 766/QĐ-TTg", "exact": True},
-    {"code": "online_payment_rate", "name": "Tỷ lệ thanh toán trực tuyến", "group": "Cung cấp dịch vụ trực tuyến",
-     "points": None, "numerator": "paid_online", "denominator": "with_fee",
-     "formula": "hồ sơ nộp phí trực tuyến / hồ sơ có phí đã nộp",
-     "basis": "QĐ 766/QĐ-TTg", "exact": False,
-     "note": "Mẫu số chỉ gồm hồ sơ đã nộp phí trên Cổng; hồ sơ có phí nhưng chưa thu không được đếm."},
-    {"code": "online_result_rate", "name": "Tỷ lệ trả kết quả trực tuyến", "group": "Số hóa hồ sơ",
-     "points": 22, "numerator": "result_online", "denominator": "result_online+result_postal+result_counter",
-     "formula": "kết quả trả trực tuyến / kết quả đã trả", "basis": "QĐ 766/QĐ-TTg, nhóm Số hóa", "exact": False,
-     "note": "Chỉ số số hóa quốc gia còn tính tỷ lệ cấp kết quả điện tử và số hóa thành phần hồ sơ; cổng "
-             "chưa có số liệu đó."},
-    {"code": "feedback_on_time_rate", "name": "Tỷ lệ phản ánh, kiến nghị trả lời đúng hạn",
-     "group": "Mức độ hài lòng", "points": None,
-     "numerator": "fb_answered_focal+fb_answered_head", "denominator": "fb_received",
-     "formula": "trả lời đúng hạn / phản ánh nhận trong kỳ", "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 8",
-     "exact": True},
-    {"code": "satisfaction_rate", "name": "Tỷ lệ hài lòng", "group": "Mức độ hài lòng", "points": 18,
-     "numerator": "sv_satisfied", "denominator": "sv_answers",
-     "formula": "phiếu hài lòng / phiếu khảo sát đã trả lời", "basis": "QĐ 766/QĐ-TTg", "exact": False,
-     "note": "QĐ 766 tính (hồ sơ − hồ sơ bị đánh giá không hài lòng hoặc bị phản ánh) / hồ sơ; cổng tính trên "
-             "phiếu khảo sát đã trả lời."},
-    {"code": "transparency", "name": "Công khai, minh bạch", "group": "Công khai, minh bạch", "points": 18,
-     "numerator": "", "denominator": "", "formula": "chưa tính tự động", "basis": "QĐ 766/QĐ-TTg", "exact": False,
-     "note": "Nhóm chỉ số công khai, minh bạch chấm theo việc công bố thủ tục và kết quả; cổng chưa có dữ liệu."},
+    {
+        "code": "on_time_rate",
+        "name": "Tỷ lệ hồ sơ giải quyết đúng hạn",
+        "group": "Tiến độ, kết quả giải quyết",
+        "points": 20,
+        "numerator": "to_handle-handled_late-in_progress_overdue",
+        "denominator": "to_handle",
+        "formula": "100% − (trễ hạn đã giải quyết + quá hạn đang giải quyết) / (tồn kỳ trước + tiếp nhận mới)",
+        "basis": "QĐ 766/QĐ-TTg, nhóm Tiến độ, kết quả giải quyết",
+        "exact": True,
+    },
+    {
+        "code": "online_rate",
+        "name": "Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)",
+        "group": "Cung cấp dịch vụ trực tuyến",
+        "points": 22,
+        "numerator": "received_online_l34",
+        "denominator": "received_l34",
+        "formula": "hồ sơ tiếp nhận trực tuyến của thủ tục mức độ 3–4 / hồ sơ tiếp nhận của các thủ tục đó",
+        "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 13.2",
+        "exact": True,
+    },
+    {
+        "code": "online_received_rate",
+        "name": "Tỷ lệ tiếp nhận trực tuyến",
+        "group": "Cung cấp dịch vụ trực tuyến",
+        "points": None,
+        "numerator": "received_online",
+        "denominator": "received_new",
+        "formula": "tiếp nhận trực tuyến / tiếp nhận mới",
+        "basis": "QĐ 766/QĐ-TTg",
+        "exact": True,
+    },
+    {
+        "code": "online_payment_rate",
+        "name": "Tỷ lệ thanh toán trực tuyến",
+        "group": "Cung cấp dịch vụ trực tuyến",
+        "points": None,
+        "numerator": "paid_online",
+        "denominator": "with_fee",
+        "formula": "hồ sơ nộp phí trực tuyến / hồ sơ có phí đã nộp",
+        "basis": "QĐ 766/QĐ-TTg",
+        "exact": False,
+        "note": "Mẫu số chỉ gồm hồ sơ đã nộp phí trên Cổng; hồ sơ có phí nhưng chưa thu không được đếm.",
+    },
+    {
+        "code": "online_result_rate",
+        "name": "Tỷ lệ trả kết quả trực tuyến",
+        "group": "Số hóa hồ sơ",
+        "points": 22,
+        "numerator": "result_online",
+        "denominator": "result_online+result_postal+result_counter",
+        "formula": "kết quả trả trực tuyến / kết quả đã trả",
+        "basis": "QĐ 766/QĐ-TTg, nhóm Số hóa",
+        "exact": False,
+        "note": "Chỉ số số hóa quốc gia còn tính tỷ lệ cấp kết quả điện tử và số hóa thành phần hồ sơ; cổng "
+        "chưa có số liệu đó.",
+    },
+    {
+        "code": "feedback_on_time_rate",
+        "name": "Tỷ lệ phản ánh, kiến nghị trả lời đúng hạn",
+        "group": "Mức độ hài lòng",
+        "points": None,
+        "numerator": "fb_answered_focal+fb_answered_head",
+        "denominator": "fb_received",
+        "formula": "trả lời đúng hạn / phản ánh nhận trong kỳ",
+        "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 8",
+        "exact": True,
+    },
+    {
+        "code": "satisfaction_rate",
+        "name": "Tỷ lệ hài lòng",
+        "group": "Mức độ hài lòng",
+        "points": 18,
+        "numerator": "sv_satisfied",
+        "denominator": "sv_answers",
+        "formula": "phiếu hài lòng / phiếu khảo sát đã trả lời",
+        "basis": "QĐ 766/QĐ-TTg",
+        "exact": False,
+        "note": "QĐ 766 tính (hồ sơ − hồ sơ bị đánh giá không hài lòng hoặc bị phản ánh) / hồ sơ; cổng tính trên "
+        "phiếu khảo sát đã trả lời.",
+    },
+    {
+        "code": "transparency",
+        "name": "Công khai, minh bạch",
+        "group": "Công khai, minh bạch",
+        "points": 18,
+        "numerator": "",
+        "denominator": "",
+        "formula": "chưa tính tự động",
+        "basis": "QĐ 766/QĐ-TTg",
+        "exact": False,
+        "note": "Nhóm chỉ số công khai, minh bạch chấm theo việc công bố thủ tục và kết quả; cổng chưa có dữ liệu.",
+    },
 ]
 
 TERM = re.compile(r"([+-]?)\s*([a-z0-9_]+)")
@@ -78,8 +138,14 @@ def evaluate(definitions: list[dict[str, Any]], totals: dict[str, Any]) -> list[
     for d in definitions:
         num = evaluate_expression(d.get("numerator", ""), totals)
         den = evaluate_expression(d.get("denominator", ""), totals)
-        out.append({**d, "numerator_value": num, "denominator_value": den,
-                    "value": rate(num, den) if num is not None and den else None})
+        out.append(
+            {
+                **d,
+                "numerator_value": num,
+                "denominator_value": den,
+                "value": rate(num, den) if num is not None and den else None,
+            }
+        )
     return out
 
 
@@ -97,8 +163,14 @@ def current_set(on: date | None = None) -> IndicatorSet:
 
 def ensure_default() -> IndicatorSet:
     with transaction.atomic():
-        found, _ = IndicatorSet.objects.get_or_create(version=DEFAULT_VERSION, defaults={
-            "title": "Bộ chỉ số theo QĐ 766/QĐ-TTg", "basis": "Quyết định 766/QĐ-TTg ngày 23/6/2022",
-            "valid_from": date(2022, 6, 23), "definitions": DEFAULT_DEFINITIONS,
-            "note": "Chỉ số có \"exact\": false là công thức gần đúng; xem ghi chú từng chỉ số."})
+        found, _ = IndicatorSet.objects.get_or_create(
+            version=DEFAULT_VERSION,
+            defaults={
+                "title": "Bộ chỉ số theo QĐ 766/QĐ-TTg",
+                "basis": "Quyết định 766/QĐ-TTg ngày 23/6/2022",
+                "valid_from": date(2022, 6, 23),
+                "definitions": DEFAULT_DEFINITIONS,
+                "note": 'Chỉ số có "exact": false là công thức gần đúng; xem ghi chú từng chỉ số.',
+            },
+        )
     return found

@@ -35,19 +35,25 @@ class DossierFact(models.Model):
     channel = models.CharField(max_length=20)
     submitted_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True)
-    due_at = models.DateTimeField(null=True)  # the original due instant (statistics keep it: late is late)
+    due_at = models.DateTimeField(
+        null=True
+    )  # the original due instant (statistics keep it: late is late)
     # The first instant at which the dossier was open, not paused, and past its due instant.
     overdue_since = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
     # returned / stopped / withdrawn / refused (the finishing state, final once reached).
     outcome = models.CharField(max_length=12, blank=True)
-    on_time_class = models.CharField(max_length=10, blank=True)  # early / on_time / late, frozen at the end
+    on_time_class = models.CharField(
+        max_length=10, blank=True
+    )  # early / on_time / late, frozen at the end
     return_method = models.CharField(max_length=12, blank=True)  # online / counter / postal
     completion_returned_at = models.DateTimeField(null=True)  # first return for completion
     apology_at = models.DateTimeField(null=True)  # first apology letter
     # Working days between intake and the end, in tenths (a histogram gives the p90 in SQL).
     processing_tenths = models.PositiveIntegerField(null=True)
-    fee_paid_online = models.BooleanField(null=True)  # None: no fee; False: paid otherwise; True: online
+    fee_paid_online = models.BooleanField(
+        null=True
+    )  # None: no fee; False: paid otherwise; True: online
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -118,13 +124,16 @@ class Report(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("loại báo cáo"), max_length=20, choices=Kind.choices)
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     period_start = models.DateField(_("từ ngày"))
     period_end = models.DateField(_("đến ngày"))
     period_label = models.CharField(max_length=30)
     params = models.JSONField(default=dict, blank=True)
-    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, null=True, related_name="+")
+    indicator_set = models.ForeignKey(
+        IndicatorSet, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     data_version = models.CharField(_("phiên bản dữ liệu"), max_length=80, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -133,11 +142,14 @@ class Report(models.Model):
     figures = models.JSONField(default=dict, blank=True)
     xlsx = models.FileField(upload_to="reports/%Y/%m/", max_length=200, blank=True)
     pdf = models.FileField(upload_to="reports/%Y/%m/", max_length=200, blank=True)
-    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    submission = models.CharField(max_length=10, choices=Submission.choices, default=Submission.DRAFT)
+    submission = models.CharField(
+        max_length=10, choices=Submission.choices, default=Submission.DRAFT
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -154,7 +166,9 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     note = models.TextField(blank=True)
     at = models.DateTimeField()
 
@@ -173,7 +187,9 @@ class Urge(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     message = models.TextField(_("nội dung đôn đốc"))
     figures = models.JSONField(default=dict, blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField()
     recipients = models.PositiveIntegerField(default=0)
 
@@ -197,8 +213,11 @@ class ReminderSent(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "due_date", "days_before"],
-                                               name="reports_reminder_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "due_date", "days_before"], name="reports_reminder_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.due_date} -{self.days_before}"

@@ -52,7 +52,11 @@ class Period:
         if kind == "M":
             return period_of(f"{year - 1}-12" if n == 1 else f"{year}-{n - 1:02d}")
         length = self.end - self.start
-        return Period(label="", start=self.start - length - timedelta(days=1), end=self.start - timedelta(days=1))
+        return Period(
+            label="",
+            start=self.start - length - timedelta(days=1),
+            end=self.start - timedelta(days=1),
+        )
 
 
 def rule() -> str:
@@ -72,8 +76,11 @@ def _split(label: str) -> tuple[str, int, int]:
 
 
 def _bad(path: str, message: str) -> ProblemError:
-    return ProblemError("validation_error", _("Kỳ báo cáo không hợp lệ."), extra={"errors": [{"path": path,
-                                                                                          "message": message}]})
+    return ProblemError(
+        "validation_error",
+        _("Kỳ báo cáo không hợp lệ."),
+        extra={"errors": [{"path": path, "message": message}]},
+    )
 
 
 def _month_end(year: int, month: int) -> date:
@@ -85,8 +92,13 @@ def period_of(label: str) -> Period:
     label = (label or "").strip().upper()
     kind, year, n = _split(label)
     if not kind or not 2000 <= year <= 2100 or (kind == "M" and not 1 <= n <= 12):
-        raise _bad("period", _("Viết kỳ báo cáo dạng 2026-Q1 (quý), 2026-H1 (6 tháng), 2026 (năm) hoặc 2026-03 "
-                               "(tháng)."))
+        raise _bad(
+            "period",
+            _(
+                "Viết kỳ báo cáo dạng 2026-Q1 (quý), 2026-H1 (6 tháng), 2026 (năm) hoặc 2026-03 "
+                "(tháng)."
+            ),
+        )
     nd09 = rule() == "nd09"
     if kind == "M":
         return Period(label, date(year, n, 1), _month_end(year, n))
@@ -97,10 +109,16 @@ def period_of(label: str) -> Period:
         return Period(label, date(year, 3 * n - 2, 1), _month_end(year, 3 * n))
     if kind == "H":
         if nd09:
-            return Period(label, date(year - 1, 12, 15) if n == 1 else date(year, 6, 15),
-                          date(year, 6, 14) if n == 1 else date(year, 12, 14))
-        return Period(label, date(year, 1, 1) if n == 1 else date(year, 7, 1),
-                      date(year, 6, 30) if n == 1 else date(year, 12, 31))
+            return Period(
+                label,
+                date(year - 1, 12, 15) if n == 1 else date(year, 6, 15),
+                date(year, 6, 14) if n == 1 else date(year, 12, 14),
+            )
+        return Period(
+            label,
+            date(year, 1, 1) if n == 1 else date(year, 7, 1),
+            date(year, 6, 30) if n == 1 else date(year, 12, 31),
+        )
     if nd09:
         return Period(label, date(year - 1, 12, 15), date(year, 12, 14))
     return Period(label, date(year, 1, 1), date(year, 12, 31))

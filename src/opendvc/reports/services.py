@@ -23,7 +23,11 @@ from .periods import Period, period_of
 
 logger = logging.getLogger(__name__)
 
-KIND_PERIOD = {Report.Kind.AGENCY_HALF_YEAR: "H", Report.Kind.PROVINCE_QUARTER: "Q", Report.Kind.PROVINCE_YEAR: "Y"}
+KIND_PERIOD = {
+    Report.Kind.AGENCY_HALF_YEAR: "H",
+    Report.Kind.PROVINCE_QUARTER: "Q",
+    Report.Kind.PROVINCE_YEAR: "Y",
+}
 SEND_ROLES = {"leader", "head"}
 RECEIVE_ROLES = {"province_office"}
 
@@ -40,10 +44,22 @@ def _check_period(kind: str, label: str) -> Period:
     wanted = KIND_PERIOD[kind]
     kind_of = "Y" if "-" not in period.label else period.label.split("-")[1][0]
     if kind_of != wanted:
-        raise ProblemError("validation_error", _("Kỳ báo cáo không khớp với loại báo cáo."), extra={"errors": [{
-            "path": "period", "message": {"H": _("Báo cáo 6 tháng: nhập dạng 2026-H1."),
-                                          "Q": _("Báo cáo quý: nhập dạng 2026-Q1."),
-                                          "Y": _("Báo cáo năm: nhập dạng 2026.")}[wanted]}]})
+        raise ProblemError(
+            "validation_error",
+            _("Kỳ báo cáo không khớp với loại báo cáo."),
+            extra={
+                "errors": [
+                    {
+                        "path": "period",
+                        "message": {
+                            "H": _("Báo cáo 6 tháng: nhập dạng 2026-H1."),
+                            "Q": _("Báo cáo quý: nhập dạng 2026-Q1."),
+                            "Y": _("Báo cáo năm: nhập dạng 2026."),
+                        }[wanted],
+                    }
+                ]
+            },
+        )
     return period
 
 
@@ -56,32 +72,62 @@ def report_request(*, kind: str, period_label: str, actor, agency=None, request=
     from .selectors import OVERSIGHT_ROLES
 
     if kind not in Report.Kind.values:
-        raise ProblemError("validation_error", _("Loại báo cáo không hợp lệ."),
-                           extra={"errors": [{"path": "kind", "message": _("Chọn loại báo cáo.")}]})
+        raise ProblemError(
+            "validation_error",
+            _("Loại báo cáo không hợp lệ."),
+            extra={"errors": [{"path": "kind", "message": _("Chọn loại báo cáo.")}]},
+        )
     oversight = actor.is_superuser or has_any_role(actor, OVERSIGHT_ROLES)
     if kind == Report.Kind.AGENCY_HALF_YEAR:
         if agency is None:
-            raise ProblemError("validation_error", _("Báo cáo 6 tháng cần chọn cơ quan."),
-                               extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan.")}]})
+            raise ProblemError(
+                "validation_error",
+                _("Báo cáo 6 tháng cần chọn cơ quan."),
+                extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan.")}]},
+            )
         if not oversight and not (_roles_in(actor, agency) & SEND_ROLES):
-            raise ProblemError("permission_denied", _("Chỉ lãnh đạo cơ quan hoặc Văn phòng UBND tỉnh, Sở Khoa học "
-                                                      "và Công nghệ được lập báo cáo này."), status=403)
+            raise ProblemError(
+                "permission_denied",
+                _(
+                    "Chỉ lãnh đạo cơ quan hoặc Văn phòng UBND tỉnh, Sở Khoa học "
+                    "và Công nghệ được lập báo cáo này."
+                ),
+                status=403,
+            )
     else:
         agency = None
         if not oversight:
-            raise ProblemError("permission_denied", _("Chỉ Văn phòng UBND tỉnh và Sở Khoa học và Công nghệ được lập "
-                                                      "báo cáo của tỉnh."), status=403)
+            raise ProblemError(
+                "permission_denied",
+                _("Chỉ Văn phòng UBND tỉnh và Sở Khoa học và Công nghệ được lập báo cáo của tỉnh."),
+                status=403,
+            )
     period = _check_period(kind, period_label)
     with transaction.atomic():
         report = Report.objects.create(
-            kind=kind, agency=agency, period_start=period.start, period_end=period.end, period_label=period.label,
-            params={"kind": kind, "period": period.label, "agency": getattr(agency, "code", None),
-                    "period_rule": getattr(settings, "REPORTS_PERIOD_RULE", "nd09")},
-            generated_by=actor)
-        ReportEvent.objects.create(report=report, action="requested", actor=actor, at=timezone.now())
-        audit_record(actor=actor, action="report.requested", target=report,
-                     changes={"kind": kind, "period": period.label, "agency": getattr(agency, "code", None)},
-                     request=request)
+            kind=kind,
+            agency=agency,
+            period_start=period.start,
+            period_end=period.end,
+            period_label=period.label,
+            params={
+                "kind": kind,
+                "period": period.label,
+                "agency": getattr(agency, "code", None),
+                "period_rule": getattr(settings, "REPORTS_PERIOD_RULE", "nd09"),
+            },
+            generated_by=actor,
+        )
+        ReportEvent.objects.create(
+            report=report, action="requested", actor=actor, at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="report.requested",
+            target=report,
+            changes={"kind": kind, "period": period.label, "agency": getattr(agency, "code", None)},
+            request=request,
+        )
         if not getattr(settings, "REPORTS_RUN_INLINE", False):
             transaction.on_commit(lambda: start_build(report.pk))
     if getattr(settings, "REPORTS_RUN_INLINE", False):
@@ -125,9 +171,13 @@ def report_build(*, report_id: int) -> Report:
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress=1)
     try:
         _progress(report, 5, _("Cập nhật dữ liệu hồ sơ"))
-        state = facts_refresh(progress=lambda done, total: _progress(
-            report, 5 + int(45 * done / max(total, 1)), _("Cập nhật dữ liệu hồ sơ: %(d)s/%(t)s") % {"d": done,
-                                                                                                    "t": total}))
+        state = facts_refresh(
+            progress=lambda done, total: _progress(
+                report,
+                5 + int(45 * done / max(total, 1)),
+                _("Cập nhật dữ liệu hồ sơ: %(d)s/%(t)s") % {"d": done, "t": total},
+            )
+        )
         _progress(report, 55, _("Tính số liệu"))
         period = Period(report.period_label, report.period_start, report.period_end)
         iset = current_set(report.period_end)
@@ -135,35 +185,57 @@ def report_build(*, report_id: int) -> Report:
         if report.agency_id:
             from opendvc.agencies.models import Agency
 
-            agency_ids = [report.agency_id, *Agency.objects.filter(parent_id=report.agency_id).values_list("pk",
-                                                                                                         flat=True)]
-        figures = period_figures(period=period, dimension="agency", agency_ids=agency_ids, indicator_set=iset)
-        figures["by_field"] = period_figures(period=period, dimension="field", agency_ids=agency_ids,
-                                             indicator_set=iset)["dossiers"]
-        figures["by_channel"] = period_figures(period=period, dimension="channel", agency_ids=agency_ids,
-                                               indicator_set=iset)["dossiers"]
+            agency_ids = [
+                report.agency_id,
+                *Agency.objects.filter(parent_id=report.agency_id).values_list("pk", flat=True),
+            ]
+        figures = period_figures(
+            period=period, dimension="agency", agency_ids=agency_ids, indicator_set=iset
+        )
+        figures["by_field"] = period_figures(
+            period=period, dimension="field", agency_ids=agency_ids, indicator_set=iset
+        )["dossiers"]
+        figures["by_channel"] = period_figures(
+            period=period, dimension="channel", agency_ids=agency_ids, indicator_set=iset
+        )["dossiers"]
         figures = _jsonable(figures)
         _progress(report, 75, _("Tạo tệp Excel"))
         report.figures = figures
         report.indicator_set = iset
         report.data_version = data_version(state)
-        report.xlsx.save(f"bao-cao-{report.public_id}.xlsx", ContentFile(build_xlsx(report)), save=False)
+        report.xlsx.save(
+            f"bao-cao-{report.public_id}.xlsx", ContentFile(build_xlsx(report)), save=False
+        )
         _progress(report, 85, _("Tạo tệp PDF"))
-        report.pdf.save(f"bao-cao-{report.public_id}.pdf", ContentFile(build_pdf(report)), save=False)
+        report.pdf.save(
+            f"bao-cao-{report.public_id}.pdf", ContentFile(build_pdf(report)), save=False
+        )
         report.status = Report.Status.DONE
         report.progress = 100
         report.progress_note = ""
         report.finished_at = timezone.now()
         with transaction.atomic():
             report.save()
-            ReportEvent.objects.create(report=report, action="generated", actor=report.generated_by,
-                                       at=report.finished_at, note=report.data_version)
-            audit_record(actor=report.generated_by, action="report.generated", target=report,
-                         changes={"data_version": report.data_version, "indicator_set": iset.version})
+            ReportEvent.objects.create(
+                report=report,
+                action="generated",
+                actor=report.generated_by,
+                at=report.finished_at,
+                note=report.data_version,
+            )
+            audit_record(
+                actor=report.generated_by,
+                action="report.generated",
+                target=report,
+                changes={"data_version": report.data_version, "indicator_set": iset.version},
+            )
     except Exception as exc:  # noqa: BLE001 - recorded on the report, shown on its page
         logger.exception("Report %s failed", report_id)
-        Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error=f"{type(exc).__name__}: {exc}"
-                                                   [:2000], finished_at=timezone.now())
+        Report.objects.filter(pk=report.pk).update(
+            status=Report.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
         report.refresh_from_db()
     return report
 
@@ -184,18 +256,33 @@ def report_send(*, report: Report, actor, note: str = "", request=None) -> Repor
     """The agency's leader or head sends a generated six-monthly report to the province office
     (Regulation Art. 13.10). 403 for anyone else, 409 unless generated and not yet sent."""
     with transaction.atomic():
-        locked = Report.objects.select_for_update(of=("self",)).select_related("agency").get(pk=report.pk)
-        if locked.kind != Report.Kind.AGENCY_HALF_YEAR or not (actor.is_superuser or
-                                                               _roles_in(actor, locked.agency) & SEND_ROLES):
-            raise ProblemError("permission_denied", _("Chỉ lãnh đạo, thủ trưởng cơ quan được gửi báo cáo này."),
-                               status=403)
+        locked = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .get(pk=report.pk)
+        )
+        if locked.kind != Report.Kind.AGENCY_HALF_YEAR or not (
+            actor.is_superuser or _roles_in(actor, locked.agency) & SEND_ROLES
+        ):
+            raise ProblemError(
+                "permission_denied",
+                _("Chỉ lãnh đạo, thủ trưởng cơ quan được gửi báo cáo này."),
+                status=403,
+            )
         if locked.status != Report.Status.DONE or locked.submission != Report.Submission.DRAFT:
             raise ProblemError("conflict", _("Báo cáo chưa tạo xong hoặc đã được gửi."), status=409)
         locked.submission = Report.Submission.SENT
         locked.save(update_fields=["submission"])
-        ReportEvent.objects.create(report=locked, action="sent", actor=actor, at=timezone.now(), note=note[:2000])
-        audit_record(actor=actor, action="report.sent", target=locked, changes={"submission": "sent"},
-                     request=request)
+        ReportEvent.objects.create(
+            report=locked, action="sent", actor=actor, at=timezone.now(), note=note[:2000]
+        )
+        audit_record(
+            actor=actor,
+            action="report.sent",
+            target=locked,
+            changes={"submission": "sent"},
+            request=request,
+        )
         _notify_office(locked)
     return locked
 
@@ -205,15 +292,27 @@ def report_receive(*, report: Report, actor, note: str = "", request=None) -> Re
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if not (actor.is_superuser or _roles_in(actor, None) & RECEIVE_ROLES):
-            raise ProblemError("permission_denied", _("Chỉ Văn phòng UBND tỉnh được xác nhận đã nhận báo cáo."),
-                               status=403)
+            raise ProblemError(
+                "permission_denied",
+                _("Chỉ Văn phòng UBND tỉnh được xác nhận đã nhận báo cáo."),
+                status=403,
+            )
         if locked.submission != Report.Submission.SENT:
-            raise ProblemError("conflict", _("Báo cáo chưa được gửi hoặc đã được nhận."), status=409)
+            raise ProblemError(
+                "conflict", _("Báo cáo chưa được gửi hoặc đã được nhận."), status=409
+            )
         locked.submission = Report.Submission.RECEIVED
         locked.save(update_fields=["submission"])
-        ReportEvent.objects.create(report=locked, action="received", actor=actor, at=timezone.now(), note=note[:2000])
-        audit_record(actor=actor, action="report.received", target=locked, changes={"submission": "received"},
-                     request=request)
+        ReportEvent.objects.create(
+            report=locked, action="received", actor=actor, at=timezone.now(), note=note[:2000]
+        )
+        audit_record(
+            actor=actor,
+            action="report.received",
+            target=locked,
+            changes={"submission": "received"},
+            request=request,
+        )
     return locked
 
 
@@ -236,9 +335,15 @@ def _notify_office(report: Report) -> None:
     from opendvc.notifications.services import notify
 
     for user in _users_with(RECEIVE_ROLES):
-        notify(template="report_sent", recipient=user, context={
-            "agency": report.agency.name if report.agency else "", "period": report.period_label,
-            "url": absolute_url("reports:detail", args=[report.public_id])})
+        notify(
+            template="report_sent",
+            recipient=user,
+            context={
+                "agency": report.agency.name if report.agency else "",
+                "period": report.period_label,
+                "url": absolute_url("reports:detail", args=[report.public_id]),
+            },
+        )
 
 
 def agency_urge(*, agency, actor, message: str, figures: dict | None = None, request=None) -> Urge:
@@ -250,22 +355,46 @@ def agency_urge(*, agency, actor, message: str, figures: dict | None = None, req
     from opendvc.notifications.services import notify
 
     if not (actor.is_superuser or has_any_role(actor, ["province_office", "ict_department"])):
-        raise ProblemError("permission_denied", _("Chỉ Văn phòng UBND tỉnh, Sở Khoa học và Công nghệ được đôn đốc."),
-                           status=403)
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ Văn phòng UBND tỉnh, Sở Khoa học và Công nghệ được đôn đốc."),
+            status=403,
+        )
     message = (message or "").strip()
     if not message:
-        raise ProblemError("validation_error", _("Nhập nội dung đôn đốc."),
-                           extra={"errors": [{"path": "message", "message": _("Nhập nội dung đôn đốc.")}]})
+        raise ProblemError(
+            "validation_error",
+            _("Nhập nội dung đôn đốc."),
+            extra={"errors": [{"path": "message", "message": _("Nhập nội dung đôn đốc.")}]},
+        )
     with transaction.atomic():
         recipients = _users_with({"leader", "head"}, agency)
-        urge = Urge.objects.create(agency=agency, message=message[:4000], figures=figures or {}, sent_by=actor,
-                                   sent_at=timezone.now(), recipients=len(recipients))
+        urge = Urge.objects.create(
+            agency=agency,
+            message=message[:4000],
+            figures=figures or {},
+            sent_by=actor,
+            sent_at=timezone.now(),
+            recipients=len(recipients),
+        )
         for user in recipients:
-            notify(template="report_urge", recipient=user, context={
-                "agency": agency.name, "message": urge.message, "sender": actor.full_name or str(actor),
-                "url": absolute_url("backoffice:home")})
-        audit_record(actor=actor, action="report.urge", target=urge,
-                     changes={"agency": agency.code, "recipients": len(recipients)}, request=request)
+            notify(
+                template="report_urge",
+                recipient=user,
+                context={
+                    "agency": agency.name,
+                    "message": urge.message,
+                    "sender": actor.full_name or str(actor),
+                    "url": absolute_url("backoffice:home"),
+                },
+            )
+        audit_record(
+            actor=actor,
+            action="report.urge",
+            target=urge,
+            changes={"agency": agency.code, "recipients": len(recipients)},
+            request=request,
+        )
     return urge
 
 
@@ -293,17 +422,29 @@ def reminders_send(*, today: date | None = None) -> int:
             if left != days_before:
                 continue
             for agency in Agency.objects.filter(is_active=True):
-                if Report.objects.filter(agency=agency, kind=Report.Kind.AGENCY_HALF_YEAR, period_label=label,
-                                         submission__in=[Report.Submission.SENT, Report.Submission.RECEIVED]).exists():
+                if Report.objects.filter(
+                    agency=agency,
+                    kind=Report.Kind.AGENCY_HALF_YEAR,
+                    period_label=label,
+                    submission__in=[Report.Submission.SENT, Report.Submission.RECEIVED],
+                ).exists():
                     continue
                 with transaction.atomic():
-                    _, created = ReminderSent.objects.get_or_create(agency=agency, due_date=due,
-                                                                    days_before=days_before)
+                    _, created = ReminderSent.objects.get_or_create(
+                        agency=agency, due_date=due, days_before=days_before
+                    )
                     if not created:
                         continue
                     for user in _users_with({"leader", "head"}, agency):
-                        notify(template="report_reminder", recipient=user, context={
-                            "agency": agency.name, "period": label, "due": due.strftime("%d/%m/%Y"),
-                            "days": days_before})
+                        notify(
+                            template="report_reminder",
+                            recipient=user,
+                            context={
+                                "agency": agency.name,
+                                "period": label,
+                                "due": due.strftime("%d/%m/%Y"),
+                                "days": days_before,
+                            },
+                        )
                     sent += 1
     return sent

@@ -56,19 +56,35 @@ def index(request):
     as_of = request.GET.get("ngay_chot") or None
     data = None
     try:
-        data = selectors.period_figures(period=period, as_of=as_of, dimension=dimension,
-                                        agency_ids=_agency_scope(request.user))
+        data = selectors.period_figures(
+            period=period, as_of=as_of, dimension=dimension, agency_ids=_agency_scope(request.user)
+        )
     except ProblemError as exc:
         errors += [e["message"] for e in exc.extra.get("errors", [])]
-        data = selectors.period_figures(period=period, dimension=dimension, agency_ids=_agency_scope(request.user))
-    return render(request, "reports/index.html", {
-        "period_query": _period_query(period, as_of), "period": period, "dimension": dimension, "as_of": as_of or "", "data": data, "errors": errors,
-        "dimensions": [(k, v[1]) for k, v in F.DIMENSIONS.items() if k],
-        "dossier_columns": [(k, F.FIGURES[k]) for k in (*F.DOSSIER_FIGURES, "avg_days", "p90_days")],
-        "feedback_columns": list(F.FEEDBACK_FIGURES.items()), "survey_columns": list(F.SURVEY_FIGURES.items()),
-        "reports": selectors.reports_visible(request.user)[:20], "kinds": Report.Kind.choices,
-        "agencies": _agencies_for(request.user),
-    })
+        data = selectors.period_figures(
+            period=period, dimension=dimension, agency_ids=_agency_scope(request.user)
+        )
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "period_query": _period_query(period, as_of),
+            "period": period,
+            "dimension": dimension,
+            "as_of": as_of or "",
+            "data": data,
+            "errors": errors,
+            "dimensions": [(k, v[1]) for k, v in F.DIMENSIONS.items() if k],
+            "dossier_columns": [
+                (k, F.FIGURES[k]) for k in (*F.DOSSIER_FIGURES, "avg_days", "p90_days")
+            ],
+            "feedback_columns": list(F.FEEDBACK_FIGURES.items()),
+            "survey_columns": list(F.SURVEY_FIGURES.items()),
+            "reports": selectors.reports_visible(request.user)[:20],
+            "kinds": Report.Kind.choices,
+            "agencies": _agencies_for(request.user),
+        },
+    )
 
 
 def _period_query(period, as_of) -> str:
@@ -103,18 +119,42 @@ def drilldown(request):
     scope = _agency_scope(request.user)
     try:
         if name in F.DOSSIER_FIGURES:
-            items = list(selectors.drilldown_dossiers(name=name, period=period, as_of=request.GET.get("ngay_chot"),
-                                                      dimension=dimension, key=key, agency_ids=scope)[:500])
+            items = list(
+                selectors.drilldown_dossiers(
+                    name=name,
+                    period=period,
+                    as_of=request.GET.get("ngay_chot"),
+                    dimension=dimension,
+                    key=key,
+                    agency_ids=scope,
+                )[:500]
+            )
             kind = "dossiers"
         else:
-            items = list(selectors.drilldown_feedback(name=name, period=period, as_of=request.GET.get("ngay_chot"),
-                                                      key=key, dimension=dimension, agency_ids=scope)
-                         .select_related("agency")[:500])
+            items = list(
+                selectors.drilldown_feedback(
+                    name=name,
+                    period=period,
+                    as_of=request.GET.get("ngay_chot"),
+                    key=key,
+                    dimension=dimension,
+                    agency_ids=scope,
+                ).select_related("agency")[:500]
+            )
             kind = "feedback"
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
-    return render(request, "reports/drilldown.html", {"items": items, "kind": kind, "label": F.FIGURES[name],
-                                                      "period": period, "capped": len(items) == 500})
+    return render(
+        request,
+        "reports/drilldown.html",
+        {
+            "items": items,
+            "kind": kind,
+            "label": F.FIGURES[name],
+            "period": period,
+            "capped": len(items) == 500,
+        },
+    )
 
 
 @backoffice_required(roles=selectors.REPORT_ROLES)
@@ -124,12 +164,21 @@ def request_report(request):
 
     agency = None
     if request.POST.get("agency"):
-        agency = Agency.objects.filter(pk=request.POST["agency"] if request.POST["agency"].isdigit() else 0).first()
+        agency = Agency.objects.filter(
+            pk=request.POST["agency"] if request.POST["agency"].isdigit() else 0
+        ).first()
     try:
-        report = services.report_request(kind=request.POST.get("kind", ""), period_label=request.POST.get("ky", ""),
-                                         agency=agency, actor=request.user, request=request)
+        report = services.report_request(
+            kind=request.POST.get("kind", ""),
+            period_label=request.POST.get("ky", ""),
+            agency=agency,
+            actor=request.user,
+            request=request,
+        )
     except ProblemError as exc:
-        messages.error(request, " ".join([exc.detail, *[e["message"] for e in exc.extra.get("errors", [])]]))
+        messages.error(
+            request, " ".join([exc.detail, *[e["message"] for e in exc.extra.get("errors", [])]])
+        )
         return redirect("reports:index")
     return redirect("reports:detail", public_id=report.public_id)
 
@@ -141,18 +190,26 @@ def _report_for(user, public_id) -> Report:
 @backoffice_required(roles=selectors.REPORT_ROLES)
 def detail(request, public_id):
     report = _report_for(request.user, public_id)
-    return render(request, "reports/detail.html", {
-        "report": report, "events": report.events.select_related("actor"),
-        "running": report.status in (Report.Status.QUEUED, Report.Status.RUNNING),
-    })
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "report": report,
+            "events": report.events.select_related("actor"),
+            "running": report.status in (Report.Status.QUEUED, Report.Status.RUNNING),
+        },
+    )
 
 
 @backoffice_required(roles=selectors.REPORT_ROLES)
 def progress(request, public_id):
     """The progress fragment the report page polls (htmx), also readable alone."""
     report = _report_for(request.user, public_id)
-    response = render(request, "reports/_progress.html", {"report": report,
-                                                          "running": report.status in ("queued", "running")})
+    response = render(
+        request,
+        "reports/_progress.html",
+        {"report": report, "running": report.status in ("queued", "running")},
+    )
     if report.status not in ("queued", "running") and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
@@ -175,12 +232,20 @@ def submission(request, public_id):
     action = request.POST.get("action")
     try:
         if action == "send":
-            services.report_send(report=report, actor=request.user, note=request.POST.get("note", ""),
-                                 request=request)
+            services.report_send(
+                report=report,
+                actor=request.user,
+                note=request.POST.get("note", ""),
+                request=request,
+            )
             messages.success(request, _("Đã gửi báo cáo đến Văn phòng UBND tỉnh."))
         elif action == "receive":
-            services.report_receive(report=report, actor=request.user, note=request.POST.get("note", ""),
-                                    request=request)
+            services.report_receive(
+                report=report,
+                actor=request.user,
+                note=request.POST.get("note", ""),
+                request=request,
+            )
             messages.success(request, _("Đã xác nhận nhận báo cáo."))
         else:
             messages.error(request, _("Thao tác không hợp lệ."))
@@ -207,19 +272,33 @@ def oversight(request):
         late = r["handled_late"] + r["in_progress_overdue"]
         r["on_time_rate"] = F.rate(r["to_handle"] - late, r["to_handle"])
     tiers = selectors.period_figures(period=period, dimension="tier")["dossiers"]["rows"]
-    agency_names = F.labels_for("agency", [f.agency_id for f in selectors.longest_overdue_dossiers()])
+    agency_names = F.labels_for(
+        "agency", [f.agency_id for f in selectors.longest_overdue_dossiers()]
+    )
     lower = Agency.objects.filter(tier__rank__gt=0).values_list("pk", flat=True)
     local_rows = [r for r in rows if r["key"] in set(lower)]
     trend = selectors.monthly_trend()
-    return render(request, "reports/oversight.html", {
-        "period": period, "rows": rows, "tiers": tiers, "local_rows": local_rows,
-        "overdue_dossiers": [(f, agency_names.get(f.agency_id, "")) for f in selectors.longest_overdue_dossiers()],
-        "overdue_feedback": selectors.longest_overdue_feedback(), "trend": trend,
-        "trend_chart": bar_chart_svg([(t["month"], t["on_time_rate"]) for t in trend],
-                                     title=_("Tỷ lệ đúng hạn theo tháng")),
-        "agencies": Agency.objects.filter(is_active=True).order_by("name"),
-        "urges": Urge.objects.select_related("agency", "sent_by")[:10],
-    })
+    return render(
+        request,
+        "reports/oversight.html",
+        {
+            "period": period,
+            "rows": rows,
+            "tiers": tiers,
+            "local_rows": local_rows,
+            "overdue_dossiers": [
+                (f, agency_names.get(f.agency_id, "")) for f in selectors.longest_overdue_dossiers()
+            ],
+            "overdue_feedback": selectors.longest_overdue_feedback(),
+            "trend": trend,
+            "trend_chart": bar_chart_svg(
+                [(t["month"], t["on_time_rate"]) for t in trend],
+                title=_("Tỷ lệ đúng hạn theo tháng"),
+            ),
+            "agencies": Agency.objects.filter(is_active=True).order_by("name"),
+            "urges": Urge.objects.select_related("agency", "sent_by")[:10],
+        },
+    )
 
 
 @backoffice_required(roles=["province_office", "ict_department"])
@@ -233,9 +312,15 @@ def urge(request):
         messages.error(request, _("Chọn cơ quan cần đôn đốc."))
         return redirect("reports:oversight")
     try:
-        services.agency_urge(agency=agency, actor=request.user, message=request.POST.get("message", ""),
-                             request=request)
-        messages.success(request, _("Đã gửi đôn đốc đến lãnh đạo %(agency)s.") % {"agency": agency.name})
+        services.agency_urge(
+            agency=agency,
+            actor=request.user,
+            message=request.POST.get("message", ""),
+            request=request,
+        )
+        messages.success(
+            request, _("Đã gửi đôn đốc đến lãnh đạo %(agency)s.") % {"agency": agency.name}
+        )
     except ProblemError as exc:
         messages.error(request, exc.detail)
     return redirect("reports:oversight")
@@ -261,17 +346,31 @@ def transparency(request):
     previous = {r["agency_id"]: r for r in selectors.transparency(period=previous_period)}
     rows = [{**r, "previous": previous.get(r["agency_id"], {})} for r in current]
     charts = {
-        "on_time": bar_chart_svg([(r["agency"], r["on_time_rate"]) for r in rows], title=_("Tỷ lệ đúng hạn")),
-        "online": bar_chart_svg([(r["agency"], r["online_rate"]) for r in rows],
-                                title=_("Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)")),
-        "satisfaction": bar_chart_svg([(r["agency"], r["satisfaction_rate"]) for r in rows],
-                                      title=_("Tỷ lệ hài lòng")),
+        "on_time": bar_chart_svg(
+            [(r["agency"], r["on_time_rate"]) for r in rows], title=_("Tỷ lệ đúng hạn")
+        ),
+        "online": bar_chart_svg(
+            [(r["agency"], r["online_rate"]) for r in rows],
+            title=_("Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)"),
+        ),
+        "satisfaction": bar_chart_svg(
+            [(r["agency"], r["satisfaction_rate"]) for r in rows], title=_("Tỷ lệ hài lòng")
+        ),
     }
-    response = render(request, "reports/transparency.html", {
-        "period": period, "previous_period": previous_period, "rows": rows, "charts": charts, "error": error,
-        "csv_url": reverse("reports:transparency_csv") + f"?ky={period.label}",
-        "api_url": f"/api/v1/transparency?period={period.label}",
-    }, status=400 if error else 200)
+    response = render(
+        request,
+        "reports/transparency.html",
+        {
+            "period": period,
+            "previous_period": previous_period,
+            "rows": rows,
+            "charts": charts,
+            "error": error,
+            "csv_url": reverse("reports:transparency_csv") + f"?ky={period.label}",
+            "api_url": f"/api/v1/transparency?period={period.label}",
+        },
+        status=400 if error else 200,
+    )
     return response
 
 
@@ -283,6 +382,3 @@ def transparency_csv_view(request):
     response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="minh-bach-{period.label}.csv"'
     return response
-
-
-

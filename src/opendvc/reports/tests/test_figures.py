@@ -18,11 +18,31 @@ from opendvc.reports.selectors import drilldown_dossiers, period_figures
 from .conftest import add_event, at
 
 EXPECTED = {
-    "carried_over": 1, "received_new": 4, "to_handle": 5, "handled": 3, "handled_early": 2, "handled_on_time": 0,
-    "handled_late": 1, "in_progress": 2, "in_progress_on_time": 1, "in_progress_overdue": 1, "withdrawn": 1,
-    "refused": 1, "returned_for_completion": 1, "submitted": 6, "received_l34": 4, "received_online_l34": 2,
-    "received_online": 2, "received_counter": 1, "received_postal": 1, "result_online": 1, "result_counter": 1,
-    "result_postal": 1, "apologies": 1, "avg_days": 8.0, "p90_days": 17.0,
+    "carried_over": 1,
+    "received_new": 4,
+    "to_handle": 5,
+    "handled": 3,
+    "handled_early": 2,
+    "handled_on_time": 0,
+    "handled_late": 1,
+    "in_progress": 2,
+    "in_progress_on_time": 1,
+    "in_progress_overdue": 1,
+    "withdrawn": 1,
+    "refused": 1,
+    "returned_for_completion": 1,
+    "submitted": 6,
+    "received_l34": 4,
+    "received_online_l34": 2,
+    "received_online": 2,
+    "received_counter": 1,
+    "received_postal": 1,
+    "result_online": 1,
+    "result_counter": 1,
+    "result_postal": 1,
+    "apologies": 1,
+    "avg_days": 8.0,
+    "p90_days": 17.0,
 }
 
 
@@ -32,8 +52,15 @@ def test_quarter_figures_match_the_hand_count(counted):
     assert {k: total[k] for k in EXPECTED} == EXPECTED
     assert [r["key"] for r in f["dossiers"]["rows"]] == [counted["agency"].pk]
     fb = f["feedback"]["total"]
-    assert fb == {"fb_received": 4, "fb_answered_focal": 1, "fb_answered_head": 1, "fb_answered_late": 0,
-                  "fb_open": 1, "fb_overdue": 1, "fb_rescheduled": 1}
+    assert fb == {
+        "fb_received": 4,
+        "fb_answered_focal": 1,
+        "fb_answered_head": 1,
+        "fb_answered_late": 0,
+        "fb_open": 1,
+        "fb_overdue": 1,
+        "fb_rescheduled": 1,
+    }
     assert f["surveys"]["total"] == {"sv_answers": 2, "sv_satisfied": 1, "sv_not_satisfied": 1}
     indicators = {i["code"]: i["value"] for i in f["indicators"]}
     assert indicators["on_time_rate"] == 60.0  # (5 − 1 late − 1 overdue) / 5
@@ -47,10 +74,19 @@ def test_previous_quarter_and_as_of_date(counted):
     q4 = period_of("2026-Q4")
     total = period_figures(period=q4)["dossiers"]["total"]
     # H received and handled early in Q4; A received 28/12, still open at the end of Q4.
-    assert (total["received_new"], total["handled_early"], total["in_progress_on_time"]) == (2, 1, 1)
+    assert (total["received_new"], total["handled_early"], total["in_progress_on_time"]) == (
+        2,
+        1,
+        1,
+    )
     # As of 10/2/2027 (inside Tết): A handled; B received and open; nothing overdue yet.
     mid = period_figures(period=period_of("2027-Q1"), as_of="10/02/2027")["dossiers"]["total"]
-    assert (mid["handled"], mid["in_progress_on_time"], mid["in_progress_overdue"], mid["received_new"]) == (1, 1, 0, 1)
+    assert (
+        mid["handled"],
+        mid["in_progress_on_time"],
+        mid["in_progress_overdue"],
+        mid["received_new"],
+    ) == (1, 1, 0, 1)
 
 
 def test_last_quarter_is_stable_after_dossiers_move_on(counted):
@@ -59,8 +95,12 @@ def test_last_quarter_is_stable_after_dossiers_move_on(counted):
     before = period_figures(period=period_of("2027-Q1"))
     c, e = counted["c"], counted["e"]
     for d, when, cls in ((c, "2027-04-05 07:30", "late"), (e, "2027-04-05 16:00", "late")):
-        add_event(d, when, "return_result", "result_ready", "returned", method="online", on_time_class=cls)
-        type(d).objects.filter(pk=d.pk).update(status="returned", finished_at=at(when), on_time_class=cls)
+        add_event(
+            d, when, "return_result", "result_ready", "returned", method="online", on_time_class=cls
+        )
+        type(d).objects.filter(pk=d.pk).update(
+            status="returned", finished_at=at(when), on_time_class=cls
+        )
     facts_refresh()
     after = period_figures(period=period_of("2027-Q1"))
     assert after["dossiers"] == before["dossiers"]
@@ -68,13 +108,19 @@ def test_last_quarter_is_stable_after_dossiers_move_on(counted):
     assert (q2["carried_over"], q2["handled_late"]) == (2, 2)
 
 
-@pytest.mark.parametrize(("name", "codes"), [
-    ("handled_early", ["T-A", "T-D"]), ("in_progress_overdue", ["T-E"]), ("refused", ["T-F"]),
-    ("carried_over", ["T-A"]),
-])
+@pytest.mark.parametrize(
+    ("name", "codes"),
+    [
+        ("handled_early", ["T-A", "T-D"]),
+        ("in_progress_overdue", ["T-E"]),
+        ("refused", ["T-F"]),
+        ("carried_over", ["T-A"]),
+    ],
+)
 def test_drilldown_lists_the_items_behind_a_number(counted, name, codes):
-    qs = drilldown_dossiers(name=name, period=period_of("2027-Q1"), dimension="agency",
-                            key=str(counted["agency"].pk))
+    qs = drilldown_dossiers(
+        name=name, period=period_of("2027-Q1"), dimension="agency", key=str(counted["agency"].pk)
+    )
     assert sorted(qs.values_list("code", flat=True)) == codes
 
 
@@ -108,9 +154,15 @@ def test_bad_periods_are_named(bad):
 def test_indicator_admin_refuses_unknown_figures(db):
     from opendvc.reports.admin import IndicatorSetForm
 
-    data = {"version": "x-1", "title": "Thử", "valid_from": "2027-01-01", "basis": "", "note": "",
-            "definitions": '[{"code": "a", "name": "A", "numerator": "handled+nothing", "denominator": "to_handle", '
-                           '"formula": "", "exact": true}]'}
+    data = {
+        "version": "x-1",
+        "title": "Thử",
+        "valid_from": "2027-01-01",
+        "basis": "",
+        "note": "",
+        "definitions": '[{"code": "a", "name": "A", "numerator": "handled+nothing", "denominator": "to_handle", '
+        '"formula": "", "exact": true}]',
+    }
     form = IndicatorSetForm(data=data)
     assert not form.is_valid() and "nothing" in str(form.errors["definitions"])
     data["definitions"] = data["definitions"].replace("+nothing", "")
