@@ -289,11 +289,15 @@ def run(dossiers: int = 0, feedback: int = 0, http: bool = True) -> list[tuple[s
             data_version(state),
         )
     )
-    t = time.perf_counter()
-    facts_refresh()
-    out.append(
-        ("facts refresh with nothing changed", f"{(time.perf_counter() - t) * 1000:.0f} ms", "")
-    )
+    # The next refresh also rebuilds what changed in the margin before the last one began (bulk load
+    # data written just before it); the one after that is the steady state with nothing changed.
+    for label in (
+        "facts refresh, margin of the previous one",
+        "facts refresh with nothing changed",
+    ):
+        t = time.perf_counter()
+        facts_refresh()
+        out.append((label, f"{(time.perf_counter() - t) * 1000:.0f} ms", ""))
     n_dossiers, n_feedback = Dossier.objects.count(), Feedback.objects.count()
     period = _busiest_quarter()
     cutoff = window_for(period).cutoff
