@@ -84,6 +84,20 @@ def period_figures(
     }
 
 
+def dossier_rows(
+    *, period: Period, dimension: str, agency_ids: list[int] | None = None, as_of: str | None = None
+) -> dict[str, Any]:
+    """Only the dossier table of a period by ``dimension``, with display labels."""
+    table = F.dossier_table(
+        window=window_for(period, as_of), dimension=dimension, agency_ids=agency_ids
+    )
+    labels = F.labels_for(dimension, [r["key"] for r in table.rows])
+    return {
+        "rows": [{**r, "label": labels.get(r["key"], "—")} for r in table.rows],
+        "total": table.total,
+    }
+
+
 def drilldown_dossiers(
     *,
     name: str,

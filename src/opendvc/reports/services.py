@@ -165,7 +165,7 @@ def report_build(*, report_id: int) -> Report:
     from .exports import build_pdf, build_xlsx
     from .facts import data_version, facts_refresh
     from .indicators import current_set
-    from .selectors import period_figures
+    from .selectors import dossier_rows, period_figures
 
     report = Report.objects.select_related("agency").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress=1)
@@ -192,12 +192,10 @@ def report_build(*, report_id: int) -> Report:
         figures = period_figures(
             period=period, dimension="agency", agency_ids=agency_ids, indicator_set=iset
         )
-        figures["by_field"] = period_figures(
-            period=period, dimension="field", agency_ids=agency_ids, indicator_set=iset
-        )["dossiers"]
-        figures["by_channel"] = period_figures(
-            period=period, dimension="channel", agency_ids=agency_ids, indicator_set=iset
-        )["dossiers"]
+        for dimension in ("field", "channel"):
+            figures[f"by_{dimension}"] = dossier_rows(
+                period=period, dimension=dimension, agency_ids=agency_ids
+            )
         figures = _jsonable(figures)
         _progress(report, 75, _("Tạo tệp Excel"))
         report.figures = figures
