@@ -230,3 +230,15 @@ def test_figures_api_for_staff(client, counted, people):
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "by"
     client.force_login(people["officer"])
     assert client.get("/api/v1/reports/figures", {"period": "2027-Q1"}).status_code == 403
+
+
+def test_worker_task_builds_a_queued_report(counted, people, settings):
+    from opendvc.reports.services import report_request
+    from opendvc.reports.tasks import build_report
+
+    settings.REPORTS_RUN_INLINE = False
+    report = report_request(kind="province_year", period_label="2027", actor=people["office"])
+    assert report.status == "queued"  # the build waits for the commit, then a worker or a thread
+    assert build_report.apply(args=[report.pk]).get() == "done"
+    report.refresh_from_db()
+    assert report.xlsx and report.pdf and report.figures["period"]["label"] == "2027"
