@@ -6,7 +6,7 @@ created and migrated if missing; filled with ``--dossiers``/``--feedback`` rows 
 The facts table is brought up to date first (its build time is reported: a full build once, then
 incremental refreshes of the changed dossiers).
 
-Measured, for the busiest quarter of the load data, ``RUNS`` times after a warm-up, median and max:
+Measured, for the last complete quarter, ``RUNS`` times after a warm-up, median and max:
 
 1. ``reports.selectors.period_figures`` in-process (dossier figures per agency with the average and
    p90 processing time, feedback per agency and per channel, surveys, indicators);
@@ -148,28 +148,12 @@ def _setup(dossiers: int, feedback: int) -> None:
         call_command("generate_feedback_load", count=feedback - have_fb)
 
 
-def _busiest_quarter():
-    from django.db.models import Count
-    from django.db.models.functions import TruncQuarter
+def _last_quarter():
+    """The last complete quarter: the one a quarterly report is made for (both dossiers and feedback
+    of the load data cover it)."""
+    from opendvc.reports.periods import current_quarter
 
-    from opendvc.reports.models import DossierFact
-    from opendvc.reports.periods import current_quarter, period_of
-
-    row = (
-        DossierFact.objects.annotate(q=TruncQuarter("received_at"))
-        .values("q")
-        .annotate(n=Count("pk"))
-        .exclude(q=None)
-        .order_by("-n")
-        .first()
-    )
-    if row is None:
-        return current_quarter()
-    q = row["q"]
-    label = f"{q.year}-Q{(q.month - 1) // 3 + 1}"
-    period = period_of(label)
-    current = current_quarter()
-    return period if period.end < current.start else current.previous()
+    return current_quarter().previous()
 
 
 def _time(fn, runs: int = RUNS) -> tuple[float, float, object]:
@@ -299,7 +283,7 @@ def run(dossiers: int = 0, feedback: int = 0, http: bool = True) -> list[tuple[s
         facts_refresh()
         out.append((label, f"{(time.perf_counter() - t) * 1000:.0f} ms", ""))
     n_dossiers, n_feedback = Dossier.objects.count(), Feedback.objects.count()
-    period = _busiest_quarter()
+    period = _last_quarter()
     cutoff = window_for(period).cutoff
     out.append(
         ("data", f"{n_dossiers} dossiers, {n_feedback} feedback items", f"quarter {period.label}")
