@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("opendvc.workflow.urls")),
     path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.ops.urls")),
+    path("", include("opendvc.reports.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -90,6 +90,16 @@ TOOLS: list[Tool] = [
         _("Sự cố"),
         _("Ghi nhận, cập nhật, giải quyết sự cố; kết quả kiểm tra tự động."),
     ),
+    Tool(
+        "reports:oversight",
+        _("Giám sát, đôn đốc"),
+        _("Đúng hạn, quá hạn theo cơ quan; hồ sơ, phản ánh quá hạn lâu nhất; đôn đốc cơ quan."),
+    ),
+    Tool(
+        "reports:index",
+        _("Báo cáo, thống kê"),
+        _("Số liệu theo kỳ, chỉ số QĐ 766; lập, gửi báo cáo 6 tháng, quý, năm (xlsx, PDF)."),
+    ),
     # The admin checks only is_staff; the tool is for the administrators.
     Tool(
         "admin:index",

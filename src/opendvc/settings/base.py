@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "opendvc.backoffice",
     "opendvc.api",
     "opendvc.ops",
+    "opendvc.reports",
 ]
 
 MIDDLEWARE = [
@@ -417,6 +418,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Feedback (QĐ 31/2020, Art. 8.3): the latest new time a reschedule may set, in working days after
 # the reschedule.
 FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS = env.int("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS", default=10)
+
+# Reports: "nd09" periods end on the 14th (Decree 09/2019/NĐ-CP Art. 12 data cut-off), "calendar" on
+# the last day of the quarter; REPORTS_RUN_INLINE builds reports inside the request (tests, shell).
+REPORTS_PERIOD_RULE = env.str("REPORTS_PERIOD_RULE", default="nd09")
+REPORTS_RUN_INLINE = env.bool("REPORTS_RUN_INLINE", default=False)
 
 # Operations (Regulation Art. 10.7): health checks and the thresholds that open an incident.
 OPS_BACKLOG_LIMIT = env.int("OPS_BACKLOG_LIMIT", default=100)

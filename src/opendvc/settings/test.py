@@ -21,3 +21,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 os.environ.setdefault("OPENDVC_TEST_TMP", str(_TMP))
+
+# Reports are built inside the test (no thread outliving the test's transaction).
+REPORTS_RUN_INLINE = True

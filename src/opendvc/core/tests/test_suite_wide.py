@@ -27,6 +27,8 @@ PUBLIC_NAMES = {
     "dossiers:lookup", "dossiers:public_results",
     # The service status page (Regulation Art. 10.7): current incidents and the last 90 days.
     "ops:status",
+    # Transparency (Regulation Art. 4.8): rates per agency and their CSV, no personal data.
+    "reports:transparency", "reports:transparency_csv",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)

@@ -1,0 +1,122 @@
+"""Reports in the API: the public transparency figures (no personal data) and, for staff with the
+``read`` scope, the figures of a period for the agencies they may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Query, Router, Schema
+
+from opendvc.api.auth import require_scope
+from opendvc.api.schemas import problems
+from opendvc.core.problems import ProblemError
+
+from . import figures as F
+from . import selectors
+from .periods import current_quarter, period_of
+
+router = Router(tags=["reports"])
+
+
+class TransparencyRow(Schema):
+    agency: str
+    to_handle: int
+    late: int
+    on_time_rate: float | None = Field(description="Phần trăm; null khi không có hồ sơ")
+    received_l34: int
+    received_online_l34: int
+    online_rate: float | None
+    survey_answers: int
+    satisfied: int
+    satisfaction_rate: float | None
+
+
+class TransparencyPeriod(Schema):
+    label: str
+    start: str = Field(description="Ngày đầu kỳ (ISO 8601)")
+    end: str = Field(description="Ngày cuối kỳ (ISO 8601)")
+    agencies: list[TransparencyRow]
+
+
+class TransparencyOut(Schema):
+    current: TransparencyPeriod
+    previous: TransparencyPeriod
+
+
+class TransparencyQuery(Schema):
+    period: str = Field(
+        "", description="Kỳ: 2026-Q1, 2026-H1, 2026 hoặc 2026-03; để trống: quý hiện tại"
+    )
+
+
+def _block(period) -> dict[str, Any]:
+    rows = selectors.transparency(period=period)
+    return {
+        "label": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "agencies": [{k: v for k, v in r.items() if k != "agency_id"} for r in rows],
+    }
+
+
+@router.get(
+    "/transparency",
+    auth=None,
+    response={200: TransparencyOut, **problems(422)},
+    summary="Công khai: tỷ lệ đúng hạn, trực tuyến, hài lòng theo cơ quan (kỳ này và kỳ trước)",
+)
+def transparency(request, q: Query[TransparencyQuery]):
+    """Counts and rates per agency for a period and the one before it; no personal data (Regulation
+    Art. 4.8). A malformed ``period`` is a 422 problem naming ``period``."""
+    period = period_of(q.period) if q.period else current_quarter()
+    selectors.fresh()
+    return {"current": _block(period), "previous": _block(period.previous())}
+
+
+class FiguresQuery(Schema):
+    period: str = Field(..., description="Kỳ: 2026-Q1, 2026-H1, 2026 hoặc 2026-03")
+    as_of: str = Field("", description="Số liệu tính đến ngày (YYYY-MM-DD), trong kỳ")
+    by: str = Field(
+        "agency", description="Nhóm theo: agency, field, procedure, tier, level, channel"
+    )
+
+
+@router.get(
+    "/reports/figures",
+    response={200: dict, **problems(403, 422)},
+    summary="Số liệu báo cáo của một kỳ (hồ sơ, phản ánh, khảo sát, chỉ số)",
+)
+def figures(request, q: Query[FiguresQuery]):
+    """Staff: the figures of the agencies they may see (oversight roles: the whole province), as of
+    ``as_of``; each figure is counted from dated events and frozen classes."""
+    from opendvc.agencies.selectors import has_any_role, visible_agency_ids
+
+    require_scope(request, "read")
+    user = request.user
+    if not (user.is_superuser or has_any_role(user, selectors.REPORT_ROLES)):
+        raise ProblemError(
+            "permission_denied",
+            "Chỉ lãnh đạo cơ quan và cơ quan giám sát được xem số liệu báo cáo.",
+            status=403,
+        )
+    if q.by not in F.DIMENSIONS or not q.by:
+        raise ProblemError(
+            "validation_error",
+            "Cách nhóm số liệu không hợp lệ.",
+            extra={
+                "errors": [
+                    {
+                        "path": "by",
+                        "message": "Chọn một trong: agency, field, procedure, tier, level, channel.",
+                    }
+                ]
+            },
+        )
+    period = period_of(q.period)
+    selectors.fresh()
+    scope = None
+    if not (user.is_superuser or has_any_role(user, selectors.OVERSIGHT_ROLES)):
+        scope = sorted(visible_agency_ids(user) or [])
+    return selectors.period_figures(
+        period=period, as_of=q.as_of or None, dimension=q.by, agency_ids=scope
+    )

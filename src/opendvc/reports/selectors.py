@@ -1,0 +1,234 @@
+"""Reads of the reports app: the figures of a period, the drill-down lists, the oversight views and the
+public transparency figures (no personal data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from . import figures as F
+from .indicators import current_set, evaluate
+from .models import DossierFact, Report
+from .periods import Period, parse_as_of
+
+OVERSIGHT_ROLES = ["province_office", "ict_department", "administrator"]
+REPORT_ROLES = ["leader", "head", "province_office", "ict_department", "administrator"]
+
+
+def fresh() -> None:
+    """Bring the facts up to date before a page or an API answer counts them (at most once a minute)."""
+    from .facts import facts_refresh_if_stale
+
+    facts_refresh_if_stale()
+
+
+def window_for(period: Period, as_of: str | None = None) -> F.Window:
+    return F.Window(start=period.start_at, cutoff=parse_as_of(as_of, period))
+
+
+def period_figures(
+    *,
+    period: Period,
+    as_of: str | None = None,
+    dimension: str = "agency",
+    agency_ids: list[int] | None = None,
+    indicator_set=None,
+) -> dict[str, Any]:
+    """Every table of a period: dossiers by ``dimension``, feedback per agency and per channel, surveys
+    per agency, and the indicators of the set in force (or ``indicator_set``), with display labels."""
+    w = window_for(period, as_of)
+    dossiers = F.dossier_table(window=w, dimension=dimension, agency_ids=agency_ids)
+    feedback = F.feedback_table(window=w, agency_ids=agency_ids)
+    feedback_channels = F.feedback_table(window=w, agency_ids=agency_ids, dimension="channel")
+    surveys = F.survey_table(window=w, agency_ids=agency_ids)
+    iset = indicator_set or current_set(period.end)
+    totals = {**dossiers.total, **feedback.total, **surveys.total}
+    labels = F.labels_for(dimension, [r["key"] for r in dossiers.rows])
+    agency_labels = F.labels_for("agency", [r["key"] for r in feedback.rows + surveys.rows])
+    channel_labels = F.labels_for("channel", [r["key"] for r in feedback_channels.rows])
+    return {
+        "period": {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "as_of": w.cutoff.isoformat(),
+        },
+        "dimension": dimension,
+        "dossiers": {
+            "rows": [
+                {**r, "label": labels.get(r["key"], "—") if dimension else "Toàn tỉnh"}
+                for r in dossiers.rows
+            ],
+            "total": dossiers.total,
+        },
+        "feedback": {
+            "rows": [{**r, "label": agency_labels.get(r["key"], "—")} for r in feedback.rows],
+            "total": feedback.total,
+        },
+        "feedback_channels": {
+            "rows": [
+                {**r, "label": channel_labels.get(r["key"], r["key"])}
+                for r in feedback_channels.rows
+            ],
+            "total": feedback_channels.total,
+        },
+        "surveys": {
+            "rows": [{**r, "label": agency_labels.get(r["key"], "—")} for r in surveys.rows],
+            "total": surveys.total,
+        },
+        "indicators": evaluate(iset.definitions, totals),
+        "indicator_set": {"version": iset.version, "title": iset.title},
+    }
+
+
+def dossier_rows(
+    *, period: Period, dimension: str, agency_ids: list[int] | None = None, as_of: str | None = None
+) -> dict[str, Any]:
+    """Only the dossier table of a period by ``dimension``, with display labels."""
+    table = F.dossier_table(
+        window=window_for(period, as_of), dimension=dimension, agency_ids=agency_ids
+    )
+    labels = F.labels_for(dimension, [r["key"] for r in table.rows])
+    return {
+        "rows": [{**r, "label": labels.get(r["key"], "—")} for r in table.rows],
+        "total": table.total,
+    }
+
+
+def drilldown_dossiers(
+    *,
+    name: str,
+    period: Period,
+    as_of: str | None = None,
+    dimension: str = "",
+    key: str = "",
+    agency_ids: list[int] | None = None,
+) -> QuerySet[DossierFact]:
+    """The dossiers behind one number (same filter as the count)."""
+    w = window_for(period, as_of)
+    qs = DossierFact.objects.filter(F.dossier_filter(name, w))
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    column = F.DIMENSIONS.get(dimension, (None,))[0]
+    if column and key != "":
+        qs = qs.filter(**{column: key})
+    return qs.order_by("received_at", "submitted_at", "dossier_id")
+
+
+def drilldown_feedback(
+    *,
+    name: str,
+    period: Period,
+    as_of: str | None = None,
+    key: str = "",
+    dimension: str = "agency",
+    agency_ids: list[int] | None = None,
+) -> QuerySet:
+    from opendvc.feedback.models import Feedback
+
+    w = window_for(period, as_of)
+    qs = Feedback.objects.filter(F.feedback_filter(name, w))
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    if key != "":
+        qs = qs.filter(**{"channel" if dimension == "channel" else "agency_id": key})
+    return qs.order_by("forwarded_at", "pk")
+
+
+def longest_overdue_dossiers(
+    *, limit: int = 20, now: datetime | None = None
+) -> QuerySet[DossierFact]:
+    now = now or timezone.now()
+    open_now = Q(received_at__lt=now, finished_at__isnull=True, overdue_since__lt=now)
+    return DossierFact.objects.filter(open_now).order_by("overdue_since")[:limit]
+
+
+def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
+    from opendvc.feedback.models import Feedback
+
+    now = now or timezone.now()
+    return (
+        Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))
+        .select_related("agency")
+        .order_by("overdue_since")[:limit]
+    )
+
+
+def monthly_trend(
+    *, months: int = 12, now: datetime | None = None, agency_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Handled and late per month (by the month the dossier finished), the last ``months`` months."""
+    from django.db.models.functions import TruncMonth
+
+    from opendvc.worktime import VN_TZ
+
+    now = now or timezone.now()
+    local = now.astimezone(VN_TZ)
+    y, m = local.year, local.month - months + 1
+    while m <= 0:
+        y, m = y - 1, m + 12
+    start = datetime(y, m, 1, tzinfo=VN_TZ)
+    qs = DossierFact.objects.filter(
+        finished_at__gte=start, finished_at__lt=now, outcome__in=F.HANDLED
+    )
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    rows = (
+        qs.annotate(month=TruncMonth("finished_at", tzinfo=VN_TZ))
+        .values("month")
+        .annotate(handled=Count("pk"), late=Count("pk", filter=Q(on_time_class="late")))
+        .order_by("month")
+    )
+    return [
+        {
+            "month": r["month"].strftime("%m/%Y"),
+            "handled": r["handled"],
+            "late": r["late"],
+            "on_time_rate": F.rate(r["handled"] - r["late"], r["handled"]),
+        }
+        for r in rows
+    ]
+
+
+def reports_visible(user) -> QuerySet[Report]:
+    """Reports the user may see: province-wide ones and their agencies' (oversight roles see all)."""
+    from opendvc.agencies.permissions import scope_to_visible_agencies
+    from opendvc.agencies.selectors import has_any_role
+
+    qs = Report.objects.select_related("agency", "generated_by", "indicator_set")
+    if user.is_superuser or has_any_role(user, OVERSIGHT_ROLES):
+        return qs
+    scoped = scope_to_visible_agencies(qs.filter(agency__isnull=False), user, field="agency")
+    return qs.filter(pk__in=scoped.values("pk"))
+
+
+def transparency(*, period: Period) -> list[dict[str, Any]]:
+    """Per agency: on-time rate, online share (levels 3–4) and satisfaction for ``period`` — counts and
+    rates only, no personal data (Regulation Art. 4.8)."""
+    w = window_for(period)
+    dossiers = F.dossier_table(window=w, dimension="agency")
+    surveys = {r["key"]: r for r in F.survey_table(window=w).rows}
+    labels = F.labels_for("agency", [r["key"] for r in dossiers.rows] + list(surveys))
+    out = []
+    for r in dossiers.rows:
+        sv = surveys.get(r["key"], {})
+        late = r["handled_late"] + r["in_progress_overdue"]
+        out.append(
+            {
+                "agency": labels.get(r["key"], "—"),
+                "agency_id": r["key"],
+                "to_handle": r["to_handle"],
+                "late": late,
+                "on_time_rate": F.rate(r["to_handle"] - late, r["to_handle"]),
+                "received_l34": r["received_l34"],
+                "received_online_l34": r["received_online_l34"],
+                "online_rate": F.rate(r["received_online_l34"], r["received_l34"]),
+                "survey_answers": sv.get("sv_answers", 0),
+                "satisfied": sv.get("sv_satisfied", 0),
+                "satisfaction_rate": F.rate(sv.get("sv_satisfied", 0), sv.get("sv_answers", 0)),
+            }
+        )
+    return sorted(out, key=lambda row: row["agency"])

@@ -1,0 +1,244 @@
+"""Reports built in the background (inline in tests), their xlsx and PDF read back, the submission
+step, urging, reminders, the pages and the API — on the hand-counted fixture."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from opendvc.dossiers.tests.conftest import staff
+from opendvc.reports.models import Report, ReportEvent
+
+JUSTICE = "000.00.32.H19"
+PROVINCE = "000.00.00.H19"
+PERSONAL = ("Nguyễn Văn Bí Mật", "Trần Thị Riêng Tư", "T-A", "PA-1")
+
+
+@pytest.fixture
+def people(counted):
+    return {
+        "leader": staff("leader", JUSTICE),
+        "office": staff("province_office", PROVINCE),
+        "ict": staff("ict_department", PROVINCE),
+        "officer": staff("receiving_officer", JUSTICE),
+    }
+
+
+def _request(client, user, **data):
+    client.force_login(user)
+    return client.post(reverse("reports:request"), data)
+
+
+def test_agency_half_year_report_xlsx_and_pdf_read_back(client, counted, people):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    response = _request(
+        client, people["leader"], kind="agency_half_year", ky="2027-H1", agency=counted["agency"].pk
+    )
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "reports:detail", args=[report.public_id]
+    )
+    assert report.status == "done", report.error
+    assert report.params["period"] == "2027-H1" and report.generated_by == people["leader"]
+    assert (
+        report.data_version.startswith("facts-v") and report.indicator_set.version == "qd766-2022.1"
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Tải Excel (xlsx)" in page and "Gửi Văn phòng UBND tỉnh" in page
+
+    xlsx = client.get(reverse("reports:download", args=[report.public_id, "xlsx"]))
+    wb = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
+    assert {
+        "Thông tin",
+        "Chỉ số",
+        "Hồ sơ theo cơ quan",
+        "Phản ánh theo cơ quan",
+        "Khảo sát hài lòng",
+    } <= set(wb.sheetnames)
+    ws = wb["Hồ sơ theo cơ quan"]
+    header = [c.value for c in ws[1]]
+    total = {header[i]: c.value for i, c in enumerate(ws[ws.max_row])}
+    assert total["Cơ quan"] == "Tổng cộng"
+    # H1 2027 (calendar rule in the fixture): Jan–Jun; A–E all received or carried in, handled A B D.
+    assert total["Tổng số phải giải quyết"] == 5 and total["Giải quyết trễ hạn"] == 1
+    assert total["Thời gian giải quyết, phân vị 90 (ngày làm việc)"] == 17.0
+    indicators = {r[0].value: r[4].value for r in wb["Chỉ số"].iter_rows(min_row=2)}
+    assert indicators["online_rate"] == 50.0
+    info = {r[0].value: r[1].value for r in wb["Thông tin"].iter_rows()}
+    assert (
+        info["Cơ quan"] == "Sở Tư pháp tỉnh Đồng Nai"
+        and info["Phiên bản dữ liệu"] == report.data_version
+    )
+
+    pdf = client.get(reverse("reports:download", args=[report.public_id, "pdf"]))
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    assert "Báo cáo 6 tháng của cơ quan" in text and "Tỷ lệ hồ sơ giải quyết đúng hạn" in text
+    assert "qd766-2022.1" in text
+
+
+def test_submission_step_leader_sends_office_receives(client, counted, people):
+    from opendvc.audit.models import AuditEntry
+
+    _request(
+        client, people["leader"], kind="agency_half_year", ky="2027-H1", agency=counted["agency"].pk
+    )
+    report = Report.objects.get()
+    url = reverse("reports:submission", args=[report.public_id])
+    client.force_login(people["officer"])
+    assert client.post(url, {"action": "send"}).status_code == 403
+    assert Report.objects.get().submission == "draft"
+    client.force_login(people["leader"])
+    client.post(url, {"action": "send", "note": "Kính gửi"})
+    client.force_login(people["office"])
+    client.post(url, {"action": "receive"})
+    report.refresh_from_db()
+    assert report.submission == "received"
+    assert list(ReportEvent.objects.filter(report=report).values_list("action", flat=True)) == [
+        "requested",
+        "generated",
+        "sent",
+        "received",
+    ]
+    assert set(
+        AuditEntry.objects.filter(action__startswith="report.").values_list("action", flat=True)
+    ) == {"report.requested", "report.generated", "report.sent", "report.received"}
+
+
+def test_province_quarter_report_only_for_oversight_roles(client, counted, people):
+    response = _request(client, people["leader"], kind="province_quarter", ky="2027-Q1")
+    assert response.status_code == 302 and not Report.objects.exists()
+    _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
+    assert not Report.objects.exists()
+    _request(client, people["ict"], kind="province_quarter", ky="2027-Q1")
+    report = Report.objects.get()
+    assert report.status == "done" and report.agency is None
+    assert report.figures["dossiers"]["total"]["to_handle"] == 5
+
+
+def test_figures_page_links_every_number_and_scopes_to_the_agency(client, counted, people):
+    client.force_login(people["leader"])
+    page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
+    assert "so_lieu=in_progress_overdue" in page and "Tổng số phải giải quyết" in page
+    drill = client.get(
+        reverse("reports:drilldown"), {"ky": "2027-Q1", "so_lieu": "handled_early"}
+    ).content.decode()
+    assert "T-A" in drill and "T-D" in drill and "T-B" not in drill
+    bad = client.get(reverse("reports:index"), {"ky": "2027-Q9"})
+    assert bad.status_code == 200 and "Viết kỳ báo cáo dạng 2026-Q1" in bad.content.decode()
+    assert (
+        client.get(
+            reverse("reports:index"), {"ky": "2027-Q1", "ngay_chot": "31/02/2027"}
+        ).status_code
+        == 200
+    )
+    client.force_login(people["officer"])
+    assert client.get(reverse("reports:index")).status_code == 403
+
+
+def test_oversight_dashboard_and_urge(client, counted, people):
+    from opendvc.audit.models import AuditEntry
+    from opendvc.reports.models import Urge
+
+    client.force_login(people["office"])
+    page = client.get(reverse("reports:oversight"))
+    assert page.status_code == 200 and "Đôn đốc cơ quan" in page.content.decode()
+    assert (
+        client.post(
+            reverse("reports:urge"), {"agency": counted["agency"].pk, "message": ""}
+        ).status_code
+        == 302
+    )
+    assert not Urge.objects.exists()
+    client.post(
+        reverse("reports:urge"),
+        {"agency": counted["agency"].pk, "message": "Giải quyết hồ sơ T-E ngay."},
+    )
+    urge = Urge.objects.get()
+    assert urge.recipients == 1 and urge.sent_by == people["office"]
+    assert AuditEntry.objects.filter(action="report.urge").count() == 1
+    from opendvc.notifications.models import Notification
+
+    sent = Notification.objects.filter(template="report_urge", recipient=people["leader"])
+    assert {n.channel for n in sent} == {"email", "in_app"} and "T-E" in sent[0].body
+    client.force_login(people["leader"])
+    assert client.get(reverse("reports:oversight")).status_code == 403
+    home = client.get(reverse("backoffice:home")).content.decode()
+    assert reverse("reports:index") in home and reverse("reports:oversight") not in home
+
+
+def test_reminders_ten_and_three_working_days_before(counted, people):
+    import time_machine
+
+    from opendvc.reports.services import reminders_send
+
+    # 15/6/2027 is a Tuesday: 10 working days before is Tuesday 1/6, 3 before is Wednesday 9/6.
+    with time_machine.travel("2027-06-01 09:00 +0700"):
+        assert reminders_send(today=date(2027, 6, 1)) >= 1
+        assert reminders_send(today=date(2027, 6, 1)) == 0  # once
+    assert reminders_send(today=date(2027, 6, 2)) == 0
+    assert reminders_send(today=date(2027, 6, 10)) >= 1
+    from opendvc.notifications.models import Notification
+
+    subjects = set(
+        Notification.objects.filter(
+            template="report_reminder", recipient=people["leader"]
+        ).values_list("subject", flat=True)
+    )
+    assert subjects == {"Nhắc gửi báo cáo 6 tháng 2027-H1 – Sở Tư pháp tỉnh Đồng Nai"}
+
+
+def test_transparency_page_csv_and_api_without_personal_data(client, counted):
+    page = client.get(reverse("reports:transparency"), {"ky": "2027-Q1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "<svg" in html and "60,0%" in html
+    csv = client.get(reverse("reports:transparency_csv"), {"ky": "2027-Q1"}).content.decode(
+        "utf-8-sig"
+    )
+    assert csv.splitlines()[1].startswith("2027-Q1,Sở Tư pháp")
+    api = client.get("/api/v1/transparency", {"period": "2027-Q1"})
+    body = api.json()
+    assert (
+        body["current"]["agencies"][0]["on_time_rate"] == 60.0
+        and body["previous"]["label"] == "2026-Q4"
+    )
+    for text in (html, csv, api.content.decode()):
+        assert not any(p in text for p in PERSONAL)
+
+
+def test_bad_period_is_a_clear_error(client, counted):
+    page = client.get(reverse("reports:transparency"), {"ky": "quy-1"})
+    assert page.status_code == 400 and "2026-Q1" in page.content.decode()
+    assert client.get(reverse("reports:transparency_csv"), {"ky": "2027-Q7"}).status_code == 400
+    api = client.get("/api/v1/transparency", {"period": "2027-Q7"})
+    assert api.status_code == 422 and api["Content-Type"] == "application/problem+json"
+    assert api.json()["code"] == "validation_error" and api.json()["errors"][0]["path"] == "period"
+
+
+def test_figures_api_for_staff(client, counted, people):
+    assert client.get("/api/v1/reports/figures", {"period": "2027-Q1"}).status_code == 401
+    client.force_login(people["leader"])
+    body = client.get("/api/v1/reports/figures", {"period": "2027-Q1", "by": "channel"}).json()
+    assert body["dossiers"]["total"]["to_handle"] == 5 and body["dimension"] == "channel"
+    bad = client.get("/api/v1/reports/figures", {"period": "2027-Q1", "by": "nothing"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "by"
+    client.force_login(people["officer"])
+    assert client.get("/api/v1/reports/figures", {"period": "2027-Q1"}).status_code == 403
+
+
+def test_worker_task_builds_a_queued_report(counted, people, settings):
+    from opendvc.reports.services import report_request
+    from opendvc.reports.tasks import build_report
+
+    settings.REPORTS_RUN_INLINE = False
+    report = report_request(kind="province_year", period_label="2027", actor=people["office"])
+    assert report.status == "queued"  # the build waits for the commit, then a worker or a thread
+    assert build_report.apply(args=[report.pk]).get() == "done"
+    report.refresh_from_db()
+    assert report.xlsx and report.pdf and report.figures["period"]["label"] == "2027"
