@@ -14,8 +14,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
 from .lifecycle import Action, Document, Role, State
-from .models import Dossier, DossierDocument, DossierFile
-from .processing_models import ResultDownload
+from .models import Dossier, DossierDocument, DossierFile, ResultDownload
 
 PUBLIC_STATES = (State.RETURNED, State.STOPPED)
 MAX_PUBLIC_DAYS = 366
@@ -49,7 +48,7 @@ def result_download(*, dossier: Dossier, document: DossierDocument, user, reques
                      changes={"document": document.pk}, request=request)
         fresh = Dossier.objects.get(pk=dossier.pk)
         if fresh.status == State.RESULT_READY:
-            fresh = services.dossier_transition(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
+            fresh = services.dossier_act(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
                                                 request=request, method="online")
     return fresh
 

@@ -88,11 +88,11 @@ def dossier(request, code: str, *, errors=None, status=200):
 
 
 def _can_apologise(d, user) -> bool:
-    from opendvc.dossiers.late import APOLOGY_ROLES
-    from opendvc.dossiers.lifecycle import FINISHING_STATES
-    from opendvc.dossiers.services import actor_roles
+    from opendvc.dossiers.lifecycle import Action
+    from opendvc.dossiers.services import ACTIONS, actor_roles
 
-    return bool(d.due_at and d.status not in FINISHING_STATES and actor_roles(dossier=d, actor=user) & APOLOGY_ROLES)
+    spec = next(s for s in ACTIONS if s.action == Action.APOLOGY)
+    return bool(d.due_at and spec.opens_from(d.status) and actor_roles(dossier=d, actor=user) & spec.roles)
 
 
 def _fees_from(post, fee_items) -> list[dict]:
@@ -115,39 +115,29 @@ def _fees_from(post, fee_items) -> list[dict]:
 @backoffice_required(roles=STAFF_ROLES)
 @require_POST
 def act(request, code: str):
-    """One form post: a step hand-over (claim, forward, send back), a dossier action of the transition
-    table, or the apology."""
-    from opendvc.dossiers import late
-    from opendvc.dossiers.services import dossier_transition
+    """One form post: an action of the dossier's action table (a step hand-over — claim, forward, send
+    back —, a department action or the apology), translated from the form and run by ``dossier_act``."""
+    from opendvc.dossiers.lifecycle import action_label
+    from opendvc.dossiers.services import dossier_act
 
     d = _dossier(request, code)
     action = request.POST.get("action", "")
-    post = request.POST
     try:
-        if action == "claim":
-            services.step_claim(dossier=d, actor=request.user, request=request)
-            done = _("Đã nhận xử lý bước này.")
-        elif action == "forward":
-            services.step_forward(dossier=d, actor=request.user, note=post.get("note", ""), request=request)
-            done = _("Đã chuyển bước tiếp theo.")
-        elif action == "send_back":
-            services.step_send_back(dossier=d, actor=request.user, reason=post.get("reason", ""), request=request)
-            done = _("Đã trả lại bước trước.")
-        elif action == "apology":
-            late.dossier_apologise(dossier=d, actor=request.user, reason=post.get("reason", ""),
-                                   new_due_at=post.get("new_due_at") or None, request=request)
-            done = _("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả.")
-        else:
-            inputs = _inputs(request, d, action)
-            dossier_transition(dossier=d, action=action, actor=request.user, request=request,
-                               expected_version=_int(post.get("version")), **inputs)
-            from opendvc.dossiers.lifecycle import action_label
-
-            done = _("Đã thực hiện: %(a)s.") % {"a": action_label(action)}
+        inputs = _inputs(request, d, action)
+        dossier_act(dossier=d, action=action, actor=request.user, request=request,
+                    expected_version=_int(request.POST.get("version")), **inputs)
     except ProblemError as exc:
         return dossier.__wrapped__(request, code, errors=_messages(exc), status=exc.status)
-    messages.success(request, done)
+    messages.success(request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)})
     return redirect("workflow:dossier", code=code)
+
+
+DONE = {
+    "claim": gettext_lazy("Đã nhận xử lý bước này."),
+    "forward": gettext_lazy("Đã chuyển bước tiếp theo."),
+    "send_back": gettext_lazy("Đã trả lại bước trước."),
+    "apology": gettext_lazy("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả."),
+}
 
 
 def _inputs(request, d, action) -> dict:
@@ -170,8 +160,14 @@ def _inputs(request, d, action) -> dict:
         return inputs
     if action == Action.RETURN_RESULT:
         return {k: post.get(k, "") for k in ("method", "recipient", "identity_document") if post.get(k, "").strip()}
-    if action == Action.START_PROCESSING:
+    if action in (Action.START_PROCESSING, "claim"):
         return {}
+    if action == "forward":
+        return {"note": post.get("note", "")}
+    if action == "send_back":
+        return {"reason": post.get("reason", "")}
+    if action == Action.APOLOGY:
+        return {"reason": post.get("reason", ""), "new_due_at": post.get("new_due_at") or None}
     raise ProblemError("validation_error", _("Thao tác không hợp lệ trên trang này."),
                        extra={"errors": [{"path": "action", "message": _("Chọn một thao tác.")}]})
 
