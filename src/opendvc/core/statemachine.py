@@ -116,16 +116,22 @@ class StateMachine:
     required_messages: dict[Any, Any] = {}
 
     def __init__(self) -> None:
-        self.by_action: dict[str, ActionSpec] = {}
+        # An action may have several rows when who may take it depends on the state.
+        self.by_action: dict[str, list[ActionSpec]] = {}
         for spec in self.table:
-            if spec.action in self.by_action:
-                raise ValueError(f"{self.domain}: two rows for {spec.action!r}")
-            self.by_action[spec.action] = spec
+            rows = self.by_action.setdefault(spec.action, [])
+            if any(r.from_states & spec.from_states for r in rows):
+                raise ValueError(f"{self.domain}: two rows for {spec.action!r} from the same state")
+            rows.append(spec)
 
     # -- reading the table ------------------------------------------------------------------------
 
-    def spec(self, action: str) -> ActionSpec | None:
-        return self.by_action.get(action)
+    def spec(self, action: str, state: str | None = None) -> ActionSpec | None:
+        """The row of ``action`` (open from ``state`` when given)."""
+        rows = self.by_action.get(action) or []
+        if state is None:
+            return rows[0] if rows else None
+        return next((r for r in rows if r.opens_from(state)), None)
 
     def open_from(self, state: str) -> list[ActionSpec]:
         return [s for s in self.table if s.opens_from(state)]
@@ -140,7 +146,8 @@ class StateMachine:
     def lock(self, row):
         return self.model.objects.select_for_update(of=("self",)).get(pk=row.pk)
 
-    def roles_of(self, row, actor, spec: ActionSpec) -> set[str]:
+    def roles_of(self, row, actor, spec: ActionSpec, **context: Any) -> set[str]:
+        """The roles ``actor`` holds on ``row`` (``context``: what the caller passed to ``act``)."""
         raise NotImplementedError
 
     def pick_role(self, spec: ActionSpec, roles: set[str]) -> str | None:
@@ -166,6 +173,12 @@ class StateMachine:
 
     def normalise(self, name: str, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    def prepare(self, row, now: datetime) -> None:
+        """Bring the locked row up to date before the handler runs (e.g. record a passed deadline)."""
+
+    def save(self, row, fields: list[str]) -> None:
+        row.save(update_fields=[*fields, *(["updated_at"] if hasattr(row, "updated_at") else [])])
 
     def append_event(self, act: Act):
         return None
@@ -218,14 +231,15 @@ class StateMachine:
 
     def act(self, *, row, action: str, actor, system: bool = False, request=None,
             expected_version: int | None = None, inputs: dict[str, Any] | None = None,
-            issued: list[Any] | None = None) -> Act:
+            issued: list[Any] | None = None, context: dict[str, Any] | None = None) -> Act:
         """Apply the row of ``action`` to ``row`` (a model instance) as ``actor`` or as the system.
         Returns the ``Act`` (``act.row`` is the locked, updated row; ``act.event`` the event).
         Documents issued are appended to ``issued`` when given (the caller discards them if an outer
         transaction fails); otherwise they are discarded here when this one fails."""
-        spec = self.spec(action)
-        if spec is None:
+        rows = self.by_action.get(action)
+        if not rows:
             raise self.unknown_action(action)
+        spec = rows[0]
         # A request naming inputs the action does not take is malformed whatever the row's state.
         unknown = self.unknown_inputs(spec, inputs or {})
         if unknown:
@@ -234,31 +248,34 @@ class StateMachine:
         issued = [] if issued is None else issued
         try:
             with transaction.atomic():
-                done = self._apply(spec, row=row, actor=actor, system=system, request=request,
-                                   expected_version=expected_version, inputs=dict(inputs or {}), issued=issued)
+                done = self._apply(action, row=row, actor=actor, system=system, request=request,
+                                   expected_version=expected_version, inputs=dict(inputs or {}), issued=issued,
+                                   context=context or {})
         except BaseException:
             if own:
                 self.discard(issued)
             raise
         return done
 
-    def _apply(self, spec: ActionSpec, *, row, actor, system, request, expected_version, inputs, issued) -> Act:
+    def _apply(self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context) -> Act:
         locked = self.lock(row)
         if expected_version is not None and locked.version != expected_version:
             raise self.stale(locked)
-        if not spec.opens_from(self.state_of(locked)):
-            raise self.not_open(locked, spec)
-        roles = {self.system_role} if system else self.roles_of(locked, actor, spec)
+        spec = self.spec(action, self.state_of(locked))
+        if spec is None:
+            raise self.not_open(locked, self.by_action[action][0])
+        roles = {self.system_role} if system else self.roles_of(locked, actor, spec, **context)
         role = self.pick_role(spec, roles)
         if role is None:
             raise self.denied(locked, spec)
         now = timezone.now()
         cleaned = self.clean(spec, inputs, row=locked, now=now)
+        self.prepare(locked, now)
         outcome = (spec.handler(locked, cleaned, now=now, role=role, actor=actor) if spec.handler else None) \
             or Outcome()
         from_state = self.state_of(locked)
         to_state = spec.next_state or from_state
-        act = Act(row=locked, spec=spec, actor=None if system else actor, role=role, system=system, inputs=cleaned,
+        act = Act(row=locked, spec=spec, actor=actor, role=role, system=system, inputs=cleaned,
                   now=now, from_state=from_state, to_state=to_state, outcome=outcome, request=request,
                   issued=issued)
         update = list(outcome.fields)
@@ -271,7 +288,7 @@ class StateMachine:
         for name, value in outcome.fields.items():
             setattr(locked, name, value)
         if update:
-            locked.save(update_fields=[*update, *(["updated_at"] if hasattr(locked, "updated_at") else [])])
+            self.save(locked, update)
         if spec.records_event:
             act.event = self.append_event(act)
         for kind in spec.documents:

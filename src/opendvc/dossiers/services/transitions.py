@@ -175,7 +175,7 @@ class DossierMachine(StateMachine):
                 .select_related("procedure", "procedure_version", "receiving_agency", "applicant", "acting_for")
                 .get(pk=row.pk))
 
-    def roles_of(self, row, actor, spec: ActionSpec) -> set[str]:
+    def roles_of(self, row, actor, spec: ActionSpec, **context: Any) -> set[str]:
         if spec.roles == STEP_HOLDER:
             if not getattr(actor, "is_authenticated", False):
                 return set()
