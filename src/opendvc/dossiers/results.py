@@ -20,10 +20,6 @@ PUBLIC_STATES = (State.RETURNED, State.STOPPED)
 MAX_PUBLIC_DAYS = 366
 
 
-def result_documents(dossier: Dossier) -> list[DossierDocument]:
-    return list(dossier.documents.filter(kind=Document.RESULT))
-
-
 def result_download(*, dossier: Dossier, document: DossierDocument, user, request=None) -> Dossier:
     """Record that the applicant downloaded a result document. The first download of a dossier waiting
     at ``result_ready`` returns it online (``return_result`` by the system, method ``online``).
@@ -89,6 +85,27 @@ def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]
             default_storage.delete(name)
         raise
     return out
+
+
+def dossier_supply(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], note: str = "",
+                   request=None) -> Dossier:
+    """Attach the applicant's supplementary files and send them (``supply``) in one transaction: both
+    happen or neither (the stored files are removed again when the action is refused)."""
+    from django.core.files.storage import default_storage
+
+    from . import services
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            added = supplement_add_files(dossier=dossier, actor=actor, files=files, request=request)
+            stored = [f.file.name for f in added]
+            return services.dossier_act(dossier=dossier, action=Action.SUPPLY, actor=actor, request=request,
+                                        **({"note": note} if note else {}))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
 
 
 def public_results(*, agency=None, date_from: date | None = None, date_to: date | None = None) -> QuerySet:

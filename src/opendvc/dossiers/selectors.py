@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -46,9 +47,8 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
     """One of the user's dossiers, or 404 (the same for another person's dossier: no hint it exists)."""
     try:
         return applicant_dossiers(user).get(public_id=public_id)
-    except (Dossier.DoesNotExist, ValueError, Exception) as exc:
-        if isinstance(exc, Http404):
-            raise
+    except (Dossier.DoesNotExist, ValueError, ValidationError) as exc:
+        # A malformed identifier reads as a dossier that does not exist; a database failure is not one.
         raise Http404 from exc
 
 

@@ -15,7 +15,7 @@ Every deadline is computed with the working-time engine on the receiving agency'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,9 @@ from opendvc.worktime import timeliness
 from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun
 
 HUNDRED = Decimal(100)
+# Statutory totals are counted from the opening of a Monday followed by weeks without public holidays,
+# so that a procedure's total in working hours does not depend on the day its process is edited.
+REFERENCE_MONDAY = date(2026, 3, 9)
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,8 @@ def process_for(*, procedure, agency) -> ProcessSpec:
 
 def statutory_hours(*, procedure) -> Decimal | None:
     """The procedure's time limit (online method, else the first one with a time) in working hours,
-    counted from a Monday's opening on the portal calendar; ``None`` when the procedure states none."""
-    from datetime import date
-
+    counted from the opening of ``REFERENCE_MONDAY`` on the portal calendar; ``None`` when the
+    procedure states none."""
     from opendvc.worktime import add_working_time, next_opening, working_hours_between
 
     methods = [m for m in procedure.methods.all() if m.time_amount is not None and m.time_unit]
@@ -97,7 +99,7 @@ def statutory_hours(*, procedure) -> Decimal | None:
     amount = Decimal(str(method.time_amount))
     if amount == 0:
         return Decimal(8)
-    start = next_opening(date(2026, 3, 9))
+    start = next_opening(REFERENCE_MONDAY)
     whole = amount == amount.to_integral_value()
     end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
                            rule=procedure.working_day_rule if whole else "working-hours")

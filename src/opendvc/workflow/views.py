@@ -15,14 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
 from . import selectors, services
 from .models import ClockOnWait, StepRole
 
-STAFF_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office", "postal_operator"]
-LEADER_ROLES = ["leader", "head", "province_office"]
+SR = StaffRole.Role
+STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE, SR.POSTAL_OPERATOR]
+LEADER_ROLES = [SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 STATE_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Trong hạn"), "late": gettext_lazy("Trễ hạn"), "overdue": gettext_lazy("Quá hạn"),
                 "due_soon": gettext_lazy("Sắp đến hạn"), "paused": gettext_lazy("Tạm dừng (chờ người nộp)")}
 VIEW_LABELS = {"mine": gettext_lazy("Việc của tôi"), "queue": gettext_lazy("Chờ nhận trong phòng"), "due_soon": gettext_lazy("Sắp đến hạn"),
@@ -227,13 +229,13 @@ def overview(request):
     })
 
 
-@backoffice_required(roles=["leader", "head", "administrator"])
+@backoffice_required(roles=[SR.LEADER, SR.HEAD, SR.ADMINISTRATOR])
 def process_edit(request, code: str):
     from opendvc.agencies.selectors import visible_agency_ids
     from opendvc.catalog.models import Procedure
 
     procedure = get_object_or_404(Procedure, code=code)
-    ids = visible_agency_ids(request.user, roles={"leader", "head", "administrator"})
+    ids = visible_agency_ids(request.user, roles={SR.LEADER, SR.HEAD, SR.ADMINISTRATOR})
     from opendvc.agencies.models import Agency
 
     agencies = list((Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)).order_by("name"))

@@ -35,7 +35,6 @@ KNOWN: set[tuple[str, str]] = {
     ("workflow.views", "dossiers.lifecycle"),
     ("workflow.views", "dossiers.services"),
     ("workflow.views", "dossiers.uploads"),
-    ("eforms.services", "dossiers.selectors"),
 }
 
 

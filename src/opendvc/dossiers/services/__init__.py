@@ -393,6 +393,23 @@ def counter_intake(
 
 
 
+def intake_register(
+    *, actor, procedure, receiving_agency, channel: str, cccd: str = "", tax_code: str = "", full_name: str = "",
+    phone: str = "", organisation_name: str = "", files: list[tuple[Any, CheckedFile]] = (), due_at: Any = None,
+    request=None,
+) -> Dossier:
+    """The counter or postal intake of a dossier in one transaction: the applicant found or created
+    (``applicant_find_or_create``) and the dossier registered and received (``counter_intake``) — a
+    refused intake leaves no new person or organisation behind."""
+    with transaction.atomic():
+        applicant, organisation = applicant_find_or_create(
+            actor=actor, cccd=cccd, tax_code=tax_code, full_name=full_name, phone=phone,
+            organisation_name=organisation_name, request=request)
+        return counter_intake(actor=actor, procedure=procedure, receiving_agency=receiving_agency, channel=channel,
+                              applicant=applicant, acting_for=organisation, files=files, due_at=due_at,
+                              request=request)
+
+
 def sweep_orphan_files(*, older_than: datetime, days: int = 3) -> int:
     """Delete stored files of the day folders up to ``days`` before ``older_than`` that were written
     before ``older_than`` and that no upload, dossier file or document refers to — what a process

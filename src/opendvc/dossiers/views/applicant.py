@@ -73,7 +73,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
     if data is None:
         data = dossier.form_data if dossier else eforms_bridge.prefill(
-            user=user, procedure=procedure, acting_for=acting_for)
+            user=user, procedure=procedure, acting_for=acting_for,
+            previous=selectors.last_form_data(user=user, procedure=procedure))
     form_html = ""
     if form_version is not None:
         form_html = eforms_bridge.render(form_version=form_version, data=data, errors=form_errors or [], prefix="tk")
@@ -382,10 +383,8 @@ def supplement(request, public_id):
             errors.append(_("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
         if not errors:
             try:
-                results.supplement_add_files(dossier=dossier, actor=request.user, files=files, request=request)
-                note = request.POST.get("ghi-chu", "").strip()
-                services.dossier_act(dossier=dossier, action=Action.SUPPLY, actor=request.user,
-                                            request=request, **({"note": note} if note else {}))
+                results.dossier_supply(dossier=dossier, actor=request.user, files=files,
+                                       note=request.POST.get("ghi-chu", "").strip(), request=request)
             except ProblemError as exc:
                 errors = [exc.detail] + [e.get("message", "") for e in exc.extra.get("errors") or []]
             else:

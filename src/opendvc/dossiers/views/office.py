@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
@@ -26,7 +27,8 @@ from .common import (
     serve_stored,
 )
 
-OFFICE_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office"]
+SR = StaffRole.Role
+OFFICE_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 
 
 def _date(value) -> date | None:
@@ -169,7 +171,7 @@ def _intake_appointment(agency) -> dict:
             "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(agency))}
 
 
-@backoffice_required(roles=["receiving_officer"])
+@backoffice_required(roles=[SR.RECEIVING_OFFICER])
 @require_http_methods(["GET", "POST"])
 def intake(request):
     """Counter and postal intake: the officer registers a paper dossier for an applicant found or
@@ -199,13 +201,11 @@ def intake(request):
             context["errors"] = errors
             return render(request, "dossiers/office_intake.html", context, status=400)
         try:
-            applicant, organisation = services.applicant_find_or_create(
-                actor=request.user, cccd=p.get("cccd", ""), tax_code=p.get("mst", ""),
-                full_name=p.get("ho-ten", ""), phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), request=request)
-            dossier = services.counter_intake(
+            dossier = services.intake_register(
                 actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
-                applicant=applicant, acting_for=organisation, files=files, due_at=p.get("hen-tra", "").strip(),
-                request=request)
+                cccd=p.get("cccd", ""), tax_code=p.get("mst", ""), full_name=p.get("ho-ten", ""),
+                phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), files=files,
+                due_at=p.get("hen-tra", "").strip(), request=request)
         except (ProblemError, UploadError) as exc:
             context["errors"] = problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
             if isinstance(exc, ProblemError) and exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
