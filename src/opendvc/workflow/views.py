@@ -67,7 +67,12 @@ def _dossier(request, code):
 
 
 @backoffice_required(roles=STAFF_ROLES)
-def dossier(request, code: str, *, errors=None, status=200):
+def dossier(request, code: str):
+    return _dossier_page(request, code)
+
+
+def _dossier_page(request, code: str, *, errors=None, status=200):
+    """The processing page of a dossier (also shown again with the errors of a refused action)."""
     from opendvc.dossiers.returns import methods_offered, return_method_default
     from opendvc.dossiers.selectors import ON_TIME_LABELS, actions_for, on_time_state
 
@@ -129,7 +134,7 @@ def act(request, code: str):
         dossier_act(dossier=d, action=action, actor=request.user, request=request,
                     expected_version=_int(request.POST.get("version")), **inputs)
     except ProblemError as exc:
-        return dossier.__wrapped__(request, code, errors=_messages(exc), status=exc.status)
+        return _dossier_page(request, code, errors=_messages(exc), status=exc.status)
     messages.success(request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)})
     return redirect("workflow:dossier", code=code)
 

@@ -86,7 +86,13 @@ def _calendar_periods(agency):
 
 
 @backoffice_required(roles=OFFICE_ROLES)
-def office_detail(request, code: str, *, errors=None, status=200, form_data=None):
+def office_detail(request, code: str):
+    return _office_page(request, code)
+
+
+def _office_page(request, code: str, *, errors=None, status=200, form_data=None):
+    """The office's page of a dossier (also shown again with the errors of a refused action, or with
+    the identifiers revealed)."""
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     actions = selectors.actions_for(dossier=dossier, user=request.user)
     revealed = form_data is not None
@@ -120,7 +126,7 @@ def office_reveal(request, code: str):
         return redirect("dossiers:office_detail", code=dossier.code)
     data = personal_data.form_data_for_staff(dossier=dossier, user=request.user, reveal=True, reason=reason,
                                              request=request)
-    return office_detail.__wrapped__(request, code, form_data=data)
+    return _office_page(request, code, form_data=data)
 
 
 @backoffice_required(roles=OFFICE_ROLES)
@@ -140,7 +146,7 @@ def office_action(request, code: str):
         services.dossier_act(dossier=dossier, action=action, actor=request.user, request=request,
                                     expected_version=int_param(request.POST.get("version")), **inputs)
     except ProblemError as exc:
-        return office_detail.__wrapped__(request, code, errors=problem_messages(exc), status=exc.status)
+        return _office_page(request, code, errors=problem_messages(exc), status=exc.status)
     messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
     return redirect("dossiers:office_detail", code=code)
 
