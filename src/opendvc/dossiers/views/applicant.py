@@ -13,11 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
+from opendvc.agencies.models import Agency
+from opendvc.catalog.models import Component
+from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.problems import ProblemError
 
 from .. import conf, eforms_bridge, results, selectors, services
+from ..documents import lookup_key_of
 from ..lifecycle import Action, Role, State
 from ..models import DossierDocument, DossierFile
+from ..payments import payment_pending
+from ..results import result_download
 from ..uploads import UploadError, check_file, read_limited
 from .common import (
     INLINE_TYPES,
@@ -30,8 +37,6 @@ from .common import (
 
 
 def _procedure_or_404(code: str):
-    from opendvc.catalog.selectors import procedure_for_page
-
     procedure = procedure_for_page(code)
     if procedure is None:
         raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
@@ -41,8 +46,6 @@ def _procedure_or_404(code: str):
 def _not_online(request, procedure):
     """The filing page of a procedure whose level takes no online filing (Regulation Art. 2.13): what the
     level offers, and where the forms are."""
-    from opendvc.catalog.selectors import procedure_offer
-
     return render(request, "dossiers/not_online.html",
                   {"procedure": procedure, "offer": procedure_offer(procedure=procedure)}, status=409)
 
@@ -66,7 +69,6 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     """The filing page. ``data``: the form values to show (typed ones after a failed save; otherwise the
     draft's, or for a new dossier the prefill from profile, organisation and earlier filings)."""
     user = request.user
-    from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 
     acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
     acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
@@ -85,7 +87,6 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
             attached.setdefault(f.component_id, []).append(f)
     component_errors = component_errors or {}
     reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
-    from opendvc.catalog.selectors import procedure_offer
 
     return {
         "procedure": procedure,
@@ -123,7 +124,6 @@ def _filing_check(request, procedure, dossier, form_version, data, new_files) ->
         except eforms_bridge.FormInvalid as exc:
             form_errors = exc.errors
             summary += eforms_bridge.error_links(form_version=form_version, errors=form_errors, prefix="tk")
-    from opendvc.catalog.models import Component
 
     removed = {int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()}
     present = {c.pk for c, _f in new_files if c is not None}
@@ -184,9 +184,6 @@ def _filing(request, procedure, dossier=None):
 
 def _save_filing(request, procedure, dossier, *, files, data):
     """Create or update the draft from the POST; returns (dossier, errors)."""
-    from opendvc.accounts.selectors import resolve_acting_as
-    from opendvc.agencies.models import Agency
-
     components = procedure_components(procedure)
     try:
         if dossier is None:
@@ -215,8 +212,6 @@ def _save_filing(request, procedure, dossier, *, files, data):
 @require_http_methods(["GET", "POST"])
 def start(request, code: str):
     """Step 1 of online filing (Regulation Art. 6): choose the agency, fill the e-form, attach files."""
-    from opendvc.catalog.selectors import procedure_offer
-
     procedure = _procedure_or_404(code)
     if not procedure_offer(procedure=procedure).online_filing:
         return _not_online(request, procedure)
@@ -294,10 +289,7 @@ def mine(request):
 @login_required
 def mine_detail(request, public_id):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
-    from opendvc.catalog.selectors import procedure_offer
 
-    from ..documents import lookup_key_of
-    from ..payments import payment_pending
 
     offer = procedure_offer(procedure=dossier.procedure)
     documents = list(dossier.documents.all())
@@ -351,8 +343,6 @@ def mine_document(request, public_id, doc_id: int):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
     if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
-        from ..results import result_download
-
         # Each download of a result is recorded; the first one returns a waiting result online.
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)

@@ -7,14 +7,19 @@ from datetime import date
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opendvc.agencies.models import StaffRole
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.models import Procedure
 from opendvc.core.problems import ProblemError
+from opendvc.worktime import calendar_for_agency, parse_instant
 
 from .. import eforms_bridge, personal_data, selectors, services
+from ..appointments import appointment_default, appointment_propose
 from ..lifecycle import Action, Role, State, action_label
 from ..models import Channel, DossierDocument, DossierFile
 from ..uploads import UploadError
@@ -40,9 +45,6 @@ def _date(value) -> date | None:
 
 @backoffice_required(roles=OFFICE_ROLES)
 def inbox(request):
-    from opendvc.agencies.models import Agency
-    from opendvc.agencies.selectors import visible_agency_ids
-
     g = request.GET
     filters = selectors.InboxFilters(
         state=g.get("trang-thai", "") if g.get("trang-thai", "") in State.values else "",
@@ -67,10 +69,6 @@ def inbox(request):
 def _receive_card(dossier, actions, request) -> dict:
     """The receive card's appointment: the statutory one (shown) or the proposal the officer may change
     (the typed value again after an error)."""
-    from django.utils import timezone
-
-    from ..appointments import appointment_propose
-
     if Action.RECEIVE not in [a.action for a in actions]:
         return {}
     proposal = appointment_propose(dossier=dossier, at=timezone.now())
@@ -80,8 +78,6 @@ def _receive_card(dossier, actions, request) -> dict:
 
 
 def _calendar_periods(agency):
-    from opendvc.worktime import calendar_for_agency
-
     return calendar_for_agency(agency).periods
 
 
@@ -167,10 +163,6 @@ def office_document(request, code: str, doc_id: int):
 
 def _intake_appointment(agency) -> dict:
     """The appointment proposed on the intake page (used when the procedure states no time)."""
-    from django.utils import timezone
-
-    from ..appointments import appointment_default
-
     if agency is None:
         return {}
     return {"proposal": f"{appointment_default(agency=agency, at=timezone.now()):%d/%m/%Y %H:%M}",
@@ -182,10 +174,6 @@ def _intake_appointment(agency) -> dict:
 def intake(request):
     """Counter and postal intake: the officer registers a paper dossier for an applicant found or
     created by CCCD (and tax code for an organisation); it is filed and received at once."""
-    from opendvc.agencies.models import Agency
-    from opendvc.agencies.selectors import visible_agency_ids
-    from opendvc.catalog.models import Procedure
-
     ids = visible_agency_ids(request.user, roles={Role.RECEIVING_OFFICER})
     agencies = Agency.objects.filter(pk__in=ids or []).order_by("name")
     context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
@@ -215,8 +203,6 @@ def intake(request):
         except (ProblemError, UploadError) as exc:
             context["errors"] = problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
             if isinstance(exc, ProblemError) and exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
-                from opendvc.worktime import parse_instant
-
                 context["values"]["hen_tra"] = f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
             return render(request, "dossiers/office_intake.html", context, status=400)
         messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})

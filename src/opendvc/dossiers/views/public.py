@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.agencies.models import Agency
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from .. import results, selectors
@@ -45,8 +46,6 @@ def _day(value: str) -> date | None:
 
 
 def public_results(request):
-    from opendvc.agencies.models import Agency
-
     g = request.GET
     agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
     agency = next((a for a in agencies if a.code == g.get("co-quan")), None)
