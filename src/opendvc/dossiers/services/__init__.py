@@ -77,6 +77,18 @@ def _store(checked: CheckedFile) -> str:
     return default_storage.save(dossier_file_path(None, checked.name), ContentFile(checked.content))
 
 
+def _attach(*, dossier: Dossier, component, checked: CheckedFile, actor, stored: list[str]) -> DossierFile:
+    """Store a checked file and attach it to ``dossier`` (inside the caller's transaction); the stored
+    name goes to ``stored`` so that the caller removes the file if the transaction fails."""
+    name = _store(checked)
+    stored.append(name)
+    return DossierFile.objects.create(
+        dossier=dossier, component=component, component_name=getattr(component, "name", ""),
+        original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
+        content_type=checked.content_type, uploaded_by=actor,
+    )
+
+
 def dossier_create_draft(
     *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
     form_data: dict | None = None, request=None, audit: bool = True,
@@ -147,13 +159,7 @@ def dossier_update_draft(
             existing = list(locked.files.values_list("size", flat=True))
             check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
             for component, checked in add_files:
-                name = _store(checked)
-                stored.append(name)
-                DossierFile.objects.create(
-                    dossier=locked, component=component, component_name=getattr(component, "name", ""),
-                    original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
-                    content_type=checked.content_type, uploaded_by=actor,
-                )
+                _attach(dossier=locked, component=component, checked=checked, actor=actor, stored=stored)
             for component, old in reuse_files:
                 DossierFile.objects.create(
                     dossier=locked, component=component, component_name=getattr(component, "name", ""),
@@ -373,13 +379,7 @@ def counter_intake(
                                    extra={"errors": [{"path": "procedure", "message": _("Chọn thủ tục khác.")}]})
             check_total(sizes=[c.size for _, c in files])
             for component, checked in files:
-                name = _store(checked)
-                stored.append(name)
-                DossierFile.objects.create(
-                    dossier=dossier, component=component, component_name=getattr(component, "name", ""),
-                    original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
-                    content_type=checked.content_type, uploaded_by=actor,
-                )
+                _attach(dossier=dossier, component=component, checked=checked, actor=actor, stored=stored)
             dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
             if receive_now:
                 dossier = dossier_act(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request,
