@@ -13,6 +13,17 @@ JUSTICE = "000.00.32.H19"
 OTHER = "000.00.00.H19"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_identifier_keys():
+    """Form versions are rolled back between tests and their ids reused with other definitions: the
+    cache of each version's identifier fields (immutable versions in production) starts empty."""
+    from opendvc.dossiers.personal_data import identifier_keys
+
+    identifier_keys.cache_clear()
+    yield
+    identifier_keys.cache_clear()
+
+
 def make_procedure(*, code="1.001193", level=3, components=(("Tờ khai đăng ký khai sinh", True),
                                                               ("Giấy chứng sinh", True),
                                                               ("Giấy tờ khác", False)),
