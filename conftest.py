@@ -98,6 +98,17 @@ def _replayed_seeds():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_identifier_keys():
+    """Form versions are rolled back between tests and their ids reused with other definitions: the
+    cache of each version's identifier fields (immutable versions in production) starts empty."""
+    from opendvc.eforms.sealing import identifier_keys
+
+    identifier_keys.cache_clear()
+    yield
+    identifier_keys.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

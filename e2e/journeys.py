@@ -180,7 +180,7 @@ def filed_dossier(*, procedure, applicant, agency):
     )
     first = procedure.components.filter(kind="submit").first()
     services.dossier_update_draft(dossier=d, actor=applicant, add_files=[(first, checked_pdf())])
-    return services.dossier_transition(
+    return services.dossier_act(
         dossier=d, action="submit", actor=applicant, declaration=True
     )
 

@@ -22,7 +22,6 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from . import personal_data, selectors, services
-from .lifecycle import Action
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
 
@@ -124,8 +123,7 @@ class DossierActionIn(Schema):
     result: str | None = None
     method: str | None = None
     recipient: str | None = None
-    # Part 2: return hand-over, uploaded result files (ids from POST /files), the apology's new date,
-    # the step hand-overs (claim, forward, send_back).
+    # Return hand-over, uploaded result files (ids from POST /files), the apology's new date.
     identity_document: str | None = None
     result_files: list[UUID] | None = None
     new_due_at: datetime | None = None
@@ -284,16 +282,8 @@ def act(request, code: str, payload: DossierActionIn):
     require_scope(request, "dossiers:write")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}
-    from .api_part2 import EXTRA_ACTIONS, extra_action
-
-    if payload.action in EXTRA_ACTIONS:
-        extra_action(request=request, dossier=dossier, action=payload.action, inputs=inputs)
-        return _out(Dossier.objects.get(pk=dossier.pk), request.user)
-    if payload.action not in Action.values:
-        raise ProblemError("validation_error", f"Thao tác “{payload.action}” không tồn tại.",
-                           extra={"errors": [{"path": "action", "message": "Thao tác không hợp lệ."}]})
-    dossier = services.dossier_transition(dossier=dossier, action=payload.action, actor=request.user, request=request,
-                                          expected_version=payload.version, **inputs)
+    services.dossier_act(dossier=dossier, action=payload.action, actor=request.user, request=request,
+                         expected_version=payload.version, **inputs)
     return _out(Dossier.objects.get(pk=dossier.pk), request.user)
 
 

@@ -90,17 +90,17 @@ def seed(stdout=None) -> None:
         d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=agency,
                                           actor=citizen, form_data=data)
         services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, paper) for c in components])
-        return services.dossier_transition(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
+        return services.dossier_act(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
 
     # The appointment the officer sets when the procedure states no time (the statutory one otherwise).
     due_at = appointment_default(agency=agency, at=timezone.now())
     with transaction.atomic():
         filed()
-        services.dossier_transition(dossier=filed(), action=Action.RECEIVE, actor=officer, due_at=due_at)
-        services.dossier_transition(dossier=filed(), action=Action.RETURN_FOR_COMPLETION, actor=officer,
+        services.dossier_act(dossier=filed(), action=Action.RECEIVE, actor=officer, due_at=due_at)
+        services.dossier_act(dossier=filed(), action=Action.RETURN_FOR_COMPLETION, actor=officer,
                                     items=["Bản sao giấy tờ tùy thân có chứng thực", "Tờ khai có chữ ký"],
                                     note="Vui lòng bổ sung trong 05 ngày làm việc.")
-        services.dossier_transition(dossier=filed(), action=Action.REFUSE, actor=officer,
+        services.dossier_act(dossier=filed(), action=Action.REFUSE, actor=officer,
                                     reason="Hồ sơ thuộc thẩm quyền giải quyết của UBND cấp xã.")
         services.counter_intake(actor=officer, procedure=procedure, receiving_agency=agency, channel="counter",
                                 applicant=citizen, data=data, files=[(None, paper)], due_at=due_at)

@@ -4,7 +4,7 @@
   01/2018/TT-VPCP), with a QR code to the public lookup;
 * Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02): every missing item listed once;
 * Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03): the reason;
-* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records (``processing``).
+* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records of processing.
 
 Every document has the letterhead of Decree 30/2020/NĐ-CP (superior agency and agency on the left, the
 national motto on one line on the right, the place-and-date line under it) and the signature block its
@@ -22,18 +22,28 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from opendvc.core.links import absolute_url
+from opendvc.worktime import parse_instant, to_local
 
-from .lifecycle import Document, Role
+from .lifecycle import Action, Document, Role
 from .models import Dossier, DossierDocument, DossierEvent
+from .returns import METHODS as RETURN_METHODS
 
+# The template of every document a row of the action table issues (a test walks the table).
 TEMPLATES = {
     Document.RECEIPT: "dossiers/pdf/receipt.html",
     Document.COMPLETION_REQUEST: "dossiers/pdf/completion_request.html",
     Document.REFUSAL: "dossiers/pdf/refusal.html",
+    Document.SUPPLEMENT_NOTICE: "dossiers/pdf/supplement_notice.html",
+    Document.PAYMENT_RECEIPT: "dossiers/pdf/payment_receipt.html",
+    Document.STOP_NOTICE: "dossiers/pdf/stop_notice.html",
+    Document.RESULT: "dossiers/pdf/result.html",
+    Document.DELIVERY_RECORD: "dossiers/pdf/delivery_record.html",
+    Document.APOLOGY: "dossiers/pdf/apology.html",
 }
 
 
@@ -78,7 +88,6 @@ class Signer:
 def place_and_date(at: datetime) -> str:
     """``Đồng Nai, ngày 05 tháng 02 năm 2027`` (Decree 30/2020/NĐ-CP, Appendix I: day and month
     below 10 written with a leading zero); the province from ``PROVINCE_NAME``."""
-    from opendvc.worktime import to_local
 
     local = to_local(at)
     province = getattr(settings, "PROVINCE_NAME", "") or ""
@@ -179,7 +188,6 @@ def signers_for(*, kind: str, dossier: Dossier, event: DossierEvent | None) -> l
 
 
 def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
-    from opendvc.worktime import to_local
 
     key = lookup_key_of(dossier)
     files = list(dossier.files.all())
@@ -204,18 +212,40 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "PORTAL_NAME": getattr(settings, "PORTAL_NAME", ""),
         **letterhead(agency=dossier.receiving_agency, at=event.at or timezone.now()),
     }
-    for extra in CONTEXT_EXTRAS:
-        context.update(extra(dossier=dossier, event=event))
+    context.update(document_extras(dossier=dossier, event=event))
     return context
 
 
-# Functions adding to the context of every document: ``f(*, dossier, event) -> dict`` (``processing``).
-CONTEXT_EXTRAS: list = []
+def result_template(procedure) -> str:
+    """The HTML template of a procedure's result: ``dossiers/results/<procedure code>.html`` when the
+    portal ships or an agency adds one (e.g. the layout of a certificate), else the default."""
+    name = f"dossiers/results/{procedure.code}.html"
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return "dossiers/results/default.html"
+    return name
+
+
+def document_extras(*, dossier: Dossier, event: DossierEvent) -> dict[str, Any]:
+    """Context of the processing documents: the delivery method's label, the result's template, the
+    apology's dates."""
+    data = event.data or {}
+    out: dict[str, Any] = {}
+    method = RETURN_METHODS.get(data.get("method") or "")
+    if method is not None:
+        out["method_label"] = method.label
+    if event.action == Action.APPROVE:
+        out["result_template"] = result_template(dossier.procedure)
+    for key in ("original_due_at", "new_due_at"):
+        if data.get(key):
+            out[key] = parse_instant(data[key])
+    return out
 
 
 def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> DossierDocument:
     """Render the PDF of ``kind`` for ``event`` and store it on the dossier (file first, then the row,
-    inside the caller's transaction; ``dossier_transition`` removes the file if the transaction fails)."""
+    inside the caller's transaction; the engine removes the file if the transaction fails)."""
     context = document_context(dossier=dossier, event=event)
     context["signers"] = signers_for(kind=kind, dossier=dossier, event=event)
     pdf = render_pdf(TEMPLATES[kind], context)

@@ -102,13 +102,14 @@ def profile_missing(*, user, form_version) -> list[dict[str, str]]:
     return prefill_missing(user=user, form_version=form_version)
 
 
-def prefill(*, user, procedure, acting_for=None) -> dict:
-    """Starting values of a procedure's form for ``user`` (profile, organisation, earlier filings)."""
+def prefill(*, user, procedure, acting_for=None, previous: dict | None = None) -> dict:
+    """Starting values of a procedure's form for ``user`` (profile, organisation, and ``previous``: the
+    data of the user's earlier filing, ``selectors.last_form_data``)."""
     if not _available():
         return {}
     from opendvc.eforms.services import prefill_for
 
-    return prefill_for(user=user, procedure=procedure, acting_for=acting_for)
+    return prefill_for(user=user, procedure=procedure, acting_for=acting_for, previous=previous)
 
 
 def row_action(*, form_version, post, prefix: str = "") -> dict | None:

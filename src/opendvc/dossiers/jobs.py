@@ -6,6 +6,7 @@ from opendvc.core.periodic import periodic_job
 
 from . import conf
 from .services import cleanup_unclaimed_uploads, sweep_orphan_files
+from .services.late import dossiers_escalate_overdue
 
 
 @periodic_job("dossiers.clean_unclaimed_uploads")
@@ -22,3 +23,10 @@ def sweep_orphan_files_job() -> int:
     killed between writing a file and committing its row). Returns how many."""
     hours = int(conf.get("DOSSIER_UPLOAD_TTL_HOURS"))
     return sweep_orphan_files(older_than=timezone.now() - timedelta(hours=hours))
+
+
+@periodic_job("dossiers.escalate_overdue")
+def escalate_overdue_job() -> int:
+    """Tell the leaders of each receiving agency once about the dossiers that became overdue since the
+    previous pass. Returns how many dossiers were reported."""
+    return dossiers_escalate_overdue()

@@ -1,8 +1,9 @@
-"""The dossier state machine: the one transition table of the portal.
+"""The dossier lifecycle's vocabulary: states, actions, roles, documents and the national status codes.
 
 States and documents follow DOMAIN.md "Dossier states" (national status codes in ``NATIONAL_STATUS``
-are those used when syncing with the national portal). Every change of ``Dossier.status`` goes through
-``services.dossier_transition``, which reads this table and nothing else.
+are those used when syncing with the national portal). The actions' table (from which states, who,
+which inputs, handler, notice, documents) is ``services.transitions.ACTIONS``; every change of
+``Dossier.status`` goes through ``services.dossier_act``.
 
 Legal sources: Regulation (QĐ 31/2020/QĐ-UBND) Art. 6 (the applicant files online), Art. 13.4
 (officers receive online dossiers on working days), Art. 14.4 (the applicant supplements or amends);
@@ -11,8 +12,6 @@ reason) and Art. 19 (receipt with the appointment date).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +53,15 @@ class Action(models.TextChoices):
     APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
 
 
+class StepAction(models.TextChoices):
+    """Hand-overs between the internal steps (``opendvc.workflow``): rows of the action table that are
+    recorded on the steps, not on the dossier's history."""
+
+    CLAIM = "claim", _("Nhận xử lý bước")
+    FORWARD = "forward", _("Chuyển bước tiếp theo")
+    SEND_BACK = "send_back", _("Trả lại bước trước")
+
+
 class Role(models.TextChoices):
     """Who acts, relative to one dossier. Staff roles match ``agencies.StaffRole.Role`` values and must
     be held in the dossier's receiving agency (or above it, for leaders and heads)."""
@@ -64,6 +72,8 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Lãnh đạo phê duyệt")
     POSTAL_OPERATOR = "postal_operator", _("Nhân viên bưu chính")
     SYSTEM = "system", _("Hệ thống")
+    # Whoever holds (or may claim) the open internal step (``workflow.services.holds_turn``).
+    STEP_HOLDER = "step_holder", _("Người phụ trách bước xử lý")
 
 
 class Document(models.TextChoices):
@@ -107,77 +117,6 @@ OPEN_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.RESULT_READY})
 PAUSED_STATES = frozenset({State.SUPPLEMENT_REQUESTED, State.PAYMENT_REQUIRED})
 # States whose entry marks the end of handling (``finished_at``).
 FINISHING_STATES = frozenset({State.REFUSED, State.STOPPED, State.WITHDRAWN, State.RETURNED})
-
-
-@dataclass(frozen=True)
-class Transition:
-    state: str
-    action: str
-    roles: frozenset[str]
-    next_state: str
-    document: str | None = None
-    # Inputs that must be present and non-empty (e.g. a reason).
-    required: tuple[str, ...] = ()
-    # Inputs that may be given.
-    optional: tuple[str, ...] = ()
-
-
-S, A, R, D = State, Action, Role, Document
-APPLICANT = frozenset({R.APPLICANT})
-RECEIVING = frozenset({R.RECEIVING_OFFICER})
-
-TRANSITIONS: tuple[Transition, ...] = (
-    # Online: the applicant files; at the counter or by post, the receiving officer files for them.
-    # ``declaration``: the applicant's "Tôi xin cam đoan…" (Regulation Art. 14.5), required online.
-    Transition(S.DRAFT, A.SUBMIT, frozenset({R.APPLICANT, R.RECEIVING_OFFICER}), S.SUBMITTED,
-               D.ACKNOWLEDGEMENT, optional=("declaration",)),
-    Transition(S.DRAFT, A.DELETE, APPLICANT, S.DELETED),
-    # The system receives a complete online dossier of a procedure marked for automatic intake
-    # (``catalog.Procedure.auto_receive``; ``services.dossier_transition``).
-    Transition(S.SUBMITTED, A.RECEIVE, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}), S.RECEIVED, D.RECEIPT,
-               optional=("note", "due_at")),
-    Transition(S.SUBMITTED, A.RETURN_FOR_COMPLETION, RECEIVING, S.RETURNED_FOR_COMPLETION,
-               D.COMPLETION_REQUEST, required=("items",), optional=("note",)),
-    Transition(S.SUBMITTED, A.REFUSE, RECEIVING, S.REFUSED, D.REFUSAL, required=("reason",)),
-    Transition(S.SUBMITTED, A.WITHDRAW, APPLICANT, S.WITHDRAWN, optional=("reason",)),
-    Transition(S.RETURNED_FOR_COMPLETION, A.RESUBMIT, APPLICANT, S.SUBMITTED, D.ACKNOWLEDGEMENT,
-               optional=("note", "declaration")),
-    Transition(S.RECEIVED, A.START_PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}), S.PROCESSING,
-               optional=("note",)),
-    Transition(S.PROCESSING, A.REQUEST_SUPPLEMENT, frozenset({R.PROCESSING_OFFICER, R.LEADER}),
-               S.SUPPLEMENT_REQUESTED, D.SUPPLEMENT_NOTICE, required=("items",), optional=("note",)),
-    Transition(S.SUPPLEMENT_REQUESTED, A.SUPPLY, APPLICANT, S.PROCESSING, optional=("note",)),
-    Transition(S.PROCESSING, A.REQUIRE_PAYMENT, frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
-               S.PAYMENT_REQUIRED, required=("fees",), optional=("note",)),
-    # Fees are settled by an officer recording a counter payment or by the system on a payment the
-    # gateway confirmed — never by the applicant's word (Regulation Art. 2.13: online payment is a
-    # level-4 service, confirmed by the payment platform).
-    Transition(S.PAYMENT_REQUIRED, A.PAY, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
-               S.PROCESSING, D.PAYMENT_RECEIPT, required=("receipt_number",), optional=("note",)),
-    Transition(S.PROCESSING, A.STOP, frozenset({R.LEADER}), S.STOPPED, D.STOP_NOTICE, required=("reason",)),
-    Transition(S.PROCESSING, A.APPROVE, frozenset({R.LEADER}), S.RESULT_READY, D.RESULT,
-               required=("result",), optional=("note", "result_files")),
-    # The system returns an online result when its applicant downloads it (``results``).
-    Transition(S.RESULT_READY, A.RETURN_RESULT, frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR, R.SYSTEM}),
-               S.RETURNED, D.DELIVERY_RECORD, required=("method",),
-               optional=("note", "recipient", "identity_document")),
-)
-
-_BY_KEY: dict[tuple[str, str], Transition] = {(t.state, t.action): t for t in TRANSITIONS}
-assert len(_BY_KEY) == len(TRANSITIONS), "one row per (state, action)"
-
-
-def transition_for(state: str, action: str) -> Transition | None:
-    return _BY_KEY.get((state, action))
-
-
-def actions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.state == state]
-
-
-def allowed_actions(state: str, roles: set[str] | frozenset[str]) -> list[Transition]:
-    """Transitions from ``state`` open to any of ``roles``."""
-    return [t for t in TRANSITIONS if t.state == state and t.roles & set(roles)]
 
 
 def state_label(state: str) -> str:

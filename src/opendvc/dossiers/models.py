@@ -1,6 +1,6 @@
 """Dossiers (hồ sơ), their files, their append-only history and the documents issued to them.
 
-``Dossier.status`` is only ever assigned by ``services.dossier_transition`` (see ``lifecycle``).
+``Dossier.status`` is only ever assigned by ``services.dossier_act`` (see ``lifecycle``).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Dossier(models.Model):
     completion_items = models.JSONField(default=list, blank=True)
     # Optimistic version: incremented by every transition.
     version = models.PositiveIntegerField(default=0)
-    # Processing (part 2, ``processing``/``late``): the class frozen when handling ends (early, on_time,
+    # Processing (``services.processing``/``services.late``): the class frozen when handling ends (early, on_time,
     # late — from the original ``due_at``); the new appointment after an apology (shown to the applicant,
     # statistics keep ``due_at``); when the clock was paused waiting for the applicant.
     on_time_class = models.CharField(_("kết quả đúng hạn"), max_length=10, blank=True, default="")
@@ -247,7 +247,48 @@ class IdempotencyRecord(models.Model):
         return self.key
 
 
-from .processing_models import Payment, ResultDownload  # noqa: E402,F401  (part 2 models)
+class Payment(models.Model):
+    """Fees asked of the applicant (``require_payment``) and how they were paid (``pay``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ thanh toán")
+        PAID = "paid", _("Đã thanh toán")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="payments")
+    # [{"name", "fee_item", "unit_vnd", "quantity", "amount_vnd"}]
+    items = models.JSONField(default=list)
+    total_vnd = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The payment method key (``payments.METHODS``): "counter" now, online gateways later.
+    method = models.CharField(max_length=30, blank=True)
+    receipt_number = models.CharField(_("số biên lai"), max_length=60, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["dossier", "state"], name="payment_dossier_state")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.total_vnd} đồng ({self.state})"
+
+
+class ResultDownload(models.Model):
+    """Each download of a result document by its applicant (the online return is recorded)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="result_downloads")
+    document = models.ForeignKey(DossierDocument, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class DossierAccess(models.Model):

@@ -5,7 +5,7 @@ where the fee is per copy, page…; a fee the catalog does not price can be name
 
 Payment methods are registered in ``METHODS``: ``counter`` (the officer records the receipt number of a
 payment made at the one-stop office) is built in; an online gateway registers its own ``PaymentMethod``
-(``register(...)``) and calls ``dossier_transition(action="pay", system=True, receipt_number=...)`` when
+(``register(...)``) and calls ``dossier_act(action="pay", system=True, receipt_number=...)`` when
 the gateway confirms — nothing else changes.
 
 The applicant never marks fees paid: a receipt number typed by the payer proves nothing. Only an
@@ -121,6 +121,6 @@ def method_for_role(role: str, *, procedure=None) -> PaymentMethod:
 
 def payment_pending(*, dossier):
     """The fees the dossier waits for (``Payment`` in ``pending``), or None."""
-    from .processing_models import Payment
+    from .models import Payment
 
     return Payment.objects.filter(dossier=dossier, state=Payment.State.PENDING).order_by("-created_at", "-pk").first()

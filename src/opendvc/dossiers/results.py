@@ -6,50 +6,45 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.problems import ProblemError
+from opendvc.worktime import to_local
 
+from . import services
 from .lifecycle import Action, Document, Role, State
-from .models import Dossier, DossierDocument, DossierFile
-from .processing_models import ResultDownload
+from .models import Dossier, DossierDocument, DossierFile, ResultDownload
+from .uploads import UploadError, check_total
 
 PUBLIC_STATES = (State.RETURNED, State.STOPPED)
 MAX_PUBLIC_DAYS = 366
-
-
-def result_documents(dossier: Dossier) -> list[DossierDocument]:
-    return list(dossier.documents.filter(kind=Document.RESULT))
 
 
 def result_download(*, dossier: Dossier, document: DossierDocument, user, request=None) -> Dossier:
     """Record that the applicant downloaded a result document. The first download of a dossier waiting
     at ``result_ready`` returns it online (``return_result`` by the system, method ``online``).
     Raises 403 for anyone but the applicant, 404-like 409 when the document is not a result."""
-    from . import services
-
     if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=user):
         raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được tải kết quả."), status=403)
     if document.dossier_id != dossier.pk or document.kind != Document.RESULT:
         raise ProblemError("not_found", _("Không có kết quả này."), status=404)
     if dossier.status not in (State.RESULT_READY, State.RETURNED):
         raise ProblemError("conflict", _("Hồ sơ chưa có kết quả."), status=409)
-    if dossier.status == State.RESULT_READY:
-        from opendvc.catalog.selectors import not_offered, procedure_offer
-
-        # Below level 4 the result is collected at the counter or by post (Regulation Art. 2.13).
-        if not procedure_offer(procedure=dossier.procedure).online_return:
-            raise not_offered(procedure=dossier.procedure, what=_("nhận kết quả trực tuyến"), path="document")
+    # Below level 4 the result is collected at the counter or by post (Regulation Art. 2.13).
+    if dossier.status == State.RESULT_READY and not procedure_offer(procedure=dossier.procedure).online_return:
+        raise not_offered(procedure=dossier.procedure, what=_("nhận kết quả trực tuyến"), path="document")
     with transaction.atomic():
         ResultDownload.objects.create(dossier=dossier, document=document, user=user)
         audit_record(actor=user, action="dossier.result_download", target=dossier,
                      changes={"document": document.pk}, request=request)
         fresh = Dossier.objects.get(pk=dossier.pk)
         if fresh.status == State.RESULT_READY:
-            fresh = services.dossier_transition(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
+            fresh = services.dossier_act(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
                                                 request=request, method="online")
     return fresh
 
@@ -57,11 +52,6 @@ def result_download(*, dossier: Dossier, document: DossierDocument, user, reques
 def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], request=None) -> list[DossierFile]:
     """Attach the applicant's supplementary files (checked ``uploads.CheckedFile``s) while the dossier
     waits at ``supplement_requested``; the applicant then sends them with the ``supply`` action."""
-    from django.core.files.storage import default_storage
-
-    from . import services
-    from .uploads import UploadError, check_total
-
     if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=actor):
         raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được nộp bổ sung."), status=403)
     stored: list[str] = []
@@ -92,11 +82,26 @@ def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]
     return out
 
 
+def dossier_supply(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], note: str = "",
+                   request=None) -> Dossier:
+    """Attach the applicant's supplementary files and send them (``supply``) in one transaction: both
+    happen or neither (the stored files are removed again when the action is refused)."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            added = supplement_add_files(dossier=dossier, actor=actor, files=files, request=request)
+            stored = [f.file.name for f in added]
+            return services.dossier_act(dossier=dossier, action=Action.SUPPLY, actor=actor, request=request,
+                                        **({"note": note} if note else {}))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
 def public_results(*, agency=None, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
     """Finished (returned or stopped) dossiers, by finishing date (local, inclusive), newest first.
     Only the public columns are selected: code, procedure, dates and the on-time class."""
-    from opendvc.worktime import to_local
-
     qs = Dossier.objects.filter(status__in=PUBLIC_STATES, finished_at__isnull=False)
     if agency is not None:
         qs = qs.filter(receiving_agency=agency)

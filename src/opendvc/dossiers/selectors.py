@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.worktime import timeliness
+
 from . import conf
-from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label, allowed_actions
+from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label
 from .models import Dossier, DossierFile
+from .services.transitions import actor_roles, allowed_actions
 
 
 def receiving_agencies(*, procedure) -> QuerySet:
@@ -43,9 +47,8 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
     """One of the user's dossiers, or 404 (the same for another person's dossier: no hint it exists)."""
     try:
         return applicant_dossiers(user).get(public_id=public_id)
-    except (Dossier.DoesNotExist, ValueError, Exception) as exc:
-        if isinstance(exc, Http404):
-            raise
+    except (Dossier.DoesNotExist, ValueError, ValidationError) as exc:
+        # A malformed identifier reads as a dossier that does not exist; a database failure is not one.
         raise Http404 from exc
 
 
@@ -94,20 +97,6 @@ def reusable_files(*, user) -> QuerySet[DossierFile]:
         DossierFile.objects.filter(dossier__applicant=user, dossier__submitted_at__isnull=False)
         .order_by("-created_at")
     )
-
-
-def timeliness(*, done_at: datetime, due_at: datetime) -> str:
-    """The one rule of "trước hạn / đúng hạn / trễ hạn" (``early`` / ``on_time`` / ``late``) of work done
-    at ``done_at`` against its due instant ``due_at``: late after the due instant; early when done on an
-    earlier day than the due day; on time otherwise. Days are read in Asia/Ho_Chi_Minh whatever zone the
-    instants carry (a dossier due 16:00 and finished 06:30 the same local day is on time, although 06:30
-    is still the previous day in UTC). Dossiers, their internal steps, the lists, the public results and
-    the figures all take the class from here (DOMAIN: frozen when handling ends)."""
-    from opendvc.worktime import to_local
-
-    if done_at > due_at:
-        return "late"
-    return "early" if to_local(done_at).date() < to_local(due_at).date() else "on_time"
 
 
 def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
@@ -277,8 +266,7 @@ def public_status(*, code: str, key: str) -> dict | None:
 
 
 def actions_for(*, dossier: Dossier, user) -> list:
-    from .services import actor_roles
-
+    """The rows of the action table that move the state and that ``user`` may take now."""
     return allowed_actions(dossier.status, actor_roles(dossier=dossier, actor=user))
 
 

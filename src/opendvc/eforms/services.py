@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
@@ -139,9 +140,20 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
     return HTML(string=html).write_pdf()
 
 
-def prefill_for(*, user, procedure, acting_for=None) -> dict:
-    """Values to start a form with: the previous dossier's data of the same procedure (when the dossiers
-    app provides it), overlaid with the account's own data for fields marked ``prefill`` (and, when
+def previous_data(*, user, procedure) -> dict:
+    """The data of ``user``'s previous filing of ``procedure``, from the function named by the setting
+    ``EFORMS_PREVIOUS_DATA`` (``f(*, user, procedure) -> dict | None``; the dossiers app provides it —
+    the e-forms app does not import the app that files the forms). Empty when none is configured."""
+    path = getattr(settings, "EFORMS_PREVIOUS_DATA", "")
+    if not path or not getattr(user, "is_authenticated", False):
+        return {}
+    found = import_string(path)(user=user, procedure=procedure)
+    return found if isinstance(found, dict) else {}
+
+
+def prefill_for(*, user, procedure, acting_for=None, previous: dict | None = None) -> dict:
+    """Values to start a form with: ``previous`` (the data of the applicant's previous filing of the
+    same procedure, passed in by the caller), overlaid with the account's own data for fields marked ``prefill`` (and, when
     ``acting_for`` an organisation, the organisation's name, tax code, address and representative),
     overlaid with the applicant's latest completed e-form draft of the procedure (the one "Nộp hồ sơ"
     continues). The applicant may still change every value.
@@ -153,15 +165,7 @@ def prefill_for(*, user, procedure, acting_for=None) -> dict:
     version = form_for_procedure(procedure=procedure)
     if version is None or not getattr(user, "is_authenticated", False):
         return {}
-    data: dict[str, Any] = {}
-    try:
-        from opendvc.dossiers.selectors import last_form_data
-    except ImportError:
-        last_form_data = None
-    if last_form_data is not None:
-        previous = last_form_data(user=user, procedure=procedure) or {}
-        if isinstance(previous, dict):
-            data.update(previous)
+    data: dict[str, Any] = dict(previous) if isinstance(previous, dict) else {}
     account = {**_account_values(user), **_organisation_values(acting_for)}
     for spec in iter_fields(version.definition):
         source = spec.get("prefill")

@@ -304,7 +304,7 @@ def act(request, code: str, payload: FeedbackActionIn):
     require_scope(request, "feedback:write")
     fb = _for_user(request, code)
     sent_ahead: list[str] = []
-    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=request.user,
+    fb = services.feedback_act(feedback=fb, action=payload.action, actor=request.user,
                                       inputs=_inputs(payload, sent_ahead), expected_version=payload.expected_version,
                                       request=request)
     for key in sent_ahead:
@@ -330,7 +330,7 @@ def track_act(request, token: str, payload: FeedbackActionIn):
     if payload.action not in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED, Action.REOPEN, Action.WITHDRAW):
         raise ProblemError("permission_denied", "Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút.",
                            status=403)
-    fb = services.feedback_transition(feedback=fb, action=payload.action, actor=None, as_sender=True,
+    fb = services.feedback_act(feedback=fb, action=payload.action, actor=None, as_sender=True,
                                       inputs={"note": payload.note}, request=request)
     return _out(fb, None, as_sender=True)
 

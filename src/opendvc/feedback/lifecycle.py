@@ -1,15 +1,13 @@
-"""The feedback transition table: the only place that says which change is allowed, by whom.
+"""The feedback lifecycle's vocabulary: states, actions and roles.
 
 Regulation Chapter III (Decision on one-stop and online public services, Art. 7–8): the switchboard
 classifies an item and forwards it to an agency; the agency's focal officer answers within 8 working
 hours or escalates to the head, who answers within 48 working hours; the agency may reschedule with
-the sender at most once (Art. 8.3). ``services.feedback_transition`` is the one function that applies
-a row of this table.
+the sender at most once (Art. 8.3). The action table (which change is allowed, by whom, with which
+inputs) is ``services.TABLE``; ``services.feedback_act`` is the one function that applies a row.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,48 +44,5 @@ class Role(models.TextChoices):
     SYSTEM = "system", _("Hệ thống")
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: str
-    action: str
-    roles: frozenset[str]
-    target: str
-    required: tuple[str, ...] = ()
-
-
-S, A, R = State, Action, Role
-STAFF_AT_AGENCY = frozenset({R.FOCAL, R.HEAD})
-
-TABLE: tuple[Transition, ...] = (
-    Transition(S.RECEIVED, A.FORWARD, frozenset({R.SWITCHBOARD}), S.FORWARDED, ("agency",)),
-    Transition(S.RECEIVED, A.REJECT, frozenset({R.SWITCHBOARD}), S.REJECTED, ("note",)),
-    Transition(S.RECEIVED, A.WITHDRAW, frozenset({R.SENDER}), S.WITHDRAWN),
-    Transition(S.FORWARDED, A.SEND_BACK, STAFF_AT_AGENCY, S.RECEIVED, ("note",)),
-    Transition(S.FORWARDED, A.ESCALATE, frozenset({R.FOCAL}), S.ESCALATED),
-    # Art. 8.3: at most once per item (guard in services).
-    Transition(S.FORWARDED, A.RESCHEDULE, STAFF_AT_AGENCY, S.FORWARDED, ("note", "new_due_at")),
-    Transition(S.FORWARDED, A.ANSWER, STAFF_AT_AGENCY, S.ANSWERED, ("answer",)),
-    Transition(S.FORWARDED, A.WITHDRAW, frozenset({R.SENDER}), S.WITHDRAWN),
-    Transition(S.ESCALATED, A.RESCHEDULE, frozenset({R.HEAD}), S.ESCALATED, ("note", "new_due_at")),
-    Transition(S.ESCALATED, A.ANSWER, frozenset({R.HEAD}), S.ANSWERED, ("answer",)),
-    Transition(S.ESCALATED, A.WITHDRAW, frozenset({R.SENDER}), S.WITHDRAWN),
-    Transition(S.ANSWERED, A.MARK_SATISFIED, frozenset({R.SENDER}), S.CLOSED),
-    Transition(S.ANSWERED, A.MARK_NOT_SATISFIED, frozenset({R.SENDER}), S.CLOSED),
-    # Not satisfied may reopen once, within FEEDBACK_REOPEN_DAYS of the answer (guard in services).
-    Transition(S.ANSWERED, A.REOPEN, frozenset({R.SENDER}), S.FORWARDED),
-    Transition(S.CLOSED, A.REOPEN, frozenset({R.SENDER}), S.FORWARDED),
-)
-
-OPEN_STATES = frozenset({S.RECEIVED, S.FORWARDED, S.ESCALATED})
-AT_AGENCY_STATES = frozenset({S.FORWARDED, S.ESCALATED})
-
-
-def transition_for(state: str, action: str) -> Transition | None:
-    for t in TABLE:
-        if t.source == state and t.action == action:
-            return t
-    return None
-
-
-def allowed_actions(state: str, roles: set[str] | frozenset[str]) -> list[Transition]:
-    return [t for t in TABLE if t.source == state and t.roles & set(roles)]
+OPEN_STATES = frozenset({State.RECEIVED, State.FORWARDED, State.ESCALATED})
+AT_AGENCY_STATES = frozenset({State.FORWARDED, State.ESCALATED})

@@ -1,9 +1,9 @@
 """Every write to feedback items goes through this module.
 
-``feedback_create`` records a new item from any channel; ``feedback_transition`` applies one row of
-the transition table (``lifecycle.TABLE``): it locks the row, checks who may act, applies the
-action's rule, appends one history entry, writes the audit entry in the same transaction and sends
-notifications once the transaction has committed.
+``feedback_create`` records a new item from any channel; ``feedback_act`` applies one row of the
+action table (``TABLE``) on the engine of ``opendvc.core.statemachine``: it locks the row, checks who
+may act and the required inputs, applies the action's rule, appends one history entry, writes the audit
+entry in the same transaction and sends notifications once the transaction has committed.
 """
 
 from __future__ import annotations
@@ -19,17 +19,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import active_roles, ancestor_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
 from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
 from . import conf
-from .lifecycle import Action, Role, State, allowed_actions, transition_for
+from .lifecycle import Action, Role, State
 from .models import Attachment, Channel, Feedback, FeedbackEvent, Kind, Satisfaction
+from .signals import feedback_acted
 from .timing import record_overdue
 from .uploads import CheckedFile, check_count
 
@@ -66,7 +69,7 @@ def actor_roles(*, feedback: Feedback, actor, as_sender: bool = False) -> set[st
 def available_actions(*, feedback: Feedback, actor, as_sender: bool = False) -> list[str]:
     roles = actor_roles(feedback=feedback, actor=actor, as_sender=as_sender)
     out = []
-    for t in allowed_actions(feedback.status, roles):
+    for t in MACHINE.allowed(feedback.status, roles):
         if t.action == Action.RESCHEDULE and feedback.rescheduled_at is not None:
             continue
         if t.action == Action.REOPEN and not _may_reopen(feedback, timezone.now()):
@@ -261,8 +264,8 @@ def feedback_create(
         if assign_to is not None:
             note = (_("Chuyển theo phiếu khảo sát (Điều 7.4).") if channel == Channel.SURVEY
                     else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3)."))
-            fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=entered_by, system=True,
-                                     inputs={"agency": assign_to, "note": note}, request=request)
+            fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=entered_by, system=True,
+                             inputs={"agency": assign_to, "note": note}, request=request)
     return fb
 
 
@@ -303,14 +306,239 @@ def _may_reopen(fb: Feedback, now: datetime) -> bool:
     return now <= fb.answered_at + timedelta(days=int(conf.get("FEEDBACK_REOPEN_DAYS")))
 
 
-def _require(inputs: dict[str, Any], name: str, message: str):
-    value = inputs.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise _invalid(name, message)
-    return value.strip() if isinstance(value, str) else value
+# What each action does besides changing the state: ``handler(fb, inputs, *, now, role, actor)`` on the
+# locked item (the engine saves it, appends the history entry, writes the audit entry and sends the
+# notice after commit).
+
+def _on_forward(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    agency = inputs["agency"]
+    if not isinstance(agency, Agency) or not agency.is_active:
+        raise _invalid("agency", _("Cơ quan xử lý không hợp lệ."))
+    if inputs.get("kind"):
+        if inputs["kind"] not in Kind.values:
+            raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
+        fb.kind = inputs["kind"]
+    if inputs.get("procedure") is not None:
+        fb.procedure = inputs["procedure"]
+    fb.agency = agency
+    fb.forwarded_at = now
+    fb.focal_due_at = focal_deadline(agency=agency, forwarded_at=now)
+    fb.escalated_at = fb.head_due_at = None
+    fb.original_due_at = fb.due_at = fb.focal_due_at
+    fb.head_notified_at = None
+    return Outcome(data={"agency": agency.code, "kind": fb.kind, "due_at": fb.due_at.isoformat()})
 
 
-def feedback_transition(
+def _on_send_back(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    data: dict[str, Any] = {"agency": fb.agency.code if fb.agency else ""}
+    # Forwarded to the wrong agency: that forwarding ends here. Its lateness stays in the history
+    # (this entry and the audit trail); the next agency's deadlines start afresh.
+    if fb.overdue_since is not None:
+        data["overdue_since"] = fb.overdue_since.isoformat()
+    fb.agency = None
+    fb.forwarded_at = fb.focal_due_at = fb.escalated_at = fb.head_due_at = None
+    fb.original_due_at = fb.due_at = fb.overdue_since = None
+    return Outcome(data=data)
+
+
+def _on_escalate(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    fb.escalated_at = now
+    fb.head_due_at = head_deadline(agency=fb.agency, forwarded_at=fb.forwarded_at)
+    fb.original_due_at = fb.head_due_at
+    # The time agreed with the sender in a reschedule still binds when it is later.
+    fb.due_at = max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
+    return Outcome(data={"due_at": fb.head_due_at.isoformat()})
+
+
+def _on_reschedule(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    if fb.rescheduled_at is not None:
+        # Regulation Art. 8.3: the agency may reschedule with the sender at most once.
+        raise ProblemError(
+            "already_rescheduled",
+            _("Phản ánh này đã được gia hạn một lần (ngày %(d)s); theo Điều 8.3 chỉ được gia hạn một lần.")
+            % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")}, status=409)
+    new_due = check_new_due(feedback=fb, new_due_at=inputs["new_due_at"], now=now)
+    fb.rescheduled_at = now
+    fb.reschedule_reason = inputs["note"]
+    data = {"previous_due_at": fb.due_at.isoformat() if fb.due_at else None, "due_at": new_due.isoformat()}
+    fb.due_at = new_due
+    return Outcome(data=data)
+
+
+def _on_answer(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    files: list[CheckedFile] = list(inputs.get("files") or [])
+    check_count(len(files))
+    fb.answer = inputs["answer"]
+    fb.answered_at = now
+    fb.answered_by = actor if getattr(actor, "is_authenticated", False) else None
+    # On time unless the item was already late (``timing``; recorded before the action).
+    fb.answered_on_time = fb.overdue_since is None
+    _store_files(fb, files, Attachment.Part.ANSWER)
+    return Outcome(data={"on_time": fb.answered_on_time, "files": [f.name for f in files]})
+
+
+def _on_mark_satisfied(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    fb.satisfaction = Satisfaction.SATISFIED
+    return Outcome(data={"satisfaction": fb.satisfaction})
+
+
+def _on_mark_not_satisfied(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    fb.satisfaction = Satisfaction.NOT_SATISFIED
+    return Outcome(data={"satisfaction": fb.satisfaction})
+
+
+def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    if not _may_reopen(fb, now):
+        raise ProblemError(
+            "reopen_not_allowed",
+            _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
+            % {"n": conf.get("FEEDBACK_REOPEN_DAYS")}, status=409)
+    fb.satisfaction = Satisfaction.NOT_SATISFIED
+    fb.reopened_at = now
+    data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
+    fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
+    fb.forwarded_at = now
+    fb.focal_due_at = focal_deadline(agency=fb.agency, forwarded_at=now)
+    fb.escalated_at = fb.head_due_at = None
+    fb.original_due_at = fb.due_at = fb.focal_due_at
+    fb.head_notified_at = None
+    return Outcome(data=data)
+
+
+S, A, R = State, Action, Role
+SWITCHBOARD, SENDER, HEAD = frozenset({R.SWITCHBOARD}), frozenset({R.SENDER}), frozenset({R.HEAD})
+STAFF_AT_AGENCY = frozenset({R.FOCAL, R.HEAD})
+NOTE = ("note",)
+
+# The feedback's action table (Regulation Chapter III, Art. 7–8). A row per (action, who may take it):
+# at the agency the focal officer or the head act until the item is escalated, then the head alone.
+TABLE: tuple[ActionSpec, ...] = (
+    # The system forwards on its own the items an agency registered or a survey sent (Art. 7.3, 7.4).
+    ActionSpec(A.FORWARD, frozenset({S.RECEIVED}), S.FORWARDED, frozenset({R.SWITCHBOARD, R.SYSTEM}),
+               required=("agency",), optional=("kind", "procedure", "note"), handler=_on_forward,
+               notice="feedback_forwarded"),
+    ActionSpec(A.REJECT, frozenset({S.RECEIVED}), S.REJECTED, SWITCHBOARD, required=NOTE,
+               notice="feedback_rejected"),
+    ActionSpec(A.WITHDRAW, frozenset({S.RECEIVED, S.FORWARDED, S.ESCALATED}), S.WITHDRAWN, SENDER, optional=NOTE),
+    ActionSpec(A.SEND_BACK, frozenset({S.FORWARDED}), S.RECEIVED, STAFF_AT_AGENCY, required=NOTE,
+               handler=_on_send_back),
+    ActionSpec(A.ESCALATE, frozenset({S.FORWARDED}), S.ESCALATED, frozenset({R.FOCAL}), optional=NOTE,
+               handler=_on_escalate, notice="feedback_escalated"),
+    # Art. 8.3: at most once per item (``_on_reschedule``); the state stays.
+    ActionSpec(A.RESCHEDULE, frozenset({S.FORWARDED}), S.FORWARDED, STAFF_AT_AGENCY,
+               required=("note", "new_due_at"), handler=_on_reschedule, notice="feedback_rescheduled"),
+    ActionSpec(A.RESCHEDULE, frozenset({S.ESCALATED}), S.ESCALATED, HEAD,
+               required=("note", "new_due_at"), handler=_on_reschedule, notice="feedback_rescheduled"),
+    ActionSpec(A.ANSWER, frozenset({S.FORWARDED}), S.ANSWERED, STAFF_AT_AGENCY, required=("answer",),
+               optional=("note", "files"), handler=_on_answer, notice="feedback_answered"),
+    ActionSpec(A.ANSWER, frozenset({S.ESCALATED}), S.ANSWERED, HEAD, required=("answer",),
+               optional=("note", "files"), handler=_on_answer, notice="feedback_answered"),
+    ActionSpec(A.MARK_SATISFIED, frozenset({S.ANSWERED}), S.CLOSED, SENDER, optional=NOTE,
+               handler=_on_mark_satisfied),
+    ActionSpec(A.MARK_NOT_SATISFIED, frozenset({S.ANSWERED}), S.CLOSED, SENDER, optional=NOTE,
+               handler=_on_mark_not_satisfied),
+    # Not satisfied may reopen once, within FEEDBACK_REOPEN_DAYS of the answer (``_on_reopen``).
+    ActionSpec(A.REOPEN, frozenset({S.ANSWERED, S.CLOSED}), S.FORWARDED, SENDER, optional=NOTE,
+               handler=_on_reopen, notice="feedback_reopened"),
+)
+
+# Notices to the agency's staff (by staff role); the others go to the sender.
+STAFF_NOTICES = {
+    "feedback_forwarded": StaffRole.Role.FEEDBACK_FOCAL,
+    "feedback_escalated": StaffRole.Role.HEAD,
+    "feedback_reopened": StaffRole.Role.FEEDBACK_FOCAL,
+}
+# Notices that carry the note (the reason) to the sender.
+NOTICES_WITH_NOTE = frozenset({"feedback_rejected", "feedback_rescheduled"})
+
+REQUIRED_MESSAGES = {
+    (A.FORWARD, "agency"): gettext_lazy("Vui lòng chọn cơ quan xử lý."),
+    (A.REJECT, "note"): gettext_lazy("Vui lòng ghi lý do không xử lý."),
+    (A.SEND_BACK, "note"): gettext_lazy("Vui lòng ghi lý do trả lại tổng đài."),
+    (A.RESCHEDULE, "note"): gettext_lazy("Vui lòng ghi lý do gia hạn."),
+    (A.RESCHEDULE, "new_due_at"): gettext_lazy("Vui lòng chọn thời hạn mới đã thống nhất với người gửi."),
+    (A.ANSWER, "answer"): gettext_lazy("Vui lòng nhập nội dung trả lời."),
+}
+
+# Who acts, when the actor holds several roles for the item.
+ROLE_ORDER = (Role.SYSTEM, Role.HEAD, Role.FOCAL, Role.SWITCHBOARD, Role.SENDER)
+
+
+class FeedbackMachine(StateMachine):
+    domain = "feedback"
+    model = Feedback
+    signal = feedback_acted
+    table = TABLE
+    required_messages = REQUIRED_MESSAGES
+
+    def lock(self, row):
+        return Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=row.pk)
+
+    def roles_of(self, row, actor, spec: ActionSpec, *, as_sender: bool = False) -> set[str]:
+        return actor_roles(feedback=row, actor=actor, as_sender=as_sender)
+
+    def pick_role(self, spec: ActionSpec, roles: set[str]) -> str | None:
+        return next((r for r in ROLE_ORDER if r in roles and r in spec.roles), None)
+
+    def unknown_action(self, action: str) -> ProblemError:
+        return ProblemError("action_not_allowed", _("Thao tác không hợp lệ."), status=409,
+                            extra={"action": action})
+
+    def unknown_inputs(self, spec: ActionSpec, inputs: dict[str, Any]) -> list[dict[str, str]]:
+        # The staff form posts the fields of every action; those an action does not take are ignored.
+        return []
+
+    def stale(self, row) -> ProblemError:
+        return ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+                            status=409, extra={"version": row.version})
+
+    def not_open(self, row, spec: ActionSpec) -> ProblemError:
+        return ProblemError("action_not_allowed",
+                            _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
+                            % {"state": row.get_status_display()}, status=409,
+                            extra={"state": row.status, "action": spec.action})
+
+    def denied(self, row, spec: ActionSpec) -> ProblemError:
+        return ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
+                            status=403)
+
+    def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
+        first = errors[0]["message"]
+        return ProblemError("validation_error", first, status=422,
+                            extra={"errors": [{"loc": [e["path"]], "msg": e["message"], "type": "value_error"}
+                                              for e in errors]})
+
+    def prepare(self, row, now) -> None:
+        # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
+        # (an escalation, a reschedule or an answer after that instant does not undo it).
+        record_overdue(row, now)
+
+    def save(self, row, fields: list[str]) -> None:
+        row.save()
+
+    def append_event(self, act: Act) -> FeedbackEvent:
+        return FeedbackEvent.objects.create(
+            feedback=act.row, action=act.spec.action, from_status=act.from_state, to_status=act.to_state,
+            actor=act.actor if getattr(act.actor, "is_authenticated", False) else None, actor_role=act.role,
+            note=act.inputs.get("note") or "", data=act.outcome.data, created_at=act.now,
+        )
+
+    def audit_changes(self, act: Act) -> dict[str, Any]:
+        return {"status": [act.from_state, act.to_state], **act.outcome.data}
+
+    def notify(self, act: Act) -> None:
+        fb, template = act.row, act.spec.notice
+        if template in STAFF_NOTICES:
+            transaction.on_commit(lambda: _notify_staff(fb, STAFF_NOTICES[template], template))
+        else:
+            extra = {"note": act.inputs.get("note") or ""} if template in NOTICES_WITH_NOTE else {}
+            transaction.on_commit(lambda: _notify_sender(fb, template, **extra))
+
+
+MACHINE = FeedbackMachine()
+
+
+def feedback_act(
     *,
     feedback: Feedback,
     action: str,
@@ -321,144 +549,21 @@ def feedback_transition(
     expected_version: int | None = None,
     request=None,
 ) -> Feedback:
-    """Apply ``action`` to the item, as ``actor``. Raises ProblemError: 409 ``action_not_allowed``
-    when the action is out of turn, 403 when the actor holds no role for it, 409
-    ``already_rescheduled`` / ``reopen_not_allowed`` for the once-only rules, 422 for bad input.
+    """Apply ``action`` (a row of ``TABLE``) to the item, as ``actor``. Raises ProblemError: 409
+    ``action_not_allowed`` when the action is out of turn, 409 ``version_conflict`` for a stale
+    ``expected_version``, 403 when the actor holds no role for it, 409 ``already_rescheduled`` /
+    ``reopen_not_allowed`` for the once-only rules, 422 for a missing or bad input.
 
-    Side effects: updates the item (deadlines computed with the working-time engine), appends one
-    history entry, writes the audit entry, stores answer files, and notifies the people concerned
-    after commit."""
-    inputs = dict(inputs or {})
-    with transaction.atomic():
-        fb = Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=feedback.pk)
-        if expected_version is not None and expected_version != fb.version:
-            raise ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
-                               status=409, extra={"version": fb.version})
-        t = transition_for(fb.status, action)
-        if t is None:
-            raise ProblemError("action_not_allowed",
-                               _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
-                               % {"state": fb.get_status_display()}, status=409,
-                               extra={"state": fb.status, "action": action})
-        roles = {Role.SYSTEM} if system else actor_roles(feedback=fb, actor=actor, as_sender=as_sender)
-        acting = next((r for r in (Role.SYSTEM, Role.HEAD, Role.FOCAL, Role.SWITCHBOARD, Role.SENDER)
-                       if r in roles and r in t.roles), None)
-        if system and action == Action.FORWARD:
-            acting = Role.SYSTEM
-        if acting is None:
-            raise ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
-                               status=403)
-        now = timezone.now()
-        before = fb.status
-        note = (inputs.get("note") or "").strip()
-        data: dict[str, Any] = {}
-        after_commit: list = []
-        files: list[CheckedFile] = list(inputs.get("files") or [])
-        # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
-        # (an escalation, a reschedule or an answer after that instant does not undo it).
-        record_overdue(fb, now)
+    Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
+    working-time engine), appends one history entry, writes the audit entry, stores answer files, and
+    notifies the people concerned after commit (``feedback_acted`` too)."""
+    return MACHINE.act(row=feedback, action=action, actor=actor, system=system, request=request,
+                       expected_version=expected_version, inputs=inputs,
+                       context={"as_sender": as_sender}).row
 
-        if action == Action.FORWARD:
-            agency = _require(inputs, "agency", _("Vui lòng chọn cơ quan xử lý."))
-            if not isinstance(agency, Agency) or not agency.is_active:
-                raise _invalid("agency", _("Cơ quan xử lý không hợp lệ."))
-            if inputs.get("kind"):
-                if inputs["kind"] not in Kind.values:
-                    raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
-                fb.kind = inputs["kind"]
-            if inputs.get("procedure") is not None:
-                fb.procedure = inputs["procedure"]
-            fb.agency = agency
-            fb.forwarded_at = now
-            fb.focal_due_at = focal_deadline(agency=agency, forwarded_at=now)
-            fb.escalated_at = fb.head_due_at = None
-            fb.original_due_at = fb.due_at = fb.focal_due_at
-            fb.head_notified_at = None
-            data = {"agency": agency.code, "kind": fb.kind, "due_at": fb.due_at.isoformat()}
-            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.FEEDBACK_FOCAL, "feedback_forwarded"))
-        elif action == Action.REJECT:
-            _require(inputs, "note", _("Vui lòng ghi lý do không xử lý."))
-            after_commit.append(lambda: _notify_sender(fb, "feedback_rejected", note=note))
-        elif action == Action.SEND_BACK:
-            _require(inputs, "note", _("Vui lòng ghi lý do trả lại tổng đài."))
-            data = {"agency": fb.agency.code if fb.agency else ""}
-            # Forwarded to the wrong agency: that forwarding ends here. Its lateness stays in the
-            # history (this entry and the audit trail); the next agency's deadlines start afresh.
-            if fb.overdue_since is not None:
-                data["overdue_since"] = fb.overdue_since.isoformat()
-            fb.agency = None
-            fb.forwarded_at = fb.focal_due_at = fb.escalated_at = fb.head_due_at = None
-            fb.original_due_at = fb.due_at = fb.overdue_since = None
-        elif action == Action.ESCALATE:
-            fb.escalated_at = now
-            fb.head_due_at = head_deadline(agency=fb.agency, forwarded_at=fb.forwarded_at)
-            fb.original_due_at = fb.head_due_at
-            # The time agreed with the sender in a reschedule still binds when it is later.
-            fb.due_at = max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
-            data = {"due_at": fb.head_due_at.isoformat()}
-            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_escalated"))
-        elif action == Action.RESCHEDULE:
-            if fb.rescheduled_at is not None:
-                # Regulation Art. 8.3: the agency may reschedule with the sender at most once.
-                raise ProblemError(
-                    "already_rescheduled",
-                    _("Phản ánh này đã được gia hạn một lần (ngày %(d)s); theo Điều 8.3 chỉ được gia hạn một lần.")
-                    % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")}, status=409)
-            _require(inputs, "note", _("Vui lòng ghi lý do gia hạn."))
-            new_due = _require(inputs, "new_due_at", _("Vui lòng chọn thời hạn mới đã thống nhất với người gửi."))
-            new_due = check_new_due(feedback=fb, new_due_at=new_due, now=now)
-            fb.rescheduled_at = now
-            fb.reschedule_reason = note
-            data = {"previous_due_at": fb.due_at.isoformat() if fb.due_at else None, "due_at": new_due.isoformat()}
-            fb.due_at = new_due
-            after_commit.append(lambda: _notify_sender(fb, "feedback_rescheduled", note=note))
-        elif action == Action.ANSWER:
-            answer = _require(inputs, "answer", _("Vui lòng nhập nội dung trả lời."))
-            check_count(len(files))
-            fb.answer = answer
-            fb.answered_at = now
-            fb.answered_by = actor if getattr(actor, "is_authenticated", False) else None
-            # On time unless the item was already late (``timing``; recorded above).
-            fb.answered_on_time = fb.overdue_since is None
-            data = {"on_time": fb.answered_on_time, "files": [f.name for f in files]}
-            after_commit.append(lambda: _notify_sender(fb, "feedback_answered"))
-        elif action in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED):
-            fb.satisfaction = Satisfaction.SATISFIED if action == Action.MARK_SATISFIED else Satisfaction.NOT_SATISFIED
-            data = {"satisfaction": fb.satisfaction}
-        elif action == Action.REOPEN:
-            if not _may_reopen(fb, now):
-                raise ProblemError(
-                    "reopen_not_allowed",
-                    _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
-                    % {"n": conf.get("FEEDBACK_REOPEN_DAYS")}, status=409)
-            fb.satisfaction = Satisfaction.NOT_SATISFIED
-            fb.reopened_at = now
-            data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
-            fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
-            fb.forwarded_at = now
-            fb.focal_due_at = focal_deadline(agency=fb.agency, forwarded_at=now)
-            fb.escalated_at = fb.head_due_at = None
-            fb.original_due_at = fb.due_at = fb.focal_due_at
-            fb.head_notified_at = None
-            after_commit.append(lambda: _notify_staff(fb, StaffRole.Role.FEEDBACK_FOCAL, "feedback_reopened"))
-        elif action == Action.WITHDRAW:
-            pass
 
-        fb.status = t.target
-        fb.version += 1
-        fb.save()
-        if files and action == Action.ANSWER:
-            _store_files(fb, files, Attachment.Part.ANSWER)
-        FeedbackEvent.objects.create(
-            feedback=fb, action=action, from_status=before, to_status=fb.status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None, actor_role=acting, note=note,
-            data=data, created_at=now,
-        )
-        audit_record(actor=actor, action=f"feedback.{action}", target=fb,
-                     changes={"status": [before, fb.status], **data}, request=request)
-        for fn in after_commit:
-            transaction.on_commit(fn)
-    return fb
+# Another name of ``feedback_act`` kept for callers outside this app.
+feedback_transition = feedback_act
 
 
 def feedback_mark_overdue(*, now: datetime | None = None) -> int:
@@ -611,13 +716,3 @@ def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, an
         audit_record(actor=actor, action="feedback.publish", target=feedback, changes={"published": pa.pk},
                      request=request)
     return pa
-
-
-def feedback_unpublish(*, published, actor, request=None) -> None:
-    """Withdraw a published answer from the public list (kept for the record, audited)."""
-    roles = actor_roles(feedback=published.feedback, actor=actor)
-    if not roles & {Role.FOCAL, Role.HEAD}:
-        raise ProblemError("permission_denied", _("Bạn không có quyền gỡ câu hỏi – đáp này."), status=403)
-    with transaction.atomic():
-        type(published).objects.filter(pk=published.pk).update(is_public=False)
-        audit_record(actor=actor, action="feedback.unpublish", target=published.feedback, changes={}, request=request)

@@ -126,7 +126,7 @@ def track(request, token: str):
         action = request.POST.get("action", "")
         if action in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED, Action.REOPEN, Action.WITHDRAW):
             try:
-                services.feedback_transition(feedback=fb, action=action, actor=request.user, as_sender=True,
+                services.feedback_act(feedback=fb, action=action, actor=request.user, as_sender=True,
                                              inputs={"note": request.POST.get("note", "")}, request=request)
                 messages.success(request, _("Đã ghi nhận. Cảm ơn Ông/Bà."))
             except ProblemError as exc:
@@ -246,7 +246,7 @@ def staff_action(request, code: str):
     inputs = {k: data.get(k) for k in ("agency", "kind", "note", "new_due_at", "answer")}
     inputs["files"] = files
     try:
-        services.feedback_transition(feedback=fb, action=data["action"], actor=request.user, inputs=inputs,
+        services.feedback_act(feedback=fb, action=data["action"], actor=request.user, inputs=inputs,
                                      expected_version=data.get("version"), request=request)
     except ProblemError as exc:
         _problem_to_form(form, exc)

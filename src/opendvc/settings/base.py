@@ -378,6 +378,9 @@ BACKUP_DIR = BASE_DIR / env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 # Retention (opendvc.core.retention lists every policy with its job).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=1_209_600)
 EFORMS_DRAFT_DAYS = env.int("EFORMS_DRAFT_DAYS", default=30)
+# Where the e-forms take an applicant's previous data of a procedure (prefill); the e-forms app does not
+# import the dossiers app (docs/adr/0005).
+EFORMS_PREVIOUS_DATA = "opendvc.dossiers.selectors.last_form_data"
 
 LOG_JSON = env.bool("LOG_JSON", default=DJANGO_ENV == "production")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

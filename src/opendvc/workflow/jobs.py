@@ -1,4 +1,5 @@
-"""Periodic job: reminders for steps due soon, escalation of overdue steps to the leaders."""
+"""Periodic job: reminders for steps due soon, escalation of overdue steps to the leaders (overdue
+dossiers: ``dossiers.escalate_overdue``)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,11 @@
 * ``process_save`` — a new version of a procedure's steps (refused when the allotments cannot fit the
   statutory total, Regulation Art. 4.6 and 13.8).
 * ``steps_start`` / ``steps_finish`` / ``steps_pause`` / ``steps_resume`` — called by the dossier
-  transitions (``opendvc.dossiers.processing``) inside their transaction; they never change a status.
-* ``step_claim`` / ``step_assign`` / ``step_forward`` / ``step_send_back`` — the hand-overs between
-  steps, each recorded with who, when and whether it was early, on time or late, audited.
+  actions' handlers inside the engine's transaction; they never change a status.
+* ``step_claim`` / ``step_forward`` / ``step_send_back`` — the hand-overs between steps, each recorded
+  with who, when and whether it was early, on time or late. They run as rows of the dossier's action
+  table (the engine locks the dossier, checks ``holds_turn`` and writes the audit entry); they never
+  lock a dossier themselves.
 
 Every deadline is computed with the working-time engine on the receiving agency's calendar.
 """
@@ -13,7 +15,7 @@ Every deadline is computed with the working-time engine on the receiving agency'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,11 +26,14 @@ from django.utils.translation import gettext as _
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.selectors import timeliness
+from opendvc.worktime import timeliness
 
 from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun
 
 HUNDRED = Decimal(100)
+# Statutory totals are counted from the opening of a Monday followed by weeks without public holidays,
+# so that a procedure's total in working hours does not depend on the day its process is edited.
+REFERENCE_MONDAY = date(2026, 3, 9)
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,8 @@ def process_for(*, procedure, agency) -> ProcessSpec:
 
 def statutory_hours(*, procedure) -> Decimal | None:
     """The procedure's time limit (online method, else the first one with a time) in working hours,
-    counted from a Monday's opening on the portal calendar; ``None`` when the procedure states none."""
-    from datetime import date
-
+    counted from the opening of ``REFERENCE_MONDAY`` on the portal calendar; ``None`` when the
+    procedure states none."""
     from opendvc.worktime import add_working_time, next_opening, working_hours_between
 
     methods = [m for m in procedure.methods.all() if m.time_amount is not None and m.time_unit]
@@ -95,7 +99,7 @@ def statutory_hours(*, procedure) -> Decimal | None:
     amount = Decimal(str(method.time_amount))
     if amount == 0:
         return Decimal(8)
-    start = next_opening(date(2026, 3, 9))
+    start = next_opening(REFERENCE_MONDAY)
     whole = amount == amount.to_integral_value()
     end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
                            rule=procedure.working_day_rule if whole else "working-hours")
@@ -195,7 +199,7 @@ def _calendar(dossier):
     return calendar_for_agency(dossier.receiving_agency)
 
 
-def _total_hours(dossier) -> Decimal:
+def total_hours(dossier) -> Decimal:
     from opendvc.worktime import working_hours_between
 
     if dossier.received_at and dossier.due_at and dossier.due_at > dossier.received_at:
@@ -207,7 +211,7 @@ def _enter(*, dossier, spec: ProcessSpec, position: int, now: datetime, assignee
     from opendvc.worktime import add_working_time
 
     step = spec.steps[position]
-    hours = step.hours if step.hours is not None else _total_hours(dossier) * (step.share or 0) / HUNDRED
+    hours = step.hours if step.hours is not None else total_hours(dossier) * (step.share or 0) / HUNDRED
     hours = max(hours, Decimal("0.0001"))
     due = add_working_time(now, hours, "working_hours", calendar=_calendar(dossier))
     return StepRun.objects.create(
@@ -319,83 +323,64 @@ def can_work_on(*, user, run: StepRun) -> bool:
     return False
 
 
-def _locked(dossier):
-    from opendvc.dossiers.lifecycle import State
-    from opendvc.dossiers.models import Dossier
-
-    locked = Dossier.objects.select_for_update(of=("self",)).select_related(
-        "procedure", "receiving_agency").get(pk=dossier.pk)
-    run = open_run(locked, lock=True)
-    if locked.status != State.PROCESSING or run is None:
-        raise ProblemError("conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409,
-                           extra={"state": locked.status})
-    return locked, run
+def holds_turn(*, user, run: StepRun | None, claiming: bool = False) -> bool:
+    """Whether ``user`` may act on the open step ``run``. ``True`` when there is no open step or (when
+    ``claiming``) someone else holds it, so that the hand-over then answers 409 rather than 403."""
+    if run is None:
+        return True
+    if claiming and run.assignee_id is not None and run.assignee_id != getattr(user, "pk", None):
+        return True
+    return can_work_on(user=user, run=run)
 
 
-def _deny() -> ProblemError:
-    return ProblemError("permission_denied", _("Bạn không phụ trách bước xử lý hiện tại của hồ sơ này."), status=403)
-
-
-def step_claim(*, dossier, actor, request=None) -> StepRun:
-    """Take the open step from the department queue. 409 when someone else has it already."""
-    with transaction.atomic():
-        locked, run = _locked(dossier)
-        if run.assignee_id is not None and run.assignee_id != actor.pk:
-            raise ProblemError("conflict", _("Bước này đã có người nhận xử lý."), status=409)
-        if not can_work_on(user=actor, run=run):
-            raise _deny()
-        run.assignee, run.claimed_at = actor, timezone.now()
-        run.save(update_fields=["assignee", "claimed_at"])
-        audit_record(actor=actor, action="workflow.step_claim", target=locked,
-                     changes={"step": run.name, "position": run.position}, request=request)
+def _open_step(dossier) -> StepRun:
+    run = open_run(dossier, lock=True)
+    if run is None:
+        raise ProblemError("conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409)
     return run
 
 
-def step_forward(*, dossier, actor, note: str = "", assignee=None, request=None) -> StepRun:
-    """Hand the dossier to the next step (optionally to a named person). The last step cannot be
-    forwarded: the result is approved or returned by the dossier actions instead."""
-    with transaction.atomic():
-        locked, run = _locked(dossier)
-        if not can_work_on(user=actor, run=run):
-            raise _deny()
-        spec = process_for(procedure=locked.procedure, agency=locked.receiving_agency)
-        nxt = run.position + 1
-        if nxt >= len(spec.steps):
-            raise ProblemError("conflict", _("Đây là bước cuối của quy trình; không còn bước để chuyển."), status=409)
-        if run.paused_at is not None:
-            raise ProblemError("conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409)
-        now = timezone.now()
-        _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED, note=note.strip())
-        new = _enter(dossier=locked, spec=spec, position=nxt, now=now, assignee=assignee)
-        audit_record(actor=actor, action="workflow.step_forward", target=locked,
-                     changes={"from": run.name, "to": new.name, "timing": run.timing}, request=request)
-    return new
+def step_claim(*, dossier, actor, now: datetime) -> dict[str, Any]:
+    """Take the open step of ``dossier`` (locked by the caller) from the department queue. 409 when
+    someone else has it already. Returns the audit changes."""
+    run = _open_step(dossier)
+    if run.assignee_id is not None and run.assignee_id != actor.pk:
+        raise ProblemError("conflict", _("Bước này đã có người nhận xử lý."), status=409)
+    run.assignee, run.claimed_at = actor, now
+    run.save(update_fields=["assignee", "claimed_at"])
+    return {"step": run.name, "position": run.position}
 
 
-def step_send_back(*, dossier, actor, reason: str, to_position: int | None = None, request=None) -> StepRun:
-    """Send the dossier back to an earlier step (the previous one by default) with a reason; the earlier
-    step is entered again with its full allotment and goes to whoever did it before."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ProblemError("validation_error", _("Phải nêu lý do trả lại."),
-                           extra={"errors": [{"path": "reason", "message": _("Phải nêu lý do trả lại.")}]})
-    with transaction.atomic():
-        locked, run = _locked(dossier)
-        if not can_work_on(user=actor, run=run):
-            raise _deny()
-        target = run.position - 1 if to_position is None else to_position
-        if target < 0 or target >= run.position:
-            raise ProblemError("validation_error", _("Chỉ trả lại được một bước trước đó."),
-                               extra={"errors": [{"path": "to_position", "message": _("Bước không hợp lệ.")}]})
-        spec = process_for(procedure=locked.procedure, agency=locked.receiving_agency)
-        now = timezone.now()
-        before = StepRun.objects.filter(dossier=locked, position=target).exclude(left_by=None).order_by("-left_at").first()
-        _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.SENT_BACK, note=reason)
-        new = _enter(dossier=locked, spec=spec, position=target, now=now,
-                     assignee=before.left_by if before else None)
-        audit_record(actor=actor, action="workflow.step_send_back", target=locked,
-                     changes={"from": run.name, "to": new.name, "reason": reason}, request=request)
-    return new
+def step_forward(*, dossier, actor, now: datetime, note: str = "", assignee=None) -> dict[str, Any]:
+    """Hand ``dossier`` (locked by the caller) to the next step (optionally to a named person). The last
+    step cannot be forwarded: the result is approved or returned by the dossier actions instead.
+    Returns the audit changes."""
+    run = _open_step(dossier)
+    spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
+    nxt = run.position + 1
+    if nxt >= len(spec.steps):
+        raise ProblemError("conflict", _("Đây là bước cuối của quy trình; không còn bước để chuyển."), status=409)
+    if run.paused_at is not None:
+        raise ProblemError("conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409)
+    _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED, note=(note or "").strip())
+    new = _enter(dossier=dossier, spec=spec, position=nxt, now=now, assignee=assignee)
+    return {"from": run.name, "to": new.name, "timing": run.timing}
+
+
+def step_send_back(*, dossier, actor, now: datetime, reason: str, to_position: int | None = None) -> dict[str, Any]:
+    """Send ``dossier`` (locked by the caller) back to an earlier step (the previous one by default)
+    with a reason; the earlier step is entered again with its full allotment and goes to whoever did
+    it before. Returns the audit changes."""
+    run = _open_step(dossier)
+    target = run.position - 1 if to_position is None else to_position
+    if target < 0 or target >= run.position:
+        raise ProblemError("validation_error", _("Chỉ trả lại được một bước trước đó."),
+                           extra={"errors": [{"path": "to_position", "message": _("Bước không hợp lệ.")}]})
+    spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
+    before = StepRun.objects.filter(dossier=dossier, position=target).exclude(left_by=None).order_by("-left_at").first()
+    _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.SENT_BACK, note=reason)
+    new = _enter(dossier=dossier, spec=spec, position=target, now=now, assignee=before.left_by if before else None)
+    return {"from": run.name, "to": new.name, "reason": reason}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,7 +413,7 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
         by_user: dict[int, list] = {}
         for row in rows:
             by_user.setdefault(row[1], []).append(row)
-        _send(template="step_due_soon", recipients={k: [k] for k in by_user}, groups=by_user)
+        send_grouped(template="step_due_soon", recipients={k: [k] for k in by_user}, groups=by_user)
         reminded = _mark([r[0] for r in rows], reminded_at=now)
     with transaction.atomic():
         rows = list(base.filter(escalated_at__isnull=True, due_at__lt=now)
@@ -437,48 +422,10 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
         by_department: dict[int, list] = {}
         for row in rows:
             by_department.setdefault(row[1], []).append(row)
-        leaders = _leader_ids_by_department(set(by_department))
-        _send(template="step_overdue", recipients=leaders, groups=by_department)
+        leaders = leader_ids_by_department(set(by_department))
+        send_grouped(template="step_overdue", recipients=leaders, groups=by_department)
         escalated = _mark([r[0] for r in rows], escalated_at=now)
-    return {"reminded": reminded, "escalated": escalated, "dossiers_escalated": _escalate_dossiers(now)}
-
-
-def _escalate_dossiers(now: datetime) -> int:
-    """Open dossiers (received, processing, result ready — not paused) whose due instant passed since the
-    previous pass: the leaders of each receiving agency get one message (the count and the most overdue
-    ones). Each due instant passes once, so each dossier is told once per due date — again only if its
-    due date moved later (the clock resumed after a pause) and passes again. Nothing is written on the
-    dossiers: the pass keeps one time mark (``JobMark``), locked so that two workers do not both send.
-    The first pass looks back ``FIRST_LOOKBACK``. Returns how many dossiers were reported."""
-    from django.db.models import Count
-
-    from opendvc.dossiers.lifecycle import OPEN_STATES
-    from opendvc.dossiers.models import Dossier
-
-    from .models import JobMark
-
-    with transaction.atomic():
-        mark, _ = JobMark.objects.get_or_create(name="dossiers_overdue", defaults={"at": now - FIRST_LOOKBACK})
-        mark = JobMark.objects.select_for_update(skip_locked=True).filter(pk=mark.pk).first()
-        if mark is None or mark.at >= now:
-            return 0
-        due = Dossier.objects.filter(status__in=list(OPEN_STATES), due_at__gt=mark.at, due_at__lte=now,
-                                     paused_at__isnull=True)
-        counts = dict(due.order_by().values_list("receiving_agency_id").annotate(n=Count("id"))
-                      .values_list("receiving_agency_id", "n"))
-        groups = {
-            agency_id: list(due.filter(receiving_agency_id=agency_id).order_by("due_at")
-                            .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code")[:LISTED])
-            for agency_id in counts
-        }
-        _send(template="dossier_overdue", recipients=_leader_ids_by_department(set(counts)), groups=groups,
-              totals=counts)
-        mark.at = now
-        mark.save(update_fields=["at"])
-    return sum(counts.values())
-
-
-FIRST_LOOKBACK = timedelta(days=30)
+    return {"reminded": reminded, "escalated": escalated}
 
 
 def _mark(ids: list[int], **fields) -> int:
@@ -488,7 +435,7 @@ def _mark(ids: list[int], **fields) -> int:
     return done
 
 
-def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list],
+def send_grouped(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list],
           totals: dict[int, int] | None = None) -> None:
     """One message per recipient and group: the first ``LISTED`` rows and how many more (``totals``
     when the group holds only the first rows)."""
@@ -515,7 +462,7 @@ def _send(*, template: str, recipients: dict[int, list[int]], groups: dict[int, 
                 notify(template=template, recipient=users[user_id], context=context, channels=("in_app", "email"))
 
 
-def _leader_ids_by_department(department_ids: set[int]) -> dict[int, list[int]]:
+def leader_ids_by_department(department_ids: set[int]) -> dict[int, list[int]]:
     from opendvc.agencies.models import StaffRole
 
     out: dict[int, list[int]] = {}

@@ -15,14 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
 from . import selectors, services
 from .models import ClockOnWait, StepRole
 
-STAFF_ROLES = ["receiving_officer", "processing_officer", "leader", "head", "province_office", "postal_operator"]
-LEADER_ROLES = ["leader", "head", "province_office"]
+SR = StaffRole.Role
+STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE, SR.POSTAL_OPERATOR]
+LEADER_ROLES = [SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 STATE_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Trong hạn"), "late": gettext_lazy("Trễ hạn"), "overdue": gettext_lazy("Quá hạn"),
                 "due_soon": gettext_lazy("Sắp đến hạn"), "paused": gettext_lazy("Tạm dừng (chờ người nộp)")}
 VIEW_LABELS = {"mine": gettext_lazy("Việc của tôi"), "queue": gettext_lazy("Chờ nhận trong phòng"), "due_soon": gettext_lazy("Sắp đến hạn"),
@@ -65,7 +67,12 @@ def _dossier(request, code):
 
 
 @backoffice_required(roles=STAFF_ROLES)
-def dossier(request, code: str, *, errors=None, status=200):
+def dossier(request, code: str):
+    return _dossier_page(request, code)
+
+
+def _dossier_page(request, code: str, *, errors=None, status=200):
+    """The processing page of a dossier (also shown again with the errors of a refused action)."""
     from opendvc.dossiers.returns import methods_offered, return_method_default
     from opendvc.dossiers.selectors import ON_TIME_LABELS, actions_for, on_time_state
 
@@ -88,11 +95,11 @@ def dossier(request, code: str, *, errors=None, status=200):
 
 
 def _can_apologise(d, user) -> bool:
-    from opendvc.dossiers.late import APOLOGY_ROLES
-    from opendvc.dossiers.lifecycle import FINISHING_STATES
-    from opendvc.dossiers.services import actor_roles
+    from opendvc.dossiers.lifecycle import Action
+    from opendvc.dossiers.services import ACTIONS, actor_roles
 
-    return bool(d.due_at and d.status not in FINISHING_STATES and actor_roles(dossier=d, actor=user) & APOLOGY_ROLES)
+    spec = next(s for s in ACTIONS if s.action == Action.APOLOGY)
+    return bool(d.due_at and spec.opens_from(d.status) and actor_roles(dossier=d, actor=user) & spec.roles)
 
 
 def _fees_from(post, fee_items) -> list[dict]:
@@ -115,39 +122,29 @@ def _fees_from(post, fee_items) -> list[dict]:
 @backoffice_required(roles=STAFF_ROLES)
 @require_POST
 def act(request, code: str):
-    """One form post: a step hand-over (claim, forward, send back), a dossier action of the transition
-    table, or the apology."""
-    from opendvc.dossiers import late
-    from opendvc.dossiers.services import dossier_transition
+    """One form post: an action of the dossier's action table (a step hand-over — claim, forward, send
+    back —, a department action or the apology), translated from the form and run by ``dossier_act``."""
+    from opendvc.dossiers.lifecycle import action_label
+    from opendvc.dossiers.services import dossier_act
 
     d = _dossier(request, code)
     action = request.POST.get("action", "")
-    post = request.POST
     try:
-        if action == "claim":
-            services.step_claim(dossier=d, actor=request.user, request=request)
-            done = _("Đã nhận xử lý bước này.")
-        elif action == "forward":
-            services.step_forward(dossier=d, actor=request.user, note=post.get("note", ""), request=request)
-            done = _("Đã chuyển bước tiếp theo.")
-        elif action == "send_back":
-            services.step_send_back(dossier=d, actor=request.user, reason=post.get("reason", ""), request=request)
-            done = _("Đã trả lại bước trước.")
-        elif action == "apology":
-            late.dossier_apologise(dossier=d, actor=request.user, reason=post.get("reason", ""),
-                                   new_due_at=post.get("new_due_at") or None, request=request)
-            done = _("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả.")
-        else:
-            inputs = _inputs(request, d, action)
-            dossier_transition(dossier=d, action=action, actor=request.user, request=request,
-                               expected_version=_int(post.get("version")), **inputs)
-            from opendvc.dossiers.lifecycle import action_label
-
-            done = _("Đã thực hiện: %(a)s.") % {"a": action_label(action)}
+        inputs = _inputs(request, d, action)
+        dossier_act(dossier=d, action=action, actor=request.user, request=request,
+                    expected_version=_int(request.POST.get("version")), **inputs)
     except ProblemError as exc:
-        return dossier.__wrapped__(request, code, errors=_messages(exc), status=exc.status)
-    messages.success(request, done)
+        return _dossier_page(request, code, errors=_messages(exc), status=exc.status)
+    messages.success(request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)})
     return redirect("workflow:dossier", code=code)
+
+
+DONE = {
+    "claim": gettext_lazy("Đã nhận xử lý bước này."),
+    "forward": gettext_lazy("Đã chuyển bước tiếp theo."),
+    "send_back": gettext_lazy("Đã trả lại bước trước."),
+    "apology": gettext_lazy("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả."),
+}
 
 
 def _inputs(request, d, action) -> dict:
@@ -170,8 +167,14 @@ def _inputs(request, d, action) -> dict:
         return inputs
     if action == Action.RETURN_RESULT:
         return {k: post.get(k, "") for k in ("method", "recipient", "identity_document") if post.get(k, "").strip()}
-    if action == Action.START_PROCESSING:
+    if action in (Action.START_PROCESSING, "claim"):
         return {}
+    if action == "forward":
+        return {"note": post.get("note", "")}
+    if action == "send_back":
+        return {"reason": post.get("reason", "")}
+    if action == Action.APOLOGY:
+        return {"reason": post.get("reason", ""), "new_due_at": post.get("new_due_at") or None}
     raise ProblemError("validation_error", _("Thao tác không hợp lệ trên trang này."),
                        extra={"errors": [{"path": "action", "message": _("Chọn một thao tác.")}]})
 
@@ -231,13 +234,13 @@ def overview(request):
     })
 
 
-@backoffice_required(roles=["leader", "head", "administrator"])
+@backoffice_required(roles=[SR.LEADER, SR.HEAD, SR.ADMINISTRATOR])
 def process_edit(request, code: str):
     from opendvc.agencies.selectors import visible_agency_ids
     from opendvc.catalog.models import Procedure
 
     procedure = get_object_or_404(Procedure, code=code)
-    ids = visible_agency_ids(request.user, roles={"leader", "head", "administrator"})
+    ids = visible_agency_ids(request.user, roles={SR.LEADER, SR.HEAD, SR.ADMINISTRATOR})
     from opendvc.agencies.models import Agency
 
     agencies = list((Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)).order_by("name"))

@@ -10,6 +10,7 @@ administrator changes a day); pass ``calendar_for_agency(agency)`` for an agency
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .calendar import (
@@ -38,6 +39,18 @@ if TYPE_CHECKING:
     from opendvc.agencies.models import Agency
 
 
+def timeliness(*, done_at: datetime, due_at: datetime) -> str:
+    """The one rule of "trước hạn / đúng hạn / trễ hạn" (``early`` / ``on_time`` / ``late``) of work done
+    at ``done_at`` against its due instant ``due_at``: late after the due instant; early when done on an
+    earlier day than the due day; on time otherwise. Days are read in Asia/Ho_Chi_Minh whatever zone the
+    instants carry (a dossier due 16:00 and finished 06:30 the same local day is on time, although 06:30
+    is still the previous day in UTC). Dossiers, their internal steps, the lists, the public results and
+    the figures all take the class from here (DOMAIN: frozen when handling ends)."""
+    if done_at > due_at:
+        return "late"
+    return "early" if to_local(done_at).date() < to_local(due_at).date() else "on_time"
+
+
 def default_calendar() -> WorkCalendar:
     """The portal's calendar (database overrides + holidays rules + default office hours)."""
     from .selectors import default_calendar as _default
@@ -53,6 +66,7 @@ def calendar_for_agency(agency: Agency | Any) -> WorkCalendar:
 
 
 __all__ = [
+    "timeliness",
     "DEFAULT_OFFICE_HOURS",
     "RULES",
     "UNITS",

@@ -179,7 +179,7 @@ def submitted_dossier(procedure, citizen, *, channel="online", agency=None):
                                       channel=channel)
     comps = list(procedure.components.filter(required=True))
     services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, checked_pdf()) for c in comps])
-    return services.dossier_transition(dossier=d, action="submit", actor=citizen, declaration=True)
+    return services.dossier_act(dossier=d, action="submit", actor=citizen, declaration=True)
 
 
 def working_instant() -> datetime:

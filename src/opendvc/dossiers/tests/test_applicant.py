@@ -99,7 +99,7 @@ def test_returned_dossier_is_completed_and_resubmitted(client, citizen, officer,
     from opendvc.dossiers import services
 
     d = submitted_dossier(procedure, citizen)
-    services.dossier_transition(dossier=d, action="return_for_completion", actor=officer,
+    services.dossier_act(dossier=d, action="return_for_completion", actor=officer,
                                 items=["Giấy chứng sinh bản chính", "Chữ ký người đi khai"])
     client.force_login(citizen)
     detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()

@@ -109,7 +109,7 @@ def test_instants_outside_working_time_are_refused_and_nothing_changes(
 def test_accepted_shapes(citizen, officer, untimed, typed, expected):
     with time_machine.travel(TUESDAY_9, tick=False):
         d = submitted_dossier(untimed, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer, due_at=typed)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer, due_at=typed)
     assert d.due_at.astimezone(VN_TZ) == expected.replace(tzinfo=VN_TZ)
     assert d.events.get(action="receive").data["due_at"] == d.due_at.isoformat()
 
@@ -120,11 +120,11 @@ def test_agency_office_hours_bound_the_appointment(citizen, officer, untimed, ju
     with time_machine.travel(TUESDAY_9, tick=False):
         d = submitted_dossier(untimed, citizen)
         with pytest.raises(ProblemError) as err:
-            services.dossier_transition(
+            services.dossier_act(
                 dossier=d, action="receive", actor=officer, due_at="11/03/2026 07:45"
             )
         assert "08:00–12:00, 13:30–17:30" in err.value.detail
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=d, action="receive", actor=officer, due_at="11/03/2026 17:15"
         )
     assert d.due_at.astimezone(VN_TZ) == datetime(2026, 3, 11, 17, 15, tzinfo=VN_TZ)

@@ -65,5 +65,5 @@ def test_online_filing_still_needs_the_eform(citizen, justice):
         applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen
     )
     with pytest.raises(ProblemError) as exc:
-        services.dossier_transition(dossier=d, action="submit", actor=citizen, declaration=True)
+        services.dossier_act(dossier=d, action="submit", actor=citizen, declaration=True)
     assert any(e["path"].startswith("data.") for e in exc.value.extra["errors"])

@@ -12,9 +12,8 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from opendvc.dossiers import late, services
+from opendvc.dossiers import services
 from opendvc.dossiers.models import DossierDocument
-from opendvc.workflow import services as wf
 from opendvc.worktime import VN_TZ
 
 from .conftest import JUSTICE, staff, submitted_dossier
@@ -66,16 +65,16 @@ def people(agencies):
 def test_intake_documents(procedure, citizen, people, when):
     officer = people["officer"]
     with time_machine.travel(when, tick=False):
-        received = services.dossier_transition(
+        received = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer
         )
-        returned = services.dossier_transition(
+        returned = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen),
             action="return_for_completion",
             actor=officer,
             items=["Tờ khai"],
         )
-        refused = services.dossier_transition(
+        refused = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen),
             action="refuse",
             actor=officer,
@@ -107,32 +106,32 @@ def test_processing_documents(client, procedure, citizen, people):
         procedure=procedure, position=0, name="Phí cấp bản sao", amount_vnd=8000
     )
     with time_machine.travel(T0, tick=False):
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer
         )
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-        wf.step_forward(dossier=d, actor=officer)
-        wf.step_claim(dossier=d, actor=processor)
-        d = services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        services.dossier_act(action="forward", dossier=d, actor=officer)
+        services.dossier_act(action="claim", dossier=d, actor=processor)
+        d = services.dossier_act(
             dossier=d, action="request_supplement", actor=processor, items=["Bản sao trích lục"]
         )
-        d = services.dossier_transition(dossier=d, action="supply", actor=citizen)
-        d = services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="supply", actor=citizen)
+        d = services.dossier_act(
             dossier=d,
             action="require_payment",
             actor=processor,
             fees=[{"fee_item": fee.pk, "quantity": 3}],
         )
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=d, action="pay", actor=officer, receipt_number="BL-7"
         )
     later = T0 + timedelta(days=1)
     with time_machine.travel(later, tick=False):
-        d = late.dossier_apologise(dossier=d, actor=leader, reason="Chờ xác minh")
-        d = services.dossier_transition(
+        d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh")
+        d = services.dossier_act(
             dossier=d, action="approve", actor=leader, result="Bản sao trích lục"
         )
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=d,
             action="return_result",
             actor=officer,
@@ -188,11 +187,11 @@ def test_head_signs_with_the_heads_title_and_stops(procedure, citizen, people):
 
     StaffRole.objects.create(user=head, agency=Agency.objects.get(code=JUSTICE), role="leader")
     with time_machine.travel(T1, tick=False):
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer
         )
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-        stopped = services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        stopped = services.dossier_act(
             dossier=d, action="stop", actor=head, reason="Không đủ điều kiện"
         )
     text = doc_text(stopped, "stop_notice")

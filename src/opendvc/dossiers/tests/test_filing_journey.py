@@ -328,7 +328,7 @@ def test_api_submit_needs_the_declaration(client, citizen, procedure, justice, o
     from opendvc.dossiers import services
 
     d = submitted_dossier(procedure, citizen)
-    services.dossier_transition(
+    services.dossier_act(
         dossier=d, action="return_for_completion", actor=officer, items=["Bản chính"]
     )
     code = d.code

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,32 @@ import pytest
 from opendvc.audit.models import AuditEntry
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import services
-from opendvc.dossiers.lifecycle import TRANSITIONS, Action, Role, State, transition_for
+from opendvc.dossiers.lifecycle import Action, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument, DossierEvent
+from opendvc.dossiers.services.transitions import ACTIONS, MACHINE
 
 from .conftest import JUSTICE, checked_pdf
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One (state, action) of a row of the action table that moves the state."""
+
+    state: str
+    action: str
+    roles: frozenset[str]
+    next_state: str
+    documents: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+TRANSITIONS = [Transition(state, s.action, s.roles, s.next_state, s.documents, s.required)
+               for s in ACTIONS if s.next_state is not None for state in sorted(s.from_states)]
+
+
+def transition_for(state: str, action: str):
+    spec = MACHINE.spec(action)
+    return spec if spec is not None and spec.opens_from(state) else None
 
 INPUTS = {
     "items": ["Bản sao giấy chứng sinh có chứng thực", "Tờ khai ghi thiếu quê quán"],
@@ -30,9 +53,9 @@ INPUTS = {
 
 def inputs_for(action: str) -> dict:
     names = set()
-    for t in TRANSITIONS:
-        if t.action == action:
-            names |= set(t.required)
+    spec = MACHINE.spec(action)
+    if spec is not None:
+        names |= set(spec.required)
     inputs = {k: INPUTS[k] for k in names}
     if action in (Action.SUBMIT, Action.RESUBMIT):
         inputs["declaration"] = True  # the applicant's declaration (Regulation Art. 14.5)
@@ -75,16 +98,15 @@ def act(dossier, t_action, role, people):
     inputs = inputs_for(t_action)
     if role == Role.PROCESSING_OFFICER:
         # A processing officer acts on their own step: the one-stop office forwards the dossier first.
-        from opendvc.workflow import services as workflow
         from opendvc.workflow.models import StepRun
 
         if StepRun.objects.filter(dossier=dossier, left_at__isnull=True, position=0).exists():
-            workflow.step_forward(dossier=dossier, actor=people[Role.RECEIVING_OFFICER])
+            services.dossier_act(action="forward", dossier=dossier, actor=people[Role.RECEIVING_OFFICER])
     if t_action == Action.RETURN_RESULT:
         inputs["method"] = RETURN_METHOD[role]
     if role == Role.SYSTEM:
-        return services.dossier_transition(dossier=dossier, action=t_action, actor=None, system=True, **inputs)
-    return services.dossier_transition(dossier=dossier, action=t_action, actor=people[role], **inputs)
+        return services.dossier_act(dossier=dossier, action=t_action, actor=None, system=True, **inputs)
+    return services.dossier_act(dossier=dossier, action=t_action, actor=people[role], **inputs)
 
 
 def dossier_in(state, procedure, people, *, channel="online"):
@@ -140,8 +162,8 @@ def test_allowed_transition_succeeds(t, role, procedure, people):
     assert fresh.events.count() == events_before + 1
     assert (event.action, event.from_state, event.to_state, event.actor_role) == (t.action, t.state, t.next_state, role)
     assert AuditEntry.objects.filter(action=f"dossier.{t.action}").exists()
-    if t.document in services.PDF_DOCUMENTS:
-        assert DossierDocument.objects.filter(dossier=fresh, event=event, kind=t.document).exists()
+    for kind in t.documents:
+        assert DossierDocument.objects.filter(dossier=fresh, event=event, kind=kind).exists()
     assert done.status == t.next_state
 
 
@@ -165,10 +187,10 @@ def test_every_other_combination_fails_and_changes_nothing(procedure, people, st
                 before = _snapshot(d)
                 with pytest.raises(ProblemError) as err:
                     if who == Role.SYSTEM:
-                        services.dossier_transition(dossier=d, action=action, actor=None, system=True,
+                        services.dossier_act(dossier=d, action=action, actor=None, system=True,
                                                     **inputs_for(action))
                     else:
-                        services.dossier_transition(dossier=d, action=action, actor=actors[who],
+                        services.dossier_act(dossier=d, action=action, actor=actors[who],
                                                     **inputs_for(action))
                 if t is None:
                     assert (err.value.code, err.value.status) == ("conflict", 409)
@@ -187,7 +209,7 @@ def test_missing_required_input_is_refused(t, procedure, people):
     d = dossier_in(t.state, procedure, people)
     before = _snapshot(d)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action=t.action, actor=people[role])
+        services.dossier_act(dossier=d, action=t.action, actor=people[role])
     assert err.value.code == "validation_error" and err.value.status == 422
     assert {e["path"] for e in err.value.extra["errors"]} == set(t.required)
     assert _snapshot(d) == before
@@ -196,10 +218,10 @@ def test_missing_required_input_is_refused(t, procedure, people):
 def test_unknown_action_and_stale_version(procedure, people):
     d = dossier_in(State.SUBMITTED, procedure, people)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="approve_everything", actor=people[Role.RECEIVING_OFFICER])
+        services.dossier_act(dossier=d, action="approve_everything", actor=people[Role.RECEIVING_OFFICER])
     assert err.value.status == 422
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="receive", actor=people[Role.RECEIVING_OFFICER],
+        services.dossier_act(dossier=d, action="receive", actor=people[Role.RECEIVING_OFFICER],
                                     expected_version=d.version - 1)
     assert (err.value.code, err.value.status) == ("conflict", 409)
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
@@ -211,7 +233,7 @@ def test_officer_cannot_file_an_online_dossier_for_the_applicant(procedure, peop
     d = services.dossier_create_draft(applicant=people[Role.APPLICANT], procedure=procedure,
                                       receiving_agency=Agency.objects.get(code=JUSTICE), actor=people[Role.APPLICANT])
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER],
+        services.dossier_act(dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER],
                                     declaration=True)
     assert err.value.status == 403
     assert Dossier.objects.get(pk=d.pk).status == State.DRAFT
@@ -230,9 +252,9 @@ def test_history_is_append_only(procedure, people):
 
 
 def test_nothing_but_the_transition_assigns_a_status():
-    """Static check: the only write of a dossier's ``status`` is in services._transition (no attribute
-    assignment elsewhere, no ``status=`` in a create/update call)."""
-    root = Path(services.__file__).parent
+    """Static check: no module of the app writes a dossier's ``status`` (no attribute assignment, no
+    ``status=`` in a create/update call): the engine (``core.statemachine``) does."""
+    root = Path(services.__file__).parent.parent
     offenders = []
     assignment = re.compile(r"\.status\s*=[^=]")
     bulk = re.compile(r"\.(update|create|get_or_create|update_or_create)\([^)]*\bstatus=")
@@ -242,7 +264,10 @@ def test_nothing_but_the_transition_assigns_a_status():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if assignment.search(line) or bulk.search(line):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
-    assert offenders == [next(o for o in offenders if "locked.status = t.next_state" in o)]
+    assert offenders == []
+    from opendvc.core import statemachine
+
+    assert "setattr(locked, self.state_field, spec.next_state)" in Path(statemachine.__file__).read_text()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -256,7 +281,7 @@ def test_two_officers_at_once_one_wins_the_other_gets_conflict(postgres_db, proc
 
         try:
             barrier.wait()
-            services.dossier_transition(dossier=d, action=action, actor=user, **inputs)
+            services.dossier_act(dossier=d, action=action, actor=user, **inputs)
             results[name] = "ok"
         except ProblemError as exc:
             results[name] = (exc.code, exc.status)

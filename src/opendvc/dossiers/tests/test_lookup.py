@@ -9,7 +9,7 @@ from .conftest import submitted_dossier
 
 
 def test_api_lookup_shows_status_without_personal_data(client, citizen, officer, procedure):
-    d = services.dossier_transition(dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer)
+    d = services.dossier_act(dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer)
     key = lookup_key_of(d)
     r = client.get(f"/api/v1/public/dossiers/{d.code}", {"key": key})
     assert r.status_code == 200

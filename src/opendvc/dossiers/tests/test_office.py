@@ -72,7 +72,7 @@ def test_receive_outside_office_hours_counts_from_next_opening(citizen, officer,
     saturday = datetime(2026, 3, 14, 10, 0, tzinfo=VN_TZ)
     with time_machine.travel(saturday, tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
     # Counted from Monday 07:30: 24 working hours end exactly at Wednesday's close (17:00).
     assert d.due_at.astimezone(VN_TZ) == datetime(2026, 3, 18, 17, 0, tzinfo=VN_TZ)
 
@@ -85,9 +85,9 @@ def test_procedure_without_a_time_needs_a_due_date_from_the_officer(citizen, off
     p = make_procedure(code="1.000002", time_amount=None)
     d = submitted_dossier(p, citizen)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="receive", actor=officer)
+        services.dossier_act(dossier=d, action="receive", actor=officer)
     assert err.value.extra["errors"][0]["path"] == "due_at"
-    d = services.dossier_transition(dossier=d, action="receive", actor=officer, due_at="2099-01-05T16:00:00+07:00")
+    d = services.dossier_act(dossier=d, action="receive", actor=officer, due_at="2099-01-05T16:00:00+07:00")
     assert d.due_at.astimezone(VN_TZ) == datetime(2099, 1, 5, 16, 0, tzinfo=VN_TZ)
 
 
@@ -126,7 +126,7 @@ def test_refuse_needs_a_reason_and_issues_the_refusal(client, citizen, officer, 
 
 def test_second_officer_on_a_stale_page_gets_a_conflict_message(client, citizen, officer, officer2, procedure):
     d = submitted_dossier(procedure, citizen)
-    services.dossier_transition(dossier=d, action="receive", actor=officer)
+    services.dossier_act(dossier=d, action="receive", actor=officer)
     sign_in(client, officer2)
     r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "x", "version": d.version})
     assert r.status_code == 409
@@ -137,7 +137,7 @@ def test_inbox_filters_sorts_and_pages(client, citizen, officer, procedure, just
     with time_machine.travel(TUESDAY_9, tick=False):
         first = submitted_dossier(procedure, citizen)
         received = submitted_dossier(procedure, citizen)
-        services.dossier_transition(dossier=received, action="receive", actor=officer)
+        services.dossier_act(dossier=received, action="receive", actor=officer)
     with time_machine.travel(datetime(2026, 3, 20, 9, 0, tzinfo=VN_TZ), tick=False):
         late = submitted_dossier(procedure, citizen)
         sign_in(client, officer)

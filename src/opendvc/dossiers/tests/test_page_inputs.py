@@ -10,7 +10,6 @@ from pathlib import Path
 import time_machine
 
 from opendvc.dossiers import services
-from opendvc.workflow import services as wf
 
 from .conftest import sign_in, submitted_dossier
 from .test_appointments import TUESDAY_9
@@ -50,12 +49,12 @@ def test_officer_cards_intake_and_results_inputs_are_styled(
     pages = []
     with time_machine.travel(TUESDAY_9, tick=False):
         submitted = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=submitted_dossier(procedure, citizen), action="receive", actor=officer
         )
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-        wf.step_forward(dossier=d, actor=officer)
-        wf.step_claim(dossier=d, actor=processor)
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        services.dossier_act(action="forward", dossier=d, actor=officer)
+        services.dossier_act(action="claim", dossier=d, actor=processor)
         sign_in(client, officer)
         pages += [
             client.get(f"/mot-cua/ho-so/{submitted.code}/"),
@@ -65,7 +64,7 @@ def test_officer_cards_intake_and_results_inputs_are_styled(
         sign_in(client, processor)
         fees_page = client.get(f"/can-bo/xu-ly/{d.code}/")
         pages.append(fees_page)
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=d,
             action="require_payment",
             actor=processor,
@@ -73,8 +72,8 @@ def test_officer_cards_intake_and_results_inputs_are_styled(
         )
         sign_in(client, officer)
         pages.append(client.get(f"/can-bo/xu-ly/{d.code}/"))  # pay, apology
-        d = services.dossier_transition(dossier=d, action="pay", actor=officer, receipt_number="1")
-        d = services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="pay", actor=officer, receipt_number="1")
+        d = services.dossier_act(
             dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
         )
         pages.append(client.get(f"/can-bo/xu-ly/{d.code}/"))  # return result

@@ -9,8 +9,9 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opendvc.dossiers import processing, selectors, services
+from opendvc.dossiers import selectors, services
 from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.services import processing
 from opendvc.worktime import VN_TZ
 
 from .conftest import submitted_dossier
@@ -87,14 +88,14 @@ def test_due_1600_finished_0630_same_local_day_is_on_time_in_lists_public_result
     tuesday_1600 = datetime(2026, 3, 10, 16, 0, tzinfo=VN_TZ)
     with time_machine.travel(tuesday_1600, tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
     assert d.due_at == datetime(2026, 3, 13, 16, 0, tzinfo=VN_TZ)  # three working days
     friday_0630 = datetime(2026, 3, 13, 6, 30, tzinfo=VN_TZ)  # Thursday 23:30 in UTC
     step = StepRun.objects.get(dossier=d, left_at__isnull=True)
     StepRun.objects.filter(pk=step.pk).update(due_at=d.due_at)
     with time_machine.travel(friday_0630, tick=False):
-        d = services.dossier_transition(
+        d = services.dossier_act(
             dossier=d, action="stop", actor=leader, reason="Không đủ điều kiện"
         )
     assert d.on_time_class == "on_time"
@@ -119,9 +120,9 @@ def fees_due(procedure, citizen, officer, amount=8000):
     """A dossier received and waiting for ``amount`` đồng of fees (asked by the system)."""
     with time_machine.travel(datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ), tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-        return services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        return services.dossier_act(
             dossier=d,
             action="require_payment",
             actor=None,
@@ -133,9 +134,9 @@ def fees_due(procedure, citizen, officer, amount=8000):
 def result_waiting(procedure, citizen, officer, leader):
     with time_machine.travel(datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ), tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-    return services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    return services.dossier_act(
         dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
     )
 
@@ -152,7 +153,7 @@ def test_regulation_art_2_13_applicant_cannot_mark_fees_paid_by_service_api_or_p
     procedure = make_procedure(code=f"1.00{level}193", level=level)
     d = fees_due(procedure, citizen, officer, amount=8000 * level)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(
+        services.dossier_act(
             dossier=d, action="pay", actor=citizen, receipt_number="BL-tu-khai"
         )
     assert err.value.status == 403
@@ -172,7 +173,7 @@ def test_regulation_art_2_13_applicant_cannot_mark_fees_paid_by_service_api_or_p
     assert Payment.objects.get(dossier=d).state == "pending"
     assert not DossierDocument.objects.filter(dossier=d, kind="payment_receipt").exists()
     # The officer recording a counter payment moves the dossier on.
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d, action="pay", actor=officer, receipt_number="BL-0007"
     )
     assert (d.status, Payment.objects.get(dossier=d).method) == ("processing", "counter")
@@ -192,14 +193,14 @@ def test_regulation_art_2_13_online_payment_and_online_return_are_level_4_servic
     # Level 3: the gateway's confirmation is refused (fees at the counter or by post).
     d3 = fees_due(level3, citizen, officer)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(
+        services.dossier_act(
             dossier=d3, action="pay", actor=None, system=True, receipt_number="GW-1"
         )
     assert (err.value.status, err.value.code) == (422, "not_offered_at_level")
     assert "mức độ 3" in err.value.detail and Payment.objects.get(dossier=d3).state == "pending"
     # Level 4: the confirmed online payment settles the fees.
     d4 = fees_due(level4, citizen, officer)
-    d4 = services.dossier_transition(
+    d4 = services.dossier_act(
         dossier=d4, action="pay", actor=None, system=True, receipt_number="GW-2"
     )
     assert (d4.status, Payment.objects.get(dossier=d4).method) == ("processing", "system")
@@ -210,7 +211,7 @@ def test_regulation_art_2_13_online_payment_and_online_return_are_level_4_servic
         results.result_download(dossier=r3, document=doc3, user=citizen)
     assert err.value.code == "not_offered_at_level"
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(
+        services.dossier_act(
             dossier=r3, action="return_result", actor=officer, method="online"
         )
     assert err.value.code == "not_offered_at_level"
@@ -219,7 +220,7 @@ def test_regulation_art_2_13_online_payment_and_online_return_are_level_4_servic
     assert "Nhận kết quả tại bộ phận một cửa" in page and f"/giay-to/{doc3.pk}/" not in page
     r = client.get(f"/ho-so-cua-toi/{r3.public_id}/giay-to/{doc3.pk}/")
     assert r.status_code == 302 and Dossier.objects.get(pk=r3.pk).status == "result_ready"
-    r3 = services.dossier_transition(
+    r3 = services.dossier_act(
         dossier=r3, action="return_result", actor=officer, method="counter"
     )
     assert r3.status == "returned"
@@ -349,19 +350,19 @@ def test_nd61_art_15_return_for_completion_lists_everything_once(
     from opendvc.dossiers.models import DossierDocument
 
     d = submitted_dossier(procedure, citizen)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d, action="return_for_completion", actor=officer, items=FIRST_LIST
     )
     assert d.completion_items == [FIRST_LIST[0], FIRST_LIST[2]]  # each item once
     if change is not None:
         change(d, citizen)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
     second = ["Sổ hộ khẩu không còn giá trị sử dụng; thay bằng xác nhận cư trú"]
     if not second_allowed:
         with pytest.raises(ProblemError) as err:
-            services.dossier_transition(
+            services.dossier_act(
                 dossier=d, action="return_for_completion", actor=officer, items=second
             )
         assert (err.value.status, err.value.code) == (409, "completion_already_requested")
@@ -378,11 +379,11 @@ def test_nd61_art_15_return_for_completion_lists_everything_once(
         assert r.status_code == 409 and r.json()["code"] == "completion_already_requested"
         # Receiving or refusing stays open.
         assert (
-            services.dossier_transition(dossier=d, action="receive", actor=officer).status
+            services.dossier_act(dossier=d, action="receive", actor=officer).status
             == "received"
         )
         return
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d, action="return_for_completion", actor=officer, items=second
     )
     event = d.events.filter(action="return_for_completion").last()
@@ -401,14 +402,14 @@ def test_nd61_art_15_completion_notice_pdf_shows_both_lists(procedure, citizen, 
     from opendvc.dossiers.documents import document_context, render_pdf
 
     d = submitted_dossier(procedure, citizen)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d, action="return_for_completion", actor=officer, items=FIRST_LIST
     )
     _add_unlisted_file(d, citizen)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d,
         action="return_for_completion",
         actor=officer,
@@ -484,7 +485,7 @@ def test_civil_code_art_147_148_working_day_rule_is_a_procedure_setting(
     procedure.refresh_from_db()
     with time_machine.travel(received_at, tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
     assert d.due_at == (by_hours if rule == "working-hours" else by_end_of_day)
     assert services.due_for(d, received_at)[0] == d.due_at
 
@@ -499,7 +500,7 @@ def test_civil_code_art_147_fraction_of_a_day_is_counted_in_hours(agencies, citi
     procedure.refresh_from_db()
     with time_machine.travel(vn(2026, 3, 10, 9, 0), tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
     assert d.due_at == vn(2026, 3, 10, 14, 30)  # 2.5 h before the lunch break, 1.5 h after
 
 
@@ -540,7 +541,7 @@ def test_nd61_art_19_system_receives_a_complete_online_dossier_with_the_officers
     with time_machine.travel(filed_at, tick=False):
         d = submitted_dossier(auto, citizen)
         twin = submitted_dossier(manual, citizen)
-        twin = services.dossier_transition(dossier=twin, action="receive", actor=officer)
+        twin = services.dossier_act(dossier=twin, action="receive", actor=officer)
     assert twin.due_at == due and twin.status == "received"
     d.refresh_from_db()
     assert (d.status, d.received_at, d.due_at) == ("received", filed_at, twin.due_at)
@@ -601,14 +602,14 @@ def test_nd61_art_19_resubmitted_complete_dossier_is_received_by_the_system(
 
     Procedure.objects.filter(pk=auto.pk).update(auto_receive=False)
     d = submitted_dossier(auto, citizen)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=d,
         action="return_for_completion",
         actor=officer,
         items=["Giấy tờ khác: bổ sung bản sao sổ hộ khẩu"],
     )
     Procedure.objects.filter(pk=auto.pk).update(auto_receive=True)
-    d = services.dossier_transition(
+    d = services.dossier_act(
         dossier=Dossier.objects.get(pk=d.pk), action="resubmit", actor=citizen, declaration=True
     )
     assert d.status == "received" and d.events.last().actor_role == "system"
@@ -663,7 +664,7 @@ def test_regulation_art_4_2_history_rows_cannot_be_updated_or_deleted_by_the_app
     draft = services.dossier_create_draft(
         applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen
     )
-    draft = services.dossier_transition(dossier=draft, action="delete", actor=citizen)
+    draft = services.dossier_act(dossier=draft, action="delete", actor=citizen)
     assert Dossier.objects.get(pk=draft.pk).status == "deleted"
     assert list(DossierEvent.objects.filter(dossier=draft).values_list("action", flat=True)) == [
         "delete"

@@ -18,7 +18,7 @@ def _result_ready(procedure, citizen, officer, leader, channel):
     with time_machine.travel(TUESDAY_9, tick=False):
         if channel == "online":
             d = submitted_dossier(procedure, citizen)
-            d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+            d = services.dossier_act(dossier=d, action="receive", actor=officer)
         else:
             d = services.counter_intake(
                 actor=officer,
@@ -27,8 +27,8 @@ def _result_ready(procedure, citizen, officer, leader, channel):
                 channel=channel,
                 applicant=citizen,
             )
-        d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
-        return services.dossier_transition(
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        return services.dossier_act(
             dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
         )
 

@@ -192,7 +192,7 @@ def test_render_is_accessible(birth_version):
     }
 
 
-def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant, monkeypatch):
+def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant):
     from opendvc.accounts.models import PersonProfile
 
     profile = PersonProfile(
@@ -209,17 +209,8 @@ def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant, m
     assert data["requester_name"] == "Nguyễn Thị Hồng"
     assert data["requester_id_number"] == "075190000123"
     assert data["requester_address"] == {"province": 75, "ward": 25195, "street": "12 Võ Thị Sáu"}
-    import sys
-    import types
-
-    fake = types.ModuleType("opendvc.dossiers.selectors")
-    fake.last_form_data = lambda *, user, procedure: {
-        "child_ethnicity": "Kinh",
-        "requester_name": "Cũ",
-        "not_a_field": 1,
-    }
-    monkeypatch.setitem(sys.modules, "opendvc.dossiers.selectors", fake)
-    data = services.prefill_for(user=applicant, procedure=birth_procedure)
+    previous = {"child_ethnicity": "Kinh", "requester_name": "Cũ", "not_a_field": 1}
+    data = services.prefill_for(user=applicant, procedure=birth_procedure, previous=previous)
     assert data["child_ethnicity"] == "Kinh" and data["requester_name"] == "Nguyễn Thị Hồng"
     assert "not_a_field" not in data
 

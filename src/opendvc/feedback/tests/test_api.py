@@ -8,7 +8,7 @@ import pytest
 
 from opendvc.feedback.lifecycle import Action
 from opendvc.feedback.models import Channel, Feedback
-from opendvc.feedback.services import feedback_publish, feedback_transition
+from opendvc.feedback.services import feedback_act, feedback_publish
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
@@ -31,8 +31,8 @@ def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, s
     assert data["channel"] == "app" and data["status"] == "received" and data["files"][0]["name"] == "ảnh chụp.pdf"
     token = data["tracking_token"]
     fb = Feedback.objects.get(code=data["code"])
-    fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
-    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "50.000 đồng."})
+    fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "50.000 đồng."})
     r = client.get(f"{URL}/track/{token}")
     assert r.json()["answer"] == "50.000 đồng." and "mark_satisfied" in r.json()["actions"]
     r = client.post(f"{URL}/track/{token}/actions", {"action": "answer", "answer": "x"}, content_type="application/json")
@@ -103,8 +103,8 @@ def feedback_create_for(org):
 
 def test_public_qa_search_without_diacritics(client, org, monday):
     fb = feedback_create_for(org)
-    fb = feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
-    fb = feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"],
+    fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"],
                              inputs={"answer": "Đăng ký khai sinh được miễn lệ phí."})
     feedback_publish(feedback=fb, actor=org["focal"], title="Lệ phí đăng ký khai sinh",
                      question="Đăng ký khai sinh có mất phí không?", answer=fb.answer)

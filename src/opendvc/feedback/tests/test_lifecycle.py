@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
 
 from opendvc.audit.models import AuditEntry
 from opendvc.core.problems import ProblemError
-from opendvc.feedback.lifecycle import TABLE, Action, Role, State
+from opendvc.feedback.lifecycle import Action, Role, State
 from opendvc.feedback.models import FeedbackEvent
-from opendvc.feedback.services import feedback_transition
+from opendvc.feedback.services import TABLE as ACTIONS
+from opendvc.feedback.services import feedback_act
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One (state, action) of a row of the action table."""
+
+    state: str
+    action: str
+    roles: frozenset[str]
+    next_state: str
+
+
+TABLE = [Transition(state, s.action, s.roles, s.next_state) for s in ACTIONS for state in sorted(s.from_states)]
 
 pytestmark = pytest.mark.django_db
 
@@ -45,26 +60,26 @@ def bring_to(state, org, make_item):
         State.WITHDRAWN: [(Action.WITHDRAW, "citizen")],
     }[state]
     for action, who in path:
-        fb = feedback_transition(feedback=fb, action=action, actor=org[who], inputs=inputs_for(action, org))
+        fb = feedback_act(feedback=fb, action=action, actor=org[who], inputs=inputs_for(action, org))
     assert fb.status == state
     return fb
 
 
-@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.source}-{t.action}")
+@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.state}-{t.action}")
 def test_every_allowed_transition(t, org, make_item, monday):
-    fb = bring_to(t.source, org, make_item)
+    fb = bring_to(t.state, org, make_item)
     events = FeedbackEvent.objects.filter(feedback=fb).count()
     role = sorted(t.roles - {Role.SYSTEM})[0]
-    done = feedback_transition(feedback=fb, action=t.action, actor=org[ROLE_ACTOR[role]],
+    done = feedback_act(feedback=fb, action=t.action, actor=org[ROLE_ACTOR[role]],
                                inputs=inputs_for(t.action, org))
-    assert done.status == t.target
+    assert done.status == t.next_state
     assert FeedbackEvent.objects.filter(feedback=fb).count() == events + 1
     last = FeedbackEvent.objects.filter(feedback=fb).last()
-    assert (last.action, last.from_status, last.to_status) == (t.action, t.source, t.target)
+    assert (last.action, last.from_status, last.to_status) == (t.action, t.state, t.next_state)
     assert AuditEntry.objects.filter(action=f"feedback.{t.action}", target_id=str(fb.public_id)).exists()
 
 
-ALLOWED = {(t.source, t.action) for t in TABLE}
+ALLOWED = {(t.state, t.action) for t in TABLE}
 
 
 @pytest.mark.parametrize("state", State.values)
@@ -74,23 +89,23 @@ def test_every_other_action_is_refused(state, org, make_item, monday):
         if (state, action) in ALLOWED:
             continue
         with pytest.raises(ProblemError) as err:
-            feedback_transition(feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org))
+            feedback_act(feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org))
         assert err.value.code == "action_not_allowed"
         assert err.value.status == 409
     fb.refresh_from_db()
     assert fb.status == state
 
 
-@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.source}-{t.action}")
+@pytest.mark.parametrize("t", TABLE, ids=lambda t: f"{t.state}-{t.action}")
 def test_roles_outside_the_row_are_refused(t, org, make_item, monday):
-    fb = bring_to(t.source, org, make_item)
+    fb = bring_to(t.state, org, make_item)
     outsiders = [who for role, who in ROLE_ACTOR.items() if role not in t.roles] + ["other_focal"]
     for who in outsiders:
         with pytest.raises(ProblemError) as err:
-            feedback_transition(feedback=fb, action=t.action, actor=org[who], inputs=inputs_for(t.action, org))
+            feedback_act(feedback=fb, action=t.action, actor=org[who], inputs=inputs_for(t.action, org))
         assert err.value.status == 403, who
     fb.refresh_from_db()
-    assert fb.status == t.source
+    assert fb.status == t.state
 
 
 def test_history_is_append_only(org, make_item):
@@ -101,3 +116,18 @@ def test_history_is_append_only(org, make_item):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+REQUIRED = [(state, s) for s in ACTIONS if s.required for state in sorted(s.from_states)]
+
+
+@pytest.mark.parametrize("state,spec", REQUIRED, ids=[f"{st}-{s.action}" for st, s in REQUIRED])
+def test_the_required_column_is_enforced(state, spec, org, make_item, monday):
+    fb = bring_to(state, org, make_item)
+    role = sorted(spec.roles - {Role.SYSTEM})[0]
+    with pytest.raises(ProblemError) as err:
+        feedback_act(feedback=fb, action=spec.action, actor=org[ROLE_ACTOR[role]], inputs={})
+    assert (err.value.code, err.value.status) == ("validation_error", 422)
+    assert {e["loc"][0] for e in err.value.extra["errors"]} == set(spec.required)
+    fb.refresh_from_db()
+    assert fb.status == state

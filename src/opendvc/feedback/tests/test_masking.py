@@ -25,7 +25,7 @@ from opendvc.feedback.masking import (
     mask_personal_data,
 )
 from opendvc.feedback.models import PublishedAnswer
-from opendvc.feedback.services import feedback_publish, feedback_transition, publish_known_values
+from opendvc.feedback.services import feedback_act, feedback_publish, publish_known_values
 
 CORPUS = json.loads(
     (Path(__file__).parent / "data" / "masking_corpus.json").read_text(encoding="utf-8")
@@ -150,10 +150,10 @@ def test_publish_masks_what_the_account_holds(client, org, make_item, monday):
         f"email {citizen.email.upper()}, MST công ty 3602123456, liên hệ tại ấp hưng long.",
     )
     assert set(publish_known_values(fb).identifiers) == {"075085009999", "3602123456"}
-    fb = feedback_transition(
+    fb = feedback_act(
         feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]}
     )
-    fb = feedback_transition(
+    fb = feedback_act(
         feedback=fb,
         action=Action.ANSWER,
         actor=org["focal"],

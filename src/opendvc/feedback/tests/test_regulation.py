@@ -14,7 +14,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.feedback import selectors
 from opendvc.feedback.lifecycle import Action, State
 from opendvc.feedback.models import Channel, Feedback
-from opendvc.feedback.services import feedback_mark_overdue, feedback_transition
+from opendvc.feedback.services import feedback_act, feedback_mark_overdue
 from opendvc.feedback.timing import Standing
 from opendvc.notifications.models import Notification
 
@@ -28,7 +28,7 @@ def at(*args) -> dt.datetime:
 
 
 def forward(fb, org, agency="dept"):
-    return feedback_transition(
+    return feedback_act(
         feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org[agency]}
     )
 
@@ -80,7 +80,7 @@ def test_art_8_2_head_deadline_counts_from_switchboard_forwarding(case, org, mak
         fb = forward(make_item(), org)
     assert timezone.localtime(fb.focal_due_at) == focal_due
     with time_machine.travel(escalated, tick=False):
-        fb = feedback_transition(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
+        fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
     assert fb.status == State.ESCALATED
     assert timezone.localtime(fb.head_due_at) == head_due
     assert fb.due_at == fb.original_due_at == fb.head_due_at
@@ -93,7 +93,7 @@ def test_art_8_2_head_deadline_does_not_depend_on_when_the_focal_officer_escalat
     with time_machine.travel(at(2026, 11, 30, 8, 0), tick=False) as traveller:
         fb = forward(make_item(), org)
         traveller.shift(dt.timedelta(hours=hours_later))
-        fb = feedback_transition(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
+        fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
     assert timezone.localtime(fb.head_due_at) == at(2026, 12, 8, 8, 0)
 
 
@@ -116,7 +116,7 @@ def test_art_8_2_escalated_after_the_focal_deadline_is_late_once_and_stays_late(
         fb = forward(make_item(), org)
         # Tuesday 10:00: the focal officer's 8 hours ended at 08:00; no periodic job has run.
         traveller.move_to(at(2026, 12, 1, 10, 0))
-        fb = feedback_transition(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
+        fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
         assert timezone.localtime(fb.overdue_since) == at(2026, 12, 1, 8, 0)
         assert (
             fb.standing == Standing.PENDING_OVERDUE
@@ -126,7 +126,7 @@ def test_art_8_2_escalated_after_the_focal_deadline_is_late_once_and_stays_late(
         assert classes(figures(timezone.now())) == {Standing.PENDING_OVERDUE: 1}
         # The head answers well inside the 48 hours: the answer is still late, and only late.
         traveller.move_to(at(2026, 12, 2, 9, 0))
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb, action=Action.ANSWER, actor=org["head"], inputs={"answer": "Trả lời."}
         )
         row = figures(timezone.now())
@@ -145,7 +145,7 @@ def test_art_8_3_answer_by_the_rescheduled_time_is_on_time(org, make_item):
     with time_machine.travel(at(2026, 12, 9, 14, 0), tick=False) as traveller:
         fb = forward(make_item(), org)
         traveller.move_to(at(2026, 12, 10, 9, 0))
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb,
             action=Action.RESCHEDULE,
             actor=org["focal"],
@@ -160,7 +160,7 @@ def test_art_8_3_answer_by_the_rescheduled_time_is_on_time(org, make_item):
         assert fb.pk in selectors.queue(user=org["focal"], name="open").values_list("pk", flat=True)
         assert classes(figures(timezone.now())) == {Standing.PENDING: 1}
         traveller.move_to(at(2026, 12, 15, 15, 0))
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời."}
         )
         row = figures(timezone.now())
@@ -171,7 +171,7 @@ def test_art_8_3_answer_by_the_rescheduled_time_is_on_time(org, make_item):
 def test_art_8_3_rescheduled_time_passing_unanswered_is_late(org, make_item):
     with time_machine.travel(at(2027, 2, 1, 8, 0), tick=False) as traveller:
         fb = forward(make_item(), org)
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb,
             action=Action.RESCHEDULE,
             actor=org["focal"],
@@ -184,7 +184,7 @@ def test_art_8_3_rescheduled_time_passing_unanswered_is_late(org, make_item):
         traveller.move_to(at(2027, 2, 11, 10, 1))
         fb.refresh_from_db()
         assert fb.standing == Standing.PENDING_OVERDUE
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời."}
         )
     assert timezone.localtime(fb.overdue_since) == at(2027, 2, 11, 10, 0)
@@ -195,7 +195,7 @@ def test_art_8_2_lateness_at_a_wrong_agency_is_not_carried_to_the_next(org, make
     with time_machine.travel(at(2026, 11, 30, 8, 0), tick=False) as traveller:
         fb = forward(make_item(), org)
         traveller.move_to(at(2026, 12, 1, 10, 0))  # late at the first agency since 08:00
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb,
             action=Action.SEND_BACK,
             actor=org["focal"],
@@ -227,7 +227,7 @@ def test_art_8_2_late_item_page_and_public_pages_agree_with_the_figures(client, 
             fb.code
             not in client.get(reverse("feedback:queue") + "?hang-doi=due_soon").content.decode()
         )
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời."}
         )
         track = client.get(reverse("feedback:track", args=[_token(fb)])).content.decode()
@@ -258,7 +258,7 @@ def _token(fb):
 
 
 def reschedule(fb, org, new_due_at, who="focal"):
-    return feedback_transition(
+    return feedback_act(
         feedback=fb,
         action=Action.RESCHEDULE,
         actor=org[who],
@@ -320,7 +320,7 @@ def test_art_8_3_reschedule_bound_is_a_setting_counted_from_the_reschedule(
     # only a later time than that would be a reschedule — none fits the bound).
     with time_machine.travel(at(2027, 2, 3, 9, 0), tick=False) as traveller:
         fb = forward(make_item(), org)
-        fb = feedback_transition(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
+        fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
         traveller.move_to(at(2027, 2, 11, 10, 0))
         with pytest.raises(ProblemError) as err:
             reschedule(fb, org, at(2027, 2, 18, 10, 0), who="head")

@@ -18,7 +18,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.feedback import selectors
 from opendvc.feedback.lifecycle import Action, State
 from opendvc.feedback.models import Channel, Feedback
-from opendvc.feedback.services import feedback_create, feedback_mark_overdue, feedback_transition
+from opendvc.feedback.services import feedback_act, feedback_create, feedback_mark_overdue
 from opendvc.feedback.timing import Standing, standing, standing_q
 from opendvc.worktime import add_working_time, calendar_for_agency
 
@@ -64,7 +64,7 @@ def run(timeline, agency, actor) -> tuple[Feedback, dict]:
             sender_name="Người gửi",
             sender_email="nguoigui@example.vn",
         )
-        fb = feedback_transition(
+        fb = feedback_act(
             feedback=fb, action=Action.FORWARD, actor=actor, inputs={"agency": agency}
         )
     oracle = {
@@ -87,7 +87,7 @@ def run(timeline, agency, actor) -> tuple[Feedback, dict]:
             elif not waiting:
                 continue
             elif action == "escalate" and fb.status == State.FORWARDED:
-                fb = feedback_transition(feedback=fb, action=Action.ESCALATE, actor=actor)
+                fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=actor)
                 oracle["binding"] = (
                     max(oracle["head"], oracle["binding"])
                     if oracle["rescheduled"]
@@ -96,7 +96,7 @@ def run(timeline, agency, actor) -> tuple[Feedback, dict]:
             elif action == "reschedule" and not oracle["rescheduled"]:
                 new_due = hours(t, ahead, agency)
                 try:
-                    fb = feedback_transition(
+                    fb = feedback_act(
                         feedback=fb,
                         action=Action.RESCHEDULE,
                         actor=actor,
@@ -108,7 +108,7 @@ def run(timeline, agency, actor) -> tuple[Feedback, dict]:
                 else:
                     oracle["binding"], oracle["rescheduled"] = new_due, True
             elif action == "answer":
-                fb = feedback_transition(
+                fb = feedback_act(
                     feedback=fb, action=Action.ANSWER, actor=actor, inputs={"answer": "Trả lời"}
                 )
                 oracle["answered"] = True

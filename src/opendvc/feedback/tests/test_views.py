@@ -13,13 +13,13 @@ from opendvc.feedback import selectors
 from opendvc.feedback.lifecycle import Action, State
 from opendvc.feedback.masking import find_personal_data, mask_personal_data
 from opendvc.feedback.models import Feedback, PublishedAnswer
-from opendvc.feedback.services import feedback_transition, sender_token
+from opendvc.feedback.services import feedback_act, sender_token
 
 pytestmark = pytest.mark.django_db
 
 
 def forward(fb, org, agency="dept"):
-    return feedback_transition(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
+    return feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
                                inputs={"agency": org[agency]})
 
 
@@ -29,7 +29,7 @@ def test_queues(org, make_item, monday):
     late = forward(make_item(subject="Trễ hạn"), org)
     moved = forward(make_item(subject="Đã gia hạn"), org)
     elsewhere = forward(make_item(subject="Cơ quan khác"), org, "other")
-    feedback_transition(feedback=moved, action=Action.RESCHEDULE, actor=org["focal"],
+    feedback_act(feedback=moved, action=Action.RESCHEDULE, actor=org["focal"],
                         inputs={"note": "Hẹn lại", "new_due_at": timezone.now() + dt.timedelta(days=10)})
     Feedback.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     Feedback.objects.filter(pk=soon.pk).update(due_at=timezone.now() + dt.timedelta(hours=1))
@@ -88,7 +88,7 @@ def test_staff_flow_through_pages(client, org, make_item, monday):
 
 def test_publish_refused_without_consent(client, org, make_item, monday):
     fb = forward(make_item(consent_publish=False), org)
-    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"})
+    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"})
     client.force_login(org["focal"])
     r = client.post(reverse("feedback:staff_publish", args=[fb.code]),
                     {"title": "a", "question": "b", "answer": "c", "confirm": "on"})
@@ -108,10 +108,10 @@ def test_masking_finds_personal_data():
 
 def test_figures(org, make_item, monday, client):
     on_time = forward(make_item(), org)
-    feedback_transition(feedback=on_time, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "OK"})
+    feedback_act(feedback=on_time, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "OK"})
     late = forward(make_item(), org)
     monday.shift(dt.timedelta(days=2))
-    feedback_transition(feedback=late, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trễ"})
+    feedback_act(feedback=late, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trễ"})
     forward(make_item(), org)  # waiting, already past the deadline
     monday.shift(dt.timedelta(days=2))
     start = timezone.now() - dt.timedelta(days=10)
@@ -124,7 +124,7 @@ def test_figures(org, make_item, monday, client):
 
 def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
     fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
-    feedback_transition(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã giải quyết"})
+    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã giải quyết"})
     url = reverse("feedback:track", args=[sender_token(fb)])
     assert "Đã giải quyết" in client.get(url).content.decode()
     client.post(url, {"action": "mark_satisfied"})

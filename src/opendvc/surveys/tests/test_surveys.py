@@ -29,24 +29,34 @@ def procedure(db):
     return Procedure.objects.create(code="1.001193", name="Đăng ký khai sinh", sector=sector, field=field, level=3)
 
 
+def _returned(dossier):
+    """What the engine signals once the return of a result commits (``test_return_path`` walks the
+    real path)."""
+    from opendvc.dossiers.models import Dossier
+    from opendvc.dossiers.signals import dossier_acted
+
+    dossier_acted.send(sender=Dossier, instance=dossier, action="return_result", event=None,
+                       from_state="result_ready", to_state="returned")
+
+
 @pytest.fixture
 def returned_dossier(org, procedure, django_capture_on_commit_callbacks):
     from opendvc.dossiers.models import Dossier
 
+    dossier = Dossier.objects.create(code="000.00.32.H19-261130-0001", procedure=procedure,
+                                     applicant=org["citizen"], receiving_agency=org["dept"], status="returned")
     with django_capture_on_commit_callbacks(execute=True):
-        dossier = Dossier.objects.create(code="000.00.32.H19-261130-0001", procedure=procedure,
-                                         applicant=org["citizen"], receiving_agency=org["dept"], status="returned")
+        _returned(dossier)
     return dossier
 
 
-def test_returned_dossier_invites_the_applicant_once(returned_dossier, org, django_capture_on_commit_callbacks):
+def test_returned_dossier_invites_the_applicant_once(returned_dossier, org):
     inv = SurveyInvitation.objects.get()
     assert inv.dossier == returned_dossier and inv.agency == org["dept"] and inv.applicant == org["citizen"]
     channels = set(Notification.objects.filter(recipient=org["citizen"], template="survey_invitation")
                    .values_list("channel", flat=True))
     assert channels == {"email", "in_app"}
-    with django_capture_on_commit_callbacks(execute=True):
-        returned_dossier.save()
+    _returned(returned_dossier)
     assert survey_invite(dossier=returned_dossier).pk == inv.pk
     assert SurveyInvitation.objects.count() == 1
 

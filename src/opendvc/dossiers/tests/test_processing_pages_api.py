@@ -13,7 +13,7 @@ from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.workflow.models import Process, StepRun
 
 from .conftest import sign_in, small_pdf
-from .test_part2_processing import at, received
+from .test_processing import at, received
 
 
 def processing(procedure, citizen, officer):
@@ -43,7 +43,7 @@ def test_work_queue_claim_and_forward_by_page(client, procedure, citizen, office
 
 
 def test_processing_page_errors_keep_everything(client, procedure, citizen, officer, processor, leader):
-    from .test_part2_processing import at_specialist
+    from .test_processing import at_specialist
 
     d = at_specialist(processing(procedure, citizen, officer), officer)
     sign_in(client, processor)
@@ -70,12 +70,12 @@ def test_applicant_supplies_then_leader_approves_with_an_uploaded_result(client,
                                                                            processor, leader):
     from opendvc.catalog.models import Procedure
 
-    from .test_part2_processing import at_specialist
+    from .test_processing import at_specialist
 
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # the result is downloaded: a level-4 service
 
     d = at_specialist(processing(procedure, citizen, officer), officer)
-    services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Trích lục"])
+    services.dossier_act(dossier=d, action="request_supplement", actor=processor, items=["Trích lục"])
     client.force_login(citizen)
     detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
     assert "Nộp bổ sung" in detail and "Trích lục" in detail
@@ -133,10 +133,10 @@ def test_process_editor_refuses_then_saves(client, procedure, leader):
 
 def returned_dossier(procedure, citizen, officer, leader, *, late=False):
     d = received(procedure, citizen, officer)
-    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
     when = d.due_at + timedelta(hours=2) if late else at(3)
     with time_machine.travel(when, tick=False):
-        return services.dossier_transition(dossier=d, action="return_result", actor=officer, method="counter")
+        return services.dossier_act(dossier=d, action="return_result", actor=officer, method="counter")
 
 
 def test_public_results_page_and_api_without_personal_data(client, procedure, citizen, officer, leader, justice):
@@ -189,6 +189,7 @@ def test_api_steps_and_extra_actions(client, procedure, citizen, officer, proces
 
 
 def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, processor, leader):
+    from opendvc.dossiers.services.late import dossiers_escalate_overdue
     from opendvc.notifications.models import Notification
     from opendvc.workflow.services import remind_and_escalate
 
@@ -196,18 +197,19 @@ def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, pro
     run = StepRun.objects.get(dossier=d)
     # Step 0 is due at 11:24 on T0 (2.4 working hours); at 10:00 it is due soon.
     counts = remind_and_escalate(now=at(1))
-    assert counts == {"reminded": 1, "escalated": 0, "dossiers_escalated": 0}
-    assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0, "dossiers_escalated": 0}
+    assert counts == {"reminded": 1, "escalated": 0} and dossiers_escalate_overdue(now=at(1)) == 0
+    assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0}
     assert Notification.objects.filter(template="step_due_soon", recipient=officer).exists()
     counts = remind_and_escalate(now=run.due_at + timedelta(minutes=1))
-    assert counts == {"reminded": 0, "escalated": 1, "dossiers_escalated": 0}
+    assert counts == {"reminded": 0, "escalated": 1}
+    assert dossiers_escalate_overdue(now=run.due_at + timedelta(minutes=1)) == 0
     assert Notification.objects.filter(template="step_overdue", recipient=leader).exists()
-    assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0,
-                                                                         "dossiers_escalated": 0}
+    assert remind_and_escalate(now=run.due_at + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
+    assert dossiers_escalate_overdue(now=run.due_at + timedelta(hours=1)) == 0
     # The dossier itself past its due date: its agency's leaders are told once.
     late = d.due_at + timedelta(minutes=1)
-    assert remind_and_escalate(now=late)["dossiers_escalated"] == 1
-    assert remind_and_escalate(now=late + timedelta(hours=1))["dossiers_escalated"] == 0
+    assert dossiers_escalate_overdue(now=late) == 1
+    assert dossiers_escalate_overdue(now=late + timedelta(hours=1)) == 0
     message = Notification.objects.filter(template="dossier_overdue", recipient=leader, channel="in_app").get()
     assert d.code in message.body and "quá hạn" in message.subject
 

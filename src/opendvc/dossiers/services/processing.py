@@ -1,7 +1,7 @@
-"""What the department actions do besides changing the status (DOMAIN.md "Dossier states", part 2).
+"""What the department actions do besides changing the state.
 
-These handlers run inside ``services.dossier_transition`` (one transaction, dossier row locked); the
-services module registers them in its ``HANDLERS``. They never set the status themselves.
+These handlers run inside the engine's transaction with the dossier row locked; each is the
+``handler`` column of its row in ``transitions.ACTIONS``. They never set the state themselves.
 
 * start_processing — the first step of the internal process is entered (``opendvc.workflow``).
 * request_supplement / require_payment — the clock pauses (``paused_at``; the open step too).
@@ -22,48 +22,55 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import Outcome
+from opendvc.workflow.models import ClockOnWait, StepRole, StepRun
+from opendvc.workflow.services import (
+    can_work_on,
+    clock_on_wait_for,
+    open_run,
+    steps_advance_to,
+    steps_finish,
+    steps_pause,
+    steps_resume,
+    steps_start,
+)
+from opendvc.worktime import (
+    add_working_time,
+    calendar_for_agency,
+    timeliness,
+    working_hours_between,
+)
 
-from .lifecycle import Action, Document, Role
-
-
-def _outcome(fields: dict[str, Any], data: dict[str, Any], note: str = ""):
-    from .services import _Outcome
-
-    return _Outcome(fields, data, note)
+from ..lifecycle import Document, Role
+from ..models import DossierDocument, Payment, Upload
+from ..payments import compute_fees, method_for_role
+from ..returns import method_for
+from .filing import due_for
 
 
 def on_time_class(*, finished_at: datetime, due_at: datetime | None) -> str:
     """Early / on time / late against the original due instant (DOMAIN.md: frozen at the end)."""
     if due_at is None:
         return ""
-    from .selectors import timeliness
-
     return timeliness(done_at=finished_at, due_at=due_at)
 
 
-def _on_start_processing(dossier, inputs, *, now, role, actor):
-    from opendvc.workflow.services import steps_start
-
+def on_start_processing(dossier, inputs, *, now, role, actor):
     run = steps_start(dossier=dossier, now=now, actor=None if role == Role.SYSTEM else actor)
-    return _outcome({}, {"step": run.name, "step_due_at": run.due_at.isoformat()})
+    return Outcome({}, {"step": run.name, "step_due_at": run.due_at.isoformat()})
 
 
 def _pause(dossier, now) -> dict[str, Any]:
-    from opendvc.workflow.services import steps_pause
-
     steps_pause(dossier=dossier, now=now)
     return {"paused_at": now}
 
 
 def _resume(dossier, now) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fields and event data of resuming the clock paused at ``dossier.paused_at``."""
-    from opendvc.workflow.models import ClockOnWait
-    from opendvc.workflow.services import clock_on_wait_for, steps_resume
-    from opendvc.worktime import add_working_time, calendar_for_agency, working_hours_between
-
     fields: dict[str, Any] = {"paused_at": None}
     data: dict[str, Any] = {}
     if dossier.paused_at is None or dossier.due_at is None:
@@ -73,8 +80,6 @@ def _resume(dossier, now) -> tuple[dict[str, Any], dict[str, Any]]:
     paused = max(working_hours_between(dossier.paused_at, now, calendar=cal), Decimal(0))
     mode = clock_on_wait_for(dossier)
     if mode == ClockOnWait.RESTART:
-        from .services import due_for
-
         total = working_hours_between(dossier.received_at, dossier.due_at, calendar=cal) if dossier.received_at else None
         new_due = due_for(dossier, now)[0] or (add_working_time(now, total, "working_hours", calendar=cal)
                                               if total else dossier.due_at)
@@ -96,8 +101,6 @@ def _check_turn(dossier, role, actor) -> None:
     act at any step (they direct the processing); the system is not bound to a step."""
     if role != Role.PROCESSING_OFFICER:
         return
-    from opendvc.workflow.services import can_work_on, open_run
-
     run = open_run(dossier)
     if run is not None and not can_work_on(user=actor, run=run):
         raise ProblemError("permission_denied",
@@ -105,33 +108,29 @@ def _check_turn(dossier, role, actor) -> None:
                            % {"step": run.name}, status=403)
 
 
-def _on_request_supplement(dossier, inputs, *, now, role, actor):
+def on_request_supplement(dossier, inputs, *, now, role, actor):
     _check_turn(dossier, role, actor)
     fields = _pause(dossier, now)
     fields["completion_items"] = inputs["items"]
-    return _outcome(fields, {})
+    return Outcome(fields, {})
 
 
-def _on_supply(dossier, inputs, *, now, role, actor):
+def on_supply(dossier, inputs, *, now, role, actor):
     fields, data = _resume(dossier, now)
     fields["completion_items"] = []
-    return _outcome(fields, data)
+    return Outcome(fields, data)
 
 
-def _on_require_payment(dossier, inputs, *, now, role, actor):
-    from .payments import compute_fees
-    from .processing_models import Payment
+def on_require_payment(dossier, inputs, *, now, role, actor):
 
     _check_turn(dossier, role, actor)
     lines, total = compute_fees(procedure=dossier.procedure, fees=inputs["fees"])
     Payment.objects.filter(dossier=dossier, state=Payment.State.PENDING).update(state=Payment.State.CANCELLED)
     Payment.objects.create(dossier=dossier, items=lines, total_vnd=total)
-    return _outcome(_pause(dossier, now), {"fees": lines, "total_vnd": total})
+    return Outcome(_pause(dossier, now), {"fees": lines, "total_vnd": total})
 
 
-def _on_pay(dossier, inputs, *, now, role, actor):
-    from .payments import method_for_role
-    from .processing_models import Payment
+def on_pay(dossier, inputs, *, now, role, actor):
 
     payment = Payment.objects.select_for_update().filter(dossier=dossier, state=Payment.State.PENDING).last()
     if payment is None:
@@ -145,35 +144,28 @@ def _on_pay(dossier, inputs, *, now, role, actor):
     payment.save(update_fields=["state", "method", "receipt_number", "paid_at", "recorded_by"])
     fields, data = _resume(dossier, now)
     data.update({"payment": {"items": payment.items, "total_vnd": payment.total_vnd, "method": method.key}})
-    return _outcome(fields, data)
+    return Outcome(fields, data)
 
 
-def _on_stop(dossier, inputs, *, now, role, actor):
-    from opendvc.workflow.models import StepRun
-    from opendvc.workflow.services import steps_finish
+def on_stop(dossier, inputs, *, now, role, actor):
 
     steps_finish(dossier=dossier, now=now, actor=actor, outcome=StepRun.Outcome.STOPPED)
     cls = on_time_class(finished_at=now, due_at=dossier.due_at)
-    return _outcome({"on_time_class": cls, "paused_at": None}, {"on_time_class": cls})
+    return Outcome({"on_time_class": cls, "paused_at": None}, {"on_time_class": cls})
 
 
-def _on_approve(dossier, inputs, *, now, role, actor):
-    from opendvc.workflow.models import StepRole
-    from opendvc.workflow.services import steps_advance_to
+def on_approve(dossier, inputs, *, now, role, actor):
 
     uploaded = _claim_result_files(dossier, inputs.get("result_files") or [], actor)
     run = steps_advance_to(dossier=dossier, role=StepRole.RECEIVING_OFFICER, now=now, actor=actor)
     data = {"result_files": uploaded}
     if run is not None:
         data["step"] = run.name
-    return _outcome({}, data)
+    return Outcome({}, data)
 
 
 def _claim_result_files(dossier, ids: list, actor) -> list[str]:
     """Uploaded result files (``POST /files`` ids of the approving leader) become result documents."""
-    from django.utils import timezone
-
-    from .models import DossierDocument, Upload
 
     if not isinstance(ids, list | tuple):
         ids = [ids]
@@ -194,89 +186,10 @@ def _claim_result_files(dossier, ids: list, actor) -> list[str]:
     return [u.original_name for u in uploads]
 
 
-def _on_return_result(dossier, inputs, *, now, role, actor):
-    from opendvc.workflow.services import steps_finish
-
-    from .returns import method_for
+def on_return_result(dossier, inputs, *, now, role, actor):
 
     method = method_for(key=inputs["method"], role=role)
     record = method.clean(dossier=dossier, inputs=inputs, role=role)
     steps_finish(dossier=dossier, now=now, actor=None if role == Role.SYSTEM else actor)
     cls = on_time_class(finished_at=now, due_at=dossier.due_at)
-    return _outcome({"on_time_class": cls}, {**record, "on_time_class": cls})
-
-
-HANDLERS = {
-    Action.START_PROCESSING: _on_start_processing,
-    Action.REQUEST_SUPPLEMENT: _on_request_supplement,
-    Action.SUPPLY: _on_supply,
-    Action.REQUIRE_PAYMENT: _on_require_payment,
-    Action.PAY: _on_pay,
-    Action.STOP: _on_stop,
-    Action.APPROVE: _on_approve,
-    Action.RETURN_RESULT: _on_return_result,
-}
-
-NOTIFY_TEMPLATES = {
-    Action.REQUEST_SUPPLEMENT: "dossier_supplement_requested",
-    Action.REQUIRE_PAYMENT: "dossier_payment_required",
-    Action.STOP: "dossier_stopped",
-    Action.APPROVE: "dossier_result_ready",
-}
-
-PDF_DOCUMENTS = frozenset({Document.SUPPLEMENT_NOTICE, Document.PAYMENT_RECEIPT, Document.STOP_NOTICE,
-                           Document.RESULT, Document.DELIVERY_RECORD})
-
-PDF_TEMPLATES = {
-    Document.SUPPLEMENT_NOTICE: "dossiers/pdf/supplement_notice.html",
-    Document.PAYMENT_RECEIPT: "dossiers/pdf/payment_receipt.html",
-    Document.STOP_NOTICE: "dossiers/pdf/stop_notice.html",
-    Document.RESULT: "dossiers/pdf/result.html",
-    Document.DELIVERY_RECORD: "dossiers/pdf/delivery_record.html",
-    Document.APOLOGY: "dossiers/pdf/apology.html",
-}
-
-
-def register() -> None:
-    """Plug the part-2 handlers, notifications and documents into the transition service."""
-    from . import documents, services
-
-    services.HANDLERS.update(HANDLERS)
-    services.NOTIFY_TEMPLATES.update(NOTIFY_TEMPLATES)
-    services.PDF_DOCUMENTS = services.PDF_DOCUMENTS | PDF_DOCUMENTS
-    documents.TEMPLATES.update(PDF_TEMPLATES)
-    if document_extras not in documents.CONTEXT_EXTRAS:
-        documents.CONTEXT_EXTRAS.append(document_extras)
-
-
-def result_template(procedure) -> str:
-    """The HTML template of a procedure's result: ``dossiers/results/<procedure code>.html`` when the
-    portal ships or an agency adds one (e.g. the layout of a certificate), else the default."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    name = f"dossiers/results/{procedure.code}.html"
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return "dossiers/results/default.html"
-    return name
-
-
-def document_extras(*, dossier, event) -> dict[str, Any]:
-    """Context of the part-2 documents: the delivery method's label, the apology's dates."""
-    from opendvc.worktime import parse_instant
-
-    from .returns import METHODS
-
-    data = event.data or {}
-    out: dict[str, Any] = {}
-    method = METHODS.get(data.get("method") or "")
-    if method is not None:
-        out["method_label"] = method.label
-    if event.action == Action.APPROVE:
-        out["result_template"] = result_template(dossier.procedure)
-    for key in ("original_due_at", "new_due_at"):
-        if data.get(key):
-            out[key] = parse_instant(data[key])
-    return out
+    return Outcome({"on_time_class": cls}, {**record, "on_time_class": cls})

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers import late, results, services
+from opendvc.dossiers import results, services
 from opendvc.dossiers.models import Dossier, DossierDocument, DossierEvent, Payment, ResultDownload
 from opendvc.workflow import services as wf
 from opendvc.workflow.models import ClockOnWait, StepRun
@@ -30,14 +30,14 @@ def at(hours: float) -> datetime:
 def received(procedure, citizen, officer):
     with time_machine.travel(T0, tick=False):
         d = submitted_dossier(procedure, citizen)
-        d = services.dossier_transition(dossier=d, action="receive", actor=officer)
-        return services.dossier_transition(dossier=d, action="start_processing", actor=officer)
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
+        return services.dossier_act(dossier=d, action="start_processing", actor=officer)
 
 
 def at_specialist(d, officer, when=None):
     """The one-stop office forwards the dossier to the specialists' queue."""
     with time_machine.travel(when or at(0.5), tick=False):
-        wf.step_forward(dossier=d, actor=officer)
+        services.dossier_act(action="forward", dossier=d, actor=officer)
     return Dossier.objects.get(pk=d.pk)
 
 
@@ -54,7 +54,8 @@ def test_default_process_steps_and_due_instants(procedure, citizen, officer, pro
     assert (first.position, first.role, first.assignee) == (0, "receiving_officer", officer)
     assert first.due_at == add_working_time(T0, total / 10, "working_hours", calendar=cal)
     with time_machine.travel(at(1), tick=False):
-        second = wf.step_forward(dossier=d, actor=officer, note="Chuyển phòng chuyên môn")
+        services.dossier_act(action="forward", dossier=d, actor=officer, note="Chuyển phòng chuyên môn")
+        second = run_of(d)
     assert second.role == "processing_officer" and second.assignee is None
     assert second.due_at == add_working_time(at(1), Decimal("14.4"), "working_hours", calendar=cal)
     done = StepRun.objects.get(dossier=d, position=0)
@@ -64,21 +65,22 @@ def test_default_process_steps_and_due_instants(procedure, citizen, officer, pro
 def test_queue_claim_forward_and_send_back(procedure, citizen, officer, processor, leader, stranger):
     d = received(procedure, citizen, officer)
     with time_machine.travel(at(1), tick=False):
-        wf.step_forward(dossier=d, actor=officer)
+        services.dossier_act(action="forward", dossier=d, actor=officer)
         with pytest.raises(ProblemError) as err:
-            wf.step_forward(dossier=d, actor=stranger)
+            services.dossier_act(action="forward", dossier=d, actor=stranger)
         assert err.value.status == 403
-        wf.step_claim(dossier=d, actor=processor)
+        services.dossier_act(action="claim", dossier=d, actor=processor)
         with pytest.raises(ProblemError) as err:
-            wf.step_claim(dossier=d, actor=officer)
+            services.dossier_act(action="claim", dossier=d, actor=officer)
         assert err.value.status == 409
-        wf.step_forward(dossier=d, actor=processor)
+        services.dossier_act(action="forward", dossier=d, actor=processor)
     assert run_of(d).role == "leader"
     with pytest.raises(ProblemError) as err:
-        wf.step_send_back(dossier=d, actor=leader, reason="  ")
+        services.dossier_act(action="send_back", dossier=d, actor=leader, reason="  ")
     assert err.value.code == "validation_error"
     with time_machine.travel(at(2), tick=False):
-        back = wf.step_send_back(dossier=d, actor=leader, reason="Thiếu ý kiến thẩm định")
+        services.dossier_act(action="send_back", dossier=d, actor=leader, reason="Thiếu ý kiến thẩm định")
+        back = run_of(d)
     # Back to the specialist who handled it, with the full allotment again.
     assert (back.position, back.assignee) == (1, processor)
     assert StepRun.objects.get(dossier=d, position=2).outcome == "sent_back"
@@ -89,14 +91,14 @@ def test_supplement_pauses_the_clock_and_the_remaining_time_resumes(procedure, c
     due_before = d.due_at
     step_due_before = run_of(d).due_at
     with time_machine.travel(at(2), tick=False):  # Tuesday 11:00
-        d = services.dossier_transition(dossier=d, action="request_supplement", actor=processor,
+        d = services.dossier_act(dossier=d, action="request_supplement", actor=processor,
                                         items=["Bản sao trích lục"], note="Thiếu giấy tờ")
     assert d.status == "supplement_requested" and d.paused_at is not None
     assert DossierDocument.objects.filter(dossier=d, kind="supplement_notice").exists()
     # The applicant uploads a file and sends it back the next day at 09:00 (6 working hours later).
     with time_machine.travel(at(24), tick=False):
         results.supplement_add_files(dossier=d, actor=citizen, files=[(None, checked_pdf("trich-luc.pdf"))])
-        d = services.dossier_transition(dossier=d, action="supply", actor=citizen)
+        d = services.dossier_act(dossier=d, action="supply", actor=citizen)
     cal = calendar_for_agency(d.receiving_agency)
     assert d.status == "processing" and d.paused_at is None
     assert d.due_at == add_working_time(due_before, 6, "working_hours", calendar=cal)
@@ -112,11 +114,11 @@ def test_restart_setting_gives_the_full_time_again(procedure, citizen, officer, 
                            {"name": "Trả", "role": "receiving_officer", "share": 10}])
     d = received(procedure, citizen, officer)
     with time_machine.travel(at(2), tick=False):
-        d = services.dossier_transition(dossier=d, action="request_supplement", actor=processor, items=["Tờ khai"])
+        d = services.dossier_act(dossier=d, action="request_supplement", actor=processor, items=["Tờ khai"])
     assert run_of(d).role == "processing_officer"  # this process starts at the specialist
     resumed = at(48)  # Thursday 09:00
     with time_machine.travel(resumed, tick=False):
-        d = services.dossier_transition(dossier=d, action="supply", actor=citizen)
+        d = services.dossier_act(dossier=d, action="supply", actor=citizen)
     cal = calendar_for_agency(d.receiving_agency)
     assert d.due_at == add_working_time(resumed, 3, "working_days", calendar=cal)
     assert run_of(d).due_at == add_working_time(resumed, 16, "working_hours", calendar=cal)
@@ -129,23 +131,23 @@ def test_payment_from_fee_items_then_counter_receipt(procedure, citizen, officer
                                  per="bản")
     d = received(procedure, citizen, officer)
     with pytest.raises(ProblemError) as err:  # still at the one-stop office's step: not the specialist's turn
-        services.dossier_transition(dossier=d, action="require_payment", actor=processor,
+        services.dossier_act(dossier=d, action="require_payment", actor=processor,
                                     fees=[{"fee_item": fee.pk, "quantity": 1}])
     assert err.value.status == 403 and "không do bạn xử lý" in err.value.detail
     d = at_specialist(d, officer)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="require_payment", actor=processor,
+        services.dossier_act(dossier=d, action="require_payment", actor=processor,
                                     fees=[{"fee_item": fee.pk, "quantity": 0}])
     assert err.value.extra["errors"][0]["path"] == "fees.0.quantity"
     assert Dossier.objects.get(pk=d.pk).status == "processing"
     with time_machine.travel(at(1), tick=False):
-        d = services.dossier_transition(dossier=d, action="require_payment", actor=processor,
+        d = services.dossier_act(dossier=d, action="require_payment", actor=processor,
                                         fees=[{"fee_item": fee.pk, "quantity": 3},
                                               {"name": "Lệ phí", "amount_vnd": 10000}])
     payment = Payment.objects.get(dossier=d)
     assert (payment.total_vnd, payment.state) == (34000, "pending")
     with time_machine.travel(at(3), tick=False):
-        d = services.dossier_transition(dossier=d, action="pay", actor=officer, receipt_number="BL-0042")
+        d = services.dossier_act(dossier=d, action="pay", actor=officer, receipt_number="BL-0042")
     payment.refresh_from_db()
     assert (payment.state, payment.method, payment.receipt_number) == ("paid", "counter", "BL-0042")
     assert DossierDocument.objects.filter(dossier=d, kind="payment_receipt").exists()
@@ -156,15 +158,15 @@ def test_payment_from_fee_items_then_counter_receipt(procedure, citizen, officer
 def test_approve_return_at_counter_freezes_the_class(procedure, citizen, officer, processor, leader):
     d = received(procedure, citizen, officer)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="approve", actor=processor, result="Giấy khai sinh")
+        services.dossier_act(dossier=d, action="approve", actor=processor, result="Giấy khai sinh")
     assert err.value.status == 403
     with time_machine.travel(at(3), tick=False):
-        d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Giấy khai sinh bản chính")
+        d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh bản chính")
     assert d.status == "result_ready"
     assert DossierDocument.objects.filter(dossier=d, kind="result").count() == 1
     assert run_of(d).position == 3  # the one-stop office's last step
     with time_machine.travel(at(4), tick=False):
-        d = services.dossier_transition(dossier=d, action="return_result", actor=officer, method="counter",
+        d = services.dossier_act(dossier=d, action="return_result", actor=officer, method="counter",
                                         recipient="Nguyễn Văn Bình", identity_document="CCCD 079xxx")
     assert (d.status, d.on_time_class) == ("returned", "early")
     event = d.events.get(action="return_result")
@@ -178,7 +180,7 @@ def test_online_return_is_the_applicants_first_download(procedure, citizen, offi
 
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # online return is a level-4 service
     d = received(procedure, citizen, officer)
-    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
     doc = DossierDocument.objects.get(dossier=d, kind="result")
     with pytest.raises(ProblemError):
         results.result_download(dossier=d, document=doc, user=stranger)
@@ -191,9 +193,9 @@ def test_online_return_is_the_applicants_first_download(procedure, citizen, offi
 
 def test_late_return_is_late_and_stays_late(procedure, citizen, officer, leader):
     d = received(procedure, citizen, officer)
-    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
     with time_machine.travel(d.due_at + timedelta(hours=1), tick=False):
-        d = services.dossier_transition(dossier=d, action="return_result", actor=officer, method="counter")
+        d = services.dossier_act(dossier=d, action="return_result", actor=officer, method="counter")
     assert d.on_time_class == "late"
     assert d.events.get(action="return_result").data["delivered_to"] == citizen.full_name
 
@@ -201,10 +203,10 @@ def test_late_return_is_late_and_stays_late(procedure, citizen, officer, leader)
 def test_stop_with_reason(procedure, citizen, officer, leader):
     d = received(procedure, citizen, officer)
     with pytest.raises(ProblemError) as err:
-        services.dossier_transition(dossier=d, action="stop", actor=leader, reason="")
+        services.dossier_act(dossier=d, action="stop", actor=leader, reason="")
     assert err.value.code == "validation_error"
     with time_machine.travel(at(1), tick=False):
-        d = services.dossier_transition(dossier=d, action="stop", actor=leader, reason="Không đủ điều kiện")
+        d = services.dossier_act(dossier=d, action="stop", actor=leader, reason="Không đủ điều kiện")
     assert (d.status, d.on_time_class) == ("stopped", "early")
     assert StepRun.objects.get(dossier=d).outcome == "stopped"
     assert DossierDocument.objects.filter(dossier=d, kind="stop_notice").exists()
@@ -221,24 +223,24 @@ def _apologies(d, original, leader, processor, foreign_officer, officer):
     from opendvc.notifications.models import Notification
 
     with pytest.raises(ProblemError) as err:
-        late.dossier_apologise(dossier=d, actor=processor, reason="Chờ xác minh")
+        services.dossier_act(action="apology", dossier=d, actor=processor, reason="Chờ xác minh")
     assert err.value.status == 403
     with pytest.raises(ProblemError) as err:
-        late.dossier_apologise(dossier=d, actor=foreign_officer, reason="Chờ xác minh")
+        services.dossier_act(action="apology", dossier=d, actor=foreign_officer, reason="Chờ xác minh")
     assert err.value.status == 403
     with pytest.raises(ProblemError) as err:
-        late.dossier_apologise(dossier=d, actor=leader, reason="", new_due_at=original - timedelta(days=1))
+        services.dossier_act(action="apology", dossier=d, actor=leader, reason="", new_due_at=original - timedelta(days=1))
     assert {e["path"] for e in err.value.extra["errors"]} == {"reason", "new_due_at"}
     assert Dossier.objects.get(pk=d.pk).appointment_at is None
     new = original + timedelta(days=2)
-    d = late.dossier_apologise(dossier=d, actor=leader, reason="Chờ xác minh của cơ quan khác", new_due_at=new)
+    d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh của cơ quan khác", new_due_at=new)
     assert (d.due_at, d.appointment_at) == (original, new)
     event = DossierEvent.objects.get(dossier=d, action="apology")
     assert event.data["original_due_at"] == original.isoformat()
     assert DossierDocument.objects.filter(dossier=d, kind="apology", event=event).exists()
     assert Notification.objects.filter(template="dossier_apology").exists()
     # Computed date: now plus the remaining steps' allotments, never before the current appointment.
-    d = late.dossier_apologise(dossier=d, actor=officer, reason="Lần hai")
+    d = services.dossier_act(action="apology", dossier=d, actor=officer, reason="Lần hai")
     assert d.appointment_at >= new
 
 
@@ -274,7 +276,7 @@ def test_result_made_from_the_procedures_own_template(procedure, citizen, office
         "<h2>GIẤY KHAI SINH</h2><p>Họ và tên: {{ applicant_name }}</p><p>{{ event.data.result }}</p>")
     settings.TEMPLATES = [{**t, "DIRS": [str(tmp_path), *t.get("DIRS", [])]} for t in settings.TEMPLATES]
     d = received(procedure, citizen, officer)
-    d = services.dossier_transition(dossier=d, action="approve", actor=leader, result="Số 12/2026")
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Số 12/2026")
     doc = DossierDocument.objects.get(dossier=d, kind="result")
     with doc.file.open("rb") as fh:
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
@@ -286,7 +288,7 @@ def test_public_lookup_shows_the_new_appointment(client, procedure, citizen, off
 
     d = received(procedure, citizen, officer)
     new = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
-    d = late.dossier_apologise(dossier=d, actor=leader, reason="Chờ xác minh", new_due_at=new)
+    d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh", new_due_at=new)
     key = lookup_key_of(d)
     body = client.get(f"/api/v1/public/dossiers/{d.code}?key={key}").json()
     assert datetime.fromisoformat(body["appointment_at"]) == new

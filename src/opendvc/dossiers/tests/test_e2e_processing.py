@@ -31,7 +31,7 @@ def test_officer_processes_a_dossier_to_the_result(browser, live_server, citizen
 
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # the result is downloaded: a level-4 service
     d = submitted_dossier(procedure, citizen)
-    d = services.dossier_transition(dossier=d, action="receive", actor=officer)
+    d = services.dossier_act(dossier=d, action="receive", actor=officer)
 
     office = _page_as(browser, live_server, officer, mfa=True)
     office.goto(f"{live_server.url}/mot-cua/ho-so/{d.code}/")
@@ -103,8 +103,8 @@ def test_late_dossier_gets_its_apology(browser, live_server, citizen, officer, l
     from opendvc.worktime import to_local
 
     d = submitted_dossier(procedure, citizen)
-    d = services.dossier_transition(dossier=d, action="receive", actor=officer)
-    d = services.dossier_transition(dossier=d, action="start_processing", actor=officer)
+    d = services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
     boss = _page_as(browser, live_server, leader, mfa=True)
     boss.goto(f"{live_server.url}/can-bo/xu-ly/{d.code}/")
     new = to_local(d.due_at + timedelta(days=7))

@@ -1,0 +1,455 @@
+"""Writes on dossiers. Every action on a dossier (filing, intake, processing, apology, step
+hand-overs) goes through ``dossier_act`` (``transitions``): one transaction with the dossier row locked
+(``SELECT … FOR UPDATE``), a ``DossierEvent``, the audit entry and the notice (rows written in the same
+transaction; delivery starts when it commits).
+
+* ``transitions`` — the action table and ``dossier_act``;
+* ``filing`` / ``processing`` / ``late`` / ``steps`` — what each action does besides changing the state;
+* this module — drafts, files, filing in one call, counter and postal intake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.accounts import crypto
+from opendvc.accounts.models import Organisation, PersonProfile
+from opendvc.accounts.validators import normalize_cccd, normalize_phone
+from opendvc.agencies.models import Agency
+from opendvc.audit.services import audit_record
+from opendvc.catalog.models import Procedure
+from opendvc.catalog.selectors import not_offered, procedure_offer
+from opendvc.core.problems import ProblemError
+
+from .. import eforms_bridge
+from ..lifecycle import Action, Role, State
+from ..models import (
+    DOCUMENTS_DIR,
+    FILES_DIR,
+    Channel,
+    Dossier,
+    DossierDocument,
+    DossierFile,
+    IdempotencyRecord,
+    Upload,
+    dossier_file_path,
+)
+from ..uploads import CheckedFile, UploadError, check_total
+from .filing import (
+    DECLARATION_TEXT,
+    check_submission,
+    dossier_profile_missing,
+    due_for,
+    receives_itself,
+)
+from .transitions import (
+    ACTIONS,
+    STAFF_ROLES,
+    actor_roles,
+    allowed_actions,
+    dossier_act,
+    staff_roles_at,
+)
+
+logger = logging.getLogger("opendvc.dossiers")
+
+# Another name of ``dossier_act`` kept for callers outside this app.
+dossier_transition = dossier_act
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts, files, submissions
+# ---------------------------------------------------------------------------------------------
+
+def _store(checked: CheckedFile) -> str:
+    return default_storage.save(dossier_file_path(None, checked.name), ContentFile(checked.content))
+
+
+def _attach(*, dossier: Dossier, component, checked: CheckedFile, actor, stored: list[str]) -> DossierFile:
+    """Store a checked file and attach it to ``dossier`` (inside the caller's transaction); the stored
+    name goes to ``stored`` so that the caller removes the file if the transaction fails."""
+    name = _store(checked)
+    stored.append(name)
+    return DossierFile.objects.create(
+        dossier=dossier, component=component, component_name=getattr(component, "name", ""),
+        original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
+        content_type=checked.content_type, uploaded_by=actor,
+    )
+
+
+def dossier_create_draft(
+    *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
+    form_data: dict | None = None, request=None, audit: bool = True,
+) -> Dossier:
+    """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
+    the caller files it in the same transaction, whose submission entry records the creation)."""
+    if procedure.status != Procedure.Status.PUBLISHED:
+        raise ProblemError("validation_error", _("Thủ tục này hiện không nhận hồ sơ."),
+                           extra={"errors": [{"path": "procedure", "message": _("Thủ tục không hoạt động.")}]})
+    # Regulation Art. 2.13: online filing from level 3; level 2 offers forms to download only.
+    online = channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL)
+    if online and not procedure_offer(procedure=procedure).online_filing:
+        raise not_offered(procedure=procedure, what=_("nộp hồ sơ trực tuyến"))
+    if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
+        raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
+                           extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})
+    form_version = eforms_bridge.form_for(procedure)
+    with transaction.atomic(savepoint=False):
+        dossier = Dossier.objects.create(
+            procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
+            acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
+            form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
+        )
+        if audit:
+            audit_record(actor=actor, action="dossier.create_draft", target=("dossiers.dossier", dossier.public_id),
+                         changes={"procedure": procedure.code, "channel": channel,
+                                  "agency": receiving_agency.code}, request=request)
+    return dossier
+
+
+def receiving_agency_allowed(*, procedure, agency) -> bool:
+    """The agency receives the procedure (named on it; or, when none is named, of one of its tiers)."""
+    if not agency.is_active:
+        return False
+    named = Agency.objects.filter(procedures=procedure, is_active=True)
+    if named.filter(pk=agency.pk).exists():
+        return True
+    return not named.exists() and procedure.tiers.filter(pk=agency.tier_id).exists()
+
+
+def _editable(dossier: Dossier, actor) -> None:
+    if dossier.status not in (State.DRAFT, State.RETURNED_FOR_COMPLETION):
+        raise ProblemError("conflict", _("Hồ sơ đã nộp; không thể sửa."), status=409)
+    roles = actor_roles(dossier=dossier, actor=actor)
+    if Role.APPLICANT not in roles and not (dossier.channel not in (Channel.ONLINE, Channel.NATIONAL_PORTAL)
+                                            and Role.RECEIVING_OFFICER in roles):
+        raise ProblemError("permission_denied", _("Bạn không có quyền sửa hồ sơ này."), status=403)
+
+
+def dossier_update_draft(
+    *, dossier: Dossier, actor, form_data: dict | None = None, add_files: list[tuple[Any, CheckedFile]] = (),
+    reuse_files: list[tuple[Any, DossierFile]] = (), remove_file_ids: list[int] = (), request=None,
+) -> Dossier:
+    """Save form data and files of a draft (or of a dossier returned for completion).
+
+    ``add_files``: (component or None, checked file) pairs; every file is checked before anything is
+    stored, and the per-dossier limit applies to the whole. Stored files are removed again when the
+    transaction fails. Audited.
+    """
+    _editable(dossier, actor)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+            _editable(locked, actor)
+            if remove_file_ids:
+                DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
+            existing = list(locked.files.values_list("size", flat=True))
+            check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
+            for component, checked in add_files:
+                _attach(dossier=locked, component=component, checked=checked, actor=actor, stored=stored)
+            for component, old in reuse_files:
+                DossierFile.objects.create(
+                    dossier=locked, component=component, component_name=getattr(component, "name", ""),
+                    original_name=old.original_name, file=old.file.name, sha256=old.sha256, size=old.size,
+                    content_type=old.content_type, uploaded_by=actor,
+                )
+            if form_data is not None:
+                locked.form_data = form_data
+                locked.save(update_fields=["form_data", "updated_at"])
+            audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
+                         changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
+                                  "files_removed": list(remove_file_ids), "form_data": form_data is not None},
+                         request=request)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return locked
+
+
+def upload_create(*, owner, checked: CheckedFile, request=None) -> Upload:
+    """Store a checked file as an unclaimed upload (API ``POST /files``)."""
+    name = _store(checked)
+    try:
+        with transaction.atomic():
+            upload = Upload.objects.create(owner=owner, original_name=checked.name, file=name, sha256=checked.sha256,
+                                           size=checked.size, content_type=checked.content_type)
+            audit_record(actor=owner, action="dossier.upload", target=("dossiers.upload", upload.public_id),
+                         changes={"name": checked.name, "sha256": checked.sha256, "size": checked.size},
+                         request=request)
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return upload
+
+
+def _request_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent_dossier(*, user, key: str, payload: Any) -> Dossier | None:
+    """The dossier created earlier with this key, or None. A key reused for a different request is a
+    422 ``idempotency_key_reused``."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).select_related("dossier").first()
+    if record is None:
+        return None
+    if record.request_hash and payload is not None and record.request_hash != _request_hash(payload):
+        raise ProblemError("idempotency_key_reused",
+                           _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."), status=422)
+    return record.dossier
+
+
+def dossier_submit_new(
+    *, applicant, procedure, receiving_agency, actor, data: dict | None, uploads: list[tuple[Any, Upload]],
+    acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, declaration: bool = False,
+    idempotency_key: str = "", payload: Any = None, request=None,
+) -> tuple[Dossier, bool]:
+    """Create a dossier with its form data and previously uploaded files, and (``submit``) file it with
+    the applicant's ``declaration`` (Regulation Art. 14.5) — all in one transaction, so a failure
+    leaves nothing. With ``idempotency_key``, a retry returns the first
+    dossier and creates nothing. Returns ``(dossier, created)``."""
+    if idempotency_key:
+        found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
+        if found is not None:
+            return found, False
+    try:
+        with eforms_bridge.memo(), transaction.atomic():
+            if idempotency_key:
+                record = IdempotencyRecord.objects.create(user=actor, key=idempotency_key,
+                                                          request_hash=_request_hash(payload) if payload else "")
+            dossier = dossier_create_draft(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
+                                           actor=actor, channel=channel, acting_for=acting_for, form_data=data,
+                                           request=request, audit=not submit)
+            locked_uploads = {u.pk: u for u in Upload.objects.select_for_update().filter(
+                pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)} if uploads else {}
+            sizes = []
+            for _component, upload in uploads:
+                if upload.pk not in locked_uploads:
+                    raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
+                                       extra={"errors": [{"path": "files", "message": str(upload.public_id)}]})
+                sizes.append(upload.size)
+            try:
+                check_total(sizes=sizes)
+            except UploadError as exc:
+                raise ProblemError("payload_too_large", exc.message, status=413) from exc
+            for component, upload in uploads:
+                DossierFile.objects.create(
+                    dossier=dossier, component=component, component_name=getattr(component, "name", ""),
+                    original_name=upload.original_name, file=upload.file.name, sha256=upload.sha256, size=upload.size,
+                    content_type=upload.content_type, uploaded_by=actor,
+                )
+            if uploads:
+                Upload.objects.filter(pk__in=list(locked_uploads)).update(claimed_at=timezone.now())
+            if submit:
+                dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request,
+                                             declaration=declaration)
+            if idempotency_key:
+                record.dossier = dossier
+                record.save(update_fields=["dossier"])
+    except IntegrityError:
+        if idempotency_key:
+            found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
+            if found is not None:
+                return found, False
+        raise
+    return dossier, True
+
+
+def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUBMIT, declaration: bool = False,
+                request=None) -> tuple[Dossier, bool]:
+    """Submit (or resubmit) from the review page with the applicant's ``declaration`` (its time is
+    stored, Regulation Art. 14.5). The page's token makes a double click or a retry return the first
+    result. Returns ``(dossier, done_now)``."""
+    key = f"page:{token}"
+    if token:
+        record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+        if record is not None and record.dossier_id == dossier.pk:
+            return Dossier.objects.get(pk=dossier.pk), False
+    try:
+        with transaction.atomic():
+            if token:
+                IdempotencyRecord.objects.create(user=actor, key=key, dossier=dossier)
+            dossier = dossier_act(dossier=dossier, action=action, actor=actor, request=request,
+                                         declaration=declaration)
+    except IntegrityError:
+        return Dossier.objects.get(pk=dossier.pk), False
+    return dossier, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Counter and postal intake
+# ---------------------------------------------------------------------------------------------
+
+def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_name: str = "",
+                             phone: str = "", organisation_name: str = "", request=None):
+    """The applicant of a counter/postal dossier: a person found by CCCD (or created with it), and for
+    a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
+    Creating a person or organisation is audited."""
+
+    errors = []
+    digits = normalize_cccd(cccd or "")
+    if not (len(digits) == 12 and digits.isdigit()):
+        errors.append({"path": "cccd", "message": _("Số CCCD phải gồm đúng 12 chữ số.")})
+    tax = "".join(ch for ch in (tax_code or "") if ch.isdigit() or ch == "-").replace("-", "")
+    if tax_code and len(tax) not in (10, 13):
+        errors.append({"path": "tax_code", "message": _("Mã số thuế phải có 10 hoặc 13 chữ số.")})
+    if errors:
+        raise ProblemError("validation_error", _("Thông tin người nộp chưa hợp lệ."), extra={"errors": errors})
+    with transaction.atomic():
+        profile = PersonProfile.objects.select_related("user").filter(cccd_hash=crypto.lookup_hash(digits)).first()
+        if profile is not None:
+            user = profile.user
+        else:
+            missing = []
+            if not (full_name or "").strip():
+                missing.append({"path": "full_name", "message": _("Nhập họ và tên.")})
+            try:
+                normalised_phone = normalize_phone(phone or "")
+            except ValidationError:
+                normalised_phone = ""
+                missing.append({"path": "phone", "message": _("Nhập số điện thoại liên hệ hợp lệ.")})
+            if missing:
+                raise ProblemError("validation_error",
+                                   _("Chưa có người dùng với số CCCD này; hãy nhập họ và tên và số điện thoại liên hệ."),
+                                   extra={"errors": missing})
+            User = get_user_model()
+            if User.objects.filter(phone_hash=crypto.lookup_hash(normalised_phone)).exists():
+                raise ProblemError("validation_error",
+                                   _("Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
+                                     "của tài khoản đó."),
+                                   extra={"errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]})
+            user = User.objects.create_user(email=None, password=None, phone=normalised_phone,
+                                            full_name=full_name.strip())
+            profile = PersonProfile(user=user)
+            profile.cccd = digits
+            profile.save()
+            audit_record(actor=actor, action="dossier.intake_person_created", target=user,
+                         changes={"cccd": crypto.mask(digits)}, request=request)
+        organisation = None
+        if tax:
+            organisation = Organisation.objects.filter(tax_code=tax).first()
+            if organisation is None:
+                if not (organisation_name or "").strip():
+                    raise ProblemError("validation_error", _("Chưa có tổ chức với mã số thuế này; hãy nhập tên tổ chức."),
+                                       extra={"errors": [{"path": "organisation_name", "message": _("Nhập tên tổ chức.")}]})
+                organisation = Organisation.objects.create(name=organisation_name.strip(), tax_code=tax,
+                                                           legal_representative=user.full_name)
+                audit_record(actor=actor, action="dossier.intake_organisation_created", target=organisation,
+                             changes={"tax_code": tax}, request=request)
+    return user, organisation
+
+
+def counter_intake(
+    *, actor, procedure, receiving_agency, channel: str, applicant, acting_for=None, data: dict | None = None,
+    files: list[tuple[Any, CheckedFile]] = (), receive_now: bool = True, due_at: Any = None, request=None,
+) -> Dossier:
+    """Register a dossier brought to the counter or arriving by post: created, filed by the officer
+    (same code as online) and, with ``receive_now``, received at once (receipt with the due date; for a
+    procedure without a statutory time, ``due_at`` is the appointment the officer set —
+    ``appointments.appointment_for_receipt``)."""
+    if channel not in (Channel.COUNTER, Channel.POSTAL):
+        raise ProblemError("validation_error", _("Hình thức nộp không hợp lệ cho tiếp nhận tại quầy."),
+                           extra={"errors": [{"path": "channel", "message": _("Chọn trực tiếp hoặc bưu chính.")}]})
+    roles = {Role.RECEIVING_OFFICER} & staff_roles_at(actor, receiving_agency)
+    if not roles:
+        raise ProblemError("permission_denied", _("Bạn không phải cán bộ tiếp nhận của cơ quan này."), status=403)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
+                acting_for=acting_for, receiving_agency=receiving_agency, channel=channel, form_data=data or {},
+                created_by=actor,
+            )
+            if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
+                raise ProblemError("validation_error", _("Cơ quan này không tiếp nhận thủ tục được chọn."),
+                                   extra={"errors": [{"path": "procedure", "message": _("Chọn thủ tục khác.")}]})
+            check_total(sizes=[c.size for _, c in files])
+            for component, checked in files:
+                _attach(dossier=dossier, component=component, checked=checked, actor=actor, stored=stored)
+            dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
+            if receive_now:
+                dossier = dossier_act(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request,
+                                             **({"due_at": due_at} if due_at not in (None, "") else {}))
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return dossier
+
+
+
+
+def intake_register(
+    *, actor, procedure, receiving_agency, channel: str, cccd: str = "", tax_code: str = "", full_name: str = "",
+    phone: str = "", organisation_name: str = "", files: list[tuple[Any, CheckedFile]] = (), due_at: Any = None,
+    request=None,
+) -> Dossier:
+    """The counter or postal intake of a dossier in one transaction: the applicant found or created
+    (``applicant_find_or_create``) and the dossier registered and received (``counter_intake``) — a
+    refused intake leaves no new person or organisation behind."""
+    with transaction.atomic():
+        applicant, organisation = applicant_find_or_create(
+            actor=actor, cccd=cccd, tax_code=tax_code, full_name=full_name, phone=phone,
+            organisation_name=organisation_name, request=request)
+        return counter_intake(actor=actor, procedure=procedure, receiving_agency=receiving_agency, channel=channel,
+                              applicant=applicant, acting_for=organisation, files=files, due_at=due_at,
+                              request=request)
+
+
+def sweep_orphan_files(*, older_than: datetime, days: int = 3) -> int:
+    """Delete stored files of the day folders up to ``days`` before ``older_than`` that were written
+    before ``older_than`` and that no upload, dossier file or document refers to — what a process
+    killed between storing a file and committing its row leaves behind. Returns how many."""
+    removed = 0
+    for offset in range(days + 1):
+        day = (older_than - timedelta(days=offset)).astimezone(UTC)
+        for root in (FILES_DIR, DOCUMENTS_DIR):
+            folder = f"{root}/{day:%Y/%m/%d}"
+            try:
+                _dirs, names = default_storage.listdir(folder)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            paths = [f"{folder}/{n}" for n in names]
+            for start in range(0, len(paths), 500):
+                chunk = paths[start : start + 500]
+                known = set(Upload.objects.filter(file__in=chunk).values_list("file", flat=True))
+                known |= set(DossierFile.objects.filter(file__in=chunk).values_list("file", flat=True))
+                known |= set(DossierDocument.objects.filter(file__in=chunk).values_list("file", flat=True))
+                for path in chunk:
+                    if path not in known and default_storage.get_modified_time(path) < older_than:
+                        default_storage.delete(path)
+                        removed += 1
+    return removed
+
+
+def cleanup_unclaimed_uploads(*, older_than: datetime) -> int:
+    """Delete unclaimed uploads created before ``older_than`` and their stored files (unless a dossier
+    file shares the stored name). Returns how many."""
+    removed = 0
+    for upload in Upload.objects.filter(claimed_at__isnull=True, created_at__lt=older_than).iterator():
+        name = upload.file.name
+        upload.delete()
+        if name and not DossierFile.objects.filter(file=name).exists():
+            default_storage.delete(name)
+        removed += 1
+    return removed
+
+
+__all__ = [
+    "ACTIONS", "DECLARATION_TEXT", "STAFF_ROLES", "check_submission", "actor_roles", "allowed_actions", "dossier_act",
+    "dossier_profile_missing", "dossier_transition", "due_for", "receives_itself", "staff_roles_at",
+]

@@ -1,0 +1,265 @@
+"""Handlers of the filing and intake actions (``submit``, ``resubmit``, ``receive``,
+``return_for_completion``): what they do besides changing the state. They run inside the engine's
+transaction with the dossier row locked (``transitions``) and never set the state themselves.
+
+Regulation (QĐ 31/2020/QĐ-UBND) Art. 14.3–14.5 (profile, declaration), Decree 61/2018/NĐ-CP Art. 15–16
+(completion requested once, fully) and Art. 19 (receipt with the appointment date).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opendvc.accounts import crypto
+from opendvc.catalog.models import Component, Procedure
+from opendvc.catalog.text import fold
+from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import Outcome
+from opendvc.worktime import add_working_time, calendar_for_agency, same_day_due
+
+from .. import codes, eforms_bridge
+from ..appointments import appointment_for_receipt
+from ..lifecycle import Action, Role, State
+from ..models import CHANNEL_METHOD, Channel, Dossier, DossierEvent, DossierFile
+
+
+def _missing_components(dossier: Dossier) -> list[str]:
+    present = DossierFile.objects.filter(dossier=dossier, component__isnull=False).values("component_id")
+    return list(
+        Component.objects.filter(procedure_id=dossier.procedure_id, required=True, kind=Component.Kind.SUBMIT,
+                                 case="").exclude(pk__in=present).values_list("name", flat=True)
+    )
+
+
+DECLARATION_TEXT = gettext_lazy(
+    "Tôi xin cam đoan những thông tin kê khai là đúng sự thật và chịu trách nhiệm trước pháp luật "
+    "về lời khai của mình."
+)
+
+
+def dossier_profile_missing(*, applicant, procedure) -> list[dict[str, str]]:
+    """What the applicant's profile lacks to file ``procedure`` online (Regulation Art. 14.3): the
+    profile items its e-form takes from the profile, as ``{"source", "label"}``. Empty for a procedure
+    below level 3 or without an e-form. No side effects."""
+    if procedure.level < Procedure.Level.ONLINE:
+        return []
+    form_version = eforms_bridge.form_for(procedure)
+    if form_version is None:
+        return []
+    return eforms_bridge.profile_missing(user=applicant, form_version=form_version)
+
+
+def check_submission(dossier: Dossier) -> dict[str, Any]:
+    """Form data valid, required components attached and, online, the applicant's profile complete
+    enough for the procedure; returns fields to set."""
+    errors: list[dict[str, str]] = []
+    fields: dict[str, Any] = {}
+    form_version = eforms_bridge.form_for(dossier.procedure)
+    # A dossier brought to the counter or sent by post carries its declaration on paper: the e-form is
+    # checked when it was filled (online, or data the officer entered), not demanded of a paper dossier.
+    online = dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL)
+    if form_version is not None and (online or dossier.form_data):
+        try:
+            fields["form_data"] = eforms_bridge.validate(form_version=form_version, data=dossier.form_data or {})
+            fields["form_version_id"] = form_version.pk
+        except eforms_bridge.FormInvalid as exc:
+            errors.extend({"path": f"data.{e.get('path', '')}", "message": e.get("message", "")} for e in exc.errors)
+    if dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        for name in _missing_components(dossier):
+            errors.append({"path": "files", "message": _("Chưa đính kèm thành phần bắt buộc: %(name)s") % {"name": name}})
+    if dossier.channel == Channel.ONLINE:
+        for item in dossier_profile_missing(applicant=dossier.applicant, procedure=dossier.procedure):
+            errors.append({"path": f"profile.{item['source']}",
+                           "message": _("Thông tin cá nhân chưa có: %(label)s") % {"label": item["label"]}})
+    if errors:
+        raise ProblemError("validation_error", _("Hồ sơ chưa đủ điều kiện để nộp; xem danh sách lỗi."),
+                           extra={"errors": errors})
+    return fields
+
+
+def _check_filing(dossier: Dossier, inputs, *, now, role) -> dict[str, Any]:
+    """``check_submission`` plus, when the applicant files online, the declaration (Regulation Art.
+    14.5); every problem is reported at once. Returns the fields to set, with ``declared_at``."""
+    errors: list[dict[str, str]] = []
+    fields: dict[str, Any] = {}
+    try:
+        fields = check_submission(dossier)
+    except ProblemError as exc:
+        errors = list(exc.extra.get("errors") or [])
+    if role == Role.APPLICANT and dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        if inputs.get("declaration") is True:
+            fields["declared_at"] = now
+        else:
+            errors.append({"path": "declaration",
+                           "message": _("Hãy đánh dấu lời cam đoan trước khi nộp hồ sơ.")})
+    if errors:
+        raise ProblemError("validation_error", _("Hồ sơ chưa đủ điều kiện để nộp; xem danh sách lỗi."),
+                           extra={"errors": errors})
+    return fields
+
+
+def on_submit(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
+    if role == Role.RECEIVING_OFFICER and dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        raise ProblemError("permission_denied", _("Hồ sơ trực tuyến do chính người nộp gửi đi."), status=403)
+    fields = _check_filing(dossier, inputs, now=now, role=role)
+    key = codes.new_lookup_key()
+    fields.update(
+        code=codes.allocate_code(agency=dossier.receiving_agency, at=now),
+        submitted_at=now,
+        lookup_key_hash=codes.hash_lookup_key(key),
+        lookup_key_ciphertext=crypto.encrypt(key),
+    )
+    return Outcome(fields, {"channel": dossier.channel})
+
+
+def on_resubmit(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
+    fields = _check_filing(dossier, inputs, now=now, role=role)
+    fields.update(submitted_at=now, completion_items=[])
+    last = _completion_returns(dossier).last()
+    snapshot = (last.data or {}).get("snapshot") if last is not None else None
+    # What the applicant changed since the return: the officer may ask again only about that.
+    return Outcome(fields, {"changes": _changes_since(snapshot, dossier) if snapshot is not None else None})
+
+
+def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, int]:
+    """The appointment for a dossier received at ``received_at``: the procedure version's time for the
+    dossier's channel, counted on the receiving agency's calendar (worktime). ``None`` when the
+    procedure states no time.
+
+    A time in working days follows the procedure's ``working_day_rule``: N × 8 working hours from the
+    intake (the default), or the close of the N-th working day after the day of intake (Civil Code 2015
+    Art. 147: the first day is not counted; Art. 148: the period ends at the end of its last day). A
+    fraction of a working day has no "end of day" and is always counted in working hours."""
+    calendar = calendar_for_agency(dossier.receiving_agency)
+    snapshot = dossier.procedure_version.snapshot if dossier.procedure_version_id else {}
+    methods = snapshot.get("methods") or [
+        {"method": m.method, "time_amount": m.time_amount, "time_unit": m.time_unit,
+         "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None}
+        for m in dossier.procedure.methods.all()
+    ]
+    wanted = CHANNEL_METHOD.get(dossier.channel, "online")
+    timed = [m for m in methods if m.get("time_amount") is not None and m.get("time_unit")]
+    method = next((m for m in timed if m.get("method") == wanted), None) or (timed[0] if timed else None)
+    if method is None:
+        return None, calendar.version
+    amount = Decimal(str(method["time_amount"]))
+    if amount == 0:
+        return same_day_due(received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar), calendar.version
+    whole = amount == amount.to_integral_value()
+    value = int(amount) if whole else amount
+    rule = dossier.procedure.working_day_rule if whole else "working-hours"
+    return add_working_time(received_at, value, method["time_unit"], rule=rule, calendar=calendar), calendar.version
+
+
+def receives_itself(dossier: Dossier) -> bool:
+    """Whether the system receives this filed dossier without an officer: its procedure is marked for
+    automatic intake, it was filed online, it is complete (the submission checks passed: form valid,
+    every required component attached; a procedure whose required papers depend on the applicant's case
+    is left to an officer, who judges the case) and the procedure states a time, so the appointment is
+    computed as an officer's intake would compute it (``due_for``)."""
+    procedure = dossier.procedure
+    if dossier.status != State.SUBMITTED or not procedure.auto_receive:
+        return False
+    if dossier.channel not in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
+        return False
+    if Component.objects.filter(procedure_id=procedure.pk, required=True, kind=Component.Kind.SUBMIT).exclude(
+            case="").exists():
+        return False
+    if _missing_components(dossier):
+        return False
+    return due_for(dossier, timezone.now())[0] is not None
+
+
+def on_receive(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
+    appointment = appointment_for_receipt(dossier=dossier, at=now, given=inputs.get("due_at"))
+    due, version = appointment.due_at, appointment.calendar_version
+    return Outcome({"received_at": now, "due_at": due, "calendar_version": version},
+                    {"due_at": due.isoformat(), "calendar_version": version})
+
+
+def _completion_returns(dossier: Dossier):
+    return DossierEvent.objects.filter(dossier=dossier, action=Action.RETURN_FOR_COMPLETION).order_by("at", "pk")
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
+    """What the applicant can change while completing: the files per component and each form field."""
+    return {
+        "files": [[f.component_name or f.original_name, f.sha256] for f in dossier.files.all()],
+        "form": {str(k): _digest(v) for k, v in (dossier.form_data or {}).items()},
+    }
+
+
+def _changes_since(snapshot: dict[str, Any], dossier: Dossier) -> list[str]:
+    """Names of the components whose files and of the form fields whose values differ from ``snapshot``."""
+    now = _dossier_snapshot(dossier)
+
+    def by_name(rows):
+        out: dict[str, set[str]] = {}
+        for name, sha in rows:
+            out.setdefault(name, set()).add(sha)
+        return out
+
+    before, after = by_name(snapshot.get("files") or []), by_name(now["files"])
+    changed = [name for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name)]
+    old_form, new_form = snapshot.get("form") or {}, now["form"]
+    changed += [key for key in dict.fromkeys([*old_form, *new_form]) if old_form.get(key) != new_form.get(key)]
+    return changed
+
+
+def _covered(change: str, items: list[str]) -> bool:
+    """A change is covered by a listed item when one names the other (accents, case, ``_`` ignored)."""
+    name = fold(change)
+    return bool(name) and any(name in fold(item) or (fold(item) and fold(item) in name) for item in items)
+
+
+def _once(items: list[str]) -> list[str]:
+    """The items with repetitions removed (the same words, whatever the accents and case), in order."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = fold(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def on_return_for_completion(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
+    """NĐ 61/2018, Art. 15.2 and 16: the one-stop office guides the applicant to complete the dossier
+    once, listing everything (``hướng dẫn một lần, đầy đủ``). A later return of the same dossier is
+    refused unless the resubmission changed something the earlier lists did not cover (a paper or a
+    field the applicant added or changed beyond what was asked); the notice then shows the earlier
+    lists as well."""
+    items = _once(inputs["items"])
+    data: dict[str, Any] = {"items": items, "snapshot": _dossier_snapshot(dossier)}
+    earlier = list(_completion_returns(dossier))
+    if earlier:
+        earlier_items = _once([i for e in earlier for i in (e.data or {}).get("items") or []])
+        resubmit = DossierEvent.objects.filter(dossier=dossier, action=Action.RESUBMIT,
+                                               pk__gt=earlier[-1].pk).order_by("pk").last()
+        changes = (resubmit.data or {}).get("changes") if resubmit is not None else []
+        uncovered = None if changes is None else [c for c in changes if not _covered(c, earlier_items)]
+        if uncovered is not None and not uncovered:
+            raise ProblemError(
+                "completion_already_requested",
+                _("Hồ sơ %(code)s đã được hướng dẫn bổ sung, hoàn thiện một lần, đầy đủ (Nghị định 61/2018/NĐ-CP, "
+                  "Điều 15–16). Lần nộp lại chỉ sửa những nội dung đã yêu cầu; không được yêu cầu thêm — hãy tiếp "
+                  "nhận hoặc từ chối hồ sơ.") % {"code": dossier.code or ""},
+                status=409, title=_("Đã yêu cầu bổ sung, hoàn thiện một lần"),
+                extra={"earlier_items": earlier_items, "changes": changes or []},
+            )
+        data.update(earlier_items=earlier_items, uncovered_changes=uncovered or [])
+    return Outcome({"completion_items": items}, data)
+

@@ -1,0 +1,51 @@
+"""What the dossier pages share: reading a procedure, Vietnamese messages from a problem, serving a
+stored file, reading numbers and dates from a query."""
+
+from __future__ import annotations
+
+from opendvc.core.files import stored_file_response
+from opendvc.core.problems import ProblemError
+
+from ..uploads import UploadError, check_file, read_limited
+
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def procedure_components(procedure):
+    return list(procedure.components.all())
+
+
+def problem_messages(exc: ProblemError) -> list[str]:
+    errors = exc.extra.get("errors") or []
+    return [exc.detail] + [e.get("message", "") for e in errors if e.get("message")]
+
+
+def read_files(request, components) -> tuple[list, list[str]]:
+    """Checked files from the POST, per component input ``tp-<component id>`` (several per input) and
+    ``tp-khac`` for other papers. Any bad file refuses the whole POST."""
+    out, errors = [], []
+    by_key = {f"tp-{c.pk}": c for c in components}
+    by_key["tp-khac"] = None
+    for key, component in by_key.items():
+        for uploaded in request.FILES.getlist(key):
+            try:
+                out.append((component, check_file(name=uploaded.name, content=read_limited(uploaded))))
+            except UploadError as exc:
+                errors.append(exc.message)
+    return out, errors
+
+
+def serve_stored(request, stored, *, inline: bool, filename: str, content_type: str):
+    """A stored file streamed through the authorised view (a clear page when it is missing)."""
+    response = stored_file_response(request, stored, inline=inline, filename=filename, content_type=content_type)
+    if response.status_code == 200:
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+def int_param(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+

@@ -1,0 +1,211 @@
+"""Pages of the one-stop office: the inbox, a dossier's page and its intake actions, counter and postal
+intake, files and documents."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import visible_agency_ids
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.models import Procedure
+from opendvc.core.problems import ProblemError
+from opendvc.worktime import calendar_for_agency, parse_instant
+
+from .. import eforms_bridge, personal_data, selectors, services
+from ..appointments import appointment_default, appointment_propose
+from ..lifecycle import Action, Role, State, action_label
+from ..models import Channel, DossierDocument, DossierFile
+from ..uploads import UploadError
+from .common import (
+    INLINE_TYPES,
+    int_param,
+    problem_messages,
+    procedure_components,
+    read_files,
+    serve_stored,
+)
+
+SR = StaffRole.Role
+OFFICE_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def inbox(request):
+    g = request.GET
+    filters = selectors.InboxFilters(
+        state=g.get("trang-thai", "") if g.get("trang-thai", "") in State.values else "",
+        procedure=g.get("thu-tuc", "")[:40], channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
+        date_from=_date(g.get("tu-ngay")), date_to=_date(g.get("den-ngay")),
+        due=g.get("han", "") if g.get("han") in ("sap-den-han", "qua-han") else "",
+        sort=g.get("sap-xep", ""), agency=int_param(g.get("co-quan")),
+    )
+    qs = selectors.inbox(user=request.user, filters=filters)
+    page = selectors.paginate(qs, page=int_param(g.get("trang"), 1))
+    ids = visible_agency_ids(request.user)
+    agencies = Agency.objects.all() if ids is None or request.user.is_superuser else Agency.objects.filter(pk__in=ids)
+    params = g.copy()
+    params.pop("trang", None)
+    return render(request, "dossiers/office_inbox.html", {
+        "page": page, "filters": filters, "states": State.choices, "channels": Channel.choices,
+        "agencies": agencies.order_by("name"), "query": params.urlencode(),
+        "rows": [(d, selectors.on_time_state(d)) for d in page.items], "labels": selectors.ON_TIME_LABELS,
+    })
+
+
+def _receive_card(dossier, actions, request) -> dict:
+    """The receive card's appointment: the statutory one (shown) or the proposal the officer may change
+    (the typed value again after an error)."""
+    if Action.RECEIVE not in [a.action for a in actions]:
+        return {}
+    proposal = appointment_propose(dossier=dossier, at=timezone.now())
+    typed = (request.POST.get("due_at") or "").strip() if request.method == "POST" else ""
+    return {"appointment": proposal, "due_at_value": typed or proposal.text,
+            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(dossier.receiving_agency))}
+
+
+def _calendar_periods(agency):
+    return calendar_for_agency(agency).periods
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_detail(request, code: str):
+    return _office_page(request, code)
+
+
+def _office_page(request, code: str, *, errors=None, status=200, form_data=None):
+    """The office's page of a dossier (also shown again with the errors of a refused action, or with
+    the identifiers revealed)."""
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    actions = selectors.actions_for(dossier=dossier, user=request.user)
+    revealed = form_data is not None
+    if not revealed:  # masked identifiers; every staff read is logged
+        personal_data.dossier_access_record(dossier=dossier, user=request.user, request=request)
+        form_data = personal_data.form_data_for_staff(dossier=dossier, user=request.user)
+    return render(request, "dossiers/office_detail.html", {
+        **_receive_card(dossier, actions, request),
+        "dossier": dossier,
+        "events": list(dossier.events.all()),
+        "documents": list(dossier.documents.all()),
+        "files": list(dossier.files.all()),
+        "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
+        "identifiers_revealed": revealed,
+        "actions": [a.action for a in actions],
+        "on_time": selectors.on_time_state(dossier),
+        "labels": selectors.ON_TIME_LABELS,
+        "errors": errors or [],
+        "inline_types": INLINE_TYPES,
+    }, status=status)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+@require_POST
+def office_reveal(request, code: str):
+    """Show the dossier's identifiers unmasked, for a reason given by the officer (logged, audited)."""
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    reason = (request.POST.get("ly_do") or "").strip()
+    if not reason:
+        messages.error(request, _("Vui lòng nêu lý do cần xem số định danh đầy đủ."))
+        return redirect("dossiers:office_detail", code=dossier.code)
+    data = personal_data.form_data_for_staff(dossier=dossier, user=request.user, reveal=True, reason=reason,
+                                             request=request)
+    return _office_page(request, code, form_data=data)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+@require_POST
+def office_action(request, code: str):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    action = request.POST.get("action", "")
+    inputs = {}
+    if action == Action.RETURN_FOR_COMPLETION:
+        inputs = {"items": request.POST.get("items", ""), "note": request.POST.get("note", "")}
+    elif action == Action.REFUSE:
+        inputs = {"reason": request.POST.get("reason", "")}
+    elif action == Action.RECEIVE:
+        inputs = {"note": request.POST.get("note", ""), "due_at": request.POST.get("due_at", "")}
+    inputs = {k: v for k, v in inputs.items() if v.strip() or k in ("items", "reason")}
+    try:
+        services.dossier_act(dossier=dossier, action=action, actor=request.user, request=request,
+                                    expected_version=int_param(request.POST.get("version")), **inputs)
+    except ProblemError as exc:
+        return _office_page(request, code, errors=problem_messages(exc), status=exc.status)
+    messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
+    return redirect("dossiers:office_detail", code=code)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_file(request, code: str, file_id: int):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
+    return serve_stored(request, f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+
+
+@backoffice_required(roles=OFFICE_ROLES)
+def office_document(request, code: str, doc_id: int):
+    dossier = selectors.dossier_for_staff(user=request.user, code=code)
+    d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    return serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
+
+
+def _intake_appointment(agency) -> dict:
+    """The appointment proposed on the intake page (used when the procedure states no time)."""
+    if agency is None:
+        return {}
+    return {"proposal": f"{appointment_default(agency=agency, at=timezone.now()):%d/%m/%Y %H:%M}",
+            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(agency))}
+
+
+@backoffice_required(roles=[SR.RECEIVING_OFFICER])
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    """Counter and postal intake: the officer registers a paper dossier for an applicant found or
+    created by CCCD (and tax code for an organisation); it is filed and received at once."""
+    ids = visible_agency_ids(request.user, roles={Role.RECEIVING_OFFICER})
+    agencies = Agency.objects.filter(pk__in=ids or []).order_by("name")
+    context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
+                                                  (Channel.POSTAL, Channel.POSTAL.label)],
+               "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": [],
+               **_intake_appointment(agencies.first())}
+    if request.method == "GET":
+        context["values"]["hen_tra"] = context.get("proposal", "")
+    if request.method == "POST":
+        p = request.POST
+        procedure = Procedure.objects.filter(code=p.get("thu-tuc", "").strip(),
+                                             status=Procedure.Status.PUBLISHED).first()
+        agency = agencies.filter(pk=int_param(p.get("co-quan"), 0)).first()
+        if procedure is None or agency is None:
+            context["errors"] = [_("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")]
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        files, errors = read_files(request, procedure_components(procedure))
+        if errors:
+            context["errors"] = errors
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        try:
+            dossier = services.intake_register(
+                actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
+                cccd=p.get("cccd", ""), tax_code=p.get("mst", ""), full_name=p.get("ho-ten", ""),
+                phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), files=files,
+                due_at=p.get("hen-tra", "").strip(), request=request)
+        except (ProblemError, UploadError) as exc:
+            context["errors"] = problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
+            if isinstance(exc, ProblemError) and exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
+                context["values"]["hen_tra"] = f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
+            return render(request, "dossiers/office_intake.html", context, status=400)
+        messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        return redirect("dossiers:office_detail", code=dossier.code)
+    return render(request, "dossiers/office_intake.html", context)
+
