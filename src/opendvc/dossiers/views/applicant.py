@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opendvc.core.files import missing_file_response
 from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 from opendvc.agencies.models import Agency
 from opendvc.catalog.models import Component
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
+from opendvc.core.files import missing_file_response
 from opendvc.core.problems import ProblemError
 
 from .. import conf, eforms_bridge, results, selectors, services
