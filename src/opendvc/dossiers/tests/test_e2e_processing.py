@@ -6,21 +6,14 @@ checked with axe (WCAG 2.1 A/AA) at 360 px."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
-import pytest
+from conftest import browser_module_marks
 
 from .conftest import small_pdf, submitted_dossier
-from .test_e2e_dossier_flow import _REASON, _check, _click, _page_as
+from .test_e2e_dossier_flow import _check, _click, _page_as
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(bool(_REASON), reason=_REASON),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = browser_module_marks()
 
 
 def test_officer_processes_a_dossier_to_the_result(browser, live_server, citizen, officer, processor,  # noqa: F811
