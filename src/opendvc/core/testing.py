@@ -66,17 +66,12 @@ def _record(seed: Callable[[], None], using: str) -> _Snapshot:
     before_shape = _shape(models, using)
     before = {m: _rows(m, using)[1] for m in models}
     seed()
-    after_shape = _shape(models, using)
     changes = {}
     for model in models:
         old = before[model]
-        if after_shape[model] == before_shape[model]:
-            # Same count and key: only an update can have happened; compare the rows themselves.
-            fields, new = _rows(model, using)
-            if new == old:
-                continue
-        else:
-            fields, new = _rows(model, using)
+        fields, new = _rows(model, using)
+        if new == old:
+            continue
         changes[model] = _Changes(
             fields=fields,
             inserted=[row for key, row in new.items() if key not in old],
