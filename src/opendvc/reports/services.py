@@ -250,6 +250,24 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _record_submission(report: Report, submission: str, *, actor, note, request):
+    """Move a locked report to ``submission``, with its history row and audit entry (both named
+    after the new submission state: ``sent``, ``received``)."""
+    action = str(submission)
+    report.submission = submission
+    report.save(update_fields=["submission"])
+    ReportEvent.objects.create(
+        report=report, action=action, actor=actor, at=timezone.now(), note=note[:2000]
+    )
+    audit_record(
+        actor=actor,
+        action=f"report.{action}",
+        target=report,
+        changes={"submission": action},
+        request=request,
+    )
+
+
 def report_send(*, report: Report, actor, note: str = "", request=None) -> Report:
     """The agency's leader or head sends a generated six-monthly report to the province office
     (Regulation Art. 13.10). 403 for anyone else, 409 unless generated and not yet sent."""
@@ -269,18 +287,7 @@ def report_send(*, report: Report, actor, note: str = "", request=None) -> Repor
             )
         if locked.status != Report.Status.DONE or locked.submission != Report.Submission.DRAFT:
             raise ProblemError("conflict", _("Báo cáo chưa tạo xong hoặc đã được gửi."), status=409)
-        locked.submission = Report.Submission.SENT
-        locked.save(update_fields=["submission"])
-        ReportEvent.objects.create(
-            report=locked, action="sent", actor=actor, at=timezone.now(), note=note[:2000]
-        )
-        audit_record(
-            actor=actor,
-            action="report.sent",
-            target=locked,
-            changes={"submission": "sent"},
-            request=request,
-        )
+        _record_submission(locked, Report.Submission.SENT, actor=actor, note=note, request=request)
         _notify_office(locked)
     return locked
 
@@ -299,17 +306,8 @@ def report_receive(*, report: Report, actor, note: str = "", request=None) -> Re
             raise ProblemError(
                 "conflict", _("Báo cáo chưa được gửi hoặc đã được nhận."), status=409
             )
-        locked.submission = Report.Submission.RECEIVED
-        locked.save(update_fields=["submission"])
-        ReportEvent.objects.create(
-            report=locked, action="received", actor=actor, at=timezone.now(), note=note[:2000]
-        )
-        audit_record(
-            actor=actor,
-            action="report.received",
-            target=locked,
-            changes={"submission": "received"},
-            request=request,
+        _record_submission(
+            locked, Report.Submission.RECEIVED, actor=actor, note=note, request=request
         )
     return locked
 
