@@ -12,7 +12,8 @@ is its own (how a row is locked, which roles an actor holds on it, its event, do
 3. runs the row's handler (the fields to set and the event data; a handler never sets the state),
 4. sets the state and bumps the version (for actions that move the state),
 5. appends the domain event, issues the row's documents, writes the audit entry, queues the notice,
-6. sends the domain's signal once the transaction commits.
+6. sends ``acted_in_transaction`` inside the transaction (for rows that must commit or roll back with
+   the action, such as the integration outbox's messages) and the domain's signal once it commits.
 
 Nothing changes when it raises.
 """
@@ -33,6 +34,12 @@ from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
 EMPTY = (None, "", [], {})
+
+# Sent inside the action's transaction, after the event and the audit entry are written:
+# ``acted_in_transaction(sender=<model>, domain, instance, action, event, from_state, to_state, actor,
+# system)``. A receiver that raises rolls the whole action back: connect here only what must be written
+# atomically with the change (the outbox); everything else listens to the domain's on-commit signal.
+acted_in_transaction = Signal()
 
 
 @dataclass
@@ -299,6 +306,9 @@ class StateMachine:
         if spec.notice:
             self.notify(act)
         signal, model = self.signal, self.model
+        acted_in_transaction.send(sender=model, domain=self.domain, instance=locked, action=spec.action,
+                                  event=act.event, from_state=from_state, to_state=to_state, actor=act.actor,
+                                  system=system)
         transaction.on_commit(lambda: signal.send(sender=model, instance=act.row, action=spec.action,
                                                   event=act.event, from_state=from_state, to_state=to_state))
         return act
