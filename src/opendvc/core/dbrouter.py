@@ -43,13 +43,20 @@ REPLICA_APPS = frozenset(
         "feedback",
         "ops",
         "surveys",
+        "reports",
     }
 )
 PUBLIC_PATHS = re.compile(
     r"^/(?:$|thu-tuc/|co-quan/|tra-cuu/|hoi-dap/|ket-qua-giai-quyet/|trang-thai/"
     r"|api/v1/procedures|api/v1/public/)"
 )
-REPORT_PATHS = re.compile(r"^/quan-tri/phan-anh/thong-ke/")
+# Figures pages: the feedback statistics, the reports' figures and drill-down, the public transparency
+# page, its CSV and API. The report requests, files and submissions (``/quan-tri/bao-cao/<id>/…``)
+# are rows the officer has just written: they stay on the primary.
+REPORT_PATHS = re.compile(
+    r"^/(?:quan-tri/phan-anh/thong-ke/|quan-tri/bao-cao/(?:$|chi-tiet-so-lieu/)|minh-bach/"
+    r"|api/v1/transparency)"
+)
 
 _replica_allowed: ContextVar[bool] = ContextVar("replica_allowed", default=False)
 _wrote: ContextVar[bool] = ContextVar("wrote", default=False)

@@ -47,6 +47,14 @@ class _User:
         # Reports read the replica even for staff; not after a write of theirs.
         ("/quan-tri/phan-anh/thong-ke/", "GET", _User(), None, True),
         ("/quan-tri/phan-anh/thong-ke/", "GET", _User(), {PIN_COOKIE: "1"}, False),
+        ("/quan-tri/bao-cao/", "GET", _User(), None, True),
+        ("/quan-tri/bao-cao/chi-tiet-so-lieu/", "GET", _User(), None, True),
+        ("/minh-bach/", "GET", None, None, True),
+        ("/minh-bach/du-lieu.csv", "GET", None, None, True),
+        ("/api/v1/transparency", "GET", None, None, True),
+        # A report just requested, its progress and files: the primary.
+        ("/quan-tri/bao-cao/7c1e3f0a-0000-4000-8000-000000000000/", "GET", _User(), None, False),
+        ("/quan-tri/bao-cao/lap/", "POST", _User(), None, False),
     ],
 )
 def test_which_requests_may_read_the_replica(path, method, user, cookies, expected):
