@@ -4,7 +4,8 @@
   01/2018/TT-VPCP), with a QR code to the public lookup;
 * Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02): every missing item listed once;
 * Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03): the reason;
-* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records of processing.
+* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records of processing;
+* Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05), made on request (``control_sheet_pdf``).
 
 Every document has the letterhead of Decree 30/2020/NĐ-CP (superior agency and agency on the left, the
 national motto on one line on the right, the place-and-date line under it) and the signature block its
@@ -27,6 +28,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from opendvc.core.links import absolute_url
+from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
 
 from .lifecycle import Action, Document, Role
@@ -68,6 +70,7 @@ def lookup_key_of(dossier: Dossier) -> str:
 
 
 def render_pdf(template: str, context: dict) -> bytes:
+    # Imported on first use: the PDF engine loads for seconds and workers serve before it (core.warmup).
     from weasyprint import HTML
 
     html = render_to_string(template, context)
@@ -257,3 +260,19 @@ def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> Dossi
         doc.file.delete(save=False)
         raise
     return doc
+
+
+def control_sheet_pdf(*, dossier: Dossier) -> bytes:
+    """The process control sheet (*phiếu kiểm soát quá trình giải quyết hồ sơ*, form 05 of Circular
+    01/2018/TT-VPCP): every hand-over with who, when, the step's due instant and whether it was early,
+    on time or late. Made on request from the recorded steps."""
+    now = timezone.now()
+    rows = [(r, step_state(r, now=now)) for r in step_runs(dossier)]
+    # Form 05 has no closing signature: each hand-over names who gave and who received the dossier.
+    return render_pdf("dossiers/pdf/control_sheet.html", {
+        **letterhead(agency=dossier.receiving_agency, at=now), "signers": [],
+        "dossier": dossier, "procedure": dossier.procedure,
+        "applicant_name": dossier.applicant.full_name or "", "rows": rows, "issued_at": to_local(now),
+        "received_at": to_local(dossier.received_at) if dossier.received_at else None,
+        "due_at": to_local(dossier.due_at) if dossier.due_at else None,
+    })

@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
 from opendvc.worktime import timeliness
 
-from . import conf
-from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label
+from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label, state_label
 from .models import Dossier, DossierFile
 from .services.transitions import actor_roles, allowed_actions
 
@@ -113,14 +113,6 @@ def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
     if dossier.status in OPEN_STATES and dossier.due_at <= due_soon_threshold(now):
         return "due_soon"
     return "on_time"
-
-
-def due_soon_threshold(now: datetime) -> datetime:
-    """Due instants up to this one are "due soon": ``DOSSIER_DUE_SOON_HOURS`` working hours (one working
-    day by default, configurable) after ``now`` on the portal calendar."""
-    from opendvc.worktime import add_working_time
-
-    return add_working_time(now, int(conf.get("DOSSIER_DUE_SOON_HOURS")), "working_hours")
 
 
 ON_TIME_LABELS = {
@@ -263,6 +255,30 @@ def public_status(*, code: str, key: str) -> dict | None:
         "on_time": on_time_state(dossier),
         "steps": steps,
     }
+
+
+@dataclass
+class AgencyOverview:
+    states: list[tuple[str, str, int]]  # (state, label, count)
+    steps: list[tuple[int, str, int, int]]  # (position, name, open, overdue)
+    due_soon: int
+    overdue: int
+
+
+def agency_overview(*, agency, now: datetime | None = None) -> AgencyOverview:
+    """Counts of the agency's dossiers per state and of its open steps per step (with the overdue ones)."""
+    now = now or timezone.now()
+    hidden = (State.DRAFT, State.DELETED)
+    rows = dict(Dossier.objects.filter(receiving_agency=agency).exclude(status__in=hidden)
+                .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    open_dossiers = Dossier.objects.filter(receiving_agency=agency, finished_at__isnull=True, due_at__isnull=False,
+                                           paused_at__isnull=True)
+    return AgencyOverview(
+        states=[(s, state_label(s), rows.get(s, 0)) for s in State.values if s not in hidden],
+        steps=agency_open_steps(agency=agency, now=now),
+        due_soon=open_dossiers.filter(due_at__gte=now, due_at__lte=due_soon_threshold(now)).count(),
+        overdue=open_dossiers.filter(due_at__lt=now).count(),
+    )
 
 
 def actions_for(*, dossier: Dossier, user) -> list:

@@ -418,6 +418,10 @@ CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=200)
 CATALOG_SEARCH_MAX_TERMS = env.int("CATALOG_SEARCH_MAX_TERMS", default=12)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Dossiers and their steps are "due soon" this many working hours before the due instant (one working
+# day by default).
+DOSSIER_DUE_SOON_HOURS = env.int("DOSSIER_DUE_SOON_HOURS", default=8)
+
 # Feedback (QĐ 31/2020, Art. 8.3): the latest new time a reschedule may set, in working days after
 # the reschedule.
 FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS = env.int("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS", default=10)
