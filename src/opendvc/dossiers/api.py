@@ -18,10 +18,13 @@ from django.http import Http404
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from opendvc.accounts.selectors import organisation_for_member
 from opendvc.agencies.models import Agency
+from opendvc.agencies.permissions import is_staff_member
 from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_PAGE
 from opendvc.api.schemas import problems
+from opendvc.catalog.models import Component, Procedure
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from opendvc.workflow.selectors import step_runs, step_state
@@ -209,9 +212,6 @@ def create_dossier(request, payload: DossierIn):
     applicant's profile must hold what the procedure's e-form takes from it — otherwise 422 with
     ``errors`` naming each problem). With an ``Idempotency-Key`` header a retry returns the first
     result (200) and creates nothing."""
-    from opendvc.accounts.selectors import organisation_for_member
-    from opendvc.catalog.models import Component, Procedure
-
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
@@ -257,7 +257,6 @@ def create_dossier(request, payload: DossierIn):
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
 def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str = ""):
     require_scope(request, "read")
-    from opendvc.agencies.permissions import is_staff_member
 
     if is_staff_member(request.user):
         qs = selectors.inbox(user=request.user, filters=selectors.InboxFilters(state=status))

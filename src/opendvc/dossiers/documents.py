@@ -27,6 +27,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from opendvc.accounts import crypto
+from opendvc.agencies.models import Agency, StaffRole
 from opendvc.core.links import absolute_url
 from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
@@ -54,6 +56,7 @@ def lookup_url(dossier: Dossier, key: str) -> str:
 
 
 def qr_data_uri(text: str) -> str:
+    # Imported on first use: only the receipt's QR code needs it.
     import qrcode
     import qrcode.image.svg
 
@@ -64,8 +67,6 @@ def qr_data_uri(text: str) -> str:
 
 
 def lookup_key_of(dossier: Dossier) -> str:
-    from opendvc.accounts import crypto
-
     return crypto.decrypt(dossier.lookup_key_ciphertext) if dossier.lookup_key_ciphertext else ""
 
 
@@ -130,8 +131,6 @@ def _deputy(title: str) -> str:
 
 
 def _holds(user, agency, role: str) -> bool:
-    from opendvc.agencies.models import StaffRole
-
     return user is not None and StaffRole.objects.filter(user=user, agency=agency, role=role, is_active=True).exists()
 
 
@@ -148,8 +147,6 @@ def leader_signer(*, agency, user, name: str) -> Signer:
 def head_signer(*, agency) -> Signer:
     """The head of ``agency`` (*thủ trưởng cơ quan, đơn vị*), named when the agency has one in the
     portal."""
-    from opendvc.agencies.models import StaffRole
-
     role = (StaffRole.objects.filter(agency=agency, role="head", is_active=True).select_related("user")
             .order_by("granted_at", "pk").first())
     return Signer(("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",), role.user.full_name if role else "",
@@ -162,8 +159,6 @@ def signers_for(*, kind: str, dossier: Dossier, event: DossierEvent | None) -> l
     the completion request and the refusal by the receiving officer who issued it; the apology by the
     head of the agency; the result and the stop notice by the leader who decided, with their title;
     notices and records of processing by who acted."""
-    from opendvc.agencies.models import Agency
-
     agency: Agency = dossier.receiving_agency
     actor = getattr(event, "actor", None) if event is not None else None
     acted = (getattr(event, "actor_label", "") or "") if event is not None else ""

@@ -21,6 +21,7 @@ from opendvc.audit.services import audit_record
 
 from . import conf
 from .models import Channel, Feedback, Kind, QuarantinedEmail
+from .services import feedback_create
 from .uploads import UploadError, check_file, max_files
 
 logger = logging.getLogger(__name__)
@@ -152,8 +153,6 @@ def quarantine(*, raw: bytes, code: str, reason: str) -> QuarantinedEmail:
 
 def email_ingest(*, raw: bytes) -> Outcome:
     """One message → one feedback item (channel email), or the quarantine. Idempotent by Message-ID."""
-    from .services import feedback_create
-
     try:
         data = parse_message(raw)
     except Quarantine as q:

@@ -11,6 +11,8 @@ from django.utils import timezone
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
+from opendvc.catalog.search import parse_query
+from opendvc.surveys.selectors import dossier_satisfaction
 from opendvc.worktime import add_working_time, default_calendar
 
 from . import conf
@@ -78,8 +80,6 @@ def own_items(user) -> QuerySet:
 def public_answers(*, q: str = "", procedure=None) -> QuerySet:
     """Published questions and answers, searched without diacritics like the catalog (every word
     must begin a word of the question, answer or title)."""
-    from opendvc.catalog.search import parse_query
-
     qs = PublishedAnswer.objects.filter(is_public=True).select_related("agency", "procedure")
     if procedure is not None:
         qs = qs.filter(procedure=procedure)
@@ -127,7 +127,6 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
         .annotate(**{s.value: Count("pk", filter=standing_q(s.value, now)) for s in Standing})
     )
     by_agency = {r["agency"]: r for r in rows}
-    from opendvc.surveys.selectors import dossier_satisfaction
 
     dossiers = dossier_satisfaction(start=start, end=end)
     complained = (
