@@ -21,17 +21,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts.models import PersonProfile
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import active_roles, ancestor_ids
 from opendvc.audit.services import audit_record
+from opendvc.catalog.text import fold
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
+from opendvc.dossiers.models import Dossier
+from opendvc.notifications.services import notify
 from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
 from . import conf
 from .lifecycle import Action, Role, State
-from .models import Attachment, Channel, Feedback, FeedbackEvent, Kind, Satisfaction
+from .masking import KnownValues, highlight_masking, mask_personal_data
+from .models import (
+    Attachment,
+    Channel,
+    Feedback,
+    FeedbackEvent,
+    Kind,
+    PublishedAnswer,
+    Satisfaction,
+)
 from .signals import feedback_acted
 from .timing import record_overdue
 from .uploads import CheckedFile, check_count
@@ -154,7 +167,7 @@ def _store_files(feedback: Feedback, files: Iterable[CheckedFile], part: str) ->
 
 def _invalid(field: str, message: str) -> ProblemError:
     return ProblemError("validation_error", message, status=422,
-                        extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]})
+                        extra={"errors": [{"path": field, "message": message}]})
 
 
 def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str,
@@ -234,8 +247,6 @@ def feedback_create(
     check_count(len(files))
     dossier = None
     if dossier_code:
-        from opendvc.dossiers.models import Dossier
-
         dossier = Dossier.objects.filter(code=dossier_code.strip()).first()
     with transaction.atomic():
         if external_id:
@@ -480,33 +491,26 @@ class FeedbackMachine(StateMachine):
     def pick_role(self, spec: ActionSpec, roles: set[str]) -> str | None:
         return next((r for r in ROLE_ORDER if r in roles and r in spec.roles), None)
 
-    def unknown_action(self, action: str) -> ProblemError:
-        return ProblemError("action_not_allowed", _("Thao tác không hợp lệ."), status=409,
-                            extra={"action": action})
-
     def unknown_inputs(self, spec: ActionSpec, inputs: dict[str, Any]) -> list[dict[str, str]]:
         # The staff form posts the fields of every action; those an action does not take are ignored.
         return []
 
     def stale(self, row) -> ProblemError:
-        return ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
-                            status=409, extra={"version": row.version})
+        return ProblemError("conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+                            status=409, extra={"state": row.status, "version": row.version})
 
     def not_open(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("action_not_allowed",
+        return ProblemError("conflict",
                             _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
                             % {"state": row.get_status_display()}, status=409,
-                            extra={"state": row.status, "action": spec.action})
+                            extra={"state": row.status, "version": row.version})
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:
         return ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
                             status=403)
 
     def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
-        first = errors[0]["message"]
-        return ProblemError("validation_error", first, status=422,
-                            extra={"errors": [{"loc": [e["path"]], "msg": e["message"], "type": "value_error"}
-                                              for e in errors]})
+        return ProblemError("validation_error", errors[0]["message"], status=422, extra={"errors": errors})
 
     def prepare(self, row, now) -> None:
         # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
@@ -550,8 +554,8 @@ def feedback_act(
     request=None,
 ) -> Feedback:
     """Apply ``action`` (a row of ``TABLE``) to the item, as ``actor``. Raises ProblemError: 409
-    ``action_not_allowed`` when the action is out of turn, 409 ``version_conflict`` for a stale
-    ``expected_version``, 403 when the actor holds no role for it, 409 ``already_rescheduled`` /
+    ``conflict`` when the action is out of turn or for a stale ``expected_version`` (the same code as
+    the dossiers'), 422 ``validation_error`` for an unknown action, 403 when the actor holds no role for it, 409 ``already_rescheduled`` /
     ``reopen_not_allowed`` for the once-only rules, 422 for a missing or bad input.
 
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
@@ -602,8 +606,6 @@ def _context(fb: Feedback, **extra) -> dict[str, Any]:
 
 
 def _notify_sender(fb: Feedback, template: str, **extra) -> None:
-    from opendvc.notifications.services import notify
-
     fb.refresh_from_db()
     if fb.sender_id is None and not fb.sender_email:
         return
@@ -612,8 +614,6 @@ def _notify_sender(fb: Feedback, template: str, **extra) -> None:
 
 
 def _notify_staff(fb: Feedback, role: str, template: str) -> None:
-    from opendvc.notifications.services import notify
-
     fb.refresh_from_db()
     if fb.agency_id is None:
         return
@@ -640,10 +640,6 @@ def publish_names(fb: Feedback) -> list[str]:
 def publish_known_values(fb: Feedback):
     """Everything the item and the sender's account hold about the sender — names, addresses,
     phones, emails, identifiers, date of birth — each masked wherever it appears in the text."""
-    from opendvc.accounts.models import PersonProfile
-
-    from .masking import KnownValues
-
     known = KnownValues(names=publish_names(fb), addresses=[fb.sender_address], phones=[fb.sender_phone],
                         emails=[fb.sender_email])
     user = fb.sender if fb.sender_id else None
@@ -665,8 +661,6 @@ def publish_known_values(fb: Feedback):
 
 def publish_preview(*, feedback: Feedback) -> dict[str, str]:
     """The masked title, question and answer an officer reviews before publishing."""
-    from .masking import mask_personal_data
-
     known = publish_known_values(feedback)
     return {
         "title": mask_personal_data(feedback.subject, known=known),
@@ -677,8 +671,6 @@ def publish_preview(*, feedback: Feedback) -> dict[str, str]:
 
 def publish_changes(*, feedback: Feedback) -> dict[str, str]:
     """The original title, question and answer as HTML with every masked piece highlighted."""
-    from .masking import highlight_masking
-
     known = publish_known_values(feedback)
     return {key: highlight_masking(value, known=known)
             for key, value in (("title", feedback.subject), ("question", feedback.content),
@@ -688,11 +680,6 @@ def publish_changes(*, feedback: Feedback) -> dict[str, str]:
 def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, answer: str, request=None):
     """Publish an answered item whose sender consented, with the text the officer confirmed; the
     personal-data masking runs once more on it. Side effects: the public record, an audit entry."""
-    from opendvc.catalog.text import fold
-
-    from .masking import mask_personal_data
-    from .models import PublishedAnswer
-
     roles = actor_roles(feedback=feedback, actor=actor)
     if not roles & {Role.FOCAL, Role.HEAD}:
         raise ProblemError("permission_denied", _("Chỉ cán bộ của cơ quan trả lời mới được công khai phản ánh này."),
