@@ -58,7 +58,7 @@ def clamd_instream(
 
 
 def quarantine_dir() -> Path:
-    configured = getattr(settings, "UPLOAD_QUARANTINE_DIR", "")
+    configured = settings.UPLOAD_QUARANTINE_DIR
     return Path(configured) if configured else Path(settings.MEDIA_ROOT).parent / "quarantine"
 
 
@@ -88,7 +88,7 @@ def quarantine(*, content: bytes, name: str, signature: str) -> Path:
 def scan(*, content: bytes, name: str) -> str | None:
     """The signature found in ``content`` (the file kept in quarantine), or None when it is clean or no
     clamd is configured. :class:`ScanUnavailable` when clamd gives no verdict."""
-    socket_path = getattr(settings, "CLAMD_SOCKET", "")
+    socket_path = settings.CLAMD_SOCKET
     if not socket_path:
         return None
     signature = clamd_instream(content, socket_path=socket_path)

@@ -16,6 +16,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
@@ -28,7 +29,6 @@ from opendvc.worktime import (
     to_local,
 )
 
-from . import conf
 from .models import CHANNEL_METHOD, Dossier
 
 # "16:00 09/12/2026" (the way pages show an instant) besides what ``worktime.parse_instant`` reads.
@@ -97,7 +97,7 @@ def appointment_propose(*, dossier, at: datetime) -> Appointment:
 def appointment_default(*, agency, at: datetime) -> datetime:
     """The proposal when the procedure states no time: ``DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS``
     working days after ``at`` on ``agency``'s calendar, to the minute."""
-    days = int(conf.get("DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS"))
+    days = settings.DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS
     due = add_working_time(at, days, "working_days", calendar=calendar_for_agency(agency))
     return to_local(due).replace(second=0, microsecond=0)
 

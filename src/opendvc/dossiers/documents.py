@@ -94,7 +94,7 @@ def place_and_date(at: datetime) -> str:
     below 10 written with a leading zero); the province from ``PROVINCE_NAME``."""
 
     local = to_local(at)
-    province = getattr(settings, "PROVINCE_NAME", "") or ""
+    province = settings.PROVINCE_NAME
     return f"{province}, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
 
 
@@ -207,7 +207,7 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "lookup_url": lookup_url(dossier, key) if key else "",
         "qr": qr_data_uri(lookup_url(dossier, key)) if key else "",
         "officer": event.actor_label,
-        "PORTAL_NAME": getattr(settings, "PORTAL_NAME", ""),
+        "PORTAL_NAME": settings.PORTAL_NAME,
         **letterhead(agency=dossier.receiving_agency, at=event.at or timezone.now()),
     }
     context.update(document_extras(dossier=dossier, event=event))

@@ -3,6 +3,7 @@ itself is the portal's one upload check, ``opendvc.core.uploads.check_file``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from opendvc.core import uploads
@@ -19,19 +20,17 @@ from opendvc.core.uploads import (  # noqa: F401 - re-exported for the app's cal
     sanitise_name,
 )
 
-from . import conf
-
 
 def max_file_bytes() -> int:
-    return int(conf.get("DOSSIER_MAX_FILE_BYTES"))
+    return settings.DOSSIER_MAX_FILE_BYTES
 
 
 def max_total_bytes() -> int:
-    return int(conf.get("DOSSIER_MAX_TOTAL_BYTES"))
+    return settings.DOSSIER_MAX_TOTAL_BYTES
 
 
 def limits() -> uploads.Limits:
-    return uploads.Limits(file_bytes=max_file_bytes(), image_pixels=int(conf.get("DOSSIER_MAX_IMAGE_PIXELS")))
+    return uploads.Limits(file_bytes=max_file_bytes(), image_pixels=settings.DOSSIER_MAX_IMAGE_PIXELS)
 
 
 def check_file(*, name: str, content: bytes) -> CheckedFile:

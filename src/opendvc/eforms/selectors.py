@@ -63,7 +63,7 @@ def latest_completed_draft(*, user, procedure) -> FormDraft | None:
 
 
 def expiry_warning_days() -> int:
-    return int(getattr(settings, "EFORMS_DRAFT_WARNING_DAYS", 7))
+    return settings.EFORMS_DRAFT_WARNING_DAYS
 
 
 def expires_soon(draft: FormDraft, *, now: dt.datetime | None = None) -> bool:

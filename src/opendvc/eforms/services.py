@@ -139,7 +139,7 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
             "blank": not data,
             "note": title_note,
             "printed_at": timezone.localtime(),
-            "portal_name": getattr(settings, "PORTAL_NAME", ""),
+            "portal_name": settings.PORTAL_NAME,
         },
     )
     return HTML(string=html).write_pdf()
@@ -149,7 +149,7 @@ def previous_data(*, user, procedure) -> dict:
     """The data of ``user``'s previous filing of ``procedure``, from the function named by the setting
     ``EFORMS_PREVIOUS_DATA`` (``f(*, user, procedure) -> dict | None``; the dossiers app provides it —
     the e-forms app does not import the app that files the forms). Empty when none is configured."""
-    path = getattr(settings, "EFORMS_PREVIOUS_DATA", "")
+    path = settings.EFORMS_PREVIOUS_DATA
     if not path or not getattr(user, "is_authenticated", False):
         return {}
     found = import_string(path)(user=user, procedure=procedure)
@@ -391,7 +391,7 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
 
 
 def draft_lifetime() -> dt.timedelta:
-    return dt.timedelta(days=int(getattr(settings, "EFORMS_DRAFT_DAYS", 30)))
+    return dt.timedelta(days=settings.EFORMS_DRAFT_DAYS)
 
 
 def draft_start(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -15,7 +16,6 @@ from opendvc.catalog.search import parse_query
 from opendvc.surveys.selectors import dossier_satisfaction
 from opendvc.worktime import add_working_time, default_calendar
 
-from . import conf
 from .lifecycle import AT_AGENCY_STATES, State
 from .models import Feedback, Kind, PublishedAnswer
 from .timing import Standing, standing_q
@@ -30,7 +30,7 @@ def overdue(*, now: datetime | None = None, qs: QuerySet | None = None) -> Query
 
 
 def due_soon_until(now: datetime) -> datetime:
-    return add_working_time(now, conf.get("FEEDBACK_DUE_SOON_HOURS"), "working_hours", calendar=default_calendar())
+    return add_working_time(now, settings.FEEDBACK_DUE_SOON_HOURS, "working_hours", calendar=default_calendar())
 
 
 def due_soon(*, now: datetime | None = None, qs: QuerySet | None = None) -> QuerySet:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -33,7 +34,6 @@ from opendvc.dossiers.models import Dossier
 from opendvc.notifications.services import notify
 from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
-from . import conf
 from .lifecycle import Action, Role, State
 from .masking import KnownValues, highlight_masking, mask_personal_data
 from .models import (
@@ -109,21 +109,21 @@ def feedback_from_token(token: str) -> Feedback | None:
 def focal_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the focal officer answers within 8 working hours of the instant the
     # switchboard forwarded the item.
-    return add_working_time(forwarded_at, conf.get("FEEDBACK_FOCAL_HOURS"), "working_hours",
+    return add_working_time(forwarded_at, settings.FEEDBACK_FOCAL_HOURS, "working_hours",
                             calendar=calendar_for_agency(agency))
 
 
 def head_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the head answers within 48 working hours "kể từ thời điểm nhận được nội
     # dung chuyển tới từ tổng đài viên" — from the same forwarding instant, not from the escalation.
-    return add_working_time(forwarded_at, conf.get("FEEDBACK_HEAD_HOURS"), "working_hours",
+    return add_working_time(forwarded_at, settings.FEEDBACK_HEAD_HOURS, "working_hours",
                             calendar=calendar_for_agency(agency))
 
 
 def reschedule_limit(*, agency: Agency, at: datetime) -> datetime:
     """The latest new time a reschedule made at ``at`` may set (Art. 8.3; the bound is the setting
     FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, working days counted on the agency's calendar)."""
-    return add_working_time(at, int(conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS")), "working_days",
+    return add_working_time(at, settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, "working_days",
                             calendar=calendar_for_agency(agency))
 
 
@@ -144,7 +144,7 @@ def check_new_due(*, feedback: Feedback, new_due_at: Any, now: datetime) -> date
     if new_due_at > limit:
         raise _invalid("new_due_at", _("Thời hạn mới không được quá %(n)s ngày làm việc kể từ khi gia hạn "
                                        "(muộn nhất %(limit)s).")
-                       % {"n": conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS"),
+                       % {"n": settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS,
                           "limit": timezone.localtime(limit).strftime("%H:%M %d/%m/%Y")})
     if not calendar_for_agency(feedback.agency).is_working_instant(to_local(new_due_at)):
         raise _invalid("new_due_at", _("Thời hạn mới phải rơi vào giờ làm việc của cơ quan, trong một ngày làm "
@@ -314,7 +314,7 @@ def feedback_register_paper(*, agency: Agency, actor, subject: str, content: str
 def _may_reopen(fb: Feedback, now: datetime) -> bool:
     if fb.reopened_at is not None or fb.answered_at is None or fb.satisfaction == Satisfaction.SATISFIED:
         return False
-    return now <= fb.answered_at + timedelta(days=int(conf.get("FEEDBACK_REOPEN_DAYS")))
+    return now <= fb.answered_at + timedelta(days=settings.FEEDBACK_REOPEN_DAYS)
 
 
 # What each action does besides changing the state: ``handler(fb, inputs, *, now, role, actor)`` on the
@@ -403,7 +403,7 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
         raise ProblemError(
             "reopen_not_allowed",
             _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
-            % {"n": conf.get("FEEDBACK_REOPEN_DAYS")}, status=409)
+            % {"n": settings.FEEDBACK_REOPEN_DAYS}, status=409)
     fb.satisfaction = Satisfaction.NOT_SATISFIED
     fb.reopened_at = now
     data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}

@@ -4,6 +4,7 @@ dossier files)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from opendvc.core import uploads
@@ -15,19 +16,17 @@ from opendvc.core.uploads import (  # noqa: F401 - re-exported for the app's cal
     sanitise_name,
 )
 
-from . import conf
-
 
 def max_file_bytes() -> int:
-    return int(conf.get("FEEDBACK_MAX_FILE_BYTES"))
+    return settings.FEEDBACK_MAX_FILE_BYTES
 
 
 def max_files() -> int:
-    return int(conf.get("FEEDBACK_MAX_FILES"))
+    return settings.FEEDBACK_MAX_FILES
 
 
 def limits() -> uploads.Limits:
-    return uploads.Limits(file_bytes=max_file_bytes(), image_pixels=int(conf.get("FEEDBACK_MAX_IMAGE_PIXELS")))
+    return uploads.Limits(file_bytes=max_file_bytes(), image_pixels=settings.FEEDBACK_MAX_IMAGE_PIXELS)
 
 
 def check_file(*, name: str, content: bytes) -> CheckedFile:
