@@ -56,7 +56,7 @@ TOOLS: list[Tool] = [
         _("Các bước hồ sơ của tôi và của phòng: nhận, chuyển, trả lại; sắp đến hạn, quá hạn."),
     ),
     Tool(
-        "workflow:overview",
+        "dossiers:overview",
         _("Tổng quan xử lý hồ sơ"),
         _("Số hồ sơ theo trạng thái và theo bước, sắp đến hạn, quá hạn."),
     ),

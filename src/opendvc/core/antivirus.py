@@ -3,7 +3,7 @@
 The clamd ``INSTREAM`` command (clamd(8)): ``zINSTREAM\\0``, then the content in chunks each preceded
 by its length (4 bytes, network order), then a zero length; clamd answers ``stream: OK`` or
 ``stream: <signature> FOUND``. When a socket is configured and clamd cannot answer, the upload is
-refused (and can be retried): an unscanned file is never stored.
+refused (and can be retried): an unscanned file is never stored (``core.uploads.scan_or_quarantine``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from .uploads import UploadError
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +58,7 @@ def clamd_instream(
 
 
 def quarantine_dir() -> Path:
-    configured = getattr(settings, "UPLOAD_QUARANTINE_DIR", "")
+    configured = settings.UPLOAD_QUARANTINE_DIR
     return Path(configured) if configured else Path(settings.MEDIA_ROOT).parent / "quarantine"
 
 
@@ -88,29 +85,14 @@ def quarantine(*, content: bytes, name: str, signature: str) -> Path:
     return path
 
 
-def scan_or_quarantine(*, content: bytes, name: str) -> None:
-    """Nothing when no clamd is configured or the file is clean; otherwise :class:`UploadError`
-    (``infected`` after quarantining the file, ``scan_unavailable`` when clamd gives no verdict)."""
-    socket_path = getattr(settings, "CLAMD_SOCKET", "")
+def scan(*, content: bytes, name: str) -> str | None:
+    """The signature found in ``content`` (the file kept in quarantine), or None when it is clean or no
+    clamd is configured. :class:`ScanUnavailable` when clamd gives no verdict."""
+    socket_path = settings.CLAMD_SOCKET
     if not socket_path:
-        return
-    try:
-        signature = clamd_instream(content, socket_path=socket_path)
-    except ScanUnavailable as exc:
-        logger.error("Upload not scanned: %s", exc)
-        raise UploadError(
-            "scan_unavailable",
-            _("Chưa kiểm tra virus được cho tệp “%(name)s”; vui lòng thử lại sau ít phút.")
-            % {"name": name},
-            name=name,
-        ) from exc
-    if signature is None:
-        return
-    path = quarantine(content=content, name=name, signature=signature)
-    logger.warning("Upload quarantined: signature=%s file=%s", signature, path.name)
-    raise UploadError(
-        "infected",
-        _("Tệp “%(name)s” có mã độc (%(signature)s) nên đã bị cách ly, không được lưu vào hồ sơ.")
-        % {"name": name, "signature": signature},
-        name=name,
-    )
+        return None
+    signature = clamd_instream(content, socket_path=socket_path)
+    if signature is not None:
+        path = quarantine(content=content, name=name, signature=signature)
+        logger.warning("Upload quarantined: signature=%s file=%s", signature, path.name)
+    return signature

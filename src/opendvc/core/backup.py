@@ -28,8 +28,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
+
+from opendvc.audit.checkpoints import audit_checkpoint_write
+from opendvc.audit.services import audit_verify_chain
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -97,8 +102,6 @@ def table_counts() -> dict[str, int]:
 def _storage_names(folder: str = "") -> list[str]:
     """Every file of the default storage under ``folder``, through the storage API only (the local
     folder or an S3-compatible bucket alike: no ``.path``)."""
-    from django.core.files.storage import default_storage
-
     try:
         dirs, files = default_storage.listdir(folder)
     except FileNotFoundError:
@@ -111,8 +114,6 @@ def _storage_names(folder: str = "") -> list[str]:
 
 
 def _storage_download(target: Path) -> None:
-    from django.core.files.storage import default_storage
-
     target.mkdir(parents=True, exist_ok=True)
     for name in _storage_names():
         out = target / name
@@ -122,9 +123,6 @@ def _storage_download(target: Path) -> None:
 
 
 def _storage_upload(source: Path) -> None:
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         name = path.relative_to(source).as_posix()
         with open(path, "rb") as fh:
@@ -134,8 +132,6 @@ def _storage_upload(source: Path) -> None:
 
 
 def _storage_sha256(name: str) -> str:
-    from django.core.files.storage import default_storage
-
     digest = hashlib.sha256()
     with default_storage.open(name, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -156,8 +152,6 @@ def backup_create(*, output_dir: Path | None = None) -> Path:
     Side effects: a signed audit checkpoint is written first, so the backup carries one that matches
     its own chain; then the database dump, the media files and the checkpoints are copied and hashed.
     """
-    from opendvc.audit.checkpoints import audit_checkpoint_write
-
     audit_checkpoint_write()
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     target = Path(output_dir or settings.BACKUP_DIR) / f"opendvc-{stamp}"
@@ -221,8 +215,6 @@ def backup_restore(*, source: Path) -> RestoreReport:
 
     Every hash is checked before anything is written; a mismatch refuses the whole restore.
     """
-    from opendvc.audit.services import audit_verify_chain
-
     source = Path(source)
     try:
         manifest = json.loads((source / MANIFEST).read_text())

@@ -9,12 +9,31 @@ is gone (lost bucket, restore without files) gets a clear page, not a server err
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from opendvc.core.middleware import wants_problem_json
+from opendvc.core.problems import problem_response
+
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def removed_on_error(stored: list[str]) -> Iterator[list[str]]:
+    """Files stored inside the block (their names appended to ``stored``) are deleted again when the
+    block raises: the rows naming them were rolled back, so nothing would ever reach them. Put it
+    outside the transaction: ``with removed_on_error(stored), transaction.atomic(): ...``."""
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
 
 
 def stored_file_response(
@@ -41,9 +60,6 @@ def stored_file_response(
 
 
 def missing_file_response(request: HttpRequest) -> HttpResponse:
-    from opendvc.core.middleware import wants_problem_json
-    from opendvc.core.problems import problem_response
-
     message = _(
         "Tệp này không còn trong kho lưu trữ của Cổng. Vui lòng liên hệ đường dây nóng để được "
         "cấp lại; hồ sơ của Ông/Bà không bị ảnh hưởng."

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
@@ -73,7 +74,6 @@ class ProblemDetailsMiddleware:
             )
         if request.method not in {"POST", "PUT", "PATCH"}:
             return None
-        from django.conf import settings
 
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -159,8 +159,6 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
 def unreadable_body_detail(exc: BaseException | None) -> str:
     """A Vietnamese explanation for a request body Django could not read (multipart parts, field and
     file counts, suspicious names), instead of a bare "400"."""
-    from django.conf import settings
-
     if isinstance(exc, TooManyFilesSent):
         return f"Gửi quá nhiều tệp trong một lần (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp)."
     if isinstance(exc, TooManyFieldsSent):
@@ -178,8 +176,6 @@ def unreadable_body_detail(exc: BaseException | None) -> str:
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
-
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     detail = f"Dữ liệu gửi lên vượt quá giới hạn {limit:,} byte.".replace(",", ".")
     if wants_problem_json(request):

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.core.cache import cache
 
 from .periodic import run_all
 
@@ -11,7 +12,5 @@ def run_periodic_jobs() -> dict[str, str]:
 @shared_task
 def echo_to_cache(key: str, value: str) -> str:
     """A tiny task with a visible effect, used to check that a worker is consuming the queue."""
-    from django.core.cache import cache
-
     cache.set(key, value, 300)
     return value

@@ -1,22 +1,37 @@
-"""File checks shared by every upload of the portal (dossier files, feedback attachments).
+"""The one check of every file uploaded to the portal (dossier files, results, feedback attachments),
+before anything is stored (Regulation Art. 6: valid electronic documents).
 
-The kind of a file is decided by its content, never by its name: these are the pieces both upload
-paths use — the allow-list, the error type, the kept-name rules and the OOXML package check. Each app
-adds its own limits (sizes, counts, image pixels) and its own PDF and image checks.
+The kind of a file is decided by its content, never by its name. Allowed: PDF, JPEG, PNG, DOCX, XLSX.
+Refused with a Vietnamese message: empty or oversized files, executables and anything else renamed,
+truncated PDFs, broken images and images whose pixel count would blow up when decoded, OOXML files
+that are not real Word/Excel packages or that would expand to an unreasonable size, active content and
+polyglots, names with path parts or control characters, and (when clamd is configured) infected files.
+Each app gives only its limits (``Limits``: bytes per file, pixels per image).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import time
 import unicodedata
 import uuid
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
 
+import filetype
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
+
+from .antivirus import ScanUnavailable, scan
+
+logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -284,17 +299,140 @@ def check_active_content(data: bytes, name: str, content_type: str) -> None:
         )
 
 
+def scan_or_quarantine(*, content: bytes, name: str) -> None:
+    """Nothing when no clamd is configured or the file is clean; otherwise :class:`UploadError`
+    (``infected`` after quarantining the file, ``scan_unavailable`` when clamd gives no verdict)."""
+    try:
+        signature = scan(content=content, name=name)
+    except ScanUnavailable as exc:
+        logger.error("Upload not scanned: %s", exc)
+        raise UploadError(
+            "scan_unavailable",
+            _("Chưa kiểm tra virus được cho tệp “%(name)s”; vui lòng thử lại sau ít phút.")
+            % {"name": name},
+            name=name,
+        ) from exc
+    if signature is not None:
+        raise UploadError(
+            "infected",
+            _("Tệp “%(name)s” có mã độc (%(signature)s) nên đã bị cách ly, không được lưu vào hồ sơ.")
+            % {"name": name, "signature": signature},
+            name=name,
+        )
+
+
 def checked(*, content: bytes, name: str, content_type: str) -> CheckedFile:
     """The last steps shared by every upload, once its type is known from the content: active content
     and polyglots refused, the extension made to match the type, the antivirus scan (when configured),
     then the record to store."""
-    from .antivirus import scan_or_quarantine
-
     check_active_content(content, name, content_type)
     kept = name_for_type(name, content_type)
     scan_or_quarantine(content=content, name=kept)
     return CheckedFile(name=kept, content_type=content_type, size=len(content),
                        sha256=hashlib.sha256(content).hexdigest(), content=content)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an app allows: bytes per file, pixels per image."""
+
+    file_bytes: int
+    image_pixels: int
+
+
+EXECUTABLE_MIMES = {
+    "application/x-msdownload", "application/x-executable", "application/x-elf", "application/x-mach-binary",
+    "application/x-sh", "application/x-dosexec",
+}
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    tail = data[-2048:]
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
+        raise UploadError(
+            "broken_pdf",
+            _("Tệp “%(name)s” không phải tệp PDF hoàn chỉnh (có thể bị cắt ngang khi tải lên).") % {"name": name},
+            name=name,
+        )
+
+
+def _check_image(data: bytes, name: str, kind: str, *, max_pixels: int) -> None:
+    # Imported on first use: only image uploads need Pillow.
+    from PIL import Image
+
+    too_large = UploadError(
+        "image_too_large", _("Ảnh “%(name)s” có số điểm ảnh vượt giới hạn cho phép.") % {"name": name}, name=name
+    )
+    broken = UploadError("broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, name=name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken or hostile images
+        raise broken from exc
+    try:
+        with img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise UploadError(
+                    "image_too_large",
+                    _("Ảnh “%(name)s” có kích thước %(w)s × %(h)s điểm ảnh, vượt giới hạn cho phép.")
+                    % {"name": name, "w": width, "h": height},
+                    name=name,
+                )
+            if (img.format or "").upper() != kind:
+                raise UploadError("unsupported_type", _("Ảnh “%(name)s” không đúng định dạng.") % {"name": name},
+                                  name=name)
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except UploadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for broken or hostile images
+        raise broken from exc
+
+
+def _too_large(name: str, limit: int) -> UploadError:
+    return UploadError("file_too_large", _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s cho mỗi tệp.")
+                       % {"name": name, "limit": mb(limit)}, name=name)
+
+
+def check_file(*, name: str, content: bytes, limits: Limits) -> CheckedFile:
+    """Check one file. Returns what to store; raises :class:`UploadError` with a Vietnamese message."""
+    clean = sanitise_name(name)
+    if not content:
+        raise UploadError("empty_file", _("Tệp “%(name)s” rỗng (0 byte).") % {"name": clean}, name=clean)
+    if len(content) > limits.file_bytes:
+        raise _too_large(clean, limits.file_bytes)
+    kind = filetype.guess(content[:8192])
+    mime = kind.mime if kind else ""
+    if mime == PDF:
+        _check_pdf(content, clean)
+    elif mime == JPEG:
+        _check_image(content, clean, "JPEG", max_pixels=limits.image_pixels)
+    elif mime == PNG:
+        _check_image(content, clean, "PNG", max_pixels=limits.image_pixels)
+    elif mime in {DOCX, XLSX, "application/zip"}:
+        mime = check_ooxml(content, clean)
+    else:
+        executable = mime in EXECUTABLE_MIMES or content[:2] == b"MZ" or content[:4] == b"\x7fELF"
+        raise UploadError(
+            "executable" if executable else "unsupported_type",
+            _("Tệp “%(name)s” không thuộc loại được chấp nhận (%(allowed)s); loại tệp được xác định theo nội dung, "
+              "không theo tên.") % {"name": clean, "allowed": ALLOWED_LABEL},
+            name=clean,
+        )
+    return checked(content=content, name=clean, content_type=mime)
+
+
+def read_limited(uploaded, *, limits: Limits) -> bytes:
+    """The bytes of a Django ``UploadedFile``, refusing early one bigger than the per-file limit."""
+    if uploaded.size is not None and uploaded.size > limits.file_bytes:
+        raise _too_large(uploaded.name[:100], limits.file_bytes)
+    uploaded.seek(0)
+    return uploaded.read(limits.file_bytes + 1)
 
 
 # --- files uploaded ahead of the request that uses them -------------------------------------------
@@ -311,10 +449,6 @@ def _pending_path(key: str) -> str:
 def pending_upload_store(*, checked_file: CheckedFile, purpose: str) -> str:
     """Keep a checked file until the request that uses it (for files too large to travel as base64
     inside a JSON body); returns a signed reference naming the file, valid for a day, for ``purpose``."""
-    from django.core import signing
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
     key = uuid.uuid4().hex
     default_storage.save(_pending_path(key), ContentFile(checked_file.content))
     return signing.dumps(
@@ -333,9 +467,6 @@ def _unknown_upload() -> UploadError:
 def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, str]:
     """The file behind a reference from :func:`pending_upload_store` (checked again against its hash),
     with the storage key to pass to :func:`pending_upload_discard` once it is saved elsewhere."""
-    from django.core import signing
-    from django.core.files.storage import default_storage
-
     try:
         data = signing.loads(reference, salt=_PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
     except signing.BadSignature as exc:
@@ -354,17 +485,11 @@ def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, s
 
 
 def pending_upload_discard(key: str) -> None:
-    from django.core.files.storage import default_storage
-
     default_storage.delete(_pending_path(key))
 
 
 def pending_uploads_remove_stale() -> int:
     """Remove files uploaded ahead but never used within the day their reference is valid."""
-    import time
-
-    from django.core.files.storage import default_storage
-
     try:
         _dirs, files = default_storage.listdir(PENDING_DIR)
     except FileNotFoundError:

@@ -8,10 +8,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+
+from opendvc.celery import app
 
 from .middleware import payload_too_large, unreadable_body_detail, wants_problem_json
 from .problems import problem_response
@@ -41,8 +44,6 @@ def _check_broker() -> tuple[bool, str]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True, "eager"
     try:
-        from opendvc.celery import app
-
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, conn.transport_cls if isinstance(conn.transport_cls, str) else "broker"
@@ -87,8 +88,6 @@ def server_error(request):
     if wants_problem_json(request):
         return problem_response("server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path)
     # Rendered without the request context: the failure may come from it.
-    from django.http import HttpResponseServerError
-    from django.template import loader
 
     template = loader.get_template("errors/500.html")
     return HttpResponseServerError(template.render({"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_HOTLINE": settings.PORTAL_HOTLINE}))

@@ -1,4 +1,6 @@
-"""Dossier API: /api/v1/files, /api/v1/dossiers…, /api/v1/public/dossiers/{code}.
+"""Dossier API: /api/v1/files, /api/v1/dossiers… (with a dossier's processing steps,
+``/dossiers/{code}/steps``), /api/v1/public/dossiers/{code} and the public results /api/v1/public/results
+(Regulation Art. 4.8: finished dossiers, no personal data).
 
 Errors are problem+json (``conflict`` 409 when an action is not open in the dossier's current state
 or another officer acted first; ``permission_denied`` 403; ``validation_error`` 422 with ``errors``;
@@ -7,25 +9,34 @@ or another officer acted first; ``permission_denied`` 403; ``validation_error`` 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.http import Http404
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from opendvc.accounts.selectors import organisation_for_member
+from opendvc.agencies.models import Agency
+from opendvc.agencies.permissions import is_staff_member
 from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_PAGE
 from opendvc.api.schemas import problems
+from opendvc.catalog.models import Component, Procedure
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
+from opendvc.workflow.selectors import step_runs, step_state
 
-from . import personal_data, selectors, services
+from . import personal_data, results, selectors, services
+from .lifecycle import Role
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
 
 router = Router(tags=["dossiers"])
+
+PUBLIC_PAGE = 100
 
 
 class UploadOut(Schema):
@@ -201,9 +212,6 @@ def create_dossier(request, payload: DossierIn):
     applicant's profile must hold what the procedure's e-form takes from it — otherwise 422 with
     ``errors`` naming each problem). With an ``Idempotency-Key`` header a retry returns the first
     result (200) and creates nothing."""
-    from opendvc.accounts.selectors import organisation_for_member
-    from opendvc.catalog.models import Component, Procedure
-
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
@@ -249,7 +257,6 @@ def create_dossier(request, payload: DossierIn):
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
 def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str = ""):
     require_scope(request, "read")
-    from opendvc.agencies.permissions import is_staff_member
 
     if is_staff_member(request.user):
         qs = selectors.inbox(user=request.user, filters=selectors.InboxFilters(state=status))
@@ -297,3 +304,98 @@ def public_lookup(request, code: str, key: str = ""):
     if result is None:
         raise Http404
     return result
+
+
+class StepOut(Schema):
+    position: int
+    name: str
+    role: str
+    department: str
+    assignee: str | None
+    entered_at: datetime
+    due_at: datetime
+    left_at: datetime | None
+    outcome: str
+    timing: str
+    state: str
+    allotted_hours: Decimal
+    note: str
+
+
+class StepsOut(Schema):
+    code: str
+    status: str
+    due_at: datetime | None
+    appointment_at: datetime | None
+    steps: list[StepOut]
+
+
+# The steps and the public results keep the tag and operation ids they were published with.
+@router.get("/dossiers/{code}/steps", response={200: StepsOut, **problems(404)}, summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)",
+            tags=["workflow"], operation_id="opendvc_workflow_api_dossier_steps")
+def dossier_steps(request, code: str):
+    """Staff of the agency see who handled each step; the applicant sees the steps without names."""
+    require_scope(request, "read")
+    dossier = selectors.dossier_for_user(user=request.user, code=code)
+    staff = bool(services.actor_roles(dossier=dossier, actor=request.user) - {Role.APPLICANT}) or request.user.is_superuser
+    out = []
+    for r in step_runs(dossier):
+        person = r.left_by_label or (r.assignee.full_name if r.assignee_id else None)
+        out.append(StepOut(
+            position=r.position, name=r.name, role=r.role, department=r.department.name,
+            assignee=person if staff else None, entered_at=r.entered_at, due_at=r.due_at, left_at=r.left_at,
+            outcome=r.outcome, timing=r.timing, state=step_state(r), allotted_hours=r.allotted_hours,
+            note=r.note if staff else "",
+        ))
+    return StepsOut(code=dossier.code, status=dossier.status, due_at=dossier.due_at,
+                    appointment_at=dossier.appointment_at, steps=out)
+
+
+class PublicResult(Schema):
+    code: str
+    procedure_code: str
+    procedure: str
+    agency: str
+    status: str
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime
+    on_time_class: str
+
+
+class PublicResults(Schema):
+    items: list[PublicResult]
+    page: int
+    has_next: bool
+
+
+class ResultsQuery(Schema):
+    agency: str = Field("", description="Mã cơ quan (ví dụ 000.00.32.H19); để trống: mọi cơ quan")
+    date_from: date | None = Field(None, alias="from", description="Kết thúc từ ngày (YYYY-MM-DD)")
+    date_to: date | None = Field(None, alias="to", description="Đến ngày (YYYY-MM-DD), tối đa một năm")
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+@router.get("/public/results", response={200: PublicResults, **problems(422)}, auth=None, summary="Công khai kết quả giải quyết hồ sơ",
+            tags=["workflow"], operation_id="opendvc_workflow_api_public_results")
+def public_results(request, q: Query[ResultsQuery]):
+    """Finished dossiers (returned or stopped) by agency and finishing period: code, procedure, dates
+    and the frozen on-time class — no names, identifiers or files."""
+    agency = None
+    if q.agency:
+        agency = Agency.objects.filter(code=q.agency).first()
+        if agency is None:
+            raise ProblemError("validation_error", "Không có cơ quan với mã này.",
+                               extra={"errors": [{"path": "agency", "message": "Mã cơ quan không tồn tại."}]})
+    errors = results.check_period(q.date_from, q.date_to)
+    if errors:
+        raise ProblemError("validation_error", "Khoảng thời gian không hợp lệ.", extra={"errors": errors})
+    start = (q.page - 1) * PUBLIC_PAGE
+    rows = list(results.public_results(agency=agency, date_from=q.date_from, date_to=q.date_to)[start:start + PUBLIC_PAGE + 1])
+    return PublicResults(
+        items=[PublicResult(code=d.code, procedure_code=d.procedure.code, procedure=d.procedure.name,
+                            agency=d.receiving_agency.code, status=d.status, received_at=d.received_at,
+                            due_at=d.due_at, finished_at=d.finished_at, on_time_class=d.on_time_class)
+               for d in rows[:PUBLIC_PAGE]],
+        page=q.page, has_next=len(rows) > PUBLIC_PAGE,
+    )

@@ -1,7 +1,7 @@
 """The appointment printed on the receipt (*ngày hẹn trả kết quả*, Decree 61/2018/NĐ-CP Art. 19).
 
 A procedure with a statutory time gets its appointment from the working-time engine
-(``services.due_for``); the officer cannot change it. A procedure whose legal text states no time
+(``due_for``); the officer cannot change it. A procedure whose legal text states no time
 (many do, e.g. certifications) needs the receiving officer to set the appointment: the engine proposes
 one (``DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS`` working days after intake, configurable) and refuses
 an instant that is not inside office hours of a working day (Regulation Art. 13.4; Labour Code 2019
@@ -12,18 +12,58 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
+from opendvc.worktime import (
+    WorktimeError,
+    add_working_time,
+    calendar_for_agency,
+    parse_instant,
+    same_day_due,
+    to_local,
+)
 
-from . import conf
+from .models import CHANNEL_METHOD, Dossier
 
 # "16:00 09/12/2026" (the way pages show an instant) besides what ``worktime.parse_instant`` reads.
 _TIME_FIRST = re.compile(r"^(\d{1,2}):(\d{2})\s+(?:ngày\s+)?(\d{1,2}/\d{1,2}/\d{4})$")
 _DATE_ONLY = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})$")
+
+
+def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, int]:
+    """The appointment for a dossier received at ``received_at``: the procedure version's time for the
+    dossier's channel, counted on the receiving agency's calendar (worktime). ``None`` when the
+    procedure states no time.
+
+    A time in working days follows the procedure's ``working_day_rule``: N × 8 working hours from the
+    intake (the default), or the close of the N-th working day after the day of intake (Civil Code 2015
+    Art. 147: the first day is not counted; Art. 148: the period ends at the end of its last day). A
+    fraction of a working day has no "end of day" and is always counted in working hours."""
+    calendar = calendar_for_agency(dossier.receiving_agency)
+    snapshot = dossier.procedure_version.snapshot if dossier.procedure_version_id else {}
+    methods = snapshot.get("methods") or [
+        {"method": m.method, "time_amount": m.time_amount, "time_unit": m.time_unit,
+         "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None}
+        for m in dossier.procedure.methods.all()
+    ]
+    wanted = CHANNEL_METHOD.get(dossier.channel, "online")
+    timed = [m for m in methods if m.get("time_amount") is not None and m.get("time_unit")]
+    method = next((m for m in timed if m.get("method") == wanted), None) or (timed[0] if timed else None)
+    if method is None:
+        return None, calendar.version
+    amount = Decimal(str(method["time_amount"]))
+    if amount == 0:
+        return same_day_due(received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar), calendar.version
+    whole = amount == amount.to_integral_value()
+    value = int(amount) if whole else amount
+    rule = dossier.procedure.working_day_rule if whole else "working-hours"
+    return add_working_time(received_at, value, method["time_unit"], rule=rule, calendar=calendar), calendar.version
 
 
 @dataclass(frozen=True)
@@ -38,22 +78,16 @@ class Appointment:
     @property
     def text(self) -> str:
         """As the input field takes it back: ``dd/mm/yyyy HH:MM`` in local time."""
-        from opendvc.worktime import to_local
-
         return to_local(self.due_at).strftime("%d/%m/%Y %H:%M")
 
 
 def _calendar(dossier):
-    from opendvc.worktime import calendar_for_agency
-
     return calendar_for_agency(dossier.receiving_agency)
 
 
 def appointment_propose(*, dossier, at: datetime) -> Appointment:
     """The appointment for ``dossier`` received at ``at``: the statutory one, or the default
     (``appointment_default``)."""
-    from .services import due_for
-
     due, version = due_for(dossier, at)
     if due is not None:
         return Appointment(due, True, version)
@@ -63,9 +97,7 @@ def appointment_propose(*, dossier, at: datetime) -> Appointment:
 def appointment_default(*, agency, at: datetime) -> datetime:
     """The proposal when the procedure states no time: ``DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS``
     working days after ``at`` on ``agency``'s calendar, to the minute."""
-    from opendvc.worktime import add_working_time, calendar_for_agency, to_local
-
-    days = int(conf.get("DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS"))
+    days = settings.DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS
     due = add_working_time(at, days, "working_days", calendar=calendar_for_agency(agency))
     return to_local(due).replace(second=0, microsecond=0)
 
@@ -84,8 +116,6 @@ def appointment_parse(*, value: Any, dossier) -> datetime:
     """The instant the officer typed: ``dd/mm/yyyy HH:MM``, ``HH:MM dd/mm/yyyy`` or ISO 8601; a date
     alone means the close of office hours that day. 422 ``validation_error`` (path ``due_at``) when it
     cannot be read."""
-    from opendvc.worktime import WorktimeError, parse_instant, to_local
-
     if isinstance(value, datetime):
         return to_local(value)
     text = " ".join(str(value or "").split())
@@ -113,8 +143,6 @@ def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
     """Refuse an appointment not after ``at`` or outside working time of the receiving agency (a
     weekend, a public holiday or compensatory day off, outside office hours). 422 ``validation_error``
     with a Vietnamese message (path ``due_at``)."""
-    from opendvc.worktime import WorktimeError, to_local
-
     calendar = _calendar(dossier)
     local = to_local(due_at)
     when = local.strftime("%H:%M %d/%m/%Y")

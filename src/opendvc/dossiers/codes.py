@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 
 from opendvc.worktime import to_local
 
-from . import conf
 from .models import DailyCounter
 
 # No 0/O, 1/I/L: the key is read off paper and typed in.
@@ -28,7 +27,7 @@ KEY_LENGTH = 8
 
 
 def format_code(*, agency_code: str, day: date, seq: int) -> str:
-    return conf.get("DOSSIER_CODE_FORMAT").format(agency=agency_code, date=day, seq=seq)
+    return settings.DOSSIER_CODE_FORMAT.format(agency=agency_code, date=day, seq=seq)
 
 
 def next_sequence(*, agency, day: date) -> int:

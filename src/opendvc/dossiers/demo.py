@@ -11,6 +11,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from opendvc.accounts.models import User
+from opendvc.agencies.models import Agency
+from opendvc.catalog.models import Procedure
+
 from . import eforms_bridge, services
 from .appointments import appointment_default
 from .lifecycle import Action
@@ -41,8 +45,6 @@ DEMO_FORM_DATA = {
 def _procedure(agency):
     """A level-3+ procedure that ``agency`` implements (named on it) and receives, and form data valid
     for its e-form (if any)."""
-    from opendvc.catalog.models import Procedure
-
     for p in Procedure.objects.filter(status=Procedure.Status.PUBLISHED, level__gte=3, is_synthetic=False,
                                       agencies=agency).order_by("code"):
         if not receiving_agencies(procedure=p).filter(pk=agency.pk).exists():
@@ -58,15 +60,13 @@ def _procedure(agency):
 
 
 def _pdf(text: str):
+    # Imported on first use: the PDF engine is the heaviest import (core.warmup).
     from weasyprint import HTML
 
     return check_file(name=f"{text}.pdf", content=HTML(string=f"<p>{text}</p>").write_pdf())
 
 
 def seed(stdout=None) -> None:
-    from opendvc.accounts.models import User
-    from opendvc.agencies.models import Agency
-
     citizen = User.objects.filter(email=CITIZEN).first()
     officer = User.objects.filter(email=OFFICER).first()
     agency = Agency.objects.filter(code=JUSTICE).first()

@@ -4,7 +4,8 @@
   01/2018/TT-VPCP), with a QR code to the public lookup;
 * Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (form 02): every missing item listed once;
 * Phiếu từ chối tiếp nhận giải quyết hồ sơ (form 03): the reason;
-* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records of processing.
+* Phiếu xin lỗi và hẹn lại ngày trả kết quả (form 04), the result, notices and records of processing;
+* Phiếu kiểm soát quá trình giải quyết hồ sơ (form 05), made on request (``control_sheet_pdf``).
 
 Every document has the letterhead of Decree 30/2020/NĐ-CP (superior agency and agency on the left, the
 national motto on one line on the right, the place-and-date line under it) and the signature block its
@@ -26,7 +27,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from opendvc.accounts import crypto
+from opendvc.agencies.models import Agency, StaffRole
 from opendvc.core.links import absolute_url
+from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
 
 from .lifecycle import Action, Document, Role
@@ -52,6 +56,7 @@ def lookup_url(dossier: Dossier, key: str) -> str:
 
 
 def qr_data_uri(text: str) -> str:
+    # Imported on first use: only the receipt's QR code needs it.
     import qrcode
     import qrcode.image.svg
 
@@ -62,12 +67,11 @@ def qr_data_uri(text: str) -> str:
 
 
 def lookup_key_of(dossier: Dossier) -> str:
-    from opendvc.accounts import crypto
-
     return crypto.decrypt(dossier.lookup_key_ciphertext) if dossier.lookup_key_ciphertext else ""
 
 
 def render_pdf(template: str, context: dict) -> bytes:
+    # Imported on first use: the PDF engine loads for seconds and workers serve before it (core.warmup).
     from weasyprint import HTML
 
     html = render_to_string(template, context)
@@ -90,7 +94,7 @@ def place_and_date(at: datetime) -> str:
     below 10 written with a leading zero); the province from ``PROVINCE_NAME``."""
 
     local = to_local(at)
-    province = getattr(settings, "PROVINCE_NAME", "") or ""
+    province = settings.PROVINCE_NAME
     return f"{province}, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
 
 
@@ -127,8 +131,6 @@ def _deputy(title: str) -> str:
 
 
 def _holds(user, agency, role: str) -> bool:
-    from opendvc.agencies.models import StaffRole
-
     return user is not None and StaffRole.objects.filter(user=user, agency=agency, role=role, is_active=True).exists()
 
 
@@ -145,8 +147,6 @@ def leader_signer(*, agency, user, name: str) -> Signer:
 def head_signer(*, agency) -> Signer:
     """The head of ``agency`` (*thủ trưởng cơ quan, đơn vị*), named when the agency has one in the
     portal."""
-    from opendvc.agencies.models import StaffRole
-
     role = (StaffRole.objects.filter(agency=agency, role="head", is_active=True).select_related("user")
             .order_by("granted_at", "pk").first())
     return Signer(("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",), role.user.full_name if role else "",
@@ -159,8 +159,6 @@ def signers_for(*, kind: str, dossier: Dossier, event: DossierEvent | None) -> l
     the completion request and the refusal by the receiving officer who issued it; the apology by the
     head of the agency; the result and the stop notice by the leader who decided, with their title;
     notices and records of processing by who acted."""
-    from opendvc.agencies.models import Agency
-
     agency: Agency = dossier.receiving_agency
     actor = getattr(event, "actor", None) if event is not None else None
     acted = (getattr(event, "actor_label", "") or "") if event is not None else ""
@@ -209,7 +207,7 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "lookup_url": lookup_url(dossier, key) if key else "",
         "qr": qr_data_uri(lookup_url(dossier, key)) if key else "",
         "officer": event.actor_label,
-        "PORTAL_NAME": getattr(settings, "PORTAL_NAME", ""),
+        "PORTAL_NAME": settings.PORTAL_NAME,
         **letterhead(agency=dossier.receiving_agency, at=event.at or timezone.now()),
     }
     context.update(document_extras(dossier=dossier, event=event))
@@ -257,3 +255,19 @@ def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> Dossi
         doc.file.delete(save=False)
         raise
     return doc
+
+
+def control_sheet_pdf(*, dossier: Dossier) -> bytes:
+    """The process control sheet (*phiếu kiểm soát quá trình giải quyết hồ sơ*, form 05 of Circular
+    01/2018/TT-VPCP): every hand-over with who, when, the step's due instant and whether it was early,
+    on time or late. Made on request from the recorded steps."""
+    now = timezone.now()
+    rows = [(r, step_state(r, now=now)) for r in step_runs(dossier)]
+    # Form 05 has no closing signature: each hand-over names who gave and who received the dossier.
+    return render_pdf("dossiers/pdf/control_sheet.html", {
+        **letterhead(agency=dossier.receiving_agency, at=now), "signers": [],
+        "dossier": dossier, "procedure": dossier.procedure,
+        "applicant_name": dossier.applicant.full_name or "", "rows": rows, "issued_at": to_local(now),
+        "received_at": to_local(dossier.received_at) if dossier.received_at else None,
+        "due_at": to_local(dossier.due_at) if dossier.due_at else None,
+    })

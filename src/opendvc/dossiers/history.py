@@ -16,8 +16,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from opendvc.core.money import format_vnd
+from opendvc.worktime import WorktimeError, to_local
 
 from .lifecycle import Action, action_label, state_label
+from .models import Channel
+from .payments import METHODS as PAYMENT_METHODS
+from .returns import METHODS as RETURN_METHODS
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,6 @@ class EventText:
 def format_when(value: Any) -> str:
     """An instant (aware datetime or ISO 8601 text) as ``16:00 ngày 09/12/2026`` in local time; ``""``
     when it cannot be read."""
-    from opendvc.worktime import WorktimeError, to_local
-
     if value in (None, ""):
         return ""
     try:
@@ -59,22 +61,16 @@ def _hours(value: Any) -> str:
 
 
 def _channel(code: str) -> str:
-    from .models import Channel
-
     return str(Channel(code).label) if code in Channel.values else ""
 
 
 def _return_method(code: str) -> str:
-    from .returns import METHODS
-
-    method = METHODS.get(code or "")
+    method = RETURN_METHODS.get(code or "")
     return str(method.label) if method else ""
 
 
 def _payment_method(code: str) -> str:
-    from .payments import METHODS
-
-    method = METHODS.get(code or "")
+    method = PAYMENT_METHODS.get(code or "")
     return str(method.label) if method else ""
 
 

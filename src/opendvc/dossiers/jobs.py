@@ -1,10 +1,10 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from opendvc.core.periodic import periodic_job
 
-from . import conf
 from .services import cleanup_unclaimed_uploads, sweep_orphan_files
 from .services.late import dossiers_escalate_overdue
 
@@ -13,7 +13,7 @@ from .services.late import dossiers_escalate_overdue
 def clean_unclaimed_uploads() -> int:
     """Remove uploads no dossier claimed within ``DOSSIER_UPLOAD_TTL_HOURS`` (a day by default), with
     their stored files. Returns how many."""
-    hours = int(conf.get("DOSSIER_UPLOAD_TTL_HOURS"))
+    hours = settings.DOSSIER_UPLOAD_TTL_HOURS
     return cleanup_unclaimed_uploads(older_than=timezone.now() - timedelta(hours=hours))
 
 
@@ -21,7 +21,7 @@ def clean_unclaimed_uploads() -> int:
 def sweep_orphan_files_job() -> int:
     """Remove stored files older than the upload lifetime that no row refers to (left by a process
     killed between writing a file and committing its row). Returns how many."""
-    hours = int(conf.get("DOSSIER_UPLOAD_TTL_HOURS"))
+    hours = settings.DOSSIER_UPLOAD_TTL_HOURS
     return sweep_orphan_files(older_than=timezone.now() - timedelta(hours=hours))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from opendvc.audit.services import audit_record
 from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e-forms'
     ENC,
     IDENTIFIER_KEYS,
@@ -25,12 +26,12 @@ from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e
     reseal_rows,
 )
 
+from .models import Dossier, DossierAccess
+
 
 def form_data_reseal_all(*, batch_size: int = 500) -> int:
     """Re-encrypt the identifiers of every dossier with the newest key (key rotation) and seal any
     still stored in clear. Returns the number of dossiers rewritten."""
-    from .models import Dossier
-
     return reseal_rows(Dossier.objects.all(), "form_data", batch_size=batch_size)
 
 
@@ -41,9 +42,6 @@ def form_data_for_staff(
     reason (logged as a ``reveal`` access and audited). Side effects only when revealing."""
     if not reveal:
         return form_data_mask(dossier.form_data, form_version_id=dossier.form_version_id)
-    from opendvc.audit.services import audit_record
-
-    from .models import DossierAccess
 
     dossier_access_record(
         dossier=dossier,
@@ -65,8 +63,6 @@ def form_data_for_staff(
 def dossier_access_record(*, dossier, user, action: str = "read", reason: str = "", request=None):
     """One row of the access log: who read which dossier, when, how (page, API, revealed identifiers).
     Reads by the applicant themselves are not logged (it is their own data)."""
-    from .models import DossierAccess
-
     if user is None or not getattr(user, "pk", None) or user.pk == dossier.applicant_id:
         return None
     return DossierAccess.objects.create(
@@ -80,8 +76,6 @@ def dossier_access_record(*, dossier, user, action: str = "read", reason: str = 
 
 def dossier_reads_of(*, applicant) -> list[dict]:
     """The access log of the applicant's dossiers, for their personal data export."""
-    from .models import DossierAccess
-
     rows = DossierAccess.objects.filter(dossier__applicant=applicant).select_related(
         "user", "dossier"
     )

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.catalog.selectors import not_offered, procedure_offer
+from opendvc.core.files import removed_on_error
 from opendvc.core.problems import ProblemError
 from opendvc.worktime import to_local
 
@@ -55,30 +55,19 @@ def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]
     if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=actor):
         raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được nộp bổ sung."), status=403)
     stored: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-            if locked.status != State.SUPPLEMENT_REQUESTED:
-                raise ProblemError("conflict", _("Hồ sơ không ở trạng thái chờ bổ sung."), status=409)
-            try:
-                check_total(sizes=list(locked.files.values_list("size", flat=True)) + [c.size for _, c in files])
-            except UploadError as exc:
-                raise ProblemError("payload_too_large", exc.message, status=413) from exc
-            out = []
-            for component, checked in files:
-                name = services._store(checked)
-                stored.append(name)
-                out.append(DossierFile.objects.create(
-                    dossier=locked, component=component,
-                    component_name=getattr(component, "name", "") or _("Giấy tờ bổ sung"),
-                    original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
-                    content_type=checked.content_type, uploaded_by=actor))
-            audit_record(actor=actor, action="dossier.supplement_files", target=locked,
-                         changes={"files": [c.name for _, c in files]}, request=request)
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    with removed_on_error(stored), transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if locked.status != State.SUPPLEMENT_REQUESTED:
+            raise ProblemError("conflict", _("Hồ sơ không ở trạng thái chờ bổ sung."), status=409)
+        try:
+            check_total(sizes=list(locked.files.values_list("size", flat=True)) + [c.size for _, c in files])
+        except UploadError as exc:
+            raise ProblemError("payload_too_large", exc.message, status=413) from exc
+        out = [services.file_attach(dossier=locked, component=component, checked=checked, actor=actor,
+                                    stored=stored, component_name=_("Giấy tờ bổ sung"))
+               for component, checked in files]
+        audit_record(actor=actor, action="dossier.supplement_files", target=locked,
+                     changes={"files": [c.name for _, c in files]}, request=request)
     return out
 
 
@@ -87,16 +76,11 @@ def dossier_supply(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], not
     """Attach the applicant's supplementary files and send them (``supply``) in one transaction: both
     happen or neither (the stored files are removed again when the action is refused)."""
     stored: list[str] = []
-    try:
-        with transaction.atomic():
-            added = supplement_add_files(dossier=dossier, actor=actor, files=files, request=request)
-            stored = [f.file.name for f in added]
-            return services.dossier_act(dossier=dossier, action=Action.SUPPLY, actor=actor, request=request,
-                                        **({"note": note} if note else {}))
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    with removed_on_error(stored), transaction.atomic():
+        added = supplement_add_files(dossier=dossier, actor=actor, files=files, request=request)
+        stored.extend(f.file.name for f in added)
+        return services.dossier_act(dossier=dossier, action=Action.SUPPLY, actor=actor, request=request,
+                                    **({"note": note} if note else {}))
 
 
 def public_results(*, agency=None, date_from: date | None = None, date_to: date | None = None) -> QuerySet:

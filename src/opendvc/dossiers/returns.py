@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.problems import ProblemError
 
 
@@ -32,8 +33,6 @@ class OnlineReturn(ReturnMethod):
     (``results.result_download``)."""
 
     def clean(self, *, dossier, inputs, role):
-        from opendvc.catalog.selectors import not_offered, procedure_offer
-
         # Regulation Art. 2.13: the result is returned online from level 4; at level 3 at the counter or
         # by post.
         if not procedure_offer(procedure=dossier.procedure).online_return:
@@ -77,8 +76,6 @@ register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận 
 
 def methods_offered(*, procedure) -> list[ReturnMethod]:
     """The delivery methods the procedure's service level offers (no online return below level 4)."""
-    from opendvc.catalog.selectors import procedure_offer
-
     online = procedure_offer(procedure=procedure).online_return
     return [m for m in METHODS.values() if online or not isinstance(m, OnlineReturn)]
 

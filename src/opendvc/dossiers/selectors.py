@@ -7,23 +7,26 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opendvc.worktime import timeliness
+from opendvc.accounts.models import Membership
+from opendvc.agencies.models import Agency
+from opendvc.agencies.permissions import scope_to_visible_agencies
+from opendvc.catalog.models import Procedure
+from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
+from opendvc.worktime import VN_TZ, timeliness
 
-from . import conf
-from .lifecycle import FINAL_STATES, OPEN_STATES, State, action_label
+from .codes import hash_lookup_key, key_matches
+from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
 from .models import Dossier, DossierFile
 from .services.transitions import actor_roles, allowed_actions
 
 
 def receiving_agencies(*, procedure) -> QuerySet:
     """Agencies that receive the procedure: those named on it, else every active agency of its tiers."""
-    from opendvc.agencies.models import Agency
-
     named = Agency.objects.filter(procedures=procedure, is_active=True)
     if named.exists():
         return named.order_by("name")
@@ -32,8 +35,6 @@ def receiving_agencies(*, procedure) -> QuerySet:
 
 def applicant_dossiers(user) -> QuerySet[Dossier]:
     """Dossiers the user filed or that an organisation they act for filed; deleted drafts hidden."""
-    from opendvc.accounts.models import Membership
-
     orgs = Membership.objects.filter(user=user).values("organisation_id")
     return (
         Dossier.objects.filter(Q(applicant=user) | Q(acting_for__in=orgs))
@@ -54,8 +55,6 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
 
 def staff_dossiers(user) -> QuerySet[Dossier]:
     """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
-    from opendvc.agencies.permissions import scope_to_visible_agencies
-
     # Every filed dossier has ``submitted_at``; filtering on it lets the (agency, submitted_at) index
     # skip the drafts' empty values instead of reading through them.
     return scope_to_visible_agencies(
@@ -115,14 +114,6 @@ def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
     return "on_time"
 
 
-def due_soon_threshold(now: datetime) -> datetime:
-    """Due instants up to this one are "due soon": ``DOSSIER_DUE_SOON_HOURS`` working hours (one working
-    day by default, configurable) after ``now`` on the portal calendar."""
-    from opendvc.worktime import add_working_time
-
-    return add_working_time(now, int(conf.get("DOSSIER_DUE_SOON_HOURS")), "working_hours")
-
-
 ON_TIME_LABELS = {
     "on_time": _("Trong hạn"), "due_soon": _("Sắp đến hạn"), "overdue": _("Quá hạn"),
     "early": _("Trước hạn"), "late": _("Trễ hạn"),
@@ -155,16 +146,12 @@ class InboxFilters:
 def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
     """The receiving officer's inbox: the visible agencies' filed dossiers, filtered and sorted. Every
     filter uses an indexed column (receiving_agency + status + submitted_at / due_at)."""
-    from opendvc.worktime import VN_TZ
-
     qs = staff_dossiers(user)
     if filters.agency:
         qs = qs.filter(receiving_agency_id=filters.agency)
     if filters.state:
         qs = qs.filter(status=filters.state)
     if filters.procedure:
-        from opendvc.catalog.models import Procedure
-
         procedure_id = Procedure.objects.filter(code=filters.procedure).values_list("pk", flat=True).first()
         qs = qs.filter(procedure_id=procedure_id) if procedure_id else qs.none()
     if filters.channel:
@@ -233,8 +220,6 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
 def public_status(*, code: str, key: str) -> dict | None:
     """Status, received and due dates, on-time state and the steps done — or None for a wrong code or
     key alike (the same answer, so neither can be probed)."""
-    from .codes import hash_lookup_key, key_matches
-
     dossier = (
         Dossier.objects.filter(code=(code or "").strip()[:40]).select_related("procedure", "receiving_agency")
         .exclude(status__in=[State.DRAFT, State.DELETED]).first()
@@ -265,6 +250,30 @@ def public_status(*, code: str, key: str) -> dict | None:
     }
 
 
+@dataclass
+class AgencyOverview:
+    states: list[tuple[str, str, int]]  # (state, label, count)
+    steps: list[tuple[int, str, int, int]]  # (position, name, open, overdue)
+    due_soon: int
+    overdue: int
+
+
+def agency_overview(*, agency, now: datetime | None = None) -> AgencyOverview:
+    """Counts of the agency's dossiers per state and of its open steps per step (with the overdue ones)."""
+    now = now or timezone.now()
+    hidden = (State.DRAFT, State.DELETED)
+    rows = dict(Dossier.objects.filter(receiving_agency=agency).exclude(status__in=hidden)
+                .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    open_dossiers = Dossier.objects.filter(receiving_agency=agency, finished_at__isnull=True, due_at__isnull=False,
+                                           paused_at__isnull=True)
+    return AgencyOverview(
+        states=[(s, state_label(s), rows.get(s, 0)) for s in State.values if s not in hidden],
+        steps=agency_open_steps(agency=agency, now=now),
+        due_soon=open_dossiers.filter(due_at__gte=now, due_at__lte=due_soon_threshold(now)).count(),
+        overdue=open_dossiers.filter(due_at__lt=now).count(),
+    )
+
+
 def actions_for(*, dossier: Dossier, user) -> list:
     """The rows of the action table that move the state and that ``user`` may take now."""
     return allowed_actions(dossier.status, actor_roles(dossier=dossier, actor=user))
@@ -276,8 +285,6 @@ __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]
 def earlier_completion_items(*, dossier: Dossier) -> list[str]:
     """While a dossier is returned for completion a second time: what the earlier returns asked (the
     notice shows both lists, NĐ 61/2018 Art. 15)."""
-    from .lifecycle import Action
-
     if dossier.status != State.RETURNED_FOR_COMPLETION:
         return []
     last = dossier.events.filter(action=Action.RETURN_FOR_COMPLETION).order_by("-at", "-pk").first()

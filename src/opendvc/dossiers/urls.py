@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applicant, office, public
+from .views import applicant, office, processing, public
 
 app_name = "dossiers"
 urlpatterns = [
@@ -22,4 +22,8 @@ urlpatterns = [
     path("mot-cua/ho-so/<str:code>/dinh-danh/", office.office_reveal, name="office_reveal"),
     path("mot-cua/ho-so/<str:code>/tep/<int:file_id>/", office.office_file, name="office_file"),
     path("mot-cua/ho-so/<str:code>/giay-to/<int:doc_id>/", office.office_document, name="office_document"),
+    path("can-bo/xu-ly/<str:code>/", processing.processing, name="processing"),
+    path("can-bo/xu-ly/<str:code>/thao-tac/", processing.processing_act, name="processing_act"),
+    path("can-bo/xu-ly/<str:code>/phieu-kiem-soat.pdf", processing.control_sheet, name="control_sheet"),
+    path("can-bo/tong-quan-xu-ly/", processing.overview, name="overview"),
 ]

@@ -27,8 +27,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
 
 KINDS = {
     "text": "Văn bản ngắn",
@@ -191,6 +194,7 @@ _JSONSCHEMA_MESSAGES = {
 
 @lru_cache(maxsize=1)
 def _meta_validator():
+    # Imported on first use: only checking a form definition needs the JSON Schema validator.
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(DEFINITION_META_SCHEMA)
@@ -423,6 +427,7 @@ def count_fields(definition: dict) -> int:
 
 @lru_cache(maxsize=1)
 def units() -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
+    # Imported on first use: the administrative units' tables are large and only address fields need them.
     from vietnam_provinces import Province, Ward
 
     provinces = {int(p.code): " ".join(p.name.split()) for p in Province.iter_all()}
@@ -597,8 +602,6 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_bool
     if kind == "phone":
-        from opendvc.accounts.validators import normalize_phone
-
         def clean_phone(value):
             text = _as_text(value, 20)
             try:
@@ -608,8 +611,6 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_phone
     if kind == "cccd":
-        from opendvc.accounts.validators import validate_cccd
-
         def clean_cccd(value):
             text = _as_text(value, 20)
             try:
@@ -619,8 +620,6 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_cccd
     if kind == "tax_code":
-        from opendvc.accounts.validators import normalize_tax_code
-
         def clean_tax(value):
             text = _as_text(value, 20)
             try:
@@ -750,8 +749,6 @@ class CompiledForm:
     """A definition turned into validators; ``validate`` is the hot path (no database, no templates)."""
 
     def __init__(self, definition: dict, *, today: Callable[[], dt.date] | None = None) -> None:
-        from django.utils import timezone
-
         self.definition = definition
         self.fields = _compile_fields(iter_fields(definition), today or timezone.localdate)
         self.keys = frozenset(f.key for f in self.fields)

@@ -18,6 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from opendvc.accounts.validators import province_choices, ward_choices
+
 from .engine import Invalid, _as_int, iter_fields, units
 
 # Texts translated inside f-strings below, where makemessages does not see them.
@@ -394,8 +396,6 @@ def _render_options(ctx, spec, value, path, wrap, required) -> str:
 
 
 def _province_options(ctx: _Ctx, selected: Any) -> str:
-    from opendvc.accounts.validators import province_choices
-
     try:
         selected = int(selected)
     except (TypeError, ValueError):
@@ -408,8 +408,6 @@ def _province_options(ctx: _Ctx, selected: Any) -> str:
 
 
 def ward_options_html(province: Any, selected: Any = None) -> str:
-    from opendvc.accounts.validators import ward_choices
-
     try:
         province = int(province)
     except (TypeError, ValueError):

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from opendvc.catalog.models import Procedure
+
 from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
 
 
@@ -31,8 +33,6 @@ def form_version_by_id(pk: int | None) -> FormVersion | None:
 
 def public_form_for_code(code: str) -> tuple[object, FormVersion] | None:
     """``(procedure, form version)`` of a published procedure, or ``None``."""
-    from opendvc.catalog.models import Procedure
-
     procedure = Procedure.objects.filter(code=code, status=Procedure.Status.PUBLISHED).first()
     if procedure is None:
         return None
@@ -63,7 +63,7 @@ def latest_completed_draft(*, user, procedure) -> FormDraft | None:
 
 
 def expiry_warning_days() -> int:
-    return int(getattr(settings, "EFORMS_DRAFT_WARNING_DAYS", 7))
+    return settings.EFORMS_DRAFT_WARNING_DAYS
 
 
 def expires_soon(draft: FormDraft, *, now: dt.datetime | None = None) -> bool:

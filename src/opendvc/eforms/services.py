@@ -18,12 +18,16 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from opendvc.accounts.selectors import profile_of
 from opendvc.audit.services import audit_record
+from opendvc.catalog.models import Component, Procedure
 from opendvc.core.links import absolute_url
+from opendvc.notifications.services import notify
 
 from . import render as _render
-from .engine import check_definition, compiled_for, iter_fields
+from .engine import PROFILE_SOURCES, check_definition, compiled_for, iter_fields
 from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
+from .selectors import expiry_warning_days, form_for_procedure, latest_completed_draft
 
 
 class FormValidationError(Exception):
@@ -123,6 +127,7 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
 
     WeasyPrint, DejaVu Sans (full Vietnamese coverage). No side effects.
     """
+    # Imported on first use: the PDF engine is the heaviest import (core.warmup).
     from weasyprint import HTML
 
     html = render_to_string(
@@ -134,7 +139,7 @@ def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = 
             "blank": not data,
             "note": title_note,
             "printed_at": timezone.localtime(),
-            "portal_name": getattr(settings, "PORTAL_NAME", ""),
+            "portal_name": settings.PORTAL_NAME,
         },
     )
     return HTML(string=html).write_pdf()
@@ -144,7 +149,7 @@ def previous_data(*, user, procedure) -> dict:
     """The data of ``user``'s previous filing of ``procedure``, from the function named by the setting
     ``EFORMS_PREVIOUS_DATA`` (``f(*, user, procedure) -> dict | None``; the dossiers app provides it —
     the e-forms app does not import the app that files the forms). Empty when none is configured."""
-    path = getattr(settings, "EFORMS_PREVIOUS_DATA", "")
+    path = settings.EFORMS_PREVIOUS_DATA
     if not path or not getattr(user, "is_authenticated", False):
         return {}
     found = import_string(path)(user=user, procedure=procedure)
@@ -160,8 +165,6 @@ def prefill_for(*, user, procedure, acting_for=None, previous: dict | None = Non
 
     Only values the current form accepts are returned (everything passes ``form_clean_partial``).
     """
-    from .selectors import form_for_procedure
-
     version = form_for_procedure(procedure=procedure)
     if version is None or not getattr(user, "is_authenticated", False):
         return {}
@@ -171,7 +174,6 @@ def prefill_for(*, user, procedure, acting_for=None, previous: dict | None = Non
         source = spec.get("prefill")
         if source and account.get(source) not in (None, ""):
             data[spec["key"]] = account[source]
-    from .selectors import latest_completed_draft
 
     draft = latest_completed_draft(user=user, procedure=procedure)
     if draft is not None:  # the form the applicant just finished here wins
@@ -184,8 +186,6 @@ def prefill_missing(*, user, form_version: FormVersion) -> list[dict[str, str]]:
     """The profile items the form takes from the person's profile that the profile lacks, as
     ``{"source", "label"}`` in the form's order (Regulation Art. 14.3: the account holds the applicant's
     information before filing online). Organisation sources are not counted. No side effects."""
-    from .engine import PROFILE_SOURCES
-
     account = _account_values(user)
     missing: dict[str, str] = {}
     for spec in iter_fields(form_version.definition):
@@ -218,8 +218,6 @@ def _organisation_values(organisation) -> dict[str, Any]:
 
 
 def _account_values(user) -> dict[str, Any]:
-    from opendvc.accounts.selectors import profile_of
-
     profile = profile_of(user)
     values: dict[str, Any] = {
         "full_name": getattr(user, "full_name", "") or "",
@@ -253,7 +251,6 @@ def definition_check(*, definition: Any, key: str = "") -> list[dict[str, str]]:
     problems = check_definition(definition)
     if problems:
         return problems
-    from opendvc.catalog.models import Procedure
 
     codes = definition.get("procedures", [])
     known = set(Procedure.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -271,7 +268,6 @@ def definition_check(*, definition: Any, key: str = "") -> list[dict[str, str]]:
             message = f"Thủ tục {code} đang dùng biểu mẫu “{taken[code]}”; bỏ thủ tục khỏi biểu mẫu đó trước."
             problems.append({"path": path, "message": message})
     # A file slot is bound to a dossier component (thành phần hồ sơ) of every procedure using the form.
-    from opendvc.catalog.models import Component
 
     for s_index, section in enumerate(definition["sections"]):
         for f_index, spec in enumerate(section["fields"]):
@@ -345,7 +341,6 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
     problems = definition_check(definition=form.working_copy, key=form.key)
     if problems:
         raise DefinitionError(problems)
-    from opendvc.catalog.models import Procedure
 
     with transaction.atomic():
         form = FormDefinition.objects.select_for_update().get(pk=form.pk)
@@ -396,7 +391,7 @@ def definition_publish(*, form: FormDefinition, actor, request=None) -> FormVers
 
 
 def draft_lifetime() -> dt.timedelta:
-    return dt.timedelta(days=int(getattr(settings, "EFORMS_DRAFT_DAYS", 30)))
+    return dt.timedelta(days=settings.EFORMS_DRAFT_DAYS)
 
 
 def draft_start(
@@ -408,8 +403,6 @@ def draft_start(
     Side effects: a ``FormDraft`` row and an audit entry. Raises ``LookupError`` when the procedure
     has no form.
     """
-    from .selectors import form_for_procedure
-
     version = form_for_procedure(procedure=procedure)
     if version is None:
         raise LookupError(_("Thủ tục này chưa có tờ khai điện tử."))
@@ -495,10 +488,6 @@ def warn_expiring_drafts(*, now: dt.datetime | None = None) -> int:
     """Tell each applicant once (email and in-app) that a draft expires within
     ``EFORMS_DRAFT_WARNING_DAYS``; returns how many were warned. Side effects: notifications and
     ``expiry_warned_at`` (reset whenever the draft is saved again)."""
-    from opendvc.notifications.services import notify
-
-    from .selectors import expiry_warning_days
-
     now = now or timezone.now()
     due = FormDraft.objects.filter(
         expiry_warned_at__isnull=True,

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendvc.backoffice.decorators import backoffice_required
 
 from . import selectors, services
-from .engine import KINDS, count_fields
+from .engine import KEY_RE, KINDS, count_fields
 from .models import FormDefinition, FormVersion
-from .render import ward_options_html
+from .render import render_fields, ward_options_html
 
 MAX_DEFINITION_BYTES = 512 * 1024
 
@@ -309,8 +309,6 @@ def builder_edit(request, key: str | None = None):
         if not problems:
             problems = services.definition_check(definition=definition, key=new_key)
         if not key and not problems:
-            from .engine import KEY_RE
-
             if not KEY_RE.match(new_key.replace("-", "_")):
                 problems = [
                     {
@@ -340,8 +338,6 @@ def builder_edit(request, key: str | None = None):
         and not parse_problems
         and not services.definition_check(definition=definition, key=new_key)
     ):
-        from .render import render_fields
-
         preview = render_fields(definition, None, None, prefix="pv-")
     return render(
         request,
@@ -375,8 +371,6 @@ def builder_preview(request):
         problems = services.definition_check(definition=definition, key=request.POST.get("key", ""))
     preview = ""
     if not problems:
-        from .render import render_fields
-
         preview = render_fields(definition, None, None, prefix="pv-")
     return render(
         request, "eforms/_builder_preview.html", {"problems": problems, "preview": preview}

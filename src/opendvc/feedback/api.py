@@ -17,11 +17,13 @@ from opendvc.agencies.models import Agency
 from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from opendvc.api.schemas import problems
+from opendvc.catalog.models import Procedure
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from opendvc.core.uploads import pending_upload_discard, pending_upload_store, pending_upload_take
 
 from . import selectors, services
+from .inbound import email_ingest
 from .lifecycle import Action, State
 from .models import Channel, Feedback, Kind, PublishedAnswer
 from .uploads import UploadError, check_file, read_uploaded
@@ -167,8 +169,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
         if (item.file is None) == (item.content_base64 is None):
             raise ProblemError("validation_error", "Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc "
                                "“content_base64”.", status=422,
-                               extra={"errors": [{"loc": ["attachments", str(i)], "msg": "file hoặc content_base64",
-                                                  "type": "value_error"}]})
+                               extra={"errors": [{"path": f"attachments.{i}", "message": "file hoặc content_base64"}]})
         if item.file is not None:
             try:
                 found, key = pending_upload_take(reference=item.file, purpose=UPLOAD_PURPOSE)
@@ -183,8 +184,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ProblemError("validation_error", f"Tệp “{item.name}” không phải base64 hợp lệ.", status=422,
-                               extra={"errors": [{"loc": ["attachments", str(i)], "msg": "base64",
-                                                  "type": "value_error"}]}) from exc
+                               extra={"errors": [{"path": f"attachments.{i}", "message": "base64"}]}) from exc
         try:
             out.append(check_file(name=item.name, content=content))
         except UploadError as exc:
@@ -195,8 +195,6 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
 
 
 def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
-    from opendvc.catalog.models import Procedure
-
     agency = Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
     if payload.agency_code and agency is None:
         raise ProblemError("unknown_agency", "Không tìm thấy cơ quan có mã này.", status=422,
@@ -298,7 +296,7 @@ def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
 
 @router.post("/feedback/{code}/actions", response={200: FeedbackOut, **problems(404, 409, 422, 503)},
              summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
-             description="Thao tác không đúng lượt trả về 409 `action_not_allowed`; gia hạn lần hai trả về 409 "
+             description="Thao tác không đúng lượt hoặc phiên bản cũ trả về 409 `conflict`; gia hạn lần hai trả về 409 "
                          "`already_rescheduled`.")
 def act(request, code: str, payload: FeedbackActionIn):
     require_scope(request, "feedback:write")
@@ -346,8 +344,6 @@ def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int 
             offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     procedure = None
     if procedure_code:
-        from opendvc.catalog.models import Procedure
-
         procedure = Procedure.objects.filter(code=procedure_code).first()
         if procedure is None:
             raise Http404
@@ -374,7 +370,6 @@ class InboundOut(Schema):
              description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
                          "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.")
 def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
-    from .inbound import email_ingest
 
     require_scope(request, "integrations")
     if getattr(request, "api_token", None) is None and not request.user.is_superuser:

@@ -13,14 +13,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 
-from . import conf
 from .models import Channel, Feedback, Kind, QuarantinedEmail
+from .services import feedback_create
 from .uploads import UploadError, check_file, max_files
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,9 @@ def _body(msg: EmailMessage) -> str:
 
 def parse_message(raw: bytes) -> dict:
     """Read the parts needed for an item; raises :class:`Quarantine` with the reason."""
-    if len(raw) > int(conf.get("FEEDBACK_MAX_EMAIL_BYTES")):
+    if len(raw) > settings.FEEDBACK_MAX_EMAIL_BYTES:
         raise Quarantine("too_large", _("Thư lớn hơn giới hạn %(n)s MB.")
-                         % {"n": int(conf.get("FEEDBACK_MAX_EMAIL_BYTES")) // (1024 * 1024)})
+                         % {"n": settings.FEEDBACK_MAX_EMAIL_BYTES // (1024 * 1024)})
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as exc:  # the parser is lenient, but never trust it
@@ -152,8 +153,6 @@ def quarantine(*, raw: bytes, code: str, reason: str) -> QuarantinedEmail:
 
 def email_ingest(*, raw: bytes) -> Outcome:
     """One message → one feedback item (channel email), or the quarantine. Idempotent by Message-ID."""
-    from .services import feedback_create
-
     try:
         data = parse_message(raw)
     except Quarantine as q:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.accounts.crypto import decrypt, encrypt
 from opendvc.core.append_only import AppendOnlyQuerySet
 
 from . import timing
@@ -147,14 +148,10 @@ class Feedback(models.Model):
 
     @property
     def sender_phone(self) -> str:
-        from opendvc.accounts.crypto import decrypt
-
         return decrypt(self.sender_phone_ciphertext) if self.sender_phone_ciphertext else ""
 
     @sender_phone.setter
     def sender_phone(self, value: str) -> None:
-        from opendvc.accounts.crypto import encrypt
-
         self.sender_phone_ciphertext = encrypt(value) if value else ""
 
     @property

@@ -22,9 +22,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from opendvc.agencies.models import Agency
+from opendvc.catalog.models import Procedure
 from opendvc.core.problems import ProblemError
 
 from .models import Channel, Feedback, Kind
+from .services import feedback_create
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = {"1": Kind.COMPLAINT, "2": Kind.PROPOSAL, "3": Kind.QUESTION}
@@ -43,6 +46,7 @@ class ImportReport:
 def read_records(*, content: bytes, filename: str) -> list[dict]:
     """The records of an export file; raises ValueError with a Vietnamese message."""
     if filename.lower().endswith(".xlsx"):
+        # Imported on first use: only the import of the national portal's workbook needs openpyxl.
         from openpyxl import load_workbook
 
         try:
@@ -81,11 +85,6 @@ def _instant(value) -> dt.datetime | None:
 
 def import_records(records: list[dict]) -> ImportReport:
     """Create the items not yet imported; each record in its own transaction, errors collected."""
-    from opendvc.agencies.models import Agency
-    from opendvc.catalog.models import Procedure
-
-    from .services import feedback_create
-
     report = ImportReport()
     for index, record in enumerate(records, start=1):
         portal_id = _text(record, "MaPAKN")

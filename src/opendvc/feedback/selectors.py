@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
+from opendvc.catalog.search import parse_query
+from opendvc.surveys.selectors import dossier_satisfaction
 from opendvc.worktime import add_working_time, default_calendar
 
-from . import conf
 from .lifecycle import AT_AGENCY_STATES, State
 from .models import Feedback, Kind, PublishedAnswer
 from .timing import Standing, standing_q
@@ -28,7 +30,7 @@ def overdue(*, now: datetime | None = None, qs: QuerySet | None = None) -> Query
 
 
 def due_soon_until(now: datetime) -> datetime:
-    return add_working_time(now, conf.get("FEEDBACK_DUE_SOON_HOURS"), "working_hours", calendar=default_calendar())
+    return add_working_time(now, settings.FEEDBACK_DUE_SOON_HOURS, "working_hours", calendar=default_calendar())
 
 
 def due_soon(*, now: datetime | None = None, qs: QuerySet | None = None) -> QuerySet:
@@ -78,8 +80,6 @@ def own_items(user) -> QuerySet:
 def public_answers(*, q: str = "", procedure=None) -> QuerySet:
     """Published questions and answers, searched without diacritics like the catalog (every word
     must begin a word of the question, answer or title)."""
-    from opendvc.catalog.search import parse_query
-
     qs = PublishedAnswer.objects.filter(is_public=True).select_related("agency", "procedure")
     if procedure is not None:
         qs = qs.filter(procedure=procedure)
@@ -127,7 +127,6 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
         .annotate(**{s.value: Count("pk", filter=standing_q(s.value, now)) for s in Standing})
     )
     by_agency = {r["agency"]: r for r in rows}
-    from opendvc.surveys.selectors import dossier_satisfaction
 
     dossiers = dossier_satisfaction(start=start, end=end)
     complained = (

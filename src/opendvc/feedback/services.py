@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,17 +22,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts.models import PersonProfile
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import active_roles, ancestor_ids
 from opendvc.audit.services import audit_record
+from opendvc.catalog.text import fold
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
+from opendvc.dossiers.models import Dossier
+from opendvc.notifications.services import notify
 from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
-from . import conf
 from .lifecycle import Action, Role, State
-from .models import Attachment, Channel, Feedback, FeedbackEvent, Kind, Satisfaction
+from .masking import KnownValues, highlight_masking, mask_personal_data
+from .models import (
+    Attachment,
+    Channel,
+    Feedback,
+    FeedbackEvent,
+    Kind,
+    PublishedAnswer,
+    Satisfaction,
+)
 from .signals import feedback_acted
 from .timing import record_overdue
 from .uploads import CheckedFile, check_count
@@ -96,21 +109,21 @@ def feedback_from_token(token: str) -> Feedback | None:
 def focal_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the focal officer answers within 8 working hours of the instant the
     # switchboard forwarded the item.
-    return add_working_time(forwarded_at, conf.get("FEEDBACK_FOCAL_HOURS"), "working_hours",
+    return add_working_time(forwarded_at, settings.FEEDBACK_FOCAL_HOURS, "working_hours",
                             calendar=calendar_for_agency(agency))
 
 
 def head_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the head answers within 48 working hours "kể từ thời điểm nhận được nội
     # dung chuyển tới từ tổng đài viên" — from the same forwarding instant, not from the escalation.
-    return add_working_time(forwarded_at, conf.get("FEEDBACK_HEAD_HOURS"), "working_hours",
+    return add_working_time(forwarded_at, settings.FEEDBACK_HEAD_HOURS, "working_hours",
                             calendar=calendar_for_agency(agency))
 
 
 def reschedule_limit(*, agency: Agency, at: datetime) -> datetime:
     """The latest new time a reschedule made at ``at`` may set (Art. 8.3; the bound is the setting
     FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, working days counted on the agency's calendar)."""
-    return add_working_time(at, int(conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS")), "working_days",
+    return add_working_time(at, settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, "working_days",
                             calendar=calendar_for_agency(agency))
 
 
@@ -131,7 +144,7 @@ def check_new_due(*, feedback: Feedback, new_due_at: Any, now: datetime) -> date
     if new_due_at > limit:
         raise _invalid("new_due_at", _("Thời hạn mới không được quá %(n)s ngày làm việc kể từ khi gia hạn "
                                        "(muộn nhất %(limit)s).")
-                       % {"n": conf.get("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS"),
+                       % {"n": settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS,
                           "limit": timezone.localtime(limit).strftime("%H:%M %d/%m/%Y")})
     if not calendar_for_agency(feedback.agency).is_working_instant(to_local(new_due_at)):
         raise _invalid("new_due_at", _("Thời hạn mới phải rơi vào giờ làm việc của cơ quan, trong một ngày làm "
@@ -154,7 +167,7 @@ def _store_files(feedback: Feedback, files: Iterable[CheckedFile], part: str) ->
 
 def _invalid(field: str, message: str) -> ProblemError:
     return ProblemError("validation_error", message, status=422,
-                        extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]})
+                        extra={"errors": [{"path": field, "message": message}]})
 
 
 def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str,
@@ -234,8 +247,6 @@ def feedback_create(
     check_count(len(files))
     dossier = None
     if dossier_code:
-        from opendvc.dossiers.models import Dossier
-
         dossier = Dossier.objects.filter(code=dossier_code.strip()).first()
     with transaction.atomic():
         if external_id:
@@ -303,7 +314,7 @@ def feedback_register_paper(*, agency: Agency, actor, subject: str, content: str
 def _may_reopen(fb: Feedback, now: datetime) -> bool:
     if fb.reopened_at is not None or fb.answered_at is None or fb.satisfaction == Satisfaction.SATISFIED:
         return False
-    return now <= fb.answered_at + timedelta(days=int(conf.get("FEEDBACK_REOPEN_DAYS")))
+    return now <= fb.answered_at + timedelta(days=settings.FEEDBACK_REOPEN_DAYS)
 
 
 # What each action does besides changing the state: ``handler(fb, inputs, *, now, role, actor)`` on the
@@ -392,7 +403,7 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
         raise ProblemError(
             "reopen_not_allowed",
             _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
-            % {"n": conf.get("FEEDBACK_REOPEN_DAYS")}, status=409)
+            % {"n": settings.FEEDBACK_REOPEN_DAYS}, status=409)
     fb.satisfaction = Satisfaction.NOT_SATISFIED
     fb.reopened_at = now
     data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
@@ -480,33 +491,26 @@ class FeedbackMachine(StateMachine):
     def pick_role(self, spec: ActionSpec, roles: set[str]) -> str | None:
         return next((r for r in ROLE_ORDER if r in roles and r in spec.roles), None)
 
-    def unknown_action(self, action: str) -> ProblemError:
-        return ProblemError("action_not_allowed", _("Thao tác không hợp lệ."), status=409,
-                            extra={"action": action})
-
     def unknown_inputs(self, spec: ActionSpec, inputs: dict[str, Any]) -> list[dict[str, str]]:
         # The staff form posts the fields of every action; those an action does not take are ignored.
         return []
 
     def stale(self, row) -> ProblemError:
-        return ProblemError("version_conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
-                            status=409, extra={"version": row.version})
+        return ProblemError("conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+                            status=409, extra={"state": row.status, "version": row.version})
 
     def not_open(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("action_not_allowed",
+        return ProblemError("conflict",
                             _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
                             % {"state": row.get_status_display()}, status=409,
-                            extra={"state": row.status, "action": spec.action})
+                            extra={"state": row.status, "version": row.version})
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:
         return ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
                             status=403)
 
     def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
-        first = errors[0]["message"]
-        return ProblemError("validation_error", first, status=422,
-                            extra={"errors": [{"loc": [e["path"]], "msg": e["message"], "type": "value_error"}
-                                              for e in errors]})
+        return ProblemError("validation_error", errors[0]["message"], status=422, extra={"errors": errors})
 
     def prepare(self, row, now) -> None:
         # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
@@ -550,8 +554,8 @@ def feedback_act(
     request=None,
 ) -> Feedback:
     """Apply ``action`` (a row of ``TABLE``) to the item, as ``actor``. Raises ProblemError: 409
-    ``action_not_allowed`` when the action is out of turn, 409 ``version_conflict`` for a stale
-    ``expected_version``, 403 when the actor holds no role for it, 409 ``already_rescheduled`` /
+    ``conflict`` when the action is out of turn or for a stale ``expected_version`` (the same code as
+    the dossiers'), 422 ``validation_error`` for an unknown action, 403 when the actor holds no role for it, 409 ``already_rescheduled`` /
     ``reopen_not_allowed`` for the once-only rules, 422 for a missing or bad input.
 
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
@@ -602,8 +606,6 @@ def _context(fb: Feedback, **extra) -> dict[str, Any]:
 
 
 def _notify_sender(fb: Feedback, template: str, **extra) -> None:
-    from opendvc.notifications.services import notify
-
     fb.refresh_from_db()
     if fb.sender_id is None and not fb.sender_email:
         return
@@ -612,8 +614,6 @@ def _notify_sender(fb: Feedback, template: str, **extra) -> None:
 
 
 def _notify_staff(fb: Feedback, role: str, template: str) -> None:
-    from opendvc.notifications.services import notify
-
     fb.refresh_from_db()
     if fb.agency_id is None:
         return
@@ -640,10 +640,6 @@ def publish_names(fb: Feedback) -> list[str]:
 def publish_known_values(fb: Feedback):
     """Everything the item and the sender's account hold about the sender — names, addresses,
     phones, emails, identifiers, date of birth — each masked wherever it appears in the text."""
-    from opendvc.accounts.models import PersonProfile
-
-    from .masking import KnownValues
-
     known = KnownValues(names=publish_names(fb), addresses=[fb.sender_address], phones=[fb.sender_phone],
                         emails=[fb.sender_email])
     user = fb.sender if fb.sender_id else None
@@ -665,8 +661,6 @@ def publish_known_values(fb: Feedback):
 
 def publish_preview(*, feedback: Feedback) -> dict[str, str]:
     """The masked title, question and answer an officer reviews before publishing."""
-    from .masking import mask_personal_data
-
     known = publish_known_values(feedback)
     return {
         "title": mask_personal_data(feedback.subject, known=known),
@@ -677,8 +671,6 @@ def publish_preview(*, feedback: Feedback) -> dict[str, str]:
 
 def publish_changes(*, feedback: Feedback) -> dict[str, str]:
     """The original title, question and answer as HTML with every masked piece highlighted."""
-    from .masking import highlight_masking
-
     known = publish_known_values(feedback)
     return {key: highlight_masking(value, known=known)
             for key, value in (("title", feedback.subject), ("question", feedback.content),
@@ -688,11 +680,6 @@ def publish_changes(*, feedback: Feedback) -> dict[str, str]:
 def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, answer: str, request=None):
     """Publish an answered item whose sender consented, with the text the officer confirmed; the
     personal-data masking runs once more on it. Side effects: the public record, an audit entry."""
-    from opendvc.catalog.text import fold
-
-    from .masking import mask_personal_data
-    from .models import PublishedAnswer
-
     roles = actor_roles(feedback=feedback, actor=actor)
     if not roles & {Role.FOCAL, Role.HEAD}:
         raise ProblemError("permission_denied", _("Chỉ cán bộ của cơ quan trả lời mới được công khai phản ánh này."),

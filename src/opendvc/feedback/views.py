@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.models import Procedure
 from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
@@ -34,8 +35,6 @@ STAFF_ROLES = ["switchboard", "feedback_focal", "head", "province_office"]
 
 
 def _procedure(code: str):
-    from opendvc.catalog.models import Procedure
-
     return Procedure.objects.filter(code=(code or "").strip()).first() if code else None
 
 
@@ -53,8 +52,8 @@ def _checked_files(form, field: str = "attachments"):
 def _problem_to_form(form, exc: ProblemError) -> None:
     errors = exc.extra.get("errors") or []
     for err in errors:
-        field = (err.get("loc") or [None])[-1]
-        form.add_error(field if field in form.fields else None, err.get("msg") or exc.detail)
+        field = err.get("path")
+        form.add_error(field if field in form.fields else None, err.get("message") or exc.detail)
     if not errors:
         form.add_error(None, exc.detail)
 

@@ -418,6 +418,36 @@ CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=200)
 CATALOG_SEARCH_MAX_TERMS = env.int("CATALOG_SEARCH_MAX_TERMS", default=12)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Dossiers and their steps are "due soon" this many working hours before the due instant (one working
+# day by default).
+DOSSIER_DUE_SOON_HOURS = env.int("DOSSIER_DUE_SOON_HOURS", default=8)
+# Dossier code format (fields agency, date, seq; e.g. 000.00.32.H19-261202-0001).
+DOSSIER_CODE_FORMAT = env("DOSSIER_CODE_FORMAT", default="{agency}-{date:%y%m%d}-{seq:04d}")
+# Dossier files: bytes per file and per dossier; images beyond this many pixels are refused
+# (decompression bombs).
+DOSSIER_MAX_FILE_BYTES = env.int("DOSSIER_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+DOSSIER_MAX_TOTAL_BYTES = env.int("DOSSIER_MAX_TOTAL_BYTES", default=100 * 1024 * 1024)
+DOSSIER_MAX_IMAGE_PIXELS = env.int("DOSSIER_MAX_IMAGE_PIXELS", default=50_000_000)
+# Unclaimed uploads older than this are removed by the periodic job.
+DOSSIER_UPLOAD_TTL_HOURS = env.int("DOSSIER_UPLOAD_TTL_HOURS", default=24)
+# The appointment proposed for a procedure that states no processing time (working days after intake).
+DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS = env.int("DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS", default=3)
+
+# Feedback (QĐ 31/2020 Art. 8): focal officer and head of agency working hours; "due soon" in the work
+# queues; a "not satisfied" sender may reopen an answered item within this many days; attachments
+# (bytes per file, files per item, image pixels); inbound email beyond this size is quarantined.
+FEEDBACK_FOCAL_HOURS = env.int("FEEDBACK_FOCAL_HOURS", default=8)
+FEEDBACK_HEAD_HOURS = env.int("FEEDBACK_HEAD_HOURS", default=48)
+FEEDBACK_DUE_SOON_HOURS = env.int("FEEDBACK_DUE_SOON_HOURS", default=2)
+FEEDBACK_REOPEN_DAYS = env.int("FEEDBACK_REOPEN_DAYS", default=7)
+FEEDBACK_MAX_FILE_BYTES = env.int("FEEDBACK_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+FEEDBACK_MAX_FILES = env.int("FEEDBACK_MAX_FILES", default=5)
+FEEDBACK_MAX_IMAGE_PIXELS = env.int("FEEDBACK_MAX_IMAGE_PIXELS", default=40_000_000)
+FEEDBACK_MAX_EMAIL_BYTES = env.int("FEEDBACK_MAX_EMAIL_BYTES", default=25 * 1024 * 1024)
+
+# E-forms: drafts are warned this many days before they expire (EFORMS_DRAFT_DAYS).
+EFORMS_DRAFT_WARNING_DAYS = env.int("EFORMS_DRAFT_WARNING_DAYS", default=7)
+
 # Feedback (QĐ 31/2020, Art. 8.3): the latest new time a reschedule may set, in working days after
 # the reschedule.
 FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS = env.int("FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS", default=10)

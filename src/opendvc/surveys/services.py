@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
+from opendvc.feedback.models import Channel, Kind
+from opendvc.feedback.services import feedback_create
+from opendvc.notifications.services import notify
 
 from .models import SurveyForm, SurveyInvitation, SurveyResponse
 
@@ -91,8 +94,6 @@ def survey_link(inv: SurveyInvitation) -> str:
 
 
 def _notify_invitation(inv: SurveyInvitation) -> None:
-    from opendvc.notifications.services import notify
-
     if inv.applicant is None:
         return
     notify(template="survey_invitation", recipient=inv.applicant,
@@ -102,7 +103,7 @@ def _notify_invitation(inv: SurveyInvitation) -> None:
 
 def _invalid(field: str, message: str) -> ProblemError:
     return ProblemError("validation_error", message, status=422,
-                        extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]})
+                        extra={"errors": [{"path": field, "message": message}]})
 
 
 def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[str, Any] | None = None,
@@ -110,9 +111,6 @@ def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[
     """Record the answer. A "not satisfied" overall rating creates a feedback item forwarded to the
     agency that sent the survey (Regulation Art. 7.4), starting its 8 working-hour deadline.
     Raises ProblemError: 409 when already answered or expired, 422 for ratings out of range."""
-    from opendvc.feedback.models import Channel, Kind
-    from opendvc.feedback.services import feedback_create
-
     form = invitation.form
     if not isinstance(overall, int) or not 1 <= overall <= form.scale:
         raise _invalid("overall", _("Vui lòng chọn mức đánh giá chung từ 1 đến %(n)s.") % {"n": form.scale})

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy
+
+from opendvc.agencies.models import StaffRole
+from opendvc.agencies.selectors import visible_agency_ids
+from opendvc.worktime import add_working_time
 
 from .models import StepRun
 
 VIEWS = ("mine", "queue", "due_soon", "overdue")
+# The labels of ``step_state``.
+STATE_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Trong hạn"), "late": gettext_lazy("Trễ hạn"), "overdue": gettext_lazy("Quá hạn"),
+                "due_soon": gettext_lazy("Sắp đến hạn"), "paused": gettext_lazy("Tạm dừng (chờ người nộp)")}
 
 
 def due_soon_threshold(now: datetime) -> datetime:
-    """Same threshold as the dossiers (``DOSSIER_DUE_SOON_HOURS`` working hours, one day by default)."""
-    from opendvc.dossiers.selectors import due_soon_threshold as threshold
-
-    return threshold(now)
+    """Due instants up to this one are "due soon", for dossiers and their steps alike:
+    ``DOSSIER_DUE_SOON_HOURS`` working hours (one working day by default, configurable) after ``now`` on
+    the portal calendar."""
+    return add_working_time(now, settings.DOSSIER_DUE_SOON_HOURS, "working_hours")
 
 
 def held_roles(user) -> list[tuple[int, str]]:
     """(agency id, role) pairs the user holds, active."""
-    from opendvc.agencies.models import StaffRole
-
     return list(StaffRole.objects.filter(user=user, is_active=True).values_list("agency_id", "role"))
 
 
@@ -45,8 +52,6 @@ def work_queue(*, user, view: str = "mine", now: datetime | None = None, departm
     mine = Q(assignee=user)
     queue = Q(assignee__isnull=True) & _queue_q(user)
     if department_id is not None:
-        from opendvc.agencies.selectors import visible_agency_ids
-
         ids = visible_agency_ids(user, roles={"leader", "head"})
         scope = Q(department_id=department_id) if ids is None or department_id in ids else mine & Q(
             department_id=department_id)
@@ -111,41 +116,18 @@ def step_state(run: StepRun, *, now: datetime | None = None) -> str:
     return "on_time"
 
 
-@dataclass
-class AgencyOverview:
-    states: list[tuple[str, str, int]]  # (state, label, count)
-    steps: list[tuple[int, str, int, int]]  # (position, name, open, overdue)
-    due_soon: int
-    overdue: int
-
-
-def agency_overview(*, agency, now: datetime | None = None) -> AgencyOverview:
-    """Counts of the agency's dossiers per state and of its open steps per step (with the overdue ones)."""
-    from opendvc.dossiers.lifecycle import State, state_label
-    from opendvc.dossiers.models import Dossier
-
+def agency_open_steps(*, agency, now: datetime | None = None) -> list[tuple[int, str, int, int]]:
+    """The open steps of the agency's dossiers per step: (position, name, open, overdue)."""
     now = now or timezone.now()
-    rows = dict(Dossier.objects.filter(receiving_agency=agency).exclude(status__in=[State.DRAFT, State.DELETED])
-                .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    states = [(s, state_label(s), rows.get(s, 0)) for s in State.values if s not in (State.DRAFT, State.DELETED)]
     steps = (StepRun.objects.filter(left_at__isnull=True, dossier__receiving_agency=agency)
              .values("position", "name").annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
              .order_by("position", "name"))
-    open_dossiers = Dossier.objects.filter(receiving_agency=agency, finished_at__isnull=True, due_at__isnull=False,
-                                           paused_at__isnull=True)
-    return AgencyOverview(
-        states=states,
-        steps=[(s["position"], s["name"], s["n"], s["late"]) for s in steps],
-        due_soon=open_dossiers.filter(due_at__gte=now, due_at__lte=due_soon_threshold(now)).count(),
-        overdue=open_dossiers.filter(due_at__lt=now).count(),
-    )
+    return [(s["position"], s["name"], s["n"], s["late"]) for s in steps]
 
 
 def bar_chart_svg(*, bars: list[tuple[str, int]], title: str, width: int = 640) -> str:
     """A horizontal bar chart as an SVG string (no script, no inline style attributes): one labelled
     bar per row, value printed after the bar. The text is escaped."""
-    from django.utils.html import escape
-
     row, label_w, pad = 28, 230, 8
     height = row * len(bars) + 2 * pad
     top = max((v for _, v in bars), default=0) or 1

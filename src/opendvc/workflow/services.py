@@ -19,16 +19,29 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import StaffRole
+from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
-from opendvc.worktime import timeliness
+from opendvc.notifications.services import notify
+from opendvc.worktime import (
+    add_working_time,
+    calendar_for_agency,
+    next_opening,
+    timeliness,
+    to_local,
+    working_hours_between,
+)
 
 from .models import ClockOnWait, Process, ProcessStep, StepRole, StepRun
+from .selectors import due_soon_threshold
 
 HUNDRED = Decimal(100)
 # Statutory totals are counted from the opening of a Monday followed by weeks without public holidays,
@@ -66,8 +79,6 @@ def default_steps() -> tuple[StepSpec, ...]:
 
 def current_process(*, procedure, agency) -> Process | None:
     """The current version for (procedure, agency), else the procedure's version for every agency."""
-    from django.db.models import Q
-
     found = None
     cond = Q(agency__isnull=True) | Q(agency=agency) if agency is not None else Q(agency__isnull=True)
     for p in Process.objects.filter(cond, procedure=procedure, is_current=True):
@@ -90,8 +101,6 @@ def statutory_hours(*, procedure) -> Decimal | None:
     """The procedure's time limit (online method, else the first one with a time) in working hours,
     counted from the opening of ``REFERENCE_MONDAY`` on the portal calendar; ``None`` when the
     procedure states none."""
-    from opendvc.worktime import add_working_time, next_opening, working_hours_between
-
     methods = [m for m in procedure.methods.all() if m.time_amount is not None and m.time_unit]
     method = next((m for m in methods if m.method == "online"), None) or (methods[0] if methods else None)
     if method is None:
@@ -194,22 +203,16 @@ def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wai
 # ---------------------------------------------------------------------------------------------
 
 def _calendar(dossier):
-    from opendvc.worktime import calendar_for_agency
-
     return calendar_for_agency(dossier.receiving_agency)
 
 
 def total_hours(dossier) -> Decimal:
-    from opendvc.worktime import working_hours_between
-
     if dossier.received_at and dossier.due_at and dossier.due_at > dossier.received_at:
         return working_hours_between(dossier.received_at, dossier.due_at, calendar=_calendar(dossier))
     return Decimal(8)
 
 
 def _enter(*, dossier, spec: ProcessSpec, position: int, now: datetime, assignee=None) -> StepRun:
-    from opendvc.worktime import add_working_time
-
     step = spec.steps[position]
     hours = step.hours if step.hours is not None else total_hours(dossier) * (step.share or 0) / HUNDRED
     hours = max(hours, Decimal("0.0001"))
@@ -281,8 +284,6 @@ def steps_pause(*, dossier, now: datetime) -> None:
 def steps_resume(*, dossier, now: datetime, shift_hours: Decimal, restart: bool) -> None:
     """Resume the open step: its due instant moves by the paused working time, or (restart) it gets
     its full allotment again from ``now``."""
-    from opendvc.worktime import add_working_time
-
     run = open_run(dossier, lock=True)
     if run is None:
         return
@@ -308,8 +309,6 @@ def clock_on_wait_for(dossier) -> str:
 def can_work_on(*, user, run: StepRun) -> bool:
     """The assignee, or (unassigned) anyone holding the step's role at its department, or a leader of
     that department (or above it)."""
-    from opendvc.agencies.selectors import visible_agency_ids
-
     if not getattr(user, "is_authenticated", False):
         return False
     if run.assignee_id == user.pk:
@@ -401,8 +400,6 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
     The steps are selected and locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and marked in the
     transaction that queues the messages, so each reminder is sent once even with two workers. Messages
     are rows written here; delivery (with its retries) happens after commit. Returns the counts."""
-    from .selectors import due_soon_threshold
-
     now = now or timezone.now()
     soon = due_soon_threshold(now)
     base = StepRun.objects.filter(left_at__isnull=True, paused_at__isnull=True)
@@ -439,11 +436,6 @@ def send_grouped(*, template: str, recipients: dict[int, list[int]], groups: dic
           totals: dict[int, int] | None = None) -> None:
     """One message per recipient and group: the first ``LISTED`` rows and how many more (``totals``
     when the group holds only the first rows)."""
-    from django.contrib.auth import get_user_model
-
-    from opendvc.notifications.services import notify
-    from opendvc.worktime import to_local
-
     users = get_user_model().objects.in_bulk({u for ids in recipients.values() for u in ids})
     base = absolute_url("workflow:queue")
     for key, rows in groups.items():
@@ -463,8 +455,6 @@ def send_grouped(*, template: str, recipients: dict[int, list[int]], groups: dic
 
 
 def leader_ids_by_department(department_ids: set[int]) -> dict[int, list[int]]:
-    from opendvc.agencies.models import StaffRole
-
     out: dict[int, list[int]] = {}
     for agency_id, user_id in StaffRole.objects.filter(agency_id__in=department_ids, is_active=True,
                                                        role__in=[StepRole.LEADER, "head"]).values_list(

@@ -53,6 +53,8 @@ def timeliness(*, done_at: datetime, due_at: datetime) -> str:
 
 def default_calendar() -> WorkCalendar:
     """The portal's calendar (database overrides + holidays rules + default office hours)."""
+    # The rules above are imported while settings and models load; the database-backed calendar only
+    # once the app registry is ready.
     from .selectors import default_calendar as _default
 
     return _default()

@@ -127,6 +127,7 @@ def rule_days(year: int) -> tuple[DayOverride, ...]:
             "date_out_of_range",
             f"Năm {year} nằm ngoài phạm vi lịch hỗ trợ ({MIN_YEAR}–{MAX_YEAR}).",
         )
+    # Imported on first use: the holiday rules load every country's tables.
     import holidays
 
     # Neighbouring years too: a swap decided for one year can move a day of the next one.

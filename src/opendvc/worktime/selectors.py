@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from opendvc.agencies.models import Agency
+
 from .calendar import (
     MAX_YEAR,
     MIN_YEAR,
@@ -94,8 +96,6 @@ def calendar_for_agency(agency: Any) -> WorkCalendar:
 
 def agency_by_code(code: str):
     """The active agency with that code, or :class:`WorktimeError` ``unknown_agency``."""
-    from opendvc.agencies.models import Agency
-
     agency = Agency.objects.filter(code=(code or "").strip()).first()
     if agency is None:
         raise WorktimeError("unknown_agency", f"Không tìm thấy cơ quan có mã {code!r}.")

@@ -46,6 +46,7 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
 
     Side effects: ``CalendarDay`` and ``SeededYear`` rows, one audit entry per year, one version bump.
     """
+    # Imported on first use: the holiday rules load every country's tables.
     import holidays
 
     done: list[int] = []

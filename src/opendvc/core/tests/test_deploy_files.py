@@ -160,14 +160,10 @@ def largest_request_bytes() -> int:
     email, or a plain form/JSON body."""
     from django.conf import settings
 
-    from opendvc.dossiers import conf as dossier_conf
-    from opendvc.feedback import conf as feedback_conf
-
     return max(
-        int(dossier_conf.DEFAULTS["DOSSIER_MAX_TOTAL_BYTES"]),
-        int(feedback_conf.DEFAULTS["FEEDBACK_MAX_EMAIL_BYTES"]),
-        int(feedback_conf.DEFAULTS["FEEDBACK_MAX_FILE_BYTES"])
-        * int(feedback_conf.DEFAULTS["FEEDBACK_MAX_FILES"]),
+        settings.DOSSIER_MAX_TOTAL_BYTES,
+        settings.FEEDBACK_MAX_EMAIL_BYTES,
+        settings.FEEDBACK_MAX_FILE_BYTES * settings.FEEDBACK_MAX_FILES,
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
     )
 

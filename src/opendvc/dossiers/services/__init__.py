@@ -31,6 +31,7 @@ from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
+from opendvc.core.files import removed_on_error
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge
@@ -77,13 +78,15 @@ def _store(checked: CheckedFile) -> str:
     return default_storage.save(dossier_file_path(None, checked.name), ContentFile(checked.content))
 
 
-def _attach(*, dossier: Dossier, component, checked: CheckedFile, actor, stored: list[str]) -> DossierFile:
+def file_attach(*, dossier: Dossier, component, checked: CheckedFile, actor, stored: list[str],
+                component_name: str = "") -> DossierFile:
     """Store a checked file and attach it to ``dossier`` (inside the caller's transaction); the stored
-    name goes to ``stored`` so that the caller removes the file if the transaction fails."""
+    name goes to ``stored`` so that the caller removes the file if the transaction fails
+    (``core.files.removed_on_error``)."""
     name = _store(checked)
     stored.append(name)
     return DossierFile.objects.create(
-        dossier=dossier, component=component, component_name=getattr(component, "name", ""),
+        dossier=dossier, component=component, component_name=getattr(component, "name", "") or component_name,
         original_name=checked.name, file=name, sha256=checked.sha256, size=checked.size,
         content_type=checked.content_type, uploaded_by=actor,
     )
@@ -150,49 +153,40 @@ def dossier_update_draft(
     """
     _editable(dossier, actor)
     stored: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-            _editable(locked, actor)
-            if remove_file_ids:
-                DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
-            existing = list(locked.files.values_list("size", flat=True))
-            check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
-            for component, checked in add_files:
-                _attach(dossier=locked, component=component, checked=checked, actor=actor, stored=stored)
-            for component, old in reuse_files:
-                DossierFile.objects.create(
-                    dossier=locked, component=component, component_name=getattr(component, "name", ""),
-                    original_name=old.original_name, file=old.file.name, sha256=old.sha256, size=old.size,
-                    content_type=old.content_type, uploaded_by=actor,
-                )
-            if form_data is not None:
-                locked.form_data = form_data
-                locked.save(update_fields=["form_data", "updated_at"])
-            audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
-                         changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
-                                  "files_removed": list(remove_file_ids), "form_data": form_data is not None},
-                         request=request)
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    with removed_on_error(stored), transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        _editable(locked, actor)
+        if remove_file_ids:
+            DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
+        existing = list(locked.files.values_list("size", flat=True))
+        check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
+        for component, checked in add_files:
+            file_attach(dossier=locked, component=component, checked=checked, actor=actor, stored=stored)
+        for component, old in reuse_files:
+            DossierFile.objects.create(
+                dossier=locked, component=component, component_name=getattr(component, "name", ""),
+                original_name=old.original_name, file=old.file.name, sha256=old.sha256, size=old.size,
+                content_type=old.content_type, uploaded_by=actor,
+            )
+        if form_data is not None:
+            locked.form_data = form_data
+            locked.save(update_fields=["form_data", "updated_at"])
+        audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
+                     changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
+                              "files_removed": list(remove_file_ids), "form_data": form_data is not None},
+                     request=request)
     return locked
 
 
 def upload_create(*, owner, checked: CheckedFile, request=None) -> Upload:
     """Store a checked file as an unclaimed upload (API ``POST /files``)."""
-    name = _store(checked)
-    try:
-        with transaction.atomic():
-            upload = Upload.objects.create(owner=owner, original_name=checked.name, file=name, sha256=checked.sha256,
-                                           size=checked.size, content_type=checked.content_type)
-            audit_record(actor=owner, action="dossier.upload", target=("dossiers.upload", upload.public_id),
-                         changes={"name": checked.name, "sha256": checked.sha256, "size": checked.size},
-                         request=request)
-    except BaseException:
-        default_storage.delete(name)
-        raise
+    stored = [_store(checked)]
+    with removed_on_error(stored), transaction.atomic():
+        upload = Upload.objects.create(owner=owner, original_name=checked.name, file=stored[0], sha256=checked.sha256,
+                                       size=checked.size, content_type=checked.content_type)
+        audit_record(actor=owner, action="dossier.upload", target=("dossiers.upload", upload.public_id),
+                     changes={"name": checked.name, "sha256": checked.sha256, "size": checked.size},
+                     request=request)
     return upload
 
 
@@ -367,27 +361,22 @@ def counter_intake(
     if not roles:
         raise ProblemError("permission_denied", _("Bạn không phải cán bộ tiếp nhận của cơ quan này."), status=403)
     stored: list[str] = []
-    try:
-        with transaction.atomic():
-            dossier = Dossier.objects.create(
-                procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
-                acting_for=acting_for, receiving_agency=receiving_agency, channel=channel, form_data=data or {},
-                created_by=actor,
-            )
-            if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
-                raise ProblemError("validation_error", _("Cơ quan này không tiếp nhận thủ tục được chọn."),
-                                   extra={"errors": [{"path": "procedure", "message": _("Chọn thủ tục khác.")}]})
-            check_total(sizes=[c.size for _, c in files])
-            for component, checked in files:
-                _attach(dossier=dossier, component=component, checked=checked, actor=actor, stored=stored)
-            dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
-            if receive_now:
-                dossier = dossier_act(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request,
-                                             **({"due_at": due_at} if due_at not in (None, "") else {}))
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    with removed_on_error(stored), transaction.atomic():
+        dossier = Dossier.objects.create(
+            procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
+            acting_for=acting_for, receiving_agency=receiving_agency, channel=channel, form_data=data or {},
+            created_by=actor,
+        )
+        if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
+            raise ProblemError("validation_error", _("Cơ quan này không tiếp nhận thủ tục được chọn."),
+                               extra={"errors": [{"path": "procedure", "message": _("Chọn thủ tục khác.")}]})
+        check_total(sizes=[c.size for _, c in files])
+        for component, checked in files:
+            file_attach(dossier=dossier, component=component, checked=checked, actor=actor, stored=stored)
+        dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request)
+        if receive_now:
+            dossier = dossier_act(dossier=dossier, action=Action.RECEIVE, actor=actor, request=request,
+                                         **({"due_at": due_at} if due_at not in (None, "") else {}))
     return dossier
 
 

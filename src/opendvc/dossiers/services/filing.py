@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, time
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -23,12 +21,11 @@ from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.text import fold
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Outcome
-from opendvc.worktime import add_working_time, calendar_for_agency, same_day_due
 
 from .. import codes, eforms_bridge
-from ..appointments import appointment_for_receipt
+from ..appointments import appointment_for_receipt, due_for
 from ..lifecycle import Action, Role, State
-from ..models import CHANNEL_METHOD, Channel, Dossier, DossierEvent, DossierFile
+from ..models import Channel, Dossier, DossierEvent, DossierFile
 
 
 def _missing_components(dossier: Dossier) -> list[str]:
@@ -127,36 +124,6 @@ def on_resubmit(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
     snapshot = (last.data or {}).get("snapshot") if last is not None else None
     # What the applicant changed since the return: the officer may ask again only about that.
     return Outcome(fields, {"changes": _changes_since(snapshot, dossier) if snapshot is not None else None})
-
-
-def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, int]:
-    """The appointment for a dossier received at ``received_at``: the procedure version's time for the
-    dossier's channel, counted on the receiving agency's calendar (worktime). ``None`` when the
-    procedure states no time.
-
-    A time in working days follows the procedure's ``working_day_rule``: N × 8 working hours from the
-    intake (the default), or the close of the N-th working day after the day of intake (Civil Code 2015
-    Art. 147: the first day is not counted; Art. 148: the period ends at the end of its last day). A
-    fraction of a working day has no "end of day" and is always counted in working hours."""
-    calendar = calendar_for_agency(dossier.receiving_agency)
-    snapshot = dossier.procedure_version.snapshot if dossier.procedure_version_id else {}
-    methods = snapshot.get("methods") or [
-        {"method": m.method, "time_amount": m.time_amount, "time_unit": m.time_unit,
-         "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None}
-        for m in dossier.procedure.methods.all()
-    ]
-    wanted = CHANNEL_METHOD.get(dossier.channel, "online")
-    timed = [m for m in methods if m.get("time_amount") is not None and m.get("time_unit")]
-    method = next((m for m in timed if m.get("method") == wanted), None) or (timed[0] if timed else None)
-    if method is None:
-        return None, calendar.version
-    amount = Decimal(str(method["time_amount"]))
-    if amount == 0:
-        return same_day_due(received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar), calendar.version
-    whole = amount == amount.to_integral_value()
-    value = int(amount) if whole else amount
-    rule = dossier.procedure.working_day_rule if whole else "working-hours"
-    return add_working_time(received_at, value, method["time_unit"], rule=rule, calendar=calendar), calendar.version
 
 
 def receives_itself(dossier: Dossier) -> bool:

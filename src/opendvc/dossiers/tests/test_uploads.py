@@ -78,7 +78,7 @@ def test_allowed_types_by_content(name, content, mime):
 
 
 HOSTILE = {
-    "executable renamed .pdf": ("hoa-don.pdf", EXE, "unsupported_type"),
+    "executable renamed .pdf": ("hoa-don.pdf", EXE, "executable"),
     "empty file": ("rong.pdf", b"", "empty_file"),
     "truncated pdf": ("cat-ngang.pdf", None, "broken_pdf"),
     "path traversal": ("../../etc/passwd.pdf", None, "unsafe_name"),

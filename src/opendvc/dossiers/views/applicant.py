@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -20,7 +21,7 @@ from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response
 from opendvc.core.problems import ProblemError
 
-from .. import conf, eforms_bridge, results, selectors, services
+from .. import eforms_bridge, results, selectors, services
 from ..documents import lookup_key_of
 from ..lifecycle import Action, Role, State
 from ..models import DossierDocument, DossierFile
@@ -104,8 +105,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "error_links": summary or [],
         "agency_error": next((e["message"] for e in summary or [] if e["target"] == "co-quan"), ""),
         "profile_missing": services.dossier_profile_missing(applicant=user, procedure=procedure),
-        "max_file": conf.get("DOSSIER_MAX_FILE_BYTES") // (1024 * 1024),
-        "max_total": conf.get("DOSSIER_MAX_TOTAL_BYTES") // (1024 * 1024),
+        "max_file": settings.DOSSIER_MAX_FILE_BYTES // (1024 * 1024),
+        "max_total": settings.DOSSIER_MAX_TOTAL_BYTES // (1024 * 1024),
     }
 
 

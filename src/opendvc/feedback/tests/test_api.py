@@ -86,10 +86,10 @@ def test_staff_actions_through_one_endpoint(client, org, monday):
                     content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "already_rescheduled"
     r = client.post(f"{URL}/{fb.code}/actions", {"action": "mark_satisfied"}, content_type="application/json")
-    assert r.status_code == 409 and r.json()["code"] == "action_not_allowed"
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
     r = client.post(f"{URL}/{fb.code}/actions", {"action": "answer", "answer": "Đã xử lý.", "expected_version": 0},
                     content_type="application/json")
-    assert r.status_code == 409 and r.json()["code"] == "version_conflict"
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
     r = client.post(f"{URL}/{fb.code}/actions", {"action": "fly"}, content_type="application/json")
     assert r.status_code == 422
 

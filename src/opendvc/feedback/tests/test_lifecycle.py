@@ -90,7 +90,7 @@ def test_every_other_action_is_refused(state, org, make_item, monday):
             continue
         with pytest.raises(ProblemError) as err:
             feedback_act(feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org))
-        assert err.value.code == "action_not_allowed"
+        assert err.value.code == "conflict"
         assert err.value.status == 409
     fb.refresh_from_db()
     assert fb.status == state
@@ -128,6 +128,8 @@ def test_the_required_column_is_enforced(state, spec, org, make_item, monday):
     with pytest.raises(ProblemError) as err:
         feedback_act(feedback=fb, action=spec.action, actor=org[ROLE_ACTOR[role]], inputs={})
     assert (err.value.code, err.value.status) == ("validation_error", 422)
-    assert {e["loc"][0] for e in err.value.extra["errors"]} == set(spec.required)
+    assert {e["path"] for e in err.value.extra["errors"]} == set(spec.required)
+    # The dossiers' error items: each problem as {path, message}.
+    assert all(set(e) == {"path", "message"} and e["message"] for e in err.value.extra["errors"])
     fb.refresh_from_db()
     assert fb.status == state

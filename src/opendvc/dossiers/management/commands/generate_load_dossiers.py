@@ -14,12 +14,16 @@ import sys
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
+from opendvc.catalog.models import Procedure
+from opendvc.dossiers.models import Dossier
 
 SYN = "SYN-"
 DOMAIN = "@synthetic.opendvc.vn"
@@ -47,12 +51,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
-        from django.contrib.auth import get_user_model
-
-        from opendvc.agencies.models import Agency
-        from opendvc.catalog.models import Procedure
-        from opendvc.dossiers.models import Dossier
-
         if settings.DJANGO_ENV == "production" and not options["force"]:
             raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật.")
         if options["delete"]:
@@ -115,7 +113,6 @@ class Command(BaseCommand):
                 Dossier.objects.bulk_create(rows, batch_size=batch)
             bar.update(len(rows))
         bar.close()
-        from django.db import connection
 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

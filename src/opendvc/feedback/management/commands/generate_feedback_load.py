@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
+from opendvc.agencies import demo
 from opendvc.agencies.models import Agency
 from opendvc.feedback.lifecycle import State
 from opendvc.feedback.models import Channel, Feedback, Kind
@@ -31,8 +32,6 @@ class Command(BaseCommand):
     def handle(self, *args, count: int, batch: int, seed: int, **options):
         agencies = list(Agency.objects.values_list("pk", flat=True))
         if not agencies:
-            from opendvc.agencies import demo
-
             demo.seed()
             agencies = list(Agency.objects.values_list("pk", flat=True))
         existing = Feedback.objects.filter(code__startswith="PA-LOAD-").count()

@@ -24,6 +24,8 @@ from opendvc.worktime.calendar import (
     parse_instant,
     working_hours_between,
 )
+from opendvc.worktime.selectors import agency_by_code, calendar_for_agency, default_calendar
+from opendvc.worktime.services import set_day
 
 
 class Command(BaseCommand):
@@ -73,8 +75,6 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=2) from exc
 
     def _work_calendar(self, options):
-        from opendvc.worktime.selectors import agency_by_code, calendar_for_agency, default_calendar
-
         if options.get("agency"):
             return calendar_for_agency(agency_by_code(options["agency"]))
         return default_calendar()
@@ -104,14 +104,10 @@ class Command(BaseCommand):
         )
 
     def do_calendar(self, options):
-        from opendvc.worktime.selectors import default_calendar
-
         for override in default_calendar().overrides_in_year(options["year"]):
             self.stdout.write(f"{override.day.isoformat()}\t{override.kind}\t{override.name}")
 
     def do_set_day(self, options):
-        from opendvc.worktime.services import set_day
-
         day = parse_instant(options["date"])
         row = set_day(
             day=day.date(),
