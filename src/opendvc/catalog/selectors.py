@@ -414,7 +414,7 @@ def facets(
         matches = MatchSet(query)
     result: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTER_NAMES}
     if query.empty or matches.ids:
-        matching_sql, matching_params = matches.queryset().values("id").query.sql_with_params()
+        matching_sql, matching_params = matches.queryset().order_by().values("id").query.sql_with_params()
         sql, flag_params = _facet_sql(matching_sql, filters)
         # The flags' parameters come first in the text, then the matching set's.
         with connection.cursor() as cursor:
