@@ -16,6 +16,7 @@ legal text; among equals the shortest name first (the word order typed does not 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from dataclasses import dataclass
 
@@ -198,6 +199,47 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
     )
 
 
+class IdIn(Expression):
+    """``id`` in a list of ids gathered earlier (the materialised matching set): one array parameter
+    on PostgreSQL (``= ANY(%s)``), one JSON parameter on SQLite (``json_each``), whatever the size."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]):
+        super().__init__()
+        self.ids = ids
+        self.id_ref = F("id")
+
+    def get_source_expressions(self):
+        return [self.id_ref]
+
+    def set_source_expressions(self, exprs):
+        (self.id_ref,) = exprs
+
+    def as_sql(self, compiler, connection):
+        lhs, params = compiler.compile(self.id_ref)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", (*params, self.ids)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.ids))  # noqa: S608 - column from the compiler, ids bound
+
+
+def matching_ids(qs: QuerySet, query: SearchQuery) -> list[int]:
+    """The ids of ``qs`` matching ``query`` (strict), in one statement: the search of a request, run
+    once; the page and every facet count are then taken from this set."""
+    with planner_hints(query):
+        return list(apply_search(qs, query).order_by().values_list("id", flat=True))
+
+
+def rank_within(qs: QuerySet, query: SearchQuery) -> QuerySet:
+    """Order rows already known to match ``query`` as ``apply_search`` does (no search again)."""
+    if query.empty:
+        return qs.order_by("name", "code")
+    return qs.annotate(rank=_rank(query), name_length=Length("search_name")).order_by(
+        "-rank", "name_length", "code"
+    )
+
+
 @contextlib.contextmanager
 def planner_hints(query: SearchQuery):
     """Run the search queries with the PostgreSQL planner told to prefer the indexes.
@@ -231,4 +273,14 @@ def apply_search(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool = Fals
     return _search_sqlite(qs, query, typo_tolerant=typo_tolerant)
 
 
-__all__ = ["SearchQuery", "apply_search", "engine", "fold", "parse_query", "supports_typos"]
+__all__ = [
+    "IdIn",
+    "SearchQuery",
+    "apply_search",
+    "matching_ids",
+    "rank_within",
+    "engine",
+    "fold",
+    "parse_query",
+    "supports_typos",
+]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,16 @@ from opendvc.core.problems import ProblemError
 
 from .models import Field as CatalogField
 from .models import Procedure, ProcedureMethod, Sector
-from .search import SearchQuery, apply_search, parse_query, planner_hints, supports_typos
+from .search import (
+    IdIn,
+    SearchQuery,
+    apply_search,
+    matching_ids,
+    parse_query,
+    planner_hints,
+    rank_within,
+    supports_typos,
+)
 
 REVISION_KEY = "catalog:revision"
 
@@ -46,6 +56,12 @@ def catalog_revision() -> str:
 def _cache_key(kind: str, *parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
     return f"catalog:{catalog_revision()}:{kind}:{digest}"
+
+def page_cache_key(kind: str, *parts: Any) -> str:
+    """The cache key of a rendered page part of this catalog revision: a publish (which changes the
+    revision) makes every earlier entry unreachable."""
+    return _cache_key(f"page:{kind}", *parts)
+
 
 FILTER_NAMES = ["sector", "field", "tier", "level", "agency", "method"]
 METHOD_LABELS = dict(ProcedureMethod.Channel.choices)
@@ -121,7 +137,8 @@ def _filter_codes() -> dict[str, dict[str, int]]:
             "tier": dict(Tier.objects.values_list("code", "id")),
             "agency": dict(Agency.objects.filter(is_active=True).order_by("code").values_list("code", "id")),
         }
-        cache.set(key, maps, cache_seconds())
+        # Kept even when results are not cached: a few hundred codes, unreachable after any change.
+        cache.set(key, maps, max(cache_seconds(), 300))
     return maps
 
 
@@ -206,12 +223,41 @@ ITEM_COLUMNS = (
 )
 
 
+class MatchSet:
+    """The published procedures matching one query, searched once per request and only when an
+    answer is not cached: the result page and every facet count are taken from the same set."""
+
+    def __init__(self, query: SearchQuery):
+        self.query = query
+        self._ids: list[int] | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = matching_ids(public_procedures(), self.query)
+        return self._ids
+
+    def queryset(self) -> QuerySet[Procedure]:
+        """The matching procedures (every published one for an empty query)."""
+        if self.query.empty:
+            return public_procedures()
+        return Procedure.objects.filter(IdIn(self.ids))
+
+
 def search_procedures(
-    *, q: str | None, filters: Filters, page: int = 1, page_size: int = 20, base: QuerySet | None = None
+    *,
+    q: str | None,
+    filters: Filters,
+    page: int = 1,
+    page_size: int = 20,
+    base: QuerySet | None = None,
+    matches: MatchSet | None = None,
 ) -> ResultPage:
     """One page of published procedures matching ``q`` and ``filters``, best match first.
 
-    On PostgreSQL a query that matches nothing is retried typo-tolerantly (``typo_tolerant``).
+    With ``matches`` (the catalog page, which also counts facets) the page is ranked within that
+    set, without searching again. On PostgreSQL a query that matches nothing is retried
+    typo-tolerantly (``typo_tolerant``).
     """
     query = parse_query(q)
     page = max(1, page)
@@ -222,17 +268,24 @@ def search_procedures(
         if cached is not None:
             return ResultPage(**cached)
     qs = filters.apply(base if base is not None else public_procedures())
-    found = apply_search(qs, query)
-    if query.empty:
-        found = found.order_by("name", "code")
-    with planner_hints(query):
-        count, rows = _page_rows(found, page, page_size)
+    if matches is not None and base is None and not query.code_prefix:
+        count, rows = _page_rows(
+            rank_within(filters.apply(matches.queryset()), query), page, page_size
+        )
+    else:
+        found = apply_search(qs, query)
+        if query.empty:
+            found = found.order_by("name", "code")
+        with planner_hints(query):
+            count, rows = _page_rows(found, page, page_size)
     typo = False
     if count == 0 and not query.empty and supports_typos():
         found = apply_search(qs, query, typo_tolerant=True)
         count, rows = _page_rows(found, page, page_size)
         typo = True
-    result = ResultPage(count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo)
+    result = ResultPage(
+        count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo
+    )
     if key is not None:
         cache.set(key, result.__dict__, cache_seconds())
     return result
@@ -241,61 +294,138 @@ def search_procedures(
 def _page_rows(found: QuerySet, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
     """One query for the page and the total (window count); a second only past the last page."""
     start = (page - 1) * page_size
-    rows = list(found.annotate(total=Window(Count("id"))).values(*ITEM_COLUMNS, "total")[start:start + page_size])
+    rows = list(
+        found.annotate(total=Window(Count("id"))).values(*ITEM_COLUMNS, "total")[
+            start : start + page_size
+        ]
+    )
     if rows:
         return rows[0]["total"], rows
     return (found.count() if start else 0), []
 
 
-def facets(*, q: str | None, filters: Filters) -> dict[str, list[dict[str, Any]]]:
-    """Filter values with the number of matching procedures for each.
+def _facet_flags(filters: Filters) -> tuple[dict[str, str], list[Any]]:
+    """For each filter, the SQL condition on a matching row ``p`` (TRUE when the filter is unset)."""
+    tiers = Procedure.tiers.through._meta.db_table
+    agencies = Procedure.agencies.through._meta.db_table
+    methods = ProcedureMethod._meta.db_table
+    flags: dict[str, str] = {}
+    params: list[Any] = []
+
+    def flag(name: str, sql: str | None, *values: Any) -> None:
+        flags[name] = sql or "1 = 1"
+        if sql:
+            params.extend(values)
+
+    flag("sector", filters.sector_id and "p.sector_id = %s", filters.sector_id)
+    flag("field", filters.field_id and "p.field_id = %s", filters.field_id)
+    flag(
+        "tier",
+        filters.tier_id
+        and f"EXISTS (SELECT 1 FROM {tiers} x WHERE x.procedure_id = p.id AND x.tier_id = %s)",  # noqa: S608
+        filters.tier_id,
+    )
+    flag("level", filters.level and "p.level = %s", filters.level)
+    flag(
+        "agency",
+        filters.agency_id
+        and f"EXISTS (SELECT 1 FROM {agencies} x WHERE x.procedure_id = p.id AND x.agency_id = %s)",  # noqa: S608
+        filters.agency_id,
+    )
+    if filters.method == ProcedureMethod.Channel.ONLINE:
+        flag("method", "p.has_online")
+    else:
+        flag(
+            "method",
+            filters.method
+            and f"EXISTS (SELECT 1 FROM {methods} x WHERE x.procedure_id = p.id AND x.method = %s)",  # noqa: S608
+            filters.method,
+        )
+    return flags, params
+
+
+def _facet_sql(matching_sql: str, filters: Filters) -> tuple[str, list[Any]]:
+    """Every facet count in one statement over one matching set ``m``.
+
+    Each dimension is counted with every other filter applied but not its own; the filter flags are
+    computed once per matching row in the common table expression.
+    """
+    flags, params = _facet_flags(filters)
+    t = {
+        "procedure": Procedure._meta.db_table,
+        "sector": Sector._meta.db_table,
+        "field": CatalogField._meta.db_table,
+        "tier": Tier._meta.db_table,
+        "agency": Agency._meta.db_table,
+        "tiers": Procedure.tiers.through._meta.db_table,
+        "agencies": Procedure.agencies.through._meta.db_table,
+        "methods": ProcedureMethod._meta.db_table,
+    }
+    columns = ", ".join(f"({flags[name]}) AS f_{name}" for name in FILTER_NAMES)
+
+    def others(name: str) -> str:
+        return " AND ".join(f"m.f_{other}" for other in FILTER_NAMES if other != name)
+
+    # Table names come from the models; every value is a bound parameter.
+    sql = f"""
+WITH m AS (
+  SELECT p.id, p.sector_id, p.field_id, p.level, {columns}
+  FROM {t["procedure"]} p WHERE p.id IN ({matching_sql})
+)
+SELECT 'sector' AS dim, s.code, s.name, 0 AS sort_rank, s.name AS sort_text, COUNT(*) AS n
+  FROM m JOIN {t["sector"]} s ON s.id = m.sector_id WHERE {others("sector")} GROUP BY s.code, s.name
+UNION ALL
+SELECT 'field', f.code, f.name, 0, f.name, COUNT(*)
+  FROM m JOIN {t["field"]} f ON f.id = m.field_id WHERE {others("field")} GROUP BY f.code, f.name
+UNION ALL
+SELECT 'tier', t.code, t.name, t.rank, t.code, COUNT(*)
+  FROM m JOIN {t["tiers"]} pt ON pt.procedure_id = m.id JOIN {t["tier"]} t ON t.id = pt.tier_id
+  WHERE {others("tier")} GROUP BY t.code, t.name, t.rank
+UNION ALL
+SELECT 'level', CAST(m.level AS TEXT), '', m.level, '', COUNT(*)
+  FROM m WHERE {others("level")} GROUP BY m.level
+UNION ALL
+SELECT 'agency', a.code, a.name, 0, a.code, COUNT(*)
+  FROM m JOIN {t["agencies"]} pa ON pa.procedure_id = m.id JOIN {t["agency"]} a ON a.id = pa.agency_id
+  WHERE {others("agency")} GROUP BY a.code, a.name
+UNION ALL
+SELECT 'method', pm.method, '', 0, pm.method, COUNT(DISTINCT m.id)
+  FROM m JOIN {t["methods"]} pm ON pm.procedure_id = m.id WHERE {others("method")} GROUP BY pm.method
+ORDER BY 1, 4, 5
+"""  # noqa: S608
+    return sql, params
+
+
+def facets(
+    *, q: str | None, filters: Filters, matches: MatchSet | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Filter values with the number of matching procedures for each, in one statement.
 
     Each dimension is counted with every other filter applied but not its own, so the counts say
-    what choosing that value would give.
+    what choosing that value would give. ``matches`` is the request's matching set when the page
+    already has it.
     """
     query: SearchQuery = parse_query(q)
     key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
     cached = cache.get(key)
     if cached is not None:
         return cached
-
-    def matching(skip: str) -> QuerySet:
-        qs = filters.apply(public_procedures(), skip=skip)
-        if not query.empty:
-            qs = apply_search(qs, query).order_by()
-        return qs.values("id")
-
-    def rows(model_qs, key: str) -> list[dict[str, Any]]:
-        return [
-            {"value": r[f"{key}__code"], "label": r[f"{key}__name"], "count": r["n"]}
-            for r in model_qs
-        ]
-
-    sector = rows(
-        Procedure.objects.filter(id__in=matching("sector")).values("sector__code", "sector__name")
-        .annotate(n=Count("id")).order_by("sector__name"), "sector")
-    field_rows = rows(
-        Procedure.objects.filter(id__in=matching("field")).values("field__code", "field__name")
-        .annotate(n=Count("id")).order_by("field__name"), "field")
-    tier = rows(
-        Procedure.tiers.through.objects.filter(procedure_id__in=matching("tier"))
-        .values("tier__code", "tier__name", "tier__rank").annotate(n=Count("procedure_id")).order_by("tier__rank"),
-        "tier")
-    agency = rows(
-        Procedure.agencies.through.objects.filter(procedure_id__in=matching("agency"))
-        .values("agency__code", "agency__name").annotate(n=Count("procedure_id")).order_by("agency__code"),
-        "agency")
-    level = [
-        {"value": str(r["level"]), "label": str(LEVEL_LABELS[r["level"]]), "count": r["n"]}
-        for r in Procedure.objects.filter(id__in=matching("level")).values("level")
-        .annotate(n=Count("id")).order_by("level")
-    ]
-    method = [
-        {"value": r["method"], "label": str(METHOD_LABELS[r["method"]]), "count": r["n"]}
-        for r in ProcedureMethod.objects.filter(procedure_id__in=matching("method")).values("method")
-        .annotate(n=Count("procedure_id", distinct=True)).order_by("method")
-    ]
-    result = {"sector": sector, "field": field_rows, "tier": tier, "level": level, "agency": agency, "method": method}
+    if matches is None or matches.query != query:
+        matches = MatchSet(query)
+    result: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTER_NAMES}
+    if query.empty or matches.ids:
+        matching_sql, matching_params = matches.queryset().order_by().values("id").query.sql_with_params()
+        sql, flag_params = _facet_sql(matching_sql, filters)
+        # The flags' parameters come first in the text, then the matching set's.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*flag_params, *matching_params])
+            rows = cursor.fetchall()
+        for dim, value, label, _rank, _sort, n in rows:
+            if dim == "level":
+                label = str(LEVEL_LABELS[int(value)])
+            elif dim == "method":
+                label = str(METHOD_LABELS.get(value, value))
+            result[dim].append({"value": value, "label": label, "count": n})
     cache.set(key, result, cache_seconds())
     return result
 

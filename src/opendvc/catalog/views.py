@@ -5,10 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from opendvc.agencies.models import Agency
@@ -17,12 +21,15 @@ from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 
 from .models import FormFile, Procedure
-from .search import max_query_length
+from .search import max_query_length, parse_query
 from .selectors import (
     FILTER_NAMES,
     Filters,
+    MatchSet,
     agency_procedures,
+    cache_seconds,
     facets,
+    page_cache_key,
     parse_filters,
     procedure_for_page,
     procedure_offer,
@@ -56,9 +63,11 @@ def catalog_list(request):
     status = 200
     try:
         filters = parse_filters(request.GET)
+        # The search runs at most once: the page and the facet counts share its matching set.
+        matches = MatchSet(parse_query(q))
         result = search_procedures(q=q, filters=filters, page=_page_number(request.GET.get("page")),
-                                   page_size=PAGE_SIZE)
-        facet_values = facets(q=q, filters=filters)
+                                   page_size=PAGE_SIZE, matches=matches)
+        facet_values = facets(q=q, filters=filters, matches=matches)
     except ProblemError as exc:
         error, status = exc.detail, 400
         if exc.code == "unknown_filter_value":
@@ -133,12 +142,39 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
     }
 
 
+def _detail_page(request, procedure: Procedure, *, preview: bool = False) -> dict:
+    """What ``catalog/detail.html`` shows: the rendered body and the names for the page's head."""
+    content = render_to_string(
+        "catalog/_detail_content.html",
+        _detail_context(request, procedure, preview=preview),
+        request=request,
+    )
+    return {"content": mark_safe(content), "page_name": procedure.name, "page_code": procedure.code}  # noqa: S308
+
+
 @require_GET
 def procedure_detail(request, code: str):
-    procedure = procedure_for_page(code)
-    if procedure is None:
-        raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
-    return render(request, "catalog/detail.html", _detail_context(request, procedure))
+    """The public page of a procedure. Its body is the same for every visitor of one language, except
+    the online-filing link (signed in or not): it is cached per catalog revision (a publish makes the
+    old entries unreachable), language, date (procedures enter and leave effect by date) and
+    signed-in state. The header, with the person's name and the CSRF token, is rendered each time."""
+    key = page_cache_key(
+        "procedure",
+        code,
+        get_language(),
+        request.user.is_authenticated,
+        timezone.localdate().isoformat(),
+    )
+    page = cache.get(key) if cache_seconds() else None
+    if page is None:
+        procedure = procedure_for_page(code)
+        if procedure is None:
+            raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
+        page = _detail_page(request, procedure)
+        page["content"] = str(page["content"])
+        if cache_seconds():
+            cache.set(key, page, cache_seconds())
+    return render(request, "catalog/detail.html", {**page, "content": mark_safe(page["content"])})  # noqa: S308
 
 
 @backoffice_required()
@@ -148,7 +184,7 @@ def preview(request, code: str):
     procedure = procedure_for_page(code, public_only=False)
     if procedure is None:
         raise Http404(_("Không tìm thấy thủ tục."))
-    return render(request, "catalog/detail.html", _detail_context(request, procedure, preview=True))
+    return render(request, "catalog/detail.html", _detail_page(request, procedure, preview=True))
 
 
 @login_required

@@ -75,10 +75,21 @@ def notify(
     DeliveryLog.objects.bulk_create(logs)
     for n in created:
         if n.channel == Notification.Channel.EMAIL:
-            from .tasks import deliver_notification
-
-            transaction.on_commit(lambda pk=n.pk: deliver_notification.delay(pk))
+            transaction.on_commit(lambda pk=n.pk: _queue_delivery(pk))
     return created
+
+
+def _queue_delivery(pk: int) -> None:
+    """Hand the email to a worker; without a broker (tasks run in process) send it after the response,
+    so that no request waits for the mail server."""
+    from opendvc.core.after_response import after_response
+
+    from .tasks import deliver_notification
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        after_response(lambda: deliver_notification.delay(pk))
+    else:
+        deliver_notification.delay(pk)
 
 
 def notification_deliver(*, notification_id: int) -> Notification:

@@ -89,6 +89,12 @@ MIDDLEWARE = [
     "opendvc.core.middleware.ProblemDetailsMiddleware",
 ]
 
+# Benchmarks over HTTP (bench/http.py): every response says how many SQL statements it ran in
+# an X-SQL-Count header. Off in normal use.
+SQL_COUNT_HEADER = env.bool("SQL_COUNT_HEADER", default=False)
+if SQL_COUNT_HEADER:
+    MIDDLEWARE.insert(0, "opendvc.core.sqlcount.SqlCountMiddleware")
+
 ROOT_URLCONF = "opendvc.urls"
 WSGI_APPLICATION = "opendvc.wsgi.application"
 

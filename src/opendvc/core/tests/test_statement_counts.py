@@ -1,0 +1,141 @@
+"""How many SQL statements the busiest requests run: a regression in the count fails here.
+
+Counts, not timings: each budget is the number measured when it was set. ``bench/http.py`` reports the
+same counts over HTTP (``X-SQL-Count``, from ``opendvc.core.sqlcount``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opendvc.dossiers.tests.conftest import (
+    JUSTICE,
+    make_procedure,
+    sign_in,
+    staff,
+    submitted_dossier,
+)
+
+# The catalog page with facets, result cache off: filter codes (cached per revision), the matching set,
+# the page with its total, the page's agencies and tiers, every facet count in one statement.
+CATALOG_PAGE = 5
+# The same page with results cached: none.
+CATALOG_PAGE_CACHED = 0
+# The procedure page, cached per revision: nothing for a visitor; the session and user when signed in.
+PROCEDURE_PAGE_UNCACHED = 10
+PROCEDURE_PAGE_CACHED = 0
+HOME = 0
+SUBMISSION = 37
+INBOX = 7
+
+
+def statements(client, method: str, path: str, **kwargs) -> tuple[int, object, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(path, **kwargs)
+    return len(ctx.captured_queries), response, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.fixture
+def catalog(db):
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.catalog import demo
+
+    agencies_demo.seed()
+    demo.seed()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "dang ky khai sinh"},
+        {"q": "ho tich", "tier": "xa"},
+        {"q": "dang ky", "level": "3", "method": "online"},
+        {},
+    ],
+)
+def test_catalog_page_with_facets(client, catalog, settings, query):
+    settings.CATALOG_CACHE_SECONDS = 0  # every request searches the database
+    client.get("/thu-tuc/", data=query)  # filter codes and the revision
+    n, response, sql = statements(client, "get", "/thu-tuc/", data=query)
+    assert response.status_code == 200
+    assert n <= CATALOG_PAGE, sql
+    searching = [
+        s
+        for s in sql
+        if "search_prefixes" in s or "catalog_procedure_fts" in s or "search_doc" in s
+    ]
+    assert len(searching) <= 1, searching
+
+
+def test_catalog_page_cached(client, catalog):
+    client.get("/thu-tuc/", data={"q": "ho tich", "tier": "xa"})
+    n, response, sql = statements(client, "get", "/thu-tuc/", data={"q": "ho tich", "tier": "xa"})
+    assert response.status_code == 200 and n <= CATALOG_PAGE_CACHED, sql
+
+
+def test_procedure_page_and_home(client, catalog):
+    n, response, sql = statements(client, "get", "/thu-tuc/1.001193/")
+    assert response.status_code == 200 and n <= PROCEDURE_PAGE_UNCACHED, sql
+    n, response, sql = statements(client, "get", "/thu-tuc/1.001193/")
+    assert response.status_code == 200 and n <= PROCEDURE_PAGE_CACHED, sql
+    client.get("/")
+    n, response, sql = statements(client, "get", "/")
+    assert response.status_code == 200 and n <= HOME, sql
+
+
+def test_submission_over_the_api(client, db):
+    from opendvc.accounts.tests.factories import UserFactory
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.api.services import api_token_create
+
+    agencies_demo.seed()
+    procedure = make_procedure(components=(("Giấy tờ khác", False),))
+    citizen = UserFactory()
+    token = api_token_create(owner=citizen, name="t", scopes=["*"])[1]
+    body = {
+        "procedure": procedure.code,
+        "agency": JUSTICE,
+        "data": {},
+        "files": [],
+        "submit": True,
+        "declaration": True,
+    }
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.post(
+        "/api/v1/dossiers",
+        data=body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        **headers,
+    )
+    n, r, sql = statements(
+        client,
+        "post",
+        "/api/v1/dossiers",
+        data=body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        **headers,
+    )
+    assert r.status_code == 201, r.content
+    assert n <= SUBMISSION, "\n".join(s[:160] for s in sql)
+
+
+def test_officer_inbox_first_page(client, db):
+    from opendvc.accounts.tests.factories import UserFactory
+    from opendvc.agencies import demo as agencies_demo
+
+    agencies_demo.seed()
+    procedure = make_procedure()
+    citizen = UserFactory()
+    for _ in range(3):
+        submitted_dossier(procedure, citizen)
+    sign_in(client, staff("receiving_officer"))
+    client.get("/mot-cua/ho-so/")
+    n, r, sql = statements(client, "get", "/mot-cua/ho-so/")
+    assert r.status_code == 200 and r.content.count(b"/mot-cua/ho-so/") >= 3
+    assert n <= INBOX, sql
