@@ -9,4 +9,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The gateways register themselves (``registry``) and as online methods of the dossiers.
-        from . import counter, vnpay  # noqa: F401
+        from . import counter, paygov, vnpay  # noqa: F401

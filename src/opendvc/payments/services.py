@@ -142,9 +142,11 @@ def payment_start(
 
 
 def attempt_reference(order: PaymentOrder, gateway: str) -> str:
-    """``<agency code>-<dossier code>-<n>``: unique, and what the national platform expects."""
+    """``<agency code>-<dossier code>-<n>``, n counting the dossier's attempts (every fee request):
+    unique, and what the national platform expects. Called with the order locked."""
     dossier = order.dossier
-    return f"{dossier.receiving_agency.code}-{dossier.code}-{order.attempts_made}"[:100]
+    n = PaymentAttempt.objects.filter(order__dossier_id=dossier.pk).count() + 1
+    return f"{dossier.receiving_agency.code}-{dossier.code}-{n}"[:100]
 
 
 # -- messages and the locked path --------------------------------------------------------------------------

@@ -35,8 +35,12 @@ class VNPaySimulator(sim.Simulator):
     name = "vnpay"
 
     def __init__(
-        self, *, tmn_code: str = "OPENDVC1", secret: str = "demo-vnpay-secret", **kwargs
-    ) -> None:  # noqa: S107 - the demo key
+        self,
+        *,
+        tmn_code: str = "OPENDVC1",
+        secret: str = "demo-vnpay-secret",  # noqa: S107 - the demo key
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.tmn_code = tmn_code
         self.secret = secret
@@ -261,4 +265,195 @@ sim.register(
         "VNPAY_HASH_SECRET": "demo-vnpay-secret",
     },
     help="VNPay-compatible gateway: payment page, IPN, querydr, refund",
+)
+
+
+class PayGovSimulator(sim.Simulator):
+    """The national payment platform's shapes (``paygov``): ``/thanh-toan/khoi-tao`` with
+    pay / fail / cancel, the JSON confirmation POSTed to the portal (same ``extra`` switches as
+    ``VNPaySimulator``: ``ipn_delay``, ``ipn_before_return``, ``ipn_never``, ``ipn_repeat``,
+    ``wrong_signature``, ``wrong_amount``, ``ipn_url``), the query and refund APIs."""
+
+    name = "paygov"
+
+    def __init__(
+        self, *, merchant: str = "H19", secret: str = "demo-paygov-secret", **kwargs
+    ) -> None:  # noqa: S107
+        super().__init__(**kwargs)
+        self.merchant, self.secret = merchant, secret
+        self.txns: dict[str, dict] = {}
+        self._next_no = 900000
+        self.ipn_answers: list[dict] = []
+        self._threads: list[threading.Thread] = []
+
+    def handle(self, request: sim.Request) -> sim.Response:
+        from . import paygov
+
+        if request.path == "/thanh-toan/khoi-tao":
+            params = {k: v[-1] for k, v in request.query.items()}
+            if (
+                not paygov.checksum_ok(self.secret, params, paygov.REQUEST)
+                or params.get("merchantCode") != self.merchant
+            ):
+                return sim.html_response("<h1>Sai checksum (04)</h1>", status=400)
+            with self.lock:
+                self.txns.setdefault(
+                    params["orderId"], {"params": params, "status": "PENDING", "no": ""}
+                )
+            e = html.escape
+            buttons = "".join(
+                f'<button name="choice" value="{c}">{label}</button> '
+                for c, label in (
+                    ("pay", "Thanh toán"),
+                    ("fail", "Thất bại"),
+                    ("cancel", "Hủy giao dịch"),
+                )
+            )
+            return sim.html_response(
+                f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Nền tảng thanh toán (mô phỏng)'
+                f"</title></head><body><h1>Nền tảng thanh toán quốc gia (mô phỏng)</h1><p>{e(params['orderInfo'])}</p>"
+                f'<p>Số tiền: <strong>{int(params["amount"]):,} VND</strong></p><form method="post" action="/thanh-toan/chon">'
+                f'<input type="hidden" name="ref" value="{e(params["orderId"])}">{buttons}</form></body></html>'
+            )
+        if request.path == "/thanh-toan/chon":
+            form = request.form()
+            return self.act(form.get("ref", ""), form.get("choice", ""))
+        if request.path == "/api/giao-dich/truy-van":
+            return self.query(request.json() or {})
+        if request.path == "/api/giao-dich/hoan-tien":
+            return self.refund(request.json() or {})
+        return sim.json_response({"error": "not found"}, status=404)
+
+    def confirmation(self, ref: str) -> dict:
+        from . import paygov
+
+        with self.lock:
+            txn = self.txns[ref]
+            if not txn["no"]:
+                self._next_no += 1
+                txn["no"] = f"PG{self._next_no}"
+            data = {
+                "merchantCode": self.merchant,
+                "orderId": ref,
+                "transactionId": txn["no"],
+                "amount": txn["params"]["amount"],
+                "status": txn["status"],
+                "payTime": vnpay.vn_time(datetime.now().astimezone()),
+            }
+        data["checksum"] = paygov.checksum(self.secret, data, paygov.CONFIRMATION)
+        return data
+
+    def send_confirmation(self, ref: str, data: dict) -> None:
+        from . import paygov
+
+        with self.lock:
+            extra = dict(self.switches.extra)
+            return_url = self.txns[ref]["params"]["returnUrl"]
+        if extra.get("wrong_amount"):
+            data = {**data, "amount": str(int(data["amount"]) + 1000)}
+            data["checksum"] = paygov.checksum(self.secret, data, paygov.CONFIRMATION)
+        if extra.get("wrong_signature"):
+            data = {**data, "checksum": paygov.checksum("forged", data, paygov.CONFIRMATION)}
+        parts = urlsplit(return_url)
+        url = extra.get("ipn_url") or f"{parts.scheme}://{parts.netloc}/thanh-toan/paygov/ipn/"
+        for _ in range(int(extra.get("ipn_repeat") or 1)):
+            for answer in self.callback("POST", url, json=data):
+                with contextlib.suppress(Exception), self.lock:
+                    self.ipn_answers.append({"ref": ref, **answer.json()})
+
+    def act(self, ref: str, choice: str) -> sim.Response:
+        with self.lock:
+            if ref not in self.txns:
+                return sim.html_response("<h1>Không tìm thấy giao dịch</h1>", status=404)
+            extra = dict(self.switches.extra)
+            self.txns[ref]["status"] = {"pay": "SUCCESS", "cancel": "CANCELLED"}.get(
+                choice, "FAILED"
+            )
+            return_url = self.txns[ref]["params"]["returnUrl"]
+        data = self.confirmation(ref)
+        if not extra.get("ipn_never"):
+            if extra.get("ipn_before_return"):
+                self.send_confirmation(ref, data)
+            else:
+                delay = float(extra.get("ipn_delay") or 0)
+
+                def later() -> None:
+                    time.sleep(delay)
+                    self.send_confirmation(ref, data)
+
+                thread = threading.Thread(target=later, daemon=True)
+                with self.lock:
+                    self._threads.append(thread)
+                thread.start()
+        return sim.redirect(f"{return_url}?{urlencode(data)}")
+
+    def wait_callbacks(self, timeout: float = 15.0) -> None:
+        with self.lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
+
+    def query(self, body: dict) -> sim.Response:
+        from . import paygov
+
+        base_answer = {"merchantCode": self.merchant, "orderId": body.get("orderId", "")}
+        if not paygov.checksum_ok(self.secret, body, paygov.QUERY):
+            answer = {**base_answer, "code": "04", "transactionId": "", "amount": "", "status": ""}
+        else:
+            with self.lock:
+                txn = self.txns.get(body.get("orderId", ""))
+                txn = dict(txn) if txn else None
+            if txn is None:
+                answer = {
+                    **base_answer,
+                    "code": "01",
+                    "transactionId": "",
+                    "amount": "",
+                    "status": "",
+                }
+            else:
+                answer = {
+                    **base_answer,
+                    "code": "00",
+                    "transactionId": txn["no"],
+                    "amount": txn["params"]["amount"],
+                    "status": txn["status"],
+                }
+        answer["checksum"] = paygov.checksum(self.secret, answer, paygov.QUERY_ANSWER)
+        return sim.json_response(answer)
+
+    def refund(self, body: dict) -> sim.Response:
+        from . import paygov
+
+        answer = {
+            "merchantCode": self.merchant,
+            "orderId": body.get("orderId", ""),
+            "refundId": "",
+            "amount": body.get("amount", ""),
+        }
+        with self.lock:
+            txn = self.txns.get(body.get("orderId", ""))
+            if not paygov.checksum_ok(self.secret, body, paygov.REFUND):
+                answer["code"] = "04"
+            elif (
+                txn is None or txn["status"] != "SUCCESS" or body.get("transactionId") != txn["no"]
+            ):
+                answer["code"] = "05"
+            else:
+                txn["status"] = "REFUNDED"
+                answer.update(code="00", refundId=f"RF{txn['no']}")
+        answer["checksum"] = paygov.checksum(self.secret, answer, paygov.REFUND_ANSWER)
+        return sim.json_response(answer)
+
+
+sim.register(
+    "paygov",
+    PayGovSimulator,
+    port=18402,
+    settings=lambda url: {
+        "PAYGOV_URL": url,
+        "PAYGOV_MERCHANT_CODE": "H19",
+        "PAYGOV_SECRET": "demo-paygov-secret",
+    },
+    help="National payment platform (PayGov-style): payment page, confirmation, query, refund",
 )
