@@ -165,6 +165,21 @@ def _fire(base: str, queries: list[str]) -> tuple[float, Counter]:
     return elapsed, codes
 
 
+def _wait(base: str, seconds: float = 180) -> None:
+    """gunicorn may take longer than the harness waits to start on a loaded machine."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/api/v1/ping", timeout=5).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def run() -> list[tuple[str, str, str]]:
     _setup()
     from django.db import connection
@@ -177,6 +192,7 @@ def run() -> list[tuple[str, str, str]]:
     load_before = os.getloadavg()
     try:
         with serve(env={**SETTINGS, "DATABASE_URL": os.environ.get("DATABASE_URL", "")}) as base:
+            _wait(base)
             first_s, first = _fire(base, [_ipn_query(a) for a in attempts])
             repeats = [_ipn_query(a) for a in attempts for _ in range(REPEATS)]
             random.Random(7).shuffle(repeats)

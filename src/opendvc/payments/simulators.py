@@ -277,8 +277,12 @@ class PayGovSimulator(sim.Simulator):
     name = "paygov"
 
     def __init__(
-        self, *, merchant: str = "H19", secret: str = "demo-paygov-secret", **kwargs
-    ) -> None:  # noqa: S107
+        self,
+        *,
+        merchant: str = "H19",
+        secret: str = "demo-paygov-secret",  # noqa: S107 - the demo key
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.merchant, self.secret = merchant, secret
         self.txns: dict[str, dict] = {}

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -175,7 +176,7 @@ def office_refund(request, code):
                 approve=request.POST.get("decision") == "approve",
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "Đã ghi nhận quyết định hoàn tiền.")
+            messages.success(request, _("Đã ghi nhận quyết định hoàn tiền."))
         else:
             attempt = get_object_or_404(
                 PaymentAttempt, pk=request.POST.get("attempt") or 0, order__dossier=dossier
@@ -183,7 +184,7 @@ def office_refund(request, code):
             services.refund_request(
                 attempt=attempt, actor=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, "Đã gửi đề nghị hoàn tiền để lãnh đạo duyệt.")
+            messages.success(request, _("Đã gửi đề nghị hoàn tiền để lãnh đạo duyệt."))
     except ProblemError as exc:
         messages.error(request, " ".join(problem_messages(exc)))
     return redirect("payments:office", code=dossier.code)

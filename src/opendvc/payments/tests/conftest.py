@@ -16,6 +16,7 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401
     make_procedure,
     officer,
     processor,
+    stranger,
     submitted_dossier,
 )
 from opendvc.worktime import VN_TZ
