@@ -46,6 +46,7 @@ SETTINGS = {
     "CELERY_TASK_ALWAYS_EAGER": "false",
     "CELERY_BROKER_URL": "memory://",
     "LOG_LEVEL": "WARNING",
+    "GUNICORN_TIMEOUT": "120",
 }
 
 
@@ -165,6 +166,20 @@ def _fire(base: str, queries: list[str]) -> tuple[float, Counter]:
     return elapsed, codes
 
 
+def _ping(base: str, n: int) -> float:
+    """The bare JSON view with the same clients, in the same run: the machine's reference."""
+    import httpx
+
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(lambda i: clients[i % CLIENTS].get("/api/v1/ping").status_code, range(n)))
+    elapsed = time.perf_counter() - started
+    for c in clients:
+        c.close()
+    return elapsed
+
+
 def _wait(base: str, seconds: float = 180) -> None:
     """gunicorn may take longer than the harness waits to start on a loaded machine."""
     import httpx
@@ -200,6 +215,7 @@ def run() -> list[tuple[str, str, str]]:
             forged_s, forged = _fire(
                 base, [_ipn_query(a, forged=True) for a in attempts for _ in range(5)]
             )
+            ping_s = _ping(base, len(repeats))
     finally:
         shutil.rmtree(MEDIA, ignore_errors=True)
     load_after = os.getloadavg()
@@ -230,6 +246,11 @@ def run() -> list[tuple[str, str, str]]:
             "—",
         ),
         (f"IPN all phases ({total}){note}", f"{total / all_s:.0f} IPN/s", "≥ 200 IPN/s"),
+        (
+            f"reference: bare JSON view /api/v1/ping, same clients ({len(repeats)})",
+            f"{len(repeats) / ping_s:.0f} req/s",
+            "—",
+        ),
         ("double transitions (dossiers with ≠ 1 pay event)", str(doubles), "0"),
         ("load average before / after (1 min)", f"{load_before[0]:.1f} / {load_after[0]:.1f}", "—"),
     ]
