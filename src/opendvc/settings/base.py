@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "opendvc.api",
     "opendvc.ops",
     "opendvc.reports",
+    "opendvc.payments",
 ]
 
 MIDDLEWARE = [
@@ -473,3 +474,13 @@ CERT_EXPIRY_WARNING_DAYS = env.int("CERT_EXPIRY_WARNING_DAYS", default=21)
 # Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (see docs/security.md).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_AUTH_DISABLED = env.bool("METRICS_AUTH_DISABLED", default=False)
+
+# Online payment of fees (level 4; opendvc.payments). A gateway is offered when its address and keys
+# are set; `manage.py run_simulators` prints the values that point at the demo simulators.
+VNPAY_URL = env("VNPAY_URL", default="")
+VNPAY_TMN_CODE = env("VNPAY_TMN_CODE", default="")
+VNPAY_HASH_SECRET = env("VNPAY_HASH_SECRET", default="")
+PAYGOV_URL = env("PAYGOV_URL", default="")
+PAYGOV_MERCHANT_CODE = env("PAYGOV_MERCHANT_CODE", default="")
+PAYGOV_SECRET = env("PAYGOV_SECRET", default="")
+PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10.0)

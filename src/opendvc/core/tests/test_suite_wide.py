@@ -29,6 +29,9 @@ PUBLIC_NAMES = {
     "ops:status",
     # Transparency (Regulation Art. 4.8): rates per agency and their CSV, no personal data.
     "reports:transparency", "reports:transparency_csv",
+    # Payment gateways call the portal server to server (signed); the browser comes back from the
+    # gateway (display only); anyone holding a receipt checks it through its QR code.
+    "payments:confirmation", "payments:return", "payments:verify",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)

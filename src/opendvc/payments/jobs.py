@@ -1,0 +1,13 @@
+"""The reconciliation job, run every five minutes by Celery beat (``core.tasks.run_periodic_jobs``)
+or by ``manage.py reconcile_payments``."""
+
+from opendvc.core.periodic import periodic_job
+
+
+@periodic_job("payments.reconcile")
+def reconcile() -> int:
+    from .services import reconcile_due, refunds_pending
+
+    counts = reconcile_due()
+    refunds_pending()
+    return counts["applied"]

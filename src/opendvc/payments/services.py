@@ -1,0 +1,595 @@
+"""Payment orders and attempts: start, the one locked path that applies what a gateway says, the
+reconciliation of attempts nobody confirmed, refunds.
+
+Every confirmation — the gateway's IPN, the answer to a reconciliation query — goes through
+``attempt_apply``: the order row is locked (``select_for_update``), then the attempt, then the dossier,
+so two messages about the same order are applied one after the other. States only move forward:
+
+- a success upgrades ``created``/``pending``/``failed``/``cancelled``/``expired`` to ``paid`` (a late
+  success after a failure counts, once); the first paid attempt settles the fees and the dossier takes
+  its ``pay`` action (``dossier_act(..., system=True)``) exactly once;
+- a failure never downgrades a paid attempt (it is kept and logged);
+- a success on an order already paid by another attempt, or on fees settled some other way (at the
+  counter, or asked again), is kept and flagged ``needs_refund``.
+
+The browser's return is for display only (``message_record``): it never changes a state.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
+from opendvc.core.money import format_vnd
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.lifecycle import Role, State
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.models import Payment as FeeRequest
+from opendvc.notifications.services import notify
+
+from . import base
+from .base import GatewayError, Notice
+from .models import GatewayMessage, PaymentAttempt, PaymentOrder, Refund
+from .registry import get_gateway
+
+log = logging.getLogger("opendvc.payments")
+A = PaymentAttempt.State
+RECONCILE_AFTER = timedelta(minutes=15)
+RECONCILE_FOR = timedelta(days=3)
+BACKOFF_MAX = timedelta(hours=6)
+UPGRADABLE = frozenset({A.CREATED, A.PENDING, A.FAILED, A.CANCELLED, A.EXPIRED})
+SUCCEEDED = frozenset({A.PAID, A.REFUND_PENDING, A.REFUNDED})
+
+
+# -- start ----------------------------------------------------------------------------------------------
+
+
+def order_for(*, fee_request: FeeRequest) -> PaymentOrder:
+    """The order of ``fee_request`` (made the first time the applicant goes to pay it)."""
+    try:
+        return PaymentOrder.objects.get(fee_request=fee_request)
+    except PaymentOrder.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return PaymentOrder.objects.create(
+                dossier_id=fee_request.dossier_id,
+                fee_request=fee_request,
+                items=fee_request.items,
+                amount_vnd=fee_request.total_vnd,
+            )
+    except IntegrityError:
+        return PaymentOrder.objects.get(fee_request=fee_request)
+
+
+def payment_start(
+    *, dossier: Dossier, gateway: str, actor, client_ip: str = "", return_url: str | None = None
+) -> tuple[PaymentAttempt, str]:
+    """A new attempt to pay ``dossier``'s pending fees at ``gateway``; returns it and the address the
+    applicant's browser goes to. Only the applicant, only a level-4 procedure, only while the dossier
+    waits for its fees."""
+    from opendvc.catalog.selectors import not_offered, procedure_offer
+    from opendvc.dossiers.payments import payment_pending
+    from opendvc.dossiers.services.transitions import actor_roles
+
+    plugin = get_gateway(gateway)
+    if not plugin.enabled() or not getattr(plugin, "online", True):
+        raise ProblemError(
+            "validation_error",
+            _("Cổng thanh toán này chưa được cấu hình."),
+            extra={"errors": [{"path": "gateway", "message": _("Chọn cổng thanh toán khác.")}]},
+        )
+    if Role.APPLICANT not in actor_roles(dossier=dossier, actor=actor, applicant_suffices=True):
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ người nộp hồ sơ mới thanh toán trực tuyến được."),
+            status=403,
+        )
+    if not procedure_offer(procedure=dossier.procedure).online_payment:
+        raise not_offered(
+            procedure=dossier.procedure, what=_("thanh toán phí, lệ phí trực tuyến"), path="gateway"
+        )
+    fee_request = (
+        payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
+    )
+    if fee_request is None:
+        raise ProblemError(
+            "conflict", _("Hồ sơ không có khoản phí nào đang chờ thanh toán."), status=409
+        )
+    order = order_for(fee_request=fee_request)
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().select_related("dossier").get(pk=order.pk)
+        if order.state != PaymentOrder.State.OPEN:
+            raise ProblemError(
+                "conflict", _("Khoản phí này đã được thanh toán; hãy tải lại trang."), status=409
+            )
+        order.attempts_made += 1
+        order.save(update_fields=["attempts_made"])
+        now = timezone.now()
+        attempt = PaymentAttempt.objects.create(
+            order=order,
+            gateway=plugin.key,
+            reference=attempt_reference(order, plugin.key),
+            amount_vnd=order.amount_vnd,
+            state=A.PENDING,
+            client_ip=client_ip or None,
+            next_check_at=now + RECONCILE_AFTER,
+        )
+        audit_record(
+            actor=actor,
+            action="payment.start",
+            target=attempt,
+            changes={
+                "gateway": plugin.key,
+                "reference": attempt.reference,
+                "amount_vnd": order.amount_vnd,
+            },
+        )
+    url = plugin.start(
+        attempt=attempt,
+        client_ip=client_ip,
+        return_url=return_url or absolute_url("payments:return", args=[plugin.key]),
+    )
+    return attempt, url
+
+
+def attempt_reference(order: PaymentOrder, gateway: str) -> str:
+    """``<agency code>-<dossier code>-<n>``, n counting the dossier's attempts (every fee request):
+    unique, and what the national platform expects. Called with the order locked."""
+    dossier = order.dossier
+    n = PaymentAttempt.objects.filter(order__dossier_id=dossier.pk).count() + 1
+    return f"{dossier.receiving_agency.code}-{dossier.code}-{n}"[:100]
+
+
+# -- messages and the locked path --------------------------------------------------------------------------
+
+
+def message_record(
+    *,
+    gateway: str,
+    kind: str,
+    notice: Notice,
+    outcome: str,
+    answer: str = "",
+    attempt: PaymentAttempt | None = None,
+) -> GatewayMessage:
+    if attempt is None and notice.reference:
+        attempt = PaymentAttempt.objects.filter(reference=notice.reference).first()
+    return GatewayMessage.objects.create(
+        attempt=attempt,
+        gateway=gateway,
+        kind=kind,
+        reference=notice.reference[:100],
+        raw=notice.raw,
+        signature_ok=notice.signature_ok,
+        outcome=outcome,
+        answer=answer,
+    )
+
+
+def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Kind.IPN) -> str:
+    """Apply what ``gateway`` says about one attempt (an IPN, a query's answer); returns one of
+    ``base.CONFIRMED``, ``ALREADY``, ``NOT_FOUND``, ``BAD_AMOUNT``, ``BAD_SIGNATURE``, ``ERROR`` for
+    the gateway's answer. The raw message is kept whatever happens."""
+    if not notice.signature_ok:
+        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
+        log.warning(
+            "payment message with a bad signature",
+            extra={"gateway": gateway, "reference": notice.reference},
+        )
+        return base.BAD_SIGNATURE
+    found = (
+        PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway)
+        .values_list("pk", "order_id")
+        .first()
+    )
+    if found is None:
+        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
+        return base.NOT_FOUND
+    attempt_id, order_id = found
+    try:
+        with transaction.atomic():
+            order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+            attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+            result, outcome = _apply_locked(order=order, attempt=attempt, notice=notice)
+            message_record(
+                gateway=gateway, kind=kind, notice=notice, outcome=outcome, attempt=attempt
+            )
+            return result
+    except Exception:
+        log.exception("payment message could not be applied", extra={"reference": notice.reference})
+        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.ERROR)
+        return base.ERROR
+
+
+def _apply_locked(
+    *, order: PaymentOrder, attempt: PaymentAttempt, notice: Notice
+) -> tuple[str, str]:
+    now = timezone.now()
+    if (
+        notice.outcome in ("paid", "failed", "cancelled")
+        and notice.amount_vnd != attempt.amount_vnd
+    ):
+        log.warning(
+            "payment amount differs",
+            extra={"reference": attempt.reference, "amount": notice.amount_vnd},
+        )
+        return base.BAD_AMOUNT, base.BAD_AMOUNT
+    if notice.outcome == "paid":
+        if attempt.state in SUCCEEDED:
+            return base.ALREADY, "already_paid"
+        late = attempt.state in (A.FAILED, A.CANCELLED, A.EXPIRED)
+        attempt.state = A.PAID
+        attempt.paid_at = now
+        attempt.gateway_ref = notice.gateway_ref[:100]
+        attempt.bank_code = notice.bank_code[:30]
+        attempt.response_code = notice.response_code[:10]
+        attempt.next_check_at = None
+        if order.state != PaymentOrder.State.OPEN:
+            attempt.needs_refund = True
+            attempt.save()
+            audit_record(
+                actor=None,
+                action="payment.second_success",
+                target=attempt,
+                changes={"reference": attempt.reference, "order_state": order.state},
+            )
+            log.warning(
+                "second success on a paid order: flagged for refund",
+                extra={"reference": attempt.reference},
+            )
+            return base.CONFIRMED, "second_success"
+        attempt.save()
+        settled = _settle(order=order, attempt=attempt, now=now)
+        audit_record(
+            actor=None,
+            action="payment.confirmed",
+            target=attempt,
+            changes={
+                "reference": attempt.reference,
+                "amount_vnd": attempt.amount_vnd,
+                "gateway_ref": attempt.gateway_ref,
+                "late": late,
+                "dossier_moved": settled,
+            },
+        )
+        return base.CONFIRMED, "late_success" if late else "confirmed"
+    if notice.outcome in ("failed", "cancelled"):
+        if attempt.state in SUCCEEDED:
+            log.warning(
+                "late failure after a success ignored", extra={"reference": attempt.reference}
+            )
+            return base.ALREADY, "late_failure_ignored"
+        if attempt.state in (A.FAILED, A.CANCELLED, A.EXPIRED):
+            return base.ALREADY, "already_final"
+        attempt.state = A.CANCELLED if notice.outcome == "cancelled" else A.FAILED
+        attempt.response_code = notice.response_code[:10]
+        attempt.next_check_at = None
+        attempt.save()
+        audit_record(
+            actor=None,
+            action=f"payment.{attempt.state}",
+            target=attempt,
+            changes={"reference": attempt.reference, "response_code": attempt.response_code},
+        )
+        return base.CONFIRMED, attempt.state
+    if notice.outcome == "refunded":
+        if attempt.state in (A.PAID, A.REFUND_PENDING):
+            _refund_done(attempt=attempt, now=now)
+            return base.CONFIRMED, "refunded"
+        return base.ALREADY, "already_final"
+    return base.ALREADY, notice.outcome or "pending"
+
+
+def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
+    """The first success of ``order``: the order is paid; the dossier takes its ``pay`` action when it
+    still waits for these very fees (else the money goes back: ``needs_refund``). One notice, one
+    receipt. Returns whether the dossier moved on."""
+    from opendvc.dossiers.payments import payment_pending
+    from opendvc.dossiers.services.transitions import dossier_act
+
+    from .receipts import receipt_issue
+
+    order.state = PaymentOrder.State.PAID
+    order.paid_attempt = attempt
+    order.paid_at = now
+    order.save(update_fields=["state", "paid_attempt", "paid_at"])
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("applicant")
+        .get(pk=order.dossier_id)
+    )
+    moved = False
+    waiting = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
+    if waiting is not None and waiting.pk == order.fee_request_id:
+        try:
+            with transaction.atomic():
+                dossier_act(
+                    dossier=dossier,
+                    action="pay",
+                    actor=None,
+                    system=True,
+                    receipt_number=attempt.reference,
+                    note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
+                    % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
+                )
+            moved = True
+        except ProblemError as exc:
+            log.warning("confirmed payment could not settle the dossier: %s", exc.detail)
+    if not moved:
+        attempt.needs_refund = True
+        attempt.save(update_fields=["needs_refund"])
+        return False
+    receipt = receipt_issue(order=order, attempt=attempt, payer=dossier.applicant, now=now)
+    notify(
+        template="payment_confirmed",
+        recipient=dossier.applicant,
+        context={
+            "code": dossier.code or "",
+            "procedure": dossier.procedure.name,
+            "amount": format_vnd(order.amount_vnd),
+            "reference": attempt.reference,
+            "gateway_ref": attempt.gateway_ref,
+            "receipt": receipt.number,
+            "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id]),
+        },
+    )
+    return True
+
+
+# -- reconciliation ---------------------------------------------------------------------------------------
+
+
+def reconcile_due(*, now=None, limit: int = 200) -> dict[str, int]:
+    """Ask the gateways about the attempts pending for more than 15 minutes whose next check is due;
+    apply the answers through ``attempt_apply``. A gateway that cannot answer is asked again later
+    (backoff 15 min × 2ⁿ, at most 6 h); after 3 days an attempt with no answer expires (a success
+    reported later still upgrades it)."""
+    now = now or timezone.now()
+    counts = {"checked": 0, "applied": 0, "unreachable": 0, "expired": 0}
+    due = (
+        PaymentAttempt.objects.filter(
+            state__in=(A.CREATED, A.PENDING), created_at__lte=now - RECONCILE_AFTER
+        )
+        .filter(next_check_at__lte=now)
+        .order_by("next_check_at")[:limit]
+    )
+    for attempt in due:
+        counts["checked"] += 1
+        plugin = get_gateway(attempt.gateway)
+        try:
+            notice = plugin.query(attempt=attempt)
+        except (GatewayError, NotImplementedError) as exc:
+            counts["unreachable"] += 1
+            log.warning("reconciliation: %s", exc, extra={"reference": attempt.reference})
+            _check_later(attempt, now)
+            continue
+        result = attempt_apply(
+            gateway=attempt.gateway, notice=notice, kind=GatewayMessage.Kind.QUERY
+        )
+        attempt.refresh_from_db()
+        if attempt.final:
+            counts["applied"] += 1
+        elif notice.outcome in ("pending", "unknown") and now - attempt.created_at >= RECONCILE_FOR:
+            counts["expired"] += int(_expire(attempt_id=attempt.pk))
+        else:
+            _check_later(attempt, now)
+        log.info("reconciliation of %s: %s", attempt.reference, result)
+    return counts
+
+
+def _check_later(attempt: PaymentAttempt, now) -> None:
+    wait = min(RECONCILE_AFTER * (2 ** min(attempt.checks, 10)), BACKOFF_MAX)
+    if now - attempt.created_at >= RECONCILE_FOR:
+        wait = BACKOFF_MAX  # never given up while the gateway cannot say; rare and cheap
+    PaymentAttempt.objects.filter(pk=attempt.pk, state__in=(A.CREATED, A.PENDING)).update(
+        checks=attempt.checks + 1, next_check_at=now + wait
+    )
+
+
+def _expire(*, attempt_id: int) -> bool:
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.final:
+            return False
+        attempt.state = A.EXPIRED
+        attempt.next_check_at = None
+        attempt.save(update_fields=["state", "next_check_at", "updated_at"])
+        audit_record(
+            actor=None,
+            action="payment.expired",
+            target=attempt,
+            changes={"reference": attempt.reference},
+        )
+    return True
+
+
+# -- refunds ---------------------------------------------------------------------------------------------
+
+
+def _roles(actor, attempt: PaymentAttempt) -> set[str]:
+    from opendvc.dossiers.services.transitions import staff_roles_at
+
+    return staff_roles_at(actor, attempt.order.dossier.receiving_agency_id)
+
+
+def refund_request(
+    *, attempt: PaymentAttempt, actor, reason: str, amount_vnd: int | None = None
+) -> Refund:
+    """An officer of the receiving agency asks to return a paid attempt's money (the dossier refused
+    after payment, or paid twice)."""
+    if not {Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER} & _roles(actor, attempt):
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ cán bộ của cơ quan tiếp nhận mới đề nghị hoàn tiền."),
+            status=403,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProblemError(
+            "validation_error",
+            _("Phải nêu lý do hoàn tiền."),
+            extra={"errors": [{"path": "reason", "message": _("Phải nêu lý do hoàn tiền.")}]},
+        )
+    amount = attempt.amount_vnd if amount_vnd is None else int(amount_vnd)
+    if not 0 < amount <= attempt.amount_vnd:
+        raise ProblemError(
+            "validation_error",
+            _("Số tiền hoàn không hợp lệ."),
+            extra={"errors": [{"path": "amount_vnd", "message": _("Số tiền hoàn không hợp lệ.")}]},
+        )
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if (
+            attempt.state != A.PAID
+            or attempt.refunds.exclude(
+                state__in=(Refund.State.REJECTED, Refund.State.FAILED)
+            ).exists()
+        ):
+            raise ProblemError(
+                "conflict",
+                _(
+                    "Giao dịch này không thể hoàn tiền (chưa thanh toán hoặc đã có đề nghị "
+                    "hoàn tiền)."
+                ),
+                status=409,
+            )
+        refund = Refund.objects.create(
+            attempt=attempt, amount_vnd=amount, reason=reason[:2000], requested_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="payment.refund_requested",
+            target=refund,
+            changes={"reference": attempt.reference, "amount_vnd": amount, "order": order.pk},
+        )
+    return refund
+
+
+def refund_decide(*, refund: Refund, actor, approve: bool, note: str = "") -> Refund:
+    """A leader approves (the refund is sent to the gateway at once) or rejects the request."""
+    if Role.LEADER not in _roles(actor, refund.attempt):
+        raise ProblemError("permission_denied", _("Chỉ lãnh đạo mới duyệt hoàn tiền."), status=403)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("attempt").get(pk=refund.pk)
+        if refund.state != Refund.State.REQUESTED:
+            raise ProblemError("conflict", _("Đề nghị hoàn tiền đã được xử lý."), status=409)
+        if refund.requested_by_id == actor.pk:
+            raise ProblemError(
+                "permission_denied", _("Người đề nghị không tự duyệt hoàn tiền."), status=403
+            )
+        refund.state = Refund.State.APPROVED if approve else Refund.State.REJECTED
+        refund.approved_by = actor
+        refund.note = (note or "")[:2000]
+        refund.save()
+        audit_record(
+            actor=actor,
+            action="payment.refund_" + ("approved" if approve else "rejected"),
+            target=refund,
+            changes={"reference": refund.attempt.reference},
+        )
+    if approve:
+        refund = refund_send(refund=refund)
+    return refund
+
+
+def refund_send(*, refund: Refund) -> Refund:
+    """Send an approved refund to the gateway; a gateway that cannot be reached is tried again by the
+    reconciliation job."""
+    attempt = refund.attempt
+    try:
+        answer = get_gateway(attempt.gateway).refund(refund=refund)
+    except GatewayError as exc:
+        log.warning("refund not sent: %s", exc, extra={"reference": attempt.reference})
+        return refund
+    with transaction.atomic():
+        PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        GatewayMessage.objects.create(
+            attempt=attempt,
+            gateway=attempt.gateway,
+            kind=GatewayMessage.Kind.REFUND,
+            reference=attempt.reference,
+            raw=answer.raw,
+            signature_ok=True,
+            outcome="accepted" if answer.accepted else "refused",
+        )
+        if refund.state != Refund.State.APPROVED:
+            return refund
+        if answer.accepted:
+            refund.state, refund.sent_at, refund.gateway_ref = (
+                Refund.State.SENT,
+                timezone.now(),
+                answer.gateway_ref,
+            )
+            if attempt.state == A.PAID:
+                attempt.state = A.REFUND_PENDING
+                attempt.save(update_fields=["state", "updated_at"])
+        else:
+            refund.state, refund.note = Refund.State.FAILED, answer.message[:2000]
+        refund.save()
+        audit_record(
+            actor=None,
+            action=f"payment.refund_{refund.state}",
+            target=refund,
+            changes={"reference": attempt.reference},
+        )
+    return refund
+
+
+def refund_confirm(*, refund: Refund) -> str:
+    """Ask the gateway whether the refund went through; applied through ``attempt_apply``."""
+    attempt = refund.attempt
+    try:
+        notice = get_gateway(attempt.gateway).query(attempt=attempt)
+    except GatewayError as exc:
+        log.warning("refund not confirmed: %s", exc)
+        return base.ERROR
+    return attempt_apply(gateway=attempt.gateway, notice=notice, kind=GatewayMessage.Kind.QUERY)
+
+
+def _refund_done(*, attempt: PaymentAttempt, now) -> None:
+    attempt.state = A.REFUNDED
+    attempt.save(update_fields=["state", "updated_at"])
+    refund = attempt.refunds.filter(state=Refund.State.SENT).first()
+    if refund is not None:
+        refund.state, refund.refunded_at = Refund.State.REFUNDED, now
+        refund.save(update_fields=["state", "refunded_at"])
+    order = PaymentOrder.objects.get(pk=attempt.order_id)
+    if order.paid_attempt_id == attempt.pk:
+        order.state = PaymentOrder.State.REFUNDED
+        order.save(update_fields=["state"])
+    audit_record(
+        actor=None,
+        action="payment.refunded",
+        target=attempt,
+        changes={"reference": attempt.reference},
+    )
+
+
+def refunds_pending(*, now=None) -> dict[str, Any]:
+    """Send approved refunds not sent yet, and confirm the sent ones (reconciliation job)."""
+    counts = {"sent": 0, "confirmed": 0}
+    for refund in Refund.objects.filter(state=Refund.State.APPROVED).select_related("attempt")[
+        :100
+    ]:
+        counts["sent"] += int(refund_send(refund=refund).state == Refund.State.SENT)
+    for refund in Refund.objects.filter(state=Refund.State.SENT).select_related("attempt")[:100]:
+        refund_confirm(refund=refund)
+        refund.refresh_from_db()
+        counts["confirmed"] += int(refund.state == Refund.State.REFUNDED)
+    return counts
+
+
+def gateway_timeout() -> float:
+    return float(settings.PAYMENT_GATEWAY_TIMEOUT)

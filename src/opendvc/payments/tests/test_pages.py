@@ -1,0 +1,265 @@
+"""Applicant and officer pages, receipts, figures and the PayGov-style gateway; these run on SQLite
+too (the gateway's confirmation is sent through the test client; queries go to the simulator over
+HTTP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from opendvc.dossiers.models import DossierEvent
+from opendvc.payments import paygov, services, vnpay
+from opendvc.payments.models import PaymentAttempt, Receipt
+
+from .conftest import SECRET, fees_due
+
+
+@pytest.fixture
+def vnpay_settings(settings):
+    settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = (
+        "http://gw.test",
+        "T1",
+        SECRET,
+    )
+    settings.PAYGOV_URL = ""
+
+
+def signed_ipn(attempt, **changes):
+    params = {
+        "vnp_Amount": str(attempt.amount_vnd * 100),
+        "vnp_BankCode": "NCB",
+        "vnp_ResponseCode": "00",
+        "vnp_TmnCode": "T1",
+        "vnp_TransactionNo": "777",
+        "vnp_TransactionStatus": "00",
+        "vnp_TxnRef": attempt.reference,
+        "vnp_PayDate": "20260310100000",
+        **changes,
+    }
+    return vnpay.sign_params(SECRET, params)
+
+
+def test_applicant_sees_the_fee_chooses_a_gateway_and_is_sent_to_it(
+    client, vnpay_settings, dossier, citizen
+):
+    client.force_login(citizen)
+    page = client.get(f"/ho-so-cua-toi/{dossier.public_id}/").content.decode()
+    assert "50.000 đồng" in page and 'name="gateway"' in page and 'value="vnpay"' in page
+    assert 'value="paygov"' not in page  # not configured
+    r = client.post(f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/", {"gateway": "vnpay"})
+    attempt = PaymentAttempt.objects.get()
+    assert r.status_code == 200 and 'http-equiv="refresh"' in r.content.decode()
+    assert "http://gw.test/paymentv2/vpcpay.html?" in r.content.decode()
+    assert (
+        attempt.state == "pending"
+        and attempt.amount_vnd == 50_000
+        and attempt.client_ip == "127.0.0.1"
+    )
+    bad = client.post(
+        f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/", {"gateway": "khong-co"}, follow=True
+    )
+    assert "Cổng thanh toán không tồn tại" in bad.content.decode()
+
+
+def test_level_3_offers_no_online_payment(client, vnpay_settings, agencies, citizen, officer):
+    from .conftest import make_procedure
+
+    d = fees_due(make_procedure(code="1.003333", level=3), citizen, officer)
+    client.force_login(citizen)
+    assert 'name="gateway"' not in client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
+    r = client.post(f"/ho-so-cua-toi/{d.public_id}/thanh-toan/", {"gateway": "vnpay"}, follow=True)
+    assert "mức độ 3" in r.content.decode() and not PaymentAttempt.objects.exists()
+
+
+def test_someone_else_cannot_pay_or_see_the_attempt(
+    client, vnpay_settings, dossier, citizen, stranger
+):
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    client.force_login(stranger)
+    assert (
+        client.post(
+            f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/", {"gateway": "vnpay"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/{attempt.reference}/"
+        ).status_code
+        == 404
+    )
+
+
+def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_view(
+    client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks
+):
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    assert r.json() == {"RspCode": "00", "Message": "Confirm Success"}
+    assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "02"
+    dossier.refresh_from_db()
+    assert dossier.status == "processing"
+    event = DossierEvent.objects.get(dossier=dossier, action="pay")
+    assert event.actor_label and event.data["receipt_number"] == attempt.reference
+    receipt = Receipt.objects.get()
+    assert receipt.file and receipt.sha256 and receipt.payer_name == citizen.full_name
+    assert receipt.file.open("rb").read(5) == b"%PDF-"
+    verify = client.get(f"/bien-lai/{receipt.verify_token}/").content.decode()
+    assert receipt.number in verify and "50.000 đồng" in verify and "777" in verify
+    assert client.get("/bien-lai/khong-co/").status_code == 404
+    client.force_login(citizen)
+    page = client.get(f"/ho-so-cua-toi/{dossier.public_id}/").content.decode()
+    assert f"Biên lai số {receipt.number}" in page and 'name="gateway"' not in page
+    pdf = client.get(f"/ho-so-cua-toi/{dossier.public_id}/bien-lai/{receipt.number}/")
+    assert pdf["Content-Type"] == "application/pdf"
+    client.force_login(officer)
+    office = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert f"/mot-cua/thanh-toan/{dossier.code}/" in office
+    payments = client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
+    assert (
+        "Đã thanh toán" in payments
+        and attempt.reference in payments
+        and "Đề nghị hoàn tiền" in payments
+    )
+
+
+def test_ipn_answers_for_bad_input(client, vnpay_settings, dossier, citizen):
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    forged = {**signed_ipn(attempt), "vnp_Amount": "1"}
+    assert client.get("/thanh-toan/vnpay/ipn/", forged).json()["RspCode"] == "97"
+    assert client.get("/thanh-toan/vnpay/ipn/").json()["RspCode"] == "97"
+    assert (
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt, vnp_TxnRef="X-1")).json()[
+            "RspCode"
+        ]
+        == "01"
+    )
+    assert (
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt, vnp_Amount="100")).json()[
+            "RspCode"
+        ]
+        == "04"
+    )
+    assert client.get("/thanh-toan/khong-co/ipn/").status_code == 404
+    assert client.get("/thanh-toan/vnpay/ve/", {"vnp_TxnRef": attempt.reference}).status_code == 400
+    dossier.refresh_from_db()
+    assert dossier.status == "payment_required"
+
+
+def test_a_success_after_the_fees_were_paid_at_the_counter_is_flagged_for_refund(
+    client, vnpay_settings, dossier, citizen, officer
+):
+    from opendvc.dossiers import services as dossier_services
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    dossier_services.dossier_act(
+        dossier=dossier, action="pay", actor=officer, receipt_number="BL-0099"
+    )
+    assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    attempt.refresh_from_db()
+    assert attempt.state == "paid" and attempt.needs_refund
+    assert DossierEvent.objects.filter(dossier=dossier, action="pay").count() == 1
+    assert not Receipt.objects.exists()
+
+
+def test_payment_figures_per_agency_and_period(
+    client, vnpay_settings, dossier, citizen, level4, officer
+):
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.payments.selectors import payment_figures
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    other = fees_due(level4, citizen, officer, amount=20_000)
+    dossier_services.dossier_act(dossier=other, action="pay", actor=officer, receipt_number="BL-1")
+    now = timezone.now()
+    (row,) = payment_figures(start=now - timedelta(days=1), end=now + timedelta(days=1))
+    assert row["agency_id"] == dossier.receiving_agency_id
+    assert (row["online_count"], row["online_vnd"], row["counter_count"], row["counter_vnd"]) == (
+        1,
+        50_000,
+        1,
+        20_000,
+    )
+    assert row["by_gateway"] == {"vnpay": {"count": 1, "vnd": 50_000}}
+    assert payment_figures(start=now + timedelta(days=1), end=now + timedelta(days=2)) == []
+
+
+def test_reconcile_command_reports_counts(db):
+    out = StringIO()
+    call_command("reconcile_payments", stdout=out)
+    assert (
+        out.getvalue().strip() == "checked=0 applied=0 unreachable=0 expired=0 sent=0 confirmed=0"
+    )
+
+
+def test_paygov_checksums_and_flow_with_its_simulator(
+    client, settings, dossier, citizen, officer, leader
+):
+    from opendvc.payments.simulators import PayGovSimulator
+
+    with PayGovSimulator(merchant="H19", secret="pg-secret") as sim:
+        settings.PAYGOV_URL, settings.PAYGOV_MERCHANT_CODE, settings.PAYGOV_SECRET = (
+            sim.url,
+            "H19",
+            "pg-secret",
+        )
+        attempt, url = services.payment_start(
+            dossier=dossier,
+            gateway="paygov",
+            actor=citizen,
+            return_url="http://portal.test/thanh-toan/paygov/ve/",
+        )
+        params = dict(parse_qsl(urlsplit(url).query))
+        assert (
+            params["orderId"] == f"{dossier.receiving_agency.code}-{dossier.code}-1"
+            and params["amount"] == "50000"
+        )
+        assert paygov.checksum_ok("pg-secret", params, paygov.REQUEST)
+        import httpx
+
+        assert httpx.get(url).status_code == 200
+        sim.switches.extra["ipn_never"] = True
+        back = httpx.post(
+            f"{sim.url}/thanh-toan/chon", data={"ref": attempt.reference, "choice": "pay"}
+        )
+        assert back.status_code == 302
+        confirmation = sim.confirmation(attempt.reference)
+        forged = {**confirmation, "amount": "1"}
+        assert (
+            client.post("/thanh-toan/paygov/ipn/", forged, content_type="application/json").json()[
+                "code"
+            ]
+            == "04"
+        )
+        assert (
+            client.post("/thanh-toan/paygov/ipn/", "[]", content_type="application/json").json()[
+                "code"
+            ]
+            == "99"
+        )
+        r = client.post("/thanh-toan/paygov/ipn/", confirmation, content_type="application/json")
+        assert r.json() == {"code": "00", "message": "Đã nhận"}
+        assert (
+            client.post(
+                "/thanh-toan/paygov/ipn/", confirmation, content_type="application/json"
+            ).json()["code"]
+            == "02"
+        )
+        dossier.refresh_from_db()
+        assert dossier.status == "processing"
+        # Refund of the paid attempt through the platform, confirmed by its query.
+        refund = services.refund_request(
+            attempt=attempt, actor=officer, reason="Hồ sơ bị từ chối sau khi nộp phí"
+        )
+        refund = services.refund_decide(refund=refund, actor=leader, approve=True)
+        assert refund.state == "sent" and refund.gateway_ref.startswith("RF")
+        assert services.refunds_pending()["confirmed"] == 1
+        attempt.refresh_from_db()
+        assert attempt.state == "refunded"
