@@ -28,8 +28,8 @@ class ReturnMethod:
 
 @dataclass(frozen=True)
 class OnlineReturn(ReturnMethod):
-    """The applicant downloads the result from "my dossiers"; the download is recorded
-    (``results.result_download``)."""
+    """The result is issued to the applicant: signed, placed in their document store and notified
+    (``opendvc.vault.services.result_issue``); downloads are recorded (``results.result_download``)."""
 
     def clean(self, *, dossier, inputs, role):
         from opendvc.catalog.selectors import not_offered, procedure_offer
