@@ -66,14 +66,22 @@ def _sign_many(args) -> tuple[int, float]:
     _configure(url, paths)
     from opendvc.signing import services
 
-    cred = services.credential_load(path=str(paths["signer"]), passphrase="opendvc-test", name="Nguyễn Văn An",
-                                    title="Phó Giám đốc")
+    cred = services.credential_load(
+        path=str(paths["signer"]),
+        passphrase="opendvc-test",
+        name="Nguyễn Văn An",
+        title="Phó Giám đốc",
+    )
     pdf = _result_pdf()
-    services.pdf_sign(pdf=pdf, credential=cred, qr_url="https://dvc.example/xac-thuc-ket-qua/?ma=A&khoa=B")  # warm
-    t0 = time.perf_counter()
+    services.pdf_sign(
+        pdf=pdf, credential=cred, qr_url="https://dvc.example/xac-thuc-ket-qua/?ma=A&khoa=B"
+    )  # warm
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(count):
-        services.pdf_sign(pdf=pdf, credential=cred, qr_url=f"https://dvc.example/xac-thuc-ket-qua/?ma={i}&khoa=B")
-    return count, time.perf_counter() - t0
+        services.pdf_sign(
+            pdf=pdf, credential=cred, qr_url=f"https://dvc.example/xac-thuc-ket-qua/?ma={i}&khoa=B"
+        )
+    return count, time.perf_counter() - t0, time.process_time() - c0
 
 
 def run() -> list[tuple[str, str, str]]:
@@ -90,34 +98,74 @@ def run() -> list[tuple[str, str, str]]:
         paths = ca.write(Path(tempfile.mkdtemp(prefix="bench-ca-")))
         _configure(sim.url, paths)
         count = 60
-        n, seconds = _sign_many((sim.url, paths, count))
-        rows.append(("signing, 1 process (B-LT, QR stamp)", f"{n / seconds:.1f} signatures/s", "≥ 20/s"))
+        n, seconds, cpu = _sign_many((sim.url, paths, count))
+        rows.append(
+            (
+                "signing, 1 process (B-LT, QR stamp), wall clock",
+                f"{n / seconds:.1f} signatures/s",
+                "≥ 20/s",
+            )
+        )
+        rows.append(
+            (
+                "signing, CPU time per signature (incl. the in-process TSA/OCSP)",
+                f"{cpu / n * 1000:.0f} ms",
+                "—",
+            )
+        )
+        rows.append(
+            (
+                "signing capacity of 2 free cores (2 / CPU time)",
+                f"{2 * n / cpu:.1f} signatures/s",
+                "≥ 20/s",
+            )
+        )
         with ProcessPoolExecutor(max_workers=2) as pool:
             t0 = time.perf_counter()
             done = list(pool.map(_sign_many, [(sim.url, paths, count)] * 2))
             wall = time.perf_counter() - t0
-        per_proc = sum(n for n, _ in done) / max(s for _, s in done)
-        rows.append(("signing, 2 processes (B-LT, QR stamp)", f"{per_proc:.1f} signatures/s "
-                     f"(wall incl. start-up {sum(n for n, _ in done) / wall:.1f}/s)", "≥ 20/s"))
+        per_proc = sum(d[0] for d in done) / max(d[1] for d in done)
+        rows.append(
+            (
+                "signing, 2 processes (B-LT, QR stamp)",
+                f"{per_proc:.1f} signatures/s "
+                f"(wall incl. start-up {sum(d[0] for d in done) / wall:.1f}/s)",
+                "≥ 20/s",
+            )
+        )
 
         cred = services.credential_load(path=str(paths["signer"]), passphrase="opendvc-test")
         big = _big_pdf()
         signed, level = services.pdf_sign(pdf=big, credential=cred)
-        times = []
+        times, cpus = [], []
         for _ in range(30):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = services.pdf_verify(data=signed, check_issued=False)
             times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
         assert result.intact and result.trusted and result.timestamped, result.reasons
         times.sort()
-        rows.append((f"verify a {len(signed) / 1024 / 1024:.2f} MB signed PDF ({level}), median",
-                     f"{statistics.median(times) * 1000:.0f} ms", "≤ 200 ms"))
-        rows.append(("verify, p95", f"{times[int(len(times) * 0.95) - 1] * 1000:.0f} ms", "≤ 200 ms"))
+        rows.append(
+            (
+                f"verify a {len(signed) / 1024 / 1024:.2f} MB signed PDF ({level}), median",
+                f"{statistics.median(times) * 1000:.0f} ms",
+                "≤ 200 ms",
+            )
+        )
+        rows.append(
+            ("verify, p95", f"{times[int(len(times) * 0.95) - 1] * 1000:.0f} ms", "≤ 200 ms")
+        )
+        rows.append(("verify, CPU time median", f"{statistics.median(cpus) * 1000:.0f} ms", "—"))
     finally:
         sim.stop()
     load_after = os.getloadavg()
-    rows.append(("machine load average (1 min) before / after", f"{load_before[0]:.2f} / {load_after[0]:.2f}",
-                 f"{os.cpu_count()} CPUs"))
+    rows.append(
+        (
+            "machine load average (1 min) before / after",
+            f"{load_before[0]:.2f} / {load_after[0]:.2f}",
+            f"{os.cpu_count()} CPUs",
+        )
+    )
     return rows
 
 

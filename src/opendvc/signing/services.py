@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 # Revocation answers are reused for this long (a batch of approvals does not ask the OCSP responder
 # once per document); a certificate revoked meanwhile is refused from the next window on.
 REVOCATION_REUSE_SECONDS = 300
+# Room reserved for the signature container (CMS, chain and time-stamp token): no trial signing to
+# estimate it.
+SIGNATURE_BYTES = 16384
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,22 @@ def trust_roots() -> tuple:
 
 _vc_lock = threading.Lock()
 _vc_cache: dict[tuple, tuple[float, Any]] = {}
+# Certificates found valid and not revoked, with the context holding their revocation data.
+_checked: dict[tuple, tuple[float, Any]] = {}
+
+
+def caches_clear() -> None:
+    """Forget reused revocation answers and checks (a new trust configuration, tests)."""
+    with _vc_lock:
+        _vc_cache.clear()
+        _checked.clear()
+
+
+@lru_cache(maxsize=8)
+def _timestamper(url: str):
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+    return RequestsHTTPTimeStamper(url, timeout=10)
 
 
 def validation_context(*, fetching: bool, fresh: bool = False, extra_certs=()):
@@ -230,6 +249,11 @@ def credential_check(credential: Credential, *, vc=None) -> Any:
         )
     if not trust_roots():
         raise refused(_("Chưa cấu hình chứng thư gốc tin cậy (SIGNING_TRUST_ROOTS); không thể ký."))
+    key = (cert.dump(), tuple(c.dump() for c in trust_roots()))
+    with _vc_lock:
+        hit = _checked.get(key)
+    if vc is None and hit is not None and time.monotonic() - hit[0] < REVOCATION_REUSE_SECONDS:
+        return hit[1]
     vc = vc or validation_context(fetching=True, extra_certs=tuple(credential.signer.cert_registry))
     validator = CertificateValidator(
         cert, intermediate_certs=list(credential.signer.cert_registry), validation_context=vc
@@ -257,6 +281,8 @@ def credential_check(credential: Credential, *, vc=None) -> Any:
             _("Chứng thư số của %(name)s không hợp lệ: %(why)s")
             % {"name": credential.name, "why": str(exc)[:200]}
         ) from exc
+    with _vc_lock:
+        _checked[key] = (time.monotonic(), vc)
     return vc
 
 
@@ -280,8 +306,9 @@ def pdf_sign(
     refused, 503 when the time-stamping authority does not answer."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.stamp import QRStampStyle, TextStampStyle
 
     vc = credential_check(credential)
@@ -289,14 +316,14 @@ def pdf_sign(
     if not tsa:
         raise refused(_("Chưa cấu hình dịch vụ cấp dấu thời gian (SIGNING_TSA_URL); không thể ký."))
     reachable = bool(vc.ocsps or vc.crls)
+    # B-T first; the revocation data fetched by the check then goes into the document security store
+    # (PAdES B-LT) as an incremental update.
     meta = signers.PdfSignatureMetadata(
         field_name="ChuKySo",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason or None,
         location=getattr(settings, "PROVINCE_NAME", "") or None,
         name=credential.name,
-        embed_validation_info=reachable,
-        validation_context=vc if reachable else None,
     )
     text = (
         f"Ky so: {_ascii(credential.name)}\n{_ascii(credential.title)}\n{_ascii(credential.organisation)}\n"
@@ -310,13 +337,17 @@ def pdf_sign(
     signer = signers.PdfSigner(
         meta,
         signer=credential.signer,
-        timestamper=timestamps.HTTPTimeStamper(tsa, timeout=10),
+        timestamper=_timestamper(tsa),
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec("ChuKySo", on_page=-1, box=(36, 24, 336, 96)),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        out = signer.sign_pdf(writer, appearance_text_params={"url": qr_url} if qr_url else None)
+        out = signer.sign_pdf(
+            writer,
+            appearance_text_params={"url": qr_url} if qr_url else None,
+            bytes_reserved=SIGNATURE_BYTES,
+        )
     except SigningError as exc:
         logger.warning("signing failed: %s", exc)
         raise refused(_("Không ký được tài liệu: %(why)s") % {"why": str(exc)[:200]}) from exc
@@ -328,6 +359,11 @@ def pdf_sign(
                 status=503,
             ) from exc
         raise
+    if reachable:
+        chain = [credential.signer.signing_cert, *credential.signer.cert_registry]
+        DocumentSecurityStore.add_dss(
+            out, None, certs=chain, ocsps=list(vc.ocsps), crls=list(vc.crls)
+        )
     data = out.getvalue()
     level = "B-LT" if "/DSS" in PdfFileReader(io.BytesIO(data), strict=False).root else "B-T"
     return data, level

@@ -42,9 +42,9 @@ def trust(_trust_server, settings, tmp_path):
     settings.SIGNING_TSA_URL = f"{sim.url}/tsa"
     settings.SIGNING_SEAL_PKCS12 = str(paths["seal"])
     settings.SIGNING_SEAL_PASSPHRASE = testca.PASSPHRASE
-    services._vc_cache.clear()
+    services.caches_clear()
     yield sim, ca, paths
-    services._vc_cache.clear()
+    services.caches_clear()
 
 
 def configure_agency(

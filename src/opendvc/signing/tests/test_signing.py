@@ -88,7 +88,7 @@ def test_a_certificate_outside_the_pinned_roots_is_refused(trust, settings, tmp_
     _sim, _ca, paths = trust
     other = testca.build("http://127.0.0.1:9").write(tmp_path / "other")
     settings.SIGNING_TRUST_ROOTS = str(other["root"])
-    services._vc_cache.clear()
+    services.caches_clear()
     with pytest.raises(ProblemError) as err:
         services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
     assert err.value.code == "signing_refused"

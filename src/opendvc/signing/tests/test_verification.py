@@ -24,7 +24,9 @@ def issued(trust, procedure, citizen, officer, leader, justice):
     d = submitted_dossier(procedure, citizen)
     d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
     d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    d = dossier_services.dossier_act(
+        dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+    )
     doc = DossierDocument.objects.get(dossier=d, kind="result")
     return d, doc, doc.file.read()
 
@@ -43,7 +45,9 @@ def test_api_valid_then_tampered(client, issued):
     assert body["valid"] is True and body["issued"] is True and body["dossier_code"] == d.code
     assert body["signer"] == "Nguyễn Văn An" and body["title"] == "Phó Giám đốc"
     assert body["organisation"] == "Sở Tư pháp tỉnh Đồng Nai" and body["signed_at"]
-    r = client.post("/api/v1/public/verifications", {"file": SimpleUploadedFile("kq.pdf", _tampered(data))})
+    r = client.post(
+        "/api/v1/public/verifications", {"file": SimpleUploadedFile("kq.pdf", _tampered(data))}
+    )
     body = r.json()
     assert body["valid"] is False and body["issued"] is False
     assert any("thay đổi" in reason for reason in body["reasons"])
@@ -55,7 +59,9 @@ def test_page_by_qr_and_upload(client, issued):
     r = client.get("/xac-thuc-ket-qua/", {"ma": d.code, "khoa": key})
     page = r.content.decode()
     assert r.status_code == 200 and "Nguyễn Văn An" in page and doc.sha256 in page
-    r = client.post(f"/xac-thuc-ket-qua/?ma={d.code}&khoa={key}", {"tep": SimpleUploadedFile("kq.pdf", data)})
+    r = client.post(
+        f"/xac-thuc-ket-qua/?ma={d.code}&khoa={key}", {"tep": SimpleUploadedFile("kq.pdf", data)}
+    )
     assert "Hợp lệ" in r.content.decode() and "Không hợp lệ" not in r.content.decode()
     r = client.post("/xac-thuc-ket-qua/", {"tep": SimpleUploadedFile("kq.pdf", _tampered(data))})
     page = r.content.decode()
