@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("opendvc.ops.urls")),
     path("", include("opendvc.reports.urls")),
     path("", include("opendvc.payments.urls")),
+    path("", include("opendvc.signing.urls")),
+    path("", include("opendvc.vault.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

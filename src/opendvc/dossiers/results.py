@@ -26,9 +26,10 @@ MAX_PUBLIC_DAYS = 366
 
 
 def result_download(*, dossier: Dossier, document: DossierDocument, user, request=None) -> Dossier:
-    """Record that the applicant downloaded a result document. The first download of a dossier waiting
-    at ``result_ready`` returns it online (``return_result`` by the system, method ``online``).
-    Raises 403 for anyone but the applicant, 404-like 409 when the document is not a result."""
+    """Record that the applicant downloaded a result document (an event: ``ResultDownload`` and the
+    audit entry). A download changes no state: an online result is returned when it is issued to the
+    citizen (``opendvc.vault.services.result_issue``), so a late download does not make an on-time
+    dossier late. Raises 403 for anyone but the applicant, 404 when the document is not a result."""
     if Role.APPLICANT not in services.actor_roles(dossier=dossier, actor=user):
         raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được tải kết quả."), status=403)
     if document.dossier_id != dossier.pk or document.kind != Document.RESULT:
@@ -42,11 +43,7 @@ def result_download(*, dossier: Dossier, document: DossierDocument, user, reques
         ResultDownload.objects.create(dossier=dossier, document=document, user=user)
         audit_record(actor=user, action="dossier.result_download", target=dossier,
                      changes={"document": document.pk}, request=request)
-        fresh = Dossier.objects.get(pk=dossier.pk)
-        if fresh.status == State.RESULT_READY:
-            fresh = services.dossier_act(dossier=fresh, action=Action.RETURN_RESULT, actor=None, system=True,
-                                                request=request, method="online")
-    return fresh
+    return Dossier.objects.get(pk=dossier.pk)
 
 
 def supplement_add_files(*, dossier: Dossier, actor, files: list[tuple[Any, Any]], request=None) -> list[DossierFile]:

@@ -29,8 +29,8 @@ class ReturnMethod:
 
 @dataclass(frozen=True)
 class OnlineReturn(ReturnMethod):
-    """The applicant downloads the result from "my dossiers"; the download is recorded
-    (``results.result_download``)."""
+    """The result is issued to the applicant: signed, placed in their document store and notified
+    (``opendvc.vault.services.result_issue``); downloads are recorded (``results.result_download``)."""
 
     def clean(self, *, dossier, inputs, role):
         # Regulation Art. 2.13: the result is returned online from level 4; at level 3 at the counter or

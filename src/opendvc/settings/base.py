@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "opendvc.ops",
     "opendvc.reports",
     "opendvc.payments",
+    "opendvc.signing",
+    "opendvc.vault",
 ]
 
 MIDDLEWARE = [
@@ -484,3 +486,13 @@ PAYGOV_URL = env("PAYGOV_URL", default="")
 PAYGOV_MERCHANT_CODE = env("PAYGOV_MERCHANT_CODE", default="")
 PAYGOV_SECRET = env("PAYGOV_SECRET", default="")
 PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10.0)
+# Signed results and the citizen's document store (Regulation Art. 4.7, 6.2). Roots are pinned here
+# (PEM files, comma-separated: the Government CA root and the public CAs the operator trusts), never
+# fetched. SIGNING_TSA_URL: RFC 3161 time-stamping authority. SIGNING_SEAL_*: the system's seal on
+# receipts and notices (PKCS#12). VAULT_QUOTA_BYTES: each owner's upload quota in the store.
+SIGNING_TRUST_ROOTS = env("SIGNING_TRUST_ROOTS", default="")
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")
+SIGNING_SEAL_PKCS12 = env("SIGNING_SEAL_PKCS12", default="")
+SIGNING_SEAL_PASSPHRASE = env("SIGNING_SEAL_PASSPHRASE", default="")
+VAULT_QUOTA_BYTES = env.int("VAULT_QUOTA_BYTES", default=200 * 1024 * 1024)
+VAULT_SHARE_MAX_DAYS = env.int("VAULT_SHARE_MAX_DAYS", default=30)

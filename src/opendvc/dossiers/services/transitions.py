@@ -100,7 +100,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(A.APPROVE, _from(S.PROCESSING), S.RESULT_READY, frozenset({R.LEADER}), required=("result",),
                optional=("note", "result_files"), handler=processing.on_approve, notice="dossier_result_ready",
                documents=(D.RESULT,)),
-    # The system returns an online result when its applicant downloads it (``results``).
+    # The system returns an online result when it is issued to the applicant (``vault.services.result_issue``).
     ActionSpec(A.RETURN_RESULT, _from(S.RESULT_READY), S.RETURNED,
                frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR, R.SYSTEM}), required=("method",),
                optional=("note", "recipient", "identity_document"), handler=processing.on_return_result,

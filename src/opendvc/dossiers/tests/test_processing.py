@@ -175,7 +175,8 @@ def test_approve_return_at_counter_freezes_the_class(procedure, citizen, officer
     assert DossierDocument.objects.filter(dossier=d, kind="delivery_record").exists()
 
 
-def test_online_return_is_the_applicants_first_download(procedure, citizen, officer, leader, stranger):
+def test_downloads_are_recorded_and_change_no_state(procedure, citizen, officer, leader, stranger):
+    """An online result is returned when issued (``vault.services.result_issue``), not at download."""
     from opendvc.catalog.models import Procedure
 
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # online return is a level-4 service
@@ -185,8 +186,7 @@ def test_online_return_is_the_applicants_first_download(procedure, citizen, offi
     with pytest.raises(ProblemError):
         results.result_download(dossier=d, document=doc, user=stranger)
     d = results.result_download(dossier=d, document=doc, user=citizen)
-    assert d.status == "returned"
-    assert d.events.get(action="return_result").data["method"] == "online"
+    assert d.status == "result_ready"
     results.result_download(dossier=d, document=doc, user=citizen)
     assert ResultDownload.objects.filter(dossier=d).count() == 2
 

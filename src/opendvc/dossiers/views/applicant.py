@@ -346,10 +346,9 @@ def mine_document(request, public_id, doc_id: int):
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
     if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
         if not d.file.storage.exists(d.file.name):
-            # Not counted as returned online when the file cannot be handed over.
             return missing_file_response(request)
 
-        # Each download of a result is recorded; the first one returns a waiting result online.
+        # Each download of a result is recorded; it changes no state (returned when issued).
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)
         except ProblemError as exc:

@@ -1,0 +1,500 @@
+"""Signing and verifying PDFs with legal value (Regulation QĐ 31/2020/QĐ-UBND Art. 4.7; Decree
+30/2020/NĐ-CP Art. 8 on electronic documents signed with a digital signature).
+
+* ``credential_for_agency`` / ``credential_seal``: the agency's signing certificate (PKCS#12 with the
+  signer's name and title, ``SigningCertificate``) or the system's seal (``SIGNING_SEAL_PKCS12``).
+* ``credential_check``: the certificate must chain to a pinned root (``SIGNING_TRUST_ROOTS``; roots are
+  never fetched), be valid now and not be revoked (OCSP/CRL when reachable); otherwise signing is
+  refused and nothing is issued.
+* ``pdf_sign``: PAdES B-T (time-stamp from ``SIGNING_TSA_URL``), B-LT when the revocation data could
+  be fetched (embedded in the document security store), with a QR code to the public verification.
+* ``pdf_verify``: integrity, signer, time, trust and whether the bytes are a document the portal
+  issued (``SignedDocument.sha256``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.core.links import absolute_url
+from opendvc.core.problems import ProblemError
+
+from .models import SignedDocument, SigningCertificate
+
+logger = logging.getLogger(__name__)
+
+# Revocation answers are reused for this long (a batch of approvals does not ask the OCSP responder
+# once per document); a certificate revoked meanwhile is refused from the next window on.
+REVOCATION_REUSE_SECONDS = 300
+# Room reserved for the signature container (CMS, chain and time-stamp token): no trial signing to
+# estimate it.
+SIGNATURE_BYTES = 16384
+
+
+@dataclass(frozen=True)
+class Credential:
+    signer: Any  # pyhanko.sign.signers.SimpleSigner
+    name: str
+    title: str
+    organisation: str
+    serial: str
+    row: SigningCertificate | None = None
+    purpose: str = SignedDocument.Purpose.RESULT
+
+
+@dataclass
+class Verification:
+    """The public verification of one PDF (page and API)."""
+
+    valid: bool
+    reasons: list[str] = field(default_factory=list)
+    sha256: str = ""
+    signed: bool = False
+    intact: bool = False
+    trusted: bool = False
+    issued: bool = False
+    signer: str = ""
+    organisation: str = ""
+    title: str = ""
+    signed_at: datetime | None = None
+    timestamped: bool = False
+    level: str = ""
+    dossier_code: str = ""
+    agency: str = ""
+    document_kind: str = ""
+
+
+def refused(message: str, code: str = "signing_refused") -> ProblemError:
+    return ProblemError(
+        code, message, status=409, extra={"errors": [{"path": "certificate", "message": message}]}
+    )
+
+
+# -- trust anchors and credentials ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _roots(spec: str) -> tuple:
+    from pyhanko.keys import load_certs_from_pemder
+
+    paths = [p.strip() for p in spec.split(",") if p.strip()]
+    return tuple(c for p in paths if Path(p).exists() for c in load_certs_from_pemder([p]))
+
+
+def trust_roots() -> tuple:
+    """The pinned roots (``SIGNING_TRUST_ROOTS``: PEM/DER files, comma-separated)."""
+    return _roots(getattr(settings, "SIGNING_TRUST_ROOTS", "") or "")
+
+
+_vc_lock = threading.Lock()
+_vc_cache: dict[tuple, tuple[float, Any]] = {}
+# Certificates found valid and not revoked, with the context holding their revocation data.
+_checked: dict[tuple, tuple[float, Any]] = {}
+
+
+def caches_clear() -> None:
+    """Forget reused revocation answers and checks (a new trust configuration, tests)."""
+    with _vc_lock:
+        _vc_cache.clear()
+        _checked.clear()
+
+
+@lru_cache(maxsize=8)
+def _timestamper(url: str):
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+    return RequestsHTTPTimeStamper(url, timeout=10)
+
+
+def validation_context(*, fetching: bool, fresh: bool = False, extra_certs=()):
+    """A validation context on the pinned roots only. With ``fetching`` the OCSP/CRL are asked over
+    HTTP (soft-fail: unreachable revocation data does not refuse, a "revoked" answer does)."""
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = trust_roots()
+    if not fetching:
+        return ValidationContext(
+            trust_roots=list(roots),
+            other_certs=list(extra_certs),
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+        )
+    key = (tuple(c.dump() for c in roots), tuple(c.dump() for c in extra_certs))
+    with _vc_lock:
+        hit = _vc_cache.get(key)
+        if hit and not fresh and time.monotonic() - hit[0] < REVOCATION_REUSE_SECONDS:
+            return hit[1]
+        from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+        vc = ValidationContext(
+            trust_roots=list(roots),
+            other_certs=list(extra_certs),
+            allow_fetching=True,
+            revocation_mode="soft-fail",
+            fetcher_backend=RequestsFetcherBackend(per_request_timeout=5),
+        )
+        _vc_cache[key] = (time.monotonic(), vc)
+        return vc
+
+
+@lru_cache(maxsize=64)
+def _load(path: str, mtime: float, passphrase: str):
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12(
+        path, passphrase=passphrase.encode() if passphrase else None
+    )
+    if signer is None:
+        raise refused(_("Không đọc được chứng thư số ký (tệp PKCS#12 hoặc mật khẩu không đúng)."))
+    return signer
+
+
+def credential_load(
+    *,
+    path: str,
+    passphrase: str,
+    name: str = "",
+    title: str = "",
+    row=None,
+    purpose: str = SignedDocument.Purpose.RESULT,
+) -> Credential:
+    try:
+        signer = _load(path, Path(path).stat().st_mtime, passphrase)
+    except OSError as exc:
+        raise refused(
+            _("Không tìm thấy tệp chứng thư số ký: %(path)s") % {"path": Path(path).name}
+        ) from exc
+    subject = signer.signing_cert.subject.native
+    return Credential(
+        signer=signer,
+        name=name or subject.get("common_name", ""),
+        title=title,
+        organisation=subject.get("organization_name", ""),
+        serial=format(signer.signing_cert.serial_number, "x"),
+        row=row,
+        purpose=purpose,
+    )
+
+
+def credential_for_agency(*, agency) -> Credential | None:
+    """The agency's newest active signing certificate, or ``None`` when it has none configured."""
+    row = SigningCertificate.objects.filter(agency=agency, is_active=True).first()
+    if row is None:
+        return None
+    return credential_load(
+        path=row.pkcs12_path,
+        passphrase=row.passphrase,
+        name=row.signer_name,
+        title=row.signer_title,
+        row=row,
+    )
+
+
+def credential_seal() -> Credential | None:
+    """The system's seal (``SIGNING_SEAL_PKCS12`` and ``SIGNING_SEAL_PASSPHRASE``), or ``None``."""
+    path = getattr(settings, "SIGNING_SEAL_PKCS12", "") or ""
+    if not path:
+        return None
+    return credential_load(
+        path=path,
+        passphrase=getattr(settings, "SIGNING_SEAL_PASSPHRASE", "") or "",
+        name=getattr(settings, "PORTAL_NAME", ""),
+        purpose=SignedDocument.Purpose.SEAL,
+    )
+
+
+def credential_check(credential: Credential, *, vc=None) -> Any:
+    """Refuse (409 ``signing_refused``) a certificate that is expired or not yet valid, revoked, or
+    not issued under a pinned root. Returns the validation context used (with the revocation data it
+    fetched)."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import (
+        ExpiredError,
+        NotYetValidError,
+        PathBuildingError,
+        PathValidationError,
+        RevokedError,
+    )
+
+    cert = credential.signer.signing_cert
+    now = timezone.now()
+    if cert.not_valid_after < now:
+        raise refused(
+            _("Chứng thư số của %(name)s đã hết hạn ngày %(date)s; không thể ký.")
+            % {
+                "name": credential.name,
+                "date": timezone.localtime(cert.not_valid_after).strftime("%d/%m/%Y"),
+            }
+        )
+    if cert.not_valid_before > now:
+        raise refused(
+            _("Chứng thư số của %(name)s chưa có hiệu lực; không thể ký.")
+            % {"name": credential.name}
+        )
+    if not trust_roots():
+        raise refused(_("Chưa cấu hình chứng thư gốc tin cậy (SIGNING_TRUST_ROOTS); không thể ký."))
+    key = (cert.dump(), tuple(c.dump() for c in trust_roots()))
+    with _vc_lock:
+        hit = _checked.get(key)
+    if vc is None and hit is not None and time.monotonic() - hit[0] < REVOCATION_REUSE_SECONDS:
+        return hit[1]
+    vc = vc or validation_context(fetching=True, extra_certs=tuple(credential.signer.cert_registry))
+    validator = CertificateValidator(
+        cert, intermediate_certs=list(credential.signer.cert_registry), validation_context=vc
+    )
+    try:
+        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+    except RevokedError as exc:
+        raise refused(
+            _("Chứng thư số của %(name)s đã bị thu hồi; không thể ký.") % {"name": credential.name}
+        ) from exc
+    except (ExpiredError, NotYetValidError) as exc:
+        raise refused(
+            _("Chứng thư số của %(name)s không còn hiệu lực; không thể ký.")
+            % {"name": credential.name}
+        ) from exc
+    except PathBuildingError as exc:
+        raise refused(
+            _(
+                "Chứng thư số của %(name)s không do tổ chức chứng thực được tin cậy cấp; không thể ký."
+            )
+            % {"name": credential.name}
+        ) from exc
+    except PathValidationError as exc:
+        raise refused(
+            _("Chứng thư số của %(name)s không hợp lệ: %(why)s")
+            % {"name": credential.name, "why": str(exc)[:200]}
+        ) from exc
+    with _vc_lock:
+        _checked[key] = (time.monotonic(), vc)
+    return vc
+
+
+# -- signing -------------------------------------------------------------------------------------
+
+
+def _ascii(text: str) -> str:
+    text = text.replace("Đ", "D").replace("đ", "d")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def verify_url(*, code: str, key: str) -> str:
+    return absolute_url("signing:verify", query={"ma": code, "khoa": key})
+
+
+def pdf_sign(
+    *, pdf: bytes, credential: Credential, qr_url: str = "", reason: str = ""
+) -> tuple[bytes, str]:
+    """Sign ``pdf`` in PAdES with a time-stamp; returns the signed bytes and the level reached
+    (``B-LT`` when revocation data was embedded, else ``B-T``). Raises 409 when the certificate is
+    refused, 503 when the time-stamping authority does not answer."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.stamp import QRStampStyle, TextStampStyle
+
+    vc = credential_check(credential)
+    tsa = getattr(settings, "SIGNING_TSA_URL", "") or ""
+    if not tsa:
+        raise refused(_("Chưa cấu hình dịch vụ cấp dấu thời gian (SIGNING_TSA_URL); không thể ký."))
+    reachable = bool(vc.ocsps or vc.crls)
+    # B-T first; the revocation data fetched by the check then goes into the document security store
+    # (PAdES B-LT) as an incremental update.
+    meta = signers.PdfSignatureMetadata(
+        field_name="ChuKySo",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=getattr(settings, "PROVINCE_NAME", "") or None,
+        name=credential.name,
+    )
+    text = (
+        f"Ky so: {_ascii(credential.name)}\n{_ascii(credential.title)}\n{_ascii(credential.organisation)}\n"
+        "Thoi gian: %(ts)s"
+    )
+    style = (
+        QRStampStyle(stamp_text=text + "\nQuet ma QR de xac thuc", border_width=0)
+        if qr_url
+        else TextStampStyle(stamp_text=text, border_width=0)
+    )
+    signer = signers.PdfSigner(
+        meta,
+        signer=credential.signer,
+        timestamper=_timestamper(tsa),
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec("ChuKySo", on_page=-1, box=(36, 24, 336, 96)),
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    try:
+        out = signer.sign_pdf(
+            writer,
+            appearance_text_params={"url": qr_url} if qr_url else None,
+            bytes_reserved=SIGNATURE_BYTES,
+        )
+    except SigningError as exc:
+        logger.warning("signing failed: %s", exc)
+        raise refused(_("Không ký được tài liệu: %(why)s") % {"why": str(exc)[:200]}) from exc
+    except Exception as exc:
+        if type(exc).__name__ == "TimestampRequestError":
+            raise ProblemError(
+                "tsa_unavailable",
+                _("Dịch vụ cấp dấu thời gian không trả lời; chưa ký được, hãy thử lại sau."),
+                status=503,
+            ) from exc
+        raise
+    if reachable:
+        chain = [credential.signer.signing_cert, *credential.signer.cert_registry]
+        DocumentSecurityStore.add_dss(
+            out, None, certs=chain, ocsps=list(vc.ocsps), crls=list(vc.crls)
+        )
+    data = out.getvalue()
+    level = "B-LT" if "/DSS" in PdfFileReader(io.BytesIO(data), strict=False).root else "B-T"
+    return data, level
+
+
+def document_sign(
+    *, document, credential: Credential, purpose: str | None = None
+) -> SignedDocument:
+    """Sign a ``DossierDocument``'s PDF in place (file and hash replaced) and record the signature.
+    Runs in the caller's transaction (the approval's): a refusal rolls the whole action back."""
+    key = SignedDocument._meta.get_field("verify_key").default()
+    code = document.dossier.code or ""
+    with document.file.open("rb") as fh:
+        pdf = fh.read()
+    data, level = pdf_sign(
+        pdf=pdf,
+        credential=credential,
+        qr_url=verify_url(code=code, key=key),
+        reason=str(document.get_kind_display()),
+    )
+    old = document.file.name
+    document.file.save(Path(old).name, ContentFile(data), save=False)
+    document.sha256 = hashlib.sha256(data).hexdigest()
+    document.save(update_fields=["file", "sha256"])
+    if old != document.file.name and old:
+        # The unsigned rendering is removed only once the signed one is recorded (on commit).
+        from django.db import transaction
+
+        storage = document.file.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    cert = credential.signer.signing_cert
+    return SignedDocument.objects.create(
+        document=document,
+        purpose=purpose or credential.purpose,
+        sha256=document.sha256,
+        verify_key=key,
+        level=level,
+        signer_name=credential.name,
+        signer_title=credential.title,
+        organisation=credential.organisation,
+        certificate_serial=format(cert.serial_number, "x"),
+        certificate=credential.row,
+        signed_at=timezone.now(),
+    )
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def pdf_verify(*, data: bytes, check_issued: bool = True) -> Verification:
+    """Verify an uploaded PDF: every signature intact and valid, chaining to a pinned root, with a
+    time-stamp; and whether these exact bytes are a document the portal issued. ``valid`` only when all
+    hold; ``reasons`` says why not, in Vietnamese. ``check_issued=False`` skips the portal's records (the
+    benchmark of the cryptographic part alone)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    digest = hashlib.sha256(data).hexdigest()
+    out = Verification(valid=False, sha256=digest)
+    issued = (
+        SignedDocument.objects.filter(sha256=digest)
+        .select_related("document__dossier__receiving_agency")
+        .first()
+        if check_issued
+        else None
+    )
+    if issued is not None:
+        out.issued = True
+        out.dossier_code = issued.document.dossier.code or ""
+        out.agency = issued.document.dossier.receiving_agency.name
+        out.document_kind = str(issued.document.get_kind_display())
+        out.title = issued.signer_title
+        out.level = issued.level
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception:  # noqa: BLE001 - any parse failure of an uploaded file is "not a valid PDF"
+        out.reasons.append(_("Không đọc được tệp: không phải tệp PDF hoặc tệp đã bị hỏng."))
+        return out
+    if not signatures:
+        out.reasons.append(_("Tệp không có chữ ký số."))
+        if not out.issued:
+            out.reasons.append(_("Tệp không phải tài liệu do Cổng cấp."))
+        return out
+    out.signed = True
+    intact = valid = trusted = stamped = True
+    for sig in signatures:
+        try:
+            status = validate_pdf_signature(
+                sig,
+                signer_validation_context=validation_context(fetching=False),
+                ts_validation_context=validation_context(fetching=False),
+            )
+        except Exception:  # noqa: BLE001 - a broken signature structure is an invalid signature
+            intact = valid = trusted = False
+            continue
+        intact &= bool(status.intact)
+        valid &= bool(status.valid)
+        trusted &= bool(status.trusted)
+        ts = status.timestamp_validity
+        stamped &= ts is not None and bool(ts.intact and ts.valid)
+        subject = status.signing_cert.subject.native
+        out.signer = subject.get("common_name", "")
+        out.organisation = subject.get("organization_name", "")
+        out.signed_at = ts.timestamp if ts is not None else status.signer_reported_dt
+        # Only the revocation data and time-stamps (PAdES LT/LTA updates) may follow a signature.
+        level = status.modification_level
+        if level is None or level > ModificationLevel.LTA_UPDATES or status.docmdp_ok is False:
+            intact = False
+    out.intact, out.trusted, out.timestamped = intact and valid, trusted, stamped
+    if not out.intact:
+        out.reasons.append(
+            _("Nội dung tệp đã bị thay đổi sau khi ký (chữ ký không khớp với nội dung).")
+        )
+    if not trusted:
+        out.reasons.append(_("Chứng thư số không do tổ chức chứng thực được tin cậy cấp."))
+    if not stamped:
+        out.reasons.append(_("Chữ ký không có dấu thời gian hợp lệ."))
+    if not out.issued:
+        out.reasons.append(_("Tệp không trùng với tài liệu nào do Cổng cấp."))
+    out.valid = not out.reasons
+    return out
+
+
+def issued_lookup(*, code: str, key: str) -> SignedDocument | None:
+    """The signed document a QR code points at (dossier code + verification key)."""
+    if not code or not key:
+        return None
+    return (
+        SignedDocument.objects.filter(document__dossier__code=code.strip(), verify_key=key.strip())
+        .select_related("document__dossier__receiving_agency", "document__dossier__procedure")
+        .first()
+    )

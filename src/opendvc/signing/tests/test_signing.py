@@ -1,0 +1,153 @@
+"""Signed results: PAdES B-T/B-LT with the test CA, validated with pyHanko's validator; tampering,
+expired and revoked certificates; the seal on receipts; the approval signs the result."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers import services as dossier_services
+from opendvc.dossiers.models import DossierDocument
+from opendvc.dossiers.tests.conftest import pdf_bytes, submitted_dossier
+from opendvc.signing import services
+from opendvc.signing.models import SignedDocument
+
+from .conftest import configure_agency
+
+pytestmark = pytest.mark.django_db
+
+
+def _credential(paths, name="signer"):
+    return services.credential_load(
+        path=str(paths[name]), passphrase="opendvc-test", name="Nguyễn Văn An", title="Phó Giám đốc"
+    )
+
+
+def _validate(data: bytes, root_path):
+    root = load_cert_from_pemder(str(root_path))
+    reader = PdfFileReader(io.BytesIO(data))
+    vc = ValidationContext(trust_roots=[root], allow_fetching=False)
+    return validate_pdf_signature(reader.embedded_signatures[0], vc, ts_validation_context=vc)
+
+
+def test_signature_validates_against_the_test_ca_with_a_timestamp_and_revocation_data(trust):
+    sim, ca, paths = trust
+    data, level = services.pdf_sign(
+        pdf=pdf_bytes("Giấy khai sinh"),
+        credential=_credential(paths),
+        qr_url="https://dichvucong.example/xac-thuc-ket-qua/?ma=X&khoa=Y",
+    )
+    assert level == "B-LT"
+    status = _validate(data, paths["root"])
+    assert status.bottom_line and status.intact and status.valid and status.trusted
+    assert status.timestamp_validity is not None and status.timestamp_validity.valid
+    assert status.signing_cert.subject.native["common_name"] == "Nguyễn Văn An"
+    paths_seen = [r.path for r in sim.requests] if hasattr(sim, "requests") else []
+    assert not paths_seen or "/tsa" in paths_seen
+
+
+def test_one_tampered_byte_fails(trust):
+    _sim, _ca, paths = trust
+    data, _level = services.pdf_sign(pdf=pdf_bytes("Giấy khai sinh"), credential=_credential(paths))
+    # A byte of the page's content stream (inside the signed byte range).
+    at = data.index(b"stream") + 20
+    tampered = bytearray(data)
+    tampered[at] ^= 0x01
+    status = _validate(bytes(tampered), paths["root"])
+    assert not status.bottom_line
+    assert not status.intact
+    assert services.pdf_verify(data=bytes(tampered)).valid is False
+
+
+def test_b_t_when_revocation_data_is_not_reachable(trust):
+    sim, _ca, paths = trust
+    sim.switches.update({"extra": {"no_revocation": True}})
+    data, level = services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    assert level == "B-T"
+    assert _validate(data, paths["root"]).bottom_line
+
+
+@pytest.mark.parametrize(("name", "words"), [("expired", "hết hạn"), ("revoked", "thu hồi")])
+def test_expired_or_revoked_signer_is_refused(trust, name, words):
+    _sim, _ca, paths = trust
+    with pytest.raises(ProblemError) as err:
+        services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths, name))
+    assert err.value.status == 409 and err.value.code == "signing_refused"
+    assert words in str(err.value)
+
+
+def test_a_certificate_outside_the_pinned_roots_is_refused(trust, settings, tmp_path):
+    from opendvc.signing import testca
+
+    _sim, _ca, paths = trust
+    other = testca.build("http://127.0.0.1:9").write(tmp_path / "other")
+    settings.SIGNING_TRUST_ROOTS = str(other["root"])
+    services.caches_clear()
+    with pytest.raises(ProblemError) as err:
+        services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    assert err.value.code == "signing_refused"
+
+
+def test_the_tsa_down_refuses_signing_with_503(trust):
+    sim, _ca, paths = trust
+    sim.switches.update({"down": True})
+    with pytest.raises(ProblemError) as err:
+        services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    assert err.value.status in (409, 503)
+
+
+def _approved(procedure, citizen, officer, leader):
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    return dossier_services.dossier_act(
+        dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+    )
+
+
+def test_approval_signs_the_result_with_the_agencys_certificate(
+    trust, procedure, citizen, officer, leader, justice
+):
+    _sim, _ca, paths = trust
+    configure_agency(justice, paths)
+    d = _approved(procedure, citizen, officer, leader)
+    doc = DossierDocument.objects.get(dossier=d, kind="result")
+    sig = SignedDocument.objects.get(document=doc)
+    data = doc.file.read()
+    assert sig.sha256 == doc.sha256
+    assert (sig.signer_name, sig.signer_title, sig.purpose) == (
+        "Nguyễn Văn An",
+        "Phó Giám đốc",
+        "result",
+    )
+    assert _validate(data, paths["root"]).bottom_line
+    check = services.pdf_verify(data=data)
+    assert check.valid and check.issued and check.dossier_code == d.code
+    # The receipt of the intake carries the system's seal.
+    receipt = DossierDocument.objects.get(dossier=d, kind="receipt")
+    assert receipt.signature.purpose == "seal"
+    assert _validate(receipt.file.read(), paths["root"]).bottom_line
+
+
+def test_a_revoked_agency_certificate_refuses_the_approval(
+    trust, procedure, citizen, officer, leader, justice
+):
+    _sim, _ca, paths = trust
+    configure_agency(justice, paths, "revoked")
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    with pytest.raises(ProblemError) as err:
+        dossier_services.dossier_act(
+            dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+        )
+    assert err.value.code == "signing_refused"
+    d.refresh_from_db()
+    assert d.status == "processing"
+    assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()

@@ -1,0 +1,170 @@
+"""The citizen's document store over the API: list, upload, delete own uploads, reuse in a draft
+dossier by reference, share by link (with the access log)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from opendvc.api.auth import require_scope
+from opendvc.api.schemas import problems
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+
+from . import services
+from .models import ShareLink, StoredDocument
+
+router = Router(tags=["vault"])
+
+
+class StoredOut(Schema):
+    id: UUID
+    source: str
+    document_type: str
+    title: str
+    issuer: str
+    number: str
+    issued_on: date | None
+    expires_on: date | None
+    expired: bool
+    reusable: bool
+    size: int
+    sha256: str
+    dossier_code: str | None
+    signed: bool
+    created_at: datetime
+
+
+class ReuseIn(Schema):
+    dossier: UUID
+    component: int
+
+
+class ShareIn(Schema):
+    days: int
+
+
+class ShareOut(Schema):
+    token: str
+    url: str
+    expires_at: datetime
+    accesses: int
+
+
+def _mine(request, public_id: UUID) -> StoredDocument:
+    return get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+
+
+@router.get(
+    "/vault/documents", response=list[StoredOut], summary="Giấy tờ trong kho dữ liệu của tôi"
+)
+def list_documents(request):
+    require_scope(request, "read")
+    return [services.describe(d) for d in services.owner_documents(owner=request.user)]
+
+
+@router.post(
+    "/vault/documents",
+    response={201: StoredOut, **problems(413, 422)},
+    summary="Tải giấy tờ lên kho",
+)
+def upload_document(
+    request,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja parameter markers
+    document_type: str = Form(...),  # noqa: B008
+    issuer: str = Form(""),  # noqa: B008
+    number: str = Form(""),  # noqa: B008
+    issued_on: date | None = Form(None),  # noqa: B008
+    expires_on: date | None = Form(None),  # noqa: B008
+    title: str = Form(""),  # noqa: B008
+):
+    require_scope(request, "dossiers:write")
+    try:
+        checked = check_file(name=file.name or "", content=read_limited(file))
+    except UploadError as exc:
+        status = 413 if exc.code == "file_too_large" else 422
+        raise ProblemError(
+            "payload_too_large" if status == 413 else exc.code, exc.message, status=status
+        ) from exc
+    doc = services.document_upload(
+        owner=request.user,
+        checked=checked,
+        document_type=document_type,
+        title=title,
+        issuer=issuer,
+        number=number,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        request=request,
+    )
+    return Status(201, services.describe(doc))
+
+
+@router.delete(
+    "/vault/documents/{public_id}",
+    response={204: None, **problems(404, 409)},
+    summary="Xóa giấy tờ tự tải lên",
+)
+def delete_document(request, public_id: UUID):
+    require_scope(request, "dossiers:write")
+    services.document_delete(
+        document=_mine(request, public_id), actor=request.user, request=request
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/vault/documents/{public_id}/reuse",
+    response={200: dict, **problems(404, 409, 422)},
+    summary="Dùng lại giấy tờ trong hồ sơ nháp (tham chiếu, không sao chép)",
+)
+def reuse_document(request, public_id: UUID, payload: ReuseIn):
+    from opendvc.catalog.models import Component
+    from opendvc.dossiers.models import Dossier
+
+    require_scope(request, "dossiers:write")
+    doc = _mine(request, public_id)
+    dossier = get_object_or_404(Dossier, public_id=payload.dossier, applicant=request.user)
+    component = Component.objects.filter(pk=payload.component).first()
+    services.document_reuse(
+        dossier=dossier, component=component, document=doc, actor=request.user, request=request
+    )
+    return {"dossier": str(dossier.public_id), "component": payload.component}
+
+
+def _share_out(link: ShareLink) -> dict:
+    from opendvc.core.links import absolute_url
+
+    return {
+        "token": link.token,
+        "url": absolute_url("vault:shared", args=[link.token]),
+        "expires_at": link.expires_at,
+        "accesses": link.accesses.count(),
+    }
+
+
+@router.post(
+    "/vault/documents/{public_id}/shares",
+    response={201: ShareOut, **problems(404, 422)},
+    summary="Chia sẻ giấy tờ bằng liên kết có thời hạn",
+)
+def share_document(request, public_id: UUID, payload: ShareIn):
+    require_scope(request, "dossiers:write")
+    link = services.share_create(
+        document=_mine(request, public_id), actor=request.user, days=payload.days, request=request
+    )
+    return Status(201, _share_out(link))
+
+
+@router.get(
+    "/vault/documents/{public_id}/shares",
+    response=list[ShareOut],
+    summary="Các liên kết chia sẻ và lượt xem",
+)
+def list_shares(request, public_id: UUID):
+    require_scope(request, "read")
+    return [_share_out(s) for s in _mine(request, public_id).share_links.all()]

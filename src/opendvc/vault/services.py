@@ -1,0 +1,411 @@
+"""The citizen's document store (Kho quản lý dữ liệu điện tử, Regulation QĐ 31/2020/QĐ-UBND Art. 6.2)
+and the online return of results (Art. 6.4).
+
+Online return: a result is returned when it is **issued to the citizen** — signed, placed in their
+store and notified — not when they download it (``result_issue``, run when the approval commits).
+The on-time class is frozen at that moment (``return_result`` by the system, method ``online``);
+later downloads are recorded (``ResultDownload``) and change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
+from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
+from opendvc.worktime import to_local
+
+from .models import ShareAccess, ShareLink, StoredDocument
+
+logger = logging.getLogger(__name__)
+
+ISSUED_KINDS_RESULT = ("result",)
+
+
+def _invalid(
+    path: str, message: str, status: int = 422, code: str = "validation_error"
+) -> ProblemError:
+    return ProblemError(
+        code, message, status=status, extra={"errors": [{"path": path, "message": message}]}
+    )
+
+
+# -- issued documents ------------------------------------------------------------------------------
+
+
+def document_file(*, dossier_document, owner=None, organisation=None) -> StoredDocument:
+    """Place a document the portal issued (a result, a receipt, a notice) in the applicant's store, by
+    reference to the dossier's document (no copy of the bytes). Idempotent."""
+    from opendvc.dossiers.lifecycle import Document
+
+    existing = StoredDocument.objects.filter(dossier_document=dossier_document).first()
+    if existing is not None:
+        return existing
+    dossier = dossier_document.dossier
+    is_result = dossier_document.kind == Document.RESULT
+    return StoredDocument.objects.create(
+        owner=owner or dossier.applicant,
+        organisation=organisation or dossier.acting_for,
+        source=StoredDocument.Source.RESULT if is_result else StoredDocument.Source.RECEIPT,
+        document_type=str(dossier_document.get_kind_display()),
+        title=f"{dossier_document.get_kind_display()} — {dossier.code or ''}"[:300],
+        issuer=dossier.receiving_agency.name[:300],
+        number=(dossier.code or "")[:100],
+        issued_on=to_local(dossier_document.created_at or timezone.now()).date(),
+        original_name=dossier_document.filename,
+        sha256=dossier_document.sha256,
+        content_type="application/pdf",
+        dossier_document=dossier_document,
+    )
+
+
+def returns_online(dossier) -> bool:
+    from opendvc.dossiers.returns import return_method_default
+
+    return return_method_default(dossier=dossier) == "online"
+
+
+def result_issue(*, dossier, request=None):
+    """Issue a ready result to its applicant: every result document into their store, and — when the
+    result goes back online — the ``return_result`` action by the system (the on-time class is frozen
+    now) and the notice (email and in-app). One transaction; a dossier not waiting at
+    ``result_ready`` is left as it is."""
+    from opendvc.dossiers.lifecycle import Action, Document, State
+    from opendvc.dossiers.models import Dossier, DossierDocument
+    from opendvc.dossiers.services import dossier_act
+
+    with transaction.atomic():
+        fresh = Dossier.objects.select_related(
+            "applicant", "acting_for", "receiving_agency", "procedure"
+        ).get(pk=dossier.pk)
+        if fresh.status != State.RESULT_READY:
+            return fresh
+        results = list(
+            DossierDocument.objects.filter(dossier=fresh, kind=Document.RESULT).select_related(
+                "dossier"
+            )
+        )
+        for doc in results:
+            document_file(dossier_document=doc)
+        if not returns_online(fresh) or not results:
+            return fresh
+        done = dossier_act(
+            dossier=fresh,
+            action=Action.RETURN_RESULT,
+            actor=None,
+            system=True,
+            request=request,
+            method="online",
+        )
+        signed = next((d.signature for d in results if hasattr(d, "signature")), None)
+        verify = ""
+        if signed is not None:
+            from opendvc.signing.services import verify_url
+
+            verify = verify_url(code=done.code or "", key=signed.verify_key)
+        notify(
+            template="result_issued",
+            recipient=done.applicant,
+            context={
+                "code": done.code or "",
+                "procedure": done.procedure.name,
+                "agency": done.receiving_agency.name,
+                "issued_at": to_local(done.finished_at).strftime("%H:%M %d/%m/%Y")
+                if done.finished_at
+                else "",
+                "url": absolute_url("vault:home"),
+                "verify_url": verify,
+            },
+        )
+        return done
+
+
+def results_issue_pending(*, limit: int = 500) -> int:
+    """Issue the results still waiting at ``result_ready`` that go back online (a failure when the
+    approval committed is caught up here; run by the periodic jobs)."""
+    from opendvc.dossiers.lifecycle import State
+    from opendvc.dossiers.models import Dossier
+
+    count = 0
+    for d in (
+        Dossier.objects.filter(status=State.RESULT_READY)
+        .select_related("procedure")
+        .order_by("pk")[:limit]
+    ):
+        if returns_online(d):
+            try:
+                if result_issue(dossier=d).status != State.RESULT_READY:
+                    count += 1
+            except ProblemError:
+                logger.warning("result of %s not issued", d.code, exc_info=True)
+    return count
+
+
+# -- the owner's uploads ---------------------------------------------------------------------------
+
+
+def owner_usage(*, owner) -> int:
+    return (
+        StoredDocument.objects.filter(owner=owner, source=StoredDocument.Source.UPLOAD).aggregate(
+            total=Sum("size")
+        )["total"]
+        or 0
+    )
+
+
+def document_upload(
+    *,
+    owner,
+    checked,
+    document_type: str,
+    title: str = "",
+    issuer: str = "",
+    number: str = "",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    organisation=None,
+    request=None,
+) -> StoredDocument:
+    """Store an uploaded document (a checked file, ``dossiers.uploads.check_file``) with its type, issuer,
+    number and dates, within the owner's quota (``VAULT_QUOTA_BYTES``)."""
+    errors = []
+    if not (document_type or "").strip():
+        errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
+    if issued_on and expires_on and expires_on < issued_on:
+        errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải sau ngày cấp.")})
+    if errors:
+        raise ProblemError(
+            "validation_error", _("Thông tin giấy tờ chưa hợp lệ."), extra={"errors": errors}
+        )
+    quota = int(getattr(settings, "VAULT_QUOTA_BYTES", 0) or 0)
+    if quota and owner_usage(owner=owner) + checked.size > quota:
+        raise _invalid(
+            "file",
+            _("Kho dữ liệu của bạn đã đầy (tối đa %(mb)s MB); hãy xóa bớt giấy tờ.")
+            % {"mb": quota // (1024 * 1024)},
+            status=413,
+            code="quota_exceeded",
+        )
+    doc = StoredDocument(
+        owner=owner,
+        organisation=organisation,
+        source=StoredDocument.Source.UPLOAD,
+        document_type=document_type.strip()[:200],
+        title=(title or document_type).strip()[:300],
+        issuer=issuer.strip()[:300],
+        number=number.strip()[:100],
+        issued_on=issued_on,
+        expires_on=expires_on,
+        original_name=checked.name[:255],
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.content_type,
+    )
+    doc.file.save(checked.name, ContentFile(checked.content), save=False)
+    try:
+        with transaction.atomic():
+            doc.save()
+            audit_record(
+                actor=owner,
+                action="vault.upload",
+                target=doc,
+                changes={"document_type": doc.document_type, "size": doc.size},
+                request=request,
+            )
+    except BaseException:
+        default_storage.delete(doc.file.name)
+        raise
+    return doc
+
+
+def document_delete(*, document: StoredDocument, actor, request=None) -> None:
+    """Delete the owner's own upload. Issued results and receipts stay (the law keeps them). The bytes
+    stay while a dossier refers to them (reuse is by reference)."""
+    from opendvc.dossiers.models import DossierFile
+
+    if document.owner_id != actor.pk:
+        raise ProblemError("not_found", _("Không có giấy tờ này."), status=404)
+    if document.source != StoredDocument.Source.UPLOAD:
+        raise ProblemError(
+            "conflict",
+            _("Kết quả và giấy tờ do cơ quan cấp được lưu giữ, không xóa được."),
+            status=409,
+        )
+    name = document.file.name
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="vault.delete",
+            target=document,
+            changes={"document_type": document.document_type},
+            request=request,
+        )
+        document.delete()
+        in_use = DossierFile.objects.filter(file=name).exists()
+    if name and not in_use:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def owner_documents(*, owner):
+    return StoredDocument.objects.filter(Q(owner=owner)).select_related(
+        "dossier_document__dossier", "dossier_document__signature"
+    )
+
+
+# -- reuse in a new dossier ------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    text = (text or "").replace("Đ", "D").replace("đ", "d")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def type_matches(*, component, document: StoredDocument) -> bool:
+    """A stored document fits a component when its document type names the component's paper (the
+    type is contained in the component's name, or the other way round, ignoring case and accents)."""
+    a, b = _norm(document.document_type), _norm(getattr(component, "name", ""))
+    return bool(a and b) and (a in b or b in a)
+
+
+def reusable_for(*, owner, component) -> list[StoredDocument]:
+    """The owner's documents that may fill ``component``: matching type, not expired."""
+    return [
+        d
+        for d in owner_documents(owner=owner).exclude(source=StoredDocument.Source.RECEIPT)
+        if not d.expired and type_matches(component=component, document=d)
+    ]
+
+
+class _Reference:
+    """The shape ``dossier_update_draft(reuse_files=...)`` takes: the same stored object, no copy."""
+
+    def __init__(self, doc: StoredDocument) -> None:
+        self.original_name = doc.original_name or f"{doc.document_type}.pdf"
+        self.file = doc.stored
+        self.sha256 = doc.sha256
+        self.size = doc.size or (doc.stored.size if doc.stored else 0)
+        self.content_type = doc.content_type or "application/pdf"
+
+
+def document_reuse(*, dossier, component, document: StoredDocument, actor, request=None):
+    """Attach a stored document to a draft dossier's component by reference (the dossier's file row
+    points at the same stored object). Refused for someone else's document, an expired one, or one
+    whose type does not match the component."""
+    from opendvc.dossiers.services import dossier_update_draft
+
+    if document.owner_id != actor.pk:
+        raise ProblemError("not_found", _("Không có giấy tờ này."), status=404)
+    if document.expired:
+        raise _invalid(
+            "document",
+            _("Giấy tờ đã hết hạn ngày %(d)s; không dùng lại được.")
+            % {"d": document.expires_on.strftime("%d/%m/%Y")},
+        )
+    if component is None or component.procedure_id != dossier.procedure_id:
+        raise _invalid("component", _("Thành phần hồ sơ không thuộc thủ tục này."))
+    if not type_matches(component=component, document=document):
+        raise _invalid(
+            "document",
+            _("Loại giấy tờ “%(t)s” không khớp với “%(c)s”.")
+            % {"t": document.document_type, "c": component.name},
+        )
+    return dossier_update_draft(
+        dossier=dossier,
+        actor=actor,
+        reuse_files=[(component, _Reference(document))],
+        request=request,
+    )
+
+
+# -- sharing ---------------------------------------------------------------------------------------
+
+
+def share_create(*, document: StoredDocument, actor, days: int, request=None) -> ShareLink:
+    """A link to read ``document`` for ``days`` days (at most ``VAULT_SHARE_MAX_DAYS``)."""
+    if document.owner_id != actor.pk:
+        raise ProblemError("not_found", _("Không có giấy tờ này."), status=404)
+    longest = int(getattr(settings, "VAULT_SHARE_MAX_DAYS", 30))
+    if not isinstance(days, int) or days < 1 or days > longest:
+        raise _invalid("days", _("Thời hạn chia sẻ từ 1 đến %(n)s ngày.") % {"n": longest})
+    with transaction.atomic():
+        link = ShareLink.objects.create(
+            document=document, expires_at=timezone.now() + timedelta(days=days)
+        )
+        audit_record(
+            actor=actor,
+            action="vault.share",
+            target=document,
+            changes={"days": days},
+            request=request,
+        )
+    return link
+
+
+def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
+    if link.document.owner_id != actor.pk:
+        raise ProblemError("not_found", _("Không có liên kết này."), status=404)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="vault.share_revoke",
+            target=link.document,
+            changes={},
+            request=request,
+        )
+    return link
+
+
+def share_open(*, token: str, ip: str | None = None, user_agent: str = "") -> StoredDocument:
+    """The document behind an active share link; the access is logged. 404 for an unknown, expired or
+    revoked link (no difference is told)."""
+    link = ShareLink.objects.select_related("document").filter(token=token).first()
+    if link is None or not link.active:
+        raise ProblemError("not_found", _("Liên kết không tồn tại hoặc đã hết hạn."), status=404)
+    ShareAccess.objects.create(link=link, ip=ip or None, user_agent=(user_agent or "")[:300])
+    return link.document
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def describe(doc: StoredDocument) -> dict[str, Any]:
+    """The API shape of a stored document."""
+    signature = (
+        getattr(doc.dossier_document, "signature", None) if doc.dossier_document_id else None
+    )
+    return {
+        "id": str(doc.public_id),
+        "source": doc.source,
+        "document_type": doc.document_type,
+        "title": doc.title,
+        "issuer": doc.issuer,
+        "number": doc.number,
+        "issued_on": doc.issued_on,
+        "expires_on": doc.expires_on,
+        "expired": doc.expired,
+        "reusable": not doc.expired and doc.source != StoredDocument.Source.RECEIPT,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "dossier_code": doc.dossier_document.dossier.code if doc.dossier_document_id else None,
+        "signed": signature is not None,
+        "created_at": doc.created_at,
+    }

@@ -1,0 +1,185 @@
+"""The citizen's document store: uploads with type, issuer, number and dates within a quota; reuse in a
+new dossier by reference, matched by type; expired documents refused; sharing with expiry and access
+log; own uploads deleted, results kept; the API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers import services as dossier_services
+from opendvc.dossiers.models import DossierFile
+from opendvc.dossiers.tests.conftest import checked_pdf, sign_in
+from opendvc.vault import services
+from opendvc.vault.models import ShareAccess, StoredDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(owner, document_type="Giấy chứng sinh", **kw):
+    return services.document_upload(
+        owner=owner,
+        checked=checked_pdf(),
+        document_type=document_type,
+        issuer="Bệnh viện Đa khoa Đồng Nai",
+        number="123/GCS",
+        **kw,
+    )
+
+
+def _draft(procedure, citizen, justice):
+    return dossier_services.dossier_create_draft(
+        applicant=citizen,
+        procedure=procedure,
+        receiving_agency=justice,
+        actor=citizen,
+        channel="online",
+    )
+
+
+def test_reuse_by_reference_matched_by_type(procedure, citizen, justice):
+    doc = _upload(citizen, issued_on=date(2026, 1, 5))
+    draft = _draft(procedure, citizen, justice)
+    component = procedure.components.get(name="Giấy chứng sinh")
+    other = procedure.components.get(name="Tờ khai đăng ký khai sinh")
+    assert services.reusable_for(owner=citizen, component=component) == [doc]
+    assert services.reusable_for(owner=citizen, component=other) == []
+    services.document_reuse(dossier=draft, component=component, document=doc, actor=citizen)
+    f = DossierFile.objects.get(dossier=draft, component=component)
+    assert f.file.name == doc.file.name  # the same stored object: no copy of the bytes
+    assert f.sha256 == doc.sha256
+    with pytest.raises(ProblemError) as err:
+        services.document_reuse(dossier=draft, component=other, document=doc, actor=citizen)
+    assert err.value.status == 422
+
+
+def test_expired_document_is_flagged_and_not_reusable(procedure, citizen, justice):
+    doc = _upload(citizen, issued_on=date(2020, 1, 1), expires_on=date(2021, 1, 1))
+    assert doc.expired
+    component = procedure.components.get(name="Giấy chứng sinh")
+    assert services.reusable_for(owner=citizen, component=component) == []
+    with pytest.raises(ProblemError) as err:
+        services.document_reuse(
+            dossier=_draft(procedure, citizen, justice),
+            component=component,
+            document=doc,
+            actor=citizen,
+        )
+    assert "hết hạn" in str(err.value)
+
+
+def test_someone_elses_document_cannot_be_reused(procedure, citizen, stranger, justice):
+    doc = _upload(stranger)
+    with pytest.raises(ProblemError) as err:
+        services.document_reuse(
+            dossier=_draft(procedure, citizen, justice),
+            component=procedure.components.get(name="Giấy chứng sinh"),
+            document=doc,
+            actor=citizen,
+        )
+    assert err.value.status == 404
+
+
+def test_quota(citizen, settings):
+    size = checked_pdf().size
+    settings.VAULT_QUOTA_BYTES = size * 2
+    _upload(citizen)
+    _upload(citizen)
+    with pytest.raises(ProblemError) as err:
+        _upload(citizen)
+    assert err.value.status == 413 and err.value.code == "quota_exceeded"
+
+
+def test_share_link_expires_and_logs_access(client, citizen):
+    doc = _upload(citizen)
+    link = services.share_create(document=doc, actor=citizen, days=3)
+    url = f"/kho-du-lieu/chia-se/{link.token}/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert ShareAccess.objects.filter(link=link).count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=4)):
+        assert client.get(url).status_code == 404
+    assert ShareAccess.objects.filter(link=link).count() == 1
+    with pytest.raises(ProblemError):
+        services.share_create(document=doc, actor=citizen, days=365)
+
+
+def test_delete_own_upload_but_not_an_issued_result(citizen, stranger):
+    doc = _upload(citizen)
+    name = doc.file.name
+    with pytest.raises(ProblemError):
+        services.document_delete(document=doc, actor=stranger)
+    services.document_delete(document=doc, actor=citizen)
+    assert not StoredDocument.objects.filter(pk=doc.pk).exists()
+    result = StoredDocument.objects.create(
+        owner=citizen, source="result", document_type="Kết quả giải quyết"
+    )
+    with pytest.raises(ProblemError) as err:
+        services.document_delete(document=result, actor=citizen)
+    assert err.value.status == 409
+    assert name
+
+
+def test_api_upload_list_share_and_delete(client, citizen):
+    sign_in(client, citizen)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    r = client.post(
+        "/api/v1/vault/documents",
+        {
+            "file": SimpleUploadedFile("cccd.pdf", small_pdf(), content_type="application/pdf"),
+            "document_type": "Căn cước công dân",
+            "number": "075090001234",
+            "expires_on": "2030-01-01",
+        },
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["document_type"] == "Căn cước công dân" and body["reusable"] is True
+    r = client.get("/api/v1/vault/documents")
+    assert [d["id"] for d in r.json()] == [body["id"]]
+    r = client.post(
+        f"/api/v1/vault/documents/{body['id']}/shares", {"days": 2}, content_type="application/json"
+    )
+    assert r.status_code == 201 and r.json()["accesses"] == 0
+    r = client.post(
+        f"/api/v1/vault/documents/{body['id']}/shares", {"days": 0}, content_type="application/json"
+    )
+    assert r.status_code == 422
+    assert client.delete(f"/api/v1/vault/documents/{body['id']}").status_code == 204
+    assert client.get("/api/v1/vault/documents").json() == []
+
+
+def test_store_page_upload_with_bad_date_keeps_the_input(client, citizen):
+    sign_in(client, citizen)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    r = client.post(
+        "/kho-du-lieu/",
+        {
+            "document_type": "Giấy chứng sinh",
+            "issued_on": "32/13/2026",
+            "file": SimpleUploadedFile("a.pdf", small_pdf()),
+        },
+    )
+    assert r.status_code == 422
+    assert "dd/mm/yyyy" in r.content.decode() and "Giấy chứng sinh" in r.content.decode()
+    r = client.post(
+        "/kho-du-lieu/",
+        {
+            "document_type": "Giấy chứng sinh",
+            "issued_on": "05/01/2026",
+            "file": SimpleUploadedFile("a.pdf", small_pdf()),
+        },
+    )
+    assert r.status_code == 302
+    assert StoredDocument.objects.get(owner=citizen).issued_on == date(2026, 1, 5)

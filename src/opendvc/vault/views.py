@@ -1,0 +1,161 @@
+"""Pages of the citizen's document store (``/kho-du-lieu/``) and the public read of a shared document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opendvc.core.files import stored_file_response
+from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip
+from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+
+from . import services
+from .models import ShareLink, StoredDocument
+
+
+def _day(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None, False
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date(), False
+        except ValueError:
+            continue
+    return None, True
+
+
+def _messages(exc: ProblemError) -> list[str]:
+    errors = (exc.extra or {}).get("errors") or []
+    return [e["message"] for e in errors] or [str(exc)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def home(request):
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        issued_on, bad_issued = _day(request.POST.get("issued_on"))
+        expires_on, bad_expires = _day(request.POST.get("expires_on"))
+        if bad_issued or bad_expires:
+            errors.append(_("Ngày phải theo dạng dd/mm/yyyy."))
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors.append(_("Chọn tệp giấy tờ."))
+        if not errors:
+            try:
+                checked = check_file(name=upload.name or "", content=read_limited(upload))
+                services.document_upload(
+                    owner=request.user,
+                    checked=checked,
+                    document_type=request.POST.get("document_type", ""),
+                    title=request.POST.get("title", ""),
+                    issuer=request.POST.get("issuer", ""),
+                    number=request.POST.get("number", ""),
+                    issued_on=issued_on,
+                    expires_on=expires_on,
+                    request=request,
+                )
+                messages.success(request, _("Đã lưu giấy tờ vào kho."))
+                return redirect("vault:home")
+            except UploadError as exc:
+                errors.append(exc.message)
+            except ProblemError as exc:
+                errors.extend(_messages(exc))
+        status = 422
+    docs = list(services.owner_documents(owner=request.user))
+    return render(
+        request,
+        "vault/home.html",
+        {
+            "documents": docs,
+            "errors": errors,
+            "form": request.POST if request.method == "POST" else {},
+            "usage": services.owner_usage(owner=request.user),
+            "quota": settings.VAULT_QUOTA_BYTES,
+        },
+        status=status,
+    )
+
+
+@login_required
+def download(request, public_id):
+    doc = get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+    if doc.dossier_document_id and doc.source == StoredDocument.Source.RESULT:
+        from opendvc.dossiers.results import result_download
+
+        result_download(
+            dossier=doc.dossier_document.dossier,
+            document=doc.dossier_document,
+            user=request.user,
+            request=request,
+        )
+    return stored_file_response(
+        request,
+        doc.stored,
+        filename=doc.original_name or "giay-to.pdf",
+        content_type=doc.content_type or "application/pdf",
+        inline=False,
+    )
+
+
+@login_required
+@require_POST
+def delete(request, public_id):
+    doc = get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+    try:
+        services.document_delete(document=doc, actor=request.user, request=request)
+        messages.success(request, _("Đã xóa giấy tờ."))
+    except ProblemError as exc:
+        messages.error(request, " ".join(_messages(exc)))
+    return redirect("vault:home")
+
+
+@login_required
+@require_POST
+def share(request, public_id):
+    doc = get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+    try:
+        days = int(request.POST.get("days") or 0)
+    except ValueError:
+        days = 0
+    try:
+        link = services.share_create(document=doc, actor=request.user, days=days, request=request)
+        messages.success(
+            request,
+            _("Liên kết chia sẻ (hết hạn %(d)s): %(url)s")
+            % {
+                "d": link.expires_at.strftime("%d/%m/%Y"),
+                "url": request.build_absolute_uri(f"/kho-du-lieu/chia-se/{link.token}/"),
+            },
+        )
+    except ProblemError as exc:
+        messages.error(request, " ".join(_messages(exc)))
+    return redirect("vault:home")
+
+
+def shared(request, token):
+    try:
+        doc = services.share_open(
+            token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+        )
+    except ProblemError:
+        return render(request, "vault/shared_gone.html", status=404)
+    return stored_file_response(
+        request,
+        doc.stored,
+        filename=doc.original_name or "giay-to.pdf",
+        content_type=doc.content_type or "application/pdf",
+        inline=True,
+    )
+
+
+__all__ = ["ShareLink", "delete", "download", "home", "share", "shared"]
