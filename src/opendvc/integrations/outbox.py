@@ -1,0 +1,386 @@
+"""The outbox's services: writing a message in the business transaction, the relay that delivers it,
+and what the ICT department does with the ledger (replay, pause).
+
+The relay (``outbox_relay``) claims due deliveries in a short transaction —
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several relays (Celery workers, cron) share
+the work without taking the same row; on SQLite a conditional update claims them (SQLite writes one
+at a time) — marks them ``delivering`` with a lease, sends them outside any transaction, and records
+each outcome: ``delivered`` with the peer's answer, or ``failed`` with the error and the next attempt
+after a capped exponential backoff with jitter; ``dead`` once the message is older than
+``OUTBOX_DEAD_AFTER_SECONDS``. A relay killed mid-batch leaves ``delivering`` rows whose lease runs
+out; they are claimed again and sent with the same message id (the peer applies it once).
+
+Per-key ordering: a delivery is claimed only when no earlier delivery of the same destination and
+``ordering_key`` is still open (pending, delivering or failed), so a dossier's progress never
+overtakes the dossier itself. A dead delivery no longer holds the ones after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+
+from .models import Delivery, Destination, Message
+from .transport import DeliveryError, describe, sender_for
+
+logger = logging.getLogger(__name__)
+
+OPEN = (Delivery.Status.PENDING, Delivery.Status.DELIVERING, Delivery.Status.FAILED)
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    destinations: list[str] | tuple[str, ...],
+    ordering_key: str = "",
+    now: datetime | None = None,
+) -> Message:
+    """Write a message and its deliveries. Call it inside the transaction of the change it reports:
+    the message exists exactly when the change does."""
+    if not destinations:
+        raise ValueError("a message needs at least one destination")
+    now = now or timezone.now()
+    message = Message.objects.create(
+        kind=kind, payload=payload, ordering_key=ordering_key, created_at=now
+    )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                message=message,
+                destination=d,
+                ordering_key=ordering_key,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for d in destinations
+        ]
+    )
+    return message
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Capped exponential backoff with jitter: base·2^(n−1), at most the cap, times a random factor in
+    [0.5, 1] so relays that failed together do not retry together."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    cap = settings.OUTBOX_BACKOFF_CAP_SECONDS
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+
+
+def paused_destinations() -> set[str]:
+    return set(Destination.objects.filter(paused=True).values_list("code", flat=True))
+
+
+# -- claiming ------------------------------------------------------------------------------------------
+
+_ELIGIBLE = """
+    (d.status IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s)
+    OR (d.status = 'delivering' AND d.lease_until <= %(now)s)
+"""
+_NOT_BEHIND = """
+    NOT EXISTS (
+        SELECT 1 FROM integrations_delivery e
+        WHERE d.ordering_key <> '' AND e.destination = d.destination AND e.ordering_key = d.ordering_key
+          AND e.id < d.id AND e.status IN ('pending', 'delivering', 'failed')
+    )
+"""
+
+
+def _claim(
+    *, limit: int, now: datetime, token: uuid.UUID, destinations: list[str] | None
+) -> list[int]:
+    lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    where = [f"({_ELIGIBLE})", _NOT_BEHIND]
+    paused = paused_destinations()
+    if paused:
+        where.append(f"d.destination NOT IN ({', '.join(f'%(p{i})s' for i in range(len(paused)))})")
+        params.update({f"p{i}": code for i, code in enumerate(sorted(paused))})
+    if destinations:
+        where.append(
+            f"d.destination IN ({', '.join(f'%(d{i})s' for i in range(len(destinations)))})"
+        )
+        params.update({f"d{i}": code for i, code in enumerate(destinations)})
+    select = f"SELECT d.id FROM integrations_delivery d WHERE {' AND '.join(where)} ORDER BY d.id LIMIT %(limit)s"  # noqa: S608 - fixed clauses, values as parameters
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(select + " FOR UPDATE SKIP LOCKED", params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                Delivery.objects.filter(pk__in=ids).update(
+                    status=Delivery.Status.DELIVERING, lease_until=lease, claim_token=token
+                )
+            return ids
+        # SQLite: the update re-checks eligibility, so of two relays that read the same ids only one
+        # takes each row (writes are serialised); the claimed rows are those carrying our token.
+        cursor.execute(select, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).filter(
+            Q(
+                status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+                next_attempt_at__lte=now,
+            )
+            | Q(status=Delivery.Status.DELIVERING, lease_until__lte=now)
+        ).update(status=Delivery.Status.DELIVERING, lease_until=lease, claim_token=token)
+        return list(
+            Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
+        )
+
+
+# -- sending and recording -------------------------------------------------------------------------------
+
+
+@dataclass
+class RelayResult:
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: RelayResult) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.failed += other.failed
+        self.dead += other.dead
+        self.errors += other.errors[:5]
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "claimed": self.claimed,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "dead": self.dead,
+        }
+
+
+def _send(delivery: Delivery) -> tuple[Delivery, dict[str, Any] | None, str]:
+    message = delivery.message
+    try:
+        answer = sender_for(delivery.destination).send(
+            message_id=str(message.message_id), kind=message.kind, payload=message.payload
+        )
+        return delivery, answer, ""
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the ledger and retried
+        return delivery, None, describe(exc)
+
+
+def _prepare(destinations: set[str]) -> None:
+    """Let each sender read what it needs from the database (mapping tables) on this thread: the
+    sending threads never touch the database."""
+    for destination in destinations:
+        try:
+            prepare = getattr(sender_for(destination), "prepare", None)
+            if prepare is not None:
+                prepare()
+        except DeliveryError:
+            pass  # the send fails with the same reason and is recorded
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(
+            max_workers=settings.OUTBOX_CONCURRENCY, thread_name_prefix="outbox"
+        )
+    return _POOL
+
+
+def outbox_relay_once(
+    *, limit: int | None = None, destinations: list[str] | None = None
+) -> RelayResult:
+    """Claim up to ``limit`` due deliveries, send them (several at once: at most one per ordering key
+    is ever claimed) and record each outcome."""
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    token = uuid.uuid4()
+    now = timezone.now()
+    ids = _claim(limit=limit, now=now, token=token, destinations=destinations)
+    result = RelayResult(claimed=len(ids))
+    if not ids:
+        return result
+    deliveries = list(Delivery.objects.filter(pk__in=ids).select_related("message").order_by("pk"))
+    _prepare({d.destination for d in deliveries})
+    outcomes = (
+        list(_pool().map(_send, deliveries)) if len(deliveries) > 1 else [_send(deliveries[0])]
+    )
+    done = timezone.now()
+    dead_before = done - timedelta(seconds=settings.OUTBOX_DEAD_AFTER_SECONDS)
+    with transaction.atomic():
+        # Only rows still ours: a row whose lease ran out may have been claimed by another relay.
+        ours = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=ids, claim_token=token)
+            .values_list("pk", flat=True)
+        )
+        changed: list[Delivery] = []
+        for delivery, answer, error in outcomes:
+            if delivery.pk not in ours:
+                continue
+            delivery.attempts += 1
+            delivery.lease_until = None
+            delivery.claim_token = None
+            if not error:
+                delivery.status = Delivery.Status.DELIVERED
+                delivery.delivered_at = done
+                delivery.answer = answer
+                result.delivered += 1
+            else:
+                delivery.last_error = error[:2000]
+                delivery.last_error_at = done
+                if delivery.message.created_at <= dead_before:
+                    delivery.status = Delivery.Status.DEAD
+                    result.dead += 1
+                    logger.error(
+                        "Outbox: %s to %s is dead after %s attempts: %s",
+                        delivery.message.message_id,
+                        delivery.destination,
+                        delivery.attempts,
+                        error,
+                    )
+                else:
+                    delivery.status = Delivery.Status.FAILED
+                    delivery.next_attempt_at = done + timedelta(
+                        seconds=backoff_seconds(delivery.attempts)
+                    )
+                    result.failed += 1
+                    logger.warning(
+                        "Outbox: %s to %s failed (attempt %s): %s",
+                        delivery.message.message_id,
+                        delivery.destination,
+                        delivery.attempts,
+                        error,
+                    )
+                result.errors.append(error)
+            changed.append(delivery)
+        Delivery.objects.bulk_update(
+            changed,
+            [
+                "status",
+                "attempts",
+                "lease_until",
+                "claim_token",
+                "delivered_at",
+                "answer",
+                "last_error",
+                "last_error_at",
+                "next_attempt_at",
+            ],
+        )
+    return result
+
+
+def outbox_relay(
+    *,
+    budget_seconds: float | None = None,
+    limit: int | None = None,
+    destinations: list[str] | None = None,
+) -> RelayResult:
+    """Relay batches until nothing is due or ``budget_seconds`` have passed."""
+    budget = settings.OUTBOX_RELAY_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    total = RelayResult()
+    while True:
+        batch = outbox_relay_once(limit=limit, destinations=destinations)
+        total.add(batch)
+        if not batch.claimed or time.monotonic() - started >= budget:
+            return total
+
+
+# -- the ICT department's tools ------------------------------------------------------------------------
+
+
+def delivery_replay(*, ids: list[int], actor, request=None) -> int:
+    """Send failed or dead deliveries again now (delivered ones are not sent twice). Returns how many."""
+    with transaction.atomic():
+        rows = Delivery.objects.select_for_update().filter(
+            pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
+        )
+        count = rows.update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now())
+        if count:
+            audit_record(
+                actor=actor,
+                action="integrations.replay",
+                target=None,
+                changes={"deliveries": sorted(ids)[:200], "count": count},
+                request=request,
+            )
+    return count
+
+
+def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destination:
+    """Pause or resume a destination: the relay leaves a paused destination's deliveries waiting."""
+    if not code or len(code) > 60:
+        raise ProblemError(
+            "validation_error",
+            _("Nơi nhận không hợp lệ."),
+            extra={"errors": [{"path": "destination", "message": _("Chọn một nơi nhận.")}]},
+        )
+    with transaction.atomic():
+        dest, _created = Destination.objects.select_for_update().get_or_create(code=code)
+        dest.paused = paused
+        dest.paused_at = timezone.now() if paused else None
+        dest.paused_by = actor if paused else None
+        dest.save()
+        audit_record(
+            actor=actor,
+            action="integrations.pause" if paused else "integrations.resume",
+            target=dest,
+            changes={"paused": paused},
+            request=request,
+        )
+    return dest
+
+
+def backlog() -> list[dict[str, Any]]:
+    """Per destination: how many deliveries in each state, the oldest open one and whether paused."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in Delivery.objects.values("destination", "status").annotate(n=Count("id")):
+        row = rows.setdefault(
+            item["destination"],
+            {"destination": item["destination"], **dict.fromkeys(Delivery.Status.values, 0)},
+        )
+        row[item["status"]] = item["n"]
+    oldest = dict(
+        Delivery.objects.filter(status__in=OPEN)
+        .values_list("destination")
+        .annotate(o=Min("created_at"))
+        .values_list("destination", "o")
+    )
+    paused = paused_destinations()
+    for code in paused:
+        rows.setdefault(code, {"destination": code, **dict.fromkeys(Delivery.Status.values, 0)})
+    for code, row in rows.items():
+        row["oldest_open_at"] = oldest.get(code)
+        row["paused"] = code in paused
+        row["backlog"] = sum(row[s] for s in OPEN)
+    return [rows[k] for k in sorted(rows)]
+
+
+def failures(*, destination: str = "", limit: int = 100):
+    qs = Delivery.objects.filter(
+        status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
+    ).select_related("message")
+    if destination:
+        qs = qs.filter(destination=destination)
+    return qs.order_by("-last_error_at", "-pk")[:limit]
