@@ -60,6 +60,8 @@ class Delivery(models.Model):
     # claimed again.
     lease_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
+    # Which relay (host:pid) claimed it last.
+    claimed_by = models.CharField(_("tiến trình gửi"), max_length=100, blank=True, default="")
     last_error = models.TextField(_("lỗi gần nhất"), blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     answer = models.JSONField(_("trả lời của nơi nhận"), null=True, blank=True)

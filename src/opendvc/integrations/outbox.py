@@ -12,13 +12,17 @@ out; they are claimed again and sent with the same message id (the peer applies 
 
 Per-key ordering: a delivery is claimed only when no earlier delivery of the same destination and
 ``ordering_key`` is still open (pending, delivering or failed), so a dossier's progress never
-overtakes the dossier itself. A dead delivery no longer holds the ones after it.
+overtakes the dossier itself. A dead delivery no longer holds the ones after it. With each key's first
+open delivery the relay also claims the due ones after it (``OUTBOX_CHAIN_LENGTH``) and one thread sends
+them in order, stopping at the first failure (the rest are released, unsent).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +87,10 @@ def backoff_seconds(attempts: int) -> float:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
 
+def relay_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
 def paused_destinations() -> set[str]:
     return set(Destination.objects.filter(paused=True).values_list("code", flat=True))
 
@@ -124,8 +132,12 @@ def _claim(
             ids = [row[0] for row in cursor.fetchall()]
             if ids:
                 Delivery.objects.filter(pk__in=ids).update(
-                    status=Delivery.Status.DELIVERING, lease_until=lease, claim_token=token
+                    status=Delivery.Status.DELIVERING,
+                    lease_until=lease,
+                    claim_token=token,
+                    claimed_by=relay_id(),
                 )
+                ids += _claim_followers(ids, now=now, lease=lease, token=token)
             return ids
         # SQLite: the update re-checks eligibility, so of two relays that read the same ids only one
         # takes each row (writes are serialised); the claimed rows are those carrying our token.
@@ -139,10 +151,66 @@ def _claim(
                 next_attempt_at__lte=now,
             )
             | Q(status=Delivery.Status.DELIVERING, lease_until__lte=now)
-        ).update(status=Delivery.Status.DELIVERING, lease_until=lease, claim_token=token)
-        return list(
+        ).update(
+            status=Delivery.Status.DELIVERING,
+            lease_until=lease,
+            claim_token=token,
+            claimed_by=relay_id(),
+        )
+        ids = list(
             Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
         )
+        return ids + _claim_followers(ids, now=now, lease=lease, token=token) if ids else ids
+
+
+def _claim_followers(
+    heads: list[int], *, now: datetime, lease: datetime, token: uuid.UUID
+) -> list[int]:
+    """After the heads of some keys are claimed (in the same transaction), claim the deliveries that
+    follow each head in its key, up to ``OUTBOX_CHAIN_LENGTH`` per key, stopping at the first one not
+    yet due: they are sent one after the other, in order, by the thread that sends the head. No other
+    relay can claim them meanwhile (their head is open)."""
+    chain = settings.OUTBOX_CHAIN_LENGTH
+    if chain <= 1:
+        return []
+    keyed = list(
+        Delivery.objects.filter(pk__in=heads)
+        .exclude(ordering_key="")
+        .values_list("pk", "destination", "ordering_key")
+    )
+    if not keyed:
+        return []
+    where = Q()
+    for pk, destination, key in keyed:
+        where |= Q(destination=destination, ordering_key=key, pk__gt=pk)
+    rows = Delivery.objects.filter(where, status__in=OPEN).order_by("pk")
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update()
+    taken: dict[tuple[str, str], int] = {}
+    stopped: set[tuple[str, str]] = set()
+    chosen: list[int] = []
+    for pk, destination, key, status, next_at, lease_until in rows.values_list(
+        "pk", "destination", "ordering_key", "status", "next_attempt_at", "lease_until"
+    ):
+        group = (destination, key)
+        if group in stopped:
+            continue
+        due = (status != Delivery.Status.DELIVERING and next_at <= now) or (
+            status == Delivery.Status.DELIVERING and lease_until is not None and lease_until <= now
+        )
+        if not due or taken.get(group, 1) >= chain:
+            stopped.add(group)
+            continue
+        taken[group] = taken.get(group, 1) + 1
+        chosen.append(pk)
+    if chosen:
+        Delivery.objects.filter(pk__in=chosen).update(
+            status=Delivery.Status.DELIVERING,
+            lease_until=lease,
+            claim_token=token,
+            claimed_by=relay_id(),
+        )
+    return chosen
 
 
 # -- sending and recording -------------------------------------------------------------------------------
@@ -154,6 +222,7 @@ class RelayResult:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    released: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: RelayResult) -> None:
@@ -161,6 +230,7 @@ class RelayResult:
         self.delivered += other.delivered
         self.failed += other.failed
         self.dead += other.dead
+        self.released += other.released
         self.errors += other.errors[:5]
 
     def as_dict(self) -> dict[str, int]:
@@ -172,7 +242,12 @@ class RelayResult:
         }
 
 
-def _send(delivery: Delivery) -> tuple[Delivery, dict[str, Any] | None, str]:
+# An outcome: (delivery, the peer's answer, the error); error ``None`` = not sent (released: an
+# earlier delivery of its key failed in this batch).
+Outcome = tuple[Delivery, dict[str, Any] | None, str | None]
+
+
+def _send(delivery: Delivery) -> Outcome:
     message = delivery.message
     try:
         answer = sender_for(delivery.destination).send(
@@ -181,6 +256,29 @@ def _send(delivery: Delivery) -> tuple[Delivery, dict[str, Any] | None, str]:
         return delivery, answer, ""
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the ledger and retried
         return delivery, None, describe(exc)
+
+
+def _send_chain(chain: list[Delivery]) -> list[Outcome]:
+    """Send one key's deliveries in order; after a failure the rest are released, not sent."""
+    outcomes: list[Outcome] = []
+    for index, delivery in enumerate(chain):
+        outcome = _send(delivery)
+        outcomes.append(outcome)
+        if outcome[2]:
+            outcomes += [(rest, None, None) for rest in chain[index + 1 :]]
+            break
+    return outcomes
+
+
+def _chains(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    loose: list[list[Delivery]] = []
+    for delivery in deliveries:  # in id order
+        if delivery.ordering_key:
+            groups.setdefault((delivery.destination, delivery.ordering_key), []).append(delivery)
+        else:
+            loose.append([delivery])
+    return [*groups.values(), *loose]
 
 
 def _prepare(destinations: set[str]) -> None:
@@ -210,8 +308,8 @@ def _pool() -> ThreadPoolExecutor:
 def outbox_relay_once(
     *, limit: int | None = None, destinations: list[str] | None = None
 ) -> RelayResult:
-    """Claim up to ``limit`` due deliveries, send them (several at once: at most one per ordering key
-    is ever claimed) and record each outcome."""
+    """Claim up to ``limit`` due deliveries (and the ones that follow each in its key), send them
+    (several keys at once, each key's in order) and record each outcome."""
     limit = limit or settings.OUTBOX_BATCH_SIZE
     token = uuid.uuid4()
     now = timezone.now()
@@ -221,9 +319,14 @@ def outbox_relay_once(
         return result
     deliveries = list(Delivery.objects.filter(pk__in=ids).select_related("message").order_by("pk"))
     _prepare({d.destination for d in deliveries})
-    outcomes = (
-        list(_pool().map(_send, deliveries)) if len(deliveries) > 1 else [_send(deliveries[0])]
-    )
+    chains = _chains(deliveries)
+    outcomes = [
+        o
+        for chain_outcomes in (
+            _pool().map(_send_chain, chains) if len(chains) > 1 else [_send_chain(chains[0])]
+        )
+        for o in chain_outcomes
+    ]
     done = timezone.now()
     dead_before = done - timedelta(seconds=settings.OUTBOX_DEAD_AFTER_SECONDS)
     with transaction.atomic():
@@ -237,9 +340,14 @@ def outbox_relay_once(
         for delivery, answer, error in outcomes:
             if delivery.pk not in ours:
                 continue
-            delivery.attempts += 1
             delivery.lease_until = None
             delivery.claim_token = None
+            if error is None:
+                delivery.status = Delivery.Status.PENDING
+                result.released += 1
+                changed.append(delivery)
+                continue
+            delivery.attempts += 1
             if not error:
                 delivery.status = Delivery.Status.DELIVERED
                 delivery.delivered_at = done

@@ -88,3 +88,16 @@ def mapping_problems(
                 }
             )
     return problems
+
+
+def national_mapping_seed() -> int:
+    """Add the default row of every state and channel that has none (never changes an edited row).
+    Returns how many rows were added."""
+    added = 0
+    for state, code in DEFAULT_STATUS.items():
+        added += NationalStatusMap.objects.get_or_create(state=state, defaults={"code": code})[1]
+    for channel, code in DEFAULT_CHANNEL.items():
+        added += NationalChannelMap.objects.get_or_create(channel=channel, defaults={"code": code})[
+            1
+        ]
+    return added
