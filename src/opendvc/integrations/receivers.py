@@ -9,6 +9,7 @@ from opendvc.dossiers.models import Dossier
 
 from .national import client as _national_client  # noqa: F401 - registers the sender
 from .national.messages import national_messages_for
+from .onestop import client as _onestop_client  # noqa: F401 - registers the sender
 from .onestop import messages as onestop_messages
 
 
