@@ -19,6 +19,7 @@ them in order, stopping at the first failure (the rest are released, unsent).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -32,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -329,72 +330,68 @@ def outbox_relay_once(
     ]
     done = timezone.now()
     dead_before = done - timedelta(seconds=settings.OUTBOX_DEAD_AFTER_SECONDS)
+    delivered: dict[str, list[int]] = {}
+    released: list[int] = []
+    failed: list[tuple[Delivery, str]] = []
+    for delivery, answer, error in outcomes:
+        if error is None:
+            released.append(delivery.pk)
+        elif not error:
+            delivered.setdefault(json.dumps(answer, sort_keys=True), []).append(delivery.pk)
+        else:
+            failed.append((delivery, error))
+    # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
+    # carrying our token (a row whose lease ran out may have been claimed by another relay).
+    mine = Delivery.objects.filter(claim_token=token)
+    cleared = {"lease_until": None, "claim_token": None}
     with transaction.atomic():
-        # Only rows still ours: a row whose lease ran out may have been claimed by another relay.
-        ours = set(
-            Delivery.objects.select_for_update()
-            .filter(pk__in=ids, claim_token=token)
-            .values_list("pk", flat=True)
-        )
-        changed: list[Delivery] = []
-        for delivery, answer, error in outcomes:
-            if delivery.pk not in ours:
-                continue
-            delivery.lease_until = None
-            delivery.claim_token = None
-            if error is None:
-                delivery.status = Delivery.Status.PENDING
-                result.released += 1
-                changed.append(delivery)
-                continue
-            delivery.attempts += 1
-            if not error:
-                delivery.status = Delivery.Status.DELIVERED
-                delivery.delivered_at = done
-                delivery.answer = answer
-                result.delivered += 1
+        for answer_json, pks in delivered.items():
+            result.delivered += mine.filter(pk__in=pks).update(
+                status=Delivery.Status.DELIVERED,
+                delivered_at=done,
+                answer=json.loads(answer_json),
+                attempts=F("attempts") + 1,
+                **cleared,
+            )
+        if released:
+            result.released += mine.filter(pk__in=released).update(
+                status=Delivery.Status.PENDING, **cleared
+            )
+        for delivery, error in failed:
+            attempts = delivery.attempts + 1
+            if delivery.message.created_at <= dead_before:
+                changes = {"status": Delivery.Status.DEAD}
+                logger.error(
+                    "Outbox: %s to %s is dead after %s attempts: %s",
+                    delivery.message.message_id,
+                    delivery.destination,
+                    attempts,
+                    error,
+                )
             else:
-                delivery.last_error = error[:2000]
-                delivery.last_error_at = done
-                if delivery.message.created_at <= dead_before:
-                    delivery.status = Delivery.Status.DEAD
+                changes = {
+                    "status": Delivery.Status.FAILED,
+                    "next_attempt_at": done + timedelta(seconds=backoff_seconds(attempts)),
+                }
+                logger.warning(
+                    "Outbox: %s to %s failed (attempt %s): %s",
+                    delivery.message.message_id,
+                    delivery.destination,
+                    attempts,
+                    error,
+                )
+            if mine.filter(pk=delivery.pk).update(
+                attempts=F("attempts") + 1,
+                last_error=error[:2000],
+                last_error_at=done,
+                **changes,
+                **cleared,
+            ):
+                if changes["status"] == Delivery.Status.DEAD:
                     result.dead += 1
-                    logger.error(
-                        "Outbox: %s to %s is dead after %s attempts: %s",
-                        delivery.message.message_id,
-                        delivery.destination,
-                        delivery.attempts,
-                        error,
-                    )
                 else:
-                    delivery.status = Delivery.Status.FAILED
-                    delivery.next_attempt_at = done + timedelta(
-                        seconds=backoff_seconds(delivery.attempts)
-                    )
                     result.failed += 1
-                    logger.warning(
-                        "Outbox: %s to %s failed (attempt %s): %s",
-                        delivery.message.message_id,
-                        delivery.destination,
-                        delivery.attempts,
-                        error,
-                    )
                 result.errors.append(error)
-            changed.append(delivery)
-        Delivery.objects.bulk_update(
-            changed,
-            [
-                "status",
-                "attempts",
-                "lease_until",
-                "claim_token",
-                "delivered_at",
-                "answer",
-                "last_error",
-                "last_error_at",
-                "next_attempt_at",
-            ],
-        )
     return result
 
 

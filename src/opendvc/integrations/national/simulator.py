@@ -16,6 +16,8 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
+from ..simulated import NoDelay
+
 DATE = re.compile(r"^\d{14}$")
 DATE_FIELDS = (
     "NgayTiepNhan",
@@ -33,7 +35,7 @@ def _error(message: str, status: int = 200) -> Response:
     return json_response({"error_code": "-1", "message": message}, status=status)
 
 
-class NationalPortalSimulator(Simulator):
+class NationalPortalSimulator(NoDelay, Simulator):
     name = "national"
 
     def __init__(

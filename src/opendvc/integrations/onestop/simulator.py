@@ -11,10 +11,11 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
+from ..simulated import NoDelay
 from .signing import signature, signed_headers
 
 
-class OneStopSimulator(Simulator):
+class OneStopSimulator(NoDelay, Simulator):
     name = "onestop"
 
     def __init__(
