@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("opendvc.payments.urls")),
     path("", include("opendvc.signing.urls")),
     path("", include("opendvc.vault.urls")),
+    path("", include("opendvc.integrations.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "opendvc.payments",
     "opendvc.signing",
     "opendvc.vault",
+    "opendvc.integrations",
 ]
 
 MIDDLEWARE = [
@@ -496,3 +497,26 @@ SIGNING_SEAL_PKCS12 = env("SIGNING_SEAL_PKCS12", default="")
 SIGNING_SEAL_PASSPHRASE = env("SIGNING_SEAL_PASSPHRASE", default="")
 VAULT_QUOTA_BYTES = env.int("VAULT_QUOTA_BYTES", default=200 * 1024 * 1024)
 VAULT_SHARE_MAX_DAYS = env.int("VAULT_SHARE_MAX_DAYS", default=30)
+# Integrations (opendvc.integrations): the outbox relay and the peers. A peer whose URL is empty is off:
+# no message is written for it (``make run`` starts with every peer off; ``manage.py run_simulators``
+# prints the URLs of the demo simulators).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_CONCURRENCY = env.int("OUTBOX_CONCURRENCY", default=16)
+OUTBOX_CHAIN_LENGTH = env.int("OUTBOX_CHAIN_LENGTH", default=20)
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=120.0)
+OUTBOX_TIMEOUT_SECONDS = env.float("OUTBOX_TIMEOUT_SECONDS", default=15.0)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=10.0)
+OUTBOX_BACKOFF_CAP_SECONDS = env.float("OUTBOX_BACKOFF_CAP_SECONDS", default=3600.0)
+OUTBOX_DEAD_AFTER_SECONDS = env.float("OUTBOX_DEAD_AFTER_SECONDS", default=7 * 24 * 3600.0)
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=10.0)
+OUTBOX_RELAY_BUDGET_SECONDS = env.float("OUTBOX_RELAY_BUDGET_SECONDS", default=50.0)
+CELERY_BEAT_SCHEDULE["relay-outbox"] = {
+    "task": "opendvc.integrations.tasks.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS,
+}
+NATIONAL_PORTAL_URL = env("NATIONAL_PORTAL_URL", default="")
+NATIONAL_PORTAL_USERNAME = env("NATIONAL_PORTAL_USERNAME", default="")
+NATIONAL_PORTAL_PASSWORD = env("NATIONAL_PORTAL_PASSWORD", default="")
+ONESTOP_URL = env("ONESTOP_URL", default="")
+ONESTOP_SECRET = env("ONESTOP_SECRET", default="")
+ONESTOP_FILE_URL_SECONDS = env.int("ONESTOP_FILE_URL_SECONDS", default=3 * 24 * 3600)
+INBOUND_WINDOW_SECONDS = env.int("INBOUND_WINDOW_SECONDS", default=300)

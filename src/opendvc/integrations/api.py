@@ -1,0 +1,169 @@
+"""The integrations in the API: the outbox's state for monitoring (ICT department), replaying and
+pausing, and the one-stop software's signed webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Router, Schema
+
+from opendvc.api.auth import require_scope
+from opendvc.api.schemas import problems
+from opendvc.core.problems import ProblemError
+
+from . import outbox
+from .national.mapping import mapping_problems
+from .onestop.inbound import onestop_inbound
+from .views import LEDGER_ROLES
+
+router = Router(tags=["integrations"])
+
+
+def _ict_only(request, scope: str) -> None:
+    from opendvc.agencies.selectors import has_any_role
+
+    require_scope(request, scope)
+    user = request.user
+    if not (user.is_superuser or has_any_role(user, LEDGER_ROLES)):
+        raise ProblemError(
+            "permission_denied", "Chỉ Sở Khoa học và Công nghệ hoặc quản trị hệ thống.", status=403
+        )
+
+
+class DestinationRow(Schema):
+    destination: str
+    pending: int
+    delivering: int
+    delivered: int
+    failed: int
+    dead: int
+    backlog: int = Field(description="Chờ gửi + đang gửi + lỗi sẽ gửi lại")
+    oldest_open_at: datetime | None = Field(
+        description="Thông điệp chưa gửi xong cũ nhất (ISO 8601)"
+    )
+    paused: bool
+
+
+class FailureRow(Schema):
+    id: int
+    destination: str
+    message_id: str
+    kind: str
+    status: str
+    attempts: int
+    last_error: str
+    last_error_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+class MappingProblem(Schema):
+    path: str
+    message: str
+
+
+class OutboxOut(Schema):
+    destinations: list[DestinationRow]
+    failures: list[FailureRow]
+    mapping_problems: list[MappingProblem]
+
+
+@router.get(
+    "/integrations/outbox",
+    response={200: OutboxOut, **problems(403)},
+    summary="Liên thông: tồn đọng theo nơi nhận, lượt gửi lỗi (giám sát)",
+)
+def outbox_state(request, destination: str = ""):
+    """For the ICT department and monitoring: per destination the count in each state, the oldest
+    message not yet delivered and whether it is paused; the latest failures with their last error."""
+    _ict_only(request, "read")
+    return {
+        "destinations": outbox.backlog(),
+        "failures": [
+            {
+                "id": d.pk,
+                "destination": d.destination,
+                "message_id": str(d.message.message_id),
+                "kind": d.message.kind,
+                "status": d.status,
+                "attempts": d.attempts,
+                "last_error": d.last_error,
+                "last_error_at": d.last_error_at,
+                "next_attempt_at": d.next_attempt_at if d.status == "failed" else None,
+            }
+            for d in outbox.failures(destination=destination[:60])
+        ],
+        "mapping_problems": mapping_problems(),
+    }
+
+
+class ReplayIn(Schema):
+    ids: list[int] = Field(..., description="Mã các lượt gửi lỗi hoặc đã ngừng cần gửi lại")
+
+
+class ReplayOut(Schema):
+    replayed: int
+
+
+@router.post(
+    "/integrations/outbox/replay",
+    response={200: ReplayOut, **problems(403, 422)},
+    summary="Liên thông: gửi lại các lượt gửi lỗi",
+)
+def outbox_replay(request, body: ReplayIn):
+    _ict_only(request, "integrations")
+    if not body.ids:
+        raise ProblemError(
+            "validation_error",
+            "Chưa chọn lượt gửi nào.",
+            extra={"errors": [{"path": "ids", "message": "Chọn ít nhất một lượt gửi."}]},
+        )
+    return {
+        "replayed": outbox.delivery_replay(ids=body.ids[:1000], actor=request.user, request=request)
+    }
+
+
+class PauseIn(Schema):
+    paused: bool
+
+
+class PauseOut(Schema):
+    destination: str
+    paused: bool
+
+
+@router.post(
+    "/integrations/outbox/destinations/{code}",
+    response={200: PauseOut, **problems(403, 422)},
+    summary="Liên thông: tạm dừng hoặc tiếp tục gửi tới một nơi nhận",
+)
+def outbox_pause(request, code: str, body: PauseIn):
+    _ict_only(request, "integrations")
+    dest = outbox.destination_pause(
+        code=code, paused=body.paused, actor=request.user, request=request
+    )
+    return {"destination": dest.code, "paused": dest.paused}
+
+
+class InboundOut(Schema):
+    dossier: str
+    status: str
+    version: int
+
+
+@router.post(
+    "/integrations/onestop/events",
+    auth=None,
+    response={200: InboundOut, **problems(400, 401, 404, 409, 422, 503)},
+    summary="Phần mềm một cửa gửi trạng thái, kết quả hồ sơ (webhook có chữ ký)",
+)
+def onestop_event(request):
+    """Signed with HMAC-SHA256 over ``<X-Timestamp>.<raw body>`` (``X-Signature``, hex), within 5
+    minutes; body ``{"message_id", "dossier", "status", "inputs"}`` where ``status`` is the dossier's new
+    state (processing, payment_required, supplement_requested, stopped, result_ready, returned) and
+    ``inputs`` what that step takes. A message id is applied once; anything refused changes nothing and
+    is logged for the ICT department."""
+    return onestop_inbound(
+        body=request.body,
+        timestamp=request.headers.get("X-Timestamp", ""),
+        signature_header=request.headers.get("X-Signature", ""),
+    )

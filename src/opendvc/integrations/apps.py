@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationsConfig(AppConfig):
+    name = "opendvc.integrations"
+    verbose_name = _("Liên thông: hàng đợi gửi đi, Cổng DVC quốc gia, phần mềm một cửa")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from opendvc.core.statemachine import acted_in_transaction
+
+        from . import receivers
+
+        acted_in_transaction.connect(
+            receivers.dossier_acted_in_transaction,
+            dispatch_uid="opendvc.integrations.dossier_outbox",
+        )

@@ -1,0 +1,64 @@
+"""The dossier sent to the province's one-stop software when an agency that processes there
+(``Agency.processing_backend = onestop``) receives it: form data (kept encrypted in the outbox, as on
+the dossier), the files (links signed when sent, valid ``ONESTOP_FILE_URL_SECONDS``) and the fees."""
+
+from __future__ import annotations
+
+import json
+
+from opendvc.accounts import crypto
+from opendvc.agencies.models import Agency
+from opendvc.dossiers.lifecycle import Action
+
+from ..outbox import outbox_enqueue
+
+DESTINATION = "onestop"
+KIND = "onestop.TiepNhanHoSo"
+
+
+def onestop_messages_for(
+    *, dossier, action: str, from_state: str, to_state: str, system: bool
+) -> list:
+    if (
+        action != Action.RECEIVE
+        or dossier.receiving_agency.processing_backend != Agency.Backend.ONESTOP
+    ):
+        return []
+    procedure = dossier.procedure
+    payload = {
+        "dossier": dossier.code,
+        "public_id": str(dossier.public_id),
+        "procedure": procedure.code,
+        "procedure_name": procedure.name,
+        "agency": dossier.receiving_agency.code,
+        "channel": dossier.channel,
+        "received_at": dossier.received_at.isoformat() if dossier.received_at else None,
+        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "applicant": dossier.applicant.full_name,
+        "form_data_ciphertext": crypto.encrypt(
+            json.dumps(dossier.form_data or {}, ensure_ascii=False)
+        ),
+        "files": [
+            {
+                "id": f.pk,
+                "name": f.original_name,
+                "component": f.component_name,
+                "sha256": f.sha256,
+                "size": f.size,
+                "content_type": f.content_type,
+            }
+            for f in dossier.files.all()
+        ],
+        "fees": [
+            {"name": item.name, "amount_vnd": item.amount_vnd, "per": item.per}
+            for item in procedure.fee_items.all()
+        ],
+    }
+    return [
+        outbox_enqueue(
+            kind=KIND,
+            payload=payload,
+            destinations=[DESTINATION],
+            ordering_key=f"dossier:{dossier.pk}",
+        )
+    ]

@@ -1,0 +1,491 @@
+"""The outbox's services: writing a message in the business transaction, the relay that delivers it,
+and what the ICT department does with the ledger (replay, pause).
+
+The relay (``outbox_relay``) claims due deliveries in a short transaction —
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several relays (Celery workers, cron) share
+the work without taking the same row; on SQLite a conditional update claims them (SQLite writes one
+at a time) — marks them ``delivering`` with a lease, sends them outside any transaction, and records
+each outcome: ``delivered`` with the peer's answer, or ``failed`` with the error and the next attempt
+after a capped exponential backoff with jitter; ``dead`` once the message is older than
+``OUTBOX_DEAD_AFTER_SECONDS``. A relay killed mid-batch leaves ``delivering`` rows whose lease runs
+out; they are claimed again and sent with the same message id (the peer applies it once).
+
+Per-key ordering: a delivery is claimed only when no earlier delivery of the same destination and
+``ordering_key`` is still open (pending, delivering or failed), so a dossier's progress never
+overtakes the dossier itself. A dead delivery no longer holds the ones after it. With each key's first
+open delivery the relay also claims the due ones after it (``OUTBOX_CHAIN_LENGTH``) and one thread sends
+them in order, stopping at the first failure (the rest are released, unsent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+
+from .models import Delivery, Destination, Message
+from .transport import DeliveryError, describe, sender_for
+
+logger = logging.getLogger(__name__)
+
+OPEN = (Delivery.Status.PENDING, Delivery.Status.DELIVERING, Delivery.Status.FAILED)
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    destinations: list[str] | tuple[str, ...],
+    ordering_key: str = "",
+    now: datetime | None = None,
+) -> Message:
+    """Write a message and its deliveries. Call it inside the transaction of the change it reports:
+    the message exists exactly when the change does."""
+    if not destinations:
+        raise ValueError("a message needs at least one destination")
+    now = now or timezone.now()
+    message = Message.objects.create(
+        kind=kind, payload=payload, ordering_key=ordering_key, created_at=now
+    )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                message=message,
+                destination=d,
+                ordering_key=ordering_key,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for d in destinations
+        ]
+    )
+    return message
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Capped exponential backoff with jitter: base·2^(n−1), at most the cap, times a random factor in
+    [0.5, 1] so relays that failed together do not retry together."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    cap = settings.OUTBOX_BACKOFF_CAP_SECONDS
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+
+
+def relay_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def paused_destinations() -> set[str]:
+    return set(Destination.objects.filter(paused=True).values_list("code", flat=True))
+
+
+# -- claiming ------------------------------------------------------------------------------------------
+
+_ELIGIBLE = """
+    (d.status IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s)
+    OR (d.status = 'delivering' AND d.lease_until <= %(now)s)
+"""
+_NOT_BEHIND = """
+    NOT EXISTS (
+        SELECT 1 FROM integrations_delivery e
+        WHERE d.ordering_key <> '' AND e.destination = d.destination AND e.ordering_key = d.ordering_key
+          AND e.id < d.id AND e.status IN ('pending', 'delivering', 'failed')
+    )
+"""
+
+
+def _claim(
+    *, limit: int, now: datetime, token: uuid.UUID, destinations: list[str] | None
+) -> list[int]:
+    lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    where = [f"({_ELIGIBLE})", _NOT_BEHIND]
+    paused = paused_destinations()
+    if paused:
+        where.append(f"d.destination NOT IN ({', '.join(f'%(p{i})s' for i in range(len(paused)))})")
+        params.update({f"p{i}": code for i, code in enumerate(sorted(paused))})
+    if destinations:
+        where.append(
+            f"d.destination IN ({', '.join(f'%(d{i})s' for i in range(len(destinations)))})"
+        )
+        params.update({f"d{i}": code for i, code in enumerate(destinations)})
+    select = f"SELECT d.id FROM integrations_delivery d WHERE {' AND '.join(where)} ORDER BY d.id LIMIT %(limit)s"  # noqa: S608 - fixed clauses, values as parameters
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(select + " FOR UPDATE SKIP LOCKED", params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                Delivery.objects.filter(pk__in=ids).update(
+                    status=Delivery.Status.DELIVERING,
+                    lease_until=lease,
+                    claim_token=token,
+                    claimed_by=relay_id(),
+                )
+                ids += _claim_followers(ids, now=now, lease=lease, token=token)
+            return ids
+        # SQLite: the update re-checks eligibility, so of two relays that read the same ids only one
+        # takes each row (writes are serialised); the claimed rows are those carrying our token.
+        cursor.execute(select, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).filter(
+            Q(
+                status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+                next_attempt_at__lte=now,
+            )
+            | Q(status=Delivery.Status.DELIVERING, lease_until__lte=now)
+        ).update(
+            status=Delivery.Status.DELIVERING,
+            lease_until=lease,
+            claim_token=token,
+            claimed_by=relay_id(),
+        )
+        ids = list(
+            Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
+        )
+        return ids + _claim_followers(ids, now=now, lease=lease, token=token) if ids else ids
+
+
+def _claim_followers(
+    heads: list[int], *, now: datetime, lease: datetime, token: uuid.UUID
+) -> list[int]:
+    """After the heads of some keys are claimed (in the same transaction), claim the deliveries that
+    follow each head in its key, up to ``OUTBOX_CHAIN_LENGTH`` per key, stopping at the first one not
+    yet due: they are sent one after the other, in order, by the thread that sends the head. No other
+    relay can claim them meanwhile (their head is open)."""
+    chain = settings.OUTBOX_CHAIN_LENGTH
+    if chain <= 1:
+        return []
+    keyed = list(
+        Delivery.objects.filter(pk__in=heads)
+        .exclude(ordering_key="")
+        .values_list("pk", "destination", "ordering_key")
+    )
+    if not keyed:
+        return []
+    where = Q()
+    for pk, destination, key in keyed:
+        where |= Q(destination=destination, ordering_key=key, pk__gt=pk)
+    rows = Delivery.objects.filter(where, status__in=OPEN).order_by("pk")
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update()
+    taken: dict[tuple[str, str], int] = {}
+    stopped: set[tuple[str, str]] = set()
+    chosen: list[int] = []
+    for pk, destination, key, status, next_at, lease_until in rows.values_list(
+        "pk", "destination", "ordering_key", "status", "next_attempt_at", "lease_until"
+    ):
+        group = (destination, key)
+        if group in stopped:
+            continue
+        due = (status != Delivery.Status.DELIVERING and next_at <= now) or (
+            status == Delivery.Status.DELIVERING and lease_until is not None and lease_until <= now
+        )
+        if not due or taken.get(group, 1) >= chain:
+            stopped.add(group)
+            continue
+        taken[group] = taken.get(group, 1) + 1
+        chosen.append(pk)
+    if chosen:
+        Delivery.objects.filter(pk__in=chosen).update(
+            status=Delivery.Status.DELIVERING,
+            lease_until=lease,
+            claim_token=token,
+            claimed_by=relay_id(),
+        )
+    return chosen
+
+
+# -- sending and recording -------------------------------------------------------------------------------
+
+
+@dataclass
+class RelayResult:
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: RelayResult) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.failed += other.failed
+        self.dead += other.dead
+        self.released += other.released
+        self.errors += other.errors[:5]
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "claimed": self.claimed,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "dead": self.dead,
+        }
+
+
+# An outcome: (delivery, the peer's answer, the error); error ``None`` = not sent (released: an
+# earlier delivery of its key failed in this batch).
+Outcome = tuple[Delivery, dict[str, Any] | None, str | None]
+
+
+def _send(delivery: Delivery) -> Outcome:
+    message = delivery.message
+    try:
+        answer = sender_for(delivery.destination).send(
+            message_id=str(message.message_id), kind=message.kind, payload=message.payload
+        )
+        return delivery, answer, ""
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the ledger and retried
+        return delivery, None, describe(exc)
+
+
+def _send_chain(chain: list[Delivery]) -> list[Outcome]:
+    """Send one key's deliveries in order; after a failure the rest are released, not sent."""
+    outcomes: list[Outcome] = []
+    for index, delivery in enumerate(chain):
+        outcome = _send(delivery)
+        outcomes.append(outcome)
+        if outcome[2]:
+            outcomes += [(rest, None, None) for rest in chain[index + 1 :]]
+            break
+    return outcomes
+
+
+def _chains(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    loose: list[list[Delivery]] = []
+    for delivery in deliveries:  # in id order
+        if delivery.ordering_key:
+            groups.setdefault((delivery.destination, delivery.ordering_key), []).append(delivery)
+        else:
+            loose.append([delivery])
+    return [*groups.values(), *loose]
+
+
+def _prepare(destinations: set[str]) -> None:
+    """Let each sender read what it needs from the database (mapping tables) on this thread: the
+    sending threads never touch the database."""
+    for destination in destinations:
+        try:
+            prepare = getattr(sender_for(destination), "prepare", None)
+            if prepare is not None:
+                prepare()
+        except DeliveryError:
+            pass  # the send fails with the same reason and is recorded
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(
+            max_workers=settings.OUTBOX_CONCURRENCY, thread_name_prefix="outbox"
+        )
+    return _POOL
+
+
+def outbox_relay_once(
+    *, limit: int | None = None, destinations: list[str] | None = None
+) -> RelayResult:
+    """Claim up to ``limit`` due deliveries (and the ones that follow each in its key), send them
+    (several keys at once, each key's in order) and record each outcome."""
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    token = uuid.uuid4()
+    now = timezone.now()
+    ids = _claim(limit=limit, now=now, token=token, destinations=destinations)
+    result = RelayResult(claimed=len(ids))
+    if not ids:
+        return result
+    deliveries = list(Delivery.objects.filter(pk__in=ids).select_related("message").order_by("pk"))
+    _prepare({d.destination for d in deliveries})
+    chains = _chains(deliveries)
+    outcomes = [
+        o
+        for chain_outcomes in (
+            _pool().map(_send_chain, chains) if len(chains) > 1 else [_send_chain(chains[0])]
+        )
+        for o in chain_outcomes
+    ]
+    done = timezone.now()
+    dead_before = done - timedelta(seconds=settings.OUTBOX_DEAD_AFTER_SECONDS)
+    delivered: dict[str, list[int]] = {}
+    released: list[int] = []
+    failed: list[tuple[Delivery, str]] = []
+    for delivery, answer, error in outcomes:
+        if error is None:
+            released.append(delivery.pk)
+        elif not error:
+            delivered.setdefault(json.dumps(answer, sort_keys=True), []).append(delivery.pk)
+        else:
+            failed.append((delivery, error))
+    # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
+    # carrying our token (a row whose lease ran out may have been claimed by another relay).
+    mine = Delivery.objects.filter(claim_token=token)
+    cleared = {"lease_until": None, "claim_token": None}
+    with transaction.atomic():
+        for answer_json, pks in delivered.items():
+            result.delivered += mine.filter(pk__in=pks).update(
+                status=Delivery.Status.DELIVERED,
+                delivered_at=done,
+                answer=json.loads(answer_json),
+                attempts=F("attempts") + 1,
+                **cleared,
+            )
+        if released:
+            result.released += mine.filter(pk__in=released).update(
+                status=Delivery.Status.PENDING, **cleared
+            )
+        for delivery, error in failed:
+            attempts = delivery.attempts + 1
+            if delivery.message.created_at <= dead_before:
+                changes = {"status": Delivery.Status.DEAD}
+                logger.error(
+                    "Outbox: %s to %s is dead after %s attempts: %s",
+                    delivery.message.message_id,
+                    delivery.destination,
+                    attempts,
+                    error,
+                )
+            else:
+                changes = {
+                    "status": Delivery.Status.FAILED,
+                    "next_attempt_at": done + timedelta(seconds=backoff_seconds(attempts)),
+                }
+                logger.warning(
+                    "Outbox: %s to %s failed (attempt %s): %s",
+                    delivery.message.message_id,
+                    delivery.destination,
+                    attempts,
+                    error,
+                )
+            if mine.filter(pk=delivery.pk).update(
+                attempts=F("attempts") + 1,
+                last_error=error[:2000],
+                last_error_at=done,
+                **changes,
+                **cleared,
+            ):
+                if changes["status"] == Delivery.Status.DEAD:
+                    result.dead += 1
+                else:
+                    result.failed += 1
+                result.errors.append(error)
+    return result
+
+
+def outbox_relay(
+    *,
+    budget_seconds: float | None = None,
+    limit: int | None = None,
+    destinations: list[str] | None = None,
+) -> RelayResult:
+    """Relay batches until nothing is due or ``budget_seconds`` have passed."""
+    budget = settings.OUTBOX_RELAY_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    total = RelayResult()
+    while True:
+        batch = outbox_relay_once(limit=limit, destinations=destinations)
+        total.add(batch)
+        if not batch.claimed or time.monotonic() - started >= budget:
+            return total
+
+
+# -- the ICT department's tools ------------------------------------------------------------------------
+
+
+def delivery_replay(*, ids: list[int], actor, request=None) -> int:
+    """Send failed or dead deliveries again now (delivered ones are not sent twice). Returns how many."""
+    with transaction.atomic():
+        rows = Delivery.objects.select_for_update().filter(
+            pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
+        )
+        count = rows.update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now())
+        if count:
+            audit_record(
+                actor=actor,
+                action="integrations.replay",
+                target=None,
+                changes={"deliveries": sorted(ids)[:200], "count": count},
+                request=request,
+            )
+    return count
+
+
+def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destination:
+    """Pause or resume a destination: the relay leaves a paused destination's deliveries waiting."""
+    if not code or len(code) > 60:
+        raise ProblemError(
+            "validation_error",
+            _("Nơi nhận không hợp lệ."),
+            extra={"errors": [{"path": "destination", "message": _("Chọn một nơi nhận.")}]},
+        )
+    with transaction.atomic():
+        dest, _created = Destination.objects.select_for_update().get_or_create(code=code)
+        dest.paused = paused
+        dest.paused_at = timezone.now() if paused else None
+        dest.paused_by = actor if paused else None
+        dest.save()
+        audit_record(
+            actor=actor,
+            action="integrations.pause" if paused else "integrations.resume",
+            target=dest,
+            changes={"paused": paused},
+            request=request,
+        )
+    return dest
+
+
+def backlog() -> list[dict[str, Any]]:
+    """Per destination: how many deliveries in each state, the oldest open one and whether paused."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in Delivery.objects.values("destination", "status").annotate(n=Count("id")):
+        row = rows.setdefault(
+            item["destination"],
+            {"destination": item["destination"], **dict.fromkeys(Delivery.Status.values, 0)},
+        )
+        row[item["status"]] = item["n"]
+    oldest = dict(
+        Delivery.objects.filter(status__in=OPEN)
+        .values_list("destination")
+        .annotate(o=Min("created_at"))
+        .values_list("destination", "o")
+    )
+    paused = paused_destinations()
+    for code in paused:
+        rows.setdefault(code, {"destination": code, **dict.fromkeys(Delivery.Status.values, 0)})
+    for code, row in rows.items():
+        row["oldest_open_at"] = oldest.get(code)
+        row["paused"] = code in paused
+        row["backlog"] = sum(row[s] for s in OPEN)
+    return [rows[k] for k in sorted(rows)]
+
+
+def failures(*, destination: str = "", limit: int = 100):
+    qs = Delivery.objects.filter(
+        status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
+    ).select_related("message")
+    if destination:
+        qs = qs.filter(destination=destination)
+    return qs.order_by("-last_error_at", "-pk")[:limit]

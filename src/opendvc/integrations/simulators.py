@@ -1,0 +1,28 @@
+"""The demo simulators of this app's peers (``manage.py run_simulators``)."""
+
+from opendvc.core.simulators import register
+
+from .national.simulator import NationalPortalSimulator
+from .onestop.simulator import OneStopSimulator
+
+register(
+    "national",
+    NationalPortalSimulator,
+    port=18301,
+    settings=lambda url: {
+        "NATIONAL_PORTAL_URL": url,
+        "NATIONAL_PORTAL_USERNAME": "tinh",
+        "NATIONAL_PORTAL_PASSWORD": "mat-khau",
+    },
+    help="Cổng Dịch vụ công quốc gia (DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo)",
+)
+
+register(
+    "onestop",
+    lambda host="127.0.0.1", port=18302: OneStopSimulator(
+        host=host, port=port, portal_url="http://127.0.0.1:8000"
+    ),
+    port=18302,
+    settings=lambda url: {"ONESTOP_URL": url, "ONESTOP_SECRET": "bi-mat-mot-cua"},
+    help="Phần mềm một cửa điện tử của tỉnh (nhận hồ sơ, gửi trạng thái về webhook có chữ ký)",
+)

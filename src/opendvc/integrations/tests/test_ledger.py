@@ -1,0 +1,128 @@
+"""The ICT department's outbox page and its JSON twin: backlog per destination, failures with their
+last error, replay, pause; and the relay's claim rules (order per key, pause, release after failure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.api.services import api_token_create
+from opendvc.dossiers.tests.conftest import sign_in, staff
+from opendvc.integrations.models import Delivery
+from opendvc.integrations.outbox import outbox_enqueue, outbox_relay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ict(agencies):
+    return staff("ict_department", "000.00.00.H19")
+
+
+def _sync(code: str, i: int, *, state: str = "submitted") -> dict:
+    return {
+        "isUpdating": i > 0,
+        "state": state,
+        "channel": "online",
+        "data": {
+            "MaHoSo": code,
+            "MaTTHC": "1.001193",
+            "TenTTHC": "Đăng ký khai sinh",
+            "ChuHoSo": "Nguyễn Văn An",
+            "DonViXuLy": "000.00.32.H19",
+        },
+    }
+
+
+def _enqueue(code: str, n: int) -> list:
+    return [
+        outbox_enqueue(
+            kind="national.DongBoHoSoMC",
+            payload=_sync(code, i),
+            destinations=["national"],
+            ordering_key=f"dossier:{code}",
+        )
+        for i in range(n)
+    ]
+
+
+def test_each_dossier_in_order_and_a_failure_holds_the_rest(national):
+    a, b = _enqueue("A-1", 5), _enqueue("B-1", 3)
+    national.switches.down = True
+    result = outbox_relay(budget_seconds=0)
+    # One attempt per dossier; the deliveries after each failed one are released, not sent.
+    assert result.failed == 2 and result.released == 6
+    assert Delivery.objects.filter(status="pending", attempts=0).count() == 6
+    national.switches.down = False
+    outbox_relay(budget_seconds=5)
+    assert [m for m, _s, c in national.applied if c == "A-1"] == [str(m.message_id) for m in a]
+    assert [m for m, _s, c in national.applied if c == "B-1"] == [str(m.message_id) for m in b]
+
+
+def test_page_shows_backlog_and_failures_and_replays(client, national, ict, settings):
+    _enqueue("C-1", 2)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    sign_in(client, ict)
+    page = client.get("/quan-tri/lien-thong/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "national" in html and "HTTP 500" in html
+    failed = Delivery.objects.get(status="failed")
+    national.switches.status = None
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = 3600.0
+    Delivery.objects.filter(pk=failed.pk).update(status="dead")
+    response = client.post("/quan-tri/lien-thong/", {"op": "replay", "delivery": [failed.pk]})
+    assert response.status_code == 302
+    assert Delivery.objects.get(pk=failed.pk).status == "pending"
+    outbox_relay(budget_seconds=5)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_paused_destination_waits(client, national, ict):
+    sign_in(client, ict)
+    client.post("/quan-tri/lien-thong/", {"op": "pause", "destination": "national"})
+    _enqueue("D-1", 1)
+    assert outbox_relay(budget_seconds=0).claimed == 0
+    client.post("/quan-tri/lien-thong/", {"op": "resume", "destination": "national"})
+    assert outbox_relay(budget_seconds=0).delivered == 1
+
+
+def test_the_page_is_for_the_ict_department(client, officer):
+    sign_in(client, officer)
+    assert client.get("/quan-tri/lien-thong/").status_code == 403
+
+
+def test_the_same_as_json(client, national, ict):
+    _enqueue("E-1", 3)
+    national.switches.malformed = True
+    outbox_relay(budget_seconds=0)
+    _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
+    answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 200
+    data = answer.json()
+    row = data["destinations"][0]
+    assert row["destination"] == "national" and row["failed"] == 1 and row["pending"] == 2
+    assert row["backlog"] == 3 and row["oldest_open_at"]
+    assert "JSON" in data["failures"][0]["last_error"] and data["mapping_problems"] == []
+    # Replaying needs the integrations scope.
+    denied = client.post(
+        "/api/v1/integrations/outbox/replay",
+        data={"ids": [data["failures"][0]["id"]]},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert denied.status_code == 403
+    _token, writer = api_token_create(owner=ict, name="ict", scopes=["read", "integrations"])
+    paused = client.post(
+        "/api/v1/integrations/outbox/destinations/national",
+        data={"paused": True},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {writer}"},
+    )
+    assert paused.json() == {"destination": "national", "paused": True}
+
+
+def test_json_is_refused_to_others(client, officer):
+    _token, raw = api_token_create(owner=officer, name="x", scopes=["read"])
+    answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 403

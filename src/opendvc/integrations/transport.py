@@ -1,0 +1,94 @@
+"""How a delivery reaches its destination: one ``Sender`` per destination kind, registered by prefix
+(``national``, ``onestop``, ``govfeedback:<system>``, ``sms``).
+
+A sender sends one message over HTTP and returns the peer's answer (a dict, kept in the ledger), or
+raises ``DeliveryError`` with a sentence saying what went wrong. The relay catches every other
+exception too (a sender bug is recorded like a transport error, never lost).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+from django.conf import settings
+
+# One line per request at INFO would drown the relay's own outcome lines (and slow it down).
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class DeliveryError(Exception):
+    """The message did not reach the peer, or the peer refused it; retried with backoff."""
+
+
+class Sender(Protocol):
+    def send(self, *, message_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+_FACTORIES: dict[str, Callable[[str], Sender]] = {}
+_CACHE: dict[tuple[str, int], Sender] = {}
+_LOCK = threading.Lock()
+
+
+def register_sender(prefix: str, factory: Callable[[str], Sender]) -> None:
+    """``factory(destination)`` builds the sender of destinations ``prefix`` or ``prefix:…``."""
+    _FACTORIES[prefix] = factory
+
+
+def sender_for(destination: str) -> Sender:
+    """The sender of ``destination`` (one per process and settings, so sessions and connections are
+    reused between batches)."""
+    prefix = destination.split(":", 1)[0]
+    factory = _FACTORIES.get(prefix)
+    if factory is None:
+        raise DeliveryError(f"Không có bộ gửi cho nơi nhận “{destination}”.")
+    key = (destination, id(settings._wrapped))
+    with _LOCK:
+        sender = _CACHE.get(key)
+        if sender is None:
+            sender = _CACHE[key] = factory(destination)
+    return sender
+
+
+def reset_senders() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+def http_client() -> httpx.Client:
+    timeout = settings.OUTBOX_TIMEOUT_SECONDS
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+    )
+
+
+def describe(exc: BaseException) -> str:
+    """One line naming what failed: the transport (timeout, connection refused, DNS, TLS) or the peer."""
+    if isinstance(exc, DeliveryError):
+        return str(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return f"Hết thời gian chờ ({type(exc).__name__}): {exc}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"Không kết nối được (DNS/TLS/từ chối kết nối): {exc}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"Nơi nhận ngắt kết nối hoặc trả lời sai giao thức: {exc}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"Lỗi truyền tải ({type(exc).__name__}): {exc}"
+    return f"Lỗi không lường trước ({type(exc).__name__}): {exc}"
+
+
+def json_answer(response: httpx.Response) -> dict[str, Any]:
+    """The peer's JSON answer of a 2xx response, else ``DeliveryError`` (status, or malformed body)."""
+    if not response.is_success:
+        raise DeliveryError(f"Nơi nhận trả lời HTTP {response.status_code}: {response.text[:300]}")
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise DeliveryError(f"Trả lời không đúng định dạng JSON: {response.text[:200]!r}") from exc
+    if not isinstance(data, dict):
+        raise DeliveryError(f"Trả lời không đúng định dạng: {response.text[:200]!r}")
+    return data

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("quan-tri/lien-thong/", views.ledger, name="ledger"),
+    path("lien-thong/mot-cua/tep/<str:token>/", views.onestop_file, name="onestop_file"),
+]

@@ -1,0 +1,80 @@
+"""The ICT department's outbox page (backlog per destination, oldest waiting message, failures with
+their last error, replay one or many, pause a destination) and the signed file links of the one-stop
+software."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.files import stored_file_response
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import DossierFile
+
+from . import outbox
+from .national.mapping import mapping_problems
+from .onestop.signing import file_from_token
+
+LEDGER_ROLES = ["ict_department", "administrator"]
+
+
+@backoffice_required(roles=LEDGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def ledger(request):
+    destination = request.GET.get("noi_nhan", "")[:60]
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "replay":
+                ids = [int(v) for v in request.POST.getlist("delivery") if v.isdigit()]
+                if not ids:
+                    messages.error(request, _("Hãy chọn ít nhất một lượt gửi để gửi lại."))
+                else:
+                    count = outbox.delivery_replay(ids=ids, actor=request.user, request=request)
+                    messages.success(request, _("Đã xếp %(n)s lượt gửi để gửi lại.") % {"n": count})
+            elif op in ("pause", "resume"):
+                dest = outbox.destination_pause(
+                    code=request.POST.get("destination", ""),
+                    paused=op == "pause",
+                    actor=request.user,
+                    request=request,
+                )
+                messages.success(
+                    request,
+                    (
+                        _("Đã tạm dừng gửi tới %(d)s.")
+                        if dest.paused
+                        else _("Đã tiếp tục gửi tới %(d)s.")
+                    )
+                    % {"d": dest.code},
+                )
+            else:
+                messages.error(request, _("Thao tác không hợp lệ."))
+        except ProblemError as exc:
+            messages.error(request, exc.detail)
+        return redirect(request.get_full_path())
+    return render(
+        request,
+        "integrations/ledger.html",
+        {
+            "rows": outbox.backlog(),
+            "failures": outbox.failures(destination=destination),
+            "destination": destination,
+            "mapping_problems": mapping_problems(),
+        },
+    )
+
+
+def onestop_file(request, token: str):
+    """A dossier file for the one-stop software, by a signed link that expires."""
+    file_id = file_from_token(token)
+    if file_id is None:
+        raise Http404(_("Liên kết tệp không hợp lệ hoặc đã hết hạn."))
+    stored = get_object_or_404(DossierFile, pk=file_id)
+    return stored_file_response(
+        request, stored.file, filename=stored.original_name, content_type=stored.content_type
+    )
