@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "opendvc.api",
     "opendvc.ops",
     "opendvc.reports",
+    "opendvc.registries",
+    "opendvc.linked",
 ]
 
 MIDDLEWARE = [
@@ -437,3 +439,9 @@ CERT_EXPIRY_WARNING_DAYS = env.int("CERT_EXPIRY_WARNING_DAYS", default=21)
 # Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (see docs/security.md).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_AUTH_DISABLED = env.bool("METRICS_AUTH_DISABLED", default=False)
+
+# National registries (prefill with the applicant's consent): the population database by CCCD and the
+# business registry by tax code. Empty URL = not connected (forms are filled by hand, with a note).
+POPULATION_REGISTRY_URL = env("POPULATION_REGISTRY_URL", default="")
+BUSINESS_REGISTRY_URL = env("BUSINESS_REGISTRY_URL", default="")
+REGISTRY_TIMEOUT_SECONDS = env.float("REGISTRY_TIMEOUT_SECONDS", default=3.0)
