@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "opendvc.eforms.demo",
     "opendvc.dossiers.demo",
     "opendvc.reports.demo",
+    "opendvc.linked.demo",
 ]
 
 
