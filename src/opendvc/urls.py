@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.ops.urls")),
     path("", include("opendvc.reports.urls")),
+    path("", include("opendvc.registries.urls")),
+    path("", include("opendvc.linked.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -29,6 +29,8 @@ PUBLIC_NAMES = {
     "ops:status",
     # Transparency (Regulation Art. 4.8): rates per agency and their CSV, no personal data.
     "reports:transparency", "reports:transparency_csv",
+    # Linked procedures are catalog pages (Regulation Art. 5).
+    "linked:catalog", "linked:bundle",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)

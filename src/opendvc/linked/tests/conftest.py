@@ -11,22 +11,40 @@ POLICE = "000.21.41.H19"
 BHXH = "000.21.50.H19"
 
 
+# The real procedures the bundles are built from (and no others, to keep each test's import short).
+CODES = {"2.000986", "1.001193", "1.004222", "1.000656", "1.003197", "1.004194"}
+
+
 @pytest.fixture
-def catalog(db):
+def catalog(db, tmp_path):
+    import json
+
     from opendvc.agencies import demo as agencies_demo
     from opendvc.catalog import demo as catalog_demo
+    from opendvc.catalog.services import import_records
+    from opendvc.catalog.transfer import check_file
 
     agencies_demo.seed()
-    catalog_demo.seed()
+    data = json.loads(catalog_demo.DATA_FILE.read_text(encoding="utf-8"))
+    data["procedures"] = [r for r in data["procedures"] if r["national_code"] in CODES]
+    subset = tmp_path / "procedures.json"
+    subset.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = import_records(checked=check_file(subset, "json"), actor=None, partial=False)
+    assert not result.rejected
 
 
 @pytest.fixture
 def bundles(catalog):
-    from opendvc.eforms import demo as eforms_demo
+    from opendvc.eforms.demo import shipped_definitions
+    from opendvc.eforms.services import definition_publish, definition_save
     from opendvc.linked.bundles import bundles_seed, combined_form_publish
     from opendvc.linked.demo import member_agencies
 
-    eforms_demo.seed()
+    shipped = shipped_definitions()
+    for key in ("dang-ky-khai-sinh", "to-khai-thay-doi-thong-tin-cu-tru", "dang-ky-khai-tu"):
+        definition_publish(
+            form=definition_save(key=key, definition=shipped[key], actor=None), actor=None
+        )
     out = {b.key: b for b in bundles_seed(agencies=member_agencies())}
     for b in out.values():
         combined_form_publish(bundle=b)
@@ -49,7 +67,7 @@ def people(bundles):
     }
 
 
-def file_bundle(bundle, people, *, at=None):
+def file_bundle(bundle, people, *, at=None, due_at=None):
     """The bundle filed at the ward's counter and received (parts opened on commit)."""
     import time_machine
 
@@ -66,6 +84,7 @@ def file_bundle(bundle, people, *, at=None):
             channel=Channel.COUNTER,
             applicant=people["citizen"],
             data={},
+            due_at=due_at,
         )
         LinkedDossier.objects.get_or_create(dossier=d, defaults={"bundle": bundle})
         from opendvc.linked.services import dossier_start_linked
