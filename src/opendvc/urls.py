@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("opendvc.signing.urls")),
     path("", include("opendvc.vault.urls")),
     path("", include("opendvc.integrations.urls")),
+    path("", include("opendvc.registries.urls")),
+    path("", include("opendvc.linked.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -60,6 +60,10 @@ ALLOWED: dict[str, str] = {
         "the column stays jsonb (only the Python field class changes, no DDL); the data step seals "
         "drafts row by row, and drafts expire after 30 days, so the table is small"
     ),
+    "dossiers.0008_alter_dossieraccess_action": (
+        "a new choice of the access log's action (registry fetches): the varchar(10) column is unchanged, "
+        "no DDL (sqlmigrate prints no statement)"
+    ),
 }
 
 

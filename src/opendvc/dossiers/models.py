@@ -299,6 +299,8 @@ class DossierAccess(models.Model):
         READ = "read", _("Xem hồ sơ")
         API = "api", _("Xem qua API")
         REVEAL = "reveal", _("Xem số định danh đầy đủ")
+        # A fetch from a national database the applicant consented to (``opendvc.registries``).
+        REGISTRY = "registry", _("Lấy thông tin từ cơ sở dữ liệu quốc gia (có sự đồng ý)")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "opendvc.signing",
     "opendvc.vault",
     "opendvc.integrations",
+    "opendvc.registries",
+    "opendvc.linked",
 ]
 
 MIDDLEWARE = [
@@ -520,3 +522,8 @@ ONESTOP_URL = env("ONESTOP_URL", default="")
 ONESTOP_SECRET = env("ONESTOP_SECRET", default="")
 ONESTOP_FILE_URL_SECONDS = env.int("ONESTOP_FILE_URL_SECONDS", default=3 * 24 * 3600)
 INBOUND_WINDOW_SECONDS = env.int("INBOUND_WINDOW_SECONDS", default=300)
+# National registries (prefill with the applicant's consent): the population database by CCCD and the
+# business registry by tax code. Empty URL = not connected (forms are filled by hand, with a note).
+POPULATION_REGISTRY_URL = env("POPULATION_REGISTRY_URL", default="")
+BUSINESS_REGISTRY_URL = env("BUSINESS_REGISTRY_URL", default="")
+REGISTRY_TIMEOUT_SECONDS = env.float("REGISTRY_TIMEOUT_SECONDS", default=3.0)

@@ -32,6 +32,8 @@ PUBLIC_NAMES = {
     # Payment gateways call the portal server to server (signed); the browser comes back from the
     # gateway (display only); anyone holding a receipt checks it through its QR code.
     "payments:confirmation", "payments:return", "payments:verify",
+    # Linked procedures are catalog pages (Regulation Art. 5).
+    "linked:catalog", "linked:bundle",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)

@@ -18,6 +18,7 @@ DEMO_MODULES = [
     "opendvc.dossiers.demo",
     "opendvc.reports.demo",
     "opendvc.payments.demo",
+    "opendvc.linked.demo",
 ]
 
 

@@ -1,0 +1,91 @@
+"""Demo of the linked procedures: the police and social insurance offices of Phường Biên Hòa with their
+officers, the two bundles and their combined e-forms, and one birth bundle filed by the demo citizen
+(citizen1) and received by the ward's one-stop office — the three agencies then act in their own back
+offices (``/lien-thong/co-quan/``). Idempotent."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
+from opendvc.accounts.demo import DOMAIN, _user, totp_secret_for
+from opendvc.agencies.models import Agency, StaffRole, Tier
+
+from .bundles import BIRTH, bundles_seed, combined_form_publish
+from .models import LinkedDossier, LinkedProcedure
+
+WARD = "000.21.00.H19"
+MEMBER_AGENCIES = {
+    "police": ("000.21.41.H19", "Công an phường Biên Hòa", "CA P. Biên Hòa"),
+    "social_insurance": ("000.21.50.H19", "Bảo hiểm xã hội cơ sở Biên Hòa", "BHXH Biên Hòa"),
+}
+STAFF = [
+    ("lt-tiepnhan", "Lý Thị Một Cửa", StaffRole.Role.RECEIVING_OFFICER, WARD),
+    ("lt-hotich", "Châu Văn Hộ Tịch", StaffRole.Role.PROCESSING_OFFICER, WARD),
+    ("lt-chutich", "Mai Văn Chủ Tịch", StaffRole.Role.LEADER, WARD),
+    ("lt-congan", "Trịnh Văn Công An", StaffRole.Role.PROCESSING_OFFICER, "000.21.41.H19"),
+    ("lt-truongcongan", "Đinh Văn Trưởng", StaffRole.Role.LEADER, "000.21.41.H19"),
+    ("lt-bhxh", "Tạ Thị Bảo Hiểm", StaffRole.Role.PROCESSING_OFFICER, "000.21.50.H19"),
+    ("lt-giamdocbhxh", "Lương Văn Giám Đốc", StaffRole.Role.LEADER, "000.21.50.H19"),
+]
+
+
+def member_agencies() -> dict[str, Agency]:
+    ward = Agency.objects.get(code=WARD)
+    tier = Tier.objects.get(code="xa")
+    out = {}
+    for role, (code, name, short) in MEMBER_AGENCIES.items():
+        out[role], _ = Agency.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "short_name": short,
+                "tier": tier,
+                "parent": ward.parent,
+                "address": "Phường Biên Hòa, tỉnh Đồng Nai",
+            },
+        )
+    return out
+
+
+def _file_demo_dossier(bundle: LinkedProcedure) -> None:
+    from opendvc.accounts.models import User
+    from opendvc.dossiers.models import Channel, Dossier
+    from opendvc.dossiers.services import counter_intake
+
+    citizen = User.objects.filter(email=f"citizen1@{DOMAIN}").first()
+    officer = User.objects.filter(email=f"lt-tiepnhan@{DOMAIN}").first()
+    if citizen is None or officer is None or bundle.procedure is None:
+        return
+    if (
+        LinkedDossier.objects.filter(bundle=bundle, dossier__applicant=citizen).exists()
+        or Dossier.objects.filter(procedure=bundle.procedure, applicant=citizen).exists()
+    ):
+        return
+    dossier = counter_intake(
+        actor=officer,
+        procedure=bundle.procedure,
+        receiving_agency=Agency.objects.get(code=WARD),
+        channel=Channel.COUNTER,
+        applicant=citizen,
+        data={},
+    )
+    LinkedDossier.objects.get_or_create(dossier=dossier, defaults={"bundle": bundle})
+
+
+def seed(stdout=None) -> None:
+    agencies = member_agencies()
+    for login, name, role, code in STAFF:
+        email = f"{login}@{DOMAIN}"
+        user = _user(email, name, staff=True)
+        StaffRole.objects.get_or_create(user=user, agency=Agency.objects.get(code=code), role=role)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, totp_secret_for(email))
+    bundles = bundles_seed(agencies=agencies)
+    for bundle in bundles:
+        combined_form_publish(bundle=bundle)
+    birth = next((b for b in bundles if b.key == BIRTH), None)
+    if birth is not None:
+        _file_demo_dossier(birth)
+    if stdout:
+        stdout.write(f"  {len(bundles)} thủ tục liên thông, {len(STAFF)} cán bộ liên thông")

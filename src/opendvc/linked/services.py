@@ -1,0 +1,550 @@
+"""Writes on linked dossiers: opening the parts at intake, the hand-offs, each agency's actions and the
+closing of the one dossier.
+
+Every change of a part goes through ``part_act`` (the engine of ``opendvc.core.statemachine``: one
+transaction with the part locked, a ``PartEvent``, the audit entry, the notice to the applicant). What
+follows from it — the hand-off to the next agencies when a part has its result, the parts that cannot
+be done when the one they need is refused, pausing the other parts when the bundle's rule says so — is
+written in the same transaction.
+
+The parent dossier keeps its own lifecycle (``dossiers.services.dossier_act``): the one-stop office
+receives it (one code, one receipt, one appointment), the system starts processing it, and the
+receiving agency's leader closes it with every result (``linked_dossier_finish``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opendvc.core.links import absolute_url
+from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
+from opendvc.dossiers.lifecycle import Action as DossierAction
+from opendvc.dossiers.lifecycle import State as DossierState
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.services import dossier_act, staff_roles_at
+from opendvc.notifications.services import notify
+from opendvc.worktime import (
+    add_working_time,
+    calendar_for_agency,
+    timeliness,
+    to_local,
+    working_hours_between,
+)
+
+from .models import (
+    TERMINAL_PART_STATES,
+    Handoff,
+    LinkedDossier,
+    LinkedMember,
+    LinkedProcedure,
+    Part,
+    PartEvent,
+    PartState,
+)
+from .signals import part_acted
+
+S = PartState
+APPLICANT, RECEIVING, PROCESSING, LEADER, SYSTEM = (
+    "applicant",
+    "receiving_officer",
+    "processing_officer",
+    "leader",
+    "system",
+)
+
+
+class PartAction:
+    ACCEPT = "accept"
+    REQUEST_COMPLETION = "request_completion"
+    SUPPLY = "supply"
+    REFUSE = "refuse"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+
+ACTION_LABELS = {
+    PartAction.ACCEPT: gettext_lazy("Nhận hồ sơ liên thông"),
+    PartAction.REQUEST_COMPLETION: gettext_lazy("Yêu cầu bổ sung, hoàn thiện"),
+    PartAction.SUPPLY: gettext_lazy("Nộp bổ sung"),
+    PartAction.REFUSE: gettext_lazy("Từ chối giải quyết"),
+    PartAction.COMPLETE: gettext_lazy("Có kết quả"),
+    PartAction.CANCEL: gettext_lazy("Không thực hiện"),
+    "pause": gettext_lazy("Tạm dừng chờ bổ sung"),
+    "resume": gettext_lazy("Tiếp tục giải quyết"),
+    "handoff": gettext_lazy("Chuyển hồ sơ"),
+}
+
+
+def _deadline(start: datetime, amount: Decimal, unit: str, agency) -> datetime:
+    value = int(amount) if amount == amount.to_integral_value() else amount
+    return add_working_time(start, value, unit, calendar=calendar_for_agency(agency))
+
+
+# -- the part's handlers ------------------------------------------------------------------------------
+
+
+def _on_accept(part: Part, inputs, *, now, role, actor) -> Outcome:
+    member = part.member
+    due = _deadline(now, member.allotment_amount, member.allotment_unit, part.agency)
+    handoff = part.handoffs_in.filter(accepted_at=None).order_by("-sent_at").first()
+    if handoff is not None:
+        handoff.accepted_at, handoff.accepted_by = now, actor
+        handoff.on_time_class = timeliness(done_at=now, due_at=handoff.due_at)
+        handoff.save(update_fields=["accepted_at", "accepted_by", "on_time_class"])
+    return Outcome(
+        {"started_at": now, "due_at": due, "officer": actor},
+        {"due_at": due.isoformat(), "handoff_class": handoff.on_time_class if handoff else ""},
+    )
+
+
+def _pause(part: Part, now: datetime) -> dict[str, Any]:
+    return {"paused_at": now} if part.paused_at is None else {}
+
+
+def _resume(part: Part, now: datetime) -> dict[str, Any]:
+    """The due instant moves by the working hours the part waited (DOMAIN: the clock is paused while
+    waiting for the applicant and resumes with the time that remained)."""
+    if part.paused_at is None or part.due_at is None:
+        return {"paused_at": None}
+    waited = working_hours_between(part.paused_at, now, calendar=calendar_for_agency(part.agency))
+    due = (
+        add_working_time(
+            part.due_at, waited, "working_hours", calendar=calendar_for_agency(part.agency)
+        )
+        if waited > 0
+        else part.due_at
+    )
+    return {"paused_at": None, "due_at": due}
+
+
+def _on_request_completion(part: Part, inputs, *, now, role, actor) -> Outcome:
+    return Outcome(
+        {
+            **_pause(part, now),
+            "completion_items": inputs["items"],
+            "reason": inputs["reason"],
+            "officer": actor,
+        },
+        {"items": inputs["items"]},
+    )
+
+
+def _on_supply(part: Part, inputs, *, now, role, actor) -> Outcome:
+    fields = _resume(part, now)
+    return Outcome(
+        {**fields, "completion_items": []},
+        {"due_at": fields["due_at"].isoformat()} if fields.get("due_at") else {},
+    )
+
+
+def _finish(part: Part, now: datetime) -> dict[str, Any]:
+    return {
+        "finished_at": now,
+        "on_time_class": timeliness(done_at=now, due_at=part.due_at) if part.due_at else "",
+    }
+
+
+def _on_refuse(part: Part, inputs, *, now, role, actor) -> Outcome:
+    return Outcome({**_finish(part, now), "reason": inputs["reason"], "officer": actor})
+
+
+def _on_complete(part: Part, inputs, *, now, role, actor) -> Outcome:
+    return Outcome({**_finish(part, now), "result": inputs["result"], "officer": actor})
+
+
+def _on_cancel(part: Part, inputs, *, now, role, actor) -> Outcome:
+    return Outcome({"finished_at": now, "reason": inputs["reason"]})
+
+
+STAFF_ACCEPT = frozenset({RECEIVING, PROCESSING, LEADER})
+STAFF_DECIDE = frozenset({PROCESSING, LEADER})
+OPEN = frozenset({S.PROCESSING})
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        PartAction.ACCEPT,
+        frozenset({S.HANDED_OFF}),
+        S.PROCESSING,
+        STAFF_ACCEPT | {SYSTEM},
+        optional=("note",),
+        handler=_on_accept,
+    ),
+    ActionSpec(
+        PartAction.REQUEST_COMPLETION,
+        OPEN,
+        S.COMPLETION_REQUESTED,
+        STAFF_DECIDE,
+        required=("reason", "items"),
+        handler=_on_request_completion,
+        notice="linked_part_completion",
+    ),
+    ActionSpec(
+        PartAction.SUPPLY,
+        frozenset({S.COMPLETION_REQUESTED}),
+        S.PROCESSING,
+        frozenset({APPLICANT}),
+        optional=("note",),
+        handler=_on_supply,
+    ),
+    # Decree 61/2018/NĐ-CP Art. 15: a refusal states its reason.
+    ActionSpec(
+        PartAction.REFUSE,
+        OPEN,
+        S.REFUSED,
+        frozenset({LEADER}),
+        required=("reason",),
+        handler=_on_refuse,
+        notice="linked_part_refused",
+    ),
+    ActionSpec(
+        PartAction.COMPLETE,
+        OPEN,
+        S.DONE,
+        frozenset({LEADER}),
+        required=("result",),
+        optional=("note",),
+        handler=_on_complete,
+        notice="linked_part_done",
+    ),
+    ActionSpec(
+        PartAction.CANCEL,
+        frozenset({S.WAITING, S.HANDED_OFF}),
+        S.CANCELLED,
+        frozenset({SYSTEM}),
+        required=("reason",),
+        handler=_on_cancel,
+    ),
+)
+
+
+class PartMachine(StateMachine):
+    domain = "linked_part"
+    model = Part
+    signal = part_acted
+    table = ACTIONS
+    required_messages = {
+        "reason": gettext_lazy("Phải nêu lý do."),
+        "items": gettext_lazy("Phải liệt kê các giấy tờ, nội dung cần bổ sung."),
+        "result": gettext_lazy("Phải ghi kết quả giải quyết (tên, số giấy tờ)."),
+    }
+
+    def lock(self, row):
+        return (
+            Part.objects.select_for_update(of=("self",))
+            .select_related("member", "member__bundle", "agency", "dossier")
+            .get(pk=row.pk)
+        )
+
+    def roles_of(self, row, actor, spec: ActionSpec, **context: Any) -> set[str]:
+        if not getattr(actor, "is_authenticated", False):
+            return set()
+        roles = set(staff_roles_at(actor, row.agency_id))
+        if row.dossier.applicant_id == actor.pk:
+            roles.add(APPLICANT)
+        return roles
+
+    def normalise(self, name: str, value: Any) -> Any:
+        if name == "items" and isinstance(value, str):
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        return super().normalise(name, value)
+
+    def denied(self, row, spec: ActionSpec) -> ProblemError:
+        return ProblemError(
+            "permission_denied",
+            _("Bạn không có quyền “%(action)s” đối với phần hồ sơ của %(agency)s.")
+            % {"action": ACTION_LABELS[spec.action], "agency": row.agency.name},
+            status=403,
+        )
+
+    def not_open(self, row, spec: ActionSpec) -> ProblemError:
+        return ProblemError(
+            "conflict",
+            _("Phần hồ sơ đang ở trạng thái “%(state)s”; không thể “%(action)s”.")
+            % {"state": PartState(row.status).label, "action": ACTION_LABELS[spec.action]},
+            status=409,
+            extra={"state": row.status, "version": row.version},
+        )
+
+    def append_event(self, act: Act) -> PartEvent:
+        return PartEvent.objects.create(
+            part=act.row,
+            at=act.now,
+            actor=act.actor if not act.system else None,
+            actor_label=_("Hệ thống")
+            if act.system
+            else (getattr(act.actor, "full_name", "") or str(act.actor))[:200],
+            action=act.spec.action,
+            from_state=act.from_state,
+            to_state=act.to_state,
+            note=act.inputs.get("reason")
+            or act.inputs.get("note")
+            or act.inputs.get("result")
+            or "",
+            data={
+                k: v
+                for k, v in {**act.inputs, **act.outcome.data}.items()
+                if k not in ("note", "reason")
+            },
+        )
+
+    def notify(self, act: Act) -> None:
+        part = act.row
+        dossier = part.dossier
+        notify(
+            template=act.spec.notice,
+            recipient=dossier.applicant,
+            context={
+                "code": dossier.code or "",
+                "part": part.member.name,
+                "agency": part.agency.name,
+                "reason": act.inputs.get("reason", ""),
+                "result": act.inputs.get("result", ""),
+                "items": "\n".join(f"- {i}" for i in act.inputs.get("items") or []),
+                "url": absolute_url("linked:dossier", args=[dossier.public_id]),
+            },
+        )
+
+
+MACHINE = PartMachine()
+
+
+def _system_event(
+    part: Part, action: str, *, now: datetime, note: str = "", data: dict | None = None
+) -> None:
+    PartEvent.objects.create(
+        part=part,
+        at=now,
+        actor=None,
+        actor_label=_("Hệ thống"),
+        action=action,
+        from_state=part.status,
+        to_state=part.status,
+        note=note,
+        data=data or {},
+    )
+
+
+def _handoff(*, part: Part, from_part: Part | None, now: datetime) -> Handoff:
+    """Hand the file to ``part``'s agency: the part waits for that agency to accept it, on the hand-off's
+    own clock (the member's ``handoff_amount``; 0 = by the next opening)."""
+    member = part.member
+    due = (
+        _deadline(now, member.handoff_amount, member.handoff_unit, part.agency)
+        if member.handoff_amount
+        else add_working_time(now, 0, "working_hours", calendar=calendar_for_agency(part.agency))
+    )
+    handoff = Handoff.objects.create(
+        dossier=part.dossier, from_part=from_part, to_part=part, sent_at=now, due_at=due
+    )
+    Part.objects.filter(pk=part.pk).update(
+        status=S.HANDED_OFF, version=part.version + 1, updated_at=now
+    )
+    PartEvent.objects.create(
+        part=part,
+        at=now,
+        actor=None,
+        actor_label=_("Hệ thống"),
+        action="handoff",
+        from_state=S.WAITING,
+        to_state=S.HANDED_OFF,
+        note=from_part.agency.name if from_part else _("Bộ phận một cửa"),
+        data={"due_at": due.isoformat(), "from": from_part.member.key if from_part else ""},
+    )
+    return handoff
+
+
+def _member_map(dossier: Dossier) -> dict[str, Part]:
+    return {
+        p.member.key: p
+        for p in Part.objects.filter(dossier=dossier).select_related("member", "agency")
+    }
+
+
+def _follow(*, part: Part, now: datetime) -> None:
+    """After ``part`` ended: hand off to the members whose every predecessor has its result; cancel,
+    with the reason, the members that need a refused or cancelled part."""
+    parts = _member_map(part.dossier)
+    changed = True
+    while changed:
+        changed = False
+        for p in parts.values():
+            if p.status != S.WAITING:
+                continue
+            before = [parts[k] for k in p.member.after if k in parts]
+            failed = [b for b in before if b.status in (S.REFUSED, S.CANCELLED)]
+            if failed:
+                MACHINE.act(
+                    row=p,
+                    action=PartAction.CANCEL,
+                    actor=None,
+                    system=True,
+                    inputs={
+                        "reason": _(
+                            "Không thực hiện vì phần “%(part)s” (%(agency)s) không có kết quả."
+                        )
+                        % {"part": failed[0].member.name, "agency": failed[0].agency.name}
+                    },
+                )
+                p.refresh_from_db()
+                changed = True
+            elif before and all(b.status == S.DONE for b in before):
+                _handoff(part=p, from_part=max(before, key=lambda b: b.finished_at), now=now)
+                p.refresh_from_db()
+                changed = True
+
+
+def _pause_others(*, part: Part, now: datetime, resume: bool) -> None:
+    """The bundle's rule ``wait_all``: the other open parts wait (clock paused) while one waits for the
+    applicant, and resume together."""
+    if part.member.bundle.completion_rule != LinkedProcedure.CompletionRule.WAIT_ALL:
+        return
+    others = (
+        Part.objects.select_for_update()
+        .filter(dossier=part.dossier, status=S.PROCESSING)
+        .exclude(pk=part.pk)
+    )
+    if resume and Part.objects.filter(dossier=part.dossier, status=S.COMPLETION_REQUESTED).exists():
+        return  # another part still waits for the applicant
+    for other in others.select_related("agency"):
+        fields = _resume(other, now) if resume else _pause(other, now)
+        if not fields:
+            continue
+        for k, v in fields.items():
+            setattr(other, k, v)
+        other.save(update_fields=[*fields, "updated_at"])
+        _system_event(other, "resume" if resume else "pause", now=now, note=part.member.name)
+
+
+def part_act(
+    *,
+    part: Part,
+    action: str,
+    actor,
+    system: bool = False,
+    request=None,
+    expected_version: int | None = None,
+    **inputs: Any,
+) -> Part:
+    """Apply ``action`` to one agency's part of a linked dossier.
+
+    Side effects, in one transaction: the part's state and clock (accept starts the agency's allotment;
+    a completion request pauses it, the supply resumes it with the time that remained), a ``PartEvent``,
+    the audit entry, the notice to the applicant; then: a result hands the file to the next agencies
+    (``Handoff``, each with its own clock); a refusal cancels the parts that need it (the others go on);
+    under the bundle's ``wait_all`` rule a completion request pauses the other open parts. Raises
+    ``ProblemError`` as ``dossier_act`` does (409, 403, 422); nothing changes when it raises."""
+    with transaction.atomic():
+        act = MACHINE.act(
+            row=part,
+            action=action,
+            actor=actor,
+            system=system,
+            request=request,
+            expected_version=expected_version,
+            inputs=inputs,
+        )
+        done = act.row
+        if action in (PartAction.COMPLETE, PartAction.REFUSE):
+            _follow(part=done, now=act.now)
+        elif action == PartAction.REQUEST_COMPLETION:
+            _pause_others(part=done, now=act.now, resume=False)
+        elif action == PartAction.SUPPLY:
+            _pause_others(part=done, now=act.now, resume=True)
+    return done
+
+
+# -- the one dossier ------------------------------------------------------------------------------------
+
+
+def bundle_of(dossier: Dossier) -> LinkedProcedure | None:
+    """The linked procedure a dossier was filed for: marked at filing (``LinkedDossier``), or the
+    dossier's procedure is a linked procedure of the catalog."""
+    marked = LinkedDossier.objects.filter(dossier=dossier).select_related("bundle").first()
+    if marked is not None:
+        return marked.bundle
+    return LinkedProcedure.objects.filter(procedure_id=dossier.procedure_id, is_active=True).first()
+
+
+def _agency_for(member: LinkedMember, dossier: Dossier):
+    return member.agency or dossier.receiving_agency
+
+
+def linked_parts_open(*, dossier: Dossier, bundle: LinkedProcedure | None = None) -> list[Part]:
+    """Create the parts of a received linked dossier (one per member agency) and hand the file to the
+    members that start at intake, from the one-stop office. Idempotent: a dossier whose parts exist is
+    left as it is. Side effects: ``Part``, ``Handoff`` and ``PartEvent`` rows."""
+    bundle = bundle or bundle_of(dossier)
+    if bundle is None:
+        return []
+    with transaction.atomic():
+        Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+        existing = list(Part.objects.filter(dossier=dossier))
+        if existing:
+            return existing
+        now = dossier.received_at or timezone.now()
+        parts = [
+            Part.objects.create(dossier=dossier, member=m, agency=_agency_for(m, dossier))
+            for m in bundle.members.order_by("position")
+        ]
+        for part in parts:
+            if not part.member.after:
+                _handoff(part=part, from_part=None, now=now)
+    return list(Part.objects.filter(dossier=dossier).select_related("member", "agency"))
+
+
+def linked_dossier_finish(*, dossier: Dossier, actor, request=None) -> Dossier:
+    """Close the one dossier when every part has ended: the receiving agency's leader approves it with
+    every result (``dossier_act`` ``approve``; the one-stop office then returns them), or stops it
+    with the reasons when no part has a result. Raises ``ProblemError`` (409) while a part is open."""
+    parts = list(Part.objects.filter(dossier=dossier).select_related("member", "agency"))
+    if not parts or any(p.status not in TERMINAL_PART_STATES for p in parts):
+        raise ProblemError(
+            "conflict", _("Còn phần hồ sơ đang giải quyết ở cơ quan liên thông."), status=409
+        )
+    results = [
+        f"{p.member.name} ({p.agency.name}): {p.result}" for p in parts if p.status == S.DONE
+    ]
+    refusals = [
+        f"{p.member.name} ({p.agency.name}): {p.reason}" for p in parts if p.status != S.DONE
+    ]
+    if results:
+        text = "; ".join(results) + (
+            "" if not refusals else " — " + _("Không có kết quả: ") + "; ".join(refusals)
+        )
+        return dossier_act(
+            dossier=dossier, action=DossierAction.APPROVE, actor=actor, request=request, result=text
+        )
+    return dossier_act(
+        dossier=dossier,
+        action=DossierAction.STOP,
+        actor=actor,
+        request=request,
+        reason="; ".join(refusals),
+    )
+
+
+def dossier_start_linked(*, dossier: Dossier) -> None:
+    """On intake of a linked dossier: the system moves it to processing and opens its parts."""
+    if bundle_of(dossier) is None:
+        return
+    if dossier.status == DossierState.RECEIVED:
+        dossier = dossier_act(
+            dossier=dossier,
+            action=DossierAction.START_PROCESSING,
+            actor=None,
+            system=True,
+            note=str(_("Chuyển các cơ quan liên thông")),
+        )
+    linked_parts_open(dossier=dossier)
+
+
+def local(value):
+    return to_local(value) if value else None

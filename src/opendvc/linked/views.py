@@ -1,0 +1,188 @@
+"""Pages of the linked procedures: the catalog pages, the applicant's progress (every agency, every
+result), each member agency's back office and the figures. Thin: each calls one service or selector."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.services import staff_roles_at
+
+from .bundles import critical_path
+from .forms import combined_components, combined_form, member_data
+from .models import LinkedProcedure, Part
+from .selectors import dossier_progress, linked_figures, parts_for_officer
+from .services import (
+    ACTION_LABELS,
+    ACTIONS,
+    MACHINE,
+    PartAction,
+    bundle_of,
+    linked_dossier_finish,
+    part_act,
+)
+
+STAFF_ROLES = ["receiving_officer", "processing_officer", "leader"]
+FIGURES_ROLES = ["leader", "head", "province_office", "ict_department"]
+
+
+def catalog(request):
+    bundles = LinkedProcedure.objects.filter(is_active=True).prefetch_related("members")
+    return render(request, "linked/catalog.html", {"bundles": bundles})
+
+
+def bundle_detail(request, key: str):
+    bundle = get_object_or_404(
+        LinkedProcedure.objects.select_related("procedure"), key=key, is_active=True
+    )
+    members = list(bundle.members.select_related("procedure", "agency").order_by("position"))
+    definition, _mapping = combined_form(bundle=bundle)
+    return render(
+        request,
+        "linked/bundle.html",
+        {
+            "bundle": bundle,
+            "members": members,
+            "components": combined_components(bundle=bundle),
+            "critical_path": critical_path(bundle),
+            "form_sections": definition["sections"],
+            "names": {m.key: m.name for m in members},
+        },
+    )
+
+
+def _own_dossier(request, public_id) -> Dossier:
+    dossier = get_object_or_404(
+        Dossier.objects.select_related("procedure", "receiving_agency"), public_id=public_id
+    )
+    if dossier.applicant_id != request.user.pk or bundle_of(dossier) is None:
+        raise Http404
+    return dossier
+
+
+@login_required
+def dossier_page(request, public_id):
+    dossier = _own_dossier(request, public_id)
+    return render(
+        request,
+        "linked/dossier.html",
+        {"dossier": dossier, "bundle": bundle_of(dossier), **dossier_progress(dossier=dossier)},
+    )
+
+
+@login_required
+@require_POST
+def supply(request, public_id, part_id: int):
+    dossier = _own_dossier(request, public_id)
+    part = get_object_or_404(Part, pk=part_id, dossier=dossier)
+    try:
+        part_act(
+            part=part,
+            action=PartAction.SUPPLY,
+            actor=request.user,
+            request=request,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("Đã báo cơ quan là ông/bà đã bổ sung."))
+    except ProblemError as exc:
+        messages.error(request, str(exc))
+    return redirect("linked:dossier", public_id=dossier.public_id)
+
+
+@backoffice_required(roles=STAFF_ROLES)
+def inbox(request):
+    return render(
+        request, "linked/inbox.html", {"parts": parts_for_officer(user=request.user)[:200]}
+    )
+
+
+def _part_for_staff(request, part_id: int) -> Part:
+    part = get_object_or_404(
+        Part.objects.select_related("dossier", "member", "member__bundle", "agency"), pk=part_id
+    )
+    if not staff_roles_at(request.user, part.agency_id):
+        raise Http404
+    return part
+
+
+@backoffice_required(roles=STAFF_ROLES)
+def part_page(request, part_id: int, errors=None, status=200):
+    part = _part_for_staff(request, part_id)
+    from opendvc.dossiers.personal_data import dossier_access_record
+
+    dossier_access_record(
+        dossier=part.dossier,
+        user=request.user,
+        reason=_("Giải quyết phần liên thông"),
+        request=request,
+    )
+    bundle = part.member.bundle
+    _definition, mapping = combined_form(bundle=bundle)
+    roles = set(staff_roles_at(request.user, part.agency_id))
+    actions = [(s.action, ACTION_LABELS[s.action], s) for s in MACHINE.allowed(part.status, roles)]
+    progress = dossier_progress(dossier=part.dossier)
+    return render(
+        request,
+        "linked/part.html",
+        {
+            "part": part,
+            "dossier": part.dossier,
+            "actions": actions,
+            "errors": errors or [],
+            "data": member_data(
+                member=part.member, mapping=mapping, data=part.dossier.form_data or {}
+            ),
+            "can_finish": progress["all_ended"]
+            and "leader" in staff_roles_at(request.user, part.dossier.receiving_agency_id)
+            and part.dossier.status == "processing",
+            **progress,
+        },
+        status=status,
+    )
+
+
+@backoffice_required(roles=STAFF_ROLES)
+@require_POST
+def part_action(request, part_id: int):
+    part = _part_for_staff(request, part_id)
+    action = request.POST.get("action", "")
+    spec = next((s for s in ACTIONS if s.action == action), None)
+    if spec is None:
+        raise Http404
+    inputs = {name: request.POST.get(name, "") for name in spec.inputs if name in request.POST}
+    try:
+        part_act(part=part, action=action, actor=request.user, request=request, **inputs)
+    except ProblemError as exc:
+        errors = exc.extra.get("errors") or [{"path": "", "message": str(exc)}]
+        return part_page(
+            request, part_id, errors=[{"path": "", "message": str(exc)}, *errors], status=exc.status
+        )
+    messages.success(request, _("Đã ghi nhận: %(action)s.") % {"action": ACTION_LABELS[action]})
+    return redirect("linked:part", part_id=part.pk)
+
+
+@backoffice_required(roles=["leader"])
+@require_POST
+def finish(request, part_id: int):
+    part = _part_for_staff(request, part_id)
+    try:
+        linked_dossier_finish(dossier=part.dossier, actor=request.user, request=request)
+        messages.success(request, _("Hồ sơ đã có đủ kết quả, chuyển bộ phận một cửa trả kết quả."))
+    except ProblemError as exc:
+        messages.error(request, str(exc))
+    return redirect("linked:part", part_id=part.pk)
+
+
+@backoffice_required(roles=FIGURES_ROLES)
+def figures(request):
+    return render(request, "linked/figures.html", linked_figures())
+
+
+__all__ = ["PartAction"]

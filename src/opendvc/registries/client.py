@@ -1,0 +1,111 @@
+"""Adapters of the national registries: one interface, an HTTP client per registry (httpx).
+
+``lookup(identifier)`` returns the record as a dict of the e-forms' prefill sources (``full_name``,
+``date_of_birth``, ``gender``, ``cccd``, ``permanent_address``, ``current_address`` for a person;
+``organisation_name``, ``organisation_tax_code``, ``organisation_address``,
+``organisation_representative`` for a business) plus what has no form field (household, status).
+Raises ``RegistryNotFound`` when the registry has no such record and ``RegistryUnavailable`` when it
+cannot be reached, times out or answers something that is not its protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx
+from django.conf import settings
+
+
+class RegistryError(Exception):
+    pass
+
+
+class RegistryNotFound(RegistryError):
+    pass
+
+
+class RegistryUnavailable(RegistryError):
+    pass
+
+
+class Registry(Protocol):
+    key: str
+
+    def lookup(self, identifier: str, *, purpose: str) -> dict[str, Any]: ...
+
+
+class _HttpRegistry:
+    key = ""
+    path = ""
+
+    def __init__(self, *, base_url: str, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def lookup(self, identifier: str, *, purpose: str) -> dict[str, Any]:
+        if not self.base_url:
+            raise RegistryUnavailable("not configured")
+        try:
+            response = httpx.get(
+                f"{self.base_url}{self.path}{identifier}",
+                timeout=self.timeout,
+                headers={"X-Purpose": purpose[:200].encode("ascii", "ignore").decode() or "dvc"},
+            )
+        except httpx.HTTPError as exc:
+            raise RegistryUnavailable(type(exc).__name__) from exc
+        if response.status_code == 404:
+            raise RegistryNotFound(identifier)
+        if response.status_code != 200:
+            raise RegistryUnavailable(f"HTTP {response.status_code}")
+        try:
+            data = response.json()["data"]
+            return self.translate(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RegistryUnavailable("malformed answer") from exc
+
+    def translate(self, data: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class PopulationRegistry(_HttpRegistry):
+    """Cơ sở dữ liệu quốc gia về dân cư, by CCCD."""
+
+    key = "population"
+    path = "/v1/cong-dan/"
+
+    def translate(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "cccd": str(data["cccd"]),
+            "full_name": str(data["full_name"]),
+            "date_of_birth": str(data["date_of_birth"]),
+            "gender": str(data["gender"]),
+            "permanent_address": dict(data["permanent_address"]),
+            "current_address": dict(data["current_address"]),
+            "household": dict(data.get("household") or {}),
+        }
+
+
+class BusinessRegistry(_HttpRegistry):
+    """Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp, by tax code."""
+
+    key = "business"
+    path = "/v1/doanh-nghiep/"
+
+    def translate(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "organisation_tax_code": str(data["tax_code"]),
+            "organisation_name": str(data["name"]),
+            "organisation_address": dict(data["address"]),
+            "organisation_representative": str(data["legal_representative"]["full_name"]),
+            "status": str(data["status"]),
+        }
+
+
+def registry_for(key: str) -> Registry:
+    """The configured adapter of registry ``key`` ("population" or "business")."""
+    timeout = float(settings.REGISTRY_TIMEOUT_SECONDS)
+    if key == "population":
+        return PopulationRegistry(base_url=settings.POPULATION_REGISTRY_URL, timeout=timeout)
+    if key == "business":
+        return BusinessRegistry(base_url=settings.BUSINESS_REGISTRY_URL, timeout=timeout)
+    raise KeyError(key)

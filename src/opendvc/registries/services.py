@@ -1,0 +1,285 @@
+"""Prefill from the national registries, with the applicant's consent.
+
+``registry_prefill`` is the one entry: it records the consent, looks the identifier up (over HTTP, in
+the registry's adapter), keeps the answer for this dossier only, writes the applicant's access log
+(``dossiers.DossierAccess``, action ``registry``) and the audit entry, and returns the form values to
+fill with the fields they came from. When the registry is down (or has no record), the applicant enters
+the values by hand and the result says so; the officer sees it at intake (``registry_report``), as well
+as every value the applicant changed from what the registry holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier, DossierAccess
+
+from .client import RegistryNotFound, RegistryUnavailable, registry_for
+from .models import RegistryFetch
+
+logger = logging.getLogger("opendvc.registries")
+
+CONSENT_TEXT = {
+    RegistryFetch.Registry.POPULATION: gettext_lazy(
+        "Tôi đồng ý để Cổng Dịch vụ công lấy thông tin của tôi (họ tên, ngày sinh, giới tính, nơi thường trú, "
+        "nơi ở hiện tại, hộ gia đình) từ Cơ sở dữ liệu quốc gia về dân cư để điền vào hồ sơ này."
+    ),
+    RegistryFetch.Registry.BUSINESS: gettext_lazy(
+        "Tôi đồng ý để Cổng Dịch vụ công lấy thông tin của doanh nghiệp (tên, địa chỉ, người đại diện theo "
+        "pháp luật, tình trạng hoạt động) từ Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp để điền vào hồ sơ này."
+    ),
+}
+SOURCE_LABEL = {
+    RegistryFetch.Registry.POPULATION: gettext_lazy("Từ CSDL quốc gia về dân cư"),
+    RegistryFetch.Registry.BUSINESS: gettext_lazy("Từ CSDL quốc gia về đăng ký doanh nghiệp"),
+}
+IDENTIFIER_SOURCE = {
+    RegistryFetch.Registry.POPULATION: "cccd",
+    RegistryFetch.Registry.BUSINESS: "organisation_tax_code",
+}
+
+
+@dataclass
+class Prefill:
+    outcome: str
+    # form field key → value, for the fields of the form whose ``prefill`` source the registry holds
+    values: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    cached: bool = False
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def _hash(identifier: str) -> str:
+    return hashlib.sha256(identifier.strip().encode()).hexdigest()
+
+
+def iter_form_fields(definition: dict) -> list[dict]:
+    return [
+        spec
+        for section in (definition or {}).get("sections", [])
+        for spec in section.get("fields", [])
+    ]
+
+
+def form_values_from(
+    *, definition: dict, record: dict[str, Any], only: set[str] | None = None
+) -> dict[str, Any]:
+    """The form fields (``prefill`` source held by ``record``) and their values. ``only``: restrict to
+    fields whose source is in it (e.g. only the applicant's own fields)."""
+    out: dict[str, Any] = {}
+    for spec in iter_form_fields(definition):
+        source = spec.get("prefill")
+        if (
+            source
+            and source in record
+            and record[source] not in (None, "")
+            and (only is None or source in only)
+        ):
+            out[spec["key"]] = record[source]
+    return out
+
+
+def _check_identifier(registry: str, identifier: str) -> str:
+    value = (identifier or "").strip()
+    if registry == RegistryFetch.Registry.POPULATION:
+        if not (value.isdigit() and len(value) == 12):
+            raise ProblemError(
+                "validation_error",
+                _("Số CCCD phải gồm 12 chữ số."),
+                extra={
+                    "errors": [{"path": "identifier", "message": _("Số CCCD phải gồm 12 chữ số.")}]
+                },
+            )
+    elif not (value.isdigit() and len(value) in (10, 13)):
+        raise ProblemError(
+            "validation_error",
+            _("Mã số thuế phải gồm 10 hoặc 13 chữ số."),
+            extra={
+                "errors": [
+                    {"path": "identifier", "message": _("Mã số thuế phải gồm 10 hoặc 13 chữ số.")}
+                ]
+            },
+        )
+    return value
+
+
+def registry_prefill(
+    *,
+    dossier: Dossier,
+    user,
+    registry: str,
+    identifier: str,
+    consent: bool,
+    definition: dict,
+    request=None,
+) -> Prefill:
+    """Fetch ``identifier`` from ``registry`` for ``dossier`` (the applicant's own, still a draft) and
+    return the values for the fields of ``definition``.
+
+    Side effects: a ``RegistryFetch`` row (consent + answer, cached for this dossier), a
+    ``DossierAccess`` row in the applicant's access log and an audit entry — also when the registry is
+    down or has no record. A second fetch of the same identifier for the same dossier reuses the answer
+    without calling the registry again. Raises ``ProblemError`` (422) without consent or with a
+    malformed identifier, (403) for someone else's dossier."""
+    if registry not in RegistryFetch.Registry.values:
+        raise ProblemError("validation_error", _("Cơ sở dữ liệu không hợp lệ."))
+    if dossier.applicant_id != getattr(user, "pk", None):
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ người nộp hồ sơ mới được lấy thông tin của mình."),
+            status=403,
+        )
+    if not consent:
+        raise ProblemError(
+            "validation_error",
+            _("Cần xác nhận đồng ý trước khi lấy thông tin từ cơ sở dữ liệu quốc gia."),
+            extra={"errors": [{"path": "consent", "message": _("Hãy đánh dấu ô đồng ý.")}]},
+        )
+    identifier = _check_identifier(registry, identifier)
+    subject = _hash(identifier)
+    cached = (
+        RegistryFetch.objects.filter(
+            dossier=dossier,
+            registry=registry,
+            subject_hash=subject,
+            outcome=RegistryFetch.Outcome.FOUND,
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if cached is not None:
+        return Prefill(
+            outcome=cached.outcome,
+            values=form_values_from(definition=definition, record=cached.values),
+            cached=True,
+            record=cached.values,
+        )
+    note = ""
+    record: dict[str, Any] = {}
+    try:
+        record = registry_for(registry).lookup(identifier, purpose=f"dossier-{dossier.public_id}")
+        outcome = RegistryFetch.Outcome.FOUND
+    except RegistryNotFound:
+        outcome = RegistryFetch.Outcome.NOT_FOUND
+        note = _(
+            "Không tìm thấy thông tin trong cơ sở dữ liệu quốc gia; vui lòng kiểm tra số đã nhập hoặc tự nhập "
+            "thông tin."
+        )
+    except RegistryUnavailable as exc:
+        logger.warning("registry %s unavailable: %s", registry, exc)
+        outcome = RegistryFetch.Outcome.UNAVAILABLE
+        note = _(
+            "Cơ sở dữ liệu quốc gia tạm thời không truy cập được. Vui lòng tự nhập thông tin; cán bộ tiếp nhận "
+            "sẽ đối chiếu khi tiếp nhận hồ sơ."
+        )
+    values = form_values_from(definition=definition, record=record)
+    household = record.get("household") or {}
+    stored = (
+        {**record, "household": {k: v for k, v in household.items() if k != "head_cccd"}}
+        if record
+        else {}
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        fetch = RegistryFetch.objects.create(
+            dossier=dossier,
+            registry=registry,
+            subject_hash=subject,
+            requested_by=user,
+            consent_text=str(CONSENT_TEXT[registry]),
+            consent_at=now,
+            outcome=outcome,
+            values=stored,
+            filled=dict.fromkeys(values, True),
+        )
+        DossierAccess.objects.create(
+            dossier=dossier,
+            user=user,
+            action=DossierAccess.Action.REGISTRY,
+            reason=f"{RegistryFetch.Registry(registry).label}: {RegistryFetch.Outcome(outcome).label}"[
+                :300
+            ],
+            ip_address=(request.META.get("REMOTE_ADDR") if request else None) or None,
+        )
+        audit_record(
+            actor=user,
+            action="registry.fetch",
+            target=fetch,
+            changes={
+                "registry": registry,
+                "outcome": outcome,
+                "dossier": str(dossier.public_id),
+                "fields": sorted(values),
+            },
+            request=request,
+        )
+    return Prefill(outcome=outcome, values=values, note=note, record=stored)
+
+
+def registry_filled_fields(*, dossier: Dossier) -> dict[str, str]:
+    """Form field key → the label of the registry it was filled from (the latest found fetch wins)."""
+    out: dict[str, str] = {}
+    for fetch in dossier.registry_fetches.filter(outcome=RegistryFetch.Outcome.FOUND).order_by(
+        "at", "pk"
+    ):
+        for key in fetch.filled or {}:
+            out[key] = str(SOURCE_LABEL[fetch.registry])
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = set(a) | set(b)
+        return all(
+            str(a.get(k) or "").strip().casefold() == str(b.get(k) or "").strip().casefold()
+            for k in keys
+        )
+    return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
+
+
+def registry_report(*, dossier: Dossier, definition: dict | None) -> dict[str, Any]:
+    """What the officer sees at intake: each fetch (registry, outcome, when, manual entry when it failed)
+    and each declared value that differs from the registry's (``mismatches``: field, label, declared,
+    registry). Reads only; no side effects."""
+    fetches = list(dossier.registry_fetches.order_by("at", "pk"))
+    labels = {
+        spec["key"]: spec.get("label", spec["key"]) for spec in iter_form_fields(definition or {})
+    }
+    data = dossier.form_data or {}
+    mismatches: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for fetch in reversed(fetches):
+        if fetch.outcome != RegistryFetch.Outcome.FOUND:
+            continue
+        expected = form_values_from(definition=definition or {}, record=fetch.values)
+        for key in fetch.filled or {}:
+            if key in seen or key not in expected:
+                continue
+            seen.add(key)
+            if key in data and not _same(data.get(key), expected[key]):
+                mismatches.append(
+                    {
+                        "field": key,
+                        "label": labels.get(key, key),
+                        "declared": data.get(key),
+                        "registry": expected[key],
+                        "source": str(SOURCE_LABEL[fetch.registry]),
+                    }
+                )
+    manual = [f for f in fetches if f.outcome != RegistryFetch.Outcome.FOUND]
+    return {
+        "fetches": fetches,
+        "mismatches": mismatches,
+        "manual": bool(manual)
+        and not any(f.outcome == RegistryFetch.Outcome.FOUND for f in fetches),
+    }

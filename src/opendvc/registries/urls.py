@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registries"
+
+urlpatterns = [
+    path(
+        "ho-so-cua-toi/<uuid:public_id>/lay-thong-tin/<str:registry>/",
+        views.prefill,
+        name="prefill",
+    ),
+]
