@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("opendvc.backoffice.urls")),
     path("", include("opendvc.ops.urls")),
     path("", include("opendvc.reports.urls")),
+    path("", include("opendvc.postal.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

@@ -1,0 +1,56 @@
+"""The postal operator's tracking callback: ``POST /api/v1/postal/tracking`` (one event, signed with
+``POSTAL_WEBHOOK_SECRET``: HMAC-SHA256 of the body, hex, in ``X-Postal-Signature``). A repeated event is
+answered like the first and changes nothing (``services.tracking_apply``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from ninja import Router, Schema
+
+from opendvc.api.schemas import problems
+from opendvc.core.problems import ProblemError
+
+from .carrier import CarrierError, parse_event
+from .services import tracking_apply
+
+router = Router(tags=["Bưu chính"])
+
+
+class TrackingAck(Schema):
+    order_number: str
+    applied: bool
+
+
+@router.post(
+    "/postal/tracking",
+    auth=None,
+    response={200: TrackingAck, **problems(403, 422)},
+    summary="Cập nhật hành trình bưu gửi (bưu điện gọi về)",
+)
+def tracking(request):
+    secret = settings.POSTAL_WEBHOOK_SECRET
+    signature = request.headers.get("X-Postal-Signature", "")
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest() if secret else ""
+    if not secret or not hmac.compare_digest(signature, expected):
+        raise ProblemError(
+            "permission_denied", "Chữ ký cập nhật hành trình không hợp lệ.", status=403
+        )
+    try:
+        body = json.loads(request.body or b"null")
+        if not isinstance(body, dict):
+            raise CarrierError("body is not an object")
+        event = parse_event(body)
+    except (ValueError, CarrierError) as exc:
+        raise ProblemError(
+            "validation_error",
+            "Nội dung cập nhật hành trình không hợp lệ.",
+            extra={"errors": [{"path": "body", "message": str(exc)[:200]}]},
+        ) from exc
+    return 200, {
+        "order_number": event.order_number,
+        "applied": tracking_apply(event=event, request=request),
+    }
