@@ -9,7 +9,7 @@ import hmac
 import json
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -50,7 +50,5 @@ def tracking(request):
             "Nội dung cập nhật hành trình không hợp lệ.",
             extra={"errors": [{"path": "body", "message": str(exc)[:200]}]},
         ) from exc
-    return 200, {
-        "order_number": event.order_number,
-        "applied": tracking_apply(event=event, request=request),
-    }
+    applied = tracking_apply(event=event, request=request)
+    return Status(200, {"order_number": event.order_number, "applied": applied})

@@ -11,10 +11,7 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures re-export
     agencies,
     citizen,
     justice,
-    leader,
-    officer,
     png_bytes,
-    postal,
     procedure,
     sign_in,
     staff,
@@ -23,9 +20,31 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures re-export
 SECRET = "test-postal-secret"
 
 
+def _named(role: str, name: str, agency: str = JUSTICE):
+    user = staff(role, agency)
+    user.full_name = name
+    user.save(update_fields=["full_name"])
+    return user
+
+
+@pytest.fixture
+def officer(agencies):  # noqa: F811
+    return _named("receiving_officer", "Lê Thị Tiếp Nhận")
+
+
+@pytest.fixture
+def leader(agencies):  # noqa: F811
+    return _named("leader", "Nguyễn Văn Lãnh Đạo")
+
+
+@pytest.fixture
+def postal(agencies):  # noqa: F811
+    return _named("postal_operator", "Đỗ Văn Bưu Điện")
+
+
 @pytest.fixture
 def foreign_postal(agencies):  # noqa: F811
-    return staff("postal_operator", OTHER)
+    return _named("postal_operator", "Trần Văn Bưu Tá", OTHER)
 
 
 @pytest.fixture
