@@ -23,7 +23,8 @@ from . import selectors, services
 from .models import ClockOnWait, StepRole
 
 SR = StaffRole.Role
-STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE, SR.POSTAL_OPERATOR]
+# Postal workers see only postal work (their queue: ``opendvc.postal``), not the dossiers' processing.
+STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 LEADER_ROLES = [SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 STATE_LABELS = {"early": gettext_lazy("Trước hạn"), "on_time": gettext_lazy("Trong hạn"), "late": gettext_lazy("Trễ hạn"), "overdue": gettext_lazy("Quá hạn"),
                 "due_soon": gettext_lazy("Sắp đến hạn"), "paused": gettext_lazy("Tạm dừng (chờ người nộp)")}
