@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import datetime
 
 from django.conf import settings
 from ninja import Router, Schema, Status
@@ -20,6 +21,26 @@ from .services import tracking_apply
 router = Router(tags=["Bưu chính"])
 
 
+class TrackingIn(Schema):
+    """One tracking event, as the postal operator sends it (read from the raw body, whose signature is
+    checked first)."""
+
+    EventId: str
+    OrderNumber: str
+    ItemCode: str = ""
+    Status: str  # accepted | in_transit | delivered | failed | returned | cancelled
+    StatusTime: datetime
+    Note: str = ""
+    ReceiverName: str = ""
+    Reason: str = ""
+
+
+BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": TrackingIn.model_json_schema()}},
+}
+
+
 class TrackingAck(Schema):
     order_number: str
     applied: bool
@@ -30,6 +51,7 @@ class TrackingAck(Schema):
     auth=None,
     response={200: TrackingAck, **problems(403, 422)},
     summary="Cập nhật hành trình bưu gửi (bưu điện gọi về)",
+    openapi_extra={"requestBody": BODY},
 )
 def tracking(request):
     secret = settings.POSTAL_WEBHOOK_SECRET
