@@ -20,8 +20,10 @@ def open_return_after_approval(sender, instance, action, event=None, **kwargs):
     if action != Action.APPROVE:
         return
     from .models import Leg, PostalOrder, Status
-    from .services import Address, return_open
+    from .services import Address, open_return, return_open
 
+    if open_return(instance) is not None:  # already handed over (the office did it, or a demo seed)
+        return
     pickup = PostalOrder.objects.filter(
         dossier=instance, leg=Leg.PICKUP, status=Status.RECEIVED
     ).first()
