@@ -1,5 +1,5 @@
 """The postal operator's tracking callback: ``POST /api/v1/postal/tracking`` (one event, signed with
-``POSTAL_WEBHOOK_SECRET``: HMAC-SHA256 of the body, hex, in ``X-Postal-Signature``). A repeated event is
+``POSTAL_WEBHOOK_SECRET``: HMAC-SHA256 of the body, hex, in ``X-Postal-Signature``; 401 otherwise). A repeated event is
 answered like the first and changes nothing (``services.tracking_apply``)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from ninja import Router, Schema, Status
+from ninja.security import APIKeyHeader
 
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -19,6 +20,20 @@ from .carrier import CarrierError, parse_event
 from .services import tracking_apply
 
 router = Router(tags=["Bưu chính"])
+
+
+class PostalSignature(APIKeyHeader):
+    """The caller is the postal operator when ``X-Postal-Signature`` is the HMAC-SHA256 (hex) of the
+    body with ``POSTAL_WEBHOOK_SECRET``; refused (401) otherwise, and always without a secret."""
+
+    param_name = "X-Postal-Signature"
+
+    def authenticate(self, request, key):
+        secret = settings.POSTAL_WEBHOOK_SECRET
+        if not secret or not key:
+            return None
+        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return "postal-operator" if hmac.compare_digest(key, expected) else None
 
 
 class TrackingIn(Schema):
@@ -48,19 +63,12 @@ class TrackingAck(Schema):
 
 @router.post(
     "/postal/tracking",
-    auth=None,
-    response={200: TrackingAck, **problems(403, 422)},
+    auth=PostalSignature(),
+    response={200: TrackingAck, **problems(422)},
     summary="Cập nhật hành trình bưu gửi (bưu điện gọi về)",
     openapi_extra={"requestBody": BODY},
 )
 def tracking(request):
-    secret = settings.POSTAL_WEBHOOK_SECRET
-    signature = request.headers.get("X-Postal-Signature", "")
-    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest() if secret else ""
-    if not secret or not hmac.compare_digest(signature, expected):
-        raise ProblemError(
-            "permission_denied", "Chữ ký cập nhật hành trình không hợp lệ.", status=403
-        )
     try:
         body = json.loads(request.body or b"null")
         if not isinstance(body, dict):

@@ -166,7 +166,7 @@ def test_duplicate_tracking_callbacks_are_applied_once(
     }
     assert PostalEvent.objects.filter(order=order).count() == 3  # ready, handed to post, delivered
     # A forged callback is refused.
-    assert _post(live_server, last, secret="wrong").status_code == 403
+    assert _post(live_server, last, secret="wrong").status_code == 401
 
 
 @pytest.mark.django_db(transaction=True)
