@@ -93,8 +93,15 @@ def _invalid(path: str, message: str) -> ProblemError:
 
 
 def _fold(text: str) -> str:
+    """ "Tỉnh Đồng Nai", "tinh dong nai", "ĐỒNG NAI" → "dong nai" (accents, case and the leading "tỉnh" /
+    "thành phố" / "TP." dropped)."""
     text = unicodedata.normalize("NFD", (text or "").lower().replace("đ", "d"))
-    words = "".join(c for c in text if not unicodedata.combining(c)).replace("tinh", " ").split()
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace(".", " ")
+    words = text.split()
+    for prefix in (["tinh"], ["thanh", "pho"], ["tp"]):
+        if words[: len(prefix)] == prefix:
+            words = words[len(prefix) :]
+            break
     return " ".join(words)
 
 

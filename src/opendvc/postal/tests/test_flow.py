@@ -224,3 +224,29 @@ def test_an_operator_that_is_down_leaves_the_order_to_send_again(
     simulator.switches.reset()
     order = services.order_send(order=order)
     assert order.carrier_code.startswith("EL") and order.carrier_error == ""
+
+
+@pytest.mark.django_db
+def test_a_cancelled_pickup_is_cancelled_at_the_operator_and_outside_the_province_costs_more(
+    simulator, procedure, citizen, justice, postal, django_capture_on_commit_callbacks
+):
+    start = timezone.now() + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.pickup_request(
+            applicant=citizen,
+            procedure=procedure,
+            agency=justice,
+            address=address("Tỉnh Bình Dương"),
+            window_start=start,
+            window_end=start + timedelta(hours=1),
+        )
+    order.refresh_from_db()
+    assert not order.inside_province and order.fee_vnd == 35000 and order.carrier_code
+    assert services.is_inside_province("tỉnh Đồng Nai") and services.is_inside_province("DONG NAI")
+    services.pickup_record(order=order, actor=postal, status=Status.CANCELLED)
+    assert simulator.orders[order.order_number]["cancelled"] is True
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.finished_at is not None
+    with pytest.raises(ProblemError) as again:
+        services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
+    assert again.value.status == 409
