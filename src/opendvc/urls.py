@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("opendvc.integrations.urls")),
     path("", include("opendvc.registries.urls")),
     path("", include("opendvc.linked.urls")),
+    path("", include("opendvc.postal.urls")),
     path("", include("opendvc.dossiers.urls")),
     path("", include("opendvc.portal.urls")),
 ]

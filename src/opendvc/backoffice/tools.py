@@ -100,6 +100,16 @@ TOOLS: list[Tool] = [
         _("Báo cáo, thống kê"),
         _("Số liệu theo kỳ, chỉ số QĐ 766; lập, gửi báo cáo 6 tháng, quý, năm (xlsx, PDF)."),
     ),
+    Tool(
+        "postal:queue",
+        _("Bưu chính: thu gom, phát kết quả"),
+        _("Thu gom hồ sơ, giao một cửa; phát kết quả trong 24 giờ, sắp đến hạn, quá hạn."),
+    ),
+    Tool(
+        "postal:office",
+        _("Hồ sơ, kết quả qua bưu chính"),
+        _("Tiếp nhận hồ sơ bưu điện giao; giao kết quả cho bưu điện phát."),
+    ),
     # The admin checks only is_staff; the tool is for the administrators.
     Tool(
         "admin:index",

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opendvc.integrations",
     "opendvc.registries",
     "opendvc.linked",
+    "opendvc.postal",
 ]
 
 MIDDLEWARE = [
@@ -527,3 +528,19 @@ INBOUND_WINDOW_SECONDS = env.int("INBOUND_WINDOW_SECONDS", default=300)
 POPULATION_REGISTRY_URL = env("POPULATION_REGISTRY_URL", default="")
 BUSINESS_REGISTRY_URL = env("BUSINESS_REGISTRY_URL", default="")
 REGISTRY_TIMEOUT_SECONDS = env.float("REGISTRY_TIMEOUT_SECONDS", default=3.0)
+# Postal pickup and return (Regulation QĐ 31/2020/QĐ-UBND Art. 6.4, 15.2; QĐ 45/2016/QĐ-TTg).
+# POSTAL_API_URL: the postal operator's order API (empty: orders are kept here and the postal workers
+# record each event by hand); POSTAL_API_TOKEN its key; POSTAL_WEBHOOK_SECRET signs its tracking
+# callbacks (HMAC-SHA256 of the body in X-Postal-Signature). The result is delivered within
+# POSTAL_RETURN_HOURS inside the province and POSTAL_OUTSIDE_RETURN_HOURS outside (0: no deadline),
+# counted on working days round the clock; "due soon" POSTAL_DUE_SOON_HOURS before. Fees in đồng.
+POSTAL_API_URL = env("POSTAL_API_URL", default="")
+POSTAL_API_TOKEN = env("POSTAL_API_TOKEN", default="")
+POSTAL_API_TIMEOUT = env.float("POSTAL_API_TIMEOUT", default=10.0)
+POSTAL_WEBHOOK_SECRET = env("POSTAL_WEBHOOK_SECRET", default="")
+POSTAL_RETURN_HOURS = env.int("POSTAL_RETURN_HOURS", default=24)
+POSTAL_OUTSIDE_RETURN_HOURS = env.int("POSTAL_OUTSIDE_RETURN_HOURS", default=72)
+POSTAL_DUE_SOON_HOURS = env.int("POSTAL_DUE_SOON_HOURS", default=4)
+POSTAL_PICKUP_FEE_VND = env.int("POSTAL_PICKUP_FEE_VND", default=22000)
+POSTAL_OUTSIDE_PICKUP_FEE_VND = env.int("POSTAL_OUTSIDE_PICKUP_FEE_VND", default=35000)
+POSTAL_RETURN_FEE_VND = env.int("POSTAL_RETURN_FEE_VND", default=22000)

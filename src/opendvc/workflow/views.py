@@ -23,7 +23,8 @@ from . import selectors, services
 from .models import ClockOnWait, Process, StepRole
 
 SR = StaffRole.Role
-STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE, SR.POSTAL_OPERATOR]
+# Postal workers see only postal work (their queue: ``opendvc.postal``), not the dossiers' processing.
+STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 VIEW_LABELS = {"mine": gettext_lazy("Việc của tôi"), "queue": gettext_lazy("Chờ nhận trong phòng"), "due_soon": gettext_lazy("Sắp đến hạn"),
                "overdue": gettext_lazy("Quá hạn")}
 

@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "opendvc.catalog.demo",
     "opendvc.eforms.demo",
     "opendvc.dossiers.demo",
+    "opendvc.postal.demo",
     "opendvc.reports.demo",
     "opendvc.payments.demo",
     "opendvc.linked.demo",

@@ -1,0 +1,252 @@
+"""Pickup → intake with the channel "postal" → result → return leg → delivery; the postal operator's
+order API over HTTP (the simulator); tracking callbacks applied once and never moving a delivered item
+back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier, DossierEvent
+from opendvc.postal import services
+from opendvc.postal.models import PostalEvent, PostalOrder, Status
+from opendvc.postal.simulators import sign
+
+from .conftest import SECRET, address, proof_png, result_ready
+
+
+def _pickup(procedure, citizen, justice):
+    start = timezone.now() + timedelta(days=1)
+    return services.pickup_request(
+        applicant=citizen,
+        procedure=procedure,
+        agency=justice,
+        address=address(),
+        window_start=start,
+        window_end=start + timedelta(hours=2),
+    )
+
+
+@pytest.mark.django_db
+def test_a_pickup_becomes_a_postal_intake_and_its_result_goes_back_by_post(
+    simulator,
+    procedure,
+    citizen,
+    justice,
+    postal,
+    officer,
+    leader,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = _pickup(procedure, citizen, justice)
+    order.refresh_from_db()
+    assert order.order_number == f"TG{order.pk:08d}-pickup" and order.fee_vnd == 22000
+    sent = simulator.orders[order.order_number]["request"]
+    assert order.carrier_code == simulator.orders[order.order_number]["ItemCode"]
+    assert sent["SenderFullName"] == "Nguyễn Thị Hoa" and sent["ReceiverFullName"] == justice.name
+
+    services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
+    with pytest.raises(ProblemError) as denied:
+        services.pickup_intake(order=order, actor=officer)
+    assert denied.value.status == 409  # not handed over yet
+    services.pickup_record(order=order, actor=postal, status=Status.HANDED_TO_OFFICE)
+    dossier = services.pickup_intake(order=order, actor=officer)
+    order.refresh_from_db()
+    assert (
+        dossier.channel == "postal"
+        and dossier.status == "received"
+        and dossier.applicant == citizen
+    )
+    assert order.status == Status.RECEIVED and order.dossier == dossier
+
+    # The leader's approval opens the return leg at the pickup's address, the clock started then.
+    from opendvc.dossiers import services as dossier_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        d = dossier_services.dossier_act(dossier=dossier, action="start_processing", actor=officer)
+        d = dossier_services.dossier_act(
+            dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+        )
+    back = PostalOrder.objects.get(dossier=dossier, leg="return")
+    assert back.order_number == f"{dossier.code}-return" and back.address == order.address
+    assert back.due_at is not None and back.ready_at is not None
+    assert simulator.orders[back.order_number]["request"]["CodAmount"] == 22000
+
+
+@pytest.mark.django_db
+def test_the_postal_worker_delivers_with_proof_and_the_dossier_is_returned(
+    procedure, citizen, officer, leader, postal, foreign_postal
+):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    with pytest.raises(ProblemError) as other:
+        services.return_record(order=order, actor=foreign_postal, status=Status.HANDED_TO_POST)
+    assert other.value.status == 403
+    services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST)
+    with pytest.raises(ProblemError) as no_proof:
+        services.return_record(
+            order=order, actor=postal, status=Status.DELIVERED, receiver_name="Nguyễn Thị Hoa"
+        )
+    assert no_proof.value.extra["errors"][0]["path"] == "proof"
+    services.return_record(
+        order=order,
+        actor=postal,
+        status=Status.DELIVERED,
+        receiver_name="Nguyễn Thị Hoa",
+        proof=proof_png(),
+    )
+    order.refresh_from_db()
+    d.refresh_from_db()
+    assert order.status == Status.DELIVERED and order.on_time_class in ("early", "on_time")
+    assert order.proof_file.name and order.receiver_name == "Nguyễn Thị Hoa"
+    assert d.status == "returned"
+    event = DossierEvent.objects.get(dossier=d, action="return_result")
+    assert event.data["method"] == "postal" and event.data["order_number"] == order.order_number
+    order.proof_file.delete(save=False)
+
+
+@pytest.mark.django_db
+def test_a_failed_delivery_needs_a_reason_and_a_returned_item_can_go_out_again(
+    procedure, citizen, officer, leader, postal
+):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST)
+    with pytest.raises(ProblemError):
+        services.return_record(order=order, actor=postal, status=Status.FAILED)
+    services.return_record(
+        order=order, actor=postal, status=Status.FAILED, note="Không có người nhận"
+    )
+    services.return_record(order=order, actor=postal, status=Status.RETURNED_TO_OFFICE)
+    again = services.return_open(dossier=d, actor=officer, address=address())
+    assert again.order_number == f"{d.code}-return-2"
+
+
+def _post(live_server, event: dict, secret=SECRET):
+    import json
+
+    body = json.dumps(event).encode()
+    return httpx.post(
+        f"{live_server.url}/api/v1/postal/tracking",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Postal-Signature": sign(secret, body)},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_tracking_callbacks_are_applied_once(
+    live_server, simulator, procedure, citizen, officer, leader, postal
+):
+    simulator.callback_url = f"{live_server.url}/api/v1/postal/tracking"
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.order_send(order=order)
+    simulator.switches.update({"duplicate": True})
+    simulator.advance(order.order_number, "accepted")
+    simulator.advance(order.order_number, "delivered", receiver_name="Nguyễn Thị Hoa")
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED and order.handed_at is not None
+    assert [e.status for e in order.events.filter(source="carrier")] == [
+        Status.HANDED_TO_POST,
+        Status.DELIVERED,
+    ]
+    assert DossierEvent.objects.filter(dossier=d, action="return_result").count() == 1
+    assert Dossier.objects.get(pk=d.pk).status == "returned"
+    # Sent once more by hand: answered, nothing changes.
+    last = simulator.orders[order.order_number]["events"][-1]
+    answer = _post(live_server, last)
+    assert answer.status_code == 200 and answer.json() == {
+        "order_number": order.order_number,
+        "applied": False,
+    }
+    assert PostalEvent.objects.filter(order=order).count() == 3  # ready, handed to post, delivered
+    # A forged callback is refused.
+    assert _post(live_server, last, secret="wrong").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_out_of_order_tracking_does_not_move_a_delivered_item_back(
+    live_server, simulator, procedure, citizen, officer, leader, postal
+):
+    simulator.callback_url = f"{live_server.url}/api/v1/postal/tracking"
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.order_send(order=order)
+    simulator.switches.update({"reorder": True})
+    t0 = timezone.now() - timedelta(hours=3)
+    simulator.advance(order.order_number, "accepted", at=t0)
+    simulator.advance(order.order_number, "in_transit", at=t0 + timedelta(hours=1))
+    simulator.advance(
+        order.order_number, "delivered", at=t0 + timedelta(hours=2), receiver_name="Hoa"
+    )
+    assert all(r.status_code == 200 for r in simulator.flush_callbacks())  # newest first
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED and order.finished_at == t0 + timedelta(hours=2)
+    assert order.handed_at == t0  # filled in by the late "accepted"
+    stale = order.events.filter(source="carrier", applied=False)
+    assert sorted(stale.values_list("status", flat=True)) == [
+        Status.HANDED_TO_POST,
+        Status.IN_TRANSIT,
+    ]
+    assert DossierEvent.objects.filter(dossier=d, action="return_result").count() == 1
+
+
+@pytest.mark.django_db
+def test_tracking_read_from_the_operator_is_applied_once(
+    simulator, procedure, citizen, officer, leader
+):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.order_send(
+        order=services.return_open(dossier=d, actor=officer, address=address())
+    )
+    simulator.advance(order.order_number, "accepted")
+    simulator.advance(order.order_number, "failed", reason="Sai địa chỉ")
+    assert services.tracking_refresh(order=order) == 2
+    assert services.tracking_refresh(order=order) == 0
+    order.refresh_from_db()
+    assert order.status == Status.FAILED and order.failure_reason == "Sai địa chỉ"
+
+
+@pytest.mark.django_db
+def test_an_operator_that_is_down_leaves_the_order_to_send_again(
+    simulator, procedure, citizen, officer, leader
+):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    simulator.switches.update({"status": 503})
+    order = services.order_send(order=order)
+    assert order.carrier_code == "" and "503" in order.carrier_error
+    simulator.switches.reset()
+    order = services.order_send(order=order)
+    assert order.carrier_code.startswith("EL") and order.carrier_error == ""
+
+
+@pytest.mark.django_db
+def test_a_cancelled_pickup_is_cancelled_at_the_operator_and_outside_the_province_costs_more(
+    simulator, procedure, citizen, justice, postal, django_capture_on_commit_callbacks
+):
+    start = timezone.now() + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.pickup_request(
+            applicant=citizen,
+            procedure=procedure,
+            agency=justice,
+            address=address("Tỉnh Bình Dương"),
+            window_start=start,
+            window_end=start + timedelta(hours=1),
+        )
+    order.refresh_from_db()
+    assert not order.inside_province and order.fee_vnd == 35000 and order.carrier_code
+    assert services.is_inside_province("tỉnh Đồng Nai") and services.is_inside_province("DONG NAI")
+    services.pickup_record(order=order, actor=postal, status=Status.CANCELLED)
+    assert simulator.orders[order.order_number]["cancelled"] is True
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED and order.finished_at is not None
+    with pytest.raises(ProblemError) as again:
+        services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
+    assert again.value.status == 409

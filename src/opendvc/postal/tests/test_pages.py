@@ -1,0 +1,206 @@
+"""The postal worker's queue and permissions (only postal work, only the agencies they serve), the
+office's postal page, the applicant's pickup form — pages in Vietnamese without raw keys."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import timezone
+
+from opendvc.postal import services
+from opendvc.postal.models import PostalOrder, Status
+
+from .conftest import address, result_ready, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skip, self.inside = [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "main":
+            self.inside = True
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.inside = False
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if self.inside and not self.skip:
+            self.parts.append(data)
+
+
+def main_text(response) -> str:
+    parser = _Text()
+    parser.feed(response.content.decode())
+    return " ".join(" ".join(parser.parts).split())
+
+
+def assert_readable(response):
+    from e2e.journeys import raw_values
+
+    assert response.status_code == 200
+    found = raw_values(main_text(response))
+    assert not found, found
+
+
+@pytest.fixture
+def delivering(procedure, citizen, officer, leader, postal):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST)
+    return order
+
+
+def test_the_postal_worker_sees_only_postal_work_of_the_agencies_served(
+    client, delivering, postal, foreign_postal, officer
+):
+    sign_in(client, postal)
+    page = client.get("/quan-tri/buu-chinh/?xem=return")
+    assert_readable(page)
+    text = main_text(page)
+    assert delivering.order_number in text and "Bưu điện đã nhận kết quả" in text
+    assert re.search(r"còn \d+ giờ \d\d phút", text)  # the 24-hour clock
+    assert_readable(client.get(f"/quan-tri/buu-chinh/don/{delivering.order_number}/"))
+    # Not the office's or the departments' work.
+    for path in (
+        "/mot-cua/ho-so/",
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        "/can-bo/viec-can-xu-ly/",
+        "/mot-cua/buu-chinh/",
+    ):
+        assert client.get(path).status_code == 403, path
+    home = main_text(client.get("/quan-tri/"))
+    assert "Bưu chính: thu gom, phát kết quả" in home and "Hồ sơ cần tiếp nhận" not in home
+
+    client.logout()
+    sign_in(client, foreign_postal)
+    assert delivering.order_number not in main_text(client.get("/quan-tri/buu-chinh/?xem=return"))
+    assert client.get(f"/quan-tri/buu-chinh/don/{delivering.order_number}/").status_code == 404
+
+    client.logout()
+    sign_in(client, officer)
+    assert client.get("/quan-tri/buu-chinh/").status_code == 403
+
+
+def test_the_worker_records_a_failure_on_the_page_and_bad_input_is_explained(
+    client, delivering, postal
+):
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
+    refused = client.post(url, {"trang-thai": "failed", "ghi-chu": ""})
+    assert refused.status_code == 400 and "Nêu lý do không phát được." in refused.content.decode()
+    bad_time = client.post(
+        url, {"trang-thai": "failed", "ghi-chu": "Vắng nhà", "luc": "31/02/2026 25:00"}
+    )
+    assert bad_time.status_code == 400 and "dd/mm/yyyy" in bad_time.content.decode()
+    assert client.post(url, {"trang-thai": "failed", "ghi-chu": "Vắng nhà"}).status_code == 302
+    delivering.refresh_from_db()
+    assert delivering.status == Status.FAILED and delivering.failure_reason == "Vắng nhà"
+    assert_readable(client.get(url))
+
+
+def test_overdue_and_due_soon_lists(client, delivering, postal):
+    import time_machine
+
+    sign_in(client, postal)
+    with time_machine.travel(delivering.due_at + timedelta(hours=1), tick=False):
+        page = client.get("/quan-tri/buu-chinh/?xem=overdue")
+        assert_readable(page)
+        assert delivering.order_number in main_text(page) and "Quá hạn" in main_text(page)
+        assert services.postal_escalate_overdue() == 1
+        assert services.postal_escalate_overdue() == 0  # told once
+    with time_machine.travel(delivering.due_at - timedelta(hours=1), tick=False):
+        assert delivering.order_number in main_text(client.get("/quan-tri/buu-chinh/?xem=due_soon"))
+
+
+def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
+    client, procedure, citizen, justice, postal, officer
+):
+    sign_in(client, citizen)
+    form = client.get("/buu-chinh/thu-gom/")
+    assert_readable(form)
+    day = (timezone.localtime() + timedelta(days=2)).strftime("%d/%m/%Y")
+    fields = {
+        "thu-tuc": procedure.code,
+        "co-quan": justice.pk,
+        "ho-ten": "Nguyễn Thị Hoa",
+        "dien-thoai": "0912345678",
+        "dia-chi": "12 Võ Thị Sáu, phường Trấn Biên",
+        "tinh": "Đồng Nai",
+        "ngay": day,
+        "tu-gio": "09:00",
+        "den-gio": "08:00",
+    }
+    refused = client.post("/buu-chinh/thu-gom/", fields)
+    assert (
+        refused.status_code == 400
+        and "Giờ kết thúc phải sau giờ bắt đầu." in refused.content.decode()
+    )
+    assert client.post("/buu-chinh/thu-gom/", {**fields, "den-gio": "11:00"}).status_code == 302
+    order = PostalOrder.objects.get(applicant=citizen)
+    assert order.inside_province and order.fee_vnd == 22000
+    assert_readable(client.get("/buu-chinh/don-cua-toi/"))
+
+    services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
+    services.pickup_record(order=order, actor=postal, status=Status.HANDED_TO_OFFICE)
+    client.logout()
+    sign_in(client, officer)
+    office = client.get("/mot-cua/buu-chinh/")
+    assert_readable(office)
+    assert order.order_number in main_text(office)
+    done = client.post(f"/mot-cua/buu-chinh/thu-gom/{order.order_number}/tiep-nhan/")
+    order.refresh_from_db()
+    assert done.status_code == 302 and order.dossier.channel == "postal"
+
+
+def test_the_office_hands_a_postal_result_over_to_the_post(
+    client, procedure, citizen, officer, leader
+):
+    d = result_ready(procedure, citizen, officer, leader)
+    sign_in(client, officer)
+    assert d.code in main_text(client.get("/mot-cua/buu-chinh/"))
+    url = f"/mot-cua/buu-chinh/tra-ket-qua/{d.code}/"
+    assert_readable(client.get(url))
+    refused = client.post(
+        url, {"ho-ten": "Nguyễn Thị Hoa", "dien-thoai": "12", "dia-chi": "x", "tinh": ""}
+    )
+    assert (
+        refused.status_code == 400
+        and "Nhập số điện thoại di động hợp lệ." in refused.content.decode()
+    )
+    ok = client.post(
+        url,
+        {
+            "ho-ten": "Nguyễn Thị Hoa",
+            "dien-thoai": "0912345678",
+            "dia-chi": "5 Hà Huy Giáp, phường Biên Hòa",
+            "tinh": "TP. Hồ Chí Minh",
+        },
+    )
+    assert ok.status_code == 302
+    order = PostalOrder.objects.get(dossier=d, leg="return")
+    assert not order.inside_province  # outside the province: its own rule (72 h by default)
+
+
+def test_the_postal_worker_home_lists_only_postal_tools(postal):
+    from opendvc.backoffice.tools import tools_for
+
+    titles = {t.title for t in tools_for(postal)}
+    assert "Bưu chính: thu gom, phát kết quả" in titles
+    assert not titles & {
+        "Hồ sơ cần tiếp nhận",
+        "Việc cần xử lý",
+        "Tra cứu công dân",
+        "Hồ sơ, kết quả qua bưu chính",
+    }

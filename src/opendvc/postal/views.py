@@ -1,0 +1,367 @@
+"""Postal pages: the applicant's pickup request and orders, the postal worker's queue and order page,
+the one-stop office's postal lists (intake of what the post brought, results handed over to the post).
+Thin: each view parses the form, calls one service, renders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.models import Procedure
+from opendvc.core.files import stored_file_response
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+from opendvc.worktime import WorktimeError, parse_instant, to_local
+
+from . import clock, selectors, services
+from .models import Leg, Status
+
+SR = StaffRole.Role
+STATE_LABELS = {
+    "early": gettext_lazy("Trước hạn"),
+    "on_time": gettext_lazy("Trong hạn"),
+    "late": gettext_lazy("Trễ hạn"),
+    "overdue": gettext_lazy("Quá hạn"),
+    "due_soon": gettext_lazy("Sắp đến hạn"),
+}
+VIEW_LABELS = {
+    "pickup": gettext_lazy("Thu gom hồ sơ"),
+    "return": gettext_lazy("Phát kết quả"),
+    "due_soon": gettext_lazy("Sắp đến hạn"),
+    "overdue": gettext_lazy("Quá hạn"),
+    "done": gettext_lazy("Đã xong"),
+}
+
+
+def _messages(exc: ProblemError) -> list[str]:
+    details = [e.get("message", "") for e in exc.extra.get("errors", []) if e.get("message")]
+    return details or [exc.detail]
+
+
+def _instant(text: str, path: str) -> datetime:
+    try:
+        value = parse_instant(text)
+    except (WorktimeError, ValueError) as exc:
+        raise ProblemError(
+            "validation_error",
+            _("Ngày giờ không hợp lệ."),
+            extra={
+                "errors": [
+                    {"path": path, "message": _("Nhập ngày giờ theo dạng dd/mm/yyyy giờ:phút.")}
+                ]
+            },
+        ) from exc
+    return value
+
+
+class Row:
+    """One order as the lists show it: the 24-hour clock read once."""
+
+    def __init__(self, order, now):
+        self.order = order
+        self.state = clock.clock_state(
+            due_at=order.due_at,
+            now=now,
+            finished_at=order.finished_at,
+            on_time_class=order.on_time_class,
+        )
+        self.state_label = STATE_LABELS.get(self.state, "")
+        self.left = (
+            clock.describe_left(due_at=order.due_at, now=now)
+            if order.due_at and order.finished_at is None
+            else ""
+        )
+
+
+# -- Applicant ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pickup_new(request):
+    """The applicant asks the post to collect a dossier: procedure, agency, address, time window."""
+    agencies = Agency.objects.filter(is_active=True).order_by("name")
+    values = {k.replace("-", "_"): v for k, v in request.POST.items()}
+    if request.method == "GET":
+        values = {
+            "ho_ten": request.user.full_name or "",
+            "tinh": settings.PROVINCE_NAME,
+            "thu_tuc": request.GET.get("thu-tuc", ""),
+        }
+    context = {
+        "agencies": agencies,
+        "values": values,
+        "errors": [],
+        "fee_inside": settings_fee(True),
+        "fee_outside": settings_fee(False),
+    }
+    if request.method == "POST":
+        p = request.POST
+        procedure = Procedure.objects.filter(
+            code=p.get("thu-tuc", "").strip(), status=Procedure.Status.PUBLISHED
+        ).first()
+        agency = agencies.filter(pk=_int(p.get("co-quan"))).first()
+        try:
+            if procedure is None or agency is None:
+                raise ProblemError(
+                    "validation_error", _("Hãy nhập đúng mã thủ tục và chọn cơ quan tiếp nhận.")
+                )
+            day = p.get("ngay", "").strip()
+            start = _instant(f"{day} {p.get('tu-gio', '').strip()}", "window_start")
+            end = _instant(f"{day} {p.get('den-gio', '').strip()}", "window_end")
+            order = services.pickup_request(
+                applicant=request.user,
+                procedure=procedure,
+                agency=agency,
+                address=services.Address(
+                    p.get("ho-ten", ""),
+                    p.get("dien-thoai", ""),
+                    p.get("dia-chi", ""),
+                    p.get("tinh", ""),
+                ),
+                window_start=start,
+                window_end=end,
+                note=p.get("ghi-chu", ""),
+                request=request,
+            )
+        except ProblemError as exc:
+            context["errors"] = _messages(exc)
+            return render(request, "postal/pickup_new.html", context, status=400)
+        messages.success(
+            request,
+            _("Đã gửi yêu cầu thu gom %(n)s. Bưu điện sẽ liên hệ trước khi đến.")
+            % {"n": order.order_number},
+        )
+        return redirect("postal:mine")
+    return render(request, "postal/pickup_new.html", context)
+
+
+def settings_fee(inside: bool) -> int:
+    return services.pickup_fee(inside_province=inside)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+def mine(request):
+    now = timezone.now()
+    rows = [Row(o, now) for o in selectors.applicant_orders(user=request.user)[:100]]
+    return render(request, "postal/mine.html", {"rows": rows})
+
+
+# -- Postal worker ------------------------------------------------------------------------------------
+
+
+@backoffice_required(roles=[SR.POSTAL_OPERATOR])
+def queue(request):
+    """The postal worker's queue: pickups, results to deliver with the 24-hour clock, due soon, overdue."""
+    now = timezone.now()
+    view = request.GET.get("xem", "return")
+    if view not in selectors.VIEWS:
+        view = "return"
+    counts = selectors.queue_counts(user=request.user, now=now)
+    tabs = [(k, VIEW_LABELS[k], counts.get(k)) for k in selectors.VIEWS]
+    rows = [
+        Row(o, now) for o in selectors.operator_queue(user=request.user, view=view, now=now)[:200]
+    ]
+    return render(
+        request,
+        "postal/queue.html",
+        {"tabs": tabs, "view": view, "rows": rows, "view_label": VIEW_LABELS[view]},
+    )
+
+
+NEXT_ACTIONS = {
+    Leg.PICKUP: {
+        Status.REQUESTED: [Status.COLLECTED, Status.FAILED, Status.CANCELLED],
+        Status.FAILED: [Status.COLLECTED, Status.CANCELLED],
+        Status.COLLECTED: [Status.HANDED_TO_OFFICE],
+    },
+    Leg.RETURN: {
+        Status.READY: [Status.HANDED_TO_POST],
+        Status.HANDED_TO_POST: [Status.IN_TRANSIT, Status.DELIVERED, Status.FAILED],
+        Status.IN_TRANSIT: [Status.DELIVERED, Status.FAILED],
+        Status.FAILED: [Status.IN_TRANSIT, Status.DELIVERED, Status.RETURNED_TO_OFFICE],
+    },
+}
+
+
+@backoffice_required(roles=[SR.POSTAL_OPERATOR])
+@require_http_methods(["GET", "POST"])
+def order_detail(request, order_number: str):
+    """One order: its address, window, fee, clock and timeline; the events the worker may record next."""
+    order = selectors.order_for_operator(user=request.user, order_number=order_number)
+    errors: list[str] = []
+    if request.method == "POST":
+        p = request.POST
+        status = p.get("trang-thai", "")
+        try:
+            at = _instant(p["luc"], "at") if p.get("luc", "").strip() else None
+            if order.leg == Leg.PICKUP:
+                services.pickup_record(
+                    order=order,
+                    actor=request.user,
+                    status=status,
+                    at=at,
+                    note=p.get("ghi-chu", ""),
+                    request=request,
+                )
+            else:
+                proof = None
+                if request.FILES.get("bang-chung"):
+                    upload = request.FILES["bang-chung"]
+                    proof = check_file(name=upload.name, content=read_limited(upload))
+                services.return_record(
+                    order=order,
+                    actor=request.user,
+                    status=status,
+                    at=at,
+                    note=p.get("ghi-chu", ""),
+                    receiver_name=p.get("nguoi-nhan", ""),
+                    proof=proof,
+                    request=request,
+                )
+        except ProblemError as exc:
+            errors = _messages(exc)
+        except UploadError as exc:
+            errors = [exc.message]
+        else:
+            messages.success(request, _("Đã ghi nhận: %(s)s.") % {"s": Status(status).label})
+            return redirect("postal:order", order_number=order.order_number)
+        order.refresh_from_db()
+    now = timezone.now()
+    actions = [(s, Status(s).label) for s in NEXT_ACTIONS[order.leg].get(order.status, [])]
+    return render(
+        request,
+        "postal/order.html",
+        {
+            "row": Row(order, now),
+            "order": order,
+            "actions": actions,
+            "errors": errors,
+            "events": order.events.select_related("actor").all(),
+            "values": request.POST,
+            "now_local": to_local(now).strftime("%d/%m/%Y %H:%M"),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@backoffice_required(roles=[SR.POSTAL_OPERATOR, SR.RECEIVING_OFFICER])
+def proof(request, order_number: str):
+    """The proof of delivery (photo or signature), for the postal worker and the office."""
+    try:
+        order = selectors.order_for_operator(user=request.user, order_number=order_number)
+    except Http404:
+        order = selectors.office_order(user=request.user, order_number=order_number)
+    if not order.proof_file:
+        raise Http404
+    return stored_file_response(
+        request,
+        order.proof_file,
+        filename=order.proof_file.name.rsplit("/", 1)[-1],
+        content_type=order.proof_content_type or None,
+        inline=True,
+    )
+
+
+# -- One-stop office ------------------------------------------------------------------------------------
+
+
+@backoffice_required(roles=[SR.RECEIVING_OFFICER])
+def office(request):
+    """What the post brought (to receive) and the results of postal dossiers to hand over to the post."""
+    now = timezone.now()
+    return render(
+        request,
+        "postal/office.html",
+        {
+            "pickups": [Row(o, now) for o in selectors.office_pickups(user=request.user)[:100]],
+            "ready": list(selectors.office_returns_to_open(user=request.user)[:100]),
+        },
+    )
+
+
+@backoffice_required(roles=[SR.RECEIVING_OFFICER])
+@require_POST
+def office_intake(request, order_number: str):
+    order = selectors.office_order(user=request.user, order_number=order_number)
+    try:
+        dossier = services.pickup_intake(
+            order=order,
+            actor=request.user,
+            due_at=request.POST.get("hen-tra", "").strip() or None,
+            request=request,
+        )
+    except ProblemError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+        return redirect("postal:office")
+    messages.success(
+        request, _("Đã tiếp nhận hồ sơ %(code)s (nộp qua bưu chính).") % {"code": dossier.code}
+    )
+    return redirect("dossiers:office_detail", code=dossier.code)
+
+
+@backoffice_required(roles=[SR.RECEIVING_OFFICER])
+@require_http_methods(["GET", "POST"])
+def office_return(request, code: str):
+    """Hand a ready result over to the post: the address (the applicant's), and the 24-hour clock starts."""
+    from opendvc.dossiers.selectors import dossier_for_staff
+
+    dossier = dossier_for_staff(user=request.user, code=code)
+    applicant = dossier.applicant
+    values = (
+        {k.replace("-", "_"): v for k, v in request.POST.items()}
+        if request.method == "POST"
+        else {"ho_ten": applicant.full_name or "", "tinh": settings.PROVINCE_NAME}
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        p = request.POST
+        try:
+            order = services.return_open(
+                dossier=dossier,
+                actor=request.user,
+                address=services.Address(
+                    p.get("ho-ten", ""),
+                    p.get("dien-thoai", ""),
+                    p.get("dia-chi", ""),
+                    p.get("tinh", ""),
+                ),
+                request=request,
+            )
+        except ProblemError as exc:
+            errors = _messages(exc)
+        else:
+            messages.success(
+                request,
+                _("Đã giao kết quả cho bưu điện, đơn %(n)s; hạn phát %(d)s.")
+                % {
+                    "n": order.order_number,
+                    "d": to_local(order.due_at).strftime("%H:%M %d/%m/%Y") if order.due_at else "—",
+                },
+            )
+            return redirect("postal:office")
+    return render(
+        request,
+        "postal/office_return.html",
+        {"dossier": dossier, "values": values, "errors": errors},
+        status=400 if errors else 200,
+    )
