@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
+from opendvc.core.problems import ProblemError
 
 from . import crypto
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, User, UserSession
@@ -532,3 +533,61 @@ def send_welcome(*, user: User) -> None:
     from opendvc.notifications.services import notify
 
     notify(template="welcome", context={"name": user.full_name or user.email or ""}, recipient=user)
+
+
+def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_name: str = "",
+                             phone: str = "", organisation_name: str = "", request=None):
+    """The applicant of a counter/postal dossier: a person found by CCCD (or created with it), and for
+    a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
+    Creating a person or organisation is audited (under the intake's audit actions, as before)."""
+
+    errors = []
+    digits = normalize_cccd(cccd or "")
+    if not (len(digits) == 12 and digits.isdigit()):
+        errors.append({"path": "cccd", "message": _("Số CCCD phải gồm đúng 12 chữ số.")})
+    tax = "".join(ch for ch in (tax_code or "") if ch.isdigit() or ch == "-").replace("-", "")
+    if tax_code and len(tax) not in (10, 13):
+        errors.append({"path": "tax_code", "message": _("Mã số thuế phải có 10 hoặc 13 chữ số.")})
+    if errors:
+        raise ProblemError("validation_error", _("Thông tin người nộp chưa hợp lệ."), extra={"errors": errors})
+    with transaction.atomic():
+        profile = PersonProfile.objects.select_related("user").filter(cccd_hash=crypto.lookup_hash(digits)).first()
+        if profile is not None:
+            user = profile.user
+        else:
+            missing = []
+            if not (full_name or "").strip():
+                missing.append({"path": "full_name", "message": _("Nhập họ và tên.")})
+            try:
+                normalised_phone = normalize_phone(phone or "")
+            except ValidationError:
+                normalised_phone = ""
+                missing.append({"path": "phone", "message": _("Nhập số điện thoại liên hệ hợp lệ.")})
+            if missing:
+                raise ProblemError("validation_error",
+                                   _("Chưa có người dùng với số CCCD này; hãy nhập họ và tên và số điện thoại liên hệ."),
+                                   extra={"errors": missing})
+            if User.objects.filter(phone_hash=crypto.lookup_hash(normalised_phone)).exists():
+                raise ProblemError("validation_error",
+                                   _("Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
+                                     "của tài khoản đó."),
+                                   extra={"errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]})
+            user = User.objects.create_user(email=None, password=None, phone=normalised_phone,
+                                            full_name=full_name.strip())
+            profile = PersonProfile(user=user)
+            profile.cccd = digits
+            profile.save()
+            audit_record(actor=actor, action="dossier.intake_person_created", target=user,
+                         changes={"cccd": crypto.mask(digits)}, request=request)
+        organisation = None
+        if tax:
+            organisation = Organisation.objects.filter(tax_code=tax).first()
+            if organisation is None:
+                if not (organisation_name or "").strip():
+                    raise ProblemError("validation_error", _("Chưa có tổ chức với mã số thuế này; hãy nhập tên tổ chức."),
+                                       extra={"errors": [{"path": "organisation_name", "message": _("Nhập tên tổ chức.")}]})
+                organisation = Organisation.objects.create(name=organisation_name.strip(), tax_code=tax,
+                                                           legal_representative=user.full_name)
+                audit_record(actor=actor, action="dossier.intake_organisation_created", target=organisation,
+                             changes={"tax_code": tax}, request=request)
+    return user, organisation

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from opendvc.core.middleware import payload_too_large, unreadable_body_detail
-from opendvc.core.problems import ProblemError, problem_response
+from opendvc.core.problems import ProblemError, error_path, problem_response
 
 from .auth import DEFAULT_AUTH
 from .schemas import Problem
@@ -77,16 +77,20 @@ def _problem(request, exc: ProblemError):
     return problem_response(exc.code, exc.detail, status=exc.status, instance=request.path, **exc.extra)
 
 
+def _body_loc(loc):
+    """Ninja names the body parameter in a location (``["body", "payload", "scopes"]``); the path of
+    the field in the request is what follows it."""
+    loc = list(loc)
+    return ["body", *loc[2:]] if len(loc) > 2 and loc[0] == "body" else loc
+
+
 @api.exception_handler(ValidationError)
 def _validation(request, exc: ValidationError):
-    errors = []
-    for err in exc.errors:
-        loc = [str(x) for x in err.get("loc", [])]
-        errors.append({"loc": loc, "msg": err.get("msg", ""), "type": err.get("type", "")})
-    if any(e["type"] == "json_invalid" for e in errors) or any("JSON" in e["msg"] for e in errors):
+    if any(err.get("type") == "json_invalid" or "JSON" in err.get("msg", "") for err in exc.errors):
         return problem_response("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path)
     return problem_response(
-        "validation_error", "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.", instance=request.path, errors=errors
+        "validation_error", "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.", instance=request.path,
+        errors=[{"path": error_path(_body_loc(err.get("loc", []))), "message": err.get("msg", "")} for err in exc.errors],
     )
 
 

@@ -14,7 +14,7 @@ from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
 
 from .logging import request_id_var
-from .problems import problem_response
+from .problems import error_path, problem_response
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -152,7 +152,7 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
         detail = "Dữ liệu gửi lên có số nguyên quá lớn."
     return problem_response(
         "validation_error", detail, instance=request.path,
-        errors=[{"loc": loc, "msg": msg, "type": "nul_character" if kind == "nul" else "int_out_of_range"}],
+        errors=[{"path": error_path(loc), "message": msg}],
     )
 
 

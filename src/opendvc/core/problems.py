@@ -55,6 +55,19 @@ class ProblemError(Exception):
         )
 
 
+# Where a request carries its values; not part of an error's ``path``.
+REQUEST_PARTS = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
+def error_path(loc) -> str:
+    """The ``path`` of an error item from a location list: ``["body", "data", "con", 0]`` →
+    ``data.con.0`` (every domain names fields this way: ``attachments.0``, ``fees``)."""
+    parts = [str(x) for x in loc]
+    if len(parts) > 1 and parts[0] in REQUEST_PARTS:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 def problem_body(
     code: str, detail: str, *, status: int | None = None, title: str | None = None, instance: str = "", **extra: Any
 ) -> dict[str, Any]:

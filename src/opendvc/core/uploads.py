@@ -30,6 +30,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from .antivirus import ScanUnavailable, scan
+from .problems import ProblemError
 
 logger = logging.getLogger(__name__)
 
@@ -425,6 +426,13 @@ def check_file(*, name: str, content: bytes, limits: Limits) -> CheckedFile:
             name=clean,
         )
     return checked(content=content, name=clean, content_type=mime)
+
+
+def upload_problem(exc: UploadError, **kwargs) -> ProblemError:
+    """The API's answer to a refused file: 413 ``payload_too_large`` when it is too large, 503 when the
+    antivirus gave no verdict, otherwise 422 with the check's own code."""
+    status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
+    return ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status, **kwargs)
 
 
 def read_limited(uploaded, *, limits: Limits) -> bytes:

@@ -27,6 +27,7 @@ from opendvc.api.schemas import problems
 from opendvc.catalog.models import Component, Procedure
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
+from opendvc.core.uploads import upload_problem
 from opendvc.workflow.selectors import step_runs, step_state
 
 from . import personal_data, results, selectors, services
@@ -199,8 +200,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
-        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
-        raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status) from exc
+        raise upload_problem(exc) from exc
     upload = services.upload_create(owner=request.user, checked=checked, request=request)
     return Status(201, UploadOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,
                                size=upload.size, content_type=upload.content_type))

@@ -20,7 +20,12 @@ from opendvc.api.schemas import problems
 from opendvc.catalog.models import Procedure
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
-from opendvc.core.uploads import pending_upload_discard, pending_upload_store, pending_upload_take
+from opendvc.core.uploads import (
+    pending_upload_discard,
+    pending_upload_store,
+    pending_upload_take,
+    upload_problem,
+)
 
 from . import selectors, services
 from .inbound import email_ingest
@@ -231,9 +236,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         found = check_file(name=file.name or "", content=read_uploaded(file))
     except UploadError as exc:
-        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
-        raise ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status,
-                           title="Tệp đính kèm không hợp lệ") from exc
+        raise upload_problem(exc, title="Tệp đính kèm không hợp lệ") from exc
     reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
     return Status(201, {"file": reference, "name": found.name, "size": found.size,
                         "content_type": found.content_type, "sha256": found.sha256})

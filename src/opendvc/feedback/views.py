@@ -30,8 +30,10 @@ from .lifecycle import Action
 from .models import Attachment, Channel, Feedback, PublishedAnswer, QuarantinedEmail
 from .uploads import UploadError, check_count, check_file, read_uploaded
 
+SR = StaffRole.Role
+
 logger = logging.getLogger(__name__)
-STAFF_ROLES = ["switchboard", "feedback_focal", "head", "province_office"]
+STAFF_ROLES = [SR.SWITCHBOARD, SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE]
 
 
 def _procedure(code: str):
@@ -262,7 +264,7 @@ def staff_file(request, code: str, pk: int):
     return stored_file_response(request, att.file, filename=att.name, content_type=att.content_type)
 
 
-@backoffice_required(roles=["switchboard"])
+@backoffice_required(roles=[SR.SWITCHBOARD])
 @require_http_methods(["GET", "POST"])
 def staff_entry(request):
     """Hotline calls and paper letters entered by the switchboard operator."""
@@ -278,7 +280,7 @@ def staff_entry(request):
     return render(request, "feedback/staff_entry.html", {"form": form}, status=400)
 
 
-@backoffice_required(roles=["feedback_focal", "head"])
+@backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD])
 @require_http_methods(["GET", "POST"])
 def staff_paper_entry(request):
     """A paper letter handed to the agency itself, registered by its focal officer or head into the
@@ -312,7 +314,7 @@ def staff_paper_entry(request):
     return render(request, "feedback/staff_paper_entry.html", {"form": form}, status=400)
 
 
-@backoffice_required(roles=["feedback_focal", "head"])
+@backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD])
 @require_http_methods(["GET", "POST"])
 def staff_publish(request, code: str):
     """The officer reviews the masked text and confirms publication."""
@@ -342,7 +344,7 @@ def _parse_date(value: str | None, default: dt.date) -> dt.date:
         return default
 
 
-@backoffice_required(roles=["feedback_focal", "head", "province_office", "switchboard"])
+@backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE, SR.SWITCHBOARD])
 def staff_figures(request):
     today = timezone.localdate()
     start = _parse_date(request.GET.get("tu"), today.replace(day=1))
@@ -359,7 +361,7 @@ def staff_figures(request):
     return render(request, "feedback/staff_figures.html", {"rows": rows, "start": start, "end": end})
 
 
-@backoffice_required(roles=["switchboard"])
+@backoffice_required(roles=[SR.SWITCHBOARD])
 def staff_quarantine(request):
     page = Paginator(QuarantinedEmail.objects.all(), 30).get_page(request.GET.get("trang"))
     return render(request, "feedback/staff_quarantine.html", {"page": page})

@@ -33,7 +33,7 @@ def _invalid(field: str, message: str) -> ProblemError:
         "validation_error",
         message,
         status=422,
-        extra={"errors": [{"loc": [field], "msg": message, "type": "value_error"}]},
+        extra={"errors": [{"path": field, "message": message}]},
     )
 
 

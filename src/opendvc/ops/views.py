@@ -20,7 +20,7 @@ STAFF_ROLES = ["ict_department", "province_office", "administrator"]
 
 def _problem_to_form(form, exc: ProblemError) -> None:
     errors = (exc.extra or {}).get("errors") or []
-    field = errors[0]["loc"][-1] if errors else None
+    field = errors[0]["path"] if errors else None
     form.add_error(field if field in form.fields else None, exc.detail)
 
 

@@ -400,20 +400,21 @@ def reminders_send(*, today: date | None = None) -> int:
     Each reminder is sent once. Returns how many agencies were reminded."""
     from opendvc.agencies.models import Agency
     from opendvc.notifications.services import notify
-    from opendvc.worktime import is_working_day, working_day_count
+    from opendvc.worktime import default_calendar, is_working_day, working_day_count
 
     from .models import ReminderSent
     from .periods import due_dates
 
     today = today or timezone.localdate()
     sent = 0
-    if not is_working_day(today):
+    calendar = default_calendar()
+    if not is_working_day(today, calendar=calendar):
         return 0
     for due, label in due_dates(today.year):
         if due <= today:
             continue
         # Working days from tomorrow up to the day before the due date.
-        left = working_day_count(today, due)
+        left = working_day_count(today, due, calendar=calendar)
         for days_before in (10, 3):
             if left != days_before:
                 continue

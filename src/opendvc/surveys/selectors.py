@@ -20,7 +20,3 @@ def dossier_satisfaction(*, start: datetime, end: datetime) -> dict[int, dict[st
     ).values_list("agency_id", "dossier_code"):
         out[agency_id]["dissatisfied"].add(code)
     return dict(out)
-
-
-def responses_for_agency(*, agency_id: int):
-    return SurveyResponse.objects.filter(agency_id=agency_id).order_by("-created_at")

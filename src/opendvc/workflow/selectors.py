@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
-from opendvc.worktime import add_working_time
+from opendvc.worktime import add_working_time, default_calendar
 
 from .models import StepRun
 
@@ -26,7 +26,7 @@ def due_soon_threshold(now: datetime) -> datetime:
     """Due instants up to this one are "due soon", for dossiers and their steps alike:
     ``DOSSIER_DUE_SOON_HOURS`` working hours (one working day by default, configurable) after ``now`` on
     the portal calendar."""
-    return add_working_time(now, settings.DOSSIER_DUE_SOON_HOURS, "working_hours")
+    return add_working_time(now, settings.DOSSIER_DUE_SOON_HOURS, "working_hours", calendar=default_calendar())
 
 
 def held_roles(user) -> list[tuple[int, str]]:
@@ -52,7 +52,7 @@ def work_queue(*, user, view: str = "mine", now: datetime | None = None, departm
     mine = Q(assignee=user)
     queue = Q(assignee__isnull=True) & _queue_q(user)
     if department_id is not None:
-        ids = visible_agency_ids(user, roles={"leader", "head"})
+        ids = visible_agency_ids(user, roles={StaffRole.Role.LEADER, StaffRole.Role.HEAD})
         scope = Q(department_id=department_id) if ids is None or department_id in ids else mine & Q(
             department_id=department_id)
         qs = open_runs.filter(scope)

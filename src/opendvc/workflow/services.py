@@ -34,6 +34,7 @@ from opendvc.notifications.services import notify
 from opendvc.worktime import (
     add_working_time,
     calendar_for_agency,
+    default_calendar,
     next_opening,
     timeliness,
     to_local,
@@ -108,11 +109,12 @@ def statutory_hours(*, procedure) -> Decimal | None:
     amount = Decimal(str(method.time_amount))
     if amount == 0:
         return Decimal(8)
-    start = next_opening(REFERENCE_MONDAY)
+    calendar = default_calendar()
+    start = next_opening(REFERENCE_MONDAY, calendar=calendar)
     whole = amount == amount.to_integral_value()
     end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
-                           rule=procedure.working_day_rule if whole else "working-hours")
-    return working_hours_between(start, end)
+                           rule=procedure.working_day_rule if whole else "working-hours", calendar=calendar)
+    return working_hours_between(start, end, calendar=calendar)
 
 
 def check_steps(*, steps: list[dict[str, Any]], total_hours: Decimal | None) -> list[dict[str, str]]:

@@ -4,8 +4,10 @@ Import the functions from here::
 
     from opendvc.worktime import add_working_time, working_hours_between, is_working_day, next_opening
 
-``calendar=None`` uses the portal's calendar from the database (cached, refreshed when an
-administrator changes a day); pass ``calendar_for_agency(agency)`` for an agency's office hours.
+Every computation takes the calendar from its caller (``calendar=`` is required; nothing here reads
+the database on its own): ``default_calendar()`` is the portal's calendar from the database (cached,
+refreshed when an administrator changes a day), ``calendar_for_agency(agency)`` adds an agency's
+office hours.
 """
 
 from __future__ import annotations

@@ -714,21 +714,13 @@ def format_hours(value: Decimal) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def _calendar(calendar: WorkCalendar | None) -> WorkCalendar:
-    if calendar is not None:
-        return calendar
-    from .selectors import default_calendar
-
-    return default_calendar()
-
-
 def add_working_time(
     start: datetime | date,
     amount: int | float | Decimal | Fraction,
     unit: str,
     *,
     rule: str = "working-hours",
-    calendar: WorkCalendar | None = None,
+    calendar: WorkCalendar,
 ) -> datetime:
     """The deadline ``amount`` ``unit`` after ``start``.
 
@@ -742,7 +734,7 @@ def add_working_time(
     Raises :class:`WorktimeError` for bad input. No side effects (a warning is logged when a year
     outside the seeded span is computed from the rules).
     """
-    cal = calendar if calendar is not None else _calendar(None)
+    cal = calendar
     t = start if type(start) is datetime and start.tzinfo is VN_TZ else to_local(start)
     if t.year < MIN_YEAR or t.year > MAX_YEAR:
         _check_year(t)
@@ -767,10 +759,10 @@ def add_working_time(
 
 
 def working_hours_between(
-    a: datetime | date, b: datetime | date, *, calendar: WorkCalendar | None = None
+    a: datetime | date, b: datetime | date, *, calendar: WorkCalendar
 ) -> Decimal:
     """Working hours from ``a`` to ``b`` as an exact :class:`Decimal` (negative when ``b`` < ``a``)."""
-    cal = _calendar(calendar)
+    cal = calendar
     ta, tb = to_local(a), to_local(b)
     _check_year(ta)
     _check_year(tb)
@@ -778,9 +770,9 @@ def working_hours_between(
     return Decimal(us) / Decimal(US_PER_HOUR)
 
 
-def working_day_count(a: date, b: date, *, calendar: WorkCalendar | None = None) -> int:
+def working_day_count(a: date, b: date, *, calendar: WorkCalendar) -> int:
     """Working days d with ``a`` <= d < ``b``."""
-    cal = _calendar(calendar)
+    cal = calendar
     if b < a:
         return -working_day_count(b, a, calendar=cal)
     for d in (a, b):
@@ -794,9 +786,9 @@ def working_day_count(a: date, b: date, *, calendar: WorkCalendar | None = None)
     return state.rank[j] - state.rank[a.toordinal() - state.first]
 
 
-def is_working_day(day: date | datetime, *, calendar: WorkCalendar | None = None) -> bool:
+def is_working_day(day: date | datetime, *, calendar: WorkCalendar) -> bool:
     """True for a working day (a datetime is read as its local date)."""
-    cal = _calendar(calendar)
+    cal = calendar
     if isinstance(day, datetime):
         day = to_local(day)
     elif not isinstance(day, date):
@@ -808,10 +800,10 @@ def is_working_day(day: date | datetime, *, calendar: WorkCalendar | None = None
     return cal.is_working_day(day if type(day) is date else date(day.year, day.month, day.day))
 
 
-def next_opening(t: datetime | date, *, calendar: WorkCalendar | None = None) -> datetime:
+def next_opening(t: datetime | date, *, calendar: WorkCalendar) -> datetime:
     """The earliest instant at or after ``t`` when the office is open: ``t`` itself inside office
     hours, otherwise the next opening (after lunch, the next morning, after a weekend or holiday)."""
-    cal = _calendar(calendar)
+    cal = calendar
     tt = to_local(t)
     _check_year(tt)
     return cal.next_opening(tt)
@@ -821,11 +813,11 @@ def same_day_due(
     received: datetime | date,
     *,
     cutoff: time | str = time(15, 0),
-    calendar: WorkCalendar | None = None,
+    calendar: WorkCalendar,
 ) -> datetime:
     """Deadline of a same-day procedure: received on a working day before ``cutoff`` → the close of
     that day; otherwise (after the cut-off, or on a day off) → the close of the next working day."""
-    cal = _calendar(calendar)
+    cal = calendar
     t = to_local(received)
     _check_year(t)
     cut = _parse_clock(cutoff)
@@ -889,12 +881,12 @@ def explain_add(
     unit: str,
     *,
     rule: str = "working-hours",
-    calendar: WorkCalendar | None = None,
+    calendar: WorkCalendar,
 ) -> Explanation:
     """:func:`add_working_time` with its reasons: where counting began and every day between the
     start and the deadline that was skipped (holiday, "nghỉ bù", Thứ Bảy, Chủ nhật) or counted
     although on a weekend (a make-up working day). No side effects."""
-    cal = _calendar(calendar)
+    cal = calendar
     t = to_local(start)
     due = add_working_time(t, amount, unit, rule=rule, calendar=cal)
     value = validate_amount(amount, unit, rule)

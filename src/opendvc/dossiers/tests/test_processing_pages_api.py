@@ -53,8 +53,16 @@ def test_processing_page_errors_keep_everything(client, procedure, citizen, offi
                                                           "version": d.version})
     assert r.status_code == 422 and "Phải liệt kê" in r.content.decode()
     assert Dossier.objects.get(pk=d.pk).status == "processing"
-    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "approve", "result": "x", "version": d.version})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.models import Upload
+
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "x", "version": d.version,
+        "result_files": SimpleUploadedFile("ket-qua.pdf", small_pdf(), "application/pdf")})
     assert r.status_code == 403
+    # The refused approval keeps no upload of the result file (one transaction with the action).
+    assert not Upload.objects.filter(owner=processor).exists()
     r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "request_supplement", "version": d.version,
                                                           "items": "Bản sao trích lục\nẢnh 4x6"})
     assert r.status_code == 302

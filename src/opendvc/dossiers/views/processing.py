@@ -97,8 +97,10 @@ def processing_act(request, code: str):
     action = request.POST.get("action", "")
     try:
         inputs = _inputs(request, d, action)
-        services.dossier_act(dossier=d, action=action, actor=request.user, request=request,
-                             expected_version=int_param(request.POST.get("version")), **inputs)
+        services.dossier_act_with_files(dossier=d, action=action, actor=request.user, request=request,
+                                        files=_result_files(request) if action == Action.APPROVE else [],
+                                        files_input="result_files",
+                                        expected_version=int_param(request.POST.get("version")), **inputs)
     except ProblemError as exc:
         return _processing_page(request, code, errors=problem_messages(exc), status=exc.status)
     messages.success(request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)})
@@ -116,11 +118,7 @@ def _inputs(request, d, action) -> dict:
     if action == Action.STOP:
         return {"reason": post.get("reason", "")}
     if action == Action.APPROVE:
-        inputs = {"result": post.get("result", "")}
-        files = request.FILES.getlist("result_files")
-        if files:
-            inputs["result_files"] = _store_result_files(request, files)
-        return inputs
+        return {"result": post.get("result", "")}
     if action == Action.RETURN_RESULT:
         return {k: post.get(k, "") for k in ("method", "recipient", "identity_document") if post.get(k, "").strip()}
     if action in (Action.START_PROCESSING, "claim"):
@@ -135,18 +133,17 @@ def _inputs(request, d, action) -> dict:
                        extra={"errors": [{"path": "action", "message": _("Chọn một thao tác.")}]})
 
 
-def _store_result_files(request, files) -> list[str]:
-    """Check each uploaded result file by its content and keep it as an upload of the approving leader;
-    the approve action claims them (and refuses anything that is not a PDF)."""
-    ids = []
-    for f in files:
+def _result_files(request) -> list:
+    """The approving leader's result files, each checked by its content (the approve action claims
+    them and refuses anything that is not a PDF)."""
+    out = []
+    for f in request.FILES.getlist("result_files"):
         try:
-            checked = check_file(name=f.name, content=read_limited(f))
+            out.append(check_file(name=f.name, content=read_limited(f)))
         except UploadError as exc:
             raise ProblemError("validation_error", exc.message,
                                extra={"errors": [{"path": "result_files", "message": f"{f.name}: {exc.message}"}]}) from exc
-        ids.append(str(services.upload_create(owner=request.user, checked=checked, request=request).public_id))
-    return ids
+    return out
 
 
 @backoffice_required(roles=STAFF_ROLES)

@@ -127,7 +127,7 @@ def test_open_refuses_bad_input(org, kwargs, field):
     }
     with pytest.raises(ProblemError) as exc:
         incident_open(**{**data, **kwargs})
-    assert exc.value.status == 422 and exc.value.extra["errors"][0]["loc"] == [field]
+    assert exc.value.status == 422 and exc.value.extra["errors"][0]["path"] == field
     assert Incident.objects.count() == 0
 
 
