@@ -168,3 +168,15 @@ def share_document(request, public_id: UUID, payload: ShareIn):
 def list_shares(request, public_id: UUID):
     require_scope(request, "read")
     return [_share_out(s) for s in _mine(request, public_id).share_links.all()]
+
+
+@router.delete(
+    "/vault/shares/{token}",
+    response={204: None, **problems(404)},
+    summary="Thu hồi liên kết chia sẻ",
+)
+def revoke_share(request, token: str):
+    require_scope(request, "dossiers:write")
+    link = get_object_or_404(ShareLink, token=token, document__owner=request.user)
+    services.share_revoke(link=link, actor=request.user, request=request)
+    return Status(204, None)

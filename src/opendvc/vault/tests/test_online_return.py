@@ -118,9 +118,13 @@ def test_the_periodic_job_catches_up_an_issuance(procedure, citizen, officer, le
     from opendvc.vault.jobs import issue_pending_results
 
     d = _processing(procedure, citizen, officer)
-    d = dossier_services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    d = dossier_services.dossier_act(
+        dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+    )
     assert d.status == "result_ready"  # the on-commit issuance did not run here
     assert issue_pending_results() == 1
     d.refresh_from_db()
-    assert d.status == "returned" and d.events.get(action="return_result").data["method"] == "online"
+    assert (
+        d.status == "returned" and d.events.get(action="return_result").data["method"] == "online"
+    )
     assert issue_pending_results() == 0
