@@ -292,7 +292,11 @@ def test_officer_takes_a_dossier_to_the_result_returned_online(
     response = me.request.get(live_server.url + result.get_attribute("href"))
     assert response.ok and response.body().startswith(b"%PDF")
     d.refresh_from_db()
-    assert (d.status, d.finished_at, d.on_time_class) == ("returned", issued.finished_at, issued.on_time_class)
+    assert (d.status, d.finished_at, d.on_time_class) == (
+        "returned",
+        issued.finished_at,
+        issued.on_time_class,
+    )
 
     # The survey invitation reaches the citizen's inbox; the answer is recorded.
     invitation = SurveyInvitation.objects.get(dossier_code=d.code)
