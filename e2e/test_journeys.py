@@ -279,23 +279,24 @@ def test_officer_takes_a_dossier_to_the_result_returned_online(
     j.step(boss, "approve")
     boss.fill("#result", "Trích lục khai sinh bản sao số 45/2026")
     click(boss, "Phê duyệt")
-    assert Dossier.objects.get(pk=d.pk).status == "result_ready"
 
-    # Returned online (level 4): the return card offers it, by default as the dossier was filed
-    # online; the citizen downloads the result, which returns the dossier.
-    j.go(office, f"/can-bo/xu-ly/{d.code}/")
-    methods = office.locator("#method option").evaluate_all("(os) => os.map((o) => o.value)")
-    assert "online" in methods and office.locator("#method").input_value() == "online"
-    j.step(office, "return-card")
+    # Returned online at issuance (level 4, filed online; Regulation Art. 6.4): once the approval
+    # commits, the result is in the citizen's store and the dossier is returned, its class frozen;
+    # the citizen's download is recorded and changes nothing.
+    issued = Dossier.objects.get(pk=d.pk)
+    assert issued.status == "returned" and issued.on_time_class in ("early", "on_time")
     j.go(me, f"/ho-so-cua-toi/{d.public_id}/")
-    assert me.get_by_text("Hồ sơ đã có kết quả").is_visible()
     assert_no_raw_values(me)
     j.step(me, "result")
     result = me.locator("main").get_by_role("link", name="Kết quả giải quyết")
     response = me.request.get(live_server.url + result.get_attribute("href"))
     assert response.ok and response.body().startswith(b"%PDF")
     d.refresh_from_db()
-    assert d.status == "returned" and d.on_time_class in ("early", "on_time")
+    assert (d.status, d.finished_at, d.on_time_class) == (
+        "returned",
+        issued.finished_at,
+        issued.on_time_class,
+    )
 
     # The survey invitation reaches the citizen's inbox; the answer is recorded.
     invitation = SurveyInvitation.objects.get(dossier_code=d.code)

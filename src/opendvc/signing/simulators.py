@@ -145,6 +145,8 @@ register(
     settings=lambda url: {
         "SIGNING_TSA_URL": f"{url}/tsa",
         "SIGNING_TRUST_ROOTS": os.fspath(Path("var/testca/root.pem")),
+        "SIGNING_SEAL_PKCS12": os.fspath(Path("var/testca/seal.p12")),
+        "SIGNING_SEAL_PASSPHRASE": testca.PASSPHRASE,
     },
     help="OCSP, CRL and time-stamping authority of the test CA (var/testca)",
 )

@@ -69,7 +69,7 @@ def list_documents(request):
 
 @router.post(
     "/vault/documents",
-    response={201: StoredOut, **problems(413, 422)},
+    response={201: StoredOut, **problems(413, 422, 503)},
     summary="Tải giấy tờ lên kho",
 )
 def upload_document(
@@ -86,7 +86,7 @@ def upload_document(
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
-        status = 413 if exc.code == "file_too_large" else 422
+        status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
         raise ProblemError(
             "payload_too_large" if status == 413 else exc.code, exc.message, status=status
         ) from exc
@@ -119,7 +119,7 @@ def delete_document(request, public_id: UUID):
 
 @router.post(
     "/vault/documents/{public_id}/reuse",
-    response={200: dict, **problems(404, 409, 422)},
+    response={200: dict, **problems(404, 409, 413, 422)},
     summary="Dùng lại giấy tờ trong hồ sơ nháp (tham chiếu, không sao chép)",
 )
 def reuse_document(request, public_id: UUID, payload: ReuseIn):
@@ -168,3 +168,15 @@ def share_document(request, public_id: UUID, payload: ShareIn):
 def list_shares(request, public_id: UUID):
     require_scope(request, "read")
     return [_share_out(s) for s in _mine(request, public_id).share_links.all()]
+
+
+@router.delete(
+    "/vault/shares/{token}",
+    response={204: None, **problems(404)},
+    summary="Thu hồi liên kết chia sẻ",
+)
+def revoke_share(request, token: str):
+    require_scope(request, "dossiers:write")
+    link = get_object_or_404(ShareLink, token=token, document__owner=request.user)
+    services.share_revoke(link=link, actor=request.user, request=request)
+    return Status(204, None)

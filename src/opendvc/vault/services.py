@@ -325,12 +325,17 @@ def document_reuse(*, dossier, component, document: StoredDocument, actor, reque
             _("Loại giấy tờ “%(t)s” không khớp với “%(c)s”.")
             % {"t": document.document_type, "c": component.name},
         )
-    return dossier_update_draft(
-        dossier=dossier,
-        actor=actor,
-        reuse_files=[(component, _Reference(document))],
-        request=request,
-    )
+    from opendvc.dossiers.uploads import UploadError
+
+    try:
+        return dossier_update_draft(
+            dossier=dossier,
+            actor=actor,
+            reuse_files=[(component, _Reference(document))],
+            request=request,
+        )
+    except UploadError as exc:
+        raise ProblemError("payload_too_large", exc.message, status=413) from exc
 
 
 # -- sharing ---------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ PUBLIC_NAMES = {
     "payments:confirmation", "payments:return", "payments:verify",
     # Linked procedures are catalog pages (Regulation Art. 5).
     "linked:catalog", "linked:bundle",
+    # Verification of a signed result by upload or its QR code (Regulation Art. 4.7), throttled; a
+    # document shared by its owner through a link that expires (Art. 6.2).
+    "signing:verify", "vault:shared",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)
@@ -95,6 +98,8 @@ def test_api_operations_need_a_caller_unless_public(db):
         "POST /api/v1/feedback/files",
         "POST /api/v1/feedback/track/{token}/actions",
         "POST /api/v1/surveys/{token}/answer",
+        # Verifying a signed result: throttled, reads the upload, stores nothing.
+        "POST /api/v1/public/verifications",
     }
     unexpected = [item for item in public if not item.startswith("GET ") and item not in public_writes]
     assert unexpected == [], unexpected

@@ -78,15 +78,13 @@ def test_every_row_runs_through_the_engine(spec, state, procedure, people, djang
     dossier_acted.connect(listener)
     # One row at a time: the online return that follows an approval once it commits is its own action
     # (``vault.handlers.issue_result``, tested in opendvc.vault).
-    from opendvc.vault.handlers import issue_result
+    from opendvc.vault.testing import without_online_issuance
 
-    dossier_acted.disconnect(dispatch_uid="vault.issue_result")
     try:
-        with django_capture_on_commit_callbacks(execute=True):
+        with without_online_issuance(), django_capture_on_commit_callbacks(execute=True):
             done = services.dossier_act(dossier=d, action=spec.action, actor=actor, system=actor is None, **inputs)
     finally:
         dossier_acted.disconnect(listener)
-        dossier_acted.connect(issue_result, dispatch_uid="vault.issue_result")
     fresh = Dossier.objects.get(pk=d.pk)
     assert fresh.status == (spec.next_state or state) == done.status
     assert fresh.version == d.version + (1 if spec.next_state else 0)

@@ -1,6 +1,6 @@
 """Browser check of processing: the one-stop officer starts processing and forwards the dossier, the
 specialist claims it and requests a supplement, the applicant supplies it, the specialist forwards it,
-the leader approves it, the applicant downloads the result (returned online); a late dossier gets its
+the leader approves it, the result is issued online (returned) and downloaded; a late dossier gets its
 apology and new date; the public results page lists the finished dossier with its class. Every page is
 checked with axe (WCAG 2.1 A/AA) at 360 px."""
 
@@ -71,19 +71,21 @@ def test_officer_processes_a_dossier_to_the_result(browser, live_server, citizen
     )
     boss.fill("#result", "Giấy khai sinh bản chính số 123/2026")
     _click(boss, "Phê duyệt")
-    assert Dossier.objects.get(pk=d.pk).status == "result_ready"
+    # Online return at issuance: once the approval commits, the result is in the applicant's store and
+    # the dossier is returned, its class frozen (vault.services.result_issue).
+    issued = Dossier.objects.get(pk=d.pk)
+    assert issued.status == "returned" and issued.on_time_class in ("early", "on_time")
     boss.goto(f"{live_server.url}/can-bo/tong-quan-xu-ly/")
     _check(boss)
 
     me.goto(f"{live_server.url}/ho-so-cua-toi/{d.public_id}/")
-    assert me.get_by_text("Hồ sơ đã có kết quả").is_visible()
     _check(me)
     result = me.locator("main").get_by_role("link", name="Kết quả giải quyết")
     href = result.get_attribute("href")
     response = me.request.get(f"{live_server.url}{href}")
     assert response.ok and response.body().startswith(b"%PDF")
     d.refresh_from_db()
-    assert d.status == "returned" and d.on_time_class in ("early", "on_time")
+    assert (d.status, d.finished_at, d.on_time_class) == ("returned", issued.finished_at, issued.on_time_class)
 
     public = _page_as(browser, live_server, citizen)
     public.goto(f"{live_server.url}/ket-qua-giai-quyet/")

@@ -108,7 +108,8 @@ def test_applicant_supplies_then_leader_approves_with_an_uploaded_result(client,
     got = client.get(f"/ho-so-cua-toi/{d.public_id}/giay-to/{doc.pk}/")
     assert got.status_code == 200
     d.refresh_from_db()
-    assert d.status == "returned" and ResultDownload.objects.filter(dossier=d, user=citizen).count() == 1
+    # The download is recorded and changes no state (an online result is returned when issued).
+    assert d.status == "result_ready" and ResultDownload.objects.filter(dossier=d, user=citizen).count() == 1
 
 
 def test_overview_counts_link_to_lists_and_draw_a_chart(client, procedure, citizen, officer, leader):

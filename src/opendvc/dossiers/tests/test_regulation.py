@@ -225,9 +225,9 @@ def test_regulation_art_2_13_online_payment_and_online_return_are_level_4_servic
     )
     assert r3.status == "returned"
     r4 = result_waiting(level4, citizen, officer, leader)
-    r4 = results.result_download(
-        dossier=r4, document=DossierDocument.objects.get(dossier=r4, kind="result"), user=citizen
-    )
+    from opendvc.vault.services import result_issue
+
+    r4 = result_issue(dossier=r4)  # level 4: issued online (run when the approval commits)
     assert r4.status == "returned"
 
 

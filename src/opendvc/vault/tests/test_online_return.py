@@ -112,3 +112,19 @@ def test_migration_takes_the_approval_as_the_return(procedure, citizen, officer,
     assert DossierEvent.objects.get(dossier=w, action="return_result").data["migrated"] is True
     assert StoredDocument.objects.filter(owner=citizen, source="result").count() == 2
     assert backfill.run(apps) == {"returned_fixed": 0, "issued": 0, "stored": 0}
+
+
+def test_the_periodic_job_catches_up_an_issuance(procedure, citizen, officer, leader):
+    from opendvc.vault.jobs import issue_pending_results
+
+    d = _processing(procedure, citizen, officer)
+    d = dossier_services.dossier_act(
+        dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+    )
+    assert d.status == "result_ready"  # the on-commit issuance did not run here
+    assert issue_pending_results() == 1
+    d.refresh_from_db()
+    assert (
+        d.status == "returned" and d.events.get(action="return_result").data["method"] == "online"
+    )
+    assert issue_pending_results() == 0

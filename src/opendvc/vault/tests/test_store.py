@@ -149,6 +149,11 @@ def test_api_upload_list_share_and_delete(client, citizen):
         f"/api/v1/vault/documents/{body['id']}/shares", {"days": 2}, content_type="application/json"
     )
     assert r.status_code == 201 and r.json()["accesses"] == 0
+    token = r.json()["token"]
+    assert client.get(f"/kho-du-lieu/chia-se/{token}/").status_code == 200
+    assert client.get(f"/api/v1/vault/documents/{body['id']}/shares").json()[0]["accesses"] == 1
+    assert client.delete(f"/api/v1/vault/shares/{token}").status_code == 204
+    assert client.get(f"/kho-du-lieu/chia-se/{token}/").status_code == 404
     r = client.post(
         f"/api/v1/vault/documents/{body['id']}/shares", {"days": 0}, content_type="application/json"
     )
