@@ -189,6 +189,13 @@ def test_payment_figures_per_agency_and_period(
     )
     assert row["by_gateway"] == {"vnpay": {"count": 1, "vnd": 50_000}}
     assert payment_figures(start=now + timedelta(days=1), end=now + timedelta(days=2)) == []
+    from opendvc.payments.selectors import payment_figures_for_period
+    from opendvc.reports.periods import period_between
+    from opendvc.worktime import to_local
+
+    today = to_local(now).date().isoformat()
+    assert payment_figures_for_period(period=period_between(today, today)) == [row]
+    assert payment_figures_for_period(period=period_between(today, today), agency_ids=[0]) == []
 
 
 def test_reconcile_command_reports_counts(db):
