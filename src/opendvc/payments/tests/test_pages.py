@@ -270,3 +270,10 @@ def test_paygov_checksums_and_flow_with_its_simulator(
         assert services.refunds_pending()["confirmed"] == 1
         attempt.refresh_from_db()
         assert attempt.state == "refunded"
+
+
+def test_reconciliation_is_a_periodic_job_run_by_celery_beat(db):
+    from opendvc.core.periodic import discover, run_all
+
+    assert "payments.reconcile" in discover()
+    assert run_all(only=["payments.reconcile"]) == {"payments.reconcile": "ok: 0"}
