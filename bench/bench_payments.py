@@ -151,7 +151,7 @@ def _ipn_query(attempt, *, forged: bool = False) -> str:
 def _fire(base: str, queries: list[str]) -> tuple[float, Counter]:
     import httpx
 
-    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(CLIENTS)]
+    clients = [httpx.Client(base_url=base, timeout=300) for _ in range(CLIENTS)]
 
     def send(i_q):
         i, q = i_q
@@ -170,7 +170,7 @@ def _ping(base: str, n: int) -> float:
     """The bare JSON view with the same clients, in the same run: the machine's reference."""
     import httpx
 
-    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(CLIENTS)]
+    clients = [httpx.Client(base_url=base, timeout=300) for _ in range(CLIENTS)]
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(lambda i: clients[i % CLIENTS].get("/api/v1/ping").status_code, range(n)))

@@ -13,8 +13,9 @@ def _level4_procedure(agency):
     from opendvc.dossiers.demo import DEMO_FORM_DATA
     from opendvc.dossiers.selectors import receiving_agencies
 
-    for p in Procedure.objects.filter(status=Procedure.Status.PUBLISHED, level__gte=4, is_synthetic=False,
-                                      agencies=agency).order_by("code"):
+    for p in Procedure.objects.filter(
+        status=Procedure.Status.PUBLISHED, level__gte=4, is_synthetic=False, agencies=agency
+    ).order_by("code"):
         if not procedure_offer(procedure=p).online_payment:
             continue
         if not receiving_agencies(procedure=p).filter(pk=agency.pk).exists():
@@ -38,12 +39,24 @@ def _synthetic_procedure(agency):
     p = Procedure.objects.filter(code=SYNTHETIC_CODE).first()
     if p is None:
         sector, _ = Sector.objects.get_or_create(code="demo", defaults={"name": "Dữ liệu giả lập"})
-        field, _ = Field.objects.get_or_create(code="demo", defaults={"name": "Dữ liệu giả lập", "sector": sector})
-        p = Procedure.objects.create(code=SYNTHETIC_CODE, name="Thủ tục mẫu thanh toán trực tuyến (dữ liệu giả lập)",
-                                     sector=sector, field=field, level=4, is_synthetic=True, has_online=True,
-                                     level_source=Procedure.LevelSource.SOURCE, methods_available=["online"])
+        field, _ = Field.objects.get_or_create(
+            code="demo", defaults={"name": "Dữ liệu giả lập", "sector": sector}
+        )
+        p = Procedure.objects.create(
+            code=SYNTHETIC_CODE,
+            name="Thủ tục mẫu thanh toán trực tuyến (dữ liệu giả lập)",
+            sector=sector,
+            field=field,
+            level=4,
+            is_synthetic=True,
+            has_online=True,
+            level_source=Procedure.LevelSource.SOURCE,
+            methods_available=["online"],
+        )
         Component.objects.create(procedure=p, name="Giấy tờ kèm theo", required=False)
-        ProcedureMethod.objects.create(procedure=p, method="online", time_amount=5, time_unit="working_days")
+        ProcedureMethod.objects.create(
+            procedure=p, method="online", time_amount=5, time_unit="working_days"
+        )
         p.agencies.set([agency])
         publish_procedure(procedure=p, actor=None)
         p.refresh_from_db()
@@ -75,19 +88,31 @@ def seed(stdout=None) -> None:
             stdout.write("  hồ sơ mẫu chờ thanh toán đã có")
         return
     priced = FeeItem.objects.filter(procedure=procedure, amount_vnd__gt=0).order_by("pk").first()
-    fees = ([{"fee_item": priced.pk, "quantity": 1}] if priced else
-            [{"name": "Lệ phí giải quyết thủ tục (mẫu)", "amount_vnd": 20_000, "quantity": 1}])
+    fees = (
+        [{"fee_item": priced.pk, "quantity": 1}]
+        if priced
+        else [{"name": "Lệ phí giải quyết thủ tục (mẫu)", "amount_vnd": 20_000, "quantity": 1}]
+    )
     paper = _pdf("Ban sao giay to")
     components = list(procedure.components.filter(required=True, kind="submit", case=""))
     with transaction.atomic():
-        d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=agency,
-                                          actor=citizen, form_data=data)
-        services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, paper) for c in components])
+        d = services.dossier_create_draft(
+            applicant=citizen,
+            procedure=procedure,
+            receiving_agency=agency,
+            actor=citizen,
+            form_data=data,
+        )
+        services.dossier_update_draft(
+            dossier=d, actor=citizen, add_files=[(c, paper) for c in components]
+        )
         d = services.dossier_act(dossier=d, action="submit", actor=citizen, declaration=True)
         if d.status == "submitted":
             d = services.dossier_act(dossier=d, action="receive", actor=officer)
         if d.status == "received":
             d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
-        services.dossier_act(dossier=d, action="require_payment", actor=None, system=True, fees=fees)
+        services.dossier_act(
+            dossier=d, action="require_payment", actor=None, system=True, fees=fees
+        )
     if stdout:
         stdout.write(f"  1 hồ sơ mẫu chờ thanh toán trực tuyến ({procedure.code}): {d.code}")

@@ -84,3 +84,9 @@ def attempts_needing_refund() -> int:
     return PaymentAttempt.objects.filter(
         Q(needs_refund=True) & ~Q(refunds__state=Refund.State.REFUNDED)
     ).count()
+
+
+def payment_figures_for_period(*, period, agency_ids=None) -> list[dict[str, Any]]:
+    """``payment_figures`` over a reporting period of the reports app (``reports.periods.Period``:
+    a quarter, half-year or year, or ``period_between``), in Vietnam time."""
+    return payment_figures(start=period.start_at, end=period.end_at, agency_ids=agency_ids)

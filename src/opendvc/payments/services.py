@@ -188,13 +188,26 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         return base.BAD_SIGNATURE
     found = (
         PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway)
-        .values_list("pk", "order_id")
+        .values_list("pk", "order_id", "state", "amount_vnd")
         .first()
     )
     if found is None:
         message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
         return base.NOT_FOUND
-    attempt_id, order_id = found
+    attempt_id, order_id, state, amount = found
+    settled = _settled(state=state, amount_vnd=amount, notice=notice)
+    if settled is not None:
+        # Already final in a way no later message can change (states only move forward): the
+        # gateway's repeats are answered without taking the lock; the message is still kept.
+        result, outcome = settled
+        message_record(
+            gateway=gateway,
+            kind=kind,
+            notice=notice,
+            outcome=outcome,
+            attempt=PaymentAttempt(pk=attempt_id),
+        )
+        return result
     try:
         with transaction.atomic():
             order = PaymentOrder.objects.select_for_update().get(pk=order_id)
@@ -208,6 +221,28 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         log.exception("payment message could not be applied", extra={"reference": notice.reference})
         message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.ERROR)
         return base.ERROR
+
+
+def _settled(*, state: str, amount_vnd: int, notice: Notice) -> tuple[str, str] | None:
+    """The answer to ``notice`` when the attempt's ``state`` (read without a lock) already decides it:
+    a wrong amount, or any success or failure on an attempt that succeeded (success is final), or a
+    failure on an attempt that failed. None when the locked path must decide."""
+    if notice.outcome not in ("paid", "failed", "cancelled"):
+        return None
+    if notice.amount_vnd != amount_vnd:
+        log.warning(
+            "payment amount differs",
+            extra={"reference": notice.reference, "amount": notice.amount_vnd},
+        )
+        return base.BAD_AMOUNT, base.BAD_AMOUNT
+    if state in SUCCEEDED:
+        if notice.outcome == "paid":
+            return base.ALREADY, "already_paid"
+        log.warning("late failure after a success ignored", extra={"reference": notice.reference})
+        return base.ALREADY, "late_failure_ignored"
+    if notice.outcome != "paid" and state in (A.FAILED, A.CANCELLED, A.EXPIRED):
+        return base.ALREADY, "already_final"
+    return None
 
 
 def _apply_locked(

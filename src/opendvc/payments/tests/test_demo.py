@@ -21,7 +21,11 @@ def test_demo_citizen_has_a_level_4_dossier_to_pay_online(client, settings):
     (d,) = Dossier.objects.filter(status="payment_required")
     assert d.procedure.level >= 4 and d.procedure.agencies.filter(pk=d.receiving_agency_id).exists()
     assert d.procedure.is_synthetic or not d.procedure.code.startswith("SYN-")
-    settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = "http://127.0.0.1:18401", "T", "s"
+    settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = (
+        "http://127.0.0.1:18401",
+        "T",
+        "s",
+    )
     client.force_login(d.applicant)
     page = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
     assert 'value="vnpay"' in page

@@ -189,6 +189,13 @@ def test_payment_figures_per_agency_and_period(
     )
     assert row["by_gateway"] == {"vnpay": {"count": 1, "vnd": 50_000}}
     assert payment_figures(start=now + timedelta(days=1), end=now + timedelta(days=2)) == []
+    from opendvc.payments.selectors import payment_figures_for_period
+    from opendvc.reports.periods import period_between
+    from opendvc.worktime import to_local
+
+    today = to_local(now).date().isoformat()
+    assert payment_figures_for_period(period=period_between(today, today)) == [row]
+    assert payment_figures_for_period(period=period_between(today, today), agency_ids=[0]) == []
 
 
 def test_reconcile_command_reports_counts(db):
@@ -263,3 +270,57 @@ def test_paygov_checksums_and_flow_with_its_simulator(
         assert services.refunds_pending()["confirmed"] == 1
         attempt.refresh_from_db()
         assert attempt.state == "refunded"
+
+
+def test_reconciliation_is_a_periodic_job_run_by_celery_beat(db):
+    from opendvc.core.periodic import discover, run_all
+
+    assert "payments.reconcile" in discover()
+    assert run_all(only=["payments.reconcile"]) == {"payments.reconcile": "ok: 0"}
+
+
+def test_officer_requests_and_leader_approves_a_refund_on_the_page(
+    client, settings, dossier, citizen, officer, leader
+):
+    from opendvc.payments.models import Refund
+    from opendvc.payments.simulators import VNPaySimulator
+
+    with VNPaySimulator(tmn_code="T1", secret=SECRET) as sim:
+        settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = (
+            sim.url,
+            "T1",
+            SECRET,
+        )
+        attempt, url = services.payment_start(
+            dossier=dossier,
+            gateway="vnpay",
+            actor=citizen,
+            return_url="http://portal.test/thanh-toan/vnpay/ve/",
+        )
+        import httpx
+
+        httpx.get(url)
+        sim.switches.extra["ipn_never"] = True
+        httpx.post(f"{sim.url}/paymentv2/act", data={"ref": attempt.reference, "choice": "pay"})
+        params = sim.result_params(attempt.reference, success=True)
+        assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "00"
+        page = f"/mot-cua/thanh-toan/{dossier.code}/"
+        client.force_login(officer)
+        r = client.post(f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": ""}, follow=True)
+        assert "Phải nêu lý do hoàn tiền" in r.content.decode() and not Refund.objects.exists()
+        r = client.post(
+            f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ bị từ chối"}, follow=True
+        )
+        assert "Chờ lãnh đạo duyệt" in r.content.decode()
+        refund = Refund.objects.get()
+        r = client.post(
+            f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True
+        )
+        assert "Chỉ lãnh đạo mới duyệt hoàn tiền" in r.content.decode()
+        client.force_login(leader)
+        r = client.post(
+            f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True
+        )
+        refund.refresh_from_db()
+        assert refund.state == "sent" and refund.approved_by == leader
+        assert "Đã gửi cổng thanh toán" in r.content.decode()
