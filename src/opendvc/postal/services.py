@@ -217,7 +217,7 @@ def _move(
 
 def _locked(order: PostalOrder) -> PostalOrder:
     return (
-        PostalOrder.objects.select_for_update()
+        PostalOrder.objects.select_for_update(of=("self",))
         .select_related("agency", "applicant", "dossier")
         .get(pk=order.pk)
     )
