@@ -58,6 +58,13 @@ def hours_left(*, due_at: datetime, now: datetime) -> Decimal:
     return working_hours_between(now, due_at, calendar=postal_calendar())
 
 
+def due_soon_threshold(now: datetime) -> datetime:
+    """Deadlines up to this instant are "due soon": ``POSTAL_DUE_SOON_HOURS`` of the clock after ``now``."""
+    return add_working_time(
+        now, int(settings.POSTAL_DUE_SOON_HOURS), "working_hours", calendar=postal_calendar()
+    )
+
+
 def clock_state(
     *,
     due_at: datetime | None,
@@ -73,7 +80,7 @@ def clock_state(
         return on_time_class or timeliness(done_at=finished_at, due_at=due_at)
     if now > due_at:
         return "overdue"
-    if hours_left(due_at=due_at, now=now) <= settings.POSTAL_DUE_SOON_HOURS:
+    if due_at <= due_soon_threshold(now):
         return "due_soon"
     return "on_time"
 

@@ -46,12 +46,12 @@ def operator_queue(*, user, view: str, now: datetime | None = None) -> QuerySet[
             "due_at", "pk"
         )
     if view == "due_soon":
-        soon = [
-            o.pk
-            for o in qs.filter(leg=Leg.RETURN, status__in=OPEN_RETURN, due_at__gte=now)
-            if clock.clock_state(due_at=o.due_at, now=now) == "due_soon"
-        ]
-        return qs.filter(pk__in=soon).order_by("due_at", "pk")
+        return qs.filter(
+            leg=Leg.RETURN,
+            status__in=OPEN_RETURN,
+            due_at__gte=now,
+            due_at__lte=clock.due_soon_threshold(now),
+        ).order_by("due_at", "pk")
     return qs.exclude(_open_q()).order_by("-updated_at")
 
 

@@ -217,7 +217,7 @@ def _move(
 
 def _locked(order: PostalOrder) -> PostalOrder:
     return (
-        PostalOrder.objects.select_for_update()
+        PostalOrder.objects.select_for_update(of=("self",))
         .select_related("agency", "applicant", "dossier")
         .get(pk=order.pk)
     )
@@ -504,6 +504,10 @@ def return_record(
         with transaction.atomic():
             order = _locked(order)
             _check_step(order, status)
+            if order.ready_at is not None and at < order.ready_at:
+                raise _invalid(
+                    "at", _("Thời điểm không được trước lúc kết quả sẵn sàng trả qua bưu chính.")
+                )
             _apply(
                 order,
                 status,

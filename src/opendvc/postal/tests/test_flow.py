@@ -87,6 +87,14 @@ def test_the_postal_worker_delivers_with_proof_and_the_dossier_is_returned(
     with pytest.raises(ProblemError) as other:
         services.return_record(order=order, actor=foreign_postal, status=Status.HANDED_TO_POST)
     assert other.value.status == 403
+    with pytest.raises(ProblemError) as before_ready:
+        services.return_record(
+            order=order,
+            actor=postal,
+            status=Status.HANDED_TO_POST,
+            at=order.ready_at - timedelta(minutes=5),
+        )
+    assert before_ready.value.extra["errors"][0]["path"] == "at"
     services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST)
     with pytest.raises(ProblemError) as no_proof:
         services.return_record(

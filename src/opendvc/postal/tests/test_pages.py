@@ -127,9 +127,14 @@ def test_overdue_and_due_soon_lists(client, delivering, postal):
 def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
     client, procedure, citizen, justice, postal, officer
 ):
+    detail = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
+    assert (
+        detail.count(f'href="/buu-chinh/thu-gom/?thu-tuc={procedure.code}"') == 1
+    )  # offered by post
     sign_in(client, citizen)
-    form = client.get("/buu-chinh/thu-gom/")
+    form = client.get(f"/buu-chinh/thu-gom/?thu-tuc={procedure.code}")
     assert_readable(form)
+    assert f'value="{procedure.code}"' in form.content.decode()
     day = (timezone.localtime() + timedelta(days=2)).strftime("%d/%m/%Y")
     fields = {
         "thu-tuc": procedure.code,
