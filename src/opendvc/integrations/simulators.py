@@ -2,6 +2,7 @@
 
 from opendvc.core.simulators import register
 
+from .govfeedback.simulator import GovFeedbackSimulator
 from .national.simulator import NationalPortalSimulator
 from .onestop.simulator import OneStopSimulator
 
@@ -25,4 +26,15 @@ register(
     port=18302,
     settings=lambda url: {"ONESTOP_URL": url, "ONESTOP_SECRET": "bi-mat-mot-cua"},
     help="Phần mềm một cửa điện tử của tỉnh (nhận hồ sơ, gửi trạng thái về webhook có chữ ký)",
+)
+
+register(
+    "govfeedback",
+    GovFeedbackSimulator,
+    port=18303,
+    settings=lambda url: {
+        "GOVFEEDBACK_NGUOIDAN_URL": f"{url}/nguoidan",
+        "GOVFEEDBACK_DOANHNGHIEP_URL": f"{url}/doanhnghiep",
+    },
+    help="nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn (phản ánh, kiến nghị và trả lời)",
 )
