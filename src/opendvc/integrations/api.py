@@ -144,7 +144,7 @@ def outbox_pause(request, code: str, body: PauseIn):
     return {"destination": dest.code, "paused": dest.paused}
 
 
-class InboundOut(Schema):
+class OneStopEventOut(Schema):
     dossier: str
     status: str
     version: int
@@ -153,7 +153,7 @@ class InboundOut(Schema):
 @router.post(
     "/integrations/onestop/events",
     auth=None,
-    response={200: InboundOut, **problems(400, 401, 404, 409, 422, 503)},
+    response={200: OneStopEventOut, **problems(400, 401, 404, 409, 422, 503)},
     summary="Phần mềm một cửa gửi trạng thái, kết quả hồ sơ (webhook có chữ ký)",
 )
 def onestop_event(request):
