@@ -13,6 +13,7 @@ from .national import client as _national_client  # noqa: F401 - registers the s
 from .national.messages import national_messages_for
 from .onestop import client as _onestop_client  # noqa: F401 - registers the sender
 from .onestop import messages as onestop_messages
+from .sms import client as _sms_client  # noqa: F401 - registers the sender
 
 
 def dossier_acted_in_transaction(

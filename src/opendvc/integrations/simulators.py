@@ -5,6 +5,7 @@ from opendvc.core.simulators import register
 from .govfeedback.simulator import GovFeedbackSimulator
 from .national.simulator import NationalPortalSimulator
 from .onestop.simulator import OneStopSimulator
+from .sms.simulator import SmsSimulator
 
 register(
     "national",
@@ -37,4 +38,12 @@ register(
         "GOVFEEDBACK_DOANHNGHIEP_URL": f"{url}/doanhnghiep",
     },
     help="nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn (phản ánh, kiến nghị và trả lời)",
+)
+
+register(
+    "sms",
+    SmsSimulator,
+    port=18304,
+    settings=lambda url: {"SMS_URL": url, "SMS_TOKEN": "sms-demo"},
+    help="Nhà cung cấp SMS (gửi tin, báo cáo đã nhận)",
 )
