@@ -100,6 +100,12 @@ def test_a_signed_status_change_moves_the_dossier_as_the_system(client, onestop,
         ({"payload": {"dossier": "KHONG-CO", "status": "processing"}}, 404, "not_found"),
         ({"payload": {"status": "da_xong"}}, 422, "invalid_status"),
         ({"payload": {"status": "returned"}}, 409, "conflict"),
+        # The action table does not (yet) let the system approve: refused clearly, not as a 403.
+        (
+            {"payload": {"status": "result_ready", "inputs": {"result": "Giấy khai sinh"}}},
+            422,
+            "invalid_status",
+        ),
         ({"payload": {"message_id": ""}}, 422, "validation_error"),
     ],
 )
