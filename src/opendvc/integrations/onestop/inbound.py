@@ -185,7 +185,7 @@ def onestop_inbound(
             errors=[
                 {
                     "path": "status",
-                    "message": _("Chọn một trong: %(s)s.") % {"s": ", ".join(STATUS_ACTIONS)},
+                    "message": _("Chọn một trong: %(s)s.") % {"s": ", ".join(settable_statuses())},
                 }
             ],
         )
