@@ -5,6 +5,7 @@ logged."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -129,6 +130,22 @@ def test_bad_requests_change_nothing_and_are_logged(
     assert (fresh.version, DossierEvent.objects.count()) == before and fresh.status == "received"
     log = InboundMessage.objects.get()
     assert log.outcome == "refused" and log.code == code
+
+
+def test_the_ict_department_sees_refused_requests(client, onestop, received, agencies):
+    from opendvc.dossiers.tests.conftest import sign_in, staff
+
+    post(
+        client,
+        onestop,
+        {"message_id": "mc-x", "dossier": received.code, "status": "processing"},
+        signature="0" * 64,
+    )
+    sign_in(client, staff("ict_department", "000.00.00.H19"))
+    html = client.get("/quan-tri/lien-thong/").content.decode()
+    assert "bad_signature" in html and "onestop" in html, re.findall(
+        r"<h1[^>]*>.*?</h1>|<td>.*?</td>", html
+    )[:12]
 
 
 def test_malformed_body_is_refused(client, onestop, received):
