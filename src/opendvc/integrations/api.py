@@ -12,6 +12,7 @@ from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 
 from . import outbox
+from .models import InboundMessage
 from .national.mapping import mapping_problems
 from .onestop.inbound import onestop_inbound
 from .views import LEDGER_ROLES
@@ -61,10 +62,20 @@ class MappingProblem(Schema):
     message: str
 
 
+class InboundRow(Schema):
+    peer: str
+    message_id: str
+    outcome: str = Field(description="accepted | refused")
+    code: str
+    detail: str
+    received_at: datetime
+
+
 class OutboxOut(Schema):
     destinations: list[DestinationRow]
     failures: list[FailureRow]
     mapping_problems: list[MappingProblem]
+    inbound: list[InboundRow] = Field(description="Các yêu cầu nhận vào gần nhất, kể cả bị từ chối")
 
 
 @router.get(
@@ -93,6 +104,11 @@ def outbox_state(request, destination: str = ""):
             for d in outbox.failures(destination=destination[:60])
         ],
         "mapping_problems": mapping_problems(),
+        "inbound": list(
+            InboundMessage.objects.values(
+                "peer", "message_id", "outcome", "code", "detail", "received_at"
+            )[:50]
+        ),
     }
 
 
@@ -144,7 +160,7 @@ def outbox_pause(request, code: str, body: PauseIn):
     return {"destination": dest.code, "paused": dest.paused}
 
 
-class InboundOut(Schema):
+class OneStopEventOut(Schema):
     dossier: str
     status: str
     version: int
@@ -153,7 +169,7 @@ class InboundOut(Schema):
 @router.post(
     "/integrations/onestop/events",
     auth=None,
-    response={200: InboundOut, **problems(400, 401, 404, 409, 422, 503)},
+    response={200: OneStopEventOut, **problems(400, 401, 404, 409, 422, 503)},
     summary="Phần mềm một cửa gửi trạng thái, kết quả hồ sơ (webhook có chữ ký)",
 )
 def onestop_event(request):

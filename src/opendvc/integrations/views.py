@@ -16,6 +16,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.dossiers.models import DossierFile
 
 from . import outbox
+from .models import InboundMessage
 from .national.mapping import mapping_problems
 from .onestop.signing import file_from_token
 
@@ -65,6 +66,7 @@ def ledger(request):
             "failures": outbox.failures(destination=destination),
             "destination": destination,
             "mapping_problems": mapping_problems(),
+            "inbound": InboundMessage.objects.all()[:50],
         },
     )
 

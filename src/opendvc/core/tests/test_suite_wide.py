@@ -100,6 +100,8 @@ def test_api_operations_need_a_caller_unless_public(db):
         "POST /api/v1/surveys/{token}/answer",
         # Verifying a signed result: throttled, reads the upload, stores nothing.
         "POST /api/v1/public/verifications",
+        # The one-stop software's webhook: no account, each request signed with HMAC-SHA256.
+        "POST /api/v1/integrations/onestop/events",
     }
     unexpected = [item for item in public if not item.startswith("GET ") and item not in public_writes]
     assert unexpected == [], unexpected

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.lifecycle import Action, State
+from opendvc.dossiers.lifecycle import Action, Role, State
 from opendvc.dossiers.models import Dossier
-from opendvc.dossiers.services.transitions import dossier_act
+from opendvc.dossiers.services.transitions import MACHINE, dossier_act
 
 from ..models import InboundMessage
 from .signing import signature
@@ -42,6 +42,17 @@ STATUS_ACTIONS: dict[str, str] = {
     State.RESULT_READY: Action.APPROVE,
     State.RETURNED: Action.RETURN_RESULT,
 }
+
+
+def _system_may(action: str) -> bool:
+    """Whether the dossier action table lets the system take ``action`` (the one-stop software acts as
+    the system; the table, not this module, says which steps it may take)."""
+    spec = MACHINE.spec(action)
+    return spec is not None and Role.SYSTEM in spec.roles
+
+
+def settable_statuses() -> list[str]:
+    return [status for status, action in STATUS_ACTIONS.items() if _system_may(action)]
 
 
 def _refuse(
@@ -148,6 +159,22 @@ def onestop_inbound(
             errors=[{"path": "dossier", "message": _("Mã hồ sơ không tồn tại.")}],
         )
     action = STATUS_ACTIONS.get(str(data["status"]))
+    if action is not None and not _system_may(action):
+        raise _refuse(
+            "invalid_status",
+            _(
+                "Trạng thái này cần thao tác của cán bộ trên Cổng, phần mềm một cửa chưa được cập nhật."
+            ),
+            status=422,
+            message_id=message_id,
+            body=body,
+            errors=[
+                {
+                    "path": "status",
+                    "message": _("Chọn một trong: %(s)s.") % {"s": ", ".join(settable_statuses())},
+                }
+            ],
+        )
     if action is None:
         raise _refuse(
             "invalid_status",
@@ -158,7 +185,7 @@ def onestop_inbound(
             errors=[
                 {
                     "path": "status",
-                    "message": _("Chọn một trong: %(s)s.") % {"s": ", ".join(STATUS_ACTIONS)},
+                    "message": _("Chọn một trong: %(s)s.") % {"s": ", ".join(settable_statuses())},
                 }
             ],
         )

@@ -11,6 +11,7 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures used by t
     procedure,
     processor,
 )
+from opendvc.feedback.tests.conftest import monday, org  # noqa: F401 - fixtures used by this app's tests
 from opendvc.integrations.national.simulator import NationalPortalSimulator
 from opendvc.integrations.transport import reset_senders
 

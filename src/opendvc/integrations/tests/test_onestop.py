@@ -5,6 +5,7 @@ logged."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -100,6 +101,12 @@ def test_a_signed_status_change_moves_the_dossier_as_the_system(client, onestop,
         ({"payload": {"dossier": "KHONG-CO", "status": "processing"}}, 404, "not_found"),
         ({"payload": {"status": "da_xong"}}, 422, "invalid_status"),
         ({"payload": {"status": "returned"}}, 409, "conflict"),
+        # The action table does not (yet) let the system approve: refused clearly, not as a 403.
+        (
+            {"payload": {"status": "result_ready", "inputs": {"result": "Giấy khai sinh"}}},
+            422,
+            "invalid_status",
+        ),
         ({"payload": {"message_id": ""}}, 422, "validation_error"),
     ],
 )
@@ -123,6 +130,22 @@ def test_bad_requests_change_nothing_and_are_logged(
     assert (fresh.version, DossierEvent.objects.count()) == before and fresh.status == "received"
     log = InboundMessage.objects.get()
     assert log.outcome == "refused" and log.code == code
+
+
+def test_the_ict_department_sees_refused_requests(client, onestop, received, agencies):
+    from opendvc.dossiers.tests.conftest import sign_in, staff
+
+    post(
+        client,
+        onestop,
+        {"message_id": "mc-x", "dossier": received.code, "status": "processing"},
+        signature="0" * 64,
+    )
+    sign_in(client, staff("ict_department", "000.00.00.H19"))
+    html = client.get("/quan-tri/lien-thong/").content.decode()
+    assert "bad_signature" in html and "onestop" in html, re.findall(
+        r"<h1[^>]*>.*?</h1>|<td>.*?</td>", html
+    )[:12]
 
 
 def test_malformed_body_is_refused(client, onestop, received):

@@ -1,0 +1,81 @@
+"""SMS through the outbox to the provider's simulator: a phone verification code, sent once even
+when the relay sends it twice, checked with a limited number of tries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from opendvc.integrations.models import Delivery, Message
+from opendvc.integrations.outbox import outbox_relay
+from opendvc.integrations.sms.client import (
+    HttpSmsProvider,
+    phone_verification_check,
+    phone_verification_start,
+)
+from opendvc.integrations.sms.simulator import SmsSimulator
+from opendvc.integrations.transport import reset_senders
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provider(settings):
+    simulator = SmsSimulator(token="t-1").start()
+    settings.SMS_URL = simulator.url
+    settings.SMS_TOKEN = "t-1"
+    reset_senders()
+    yield simulator
+    simulator.stop()
+    reset_senders()
+
+
+def _code(simulator) -> str:
+    (sent,) = simulator.sent.values()
+    return re.search(r"\d{6}", sent["text"]).group(0)
+
+
+def test_a_verification_code_reaches_the_phone_once_and_checks(provider):
+    phone_verification_start(phone="0912 345 678")
+    message = Message.objects.get()
+    assert "0912" not in str(message.payload)  # the number is encrypted in the outbox
+    assert outbox_relay(budget_seconds=0).delivered == 1
+    # The relay sends the same message again (as after a crash): the phone gets one text.
+    Delivery.objects.update(status="pending")
+    outbox_relay(budget_seconds=0)
+    assert len(provider.sent) == 1
+    (sent,) = provider.sent.values()
+    assert sent["to"] == "0912345678"
+    code = _code(provider)
+    assert not phone_verification_check(
+        phone="0912345678", code="000000" if code != "000000" else "111111"
+    )
+    assert phone_verification_check(phone="0912345678", code=code)
+    assert not phone_verification_check(phone="0912345678", code=code)  # used once
+    report_id = Delivery.objects.get().answer["id"]
+    assert HttpSmsProvider().delivery_report(report_id) == "delivered"
+
+
+def test_five_wrong_tries_end_the_code(provider):
+    phone_verification_start(phone="0912345678")
+    outbox_relay(budget_seconds=0)
+    code = _code(provider)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert not phone_verification_check(phone="0912345678", code=wrong)
+    assert not phone_verification_check(phone="0912345678", code=code)
+
+
+def test_a_refused_token_is_recorded(provider, settings):
+    settings.SMS_TOKEN = "sai"
+    reset_senders()
+    phone_verification_start(phone="0912345678")
+    outbox_relay(budget_seconds=0)
+    assert "401" in Delivery.objects.get().last_error
+
+
+def test_off_without_a_provider(settings):
+    settings.SMS_URL = ""
+    phone_verification_start(phone="0912345678")
+    assert not Message.objects.exists()
