@@ -8,10 +8,8 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
-from ..simulated import NoDelay
 
-
-class GovFeedbackSimulator(NoDelay, Simulator):
+class GovFeedbackSimulator(Simulator):
     name = "govfeedback"
 
     def __init__(self, **kwargs: Any) -> None:

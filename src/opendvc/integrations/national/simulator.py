@@ -16,7 +16,6 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
-from ..simulated import NoDelay
 
 DATE = re.compile(r"^\d{14}$")
 DATE_FIELDS = (
@@ -35,7 +34,7 @@ def _error(message: str, status: int = 200) -> Response:
     return json_response({"error_code": "-1", "message": message}, status=status)
 
 
-class NationalPortalSimulator(NoDelay, Simulator):
+class NationalPortalSimulator(Simulator):
     name = "national"
 
     def __init__(

@@ -11,11 +11,10 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
-from ..simulated import NoDelay
 from .signing import signature, signed_headers
 
 
-class OneStopSimulator(NoDelay, Simulator):
+class OneStopSimulator(Simulator):
     name = "onestop"
 
     def __init__(

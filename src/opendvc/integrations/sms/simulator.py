@@ -8,10 +8,8 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
-from ..simulated import NoDelay
 
-
-class SmsSimulator(NoDelay, Simulator):
+class SmsSimulator(Simulator):
     name = "sms"
 
     def __init__(self, *, token: str = "sms-demo", **kwargs: Any) -> None:  # noqa: S107 - demo token
