@@ -16,7 +16,6 @@ from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
 
-
 DATE = re.compile(r"^\d{14}$")
 DATE_FIELDS = (
     "NgayTiepNhan",
