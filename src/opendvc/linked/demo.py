@@ -62,13 +62,48 @@ def _file_demo_dossier(bundle: LinkedProcedure) -> None:
         or Dossier.objects.filter(procedure=bundle.procedure, applicant=citizen).exists()
     ):
         return
+    home = {"province": 75, "ward": 26068, "street": "12 Võ Thị Sáu"}
+    # The combined form's data as the officer enters it with the applicant (the birth of his son).
+    data = {
+        "agency": "Ủy ban nhân dân phường Biên Hòa",
+        "requester_name": "Nguyễn Văn An",
+        "requester_id_number": "075090001234",
+        "requester_relation": "Cha",
+        "child_name": "Nguyễn Bảo Nam",
+        "child_birth_date": "2026-11-20",
+        "child_gender": "male",
+        "child_ethnicity": "Kinh",
+        "child_nationality": "Việt Nam",
+        "birth_place_kind": "health_facility",
+        "birth_facility": "Bệnh viện Đa khoa Đồng Nai",
+        "birth_place": {"province": 75, "ward": 26041, "street": "Số 2 Đồng Khởi"},
+        "requester_address": home,
+        "mother_name": "Trần Thị Bích Ngọc",
+        "mother_gender": "female",
+        "mother_ethnicity": "Kinh",
+        "mother_nationality": "Việt Nam",
+        "mother_id_number": "075192004321",
+        "father_known": True,
+        "father_name": "Nguyễn Văn An",
+        "father_gender": "male",
+        "father_ethnicity": "Kinh",
+        "father_nationality": "Việt Nam",
+        "thuong_tru_agency": "Công an phường Biên Hòa",
+        "birth_date": "1990-04-15",
+        "gender": "male",
+        "head_name": "Nguyễn Văn An",
+        "head_relation": "Con",
+        "request": "Đăng ký thường trú cho con vào hộ của cha.",
+        "residence_address": home,
+        "declaration": True,
+    }
     dossier = counter_intake(
         actor=officer,
         procedure=bundle.procedure,
         receiving_agency=Agency.objects.get(code=WARD),
         channel=Channel.COUNTER,
         applicant=citizen,
-        data={},
+        data=data,
     )
     LinkedDossier.objects.get_or_create(dossier=dossier, defaults={"bundle": bundle})
 

@@ -1,9 +1,11 @@
-"""A linked dossier received by the one-stop office opens its parts (after the intake commits)."""
+"""A linked dossier received by the one-stop office opens its parts (after the intake commits); it gets
+its result only once every part has ended."""
 
 from __future__ import annotations
 
 from django.dispatch import receiver
 
+from opendvc.core.statemachine import acted_in_transaction
 from opendvc.dossiers.lifecycle import Action
 from opendvc.dossiers.signals import dossier_acted
 
@@ -15,3 +17,22 @@ def _open_parts(sender, instance, action, **kwargs) -> None:
     from .services import dossier_start_linked
 
     dossier_start_linked(dossier=instance)
+
+
+@receiver(acted_in_transaction)
+def _no_result_while_a_part_is_open(sender, domain, instance, action, **kwargs) -> None:
+    """A linked dossier gets its result only with every agency's part ended (``linked_dossier_finish``):
+    approving it from the one-stop pages while a part is still handled is refused (the whole action
+    rolls back)."""
+    if domain != "dossier" or action != Action.APPROVE:
+        return
+    from django.utils.translation import gettext as _
+
+    from opendvc.core.problems import ProblemError
+
+    from .models import TERMINAL_PART_STATES, Part
+
+    if Part.objects.filter(dossier=instance).exclude(status__in=TERMINAL_PART_STATES).exists():
+        raise ProblemError(
+            "conflict", _("Còn phần hồ sơ đang giải quyết ở cơ quan liên thông."), status=409
+        )

@@ -344,3 +344,14 @@ def test_an_officer_of_another_agency_cannot_act_on_a_part(bundles, people):
     with pytest.raises(ProblemError) as denied:
         part_act(part=part, action=PartAction.ACCEPT, actor=people["police"])
     assert denied.value.status == 403
+
+
+def test_the_one_stop_office_cannot_approve_while_an_agency_still_handles_its_part(bundles, people):
+    dossier = file_bundle(bundles[BIRTH], people)
+    with pytest.raises(ProblemError) as refused:
+        dossier_act(
+            dossier=dossier, action="approve", actor=people["chair"], result="Giấy khai sinh"
+        )
+    assert refused.value.status == 409
+    dossier.refresh_from_db()
+    assert dossier.status == "processing"

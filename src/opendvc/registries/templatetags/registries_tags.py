@@ -43,3 +43,16 @@ def registry_officer_panel(dossier, definition=None):
 
         definition = getattr(eforms_bridge.version_of(dossier), "definition", None) or {}
     return {"report": registry_report(dossier=dossier, definition=definition)}
+
+
+@register.filter
+def registry_value(value):
+    """An address ``{province, ward, street}`` as one line with the unit names; other values as text."""
+    if isinstance(value, dict) and {"province", "ward"} <= set(value):
+        from opendvc.eforms.engine import units
+
+        provinces, wards = units()
+        ward = wards.get(int(value.get("ward") or 0), ("", 0))[0]
+        province = provinces.get(int(value.get("province") or 0), "")
+        return ", ".join(p for p in (str(value.get("street") or ""), ward, province) if p)
+    return "" if value is None else str(value)

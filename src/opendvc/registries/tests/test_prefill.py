@@ -168,6 +168,13 @@ def test_registry_disagreeing_with_the_declaration_is_shown_to_the_officer(popul
     assert [(m["field"], m["declared"], m["registry"]) for m in report["mismatches"]] == [
         ("ho_ten", "Nguyễn Văn An", "Nguyễn Văn Ân")
     ]
+    from django.template import Context, Template
+
+    html = Template(
+        "{% load registries_tags %}{% registry_officer_panel dossier definition %}"
+    ).render(Context({"dossier": draft, "definition": DEFINITION}))
+    assert "Thông tin kê khai khác với cơ sở dữ liệu" in html and "Nguyễn Văn Ân" in html
+    assert "12 Võ Thị Sáu" not in html  # the address matches: not listed
     # The same values (case and spacing aside) are no mismatch.
     draft.form_data = {**result.values, "ho_ten": "  nguyễn văn ân "}
     draft.save()

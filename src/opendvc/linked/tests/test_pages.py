@@ -1,0 +1,76 @@
+"""The pages: the public bundle page, the applicant's progress, an agency's back office and figures."""
+
+from __future__ import annotations
+
+from opendvc.dossiers.tests.conftest import sign_in
+from opendvc.linked.bundles import BIRTH
+from opendvc.linked.models import Part, PartState
+
+from .conftest import file_bundle
+
+
+def test_bundle_page_shows_members_split_components_and_missing_members(bundles, client):
+    page = client.get(f"/lien-thong/thu-tuc/{BIRTH}/").content.decode()
+    assert "2.000986" in page and "1.001193" in page and "1.004222" in page
+    assert "Giấy chứng sinh" in page and "Tờ khai kết hợp" in page
+    death = client.get("/lien-thong/thu-tuc/khai-tu-xoa-thuong-tru-mai-tang/").content.decode()
+    assert "Trợ cấp mai táng" in death and "chưa xác minh" in death
+
+
+def test_agencies_act_in_their_back_office_and_the_applicant_sees_every_part(
+    bundles, people, client
+):
+    dossier = file_bundle(bundles[BIRTH], people)
+    birth = Part.objects.get(dossier=dossier, member__key="khai-sinh")
+    sign_in(client, people["justice"])
+    page = client.get(f"/mot-cua/lien-thong/phan/{birth.pk}/")
+    assert page.status_code == 200 and "Nhận hồ sơ liên thông" in page.content.decode()
+    client.post(f"/mot-cua/lien-thong/phan/{birth.pk}/thao-tac/", {"action": "accept"})
+    # The police officer cannot open the commune's part.
+    sign_in(client, people["police"])
+    assert client.get(f"/mot-cua/lien-thong/phan/{birth.pk}/").status_code == 404
+    sign_in(client, people["chair"])
+    bad = client.post(
+        f"/mot-cua/lien-thong/phan/{birth.pk}/thao-tac/", {"action": "complete", "result": ""}
+    )
+    assert bad.status_code == 422 and "Phải ghi kết quả" in bad.content.decode()
+    client.post(
+        f"/mot-cua/lien-thong/phan/{birth.pk}/thao-tac/",
+        {"action": "complete", "result": "Giấy khai sinh số 7"},
+    )
+    birth.refresh_from_db()
+    assert birth.status == PartState.DONE
+    police = Part.objects.get(dossier=dossier, member__key="thuong-tru")
+    sign_in(client, people["police"])
+    client.post(f"/mot-cua/lien-thong/phan/{police.pk}/thao-tac/", {"action": "accept"})
+    client.post(
+        f"/mot-cua/lien-thong/phan/{police.pk}/thao-tac/",
+        {
+            "action": "request_completion",
+            "reason": "Thiếu ý kiến chủ hộ",
+            "items": "Văn bản đồng ý của chủ hộ",
+        },
+    )
+    sign_in(client, people["citizen"])
+    mine = client.get(f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/").content.decode()
+    assert (
+        "Giấy khai sinh số 7" in mine
+        and "Thiếu ý kiến chủ hộ" in mine
+        and "Văn bản đồng ý của chủ hộ" in mine
+    )
+    assert "Bảo hiểm xã hội cơ sở Biên Hòa" in mine
+    client.post(
+        f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/{police.pk}/bo-sung/", {"note": "Đã nộp"}
+    )
+    police.refresh_from_db()
+    assert police.status == PartState.PROCESSING
+    # Someone else's dossier is not found.
+    sign_in(client, people["police"])
+    assert client.get(f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/").status_code == 404
+
+
+def test_figures_page(bundles, people, client):
+    file_bundle(bundles[BIRTH], people)
+    sign_in(client, people["chair"])
+    page = client.get("/mot-cua/lien-thong/thong-ke/")
+    assert page.status_code == 200 and "Tỷ lệ đúng hạn" in page.content.decode()
