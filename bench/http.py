@@ -557,6 +557,8 @@ def main() -> None:
         "--no-write", action="store_true", help="print only; leave docs/performance.md"
     )
     args = parser.parse_args()
+    # A stopped run still stops its servers (the context managers' clean-up runs on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     load_before = os.getloadavg()
     started = dt.datetime.now(dt.UTC)
     with redis_server() as redis_url:
@@ -579,7 +581,12 @@ def main() -> None:
                 if s.name.startswith("GET /api/v1/ping") or any(w in s.name.lower() for w in words)
             ]
         env = _env(redis_url)
-        with gunicorn(env) as cached, gunicorn(env | {"CATALOG_CACHE_SECONDS": "0"}) as uncached:
+        with (
+            gunicorn(env) as cached,
+            gunicorn(
+                env | {"CATALOG_CACHE_SECONDS": "0", "CACHE_KEY_PREFIX": "bench-http-uncached"}
+            ) as uncached,
+        ):
             servers = {"cached": cached, "uncached": uncached}
             for s in rows:
                 base = servers[s.server]
