@@ -59,6 +59,14 @@ def _query_string(params: dict[str, str], **changes) -> str:
 
 @require_GET
 def catalog_list(request):
+    """The catalog page; for visitors who are not signed in, whole pages are cached per catalog
+    revision, language and query string (only with the result cache on)."""
+    key = page_cache_key("list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request")))
+    return anonymous_page(request, key=key, timeout=cache_seconds(), query=True,
+                          render=lambda extra: _catalog_list(request, extra))
+
+
+def _catalog_list(request, extra: dict):
     q = request.GET.get("q", "")
     error = ""
     status = 200
@@ -99,6 +107,7 @@ def catalog_list(request):
             for n, v in filters.values.items()
         ],
     }
+    context.update(extra)
     if request.headers.get("HX-Request"):
         # htmx swaps only 2xx answers; the error summary inside the results still says what is wrong.
         return render(request, "catalog/_results_swap.html", context)

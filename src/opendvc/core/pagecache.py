@@ -18,8 +18,8 @@ from django.middleware.csrf import get_token
 CSRF_PLACEHOLDER = "opendvc-csrf-placeholder-7f3c9d"
 
 
-def _anonymous_and_plain(request: HttpRequest) -> bool:
-    if request.method != "GET" or request.GET or request.user.is_authenticated:
+def _anonymous_and_plain(request: HttpRequest, *, query: bool) -> bool:
+    if request.method != "GET" or (request.GET and not query) or request.user.is_authenticated:
         return False
     if "messages" in request.COOKIES:
         return False
@@ -28,14 +28,15 @@ def _anonymous_and_plain(request: HttpRequest) -> bool:
 
 
 def anonymous_page(
-    request: HttpRequest, *, key: str, timeout: int, render: Callable[[dict], HttpResponse]
+    request: HttpRequest, *, key: str, timeout: int, render: Callable[[dict], HttpResponse], query: bool = False
 ) -> HttpResponse:
     """The page from the cache for a plain anonymous visit, else ``render(extra_context)``.
 
     ``render`` must pass ``extra_context`` into the template context (it holds the placeholder token).
-    Only complete 200 answers are kept.
+    Only complete 200 answers are kept. ``query``: the page depends on its query string, which the
+    caller's key then includes (else a query string means no cache).
     """
-    if timeout <= 0 or not _anonymous_and_plain(request):
+    if timeout <= 0 or not _anonymous_and_plain(request, query=query):
         return render({})
     hit = cache.get(key)
     if hit is None:

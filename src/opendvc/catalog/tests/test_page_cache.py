@@ -114,3 +114,16 @@ def test_the_token_of_a_cached_page_is_accepted(client):
         ).status_code
         == 403
     )
+
+
+def test_catalog_pages_are_cached_for_visitors_per_query(client):
+    from django.test import Client
+
+    first = body(client.get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}))
+    with CaptureQueriesContext(connection) as ctx:
+        again = body(Client().get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}))
+    assert len(ctx.captured_queries) == 0 and again == first
+    other = body(Client().get("/thu-tuc/", {"q": "ket hon"}))
+    assert other != first and "kết hôn" in other.lower()
+    live = Client().get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in live
