@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,13 +40,21 @@ def api_token_create(
     return token, raw
 
 
+LAST_USE_PRECISION = timedelta(minutes=1)
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.usable().select_related("owner").filter(token_hash=hash_token(raw)).first()
     if token is None or not token.owner.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # The last use is shown to the owner to the minute: writing it on every request would cost a
+    # statement (and a row lock) per API call.
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
     return token
 
 

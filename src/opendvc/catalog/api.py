@@ -114,6 +114,8 @@ def _cached_json(request, build) -> HttpResponse:
 
     Only successful bodies are cached; ``build`` raising a ProblemError answers with the problem.
     """
+    if not cache_seconds():  # the result cache is off: neither read nor written
+        return _respond(request, *_serialise(build()))
     key = _response_key(request)
     hit = cache.get(key)
     if hit is None:

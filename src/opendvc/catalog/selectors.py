@@ -262,7 +262,7 @@ def search_procedures(
     query = parse_query(q)
     page = max(1, page)
     key = None
-    if base is None:
+    if base is None and cache_seconds():
         key = _cache_key("search", query.terms, query.code_prefix, filters.values, page, page_size)
         cached = cache.get(key)
         if cached is not None:
@@ -407,7 +407,7 @@ def facets(
     """
     query: SearchQuery = parse_query(q)
     key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
-    cached = cache.get(key)
+    cached = cache.get(key) if cache_seconds() else None
     if cached is not None:
         return cached
     if matches is None or matches.query != query:
@@ -426,7 +426,8 @@ def facets(
             elif dim == "method":
                 label = str(METHOD_LABELS.get(value, value))
             result[dim].append({"value": value, "label": label, "count": n})
-    cache.set(key, result, cache_seconds())
+    if cache_seconds():
+        cache.set(key, result, cache_seconds())
     return result
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from opendvc.agencies.models import Agency
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.files import stored_file_response
+from opendvc.core.pagecache import anonymous_page
 from opendvc.core.problems import ProblemError
 
 from .models import FormFile, Procedure
@@ -58,6 +59,14 @@ def _query_string(params: dict[str, str], **changes) -> str:
 
 @require_GET
 def catalog_list(request):
+    """The catalog page; for visitors who are not signed in, whole pages are cached per catalog
+    revision, language and query string (only with the result cache on)."""
+    key = page_cache_key("list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request")))
+    return anonymous_page(request, key=key, timeout=cache_seconds(), query=True,
+                          render=lambda extra: _catalog_list(request, extra))
+
+
+def _catalog_list(request, extra: dict):
     q = request.GET.get("q", "")
     error = ""
     status = 200
@@ -98,6 +107,7 @@ def catalog_list(request):
             for n, v in filters.values.items()
         ],
     }
+    context.update(extra)
     if request.headers.get("HX-Request"):
         # htmx swaps only 2xx answers; the error summary inside the results still says what is wrong.
         return render(request, "catalog/_results_swap.html", context)
@@ -157,7 +167,8 @@ def procedure_detail(request, code: str):
     """The public page of a procedure. Its body is the same for every visitor of one language, except
     the online-filing link (signed in or not): it is cached per catalog revision (a publish makes the
     old entries unreachable), language, date (procedures enter and leave effect by date) and
-    signed-in state. The header, with the person's name and the CSRF token, is rendered each time."""
+    signed-in state. For a signed-in person the header (name, CSRF token) is rendered each time; for
+    a visitor the whole page is cached (``core.pagecache``), with the visitor's own CSRF token."""
     key = page_cache_key(
         "procedure",
         code,
@@ -165,16 +176,25 @@ def procedure_detail(request, code: str):
         request.user.is_authenticated,
         timezone.localdate().isoformat(),
     )
-    page = cache.get(key) if cache_seconds() else None
-    if page is None:
-        procedure = procedure_for_page(code)
-        if procedure is None:
-            raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
-        page = _detail_page(request, procedure)
-        page["content"] = str(page["content"])
-        if cache_seconds():
-            cache.set(key, page, cache_seconds())
-    return render(request, "catalog/detail.html", {**page, "content": mark_safe(page["content"])})  # noqa: S308
+    def body() -> dict:
+        page = cache.get(key) if cache_seconds() else None
+        if page is None:
+            procedure = procedure_for_page(code)
+            if procedure is None:
+                raise Http404(_("Không tìm thấy thủ tục này trong danh mục đang áp dụng."))
+            page = _detail_page(request, procedure)
+            page["content"] = str(page["content"])
+            if cache_seconds():
+                cache.set(key, page, cache_seconds())
+        return page
+
+    def render_page(extra: dict):
+        page = body()
+        content = mark_safe(page["content"])  # noqa: S308 - rendered by our own template
+        return render(request, "catalog/detail.html", {**page, "content": content, **extra})
+
+    # Not signed in: the whole page, header included, from the cache (only the CSRF token differs).
+    return anonymous_page(request, key=f"{key}:whole", timeout=cache_seconds(), render=render_page)
 
 
 @backoffice_required()

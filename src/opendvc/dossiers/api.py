@@ -165,21 +165,22 @@ class PublicDossier(Schema):
     steps: list[PublicStep]
 
 
-def _form_data(dossier: Dossier, user) -> dict:
-    """The applicant (or their organisation) sees the form as filed; staff see identifiers masked."""
-    if selectors.applicant_dossiers(user).filter(pk=dossier.pk).exists():
+def _form_data(dossier: Dossier, user, *, own: bool = False) -> dict:
+    """The applicant (or their organisation) sees the form as filed; staff see identifiers masked.
+    ``own``: the caller knows ``user`` filed it (it was created by this request)."""
+    if own or selectors.applicant_dossiers(user).filter(pk=dossier.pk).exists():
         return dossier.form_data or {}
     return personal_data.form_data_mask(dossier.form_data, form_version_id=dossier.form_version_id)
 
 
-def _out(dossier: Dossier, user) -> DossierOut:
+def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
     return DossierOut(
         code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
         agency=dossier.receiving_agency.code, channel=dossier.channel, status=dossier.status,
         status_label=dossier.get_status_display(), submitted_at=dossier.submitted_at,
         declared_at=dossier.declared_at,
         received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
-        on_time=selectors.on_time_state(dossier), version=dossier.version, data=_form_data(dossier, user),
+        on_time=selectors.on_time_state(dossier), version=dossier.version, data=_form_data(dossier, user, own=own),
         files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
                               sha256=f.sha256, size=f.size, content_type=f.content_type) for f in dossier.files.all()],
         documents=[d.kind for d in dossier.documents.all()],
@@ -217,17 +218,18 @@ def create_dossier(request, payload: DossierIn):
     if len(key) > 200:
         raise ProblemError("validation_error", "Idempotency-Key dài tối đa 200 ký tự.")
     body = payload.dict()
-    if key:
-        found = services.idempotent_dossier(user=request.user, key=key, payload=body)
-        if found is not None:
-            return Status(200, _out(found, request.user))
+    # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
     procedure = Procedure.objects.filter(code=payload.procedure).select_related("current_version").first()
     if procedure is None:
         raise ProblemError("validation_error", "Không có thủ tục với mã này.",
                            extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
-    agencies = selectors.receiving_agencies(procedure=procedure)
-    agency = agencies.filter(code=payload.agency).first() if payload.agency else (
-        agencies.first() if agencies.count() == 1 else None)
+    # The usual case in one statement: an active agency named on the procedure.
+    agency = Agency.objects.filter(procedures=procedure, is_active=True, code=payload.agency).first() \
+        if payload.agency else None
+    if agency is None:
+        agencies = selectors.receiving_agencies(procedure=procedure)
+        agency = agencies.filter(code=payload.agency).first() if payload.agency else (
+            agencies.first() if agencies.count() == 1 else None)
     if agency is None:
         raise ProblemError("validation_error", "Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục.",
                            extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",
@@ -251,7 +253,7 @@ def create_dossier(request, payload: DossierIn):
         declaration=payload.declaration,
         idempotency_key=key, payload=body, request=request,
     )
-    return Status(201 if created else 200, _out(dossier, request.user))
+    return Status(201 if created else 200, _out(dossier, request.user, own=created))
 
 
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")

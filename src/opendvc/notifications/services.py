@@ -55,7 +55,7 @@ def notify(
             continue
         in_app = channel == Notification.Channel.IN_APP
         created.append(
-            Notification.objects.create(
+            Notification(
                 recipient=recipient,
                 to_address="" if in_app else address,
                 channel=channel,
@@ -69,6 +69,8 @@ def notify(
                 sent_at=now if in_app else None,
             )
         )
+    # One insert for every channel (the ids come back on PostgreSQL and SQLite ≥ 3.35).
+    created = Notification.objects.bulk_create(created) if created else created
     logs = [DeliveryLog(notification=n, event=Notification.Status.QUEUED) for n in created]
     logs += [DeliveryLog(notification=n, event=Notification.Status.SENT) for n in created
              if n.channel == Notification.Channel.IN_APP]

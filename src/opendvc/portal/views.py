@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from opendvc.core.pagecache import anonymous_page
 from opendvc.notifications.selectors import messages_for_user
 
 
@@ -65,7 +66,15 @@ def home(request):
         {"url": _url("portal:about"), "title": _("Hỗ trợ, liên hệ"),
          "text": _("Tổng đài, email và các cổng thông tin quốc gia.")},
     ]
-    return render(request, "portal/home.html", {"links": links, "stats": _home_stats(), "search_url": search_url})
+    from opendvc.catalog.selectors import page_cache_key
+
+    # Visitors who are not signed in get the whole page from the cache (per catalog revision and
+    # language); the counts themselves are cached a minute.
+    return anonymous_page(
+        request, key=page_cache_key("home", get_language()), timeout=60,
+        render=lambda extra: render(request, "portal/home.html",
+                                    {"links": links, "stats": _home_stats(), "search_url": search_url, **extra}),
+    )
 
 
 def about(request):

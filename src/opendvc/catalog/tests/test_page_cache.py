@@ -68,3 +68,62 @@ def test_english_and_vietnamese_pages_are_cached_apart(client):
     assert "Online submission" in en or "Submit online" in en or en != vi
     assert "Bạn cần đăng nhập để nộp hồ sơ" not in en
     assert body(client.get(PAGE)) == vi
+
+
+def test_visitors_get_the_whole_page_from_the_cache_with_their_own_csrf_token(client):
+    from django.test import Client
+
+    first = client.get(PAGE)
+    other = Client()
+    second = other.get(PAGE)
+    token_one = TOKEN.search(first.content.decode()).group(0)
+    token_two = TOKEN.search(second.content.decode()).group(0)
+    assert "opendvc-csrf-placeholder" not in second.content.decode()
+    assert token_one != token_two and second.cookies.get("csrftoken")
+    assert body(first) == body(second)
+
+
+def test_the_home_page_is_cached_for_visitors_and_fresh_for_signed_in_people(client):
+    from django.test import Client
+
+    assert client.get("/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        page = Client().get("/")
+    assert (
+        len(ctx.captured_queries) == 0 and "opendvc-csrf-placeholder" not in page.content.decode()
+    )
+    hoa = UserFactory(full_name="Nguyễn Thị Hoa")
+    client.force_login(hoa)
+    assert hoa.get_short_name() in client.get("/").content.decode()
+
+
+def test_the_token_of_a_cached_page_is_accepted(client):
+    from django.test import Client
+
+    client.get(PAGE)  # fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    html = visitor.get(PAGE).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    r = visitor.post(
+        "/i18n/setlang/", {"language": "en", "next": PAGE, "csrfmiddlewaretoken": token}
+    )
+    assert r.status_code == 302
+    assert (
+        visitor.post(
+            "/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": "x" * 64}
+        ).status_code
+        == 403
+    )
+
+
+def test_catalog_pages_are_cached_for_visitors_per_query(client):
+    from django.test import Client
+
+    first = body(client.get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}))
+    with CaptureQueriesContext(connection) as ctx:
+        again = body(Client().get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}))
+    assert len(ctx.captured_queries) == 0 and again == first
+    other = body(Client().get("/thu-tuc/", {"q": "ket hon"}))
+    assert other != first and "kết hôn" in other.lower()
+    live = Client().get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in live

@@ -29,14 +29,21 @@ CATALOG_PAGE_CACHED = 0
 PROCEDURE_PAGE_UNCACHED = 10
 PROCEDURE_PAGE_CACHED = 0
 HOME = 0
-SUBMISSION = 37
+# A submission without files (the target is 15; 25 today, plus the savepoints of nested transactions).
+SUBMISSION = 25
 INBOX = 7
+
+
+# Transaction control differs between engines and with the test's own transaction (an outer block is
+# a savepoint here, BEGIN/COMMIT in production): the budgets count the statements that do the work.
+CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT", "SET LOCAL")
 
 
 def statements(client, method: str, path: str, **kwargs) -> tuple[int, object, list[str]]:
     with CaptureQueriesContext(connection) as ctx:
         response = getattr(client, method)(path, **kwargs)
-    return len(ctx.captured_queries), response, [q["sql"] for q in ctx.captured_queries]
+    sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith(CONTROL)]
+    return len(sql), response, sql
 
 
 @pytest.fixture

@@ -235,9 +235,6 @@ def dossier_submit_new(
             return found, False
     try:
         with eforms_bridge.memo(), transaction.atomic():
-            if idempotency_key:
-                record = IdempotencyRecord.objects.create(user=actor, key=idempotency_key,
-                                                          request_hash=_request_hash(payload) if payload else "")
             dossier = dossier_create_draft(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
                                            actor=actor, channel=channel, acting_for=acting_for, form_data=data,
                                            request=request, audit=not submit)
@@ -265,8 +262,10 @@ def dossier_submit_new(
                 dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request,
                                              declaration=declaration)
             if idempotency_key:
-                record.dossier = dossier
-                record.save(update_fields=["dossier"])
+                # Written last, in the same transaction: a concurrent retry with the same key fails
+                # on the unique (user, key) and rolls back everything it made.
+                IdempotencyRecord.objects.create(user=actor, key=idempotency_key, dossier=dossier,
+                                                 request_hash=_request_hash(payload) if payload else "")
     except IntegrityError:
         if idempotency_key:
             found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
