@@ -1,7 +1,12 @@
 """Electronic receipts (biên lai điện tử) of paid orders: a numbered row made in the transaction that
 settles the order (exactly one per order), the PDF rendered after commit with WeasyPrint — the payer,
 the fee items, the gateway and its transaction reference, and a QR code to the public verification
-page (Decree 11/2020/NĐ-CP Art. 9: a receipt for every fee collected)."""
+page (Decree 11/2020/NĐ-CP Art. 9: a receipt for every fee collected).
+
+Once rendered, the receipt is issued like a result (Regulation QĐ 31/2020/QĐ-UBND Art. 6.2): it becomes
+one of the dossier's issued documents (``DossierDocument``, kind ``payment_receipt``), is sealed with the
+system's seal certificate when one is configured (PAdES, recorded so the public verification page knows
+it) and is placed in the payer's document store (Kho dữ liệu) by reference — no copy of the bytes."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from django.utils import timezone
 
 from opendvc.core.links import absolute_url
 from opendvc.dossiers.documents import qr_data_uri, render_pdf
+from opendvc.dossiers.lifecycle import Document
+from opendvc.dossiers.models import DossierDocument
 
 from .models import PaymentAttempt, PaymentOrder, Receipt
 
@@ -58,9 +65,35 @@ def receipt_render(*, receipt_id: int) -> Receipt:
             "qr": qr_data_uri(url),
         },
     )
-    receipt.sha256 = hashlib.sha256(pdf).hexdigest()
-    receipt.file.save(f"{receipt.number}.pdf", ContentFile(pdf), save=False)
-    Receipt.objects.filter(pk=receipt.pk, file="").update(
-        file=receipt.file.name, sha256=receipt.sha256
-    )
+    with transaction.atomic():
+        locked = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        if locked.file:
+            return locked
+        document = receipt_document(receipt=receipt, pdf=pdf)
+        receipt.file.name = document.file.name
+        receipt.sha256 = document.sha256
+        Receipt.objects.filter(pk=receipt.pk).update(file=receipt.file.name, sha256=receipt.sha256)
     return receipt
+
+
+def receipt_document(*, receipt: Receipt, pdf: bytes) -> DossierDocument:
+    """The receipt as an issued document of its dossier: sealed when the seal is configured (a refused
+    seal or an unreachable time-stamping authority raises, and the render is retried), then filed in
+    the payer's store. Runs in the caller's transaction."""
+    from opendvc.signing.services import credential_seal, document_sign
+    from opendvc.vault.services import document_file
+
+    dossier = receipt.order.dossier
+    document = DossierDocument(dossier=dossier, kind=Document.PAYMENT_RECEIPT)
+    document.sha256 = hashlib.sha256(pdf).hexdigest()
+    document.file.save(f"{receipt.number}.pdf", ContentFile(pdf), save=False)
+    document.save()
+    seal = credential_seal()
+    if seal is not None:
+        document_sign(document=document, credential=seal)
+    stored = document_file(dossier_document=document)
+    stored.title = f"Biên lai điện tử số {receipt.number} — {dossier.code or ''}"[:300]
+    stored.number = receipt.number
+    stored.document_type = str(Document.PAYMENT_RECEIPT.label)
+    stored.save(update_fields=["title", "number", "document_type"])
+    return document

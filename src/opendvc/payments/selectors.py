@@ -19,6 +19,13 @@ def dossier_orders(*, dossier) -> list[PaymentOrder]:
     )
 
 
+def dossier_fee_requests(*, dossier) -> list:
+    """The fees requested for ``dossier`` (newest first), with their state and receipt number."""
+    from opendvc.dossiers.models import Payment as FeeRequest
+
+    return list(FeeRequest.objects.filter(dossier=dossier).order_by("-created_at", "-pk"))
+
+
 def payment_figures(*, start: datetime, end: datetime, agency_ids=None) -> list[dict[str, Any]]:
     """Per receiving agency, for payments made in ``[start, end)``: count and amount paid online (by
     gateway), at the counter, and refunded. ``agency_ids`` limits the agencies (None: all)."""

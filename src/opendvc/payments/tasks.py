@@ -1,7 +1,11 @@
 from celery import shared_task
 
+from opendvc.core.problems import ProblemError
 
-@shared_task
+
+@shared_task(
+    autoretry_for=(ProblemError,), retry_backoff=30, retry_backoff_max=3600, max_retries=12
+)
 def render_receipt(receipt_id: int) -> str:
     from .receipts import receipt_render
 

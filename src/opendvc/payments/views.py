@@ -157,7 +157,11 @@ def office(request, code):
     return render(
         request,
         "payments/office.html",
-        {"dossier": dossier, "orders": selectors.dossier_orders(dossier=dossier)},
+        {
+            "dossier": dossier,
+            "orders": selectors.dossier_orders(dossier=dossier),
+            "fee_requests": selectors.dossier_fee_requests(dossier=dossier),
+        },
     )
 
 

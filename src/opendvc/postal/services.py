@@ -39,6 +39,7 @@ from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness
 
 from . import clock
@@ -340,6 +341,33 @@ def pickup_record(
     return order
 
 
+def pickup_cancel(*, order: PostalOrder, actor, request=None) -> PostalOrder:
+    """The applicant cancels their own pickup while the post has not collected the dossier (waiting, or
+    a visit that failed); the operator's order is cancelled too. Raises 404/409."""
+    if order.applicant_id != getattr(actor, "pk", None) or order.leg != Leg.PICKUP:
+        raise ProblemError("not_found", _("Không có đơn bưu chính này."), status=404)
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status not in (S.REQUESTED, S.FAILED):
+            raise ProblemError(
+                "conflict",
+                _("Đơn %(n)s đang ở trạng thái “%(s)s”; không hủy được nữa.")
+                % {"n": order.order_number, "s": S(order.status).label},
+                status=409,
+                extra={"state": order.status},
+            )
+        _move(
+            order,
+            S.CANCELLED,
+            at=timezone.now(),
+            actor=actor,
+            note=_("Người nộp hủy yêu cầu thu gom"),
+            request=request,
+        )
+    order_cancel_at_carrier(order=order)
+    return order
+
+
 def pickup_intake(*, order: PostalOrder, actor, due_at: Any = None, request=None):
     """The receiving officer registers a dossier the post handed over: the same intake as at the counter
     with the channel "postal" (receipt, appointment, history), linked to the pickup. Returns the dossier."""
@@ -579,7 +607,30 @@ def _apply(
     )
     if status == S.DELIVERED and order.dossier is not None:
         _return_dossier(order, actor=actor, receiver_name=receiver_name, request=request)
+    if status == S.DELIVERED and order.leg == Leg.RETURN:
+        _notify_delivered(order, at=at)
     return event
+
+
+def _notify_delivered(order: PostalOrder, *, at: datetime) -> None:
+    """The applicant's notice (email and in-app, sent on commit) that the post delivered the result."""
+    from opendvc.core.links import absolute_url
+    from opendvc.worktime import to_local
+
+    dossier = order.dossier
+    notify(
+        template="postal_delivered",
+        recipient=order.applicant,
+        context={
+            "code": (dossier.code if dossier is not None else "") or "",
+            "order_number": order.order_number,
+            "receiver": order.receiver_name or order.contact_name,
+            "delivered_at": to_local(at).strftime("%H:%M %d/%m/%Y"),
+            "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id])
+            if dossier is not None
+            else absolute_url("postal:mine"),
+        },
+    )
 
 
 def _return_dossier(order: PostalOrder, *, actor, receiver_name: str, request=None) -> None:

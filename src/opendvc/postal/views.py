@@ -165,6 +165,22 @@ def mine(request):
     return render(request, "postal/mine.html", {"rows": rows})
 
 
+@login_required
+@require_POST
+def pickup_cancel(request, order_number: str):
+    """The applicant cancels a pickup the post has not collected yet."""
+    order = selectors.applicant_orders(user=request.user).filter(order_number=order_number).first()
+    if order is None:
+        raise Http404
+    try:
+        services.pickup_cancel(order=order, actor=request.user, request=request)
+        messages.success(request, _("Đã hủy yêu cầu thu gom %(n)s.") % {"n": order.order_number})
+    except ProblemError as exc:
+        for message in _messages(exc):
+            messages.error(request, message)
+    return redirect("postal:mine")
+
+
 # -- Postal worker ------------------------------------------------------------------------------------
 
 

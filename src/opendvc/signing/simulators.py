@@ -125,17 +125,37 @@ class TrustServices(Simulator):
 
 
 class DemoTrustServices(TrustServices):
-    """The demo's trust services: on start, a fresh CA is written to ``var/testca`` and served (the
-    demo pins ``var/testca/root.pem`` and loads the agency's ``signer.p12``)."""
+    """The demo's trust services: the CA kept in ``var/testca`` is served again (documents signed on an
+    earlier run still verify); a new one is made and kept there only when none is present, or when the
+    kept one points at another address or its certificates have expired (the demo pins
+    ``var/testca/root.pem`` and loads the agency's ``signer.p12``)."""
 
     def start(self) -> DemoTrustServices:
         from django.conf import settings
 
         super().start()
-        ca = testca.build(self.url)
-        ca.write(Path(getattr(settings, "VAR_DIR", ".")) / "testca")
+        directory = Path(getattr(settings, "VAR_DIR", ".")) / "testca"
+        ca = demo_ca(directory, self.url)
         self.use(ca)
         return self
+
+
+def demo_ca(directory: Path, url: str) -> testca.TestCA:
+    """The demo's CA: the one kept in ``directory`` when it serves ``url`` and is still valid, else a
+    new one, written and kept there."""
+
+    ca = testca.TestCA.load(directory)
+    now = dt.datetime.now(dt.UTC)
+    if (
+        ca is None
+        or ca.base_url != url
+        or ca.leaves.get("seal") is None
+        or ca.leaves["seal"].cert.not_valid_after_utc <= now + dt.timedelta(days=1)
+    ):
+        ca = testca.build(url)
+        ca.save(directory)
+    ca.write(directory)
+    return ca
 
 
 register(

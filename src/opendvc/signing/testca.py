@@ -9,6 +9,7 @@ Only for the test suite, the demo and the benchmarks: a real deployment pins the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +113,55 @@ class TestCA:
             path.write_bytes(self.pkcs12(name))
             out[name] = path
         return out
+
+    def save(self, directory: Path) -> Path:
+        """Keep the whole CA — keys included — in ``directory/state.json`` so that a later run serves
+        the same chain and documents signed earlier still verify (``load``)."""
+        directory.mkdir(parents=True, exist_ok=True)
+
+        def one(issued: Issued) -> dict[str, str]:
+            return {"cert": issued.pem().decode(), "key": issued.key_pem().decode()}
+
+        state = {
+            "base_url": self.base_url,
+            "root": one(self.root),
+            "intermediate": one(self.intermediate),
+            "ocsp": one(self.ocsp),
+            "tsa": one(self.tsa),
+            "leaves": {name: one(leaf) for name, leaf in self.leaves.items()},
+            "revoked": {str(serial): at.isoformat() for serial, at in self.revoked.items()},
+        }
+        path = directory / "state.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> TestCA | None:
+        """The CA kept by ``save`` in ``directory``, or ``None`` when there is none or it is unreadable."""
+        path = directory / "state.json"
+        try:
+            state = json.loads(path.read_text())
+
+            def one(item: dict[str, str]) -> Issued:
+                return Issued(
+                    x509.load_pem_x509_certificate(item["cert"].encode()),
+                    serialization.load_pem_private_key(item["key"].encode(), password=None),
+                )
+
+            return cls(
+                state["base_url"],
+                one(state["root"]),
+                one(state["intermediate"]),
+                one(state["ocsp"]),
+                one(state["tsa"]),
+                {name: one(item) for name, item in state["leaves"].items()},
+                {int(s): dt.datetime.fromisoformat(at) for s, at in state["revoked"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
 
 def _builder(

@@ -292,6 +292,53 @@ def reusable_for(*, owner, component) -> list[StoredDocument]:
     ]
 
 
+def filing_offer(*, owner, components) -> dict[int, list[StoredDocument]]:
+    """For the filing page: per component (by pk), the owner's stored documents of the matching type —
+    expired ones included (shown, with the reason, but not selectable). Issued receipts are not offered."""
+    docs = list(owner_documents(owner=owner).exclude(source=StoredDocument.Source.RECEIPT)[:500])
+    return {c.pk: [d for d in docs if type_matches(component=c, document=d)] for c in components}
+
+
+def filing_references(*, owner, chosen) -> tuple[list, list[str]]:
+    """The chosen stored documents as ``(component, reference)`` pairs for
+    ``dossier_update_draft(reuse_files=...)`` (by reference, no copy), and the Vietnamese reasons for the
+    ones refused: not the owner's, expired, or of another type. ``chosen``: ``(component, public_id)``."""
+    ids = [str(pid) for _c, pid in chosen]
+    docs = {
+        str(d.public_id): d for d in owner_documents(owner=owner).filter(public_id__in=_uuids(ids))
+    }
+    refs, errors = [], []
+    for component, pid in chosen:
+        doc = docs.get(str(pid))
+        if doc is None:
+            errors.append(_("Không có giấy tờ này trong kho dữ liệu của bạn."))
+        elif doc.expired:
+            errors.append(
+                _("“%(t)s” đã hết hạn ngày %(d)s; không dùng lại được.")
+                % {"t": str(doc), "d": doc.expires_on.strftime("%d/%m/%Y")}
+            )
+        elif not type_matches(component=component, document=doc):
+            errors.append(
+                _("Loại giấy tờ “%(t)s” không khớp với “%(c)s”.")
+                % {"t": doc.document_type, "c": component.name}
+            )
+        else:
+            refs.append((component, _Reference(doc)))
+    return refs, errors
+
+
+def _uuids(values: list[str]) -> list[str]:
+    import uuid
+
+    out = []
+    for v in values:
+        try:
+            out.append(str(uuid.UUID(v)))
+        except ValueError:
+            continue
+    return out
+
+
 class _Reference:
     """The shape ``dossier_update_draft(reuse_files=...)`` takes: the same stored object, no copy."""
 

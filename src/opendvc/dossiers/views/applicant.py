@@ -66,6 +66,20 @@ def _reuse(request, user, components) -> list:
     return out
 
 
+def _store_chosen(request, components) -> list:
+    """The citizen's store documents chosen per component on the filing page (``kho-<component pk>``)."""
+    return [(c, v) for c in components for v in request.POST.getlist(f"kho-{c.pk}") if v]
+
+
+def _store_reuse(request, user, components) -> tuple[list, list[str]]:
+    from opendvc.vault.services import filing_references
+
+    chosen = _store_chosen(request, components)
+    if not chosen:
+        return [], []
+    return filing_references(owner=user, chosen=chosen)
+
+
 def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=None, summary=None,
                     component_errors=None):
     """The filing page. ``data``: the form values to show (typed ones after a failed save; otherwise the
@@ -89,6 +103,9 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
             attached.setdefault(f.component_id, []).append(f)
     component_errors = component_errors or {}
     reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
+    from opendvc.vault.services import filing_offer
+
+    store = filing_offer(owner=user, components=components)
 
     return {
         "procedure": procedure,
@@ -99,7 +116,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "acting_value": acting_value,
         "chosen_agency": int_param(request.POST.get("co-quan")),
         "form_html": form_html,
-        "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk)) for c in components],
+        "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk), store.get(c.pk, []))
+                       for c in components],
         "other_files": attached.get(None, []),
         "reusable": reusable,
         "error_links": summary or [],
@@ -130,6 +148,10 @@ def _filing_check(request, procedure, dossier, form_version, data, new_files) ->
     removed = {int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()}
     present = {c.pk for c, _f in new_files if c is not None}
     present |= {c.pk for c, _f in _reuse(request, request.user, procedure_components(procedure)) if c is not None}
+    stored, refused = _store_reuse(request, request.user, procedure_components(procedure))
+    present |= {c.pk for c, _f in stored}
+    for message in refused:
+        summary.append({"target": "", "label": "", "message": message})
     if dossier is not None:
         present |= set(dossier.files.exclude(pk__in=removed).exclude(component=None)
                        .values_list("component_id", flat=True))
@@ -187,6 +209,9 @@ def _filing(request, procedure, dossier=None):
 def _save_filing(request, procedure, dossier, *, files, data):
     """Create or update the draft from the POST; returns (dossier, errors)."""
     components = procedure_components(procedure)
+    stored, refused = _store_reuse(request, request.user, components)
+    if refused:  # before a draft is created: a refused choice saves nothing
+        return dossier, refused
     try:
         if dossier is None:
             agency = Agency.objects.filter(pk=int_param(request.POST.get("co-quan"), 0)).first()
@@ -201,7 +226,8 @@ def _save_filing(request, procedure, dossier, *, files, data):
         remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
         dossier = services.dossier_update_draft(
             dossier=dossier, actor=request.user, form_data=data, add_files=files,
-            reuse_files=_reuse(request, request.user, components), remove_file_ids=remove, request=request,
+            reuse_files=_reuse(request, request.user, components) + stored, remove_file_ids=remove,
+            request=request,
         )
     except UploadError as exc:
         return dossier, [exc.message]

@@ -32,6 +32,14 @@ def payment_panel(context, dossier, offer=None):
 
 @register.inclusion_tag("payments/_office_link.html")
 def payment_office_link(dossier):
+    """The link from the officers' dossier page (receiving and processing) to the dossier's payment page,
+    shown once fees were requested or an online payment was started."""
+    from opendvc.dossiers.models import Payment as FeeRequest
+
     from ..models import PaymentOrder
 
-    return {"dossier": dossier, "has_orders": PaymentOrder.objects.filter(dossier=dossier).exists()}
+    has = (
+        FeeRequest.objects.filter(dossier=dossier).exists()
+        or PaymentOrder.objects.filter(dossier=dossier).exists()
+    )
+    return {"dossier": dossier, "has_orders": has}

@@ -1,0 +1,26 @@
+"""The postal orders of a dossier on its pages: the applicant's (pickup and return, with a link to their
+postal orders where a pickup not yet collected can be cancelled) and the office's (a link to the order
+for the postal operator, to the office's postal page for the one-stop office)."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..models import PostalOrder
+from ..services import is_operator_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("postal/_dossier_links.html", takes_context=True)
+def postal_dossier_links(context, dossier, staff: bool = False):
+    orders = list(
+        PostalOrder.objects.filter(dossier=dossier)
+        .exclude(dossier__isnull=True)
+        .order_by("created_at")
+    )
+    user = getattr(context.get("request"), "user", None)
+    operator = bool(
+        staff and user is not None and is_operator_for(user, dossier.receiving_agency_id)
+    )
+    return {"orders": orders, "staff": staff, "operator": operator, "dossier": dossier}
