@@ -5,5 +5,6 @@ from . import views
 app_name = "integrations"
 urlpatterns = [
     path("quan-tri/lien-thong/", views.ledger, name="ledger"),
+    path("ca-nhan/dien-thoai-sms/", views.sms_settings, name="sms_settings"),
     path("lien-thong/mot-cua/tep/<str:token>/", views.onestop_file, name="onestop_file"),
 ]

@@ -5,6 +5,7 @@ software."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -79,4 +80,47 @@ def onestop_file(request, token: str):
     stored = get_object_or_404(DossierFile, pk=file_id)
     return stored_file_response(
         request, stored.file, filename=stored.original_name, content_type=stored.content_type
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sms_settings(request):
+    """The citizen's phone number (verified by a code sent by SMS) and the opt-in to dossier notices by
+    SMS."""
+    from .sms.services import phone_verification_confirm, phone_verification_send, sms_notices_set
+
+    errors: dict[str, str] = {}
+    sent = False
+    if request.method == "POST":
+        step = request.POST.get("buoc", "")
+        try:
+            if step == "gui-ma":
+                phone_verification_send(user=request.user, phone=request.POST.get("phone", ""))
+                sent = True
+                messages.success(request, _("Đã gửi mã xác minh đến số điện thoại của bạn."))
+            elif step == "xac-minh":
+                phone_verification_confirm(user=request.user, code=request.POST.get("code", ""))
+                messages.success(request, _("Đã xác minh số điện thoại."))
+                return redirect("integrations:sms_settings")
+            elif step == "thong-bao":
+                sms_notices_set(user=request.user, enabled=request.POST.get("sms_notices") == "on")
+                messages.success(request, _("Đã lưu lựa chọn nhận thông báo qua SMS."))
+                return redirect("integrations:sms_settings")
+        except ProblemError as exc:
+            errors = {e["path"]: e["message"] for e in (exc.extra or {}).get("errors") or []}
+            errors.setdefault("form", exc.detail)
+            sent = step == "xac-minh"
+    profile = getattr(request.user, "profile", None)
+    return render(
+        request,
+        "integrations/sms_settings.html",
+        {
+            "profile": profile,
+            "verified": bool(profile and profile.phone_verified),
+            "sent": sent,
+            "errors": errors,
+            "phone": request.POST.get("phone", "") or request.user.phone,
+        },
+        status=422 if errors else 200,
     )
