@@ -124,3 +124,40 @@ def sms_settings(request):
         },
         status=422 if errors else 200,
     )
+
+
+@backoffice_required(roles=LEDGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def catalog_pull_review(request):
+    """The latest pull of the national catalogue: its difference with our catalog; publish it or pull
+    again."""
+    from .models import CatalogPull
+    from .national.catalog import catalog_pull, catalog_pull_counts, catalog_pull_publish
+
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "pull":
+                catalog_pull()
+                messages.success(
+                    request, _("Đã lấy danh mục từ Cổng DVC quốc gia; hãy xem và cập nhật.")
+                )
+            elif request.POST.get("op") == "publish":
+                pull = get_object_or_404(CatalogPull, pk=request.POST.get("pull") or 0)
+                done = catalog_pull_publish(pull=pull, actor=request.user, request=request)
+                messages.success(
+                    request,
+                    _(
+                        "Đã cập nhật danh mục: %(created)s thủ tục mới, %(updated)s thủ tục thay đổi."
+                    )
+                    % done,
+                )
+        except ProblemError as exc:
+            messages.error(request, exc.detail)
+        return redirect("integrations:catalog_pull")
+    pull = CatalogPull.objects.first()
+    items = list(pull.items.exclude(change="same")) if pull else []
+    return render(
+        request,
+        "integrations/catalog_pull.html",
+        {"pull": pull, "items": items, "counts": catalog_pull_counts(pull=pull) if pull else {}},
+    )
