@@ -83,3 +83,23 @@ def test_the_command_shows_progress_and_a_portal_down_stages_nothing(national, s
     with pytest.raises(CommandError):
         call_command("pull_national_catalog", stdout=out, stderr=err)
     assert CatalogPull.objects.count() == 1
+
+
+def test_the_api_pulls_shows_and_publishes(client, national, shipped, ict):
+    from opendvc.api.services import api_token_create
+
+    national.procedures = {p["national_code"]: p for p in shipped[:2]}
+    _t, reader = api_token_create(owner=ict, name="doc", scopes=["read"])
+    _t, writer = api_token_create(owner=ict, name="ghi", scopes=["read", "integrations"])
+    read = {"Authorization": f"Bearer {reader}"}
+    write = {"Authorization": f"Bearer {writer}"}
+    assert client.get("/api/v1/integrations/catalog-pull", headers=read).status_code == 404
+    assert client.post("/api/v1/integrations/catalog-pull", headers=read).status_code == 403
+    pulled = client.post("/api/v1/integrations/catalog-pull", headers=write)
+    assert pulled.status_code == 200, pulled.content
+    data = client.get("/api/v1/integrations/catalog-pull", headers=read).json()
+    assert data["counts"]["new"] == 2 and len(data["items"]) == 2
+    done = client.post(f"/api/v1/integrations/catalog-pull/{data['id']}/publish", headers=write)
+    assert done.status_code == 200 and done.json()["created"] == 2
+    again = client.post(f"/api/v1/integrations/catalog-pull/{data['id']}/publish", headers=write)
+    assert again.status_code == 409
