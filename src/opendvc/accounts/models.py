@@ -201,6 +201,13 @@ class PersonProfile(AddressFields):
     cccd_hash = models.CharField(
         _("băm số CCCD"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # The phone number the person proved they hold (a code sent by SMS, ``integrations.sms``): the lookup
+    # hash of the number at the time, so a changed number is no longer verified.
+    phone_verified_hash = models.CharField(
+        _("băm số điện thoại đã xác minh"), max_length=64, blank=True, default="", editable=False
+    )
+    phone_verified_at = models.DateTimeField(_("xác minh số điện thoại lúc"), null=True, blank=True)
+    sms_notices = models.BooleanField(_("nhận thông báo hồ sơ qua SMS"), default=False)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
@@ -223,6 +230,10 @@ class PersonProfile(AddressFields):
     @property
     def cccd_masked(self) -> str:
         return crypto.mask(self.cccd)
+
+    @property
+    def phone_verified(self) -> bool:
+        return bool(self.phone_verified_hash) and self.phone_verified_hash == (self.user.phone_hash or "")
 
     @property
     def is_complete(self) -> bool:

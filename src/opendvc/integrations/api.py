@@ -183,3 +183,89 @@ def onestop_event(request):
         timestamp=request.headers.get("X-Timestamp", ""),
         signature_header=request.headers.get("X-Signature", ""),
     )
+
+
+class CatalogPullItemOut(Schema):
+    national_code: str
+    name: str
+    current_name: str
+    change: str = Field(description="new | changed | same | invalid")
+    errors: list[str]
+
+
+class CatalogPullOut(Schema):
+    id: int
+    started_at: datetime
+    status: str = Field(description="staged | published")
+    counts: dict[str, int]
+    agencies: int
+    fields: int
+    items: list[CatalogPullItemOut] = Field(description="Các thủ tục khác danh mục hiện hành")
+
+
+def _pull_out(pull) -> dict:
+    from .national.catalog import catalog_pull_counts
+
+    return {
+        "id": pull.pk,
+        "started_at": pull.started_at,
+        "status": pull.status,
+        "counts": catalog_pull_counts(pull=pull),
+        "agencies": len(pull.agencies),
+        "fields": len(pull.fields),
+        "items": list(
+            pull.items.exclude(change="same").values(
+                "national_code", "name", "current_name", "change", "errors"
+            )
+        ),
+    }
+
+
+@router.get(
+    "/integrations/catalog-pull",
+    response={200: CatalogPullOut, **problems(403, 404)},
+    summary="Danh mục quốc gia: lần lấy gần nhất và khác biệt với danh mục hiện hành",
+)
+def catalog_pull_latest(request):
+    from .models import CatalogPull
+
+    _ict_only(request, "read")
+    pull = CatalogPull.objects.first()
+    if pull is None:
+        raise ProblemError("not_found", "Chưa lấy danh mục lần nào.", status=404)
+    return _pull_out(pull)
+
+
+@router.post(
+    "/integrations/catalog-pull",
+    response={200: CatalogPullOut, **problems(403, 503)},
+    summary="Danh mục quốc gia: lấy danh mục TTHC, cơ quan, lĩnh vực vào vùng chờ duyệt",
+)
+def catalog_pull_start(request):
+    from .national.catalog import catalog_pull
+
+    _ict_only(request, "integrations")
+    return _pull_out(catalog_pull())
+
+
+class PublishOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+@router.post(
+    "/integrations/catalog-pull/{pull_id}/publish",
+    response={200: PublishOut, **problems(403, 404, 409)},
+    summary="Danh mục quốc gia: cập nhật các thủ tục mới và thay đổi vào danh mục",
+)
+def catalog_pull_publish_api(request, pull_id: int):
+    from .models import CatalogPull
+    from .national.catalog import catalog_pull_publish
+
+    _ict_only(request, "integrations")
+    pull = CatalogPull.objects.filter(pk=pull_id).first()
+    if pull is None:
+        raise ProblemError("not_found", "Không có lần lấy danh mục này.", status=404)
+    return catalog_pull_publish(pull=pull, actor=request.user, request=request)

@@ -16,3 +16,12 @@ class IntegrationsConfig(AppConfig):
             receivers.dossier_acted_in_transaction,
             dispatch_uid="opendvc.integrations.dossier_outbox",
         )
+        from opendvc.notifications.signals import notice_created
+
+        from .sms.services import sms_notice_copy
+
+        notice_created.connect(
+            lambda sender, **kwargs: sms_notice_copy(**kwargs),
+            weak=False,
+            dispatch_uid="opendvc.integrations.sms_notice_copy",
+        )

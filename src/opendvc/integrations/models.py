@@ -210,3 +210,51 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.peer} {self.message_id}: {self.outcome}"
+
+
+class CatalogPull(models.Model):
+    """One pull of the national catalogue into the staging area; an officer reviews the difference and
+    publishes it through the catalog's import (``integrations.national.catalog``)."""
+
+    class Status(models.TextChoices):
+        STAGED = "staged", _("Chờ duyệt")
+        PUBLISHED = "published", _("Đã cập nhật vào danh mục")
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STAGED)
+    agencies = models.JSONField(default=list, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("lần lấy danh mục quốc gia")
+        verbose_name_plural = _("lần lấy danh mục quốc gia")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%d/%m/%Y %H:%M} ({self.get_status_display()})"
+
+
+class CatalogPullItem(models.Model):
+    class Change(models.TextChoices):
+        NEW = "new", _("Thủ tục mới")
+        CHANGED = "changed", _("Có thay đổi")
+        SAME = "same", _("Không đổi")
+        INVALID = "invalid", _("Dữ liệu không hợp lệ")
+
+    pull = models.ForeignKey(CatalogPull, on_delete=models.CASCADE, related_name="items")
+    national_code = models.CharField(max_length=20)
+    name = models.TextField()
+    current_name = models.TextField(blank=True)
+    change = models.CharField(max_length=10, choices=Change.choices)
+    record = models.JSONField(default=dict)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["national_code"]
+
+    def __str__(self) -> str:
+        return f"{self.national_code} {self.get_change_display()}"

@@ -5,6 +5,7 @@ software."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -79,4 +80,84 @@ def onestop_file(request, token: str):
     stored = get_object_or_404(DossierFile, pk=file_id)
     return stored_file_response(
         request, stored.file, filename=stored.original_name, content_type=stored.content_type
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sms_settings(request):
+    """The citizen's phone number (verified by a code sent by SMS) and the opt-in to dossier notices by
+    SMS."""
+    from .sms.services import phone_verification_confirm, phone_verification_send, sms_notices_set
+
+    errors: dict[str, str] = {}
+    sent = False
+    if request.method == "POST":
+        step = request.POST.get("buoc", "")
+        try:
+            if step == "gui-ma":
+                phone_verification_send(user=request.user, phone=request.POST.get("phone", ""))
+                sent = True
+                messages.success(request, _("Đã gửi mã xác minh đến số điện thoại của bạn."))
+            elif step == "xac-minh":
+                phone_verification_confirm(user=request.user, code=request.POST.get("code", ""))
+                messages.success(request, _("Đã xác minh số điện thoại."))
+                return redirect("integrations:sms_settings")
+            elif step == "thong-bao":
+                sms_notices_set(user=request.user, enabled=request.POST.get("sms_notices") == "on")
+                messages.success(request, _("Đã lưu lựa chọn nhận thông báo qua SMS."))
+                return redirect("integrations:sms_settings")
+        except ProblemError as exc:
+            errors = {e["path"]: e["message"] for e in (exc.extra or {}).get("errors") or []}
+            errors.setdefault("form", exc.detail)
+            sent = step == "xac-minh"
+    profile = getattr(request.user, "profile", None)
+    return render(
+        request,
+        "integrations/sms_settings.html",
+        {
+            "profile": profile,
+            "verified": bool(profile and profile.phone_verified),
+            "sent": sent,
+            "errors": errors,
+            "phone": request.POST.get("phone", "") or request.user.phone,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@backoffice_required(roles=LEDGER_ROLES)
+@require_http_methods(["GET", "POST"])
+def catalog_pull_review(request):
+    """The latest pull of the national catalogue: its difference with our catalog; publish it or pull
+    again."""
+    from .models import CatalogPull
+    from .national.catalog import catalog_pull, catalog_pull_counts, catalog_pull_publish
+
+    if request.method == "POST":
+        try:
+            if request.POST.get("op") == "pull":
+                catalog_pull()
+                messages.success(
+                    request, _("Đã lấy danh mục từ Cổng DVC quốc gia; hãy xem và cập nhật.")
+                )
+            elif request.POST.get("op") == "publish":
+                pull = get_object_or_404(CatalogPull, pk=request.POST.get("pull") or 0)
+                done = catalog_pull_publish(pull=pull, actor=request.user, request=request)
+                messages.success(
+                    request,
+                    _(
+                        "Đã cập nhật danh mục: %(created)s thủ tục mới, %(updated)s thủ tục thay đổi."
+                    )
+                    % done,
+                )
+        except ProblemError as exc:
+            messages.error(request, exc.detail)
+        return redirect("integrations:catalog_pull")
+    pull = CatalogPull.objects.first()
+    items = list(pull.items.exclude(change="same")) if pull else []
+    return render(
+        request,
+        "integrations/catalog_pull.html",
+        {"pull": pull, "items": items, "counts": catalog_pull_counts(pull=pull) if pull else {}},
     )

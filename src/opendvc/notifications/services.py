@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from opendvc.core.links import portal_base_url
 
 from .models import DeliveryLog, Notification
+from .signals import notice_created
 
 
 def render_message(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -78,6 +79,9 @@ def notify(
     for n in created:
         if n.channel == Notification.Channel.EMAIL:
             transaction.on_commit(lambda pk=n.pk: _queue_delivery(pk))
+    # Other channels (SMS for the citizens who opted in) queue their copy in this same transaction.
+    notice_created.send(sender=Notification, recipient=recipient, template=template, subject=subject,
+                        body=body, context=context)
     return created
 
 

@@ -80,8 +80,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                optional=("note", "declaration"), handler=filing.on_resubmit, notice="dossier_submitted"),
     ActionSpec(A.START_PROCESSING, _from(S.RECEIVED), S.PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
                optional=("note",), handler=processing.on_start_processing),
+    # The system's rights on REQUEST_SUPPLEMENT, STOP and APPROVE are those of an agency that processes in
+    # its one-stop software: its outcome comes back through the signed webhook
+    # (``integrations.onestop.inbound``, Regulation QĐ 31/2020/QĐ-UBND Art. 9.2, 10.2).
     ActionSpec(A.REQUEST_SUPPLEMENT, _from(S.PROCESSING), S.SUPPLEMENT_REQUESTED,
-               frozenset({R.PROCESSING_OFFICER, R.LEADER}), required=("items",), optional=("note",),
+               frozenset({R.PROCESSING_OFFICER, R.LEADER, R.SYSTEM}), required=("items",), optional=("note",),
                handler=processing.on_request_supplement, notice="dossier_supplement_requested",
                documents=(D.SUPPLEMENT_NOTICE,)),
     ActionSpec(A.SUPPLY, _from(S.SUPPLEMENT_REQUESTED), S.PROCESSING, APPLICANT, optional=("note",),
@@ -95,9 +98,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(A.PAY, _from(S.PAYMENT_REQUIRED), S.PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
                required=("receipt_number",), optional=("note",), handler=processing.on_pay,
                documents=(D.PAYMENT_RECEIPT,)),
-    ActionSpec(A.STOP, _from(S.PROCESSING), S.STOPPED, frozenset({R.LEADER}), required=("reason",),
+    ActionSpec(A.STOP, _from(S.PROCESSING), S.STOPPED, frozenset({R.LEADER, R.SYSTEM}), required=("reason",),
                handler=processing.on_stop, notice="dossier_stopped", documents=(D.STOP_NOTICE,)),
-    ActionSpec(A.APPROVE, _from(S.PROCESSING), S.RESULT_READY, frozenset({R.LEADER}), required=("result",),
+    ActionSpec(A.APPROVE, _from(S.PROCESSING), S.RESULT_READY, frozenset({R.LEADER, R.SYSTEM}), required=("result",),
                optional=("note", "result_files"), handler=processing.on_approve, notice="dossier_result_ready",
                documents=(D.RESULT,)),
     # The system returns an online result when it is issued to the applicant (``vault.services.result_issue``).

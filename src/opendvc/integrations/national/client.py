@@ -114,6 +114,11 @@ class NationalClient:
             body = {"service": service, "MessageId": message_id, "data": [data]}
         return self.call(service, body, message_id=message_id)
 
+    # -- the national catalogue ----------------------------------------------------------------------
+    def catalog(self, service: str, body: dict[str, Any] | None = None) -> Any:
+        """``LayDanhSachTTHC`` / ``LayThuTuc`` / ``LayDanhMucCoQuan`` / ``LayDanhMucLinhVuc``: the data."""
+        return self.call(service, {"service": service, **(body or {})}).get("data")
+
     # -- lookup --------------------------------------------------------------------------------------
     def lookup(self, code: str) -> dict[str, Any]:
         """``TraCuuHoSo``: what the national portal holds for the dossier ``code``."""

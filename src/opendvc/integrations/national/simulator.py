@@ -10,8 +10,10 @@ Switches (``opendvc.core.simulators``): down, slow, status, malformed; ``extra``
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 from opendvc.core.simulators import Request, Response, Simulator, json_response
@@ -29,6 +31,25 @@ SYNC_REQUIRED = ("MaHoSo", "MaTTHC", "TenTTHC", "ChuHoSo", "TrangThaiHoSo", "Hin
 PROGRESS_REQUIRED = ("MaHoSo", "NguoiXuLy", "ThoiDiemXuLy", "NoiDungXuLy", "TrangThai")
 
 
+CATALOG_SERVICES = ("LayDanhSachTTHC", "LayThuTuc", "LayDanhMucCoQuan", "LayDanhMucLinhVuc")
+
+
+def _shipped() -> list[dict[str, Any]]:
+    path = Path(__file__).resolve().parents[2] / "catalog" / "data" / "procedures-reference.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["procedures"] if isinstance(data, dict) else data
+
+
+def _summary(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "MaTTHC": p["national_code"],
+        "TenTTHC": p["name"],
+        "TenLinhVuc": p.get("field", ""),
+        "TenNganh": p.get("sector", ""),
+        "CoQuanThucHien": p.get("implementing_agency", ""),
+    }
+
+
 def _error(message: str, status: int = 200) -> Response:
     return json_response({"error_code": "-1", "message": message}, status=status)
 
@@ -41,6 +62,7 @@ class NationalPortalSimulator(Simulator):
         *,
         username: str = "tinh",
         password: str = "mat-khau",  # noqa: S107 - the demo peer's password
+        procedures: list[dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -54,6 +76,10 @@ class NationalPortalSimulator(Simulator):
         self.duplicates = 0
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.progress: dict[str, list[dict[str, Any]]] = {}
+        # The national catalogue, served from the shipped real procedures (never invented ones).
+        self.procedures: dict[str, dict[str, Any]] = {
+            p["national_code"]: p for p in (procedures if procedures is not None else _shipped())
+        }
 
     def handle(self, request: Request) -> Response:
         if request.method != "POST":
@@ -88,6 +114,8 @@ class NationalPortalSimulator(Simulator):
             if found is None:
                 return _error("Không tìm thấy hồ sơ")
             return json_response({"error_code": "0", "data": found, "TienDo": steps})
+        if service in CATALOG_SERVICES:
+            return self.catalog(service, body)
         if service not in ("DongBoHoSoMC", "CapNhatTienDoHoSoMC"):
             return _error(f"Dịch vụ không tồn tại: {service}", status=404)
         message_id = request.header("x-idempotency-key") or str(body.get("MessageId") or "")
@@ -135,3 +163,22 @@ class NationalPortalSimulator(Simulator):
 
     def malformed_body(self, request: Request) -> Response:
         return Response(status=200, body=b"<html>Gateway</html>", content_type="text/html")
+
+    # -- the national catalogue ----------------------------------------------------------------------
+    def catalog(self, service: str, body: dict[str, Any]) -> Response:
+        with self.lock:
+            procedures = list(self.procedures.values())
+        if service == "LayDanhSachTTHC":
+            return json_response({"error_code": "0", "data": [_summary(p) for p in procedures]})
+        if service == "LayThuTuc":
+            found = self.procedures.get(str(body.get("MaTTHC") or ""))
+            if found is None:
+                return _error("Không tìm thấy thủ tục hành chính")
+            return json_response({"error_code": "0", "data": {**_summary(found), "ChiTiet": found}})
+        if service == "LayDanhMucCoQuan":
+            names = sorted({p.get("implementing_agency", "") for p in procedures} - {""})
+            return json_response({"error_code": "0", "data": [{"TenCoQuan": n} for n in names]})
+        pairs = sorted({(p.get("sector", ""), p.get("field", "")) for p in procedures})
+        return json_response(
+            {"error_code": "0", "data": [{"TenNganh": s, "TenLinhVuc": f} for s, f in pairs]}
+        )

@@ -5,26 +5,34 @@ with ``ONESTOP_SECRET``) matches; the timestamp is within ``INBOUND_WINDOW_SECON
 now; the body is a JSON object with ``message_id``, ``dossier`` and ``status``; the message id was not
 applied before (replay refused); the dossier exists and is processed by the one-stop software; the
 status is one it may set. The change then goes through ``dossier_act`` as the system actor (the same
-rows, history and audit as an officer's action). Every request, applied or refused, is logged for the
+rows, history and audit as an officer's action). An approval (``result_ready``) carries ``result`` and
+may carry ``result_files`` (PDFs, by a link on the software's own host or base64 in the body), stored
+as result documents in the same transaction; a supplement request carries ``items``, a stop its
+``reason`` (in ``inputs`` or at the top level of the body). Every request, applied or refused, is logged for the
 ICT department (``InboundMessage``); a refused one changes nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
 import json
 import logging
 import time
 from typing import Any
 
+import httpx
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.lifecycle import Action, Role, State
-from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.lifecycle import Action, Document, Role, State
+from opendvc.dossiers.models import Dossier, DossierDocument
 from opendvc.dossiers.services.transitions import MACHINE, dossier_act
 
 from ..models import InboundMessage
@@ -49,6 +57,63 @@ def _system_may(action: str) -> bool:
     the system; the table, not this module, says which steps it may take)."""
     spec = MACHINE.spec(action)
     return spec is not None and Role.SYSTEM in spec.roles
+
+
+# Inputs the software may also give at the top level of the body (the supplement's items, the reason of a
+# stop, the result's name and a note).
+TOP_LEVEL_INPUTS = ("result", "items", "reason", "note")
+MAX_RESULT_BYTES = 20 * 1024 * 1024
+
+
+class _BadFile(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _result_pdfs(files: Any) -> list[tuple[str, bytes]]:
+    """The result files of an approval: each ``{"name", "url"}`` (a signed link on the one-stop
+    software's own host, fetched now) or ``{"name", "content_base64"}``; each must be a PDF."""
+    if not isinstance(files, list):
+        raise _BadFile(_("“result_files” phải là một danh sách."))
+    base = (settings.ONESTOP_URL or "").rstrip("/")
+    out: list[tuple[str, bytes]] = []
+    for item in files:
+        if not isinstance(item, dict):
+            raise _BadFile(_("Mỗi tệp kết quả phải là một đối tượng."))
+        name = str(item.get("name") or "ket-qua.pdf")[:200]
+        if item.get("content_base64"):
+            try:
+                content = base64.b64decode(str(item["content_base64"]), validate=True)
+            except (binascii.Error, ValueError):
+                raise _BadFile(
+                    _("Nội dung tệp %(name)s không đúng base64.") % {"name": name}
+                ) from None
+        elif item.get("url"):
+            url = str(item["url"])
+            # Only the peer's own links are fetched (never an address of the request's choosing).
+            if not base or not url.startswith(base + "/"):
+                raise _BadFile(
+                    _("Đường dẫn tệp %(name)s không thuộc phần mềm một cửa.") % {"name": name}
+                )
+            try:
+                answer = httpx.get(url, timeout=settings.OUTBOX_TIMEOUT_SECONDS)
+            except httpx.HTTPError as exc:
+                raise _BadFile(
+                    _("Không tải được tệp %(name)s: %(e)s") % {"name": name, "e": exc}
+                ) from None
+            if answer.status_code != 200:
+                raise _BadFile(
+                    _("Không tải được tệp %(name)s (HTTP %(s)s).")
+                    % {"name": name, "s": answer.status_code}
+                )
+            content = answer.content
+        else:
+            raise _BadFile(_("Tệp %(name)s thiếu “url” hoặc “content_base64”.") % {"name": name})
+        if not content.startswith(b"%PDF") or len(content) > MAX_RESULT_BYTES:
+            raise _BadFile(_("Tệp kết quả phải là PDF (tối đa 20 MB): %(name)s") % {"name": name})
+        out.append((name, content))
+    return out
 
 
 def settable_statuses() -> list[str]:
@@ -199,9 +264,32 @@ def onestop_inbound(
             body=body,
             errors=[{"path": "inputs", "message": _("Phải là một đối tượng JSON.")}],
         )
+    inputs = {k: v for k, v in inputs.items() if k != "result_files"} | {
+        k: data[k] for k in TOP_LEVEL_INPUTS if data.get(k) not in (None, "", [])
+    }
+    pdfs: list[tuple[str, bytes]] = []
+    if action == Action.APPROVE:
+        try:
+            pdfs = _result_pdfs(
+                data.get("result_files") or (data.get("inputs") or {}).get("result_files") or []
+            )
+        except _BadFile as exc:
+            raise _refuse(
+                "validation_error",
+                exc.message,
+                status=422,
+                message_id=message_id,
+                body=body,
+                errors=[{"path": "result_files", "message": exc.message}],
+            ) from None
     try:
         with transaction.atomic():
             done = dossier_act(dossier=dossier, action=action, actor=None, system=True, **inputs)
+            for _name, content in pdfs:
+                document = DossierDocument(
+                    dossier=done, kind=Document.RESULT, sha256=hashlib.sha256(content).hexdigest()
+                )
+                document.file.save("ket-qua.pdf", ContentFile(content), save=True)
             InboundMessage.objects.create(
                 peer=PEER,
                 message_id=message_id,

@@ -30,8 +30,21 @@ class OneStopSimulator(Simulator):
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.seen: set[str] = set()
         self.duplicates = 0
+        self.results: dict[str, bytes] = {}
+
+    def publish_result(self, content: bytes) -> str:
+        """Hold a result file behind an unguessable link, as the software does for the portal to fetch."""
+        token = uuid.uuid4().hex
+        with self.lock:
+            self.results[token] = content
+        return f"{self.url}/ket-qua/{token}"
 
     def handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path.startswith("/ket-qua/"):
+            content = self.results.get(request.path.rsplit("/", 1)[-1])
+            if content is None:
+                return json_response({"status": "error", "message": "Không có tệp"}, status=404)
+            return Response(status=200, body=content, content_type="application/pdf")
         if request.method != "POST" or request.path.rstrip("/") != "/hoso":
             return json_response({"status": "error", "message": "Không có dịch vụ này"}, status=404)
         expected = signature(self.secret, request.header("x-timestamp", ""), request.body)
@@ -60,6 +73,7 @@ class OneStopSimulator(Simulator):
         inputs: dict[str, Any] | None = None,
         *,
         message_id: str | None = None,
+        **extra: Any,
     ) -> list:
         """Post a status change of ``dossier`` to the portal's webhook."""
         payload = {
@@ -67,6 +81,7 @@ class OneStopSimulator(Simulator):
             "dossier": dossier,
             "status": status,
             "inputs": inputs or {},
+            **extra,
         }
         body, headers = self.signed(payload)
         return self.callback(

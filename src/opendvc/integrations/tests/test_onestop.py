@@ -101,11 +101,18 @@ def test_a_signed_status_change_moves_the_dossier_as_the_system(client, onestop,
         ({"payload": {"dossier": "KHONG-CO", "status": "processing"}}, 404, "not_found"),
         ({"payload": {"status": "da_xong"}}, 422, "invalid_status"),
         ({"payload": {"status": "returned"}}, 409, "conflict"),
-        # The action table does not (yet) let the system approve: refused clearly, not as a 403.
+        # Approval from ``received`` is not open (the dossier is not being processed yet).
+        ({"payload": {"status": "result_ready", "result": "Giấy khai sinh"}}, 409, "conflict"),
         (
-            {"payload": {"status": "result_ready", "inputs": {"result": "Giấy khai sinh"}}},
+            {
+                "payload": {
+                    "status": "result_ready",
+                    "inputs": {"result": "x"},
+                    "result_files": [{"name": "kq.pdf", "url": "http://203.0.113.1/kq.pdf"}],
+                }
+            },
             422,
-            "invalid_status",
+            "validation_error",
         ),
         ({"payload": {"message_id": ""}}, 422, "validation_error"),
     ],
@@ -159,3 +166,121 @@ def test_malformed_body_is_refused(client, onestop, received):
     )
     assert answer.status_code == 400 and answer.json()["code"] == "malformed_json"
     assert InboundMessage.objects.get().body == "{not json"
+
+
+# --- over real HTTP: the simulator posts to the portal on a live server --------------------------
+
+
+@pytest.fixture
+def processing(onestop, received, live_server):
+    onestop.portal_url = live_server.url
+    answer = onestop.report(received.code, "processing")[0]
+    assert answer.status_code == 200, answer.text
+    received.refresh_from_db()
+    assert received.status == "processing"
+    return received
+
+
+def _last_event(dossier):
+    return DossierEvent.objects.filter(dossier=dossier).order_by("-pk").first()
+
+
+def test_the_software_approves_with_its_result_file(onestop, processing):
+    from opendvc.dossiers.models import DossierDocument
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    link = onestop.publish_result(small_pdf())
+    answer = onestop.report(
+        processing.code,
+        "result_ready",
+        result="Giấy khai sinh bản chính",
+        result_files=[{"name": "giay-khai-sinh.pdf", "url": link}],
+    )[0]
+    assert answer.status_code == 200, answer.text
+    fresh = Dossier.objects.get(pk=processing.pk)
+    assert fresh.status == "result_ready"
+    event = _last_event(fresh)
+    assert event.action == "approve" and event.actor_id is None
+    results = DossierDocument.objects.filter(dossier=fresh, kind="result")
+    stored = [d.file.read() for d in results]
+    assert small_pdf() in stored  # the software's own file, beside the portal's result notice
+    assert InboundMessage.objects.filter(outcome="accepted", detail__startswith="approve").exists()
+
+
+def test_the_result_file_may_come_in_the_body(onestop, processing):
+    import base64
+
+    from opendvc.dossiers.models import DossierDocument
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    answer = onestop.report(
+        processing.code,
+        "result_ready",
+        {"result": "Giấy khai sinh"},
+        result_files=[{"name": "kq.pdf", "content_base64": base64.b64encode(small_pdf()).decode()}],
+    )[0]
+    assert answer.status_code == 200, answer.text
+    assert any(
+        d.file.read() == small_pdf() for d in DossierDocument.objects.filter(dossier=processing)
+    )
+
+
+def test_a_result_that_is_not_a_pdf_changes_nothing(onestop, processing):
+    link = onestop.publish_result(b"<html>not a pdf</html>")
+    before = DossierEvent.objects.filter(dossier=processing).count()
+    answer = onestop.report(
+        processing.code, "result_ready", result="Giấy khai sinh", result_files=[{"url": link}]
+    )[0]
+    assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == "result_files"
+    fresh = Dossier.objects.get(pk=processing.pk)
+    assert fresh.status == "processing"
+    assert DossierEvent.objects.filter(dossier=processing).count() == before
+
+
+def test_the_software_requests_a_supplement(onestop, processing):
+    answer = onestop.report(
+        processing.code,
+        "supplement_requested",
+        items=["Bản sao giấy chứng nhận kết hôn của cha mẹ"],
+        note="Bổ sung trong 05 ngày làm việc",
+    )[0]
+    assert answer.status_code == 200, answer.text
+    fresh = Dossier.objects.get(pk=processing.pk)
+    assert fresh.status == "supplement_requested"
+    assert fresh.completion_items == ["Bản sao giấy chứng nhận kết hôn của cha mẹ"]
+    assert _last_event(fresh).action == "request_supplement"
+
+
+def test_a_supplement_without_items_is_refused(onestop, processing):
+    answer = onestop.report(processing.code, "supplement_requested")[0]
+    assert answer.status_code == 422 and answer.json()["code"] == "validation_error"
+    assert Dossier.objects.get(pk=processing.pk).status == "processing"
+
+
+def test_the_software_stops_the_dossier_with_its_reason(onestop, processing):
+    answer = onestop.report(
+        processing.code, "stopped", reason="Người yêu cầu không đủ điều kiện theo quy định"
+    )[0]
+    assert answer.status_code == 200, answer.text
+    fresh = Dossier.objects.get(pk=processing.pk)
+    assert fresh.status == "stopped"
+    event = _last_event(fresh)
+    assert event.action == "stop" and event.actor_id is None
+
+
+def test_an_invalid_status_over_http_changes_nothing(onestop, processing):
+    before = (processing.version, DossierEvent.objects.count())
+    answer = onestop.report(processing.code, "da_duyet")[0]
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_status"
+    assert "result_ready" in answer.json()["errors"][0]["message"]
+    fresh = Dossier.objects.get(pk=processing.pk)
+    assert (fresh.version, DossierEvent.objects.count()) == before
+
+
+def test_officers_keep_their_rights_only(processing, processor):
+    """The system's new rows do not widen an officer's: a processing officer still cannot approve."""
+    from opendvc.core.problems import ProblemError
+
+    with pytest.raises(ProblemError) as err:
+        dossier_act(dossier=processing, action="approve", actor=processor, result="x")
+    assert err.value.status == 403

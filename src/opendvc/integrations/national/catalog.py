@@ -1,0 +1,138 @@
+"""The national catalogue pulled into a staging area and published after an officer's review.
+
+``catalog_pull`` asks the national portal for its list of procedures (``LayDanhSachTTHC``), each
+procedure (``LayThuTuc``), the agencies (``LayDanhMucCoQuan``) and the fields (``LayDanhMucLinhVuc``),
+checks every procedure with the catalog's import schema and stages it with its difference from our
+catalog: new, changed (its import hash differs), unchanged, or invalid (with the schema's errors).
+Nothing in the catalog changes until ``catalog_pull_publish``, which runs the new and changed
+procedures through the catalog's own import (``catalog.services.import_records``: idempotent by
+national code, a new published version when the content changed, audited) — the same path as an
+import file (docs/catalog-import.md). Regulation QĐ 31/2020/QĐ-UBND Art. 5.2: the exact legal names
+and contents come from the national catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opendvc.agencies.models import Agency, Tier
+from opendvc.audit.services import audit_record
+from opendvc.catalog.models import Procedure
+from opendvc.catalog.schema import Checked, check_record
+from opendvc.catalog.services import ImportContext, _agencies_for, import_records, record_hash
+from opendvc.core.problems import ProblemError
+
+from ..models import CatalogPull, CatalogPullItem
+from ..transport import DeliveryError
+from .client import NationalClient
+
+
+def catalog_pull(
+    *, client: NationalClient | None = None, progress: Callable[[int, int, str], None] | None = None
+) -> CatalogPull:
+    """Pull the national catalogue into a new staged pull (nothing published)."""
+    client = client or NationalClient()
+    try:
+        listed = client.catalog("LayDanhSachTTHC") or []
+        agencies = client.catalog("LayDanhMucCoQuan") or []
+        fields = client.catalog("LayDanhMucLinhVuc") or []
+        details = []
+        for i, item in enumerate(listed, start=1):
+            code = str(item.get("MaTTHC") or "")
+            details.append(client.catalog("LayThuTuc", {"MaTTHC": code}) or {})
+            if progress:
+                progress(i, len(listed), code)
+    except (DeliveryError, httpx.HTTPError) as exc:
+        raise ProblemError(
+            "service_unavailable",
+            _("Không lấy được danh mục từ Cổng DVC quốc gia: %(e)s") % {"e": exc},
+            status=503,
+        ) from exc
+    known_tiers = set(Tier.objects.values_list("code", flat=True))
+    known_agencies = set(Agency.objects.values_list("code", flat=True))
+    ctx = ImportContext.load()
+    current = {p.code: p for p in Procedure.objects.only("code", "name", "import_hash")}
+    with transaction.atomic():
+        pull = CatalogPull.objects.create(agencies=agencies, fields=fields)
+        items = []
+        for row, detail in enumerate(details, start=1):
+            raw = detail.get("ChiTiet") if isinstance(detail.get("ChiTiet"), dict) else {}
+            raw = {**raw, "national_code": detail.get("MaTTHC") or raw.get("national_code")}
+            checked = check_record(raw, row, known_tiers=known_tiers, known_agencies=known_agencies)
+            code = str(raw.get("national_code") or "")
+            existing = current.get(code)
+            if not checked.ok:
+                change = CatalogPullItem.Change.INVALID
+            elif existing is None:
+                change = CatalogPullItem.Change.NEW
+            else:
+                agencies_of = [a.code for a in _agencies_for(checked.record, ctx)]
+                same = existing.import_hash == record_hash(checked.record, agency_codes=agencies_of)
+                change = CatalogPullItem.Change.SAME if same else CatalogPullItem.Change.CHANGED
+            items.append(
+                CatalogPullItem(
+                    pull=pull,
+                    national_code=code[:20],
+                    name=str(detail.get("TenTTHC") or raw.get("name") or ""),
+                    current_name=existing.name if existing else "",
+                    change=change,
+                    record=raw,
+                    errors=[f"{e.column}: {e.reason}" for e in checked.errors],
+                )
+            )
+        CatalogPullItem.objects.bulk_create(items)
+        audit_record(
+            actor=None,
+            action="integrations.catalog_pull",
+            target=pull,
+            changes=catalog_pull_counts(pull=pull),
+        )
+    return pull
+
+
+def catalog_pull_counts(*, pull: CatalogPull) -> dict[str, int]:
+    counts = dict.fromkeys(CatalogPullItem.Change.values, 0)
+    for change in pull.items.values_list("change", flat=True):
+        counts[change] += 1
+    return counts
+
+
+def catalog_pull_publish(*, pull: CatalogPull, actor: Any, request: Any = None) -> dict[str, int]:
+    """Publish the new and changed procedures of a staged pull through the catalog's import."""
+    with transaction.atomic():
+        pull = CatalogPull.objects.select_for_update().get(pk=pull.pk)
+        if pull.status != CatalogPull.Status.STAGED:
+            raise ProblemError("conflict", _("Lần lấy danh mục này đã được cập nhật."), status=409)
+        known_tiers = set(Tier.objects.values_list("code", flat=True))
+        known_agencies = set(Agency.objects.values_list("code", flat=True))
+        wanted = pull.items.filter(
+            change__in=[CatalogPullItem.Change.NEW, CatalogPullItem.Change.CHANGED]
+        )
+        checked: list[Checked] = [
+            check_record(item.record, n, known_tiers=known_tiers, known_agencies=known_agencies)
+            for n, item in enumerate(wanted, start=1)
+        ]
+        result = import_records(checked=checked, actor=actor, partial=True)
+        pull.status = CatalogPull.Status.PUBLISHED
+        pull.published_at = timezone.now()
+        pull.published_by = actor
+        pull.save(update_fields=["status", "published_at", "published_by"])
+        outcome = {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": len(result.rejected),
+        }
+        audit_record(
+            actor=actor,
+            action="integrations.catalog_publish",
+            target=pull,
+            changes=outcome,
+            request=request,
+        )
+    return outcome

@@ -1,0 +1,105 @@
+"""The national catalogue (served by the national portal's simulator from the shipped real procedures)
+pulled into the staging area over HTTP; the officer reviews the difference and publishes through the
+catalog's import; nothing changes in the catalog before that."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from opendvc.catalog.models import Procedure
+from opendvc.dossiers.tests.conftest import sign_in, staff
+from opendvc.integrations.models import CatalogPull
+from opendvc.integrations.national.catalog import catalog_pull, catalog_pull_counts
+from opendvc.integrations.national.simulator import _shipped
+
+pytestmark = pytest.mark.django_db
+PAGE = "/quan-tri/lien-thong/danh-muc/"
+
+
+@pytest.fixture
+def shipped():
+    return copy.deepcopy(_shipped()[:5])
+
+
+@pytest.fixture
+def ict(agencies):
+    return staff("ict_department", "000.00.00.H19")
+
+
+def test_pull_review_and_publish(client, national, shipped, ict):
+    national.procedures = {p["national_code"]: p for p in shipped}
+    before = Procedure.objects.count()
+    pull = catalog_pull()
+    assert catalog_pull_counts(pull=pull) == {"new": 5, "changed": 0, "same": 0, "invalid": 0}
+    assert pull.fields and pull.agencies
+    assert Procedure.objects.count() == before  # staged only
+    sign_in(client, ict)
+    page = client.get(PAGE).content.decode()
+    assert shipped[0]["national_code"] in page and "Thủ tục mới" in page
+    answer = client.post(PAGE, {"op": "publish", "pull": pull.pk})
+    assert answer.status_code == 302
+    codes = set(Procedure.objects.values_list("code", flat=True))
+    assert {p["national_code"] for p in shipped} <= codes
+    published = Procedure.objects.get(code=shipped[0]["national_code"])
+    assert published.name == shipped[0]["name"]
+    assert CatalogPull.objects.get(pk=pull.pk).status == "published"
+    # A second publish of the same pull is refused.
+    client.post(PAGE, {"op": "publish", "pull": pull.pk})
+    assert Procedure.objects.count() == before + 5
+    # The national catalogue changes one procedure: only that one is shown as changed.
+    national.procedures[shipped[1]["national_code"]]["conditions"] = (
+        "Cập nhật theo quyết định công bố mới"
+    )
+    again = catalog_pull()
+    assert catalog_pull_counts(pull=again) == {"new": 0, "changed": 1, "same": 4, "invalid": 0}, [
+        (i.national_code, i.errors) for i in again.items.exclude(change="same")
+    ]
+    assert again.items.get(change="changed").national_code == shipped[1]["national_code"]
+
+
+def test_an_invalid_procedure_is_shown_with_its_errors_and_not_published(national, shipped, ict):
+    broken = {**shipped[0], "name": ""}
+    national.procedures = {broken["national_code"]: broken}
+    pull = catalog_pull()
+    item = pull.items.get()
+    assert item.change == "invalid" and any("name" in e for e in item.errors)
+    from opendvc.integrations.national.catalog import catalog_pull_publish
+
+    assert catalog_pull_publish(pull=pull, actor=ict)["created"] == 0
+    assert not Procedure.objects.filter(code=broken["national_code"]).exists()
+
+
+def test_the_command_shows_progress_and_a_portal_down_stages_nothing(national, shipped, agencies):
+    national.procedures = {p["national_code"]: p for p in shipped}
+    out, err = io.StringIO(), io.StringIO()
+    call_command("pull_national_catalog", stdout=out, stderr=err)
+    assert "5/5" in err.getvalue() and "5 mới" in out.getvalue()
+    national.switches.down = True
+    with pytest.raises(CommandError):
+        call_command("pull_national_catalog", stdout=out, stderr=err)
+    assert CatalogPull.objects.count() == 1
+
+
+def test_the_api_pulls_shows_and_publishes(client, national, shipped, ict):
+    from opendvc.api.services import api_token_create
+
+    national.procedures = {p["national_code"]: p for p in shipped[:2]}
+    _t, reader = api_token_create(owner=ict, name="doc", scopes=["read"])
+    _t, writer = api_token_create(owner=ict, name="ghi", scopes=["read", "integrations"])
+    read = {"Authorization": f"Bearer {reader}"}
+    write = {"Authorization": f"Bearer {writer}"}
+    assert client.get("/api/v1/integrations/catalog-pull", headers=read).status_code == 404
+    assert client.post("/api/v1/integrations/catalog-pull", headers=read).status_code == 403
+    pulled = client.post("/api/v1/integrations/catalog-pull", headers=write)
+    assert pulled.status_code == 200, pulled.content
+    data = client.get("/api/v1/integrations/catalog-pull", headers=read).json()
+    assert data["counts"]["new"] == 2 and len(data["items"]) == 2
+    done = client.post(f"/api/v1/integrations/catalog-pull/{data['id']}/publish", headers=write)
+    assert done.status_code == 200 and done.json()["created"] == 2
+    again = client.post(f"/api/v1/integrations/catalog-pull/{data['id']}/publish", headers=write)
+    assert again.status_code == 409
