@@ -10,10 +10,13 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
+from opendvc.core.links import absolute_url
+from opendvc.core.uploads import upload_problem
 from opendvc.dossiers import selectors as dossier_selectors
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import staff_roles_at
@@ -22,7 +25,7 @@ from .bundles import critical_path
 from .forms import combined_components
 from .models import LinkedProcedure, Part, PartState
 from .selectors import dossier_progress, parts_for_officer
-from .services import ACTION_LABELS, MACHINE, bundle_of, part_act
+from .services import ACTION_LABELS, MACHINE, bundle_of, part_act, part_result_file_add
 
 router = Router(tags=["Liên thông"])
 
@@ -78,6 +81,18 @@ class LinkedPartEventOut(Schema):
     actor: str
 
 
+class LinkedResultFileOut(Schema):
+    id: int
+    title: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    in_vault: bool
+    url: str
+
+
 class LinkedPartOut(Schema):
     id: int
     member: str
@@ -95,6 +110,7 @@ class LinkedPartOut(Schema):
     result: str
     reason: str
     completion_items: list[str]
+    result_files: list[LinkedResultFileOut]
     allowed_actions: list[str]
     events: list[LinkedPartEventOut]
 
@@ -219,6 +235,20 @@ def _roles(part: Part, user) -> set[str]:
     return roles
 
 
+def _file_out(f) -> LinkedResultFileOut:
+    return LinkedResultFileOut(
+        id=f.pk,
+        title=f.title,
+        name=f.original_name,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+        uploaded_at=f.uploaded_at,
+        in_vault=f.vault_entry_id is not None,
+        url=absolute_url("linked:result_file", args=[f.pk]),
+    )
+
+
 def _part_out(item: dict, user) -> LinkedPartOut:
     part: Part = item["part"]
     roles = _roles(part, user)
@@ -239,6 +269,7 @@ def _part_out(item: dict, user) -> LinkedPartOut:
         result=part.result,
         reason=part.reason,
         completion_items=[str(i) for i in part.completion_items or []],
+        result_files=[_file_out(f) for f in item["files"]],
         allowed_actions=[s.action for s in MACHINE.allowed(part.status, roles)],
         events=[
             LinkedPartEventOut(
@@ -332,11 +363,7 @@ def list_parts(request):
     response={200: LinkedDossierOut, **problems(404, 409, 422)},
     summary="Thực hiện một thao tác trên phần hồ sơ của một cơ quan liên thông",
 )
-def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
-    """``action``: ``accept``, ``request_completion`` (``reason``, ``items``), ``complete``
-    (``result``), ``refuse`` (``reason``) for the officers of the part's agency; ``supply`` for the
-    applicant. ``version`` (optional) guards against acting on a stale view (409)."""
-    require_scope(request, "dossiers:write")
+def _part_for(request, part_id: int) -> Part:
     if not 0 < part_id < 2**63:
         raise Http404
     part = (
@@ -346,6 +373,15 @@ def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
     )
     if part is None or not _roles(part, request.user):
         raise Http404
+    return part
+
+
+def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
+    """``action``: ``accept``, ``request_completion`` (``reason``, ``items``), ``complete``
+    (``result``), ``refuse`` (``reason``) for the officers of the part's agency; ``supply`` for the
+    applicant. ``version`` (optional) guards against acting on a stale view (409)."""
+    require_scope(request, "dossiers:write")
+    part = _part_for(request, part_id)
     inputs = {
         k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None
     }
@@ -358,6 +394,36 @@ def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
         **inputs,
     )
     return _dossier_out(part.dossier, request.user)
+
+
+@router.post(
+    "/linked/parts/{part_id}/result-files",
+    response={201: LinkedResultFileOut, **problems(403, 404, 409, 413, 422, 503)},
+    summary="Tải lên tệp kết quả của một cơ quan liên thông (lãnh đạo của phần)",
+)
+def upload_result_file(
+    request,
+    part_id: int,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja parameter markers
+    title: str = Form(""),  # noqa: B008
+):
+    """Multipart (``file``, optional ``title``). Checked by content like every upload; placed in the
+    applicant's document store when the part has its result."""
+    from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+
+    require_scope(request, "dossiers:write")
+    part = _part_for(request, part_id)
+    try:
+        checked = check_file(name=file.name or "", content=read_limited(file))
+    except UploadError as exc:
+        raise upload_problem(
+            exc, extra={"errors": [{"path": "file", "message": exc.message}]}
+        ) from exc
+    row = part_result_file_add(
+        part=part, checked=checked, actor=request.user, title=title, request=request
+    )
+    row.refresh_from_db()
+    return Status(201, _file_out(row))
 
 
 __all__ = ["ACTION_LABELS", "router"]

@@ -274,3 +274,44 @@ class LinkedDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} ({self.bundle.key})"
+
+
+def part_result_path(instance, filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    return f"linked/results/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}"
+
+
+class PartResultFile(models.Model):
+    """A result document of a member agency (e.g. the residence notice, the insurance card), uploaded by
+    the leader of that agency's part after the portal's upload check. Placed in the applicant's
+    document store when the part's result is issued (``vault_entry``)."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="result_files")
+    file = models.FileField(upload_to=part_result_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    title = models.CharField(_("tên giấy tờ"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    vault_entry = models.OneToOneField(
+        "vault.StoredDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_result",
+    )
+
+    class Meta:
+        ordering = ["part", "uploaded_at", "pk"]
+        verbose_name = _("tệp kết quả của phần liên thông")
+        verbose_name_plural = _("tệp kết quả của phần liên thông")
+
+    def __str__(self) -> str:
+        return f"{self.part_id}: {self.original_name}"

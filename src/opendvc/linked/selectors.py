@@ -31,7 +31,7 @@ def dossier_progress(*, dossier: Dossier) -> dict[str, Any]:
     parts = list(
         Part.objects.filter(dossier=dossier)
         .select_related("member", "agency", "officer")
-        .prefetch_related("events")
+        .prefetch_related("events", "result_files")
     )
     handoffs = list(
         Handoff.objects.filter(dossier=dossier).select_related(
@@ -40,7 +40,12 @@ def dossier_progress(*, dossier: Dossier) -> dict[str, Any]:
     )
     return {
         "parts": [
-            {"part": p, "timeliness": part_timeliness(p), "events": list(p.events.all())}
+            {
+                "part": p,
+                "timeliness": part_timeliness(p),
+                "events": list(p.events.all()),
+                "files": list(p.result_files.all()),
+            }
             for p in parts
         ],
         "handoffs": [
