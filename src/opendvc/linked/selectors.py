@@ -74,7 +74,10 @@ def parts_for_officer(*, user, open_only: bool = True):
 
 
 def linked_figures(
-    *, since: datetime | None = None, until: datetime | None = None
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agency_ids: list[int] | None = None,
 ) -> dict[str, Any]:
     """On-time figures per agency (each counts only its own allotment: parts it finished, early / on
     time / late against its due instant, and open parts already late), per hand-off receiver, and
@@ -85,6 +88,8 @@ def linked_figures(
         parts = parts.filter(created_at__gte=since)
     if until:
         parts = parts.filter(created_at__lt=until)
+    if agency_ids is not None:
+        parts = parts.filter(agency_id__in=agency_ids)
     agencies: dict[int, dict[str, Any]] = defaultdict(
         lambda: {
             "early": 0,
