@@ -358,11 +358,6 @@ def list_parts(request):
     ]
 
 
-@router.post(
-    "/linked/parts/{part_id}/actions",
-    response={200: LinkedDossierOut, **problems(404, 409, 422)},
-    summary="Thực hiện một thao tác trên phần hồ sơ của một cơ quan liên thông",
-)
 def _part_for(request, part_id: int) -> Part:
     if not 0 < part_id < 2**63:
         raise Http404
@@ -376,6 +371,11 @@ def _part_for(request, part_id: int) -> Part:
     return part
 
 
+@router.post(
+    "/linked/parts/{part_id}/actions",
+    response={200: LinkedDossierOut, **problems(404, 409, 422)},
+    summary="Thực hiện một thao tác trên phần hồ sơ của một cơ quan liên thông",
+)
 def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
     """``action``: ``accept``, ``request_completion`` (``reason``, ``items``), ``complete``
     (``result``), ``refuse`` (``reason``) for the officers of the part's agency; ``supply`` for the
