@@ -46,6 +46,8 @@ from .models import (
     LinkedDossier,
     LinkedMember,
     LinkedProcedure,
+    MemberAgency,
+    MemberRole,
     Part,
     PartEvent,
     PartResultFile,
@@ -477,8 +479,52 @@ def bundle_of(dossier: Dossier) -> LinkedProcedure | None:
     return LinkedProcedure.objects.filter(procedure_id=dossier.procedure_id, is_active=True).first()
 
 
+def member_agency_for(*, member: LinkedMember, receiving_agency):
+    """The agency that takes ``member``'s part of a dossier received by ``receiving_agency``: the
+    commune's police or social insurance office as mapped for that commune (``MemberAgency``, edited in
+    the admin), a fixed agency when the member names one, else the receiving agency itself. Raises
+    ``ProblemError`` (409 ``member_agency_missing``) naming the commune and the office when no mapping
+    exists — the dossier cannot be handed to an agency nobody named."""
+    if member.agency_role:
+        mapped = (
+            MemberAgency.objects.filter(receiving_agency=receiving_agency, role=member.agency_role)
+            .select_related("agency")
+            .first()
+        )
+        if mapped is not None:
+            return mapped.agency
+        message = _(
+            "Chưa khai báo %(role)s nhận phần “%(part)s” của hồ sơ liên thông tiếp nhận tại "
+            "%(agency)s. Quản trị viên cần khai báo trong mục “Cơ quan liên thông theo xã tiếp "
+            "nhận” của trang quản trị."
+        ) % {
+            "role": MemberRole(member.agency_role).label,
+            "part": member.name,
+            "agency": receiving_agency.name,
+        }
+        raise ProblemError(
+            "member_agency_missing",
+            message,
+            status=409,
+            extra={
+                "errors": [{"path": f"members.{member.key}.agency", "message": message}],
+                "role": member.agency_role,
+            },
+        )
+    return member.agency or receiving_agency
+
+
+def linked_agencies_check(*, bundle: LinkedProcedure, receiving_agency) -> dict[str, object]:
+    """Every member's agency for a dossier received by ``receiving_agency`` (member key → agency);
+    raises ``ProblemError`` (409) as ``member_agency_for`` for the first member without one."""
+    return {
+        m.key: member_agency_for(member=m, receiving_agency=receiving_agency)
+        for m in bundle.members.select_related("agency").order_by("position")
+    }
+
+
 def _agency_for(member: LinkedMember, dossier: Dossier):
-    return member.agency or dossier.receiving_agency
+    return member_agency_for(member=member, receiving_agency=dossier.receiving_agency)
 
 
 def linked_parts_open(*, dossier: Dossier, bundle: LinkedProcedure | None = None) -> list[Part]:
