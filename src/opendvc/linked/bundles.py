@@ -146,9 +146,10 @@ def critical_path(bundle: LinkedProcedure) -> Decimal:
     return max((finish(k) for k in members), default=Decimal(0)) + bundle.return_amount
 
 
-def bundles_seed(*, agencies: dict[str, object]) -> list[LinkedProcedure]:
-    """Create or update the two bundles. ``agencies`` maps the member roles ("police",
-    "social_insurance") to the agencies that act for them. Members whose procedure is not in the
+def bundles_seed() -> list[LinkedProcedure]:
+    """Create or update the two bundles. Each member names the role of the office that takes its part
+    ("police", "social_insurance", or the receiving commune itself); the office for each receiving
+    commune is data (``MemberAgency``, see ``demo.member_agencies``). Members whose procedure is not in the
     catalog are skipped unless the bundle names them as taken from its own record. Idempotent."""
     out = []
     with transaction.atomic():
@@ -190,7 +191,10 @@ def bundles_seed(*, agencies: dict[str, object]) -> list[LinkedProcedure]:
                         "name": member_procedure.name if member_procedure else m["result_name"],
                         "procedure": member_procedure,
                         "source_note": m.get("source", ""),
-                        "agency": agencies.get(m["agency"]) if m["agency"] else None,
+                        # Which office takes the part depends on the receiving commune
+                        # (``MemberAgency``), never fixed per bundle.
+                        "agency_role": m["agency"] or "",
+                        "agency": None,
                         "agency_label": m["agency_label"],
                         "allotment_amount": m["allotment"],
                         "allotment_basis": m["basis"],

@@ -31,6 +31,10 @@ STAFF = [
 
 
 def member_agencies() -> dict[str, Agency]:
+    """The police and social insurance offices of Phường Biên Hòa, mapped as the offices that take the
+    parts of the dossiers the ward receives (``MemberAgency``)."""
+    from .models import MemberAgency
+
     ward = Agency.objects.get(code=WARD)
     tier = Tier.objects.get(code="xa")
     out = {}
@@ -44,6 +48,9 @@ def member_agencies() -> dict[str, Agency]:
                 "parent": ward.parent,
                 "address": "Phường Biên Hòa, tỉnh Đồng Nai",
             },
+        )
+        MemberAgency.objects.update_or_create(
+            receiving_agency=ward, role=role, defaults={"agency": out[role]}
         )
     return out
 
@@ -109,14 +116,14 @@ def _file_demo_dossier(bundle: LinkedProcedure) -> None:
 
 
 def seed(stdout=None) -> None:
-    agencies = member_agencies()
+    member_agencies()
     for login, name, role, code in STAFF:
         email = f"{login}@{DOMAIN}"
         user = _user(email, name, staff=True)
         StaffRole.objects.get_or_create(user=user, agency=Agency.objects.get(code=code), role=role)
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, totp_secret_for(email))
-    bundles = bundles_seed(agencies=agencies)
+    bundles = bundles_seed()
     for bundle in bundles:
         combined_form_publish(bundle=bundle)
     birth = next((b for b in bundles if b.key == BIRTH), None)

@@ -27,6 +27,14 @@ class TimeUnit(models.TextChoices):
     WORKING_HOURS = "working_hours", _("giờ làm việc")
 
 
+class MemberRole(models.TextChoices):
+    """Which office of the receiving commune takes a member's part."""
+
+    RECEIVING = "", _("Cơ quan tiếp nhận hồ sơ (UBND cấp xã)")
+    POLICE = "police", _("Cơ quan Công an đăng ký cư trú")
+    SOCIAL_INSURANCE = "social_insurance", _("Cơ quan Bảo hiểm xã hội")
+
+
 class LinkedProcedure(models.Model):
     class CompletionRule(models.TextChoices):
         # The other agencies keep working; those that need the part's result wait for it anyway.
@@ -102,7 +110,17 @@ class LinkedMember(models.Model):
         related_name="linked_memberships",
     )
     source_note = models.TextField(_("nguồn"), blank=True)
-    # None = the agency that receives the dossier (the commune's one-stop office).
+    # The office that takes the part: the receiving commune's own (""), or its police / social insurance
+    # office as mapped per receiving commune (``MemberAgency``).
+    agency_role = models.CharField(
+        _("cơ quan giải quyết theo xã tiếp nhận"),
+        max_length=20,
+        choices=MemberRole.choices,
+        default=MemberRole.RECEIVING,
+        blank=True,
+    )
+    # A fixed agency for every commune (only when ``agency_role`` is the receiving one); None = the
+    # agency that receives the dossier (the commune's one-stop office).
     agency = models.ForeignKey(
         "agencies.Agency",
         on_delete=models.PROTECT,
@@ -274,3 +292,84 @@ class LinkedDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} ({self.bundle.key})"
+
+
+def part_result_path(instance, filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    return f"linked/results/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}"
+
+
+class PartResultFile(models.Model):
+    """A result document of a member agency (e.g. the residence notice, the insurance card), uploaded by
+    the leader of that agency's part after the portal's upload check. Placed in the applicant's
+    document store when the part's result is issued (``vault_entry``)."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="result_files")
+    file = models.FileField(upload_to=part_result_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    title = models.CharField(_("tên giấy tờ"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    vault_entry = models.OneToOneField(
+        "vault.StoredDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_result",
+    )
+
+    class Meta:
+        ordering = ["part", "uploaded_at", "pk"]
+        verbose_name = _("tệp kết quả của phần liên thông")
+        verbose_name_plural = _("tệp kết quả của phần liên thông")
+
+    def __str__(self) -> str:
+        return f"{self.part_id}: {self.original_name}"
+
+
+class MemberAgency(models.Model):
+    """The police or social insurance office that takes the parts of the dossiers received by one
+    commune (data, edited in the admin): e.g. Phường Biên Hòa → Công an phường Biên Hòa."""
+
+    receiving_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        related_name="linked_member_agencies",
+        verbose_name=_("cơ quan tiếp nhận (UBND cấp xã)"),
+    )
+    role = models.CharField(
+        _("vai trò"),
+        max_length=20,
+        choices=[c for c in MemberRole.choices if c[0]],
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="linked_member_of",
+        verbose_name=_("cơ quan giải quyết phần liên thông"),
+    )
+
+    class Meta:
+        ordering = ["receiving_agency", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receiving_agency", "role"], name="linked_member_agency_unique"
+            )
+        ]
+        verbose_name = _("cơ quan liên thông theo xã tiếp nhận")
+        verbose_name_plural = _("cơ quan liên thông theo xã tiếp nhận")
+
+    def __str__(self) -> str:
+        return f"{self.receiving_agency} → {self.get_role_display()}: {self.agency}"
+
+    def clean(self):
+        if self.agency_id and self.agency_id == self.receiving_agency_id:
+            raise ValidationError({"agency": _("Cơ quan giải quyết phải khác cơ quan tiếp nhận.")})

@@ -20,6 +20,20 @@ def _open_parts(sender, instance, action, **kwargs) -> None:
 
 
 @receiver(acted_in_transaction)
+def _member_agencies_known_at_intake(sender, domain, instance, action, **kwargs) -> None:
+    """A linked dossier is received only when every member's agency is known for the receiving commune
+    (``MemberAgency``): otherwise the intake is refused with the error naming the missing office, and
+    nothing is saved half-way."""
+    if domain != "dossier" or action != Action.RECEIVE:
+        return
+    from .services import bundle_of, linked_agencies_check
+
+    bundle = bundle_of(instance)
+    if bundle is not None:
+        linked_agencies_check(bundle=bundle, receiving_agency=instance.receiving_agency)
+
+
+@receiver(acted_in_transaction)
 def _no_result_while_a_part_is_open(sender, domain, instance, action, **kwargs) -> None:
     """A linked dossier gets its result only with every agency's part ended (``linked_dossier_finish``):
     approving it from the one-stop pages while a part is still handled is refused (the whole action

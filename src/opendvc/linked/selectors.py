@@ -31,7 +31,7 @@ def dossier_progress(*, dossier: Dossier) -> dict[str, Any]:
     parts = list(
         Part.objects.filter(dossier=dossier)
         .select_related("member", "agency", "officer")
-        .prefetch_related("events")
+        .prefetch_related("events", "result_files")
     )
     handoffs = list(
         Handoff.objects.filter(dossier=dossier).select_related(
@@ -40,7 +40,12 @@ def dossier_progress(*, dossier: Dossier) -> dict[str, Any]:
     )
     return {
         "parts": [
-            {"part": p, "timeliness": part_timeliness(p), "events": list(p.events.all())}
+            {
+                "part": p,
+                "timeliness": part_timeliness(p),
+                "events": list(p.events.all()),
+                "files": list(p.result_files.all()),
+            }
             for p in parts
         ],
         "handoffs": [
@@ -69,7 +74,10 @@ def parts_for_officer(*, user, open_only: bool = True):
 
 
 def linked_figures(
-    *, since: datetime | None = None, until: datetime | None = None
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agency_ids: list[int] | None = None,
 ) -> dict[str, Any]:
     """On-time figures per agency (each counts only its own allotment: parts it finished, early / on
     time / late against its due instant, and open parts already late), per hand-off receiver, and
@@ -80,6 +88,8 @@ def linked_figures(
         parts = parts.filter(created_at__gte=since)
     if until:
         parts = parts.filter(created_at__lt=until)
+    if agency_ids is not None:
+        parts = parts.filter(agency_id__in=agency_ids)
     agencies: dict[int, dict[str, Any]] = defaultdict(
         lambda: {
             "early": 0,

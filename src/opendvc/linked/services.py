@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,8 +46,11 @@ from .models import (
     LinkedDossier,
     LinkedMember,
     LinkedProcedure,
+    MemberAgency,
+    MemberRole,
     Part,
     PartEvent,
+    PartResultFile,
     PartState,
 )
 from .signals import part_acted
@@ -452,6 +456,8 @@ def part_act(
             inputs=inputs,
         )
         done = act.row
+        if action == PartAction.COMPLETE:
+            part_result_files_issue(part=done)
         if action in (PartAction.COMPLETE, PartAction.REFUSE):
             _follow(part=done, now=act.now)
         elif action == PartAction.REQUEST_COMPLETION:
@@ -473,8 +479,52 @@ def bundle_of(dossier: Dossier) -> LinkedProcedure | None:
     return LinkedProcedure.objects.filter(procedure_id=dossier.procedure_id, is_active=True).first()
 
 
+def member_agency_for(*, member: LinkedMember, receiving_agency):
+    """The agency that takes ``member``'s part of a dossier received by ``receiving_agency``: the
+    commune's police or social insurance office as mapped for that commune (``MemberAgency``, edited in
+    the admin), a fixed agency when the member names one, else the receiving agency itself. Raises
+    ``ProblemError`` (409 ``member_agency_missing``) naming the commune and the office when no mapping
+    exists — the dossier cannot be handed to an agency nobody named."""
+    if member.agency_role:
+        mapped = (
+            MemberAgency.objects.filter(receiving_agency=receiving_agency, role=member.agency_role)
+            .select_related("agency")
+            .first()
+        )
+        if mapped is not None:
+            return mapped.agency
+        message = _(
+            "Chưa khai báo %(role)s nhận phần “%(part)s” của hồ sơ liên thông tiếp nhận tại "
+            "%(agency)s. Quản trị viên cần khai báo trong mục “Cơ quan liên thông theo xã tiếp "
+            "nhận” của trang quản trị."
+        ) % {
+            "role": MemberRole(member.agency_role).label,
+            "part": member.name,
+            "agency": receiving_agency.name,
+        }
+        raise ProblemError(
+            "member_agency_missing",
+            message,
+            status=409,
+            extra={
+                "errors": [{"path": f"members.{member.key}.agency", "message": message}],
+                "role": member.agency_role,
+            },
+        )
+    return member.agency or receiving_agency
+
+
+def linked_agencies_check(*, bundle: LinkedProcedure, receiving_agency) -> dict[str, object]:
+    """Every member's agency for a dossier received by ``receiving_agency`` (member key → agency);
+    raises ``ProblemError`` (409) as ``member_agency_for`` for the first member without one."""
+    return {
+        m.key: member_agency_for(member=m, receiving_agency=receiving_agency)
+        for m in bundle.members.select_related("agency").order_by("position")
+    }
+
+
 def _agency_for(member: LinkedMember, dossier: Dossier):
-    return member.agency or dossier.receiving_agency
+    return member_agency_for(member=member, receiving_agency=dossier.receiving_agency)
 
 
 def linked_parts_open(*, dossier: Dossier, bundle: LinkedProcedure | None = None) -> list[Part]:
@@ -548,3 +598,106 @@ def dossier_start_linked(*, dossier: Dossier) -> None:
 
 def local(value):
     return to_local(value) if value else None
+
+
+# -- the result files of a part -------------------------------------------------------------------------
+
+RESULT_FILE_STATES = frozenset({S.PROCESSING, S.DONE})
+
+
+def part_result_file_add(
+    *, part: Part, checked, actor, title: str = "", request=None
+) -> PartResultFile:
+    """Attach a result document of ``part``'s agency, uploaded by that part's leader (a file already
+    passed through the portal's upload check, ``core.uploads.check_file``). While the part is open the
+    file waits for the result; once the part has its result it is placed at once in the applicant's
+    document store. Side effects: the stored bytes, a ``PartResultFile``, a ``PartEvent``, the audit
+    entry. Raises ``ProblemError``: 403 for anyone but the leader of the part's agency, 409 when the
+    part was refused or is not being handled."""
+    from opendvc.audit.services import audit_record
+    from opendvc.core.files import removed_on_error
+
+    if LEADER not in set(staff_roles_at(actor, part.agency_id)):
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ lãnh đạo của %(agency)s mới được tải lên kết quả của phần này.")
+            % {"agency": part.agency.name},
+            status=403,
+        )
+    stored: list[str] = []
+    with removed_on_error(stored), transaction.atomic():
+        locked = (
+            Part.objects.select_for_update(of=("self",))
+            .select_related("member", "agency", "dossier")
+            .get(pk=part.pk)
+        )
+        if locked.status not in RESULT_FILE_STATES:
+            raise ProblemError(
+                "conflict",
+                _("Phần hồ sơ đang ở trạng thái “%(state)s”; không thể tải lên kết quả.")
+                % {"state": PartState(locked.status).label},
+                status=409,
+                extra={"state": locked.status},
+            )
+        row = PartResultFile(
+            part=locked,
+            original_name=checked.name[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            title=(title or locked.member.result_name or checked.name).strip()[:300],
+            uploaded_by=actor,
+        )
+        row.file.save(checked.name, ContentFile(checked.content), save=False)
+        stored.append(row.file.name)
+        row.save()
+        PartEvent.objects.create(
+            part=locked,
+            at=timezone.now(),
+            actor=actor,
+            actor_label=(getattr(actor, "full_name", "") or str(actor))[:200],
+            action="result_file",
+            from_state=locked.status,
+            to_state=locked.status,
+            note=row.title,
+            data={"name": row.original_name, "sha256": row.sha256, "size": row.size},
+        )
+        audit_record(
+            actor=actor,
+            action="linked.result_file",
+            target=row,
+            changes={"part": locked.pk, "name": row.original_name, "sha256": row.sha256},
+            request=request,
+        )
+        if locked.status == S.DONE:
+            part_result_files_issue(part=locked)
+    return row
+
+
+def part_result_files_issue(*, part: Part) -> list:
+    """Place every result file of ``part`` not yet there in the applicant's document store (by
+    reference to the stored bytes, no copy), issued by the part's agency (Regulation QĐ 31/2020/QĐ-UBND
+    Art. 6.2). Idempotent."""
+    from opendvc.vault.models import StoredDocument
+
+    dossier = part.dossier
+    placed = []
+    for row in PartResultFile.objects.filter(part=part, vault_entry__isnull=True):
+        doc = StoredDocument.objects.create(
+            owner=dossier.applicant,
+            organisation=dossier.acting_for,
+            source=StoredDocument.Source.RESULT,
+            document_type=(part.member.result_name or row.title)[:200],
+            title=f"{row.title} — {dossier.code or ''}"[:300],
+            issuer=part.agency.name[:300],
+            number=(dossier.code or "")[:100],
+            issued_on=to_local(timezone.now()).date(),
+            original_name=row.original_name,
+            file=row.file.name,
+            sha256=row.sha256,
+            size=row.size,
+            content_type=row.content_type,
+        )
+        PartResultFile.objects.filter(pk=row.pk).update(vault_entry=doc)
+        placed.append(doc)
+    return placed

@@ -17,5 +17,15 @@ urlpatterns = [
     path("mot-cua/lien-thong/phan/<int:part_id>/", views.part_page, name="part"),
     path("mot-cua/lien-thong/phan/<int:part_id>/thao-tac/", views.part_action, name="part_action"),
     path("mot-cua/lien-thong/phan/<int:part_id>/hoan-tat/", views.finish, name="finish"),
+    path(
+        "mot-cua/lien-thong/phan/<int:part_id>/tep-ket-qua/",
+        views.result_file_upload,
+        name="result_file_upload",
+    ),
+    path(
+        "lien-thong/tep-ket-qua/<int:file_id>/",
+        views.result_file_download,
+        name="result_file",
+    ),
     path("mot-cua/lien-thong/thong-ke/", views.figures, name="figures"),
 ]

@@ -17,7 +17,7 @@ from opendvc.dossiers.services import staff_roles_at
 
 from .bundles import critical_path
 from .forms import combined_components, combined_form, member_data
-from .models import LinkedProcedure, Part
+from .models import LinkedProcedure, Part, PartResultFile
 from .selectors import dossier_progress, linked_figures, parts_for_officer
 from .services import (
     ACTION_LABELS,
@@ -27,6 +27,7 @@ from .services import (
     bundle_of,
     linked_dossier_finish,
     part_act,
+    part_result_file_add,
 )
 
 STAFF_ROLES = ["receiving_officer", "processing_officer", "leader"]
@@ -139,6 +140,7 @@ def part_page(request, part_id: int, errors=None, status=200):
             "data": member_data(
                 member=part.member, mapping=mapping, data=part.dossier.form_data or {}
             ),
+            "can_upload": "leader" in roles and part.status in ("processing", "done"),
             "can_finish": progress["all_ended"]
             and "leader" in staff_roles_at(request.user, part.dossier.receiving_agency_id)
             and part.dossier.status == "processing",
@@ -166,6 +168,63 @@ def part_action(request, part_id: int):
         )
     messages.success(request, _("Đã ghi nhận: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("linked:part", part_id=part.pk)
+
+
+@backoffice_required(roles=["leader"])
+@require_POST
+def result_file_upload(request, part_id: int):
+    """The part's leader uploads a result document of the agency (the portal's upload check first)."""
+    from opendvc.core.uploads import upload_problem
+    from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+
+    part = _part_for_staff(request, part_id)
+    uploaded = request.FILES.get("file")
+    try:
+        if uploaded is None:
+            raise ProblemError(
+                "validation_error",
+                _("Hãy chọn tệp kết quả."),
+                extra={"errors": [{"path": "file", "message": _("Hãy chọn tệp kết quả.")}]},
+            )
+        try:
+            checked = check_file(name=uploaded.name or "", content=read_limited(uploaded))
+        except UploadError as exc:
+            raise upload_problem(
+                exc, extra={"errors": [{"path": "file", "message": exc.message}]}
+            ) from exc
+        part_result_file_add(
+            part=part,
+            checked=checked,
+            actor=request.user,
+            title=request.POST.get("title", ""),
+            request=request,
+        )
+    except ProblemError as exc:
+        errors = exc.extra.get("errors") or [{"path": "", "message": str(exc)}]
+        return part_page(request, part_id, errors=errors, status=exc.status)
+    messages.success(request, _("Đã tải lên tệp kết quả."))
+    return redirect("linked:part", part_id=part.pk)
+
+
+@login_required
+def result_file_download(request, file_id: int):
+    """A part's result file: for the applicant of the dossier and the staff of the part's agency or of
+    the receiving agency."""
+    from opendvc.core.files import stored_file_response
+
+    row = get_object_or_404(
+        PartResultFile.objects.select_related("part", "part__dossier"), pk=file_id
+    )
+    dossier = row.part.dossier
+    allowed = dossier.applicant_id == request.user.pk or bool(
+        staff_roles_at(request.user, row.part.agency_id)
+        or staff_roles_at(request.user, dossier.receiving_agency_id)
+    )
+    if not allowed:
+        raise Http404
+    return stored_file_response(
+        request, row.file, filename=row.original_name, content_type=row.content_type
+    )
 
 
 @backoffice_required(roles=["leader"])

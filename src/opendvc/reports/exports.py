@@ -102,9 +102,48 @@ def build_xlsx(report) -> bytes:
     _sheet(wb, "Phản ánh theo cơ quan", "Cơ quan", f["feedback"], list(FEEDBACK_FIGURES))
     _sheet(wb, "Phản ánh theo kênh", "Kênh", f["feedback_channels"], list(FEEDBACK_FIGURES))
     _sheet(wb, "Khảo sát hài lòng", "Cơ quan", f["surveys"], list(SURVEY_FIGURES))
+    if "linked" in f:
+        _linked_sheet(wb, f["linked"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+LINKED_COLUMNS = (
+    ("early", "Trước hạn"),
+    ("on_time", "Đúng hạn"),
+    ("late", "Quá hạn"),
+    ("open_late", "Đang giải quyết, đã quá hạn"),
+    ("open", "Đang giải quyết"),
+    ("refused", "Từ chối"),
+    ("cancelled", "Không thực hiện"),
+    ("on_time_rate", "Tỷ lệ đúng hạn (%)"),
+)
+
+
+def _linked_sheet(wb, linked: dict[str, Any]) -> None:
+    """Linked dossiers (Decree 61/2018/NĐ-CP Art. 4): each member agency against its own allotment,
+    then the dossiers overall against their one appointment."""
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(title="Liên thông")
+    ws.append(
+        ["Cơ quan (theo thời hạn của riêng cơ quan)", *[label for _k, label in LINKED_COLUMNS]]
+    )
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in linked.get("agencies", []):
+        ws.append([row["agency"], *[row.get(k) for k, _label in LINKED_COLUMNS]])
+    overall = linked.get("overall", {})
+    ws.append(
+        [
+            f"Toàn bộ hồ sơ liên thông ({linked.get('dossiers', 0)} hồ sơ, theo ngày hẹn trả)",
+            *[overall.get(k) for k, _label in LINKED_COLUMNS],
+        ]
+    )
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 55
 
 
 def _info_rows(report) -> list[list[str]]:

@@ -232,3 +232,12 @@ def transparency(*, period: Period) -> list[dict[str, Any]]:
             }
         )
     return sorted(out, key=lambda row: row["agency"])
+
+
+def linked_period_figures(*, period: Period, agency_ids: list[int] | None = None) -> dict[str, Any]:
+    """Linked dossiers (Decree 61/2018/NĐ-CP Art. 4) whose parts opened in ``period``: on time per
+    member agency, each counting only its own allotment (its clock from the hand-off it accepted to its
+    result), and overall against the one appointment of the dossier."""
+    from opendvc.linked.selectors import linked_figures
+
+    return linked_figures(since=period.start_at, until=period.end_at, agency_ids=agency_ids)

@@ -165,7 +165,7 @@ def report_build(*, report_id: int) -> Report:
     from .exports import build_pdf, build_xlsx
     from .facts import data_version, facts_refresh
     from .indicators import current_set
-    from .selectors import dossier_rows, period_figures
+    from .selectors import dossier_rows, linked_period_figures, period_figures
 
     report = Report.objects.select_related("agency").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress=1)
@@ -196,6 +196,7 @@ def report_build(*, report_id: int) -> Report:
             figures[f"by_{dimension}"] = dossier_rows(
                 period=period, dimension=dimension, agency_ids=agency_ids
             )
+        figures["linked"] = linked_period_figures(period=period, agency_ids=agency_ids)
         figures = _jsonable(figures)
         _progress(report, 75, _("Tạo tệp Excel"))
         report.figures = figures

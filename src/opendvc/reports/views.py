@@ -83,6 +83,9 @@ def index(request):
             "reports": selectors.reports_visible(request.user)[:20],
             "kinds": Report.Kind.choices,
             "agencies": _agencies_for(request.user),
+            "linked": selectors.linked_period_figures(
+                period=period, agency_ids=_agency_scope(request.user)
+            ),
         },
     )
 

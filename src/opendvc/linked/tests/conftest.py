@@ -45,7 +45,8 @@ def bundles(catalog):
         definition_publish(
             form=definition_save(key=key, definition=shipped[key], actor=None), actor=None
         )
-    out = {b.key: b for b in bundles_seed(agencies=member_agencies())}
+    member_agencies()
+    out = {b.key: b for b in bundles_seed()}
     for b in out.values():
         combined_form_publish(bundle=b)
     return out

@@ -14,9 +14,20 @@ from opendvc.linked.bundles import BIRTH, DEATH
 from opendvc.linked.models import Handoff, Part, PartState
 from opendvc.linked.selectors import dossier_progress, linked_figures
 from opendvc.linked.services import PartAction, linked_dossier_finish, part_act
-from opendvc.worktime import VN_TZ, add_working_time, to_local, working_day_count
+from opendvc.worktime import VN_TZ, default_calendar, to_local
+from opendvc.worktime import add_working_time as _add_working_time
+from opendvc.worktime import working_day_count as _working_day_count
 
 from .conftest import file_bundle
+
+
+def add_working_time(start, amount, unit):
+    """On the portal's calendar (the demo agencies keep the default office hours)."""
+    return _add_working_time(start, amount, unit, calendar=default_calendar())
+
+
+def working_day_count(*args, **kwargs):
+    return _working_day_count(*args, **kwargs, calendar=default_calendar())
 
 
 def parts_of(dossier) -> dict[str, Part]:
@@ -323,7 +334,9 @@ def test_death_bundle_runs_with_its_two_real_members(bundles, people):
 
     from opendvc.worktime import next_opening
 
-    due = add_working_time(next_opening(timezone.now()), 2, "working_days")
+    due = add_working_time(
+        next_opening(timezone.now(), calendar=default_calendar()), 2, "working_days"
+    )
     dossier = file_bundle(bundles[DEATH], people, due_at=due.isoformat())
     assert dossier.procedure.code == "1.000656"
     parts = parts_of(dossier)

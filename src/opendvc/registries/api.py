@@ -1,0 +1,89 @@
+"""Prefill from the national databases over the API: the applicant confirms consent, names the
+identifier (CCCD or tax code) and the values fill their own draft dossier's form — the same service as
+the prefill page (``services.registry_prefill``: consent recorded, the fetch in the access log, cached
+per dossier). When the registry is down or has no record, nothing is filled and ``note`` says to enter
+the values by hand."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Router, Schema
+
+from opendvc.api.auth import require_scope
+from opendvc.api.schemas import problems
+from opendvc.dossiers import eforms_bridge
+from opendvc.dossiers.lifecycle import State
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.services import dossier_update_draft
+
+from .models import RegistryFetch
+from .services import CONSENT_TEXT, SOURCE_LABEL, registry_prefill
+
+router = Router(tags=["CSDL quốc gia"])
+
+EDITABLE = (State.DRAFT, State.RETURNED_FOR_COMPLETION)
+
+
+class RegistryPrefillIn(Schema):
+    registry: Literal["population", "business"]
+    identifier: str
+    consent: bool = False
+
+
+class RegistryPrefillOut(Schema):
+    registry: str
+    outcome: str
+    source: str
+    consent_text: str
+    cached: bool
+    note: str
+    values: dict[str, Any]
+
+
+@router.post(
+    "/dossiers/{public_id}/registry-prefill",
+    response={200: RegistryPrefillOut, **problems(404, 422)},
+    summary="Điền tờ khai từ CSDL quốc gia (có xác nhận đồng ý của người nộp)",
+)
+def registry_prefill_api(request, public_id: UUID, payload: RegistryPrefillIn):
+    """``consent`` must be true (422 with ``errors[0].path == "consent"`` otherwise). ``outcome``:
+    ``found`` (``values`` written into the draft's form, marked as from the national database),
+    ``not_found`` or ``unavailable`` (nothing filled; ``note`` says to enter the values by hand)."""
+    require_scope(request, "dossiers:write")
+    dossier = (
+        Dossier.objects.select_related("procedure")
+        .filter(public_id=public_id, applicant=request.user, status__in=EDITABLE)
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    form_version = eforms_bridge.version_of(dossier)
+    definition = getattr(form_version, "definition", None) or {}
+    result = registry_prefill(
+        dossier=dossier,
+        user=request.user,
+        registry=payload.registry,
+        identifier=payload.identifier,
+        consent=payload.consent,
+        definition=definition,
+        request=request,
+    )
+    if result.outcome == RegistryFetch.Outcome.FOUND and result.values:
+        dossier_update_draft(
+            dossier=dossier,
+            actor=request.user,
+            form_data={**(dossier.form_data or {}), **result.values},
+            request=request,
+        )
+    return RegistryPrefillOut(
+        registry=payload.registry,
+        outcome=result.outcome,
+        source=str(SOURCE_LABEL[payload.registry]),
+        consent_text=str(CONSENT_TEXT[payload.registry]),
+        cached=result.cached,
+        note=str(result.note or ""),
+        values=result.values,
+    )
