@@ -150,10 +150,11 @@ def onestop_inbound(
     secret = settings.ONESTOP_SECRET
     message_id = ""
     if not secret:
+        # Not a fault of the portal's: the endpoint is off until the operator sets the peer's secret.
         raise _refuse(
-            "service_unavailable",
+            "not_found",
             _("Chưa cấu hình liên thông phần mềm một cửa."),
-            status=503,
+            status=404,
             message_id="",
             body=body,
         )
