@@ -37,7 +37,7 @@ EMPTY = (None, "", [], {})
 
 # Sent inside the action's transaction, after the event and the audit entry are written:
 # ``acted_in_transaction(sender=<model>, domain, instance, action, event, from_state, to_state, actor,
-# system)``. A receiver that raises rolls the whole action back: connect here only what must be written
+# system, documents)`` (``documents``: what the action's row issued, in order). A receiver that raises rolls the whole action back: connect here only what must be written
 # atomically with the change (the outbox); everything else listens to the domain's on-commit signal.
 acted_in_transaction = Signal()
 
@@ -298,8 +298,8 @@ class StateMachine:
             self.save(locked, update)
         if spec.records_event:
             act.event = self.append_event(act)
-        for kind in spec.documents:
-            issued.append(self.issue(act, kind))
+        documents = [self.issue(act, kind) for kind in spec.documents]
+        issued.extend(documents)
         audit_record(actor=act.actor, action=spec.audit_action or f"{self.domain}.{spec.action}", target=locked,
                      changes=outcome.audit if outcome.audit is not None else self.audit_changes(act),
                      request=request)
@@ -308,7 +308,7 @@ class StateMachine:
         signal, model = self.signal, self.model
         acted_in_transaction.send(sender=model, domain=self.domain, instance=locked, action=spec.action,
                                   event=act.event, from_state=from_state, to_state=to_state, actor=act.actor,
-                                  system=system)
+                                  system=system, documents=tuple(documents))
         transaction.on_commit(lambda: signal.send(sender=model, instance=act.row, action=spec.action,
                                                   event=act.event, from_state=from_state, to_state=to_state))
         return act

@@ -18,25 +18,25 @@ from . import services
 
 
 @receiver(acted_in_transaction, dispatch_uid="signing.sign_issued_documents")
-def sign_issued_documents(sender, domain, instance, action, event, **kwargs) -> None:
+def sign_issued_documents(sender, domain, instance, action, event, documents=(), **kwargs) -> None:
     if domain != "dossier":
         return
     from opendvc.dossiers.lifecycle import Action, Document
     from opendvc.dossiers.models import DossierDocument
 
-    unsigned = DossierDocument.objects.filter(
-        dossier=instance, signature__isnull=True
-    ).select_related("dossier")
     if action == Action.APPROVE:
-        results = list(unsigned.filter(kind=Document.RESULT))
+        # The results are the files the leader attached (not issued by the action's row).
+        results = list(
+            DossierDocument.objects.filter(
+                dossier=instance, signature__isnull=True, kind=Document.RESULT
+            ).select_related("dossier")
+        )
         credential = (
             services.credential_for_agency(agency=instance.receiving_agency) if results else None
         )
         for doc in results if credential is not None else ():
             services.document_sign(document=doc, credential=credential)
-    if event is None:
-        return
-    others = list(unsigned.filter(event=event).exclude(kind=Document.RESULT))
+    others = [d for d in documents if d.kind != Document.RESULT]
     seal = services.credential_seal() if others else None
     for doc in others if seal is not None else ():
         services.document_sign(document=doc, credential=seal)

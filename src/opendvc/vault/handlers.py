@@ -16,15 +16,12 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(acted_in_transaction, dispatch_uid="vault.file_issued_documents")
-def file_issued_documents(sender, domain, instance, action, event, **kwargs) -> None:
-    if domain != "dossier" or event is None:
+def file_issued_documents(sender, domain, instance, action, event, documents=(), **kwargs) -> None:
+    if domain != "dossier":
         return
-    from opendvc.dossiers.models import DossierDocument
-
-    for doc in (
-        DossierDocument.objects.filter(event=event).exclude(kind="result").select_related("dossier")
-    ):
-        services.document_file(dossier_document=doc)
+    for doc in documents:
+        if doc.kind != "result":
+            services.document_file(dossier_document=doc)
 
 
 @receiver(dossier_acted, dispatch_uid="vault.issue_result")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from opendvc.postal import clock
-from opendvc.worktime import VN_TZ, is_working_day
+from opendvc.worktime import VN_TZ, default_calendar, is_working_day
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def at(*args):
 
 def test_friday_afternoon_is_due_monday_at_the_same_hour():
     ready = at(2026, 12, 4, 15, 0)  # a Friday
-    assert not is_working_day(date(2026, 12, 5)) and not is_working_day(date(2026, 12, 6))
+    assert not is_working_day(date(2026, 12, 5), calendar=default_calendar()) and not is_working_day(date(2026, 12, 6), calendar=default_calendar())
     assert clock.return_due(ready_at=ready, inside_province=True) == at(2026, 12, 7, 15, 0)
 
 
@@ -32,8 +32,8 @@ def test_a_weekday_result_is_due_the_next_day():
 def test_the_day_before_tet_is_due_after_the_holiday():
     # Tết Bính Ngọ: the calendar has 14–22/02/2026 off; a result ready on Friday 13/02 at 10:00 has 14
     # hours that day and 10 on the first working day after Tết.
-    assert all(not is_working_day(date(2026, 2, d)) for d in range(14, 23))
-    assert is_working_day(date(2026, 2, 23))
+    assert all(not is_working_day(date(2026, 2, d), calendar=default_calendar()) for d in range(14, 23))
+    assert is_working_day(date(2026, 2, 23), calendar=default_calendar())
     assert clock.return_due(ready_at=at(2026, 2, 13, 10, 0), inside_province=True) == at(
         2026, 2, 23, 10, 0
     )
