@@ -602,6 +602,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_bool
     if kind == "phone":
+
         def clean_phone(value):
             text = _as_text(value, 20)
             try:
@@ -611,6 +612,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_phone
     if kind == "cccd":
+
         def clean_cccd(value):
             text = _as_text(value, 20)
             try:
@@ -620,6 +622,7 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
 
         return clean_cccd
     if kind == "tax_code":
+
         def clean_tax(value):
             text = _as_text(value, 20)
             try:

@@ -12,13 +12,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import StaffRole
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
 from .checks import CheckResult, check_by_name
 from .models import OPEN_STATUSES, Incident, IncidentUpdate, Severity, Status
 
-NOTIFIED_ROLES = ("province_office", "ict_department")
+NOTIFIED_ROLES = (StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT)
 # A failed check's severity: the database down stops the whole portal.
 CHECK_SEVERITY = {
     "database": Severity.CRITICAL,

@@ -9,13 +9,25 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from opendvc.agencies.models import StaffRole
+
 from . import figures as F
 from .indicators import current_set, evaluate
 from .models import DossierFact, Report
 from .periods import Period, parse_as_of
 
-OVERSIGHT_ROLES = ["province_office", "ict_department", "administrator"]
-REPORT_ROLES = ["leader", "head", "province_office", "ict_department", "administrator"]
+OVERSIGHT_ROLES = [
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
+REPORT_ROLES = [
+    StaffRole.Role.LEADER,
+    StaffRole.Role.HEAD,
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
 
 
 def fresh() -> None:

@@ -15,6 +15,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import StaffRole
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
@@ -28,8 +29,8 @@ KIND_PERIOD = {
     Report.Kind.PROVINCE_QUARTER: "Q",
     Report.Kind.PROVINCE_YEAR: "Y",
 }
-SEND_ROLES = {"leader", "head"}
-RECEIVE_ROLES = {"province_office"}
+SEND_ROLES = {StaffRole.Role.LEADER, StaffRole.Role.HEAD}
+RECEIVE_ROLES = {StaffRole.Role.PROVINCE_OFFICE}
 
 
 def _roles_in(user, agency) -> set[str]:
@@ -350,7 +351,10 @@ def agency_urge(*, agency, actor, message: str, figures: dict | None = None, req
     from opendvc.core.links import absolute_url
     from opendvc.notifications.services import notify
 
-    if not (actor.is_superuser or has_any_role(actor, ["province_office", "ict_department"])):
+    if not (
+        actor.is_superuser
+        or has_any_role(actor, [StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT])
+    ):
         raise ProblemError(
             "permission_denied",
             _("Chỉ Văn phòng UBND tỉnh, Sở Khoa học và Công nghệ được đôn đốc."),
@@ -364,7 +368,7 @@ def agency_urge(*, agency, actor, message: str, figures: dict | None = None, req
             extra={"errors": [{"path": "message", "message": _("Nhập nội dung đôn đốc.")}]},
         )
     with transaction.atomic():
-        recipients = _users_with({"leader", "head"}, agency)
+        recipients = _users_with({StaffRole.Role.LEADER, StaffRole.Role.HEAD}, agency)
         urge = Urge.objects.create(
             agency=agency,
             message=message[:4000],
@@ -432,7 +436,7 @@ def reminders_send(*, today: date | None = None) -> int:
                     )
                     if not created:
                         continue
-                    for user in _users_with({"leader", "head"}, agency):
+                    for user in _users_with({StaffRole.Role.LEADER, StaffRole.Role.HEAD}, agency):
                         notify(
                             template="report_reminder",
                             recipient=user,

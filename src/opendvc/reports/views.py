@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
@@ -254,7 +255,11 @@ def submission(request, public_id):
     return redirect("reports:detail", public_id=report.public_id)
 
 
-OVERSIGHT_PAGE_ROLES = ["province_office", "ict_department", "administrator"]
+OVERSIGHT_PAGE_ROLES = [
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
 
 
 @backoffice_required(roles=OVERSIGHT_PAGE_ROLES)
@@ -301,7 +306,7 @@ def oversight(request):
     )
 
 
-@backoffice_required(roles=["province_office", "ict_department"])
+@backoffice_required(roles=[StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT])
 @require_POST
 def urge(request):
     from opendvc.agencies.models import Agency
