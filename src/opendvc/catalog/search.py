@@ -74,7 +74,9 @@ def parse_query(raw: str | None) -> SearchQuery:
         raise ProblemError(
             "query_too_long",
             f"Từ khóa tìm kiếm dài quá {limit} ký tự.",
-            status=400, title="Từ khóa quá dài", extra={"parameter": "q", "limit": limit},
+            status=400,
+            title="Từ khóa quá dài",
+            extra={"parameter": "q", "limit": limit},
         )
     terms = tokens(raw)
     term_limit = max_query_terms()
@@ -82,7 +84,9 @@ def parse_query(raw: str | None) -> SearchQuery:
         raise ProblemError(
             "too_many_terms",
             f"Từ khóa tìm kiếm có quá {term_limit} từ.",
-            status=400, title="Quá nhiều từ khóa", extra={"parameter": "q", "limit": term_limit},
+            status=400,
+            title="Quá nhiều từ khóa",
+            extra={"parameter": "q", "limit": term_limit},
         )
     stripped = raw.strip()
     code = stripped if CODE_RE.match(stripped) and " " not in stripped else ""
@@ -101,7 +105,8 @@ def _rank(query: SearchQuery):
     if query.code_prefix:
         score = score + Case(
             When(code__startswith=query.code_prefix, then=Value(RANK_CODE)),
-            default=Value(0), output_field=IntegerField(),
+            default=Value(0),
+            output_field=IntegerField(),
         )
     return score
 
@@ -143,7 +148,9 @@ class _IdsWithPrefixes(Expression):
         lhs, params = compiler.compile(self.id_ref)
         table = Procedure._meta.db_table
         # Table name from the model, terms as a bound parameter.
-        sql = f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"  # noqa: S608
+        sql = (
+            f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"  # noqa: S608
+        )
         return sql, (*params, self.terms)
 
 
@@ -162,11 +169,18 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
         )
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
-        "word_similarity(%s::text, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
+        "word_similarity(%s::text, search_name || ' ' || search_field)",
+        (query.folded,),
+        output_field=FloatField(),
     )
     return (
-        qs.filter(RawSQL("%s::text <%% (search_name || ' ' || search_field)", (query.folded,),
-                         output_field=BooleanField()))
+        qs.filter(
+            RawSQL(
+                "%s::text <%% (search_name || ' ' || search_field)",
+                (query.folded,),
+                output_field=BooleanField(),
+            )
+        )
         .annotate(rank=similarity, name_length=Length("search_name"))
         .order_by("-rank", "name_length", "code")
     )
@@ -180,7 +194,9 @@ def _sqlite_fts5() -> bool:
     key = connection.settings_dict["NAME"]
     if key not in _FTS5_TABLE:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_procedure_fts'")
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_procedure_fts'"
+            )
             _FTS5_TABLE[key] = cursor.fetchone() is not None
     return _FTS5_TABLE[key]
 
@@ -191,9 +207,12 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
     # Every query word must begin a word: FTS5 prefix query (terms are [0-9a-z]+, safe to quote).
     match = " AND ".join(f'"{term}"*' for term in query.terms)
     return (
-        qs.filter(id__in=RawSQL(
-            "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s", (match,)
-        ))
+        qs.filter(
+            id__in=RawSQL(
+                "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s",
+                (match,),
+            )
+        )
         .annotate(rank=_rank(query), name_length=Length("search_name"))
         .order_by("-rank", "name_length", "code")
     )

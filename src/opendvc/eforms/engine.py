@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from jsonschema import Draft202012Validator
 
 from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
 
@@ -195,7 +196,6 @@ _JSONSCHEMA_MESSAGES = {
 @lru_cache(maxsize=1)
 def _meta_validator():
     # Imported on first use: only checking a form definition needs the JSON Schema validator.
-    from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(DEFINITION_META_SCHEMA)
     return Draft202012Validator(DEFINITION_META_SCHEMA)

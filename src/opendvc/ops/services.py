@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from opendvc.agencies.models import StaffRole
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
 
 from .checks import CheckResult, check_by_name
 from .models import OPEN_STATUSES, Incident, IncidentUpdate, Severity, Status
@@ -39,8 +40,6 @@ def _invalid(field: str, message: str) -> ProblemError:
 
 
 def _notify(incident: Incident, *, template: str) -> None:
-    from opendvc.agencies.models import StaffRole
-    from opendvc.notifications.services import notify
 
     users = {
         sr.user_id: sr.user

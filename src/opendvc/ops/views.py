@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opendvc.agencies.models import StaffRole
+from opendvc.agencies.selectors import has_any_role
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
@@ -83,8 +84,6 @@ def staff_detail(request, public_id):
     form = IncidentUpdateForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        from opendvc.agencies.selectors import has_any_role
-
         if not (
             request.user.is_superuser
             or has_any_role(

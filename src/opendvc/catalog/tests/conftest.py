@@ -29,16 +29,30 @@ def record():
         "tiers": ["xa"],
         "implementing_agency": "Ủy ban nhân dân cấp xã",
         "methods": [
-            {"method": "direct", "time_amount": 2, "time_unit": "working_days", "time_text": "2 Ngày làm việc",
-             "cutoff": "15:00", "fee_text": "Miễn phí"},
+            {
+                "method": "direct",
+                "time_amount": 2,
+                "time_unit": "working_days",
+                "time_text": "2 Ngày làm việc",
+                "cutoff": "15:00",
+                "fee_text": "Miễn phí",
+            },
         ],
         "fee_items": [{"name": "Lệ phí", "amount_vnd": 0}],
-        "components": [{"name": "Tờ khai", "originals": 1, "copies": 0, "required": True, "kind": "submit"}],
+        "components": [
+            {"name": "Tờ khai", "originals": 1, "copies": 0, "required": True, "kind": "submit"}
+        ],
         "steps": ["Nộp hồ sơ", "Nhận kết quả"],
         "applicants": ["individual"],
         "result": "Giấy xác nhận",
-        "legal_basis": [{"number": "23/2015/NĐ-CP", "date": "2015-02-16", "issuer": "Chính phủ",
-                         "title": "Nghị định về cấp bản sao từ sổ gốc, chứng thực"}],
+        "legal_basis": [
+            {
+                "number": "23/2015/NĐ-CP",
+                "date": "2015-02-16",
+                "issuer": "Chính phủ",
+                "title": "Nghị định về cấp bản sao từ sổ gốc, chứng thực",
+            }
+        ],
         "source_url": "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/1",
         "unverified_fields": ["conditions"],
     }
@@ -52,9 +66,14 @@ def staff_user(agencies):
 
     from opendvc.agencies.models import Agency, StaffRole
 
-    user = get_user_model().objects.create_user(email="canbo@example.vn", password="pw-Strong-123", is_staff=True)
-    StaffRole.objects.create(user=user, agency=Agency.objects.get(code="000.00.32.H19"),
-                             role=StaffRole.Role.ADMINISTRATOR)
+    user = get_user_model().objects.create_user(
+        email="canbo@example.vn", password="pw-Strong-123", is_staff=True
+    )
+    StaffRole.objects.create(
+        user=user,
+        agency=Agency.objects.get(code="000.00.32.H19"),
+        role=StaffRole.Role.ADMINISTRATOR,
+    )
     TOTP.activate(user, generate_totp_secret())
     return user
 

@@ -6,8 +6,13 @@ from django.core.management import call_command
 from opendvc.catalog.models import Procedure
 
 REQUIRED = {
-    "1.001193": "khai sinh", "1.000894": "kết hôn", "1.000656": "khai tử", "2.000635": "trích lục",
-    "2.000815": "chứng thực bản sao từ bản chính", "1.001612": "hộ kinh doanh", "1.013225": "giấy phép xây dựng",
+    "1.001193": "khai sinh",
+    "1.000894": "kết hôn",
+    "1.000656": "khai tử",
+    "2.000635": "trích lục",
+    "2.000815": "chứng thực bản sao từ bản chính",
+    "1.001612": "hộ kinh doanh",
+    "1.013225": "giấy phép xây dựng",
     "3.000333": "lý lịch tư pháp",
 }
 
@@ -20,7 +25,9 @@ def test_seed_loads_the_real_procedures_once(catalog):
     out = io.StringIO()
     demo.seed(stdout=out)
     assert "78 không đổi" in out.getvalue()
-    assert list(Procedure.objects.values_list("code", "import_hash", "current_version_id")) == before
+    assert (
+        list(Procedure.objects.values_list("code", "import_hash", "current_version_id")) == before
+    )
 
 
 def test_seeded_catalog_covers_what_the_regulation_asks(catalog):

@@ -6,7 +6,12 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PAGES = ["/thu-tuc/", "/thu-tuc/?q=dang+ky+khai+sinh&tier=xa", "/thu-tuc/1.001193/", "/co-quan/000.21.00.H19/"]
+PAGES = [
+    "/thu-tuc/",
+    "/thu-tuc/?q=dang+ky+khai+sinh&tier=xa",
+    "/thu-tuc/1.001193/",
+    "/co-quan/000.21.00.H19/",
+]
 
 
 @pytest.fixture
@@ -50,7 +55,9 @@ def test_live_search_updates_results_while_typing(page, seeded_server):
     # A locator assertion waits without evaluating strings (the page's CSP forbids eval).
     from playwright.sync_api import expect
 
-    expect(page.locator(".procedure-name").first).to_have_text("Thủ tục đăng ký khai sinh", timeout=10_000)
+    expect(page.locator(".procedure-name").first).to_have_text(
+        "Thủ tục đăng ký khai sinh", timeout=10_000
+    )
     assert "q=dang+ky+khai+sinh" in page.url or "q=dang%20ky%20khai%20sinh" in page.url
     # Filter changes keep updating the results after the filters themselves were swapped in.
     page.select_option("#filter-tier", "xa")

@@ -82,7 +82,9 @@ def test_errors_name_row_column_and_reason_and_nothing_is_imported(tmp_path, rec
 
 
 def test_csv_errors_count_lines_from_the_header(tmp_path, record):
-    path = write_format(tmp_path, [record, dict(record, national_code="1.999002", level="năm")], "csv")
+    path = write_format(
+        tmp_path, [record, dict(record, national_code="1.999002", level="năm")], "csv"
+    )
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_procedures", str(path), "--no-progress", stderr=err)
@@ -126,7 +128,15 @@ def test_forms_require_level_two_when_a_level_is_given(tmp_path, record):
 
 def export(fmt, tmp_path, name):
     path = tmp_path / f"{name}.{fmt}"
-    call_command("export_procedures", "--format", fmt, "--output", str(path), "--no-progress", stderr=io.StringIO())
+    call_command(
+        "export_procedures",
+        "--format",
+        fmt,
+        "--output",
+        str(path),
+        "--no-progress",
+        stderr=io.StringIO(),
+    )
     return path
 
 

@@ -63,7 +63,16 @@ def test_procedure_page_shows_every_part_in_order(client):
     r = client.get("/thu-tuc/1.001193/")
     html = text(r)
     assert r.status_code == 200 and html.count("<h1") == 1
-    order = ["thong-tin", "trinh-tu", "cach-thuc", "thanh-phan", "dieu-kien", "can-cu", "bieu-mau", "nguon"]
+    order = [
+        "thong-tin",
+        "trinh-tu",
+        "cach-thuc",
+        "thanh-phan",
+        "dieu-kien",
+        "can-cu",
+        "bieu-mau",
+        "nguon",
+    ]
     positions = [html.index(f'<h2 id="h-{section}">') for section in order]
     assert positions == sorted(positions)
     assert "Hồ sơ nhận sau 15:00" in html
@@ -93,7 +102,9 @@ def test_no_submit_button_below_level_three(client):
 
 
 def test_forms_without_files_say_so_and_uploaded_ones_download(client):
-    form = FormFile.objects.filter(procedure__status="published").select_related("procedure").first()
+    form = (
+        FormFile.objects.filter(procedure__status="published").select_related("procedure").first()
+    )
     code = form.procedure.code
     html = text(client.get(f"/thu-tuc/{code}/"))
     assert form.name in html and "tệp mẫu chưa có trên Cổng" in html

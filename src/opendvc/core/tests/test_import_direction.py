@@ -17,6 +17,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "core": {"dossiers", "workflow", "feedback", "eforms", "surveys"},
 }
 
+
 def _module_name(path: Path) -> str:
     rel = path.relative_to(ROOT).with_suffix("")
     parts = list(rel.parts)
@@ -27,7 +28,9 @@ def _module_name(path: Path) -> str:
 
 def _imports(path: Path) -> set[str]:
     """Every ``opendvc.*`` module ``path`` imports, relative imports resolved, without the prefix."""
-    return _imports_of(path.read_text(), name=_module_name(path), package=path.name == "__init__.py")
+    return _imports_of(
+        path.read_text(), name=_module_name(path), package=path.name == "__init__.py"
+    )
 
 
 def _imports_of(source: str, *, name: str, package: bool = False) -> set[str]:
@@ -48,7 +51,11 @@ def _imports_of(source: str, *, name: str, package: bool = False) -> set[str]:
             continue
         for target in targets:
             target = target.removeprefix("opendvc.")
-            if target and target.split(".")[0] in FORBIDDEN.keys() | {"dossiers", "feedback", "surveys"}:
+            if target and target.split(".")[0] in FORBIDDEN.keys() | {
+                "dossiers",
+                "feedback",
+                "surveys",
+            }:
                 out.add(target)
     return out
 

@@ -65,9 +65,7 @@ def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_
             actor=citizen,
             add_files=[(c, checked_pdf()) for c in procedure.components.filter(required=True)],
         )
-        d = services.dossier_act(
-            dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True
-        )
+        d = services.dossier_act(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
         d = services.dossier_act(dossier=d, action=Action.RECEIVE, actor=officer)
         d = services.dossier_act(dossier=d, action=Action.START_PROCESSING, actor=officer)
         d = services.dossier_act(
