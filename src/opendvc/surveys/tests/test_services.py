@@ -32,7 +32,7 @@ def procedure(db):
 
 
 def _returned(dossier):
-    """What the engine signals once the return of a result commits (``test_return_path`` walks the
+    """What the engine signals once the return of a result commits (``test_signals`` walks the
     real path)."""
     from opendvc.dossiers.models import Dossier
     from opendvc.dossiers.signals import dossier_acted
