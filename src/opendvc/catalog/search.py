@@ -125,16 +125,15 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
     )
 
 
-class _IdsWithPrefixes(Expression):
-    """``id = ANY(ARRAY(SELECT id … WHERE search_prefixes @> terms))`` on PostgreSQL, whatever the
-    alias of the outer table (it differs when the search is nested in a facet subquery)."""
+class _OnId(Expression):
+    """A condition on the procedure's ``id``, whatever the alias of the outer table (it differs when
+    the search is nested in a facet subquery)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, terms: list[str]):
+    def __init__(self):
         super().__init__()
-        self.terms = terms
         self.id_ref = F("id")
 
     # Exposing the column as a source expression lets Django relabel it inside subqueries.
@@ -143,6 +142,14 @@ class _IdsWithPrefixes(Expression):
 
     def set_source_expressions(self, exprs):
         (self.id_ref,) = exprs
+
+
+class _IdsWithPrefixes(_OnId):
+    """``id = ANY(ARRAY(SELECT id … WHERE search_prefixes @> terms))`` on PostgreSQL."""
+
+    def __init__(self, terms: list[str]):
+        super().__init__()
+        self.terms = terms
 
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.id_ref)
@@ -218,23 +225,13 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
     )
 
 
-class IdIn(Expression):
+class IdIn(_OnId):
     """``id`` in a list of ids gathered earlier (the materialised matching set): one array parameter
     on PostgreSQL (``= ANY(%s)``), one JSON parameter on SQLite (``json_each``), whatever the size."""
-
-    conditional = True
-    output_field = BooleanField()
 
     def __init__(self, ids: list[int]):
         super().__init__()
         self.ids = ids
-        self.id_ref = F("id")
-
-    def get_source_expressions(self):
-        return [self.id_ref]
-
-    def set_source_expressions(self, exprs):
-        (self.id_ref,) = exprs
 
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.id_ref)

@@ -522,6 +522,14 @@ class CompiledField:
     spec: dict = field(default_factory=dict)
 
 
+# Identifier kinds, each checked and normalised by the accounts' validator of the same rule.
+IDENTIFIER_CHECKS: dict[str, Callable[[str], str]] = {
+    "phone": normalize_phone,
+    "cccd": validate_cccd,
+    "tax_code": normalize_tax_code,
+}
+
+
 def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
     kind = spec["kind"]
     if kind in ("text", "textarea", "email"):
@@ -601,36 +609,16 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             raise Invalid(_("Giá trị phải là có hoặc không."))
 
         return clean_bool
-    if kind == "phone":
+    if kind in IDENTIFIER_CHECKS:
+        check = IDENTIFIER_CHECKS[kind]
 
-        def clean_phone(value):
-            text = _as_text(value, 20)
+        def clean_identifier(value):
             try:
-                return normalize_phone(text)
+                return check(_as_text(value, 20))
             except ValidationError as exc:
                 raise Invalid(exc.messages[0]) from None
 
-        return clean_phone
-    if kind == "cccd":
-
-        def clean_cccd(value):
-            text = _as_text(value, 20)
-            try:
-                return validate_cccd(text)
-            except ValidationError as exc:
-                raise Invalid(exc.messages[0]) from None
-
-        return clean_cccd
-    if kind == "tax_code":
-
-        def clean_tax(value):
-            text = _as_text(value, 20)
-            try:
-                return normalize_tax_code(text)
-            except ValidationError as exc:
-                raise Invalid(exc.messages[0]) from None
-
-        return clean_tax
+        return clean_identifier
     if kind == "address":
         required = spec.get("required", False)
         return lambda value: _clean_address(value, required)

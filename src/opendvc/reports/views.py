@@ -119,30 +119,21 @@ def drilldown(request):
     key = request.GET.get("gia_tri", "")
     scope = _agency_scope(request.user)
     try:
-        if name in F.DOSSIER_FIGURES:
-            items = list(
-                selectors.drilldown_dossiers(
-                    name=name,
-                    period=period,
-                    as_of=request.GET.get("ngay_chot"),
-                    dimension=dimension,
-                    key=key,
-                    agency_ids=scope,
-                )[:500]
-            )
-            kind = "dossiers"
-        else:
-            items = list(
-                selectors.drilldown_feedback(
-                    name=name,
-                    period=period,
-                    as_of=request.GET.get("ngay_chot"),
-                    key=key,
-                    dimension=dimension,
-                    agency_ids=scope,
-                ).select_related("agency")[:500]
-            )
-            kind = "feedback"
+        kind = "dossiers" if name in F.DOSSIER_FIGURES else "feedback"
+        drilldown = (
+            selectors.drilldown_dossiers if kind == "dossiers" else selectors.drilldown_feedback
+        )
+        rows = drilldown(
+            name=name,
+            period=period,
+            as_of=request.GET.get("ngay_chot"),
+            dimension=dimension,
+            key=key,
+            agency_ids=scope,
+        )
+        if kind == "feedback":
+            rows = rows.select_related("agency")
+        items = list(rows[:500])
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
     return render(
