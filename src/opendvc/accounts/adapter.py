@@ -112,7 +112,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
 
     def pre_social_login(self, request, sociallogin) -> None:
-
         expected = (sociallogin.state or {}).get(NONCE_STATE_KEY)
         if expected is not None:
             id_token = (sociallogin.account.extra_data or {}).get("id_token") or {}

@@ -449,7 +449,6 @@ def forget_session(*, session_key: str | None) -> None:
 
 
 def _session_store(key: str) -> SessionBase:
-
     engine = import_module(settings.SESSION_ENGINE)
     return engine.SessionStore(session_key=key)
 

@@ -169,7 +169,6 @@ def _suspicious(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
-
     logging.getLogger("opendvc.api").exception("Unhandled API error")
     return problem_response(
         "server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path

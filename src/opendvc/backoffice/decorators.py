@@ -26,12 +26,10 @@ from opendvc.agencies.selectors import has_any_role
 
 
 def has_totp(user) -> bool:
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def is_backoffice_user(user) -> bool:
-
     return bool(user.is_staff and is_staff_member(user)) or bool(user.is_superuser)
 
 

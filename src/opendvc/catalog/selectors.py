@@ -608,7 +608,6 @@ class ServiceOffer:
 
     @property
     def sentence(self) -> str:
-
         if self.online_payment:
             return _(
                 "Dịch vụ công trực tuyến mức độ 4: nộp hồ sơ, nộp phí, lệ phí và nhận kết quả trực tuyến "

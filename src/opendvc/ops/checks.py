@@ -42,7 +42,6 @@ class Check:
 
 
 def check_database() -> tuple[bool, str]:
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()

@@ -88,7 +88,6 @@ class BacklogCollector:
     """Gauges computed when Prometheus scrapes (each a count on an indexed column)."""
 
     def collect(self):
-
         now = timezone.now()
         midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         backlog = GaugeMetricFamily(

@@ -40,7 +40,6 @@ def _invalid(field: str, message: str) -> ProblemError:
 
 
 def _notify(incident: Incident, *, template: str) -> None:
-
     users = {
         sr.user_id: sr.user
         for sr in StaffRole.objects.filter(role__in=NOTIFIED_ROLES, is_active=True).select_related(

@@ -9,7 +9,6 @@ from .indicators import ensure_default
 
 
 def seed(stdout=None) -> None:
-
     ensure_default()
     facts_refresh()
     if stdout is not None:

@@ -36,7 +36,6 @@ def check_totals(rows: list[dict[str, Any]], total: dict[str, Any], columns) -> 
 
 
 def _label(name: str) -> str:
-
     return str(FIGURES.get(name, DERIVED_LABELS.get(name, name)))
 
 
@@ -112,7 +111,6 @@ def build_xlsx(report) -> bytes:
 
 
 def _info_rows(report) -> list[list[str]]:
-
     f = report.figures
     return [
         ["Báo cáo", str(report.get_kind_display())],
@@ -138,7 +136,6 @@ def _info_rows(report) -> list[list[str]]:
 
 
 def _instant(text: str):
-
     return datetime.fromisoformat(text)
 
 

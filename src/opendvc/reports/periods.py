@@ -31,7 +31,6 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-
         return datetime.combine(self.start, time.min, tzinfo=VN_TZ)
 
     @property

@@ -163,7 +163,6 @@ def longest_overdue_dossiers(
 
 
 def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
-
     now = now or timezone.now()
     return (
         Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))

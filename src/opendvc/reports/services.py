@@ -43,7 +43,6 @@ RECEIVE_ROLES = {StaffRole.Role.PROVINCE_OFFICE}
 
 
 def _roles_in(user, agency) -> set[str]:
-
     scope = {agency.pk, *ancestor_ids(agency)} if agency is not None else None
     return {sr.role for sr in active_roles(user) if scope is None or sr.agency_id in scope}
 
@@ -311,7 +310,6 @@ def report_receive(*, report: Report, actor, note: str = "", request=None) -> Re
 
 
 def _users_with(roles: set[str], agency=None):
-
     qs = StaffRole.objects.filter(role__in=roles, is_active=True).select_related("user")
     if agency is not None:
         qs = qs.filter(agency=agency)
@@ -324,7 +322,6 @@ def _users_with(roles: set[str], agency=None):
 
 
 def _notify_office(report: Report) -> None:
-
     for user in _users_with(RECEIVE_ROLES):
         notify(
             template="report_sent",

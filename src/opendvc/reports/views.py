@@ -91,7 +91,6 @@ def index(request):
 
 
 def _period_query(period, as_of) -> str:
-
     if ".." in period.label:
         params = {"tu": period.start.isoformat(), "den": period.end.isoformat()}
     else:
@@ -102,7 +101,6 @@ def _period_query(period, as_of) -> str:
 
 
 def _agencies_for(user):
-
     scope = _agency_scope(user)
     qs = Agency.objects.filter(is_active=True).order_by("name")
     return qs if scope is None else qs.filter(pk__in=scope)
@@ -152,7 +150,6 @@ def drilldown(request):
 @backoffice_required(roles=selectors.REPORT_ROLES)
 @require_POST
 def request_report(request):
-
     agency = None
     if request.POST.get("agency"):
         agency = Agency.objects.filter(
@@ -298,7 +295,6 @@ def oversight(request):
 @backoffice_required(roles=[StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT])
 @require_POST
 def urge(request):
-
     value = request.POST.get("agency", "")
     agency = Agency.objects.filter(pk=int(value)).first() if value.isdigit() else None
     if agency is None:

@@ -18,7 +18,6 @@ class Command(BaseCommand):
     help = "Mã hóa lại số CCCD và số điện thoại bằng khóa mới nhất trong FIELD_ENCRYPTION_KEYS."
 
     def handle(self, *args, **options):
-
         counts = rotate_encryption_keys()
         if options["verbosity"]:
             self.stdout.write(
