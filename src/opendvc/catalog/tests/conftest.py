@@ -1,21 +1,26 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth import get_user_model
+
+from opendvc.agencies import demo as agencies_demo
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.catalog import demo as catalog_demo
 
 
 @pytest.fixture
 def agencies(db):
-    from opendvc.agencies import demo
-
-    demo.seed()
+    agencies_demo.seed()
 
 
 @pytest.fixture
 def catalog(agencies):
     """The 78 real procedures shipped with the portal, imported and published."""
-    from opendvc.catalog import demo
-
-    demo.seed()
+    catalog_demo.seed()
 
 
 @pytest.fixture
@@ -61,11 +66,6 @@ def record():
 @pytest.fixture
 def staff_user(agencies):
     """An officer of the provincial justice department with a TOTP authenticator."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.auth import get_user_model
-
-    from opendvc.agencies.models import Agency, StaffRole
-
     user = get_user_model().objects.create_user(
         email="canbo@example.vn", password="pw-Strong-123", is_staff=True
     )
@@ -80,10 +80,6 @@ def staff_user(agencies):
 
 def sign_in_with_mfa(client, user) -> None:
     """Sign in and record in the session that the second factor was used (as allauth does)."""
-    import time
-
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-
     client.force_login(user)
     session = client.session
     now = time.time()

@@ -1,5 +1,8 @@
 import pytest
 
+from opendvc.catalog.models import Procedure
+from opendvc.catalog.services import suspend_procedure
+
 pytestmark = pytest.mark.usefixtures("catalog")
 
 
@@ -102,9 +105,6 @@ def test_etag_and_cache_control(client):
 
 
 def test_cached_results_follow_changes(client):
-    from opendvc.catalog.models import Procedure
-    from opendvc.catalog.services import suspend_procedure
-
     assert (
         client.get("/api/v1/procedures", {"q": "1.001193"}).json()["items"][0]["code"] == "1.001193"
     )

@@ -1,8 +1,9 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from opendvc.catalog import demo
 from opendvc.catalog.models import Procedure
 
 REQUIRED = {
@@ -18,8 +19,6 @@ REQUIRED = {
 
 
 def test_seed_loads_the_real_procedures_once(catalog):
-    from opendvc.catalog import demo
-
     assert Procedure.objects.filter(is_synthetic=False, status="published").count() == 78
     before = list(Procedure.objects.values_list("code", "import_hash", "current_version_id"))
     out = io.StringIO()
@@ -58,8 +57,6 @@ def test_generate_load_data_is_flagged_synthetic(agencies, settings):
 
 
 def test_generate_load_data_refuses_production_without_force(agencies, settings):
-    from django.core.management import CommandError
-
     settings.DJANGO_ENV = "production"
     with pytest.raises(CommandError, match="--force"):
         call_command("generate_load_data", count=1, no_progress=True)

@@ -6,7 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opendvc.audit.models import AuditEntry
-from opendvc.catalog.models import Procedure, ProcedureVersion
+from opendvc.catalog.models import (
+    Component,
+    FeeItem,
+    FormFile,
+    LegalBasis,
+    Procedure,
+    ProcedureMethod,
+    ProcedureVersion,
+    Step,
+)
 from opendvc.catalog.transfer import write_records
 
 pytestmark = pytest.mark.usefixtures("agencies")
@@ -147,14 +156,6 @@ def test_export_round_trips(tmp_path, fmt, catalog):
     # Importing the export over the catalog it came from changes nothing.
     assert "không đổi 78" in run_import(first)[0]
     # Import the export into an emptied catalog and export again: same records.
-    from opendvc.catalog.models import (
-        Component,
-        FeeItem,
-        FormFile,
-        LegalBasis,
-        ProcedureMethod,
-        Step,
-    )
 
     for model in (ProcedureMethod, FeeItem, Component, Step, LegalBasis, FormFile):
         model.objects.all().delete()

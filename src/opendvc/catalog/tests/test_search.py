@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from opendvc.catalog.selectors import Filters, search_procedures
 
@@ -137,8 +138,6 @@ def test_sqlite_has_no_typo_pass(db):
 
 @pytest.mark.engine
 def test_postgresql_answers_words_from_the_prefix_index(postgres_db):
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(postgres_db) as queries:
         result = search_procedures(q="ho kinh doanh", filters=Filters())
     assert result.count > 0

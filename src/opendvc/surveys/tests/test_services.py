@@ -9,7 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from opendvc.catalog.models import Field, Procedure, Sector
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.signals import dossier_acted
 from opendvc.feedback.lifecycle import State
 from opendvc.feedback.models import Channel, Feedback
 from opendvc.feedback.selectors import agency_figures
@@ -22,8 +25,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def procedure(db):
-    from opendvc.catalog.models import Field, Procedure, Sector
-
     sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
     field = Field.objects.create(code="ho-tich", name="Hộ tịch", sector=sector)
     return Procedure.objects.create(
@@ -34,9 +35,6 @@ def procedure(db):
 def _returned(dossier):
     """What the engine signals once the return of a result commits (``test_signals`` walks the
     real path)."""
-    from opendvc.dossiers.models import Dossier
-    from opendvc.dossiers.signals import dossier_acted
-
     dossier_acted.send(
         sender=Dossier,
         instance=dossier,
@@ -49,8 +47,6 @@ def _returned(dossier):
 
 @pytest.fixture
 def returned_dossier(org, procedure, django_capture_on_commit_callbacks):
-    from opendvc.dossiers.models import Dossier
-
     dossier = Dossier.objects.create(
         code="000.00.32.H19-261130-0001",
         procedure=procedure,
@@ -82,8 +78,6 @@ def test_returned_dossier_invites_the_applicant_once(returned_dossier, org):
 
 
 def test_other_states_do_not_invite(org, procedure, django_capture_on_commit_callbacks):
-    from opendvc.dossiers.models import Dossier
-
     with django_capture_on_commit_callbacks(execute=True):
         Dossier.objects.create(
             code="X-1",

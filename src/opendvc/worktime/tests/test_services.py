@@ -6,13 +6,21 @@ import logging
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 
+from opendvc.agencies.models import Agency, Tier
 from opendvc.audit.models import AuditEntry
 from opendvc.audit.services import audit_verify_chain
-from opendvc.worktime import add_working_time, calendar_for_agency, default_calendar, is_working_day
+from opendvc.worktime import (
+    add_working_time,
+    calendar_for_agency,
+    default_calendar,
+    demo,
+    is_working_day,
+)
 from opendvc.worktime.calendar import WorktimeError
 from opendvc.worktime.models import CalendarDay, CalendarVersion, SeededYear
-from opendvc.worktime.selectors import calendar_version, year_overview
+from opendvc.worktime.selectors import VERSION_CACHE_KEY, calendar_version, year_overview
 from opendvc.worktime.services import remove_day, seed_years, set_day
 
 from .conftest import vn
@@ -139,8 +147,6 @@ def test_unseeded_year_computed_from_rules_with_warning_and_admin_days_applied(c
 
 
 def test_agency_calendar_uses_its_office_hours():
-    from opendvc.agencies.models import Agency, Tier
-
     tier = Tier.objects.create(code="tinh", name="Cấp tỉnh", rank=1)
     agency = Agency.objects.create(
         code="000.00.32.H19",
@@ -180,8 +186,6 @@ def test_version_row_created_on_first_change():
 
 
 def test_demo_seed_idempotent():
-    from opendvc.worktime import demo
-
     demo.seed()
     count = CalendarDay.objects.count()
     demo.seed()
@@ -190,10 +194,6 @@ def test_demo_seed_idempotent():
 
 
 def test_change_made_by_another_process_seen_once_the_shared_version_expires():
-    from django.core.cache import cache
-
-    from opendvc.worktime.selectors import VERSION_CACHE_KEY
-
     seed_years(years=[2027])
     cal = default_calendar()
     # Another process edits the table and bumps the version; this process' cache entry expires.
