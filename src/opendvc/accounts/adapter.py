@@ -6,7 +6,15 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from opendvc.agencies.permissions import is_staff_member
+
+from . import crypto
+from .models import PersonProfile
+from .oidc.provider import CCCD_ATTRIBUTE, NONCE_STATE_KEY
+from .validators import validate_cccd
 
 LOCKOUT_MESSAGE = _(
     "Bạn đã đăng nhập sai quá nhiều lần nên việc đăng nhập tạm bị khóa trong 5 phút. "
@@ -64,7 +72,6 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def can_delete_authenticator(self, authenticator) -> bool:
         """Staff must keep TOTP: back-office pages require it."""
-        from opendvc.agencies.permissions import is_staff_member
 
         if authenticator.type == authenticator.Type.TOTP and is_staff_member(authenticator.user):
             return False
@@ -101,15 +108,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     @staticmethod
     def _cccd_claim(sociallogin) -> str:
         """The CCCD sent by the identity provider (kept off ``extra_data``, see ``oidc.provider``)."""
-        from .oidc.provider import CCCD_ATTRIBUTE
 
         return getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
 
     def pre_social_login(self, request, sociallogin) -> None:
-        from django.core.exceptions import PermissionDenied
-
-        from .oidc.provider import NONCE_STATE_KEY
-
         expected = (sociallogin.state or {}).get(NONCE_STATE_KEY)
         if expected is not None:
             id_token = (sociallogin.account.extra_data or {}).get("id_token") or {}
@@ -121,8 +123,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         cccd = self._cccd_claim(sociallogin)
         if not cccd:
             return
-        from . import crypto
-        from .models import PersonProfile
 
         profile = (
             PersonProfile.objects.select_related("user")
@@ -146,12 +146,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().save_user(request, sociallogin, form)
         cccd = self._cccd_claim(sociallogin)
         if cccd:
-            from django.core.exceptions import ValidationError
-
-            from . import crypto
-            from .models import PersonProfile
-            from .validators import validate_cccd
-
             try:
                 cccd = validate_cccd(cccd)
             except ValidationError:

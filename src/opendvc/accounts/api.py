@@ -127,7 +127,11 @@ def get_profile(request):
     return _profile_out(request.user)
 
 
-@router.put("/profile", response={200: ProfileOut, **problems(409, 422)}, summary="Cập nhật thông tin cá nhân")
+@router.put(
+    "/profile",
+    response={200: ProfileOut, **problems(409, 422)},
+    summary="Cập nhật thông tin cá nhân",
+)
 def put_profile(request, payload: ProfileIn):
     require_scope(request, "accounts:write")
     data = payload.dict(exclude_unset=True)
@@ -150,7 +154,9 @@ class PersonOut(Schema):
 
 
 @router.get(
-    "/profiles/{uuid:public_id}", response={200: PersonOut, **problems(404)}, summary="Hồ sơ cá nhân theo mã công khai"
+    "/profiles/{uuid:public_id}",
+    response={200: PersonOut, **problems(404)},
+    summary="Hồ sơ cá nhân theo mã công khai",
 )
 def get_person(request, public_id):
     """The owner sees their own profile in full; staff whose role serves applicants see it masked

@@ -1,6 +1,9 @@
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.apps import AppConfig
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class AccountsConfig(AppConfig):
@@ -27,11 +30,7 @@ def _require_totp(admin_view):
 
         @wraps(inner)
         def wrapper(request, *args, **kwargs):
-            from urllib.parse import urlencode
-
-            from django.shortcuts import redirect
-            from django.urls import reverse
-
+            # Imported on call: the back-office decorators import models, not loaded when apps.py is.
             from opendvc.backoffice.decorators import has_totp
 
             user = request.user

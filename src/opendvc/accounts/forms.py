@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, PersonProfile
+from .selectors import SELF, acting_as_choices
 from .validators import province_choices, ward_choices
 
 LABELS = {
@@ -330,7 +331,6 @@ def acting_as_field(user) -> forms.ChoiceField:
 
     Resolve the chosen value with ``selectors.resolve_acting_as(user, value)``.
     """
-    from .selectors import SELF, acting_as_choices
 
     return forms.ChoiceField(
         label=_("Nộp hồ sơ với tư cách"),

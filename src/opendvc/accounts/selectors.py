@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import StaffRole
+from opendvc.dossiers.personal_data import dossier_reads_of
+
+from . import crypto
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, UserSession
 from .permissions import can_act_for, can_view_profile
+from .validators import normalize_cccd, normalize_phone
 
 
 def profile_of(user) -> PersonProfile:
@@ -78,18 +90,12 @@ def resolve_acting_as(user, value: str) -> Organisation | None:
 
 def live_session_keys(keys) -> set[str]:
     """Which of ``keys`` still name a live session in the session store."""
-    from importlib import import_module
-
-    from django.conf import settings
 
     keys = list(keys)
     if settings.SESSION_ENGINE in (
         "django.contrib.sessions.backends.db",
         "django.contrib.sessions.backends.cached_db",
     ):
-        from django.contrib.sessions.models import Session
-        from django.utils import timezone
-
         return set(
             Session.objects.filter(
                 session_key__in=keys, expire_date__gt=timezone.now()
@@ -112,7 +118,6 @@ def pending_deletion_request(user) -> DeletionRequest | None:
 
 def export_personal_data(*, user) -> dict:
     """Everything the portal holds about the user as plain JSON-ready data (unmasked: it is theirs)."""
-    from opendvc.agencies.models import StaffRole
 
     profile = profile_of(user)
     data = {
@@ -154,11 +159,8 @@ def export_personal_data(*, user) -> dict:
             for d in DeletionRequest.objects.filter(user=user)
         ],
     }
-    from django.apps import apps
 
     if apps.is_installed("opendvc.dossiers"):
-        from opendvc.dossiers.personal_data import dossier_reads_of
-
         # Who among the staff read the person's dossiers, and when (Art. 4.4, 13.3).
         data["dossier_reads"] = dossier_reads_of(applicant=user)
     if profile.pk:
@@ -176,10 +178,6 @@ def export_personal_data(*, user) -> dict:
 def find_persons(*, query: str) -> list[PersonProfile]:
     """Exact lookup of a person by CCCD, phone number or email (through the keyed hashes: no scan of
     encrypted values). Empty for anything else: there is no fuzzy search over personal data."""
-    from django.core.exceptions import ValidationError
-
-    from . import crypto
-    from .validators import normalize_cccd, normalize_phone
 
     query = (query or "").strip()
     if not query:

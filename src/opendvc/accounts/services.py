@@ -9,8 +9,10 @@ values: personal data stays out of the audit trail and the logs.
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,10 +23,18 @@ from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
 
 from . import crypto
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, User, UserSession
-from .permissions import can_manage_organisation, can_reveal_personal_data, is_owner
+from .permissions import (
+    can_handle_deletion_requests,
+    can_lookup_persons,
+    can_manage_organisation,
+    can_reveal_personal_data,
+    is_owner,
+)
+from .selectors import find_persons
 from .validators import (
     normalize_cccd,
     normalize_phone,
@@ -381,8 +391,6 @@ def reveal_personal_data(
 def search_persons(*, actor: User, query: str, request=None) -> list[PersonProfile]:
     """Staff lookup of a person by exact CCCD, phone or email. Side effect: an audit entry naming
     the kind of identifier and the number of matches (never the identifier itself)."""
-    from .permissions import can_lookup_persons
-    from .selectors import find_persons
 
     if not can_lookup_persons(actor):
         raise PermissionDenied
@@ -441,8 +449,6 @@ def forget_session(*, session_key: str | None) -> None:
 
 
 def _session_store(key: str) -> SessionBase:
-    from importlib import import_module
-
     engine = import_module(settings.SESSION_ENGINE)
     return engine.SessionStore(session_key=key)
 
@@ -488,7 +494,6 @@ def handle_deletion_request(
 ) -> DeletionRequest:
     """An administrator approves (the account is closed and personal data erased; dossiers are kept
     as the archive rules require, under the person's name) or rejects the request. Audited."""
-    from .permissions import can_handle_deletion_requests
 
     if not can_handle_deletion_requests(actor):
         raise PermissionDenied
@@ -507,12 +512,7 @@ def handle_deletion_request(
         user.is_active = False
         user.set_unusable_password()
         user.save()
-        try:
-            from allauth.account.models import EmailAddress
-
-            EmailAddress.objects.filter(user=user).delete()
-        except ImportError:  # pragma: no cover
-            pass
+        EmailAddress.objects.filter(user=user).delete()
     dr.status = DeletionRequest.Status.DONE if approve else DeletionRequest.Status.REJECTED
     dr.handled_at = timezone.now()
     dr.handled_by = actor
@@ -530,13 +530,20 @@ def handle_deletion_request(
 
 def send_welcome(*, user: User) -> None:
     """Queue the welcome message (email and in-app) after registration."""
-    from opendvc.notifications.services import notify
 
     notify(template="welcome", context={"name": user.full_name or user.email or ""}, recipient=user)
 
 
-def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_name: str = "",
-                             phone: str = "", organisation_name: str = "", request=None):
+def applicant_find_or_create(
+    *,
+    actor,
+    cccd: str = "",
+    tax_code: str = "",
+    full_name: str = "",
+    phone: str = "",
+    organisation_name: str = "",
+    request=None,
+):
     """The applicant of a counter/postal dossier: a person found by CCCD (or created with it), and for
     a business the organisation found by tax code (or created). Returns ``(user, organisation|None)``.
     Creating a person or organisation is audited (under the intake's audit actions, as before)."""
@@ -549,9 +556,15 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
     if tax_code and len(tax) not in (10, 13):
         errors.append({"path": "tax_code", "message": _("Mã số thuế phải có 10 hoặc 13 chữ số.")})
     if errors:
-        raise ProblemError("validation_error", _("Thông tin người nộp chưa hợp lệ."), extra={"errors": errors})
+        raise ProblemError(
+            "validation_error", _("Thông tin người nộp chưa hợp lệ."), extra={"errors": errors}
+        )
     with transaction.atomic():
-        profile = PersonProfile.objects.select_related("user").filter(cccd_hash=crypto.lookup_hash(digits)).first()
+        profile = (
+            PersonProfile.objects.select_related("user")
+            .filter(cccd_hash=crypto.lookup_hash(digits))
+            .first()
+        )
         if profile is not None:
             user = profile.user
         else:
@@ -562,32 +575,65 @@ def applicant_find_or_create(*, actor, cccd: str = "", tax_code: str = "", full_
                 normalised_phone = normalize_phone(phone or "")
             except ValidationError:
                 normalised_phone = ""
-                missing.append({"path": "phone", "message": _("Nhập số điện thoại liên hệ hợp lệ.")})
+                missing.append(
+                    {"path": "phone", "message": _("Nhập số điện thoại liên hệ hợp lệ.")}
+                )
             if missing:
-                raise ProblemError("validation_error",
-                                   _("Chưa có người dùng với số CCCD này; hãy nhập họ và tên và số điện thoại liên hệ."),
-                                   extra={"errors": missing})
+                raise ProblemError(
+                    "validation_error",
+                    _(
+                        "Chưa có người dùng với số CCCD này; hãy nhập họ và tên và số điện thoại liên hệ."
+                    ),
+                    extra={"errors": missing},
+                )
             if User.objects.filter(phone_hash=crypto.lookup_hash(normalised_phone)).exists():
-                raise ProblemError("validation_error",
-                                   _("Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
-                                     "của tài khoản đó."),
-                                   extra={"errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]})
-            user = User.objects.create_user(email=None, password=None, phone=normalised_phone,
-                                            full_name=full_name.strip())
+                raise ProblemError(
+                    "validation_error",
+                    _(
+                        "Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
+                        "của tài khoản đó."
+                    ),
+                    extra={
+                        "errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]
+                    },
+                )
+            user = User.objects.create_user(
+                email=None, password=None, phone=normalised_phone, full_name=full_name.strip()
+            )
             profile = PersonProfile(user=user)
             profile.cccd = digits
             profile.save()
-            audit_record(actor=actor, action="dossier.intake_person_created", target=user,
-                         changes={"cccd": crypto.mask(digits)}, request=request)
+            audit_record(
+                actor=actor,
+                action="dossier.intake_person_created",
+                target=user,
+                changes={"cccd": crypto.mask(digits)},
+                request=request,
+            )
         organisation = None
         if tax:
             organisation = Organisation.objects.filter(tax_code=tax).first()
             if organisation is None:
                 if not (organisation_name or "").strip():
-                    raise ProblemError("validation_error", _("Chưa có tổ chức với mã số thuế này; hãy nhập tên tổ chức."),
-                                       extra={"errors": [{"path": "organisation_name", "message": _("Nhập tên tổ chức.")}]})
-                organisation = Organisation.objects.create(name=organisation_name.strip(), tax_code=tax,
-                                                           legal_representative=user.full_name)
-                audit_record(actor=actor, action="dossier.intake_organisation_created", target=organisation,
-                             changes={"tax_code": tax}, request=request)
+                    raise ProblemError(
+                        "validation_error",
+                        _("Chưa có tổ chức với mã số thuế này; hãy nhập tên tổ chức."),
+                        extra={
+                            "errors": [
+                                {"path": "organisation_name", "message": _("Nhập tên tổ chức.")}
+                            ]
+                        },
+                    )
+                organisation = Organisation.objects.create(
+                    name=organisation_name.strip(),
+                    tax_code=tax,
+                    legal_representative=user.full_name,
+                )
+                audit_record(
+                    actor=actor,
+                    action="dossier.intake_organisation_created",
+                    target=organisation,
+                    changes={"tax_code": tax},
+                    request=request,
+                )
     return user, organisation

@@ -248,6 +248,7 @@ def validate_date_of_birth(value: dt.date | None, *, today: dt.date | None = Non
 
 @lru_cache(maxsize=1)
 def _units():
+    # Imported on first use: the administrative units' tables are large and only address checks need them.
     from vietnam_provinces import Province, Ward
 
     provinces = {int(p.code): p.name for p in Province.iter_all()}

@@ -51,7 +51,6 @@ def can_manage_agency_staff(user, agency: Agency) -> bool:
 def scope_to_visible_agencies(queryset, user, *, field: str = "agency", roles=None):
     """Filter ``queryset`` to the rows whose ``field`` (an Agency FK) the user may see: the
     one rule for lists of agency work (dossiers, feedback…). Nothing for non-staff."""
-    from .selectors import visible_agency_ids
 
     if getattr(user, "is_superuser", False):
         return queryset

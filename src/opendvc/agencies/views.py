@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from opendvc.accounts.models import User
 from opendvc.backoffice.decorators import backoffice_required
 
 from . import selectors, services
@@ -33,8 +34,6 @@ def agency_staff(request, code):
             return redirect("accounts:agency_staff", code=agency.code)
         form = GrantRoleForm(request.POST)
         if form.is_valid():
-            from opendvc.accounts.models import User
-
             user = User.objects.filter(
                 email__iexact=form.cleaned_data["email"], is_active=True
             ).first()

@@ -16,13 +16,19 @@ class BearerToken(HttpBearer):
         # until the window ends, whether its token is right or not.
         ip = client_ip(request)
         if not ratelimit_hit(name="api_token_failures", ident=ip, increment=False).allowed:
-            raise ProblemError("rate_limited", "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
-                               status=429)
+            raise ProblemError(
+                "rate_limited",
+                "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
+                status=429,
+            )
         found = api_token_authenticate(token)
         if found is None:
             if not ratelimit_hit(name="api_token_failures", ident=ip).allowed:
-                raise ProblemError("rate_limited", "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
-                                   status=429)
+                raise ProblemError(
+                    "rate_limited",
+                    "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
+                    status=429,
+                )
             return None
         request.user = found.owner
         request.api_token = found
@@ -40,4 +46,6 @@ def require_scope(request, scope: str) -> None:
     """Session users act with their own rights; tokens only within their scopes."""
     token = getattr(request, "api_token", None)
     if token is not None and not token.has_scope(scope):
-        raise ProblemError("permission_denied", f"Mã truy cập không có phạm vi '{scope}'.", extra={"scope": scope})
+        raise ProblemError(
+            "permission_denied", f"Mã truy cập không có phạm vi '{scope}'.", extra={"scope": scope}
+        )

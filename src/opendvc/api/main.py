@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
@@ -43,7 +45,9 @@ class OpenDvcAPI(NinjaAPI):
         (Ninja would call it ``application/json``) and the transport problems of each operation added."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
         for methods in schema["paths"].values():
             for operation in methods.values():
                 responses = operation["responses"]
@@ -54,7 +58,9 @@ class OpenDvcAPI(NinjaAPI):
                         response["content"] = {PROBLEM_MEDIA: {"schema": {"$ref": PROBLEM_REF}}}
                         if response.get("description") in (None, "", "Unknown Status Code"):
                             response["description"] = "Problem"
-                operation["responses"] = {str(k): v for k, v in sorted(responses.items(), key=lambda kv: int(kv[0]))}
+                operation["responses"] = {
+                    str(k): v for k, v in sorted(responses.items(), key=lambda kv: int(kv[0]))
+                }
         return schema
 
 
@@ -74,7 +80,9 @@ api = OpenDvcAPI(
 
 @api.exception_handler(ProblemError)
 def _problem(request, exc: ProblemError):
-    return problem_response(exc.code, exc.detail, status=exc.status, instance=request.path, **exc.extra)
+    return problem_response(
+        exc.code, exc.detail, status=exc.status, instance=request.path, **exc.extra
+    )
 
 
 def _body_loc(loc):
@@ -87,36 +95,59 @@ def _body_loc(loc):
 @api.exception_handler(ValidationError)
 def _validation(request, exc: ValidationError):
     if any(err.get("type") == "json_invalid" or "JSON" in err.get("msg", "") for err in exc.errors):
-        return problem_response("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path)
+        return problem_response(
+            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path
+        )
     return problem_response(
-        "validation_error", "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.", instance=request.path,
-        errors=[{"path": error_path(_body_loc(err.get("loc", []))), "message": err.get("msg", "")} for err in exc.errors],
+        "validation_error",
+        "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.",
+        instance=request.path,
+        errors=[
+            {"path": error_path(_body_loc(err.get("loc", []))), "message": err.get("msg", "")}
+            for err in exc.errors
+        ],
     )
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return problem_response("unauthenticated", "Cần đăng nhập hoặc mã truy cập hợp lệ.", instance=request.path)
+    return problem_response(
+        "unauthenticated", "Cần đăng nhập hoặc mã truy cập hợp lệ.", instance=request.path
+    )
 
 
 @api.exception_handler(AuthorizationError)
 def _forbidden(request, exc):
-    return problem_response("permission_denied", "Bạn không có quyền thực hiện thao tác này.", instance=request.path)
+    return problem_response(
+        "permission_denied", "Bạn không có quyền thực hiện thao tác này.", instance=request.path
+    )
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return problem_response("not_found", "Không tìm thấy tài nguyên yêu cầu.", instance=request.path)
+    return problem_response(
+        "not_found", "Không tìm thấy tài nguyên yêu cầu.", instance=request.path
+    )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-             429: "rate_limited"}
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        429: "rate_limited",
+    }
     code = codes.get(exc.status_code, "bad_request")
     if exc.status_code == 400 and "parse" in str(exc.message).lower():
-        return problem_response("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path)
+        return problem_response(
+            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path
+        )
     return problem_response(code, str(exc.message), status=exc.status_code, instance=request.path)
 
 
@@ -138,10 +169,10 @@ def _suspicious(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
-    import logging
-
     logging.getLogger("opendvc.api").exception("Unhandled API error")
-    return problem_response("server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path)
+    return problem_response(
+        "server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path
+    )
 
 
 from . import views  # noqa: E402,F401  (registers the core operations)

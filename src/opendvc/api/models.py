@@ -26,7 +26,9 @@ class ApiTokenQuerySet(models.QuerySet):
 
 class ApiToken(models.Model):
     name = models.CharField(_("tên"), max_length=100)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     prefix = models.CharField(max_length=16, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(_("phạm vi"), default=list, blank=True)

@@ -32,11 +32,19 @@ def api_token_create(
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            name=name, owner=owner, prefix=raw[:12], token_hash=hash_token(raw),
-            scopes=sorted(set(scopes)), expires_at=expires_at,
+            name=name,
+            owner=owner,
+            prefix=raw[:12],
+            token_hash=hash_token(raw),
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
         )
-        audit_record(actor=actor or owner, action="api_token.create", target=token,
-                     changes={"name": name, "scopes": token.scopes})
+        audit_record(
+            actor=actor or owner,
+            action="api_token.create",
+            target=token,
+            changes={"name": name, "scopes": token.scopes},
+        )
     return token, raw
 
 
@@ -46,7 +54,9 @@ LAST_USE_PRECISION = timedelta(minutes=1)
 def api_token_authenticate(raw: str) -> ApiToken | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.usable().select_related("owner").filter(token_hash=hash_token(raw)).first()
+    token = (
+        ApiToken.objects.usable().select_related("owner").filter(token_hash=hash_token(raw)).first()
+    )
     if token is None or not token.owner.is_active:
         return None
     now = timezone.now()
@@ -60,5 +70,7 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
 
 def api_token_revoke(*, token: ApiToken, actor) -> None:
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         audit_record(actor=actor, action="api_token.revoke", target=token, changes={})

@@ -21,7 +21,13 @@ class MeOut(Schema):
     scopes: list[str] | None
 
 
-@api.get("/ping", response=PingOut, auth=None, tags=["core"], summary="Kiểm tra API (tham chiếu hiệu năng)")
+@api.get(
+    "/ping",
+    response=PingOut,
+    auth=None,
+    tags=["core"],
+    summary="Kiểm tra API (tham chiếu hiệu năng)",
+)
 def ping(request):
     return {"status": "ok", "time": timezone.localtime().isoformat()}
 
@@ -79,7 +85,9 @@ class TokenCreatedOut(TokenOut):
 def _session_only(request) -> None:
     # A token cannot mint or revoke tokens: only a signed-in person can.
     if getattr(request, "api_token", None) is not None:
-        raise ProblemError("permission_denied", "Chỉ người dùng đăng nhập mới quản lý được mã truy cập.")
+        raise ProblemError(
+            "permission_denied", "Chỉ người dùng đăng nhập mới quản lý được mã truy cập."
+        )
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="Mã truy cập API của tôi")
@@ -88,12 +96,20 @@ def tokens_list(request):
     return list(ApiToken.objects.filter(owner=request.user).order_by("-created_at"))
 
 
-@api.post("/tokens", response={201: TokenCreatedOut, **problems(400, 422)}, tags=["tokens"], summary="Tạo mã truy cập API")
+@api.post(
+    "/tokens",
+    response={201: TokenCreatedOut, **problems(400, 422)},
+    tags=["tokens"],
+    summary="Tạo mã truy cập API",
+)
 def tokens_create(request, payload: TokenIn):
     _session_only(request)
     if not ratelimit_hit(name="api_token_create", ident=f"user:{request.user.pk}").allowed:
-        raise ProblemError("rate_limited", "Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau.",
-                           status=429)
+        raise ProblemError(
+            "rate_limited",
+            "Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau.",
+            status=429,
+        )
     unknown = sorted(set(payload.scopes) - set(KNOWN_SCOPES))
     if unknown:
         raise ProblemError(
@@ -105,13 +121,22 @@ def tokens_create(request, payload: TokenIn):
     if payload.expires_at is not None and payload.expires_at <= timezone.now():
         raise ProblemError("invalid_expiry", "Thời điểm hết hạn phải ở tương lai.", status=400)
     token, raw = api_token_create(
-        owner=request.user, name=payload.name, scopes=payload.scopes, expires_at=payload.expires_at, actor=request.user
+        owner=request.user,
+        name=payload.name,
+        scopes=payload.scopes,
+        expires_at=payload.expires_at,
+        actor=request.user,
     )
     out = TokenOut.from_orm(token).dict()
     return 201, {**out, "token": raw}
 
 
-@api.delete("/tokens/{token_id}", response={204: None, **problems(404)}, tags=["tokens"], summary="Thu hồi mã truy cập API")
+@api.delete(
+    "/tokens/{token_id}",
+    response={204: None, **problems(404)},
+    tags=["tokens"],
+    summary="Thu hồi mã truy cập API",
+)
 def tokens_revoke(request, token_id: int = Path(..., ge=1, le=MAX_ID)):
     _session_only(request)
     token = get_object_or_404(ApiToken, pk=token_id, owner=request.user)

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .chain import GENESIS, LEGACY, UnknownKeyError, compute_hash, mac
 from .models import AuditChainHead, AuditEntry
-from .services import GENESIS, LEGACY, UnknownKeyError, compute_hash, mac
 
 PREFIX = "checkpoint-"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
@@ -14,9 +13,9 @@ from django.utils import timezone
 
 from opendvc.core.logging import request_id_var
 
+from .chain import GENESIS, LEGACY, UnknownKeyError, compute_hash
+from .checkpoints import checkpoints_load
 from .models import AuditChainHead, AuditEntry
-
-GENESIS = "0" * 64
 
 
 def _target_parts(target: Any) -> tuple[str, str]:
@@ -28,62 +27,6 @@ def _target_parts(target: Any) -> tuple[str, str]:
     if isinstance(target, tuple) and len(target) == 2:
         return str(target[0]), str(target[1])
     return type(target).__name__.lower(), str(target)
-
-
-def canonical_content(entry: AuditEntry) -> str:
-    """The fields covered by the hash, serialised deterministically."""
-    return json.dumps(
-        {
-            "created_at": entry.created_at.isoformat(timespec="microseconds"),
-            "actor_id": entry.actor_id,
-            "actor_label": entry.actor_label,
-            "action": entry.action,
-            "target_type": entry.target_type,
-            "target_id": entry.target_id,
-            "changes": entry.changes,
-            "ip_address": entry.ip_address,
-            "user_agent": entry.user_agent,
-            "request_id": entry.request_id,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
-
-
-LEGACY = "legacy"
-
-
-class UnknownKeyError(KeyError):
-    """An entry or checkpoint names a MAC key this process does not hold."""
-
-
-def mac_keys() -> dict[str, bytes]:
-    """The MAC keys by id: the current ``AUDIT_MAC_KEY`` and the retired ones still verifying old rows."""
-    keys: dict[str, bytes] = {}
-    for item in settings.AUDIT_MAC_RETIRED_KEYS:
-        kid, _, secret = str(item).partition(":")
-        if kid and secret:
-            keys[kid.strip()] = secret.strip().encode()
-    keys[settings.AUDIT_MAC_KEY_ID] = settings.AUDIT_MAC_KEY.encode()
-    return keys
-
-
-def mac(key_id: str, message: str) -> str:
-    """HMAC-SHA256 of ``message`` under the key ``key_id``."""
-    try:
-        key = mac_keys()[key_id]
-    except KeyError as exc:
-        raise UnknownKeyError(key_id) from exc
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
-
-
-def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
-    """The link of ``entry``: keyed MAC, or the plain SHA-256 of rows from before keys (``legacy``)."""
-    if entry.key_id == LEGACY:
-        return hashlib.sha256((prev_hash + "|" + canonical_content(entry)).encode()).hexdigest()
-    return mac(entry.key_id, f"{prev_hash}|{entry.key_id}|{canonical_content(entry)}")
 
 
 def _client_ip(request) -> str | None:
@@ -111,7 +54,9 @@ def audit_record(
     Runs inside the caller's transaction (or its own): the entry exists only if the change does.
     """
     target_type, target_id = _target_parts(target)
-    actor_obj = actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    actor_obj = (
+        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    )
     if actor_obj is not None:
         actor_label = str(getattr(actor_obj, "email", "") or actor_obj.pk)
     elif isinstance(actor, str):
@@ -133,14 +78,18 @@ def audit_record(
             target_id=target_id[:100],
             changes=_jsonable(changes or {}),
             ip_address=_client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""),
+            user_agent=(
+                request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+            ),
             request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:64],
             prev_hash=head.last_hash,
             key_id=settings.AUDIT_MAC_KEY_ID,
         )
         entry.entry_hash = compute_hash(head.last_hash, entry)
         entry.save()
-        AuditChainHead.objects.filter(id=1).update(last_hash=entry.entry_hash, count=models.F("count") + 1)
+        AuditChainHead.objects.filter(id=1).update(
+            last_hash=entry.entry_hash, count=models.F("count") + 1
+        )
     return entry
 
 
@@ -169,7 +118,6 @@ def audit_verify_chain() -> ChainReport:
     continues from, an earlier checkpoint while a later one is missing from it (``rollback``, e.g. an
     old backup restored). Reads the whole table once; writes nothing.
     """
-    from .checkpoints import checkpoints_load
 
     checkpoints, problems = checkpoints_load()
     by_count = {cp.count: cp for cp in checkpoints}
@@ -180,41 +128,74 @@ def audit_verify_chain() -> ChainReport:
     seen_keyed = False
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != prev:
-            return ChainReport(False, checked, entry.id, "liên kết với bản ghi trước bị đứt (bị xóa hoặc đảo thứ tự)",
-                               kind="broken_link")
+            return ChainReport(
+                False,
+                checked,
+                entry.id,
+                "liên kết với bản ghi trước bị đứt (bị xóa hoặc đảo thứ tự)",
+                kind="broken_link",
+            )
         if entry.key_id == LEGACY:
             if seen_keyed:
-                return ChainReport(False, checked, entry.id,
-                                   "bản ghi băm không khóa nằm sau bản ghi có khóa: chuỗi đã bị tính lại",
-                                   kind="rechained")
+                return ChainReport(
+                    False,
+                    checked,
+                    entry.id,
+                    "bản ghi băm không khóa nằm sau bản ghi có khóa: chuỗi đã bị tính lại",
+                    kind="rechained",
+                )
             legacy += 1
         else:
             seen_keyed = True
         try:
             expected = compute_hash(prev, entry)
         except UnknownKeyError:
-            return ChainReport(False, checked, entry.id, f"bản ghi dùng khóa “{entry.key_id}” không có trong cấu hình",
-                               kind="unknown_key")
+            return ChainReport(
+                False,
+                checked,
+                entry.id,
+                f"bản ghi dùng khóa “{entry.key_id}” không có trong cấu hình",
+                kind="unknown_key",
+            )
         if not hmac.compare_digest(expected, entry.entry_hash):
-            return ChainReport(False, checked, entry.id, "nội dung bản ghi đã bị sửa (mã xác thực không khớp)",
-                               kind="altered")
+            return ChainReport(
+                False,
+                checked,
+                entry.id,
+                "nội dung bản ghi đã bị sửa (mã xác thực không khớp)",
+                kind="altered",
+            )
         prev = entry.entry_hash
         checked += 1
         cp = by_count.get(checked)
         if cp is not None:
             (matched if hmac.compare_digest(cp.head, prev) else diverged).append(cp)
     newest = checkpoints[-1] if checkpoints else None
-    report = _compare_with_checkpoints(checked=checked, head=prev, legacy=legacy, checkpoints=checkpoints,
-                                       matched=matched, diverged=diverged)
+    report = _compare_with_checkpoints(
+        checked=checked,
+        head=prev,
+        legacy=legacy,
+        checkpoints=checkpoints,
+        matched=matched,
+        diverged=diverged,
+    )
     if report is not None:
         report.warnings = problems
         return report
     if problems:
-        return ChainReport(False, checked, None, "; ".join(problems), kind="bad_checkpoint", checkpoint=newest)
+        return ChainReport(
+            False, checked, None, "; ".join(problems), kind="bad_checkpoint", checkpoint=newest
+        )
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.last_hash != prev or head.count != checked):
-        return ChainReport(False, checked, None, "bản ghi cuối chuỗi bị xóa hoặc số lượng không khớp",
-                           kind="head_mismatch", checkpoint=newest)
+        return ChainReport(
+            False,
+            checked,
+            None,
+            "bản ghi cuối chuỗi bị xóa hoặc số lượng không khớp",
+            kind="head_mismatch",
+            checkpoint=newest,
+        )
     return ChainReport(True, checked, checkpoint=newest)
 
 
@@ -222,33 +203,64 @@ def _when(cp) -> str:
     return timezone.localtime(cp.at).strftime("%d/%m/%Y %H:%M")
 
 
-def _compare_with_checkpoints(*, checked, head, legacy, checkpoints, matched, diverged) -> ChainReport | None:
+def _compare_with_checkpoints(
+    *, checked, head, legacy, checkpoints, matched, diverged
+) -> ChainReport | None:
     if not checkpoints:
         return None
     newest = checkpoints[-1]
     if legacy > min(cp.legacy for cp in checkpoints):
-        return ChainReport(False, checked, None,
-                           f"có {legacy} bản ghi băm không khóa, nhiều hơn số điểm kiểm tra đã ký: chuỗi đã bị tính lại",
-                           kind="rechained", checkpoint=newest)
+        return ChainReport(
+            False,
+            checked,
+            None,
+            f"có {legacy} bản ghi băm không khóa, nhiều hơn số điểm kiểm tra đã ký: chuỗi đã bị tính lại",
+            kind="rechained",
+            checkpoint=newest,
+        )
     if diverged:
         first = diverged[0]
         earlier = [cp for cp in matched if cp.count < first.count]
         if earlier:
-            return ChainReport(False, checked, None,
-                               f"chuỗi khớp điểm kiểm tra lúc {_when(earlier[-1])} ({earlier[-1].count} bản ghi) "
-                               f"nhưng khác điểm kiểm tra lúc {_when(first)}: dữ liệu đã bị quay lui rồi ghi tiếp",
-                               kind="rollback", checkpoint=first)
-        return ChainReport(False, checked, None,
-                           f"bản ghi thứ {first.count} khác với điểm kiểm tra đã ký lúc {_when(first)}: "
-                           "chuỗi đã bị tính lại", kind="rechained", checkpoint=first)
+            return ChainReport(
+                False,
+                checked,
+                None,
+                f"chuỗi khớp điểm kiểm tra lúc {_when(earlier[-1])} ({earlier[-1].count} bản ghi) "
+                f"nhưng khác điểm kiểm tra lúc {_when(first)}: dữ liệu đã bị quay lui rồi ghi tiếp",
+                kind="rollback",
+                checkpoint=first,
+            )
+        return ChainReport(
+            False,
+            checked,
+            None,
+            f"bản ghi thứ {first.count} khác với điểm kiểm tra đã ký lúc {_when(first)}: "
+            "chuỗi đã bị tính lại",
+            kind="rechained",
+            checkpoint=first,
+        )
     if checked < newest.count:
-        same = [cp for cp in checkpoints if cp.count == checked and hmac.compare_digest(cp.head, head)]
+        same = [
+            cp for cp in checkpoints if cp.count == checked and hmac.compare_digest(cp.head, head)
+        ]
         if same and checked > 0:
-            return ChainReport(False, checked, None,
-                               f"chuỗi trở về đúng điểm kiểm tra lúc {_when(same[-1])} ({checked} bản ghi); "
-                               f"điểm kiểm tra lúc {_when(newest)} đã ký {newest.count} bản ghi: dữ liệu đã bị quay lui",
-                               kind="rollback", checkpoint=newest)
-        return ChainReport(False, checked, None,
-                           f"chỉ còn {checked} bản ghi, điểm kiểm tra lúc {_when(newest)} đã ký {newest.count}: "
-                           "chuỗi đã bị cắt bớt", kind="truncated", checkpoint=newest)
+            return ChainReport(
+                False,
+                checked,
+                None,
+                f"chuỗi trở về đúng điểm kiểm tra lúc {_when(same[-1])} ({checked} bản ghi); "
+                f"điểm kiểm tra lúc {_when(newest)} đã ký {newest.count} bản ghi: dữ liệu đã bị quay lui",
+                kind="rollback",
+                checkpoint=newest,
+            )
+        return ChainReport(
+            False,
+            checked,
+            None,
+            f"chỉ còn {checked} bản ghi, điểm kiểm tra lúc {_when(newest)} đã ký {newest.count}: "
+            "chuỗi đã bị cắt bớt",
+            kind="truncated",
+            checkpoint=newest,
+        )
     return None

@@ -15,21 +15,21 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from opendvc.agencies.permissions import is_staff_member
+from opendvc.agencies.selectors import has_any_role
+
 
 def has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def is_backoffice_user(user) -> bool:
-    from opendvc.agencies.permissions import is_staff_member
-
     return bool(user.is_staff and is_staff_member(user)) or bool(user.is_superuser)
 
 
@@ -37,7 +37,6 @@ def holds_role_for(user, roles) -> bool:
     """The role check of ``backoffice_required``: any role when ``roles`` is empty."""
     if not roles or user.is_superuser:
         return True
-    from opendvc.agencies.selectors import has_any_role
 
     return has_any_role(user, roles)
 

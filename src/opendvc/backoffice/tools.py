@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.agencies.models import StaffRole
+
 from .decorators import backoffice_allows, holds_role_for
 
 
@@ -115,7 +117,7 @@ TOOLS: list[Tool] = [
         "admin:index",
         _("Quản trị dữ liệu"),
         _("Danh mục thủ tục, cơ quan, tài khoản (Django admin)."),
-        ("administrator",),
+        (StaffRole.Role.ADMINISTRATOR,),
     ),
 ]
 

@@ -65,8 +65,19 @@ class ProcedureAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "search_name"]
     autocomplete_fields = ["agencies"]
     filter_horizontal = ["tiers"]
-    readonly_fields = ["status", "current_version", "level", "level_source", "level_basis", "methods_available",
-                       "has_online", "is_synthetic", "created_at", "updated_at", "preview_link"]
+    readonly_fields = [
+        "status",
+        "current_version",
+        "level",
+        "level_source",
+        "level_basis",
+        "methods_available",
+        "has_online",
+        "is_synthetic",
+        "created_at",
+        "updated_at",
+        "preview_link",
+    ]
     exclude = ["search_name", "search_field", "search_legal", "search_doc", "import_hash"]
     inlines = [MethodInline, FeeInline, ComponentInline, StepInline, LegalBasisInline, FormInline]
     actions = ["publish", "suspend"]
@@ -76,31 +87,55 @@ class ProcedureAdmin(admin.ModelAdmin):
     def preview_link(self, obj: Procedure) -> str:
         if not obj.pk:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("catalog:preview", args=[obj.code]), _("Xem trang công khai"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("catalog:preview", args=[obj.code]),
+            _("Xem trang công khai"),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.record_backoffice_edit(procedure=form.instance, actor=request.user, request=request)
+        services.record_backoffice_edit(
+            procedure=form.instance, actor=request.user, request=request
+        )
 
     @admin.action(description=_("Công bố (tạo phiên bản)"))
     def publish(self, request, queryset):
         for procedure in queryset:
-            version = services.publish_procedure(procedure=procedure, actor=request.user, request=request)
-            self.message_user(request, _("Đã công bố %(code)s, phiên bản %(n)s.") % {"code": procedure.code,
-                                                                                 "n": version.number})
+            version = services.publish_procedure(
+                procedure=procedure, actor=request.user, request=request
+            )
+            self.message_user(
+                request,
+                _("Đã công bố %(code)s, phiên bản %(n)s.")
+                % {"code": procedure.code, "n": version.number},
+            )
 
     @admin.action(description=_("Tạm ngưng"))
     def suspend(self, request, queryset):
         for procedure in queryset:
-            services.suspend_procedure(procedure=procedure, actor=request.user, reason="Tạm ngưng từ trang quản trị",
-                                       request=request)
-        self.message_user(request, _("Đã tạm ngưng %(n)s thủ tục.") % {"n": queryset.count()}, messages.WARNING)
+            services.suspend_procedure(
+                procedure=procedure,
+                actor=request.user,
+                reason="Tạm ngưng từ trang quản trị",
+                request=request,
+            )
+        self.message_user(
+            request, _("Đã tạm ngưng %(n)s thủ tục.") % {"n": queryset.count()}, messages.WARNING
+        )
 
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin):
     list_display = ["procedure", "number", "published_at", "published_by"]
-    readonly_fields = ["procedure", "number", "snapshot", "content_hash", "published_at", "published_by"]
+    readonly_fields = [
+        "procedure",
+        "number",
+        "snapshot",
+        "content_hash",
+        "published_at",
+        "published_by",
+    ]
 
     def has_add_permission(self, request):
         return False

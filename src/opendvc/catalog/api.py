@@ -88,7 +88,9 @@ class SearchParams(Schema):
 
 def _response_key(request) -> str:
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    digest = hashlib.sha256(json.dumps([request.get_host(), request.path, params]).encode()).hexdigest()[:40]
+    digest = hashlib.sha256(
+        json.dumps([request.get_host(), request.path, params]).encode()
+    ).hexdigest()[:40]
     return f"catalog:{catalog_revision()}:response:{digest}"
 
 
@@ -125,25 +127,38 @@ def _cached_json(request, build) -> HttpResponse:
 
 
 @router.get(
-    "/procedures", auth=None, response={200: ProcedurePage, **problems(400, 422)},
+    "/procedures",
+    auth=None,
+    response={200: ProcedurePage, **problems(400, 422)},
     summary="Tìm thủ tục hành chính (có dấu hoặc không dấu), lọc theo ngành, lĩnh vực, cấp, mức độ, cơ quan, hình thức",
 )
 def list_procedures(
-    request, params: Query[SearchParams], page: int = Query(1, ge=1, le=MAX_PAGE),
+    request,
+    params: Query[SearchParams],
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_LIMIT),
 ):
     def build():
         filters = parse_filters(params.dict())
         result = search_procedures(q=params.q, filters=filters, page=page, page_size=page_size)
         return {
-            "count": result.count, "page": result.page, "page_size": result.page_size,
-            "num_pages": result.num_pages, "typo_tolerant": result.typo_tolerant, "items": result.items,
+            "count": result.count,
+            "page": result.page,
+            "page_size": result.page_size,
+            "num_pages": result.num_pages,
+            "typo_tolerant": result.typo_tolerant,
+            "items": result.items,
         }
 
     return _cached_json(request, build)
 
 
-@router.get("/procedures/{code}", auth=None, response={200: dict, **problems(404)}, summary="Toàn bộ thông tin một thủ tục")
+@router.get(
+    "/procedures/{code}",
+    auth=None,
+    response={200: dict, **problems(404)},
+    summary="Toàn bộ thông tin một thủ tục",
+)
 def get_procedure(request, code: str):
     return _cached_json(request, lambda: _procedure_document(request, code))
 
@@ -163,18 +178,29 @@ def _procedure_document(request, code: str) -> dict[str, Any]:
     record["agencies"] = [{"code": a.code, "name": a.name} for a in procedure.agencies.all()]
     record.pop("agency_codes")
     record["forms"] = [
-        {"name": f.name, "available": f.is_available,
-         "url": request.build_absolute_uri(reverse("catalog:form", args=[procedure.code, f.pk]))
-         if f.is_available else None}
+        {
+            "name": f.name,
+            "available": f.is_available,
+            "url": request.build_absolute_uri(reverse("catalog:form", args=[procedure.code, f.pk]))
+            if f.is_available
+            else None,
+        }
         for f in procedure.forms.all()
     ]
     version = procedure.current_version
     record["version"] = (
-        {"number": version.number, "published_at": version.published_at.isoformat()} if version else None
+        {"number": version.number, "published_at": version.published_at.isoformat()}
+        if version
+        else None
     )
     return record
 
 
-@router.get("/catalog/facets", auth=None, response={200: Facets}, summary="Giá trị bộ lọc và số thủ tục tương ứng")
+@router.get(
+    "/catalog/facets",
+    auth=None,
+    response={200: Facets},
+    summary="Giá trị bộ lọc và số thủ tục tương ứng",
+)
 def catalog_facets(request, params: Query[SearchParams]):
     return _cached_json(request, lambda: facets(q=params.q, filters=parse_filters(params.dict())))

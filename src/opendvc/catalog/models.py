@@ -40,7 +40,9 @@ class Field(models.Model):
 
     code = models.SlugField(_("mã lĩnh vực"), max_length=80, unique=True)
     name = models.CharField(_("tên lĩnh vực"), max_length=200)
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="fields", null=True, blank=True)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="fields", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["name"]
@@ -74,19 +76,36 @@ class Procedure(models.Model):
 
     class WorkingDayRule(models.TextChoices):
         # How "N ngày làm việc" becomes an instant (worktime ``add_working_time`` rules).
-        WORKING_HOURS = "working-hours", _("N ngày làm việc = N × 8 giờ làm việc kể từ khi tiếp nhận")
-        END_OF_DAY = "end-of-day", _("Hết giờ làm việc của ngày làm việc thứ N sau ngày tiếp nhận "
-                                     "(Bộ luật Dân sự 2015, Điều 147–148)")
+        WORKING_HOURS = (
+            "working-hours",
+            _("N ngày làm việc = N × 8 giờ làm việc kể từ khi tiếp nhận"),
+        )
+        END_OF_DAY = (
+            "end-of-day",
+            _(
+                "Hết giờ làm việc của ngày làm việc thứ N sau ngày tiếp nhận "
+                "(Bộ luật Dân sự 2015, Điều 147–148)"
+            ),
+        )
 
     code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
     local_code = models.CharField(_("mã địa phương"), max_length=60, blank=True)
     name = models.TextField(_("tên thủ tục"))
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("ngành"))
-    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực"))
-    tiers = models.ManyToManyField("agencies.Tier", related_name="procedures", blank=True, verbose_name=_("cấp thực hiện"))
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("ngành")
+    )
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
+    )
+    tiers = models.ManyToManyField(
+        "agencies.Tier", related_name="procedures", blank=True, verbose_name=_("cấp thực hiện")
+    )
     tiers_raw = models.CharField(_("cấp thực hiện (nguyên văn)"), max_length=200, blank=True)
     agencies = models.ManyToManyField(
-        "agencies.Agency", related_name="procedures", blank=True, verbose_name=_("cơ quan thực hiện")
+        "agencies.Agency",
+        related_name="procedures",
+        blank=True,
+        verbose_name=_("cơ quan thực hiện"),
     )
     implementing_agency_text = models.TextField(_("cơ quan thực hiện (nguyên văn)"), blank=True)
     competent_authority = models.TextField(_("cơ quan có thẩm quyền"), blank=True)
@@ -96,7 +115,9 @@ class Procedure(models.Model):
         _("nguồn mức độ"), max_length=10, choices=LevelSource.choices, default=LevelSource.DERIVED
     )
     level_basis = models.CharField(_("căn cứ xác định mức độ"), max_length=300, blank=True)
-    online_class = models.CharField(_("phân loại DVC"), max_length=12, choices=OnlineClass.choices, blank=True)
+    online_class = models.CharField(
+        _("phân loại DVC"), max_length=12, choices=OnlineClass.choices, blank=True
+    )
     applicants = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
     applicants_raw = models.TextField(_("đối tượng (nguyên văn)"), blank=True)
     # None = the source gives no information (kept apart from an empty text on purpose).
@@ -107,28 +128,41 @@ class Procedure(models.Model):
     procedure_type = models.CharField(_("loại thủ tục"), max_length=200, blank=True)
     notes = models.JSONField(_("ghi chú nguồn"), default=list, blank=True)
     unverified_fields = models.JSONField(_("trường chưa xác minh"), default=list, blank=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     effective_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     effective_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     source_url = models.URLField(_("nguồn"), max_length=500, blank=True)
     source_copy = models.URLField(_("bản sao nguồn"), max_length=500, blank=True)
     source_list_copy = models.URLField(_("danh sách nguồn"), max_length=500, blank=True)
     is_synthetic = models.BooleanField(
-        _("dữ liệu giả lập"), default=False, help_text=_("Chỉ dùng để đo hiệu năng; không phải thủ tục thật.")
+        _("dữ liệu giả lập"),
+        default=False,
+        help_text=_("Chỉ dùng để đo hiệu năng; không phải thủ tục thật."),
     )
     current_version = models.ForeignKey(
-        "ProcedureVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "ProcedureVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("phiên bản đang công bố"),
     )
     # Procedure settings of the dossier timing (set by the province, not part of the published record).
     working_day_rule = models.CharField(
-        _("cách tính thời hạn theo ngày làm việc"), max_length=15, choices=WorkingDayRule.choices,
+        _("cách tính thời hạn theo ngày làm việc"),
+        max_length=15,
+        choices=WorkingDayRule.choices,
         default=WorkingDayRule.WORKING_HOURS,
     )
     auto_receive = models.BooleanField(
-        _("tiếp nhận tự động"), default=False,
-        help_text=_("Hệ thống tự tiếp nhận hồ sơ trực tuyến đầy đủ thành phần và hẹn ngày trả kết quả như cán bộ "
-                    "tiếp nhận."),
+        _("tiếp nhận tự động"),
+        default=False,
+        help_text=_(
+            "Hệ thống tự tiếp nhận hồ sơ trực tuyến đầy đủ thành phần và hẹn ngày trả kết quả như cán bộ "
+            "tiếp nhận."
+        ),
     )
     # Denormalised for filters and counts.
     methods_available = models.JSONField(_("hình thức nộp"), default=list, blank=True)
@@ -146,14 +180,19 @@ class Procedure(models.Model):
         ordering = ["name"]
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
-        indexes = [models.Index(fields=["status", "level"]), models.Index(fields=["status", "has_online"])]
+        indexes = [
+            models.Index(fields=["status", "level"]),
+            models.Index(fields=["status", "has_online"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise ValidationError({"effective_to": _("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")})
+            raise ValidationError(
+                {"effective_to": _("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")}
+            )
         if not self.is_synthetic and not NATIONAL_CODE_RE.match(self.code or ""):
             raise ValidationError({"code": _("Mã thủ tục phải có dạng 1.001193.")})
 
@@ -177,7 +216,9 @@ class ProcedureMethod(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="methods")
     position = models.PositiveSmallIntegerField(default=0)
     method = models.CharField(_("hình thức"), max_length=10, choices=Channel.choices)
-    time_amount = models.DecimalField(_("thời hạn"), max_digits=7, decimal_places=2, null=True, blank=True)
+    time_amount = models.DecimalField(
+        _("thời hạn"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     time_unit = models.CharField(_("đơn vị"), max_length=15, choices=TimeUnit.choices, blank=True)
     time_text = models.CharField(_("thời hạn (nguyên văn)"), max_length=300, blank=True)
     time_basis = models.TextField(_("căn cứ thời hạn"), blank=True)
@@ -288,7 +329,9 @@ class FormFile(models.Model):
 
     class Meta:
         ordering = ["procedure", "name"]
-        constraints = [models.UniqueConstraint(fields=["procedure", "name"], name="catalog_form_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "name"], name="catalog_form_unique_name")
+        ]
         verbose_name = _("biểu mẫu")
         verbose_name_plural = _("biểu mẫu")
 
@@ -314,7 +357,11 @@ class ProcedureVersion(models.Model):
 
     class Meta:
         ordering = ["procedure", "-number"]
-        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="catalog_version_unique_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "number"], name="catalog_version_unique_number"
+            )
+        ]
         verbose_name = _("phiên bản thủ tục")
         verbose_name_plural = _("phiên bản thủ tục")
 

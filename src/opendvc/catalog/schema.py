@@ -19,18 +19,53 @@ from .models import NATIONAL_CODE_RE, SYNTHETIC_PREFIX
 
 # Column order of CSV/XLSX files; JSON files use the same keys.
 FIELDS: list[str] = [
-    "national_code", "local_code", "name", "sector", "field", "tiers", "levels_raw",
-    "implementing_agency", "agency_codes", "competent_authority", "coordinating_agency",
-    "level", "online_class", "status", "effective_from", "effective_to",
-    "methods", "fee_items", "components", "steps", "applicants", "applicants_raw", "conditions",
-    "result", "result_kind", "legal_basis", "announcing_decision", "procedure_type",
-    "source_url", "source_copy", "source_list_copy", "notes", "unverified_fields",
+    "national_code",
+    "local_code",
+    "name",
+    "sector",
+    "field",
+    "tiers",
+    "levels_raw",
+    "implementing_agency",
+    "agency_codes",
+    "competent_authority",
+    "coordinating_agency",
+    "level",
+    "online_class",
+    "status",
+    "effective_from",
+    "effective_to",
+    "methods",
+    "fee_items",
+    "components",
+    "steps",
+    "applicants",
+    "applicants_raw",
+    "conditions",
+    "result",
+    "result_kind",
+    "legal_basis",
+    "announcing_decision",
+    "procedure_type",
+    "source_url",
+    "source_copy",
+    "source_list_copy",
+    "notes",
+    "unverified_fields",
 ]
 REQUIRED = ["national_code", "name", "sector", "field"]
 # Keys whose values are lists/objects (JSON text inside CSV/XLSX cells).
 STRUCTURED = {
-    "tiers", "agency_codes", "methods", "fee_items", "components", "steps", "applicants",
-    "legal_basis", "notes", "unverified_fields",
+    "tiers",
+    "agency_codes",
+    "methods",
+    "fee_items",
+    "components",
+    "steps",
+    "applicants",
+    "legal_basis",
+    "notes",
+    "unverified_fields",
 }
 METHODS = ["online", "direct", "postal"]
 TIME_UNITS = ["working_days", "working_hours", "calendar_days"]
@@ -43,7 +78,12 @@ TIME_UNIT_ALIASES = {
 APPLICANTS = ["individual", "organisation"]
 KINDS = ["submit", "present"]
 STATUSES = ["draft", "published", "suspended"]
-ONLINE_CLASSES = {"toàn trình": "toan_trinh", "toan_trinh": "toan_trinh", "một phần": "mot_phan", "mot_phan": "mot_phan"}
+ONLINE_CLASSES = {
+    "toàn trình": "toan_trinh",
+    "toan_trinh": "toan_trinh",
+    "một phần": "mot_phan",
+    "mot_phan": "mot_phan",
+}
 CUTOFF_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 URL_RE = re.compile(r"^https?://[^\s]+$")
 MAX_TEXT = 20_000
@@ -78,8 +118,15 @@ class _Row:
     def err(self, column: str, reason: str) -> None:
         self.errors.append(RowError(self.row, column, reason))
 
-    def text(self, value: Any, column: str, *, required: bool = False, max_len: int = MAX_TEXT,
-             nullable: bool = False) -> str | None:
+    def text(
+        self,
+        value: Any,
+        column: str,
+        *,
+        required: bool = False,
+        max_len: int = MAX_TEXT,
+        nullable: bool = False,
+    ) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.err(column, "bắt buộc, không được để trống")
@@ -94,8 +141,15 @@ class _Row:
             self.err(column, f"dài quá {max_len} ký tự")
         return value
 
-    def integer(self, value: Any, column: str, *, minimum: int = 0, maximum: int | None = None,
-                nullable: bool = True) -> int | None:
+    def integer(
+        self,
+        value: Any,
+        column: str,
+        *,
+        minimum: int = 0,
+        maximum: int | None = None,
+        nullable: bool = True,
+    ) -> int | None:
         if value is None or value == "":
             if not nullable:
                 self.err(column, "bắt buộc")
@@ -116,7 +170,9 @@ class _Row:
             return None
         return value
 
-    def boolean(self, value: Any, column: str, *, nullable: bool = False, default: bool = True) -> bool | None:
+    def boolean(
+        self, value: Any, column: str, *, nullable: bool = False, default: bool = True
+    ) -> bool | None:
         if value is None or value == "":
             return None if nullable else default
         if isinstance(value, bool):
@@ -174,8 +230,14 @@ class _Row:
         return value
 
 
-def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: set[str],
-                 allow_synthetic: bool = False) -> Checked:
+def check_record(
+    raw: Any,
+    row: int,
+    *,
+    known_tiers: set[str],
+    known_agencies: set[str],
+    allow_synthetic: bool = False,
+) -> Checked:
     """Validate one raw record; return the cleaned record and every error found (no side effects)."""
     r = _Row(row)
     checked = Checked(row=row)
@@ -188,7 +250,11 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
         r.err(key, f"cột không có trong lược đồ; các cột hợp lệ: {', '.join(FIELDS)}")
     out: dict[str, Any] = {}
     code = r.text(raw.get("national_code"), "national_code", required=True, max_len=40) or ""
-    if code and not NATIONAL_CODE_RE.match(code) and not (allow_synthetic and code.startswith(SYNTHETIC_PREFIX)):
+    if (
+        code
+        and not NATIONAL_CODE_RE.match(code)
+        and not (allow_synthetic and code.startswith(SYNTHETIC_PREFIX))
+    ):
         r.err("national_code", "mã thủ tục phải có dạng 1.001193")
     out["national_code"] = code
     out["local_code"] = r.text(raw.get("local_code"), "local_code", max_len=60)
@@ -224,7 +290,11 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
     out["status"] = status
     out["effective_from"] = r.date(raw.get("effective_from"), "effective_from")
     out["effective_to"] = r.date(raw.get("effective_to"), "effective_to")
-    if out["effective_from"] and out["effective_to"] and out["effective_to"] < out["effective_from"]:
+    if (
+        out["effective_from"]
+        and out["effective_to"]
+        and out["effective_to"] < out["effective_from"]
+    ):
         r.err("effective_to", "ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực")
 
     out["methods"] = []
@@ -235,7 +305,9 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
             continue
         method = m.get("method")
         if method not in METHODS:
-            r.err(f"{col}.method", f"giá trị {method!r} không hợp lệ; cho phép: {', '.join(METHODS)}")
+            r.err(
+                f"{col}.method", f"giá trị {method!r} không hợp lệ; cho phép: {', '.join(METHODS)}"
+            )
         amount = m.get("time_amount")
         if amount in (None, ""):
             amount = None
@@ -256,18 +328,27 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
             note = f"Đơn vị quy đổi từ ô thời hạn của nguồn “{time_text}”: {label}."
             basis = f"{basis} {note}".strip() if note not in basis else basis
         elif unit and unit not in TIME_UNITS:
-            r.err(f"{col}.time_unit", f"giá trị {unit!r} không hợp lệ; cho phép: {', '.join(TIME_UNITS)}")
+            r.err(
+                f"{col}.time_unit",
+                f"giá trị {unit!r} không hợp lệ; cho phép: {', '.join(TIME_UNITS)}",
+            )
             unit = ""
         cutoff = m.get("cutoff")
         if cutoff not in (None, "") and not (isinstance(cutoff, str) and CUTOFF_RE.match(cutoff)):
             r.err(f"{col}.cutoff", "giờ chốt phải dạng HH:MM, ví dụ 15:00")
             cutoff = None
-        out["methods"].append({
-            "method": method, "time_amount": amount, "time_unit": unit or None, "time_text": time_text,
-            "time_basis": basis, "cutoff": cutoff or None,
-            "fee_text": r.text(m.get("fee_text"), f"{col}.fee_text") or "",
-            "description": r.text(m.get("description"), f"{col}.description") or "",
-        })
+        out["methods"].append(
+            {
+                "method": method,
+                "time_amount": amount,
+                "time_unit": unit or None,
+                "time_text": time_text,
+                "time_basis": basis,
+                "cutoff": cutoff or None,
+                "fee_text": r.text(m.get("fee_text"), f"{col}.fee_text") or "",
+                "description": r.text(m.get("description"), f"{col}.description") or "",
+            }
+        )
 
     out["fee_items"] = []
     for i, f in enumerate(r.listof(raw.get("fee_items"), "fee_items"), start=1):
@@ -275,15 +356,20 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
         f = r.obj(f, col)
         if f is None:
             continue
-        out["fee_items"].append({
-            "name": r.text(f.get("name"), f"{col}.name", required=True, max_len=2000),
-            "amount_vnd": r.integer(f.get("amount_vnd"), f"{col}.amount_vnd", minimum=0, maximum=10**12),
-            "amount_text": r.text(f.get("amount_text"), f"{col}.amount_text", max_len=200) or "",
-            "per": r.text(f.get("per"), f"{col}.per", max_len=100) or "",
-            "methods": r.choice_list(f.get("methods"), f"{col}.methods", METHODS),
-            "condition": r.text(f.get("condition"), f"{col}.condition") or "",
-            "note": r.text(f.get("note"), f"{col}.note") or "",
-        })
+        out["fee_items"].append(
+            {
+                "name": r.text(f.get("name"), f"{col}.name", required=True, max_len=2000),
+                "amount_vnd": r.integer(
+                    f.get("amount_vnd"), f"{col}.amount_vnd", minimum=0, maximum=10**12
+                ),
+                "amount_text": r.text(f.get("amount_text"), f"{col}.amount_text", max_len=200)
+                or "",
+                "per": r.text(f.get("per"), f"{col}.per", max_len=100) or "",
+                "methods": r.choice_list(f.get("methods"), f"{col}.methods", METHODS),
+                "condition": r.text(f.get("condition"), f"{col}.condition") or "",
+                "note": r.text(f.get("note"), f"{col}.note") or "",
+            }
+        )
 
     out["components"] = []
     for i, c in enumerate(r.listof(raw.get("components"), "components"), start=1):
@@ -294,17 +380,22 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
         kind = c.get("kind") or "submit"
         if kind not in KINDS:
             r.err(f"{col}.kind", f"giá trị {kind!r} không hợp lệ; cho phép: {', '.join(KINDS)}")
-        out["components"].append({
-            "name": r.text(c.get("name"), f"{col}.name", required=True),
-            "originals": r.integer(c.get("originals"), f"{col}.originals", maximum=32767) or 0,
-            "copies": r.integer(c.get("copies"), f"{col}.copies", maximum=32767) or 0,
-            "required": r.boolean(c.get("required"), f"{col}.required"),
-            "kind": kind,
-            "case": r.text(c.get("case"), f"{col}.case") or "",
-            "form_file": r.text(c.get("form_file"), f"{col}.form_file", max_len=300) or "",
-            "accepts_electronic_copy": r.boolean(c.get("accepts_electronic_copy"),
-                                                 f"{col}.accepts_electronic_copy", nullable=True),
-        })
+        out["components"].append(
+            {
+                "name": r.text(c.get("name"), f"{col}.name", required=True),
+                "originals": r.integer(c.get("originals"), f"{col}.originals", maximum=32767) or 0,
+                "copies": r.integer(c.get("copies"), f"{col}.copies", maximum=32767) or 0,
+                "required": r.boolean(c.get("required"), f"{col}.required"),
+                "kind": kind,
+                "case": r.text(c.get("case"), f"{col}.case") or "",
+                "form_file": r.text(c.get("form_file"), f"{col}.form_file", max_len=300) or "",
+                "accepts_electronic_copy": r.boolean(
+                    c.get("accepts_electronic_copy"),
+                    f"{col}.accepts_electronic_copy",
+                    nullable=True,
+                ),
+            }
+        )
 
     out["steps"] = []
     for i, s in enumerate(r.listof(raw.get("steps"), "steps"), start=1):
@@ -333,17 +424,25 @@ def check_record(raw: Any, row: int, *, known_tiers: set[str], known_agencies: s
             r.err(col, "cần số hiệu hoặc trích yếu")
         out["legal_basis"].append(item)
 
-    out["announcing_decision"] = r.text(raw.get("announcing_decision"), "announcing_decision", max_len=200)
+    out["announcing_decision"] = r.text(
+        raw.get("announcing_decision"), "announcing_decision", max_len=200
+    )
     out["procedure_type"] = r.text(raw.get("procedure_type"), "procedure_type", max_len=200)
     for key in ("source_url", "source_copy", "source_list_copy"):
         value = r.text(raw.get(key), key, max_len=500)
         if value and not URL_RE.match(value):
             r.err(key, "phải là địa chỉ http(s)")
         out[key] = value
-    out["notes"] = [n for n in (r.text(n, "notes") for n in r.listof(raw.get("notes"), "notes")) if n]
+    out["notes"] = [
+        n for n in (r.text(n, "notes") for n in r.listof(raw.get("notes"), "notes")) if n
+    ]
     out["unverified_fields"] = [
-        u for u in (r.text(u, "unverified_fields", max_len=100)
-                    for u in r.listof(raw.get("unverified_fields"), "unverified_fields")) if u
+        u
+        for u in (
+            r.text(u, "unverified_fields", max_len=100)
+            for u in r.listof(raw.get("unverified_fields"), "unverified_fields")
+        )
+        if u
     ]
     if out["level"] == 1 and any(c["form_file"] for c in out["components"]):
         # Regulation Art. 5.3: a procedure with forms is offered at level 2 at least.

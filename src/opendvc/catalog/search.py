@@ -74,7 +74,9 @@ def parse_query(raw: str | None) -> SearchQuery:
         raise ProblemError(
             "query_too_long",
             f"Từ khóa tìm kiếm dài quá {limit} ký tự.",
-            status=400, title="Từ khóa quá dài", extra={"parameter": "q", "limit": limit},
+            status=400,
+            title="Từ khóa quá dài",
+            extra={"parameter": "q", "limit": limit},
         )
     terms = tokens(raw)
     term_limit = max_query_terms()
@@ -82,7 +84,9 @@ def parse_query(raw: str | None) -> SearchQuery:
         raise ProblemError(
             "too_many_terms",
             f"Từ khóa tìm kiếm có quá {term_limit} từ.",
-            status=400, title="Quá nhiều từ khóa", extra={"parameter": "q", "limit": term_limit},
+            status=400,
+            title="Quá nhiều từ khóa",
+            extra={"parameter": "q", "limit": term_limit},
         )
     stripped = raw.strip()
     code = stripped if CODE_RE.match(stripped) and " " not in stripped else ""
@@ -101,7 +105,8 @@ def _rank(query: SearchQuery):
     if query.code_prefix:
         score = score + Case(
             When(code__startswith=query.code_prefix, then=Value(RANK_CODE)),
-            default=Value(0), output_field=IntegerField(),
+            default=Value(0),
+            output_field=IntegerField(),
         )
     return score
 
@@ -120,16 +125,15 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
     )
 
 
-class _IdsWithPrefixes(Expression):
-    """``id = ANY(ARRAY(SELECT id … WHERE search_prefixes @> terms))`` on PostgreSQL, whatever the
-    alias of the outer table (it differs when the search is nested in a facet subquery)."""
+class _OnId(Expression):
+    """A condition on the procedure's ``id``, whatever the alias of the outer table (it differs when
+    the search is nested in a facet subquery)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, terms: list[str]):
+    def __init__(self):
         super().__init__()
-        self.terms = terms
         self.id_ref = F("id")
 
     # Exposing the column as a source expression lets Django relabel it inside subqueries.
@@ -139,11 +143,21 @@ class _IdsWithPrefixes(Expression):
     def set_source_expressions(self, exprs):
         (self.id_ref,) = exprs
 
+
+class _IdsWithPrefixes(_OnId):
+    """``id = ANY(ARRAY(SELECT id … WHERE search_prefixes @> terms))`` on PostgreSQL."""
+
+    def __init__(self, terms: list[str]):
+        super().__init__()
+        self.terms = terms
+
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.id_ref)
         table = Procedure._meta.db_table
         # Table name from the model, terms as a bound parameter.
-        sql = f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"  # noqa: S608
+        sql = (
+            f"{lhs} = ANY(ARRAY(SELECT p.id FROM {table} p WHERE p.search_prefixes @> %s::text[]))"  # noqa: S608
+        )
         return sql, (*params, self.terms)
 
 
@@ -162,11 +176,18 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
         )
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
-        "word_similarity(%s::text, search_name || ' ' || search_field)", (query.folded,), output_field=FloatField()
+        "word_similarity(%s::text, search_name || ' ' || search_field)",
+        (query.folded,),
+        output_field=FloatField(),
     )
     return (
-        qs.filter(RawSQL("%s::text <%% (search_name || ' ' || search_field)", (query.folded,),
-                         output_field=BooleanField()))
+        qs.filter(
+            RawSQL(
+                "%s::text <%% (search_name || ' ' || search_field)",
+                (query.folded,),
+                output_field=BooleanField(),
+            )
+        )
         .annotate(rank=similarity, name_length=Length("search_name"))
         .order_by("-rank", "name_length", "code")
     )
@@ -180,7 +201,9 @@ def _sqlite_fts5() -> bool:
     key = connection.settings_dict["NAME"]
     if key not in _FTS5_TABLE:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_procedure_fts'")
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_procedure_fts'"
+            )
             _FTS5_TABLE[key] = cursor.fetchone() is not None
     return _FTS5_TABLE[key]
 
@@ -191,31 +214,24 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
     # Every query word must begin a word: FTS5 prefix query (terms are [0-9a-z]+, safe to quote).
     match = " AND ".join(f'"{term}"*' for term in query.terms)
     return (
-        qs.filter(id__in=RawSQL(
-            "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s", (match,)
-        ))
+        qs.filter(
+            id__in=RawSQL(
+                "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s",
+                (match,),
+            )
+        )
         .annotate(rank=_rank(query), name_length=Length("search_name"))
         .order_by("-rank", "name_length", "code")
     )
 
 
-class IdIn(Expression):
+class IdIn(_OnId):
     """``id`` in a list of ids gathered earlier (the materialised matching set): one array parameter
     on PostgreSQL (``= ANY(%s)``), one JSON parameter on SQLite (``json_each``), whatever the size."""
-
-    conditional = True
-    output_field = BooleanField()
 
     def __init__(self, ids: list[int]):
         super().__init__()
         self.ids = ids
-        self.id_ref = F("id")
-
-    def get_source_expressions(self):
-        return [self.id_ref]
-
-    def set_source_expressions(self, exprs):
-        (self.id_ref,) = exprs
 
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.id_ref)

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.problems import ProblemError
@@ -54,8 +55,11 @@ def catalog_revision() -> str:
 
 
 def _cache_key(kind: str, *parts: Any) -> str:
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[
+        :40
+    ]
     return f"catalog:{catalog_revision()}:{kind}:{digest}"
+
 
 def page_cache_key(kind: str, *parts: Any) -> str:
     """The cache key of a rendered page part of this catalog revision: a publish (which changes the
@@ -105,15 +109,23 @@ class Filters:
         if self.level and skip != "level":
             qs = qs.filter(level=self.level)
         if self.tier_id and skip != "tier":
-            qs = qs.filter(id__in=Procedure.tiers.through.objects.filter(tier_id=self.tier_id).values("procedure_id"))
+            qs = qs.filter(
+                id__in=Procedure.tiers.through.objects.filter(tier_id=self.tier_id).values(
+                    "procedure_id"
+                )
+            )
         if self.agency_id and skip != "agency":
             qs = qs.filter(
-                id__in=Procedure.agencies.through.objects.filter(agency_id=self.agency_id).values("procedure_id")
+                id__in=Procedure.agencies.through.objects.filter(agency_id=self.agency_id).values(
+                    "procedure_id"
+                )
             )
         if self.method == ProcedureMethod.Channel.ONLINE and skip != "method":
             qs = qs.filter(has_online=True)
         elif self.method and skip != "method":
-            qs = qs.filter(id__in=ProcedureMethod.objects.filter(method=self.method).values("procedure_id"))
+            qs = qs.filter(
+                id__in=ProcedureMethod.objects.filter(method=self.method).values("procedure_id")
+            )
         return qs
 
 
@@ -121,7 +133,8 @@ def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
     return ProblemError(
         "unknown_filter_value",
         f"Giá trị {value!r} của bộ lọc “{name}” không hợp lệ.",
-        status=400, title="Giá trị bộ lọc không hợp lệ",
+        status=400,
+        title="Giá trị bộ lọc không hợp lệ",
         extra={"parameter": name, "value": value, "allowed": allowed},
     )
 
@@ -135,7 +148,9 @@ def _filter_codes() -> dict[str, dict[str, int]]:
             "sector": dict(Sector.objects.order_by("code").values_list("code", "id")),
             "field": dict(CatalogField.objects.order_by("code").values_list("code", "id")),
             "tier": dict(Tier.objects.values_list("code", "id")),
-            "agency": dict(Agency.objects.filter(is_active=True).order_by("code").values_list("code", "id")),
+            "agency": dict(
+                Agency.objects.filter(is_active=True).order_by("code").values_list("code", "id")
+            ),
         }
         # Kept even when results are not cached: a few hundred codes, unreachable after any change.
         cache.set(key, maps, max(cache_seconds(), 300))
@@ -189,14 +204,18 @@ class ResultPage:
 def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     agencies: dict[int, list[dict[str, str]]] = defaultdict(list)
-    for pid, code, name in Procedure.agencies.through.objects.filter(procedure_id__in=ids).values_list(
-        "procedure_id", "agency__code", "agency__name"
-    ).order_by("agency__code"):
+    for pid, code, name in (
+        Procedure.agencies.through.objects.filter(procedure_id__in=ids)
+        .values_list("procedure_id", "agency__code", "agency__name")
+        .order_by("agency__code")
+    ):
         agencies[pid].append({"code": code, "name": name})
     tiers: dict[int, list[str]] = defaultdict(list)
-    for pid, code in Procedure.tiers.through.objects.filter(procedure_id__in=ids).values_list(
-        "procedure_id", "tier__code"
-    ).order_by("tier__rank"):
+    for pid, code in (
+        Procedure.tiers.through.objects.filter(procedure_id__in=ids)
+        .values_list("procedure_id", "tier__code")
+        .order_by("tier__rank")
+    ):
         tiers[pid].append(code)
     detail_prefix = reverse("catalog:detail", args=["0.000000"]).replace("0.000000", "{}")
     return [
@@ -218,8 +237,17 @@ def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 ITEM_COLUMNS = (
-    "id", "code", "name", "sector__code", "sector__name", "field__code", "field__name", "level",
-    "level_source", "online_class", "methods_available",
+    "id",
+    "code",
+    "name",
+    "sector__code",
+    "sector__name",
+    "field__code",
+    "field__name",
+    "level",
+    "level_source",
+    "online_class",
+    "methods_available",
 )
 
 
@@ -414,7 +442,9 @@ def facets(
         matches = MatchSet(query)
     result: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTER_NAMES}
     if query.empty or matches.ids:
-        matching_sql, matching_params = matches.queryset().order_by().values("id").query.sql_with_params()
+        matching_sql, matching_params = (
+            matches.queryset().order_by().values("id").query.sql_with_params()
+        )
         sql, flag_params = _facet_sql(matching_sql, filters)
         # The flags' parameters come first in the text, then the matching set's.
         with connection.cursor() as cursor:
@@ -437,7 +467,12 @@ def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | No
     return (
         qs.select_related("sector", "field", "current_version")
         .prefetch_related(
-            "methods", "fee_items", "components", "steps", "legal_basis", "forms",
+            "methods",
+            "fee_items",
+            "components",
+            "steps",
+            "legal_basis",
+            "forms",
             Prefetch("tiers", queryset=Tier.objects.order_by("rank")),
             Prefetch("agencies", queryset=Agency.objects.select_related("tier").order_by("code")),
         )
@@ -470,29 +505,49 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
         "agency_codes": sorted(a.code for a in procedure.agencies.all()),
         "competent_authority": procedure.competent_authority or None,
         "coordinating_agency": procedure.coordinating_agency or None,
-        "level": procedure.level if procedure.level_source == Procedure.LevelSource.SOURCE else None,
+        "level": procedure.level
+        if procedure.level_source == Procedure.LevelSource.SOURCE
+        else None,
         "online_class": procedure.get_online_class_display() if procedure.online_class else None,
         "status": procedure.status,
         "effective_from": _iso(procedure.effective_from),
         "effective_to": _iso(procedure.effective_to),
         "methods": [
             {
-                "method": m.method, "time_amount": _amount(m.time_amount), "time_unit": m.time_unit or None,
-                "time_text": m.time_text, "time_basis": m.time_basis,
+                "method": m.method,
+                "time_amount": _amount(m.time_amount),
+                "time_unit": m.time_unit or None,
+                "time_text": m.time_text,
+                "time_basis": m.time_basis,
                 "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None,
-                "fee_text": m.fee_text, "description": m.description,
+                "fee_text": m.fee_text,
+                "description": m.description,
             }
             for m in sorted(procedure.methods.all(), key=lambda m: m.position)
         ],
         "fee_items": [
-            {"name": f.name, "amount_vnd": f.amount_vnd, "amount_text": f.amount_text, "per": f.per,
-             "methods": f.methods, "condition": f.condition, "note": f.note}
+            {
+                "name": f.name,
+                "amount_vnd": f.amount_vnd,
+                "amount_text": f.amount_text,
+                "per": f.per,
+                "methods": f.methods,
+                "condition": f.condition,
+                "note": f.note,
+            }
             for f in sorted(procedure.fee_items.all(), key=lambda f: f.position)
         ],
         "components": [
-            {"name": c.name, "originals": c.originals, "copies": c.copies, "required": c.required,
-             "kind": c.kind, "case": c.case, "form_file": c.form_file_name,
-             "accepts_electronic_copy": c.accepts_electronic_copy}
+            {
+                "name": c.name,
+                "originals": c.originals,
+                "copies": c.copies,
+                "required": c.required,
+                "kind": c.kind,
+                "case": c.case,
+                "form_file": c.form_file_name,
+                "accepts_electronic_copy": c.accepts_electronic_copy,
+            }
             for c in sorted(procedure.components.all(), key=lambda c: c.position)
         ],
         "steps": [s.text for s in sorted(procedure.steps.all(), key=lambda s: s.position)],
@@ -516,14 +571,23 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
 
 
 def export_queryset(*, include_synthetic: bool = False) -> QuerySet[Procedure]:
-    qs = Procedure.objects.select_related("sector", "field").prefetch_related(
-        "tiers", "agencies", "methods", "fee_items", "components", "steps", "legal_basis"
-    ).order_by("code")
+    qs = (
+        Procedure.objects.select_related("sector", "field")
+        .prefetch_related(
+            "tiers", "agencies", "methods", "fee_items", "components", "steps", "legal_basis"
+        )
+        .order_by("code")
+    )
     return qs if include_synthetic else qs.filter(is_synthetic=False)
 
 
 def agency_procedures(agency: Agency) -> QuerySet[Procedure]:
-    return public_procedures().filter(agencies=agency).select_related("field").order_by("field__name", "name")
+    return (
+        public_procedures()
+        .filter(agencies=agency)
+        .select_related("field")
+        .order_by("field__name", "name")
+    )
 
 
 @dataclass(frozen=True)
@@ -545,19 +609,25 @@ class ServiceOffer:
 
     @property
     def sentence(self) -> str:
-        from django.utils.translation import gettext as _
-
         if self.online_payment:
-            return _("Dịch vụ công trực tuyến mức độ 4: nộp hồ sơ, nộp phí, lệ phí và nhận kết quả trực tuyến "
-                     "(hoặc tại bộ phận một cửa, qua bưu chính).")
+            return _(
+                "Dịch vụ công trực tuyến mức độ 4: nộp hồ sơ, nộp phí, lệ phí và nhận kết quả trực tuyến "
+                "(hoặc tại bộ phận một cửa, qua bưu chính)."
+            )
         if self.online_filing:
-            return _("Dịch vụ công trực tuyến mức độ 3: nộp hồ sơ trực tuyến; nộp phí, lệ phí và nhận kết quả "
-                     "tại bộ phận một cửa hoặc qua bưu chính.")
+            return _(
+                "Dịch vụ công trực tuyến mức độ 3: nộp hồ sơ trực tuyến; nộp phí, lệ phí và nhận kết quả "
+                "tại bộ phận một cửa hoặc qua bưu chính."
+            )
         if self.forms_download:
-            return _("Dịch vụ công trực tuyến mức độ 2: tải biểu mẫu về; nộp hồ sơ trực tiếp tại bộ phận một "
-                     "cửa hoặc qua bưu chính (chưa nộp trực tuyến).")
-        return _("Dịch vụ công trực tuyến mức độ 1: chỉ cung cấp thông tin về thủ tục; nộp hồ sơ trực tiếp "
-                 "tại bộ phận một cửa hoặc qua bưu chính.")
+            return _(
+                "Dịch vụ công trực tuyến mức độ 2: tải biểu mẫu về; nộp hồ sơ trực tiếp tại bộ phận một "
+                "cửa hoặc qua bưu chính (chưa nộp trực tuyến)."
+            )
+        return _(
+            "Dịch vụ công trực tuyến mức độ 1: chỉ cung cấp thông tin về thủ tục; nộp hồ sơ trực tiếp "
+            "tại bộ phận một cửa hoặc qua bưu chính."
+        )
 
 
 def procedure_offer(*, procedure: Procedure) -> ServiceOffer:
@@ -577,13 +647,18 @@ def procedure_offer(*, procedure: Procedure) -> ServiceOffer:
 def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> ProblemError:
     """The problem answered when a service is asked that the procedure's level does not offer (422
     ``not_offered_at_level``), naming the level and what it does offer."""
-    from django.utils.translation import gettext as _
 
     offer = procedure_offer(procedure=procedure)
     return ProblemError(
         "not_offered_at_level",
         _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s")
-        % {"name": procedure.name[:120], "level": offer.level, "what": what, "offer": offer.sentence},
-        status=422, title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
+        % {
+            "name": procedure.name[:120],
+            "level": offer.level,
+            "what": what,
+            "offer": offer.sentence,
+        },
+        status=422,
+        title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
         extra={"level": offer.level, "errors": [{"path": path, "message": what}]},
     )

@@ -35,14 +35,14 @@ from .models import (
     Step,
 )
 from .models import Field as CatalogField
-from .schema import Checked
+from .schema import Checked, RowError
+from .selectors import REVISION_KEY, procedure_record
 from .text import fold, slug, tokens
 
 
 def bump_revision() -> None:
     """Invalidate cached search results and facets now and again when the transaction commits
     (so nothing cached from the old state in between survives)."""
-    from .selectors import REVISION_KEY
 
     cache.delete(REVISION_KEY)
     transaction.on_commit(lambda: cache.delete(REVISION_KEY))
@@ -84,9 +84,15 @@ def derive_level(record: dict[str, Any]) -> tuple[int, str, str]:
 
 
 # Commune-tier wording in the source -> every agency of tier "xa".
-_COMMUNE_PHRASES = [fold(p) for p in (
-    "Ủy ban nhân dân cấp xã", "UBND cấp xã", "Ủy ban nhân dân xã", "Cơ quan quản lý đất đai cấp xã",
-)]
+_COMMUNE_PHRASES = [
+    fold(p)
+    for p in (
+        "Ủy ban nhân dân cấp xã",
+        "UBND cấp xã",
+        "Ủy ban nhân dân xã",
+        "Cơ quan quản lý đất đai cấp xã",
+    )
+]
 # Units that belong to a department: the land registration office is a unit of the department of
 # agriculture and environment (Sở Nông nghiệp và Môi trường).
 _UNIT_OF_DEPARTMENT = {fold("Văn phòng đăng ký đất đai"): fold("Sở Nông nghiệp và Môi trường")}
@@ -140,8 +146,12 @@ def search_columns(record: dict[str, Any]) -> dict[str, str]:
     """Folded search text: name (with codes), field (with sector), legal basis (distinct words)."""
     name = fold(" ".join([record["national_code"], record.get("local_code") or "", record["name"]]))
     field_text = fold(f"{record['field']} {record['sector']}")
-    legal_words = tokens(" ".join(f"{lb.get('number', '')} {lb.get('title', '')}"
-                                  for lb in record.get("legal_basis") or []))
+    legal_words = tokens(
+        " ".join(
+            f"{lb.get('number', '')} {lb.get('title', '')}"
+            for lb in record.get("legal_basis") or []
+        )
+    )
     legal = " ".join(w for w in legal_words if w not in set(name.split()) | set(field_text.split()))
     # Each column starts with a space so that LIKE '% word%' matches word beginnings only.
     return {
@@ -159,13 +169,16 @@ DERIVED_FORMAT = 2
 def record_hash(record: dict[str, Any], *, agency_codes: list[str]) -> str:
     """Hash of the cleaned record with its agencies resolved: a file and its own export hash alike."""
     resolved = {**record, "agency_codes": sorted(agency_codes)}
-    payload = json.dumps([DERIVED_FORMAT, resolved], sort_keys=True, ensure_ascii=False, default=str)
+    payload = json.dumps(
+        [DERIVED_FORMAT, resolved], sort_keys=True, ensure_ascii=False, default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
 # Upsert
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ImportContext:
@@ -202,7 +215,9 @@ class ImportContext:
 
 def _agencies_for(record: dict[str, Any], ctx: ImportContext) -> list[Agency]:
     if record.get("agency_codes") is not None:
-        return [ctx.agencies.by_code[c] for c in record["agency_codes"] if c in ctx.agencies.by_code]
+        return [
+            ctx.agencies.by_code[c] for c in record["agency_codes"] if c in ctx.agencies.by_code
+        ]
     return match_agencies(record.get("implementing_agency") or "", ctx.agencies)
 
 
@@ -229,40 +244,83 @@ def _sync_rows(model, procedure: Procedure, rows: list[dict[str, Any]]) -> None:
         model.objects.bulk_update(changed, ["position", *rows[0].keys()])
     if created:
         model.objects.bulk_create(created)
-    surplus = [obj.pk for obj in existing[len(rows):]]
+    surplus = [obj.pk for obj in existing[len(rows) :]]
     if surplus:
         model.objects.filter(pk__in=surplus).delete()
 
 
 def _write_children(procedure: Procedure, record: dict[str, Any]) -> None:
-    _sync_rows(ProcedureMethod, procedure, [
-        {"method": m["method"], "time_amount": None if m["time_amount"] is None else Decimal(str(m["time_amount"])),
-         "time_unit": m["time_unit"] or "", "time_text": m["time_text"], "time_basis": m["time_basis"],
-         "cutoff": _parse_time(m["cutoff"]), "fee_text": m["fee_text"], "description": m["description"]}
-        for m in record["methods"]
-    ])
-    _sync_rows(FeeItem, procedure, [
-        {"name": f["name"], "amount_vnd": f["amount_vnd"], "amount_text": f["amount_text"], "per": f["per"],
-         "methods": f["methods"], "condition": f["condition"], "note": f["note"]}
-        for f in record["fee_items"]
-    ])
-    _sync_rows(Component, procedure, [
-        {"name": c["name"], "originals": c["originals"], "copies": c["copies"], "required": c["required"],
-         "kind": c["kind"], "case": c["case"], "form_file_name": c["form_file"],
-         "accepts_electronic_copy": c["accepts_electronic_copy"]}
-        for c in record["components"]
-    ])
+    _sync_rows(
+        ProcedureMethod,
+        procedure,
+        [
+            {
+                "method": m["method"],
+                "time_amount": None if m["time_amount"] is None else Decimal(str(m["time_amount"])),
+                "time_unit": m["time_unit"] or "",
+                "time_text": m["time_text"],
+                "time_basis": m["time_basis"],
+                "cutoff": _parse_time(m["cutoff"]),
+                "fee_text": m["fee_text"],
+                "description": m["description"],
+            }
+            for m in record["methods"]
+        ],
+    )
+    _sync_rows(
+        FeeItem,
+        procedure,
+        [
+            {
+                "name": f["name"],
+                "amount_vnd": f["amount_vnd"],
+                "amount_text": f["amount_text"],
+                "per": f["per"],
+                "methods": f["methods"],
+                "condition": f["condition"],
+                "note": f["note"],
+            }
+            for f in record["fee_items"]
+        ],
+    )
+    _sync_rows(
+        Component,
+        procedure,
+        [
+            {
+                "name": c["name"],
+                "originals": c["originals"],
+                "copies": c["copies"],
+                "required": c["required"],
+                "kind": c["kind"],
+                "case": c["case"],
+                "form_file_name": c["form_file"],
+                "accepts_electronic_copy": c["accepts_electronic_copy"],
+            }
+            for c in record["components"]
+        ],
+    )
     _sync_rows(Step, procedure, [{"text": text} for text in record["steps"]])
-    _sync_rows(LegalBasis, procedure, [
-        {"number": lb["number"], "date": dt.date.fromisoformat(lb["date"]) if lb["date"] else None,
-         "issuer": lb["issuer"], "title": lb["title"]}
-        for lb in record["legal_basis"]
-    ])
+    _sync_rows(
+        LegalBasis,
+        procedure,
+        [
+            {
+                "number": lb["number"],
+                "date": dt.date.fromisoformat(lb["date"]) if lb["date"] else None,
+                "issuer": lb["issuer"],
+                "title": lb["title"],
+            }
+            for lb in record["legal_basis"]
+        ],
+    )
     # Forms: one row per distinct template name; uploaded files are never dropped by a re-import.
     names = list(dict.fromkeys(c["form_file"] for c in record["components"] if c["form_file"]))
     procedure.forms.exclude(name__in=names).filter(file="").delete()
     existing = set(procedure.forms.values_list("name", flat=True))
-    FormFile.objects.bulk_create([FormFile(procedure=procedure, name=n) for n in names if n not in existing])
+    FormFile.objects.bulk_create(
+        [FormFile(procedure=procedure, name=n) for n in names if n not in existing]
+    )
 
 
 def _apply_record(procedure: Procedure, record: dict[str, Any], ctx: ImportContext) -> None:
@@ -277,7 +335,11 @@ def _apply_record(procedure: Procedure, record: dict[str, Any], ctx: ImportConte
     procedure.implementing_agency_text = record["implementing_agency"] or ""
     procedure.competent_authority = record["competent_authority"] or ""
     procedure.coordinating_agency = record["coordinating_agency"] or ""
-    procedure.level, procedure.level_source, procedure.level_basis = level, level_source, level_basis
+    procedure.level, procedure.level_source, procedure.level_basis = (
+        level,
+        level_source,
+        level_basis,
+    )
     procedure.online_class = record["online_class"]
     procedure.applicants = record["applicants"]
     procedure.applicants_raw = record["applicants_raw"] or ""
@@ -288,8 +350,12 @@ def _apply_record(procedure: Procedure, record: dict[str, Any], ctx: ImportConte
     procedure.procedure_type = record["procedure_type"] or ""
     procedure.notes = record["notes"]
     procedure.unverified_fields = record["unverified_fields"]
-    procedure.effective_from = dt.date.fromisoformat(record["effective_from"]) if record["effective_from"] else None
-    procedure.effective_to = dt.date.fromisoformat(record["effective_to"]) if record["effective_to"] else None
+    procedure.effective_from = (
+        dt.date.fromisoformat(record["effective_from"]) if record["effective_from"] else None
+    )
+    procedure.effective_to = (
+        dt.date.fromisoformat(record["effective_to"]) if record["effective_to"] else None
+    )
     procedure.source_url = record["source_url"] or ""
     procedure.source_copy = record["source_copy"] or ""
     procedure.source_list_copy = record["source_list_copy"] or ""
@@ -300,7 +366,11 @@ def _apply_record(procedure: Procedure, record: dict[str, Any], ctx: ImportConte
 
 
 def upsert_procedure(
-    *, record: dict[str, Any], actor: Any, ctx: ImportContext | None = None, request: Any = None,
+    *,
+    record: dict[str, Any],
+    actor: Any,
+    ctx: ImportContext | None = None,
+    request: Any = None,
     is_synthetic: bool = False,
 ) -> tuple[Procedure, str]:
     """Create or update the procedure with ``record['national_code']``; return it and what happened.
@@ -313,7 +383,9 @@ def upsert_procedure(
     agencies = _agencies_for(record, ctx)
     digest = record_hash(record, agency_codes=[a.code for a in agencies])
     with transaction.atomic():
-        procedure = Procedure.objects.select_for_update().filter(code=record["national_code"]).first()
+        procedure = (
+            Procedure.objects.select_for_update().filter(code=record["national_code"]).first()
+        )
         if procedure is not None and procedure.import_hash == digest:
             return procedure, "unchanged"
         outcome = "updated" if procedure else "created"
@@ -329,14 +401,19 @@ def upsert_procedure(
         _write_children(procedure, record)
         bump_revision()
         audit_record(
-            actor=actor, action=f"catalog.procedure.{outcome}", target=procedure,
-            changes={"name": procedure.name, "import_hash": digest}, request=request,
+            actor=actor,
+            action=f"catalog.procedure.{outcome}",
+            target=procedure,
+            changes={"name": procedure.name, "import_hash": digest},
+            request=request,
         )
         wanted = record.get("status") or Procedure.Status.PUBLISHED
         if wanted == Procedure.Status.PUBLISHED:
             publish_procedure(procedure=procedure, actor=actor, request=request)
         elif wanted == Procedure.Status.SUSPENDED and before_status != Procedure.Status.SUSPENDED:
-            suspend_procedure(procedure=procedure, actor=actor, reason="Theo dữ liệu nhập", request=request)
+            suspend_procedure(
+                procedure=procedure, actor=actor, reason="Theo dữ liệu nhập", request=request
+            )
         elif wanted == Procedure.Status.DRAFT and procedure.status != Procedure.Status.DRAFT:
             Procedure.objects.filter(pk=procedure.pk).update(status=Procedure.Status.DRAFT)
             procedure.status = Procedure.Status.DRAFT
@@ -345,15 +422,20 @@ def upsert_procedure(
 
 def refresh_derived(*, procedure: Procedure) -> None:
     """Recompute level, methods and search columns after an edit in the back office."""
-    from .selectors import procedure_record
 
     record = procedure_record(procedure)
-    record["level"] = procedure.level if procedure.level_source == Procedure.LevelSource.SOURCE else None
+    record["level"] = (
+        procedure.level if procedure.level_source == Procedure.LevelSource.SOURCE else None
+    )
     level, source, basis = derive_level(record)
     methods = list(dict.fromkeys(procedure.methods.values_list("method", flat=True)))
     Procedure.objects.filter(pk=procedure.pk).update(
-        level=level, level_source=source, level_basis=basis, methods_available=methods,
-        has_online="online" in methods, **search_columns(record),
+        level=level,
+        level_source=source,
+        level_basis=basis,
+        methods_available=methods,
+        has_online="online" in methods,
+        **search_columns(record),
     )
     bump_revision()
     procedure.refresh_from_db()
@@ -363,9 +445,12 @@ def refresh_derived(*, procedure: Procedure) -> None:
 # Publishing
 # ---------------------------------------------------------------------------------------------
 
+
 def _snapshot_hash(snapshot: dict[str, Any]) -> str:
     content = {k: v for k, v in snapshot.items() if k != "status"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) -> ProcedureVersion:
@@ -374,7 +459,6 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
     Side effects: creates a new immutable ``ProcedureVersion`` when the content differs from the
     current version (otherwise reuses it), sets status ``published`` and writes an audit entry.
     """
-    from .selectors import procedure_record
 
     caller = procedure
     with transaction.atomic():
@@ -389,9 +473,14 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
                 caller.status, caller.current_version = procedure.status, version
                 return version
         else:
-            last = procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
+            last = (
+                procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
+            )
             version = ProcedureVersion.objects.create(
-                procedure=procedure, number=last + 1, snapshot=snapshot, content_hash=digest,
+                procedure=procedure,
+                number=last + 1,
+                snapshot=snapshot,
+                content_hash=digest,
                 published_by=actor if getattr(actor, "pk", None) else None,
             )
         previous = procedure.status
@@ -400,29 +489,44 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
         )
         bump_revision()
         audit_record(
-            actor=actor, action="catalog.procedure.published", target=procedure,
-            changes={"status": [previous, "published"], "version": version.number}, request=request,
+            actor=actor,
+            action="catalog.procedure.published",
+            target=procedure,
+            changes={"status": [previous, "published"], "version": version.number},
+            request=request,
         )
     caller.status, caller.current_version = Procedure.Status.PUBLISHED, version
     return version
 
 
-def suspend_procedure(*, procedure: Procedure, actor: Any, reason: str, request: Any = None) -> None:
+def suspend_procedure(
+    *, procedure: Procedure, actor: Any, reason: str, request: Any = None
+) -> None:
     """Take a procedure off the public catalog (status ``suspended``); audited. Versions stay."""
     with transaction.atomic():
-        previous = Procedure.objects.select_for_update().values_list("status", flat=True).get(pk=procedure.pk)
-        Procedure.objects.filter(pk=procedure.pk).update(status=Procedure.Status.SUSPENDED, updated_at=timezone.now())
+        previous = (
+            Procedure.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=procedure.pk)
+        )
+        Procedure.objects.filter(pk=procedure.pk).update(
+            status=Procedure.Status.SUSPENDED, updated_at=timezone.now()
+        )
         procedure.status = Procedure.Status.SUSPENDED
         bump_revision()
         audit_record(
-            actor=actor, action="catalog.procedure.suspended", target=procedure,
-            changes={"status": [previous, "suspended"], "reason": reason}, request=request,
+            actor=actor,
+            action="catalog.procedure.suspended",
+            target=procedure,
+            changes={"status": [previous, "suspended"], "reason": reason},
+            request=request,
         )
 
 
 # ---------------------------------------------------------------------------------------------
 # Whole-file import
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ImportResult:
@@ -437,7 +541,10 @@ class ImportResult:
 
 
 def import_records(
-    *, checked: Iterable[Checked], actor: Any, partial: bool = False,
+    *,
+    checked: Iterable[Checked],
+    actor: Any,
+    partial: bool = False,
     progress: Callable[[Iterable[Checked]], Iterable[Checked]] | None = None,
 ) -> ImportResult:
     """Import validated rows in one transaction.
@@ -451,9 +558,9 @@ def import_records(
     for row in rows:
         code = row.record.get("national_code")
         if row.ok and code in seen:
-            from .schema import RowError
-
-            row.errors.append(RowError(row.row, "national_code", f"mã {code} trùng với dòng {seen[code]}"))
+            row.errors.append(
+                RowError(row.row, "national_code", f"mã {code} trùng với dòng {seen[code]}")
+            )
         elif row.ok and code:
             seen[code] = row.row
     result = ImportResult(rejected=[r for r in rows if not r.ok])
@@ -462,7 +569,7 @@ def import_records(
     good = [r for r in rows if r.ok]
     ctx = ImportContext.load()
     with transaction.atomic():
-        for row in (progress(good) if progress else good):
+        for row in progress(good) if progress else good:
             _, outcome = upsert_procedure(record=row.record, actor=actor, ctx=ctx)
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result
@@ -474,7 +581,12 @@ def record_backoffice_edit(*, procedure: Procedure, actor: Any, request: Any = N
     shows a frozen version)."""
     with transaction.atomic():
         refresh_derived(procedure=procedure)
-        audit_record(actor=actor, action="catalog.procedure.edited", target=procedure,
-                     changes={"name": procedure.name}, request=request)
+        audit_record(
+            actor=actor,
+            action="catalog.procedure.edited",
+            target=procedure,
+            changes={"name": procedure.name},
+            request=request,
+        )
         if procedure.status == Procedure.Status.PUBLISHED:
             publish_procedure(procedure=procedure, actor=actor, request=request)

@@ -18,9 +18,27 @@ FORMATS = ["json", "csv", "xlsx"]
 # In XLSX files the lists of objects live on their own sheets, one object per row, keyed by
 # national_code (a spreadsheet cell holds at most 32,767 characters; some procedures have more).
 XLSX_CHILD_SHEETS: dict[str, list[str]] = {
-    "methods": ["method", "time_amount", "time_unit", "time_text", "time_basis", "cutoff", "fee_text", "description"],
+    "methods": [
+        "method",
+        "time_amount",
+        "time_unit",
+        "time_text",
+        "time_basis",
+        "cutoff",
+        "fee_text",
+        "description",
+    ],
     "fee_items": ["name", "amount_vnd", "amount_text", "per", "methods", "condition", "note"],
-    "components": ["name", "originals", "copies", "required", "kind", "case", "form_file", "accepts_electronic_copy"],
+    "components": [
+        "name",
+        "originals",
+        "copies",
+        "required",
+        "kind",
+        "case",
+        "form_file",
+        "accepts_electronic_copy",
+    ],
     "legal_basis": ["number", "date", "issuer", "title"],
 }
 
@@ -42,7 +60,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _from_table(header: list[Any], rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, Any]]:
+def _from_table(
+    header: list[Any], rows: Iterator[tuple[int, list[Any]]]
+) -> Iterator[tuple[int, Any]]:
     names = [str(h).strip() if h is not None else "" for h in header]
     if "national_code" not in names:
         raise FileFormatError("Dòng tiêu đề phải có cột national_code; xem docs/catalog-import.md.")
@@ -68,7 +88,9 @@ def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
         if isinstance(data, dict) and isinstance(data.get("procedures"), list):
             data = data["procedures"]
         if not isinstance(data, list):
-            raise FileFormatError("Tệp JSON phải là một danh sách bản ghi hoặc {\"procedures\": [...]}.")
+            raise FileFormatError(
+                'Tệp JSON phải là một danh sách bản ghi hoặc {"procedures": [...]}.'
+            )
         yield from enumerate(data, start=1)
     elif fmt == "csv":
         try:
@@ -82,6 +104,7 @@ def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
             raise FileFormatError("Tệp CSV rỗng.") from exc
         yield from _from_table(header, ((reader.line_num, row) for row in reader))
     else:
+        # Imported on first use: only spreadsheet files need openpyxl.
         from openpyxl import load_workbook
 
         try:
@@ -96,7 +119,9 @@ def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
                 header = list(next(rows))
             except StopIteration as exc:
                 raise FileFormatError("Tệp XLSX rỗng.") from exc
-            for number, record in _from_table(header, ((i, list(r)) for i, r in enumerate(rows, start=2))):
+            for number, record in _from_table(
+                header, ((i, list(r)) for i, r in enumerate(rows, start=2))
+            ):
                 code = record.get("national_code")
                 for sheet_name, items in children.items():
                     if sheet_name in record and record[sheet_name] not in (None, ""):
@@ -133,8 +158,13 @@ def check_file(path: Path, fmt: str, *, allow_synthetic: bool = False) -> list[C
     known_tiers = set(Tier.objects.values_list("code", flat=True))
     known_agencies = set(Agency.objects.values_list("code", flat=True))
     return [
-        check_record(raw, row, known_tiers=known_tiers, known_agencies=known_agencies,
-                     allow_synthetic=allow_synthetic)
+        check_record(
+            raw,
+            row,
+            known_tiers=known_tiers,
+            known_agencies=known_agencies,
+            allow_synthetic=allow_synthetic,
+        )
         for row, raw in read_rows(path, fmt)
     ]
 
@@ -155,7 +185,9 @@ def _flat(record: dict[str, Any]) -> list[Any]:
 def write_records(records: list[dict[str, Any]], fmt: str, stream) -> None:
     """Write records to a binary stream in ``fmt``."""
     if fmt == "json":
-        stream.write(json.dumps({"procedures": records}, ensure_ascii=False, indent=1).encode("utf-8"))
+        stream.write(
+            json.dumps({"procedures": records}, ensure_ascii=False, indent=1).encode("utf-8")
+        )
     elif fmt == "csv":
         text = io.StringIO(newline="")
         writer = csv.writer(text)
@@ -164,6 +196,7 @@ def write_records(records: list[dict[str, Any]], fmt: str, stream) -> None:
             writer.writerow(_flat(record))
         stream.write(text.getvalue().encode("utf-8"))
     elif fmt == "xlsx":
+        # Imported on first use: only spreadsheet files need openpyxl.
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
@@ -178,11 +211,17 @@ def write_records(records: list[dict[str, Any]], fmt: str, stream) -> None:
             child.append(["national_code", *columns])
             for record in records:
                 for item in record.get(name) or []:
-                    child.append([record["national_code"], *[
-                        json.dumps(item.get(c), ensure_ascii=False) if isinstance(item.get(c), list)
-                        else ("" if item.get(c) is None else item.get(c))
-                        for c in columns
-                    ]])
+                    child.append(
+                        [
+                            record["national_code"],
+                            *[
+                                json.dumps(item.get(c), ensure_ascii=False)
+                                if isinstance(item.get(c), list)
+                                else ("" if item.get(c) is None else item.get(c))
+                                for c in columns
+                            ],
+                        ]
+                    )
         workbook.save(stream)
     else:
         raise FileFormatError(f"Định dạng {fmt!r} không được hỗ trợ.")
@@ -199,5 +238,13 @@ def write_report(rejected: list[Checked], raw_by_row: dict[int, Any], path: Path
                 writer.writerow([err.row, err.column, err.reason, raw])
 
 
-__all__ = ["FORMATS", "FileFormatError", "RowError", "check_file", "detect_format", "read_rows",
-           "write_records", "write_report"]
+__all__ = [
+    "FORMATS",
+    "FileFormatError",
+    "RowError",
+    "check_file",
+    "detect_format",
+    "read_rows",
+    "write_records",
+    "write_report",
+]

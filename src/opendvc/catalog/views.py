@@ -20,6 +20,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.files import stored_file_response
 from opendvc.core.pagecache import anonymous_page
 from opendvc.core.problems import ProblemError
+from opendvc.eforms.selectors import form_for_procedure
 
 from .models import FormFile, Procedure
 from .search import max_query_length, parse_query
@@ -39,8 +40,11 @@ from .selectors import (
 
 PAGE_SIZE = 20
 FILTER_LABELS = {
-    "sector": gettext_lazy("Ngành"), "field": gettext_lazy("Lĩnh vực"), "tier": gettext_lazy("Cấp thực hiện"),
-    "level": gettext_lazy("Mức độ"), "agency": gettext_lazy("Cơ quan thực hiện"),
+    "sector": gettext_lazy("Ngành"),
+    "field": gettext_lazy("Lĩnh vực"),
+    "tier": gettext_lazy("Cấp thực hiện"),
+    "level": gettext_lazy("Mức độ"),
+    "agency": gettext_lazy("Cơ quan thực hiện"),
     "method": gettext_lazy("Hình thức nộp"),
 }
 
@@ -74,8 +78,13 @@ def _catalog_list(request, extra: dict):
         filters = parse_filters(request.GET)
         # The search runs at most once: the page and the facet counts share its matching set.
         matches = MatchSet(parse_query(q))
-        result = search_procedures(q=q, filters=filters, page=_page_number(request.GET.get("page")),
-                                   page_size=PAGE_SIZE, matches=matches)
+        result = search_procedures(
+            q=q,
+            filters=filters,
+            page=_page_number(request.GET.get("page")),
+            page_size=PAGE_SIZE,
+            matches=matches,
+        )
         facet_values = facets(q=q, filters=filters, matches=matches)
     except ProblemError as exc:
         error, status = exc.detail, 400
@@ -89,21 +98,37 @@ def _catalog_list(request, extra: dict):
     pages = []
     if result.num_pages > 1:
         for n in range(max(1, result.page - 3), min(result.num_pages, result.page + 3) + 1):
-            pages.append({"number": n, "query": _query_string(params, page=n), "current": n == result.page})
+            pages.append(
+                {"number": n, "query": _query_string(params, page=n), "current": n == result.page}
+            )
     groups = [
-        {"name": name, "label": FILTER_LABELS[name], "selected": filters.values.get(name, ""),
-         "options": facet_values[name]}
+        {
+            "name": name,
+            "label": FILTER_LABELS[name],
+            "selected": filters.values.get(name, ""),
+            "options": facet_values[name],
+        }
         for name in FILTER_NAMES
     ]
     context = {
-        "q": q, "result": result, "groups": groups, "error": error, "pages": pages,
-        "params": params, "max_length": max_query_length(),
+        "q": q,
+        "result": result,
+        "groups": groups,
+        "error": error,
+        "pages": pages,
+        "params": params,
+        "max_length": max_query_length(),
         "prev_query": _query_string(params, page=result.page - 1) if result.page > 1 else "",
-        "next_query": _query_string(params, page=result.page + 1) if result.page < result.num_pages else "",
+        "next_query": _query_string(params, page=result.page + 1)
+        if result.page < result.num_pages
+        else "",
         "clear_query": _query_string({"q": q}),
         "active_filters": [
-            {"label": FILTER_LABELS[n], "value": _label_for(facet_values[n], v),
-             "remove_query": _query_string(params, **{n: ""})}
+            {
+                "label": FILTER_LABELS[n],
+                "value": _label_for(facet_values[n], v),
+                "remove_query": _query_string(params, **{n: ""}),
+            }
             for n, v in filters.values.items()
         ],
     }
@@ -123,10 +148,6 @@ def _label_for(options: list[dict], value: str) -> str:
 
 def _eform_for(procedure: Procedure):
     """The interactive e-form of the procedure, when one is published (Art. 2.8)."""
-    try:
-        from opendvc.eforms.selectors import form_for_procedure
-    except ImportError:
-        return None
     return form_for_procedure(procedure=procedure)
 
 
@@ -220,15 +241,26 @@ def submit_online(request, code: str):
 
 @require_GET
 def form_download(request, code: str, form_id: int):
-    form = get_object_or_404(FormFile.objects.select_related("procedure"), pk=form_id, procedure__code=code,
-                             procedure__status=Procedure.Status.PUBLISHED)
+    form = get_object_or_404(
+        FormFile.objects.select_related("procedure"),
+        pk=form_id,
+        procedure__code=code,
+        procedure__status=Procedure.Status.PUBLISHED,
+    )
     if not form.file:
-        return render(request, "catalog/form_missing.html", {"form": form, "procedure": form.procedure}, status=404)
+        return render(
+            request,
+            "catalog/form_missing.html",
+            {"form": form, "procedure": form.procedure},
+            status=404,
+        )
     return stored_file_response(request, form.file, filename=form.file.name.rsplit("/", 1)[-1])
 
 
 @require_GET
 def agency_detail(request, code: str):
-    agency = get_object_or_404(Agency.objects.select_related("tier", "parent"), code=code, is_active=True)
+    agency = get_object_or_404(
+        Agency.objects.select_related("tier", "parent"), code=code, is_active=True
+    )
     procedures = list(agency_procedures(agency))
     return render(request, "catalog/agency.html", {"agency": agency, "procedures": procedures})

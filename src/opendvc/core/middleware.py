@@ -20,7 +20,9 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def wants_problem_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
 
 
 class RequestIdMiddleware:
@@ -56,7 +58,9 @@ class ProblemDetailsMiddleware:
         if (
             request.path.startswith("/api/")
             and response.status_code >= 400
-            and not response.get("Content-Type", "").startswith(("application/problem+json", "application/json"))
+            and not response.get("Content-Type", "").startswith(
+                ("application/problem+json", "application/json")
+            )
         ):
             return _as_problem(request, response)
         return response
@@ -82,7 +86,9 @@ class ProblemDetailsMiddleware:
         ctype = request.content_type or ""
         if ctype != "multipart/form-data" and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return payload_too_large(request)
-        if length and not (ctype == "application/json" or ctype.endswith("+json") or ctype == "multipart/form-data"):
+        if length and not (
+            ctype == "application/json" or ctype.endswith("+json") or ctype == "multipart/form-data"
+        ):
             return problem_response(
                 "unsupported_media_type",
                 f"Kiểu nội dung '{ctype or 'không xác định'}' không được hỗ trợ; hãy gửi application/json.",
@@ -151,7 +157,9 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
         msg = f"Số nguyên vượt giới hạn ±{MAX_JSON_INT}."
         detail = "Dữ liệu gửi lên có số nguyên quá lớn."
     return problem_response(
-        "validation_error", detail, instance=request.path,
+        "validation_error",
+        detail,
+        instance=request.path,
         errors=[{"path": error_path(loc), "message": msg}],
     )
 
@@ -160,7 +168,9 @@ def unreadable_body_detail(exc: BaseException | None) -> str:
     """A Vietnamese explanation for a request body Django could not read (multipart parts, field and
     file counts, suspicious names), instead of a bare "400"."""
     if isinstance(exc, TooManyFilesSent):
-        return f"Gửi quá nhiều tệp trong một lần (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp)."
+        return (
+            f"Gửi quá nhiều tệp trong một lần (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp)."
+        )
     if isinstance(exc, TooManyFieldsSent):
         return f"Biểu mẫu gửi lên có quá nhiều trường (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
     if isinstance(exc, MultiPartParserError):
@@ -171,7 +181,9 @@ def unreadable_body_detail(exc: BaseException | None) -> str:
             )
         return "Nội dung biểu mẫu có tệp đính kèm bị hỏng hoặc không đọc được; vui lòng chọn lại tệp và gửi lại."
     if isinstance(exc, SuspiciousOperation):
-        return "Yêu cầu có dấu hiệu không an toàn nên không được xử lý; vui lòng kiểm tra và gửi lại."
+        return (
+            "Yêu cầu có dấu hiệu không an toàn nên không được xử lý; vui lòng kiểm tra và gửi lại."
+        )
     return "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."
 
 
@@ -179,8 +191,15 @@ def payload_too_large(request: HttpRequest) -> HttpResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     detail = f"Dữ liệu gửi lên vượt quá giới hạn {limit:,} byte.".replace(",", ".")
     if wants_problem_json(request):
-        return problem_response("payload_too_large", detail, instance=request.path, limit_bytes=limit)
-    return render(request, "errors/error.html", {"status": 413, "title": "Dữ liệu quá lớn", "message": detail}, status=413)
+        return problem_response(
+            "payload_too_large", detail, instance=request.path, limit_bytes=limit
+        )
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 413, "title": "Dữ liệu quá lớn", "message": detail},
+        status=413,
+    )
 
 
 _STATUS_CODES = {
@@ -195,11 +214,19 @@ _STATUS_CODES = {
 
 
 def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    code, detail = _STATUS_CODES.get(response.status_code, ("server_error" if response.status_code >= 500 else "bad_request", "Yêu cầu không thể xử lý."))
+    code, detail = _STATUS_CODES.get(
+        response.status_code,
+        (
+            "server_error" if response.status_code >= 500 else "bad_request",
+            "Yêu cầu không thể xử lý.",
+        ),
+    )
     extra = {}
     if response.status_code == 405 and response.has_header("Allow"):
         extra["allowed_methods"] = [m.strip() for m in response["Allow"].split(",")]
-    problem = problem_response(code, detail, status=response.status_code, instance=request.path, **extra)
+    problem = problem_response(
+        code, detail, status=response.status_code, instance=request.path, **extra
+    )
     if response.has_header("Allow"):
         problem["Allow"] = response["Allow"]
     return problem

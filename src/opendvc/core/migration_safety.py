@@ -107,6 +107,7 @@ def _big_db_tables() -> dict[str, str]:
 def operation_findings(app_label: str, migration_name: str, operations) -> list[Finding]:
     """The findings of one migration's operations (tables created by the same migration are new and
     empty: nothing there can lock or break)."""
+    # Imported on first use: django.contrib.postgres needs psycopg, absent from SQLite-only installs.
     from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 
     created = {

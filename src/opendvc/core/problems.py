@@ -51,7 +51,12 @@ class ProblemError(Exception):
 
     def as_dict(self, instance: str = "") -> dict[str, Any]:
         return problem_body(
-            self.code, self.detail, status=self.status, title=self.title, instance=instance, **self.extra
+            self.code,
+            self.detail,
+            status=self.status,
+            title=self.title,
+            instance=instance,
+            **self.extra,
         )
 
 
@@ -69,12 +74,20 @@ def error_path(loc) -> str:
 
 
 def problem_body(
-    code: str, detail: str, *, status: int | None = None, title: str | None = None, instance: str = "", **extra: Any
+    code: str,
+    detail: str,
+    *,
+    status: int | None = None,
+    title: str | None = None,
+    instance: str = "",
+    **extra: Any,
 ) -> dict[str, Any]:
     by_status: dict[int, str] = {}
     for st, ti in TITLES.values():
         by_status.setdefault(st, ti)
-    default_status, default_title = TITLES.get(code, (status or 400, by_status.get(status or 400, "Lỗi")))
+    default_status, default_title = TITLES.get(
+        code, (status or 400, by_status.get(status or 400, "Lỗi"))
+    )
     body: dict[str, Any] = {
         "type": f"https://opendvc.vn/problems/{code.replace('_', '-')}",
         "title": title or default_title,
@@ -88,7 +101,9 @@ def problem_body(
     return body
 
 
-def problem_response(code: str, detail: str, *, status: int | None = None, instance: str = "", **extra: Any) -> JsonResponse:
+def problem_response(
+    code: str, detail: str, *, status: int | None = None, instance: str = "", **extra: Any
+) -> JsonResponse:
     body = problem_body(code, detail, status=status, instance=instance, **extra)
     return JsonResponse(
         body,

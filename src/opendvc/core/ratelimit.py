@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
@@ -35,8 +37,6 @@ class RateResult:
 def client_ip(request) -> str:
     """The client address every limiter counts (X-Forwarded-For only through
     ``TRUSTED_PROXY_COUNT`` trusted proxies, the same rule allauth applies)."""
-    from allauth.account.adapter import get_adapter
-    from django.core.exceptions import PermissionDenied
 
     try:
         return get_adapter(request).get_client_ip(request) or "unknown"

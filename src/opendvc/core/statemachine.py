@@ -161,22 +161,39 @@ class StateMachine:
         return next((r for r in sorted(spec.roles) if r in roles), None)
 
     def unknown_action(self, action: str) -> ProblemError:
-        return ProblemError("validation_error", _("Thao tác “%(action)s” không tồn tại.") % {"action": action},
-                            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]})
+        return ProblemError(
+            "validation_error",
+            _("Thao tác “%(action)s” không tồn tại.") % {"action": action},
+            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]},
+        )
 
     def stale(self, row) -> ProblemError:
-        return ProblemError("conflict", _("Dữ liệu vừa được người khác thay đổi; hãy tải lại trang."), status=409,
-                            extra={"state": self.state_of(row), "version": row.version})
+        return ProblemError(
+            "conflict",
+            _("Dữ liệu vừa được người khác thay đổi; hãy tải lại trang."),
+            status=409,
+            extra={"state": self.state_of(row), "version": row.version},
+        )
 
     def not_open(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("conflict", _("Không thể thực hiện thao tác này ở trạng thái hiện tại."), status=409,
-                            extra={"state": self.state_of(row), "version": row.version})
+        return ProblemError(
+            "conflict",
+            _("Không thể thực hiện thao tác này ở trạng thái hiện tại."),
+            status=409,
+            extra={"state": self.state_of(row), "version": row.version},
+        )
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này."), status=403)
+        return ProblemError(
+            "permission_denied", _("Bạn không có quyền thực hiện thao tác này."), status=403
+        )
 
     def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
-        return ProblemError("validation_error", _("Thiếu hoặc sai thông tin của thao tác."), extra={"errors": errors})
+        return ProblemError(
+            "validation_error",
+            _("Thiếu hoặc sai thông tin của thao tác."),
+            extra={"errors": errors},
+        )
 
     def normalise(self, name: str, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
@@ -216,17 +233,28 @@ class StateMachine:
 
     def unknown_inputs(self, spec: ActionSpec, inputs: dict[str, Any]) -> list[dict[str, str]]:
         known = set(spec.inputs)
-        return [{"path": name, "message": _("Thao tác này không nhận trường “%(name)s”.") % {"name": name}}
-                for name in inputs if name not in known]
+        return [
+            {
+                "path": name,
+                "message": _("Thao tác này không nhận trường “%(name)s”.") % {"name": name},
+            }
+            for name in inputs
+            if name not in known
+        ]
 
-    def clean(self, spec: ActionSpec, inputs: dict[str, Any], *, row=None, now: datetime | None = None) -> dict[str, Any]:
+    def clean(
+        self, spec: ActionSpec, inputs: dict[str, Any], *, row=None, now: datetime | None = None
+    ) -> dict[str, Any]:
         errors = self.unknown_inputs(spec, inputs)
         cleaned: dict[str, Any] = {}
         for name in spec.inputs:
             value = self.normalise(name, inputs.get(name))
             if name in spec.required and value in EMPTY:
-                message = self.required_messages.get((spec.action, name)) or self.required_messages.get(name) \
+                message = (
+                    self.required_messages.get((spec.action, name))
+                    or self.required_messages.get(name)
                     or _("Trường này là bắt buộc.")
+                )
                 errors.append({"path": name, "message": str(message)})
             if value not in EMPTY:
                 cleaned[name] = value
@@ -236,9 +264,19 @@ class StateMachine:
             raise self.invalid(spec, errors)
         return cleaned
 
-    def act(self, *, row, action: str, actor, system: bool = False, request=None,
-            expected_version: int | None = None, inputs: dict[str, Any] | None = None,
-            issued: list[Any] | None = None, context: dict[str, Any] | None = None) -> Act:
+    def act(
+        self,
+        *,
+        row,
+        action: str,
+        actor,
+        system: bool = False,
+        request=None,
+        expected_version: int | None = None,
+        inputs: dict[str, Any] | None = None,
+        issued: list[Any] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> Act:
         """Apply the row of ``action`` to ``row`` (a model instance) as ``actor`` or as the system.
         Returns the ``Act`` (``act.row`` is the locked, updated row; ``act.event`` the event).
         Documents issued are appended to ``issued`` when given (the caller discards them if an outer
@@ -255,16 +293,26 @@ class StateMachine:
         issued = [] if issued is None else issued
         try:
             with transaction.atomic():
-                done = self._apply(action, row=row, actor=actor, system=system, request=request,
-                                   expected_version=expected_version, inputs=dict(inputs or {}), issued=issued,
-                                   context=context or {})
+                done = self._apply(
+                    action,
+                    row=row,
+                    actor=actor,
+                    system=system,
+                    request=request,
+                    expected_version=expected_version,
+                    inputs=dict(inputs or {}),
+                    issued=issued,
+                    context=context or {},
+                )
         except BaseException:
             if own:
                 self.discard(issued)
             raise
         return done
 
-    def _apply(self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context) -> Act:
+    def _apply(
+        self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context
+    ) -> Act:
         locked = self.lock(row)
         if expected_version is not None and locked.version != expected_version:
             raise self.stale(locked)
@@ -278,13 +326,25 @@ class StateMachine:
         now = timezone.now()
         cleaned = self.clean(spec, inputs, row=locked, now=now)
         self.prepare(locked, now)
-        outcome = (spec.handler(locked, cleaned, now=now, role=role, actor=actor) if spec.handler else None) \
-            or Outcome()
+        outcome = (
+            spec.handler(locked, cleaned, now=now, role=role, actor=actor) if spec.handler else None
+        ) or Outcome()
         from_state = self.state_of(locked)
         to_state = spec.next_state or from_state
-        act = Act(row=locked, spec=spec, actor=actor, role=role, system=system, inputs=cleaned,
-                  now=now, from_state=from_state, to_state=to_state, outcome=outcome, request=request,
-                  issued=issued)
+        act = Act(
+            row=locked,
+            spec=spec,
+            actor=actor,
+            role=role,
+            system=system,
+            inputs=cleaned,
+            now=now,
+            from_state=from_state,
+            to_state=to_state,
+            outcome=outcome,
+            request=request,
+            issued=issued,
+        )
         update = list(outcome.fields)
         if spec.next_state is not None:
             setattr(locked, self.state_field, spec.next_state)

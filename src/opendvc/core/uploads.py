@@ -52,7 +52,13 @@ _PATH_PARTS = re.compile(r"[/\\]")
 _UNSAFE_CHARS = re.compile(r'[<>:"|?*]')
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 # The extensions a sniffed type may keep as the user wrote them.
-EXTENSIONS = {PDF: {"pdf"}, JPEG: {"jpg", "jpeg", "jpe"}, PNG: {"png"}, DOCX: {"docx"}, XLSX: {"xlsx"}}
+EXTENSIONS = {
+    PDF: {"pdf"},
+    JPEG: {"jpg", "jpeg", "jpe"},
+    PNG: {"png"},
+    DOCX: {"docx"},
+    XLSX: {"xlsx"},
+}
 
 
 class UploadError(ValueError):
@@ -70,7 +76,6 @@ class CheckedFile:
     size: int
     sha256: str
     content: bytes
-
 
 
 def mb(n: int) -> str:
@@ -99,7 +104,7 @@ def sanitise_name(name: str) -> str:
         raise UploadError("unsafe_name", _("Tệp không có tên hợp lệ."), name=raw)
     if len(clean) > 200:
         stem, dot, ext = clean.rpartition(".")
-        clean = (stem[: 190] + "." + ext[:9]) if dot and len(ext) < 10 else clean[:200]
+        clean = (stem[:190] + "." + ext[:9]) if dot and len(ext) < 10 else clean[:200]
     return clean
 
 
@@ -137,7 +142,12 @@ def _expanded_size(data: bytes, info: zipfile.ZipInfo, budget: int, name: str) -
     header = data[info.header_offset : info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile("local header")
-    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    start = (
+        info.header_offset
+        + 30
+        + int.from_bytes(header[26:28], "little")
+        + int.from_bytes(header[28:30], "little")
+    )
     raw = data[start : start + info.compress_size]
     if info.flag_bits & 0x1:
         raise zipfile.BadZipFile("encrypted member")
@@ -187,7 +197,8 @@ def check_ooxml(data: bytes, name: str) -> str:
         pass
     raise UploadError(
         "unsupported_type",
-        _("Tệp “%(name)s” không phải tài liệu Word (DOCX) hoặc Excel (XLSX) hợp lệ.") % {"name": name},
+        _("Tệp “%(name)s” không phải tài liệu Word (DOCX) hoặc Excel (XLSX) hợp lệ.")
+        % {"name": name},
         name=name,
     )
 
@@ -197,15 +208,27 @@ def check_ooxml(data: bytes, name: str) -> str:
 # PDF names that run code, act on opening, launch programs or carry other files (ISO 32000-1 §12.6,
 # §7.11.4): none belongs in a document filed with an agency.
 PDF_ACTIVE_NAMES = {
-    b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles",
-    b"RichMedia", b"XFA", b"SubmitForm", b"ImportData", b"GoToE",
+    b"JavaScript",
+    b"JS",
+    b"OpenAction",
+    b"AA",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"RichMedia",
+    b"XFA",
+    b"SubmitForm",
+    b"ImportData",
+    b"GoToE",
 }
 _PDF_NAME = re.compile(rb"/([A-Za-z0-9#_.+\-]{1,64})")
 _PDF_STREAM = re.compile(rb"stream\r?\n")
 # Budget for inflating a PDF's streams while looking for names hidden in object streams.
 MAX_PDF_INFLATE = 50 * 1024 * 1024
 # Markup a browser would render if the file were ever served as HTML (a PDF/HTML or image/HTML polyglot).
-_HTML_MARKERS = re.compile(rb"<(?:html|script|body|iframe|svg|object|embed|!doctype\s+html)[\s>/]", re.IGNORECASE)
+_HTML_MARKERS = re.compile(
+    rb"<(?:html|script|body|iframe|svg|object|embed|!doctype\s+html)[\s>/]", re.IGNORECASE
+)
 
 
 def _pdf_names(chunk: bytes) -> set[bytes]:
@@ -285,8 +308,11 @@ def check_active_content(data: bytes, name: str, content_type: str) -> None:
         if active:
             raise UploadError(
                 "active_content",
-                _("Tệp “%(name)s” chứa mã lệnh, thao tác tự chạy hoặc tệp nhúng (%(what)s); hãy in hoặc "
-                  "xuất lại thành PDF thường rồi gửi lại.") % {"name": name, "what": ", ".join(sorted(active))},
+                _(
+                    "Tệp “%(name)s” chứa mã lệnh, thao tác tự chạy hoặc tệp nhúng (%(what)s); hãy in hoặc "
+                    "xuất lại thành PDF thường rồi gửi lại."
+                )
+                % {"name": name, "what": ", ".join(sorted(active))},
                 name=name,
             )
     if content_type in {PDF, JPEG, PNG} and (
@@ -294,8 +320,11 @@ def check_active_content(data: bytes, name: str, content_type: str) -> None:
     ):
         raise UploadError(
             "polyglot",
-            _("Tệp “%(name)s” chứa thêm dữ liệu của loại tệp khác (HTML, mã lệnh hoặc tệp nén); "
-              "không được chấp nhận.") % {"name": name},
+            _(
+                "Tệp “%(name)s” chứa thêm dữ liệu của loại tệp khác (HTML, mã lệnh hoặc tệp nén); "
+                "không được chấp nhận."
+            )
+            % {"name": name},
             name=name,
         )
 
@@ -316,7 +345,9 @@ def scan_or_quarantine(*, content: bytes, name: str) -> None:
     if signature is not None:
         raise UploadError(
             "infected",
-            _("Tệp “%(name)s” có mã độc (%(signature)s) nên đã bị cách ly, không được lưu vào hồ sơ.")
+            _(
+                "Tệp “%(name)s” có mã độc (%(signature)s) nên đã bị cách ly, không được lưu vào hồ sơ."
+            )
             % {"name": name, "signature": signature},
             name=name,
         )
@@ -329,8 +360,13 @@ def checked(*, content: bytes, name: str, content_type: str) -> CheckedFile:
     check_active_content(content, name, content_type)
     kept = name_for_type(name, content_type)
     scan_or_quarantine(content=content, name=kept)
-    return CheckedFile(name=kept, content_type=content_type, size=len(content),
-                       sha256=hashlib.sha256(content).hexdigest(), content=content)
+    return CheckedFile(
+        name=kept,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
 
 
 @dataclass(frozen=True)
@@ -342,8 +378,12 @@ class Limits:
 
 
 EXECUTABLE_MIMES = {
-    "application/x-msdownload", "application/x-executable", "application/x-elf", "application/x-mach-binary",
-    "application/x-sh", "application/x-dosexec",
+    "application/x-msdownload",
+    "application/x-executable",
+    "application/x-elf",
+    "application/x-mach-binary",
+    "application/x-sh",
+    "application/x-dosexec",
 }
 
 
@@ -352,7 +392,8 @@ def _check_pdf(data: bytes, name: str) -> None:
     if not data.startswith(b"%PDF-") or b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
         raise UploadError(
             "broken_pdf",
-            _("Tệp “%(name)s” không phải tệp PDF hoàn chỉnh (có thể bị cắt ngang khi tải lên).") % {"name": name},
+            _("Tệp “%(name)s” không phải tệp PDF hoàn chỉnh (có thể bị cắt ngang khi tải lên).")
+            % {"name": name},
             name=name,
         )
 
@@ -362,9 +403,13 @@ def _check_image(data: bytes, name: str, kind: str, *, max_pixels: int) -> None:
     from PIL import Image
 
     too_large = UploadError(
-        "image_too_large", _("Ảnh “%(name)s” có số điểm ảnh vượt giới hạn cho phép.") % {"name": name}, name=name
+        "image_too_large",
+        _("Ảnh “%(name)s” có số điểm ảnh vượt giới hạn cho phép.") % {"name": name},
+        name=name,
     )
-    broken = UploadError("broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, name=name)
+    broken = UploadError(
+        "broken_image", _("Ảnh “%(name)s” bị hỏng hoặc không đọc được.") % {"name": name}, name=name
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -379,13 +424,18 @@ def _check_image(data: bytes, name: str, kind: str, *, max_pixels: int) -> None:
             if width * height > max_pixels:
                 raise UploadError(
                     "image_too_large",
-                    _("Ảnh “%(name)s” có kích thước %(w)s × %(h)s điểm ảnh, vượt giới hạn cho phép.")
+                    _(
+                        "Ảnh “%(name)s” có kích thước %(w)s × %(h)s điểm ảnh, vượt giới hạn cho phép."
+                    )
                     % {"name": name, "w": width, "h": height},
                     name=name,
                 )
             if (img.format or "").upper() != kind:
-                raise UploadError("unsupported_type", _("Ảnh “%(name)s” không đúng định dạng.") % {"name": name},
-                                  name=name)
+                raise UploadError(
+                    "unsupported_type",
+                    _("Ảnh “%(name)s” không đúng định dạng.") % {"name": name},
+                    name=name,
+                )
             img.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -396,15 +446,21 @@ def _check_image(data: bytes, name: str, kind: str, *, max_pixels: int) -> None:
 
 
 def _too_large(name: str, limit: int) -> UploadError:
-    return UploadError("file_too_large", _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s cho mỗi tệp.")
-                       % {"name": name, "limit": mb(limit)}, name=name)
+    return UploadError(
+        "file_too_large",
+        _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s cho mỗi tệp.")
+        % {"name": name, "limit": mb(limit)},
+        name=name,
+    )
 
 
 def check_file(*, name: str, content: bytes, limits: Limits) -> CheckedFile:
     """Check one file. Returns what to store; raises :class:`UploadError` with a Vietnamese message."""
     clean = sanitise_name(name)
     if not content:
-        raise UploadError("empty_file", _("Tệp “%(name)s” rỗng (0 byte).") % {"name": clean}, name=clean)
+        raise UploadError(
+            "empty_file", _("Tệp “%(name)s” rỗng (0 byte).") % {"name": clean}, name=clean
+        )
     if len(content) > limits.file_bytes:
         raise _too_large(clean, limits.file_bytes)
     kind = filetype.guess(content[:8192])
@@ -421,8 +477,11 @@ def check_file(*, name: str, content: bytes, limits: Limits) -> CheckedFile:
         executable = mime in EXECUTABLE_MIMES or content[:2] == b"MZ" or content[:4] == b"\x7fELF"
         raise UploadError(
             "executable" if executable else "unsupported_type",
-            _("Tệp “%(name)s” không thuộc loại được chấp nhận (%(allowed)s); loại tệp được xác định theo nội dung, "
-              "không theo tên.") % {"name": clean, "allowed": ALLOWED_LABEL},
+            _(
+                "Tệp “%(name)s” không thuộc loại được chấp nhận (%(allowed)s); loại tệp được xác định theo nội dung, "
+                "không theo tên."
+            )
+            % {"name": clean, "allowed": ALLOWED_LABEL},
             name=clean,
         )
     return checked(content=content, name=clean, content_type=mime)
@@ -432,7 +491,9 @@ def upload_problem(exc: UploadError, **kwargs) -> ProblemError:
     """The API's answer to a refused file: 413 ``payload_too_large`` when it is too large, 503 when the
     antivirus gave no verdict, otherwise 422 with the check's own code."""
     status = {"file_too_large": 413, "scan_unavailable": 503}.get(exc.code, 422)
-    return ProblemError("payload_too_large" if status == 413 else exc.code, exc.message, status=status, **kwargs)
+    return ProblemError(
+        "payload_too_large" if status == 413 else exc.code, exc.message, status=status, **kwargs
+    )
 
 
 def read_limited(uploaded, *, limits: Limits) -> bytes:
@@ -460,8 +521,15 @@ def pending_upload_store(*, checked_file: CheckedFile, purpose: str) -> str:
     key = uuid.uuid4().hex
     default_storage.save(_pending_path(key), ContentFile(checked_file.content))
     return signing.dumps(
-        {"k": key, "n": checked_file.name, "t": checked_file.content_type, "h": checked_file.sha256, "p": purpose},
-        salt=_PENDING_SALT, compress=True,
+        {
+            "k": key,
+            "n": checked_file.name,
+            "t": checked_file.content_type,
+            "h": checked_file.sha256,
+            "p": purpose,
+        },
+        salt=_PENDING_SALT,
+        compress=True,
     )
 
 
@@ -479,7 +547,11 @@ def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, s
         data = signing.loads(reference, salt=_PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
     except signing.BadSignature as exc:
         raise _unknown_upload() from exc
-    if not isinstance(data, dict) or data.get("p") != purpose or not re.fullmatch(r"[0-9a-f]{32}", data.get("k", "")):
+    if (
+        not isinstance(data, dict)
+        or data.get("p") != purpose
+        or not re.fullmatch(r"[0-9a-f]{32}", data.get("k", ""))
+    ):
         raise _unknown_upload()
     path = _pending_path(data["k"])
     if not default_storage.exists(path):
@@ -488,8 +560,9 @@ def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, s
         content = fh.read()
     if hashlib.sha256(content).hexdigest() != data["h"]:
         raise _unknown_upload()
-    return CheckedFile(name=data["n"], content_type=data["t"], size=len(content), sha256=data["h"],
-                       content=content), data["k"]
+    return CheckedFile(
+        name=data["n"], content_type=data["t"], size=len(content), sha256=data["h"], content=content
+    ), data["k"]
 
 
 def pending_upload_discard(key: str) -> None:

@@ -55,39 +55,72 @@ def _check_broker() -> tuple[bool, str]:
 def healthz(request):
     checks = {}
     ok = True
-    for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
+    for name, check in (
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("broker", _check_broker),
+    ):
         up, info = check()
         checks[name] = {"ok": up, "info": info}
         ok = ok and up
-    return JsonResponse({"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503
+    )
 
 
 def _error(request, status: int, code: str, title: str, message: str):
     if wants_problem_json(request):
         return problem_response(code, message, status=status, instance=request.path)
-    return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status=status)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
 
 
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         return payload_too_large(request)
-    return _error(request, 400, "bad_request", _("Yêu cầu không hợp lệ"), unreadable_body_detail(exception))
+    return _error(
+        request, 400, "bad_request", _("Yêu cầu không hợp lệ"), unreadable_body_detail(exception)
+    )
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "permission_denied", _("Không có quyền truy cập"),
-                  _("Bạn không có quyền xem trang này. Nếu cho rằng đây là nhầm lẫn, vui lòng liên hệ đường dây nóng."))
+    return _error(
+        request,
+        403,
+        "permission_denied",
+        _("Không có quyền truy cập"),
+        _(
+            "Bạn không có quyền xem trang này. Nếu cho rằng đây là nhầm lẫn, vui lòng liên hệ đường dây nóng."
+        ),
+    )
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "not_found", _("Không tìm thấy trang"),
-                  _("Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ hoặc quay về trang chủ."))
+    return _error(
+        request,
+        404,
+        "not_found",
+        _("Không tìm thấy trang"),
+        _(
+            "Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ hoặc quay về trang chủ."
+        ),
+    )
 
 
 def server_error(request):
     if wants_problem_json(request):
-        return problem_response("server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path)
+        return problem_response(
+            "server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path
+        )
     # Rendered without the request context: the failure may come from it.
 
     template = loader.get_template("errors/500.html")
-    return HttpResponseServerError(template.render({"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_HOTLINE": settings.PORTAL_HOTLINE}))
+    return HttpResponseServerError(
+        template.render(
+            {"PORTAL_NAME": settings.PORTAL_NAME, "PORTAL_HOTLINE": settings.PORTAL_HOTLINE}
+        )
+    )

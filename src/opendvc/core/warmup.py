@@ -20,6 +20,8 @@ import logging
 import threading
 import time
 
+from django.urls import get_resolver
+
 logger = logging.getLogger(__name__)
 
 # Imported lazily by the code on first use; heavy enough to matter (fonts, PDF engine).
@@ -29,7 +31,6 @@ HEAVY_MODULES = ("weasyprint",)
 def warm_up() -> float:
     """Resolve the URL configuration, which imports every view module and builds the API.
     Returns the seconds it took."""
-    from django.urls import get_resolver
 
     start = time.monotonic()
     resolver = get_resolver()

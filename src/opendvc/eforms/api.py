@@ -52,9 +52,19 @@ def get_form(request, code: str) -> dict[str, Any]:
     "/procedures/{code}/form/validate",
     response={200: dict, **problems(404, 422)},
     # The body is read as raw JSON (any value), so that the form's own checks answer, not a schema.
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "title": "FormData", "description": "Dữ liệu tờ khai (đối tượng JSON theo json_schema của tờ khai)",
-    }}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "title": "FormData",
+                        "description": "Dữ liệu tờ khai (đối tượng JSON theo json_schema của tờ khai)",
+                    }
+                }
+            },
+        }
+    },
     summary="Kiểm tra dữ liệu tờ khai; trả về dữ liệu đã chuẩn hóa hoặc lỗi theo từng trường",
 )
 def validate_form(request, code: str) -> dict[str, Any]:

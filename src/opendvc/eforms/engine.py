@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from jsonschema import Draft202012Validator
 
 from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
 
@@ -195,7 +196,6 @@ _JSONSCHEMA_MESSAGES = {
 @lru_cache(maxsize=1)
 def _meta_validator():
     # Imported on first use: only checking a form definition needs the JSON Schema validator.
-    from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(DEFINITION_META_SCHEMA)
     return Draft202012Validator(DEFINITION_META_SCHEMA)
@@ -522,6 +522,14 @@ class CompiledField:
     spec: dict = field(default_factory=dict)
 
 
+# Identifier kinds, each checked and normalised by the accounts' validator of the same rule.
+IDENTIFIER_CHECKS: dict[str, Callable[[str], str]] = {
+    "phone": normalize_phone,
+    "cccd": validate_cccd,
+    "tax_code": normalize_tax_code,
+}
+
+
 def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
     kind = spec["kind"]
     if kind in ("text", "textarea", "email"):
@@ -601,33 +609,16 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
             raise Invalid(_("Giá trị phải là có hoặc không."))
 
         return clean_bool
-    if kind == "phone":
-        def clean_phone(value):
-            text = _as_text(value, 20)
+    if kind in IDENTIFIER_CHECKS:
+        check = IDENTIFIER_CHECKS[kind]
+
+        def clean_identifier(value):
             try:
-                return normalize_phone(text)
+                return check(_as_text(value, 20))
             except ValidationError as exc:
                 raise Invalid(exc.messages[0]) from None
 
-        return clean_phone
-    if kind == "cccd":
-        def clean_cccd(value):
-            text = _as_text(value, 20)
-            try:
-                return validate_cccd(text)
-            except ValidationError as exc:
-                raise Invalid(exc.messages[0]) from None
-
-        return clean_cccd
-    if kind == "tax_code":
-        def clean_tax(value):
-            text = _as_text(value, 20)
-            try:
-                return normalize_tax_code(text)
-            except ValidationError as exc:
-                raise Invalid(exc.messages[0]) from None
-
-        return clean_tax
+        return clean_identifier
     if kind == "address":
         required = spec.get("required", False)
         return lambda value: _clean_address(value, required)

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 
 from . import selectors, services
@@ -75,8 +76,11 @@ def start(request, code: str):
         if existing is not None and request.GET.get("moi") != "1":
             messages.info(request, _("Bạn đang có bản nháp của tờ khai này; tiếp tục từ bản nháp."))
             return redirect("eforms:draft", public_id=existing.public_id)
-        data = services.prefill_for(user=request.user, procedure=procedure,
-                                    previous=services.previous_data(user=request.user, procedure=procedure))
+        data = services.prefill_for(
+            user=request.user,
+            procedure=procedure,
+            previous=services.previous_data(user=request.user, procedure=procedure),
+        )
         return _fill_page(request, procedure=procedure, version=version, data=data, errors=None)
     shown = services.form_row_action(form_version=version, post=request.POST)
     data = services.form_parse_post(form_version=version, post=request.POST)
@@ -261,7 +265,7 @@ def ward_options(request):
 # Back office: builder
 # ---------------------------------------------------------------------------------------------
 
-ADMIN = ["administrator"]
+ADMIN = [StaffRole.Role.ADMINISTRATOR]
 
 
 def _parse_definition(text: str) -> tuple[object, list[dict[str, str]]]:

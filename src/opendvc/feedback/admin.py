@@ -7,7 +7,15 @@ class EventInline(admin.TabularInline):
     model = FeedbackEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("created_at", "action", "from_status", "to_status", "actor", "actor_role", "note")
+    readonly_fields = (
+        "created_at",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_role",
+        "note",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

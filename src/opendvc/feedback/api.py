@@ -41,8 +41,12 @@ class AttachmentIn(Schema):
     body limit) or a file sent ahead with ``POST /feedback/files`` (``file``, up to the per-file limit)."""
 
     name: str = Field("", max_length=220)
-    content_base64: str | None = Field(None, description="Nội dung tệp mã hóa base64 (PDF, JPEG, PNG, DOCX, XLSX)")
-    file: str | None = Field(None, max_length=2000, description="Mã tệp nhận được từ POST /feedback/files")
+    content_base64: str | None = Field(
+        None, description="Nội dung tệp mã hóa base64 (PDF, JPEG, PNG, DOCX, XLSX)"
+    )
+    file: str | None = Field(
+        None, max_length=2000, description="Mã tệp nhận được từ POST /feedback/files"
+    )
 
 
 class FeedbackUploadOut(Schema):
@@ -114,7 +118,9 @@ class FeedbackOut(Schema):
     actions: list[str]
     files: list[FeedbackFileOut]
     history: list[FeedbackEventOut]
-    tracking_token: str | None = Field(None, description="Chỉ trả về khi tạo: dùng để theo dõi, đánh giá")
+    tracking_token: str | None = Field(
+        None, description="Chỉ trả về khi tạo: dùng để theo dõi, đánh giá"
+    )
 
 
 class FeedbackList(Schema):
@@ -150,18 +156,48 @@ class QAList(Schema):
 
 def _out(fb: Feedback, actor, *, as_sender: bool = False, token: str | None = None) -> dict:
     return {
-        "code": fb.code, "public_id": fb.public_id, "channel": fb.channel, "kind": fb.kind, "status": fb.status,
-        "status_label": fb.get_status_display(), "subject": fb.subject, "content": fb.content,
+        "code": fb.code,
+        "public_id": fb.public_id,
+        "channel": fb.channel,
+        "kind": fb.kind,
+        "status": fb.status,
+        "status_label": fb.get_status_display(),
+        "subject": fb.subject,
+        "content": fb.content,
         "agency": {"code": fb.agency.code, "name": fb.agency.name} if fb.agency_id else None,
-        "created_at": fb.created_at, "forwarded_at": fb.forwarded_at, "due_at": fb.due_at,
-        "original_due_at": fb.original_due_at, "rescheduled": fb.rescheduled_at is not None,
-        "overdue": fb.is_overdue, "overdue_label": fb.overdue_label, "answer": fb.answer,
-        "answered_at": fb.answered_at, "satisfaction": fb.satisfaction, "version": fb.version,
+        "created_at": fb.created_at,
+        "forwarded_at": fb.forwarded_at,
+        "due_at": fb.due_at,
+        "original_due_at": fb.original_due_at,
+        "rescheduled": fb.rescheduled_at is not None,
+        "overdue": fb.is_overdue,
+        "overdue_label": fb.overdue_label,
+        "answer": fb.answer,
+        "answered_at": fb.answered_at,
+        "satisfaction": fb.satisfaction,
+        "version": fb.version,
         "actions": services.available_actions(feedback=fb, actor=actor, as_sender=as_sender),
-        "files": [{"id": a.pk, "name": a.name, "part": a.part, "content_type": a.content_type, "size": a.size}
-                  for a in fb.attachments.all()],
-        "history": [{"at": e.created_at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-                     "actor_role": e.actor_role, "note": e.note} for e in fb.events.all()],
+        "files": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "part": a.part,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in fb.attachments.all()
+        ],
+        "history": [
+            {
+                "at": e.created_at,
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor_role": e.actor_role,
+                "note": e.note,
+            }
+            for e in fb.events.all()
+        ],
         "tracking_token": token,
     }
 
@@ -172,15 +208,25 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
     out = []
     for i, item in enumerate(items):
         if (item.file is None) == (item.content_base64 is None):
-            raise ProblemError("validation_error", "Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc "
-                               "“content_base64”.", status=422,
-                               extra={"errors": [{"path": f"attachments.{i}", "message": "file hoặc content_base64"}]})
+            raise ProblemError(
+                "validation_error",
+                "Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc “content_base64”.",
+                status=422,
+                extra={
+                    "errors": [{"path": f"attachments.{i}", "message": "file hoặc content_base64"}]
+                },
+            )
         if item.file is not None:
             try:
                 found, key = pending_upload_take(reference=item.file, purpose=UPLOAD_PURPOSE)
             except UploadError as exc:
-                raise ProblemError(exc.code, exc.message, status=422, title="Tệp đính kèm không hợp lệ",
-                                   extra={"parameter": f"attachments.{i}.file"}) from exc
+                raise ProblemError(
+                    exc.code,
+                    exc.message,
+                    status=422,
+                    title="Tệp đính kèm không hợp lệ",
+                    extra={"parameter": f"attachments.{i}.file"},
+                ) from exc
             out.append(found)
             if sent_ahead is not None:
                 sent_ahead.append(key)
@@ -188,34 +234,67 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
         try:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise ProblemError("validation_error", f"Tệp “{item.name}” không phải base64 hợp lệ.", status=422,
-                               extra={"errors": [{"path": f"attachments.{i}", "message": "base64"}]}) from exc
+            raise ProblemError(
+                "validation_error",
+                f"Tệp “{item.name}” không phải base64 hợp lệ.",
+                status=422,
+                extra={"errors": [{"path": f"attachments.{i}", "message": "base64"}]},
+            ) from exc
         try:
             out.append(check_file(name=item.name, content=content))
         except UploadError as exc:
             status = 503 if exc.code == "scan_unavailable" else 422
-            raise ProblemError(exc.code, exc.message, status=status, title="Tệp đính kèm không hợp lệ",
-                               extra={"parameter": f"attachments.{i}"}) from exc
+            raise ProblemError(
+                exc.code,
+                exc.message,
+                status=status,
+                title="Tệp đính kèm không hợp lệ",
+                extra={"parameter": f"attachments.{i}"},
+            ) from exc
     return out
 
 
 def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
-    agency = Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
+    agency = (
+        Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
+    )
     if payload.agency_code and agency is None:
-        raise ProblemError("unknown_agency", "Không tìm thấy cơ quan có mã này.", status=422,
-                           extra={"parameter": "agency_code"})
-    procedure = Procedure.objects.filter(code=payload.procedure_code).first() if payload.procedure_code else None
+        raise ProblemError(
+            "unknown_agency",
+            "Không tìm thấy cơ quan có mã này.",
+            status=422,
+            extra={"parameter": "agency_code"},
+        )
+    procedure = (
+        Procedure.objects.filter(code=payload.procedure_code).first()
+        if payload.procedure_code
+        else None
+    )
     if payload.procedure_code and procedure is None:
-        raise ProblemError("unknown_procedure", "Không tìm thấy thủ tục có mã này.", status=422,
-                           extra={"parameter": "procedure_code"})
+        raise ProblemError(
+            "unknown_procedure",
+            "Không tìm thấy thủ tục có mã này.",
+            status=422,
+            extra={"parameter": "procedure_code"},
+        )
     sent_ahead: list[str] = []
     files = _files(payload.attachments, sent_ahead=sent_ahead)
     fb = services.feedback_create(
-        channel=Channel.APP, kind=payload.kind, subject=payload.subject, content=payload.content, sender=sender,
-        sender_name=payload.sender_name, sender_phone=payload.sender_phone.strip(),
-        sender_email=payload.sender_email.strip(), sender_address=payload.sender_address,
-        suggested_agency=agency, procedure=procedure, dossier_code=payload.dossier_code or "",
-        consent_publish=payload.consent_publish, files=files, request=request,
+        channel=Channel.APP,
+        kind=payload.kind,
+        subject=payload.subject,
+        content=payload.content,
+        sender=sender,
+        sender_name=payload.sender_name,
+        sender_phone=payload.sender_phone.strip(),
+        sender_email=payload.sender_email.strip(),
+        sender_address=payload.sender_address,
+        suggested_agency=agency,
+        procedure=procedure,
+        dossier_code=payload.dossier_code or "",
+        consent_publish=payload.consent_publish,
+        files=files,
+        request=request,
     )
     for key in sent_ahead:
         pending_upload_discard(key)
@@ -225,34 +304,61 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
 UPLOAD_PURPOSE = "feedback"
 
 
-@router.post("/feedback/files", auth=None, response={201: FeedbackUploadOut, **problems(413, 422, 429, 503)},
-             summary="Tải lên một tệp đính kèm cho phản ánh (multipart, tối đa theo giới hạn mỗi tệp)",
-             description="Trường `file` (multipart/form-data). Trả về mã tệp để ghi vào `attachments[].file` "
-                         "khi gửi phản ánh, trong 24 giờ. Tệp được kiểm tra theo nội dung như mọi tệp đính kèm.")
+@router.post(
+    "/feedback/files",
+    auth=None,
+    response={201: FeedbackUploadOut, **problems(413, 422, 429, 503)},
+    summary="Tải lên một tệp đính kèm cho phản ánh (multipart, tối đa theo giới hạn mỗi tệp)",
+    description="Trường `file` (multipart/form-data). Trả về mã tệp để ghi vào `attachments[].file` "
+    "khi gửi phản ánh, trong 24 giờ. Tệp được kiểm tra theo nội dung như mọi tệp đính kèm.",
+)
 def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     if not ratelimit_hit(name="uploads", ident=f"ip:{client_ip(request)}").allowed:
-        raise ProblemError("rate_limited", "Tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau ít phút.",
-                           status=429)
+        raise ProblemError(
+            "rate_limited",
+            "Tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+            status=429,
+        )
     try:
         found = check_file(name=file.name or "", content=read_uploaded(file))
     except UploadError as exc:
         raise upload_problem(exc, title="Tệp đính kèm không hợp lệ") from exc
     reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
-    return Status(201, {"file": reference, "name": found.name, "size": found.size,
-                        "content_type": found.content_type, "sha256": found.sha256})
+    return Status(
+        201,
+        {
+            "file": reference,
+            "name": found.name,
+            "size": found.size,
+            "content_type": found.content_type,
+            "sha256": found.sha256,
+        },
+    )
 
 
-@router.post("/feedback/public", auth=None, response={201: FeedbackOut, **problems(422, 429, 503)}, summary="Gửi phản ánh (không cần đăng nhập)",
-             description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.")
+@router.post(
+    "/feedback/public",
+    auth=None,
+    response={201: FeedbackOut, **problems(422, 429, 503)},
+    summary="Gửi phản ánh (không cần đăng nhập)",
+    description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.",
+)
 def create_public(request, payload: FeedbackIn):
     if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
-        raise ProblemError("rate_limited", "Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút.",
-                           status=429)
+        raise ProblemError(
+            "rate_limited",
+            "Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+            status=429,
+        )
     fb = _create(request, payload, sender=None)
     return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
 
 
-@router.post("/feedback", response={201: FeedbackOut, **problems(422, 503)}, summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)")
+@router.post(
+    "/feedback",
+    response={201: FeedbackOut, **problems(422, 503)},
+    summary="Gửi phản ánh (người dùng đã đăng nhập, ứng dụng)",
+)
 def create(request, payload: FeedbackIn):
     require_scope(request, "feedback:write")
     fb = _create(request, payload, sender=request.user)
@@ -260,11 +366,12 @@ def create(request, payload: FeedbackIn):
 
 
 @router.get("/feedback", response=FeedbackList, summary="Phản ánh của tôi")
-def mine(request, limit: int = Query(20, ge=1, le=MAX_LIMIT),
-         offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+def mine(
+    request, limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+):
     require_scope(request, "read")
     qs = selectors.own_items(request.user)
-    items = list(qs[offset:offset + limit])
+    items = list(qs[offset : offset + limit])
     return {"count": qs.count(), "items": [_out(f, request.user) for f in items]}
 
 
@@ -279,41 +386,67 @@ def _for_user(request, code: str) -> Feedback:
     raise Http404
 
 
-@router.get("/feedback/{code}", response={200: FeedbackOut, **problems(404)}, summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)")
+@router.get(
+    "/feedback/{code}",
+    response={200: FeedbackOut, **problems(404)},
+    summary="Một phản ánh (của tôi, hoặc cơ quan tôi xử lý)",
+)
 def get_item(request, code: str):
     require_scope(request, "read")
     return _out(_for_user(request, code), request.user)
 
 
 def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
-    inputs = {"note": payload.note, "kind": payload.kind, "new_due_at": payload.new_due_at, "answer": payload.answer,
-              "files": _files(payload.attachments, sent_ahead=sent_ahead)}
+    inputs = {
+        "note": payload.note,
+        "kind": payload.kind,
+        "new_due_at": payload.new_due_at,
+        "answer": payload.answer,
+        "files": _files(payload.attachments, sent_ahead=sent_ahead),
+    }
     if payload.agency_code:
         agency = Agency.objects.filter(code=payload.agency_code).first()
         if agency is None:
-            raise ProblemError("unknown_agency", "Không tìm thấy cơ quan có mã này.", status=422,
-                               extra={"parameter": "agency_code"})
+            raise ProblemError(
+                "unknown_agency",
+                "Không tìm thấy cơ quan có mã này.",
+                status=422,
+                extra={"parameter": "agency_code"},
+            )
         inputs["agency"] = agency
     return inputs
 
 
-@router.post("/feedback/{code}/actions", response={200: FeedbackOut, **problems(404, 409, 422, 503)},
-             summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
-             description="Thao tác không đúng lượt hoặc phiên bản cũ trả về 409 `conflict`; gia hạn lần hai trả về 409 "
-                         "`already_rescheduled`.")
+@router.post(
+    "/feedback/{code}/actions",
+    response={200: FeedbackOut, **problems(404, 409, 422, 503)},
+    summary="Thực hiện một thao tác (chuyển, trả lời, gia hạn, chuyển thủ trưởng, đánh giá…)",
+    description="Thao tác không đúng lượt hoặc phiên bản cũ trả về 409 `conflict`; gia hạn lần hai trả về 409 "
+    "`already_rescheduled`.",
+)
 def act(request, code: str, payload: FeedbackActionIn):
     require_scope(request, "feedback:write")
     fb = _for_user(request, code)
     sent_ahead: list[str] = []
-    fb = services.feedback_act(feedback=fb, action=payload.action, actor=request.user,
-                                      inputs=_inputs(payload, sent_ahead), expected_version=payload.expected_version,
-                                      request=request)
+    fb = services.feedback_act(
+        feedback=fb,
+        action=payload.action,
+        actor=request.user,
+        inputs=_inputs(payload, sent_ahead),
+        expected_version=payload.expected_version,
+        request=request,
+    )
     for key in sent_ahead:
         pending_upload_discard(key)
     return _out(Feedback.objects.select_related("agency").get(pk=fb.pk), request.user)
 
 
-@router.get("/feedback/track/{token}", auth=None, response={200: FeedbackOut, **problems(404)}, summary="Theo dõi phản ánh bằng mã theo dõi")
+@router.get(
+    "/feedback/track/{token}",
+    auth=None,
+    response={200: FeedbackOut, **problems(404)},
+    summary="Theo dõi phản ánh bằng mã theo dõi",
+)
 def track(request, token: str):
     fb = services.feedback_from_token(token)
     if fb is None:
@@ -321,42 +454,84 @@ def track(request, token: str):
     return _out(fb, None, as_sender=True)
 
 
-@router.post("/feedback/track/{token}/actions", auth=None,
-             response={200: FeedbackOut, **problems(403, 404, 409, 422)},
-             summary="Người gửi đánh giá, đề nghị xem xét lại hoặc rút phản ánh bằng mã theo dõi")
+@router.post(
+    "/feedback/track/{token}/actions",
+    auth=None,
+    response={200: FeedbackOut, **problems(403, 404, 409, 422)},
+    summary="Người gửi đánh giá, đề nghị xem xét lại hoặc rút phản ánh bằng mã theo dõi",
+)
 def track_act(request, token: str, payload: FeedbackActionIn):
     fb = services.feedback_from_token(token)
     if fb is None:
         raise Http404
-    if payload.action not in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED, Action.REOPEN, Action.WITHDRAW):
-        raise ProblemError("permission_denied", "Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút.",
-                           status=403)
-    fb = services.feedback_act(feedback=fb, action=payload.action, actor=None, as_sender=True,
-                                      inputs={"note": payload.note}, request=request)
+    if payload.action not in (
+        Action.MARK_SATISFIED,
+        Action.MARK_NOT_SATISFIED,
+        Action.REOPEN,
+        Action.WITHDRAW,
+    ):
+        raise ProblemError(
+            "permission_denied",
+            "Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút.",
+            status=403,
+        )
+    fb = services.feedback_act(
+        feedback=fb,
+        action=payload.action,
+        actor=None,
+        as_sender=True,
+        inputs={"note": payload.note},
+        request=request,
+    )
     return _out(fb, None, as_sender=True)
 
 
 def _qa(item: PublishedAnswer) -> dict:
-    return {"id": item.pk, "title": item.title, "question": item.question, "answer": item.answer,
-            "agency": {"code": item.agency.code, "name": item.agency.name} if item.agency_id else None,
-            "procedure_code": item.procedure.code if item.procedure_id else None, "published_at": item.published_at}
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "question": item.question,
+        "answer": item.answer,
+        "agency": {"code": item.agency.code, "name": item.agency.name} if item.agency_id else None,
+        "procedure_code": item.procedure.code if item.procedure_id else None,
+        "published_at": item.published_at,
+    }
 
 
-@router.get("/qa", auth=None, response={200: QAList, **problems(404)}, summary="Hỏi – đáp công khai (tìm không dấu)")
-def qa_list(request, q: str = "", procedure_code: str | None = None, limit: int = Query(20, ge=1, le=MAX_LIMIT),
-            offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+@router.get(
+    "/qa",
+    auth=None,
+    response={200: QAList, **problems(404)},
+    summary="Hỏi – đáp công khai (tìm không dấu)",
+)
+def qa_list(
+    request,
+    q: str = "",
+    procedure_code: str | None = None,
+    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
     procedure = None
     if procedure_code:
         procedure = Procedure.objects.filter(code=procedure_code).first()
         if procedure is None:
             raise Http404
     qs = selectors.public_answers(q=q, procedure=procedure)
-    return {"count": qs.count(), "items": [_qa(i) for i in qs[offset:offset + limit]]}
+    return {"count": qs.count(), "items": [_qa(i) for i in qs[offset : offset + limit]]}
 
 
-@router.get("/qa/{qa_id}", auth=None, response={200: QAOut, **problems(404)}, summary="Một câu hỏi – đáp công khai")
+@router.get(
+    "/qa/{qa_id}",
+    auth=None,
+    response={200: QAOut, **problems(404)},
+    summary="Một câu hỏi – đáp công khai",
+)
 def qa_get(request, qa_id: int = Path(..., ge=1, le=MAX_ID)):
-    item = PublishedAnswer.objects.select_related("agency", "procedure").filter(pk=qa_id, is_public=True).first()
+    item = (
+        PublishedAnswer.objects.select_related("agency", "procedure")
+        .filter(pk=qa_id, is_public=True)
+        .first()
+    )
     if item is None:
         raise Http404
     return _qa(item)
@@ -368,15 +543,20 @@ class InboundOut(Schema):
     reason: str | None = None
 
 
-@router.post("/feedback/inbound/email", response={201: InboundOut, 200: InboundOut, 202: InboundOut, **problems(403)},
-             summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
-             description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
-                         "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.")
+@router.post(
+    "/feedback/inbound/email",
+    response={201: InboundOut, 200: InboundOut, 202: InboundOut, **problems(403)},
+    summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
+    description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
+    "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.",
+)
 def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
 
     require_scope(request, "integrations")
     if getattr(request, "api_token", None) is None and not request.user.is_superuser:
-        raise ProblemError("permission_denied", "Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây.", status=403)
+        raise ProblemError(
+            "permission_denied", "Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây.", status=403
+        )
     message.seek(0)
     outcome = email_ingest(raw=message.read())
     if outcome.quarantined is not None:

@@ -28,8 +28,12 @@ logger = logging.getLogger(__name__)
 
 # MIME defects that mean the structure cannot be trusted.
 FATAL_DEFECTS = {
-    "NoBoundaryInMultipartDefect", "StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect",
-    "MultipartInvariantViolationDefect", "MissingHeaderBodySeparatorDefect", "InvalidMultipartContentTransferEncodingDefect",
+    "NoBoundaryInMultipartDefect",
+    "StartBoundaryNotFoundDefect",
+    "CloseBoundaryNotFoundDefect",
+    "MultipartInvariantViolationDefect",
+    "MissingHeaderBodySeparatorDefect",
+    "InvalidMultipartContentTransferEncodingDefect",
 }
 
 
@@ -89,16 +93,22 @@ def _body(msg: EmailMessage) -> str:
 def parse_message(raw: bytes) -> dict:
     """Read the parts needed for an item; raises :class:`Quarantine` with the reason."""
     if len(raw) > settings.FEEDBACK_MAX_EMAIL_BYTES:
-        raise Quarantine("too_large", _("Thư lớn hơn giới hạn %(n)s MB.")
-                         % {"n": settings.FEEDBACK_MAX_EMAIL_BYTES // (1024 * 1024)})
+        raise Quarantine(
+            "too_large",
+            _("Thư lớn hơn giới hạn %(n)s MB.")
+            % {"n": settings.FEEDBACK_MAX_EMAIL_BYTES // (1024 * 1024)},
+        )
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as exc:  # the parser is lenient, but never trust it
         raise Quarantine("broken_mime", _("Không phân tích được cấu trúc thư.")) from exc
     defects = {type(d).__name__ for part in msg.walk() for d in part.defects}
     if defects & FATAL_DEFECTS:
-        raise Quarantine("broken_mime", _("Cấu trúc MIME của thư bị hỏng (%(d)s).")
-                         % {"d": ", ".join(sorted(defects & FATAL_DEFECTS))})
+        raise Quarantine(
+            "broken_mime",
+            _("Cấu trúc MIME của thư bị hỏng (%(d)s).")
+            % {"d": ", ".join(sorted(defects & FATAL_DEFECTS))},
+        )
     sender = _sender(msg)
     try:
         subject = str(msg["Subject"] or "").strip()
@@ -108,8 +118,11 @@ def parse_message(raw: bytes) -> dict:
     files = []
     attachments = list(msg.iter_attachments())
     if len(attachments) > max_files():
-        raise Quarantine("too_many_files", _("Thư có %(n)s tệp đính kèm, vượt giới hạn %(m)s.")
-                         % {"n": len(attachments), "m": max_files()})
+        raise Quarantine(
+            "too_many_files",
+            _("Thư có %(n)s tệp đính kèm, vượt giới hạn %(m)s.")
+            % {"n": len(attachments), "m": max_files()},
+        )
     for part in attachments:
         name = part.get_filename() or "tep-dinh-kem"
         content = part.get_payload(decode=True) or b""
@@ -133,7 +146,11 @@ def parse_message(raw: bytes) -> dict:
 def _headers_for_quarantine(raw: bytes) -> tuple[str, str, str]:
     try:
         msg = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
-        return (str(msg.get("From", ""))[:300], str(msg.get("Subject", ""))[:300], str(msg.get("Message-ID", ""))[:300])
+        return (
+            str(msg.get("From", ""))[:300],
+            str(msg.get("Subject", ""))[:300],
+            str(msg.get("Message-ID", ""))[:300],
+        )
     except Exception:  # noqa: BLE001
         return "", "", ""
 
@@ -142,12 +159,22 @@ def quarantine(*, raw: bytes, code: str, reason: str) -> QuarantinedEmail:
     """Keep the whole message aside with the reason (audited)."""
     from_header, subject, message_id = _headers_for_quarantine(raw)
     with transaction.atomic():
-        q = QuarantinedEmail(reason_code=code, reason=reason, size=len(raw), from_header=from_header,
-                             subject=subject, message_id=message_id)
+        q = QuarantinedEmail(
+            reason_code=code,
+            reason=reason,
+            size=len(raw),
+            from_header=from_header,
+            subject=subject,
+            message_id=message_id,
+        )
         q.raw.save("message.eml", ContentFile(raw), save=False)
         q.save()
-        audit_record(actor="email", action="feedback.email_quarantined", target=("feedback.quarantinedemail", q.pk),
-                     changes={"reason": code, "size": len(raw)})
+        audit_record(
+            actor="email",
+            action="feedback.email_quarantined",
+            target=("feedback.quarantinedemail", q.pk),
+            changes={"reason": code, "size": len(raw)},
+        )
     return q
 
 
@@ -159,15 +186,22 @@ def email_ingest(*, raw: bytes) -> Outcome:
         return Outcome(quarantined=quarantine(raw=raw, code=q.code, reason=q.reason))
     except Exception as exc:  # noqa: BLE001 - never crash the poller
         logger.exception("Unexpected error reading an inbound email")
-        return Outcome(quarantined=quarantine(raw=raw, code="error", reason=f"{type(exc).__name__}"))
+        return Outcome(
+            quarantined=quarantine(raw=raw, code="error", reason=f"{type(exc).__name__}")
+        )
     external_id = f"email:{data['message_id']}" if data["message_id"] else None
     if external_id and (existing := Feedback.objects.filter(external_id=external_id).first()):
         return Outcome(feedback=existing, duplicate=True)
     try:
         fb = feedback_create(
-            channel=Channel.EMAIL, kind=Kind.COMPLAINT, subject=data["subject"][:300], content=data["content"][:20000],
-            sender_name=data["sender_name"] or data["sender_email"], sender_email=data["sender_email"],
-            files=data["files"], external_id=external_id,
+            channel=Channel.EMAIL,
+            kind=Kind.COMPLAINT,
+            subject=data["subject"][:300],
+            content=data["content"][:20000],
+            sender_name=data["sender_name"] or data["sender_email"],
+            sender_email=data["sender_email"],
+            files=data["files"],
+            external_id=external_id,
         )
     except Exception as exc:  # noqa: BLE001 - a message that passed parsing but not the rules
         detail = getattr(exc, "detail", None) or type(exc).__name__

@@ -69,11 +69,21 @@ class Feedback(models.Model):
     code = models.CharField(_("mã phản ánh"), max_length=30, unique=True, null=True, blank=True)
     channel = models.CharField(_("kênh tiếp nhận"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
-    status = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.RECEIVED,
-                              editable=False)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=20,
+        choices=State.choices,
+        default=State.RECEIVED,
+        editable=False,
+    )
     # The sender: an account, or a name with a phone number and/or email address.
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="feedback_items")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+    )
     sender_name = models.CharField(_("họ và tên người gửi"), max_length=200, blank=True)
     # Personal data (Regulation Art. 4.4, 13.3): the phone number is kept encrypted at rest.
     sender_phone_ciphertext = models.TextField(_("số điện thoại (mã hóa)"), blank=True, default="")
@@ -81,20 +91,49 @@ class Feedback(models.Model):
     sender_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     subject = models.CharField(_("tiêu đề"), max_length=300)
     content = models.TextField(_("nội dung"))
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="feedback_items", verbose_name=_("cơ quan xử lý"))
-    suggested_agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="+", verbose_name=_("cơ quan người gửi đề xuất"))
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="feedback_items", verbose_name=_("thủ tục liên quan"))
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("cơ quan xử lý"),
+    )
+    suggested_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cơ quan người gửi đề xuất"),
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("thủ tục liên quan"),
+    )
     # The related dossier (hồ sơ); the code is kept too, for imported items naming a dossier not held here.
-    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="feedback_items", verbose_name=_("hồ sơ liên quan"))
-    dossier_code = models.CharField(_("mã hồ sơ liên quan"), max_length=40, blank=True, db_index=True)
-    consent_publish = models.BooleanField(_("đồng ý công khai (đã ẩn thông tin cá nhân)"), default=False)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("hồ sơ liên quan"),
+    )
+    dossier_code = models.CharField(
+        _("mã hồ sơ liên quan"), max_length=40, blank=True, db_index=True
+    )
+    consent_publish = models.BooleanField(
+        _("đồng ý công khai (đã ẩn thông tin cá nhân)"), default=False
+    )
     # Who entered it for hotline calls and paper letters.
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Imported items: the national portal's id (idempotent import); emails: the Message-ID.
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("tiếp nhận lúc"), default=timezone.now)
@@ -115,11 +154,14 @@ class Feedback(models.Model):
     head_notified_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(_("nội dung trả lời"), blank=True)
     answered_at = models.DateTimeField(_("trả lời lúc"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Whether the answer came before the item was late (``timing``); None until answered.
     answered_on_time = models.BooleanField(null=True, blank=True)
-    satisfaction = models.CharField(_("đánh giá"), max_length=20, choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("đánh giá"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
     reopened_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
 
@@ -137,10 +179,16 @@ class Feedback(models.Model):
             models.Index(fields=["sender", "created_at"], name="feedback_sender"),
             models.Index(fields=["status", "focal_due_at"], name="feedback_focal_due"),
             # The work queues (overdue, due soon) read only items at an agency, ordered by deadline.
-            models.Index(fields=["due_at"], condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
-                         name="feedback_open_due"),
-            models.Index(fields=["agency", "due_at"], condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
-                         name="feedback_open_agency_due"),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
+                name="feedback_open_due",
+            ),
+            models.Index(
+                fields=["agency", "due_at"],
+                condition=models.Q(status__in=sorted(AT_AGENCY_STATES)),
+                name="feedback_open_agency_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,8 +230,9 @@ class FeedbackEvent(models.Model):
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_role = models.CharField(max_length=20)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -263,12 +312,21 @@ class PublishedAnswer(models.Model):
     title = models.CharField(max_length=300)
     question = models.TextField()
     answer = models.TextField()
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="published_answers")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="published_answers",
+    )
     # Folded text (catalog.text.fold), starting with a space, for the search without diacritics.
     search_doc = models.TextField(default="", editable=False)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     published_at = models.DateTimeField(default=timezone.now)
     is_public = models.BooleanField(default=True)
 

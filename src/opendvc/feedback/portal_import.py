@@ -55,7 +55,11 @@ def read_records(*, content: bytes, filename: str) -> list[dict]:
             raise ValueError("Không đọc được tệp Excel.") from exc
         rows = wb.active.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(rows, [])]
-        return [dict(zip(header, row, strict=False)) for row in rows if any(v not in (None, "") for v in row)]
+        return [
+            dict(zip(header, row, strict=False))
+            for row in rows
+            if any(v not in (None, "") for v in row)
+        ]
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -105,13 +109,19 @@ def import_records(records: list[dict]) -> ImportReport:
                     subject=(_text(record, "TieuDe") or _text(record, "NoiDung")[:120])[:300],
                     content=_text(record, "NoiDung"),
                     sender_name=_text(record, "HoTen") or f"Người gửi qua {Channel(channel).label}",
-                    sender_phone=_text(record, "SoDienThoai"), sender_email=_text(record, "Email"),
+                    sender_phone=_text(record, "SoDienThoai"),
+                    sender_email=_text(record, "Email"),
                     sender_address=_text(record, "DiaChi"),
-                    suggested_agency=Agency.objects.filter(code=agency_code).first() if agency_code else None,
-                    procedure=Procedure.objects.filter(code=procedure_code).first() if procedure_code else None,
+                    suggested_agency=Agency.objects.filter(code=agency_code).first()
+                    if agency_code
+                    else None,
+                    procedure=Procedure.objects.filter(code=procedure_code).first()
+                    if procedure_code
+                    else None,
                     dossier_code=_text(record, "MaHoSo"),
                     consent_publish=_text(record, "CongKhai") in {"1", "true", "True"},
-                    external_id=external_id, created_at=_instant(record.get("NgayGui")),
+                    external_id=external_id,
+                    created_at=_instant(record.get("NgayGui")),
                 )
                 report.created += 1
         except ProblemError as exc:

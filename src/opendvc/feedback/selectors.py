@@ -30,13 +30,17 @@ def overdue(*, now: datetime | None = None, qs: QuerySet | None = None) -> Query
 
 
 def due_soon_until(now: datetime) -> datetime:
-    return add_working_time(now, settings.FEEDBACK_DUE_SOON_HOURS, "working_hours", calendar=default_calendar())
+    return add_working_time(
+        now, settings.FEEDBACK_DUE_SOON_HOURS, "working_hours", calendar=default_calendar()
+    )
 
 
 def due_soon(*, now: datetime | None = None, qs: QuerySet | None = None) -> QuerySet:
     """At an agency, not late, the binding deadline within FEEDBACK_DUE_SOON_HOURS working hours."""
     now = now or timezone.now()
-    return (qs if qs is not None else Feedback.objects.all()).due_soon(now=now, until=due_soon_until(now))
+    return (qs if qs is not None else Feedback.objects.all()).due_soon(
+        now=now, until=due_soon_until(now)
+    )
 
 
 def visible_to(user) -> QuerySet:
@@ -47,7 +51,9 @@ def visible_to(user) -> QuerySet:
     return scope_to_visible_agencies(base, user, roles=AGENCY_ROLES)
 
 
-def queue(*, user, name: str, now: datetime | None = None, agency_id: int | None = None) -> QuerySet:
+def queue(
+    *, user, name: str, now: datetime | None = None, agency_id: int | None = None
+) -> QuerySet:
     """One work queue for ``user``, ordered by what needs doing first."""
     now = now or timezone.now()
     qs = visible_to(user)
@@ -60,9 +66,13 @@ def queue(*, user, name: str, now: datetime | None = None, agency_id: int | None
     if name == "overdue":
         return overdue(now=now, qs=qs).order_by("due_at")
     if name == "rescheduled":
-        return qs.filter(status__in=AT_AGENCY_STATES, rescheduled_at__isnull=False).order_by("due_at")
+        return qs.filter(status__in=AT_AGENCY_STATES, rescheduled_at__isnull=False).order_by(
+            "due_at"
+        )
     if name == "answered":
-        return qs.filter(status__in=[State.ANSWERED, State.CLOSED]).order_by("-answered_at", "-created_at")
+        return qs.filter(status__in=[State.ANSWERED, State.CLOSED]).order_by(
+            "-answered_at", "-created_at"
+        )
     # "open": at an agency, whatever the deadline; the head also sees what was escalated to them.
     return qs.filter(status__in=AT_AGENCY_STATES).order_by("due_at")
 
@@ -107,8 +117,9 @@ class AgencyFigures:
     satisfaction_rate: float | None
 
 
-def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None = None,
-                   now: datetime | None = None) -> list[AgencyFigures]:
+def agency_figures(
+    *, start: datetime, end: datetime, agencies: QuerySet | None = None, now: datetime | None = None
+) -> list[AgencyFigures]:
     """Per agency for items forwarded in [start, end) (QĐ 766/QĐ-TTg indicators, DOMAIN.md), each
     item in exactly one class of ``timing.Standing`` at ``now``:
 
@@ -130,8 +141,10 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
 
     dossiers = dossier_satisfaction(start=start, end=end)
     complained = (
-        Feedback.objects.filter(kind=Kind.COMPLAINT, created_at__gte=start, created_at__lt=end,
-                                agency__isnull=False).exclude(dossier_code="")
+        Feedback.objects.filter(
+            kind=Kind.COMPLAINT, created_at__gte=start, created_at__lt=end, agency__isnull=False
+        )
+        .exclude(dossier_code="")
         .values_list("agency", "dossier_code")
     )
     for agency_id, code in complained:
@@ -146,14 +159,23 @@ def agency_figures(*, start: datetime, end: datetime, agencies: QuerySet | None 
         d = dossiers.get(agency.pk, {"codes": set(), "dissatisfied": set()})
         n_dossiers, n_bad = len(d["codes"]), len(d["dissatisfied"])
         on_time = r[Standing.ANSWERED_ON_TIME]
-        out.append(AgencyFigures(
-            agency=agency, received=received, pending=r[Standing.PENDING],
-            pending_overdue=r[Standing.PENDING_OVERDUE], answered_on_time=on_time,
-            answered_late=r[Standing.ANSWERED_LATE], withdrawn=r[Standing.WITHDRAWN],
-            answered=on_time + r[Standing.ANSWERED_LATE],
-            overdue=r[Standing.PENDING_OVERDUE] + r[Standing.ANSWERED_LATE],
-            on_time_rate=round(100.0 * on_time / received, 1) if received else None,
-            dossiers=n_dossiers, dissatisfied=n_bad,
-            satisfaction_rate=round(100.0 * (n_dossiers - n_bad) / n_dossiers, 1) if n_dossiers else None,
-        ))
+        out.append(
+            AgencyFigures(
+                agency=agency,
+                received=received,
+                pending=r[Standing.PENDING],
+                pending_overdue=r[Standing.PENDING_OVERDUE],
+                answered_on_time=on_time,
+                answered_late=r[Standing.ANSWERED_LATE],
+                withdrawn=r[Standing.WITHDRAWN],
+                answered=on_time + r[Standing.ANSWERED_LATE],
+                overdue=r[Standing.PENDING_OVERDUE] + r[Standing.ANSWERED_LATE],
+                on_time_rate=round(100.0 * on_time / received, 1) if received else None,
+                dossiers=n_dossiers,
+                dissatisfied=n_bad,
+                satisfaction_rate=round(100.0 * (n_dossiers - n_bad) / n_dossiers, 1)
+                if n_dossiers
+                else None,
+            )
+        )
     return out

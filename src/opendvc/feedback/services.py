@@ -56,6 +56,7 @@ _PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 # --- who is acting -------------------------------------------------------------------------------
 
+
 def actor_roles(*, feedback: Feedback, actor, as_sender: bool = False) -> set[str]:
     """The roles ``actor`` holds for this item (switchboard, focal, head, sender)."""
     roles: set[str] = set()
@@ -70,11 +71,14 @@ def actor_roles(*, feedback: Feedback, actor, as_sender: bool = False) -> set[st
         roles.add(Role.SWITCHBOARD)
     if feedback.agency_id:
         if actor.is_superuser or any(
-            r.role == StaffRole.Role.FEEDBACK_FOCAL and r.agency_id == feedback.agency_id for r in held
+            r.role == StaffRole.Role.FEEDBACK_FOCAL and r.agency_id == feedback.agency_id
+            for r in held
         ):
             roles.add(Role.FOCAL)
         above = {feedback.agency_id, *ancestor_ids(feedback.agency)}
-        if actor.is_superuser or any(r.role == StaffRole.Role.HEAD and r.agency_id in above for r in held):
+        if actor.is_superuser or any(
+            r.role == StaffRole.Role.HEAD and r.agency_id in above for r in held
+        ):
             roles.add(Role.HEAD)
     return roles
 
@@ -106,25 +110,38 @@ def feedback_from_token(token: str) -> Feedback | None:
 
 # --- deadlines -----------------------------------------------------------------------------------
 
+
 def focal_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the focal officer answers within 8 working hours of the instant the
     # switchboard forwarded the item.
-    return add_working_time(forwarded_at, settings.FEEDBACK_FOCAL_HOURS, "working_hours",
-                            calendar=calendar_for_agency(agency))
+    return add_working_time(
+        forwarded_at,
+        settings.FEEDBACK_FOCAL_HOURS,
+        "working_hours",
+        calendar=calendar_for_agency(agency),
+    )
 
 
 def head_deadline(*, agency: Agency, forwarded_at: datetime) -> datetime:
     # Regulation Art. 8.2: the head answers within 48 working hours "kể từ thời điểm nhận được nội
     # dung chuyển tới từ tổng đài viên" — from the same forwarding instant, not from the escalation.
-    return add_working_time(forwarded_at, settings.FEEDBACK_HEAD_HOURS, "working_hours",
-                            calendar=calendar_for_agency(agency))
+    return add_working_time(
+        forwarded_at,
+        settings.FEEDBACK_HEAD_HOURS,
+        "working_hours",
+        calendar=calendar_for_agency(agency),
+    )
 
 
 def reschedule_limit(*, agency: Agency, at: datetime) -> datetime:
     """The latest new time a reschedule made at ``at`` may set (Art. 8.3; the bound is the setting
     FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, working days counted on the agency's calendar)."""
-    return add_working_time(at, settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS, "working_days",
-                            calendar=calendar_for_agency(agency))
+    return add_working_time(
+        at,
+        settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS,
+        "working_days",
+        calendar=calendar_for_agency(agency),
+    )
 
 
 def check_new_due(*, feedback: Feedback, new_due_at: Any, now: datetime) -> datetime:
@@ -138,27 +155,49 @@ def check_new_due(*, feedback: Feedback, new_due_at: Any, now: datetime) -> date
     if new_due_at <= now:
         raise _invalid("new_due_at", _("Thời hạn mới phải là một thời điểm trong tương lai."))
     if feedback.due_at and new_due_at <= feedback.due_at:
-        raise _invalid("new_due_at", _("Thời hạn mới phải sau thời hạn hiện tại (%(d)s).")
-                       % {"d": timezone.localtime(feedback.due_at).strftime("%H:%M %d/%m/%Y")})
+        raise _invalid(
+            "new_due_at",
+            _("Thời hạn mới phải sau thời hạn hiện tại (%(d)s).")
+            % {"d": timezone.localtime(feedback.due_at).strftime("%H:%M %d/%m/%Y")},
+        )
     limit = reschedule_limit(agency=feedback.agency, at=now)
     if new_due_at > limit:
-        raise _invalid("new_due_at", _("Thời hạn mới không được quá %(n)s ngày làm việc kể từ khi gia hạn "
-                                       "(muộn nhất %(limit)s).")
-                       % {"n": settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS,
-                          "limit": timezone.localtime(limit).strftime("%H:%M %d/%m/%Y")})
+        raise _invalid(
+            "new_due_at",
+            _(
+                "Thời hạn mới không được quá %(n)s ngày làm việc kể từ khi gia hạn "
+                "(muộn nhất %(limit)s)."
+            )
+            % {
+                "n": settings.FEEDBACK_RESCHEDULE_MAX_WORKING_DAYS,
+                "limit": timezone.localtime(limit).strftime("%H:%M %d/%m/%Y"),
+            },
+        )
     if not calendar_for_agency(feedback.agency).is_working_instant(to_local(new_due_at)):
-        raise _invalid("new_due_at", _("Thời hạn mới phải rơi vào giờ làm việc của cơ quan, trong một ngày làm "
-                                       "việc (không vào ngày nghỉ, ngày lễ hay ngoài giờ hành chính)."))
+        raise _invalid(
+            "new_due_at",
+            _(
+                "Thời hạn mới phải rơi vào giờ làm việc của cơ quan, trong một ngày làm "
+                "việc (không vào ngày nghỉ, ngày lễ hay ngoài giờ hành chính)."
+            ),
+        )
     return new_due_at
 
 
 # --- creation ------------------------------------------------------------------------------------
 
+
 def _store_files(feedback: Feedback, files: Iterable[CheckedFile], part: str) -> list[Attachment]:
     out = []
     for f in files:
-        att = Attachment(feedback=feedback, part=part, name=f.name, content_type=f.content_type, size=f.size,
-                         sha256=f.sha256)
+        att = Attachment(
+            feedback=feedback,
+            part=part,
+            name=f.name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+        )
         att.file.save(f.name, ContentFile(f.content), save=False)
         att.save()
         out.append(att)
@@ -166,12 +205,23 @@ def _store_files(feedback: Feedback, files: Iterable[CheckedFile], part: str) ->
 
 
 def _invalid(field: str, message: str) -> ProblemError:
-    return ProblemError("validation_error", message, status=422,
-                        extra={"errors": [{"path": field, "message": message}]})
+    return ProblemError(
+        "validation_error",
+        message,
+        status=422,
+        extra={"errors": [{"path": field, "message": message}]},
+    )
 
 
-def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email: str,
-                    sender_address: str = "", by_post: bool = False) -> None:
+def validate_sender(
+    *,
+    sender,
+    sender_name: str,
+    sender_phone: str,
+    sender_email: str,
+    sender_address: str = "",
+    by_post: bool = False,
+) -> None:
     """An account, or a name with a phone number or an email address — or, for a paper letter
     (``by_post``), a postal address the answer can be sent to (raises ProblemError 422)."""
     if sender_email and not _EMAIL_RE.match(sender_email):
@@ -186,9 +236,16 @@ def validate_sender(*, sender, sender_name: str, sender_phone: str, sender_email
         return
     if not (sender_phone or sender_email):
         if by_post:
-            raise _invalid("sender_address", _("Vui lòng nhập địa chỉ, số điện thoại hoặc email của người gửi "
-                                               "để gửi câu trả lời."))
-        raise _invalid("sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời."))
+            raise _invalid(
+                "sender_address",
+                _(
+                    "Vui lòng nhập địa chỉ, số điện thoại hoặc email của người gửi "
+                    "để gửi câu trả lời."
+                ),
+            )
+        raise _invalid(
+            "sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời.")
+        )
 
 
 def feedback_create(
@@ -237,12 +294,21 @@ def feedback_create(
         sender_email = sender_email or (sender.email or "")
     if channel == Channel.SURVEY:
         # Survey answers come from the dossier's applicant, already known to the agency (Art. 7.4).
-        validate_sender(sender=sender, sender_name=sender_name or "-", sender_phone=sender_phone,
-                        sender_email=sender_email or "survey@invalid.invalid")
+        validate_sender(
+            sender=sender,
+            sender_name=sender_name or "-",
+            sender_phone=sender_phone,
+            sender_email=sender_email or "survey@invalid.invalid",
+        )
     else:
-        validate_sender(sender=sender, sender_name=sender_name, sender_phone=sender_phone,
-                        sender_email=sender_email, sender_address=sender_address,
-                        by_post=channel == Channel.PAPER)
+        validate_sender(
+            sender=sender,
+            sender_name=sender_name,
+            sender_phone=sender_phone,
+            sender_email=sender_email,
+            sender_address=sender_address,
+            by_post=channel == Channel.PAPER,
+        )
     files = list(files)
     check_count(len(files))
     dossier = None
@@ -254,10 +320,22 @@ def feedback_create(
             if existing is not None:
                 return existing
         fb = Feedback.objects.create(
-            channel=channel, kind=kind, sender=sender, sender_name=sender_name[:200], sender_phone=sender_phone,
-            sender_email=sender_email, sender_address=sender_address[:300], subject=subject, content=content,
-            suggested_agency=suggested_agency, procedure=procedure, dossier=dossier, dossier_code=dossier_code.strip()[:40],
-            consent_publish=consent_publish, entered_by=entered_by, external_id=external_id or None,
+            channel=channel,
+            kind=kind,
+            sender=sender,
+            sender_name=sender_name[:200],
+            sender_phone=sender_phone,
+            sender_email=sender_email,
+            sender_address=sender_address[:300],
+            subject=subject,
+            content=content,
+            suggested_agency=suggested_agency,
+            procedure=procedure,
+            dossier=dossier,
+            dossier_code=dossier_code.strip()[:40],
+            consent_publish=consent_publish,
+            entered_by=entered_by,
+            external_id=external_id or None,
             created_at=created_at or timezone.now(),
         )
         local = timezone.localtime(fb.created_at)
@@ -265,18 +343,36 @@ def feedback_create(
         fb.save(update_fields=["code"])
         _store_files(fb, files, Attachment.Part.SENDER)
         FeedbackEvent.objects.create(
-            feedback=fb, action="create", from_status="", to_status=fb.status, actor=entered_by or sender,
+            feedback=fb,
+            action="create",
+            from_status="",
+            to_status=fb.status,
+            actor=entered_by or sender,
             actor_role=entered_role if entered_by else (Role.SENDER if sender else Role.SYSTEM),
             data={"channel": channel, "files": [f.name for f in files]},
         )
-        audit_record(actor=entered_by or sender, action="feedback.create", target=fb,
-                     changes={"channel": channel, "kind": kind, "files": len(files)}, request=request)
+        audit_record(
+            actor=entered_by or sender,
+            action="feedback.create",
+            target=fb,
+            changes={"channel": channel, "kind": kind, "files": len(files)},
+            request=request,
+        )
         transaction.on_commit(lambda: _notify_sender(fb, "feedback_received"))
         if assign_to is not None:
-            note = (_("Chuyển theo phiếu khảo sát (Điều 7.4).") if channel == Channel.SURVEY
-                    else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3)."))
-            fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=entered_by, system=True,
-                             inputs={"agency": assign_to, "note": note}, request=request)
+            note = (
+                _("Chuyển theo phiếu khảo sát (Điều 7.4).")
+                if channel == Channel.SURVEY
+                else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3).")
+            )
+            fb = feedback_act(
+                feedback=fb,
+                action=Action.FORWARD,
+                actor=entered_by,
+                system=True,
+                inputs={"agency": assign_to, "note": note},
+                request=request,
+            )
     return fb
 
 
@@ -287,32 +383,53 @@ def paper_agencies(actor) -> list[Agency]:
         return []
     if actor.is_superuser:
         return list(Agency.objects.filter(is_active=True).order_by("name"))
-    ids = {r.agency_id for r in active_roles(actor)
-           if r.role in (StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD)}
+    ids = {
+        r.agency_id
+        for r in active_roles(actor)
+        if r.role in (StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD)
+    }
     return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
 
 
-def feedback_register_paper(*, agency: Agency, actor, subject: str, content: str, request=None,
-                            **fields: Any) -> Feedback:
+def feedback_register_paper(
+    *, agency: Agency, actor, subject: str, content: str, request=None, **fields: Any
+) -> Feedback:
     """Register a paper letter handed to ``agency`` itself (Regulation Art. 7.3) in the agency's own
     queue: recorded on the paper channel, entered by ``actor`` and forwarded to the agency at once,
     which starts its 8 working-hour deadline (Art. 8.2). ``fields`` are those of
     ``feedback_create`` (sender, kind, procedure, files…). Raises ProblemError 403 when ``actor``
     is neither the focal officer nor the head of ``agency``."""
     if agency not in paper_agencies(actor):
-        raise ProblemError("permission_denied",
-                           _("Chỉ cán bộ đầu mối hoặc thủ trưởng của cơ quan được vào sổ văn bản gửi đến cơ quan."),
-                           status=403)
+        raise ProblemError(
+            "permission_denied",
+            _(
+                "Chỉ cán bộ đầu mối hoặc thủ trưởng của cơ quan được vào sổ văn bản gửi đến cơ quan."
+            ),
+            status=403,
+        )
     roles = {r.role for r in active_roles(actor) if r.agency_id == agency.pk}
     role = Role.FOCAL if StaffRole.Role.FEEDBACK_FOCAL in roles or not roles else Role.HEAD
-    return feedback_create(channel=Channel.PAPER, subject=subject, content=content, entered_by=actor,
-                           entered_role=role, assign_to=agency, request=request, **fields)
+    return feedback_create(
+        channel=Channel.PAPER,
+        subject=subject,
+        content=content,
+        entered_by=actor,
+        entered_role=role,
+        assign_to=agency,
+        request=request,
+        **fields,
+    )
 
 
 # --- transitions ---------------------------------------------------------------------------------
 
+
 def _may_reopen(fb: Feedback, now: datetime) -> bool:
-    if fb.reopened_at is not None or fb.answered_at is None or fb.satisfaction == Satisfaction.SATISFIED:
+    if (
+        fb.reopened_at is not None
+        or fb.answered_at is None
+        or fb.satisfaction == Satisfaction.SATISFIED
+    ):
         return False
     return now <= fb.answered_at + timedelta(days=settings.FEEDBACK_REOPEN_DAYS)
 
@@ -320,6 +437,7 @@ def _may_reopen(fb: Feedback, now: datetime) -> bool:
 # What each action does besides changing the state: ``handler(fb, inputs, *, now, role, actor)`` on the
 # locked item (the engine saves it, appends the history entry, writes the audit entry and sends the
 # notice after commit).
+
 
 def _on_forward(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     agency = inputs["agency"]
@@ -357,7 +475,9 @@ def _on_escalate(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     fb.head_due_at = head_deadline(agency=fb.agency, forwarded_at=fb.forwarded_at)
     fb.original_due_at = fb.head_due_at
     # The time agreed with the sender in a reschedule still binds when it is later.
-    fb.due_at = max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
+    fb.due_at = (
+        max(fb.head_due_at, fb.due_at) if fb.rescheduled_at and fb.due_at else fb.head_due_at
+    )
     return Outcome(data={"due_at": fb.head_due_at.isoformat()})
 
 
@@ -366,12 +486,19 @@ def _on_reschedule(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
         # Regulation Art. 8.3: the agency may reschedule with the sender at most once.
         raise ProblemError(
             "already_rescheduled",
-            _("Phản ánh này đã được gia hạn một lần (ngày %(d)s); theo Điều 8.3 chỉ được gia hạn một lần.")
-            % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")}, status=409)
+            _(
+                "Phản ánh này đã được gia hạn một lần (ngày %(d)s); theo Điều 8.3 chỉ được gia hạn một lần."
+            )
+            % {"d": timezone.localtime(fb.rescheduled_at).strftime("%d/%m/%Y")},
+            status=409,
+        )
     new_due = check_new_due(feedback=fb, new_due_at=inputs["new_due_at"], now=now)
     fb.rescheduled_at = now
     fb.reschedule_reason = inputs["note"]
-    data = {"previous_due_at": fb.due_at.isoformat() if fb.due_at else None, "due_at": new_due.isoformat()}
+    data = {
+        "previous_due_at": fb.due_at.isoformat() if fb.due_at else None,
+        "due_at": new_due.isoformat(),
+    }
     fb.due_at = new_due
     return Outcome(data=data)
 
@@ -403,7 +530,9 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
         raise ProblemError(
             "reopen_not_allowed",
             _("Chỉ được đề nghị xem xét lại một lần, trong %(n)s ngày kể từ khi nhận câu trả lời.")
-            % {"n": settings.FEEDBACK_REOPEN_DAYS}, status=409)
+            % {"n": settings.FEEDBACK_REOPEN_DAYS},
+            status=409,
+        )
     fb.satisfaction = Satisfaction.NOT_SATISFIED
     fb.reopened_at = now
     data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
@@ -425,32 +554,113 @@ NOTE = ("note",)
 # at the agency the focal officer or the head act until the item is escalated, then the head alone.
 TABLE: tuple[ActionSpec, ...] = (
     # The system forwards on its own the items an agency registered or a survey sent (Art. 7.3, 7.4).
-    ActionSpec(A.FORWARD, frozenset({S.RECEIVED}), S.FORWARDED, frozenset({R.SWITCHBOARD, R.SYSTEM}),
-               required=("agency",), optional=("kind", "procedure", "note"), handler=_on_forward,
-               notice="feedback_forwarded"),
-    ActionSpec(A.REJECT, frozenset({S.RECEIVED}), S.REJECTED, SWITCHBOARD, required=NOTE,
-               notice="feedback_rejected"),
-    ActionSpec(A.WITHDRAW, frozenset({S.RECEIVED, S.FORWARDED, S.ESCALATED}), S.WITHDRAWN, SENDER, optional=NOTE),
-    ActionSpec(A.SEND_BACK, frozenset({S.FORWARDED}), S.RECEIVED, STAFF_AT_AGENCY, required=NOTE,
-               handler=_on_send_back),
-    ActionSpec(A.ESCALATE, frozenset({S.FORWARDED}), S.ESCALATED, frozenset({R.FOCAL}), optional=NOTE,
-               handler=_on_escalate, notice="feedback_escalated"),
+    ActionSpec(
+        A.FORWARD,
+        frozenset({S.RECEIVED}),
+        S.FORWARDED,
+        frozenset({R.SWITCHBOARD, R.SYSTEM}),
+        required=("agency",),
+        optional=("kind", "procedure", "note"),
+        handler=_on_forward,
+        notice="feedback_forwarded",
+    ),
+    ActionSpec(
+        A.REJECT,
+        frozenset({S.RECEIVED}),
+        S.REJECTED,
+        SWITCHBOARD,
+        required=NOTE,
+        notice="feedback_rejected",
+    ),
+    ActionSpec(
+        A.WITHDRAW,
+        frozenset({S.RECEIVED, S.FORWARDED, S.ESCALATED}),
+        S.WITHDRAWN,
+        SENDER,
+        optional=NOTE,
+    ),
+    ActionSpec(
+        A.SEND_BACK,
+        frozenset({S.FORWARDED}),
+        S.RECEIVED,
+        STAFF_AT_AGENCY,
+        required=NOTE,
+        handler=_on_send_back,
+    ),
+    ActionSpec(
+        A.ESCALATE,
+        frozenset({S.FORWARDED}),
+        S.ESCALATED,
+        frozenset({R.FOCAL}),
+        optional=NOTE,
+        handler=_on_escalate,
+        notice="feedback_escalated",
+    ),
     # Art. 8.3: at most once per item (``_on_reschedule``); the state stays.
-    ActionSpec(A.RESCHEDULE, frozenset({S.FORWARDED}), S.FORWARDED, STAFF_AT_AGENCY,
-               required=("note", "new_due_at"), handler=_on_reschedule, notice="feedback_rescheduled"),
-    ActionSpec(A.RESCHEDULE, frozenset({S.ESCALATED}), S.ESCALATED, HEAD,
-               required=("note", "new_due_at"), handler=_on_reschedule, notice="feedback_rescheduled"),
-    ActionSpec(A.ANSWER, frozenset({S.FORWARDED}), S.ANSWERED, STAFF_AT_AGENCY, required=("answer",),
-               optional=("note", "files"), handler=_on_answer, notice="feedback_answered"),
-    ActionSpec(A.ANSWER, frozenset({S.ESCALATED}), S.ANSWERED, HEAD, required=("answer",),
-               optional=("note", "files"), handler=_on_answer, notice="feedback_answered"),
-    ActionSpec(A.MARK_SATISFIED, frozenset({S.ANSWERED}), S.CLOSED, SENDER, optional=NOTE,
-               handler=_on_mark_satisfied),
-    ActionSpec(A.MARK_NOT_SATISFIED, frozenset({S.ANSWERED}), S.CLOSED, SENDER, optional=NOTE,
-               handler=_on_mark_not_satisfied),
+    ActionSpec(
+        A.RESCHEDULE,
+        frozenset({S.FORWARDED}),
+        S.FORWARDED,
+        STAFF_AT_AGENCY,
+        required=("note", "new_due_at"),
+        handler=_on_reschedule,
+        notice="feedback_rescheduled",
+    ),
+    ActionSpec(
+        A.RESCHEDULE,
+        frozenset({S.ESCALATED}),
+        S.ESCALATED,
+        HEAD,
+        required=("note", "new_due_at"),
+        handler=_on_reschedule,
+        notice="feedback_rescheduled",
+    ),
+    ActionSpec(
+        A.ANSWER,
+        frozenset({S.FORWARDED}),
+        S.ANSWERED,
+        STAFF_AT_AGENCY,
+        required=("answer",),
+        optional=("note", "files"),
+        handler=_on_answer,
+        notice="feedback_answered",
+    ),
+    ActionSpec(
+        A.ANSWER,
+        frozenset({S.ESCALATED}),
+        S.ANSWERED,
+        HEAD,
+        required=("answer",),
+        optional=("note", "files"),
+        handler=_on_answer,
+        notice="feedback_answered",
+    ),
+    ActionSpec(
+        A.MARK_SATISFIED,
+        frozenset({S.ANSWERED}),
+        S.CLOSED,
+        SENDER,
+        optional=NOTE,
+        handler=_on_mark_satisfied,
+    ),
+    ActionSpec(
+        A.MARK_NOT_SATISFIED,
+        frozenset({S.ANSWERED}),
+        S.CLOSED,
+        SENDER,
+        optional=NOTE,
+        handler=_on_mark_not_satisfied,
+    ),
     # Not satisfied may reopen once, within FEEDBACK_REOPEN_DAYS of the answer (``_on_reopen``).
-    ActionSpec(A.REOPEN, frozenset({S.ANSWERED, S.CLOSED}), S.FORWARDED, SENDER, optional=NOTE,
-               handler=_on_reopen, notice="feedback_reopened"),
+    ActionSpec(
+        A.REOPEN,
+        frozenset({S.ANSWERED, S.CLOSED}),
+        S.FORWARDED,
+        SENDER,
+        optional=NOTE,
+        handler=_on_reopen,
+        notice="feedback_reopened",
+    ),
 )
 
 # Notices to the agency's staff (by staff role); the others go to the sender.
@@ -467,7 +677,9 @@ REQUIRED_MESSAGES = {
     (A.REJECT, "note"): gettext_lazy("Vui lòng ghi lý do không xử lý."),
     (A.SEND_BACK, "note"): gettext_lazy("Vui lòng ghi lý do trả lại tổng đài."),
     (A.RESCHEDULE, "note"): gettext_lazy("Vui lòng ghi lý do gia hạn."),
-    (A.RESCHEDULE, "new_due_at"): gettext_lazy("Vui lòng chọn thời hạn mới đã thống nhất với người gửi."),
+    (A.RESCHEDULE, "new_due_at"): gettext_lazy(
+        "Vui lòng chọn thời hạn mới đã thống nhất với người gửi."
+    ),
     (A.ANSWER, "answer"): gettext_lazy("Vui lòng nhập nội dung trả lời."),
 }
 
@@ -483,7 +695,9 @@ class FeedbackMachine(StateMachine):
     required_messages = REQUIRED_MESSAGES
 
     def lock(self, row):
-        return Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=row.pk)
+        return (
+            Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=row.pk)
+        )
 
     def roles_of(self, row, actor, spec: ActionSpec, *, as_sender: bool = False) -> set[str]:
         return actor_roles(feedback=row, actor=actor, as_sender=as_sender)
@@ -496,21 +710,33 @@ class FeedbackMachine(StateMachine):
         return []
 
     def stale(self, row) -> ProblemError:
-        return ProblemError("conflict", _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
-                            status=409, extra={"state": row.status, "version": row.version})
+        return ProblemError(
+            "conflict",
+            _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+            status=409,
+            extra={"state": row.status, "version": row.version},
+        )
 
     def not_open(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("conflict",
-                            _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
-                            % {"state": row.get_status_display()}, status=409,
-                            extra={"state": row.status, "version": row.version})
+        return ProblemError(
+            "conflict",
+            _("Không thể thực hiện thao tác này khi phản ánh đang ở trạng thái “%(state)s”.")
+            % {"state": row.get_status_display()},
+            status=409,
+            extra={"state": row.status, "version": row.version},
+        )
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:
-        return ProblemError("permission_denied", _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
-                            status=403)
+        return ProblemError(
+            "permission_denied",
+            _("Bạn không có quyền thực hiện thao tác này với phản ánh này."),
+            status=403,
+        )
 
     def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
-        return ProblemError("validation_error", errors[0]["message"], status=422, extra={"errors": errors})
+        return ProblemError(
+            "validation_error", errors[0]["message"], status=422, extra={"errors": errors}
+        )
 
     def prepare(self, row, now) -> None:
         # Trễ hạn is recorded at the instant the binding deadline passed, before any action moves it
@@ -522,9 +748,15 @@ class FeedbackMachine(StateMachine):
 
     def append_event(self, act: Act) -> FeedbackEvent:
         return FeedbackEvent.objects.create(
-            feedback=act.row, action=act.spec.action, from_status=act.from_state, to_status=act.to_state,
-            actor=act.actor if getattr(act.actor, "is_authenticated", False) else None, actor_role=act.role,
-            note=act.inputs.get("note") or "", data=act.outcome.data, created_at=act.now,
+            feedback=act.row,
+            action=act.spec.action,
+            from_status=act.from_state,
+            to_status=act.to_state,
+            actor=act.actor if getattr(act.actor, "is_authenticated", False) else None,
+            actor_role=act.role,
+            note=act.inputs.get("note") or "",
+            data=act.outcome.data,
+            created_at=act.now,
         )
 
     def audit_changes(self, act: Act) -> dict[str, Any]:
@@ -561,9 +793,16 @@ def feedback_act(
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
     working-time engine), appends one history entry, writes the audit entry, stores answer files, and
     notifies the people concerned after commit (``feedback_acted`` too)."""
-    return MACHINE.act(row=feedback, action=action, actor=actor, system=system, request=request,
-                       expected_version=expected_version, inputs=inputs,
-                       context={"as_sender": as_sender}).row
+    return MACHINE.act(
+        row=feedback,
+        action=action,
+        actor=actor,
+        system=system,
+        request=request,
+        expected_version=expected_version,
+        inputs=inputs,
+        context={"as_sender": as_sender},
+    ).row
 
 
 # Another name of ``feedback_act`` kept for callers outside this app.
@@ -575,28 +814,43 @@ def feedback_mark_overdue(*, now: datetime | None = None) -> int:
     once per forwarding, tell the head of the agency when the focal officer's 8 hours passed
     unanswered. Returns how many heads were notified."""
     now = now or timezone.now()
-    Feedback.objects.overdue(now).filter(overdue_since__isnull=True).update(overdue_since=F("due_at"))
+    Feedback.objects.overdue(now).filter(overdue_since__isnull=True).update(
+        overdue_since=F("due_at")
+    )
     notified = 0
-    late = Feedback.objects.filter(status=State.FORWARDED, focal_due_at__lt=now, head_notified_at__isnull=True)
+    late = Feedback.objects.filter(
+        status=State.FORWARDED, focal_due_at__lt=now, head_notified_at__isnull=True
+    )
     for pk in late.values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            fb = Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=pk)
+            fb = (
+                Feedback.objects.select_for_update(of=("self",)).select_related("agency").get(pk=pk)
+            )
             if fb.status != State.FORWARDED or fb.head_notified_at is not None:
                 continue
             fb.head_notified_at = now
             fb.save(update_fields=["head_notified_at"])
-            audit_record(actor=None, action="feedback.focal_deadline_passed", target=fb,
-                         changes={"focal_due_at": fb.focal_due_at.isoformat()})
-            transaction.on_commit(lambda fb=fb: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_focal_overdue"))
+            audit_record(
+                actor=None,
+                action="feedback.focal_deadline_passed",
+                target=fb,
+                changes={"focal_due_at": fb.focal_due_at.isoformat()},
+            )
+            transaction.on_commit(
+                lambda fb=fb: _notify_staff(fb, StaffRole.Role.HEAD, "feedback_focal_overdue")
+            )
             notified += 1
     return notified
 
 
 # --- notifications -------------------------------------------------------------------------------
 
+
 def _context(fb: Feedback, **extra) -> dict[str, Any]:
     return {
-        "code": fb.code, "subject": fb.subject, "name": fb.sender_display,
+        "code": fb.code,
+        "subject": fb.subject,
+        "name": fb.sender_display,
         "agency": fb.agency.name if fb.agency_id else "",
         "due_at": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y") if fb.due_at else "",
         "link": absolute_url("feedback:track", args=[sender_token(fb)]),
@@ -609,8 +863,12 @@ def _notify_sender(fb: Feedback, template: str, **extra) -> None:
     fb.refresh_from_db()
     if fb.sender_id is None and not fb.sender_email:
         return
-    notify(template=template, context=_context(fb, **extra), recipient=fb.sender,
-           to_address=fb.sender_email if fb.sender_id is None else "")
+    notify(
+        template=template,
+        context=_context(fb, **extra),
+        recipient=fb.sender,
+        to_address=fb.sender_email if fb.sender_id is None else "",
+    )
 
 
 def _notify_staff(fb: Feedback, role: str, template: str) -> None:
@@ -618,8 +876,13 @@ def _notify_staff(fb: Feedback, role: str, template: str) -> None:
     if fb.agency_id is None:
         return
     # The agency's own officers; for a head, the nearest agency up the tree that has one.
-    for agency_id in [fb.agency_id, *(ancestor_ids(fb.agency) if role == StaffRole.Role.HEAD else [])]:
-        holders = StaffRole.objects.filter(agency_id=agency_id, role=role, is_active=True).select_related("user")
+    for agency_id in [
+        fb.agency_id,
+        *(ancestor_ids(fb.agency) if role == StaffRole.Role.HEAD else []),
+    ]:
+        holders = StaffRole.objects.filter(
+            agency_id=agency_id, role=role, is_active=True
+        ).select_related("user")
         users = {sr.user_id: sr.user for sr in holders}
         for user in users.values():
             notify(template=template, context=_context(fb), recipient=user)
@@ -628,6 +891,7 @@ def _notify_staff(fb: Feedback, role: str, template: str) -> None:
 
 
 # --- public questions and answers (Art. 3.2) -----------------------------------------------------
+
 
 def publish_names(fb: Feedback) -> list[str]:
     """The names the sender gave (and the account's name), to be masked."""
@@ -640,8 +904,12 @@ def publish_names(fb: Feedback) -> list[str]:
 def publish_known_values(fb: Feedback):
     """Everything the item and the sender's account hold about the sender — names, addresses,
     phones, emails, identifiers, date of birth — each masked wherever it appears in the text."""
-    known = KnownValues(names=publish_names(fb), addresses=[fb.sender_address], phones=[fb.sender_phone],
-                        emails=[fb.sender_email])
+    known = KnownValues(
+        names=publish_names(fb),
+        addresses=[fb.sender_address],
+        phones=[fb.sender_phone],
+        emails=[fb.sender_email],
+    )
     user = fb.sender if fb.sender_id else None
     if user is not None:
         known.phones.append(user.phone)
@@ -649,8 +917,12 @@ def publish_known_values(fb: Feedback):
         profile = PersonProfile.objects.filter(user=user).first()
         if profile is not None:
             known.identifiers.append(profile.cccd)
-            known.addresses += [profile.permanent_street, profile.current_street,
-                                profile.permanent_address, profile.current_address]
+            known.addresses += [
+                profile.permanent_street,
+                profile.current_street,
+                profile.permanent_address,
+                profile.current_address,
+            ]
             if profile.date_of_birth:
                 known.dates.append(profile.date_of_birth)
         known.identifiers += [org.tax_code for org in user.organisations.all()]
@@ -672,34 +944,62 @@ def publish_preview(*, feedback: Feedback) -> dict[str, str]:
 def publish_changes(*, feedback: Feedback) -> dict[str, str]:
     """The original title, question and answer as HTML with every masked piece highlighted."""
     known = publish_known_values(feedback)
-    return {key: highlight_masking(value, known=known)
-            for key, value in (("title", feedback.subject), ("question", feedback.content),
-                               ("answer", feedback.answer))}
+    return {
+        key: highlight_masking(value, known=known)
+        for key, value in (
+            ("title", feedback.subject),
+            ("question", feedback.content),
+            ("answer", feedback.answer),
+        )
+    }
 
 
-def feedback_publish(*, feedback: Feedback, actor, title: str, question: str, answer: str, request=None):
+def feedback_publish(
+    *, feedback: Feedback, actor, title: str, question: str, answer: str, request=None
+):
     """Publish an answered item whose sender consented, with the text the officer confirmed; the
     personal-data masking runs once more on it. Side effects: the public record, an audit entry."""
     roles = actor_roles(feedback=feedback, actor=actor)
     if not roles & {Role.FOCAL, Role.HEAD}:
-        raise ProblemError("permission_denied", _("Chỉ cán bộ của cơ quan trả lời mới được công khai phản ánh này."),
-                           status=403)
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ cán bộ của cơ quan trả lời mới được công khai phản ánh này."),
+            status=403,
+        )
     if feedback.status not in (State.ANSWERED, State.CLOSED) or not feedback.answer:
-        raise ProblemError("not_answered", _("Chỉ công khai được phản ánh đã có câu trả lời."), status=409)
+        raise ProblemError(
+            "not_answered", _("Chỉ công khai được phản ánh đã có câu trả lời."), status=409
+        )
     if not feedback.consent_publish:
-        raise ProblemError("no_consent", _("Người gửi không đồng ý công khai phản ánh này."), status=409)
+        raise ProblemError(
+            "no_consent", _("Người gửi không đồng ý công khai phản ánh này."), status=409
+        )
     known = publish_known_values(feedback)
-    title, question, answer = (mask_personal_data((v or "").strip(), known=known) for v in (title, question, answer))
+    title, question, answer = (
+        mask_personal_data((v or "").strip(), known=known) for v in (title, question, answer)
+    )
     if not (title and question and answer):
         raise _invalid("title", _("Tiêu đề, câu hỏi và câu trả lời không được để trống."))
     with transaction.atomic():
         if PublishedAnswer.objects.filter(feedback=feedback).exists():
-            raise ProblemError("already_published", _("Phản ánh này đã được công khai."), status=409)
+            raise ProblemError(
+                "already_published", _("Phản ánh này đã được công khai."), status=409
+            )
         pa = PublishedAnswer.objects.create(
-            feedback=feedback, title=title[:300], question=question, answer=answer, agency=feedback.agency,
-            procedure=feedback.procedure, published_by=actor,
+            feedback=feedback,
+            title=title[:300],
+            question=question,
+            answer=answer,
+            agency=feedback.agency,
+            procedure=feedback.procedure,
+            published_by=actor,
             search_doc=" " + fold(f"{title} {question} {answer}") + " ",
         )
-        audit_record(actor=actor, action="feedback.publish", target=feedback, changes={"published": pa.pk},
-                     request=request)
+        audit_record(
+            actor=actor,
+            action="feedback.publish",
+            target=feedback,
+            changes={"published": pa.pk},
+            request=request,
+        )
     return pa

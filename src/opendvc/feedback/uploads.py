@@ -26,7 +26,9 @@ def max_files() -> int:
 
 
 def limits() -> uploads.Limits:
-    return uploads.Limits(file_bytes=max_file_bytes(), image_pixels=settings.FEEDBACK_MAX_IMAGE_PIXELS)
+    return uploads.Limits(
+        file_bytes=max_file_bytes(), image_pixels=settings.FEEDBACK_MAX_IMAGE_PIXELS
+    )
 
 
 def check_file(*, name: str, content: bytes) -> CheckedFile:
@@ -39,4 +41,6 @@ def read_uploaded(uploaded) -> bytes:
 
 def check_count(n: int) -> None:
     if n > max_files():
-        raise UploadError("too_many_files", _("Chỉ được gửi tối đa %(n)s tệp đính kèm.") % {"n": max_files()})
+        raise UploadError(
+            "too_many_files", _("Chỉ được gửi tối đa %(n)s tệp đính kèm.") % {"n": max_files()}
+        )

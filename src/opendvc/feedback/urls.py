@@ -7,7 +7,9 @@ urlpatterns = [
     path("phan-anh-kien-nghi/gui/", views.submit, name="submit"),
     path("phan-anh-kien-nghi/da-gui/<str:token>/", views.thanks, name="thanks"),
     path("phan-anh-kien-nghi/theo-doi/<str:token>/", views.track, name="track"),
-    path("phan-anh-kien-nghi/theo-doi/<str:token>/tep/<int:pk>/", views.track_file, name="track_file"),
+    path(
+        "phan-anh-kien-nghi/theo-doi/<str:token>/tep/<int:pk>/", views.track_file, name="track_file"
+    ),
     path("phan-anh-kien-nghi/cua-toi/", views.mine, name="mine"),
     path("hoi-dap/", views.qa_list, name="qa_list"),
     path("hoi-dap/<int:pk>/", views.qa_detail, name="qa_detail"),

@@ -71,11 +71,22 @@ def _create_from_form(request, form, *, channel: str, sender, entered_by=None) -
         return None
     try:
         return services.feedback_create(
-            channel=channel, kind=data["kind"], subject=data["subject"], content=data["content"], sender=sender,
-            sender_name=data.get("sender_name") or "", sender_phone=(data.get("sender_phone") or "").strip(),
-            sender_email=data.get("sender_email") or "", sender_address=data.get("sender_address") or "",
-            suggested_agency=data.get("agency"), procedure=procedure, dossier_code=data.get("dossier_code") or "",
-            consent_publish=bool(data.get("consent_publish")), files=files, entered_by=entered_by, request=request,
+            channel=channel,
+            kind=data["kind"],
+            subject=data["subject"],
+            content=data["content"],
+            sender=sender,
+            sender_name=data.get("sender_name") or "",
+            sender_phone=(data.get("sender_phone") or "").strip(),
+            sender_email=data.get("sender_email") or "",
+            sender_address=data.get("sender_address") or "",
+            suggested_agency=data.get("agency"),
+            procedure=procedure,
+            dossier_code=data.get("dossier_code") or "",
+            consent_publish=bool(data.get("consent_publish")),
+            files=files,
+            entered_by=entered_by,
+            request=request,
         )
     except ProblemError as exc:
         _problem_to_form(form, exc)
@@ -84,15 +95,21 @@ def _create_from_form(request, form, *, channel: str, sender, entered_by=None) -
 
 # --- public --------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """The public form: rate-limited per address, with a honeypot, no third-party captcha."""
     user = request.user if request.user.is_authenticated else None
     if request.method == "GET":
-        initial = {"procedure_code": request.GET.get("thu-tuc", "")[:40], "dossier_code": request.GET.get("ho-so", "")[:40]}
+        initial = {
+            "procedure_code": request.GET.get("thu-tuc", "")[:40],
+            "dossier_code": request.GET.get("ho-so", "")[:40],
+        }
         if user:
             initial.update(sender_name=user.full_name, sender_email=user.email or "")
-        return render(request, "feedback/submit.html", {"form": FeedbackForm(initial=initial, user=user)})
+        return render(
+            request, "feedback/submit.html", {"form": FeedbackForm(initial=initial, user=user)}
+        )
     form = FeedbackForm(request.POST, request.FILES, user=user)
     if request.POST.get("website"):
         # A bot filled in the hidden field: answer as if accepted, keep nothing.
@@ -100,8 +117,13 @@ def submit(request):
         return render(request, "feedback/thanks.html", {"feedback": None})
     if user is None and not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
         form.is_valid()
-        form.add_error(None, _("Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Nội dung vẫn được giữ "
-                               "nguyên bên dưới; vui lòng chờ ít phút rồi gửi lại (các tệp đính kèm cần chọn lại)."))
+        form.add_error(
+            None,
+            _(
+                "Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Nội dung vẫn được giữ "
+                "nguyên bên dưới; vui lòng chờ ít phút rồi gửi lại (các tệp đính kèm cần chọn lại)."
+            ),
+        )
         return render(request, "feedback/submit.html", {"form": form}, status=429)
     if form.is_valid():
         fb = _create_from_form(request, form, channel=Channel.WEB, sender=user)
@@ -125,21 +147,37 @@ def track(request, token: str):
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action in (Action.MARK_SATISFIED, Action.MARK_NOT_SATISFIED, Action.REOPEN, Action.WITHDRAW):
+        if action in (
+            Action.MARK_SATISFIED,
+            Action.MARK_NOT_SATISFIED,
+            Action.REOPEN,
+            Action.WITHDRAW,
+        ):
             try:
-                services.feedback_act(feedback=fb, action=action, actor=request.user, as_sender=True,
-                                             inputs={"note": request.POST.get("note", "")}, request=request)
+                services.feedback_act(
+                    feedback=fb,
+                    action=action,
+                    actor=request.user,
+                    as_sender=True,
+                    inputs={"note": request.POST.get("note", "")},
+                    request=request,
+                )
                 messages.success(request, _("Đã ghi nhận. Cảm ơn Ông/Bà."))
             except ProblemError as exc:
                 messages.error(request, exc.detail)
         return redirect("feedback:track", token=token)
-    return render(request, "feedback/track.html", {
-        "feedback": fb, "token": token,
-        "actions": services.available_actions(feedback=fb, actor=request.user, as_sender=True),
-        "answer_files": fb.attachments.filter(part=Attachment.Part.ANSWER),
-        "sender_files": fb.attachments.filter(part=Attachment.Part.SENDER),
-        "events": fb.events.all(),
-    })
+    return render(
+        request,
+        "feedback/track.html",
+        {
+            "feedback": fb,
+            "token": token,
+            "actions": services.available_actions(feedback=fb, actor=request.user, as_sender=True),
+            "answer_files": fb.attachments.filter(part=Attachment.Part.ANSWER),
+            "sender_files": fb.attachments.filter(part=Attachment.Part.SENDER),
+            "events": fb.events.all(),
+        },
+    )
 
 
 def track_file(request, token: str, pk: int):
@@ -172,13 +210,20 @@ def qa_list(request, procedure_code: str | None = None):
     except ProblemError as exc:
         error, qs = exc.detail, PublishedAnswer.objects.none()
     page = Paginator(qs, 20).get_page(request.GET.get("trang"))
-    return render(request, "feedback/qa_list.html", {"page": page, "q": q, "error": error, "procedure": procedure},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "feedback/qa_list.html",
+        {"page": page, "q": q, "error": error, "procedure": procedure},
+        status=400 if error else 200,
+    )
 
 
 def qa_detail(request, pk: int):
-    item = get_object_or_404(PublishedAnswer.objects.select_related("agency", "procedure", "feedback"), pk=pk,
-                             is_public=True)
+    item = get_object_or_404(
+        PublishedAnswer.objects.select_related("agency", "procedure", "feedback"),
+        pk=pk,
+        is_public=True,
+    )
     return render(request, "feedback/qa_detail.html", {"item": item})
 
 
@@ -201,9 +246,16 @@ def queue(request):
         name = "open"
     qs = selectors.queue(user=request.user, name=name)
     page = Paginator(qs, 30).get_page(request.GET.get("trang"))
-    return render(request, "feedback/staff_queue.html", {
-        "page": page, "queue": name, "queues": QUEUE_LABELS.items(), "now": timezone.now(),
-    })
+    return render(
+        request,
+        "feedback/staff_queue.html",
+        {
+            "page": page,
+            "queue": name,
+            "queues": QUEUE_LABELS.items(),
+            "now": timezone.now(),
+        },
+    )
 
 
 def _staff_item(request, code: str) -> Feedback:
@@ -221,15 +273,26 @@ def staff_detail(request, code: str):
 
 def _render_staff_detail(request, fb, *, form=None, failed_action="", status=200):
     actions = services.available_actions(feedback=fb, actor=request.user)
-    return render(request, "feedback/staff_detail.html", {
-        "feedback": fb, "actions": actions, "form": form, "failed_action": failed_action,
-        "labels": dict(Action.choices), "events": fb.events.select_related("actor"),
-        "files": fb.attachments.all(), "version": fb.version,
-        "agencies": Agency.objects.filter(is_active=True).order_by("tier__rank", "name"),
-        "published": PublishedAnswer.objects.filter(feedback=fb).first(),
-        "can_publish": fb.consent_publish and fb.answer and bool(
-            services.actor_roles(feedback=fb, actor=request.user) & {"focal", "head"}),
-    }, status=status)
+    return render(
+        request,
+        "feedback/staff_detail.html",
+        {
+            "feedback": fb,
+            "actions": actions,
+            "form": form,
+            "failed_action": failed_action,
+            "labels": dict(Action.choices),
+            "events": fb.events.select_related("actor"),
+            "files": fb.attachments.all(),
+            "version": fb.version,
+            "agencies": Agency.objects.filter(is_active=True).order_by("tier__rank", "name"),
+            "published": PublishedAnswer.objects.filter(feedback=fb).first(),
+            "can_publish": fb.consent_publish
+            and fb.answer
+            and bool(services.actor_roles(feedback=fb, actor=request.user) & {"focal", "head"}),
+        },
+        status=status,
+    )
 
 
 @backoffice_required(roles=STAFF_ROLES)
@@ -239,21 +302,38 @@ def staff_action(request, code: str):
     fb = _staff_item(request, code)
     form = ActionForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _render_staff_detail(request, fb, form=form, failed_action=request.POST.get("action", ""), status=400)
+        return _render_staff_detail(
+            request, fb, form=form, failed_action=request.POST.get("action", ""), status=400
+        )
     data = form.cleaned_data
     files = _checked_files(form)
     if files is None:
-        return _render_staff_detail(request, fb, form=form, failed_action=data["action"], status=400)
+        return _render_staff_detail(
+            request, fb, form=form, failed_action=data["action"], status=400
+        )
     inputs = {k: data.get(k) for k in ("agency", "kind", "note", "new_due_at", "answer")}
     inputs["files"] = files
     try:
-        services.feedback_act(feedback=fb, action=data["action"], actor=request.user, inputs=inputs,
-                                     expected_version=data.get("version"), request=request)
+        services.feedback_act(
+            feedback=fb,
+            action=data["action"],
+            actor=request.user,
+            inputs=inputs,
+            expected_version=data.get("version"),
+            request=request,
+        )
     except ProblemError as exc:
         _problem_to_form(form, exc)
-        return _render_staff_detail(request, fb, form=form, failed_action=data["action"],
-                                    status=exc.status if exc.status < 500 else 400)
-    messages.success(request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(data["action"], "")})
+        return _render_staff_detail(
+            request,
+            fb,
+            form=form,
+            failed_action=data["action"],
+            status=exc.status if exc.status < 500 else 400,
+        )
+    messages.success(
+        request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(data["action"], "")}
+    )
     return redirect("feedback:staff_detail", code=fb.code)
 
 
@@ -269,11 +349,20 @@ def staff_file(request, code: str, pk: int):
 def staff_entry(request):
     """Hotline calls and paper letters entered by the switchboard operator."""
     if request.method == "GET":
-        return render(request, "feedback/staff_entry.html", {"form": StaffEntryForm(initial={"channel": "hotline"})})
+        return render(
+            request,
+            "feedback/staff_entry.html",
+            {"form": StaffEntryForm(initial={"channel": "hotline"})},
+        )
     form = StaffEntryForm(request.POST, request.FILES)
     if form.is_valid():
-        fb = _create_from_form(request, form, channel=form.cleaned_data["channel"], sender=None,
-                               entered_by=request.user)
+        fb = _create_from_form(
+            request,
+            form,
+            channel=form.cleaned_data["channel"],
+            sender=None,
+            entered_by=request.user,
+        )
         if fb is not None:
             messages.success(request, _("Đã ghi nhận phản ánh %(code)s.") % {"code": fb.code})
             return redirect("feedback:staff_detail", code=fb.code)
@@ -287,7 +376,9 @@ def staff_paper_entry(request):
     agency's own queue (Art. 7.3)."""
     agencies = services.paper_agencies(request.user)
     if request.method == "GET":
-        form = PaperLetterForm(agencies=agencies, initial={"agency": agencies[0].pk if agencies else None})
+        form = PaperLetterForm(
+            agencies=agencies, initial={"agency": agencies[0].pk if agencies else None}
+        )
         return render(request, "feedback/staff_paper_entry.html", {"form": form})
     form = PaperLetterForm(request.POST, request.FILES, agencies=agencies)
     if form.is_valid():
@@ -299,17 +390,32 @@ def staff_paper_entry(request):
         elif files is not None:
             try:
                 fb = services.feedback_register_paper(
-                    agency=data["agency"], actor=request.user, subject=data["subject"], content=data["content"],
-                    kind=data["kind"], sender_name=data.get("sender_name") or "",
-                    sender_phone=(data.get("sender_phone") or "").strip(), sender_email=data.get("sender_email") or "",
-                    sender_address=data.get("sender_address") or "", procedure=procedure,
-                    dossier_code=data.get("dossier_code") or "", consent_publish=bool(data.get("consent_publish")),
-                    files=files, request=request)
+                    agency=data["agency"],
+                    actor=request.user,
+                    subject=data["subject"],
+                    content=data["content"],
+                    kind=data["kind"],
+                    sender_name=data.get("sender_name") or "",
+                    sender_phone=(data.get("sender_phone") or "").strip(),
+                    sender_email=data.get("sender_email") or "",
+                    sender_address=data.get("sender_address") or "",
+                    procedure=procedure,
+                    dossier_code=data.get("dossier_code") or "",
+                    consent_publish=bool(data.get("consent_publish")),
+                    files=files,
+                    request=request,
+                )
             except ProblemError as exc:
                 _problem_to_form(form, exc)
             else:
-                messages.success(request, _("Đã vào sổ văn bản %(code)s; hạn trả lời %(due)s.")
-                                 % {"code": fb.code, "due": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y")})
+                messages.success(
+                    request,
+                    _("Đã vào sổ văn bản %(code)s; hạn trả lời %(due)s.")
+                    % {
+                        "code": fb.code,
+                        "due": timezone.localtime(fb.due_at).strftime("%H:%M %d/%m/%Y"),
+                    },
+                )
                 return redirect("feedback:staff_detail", code=fb.code)
     return render(request, "feedback/staff_paper_entry.html", {"form": form}, status=400)
 
@@ -321,20 +427,32 @@ def staff_publish(request, code: str):
     fb = _staff_item(request, code)
     if request.method == "GET":
         form = PublishForm(initial=services.publish_preview(feedback=fb))
-        return render(request, "feedback/staff_publish.html",
-                      {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)})
+        return render(
+            request,
+            "feedback/staff_publish.html",
+            {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)},
+        )
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            pa = services.feedback_publish(feedback=fb, actor=request.user, title=form.cleaned_data["title"],
-                                           question=form.cleaned_data["question"],
-                                           answer=form.cleaned_data["answer"], request=request)
+            pa = services.feedback_publish(
+                feedback=fb,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                question=form.cleaned_data["question"],
+                answer=form.cleaned_data["answer"],
+                request=request,
+            )
             messages.success(request, _("Đã công khai câu hỏi – đáp."))
             return redirect("feedback:qa_detail", pk=pa.pk)
         except ProblemError as exc:
             _problem_to_form(form, exc)
-    return render(request, "feedback/staff_publish.html",
-                  {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)}, status=400)
+    return render(
+        request,
+        "feedback/staff_publish.html",
+        {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)},
+        status=400,
+    )
 
 
 def _parse_date(value: str | None, default: dt.date) -> dt.date:
@@ -352,13 +470,20 @@ def staff_figures(request):
     tz = timezone.get_current_timezone()
     start_at = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    agencies = scope_to_visible_agencies(Agency.objects.all(), request.user, field="pk",
-                                         roles=[StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD,
-                                                StaffRole.Role.PROVINCE_OFFICE])
-    if request.user.is_superuser or selectors.has_any_role(request.user, [StaffRole.Role.SWITCHBOARD]):
+    agencies = scope_to_visible_agencies(
+        Agency.objects.all(),
+        request.user,
+        field="pk",
+        roles=[StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD, StaffRole.Role.PROVINCE_OFFICE],
+    )
+    if request.user.is_superuser or selectors.has_any_role(
+        request.user, [StaffRole.Role.SWITCHBOARD]
+    ):
         agencies = Agency.objects.all()
     rows = selectors.agency_figures(start=start_at, end=end_at, agencies=agencies)
-    return render(request, "feedback/staff_figures.html", {"rows": rows, "start": start, "end": end})
+    return render(
+        request, "feedback/staff_figures.html", {"rows": rows, "start": start, "end": end}
+    )
 
 
 @backoffice_required(roles=[SR.SWITCHBOARD])

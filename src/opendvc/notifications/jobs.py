@@ -3,8 +3,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from opendvc.core.periodic import periodic_job
+from opendvc.core.retention import policy
 
 from .models import DeliveryLog, Notification
+from .tasks import deliver_notification
 
 MAX_ATTEMPTS = 6
 
@@ -12,7 +14,6 @@ MAX_ATTEMPTS = 6
 @periodic_job("notifications.retry_failed")
 def retry_failed() -> int:
     """Re-queue emails that failed or were never picked up (the table, not the broker, is the truth)."""
-    from .tasks import deliver_notification
 
     stale = timezone.now() - timedelta(minutes=10)
     pending = Notification.objects.filter(
@@ -31,7 +32,6 @@ def retry_failed() -> int:
 def purge_delivery_log() -> int:
     """Remove delivery log rows older than ``NOTIFICATION_LOG_DAYS`` (retention policy
     ``delivery_logs`` in opendvc.core.retention). Returns how many."""
-    from opendvc.core.retention import policy
 
     cutoff = timezone.now() - timedelta(days=policy("delivery_logs").value())
     return DeliveryLog.objects.filter(created_at__lt=cutoff).delete()[0]

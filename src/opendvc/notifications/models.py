@@ -18,7 +18,11 @@ class Notification(models.Model):
         FAILED = "failed", _("Gửi lỗi")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     to_address = models.CharField(_("địa chỉ nhận"), max_length=254, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -27,7 +31,9 @@ class Notification(models.Model):
     subject = models.CharField(_("tiêu đề"), max_length=300)
     body = models.TextField(_("nội dung"))
     context = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -46,7 +52,9 @@ class Notification(models.Model):
 class DeliveryLog(models.Model):
     """One row per event in a notification's delivery: queued, sent, failed (with the error)."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=10, choices=Notification.Status.choices)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

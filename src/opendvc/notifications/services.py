@@ -14,10 +14,12 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from opendvc.core.after_response import after_response
 from opendvc.core.links import portal_base_url
 
 from .models import DeliveryLog, Notification
 from .signals import notice_created
+from .tasks import deliver_notification
 
 
 def render_message(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -73,8 +75,11 @@ def notify(
     # One insert for every channel (the ids come back on PostgreSQL and SQLite ≥ 3.35).
     created = Notification.objects.bulk_create(created) if created else created
     logs = [DeliveryLog(notification=n, event=Notification.Status.QUEUED) for n in created]
-    logs += [DeliveryLog(notification=n, event=Notification.Status.SENT) for n in created
-             if n.channel == Notification.Channel.IN_APP]
+    logs += [
+        DeliveryLog(notification=n, event=Notification.Status.SENT)
+        for n in created
+        if n.channel == Notification.Channel.IN_APP
+    ]
     DeliveryLog.objects.bulk_create(logs)
     for n in created:
         if n.channel == Notification.Channel.EMAIL:
@@ -88,9 +93,6 @@ def notify(
 def _queue_delivery(pk: int) -> None:
     """Hand the email to a worker; without a broker (tasks run in process) send it after the response,
     so that no request waits for the mail server."""
-    from opendvc.core.after_response import after_response
-
-    from .tasks import deliver_notification
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         after_response(lambda: deliver_notification.delay(pk))
@@ -119,15 +121,24 @@ def notification_deliver(*, notification_id: int) -> Notification:
             return n
         Notification.objects.filter(pk=n.pk).update(attempts=n.attempts + 1)
         try:
-            EmailMessage(subject=n.subject, body=n.body, to=[n.to_address],
-                         from_email=settings.DEFAULT_FROM_EMAIL).send()
+            EmailMessage(
+                subject=n.subject,
+                body=n.body,
+                to=[n.to_address],
+                from_email=settings.DEFAULT_FROM_EMAIL,
+            ).send()
         except Exception as exc:  # noqa: BLE001 - recorded below, then raised for the task to retry
             error = exc
             Notification.objects.filter(pk=n.pk).update(status=Notification.Status.FAILED)
-            DeliveryLog.objects.create(notification=n, event=Notification.Status.FAILED,
-                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+            DeliveryLog.objects.create(
+                notification=n,
+                event=Notification.Status.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
         else:
-            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+            Notification.objects.filter(pk=n.pk).update(
+                status=Notification.Status.SENT, sent_at=timezone.now()
+            )
             DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
     if error is not None:
         raise error
@@ -136,4 +147,6 @@ def notification_deliver(*, notification_id: int) -> Notification:
 
 
 def notification_mark_read(*, user, notification_id: int) -> None:
-    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

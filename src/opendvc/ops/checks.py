@@ -12,9 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.core.mail import get_connection
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from opendvc.celery import app
+from opendvc.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +42,6 @@ class Check:
 
 
 def check_database() -> tuple[bool, str]:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
@@ -45,6 +51,7 @@ def check_database() -> tuple[bool, str]:
 def check_redis() -> tuple[bool, str]:
     if not settings.REDIS_URL:
         return True, "not configured"
+    # Imported on first use: Redis is optional (REDIS_URL empty on a single-process install).
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
@@ -56,8 +63,6 @@ def check_redis() -> tuple[bool, str]:
 
 def check_storage() -> tuple[bool, str]:
     """Write, read back and delete a small file in the default storage (uploads, results)."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage, storages
 
     name = default_storage.save(f"healthcheck/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
     try:
@@ -70,7 +75,6 @@ def check_storage() -> tuple[bool, str]:
 def check_broker() -> tuple[bool, str]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True, "eager"
-    from opendvc.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
@@ -80,7 +84,6 @@ def check_broker() -> tuple[bool, str]:
 def check_notification_backlog() -> tuple[bool, str]:
     """Emails queued longer than ``OPS_BACKLOG_AGE_MINUTES``: more than ``OPS_BACKLOG_LIMIT`` of them
     means the workers or the mail server are not keeping up."""
-    from opendvc.notifications.models import Notification
 
     stale = timezone.now() - dt.timedelta(minutes=settings.OPS_BACKLOG_AGE_MINUTES)
     count = Notification.objects.filter(
@@ -95,7 +98,6 @@ def check_mail() -> tuple[bool, str]:
     backend = settings.EMAIL_BACKEND
     if not backend.endswith("smtp.EmailBackend"):
         return True, backend.rsplit(".", 2)[-2]
-    from django.core.mail import get_connection
 
     connection = get_connection(timeout=5)
     connection.open()
@@ -105,7 +107,6 @@ def check_mail() -> tuple[bool, str]:
 
 def check_certificates() -> tuple[bool, str]:
     """Each PEM file in ``TLS_CERTIFICATE_PATHS`` must be valid for ``CERT_EXPIRY_WARNING_DAYS`` more."""
-    from cryptography import x509
 
     paths = [p for p in settings.TLS_CERTIFICATE_PATHS if p]
     if not paths:

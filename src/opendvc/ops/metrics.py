@@ -28,6 +28,12 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from opendvc.dossiers.lifecycle import OPEN_STATES
+from opendvc.dossiers.models import Dossier
+from opendvc.notifications.models import Notification
+
+from .models import Incident
+
 REQUEST_LATENCY = Histogram(
     "opendvc_request_duration_seconds",
     "Time to answer a request, by route name.",
@@ -82,12 +88,6 @@ class BacklogCollector:
     """Gauges computed when Prometheus scrapes (each a count on an indexed column)."""
 
     def collect(self):
-        from opendvc.dossiers.lifecycle import OPEN_STATES
-        from opendvc.dossiers.models import Dossier
-        from opendvc.notifications.models import Notification
-
-        from .models import Incident
-
         now = timezone.now()
         midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         backlog = GaugeMetricFamily(

@@ -12,13 +12,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import StaffRole
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
 
 from .checks import CheckResult, check_by_name
 from .models import OPEN_STATUSES, Incident, IncidentUpdate, Severity, Status
 
-NOTIFIED_ROLES = ("province_office", "ict_department")
+NOTIFIED_ROLES = (StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT)
 # A failed check's severity: the database down stops the whole portal.
 CHECK_SEVERITY = {
     "database": Severity.CRITICAL,
@@ -38,9 +40,6 @@ def _invalid(field: str, message: str) -> ProblemError:
 
 
 def _notify(incident: Incident, *, template: str) -> None:
-    from opendvc.agencies.models import StaffRole
-    from opendvc.notifications.services import notify
-
     users = {
         sr.user_id: sr.user
         for sr in StaffRole.objects.filter(role__in=NOTIFIED_ROLES, is_active=True).select_related(

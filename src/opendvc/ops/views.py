@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from opendvc.agencies.models import StaffRole
+from opendvc.agencies.selectors import has_any_role
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
@@ -15,7 +17,11 @@ from . import selectors, services
 from .forms import IncidentOpenForm, IncidentUpdateForm
 from .models import Incident
 
-STAFF_ROLES = ["ict_department", "province_office", "administrator"]
+STAFF_ROLES = [
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ADMINISTRATOR,
+]
 
 
 def _problem_to_form(form, exc: ProblemError) -> None:
@@ -43,7 +49,7 @@ def staff_list(request):
     )
 
 
-@backoffice_required(roles=["ict_department", "administrator"])
+@backoffice_required(roles=[StaffRole.Role.ICT_DEPARTMENT, StaffRole.Role.ADMINISTRATOR])
 @require_http_methods(["GET", "POST"])
 def staff_open(request):
     form = IncidentOpenForm(request.POST or None)
@@ -78,11 +84,11 @@ def staff_detail(request, public_id):
     form = IncidentUpdateForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        from opendvc.agencies.selectors import has_any_role
-
         if not (
             request.user.is_superuser
-            or has_any_role(request.user, ["ict_department", "administrator"])
+            or has_any_role(
+                request.user, [StaffRole.Role.ICT_DEPARTMENT, StaffRole.Role.ADMINISTRATOR]
+            )
         ):
             messages.error(
                 request,

@@ -9,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import Agency
+from opendvc.catalog.selectors import catalog_counts, page_cache_key
 from opendvc.core.pagecache import anonymous_page
 from opendvc.notifications.selectors import messages_for_user
 
@@ -32,42 +34,48 @@ def _home_stats() -> list[dict]:
 
 
 def _compute_home_stats() -> list[dict]:
-    stats = []
-    try:
-        from opendvc.catalog.selectors import catalog_counts
-
-        counts = catalog_counts()
-        stats.append({"value": counts.get("procedures", 0), "label": _("thủ tục hành chính")})
-        stats.append({"value": counts.get("online", 0), "label": _("dịch vụ công trực tuyến")})
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from opendvc.agencies.models import Agency
-
-        stats.append({"value": Agency.objects.count(), "label": _("cơ quan, đơn vị")})
-    except (ImportError, AttributeError):
-        pass
-    return stats
+    counts = catalog_counts()
+    return [
+        {"value": counts.get("procedures", 0), "label": _("thủ tục hành chính")},
+        {"value": counts.get("online", 0), "label": _("dịch vụ công trực tuyến")},
+        {"value": Agency.objects.count(), "label": _("cơ quan, đơn vị")},
+    ]
 
 
 def home(request):
     search_url = _url("catalog:list", "/")
     links = [
-        {"url": search_url, "title": _("Tra cứu thủ tục hành chính"),
-         "text": _("Tìm theo tên, mã, lĩnh vực hoặc cơ quan, có dấu hoặc không dấu.")},
-        {"url": _url("dossiers:mine", _url("portal:account_home")), "title": _("Hồ sơ của tôi"),
-         "text": _("Theo dõi tình trạng, bổ sung hồ sơ và nhận kết quả.")},
-        {"url": _url("dossiers:lookup"), "title": _("Tra cứu hồ sơ"),
-         "text": _("Xem tình trạng hồ sơ bằng mã hồ sơ và mã tra cứu in trên giấy tiếp nhận.")},
-        {"url": _url("feedback:submit"), "title": _("Gửi phản ánh, kiến nghị"),
-         "text": _("Câu hỏi, khiếu nại, đề xuất: trả lời trong 8 giờ làm việc (tối đa 48 giờ).")},
-        {"url": _url("feedback:qa_list"), "title": _("Hỏi đáp"),
-         "text": _("Các câu hỏi đã được cơ quan trả lời công khai.")},
-        {"url": _url("portal:about"), "title": _("Hỗ trợ, liên hệ"),
-         "text": _("Tổng đài, email và các cổng thông tin quốc gia.")},
+        {
+            "url": search_url,
+            "title": _("Tra cứu thủ tục hành chính"),
+            "text": _("Tìm theo tên, mã, lĩnh vực hoặc cơ quan, có dấu hoặc không dấu."),
+        },
+        {
+            "url": _url("dossiers:mine", _url("portal:account_home")),
+            "title": _("Hồ sơ của tôi"),
+            "text": _("Theo dõi tình trạng, bổ sung hồ sơ và nhận kết quả."),
+        },
+        {
+            "url": _url("dossiers:lookup"),
+            "title": _("Tra cứu hồ sơ"),
+            "text": _("Xem tình trạng hồ sơ bằng mã hồ sơ và mã tra cứu in trên giấy tiếp nhận."),
+        },
+        {
+            "url": _url("feedback:submit"),
+            "title": _("Gửi phản ánh, kiến nghị"),
+            "text": _("Câu hỏi, khiếu nại, đề xuất: trả lời trong 8 giờ làm việc (tối đa 48 giờ)."),
+        },
+        {
+            "url": _url("feedback:qa_list"),
+            "title": _("Hỏi đáp"),
+            "text": _("Các câu hỏi đã được cơ quan trả lời công khai."),
+        },
+        {
+            "url": _url("portal:about"),
+            "title": _("Hỗ trợ, liên hệ"),
+            "text": _("Tổng đài, email và các cổng thông tin quốc gia."),
+        },
     ]
-    from opendvc.catalog.selectors import page_cache_key
-
     # Visitors who are not signed in get the whole page from the cache (per catalog revision and
     # language); the counts themselves are cached a minute.
     return anonymous_page(
@@ -83,9 +91,13 @@ def about(request):
 
 @login_required
 def account_home(request):
-    return render(request, "portal/account_home.html", {"inbox": messages_for_user(user=request.user)[:5]})
+    return render(
+        request, "portal/account_home.html", {"inbox": messages_for_user(user=request.user)[:5]}
+    )
 
 
 @login_required
 def inbox(request):
-    return render(request, "portal/inbox.html", {"inbox": messages_for_user(user=request.user)[:100]})
+    return render(
+        request, "portal/inbox.html", {"inbox": messages_for_user(user=request.user)[:100]}
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
+from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -89,7 +90,6 @@ class FiguresQuery(Schema):
 def figures(request, q: Query[FiguresQuery]):
     """Staff: the figures of the agencies they may see (oversight roles: the whole province), as of
     ``as_of``; each figure is counted from dated events and frozen classes."""
-    from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 
     require_scope(request, "read")
     user = request.user

@@ -4,11 +4,11 @@ Idempotent."""
 
 from __future__ import annotations
 
+from .facts import facts_refresh
+from .indicators import ensure_default
+
 
 def seed(stdout=None) -> None:
-    from .facts import facts_refresh
-    from .indicators import ensure_default
-
     ensure_default()
     facts_refresh()
     if stdout is not None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from html import escape
 from typing import Any
 
 from django.template.loader import render_to_string
 
-from .figures import DOSSIER_FIGURES, FEEDBACK_FIGURES, SURVEY_FIGURES
+from opendvc.worktime import to_local
+
+from .figures import DOSSIER_FIGURES, FEEDBACK_FIGURES, FIGURES, SURVEY_FIGURES
 
 DOSSIER_COLUMNS = [*DOSSIER_FIGURES, "avg_days", "p90_days"]
 DERIVED_LABELS = {
@@ -33,12 +36,11 @@ def check_totals(rows: list[dict[str, Any]], total: dict[str, Any], columns) -> 
 
 
 def _label(name: str) -> str:
-    from .figures import FIGURES
-
     return str(FIGURES.get(name, DERIVED_LABELS.get(name, name)))
 
 
 def _sheet(wb, title: str, first: str, table: dict[str, Any], columns) -> None:
+    # Imported on first use: only spreadsheet exports need openpyxl.
     from openpyxl.styles import Font
 
     check_totals(table["rows"], table["total"], columns)
@@ -56,6 +58,7 @@ def _sheet(wb, title: str, first: str, table: dict[str, Any], columns) -> None:
 
 
 def build_xlsx(report) -> bytes:
+    # Imported on first use: only spreadsheet exports need openpyxl.
     from openpyxl import Workbook
 
     f = report.figures
@@ -147,8 +150,6 @@ def _linked_sheet(wb, linked: dict[str, Any]) -> None:
 
 
 def _info_rows(report) -> list[list[str]]:
-    from opendvc.worktime import to_local
-
     f = report.figures
     return [
         ["Báo cáo", str(report.get_kind_display())],
@@ -174,8 +175,6 @@ def _info_rows(report) -> list[list[str]]:
 
 
 def _instant(text: str):
-    from datetime import datetime
-
     return datetime.fromisoformat(text)
 
 
@@ -206,6 +205,7 @@ def bar_chart_svg(
 
 
 def build_pdf(report) -> bytes:
+    # Imported on first use: the PDF engine is the heaviest import (core.warmup).
     from weasyprint import HTML
 
     f = report.figures

@@ -13,8 +13,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+
+from opendvc.agencies.models import Agency
+from opendvc.dossiers.models import Dossier, DossierEvent, Payment
+from opendvc.dossiers.selectors import timeliness
+from opendvc.worktime import calendar_for_agency, working_hours_between
 
 from .models import DossierFact, FactsState
 
@@ -88,10 +93,6 @@ def overdue_since(
 
 def build_facts(dossier_ids: Iterable[int]) -> list[DossierFact]:
     """The fact rows of these dossiers (filed ones only), computed from their columns and history."""
-    from opendvc.agencies.models import Agency
-    from opendvc.dossiers.models import Dossier, DossierEvent, Payment
-    from opendvc.dossiers.selectors import timeliness
-    from opendvc.worktime import calendar_for_agency, working_hours_between
 
     ids = list(dossier_ids)
     rows = list(
@@ -231,7 +232,6 @@ def facts_refresh_if_stale(
     """Refresh unless a refresh ran within ``max_age`` or one is running now (then the page reads the
     facts as they are; the running refresh will finish them). More than ``max_rows`` changed dossiers
     (a bulk import) are left to the periodic job, so a page never does a long rebuild."""
-    from django.db import DatabaseError
 
     state = FactsState.objects.filter(pk=1).first()
     if (
@@ -259,7 +259,6 @@ def facts_refresh_if_stale(
 def _refresh(
     state: FactsState, *, started, full: bool, progress, max_rows: int | None = None
 ) -> FactsState:
-    from opendvc.dossiers.models import Dossier
 
     changed = Dossier.objects.filter(submitted_at__isnull=False)
     if not full and state.updated_through is not None:

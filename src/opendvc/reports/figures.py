@@ -16,6 +16,13 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.agencies.models import Agency, Tier
+from opendvc.catalog.models import Field, Procedure
+from opendvc.dossiers.models import Channel
+from opendvc.feedback.models import Channel as FeedbackChannel
+from opendvc.feedback.models import Feedback
+from opendvc.surveys.models import SurveyResponse
+
 from .models import DossierFact
 
 ONLINE = ("online", "national_portal")
@@ -255,7 +262,6 @@ def feedback_table(
     *, window: Window, agency_ids: list[int] | None = None, dimension: str = "agency"
 ) -> Table:
     """Feedback figures per agency (or per ``channel``)."""
-    from opendvc.feedback.models import Feedback
 
     column = {"agency": "agency_id", "channel": "channel"}.get(dimension, "agency_id")
     qs = Feedback.objects.filter(agency__isnull=False, forwarded_at__lt=window.cutoff)
@@ -278,7 +284,6 @@ def feedback_table(
 
 def survey_table(*, window: Window, agency_ids: list[int] | None = None) -> Table:
     """Survey answers per agency: answered, satisfied, not satisfied (Regulation Art. 7.4)."""
-    from opendvc.surveys.models import SurveyResponse
 
     qs = SurveyResponse.objects.filter(created_at__gte=window.start, created_at__lt=window.cutoff)
     if agency_ids is not None:
@@ -303,9 +308,6 @@ def survey_table(*, window: Window, agency_ids: list[int] | None = None) -> Tabl
 
 def labels_for(dimension: str, keys: list[Any]) -> dict[Any, str]:
     """Display names of the keys of a dimension."""
-    from opendvc.agencies.models import Agency, Tier
-    from opendvc.catalog.models import Field, Procedure
-    from opendvc.dossiers.models import Channel
 
     keys = [k for k in keys if k is not None]
     if dimension == "agency":
@@ -329,8 +331,6 @@ def labels_for(dimension: str, keys: list[Any]) -> dict[Any, str]:
     if dimension == "level":
         return {k: str(_("Mức độ %(n)s") % {"n": k}) for k in keys}
     if dimension == "channel":
-        from opendvc.feedback.models import Channel as FeedbackChannel
-
         names = {**dict(FeedbackChannel.choices), **dict(Channel.choices)}
         return {k: str(names.get(k, k)) for k in keys}
     return {}

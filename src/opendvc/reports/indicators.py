@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from .figures import FIGURES, rate
 from .models import IndicatorSet
@@ -151,7 +152,6 @@ def evaluate(definitions: list[dict[str, Any]], totals: dict[str, Any]) -> list[
 
 def current_set(on: date | None = None) -> IndicatorSet:
     """The set in force on ``on`` (the latest valid from then); the default set is created when none exists."""
-    from django.utils import timezone
 
     on = on or timezone.localdate()
     found = IndicatorSet.objects.filter(valid_from__lte=on).order_by("-valid_from", "-id").first()

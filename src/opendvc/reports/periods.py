@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
+from opendvc.worktime import VN_TZ
 
 PATTERN = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
 
@@ -30,14 +31,11 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        from opendvc.worktime import VN_TZ
-
         return datetime.combine(self.start, time.min, tzinfo=VN_TZ)
 
     @property
     def end_at(self) -> datetime:
         """The instant just after the last day (exclusive bound)."""
-        from opendvc.worktime import VN_TZ
 
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=VN_TZ)
 
@@ -159,7 +157,6 @@ def current_quarter(today: date | None = None) -> Period:
 def parse_as_of(text: str | None, period: Period) -> datetime:
     """The cut-off instant: the end of ``period``, an earlier date given as ``as_of``, and never later
     than now (an open period counts up to the present)."""
-    from opendvc.worktime import VN_TZ
 
     end = period.end_at
     if text:

@@ -7,20 +7,37 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from opendvc.agencies.models import StaffRole
+from opendvc.agencies.permissions import scope_to_visible_agencies
+from opendvc.agencies.selectors import has_any_role
+from opendvc.feedback.models import Feedback
+from opendvc.worktime import VN_TZ
+
 from . import figures as F
+from .facts import facts_refresh_if_stale
 from .indicators import current_set, evaluate
 from .models import DossierFact, Report
 from .periods import Period, parse_as_of
 
-OVERSIGHT_ROLES = ["province_office", "ict_department", "administrator"]
-REPORT_ROLES = ["leader", "head", "province_office", "ict_department", "administrator"]
+OVERSIGHT_ROLES = [
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
+REPORT_ROLES = [
+    StaffRole.Role.LEADER,
+    StaffRole.Role.HEAD,
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
 
 
 def fresh() -> None:
     """Bring the facts up to date before a page or an API answer counts them (at most once a minute)."""
-    from .facts import facts_refresh_if_stale
 
     facts_refresh_if_stale()
 
@@ -127,7 +144,6 @@ def drilldown_feedback(
     dimension: str = "agency",
     agency_ids: list[int] | None = None,
 ) -> QuerySet:
-    from opendvc.feedback.models import Feedback
 
     w = window_for(period, as_of)
     qs = Feedback.objects.filter(F.feedback_filter(name, w))
@@ -147,8 +163,6 @@ def longest_overdue_dossiers(
 
 
 def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
-    from opendvc.feedback.models import Feedback
-
     now = now or timezone.now()
     return (
         Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))
@@ -161,9 +175,6 @@ def monthly_trend(
     *, months: int = 12, now: datetime | None = None, agency_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
     """Handled and late per month (by the month the dossier finished), the last ``months`` months."""
-    from django.db.models.functions import TruncMonth
-
-    from opendvc.worktime import VN_TZ
 
     now = now or timezone.now()
     local = now.astimezone(VN_TZ)
@@ -195,8 +206,6 @@ def monthly_trend(
 
 def reports_visible(user) -> QuerySet[Report]:
     """Reports the user may see: province-wide ones and their agencies' (oversight roles see all)."""
-    from opendvc.agencies.permissions import scope_to_visible_agencies
-    from opendvc.agencies.selectors import has_any_role
 
     qs = Report.objects.select_related("agency", "generated_by", "indicator_set")
     if user.is_superuser or has_any_role(user, OVERSIGHT_ROLES):

@@ -15,11 +15,21 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import active_roles, ancestor_ids, has_any_role
 from opendvc.audit.services import audit_record
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
+from opendvc.notifications.services import notify
+from opendvc.worktime import default_calendar, is_working_day, working_day_count
 
-from .models import Report, ReportEvent, Urge
-from .periods import Period, period_of
+from .exports import build_pdf, build_xlsx
+from .facts import data_version, facts_refresh
+from .indicators import current_set
+from .models import ReminderSent, Report, ReportEvent, Urge
+from .periods import Period, due_dates, period_of
+from .selectors import OVERSIGHT_ROLES, dossier_rows, linked_period_figures, period_figures
+from .tasks import build_report
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +38,11 @@ KIND_PERIOD = {
     Report.Kind.PROVINCE_QUARTER: "Q",
     Report.Kind.PROVINCE_YEAR: "Y",
 }
-SEND_ROLES = {"leader", "head"}
-RECEIVE_ROLES = {"province_office"}
+SEND_ROLES = {StaffRole.Role.LEADER, StaffRole.Role.HEAD}
+RECEIVE_ROLES = {StaffRole.Role.PROVINCE_OFFICE}
 
 
 def _roles_in(user, agency) -> set[str]:
-    from opendvc.agencies.selectors import active_roles, ancestor_ids
-
     scope = {agency.pk, *ancestor_ids(agency)} if agency is not None else None
     return {sr.role for sr in active_roles(user) if scope is None or sr.agency_id in scope}
 
@@ -67,9 +75,6 @@ def report_request(*, kind: str, period_label: str, actor, agency=None, request=
     """Queue a report. Checks: the kind; an agency for the six-monthly report (the actor's leaders or heads
     there, or an oversight role); the period matches the kind. Side effects: the report row, its history
     line, the audit entry; the build starts after commit (Celery, else a thread)."""
-    from opendvc.agencies.selectors import has_any_role
-
-    from .selectors import OVERSIGHT_ROLES
 
     if kind not in Report.Kind.values:
         raise ProblemError(
@@ -140,8 +145,6 @@ def start_build(report_id: int) -> None:
     """Run the build off the request: a Celery worker when a broker is configured; otherwise a thread.
     (``REPORTS_RUN_INLINE`` makes ``report_request`` build at once instead, for tests and the shell.)"""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from .tasks import build_report
-
         build_report.delay(report_id)
         return
 
@@ -162,10 +165,6 @@ def report_build(*, report_id: int) -> Report:
     """Build one report: refresh the facts, count the figures, write the xlsx and the PDF, store them with
     the data version and the indicator version. Progress goes to the row (the page polls it); a failure
     is recorded on the row, never raised to a request."""
-    from .exports import build_pdf, build_xlsx
-    from .facts import data_version, facts_refresh
-    from .indicators import current_set
-    from .selectors import dossier_rows, linked_period_figures, period_figures
 
     report = Report.objects.select_related("agency").get(pk=report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress=1)
@@ -183,8 +182,6 @@ def report_build(*, report_id: int) -> Report:
         iset = current_set(report.period_end)
         agency_ids = None
         if report.agency_id:
-            from opendvc.agencies.models import Agency
-
             agency_ids = [
                 report.agency_id,
                 *Agency.objects.filter(parent_id=report.agency_id).values_list("pk", flat=True),
@@ -314,8 +311,6 @@ def report_receive(*, report: Report, actor, note: str = "", request=None) -> Re
 
 
 def _users_with(roles: set[str], agency=None):
-    from opendvc.agencies.models import StaffRole
-
     qs = StaffRole.objects.filter(role__in=roles, is_active=True).select_related("user")
     if agency is not None:
         qs = qs.filter(agency=agency)
@@ -328,9 +323,6 @@ def _users_with(roles: set[str], agency=None):
 
 
 def _notify_office(report: Report) -> None:
-    from opendvc.core.links import absolute_url
-    from opendvc.notifications.services import notify
-
     for user in _users_with(RECEIVE_ROLES):
         notify(
             template="report_sent",
@@ -347,11 +339,11 @@ def agency_urge(*, agency, actor, message: str, figures: dict | None = None, req
     """Urge (đôn đốc) an agency about its late work (Regulation Art. 9.3–9.5): the message goes to its
     leaders and heads (mail and in-app), is kept, and audited. 403 outside the province office and
     the ICT department, 422 without a message."""
-    from opendvc.agencies.selectors import has_any_role
-    from opendvc.core.links import absolute_url
-    from opendvc.notifications.services import notify
 
-    if not (actor.is_superuser or has_any_role(actor, ["province_office", "ict_department"])):
+    if not (
+        actor.is_superuser
+        or has_any_role(actor, [StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT])
+    ):
         raise ProblemError(
             "permission_denied",
             _("Chỉ Văn phòng UBND tỉnh, Sở Khoa học và Công nghệ được đôn đốc."),
@@ -365,7 +357,7 @@ def agency_urge(*, agency, actor, message: str, figures: dict | None = None, req
             extra={"errors": [{"path": "message", "message": _("Nhập nội dung đôn đốc.")}]},
         )
     with transaction.atomic():
-        recipients = _users_with({"leader", "head"}, agency)
+        recipients = _users_with({StaffRole.Role.LEADER, StaffRole.Role.HEAD}, agency)
         urge = Urge.objects.create(
             agency=agency,
             message=message[:4000],
@@ -399,12 +391,6 @@ def reminders_send(*, today: date | None = None) -> int:
     """Remind the leaders and heads of every agency 10 and 3 working days before each six-monthly due
     date (15/6, 15/12; Regulation Art. 13.10) when the agency's report of that period was not sent yet.
     Each reminder is sent once. Returns how many agencies were reminded."""
-    from opendvc.agencies.models import Agency
-    from opendvc.notifications.services import notify
-    from opendvc.worktime import default_calendar, is_working_day, working_day_count
-
-    from .models import ReminderSent
-    from .periods import due_dates
 
     today = today or timezone.localdate()
     sent = 0
@@ -433,7 +419,7 @@ def reminders_send(*, today: date | None = None) -> int:
                     )
                     if not created:
                         continue
-                    for user in _users_with({"leader", "head"}, agency):
+                    for user in _users_with({StaffRole.Role.LEADER, StaffRole.Role.HEAD}, agency):
                         notify(
                             template="report_reminder",
                             recipient=user,

@@ -3,6 +3,8 @@ receive), the oversight dashboard with urging, and the public transparency page 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 
@@ -22,7 +26,6 @@ from .periods import current_quarter, period_between, period_of
 
 def _agency_scope(user) -> list[int] | None:
     """Agencies whose figures the user may see (None = all: oversight roles)."""
-    from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 
     if user.is_superuser or has_any_role(user, selectors.OVERSIGHT_ROLES):
         return None
@@ -91,8 +94,6 @@ def index(request):
 
 
 def _period_query(period, as_of) -> str:
-    from urllib.parse import urlencode
-
     if ".." in period.label:
         params = {"tu": period.start.isoformat(), "den": period.end.isoformat()}
     else:
@@ -103,8 +104,6 @@ def _period_query(period, as_of) -> str:
 
 
 def _agencies_for(user):
-    from opendvc.agencies.models import Agency
-
     scope = _agency_scope(user)
     qs = Agency.objects.filter(is_active=True).order_by("name")
     return qs if scope is None else qs.filter(pk__in=scope)
@@ -121,30 +120,21 @@ def drilldown(request):
     key = request.GET.get("gia_tri", "")
     scope = _agency_scope(request.user)
     try:
-        if name in F.DOSSIER_FIGURES:
-            items = list(
-                selectors.drilldown_dossiers(
-                    name=name,
-                    period=period,
-                    as_of=request.GET.get("ngay_chot"),
-                    dimension=dimension,
-                    key=key,
-                    agency_ids=scope,
-                )[:500]
-            )
-            kind = "dossiers"
-        else:
-            items = list(
-                selectors.drilldown_feedback(
-                    name=name,
-                    period=period,
-                    as_of=request.GET.get("ngay_chot"),
-                    key=key,
-                    dimension=dimension,
-                    agency_ids=scope,
-                ).select_related("agency")[:500]
-            )
-            kind = "feedback"
+        kind = "dossiers" if name in F.DOSSIER_FIGURES else "feedback"
+        drilldown = (
+            selectors.drilldown_dossiers if kind == "dossiers" else selectors.drilldown_feedback
+        )
+        rows = drilldown(
+            name=name,
+            period=period,
+            as_of=request.GET.get("ngay_chot"),
+            dimension=dimension,
+            key=key,
+            agency_ids=scope,
+        )
+        if kind == "feedback":
+            rows = rows.select_related("agency")
+        items = list(rows[:500])
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
     return render(
@@ -163,8 +153,6 @@ def drilldown(request):
 @backoffice_required(roles=selectors.REPORT_ROLES)
 @require_POST
 def request_report(request):
-    from opendvc.agencies.models import Agency
-
     agency = None
     if request.POST.get("agency"):
         agency = Agency.objects.filter(
@@ -257,7 +245,11 @@ def submission(request, public_id):
     return redirect("reports:detail", public_id=report.public_id)
 
 
-OVERSIGHT_PAGE_ROLES = ["province_office", "ict_department", "administrator"]
+OVERSIGHT_PAGE_ROLES = [
+    StaffRole.Role.PROVINCE_OFFICE,
+    StaffRole.Role.ICT_DEPARTMENT,
+    StaffRole.Role.ADMINISTRATOR,
+]
 
 
 @backoffice_required(roles=OVERSIGHT_PAGE_ROLES)
@@ -265,7 +257,6 @@ def oversight(request):
     """Province office and ICT department: on time and overdue per agency this quarter, the longest
     overdue dossiers and feedback items, the trend per month, the table per district or ward
     (agencies of the lower tiers), and the urge form (Regulation Art. 9.3–9.5)."""
-    from opendvc.agencies.models import Agency
 
     selectors.fresh()
     period = current_quarter()
@@ -304,11 +295,9 @@ def oversight(request):
     )
 
 
-@backoffice_required(roles=["province_office", "ict_department"])
+@backoffice_required(roles=[StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT])
 @require_POST
 def urge(request):
-    from opendvc.agencies.models import Agency
-
     value = request.POST.get("agency", "")
     agency = Agency.objects.filter(pk=int(value)).first() if value.isdigit() else None
     if agency is None:

@@ -46,17 +46,44 @@ def _invitation(token: str) -> SurveyInvitation:
     return inv
 
 
-@router.get("/surveys/{token}", auth=None, response={200: SurveyOut, **problems(404)}, summary="Phiếu khảo sát của một hồ sơ")
+@router.get(
+    "/surveys/{token}",
+    auth=None,
+    response={200: SurveyOut, **problems(404)},
+    summary="Phiếu khảo sát của một hồ sơ",
+)
 def get_survey(request, token: str):
     inv = _invitation(token)
-    return {"title": inv.form.title, "intro": inv.form.intro, "scale": inv.form.scale, "criteria": inv.form.criteria,
-            "dossier_code": inv.dossier_code, "agency": inv.agency.name, "answered": inv.answered_at is not None}
+    return {
+        "title": inv.form.title,
+        "intro": inv.form.intro,
+        "scale": inv.form.scale,
+        "criteria": inv.form.criteria,
+        "dossier_code": inv.dossier_code,
+        "agency": inv.agency.name,
+        "answered": inv.answered_at is not None,
+    }
 
 
-@router.post("/surveys/{token}/answer", auth=None, response={201: AnswerOut, **problems(404, 409, 422)}, summary="Gửi đánh giá",
-             description="Đánh giá “không hài lòng” tạo một phản ánh chuyển cho cơ quan đã gửi phiếu (Điều 7.4).")
+@router.post(
+    "/surveys/{token}/answer",
+    auth=None,
+    response={201: AnswerOut, **problems(404, 409, 422)},
+    summary="Gửi đánh giá",
+    description="Đánh giá “không hài lòng” tạo một phản ánh chuyển cho cơ quan đã gửi phiếu (Điều 7.4).",
+)
 def answer(request, token: str, payload: AnswerIn):
-    response = survey_answer(invitation=_invitation(token), overall=payload.overall, criteria=payload.criteria,
-                             comment=payload.comment, request=request)
-    return Status(201, {"satisfied": response.satisfied,
-                        "feedback_code": response.feedback.code if response.feedback_id else None})
+    response = survey_answer(
+        invitation=_invitation(token),
+        overall=payload.overall,
+        criteria=payload.criteria,
+        comment=payload.comment,
+        request=request,
+    )
+    return Status(
+        201,
+        {
+            "satisfied": response.satisfied,
+            "feedback_code": response.feedback.code if response.feedback_id else None,
+        },
+    )

@@ -25,7 +25,9 @@ class SurveyForm(models.Model):
     criteria = models.JSONField(_("tiêu chí"), default=list, blank=True)
     scale = models.PositiveSmallIntegerField(_("thang điểm"), default=5)
     # An overall rating at or below this is "not satisfied" (becomes a feedback item, Art. 7.4).
-    dissatisfied_at_most = models.PositiveSmallIntegerField(_("không hài lòng khi điểm chung ≤"), default=2)
+    dissatisfied_at_most = models.PositiveSmallIntegerField(
+        _("không hài lòng khi điểm chung ≤"), default=2
+    )
     is_active = models.BooleanField(_("đang dùng"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -41,15 +43,28 @@ class SurveyForm(models.Model):
 class SurveyInvitation(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     form = models.ForeignKey(SurveyForm, on_delete=models.PROTECT, related_name="invitations")
-    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="survey_invitation")
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_invitation",
+    )
     dossier_code = models.CharField(max_length=40, unique=True)
     # The agency that sent the survey: a "not satisfied" answer is assigned to it (Art. 7.4).
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="survey_invitations")
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="survey_invitations")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="survey_invitations"
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+    )
     # The officer steps of the dossier at the time of the survey: [{"action", "role", "officer"}].
     steps = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -65,17 +80,26 @@ class SurveyInvitation(models.Model):
 
 
 class SurveyResponse(models.Model):
-    invitation = models.OneToOneField(SurveyInvitation, on_delete=models.PROTECT, related_name="response")
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.PROTECT, related_name="response"
+    )
     form = models.ForeignKey(SurveyForm, on_delete=models.PROTECT, related_name="responses")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="survey_responses")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="survey_responses"
+    )
     dossier_code = models.CharField(max_length=40, db_index=True)
     overall = models.PositiveSmallIntegerField()
     criteria = models.JSONField(default=dict, blank=True)
     steps = models.JSONField(default=list, blank=True)
     comment = models.TextField(blank=True)
     satisfied = models.BooleanField()
-    feedback = models.OneToOneField("feedback.Feedback", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="survey_response")
+    feedback = models.OneToOneField(
+        "feedback.Feedback",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_response",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -11,12 +11,15 @@ from .models import SurveyInvitation, SurveyResponse
 def dossier_satisfaction(*, start: datetime, end: datetime) -> dict[int, dict[str, set[str]]]:
     """Per agency: the dossiers returned in [start, end) (invited to the survey) and those of them
     rated not satisfied."""
-    out: dict[int, dict[str, set[str]]] = defaultdict(lambda: {"codes": set(), "dissatisfied": set()})
-    for agency_id, code in SurveyInvitation.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
-            "agency_id", "dossier_code"):
+    out: dict[int, dict[str, set[str]]] = defaultdict(
+        lambda: {"codes": set(), "dissatisfied": set()}
+    )
+    for agency_id, code in SurveyInvitation.objects.filter(
+        created_at__gte=start, created_at__lt=end
+    ).values_list("agency_id", "dossier_code"):
         out[agency_id]["codes"].add(code)
     for agency_id, code in SurveyResponse.objects.filter(
-            satisfied=False, invitation__created_at__gte=start, invitation__created_at__lt=end
+        satisfied=False, invitation__created_at__gte=start, invitation__created_at__lt=end
     ).values_list("agency_id", "dossier_code"):
         out[agency_id]["dissatisfied"].add(code)
     return dict(out)

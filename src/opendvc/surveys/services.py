@@ -47,8 +47,11 @@ def active_form() -> SurveyForm:
     if form is None:
         form, _created = SurveyForm.objects.get_or_create(
             code="mac-dinh",
-            defaults={"title": "Phiếu khảo sát mức độ hài lòng", "criteria": DEFAULT_CRITERIA,
-                      "intro": "Xin Ông/Bà cho biết mức độ hài lòng khi giải quyết thủ tục hành chính."},
+            defaults={
+                "title": "Phiếu khảo sát mức độ hài lòng",
+                "criteria": DEFAULT_CRITERIA,
+                "intro": "Xin Ông/Bà cho biết mức độ hài lòng khi giải quyết thủ tục hành chính.",
+            },
         )
     return form
 
@@ -78,13 +81,22 @@ def survey_invite(*, dossier) -> SurveyInvitation | None:
             return existing
         now = timezone.now()
         inv = SurveyInvitation.objects.create(
-            form=active_form(), dossier=dossier if getattr(dossier, "pk", None) else None, dossier_code=code,
-            agency=dossier.receiving_agency, procedure=getattr(dossier, "procedure", None),
-            applicant=getattr(dossier, "applicant", None), steps=_steps(dossier), created_at=now,
+            form=active_form(),
+            dossier=dossier if getattr(dossier, "pk", None) else None,
+            dossier_code=code,
+            agency=dossier.receiving_agency,
+            procedure=getattr(dossier, "procedure", None),
+            applicant=getattr(dossier, "applicant", None),
+            steps=_steps(dossier),
+            created_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
-        audit_record(actor=None, action="survey.invite", target=("surveys.surveyinvitation", inv.pk),
-                     changes={"dossier": code, "agency": inv.agency.code})
+        audit_record(
+            actor=None,
+            action="survey.invite",
+            target=("surveys.surveyinvitation", inv.pk),
+            changes={"dossier": code, "agency": inv.agency.code},
+        )
         transaction.on_commit(lambda: _notify_invitation(inv))
     return inv
 
@@ -96,30 +108,51 @@ def survey_link(inv: SurveyInvitation) -> str:
 def _notify_invitation(inv: SurveyInvitation) -> None:
     if inv.applicant is None:
         return
-    notify(template="survey_invitation", recipient=inv.applicant,
-           context={"name": inv.applicant.full_name or "", "code": inv.dossier_code, "agency": inv.agency.name,
-                    "link": survey_link(inv)})
+    notify(
+        template="survey_invitation",
+        recipient=inv.applicant,
+        context={
+            "name": inv.applicant.full_name or "",
+            "code": inv.dossier_code,
+            "agency": inv.agency.name,
+            "link": survey_link(inv),
+        },
+    )
 
 
 def _invalid(field: str, message: str) -> ProblemError:
-    return ProblemError("validation_error", message, status=422,
-                        extra={"errors": [{"path": field, "message": message}]})
+    return ProblemError(
+        "validation_error",
+        message,
+        status=422,
+        extra={"errors": [{"path": field, "message": message}]},
+    )
 
 
-def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[str, Any] | None = None,
-                  comment: str = "", request=None) -> SurveyResponse:
+def survey_answer(
+    *,
+    invitation: SurveyInvitation,
+    overall: int,
+    criteria: dict[str, Any] | None = None,
+    comment: str = "",
+    request=None,
+) -> SurveyResponse:
     """Record the answer. A "not satisfied" overall rating creates a feedback item forwarded to the
     agency that sent the survey (Regulation Art. 7.4), starting its 8 working-hour deadline.
     Raises ProblemError: 409 when already answered or expired, 422 for ratings out of range."""
     form = invitation.form
     if not isinstance(overall, int) or not 1 <= overall <= form.scale:
-        raise _invalid("overall", _("Vui lòng chọn mức đánh giá chung từ 1 đến %(n)s.") % {"n": form.scale})
+        raise _invalid(
+            "overall", _("Vui lòng chọn mức đánh giá chung từ 1 đến %(n)s.") % {"n": form.scale}
+        )
     criteria = dict(criteria or {})
     known = {c["code"]: c["label"] for c in form.criteria}
     clean: dict[str, int] = {}
     for key, value in criteria.items():
         if key not in known:
-            raise _invalid(f"criteria.{key}", _("Tiêu chí “%(k)s” không có trong phiếu.") % {"k": key})
+            raise _invalid(
+                f"criteria.{key}", _("Tiêu chí “%(k)s” không có trong phiếu.") % {"k": key}
+            )
         if value in (None, ""):
             continue
         try:
@@ -127,26 +160,50 @@ def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[
         except (TypeError, ValueError):
             rating = 0
         if not 1 <= rating <= form.scale:
-            raise _invalid(f"criteria.{key}", _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s.")
-                           % {"k": known[key], "n": form.scale})
+            raise _invalid(
+                f"criteria.{key}",
+                _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s.")
+                % {"k": known[key], "n": form.scale},
+            )
         clean[key] = rating
     comment = (comment or "").strip()[:5000]
     satisfied = overall > form.dissatisfied_at_most
     with transaction.atomic():
-        inv = SurveyInvitation.objects.select_for_update(of=("self",)).select_related("agency", "applicant").get(pk=invitation.pk)
+        inv = (
+            SurveyInvitation.objects.select_for_update(of=("self",))
+            .select_related("agency", "applicant")
+            .get(pk=invitation.pk)
+        )
         if inv.answered_at is not None:
-            raise ProblemError("already_answered", _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."), status=409)
+            raise ProblemError(
+                "already_answered",
+                _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."),
+                status=409,
+            )
         if inv.expires_at < timezone.now():
-            raise ProblemError("survey_expired", _("Phiếu khảo sát đã hết hạn trả lời."), status=409)
+            raise ProblemError(
+                "survey_expired", _("Phiếu khảo sát đã hết hạn trả lời."), status=409
+            )
         inv.answered_at = timezone.now()
         inv.save(update_fields=["answered_at"])
         response = SurveyResponse.objects.create(
-            invitation=inv, form=form, agency=inv.agency, dossier_code=inv.dossier_code, overall=overall,
-            criteria=clean, steps=inv.steps, comment=comment, satisfied=satisfied,
+            invitation=inv,
+            form=form,
+            agency=inv.agency,
+            dossier_code=inv.dossier_code,
+            overall=overall,
+            criteria=clean,
+            steps=inv.steps,
+            comment=comment,
+            satisfied=satisfied,
         )
-        audit_record(actor=inv.applicant, action="survey.answer", target=("surveys.surveyresponse", response.pk),
-                     changes={"dossier": inv.dossier_code, "overall": overall, "satisfied": satisfied},
-                     request=request)
+        audit_record(
+            actor=inv.applicant,
+            action="survey.answer",
+            target=("surveys.surveyresponse", response.pk),
+            changes={"dossier": inv.dossier_code, "overall": overall, "satisfied": satisfied},
+            request=request,
+        )
         if not satisfied:
             low = [known[k] for k, v in clean.items() if v <= form.dissatisfied_at_most]
             content = _("Đánh giá chung: %(o)s/%(n)s.") % {"o": overall, "n": form.scale}
@@ -156,11 +213,19 @@ def survey_answer(*, invitation: SurveyInvitation, overall: int, criteria: dict[
                 content += "\n" + _("Ý kiến: %(c)s") % {"c": comment}
             applicant = inv.applicant
             fb = feedback_create(
-                channel=Channel.SURVEY, kind=Kind.COMPLAINT,
-                subject=_("Không hài lòng với việc giải quyết hồ sơ %(code)s") % {"code": inv.dossier_code},
-                content=content, sender=applicant,
-                sender_name="" if applicant else _("Người nộp hồ sơ %(code)s") % {"code": inv.dossier_code},
-                procedure=inv.procedure, dossier_code=inv.dossier_code, assign_to=inv.agency, request=request,
+                channel=Channel.SURVEY,
+                kind=Kind.COMPLAINT,
+                subject=_("Không hài lòng với việc giải quyết hồ sơ %(code)s")
+                % {"code": inv.dossier_code},
+                content=content,
+                sender=applicant,
+                sender_name=""
+                if applicant
+                else _("Người nộp hồ sơ %(code)s") % {"code": inv.dossier_code},
+                procedure=inv.procedure,
+                dossier_code=inv.dossier_code,
+                assign_to=inv.agency,
+                request=request,
             )
             response.feedback = fb
             response.save(update_fields=["feedback"])

@@ -19,25 +19,50 @@ def _choices(scale: int) -> list[int]:
 
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
-    inv = SurveyInvitation.objects.select_related("form", "agency", "procedure").filter(token=token).first()
+    inv = (
+        SurveyInvitation.objects.select_related("form", "agency", "procedure")
+        .filter(token=token)
+        .first()
+    )
     if inv is None:
         raise Http404
     form = inv.form
-    context = {"inv": inv, "form": form, "choices": _choices(form.scale), "errors": [], "values": {},
-               "done": inv.answered_at is not None, "expired": inv.expires_at < timezone.now()}
+    context = {
+        "inv": inv,
+        "form": form,
+        "choices": _choices(form.scale),
+        "errors": [],
+        "values": {},
+        "done": inv.answered_at is not None,
+        "expired": inv.expires_at < timezone.now(),
+    }
     if request.method == "POST" and not context["done"]:
         values = {c["code"]: request.POST.get(f"c-{c['code']}", "") for c in form.criteria}
         overall_raw = request.POST.get("overall", "")
-        context["values"] = {"overall": overall_raw, **values, "comment": request.POST.get("comment", "")}
+        context["values"] = {
+            "overall": overall_raw,
+            **values,
+            "comment": request.POST.get("comment", ""),
+        }
         try:
             overall = int(overall_raw)
         except ValueError:
             overall = 0
         try:
-            response = survey_answer(invitation=inv, overall=overall, criteria=values,
-                                     comment=request.POST.get("comment", ""), request=request)
+            response = survey_answer(
+                invitation=inv,
+                overall=overall,
+                criteria=values,
+                comment=request.POST.get("comment", ""),
+                request=request,
+            )
             return render(request, "surveys/thanks.html", {"inv": inv, "response": response})
         except ProblemError as exc:
             context["errors"] = [exc.detail]
-            return render(request, "surveys/answer.html", context, status=400 if exc.status == 422 else exc.status)
+            return render(
+                request,
+                "surveys/answer.html",
+                context,
+                status=400 if exc.status == 422 else exc.status,
+            )
     return render(request, "surveys/answer.html", context)

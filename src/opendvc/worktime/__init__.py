@@ -64,6 +64,7 @@ def default_calendar() -> WorkCalendar:
 
 def calendar_for_agency(agency: Agency | Any) -> WorkCalendar:
     """The portal's calendar with ``agency.office_hours`` (or the default hours when it has none)."""
+    # Once the app registry is ready (see default_calendar above).
     from .selectors import calendar_for_agency as _for_agency
 
     return _for_agency(agency)

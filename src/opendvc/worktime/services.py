@@ -102,6 +102,32 @@ def _row_dict(row: CalendarDay | None) -> dict[str, str] | None:
     return {"kind": row.kind, "name": row.name, "reason": row.reason, "source": row.source}
 
 
+def _checked_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise WorktimeError("reason_too_long", f"Lý do tối đa {REASON_MAX} ký tự.")
+    return reason
+
+
+def _day_changed(verb: str, *, day: date, before, after, actor: Any, request: Any, **extra) -> None:
+    """After a day's row changed (inside the caller's transaction): the version bump and the audit
+    entry with the values before and after."""
+    version = bump_version()
+    audit_record(
+        actor=actor,
+        action=f"worktime.calendar.{verb}",
+        target=("worktime.calendarday", day.isoformat()),
+        changes={
+            "date": day.isoformat(),
+            "before": before,
+            "after": after,
+            **extra,
+            "version": version,
+        },
+        request=request,
+    )
+
+
 def set_day(
     *, day: date, kind: str, name: str, reason: str = "", actor: Any = None, request: Any = None
 ) -> CalendarDay:
@@ -117,13 +143,11 @@ def set_day(
             "Loại ngày phải là ngày nghỉ (day_off) hoặc ngày làm việc (working_day).",
         )
     name = (name or "").strip()
-    reason = (reason or "").strip()
+    reason = _checked_reason(reason)
     if not name:
         raise WorktimeError("name_required", "Cần nhập tên ngày (ví dụ: Nghỉ bù Quốc khánh).")
     if len(name) > NAME_MAX:
         raise WorktimeError("name_too_long", f"Tên ngày tối đa {NAME_MAX} ký tự.")
-    if len(reason) > REASON_MAX:
-        raise WorktimeError("reason_too_long", f"Lý do tối đa {REASON_MAX} ký tự.")
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -134,18 +158,8 @@ def set_day(
         row.source = CalendarDay.Source.ADMIN
         row.updated_by = user
         row.save()
-        version = bump_version()
-        audit_record(
-            actor=actor,
-            action="worktime.calendar.set_day",
-            target=("worktime.calendarday", day.isoformat()),
-            changes={
-                "date": day.isoformat(),
-                "before": before,
-                "after": _row_dict(row),
-                "version": version,
-            },
-            request=request,
+        _day_changed(
+            "set_day", day=day, before=before, after=_row_dict(row), actor=actor, request=request
         )
     return row
 
@@ -155,9 +169,7 @@ def remove_day(*, day: date, reason: str = "", actor: Any = None, request: Any =
     rules) make it. Side effects: the deletion, an audit entry keeping the old values, a version bump.
     Raises :class:`WorktimeError` ``day_not_found`` when the day has no row."""
     day = _check_day(day)
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise WorktimeError("reason_too_long", f"Lý do tối đa {REASON_MAX} ký tự.")
+    reason = _checked_reason(reason)
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
         if row is None:
@@ -166,17 +178,12 @@ def remove_day(*, day: date, reason: str = "", actor: Any = None, request: Any =
             )
         before = _row_dict(row)
         row.delete()
-        version = bump_version()
-        audit_record(
+        _day_changed(
+            "remove_day",
+            day=day,
+            before=before,
+            after=None,
             actor=actor,
-            action="worktime.calendar.remove_day",
-            target=("worktime.calendarday", day.isoformat()),
-            changes={
-                "date": day.isoformat(),
-                "before": before,
-                "after": None,
-                "reason": reason,
-                "version": version,
-            },
             request=request,
+            reason=reason,
         )

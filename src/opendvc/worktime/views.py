@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 
 from .calendar import MAX_YEAR, MIN_YEAR, WorktimeError
@@ -16,7 +17,7 @@ from .forms import RemoveDayForm, SetDayForm
 from .selectors import year_overview
 from .services import remove_day, seed_years, set_day
 
-ADMIN_ROLES = ["administrator"]
+ADMIN_ROLES = [StaffRole.Role.ADMINISTRATOR]
 
 
 def _render_year(request, year: int, *, form=None, status: int = 200):

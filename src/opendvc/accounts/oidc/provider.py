@@ -3,7 +3,10 @@ from __future__ import annotations
 import secrets
 
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
+from django.conf import settings
 
+from ..crypto import mask
+from ..validators import normalize_cccd
 from .views import VerifiedOIDCAdapter
 
 NONCE_STATE_KEY = "oidc_nonce"
@@ -29,10 +32,6 @@ class NationalIdProvider(OpenIDConnectProvider):
     def sociallogin_from_response(self, request, response):
         """Take the CCCD claim out of the data allauth keeps (``SocialAccount.extra_data`` is plain
         JSON): it rides on the login object only, to link the account and fill the encrypted profile."""
-        from django.conf import settings
-
-        from ..crypto import mask
-        from ..validators import normalize_cccd
 
         claim = settings.OIDC_CCCD_CLAIM
         cccd = ""

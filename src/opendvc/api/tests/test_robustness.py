@@ -11,6 +11,7 @@ from django.test import Client
 from opendvc.accounts.models import User
 from opendvc.api.main import api
 from opendvc.api.params import MAX_OFFSET, MAX_PAGE
+from opendvc.feedback.models import Feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -159,8 +160,6 @@ FEEDBACK = {
 def test_nul_character_anywhere_in_json_is_422_and_nothing_is_saved(
     path, login, payload, loc, signed_in
 ):
-    from opendvc.feedback.models import Feedback
-
     client = signed_in if login else anonymous()
     response = client.post(path, json.dumps(payload), content_type="application/json")
     body = _problem(response, 422, "validation_error")

@@ -14,12 +14,21 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from opendvc.accounts.tests.factories import UserFactory
+from opendvc.agencies import demo
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.api.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +50,6 @@ def _keep_the_test_connection():
     """The WSGI application is called directly, not through Django's test client, so the signal that
     closes database connections at the end of each request would close the test's own connection
     (inside its transaction on PostgreSQL). Detach it for the run, as the test client does."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -53,11 +59,6 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def callers():
-    from opendvc.accounts.tests.factories import UserFactory
-    from opendvc.agencies import demo
-    from opendvc.agencies.models import Agency, StaffRole
-    from opendvc.api.services import api_token_create
-
     demo.seed()
     applicant = UserFactory(full_name="Người Dân")
     officer = UserFactory(full_name="Cán Bộ Một Cửa", is_staff=True)
@@ -75,8 +76,6 @@ def callers():
 
 
 def _schema():
-    from django.core.wsgi import get_wsgi_application
-
     raw = json.loads(DOCUMENT.read_text(encoding="utf-8"))
     schema = schemathesis.openapi.from_dict(raw)
     schema.app = get_wsgi_application()
@@ -114,8 +113,6 @@ def _check(case, response, headers, failures: list[str]) -> None:
 
 
 def test_boundary_and_invalid_values_of_every_operation(callers):
-    from schemathesis import GenerationMode
-
     schema = _schema()
     headers = {**callers["applicant"], "Accept-Encoding": "identity"}
     failures: list[str] = []

@@ -17,8 +17,11 @@ def owner():
 
 
 def _create(client, scopes=("read",), **extra):
-    response = client.post("/api/v1/tokens", {"name": "Ứng dụng di động", "scopes": list(scopes), **extra},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens",
+        {"name": "Ứng dụng di động", "scopes": list(scopes), **extra},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -41,8 +44,12 @@ def test_bearer_token_authenticates_reads_and_writes_without_csrf(owner):
     me = machine.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert me.status_code == 200 and me.json()["scopes"] == ["read"]
     # A write with the token is authenticated (no CSRF failure); tokens may not mint tokens.
-    response = machine.post("/api/v1/tokens", {"name": "x", "scopes": ["read"]}, content_type="application/json",
-                            HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = machine.post(
+        "/api/v1/tokens",
+        {"name": "x", "scopes": ["read"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
     assert response.status_code == 403
     assert response.json()["detail"].startswith("Chỉ người dùng đăng nhập")
 
@@ -51,8 +58,12 @@ def test_scope_is_enforced(owner):
     session = Client()
     session.force_login(owner)
     raw = _create(session, scopes=("read",))["token"]
-    response = Client().put("/api/v1/accounts/profile", {"full_name": "Nguyễn Văn A"}, content_type="application/json",
-                            HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = Client().put(
+        "/api/v1/accounts/profile",
+        {"full_name": "Nguyễn Văn A"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
     assert response.status_code == 403 and response.json()["scope"] == "accounts:write"
 
 
@@ -61,20 +72,31 @@ def test_revoked_expired_and_unknown_tokens_are_refused(owner):
     session.force_login(owner)
     body = _create(session)
     assert session.delete(f"/api/v1/tokens/{body['id']}").status_code == 204
-    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {body['token']}").status_code == 401
+    assert (
+        Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {body['token']}").status_code == 401
+    )
     other = _create(session)
     ApiToken.objects.filter(pk=other["id"]).update(expires_at=timezone.now())
-    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {other['token']}").status_code == 401
-    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer odvc_khongcothat").status_code == 401
+    assert (
+        Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {other['token']}").status_code == 401
+    )
+    assert (
+        Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer odvc_khongcothat").status_code == 401
+    )
 
 
 def test_bad_scope_and_past_expiry_are_400(owner):
     session = Client()
     session.force_login(owner)
-    response = session.post("/api/v1/tokens", {"name": "x", "scopes": ["root"]}, content_type="application/json")
+    response = session.post(
+        "/api/v1/tokens", {"name": "x", "scopes": ["root"]}, content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_scope"
     assert "read" in response.json()["allowed"]
-    response = session.post("/api/v1/tokens", {"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00+07:00"},
-                            content_type="application/json")
+    response = session.post(
+        "/api/v1/tokens",
+        {"name": "x", "scopes": ["read"], "expires_at": "2020-01-01T00:00:00+07:00"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_expiry"
     assert not ApiToken.objects.exists()

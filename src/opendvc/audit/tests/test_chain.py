@@ -18,7 +18,12 @@ from opendvc.audit.services import audit_record, audit_verify_chain
 def chain(db):
     actor = User.objects.create_user(email="canbo@example.vn", password="x")
     entries = [
-        audit_record(actor=actor, action=f"demo.step{i}", target=("dossier", f"HS-{i}"), changes={"i": i, "tên": "Nguyễn Văn A"})
+        audit_record(
+            actor=actor,
+            action=f"demo.step{i}",
+            target=("dossier", f"HS-{i}"),
+            changes={"i": i, "tên": "Nguyễn Văn A"},
+        )
         for i in range(5)
     ]
     return actor, entries
@@ -40,10 +45,16 @@ def test_entries_record_actor_target_request_and_chain(chain):
     actor, entries = chain
     request = RequestFactory().get("/", HTTP_USER_AGENT="Trình duyệt thử", REMOTE_ADDR="10.0.0.7")
     request.request_id = "req-1"
-    entry = audit_record(actor=actor, action="profile.read", target=actor, changes={"field": "cccd"}, request=request)
+    entry = audit_record(
+        actor=actor, action="profile.read", target=actor, changes={"field": "cccd"}, request=request
+    )
     assert entry.actor == actor and entry.actor_label == "canbo@example.vn"
     assert entry.target_type == "accounts.user" and entry.target_id == str(actor.public_id)
-    assert entry.ip_address == "10.0.0.7" and entry.user_agent == "Trình duyệt thử" and entry.request_id == "req-1"
+    assert (
+        entry.ip_address == "10.0.0.7"
+        and entry.user_agent == "Trình duyệt thử"
+        and entry.request_id == "req-1"
+    )
     assert entry.prev_hash == entries[-1].entry_hash
     assert audit_verify_chain().ok
 
@@ -116,7 +127,10 @@ def test_verify_audit_command(chain):
 
 def test_postgresql_trigger_refuses_update_and_delete(chain, postgres_db):
     _, entries = chain
-    for sql in ("UPDATE audit_auditentry SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditentry WHERE id = %s"):
+    for sql in (
+        "UPDATE audit_auditentry SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _raw(sql, [entries[0].pk])
     assert audit_verify_chain().ok

@@ -15,9 +15,10 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from opendvc.audit.chain import GENESIS, canonical_content
 from opendvc.audit.checkpoints import ChainChangedError, audit_checkpoint_write, checkpoints_load
 from opendvc.audit.models import AuditChainHead, AuditEntry
-from opendvc.audit.services import GENESIS, audit_record, audit_verify_chain, canonical_content
+from opendvc.audit.services import audit_record, audit_verify_chain
 from opendvc.core.periodic import run_all
 
 
@@ -213,7 +214,7 @@ def test_legacy_rows_before_keyed_rows_verify(db):
         )
         prev = h
     # The third row is keyed: relink it to the rewritten second one, with its MAC recomputed.
-    from opendvc.audit.services import compute_hash
+    from opendvc.audit.chain import compute_hash
 
     third = AuditEntry.objects.get(pk=entries[2].pk)
     third.prev_hash = prev

@@ -32,7 +32,9 @@ def test_staff_without_totp_is_sent_to_enrol(client):
     sr = StaffRoleFactory(role=StaffRole.Role.ADMINISTRATOR)
     client.force_login(sr.user)
     response = client.get("/quan-tri/")
-    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_activate_totp"))
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("mfa_activate_totp")
+    )
 
 
 def test_administrator_sees_the_calendar_and_forms(client):
@@ -42,7 +44,9 @@ def test_administrator_sees_the_calendar_and_forms(client):
 
 
 def test_processing_officer_does_not_see_admin_tools(client):
-    html = _staff_client(client, StaffRole.Role.PROCESSING_OFFICER).get("/quan-tri/").content.decode()
+    html = (
+        _staff_client(client, StaffRole.Role.PROCESSING_OFFICER).get("/quan-tri/").content.decode()
+    )
     assert reverse("worktime:calendar") not in html
     assert reverse("accounts:person_search") in html
     assert "Cán bộ xử lý" in html

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from opendvc.catalog.models import ProcedureMethod
+from opendvc.core.money import format_vnd
 
 register = template.Library()
 
@@ -16,7 +17,6 @@ register = template.Library()
 @register.filter
 def vnd(amount) -> str:
     """8000 -> "8.000 đồng"; 0 -> "Miễn phí"; None -> "" (the caller shows "chưa xác minh")."""
-    from opendvc.core.money import format_vnd
 
     return format_vnd(amount, free_label=True)
 

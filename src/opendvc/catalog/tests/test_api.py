@@ -1,5 +1,8 @@
 import pytest
 
+from opendvc.catalog.models import Procedure
+from opendvc.catalog.services import suspend_procedure
+
 pytestmark = pytest.mark.usefixtures("catalog")
 
 
@@ -20,23 +23,38 @@ def test_list_finds_birth_registration_without_diacritics(client):
 
 
 def test_filters_combine_and_page(client):
-    r = client.get("/api/v1/procedures", {"tier": "tinh", "method": "online", "page_size": 100}).json()
+    r = client.get(
+        "/api/v1/procedures", {"tier": "tinh", "method": "online", "page_size": 100}
+    ).json()
     assert r["count"] > 0
     assert all("tinh" in i["tiers"] and "online" in i["methods"] for i in r["items"])
-    r = client.get("/api/v1/procedures", {"field": "ho-tich", "level": "3", "agency": "000.21.00.H19"}).json()
+    r = client.get(
+        "/api/v1/procedures", {"field": "ho-tich", "level": "3", "agency": "000.21.00.H19"}
+    ).json()
     assert all(i["field"]["code"] == "ho-tich" and i["level"] == 3 for i in r["items"])
 
 
-@pytest.mark.parametrize("param,value", [
-    ("sector", "bo-khong-co"), ("field", "x"), ("tier", "huyen"), ("level", "5"), ("agency", "999"),
-    ("method", "fax"),
-])
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("sector", "bo-khong-co"),
+        ("field", "x"),
+        ("tier", "huyen"),
+        ("level", "5"),
+        ("agency", "999"),
+        ("method", "fax"),
+    ],
+)
 def test_unknown_filter_values_list_the_allowed_ones(client, param, value):
     r = client.get("/api/v1/procedures", {param: value})
     assert r.status_code == 400
     assert r["Content-Type"] == "application/problem+json"
     body = r.json()
-    assert body["code"] == "unknown_filter_value" and body["parameter"] == param and body["value"] == value
+    assert (
+        body["code"] == "unknown_filter_value"
+        and body["parameter"] == param
+        and body["value"] == value
+    )
     assert body["allowed"] and value not in body["allowed"]
     if param == "tier":
         assert set(body["allowed"]) == {"bo", "tinh", "xa"}
@@ -54,9 +72,18 @@ def test_too_many_words_is_refused_naming_the_limit(client):
     assert r.status_code == 400 and r.json()["code"] == "too_many_terms" and r.json()["limit"] == 12
 
 
-@pytest.mark.parametrize("q", [
-    "'; DROP TABLE catalog_procedure; --", ".*(a+)+$", "😀🇻🇳", "khai\x1bsinh\x07", "%_%", "\\\\", "<script>",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "'; DROP TABLE catalog_procedure; --",
+        ".*(a+)+$",
+        "😀🇻🇳",
+        "khai\x1bsinh\x07",
+        "%_%",
+        "\\\\",
+        "<script>",
+    ],
+)
 def test_odd_queries_never_error(client, q):
     r = client.get("/api/v1/procedures", {"q": q})
     assert r.status_code == 200
@@ -78,10 +105,9 @@ def test_etag_and_cache_control(client):
 
 
 def test_cached_results_follow_changes(client):
-    from opendvc.catalog.models import Procedure
-    from opendvc.catalog.services import suspend_procedure
-
-    assert client.get("/api/v1/procedures", {"q": "1.001193"}).json()["items"][0]["code"] == "1.001193"
+    assert (
+        client.get("/api/v1/procedures", {"q": "1.001193"}).json()["items"][0]["code"] == "1.001193"
+    )
     suspend_procedure(procedure=Procedure.objects.get(code="1.001193"), actor=None, reason="thử")
     codes = [i["code"] for i in client.get("/api/v1/procedures", {"q": "1.001193"}).json()["items"]]
     assert "1.001193" not in codes
@@ -93,11 +119,26 @@ def test_detail_has_every_part(client):
     assert r.status_code == 200 and r["ETag"]
     p = r.json()
     assert p["code"] == "1.001193" and p["name"] == "Thủ tục đăng ký khai sinh"
-    for key in ("methods", "fee_items", "components", "steps", "legal_basis", "applicants", "result",
-                "source_url", "unverified_fields", "forms", "version", "agencies", "level_basis"):
+    for key in (
+        "methods",
+        "fee_items",
+        "components",
+        "steps",
+        "legal_basis",
+        "applicants",
+        "result",
+        "source_url",
+        "unverified_fields",
+        "forms",
+        "version",
+        "agencies",
+        "level_basis",
+    ):
         assert key in p
     online = next(m for m in p["methods"] if m["method"] == "online")
-    assert online["cutoff"] == "15:00" and online["time_amount"] == 1 and online["time_unit"] is None
+    assert (
+        online["cutoff"] == "15:00" and online["time_amount"] == 1 and online["time_unit"] is None
+    )
     assert p["version"]["number"] == 1 and p["version"]["published_at"].startswith("20")
     assert "level" in p["unverified_fields"]
 

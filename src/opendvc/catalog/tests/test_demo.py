@@ -1,26 +1,32 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from opendvc.catalog import demo
 from opendvc.catalog.models import Procedure
 
 REQUIRED = {
-    "1.001193": "khai sinh", "1.000894": "kết hôn", "1.000656": "khai tử", "2.000635": "trích lục",
-    "2.000815": "chứng thực bản sao từ bản chính", "1.001612": "hộ kinh doanh", "1.013225": "giấy phép xây dựng",
+    "1.001193": "khai sinh",
+    "1.000894": "kết hôn",
+    "1.000656": "khai tử",
+    "2.000635": "trích lục",
+    "2.000815": "chứng thực bản sao từ bản chính",
+    "1.001612": "hộ kinh doanh",
+    "1.013225": "giấy phép xây dựng",
     "3.000333": "lý lịch tư pháp",
 }
 
 
 def test_seed_loads_the_real_procedures_once(catalog):
-    from opendvc.catalog import demo
-
     assert Procedure.objects.filter(is_synthetic=False, status="published").count() == 78
     before = list(Procedure.objects.values_list("code", "import_hash", "current_version_id"))
     out = io.StringIO()
     demo.seed(stdout=out)
     assert "78 không đổi" in out.getvalue()
-    assert list(Procedure.objects.values_list("code", "import_hash", "current_version_id")) == before
+    assert (
+        list(Procedure.objects.values_list("code", "import_hash", "current_version_id")) == before
+    )
 
 
 def test_seeded_catalog_covers_what_the_regulation_asks(catalog):
@@ -51,8 +57,6 @@ def test_generate_load_data_is_flagged_synthetic(agencies, settings):
 
 
 def test_generate_load_data_refuses_production_without_force(agencies, settings):
-    from django.core.management import CommandError
-
     settings.DJANGO_ENV = "production"
     with pytest.raises(CommandError, match="--force"):
         call_command("generate_load_data", count=1, no_progress=True)

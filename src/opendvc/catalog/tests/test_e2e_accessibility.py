@@ -3,17 +3,25 @@
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from conftest import launch_chromium
+from playwright.sync_api import expect, sync_playwright
+
+from opendvc.agencies import demo as agencies_demo
+from opendvc.catalog import demo as catalog_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PAGES = ["/thu-tuc/", "/thu-tuc/?q=dang+ky+khai+sinh&tier=xa", "/thu-tuc/1.001193/", "/co-quan/000.21.00.H19/"]
+PAGES = [
+    "/thu-tuc/",
+    "/thu-tuc/?q=dang+ky+khai+sinh&tier=xa",
+    "/thu-tuc/1.001193/",
+    "/co-quan/000.21.00.H19/",
+]
 
 
 @pytest.fixture
 def seeded_server(live_server):
-    from opendvc.agencies import demo as agencies_demo
-    from opendvc.catalog import demo as catalog_demo
-
     agencies_demo.seed()
     catalog_demo.seed()
     return live_server
@@ -21,10 +29,7 @@ def seeded_server(live_server):
 
 @pytest.fixture
 def page(seeded_server):
-    from playwright.sync_api import sync_playwright
-
     playwright = sync_playwright().start()
-    from conftest import launch_chromium
 
     browser = launch_chromium(playwright)
     context = browser.new_context(viewport={"width": 360, "height": 800}, locale="vi-VN")
@@ -35,8 +40,6 @@ def page(seeded_server):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_is_axe_clean_and_fits_a_phone(page, seeded_server, path):
-    from axe_playwright_python.sync_playwright import Axe
-
     response = page.goto(seeded_server.url + path)
     assert response.status == 200
     results = Axe().run(page)
@@ -48,9 +51,10 @@ def test_live_search_updates_results_while_typing(page, seeded_server):
     page.goto(seeded_server.url + "/thu-tuc/")
     page.fill("#catalog-q", "dang ky khai sinh")
     # A locator assertion waits without evaluating strings (the page's CSP forbids eval).
-    from playwright.sync_api import expect
 
-    expect(page.locator(".procedure-name").first).to_have_text("Thủ tục đăng ký khai sinh", timeout=10_000)
+    expect(page.locator(".procedure-name").first).to_have_text(
+        "Thủ tục đăng ký khai sinh", timeout=10_000
+    )
     assert "q=dang+ky+khai+sinh" in page.url or "q=dang%20ky%20khai%20sinh" in page.url
     # Filter changes keep updating the results after the filters themselves were swapped in.
     page.select_option("#filter-tier", "xa")

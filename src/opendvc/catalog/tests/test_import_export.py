@@ -6,7 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opendvc.audit.models import AuditEntry
-from opendvc.catalog.models import Procedure, ProcedureVersion
+from opendvc.catalog.models import (
+    Component,
+    FeeItem,
+    FormFile,
+    LegalBasis,
+    Procedure,
+    ProcedureMethod,
+    ProcedureVersion,
+    Step,
+)
 from opendvc.catalog.transfer import write_records
 
 pytestmark = pytest.mark.usefixtures("agencies")
@@ -82,7 +91,9 @@ def test_errors_name_row_column_and_reason_and_nothing_is_imported(tmp_path, rec
 
 
 def test_csv_errors_count_lines_from_the_header(tmp_path, record):
-    path = write_format(tmp_path, [record, dict(record, national_code="1.999002", level="năm")], "csv")
+    path = write_format(
+        tmp_path, [record, dict(record, national_code="1.999002", level="năm")], "csv"
+    )
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_procedures", str(path), "--no-progress", stderr=err)
@@ -126,7 +137,15 @@ def test_forms_require_level_two_when_a_level_is_given(tmp_path, record):
 
 def export(fmt, tmp_path, name):
     path = tmp_path / f"{name}.{fmt}"
-    call_command("export_procedures", "--format", fmt, "--output", str(path), "--no-progress", stderr=io.StringIO())
+    call_command(
+        "export_procedures",
+        "--format",
+        fmt,
+        "--output",
+        str(path),
+        "--no-progress",
+        stderr=io.StringIO(),
+    )
     return path
 
 
@@ -137,14 +156,6 @@ def test_export_round_trips(tmp_path, fmt, catalog):
     # Importing the export over the catalog it came from changes nothing.
     assert "không đổi 78" in run_import(first)[0]
     # Import the export into an emptied catalog and export again: same records.
-    from opendvc.catalog.models import (
-        Component,
-        FeeItem,
-        FormFile,
-        LegalBasis,
-        ProcedureMethod,
-        Step,
-    )
 
     for model in (ProcedureMethod, FeeItem, Component, Step, LegalBasis, FormFile):
         model.objects.all().delete()

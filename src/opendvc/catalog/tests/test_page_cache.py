@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from opendvc.accounts.tests.factories import UserFactory
@@ -59,8 +60,6 @@ def test_a_publish_makes_the_cached_page_unreachable(client):
 
 
 def test_english_and_vietnamese_pages_are_cached_apart(client):
-    from django.test import Client
-
     vi = body(client.get(PAGE))
     english = Client(HTTP_ACCEPT_LANGUAGE="en")
     english.cookies["django_language"] = "en"

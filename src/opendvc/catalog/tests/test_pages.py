@@ -4,7 +4,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from opendvc.agencies import demo as agencies_demo
+from opendvc.catalog import demo as catalog_demo
 from opendvc.catalog.models import FormFile, Procedure
+from opendvc.catalog.selectors import catalog_counts
+from opendvc.eforms import demo as eforms_demo
+
+from .conftest import sign_in_with_mfa
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -14,8 +20,6 @@ def text(response):
 
 
 def test_home_counts_come_from_the_catalog(client):
-    from opendvc.catalog.selectors import catalog_counts
-
     counts = catalog_counts()
     assert counts["procedures"] == 78 and 0 < counts["online"] <= 78
     assert str(counts["procedures"]) in text(client.get("/"))
@@ -63,7 +67,16 @@ def test_procedure_page_shows_every_part_in_order(client):
     r = client.get("/thu-tuc/1.001193/")
     html = text(r)
     assert r.status_code == 200 and html.count("<h1") == 1
-    order = ["thong-tin", "trinh-tu", "cach-thuc", "thanh-phan", "dieu-kien", "can-cu", "bieu-mau", "nguon"]
+    order = [
+        "thong-tin",
+        "trinh-tu",
+        "cach-thuc",
+        "thanh-phan",
+        "dieu-kien",
+        "can-cu",
+        "bieu-mau",
+        "nguon",
+    ]
     positions = [html.index(f'<h2 id="h-{section}">') for section in order]
     assert positions == sorted(positions)
     assert "Hồ sơ nhận sau 15:00" in html
@@ -93,7 +106,9 @@ def test_no_submit_button_below_level_three(client):
 
 
 def test_forms_without_files_say_so_and_uploaded_ones_download(client):
-    form = FormFile.objects.filter(procedure__status="published").select_related("procedure").first()
+    form = (
+        FormFile.objects.filter(procedure__status="published").select_related("procedure").first()
+    )
     code = form.procedure.code
     html = text(client.get(f"/thu-tuc/{code}/"))
     assert form.name in html and "tệp mẫu chưa có trên Cổng" in html
@@ -118,7 +133,6 @@ def test_preview_is_back_office_only(client, staff_user, django_user_model):
     citizen = django_user_model.objects.create_user(email="c@example.vn", password="pw-Strong-123")
     client.force_login(citizen)
     assert client.get(url).status_code == 403
-    from .conftest import sign_in_with_mfa
 
     sign_in_with_mfa(client, staff_user)
     r = client.get(url)
@@ -137,10 +151,6 @@ def test_agency_page_lists_contacts_and_procedures(client):
 
 @pytest.mark.django_db
 def test_procedure_page_links_eform_blank_pdf_and_questions(client):
-    from opendvc.agencies import demo as agencies_demo
-    from opendvc.catalog import demo as catalog_demo
-    from opendvc.eforms import demo as eforms_demo
-
     agencies_demo.seed()
     catalog_demo.seed()
     eforms_demo.seed()

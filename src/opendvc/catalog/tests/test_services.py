@@ -25,7 +25,11 @@ def clean(record):
 
 
 def test_level_is_derived_and_says_so():
-    base = {"methods": [{"method": "direct"}], "components": [{"form_file": ""}], "online_class": ""}
+    base = {
+        "methods": [{"method": "direct"}],
+        "components": [{"form_file": ""}],
+        "online_class": "",
+    }
     assert derive_level(base)[:2] == (1, "derived")
     assert derive_level({**base, "components": [{"form_file": "To-khai.docx"}]})[0] == 2  # Art. 5.3
     online = {**base, "methods": [{"method": "online"}, {"method": "direct"}]}
@@ -35,19 +39,22 @@ def test_level_is_derived_and_says_so():
     assert derive_level({**base, "level": 2})[:2] == (2, "source")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Ủy ban nhân dân cấp xã", 6),
-    ("Ủy ban Nhân dân\xa0xã,\xa0phường,\xa0thị trấn.", 6),
-    ("Uỷ ban Nhân dân cấp xã, phường, thị trấn", 6),
-    ("Chủ tịch UBND cấp xã", 6),
-    ("Sở Tài chính các tỉnh, thành phố", 1),
-    ("Cơ quan quản lý cơ sở dữ liệu hộ tịch điện tử; Sở Tư pháp", 1),
-    ("Sở Xây dựng, Uỷ ban Nhân dân cấp xã, phường, thị trấn", 7),
-    ("Văn phòng đăng ký đất đai, Chi nhánh Văn phòng đăng ký đất đai", 1),
-    ("Công an tỉnh", 1),
-    ("Thuế cơ sở", 0),
-    ("Công an cấp Xã", 0),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Ủy ban nhân dân cấp xã", 6),
+        ("Ủy ban Nhân dân\xa0xã,\xa0phường,\xa0thị trấn.", 6),
+        ("Uỷ ban Nhân dân cấp xã, phường, thị trấn", 6),
+        ("Chủ tịch UBND cấp xã", 6),
+        ("Sở Tài chính các tỉnh, thành phố", 1),
+        ("Cơ quan quản lý cơ sở dữ liệu hộ tịch điện tử; Sở Tư pháp", 1),
+        ("Sở Xây dựng, Uỷ ban Nhân dân cấp xã, phường, thị trấn", 7),
+        ("Văn phòng đăng ký đất đai, Chi nhánh Văn phòng đăng ký đất đai", 1),
+        ("Công an tỉnh", 1),
+        ("Thuế cơ sở", 0),
+        ("Công an cấp Xã", 0),
+    ],
+)
 def test_agency_text_maps_to_agencies(text, expected):
     assert len(match_agencies(text, AgencyIndex.load())) == expected
 
@@ -64,7 +71,12 @@ def test_publishing_freezes_a_version_and_is_audited(record):
     assert outcome == "created" and procedure.status == "published"
     version = procedure.versions.get()
     assert version.snapshot["name"] == record["name"] and version.number == 1
-    assert AuditEntry.objects.filter(action="catalog.procedure.published", target_id="1.999001").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="catalog.procedure.published", target_id="1.999001"
+        ).count()
+        == 1
+    )
     # Publishing unchanged content neither adds a version nor an entry.
     publish_procedure(procedure=procedure, actor=None)
     assert procedure.versions.count() == 1
@@ -82,7 +94,10 @@ def test_old_versions_keep_their_content_after_an_edit(record, staff_user):
     record_backoffice_edit(procedure=procedure, actor=staff_user)
     procedure.refresh_from_db()
     assert procedure.current_version.number == 2
-    assert ProcedureVersion.objects.get(pk=first.pk).snapshot["steps"] == ["Nộp hồ sơ", "Nhận kết quả"]
+    assert ProcedureVersion.objects.get(pk=first.pk).snapshot["steps"] == [
+        "Nộp hồ sơ",
+        "Nhận kết quả",
+    ]
     assert procedure.current_version.snapshot["steps"] == ["Bước đã sửa", "Bước đã sửa"]
     assert AuditEntry.objects.filter(action="catalog.procedure.edited").exists()
 
@@ -95,7 +110,10 @@ def test_suspended_and_expired_procedures_leave_the_public_catalog(record):
     assert AuditEntry.objects.filter(action="catalog.procedure.suspended").exists()
     publish_procedure(procedure=procedure, actor=None)
     assert public_procedures().exists()
-    upsert_procedure(record=clean(dict(record, effective_to="2020-01-01", effective_from="2019-01-01")), actor=None)
+    upsert_procedure(
+        record=clean(dict(record, effective_to="2020-01-01", effective_from="2019-01-01")),
+        actor=None,
+    )
     assert not public_procedures().exists()
 
 
@@ -106,13 +124,17 @@ def test_drafts_are_not_public(record):
 
 
 def test_null_amounts_stay_null(record):
-    record["fee_items"] = [{"name": "Lệ phí", "amount_vnd": None, "note": "do HĐND tỉnh quyết định"}]
+    record["fee_items"] = [
+        {"name": "Lệ phí", "amount_vnd": None, "note": "do HĐND tỉnh quyết định"}
+    ]
     procedure, _ = upsert_procedure(record=clean(record), actor=None)
     assert procedure.fee_items.get().amount_vnd is None
 
 
 def test_source_unit_words_are_converted_and_the_conversion_is_recorded(record):
-    record["methods"] = [{"method": "direct", "time_amount": 10, "time_unit": "days", "time_text": "10 Ngày"}]
+    record["methods"] = [
+        {"method": "direct", "time_amount": 10, "time_unit": "days", "time_text": "10 Ngày"}
+    ]
     procedure, _ = upsert_procedure(record=clean(record), actor=None)
     method = procedure.methods.get()
     assert method.time_unit == "calendar_days"

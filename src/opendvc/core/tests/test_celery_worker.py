@@ -16,19 +16,46 @@ def test_real_worker_runs_a_task_from_redis(redis_url, tmp_path):
     from celery import Celery
     from django.core.cache.backends.redis import RedisCache
 
-    env = {**os.environ, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}", "OPENDVC_VAR_DIR": str(tmp_path),
-           "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "OPENDVC_VAR_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT / "src"),
+    }
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "opendvc", "worker", "-Q", queue, "-c", "1", "--pool", "solo",
-         "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "opendvc",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "1",
+            "--pool",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
         key, value = f"celery-test-{uuid.uuid4().hex}", "Đã chạy"
-        result = client.send_task("opendvc.core.tasks.echo_to_cache", args=[key, value], queue=queue)
+        result = client.send_task(
+            "opendvc.core.tasks.echo_to_cache", args=[key, value], queue=queue
+        )
         assert result.get(timeout=60, disable_sync_subtasks=False) == value
         cache = RedisCache(redis_url, {})
         assert cache.get(key) == value

@@ -29,12 +29,18 @@ def _problem(response, status, code):
 
 
 def test_malformed_json_is_problem(client_in):
-    _problem(client_in.post("/api/v1/tokens", "{bad json", content_type="application/json"), 400, "malformed_json")
+    _problem(
+        client_in.post("/api/v1/tokens", "{bad json", content_type="application/json"),
+        400,
+        "malformed_json",
+    )
 
 
 def test_wrong_content_type_is_415(client_in):
     body = _problem(
-        client_in.post("/api/v1/tokens", '{"name":"x","scopes":["read"]}', content_type="text/plain"),
+        client_in.post(
+            "/api/v1/tokens", '{"name":"x","scopes":["read"]}', content_type="text/plain"
+        ),
         415,
         "unsupported_media_type",
     )
@@ -44,7 +50,9 @@ def test_wrong_content_type_is_415(client_in):
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
 def test_oversize_body_is_413_with_limit(client_in):
     body = _problem(
-        client_in.post("/api/v1/tokens", '{"name":"' + "x" * 5000 + '"}', content_type="application/json"),
+        client_in.post(
+            "/api/v1/tokens", '{"name":"' + "x" * 5000 + '"}', content_type="application/json"
+        ),
         413,
         "payload_too_large",
     )
@@ -52,7 +60,11 @@ def test_oversize_body_is_413_with_limit(client_in):
 
 
 def test_schema_violation_is_422_with_locations(client_in):
-    body = _problem(client_in.post("/api/v1/tokens", '{"name": ""}', content_type="application/json"), 422, "validation_error")
+    body = _problem(
+        client_in.post("/api/v1/tokens", '{"name": ""}', content_type="application/json"),
+        422,
+        "validation_error",
+    )
     assert any(e["path"] == "scopes" and e["message"] for e in body["errors"])
 
 
@@ -106,7 +118,9 @@ def test_html_500_is_vietnamese_without_trace(db):
 def test_request_id_is_echoed_or_made(db):
     c = Client()
     assert c.get("/healthz", HTTP_X_REQUEST_ID="abc-123").headers["X-Request-ID"] == "abc-123"
-    made = c.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces <script>").headers["X-Request-ID"]
+    made = c.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces <script>").headers[
+        "X-Request-ID"
+    ]
     assert len(made) == 32 and " " not in made
 
 
@@ -114,5 +128,8 @@ def test_request_id_is_echoed_or_made(db):
 def test_api_500_is_problem_without_trace(db):
     response = Client(raise_request_exception=False).get("/api/boom/")
     body = _problem(response, 500, "server_error")
-    assert "RuntimeError" not in response.content.decode() and "Traceback" not in response.content.decode()
+    assert (
+        "RuntimeError" not in response.content.decode()
+        and "Traceback" not in response.content.decode()
+    )
     assert body["detail"].startswith("Đã có lỗi")

@@ -34,4 +34,8 @@ def test_production_formatter_writes_json_lines():
     record = logging.LogRecord("opendvc", logging.INFO, __file__, 1, "Đã nhận hồ sơ", (), None)
     record.request_id = "abc"
     line = json.loads(formatter.format(record))
-    assert line["message"] == "Đã nhận hồ sơ" and line["request_id"] == "abc" and line["levelname"] == "INFO"
+    assert (
+        line["message"] == "Đã nhận hồ sơ"
+        and line["request_id"] == "abc"
+        and line["levelname"] == "INFO"
+    )

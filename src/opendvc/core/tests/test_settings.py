@@ -22,7 +22,11 @@ SAFE = {
 
 
 def _manage(args, **overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(SAFE)
     for key, value in overrides.items():
         if value is None:
@@ -30,7 +34,11 @@ def _manage(args, **overrides):
         else:
             env[key] = value
     return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -70,22 +78,41 @@ def test_redis_counts_as_a_shared_cache():
 
 def test_sqlite_allowed_in_production_only_when_asked(tmp_path):
     result = _manage(
-        ["check"], DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOW_SQLITE_IN_PRODUCTION="true"
+        ["check"],
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ALLOW_SQLITE_IN_PRODUCTION="true",
     )
     assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(
     ("email_url", "expected"),
-    [("", "var/mail"), ("filemail://var/mail", "var/mail"), ("filemail:///srv/portal-mail", "/srv/portal-mail")],
+    [
+        ("", "var/mail"),
+        ("filemail://var/mail", "var/mail"),
+        ("filemail:///srv/portal-mail", "/srv/portal-mail"),
+    ],
 )
 def test_mail_folder_from_email_url(email_url, expected, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "OPENDVC_VAR_DIR"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "OPENDVC_VAR_DIR"}
+    }
     env.update({"EMAIL_URL": email_url, "DATABASE_URL": "", "DJANGO_ENV": "development"})
     result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-         "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.EMAIL_FILE_PATH)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     path = result.stdout.strip().splitlines()[-1]

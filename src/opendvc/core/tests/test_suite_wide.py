@@ -14,35 +14,54 @@ ROOT = Path(__file__).resolve().parents[4]
 
 # Route names (namespace:name) or path prefixes anyone may open without an account.
 PUBLIC_NAMES = {
-    "healthz", "set_language",
-    "portal:home", "portal:about",
-    "catalog:list", "catalog:search", "catalog:detail", "catalog:agency", "catalog:agencies", "catalog:form_download",
+    "healthz",
+    "set_language",
+    "portal:home",
+    "portal:about",
+    "catalog:list",
+    "catalog:search",
+    "catalog:detail",
+    "catalog:agency",
+    "catalog:agencies",
+    "catalog:form_download",
     "catalog:submit_info",
     # Feedback (Regulation Ch. III): anyone may file and track an item and read the public Q&A;
     # a survey link carries its own token.
-    "feedback:submit", "feedback:thanks", "feedback:track", "feedback:track_file",
-    "feedback:qa_list", "feedback:qa_detail", "feedback:qa_procedure",
+    "feedback:submit",
+    "feedback:thanks",
+    "feedback:track",
+    "feedback:track_file",
+    "feedback:qa_list",
+    "feedback:qa_detail",
+    "feedback:qa_procedure",
     "surveys:answer",
     # Public lookup of a dossier by code and key; published results (Art. 4.8), no personal data.
-    "dossiers:lookup", "dossiers:public_results",
+    "dossiers:lookup",
+    "dossiers:public_results",
     # The service status page (Regulation Art. 10.7): current incidents and the last 90 days.
     "ops:status",
     # Transparency (Regulation Art. 4.8): rates per agency and their CSV, no personal data.
-    "reports:transparency", "reports:transparency_csv",
+    "reports:transparency",
+    "reports:transparency_csv",
     # Payment gateways call the portal server to server (signed); the browser comes back from the
     # gateway (display only); anyone holding a receipt checks it through its QR code.
-    "payments:confirmation", "payments:return", "payments:verify",
+    "payments:confirmation",
+    "payments:return",
+    "payments:verify",
     # Linked procedures are catalog pages (Regulation Art. 5).
-    "linked:catalog", "linked:bundle",
+    "linked:catalog",
+    "linked:bundle",
     # Verification of a signed result by upload or its QR code (Regulation Art. 4.7), throttled; a
     # document shared by its owner through a link that expires (Art. 6.2).
-    "signing:verify", "vault:shared",
+    "signing:verify",
+    "vault:shared",
 }
 PUBLIC_PREFIXES = (
     "/api/v1/",  # the API answers 401 problem+json itself where it needs a caller (tested below)
     "/tai-khoan/",  # sign-up, login, password reset pages of the account system
     "/admin/",  # Django admin has its own login page
-    "/static/", "/media/",
+    "/static/",
+    "/media/",
 )
 
 
@@ -59,7 +78,13 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
 
 
 def _sample_path(pattern: str) -> str:
-    path = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}.get(m.group(1) or "", "x"), pattern)
+    path = re.sub(
+        r"<(?:(\w+):)?(\w+)>",
+        lambda m: {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000"}.get(
+            m.group(1) or "", "x"
+        ),
+        pattern,
+    )
     path = path.lstrip("^").rstrip("$").replace("\\Z", "")
     return "/" + path.lstrip("/")
 
@@ -78,7 +103,9 @@ def test_every_url_requires_login_unless_allow_listed(db):
         ):
             offenders.append(f"{path} ({name}) -> {response.status_code}")
     assert checked > 0
-    assert offenders == [], "open to anonymous visitors but not allow-listed: " + "; ".join(offenders)
+    assert offenders == [], "open to anonymous visitors but not allow-listed: " + "; ".join(
+        offenders
+    )
 
 
 def test_api_operations_need_a_caller_unless_public(db):
@@ -103,7 +130,9 @@ def test_api_operations_need_a_caller_unless_public(db):
         # The one-stop software's webhook: no account, each request signed with HMAC-SHA256.
         "POST /api/v1/integrations/onestop/events",
     }
-    unexpected = [item for item in public if not item.startswith("GET ") and item not in public_writes]
+    unexpected = [
+        item for item in public if not item.startswith("GET ") and item not in public_writes
+    ]
     assert unexpected == [], unexpected
 
 

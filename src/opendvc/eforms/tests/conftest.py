@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth import get_user_model
+
+from opendvc.agencies import demo as agencies_demo
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.catalog import demo as catalog_demo
+from opendvc.catalog.models import Procedure
+from opendvc.eforms import demo
+from opendvc.eforms.engine import units
+from opendvc.eforms.selectors import form_for_procedure
 
 
 @pytest.fixture
 def catalog(db):
     """Agencies and the 78 shipped procedures (imported and published)."""
-    from opendvc.agencies import demo as agencies_demo
-    from opendvc.catalog import demo as catalog_demo
-
     agencies_demo.seed()
     catalog_demo.seed()
 
@@ -16,29 +26,21 @@ def catalog(db):
 @pytest.fixture
 def eforms(catalog):
     """The shipped e-forms, saved and published."""
-    from opendvc.eforms import demo
-
     demo.seed()
 
 
 @pytest.fixture
 def birth_procedure(eforms):
-    from opendvc.catalog.models import Procedure
-
     return Procedure.objects.get(code="1.001193")
 
 
 @pytest.fixture
 def birth_version(birth_procedure):
-    from opendvc.eforms.selectors import form_for_procedure
-
     return form_for_procedure(procedure=birth_procedure)
 
 
 @pytest.fixture
 def applicant(db):
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.create_user(
         email="nguoidan@example.vn", password="pw-Strong-123", full_name="Nguyễn Thị Hồng"
     )
@@ -47,11 +49,6 @@ def applicant(db):
 @pytest.fixture
 def admin_user(catalog):
     """An administrator with a TOTP authenticator (the builder needs the administrator role)."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.auth import get_user_model
-
-    from opendvc.agencies.models import Agency, StaffRole
-
     user = get_user_model().objects.create_user(
         email="quantri@example.vn", password="pw-Strong-123", is_staff=True
     )
@@ -65,10 +62,6 @@ def admin_user(catalog):
 
 
 def sign_in_with_mfa(client, user) -> None:
-    import time
-
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-
     client.force_login(user)
     session = client.session
     now = time.time()
@@ -107,7 +100,5 @@ def birth_data(ward: int) -> dict:
 
 @pytest.fixture
 def a_ward() -> int:
-    from opendvc.eforms.engine import units
-
     _provinces, wards = units()
     return min(code for code, (_name, province) in wards.items() if province == 75)

@@ -6,17 +6,27 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 from e2e.conftest import browser, new_page, screenshot, serious_violations  # noqa: F401
+from playwright.sync_api import expect
+
+from opendvc.accounts.models import PersonProfile
+from opendvc.agencies import demo as agencies_demo
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.catalog import demo as catalog_demo
+from opendvc.eforms import demo as eforms_demo
+from opendvc.eforms.models import FormDraft
+
+from .conftest import sign_in_with_mfa
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def seeded(live_server):
-    from opendvc.agencies import demo as agencies_demo
-    from opendvc.catalog import demo as catalog_demo
-    from opendvc.eforms import demo as eforms_demo
-
     agencies_demo.seed()
     catalog_demo.seed()
     eforms_demo.seed()
@@ -25,10 +35,6 @@ def seeded(live_server):
 
 @pytest.fixture
 def applicant(seeded):
-    from django.contrib.auth import get_user_model
-
-    from opendvc.accounts.models import PersonProfile
-
     user = get_user_model().objects.create_user(
         email="me@example.vn", password="pw-Strong-123", full_name="Nguyễn Thị Hồng"
     )
@@ -46,8 +52,6 @@ def applicant(seeded):
 
 
 def _signed_in_page(new_page, live_server, user):  # noqa: F811
-    from django.conf import settings
-    from django.test import Client
 
     client = Client()
     client.force_login(user)
@@ -114,7 +118,6 @@ def submit_with(page, button_text: str) -> None:
 
 
 def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):  # noqa: F811
-    from opendvc.eforms.models import FormDraft
 
     page = _signed_in_page(new_page, seeded, applicant)
     page.goto(seeded.url + "/to-khai/1.001193/")
@@ -172,7 +175,6 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     type_into(page, "f-mother_nationality", "Việt Nam")
     tab_to(page, "#f-declaration")
     page.keyboard.press("Space")
-    from playwright.sync_api import expect
 
     expect(page.locator("#autosave-status")).to_contain_text("Đã tự động lưu")  # htmx autosave ran
     submit_with(page, "finish")
@@ -187,15 +189,6 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
 
 
 def test_builder_preview_follows_the_json_and_is_axe_clean(new_page, seeded):  # noqa: F811
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from playwright.sync_api import expect
-
-    from opendvc.agencies.models import Agency, StaffRole
-
-    from .conftest import sign_in_with_mfa
 
     admin = get_user_model().objects.create_user(
         email="qt@example.vn", password="pw-Strong-123", is_staff=True

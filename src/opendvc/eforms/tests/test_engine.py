@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from opendvc.eforms.demo import shipped_definitions
 from opendvc.eforms.engine import MAX_PAYLOAD_BYTES, CompiledForm, check_definition, json_schema
@@ -296,8 +297,6 @@ def test_partial_keeps_every_valid_value(birth_form):
 
 
 def test_json_schema_describes_the_data(birth_definition):
-    from jsonschema import Draft202012Validator
-
     schema = json_schema(birth_definition)
     Draft202012Validator.check_schema(schema)
     assert schema["properties"]["child_birth_date"] == {

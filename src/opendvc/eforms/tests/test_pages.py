@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from opendvc.eforms.models import FormDraft, FormVersion
 
@@ -100,8 +101,6 @@ def test_add_row_without_javascript(signed_in):
 
 
 def test_drafts_list_delete_and_privacy(client, signed_in, applicant, a_ward):
-    from django.contrib.auth import get_user_model
-
     _post(signed_in, START, {"child_name": "Bé Na"}, action="save")
     draft = FormDraft.objects.get(user=applicant)
     r = signed_in.get("/to-khai/ban-nhap/")

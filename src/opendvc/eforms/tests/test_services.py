@@ -10,18 +10,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
+from pypdf import PdfReader
 
-from opendvc.eforms import services
+from opendvc.accounts.models import PersonProfile
+from opendvc.audit.models import AuditEntry
+from opendvc.catalog.models import Procedure
+from opendvc.eforms import demo, services
+from opendvc.eforms.jobs import warn_drafts
 from opendvc.eforms.models import FormAssignment, FormDefinition, FormDraft, FormVersion
 from opendvc.eforms.selectors import form_for_procedure
+from opendvc.notifications.models import Notification
 
 from .conftest import birth_data
 
 
 def test_seed_publishes_the_shipped_forms_and_is_idempotent(eforms):
-    from opendvc.audit.models import AuditEntry
-    from opendvc.eforms import demo
-
     assert FormDefinition.objects.count() == 12
     assert FormAssignment.objects.count() == 13
     versions, entries = FormVersion.objects.count(), AuditEntry.objects.count()
@@ -31,7 +34,6 @@ def test_seed_publishes_the_shipped_forms_and_is_idempotent(eforms):
 
 def test_form_for_procedure(birth_procedure, birth_version):
     assert birth_version.title == "Tờ khai đăng ký khai sinh"
-    from opendvc.catalog.models import Procedure
 
     assert form_for_procedure(procedure=Procedure.objects.get(code="2.000720")) is None
 
@@ -46,8 +48,6 @@ def test_published_version_is_immutable(birth_version):
 def test_new_version_leaves_old_drafts_alone(
     birth_procedure, birth_version, applicant, admin_user, a_ward
 ):
-    from opendvc.audit.models import AuditEntry
-
     draft, _errors = services.draft_start(
         user=applicant, procedure=birth_procedure, data=birth_data(a_ward)
     )
@@ -141,8 +141,6 @@ def test_parse_post_round_trip_through_render(birth_version, a_ward):
 
 
 def test_group_rows_parse_and_row_buttons(eforms):
-    from opendvc.catalog.models import Procedure
-
     version = form_for_procedure(procedure=Procedure.objects.get(code="1.001612"))
     post = _as_post(
         {
@@ -193,8 +191,6 @@ def test_render_is_accessible(birth_version):
 
 
 def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant):
-    from opendvc.accounts.models import PersonProfile
-
     profile = PersonProfile(
         user=applicant,
         gender="female",
@@ -239,8 +235,6 @@ def test_drafts_keep_valid_values_complete_and_expire(
 
 
 def test_pdf_keeps_vietnamese_text(birth_version, a_ward):
-    from pypdf import PdfReader
-
     cleaned = services.form_validate(form_version=birth_version, data=birth_data(a_ward))
     pdf = services.form_pdf(form_version=birth_version, data=cleaned)
     assert pdf.startswith(b"%PDF")
@@ -267,9 +261,6 @@ def test_pdf_keeps_vietnamese_text(birth_version, a_ward):
 
 
 def test_applicant_is_warned_once_before_a_draft_expires(birth_procedure, applicant, time_machine):
-    from opendvc.eforms.jobs import warn_drafts
-    from opendvc.notifications.models import Notification
-
     time_machine.move_to(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC), tick=False)
     draft, _errors = services.draft_start(
         user=applicant, procedure=birth_procedure, data={"child_name": "Na"}
@@ -296,8 +287,6 @@ def test_prefill_carries_a_completed_draft_into_filing(birth_procedure, applican
 
 
 def test_a_procedure_uses_one_form_and_leaves_when_taken_off_the_list(eforms, admin_user):
-    from opendvc.audit.models import AuditEntry
-
     other = {
         "title": "Khác",
         "procedures": ["1.001193"],

@@ -36,11 +36,20 @@ def monday():
 def org(db):
     tinh = TierFactory()
     province = AgencyFactory(code="000.00.00.H19", name="UBND tỉnh Đồng Nai", tier=tinh)
-    dept = AgencyFactory(code="000.00.32.H19", name="Sở Tư pháp tỉnh Đồng Nai", short_name="Sở Tư pháp",
-                         parent=province, tier=tinh)
-    other = AgencyFactory(code="000.00.33.H19", name="Sở Xây dựng tỉnh Đồng Nai", parent=province, tier=tinh)
+    dept = AgencyFactory(
+        code="000.00.32.H19",
+        name="Sở Tư pháp tỉnh Đồng Nai",
+        short_name="Sở Tư pháp",
+        parent=province,
+        tier=tinh,
+    )
+    other = AgencyFactory(
+        code="000.00.33.H19", name="Sở Xây dựng tỉnh Đồng Nai", parent=province, tier=tinh
+    )
     return {
-        "province": province, "dept": dept, "other": other,
+        "province": province,
+        "dept": dept,
+        "other": other,
         "switchboard": staff(province, StaffRole.Role.SWITCHBOARD, full_name="Tổng Đài Viên"),
         "focal": staff(dept, StaffRole.Role.FEEDBACK_FOCAL, full_name="Đầu Mối Sở"),
         "head": staff(dept, StaffRole.Role.HEAD, full_name="Giám Đốc Sở"),
@@ -52,8 +61,12 @@ def org(db):
 @pytest.fixture
 def make_item(org):
     def make(**kw):
-        defaults = {"channel": Channel.WEB, "subject": "Chậm trả kết quả", "content": "Hồ sơ của tôi bị chậm.",
-                    "sender": org["citizen"]}
+        defaults = {
+            "channel": Channel.WEB,
+            "subject": "Chậm trả kết quả",
+            "content": "Hồ sơ của tôi bị chậm.",
+            "sender": org["citizen"],
+        }
         defaults.update(kw)
         return feedback_create(**defaults)
 

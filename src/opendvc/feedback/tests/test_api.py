@@ -16,8 +16,13 @@ URL = "/api/v1/feedback"
 
 
 def body(**kw):
-    data = {"kind": "question", "subject": "Hỏi về lệ phí", "content": "Lệ phí cấp bản sao bao nhiêu?",
-            "sender_name": "Trịnh Văn K", "sender_phone": "0934567890"}
+    data = {
+        "kind": "question",
+        "subject": "Hỏi về lệ phí",
+        "content": "Lệ phí cấp bản sao bao nhiêu?",
+        "sender_name": "Trịnh Văn K",
+        "sender_phone": "0934567890",
+    }
     data.update(kw)
     return data
 
@@ -25,19 +30,37 @@ def body(**kw):
 def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, settings):
     settings.FEEDBACK_RATE_LIMIT = 2
     attachment = {"name": "ảnh chụp.pdf", "content_base64": base64.b64encode(PDF).decode()}
-    r = client.post(f"{URL}/public", body(attachments=[attachment]), content_type="application/json")
+    r = client.post(
+        f"{URL}/public", body(attachments=[attachment]), content_type="application/json"
+    )
     assert r.status_code == 201, r.content
     data = r.json()
-    assert data["channel"] == "app" and data["status"] == "received" and data["files"][0]["name"] == "ảnh chụp.pdf"
+    assert (
+        data["channel"] == "app"
+        and data["status"] == "received"
+        and data["files"][0]["name"] == "ảnh chụp.pdf"
+    )
     token = data["tracking_token"]
     fb = Feedback.objects.get(code=data["code"])
-    fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
-    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "50.000 đồng."})
+    fb = feedback_act(
+        feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]}
+    )
+    feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "50.000 đồng."}
+    )
     r = client.get(f"{URL}/track/{token}")
     assert r.json()["answer"] == "50.000 đồng." and "mark_satisfied" in r.json()["actions"]
-    r = client.post(f"{URL}/track/{token}/actions", {"action": "answer", "answer": "x"}, content_type="application/json")
+    r = client.post(
+        f"{URL}/track/{token}/actions",
+        {"action": "answer", "answer": "x"},
+        content_type="application/json",
+    )
     assert r.status_code == 403
-    r = client.post(f"{URL}/track/{token}/actions", {"action": "mark_satisfied"}, content_type="application/json")
+    r = client.post(
+        f"{URL}/track/{token}/actions",
+        {"action": "mark_satisfied"},
+        content_type="application/json",
+    )
     assert r.json()["satisfaction"] == "satisfied"
     # Throttled: a problem document, nothing stored.
     client.post(f"{URL}/public", body(), content_type="application/json")
@@ -47,12 +70,16 @@ def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, s
 
 
 def test_public_create_bad_input(client, org):
-    r = client.post(f"{URL}/public", body(sender_phone="", sender_email=""), content_type="application/json")
+    r = client.post(
+        f"{URL}/public", body(sender_phone="", sender_email=""), content_type="application/json"
+    )
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
     exe = {"name": "a.pdf", "content_base64": base64.b64encode(b"MZ" + b"\x00" * 64).decode()}
     r = client.post(f"{URL}/public", body(attachments=[exe]), content_type="application/json")
     assert r.status_code == 422 and r.json()["code"] == "executable"
-    r = client.post(f"{URL}/public", body(agency_code="999.99.99.H19"), content_type="application/json")
+    r = client.post(
+        f"{URL}/public", body(agency_code="999.99.99.H19"), content_type="application/json"
+    )
     assert r.json()["code"] == "unknown_agency"
     assert Feedback.objects.count() == 0
 
@@ -72,23 +99,37 @@ def test_signed_in_create_list_get(client, org):
 def test_staff_actions_through_one_endpoint(client, org, monday):
     fb = Feedback.objects.get(pk=feedback_create_for(org).pk)
     client.force_login(org["switchboard"])
-    r = client.post(f"{URL}/{fb.code}/actions", {"action": "forward", "agency_code": org["dept"].code},
-                    content_type="application/json")
+    r = client.post(
+        f"{URL}/{fb.code}/actions",
+        {"action": "forward", "agency_code": org["dept"].code},
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["status"] == "forwarded"
-    assert r.json()["due_at"].startswith("2026-12-01T01:00:00")  # Tuesday 08:00 in Vietnam, ISO 8601
+    assert r.json()["due_at"].startswith(
+        "2026-12-01T01:00:00"
+    )  # Tuesday 08:00 in Vietnam, ISO 8601
     client.force_login(org["focal"])
-    r = client.post(f"{URL}/{fb.code}/actions", {"action": "reschedule", "note": "Hẹn lại",
-                                                  "new_due_at": "2026-12-04T10:00:00+07:00"},
-                    content_type="application/json")
+    r = client.post(
+        f"{URL}/{fb.code}/actions",
+        {"action": "reschedule", "note": "Hẹn lại", "new_due_at": "2026-12-04T10:00:00+07:00"},
+        content_type="application/json",
+    )
     assert r.json()["rescheduled"] is True
-    r = client.post(f"{URL}/{fb.code}/actions", {"action": "reschedule", "note": "Lần 2",
-                                                  "new_due_at": "2026-12-09T10:00:00+07:00"},
-                    content_type="application/json")
+    r = client.post(
+        f"{URL}/{fb.code}/actions",
+        {"action": "reschedule", "note": "Lần 2", "new_due_at": "2026-12-09T10:00:00+07:00"},
+        content_type="application/json",
+    )
     assert r.status_code == 409 and r.json()["code"] == "already_rescheduled"
-    r = client.post(f"{URL}/{fb.code}/actions", {"action": "mark_satisfied"}, content_type="application/json")
+    r = client.post(
+        f"{URL}/{fb.code}/actions", {"action": "mark_satisfied"}, content_type="application/json"
+    )
     assert r.status_code == 409 and r.json()["code"] == "conflict"
-    r = client.post(f"{URL}/{fb.code}/actions", {"action": "answer", "answer": "Đã xử lý.", "expected_version": 0},
-                    content_type="application/json")
+    r = client.post(
+        f"{URL}/{fb.code}/actions",
+        {"action": "answer", "answer": "Đã xử lý.", "expected_version": 0},
+        content_type="application/json",
+    )
     assert r.status_code == 409 and r.json()["code"] == "conflict"
     r = client.post(f"{URL}/{fb.code}/actions", {"action": "fly"}, content_type="application/json")
     assert r.status_code == 422
@@ -97,17 +138,33 @@ def test_staff_actions_through_one_endpoint(client, org, monday):
 def feedback_create_for(org):
     from opendvc.feedback.services import feedback_create
 
-    return feedback_create(channel=Channel.WEB, subject="Phản ánh", content="Nội dung", sender=org["citizen"],
-                           consent_publish=True)
+    return feedback_create(
+        channel=Channel.WEB,
+        subject="Phản ánh",
+        content="Nội dung",
+        sender=org["citizen"],
+        consent_publish=True,
+    )
 
 
 def test_public_qa_search_without_diacritics(client, org, monday):
     fb = feedback_create_for(org)
-    fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"],
-                             inputs={"answer": "Đăng ký khai sinh được miễn lệ phí."})
-    feedback_publish(feedback=fb, actor=org["focal"], title="Lệ phí đăng ký khai sinh",
-                     question="Đăng ký khai sinh có mất phí không?", answer=fb.answer)
+    fb = feedback_act(
+        feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]}
+    )
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.ANSWER,
+        actor=org["focal"],
+        inputs={"answer": "Đăng ký khai sinh được miễn lệ phí."},
+    )
+    feedback_publish(
+        feedback=fb,
+        actor=org["focal"],
+        title="Lệ phí đăng ký khai sinh",
+        question="Đăng ký khai sinh có mất phí không?",
+        answer=fb.answer,
+    )
     r = client.get("/api/v1/qa", {"q": "dang ki khai sinh"})
     assert r.status_code == 200 and r.json()["count"] == 1
     item = r.json()["items"][0]
@@ -118,8 +175,13 @@ def test_public_qa_search_without_diacritics(client, org, monday):
 
 def test_openapi_lists_the_operations(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for p in ("/api/v1/feedback/public", "/api/v1/feedback", "/api/v1/feedback/{code}/actions", "/api/v1/qa",
-              "/api/v1/surveys/{token}/answer"):
+    for p in (
+        "/api/v1/feedback/public",
+        "/api/v1/feedback",
+        "/api/v1/feedback/{code}/actions",
+        "/api/v1/qa",
+        "/api/v1/surveys/{token}/answer",
+    ):
         assert p in paths
 
 
@@ -131,12 +193,18 @@ def test_inbound_email_webhook(client, org):
     from opendvc.api.services import api_token_create
 
     emails = Path(__file__).parent / "emails"
-    _token, raw = api_token_create(owner=org["switchboard"], name="Cổng thư đến", scopes=["integrations"])
+    _token, raw = api_token_create(
+        owner=org["switchboard"], name="Cổng thư đến", scopes=["integrations"]
+    )
     _weak, weak_raw = api_token_create(owner=org["switchboard"], name="Chỉ đọc", scopes=["read"])
     url = f"{URL}/inbound/email"
 
     def message(name="html_only.eml"):
-        return {"message": SimpleUploadedFile(name, (emails / name).read_bytes(), content_type="message/rfc822")}
+        return {
+            "message": SimpleUploadedFile(
+                name, (emails / name).read_bytes(), content_type="message/rfc822"
+            )
+        }
 
     assert client.post(url, message()).status_code == 401
     r = client.post(url, message(), HTTP_AUTHORIZATION=f"Bearer {weak_raw}")

@@ -49,8 +49,15 @@ def _page(browser, live_server, user=None):
             {"method": "mfa", "type": "totp", "at": time.time()},
         ]
         session.save()
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
     return context.new_page()
 
 
@@ -67,7 +74,8 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         _shot(citizen, "form")
         citizen.get_by_label("Tiêu đề").fill("Chậm trả kết quả chứng thực")
         citizen.get_by_label("Nội dung").fill(
-            "Tôi là Nguyễn Thị Lan, điện thoại 0912345678. Hồ sơ chứng thực nộp từ tuần trước chưa có kết quả.")
+            "Tôi là Nguyễn Thị Lan, điện thoại 0912345678. Hồ sơ chứng thực nộp từ tuần trước chưa có kết quả."
+        )
         citizen.get_by_label("Họ và tên").fill("Nguyễn Thị Lan")
         citizen.get_by_label("Số điện thoại").fill("0912345678")
         citizen.get_by_label("Email").fill("lan@example.vn")
@@ -109,20 +117,27 @@ def test_complaint_forward_answer_rate_publish(browser, live_server, org):
         head.goto(f"{live_server.url}/quan-tri/phan-anh/{fb.code}/")
         _check(head)
         form = _act(head, "reschedule")
-        form.get_by_label("Thời hạn mới").fill("2027-01-15T10:00")  # inside the 10 working days (Art. 8.3)
-        form.get_by_label("Lý do gia hạn").fill("Cần xác minh tại bộ phận một cửa; đã thống nhất với người gửi.")
+        form.get_by_label("Thời hạn mới").fill(
+            "2027-01-15T10:00"
+        )  # inside the 10 working days (Art. 8.3)
+        form.get_by_label("Lý do gia hạn").fill(
+            "Cần xác minh tại bộ phận một cửa; đã thống nhất với người gửi."
+        )
         form.locator("button[type=submit]").click()
         head.wait_for_selector("text=Đã thực hiện")
         assert _act(head, "reschedule").count() == 0  # no second reschedule offered
         fb.refresh_from_db()
         response = Client()
         response.force_login(org["head"])
-        second = response.post(f"/quan-tri/phan-anh/{fb.code}/thao-tac/",
-                               {"action": "reschedule", "note": "Lần hai", "new_due_at": "2027-01-18T10:00"})
+        second = response.post(
+            f"/quan-tri/phan-anh/{fb.code}/thao-tac/",
+            {"action": "reschedule", "note": "Lần hai", "new_due_at": "2027-01-18T10:00"},
+        )
         assert "chỉ được gia hạn một lần" in second.content.decode()
         form = _act(head, "answer")
         form.get_by_label("Nội dung trả lời").fill(
-            "Hồ sơ của bà Nguyễn Thị Lan đã có kết quả; mời nhận tại bộ phận một cửa.")
+            "Hồ sơ của bà Nguyễn Thị Lan đã có kết quả; mời nhận tại bộ phận một cửa."
+        )
         form.locator("button[type=submit]").click()
         head.wait_for_selector("text=Đã thực hiện")
         _check(head)
@@ -167,10 +182,16 @@ def test_survey_not_satisfied_becomes_feedback(browser, live_server, org):
 
     sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
     field = Field.objects.create(code="chung-thuc", name="Chứng thực", sector=sector)
-    procedure = Procedure.objects.create(code="2.000815", name="Chứng thực bản sao", sector=sector, field=field,
-                                         level=3)
-    dossier = Dossier.objects.create(code="000.00.32.H19-270104-0001", procedure=procedure,
-                                     applicant=org["citizen"], receiving_agency=org["dept"], status="returned")
+    procedure = Procedure.objects.create(
+        code="2.000815", name="Chứng thực bản sao", sector=sector, field=field, level=3
+    )
+    dossier = Dossier.objects.create(
+        code="000.00.32.H19-270104-0001",
+        procedure=procedure,
+        applicant=org["citizen"],
+        receiving_agency=org["dept"],
+        status="returned",
+    )
     inv = survey_invite(dossier=dossier)
     page = _page(browser, live_server)
     page.goto(f"{live_server.url}/khao-sat/{inv.token}/")

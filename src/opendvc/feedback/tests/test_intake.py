@@ -17,7 +17,7 @@ from opendvc.feedback.portal_import import import_records, read_records
 
 pytestmark = pytest.mark.django_db
 EMAILS = Path(__file__).parent / "emails"
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
 
 
 def eml(name: str) -> bytes:
@@ -46,11 +46,14 @@ def test_html_only_email_becomes_text(org):
     assert "alert" not in fb.content and "color" not in fb.content and "<" not in fb.content
 
 
-@pytest.mark.parametrize("name, code", [
-    ("executable.eml", "executable_attachment"),
-    ("no_sender.eml", "no_sender"),
-    ("broken_mime.eml", "broken_mime"),
-])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("executable.eml", "executable_attachment"),
+        ("no_sender.eml", "no_sender"),
+        ("broken_mime.eml", "broken_mime"),
+    ],
+)
 def test_hostile_emails_are_quarantined_whole(name, code, org):
     raw = eml(name)
     out = email_ingest(raw=raw)
@@ -76,17 +79,41 @@ def test_ingest_command_reads_files(org, tmp_path):
     from django.core.management import call_command
 
     out = io.StringIO()
-    call_command("feedback_ingest_email", str(EMAILS / "html_only.eml"), str(EMAILS / "no_sender.eml"), stdout=out)
+    call_command(
+        "feedback_ingest_email",
+        str(EMAILS / "html_only.eml"),
+        str(EMAILS / "no_sender.eml"),
+        stdout=out,
+    )
     assert "Phản ánh mới: 1; cách ly: 1" in out.getvalue()
 
 
 RECORDS = [
-    {"MaPAKN": "DVCQG-001", "TieuDe": "Hỏi về lệ phí", "NoiDung": "Lệ phí cấp lại bao nhiêu?", "HoTen": "Võ Văn C",
-     "SoDienThoai": "0987654321", "LoaiPAKN": "3", "MaCoQuan": "000.00.32.H19", "NgayGui": "20261127093000",
-     "CongKhai": "1"},
-    {"MaPAKN": "DVCQG-002", "NoiDung": "Cán bộ hẹn nhiều lần.", "HoTen": "Lý Thị D", "Email": "d@example.vn"},
+    {
+        "MaPAKN": "DVCQG-001",
+        "TieuDe": "Hỏi về lệ phí",
+        "NoiDung": "Lệ phí cấp lại bao nhiêu?",
+        "HoTen": "Võ Văn C",
+        "SoDienThoai": "0987654321",
+        "LoaiPAKN": "3",
+        "MaCoQuan": "000.00.32.H19",
+        "NgayGui": "20261127093000",
+        "CongKhai": "1",
+    },
+    {
+        "MaPAKN": "DVCQG-002",
+        "NoiDung": "Cán bộ hẹn nhiều lần.",
+        "HoTen": "Lý Thị D",
+        "Email": "d@example.vn",
+    },
     {"MaPAKN": "", "NoiDung": "không có mã"},
-    {"MaPAKN": "DVCQG-004", "NoiDung": "Ngày sai", "HoTen": "E", "Email": "e@example.vn", "NgayGui": "27/11/2026"},
+    {
+        "MaPAKN": "DVCQG-004",
+        "NoiDung": "Ngày sai",
+        "HoTen": "E",
+        "Email": "e@example.vn",
+        "NgayGui": "27/11/2026",
+    },
 ]
 
 
@@ -123,14 +150,23 @@ def test_portal_import_xlsx(org):
 
 
 def form_data(**kw):
-    data = {"kind": "complaint", "subject": "Chậm trả kết quả", "content": "Hồ sơ bị chậm 5 ngày.",
-            "sender_name": "Đỗ Thị H", "sender_phone": "0901234567", "sender_email": "", "website": ""}
+    data = {
+        "kind": "complaint",
+        "subject": "Chậm trả kết quả",
+        "content": "Hồ sơ bị chậm 5 ngày.",
+        "sender_name": "Đỗ Thị H",
+        "sender_phone": "0901234567",
+        "sender_email": "",
+        "website": "",
+    }
     data.update(kw)
     return data
 
 
 def test_public_form_creates_an_item_with_attachment(client, org):
-    data = form_data(attachments=SimpleUploadedFile("biên nhận.pdf", PDF, content_type="application/pdf"))
+    data = form_data(
+        attachments=SimpleUploadedFile("biên nhận.pdf", PDF, content_type="application/pdf")
+    )
     response = client.post(reverse("feedback:submit"), data)
     assert response.status_code == 302
     fb = Feedback.objects.get()
@@ -149,7 +185,10 @@ def test_public_form_errors_are_vietnamese_and_keep_the_input(client, org):
     assert "Hồ sơ bị chậm 5 ngày." in body
     exe = SimpleUploadedFile("don.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     response = client.post(reverse("feedback:submit"), form_data(attachments=exe))
-    assert response.status_code == 400 and "không thuộc loại được chấp nhận" in response.content.decode()
+    assert (
+        response.status_code == 400
+        and "không thuộc loại được chấp nhận" in response.content.decode()
+    )
     assert Feedback.objects.count() == 0
 
 
@@ -207,8 +246,13 @@ def test_sender_phone_is_encrypted_at_rest(org):
 
     from opendvc.feedback.services import feedback_create
 
-    fb = feedback_create(channel=Channel.HOTLINE, subject="Gọi điện", content="Nội dung", sender_name="Mai Văn N",
-                         sender_phone="0911222333")
+    fb = feedback_create(
+        channel=Channel.HOTLINE,
+        subject="Gọi điện",
+        content="Nội dung",
+        sender_name="Mai Văn N",
+        sender_phone="0911222333",
+    )
     with connection.cursor() as cur:
         cur.execute("SELECT sender_phone_ciphertext FROM feedback_feedback WHERE id = %s", [fb.pk])
         stored = cur.fetchone()[0]

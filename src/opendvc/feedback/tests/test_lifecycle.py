@@ -26,11 +26,20 @@ class Transition:
     next_state: str
 
 
-TABLE = [Transition(state, s.action, s.roles, s.next_state) for s in ACTIONS for state in sorted(s.from_states)]
+TABLE = [
+    Transition(state, s.action, s.roles, s.next_state)
+    for s in ACTIONS
+    for state in sorted(s.from_states)
+]
 
 pytestmark = pytest.mark.django_db
 
-ROLE_ACTOR = {Role.SWITCHBOARD: "switchboard", Role.FOCAL: "focal", Role.HEAD: "head", Role.SENDER: "citizen"}
+ROLE_ACTOR = {
+    Role.SWITCHBOARD: "switchboard",
+    Role.FOCAL: "focal",
+    Role.HEAD: "head",
+    Role.SENDER: "citizen",
+}
 
 
 def inputs_for(action, org):
@@ -40,8 +49,10 @@ def inputs_for(action, org):
         Action.SEND_BACK: {"note": "Không thuộc thẩm quyền"},
         Action.ESCALATE: {"note": "Cần thủ trưởng cho ý kiến"},
         # Wednesday of the next week, 08:00: after either stage's deadline, inside the Art. 8.3 bound.
-        Action.RESCHEDULE: {"note": "Cần xác minh thực tế",
-                            "new_due_at": timezone.now() + dt.timedelta(days=9)},
+        Action.RESCHEDULE: {
+            "note": "Cần xác minh thực tế",
+            "new_due_at": timezone.now() + dt.timedelta(days=9),
+        },
         Action.ANSWER: {"answer": "Cơ quan đã kiểm tra và trả lời như sau."},
         Action.REOPEN: {"note": "Câu trả lời chưa thỏa đáng"},
     }.get(action, {})
@@ -54,13 +65,18 @@ def bring_to(state, org, make_item):
         State.FORWARDED: [(Action.FORWARD, "switchboard")],
         State.ESCALATED: [(Action.FORWARD, "switchboard"), (Action.ESCALATE, "focal")],
         State.ANSWERED: [(Action.FORWARD, "switchboard"), (Action.ANSWER, "focal")],
-        State.CLOSED: [(Action.FORWARD, "switchboard"), (Action.ANSWER, "focal"),
-                       (Action.MARK_NOT_SATISFIED, "citizen")],
+        State.CLOSED: [
+            (Action.FORWARD, "switchboard"),
+            (Action.ANSWER, "focal"),
+            (Action.MARK_NOT_SATISFIED, "citizen"),
+        ],
         State.REJECTED: [(Action.REJECT, "switchboard")],
         State.WITHDRAWN: [(Action.WITHDRAW, "citizen")],
     }[state]
     for action, who in path:
-        fb = feedback_act(feedback=fb, action=action, actor=org[who], inputs=inputs_for(action, org))
+        fb = feedback_act(
+            feedback=fb, action=action, actor=org[who], inputs=inputs_for(action, org)
+        )
     assert fb.status == state
     return fb
 
@@ -70,13 +86,16 @@ def test_every_allowed_transition(t, org, make_item, monday):
     fb = bring_to(t.state, org, make_item)
     events = FeedbackEvent.objects.filter(feedback=fb).count()
     role = sorted(t.roles - {Role.SYSTEM})[0]
-    done = feedback_act(feedback=fb, action=t.action, actor=org[ROLE_ACTOR[role]],
-                               inputs=inputs_for(t.action, org))
+    done = feedback_act(
+        feedback=fb, action=t.action, actor=org[ROLE_ACTOR[role]], inputs=inputs_for(t.action, org)
+    )
     assert done.status == t.next_state
     assert FeedbackEvent.objects.filter(feedback=fb).count() == events + 1
     last = FeedbackEvent.objects.filter(feedback=fb).last()
     assert (last.action, last.from_status, last.to_status) == (t.action, t.state, t.next_state)
-    assert AuditEntry.objects.filter(action=f"feedback.{t.action}", target_id=str(fb.public_id)).exists()
+    assert AuditEntry.objects.filter(
+        action=f"feedback.{t.action}", target_id=str(fb.public_id)
+    ).exists()
 
 
 ALLOWED = {(t.state, t.action) for t in TABLE}
@@ -89,7 +108,9 @@ def test_every_other_action_is_refused(state, org, make_item, monday):
         if (state, action) in ALLOWED:
             continue
         with pytest.raises(ProblemError) as err:
-            feedback_act(feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org))
+            feedback_act(
+                feedback=fb, action=action, actor=org["head"], inputs=inputs_for(action, org)
+            )
         assert err.value.code == "conflict"
         assert err.value.status == 409
     fb.refresh_from_db()
@@ -102,7 +123,9 @@ def test_roles_outside_the_row_are_refused(t, org, make_item, monday):
     outsiders = [who for role, who in ROLE_ACTOR.items() if role not in t.roles] + ["other_focal"]
     for who in outsiders:
         with pytest.raises(ProblemError) as err:
-            feedback_act(feedback=fb, action=t.action, actor=org[who], inputs=inputs_for(t.action, org))
+            feedback_act(
+                feedback=fb, action=t.action, actor=org[who], inputs=inputs_for(t.action, org)
+            )
         assert err.value.status == 403, who
     fb.refresh_from_db()
     assert fb.status == t.state

@@ -22,8 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 def forward(fb, org, **kw):
-    return feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
-                               inputs={"agency": org["dept"], **kw})
+    return feedback_act(
+        feedback=fb,
+        action=Action.FORWARD,
+        actor=org["switchboard"],
+        inputs={"agency": org["dept"], **kw},
+    )
 
 
 def test_focal_deadline_runs_across_a_weekend_and_new_year(org, make_item):
@@ -44,7 +48,9 @@ def test_agency_office_hours_are_used(org, make_item, monday):
 
 def test_overdue_stays_overdue_after_a_reschedule(org, make_item, monday):
     fb = forward(make_item(), org)
-    monday.shift(dt.timedelta(days=1, hours=1))  # Tuesday 09:00; 8 working hours ended Tuesday 08:00
+    monday.shift(
+        dt.timedelta(days=1, hours=1)
+    )  # Tuesday 09:00; 8 working hours ended Tuesday 08:00
     assert fb.pk in selectors.overdue(now=timezone.now()).values_list("pk", flat=True)
     feedback_mark_overdue()
     fb.refresh_from_db()
@@ -52,11 +58,17 @@ def test_overdue_stays_overdue_after_a_reschedule(org, make_item, monday):
     assert fb.is_overdue and fb.overdue_label == "Trễ hạn (đang chờ xử lý)"
     # Rescheduled afterwards: the mark is never cleared, so the item stays in the overdue queue
     # (Art. 8.2 "tiếp tục hiển thị"), and its answer is late.
-    fb = feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["focal"],
-                             inputs={"note": "Cần xác minh", "new_due_at": timezone.now() + dt.timedelta(days=3)})
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.RESCHEDULE,
+        actor=org["focal"],
+        inputs={"note": "Cần xác minh", "new_due_at": timezone.now() + dt.timedelta(days=3)},
+    )
     assert fb.pk in selectors.overdue(now=timezone.now()).values_list("pk", flat=True)
     assert fb.is_overdue
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời."})
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời."}
+    )
     assert fb.answered_on_time is False
     assert fb.overdue_label == "Trả lời trễ hạn"
 
@@ -65,38 +77,62 @@ def test_reschedule_only_once(org, make_item, monday):
     fb = forward(make_item(), org)
     original = fb.original_due_at
     new_due = timezone.now() + dt.timedelta(days=3)  # Thursday 08:00
-    fb = feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["focal"],
-                             inputs={"note": "Hẹn lại với người gửi", "new_due_at": new_due})
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.RESCHEDULE,
+        actor=org["focal"],
+        inputs={"note": "Hẹn lại với người gửi", "new_due_at": new_due},
+    )
     assert fb.due_at == new_due and fb.original_due_at == original and fb.reschedule_reason
     with pytest.raises(ProblemError) as err:
-        feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["head"],
-                            inputs={"note": "Lần hai", "new_due_at": new_due + dt.timedelta(days=1)})
+        feedback_act(
+            feedback=fb,
+            action=Action.RESCHEDULE,
+            actor=org["head"],
+            inputs={"note": "Lần hai", "new_due_at": new_due + dt.timedelta(days=1)},
+        )
     assert err.value.code == "already_rescheduled"
     assert "chỉ được gia hạn một lần" in err.value.detail
     # Escalated after a reschedule: still no second reschedule.
     fb = feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"])
     with pytest.raises(ProblemError):
-        feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["head"],
-                            inputs={"note": "Lần hai", "new_due_at": new_due + dt.timedelta(days=7)})
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["head"], inputs={"answer": "Trả lời."})
+        feedback_act(
+            feedback=fb,
+            action=Action.RESCHEDULE,
+            actor=org["head"],
+            inputs={"note": "Lần hai", "new_due_at": new_due + dt.timedelta(days=7)},
+        )
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["head"], inputs={"answer": "Trả lời."}
+    )
     assert fb.answered_on_time is True
 
 
 def test_reschedule_needs_reason_and_a_later_date(org, make_item, monday):
     fb = forward(make_item(), org)
     with pytest.raises(ProblemError) as err:
-        feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["focal"],
-                            inputs={"note": "", "new_due_at": timezone.now() + dt.timedelta(days=2)})
+        feedback_act(
+            feedback=fb,
+            action=Action.RESCHEDULE,
+            actor=org["focal"],
+            inputs={"note": "", "new_due_at": timezone.now() + dt.timedelta(days=2)},
+        )
     assert err.value.status == 422
     with pytest.raises(ProblemError) as err:
-        feedback_act(feedback=fb, action=Action.RESCHEDULE, actor=org["focal"],
-                            inputs={"note": "Lý do", "new_due_at": timezone.now() - dt.timedelta(hours=1)})
+        feedback_act(
+            feedback=fb,
+            action=Action.RESCHEDULE,
+            actor=org["focal"],
+            inputs={"note": "Lý do", "new_due_at": timezone.now() - dt.timedelta(hours=1)},
+        )
     assert err.value.status == 422
     fb.refresh_from_db()
     assert fb.rescheduled_at is None
 
 
-def test_head_notified_once_when_focal_deadline_passes(org, make_item, monday, django_capture_on_commit_callbacks):
+def test_head_notified_once_when_focal_deadline_passes(
+    org, make_item, monday, django_capture_on_commit_callbacks
+):
     fb = forward(make_item(), org)
     assert timezone.localtime(fb.focal_due_at) == dt.datetime(2026, 12, 1, 8, 0, tzinfo=VN)
     monday.shift(dt.timedelta(hours=23, minutes=30))  # Tuesday 07:30: not yet
@@ -115,11 +151,17 @@ def test_head_notified_once_when_focal_deadline_passes(org, make_item, monday, d
 def test_reopen_once_within_the_window(org, make_item, monday, settings):
     settings.FEEDBACK_REOPEN_DAYS = 3
     fb = forward(make_item(), org)
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời 1"})
-    fb = feedback_act(feedback=fb, action=Action.REOPEN, actor=org["citizen"], inputs={"note": "Chưa rõ"})
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời 1"}
+    )
+    fb = feedback_act(
+        feedback=fb, action=Action.REOPEN, actor=org["citizen"], inputs={"note": "Chưa rõ"}
+    )
     assert fb.status == State.FORWARDED and fb.satisfaction == Satisfaction.NOT_SATISFIED
     assert fb.focal_due_at > timezone.now() and fb.answer == ""
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời 2"})
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời 2"}
+    )
     with pytest.raises(ProblemError) as err:
         feedback_act(feedback=fb, action=Action.REOPEN, actor=org["citizen"])
     assert err.value.code == "reopen_not_allowed"
@@ -130,7 +172,9 @@ def test_reopen_once_within_the_window(org, make_item, monday, settings):
 def test_reopen_refused_after_the_window(org, make_item, monday, settings):
     settings.FEEDBACK_REOPEN_DAYS = 3
     fb = forward(make_item(), org)
-    fb = feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"})
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"}
+    )
     monday.shift(dt.timedelta(days=4))
     with pytest.raises(ProblemError) as err:
         feedback_act(feedback=fb, action=Action.REOPEN, actor=org["citizen"])
@@ -139,10 +183,18 @@ def test_reopen_refused_after_the_window(org, make_item, monday, settings):
 
 def test_send_back_and_forward_to_another_agency_restarts_the_clock(org, make_item, monday):
     fb = forward(make_item(), org)
-    fb = feedback_act(feedback=fb, action=Action.SEND_BACK, actor=org["focal"],
-                             inputs={"note": "Thuộc Sở Xây dựng"})
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.SEND_BACK,
+        actor=org["focal"],
+        inputs={"note": "Thuộc Sở Xây dựng"},
+    )
     assert fb.agency is None and fb.due_at is None
     monday.shift(dt.timedelta(hours=1))
-    fb = feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
-                             inputs={"agency": org["other"]})
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.FORWARD,
+        actor=org["switchboard"],
+        inputs={"agency": org["other"]},
+    )
     assert timezone.localtime(fb.focal_due_at) == dt.datetime(2026, 12, 1, 9, 0, tzinfo=VN)

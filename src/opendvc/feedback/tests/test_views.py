@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def forward(fb, org, agency="dept"):
-    return feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"],
-                               inputs={"agency": org[agency]})
+    return feedback_act(
+        feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org[agency]}
+    )
 
 
 def test_queues(org, make_item, monday):
@@ -29,8 +30,12 @@ def test_queues(org, make_item, monday):
     late = forward(make_item(subject="Trễ hạn"), org)
     moved = forward(make_item(subject="Đã gia hạn"), org)
     elsewhere = forward(make_item(subject="Cơ quan khác"), org, "other")
-    feedback_act(feedback=moved, action=Action.RESCHEDULE, actor=org["focal"],
-                        inputs={"note": "Hẹn lại", "new_due_at": timezone.now() + dt.timedelta(days=10)})
+    feedback_act(
+        feedback=moved,
+        action=Action.RESCHEDULE,
+        actor=org["focal"],
+        inputs={"note": "Hẹn lại", "new_due_at": timezone.now() + dt.timedelta(days=10)},
+    )
     Feedback.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     Feedback.objects.filter(pk=soon.pk).update(due_at=timezone.now() + dt.timedelta(hours=1))
 
@@ -57,27 +62,45 @@ def test_queue_page_and_access(client, org, make_item):
 
 
 def test_staff_flow_through_pages(client, org, make_item, monday):
-    fb = make_item(consent_publish=True, content="Tôi là Phạm Văn Dân, số điện thoại 0912345678, CCCD 079123456789.")
+    fb = make_item(
+        consent_publish=True,
+        content="Tôi là Phạm Văn Dân, số điện thoại 0912345678, CCCD 079123456789.",
+    )
     url = reverse("feedback:staff_action", args=[fb.code])
     client.force_login(org["switchboard"])
-    r = client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    r = client.post(
+        url,
+        {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version},
+    )
     assert r.status_code == 302
     client.force_login(org["focal"])
     r = client.post(url, {"action": "forward", "agency": org["dept"].pk})
     assert r.status_code == 409 and "Không thể thực hiện" in r.content.decode()
     r = client.post(url, {"action": "answer", "answer": ""})
     assert r.status_code == 422 and "Vui lòng nhập nội dung trả lời." in r.content.decode()
-    r = client.post(url, {"action": "answer", "answer": "Đã liên hệ ông Phạm Văn Dân qua số 0912345678."})
+    r = client.post(
+        url, {"action": "answer", "answer": "Đã liên hệ ông Phạm Văn Dân qua số 0912345678."}
+    )
     assert r.status_code == 302
     fb.refresh_from_db()
     assert fb.status == State.ANSWERED
     page = client.get(reverse("feedback:staff_publish", args=[fb.code])).content.decode()
-    fields = " ".join(re.findall(r"<textarea[^>]*>(.*?)</textarea>", page, re.S))  # the text to publish
+    fields = " ".join(
+        re.findall(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)
+    )  # the text to publish
     assert "***" in fields
-    assert "0912345678" not in fields and "079123456789" not in fields and "Phạm Văn Dân" not in fields
-    assert '<mark data-kind="name"><del>Phạm Văn Dân</del>' in page  # the officer sees what was removed
-    preview = {"title": fb.subject, "question": "Tôi là ***, hỏi về Phạm Văn Dân 0912 345 678",
-               "answer": "Đã trả lời.", "confirm": "on"}
+    assert (
+        "0912345678" not in fields and "079123456789" not in fields and "Phạm Văn Dân" not in fields
+    )
+    assert (
+        '<mark data-kind="name"><del>Phạm Văn Dân</del>' in page
+    )  # the officer sees what was removed
+    preview = {
+        "title": fb.subject,
+        "question": "Tôi là ***, hỏi về Phạm Văn Dân 0912 345 678",
+        "answer": "Đã trả lời.",
+        "confirm": "on",
+    }
     r = client.post(reverse("feedback:staff_publish", args=[fb.code]), preview)
     assert r.status_code == 302
     pa = PublishedAnswer.objects.get()
@@ -88,10 +111,14 @@ def test_staff_flow_through_pages(client, org, make_item, monday):
 
 def test_publish_refused_without_consent(client, org, make_item, monday):
     fb = forward(make_item(consent_publish=False), org)
-    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"})
+    feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời"}
+    )
     client.force_login(org["focal"])
-    r = client.post(reverse("feedback:staff_publish", args=[fb.code]),
-                    {"title": "a", "question": "b", "answer": "c", "confirm": "on"})
+    r = client.post(
+        reverse("feedback:staff_publish", args=[fb.code]),
+        {"title": "a", "question": "b", "answer": "c", "confirm": "on"},
+    )
     assert r.status_code == 400 and "không đồng ý công khai" in r.content.decode()
     assert PublishedAnswer.objects.count() == 0
 
@@ -108,7 +135,9 @@ def test_masking_finds_personal_data():
 
 def test_figures(org, make_item, monday, client):
     on_time = forward(make_item(), org)
-    feedback_act(feedback=on_time, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "OK"})
+    feedback_act(
+        feedback=on_time, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "OK"}
+    )
     late = forward(make_item(), org)
     monday.shift(dt.timedelta(days=2))
     feedback_act(feedback=late, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trễ"})
@@ -124,7 +153,9 @@ def test_figures(org, make_item, monday, client):
 
 def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
     fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
-    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã giải quyết"})
+    feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã giải quyết"}
+    )
     url = reverse("feedback:track", args=[sender_token(fb)])
     assert "Đã giải quyết" in client.get(url).content.decode()
     client.post(url, {"action": "mark_satisfied"})

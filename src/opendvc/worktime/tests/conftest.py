@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from opendvc.worktime.calendar import VN_TZ, WorkCalendar
+from opendvc.worktime.selectors import invalidate_cache
 
 
 @pytest.fixture(scope="session")
@@ -15,8 +16,6 @@ def vn_calendar() -> WorkCalendar:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    from opendvc.worktime.selectors import invalidate_cache
-
     invalidate_cache()
     yield
     invalidate_cache()

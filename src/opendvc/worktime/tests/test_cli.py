@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from opendvc.agencies.models import Agency, Tier
 from opendvc.worktime.models import CalendarDay
 from opendvc.worktime.services import seed_years
 
@@ -53,8 +54,6 @@ def test_add_explain_adds_reasons_after_the_line(seeded):
 
 
 def test_add_with_agency_hours(seeded):
-    from opendvc.agencies.models import Agency, Tier
-
     tier = Tier.objects.create(code="xa", name="Cấp xã", rank=2)
     Agency.objects.create(
         code="000.21.00.H19",

@@ -6,13 +6,21 @@ import logging
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 
+from opendvc.agencies.models import Agency, Tier
 from opendvc.audit.models import AuditEntry
 from opendvc.audit.services import audit_verify_chain
-from opendvc.worktime import add_working_time, calendar_for_agency, default_calendar, is_working_day
+from opendvc.worktime import (
+    add_working_time,
+    calendar_for_agency,
+    default_calendar,
+    demo,
+    is_working_day,
+)
 from opendvc.worktime.calendar import WorktimeError
 from opendvc.worktime.models import CalendarDay, CalendarVersion, SeededYear
-from opendvc.worktime.selectors import calendar_version, year_overview
+from opendvc.worktime.selectors import VERSION_CACHE_KEY, calendar_version, year_overview
 from opendvc.worktime.services import remove_day, seed_years, set_day
 
 from .conftest import vn
@@ -47,7 +55,9 @@ def test_default_calendar_follows_the_database():
     seed_years(years=range(2026, 2029))
     cal = default_calendar()
     assert cal.version == 1
-    assert add_working_time(vn(2027, 2, 3, 10), 3, "working_days", calendar=default_calendar()) == vn(2027, 2, 15, 10)
+    assert add_working_time(
+        vn(2027, 2, 3, 10), 3, "working_days", calendar=default_calendar()
+    ) == vn(2027, 2, 15, 10)
     assert default_calendar() is cal  # cached
 
 
@@ -62,7 +72,9 @@ def test_set_day_is_audited_bumps_version_and_invalidates_cache():
     after = default_calendar()
     assert after is not before and after.version == before.version + 1
     assert not is_working_day(date(2027, 3, 3), calendar=default_calendar())
-    assert add_working_time(vn(2027, 3, 2, 10), 1, "working_days", calendar=default_calendar()) == vn(2027, 3, 4, 10)
+    assert add_working_time(
+        vn(2027, 3, 2, 10), 1, "working_days", calendar=default_calendar()
+    ) == vn(2027, 3, 4, 10)
     entry = AuditEntry.objects.filter(action="worktime.calendar.set_day").get()
     assert entry.changes["before"] is None
     assert entry.changes["after"]["name"] == "Nghỉ đột xuất"
@@ -128,13 +140,13 @@ def test_unseeded_year_computed_from_rules_with_warning_and_admin_days_applied(c
     seed_years(years=[2027])
     set_day(day=date(2040, 2, 9), kind="day_off", name="Nghỉ thêm trước Tết", reason="thử")
     with caplog.at_level(logging.WARNING, logger="opendvc.worktime"):
-        assert add_working_time(vn(2040, 2, 8, 10), 1, "working_days", calendar=default_calendar()) == vn(2040, 2, 17, 10)
+        assert add_working_time(
+            vn(2040, 2, 8, 10), 1, "working_days", calendar=default_calendar()
+        ) == vn(2040, 2, 17, 10)
     assert any("2040" in r.getMessage() for r in caplog.records)
 
 
 def test_agency_calendar_uses_its_office_hours():
-    from opendvc.agencies.models import Agency, Tier
-
     tier = Tier.objects.create(code="tinh", name="Cấp tỉnh", rank=1)
     agency = Agency.objects.create(
         code="000.00.32.H19",
@@ -162,7 +174,9 @@ def test_year_overview_marks_seeded_and_edited_days():
     assert cells[date(2026, 3, 3)].source == "admin"
     assert cells[date(2026, 3, 4)].source == "week" and cells[date(2026, 3, 4)].working
     assert overview["seeded"] is True
-    assert overview["working_days"] == sum(1 for d in cells if is_working_day(d, calendar=default_calendar()))
+    assert overview["working_days"] == sum(
+        1 for d in cells if is_working_day(d, calendar=default_calendar())
+    )
 
 
 def test_version_row_created_on_first_change():
@@ -172,8 +186,6 @@ def test_version_row_created_on_first_change():
 
 
 def test_demo_seed_idempotent():
-    from opendvc.worktime import demo
-
     demo.seed()
     count = CalendarDay.objects.count()
     demo.seed()
@@ -182,10 +194,6 @@ def test_demo_seed_idempotent():
 
 
 def test_change_made_by_another_process_seen_once_the_shared_version_expires():
-    from django.core.cache import cache
-
-    from opendvc.worktime.selectors import VERSION_CACHE_KEY
-
     seed_years(years=[2027])
     cal = default_calendar()
     # Another process edits the table and bumps the version; this process' cache entry expires.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
+from opendvc.agencies.models import Agency, StaffRole, Tier
 from opendvc.audit.models import AuditEntry
 from opendvc.worktime.models import CalendarDay
 from opendvc.worktime.selectors import calendar_version
@@ -16,8 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 def _with_totp(user):
-    from allauth.mfa.models import Authenticator
-
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
@@ -34,8 +34,6 @@ def admin_client(client, django_user_model):
 
 @pytest.fixture
 def officer_client(client, django_user_model):
-    from opendvc.agencies.models import Agency, StaffRole, Tier
-
     tier = Tier.objects.create(code="tinh", name="Cấp tỉnh", rank=1)
     agency = Agency.objects.create(code="000.00.32.H19", name="Sở Tư pháp", tier=tier)
     user = django_user_model.objects.create_user(

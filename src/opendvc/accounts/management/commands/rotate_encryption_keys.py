@@ -5,32 +5,29 @@ Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones afte
 command, then remove the old keys.
 """
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from opendvc.accounts.services import rotate_encryption_keys
+from opendvc.dossiers.personal_data import form_data_reseal_all
+from opendvc.eforms.models import FormDraft
+from opendvc.eforms.sealing import reseal_rows
 
 
 class Command(BaseCommand):
     help = "Mã hóa lại số CCCD và số điện thoại bằng khóa mới nhất trong FIELD_ENCRYPTION_KEYS."
 
     def handle(self, *args, **options):
-        from django.apps import apps
-
         counts = rotate_encryption_keys()
         if options["verbosity"]:
             self.stdout.write(
                 f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD."
             )
         if apps.is_installed("opendvc.dossiers"):
-            from opendvc.dossiers.personal_data import form_data_reseal_all
-
             dossiers = form_data_reseal_all()
             if options["verbosity"]:
                 self.stdout.write(f"Đã mã hóa lại số định danh trong tờ khai của {dossiers} hồ sơ.")
         if apps.is_installed("opendvc.eforms"):
-            from opendvc.eforms.models import FormDraft
-            from opendvc.eforms.sealing import reseal_rows
-
             drafts = reseal_rows(FormDraft.objects.all(), "data")
             if options["verbosity"]:
                 self.stdout.write(f"Đã mã hóa lại số định danh trong {drafts} bản nháp tờ khai.")

@@ -18,20 +18,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=FORMATS, default="json")
         parser.add_argument("--output", "-o", type=Path, help="mặc định: ghi ra stdout")
-        parser.add_argument("--include-synthetic", action="store_true", help="kèm dữ liệu giả lập đo hiệu năng")
+        parser.add_argument(
+            "--include-synthetic", action="store_true", help="kèm dữ liệu giả lập đo hiệu năng"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
         qs = export_queryset(include_synthetic=options["include_synthetic"])
         records = [
             procedure_record(p)
-            for p in tqdm(qs, total=qs.count(), desc="Xuất thủ tục", unit="thủ tục",
-                          disable=options["no_progress"], file=sys.stderr)
+            for p in tqdm(
+                qs,
+                total=qs.count(),
+                desc="Xuất thủ tục",
+                unit="thủ tục",
+                disable=options["no_progress"],
+                file=sys.stderr,
+            )
         ]
         if options["output"]:
             with options["output"].open("wb") as fh:
                 write_records(records, options["format"], fh)
             self.stderr.write(f"Đã xuất {len(records)} thủ tục vào {options['output']}.")
         else:
-            write_records(records, options["format"], self.stdout.buffer if hasattr(self.stdout, "buffer")
-                          else sys.stdout.buffer)
+            write_records(
+                records,
+                options["format"],
+                self.stdout.buffer if hasattr(self.stdout, "buffer") else sys.stdout.buffer,
+            )

@@ -30,9 +30,21 @@ from opendvc.catalog.services import (
 from opendvc.catalog.transfer import check_file
 
 QUALIFIERS = [
-    "đối với cá nhân", "đối với tổ chức", "có yếu tố nước ngoài", "lưu động", "cấp lại", "cấp đổi",
-    "điều chỉnh", "gia hạn", "trong khu công nghiệp", "tại cơ quan đại diện", "cho người nước ngoài",
-    "bổ sung thông tin", "thay đổi nội dung", "xác nhận", "liên thông",
+    "đối với cá nhân",
+    "đối với tổ chức",
+    "có yếu tố nước ngoài",
+    "lưu động",
+    "cấp lại",
+    "cấp đổi",
+    "điều chỉnh",
+    "gia hạn",
+    "trong khu công nghiệp",
+    "tại cơ quan đại diện",
+    "cho người nước ngoài",
+    "bổ sung thông tin",
+    "thay đổi nội dung",
+    "xác nhận",
+    "liên thông",
 ]
 
 
@@ -40,12 +52,26 @@ class Command(BaseCommand):
     help = "Tạo thủ tục GIẢ LẬP (mã SYN-…) chỉ để đo hiệu năng; --delete để xóa."
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=None, help="số thủ tục giả lập (mặc định 6000)")
-        parser.add_argument("--dossiers", type=int, default=None, help="tạo N hồ sơ giả lập (generate_load_dossiers)")
-        parser.add_argument("--feedback", type=int, default=None, help="tạo N phản ánh giả lập (generate_feedback_load)")
+        parser.add_argument(
+            "--count", type=int, default=None, help="số thủ tục giả lập (mặc định 6000)"
+        )
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=None,
+            help="tạo N hồ sơ giả lập (generate_load_dossiers)",
+        )
+        parser.add_argument(
+            "--feedback",
+            type=int,
+            default=None,
+            help="tạo N phản ánh giả lập (generate_feedback_load)",
+        )
         parser.add_argument("--delete", action="store_true", help="xóa toàn bộ dữ liệu giả lập")
         parser.add_argument("--seed", type=int, default=20250701)
-        parser.add_argument("--force", action="store_true", help="cho phép chạy với cấu hình production")
+        parser.add_argument(
+            "--force", action="store_true", help="cho phép chạy với cấu hình production"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -53,21 +79,39 @@ class Command(BaseCommand):
         if options["dossiers"] is not None or options["feedback"] is not None:
             passed = {"no_progress": options["no_progress"]}
             if options["dossiers"] is not None:
-                call_command("generate_load_dossiers", dossiers=options["dossiers"], force=options["force"],
-                             delete=options["delete"], stdout=self.stdout, stderr=self.stderr, **passed)
+                call_command(
+                    "generate_load_dossiers",
+                    dossiers=options["dossiers"],
+                    force=options["force"],
+                    delete=options["delete"],
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                    **passed,
+                )
             if options["feedback"] is not None:
-                call_command("generate_feedback_load", count=options["feedback"], stdout=self.stdout,
-                             stderr=self.stderr)
+                call_command(
+                    "generate_feedback_load",
+                    count=options["feedback"],
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                )
             if options["count"] is None:
                 return
         options["count"] = 6000 if options["count"] is None else options["count"]
         if settings.DJANGO_ENV == "production" and not options["force"]:
-            raise CommandError("Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật.")
+            raise CommandError(
+                "Chỉ dùng trên máy thử nghiệm; thêm --force nếu thật sự muốn chạy trên máy chủ thật."
+            )
         if options["delete"]:
             with transaction.atomic():
                 deleted, _ = Procedure.objects.filter(is_synthetic=True).delete()
                 bump_revision()
-                audit_record(actor=None, action="catalog.synthetic.deleted", target=None, changes={"rows": deleted})
+                audit_record(
+                    actor=None,
+                    action="catalog.synthetic.deleted",
+                    target=None,
+                    changes={"rows": deleted},
+                )
             self.stdout.write(f"Đã xóa dữ liệu giả lập ({deleted} dòng).")
             return
         count = options["count"]
@@ -78,8 +122,13 @@ class Command(BaseCommand):
         ctx = ImportContext.load()
         start = Procedure.objects.filter(is_synthetic=True).count()
         created = 0
-        bar = tqdm(total=count, desc="Tạo thủ tục giả lập", unit="thủ tục", disable=options["no_progress"],
-                   file=sys.stderr)
+        bar = tqdm(
+            total=count,
+            desc="Tạo thủ tục giả lập",
+            unit="thủ tục",
+            disable=options["no_progress"],
+            file=sys.stderr,
+        )
         with transaction.atomic():
             batch_size = 500
             for offset in range(0, count, batch_size):
@@ -90,35 +139,62 @@ class Command(BaseCommand):
                     tpl = rng.choice(templates)
                     record = dict(tpl)
                     record["national_code"] = f"{SYNTHETIC_PREFIX}{number:06d}"
-                    record["name"] = f"{tpl['name']} {rng.choice(QUALIFIERS)} (dữ liệu giả lập {number})"
+                    record["name"] = (
+                        f"{tpl['name']} {rng.choice(QUALIFIERS)} (dữ liệu giả lập {number})"
+                    )
                     record["local_code"] = ""
                     sector = ctx.sector(record["sector"])
                     level, level_source, level_basis = derive_level(record)
                     methods = list(dict.fromkeys(m["method"] for m in record["methods"]))
-                    objects.append(Procedure(
-                        code=record["national_code"], name=record["name"], sector=sector,
-                        field=ctx.field_for(record["field"], sector), level=level, level_source=level_source,
-                        level_basis=level_basis, online_class=record["online_class"],
-                        applicants=record["applicants"], result=record["result"] or "",
-                        implementing_agency_text=record["implementing_agency"] or "",
-                        tiers_raw=record["levels_raw"] or "", status=Procedure.Status.PUBLISHED,
-                        is_synthetic=True, methods_available=methods, has_online="online" in methods,
-                        unverified_fields=record["unverified_fields"], **search_columns(record),
-                    ))
+                    objects.append(
+                        Procedure(
+                            code=record["national_code"],
+                            name=record["name"],
+                            sector=sector,
+                            field=ctx.field_for(record["field"], sector),
+                            level=level,
+                            level_source=level_source,
+                            level_basis=level_basis,
+                            online_class=record["online_class"],
+                            applicants=record["applicants"],
+                            result=record["result"] or "",
+                            implementing_agency_text=record["implementing_agency"] or "",
+                            tiers_raw=record["levels_raw"] or "",
+                            status=Procedure.Status.PUBLISHED,
+                            is_synthetic=True,
+                            methods_available=methods,
+                            has_online="online" in methods,
+                            unverified_fields=record["unverified_fields"],
+                            **search_columns(record),
+                        )
+                    )
                     records.append(record)
                 Procedure.objects.bulk_create(objects)
-                saved = {p.code: p for p in Procedure.objects.filter(code__in=[o.code for o in objects])}
+                saved = {
+                    p.code: p for p in Procedure.objects.filter(code__in=[o.code for o in objects])
+                }
                 tier_links, agency_links, method_rows = [], [], []
                 for record in records:
                     proc = saved[record["national_code"]]
-                    tier_links += [Procedure.tiers.through(procedure_id=proc.pk, tier_id=ctx.tiers[t].pk)
-                                   for t in record["tiers"] if t in ctx.tiers]
-                    agency_links += [Procedure.agencies.through(procedure_id=proc.pk, agency_id=a.pk)
-                                     for a in match_agencies(record["implementing_agency"] or "", ctx.agencies)]
+                    tier_links += [
+                        Procedure.tiers.through(procedure_id=proc.pk, tier_id=ctx.tiers[t].pk)
+                        for t in record["tiers"]
+                        if t in ctx.tiers
+                    ]
+                    agency_links += [
+                        Procedure.agencies.through(procedure_id=proc.pk, agency_id=a.pk)
+                        for a in match_agencies(record["implementing_agency"] or "", ctx.agencies)
+                    ]
                     method_rows += [
-                        ProcedureMethod(procedure=proc, position=j, method=m["method"], time_amount=m["time_amount"],
-                                        time_unit=m["time_unit"] or "", time_text=m["time_text"],
-                                        fee_text=m["fee_text"])
+                        ProcedureMethod(
+                            procedure=proc,
+                            position=j,
+                            method=m["method"],
+                            time_amount=m["time_amount"],
+                            time_unit=m["time_unit"] or "",
+                            time_text=m["time_text"],
+                            fee_text=m["fee_text"],
+                        )
                         for j, m in enumerate(record["methods"])
                     ]
                 Procedure.tiers.through.objects.bulk_create(tier_links)
@@ -127,7 +203,13 @@ class Command(BaseCommand):
                 created += n
                 bar.update(n)
             bump_revision()
-            audit_record(actor=None, action="catalog.synthetic.generated", target=None,
-                         changes={"created": created, "prefix": SYNTHETIC_PREFIX})
+            audit_record(
+                actor=None,
+                action="catalog.synthetic.generated",
+                target=None,
+                changes={"created": created, "prefix": SYNTHETIC_PREFIX},
+            )
         bar.close()
-        self.stdout.write(f"Đã tạo {created} thủ tục giả lập (mã {SYNTHETIC_PREFIX}…, is_synthetic=True).")
+        self.stdout.write(
+            f"Đã tạo {created} thủ tục giả lập (mã {SYNTHETIC_PREFIX}…, is_synthetic=True)."
+        )

@@ -28,8 +28,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--format", choices=FORMATS, help="mặc định: theo phần mở rộng của tệp")
-        parser.add_argument("--partial", action="store_true", help="nhập các dòng hợp lệ, ghi dòng lỗi ra báo cáo")
-        parser.add_argument("--report", type=Path, help="tệp CSV báo cáo dòng lỗi (mặc định: FILE.errors.csv)")
+        parser.add_argument(
+            "--partial", action="store_true", help="nhập các dòng hợp lệ, ghi dòng lỗi ra báo cáo"
+        )
+        parser.add_argument(
+            "--report", type=Path, help="tệp CSV báo cáo dòng lỗi (mặc định: FILE.errors.csv)"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -44,9 +48,13 @@ class Command(BaseCommand):
         show = not options["no_progress"]
 
         def progress(rows):
-            return tqdm(rows, desc="Nhập thủ tục", unit="thủ tục", disable=not show, file=sys.stderr)
+            return tqdm(
+                rows, desc="Nhập thủ tục", unit="thủ tục", disable=not show, file=sys.stderr
+            )
 
-        result = import_records(checked=checked, actor=None, partial=options["partial"], progress=progress)
+        result = import_records(
+            checked=checked, actor=None, partial=options["partial"], progress=progress
+        )
         for row in result.rejected:
             for err in row.errors:
                 self.stderr.write(f"Lỗi {err}")
@@ -60,7 +68,9 @@ class Command(BaseCommand):
             raw = dict(read_rows(path, fmt))
             write_report(result.rejected, raw, report)
             self.stderr.write(f"{len(result.rejected)} dòng lỗi đã ghi vào {report}.")
-        self.stdout.write(self.style.SUCCESS(
-            f"Tạo mới {result.created}, cập nhật {result.updated}, không đổi {result.unchanged}, "
-            f"bỏ qua {len(result.rejected)} dòng lỗi."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Tạo mới {result.created}, cập nhật {result.updated}, không đổi {result.unchanged}, "
+                f"bỏ qua {len(result.rejected)} dòng lỗi."
+            )
+        )

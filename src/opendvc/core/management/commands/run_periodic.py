@@ -18,7 +18,9 @@ class Command(BaseCommand):
             return
         unknown = sorted(set(opts["job"] or []) - set(jobs))
         if unknown:
-            raise CommandError(f"Không có công việc: {', '.join(unknown)}. Có: {', '.join(sorted(jobs))}")
+            raise CommandError(
+                f"Không có công việc: {', '.join(unknown)}. Có: {', '.join(sorted(jobs))}"
+            )
         results = run_all(opts["job"])
         failed = False
         for name, outcome in results.items():

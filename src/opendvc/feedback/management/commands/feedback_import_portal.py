@@ -9,8 +9,10 @@ from opendvc.feedback.portal_import import import_records, read_records
 
 
 class Command(BaseCommand):
-    help = ("Nhập phản ánh, kiến nghị từ tệp xuất của hệ thống nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn "
-            "(JSON hoặc xlsx; LoaiDoiTuong 2 = doanh nghiệp).")
+    help = (
+        "Nhập phản ánh, kiến nghị từ tệp xuất của hệ thống nguoidan.chinhphu.vn / doanhnghiep.chinhphu.vn "
+        "(JSON hoặc xlsx; LoaiDoiTuong 2 = doanh nghiệp)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -24,6 +26,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         report = import_records(records)
-        self.stdout.write(f"Tạo mới: {report.created}; đã có: {report.unchanged}; lỗi: {len(report.errors)}")
+        self.stdout.write(
+            f"Tạo mới: {report.created}; đã có: {report.unchanged}; lỗi: {len(report.errors)}"
+        )
         for index, message in report.errors:
             self.stdout.write(f"  dòng {index}: {message}")

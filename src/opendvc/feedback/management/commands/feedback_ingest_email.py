@@ -28,10 +28,14 @@ class Command(BaseCommand):
                     msg.set_subdir("cur")
                     msg.add_flag("S")
                     box[key] = msg
-                    created, quarantined, duplicates = self._count(outcome, created, quarantined, duplicates)
+                    created, quarantined, duplicates = self._count(
+                        outcome, created, quarantined, duplicates
+                    )
             elif path.is_file():
                 outcome = email_ingest(raw=path.read_bytes())
-                created, quarantined, duplicates = self._count(outcome, created, quarantined, duplicates)
+                created, quarantined, duplicates = self._count(
+                    outcome, created, quarantined, duplicates
+                )
             else:
                 self.stderr.write(f"Bỏ qua {raw_path}: không phải tệp hay Maildir.")
         self.stdout.write(f"Phản ánh mới: {created}; cách ly: {quarantined}; trùng: {duplicates}")

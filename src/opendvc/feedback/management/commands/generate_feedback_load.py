@@ -17,8 +17,15 @@ from opendvc.agencies.models import Agency
 from opendvc.feedback.lifecycle import State
 from opendvc.feedback.models import Channel, Feedback, Kind
 
-STATES = [(State.RECEIVED, 10), (State.FORWARDED, 20), (State.ESCALATED, 5), (State.ANSWERED, 25),
-          (State.CLOSED, 35), (State.REJECTED, 3), (State.WITHDRAWN, 2)]
+STATES = [
+    (State.RECEIVED, 10),
+    (State.FORWARDED, 20),
+    (State.ESCALATED, 5),
+    (State.ANSWERED, 25),
+    (State.CLOSED, 35),
+    (State.REJECTED, 3),
+    (State.WITHDRAWN, 2),
+]
 
 
 class Command(BaseCommand):
@@ -40,16 +47,29 @@ class Command(BaseCommand):
         weights = [w for _s, w in STATES]
         now = timezone.now()
         channels, kinds = Channel.values, Kind.values
-        with tqdm(total=count, initial=min(existing, count), unit="phản ánh", disable=options["verbosity"] == 0) as bar:
+        with tqdm(
+            total=count,
+            initial=min(existing, count),
+            unit="phản ánh",
+            disable=options["verbosity"] == 0,
+        ) as bar:
             n = existing
             while n < count:
                 rows = []
                 for i in range(n, min(n + batch, count)):
                     status = rng.choices(states, weights)[0]
                     created = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-                    fb = Feedback(code=f"PA-LOAD-{i:07d}", channel=rng.choice(channels), kind=rng.choice(kinds),
-                                  status=status, sender_name=f"Người gửi {i}", sender_email=f"load{i}@example.vn",
-                                  subject=f"Phản ánh giả lập {i}", content="Nội dung giả lập.", created_at=created)
+                    fb = Feedback(
+                        code=f"PA-LOAD-{i:07d}",
+                        channel=rng.choice(channels),
+                        kind=rng.choice(kinds),
+                        status=status,
+                        sender_name=f"Người gửi {i}",
+                        sender_email=f"load{i}@example.vn",
+                        subject=f"Phản ánh giả lập {i}",
+                        content="Nội dung giả lập.",
+                        created_at=created,
+                    )
                     if status != State.RECEIVED and status not in (State.REJECTED, State.WITHDRAWN):
                         fb.agency_id = rng.choice(agencies)
                         fb.forwarded_at = created + timedelta(hours=rng.randint(1, 8))
@@ -57,8 +77,9 @@ class Command(BaseCommand):
                         fb.original_due_at = fb.due_at = fb.focal_due_at
                         if status in (State.FORWARDED, State.ESCALATED):
                             # Open work: deadlines around now, some past, some in the next days.
-                            fb.due_at = fb.original_due_at = now + timedelta(minutes=rng.randint(-30 * 24 * 60,
-                                                                                                5 * 24 * 60))
+                            fb.due_at = fb.original_due_at = now + timedelta(
+                                minutes=rng.randint(-30 * 24 * 60, 5 * 24 * 60)
+                            )
                         else:
                             fb.answered_at = fb.forwarded_at + timedelta(hours=rng.randint(1, 80))
                             fb.answered_on_time = fb.answered_at <= fb.original_due_at
@@ -69,4 +90,6 @@ class Command(BaseCommand):
                 Feedback.objects.bulk_create(rows, batch_size=batch)
                 bar.update(len(rows))
                 n += len(rows)
-        self.stdout.write(f"Phản ánh giả lập: {Feedback.objects.filter(code__startswith='PA-LOAD-').count()}")
+        self.stdout.write(
+            f"Phản ánh giả lập: {Feedback.objects.filter(code__startswith='PA-LOAD-').count()}"
+        )

@@ -8,6 +8,9 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from opendvc.accounts.demo import DEMO_PASSWORD
+from opendvc.accounts.models import User
+
 # Order matters: accounts need agencies, the catalog needs agencies.
 DEMO_MODULES = [
     "opendvc.agencies.demo",
@@ -42,18 +45,20 @@ class Command(BaseCommand):
 
     def _print_accounts(self) -> None:
         """List the demo accounts with their roles, so `make run` shows how to sign in."""
-        try:
-            from opendvc.accounts.demo import DEMO_PASSWORD
-            from opendvc.accounts.models import User
-        except ImportError:
-            return
-        users = User.objects.filter(email__endswith="@demo.opendvc.vn").prefetch_related("staff_roles__agency")
+        users = User.objects.filter(email__endswith="@demo.opendvc.vn").prefetch_related(
+            "staff_roles__agency"
+        )
         if not users:
             return
-        self.stdout.write(f"\nTài khoản demo (mật khẩu chung: {DEMO_PASSWORD}; chi tiết: docs/demo-accounts.md)")
+        self.stdout.write(
+            f"\nTài khoản demo (mật khẩu chung: {DEMO_PASSWORD}; chi tiết: docs/demo-accounts.md)"
+        )
         for user in users.order_by("-is_staff", "email"):
             roles = ", ".join(
-                f"{r.get_role_display()} — {r.agency.short_name or r.agency.name}" for r in user.staff_roles.all()
+                f"{r.get_role_display()} — {r.agency.short_name or r.agency.name}"
+                for r in user.staff_roles.all()
             )
             self.stdout.write(f"  {user.email:<40} {roles or 'Công dân'}")
-        self.stdout.write("  Cán bộ đăng nhập cần mã TOTP: .venv/bin/python manage.py demo_totp <email>")
+        self.stdout.write(
+            "  Cán bộ đăng nhập cần mã TOTP: .venv/bin/python manage.py demo_totp <email>"
+        )

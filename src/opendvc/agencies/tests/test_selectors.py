@@ -4,7 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from opendvc.accounts.tests.factories import StaffRoleFactory, UserFactory
 from opendvc.agencies import demo, selectors, services
 from opendvc.agencies.models import Agency, StaffRole, validate_agency_code
-from opendvc.agencies.permissions import can_manage_agency_staff, can_view_agency_work
+from opendvc.agencies.permissions import (
+    can_manage_agency_staff,
+    can_view_agency_work,
+    scope_to_visible_agencies,
+)
 from opendvc.audit.models import AuditEntry
 
 
@@ -107,8 +111,6 @@ def test_demo_seed_is_idempotent():
     ],
 )
 def test_scope_to_visible_agencies(tree, role, expected):
-    from opendvc.agencies.permissions import scope_to_visible_agencies
-
     user = StaffRoleFactory(agency=tree["own"], role=role).user
     qs = scope_to_visible_agencies(Agency.objects.all(), user, field="pk")
     assert {k for k, a in tree.items() if a in qs} == expected

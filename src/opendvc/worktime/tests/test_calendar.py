@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 
 from opendvc.worktime.calendar import (
     VN_TZ,
+    DayOverride,
     WorkCalendar,
     WorktimeError,
     add_working_time,
@@ -369,8 +371,6 @@ def test_addition_running_past_seeded_span_still_skips_holidays(caplog):
 
 
 def test_overrides_beat_the_rules():
-    from opendvc.worktime.calendar import DayOverride
-
     cal = WorkCalendar.from_rules(
         years=[2027],
         overrides=[
@@ -418,8 +418,6 @@ def test_explanation_of_calendar_days_starting_at_a_close_does_not_move_it(vn_ca
 
 
 def test_concurrent_extension_past_the_span_gives_consistent_answers():
-    from concurrent.futures import ThreadPoolExecutor
-
     reference = WorkCalendar.from_rules(years=range(2027, 2061))
     cal = WorkCalendar.from_rules(years=[2027])
     starts = [vn(2027 + (i % 33), 1 + (i % 12), 1 + (i % 27), 8 + (i % 9)) for i in range(400)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -13,6 +13,7 @@ from opendvc.worktime.calendar import (
     VN_TZ,
     WorkCalendar,
     add_working_time,
+    next_opening,
     working_hours_between,
 )
 
@@ -131,3 +132,26 @@ def test_calendar_days_never_earlier_than_the_same_clock_time(t, n):
 @given(starts, starts)
 def test_between_is_antisymmetric(a, b):
     assert working_hours_between(a, b, calendar=CAL) == -working_hours_between(b, a, calendar=CAL)
+
+
+# Mondays of 2021–2034 (2021-01-04 is one).
+mondays = st.integers(0, 13 * 52).map(lambda w: date(2021, 1, 4) + timedelta(weeks=w))
+
+
+@SETTINGS
+@given(calendars, mondays, st.integers(1, 120), st.sampled_from(["working-hours", "end-of-day"]))
+def test_a_time_limit_in_working_hours_does_not_depend_on_the_monday_it_is_counted_from(
+    cal, monday, days, rule
+):
+    """``workflow.services.statutory_hours`` turns a procedure's time limit into working hours by
+    counting it from the opening of one fixed Monday (``REFERENCE_MONDAY``, 9 March 2026), so that the
+    total does not change with the day the process is edited. A fixed date is right, not a shortcut:
+    any Monday gives the same total, holidays, Tết, make-up days and the end-of-day rule included,
+    because the deadline and the hours between skip the same days."""
+
+    def total(day: date) -> Decimal:
+        start = next_opening(day, calendar=cal)
+        end = add_working_time(start, days, "working_days", rule=rule, calendar=cal)
+        return working_hours_between(start, end, calendar=cal)
+
+    assert total(monday) == total(date(2026, 3, 9))

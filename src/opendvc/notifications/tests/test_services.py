@@ -21,7 +21,9 @@ class _Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
         return "250 OK"
 
 
@@ -49,7 +51,9 @@ def smtp_server(settings):
 
 @pytest.fixture
 def citizen(db):
-    return User.objects.create_user(email="nguyen.van.a@example.vn", password="x", full_name="Nguyễn Văn Ánh")
+    return User.objects.create_user(
+        email="nguyen.van.a@example.vn", password="x", full_name="Nguyễn Văn Ánh"
+    )
 
 
 def _wait_for(predicate, timeout=5.0):
@@ -61,7 +65,9 @@ def _wait_for(predicate, timeout=5.0):
     return False
 
 
-def test_email_goes_through_real_smtp_with_diacritics(smtp_server, citizen, django_capture_on_commit_callbacks):
+def test_email_goes_through_real_smtp_with_diacritics(
+    smtp_server, citizen, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         notify(template="welcome", context={"name": citizen.full_name}, recipient=citizen)
     assert _wait_for(lambda: smtp_server.messages)
@@ -74,8 +80,14 @@ def test_email_goes_through_real_smtp_with_diacritics(smtp_server, citizen, djan
     assert list(sent.deliveries.values_list("event", flat=True)) == ["queued", "sent"]
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(smtp_server, citizen, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+def test_nothing_is_sent_when_the_transaction_rolls_back(
+    smtp_server, citizen, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         notify(template="welcome", context={"name": "A"}, recipient=citizen)
         raise RuntimeError
     assert not Notification.objects.exists()
@@ -84,7 +96,13 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(smtp_server, citizen, d
 
 def test_english_template_when_asked(smtp_server, citizen, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(template="welcome", context={"name": "Ánh"}, recipient=citizen, language="en", channels=("email",))
+        notify(
+            template="welcome",
+            context={"name": "Ánh"},
+            recipient=citizen,
+            language="en",
+            channels=("email",),
+        )
     assert _wait_for(lambda: smtp_server.messages)
     assert smtp_server.messages[0]["Subject"].strip().startswith("Welcome to")
 
@@ -100,7 +118,9 @@ def test_in_app_messages_are_listed_for_their_owner_only(citizen, client):
     assert "Chào mừng bạn" not in client.get("/ca-nhan/thong-bao/").content.decode()
 
 
-def test_failed_delivery_is_logged_and_retried(settings, citizen, django_capture_on_commit_callbacks):
+def test_failed_delivery_is_logged_and_retried(
+    settings, citizen, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = _free_port()  # nobody listens here
@@ -129,11 +149,23 @@ def test_an_email_held_by_another_worker_is_not_sent_twice(postgres_db, settings
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     user = User.objects.create_user(email="hai.worker@example.vn", password="x")
-    n = Notification.objects.create(recipient=user, channel="email", status="queued", to_address=user.email,
-                                    template="welcome", subject="Hồ sơ đã tiếp nhận", body="…")
+    n = Notification.objects.create(
+        recipient=user,
+        channel="email",
+        status="queued",
+        to_address=user.email,
+        template="welcome",
+        subject="Hồ sơ đã tiếp nhận",
+        body="…",
+    )
     p = postgres_db.settings_dict
-    other = psycopg.connect(host=p["HOST"] or "127.0.0.1", port=p["PORT"] or 5432, user=p["USER"],
-                            password=p["PASSWORD"] or None, dbname=p["NAME"])
+    other = psycopg.connect(
+        host=p["HOST"] or "127.0.0.1",
+        port=p["PORT"] or 5432,
+        user=p["USER"],
+        password=p["PASSWORD"] or None,
+        dbname=p["NAME"],
+    )
     try:
         other.execute("SELECT id FROM notifications_notification WHERE id = %s FOR UPDATE", (n.pk,))
         assert notification_deliver(notification_id=n.pk).status == "queued"

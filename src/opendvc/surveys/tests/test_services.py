@@ -9,7 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from opendvc.catalog.models import Field, Procedure, Sector
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.signals import dossier_acted
 from opendvc.feedback.lifecycle import State
 from opendvc.feedback.models import Channel, Feedback
 from opendvc.feedback.selectors import agency_figures
@@ -22,29 +25,35 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def procedure(db):
-    from opendvc.catalog.models import Field, Procedure, Sector
-
     sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
     field = Field.objects.create(code="ho-tich", name="Hộ tịch", sector=sector)
-    return Procedure.objects.create(code="1.001193", name="Đăng ký khai sinh", sector=sector, field=field, level=3)
+    return Procedure.objects.create(
+        code="1.001193", name="Đăng ký khai sinh", sector=sector, field=field, level=3
+    )
 
 
 def _returned(dossier):
-    """What the engine signals once the return of a result commits (``test_return_path`` walks the
+    """What the engine signals once the return of a result commits (``test_signals`` walks the
     real path)."""
-    from opendvc.dossiers.models import Dossier
-    from opendvc.dossiers.signals import dossier_acted
-
-    dossier_acted.send(sender=Dossier, instance=dossier, action="return_result", event=None,
-                       from_state="result_ready", to_state="returned")
+    dossier_acted.send(
+        sender=Dossier,
+        instance=dossier,
+        action="return_result",
+        event=None,
+        from_state="result_ready",
+        to_state="returned",
+    )
 
 
 @pytest.fixture
 def returned_dossier(org, procedure, django_capture_on_commit_callbacks):
-    from opendvc.dossiers.models import Dossier
-
-    dossier = Dossier.objects.create(code="000.00.32.H19-261130-0001", procedure=procedure,
-                                     applicant=org["citizen"], receiving_agency=org["dept"], status="returned")
+    dossier = Dossier.objects.create(
+        code="000.00.32.H19-261130-0001",
+        procedure=procedure,
+        applicant=org["citizen"],
+        receiving_agency=org["dept"],
+        status="returned",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         _returned(dossier)
     return dossier
@@ -52,9 +61,16 @@ def returned_dossier(org, procedure, django_capture_on_commit_callbacks):
 
 def test_returned_dossier_invites_the_applicant_once(returned_dossier, org):
     inv = SurveyInvitation.objects.get()
-    assert inv.dossier == returned_dossier and inv.agency == org["dept"] and inv.applicant == org["citizen"]
-    channels = set(Notification.objects.filter(recipient=org["citizen"], template="survey_invitation")
-                   .values_list("channel", flat=True))
+    assert (
+        inv.dossier == returned_dossier
+        and inv.agency == org["dept"]
+        and inv.applicant == org["citizen"]
+    )
+    channels = set(
+        Notification.objects.filter(
+            recipient=org["citizen"], template="survey_invitation"
+        ).values_list("channel", flat=True)
+    )
     assert channels == {"email", "in_app"}
     _returned(returned_dossier)
     assert survey_invite(dossier=returned_dossier).pk == inv.pk
@@ -62,17 +78,22 @@ def test_returned_dossier_invites_the_applicant_once(returned_dossier, org):
 
 
 def test_other_states_do_not_invite(org, procedure, django_capture_on_commit_callbacks):
-    from opendvc.dossiers.models import Dossier
-
     with django_capture_on_commit_callbacks(execute=True):
-        Dossier.objects.create(code="X-1", procedure=procedure, applicant=org["citizen"],
-                               receiving_agency=org["dept"], status="submitted")
+        Dossier.objects.create(
+            code="X-1",
+            procedure=procedure,
+            applicant=org["citizen"],
+            receiving_agency=org["dept"],
+            status="submitted",
+        )
     assert SurveyInvitation.objects.count() == 0
 
 
 def test_satisfied_answer_creates_no_feedback(returned_dossier, org):
     inv = SurveyInvitation.objects.get()
-    response = survey_answer(invitation=inv, overall=5, criteria={"dung-hen": 5, "thai-do": "4"}, comment="Tốt")
+    response = survey_answer(
+        invitation=inv, overall=5, criteria={"dung-hen": 5, "thai-do": "4"}, comment="Tốt"
+    )
     assert response.satisfied and response.feedback is None
     assert response.criteria == {"dung-hen": 5, "thai-do": 4}
     with pytest.raises(ProblemError) as err:
@@ -82,10 +103,14 @@ def test_satisfied_answer_creates_no_feedback(returned_dossier, org):
 
 def test_not_satisfied_becomes_feedback_of_the_sending_agency(monday, returned_dossier, org):
     inv = SurveyInvitation.objects.get()
-    response = survey_answer(invitation=inv, overall=1, criteria={"dung-hen": 1}, comment="Trả kết quả trễ")
+    response = survey_answer(
+        invitation=inv, overall=1, criteria={"dung-hen": 1}, comment="Trả kết quả trễ"
+    )
     fb = response.feedback
     assert fb.channel == Channel.SURVEY and fb.status == State.FORWARDED
-    assert fb.agency == org["dept"] and fb.sender == org["citizen"] and fb.dossier == returned_dossier
+    assert (
+        fb.agency == org["dept"] and fb.sender == org["citizen"] and fb.dossier == returned_dossier
+    )
     assert "Nhận kết quả đúng hẹn" in fb.content and "Trả kết quả trễ" in fb.content
     assert fb.focal_due_at is not None
     start = timezone.now() - dt.timedelta(days=1)
@@ -95,8 +120,12 @@ def test_not_satisfied_becomes_feedback_of_the_sending_agency(monday, returned_d
 
 def test_ratings_are_checked(returned_dossier):
     inv = SurveyInvitation.objects.get()
-    for kwargs in ({"overall": 0}, {"overall": 6}, {"overall": 3, "criteria": {"khong-co": 3}},
-                   {"overall": 3, "criteria": {"dung-hen": 9}}):
+    for kwargs in (
+        {"overall": 0},
+        {"overall": 6},
+        {"overall": 3, "criteria": {"khong-co": 3}},
+        {"overall": 3, "criteria": {"dung-hen": 9}},
+    ):
         with pytest.raises(ProblemError) as err:
             survey_answer(invitation=inv, **kwargs)
         assert err.value.status == 422
@@ -119,9 +148,14 @@ def test_survey_page(client, returned_dossier):
     page = client.get(url).content.decode()
     assert active_form().criteria[0]["label"] in page
     response = client.post(url, {"comment": "Chưa chọn"})
-    assert response.status_code == 400 and "Vui lòng chọn mức đánh giá chung" in response.content.decode()
+    assert (
+        response.status_code == 400
+        and "Vui lòng chọn mức đánh giá chung" in response.content.decode()
+    )
     assert "Chưa chọn" in response.content.decode()
-    response = client.post(url, {"overall": "2", "c-thai-do": "2", "comment": "Cán bộ thiếu nhiệt tình"})
+    response = client.post(
+        url, {"overall": "2", "c-thai-do": "2", "comment": "Cán bộ thiếu nhiệt tình"}
+    )
     assert response.status_code == 200
     fb = Feedback.objects.get()
     assert fb.code in response.content.decode()

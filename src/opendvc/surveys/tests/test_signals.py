@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opendvc.accounts.tests.factories import UserFactory
+from opendvc.agencies import demo
+from opendvc.agencies.models import Agency
 from opendvc.dossiers import services
 from opendvc.dossiers.lifecycle import Action, State
 from opendvc.dossiers.tests.conftest import JUSTICE, OTHER, checked_pdf, make_procedure, staff
@@ -19,14 +21,13 @@ from opendvc.feedback.lifecycle import State as FeedbackState
 from opendvc.feedback.models import Channel, Feedback
 from opendvc.notifications.models import Notification
 from opendvc.surveys.models import SurveyInvitation, SurveyResponse
+from opendvc.vault.testing import without_online_issuance
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def seeded(db):
-    from opendvc.agencies import demo
-
     demo.seed()
 
 
@@ -42,8 +43,6 @@ RETURNS = {
 def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_to_the_handling_agency(
     case, seeded, client, django_capture_on_commit_callbacks
 ):
-    from opendvc.agencies.models import Agency
-
     role, method, overall = case
     justice = Agency.objects.get(code=JUSTICE)
     # Level 4, so that the online return is offered too (Regulation Art. 2.13).
@@ -54,7 +53,6 @@ def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_
     returner = {"receiving_officer": officer, "postal_operator": postal, "system": None}[role]
 
     # Each way of returning in turn: the online return that follows the approval is held back here.
-    from opendvc.vault.testing import without_online_issuance
 
     with without_online_issuance(), django_capture_on_commit_callbacks(execute=True):
         d = services.dossier_create_draft(
@@ -65,9 +63,7 @@ def test_art_7_4_returned_result_invites_the_applicant_and_dissatisfaction_goes_
             actor=citizen,
             add_files=[(c, checked_pdf()) for c in procedure.components.filter(required=True)],
         )
-        d = services.dossier_act(
-            dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True
-        )
+        d = services.dossier_act(dossier=d, action=Action.SUBMIT, actor=citizen, declaration=True)
         d = services.dossier_act(dossier=d, action=Action.RECEIVE, actor=officer)
         d = services.dossier_act(dossier=d, action=Action.START_PROCESSING, actor=officer)
         d = services.dossier_act(
