@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from opendvc.api.auth import require_scope
+from opendvc.api.params import MAX_ID
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
 
@@ -260,7 +261,7 @@ class PublishOut(Schema):
     response={200: PublishOut, **problems(403, 404, 409)},
     summary="Danh mục quốc gia: cập nhật các thủ tục mới và thay đổi vào danh mục",
 )
-def catalog_pull_publish_api(request, pull_id: int):
+def catalog_pull_publish_api(request, pull_id: int = Path(..., ge=1, le=MAX_ID)):
     from .models import CatalogPull
     from .national.catalog import catalog_pull_publish
 

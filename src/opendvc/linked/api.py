@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Path, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opendvc.api.auth import require_scope
+from opendvc.api.params import MAX_ID
 from opendvc.api.schemas import problems
 from opendvc.core.links import absolute_url
 from opendvc.core.uploads import upload_problem
@@ -376,7 +377,7 @@ def _part_for(request, part_id: int) -> Part:
     response={200: LinkedDossierOut, **problems(404, 409, 422)},
     summary="Thực hiện một thao tác trên phần hồ sơ của một cơ quan liên thông",
 )
-def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
+def act_on_part(request, payload: LinkedPartActionIn, part_id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: B008
     """``action``: ``accept``, ``request_completion`` (``reason``, ``items``), ``complete``
     (``result``), ``refuse`` (``reason``) for the officers of the part's agency; ``supply`` for the
     applicant. ``version`` (optional) guards against acting on a stale view (409)."""
@@ -403,7 +404,7 @@ def act_on_part(request, part_id: int, payload: LinkedPartActionIn):
 )
 def upload_result_file(
     request,
-    part_id: int,
+    part_id: int = Path(..., ge=1, le=MAX_ID),
     file: UploadedFile = File(...),  # noqa: B008 - ninja parameter markers
     title: str = Form(""),  # noqa: B008
 ):

@@ -14,6 +14,7 @@ from opendvc.agencies.models import StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
 from opendvc.feedback.models import Feedback
+from opendvc.linked.selectors import linked_figures
 from opendvc.worktime import VN_TZ
 
 from . import figures as F
@@ -247,6 +248,4 @@ def linked_period_figures(*, period: Period, agency_ids: list[int] | None = None
     """Linked dossiers (Decree 61/2018/NĐ-CP Art. 4) whose parts opened in ``period``: on time per
     member agency, each counting only its own allotment (its clock from the hand-off it accepted to its
     result), and overall against the one appointment of the dossier."""
-    from opendvc.linked.selectors import linked_figures
-
     return linked_figures(since=period.start_at, until=period.end_at, agency_ids=agency_ids)
