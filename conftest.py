@@ -98,6 +98,18 @@ def _replayed_seeds():
 
 
 @pytest.fixture(autouse=True)
+def _portal_language():
+    """Each test starts in the portal's language (Vietnamese), whatever the test before it activated in
+    the same worker (a request in English leaves English active in the thread)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_identifier_keys():
     """Form versions are rolled back between tests and their ids reused with other definitions: the
     cache of each version's identifier fields (immutable versions in production) starts empty."""

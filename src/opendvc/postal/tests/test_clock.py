@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 
 from opendvc.postal import clock
 from opendvc.worktime import VN_TZ, default_calendar, is_working_day
@@ -60,6 +61,8 @@ def test_the_clock_state_alert_and_overdue_mark():
     assert clock.clock_state(due_at=due, now=at(2026, 12, 7, 12, 0)) == "due_soon"
     assert clock.clock_state(due_at=due, now=at(2026, 12, 7, 15, 1)) == "overdue"
     assert clock.describe_left(due_at=due, now=at(2026, 12, 7, 16, 5)) == "quá hạn 1 giờ 05 phút"
+    with translation.override("en"):
+        assert clock.describe_left(due_at=due, now=at(2026, 12, 7, 16, 5)) == "overdue by 1 h 05 min"
     assert (
         clock.clock_state(due_at=due, now=at(2026, 12, 8, 9), finished_at=at(2026, 12, 7, 14))
         == "on_time"
