@@ -19,24 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+from harness import ensure_database
+
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = 200_000
 RUNS = 200
 TARGET_MS = 50.0
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_feedback"
-
-
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup() -> None:
@@ -45,7 +34,7 @@ def _setup() -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if os.environ["DATABASE_URL"].startswith("postgres"):
-        _ensure_database(os.environ["DATABASE_URL"])
+        ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -66,12 +55,18 @@ def _users():
     from opendvc.accounts.models import User
     from opendvc.agencies.models import Agency, StaffRole
 
-    agency = Agency.objects.order_by("code").exclude(parent__isnull=True).first() or Agency.objects.first()
+    agency = (
+        Agency.objects.order_by("code").exclude(parent__isnull=True).first()
+        or Agency.objects.first()
+    )
     users = {}
-    for role, email in ((StaffRole.Role.FEEDBACK_FOCAL, "bench-focal@example.vn"),
-                        (StaffRole.Role.SWITCHBOARD, "bench-switchboard@example.vn")):
-        user = User.objects.filter(email=email).first() or User.objects.create_user(email=email, password=None,
-                                                                                   full_name=email)
+    for role, email in (
+        (StaffRole.Role.FEEDBACK_FOCAL, "bench-focal@example.vn"),
+        (StaffRole.Role.SWITCHBOARD, "bench-switchboard@example.vn"),
+    ):
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email=email, password=None, full_name=email
+        )
         StaffRole.objects.get_or_create(user=user, agency=agency, role=role)
         users[role] = user
     return users
@@ -90,10 +85,16 @@ def run() -> list[tuple[str, str, str]]:
 
     users = _users()
     total = Feedback.objects.count()
-    rows: list[tuple[str, str, str]] = [("feedback items in the database", f"{total:,}", f"≥ {COUNT:,}")]
-    for role, label in (("feedback_focal", "focal officer (one agency)"), ("switchboard", "switchboard (province)")):
+    rows: list[tuple[str, str, str]] = [
+        ("feedback items in the database", f"{total:,}", f"≥ {COUNT:,}")
+    ]
+    for role, label in (
+        ("feedback_focal", "focal officer (one agency)"),
+        ("switchboard", "switchboard (province)"),
+    ):
         user = users[role]
         for queue in ("overdue", "due_soon"):
+
             def once(user=user, queue=queue) -> float:
                 user.__dict__.pop("_staff_roles_cache", None)
                 start = time.perf_counter()
@@ -107,8 +108,13 @@ def run() -> list[tuple[str, str, str]]:
             for _ in range(10):
                 once()
             samples = [once() for _ in range(RUNS)]
-            rows.append((f"{queue} queue, {label}: p95 ({connection.vendor}, first page + count)",
-                         f"{_p95(samples):.1f} ms", f"≤ {TARGET_MS:.0f} ms"))
+            rows.append(
+                (
+                    f"{queue} queue, {label}: p95 ({connection.vendor}, first page + count)",
+                    f"{_p95(samples):.1f} ms",
+                    f"≤ {TARGET_MS:.0f} ms",
+                )
+            )
     return rows
 
 

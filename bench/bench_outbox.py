@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from harness import ensure_database
+
 ROOT = Path(__file__).resolve().parents[1]
 DOSSIERS = 1000
 EVENTS = 5
@@ -37,19 +39,6 @@ sys.stdin.read()
 """
 
 
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _setup(url: str) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opendvc.settings.development")
@@ -57,7 +46,7 @@ def _setup(url: str) -> None:
     os.environ["LOG_LEVEL"] = "ERROR"
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if os.environ["DATABASE_URL"].startswith("postgres"):
-        _ensure_database(os.environ["DATABASE_URL"])
+        ensure_database(os.environ["DATABASE_URL"])
     os.environ["NATIONAL_PORTAL_URL"] = url
     os.environ["NATIONAL_PORTAL_USERNAME"] = "tinh"
     os.environ["NATIONAL_PORTAL_PASSWORD"] = "mat-khau"  # noqa: S105 - the simulator's demo password

@@ -34,6 +34,19 @@ def setup_django(settings: str = "opendvc.settings.development") -> None:
     django.setup()
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` when it does not exist yet (a fresh machine)."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,13 +57,34 @@ def free_port() -> int:
 def serve(env: dict[str, str] | None = None, workers: int = 2):
     """Run the portal under gunicorn (production-like) and yield its base URL."""
     port = free_port()
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
-                "LOG_LEVEL": "WARNING", **(env or {})}
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "DJANGO_SETTINGS_MODULE": "opendvc.settings.development",
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-         "opendvc.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(workers), "--threads", "1", "--log-level", "warning", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "opendvc.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--threads",
+            "1",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -98,8 +132,18 @@ def load(url: str, *, seconds: float = 5, connections: int = 8, threads: int = 2
             script = f.name
         try:
             out = subprocess.run(
-                ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "-s", script, url],
-                capture_output=True, text=True, check=True,
+                [
+                    "wrk",
+                    f"-t{threads}",
+                    f"-c{connections}",
+                    f"-d{max(1, int(seconds))}s",
+                    "-s",
+                    script,
+                    url,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
         finally:
             os.unlink(script)
@@ -148,6 +192,10 @@ def _python_load(url: str, *, seconds: float, workers: int) -> LoadResult:
     latencies.sort()
 
     def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+        return (
+            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+        )
 
-    return LoadResult("python", len(latencies), len(latencies) / seconds, pct(0.50), pct(0.95), pct(0.99), errors)
+    return LoadResult(
+        "python", len(latencies), len(latencies) / seconds, pct(0.50), pct(0.95), pct(0.99), errors
+    )

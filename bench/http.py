@@ -48,7 +48,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 
-from harness import ROOT, free_port, load  # noqa: E402
+from harness import ROOT, ensure_database, free_port, load  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opendvc_perf_bench"
@@ -142,6 +142,7 @@ def redis_server():
 def prepare(redis_url: str) -> dict:
     """Migrate and fill the scratch database once; return what the requests need (run in a child
     process so that this process keeps no Django state)."""
+    ensure_database(DATABASE_URL)
     code = r"""
 import json, os, sys
 sys.path.append(os.path.join(os.environ["BENCH_ROOT"], "bench"))

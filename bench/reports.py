@@ -28,6 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from harness import ensure_database
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_reports"
@@ -111,23 +113,11 @@ FEEDBACK_COLUMNS = [
 ]
 
 
-def _ensure_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _setup(dossiers: int, feedback: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opendvc.settings.development")
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     sys.path.insert(0, str(ROOT / "src"))
     import django
 

@@ -21,6 +21,7 @@ def seed(stdout=None) -> None:
     from opendvc.accounts.models import User
     from opendvc.agencies.models import Agency, StaffRole
     from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.appointments import appointment_default
     from opendvc.dossiers.demo import _procedure
 
     from . import services
@@ -70,8 +71,10 @@ def seed(stdout=None) -> None:
     )
     services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
     services.pickup_record(order=order, actor=postal, status=Status.HANDED_TO_OFFICE)
+    # The appointment the officer sets when the procedure states no time: in working time whatever
+    # the hour and day the demo is seeded (the statutory one otherwise).
     dossier = services.pickup_intake(
-        order=order, actor=officer, due_at=timezone.now() + timedelta(days=5)
+        order=order, actor=officer, due_at=appointment_default(agency=agency, at=timezone.now())
     )
     dossier = dossier_services.dossier_act(
         dossier=dossier, action="start_processing", actor=officer
