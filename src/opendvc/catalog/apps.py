@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class CatalogConfig(AppConfig):
@@ -11,14 +11,25 @@ class CatalogConfig(AppConfig):
         # Imported in ready(): the services import the models, not loaded when apps.py is.
         from .services import bump_revision
 
-        # A procedure's page shows its e-form and its form files: publishing or withdrawing an e-form,
-        # or uploading a form file, is a catalog change for the caches kept per catalog revision
-        # (search results, procedure pages). Procedures themselves change through the services,
-        # which change the revision already.
+        # Whatever is kept per catalog revision (the search index of each process, search results,
+        # procedure pages) must follow every change, however it is made: through the services (which
+        # change the revision too), the admin or a plain save. A procedure's page also shows its
+        # e-form and its form files. Bulk updates (``QuerySet.update``) send no signal: code doing
+        # them calls ``bump_revision`` itself.
         def page_part_changed(**kwargs) -> None:
             bump_revision()
 
-        for sender in ("eforms.FormAssignment", "catalog.FormFile"):
+        senders = (
+            "eforms.FormAssignment",
+            "catalog.FormFile",
+            "catalog.Procedure",
+            "catalog.ProcedureMethod",
+            "catalog.Sector",
+            "catalog.Field",
+            "agencies.Agency",
+            "agencies.Tier",
+        )
+        for sender in senders:
             post_save.connect(
                 page_part_changed,
                 sender=sender,
@@ -30,4 +41,12 @@ class CatalogConfig(AppConfig):
                 sender=sender,
                 weak=False,
                 dispatch_uid=f"catalog-revision-on-delete-{sender}",
+            )
+        procedure = self.get_model("Procedure")
+        for through in (procedure.tiers.through, procedure.agencies.through):
+            m2m_changed.connect(
+                page_part_changed,
+                sender=through,
+                weak=False,
+                dispatch_uid=f"catalog-revision-on-m2m-{through._meta.label}",
             )

@@ -240,22 +240,6 @@ class IdIn(_OnId):
         return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.ids))  # noqa: S608 - column from the compiler, ids bound
 
 
-def matching_ids(qs: QuerySet, query: SearchQuery) -> list[int]:
-    """The ids of ``qs`` matching ``query`` (strict), in one statement: the search of a request, run
-    once; the page and every facet count are then taken from this set."""
-    with planner_hints(query):
-        return list(apply_search(qs, query).order_by().values_list("id", flat=True))
-
-
-def rank_within(qs: QuerySet, query: SearchQuery) -> QuerySet:
-    """Order rows already known to match ``query`` as ``apply_search`` does (no search again)."""
-    if query.empty:
-        return qs.order_by("name", "code")
-    return qs.annotate(rank=_rank(query), name_length=Length("search_name")).order_by(
-        "-rank", "name_length", "code"
-    )
-
-
 @contextlib.contextmanager
 def planner_hints(query: SearchQuery):
     """Run the search queries with the PostgreSQL planner told to prefer the indexes.
@@ -293,8 +277,6 @@ __all__ = [
     "IdIn",
     "SearchQuery",
     "apply_search",
-    "matching_ids",
-    "rank_within",
     "engine",
     "fold",
     "parse_query",

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
@@ -22,16 +21,15 @@ from django.utils.translation import gettext as _
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.problems import ProblemError
 
+from .index import catalog_index
 from .models import Field as CatalogField
 from .models import Procedure, ProcedureMethod, Sector
 from .search import (
     IdIn,
     SearchQuery,
     apply_search,
-    matching_ids,
     parse_query,
     planner_hints,
-    rank_within,
     supports_typos,
 )
 
@@ -201,16 +199,26 @@ class ResultPage:
         return max(1, math.ceil(self.count / self.page_size))
 
 
-def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
+    """The result rows as the page and the API show them; agencies and tiers from ``index`` when
+    the rows come from it, else read."""
     ids = [r["id"] for r in rows]
     agencies: dict[int, list[dict[str, str]]] = defaultdict(list)
+    tiers: dict[int, list[str]] = defaultdict(list)
+    if index is not None:
+        for pid in ids:
+            agencies[pid] = [
+                {"code": code, "name": name}
+                for code, name in map(index.agency_label.__getitem__, index.agencies_of.get(pid, ()))
+            ]
+            tiers[pid] = [index.tier_code[t] for t in index.tiers_of.get(pid, ())]
+        ids = []
     for pid, code, name in (
         Procedure.agencies.through.objects.filter(procedure_id__in=ids)
         .values_list("procedure_id", "agency__code", "agency__name")
         .order_by("agency__code")
     ):
         agencies[pid].append({"code": code, "name": name})
-    tiers: dict[int, list[str]] = defaultdict(list)
     for pid, code in (
         Procedure.tiers.through.objects.filter(procedure_id__in=ids)
         .values_list("procedure_id", "tier__code")
@@ -251,25 +259,24 @@ ITEM_COLUMNS = (
 )
 
 
+def search_index():
+    """The in-memory index of the published procedures at the current catalog revision (``index``)."""
+    return catalog_index(revision=catalog_revision(), public=public_procedures)
+
+
 class MatchSet:
-    """The published procedures matching one query, searched once per request and only when an
-    answer is not cached: the result page and every facet count are taken from the same set."""
+    """The published procedures matching one query, found once per request and only when an answer
+    is not cached: the result page and every facet count are taken from the same set."""
 
     def __init__(self, query: SearchQuery):
         self.query = query
-        self._ids: list[int] | None = None
+        self._ids: frozenset[int] | None = None
 
     @property
-    def ids(self) -> list[int]:
+    def ids(self) -> frozenset[int]:
         if self._ids is None:
-            self._ids = matching_ids(public_procedures(), self.query)
+            self._ids = search_index().match(self.query)
         return self._ids
-
-    def queryset(self) -> QuerySet[Procedure]:
-        """The matching procedures (every published one for an empty query)."""
-        if self.query.empty:
-            return public_procedures()
-        return Procedure.objects.filter(IdIn(self.ids))
 
 
 def search_procedures(
@@ -283,9 +290,10 @@ def search_procedures(
 ) -> ResultPage:
     """One page of published procedures matching ``q`` and ``filters``, best match first.
 
-    With ``matches`` (the catalog page, which also counts facets) the page is ranked within that
-    set, without searching again. On PostgreSQL a query that matches nothing is retried
-    typo-tolerantly (``typo_tolerant``).
+    The published catalog is searched in the process's index (``index.py``; ``matches``, when given,
+    is the request's matching set, shared with the facet counts); the page's rows are then read from
+    the database. ``base`` searches that queryset in the database instead. On PostgreSQL a query
+    that matches nothing is retried typo-tolerantly in the database (``typo_tolerant``).
     """
     query = parse_query(q)
     page = max(1, page)
@@ -295,28 +303,41 @@ def search_procedures(
         cached = cache.get(key)
         if cached is not None:
             return ResultPage(**cached)
-    qs = filters.apply(base if base is not None else public_procedures())
-    if matches is not None and base is None and not query.code_prefix:
-        count, rows = _page_rows(
-            rank_within(filters.apply(matches.queryset()), query), page, page_size
-        )
-    else:
-        found = apply_search(qs, query)
-        if query.empty:
-            found = found.order_by("name", "code")
-        with planner_hints(query):
-            count, rows = _page_rows(found, page, page_size)
+    start = (page - 1) * page_size
     typo = False
+    if base is None:
+        index = search_index()
+        if matches is None or matches.query != query:
+            matches = MatchSet(query)
+        found = index.filter_sets(filters).apply(matches.ids)
+        count = len(found)
+        ranked = index.ranked(found, query, limit=start + page_size)[start:]
+        rows = _rows_by_id(ranked)
+        items = _items(rows, index=index)
+    else:
+        found_qs = apply_search(filters.apply(base), query)
+        if query.empty:
+            found_qs = found_qs.order_by("name", "code")
+        with planner_hints(query):
+            count, rows = _page_rows(found_qs, page, page_size)
+        items = _items(rows)
     if count == 0 and not query.empty and supports_typos():
-        found = apply_search(qs, query, typo_tolerant=True)
-        count, rows = _page_rows(found, page, page_size)
+        qs = filters.apply(base if base is not None else public_procedures())
+        count, rows = _page_rows(apply_search(qs, query, typo_tolerant=True), page, page_size)
+        items = _items(rows)
         typo = True
-    result = ResultPage(
-        count=count, page=page, page_size=page_size, items=_items(rows), typo_tolerant=typo
-    )
+    result = ResultPage(count=count, page=page, page_size=page_size, items=items, typo_tolerant=typo)
     if key is not None:
         cache.set(key, result.__dict__, cache_seconds())
     return result
+
+
+def _rows_by_id(ids: list[int]) -> list[dict[str, Any]]:
+    """The page's rows in the order of ``ids`` (one statement)."""
+    if not ids:
+        return []
+    by_id = {r["id"]: r for r in Procedure.objects.filter(IdIn(ids)).values(*ITEM_COLUMNS)}
+    return [by_id[pid] for pid in ids if pid in by_id]
 
 
 def _page_rows(found: QuerySet, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
@@ -332,127 +353,29 @@ def _page_rows(found: QuerySet, page: int, page_size: int) -> tuple[int, list[di
     return (found.count() if start else 0), []
 
 
-def _facet_flags(filters: Filters) -> tuple[dict[str, str], list[Any]]:
-    """For each filter, the SQL condition on a matching row ``p`` (TRUE when the filter is unset)."""
-    tiers = Procedure.tiers.through._meta.db_table
-    agencies = Procedure.agencies.through._meta.db_table
-    methods = ProcedureMethod._meta.db_table
-    flags: dict[str, str] = {}
-    params: list[Any] = []
-
-    def flag(name: str, sql: str | None, *values: Any) -> None:
-        flags[name] = sql or "1 = 1"
-        if sql:
-            params.extend(values)
-
-    flag("sector", filters.sector_id and "p.sector_id = %s", filters.sector_id)
-    flag("field", filters.field_id and "p.field_id = %s", filters.field_id)
-    flag(
-        "tier",
-        filters.tier_id
-        and f"EXISTS (SELECT 1 FROM {tiers} x WHERE x.procedure_id = p.id AND x.tier_id = %s)",  # noqa: S608
-        filters.tier_id,
-    )
-    flag("level", filters.level and "p.level = %s", filters.level)
-    flag(
-        "agency",
-        filters.agency_id
-        and f"EXISTS (SELECT 1 FROM {agencies} x WHERE x.procedure_id = p.id AND x.agency_id = %s)",  # noqa: S608
-        filters.agency_id,
-    )
-    if filters.method == ProcedureMethod.Channel.ONLINE:
-        flag("method", "p.has_online")
-    else:
-        flag(
-            "method",
-            filters.method
-            and f"EXISTS (SELECT 1 FROM {methods} x WHERE x.procedure_id = p.id AND x.method = %s)",  # noqa: S608
-            filters.method,
-        )
-    return flags, params
-
-
-def _facet_sql(matching_sql: str, filters: Filters) -> tuple[str, list[Any]]:
-    """Every facet count in one statement over one matching set ``m``.
-
-    Each dimension is counted with every other filter applied but not its own; the filter flags are
-    computed once per matching row in the common table expression.
-    """
-    flags, params = _facet_flags(filters)
-    t = {
-        "procedure": Procedure._meta.db_table,
-        "sector": Sector._meta.db_table,
-        "field": CatalogField._meta.db_table,
-        "tier": Tier._meta.db_table,
-        "agency": Agency._meta.db_table,
-        "tiers": Procedure.tiers.through._meta.db_table,
-        "agencies": Procedure.agencies.through._meta.db_table,
-        "methods": ProcedureMethod._meta.db_table,
-    }
-    columns = ", ".join(f"({flags[name]}) AS f_{name}" for name in FILTER_NAMES)
-
-    def others(name: str) -> str:
-        return " AND ".join(f"m.f_{other}" for other in FILTER_NAMES if other != name)
-
-    # Table names come from the models; every value is a bound parameter.
-    sql = f"""
-WITH m AS (
-  SELECT p.id, p.sector_id, p.field_id, p.level, {columns}
-  FROM {t["procedure"]} p WHERE p.id IN ({matching_sql})
-)
-SELECT 'sector' AS dim, s.code, s.name, 0 AS sort_rank, s.name AS sort_text, COUNT(*) AS n
-  FROM m JOIN {t["sector"]} s ON s.id = m.sector_id WHERE {others("sector")} GROUP BY s.code, s.name
-UNION ALL
-SELECT 'field', f.code, f.name, 0, f.name, COUNT(*)
-  FROM m JOIN {t["field"]} f ON f.id = m.field_id WHERE {others("field")} GROUP BY f.code, f.name
-UNION ALL
-SELECT 'tier', t.code, t.name, t.rank, t.code, COUNT(*)
-  FROM m JOIN {t["tiers"]} pt ON pt.procedure_id = m.id JOIN {t["tier"]} t ON t.id = pt.tier_id
-  WHERE {others("tier")} GROUP BY t.code, t.name, t.rank
-UNION ALL
-SELECT 'level', CAST(m.level AS TEXT), '', m.level, '', COUNT(*)
-  FROM m WHERE {others("level")} GROUP BY m.level
-UNION ALL
-SELECT 'agency', a.code, a.name, 0, a.code, COUNT(*)
-  FROM m JOIN {t["agencies"]} pa ON pa.procedure_id = m.id JOIN {t["agency"]} a ON a.id = pa.agency_id
-  WHERE {others("agency")} GROUP BY a.code, a.name
-UNION ALL
-SELECT 'method', pm.method, '', 0, pm.method, COUNT(DISTINCT m.id)
-  FROM m JOIN {t["methods"]} pm ON pm.procedure_id = m.id WHERE {others("method")} GROUP BY pm.method
-ORDER BY 1, 4, 5
-"""  # noqa: S608
-    return sql, params
-
-
 def facets(
     *, q: str | None, filters: Filters, matches: MatchSet | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Filter values with the number of matching procedures for each, in one statement.
+    """Filter values with the number of matching procedures for each, from the request's matching
+    set (``matches`` when the page already has it) in the process's index.
 
     Each dimension is counted with every other filter applied but not its own, so the counts say
-    what choosing that value would give. ``matches`` is the request's matching set when the page
-    already has it.
+    what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
     key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
     cached = cache.get(key) if cache_seconds() else None
     if cached is not None:
         return cached
+    index = search_index()
     if matches is None or matches.query != query:
         matches = MatchSet(query)
+    counted = index.facet_counts(matches.ids, index.filter_sets(filters))
     result: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTER_NAMES}
-    if query.empty or matches.ids:
-        matching_sql, matching_params = (
-            matches.queryset().order_by().values("id").query.sql_with_params()
-        )
-        sql, flag_params = _facet_sql(matching_sql, filters)
-        # The flags' parameters come first in the text, then the matching set's.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*flag_params, *matching_params])
-            rows = cursor.fetchall()
-        for dim, value, label, _rank, _sort, n in rows:
+    for dim, values in counted.items():
+        for value, label, n in values:
             if dim == "level":
-                label = str(LEVEL_LABELS[int(value)])
+                value, label = str(value), str(LEVEL_LABELS[int(value)])
             elif dim == "method":
                 label = str(METHOD_LABELS.get(value, value))
             result[dim].append({"value": value, "label": label, "count": n})

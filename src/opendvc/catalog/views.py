@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -65,9 +65,16 @@ def _query_string(params: dict[str, str], **changes) -> str:
 def catalog_list(request):
     """The catalog page; for visitors who are not signed in, whole pages are cached per catalog
     revision, language and query string (only with the result cache on)."""
-    key = page_cache_key("list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request")))
-    return anonymous_page(request, key=key, timeout=cache_seconds(), query=True,
-                          render=lambda extra: _catalog_list(request, extra))
+    key = page_cache_key(
+        "list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request"))
+    )
+    return anonymous_page(
+        request,
+        key=key,
+        timeout=cache_seconds(),
+        query=True,
+        render=lambda extra: _catalog_list(request, extra),
+    )
 
 
 def _catalog_list(request, extra: dict):
@@ -101,18 +108,23 @@ def _catalog_list(request, extra: dict):
             pages.append(
                 {"number": n, "query": _query_string(params, page=n), "current": n == result.page}
             )
+    # Names of procedures, fields and agencies stay Vietnamese on an English page (WCAG 3.1.2).
+    vi_attr = "" if (get_language() or "vi").startswith("vi") else mark_safe(' lang="vi"')  # noqa: S308
     groups = [
         {
             "name": name,
             "label": FILTER_LABELS[name],
             "selected": filters.values.get(name, ""),
             "options": facet_values[name],
+            "lang_attr": "" if name in ("level", "method") else vi_attr,
         }
         for name in FILTER_NAMES
     ]
     context = {
         "q": q,
         "result": result,
+        "rows": [_row(item) for item in result.items],
+        "vi_attr": vi_attr,
         "groups": groups,
         "error": error,
         "pages": pages,
@@ -137,6 +149,25 @@ def _catalog_list(request, extra: dict):
         # htmx swaps only 2xx answers; the error summary inside the results still says what is wrong.
         return render(request, "catalog/_results_swap.html", context)
     return render(request, "catalog/list.html", context, status=status)
+
+
+def _row(item: dict) -> dict:
+    """What one result shows, worded once here rather than in the template's loop."""
+    agencies = item["agencies"]
+    more = len(agencies) - 2
+    return {
+        **item,
+        "level_label": _("Mức độ %(level)s") % {"level": item["level"]},
+        "online": "online" in item["methods"],
+        "agency_names": [a["name"] for a in agencies[:2]],
+        "agencies_more": (
+            " "
+            + ngettext("và %(counter)s cơ quan khác", "và %(counter)s cơ quan khác", more)
+            % {"counter": more}
+            if more > 0
+            else ""
+        ),
+    }
 
 
 def _label_for(options: list[dict], value: str) -> str:
@@ -197,6 +228,7 @@ def procedure_detail(request, code: str):
         request.user.is_authenticated,
         timezone.localdate().isoformat(),
     )
+
     def body() -> dict:
         page = cache.get(key) if cache_seconds() else None
         if page is None:

@@ -51,12 +51,25 @@ def test_signed_in_visitors_get_their_own_header_and_filing_link(client):
 def test_a_publish_makes_the_cached_page_unreachable(client):
     assert "Thủ tục đăng ký khai sinh" in client.get(PAGE).content.decode()
     procedure = Procedure.objects.get(code="1.001193")
-    procedure.name = "Thủ tục đăng ký khai sinh (sửa đổi)"
-    procedure.save(update_fields=["name"])
-    # An edit not yet published: visitors still get the published page from the cache.
+    publish_procedure(procedure=procedure, actor=None)
+    procedure.refresh_from_db()
+    Procedure.objects.filter(pk=procedure.pk).update(name="Thủ tục đăng ký khai sinh (sửa đổi)")
+    # A bulk update sends no signal: the cached page stays until the next publish.
     assert "(sửa đổi)" not in client.get(PAGE).content.decode()
     publish_procedure(procedure=procedure, actor=None)
     assert "Thủ tục đăng ký khai sinh (sửa đổi)" in client.get(PAGE).content.decode()
+
+
+def test_any_saved_change_of_a_procedure_is_shown_at_once(client):
+    """A change saved anywhere (the admin, a plain save) moves the catalog revision: the cached page
+    and the search index never show the procedure as it was."""
+    assert "Thủ tục đăng ký khai sinh" in client.get(PAGE).content.decode()
+    procedure = Procedure.objects.get(code="1.001193")
+    procedure.name = "Thủ tục đăng ký khai sinh (sửa đổi)"
+    procedure.save(update_fields=["name"])
+    assert "Thủ tục đăng ký khai sinh (sửa đổi)" in client.get(PAGE).content.decode()
+    listing = client.get("/thu-tuc/?q=khai+sinh").content.decode()
+    assert "Thủ tục đăng ký khai sinh (sửa đổi)" in listing
 
 
 def test_english_and_vietnamese_pages_are_cached_apart(client):
@@ -124,5 +137,9 @@ def test_catalog_pages_are_cached_for_visitors_per_query(client):
     assert len(ctx.captured_queries) == 0 and again == first
     other = body(Client().get("/thu-tuc/", {"q": "ket hon"}))
     assert other != first and "kết hôn" in other.lower()
-    live = Client().get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}, HTTP_HX_REQUEST="true").content.decode()
+    live = (
+        Client()
+        .get("/thu-tuc/", {"q": "khai sinh", "tier": "xa"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert "<html" not in live

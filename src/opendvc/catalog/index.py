@@ -1,0 +1,320 @@
+"""The catalog's search index, held in memory by each process and rebuilt when the catalog changes.
+
+A province publishes a few thousand procedures; every catalog search (the catalog page, its facets,
+the API) is answered from this index instead of searching the database again for each request:
+
+- **Matching** — the same rule as the database search (``search.py``): every query word must begin a
+  word of the procedure's folded text (name with codes, field and sector, legal basis), or the query
+  is a procedure code and the code begins with it. Word beginnings come from a sorted vocabulary (a
+  range found by bisection) and the procedures of each word.
+- **Ranking** — the database's order: for each word 100 when it begins a word of the name, 10 of the
+  field, 1 of the legal text; a code beginning with the typed code first; then the shortest name,
+  then the code. Without words, by name then code in the database's own collation (read once).
+- **Facets** — for each filter, the matching procedures with every *other* filter applied, counted
+  per value (what choosing that value would give); the order of values is the database's.
+
+What the index holds is the published procedures in effect on one day: it is rebuilt when the catalog
+revision changes (``services.bump_revision``, called by every change of a procedure, its methods,
+agencies or tiers, a sector, a field, an agency or a tier — see ``apps.py``) or the date changes (a
+procedure enters or leaves effect). Rows shown on a page are read from the database; the index only
+says which and in what order. A typo-tolerant pass (PostgreSQL) still runs in the database, only
+when nothing matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from heapq import nsmallest
+from itertools import chain
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from opendvc.agencies.models import Agency, Tier
+
+from .models import Field, Procedure, ProcedureMethod, Sector
+from .search import RANK_CODE, RANK_FIELD, RANK_LEGAL, RANK_NAME, SearchQuery
+
+_MAX_MEMO = 4096
+
+
+class _Words:
+    """Which procedures have a word beginning with a given prefix, for one folded text column."""
+
+    def __init__(self, texts: dict[int, str]):
+        postings: dict[str, set[int]] = defaultdict(set)
+        for pid, text in texts.items():
+            for word in text.split():
+                postings[word].add(pid)
+        self.vocabulary = sorted(postings)
+        self.postings = {word: frozenset(ids) for word, ids in postings.items()}
+        self._memo: dict[str, frozenset[int]] = {}
+
+    def starting(self, prefix: str) -> frozenset[int]:
+        hit = self._memo.get(prefix)
+        if hit is not None:
+            return hit
+        words = self.vocabulary
+        lo = bisect.bisect_left(words, prefix)
+        hi = bisect.bisect_left(words, prefix + "\x7f", lo)
+        if hi - lo == 1:
+            found = self.postings[words[lo]]
+        else:
+            found = frozenset(chain.from_iterable(self.postings[w] for w in words[lo:hi]))
+        if len(self._memo) >= _MAX_MEMO:
+            self._memo.clear()
+        self._memo[prefix] = found
+        return found
+
+
+@dataclass(frozen=True)
+class FilterSets:
+    """The procedures passing each filter that is set (a filter not set is absent)."""
+
+    sets: dict[str, frozenset[int]]
+
+    def apply(self, ids: frozenset[int], *, skip: str | None = None) -> frozenset[int]:
+        result = ids
+        for name, allowed in self.sets.items():
+            if name != skip:
+                result = result & allowed
+        return result
+
+
+class CatalogIndex:
+    def __init__(
+        self,
+        *,
+        key: tuple,
+        rows: list[dict[str, Any]],
+        relations: dict[str, Any],
+        order: dict[str, Any],
+    ):
+        self.key = key
+        self.all = frozenset(r["id"] for r in rows)
+        self.doc = _Words({r["id"]: r["search_doc"] for r in rows})
+        self.name = _Words({r["id"]: r["search_name"] for r in rows})
+        self.field = _Words({r["id"]: r["search_field"] for r in rows})
+        self.codes = sorted((r["code"], r["id"]) for r in rows)
+        self.code_of = {r["id"]: r["code"] for r in rows}
+        # Ties broken as the database does: the shortest folded name, then the code (its collation).
+        self.tie = {pid: n for n, pid in enumerate(order["by_length"]) if pid in self.all}
+        # Without words: the database's order by name, then code.
+        self.by_name = {pid: n for n, pid in enumerate(order["by_name"]) if pid in self.all}
+        self.sector_of = {r["id"]: r["sector_id"] for r in rows}
+        self.field_of = {r["id"]: r["field_id"] for r in rows}
+        self.level_of = {r["id"]: r["level"] for r in rows}
+        self.online = frozenset(r["id"] for r in rows if r["has_online"])
+        self.tiers_of = self._grouped(relations["tiers"])
+        self.agencies_of = self._grouped(relations["agencies"])
+        self.methods_of = self._grouped(relations["methods"])
+        self.by = {
+            "sector": self._inverted(self.sector_of),
+            "field": self._inverted(self.field_of),
+            "level": self._inverted(self.level_of),
+            "tier": self._inverted_many(self.tiers_of),
+            "agency": self._inverted_many(self.agencies_of),
+            "method": self._inverted_many(self.methods_of),
+        }
+        self.labels = order["labels"]
+        self.agency_label = {pk: (code, name) for pk, code, name in self.labels["agency"]}
+        self.tier_code = {pk: code for pk, code, _name in self.labels["tier"]}
+
+    def _grouped(self, pairs: Iterable[tuple[int, Any]]) -> dict[int, tuple]:
+        grouped: dict[int, list] = defaultdict(list)
+        for pid, value in pairs:
+            if pid in self.all and value not in grouped[pid]:
+                grouped[pid].append(value)
+        return {pid: tuple(values) for pid, values in grouped.items()}
+
+    @staticmethod
+    def _inverted(of: dict[int, Any]) -> dict[Any, frozenset[int]]:
+        inverted: dict[Any, set[int]] = defaultdict(set)
+        for pid, value in of.items():
+            inverted[value].add(pid)
+        return {value: frozenset(ids) for value, ids in inverted.items()}
+
+    @staticmethod
+    def _inverted_many(of: dict[int, tuple]) -> dict[Any, frozenset[int]]:
+        inverted: dict[Any, set[int]] = defaultdict(set)
+        for pid, values in of.items():
+            for value in values:
+                inverted[value].add(pid)
+        return {value: frozenset(ids) for value, ids in inverted.items()}
+
+    # -- matching and ranking -----------------------------------------------------------------
+
+    def match(self, query: SearchQuery) -> frozenset[int]:
+        if query.empty:
+            return self.all
+        found: frozenset[int] | None = None
+        for term in sorted(query.terms, key=len, reverse=True):
+            ids = self.doc.starting(term)
+            found = ids if found is None else found & ids
+            if not found:
+                break
+        found = found or frozenset()
+        if query.code_prefix:
+            found = found | self._code_prefixed(query.code_prefix)
+        return found
+
+    def _code_prefixed(self, prefix: str) -> frozenset[int]:
+        lo = bisect.bisect_left(self.codes, (prefix,))
+        ids = []
+        for code, pid in self.codes[lo:]:
+            if not code.startswith(prefix):
+                break
+            ids.append(pid)
+        return frozenset(ids)
+
+    def ranked(self, ids: frozenset[int], query: SearchQuery, *, limit: int) -> list[int]:
+        """The first ``limit`` of ``ids`` in the search's order."""
+        if query.empty:
+            return nsmallest(limit, ids, key=self.by_name.__getitem__)
+        tie = self.tie
+        # The best rank there is: every word begins a word of the name. When that class alone
+        # fills the page, the page is that class in tie order.
+        if not query.code_prefix:
+            best = ids
+            for term in query.terms:
+                best = best & self.name.starting(term)
+            if len(best) >= limit:
+                return nsmallest(limit, best, key=tie.__getitem__)
+        # Each word adds 100 (name), 10 (field) or 1 (legal text): with ``a`` words in the name and
+        # ``b`` more in the field, the rank is 99a + 9b + (number of words).
+        in_name: Counter = Counter()
+        in_field: Counter = Counter()
+        for term in query.terms:
+            named = self.name.starting(term) & ids
+            in_name.update(named)
+            in_field.update((self.field.starting(term) & ids) - named)
+        code_first = (
+            self._code_prefixed(query.code_prefix) & ids if query.code_prefix else frozenset()
+        )
+        name_gain, field_gain = RANK_NAME - RANK_LEGAL, RANK_FIELD - RANK_LEGAL
+
+        def key(pid: int) -> tuple[int, int]:
+            score = name_gain * in_name[pid] + field_gain * in_field[pid]
+            if pid in code_first:
+                score += RANK_CODE
+            return (-score, tie[pid])
+
+        return nsmallest(limit, ids, key=key)
+
+    # -- filters and facets ---------------------------------------------------------------------
+
+    def filter_sets(self, filters) -> FilterSets:
+        """``filters`` (``selectors.Filters``) as the set of procedures passing each one."""
+        sets: dict[str, frozenset[int]] = {}
+        empty: frozenset[int] = frozenset()
+        for name in ("sector", "field", "tier", "agency"):
+            value = getattr(filters, f"{name}_id")
+            if value:
+                sets[name] = self.by[name].get(value, empty)
+        if filters.level:
+            sets["level"] = self.by["level"].get(filters.level, empty)
+        if filters.method == "online":
+            sets["method"] = self.online
+        elif filters.method:
+            sets["method"] = self.by["method"].get(filters.method, empty)
+        return FilterSets(sets)
+
+    def facet_counts(
+        self, matching: frozenset[int], filter_sets: FilterSets
+    ) -> dict[str, list[tuple]]:
+        """For each dimension, ``(value, label, count)`` in display order: the matching procedures
+        with every other filter applied, counted per value of the dimension."""
+        result: dict[str, list[tuple]] = {}
+        for dim in ("sector", "field", "tier", "level", "agency", "method"):
+            base = filter_sets.apply(matching, skip=dim)
+            postings = self.by[dim]
+            labels = self.labels.get(dim)
+            if labels is None:  # level and method: the value is shown through its own label
+                counted = [(value, None, len(base & postings[value])) for value in sorted(postings)]
+            else:
+                counted = [
+                    (code, name, len(base & postings[pk]))
+                    for pk, code, name in labels
+                    if pk in postings
+                ]
+            result[dim] = [row for row in counted if row[2]]
+        return result
+
+
+_lock = threading.Lock()
+_current: CatalogIndex | None = None
+
+
+def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
+    rows = list(
+        public.values(
+            "id",
+            "code",
+            "search_name",
+            "search_field",
+            "search_doc",
+            "sector_id",
+            "field_id",
+            "level",
+            "has_online",
+        )
+    )
+    relations = {
+        "tiers": Procedure.tiers.through.objects.filter(procedure__in=public)
+        .order_by("tier__rank", "tier__code")
+        .values_list("procedure_id", "tier_id"),
+        "agencies": Procedure.agencies.through.objects.filter(procedure__in=public)
+        .order_by("agency__code")
+        .values_list("procedure_id", "agency_id"),
+        "methods": ProcedureMethod.objects.filter(procedure__in=public)
+        .order_by("method")
+        .values_list("procedure_id", "method"),
+    }
+    order = {
+        "by_name": list(public.order_by("name", "code").values_list("id", flat=True)),
+        "by_length": list(
+            public.annotate(name_length=Length("search_name"))
+            .order_by("name_length", "code")
+            .values_list("id", flat=True)
+        ),
+        "labels": {
+            "sector": list(
+                Sector.objects.order_by("name", "code").values_list("id", "code", "name")
+            ),
+            "field": list(Field.objects.order_by("name", "code").values_list("id", "code", "name")),
+            "tier": list(Tier.objects.order_by("rank", "code").values_list("id", "code", "name")),
+            "agency": list(Agency.objects.order_by("code").values_list("id", "code", "name")),
+        },
+    }
+    return CatalogIndex(key=key, rows=rows, relations=relations, order=order)
+
+
+def catalog_index(*, revision: str, public: Callable[[], QuerySet[Procedure]]) -> CatalogIndex:
+    """This process's index of the published procedures ``public()`` at catalog ``revision`` (built
+    on first use after a change of the revision, the date or the database)."""
+    global _current
+    database = f"{connection.vendor}:{connection.settings_dict.get('NAME')}"
+    key = (revision, timezone.localdate().isoformat(), database)
+    index = _current
+    if index is not None and index.key == key:
+        return index
+    with _lock:
+        if _current is None or _current.key != key:
+            _current = _load(key, public())
+        return _current
+
+
+def forget() -> None:
+    """Drop this process's index (the next search builds it again)."""
+    global _current
+    _current = None
+
+
+__all__ = ["CatalogIndex", "FilterSets", "catalog_index", "forget"]
