@@ -5,9 +5,12 @@
   signer's name and title, ``SigningCertificate``) or the system's seal (``SIGNING_SEAL_PKCS12``).
 * ``credential_check``: the certificate must chain to a pinned root (``SIGNING_TRUST_ROOTS``; roots are
   never fetched), be valid now and not be revoked (OCSP/CRL when reachable); otherwise signing is
-  refused and nothing is issued.
+  refused and nothing is issued. Validity dates are checked at every signature; the revocation answers
+  are reused until their nextUpdate, at most ``SIGNING_REVOCATION_MAX_AGE`` seconds (300).
 * ``pdf_sign``: PAdES B-T (time-stamp from ``SIGNING_TSA_URL``), B-LT when the revocation data could
-  be fetched (embedded in the document security store), with a QR code to the public verification.
+  be fetched (in the document security store of the signature's own revision), with a QR code to the
+  public verification. Per process and kept: the signer of each PKCS#12 file (read again when the file
+  or its passphrase changes), the TSA's HTTP connection.
 * ``pdf_verify``: integrity, signer, time, trust and whether the bytes are a document the portal
   issued (``SignedDocument.sha256``).
 """
