@@ -27,6 +27,7 @@ target) rows.
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import multiprocessing as mp
 import os
@@ -128,8 +129,11 @@ def _sign_worker(url: str, paths: dict, count: int, barrier, results) -> None:
 def _signing(sim, paths: dict) -> list[tuple[str, str, str]]:
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(WORKERS + 1), ctx.Queue()
+    # ``bench/run.py`` loads this file without registering it as a module: the worker is taken from
+    # the module imported by name, which the spawned processes import too.
+    worker = importlib.import_module(__name__)._sign_worker
     procs = [
-        ctx.Process(target=_sign_worker, args=(sim.url, paths, SIGNATURES, barrier, results))
+        ctx.Process(target=worker, args=(sim.url, paths, SIGNATURES, barrier, results))
         for _ in range(WORKERS)
     ]
     for p in procs:
