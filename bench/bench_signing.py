@@ -49,11 +49,9 @@ WORKERS = 2
 SIGNATURES = int(os.environ.get("BENCH_SIGNATURES", "100"))
 VERIFICATIONS = int(os.environ.get("BENCH_VERIFICATIONS", "40"))
 # One scratch folder for the run, shared with the signing processes (they inherit the environment).
-SCRATCH = Path(
-    os.environ.setdefault(
-        "OPENDVC_BENCH_SIGNING_DIR", tempfile.mkdtemp(prefix="opendvc-bench-signing-")
-    )
-)
+if "OPENDVC_BENCH_SIGNING_DIR" not in os.environ:
+    os.environ["OPENDVC_BENCH_SIGNING_DIR"] = tempfile.mkdtemp(prefix="opendvc-bench-signing-")
+SCRATCH = Path(os.environ["OPENDVC_BENCH_SIGNING_DIR"])
 ENV = {
     "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{SCRATCH / 'bench.sqlite3'}",
     "STORAGE_MEDIA_ROOT": str(SCRATCH / "media"),
