@@ -168,16 +168,14 @@ def test_b_lt_in_the_signing_revision(trust):
     assert status.bottom_line and status.coverage.name == "ENTIRE_FILE"
 
 
-def test_an_rsa_signer_validates(trust):
+def test_an_rsa_signer_validates(trust, settings, tmp_path):
     """The kept private key signs with RSA (what public CAs issue to agencies) as with ECDSA."""
     from opendvc.signing import testca
 
     sim, _ca, _paths = trust
     ca = testca.build(sim.url, rsa=("signer",))
     sim.use(ca)
-    paths = ca.write(_paths["root"].parent.parent / "rsa")
-    from django.conf import settings
-
+    paths = ca.write(tmp_path / "rsa")
     settings.SIGNING_TRUST_ROOTS = str(paths["root"])
     services.caches_clear()
     data, level = services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
