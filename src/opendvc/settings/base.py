@@ -498,6 +498,9 @@ SIGNING_TRUST_ROOTS = env("SIGNING_TRUST_ROOTS", default="")
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")
 SIGNING_SEAL_PKCS12 = env("SIGNING_SEAL_PKCS12", default="")
 SIGNING_SEAL_PASSPHRASE = env("SIGNING_SEAL_PASSPHRASE", default="")
+# A signer certificate's OCSP/CRL answers are reused until their nextUpdate, at most this many seconds:
+# a certificate revoked meanwhile is refused at signing at the latest this long after the CA publishes it.
+SIGNING_REVOCATION_MAX_AGE = env.int("SIGNING_REVOCATION_MAX_AGE", default=300)
 VAULT_QUOTA_BYTES = env.int("VAULT_QUOTA_BYTES", default=200 * 1024 * 1024)
 VAULT_SHARE_MAX_DAYS = env.int("VAULT_SHARE_MAX_DAYS", default=30)
 # Integrations (opendvc.integrations): the outbox relay and the peers. A peer whose URL is empty is off:

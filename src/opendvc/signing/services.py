@@ -5,9 +5,12 @@
   signer's name and title, ``SigningCertificate``) or the system's seal (``SIGNING_SEAL_PKCS12``).
 * ``credential_check``: the certificate must chain to a pinned root (``SIGNING_TRUST_ROOTS``; roots are
   never fetched), be valid now and not be revoked (OCSP/CRL when reachable); otherwise signing is
-  refused and nothing is issued.
+  refused and nothing is issued. Validity dates are checked at every signature; the revocation answers
+  are reused until their nextUpdate, at most ``SIGNING_REVOCATION_MAX_AGE`` seconds (300).
 * ``pdf_sign``: PAdES B-T (time-stamp from ``SIGNING_TSA_URL``), B-LT when the revocation data could
-  be fetched (embedded in the document security store), with a QR code to the public verification.
+  be fetched (in the document security store of the signature's own revision), with a QR code to the
+  public verification. Per process and kept: the signer of each PKCS#12 file (read again when the file
+  or its passphrase changes), the TSA's HTTP connection.
 * ``pdf_verify``: integrity, signer, time, trust and whether the bytes are a document the portal
   issued (``SignedDocument.sha256``).
 """
@@ -18,9 +21,11 @@ import asyncio
 import hashlib
 import io
 import logging
+import os
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -39,12 +44,25 @@ from .models import SignedDocument, SigningCertificate
 
 logger = logging.getLogger(__name__)
 
-# Revocation answers are reused for this long (a batch of approvals does not ask the OCSP responder
-# once per document); a certificate revoked meanwhile is refused from the next window on.
-REVOCATION_REUSE_SECONDS = 300
-# Room reserved for the signature container (CMS, chain and time-stamp token): no trial signing to
-# estimate it.
+# How long a certificate found valid and not revoked is trusted without asking its OCSP responder/CRL
+# again (``SIGNING_REVOCATION_MAX_AGE``, seconds): the answers are reused until their nextUpdate, never
+# longer than this, so a certificate revoked meanwhile is refused at the latest this long after its
+# revocation is published. When no revocation data could be fetched (soft-fail), the check is repeated
+# after ``REVOCATION_RETRY_SECONDS`` at most.
+REVOCATION_MAX_AGE_DEFAULT = 300
+REVOCATION_RETRY_SECONDS = 60
+# Certificates whose check is kept (one per signing certificate in use: agencies and the seal).
+REVOCATION_CACHE_SIZE = 256
+# Room reserved for the signature container (CMS, chain and time-stamp token), in hexadecimal digits
+# as pyHanko counts it (16,384 digits: 8 KiB of DER): no trial signing to estimate it. A container that
+# does not fit (long chains, a TSA embedding many certificates) is signed again with four times the room,
+# kept for that certificate, up to ``SIGNATURE_BYTES_MAX``.
 SIGNATURE_BYTES = 16384
+SIGNATURE_BYTES_MAX = 4 * 4 * SIGNATURE_BYTES
+
+
+def revocation_max_age() -> float:
+    return float(getattr(settings, "SIGNING_REVOCATION_MAX_AGE", REVOCATION_MAX_AGE_DEFAULT))
 
 
 @dataclass(frozen=True)
@@ -102,29 +120,77 @@ def trust_roots() -> tuple:
     return _roots(getattr(settings, "SIGNING_TRUST_ROOTS", "") or "")
 
 
-_vc_lock = threading.Lock()
-_vc_cache: dict[tuple, tuple[float, Any]] = {}
-# Certificates found valid and not revoked, with the context holding their revocation data.
-_checked: dict[tuple, tuple[float, Any]] = {}
+_lock = threading.Lock()
+_clock = time.monotonic
+# Certificates found valid and not revoked: key → (monotonic expiry, validation context holding the
+# revocation data fetched for them, embedded in the signed documents' DSS). Bounded, oldest out.
+_checked: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+
+
+# Signature room found needed per signing certificate (above ``SIGNATURE_BYTES``).
+_room: dict[bytes, int] = {}
 
 
 def caches_clear() -> None:
-    """Forget reused revocation answers and checks (a new trust configuration, tests)."""
-    with _vc_lock:
-        _vc_cache.clear()
+    """Forget kept revocation answers and checks (a new trust configuration, tests)."""
+    with _lock:
         _checked.clear()
+        _room.clear()
 
 
 @lru_cache(maxsize=8)
 def _timestamper(url: str):
-    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+    """The RFC 3161 client of ``url``: one kept ``httpx`` client per process (keep-alive: no TCP
+    connection per signature, and no thread per request as with pyHanko's ``requests`` client)."""
+    import httpx
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps.api import TimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-    return RequestsHTTPTimeStamper(url, timeout=10)
+    class HttpxTimeStamper(TimeStamper):
+        def __init__(self) -> None:
+            super().__init__()
+            self._client: httpx.Client | None = None
+            self._pid = 0
+
+        def _http(self) -> httpx.Client:
+            # A client made before a fork (Celery's prefork pool) is not shared with the children.
+            if self._client is None or self._pid != os.getpid():
+                self._client = httpx.Client(
+                    timeout=10, limits=httpx.Limits(max_keepalive_connections=4)
+                )
+                self._pid = os.getpid()
+            return self._client
+
+        async def async_request_tsa_response(self, req):
+            body = req.dump()
+            headers = {
+                "Content-Type": "application/timestamp-query",
+                "Accept": "application/timestamp-reply",
+            }
+            for attempt in (1, 2):
+                try:
+                    res = self._http().post(url, content=body, headers=headers)
+                    break
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    # A kept connection the TSA closed meanwhile: once more on a new one (a time-stamp
+                    # request may be repeated).
+                    if attempt == 2:
+                        raise TimestampRequestError("Error in communication with the TSA") from exc
+                except httpx.HTTPError as exc:
+                    raise TimestampRequestError("Error in communication with the TSA") from exc
+            if res.status_code != 200 or (
+                res.headers.get("content-type") != "application/timestamp-reply"
+            ):
+                raise TimestampRequestError(f"TSA answered {res.status_code}")
+            return tsp.TimeStampResp.load(res.content)
+
+    return HttpxTimeStamper()
 
 
-def validation_context(*, fetching: bool, fresh: bool = False, extra_certs=()):
-    """A validation context on the pinned roots only. With ``fetching`` the OCSP/CRL are asked over
-    HTTP (soft-fail: unreachable revocation data does not refuse, a "revoked" answer does)."""
+def validation_context(*, fetching: bool, extra_certs=()):
+    """A new validation context on the pinned roots only. With ``fetching`` the OCSP/CRL are asked
+    over HTTP (soft-fail: unreachable revocation data does not refuse, a "revoked" answer does)."""
     from pyhanko_certvalidator import ValidationContext
 
     roots = trust_roots()
@@ -135,33 +201,91 @@ def validation_context(*, fetching: bool, fresh: bool = False, extra_certs=()):
             allow_fetching=False,
             revocation_mode="soft-fail",
         )
-    key = (tuple(c.dump() for c in roots), tuple(c.dump() for c in extra_certs))
-    with _vc_lock:
-        hit = _vc_cache.get(key)
-        if hit and not fresh and time.monotonic() - hit[0] < REVOCATION_REUSE_SECONDS:
-            return hit[1]
-        from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+    from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
-        vc = ValidationContext(
-            trust_roots=list(roots),
-            other_certs=list(extra_certs),
-            allow_fetching=True,
-            revocation_mode="soft-fail",
-            fetcher_backend=RequestsFetcherBackend(per_request_timeout=5),
-        )
-        _vc_cache[key] = (time.monotonic(), vc)
-        return vc
+    return ValidationContext(
+        trust_roots=list(roots),
+        other_certs=list(extra_certs),
+        allow_fetching=True,
+        revocation_mode="soft-fail",
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=5),
+    )
+
+
+def _revocation_reuse(vc) -> float:
+    """Seconds the revocation answers in ``vc`` may be reused: until the earliest nextUpdate among
+    them, at most ``SIGNING_REVOCATION_MAX_AGE``; ``REVOCATION_RETRY_SECONDS`` when none was fetched."""
+    limit = revocation_max_age()
+    if not (vc.ocsps or vc.crls):
+        return min(limit, REVOCATION_RETRY_SECONDS)
+    now = timezone.now()
+    updates = []
+    for answer in vc.ocsps:
+        try:
+            basic = answer["response_bytes"]["response"].parsed
+            updates += [r["next_update"].native for r in basic["tbs_response_data"]["responses"]]
+        except (KeyError, TypeError, ValueError):
+            updates.append(None)
+    for crl in vc.crls:
+        updates.append(crl["tbs_cert_list"]["next_update"].native)
+    # An answer without nextUpdate: newer information may be available at any time (RFC 6960 §4.2.2.1).
+    if any(u is None for u in updates):
+        return min(limit, REVOCATION_RETRY_SECONDS)
+    return max(0.0, min([limit, *((u - now).total_seconds() for u in updates)]))
+
+
+@lru_cache(maxsize=1)
+def _signer_class():
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+    class KeptKeySigner(signers.SimpleSigner):
+        """pyHanko's ``SimpleSigner`` re-parses the DER private key on every signature (for RSA, with
+        a key check of tens of milliseconds); this one keeps the parsed key."""
+
+        private_key: Any = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algo = mechanism.signature_algo
+            except ValueError:
+                algo = mechanism["algorithm"].native
+            key = self.private_key
+            if algo == "rsassa_pkcs1v15":
+                return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            if algo == "rsassa_pss":
+                padding, hash_algo = process_pss_params(mechanism["parameters"])
+                return key.sign(data, padding, hash_algo)
+            if algo == "ecdsa":
+                return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+            return super().sign_raw(data, digest_algorithm)
+
+    return KeptKeySigner
 
 
 @lru_cache(maxsize=64)
-def _load(path: str, mtime: float, passphrase: str):
+def _load(path: str, stamp: tuple, passphrase: str):
+    """The signer of a PKCS#12 file, parsed once per process (its key derivation is slow on purpose);
+    ``stamp`` (modification time, size, inode) makes a replaced file or a new passphrase load anew."""
+    from cryptography.hazmat.primitives import serialization
     from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load_pkcs12(
+    loaded = signers.SimpleSigner.load_pkcs12(
         path, passphrase=passphrase.encode() if passphrase else None
     )
-    if signer is None:
+    if loaded is None:
         raise refused(_("Không đọc được chứng thư số ký (tệp PKCS#12 hoặc mật khẩu không đúng)."))
+    signer = _signer_class()(
+        signing_cert=loaded.signing_cert,
+        signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry,
+    )
+    signer.private_key = serialization.load_der_private_key(
+        loaded.signing_key.dump(), password=None
+    )
     return signer
 
 
@@ -175,7 +299,8 @@ def credential_load(
     purpose: str = SignedDocument.Purpose.RESULT,
 ) -> Credential:
     try:
-        signer = _load(path, Path(path).stat().st_mtime, passphrase)
+        st = Path(path).stat()
+        signer = _load(path, (st.st_mtime_ns, st.st_size, st.st_ino), passphrase)
     except OSError as exc:
         raise refused(
             _("Không tìm thấy tệp chứng thư số ký: %(path)s") % {"path": Path(path).name}
@@ -250,10 +375,11 @@ def credential_check(credential: Credential, *, vc=None) -> Any:
     if not trust_roots():
         raise refused(_("Chưa cấu hình chứng thư gốc tin cậy (SIGNING_TRUST_ROOTS); không thể ký."))
     key = (cert.dump(), tuple(c.dump() for c in trust_roots()))
-    with _vc_lock:
-        hit = _checked.get(key)
-    if vc is None and hit is not None and time.monotonic() - hit[0] < REVOCATION_REUSE_SECONDS:
-        return hit[1]
+    if vc is None:
+        with _lock:
+            hit = _checked.get(key)
+            if hit is not None and _clock() < hit[0]:
+                return hit[1]
     vc = vc or validation_context(fetching=True, extra_certs=tuple(credential.signer.cert_registry))
     validator = CertificateValidator(
         cert, intermediate_certs=list(credential.signer.cert_registry), validation_context=vc
@@ -281,8 +407,12 @@ def credential_check(credential: Credential, *, vc=None) -> Any:
             _("Chứng thư số của %(name)s không hợp lệ: %(why)s")
             % {"name": credential.name, "why": str(exc)[:200]}
         ) from exc
-    with _vc_lock:
-        _checked[key] = (time.monotonic(), vc)
+    expires = _clock() + _revocation_reuse(vc)
+    with _lock:
+        _checked[key] = (expires, vc)
+        _checked.move_to_end(key)
+        while len(_checked) > REVOCATION_CACHE_SIZE:
+            _checked.popitem(last=False)
     return vc
 
 
@@ -305,7 +435,6 @@ def pdf_sign(
     (``B-LT`` when revocation data was embedded, else ``B-T``). Raises 409 when the certificate is
     refused, 503 when the time-stamping authority does not answer."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -316,8 +445,6 @@ def pdf_sign(
     if not tsa:
         raise refused(_("Chưa cấu hình dịch vụ cấp dấu thời gian (SIGNING_TSA_URL); không thể ký."))
     reachable = bool(vc.ocsps or vc.crls)
-    # B-T first; the revocation data fetched by the check then goes into the document security store
-    # (PAdES B-LT) as an incremental update.
     meta = signers.PdfSignatureMetadata(
         field_name="ChuKySo",
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -341,32 +468,43 @@ def pdf_sign(
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec("ChuKySo", on_page=-1, box=(36, 24, 336, 96)),
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    try:
-        out = signer.sign_pdf(
-            writer,
-            appearance_text_params={"url": qr_url} if qr_url else None,
-            bytes_reserved=SIGNATURE_BYTES,
-        )
-    except SigningError as exc:
-        logger.warning("signing failed: %s", exc)
-        raise refused(_("Không ký được tài liệu: %(why)s") % {"why": str(exc)[:200]}) from exc
-    except Exception as exc:
-        if type(exc).__name__ == "TimestampRequestError":
-            raise ProblemError(
-                "tsa_unavailable",
-                _("Dịch vụ cấp dấu thời gian không trả lời; chưa ký được, hãy thử lại sau."),
-                status=503,
-            ) from exc
-        raise
-    if reachable:
-        chain = [credential.signer.signing_cert, *credential.signer.cert_registry]
-        DocumentSecurityStore.add_dss(
-            out, None, certs=chain, ocsps=list(vc.ocsps), crls=list(vc.crls)
-        )
-    data = out.getvalue()
-    level = "B-LT" if "/DSS" in PdfFileReader(io.BytesIO(data), strict=False).root else "B-T"
-    return data, level
+    chain = [credential.signer.signing_cert, *credential.signer.cert_registry]
+    room_key = credential.signer.signing_cert.dump()
+    room = _room.get(room_key, SIGNATURE_BYTES)
+    while True:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        if reachable:
+            # PAdES B-LT in one revision: the revocation data fetched by the check goes into the
+            # document security store of the revision that carries the signature (no second
+            # incremental update to write, re-read and analyse at each verification).
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer, None, certs=chain, ocsps=list(vc.ocsps), crls=list(vc.crls)
+            )
+        try:
+            out = signer.sign_pdf(
+                writer,
+                appearance_text_params={"url": qr_url} if qr_url else None,
+                bytes_reserved=room,
+            )
+            break
+        except SigningError as exc:
+            if "larger than expected" in str(exc) and room < SIGNATURE_BYTES_MAX:
+                # A longer chain or time-stamp token than the room kept: once more with more room,
+                # remembered for this certificate.
+                room *= 4
+                _room[room_key] = room
+                continue
+            logger.warning("signing failed: %s", exc)
+            raise refused(_("Không ký được tài liệu: %(why)s") % {"why": str(exc)[:200]}) from exc
+        except Exception as exc:
+            if type(exc).__name__ == "TimestampRequestError":
+                raise ProblemError(
+                    "tsa_unavailable",
+                    _("Dịch vụ cấp dấu thời gian không trả lời; chưa ký được, hãy thử lại sau."),
+                    status=503,
+                ) from exc
+            raise
+    return out.getvalue(), "B-LT" if reachable else "B-T"
 
 
 def document_sign(
@@ -453,10 +591,9 @@ def pdf_verify(*, data: bytes, check_issued: bool = True) -> Verification:
     intact = valid = trusted = stamped = True
     for sig in signatures:
         try:
+            vc = validation_context(fetching=False)
             status = validate_pdf_signature(
-                sig,
-                signer_validation_context=validation_context(fetching=False),
-                ts_validation_context=validation_context(fetching=False),
+                sig, signer_validation_context=vc, ts_validation_context=vc
             )
         except Exception:  # noqa: BLE001 - a broken signature structure is an invalid signature
             intact = valid = trusted = False

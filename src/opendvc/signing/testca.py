@@ -203,8 +203,9 @@ def _leaf(
     eku=None,
     ocsp_nocheck: bool = False,
     key_usage: str = "sign",
+    rsa_key: bool = False,
 ) -> Issued:
-    key = _key(rsa_key=key_usage == "tsa")
+    key = _key(rsa_key=rsa_key or key_usage == "tsa")
     aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key())
     b = (
         _builder(
@@ -258,9 +259,15 @@ def _leaf(
     return Issued(b.sign(ca.key, hashes.SHA256()), key)
 
 
-def build(base_url: str, *, agencies: dict[str, tuple[str, str]] | None = None) -> TestCA:
+def build(
+    base_url: str,
+    *,
+    agencies: dict[str, tuple[str, str]] | None = None,
+    rsa: tuple[str, ...] = (),
+) -> TestCA:
     """A fresh CA whose certificates point their OCSP and CRL at ``base_url`` (the trust-services
-    simulator). ``agencies``: extra leaves, name → (signer's name, agency name)."""
+    simulator). ``agencies``: extra leaves, name → (signer's name, agency name); ``rsa``: the leaves
+    given an RSA-2048 key (as the public CAs issue to agencies) instead of ECDSA P-256."""
     now = dt.datetime.now(dt.UTC)
     day = dt.timedelta(days=1)
     root_key = _key()
@@ -338,7 +345,12 @@ def build(base_url: str, *, agencies: dict[str, tuple[str, str]] | None = None) 
     }
     for name, (cn, org) in people.items():
         ca.leaves[name] = _leaf(
-            intermediate, base_url, _name(cn, org), not_before=now - day, not_after=now + year
+            intermediate,
+            base_url,
+            _name(cn, org),
+            not_before=now - day,
+            not_after=now + year,
+            rsa_key=name in rsa,
         )
     ca.leaves["expired"] = _leaf(
         intermediate,

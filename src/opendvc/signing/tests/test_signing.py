@@ -151,3 +151,102 @@ def test_a_revoked_agency_certificate_refuses_the_approval(
     d.refresh_from_db()
     assert d.status == "processing"
     assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
+
+
+def test_b_lt_in_the_signing_revision(trust):
+    """The revocation data goes into the DSS of the revision carrying the signature: one revision
+    added, nothing after the signature for a verifier to analyse."""
+    _sim, _ca, paths = trust
+    data, level = services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    reader = PdfFileReader(io.BytesIO(data))
+    assert level == "B-LT" and "/DSS" in reader.root
+    assert (
+        reader.xrefs.total_revisions
+        == PdfFileReader(io.BytesIO(pdf_bytes())).xrefs.total_revisions + 1
+    )
+    status = _validate(data, paths["root"])
+    assert status.bottom_line and status.coverage.name == "ENTIRE_FILE"
+
+
+def test_an_rsa_signer_validates(trust, settings, tmp_path):
+    """The kept private key signs with RSA (what public CAs issue to agencies) as with ECDSA."""
+    from opendvc.signing import testca
+
+    sim, _ca, _paths = trust
+    ca = testca.build(sim.url, rsa=("signer",))
+    sim.use(ca)
+    paths = ca.write(tmp_path / "rsa")
+    settings.SIGNING_TRUST_ROOTS = str(paths["root"])
+    services.caches_clear()
+    data, level = services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    status = _validate(data, paths["root"])
+    assert level == "B-LT" and status.bottom_line
+    assert status.signing_cert.public_key.algorithm == "rsa"
+
+
+def test_the_pkcs12_is_read_once_per_file_and_again_when_it_changes(trust, monkeypatch):
+    from pyhanko.sign import signers
+
+    _sim, ca, paths = trust
+    services._load.cache_clear()
+    calls = []
+    original = signers.SimpleSigner.load_pkcs12.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(args[0])
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(signers.SimpleSigner, "load_pkcs12", classmethod(counting))
+    first = _credential(paths)
+    assert _credential(paths).signer is first.signer and len(calls) == 1
+    paths["signer"].write_bytes(ca.pkcs12("signer", passphrase="doi-mat-khau"))
+    second = services.credential_load(path=str(paths["signer"]), passphrase="doi-mat-khau")
+    assert second.signer is not first.signer and len(calls) == 2
+
+
+def test_revocation_answers_are_reused_then_asked_again(trust, monkeypatch):
+    """One OCSP request for many signatures; a revocation published meanwhile is seen once the
+    reuse time (``SIGNING_REVOCATION_MAX_AGE``, 300 s by default) has passed."""
+    sim, ca, paths = trust
+    before = len(sim.received)
+    for _ in range(3):
+        services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    assert [r.path for r in sim.received[before:]].count("/ocsp") == 1
+    ca.revoke("signer")
+    # Within the reuse time the kept answer is used...
+    services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    # ...and once it has passed, the responder's new answer refuses the signature.
+    later = services._clock() + services.revocation_max_age() + 1
+    monkeypatch.setattr(services, "_clock", lambda: later)
+    with pytest.raises(ProblemError) as err:
+        services.pdf_sign(pdf=pdf_bytes(), credential=_credential(paths))
+    assert err.value.code == "signing_refused" and "thu hồi" in str(err.value)
+
+
+def test_revocation_reuse_is_bounded_by_next_update_and_the_setting(trust, settings):
+    _sim, _ca, paths = trust
+    settings.SIGNING_REVOCATION_MAX_AGE = 10**9
+    vc = services.credential_check(_credential(paths))
+    # The simulator's OCSP answers are good for 12 hours, its CRLs for a day.
+    assert 11 * 3600 < services._revocation_reuse(vc) <= 12 * 3600
+    settings.SIGNING_REVOCATION_MAX_AGE = 120
+    assert services._revocation_reuse(vc) == 120
+
+
+def test_the_tsa_connection_is_kept(trust):
+    sim, _ca, paths = trust
+    cred = _credential(paths)
+    services.pdf_sign(pdf=pdf_bytes(), credential=cred)
+    client = services._timestamper(f"{sim.url}/tsa")._client
+    services.pdf_sign(pdf=pdf_bytes(), credential=cred)
+    assert services._timestamper(f"{sim.url}/tsa")._client is client
+    assert len(client._transport._pool.connections) == 1
+
+
+def test_a_container_larger_than_the_room_is_signed_again_with_more(trust, monkeypatch):
+    _sim, _ca, paths = trust
+    monkeypatch.setattr(services, "SIGNATURE_BYTES", 2048)
+    cred = _credential(paths)
+    data, _level = services.pdf_sign(pdf=pdf_bytes(), credential=cred)
+    assert _validate(data, paths["root"]).bottom_line
+    assert services._room[cred.signer.signing_cert.dump()] in (4 * 2048, 16 * 2048)
