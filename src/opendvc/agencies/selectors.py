@@ -87,6 +87,18 @@ def visible_agency_ids(user, *, roles=None) -> set[int] | None:
     return out
 
 
+def visible_agencies(user) -> list[Agency]:
+    """The agencies of ``visible_agency_ids`` (every agency for a superuser), by name: for an officer
+    whose agencies are those of their roles, the agencies the roles already read (no query)."""
+    ids = None if user.is_superuser else visible_agency_ids(user)
+    if ids is None:
+        return list(Agency.objects.order_by("name"))
+    own = {sr.agency_id: sr.agency for sr in active_roles(user)}
+    if ids <= own.keys():
+        return sorted((own[pk] for pk in ids), key=lambda a: a.name)
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
 def staff_of(agency: Agency) -> QuerySet[StaffRole]:
     return (
         StaffRole.objects.filter(agency=agency)
