@@ -18,15 +18,28 @@ from urllib.parse import urlencode
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from opendvc.agencies.permissions import is_staff_member
-from opendvc.agencies.selectors import has_any_role
+from opendvc.agencies.selectors import active_roles, has_any_role
 
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def _read_roles_and_totp(user) -> bool | None:
+    """Whether ``user`` has a TOTP device, read with their roles in one statement — or None when the
+    roles were already read for this request, or there are none (a superuser's: ask ``has_totp``)."""
+    roles = active_roles(
+        user,
+        holds_totp=Exists(
+            Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP)
+        ),
+    )
+    return roles[0].holds_totp if roles and hasattr(roles[0], "holds_totp") else None
 
 
 def is_backoffice_user(user) -> bool:
@@ -59,9 +72,11 @@ def backoffice_required(roles: list[str] | None = None):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            # Staff members: their roles (which is_backoffice_user reads) and TOTP in one statement.
+            totp = _read_roles_and_totp(user) if user.is_staff else None
             if not is_backoffice_user(user):
                 raise PermissionDenied
-            if not has_totp(user):
+            if not (has_totp(user) if totp is None else totp):
                 url = (
                     reverse("mfa_activate_totp")
                     + "?"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, Resolver404, get_urlconf, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.models import StaffRole
@@ -20,10 +21,25 @@ def staff_url(user, url_name: str, *args, **kwargs) -> str | None:
     """The URL of ``url_name`` when ``user`` may open it, else None (also when it does not exist)."""
     try:
         url = reverse(url_name, args=args or None, kwargs=kwargs or None)
-        view = resolve(url.split("?", 1)[0]).func
+        view = (
+            _view_of(url_name, url) if not (args or kwargs) else resolve(url.split("?", 1)[0]).func
+        )
     except (NoReverseMatch, Resolver404):
         return None
     return url if backoffice_allows(user, view) else None
+
+
+# The view behind a URL name without arguments, per URLconf: every page's navigation asks for the same
+# few (resolving walks the whole URLconf each time).
+_VIEWS: dict[tuple, object] = {}
+
+
+def _view_of(url_name: str, url: str):
+    key = (settings.ROOT_URLCONF, get_urlconf(), url_name, url)
+    view = _VIEWS.get(key)
+    if view is None:
+        view = _VIEWS[key] = resolve(url.split("?", 1)[0]).func
+    return view
 
 
 @dataclass(frozen=True)

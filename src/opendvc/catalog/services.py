@@ -83,7 +83,7 @@ def derive_level(record: dict[str, Any]) -> tuple[int, str, str]:
     return level, Procedure.LevelSource.DERIVED, LEVEL_BASIS[level]
 
 
-# Commune-tier wording in the source -> every agency of tier "xa".
+# Commune-tier wording in the source -> every commune of tier "xa".
 _COMMUNE_PHRASES = [
     fold(p)
     for p in (
@@ -93,6 +93,11 @@ _COMMUNE_PHRASES = [
         "Cơ quan quản lý đất đai cấp xã",
     )
 ]
+# The commune, ward or special zone itself (its People's Committee), as the name of a tier-"xa" agency
+# starts; other agencies at that tier (the ward's police, social insurance office) are not it.
+_COMMUNE_NAMES = tuple(
+    fold(p) + " " for p in ("Xã", "Phường", "Thị trấn", "Đặc khu", "Ủy ban nhân dân", "UBND")
+)
 # Units that belong to a department: the land registration office is a unit of the department of
 # agriculture and environment (Sở Nông nghiệp và Môi trường).
 _UNIT_OF_DEPARTMENT = {fold("Văn phòng đăng ký đất đai"): fold("Sở Nông nghiệp và Môi trường")}
@@ -115,7 +120,11 @@ class AgencyIndex:
                 by_short[fold(a.short_name)] = a
         return cls(
             by_short=by_short,
-            communes=[a for a in agencies if a.tier.code == "xa"],
+            communes=[
+                a
+                for a in agencies
+                if a.tier.code == "xa" and fold(a.name).startswith(_COMMUNE_NAMES)
+            ],
             by_code={a.code: a for a in agencies},
         )
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -98,10 +100,11 @@ def reusable_files(*, user) -> QuerySet[DossierFile]:
     )
 
 
-def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
+def on_time_state(dossier: Dossier, *, now: datetime | None = None, due_soon_at: datetime | None = None) -> str:
     """``""`` (no due date), ``on_time``, ``due_soon``, ``overdue`` for open dossiers; ``early``,
     ``on_time`` or ``late`` once finished — the class frozen at the end, else ``timeliness`` (DOMAIN.md:
-    overdue is computed, never typed)."""
+    overdue is computed, never typed). A list passes ``now`` and ``due_soon_at`` (the
+    ``due_soon_threshold`` of ``now``) once for all its rows."""
     if dossier.due_at is None:
         return ""
     now = now or timezone.now()
@@ -109,7 +112,7 @@ def on_time_state(dossier: Dossier, *, now: datetime | None = None) -> str:
         return dossier.on_time_class or timeliness(done_at=dossier.finished_at, due_at=dossier.due_at)
     if now > dossier.due_at:
         return "overdue"
-    if dossier.status in OPEN_STATES and dossier.due_at <= due_soon_threshold(now):
+    if dossier.status in OPEN_STATES and dossier.due_at <= (due_soon_at or due_soon_threshold(now)):
         return "due_soon"
     return "on_time"
 
@@ -118,6 +121,16 @@ ON_TIME_LABELS = {
     "on_time": _("Trong hạn"), "due_soon": _("Sắp đến hạn"), "overdue": _("Quá hạn"),
     "early": _("Trước hạn"), "late": _("Trễ hạn"),
 }
+
+
+# The badge colour of each state and on-time class (after ``badge``, in a class attribute).
+STATUS_BADGES = {
+    State.RECEIVED: " badge-ok", State.RETURNED: " badge-ok", State.RESULT_READY: " badge-ok",
+    State.REFUSED: " badge-err", State.STOPPED: " badge-err",
+    State.RETURNED_FOR_COMPLETION: " badge-warn", State.SUPPLEMENT_REQUESTED: " badge-warn",
+    State.PAYMENT_REQUIRED: " badge-warn",
+}
+ON_TIME_BADGES = {"overdue": " badge-err", "due_soon": " badge-warn"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,15 +213,36 @@ class Page:
 COUNT_CAP = 500  # beyond this the page says "more than 500" (a bounded count, never the whole table)
 
 
+def capped_count_sql(qs: QuerySet) -> tuple[str, tuple]:
+    """``SELECT COUNT(*)`` of at most ``COUNT_CAP + 1`` rows of ``qs``, read in the list's own order (the
+    index that serves the page, walked until it has found them, whatever the agency's share of the table)."""
+    sql, params = qs.values("pk")[: COUNT_CAP + 1].query.get_compiler(using=qs.db).as_sql()
+    return f"SELECT COUNT(*) FROM ({sql}) AS capped", tuple(params)  # noqa: S608 - ORM-compiled, bound values
+
+
 def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
     """One page by offset, fetching one extra row to know if a next page exists; the count is exact up
-    to ``COUNT_CAP`` rows (a bounded subquery), beyond that reported as "more than"."""
+    to ``COUNT_CAP`` rows, beyond that reported as "more than". The count travels with the page, as an
+    uncorrelated subquery the database runs once: one statement for both (a page past the end asks for
+    the count alone)."""
     page = max(1, page)
     start = (page - 1) * page_size
-    rows = list(qs[start : start + page_size + 1])
+    try:
+        count_sql, count_params = capped_count_sql(qs)
+    except EmptyResultSet:  # ``none()``, or ``__in`` an empty list: nothing to ask the database
+        return Page(items=[], number=page, page_size=page_size, has_next=False, count=0, count_exact=True)
+    # The count SQL is compiled by the ORM from ``qs``, its values bound as parameters.
+    counted = qs.annotate(capped_count=RawSQL(count_sql, count_params))  # noqa: S611
+    rows = list(counted[start : start + page_size + 1])
     has_next = len(rows) > page_size
-    capped = qs.values("pk")[:COUNT_CAP + 1]  # in index order: stops after COUNT_CAP + 1 rows
-    count = Dossier.objects.filter(pk__in=capped).count() if qs.model is Dossier else len(capped)
+    if rows:
+        count = rows[0].capped_count
+    elif page == 1:
+        count = 0
+    else:
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(count_sql, count_params)
+            count = cursor.fetchone()[0]
     return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=has_next,
                 count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
 

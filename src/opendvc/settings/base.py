@@ -169,6 +169,11 @@ elif CACHE_BACKEND == "local":
 else:
     raise ImproperlyConfigured(f"CACHE_BACKEND must be redis, database or local, not {CACHE_BACKEND!r}.")
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
+# Sessions stay in the database (the list of an account's sessions and their ending read it there); with
+# Redis they are also kept in the cache, so a signed-in page reads its session without a SQL statement.
+SESSION_ENGINE = "django.contrib.sessions.backends." + (
+    "cached_db" if CACHE_BACKEND == "redis" else "db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

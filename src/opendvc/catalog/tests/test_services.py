@@ -66,6 +66,19 @@ def test_agency_mapping_names_the_right_department():
     assert land[0].short_name == "Sở Nông nghiệp và Môi trường"
 
 
+def test_commune_wording_names_the_communes_not_other_offices_at_that_tier():
+    from opendvc.agencies.models import Agency, Tier
+
+    communes = {a.code for a in match_agencies("UBND cấp xã", AgencyIndex.load())}
+    # A ward's police office sits at the commune tier but is not the ward's People's Committee.
+    Agency.objects.create(
+        code="000.21.41.H19", name="Công an phường Biên Hòa", tier=Tier.objects.get(code="xa")
+    )
+    assert (
+        communes and {a.code for a in match_agencies("UBND cấp xã", AgencyIndex.load())} == communes
+    )
+
+
 def test_publishing_freezes_a_version_and_is_audited(record):
     procedure, outcome = upsert_procedure(record=clean(record), actor=None)
     assert outcome == "created" and procedure.status == "published"

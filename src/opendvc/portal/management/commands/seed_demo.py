@@ -11,7 +11,8 @@ from django.db import transaction
 from opendvc.accounts.demo import DEMO_PASSWORD
 from opendvc.accounts.models import User
 
-# Order matters: accounts need agencies, the catalog needs agencies.
+# Order matters: accounts need agencies, the catalog needs agencies; the reports' facts come last, once
+# every demo that files dossiers has run (otherwise a second run would add the later ones' facts).
 DEMO_MODULES = [
     "opendvc.agencies.demo",
     "opendvc.accounts.demo",
@@ -20,9 +21,9 @@ DEMO_MODULES = [
     "opendvc.eforms.demo",
     "opendvc.dossiers.demo",
     "opendvc.postal.demo",
-    "opendvc.reports.demo",
     "opendvc.payments.demo",
     "opendvc.linked.demo",
+    "opendvc.reports.demo",
 ]
 
 
