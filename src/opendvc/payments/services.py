@@ -327,8 +327,8 @@ def _apply_locked(
 def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
     """The first success of ``order``: the order is paid; the dossier takes its ``pay`` action when it
     still waits for these very fees (else the money goes back: ``needs_refund``). One notice, one
-    receipt. Returns whether the dossier moved on."""
-    from opendvc.dossiers.payments import payment_pending
+    receipt (numbered here, rendered and filed after commit: ``receipts.receipt_issue``). Returns
+    whether the dossier moved on."""
     from opendvc.dossiers.services.transitions import dossier_act
 
     from .receipts import receipt_issue
@@ -337,29 +337,36 @@ def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
     order.paid_attempt = attempt
     order.paid_at = now
     order.save(update_fields=["state", "paid_attempt", "paid_at"])
-    dossier = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("applicant")
-        .get(pk=order.dossier_id)
+    # Does the dossier still wait for these very fees? One unlocked read; the version it gives is
+    # checked again under the dossier's lock by the ``pay`` action: every change that could make
+    # another fee request the pending one (fees paid at the counter, fees asked again) moves the
+    # state and bumps the version, so a stale answer here is refused there (409) and the money goes
+    # back.
+    version = (
+        FeeRequest.objects.filter(
+            pk=order.fee_request_id,
+            state=FeeRequest.State.PENDING,
+            dossier__status=State.PAYMENT_REQUIRED,
+        )
+        .values_list("dossier__version", flat=True)
+        .first()
     )
-    moved = False
-    waiting = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
-    if waiting is not None and waiting.pk == order.fee_request_id:
+    dossier = None
+    if version is not None:
         try:
-            with transaction.atomic():
-                dossier_act(
-                    dossier=dossier,
-                    action="pay",
-                    actor=None,
-                    system=True,
-                    receipt_number=attempt.reference,
-                    note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
-                    % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
-                )
-            moved = True
+            dossier = dossier_act(
+                dossier=Dossier(pk=order.dossier_id),
+                action="pay",
+                actor=None,
+                system=True,
+                expected_version=version,
+                receipt_number=attempt.reference,
+                note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
+                % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
+            )
         except ProblemError as exc:
             log.warning("confirmed payment could not settle the dossier: %s", exc.detail)
-    if not moved:
+    if dossier is None:
         attempt.needs_refund = True
         attempt.save(update_fields=["needs_refund"])
         return False
