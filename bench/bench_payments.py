@@ -42,11 +42,14 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+# ``bench/http.py`` would hide the standard library's ``http`` package: the bench folder (put first
+# when this file is run as a script) goes last, where ``harness`` is still found.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.append(str(ROOT / "bench"))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_payments"
 ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "300"))
@@ -68,7 +71,14 @@ SETTINGS = {
     "SQL_COUNT_HEADER": "true",
     "LOG_LEVEL": "WARNING",
     "GUNICORN_TIMEOUT": "120",
+    # Steady state: no worker recycled in the middle of a phase, and no background import of the PDF
+    # engine (``core.warmup``) competing with the first phase — the IPN renders no PDF.
+    "GUNICORN_MAX_REQUESTS": "1000000",
+    "OPENDVC_WARM_UP": "false",
 }
+# First confirmations sent before the measured ones (their own dossiers), so that both workers have
+# run the whole path once (imports, connections to PostgreSQL and the broker).
+WARM = 2 * CLIENTS
 SECTION = "## Payment gateway IPN (`bench/bench_payments.py`)"
 TARGET = 200  # IPN/s, first confirmations and repeats (2 cores, PostgreSQL, Redis broker)
 
@@ -141,7 +151,7 @@ def _fixture() -> list:
         email="bench-pay@synthetic.opendvc.vn", defaults={"full_name": "Người nộp đo"}
     )[0]
     attempts = []
-    for i in range(ORDERS):
+    for i in range(ORDERS + WARM):
         d = services.dossier_create_draft(
             applicant=citizen, procedure=p, receiving_agency=agency, actor=citizen, channel="online"
         )
@@ -288,13 +298,18 @@ def _issue_receipts(attempts) -> tuple[float, int, int]:
     """What the Celery worker does with the queued receipts, here in one process: seconds taken, the
     dossiers with ≠ 1 receipt document, those whose receipt is not in the payer's store."""
     from opendvc.dossiers.models import DossierDocument
-    from opendvc.payments.receipts import receipts_pending
+    from opendvc.payments.models import Receipt
+    from opendvc.payments.tasks import render_receipt
     from opendvc.vault.models import StoredDocument
 
-    started = time.perf_counter()
-    receipts_pending(older_than=timedelta(0), limit=len(attempts) + 10)
-    elapsed = time.perf_counter() - started
     dossiers = [a.order.dossier_id for a in attempts]
+    queued = Receipt.objects.filter(order__dossier_id__in=dossiers, file="").values_list(
+        "pk", flat=True
+    )
+    started = time.perf_counter()
+    for pk in list(queued):
+        render_receipt.apply(args=(pk,))  # the queued task, run here
+    elapsed = time.perf_counter() - started
     docs = DossierDocument.objects.filter(dossier_id__in=dossiers, kind="payment_receipt")
     per = Counter(docs.values_list("dossier_id", flat=True))
     stored = StoredDocument.objects.filter(dossier_document__in=docs).count()
@@ -321,7 +336,8 @@ def run() -> list[tuple[str, str, str]]:
             _wait(base)
             # Both workers past their first request (imports, connections) before anything counts.
             _fire(base, ["/api/v1/ping"] * 4 * CLIENTS, key="")
-            _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts[: 2 * CLIENTS]])
+            warm, attempts = attempts[:WARM], attempts[WARM:]
+            _fire(base, [_ipn(_ipn_query(a)) for a in warm])
             first = _fire(base, [_ipn(_ipn_query(a)) for a in attempts])
             repeats = [_ipn(_ipn_query(a)) for a in attempts for _ in range(REPEATS)]
             random.Random(7).shuffle(repeats)
@@ -329,8 +345,8 @@ def run() -> list[tuple[str, str, str]]:
             forged = _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts])
             ping = _fire(base, ["/api/v1/ping"] * len(repeats), key="")
         load_after = os.getloadavg()
-        checks = _checks(attempts)
-        issue_s, docs_off, store_off = _issue_receipts(attempts)
+        checks = _checks(warm + attempts)
+        issue_s, docs_off, store_off = _issue_receipts(warm + attempts)
     finally:
         _purge_queue()
         shutil.rmtree(MEDIA, ignore_errors=True)
@@ -357,8 +373,8 @@ def run() -> list[tuple[str, str, str]]:
         ),
         ("attempts flagged for refund", str(checks["refunds"]), "0"),
         (
-            f"receipts issued after commit, one process ({len(attempts)}: PDF, document, store)",
-            f"{len(attempts) / issue_s:.1f} receipts/s",
+            f"receipts issued after commit, one process ({WARM + len(attempts)}: PDF, document, store)",
+            f"{(WARM + len(attempts)) / issue_s:.1f} receipts/s",
             "—",
         ),
         (
@@ -373,6 +389,13 @@ def run() -> list[tuple[str, str, str]]:
 def section(rows: list[tuple[str, str, str]]) -> str:
     """The section of docs/performance.md for ``rows``."""
     table = "\n".join(f"| {m} | {v} | {t} |" for m, v, t in rows)
+    rates = {m.split(" (")[0]: float(v.split(" IPN/s")[0]) for m, v, _t in rows if "IPN/s" in v}
+    met = [k for k in ("IPN first confirmations", "IPN repeats") if rates.get(k, 0) >= TARGET]
+    verdict = (
+        f"Target ≥ {TARGET} IPN/s: met by {' and '.join(met)} in this run."
+        if met
+        else f"Target ≥ {TARGET} IPN/s: **not shown in this run** (see the load average)."
+    )
     return f"""{SECTION}
 
 Server: gunicorn, 2 sync workers, PostgreSQL and Redis (Celery broker and cache) on the same machine,
@@ -388,16 +411,22 @@ run.
 | --- | --- | --- |
 {table}
 
+{verdict}
+
 A first confirmation locks the order and the attempt, runs the dossier's `pay` action (the fee
 request paid, the step clock resumed, the history line, the audit entry), numbers the receipt, queues
-the notice and keeps the message: 27 statements on the server (pinned in
-`payments/tests/test_ipn_statements.py`). Nothing is rendered in it: the electronic receipt (the one
-receipt of the payment; a gateway's `pay` action issues no PDF of its own) is made after commit by a
-Celery worker — or after the response when no broker is configured — then sealed and filed in the
-dossier and the payer's store; a receipt still without its PDF is issued by the reconciliation job.
-A repeat about an attempt already final is answered from one unlocked read and the message is kept
-(2 statements). Before this, the `pay` action rendered its receipt PDF inside the transaction and
-first confirmations ran at about 1 IPN/s.
+the notice, writes the payment's audit entry and keeps the message, in one transaction whose commit
+waits for the WAL flush (the gateway stops retrying on `00`): 26 statements on the server (29 pinned
+in `payments/tests/test_ipn_statements.py`, which counts the test's savepoint; 43 before). Nothing is rendered in it: the electronic
+receipt — the one receipt of the payment; a gateway's `pay` action issues no PDF of its own — is made
+after commit by a Celery worker (or after the response when no broker is configured), then sealed
+and filed in the dossier and the payer's store; a receipt still without its PDF is issued by the
+reconciliation job. A repeat about an attempt already final is answered from one unlocked read and
+the message is kept in a transaction that does not wait for the WAL flush (`SET LOCAL
+synchronous_commit TO OFF`: a log row, no state) — 3 statements; forged signatures likewise. Before
+this, the `pay` action rendered its receipt PDF inside the transaction and first confirmations ran at
+about 1 IPN/s. What remains per first confirmation is the ORM's Python time and the round trips of
+26 statements, with the audit chain's head row locked from the first audit entry to the commit.
 """
 
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,12 +175,27 @@ def message_record(
     )
 
 
+def _message_kept(**kwargs) -> GatewayMessage:
+    """Keep a message that changes nothing (a repeat about a final attempt, a bad signature, an
+    unknown order). On PostgreSQL its commit does not wait for the WAL flush
+    (``synchronous_commit = off`` for this transaction only): the row is a log of what the gateway
+    sent, every state it could speak of is already durable, and a crash in the next fraction of a
+    second could lose only such log rows — never a payment. Inside a caller's transaction it is an
+    ordinary insert (the caller's commit decides)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return message_record(**kwargs)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return message_record(**kwargs)
+
+
 def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Kind.IPN) -> str:
     """Apply what ``gateway`` says about one attempt (an IPN, a query's answer); returns one of
     ``base.CONFIRMED``, ``ALREADY``, ``NOT_FOUND``, ``BAD_AMOUNT``, ``BAD_SIGNATURE``, ``ERROR`` for
     the gateway's answer. The raw message is kept whatever happens."""
     if not notice.signature_ok:
-        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
+        _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
         log.warning(
             "payment message with a bad signature",
             extra={"gateway": gateway, "reference": notice.reference},
@@ -192,7 +207,7 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         .first()
     )
     if found is None:
-        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
+        _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
         return base.NOT_FOUND
     attempt_id, order_id, state, amount = found
     settled = _settled(state=state, amount_vnd=amount, notice=notice)
@@ -200,7 +215,7 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         # Already final in a way no later message can change (states only move forward): the
         # gateway's repeats are answered without taking the lock; the message is still kept.
         result, outcome = settled
-        message_record(
+        _message_kept(
             gateway=gateway,
             kind=kind,
             notice=notice,
