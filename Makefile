@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := .venv/bin/python
 export UV_LINK_MODE ?= copy
 
-.PHONY: run install migrate seed test test-sqlite test-postgres lint format bench bench-http e2e worker beat openapi check-deploy clean
+.PHONY: run install migrate seed test test-sqlite test-postgres lint format bench bench-http bench-payments e2e worker beat openapi check-deploy clean
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -49,6 +49,11 @@ format: install
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The gateway's IPN over HTTP (PostgreSQL, Redis broker), written to docs/performance.md; run on a
+# quiet machine (DATABASE_URL, REDIS_URL: see bench/bench_payments.py).
+bench-payments: install
+	$(PY) bench/bench_payments.py --write
 
 # Every figure over HTTP beside /api/v1/ping, written to docs/performance.md (bench/http.py).
 bench-http: install

@@ -210,6 +210,11 @@ class StateMachine:
     def issue(self, act: Act, kind: str):
         raise NotImplementedError
 
+    def documents_for(self, act: Act) -> tuple[str, ...]:
+        """The documents this application of the row issues: the row's, unless the domain knows that
+        another part issues the same document (e.g. a receipt made outside the transaction)."""
+        return act.spec.documents
+
     def discard(self, issued: list[Any]) -> None:
         """Undo what ``issue`` stored outside the database when the transaction fails."""
 
@@ -358,17 +363,38 @@ class StateMachine:
             self.save(locked, update)
         if spec.records_event:
             act.event = self.append_event(act)
-        documents = [self.issue(act, kind) for kind in spec.documents]
+        documents = [self.issue(act, kind) for kind in self.documents_for(act)]
         issued.extend(documents)
-        audit_record(actor=act.actor, action=spec.audit_action or f"{self.domain}.{spec.action}", target=locked,
-                     changes=outcome.audit if outcome.audit is not None else self.audit_changes(act),
-                     request=request)
+        audit_record(
+            actor=act.actor,
+            action=spec.audit_action or f"{self.domain}.{spec.action}",
+            target=locked,
+            changes=outcome.audit if outcome.audit is not None else self.audit_changes(act),
+            request=request,
+        )
         if spec.notice:
             self.notify(act)
         signal, model = self.signal, self.model
-        acted_in_transaction.send(sender=model, domain=self.domain, instance=locked, action=spec.action,
-                                  event=act.event, from_state=from_state, to_state=to_state, actor=act.actor,
-                                  system=system, documents=tuple(documents))
-        transaction.on_commit(lambda: signal.send(sender=model, instance=act.row, action=spec.action,
-                                                  event=act.event, from_state=from_state, to_state=to_state))
+        acted_in_transaction.send(
+            sender=model,
+            domain=self.domain,
+            instance=locked,
+            action=spec.action,
+            event=act.event,
+            from_state=from_state,
+            to_state=to_state,
+            actor=act.actor,
+            system=system,
+            documents=tuple(documents),
+        )
+        transaction.on_commit(
+            lambda: signal.send(
+                sender=model,
+                instance=act.row,
+                action=spec.action,
+                event=act.event,
+                from_state=from_state,
+                to_state=to_state,
+            )
+        )
         return act

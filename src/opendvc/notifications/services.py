@@ -83,10 +83,18 @@ def notify(
     DeliveryLog.objects.bulk_create(logs)
     for n in created:
         if n.channel == Notification.Channel.EMAIL:
-            transaction.on_commit(lambda pk=n.pk: _queue_delivery(pk))
+            # robust: whatever committed stands if the broker is down; the row is queued and
+            # ``jobs.retry_failed`` sends it (the table, not the broker, is the truth).
+            transaction.on_commit(lambda pk=n.pk: _queue_delivery(pk), robust=True)
     # Other channels (SMS for the citizens who opted in) queue their copy in this same transaction.
-    notice_created.send(sender=Notification, recipient=recipient, template=template, subject=subject,
-                        body=body, context=context)
+    notice_created.send(
+        sender=Notification,
+        recipient=recipient,
+        template=template,
+        subject=subject,
+        body=body,
+        context=context,
+    )
     return created
 
 

@@ -32,7 +32,10 @@ def _level4_procedure(agency):
 
 def _synthetic_procedure(agency):
     """The published catalog has no procedure the province classed level 4 yet: a synthetic one
-    (``is_synthetic``, ``SYN-`` code, hidden from the public catalog) stands in for the demo."""
+    (``is_synthetic``, ``SYN-`` code, hidden from the public catalog) stands in for the demo. The real
+    reference data (``catalog/data/procedures-reference.json``, 78 procedures) has none either: its
+    ``level`` is null for every record (the national portal no longer publishes it) and the only
+    ``online_class`` values it records are "một phần" (1.013067, 1.013076), never "toàn trình"."""
     from opendvc.catalog.models import Component, Field, Procedure, ProcedureMethod, Sector
     from opendvc.catalog.services import publish_procedure
 

@@ -181,6 +181,12 @@ class Receipt(models.Model):
 
     class Meta:
         ordering = ["issued_at", "pk"]
+        # The receipts still waiting for their PDF (``receipts.receipts_pending``): a handful at most.
+        indexes = [
+            models.Index(
+                fields=["issued_at"], condition=models.Q(file=""), name="payments_receipt_unissued"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

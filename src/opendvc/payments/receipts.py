@@ -11,11 +11,15 @@ it) and is placed in the payer's document store (Kho dữ liệu) by reference �
 from __future__ import annotations
 
 import hashlib
+import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
 from opendvc.dossiers.documents import qr_data_uri, render_pdf
 from opendvc.dossiers.lifecycle import Document
@@ -23,23 +27,52 @@ from opendvc.dossiers.models import DossierDocument
 
 from .models import PaymentAttempt, PaymentOrder, Receipt
 
+log = logging.getLogger("opendvc.payments")
+# A queued receipt is rendered within seconds; the catch-up leaves it this long to its worker.
+PENDING_AFTER = timedelta(minutes=10)
+
 
 def receipt_issue(*, order: PaymentOrder, attempt: PaymentAttempt, payer, now=None) -> Receipt:
-    """The receipt of ``order`` (inside the settling transaction); its PDF is made on commit."""
+    """The receipt of ``order``, numbered inside the settling transaction (the order's row is locked
+    and moves to paid there, once: no receipt can exist yet). Its PDF is made after commit, out of the
+    gateway's request (``receipt_queue``)."""
     now = now or timezone.now()
-    receipt, created = Receipt.objects.get_or_create(
+    receipt = Receipt.objects.create(
         order=order,
-        defaults={
-            "number": f"BL{now:%Y}-{order.pk:08d}",
-            "issued_at": now,
-            "payer_name": (getattr(payer, "full_name", "") or str(payer))[:200],
-        },
+        number=f"BL{now:%Y}-{order.pk:08d}",
+        issued_at=now,
+        payer_name=(getattr(payer, "full_name", "") or str(payer))[:200],
     )
-    if created:
-        from .tasks import render_receipt
-
-        transaction.on_commit(lambda: render_receipt.delay(receipt.pk))
+    # robust: the payment has committed whatever the broker says; ``receipts_pending`` catches up.
+    transaction.on_commit(lambda pk=receipt.pk: receipt_queue(pk), robust=True)
     return receipt
+
+
+def receipt_queue(receipt_id: int) -> None:
+    """Render, seal and file the receipt out of the request: a Celery worker does it when a broker is
+    configured (retried with backoff); without one, the portal does it once the response is sent.
+    Either way a receipt left without its PDF is taken up again by ``receipts_pending``."""
+    from .tasks import render_receipt
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        after_response(lambda: receipt_render(receipt_id=receipt_id))
+    else:
+        render_receipt.delay(receipt_id)
+
+
+def receipts_pending(*, now=None, older_than: timedelta = PENDING_AFTER, limit: int = 100) -> int:
+    """Render the receipts still without their PDF some minutes after they were numbered (a worker
+    that died, a broker that was down, a seal or time-stamping authority that refused): the
+    reconciliation job's catch-up. Returns how many were issued now."""
+    now = now or timezone.now()
+    done = 0
+    due = Receipt.objects.filter(file="", issued_at__lte=now - older_than).order_by("issued_at")
+    for pk in due.values_list("pk", flat=True)[:limit]:
+        try:
+            done += int(bool(receipt_render(receipt_id=pk).file))
+        except Exception:  # noqa: BLE001 - tried again at the next run
+            log.exception("receipt %s not issued yet", pk)
+    return done
 
 
 def verify_url(receipt: Receipt) -> str:

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,12 +175,27 @@ def message_record(
     )
 
 
+def _message_kept(**kwargs) -> GatewayMessage:
+    """Keep a message that changes nothing (a repeat about a final attempt, a bad signature, an
+    unknown order). On PostgreSQL its commit does not wait for the WAL flush
+    (``synchronous_commit = off`` for this transaction only): the row is a log of what the gateway
+    sent, every state it could speak of is already durable, and a crash in the next fraction of a
+    second could lose only such log rows — never a payment. Inside a caller's transaction it is an
+    ordinary insert (the caller's commit decides)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return message_record(**kwargs)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return message_record(**kwargs)
+
+
 def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Kind.IPN) -> str:
     """Apply what ``gateway`` says about one attempt (an IPN, a query's answer); returns one of
     ``base.CONFIRMED``, ``ALREADY``, ``NOT_FOUND``, ``BAD_AMOUNT``, ``BAD_SIGNATURE``, ``ERROR`` for
     the gateway's answer. The raw message is kept whatever happens."""
     if not notice.signature_ok:
-        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
+        _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
         log.warning(
             "payment message with a bad signature",
             extra={"gateway": gateway, "reference": notice.reference},
@@ -192,7 +207,7 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         .first()
     )
     if found is None:
-        message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
+        _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
         return base.NOT_FOUND
     attempt_id, order_id, state, amount = found
     settled = _settled(state=state, amount_vnd=amount, notice=notice)
@@ -200,7 +215,7 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         # Already final in a way no later message can change (states only move forward): the
         # gateway's repeats are answered without taking the lock; the message is still kept.
         result, outcome = settled
-        message_record(
+        _message_kept(
             gateway=gateway,
             kind=kind,
             notice=notice,
@@ -327,8 +342,8 @@ def _apply_locked(
 def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
     """The first success of ``order``: the order is paid; the dossier takes its ``pay`` action when it
     still waits for these very fees (else the money goes back: ``needs_refund``). One notice, one
-    receipt. Returns whether the dossier moved on."""
-    from opendvc.dossiers.payments import payment_pending
+    receipt (numbered here, rendered and filed after commit: ``receipts.receipt_issue``). Returns
+    whether the dossier moved on."""
     from opendvc.dossiers.services.transitions import dossier_act
 
     from .receipts import receipt_issue
@@ -337,29 +352,36 @@ def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
     order.paid_attempt = attempt
     order.paid_at = now
     order.save(update_fields=["state", "paid_attempt", "paid_at"])
-    dossier = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("applicant")
-        .get(pk=order.dossier_id)
+    # Does the dossier still wait for these very fees? One unlocked read; the version it gives is
+    # checked again under the dossier's lock by the ``pay`` action: every change that could make
+    # another fee request the pending one (fees paid at the counter, fees asked again) moves the
+    # state and bumps the version, so a stale answer here is refused there (409) and the money goes
+    # back.
+    version = (
+        FeeRequest.objects.filter(
+            pk=order.fee_request_id,
+            state=FeeRequest.State.PENDING,
+            dossier__status=State.PAYMENT_REQUIRED,
+        )
+        .values_list("dossier__version", flat=True)
+        .first()
     )
-    moved = False
-    waiting = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
-    if waiting is not None and waiting.pk == order.fee_request_id:
+    dossier = None
+    if version is not None:
         try:
-            with transaction.atomic():
-                dossier_act(
-                    dossier=dossier,
-                    action="pay",
-                    actor=None,
-                    system=True,
-                    receipt_number=attempt.reference,
-                    note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
-                    % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
-                )
-            moved = True
+            dossier = dossier_act(
+                dossier=Dossier(pk=order.dossier_id),
+                action="pay",
+                actor=None,
+                system=True,
+                expected_version=version,
+                receipt_number=attempt.reference,
+                note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
+                % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
+            )
         except ProblemError as exc:
             log.warning("confirmed payment could not settle the dossier: %s", exc.detail)
-    if not moved:
+    if dossier is None:
         attempt.needs_refund = True
         attempt.save(update_fields=["needs_refund"])
         return False

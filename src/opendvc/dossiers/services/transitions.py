@@ -240,6 +240,16 @@ class DossierMachine(StateMachine):
             data={**{k: v for k, v in cleaned.items() if k != "note"}, **act.outcome.data},
         )
 
+    def documents_for(self, act: Act) -> tuple[str, ...]:
+        # A payment the gateway confirmed has one receipt: the electronic receipt of the payment
+        # platform (``opendvc.payments.receipts``, numbered in this transaction, rendered, sealed and
+        # filed after commit). A second "biên lai" of the pay action would be a second receipt, with
+        # another number, for the same amount collected once (Decree 11/2020/NĐ-CP Art. 9: one
+        # receipt per fee collected). The officer's counter payment keeps the row's receipt.
+        if act.spec.action == Action.PAY and act.role == Role.SYSTEM:
+            return ()
+        return act.spec.documents
+
     def issue(self, act: Act, kind: str) -> DossierDocument:
         return issue_document(dossier=act.row, event=act.event, kind=kind)
 
@@ -303,12 +313,16 @@ def dossier_act(
     transaction — the same ``receive`` row, appointment, receipt, history and audit as an officer's
     intake, with the system as the actor.
     """
+    if action not in (Action.SUBMIT, Action.RESUBMIT):
+        # One action: the engine's own transaction (a savepoint fewer inside a caller's).
+        return MACHINE.act(row=dossier, action=action, actor=actor, system=system, request=request,
+                           expected_version=expected_version, inputs=inputs).row
     issued: list[DossierDocument] = []
     try:
         with transaction.atomic():
             done = MACHINE.act(row=dossier, action=action, actor=actor, system=system, request=request,
                                expected_version=expected_version, inputs=inputs, issued=issued).row
-            if action in (Action.SUBMIT, Action.RESUBMIT) and filing.receives_itself(done):
+            if filing.receives_itself(done):
                 done = MACHINE.act(row=done, action=Action.RECEIVE, actor=None, system=True, request=request,
                                    issued=issued).row
         return done

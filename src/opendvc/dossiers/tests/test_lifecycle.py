@@ -33,13 +33,18 @@ class Transition:
     required: tuple[str, ...]
 
 
-TRANSITIONS = [Transition(state, s.action, s.roles, s.next_state, s.documents, s.required)
-               for s in ACTIONS if s.next_state is not None for state in sorted(s.from_states)]
+TRANSITIONS = [
+    Transition(state, s.action, s.roles, s.next_state, s.documents, s.required)
+    for s in ACTIONS
+    if s.next_state is not None
+    for state in sorted(s.from_states)
+]
 
 
 def transition_for(state: str, action: str):
     spec = MACHINE.spec(action)
     return spec if spec is not None and spec.opens_from(state) else None
+
 
 INPUTS = {
     "items": ["Bản sao giấy chứng sinh có chứng thực", "Tờ khai ghi thiếu quê quán"],
@@ -86,12 +91,21 @@ def procedure(agencies):
 
 @pytest.fixture
 def people(citizen, officer, processor, leader, postal):
-    return {Role.APPLICANT: citizen, Role.RECEIVING_OFFICER: officer, Role.PROCESSING_OFFICER: processor,
-            Role.LEADER: leader, Role.POSTAL_OPERATOR: postal}
+    return {
+        Role.APPLICANT: citizen,
+        Role.RECEIVING_OFFICER: officer,
+        Role.PROCESSING_OFFICER: processor,
+        Role.LEADER: leader,
+        Role.POSTAL_OPERATOR: postal,
+    }
 
 
 # The delivery method each role records a return with (``returns.METHODS``).
-RETURN_METHOD = {Role.SYSTEM: "online", Role.POSTAL_OPERATOR: "postal", Role.RECEIVING_OFFICER: "counter"}
+RETURN_METHOD = {
+    Role.SYSTEM: "online",
+    Role.POSTAL_OPERATOR: "postal",
+    Role.RECEIVING_OFFICER: "counter",
+}
 
 
 def act(dossier, t_action, role, people):
@@ -101,11 +115,15 @@ def act(dossier, t_action, role, people):
         from opendvc.workflow.models import StepRun
 
         if StepRun.objects.filter(dossier=dossier, left_at__isnull=True, position=0).exists():
-            services.dossier_act(action="forward", dossier=dossier, actor=people[Role.RECEIVING_OFFICER])
+            services.dossier_act(
+                action="forward", dossier=dossier, actor=people[Role.RECEIVING_OFFICER]
+            )
     if t_action == Action.RETURN_RESULT:
         inputs["method"] = RETURN_METHOD[role]
     if role == Role.SYSTEM:
-        return services.dossier_act(dossier=dossier, action=t_action, actor=None, system=True, **inputs)
+        return services.dossier_act(
+            dossier=dossier, action=t_action, actor=None, system=True, **inputs
+        )
     return services.dossier_act(dossier=dossier, action=t_action, actor=people[role], **inputs)
 
 
@@ -113,12 +131,23 @@ def dossier_in(state, procedure, people, *, channel="online"):
     from opendvc.agencies.models import Agency
 
     citizen = people[Role.APPLICANT]
-    d = services.dossier_create_draft(applicant=citizen, procedure=procedure, actor=citizen, channel=channel,
-                                      receiving_agency=Agency.objects.get(code=JUSTICE))
+    d = services.dossier_create_draft(
+        applicant=citizen,
+        procedure=procedure,
+        actor=citizen,
+        channel=channel,
+        receiving_agency=Agency.objects.get(code=JUSTICE),
+    )
     comps = list(procedure.components.filter(required=True))
-    services.dossier_update_draft(dossier=d, actor=citizen, add_files=[(c, checked_pdf()) for c in comps])
+    services.dossier_update_draft(
+        dossier=d, actor=citizen, add_files=[(c, checked_pdf()) for c in comps]
+    )
     for t in path_to(state):
-        role = Role.APPLICANT if Role.APPLICANT in t.roles and channel == "online" else sorted(t.roles)[0]
+        role = (
+            Role.APPLICANT
+            if Role.APPLICANT in t.roles and channel == "online"
+            else sorted(t.roles)[0]
+        )
         if t.action == Action.SUBMIT and channel != "online":
             role = Role.RECEIVING_OFFICER
         d = act(d, t.action, role, people)
@@ -135,7 +164,11 @@ def test_every_state_is_reachable_and_the_table_is_complete():
         "draft": {"submitted", "deleted"},
         "submitted": {"received", "returned_for_completion", "refused", "withdrawn"},
         "returned_for_completion": {"submitted"},
-        "refused": set(), "stopped": set(), "withdrawn": set(), "returned": set(), "deleted": set(),
+        "refused": set(),
+        "stopped": set(),
+        "withdrawn": set(),
+        "returned": set(),
+        "deleted": set(),
         "received": {"processing"},
         "processing": {"supplement_requested", "payment_required", "stopped", "result_ready"},
         "supplement_requested": {"processing"},
@@ -151,7 +184,9 @@ ALLOWED = [(t, role) for t in TRANSITIONS for role in sorted(t.roles)]
 
 @pytest.mark.parametrize("t,role", ALLOWED, ids=[f"{t.state}-{t.action}-{r}" for t, r in ALLOWED])
 def test_allowed_transition_succeeds(t, role, procedure, people):
-    channel = "counter" if (t.action == Action.SUBMIT and role == Role.RECEIVING_OFFICER) else "online"
+    channel = (
+        "counter" if (t.action == Action.SUBMIT and role == Role.RECEIVING_OFFICER) else "online"
+    )
     d = dossier_in(t.state, procedure, people, channel=channel)
     events_before = d.events.count()
     done = act(d, t.action, role, people)
@@ -160,20 +195,38 @@ def test_allowed_transition_succeeds(t, role, procedure, people):
     assert fresh.version == d.version + 1
     event = fresh.events.last()
     assert fresh.events.count() == events_before + 1
-    assert (event.action, event.from_state, event.to_state, event.actor_role) == (t.action, t.state, t.next_state, role)
+    assert (event.action, event.from_state, event.to_state, event.actor_role) == (
+        t.action,
+        t.state,
+        t.next_state,
+        role,
+    )
     assert AuditEntry.objects.filter(action=f"dossier.{t.action}").exists()
-    for kind in t.documents:
+    # A payment the gateway confirmed (the system's ``pay``) has the payment platform's electronic
+    # receipt, issued by ``opendvc.payments`` after commit: the action issues none of its own.
+    documents = () if (t.action, role) == (Action.PAY, Role.SYSTEM) else t.documents
+    for kind in documents:
         assert DossierDocument.objects.filter(dossier=fresh, event=event, kind=kind).exists()
+    assert DossierDocument.objects.filter(dossier=fresh, event=event).count() == len(documents)
     assert done.status == t.next_state
 
 
 def _snapshot(d):
     fresh = Dossier.objects.get(pk=d.pk)
-    return (fresh.status, fresh.version, fresh.code, fresh.due_at, fresh.finished_at,
-            DossierEvent.objects.filter(dossier=d).count(), DossierDocument.objects.filter(dossier=d).count())
+    return (
+        fresh.status,
+        fresh.version,
+        fresh.code,
+        fresh.due_at,
+        fresh.finished_at,
+        DossierEvent.objects.filter(dossier=d).count(),
+        DossierDocument.objects.filter(dossier=d).count(),
+    )
 
 
-def test_every_other_combination_fails_and_changes_nothing(procedure, people, stranger, foreign_officer):
+def test_every_other_combination_fails_and_changes_nothing(
+    procedure, people, stranger, foreign_officer
+):
     actors = {**people, "stranger": stranger, "foreign_officer": foreign_officer}
     dossiers = {state: dossier_in(state, procedure, people) for state in State.values}
     audit_before = AuditEntry.objects.count()
@@ -187,11 +240,13 @@ def test_every_other_combination_fails_and_changes_nothing(procedure, people, st
                 before = _snapshot(d)
                 with pytest.raises(ProblemError) as err:
                     if who == Role.SYSTEM:
-                        services.dossier_act(dossier=d, action=action, actor=None, system=True,
-                                                    **inputs_for(action))
+                        services.dossier_act(
+                            dossier=d, action=action, actor=None, system=True, **inputs_for(action)
+                        )
                     else:
-                        services.dossier_act(dossier=d, action=action, actor=actors[who],
-                                                    **inputs_for(action))
+                        services.dossier_act(
+                            dossier=d, action=action, actor=actors[who], **inputs_for(action)
+                        )
                 if t is None:
                     assert (err.value.code, err.value.status) == ("conflict", 409)
                     assert "không thể" in err.value.detail
@@ -203,7 +258,9 @@ def test_every_other_combination_fails_and_changes_nothing(procedure, people, st
     assert tried > 1000
 
 
-@pytest.mark.parametrize("t", [t for t in TRANSITIONS if t.required], ids=lambda t: f"{t.state}-{t.action}")
+@pytest.mark.parametrize(
+    "t", [t for t in TRANSITIONS if t.required], ids=lambda t: f"{t.state}-{t.action}"
+)
 def test_missing_required_input_is_refused(t, procedure, people):
     role = sorted(t.roles - {Role.SYSTEM})[0]
     d = dossier_in(t.state, procedure, people)
@@ -218,11 +275,17 @@ def test_missing_required_input_is_refused(t, procedure, people):
 def test_unknown_action_and_stale_version(procedure, people):
     d = dossier_in(State.SUBMITTED, procedure, people)
     with pytest.raises(ProblemError) as err:
-        services.dossier_act(dossier=d, action="approve_everything", actor=people[Role.RECEIVING_OFFICER])
+        services.dossier_act(
+            dossier=d, action="approve_everything", actor=people[Role.RECEIVING_OFFICER]
+        )
     assert err.value.status == 422
     with pytest.raises(ProblemError) as err:
-        services.dossier_act(dossier=d, action="receive", actor=people[Role.RECEIVING_OFFICER],
-                                    expected_version=d.version - 1)
+        services.dossier_act(
+            dossier=d,
+            action="receive",
+            actor=people[Role.RECEIVING_OFFICER],
+            expected_version=d.version - 1,
+        )
     assert (err.value.code, err.value.status) == ("conflict", 409)
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
 
@@ -230,11 +293,16 @@ def test_unknown_action_and_stale_version(procedure, people):
 def test_officer_cannot_file_an_online_dossier_for_the_applicant(procedure, people):
     from opendvc.agencies.models import Agency
 
-    d = services.dossier_create_draft(applicant=people[Role.APPLICANT], procedure=procedure,
-                                      receiving_agency=Agency.objects.get(code=JUSTICE), actor=people[Role.APPLICANT])
+    d = services.dossier_create_draft(
+        applicant=people[Role.APPLICANT],
+        procedure=procedure,
+        receiving_agency=Agency.objects.get(code=JUSTICE),
+        actor=people[Role.APPLICANT],
+    )
     with pytest.raises(ProblemError) as err:
-        services.dossier_act(dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER],
-                                    declaration=True)
+        services.dossier_act(
+            dossier=d, action="submit", actor=people[Role.RECEIVING_OFFICER], declaration=True
+        )
     assert err.value.status == 403
     assert Dossier.objects.get(pk=d.pk).status == State.DRAFT
 
@@ -267,11 +335,16 @@ def test_nothing_but_the_transition_assigns_a_status():
     assert offenders == []
     from opendvc.core import statemachine
 
-    assert "setattr(locked, self.state_field, spec.next_state)" in Path(statemachine.__file__).read_text()
+    assert (
+        "setattr(locked, self.state_field, spec.next_state)"
+        in Path(statemachine.__file__).read_text()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_officers_at_once_one_wins_the_other_gets_conflict(postgres_db, procedure, people, officer2):
+def test_two_officers_at_once_one_wins_the_other_gets_conflict(
+    postgres_db, procedure, people, officer2
+):
     d = dossier_in(State.SUBMITTED, procedure, people)
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
@@ -290,7 +363,9 @@ def test_two_officers_at_once_one_wins_the_other_gets_conflict(postgres_db, proc
 
     threads = [
         threading.Thread(target=run, args=("a", people[Role.RECEIVING_OFFICER], "receive", {})),
-        threading.Thread(target=run, args=("b", officer2, "refuse", {"reason": "Không đủ điều kiện"})),
+        threading.Thread(
+            target=run, args=("b", officer2, "refuse", {"reason": "Không đủ điều kiện"})
+        ),
     ]
     for th in threads:
         th.start()

@@ -1,0 +1,87 @@
+"""What one IPN costs in SQL statements (django ``CaptureQueriesContext``), pinned: the count of a
+first confirmation (the order, the attempt, the dossier's ``pay`` action, the receipt's number, the
+notice, two audit entries, the message kept) and of a repeat (one read, the message kept). Nothing is
+rendered in the IPN's transaction: the receipt's PDF is made after commit, sealed and filed once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opendvc.dossiers.models import DossierDocument
+from opendvc.payments import services
+from opendvc.payments.models import Receipt
+from opendvc.vault.models import StoredDocument
+
+from .test_pages import signed_ipn, vnpay_settings  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+# In a test the IPN's transaction is a savepoint of the test's (two statements the server does not
+# send: there it is BEGIN … COMMIT).
+FIRST_CONFIRMATION = 29
+REPEAT = 2
+
+
+def _listing(ctx) -> str:
+    return "\n".join(q["sql"][:160] for q in ctx.captured_queries)
+
+
+@pytest.mark.usefixtures("vnpay_settings")
+def test_a_first_confirmation_and_a_repeat_in_a_pinned_number_of_statements(
+    client, dossier, citizen, django_capture_on_commit_callbacks
+):
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    params = signed_ipn(attempt)
+    client.get("/api/v1/ping")  # the first request's one-off reads (site settings, calendars)
+    with django_capture_on_commit_callbacks() as after_commit:
+        with CaptureQueriesContext(connection) as first:
+            assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "00"
+        with CaptureQueriesContext(connection) as repeat:
+            assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "02"
+    assert len(first) == FIRST_CONFIRMATION, _listing(first)
+    assert len(repeat) == REPEAT, _listing(repeat)
+    # No document in the transaction: the receipt is numbered there, its PDF comes after commit.
+    assert "dossiers_dossierdocument" not in _listing(first)
+    receipt = Receipt.objects.get(order__dossier=dossier)
+    assert not receipt.file
+    assert not DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt").exists()
+    for callback in after_commit:
+        callback()
+    receipt.refresh_from_db()
+    (doc,) = DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt")
+    assert receipt.file.name == doc.file.name and doc.event_id is None
+    assert StoredDocument.objects.get(dossier_document=doc).number == receipt.number
+
+
+@pytest.mark.usefixtures("vnpay_settings")
+def test_a_receipt_whose_rendering_failed_is_issued_by_the_catch_up(
+    client, dossier, citizen, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opendvc.payments import receipts
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    real = receipts.render_pdf
+
+    def broken(*args, **kwargs):
+        raise OSError("storage unavailable")
+
+    monkeypatch.setattr(receipts, "render_pdf", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    assert r.json()["RspCode"] == "00"  # the payment stands; the receipt waits
+    receipt = Receipt.objects.get(order__dossier=dossier)
+    assert not receipt.file
+    assert receipts.receipts_pending() == 0  # left to its worker for a while
+    monkeypatch.setattr(receipts, "render_pdf", real)
+    later = timezone.now() + receipts.PENDING_AFTER + timedelta(seconds=1)
+    assert receipts.receipts_pending(now=later) == 1
+    assert receipts.receipts_pending(now=later) == 0
+    receipt.refresh_from_db()
+    assert receipt.file
+    assert DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt").count() == 1
