@@ -10,7 +10,10 @@ more than Django and the URL configuration together) and only PDF requests need 
 the master delayed the first answer after a restart by that much; each worker now imports it in a
 background thread once it serves (``warm_up_heavy_in_background``, from gunicorn's
 ``post_worker_init``), so the first PDF is still fast and health checks answer at once.
-No database connection is opened here: connections must never be shared across a fork.
+No database connection is opened here: connections must never be shared across a fork. Once a
+worker serves, the same background thread also runs the ``WARM_UP_HOOKS`` (dotted paths; e.g. the
+catalog's search index, built in about half a second), so the first visitor does not wait for them;
+the thread closes the connections it opened.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import logging
 import threading
 import time
 
+from django.conf import settings
+from django.db import connections
 from django.urls import get_resolver
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,12 @@ def import_heavy_modules() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only costs a slower first use
             logger.warning("warm-up could not import %s", name, exc_info=True)
+    for dotted in getattr(settings, "WARM_UP_HOOKS", ()):
+        try:
+            import_string(dotted)()
+        except Exception:  # noqa: BLE001 - a hook that fails only costs a slower first request
+            logger.warning("warm-up hook %s failed", dotted, exc_info=True)
+    connections.close_all()
 
 
 def warm_up_heavy_in_background() -> threading.Thread:

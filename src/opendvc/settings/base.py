@@ -171,6 +171,10 @@ else:
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Sessions stay in the database (the list of an account's sessions and their ending read it there); with
 # Redis they are also kept in the cache, so a signed-in page reads its session without a SQL statement.
+# Run by each serving process in the background once it serves (opendvc.core.warmup): the catalog's
+# search index (ADR 0007) is built before the first visitor searches.
+WARM_UP_HOOKS = ["opendvc.catalog.selectors.search_index"]
+
 SESSION_ENGINE = "django.contrib.sessions.backends." + (
     "cached_db" if CACHE_BACKEND == "redis" else "db"
 )
