@@ -251,7 +251,8 @@ def create_dossier(request, payload: DossierIn):
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
         declaration=payload.declaration,
-        idempotency_key=key, payload=body, request=request,
+        idempotency_key=key, payload=body, request=request, components=list(components.values()),
+        agency_checked=True,
     )
     return Status(201 if created else 200, _out(dossier, request.user, own=created))
 
