@@ -14,7 +14,10 @@ what a request costs when a broker is configured.
 
 Load: ``wrk`` (2 threads; the connections of each row) with a Lua script that rotates through the
 scenario's requests (several queries, procedures, a new Idempotency-Key for every submission);
-without wrk, the Python generator of ``harness.py`` on the first request of each scenario.
+without wrk, the Python generator of ``harness.py`` on the first request of each scenario. The row
+with a 1 MB PDF chains two requests (``POST /api/v1/files``, then ``POST /api/v1/dossiers`` naming the
+upload's id): Python threads, one keep-alive connection each, count pairs (its req/s is pairs/s, its
+latencies and SQL those of a pair).
 
 Run: ``make bench-http`` or ``.venv/bin/python bench/http.py [--seconds 10] [--only ping,home]
 [--no-write]``. The table is printed and written into ``docs/performance.md`` (section "Over HTTP")
@@ -35,6 +38,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH]
 import argparse
 import contextlib
 import datetime as dt
+import http.client
 import json
 import platform
 import random
@@ -42,6 +46,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -91,6 +96,8 @@ class Scenario:
     result: object = None
     notes: str = ""
     extra: dict = field(default_factory=dict)
+    # "pairs": each request is an upload then a submission naming it (``run_pairs``).
+    kind: str = "requests"
 
 
 def _env(redis_url: str) -> dict[str, str]:
@@ -328,6 +335,12 @@ def scenarios(fx: dict, officer_session: str | None) -> list[Scenario]:
             [submit],
             connections=8,
         ),
+        Scenario(
+            "POST /api/v1/dossiers with one 1 MB PDF (POST /api/v1/files, then the submission; pairs/s)",
+            [submit],
+            connections=8,
+            kind="pairs",
+        ),
     ]
     if officer_session:
         cookie = f"sessionid={officer_session}"
@@ -455,6 +468,131 @@ def run_wrk(base: str, requests: list[dict], *, seconds: int, connections: int) 
         int(status_errors) + int(socket_errors),
         "wrk",
     )
+
+
+def one_mb_pdf(size: int = 1024 * 1024) -> bytes:
+    """A complete PDF of about ``size`` bytes: header, catalog, one binary stream, xref, ``%%EOF``."""
+    head = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    data = random.Random(1).randbytes(size - 300)
+    stream = b"3 0 obj<</Length %d>>stream\n" % len(data) + data + b"\nendstream endobj\n"
+    xref = len(head) + len(stream)
+    return (
+        head
+        + stream
+        + (
+            b"xref\n0 1\n0000000000 65535 f \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n"
+            % xref
+        )
+    )
+
+
+_BOUNDARY = "benchhttp7d4e1a"
+
+
+def _multipart(pdf: bytes) -> bytes:
+    return (
+        (
+            f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="ban-quet.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + pdf
+        + f"\r\n--{_BOUNDARY}--\r\n".encode()
+    )
+
+
+def _pair(conn: http.client.HTTPConnection, submit: dict, upload_body: bytes) -> tuple[bool, int]:
+    """One upload and the submission naming it; (both succeeded, SQL statements of both)."""
+    headers = {
+        "Authorization": submit["headers"]["Authorization"],
+        "Content-Type": f"multipart/form-data; boundary={_BOUNDARY}",
+    }
+    conn.request("POST", "/api/v1/files", body=upload_body, headers=headers)
+    response = conn.getresponse()
+    raw = response.read()
+    sql = int(response.headers.get("X-SQL-Count") or 0)
+    if response.status != 201:
+        print(f"  POST /api/v1/files → {response.status}: {raw[:300]!r}", file=sys.stderr)
+        return False, sql
+    body = json.loads(submit["body"]) | {"files": [{"file": json.loads(raw)["id"]}]}
+    conn.request(
+        "POST",
+        submit["path"],
+        body=json.dumps(body),
+        headers=submit["headers"] | {"Idempotency-Key": uuid.uuid4().hex},
+    )
+    response = conn.getresponse()
+    raw = response.read()
+    sql += int(response.headers.get("X-SQL-Count") or 0)
+    if response.status != 201:
+        print(
+            f"  POST {submit['path']} with a file → {response.status}: {raw[:300]!r}",
+            file=sys.stderr,
+        )
+        return False, sql
+    return True, sql
+
+
+def run_pairs(base: str, submit: dict, *, seconds: int, connections: int) -> Result:
+    """``connections`` threads, each on its own keep-alive connection, filing upload+submission pairs
+    for ``seconds``; the rate and latencies are of pairs."""
+    parts = urllib.parse.urlsplit(base)
+    upload_body = _multipart(one_mb_pdf())
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine, failed = [], 0
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            try:
+                ok, _ = _pair(conn, submit, upload_body)
+            except OSError:
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            failed += not ok
+            mine.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(q: float) -> float:
+        return (
+            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+        )
+
+    return Result(
+        len(latencies),
+        len(latencies) / elapsed,
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        errors[0],
+        "python",
+    )
+
+
+def sql_per_pair(base: str, submit: dict) -> float | None:
+    parts = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        ok, sql = _pair(conn, submit, _multipart(one_mb_pdf()))
+    finally:
+        conn.close()
+    return float(sql) if ok else None
 
 
 def sql_per_request(base: str, requests: list[dict]) -> float | None:
@@ -602,11 +740,17 @@ def main() -> None:
             servers = {"cached": cached, "uncached": uncached}
             for s in rows:
                 base = servers[s.server]
-                warm(base, s.requests)
-                s.sql = sql_per_request(base, s.requests)
-                s.result = run_wrk(
-                    base, s.requests, seconds=args.seconds, connections=s.connections
-                )
+                if s.kind == "pairs":
+                    s.sql = sql_per_pair(base, s.requests[0])
+                    s.result = run_pairs(
+                        base, s.requests[0], seconds=args.seconds, connections=s.connections
+                    )
+                else:
+                    warm(base, s.requests)
+                    s.sql = sql_per_request(base, s.requests)
+                    s.result = run_wrk(
+                        base, s.requests, seconds=args.seconds, connections=s.connections
+                    )
                 r = s.result
                 print(
                     f"{s.name}: {r.rps:,.1f} req/s, p50 {r.p50:.1f} ms, p95 {r.p95:.1f} ms, p99 {r.p99:.1f} ms, "

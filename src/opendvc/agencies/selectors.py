@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 
 from .models import Agency, StaffRole
 
@@ -60,6 +60,18 @@ def active_roles(user, **annotations) -> list[StaffRole]:
         )
         user._staff_roles_cache = cached
     return cached
+
+
+def has_active_roles(user_ref) -> Exists:
+    """An expression: whether the user ``user_ref`` (e.g. ``OuterRef("owner")``) holds an active role in
+    an active agency — to annotate a query that reads the user anyway (``known_without_roles``)."""
+    return Exists(StaffRole.objects.filter(user=user_ref, is_active=True, agency__is_active=True))
+
+
+def known_without_roles(user) -> None:
+    """Record that ``user`` holds no active role (as ``has_active_roles`` read), so that
+    ``active_roles`` answers without a query for the rest of the request."""
+    user._staff_roles_cache = []
 
 
 def role_names(user) -> set[str]:

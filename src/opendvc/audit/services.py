@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from opendvc.core.logging import request_id_var
@@ -86,11 +87,37 @@ def audit_record(
             key_id=settings.AUDIT_MAC_KEY_ID,
         )
         entry.entry_hash = compute_hash(head.last_hash, entry)
-        entry.save()
+        _append(entry)
+    return entry
+
+
+def _append(entry: AuditEntry) -> None:
+    """Insert ``entry`` and move the (locked) chain head to it. On PostgreSQL in one statement: the
+    insert is a data-modifying ``WITH`` of the head's update."""
+    conn = connections[router.db_for_write(AuditEntry)]
+    if conn.vendor != "postgresql":
+        entry.save(force_insert=True)
         AuditChainHead.objects.filter(id=1).update(
             last_hash=entry.entry_hash, count=models.F("count") + 1
         )
-    return entry
+        return
+    fields = [f for f in AuditEntry._meta.local_concrete_fields if not f.primary_key]
+    query = InsertQuery(AuditEntry)
+    query.insert_values(fields, [entry])
+    compiler = query.get_compiler(connection=conn)
+    ((insert_sql, insert_params),) = compiler.as_sql()
+    q = conn.ops.quote_name
+    head = q(AuditChainHead._meta.db_table)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS ({insert_sql} RETURNING {q('id')}) "  # noqa: S608 - names quoted, values bound
+            f"UPDATE {head} SET {q('last_hash')} = %s, {q('count')} = {head}.{q('count')} + 1 "
+            f"WHERE {head}.{q('id')} = 1 RETURNING (SELECT {q('id')} FROM e)",
+            [*insert_params, entry.entry_hash],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = conn.alias
 
 
 @dataclass

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
@@ -47,7 +47,9 @@ def client_ip(request) -> str:
 
 
 def _uses_redis() -> bool:
-    return "redis" in type(cache).__module__.lower() or type(cache).__name__ == "RedisCache"
+    # ``cache`` is a proxy (its type says nothing): look at the backend it stands for.
+    backend = caches["default"]
+    return "redis" in type(backend).__module__.lower() or type(backend).__name__ == "RedisCache"
 
 
 def _count(key: str, *, window: int, expires_in: int, increment: bool) -> int:

@@ -281,11 +281,23 @@ class StateMachine:
         inputs: dict[str, Any] | None = None,
         issued: list[Any] | None = None,
         context: dict[str, Any] | None = None,
+        savepoint: bool = True,
+        created: Callable[[Any], None] | None = None,
     ) -> Act:
         """Apply the row of ``action`` to ``row`` (a model instance) as ``actor`` or as the system.
         Returns the ``Act`` (``act.row`` is the locked, updated row; ``act.event`` the event).
         Documents issued are appended to ``issued`` when given (the caller discards them if an outer
-        transaction fails); otherwise they are discarded here when this one fails."""
+        transaction fails); otherwise they are discarded here when this one fails.
+
+        A ``row`` not saved yet (``row._state.adding``) is created by the action: it is taken in the
+        state it holds (the action's from-state, e.g. a new dossier's ``draft``), checked and handled
+        as any row, then inserted once, already in the state the action leads to and with the
+        handler's fields — no insert, lock and update: no other transaction can see the row before
+        this one commits. ``created(row)`` runs right after the insert (rows that refer to it), before
+        the event, the documents and the audit entry.
+
+        ``savepoint=False``: the caller's own transaction is rolled back whole when this raises (it
+        does not go on after a refused action), so no savepoint is taken for the action."""
         rows = self.by_action.get(action)
         if not rows:
             raise self.unknown_action(action)
@@ -297,7 +309,7 @@ class StateMachine:
         own = issued is None
         issued = [] if issued is None else issued
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 done = self._apply(
                     action,
                     row=row,
@@ -308,6 +320,7 @@ class StateMachine:
                     inputs=dict(inputs or {}),
                     issued=issued,
                     context=context or {},
+                    created=created,
                 )
         except BaseException:
             if own:
@@ -316,9 +329,11 @@ class StateMachine:
         return done
 
     def _apply(
-        self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context
+        self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context,
+        created=None,
     ) -> Act:
-        locked = self.lock(row)
+        new = row._state.adding
+        locked = row if new else self.lock(row)
         if expected_version is not None and locked.version != expected_version:
             raise self.stale(locked)
         spec = self.spec(action, self.state_of(locked))
@@ -359,7 +374,11 @@ class StateMachine:
             update = [self.state_field, "version", *outcome.fields]
         for name, value in outcome.fields.items():
             setattr(locked, name, value)
-        if update:
+        if new:
+            locked.save(force_insert=True)
+            if created is not None:
+                created(locked)
+        elif update:
             self.save(locked, update)
         if spec.records_event:
             act.event = self.append_event(act)

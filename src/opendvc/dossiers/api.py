@@ -30,7 +30,7 @@ from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from opendvc.core.uploads import upload_problem
 from opendvc.workflow.selectors import step_runs, step_state
 
-from . import personal_data, results, selectors, services
+from . import eforms_bridge, personal_data, results, selectors, services
 from .lifecycle import Role
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
@@ -219,7 +219,8 @@ def create_dossier(request, payload: DossierIn):
         raise ProblemError("validation_error", "Idempotency-Key dài tối đa 200 ký tự.")
     body = payload.dict()
     # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
-    procedure = Procedure.objects.filter(code=payload.procedure).select_related("current_version").first()
+    procedure = (Procedure.objects.filter(code=payload.procedure)
+                 .select_related("current_version", *eforms_bridge.WITH_FORM).first())
     if procedure is None:
         raise ProblemError("validation_error", "Không có thủ tục với mã này.",
                            extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
@@ -251,7 +252,8 @@ def create_dossier(request, payload: DossierIn):
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
         declaration=payload.declaration,
-        idempotency_key=key, payload=body, request=request,
+        idempotency_key=key, payload=body, request=request, components=list(components.values()),
+        agency_checked=True,
     )
     return Status(201 if created else 200, _out(dossier, request.user, own=created))
 

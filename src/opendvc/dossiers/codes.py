@@ -2,8 +2,8 @@
 
 Code (DOMAIN.md "Codes"): ``<receiving agency code>-<YYMMDD>-<4-digit daily sequence>``, e.g.
 ``000.00.32.H19-210708-0032``; the format is the setting ``DOSSIER_CODE_FORMAT``. The sequence comes
-from one counter row per (agency, local day), locked with ``SELECT … FOR UPDATE`` inside the caller's
-transaction, so concurrent submissions to one agency get distinct numbers; a rolled-back submission
+from one counter row per (agency, local day), created or incremented by one upsert that keeps it locked
+for the rest of the caller's transaction, so concurrent submissions to one agency get distinct numbers; a rolled-back submission
 leaves a gap (codes are gap-tolerant).
 """
 
@@ -15,7 +15,7 @@ import secrets
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from opendvc.worktime import to_local
 
@@ -31,20 +31,24 @@ def format_code(*, agency_code: str, day: date, seq: int) -> str:
 
 
 def next_sequence(*, agency, day: date) -> int:
-    """Take the next number of ``agency``'s counter for ``day``. Must run inside a transaction."""
+    """Take the next number of ``agency``'s counter for ``day``. Must run inside a transaction.
+
+    One statement: the day's row is created at 1 or incremented (``INSERT … ON CONFLICT DO UPDATE …
+    RETURNING``, PostgreSQL and SQLite ≥ 3.35); the row stays locked until the caller's transaction ends,
+    so concurrent submissions to one agency get distinct numbers."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_sequence must run inside transaction.atomic()")
-    counter = DailyCounter.objects.select_for_update().filter(agency=agency, day=day).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                DailyCounter.objects.create(agency=agency, day=day, last=0)
-        except IntegrityError:
-            pass  # another submission created it first; lock it below
-        counter = DailyCounter.objects.select_for_update().get(agency=agency, day=day)
-    counter.last += 1
-    DailyCounter.objects.filter(pk=counter.pk).update(last=counter.last)
-    return counter.last
+    conn = transaction.get_connection()
+    q = conn.ops.quote_name
+    table = q(DailyCounter._meta.db_table)
+    agency_col, day_col, last = q("agency_id"), q("day"), q("last")
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({agency_col}, {day_col}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({agency_col}, {day_col}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [getattr(agency, "pk", agency), conn.ops.adapt_datefield_value(day)],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def allocate_code(*, agency, at: datetime) -> str:

@@ -20,6 +20,9 @@ class FormInvalid(ValueError):
         self.errors = errors
 
 
+# Read with a procedure, its form needs no query of its own (``form_for``).
+WITH_FORM = eforms_selectors.WITH_FORM
+
 _memo: ContextVar[dict | None] = ContextVar("dossiers_form_memo", default=None)
 
 

@@ -13,9 +13,18 @@ from opendvc.catalog.models import Procedure
 
 from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
 
+# What to read with a procedure so that ``form_for_procedure`` needs no query of its own.
+WITH_FORM = ("form_assignment__form_version__form",)
+
 
 def form_for_procedure(*, procedure) -> FormVersion | None:
-    """The published form version currently assigned to a catalog ``Procedure`` (``None`` without one)."""
+    """The published form version currently assigned to a catalog ``Procedure`` (``None`` without one).
+    No query when ``procedure`` was read with it (``select_related(*WITH_FORM)``)."""
+    if Procedure.form_assignment.is_cached(procedure):
+        try:
+            return procedure.form_assignment.form_version
+        except FormAssignment.DoesNotExist:
+            return None
     assignment = (
         FormAssignment.objects.select_related("form_version", "form_version__form")
         .filter(procedure=procedure)

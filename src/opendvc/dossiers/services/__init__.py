@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from opendvc.accounts.services import applicant_find_or_create
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
-from opendvc.catalog.models import Procedure
+from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.files import removed_on_error
 from opendvc.core.problems import ProblemError
@@ -49,6 +49,7 @@ from .filing import (
     check_submission,
     dossier_profile_missing,
     due_for,
+    filing_components,
     receives_itself,
 )
 from .transitions import (
@@ -57,6 +58,7 @@ from .transitions import (
     actor_roles,
     allowed_actions,
     dossier_act,
+    dossier_file_new,
     staff_roles_at,
 )
 
@@ -88,12 +90,14 @@ def file_attach(*, dossier: Dossier, component, checked: CheckedFile, actor, sto
     )
 
 
-def dossier_create_draft(
-    *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
-    form_data: dict | None = None, request=None, audit: bool = True,
+def _new_dossier(
+    *, applicant, procedure, receiving_agency, actor, channel: str, acting_for, form_data: dict | None,
+    agency_checked: bool = False,
 ) -> Dossier:
-    """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
-    the caller files it in the same transaction, whose submission entry records the creation)."""
+    """A new dossier in ``draft`` (not saved), after the checks every new dossier passes: the procedure
+    is published, offers online filing for an online dossier (Regulation Art. 2.13) and is received by
+    the agency (``agency_checked``: the caller has just read the agency among the procedure's named,
+    active receivers)."""
     if procedure.status != Procedure.Status.PUBLISHED:
         raise ProblemError("validation_error", _("Thủ tục này hiện không nhận hồ sơ."),
                            extra={"errors": [{"path": "procedure", "message": _("Thủ tục không hoạt động.")}]})
@@ -101,16 +105,27 @@ def dossier_create_draft(
     online = channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL)
     if online and not procedure_offer(procedure=procedure).online_filing:
         raise not_offered(procedure=procedure, what=_("nộp hồ sơ trực tuyến"))
-    if not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
+    if not agency_checked and not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
         raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
                            extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})
     form_version = eforms_bridge.form_for(procedure)
+    return Dossier(
+        procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
+        acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
+        form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
+    )
+
+
+def dossier_create_draft(
+    *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
+    form_data: dict | None = None, request=None, audit: bool = True,
+) -> Dossier:
+    """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
+    the caller files it in the same transaction, whose submission entry records the creation)."""
+    dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency, actor=actor,
+                           channel=channel, acting_for=acting_for, form_data=form_data)
     with transaction.atomic(savepoint=False):
-        dossier = Dossier.objects.create(
-            procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
-            acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
-            form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
-        )
+        dossier.save(force_insert=True)
         if audit:
             audit_record(actor=actor, action="dossier.create_draft", target=("dossiers.dossier", dossier.public_id),
                          changes={"procedure": procedure.code, "channel": channel,
@@ -220,47 +235,90 @@ def idempotent_dossier(*, user, key: str, payload: Any) -> Dossier | None:
     return record.dossier
 
 
+def _claimed(*, actor, uploads: list[tuple[Any, Upload]]) -> list[Upload]:
+    """Lock ``actor``'s unclaimed ``uploads`` and check their total size (inside the caller's
+    transaction); 422 when one is gone or already used, 413 over the per-dossier limit."""
+    if not uploads:
+        return []
+    locked = {u.pk: u for u in Upload.objects.select_for_update().filter(
+        pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)}
+    for _component, upload in uploads:
+        if upload.pk not in locked:
+            raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
+                               extra={"errors": [{"path": "files", "message": str(upload.public_id)}]})
+    try:
+        check_total(sizes=[u.size for _, u in uploads])
+    except UploadError as exc:
+        raise ProblemError("payload_too_large", exc.message, status=413) from exc
+    return list(locked.values())
+
+
+def _files_from_uploads(*, dossier: Dossier, actor, uploads: list[tuple[Any, Upload]]) -> list[DossierFile]:
+    """The dossier's files made from ``uploads`` (one insert), and the uploads marked claimed."""
+    if not uploads:
+        return []
+    files = DossierFile.objects.bulk_create([
+        DossierFile(
+            dossier=dossier, component=component, component_name=getattr(component, "name", ""),
+            original_name=upload.original_name, file=upload.file.name, sha256=upload.sha256, size=upload.size,
+            content_type=upload.content_type, uploaded_by=actor,
+        )
+        for component, upload in uploads
+    ])
+    Upload.objects.filter(pk__in=[u.pk for _, u in uploads]).update(claimed_at=timezone.now())
+    return files
+
+
 def dossier_submit_new(
     *, applicant, procedure, receiving_agency, actor, data: dict | None, uploads: list[tuple[Any, Upload]],
     acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, declaration: bool = False,
-    idempotency_key: str = "", payload: Any = None, request=None,
+    idempotency_key: str = "", payload: Any = None, request=None, components=None, agency_checked: bool = False,
 ) -> tuple[Dossier, bool]:
     """Create a dossier with its form data and previously uploaded files, and (``submit``) file it with
     the applicant's ``declaration`` (Regulation Art. 14.5) — all in one transaction, so a failure
     leaves nothing. With ``idempotency_key``, a retry returns the first
-    dossier and creates nothing. Returns ``(dossier, created)``."""
+    dossier and creates nothing. Returns ``(dossier, created)``.
+
+    Filed at once, the dossier is inserted already submitted (``dossier_file_new``), and the dossier
+    returned holds its files, events and documents as written (``dossier.files.all()``… read nothing
+    back). ``components``: the procedure's components when the caller has read them (read here
+    otherwise; the required ones are checked against the uploads' components); ``agency_checked``: see ``_new_dossier``."""
     if idempotency_key:
         found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
         if found is not None:
             return found, False
     try:
+        # One transaction, no savepoints inside: whatever fails rolls the whole submission back.
         with eforms_bridge.memo(), transaction.atomic():
-            dossier = dossier_create_draft(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
-                                           actor=actor, channel=channel, acting_for=acting_for, form_data=data,
-                                           request=request, audit=not submit)
-            locked_uploads = {u.pk: u for u in Upload.objects.select_for_update().filter(
-                pk__in=[u.pk for _, u in uploads], owner=actor, claimed_at__isnull=True)} if uploads else {}
-            sizes = []
-            for _component, upload in uploads:
-                if upload.pk not in locked_uploads:
-                    raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
-                                       extra={"errors": [{"path": "files", "message": str(upload.public_id)}]})
-                sizes.append(upload.size)
-            try:
-                check_total(sizes=sizes)
-            except UploadError as exc:
-                raise ProblemError("payload_too_large", exc.message, status=413) from exc
-            for component, upload in uploads:
-                DossierFile.objects.create(
-                    dossier=dossier, component=component, component_name=getattr(component, "name", ""),
-                    original_name=upload.original_name, file=upload.file.name, sha256=upload.sha256, size=upload.size,
-                    content_type=upload.content_type, uploaded_by=actor,
-                )
-            if uploads:
-                Upload.objects.filter(pk__in=list(locked_uploads)).update(claimed_at=timezone.now())
+            dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
+                                   actor=actor, channel=channel, acting_for=acting_for, form_data=data,
+                                   agency_checked=agency_checked)
+            _claimed(actor=actor, uploads=uploads)
             if submit:
-                dossier = dossier_act(dossier=dossier, action=Action.SUBMIT, actor=actor, request=request,
-                                             declaration=declaration)
+                if components is None:
+                    components = Component.objects.filter(procedure=procedure)
+                filing_components(dossier, components=components,
+                                  attached={c.pk for c, _ in uploads if c is not None})
+                files: list[DossierFile] = []
+
+                def attach(row: Dossier) -> None:
+                    files.extend(_files_from_uploads(dossier=row, actor=actor, uploads=uploads))
+
+                dossier, events, documents = dossier_file_new(dossier=dossier, actor=actor, request=request,
+                                                              declaration=declaration, attach=attach)
+                # The response shows what was just written, without reading it back.
+                dossier._prefetched_objects_cache = {
+                    "files": sorted(files, key=lambda f: (f.component_id is None, f.component_id or 0)),
+                    "documents": list(documents), "events": list(events),
+                }
+            else:
+                with transaction.atomic(savepoint=False):
+                    dossier.save(force_insert=True)
+                    audit_record(actor=actor, action="dossier.create_draft",
+                                 target=("dossiers.dossier", dossier.public_id),
+                                 changes={"procedure": procedure.code, "channel": channel,
+                                          "agency": receiving_agency.code}, request=request)
+                    _files_from_uploads(dossier=dossier, actor=actor, uploads=uploads)
             if idempotency_key:
                 # Written last, in the same transaction: a concurrent retry with the same key fails
                 # on the unique (user, key) and rolls back everything it made.

@@ -28,7 +28,19 @@ from ..lifecycle import Action, Role, State
 from ..models import Channel, Dossier, DossierEvent, DossierFile
 
 
+def filing_components(dossier: Dossier, *, components, attached: set[int]) -> None:
+    """For a dossier filed as it is created (``dossier_submit_new``): its procedure's components (as
+    read by the caller) and the ids of those its files are attached to, so that the checks below need
+    not read back what the same transaction writes."""
+    dossier.filing_components = (list(components), set(attached))
+
+
 def _missing_components(dossier: Dossier) -> list[str]:
+    known = getattr(dossier, "filing_components", None)
+    if known is not None:
+        components, attached = known
+        return [c.name for c in components if c.required and c.kind == Component.Kind.SUBMIT and c.case == ""
+                and c.pk not in attached]
     present = DossierFile.objects.filter(dossier=dossier, component__isnull=False).values("component_id")
     return list(
         Component.objects.filter(procedure_id=dossier.procedure_id, required=True, kind=Component.Kind.SUBMIT,
@@ -137,8 +149,13 @@ def receives_itself(dossier: Dossier) -> bool:
         return False
     if dossier.channel not in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
         return False
-    if Component.objects.filter(procedure_id=procedure.pk, required=True, kind=Component.Kind.SUBMIT).exclude(
-            case="").exists():
+    known = getattr(dossier, "filing_components", None)
+    if known is not None:
+        by_case = any(c.required and c.kind == Component.Kind.SUBMIT and c.case != "" for c in known[0])
+    else:
+        by_case = Component.objects.filter(procedure_id=procedure.pk, required=True,
+                                           kind=Component.Kind.SUBMIT).exclude(case="").exists()
+    if by_case:
         return False
     if _missing_components(dossier):
         return False

@@ -322,13 +322,42 @@ def dossier_act(
         with transaction.atomic():
             done = MACHINE.act(row=dossier, action=action, actor=actor, system=system, request=request,
                                expected_version=expected_version, inputs=inputs, issued=issued).row
-            if filing.receives_itself(done):
-                done = MACHINE.act(row=done, action=Action.RECEIVE, actor=None, system=True, request=request,
-                                   issued=issued).row
+            received = _received_if_complete(done, request=request, issued=issued)
+            done = received.row if received is not None else done
         return done
     except BaseException:
         MACHINE.discard(issued)
         raise
 
 
-__all__ = ["ACTIONS", "MACHINE", "actor_roles", "allowed_actions", "dossier_act"]
+def _received_if_complete(dossier: Dossier, *, request, issued: list, savepoint: bool = True) -> Act | None:
+    """Automatic intake of a dossier just filed (``filing.receives_itself``), as the system."""
+    if not filing.receives_itself(dossier):
+        return None
+    return MACHINE.act(row=dossier, action=Action.RECEIVE, actor=None, system=True, request=request, issued=issued,
+                       savepoint=savepoint)
+
+
+def dossier_file_new(*, dossier: Dossier, actor, request=None, declaration: bool = False,
+                     attach=None) -> tuple[Dossier, list[DossierEvent], list[DossierDocument]]:
+    """File ``dossier``, a new dossier not saved yet (``draft`` in memory), with the ``submit`` row:
+    the dossier is inserted once, already submitted, with its code; ``attach(dossier)`` writes what
+    refers to it (its files) right after the insert, before the checks that read them run again
+    (automatic intake). Then the event, the audit entry and the notice as for ``dossier_act``, and the
+    automatic intake when it applies. Must run inside the caller's transaction, which it does not
+    protect with savepoints: the caller rolls back whole when this raises (``dossier_submit_new``).
+    Returns the dossier, the events written and the documents issued."""
+    issued: list[DossierDocument] = []
+    try:
+        act = MACHINE.act(row=dossier, action=Action.SUBMIT, actor=actor, request=request,
+                          inputs={"declaration": declaration}, issued=issued, savepoint=False, created=attach)
+        received = _received_if_complete(act.row, request=request, issued=issued, savepoint=False)
+        if received is None:
+            return act.row, [act.event], issued
+        return received.row, [act.event, received.event], issued
+    except BaseException:
+        MACHINE.discard(issued)
+        raise
+
+
+__all__ = ["ACTIONS", "MACHINE", "actor_roles", "allowed_actions", "dossier_act", "dossier_file_new"]

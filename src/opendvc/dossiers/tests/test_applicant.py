@@ -258,3 +258,45 @@ def test_api_hides_dossiers_from_others(who, client, citizen, procedure, request
     assert client.get(f"/api/v1/dossiers/{d.code}").status_code == 404
     r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "receive"}, content_type="application/json")
     assert r.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_submit_retried_at_the_same_time_files_one_dossier(postgres_db, agencies, justice, citizen):
+    """Two requests with one Idempotency-Key at once (PostgreSQL, each on its own connection): one
+    dossier, one audit entry and one notice; both answers name it (201 for one, 200 for the other)."""
+    import threading
+    import uuid
+
+    from django.db import connections
+    from django.test import Client
+
+    from opendvc.api.services import api_token_create
+    from opendvc.audit.models import AuditEntry
+
+    procedure = make_procedure(code="1.000004", components=(("Giấy tờ khác", False),))
+    token = api_token_create(owner=citizen, name="t", scopes=["*"])[1]
+    body = {"procedure": procedure.code, "agency": justice.code, "submit": True, "declaration": True}
+    key = uuid.uuid4().hex
+    start = threading.Barrier(2)
+    answers: list[tuple[int, dict]] = []
+
+    def submit():
+        try:
+            start.wait(timeout=10)
+            r = Client().post("/api/v1/dossiers", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key,
+                              HTTP_AUTHORIZATION=f"Bearer {token}")
+            answers.append((r.status_code, r.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [200, 201], answers
+    assert len({answer["code"] for _, answer in answers}) == 1
+    dossier = Dossier.objects.get(applicant=citizen)
+    assert dossier.status == State.SUBMITTED and dossier.events.count() == 1
+    assert AuditEntry.objects.filter(action="dossier.submit", target_id=str(dossier.public_id)).count() == 1
+    assert Notification.objects.filter(recipient=citizen, template="dossier_submitted").count() == 2  # mail, in-app
