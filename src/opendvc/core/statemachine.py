@@ -289,7 +289,7 @@ class StateMachine:
         Documents issued are appended to ``issued`` when given (the caller discards them if an outer
         transaction fails); otherwise they are discarded here when this one fails.
 
-        A ``row`` not saved yet (``row._state.adding``) is created by the action: it is taken in the
+        A ``row`` not saved yet (``row._state.adding``, no primary key) is created by the action: it is taken in the
         state it holds (the action's from-state, e.g. a new dossier's ``draft``), checked and handled
         as any row, then inserted once, already in the state the action leads to and with the
         handler's fields — no insert, lock and update: no other transaction can see the row before
@@ -332,7 +332,9 @@ class StateMachine:
         self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context,
         created=None,
     ) -> Act:
-        new = row._state.adding
+        # ``Model(pk=…)`` stands for an existing row (also ``_state.adding``): only a row without its
+        # key yet is new.
+        new = row._state.adding and row.pk is None
         locked = row if new else self.lock(row)
         if expected_version is not None and locked.version != expected_version:
             raise self.stale(locked)
