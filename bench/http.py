@@ -62,6 +62,7 @@ MEDIA = tempfile.mkdtemp(prefix="opendvc-bench-http-")
 BIG = "1000000000"
 DOC = ROOT / "docs" / "performance.md"
 SECTION = "## Over HTTP (`bench/http.py`)"
+WARM_UP_SECONDS = float(os.environ.get("BENCH_WARM_UP_SECONDS", "8"))
 PING_AGAIN = "GET /api/v1/ping (again, at the end of the run)"
 
 SEARCHES = [
@@ -738,6 +739,10 @@ def main() -> None:
             ) as uncached,
         ):
             servers = {"cached": cached, "uncached": uncached}
+            # Each worker imports the PDF engine and builds the search index in a background thread
+            # once it serves (opendvc.core.warmup): let that finish before the first figure, so that
+            # the first ping does not share the cores with it.
+            time.sleep(WARM_UP_SECONDS)
             for s in rows:
                 base = servers[s.server]
                 if s.kind == "pairs":
