@@ -55,9 +55,9 @@ bench: install
 bench-payments: install
 	$(PY) bench/bench_payments.py --write
 
-# Every figure over HTTP beside /api/v1/ping, written to docs/performance.md (bench/http.py).
+# Every figure over HTTP beside /api/v1/ping, written to docs/performance.md (bench/bench_http.py).
 bench-http: install
-	$(PY) bench/http.py $(BENCH_ARGS)
+	$(PY) bench/bench_http.py $(BENCH_ARGS)
 
 e2e: install
 	$(PY) -m pytest -m e2e src e2e $(PYTEST_ARGS)

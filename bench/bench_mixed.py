@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import PYTHON, ROOT, free_port  # noqa: E402
+from harness import PYTHON, ROOT, ensure_database, free_port  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -436,6 +436,7 @@ def run() -> list[tuple[str, str, str]]:
         return [
             ("mixed traffic", "skipped: set DATABASE_URL=postgres://…", "≥ 300 req/s, p95 ≤ 100 ms")
         ]
+    ensure_database(os.environ["DATABASE_URL"])
     _setup_django()
     fx = fixture()
     pdf = _pdf()

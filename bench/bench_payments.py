@@ -46,8 +46,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# ``bench/http.py`` would hide the standard library's ``http`` package: the bench folder (put first
-# when this file is run as a script) goes last, where ``harness`` is still found.
+# The bench folder (put first when this file is run as a script) goes last: the libraries come first,
+# and ``harness`` is still found.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.append(str(ROOT / "bench"))
 

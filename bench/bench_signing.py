@@ -40,8 +40,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, the bench folder comes first on the path, and its ``http.py`` would hide the
-# standard library's ``http`` package: the bench helpers are looked for after the library.
+# Run as a script, the bench folder comes first on the path: the bench helpers are looked for after the
+# libraries (and by name in the spawned signing processes).
 _BENCH = str(ROOT / "bench")
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH] + [_BENCH]
 

@@ -1,9 +1,9 @@
 """The officer inbox in-process: cProfile of the whole request (middleware, view, queries, template),
 the statements it runs with their time, and EXPLAIN (ANALYZE, BUFFERS) of the page and the count.
 
-Runs against the benchmark database of ``bench/http.py`` (``BENCH_DATABASE_URL``, default
+Runs against the benchmark database of ``bench/bench_http.py`` (``BENCH_DATABASE_URL``, default
 ``opendvc_perf_bench``) filled by ``manage.py generate_load_dossiers``; it reads only, apart from the
-benchmark officer ``bench/http.py`` also creates (a user, a role, a TOTP device, a session).
+benchmark officer ``bench/bench_http.py`` also creates (a user, a role, a TOTP device, a session).
 
 Run: ``.venv/bin/python bench/profile_inbox.py [--requests 60] [--top 30] [--explain] [--no-profile]``.
 Call counts and EXPLAIN buffers do not depend on the machine's load; the times do (say the load).
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-# ``bench/http.py`` would shadow the standard library's ``http`` for Django: not on the path.
+# Nothing of the bench folder is imported: it is taken off the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get(
@@ -48,7 +48,7 @@ def setup() -> None:
 
 
 def officer_session() -> tuple[str, str]:
-    """The receiving officer of the busiest agency (the same one ``bench/http.py`` signs in)."""
+    """The receiving officer of the busiest agency (the same one ``bench/bench_http.py`` signs in)."""
     from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret

@@ -1,6 +1,6 @@
 """Counting the SQL statements of each request, for the benchmarks over HTTP.
 
-Enabled only by ``SQL_COUNT_HEADER`` (``bench/http.py`` sets it): every response then carries
+Enabled only by ``SQL_COUNT_HEADER`` (``bench/bench_http.py`` sets it): every response then carries
 ``X-SQL-Count``, the number of statements sent to any database while the view ran (the middleware
 sits first, so the other middleware's statements — session, user, rate limits — are counted too).
 Off by default: the wrapper costs a function call per statement.

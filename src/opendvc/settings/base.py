@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "opendvc.core.middleware.ProblemDetailsMiddleware",
 ]
 
-# Benchmarks over HTTP (bench/http.py): every response says how many SQL statements it ran in
+# Benchmarks over HTTP (bench/bench_http.py): every response says how many SQL statements it ran in
 # an X-SQL-Count header. Off in normal use.
 SQL_COUNT_HEADER = env.bool("SQL_COUNT_HEADER", default=False)
 if SQL_COUNT_HEADER:

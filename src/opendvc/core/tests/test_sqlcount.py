@@ -1,6 +1,6 @@
 """How many SQL statements the busiest requests run: a regression in the count fails here.
 
-Counts, not timings: each budget is the number measured when it was set. ``bench/http.py`` reports the
+Counts, not timings: each budget is the number measured when it was set. ``bench/bench_http.py`` reports the
 same counts over HTTP (``X-SQL-Count``, from ``opendvc.core.sqlcount``).
 """
 

@@ -19,7 +19,7 @@ with a 1 MB PDF chains two requests (``POST /api/v1/files``, then ``POST /api/v1
 upload's id): Python threads, one keep-alive connection each, count pairs (its req/s is pairs/s, its
 latencies and SQL those of a pair).
 
-Run: ``make bench-http`` or ``.venv/bin/python bench/http.py [--seconds 10] [--only ping,home]
+Run: ``make bench-http`` or ``.venv/bin/python bench/bench_http.py [--seconds 10] [--only ping,home]
 [--no-write]``. The table is printed and written into ``docs/performance.md`` (section "Over HTTP")
 with the date, the commit and the machine's load average before and after.
 """
@@ -29,8 +29,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file's name is also the standard library's ``http`` package: take the bench folder off the front
-# of the path before anything imports ``http.client``, and look for the bench helpers after the library.
+# The bench helpers are looked for after the libraries (the bench folder comes first when run as a script).
 _BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH] + [_BENCH]
 # ruff: noqa: E402
@@ -61,7 +60,7 @@ DATABASE_URL = os.environ.get(
 MEDIA = tempfile.mkdtemp(prefix="opendvc-bench-http-")
 BIG = "1000000000"
 DOC = ROOT / "docs" / "performance.md"
-SECTION = "## Over HTTP (`bench/http.py`)"
+SECTION = "## Over HTTP (`bench/bench_http.py`)"
 WARM_UP_SECONDS = float(os.environ.get("BENCH_WARM_UP_SECONDS", "8"))
 PING_AGAIN = "GET /api/v1/ping (again, at the end of the run)"
 
@@ -768,7 +767,7 @@ def main() -> None:
     cpus = os.cpu_count()
     header = (
         f"{SECTION}\n\n"
-        "Every figure over HTTP in one run of `bench/http.py` (`make bench-http`): gunicorn with 2 sync\n"
+        "Every figure over HTTP in one run of `bench/bench_http.py` (`make bench-http`): gunicorn with 2 sync\n"
         "workers (`deploy/gunicorn.conf.py`, worker recycling off), PostgreSQL with the demo catalog and the\n"
         "6,000 synthetic procedures of `generate_load_data`, Redis for cache and broker (no Celery worker\n"
         "running: queued mail waits), wrk with 2 threads and the connections of each row for the seconds\n"
