@@ -209,7 +209,9 @@ def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
         for pid in ids:
             agencies[pid] = [
                 {"code": code, "name": name}
-                for code, name in map(index.agency_label.__getitem__, index.agencies_of.get(pid, ()))
+                for code, name in map(
+                    index.agency_label.__getitem__, index.agencies_of.get(pid, ())
+                )
             ]
             tiers[pid] = [index.tier_code[t] for t in index.tiers_of.get(pid, ())]
         ids = []
@@ -271,11 +273,19 @@ class MatchSet:
     def __init__(self, query: SearchQuery):
         self.query = query
         self._ids: frozenset[int] | None = None
+        self._index = None
+
+    @property
+    def index(self):
+        """The index this request searches (one look at the catalog revision per request)."""
+        if self._index is None:
+            self._index = search_index()
+        return self._index
 
     @property
     def ids(self) -> frozenset[int]:
         if self._ids is None:
-            self._ids = search_index().match(self.query)
+            self._ids = self.index.match(self.query)
         return self._ids
 
 
@@ -306,9 +316,9 @@ def search_procedures(
     start = (page - 1) * page_size
     typo = False
     if base is None:
-        index = search_index()
         if matches is None or matches.query != query:
             matches = MatchSet(query)
+        index = matches.index
         found = index.filter_sets(filters).apply(matches.ids)
         count = len(found)
         ranked = index.ranked(found, query, limit=start + page_size)[start:]
@@ -326,7 +336,9 @@ def search_procedures(
         count, rows = _page_rows(apply_search(qs, query, typo_tolerant=True), page, page_size)
         items = _items(rows)
         typo = True
-    result = ResultPage(count=count, page=page, page_size=page_size, items=items, typo_tolerant=typo)
+    result = ResultPage(
+        count=count, page=page, page_size=page_size, items=items, typo_tolerant=typo
+    )
     if key is not None:
         cache.set(key, result.__dict__, cache_seconds())
     return result
@@ -367,9 +379,9 @@ def facets(
     cached = cache.get(key) if cache_seconds() else None
     if cached is not None:
         return cached
-    index = search_index()
     if matches is None or matches.query != query:
         matches = MatchSet(query)
+    index = matches.index
     counted = index.facet_counts(matches.ids, index.filter_sets(filters))
     result: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTER_NAMES}
     for dim, values in counted.items():

@@ -65,13 +65,19 @@ def _query_string(params: dict[str, str], **changes) -> str:
 def catalog_list(request):
     """The catalog page; for visitors who are not signed in, whole pages are cached per catalog
     revision, language and query string (only with the result cache on)."""
-    key = page_cache_key(
-        "list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request"))
+    timeout = cache_seconds()
+    # The key (the catalog revision and a digest) only when pages are cached at all.
+    key = (
+        page_cache_key(
+            "list", get_language(), request.get_full_path(), bool(request.headers.get("HX-Request"))
+        )
+        if timeout
+        else ""
     )
     return anonymous_page(
         request,
         key=key,
-        timeout=cache_seconds(),
+        timeout=timeout,
         query=True,
         render=lambda extra: _catalog_list(request, extra),
     )
