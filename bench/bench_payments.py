@@ -439,8 +439,8 @@ run.
 A first confirmation locks the order and the attempt, runs the dossier's `pay` action (the fee
 request paid, the step clock resumed, the history line, the audit entry), numbers the receipt, queues
 the notice, writes the payment's audit entry and keeps the message, in one transaction whose commit
-waits for the WAL flush (the gateway stops retrying on `00`): 26 statements on the server (29 pinned
-in `payments/tests/test_ipn_statements.py`, which counts the test's savepoint; 43 before). Nothing is rendered in it: the electronic
+waits for the WAL flush (the gateway stops retrying on `00`): 24 statements on the server (27 pinned
+in `payments/tests/test_ipn_statements.py` on PostgreSQL, which counts the test's savepoint; 43 before). Nothing is rendered in it: the electronic
 receipt — the one receipt of the payment; a gateway's `pay` action issues no PDF of its own — is made
 after commit by a Celery worker (or after the response when no broker is configured), then sealed
 and filed in the dossier and the payer's store; a receipt still without its PDF is issued by the
