@@ -8,6 +8,10 @@
   ``document_sign`` are not included. The agency's certificate is RSA-2048 (what public CAs issue);
   its OCSP/CRL answers are reused as the portal does (``SIGNING_REVOCATION_MAX_AGE``). Target
   ≥ 20 signatures/s on 2 cores.
+* The same over HTTP, as the leader does it: ``approve`` through ``POST
+  /api/v1/dossiers/<code>/actions`` for ``BENCH_APPROVALS`` dossiers in processing (default 120), 4
+  clients at once, gunicorn with 2 sync workers: the result PDF rendered, signed with the agency's
+  certificate, stored and filed in the applicant's store (online return). Signed results per second.
 * Verification of a signed 1 MB PDF over HTTP, as the public gets it: ``POST
   /api/v1/public/verifications`` and the page ``POST /xac-thuc-ket-qua/`` (CSRF token taken first),
   one client after the other, on gunicorn with 2 sync workers (``bench/harness.serve``); p50 and
@@ -48,6 +52,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH]
 WORKERS = 2
 SIGNATURES = int(os.environ.get("BENCH_SIGNATURES", "100"))
 VERIFICATIONS = int(os.environ.get("BENCH_VERIFICATIONS", "40"))
+APPROVALS = int(os.environ.get("BENCH_APPROVALS", "120"))
+APPROVAL_CLIENTS = 4
 # One scratch folder for the run, shared with the signing processes (they inherit the environment).
 if "OPENDVC_BENCH_SIGNING_DIR" not in os.environ:
     os.environ["OPENDVC_BENCH_SIGNING_DIR"] = tempfile.mkdtemp(prefix="opendvc-bench-signing-")
@@ -174,6 +180,127 @@ def _signing(sim, paths: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
+    """The leader's approval over HTTP (``POST /api/v1/dossiers/<code>/actions``, ``approve``) of
+    ``APPROVALS`` dossiers in processing, ``APPROVAL_CLIENTS`` at once, on gunicorn with 2 sync
+    workers: each renders the result PDF, signs it with the agency's certificate (B-LT, time-stamp
+    from the simulator), stores it and files it in the applicant's store. Results signed per second."""
+    import threading
+
+    import httpx
+    from bench_dossiers import _bench_fixture
+    from django.contrib.auth import get_user_model
+    from harness import serve
+
+    from opendvc.agencies.models import StaffRole
+    from opendvc.api.services import api_token_create
+    from opendvc.dossiers import documents, services
+    from opendvc.signing.models import SignedDocument, SigningCertificate
+    from opendvc.signing.testca import PASSPHRASE
+
+    procedure, agency, users = _bench_fixture()
+    User = get_user_model()
+    officer = User.objects.get_or_create(
+        email="bench-sign-officer@synthetic.opendvc.vn", defaults={"full_name": "Cán bộ đo"}
+    )[0]
+    leader = User.objects.get_or_create(
+        email="bench-sign-leader@synthetic.opendvc.vn", defaults={"full_name": "Lãnh đạo đo"}
+    )[0]
+    StaffRole.objects.get_or_create(user=officer, agency=agency, role="receiving_officer")
+    StaffRole.objects.get_or_create(user=leader, agency=agency, role="leader")
+    SigningCertificate.objects.filter(agency=agency).delete()
+    row = SigningCertificate(
+        agency=agency,
+        signer_name="Nguyễn Văn An",
+        signer_title="Phó Giám đốc",
+        pkcs12_path=str(paths["agency"]),
+    )
+    row.passphrase = PASSPHRASE
+    row.save()
+    token = api_token_create(owner=leader, name="bench", scopes=["*"])[1]
+    # The receipts of the set-up's intake are not what is measured: a stub PDF for them here only.
+    render = documents.render_pdf
+    documents.render_pdf = lambda template, context: b"%PDF-1.4\n% bench set-up stub\n%%EOF\n"
+    codes = []
+    try:
+        for _ in range(APPROVALS + APPROVAL_CLIENTS):
+            d, _created = services.dossier_submit_new(
+                applicant=users[0],
+                procedure=procedure,
+                receiving_agency=agency,
+                actor=users[0],
+                data={},
+                uploads=[],
+                declaration=True,
+            )
+            d = services.dossier_act(dossier=d, action="receive", actor=officer)
+            d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+            codes.append(d.code)
+    finally:
+        documents.render_pdf = render
+    signed_before = SignedDocument.objects.count()
+    env = {
+        **ENV,
+        "SIGNING_TRUST_ROOTS": str(paths["root"]),
+        "SIGNING_TSA_URL": f"{sim.url}/tsa",
+        "GUNICORN_TIMEOUT": "120",
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    times: list[float] = []
+    errors: list[str] = []
+    with serve(env=env, workers=2) as base:
+
+        def approve(client: httpx.Client, code: str) -> float:
+            t0 = time.perf_counter()
+            r = client.post(
+                f"/api/v1/dossiers/{code}/actions",
+                json={"action": "approve", "result": "Giấy khai sinh"},
+                headers=headers,
+            )
+            if r.status_code != 200:
+                errors.append(f"{r.status_code} {r.text[:200]}")
+            return time.perf_counter() - t0
+
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for code in codes[:APPROVAL_CLIENTS]:  # both workers warm (PDF engine, signer)
+                approve(client, code)
+        queue = list(codes[APPROVAL_CLIENTS:])
+        lock = threading.Lock()
+
+        def client_thread() -> None:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        code = queue.pop()
+                    elapsed = approve(client, code)
+                    with lock:
+                        times.append(elapsed)
+
+        threads = [threading.Thread(target=client_thread) for _ in range(APPROVAL_CLIENTS)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    signed = SignedDocument.objects.count() - signed_before
+    return [
+        (
+            f"approvals over HTTP, {APPROVAL_CLIENTS} at once, {len(times)} results "
+            "(result PDF rendered, signed B-LT, stored, filed in the applicant's store)",
+            f"{len(times) / wall:.1f} signed results/s, p50 / p95 {_percentiles(times)}",
+            "≥ 20/s",
+        ),
+        (
+            "approvals answered other than 200 / signed documents written",
+            f"{len(errors)} / {signed}",
+            f"0 / {APPROVALS + APPROVAL_CLIENTS}",
+        ),
+    ]
+
+
 def _percentiles(times: list[float]) -> str:
     times = sorted(times)
     p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
@@ -264,6 +391,7 @@ def run() -> list[tuple[str, str, str]]:
         paths = ca.write(SCRATCH / "ca")
         _configure(sim.url, paths)
         rows += _signing(sim, paths)
+        rows += _approving(sim, paths)
 
         cred = services.credential_load(path=str(paths["agency"]), passphrase="opendvc-test")
         signed, level = services.pdf_sign(pdf=_big_pdf(), credential=cred)
