@@ -61,6 +61,8 @@ SCRATCH = Path(os.environ["OPENDVC_BENCH_SIGNING_DIR"])
 ENV = {
     "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{SCRATCH / 'bench.sqlite3'}",
     "STORAGE_MEDIA_ROOT": str(SCRATCH / "media"),
+    # Mail written by the approvals' notices stays in the scratch folder.
+    "OPENDVC_VAR_DIR": str(SCRATCH),
     # One client sends every verification: the public per-address limit would stop it.
     "DOSSIER_LOOKUP_RATE_PER_MINUTE": "1000000",
     "CELERY_TASK_ALWAYS_EAGER": "true",
