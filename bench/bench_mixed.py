@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import PYTHON, ROOT, ensure_database, free_port  # noqa: E402
+from harness import PYTHON, ROOT, ensure_database, free_port, staff_session  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -86,20 +86,9 @@ def _setup_django() -> None:
 def fixture() -> dict:
     """Catalog, agencies, a level-4 procedure, citizens and one receiving officer with API tokens, a
     staff session for the officer's pages, and submitted dossiers to work on (idempotent)."""
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from bench_dossiers import _bench_fixture
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
-    from opendvc.agencies.models import StaffRole
     from opendvc.api.services import api_token_create
     from opendvc.catalog.models import Procedure
     from opendvc.dossiers import services
@@ -109,30 +98,9 @@ def fixture() -> dict:
     if not Procedure.objects.filter(is_synthetic=False).exists():
         call_command("seed_demo", verbosity=0)  # agencies, catalog, Q&A, accounts (idempotent)
     procedure, agency, users = _bench_fixture()
-    User = get_user_model()
-    officer, _ = User.objects.get_or_create(
-        email="bench-mixed-officer@synthetic.opendvc.vn",
-        defaults={"full_name": "Cán bộ một cửa (đo)", "is_staff": True},
+    session_key, officer = staff_session(
+        email="bench-mixed-officer@synthetic.opendvc.vn", agency=agency
     )
-    StaffRole.objects.get_or_create(
-        user=officer, agency=agency, role=StaffRole.Role.RECEIVING_OFFICER
-    )
-    if not Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(officer, generate_totp_secret())
-    session = SessionStore()
-    now = time.time()
-    session.update(
-        {
-            SESSION_KEY: str(officer.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: officer.get_session_auth_hash(),
-            AUTHENTICATION_METHODS_SESSION_KEY: [
-                {"method": "password", "at": now, "email": officer.email},
-                {"method": "mfa", "type": "totp", "at": now},
-            ],
-        }
-    )
-    session.create()
     citizen_tokens = [api_token_create(owner=u, name="bench", scopes=["*"])[1] for u in users]
     officer_token = api_token_create(owner=officer, name="bench", scopes=["*"])[1]
     dossiers = [
@@ -153,7 +121,7 @@ def fixture() -> dict:
         )[:50]
     )
     return {
-        "session": session.session_key,
+        "session": session_key,
         "citizen_tokens": citizen_tokens,
         "officer_token": officer_token,
         "dossiers": [d.code for d in dossiers],

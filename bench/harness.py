@@ -47,6 +47,45 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def staff_session(*, email: str, agency, role: str = "receiving_officer") -> tuple[str, object]:
+    """A staff member of ``agency`` with ``role``, signed in with password and TOTP (created once):
+    the key of a session the pages accept, and the user. Django must be set up."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from opendvc.agencies.models import StaffRole
+
+    officer, _ = get_user_model().objects.get_or_create(
+        email=email, defaults={"full_name": "Cán bộ một cửa (đo)", "is_staff": True}
+    )
+    StaffRole.objects.get_or_create(user=officer, agency=agency, role=role)
+    if not Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(officer, generate_totp_secret())
+    session = SessionStore()
+    now = time.time()
+    session.update(
+        {
+            SESSION_KEY: str(officer.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: officer.get_session_auth_hash(),
+            AUTHENTICATION_METHODS_SESSION_KEY: [
+                {"method": "password", "at": now, "email": officer.email},
+                {"method": "mfa", "type": "totp", "at": now},
+            ],
+        }
+    )
+    session.create()
+    return session.session_key, officer
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -20,8 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-# Nothing of the bench folder is imported: it is taken off the path.
+# The bench folder goes last on the path: the libraries come first, ``harness`` is still found.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.append(str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opendvc_perf_bench"
@@ -49,51 +50,21 @@ def setup() -> None:
 
 def officer_session() -> tuple[str, str]:
     """The receiving officer of the busiest agency (the same one ``bench/bench_http.py`` signs in)."""
-    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
+    from harness import staff_session
 
-    from opendvc.agencies.models import Agency, StaffRole
+    from opendvc.agencies.models import Agency
     from opendvc.dossiers.models import Dossier
 
     busiest = (
         Dossier.objects.values("receiving_agency_id").annotate(n=Count("id")).order_by("-n").first()
     )
     agency = Agency.objects.get(pk=busiest["receiving_agency_id"])
-    user_model = get_user_model()
-    officer, _ = user_model.objects.get_or_create(
-        email=f"bench-http-{agency.pk}@synthetic.opendvc.vn",
-        defaults={"full_name": "Cán bộ một cửa (đo)", "is_staff": True},
+    session_key, officer = staff_session(
+        email=f"bench-http-{agency.pk}@synthetic.opendvc.vn", agency=agency
     )
-    StaffRole.objects.get_or_create(
-        user=officer, agency=agency, role=StaffRole.Role.RECEIVING_OFFICER
-    )
-    if not Authenticator.objects.filter(user=officer, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(officer, generate_totp_secret())
-    s = SessionStore()
-    now = time.time()
-    s.update(
-        {
-            SESSION_KEY: str(officer.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: officer.get_session_auth_hash(),
-            AUTHENTICATION_METHODS_SESSION_KEY: [
-                {"method": "password", "at": now, "email": officer.email},
-                {"method": "mfa", "type": "totp", "at": now},
-            ],
-        }
-    )
-    s.create()
     print(f"busiest agency {agency.code} ({busiest['n']:,} dossiers), officer {officer.pk}")
-    return s.session_key, officer.pk
+    return session_key, officer.pk
 
 
 def explain(officer_pk) -> None:
