@@ -96,52 +96,19 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _procedure(agency):
-    from opendvc.catalog.models import Component, Field, Procedure, ProcedureMethod, Sector
-    from opendvc.catalog.services import publish_procedure
-
-    p = Procedure.objects.filter(code="SYN-BENCH-PAYMENT").first()
-    if p is not None:
-        return p
-    sector, _ = Sector.objects.get_or_create(code="bench", defaults={"name": "Đo hiệu năng"})
-    field, _ = Field.objects.get_or_create(
-        code="bench", defaults={"name": "Đo hiệu năng", "sector": sector}
-    )
-    p = Procedure.objects.create(
-        code="SYN-BENCH-PAYMENT",
-        name="Thủ tục đo thanh toán (dữ liệu giả lập)",
-        sector=sector,
-        field=field,
-        level=4,
-        is_synthetic=True,
-        has_online=True,
-        level_source=Procedure.LevelSource.SOURCE,
-        methods_available=["online"],
-    )
-    Component.objects.create(procedure=p, name="Giấy tờ kèm theo", required=False)
-    ProcedureMethod.objects.create(
-        procedure=p, method="online", time_amount=5, time_unit="working_days"
-    )
-    p.agencies.set([agency])
-    publish_procedure(procedure=p, actor=None)
-    p.refresh_from_db()
-    return p
-
-
 def _fixture() -> list:
     """``ORDERS`` dossiers waiting for their fees, one pending VNPay attempt each. The documents the
     set-up's actions issue get a stub PDF (the set-up is not what is measured)."""
+    from bench_dossiers import _bench_fixture
     from django.contrib.auth import get_user_model
 
-    from opendvc.agencies import demo as agencies_demo
-    from opendvc.agencies.models import Agency, StaffRole
+    from opendvc.agencies.models import StaffRole
     from opendvc.dossiers import documents, services
     from opendvc.payments.services import payment_start
 
     documents.render_pdf = lambda template, context: b"%PDF-1.4\n% bench set-up stub\n%%EOF\n"
-    agencies_demo.seed()
-    agency = Agency.objects.get(code="000.00.32.H19")
-    p = _procedure(agency)
+    # The benchmarks' level-4 procedure of the justice department (bench_dossiers), fees online.
+    p, agency, _users = _bench_fixture()
     User = get_user_model()
     officer = User.objects.get_or_create(
         email="bench-pay-officer@synthetic.opendvc.vn", defaults={"full_name": "Cán bộ đo"}
