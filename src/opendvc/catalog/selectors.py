@@ -214,19 +214,19 @@ def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
                 )
             ]
             tiers[pid] = [index.tier_code[t] for t in index.tiers_of.get(pid, ())]
-        ids = []
-    for pid, code, name in (
-        Procedure.agencies.through.objects.filter(procedure_id__in=ids)
-        .values_list("procedure_id", "agency__code", "agency__name")
-        .order_by("agency__code")
-    ):
-        agencies[pid].append({"code": code, "name": name})
-    for pid, code in (
-        Procedure.tiers.through.objects.filter(procedure_id__in=ids)
-        .values_list("procedure_id", "tier__code")
-        .order_by("tier__rank")
-    ):
-        tiers[pid].append(code)
+    else:
+        for pid, code, name in (
+            Procedure.agencies.through.objects.filter(procedure_id__in=ids)
+            .values_list("procedure_id", "agency__code", "agency__name")
+            .order_by("agency__code")
+        ):
+            agencies[pid].append({"code": code, "name": name})
+        for pid, code in (
+            Procedure.tiers.through.objects.filter(procedure_id__in=ids)
+            .values_list("procedure_id", "tier__code")
+            .order_by("tier__rank")
+        ):
+            tiers[pid].append(code)
     detail_prefix = reverse("catalog:detail", args=["0.000000"]).replace("0.000000", "{}")
     return [
         {
