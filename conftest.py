@@ -128,6 +128,17 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _live_server_work_done(request):
+    """A live server runs in this process: the work it does after a response (documents' PDFs, mail)
+    finishes before the test's data is removed."""
+    yield
+    if "live_server" in request.fixturenames:
+        from opendvc.core.after_response import wait_idle
+
+        wait_idle(60)
+
+
 def pytest_sessionfinish(session, exitstatus):
     tmp = os.environ.get("OPENDVC_TEST_TMP")
     if tmp and Path(tmp).exists():

@@ -72,3 +72,23 @@ def missing_file_response(request: HttpRequest) -> HttpResponse:
         {"status": 404, "title": _("Không tìm thấy tệp"), "message": message},
         status=404,
     )
+
+
+def pending_file_response(request: HttpRequest) -> HttpResponse:
+    """A document whose PDF is still being made (out of the request that issued it): try again in a
+    few seconds (503 with ``Retry-After``)."""
+    message = _(
+        "Văn bản này đang được tạo và ký số, thường xong trong vài giây. Vui lòng tải lại trang sau "
+        "ít phút; hồ sơ của Ông/Bà không bị ảnh hưởng."
+    )
+    if wants_problem_json(request):
+        response = problem_response("file_pending", message, status=503, instance=request.path)
+    else:
+        response = render(
+            request,
+            "errors/error.html",
+            {"status": 503, "title": _("Văn bản đang được tạo"), "message": message},
+            status=503,
+        )
+    response["Retry-After"] = "10"
+    return response

@@ -218,6 +218,10 @@ class StateMachine:
     def discard(self, issued: list[Any]) -> None:
         """Undo what ``issue`` stored outside the database when the transaction fails."""
 
+    def issued(self, act: Act, documents: tuple[Any, ...]) -> None:
+        """The documents of ``act`` are recorded and ``acted_in_transaction`` has been sent: have them
+        made (e.g. their PDFs, out of the request)."""
+
     def audit_changes(self, act: Act) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if act.spec.next_state is not None:
@@ -408,6 +412,8 @@ class StateMachine:
             system=system,
             documents=tuple(documents),
         )
+        if documents:
+            self.issued(act, tuple(documents))
         transaction.on_commit(
             lambda: signal.send(
                 sender=model,

@@ -17,18 +17,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from opendvc.accounts import crypto
 from opendvc.agencies.models import Agency, StaffRole
+from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
 from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
@@ -36,6 +39,8 @@ from opendvc.worktime import parse_instant, to_local
 from .lifecycle import Action, Document, Role
 from .models import Dossier, DossierDocument, DossierEvent
 from .returns import METHODS as RETURN_METHODS
+
+logger = logging.getLogger(__name__)
 
 # The template of every document a row of the action table issues (a test walks the table).
 TEMPLATES = {
@@ -242,19 +247,109 @@ def document_extras(*, dossier: Dossier, event: DossierEvent) -> dict[str, Any]:
 
 
 def issue_document(*, dossier: Dossier, event: DossierEvent, kind: str) -> DossierDocument:
-    """Render the PDF of ``kind`` for ``event`` and store it on the dossier (file first, then the row,
-    inside the caller's transaction; the engine removes the file if the transaction fails)."""
+    """Record the document ``kind`` of ``event`` on the dossier, inside the action's transaction; its
+    PDF is made out of the request (``documents_schedule``): a row without its file yet is pending."""
+    return DossierDocument.objects.create(dossier=dossier, event=event, kind=kind, sha256="")
+
+
+def documents_schedule(*, documents) -> None:
+    """Have the PDFs of the documents an action recorded made out of the request: by a Celery worker
+    once the action commits when a broker is configured (retried with backoff), else once the response
+    is sent (``after_response``) — and at once, inside the action's transaction, when there is no
+    request (a command, a worker, the national portal's inbound messages): a refused signature then
+    rolls the action back. A document left pending (a worker that died, a time-stamping authority
+    that refused) is taken up by the periodic job ``dossiers.render_pending_documents``."""
+    ids = [d.pk for d in documents]
+    if not ids:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        after_response(lambda: documents_render(document_ids=ids))
+        return
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.render_documents.delay(ids), robust=True)
+
+
+def documents_render(*, document_ids) -> list[DossierDocument]:
+    """Render the PDFs of the pending documents among ``document_ids`` (each once: the rows are
+    locked and a rendered one is skipped), then send ``documents_rendered`` per action (the signing
+    app signs or seals them, the store files them) — all in one transaction. Returns what it rendered."""
+    from .signals import documents_rendered
+
+    with transaction.atomic():
+        pending = list(
+            DossierDocument.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(document_ids), file="")
+            .select_related(
+                "dossier__procedure", "dossier__receiving_agency", "dossier__applicant", "event"
+            )
+            .order_by("pk")
+        )
+        by_event: dict[Any, list[DossierDocument]] = {}
+        try:
+            for doc in pending:
+                _render_into(doc)
+                by_event.setdefault(doc.event_id, []).append(doc)
+        except BaseException:
+            for doc in pending:
+                if doc.file:
+                    doc.file.delete(save=False)
+            raise
+        for docs in by_event.values():
+            event = docs[0].event
+            documents_rendered.send(
+                sender=Dossier,
+                dossier=docs[0].dossier,
+                action=event.action if event else "",
+                event=event,
+                documents=tuple(docs),
+            )
+    return pending
+
+
+def _render_into(doc: DossierDocument) -> None:
+    """Render ``doc``'s PDF and store it: the file first, then the row (a file whose row never
+    commits is removed by ``dossiers.sweep_orphan_files``)."""
+    dossier, event = doc.dossier, doc.event
     context = document_context(dossier=dossier, event=event)
-    context["signers"] = signers_for(kind=kind, dossier=dossier, event=event)
-    pdf = render_pdf(TEMPLATES[kind], context)
-    doc = DossierDocument(dossier=dossier, event=event, kind=kind, sha256=hashlib.sha256(pdf).hexdigest())
-    doc.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+    context["signers"] = signers_for(kind=doc.kind, dossier=dossier, event=event)
+    pdf = render_pdf(TEMPLATES[doc.kind], context)
+    doc.sha256 = hashlib.sha256(pdf).hexdigest()
+    doc.file.save(f"{doc.kind}.pdf", ContentFile(pdf), save=False)
     try:
-        doc.save()
+        doc.save(update_fields=["file", "sha256"])
     except BaseException:
         doc.file.delete(save=False)
         raise
-    return doc
+
+
+def document_ready(document: DossierDocument) -> bool:
+    """Whether ``document`` has its PDF, made now when it is still pending: the person who asks for
+    it waits for that PDF anyway (the counter's receipt printed right after the intake). False when it
+    cannot be made now (a refused signature, an unreachable time-stamping authority): it stays pending
+    for the worker and the periodic job."""
+    if document.file:
+        return True
+    try:
+        documents_render(document_ids=[document.pk])
+    except Exception:  # noqa: BLE001 - the document stays pending; the page says so
+        logger.exception("document %s not made on request", document.pk)
+        return False
+    document.refresh_from_db()
+    return bool(document.file)
+
+
+def documents_pending(*, older_than: timedelta = timedelta(minutes=10), limit: int = 200) -> int:
+    """Render the documents still without their PDF some minutes after their action (the periodic
+    catch-up). Returns how many were rendered now."""
+    due = DossierDocument.objects.filter(file="", created_at__lte=timezone.now() - older_than)
+    done = 0
+    for pk in due.order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            done += len(documents_render(document_ids=[pk]))
+        except Exception:  # noqa: BLE001 - tried again at the next run
+            logger.exception("document %s not rendered yet", pk)
+    return done
 
 
 def control_sheet_pdf(*, dossier: Dossier) -> bytes:

@@ -30,3 +30,12 @@ def escalate_overdue_job() -> int:
     """Tell the leaders of each receiving agency once about the dossiers that became overdue since the
     previous pass. Returns how many dossiers were reported."""
     return dossiers_escalate_overdue()
+
+
+@periodic_job("dossiers.render_pending_documents")
+def render_pending_documents_job() -> int:
+    """Make the PDFs of documents still pending ten minutes after their action (a worker that died, a
+    broker that was down, a signature refused for a while). Returns how many."""
+    from .documents import documents_pending
+
+    return documents_pending()

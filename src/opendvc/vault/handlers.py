@@ -1,36 +1,43 @@
-"""Issued documents go to the applicant's store in the action that issues them; when an approval
-commits, the result is issued to the citizen (``services.result_issue``: online return)."""
+"""Issued documents go to the applicant's store once their PDF is made (and signed); when an approval's
+result is made, the result is issued to the citizen (``services.result_issue``: online return)."""
 
 from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.dispatch import receiver
 
-from opendvc.core.statemachine import acted_in_transaction
-from opendvc.dossiers.signals import dossier_acted
+from opendvc.dossiers.signals import documents_rendered, dossier_acted
 
 from . import services
 
 logger = logging.getLogger(__name__)
 
 
-@receiver(acted_in_transaction, dispatch_uid="vault.file_issued_documents")
-def file_issued_documents(sender, domain, instance, action, event, documents=(), **kwargs) -> None:
-    if domain != "dossier":
-        return
+@receiver(documents_rendered, dispatch_uid="vault.file_rendered_documents")
+def file_rendered_documents(sender, dossier, action, documents=(), **kwargs) -> None:
+    from opendvc.dossiers.lifecycle import Action
+
     for doc in documents:
         if doc.kind != "result":
             services.document_file(dossier_document=doc)
+    if action == Action.APPROVE:
+        transaction.on_commit(lambda: _issue(dossier))
 
 
 @receiver(dossier_acted, dispatch_uid="vault.issue_result")
 def issue_result(sender, instance, action, **kwargs) -> None:
     from opendvc.dossiers.lifecycle import Action
 
-    if action != Action.APPROVE:
-        return
+    if action == Action.APPROVE:
+        _issue(instance)
+
+
+def _issue(dossier) -> None:
+    # Issued once every result document is made: whichever of the approval's commit and the
+    # rendering of its result comes last issues it (``result_issue`` waits for pending documents).
     try:
-        services.result_issue(dossier=instance)
+        services.result_issue(dossier=dossier)
     except Exception:  # noqa: BLE001 - the approval has committed; results_issue_pending catches up
-        logger.exception("result of dossier %s not issued yet", instance.pk)
+        logger.exception("result of dossier %s not issued yet", dossier.pk)

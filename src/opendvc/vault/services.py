@@ -100,6 +100,10 @@ def result_issue(*, dossier, request=None):
                 "dossier"
             )
         )
+        if any(not doc.file for doc in results):
+            # A result still being made (and signed) out of the approval's request: issued when it
+            # is (``handlers.file_rendered_documents``).
+            return fresh
         for doc in results:
             document_file(dossier_document=doc)
         if not returns_online(fresh) or not results:

@@ -31,7 +31,7 @@ from opendvc.notifications.services import notify
 from opendvc.workflow.services import holds_turn, open_run
 from opendvc.worktime import to_local
 
-from ..documents import issue_document
+from ..documents import documents_schedule, issue_document
 from ..lifecycle import (
     FINISHING_STATES,
     Action,
@@ -252,6 +252,10 @@ class DossierMachine(StateMachine):
 
     def issue(self, act: Act, kind: str) -> DossierDocument:
         return issue_document(dossier=act.row, event=act.event, kind=kind)
+
+    def issued(self, act: Act, documents: tuple[DossierDocument, ...]) -> None:
+        # The PDFs are made out of the request (after commit by a worker, or after the response).
+        documents_schedule(documents=documents)
 
     def discard(self, issued: list[Any]) -> None:
         for doc in issued:

@@ -18,11 +18,11 @@ from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 from opendvc.agencies.models import Agency
 from opendvc.catalog.models import Component
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
-from opendvc.core.files import missing_file_response
+from opendvc.core.files import missing_file_response, pending_file_response
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge, results, selectors, services
-from ..documents import lookup_key_of
+from ..documents import document_ready, lookup_key_of
 from ..lifecycle import Action, Role, State
 from ..models import DossierDocument, DossierFile
 from ..payments import payment_pending
@@ -370,6 +370,8 @@ def mine_file(request, public_id, file_id: int):
 def mine_document(request, public_id, doc_id: int):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    if not document_ready(d):
+        return pending_file_response(request)
     if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
         if not d.file.storage.exists(d.file.name):
             return missing_file_response(request)

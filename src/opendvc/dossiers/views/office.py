@@ -22,12 +22,14 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import visible_agencies, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
+from opendvc.core.files import pending_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.workflow.selectors import due_soon_threshold
 from opendvc.worktime import calendar_for_agency, parse_instant
 
 from .. import eforms_bridge, personal_data, selectors, services
 from ..appointments import appointment_default, appointment_propose
+from ..documents import document_ready
 from ..lifecycle import Action, Role, State, action_label
 from ..models import Channel, DossierDocument, DossierFile
 from ..uploads import UploadError
@@ -219,6 +221,8 @@ def office_file(request, code: str, file_id: int):
 def office_document(request, code: str, doc_id: int):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
+    if not document_ready(d):
+        return pending_file_response(request)
     return serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
 
