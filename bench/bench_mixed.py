@@ -24,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,6 +61,9 @@ ENV = {
     "FEEDBACK_RATE_LIMIT": BIG,
 }
 CODE = "SYN-BENCH-DOSSIER"
+SEARCHES = ["khai sinh", "giấy phép", "đăng ký kinh doanh", "hộ tịch", "đất đai", "xây dựng"]
+# The generator: wrk when installed (``BENCH_GENERATOR=python`` for the Python one).
+GENERATOR = os.environ.get("BENCH_GENERATOR") or ("wrk" if shutil.which("wrk") else "python")
 # Weights of the actions of one visit (citizens 84 %, officers 16 %).
 MIX = {
     "home": 18,
@@ -129,6 +133,14 @@ def fixture() -> dict:
         "procedures": popular,
         "component": procedure.components.first().pk,
     }
+
+
+def _children_cpu() -> float:
+    """CPU time (user + system) of this process's finished children (the load generator's)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_seconds(groups: list[int]) -> float:
@@ -277,9 +289,7 @@ def _visit(client: _Client, fx: dict, pdf: bytes, queue: list[str], rng: random.
     if action == "home":
         client.call("GET /", "GET", "/")
     elif action == "search":
-        q = rng.choice(
-            ["khai sinh", "giấy phép", "đăng ký kinh doanh", "hộ tịch", "đất đai", "xây dựng"]
-        )
+        q = rng.choice(SEARCHES)
         client.call(
             "GET /thu-tuc/?q=", "GET", "/thu-tuc/?q=" + __import__("urllib.parse").parse.quote(q)
         )
@@ -371,6 +381,244 @@ def _drive(bases, fx, pdf, seconds, mode, phase=0):
     return [s for samples, _ in parts for s in samples]
 
 
+_LUA = r"""
+-- One connection per wrk thread: each request's latency is timed here (request → response) and kept
+-- with its path; the threads' lines are written to a file when wrk is done.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local ts = ffi.new("bench_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+
+local MODE = "%(mode)s"
+local PORTS = {%(ports)s}
+local OUT = "%(out)s"
+local SESSION = "%(session)s"
+local OFFICER = "%(officer)s"
+local CITIZENS = {%(citizens)s}
+local PROCEDURES = {%(procedures)s}
+local LOOKUPS = {%(lookups)s}
+local DOSSIERS = {%(dossiers)s}
+local SHARES = {%(shares)s}
+local SEARCHES = {%(searches)s}
+local MIX = {%(mix)s}
+local COMPONENT = %(component)d
+local CODE = "%(code)s"
+local UPLOAD = %(upload)s
+local BOUNDARY = "%(boundary)s"
+
+local threads = {}
+local count = 0
+setup = function(thread)
+  thread:set("tid", count)
+  thread.addr = wrk.lookup("127.0.0.1", PORTS[(count %% #PORTS) + 1])[1]
+  table.insert(threads, thread)
+  count = count + 1
+end
+
+init = function(args)
+  math.randomseed(tid * 7919 + 17)
+  queue = {}
+  for code in string.gmatch(SHARES[tid + 1], "[^,]+") do table.insert(queue, code) end
+  out = {}
+  upload = nil
+  label = nil
+  token = nil
+  t0 = 0
+end
+
+local total = 0
+for _, w in ipairs(MIX) do total = total + w[2] end
+
+local function pick()
+  while true do
+    local r = math.random() * total
+    for _, w in ipairs(MIX) do
+      r = r - w[2]
+      if r <= 0 then
+        if w[1] ~= "act" or #queue > 0 then return w[1] end
+        break
+      end
+    end
+  end
+end
+
+local function forwarded()
+  return string.format("10.%%d.%%d.%%d", math.random(1, 250), math.random(1, 250), math.random(1, 250))
+end
+
+request = function()
+  local h = {["X-Forwarded-For"] = forwarded()}
+  local method, path, body = "GET", nil, nil
+  if MODE == "ping" then
+    label, path = "GET /api/v1/ping", "/api/v1/ping"
+  elseif upload ~= nil then
+    label, method, path = "POST /api/v1/dossiers (file with it)", "POST", "/api/v1/dossiers"
+    h["Authorization"] = "Bearer " .. token
+    h["Content-Type"] = "application/json"
+    body = string.format('{"procedure": "%%s", "submit": true, "declaration": true, "files": [{"component": %%d, "file": "%%s"}]}', CODE, COMPONENT, upload)
+    upload = nil
+  else
+    local action = pick()
+    h["Accept-Encoding"] = "gzip"
+    if action == "home" then
+      label, path = "GET / (home)", "/"
+    elseif action == "search" then
+      label, path = "GET /thu-tuc/?q= (search)", "/thu-tuc/?q=" .. SEARCHES[math.random(#SEARCHES)]
+    elseif action == "procedure" then
+      label, path = "GET /thu-tuc/<code>/ (procedure page)", "/thu-tuc/" .. PROCEDURES[math.random(#PROCEDURES)] .. "/"
+    elseif action == "lookup" then
+      label, path = "GET /tra-cuu/?ma=&khoa= (public lookup)", LOOKUPS[math.random(#LOOKUPS)]
+    elseif action == "qa" then
+      label, path = "GET /hoi-dap/ (Q&A)", "/hoi-dap/"
+    elseif action == "inbox" then
+      label, path = "GET /mot-cua/ho-so/ (officer inbox)", "/mot-cua/ho-so/"
+      h["Cookie"] = "sessionid=" .. SESSION
+    elseif action == "open dossier" then
+      label, path = "GET /mot-cua/ho-so/<code>/ (officer opens a dossier)", "/mot-cua/ho-so/" .. DOSSIERS[math.random(#DOSSIERS)] .. "/"
+      h["Cookie"] = "sessionid=" .. SESSION
+    elseif action == "filing" then
+      token = CITIZENS[math.random(#CITIZENS)]
+      label, method, path = "POST /api/v1/files (one PDF)", "POST", "/api/v1/files"
+      h["Accept-Encoding"] = nil
+      h["Authorization"] = "Bearer " .. token
+      h["Content-Type"] = "multipart/form-data; boundary=" .. BOUNDARY
+      body = UPLOAD
+    else
+      local code = table.remove(queue)
+      label, method, path = "POST /api/v1/dossiers/<code>/actions (receive)", "POST", "/api/v1/dossiers/" .. code .. "/actions"
+      h["Accept-Encoding"] = nil
+      h["Authorization"] = "Bearer " .. OFFICER
+      h["Content-Type"] = "application/json"
+      body = '{"action": "receive"}'
+    end
+  end
+  t0 = now_ms()
+  return wrk.format(method, path, h, body)
+end
+
+response = function(status, headers, body)
+  local ms = now_ms() - t0
+  table.insert(out, string.format("%%s\t%%.3f\t%%d", label, ms, status))
+  if status == 201 and label == "POST /api/v1/files (one PDF)" then
+    upload = string.match(body, '"id"%%s*:%%s*"([^"]+)"')
+  elseif status == 201 and label == "POST /api/v1/dossiers (file with it)" then
+    local code = string.match(body, '"code"%%s*:%%s*"([^"]+)"')
+    if code then table.insert(queue, code) end
+  elseif status >= 400 and #out < 100000 then
+    table.insert(out, "ERROR\t" .. label .. "\t" .. status .. "\t" .. string.sub(body or "", 1, 200):gsub("[\t\n]", " "))
+  end
+end
+
+done = function(summary, latency, requests)
+  local f = io.open(OUT, "w")
+  for _, t in ipairs(threads) do
+    local lines = t:get("out")
+    for _, line in ipairs(lines) do f:write(line, "\n") end
+  end
+  f:write(string.format("SOCKET\t%%d\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  f:close()
+end
+"""
+
+
+def _lua_quote(value: str) -> str:
+    return (
+        '"'
+        + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        + '"'
+    )
+
+
+def _lua_bytes(data: bytes) -> str:
+    """A Lua string literal holding ``data`` byte for byte (decimal escapes for what is not printable)."""
+    out = []
+    for b in data:
+        c = chr(b)
+        if 32 <= b < 127 and c not in '"\\':
+            out.append(c)
+        else:
+            out.append(f"\\{b:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def _drive_wrk(bases, fx, pdf, seconds, mode, phase=0):
+    """The same visits as ``_drive``, generated by wrk (C, one connection per thread, each thread on
+    one instance in turn): the generator takes a small part of the CPU the Python one took."""
+    import urllib.parse
+
+    ports = [b.rsplit(":", 1)[1] for b in bases]
+    body, ctype = _multipart("giay-to.pdf", pdf)
+    boundary = ctype.split("boundary=", 1)[1]
+    shares = [",".join(fx["dossiers"][phase * CLIENTS + i :: 2 * CLIENTS]) for i in range(CLIENTS)]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        out = f.name + ".out"
+        f.write(
+            _LUA
+            % {
+                "mode": mode,
+                "ports": ", ".join(_lua_quote(p) for p in ports),
+                "out": out,
+                "session": fx["session"],
+                "officer": fx["officer_token"],
+                "citizens": ", ".join(_lua_quote(t) for t in fx["citizen_tokens"]),
+                "procedures": ", ".join(_lua_quote(c) for c in fx["procedures"]),
+                "lookups": ", ".join(
+                    _lua_quote(f"/tra-cuu/?ma={c}&khoa={k}") for c, k in fx["lookups"]
+                ),
+                "dossiers": ", ".join(_lua_quote(c) for c in fx["dossiers"]),
+                "shares": ", ".join(_lua_quote(s) for s in shares),
+                "searches": ", ".join(_lua_quote(urllib.parse.quote(q)) for q in SEARCHES),
+                "mix": ", ".join(f"{{{_lua_quote(k)}, {v}}}" for k, v in MIX.items()),
+                "component": fx["component"],
+                "code": CODE,
+                "upload": _lua_bytes(body),
+                "boundary": boundary,
+            }
+        )
+        script = f.name
+    try:
+        subprocess.run(
+            [
+                "wrk",
+                f"-t{CLIENTS}",
+                f"-c{CLIENTS}",
+                f"-d{int(seconds)}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script,
+                bases[0],
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        samples, errors, socket_errors = [], [], 0
+        for line in Path(out).read_text(errors="replace").splitlines():
+            parts = line.split("\t")
+            if parts[0] == "SOCKET":
+                socket_errors = int(parts[1])
+            elif parts[0] == "ERROR":
+                if len(errors) < 4:
+                    errors.append(" → ".join(parts[1:]))
+            else:
+                samples.append((parts[0], float(parts[1]) / 1000, int(parts[2])))
+    finally:
+        os.unlink(script)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(out)
+    for line in errors:
+        print("error:", line, file=sys.stderr)
+    samples.extend(("socket error", 0.0, 599) for _ in range(socket_errors))
+    return samples
+
+
 def _pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
@@ -413,18 +661,22 @@ def run() -> list[tuple[str, str, str]]:
     connections.close_all()
     load_before = os.getloadavg()
     with deployment() as bases:
-        _drive(bases, fx, pdf, 5, "mixed")  # warm-up, not counted
-        ping = _drive(bases, fx, pdf, 10, "ping")
+        drive = _drive_wrk if GENERATOR == "wrk" else _drive
+        drive(bases, fx, pdf, 5, "mixed")  # warm-up, not counted
+        ping = drive(bases, fx, pdf, 10, "ping")
         cpu0 = {k: cpu_seconds(v) for k, v in deployment.groups.items()}
         pg0 = postgres_cpu_seconds()
-        samples = _drive(bases, fx, pdf, SECONDS, "mixed", phase=1)
+        gen0 = _children_cpu()
+        samples = drive(bases, fx, pdf, SECONDS, "mixed", phase=1)
         cpu = {k: cpu_seconds(v) - cpu0[k] for k, v in deployment.groups.items()}
         pg = postgres_cpu_seconds() - pg0
+        cpu["generator"] = _children_cpu() - gen0
         load_after = os.getloadavg()
     rows, total = summarise(samples, SECONDS)
     _, ping_total = summarise(ping, 10)
     print(
-        f"\nload average before {load_before[0]:.1f} / after {load_after[0]:.1f} (2 cores, shared)"
+        f"\nload average before {load_before[0]:.1f} / after {load_after[0]:.1f} (2 cores); "
+        f"generator {GENERATOR}, {CLIENTS} connections"
     )
     print(f"{'path':52} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}")
     for label, n, rps, p50, p95, errors in [
@@ -433,6 +685,7 @@ def run() -> list[tuple[str, str, str]]:
         ("GET /api/v1/ping (alone, same run)", *ping_total[1:]),
     ]:
         print(f"{label:52} {n:6d} {rps:7.1f} {p50:8.1f} {p95:8.1f} {errors:6d}")
+    n = total[1]  # CPU per request of the mixed traffic
     return [
         (
             "mixed traffic, 2 instances + 1 worker",
@@ -448,6 +701,11 @@ def run() -> list[tuple[str, str, str]]:
         (
             "CPU per mixed request: web / worker / PostgreSQL (upper bound)",
             f"{cpu['web'] / n * 1000:.1f} / {cpu['worker'] / n * 1000:.1f} / {pg / n * 1000:.1f} ms",
+            "—",
+        ),
+        (
+            f"CPU of the load generator ({GENERATOR}) per request",
+            f"{cpu['generator'] / n * 1000:.2f} ms",
             "—",
         ),
     ]
