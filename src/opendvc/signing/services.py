@@ -9,8 +9,9 @@
   are reused until their nextUpdate, at most ``SIGNING_REVOCATION_MAX_AGE`` seconds (300).
 * ``pdf_sign``: PAdES B-T (time-stamp from ``SIGNING_TSA_URL``), B-LT when the revocation data could
   be fetched (in the document security store of the signature's own revision), with a QR code to the
-  public verification (made with ``segno``, drawn as pyHanko draws it). Per process and kept: the signer of each PKCS#12 file (read again when the file
-  or its passphrase changes), the TSA's HTTP connection.
+  public verification (made with ``segno``, drawn as pyHanko draws it). Per process and kept: the
+  signer of each PKCS#12 file (read again when the file or its passphrase changes), the TSA's HTTP
+  connection.
 * ``pdf_verify``: integrity, signer, time, trust and whether the bytes are a document the portal
   issued (``SignedDocument.sha256``).
 """
