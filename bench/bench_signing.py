@@ -474,6 +474,7 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
             return time.perf_counter() - t0
 
         with httpx.Client(base_url=base, timeout=120) as client:
+            _wait_ready(client)
             for code in codes[:APPROVAL_CLIENTS]:  # both workers warm (PDF engine, signer)
                 approve(client, code)
         queue = list(codes[APPROVAL_CLIENTS:])
@@ -519,6 +520,22 @@ def _percentiles(times: list[float]) -> str:
     return f"{statistics.median(times) * 1000:.0f} / {p95 * 1000:.0f} ms"
 
 
+def _wait_ready(client) -> None:
+    """Until the server answers ``/api/v1/ping``: gunicorn may take longer than the harness waits
+    on a loaded machine."""
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            client.get("/api/v1/ping").raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _verifying(paths: dict, signed: bytes, level: str) -> list[tuple[str, str, str]]:
     import httpx
     from harness import serve
@@ -526,15 +543,7 @@ def _verifying(paths: dict, signed: bytes, level: str) -> list[tuple[str, str, s
     env = {**ENV, "SIGNING_TRUST_ROOTS": str(paths["root"]), "GUNICORN_TIMEOUT": "120"}
     rows = []
     with serve(env=env, workers=2) as base, httpx.Client(base_url=base, timeout=120) as client:
-        deadline = time.monotonic() + 180
-        while True:  # gunicorn may take longer than the harness waits on a loaded machine
-            try:
-                client.get("/api/v1/ping").raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        _wait_ready(client)
         api, page = [], []
         for i in range(VERIFICATIONS + 4):
             t0 = time.perf_counter()
