@@ -8,6 +8,14 @@
   ``document_sign`` are not included. The agency's certificate is RSA-2048 (what public CAs issue);
   its OCSP/CRL answers are reused as the portal does (``SIGNING_REVOCATION_MAX_AGE``). Target
   ≥ 20 signatures/s on 2 cores.
+* Rendered + signed results: what issuing one result costs wherever it runs (the approval's request,
+  or a Celery task after commit): the dossier read, the result PDF rendered from its template
+  (``documents.issue_document``: WeasyPrint, file and row stored), signed with the agency's
+  certificate (``services.document_sign``: B-LT, QR stamp, file replaced, ``SignedDocument`` row),
+  in one transaction; ``BENCH_RESULTS`` results (default 120) in one process, then the same number
+  in 2 processes at once (a worker pool of concurrency 2 on 2 cores). Results per second, and the
+  CPU of one result by stage: render (template, layout, PDF), QR codes (of the document and of the
+  signature stamp), signature (without its QR code), and the rest (dossier read, files, rows).
 * The same over HTTP, as the leader does it: ``approve`` through ``POST
   /api/v1/dossiers/<code>/actions`` for ``BENCH_APPROVALS`` dossiers in processing (default 120), 4
   clients at once, gunicorn with 2 sync workers: the result PDF rendered, signed with the agency's
@@ -24,8 +32,8 @@ signers, and is reported. Database: ``DATABASE_URL`` when set (PostgreSQL; creat
 else a scratch SQLite file, migrated.
 
 Run on a quiet machine: ``.venv/bin/python bench/bench_signing.py`` (``BENCH_SIGNATURES`` per
-process, default 100; ``BENCH_VERIFICATIONS``, default 40). ``run()`` returns (metric, measured,
-target) rows.
+process, default 100; ``BENCH_RESULTS``, default 120; ``BENCH_APPROVALS``, default 120;
+``BENCH_VERIFICATIONS``, default 40). ``run()`` returns (metric, measured, target) rows.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH]
 WORKERS = 2
 SIGNATURES = int(os.environ.get("BENCH_SIGNATURES", "100"))
 VERIFICATIONS = int(os.environ.get("BENCH_VERIFICATIONS", "40"))
+RESULTS = int(os.environ.get("BENCH_RESULTS", "120"))
 APPROVALS = int(os.environ.get("BENCH_APPROVALS", "120"))
 APPROVAL_CLIENTS = 4
 # One scratch folder for the run, shared with the signing processes (they inherit the environment).
@@ -182,23 +191,19 @@ def _signing(sim, paths: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
-    """The leader's approval over HTTP (``POST /api/v1/dossiers/<code>/actions``, ``approve``) of
-    ``APPROVALS`` dossiers in processing, ``APPROVAL_CLIENTS`` at once, on gunicorn with 2 sync
-    workers: each renders the result PDF, signs it with the agency's certificate (B-LT, time-stamp
-    from the simulator), stores it and files it in the applicant's store. Results signed per second."""
-    import threading
+def _stub_render(template, context) -> bytes:
+    return b"%PDF-1.4\n% bench set-up stub\n%%EOF\n"
 
-    import httpx
+
+def _dossiers_in_processing(count: int):
+    """``count`` dossiers of the benchmarks' level-4 procedure received and in processing at the
+    justice department, with its officer and leader: (agency, leader, codes). The receipts of the
+    set-up's intake are not what is measured: a stub PDF for them."""
     from bench_dossiers import _bench_fixture
     from django.contrib.auth import get_user_model
-    from harness import serve
 
     from opendvc.agencies.models import StaffRole
-    from opendvc.api.services import api_token_create
     from opendvc.dossiers import documents, services
-    from opendvc.signing.models import SignedDocument, SigningCertificate
-    from opendvc.signing.testca import PASSPHRASE
 
     procedure, agency, users = _bench_fixture()
     User = get_user_model()
@@ -210,22 +215,11 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
     )[0]
     StaffRole.objects.get_or_create(user=officer, agency=agency, role="receiving_officer")
     StaffRole.objects.get_or_create(user=leader, agency=agency, role="leader")
-    SigningCertificate.objects.filter(agency=agency).delete()
-    row = SigningCertificate(
-        agency=agency,
-        signer_name="Nguyễn Văn An",
-        signer_title="Phó Giám đốc",
-        pkcs12_path=str(paths["agency"]),
-    )
-    row.passphrase = PASSPHRASE
-    row.save()
-    token = api_token_create(owner=leader, name="bench", scopes=["*"])[1]
-    # The receipts of the set-up's intake are not what is measured: a stub PDF for them here only.
     render = documents.render_pdf
-    documents.render_pdf = lambda template, context: b"%PDF-1.4\n% bench set-up stub\n%%EOF\n"
+    documents.render_pdf = _stub_render
     codes = []
     try:
-        for _ in range(APPROVALS + APPROVAL_CLIENTS):
+        for _ in range(count):
             d, _created = services.dossier_submit_new(
                 applicant=users[0],
                 procedure=procedure,
@@ -240,6 +234,222 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
             codes.append(d.code)
     finally:
         documents.render_pdf = render
+    return agency, leader, codes
+
+
+def _agency_certificate(agency, paths: dict) -> None:
+    """The agency signs with the bench CA's RSA-2048 certificate (its only active one)."""
+    from opendvc.signing.models import SigningCertificate
+    from opendvc.signing.testca import PASSPHRASE
+
+    SigningCertificate.objects.filter(agency=agency).delete()
+    row = SigningCertificate(
+        agency=agency,
+        signer_name="Nguyễn Văn An",
+        signer_title="Phó Giám đốc",
+        pkcs12_path=str(paths["agency"]),
+    )
+    row.passphrase = PASSPHRASE
+    row.save()
+
+
+def _approved(count: int):
+    """``count`` approved dossiers whose result is to be issued: the agency and a list of (dossier
+    id, approval event id). Approved here without a certificate and with a stub PDF (the set-up is
+    not measured)."""
+    from opendvc.dossiers import documents, services
+    from opendvc.dossiers.models import Dossier, DossierEvent
+    from opendvc.signing.models import SigningCertificate
+
+    agency, leader, codes = _dossiers_in_processing(count)
+    SigningCertificate.objects.filter(agency=agency).delete()
+    render = documents.render_pdf
+    documents.render_pdf = _stub_render
+    out = []
+    try:
+        for code in codes:
+            d = services.dossier_act(
+                dossier=Dossier.objects.get(code=code),
+                action="approve",
+                actor=leader,
+                result="Giấy khai sinh số 123/2026, cấp cho Nguyễn Thị Ánh Tuyết",
+            )
+            event = DossierEvent.objects.filter(dossier=d, action="approve").latest("pk")
+            out.append((d.pk, event.pk))
+    finally:
+        documents.render_pdf = render
+    return agency, out
+
+
+class _Stages:
+    """CPU of the stages of one result in this process: wraps the functions the issuing calls."""
+
+    def __init__(self) -> None:
+        from opendvc.dossiers import documents
+        from opendvc.signing import services
+
+        self.cpu = {"render": 0.0, "qr_document": 0.0, "sign": 0.0, "qr_stamp": 0.0}
+        self._wrap(documents, "render_pdf", "render")
+        self._wrap(documents, "qr_data_uri", "qr_document")
+        self._wrap(services, "pdf_sign", "sign")
+        self._wrap(services, "qr_commands", "qr_stamp")
+
+    def _wrap(self, module, name: str, stage: str) -> None:
+        real = getattr(module, name)
+        cpu = self.cpu
+
+        def timed(*args, **kwargs):
+            c0 = time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                cpu[stage] += time.process_time() - c0
+
+        setattr(module, name, timed)
+
+    def reset(self) -> None:
+        for key in self.cpu:
+            self.cpu[key] = 0.0
+
+    def split(self) -> dict[str, float]:
+        """CPU seconds by stage: render and signature without the QR codes made inside them (the
+        document's QR code while its template renders, the stamp's while it is signed)."""
+        cpu = self.cpu
+        return {
+            "render": cpu["render"] - cpu["qr_document"],
+            "qr": cpu["qr_document"] + cpu["qr_stamp"],
+            "sign": cpu["sign"] - cpu["qr_stamp"],
+        }
+
+
+def _issue_one(dossier_id: int, event_id: int) -> None:
+    """Issue one result as the portal does after an approval: read the dossier, render the result,
+    store it, sign it with the agency's certificate, in one transaction."""
+    from django.db import transaction
+
+    from opendvc.dossiers.documents import issue_document
+    from opendvc.dossiers.lifecycle import Document
+    from opendvc.dossiers.models import Dossier, DossierEvent
+    from opendvc.signing import services
+
+    with transaction.atomic():
+        dossier = Dossier.objects.select_related(
+            "applicant", "acting_for", "receiving_agency__parent", "procedure"
+        ).get(pk=dossier_id)
+        event = DossierEvent.objects.select_related("actor").get(pk=event_id)
+        doc = issue_document(dossier=dossier, event=event, kind=Document.RESULT)
+        credential = services.credential_for_agency(agency=dossier.receiving_agency)
+        services.document_sign(document=doc, credential=credential)
+
+
+def _issue_worker(url: str, paths: dict, work: list, barrier, results) -> None:
+    """One issuing process (a web worker or a Celery worker of the pool): set up, two warm-up results
+    (the PDF engine and its fonts, the PKCS#12 read, the certificate's check), then the rest once
+    every process is ready."""
+    _setup()
+    _configure(url, paths)
+    stages = _Stages()
+    for dossier_id, event_id in work[:2]:
+        _issue_one(dossier_id, event_id)
+    barrier.wait()
+    stages.reset()
+    t0, c0 = time.time(), time.process_time()
+    for dossier_id, event_id in work[2:]:
+        _issue_one(dossier_id, event_id)
+    results.put((len(work) - 2, t0, time.time(), time.process_time() - c0, stages.split()))
+
+
+def _issuing(sim, paths: dict) -> list[tuple[str, str, str]]:
+    """Rendered + signed results: ``RESULTS`` in one process, then ``RESULTS`` in ``WORKERS``
+    processes at once."""
+    from opendvc.signing.models import SignedDocument
+
+    ctx = mp.get_context("spawn")
+    worker = importlib.import_module(__name__)._issue_worker
+    rows = []
+    for procs_count in (1, WORKERS):
+        per = max(1, RESULTS // procs_count)
+        agency, work = _approved(procs_count * (per + 2))
+        _agency_certificate(agency, paths)
+        signed_before = SignedDocument.objects.count()
+        barrier, results = ctx.Barrier(procs_count + 1), ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=worker,
+                args=(sim.url, paths, work[i * (per + 2) : (i + 1) * (per + 2)], barrier, results),
+            )
+            for i in range(procs_count)
+        ]
+        for p in procs:
+            p.start()
+        barrier.wait(timeout=600)
+        c0 = time.process_time()
+        done = [results.get(timeout=1800) for _ in procs]
+        sim_cpu = time.process_time() - c0
+        for p in procs:
+            p.join()
+        total = sum(d[0] for d in done)
+        wall = max(d[2] for d in done) - min(d[1] for d in done)
+        cpu = sum(d[3] for d in done)
+        signed = SignedDocument.objects.count() - signed_before
+        label = "1 process" if procs_count == 1 else f"{procs_count} processes at once"
+        rows.append(
+            (
+                f"rendered + signed results, {label}, {total} results (result PDF rendered, "
+                "signed B-LT with QR stamp, stored), wall clock",
+                f"{total / wall:.1f} results/s",
+                "≥ 20/s" if procs_count == WORKERS else "—",
+            )
+        )
+        if procs_count == 1:
+            split = done[0][4]
+            rest = cpu - sum(split.values())
+            ms = [
+                v / total * 1000 for v in (cpu, split["render"], split["qr"], split["sign"], rest)
+            ]
+            rows.append(
+                (
+                    "per result, CPU of the issuing process: total / render / QR codes / "
+                    "signature / dossier read, files and rows",
+                    " / ".join(f"{v:.1f}" for v in ms) + " ms",
+                    "≤ 100 ms (20/s on 2 cores)",
+                )
+            )
+        else:
+            rows.append(
+                (
+                    f"per result, CPU of the {procs_count} issuing processes / of the "
+                    "trust-services simulator (same machine)",
+                    f"{cpu / total * 1000:.1f} / {sim_cpu / total * 1000:.1f} ms",
+                    "—",
+                )
+            )
+        rows.append(
+            (
+                f"results signed / issued, {label}",
+                f"{signed} / {len(work)}",
+                f"{len(work)} / {len(work)}",
+            )
+        )
+    return rows
+
+
+def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
+    """The leader's approval over HTTP (``POST /api/v1/dossiers/<code>/actions``, ``approve``) of
+    ``APPROVALS`` dossiers in processing, ``APPROVAL_CLIENTS`` at once, on gunicorn with 2 sync
+    workers: each renders the result PDF, signs it with the agency's certificate (B-LT, time-stamp
+    from the simulator), stores it and files it in the applicant's store. Results signed per second."""
+    import threading
+
+    import httpx
+    from harness import serve
+
+    from opendvc.api.services import api_token_create
+    from opendvc.signing.models import SignedDocument
+
+    agency, leader, codes = _dossiers_in_processing(APPROVALS + APPROVAL_CLIENTS)
+    _agency_certificate(agency, paths)
+    token = api_token_create(owner=leader, name="bench", scopes=["*"])[1]
     signed_before = SignedDocument.objects.count()
     env = {
         **ENV,
@@ -264,6 +474,7 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
             return time.perf_counter() - t0
 
         with httpx.Client(base_url=base, timeout=120) as client:
+            _wait_ready(client)
             for code in codes[:APPROVAL_CLIENTS]:  # both workers warm (PDF engine, signer)
                 approve(client, code)
         queue = list(codes[APPROVAL_CLIENTS:])
@@ -309,6 +520,22 @@ def _percentiles(times: list[float]) -> str:
     return f"{statistics.median(times) * 1000:.0f} / {p95 * 1000:.0f} ms"
 
 
+def _wait_ready(client) -> None:
+    """Until the server answers ``/api/v1/ping``: gunicorn may take longer than the harness waits
+    on a loaded machine."""
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            client.get("/api/v1/ping").raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _verifying(paths: dict, signed: bytes, level: str) -> list[tuple[str, str, str]]:
     import httpx
     from harness import serve
@@ -316,15 +543,7 @@ def _verifying(paths: dict, signed: bytes, level: str) -> list[tuple[str, str, s
     env = {**ENV, "SIGNING_TRUST_ROOTS": str(paths["root"]), "GUNICORN_TIMEOUT": "120"}
     rows = []
     with serve(env=env, workers=2) as base, httpx.Client(base_url=base, timeout=120) as client:
-        deadline = time.monotonic() + 180
-        while True:  # gunicorn may take longer than the harness waits on a loaded machine
-            try:
-                client.get("/api/v1/ping").raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        _wait_ready(client)
         api, page = [], []
         for i in range(VERIFICATIONS + 4):
             t0 = time.perf_counter()
@@ -393,6 +612,7 @@ def run() -> list[tuple[str, str, str]]:
         paths = ca.write(SCRATCH / "ca")
         _configure(sim.url, paths)
         rows += _signing(sim, paths)
+        rows += _issuing(sim, paths)
         rows += _approving(sim, paths)
 
         cred = services.credential_load(path=str(paths["agency"]), passphrase="opendvc-test")

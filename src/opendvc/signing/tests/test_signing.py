@@ -250,3 +250,31 @@ def test_a_container_larger_than_the_room_is_signed_again_with_more(trust, monke
     data, _level = services.pdf_sign(pdf=pdf_bytes(), credential=cred)
     assert _validate(data, paths["root"]).bottom_line
     assert services._room[cred.signer.signing_cert.dump()] in (4 * 2048, 16 * 2048)
+
+
+def test_the_stamp_draws_the_qr_code_of_the_verification_url(trust):
+    import re
+
+    import segno
+
+    _sim, _ca, paths = trust
+    url = "https://dichvucong.example/xac-thuc-ket-qua/?ma=000.00.32.H19-261202-0001&khoa=ABCD1234"
+    data, _level = services.pdf_sign(
+        pdf=pdf_bytes("Giấy khai sinh"), credential=_credential(paths), qr_url=url
+    )
+    reader = PdfFileReader(io.BytesIO(data))
+    field = reader.root["/AcroForm"]["/Fields"][0].get_object()
+    appearance = field["/AP"]["/N"].get_object()
+    stamp = appearance["/Resources"]["/XObject"]
+    while "/QR" not in stamp:  # the QR code sits in the stamp's inner form
+        stamp = next(iter(stamp.values())).get_object()["/Resources"]["/XObject"]
+    qr = stamp["/QR"].get_object()
+    symbol = segno.make_qr(url, error="m", boost_error=False)
+    n = symbol.symbol_size(border=0)[0]
+    # The same size as pyHanko's own drawing: 10 units a module, a quiet zone of 4 modules.
+    assert sorted(float(v) for v in qr["/BBox"]) == [0, 0, (n + 8) * 10, (n + 8) * 10]
+    drawn = [[False] * n for _ in range(n)]
+    for x, y, w in re.findall(rb"(\d+) (\d+) (\d+) 1 re", qr.data):
+        for i in range(int(w)):
+            drawn[int(y)][int(x) + i] = True
+    assert drawn == [[bool(m) for m in row] for row in symbol.matrix]
