@@ -42,24 +42,27 @@ def after_response(func: Callable[[], object]) -> None:
 
 
 def run_pending(**_kwargs) -> None:
+    """Run the work queued by the request this thread has just answered, and whatever that work
+    queues in turn (it runs with the request as the current one)."""
     global _busy
-    queue = getattr(_pending, "queue", None)
-    _pending.queue = None
-    if queue is None:
-        return
-    try:
-        for func, request in queue:
-            token = _current_request.set(request)
-            try:
-                func()
-            except Exception:
-                logger.exception("work after the response failed")
-            finally:
-                _current_request.reset(token)
-    finally:
-        with _idle:
-            _busy -= 1
-            _idle.notify_all()
+    while True:
+        queue = getattr(_pending, "queue", None)
+        _pending.queue = None
+        if queue is None:
+            return
+        try:
+            for func, request in queue:
+                token = _current_request.set(request)
+                try:
+                    func()
+                except Exception:
+                    logger.exception("work after the response failed")
+                finally:
+                    _current_request.reset(token)
+        finally:
+            with _idle:
+                _busy -= 1
+                _idle.notify_all()
 
 
 def wait_idle(timeout: float = 60.0) -> bool:

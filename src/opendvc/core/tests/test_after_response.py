@@ -73,3 +73,24 @@ def test_a_submission_mails_the_applicant_after_its_response(client, mailoutbox,
         request_finished.connect(run_pending, dispatch_uid="opendvc-after-response")
     run_pending()
     assert [m.to for m in mail.outbox] == [["hoa@example.vn"]]
+
+
+def test_work_queued_by_the_work_runs_too(db):
+    """The after-work of a request may queue more (a result made after the response issues the online
+    return, which records its own document): it runs in the same pass, not at the next request."""
+    from opendvc.core.after_response import wait_idle
+
+    done = []
+
+    def first():
+        done.append("first")
+        after_response(lambda: done.append("second"))
+
+    token = _current_request.set(HttpRequest())
+    try:
+        after_response(first)
+    finally:
+        _current_request.reset(token)
+    request_finished.send(sender=None)
+    assert done == ["first", "second"]
+    assert wait_idle(0)

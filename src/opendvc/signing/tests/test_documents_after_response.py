@@ -162,3 +162,29 @@ def test_a_revoked_certificate_refuses_the_approval_in_the_request(
     run_pending()
     assert Dossier.objects.get(pk=d.pk).status == "processing"
     assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
+
+
+def test_an_approval_in_a_request_ends_returned_online_with_its_hand_over_record(
+    trust, procedure, citizen, officer, leader, justice, django_capture_on_commit_callbacks
+):
+    _sim, _ca, paths = trust
+    configure_agency(justice, paths)
+    Procedure.objects.filter(pk=procedure.pk).update(level=4)  # online return
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        _in_a_request(
+            lambda: dossier_services.dossier_act(
+                dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+            )
+        )
+    assert Dossier.objects.get(pk=d.pk).status == "result_ready"
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pending()
+    d = Dossier.objects.get(pk=d.pk)
+    assert d.status == "returned"
+    result = DossierDocument.objects.get(dossier=d, kind="result")
+    record = DossierDocument.objects.get(dossier=d, kind="delivery_record")
+    assert result.signature.purpose == "result" and record.signature.purpose == "seal"
+    assert record.file.read().startswith(b"%PDF")
