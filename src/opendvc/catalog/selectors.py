@@ -375,8 +375,13 @@ def facets(
     what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
-    key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
-    cached = cache.get(key) if cache_seconds() else None
+    # The key (a look at the catalog revision and a digest) only when results are cached at all.
+    key = (
+        _cache_key("facets", query.terms, query.code_prefix, filters.values)
+        if cache_seconds()
+        else None
+    )
+    cached = cache.get(key) if key is not None else None
     if cached is not None:
         return cached
     if matches is None or matches.query != query:
@@ -391,7 +396,7 @@ def facets(
             elif dim == "method":
                 label = str(METHOD_LABELS.get(value, value))
             result[dim].append({"value": value, "label": label, "count": n})
-    if cache_seconds():
+    if key is not None:
         cache.set(key, result, cache_seconds())
     return result
 
