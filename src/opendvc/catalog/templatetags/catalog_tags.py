@@ -90,8 +90,8 @@ def filter_options(group: dict) -> str:
     return mark_safe(  # noqa: S308 - every value is escaped
         "".join(
             f'<option value="{_esc(o["value"])}"'
-            f'{" selected" if o["value"] == selected else ""}{lang}>'
-            f'{_esc(o["label"])} ({o["count"]})</option>\n'
+            f"{' selected' if o['value'] == selected else ''}{lang}>"
+            f"{_esc(o['label'])} ({o['count']})</option>\n"
             for o in group["options"]
         )
     )
@@ -110,19 +110,18 @@ def result_items(rows: list[dict], vi_attr: str) -> str:
         if item["agency_names"]:
             names = "; ".join(f"<span{lang}>{_esc(n)}</span>" for n in item["agency_names"])
             agencies = (
-                f'\n    <p class="procedure-agencies">{names}'
-                f'{_esc(item["agencies_more"])}</p>'
+                f'\n    <p class="procedure-agencies">{names}{_esc(item["agencies_more"])}</p>'
             )
         out.append(
             '  <li class="procedure-item">\n'
             f'    <a class="procedure-name" href="{_esc(item["url"])}"{lang}>'
-            f'{_esc(item["name"])}</a>\n'
+            f"{_esc(item['name'])}</a>\n"
             '    <p class="procedure-meta">\n'
-            f'      <span>{code_word} {_esc(item["code"])}</span> ·\n'
-            f'      <span{lang}>{_esc(item["field"]["name"])}</span> ·\n'
+            f"      <span>{code_word} {_esc(item['code'])}</span> ·\n"
+            f"      <span{lang}>{_esc(item['field']['name'])}</span> ·\n"
             f'      <span class="badge{" badge-ok" if item["level"] >= 3 else ""}">'
-            f'{_esc(item["level_label"])}</span>\n'
-            f'      {online if item["online"] else ""}\n'
+            f"{_esc(item['level_label'])}</span>\n"
+            f"      {online if item['online'] else ''}\n"
             f"    </p>{agencies}\n"
             "  </li>\n"
         )
