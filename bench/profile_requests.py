@@ -133,6 +133,7 @@ def measure(
     top: int,
     sort: str,
     restrict=None,
+    callees: str = "",
 ) -> None:
     from django.db import reset_queries
 
@@ -159,7 +160,11 @@ def measure(
             call(app, requests[i % len(requests)])
         prof.disable()
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats(sort).print_stats(*(restrict or []), top)
+        stats = pstats.Stats(prof, stream=out).sort_stats(sort)
+        if callees:
+            stats.print_callees(callees)
+        else:
+            stats.print_stats(*(restrict or []), top)
         print(out.getvalue())
 
 
@@ -170,6 +175,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--callees", default="", help="print what the functions matching this call")
     parser.add_argument("--match", default="", help="only functions whose file or name has this")
     parser.add_argument(
         "--show-sql", action="store_true", help="print the statements of one request"
@@ -210,6 +216,7 @@ def main() -> None:
                 top=args.top,
                 sort=args.sort,
                 restrict=[args.match] if args.match else None,
+                callees=args.callees,
             )
 
 
