@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency, Tier
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
 from .index import catalog_index
@@ -344,11 +345,17 @@ def search_procedures(
     return result
 
 
+# The page's rows by id: the same statement on every search, built once (``core.prepared``).
+_ROWS_BY_ID = PreparedRead(
+    lambda ids: Procedure.objects.filter(IdIn(ids)).values(*ITEM_COLUMNS), [0]
+)
+
+
 def _rows_by_id(ids: list[int]) -> list[dict[str, Any]]:
     """The page's rows in the order of ``ids`` (one statement)."""
     if not ids:
         return []
-    by_id = {r["id"]: r for r in Procedure.objects.filter(IdIn(ids)).values(*ITEM_COLUMNS)}
+    by_id = {r["id"]: r for r in _ROWS_BY_ID.list(list(ids))}
     return [by_id[pid] for pid in ids if pid in by_id]
 
 
