@@ -17,8 +17,8 @@ def hash_token(raw: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def usable(self):
-        now = timezone.now()
+    def usable(self, now=None):
+        now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )

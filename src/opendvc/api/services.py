@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import OuterRef
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opendvc.agencies.selectors import has_active_roles, known_without_roles
 from opendvc.audit.services import audit_record
+from opendvc.core.prepared import PreparedRead
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
@@ -52,23 +53,30 @@ def api_token_create(
 
 LAST_USE_PRECISION = timedelta(minutes=1)
 
+# Every API call reads its token: the statement is built once (``core.prepared``).
+_USABLE_TOKEN = PreparedRead(
+    lambda token_hash, now: (
+        ApiToken.objects.usable(now=now)
+        .select_related("owner")
+        .annotate(owner_has_roles=has_active_roles(OuterRef("owner")))
+        .filter(token_hash=token_hash)
+        .order_by("pk")[:1]
+    ),
+    "token-hash",
+    datetime(2000, 1, 1, tzinfo=UTC),
+)
+
 
 def api_token_authenticate(raw: str) -> ApiToken | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.usable()
-        .select_related("owner")
-        .annotate(owner_has_roles=has_active_roles(OuterRef("owner")))
-        .filter(token_hash=hash_token(raw))
-        .first()
-    )
+    now = timezone.now()
+    token = _USABLE_TOKEN.first(hash_token(raw), now)
     if token is None or not token.owner.is_active:
         return None
     if not token.owner_has_roles:
         # Most tokens are citizens': their (staff) roles are known to be none without another query.
         known_without_roles(token.owner)
-    now = timezone.now()
     # The last use is shown to the owner to the minute: writing it on every request would cost a
     # statement (and a row lock) per API call.
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency, Tier
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
 from .index import catalog_index
@@ -344,11 +345,17 @@ def search_procedures(
     return result
 
 
+# The page's rows by id: the same statement on every search, built once (``core.prepared``).
+_ROWS_BY_ID = PreparedRead(
+    lambda ids: Procedure.objects.filter(IdIn(ids)).values(*ITEM_COLUMNS), [0]
+)
+
+
 def _rows_by_id(ids: list[int]) -> list[dict[str, Any]]:
     """The page's rows in the order of ``ids`` (one statement)."""
     if not ids:
         return []
-    by_id = {r["id"]: r for r in Procedure.objects.filter(IdIn(ids)).values(*ITEM_COLUMNS)}
+    by_id = {r["id"]: r for r in _ROWS_BY_ID.list(list(ids))}
     return [by_id[pid] for pid in ids if pid in by_id]
 
 
@@ -375,8 +382,13 @@ def facets(
     what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
-    key = _cache_key("facets", query.terms, query.code_prefix, filters.values)
-    cached = cache.get(key) if cache_seconds() else None
+    # The key (a look at the catalog revision and a digest) only when results are cached at all.
+    key = (
+        _cache_key("facets", query.terms, query.code_prefix, filters.values)
+        if cache_seconds()
+        else None
+    )
+    cached = cache.get(key) if key is not None else None
     if cached is not None:
         return cached
     if matches is None or matches.query != query:
@@ -391,7 +403,7 @@ def facets(
             elif dim == "method":
                 label = str(METHOD_LABELS.get(value, value))
             result[dim].append({"value": value, "label": label, "count": n})
-    if cache_seconds():
+    if key is not None:
         cache.set(key, result, cache_seconds())
     return result
 

@@ -126,10 +126,11 @@ def _catalog_list(request, extra: dict):
         }
         for name in FILTER_NAMES
     ]
+    level_labels: dict[int, str] = {}
     context = {
         "q": q,
         "result": result,
-        "rows": [_row(item) for item in result.items],
+        "rows": [_row(item, level_labels) for item in result.items],
         "vi_attr": vi_attr,
         "groups": groups,
         "error": error,
@@ -157,13 +158,17 @@ def _catalog_list(request, extra: dict):
     return render(request, "catalog/list.html", context, status=status)
 
 
-def _row(item: dict) -> dict:
-    """What one result shows, worded once here rather than in the template's loop."""
+def _row(item: dict, level_labels: dict[int, str]) -> dict:
+    """What one result shows, worded once here rather than in the template's loop (``level_labels``:
+    the page's labels of each level, worded once per page)."""
     agencies = item["agencies"]
     more = len(agencies) - 2
+    level = item["level"]
+    if level not in level_labels:
+        level_labels[level] = _("Mức độ %(level)s") % {"level": level}
     return {
         **item,
-        "level_label": _("Mức độ %(level)s") % {"level": item["level"]},
+        "level_label": level_labels[level],
         "online": "online" in item["methods"],
         "agency_names": [a["name"] for a in agencies[:2]],
         "agencies_more": (

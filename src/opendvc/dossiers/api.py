@@ -25,6 +25,7 @@ from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_PAGE
 from opendvc.api.schemas import problems
 from opendvc.catalog.models import Component, Procedure
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from opendvc.core.uploads import upload_problem
@@ -207,6 +208,20 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
                                size=upload.size, content_type=upload.content_type))
 
 
+# A submission's reads of the catalog, their statements built once (``core.prepared``).
+_PROCEDURE_TO_FILE = PreparedRead(
+    lambda code: Procedure.objects.filter(code=code)
+    .select_related("current_version", *eforms_bridge.WITH_FORM).order_by("pk")[:1],
+    "code",
+)
+_RECEIVING_AGENCY = PreparedRead(
+    lambda procedure_id, code: Agency.objects.filter(procedures=procedure_id, is_active=True, code=code)
+    .order_by("pk")[:1],
+    1, "code",
+)
+_COMPONENTS = PreparedRead(lambda procedure_id: Component.objects.filter(procedure=procedure_id), 1)
+
+
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut, **problems(422)}, summary="Tạo và nộp hồ sơ")
 def create_dossier(request, payload: DossierIn):
     """Create a dossier (and file it when ``submit``: then ``declaration`` must be true, and the
@@ -219,14 +234,12 @@ def create_dossier(request, payload: DossierIn):
         raise ProblemError("validation_error", "Idempotency-Key dài tối đa 200 ký tự.")
     body = payload.dict()
     # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
-    procedure = (Procedure.objects.filter(code=payload.procedure)
-                 .select_related("current_version", *eforms_bridge.WITH_FORM).first())
+    procedure = _PROCEDURE_TO_FILE.first(payload.procedure)
     if procedure is None:
         raise ProblemError("validation_error", "Không có thủ tục với mã này.",
                            extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
     # The usual case in one statement: an active agency named on the procedure.
-    agency = Agency.objects.filter(procedures=procedure, is_active=True, code=payload.agency).first() \
-        if payload.agency else None
+    agency = _RECEIVING_AGENCY.first(procedure.pk, payload.agency) if payload.agency else None
     if agency is None:
         agencies = selectors.receiving_agencies(procedure=procedure)
         agency = agencies.filter(code=payload.agency).first() if payload.agency else (
@@ -236,7 +249,7 @@ def create_dossier(request, payload: DossierIn):
                            extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",
                                               "choices": [a.code for a in agencies[:50]]}]})
     acting_for = organisation_for_member(user=request.user, public_id=payload.acting_for) if payload.acting_for else None
-    components = {c.pk: c for c in Component.objects.filter(procedure=procedure)}
+    components = {c.pk: c for c in _COMPONENTS.list(procedure.pk)}
     uploads = {u.public_id: u for u in Upload.objects.filter(public_id__in=[f.file for f in payload.files],
                                                                owner=request.user)}
     pairs = []

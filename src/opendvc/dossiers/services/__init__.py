@@ -28,6 +28,7 @@ from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.files import removed_on_error
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge
@@ -223,16 +224,27 @@ def _request_hash(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+_IDEMPOTENCY_RECORD = PreparedRead(
+    lambda user_id, key: IdempotencyRecord.objects.filter(user=user_id, key=key)
+    .only("id", "dossier_id", "request_hash").order_by("pk")[:1],
+    1, "key",
+)
+
+
 def idempotent_dossier(*, user, key: str, payload: Any) -> Dossier | None:
     """The dossier created earlier with this key, or None. A key reused for a different request is a
-    422 ``idempotency_key_reused``."""
-    record = IdempotencyRecord.objects.filter(user=user, key=key).select_related("dossier").first()
+    422 ``idempotency_key_reused``.
+
+    Almost every key is new: the check reads three columns (its statement built once,
+    ``core.prepared``), and only a retry reads its dossier with a second statement."""
+    record = _IDEMPOTENCY_RECORD.first(user.pk, key)
     if record is None:
         return None
-    if record.request_hash and payload is not None and record.request_hash != _request_hash(payload):
+    dossier_id, request_hash = record.dossier_id, record.request_hash
+    if request_hash and payload is not None and request_hash != _request_hash(payload):
         raise ProblemError("idempotency_key_reused",
                            _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."), status=422)
-    return record.dossier
+    return Dossier.objects.filter(pk=dossier_id).first() if dossier_id is not None else None
 
 
 def _claimed(*, actor, uploads: list[tuple[Any, Upload]]) -> list[Upload]:

@@ -1,0 +1,190 @@
+"""Reads whose SQL is built once per process and connection, then run with each call's values.
+
+For every query the ORM builds its statement in Python — the SELECT list (every column of every
+joined model), the joins, the WHERE tree — and this costs far more CPU than PostgreSQL takes to answer
+a lookup by a unique key (measured: 0.6 ms to build the filing's procedure read with its e-form, 0.05
+ms to run it). A ``PreparedRead`` builds its queryset once with placeholder values, keeps the SQL and
+what the ORM needs to turn rows into model instances (columns, converters, related objects of
+``select_related``, annotations), and afterwards only puts the call's values in the placeholders'
+places. The rows become the same instances the ORM would make; the statement goes through the
+connection's cursor like any other (execute wrappers, query logging and counting see it).
+
+Rules for the queryset builder: it may depend only on its arguments (a value computed inside it, such
+as the current time, would be frozen at the first call — pass it in), and every argument must reach
+the statement as it is (strings, integers, and on PostgreSQL dates and times). When an argument does
+not (on SQLite a datetime becomes text), or the statement cannot be kept, the read simply runs through
+the ORM each time: the answer is the same either way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+
+_SENTINELS = count(1)
+
+
+def _sentinel(sample: Any) -> Any:
+    """A placeholder value of the same kind as ``sample`` that no real query contains."""
+    n = next(_SENTINELS)
+    if isinstance(sample, bool):
+        raise TypeError("a boolean cannot be a placeholder (its two values occur in real queries)")
+    if isinstance(sample, int):
+        return -(10**15) - n
+    if isinstance(sample, str):
+        return f"\x00opendvc-placeholder-{n}\x00"
+    if isinstance(sample, list):
+        return [-(10**15) - n]
+    # Anything else (datetimes…): a distinct object of the same type, made by the caller's sample.
+    return sample
+
+
+@dataclass
+class _Statement:
+    sql: str
+    params: list[Any]
+    slots: list[int | None]
+    compiler: Any
+    converters: Any
+    model: type
+    init_list: list[str]
+    fields_start: int
+    fields_end: int
+    populators: list
+    annotation_col_map: dict
+    # For ``values()`` querysets: the keys of each row's dict (no model instances then).
+    names: list[str] | None = None
+
+
+class PreparedRead:
+    """``build(*values)`` → a queryset of model instances (or of dicts, with ``values()``);
+    ``read.list(*values)`` runs it.
+
+    ``samples``: one value per argument, of the argument's type, to build the statement with (they
+    must differ from each other and from every constant of the query; placeholders are made from them
+    for integers, strings and lists).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *samples: Any):
+        self.build = build
+        self.samples = samples
+        self._local = threading.local()  # per thread: connections are per thread
+
+    def _statement(self, db: str) -> _Statement | None:
+        kept: dict = self._local.__dict__.setdefault("statements", {})
+        connection = connections[db]
+        key = (db, id(connection))
+        if key in kept:
+            return kept[key]
+        statement = None
+        try:
+            statement = self._compile(db)
+        except Exception:  # noqa: BLE001 - an unusual query: the ORM runs it each time
+            statement = None
+        kept[key] = statement
+        return statement
+
+    def _compile(self, db: str) -> _Statement | None:
+        placeholders = [_sentinel(s) for s in self.samples]
+        queryset = self.build(*placeholders)
+        compiler = queryset.query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        slots: list[int | None] = []
+        for param in params:
+            slot = next(
+                (i for i, p in enumerate(placeholders) if type(param) is type(p) and param == p),
+                None,
+            )
+            slots.append(slot)
+        if set(range(len(placeholders))) - {s for s in slots if s is not None}:
+            return None  # a value is transformed on its way to the statement: not kept
+        klass_info = compiler.klass_info
+        select = compiler.select
+        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        query = queryset.query
+        if query.values_select or (not klass_info and query.annotation_select):
+            # ``values()``: the names ``ValuesIterable`` gives the columns.
+            if query.extra_select or queryset._iterable_class is not ValuesIterable:
+                return None
+            names = [*query.values_select, *query.annotation_select]
+            return _Statement(
+                sql=sql,
+                params=list(params),
+                slots=slots,
+                compiler=compiler,
+                converters=converters,
+                model=queryset.model,
+                init_list=[],
+                fields_start=0,
+                fields_end=0,
+                populators=[],
+                annotation_col_map={},
+                names=names,
+            )
+        if not klass_info or queryset._iterable_class is not ModelIterable:
+            return None
+        fields_start = klass_info["select_fields"][0]
+        fields_end = klass_info["select_fields"][-1] + 1
+        return _Statement(
+            sql=sql,
+            params=list(params),
+            slots=slots,
+            compiler=compiler,
+            converters=converters,
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[fields_start:fields_end]],
+            fields_start=fields_start,
+            fields_end=fields_end,
+            populators=get_related_populators(klass_info, select, db),
+            annotation_col_map=dict(compiler.annotation_col_map or {}),
+        )
+
+    def list(self, *values: Any) -> list:
+        queryset_model = self._model()
+        db = router.db_for_read(queryset_model) if queryset_model is not None else "default"
+        statement = self._statement(db)
+        if statement is None:
+            return list(self.build(*values))
+        params = [
+            p if s is None else values[s]
+            for p, s in zip(statement.params, statement.slots, strict=True)
+        ]
+        with connections[db].cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            rows = cursor.fetchall()
+        if statement.converters:
+            rows = statement.compiler.apply_converters(rows, statement.converters)
+        if statement.names is not None:
+            names = statement.names
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        objects = []
+        start, end = statement.fields_start, statement.fields_end
+        for row in rows:
+            obj = statement.model.from_db(db, statement.init_list, row[start:end])
+            for populator in statement.populators:
+                populator.populate(row, obj)
+            for name, position in statement.annotation_col_map.items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    def first(self, *values: Any):
+        """The first instance, or None (the builder orders and limits the query as it needs)."""
+        found = self.list(*values)
+        return found[0] if found else None
+
+    def _model(self):
+        model = getattr(self, "_model_cls", None)
+        if model is None:
+            model = self._model_cls = self.build(*self.samples).model
+        return model
+
+
+__all__ = ["PreparedRead"]

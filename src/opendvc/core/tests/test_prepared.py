@@ -1,0 +1,123 @@
+"""``core.prepared``: a read built once gives what the ORM gives, for every call's values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import OuterRef
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from opendvc.accounts.tests.factories import UserFactory
+from opendvc.agencies.selectors import has_active_roles
+from opendvc.api.models import ApiToken, hash_token
+from opendvc.api.services import api_token_create
+from opendvc.core.prepared import PreparedRead
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj) -> dict:
+    return {k: v for k, v in obj.__dict__.items() if k != "_state"}
+
+
+def test_same_instances_as_the_orm_with_related_rows_and_annotations():
+    tokens = [
+        api_token_create(owner=UserFactory(), name=f"t{i}", scopes=["read"]) for i in range(3)
+    ]
+
+    def build(name):
+        return (
+            ApiToken.objects.filter(name=name)
+            .select_related("owner")
+            .annotate(owner_has_roles=has_active_roles(OuterRef("owner")))
+            .order_by("pk")
+        )
+
+    read = PreparedRead(build, "name")
+    for token, _raw in tokens:
+        got = read.first(token.name)
+        want = build(token.name).first()
+        assert _fields(got) == _fields(want)
+        assert got.owner_has_roles is False
+        # The related row is loaded with it, as select_related does.
+        assert ApiToken.owner.is_cached(got)
+        assert _fields(got.owner) == _fields(want.owner)
+        assert got._state.adding is False and got._state.db == "default"
+    assert read.first("no such name") is None
+    # Built once for this connection, whatever the values.
+    kept = list(read._local.statements.values())
+    assert len(kept) == 1 and kept[0] is not None
+
+
+def test_integers_and_several_rows_in_the_queryset_order():
+    owner = UserFactory()
+    for i in range(3):
+        api_token_create(owner=owner, name=f"t{i}", scopes=["read"])
+    read = PreparedRead(
+        lambda owner_id: ApiToken.objects.filter(owner=owner_id).order_by("-name"), 1
+    )
+    assert [t.name for t in read.list(owner.pk)] == ["t2", "t1", "t0"]
+    assert read.list(owner.pk + 1000) == []
+
+
+def test_runs_through_the_connection_like_any_statement():
+    token, _raw = api_token_create(owner=UserFactory(), name="seen", scopes=["read"])
+    read = PreparedRead(lambda name: ApiToken.objects.filter(name=name), "name")
+    read.first("warm")
+    with CaptureQueriesContext(connection) as ctx:
+        assert read.first("seen") == token
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_time_passed_in_each_call_is_never_frozen():
+    token, raw = api_token_create(
+        owner=UserFactory(),
+        name="expiring",
+        scopes=["read"],
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    read = PreparedRead(
+        lambda token_hash, now: ApiToken.objects.usable(now=now).filter(token_hash=token_hash),
+        "hash",
+        datetime(2000, 1, 1, tzinfo=UTC),
+    )
+    assert read.first(hash_token(raw), timezone.now()) == token
+    assert read.first(hash_token(raw), timezone.now() + timedelta(hours=2)) is None
+    assert read.first(hash_token(raw), timezone.now()) == token
+    kept = next(iter(read._local.statements.values()))
+    # PostgreSQL takes the datetime as it is (kept); SQLite turns it into text (the ORM each time).
+    assert (kept is not None) == (connection.vendor == "postgresql")
+
+
+def test_a_boolean_cannot_be_a_placeholder():
+    read = PreparedRead(lambda flag: ApiToken.objects.filter(owner__is_active=flag), True)
+    # Refused when the statement is built: the ORM answers instead.
+    assert read.list(True) == []
+    assert next(iter(read._local.statements.values())) is None
+
+
+def test_values_rows_as_dicts_like_the_orm():
+    owner = UserFactory()
+    for i in range(3):
+        api_token_create(owner=owner, name=f"v{i}", scopes=["read", "dossiers:write"][: i + 1])
+
+    def build(owner_id):
+        return (
+            ApiToken.objects.filter(owner=owner_id)
+            .values("name", "scopes", "owner__email")
+            .order_by("name")
+        )
+
+    read = PreparedRead(build, 1)
+    assert read.list(owner.pk) == list(build(owner.pk))
+    assert read.list(owner.pk)[1]["scopes"] == ["dossiers:write", "read"]
+    assert next(iter(read._local.statements.values())) is not None
+    # values_list() is left to the ORM.
+    flat = PreparedRead(
+        lambda owner_id: ApiToken.objects.filter(owner=owner_id).values_list("name", flat=True), 1
+    )
+    assert sorted(flat.list(owner.pk)) == ["v0", "v1", "v2"]
+    assert next(iter(flat._local.statements.values())) is None
