@@ -36,12 +36,14 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -52,9 +54,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.append(str(ROOT / "bench"))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_payments"
-ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "300"))
+ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "2000"))
 REPEATS = int(os.environ.get("BENCH_PAYMENT_REPEATS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 SECRET = "bench-vnpay-secret"
 MEDIA = tempfile.mkdtemp(prefix="opendvc-bench-payments-")
@@ -96,8 +99,8 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _fixture() -> list:
-    """``ORDERS`` dossiers waiting for their fees, one pending VNPay attempt each. The documents the
+def _fixture(count: int) -> list:
+    """``count`` dossiers waiting for their fees, one pending VNPay attempt each. The documents the
     set-up's actions issue get a stub PDF (the set-up is not what is measured)."""
     from bench_dossiers import _bench_fixture
     from django.contrib.auth import get_user_model
@@ -118,7 +121,7 @@ def _fixture() -> list:
         email="bench-pay@synthetic.opendvc.vn", defaults={"full_name": "Người nộp đo"}
     )[0]
     attempts = []
-    for i in range(ORDERS + WARM):
+    for i in range(count):
         d = services.dossier_create_draft(
             applicant=citizen, procedure=p, receiving_agency=agency, actor=citizen, channel="online"
         )
@@ -159,52 +162,183 @@ def _ipn_query(attempt, *, forged: bool = False) -> str:
     return urlencode(vnpay.sign_params("forged" if forged else SECRET, params))
 
 
+# wrk sends every path of a file exactly once: thread ``id`` of ``n`` takes the lines i with
+# i mod n = id, in order, whichever of its connections is free. gunicorn's sync workers close every
+# connection and wrk at once opens the next one: a connection left silent would hold a worker until
+# its timeout, so a connection with no line left sends a filler that gunicorn refuses in its HTTP
+# parser (a malformed Content-Length: 400, no Django, a fraction of a millisecond) — only while the
+# last answers are awaited (one wrk thread by default: one queue, one short tail). Fillers are not
+# counted. A thread that has every answer prints DONE (the caller then stops wrk with SIGINT: wrk
+# itself would sleep out its ``-d``). ``done`` reports the phase from the first request to the last
+# answer (monotonic clock), wrk's latency percentiles, the answers' ``RspCode`` (else the HTTP status)
+# and the ``X-SQL-Count`` headers.
+_WRK_ONCE = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local function now()
+  local ts = ffi.new("bench_timespec")
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+
+local threads, counter = {}, 0
+local FILLER = "GET /bench-filler HTTP/1.1\r\nHost: bench\r\nContent-Length: x\r\n\r\n"
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local nthreads = tonumber(args[2])
+  paths, sent, received, fillers, verified = {}, 0, 0, 0, false
+  codes, sql = {}, {}
+  started, finished = 0, 0
+  local i = 0
+  for line in io.lines(args[1]) do
+    if i % nthreads == id then paths[#paths + 1] = line end
+    i = i + 1
+  end
+  if #paths == 0 then io.write("DONE\n"); io.flush() end
+end
+
+function request()
+  if id == 0 and not verified then  -- wrk's own check of thread 0's request, never sent
+    verified = true
+    return wrk.format("GET", "/")
+  end
+  if started == 0 then started = now() end
+  if sent >= #paths then return FILLER end
+  sent = sent + 1
+  return wrk.format("GET", paths[sent])
+end
+
+function response(status, headers, body)
+  if status == 400 and string.find(body or "", "Bad Request", 1, true) then
+    fillers = fillers + 1
+    return
+  end
+  received = received + 1
+  local code = string.match(body or "", '"RspCode"%s*:%s*"(%w+)"') or tostring(status)
+  codes[code] = (codes[code] or 0) + 1
+  local n = headers["X-SQL-Count"] or headers["x-sql-count"]
+  if n then sql[n] = (sql[n] or 0) + 1 end
+  if received == #paths then
+    finished = now()
+    io.write("DONE\n")
+    io.flush()
+  end
+end
+
+function done(summary, latency, requests)
+  local first, last, all_codes, all_sql, answered, filled = nil, 0, {}, {}, 0, 0
+  for _, t in ipairs(threads) do
+    local s, f = t:get("started"), t:get("finished")
+    if s > 0 and (first == nil or s < first) then first = s end
+    if f > last then last = f end
+    answered = answered + t:get("received")
+    filled = filled + t:get("fillers")
+    for k, v in pairs(t:get("codes")) do all_codes[k] = (all_codes[k] or 0) + v end
+    for k, v in pairs(t:get("sql")) do all_sql[k] = (all_sql[k] or 0) + v end
+  end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.6f %.3f %.3f %.3f %d\n", answered,
+    e.connect + e.read + e.write + e.timeout, first and (last - first) or 0,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    filled))
+  for k, v in pairs(all_codes) do io.write(string.format("CODE %s %d\n", k, v)) end
+  for k, v in pairs(all_sql) do io.write(string.format("SQL %s %d\n", k, v)) end
+end
+"""
+
+
 class Phase:
-    """What one phase measured: IPN/s, the answers, latency percentiles, statements per request."""
+    """What one phase measured: requests/s from the first request to the last answer, the answers,
+    latency percentiles (wrk's), statements per request (``X-SQL-Count``, median and max)."""
 
-    def __init__(self, n: int, elapsed: float, codes: Counter, latencies: list, sql: list) -> None:
-        self.n, self.elapsed, self.codes = n, elapsed, codes
-        self.rate = n / elapsed
-        lat = sorted(latencies)
-        self.p50 = lat[len(lat) // 2] * 1000
-        self.p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000
-        self.sql = statistics.median(sql) if sql else None
-        self.sql_max = max(sql) if sql else None
+    def __init__(self, n, elapsed, codes, p50, p95, sql: Counter, errors: int) -> None:
+        self.n, self.elapsed, self.codes, self.errors = n, elapsed, codes, errors
+        self.rate = n / elapsed if elapsed else 0.0
+        self.p50, self.p95 = p50, p95
+        values = sorted(int(k) for k, v in sql.items() for _ in range(v))
+        self.sql = statistics.median(values) if values else None
+        self.sql_max = max(values) if values else None
 
-    def measured(self) -> str:
+    def measured(self, unit: str = "IPN/s") -> str:
         sql = f", {self.sql:.0f} statements (max {self.sql_max})" if self.sql is not None else ""
+        errors = f", {self.errors} socket errors" if self.errors else ""
         return (
-            f"{self.rate:.0f} IPN/s, p50 {self.p50:.0f} ms, p95 {self.p95:.0f} ms{sql}, "
-            f"answers {dict(self.codes)}"
+            f"{self.rate:.0f} {unit}, p50 {self.p50:.0f} ms, p95 {self.p95:.0f} ms{sql}, "
+            f"answers {dict(sorted(self.codes.items()))}{errors}"
         )
 
 
-def _fire(base: str, paths: list[str], *, key: str = "RspCode") -> Phase:
-    import httpx
+def _fire(base: str, paths: list[str]) -> Phase:
+    """Send each of ``paths`` once with wrk (``CLIENTS`` keep-alive connections, ``WRK_THREADS``
+    threads) and wait for every answer."""
+    threads = max(1, min(WRK_THREADS, len(paths)))
+    connections = max(threads, CLIENTS)
+    folder = Path(tempfile.mkdtemp(prefix="opendvc-bench-wrk-"))
+    try:
+        (folder / "once.lua").write_text(_WRK_ONCE)
+        (folder / "paths.txt").write_text("".join(f"{p}\n" for p in paths))
+        proc = subprocess.Popen(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                "-d3600s",
+                "--timeout",
+                "120s",
+                "-s",
+                str(folder / "once.lua"),
+                base,
+                "--",
+                str(folder / "paths.txt"),
+                str(threads),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        lines, finished = [], 0
+        deadline = time.monotonic() + 300 + len(paths) / 10
 
-    clients = [httpx.Client(base_url=base, timeout=300) for _ in range(CLIENTS)]
+        def stop_late() -> None:  # a lost answer must not hang the bench: stop wrk anyway
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(1)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
 
-    def send(i_path):
-        i, path = i_path
-        started = time.perf_counter()
-        r = clients[i % CLIENTS].get(path)
-        took = time.perf_counter() - started
-        code = r.json().get(key, r.status_code) if key else r.status_code
-        return code, took, r.headers.get("X-SQL-Count")
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        results = list(pool.map(send, enumerate(paths)))
-    elapsed = time.perf_counter() - started
-    for c in clients:
-        c.close()
-    return Phase(
-        len(paths),
-        elapsed,
-        Counter(str(code) for code, _t, _s in results),
-        [t for _c, t, _s in results],
-        [int(s) for _c, _t, s in results if s is not None],
+        threading.Thread(target=stop_late, daemon=True).start()
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if line.startswith("DONE"):
+                finished += 1
+                if finished == threads:
+                    proc.send_signal(signal.SIGINT)
+        proc.wait()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result = next(x for x in lines if x.startswith("RESULT")).split()
+    answered, errors, elapsed, p50, p95 = (
+        int(result[1]),
+        int(result[2]),
+        float(result[3]),
+        float(result[4]),
+        float(result[5]),
     )
+    fillers = int(result[7])
+    codes = Counter({x.split()[1]: int(x.split()[2]) for x in lines if x.startswith("CODE ")})
+    sql = Counter({x.split()[1]: int(x.split()[2]) for x in lines if x.startswith("SQL ")})
+    if answered != len(paths):
+        codes["unanswered"] = len(paths) - answered
+    phase = Phase(answered, elapsed, codes, p50, p95, sql, errors)
+    phase.fillers = fillers
+    return phase
 
 
 def _ipn(query: str) -> str:
@@ -309,52 +443,89 @@ def _services_missing() -> str:
     return ""
 
 
+def _servers() -> list[tuple[str, int | None]]:
+    """The gunicorn configurations measured, from ``BENCH_PAYMENT_WORKERS`` (default
+    ``deployed,2``): ``deployed`` is deploy/gunicorn.conf.py's own count (``GUNICORN_WORKERS``, else
+    2 × cores + 1), a number is that many sync workers."""
+    out = []
+    for item in os.environ.get("BENCH_PAYMENT_WORKERS", "deployed,2").split(","):
+        item = item.strip()
+        if item == "deployed":
+            count = os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY")
+            n = int(count) if count else 2 * (os.cpu_count() or 1) + 1
+            out.append((f"{n} sync workers (deploy/gunicorn.conf.py)", None))
+        elif item:
+            out.append((f"{int(item)} sync workers", int(item)))
+    return out
+
+
+def _measure(base: str, warm: list, attempts: list) -> dict[str, Phase]:
+    _fire(base, ["/api/v1/ping"] * 8 * CLIENTS)  # every worker past its first request
+    _fire(base, [_ipn(_ipn_query(a)) for a in warm])  # ... and past the whole path once
+    first_paths = [_ipn(_ipn_query(a)) for a in attempts]  # signed before the clock starts
+    first = _fire(base, first_paths)
+    repeats = [p for p in first_paths for _ in range(REPEATS)]
+    random.Random(7).shuffle(repeats)
+    rep = _fire(base, repeats)
+    forged = _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts])
+    ping = _fire(base, ["/api/v1/ping"] * len(repeats))
+    return {"first": first, "repeats": rep, "forged": forged, "ping": ping}
+
+
 def run() -> list[tuple[str, str, str]]:
     missing = _services_missing()
     if missing:
         return [("payment gateway IPN over HTTP", f"skipped: {missing}", f"≥ {TARGET} IPN/s")]
+    if not shutil.which("wrk"):
+        return [
+            ("payment gateway IPN over HTTP", "skipped: wrk is not installed", f"≥ {TARGET} IPN/s")
+        ]
     _setup()
     from django.db import connection
     from harness import serve
 
     engine = connection.vendor
+    servers = _servers()
     _purge_queue()
-    attempts = _fixture()
+    began = time.perf_counter()
+    made = _fixture(len(servers) * (ORDERS + WARM))
+    print(f"set-up: {len(made)} dossiers in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    sets = [made[i * (ORDERS + WARM) : (i + 1) * (ORDERS + WARM)] for i in range(len(servers))]
     load_before = os.getloadavg()
+    measured = []
     try:
-        with serve(env={**SETTINGS, "DATABASE_URL": os.environ["DATABASE_URL"]}) as base:
-            _wait(base)
-            # Both workers past their first request (imports, connections) before anything counts.
-            _fire(base, ["/api/v1/ping"] * 4 * CLIENTS, key="")
-            warm, attempts = attempts[:WARM], attempts[WARM:]
-            _fire(base, [_ipn(_ipn_query(a)) for a in warm])
-            first = _fire(base, [_ipn(_ipn_query(a)) for a in attempts])
-            repeats = [_ipn(_ipn_query(a)) for a in attempts for _ in range(REPEATS)]
-            random.Random(7).shuffle(repeats)
-            rep = _fire(base, repeats)
-            forged = _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts])
-            ping = _fire(base, ["/api/v1/ping"] * len(repeats), key="")
+        for (label, workers), attempts in zip(servers, sets, strict=True):
+            env = {**SETTINGS, "DATABASE_URL": os.environ["DATABASE_URL"]}
+            with serve(env=env, workers=workers) as base:
+                _wait(base)
+                measured.append((label, _measure(base, attempts[:WARM], attempts[WARM:])))
         load_after = os.getloadavg()
-        checks = _checks(warm + attempts)
-        issue_s, docs_off, store_off = _issue_receipts(warm + attempts)
+        checks = _checks(made)
+        issue_s, docs_off, store_off = _issue_receipts(made)
     finally:
         _purge_queue()
         shutil.rmtree(MEDIA, ignore_errors=True)
     note = "" if engine == "postgresql" else f" [{engine}, not PostgreSQL]"
     target = f"≥ {TARGET} IPN/s"
+    rows = []
+    for label, m in measured:
+        first, rep, forged, ping = m["first"], m["repeats"], m["forged"], m["ping"]
+        rows += [
+            (
+                f"IPN first confirmations ({first.n}, each moves its dossier), {label}{note}",
+                first.measured(),
+                target,
+            ),
+            (f"IPN repeats ({rep.n}, shuffled), {label}{note}", rep.measured(), target),
+            (f"IPN forged signatures ({forged.n}), {label}{note}", forged.measured(), "—"),
+            (
+                f"reference: bare JSON view /api/v1/ping, same wrk connections ({ping.n}), {label}",
+                ping.measured("req/s").split(", answers")[0],
+                "—",
+            ),
+        ]
     return [
-        (
-            f"IPN first confirmations ({first.n}, each moves its dossier){note}",
-            first.measured(),
-            target,
-        ),
-        (f"IPN repeats ({rep.n}, shuffled){note}", rep.measured(), target),
-        (f"IPN forged signatures ({forged.n}){note}", forged.measured(), "—"),
-        (
-            f"reference: bare JSON view /api/v1/ping, same clients ({ping.n})",
-            f"{ping.rate:.0f} req/s, p50 {ping.p50:.0f} ms, p95 {ping.p95:.0f} ms",
-            "—",
-        ),
+        *rows,
         ("double transitions (dossiers with ≠ 1 pay event)", str(checks["double"]), "0"),
         (
             "dossiers with ≠ 1 receipt row / ≠ 1 e-mail",
@@ -363,8 +534,8 @@ def run() -> list[tuple[str, str, str]]:
         ),
         ("attempts flagged for refund", str(checks["refunds"]), "0"),
         (
-            f"receipts issued after commit, one process ({WARM + len(attempts)}: PDF, document, store)",
-            f"{(WARM + len(attempts)) / issue_s:.1f} receipts/s",
+            f"receipts issued after commit, one process ({len(made)}: PDF, document, store)",
+            f"{len(made) / issue_s:.1f} receipts/s",
             "—",
         ),
         (

@@ -93,8 +93,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str] | None = None, workers: int = 2):
-    """Run the portal under gunicorn (production-like) and yield its base URL."""
+def serve(env: dict[str, str] | None = None, workers: int | None = 2):
+    """Run the portal under gunicorn (production-like) and yield its base URL. ``workers=None``: the
+    count of deploy/gunicorn.conf.py (``GUNICORN_WORKERS``, else 2 × cores + 1), as deployed."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -111,8 +112,7 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
             "opendvc.wsgi:application",
             "-b",
             f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
+            *(["-w", str(workers)] if workers is not None else []),
             "--threads",
             "1",
             "--log-level",
