@@ -601,7 +601,7 @@ request paid, the step clock resumed, the history line, the audit entry), number
 the notice, keeps the message and then chains its two audit entries (the dossier's and the
 payment's) together as its last statement (`audit_chain_last`: the chain's head row is locked once,
 after every other write, and one statement appends both entries and moves the head), in one
-transaction whose commit waits for the WAL flush (the gateway stops retrying on `00`): 23
+transaction whose commit waits for the WAL flush (the gateway stops retrying on `00`): 22
 statements on the server (25 pinned in `payments/tests/test_ipn_statements.py` on PostgreSQL, which
 counts the test's savepoint; 27 before). Nothing is rendered in it: the electronic receipt — the one
 receipt of the payment; a gateway's `pay` action issues no PDF of its own — is made after commit by a
@@ -616,10 +616,11 @@ so the chain's head row is held from its lock to the commit, and the commit wait
 (`fdatasync`, about 3 ms on this machine's disk, `pg_test_fsync`). Transactions that hold the head
 cannot share a flush, so no number of workers takes the portal's audited changes above about
 1 / (flush + the chaining statement) ≈ 250 per second on this disk, and a first confirmation also
-costs its 23 round trips and the ORM's Python work on the same 2 cores as PostgreSQL and the load
+costs its 22 round trips and the ORM's Python work on the same 2 cores as PostgreSQL and the load
 generator. Going past that needs another design — recording the gateway's message durably, answering
 `00` from that record, and applying it in a worker, or chaining audit entries in batches — which
 would change what `00` means today (the change committed), so it is not done here.
+
 """
 
 
