@@ -2,32 +2,39 @@
 
 Setup: PostgreSQL (``DATABASE_URL``; default postgres://postgres@127.0.0.1:5432/opendvc_bench_payments,
 created when missing) and Redis as the Celery broker and cache (``REDIS_URL``; default
-redis://127.0.0.1:6379/12); a synthetic level-4 procedure, ``ORDERS`` dossiers waiting for their fees
-and one VNPay attempt each (made in this process with the documents' PDF engine stubbed: the set-up is
-not measured). The portal runs under gunicorn (2 sync workers, ``bench/harness.serve``) with the
-broker configured, as in production: the receipt's PDF is queued, not made in the request. A pool of
-``CLIENTS`` keep-alive HTTP clients sends signed IPNs the way the gateway does; every response carries
-``X-SQL-Count`` (``SQL_COUNT_HEADER``), the statements the request ran.
+redis://127.0.0.1:6379/12); a synthetic level-4 procedure, dossiers waiting for their fees and one
+VNPay attempt each (made in this process with the documents' PDF engine stubbed: the set-up is not
+measured). The portal runs under gunicorn (``bench/harness.serve``) with the broker configured, as in
+production: the receipt's PDF is queued, not made in the request. Each server configuration of
+``BENCH_PAYMENT_WORKERS`` (default ``deployed,2``: deploy/gunicorn.conf.py's own worker count — 2 ×
+cores + 1 — then 2 sync workers) gets its own ``ORDERS`` attempts.
 
-Phases (each IPN a real HTTP request answered with ``{RspCode, Message}``):
+Load: ``wrk`` (Debian package ``wrk``), one thread and ``CLIENTS`` connections by default, so that no
+Python client competes with the server for the cores. Every IPN is signed here before its phase
+starts; the URLs go to a file and a Lua script sends each exactly once (``_WRK_ONCE``); a phase lasts
+from its first request to its last answer. Every response carries ``X-SQL-Count``
+(``SQL_COUNT_HEADER``), the statements the request ran.
 
-1. first confirmations: one success IPN per attempt, all at once, each about a different pending
-   attempt (each moves its dossier: the ``pay`` action, the receipt's number, the notice, two audit
-   entries);
+Phases, per configuration (each IPN a real HTTP request answered with ``{RspCode, Message}``):
+
+1. first confirmations: one success IPN per attempt, each about a different pending attempt (each
+   moves its dossier: the ``pay`` action, the receipt's number, the notice, two audit entries);
 2. repeats: ``REPEATS`` more success IPNs per attempt, shuffled (the gateway's retries, duplicates
    racing each other) — answered ``02`` without any change;
 3. forged: IPNs with a wrong signature (``97``);
-4. reference: the bare JSON view ``/api/v1/ping`` with the same clients.
+4. reference: the bare JSON view ``/api/v1/ping``, as many requests as repeats, same wrk script.
 
-Checked afterwards: every dossier has exactly one ``pay`` event (0 double transitions), one receipt
-row, one e-mail; then the queued receipts are issued here (what a Celery worker does: PDF, dossier
-document, the payer's store) and every dossier has exactly one receipt document. The broker's queue is
-emptied at the end.
+Checked afterwards in the database: every dossier has exactly one ``pay`` event (0 double
+transitions, and no confirmation lost), one receipt row, one e-mail; then the queued receipts are
+issued here (what a Celery worker does: PDF, dossier document, the payer's store) and every dossier
+has exactly one receipt document. The broker's queue is emptied at the end.
 
 Run (one command, on a quiet machine): ``make bench-payments`` — the same as
 ``.venv/bin/python bench/bench_payments.py --write``, which rewrites the section "Payment gateway IPN"
-of docs/performance.md. ``BENCH_PAYMENT_ORDERS`` (default 300), ``BENCH_PAYMENT_REPEATS`` (5),
-``BENCH_CLIENTS`` (16) change the sizes.
+of docs/performance.md (labelled "loaded machine" when the 1-minute load average exceeded 1).
+``BENCH_PAYMENT_ORDERS`` (default 2000 per configuration), ``BENCH_PAYMENT_REPEATS`` (5),
+``BENCH_CLIENTS`` (16 connections), ``BENCH_WRK_THREADS`` (1), ``BENCH_PAYMENT_WORKERS`` change the
+sizes.
 """
 
 from __future__ import annotations
@@ -36,12 +43,14 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -52,9 +61,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.append(str(ROOT / "bench"))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opendvc_bench_payments"
-ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "300"))
+ORDERS = int(os.environ.get("BENCH_PAYMENT_ORDERS", "2000"))
 REPEATS = int(os.environ.get("BENCH_PAYMENT_REPEATS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
 SECRET = "bench-vnpay-secret"
 MEDIA = tempfile.mkdtemp(prefix="opendvc-bench-payments-")
@@ -96,8 +106,8 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _fixture() -> list:
-    """``ORDERS`` dossiers waiting for their fees, one pending VNPay attempt each. The documents the
+def _fixture(count: int) -> list:
+    """``count`` dossiers waiting for their fees, one pending VNPay attempt each. The documents the
     set-up's actions issue get a stub PDF (the set-up is not what is measured)."""
     from bench_dossiers import _bench_fixture
     from django.contrib.auth import get_user_model
@@ -118,7 +128,7 @@ def _fixture() -> list:
         email="bench-pay@synthetic.opendvc.vn", defaults={"full_name": "Người nộp đo"}
     )[0]
     attempts = []
-    for i in range(ORDERS + WARM):
+    for i in range(count):
         d = services.dossier_create_draft(
             applicant=citizen, procedure=p, receiving_agency=agency, actor=citizen, channel="online"
         )
@@ -159,52 +169,183 @@ def _ipn_query(attempt, *, forged: bool = False) -> str:
     return urlencode(vnpay.sign_params("forged" if forged else SECRET, params))
 
 
+# wrk sends every path of a file exactly once: thread ``id`` of ``n`` takes the lines i with
+# i mod n = id, in order, whichever of its connections is free. gunicorn's sync workers close every
+# connection and wrk at once opens the next one: a connection left silent would hold a worker until
+# its timeout, so a connection with no line left sends a filler that gunicorn refuses in its HTTP
+# parser (a malformed Content-Length: 400, no Django, a fraction of a millisecond) — only while the
+# last answers are awaited (one wrk thread by default: one queue, one short tail). Fillers are not
+# counted. A thread that has every answer prints DONE (the caller then stops wrk with SIGINT: wrk
+# itself would sleep out its ``-d``). ``done`` reports the phase from the first request to the last
+# answer (monotonic clock), wrk's latency percentiles, the answers' ``RspCode`` (else the HTTP status)
+# and the ``X-SQL-Count`` headers.
+_WRK_ONCE = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local function now()
+  local ts = ffi.new("bench_timespec")
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+
+local threads, counter = {}, 0
+local FILLER = "GET /bench-filler HTTP/1.1\r\nHost: bench\r\nContent-Length: x\r\n\r\n"
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local nthreads = tonumber(args[2])
+  paths, sent, received, fillers, verified = {}, 0, 0, 0, false
+  codes, sql = {}, {}
+  started, finished = 0, 0
+  local i = 0
+  for line in io.lines(args[1]) do
+    if i % nthreads == id then paths[#paths + 1] = line end
+    i = i + 1
+  end
+  if #paths == 0 then io.write("DONE\n"); io.flush() end
+end
+
+function request()
+  if id == 0 and not verified then  -- wrk's own check of thread 0's request, never sent
+    verified = true
+    return wrk.format("GET", "/")
+  end
+  if started == 0 then started = now() end
+  if sent >= #paths then return FILLER end
+  sent = sent + 1
+  return wrk.format("GET", paths[sent])
+end
+
+function response(status, headers, body)
+  if status == 400 and string.find(body or "", "Bad Request", 1, true) then
+    fillers = fillers + 1
+    return
+  end
+  received = received + 1
+  local code = string.match(body or "", '"RspCode"%s*:%s*"(%w+)"') or tostring(status)
+  codes[code] = (codes[code] or 0) + 1
+  local n = headers["X-SQL-Count"] or headers["x-sql-count"]
+  if n then sql[n] = (sql[n] or 0) + 1 end
+  if received == #paths then
+    finished = now()
+    io.write("DONE\n")
+    io.flush()
+  end
+end
+
+function done(summary, latency, requests)
+  local first, last, all_codes, all_sql, answered, filled = nil, 0, {}, {}, 0, 0
+  for _, t in ipairs(threads) do
+    local s, f = t:get("started"), t:get("finished")
+    if s > 0 and (first == nil or s < first) then first = s end
+    if f > last then last = f end
+    answered = answered + t:get("received")
+    filled = filled + t:get("fillers")
+    for k, v in pairs(t:get("codes")) do all_codes[k] = (all_codes[k] or 0) + v end
+    for k, v in pairs(t:get("sql")) do all_sql[k] = (all_sql[k] or 0) + v end
+  end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.6f %.3f %.3f %.3f %d\n", answered,
+    e.connect + e.read + e.write + e.timeout, first and (last - first) or 0,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    filled))
+  for k, v in pairs(all_codes) do io.write(string.format("CODE %s %d\n", k, v)) end
+  for k, v in pairs(all_sql) do io.write(string.format("SQL %s %d\n", k, v)) end
+end
+"""
+
+
 class Phase:
-    """What one phase measured: IPN/s, the answers, latency percentiles, statements per request."""
+    """What one phase measured: requests/s from the first request to the last answer, the answers,
+    latency percentiles (wrk's), statements per request (``X-SQL-Count``, median and max)."""
 
-    def __init__(self, n: int, elapsed: float, codes: Counter, latencies: list, sql: list) -> None:
-        self.n, self.elapsed, self.codes = n, elapsed, codes
-        self.rate = n / elapsed
-        lat = sorted(latencies)
-        self.p50 = lat[len(lat) // 2] * 1000
-        self.p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000
-        self.sql = statistics.median(sql) if sql else None
-        self.sql_max = max(sql) if sql else None
+    def __init__(self, n, elapsed, codes, p50, p95, sql: Counter, errors: int) -> None:
+        self.n, self.elapsed, self.codes, self.errors = n, elapsed, codes, errors
+        self.rate = n / elapsed if elapsed else 0.0
+        self.p50, self.p95 = p50, p95
+        values = sorted(int(k) for k, v in sql.items() for _ in range(v))
+        self.sql = statistics.median(values) if values else None
+        self.sql_max = max(values) if values else None
 
-    def measured(self) -> str:
+    def measured(self, unit: str = "IPN/s") -> str:
         sql = f", {self.sql:.0f} statements (max {self.sql_max})" if self.sql is not None else ""
+        errors = f", {self.errors} socket errors" if self.errors else ""
         return (
-            f"{self.rate:.0f} IPN/s, p50 {self.p50:.0f} ms, p95 {self.p95:.0f} ms{sql}, "
-            f"answers {dict(self.codes)}"
+            f"{self.rate:.0f} {unit}, p50 {self.p50:.0f} ms, p95 {self.p95:.0f} ms{sql}, "
+            f"answers {dict(sorted(self.codes.items()))}{errors}"
         )
 
 
-def _fire(base: str, paths: list[str], *, key: str = "RspCode") -> Phase:
-    import httpx
+def _fire(base: str, paths: list[str]) -> Phase:
+    """Send each of ``paths`` once with wrk (``CLIENTS`` keep-alive connections, ``WRK_THREADS``
+    threads) and wait for every answer."""
+    threads = max(1, min(WRK_THREADS, len(paths)))
+    connections = max(threads, CLIENTS)
+    folder = Path(tempfile.mkdtemp(prefix="opendvc-bench-wrk-"))
+    try:
+        (folder / "once.lua").write_text(_WRK_ONCE)
+        (folder / "paths.txt").write_text("".join(f"{p}\n" for p in paths))
+        proc = subprocess.Popen(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                "-d3600s",
+                "--timeout",
+                "120s",
+                "-s",
+                str(folder / "once.lua"),
+                base,
+                "--",
+                str(folder / "paths.txt"),
+                str(threads),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        lines, finished = [], 0
+        deadline = time.monotonic() + 300 + len(paths) / 10
 
-    clients = [httpx.Client(base_url=base, timeout=300) for _ in range(CLIENTS)]
+        def stop_late() -> None:  # a lost answer must not hang the bench: stop wrk anyway
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(1)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
 
-    def send(i_path):
-        i, path = i_path
-        started = time.perf_counter()
-        r = clients[i % CLIENTS].get(path)
-        took = time.perf_counter() - started
-        code = r.json().get(key, r.status_code) if key else r.status_code
-        return code, took, r.headers.get("X-SQL-Count")
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        results = list(pool.map(send, enumerate(paths)))
-    elapsed = time.perf_counter() - started
-    for c in clients:
-        c.close()
-    return Phase(
-        len(paths),
-        elapsed,
-        Counter(str(code) for code, _t, _s in results),
-        [t for _c, t, _s in results],
-        [int(s) for _c, _t, s in results if s is not None],
+        threading.Thread(target=stop_late, daemon=True).start()
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if line.startswith("DONE"):
+                finished += 1
+                if finished == threads:
+                    proc.send_signal(signal.SIGINT)
+        proc.wait()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result = next(x for x in lines if x.startswith("RESULT")).split()
+    answered, errors, elapsed, p50, p95 = (
+        int(result[1]),
+        int(result[2]),
+        float(result[3]),
+        float(result[4]),
+        float(result[5]),
     )
+    fillers = int(result[7])
+    codes = Counter({x.split()[1]: int(x.split()[2]) for x in lines if x.startswith("CODE ")})
+    sql = Counter({x.split()[1]: int(x.split()[2]) for x in lines if x.startswith("SQL ")})
+    if answered != len(paths):
+        codes["unanswered"] = len(paths) - answered
+    phase = Phase(answered, elapsed, codes, p50, p95, sql, errors)
+    phase.fillers = fillers
+    return phase
 
 
 def _ipn(query: str) -> str:
@@ -309,52 +450,89 @@ def _services_missing() -> str:
     return ""
 
 
+def _servers() -> list[tuple[str, int | None]]:
+    """The gunicorn configurations measured, from ``BENCH_PAYMENT_WORKERS`` (default
+    ``deployed,2``): ``deployed`` is deploy/gunicorn.conf.py's own count (``GUNICORN_WORKERS``, else
+    2 × cores + 1), a number is that many sync workers."""
+    out = []
+    for item in os.environ.get("BENCH_PAYMENT_WORKERS", "deployed,2").split(","):
+        item = item.strip()
+        if item == "deployed":
+            count = os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY")
+            n = int(count) if count else 2 * (os.cpu_count() or 1) + 1
+            out.append((f"{n} sync workers (deploy/gunicorn.conf.py)", None))
+        elif item:
+            out.append((f"{int(item)} sync workers", int(item)))
+    return out
+
+
+def _measure(base: str, warm: list, attempts: list) -> dict[str, Phase]:
+    _fire(base, ["/api/v1/ping"] * 8 * CLIENTS)  # every worker past its first request
+    _fire(base, [_ipn(_ipn_query(a)) for a in warm])  # ... and past the whole path once
+    first_paths = [_ipn(_ipn_query(a)) for a in attempts]  # signed before the clock starts
+    first = _fire(base, first_paths)
+    repeats = [p for p in first_paths for _ in range(REPEATS)]
+    random.Random(7).shuffle(repeats)
+    rep = _fire(base, repeats)
+    forged = _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts])
+    ping = _fire(base, ["/api/v1/ping"] * len(repeats))
+    return {"first": first, "repeats": rep, "forged": forged, "ping": ping}
+
+
 def run() -> list[tuple[str, str, str]]:
     missing = _services_missing()
     if missing:
         return [("payment gateway IPN over HTTP", f"skipped: {missing}", f"≥ {TARGET} IPN/s")]
+    if not shutil.which("wrk"):
+        return [
+            ("payment gateway IPN over HTTP", "skipped: wrk is not installed", f"≥ {TARGET} IPN/s")
+        ]
     _setup()
     from django.db import connection
     from harness import serve
 
     engine = connection.vendor
+    servers = _servers()
     _purge_queue()
-    attempts = _fixture()
+    began = time.perf_counter()
+    made = _fixture(len(servers) * (ORDERS + WARM))
+    print(f"set-up: {len(made)} dossiers in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    sets = [made[i * (ORDERS + WARM) : (i + 1) * (ORDERS + WARM)] for i in range(len(servers))]
     load_before = os.getloadavg()
+    measured = []
     try:
-        with serve(env={**SETTINGS, "DATABASE_URL": os.environ["DATABASE_URL"]}) as base:
-            _wait(base)
-            # Both workers past their first request (imports, connections) before anything counts.
-            _fire(base, ["/api/v1/ping"] * 4 * CLIENTS, key="")
-            warm, attempts = attempts[:WARM], attempts[WARM:]
-            _fire(base, [_ipn(_ipn_query(a)) for a in warm])
-            first = _fire(base, [_ipn(_ipn_query(a)) for a in attempts])
-            repeats = [_ipn(_ipn_query(a)) for a in attempts for _ in range(REPEATS)]
-            random.Random(7).shuffle(repeats)
-            rep = _fire(base, repeats)
-            forged = _fire(base, [_ipn(_ipn_query(a, forged=True)) for a in attempts])
-            ping = _fire(base, ["/api/v1/ping"] * len(repeats), key="")
+        for (label, workers), attempts in zip(servers, sets, strict=True):
+            env = {**SETTINGS, "DATABASE_URL": os.environ["DATABASE_URL"]}
+            with serve(env=env, workers=workers) as base:
+                _wait(base)
+                measured.append((label, _measure(base, attempts[:WARM], attempts[WARM:])))
         load_after = os.getloadavg()
-        checks = _checks(warm + attempts)
-        issue_s, docs_off, store_off = _issue_receipts(warm + attempts)
+        checks = _checks(made)
+        issue_s, docs_off, store_off = _issue_receipts(made)
     finally:
         _purge_queue()
         shutil.rmtree(MEDIA, ignore_errors=True)
     note = "" if engine == "postgresql" else f" [{engine}, not PostgreSQL]"
     target = f"≥ {TARGET} IPN/s"
+    rows = []
+    for label, m in measured:
+        first, rep, forged, ping = m["first"], m["repeats"], m["forged"], m["ping"]
+        rows += [
+            (
+                f"IPN first confirmations ({first.n}, each moves its dossier), {label}{note}",
+                first.measured(),
+                target,
+            ),
+            (f"IPN repeats ({rep.n}, shuffled), {label}{note}", rep.measured(), target),
+            (f"IPN forged signatures ({forged.n}), {label}{note}", forged.measured(), "—"),
+            (
+                f"reference: bare JSON view /api/v1/ping, same wrk connections ({ping.n}), {label}",
+                ping.measured("req/s").split(", answers")[0],
+                "—",
+            ),
+        ]
     return [
-        (
-            f"IPN first confirmations ({first.n}, each moves its dossier){note}",
-            first.measured(),
-            target,
-        ),
-        (f"IPN repeats ({rep.n}, shuffled){note}", rep.measured(), target),
-        (f"IPN forged signatures ({forged.n}){note}", forged.measured(), "—"),
-        (
-            f"reference: bare JSON view /api/v1/ping, same clients ({ping.n})",
-            f"{ping.rate:.0f} req/s, p50 {ping.p50:.0f} ms, p95 {ping.p95:.0f} ms",
-            "—",
-        ),
+        *rows,
         ("double transitions (dossiers with ≠ 1 pay event)", str(checks["double"]), "0"),
         (
             "dossiers with ≠ 1 receipt row / ≠ 1 e-mail",
@@ -363,8 +541,8 @@ def run() -> list[tuple[str, str, str]]:
         ),
         ("attempts flagged for refund", str(checks["refunds"]), "0"),
         (
-            f"receipts issued after commit, one process ({WARM + len(attempts)}: PDF, document, store)",
-            f"{(WARM + len(attempts)) / issue_s:.1f} receipts/s",
+            f"receipts issued after commit, one process ({len(made)}: PDF, document, store)",
+            f"{len(made) / issue_s:.1f} receipts/s",
             "—",
         ),
         (
@@ -376,26 +554,41 @@ def run() -> list[tuple[str, str, str]]:
     ]
 
 
-def section(rows: list[tuple[str, str, str]]) -> str:
-    """The section of docs/performance.md for ``rows``."""
+def section(rows: list[tuple[str, str, str]], loaded: bool = False) -> str:
+    """The section of docs/performance.md for ``rows`` (``loaded``: measured while the machine was
+    busy with other work — the figures say so)."""
     table = "\n".join(f"| {m} | {v} | {t} |" for m, v, t in rows)
-    rates = {m.split(" (")[0]: float(v.split(" IPN/s")[0]) for m, v, _t in rows if "IPN/s" in v}
+    deployed = next((m.split(", ", 1)[1] for m, _v, _t in rows if "gunicorn.conf" in m), "")
+    rates = {
+        m.split(" (")[0]: float(v.split(" IPN/s")[0])
+        for m, v, _t in rows
+        if "IPN/s" in v and (not deployed or m.endswith(deployed))
+    }
     met = [k for k in ("IPN first confirmations", "IPN repeats") if rates.get(k, 0) >= TARGET]
-    verdict = (
-        f"Target ≥ {TARGET} IPN/s: met by {' and '.join(met)} in this run."
-        if met
-        else f"Target ≥ {TARGET} IPN/s: **not shown in this run** (see the load average)."
+    missed = [k for k in ("IPN first confirmations", "IPN repeats") if k not in met]
+    verdict = f"Target ≥ {TARGET} IPN/s with the deployed configuration: " + (
+        f"met by {' and '.join(met)}" if met else "**not met**"
+    )
+    verdict += f"; **not met** by {' and '.join(missed)}." if met and missed else "."
+    when = (
+        "**on a loaded machine** (other work running; see the load average)"
+        if loaded
+        else ("on a quiet machine")
     )
     return f"""{SECTION}
 
-Server: gunicorn, 2 sync workers, PostgreSQL and Redis (Celery broker and cache) on the same machine,
-DEBUG off; load: {CLIENTS} keep-alive httpx clients in threads, every IPN a real HTTP request signed
-like the VNPay-compatible gateway (`GET /thanh-toan/vnpay/ipn/`), answered `{{RspCode, Message}}`.
-{ORDERS} level-4 dossiers waiting for their fees, one attempt each. Statements per request from
-`X-SQL-Count` (median, max). Measured on {date.today():%d/%m/%Y} by
-`make bench-payments` (`bench/bench_payments.py --write`); the load average of the machine is in the
-table — compare the IPN figures with the bare JSON view's, measured with the same clients in the same
-run.
+Server: gunicorn with the deployed configuration (`deploy/gunicorn.conf.py`: sync workers, 2 × cores
++ 1 unless `GUNICORN_WORKERS` says otherwise) and again with 2 sync workers, PostgreSQL and Redis
+(Celery broker and cache) on the same 2-core machine, DEBUG off. Load: `wrk` (one thread,
+{CLIENTS} connections), not a Python client on the same cores: every IPN is signed beforehand (HMAC in
+Python, before the clock starts), the URLs go to a file, and a Lua script sends each URL exactly once
+(`GET /thanh-toan/vnpay/ipn/`, answered `{{RspCode, Message}}`); a phase lasts from its first request
+to its last answer. {ORDERS} level-4 dossiers waiting for their fees per configuration (one attempt
+each, after {WARM} warm-up confirmations). Statements per request from `X-SQL-Count` (median, max).
+The bare JSON view `/api/v1/ping` is measured by the same wrk script in the same run. Measured
+{when} on {date.today():%d/%m/%Y} by `make bench-payments` (`bench/bench_payments.py --write`).
+What counts is checked in the database afterwards: one `pay` event, one receipt row and one e-mail per
+dossier.
 
 | metric | measured | target |
 | --- | --- | --- |
@@ -405,28 +598,39 @@ run.
 
 A first confirmation locks the order and the attempt, runs the dossier's `pay` action (the fee
 request paid, the step clock resumed, the history line, the audit entry), numbers the receipt, queues
-the notice, writes the payment's audit entry and keeps the message, in one transaction whose commit
-waits for the WAL flush (the gateway stops retrying on `00`): 24 statements on the server (27 pinned
-in `payments/tests/test_ipn_statements.py` on PostgreSQL, which counts the test's savepoint; 43 before). Nothing is rendered in it: the electronic
-receipt — the one receipt of the payment; a gateway's `pay` action issues no PDF of its own — is made
-after commit by a Celery worker (or after the response when no broker is configured), then sealed
-and filed in the dossier and the payer's store; a receipt still without its PDF is issued by the
-reconciliation job. A repeat about an attempt already final is answered from one unlocked read and
-the message is kept in a transaction that does not wait for the WAL flush (`SET LOCAL
-synchronous_commit TO OFF`: a log row, no state) — 3 statements; forged signatures likewise. Before
-this, the `pay` action rendered its receipt PDF inside the transaction and first confirmations ran at
-about 1 IPN/s. What remains per first confirmation is the ORM's Python time and the round trips of
-26 statements, with the audit chain's head row locked from the first audit entry to the commit.
+the notice, keeps the message and then chains its two audit entries (the dossier's and the
+payment's) together as its last statement (`audit_chain_last`: the chain's head row is locked once,
+after every other write, and one statement appends both entries and moves the head), in one
+transaction whose commit waits for the WAL flush (the gateway stops retrying on `00`): 22
+statements on the server (25 pinned in `payments/tests/test_ipn_statements.py` on PostgreSQL, which
+counts the test's savepoint; 27 before). Nothing is rendered in it: the electronic receipt — the one
+receipt of the payment; a gateway's `pay` action issues no PDF of its own — is made after commit by a
+Celery worker (or after the response when no broker is configured), then sealed and filed in the
+dossier and the payer's store; a receipt still without its PDF is issued by the reconciliation job.
+A repeat about an attempt already final is answered from one unlocked read and the message is kept in
+a transaction that does not wait for the WAL flush (`SET LOCAL synchronous_commit TO OFF`: a log
+row, no state) — 3 statements; forged signatures likewise.
+
+Why first confirmations stay below the repeats: every change of the portal appends to one audit chain,
+so the chain's head row is held from its lock to the commit, and the commit waits for the WAL flush
+(`fdatasync`, about 3 ms on this machine's disk, `pg_test_fsync`). Transactions that hold the head
+cannot share a flush, so no number of workers takes the portal's audited changes above about
+1 / (flush + the chaining statement) ≈ 250 per second on this disk, and a first confirmation also
+costs its 22 round trips and the ORM's Python work on the same 2 cores as PostgreSQL and the load
+generator. Going past that needs another design — recording the gateway's message durably, answering
+`00` from that record, and applying it in a worker, or chaining audit entries in batches — which
+would change what `00` means today (the change committed), so it is not done here.
+
 """
 
 
-def write_section(rows: list[tuple[str, str, str]]) -> None:
+def write_section(rows: list[tuple[str, str, str]], loaded: bool = False) -> None:
     path = ROOT / "docs" / "performance.md"
     text = path.read_text()
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
     end = len(text) if end < 0 else end + 1
-    path.write_text(text[:start] + section(rows) + text[end:])
+    path.write_text(text[:start] + section(rows, loaded) + text[end:])
 
 
 if __name__ == "__main__":
@@ -436,7 +640,9 @@ if __name__ == "__main__":
     if len(results) == 1:  # skipped: nothing measured, nothing written
         raise SystemExit(2)
     if "--write" in sys.argv[1:]:
-        write_section(results)
+        load = [r for r in results if r[0].startswith("load average")]
+        busy = bool(load) and max(float(x) for x in load[0][1].split(" / ")) > 1.0
+        write_section(results, loaded=busy)
         print("docs/performance.md: section rewritten", file=sys.stderr)
     bad = [r for r in results if re.match(r"(double|dossiers with|attempts flagged)", r[0])]
     raise SystemExit(0 if all(set(v.replace(" / ", "")) <= {"0"} for _m, v, _t in bad) else 1)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -93,8 +94,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str] | None = None, workers: int = 2):
-    """Run the portal under gunicorn (production-like) and yield its base URL."""
+def serve(env: dict[str, str] | None = None, workers: int | None = 2):
+    """Run the portal under gunicorn (production-like) and yield its base URL. ``workers=None``: the
+    count of deploy/gunicorn.conf.py (``GUNICORN_WORKERS``, else 2 × cores + 1), as deployed."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -111,8 +113,7 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
             "opendvc.wsgi:application",
             "-b",
             f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
+            *(["-w", str(workers)] if workers is not None else []),
             "--threads",
             "1",
             "--log-level",
@@ -125,6 +126,17 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    # gunicorn's log is read all along (its last 64 KiB kept for the error): a pipe nobody reads
+    # fills up and blocks every worker at its next warning.
+    log = bytearray()
+
+    def drain() -> None:
+        for chunk in iter(lambda: proc.stderr.read1(65536), b""):
+            log.extend(chunk)
+            del log[:-65536]
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -133,7 +145,8 @@ def serve(env: dict[str, str] | None = None, workers: int = 2):
                 break
             except OSError as exc:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode(errors="replace")) from exc
+                    reader.join(timeout=5)
+                    raise RuntimeError(bytes(log).decode(errors="replace")) from exc
                 time.sleep(0.1)
         yield url
     finally:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +43,60 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
+# Entries recorded inside ``audit_chain_last`` wait here, each with the marker that tells whether the
+# savepoint it was recorded in still stands.
+_waiting: ContextVar[list | None] = ContextVar("audit_waiting", default=None)
+
+
+@contextlib.contextmanager
+def audit_chain_last(using: str | None = None) -> Iterator[None]:
+    """Inside a transaction: the entries ``audit_record`` makes in the block are chained together when
+    the block ends — the chain head is locked once, as the last thing before the caller's commit, and
+    held only for the one statement that appends them — instead of from the first entry to the commit.
+    For a short transaction that must hold the head as briefly as possible (the payment gateway's
+    confirmation); the entries, their order, their hashes and their rows are the same, their
+    ``created_at`` is the chaining time (as always: the time the head was locked). An entry recorded
+    in a savepoint that is rolled back is dropped with it; nothing is chained if the block raises.
+    ``audit_record`` returns the entry before it is chained (no ``pk`` yet). Nested blocks chain at
+    the outermost one's end."""
+    if _waiting.get() is not None:
+        yield
+        return
+    conn = connections[using or router.db_for_write(AuditEntry)]
+    if not conn.in_atomic_block:
+        raise RuntimeError("audit_chain_last runs inside a transaction")
+    token = _waiting.set([])
+    try:
+        yield
+        waiting = _waiting.get()
+    finally:
+        _waiting.reset(token)
+    # Django drops the on-commit callbacks of a savepoint rolled back: an entry whose marker is gone
+    # was recorded in such a savepoint.
+    standing = {id(func) for _sids, func, _robust in conn.run_on_commit}
+    entries = [entry for entry, marker in waiting if id(marker) in standing]
+    conn.run_on_commit = [
+        item for item in conn.run_on_commit if all(item[1] is not m for _e, m in waiting)
+    ]
+    if entries:
+        _chain(entries)
+
+
+def _chain(entries: list[AuditEntry]) -> None:
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(id=1)
+            head = AuditChainHead.objects.select_for_update().get(id=1)
+        last = head.last_hash
+        now = timezone.now()
+        for entry in entries:
+            entry.created_at = now
+            entry.prev_hash = last
+            entry.entry_hash = last = compute_hash(last, entry)
+        _append(entries)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -64,46 +121,45 @@ def audit_record(
         actor_label = actor
     else:
         actor_label = "system"
+    entry = AuditEntry(
+        actor=actor_obj,
+        actor_label=actor_label[:200],
+        action=action,
+        target_type=target_type,
+        target_id=target_id[:100],
+        changes=_jsonable(changes or {}),
+        ip_address=_client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""),
+        request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:64],
+        key_id=settings.AUDIT_MAC_KEY_ID,
+    )
+    waiting = _waiting.get()
+    if waiting is not None:  # chained at the end of ``audit_chain_last``
+        marker = lambda: None  # noqa: E731 - an on-commit marker, never called for its effect
+        transaction.on_commit(marker, using=router.db_for_write(AuditEntry))
+        waiting.append((entry, marker))
+        return entry
     # No savepoint: the entry lives or dies with the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(id=1).first()
-        if head is None:
-            AuditChainHead.objects.get_or_create(id=1)
-            head = AuditChainHead.objects.select_for_update().get(id=1)
-        entry = AuditEntry(
-            created_at=timezone.now(),
-            actor=actor_obj,
-            actor_label=actor_label[:200],
-            action=action,
-            target_type=target_type,
-            target_id=target_id[:100],
-            changes=_jsonable(changes or {}),
-            ip_address=_client_ip(request),
-            user_agent=(
-                request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
-            ),
-            request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:64],
-            prev_hash=head.last_hash,
-            key_id=settings.AUDIT_MAC_KEY_ID,
-        )
-        entry.entry_hash = compute_hash(head.last_hash, entry)
-        _append(entry)
+        _chain([entry])
     return entry
 
 
-def _append(entry: AuditEntry) -> None:
-    """Insert ``entry`` and move the (locked) chain head to it. On PostgreSQL in one statement: the
-    insert is a data-modifying ``WITH`` of the head's update."""
+def _append(entries: list[AuditEntry]) -> None:
+    """Insert ``entries`` (hashed in this order) and move the (locked) chain head to the last one. On
+    PostgreSQL in one statement: the insert is a data-modifying ``WITH`` of the head's update; the
+    rows take their ids in the order given (``bulk_create``'s guarantee on PostgreSQL)."""
     conn = connections[router.db_for_write(AuditEntry)]
     if conn.vendor != "postgresql":
-        entry.save(force_insert=True)
+        for entry in entries:
+            entry.save(force_insert=True)
         AuditChainHead.objects.filter(id=1).update(
-            last_hash=entry.entry_hash, count=models.F("count") + 1
+            last_hash=entries[-1].entry_hash, count=models.F("count") + len(entries)
         )
         return
     fields = [f for f in AuditEntry._meta.local_concrete_fields if not f.primary_key]
     query = InsertQuery(AuditEntry)
-    query.insert_values(fields, [entry])
+    query.insert_values(fields, entries)
     compiler = query.get_compiler(connection=conn)
     ((insert_sql, insert_params),) = compiler.as_sql()
     q = conn.ops.quote_name
@@ -111,13 +167,15 @@ def _append(entry: AuditEntry) -> None:
     with conn.cursor() as cursor:
         cursor.execute(
             f"WITH e AS ({insert_sql} RETURNING {q('id')}) "  # noqa: S608 - names quoted, values bound
-            f"UPDATE {head} SET {q('last_hash')} = %s, {q('count')} = {head}.{q('count')} + 1 "
-            f"WHERE {head}.{q('id')} = 1 RETURNING (SELECT {q('id')} FROM e)",
-            [*insert_params, entry.entry_hash],
+            f"UPDATE {head} SET {q('last_hash')} = %s, {q('count')} = {head}.{q('count')} + %s "
+            f"WHERE {head}.{q('id')} = 1 RETURNING (SELECT array_agg({q('id')} ORDER BY {q('id')}) FROM e)",
+            [*insert_params, entries[-1].entry_hash, len(entries)],
         )
-        entry.pk = cursor.fetchone()[0]
-    entry._state.adding = False
-    entry._state.db = conn.alias
+        ids = cursor.fetchone()[0]
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = conn.alias
 
 
 @dataclass

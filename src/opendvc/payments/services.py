@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opendvc.audit.services import audit_record
+from opendvc.audit.services import audit_chain_last, audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
 from opendvc.core.problems import ProblemError
@@ -224,14 +224,17 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         )
         return result
     try:
-        with transaction.atomic():
+        # The audit entries of the change (the dossier's ``pay``, the payment's own) are chained
+        # together as the last statement before the commit: every confirmation, and every other
+        # change of the portal, waits for the chain's head only that long.
+        with transaction.atomic(), audit_chain_last():
             order = PaymentOrder.objects.select_for_update().get(pk=order_id)
             attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
             result, outcome = _apply_locked(order=order, attempt=attempt, notice=notice)
             message_record(
                 gateway=gateway, kind=kind, notice=notice, outcome=outcome, attempt=attempt
             )
-            return result
+        return result
     except Exception:
         log.exception("payment message could not be applied", extra={"reference": notice.reference})
         message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.ERROR)
@@ -283,9 +286,13 @@ def _apply_locked(
         attempt.bank_code = notice.bank_code[:30]
         attempt.response_code = notice.response_code[:10]
         attempt.next_check_at = None
+        paid_fields = [
+            "state", "paid_at", "gateway_ref", "bank_code", "response_code", "next_check_at",
+            "updated_at",
+        ]  # fmt: skip
         if order.state != PaymentOrder.State.OPEN:
             attempt.needs_refund = True
-            attempt.save()
+            attempt.save(update_fields=[*paid_fields, "needs_refund"])
             audit_record(
                 actor=None,
                 action="payment.second_success",
@@ -297,7 +304,7 @@ def _apply_locked(
                 extra={"reference": attempt.reference},
             )
             return base.CONFIRMED, "second_success"
-        attempt.save()
+        attempt.save(update_fields=paid_fields)
         settled = _settle(order=order, attempt=attempt, now=now)
         audit_record(
             actor=None,

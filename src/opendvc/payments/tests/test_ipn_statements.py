@@ -19,10 +19,11 @@ from .test_pages import signed_ipn, vnpay_settings  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 # In a test the IPN's transaction is a savepoint of the test's (two statements the server does not
-# send: there it is BEGIN … COMMIT). Two audit entries, each written with its chain head in one
-# statement on PostgreSQL and in two on SQLite.
-FIRST_CONFIRMATION = 27
-FIRST_CONFIRMATION_SQLITE = 29
+# send: there it is BEGIN … COMMIT). The two audit entries are chained together last
+# (``audit_chain_last``): the head locked once, then on PostgreSQL one statement appends both and
+# moves the head (on SQLite one insert each and the head's update).
+FIRST_CONFIRMATION = 25
+FIRST_CONFIRMATION_SQLITE = 27
 REPEAT = 2
 
 
@@ -47,6 +48,15 @@ def test_a_first_confirmation_and_a_repeat_in_a_pinned_number_of_statements(
     assert len(repeat) == REPEAT, _listing(repeat)
     # No document in the transaction: the receipt is numbered there, its PDF comes after commit.
     assert "dossiers_dossierdocument" not in _listing(first)
+    # The chain's head is locked once, after everything else the confirmation writes.
+    heads = [i for i, q in enumerate(first.captured_queries) if "audit_auditchainhead" in q["sql"]]
+    writes = [
+        i
+        for i, q in enumerate(first.captured_queries)
+        if q["sql"].startswith(("INSERT", "UPDATE")) and "audit_" not in q["sql"]
+    ]
+    assert sum("FOR UPDATE" in first.captured_queries[i]["sql"] for i in heads) <= 1
+    assert min(heads) > max(writes), _listing(first)
     receipt = Receipt.objects.get(order__dossier=dossier)
     assert not receipt.file
     assert not DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt").exists()
