@@ -55,6 +55,10 @@ ENV = {
     "TRUSTED_PROXY_COUNT": "1",
     "GUNICORN_WORKERS": WEB_WORKERS,
     "GUNICORN_ACCESS_LOG": "",
+    # Worker recycling every 2,000 requests would restart the workers during the ping phase and the
+    # first seconds of the mix (each new worker imports, warms up and builds its search index), and
+    # the CPU of a recycled worker is lost to the per-request figures.
+    "GUNICORN_MAX_REQUESTS": "0",
     "ACCOUNT_EMAIL_VERIFICATION": "optional",
     "DOSSIER_LOOKUP_RATE_PER_MINUTE": BIG,
     "RATE_LIMIT_UPLOADS": BIG,
