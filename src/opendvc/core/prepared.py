@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
@@ -54,11 +54,12 @@ class _Statement:
     compiler: Any
     converters: Any
     model: type
-    init_list: list[str]
-    fields_start: int
-    fields_end: int
-    populators: list
-    annotation_col_map: dict
+    # For model instances: the columns of the model's own fields, and what fills the rest.
+    init_list: list[str] = field(default_factory=list)
+    fields_start: int = 0
+    fields_end: int = 0
+    populators: list = field(default_factory=list)
+    annotation_col_map: dict = field(default_factory=dict)
     # For ``values()`` querysets: the keys of each row's dict (no model instances then).
     names: list[str] | None = None
 
@@ -108,36 +109,26 @@ class PreparedRead:
         klass_info = compiler.klass_info
         select = compiler.select
         converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        kept = {
+            "sql": sql,
+            "params": list(params),
+            "slots": slots,
+            "compiler": compiler,
+            "converters": converters,
+        }
         query = queryset.query
         if query.values_select or (not klass_info and query.annotation_select):
             # ``values()``: the names ``ValuesIterable`` gives the columns.
             if query.extra_select or queryset._iterable_class is not ValuesIterable:
                 return None
             names = [*query.values_select, *query.annotation_select]
-            return _Statement(
-                sql=sql,
-                params=list(params),
-                slots=slots,
-                compiler=compiler,
-                converters=converters,
-                model=queryset.model,
-                init_list=[],
-                fields_start=0,
-                fields_end=0,
-                populators=[],
-                annotation_col_map={},
-                names=names,
-            )
+            return _Statement(**kept, model=queryset.model, names=names)
         if not klass_info or queryset._iterable_class is not ModelIterable:
             return None
         fields_start = klass_info["select_fields"][0]
         fields_end = klass_info["select_fields"][-1] + 1
         return _Statement(
-            sql=sql,
-            params=list(params),
-            slots=slots,
-            compiler=compiler,
-            converters=converters,
+            **kept,
             model=klass_info["model"],
             init_list=[f[0].target.attname for f in select[fields_start:fields_end]],
             fields_start=fields_start,
