@@ -58,3 +58,14 @@ def configure_agency(
     row.passphrase = testca.PASSPHRASE
     row.save()
     return row
+
+
+def in_processing(of_procedure, applicant, by_officer):
+    """A dossier of ``of_procedure`` filed by ``applicant``, received and in processing by
+    ``by_officer``."""
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+
+    d = submitted_dossier(of_procedure, applicant)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=by_officer)
+    return dossier_services.dossier_act(dossier=d, action="start_processing", actor=by_officer)

@@ -22,7 +22,7 @@ from opendvc.signing import services
 from opendvc.signing.models import SignedDocument
 from opendvc.vault.models import StoredDocument
 
-from .conftest import configure_agency
+from .conftest import configure_agency, in_processing
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,14 @@ def _in_a_request(func):
         return func()
     finally:
         _current_request.reset(token)
+
+
+def _approve_in_a_request(d, leader):
+    return _in_a_request(
+        lambda: dossier_services.dossier_act(
+            dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+        )
+    )
 
 
 def _received_in_a_request(procedure, citizen, officer):
@@ -107,19 +115,13 @@ def test_the_approval_signs_after_the_response_and_the_online_return_waits_for_i
     sim, _ca, paths = trust
     configure_agency(justice, paths)
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # online return
-    d = submitted_dossier(procedure, citizen)
-    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    d = in_processing(procedure, citizen, officer)
     # The certificate was checked (and its revocation data kept) before the authority goes down.
     services.credential_check(services.credential_for_agency(agency=justice))
     sim.switches.update({"down": True})
 
     with django_capture_on_commit_callbacks(execute=True):
-        _in_a_request(
-            lambda: dossier_services.dossier_act(
-                dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
-            )
-        )
+        _approve_in_a_request(d, leader)
     result = DossierDocument.objects.get(dossier=d, kind="result")
     assert not result.file
     assert Dossier.objects.get(pk=d.pk).status == "result_ready"
@@ -149,15 +151,9 @@ def test_a_revoked_certificate_refuses_the_approval_in_the_request(
 
     _sim, _ca, paths = trust
     configure_agency(justice, paths, "revoked")
-    d = submitted_dossier(procedure, citizen)
-    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    d = in_processing(procedure, citizen, officer)
     with pytest.raises(ProblemError) as err:
-        _in_a_request(
-            lambda: dossier_services.dossier_act(
-                dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
-            )
-        )
+        _approve_in_a_request(d, leader)
     assert err.value.code == "signing_refused"
     run_pending()
     assert Dossier.objects.get(pk=d.pk).status == "processing"
@@ -170,15 +166,9 @@ def test_an_approval_in_a_request_ends_returned_online_with_its_hand_over_record
     _sim, _ca, paths = trust
     configure_agency(justice, paths)
     Procedure.objects.filter(pk=procedure.pk).update(level=4)  # online return
-    d = submitted_dossier(procedure, citizen)
-    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    d = in_processing(procedure, citizen, officer)
     with django_capture_on_commit_callbacks(execute=True):
-        _in_a_request(
-            lambda: dossier_services.dossier_act(
-                dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
-            )
-        )
+        _approve_in_a_request(d, leader)
     assert Dossier.objects.get(pk=d.pk).status == "result_ready"
     with django_capture_on_commit_callbacks(execute=True):
         run_pending()

@@ -14,11 +14,11 @@ from pyhanko_certvalidator import ValidationContext
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import services as dossier_services
 from opendvc.dossiers.models import DossierDocument
-from opendvc.dossiers.tests.conftest import pdf_bytes, submitted_dossier
+from opendvc.dossiers.tests.conftest import pdf_bytes
 from opendvc.signing import services
 from opendvc.signing.models import SignedDocument
 
-from .conftest import configure_agency
+from .conftest import configure_agency, in_processing
 
 pytestmark = pytest.mark.django_db
 
@@ -103,9 +103,7 @@ def test_the_tsa_down_refuses_signing_with_503(trust):
 
 
 def _approved(procedure, citizen, officer, leader):
-    d = submitted_dossier(procedure, citizen)
-    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    d = in_processing(procedure, citizen, officer)
     return dossier_services.dossier_act(
         dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
     )
@@ -140,9 +138,7 @@ def test_a_revoked_agency_certificate_refuses_the_approval(
 ):
     _sim, _ca, paths = trust
     configure_agency(justice, paths, "revoked")
-    d = submitted_dossier(procedure, citizen)
-    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
-    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    d = in_processing(procedure, citizen, officer)
     with pytest.raises(ProblemError) as err:
         dossier_services.dossier_act(
             dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
