@@ -341,20 +341,21 @@ def documents_render(*, document_ids) -> list[DossierDocument]:
             for doc in pending:
                 _render_into(doc)
                 by_event.setdefault(doc.event_id, []).append(doc)
+            for docs in by_event.values():
+                event = docs[0].event
+                documents_rendered.send(
+                    sender=Dossier,
+                    dossier=docs[0].dossier,
+                    action=event.action if event else "",
+                    event=event,
+                    documents=tuple(docs),
+                )
         except BaseException:
+            # Rolled back (a render, or a signature refused): the files written go with the rows.
             for doc in pending:
                 if doc.file:
                     doc.file.delete(save=False)
             raise
-        for docs in by_event.values():
-            event = docs[0].event
-            documents_rendered.send(
-                sender=Dossier,
-                dossier=docs[0].dossier,
-                action=event.action if event else "",
-                event=event,
-                documents=tuple(docs),
-            )
     return pending
 
 
