@@ -7,9 +7,10 @@ from opendvc.core.periodic import periodic_job
 @periodic_job("payments.reconcile")
 def reconcile() -> int:
     from .receipts import receipts_pending
-    from .services import reconcile_due, refunds_pending
+    from .services import orders_unsettled, reconcile_due, refunds_pending
 
     counts = reconcile_due()
+    orders_unsettled()
     refunds_pending()
     receipts_pending()
     return counts["applied"]

@@ -40,11 +40,23 @@ class PaymentOrder(models.Model):
         "PaymentAttempt", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When the first success's consequences were applied (``services.order_settle``: the dossier's
+    # ``pay`` action, the receipt, the notice — or the money flagged to go back). The gateway's
+    # confirmation commits the payment; this follows right after, once.
+    settled_at = models.DateTimeField(null=True, blank=True)
     attempts_made = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # Paid orders whose settlement is still to do: the reconciliation job's catch-up.
+            models.Index(
+                fields=["paid_at"],
+                condition=models.Q(state="paid", settled_at__isnull=True),
+                name="payments_order_unsettled",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.amount_vnd} đồng ({self.state})"

@@ -6,8 +6,9 @@ Every confirmation — the gateway's IPN, the answer to a reconciliation query �
 so two messages about the same order are applied one after the other. States only move forward:
 
 - a success upgrades ``created``/``pending``/``failed``/``cancelled``/``expired`` to ``paid`` (a late
-  success after a failure counts, once); the first paid attempt settles the fees and the dossier takes
-  its ``pay`` action (``dossier_act(..., system=True)``) exactly once;
+  success after a failure counts, once); the first paid attempt pays the order, and the order is then
+  settled exactly once (``order_settle``, right after the confirmation commits: the dossier takes its
+  ``pay`` action — ``dossier_act(..., system=True)`` — the receipt is numbered, the notice sent);
 - a failure never downgrades a paid attempt (it is kept and logged);
 - a success on an order already paid by another attempt, or on fees settled some other way (at the
   counter, or asked again), is kept and flagged ``needs_refund``.
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_chain_last, audit_record
+from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
 from opendvc.core.problems import ProblemError
@@ -45,6 +47,8 @@ A = PaymentAttempt.State
 RECONCILE_AFTER = timedelta(minutes=15)
 RECONCILE_FOR = timedelta(days=3)
 BACKOFF_MAX = timedelta(hours=6)
+# A paid order is settled within a second of its confirmation; the catch-up leaves it this long first.
+SETTLE_AFTER = timedelta(minutes=2)
 UPGRADABLE = frozenset({A.CREATED, A.PENDING, A.FAILED, A.CANCELLED, A.EXPIRED})
 SUCCEEDED = frozenset({A.PAID, A.REFUND_PENDING, A.REFUNDED})
 
@@ -305,7 +309,10 @@ def _apply_locked(
             )
             return base.CONFIRMED, "second_success"
         attempt.save(update_fields=paid_fields)
-        settled = _settle(order=order, attempt=attempt, now=now)
+        order.state = PaymentOrder.State.PAID
+        order.paid_attempt = attempt
+        order.paid_at = now
+        order.save(update_fields=["state", "paid_attempt", "paid_at"])
         audit_record(
             actor=None,
             action="payment.confirmed",
@@ -315,9 +322,9 @@ def _apply_locked(
                 "amount_vnd": attempt.amount_vnd,
                 "gateway_ref": attempt.gateway_ref,
                 "late": late,
-                "dossier_moved": settled,
             },
         )
+        settle_schedule(order_id=order.pk)
         return base.CONFIRMED, "late_success" if late else "confirmed"
     if notice.outcome in ("failed", "cancelled"):
         if attempt.state in SUCCEEDED:
@@ -346,67 +353,120 @@ def _apply_locked(
     return base.ALREADY, notice.outcome or "pending"
 
 
-def _settle(*, order: PaymentOrder, attempt: PaymentAttempt, now) -> bool:
-    """The first success of ``order``: the order is paid; the dossier takes its ``pay`` action when it
-    still waits for these very fees (else the money goes back: ``needs_refund``). One notice, one
-    receipt (numbered here, rendered and filed after commit: ``receipts.receipt_issue``). Returns
-    whether the dossier moved on."""
+def settle_schedule(*, order_id: int) -> None:
+    """Have the paid order settled once its confirmation commits: by a Celery worker when a broker is
+    configured (retried with backoff), else once the response is sent (``after_response``), or at once
+    after the commit when there is no request (the reconciliation job, a command). An order left
+    unsettled (a worker that died, a broker that was down) is taken up by ``orders_unsettled``."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(
+            lambda: after_response(lambda: order_settle(order_id=order_id)), robust=True
+        )
+        return
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.settle_order.delay(order_id), robust=True)
+
+
+def order_settle(*, order_id: int) -> bool:
+    """The consequences of an order's first success, applied once (the order's row is locked and its
+    ``settled_at`` marks them done): the dossier takes its ``pay`` action when it still waits for these
+    very fees (else the money goes back: ``needs_refund``); one receipt (numbered here, rendered and
+    filed after commit: ``receipts.receipt_issue``), one notice. Returns whether the dossier moved on.
+
+    The gateway's confirmation (``attempt_apply``) commits the payment itself — the attempt and the
+    order paid, the audit entry — and answers the gateway; this runs right after its commit, in a
+    transaction of its own, so that the gateway's answer does not wait for the dossier's work."""
     from opendvc.dossiers.services.transitions import dossier_act
 
     from .receipts import receipt_issue
 
-    order.state = PaymentOrder.State.PAID
-    order.paid_attempt = attempt
-    order.paid_at = now
-    order.save(update_fields=["state", "paid_attempt", "paid_at"])
-    # Does the dossier still wait for these very fees? One unlocked read; the version it gives is
-    # checked again under the dossier's lock by the ``pay`` action: every change that could make
-    # another fee request the pending one (fees paid at the counter, fees asked again) moves the
-    # state and bumps the version, so a stale answer here is refused there (409) and the money goes
-    # back.
-    version = (
-        FeeRequest.objects.filter(
-            pk=order.fee_request_id,
-            state=FeeRequest.State.PENDING,
-            dossier__status=State.PAYMENT_REQUIRED,
+    with transaction.atomic(), audit_chain_last():
+        order = (
+            PaymentOrder.objects.select_for_update(of=("self",))
+            .select_related("paid_attempt")
+            .filter(pk=order_id)
+            .first()
         )
-        .values_list("dossier__version", flat=True)
-        .first()
-    )
-    dossier = None
-    if version is not None:
-        try:
-            dossier = dossier_act(
-                dossier=Dossier(pk=order.dossier_id),
-                action="pay",
-                actor=None,
-                system=True,
-                expected_version=version,
-                receipt_number=attempt.reference,
-                note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
-                % {"gateway": attempt.gateway, "ref": attempt.gateway_ref or attempt.reference},
+        if order is None or order.settled_at is not None or order.paid_attempt_id is None:
+            return False
+        now = timezone.now()
+        attempt = order.paid_attempt
+        order.settled_at = now
+        order.save(update_fields=["settled_at"])
+        dossier = None
+        if order.state == PaymentOrder.State.PAID:
+            # Does the dossier still wait for these very fees? One unlocked read; the version it
+            # gives is checked again under the dossier's lock by the ``pay`` action: every change
+            # that could make another fee request the pending one (fees paid at the counter, fees
+            # asked again) moves the state and bumps the version, so a stale answer here is refused
+            # there (409) and the money goes back.
+            version = (
+                FeeRequest.objects.filter(
+                    pk=order.fee_request_id,
+                    state=FeeRequest.State.PENDING,
+                    dossier__status=State.PAYMENT_REQUIRED,
+                )
+                .values_list("dossier__version", flat=True)
+                .first()
             )
-        except ProblemError as exc:
-            log.warning("confirmed payment could not settle the dossier: %s", exc.detail)
-    if dossier is None:
-        attempt.needs_refund = True
-        attempt.save(update_fields=["needs_refund"])
-        return False
-    receipt = receipt_issue(order=order, attempt=attempt, payer=dossier.applicant, now=now)
-    notify(
-        template="payment_confirmed",
-        recipient=dossier.applicant,
-        context={
-            "code": dossier.code or "",
-            "procedure": dossier.procedure.name,
-            "amount": format_vnd(order.amount_vnd),
-            "reference": attempt.reference,
-            "gateway_ref": attempt.gateway_ref,
-            "receipt": receipt.number,
-            "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id]),
-        },
-    )
+            if version is not None:
+                try:
+                    dossier = dossier_act(
+                        dossier=Dossier(pk=order.dossier_id),
+                        action="pay",
+                        actor=None,
+                        system=True,
+                        expected_version=version,
+                        receipt_number=attempt.reference,
+                        note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
+                        % {
+                            "gateway": attempt.gateway,
+                            "ref": attempt.gateway_ref or attempt.reference,
+                        },
+                    )
+                except ProblemError as exc:
+                    log.warning("confirmed payment could not settle the dossier: %s", exc.detail)
+        if dossier is None:
+            PaymentAttempt.objects.filter(pk=attempt.pk).update(needs_refund=True)
+            audit_record(
+                actor=None,
+                action="payment.refund_needed",
+                target=attempt,
+                changes={"reference": attempt.reference, "order_state": order.state},
+            )
+            return False
+        receipt = receipt_issue(order=order, attempt=attempt, payer=dossier.applicant, now=now)
+        notify(
+            template="payment_confirmed",
+            recipient=dossier.applicant,
+            context={
+                "code": dossier.code or "",
+                "procedure": dossier.procedure.name,
+                "amount": format_vnd(order.amount_vnd),
+                "reference": attempt.reference,
+                "gateway_ref": attempt.gateway_ref,
+                "receipt": receipt.number,
+                "url": absolute_url("dossiers:mine_detail", args=[dossier.public_id]),
+            },
+        )
     return True
+
+
+def orders_unsettled(*, now=None, older_than: timedelta = SETTLE_AFTER, limit: int = 200) -> int:
+    """Settle the paid orders still unsettled some time after their confirmation (the reconciliation
+    job's catch-up). Returns how many dossiers moved on."""
+    now = now or timezone.now()
+    due = PaymentOrder.objects.filter(
+        state=PaymentOrder.State.PAID, settled_at__isnull=True, paid_at__lte=now - older_than
+    ).order_by("paid_at")
+    moved = 0
+    for pk in due.values_list("pk", flat=True)[:limit]:
+        try:
+            moved += int(order_settle(order_id=pk))
+        except Exception:  # noqa: BLE001 - tried again at the next run
+            log.exception("paid order %s not settled yet", pk)
+    return moved
 
 
 # -- reconciliation ---------------------------------------------------------------------------------------

@@ -100,13 +100,15 @@ def status(request, public_id, reference):
     attempt = get_object_or_404(
         PaymentAttempt.objects.select_related("order"), reference=reference, order__dossier=dossier
     )
+    paid_here = attempt.order.paid_attempt_id == attempt.pk
     context = {
         "dossier": dossier,
         "attempt": attempt,
         "said": request.GET.get("cong", ""),
-        "receipt": Receipt.objects.filter(order=attempt.order).first()
-        if attempt.order.paid_attempt_id == attempt.pk
-        else None,
+        "receipt": Receipt.objects.filter(order=attempt.order).first() if paid_here else None,
+        # Confirmed, and the dossier's part (its move, the receipt) follows within a second or so:
+        # the page keeps asking until it is there.
+        "settling": paid_here and attempt.order.settled_at is None,
     }
     if request.headers.get("HX-Request"):
         return render(request, "payments/_status.html", context)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from opendvc.core.after_response import wait_idle
 from opendvc.dossiers.models import DossierDocument, DossierEvent
 from opendvc.notifications.models import Notification
 from opendvc.payments import services
@@ -30,7 +31,15 @@ def ipn(sim, attempt, **changes):
     if changes:
         params = vnpay.sign_params(sim.secret, {**params, **changes})
     (answer,) = sim.callback("GET", f"{sim.ipn_url(attempt.reference)}?{httpx.QueryParams(params)}")
+    settled()
     return answer.json()
+
+
+def settled() -> None:
+    """Wait for the work the portal (the live server, a thread of this process) does once it has
+    answered the gateway: the paid order's settlement — the dossier's ``pay`` action, the receipt's
+    number, the notice — and then the receipt's PDF."""
+    assert wait_idle(60)
 
 
 def issued_after_commit(done, seconds: float = 30) -> bool:
@@ -44,10 +53,12 @@ def issued_after_commit(done, seconds: float = 30) -> bool:
 
 
 def pays(dossier):
+    settled()
     return DossierEvent.objects.filter(dossier=dossier, action="pay").count()
 
 
 def emails(dossier):
+    settled()
     return Notification.objects.filter(
         template="payment_confirmed", recipient=dossier.applicant, channel="email"
     ).count()

@@ -1,7 +1,8 @@
 """What one IPN costs in SQL statements (django ``CaptureQueriesContext``), pinned: the count of a
-first confirmation (the order, the attempt, the dossier's ``pay`` action, the receipt's number, the
-notice, two audit entries, the message kept) and of a repeat (one read, the message kept). Nothing is
-rendered in the IPN's transaction: the receipt's PDF is made after commit, sealed and filed once."""
+first confirmation (the order and the attempt paid, the message kept, the audit entry) and of a
+repeat (one read, the message kept). The dossier is not touched in the IPN's transaction: the order is
+settled after commit (the dossier's ``pay`` action, the receipt's number, the notice), and the
+receipt's PDF is made after that, sealed and filed once."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from .test_pages import signed_ipn, vnpay_settings  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 # In a test the IPN's transaction is a savepoint of the test's (two statements the server does not
-# send: there it is BEGIN … COMMIT). The two audit entries are chained together last
-# (``audit_chain_last``): the head locked once, then on PostgreSQL one statement appends both and
-# moves the head (on SQLite one insert each and the head's update).
-FIRST_CONFIRMATION = 25
-FIRST_CONFIRMATION_SQLITE = 27
+# send: there it is BEGIN … COMMIT). The audit entry is chained last (``audit_chain_last``): the head
+# locked once, then on PostgreSQL one statement appends the entry and moves the head (on SQLite the
+# insert and the head's update).
+FIRST_CONFIRMATION = 10
+FIRST_CONFIRMATION_SQLITE = 11
 REPEAT = 2
 
 
@@ -46,8 +47,9 @@ def test_a_first_confirmation_and_a_repeat_in_a_pinned_number_of_statements(
     pinned = FIRST_CONFIRMATION if connection.vendor == "postgresql" else FIRST_CONFIRMATION_SQLITE
     assert len(first) == pinned, _listing(first)
     assert len(repeat) == REPEAT, _listing(repeat)
-    # No document in the transaction: the receipt is numbered there, its PDF comes after commit.
-    assert "dossiers_dossierdocument" not in _listing(first)
+    # Neither the dossier nor a receipt in the confirmation's transaction: both come after commit.
+    assert "dossiers_dossier" not in _listing(first)
+    assert "payments_receipt" not in _listing(first)
     # The chain's head is locked once, after everything else the confirmation writes.
     heads = [i for i, q in enumerate(first.captured_queries) if "audit_auditchainhead" in q["sql"]]
     writes = [
@@ -57,12 +59,16 @@ def test_a_first_confirmation_and_a_repeat_in_a_pinned_number_of_statements(
     ]
     assert sum("FOR UPDATE" in first.captured_queries[i]["sql"] for i in heads) <= 1
     assert min(heads) > max(writes), _listing(first)
+    dossier.refresh_from_db()
+    assert dossier.status == "payment_required" and not Receipt.objects.exists()
+    # After commit: the order settled (the dossier moves on, the receipt is numbered), then the
+    # receipt's PDF made, sealed and filed.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in after_commit:
+            callback()
+    dossier.refresh_from_db()
+    assert dossier.status == "processing"
     receipt = Receipt.objects.get(order__dossier=dossier)
-    assert not receipt.file
-    assert not DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt").exists()
-    for callback in after_commit:
-        callback()
-    receipt.refresh_from_db()
     (doc,) = DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt")
     assert receipt.file.name == doc.file.name and doc.event_id is None
     assert StoredDocument.objects.get(dossier_document=doc).number == receipt.number

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from opendvc.audit.models import AuditEntry
 from opendvc.dossiers.models import DossierEvent
 from opendvc.payments import paygov, services, vnpay
 from opendvc.payments.models import PaymentAttempt, Receipt
@@ -153,7 +154,7 @@ def test_ipn_answers_for_bad_input(client, vnpay_settings, dossier, citizen):
 
 
 def test_a_success_after_the_fees_were_paid_at_the_counter_is_flagged_for_refund(
-    client, vnpay_settings, dossier, citizen, officer
+    client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks
 ):
     from opendvc.dossiers import services as dossier_services
 
@@ -161,9 +162,11 @@ def test_a_success_after_the_fees_were_paid_at_the_counter_is_flagged_for_refund
     dossier_services.dossier_act(
         dossier=dossier, action="pay", actor=officer, receipt_number="BL-0099"
     )
-    assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    with django_capture_on_commit_callbacks(execute=True):  # the order settled after commit
+        assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
     attempt.refresh_from_db()
     assert attempt.state == "paid" and attempt.needs_refund
+    assert AuditEntry.objects.filter(action="payment.refund_needed").count() == 1
     assert DossierEvent.objects.filter(dossier=dossier, action="pay").count() == 1
     assert not Receipt.objects.exists()
 
@@ -202,12 +205,13 @@ def test_reconcile_command_reports_counts(db):
     out = StringIO()
     call_command("reconcile_payments", stdout=out)
     assert (
-        out.getvalue().strip() == "checked=0 applied=0 unreachable=0 expired=0 sent=0 confirmed=0"
+        out.getvalue().strip()
+        == "checked=0 applied=0 unreachable=0 expired=0 settled=0 sent=0 confirmed=0 receipts=0"
     )
 
 
 def test_paygov_checksums_and_flow_with_its_simulator(
-    client, settings, dossier, citizen, officer, leader
+    client, settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
 ):
     from opendvc.payments.simulators import PayGovSimulator
 
@@ -251,7 +255,10 @@ def test_paygov_checksums_and_flow_with_its_simulator(
             ]
             == "99"
         )
-        r = client.post("/thanh-toan/paygov/ipn/", confirmation, content_type="application/json")
+        with django_capture_on_commit_callbacks(execute=True):  # the order settled after commit
+            r = client.post(
+                "/thanh-toan/paygov/ipn/", confirmation, content_type="application/json"
+            )
         assert r.json() == {"code": "00", "message": "Đã nhận"}
         assert (
             client.post(
