@@ -22,6 +22,11 @@ class ReturnMethod:
     key: str
     label: Any
     roles: frozenset[str]
+    # Whether someone hands the result over to a receiver, recorded in a hand-over record (biên bản
+    # trả kết quả: the returner, the receiver and the identity document they showed). Not for an online
+    # return: nothing changes hands; the result is issued into the applicant's store, and the return is
+    # recorded by its history line, its audit entry and the notice to the applicant.
+    hands_over: bool = True
 
     def clean(self, *, dossier, inputs: dict[str, Any], role: str) -> dict[str, Any]:
         return {}
@@ -69,7 +74,8 @@ def register(method: ReturnMethod) -> None:
     METHODS[method.key] = method
 
 
-register(OnlineReturn("online", gettext_lazy("Trực tuyến (tải về từ mục Hồ sơ của tôi)"), frozenset({"system", "receiving_officer"})))
+register(OnlineReturn("online", gettext_lazy("Trực tuyến (tải về từ mục Hồ sơ của tôi)"), frozenset({"system", "receiving_officer"}),
+                     hands_over=False))
 register(PostalReturn("postal", gettext_lazy("Qua dịch vụ bưu chính"), frozenset({"postal_operator"})))
 register(CounterReturn("counter", gettext_lazy("Trực tiếp tại bộ phận một cửa"), frozenset({"receiving_officer"})))
 

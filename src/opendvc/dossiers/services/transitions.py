@@ -43,6 +43,7 @@ from ..lifecycle import (
     state_label,
 )
 from ..models import Dossier, DossierDocument, DossierEvent
+from ..returns import METHODS as RETURN_METHODS
 from ..signals import dossier_acted
 from . import filing, late, processing, steps
 
@@ -248,6 +249,12 @@ class DossierMachine(StateMachine):
         # receipt per fee collected). The officer's counter payment keeps the row's receipt.
         if act.spec.action == Action.PAY and act.role == Role.SYSTEM:
             return ()
+        # The hand-over record of a return is made when the result changes hands (at the counter, by
+        # post); an online return issues the signed result itself into the applicant's store.
+        if act.spec.action == Action.RETURN_RESULT:
+            method = RETURN_METHODS.get(act.inputs.get("method"))
+            if method is not None and not method.hands_over:
+                return ()
         return act.spec.documents
 
     def issue(self, act: Act, kind: str) -> DossierDocument:

@@ -160,7 +160,7 @@ def test_a_revoked_certificate_refuses_the_approval_in_the_request(
     assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
 
 
-def test_an_approval_in_a_request_ends_returned_online_with_its_hand_over_record(
+def test_an_approval_in_a_request_ends_returned_online_with_no_hand_over_record(
     trust, procedure, citizen, officer, leader, justice, django_capture_on_commit_callbacks
 ):
     _sim, _ca, paths = trust
@@ -175,6 +175,8 @@ def test_an_approval_in_a_request_ends_returned_online_with_its_hand_over_record
     d = Dossier.objects.get(pk=d.pk)
     assert d.status == "returned"
     result = DossierDocument.objects.get(dossier=d, kind="result")
-    record = DossierDocument.objects.get(dossier=d, kind="delivery_record")
-    assert result.signature.purpose == "result" and record.signature.purpose == "seal"
-    assert record.file.read().startswith(b"%PDF")
+    assert result.signature.purpose == "result" and result.file.read().startswith(b"%PDF")
+    # Nothing changed hands: the signed result issued into the store is the return, recorded by the
+    # history line (method online) — no hand-over record (that is for the counter and the post).
+    assert not DossierDocument.objects.filter(dossier=d, kind="delivery_record").exists()
+    assert d.events.get(action="return_result").data["method"] == "online"
