@@ -61,6 +61,10 @@ TEMPLATES = {
 }
 
 
+# The mask pattern of the QR codes (``signing.services.QR_MASK``: the same for every code printed).
+QR_MASK = 4
+
+
 def lookup_url(dossier: Dossier, key: str) -> str:
     return absolute_url("dossiers:lookup", query={"ma": dossier.code, "khoa": key})
 
@@ -69,14 +73,17 @@ def qr_data_uri(text: str) -> str:
     """The QR code of ``text`` as a PNG data URI: error correction level M, a quiet zone of 2
     modules, one pixel per module, drawn to the size the template gives it without smoothing
     (``image-rendering: pixelated``: each module a sharp square at any zoom or printer resolution).
-    Made with ``segno``. An image of a few hundred bytes costs the engine nothing to place, where
+    Made with ``segno``, with the mask pattern of every QR code the portal prints
+    (``signing.services.QR_MASK``). An image of a few hundred bytes costs the engine nothing to place, where
     the same code as an SVG path (one rectangle per run of dark modules) was parsed and drawn as
     vector paths: about a sixth of the receipt's rendering."""
     # Imported on first use: only the documents that print a QR code need it.
     import segno
 
     buf = io.BytesIO()
-    segno.make_qr(text, error="m", boost_error=False).save(buf, kind="png", border=2, scale=1)
+    segno.make_qr(text, error="m", boost_error=False, mask=QR_MASK).save(
+        buf, kind="png", border=2, scale=1
+    )
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
