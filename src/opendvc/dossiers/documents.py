@@ -251,7 +251,6 @@ def signers_for(*, kind: str, dossier: Dossier, event: DossierEvent | None) -> l
 def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
 
     key = lookup_key_of(dossier)
-    files = list(dossier.files.all())
     context = {
         "dossier": dossier,
         "event": event,
@@ -259,7 +258,8 @@ def document_context(*, dossier: Dossier, event: DossierEvent) -> dict:
         "organisation": dossier.acting_for,
         "agency": dossier.receiving_agency,
         "procedure": dossier.procedure,
-        "files": files,
+        # Read when the template lists them (the receipt): a queryset is read at its first use.
+        "files": dossier.files.all(),
         "items": (event.data or {}).get("items") or [],
         "reason": (event.data or {}).get("reason") or event.note,
         "received_at": to_local(dossier.received_at) if dossier.received_at else None,
@@ -340,7 +340,11 @@ def documents_render(*, document_ids) -> list[DossierDocument]:
             DossierDocument.objects.select_for_update(of=("self",))
             .filter(pk__in=list(document_ids), file="")
             .select_related(
-                "dossier__procedure", "dossier__receiving_agency", "dossier__applicant", "event"
+                "dossier__procedure",
+                # The letterhead names the superior agency (``letterhead``).
+                "dossier__receiving_agency__parent",
+                "dossier__applicant",
+                "event",
             )
             .order_by("pk")
         )
