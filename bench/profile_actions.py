@@ -31,6 +31,8 @@ import time
 
 import bench_signing as bs
 
+AFTER = "after the response: documents_render"
+
 
 class _Timer:
     """Process time spent inside some functions (outermost calls only)."""
@@ -39,13 +41,16 @@ class _Timer:
         self.cpu: dict[str, float] = {}
         self._depth: dict[str, int] = {}
 
-    def wrap(self, module, name: str, label: str) -> None:
+    def wrap(self, module, name: str, label: str, inside: str = "") -> None:
+        """Time ``module.name`` under ``label`` (only its calls made within ``inside``'s, if given)."""
         real = getattr(module, name)
         self.cpu.setdefault(label, 0.0)
         self._depth.setdefault(label, 0)
         cpu, depth = self.cpu, self._depth
 
         def timed(*args, **kwargs):
+            if inside and not depth[inside]:
+                return real(*args, **kwargs)
             depth[label] += 1
             c0 = time.process_time()
             try:
@@ -136,14 +141,21 @@ def _run(args, paths) -> None:
 
     from opendvc.api.services import api_token_create
     from opendvc.dossiers import documents
+    from opendvc.dossiers.services import transitions
     from opendvc.notifications import services as notifications
     from opendvc.signing import services as signing
+    from opendvc.surveys import signals as survey_signals
+    from opendvc.vault import services as vault
 
     timer = _Timer()
-    timer.wrap(documents, "documents_render", "after the response: documents_render")
+    timer.wrap(documents, "documents_render", AFTER)
     timer.wrap(documents, "render_pdf", "  render_pdf (WeasyPrint)")
     timer.wrap(signing, "pdf_sign", "  pdf_sign (signature, seal)")
-    timer.wrap(notifications, "notify", "  notify")
+    timer.wrap(notifications, "notify", "  notify (messages written)")
+    timer.wrap(notifications, "notification_deliver", "  notification_deliver (email sent)")
+    timer.wrap(vault, "result_issue", "  result_issue (store, online return, notice)")
+    timer.wrap(transitions.MACHINE, "act", "  dossier_act (the online return)", inside=AFTER)
+    timer.wrap(survey_signals, "survey_invite", "  survey_invite")
     with open("/proc/loadavg") as f:
         print(
             "load average", f.read().split()[:3], "database", bs.ENV["DATABASE_URL"].split("/")[-1]
@@ -195,7 +207,7 @@ def _run(args, paths) -> None:
             f"\n{name}: {n} actions over the WSGI stack, {cpu / n * 1000:.1f} ms CPU each "
             f"(with the work after the response), {len(statements) / n:.1f} SQL statements each"
         )
-        after = timer.cpu["after the response: documents_render"]
+        after = timer.cpu[AFTER]
         print(f"  the request (before the response): {(cpu - after) / n * 1000:.1f} ms")
         for label, value in timer.cpu.items():
             print(f"  {label}: {value / n * 1000:.1f} ms")
