@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.accounts.permissions import can_act_for
-from opendvc.agencies.selectors import visible_agency_ids
+from opendvc.agencies.selectors import TREE_ROLES, active_roles, descendant_ids
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Act, ActionSpec, StateMachine
@@ -125,13 +125,22 @@ STAFF_ROLES = frozenset({Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER, Role.L
 
 
 def staff_roles_at(actor, agency) -> set[str]:
-    """Staff lifecycle roles ``actor`` holds over ``agency`` (an Agency or its id)."""
+    """Staff lifecycle roles ``actor`` holds over ``agency`` (an Agency or its id): a role held in
+    the agency itself, or a leader's held in an agency above it (``agencies.selectors
+    .visible_agency_ids``: leaders see the agencies below theirs). The agency tree is read only for a
+    leader's role held elsewhere (one statement fewer for a leader acting in their own agency)."""
     agency_id = getattr(agency, "pk", agency)
-    out = set()
-    for role in STAFF_ROLES:
-        ids = visible_agency_ids(actor, roles={role})
-        if ids is not None and agency_id in ids:
-            out.add(role)
+    out: set[str] = set()
+    above: list[int] = []
+    for sr in active_roles(actor):
+        if sr.role not in STAFF_ROLES:
+            continue
+        if sr.agency_id == agency_id:
+            out.add(sr.role)
+        elif sr.role in TREE_ROLES:
+            above.append(sr.agency_id)
+    if Role.LEADER not in out and any(agency_id in descendant_ids(pk) for pk in above):
+        out.add(Role.LEADER)
     return out
 
 

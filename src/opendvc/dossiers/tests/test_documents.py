@@ -217,3 +217,27 @@ def test_commune_people_committee_signs_on_behalf_of_the_committee(agencies, cit
         place_and_date(datetime(2027, 2, 5, 23, 30, tzinfo=VN_TZ))
         == "Đồng Nai, ngày 05 tháng 02 năm 2027"
     )
+
+
+def test_the_receipts_qr_code_is_a_sharp_image_of_the_lookup_link():
+    """The receipt's QR code: a PNG of one pixel per module (a quiet zone of 2) drawn without
+    smoothing, the same modules as the symbol of the lookup link."""
+    import base64
+
+    import segno
+    from PIL import Image
+
+    from opendvc.dossiers import documents
+
+    url = "https://dichvucong.example/tra-cuu/?ma=000.00.32.H19-260310-0001&khoa=ABCD1234"
+    uri = documents.qr_data_uri(url)
+    assert uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
+    symbol = segno.make_qr(url, error="m", boost_error=False, mask=documents.QR_MASK)
+    n = symbol.symbol_size(border=0)[0]
+    assert image.size == (n + 4, n + 4)
+    dark = [[image.getpixel((x + 2, y + 2)) < 128 for x in range(n)] for y in range(n)]
+    assert dark == [[bool(m) for m in row] for row in symbol.matrix]
+    from django.template.loader import get_template
+
+    assert "image-rendering: pixelated" in get_template("dossiers/pdf/base.html").template.source

@@ -265,7 +265,7 @@ def test_the_stamp_draws_the_qr_code_of_the_verification_url(trust):
     while "/QR" not in stamp:  # the QR code sits in the stamp's inner form
         stamp = next(iter(stamp.values())).get_object()["/Resources"]["/XObject"]
     qr = stamp["/QR"].get_object()
-    symbol = segno.make_qr(url, error="m", boost_error=False)
+    symbol = segno.make_qr(url, error="m", boost_error=False, mask=services.QR_MASK)
     n = symbol.symbol_size(border=0)[0]
     # The same size as pyHanko's own drawing: 10 units a module, a quiet zone of 4 modules.
     assert sorted(float(v) for v in qr["/BBox"]) == [0, 0, (n + 8) * 10, (n + 8) * 10]
