@@ -60,7 +60,8 @@ def environ_for(request: dict) -> dict:
     from wsgiref.util import setup_testing_defaults
 
     path, _, query = request["path"].partition("?")
-    body = request.get("body", "").encode()
+    body = request.get("body", "")
+    body = body.encode() if isinstance(body, str) else body
     env = {
         "REQUEST_METHOD": request["method"],
         "PATH_INFO": urllib.parse.unquote(path).encode().decode("latin-1"),

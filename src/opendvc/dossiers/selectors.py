@@ -18,12 +18,13 @@ from opendvc.accounts.models import Membership
 from opendvc.agencies.models import Agency
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.catalog.models import Procedure
+from opendvc.core.prepared import PreparedRead
 from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
 from opendvc.worktime import VN_TZ, timeliness
 
 from .codes import hash_lookup_key, key_matches
 from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
-from .models import Dossier, DossierFile
+from .models import Dossier, DossierEvent, DossierFile
 from .services.transitions import actor_roles, allowed_actions
 
 
@@ -251,21 +252,34 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
 # Public lookup (no personal data)
 # ---------------------------------------------------------------------------------------------
 
+# The lookup's two reads, built once per process (``core.prepared``): the dossier with only what the
+# answer shows (not the procedure's wide texts), and its steps.
+_PUBLIC_DOSSIER = PreparedRead(
+    lambda code: Dossier.objects.filter(code=code).exclude(status__in=[State.DRAFT, State.DELETED])
+    .select_related("procedure", "receiving_agency")
+    .only("code", "status", "lookup_key_hash", "submitted_at", "received_at", "due_at", "finished_at",
+          "on_time_class", "appointment_at", "procedure__name", "receiving_agency__name")[:1],
+    "code",
+)
+_PUBLIC_STEPS = PreparedRead(
+    lambda dossier_id: DossierEvent.objects.filter(dossier=dossier_id).order_by("at", "pk")
+    .values("action", "to_state", "at"),
+    1,
+)
+
+
 def public_status(*, code: str, key: str) -> dict | None:
     """Status, received and due dates, on-time state and the steps done — or None for a wrong code or
     key alike (the same answer, so neither can be probed)."""
-    dossier = (
-        Dossier.objects.filter(code=(code or "").strip()[:40]).select_related("procedure", "receiving_agency")
-        .exclude(status__in=[State.DRAFT, State.DELETED]).first()
-    )
+    dossier = _PUBLIC_DOSSIER.first((code or "").strip()[:40])
     if dossier is None:
         hash_lookup_key(key)  # same work either way
         return None
     if not key_matches(stored_hash=dossier.lookup_key_hash, key=key):
         return None
     steps = [
-        {"action": e.action, "label": action_label(e.action), "to_state": e.to_state, "at": e.at}
-        for e in dossier.events.all().only("action", "to_state", "at")
+        {"action": e["action"], "label": action_label(e["action"]), "to_state": e["to_state"], "at": e["at"]}
+        for e in _PUBLIC_STEPS.list(dossier.pk)
     ]
     return {
         "code": dossier.code,
