@@ -24,7 +24,7 @@ from opendvc.worktime import VN_TZ, timeliness
 
 from .codes import hash_lookup_key, key_matches
 from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
-from .models import Dossier, DossierEvent, DossierFile
+from .models import Dossier, DossierDocument, DossierEvent, DossierFile
 from .services.transitions import actor_roles, allowed_actions
 
 
@@ -82,6 +82,36 @@ def dossier_for_user(*, user, code: str) -> Dossier:
     if found is None:
         raise Http404
     return found
+
+
+# A dossier's events, issued documents and files, in their models' order: the statements of
+# ``dossier.events.all()`` and the like, built once per process (``core.prepared``).
+_EVENTS = PreparedRead(lambda dossier_id: DossierEvent.objects.filter(dossier=dossier_id), 1)
+_DOCUMENTS = PreparedRead(lambda dossier_id: DossierDocument.objects.filter(dossier=dossier_id), 1)
+_FILES = PreparedRead(lambda dossier_id: DossierFile.objects.filter(dossier=dossier_id), 1)
+
+
+def _of(read: PreparedRead, dossier: Dossier) -> list:
+    """The rows of ``read`` for ``dossier``, each knowing its dossier (as the related manager's do)."""
+    rows = read.list(dossier.pk)
+    for row in rows:
+        row._state.fields_cache["dossier"] = dossier
+    return rows
+
+
+def dossier_events(dossier: Dossier) -> list:
+    """``list(dossier.events.all())``."""
+    return _of(_EVENTS, dossier)
+
+
+def dossier_documents(dossier: Dossier) -> list:
+    """``list(dossier.documents.all())``."""
+    return _of(_DOCUMENTS, dossier)
+
+
+def dossier_files(dossier: Dossier) -> list:
+    """``list(dossier.files.all())``."""
+    return _of(_FILES, dossier)
 
 
 def last_form_data(*, user, procedure) -> dict | None:

@@ -161,9 +161,9 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
     return render(request, "dossiers/office_detail.html", {
         **_receive_card(dossier, actions, request),
         "dossier": dossier,
-        "events": list(dossier.events.all()),
-        "documents": list(dossier.documents.all()),
-        "files": list(dossier.files.all()),
+        "events": selectors.dossier_events(dossier),
+        "documents": selectors.dossier_documents(dossier),
+        "files": selectors.dossier_files(dossier),
         "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
         "identifiers_revealed": revealed,
         "actions": [a.action for a in actions],
