@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from opendvc.accounts.models import Membership
 from opendvc.agencies.models import Agency
 from opendvc.agencies.permissions import scope_to_visible_agencies
+from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.catalog.models import Procedure
 from opendvc.core.prepared import PreparedRead
 from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
@@ -66,9 +67,30 @@ def staff_dossiers(user) -> QuerySet[Dossier]:
     )
 
 
+STAFF_DOSSIER_RELATED = ("procedure", "receiving_agency", "applicant", "acting_for")
+# ``dossier_for_staff`` for a staff member who sees one agency's work (most officers): the same
+# statement as through ``staff_dossiers``, built once per process (``core.prepared``).
+_STAFF_DOSSIER_IN_AGENCY = PreparedRead(
+    lambda agency_id, code: Dossier.objects.filter(submitted_at__isnull=False)
+    .exclude(status__in=[State.DRAFT, State.DELETED])
+    .filter(receiving_agency__in=[agency_id])
+    .select_related(*STAFF_DOSSIER_RELATED)
+    .filter(code=code)[:1],
+    1,
+    "code",
+)
+
+
 def dossier_for_staff(*, user, code: str) -> Dossier:
-    found = staff_dossiers(user).select_related("procedure", "receiving_agency", "applicant", "acting_for").filter(
-        code=code).first()
+    ids = (
+        visible_agency_ids(user)
+        if getattr(user, "is_authenticated", False) and not getattr(user, "is_superuser", False)
+        else None
+    )
+    if ids is not None and len(ids) == 1:
+        found = _STAFF_DOSSIER_IN_AGENCY.first(next(iter(ids)), code)
+    else:
+        found = staff_dossiers(user).select_related(*STAFF_DOSSIER_RELATED).filter(code=code).first()
     if found is None:
         raise Http404
     return found
