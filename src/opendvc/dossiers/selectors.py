@@ -57,22 +57,31 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
         raise Http404 from exc
 
 
-def staff_dossiers(user) -> QuerySet[Dossier]:
-    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
+def _filed() -> QuerySet[Dossier]:
     # Every filed dossier has ``submitted_at``; filtering on it lets the (agency, submitted_at) index
     # skip the drafts' empty values instead of reading through them.
-    return scope_to_visible_agencies(
-        Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED]),
-        user, field="receiving_agency",
-    )
+    return Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED])
+
+
+def staff_dossiers(user) -> QuerySet[Dossier]:
+    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
+    return scope_to_visible_agencies(_filed(), user, field="receiving_agency")
+
+
+def _only_agency(user) -> int | None:
+    """The one agency whose work a staff member sees (``staff_dossiers`` then filters on it alone), or
+    None (several, every agency, a superuser, not signed in)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
+        return None
+    ids = visible_agency_ids(user)
+    return next(iter(ids)) if ids is not None and len(ids) == 1 else None
 
 
 STAFF_DOSSIER_RELATED = ("procedure", "receiving_agency", "applicant", "acting_for")
 # ``dossier_for_staff`` for a staff member who sees one agency's work (most officers): the same
 # statement as through ``staff_dossiers``, built once per process (``core.prepared``).
 _STAFF_DOSSIER_IN_AGENCY = PreparedRead(
-    lambda agency_id, code: Dossier.objects.filter(submitted_at__isnull=False)
-    .exclude(status__in=[State.DRAFT, State.DELETED])
+    lambda agency_id, code: _filed()
     .filter(receiving_agency__in=[agency_id])
     .select_related(*STAFF_DOSSIER_RELATED)
     .filter(code=code)[:1],
@@ -82,13 +91,9 @@ _STAFF_DOSSIER_IN_AGENCY = PreparedRead(
 
 
 def dossier_for_staff(*, user, code: str) -> Dossier:
-    ids = (
-        visible_agency_ids(user)
-        if getattr(user, "is_authenticated", False) and not getattr(user, "is_superuser", False)
-        else None
-    )
-    if ids is not None and len(ids) == 1:
-        found = _STAFF_DOSSIER_IN_AGENCY.first(next(iter(ids)), code)
+    agency_id = _only_agency(user)
+    if agency_id is not None:
+        found = _STAFF_DOSSIER_IN_AGENCY.first(agency_id, code)
     else:
         found = staff_dossiers(user).select_related(*STAFF_DOSSIER_RELATED).filter(code=code).first()
     if found is None:
@@ -212,7 +217,10 @@ class InboxFilters:
 def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
     """The receiving officer's inbox: the visible agencies' filed dossiers, filtered and sorted. Every
     filter uses an indexed column (receiving_agency + status + submitted_at / due_at)."""
-    qs = staff_dossiers(user)
+    return _inbox_filtered(staff_dossiers(user), filters)
+
+
+def _inbox_filtered(qs: QuerySet[Dossier], filters: InboxFilters) -> QuerySet[Dossier]:
     if filters.agency:
         qs = qs.filter(receiving_agency_id=filters.agency)
     if filters.state:
@@ -271,6 +279,43 @@ def capped_count_sql(qs: QuerySet) -> tuple[str, tuple]:
     index that serves the page, walked until it has found them, whatever the agency's share of the table)."""
     sql, params = qs.values("pk")[: COUNT_CAP + 1].query.get_compiler(using=qs.db).as_sql()
     return f"SELECT COUNT(*) FROM ({sql}) AS capped", tuple(params)  # noqa: S608 - ORM-compiled, bound values
+
+
+INBOX_PAGE_SIZE = 25
+
+
+def _counted(qs: QuerySet, *, start: int, page_size: int) -> QuerySet:
+    """``qs``'s rows ``start``… (one more than a page) with the capped count of all (``capped_count``)."""
+    count_sql, count_params = capped_count_sql(qs)
+    # The count SQL is compiled by the ORM from ``qs``, its values bound as parameters.
+    return qs.annotate(capped_count=RawSQL(count_sql, count_params))[start : start + page_size + 1]  # noqa: S611
+
+
+# The first page of the unfiltered inbox of an officer who sees one agency (the page the officer opens
+# most): the statement ``paginate(inbox(...))`` sends, built once per process (``core.prepared``).
+_INBOX_FIRST_PAGE = PreparedRead(
+    lambda agency_id: _counted(
+        _inbox_filtered(_filed().filter(receiving_agency__in=[agency_id]), InboxFilters()),
+        start=0, page_size=INBOX_PAGE_SIZE,
+    ),
+    1,
+)
+
+
+def inbox_page(*, user, filters: InboxFilters, page: int) -> Page:
+    """``paginate(inbox(user=user, filters=filters), page=page)``."""
+    agency_id = _only_agency(user) if page <= 1 and filters == InboxFilters() else None
+    if agency_id is None:
+        return paginate(inbox(user=user, filters=filters), page=page, page_size=INBOX_PAGE_SIZE)
+    return _page(_INBOX_FIRST_PAGE.list(agency_id), page=1, page_size=INBOX_PAGE_SIZE, count=0)
+
+
+def _page(rows: list, *, page: int, page_size: int, count: int) -> Page:
+    """The page of ``rows`` (a page and one more, read with ``capped_count``; ``count`` when empty)."""
+    if rows:
+        count = rows[0].capped_count
+    return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=len(rows) > page_size,
+                count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
 
 
 def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:

@@ -117,7 +117,7 @@ def inbox_rows(dossiers) -> SafeString:
 def inbox(request):
     g = request.GET
     filters = inbox_filters(g)
-    page = selectors.paginate(selectors.inbox(user=request.user, filters=filters), page=int_param(g.get("trang"), 1))
+    page = selectors.inbox_page(user=request.user, filters=filters, page=int_param(g.get("trang"), 1))
     params = g.copy()
     params.pop("trang", None)
     hidden = (State.DRAFT, State.DELETED)
