@@ -45,19 +45,26 @@ def ancestor_ids(agency: Agency) -> list[int]:
     return out
 
 
-def active_roles(user, **annotations) -> list[StaffRole]:
+def active_roles_of(user_id) -> QuerySet[StaffRole]:
+    """The statement of ``active_roles``: the user's active roles in active agencies, with the agency."""
+    return StaffRole.objects.filter(
+        user=user_id, is_active=True, agency__is_active=True
+    ).select_related("agency")
+
+
+def active_roles(user, read=None, **annotations) -> list[StaffRole]:
     """The user's active roles (cached on the user object for the request). ``annotations`` go into
     the statement when this call is the one that runs it (the back-office gate reads there whether the
-    user has a TOTP device: one statement for both)."""
+    user has a TOTP device: one statement for both); so does ``read``, a ``core.prepared.PreparedRead``
+    of ``active_roles_of`` (with its annotations) called with the user's id."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_staff_roles_cache", None)
     if cached is None:
-        cached = list(
-            StaffRole.objects.filter(user=user, is_active=True, agency__is_active=True)
-            .select_related("agency")
-            .annotate(**annotations)
-        )
+        if read is not None:
+            cached = read.list(user.pk)
+        else:
+            cached = list(active_roles_of(user).annotate(**annotations))
         user._staff_roles_cache = cached
     return cached
 

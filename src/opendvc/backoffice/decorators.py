@@ -23,22 +23,29 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from opendvc.agencies.permissions import is_staff_member
-from opendvc.agencies.selectors import active_roles, has_any_role
+from opendvc.agencies.selectors import active_roles, active_roles_of, has_any_role
+from opendvc.core.prepared import PreparedRead
 
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+# The roles with the TOTP device, on every back-office page: the statement built once per process.
+_ROLES_AND_TOTP = PreparedRead(
+    lambda user_id: active_roles_of(user_id).annotate(
+        holds_totp=Exists(
+            Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP)
+        )
+    ),
+    1,
+)
+
+
 def _read_roles_and_totp(user) -> bool | None:
     """Whether ``user`` has a TOTP device, read with their roles in one statement — or None when the
     roles were already read for this request, or there are none (a superuser's: ask ``has_totp``)."""
-    roles = active_roles(
-        user,
-        holds_totp=Exists(
-            Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP)
-        ),
-    )
+    roles = active_roles(user, read=_ROLES_AND_TOTP)
     return roles[0].holds_totp if roles and hasattr(roles[0], "holds_totp") else None
 
 

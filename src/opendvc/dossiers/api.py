@@ -220,6 +220,17 @@ _RECEIVING_AGENCY = PreparedRead(
     1, "code",
 )
 _COMPONENTS = PreparedRead(lambda procedure_id: Component.objects.filter(procedure=procedure_id), 1)
+# Without an agency in the request: the active agencies named on the procedure, two at most (one is
+# the agency that receives it; none or several are answered by ``selectors.receiving_agencies``).
+_NAMED_AGENCIES = PreparedRead(
+    lambda procedure_id: Agency.objects.filter(procedures=procedure_id, is_active=True).order_by("name")[:2],
+    1,
+)
+# One attached file (the usual filing): the caller's upload by its id.
+_OWN_UPLOAD = PreparedRead(
+    lambda public_id, owner_id: Upload.objects.filter(public_id__in=[public_id], owner=owner_id),
+    UUID(int=1), 1,
+)
 
 
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut, **problems(422)}, summary="Tạo và nộp hồ sơ")
@@ -238,8 +249,13 @@ def create_dossier(request, payload: DossierIn):
     if procedure is None:
         raise ProblemError("validation_error", "Không có thủ tục với mã này.",
                            extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
-    # The usual case in one statement: an active agency named on the procedure.
-    agency = _RECEIVING_AGENCY.first(procedure.pk, payload.agency) if payload.agency else None
+    # The usual cases in one statement: an active agency named on the procedure (the one asked for, or
+    # the only one).
+    if payload.agency:
+        agency = _RECEIVING_AGENCY.first(procedure.pk, payload.agency)
+    else:
+        named = _NAMED_AGENCIES.list(procedure.pk)
+        agency = named[0] if len(named) == 1 else None
     if agency is None:
         agencies = selectors.receiving_agencies(procedure=procedure)
         agency = agencies.filter(code=payload.agency).first() if payload.agency else (
@@ -250,8 +266,10 @@ def create_dossier(request, payload: DossierIn):
                                               "choices": [a.code for a in agencies[:50]]}]})
     acting_for = organisation_for_member(user=request.user, public_id=payload.acting_for) if payload.acting_for else None
     components = {c.pk: c for c in _COMPONENTS.list(procedure.pk)}
-    uploads = {u.public_id: u for u in Upload.objects.filter(public_id__in=[f.file for f in payload.files],
-                                                               owner=request.user)}
+    wanted = [f.file for f in payload.files]
+    found = (_OWN_UPLOAD.list(wanted[0], request.user.pk) if len(wanted) == 1
+             else Upload.objects.filter(public_id__in=wanted, owner=request.user))
+    uploads = {u.public_id: u for u in found}
     pairs = []
     for i, ref in enumerate(payload.files):
         if ref.component is not None and ref.component not in components:

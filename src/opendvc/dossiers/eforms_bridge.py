@@ -64,8 +64,16 @@ def parse_post(*, form_version, post, prefix: str = "") -> dict:
 
 
 def version_of(dossier) -> Any | None:
-    """The form version the dossier's data was filled in (or, before that is known, the procedure's)."""
-    return eforms_selectors.form_version_by_id(dossier.form_version_id) or form_for(dossier.procedure)
+    """The form version the dossier's data was filled in (or, before that is known, the procedure's).
+    Read once per dossier instance (a page asks for it in its form data and its registries panel),
+    again when the dossier's form version or procedure has changed."""
+    key = (dossier.form_version_id, dossier.procedure_id)
+    kept = dossier.__dict__.get("_form_version_of")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = eforms_selectors.form_version_by_id(dossier.form_version_id) or form_for(dossier.procedure)
+    dossier.__dict__["_form_version_of"] = (key, found)
+    return found
 
 
 def display(*, dossier, data: dict | None = None) -> list[dict]:

@@ -17,13 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from opendvc.accounts.models import Membership
 from opendvc.agencies.models import Agency
 from opendvc.agencies.permissions import scope_to_visible_agencies
+from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.catalog.models import Procedure
+from opendvc.core.prepared import PreparedRead
 from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
 from opendvc.worktime import VN_TZ, timeliness
 
 from .codes import hash_lookup_key, key_matches
 from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
-from .models import Dossier, DossierFile
+from .models import Dossier, DossierDocument, DossierEvent, DossierFile
 from .services.transitions import actor_roles, allowed_actions
 
 
@@ -55,19 +57,45 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
         raise Http404 from exc
 
 
-def staff_dossiers(user) -> QuerySet[Dossier]:
-    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
+def _filed() -> QuerySet[Dossier]:
     # Every filed dossier has ``submitted_at``; filtering on it lets the (agency, submitted_at) index
     # skip the drafts' empty values instead of reading through them.
-    return scope_to_visible_agencies(
-        Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED]),
-        user, field="receiving_agency",
-    )
+    return Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED])
+
+
+def staff_dossiers(user) -> QuerySet[Dossier]:
+    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
+    return scope_to_visible_agencies(_filed(), user, field="receiving_agency")
+
+
+def _only_agency(user) -> int | None:
+    """The one agency whose work a staff member sees (``staff_dossiers`` then filters on it alone), or
+    None (several, every agency, a superuser, not signed in)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
+        return None
+    ids = visible_agency_ids(user)
+    return next(iter(ids)) if ids is not None and len(ids) == 1 else None
+
+
+STAFF_DOSSIER_RELATED = ("procedure", "receiving_agency", "applicant", "acting_for")
+# ``dossier_for_staff`` for a staff member who sees one agency's work (most officers): the same
+# statement as through ``staff_dossiers``, built once per process (``core.prepared``).
+_STAFF_DOSSIER_IN_AGENCY = PreparedRead(
+    lambda agency_id, code: _filed()
+    .filter(receiving_agency__in=[agency_id])
+    .select_related(*STAFF_DOSSIER_RELATED)
+    .filter(code=code)[:1],
+    1,
+    "code",
+)
 
 
 def dossier_for_staff(*, user, code: str) -> Dossier:
-    found = staff_dossiers(user).select_related("procedure", "receiving_agency", "applicant", "acting_for").filter(
-        code=code).first()
+    agency_id = _only_agency(user)
+    if agency_id is not None:
+        found = _STAFF_DOSSIER_IN_AGENCY.first(agency_id, code)
+    else:
+        found = staff_dossiers(user).select_related(*STAFF_DOSSIER_RELATED).filter(code=code).first()
     if found is None:
         raise Http404
     return found
@@ -81,6 +109,36 @@ def dossier_for_user(*, user, code: str) -> Dossier:
     if found is None:
         raise Http404
     return found
+
+
+# A dossier's events, issued documents and files, in their models' order: the statements of
+# ``dossier.events.all()`` and the like, built once per process (``core.prepared``).
+_EVENTS = PreparedRead(lambda dossier_id: DossierEvent.objects.filter(dossier=dossier_id), 1)
+_DOCUMENTS = PreparedRead(lambda dossier_id: DossierDocument.objects.filter(dossier=dossier_id), 1)
+_FILES = PreparedRead(lambda dossier_id: DossierFile.objects.filter(dossier=dossier_id), 1)
+
+
+def _of(read: PreparedRead, dossier: Dossier) -> list:
+    """The rows of ``read`` for ``dossier``, each knowing its dossier (as the related manager's do)."""
+    rows = read.list(dossier.pk)
+    for row in rows:
+        row._state.fields_cache["dossier"] = dossier
+    return rows
+
+
+def dossier_events(dossier: Dossier) -> list:
+    """``list(dossier.events.all())``."""
+    return _of(_EVENTS, dossier)
+
+
+def dossier_documents(dossier: Dossier) -> list:
+    """``list(dossier.documents.all())``."""
+    return _of(_DOCUMENTS, dossier)
+
+
+def dossier_files(dossier: Dossier) -> list:
+    """``list(dossier.files.all())``."""
+    return _of(_FILES, dossier)
 
 
 def last_form_data(*, user, procedure) -> dict | None:
@@ -159,7 +217,10 @@ class InboxFilters:
 def inbox(*, user, filters: InboxFilters) -> QuerySet[Dossier]:
     """The receiving officer's inbox: the visible agencies' filed dossiers, filtered and sorted. Every
     filter uses an indexed column (receiving_agency + status + submitted_at / due_at)."""
-    qs = staff_dossiers(user)
+    return _inbox_filtered(staff_dossiers(user), filters)
+
+
+def _inbox_filtered(qs: QuerySet[Dossier], filters: InboxFilters) -> QuerySet[Dossier]:
     if filters.agency:
         qs = qs.filter(receiving_agency_id=filters.agency)
     if filters.state:
@@ -220,6 +281,43 @@ def capped_count_sql(qs: QuerySet) -> tuple[str, tuple]:
     return f"SELECT COUNT(*) FROM ({sql}) AS capped", tuple(params)  # noqa: S608 - ORM-compiled, bound values
 
 
+INBOX_PAGE_SIZE = 25
+
+
+def _counted(qs: QuerySet, *, start: int, page_size: int) -> QuerySet:
+    """``qs``'s rows ``start``… (one more than a page) with the capped count of all (``capped_count``)."""
+    count_sql, count_params = capped_count_sql(qs)
+    # The count SQL is compiled by the ORM from ``qs``, its values bound as parameters.
+    return qs.annotate(capped_count=RawSQL(count_sql, count_params))[start : start + page_size + 1]  # noqa: S611
+
+
+# The first page of the unfiltered inbox of an officer who sees one agency (the page the officer opens
+# most): the statement ``paginate(inbox(...))`` sends, built once per process (``core.prepared``).
+_INBOX_FIRST_PAGE = PreparedRead(
+    lambda agency_id: _counted(
+        _inbox_filtered(_filed().filter(receiving_agency__in=[agency_id]), InboxFilters()),
+        start=0, page_size=INBOX_PAGE_SIZE,
+    ),
+    1,
+)
+
+
+def inbox_page(*, user, filters: InboxFilters, page: int) -> Page:
+    """``paginate(inbox(user=user, filters=filters), page=page)``."""
+    agency_id = _only_agency(user) if page <= 1 and filters == InboxFilters() else None
+    if agency_id is None:
+        return paginate(inbox(user=user, filters=filters), page=page, page_size=INBOX_PAGE_SIZE)
+    return _page(_INBOX_FIRST_PAGE.list(agency_id), page=1, page_size=INBOX_PAGE_SIZE, count=0)
+
+
+def _page(rows: list, *, page: int, page_size: int, count: int) -> Page:
+    """The page of ``rows`` (a page and one more, read with ``capped_count``; ``count`` when empty)."""
+    if rows:
+        count = rows[0].capped_count
+    return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=len(rows) > page_size,
+                count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
+
+
 def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
     """One page by offset, fetching one extra row to know if a next page exists; the count is exact up
     to ``COUNT_CAP`` rows, beyond that reported as "more than". The count travels with the page, as an
@@ -251,21 +349,34 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
 # Public lookup (no personal data)
 # ---------------------------------------------------------------------------------------------
 
+# The lookup's two reads, built once per process (``core.prepared``): the dossier with only what the
+# answer shows (not the procedure's wide texts), and its steps.
+_PUBLIC_DOSSIER = PreparedRead(
+    lambda code: Dossier.objects.filter(code=code).exclude(status__in=[State.DRAFT, State.DELETED])
+    .select_related("procedure", "receiving_agency")
+    .only("code", "status", "lookup_key_hash", "submitted_at", "received_at", "due_at", "finished_at",
+          "on_time_class", "appointment_at", "procedure__name", "receiving_agency__name")[:1],
+    "code",
+)
+_PUBLIC_STEPS = PreparedRead(
+    lambda dossier_id: DossierEvent.objects.filter(dossier=dossier_id).order_by("at", "pk")
+    .values("action", "to_state", "at"),
+    1,
+)
+
+
 def public_status(*, code: str, key: str) -> dict | None:
     """Status, received and due dates, on-time state and the steps done — or None for a wrong code or
     key alike (the same answer, so neither can be probed)."""
-    dossier = (
-        Dossier.objects.filter(code=(code or "").strip()[:40]).select_related("procedure", "receiving_agency")
-        .exclude(status__in=[State.DRAFT, State.DELETED]).first()
-    )
+    dossier = _PUBLIC_DOSSIER.first((code or "").strip()[:40])
     if dossier is None:
         hash_lookup_key(key)  # same work either way
         return None
     if not key_matches(stored_hash=dossier.lookup_key_hash, key=key):
         return None
     steps = [
-        {"action": e.action, "label": action_label(e.action), "to_state": e.to_state, "at": e.at}
-        for e in dossier.events.all().only("action", "to_state", "at")
+        {"action": e["action"], "label": action_label(e["action"]), "to_state": e["to_state"], "at": e["at"]}
+        for e in _PUBLIC_STEPS.list(dossier.pk)
     ]
     return {
         "code": dossier.code,

@@ -10,11 +10,23 @@ from django.http import Http404
 from django.utils import timezone
 
 from opendvc.catalog.models import Procedure
+from opendvc.core.prepared import PreparedRead
 
 from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
 
 # What to read with a procedure so that ``form_for_procedure`` needs no query of its own.
 WITH_FORM = ("form_assignment__form_version__form",)
+
+# Read on every dossier page: the statements built once per process (``core.prepared``).
+_ASSIGNMENT = PreparedRead(
+    lambda procedure_id: FormAssignment.objects.select_related("form_version", "form_version__form")
+    .filter(procedure=procedure_id)
+    .order_by("pk")[:1],
+    1,
+)
+_VERSION = PreparedRead(
+    lambda pk: FormVersion.objects.select_related("form").filter(pk=pk)[:1], 1
+)
 
 
 def form_for_procedure(*, procedure) -> FormVersion | None:
@@ -25,11 +37,7 @@ def form_for_procedure(*, procedure) -> FormVersion | None:
             return procedure.form_assignment.form_version
         except FormAssignment.DoesNotExist:
             return None
-    assignment = (
-        FormAssignment.objects.select_related("form_version", "form_version__form")
-        .filter(procedure=procedure)
-        .first()
-    )
+    assignment = _ASSIGNMENT.first(procedure.pk)
     return assignment.form_version if assignment else None
 
 
@@ -37,7 +45,7 @@ def form_version_by_id(pk: int | None) -> FormVersion | None:
     """A published form version by its id (the one a dossier's data was filled in), or ``None``."""
     if not pk:
         return None
-    return FormVersion.objects.select_related("form").filter(pk=pk).first()
+    return _VERSION.first(pk)
 
 
 def public_form_for_code(code: str) -> tuple[object, FormVersion] | None:

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils import timezone
 
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
 from opendvc.catalog.search import parse_query
+from opendvc.core.prepared import PreparedRead
 from opendvc.surveys.selectors import dossier_satisfaction
 from opendvc.worktime import add_working_time, default_calendar
 
@@ -97,6 +98,43 @@ def public_answers(*, q: str = "", procedure=None) -> QuerySet:
     for term in query.terms:
         qs = qs.filter(search_doc__contains=f" {term}")
     return qs.order_by("-published_at")
+
+
+QA_PAGE_SIZE = 20
+# The first page of every public answer (the Q&A page as most visitors open it): its rows with the
+# number of answers (a window count) in one statement, built once per process (``core.prepared``).
+# The list shows each answer's agency, not its procedure: the procedure is not read with it.
+_QA_FIRST_PAGE = PreparedRead(
+    lambda: PublishedAnswer.objects.filter(is_public=True)
+    .select_related("agency")
+    .annotate(total=Window(Count("id")))
+    .order_by("-published_at")[:QA_PAGE_SIZE]
+)
+
+
+class _CountedRows:
+    """A page of rows read with the number of all of them, as ``Paginator`` takes a list: ``count()``
+    the total, the page's slice the rows."""
+
+    def __init__(self, rows: list, total: int):
+        self.rows, self.total = rows, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and (index.start or 0) == 0:
+            return self.rows[: index.stop]
+        raise IndexError("only the first page was read")
+
+
+def public_answers_first_page() -> _CountedRows:
+    """The first ``QA_PAGE_SIZE`` rows of ``public_answers()`` with their total, for a ``Paginator``."""
+    rows = _QA_FIRST_PAGE.list()
+    return _CountedRows(rows, rows[0].total if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -205,11 +205,16 @@ def qa_list(request, procedure_code: str | None = None):
             raise Http404
     q = request.GET.get("q", "")
     error = ""
+    number = request.GET.get("trang")
+    if procedure is None and not q and (number or "1") == "1":
+        # Every answer, first page: rows and count in one statement.
+        page = Paginator(selectors.public_answers_first_page(), selectors.QA_PAGE_SIZE).get_page(1)
+        return render(request, "feedback/qa_list.html", {"page": page, "q": q, "error": error, "procedure": None})
     try:
         qs = selectors.public_answers(q=q, procedure=procedure)
     except ProblemError as exc:
         error, qs = exc.detail, PublishedAnswer.objects.none()
-    page = Paginator(qs, 20).get_page(request.GET.get("trang"))
+    page = Paginator(qs, selectors.QA_PAGE_SIZE).get_page(number)
     return render(
         request,
         "feedback/qa_list.html",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.audit.services import audit_record
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.models import Dossier, DossierAccess
 
@@ -247,11 +248,19 @@ def _same(a: Any, b: Any) -> bool:
     return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
 
 
+# The officer's dossier page reads them on every view: the statement built once per process.
+_FETCHES = PreparedRead(
+    lambda dossier_id: RegistryFetch.objects.filter(dossier=dossier_id).order_by("at", "pk"), 1
+)
+
+
 def registry_report(*, dossier: Dossier, definition: dict | None) -> dict[str, Any]:
     """What the officer sees at intake: each fetch (registry, outcome, when, manual entry when it failed)
     and each declared value that differs from the registry's (``mismatches``: field, label, declared,
     registry). Reads only; no side effects."""
-    fetches = list(dossier.registry_fetches.order_by("at", "pk"))
+    fetches = _FETCHES.list(dossier.pk)
+    for fetch in fetches:  # each knows its dossier, as the related manager's rows do
+        fetch._state.fields_cache["dossier"] = dossier
     labels = {
         spec["key"]: spec.get("label", spec["key"]) for spec in iter_form_fields(definition or {})
     }

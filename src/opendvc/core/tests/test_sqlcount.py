@@ -41,6 +41,14 @@ SUBMISSION_OVER_HTTP = 13
 # one statement (the agency list comes from the roles). With Redis the session is read from the cache.
 INBOX = 4
 INBOX_CACHED_SESSION = 3
+# The officer's dossier page (a dossier just filed, with its files): session, user, roles with TOTP, the
+# dossier, the access log entry, the procedure version (the receive card's appointment), events,
+# documents, files, the form's version, the registry fetches, the linked parts, the two payment checks
+# and the postal orders. With Redis the session is read from the cache.
+OFFICE_DOSSIER = 15
+# The public lookup: the dossier, its steps (one statement however many). Without Redis the lookup's
+# rate counter is one more (in the database), not counted here.
+PUBLIC_LOOKUP = 2
 
 
 # Transaction control differs between engines and with the test's own transaction (an outer block is
@@ -205,3 +213,58 @@ def test_officer_inbox_first_page(client, db, settings, engine, budget):
     n, r, sql = statements(client, "get", "/mot-cua/ho-so/")
     assert r.status_code == 200 and r.content.count(b"/mot-cua/ho-so/") >= 25
     assert n <= budget, sql
+
+
+def test_officer_dossier_page(client, db, settings):
+    from opendvc.accounts.tests.factories import UserFactory
+    from opendvc.agencies import demo as agencies_demo
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    agencies_demo.seed()
+    dossier = submitted_dossier(make_procedure(), UserFactory())
+    sign_in(client, staff("receiving_officer"))
+    path = f"/mot-cua/ho-so/{dossier.code}/"
+    client.get(path)
+    n, r, sql = statements(client, "get", path)
+    assert r.status_code == 200 and dossier.code.encode() in r.content
+    assert n <= OFFICE_DOSSIER, "\n".join(s[:160] for s in sql)
+
+
+def test_public_lookup_reads_the_steps_in_one_statement(client, db):
+    from opendvc.accounts.tests.factories import UserFactory
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.dossiers import services
+    from opendvc.dossiers.documents import lookup_key_of
+
+    agencies_demo.seed()
+    dossier = submitted_dossier(make_procedure(), UserFactory())
+    dossier = services.dossier_act(dossier=dossier, action="receive", actor=staff("receiving_officer"))
+    path = f"/tra-cuu/?ma={dossier.code}&khoa={lookup_key_of(dossier)}"
+    client.get(path)
+    _n, r, sql = statements(client, "get", path)
+    sql = [s for s in sql if "core_ratecounter" not in s]
+    assert r.status_code == 200 and r.content.count(b"<li>") >= 2  # submitted, received
+    assert len(sql) <= PUBLIC_LOOKUP, "\n".join(s[:160] for s in sql)
+
+
+def test_submission_without_agency_reads_the_procedures_only_agency_in_one_statement(client, db):
+    """Without ``agency`` in the request, the only active agency named on the procedure receives it:
+    read with the submission's other reads, within the same budget as a request that names it."""
+    from opendvc.accounts.tests.factories import UserFactory
+    from opendvc.agencies import demo as agencies_demo
+    from opendvc.api.services import api_token_create
+
+    agencies_demo.seed()
+    procedure = make_procedure(components=(("Giấy tờ khác", False),))
+    token = api_token_create(owner=UserFactory(), name="t", scopes=["*"])[1]
+    body = {"procedure": procedure.code, "submit": True, "declaration": True}
+
+    def post():
+        return statements(client, "post", "/api/v1/dossiers", data=body, content_type="application/json",
+                          HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    post()
+    n, r, sql = post()
+    assert r.status_code == 201, r.content
+    assert r.json()["agency"] == JUSTICE
+    assert n <= SUBMISSION + (connection.vendor != "postgresql"), "\n".join(s[:160] for s in sql)

@@ -117,7 +117,7 @@ def inbox_rows(dossiers) -> SafeString:
 def inbox(request):
     g = request.GET
     filters = inbox_filters(g)
-    page = selectors.paginate(selectors.inbox(user=request.user, filters=filters), page=int_param(g.get("trang"), 1))
+    page = selectors.inbox_page(user=request.user, filters=filters, page=int_param(g.get("trang"), 1))
     params = g.copy()
     params.pop("trang", None)
     hidden = (State.DRAFT, State.DELETED)
@@ -161,9 +161,9 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
     return render(request, "dossiers/office_detail.html", {
         **_receive_card(dossier, actions, request),
         "dossier": dossier,
-        "events": list(dossier.events.all()),
-        "documents": list(dossier.documents.all()),
-        "files": list(dossier.files.all()),
+        "events": selectors.dossier_events(dossier),
+        "documents": selectors.dossier_documents(dossier),
+        "files": selectors.dossier_files(dossier),
         "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
         "identifiers_revealed": revealed,
         "actions": [a.action for a in actions],

@@ -167,3 +167,31 @@ def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
 def test_qa_per_procedure_page(client, db):
     assert client.get(reverse("feedback:qa_procedure", args=["1.999999"])).status_code == 404
     assert client.get(reverse("feedback:qa_list")).status_code == 200
+
+
+def test_qa_first_page_read_with_its_count_as_the_other_pages(client, org, make_item):
+    """The Q&A page without a search (rows and count in one statement) shows what the same page read
+    by the paginated query shows: the same answers in the same order, their agencies, the page count."""
+    base = timezone.now()
+    for i in range(23):
+        fb = make_item(subject=f"Câu hỏi {i}")
+        PublishedAnswer.objects.create(
+            feedback=fb, title=f"Câu hỏi số {i}", question=f"Nội dung câu hỏi {i} " * 12,
+            answer="Trả lời.", agency=org["dept"] if i % 2 else None, published_by=org["focal"],
+            published_at=base - dt.timedelta(minutes=i), is_public=i != 5,
+        )
+    first = client.get(reverse("feedback:qa_list"))
+    # A page number that is not a number reads the first page through the paginated query.
+    again = client.get(reverse("feedback:qa_list"), {"trang": "x"})
+
+    def shown(response):  # without the tokens and the language form's return address
+        return re.sub(
+            r'(csrfmiddlewaretoken" value=|"X-CSRFToken": |name="next" value=)"[^"]*"', "", response.content.decode()
+        )
+
+    assert first.status_code == again.status_code == 200
+    assert shown(first) == shown(again)
+    page = shown(first)
+    assert page.count('class="card-title"') == 20 and "Câu hỏi số 0<" in page and "Câu hỏi số 5<" not in page
+    assert "Trang 1/2" in page and "Sở Tư pháp" in page
+    assert "Câu hỏi số 21" in client.get(reverse("feedback:qa_list"), {"trang": "2"}).content.decode()

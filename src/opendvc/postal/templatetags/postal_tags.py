@@ -6,19 +6,25 @@ from __future__ import annotations
 
 from django import template
 
+from opendvc.core.prepared import PreparedRead
+
 from ..models import PostalOrder
 from ..services import is_operator_for
 
 register = template.Library()
 
+# On every dossier page: the statement built once per process (``core.prepared``).
+_ORDERS = PreparedRead(
+    lambda dossier_id: PostalOrder.objects.filter(dossier=dossier_id)
+    .exclude(dossier__isnull=True)
+    .order_by("created_at"),
+    1,
+)
+
 
 @register.inclusion_tag("postal/_dossier_links.html", takes_context=True)
 def postal_dossier_links(context, dossier, staff: bool = False):
-    orders = list(
-        PostalOrder.objects.filter(dossier=dossier)
-        .exclude(dossier__isnull=True)
-        .order_by("created_at")
-    )
+    orders = _ORDERS.list(dossier.pk)
     user = getattr(context.get("request"), "user", None)
     operator = bool(
         staff and user is not None and is_operator_for(user, dossier.receiving_agency_id)
