@@ -15,8 +15,8 @@ from opendvc.audit.models import AuditEntry
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import services
 from opendvc.dossiers.lifecycle import Action, Document, Role, State
-from opendvc.dossiers.returns import METHODS
 from opendvc.dossiers.models import Dossier, DossierDocument, DossierEvent
+from opendvc.dossiers.returns import METHODS
 from opendvc.dossiers.services.transitions import ACTIONS, MACHINE
 
 from .conftest import JUSTICE, checked_pdf
