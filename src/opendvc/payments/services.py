@@ -179,18 +179,31 @@ def message_record(
     )
 
 
-def _message_kept(**kwargs) -> GatewayMessage:
+def _commit_without_flush() -> None:
+    """In the current (outermost) transaction on PostgreSQL: its commit does not wait for the WAL
+    flush (``synchronous_commit = off`` for this transaction only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+# PostgreSQL's WAL writer flushes an asynchronous commit within three ``wal_writer_delay`` (600 ms by
+# default); a state younger than this may not be on disk yet.
+FLUSHED_AFTER = timedelta(seconds=10)
+
+
+def _message_kept(*, durable: bool = True, **kwargs) -> GatewayMessage:
     """Keep a message that changes nothing (a repeat about a final attempt, a bad signature, an
     unknown order). On PostgreSQL its commit does not wait for the WAL flush
     (``synchronous_commit = off`` for this transaction only): the row is a log of what the gateway
     sent, every state it could speak of is already durable, and a crash in the next fraction of a
-    second could lose only such log rows — never a payment. Inside a caller's transaction it is an
-    ordinary insert (the caller's commit decides)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    second could lose only such log rows — never a payment. ``durable=False`` when the state the
+    answer speaks of may not be flushed yet (it changed a moment ago): then the commit waits for the
+    flush, which makes that state durable too before the gateway hears of it. Inside a caller's
+    transaction it is an ordinary insert (the caller's commit decides)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not durable:
         return message_record(**kwargs)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _commit_without_flush()
         return message_record(**kwargs)
 
 
@@ -207,19 +220,20 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         return base.BAD_SIGNATURE
     found = (
         PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway)
-        .values_list("pk", "order_id", "state", "amount_vnd")
+        .values_list("pk", "order_id", "state", "amount_vnd", "updated_at")
         .first()
     )
     if found is None:
         _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
         return base.NOT_FOUND
-    attempt_id, order_id, state, amount = found
+    attempt_id, order_id, state, amount, changed_at = found
     settled = _settled(state=state, amount_vnd=amount, notice=notice)
     if settled is not None:
         # Already final in a way no later message can change (states only move forward): the
         # gateway's repeats are answered without taking the lock; the message is still kept.
         result, outcome = settled
         _message_kept(
+            durable=changed_at < timezone.now() - FLUSHED_AFTER,
             gateway=gateway,
             kind=kind,
             notice=notice,
@@ -227,22 +241,35 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
             attempt=PaymentAttempt(pk=attempt_id),
         )
         return result
+    # On PostgreSQL, outside a caller's transaction, the change commits without waiting for the WAL
+    # flush and the message is kept in a second transaction whose commit waits for it: the WAL is
+    # written and flushed in order, so that flush makes the change durable too, and the gateway is
+    # answered only after both are on disk. The audit chain's head — which every change of the portal
+    # takes, last, for one statement — is released at the first commit instead of after a disk flush,
+    # and the flushes of confirmations arriving together are shared (group commit). A crash between
+    # the two commits loses at most an unanswered confirmation, which the gateway sends again.
+    split = connection.vendor == "postgresql" and not connection.in_atomic_block
     try:
         # The audit entries of the change (the dossier's ``pay``, the payment's own) are chained
         # together as the last statement before the commit: every confirmation, and every other
         # change of the portal, waits for the chain's head only that long.
         with transaction.atomic(), audit_chain_last():
+            if split:
+                _commit_without_flush()
             order = PaymentOrder.objects.select_for_update().get(pk=order_id)
             attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
             result, outcome = _apply_locked(order=order, attempt=attempt, notice=notice)
-            message_record(
-                gateway=gateway, kind=kind, notice=notice, outcome=outcome, attempt=attempt
-            )
-        return result
+            if not split:
+                message_record(
+                    gateway=gateway, kind=kind, notice=notice, outcome=outcome, attempt=attempt
+                )
     except Exception:
         log.exception("payment message could not be applied", extra={"reference": notice.reference})
         message_record(gateway=gateway, kind=kind, notice=notice, outcome=base.ERROR)
         return base.ERROR
+    if split:
+        message_record(gateway=gateway, kind=kind, notice=notice, outcome=outcome, attempt=attempt)
+    return result
 
 
 def _settled(*, state: str, amount_vnd: int, notice: Notice) -> tuple[str, str] | None:

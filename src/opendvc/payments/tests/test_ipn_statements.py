@@ -104,3 +104,51 @@ def test_a_receipt_whose_rendering_failed_is_issued_by_the_catch_up(
     receipt.refresh_from_db()
     assert receipt.file
     assert DossierDocument.objects.filter(dossier=dossier, kind="payment_receipt").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("vnpay_settings")
+def test_on_postgresql_the_payment_commits_before_the_flush_and_the_message_commit_waits_for_it(
+    postgres_db, client, dossier, citizen
+):
+    """Outside a caller's transaction, the confirmation's change commits without waiting for the WAL
+    flush (the audit chain's head is released at once) and the raw message is kept in a second
+    transaction whose commit waits for it, which makes both durable before the gateway is answered.
+    A repeat about a state changed a moment ago waits for the flush as well; later ones do not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opendvc.payments.models import GatewayMessage, PaymentAttempt
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    params = signed_ipn(attempt)
+    client.get("/api/v1/ping")
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "00"
+    sqls = [q["sql"] for q in first.captured_queries]
+    no_flush = [i for i, q in enumerate(sqls) if "synchronous_commit TO OFF" in q]
+    lock = next(i for i, q in enumerate(sqls) if "payments_paymentorder" in q and "FOR UPDATE" in q)
+    head = next(i for i, q in enumerate(sqls) if q.startswith("WITH") and "audit_auditentry" in q)
+    message = next(
+        i for i, q in enumerate(sqls) if q.startswith("INSERT") and "payments_gatewaymessage" in q
+    )
+    # The order's settlement runs after the answer (here in the test client's request, after it).
+    assert len(no_flush) == 1 and no_flush[0] < lock < head < message, _listing(first)
+    assert sqls[head + 1 : message] == ["COMMIT"], _listing(first)
+    attempt.refresh_from_db()
+    assert attempt.state == "paid"
+    assert GatewayMessage.objects.get(attempt=attempt, outcome="confirmed").raw
+
+    # A repeat right after: the state it answers about may not be flushed yet, so its commit waits.
+    with CaptureQueriesContext(connection) as repeat:
+        assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "02"
+    assert not any("synchronous_commit" in q["sql"] for q in repeat.captured_queries)
+    # Long after the change: a log row that need not wait for the disk.
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=1)
+    )
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "02"
+    assert sum("synchronous_commit TO OFF" in q["sql"] for q in later.captured_queries) == 1
+    assert GatewayMessage.objects.filter(attempt=attempt, outcome="already_paid").count() == 2
