@@ -706,9 +706,10 @@ dossier.
 
 A first confirmation locks the order and the attempt, pays both, keeps the message and chains the
 audit entry `payment.confirmed` as its last statement (`audit_chain_last`: the chain's head row
-locked once, after every other write), in one transaction whose commit waits for the WAL flush (the
-gateway stops retrying on `00`): 8 statements on the server (10 pinned in
-`payments/tests/test_ipn_statements.py` on PostgreSQL, which counts the test's savepoint). The
+locked once, after every other write), in one transaction that commits without waiting for the WAL
+flush; the raw message is then kept in a second transaction whose commit waits for the flush, which
+makes the payment durable too (the WAL is flushed in order) before the gateway hears `00`: 9
+statements on the server (10 pinned in `payments/tests/test_ipn_statements.py` on PostgreSQL). The
 order's settlement — the dossier's `pay` action (the fee request paid, the step clock resumed, the
 history line, its audit entry), the receipt's number, the notice — runs right after that commit in a
 transaction of its own (`services.order_settle`, exactly once under the order's row lock and its
@@ -723,11 +724,16 @@ confirmation ran the dossier's part in the gateway's request: 22 statements, 71 
 deployed 5 workers and 84 IPN/s with 2 (about 24 ms of CPU each across gunicorn, PostgreSQL, Redis
 and wrk; in-process, two thirds of it the dossier's part).
 
-What bounds the confirmations now: every change of the portal appends to one audit chain, so the
-chain's head row is held from its lock to the commit, and the commit waits for the WAL flush
-(`fdatasync`, about 3 ms on this machine's disk, `pg_test_fsync`): confirmations cannot share a
-flush, so no number of workers takes them above about 1 / (flush + the chaining statement) ≈ 250 per
-second on this disk. The settlements are bound by CPU (the dossier's action machinery): the rows
+Why two commits (03/12/2026): every change of the portal appends to one audit chain, and the chain's
+head row is held from its lock to the commit. When that commit waited for the WAL flush (`fdatasync`,
+about 3 ms on this disk), confirmations could not share a flush and no number of workers took them
+above about 1 / (flush + the chaining statement): 156 IPN/s with 5 workers and 154 with 2 on the
+morning's machine (ping 1,123 / 1,610 req/s). Now the head is released at the first commit and the
+flushes of concurrent confirmations are shared by the second (group commit); a crash between the two
+loses at most an unanswered confirmation, which the gateway sends again. A repeat about a state
+changed in the last 10 s waits for the flush as well, so `02` never speaks of a state not yet on
+disk. The same machine's speed moved by a factor of two within the hour (ping 1,056–2,209 req/s), so
+compare each row with the ping of its own configuration. The settlements are bound by CPU (the dossier's action machinery): the rows
 "orders settled after commit" and "end to end" say how fast the worker catches up after a burst of
 confirmations, and how fast both go together on the same two cores.
 
