@@ -709,7 +709,8 @@ audit entry `payment.confirmed` as its last statement (`audit_chain_last`: the c
 locked once, after every other write), in one transaction that commits without waiting for the WAL
 flush; the raw message is then kept in a second transaction whose commit waits for the flush, which
 makes the payment durable too (the WAL is flushed in order) before the gateway hears `00`: 9
-statements on the server (10 pinned in `payments/tests/test_ipn_statements.py` on PostgreSQL). The
+statements on the server (their order checked in `payments/tests/test_ipn_statements.py`; inside a
+caller's transaction, one transaction as before, pinned there at 10 with the test's savepoint). The
 order's settlement — the dossier's `pay` action (the fee request paid, the step clock resumed, the
 history line, its audit entry), the receipt's number, the notice — runs right after that commit in a
 transaction of its own (`services.order_settle`, exactly once under the order's row lock and its
@@ -733,7 +734,8 @@ flushes of concurrent confirmations are shared by the second (group commit); a c
 loses at most an unanswered confirmation, which the gateway sends again. A repeat about a state
 changed in the last 10 s waits for the flush as well, so `02` never speaks of a state not yet on
 disk. The same machine's speed moved by a factor of two within the hour (ping 1,056–2,209 req/s), so
-compare each row with the ping of its own configuration. The settlements are bound by CPU (the dossier's action machinery): the rows
+compare each row with the ping of its own configuration. The settlements are bound by CPU (the
+dossier's action machinery): the rows
 "orders settled after commit" and "end to end" say how fast the worker catches up after a burst of
 confirmations, and how fast both go together on the same two cores.
 

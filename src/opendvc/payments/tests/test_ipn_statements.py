@@ -6,13 +6,16 @@ receipt's PDF is made after that, sealed and filed once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from opendvc.dossiers.models import DossierDocument
 from opendvc.payments import services
-from opendvc.payments.models import Receipt
+from opendvc.payments.models import GatewayMessage, PaymentAttempt, Receipt
 from opendvc.vault.models import StoredDocument
 
 from .test_pages import signed_ipn, vnpay_settings  # noqa: F401
@@ -115,12 +118,6 @@ def test_on_postgresql_the_payment_commits_before_the_flush_and_the_message_comm
     flush (the audit chain's head is released at once) and the raw message is kept in a second
     transaction whose commit waits for it, which makes both durable before the gateway is answered.
     A repeat about a state changed a moment ago waits for the flush as well; later ones do not."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from opendvc.payments.models import GatewayMessage, PaymentAttempt
-
     attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
     params = signed_ipn(attempt)
     client.get("/api/v1/ping")
