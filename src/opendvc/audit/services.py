@@ -16,6 +16,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from opendvc.core.logging import request_id_var
+from opendvc.core.prepared import PreparedRead
 
 from .chain import GENESIS, LEGACY, UnknownKeyError, compute_hash
 from .checkpoints import checkpoints_load
@@ -82,9 +83,13 @@ def audit_chain_last(using: str | None = None) -> Iterator[None]:
         _chain(entries)
 
 
+# The chain's head, locked (its statement built once per process: every change of the portal runs it).
+_HEAD_LOCKED = PreparedRead(lambda: AuditChainHead.objects.select_for_update().filter(id=1))
+
+
 def _chain(entries: list[AuditEntry]) -> None:
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+        head = _HEAD_LOCKED.first()
         if head is None:
             AuditChainHead.objects.get_or_create(id=1)
             head = AuditChainHead.objects.select_for_update().get(id=1)

@@ -1,4 +1,5 @@
-"""Reads whose SQL is built once per process and connection, then run with each call's values.
+"""Reads whose SQL is built once per process and connection, then run with each call's values; and
+updates of one row whose statement is built once (``row_update``).
 
 For every query the ORM builds its statement in Python — the SELECT list (every column of every
 joined model), the joins, the WHERE tree — and this costs far more CPU than PostgreSQL takes to answer
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
@@ -139,7 +140,12 @@ class PreparedRead:
 
     def list(self, *values: Any) -> list:
         queryset_model = self._model()
-        db = router.db_for_read(queryset_model) if queryset_model is not None else "default"
+        if queryset_model is None:
+            db = "default"
+        elif self._for_write:  # rows locked for an update: the primary, as the ORM would choose
+            db = router.db_for_write(queryset_model)
+        else:
+            db = router.db_for_read(queryset_model)
         statement = self._statement(db)
         if statement is None:
             return list(self.build(*values))
@@ -174,8 +180,44 @@ class PreparedRead:
     def _model(self):
         model = getattr(self, "_model_cls", None)
         if model is None:
-            model = self._model_cls = self.build(*self.samples).model
+            queryset = self.build(*self.samples)
+            self._for_write = bool(queryset.query.select_for_update)
+            model = self._model_cls = queryset.model
         return model
 
 
-__all__ = ["PreparedRead"]
+# -- updates of one row --------------------------------------------------------------------------------
+
+# The UPDATE statement of each (model, fields, database engine), and the fields it writes.
+_UPDATES: dict[tuple, tuple[str, list]] = {}
+
+
+def row_update(instance: Any, fields: tuple[str, ...] | list[str], *, using: str | None = None) -> None:
+    """Write ``fields`` of ``instance`` to its row, by its key: what ``instance.save(update_fields=fields)``
+    writes (each field's ``pre_save`` runs, so an ``auto_now`` field listed gets the current time),
+    with the statement built once per model, fields and database engine instead of by the ORM at every
+    call. For the hot paths of short, locked transactions; the model's ``pre_save``/``post_save``
+    signals are not sent (a model updated this way must not rely on them). Raises
+    ``DatabaseError`` when no row has the instance's key."""
+    model = type(instance)
+    db = using or router.db_for_write(model, instance=instance)
+    conn = connections[db]
+    key = (model, tuple(fields), conn.vendor)
+    kept = _UPDATES.get(key)
+    if kept is None:
+        meta = model._meta
+        written = [meta.get_field(name) for name in fields]
+        q = conn.ops.quote_name
+        assignments = ", ".join(f"{q(f.column)} = %s" for f in written)
+        sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608 - names quoted, values bound
+        kept = _UPDATES[key] = (sql, written)
+    sql, written = kept
+    params = [f.get_db_prep_save(f.pre_save(instance, False), connection=conn) for f in written]
+    params.append(model._meta.pk.get_db_prep_value(instance.pk, conn))
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{model._meta.label} {instance.pk}: no row to update")
+
+
+__all__ = ["PreparedRead", "row_update"]

@@ -31,6 +31,7 @@ from opendvc.audit.services import audit_chain_last, audit_record
 from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
+from opendvc.core.prepared import PreparedRead, row_update
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.lifecycle import Role, State
 from opendvc.dossiers.models import Dossier
@@ -207,6 +208,21 @@ def _message_kept(*, durable: bool = True, **kwargs) -> GatewayMessage:
         return message_record(**kwargs)
 
 
+# The reads of every confirmation, their statements built once per process (``core.prepared``): the
+# attempt by its merchant reference (unlocked), then the order and the attempt locked, in this order.
+_ATTEMPT_BY_REFERENCE = PreparedRead(
+    lambda reference, gateway: PaymentAttempt.objects.filter(
+        reference=reference, gateway=gateway
+    ).values("pk", "order_id", "state", "amount_vnd", "updated_at"),
+    "reference",
+    "gateway",
+)
+_ORDER_LOCKED = PreparedRead(lambda pk: PaymentOrder.objects.select_for_update().filter(pk=pk), 1)
+_ATTEMPT_LOCKED = PreparedRead(
+    lambda pk: PaymentAttempt.objects.select_for_update().filter(pk=pk), 1
+)
+
+
 def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Kind.IPN) -> str:
     """Apply what ``gateway`` says about one attempt (an IPN, a query's answer); returns one of
     ``base.CONFIRMED``, ``ALREADY``, ``NOT_FOUND``, ``BAD_AMOUNT``, ``BAD_SIGNATURE``, ``ERROR`` for
@@ -218,15 +234,13 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
             extra={"gateway": gateway, "reference": notice.reference},
         )
         return base.BAD_SIGNATURE
-    found = (
-        PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway)
-        .values_list("pk", "order_id", "state", "amount_vnd", "updated_at")
-        .first()
-    )
+    found = _ATTEMPT_BY_REFERENCE.first(notice.reference, gateway)
     if found is None:
         _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.NOT_FOUND)
         return base.NOT_FOUND
-    attempt_id, order_id, state, amount, changed_at = found
+    attempt_id, order_id, state, amount, changed_at = (
+        found["pk"], found["order_id"], found["state"], found["amount_vnd"], found["updated_at"]
+    )  # fmt: skip
     settled = _settled(state=state, amount_vnd=amount, notice=notice)
     if settled is not None:
         # Already final in a way no later message can change (states only move forward): the
@@ -256,8 +270,8 @@ def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Ki
         with transaction.atomic(), audit_chain_last():
             if split:
                 _commit_without_flush()
-            order = PaymentOrder.objects.select_for_update().get(pk=order_id)
-            attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+            order = _ORDER_LOCKED.list(order_id)[0]
+            attempt = _ATTEMPT_LOCKED.list(attempt_id)[0]
             result, outcome = _apply_locked(order=order, attempt=attempt, notice=notice)
             if not split:
                 message_record(
@@ -323,7 +337,7 @@ def _apply_locked(
         ]  # fmt: skip
         if order.state != PaymentOrder.State.OPEN:
             attempt.needs_refund = True
-            attempt.save(update_fields=[*paid_fields, "needs_refund"])
+            row_update(attempt, [*paid_fields, "needs_refund"])
             audit_record(
                 actor=None,
                 action="payment.second_success",
@@ -335,11 +349,11 @@ def _apply_locked(
                 extra={"reference": attempt.reference},
             )
             return base.CONFIRMED, "second_success"
-        attempt.save(update_fields=paid_fields)
+        row_update(attempt, paid_fields)
         order.state = PaymentOrder.State.PAID
         order.paid_attempt = attempt
         order.paid_at = now
-        order.save(update_fields=["state", "paid_attempt", "paid_at"])
+        row_update(order, ("state", "paid_attempt", "paid_at"))
         audit_record(
             actor=None,
             action="payment.confirmed",

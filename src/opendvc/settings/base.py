@@ -354,6 +354,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default="")))
 CELERY_TASK_EAGER_PROPAGATES = True
+# No caller waits for a task's return value: tasks report through the database and the logs. Without
+# this, every task sent subscribes the sending web process to the task's result channel in Redis and
+# the worker writes each result there (an expiring key nobody reads).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

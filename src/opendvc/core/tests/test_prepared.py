@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,7 +14,7 @@ from opendvc.accounts.tests.factories import UserFactory
 from opendvc.agencies.selectors import has_active_roles
 from opendvc.api.models import ApiToken, hash_token
 from opendvc.api.services import api_token_create
-from opendvc.core.prepared import PreparedRead
+from opendvc.core.prepared import PreparedRead, row_update
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,62 @@ def test_values_rows_as_dicts_like_the_orm():
     )
     assert sorted(flat.list(owner.pk)) == ["v0", "v1", "v2"]
     assert next(iter(flat._local.statements.values())) is None
+
+
+def test_a_locked_read_is_built_once_and_routed_like_a_write(monkeypatch):
+    owner = UserFactory()
+    token, _raw = api_token_create(owner=owner, name="locked", scopes=["read"])
+    read = PreparedRead(lambda pk: ApiToken.objects.select_for_update().filter(pk=pk), 1)
+    asked = []
+    from opendvc.core import prepared
+
+    monkeypatch.setattr(
+        prepared.router, "db_for_write", lambda model, **hints: asked.append("write") or "default"
+    )
+    monkeypatch.setattr(
+        prepared.router, "db_for_read", lambda model, **hints: asked.append("read") or "default"
+    )
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        got = read.list(token.pk)
+    assert asked == ["write"]
+    assert [t.pk for t in got] == [token.pk]
+    assert _fields(got[0]) == _fields(ApiToken.objects.get(pk=token.pk))
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in queries[0]["sql"]
+
+
+def test_row_update_writes_what_save_with_update_fields_writes():
+    from opendvc.eforms.models import FormDefinition
+
+    user = UserFactory()
+    form = FormDefinition.objects.create(key="k-row", title="Tờ khai", working_copy={"a": 1})
+    before = form.updated_at
+    form.title = "Tờ khai đã sửa"
+    form.working_copy = {"trường": ["một", 2]}
+    form.updated_by = user
+    form.key = "not-written"  # not listed: stays as it is in the row
+    with CaptureQueriesContext(connection) as queries:
+        row_update(form, ("title", "working_copy", "updated_by", "updated_at"))
+    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    row = FormDefinition.objects.get(pk=form.pk)
+    assert (row.title, row.working_copy, row.updated_by_id) == (
+        "Tờ khai đã sửa", {"trường": ["một", 2]}, user.pk,
+    )  # fmt: skip
+    assert row.key == "k-row"
+    # ``auto_now`` ran (``pre_save``), in the row and on the instance, as with save().
+    assert row.updated_at == form.updated_at and row.updated_at > before
+    # The same fields again: the statement kept, the values new.
+    form.title, form.updated_by = "Lần hai", None
+    row_update(form, ("title", "working_copy", "updated_by", "updated_at"))
+    row = FormDefinition.objects.get(pk=form.pk)
+    assert (row.title, row.updated_by_id) == ("Lần hai", None)
+
+
+def test_row_update_of_a_row_that_is_gone_raises():
+    from opendvc.eforms.models import FormDefinition
+
+    form = FormDefinition.objects.create(key="k-gone", title="T", working_copy={})
+    FormDefinition.objects.filter(pk=form.pk).delete()
+    form.title = "x"
+    with pytest.raises(DatabaseError):
+        row_update(form, ("title",))
