@@ -396,7 +396,7 @@ def _apply_locked(
 
 def settle_schedule(*, order_id: int) -> None:
     """Have the paid order settled once its confirmation commits: by a Celery worker when a broker is
-    configured (retried with backoff), else once the response is sent (``after_response``), or at once
+    configured (``settler_wake``), else once the response is sent (``after_response``), or at once
     after the commit when there is no request (the reconciliation job, a command). An order left
     unsettled (a worker that died, a broker that was down) is taken up by ``orders_unsettled``."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -404,9 +404,63 @@ def settle_schedule(*, order_id: int) -> None:
             lambda: after_response(lambda: order_settle(order_id=order_id)), robust=True
         )
         return
+    transaction.on_commit(lambda: settler_wake(order_id=order_id), robust=True)
+
+
+# Set in the shared cache while a settler task is queued and has not started yet: the confirmations
+# that commit meanwhile send no task of their own (that task will find their orders). It expires on
+# its own, so a task lost with a broker or a worker delays the next settlements by this much at most
+# (and ``orders_unsettled`` catches every order anyway).
+SETTLER_QUEUED = "payments:settler-queued"
+SETTLER_QUEUED_FOR = 60  # seconds
+
+
+def _cache_shared() -> bool:
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def settler_wake(*, order_id: int) -> None:
+    """After a confirmation commits: make sure a settler task (``orders_settle_paid``) will run after
+    this commit. At most one is queued at a time — a Celery task sent per confirmation cost about a
+    fifth of the confirmation's CPU, and a busy worker settles a queue of orders in one task. Without
+    a cache shared by the processes (a per-process cache cannot tell whether a task is queued), one
+    task per order (``tasks.settle_order``)."""
+    from django.core.cache import cache
+
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.settle_order.delay(order_id), robust=True)
+    if not _cache_shared():
+        tasks.settle_order.delay(order_id)
+    elif cache.add(SETTLER_QUEUED, 1, SETTLER_QUEUED_FOR):
+        tasks.settle_paid_orders.delay()
+
+
+def orders_settle_paid(*, batch: int = 200) -> int:
+    """The settler: settle every paid order not settled yet, the oldest first (each through
+    ``order_settle``: locked, applied once, so two settlers at once settle nothing twice). It first
+    clears the queued flag, so a confirmation committed from then on queues the next settler: none is
+    left waiting for one that has already read the orders. An order that fails is logged and left for
+    the next settler or the catch-up (``orders_unsettled``). Returns how many dossiers moved on."""
+    from django.core.cache import cache
+
+    cache.delete(SETTLER_QUEUED)
+    moved, failed = 0, set()
+    while True:
+        pending = list(
+            PaymentOrder.objects.filter(state=PaymentOrder.State.PAID, settled_at__isnull=True)
+            .exclude(pk__in=failed)
+            .order_by("paid_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        for pk in pending:
+            try:
+                moved += int(order_settle(order_id=pk))
+            except Exception:  # noqa: BLE001 - left for the next settler or the catch-up
+                log.exception("paid order %s not settled yet", pk)
+                failed.add(pk)
+        if len(pending) < batch:
+            return moved
 
 
 def order_settle(*, order_id: int) -> bool:

@@ -19,6 +19,14 @@ def settle_order(order_id: int) -> bool:
     return order_settle(order_id=order_id)
 
 
+# Every paid order not settled yet, in one task (``services.settler_wake`` queues at most one at a time).
+@shared_task
+def settle_paid_orders() -> int:
+    from .services import orders_settle_paid
+
+    return orders_settle_paid()
+
+
 @shared_task
 def reconcile_payments() -> dict:
     from .receipts import receipts_pending

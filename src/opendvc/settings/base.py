@@ -161,7 +161,7 @@ CACHE_BACKEND = env("CACHE_BACKEND", default="redis" if REDIS_URL else "local")
 if CACHE_BACKEND == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL.")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "opendvc.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 elif CACHE_BACKEND == "database":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "opendvc_cache"}}
 elif CACHE_BACKEND == "local":

@@ -99,3 +99,93 @@ def test_a_reconciliation_query_settles_the_order_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.attempt_apply(gateway="vnpay", notice=notice, kind="query") == "confirmed"
     assert _consequences(dossier) == ("processing", 1, 1, 1)
+
+
+@pytest.mark.redis
+def test_with_a_shared_cache_one_settler_task_settles_the_orders_confirmed_meanwhile(
+    client, level4, citizen, officer, settings, redis_url, django_capture_on_commit_callbacks
+):
+    """Confirmations that commit while a settler task is queued send none of their own; the settler
+    clears the flag before it reads the orders, so a confirmation after that queues the next one."""
+    import uuid
+
+    from celery.signals import before_task_publish
+
+    from opendvc.celery import app
+    from opendvc.payments import tasks
+
+    from .conftest import fees_due
+
+    dossiers = [fees_due(level4, citizen, officer, amount=50_000 + i) for i in range(4)]
+    attempts = [
+        services.payment_start(dossier=d, gateway="vnpay", actor=citizen)[0] for d in dossiers
+    ]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"settler-{uuid.uuid4().hex}",
+        }
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker: tasks are sent on commit
+    sent: list[str] = []
+
+    def published(sender=None, **kwargs):
+        if sender.startswith("opendvc.payments.tasks.settle"):  # not the receipts' and notices'
+            sent.append(sender)
+
+    before_task_publish.connect(published, weak=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        for attempt in attempts[:3]:
+            with django_capture_on_commit_callbacks(execute=True):
+                r = client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+            assert r.json()["RspCode"] == "00"
+        assert sent == ["opendvc.payments.tasks.settle_paid_orders"]  # one task for three
+        assert [_consequences(d)[:2] for d in dossiers[:3]] == [("payment_required", 0)] * 3
+        # The worker runs it: every order confirmed meanwhile is settled, once.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.settle_paid_orders.apply().get() == 3
+        assert [_consequences(d)[:3] for d in dossiers[:3]] == [("processing", 1, 1)] * 3
+        # A confirmation after the settler started queues the next one.
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempts[3]))
+        assert sent == ["opendvc.payments.tasks.settle_paid_orders"] * 2
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.settle_paid_orders.apply().get() == 1
+            assert tasks.settle_paid_orders.apply().get() == 0  # a second settler finds none
+        assert _consequences(dossiers[3])[:3] == ("processing", 1, 1)
+    finally:
+        app.conf.task_always_eager = eager
+        before_task_publish.disconnect(published)
+        app.control.purge()
+
+
+def test_without_a_shared_cache_each_confirmation_sends_its_own_task(
+    client, dossier, citizen, settings, django_capture_on_commit_callbacks
+):
+    from celery.signals import before_task_publish
+
+    from opendvc.celery import app
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent: list[tuple] = []
+
+    def published(sender=None, body=None, **kwargs):
+        if sender.startswith("opendvc.payments.tasks.settle"):
+            sent.append((sender, tuple(body[0])))
+
+    before_task_publish.connect(published, weak=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    finally:
+        app.conf.task_always_eager = eager
+        before_task_publish.disconnect(published)
+        app.control.purge()
+    assert sent == [("opendvc.payments.tasks.settle_order", (attempt.order_id,))]
