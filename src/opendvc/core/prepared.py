@@ -1,5 +1,5 @@
 """Reads whose SQL is built once per process and connection, then run with each call's values; and
-updates of one row whose statement is built once (``row_update``).
+inserts and updates of one row whose statement is built once (``row_insert``, ``row_update``).
 
 For every query the ORM builds its statement in Python — the SELECT list (every column of every
 joined model), the joins, the WHERE tree — and this costs far more CPU than PostgreSQL takes to answer
@@ -220,4 +220,67 @@ def row_update(instance: Any, fields: tuple[str, ...] | list[str], *, using: str
             raise DatabaseError(f"{model._meta.label} {instance.pk}: no row to update")
 
 
-__all__ = ["PreparedRead", "row_update"]
+# -- inserts of one row ----------------------------------------------------------------------------------
+
+# The INSERT statement of each (model, database engine), the fields it takes and those it returns; None
+# when the ORM must build it each time.
+_INSERTS: dict[tuple, tuple[str, list, tuple] | None] = {}
+
+
+def _insert_statement(model, conn) -> tuple[str, list, tuple] | None:
+    from django.db.models.fields import AutoFieldMixin
+    from django.db.models.sql import InsertQuery
+
+    meta = model._meta
+    returning = tuple(meta.db_returning_fields)
+    if not conn.features.can_return_columns_from_insert or not all(
+        isinstance(f, AutoFieldMixin) for f in returning
+    ):
+        return None
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    if any(hasattr(f, "get_placeholder") or f.has_db_default() for f in fields):
+        return None
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
+    compiler = query.get_compiler(connection=conn)
+    compiler.returning_fields = list(returning)
+    ((sql, _params),) = compiler.as_sql()
+    if sql.count("%s") != len(fields):
+        return None
+    return sql, fields, returning
+
+
+def row_insert(instance: Any, *, using: str | None = None) -> None:
+    """Insert ``instance``, a new row whose automatic key the database gives, as
+    ``instance.save(force_insert=True)`` does — each field's ``pre_save`` runs (``auto_now_add``), the
+    key is read back and set, the instance is no longer ``adding`` — with the statement built once per
+    model and database engine instead of by the ORM at every call. For the hot paths of short
+    transactions; the model's ``pre_save``/``post_save`` signals are not sent. A value that is an
+    expression, a key already set or a model whose statement cannot be kept go through ``save``."""
+    model = type(instance)
+    db = using or router.db_for_write(model, instance=instance)
+    conn = connections[db]
+    key = (model, conn.vendor)
+    if key not in _INSERTS:
+        _INSERTS[key] = _insert_statement(model, conn)
+    kept = _INSERTS[key]
+    values = None
+    if kept is not None and instance.pk is None:
+        values = [f.pre_save(instance, True) for f in kept[1]]
+        if any(hasattr(v, "resolve_expression") for v in values):
+            values = None
+    if values is None:
+        instance.save(force_insert=True, using=db)
+        return
+    sql, fields, returning = kept
+    params = [f.get_db_prep_save(v, connection=conn) for f, v in zip(fields, values, strict=True)]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    for returned, value in zip(returning, row, strict=True):
+        setattr(instance, returned.attname, value)
+    instance._state.adding = False
+    instance._state.db = db
+
+
+__all__ = ["PreparedRead", "row_insert", "row_update"]

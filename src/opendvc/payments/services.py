@@ -31,7 +31,7 @@ from opendvc.audit.services import audit_chain_last, audit_record
 from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
-from opendvc.core.prepared import PreparedRead, row_update
+from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.lifecycle import Role, State
 from opendvc.dossiers.models import Dossier
@@ -168,7 +168,7 @@ def message_record(
 ) -> GatewayMessage:
     if attempt is None and notice.reference:
         attempt = PaymentAttempt.objects.filter(reference=notice.reference).first()
-    return GatewayMessage.objects.create(
+    message = GatewayMessage(
         attempt=attempt,
         gateway=gateway,
         kind=kind,
@@ -178,6 +178,8 @@ def message_record(
         outcome=outcome,
         answer=answer,
     )
+    row_insert(message)  # every gateway message: the statement built once
+    return message
 
 
 def _commit_without_flush() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import DatabaseError, connection, transaction
-from django.db.models import OuterRef
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import OuterRef, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from opendvc.accounts.tests.factories import UserFactory
 from opendvc.agencies.selectors import has_active_roles
 from opendvc.api.models import ApiToken, hash_token
 from opendvc.api.services import api_token_create
-from opendvc.core.prepared import PreparedRead, row_update
+from opendvc.core.prepared import PreparedRead, row_insert, row_update
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,45 @@ def test_row_update_of_a_row_that_is_gone_raises():
     form.title = "x"
     with pytest.raises(DatabaseError):
         row_update(form, ("title",))
+
+
+def test_row_insert_writes_what_save_writes_and_reads_the_key_back():
+    from opendvc.eforms.models import FormDefinition
+
+    user = UserFactory()
+    made = []
+    for i in range(2):  # the second insert reuses the statement kept by the first
+        form = FormDefinition(key=f"k-ins-{i}", title="Tờ khai", working_copy={"ô": [i]}, updated_by=user)
+        with CaptureQueriesContext(connection) as queries:
+            row_insert(form)
+        assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+        assert form.pk is not None and form._state.adding is False and form._state.db == "default"
+        made.append(form)
+    for form in made:
+        row = FormDefinition.objects.get(pk=form.pk)
+        # Defaults and ``auto_now_add`` / ``auto_now`` filled as save() fills them, on the instance too.
+        assert _fields(row) == _fields(form)
+        assert row.created_at is not None and row.updated_by_id == user.pk
+    assert made[0].pk != made[1].pk
+
+
+def test_row_insert_goes_through_save_for_a_key_already_set_or_an_expression():
+    from django.db.models.functions import Upper
+
+    from opendvc.eforms.models import FormDefinition
+
+    form = FormDefinition(key="k-expr", title="thường", working_copy={})
+    form.title = Upper(Value("viet hoa"))  # ASCII: SQLite upper-cases only that
+    row_insert(form)
+    assert FormDefinition.objects.get(pk=form.pk).title == "VIET HOA"
+    other = FormDefinition(pk=form.pk + 1000, key="k-pk", title="T", working_copy={})
+    row_insert(other)
+    assert FormDefinition.objects.filter(pk=form.pk + 1000).exists()
+
+
+def test_row_insert_of_a_duplicate_raises_like_save():
+    from opendvc.eforms.models import FormDefinition
+
+    row_insert(FormDefinition(key="k-dup", title="T", working_copy={}))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_insert(FormDefinition(key="k-dup", title="T", working_copy={}))
