@@ -666,18 +666,24 @@ def section(rows: list[tuple[str, str, str]], loaded: bool = False) -> str:
     """The section of docs/performance.md for ``rows`` (``loaded``: measured while the machine was
     busy with other work — the figures say so)."""
     table = "\n".join(f"| {m} | {v} | {t} |" for m, v, t in rows)
-    deployed = next((m.split(", ", 1)[1] for m, _v, _t in rows if "gunicorn.conf" in m), "")
-    rates = {
-        m.split(" (")[0]: float(v.split(" IPN/s")[0])
-        for m, v, _t in rows
-        if "IPN/s" in v and (not deployed or m.endswith(deployed))
-    }
-    met = [k for k in ("IPN first confirmations", "IPN repeats") if rates.get(k, 0) >= TARGET]
-    missed = [k for k in ("IPN first confirmations", "IPN repeats") if k not in met]
-    verdict = f"Target ≥ {TARGET} IPN/s with the deployed configuration: " + (
-        f"met by {' and '.join(met)}" if met else "**not met**"
-    )
-    verdict += f"; **not met** by {' and '.join(missed)}." if met and missed else "."
+    # The target judged per server configuration (the part of each row's name after ", "), first
+    # confirmations and repeats, without the configuration that also runs a Celery worker on the
+    # same two cores (its rows say how the two share them).
+    configs: dict[str, dict[str, float]] = {}
+    for m, v, _t in rows:
+        if "IPN/s" in v and "), " in m and m.startswith(("IPN first", "IPN repeats")):
+            kind, config = m.split(" (")[0], m.split("), ", 1)[-1]
+            if "Celery worker" not in config:
+                configs.setdefault(config, {})[kind] = float(v.split(" IPN/s")[0])
+    parts = []
+    for config, rates in configs.items():
+        first, repeats = rates.get("IPN first confirmations", 0), rates.get("IPN repeats", 0)
+        ok = first >= TARGET and repeats >= TARGET
+        parts.append(
+            f"{config}: first confirmations {first:.0f}, repeats {repeats:.0f} IPN/s — "
+            + ("met" if ok else "**not met**")
+        )
+    verdict = f"Target ≥ {TARGET} IPN/s on 2 cores, per configuration: " + "; ".join(parts) + "."
     when = (
         "**on a loaded machine** (other work running; see the load average)"
         if loaded
@@ -714,7 +720,8 @@ caller's transaction, one transaction as before, pinned there at 10 with the tes
 order's settlement — the dossier's `pay` action (the fee request paid, the step clock resumed, the
 history line, its audit entry), the receipt's number, the notice — runs right after that commit in a
 transaction of its own (`services.order_settle`, exactly once under the order's row lock and its
-`settled_at`), by a Celery worker (`payments.settle_order`); the receipt's PDF after that, sealed and
+`settled_at`), by a Celery worker (`payments.settle_paid_orders`: a confirmation queues it only when
+none is queued yet, a flag in the shared cache); the receipt's PDF after that, sealed and
 filed in the dossier and the payer's store. Repeats about an attempt already final are answered from
 one unlocked read and the message is kept in a transaction that does not wait for the WAL flush
 (`SET LOCAL synchronous_commit TO OFF`: a log row, no state) — 3 statements; forged signatures
@@ -738,6 +745,20 @@ compare each row with the ping of its own configuration. The settlements are bou
 dossier's action machinery): the rows
 "orders settled after commit" and "end to end" say how fast the worker catches up after a burst of
 confirmations, and how fast both go together on the same two cores.
+
+What a first confirmation costs in the web worker's process (`attempt_apply` through the whole WSGI
+stack, in-process, CPU time, 200 confirmations, 03/12/2026; below HTTP, to show where the time
+went): 9.2 ms at the start of the day, then 4.9 ms. Each step measured on its own: the reads and the
+two updates of the locked path, the chain's head and the message's insert run statements built once
+per process (`core.prepared`: `PreparedRead` also for rows locked `FOR UPDATE`, `row_update`,
+`row_insert`) instead of by the ORM at each call, 9.2 → 8.0 ms; Celery keeps no task results
+(`CELERY_TASK_IGNORE_RESULT`: with the Redis result backend every task sent had subscribed the
+sending process to the task's result channel), → 6.0 ms; one settler task for a burst of
+confirmations instead of one task sent per confirmation (a fifth of what was left), with the Redis
+cache keeping one client per connection pool (`core.cache`: Django built a `redis.Redis`, with its
+~170 response callbacks, for every cache operation), → 5.1 ms; the gateway's message inserted through
+`row_insert`, → 4.9 ms. Over HTTP the same morning, with 2 workers: 137 IPN/s before (ping 1,627
+req/s), 206 after the first two steps (ping 1,355), 225 after the third (ping 1,525).
 
 """
 
