@@ -576,14 +576,19 @@ def run() -> list[tuple[str, str, str]]:
     sets = [made[i * (ORDERS + WARM) : (i + 1) * (ORDERS + WARM)] for i in range(len(servers))]
     load_before = os.getloadavg()
     measured = []
+    settle_s, settled = 0.0, 0
     try:
-        for (label, workers), attempts in zip(servers, sets, strict=True):
+        for i, ((label, workers), attempts) in enumerate(zip(servers, sets, strict=True)):
             env = {**SETTINGS, "DATABASE_URL": os.environ["DATABASE_URL"]}
             worker = "Celery" in label
             if worker:
-                # The worker starts on an empty queue: the settlements and receipts the earlier
-                # configurations left are run here afterwards (``_settle_orders``, ``_issue_receipts``).
-                _purge_queue()
+                # The worker starts on an empty queue and with only its own configuration's orders
+                # to settle (its settler takes every paid order not settled yet): the settlements
+                # the earlier configurations left are run here first, and their receipts afterwards
+                # (``_settle_orders``, ``_issue_receipts``).
+                took, count = _settle_orders([a for done in sets[:i] for a in done])
+                settle_s, settled = settle_s + took, settled + count
+                _purge_queue()  # with the receipts those settlements queued
             with (
                 serve(env=env, workers=workers) as base,
                 _celery_worker(env) if worker else contextlib.nullcontext(),
@@ -593,7 +598,8 @@ def run() -> list[tuple[str, str, str]]:
                     (label, _measure(base, attempts[:WARM], attempts[WARM:], worker=worker))
                 )
         load_after = os.getloadavg()
-        settle_s, settled = _settle_orders(made)
+        took, count = _settle_orders(made)
+        settle_s, settled = settle_s + took, settled + count
         checks = _checks(made)
         issue_s, docs_off, store_off = _issue_receipts(made)
     finally:
