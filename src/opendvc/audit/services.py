@@ -92,7 +92,7 @@ def _chain(entries: list[AuditEntry]) -> None:
         head = _HEAD_LOCKED.first()
         if head is None:
             AuditChainHead.objects.get_or_create(id=1)
-            head = AuditChainHead.objects.select_for_update().get(id=1)
+            head = _HEAD_LOCKED.first()
         last = head.last_hash
         now = timezone.now()
         for entry in entries:

@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -428,8 +429,6 @@ def settler_wake(*, order_id: int) -> None:
     fifth of the confirmation's CPU, and a busy worker settles a queue of orders in one task. Without
     a cache shared by the processes (a per-process cache cannot tell whether a task is queued), one
     task per order (``tasks.settle_order``)."""
-    from django.core.cache import cache
-
     from . import tasks
 
     if not _cache_shared():
@@ -444,25 +443,34 @@ def orders_settle_paid(*, batch: int = 200) -> int:
     clears the queued flag, so a confirmation committed from then on queues the next settler: none is
     left waiting for one that has already read the orders. An order that fails is logged and left for
     the next settler or the catch-up (``orders_unsettled``). Returns how many dossiers moved on."""
-    from django.core.cache import cache
-
     cache.delete(SETTLER_QUEUED)
     moved, failed = 0, set()
     while True:
-        pending = list(
-            PaymentOrder.objects.filter(state=PaymentOrder.State.PAID, settled_at__isnull=True)
-            .exclude(pk__in=failed)
-            .order_by("paid_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        for pk in pending:
-            try:
-                moved += int(order_settle(order_id=pk))
-            except Exception:  # noqa: BLE001 - left for the next settler or the catch-up
-                log.exception("paid order %s not settled yet", pk)
-                failed.add(pk)
+        pending = list(_unsettled().exclude(pk__in=failed).values_list("pk", flat=True)[:batch])
+        moved += _settle_each(pending, failed=failed)
         if len(pending) < batch:
             return moved
+
+
+def _unsettled():
+    """Paid orders whose settlement is still to do, the oldest first (index ``payments_order_unsettled``)."""
+    return PaymentOrder.objects.filter(
+        state=PaymentOrder.State.PAID, settled_at__isnull=True
+    ).order_by("paid_at")
+
+
+def _settle_each(pks, *, failed: set | None = None) -> int:
+    """``order_settle`` for each of ``pks``; one that fails is logged (and added to ``failed``) and
+    tried again later. Returns how many dossiers moved on."""
+    moved = 0
+    for pk in pks:
+        try:
+            moved += int(order_settle(order_id=pk))
+        except Exception:  # noqa: BLE001 - tried again by the next settler or run
+            log.exception("paid order %s not settled yet", pk)
+            if failed is not None:
+                failed.add(pk)
+    return moved
 
 
 def order_settle(*, order_id: int) -> bool:
@@ -554,16 +562,8 @@ def orders_unsettled(*, now=None, older_than: timedelta = SETTLE_AFTER, limit: i
     """Settle the paid orders still unsettled some time after their confirmation (the reconciliation
     job's catch-up). Returns how many dossiers moved on."""
     now = now or timezone.now()
-    due = PaymentOrder.objects.filter(
-        state=PaymentOrder.State.PAID, settled_at__isnull=True, paid_at__lte=now - older_than
-    ).order_by("paid_at")
-    moved = 0
-    for pk in due.values_list("pk", flat=True)[:limit]:
-        try:
-            moved += int(order_settle(order_id=pk))
-        except Exception:  # noqa: BLE001 - tried again at the next run
-            log.exception("paid order %s not settled yet", pk)
-    return moved
+    due = _unsettled().filter(paid_at__lte=now - older_than)
+    return _settle_each(due.values_list("pk", flat=True)[:limit])
 
 
 # -- reconciliation ---------------------------------------------------------------------------------------
