@@ -29,7 +29,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
-ROWS = ["home", "search", "procedure", "lookup", "qa", "inbox", "dossier", "upload", "filing"]
+ROWS = ["ping", "home", "search", "procedure", "lookup", "qa", "inbox", "dossier", "upload", "filing"]
 
 
 def setup() -> None:
@@ -55,6 +55,7 @@ def requests_of(fx: dict, pdf: bytes) -> dict:
     body, ctype = bench_mixed._multipart("giay-to.pdf", pdf)
     forwarded = {"X-Forwarded-For": "10.1.2.3"}
     return {
+        "ping": [{"method": "GET", "path": "/api/v1/ping", "headers": forwarded}],
         "home": [{"method": "GET", "path": "/", "headers": forwarded}],
         "search": [
             {

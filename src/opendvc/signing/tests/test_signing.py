@@ -164,6 +164,36 @@ def test_b_lt_in_the_signing_revision(trust):
     assert status.bottom_line and status.coverage.name == "ENTIRE_FILE"
 
 
+def test_the_kept_signing_certificate_attribute_is_pyhankos_own(trust):
+    """The signing-certificate-v2 attribute is encoded once per signer (from then on read from its
+    DER) and is the value pyHanko builds: the certificate's SHA-256, issuer and serial number. The
+    time-stamp token's signing-certificate attribute, kept the same way by the simulator's TSA,
+    names the TSA's certificate."""
+    from asn1crypto import tsp
+    from pyhanko.sign.general import as_signing_certificate, as_signing_certificate_v2
+
+    _sim, _ca, paths = trust
+    credential = _credential(paths)
+    expected = as_signing_certificate_v2(credential.signer.signing_cert).dump()
+    for text in ("Giấy khai sinh", "Giấy phép xây dựng"):
+        data, _level = services.pdf_sign(pdf=pdf_bytes(text), credential=credential)
+        status = _validate(data, paths["root"])
+        assert status.bottom_line and status.intact and status.valid and status.trusted
+        assert status.timestamp_validity is not None and status.timestamp_validity.valid
+        signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+        attrs = {a["type"].native: a for a in signature.signer_info["signed_attrs"]}
+        assert attrs["signing_certificate_v2"]["values"][0].dump() == expected
+        token = signature.signer_info["unsigned_attrs"][0]["values"][0]["content"]
+        tsa_attrs = {a["type"].native: a for a in token["signer_infos"][0]["signed_attrs"]}
+        tsa_cert = status.timestamp_validity.signing_cert
+        assert (
+            tsa_attrs["signing_certificate"]["values"][0].dump()
+            == as_signing_certificate(tsa_cert).dump()
+        )
+        assert isinstance(attrs["signing_certificate_v2"]["values"][0], tsp.SigningCertificateV2)
+    assert credential.signer.signing_certificate_v2() == expected
+
+
 def test_an_rsa_signer_validates(trust, settings, tmp_path):
     """The kept private key signs with RSA (what public CAs issue to agencies) as with ECDSA."""
     from opendvc.signing import testca
