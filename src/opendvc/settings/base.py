@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "opendvc.core.middleware.KeptPolicyCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "opendvc.core.dbrouter.ReplicaMiddleware",
     "opendvc.core.middleware.ProblemDetailsMiddleware",
