@@ -32,7 +32,7 @@ from opendvc.core.uploads import upload_problem
 from opendvc.workflow.selectors import step_runs, step_state
 
 from . import eforms_bridge, personal_data, results, selectors, services
-from .lifecycle import Role
+from .lifecycle import Role, State
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
 
@@ -169,9 +169,20 @@ class PublicDossier(Schema):
 def _form_data(dossier: Dossier, user, *, own: bool = False) -> dict:
     """The applicant (or their organisation) sees the form as filed; staff see identifiers masked.
     ``own``: the caller knows ``user`` filed it (it was created by this request)."""
-    if own or selectors.applicant_dossiers(user).filter(pk=dossier.pk).exists():
+    if (
+        own
+        or (dossier.applicant_id == getattr(user, "pk", None) and dossier.status != State.DELETED)
+        or selectors.applicant_dossiers(user).filter(pk=dossier.pk).exists()
+    ):
         return dossier.form_data or {}
     return personal_data.form_data_mask(dossier.form_data, form_version_id=dossier.form_version_id)
+
+
+def _related(dossier: Dossier, name: str, read) -> list:
+    """``dossier.<name>.all()``: what the caller already holds (a filing's own rows), else the prepared
+    read of the selectors."""
+    held = getattr(dossier, "_prefetched_objects_cache", {}).get(name)
+    return list(held) if held is not None else read(dossier)
 
 
 def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
@@ -183,10 +194,11 @@ def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
         received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
         on_time=selectors.on_time_state(dossier), version=dossier.version, data=_form_data(dossier, user, own=own),
         files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
-                              sha256=f.sha256, size=f.size, content_type=f.content_type) for f in dossier.files.all()],
-        documents=[d.kind for d in dossier.documents.all()],
+                              sha256=f.sha256, size=f.size, content_type=f.content_type)
+               for f in _related(dossier, "files", selectors.dossier_files)],
+        documents=[d.kind for d in _related(dossier, "documents", selectors.dossier_documents)],
         timeline=[DossierEventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
-                           actor=e.actor_label) for e in dossier.events.all()],
+                           actor=e.actor_label) for e in _related(dossier, "events", selectors.dossier_events)],
         allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
     )
 
@@ -326,7 +338,7 @@ def act(request, code: str, payload: DossierActionIn):
     inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}
     services.dossier_act(dossier=dossier, action=payload.action, actor=request.user, request=request,
                          expected_version=payload.version, **inputs)
-    return _out(Dossier.objects.get(pk=dossier.pk), request.user)
+    return _out(selectors.dossier_reread(dossier), request.user)
 
 
 @router.get("/public/dossiers/{code}", response={200: PublicDossier, **problems(404, 429)}, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")

@@ -234,3 +234,45 @@ def test_another_agencys_officer_sees_and_changes_nothing(client, procedure, cit
     assert d.code not in client.get("/can-bo/viec-can-xu-ly/?xem=queue").content.decode()
     run = StepRun.objects.get(dossier=d)
     assert run.left_at is None and run.position == 0
+
+
+def test_the_api_finds_an_officers_work_and_their_own_dossiers(client, procedure, citizen, officer,
+                                                               foreign_officer, other_agency, stranger):
+    """An officer reads their agency's dossiers and acts on them by the API, and reads a dossier they
+    filed themselves with another agency; that agency's officer reads it as their work; anyone else
+    gets 404, as for a dossier that does not exist. The answer after an action is the dossier as it
+    is now."""
+    from opendvc.api.services import api_token_create
+    from opendvc.dossiers.selectors import receiving_agencies
+
+    from .conftest import JUSTICE, submitted_dossier
+
+    filed = submitted_dossier(procedure, citizen)
+    for agency in [*receiving_agencies(procedure=procedure), other_agency]:
+        agency.procedures.add(procedure)
+    own = submitted_dossier(procedure, officer, agency=other_agency)
+
+    def api(user, method, path, body=None):
+        token = api_token_create(owner=user, name="t", scopes=["*"])[1]
+        call = client.post if method == "post" else client.get
+        kwargs = {"content_type": "application/json"} if body is not None else {}
+        return call(f"/api/v1{path}", body, HTTP_AUTHORIZATION=f"Bearer {token}", **kwargs)
+
+    seen = api(officer, "get", f"/dossiers/{filed.code}")
+    assert seen.status_code == 200 and seen.json()["status"] == "submitted"
+    mine = api(officer, "get", f"/dossiers/{own.code}")
+    assert mine.status_code == 200 and mine.json()["agency"] == other_agency.code
+    assert api(foreign_officer, "get", f"/dossiers/{own.code}").status_code == 200
+    assert api(foreign_officer, "get", f"/dossiers/{filed.code}").status_code == 404
+    assert api(stranger, "get", f"/dossiers/{own.code}").status_code == 404
+    assert api(officer, "get", "/dossiers/KHONG-CO-HO-SO").status_code == 404
+    acted = api(officer, "post", f"/dossiers/{filed.code}/actions", {"action": "receive"})
+    assert acted.status_code == 200, acted.content
+    body = acted.json()
+    assert body["status"] == "received" and body["version"] == Dossier.objects.get(pk=filed.pk).version
+    assert [e["action"] for e in body["timeline"]][-1] == "receive"
+    assert body["procedure"] == procedure.code and body["agency"] == JUSTICE
+    assert body["files"] and all(f["name"] for f in body["files"])
+    assert "receipt" in body["documents"]
+    assert api(foreign_officer, "post", f"/dossiers/{filed.code}/actions",
+               {"action": "return_for_completion", "items": ["Tờ khai"]}).status_code == 404
