@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from opendvc.core.after_response import after_response
 from opendvc.core.links import portal_base_url
+from opendvc.core.prepared import PreparedRead, row_insert, row_update
 
 from .models import DeliveryLog, Notification
 from .signals import notice_created
@@ -120,14 +121,14 @@ def notification_deliver(*, notification_id: int) -> Notification:
     # write lock for the time of the SMTP exchange, so the send runs outside one.
     locking = connection.features.has_select_for_update_skip_locked
     with transaction.atomic() if locking else contextlib.nullcontext():
-        rows = Notification.objects.filter(pk=notification_id)
-        n = (rows.select_for_update(skip_locked=True) if locking else rows).first()
+        n = (_LOCKED if locking else _BY_KEY).first(notification_id)
         if n is None:
             # Another worker is sending it right now.
             return Notification.objects.get(pk=notification_id)
         if n.status == Notification.Status.SENT:
             return n
-        Notification.objects.filter(pk=n.pk).update(attempts=n.attempts + 1)
+        n.attempts += 1
+        row_update(n, ["attempts"])
         try:
             EmailMessage(
                 subject=n.subject,
@@ -137,21 +138,31 @@ def notification_deliver(*, notification_id: int) -> Notification:
             ).send()
         except Exception as exc:  # noqa: BLE001 - recorded below, then raised for the task to retry
             error = exc
-            Notification.objects.filter(pk=n.pk).update(status=Notification.Status.FAILED)
-            DeliveryLog.objects.create(
-                notification=n,
-                event=Notification.Status.FAILED,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
+            n.status = Notification.Status.FAILED
+            row_update(n, ["status"])
+            row_insert(
+                DeliveryLog(
+                    notification=n,
+                    event=Notification.Status.FAILED,
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
             )
         else:
-            Notification.objects.filter(pk=n.pk).update(
-                status=Notification.Status.SENT, sent_at=timezone.now()
-            )
-            DeliveryLog.objects.create(notification=n, event=Notification.Status.SENT)
+            n.status, n.sent_at = Notification.Status.SENT, timezone.now()
+            row_update(n, ["status", "sent_at"])
+            row_insert(DeliveryLog(notification=n, event=Notification.Status.SENT))
     if error is not None:
         raise error
-    n.refresh_from_db()
     return n
+
+
+# The notification to send, locked (skipped when another worker holds it) or, on SQLite, read; the
+# statements built once per process (``core.prepared``). Its rows are written with kept statements too
+# (no receiver listens to the save signals of notifications or their delivery log).
+_LOCKED = PreparedRead(
+    lambda pk: Notification.objects.select_for_update(skip_locked=True).filter(pk=pk), 1
+)
+_BY_KEY = PreparedRead(lambda pk: Notification.objects.filter(pk=pk), 1)
 
 
 def notification_mark_read(*, user, notification_id: int) -> None:
