@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
+from opendvc.core.prepared import PreparedRead, row_insert
 from opendvc.core.problems import ProblemError
 from opendvc.feedback.models import Channel, Kind
 from opendvc.feedback.services import feedback_create
@@ -41,9 +42,18 @@ DEFAULT_CRITERIA = [
 ]
 
 
+# The reads of every invitation (one per returned dossier), built once per process (``core.prepared``).
+_ACTIVE_FORM = PreparedRead(
+    lambda: SurveyForm.objects.filter(is_active=True).order_by("-created_at", "-pk")[:1]
+)
+_INVITATION_OF = PreparedRead(
+    lambda code: SurveyInvitation.objects.filter(dossier_code=code).order_by("pk")[:1], "code"
+)
+
+
 def active_form() -> SurveyForm:
     """The form in use; the default 12-criteria form is created the first time one is needed."""
-    form = SurveyForm.objects.filter(is_active=True).order_by("-created_at").first()
+    form = _ACTIVE_FORM.first()
     if form is None:
         form, _created = SurveyForm.objects.get_or_create(
             code="mac-dinh",
@@ -76,11 +86,11 @@ def survey_invite(*, dossier) -> SurveyInvitation | None:
     if not code:
         return None
     with transaction.atomic():
-        existing = SurveyInvitation.objects.filter(dossier_code=code).first()
+        existing = _INVITATION_OF.first(code)
         if existing is not None:
             return existing
         now = timezone.now()
-        inv = SurveyInvitation.objects.create(
+        inv = SurveyInvitation(
             form=active_form(),
             dossier=dossier if getattr(dossier, "pk", None) else None,
             dossier_code=code,
@@ -91,6 +101,8 @@ def survey_invite(*, dossier) -> SurveyInvitation | None:
             created_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
+        # One INSERT built once per process (nothing listens to the invitation's save signals).
+        row_insert(inv)
         audit_record(
             actor=None,
             action="survey.invite",
