@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 from opendvc.worktime import to_local
@@ -48,12 +49,35 @@ def _invalid(
 # -- issued documents ------------------------------------------------------------------------------
 
 
+def _dossier_with_parties(pk):
+    from opendvc.dossiers.models import Dossier
+
+    return Dossier.objects.select_related(
+        "applicant", "acting_for", "receiving_agency", "procedure"
+    ).filter(pk=pk)
+
+
+def _results_of(dossier_id, kind):
+    from opendvc.dossiers.models import DossierDocument
+
+    return DossierDocument.objects.filter(dossier=dossier_id, kind=kind)
+
+
+# The reads of every issued document and result, built once per process (``core.prepared``).
+_STORED_OF = PreparedRead(
+    lambda document_id: StoredDocument.objects.filter(dossier_document=document_id).order_by("pk")[:1],
+    1,
+)
+_DOSSIER_WITH_PARTIES = PreparedRead(_dossier_with_parties, 1)
+_RESULTS_OF = PreparedRead(_results_of, 1, "kind")
+
+
 def document_file(*, dossier_document, owner=None, organisation=None) -> StoredDocument:
     """Place a document the portal issued (a result, a receipt, a notice) in the applicant's store, by
     reference to the dossier's document (no copy of the bytes). Idempotent."""
     from opendvc.dossiers.lifecycle import Document
 
-    existing = StoredDocument.objects.filter(dossier_document=dossier_document).first()
+    existing = _STORED_OF.first(dossier_document.pk)
     if existing is not None:
         return existing
     dossier = dossier_document.dossier
@@ -86,20 +110,18 @@ def result_issue(*, dossier, request=None):
     now) and the notice (email and in-app). One transaction; a dossier not waiting at
     ``result_ready`` is left as it is."""
     from opendvc.dossiers.lifecycle import Action, Document, State
-    from opendvc.dossiers.models import Dossier, DossierDocument
+    from opendvc.dossiers.models import Dossier
     from opendvc.dossiers.services import dossier_act
 
     with transaction.atomic():
-        fresh = Dossier.objects.select_related(
-            "applicant", "acting_for", "receiving_agency", "procedure"
-        ).get(pk=dossier.pk)
+        fresh = _DOSSIER_WITH_PARTIES.first(dossier.pk)
+        if fresh is None:
+            raise Dossier.DoesNotExist(f"dossier {dossier.pk}")
         if fresh.status != State.RESULT_READY:
             return fresh
-        results = list(
-            DossierDocument.objects.filter(dossier=fresh, kind=Document.RESULT).select_related(
-                "dossier"
-            )
-        )
+        results = _RESULTS_OF.list(fresh.pk, Document.RESULT.value)
+        for doc in results:
+            doc.dossier = fresh
         if any(not doc.file for doc in results):
             # A result still being made (and signed) out of the approval's request: issued when it
             # is (``handlers.file_rendered_documents``).
