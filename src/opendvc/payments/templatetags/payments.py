@@ -3,6 +3,8 @@ applicant's dossier page, the receipts once paid."""
 
 from django import template
 
+from opendvc.core.prepared import PreparedRead
+
 register = template.Library()
 
 
@@ -30,16 +32,27 @@ def payment_panel(context, dossier, offer=None):
     }
 
 
+def _fees_requested(dossier_id):
+    from opendvc.dossiers.models import Payment as FeeRequest
+
+    return FeeRequest.objects.filter(dossier=dossier_id).values("pk")[:1]
+
+
+def _orders_started(dossier_id):
+    from ..models import PaymentOrder
+
+    return PaymentOrder.objects.filter(dossier=dossier_id).values("pk")[:1]
+
+
+# Whether a dossier has fees requested or a payment started: read on every officer's dossier page,
+# with statements built once per process (``core.prepared``).
+_FEES_REQUESTED = PreparedRead(_fees_requested, 1)
+_ORDERS_STARTED = PreparedRead(_orders_started, 1)
+
+
 @register.inclusion_tag("payments/_office_link.html")
 def payment_office_link(dossier):
     """The link from the officers' dossier page (receiving and processing) to the dossier's payment page,
     shown once fees were requested or an online payment was started."""
-    from opendvc.dossiers.models import Payment as FeeRequest
-
-    from ..models import PaymentOrder
-
-    has = (
-        FeeRequest.objects.filter(dossier=dossier).exists()
-        or PaymentOrder.objects.filter(dossier=dossier).exists()
-    )
+    has = bool(_FEES_REQUESTED.list(dossier.pk) or _ORDERS_STARTED.list(dossier.pk))
     return {"dossier": dossier, "has_orders": has}
