@@ -44,9 +44,9 @@ def _no_result_while_a_part_is_open(sender, domain, instance, action, **kwargs) 
 
     from opendvc.core.problems import ProblemError
 
-    from .models import TERMINAL_PART_STATES, Part
+    from .services import part_open
 
-    if Part.objects.filter(dossier=instance).exclude(status__in=TERMINAL_PART_STATES).exists():
+    if part_open(instance):
         raise ProblemError(
             "conflict", _("Còn phần hồ sơ đang giải quyết ở cơ quan liên thông."), status=409
         )

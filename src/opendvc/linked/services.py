@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.core.links import absolute_url
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
 from opendvc.dossiers.lifecycle import Action as DossierAction
@@ -470,13 +471,46 @@ def part_act(
 # -- the one dossier ------------------------------------------------------------------------------------
 
 
+def _first(queryset):
+    """``queryset.first()`` as a queryset (its own order, else by key), for a prepared read."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
+# Asked at every intake (is the dossier part of a linked procedure?): the statements built once per
+# process (``core.prepared``).
+_MARKED = PreparedRead(
+    lambda dossier_id: _first(LinkedDossier.objects.filter(dossier=dossier_id).select_related("bundle")),
+    1,
+)
+_CATALOG_BUNDLE = PreparedRead(
+    lambda procedure_id: _first(
+        LinkedProcedure.objects.filter(procedure_id=procedure_id, is_active=True)
+    ),
+    1,
+)
+
+
+_OPEN_PART = PreparedRead(
+    lambda dossier_id: Part.objects.filter(dossier=dossier_id)
+    .exclude(status__in=sorted(str(state) for state in TERMINAL_PART_STATES))
+    .values("pk")[:1],
+    1,
+)
+
+
+def part_open(dossier: Dossier) -> bool:
+    """Whether an agency's part of the (linked) dossier is still being handled (asked at every
+    approval)."""
+    return bool(_OPEN_PART.list(dossier.pk))
+
+
 def bundle_of(dossier: Dossier) -> LinkedProcedure | None:
     """The linked procedure a dossier was filed for: marked at filing (``LinkedDossier``), or the
     dossier's procedure is a linked procedure of the catalog."""
-    marked = LinkedDossier.objects.filter(dossier=dossier).select_related("bundle").first()
+    marked = _MARKED.first(dossier.pk)
     if marked is not None:
         return marked.bundle
-    return LinkedProcedure.objects.filter(procedure_id=dossier.procedure_id, is_active=True).first()
+    return _CATALOG_BUNDLE.first(dossier.procedure_id)
 
 
 def member_agency_for(*, member: LinkedMember, receiving_agency):

@@ -19,14 +19,11 @@ def open_return_after_approval(sender, instance, action, event=None, **kwargs):
 
     if action != Action.APPROVE:
         return
-    from .models import Leg, PostalOrder, Status
-    from .services import Address, open_return, return_open
+    from .services import Address, open_return, received_pickup, return_open
 
     if open_return(instance) is not None:  # already handed over (the office did it, or a demo seed)
         return
-    pickup = PostalOrder.objects.filter(
-        dossier=instance, leg=Leg.PICKUP, status=Status.RECEIVED
-    ).first()
+    pickup = received_pickup(instance)
     if pickup is None:
         return
     address = Address(pickup.contact_name, pickup.contact_phone, pickup.address, pickup.province)

@@ -38,6 +38,7 @@ from opendvc.accounts.validators import normalize_phone
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness
@@ -402,13 +403,29 @@ def pickup_intake(*, order: PostalOrder, actor, due_at: Any = None, request=None
 # -- Return -----------------------------------------------------------------------------------------------
 
 
+# Asked at every approval (is a postal return open already? was the dossier collected by post?): the
+# statements built once per process (``core.prepared``).
+_OPEN_RETURN = PreparedRead(
+    lambda dossier_id: PostalOrder.objects.filter(dossier=dossier_id, leg=Leg.RETURN.value)
+    .exclude(status__in=[S.CANCELLED.value])
+    .order_by("-created_at", "pk")[:1],
+    1,
+)
+_RECEIVED_PICKUP = PreparedRead(
+    lambda dossier_id: PostalOrder.objects.filter(
+        dossier=dossier_id, leg=Leg.PICKUP.value, status=S.RECEIVED.value
+    ).order_by(*(PostalOrder._meta.ordering or ["pk"]))[:1],
+    1,
+)
+
+
 def open_return(dossier) -> PostalOrder | None:
-    return (
-        PostalOrder.objects.filter(dossier=dossier, leg=Leg.RETURN)
-        .exclude(status__in=[S.CANCELLED])
-        .order_by("-created_at")
-        .first()
-    )
+    return _OPEN_RETURN.first(dossier.pk)
+
+
+def received_pickup(dossier) -> PostalOrder | None:
+    """The dossier's pickup leg, once the post collected it."""
+    return _RECEIVED_PICKUP.first(dossier.pk)
 
 
 def return_open(

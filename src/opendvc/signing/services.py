@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.core.links import absolute_url
+from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
 from .models import SignedDocument, SigningCertificate
@@ -431,9 +432,18 @@ def credential_load(
     )
 
 
+def _active_certificates(agency_id):
+    rows = SigningCertificate.objects.filter(agency=agency_id, is_active=True)
+    return (rows if rows.ordered else rows.order_by("pk"))[:1]
+
+
+# Read at every approval and every result signed: built once per process (``core.prepared``).
+_ACTIVE_CERTIFICATE = PreparedRead(_active_certificates, 1)
+
+
 def credential_for_agency(*, agency) -> Credential | None:
     """The agency's newest active signing certificate, or ``None`` when it has none configured."""
-    row = SigningCertificate.objects.filter(agency=agency, is_active=True).first()
+    row = _ACTIVE_CERTIFICATE.first(getattr(agency, "pk", agency))
     if row is None:
         return None
     return credential_load(

@@ -29,6 +29,7 @@ from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
+from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 from opendvc.worktime import (
@@ -78,11 +79,51 @@ def default_steps() -> tuple[StepSpec, ...]:
     )
 
 
+# The reads of every processing action (the process of the dossier, its steps, the open step), built
+# once per process (``core.prepared``) instead of by the ORM at every action.
+_PROCESSES_FOR_AGENCY = PreparedRead(
+    lambda procedure_id, agency_id: Process.objects.filter(
+        Q(agency__isnull=True) | Q(agency=agency_id), procedure=procedure_id, is_current=True
+    ),
+    1,
+    2,
+)
+_PROCESSES_FOR_ALL = PreparedRead(
+    lambda procedure_id: Process.objects.filter(
+        agency__isnull=True, procedure=procedure_id, is_current=True
+    ),
+    1,
+)
+_STEPS_OF = PreparedRead(
+    lambda process_id: ProcessStep.objects.filter(process=process_id).order_by("position"), 1
+)
+
+
+def _first(queryset):
+    """``queryset.first()`` as a queryset (its own order, else by key), for a prepared read."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
+_OPEN_RUN = PreparedRead(
+    lambda dossier_id: _first(StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True)), 1
+)
+_OPEN_RUN_LOCKED = PreparedRead(
+    lambda dossier_id: _first(
+        StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True).select_for_update()
+    ),
+    1,
+)
+
+
 def current_process(*, procedure, agency) -> Process | None:
     """The current version for (procedure, agency), else the procedure's version for every agency."""
     found = None
-    cond = Q(agency__isnull=True) | Q(agency=agency) if agency is not None else Q(agency__isnull=True)
-    for p in Process.objects.filter(cond, procedure=procedure, is_current=True):
+    procedure_id = getattr(procedure, "pk", procedure)
+    if agency is not None:
+        processes = _PROCESSES_FOR_AGENCY.list(procedure_id, getattr(agency, "pk", agency))
+    else:
+        processes = _PROCESSES_FOR_ALL.list(procedure_id)
+    for p in processes:
         if p.agency_id is not None:
             return p
         found = p
@@ -94,7 +135,7 @@ def process_for(*, procedure, agency) -> ProcessSpec:
     if process is None:
         return ProcessSpec(None, default_steps(), ClockOnWait.PAUSE)
     steps = tuple(StepSpec(s.position, s.name, s.role, s.department_id, s.hours, s.share)
-                  for s in process.steps.order_by("position"))
+                  for s in _STEPS_OF.list(process.pk))
     return ProcessSpec(process, steps, process.clock_on_wait)
 
 
@@ -219,18 +260,18 @@ def _enter(*, dossier, spec: ProcessSpec, position: int, now: datetime, assignee
     hours = step.hours if step.hours is not None else total_hours(dossier) * (step.share or 0) / HUNDRED
     hours = max(hours, Decimal("0.0001"))
     due = add_working_time(now, hours, "working_hours", calendar=_calendar(dossier))
-    return StepRun.objects.create(
+    run = StepRun(
         dossier=dossier, process=spec.process, position=position, name=step.name, role=step.role,
         department_id=step.department_id or dossier.receiving_agency_id, allotted_hours=hours,
         entered_at=now, due_at=due, assignee=assignee, claimed_at=now if assignee else None,
     )
+    # One INSERT built once per process (nothing listens to a step's save signals).
+    row_insert(run)
+    return run
 
 
 def open_run(dossier, *, lock: bool = False) -> StepRun | None:
-    qs = StepRun.objects.filter(dossier=dossier, left_at__isnull=True)
-    if lock:
-        qs = qs.select_for_update()
-    return qs.first()
+    return (_OPEN_RUN_LOCKED if lock else _OPEN_RUN).first(dossier.pk)
 
 
 def _leave(run: StepRun, *, now: datetime, actor, outcome: str, note: str = "") -> StepRun:
@@ -240,7 +281,7 @@ def _leave(run: StepRun, *, now: datetime, actor, outcome: str, note: str = "") 
     run.outcome = outcome
     run.timing = timeliness(done_at=now, due_at=run.due_at)
     run.note = note
-    run.save(update_fields=["left_at", "left_by", "left_by_label", "outcome", "timing", "note"])
+    row_update(run, ["left_at", "left_by", "left_by_label", "outcome", "timing", "note"])
     return run
 
 
