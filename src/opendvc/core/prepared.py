@@ -186,6 +186,12 @@ class PreparedRead:
         return model
 
 
+def first_row(queryset: QuerySet) -> QuerySet:
+    """``queryset.first()`` as a queryset, for a ``PreparedRead`` (``read.first(…)``): the first row in
+    the queryset's own order (its model's default ordering), else by key, as ``first()`` picks it."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
 # -- updates of one row --------------------------------------------------------------------------------
 
 # The UPDATE statement of each (model, fields, database engine), and the fields it writes.
@@ -197,8 +203,9 @@ def row_update(instance: Any, fields: tuple[str, ...] | list[str], *, using: str
     writes (each field's ``pre_save`` runs, so an ``auto_now`` field listed gets the current time),
     with the statement built once per model, fields and database engine instead of by the ORM at every
     call. For the hot paths of short, locked transactions; the model's ``pre_save``/``post_save``
-    signals are not sent (a model updated this way must not rely on them). Raises
-    ``DatabaseError`` when no row has the instance's key."""
+    signals are not sent (a model updated this way must not rely on them). A value that is an
+    expression (``F("n") + 1``) goes through ``save``. Raises ``DatabaseError`` when no row has the
+    instance's key."""
     model = type(instance)
     db = using or router.db_for_write(model, instance=instance)
     conn = connections[db]
@@ -212,7 +219,11 @@ def row_update(instance: Any, fields: tuple[str, ...] | list[str], *, using: str
         sql = f"UPDATE {q(meta.db_table)} SET {assignments} WHERE {q(meta.pk.column)} = %s"  # noqa: S608 - names quoted, values bound
         kept = _UPDATES[key] = (sql, written)
     sql, written = kept
-    params = [f.get_db_prep_save(f.pre_save(instance, False), connection=conn) for f in written]
+    values = [f.pre_save(instance, False) for f in written]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        instance.save(update_fields=list(fields), using=db)
+        return
+    params = [f.get_db_prep_save(v, connection=conn) for f, v in zip(written, values, strict=True)]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, conn))
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
@@ -283,4 +294,4 @@ def row_insert(instance: Any, *, using: str | None = None) -> None:
     instance._state.db = db
 
 
-__all__ = ["PreparedRead", "row_insert", "row_update"]
+__all__ = ["PreparedRead", "first_row", "row_insert", "row_update"]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.core.links import absolute_url
-from opendvc.core.prepared import PreparedRead
+from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Act, ActionSpec, Outcome, StateMachine
 from opendvc.dossiers.lifecycle import Action as DossierAction
@@ -471,19 +471,14 @@ def part_act(
 # -- the one dossier ------------------------------------------------------------------------------------
 
 
-def _first(queryset):
-    """``queryset.first()`` as a queryset (its own order, else by key), for a prepared read."""
-    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
-
-
 # Asked at every intake (is the dossier part of a linked procedure?): the statements built once per
 # process (``core.prepared``).
 _MARKED = PreparedRead(
-    lambda dossier_id: _first(LinkedDossier.objects.filter(dossier=dossier_id).select_related("bundle")),
+    lambda dossier_id: first_row(LinkedDossier.objects.filter(dossier=dossier_id).select_related("bundle")),
     1,
 )
 _CATALOG_BUNDLE = PreparedRead(
-    lambda procedure_id: _first(
+    lambda procedure_id: first_row(
         LinkedProcedure.objects.filter(procedure_id=procedure_id, is_active=True)
     ),
     1,

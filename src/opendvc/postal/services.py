@@ -38,7 +38,7 @@ from opendvc.accounts.validators import normalize_phone
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
-from opendvc.core.prepared import PreparedRead
+from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness
@@ -412,9 +412,9 @@ _OPEN_RETURN = PreparedRead(
     1,
 )
 _RECEIVED_PICKUP = PreparedRead(
-    lambda dossier_id: PostalOrder.objects.filter(
-        dossier=dossier_id, leg=Leg.PICKUP.value, status=S.RECEIVED.value
-    ).order_by(*(PostalOrder._meta.ordering or ["pk"]))[:1],
+    lambda dossier_id: first_row(
+        PostalOrder.objects.filter(dossier=dossier_id, leg=Leg.PICKUP.value, status=S.RECEIVED.value)
+    ),
     1,
 )
 

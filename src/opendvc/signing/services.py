@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.core.links import absolute_url
-from opendvc.core.prepared import PreparedRead
+from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
 
 from .models import SignedDocument, SigningCertificate
@@ -432,13 +432,11 @@ def credential_load(
     )
 
 
-def _active_certificates(agency_id):
-    rows = SigningCertificate.objects.filter(agency=agency_id, is_active=True)
-    return (rows if rows.ordered else rows.order_by("pk"))[:1]
-
-
 # Read at every approval and every result signed: built once per process (``core.prepared``).
-_ACTIVE_CERTIFICATE = PreparedRead(_active_certificates, 1)
+_ACTIVE_CERTIFICATE = PreparedRead(
+    lambda agency_id: first_row(SigningCertificate.objects.filter(agency=agency_id, is_active=True)),
+    1,
+)
 
 
 def credential_for_agency(*, agency) -> Credential | None:

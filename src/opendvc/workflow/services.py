@@ -29,7 +29,7 @@ from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
-from opendvc.core.prepared import PreparedRead, row_insert, row_update
+from opendvc.core.prepared import PreparedRead, first_row, row_insert, row_update
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 from opendvc.worktime import (
@@ -99,16 +99,11 @@ _STEPS_OF = PreparedRead(
 )
 
 
-def _first(queryset):
-    """``queryset.first()`` as a queryset (its own order, else by key), for a prepared read."""
-    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
-
-
 _OPEN_RUN = PreparedRead(
-    lambda dossier_id: _first(StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True)), 1
+    lambda dossier_id: first_row(StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True)), 1
 )
 _OPEN_RUN_LOCKED = PreparedRead(
-    lambda dossier_id: _first(
+    lambda dossier_id: first_row(
         StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True).select_for_update()
     ),
     1,

@@ -14,7 +14,7 @@ from opendvc.accounts.tests.factories import UserFactory
 from opendvc.agencies.selectors import has_active_roles
 from opendvc.api.models import ApiToken, hash_token
 from opendvc.api.services import api_token_create
-from opendvc.core.prepared import PreparedRead, row_insert, row_update
+from opendvc.core.prepared import PreparedRead, first_row, row_insert, row_update
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +180,35 @@ def test_row_update_of_a_row_that_is_gone_raises():
     form.title = "x"
     with pytest.raises(DatabaseError):
         row_update(form, ("title",))
+
+
+def test_row_update_goes_through_save_for_an_expression():
+    from django.db.models.functions import Upper
+
+    from opendvc.eforms.models import FormDefinition
+
+    form = FormDefinition.objects.create(key="k-upd-expr", title="thường", working_copy={})
+    form.title = Upper(Value("viet hoa"))  # ASCII: SQLite upper-cases only that
+    row_update(form, ("title", "updated_at"))
+    assert FormDefinition.objects.get(pk=form.pk).title == "VIET HOA"
+    FormDefinition.objects.filter(pk=form.pk).delete()
+    form.title = Upper(Value("mat"))
+    with pytest.raises(DatabaseError):  # a row that is gone raises on this path too
+        row_update(form, ("title",))
+
+
+def test_first_row_picks_what_first_picks():
+    """In the model's default order when it has one, else by key; as a read kept by ``PreparedRead``."""
+    from opendvc.eforms.models import FormDefinition
+
+    for key in ("k-first-b", "k-first-a", "k-first-c"):
+        FormDefinition.objects.create(key=key, title="T", working_copy={})
+    rows = FormDefinition.objects.filter(key__startswith="k-first-")
+    for queryset in (rows, rows.order_by("key"), rows.order_by("-pk")):
+        read = PreparedRead(lambda prefix, qs=queryset: first_row(qs.filter(key__startswith=prefix)), "k")
+        assert first_row(queryset).get() == queryset.first()
+        assert read.first("k-first-") == queryset.first()
+    assert read.first("khong-co-") is None
 
 
 def test_row_insert_writes_what_save_writes_and_reads_the_key_back():

@@ -203,11 +203,7 @@ class DossierMachine(StateMachine):
     def save(self, row, fields: list[str]) -> None:
         # The fields the action set, and ``updated_at``, in one UPDATE built once per set of fields
         # (no receiver listens to the dossier's save signals: the domain's signal is ``dossier_acted``).
-        names = list(dict.fromkeys([*fields, "updated_at"]))
-        if any(hasattr(getattr(row, Dossier._meta.get_field(n).attname), "resolve_expression") for n in names):
-            super().save(row, fields)
-            return
-        row_update(row, names)
+        row_update(row, list(dict.fromkeys([*fields, "updated_at"])))
 
     def roles_of(self, row, actor, spec: ActionSpec, **context: Any) -> set[str]:
         if spec.roles == STEP_HOLDER:
