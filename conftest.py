@@ -82,19 +82,24 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(scope="session", autouse=True)
 def _replayed_seeds():
-    """The shipped catalog and e-forms are seeded by a hundred tests: each process runs the real seeds
+    """The shipped agencies, catalog and e-forms are seeded by a hundred tests: each process runs the real seeds
     once and then replays their rows (``opendvc.core.testing``), whenever the database is in the same
     state as before the recorded run."""
+    from opendvc.agencies import demo as agencies_demo
     from opendvc.catalog import demo as catalog_demo
     from opendvc.catalog.services import bump_revision
     from opendvc.core.testing import replayed
     from opendvc.eforms import demo as eforms_demo
 
-    real = catalog_demo.seed, eforms_demo.seed
+    real = agencies_demo.seed, catalog_demo.seed, eforms_demo.seed
+    # The agencies' seed too, though it is cheap: on PostgreSQL a rolled-back test does not give its
+    # sequence values back, so the real seed would write the agencies under new keys in every test,
+    # and the catalog's seed after it would never find the state it was recorded in.
+    agencies_demo.seed = replayed(agencies_demo.seed)
     catalog_demo.seed = replayed(catalog_demo.seed, after=bump_revision)
     eforms_demo.seed = replayed(eforms_demo.seed)
     yield
-    catalog_demo.seed, eforms_demo.seed = real
+    agencies_demo.seed, catalog_demo.seed, eforms_demo.seed = real
 
 
 @pytest.fixture(autouse=True)
