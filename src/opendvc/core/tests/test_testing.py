@@ -61,3 +61,35 @@ def test_arguments_always_run_the_real_seed(db):
     wrapped(stdout="x")
     wrapped(stdout="y")
     assert calls == ["x", "y"]
+
+
+def test_rows_the_seed_is_not_about_do_not_stop_the_replay(db):
+    from django.contrib.auth import get_user_model
+
+    calls = []
+    tier = Tier.objects.create(code="co-san", name="Cấp có sẵn")
+
+    def seed():
+        calls.append(1)
+        Agency.objects.create(code="000.00.91.H19", name="Sở Thử nghiệm", tier=Tier.objects.get(code="co-san"))
+
+    wrapped = replayed(seed)
+    point = transaction.savepoint()
+    wrapped()
+    recorded = _rows()
+    transaction.savepoint_rollback(point)
+
+    # A user made first (a table the seed neither writes nor points to): replayed.
+    point = transaction.savepoint()
+    get_user_model().objects.create_user(email="truoc@example.vn", password="pw-Strong-123")
+    wrapped()
+    assert calls == [1] and _rows() == recorded
+    transaction.savepoint_rollback(point)
+
+    # A tier made first (the seed's agency points to the tiers): the real seed runs.
+    point = transaction.savepoint()
+    Tier.objects.create(code="them", name="Cấp thêm")
+    wrapped()
+    assert calls == [1, 1]
+    assert Agency.objects.get(code="000.00.91.H19").tier_id == tier.pk
+    transaction.savepoint_rollback(point)
