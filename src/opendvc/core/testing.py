@@ -92,9 +92,12 @@ def _pointed_to(changes: dict) -> set:
     for change in changes.values():
         rows = change.inserted + change.updated
         for index, field in enumerate(change.fields):
-            if field.is_relation and field.related_model is not None:
-                if any(row[index] is not None for row in rows):
-                    out.add(field.related_model)
+            if (
+                field.is_relation
+                and field.related_model is not None
+                and any(row[index] is not None for row in rows)
+            ):
+                out.add(field.related_model)
     return out
 
 
