@@ -107,6 +107,7 @@ def _engine():
         from weasyprint.text.fonts import FontConfiguration
 
         _local.fonts, _local.sheets, _local.pid = FontConfiguration(), {}, pid
+        _local.faces = None
     return _local
 
 
@@ -121,16 +122,30 @@ def _stylesheet(engine, text: str):
     return sheet
 
 
+def _font_faces(engine):
+    """The ``@font-face`` rules of the documents' cut fonts (``core.pdf_fonts``), parsed once per
+    font configuration."""
+    faces = getattr(engine, "faces", None)
+    if faces is None:
+        from weasyprint import CSS
+
+        from opendvc.core.pdf_fonts import faces_css
+
+        faces = engine.faces = CSS(string=faces_css(), font_config=engine.fonts)
+    return faces
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     """The PDF of ``template`` rendered with ``context``. The template's own ``<style>`` (the first
     one, in its head) is parsed once per process and given to the engine as the document's
-    stylesheet; the fonts are those of the process's kept configuration."""
+    stylesheet, after the ``@font-face`` rules of the cut fonts (``core.pdf_fonts``: the templates
+    name "DejaVu Sans VN" first); the fonts are those of the process's kept configuration."""
     # Imported on first use: the PDF engine loads for seconds and workers serve before it (core.warmup).
     from weasyprint import HTML
 
     html = render_to_string(template, context)
     engine = _engine()
-    stylesheets = []
+    stylesheets = [_font_faces(engine)]
     style = _STYLE.search(html)
     if style is not None:
         stylesheets.append(_stylesheet(engine, style.group(1)))

@@ -1,0 +1,63 @@
+"""Make the cut fonts of the PDF documents again (``python -m opendvc.core.pdf_fonts.make [folder of
+the DejaVu fonts]``) with fontTools' subsetter: the characters of ``RANGES``, every layout feature
+(kerning, the placing of Vietnamese tone marks), no hinting (the PDF engine drops it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import FACES, FOLDER
+
+# What Vietnamese documents print: ASCII and Latin-1, the Latin extensions of Vietnamese (Ă Đ Ĩ Ũ Ơ Ư
+# and the letters with tone marks of U+1EA0–U+1EF9), the combining marks (text typed in decomposed
+# form), general punctuation, currency signs (₫, €), letter-like symbols (№), arrows, mathematical
+# operators (≤ ≥ ×), geometric shapes and ballot boxes (check boxes of the forms).
+RANGES = (
+    (0x0020, 0x007E), (0x00A0, 0x024F), (0x02B0, 0x02FF), (0x0300, 0x036F), (0x1E00, 0x1EFF),
+    (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF),
+    (0x25A0, 0x25FF), (0x2610, 0x2612), (0x2713, 0x2718), (0xFFFD, 0xFFFD),
+)
+
+# The system font each face is cut from.
+SOURCES = {
+    "DejaVuSansVN.ttf": "DejaVuSans.ttf",
+    "DejaVuSansVN-Bold.ttf": "DejaVuSans-Bold.ttf",
+    "DejaVuSansVN-Oblique.ttf": "DejaVuSans-Oblique.ttf",
+    "DejaVuSansVN-BoldOblique.ttf": "DejaVuSans-BoldOblique.ttf",
+    "DejaVuSansMonoVN.ttf": "DejaVuSansMono.ttf",
+    "DejaVuSansMonoVN-Bold.ttf": "DejaVuSansMono-Bold.ttf",
+}
+
+
+def codepoints() -> list[int]:
+    return [c for low, high in RANGES for c in range(low, high + 1)]
+
+
+def make(source_folder: Path, *, out: Path = FOLDER) -> list[Path]:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.hinting = False
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["FFTM"]
+    made = []
+    for _family, name, _weight, _style in FACES:
+        font = TTFont(source_folder / SOURCES[name])
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints())
+        subsetter.subset(font)
+        font.save(out / name)
+        made.append(out / name)
+    return made
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/fonts/truetype/dejavu")
+    for path in make(folder):
+        print(f"{path.name}: {path.stat().st_size:,} bytes")
