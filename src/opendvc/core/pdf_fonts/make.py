@@ -10,14 +10,17 @@ from pathlib import Path
 
 from . import FACES, FOLDER
 
-# What Vietnamese documents print: ASCII and Latin-1, the Latin extensions of Vietnamese (Ă Đ Ĩ Ũ Ơ Ư
-# and the letters with tone marks of U+1EA0–U+1EF9), the combining marks (text typed in decomposed
-# form), general punctuation, currency signs (₫, €), letter-like symbols (№), arrows, mathematical
-# operators (≤ ≥ ×), geometric shapes and ballot boxes (check boxes of the forms).
+# What Vietnamese documents print: ASCII, Latin-1 and Latin Extended-A (Ă Đ Ĩ Ũ), Ơ and Ư, the letters
+# with tone marks (U+1EA0–U+1EF9), the spacing and combining accents (text typed in
+# decomposed form), general punctuation, currency signs (₫, €), № and ™, four arrows, the minus, ≤ ≥,
+# squares and circles, ballot boxes and check marks (the forms' check boxes). Every other character is
+# printed with the full font: each glyph kept here costs at every document.
 RANGES = (
-    (0x0020, 0x007E), (0x00A0, 0x024F), (0x02B0, 0x02FF), (0x0300, 0x036F), (0x1E00, 0x1EFF),
-    (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF),
-    (0x25A0, 0x25FF), (0x2610, 0x2612), (0x2713, 0x2718), (0xFFFD, 0xFFFD),
+    (0x0020, 0x007E), (0x00A0, 0x017F), (0x01A0, 0x01B0), (0x02C6, 0x02DD), (0x0300, 0x036F),
+    (0x1EA0, 0x1EF9),
+    (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2116, 0x2116), (0x2122, 0x2122), (0x2190, 0x2193),
+    (0x2212, 0x2212), (0x2264, 0x2265), (0x25A0, 0x25A1), (0x25CB, 0x25CB), (0x25CF, 0x25CF),
+    (0x2610, 0x2612), (0x2713, 0x2718), (0xFFFD, 0xFFFD),
 )
 
 # The system font each face is cut from.
@@ -42,10 +45,9 @@ def make(source_folder: Path, *, out: Path = FOLDER) -> list[Path]:
     options = subset.Options()
     options.layout_features = ["*"]
     options.hinting = False
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
+    # The names and the copyright notice (name IDs 0-6); the licence is the file beside the fonts.
     options.notdef_outline = True
-    options.drop_tables += ["FFTM"]
+    options.drop_tables += ["FFTM", "MATH"]
     made = []
     for _family, name, _weight, _style in FACES:
         font = TTFont(source_folder / SOURCES[name])
