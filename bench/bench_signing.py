@@ -331,7 +331,8 @@ def _issue_one(dossier_id: int, event_id: int) -> None:
     """Issue one approved result as the portal does after the approval (a Celery task after commit,
     or the web worker once the response is sent: ``documents.documents_render``): the pending result
     rendered, signed with the agency's certificate and filed in the applicant's store, then — on
-    commit — the online return (``vault.result_issue``) with its hand-over record rendered."""
+    commit — the online return (``vault.result_issue``: the history line, the notices and the survey
+    invitation; an online return hands nothing over, so no hand-over record is made)."""
     from opendvc.dossiers.documents import documents_render
     from opendvc.dossiers.models import DossierDocument
 
@@ -513,7 +514,7 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
         ),
         (
             "the same approvals' results signed, from the first approval to the last signature "
-            "(rendered, signed B-LT, filed; online return and its hand-over record), by the same "
+            "(rendered, signed B-LT, filed; the online return with its notices), by the same "
             "2 web workers after their responses",
             f"{len(times) / wall:.1f} signed results/s",
             "≥ 20/s",

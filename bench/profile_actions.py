@@ -2,7 +2,7 @@
 officer's ``receive`` and the leader's ``approve`` through ``POST /api/v1/dossiers/<code>/actions``,
 each split into the request (the action, its history, audit and notice) and the work after the
 response (the documents: the receipt rendered and sealed; the result rendered, signed B-LT, filed, and
-the online return with its hand-over record, notices and survey invitation).
+the online return with its notices and survey invitation; no hand-over record, as nothing changes hands).
 
 The database and the trust services are those of ``bench/bench_signing.py`` (``DATABASE_URL``, else a
 scratch SQLite file; the simulator in this process, its CPU counted: it is small, the TSA's token).
