@@ -38,6 +38,7 @@ from opendvc.accounts import crypto
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.core.after_response import after_response
 from opendvc.core.links import absolute_url
+from opendvc.core.pdf_fonts import faces_css
 from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
 
@@ -97,7 +98,8 @@ def lookup_key_of(dossier: Dossier) -> str:
 # and a process made by fork (a Celery prefork worker) makes its own.
 _local = threading.local()
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
-# Stylesheets kept per thread: one per template family (the documents' and the payment receipt's).
+# Stylesheets kept per thread: one per template family (the documents' and the payment receipt's), and
+# the cut fonts' ``@font-face`` rules.
 _SHEETS_KEPT = 16
 
 
@@ -107,7 +109,6 @@ def _engine():
         from weasyprint.text.fonts import FontConfiguration
 
         _local.fonts, _local.sheets, _local.pid = FontConfiguration(), {}, pid
-        _local.faces = None
     return _local
 
 
@@ -122,19 +123,6 @@ def _stylesheet(engine, text: str):
     return sheet
 
 
-def _font_faces(engine):
-    """The ``@font-face`` rules of the documents' cut fonts (``core.pdf_fonts``), parsed once per
-    font configuration."""
-    faces = getattr(engine, "faces", None)
-    if faces is None:
-        from weasyprint import CSS
-
-        from opendvc.core.pdf_fonts import faces_css
-
-        faces = engine.faces = CSS(string=faces_css(), font_config=engine.fonts)
-    return faces
-
-
 def render_pdf(template: str, context: dict) -> bytes:
     """The PDF of ``template`` rendered with ``context``. The template's own ``<style>`` (the first
     one, in its head) is parsed once per process and given to the engine as the document's
@@ -145,7 +133,7 @@ def render_pdf(template: str, context: dict) -> bytes:
 
     html = render_to_string(template, context)
     engine = _engine()
-    stylesheets = [_font_faces(engine)]
+    stylesheets = [_stylesheet(engine, faces_css())]
     style = _STYLE.search(html)
     if style is not None:
         stylesheets.append(_stylesheet(engine, style.group(1)))

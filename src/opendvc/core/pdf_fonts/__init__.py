@@ -15,6 +15,7 @@ DejaVu fonts (Debian's ``fonts-dejavu-core``). The fonts' licence is ``LICENSE``
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
@@ -30,9 +31,10 @@ FACES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+@cache
 def faces_css() -> str:
     """The ``@font-face`` rules of the cut fonts, by absolute ``file:`` URL (the engine loads them
-    once per font configuration)."""
+    once per font configuration); made once per process."""
     return "".join(
         f'@font-face {{ font-family: "{family}"; src: url("{(FOLDER / name).as_uri()}"); '
         f"font-weight: {weight}; font-style: {style}; }}\n"

@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -97,22 +98,18 @@ def _fonts_of(pdf: bytes) -> set[str]:
     return names
 
 
-def test_a_document_embeds_the_cut_faces_and_prints_a_character_they_lack(settings):
+def test_a_document_embeds_the_cut_faces_and_prints_a_character_they_lack():
     # A result whose text has a Cyrillic and a Greek letter: not in the cut fonts, printed with the
     # full DejaVu Sans beside them.
-    class Named:
-        def __init__(self, **kw):
-            self.__dict__.update(kw)
-
     context = {
-        "dossier": Named(code="000.00.01.H19-261203-0001"),
-        "event": Named(data={"result": "Giấy chứng nhận số 12/ĐKKD — ghi chú: Жанна Ωmega"}),
+        "dossier": SimpleNamespace(code="000.00.01.H19-261203-0001"),
+        "event": SimpleNamespace(data={"result": "Giấy chứng nhận số 12/ĐKKD — ghi chú: Жанна Ωmega"}),
         "applicant_name": "Nguyễn Thị Ánh Tuyết",
         "organisation": None,
-        "agency": Named(name="Sở Tư pháp"),
+        "agency": SimpleNamespace(name="Sở Tư pháp"),
         "superior": "Ủy ban nhân dân tỉnh Đồng Nai",
         "place_date": "Đồng Nai, ngày 03 tháng 12 năm 2026",
-        "procedure": Named(name="Cấp phiếu lý lịch tư pháp"),
+        "procedure": SimpleNamespace(name="Cấp phiếu lý lịch tư pháp"),
         "signers": [Signer(("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), "Trần Văn Bình")],
     }
     pdf = render_pdf("dossiers/pdf/result.html", context)
