@@ -25,6 +25,18 @@ PUBLIC_STATES = (State.RETURNED, State.STOPPED)
 MAX_PUBLIC_DAYS = 366
 
 
+def result_withheld(*, dossier: Dossier) -> ProblemError | None:
+    """Why the applicant cannot read a result of ``dossier`` yet, or None when they can: the dossier
+    has no result (409), or its result is collected at the counter or by post, as below level 4
+    (Regulation Art. 2.13), and is not handed over yet (422 ``not_offered_at_level``). The same rule
+    for the dossier's page, the citizen's store and the links they share from it."""
+    if dossier.status not in (State.RESULT_READY, State.RETURNED):
+        return ProblemError("conflict", _("Hồ sơ chưa có kết quả."), status=409)
+    if dossier.status == State.RESULT_READY and not procedure_offer(procedure=dossier.procedure).online_return:
+        return not_offered(procedure=dossier.procedure, what=_("nhận kết quả trực tuyến"), path="document")
+    return None
+
+
 def result_download(*, dossier: Dossier, document: DossierDocument, user, request=None) -> Dossier:
     """Record that the applicant downloaded a result document (an event: ``ResultDownload`` and the
     audit entry). A download changes no state: an online result is returned when it is issued to the
@@ -34,11 +46,9 @@ def result_download(*, dossier: Dossier, document: DossierDocument, user, reques
         raise ProblemError("permission_denied", _("Chỉ người nộp hồ sơ được tải kết quả."), status=403)
     if document.dossier_id != dossier.pk or document.kind != Document.RESULT:
         raise ProblemError("not_found", _("Không có kết quả này."), status=404)
-    if dossier.status not in (State.RESULT_READY, State.RETURNED):
-        raise ProblemError("conflict", _("Hồ sơ chưa có kết quả."), status=409)
-    # Below level 4 the result is collected at the counter or by post (Regulation Art. 2.13).
-    if dossier.status == State.RESULT_READY and not procedure_offer(procedure=dossier.procedure).online_return:
-        raise not_offered(procedure=dossier.procedure, what=_("nhận kết quả trực tuyến"), path="document")
+    withheld = result_withheld(dossier=dossier)
+    if withheld is not None:
+        raise withheld
     with transaction.atomic():
         ResultDownload.objects.create(dossier=dossier, document=document, user=user)
         audit_record(actor=user, action="dossier.result_download", target=dossier,

@@ -289,8 +289,19 @@ def document_delete(*, document: StoredDocument, actor, request=None) -> None:
 
 def owner_documents(*, owner):
     return StoredDocument.objects.filter(Q(owner=owner)).select_related(
-        "dossier_document__dossier", "dossier_document__signature"
+        "dossier_document__dossier__procedure", "dossier_document__signature"
     )
+
+
+def document_withheld(document: StoredDocument) -> ProblemError | None:
+    """Why ``document`` cannot be read or shared from the store yet, or None: a result filed in the
+    store when it was approved, of a dossier whose result is collected at the counter or by post and
+    is not handed over yet (``dossiers.results.result_withheld``)."""
+    if document.source != StoredDocument.Source.RESULT or not document.dossier_document_id:
+        return None
+    from opendvc.dossiers.results import result_withheld
+
+    return result_withheld(dossier=document.dossier_document.dossier)
 
 
 # -- reuse in a new dossier ------------------------------------------------------------------------
@@ -419,8 +430,11 @@ def share_create(*, document: StoredDocument, actor, days: int, request=None) ->
     if document.owner_id != actor.pk:
         raise ProblemError("not_found", _("Không có giấy tờ này."), status=404)
     longest = int(getattr(settings, "VAULT_SHARE_MAX_DAYS", 30))
-    if not isinstance(days, int) or days < 1 or days > longest:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1 or days > longest:
         raise _invalid("days", _("Thời hạn chia sẻ từ 1 đến %(n)s ngày.") % {"n": longest})
+    withheld = document_withheld(document)
+    if withheld is not None:
+        raise withheld
     with transaction.atomic():
         link = ShareLink.objects.create(
             document=document, expires_at=timezone.now() + timedelta(days=days)
@@ -454,8 +468,12 @@ def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
 def share_open(*, token: str, ip: str | None = None, user_agent: str = "") -> StoredDocument:
     """The document behind an active share link; the access is logged. 404 for an unknown, expired or
     revoked link (no difference is told)."""
-    link = ShareLink.objects.select_related("document").filter(token=token).first()
-    if link is None or not link.active:
+    link = (
+        ShareLink.objects.select_related("document__dossier_document__dossier__procedure")
+        .filter(token=token)
+        .first()
+    )
+    if link is None or not link.active or document_withheld(link.document) is not None:
         raise ProblemError("not_found", _("Liên kết không tồn tại hoặc đã hết hạn."), status=404)
     ShareAccess.objects.create(link=link, ip=ip or None, user_agent=(user_agent or "")[:300])
     return link.document

@@ -15,6 +15,7 @@ from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+from opendvc.worktime import to_local
 
 from . import services
 from .models import ShareLink, StoredDocument
@@ -72,6 +73,10 @@ def home(request):
                 errors.extend(_messages(exc))
         status = 422
     docs = list(services.owner_documents(owner=request.user))
+    for d in docs:
+        # A result collected at the counter or by post opens here once it is handed over.
+        withheld = services.document_withheld(d)
+        d.withheld = withheld.detail if withheld is not None else ""
     return render(
         request,
         "vault/home.html",
@@ -92,12 +97,16 @@ def download(request, public_id):
     if doc.dossier_document_id and doc.source == StoredDocument.Source.RESULT:
         from opendvc.dossiers.results import result_download
 
-        result_download(
-            dossier=doc.dossier_document.dossier,
-            document=doc.dossier_document,
-            user=request.user,
-            request=request,
-        )
+        try:
+            result_download(
+                dossier=doc.dossier_document.dossier,
+                document=doc.dossier_document,
+                user=request.user,
+                request=request,
+            )
+        except ProblemError as exc:
+            messages.error(request, " ".join(_messages(exc)))
+            return redirect("vault:home")
     return stored_file_response(
         request,
         doc.stored,
@@ -133,7 +142,7 @@ def share(request, public_id):
             request,
             _("Liên kết chia sẻ (hết hạn %(d)s): %(url)s")
             % {
-                "d": link.expires_at.strftime("%d/%m/%Y"),
+                "d": to_local(link.expires_at).strftime("%H:%M %d/%m/%Y"),
                 "url": request.build_absolute_uri(f"/kho-du-lieu/chia-se/{link.token}/"),
             },
         )

@@ -85,6 +85,51 @@ def test_counter_return_dossier_is_filed_in_the_store_but_not_returned(
     assert StoredDocument.objects.filter(owner=citizen, source="result").count() == 1
 
 
+def test_a_result_collected_at_the_counter_opens_in_the_store_once_handed_over(
+    client, procedure, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    """Below level 4 the result is collected at the counter or by post (Regulation Art. 2.13): the
+    store lists it from the approval, but it is read, downloaded or shared only once handed over."""
+    from opendvc.core.problems import ProblemError
+    from opendvc.vault import services as vault
+    from opendvc.vault.models import ShareLink
+
+    Procedure.objects.filter(pk=procedure.pk).update(level=3)
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    stored = StoredDocument.objects.get(owner=citizen, source="result")
+    # A link made before the rule (or by hand) does not open the result either.
+    early = ShareLink.objects.create(document=stored, expires_at=d.created_at + timedelta(days=400))
+    client.force_login(citizen)
+
+    page = client.get("/kho-du-lieu/").content.decode()
+    assert f"/kho-du-lieu/{stored.public_id}/tai-ve/" not in page
+    assert "Bản điện tử mở được sau khi nhận kết quả." in page and "mức độ 3" in page
+    response = client.get(f"/kho-du-lieu/{stored.public_id}/tai-ve/", follow=True)
+    assert response.status_code == 200
+    assert "không cung cấp nhận kết quả trực tuyến" in response.content.decode()
+    assert ResultDownload.objects.filter(dossier=d).count() == 0
+    with pytest.raises(ProblemError) as refused:
+        vault.share_create(document=stored, actor=citizen, days=3)
+    assert refused.value.status == 422
+    assert client.get(f"/kho-du-lieu/chia-se/{early.token}/").status_code == 404
+
+    d = dossier_services.dossier_act(
+        dossier=Dossier.objects.get(pk=d.pk), action="return_result", actor=officer, method="counter",
+        recipient="Nguyễn Thị Hoa", identity_document="CCCD 079xxx",
+    )
+    assert d.status == "returned"
+    response = client.get(f"/kho-du-lieu/{stored.public_id}/tai-ve/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert ResultDownload.objects.filter(dossier=d).count() == 1
+    assert client.get(f"/kho-du-lieu/chia-se/{early.token}/").status_code == 200
+    assert f"/kho-du-lieu/{stored.public_id}/tai-ve/" in client.get("/kho-du-lieu/").content.decode()
+
+
 def test_migration_takes_the_approval_as_the_return(procedure, citizen, officer, leader):
     # Under the former rule: approved on time, downloaded (returned) ten days late.
     d = _processing(procedure, citizen, officer)
