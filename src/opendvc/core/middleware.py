@@ -71,16 +71,20 @@ class ProblemDetailsMiddleware:
         return response
 
     def _check_body(self, request: HttpRequest) -> HttpResponse | None:
-        """API bodies must be JSON (or multipart for uploads) and within the configured limit; no NUL
-        character in the address, the query or any JSON string (PostgreSQL refuses NUL in text)."""
-        if not request.path.startswith("/api/"):
-            return None
+        """No NUL character in the address, the query or a form's fields, on pages as in the API
+        (PostgreSQL refuses NUL in text); API bodies must be JSON (or multipart for uploads), within
+        the configured limit, with no NUL in any JSON string."""
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return problem_response(
-                "bad_request",
-                "Địa chỉ hoặc tham số truy vấn chứa ký tự NUL (\\u0000), không được chấp nhận.",
-                instance=request.path,
-            )
+            return nul_refused(request)
+        if not request.path.startswith("/api/"):
+            if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+                try:
+                    body = request.body
+                except RequestDataTooBig:
+                    return None  # answered 413 where the form is read
+                if b"%00" in body or b"\x00" in body:
+                    return nul_refused(request)
+            return None
         if request.method not in {"POST", "PUT", "PATCH"}:
             return None
 
@@ -107,6 +111,10 @@ class ProblemDetailsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
             return payload_too_large(request)
+        if _is_nul_refusal(exception):
+            # A NUL character that came another way (a multipart form's text field) and reached
+            # PostgreSQL: the statement and its transaction were refused, nothing was half-saved.
+            return nul_refused(request)
         # Unreadable bodies (MultiPartParserError, SuspiciousOperation) go on to Django's handler, which
         # logs them under django.security and calls handler400 (core.views.bad_request) with the cause.
         return None
@@ -190,6 +198,30 @@ def unreadable_body_detail(exc: BaseException | None) -> str:
             "Yêu cầu có dấu hiệu không an toàn nên không được xử lý; vui lòng kiểm tra và gửi lại."
         )
     return "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."
+
+
+NUL_DETAIL = "Dữ liệu gửi lên chứa ký tự NUL (\\u0000), không được chấp nhận; hãy bỏ ký tự này rồi gửi lại."
+
+
+def _is_nul_refusal(exception: BaseException) -> bool:
+    """Whether ``exception`` is the database driver refusing a NUL character in text (psycopg raises
+    it before sending the statement: PostgreSQL cannot store NUL in text)."""
+    from django.db import DataError
+
+    return isinstance(exception, (DataError, ValueError)) and "NUL" in str(exception)
+
+
+def nul_refused(request: HttpRequest) -> HttpResponse:
+    """400 for a NUL character in the address, the query or the data sent: problem+json for the API,
+    the error page otherwise."""
+    if wants_problem_json(request):
+        return problem_response("bad_request", NUL_DETAIL, instance=request.path)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 400, "title": "Yêu cầu không hợp lệ", "message": NUL_DETAIL},
+        status=400,
+    )
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:

@@ -211,6 +211,51 @@ def test_nul_in_feedback_is_refused_on_postgresql_too(postgres_db):
     _problem(anonymous().get("/api/v1/qa?q=%00"), 400, "bad_request")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/xac-thuc-ket-qua/?ma=abc%00&khoa=x",
+        "/tra-cuu/?ma=abc%00",
+        "/kho-du-lieu/chia-se/a%00b/",
+        "/thu-tuc/?q=khai%00sinh",
+        "/ket-qua-giai-quyet/?q=%00",
+    ],
+)
+def test_nul_character_in_a_pages_address_or_query_is_a_vietnamese_400(url):
+    response = anonymous().get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "ký tự NUL" in response.content.decode()
+
+
+def test_nul_character_in_a_pages_form_is_a_vietnamese_400():
+    response = anonymous().post(
+        "/tai-khoan/login/",
+        "login=a%00%40example.vn&password=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "ký tự NUL" in response.content.decode()
+
+
+def test_nul_in_a_multipart_forms_text_is_400_on_postgresql_and_nothing_is_saved(postgres_db, signed_in, person):
+    """A multipart form's text fields are read by the view: PostgreSQL refuses the NUL, the error page
+    says why, and the transaction keeps nothing (before, a 500)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import pdf_bytes
+    from opendvc.vault.models import StoredDocument
+
+    pdf = pdf_bytes()
+    response = signed_in.post(
+        "/kho-du-lieu/",
+        {"document_type": "CCCD\x00", "file": SimpleUploadedFile("cccd.pdf", pdf, "application/pdf")},
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert "ký tự NUL" in response.content.decode()
+    assert not StoredDocument.objects.filter(owner=person).exists()
+
+
 # --- unreadable multipart bodies ------------------------------------------------------------------
 
 BOUNDARY = "----opendvc-test"
