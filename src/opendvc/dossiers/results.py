@@ -106,8 +106,23 @@ def public_results(*, agency=None, date_from: date | None = None, date_to: date 
             .order_by("-finished_at", "-id"))
 
 
+# The days a search of the finished dossiers may name: wide enough for any record, narrow enough that
+# the day after the last one and the local midnight of the first one exist.
+FIRST_PUBLIC_DAY, LAST_PUBLIC_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _dmy(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def check_period(date_from: date | None, date_to: date | None) -> list[dict[str, str]]:
     errors = []
+    for path, day in (("from", date_from), ("to", date_to)):
+        if day and not FIRST_PUBLIC_DAY <= day <= LAST_PUBLIC_DAY:
+            errors.append({"path": path, "message": _("Ngày %(d)s nằm ngoài khoảng tra cứu (%(a)s – %(b)s).") % {
+                "d": _dmy(day), "a": _dmy(FIRST_PUBLIC_DAY), "b": _dmy(LAST_PUBLIC_DAY)}})
+    if errors:
+        return errors
     if date_from and date_to and date_from > date_to:
         errors.append({"path": "from", "message": _("Ngày bắt đầu phải trước ngày kết thúc.")})
     elif date_from and date_to and (date_to - date_from).days > MAX_PUBLIC_DAYS:

@@ -256,6 +256,30 @@ def test_nul_in_a_multipart_forms_text_is_400_on_postgresql_and_nothing_is_saved
     assert not StoredDocument.objects.filter(owner=person).exists()
 
 
+@pytest.mark.parametrize(
+    ("query", "api_query"),
+    [
+        ("den-ngay=31/12/9999", "to=9999-12-31"),
+        ("tu-ngay=01/01/0001", "from=0001-01-01"),
+        ("tu-ngay=01/01/0001&den-ngay=31/12/9999", "from=0001-01-01&to=9999-12-31"),
+    ],
+)
+def test_public_results_far_dates_are_refused_not_500(query, api_query):
+    """The day after 31/12/9999 and the local midnight of 01/01/0001 do not exist: such days are
+    refused with the range that is searched (before, an overflow and a 500)."""
+    page = anonymous().get(f"/ket-qua-giai-quyet/?{query}")
+    assert page.status_code == 422
+    assert "nằm ngoài khoảng tra cứu (01/01/2000 – 31/12/2099)" in page.content.decode()
+    body = _problem(anonymous().get(f"/api/v1/public/results?{api_query}"), 422, "validation_error")
+    assert {e["path"] for e in body["errors"]} <= {"from", "to"}
+
+
+def test_public_results_page_number_beyond_any_is_an_empty_page():
+    for value in HUGE:
+        response = anonymous().get("/ket-qua-giai-quyet/", {"trang": value})
+        assert response.status_code == 200, value
+
+
 # --- unreadable multipart bodies ------------------------------------------------------------------
 
 BOUNDARY = "----opendvc-test"

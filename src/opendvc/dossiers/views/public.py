@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.agencies.models import Agency
+from opendvc.api.params import MAX_PAGE
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from .. import results, selectors
@@ -56,7 +57,7 @@ def public_results(request):
             errors.append(_("Ngày không hợp lệ: %(v)s (dùng dd/mm/yyyy).") % {"v": g.get(key)[:20]})
     errors += [e["message"] for e in results.check_period(date_from, date_to)]
     try:
-        page = max(1, int(g.get("trang", "1")))
+        page = min(max(1, int(g.get("trang", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     rows = []
