@@ -9,6 +9,7 @@ from uuid import UUID
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import StrictInt
 
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
@@ -45,13 +46,17 @@ class ReuseIn(Schema):
 
 
 class ShareIn(Schema):
-    days: int
+    # A number of days, not a truth value or a text (pydantic would read true as 1).
+    days: StrictInt
 
 
 class ShareOut(Schema):
     token: str
     url: str
     expires_at: datetime
+    # Whether the link still opens the document (not expired, not revoked), and when it was revoked.
+    active: bool
+    revoked_at: datetime | None = None
     accesses: int
 
 
@@ -143,6 +148,8 @@ def _share_out(link: ShareLink) -> dict:
         "token": link.token,
         "url": absolute_url("vault:shared", args=[link.token]),
         "expires_at": link.expires_at,
+        "active": link.active,
+        "revoked_at": link.revoked_at,
         "accesses": link.accesses.count(),
     }
 

@@ -154,6 +154,13 @@ def test_api_upload_list_share_and_delete(client, citizen):
     assert client.get(f"/api/v1/vault/documents/{body['id']}/shares").json()[0]["accesses"] == 1
     assert client.delete(f"/api/v1/vault/shares/{token}").status_code == 204
     assert client.get(f"/kho-du-lieu/chia-se/{token}/").status_code == 404
+    listed = client.get(f"/api/v1/vault/documents/{body['id']}/shares").json()[0]
+    assert listed["active"] is False and listed["revoked_at"]
+    for days in (True, "2", 2.5):
+        r = client.post(
+            f"/api/v1/vault/documents/{body['id']}/shares", {"days": days}, content_type="application/json"
+        )
+        assert r.status_code == 422, days
     r = client.post(
         f"/api/v1/vault/documents/{body['id']}/shares", {"days": 0}, content_type="application/json"
     )
