@@ -30,7 +30,7 @@ class PostalSignature(APIKeyHeader):
 
     def authenticate(self, request, key):
         secret = settings.POSTAL_WEBHOOK_SECRET
-        if not secret or not key:
+        if not secret or not key or not key.isascii():
             return None
         expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
         return "postal-operator" if hmac.compare_digest(key, expected) else None

@@ -69,6 +69,17 @@ def _party(prefix: str, p: Party) -> dict[str, str]:
     }
 
 
+def _instant(text: str) -> datetime:
+    """The operator's ``StatusTime``: ISO 8601; a time without an offset is Vietnam time, the
+    operator's own clock."""
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        from django.utils import timezone
+
+        at = timezone.make_aware(at, timezone.get_default_timezone())
+    return at
+
+
 def parse_event(item: dict[str, Any]) -> TrackingEvent:
     """One tracking event of the operator's JSON (``CarrierError`` when it is not one)."""
     try:
@@ -76,7 +87,7 @@ def parse_event(item: dict[str, Any]) -> TrackingEvent:
             event_id=str(item["EventId"]),
             order_number=str(item["OrderNumber"]),
             status=str(item["Status"]),
-            at=datetime.fromisoformat(str(item["StatusTime"])),
+            at=_instant(str(item["StatusTime"])),
             note=str(item.get("Note") or ""),
             receiver_name=str(item.get("ReceiverName") or ""),
             reason=str(item.get("Reason") or ""),

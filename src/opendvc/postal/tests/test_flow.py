@@ -178,6 +178,35 @@ def test_duplicate_tracking_callbacks_are_applied_once(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_callback_in_local_time_is_applied_and_a_garbled_signature_is_401(
+    live_server, simulator, procedure, citizen, officer, leader, postal
+):
+    """The operator's clock is Vietnam time: a ``StatusTime`` without an offset is read so and compared
+    with the aware times already applied (before, a 500). A signature header that is not even ASCII is
+    refused like a wrong one (before, a 500)."""
+    from zoneinfo import ZoneInfo
+
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.order_send(order=order)
+    t0 = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
+    first = {"EventId": "ev-local-1", "OrderNumber": order.order_number, "Status": "accepted",
+             "StatusTime": t0.isoformat()}
+    assert _post(live_server, first).status_code == 200
+    local = (t0 + timedelta(hours=1)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    answer = _post(live_server, {**first, "EventId": "ev-local-2", "Status": "in_transit",
+                                 "StatusTime": local.isoformat()})
+    assert answer.status_code == 200 and answer.json()["applied"] is True
+    assert order.events.get(external_id="ev-local-2").at == t0 + timedelta(hours=1)
+    garbled = httpx.post(
+        f"{live_server.url}/api/v1/postal/tracking",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "X-Postal-Signature": b"zzz\xc3\xa9\xff"},
+    )
+    assert garbled.status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
 def test_out_of_order_tracking_does_not_move_a_delivered_item_back(
     live_server, simulator, procedure, citizen, officer, leader, postal
 ):
