@@ -738,7 +738,9 @@ def pdf_verify(*, data: bytes, check_issued: bool = True) -> Verification:
         out.reasons.append(
             _("Nội dung tệp đã bị thay đổi sau khi ký (chữ ký không khớp với nội dung).")
         )
-    if not trusted:
+    # A signature that no longer matches its content is not checked further by the validator: its
+    # certificate is then neither trusted nor distrusted, and the change is the reason given.
+    if not trusted and out.intact:
         out.reasons.append(_("Chứng thư số không do tổ chức chứng thực được tin cậy cấp."))
     if not stamped:
         out.reasons.append(_("Chữ ký không có dấu thời gian hợp lệ."))

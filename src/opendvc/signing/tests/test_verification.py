@@ -66,6 +66,13 @@ def test_page_by_qr_and_upload(client, issued):
     r = client.post("/xac-thuc-ket-qua/", {"tep": SimpleUploadedFile("kq.pdf", _tampered(data))})
     page = r.content.decode()
     assert "Không hợp lệ" in page and "đã bị thay đổi sau khi ký" in page
+    # The change is the reason: the pinned signer's certificate is not called untrusted for it.
+    assert "không do tổ chức chứng thực được tin cậy cấp" not in page
+    # A file without a signature was not "changed": there is nothing to check its content against.
+    r = client.post("/xac-thuc-ket-qua/", {"tep": SimpleUploadedFile("don.pdf", pdf_bytes())})
+    page = r.content.decode()
+    assert "Không hợp lệ" in page and "Tệp không có chữ ký số." in page
+    assert "Không kiểm tra được: tệp không có chữ ký số" in page and "Đã bị thay đổi" not in page
     r = client.get("/xac-thuc-ket-qua/", {"ma": d.code, "khoa": "sai"})
     assert "Không hợp lệ" in r.content.decode()
     assert client.post("/xac-thuc-ket-qua/", {}).status_code == 422
