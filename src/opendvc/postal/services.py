@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +41,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
-from opendvc.worktime import timeliness
+from opendvc.worktime import timeliness, to_local
 
 from . import clock
 from .carrier import CarrierError, OrderRequest, Party, TrackingEvent, carrier
@@ -266,6 +266,16 @@ def pickup_request(
         errors.append(
             {"path": "window_start", "message": _("Chọn thời gian thu gom trong tương lai.")}
         )
+    elif window_start > now + timedelta(days=settings.POSTAL_PICKUP_MAX_DAYS):
+        errors.append({"path": "window_start", "message": _(
+            "Chỉ hẹn thu gom trong %(n)s ngày tới.") % {"n": settings.POSTAL_PICKUP_MAX_DAYS}})
+    first, last = settings.POSTAL_PICKUP_FIRST_HOUR, settings.POSTAL_PICKUP_LAST_HOUR
+    start, end = to_local(window_start), to_local(window_end)
+    if window_end > window_start and (
+        start.date() != end.date() or start.hour < first or (end.hour, end.minute) > (last, 0)
+    ):
+        errors.append({"path": "window_end", "message": _(
+            "Bưu điện thu gom trong một ngày, từ %(a)02d:00 đến %(b)02d:00.") % {"a": first, "b": last}})
     if procedure is None or not receiving_agency_allowed(procedure=procedure, agency=agency):
         errors.append(
             {"path": "procedure", "message": _("Cơ quan này không tiếp nhận thủ tục được chọn.")}
@@ -632,7 +642,6 @@ def _apply(
 def _notify_delivered(order: PostalOrder, *, at: datetime) -> None:
     """The applicant's notice (email and in-app, sent on commit) that the post delivered the result."""
     from opendvc.core.links import absolute_url
-    from opendvc.worktime import to_local
 
     dossier = order.dossier
     notify(

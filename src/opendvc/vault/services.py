@@ -212,6 +212,11 @@ def document_upload(
     errors = []
     if not (document_type or "").strip():
         errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
+    today = to_local(timezone.now()).date()
+    if issued_on and not FIRST_DAY <= issued_on <= today:
+        errors.append({"path": "issued_on", "message": _("Ngày cấp phải từ 01/01/1900 đến hôm nay.")})
+    if expires_on and not FIRST_DAY <= expires_on <= LAST_DAY:
+        errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải từ 01/01/1900 đến 31/12/2199.")})
     if issued_on and expires_on and expires_on < issued_on:
         errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải sau ngày cấp.")})
     if errors:
@@ -285,6 +290,11 @@ def document_delete(*, document: StoredDocument, actor, request=None) -> None:
         in_use = DossierFile.objects.filter(file=name).exists()
     if name and not in_use:
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+# The dates a stored document may carry: issued by today, and neither date before 1900 or, for an
+# expiry, after 2199 (a typing slip such as 01/01/0001 or 31/12/9999; no expiry is left empty).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 def owner_documents(*, owner):

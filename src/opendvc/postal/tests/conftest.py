@@ -82,3 +82,12 @@ def proof_png():
     from opendvc.dossiers.uploads import check_file
 
     return check_file(name="chu-ky.png", content=png_bytes())
+
+
+def tomorrow_at(hour: int = 9):
+    """Tomorrow at ``hour`` o'clock, Vietnam time: inside the post's pickup hours whenever the suite runs."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=1)

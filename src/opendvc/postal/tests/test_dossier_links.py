@@ -17,7 +17,7 @@ from opendvc.postal import services
 from opendvc.postal.models import PostalEvent, Status
 from opendvc.signing.tests.conftest import _trust_server, configure_agency, trust  # noqa: F401
 
-from .conftest import address, proof_png, result_ready
+from .conftest import address, proof_png, result_ready, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_signature_status_postal_order_links_and_the_delivered_notice(
 
 
 def _pickup(procedure, citizen, justice):
-    start = timezone.now() + timedelta(days=1)
+    start = tomorrow_at(9)
     return services.pickup_request(
         applicant=citizen,
         procedure=procedure,

@@ -16,11 +16,11 @@ from opendvc.postal import services
 from opendvc.postal.models import PostalEvent, PostalOrder, Status
 from opendvc.postal.simulators import sign
 
-from .conftest import SECRET, address, proof_png, result_ready
+from .conftest import SECRET, address, proof_png, result_ready, tomorrow_at
 
 
 def _pickup(procedure, citizen, justice):
-    start = timezone.now() + timedelta(days=1)
+    start = tomorrow_at(9)
     return services.pickup_request(
         applicant=citizen,
         procedure=procedure,
@@ -29,6 +29,18 @@ def _pickup(procedure, citizen, justice):
         window_start=start,
         window_end=start + timedelta(hours=2),
     )
+
+
+@pytest.mark.django_db
+def test_a_pickup_window_lies_within_one_day_of_pickup_hours(procedure, citizen, justice):
+    start = tomorrow_at(19)
+    with pytest.raises(ProblemError) as refused:
+        services.pickup_request(applicant=citizen, procedure=procedure, agency=justice, address=address(),
+                                window_start=start, window_end=start + timedelta(days=365))
+    assert [e["path"] for e in refused.value.extra["errors"]] == ["window_end"]
+    order = services.pickup_request(applicant=citizen, procedure=procedure, agency=justice, address=address(),
+                                    window_start=tomorrow_at(7), window_end=tomorrow_at(20))
+    assert order.window_end - order.window_start == timedelta(hours=13)
 
 
 @pytest.mark.django_db
@@ -267,7 +279,7 @@ def test_an_operator_that_is_down_leaves_the_order_to_send_again(
 def test_a_cancelled_pickup_is_cancelled_at_the_operator_and_outside_the_province_costs_more(
     simulator, procedure, citizen, justice, postal, django_capture_on_commit_callbacks
 ):
-    start = timezone.now() + timedelta(days=1)
+    start = tomorrow_at(9)
     with django_capture_on_commit_callbacks(execute=True):
         order = services.pickup_request(
             applicant=citizen,

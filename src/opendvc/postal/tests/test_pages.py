@@ -152,6 +152,14 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
         refused.status_code == 400
         and "Giờ kết thúc phải sau giờ bắt đầu." in refused.content.decode()
     )
+    # The post collects in the day and books at most POSTAL_PICKUP_MAX_DAYS ahead.
+    for changed, message in (
+        ({"tu-gio": "01:00", "den-gio": "03:00"}, "Bưu điện thu gom trong một ngày, từ 07:00 đến 20:00."),
+        ({"tu-gio": "18:00", "den-gio": "21:00"}, "Bưu điện thu gom trong một ngày, từ 07:00 đến 20:00."),
+        ({"ngay": "31/12/9999", "den-gio": "11:00"}, "Chỉ hẹn thu gom trong 30 ngày tới."),
+    ):
+        refused = client.post("/buu-chinh/thu-gom/", {**fields, **changed})
+        assert refused.status_code == 400 and message in refused.content.decode(), changed
     assert client.post("/buu-chinh/thu-gom/", {**fields, "den-gio": "11:00"}).status_code == 302
     order = PostalOrder.objects.get(applicant=citizen)
     assert order.inside_province and order.fee_vnd == 22000

@@ -169,6 +169,22 @@ def test_api_upload_list_share_and_delete(client, citizen):
     assert client.get("/api/v1/vault/documents").json() == []
 
 
+@pytest.mark.parametrize(
+    ("dates", "path"),
+    [
+        ({"issued_on": date(2099, 1, 1)}, "issued_on"),
+        ({"issued_on": date(1, 1, 1)}, "issued_on"),
+        ({"expires_on": date(9999, 12, 31)}, "expires_on"),
+    ],
+)
+def test_a_stored_documents_dates_are_plausible(citizen, dates, path):
+    """Issued by today, and no date a typing slip (01/01/0001, 31/12/9999) would give."""
+    with pytest.raises(ProblemError) as refused:
+        _upload(citizen, **dates)
+    assert [e["path"] for e in refused.value.extra["errors"]] == [path]
+    assert not StoredDocument.objects.filter(owner=citizen).exists()
+
+
 def test_store_page_upload_with_bad_date_keeps_the_input(client, citizen):
     sign_in(client, citizen)
     from django.core.files.uploadedfile import SimpleUploadedFile
