@@ -92,6 +92,65 @@ def _body_loc(loc):
     return ["body", *loc[2:]] if len(loc) > 2 and loc[0] == "body" else loc
 
 
+# The API speaks Vietnamese: the request checker's (pydantic's) messages, by the kind of error, with
+# its limits filled in. A kind not listed keeps a general sentence; a rule of our own (value_error)
+# keeps its own message, which is Vietnamese already.
+_MESSAGES = {
+    "missing": "Thiếu trường bắt buộc.",
+    "string_type": "Phải là chuỗi ký tự.",
+    "int_type": "Phải là số nguyên.",
+    "int_parsing": "Phải là số nguyên.",
+    "int_from_float": "Phải là số nguyên.",
+    "float_type": "Phải là số.",
+    "float_parsing": "Phải là số.",
+    "decimal_parsing": "Phải là số.",
+    "bool_type": "Phải là true hoặc false.",
+    "bool_parsing": "Phải là true hoặc false.",
+    "date_type": "Phải là ngày dạng YYYY-MM-DD.",
+    "date_parsing": "Phải là ngày dạng YYYY-MM-DD.",
+    "date_from_datetime_parsing": "Phải là ngày dạng YYYY-MM-DD.",
+    "date_from_datetime_inexact": "Phải là ngày dạng YYYY-MM-DD, không kèm giờ.",
+    "datetime_type": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
+    "datetime_parsing": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
+    "datetime_from_date_parsing": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
+    "uuid_type": "Phải là mã UUID.",
+    "uuid_parsing": "Phải là mã UUID.",
+    "list_type": "Phải là danh sách.",
+    "dict_type": "Phải là đối tượng JSON.",
+    "model_type": "Phải là đối tượng JSON.",
+    "model_attributes_type": "Phải là đối tượng JSON.",
+    "string_too_short": "Cần ít nhất {min_length} ký tự.",
+    "string_too_long": "Tối đa {max_length} ký tự.",
+    "too_short": "Cần ít nhất {min_length} phần tử.",
+    "too_long": "Tối đa {max_length} phần tử.",
+    "greater_than": "Phải lớn hơn {gt}.",
+    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
+    "less_than": "Phải nhỏ hơn {lt}.",
+    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
+    "string_pattern_mismatch": "Không đúng định dạng.",
+    "literal_error": "Phải là một trong: {expected}.",
+    "enum": "Phải là một trong: {expected}.",
+    "extra_forbidden": "Trường không được chấp nhận.",
+    "url_parsing": "Phải là địa chỉ URL.",
+    "url_type": "Phải là địa chỉ URL.",
+}
+
+
+def validation_message(err: dict) -> str:
+    """The Vietnamese message of one of pydantic's errors."""
+    kind = err.get("type", "")
+    if kind in ("value_error", "assertion_error"):
+        msg = str(err.get("msg", ""))
+        return msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return "Giá trị không hợp lệ."
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split("{")[0].rstrip(": ") + "."
+
+
 @api.exception_handler(ValidationError)
 def _validation(request, exc: ValidationError):
     if any(err.get("type") == "json_invalid" or "JSON" in err.get("msg", "") for err in exc.errors):
@@ -103,7 +162,7 @@ def _validation(request, exc: ValidationError):
         "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.",
         instance=request.path,
         errors=[
-            {"path": error_path(_body_loc(err.get("loc", []))), "message": err.get("msg", "")}
+            {"path": error_path(_body_loc(err.get("loc", []))), "message": validation_message(err)}
             for err in exc.errors
         ],
     )

@@ -100,7 +100,7 @@ class ProblemDetailsMiddleware:
         ):
             return problem_response(
                 "unsupported_media_type",
-                f"Kiểu nội dung '{ctype or 'không xác định'}' không được hỗ trợ; hãy gửi application/json.",
+                f"Kiểu nội dung '{ctype or 'không xác định'}' không được hỗ trợ; hãy gửi application/json, hoặc multipart/form-data khi tải tệp lên.",
                 instance=request.path,
                 accepted=["application/json", "multipart/form-data"],
             )

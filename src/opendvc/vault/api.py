@@ -4,12 +4,13 @@ dossier by reference, share by link (with the access log)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import StrictInt
+from pydantic import BeforeValidator, StrictInt
 
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
@@ -20,6 +21,14 @@ from . import services
 from .models import ShareLink, StoredDocument
 
 router = Router(tags=["vault"])
+
+
+def _blank_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A form's date left empty is no date (an HTML form sends the empty field).
+OptionalDay = Annotated[date | None, BeforeValidator(_blank_is_none)]
 
 
 class StoredOut(Schema):
@@ -83,8 +92,8 @@ def upload_document(
     document_type: str = Form(...),  # noqa: B008
     issuer: str = Form(""),  # noqa: B008
     number: str = Form(""),  # noqa: B008
-    issued_on: date | None = Form(None),  # noqa: B008
-    expires_on: date | None = Form(None),  # noqa: B008
+    issued_on: OptionalDay = Form(None),  # noqa: B008
+    expires_on: OptionalDay = Form(None),  # noqa: B008
     title: str = Form(""),  # noqa: B008
 ):
     require_scope(request, "dossiers:write")

@@ -353,3 +353,15 @@ def test_too_many_files_in_one_request_is_400(settings, signed_in):
         "bad_request",
     )
     assert "quá nhiều tệp" in body["detail"]
+
+
+def test_request_checker_messages_are_vietnamese_with_their_limits():
+    from opendvc.api.main import validation_message
+
+    assert validation_message({"type": "missing", "msg": "Field required"}) == "Thiếu trường bắt buộc."
+    assert validation_message({"type": "string_too_long", "ctx": {"max_length": 200}}) == "Tối đa 200 ký tự."
+    assert validation_message({"type": "less_than_equal", "ctx": {"le": 10000}}) == "Phải nhỏ hơn hoặc bằng 10000."
+    assert validation_message({"type": "value_error", "msg": "Value error, Mã không hợp lệ."}) == "Mã không hợp lệ."
+    assert validation_message({"type": "something_new", "msg": "Whatever"}) == "Giá trị không hợp lệ."
+    assert validation_message({"type": "literal_error", "ctx": {}}) == "Phải là một trong."
+

@@ -185,6 +185,28 @@ def test_a_stored_documents_dates_are_plausible(citizen, dates, path):
     assert not StoredDocument.objects.filter(owner=citizen).exists()
 
 
+def test_api_upload_messages_are_vietnamese_and_an_empty_date_is_no_date(client, citizen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    sign_in(client, citizen)
+
+    def post(**fields):
+        return client.post(
+            "/api/v1/vault/documents",
+            {"file": SimpleUploadedFile("cccd.pdf", small_pdf(), content_type="application/pdf"), **fields},
+        )
+
+    r = post(issued_on="31/02/2026")
+    assert r.status_code == 422
+    messages = {e["path"]: e["message"] for e in r.json()["errors"]}
+    assert messages == {"document_type": "Thiếu trường bắt buộc.", "issued_on": "Phải là ngày dạng YYYY-MM-DD."}
+    r = post(document_type="Căn cước công dân", issued_on="", expires_on=" ")
+    assert r.status_code == 201, r.content
+    assert r.json()["issued_on"] is None and r.json()["expires_on"] is None
+
+
 def test_store_page_upload_with_bad_date_keeps_the_input(client, citizen):
     sign_in(client, citizen)
     from django.core.files.uploadedfile import SimpleUploadedFile
