@@ -60,6 +60,9 @@ class ProblemDetailsMiddleware:
         if early is not None:
             return early
         response = self.get_response(request)
+        if response.status_code == 429 and not response.has_header("Retry-After"):
+            # The request limits count per minute (core.ratelimit): a client may try again after one.
+            response["Retry-After"] = "60"
         if (
             request.path.startswith("/api/")
             and response.status_code >= 400
@@ -68,6 +71,27 @@ class ProblemDetailsMiddleware:
             )
         ):
             return _as_problem(request, response)
+        if (
+            response.status_code == 405
+            and not getattr(response, "streaming", False)
+            and not response.content
+            and not request.path.startswith("/api/")
+        ):
+            # A page asked with the wrong method (a form's address opened as a link): a page that says
+            # so, in Vietnamese, with the methods it takes.
+            page = render(
+                request,
+                "errors/error.html",
+                {
+                    "status": 405,
+                    "title": "Không thực hiện được thao tác",
+                    "message": "Địa chỉ này chỉ nhận dữ liệu gửi từ biểu mẫu của trang; hãy quay lại trang trước và dùng nút trên trang.",
+                },
+                status=405,
+            )
+            if response.has_header("Allow"):
+                page["Allow"] = response["Allow"]
+            return page
         return response
 
     def _check_body(self, request: HttpRequest) -> HttpResponse | None:

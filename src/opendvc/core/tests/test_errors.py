@@ -133,3 +133,15 @@ def test_api_500_is_problem_without_trace(db):
         and "Traceback" not in response.content.decode()
     )
     assert body["detail"].startswith("Đã có lỗi")
+
+
+def test_html_wrong_method_is_a_vietnamese_405_with_allow(db):
+    """A form's address opened as a link: a page that says so instead of an empty 405."""
+    user = User.objects.create_user(email="nguoi-dan-405@example.vn", password="mat-khau-dai-123")
+    client = Client()
+    client.force_login(user)
+    response = client.get("/kho-du-lieu/00000000-0000-0000-0000-000000000000/xoa/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    html = response.content.decode()
+    assert '<html lang="vi"' in html and "chỉ nhận dữ liệu gửi từ biểu mẫu" in html
+

@@ -51,7 +51,9 @@ def test_lookup_is_rate_limited(client, citizen, procedure, settings):
     assert codes == [404, 404, 404]
     r = client.get(f"/api/v1/public/dossiers/{d.code}", {"key": lookup_key_of(d)})
     assert r.status_code == 429 and r.json()["code"] == "rate_limited"
-    assert client.get("/tra-cuu/", {"ma": d.code, "khoa": lookup_key_of(d)}).status_code == 429
+    assert r["Retry-After"] == "60"
+    page = client.get("/tra-cuu/", {"ma": d.code, "khoa": lookup_key_of(d)})
+    assert page.status_code == 429 and page["Retry-After"] == "60"
 
 
 def test_drafts_are_never_found(client, citizen, procedure, justice):
