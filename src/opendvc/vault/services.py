@@ -459,6 +459,25 @@ def share_create(*, document: StoredDocument, actor, days: int, request=None) ->
     return link
 
 
+def owner_share_links(*, owner, recent_days: int = 30) -> dict[int, list[ShareLink]]:
+    """The owner's share links by document: the active ones and those that ended (expired or revoked)
+    in the last ``recent_days`` days, newest first, each with its number of reads (``reads``) and the
+    time of the last one (``last_read_at``): the access log the owner sees."""
+    from django.db.models import Count, Max
+
+    since = timezone.now() - timedelta(days=recent_days)
+    links = (
+        ShareLink.objects.filter(document__owner=owner, expires_at__gte=since)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gte=since))
+        .annotate(reads=Count("accesses"), last_read_at=Max("accesses__at"))
+        .order_by("-created_at", "-pk")
+    )
+    out: dict[int, list[ShareLink]] = {}
+    for link in links:
+        out.setdefault(link.document_id, []).append(link)
+    return out
+
+
 def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
     if link.document.owner_id != actor.pk:
         raise ProblemError("not_found", _("Không có liên kết này."), status=404)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("kho-du-lieu/<uuid:public_id>/xoa/", views.delete, name="delete"),
     path("kho-du-lieu/<uuid:public_id>/chia-se/", views.share, name="share"),
     path("kho-du-lieu/chia-se/<str:token>/", views.shared, name="shared"),
+    path("kho-du-lieu/chia-se/<str:token>/thu-hoi/", views.share_revoke, name="share_revoke"),
 ]

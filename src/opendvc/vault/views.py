@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.core.files import stored_file_response
+from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
@@ -73,7 +74,11 @@ def home(request):
                 errors.extend(_messages(exc))
         status = 422
     docs = list(services.owner_documents(owner=request.user))
+    links = services.owner_share_links(owner=request.user)
     for d in docs:
+        d.links = links.get(d.pk, [])
+        for link in d.links:
+            link.url = absolute_url("vault:shared", args=[link.token])
         # A result collected at the counter or by post opens here once it is handed over.
         withheld = services.document_withheld(d)
         d.withheld = withheld.detail if withheld is not None else ""
@@ -148,6 +153,15 @@ def share(request, public_id):
         )
     except ProblemError as exc:
         messages.error(request, " ".join(_messages(exc)))
+    return redirect("vault:home")
+
+
+@login_required
+@require_POST
+def share_revoke(request, token):
+    link = get_object_or_404(ShareLink, token=token, document__owner=request.user)
+    services.share_revoke(link=link, actor=request.user, request=request)
+    messages.success(request, _("Đã thu hồi liên kết chia sẻ; người có liên kết không xem được giấy tờ nữa."))
     return redirect("vault:home")
 
 

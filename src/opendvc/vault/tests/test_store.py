@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from opendvc.core.problems import ProblemError
@@ -107,6 +108,27 @@ def test_share_link_expires_and_logs_access(client, citizen):
     assert ShareAccess.objects.filter(link=link).count() == 1
     with pytest.raises(ProblemError):
         services.share_create(document=doc, actor=citizen, days=365)
+
+
+def test_the_store_page_lists_the_links_with_their_reads_and_revokes_them(client, citizen, stranger):
+    doc = _upload(citizen)
+    sign_in(client, citizen)
+    assert client.post(f"/kho-du-lieu/{doc.public_id}/chia-se/", {"days": "3"}).status_code == 302
+    link = doc.share_links.get()
+    anonymous = Client()
+    assert anonymous.get(f"/kho-du-lieu/chia-se/{link.token}/").status_code == 200
+    page = client.get("/kho-du-lieu/").content.decode()
+    assert "Còn hiệu lực đến" in page and "1 lượt xem" in page and "lần cuối" in page
+    assert f"/kho-du-lieu/chia-se/{link.token}/thu-hoi/" in page
+    # Only the owner revokes, and only by the form.
+    other = Client()
+    other.force_login(stranger)
+    assert other.post(f"/kho-du-lieu/chia-se/{link.token}/thu-hoi/").status_code == 404
+    assert client.get(f"/kho-du-lieu/chia-se/{link.token}/thu-hoi/").status_code == 405
+    assert client.post(f"/kho-du-lieu/chia-se/{link.token}/thu-hoi/").status_code == 302
+    assert anonymous.get(f"/kho-du-lieu/chia-se/{link.token}/").status_code == 404
+    page = client.get("/kho-du-lieu/").content.decode()
+    assert "Đã thu hồi lúc" in page and f"/kho-du-lieu/chia-se/{link.token}/thu-hoi/" not in page
 
 
 def test_delete_own_upload_but_not_an_issued_result(citizen, stranger):
