@@ -232,7 +232,7 @@ def _is_nul_refusal(exception: BaseException) -> bool:
     it before sending the statement: PostgreSQL cannot store NUL in text)."""
     from django.db import DataError
 
-    return isinstance(exception, (DataError, ValueError)) and "NUL" in str(exception)
+    return isinstance(exception, (DataError, ValueError)) and "cannot contain NUL" in str(exception)
 
 
 def nul_refused(request: HttpRequest) -> HttpResponse:
