@@ -346,6 +346,10 @@ def pickup_record(
         _check_step(order, status)
         at = at or timezone.now()
         fields = {"failure_reason": note[:300]} if status == S.FAILED else {}
+        if status == S.HANDED_TO_OFFICE:
+            # When the post handed the dossier to the one-stop office: shown on, and ordering, the
+            # office's list of pickups to receive.
+            fields["handed_at"] = at
         _move(order, status, at=at, actor=actor, note=note, request=request, fields=fields)
     if status == S.CANCELLED:
         order_cancel_at_carrier(order=order)

@@ -21,6 +21,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.selectors import receiving_agencies
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
 from opendvc.worktime import WorktimeError, parse_instant, to_local
 
@@ -91,7 +92,6 @@ class Row:
 @require_http_methods(["GET", "POST"])
 def pickup_new(request):
     """The applicant asks the post to collect a dossier: procedure, agency, address, time window."""
-    agencies = Agency.objects.filter(is_active=True).order_by("name")
     values = {k.replace("-", "_"): v for k, v in request.POST.items()}
     if request.method == "GET":
         values = {
@@ -99,8 +99,16 @@ def pickup_new(request):
             "tinh": settings.PROVINCE_NAME,
             "thu_tuc": request.GET.get("thu-tuc", ""),
         }
+    named = Procedure.objects.filter(
+        code=(values.get("thu_tuc") or "").strip()[:40], status=Procedure.Status.PUBLISHED
+    ).first()
+    # The agencies that receive the procedure named (the first one chosen), else every active one.
+    agencies = receiving_agencies(procedure=named) if named is not None else Agency.objects.none()
+    if not agencies.exists():
+        agencies = Agency.objects.filter(is_active=True).order_by("name")
     context = {
         "agencies": agencies,
+        "procedure": named,
         "values": values,
         "errors": [],
         "fee_inside": settings_fee(True),
@@ -108,10 +116,8 @@ def pickup_new(request):
     }
     if request.method == "POST":
         p = request.POST
-        procedure = Procedure.objects.filter(
-            code=p.get("thu-tuc", "").strip(), status=Procedure.Status.PUBLISHED
-        ).first()
-        agency = agencies.filter(pk=_int(p.get("co-quan"))).first()
+        procedure = named
+        agency = Agency.objects.filter(is_active=True, pk=_int(p.get("co-quan"))).first()
         try:
             if procedure is None or agency is None:
                 raise ProblemError(

@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
+from opendvc.agencies.models import Agency
+from opendvc.dossiers.services import receiving_agency_allowed
 from opendvc.postal import services
 from opendvc.postal.models import PostalOrder, Status
 
@@ -135,6 +137,14 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
     form = client.get(f"/buu-chinh/thu-gom/?thu-tuc={procedure.code}")
     assert_readable(form)
     assert f'value="{procedure.code}"' in form.content.decode()
+    # Only the agencies that receive the procedure are offered, the procedure named by its name.
+    html = form.content.decode()
+    assert procedure.name in html
+    offered = re.findall(r'<option value="(\d+)"', html)
+    assert offered and all(
+        receiving_agency_allowed(procedure=procedure, agency=Agency.objects.get(pk=pk)) for pk in offered
+    )
+    assert str(justice.pk) in offered
     day = (timezone.localtime() + timedelta(days=2)).strftime("%d/%m/%Y")
     fields = {
         "thu-tuc": procedure.code,
@@ -172,6 +182,9 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
     office = client.get("/mot-cua/buu-chinh/")
     assert_readable(office)
     assert order.order_number in main_text(office)
+    order.refresh_from_db()
+    assert order.handed_at is not None
+    assert f"Bưu điện giao lúc {timezone.localtime(order.handed_at):%H:%M %d/%m/%Y}" in main_text(office)
     done = client.post(f"/mot-cua/buu-chinh/thu-gom/{order.order_number}/tiep-nhan/")
     order.refresh_from_db()
     assert done.status_code == 302 and order.dossier.channel == "postal"
