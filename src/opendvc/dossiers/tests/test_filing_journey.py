@@ -288,7 +288,7 @@ def test_declaration_is_required_before_submitting_and_its_time_is_kept(
     assert d.status == "submitted" and d.declared_at == d.submitted_at
     from opendvc.worktime import to_local
 
-    shown = to_local(d.declared_at).strftime("%d/%m/%Y %H:%M")
+    shown = to_local(d.declared_at).strftime("%H:%M %d/%m/%Y")
     assert shown in client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
     # The receipt letter prints it.
     sign_in(client, officer)
@@ -299,7 +299,8 @@ def test_declaration_is_required_before_submitting_and_its_time_is_kept(
     from pypdf import PdfReader
 
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(receipt.file.read())).pages)
-    assert "cam đoan" in text and shown in text
+    local = to_local(d.declared_at)
+    assert "cam đoan" in text and f"{local:%H:%M} ngày {local:%d/%m/%Y}" in " ".join(text.split())
     assert shown in client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
 
 

@@ -56,3 +56,13 @@ def payment_office_link(dossier):
     shown once fees were requested or an online payment was started."""
     has = bool(_FEES_REQUESTED.list(dossier.pk) or _ORDERS_STARTED.list(dossier.pk))
     return {"dossier": dossier, "has_orders": has}
+
+
+@register.simple_tag
+def online_payment_open(offer) -> bool:
+    """Whether the applicant can pay online now: the procedure's level offers it and a payment gateway
+    is configured (else the page points to the counter and the post only)."""
+    from ..registry import online_gateways
+
+    return bool(getattr(offer, "online_payment", False) and online_gateways())
+

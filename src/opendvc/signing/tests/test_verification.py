@@ -72,7 +72,7 @@ def test_page_by_qr_and_upload(client, issued):
     r = client.post("/xac-thuc-ket-qua/", {"tep": SimpleUploadedFile("don.pdf", pdf_bytes())})
     page = r.content.decode()
     assert "Không hợp lệ" in page and "Tệp không có chữ ký số." in page
-    assert "Không kiểm tra được: tệp không có chữ ký số" in page and "Đã bị thay đổi" not in page
+    assert "Toàn vẹn nội dung" not in page and "Đã bị thay đổi" not in page
     r = client.get("/xac-thuc-ket-qua/", {"ma": d.code, "khoa": "sai"})
     assert "Không hợp lệ" in r.content.decode()
     assert client.post("/xac-thuc-ket-qua/", {}).status_code == 422
