@@ -38,6 +38,20 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Đã hủy")
 
 
+# A state's words where the pickup leg says it otherwise: the post failed to collect, not to deliver.
+PICKUP_LABELS = {Status.FAILED: _("Thu gom không thành công")}
+
+
+def status_label(leg: str, status: str) -> str:
+    """The words of ``status`` on ``leg``."""
+    if leg == Leg.PICKUP and status in PICKUP_LABELS:
+        return str(PICKUP_LABELS[status])
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
 # States a leg does not leave: a late or repeated tracking update never moves it back.
 FINAL = frozenset({Status.RECEIVED, Status.DELIVERED, Status.RETURNED_TO_OFFICE, Status.CANCELLED})
 # States in which the postal worker still has something to do (the queue).
@@ -134,6 +148,9 @@ class PostalOrder(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL
 
+    def get_status_display(self) -> str:
+        return status_label(self.leg, self.status)
+
 
 class PostalEvent(models.Model):
     class Source(models.TextChoices):
@@ -160,3 +177,6 @@ class PostalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.status} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def get_status_display(self) -> str:
+        return status_label(self.order.leg, self.status)

@@ -26,7 +26,7 @@ from opendvc.dossiers.uploads import UploadError, check_file, read_limited
 from opendvc.worktime import WorktimeError, parse_instant, to_local
 
 from . import clock, selectors, services
-from .models import Leg, Status
+from .models import Leg, Status, status_label
 
 SR = StaffRole.Role
 STATE_LABELS = {
@@ -264,11 +264,11 @@ def order_detail(request, order_number: str):
         except UploadError as exc:
             errors = [exc.message]
         else:
-            messages.success(request, _("Đã ghi nhận: %(s)s.") % {"s": Status(status).label})
+            messages.success(request, _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)})
             return redirect("postal:order", order_number=order.order_number)
         order.refresh_from_db()
     now = timezone.now()
-    actions = [(s, Status(s).label) for s in NEXT_ACTIONS[order.leg].get(order.status, [])]
+    actions = [(s, status_label(order.leg, s)) for s in NEXT_ACTIONS[order.leg].get(order.status, [])]
     return render(
         request,
         "postal/order.html",

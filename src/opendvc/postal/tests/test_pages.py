@@ -175,6 +175,13 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
     assert order.inside_province and order.fee_vnd == 22000
     assert_readable(client.get("/buu-chinh/don-cua-toi/"))
 
+    # The postal worker's page of the pickup: the applicant's request is theirs, not staff's, and a
+    # visit that fails is a pickup not made, not a delivery.
+    client.logout()
+    sign_in(client, postal)
+    worker = main_text(client.get(f"/quan-tri/buu-chinh/don/{order.order_number}/"))
+    assert f"Chờ thu gom · Người nộp ({citizen.full_name})" in worker
+    assert "Thu gom không thành công" in worker and "Phát không thành công" not in worker
     services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
     services.pickup_record(order=order, actor=postal, status=Status.HANDED_TO_OFFICE)
     client.logout()
