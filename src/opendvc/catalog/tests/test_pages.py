@@ -60,7 +60,10 @@ def test_list_page_bad_input_is_a_vietnamese_error_not_a_crash(client):
     assert client.get("/thu-tuc/", {"page": "abc"}).status_code == 200
     live = client.get("/thu-tuc/", {"q": "x" * 5000}, HTTP_HX_REQUEST="true")
     assert live.status_code == 200 and "200 ký tự" in text(live)
-    assert client.get("/thu-tuc/", {"q": "\x00😀'; --"}).status_code == 200
+    assert client.get("/thu-tuc/", {"q": "😀'; --"}).status_code == 200
+    # A NUL character is refused on every page, as in the API: a Vietnamese 400.
+    nul = client.get("/thu-tuc/", {"q": "\x00😀'; --"})
+    assert nul.status_code == 400 and "ký tự NUL" in text(nul)
 
 
 def test_procedure_page_shows_every_part_in_order(client):

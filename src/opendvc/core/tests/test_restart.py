@@ -98,6 +98,8 @@ def test_restart_after_kill_9_answers_quickly(served_env):
     assert first <= max(5.0, 2.0 * baseline), (
         f"first 200 after {first:.1f} s (one import: {baseline:.1f} s)"
     )
-    assert max(latencies) <= max(0.5, 0.1 * baseline), (
+    # A cold worker answers after a whole import; 12 requests queue on 3 warm workers for a fraction
+    # of one (a quarter leaves room for a loaded machine: 0.64 s was seen beside a 5.6 s import).
+    assert max(latencies) <= max(1.0, 0.25 * baseline), (
         f"a worker was still cold: {max(latencies):.2f} s (one import: {baseline:.1f} s)"
     )
