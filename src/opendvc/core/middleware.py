@@ -79,15 +79,12 @@ class ProblemDetailsMiddleware:
         ):
             # A page asked with the wrong method (a form's address opened as a link): a page that says
             # so, in Vietnamese, with the methods it takes.
-            page = render(
+            page = error_response(
                 request,
-                "errors/error.html",
-                {
-                    "status": 405,
-                    "title": "Không thực hiện được thao tác",
-                    "message": "Địa chỉ này chỉ nhận dữ liệu gửi từ biểu mẫu của trang; hãy quay lại trang trước và dùng nút trên trang.",
-                },
-                status=405,
+                405,
+                "method_not_allowed",
+                "Không thực hiện được thao tác",
+                "Địa chỉ này chỉ nhận dữ liệu gửi từ biểu mẫu của trang; hãy quay lại trang trước và dùng nút trên trang.",
             )
             if response.has_header("Allow"):
                 page["Allow"] = response["Allow"]
@@ -235,17 +232,22 @@ def _is_nul_refusal(exception: BaseException) -> bool:
     return isinstance(exception, (DataError, ValueError)) and "cannot contain NUL" in str(exception)
 
 
-def nul_refused(request: HttpRequest) -> HttpResponse:
-    """400 for a NUL character in the address, the query or the data sent: problem+json for the API,
-    the error page otherwise."""
+def error_response(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
+    """An error answered as problem+json to the API (and to clients asking for JSON), as the
+    Vietnamese error page otherwise."""
     if wants_problem_json(request):
-        return problem_response("bad_request", NUL_DETAIL, instance=request.path)
+        return problem_response(code, message, status=status, instance=request.path)
     return render(
         request,
         "errors/error.html",
-        {"status": 400, "title": "Yêu cầu không hợp lệ", "message": NUL_DETAIL},
-        status=400,
+        {"status": status, "title": title, "message": message},
+        status=status,
     )
+
+
+def nul_refused(request: HttpRequest) -> HttpResponse:
+    """400 for a NUL character in the address, the query or the data sent."""
+    return error_response(request, 400, "bad_request", "Yêu cầu không hợp lệ", NUL_DETAIL)
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:

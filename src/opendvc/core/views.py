@@ -9,13 +9,13 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from opendvc.celery import app
 
+from .middleware import error_response as _error
 from .middleware import payload_too_large, unreadable_body_detail, wants_problem_json
 from .problems import problem_response
 
@@ -65,17 +65,6 @@ def healthz(request):
         ok = ok and up
     return JsonResponse(
         {"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503
-    )
-
-
-def _error(request, status: int, code: str, title: str, message: str):
-    if wants_problem_json(request):
-        return problem_response(code, message, status=status, instance=request.path)
-    return render(
-        request,
-        "errors/error.html",
-        {"status": status, "title": title, "message": message},
-        status=status,
     )
 
 

@@ -103,9 +103,9 @@ def pickup_new(request):
         code=(values.get("thu_tuc") or "").strip()[:40], status=Procedure.Status.PUBLISHED
     ).first()
     # The agencies that receive the procedure named (the first one chosen), else every active one.
-    agencies = receiving_agencies(procedure=named) if named is not None else Agency.objects.none()
-    if not agencies.exists():
-        agencies = Agency.objects.filter(is_active=True).order_by("name")
+    agencies = list(receiving_agencies(procedure=named)) if named is not None else []
+    if not agencies:
+        agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
     context = {
         "agencies": agencies,
         "procedure": named,
