@@ -42,17 +42,19 @@ def _int(value):
 
 @backoffice_required(roles=STAFF_ROLES)
 def work_queue(request):
-    view = request.GET.get("xem", "mine")
+    now = timezone.now()
+    counts = selectors.queue_counts(user=request.user, now=now)
+    view = request.GET.get("xem")
     if view not in selectors.VIEWS:
-        view = "mine"
+        # Opened without a choice: the officer's own steps, or the department's waiting ones when the
+        # officer has none (a leader's approvals wait there until one is taken).
+        view = "queue" if not counts["mine"] and counts["queue"] else "mine"
     department = _int(request.GET.get("co-quan"))
     position = _int(request.GET.get("buoc"))
-    now = timezone.now()
     runs = list(selectors.work_queue(user=request.user, view=view, now=now, department_id=department,
                                      position=position)[:200])
     return render(request, "workflow/queue.html", {
-        "view": view, "views": [(k, VIEW_LABELS[k], n) for k, n in selectors.queue_counts(user=request.user,
-                                                                                          now=now).items()],
+        "view": view, "views": [(k, VIEW_LABELS[k], n) for k, n in counts.items()],
         "rows": [(r, selectors.step_state(r, now=now)) for r in runs], "labels": selectors.STATE_LABELS,
         "filtered": department is not None,
     })

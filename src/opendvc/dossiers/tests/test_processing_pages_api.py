@@ -28,12 +28,16 @@ def test_work_queue_claim_and_forward_by_page(client, procedure, citizen, office
     r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "forward", "note": "Chuyển chuyên viên"})
     assert r.status_code == 302
     sign_in(client, processor)
-    assert d.code not in client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    assert d.code not in client.get("/can-bo/viec-can-xu-ly/?xem=mine").content.decode()
     queue = client.get("/can-bo/viec-can-xu-ly/?xem=queue").content.decode()
     assert d.code in queue and "Nhận xử lý" in queue
+    # With nothing of their own, the page opens on the department's waiting steps.
+    opened = client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    assert d.code in opened and 'href="?xem=queue" aria-current="page"' in opened
     client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "claim"})
     assert StepRun.objects.get(dossier=d, left_at__isnull=True).assignee == processor
-    assert d.code in client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    opened = client.get("/can-bo/viec-can-xu-ly/").content.decode()
+    assert d.code in opened and 'href="?xem=mine" aria-current="page"' in opened
     assert d.code not in client.get("/can-bo/viec-can-xu-ly/?xem=overdue").content.decode()
     from opendvc.workflow.selectors import work_queue
 
