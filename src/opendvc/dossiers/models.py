@@ -222,6 +222,8 @@ class DossierDocument(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The public verification finds an issued document by the hash of the bytes it is shown.
+        indexes = [models.Index(fields=["sha256"], name="dossier_document_sha256")]
 
     def __str__(self) -> str:
         return self.get_kind_display()

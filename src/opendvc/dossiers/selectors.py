@@ -159,6 +159,15 @@ def dossier_documents(dossier: Dossier) -> list:
     return _of(_DOCUMENTS, dossier)
 
 
+def document_issued(*, sha256: str) -> DossierDocument | None:
+    """The document the portal issued with exactly these bytes (their SHA-256), signed or not."""
+    return (
+        DossierDocument.objects.filter(sha256=sha256)
+        .select_related("dossier__receiving_agency")
+        .first()
+    )
+
+
 def dossier_files(dossier: Dossier) -> list:
     """``list(dossier.files.all())``."""
     return _of(_FILES, dossier)

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.selectors import document_issued
 
 from .models import SignedDocument, SigningCertificate
 
@@ -698,6 +699,15 @@ def pdf_verify(*, data: bytes, check_issued: bool = True) -> Verification:
         out.document_kind = str(issued.document.get_kind_display())
         out.title = issued.signer_title
         out.level = issued.level
+    elif check_issued:
+        # Issued but never signed (a receipt or notice while the portal's seal is not configured): the
+        # portal's own document, without the signature that would give it legal value.
+        document = document_issued(sha256=digest)
+        if document is not None:
+            out.issued = True
+            out.dossier_code = document.dossier.code or ""
+            out.agency = document.dossier.receiving_agency.name
+            out.document_kind = str(document.get_kind_display())
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
@@ -706,7 +716,11 @@ def pdf_verify(*, data: bytes, check_issued: bool = True) -> Verification:
         return out
     if not signatures:
         out.reasons.append(_("Tệp không có chữ ký số."))
-        if not out.issued:
+        if out.issued:
+            out.reasons.append(
+                _("Tệp trùng với tài liệu do Cổng cấp, nhưng tài liệu này không được ký số.")
+            )
+        else:
             out.reasons.append(_("Tệp không phải tài liệu do Cổng cấp."))
         return out
     out.signed = True

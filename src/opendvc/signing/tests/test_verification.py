@@ -98,3 +98,23 @@ def test_api_qr_lookup(client, issued):
     r = client.get(f"/api/v1/public/verifications/{d.code}", {"key": doc.signature.verify_key})
     assert r.status_code == 200 and r.json()["sha256"] == doc.sha256
     assert client.get(f"/api/v1/public/verifications/{d.code}", {"key": "x"}).status_code == 404
+
+
+def test_a_receipt_issued_without_the_seal_is_the_portals_but_not_signed(client, procedure, citizen, officer, settings):
+    """With no seal configured (the demo), the receipt is issued unsigned: the verification names the
+    dossier it belongs to and says it is not signed, instead of calling it foreign to the portal."""
+    settings.SIGNING_SEAL_PKCS12 = ""
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    receipt = DossierDocument.objects.get(dossier=d, kind="receipt")
+    data = receipt.file.read()
+    assert not hasattr(receipt, "signature") or receipt.signature is None
+    result = services.pdf_verify(data=data)
+    assert result.issued and result.dossier_code == d.code and not result.valid
+    assert result.document_kind == receipt.get_kind_display()
+    assert "Tệp không có chữ ký số." in result.reasons
+    assert not any("không phải tài liệu do Cổng cấp" in r for r in result.reasons)
+    page = client.post("/xac-thuc-ket-qua/", {"tep": SimpleUploadedFile("tiep-nhan.pdf", data)}).content.decode()
+    assert "Không hợp lệ" in page and f"Có ({d.code})" in page and "không được ký số" in page
+    # One byte more is no longer the issued document.
+    assert not services.pdf_verify(data=data + b"\n").issued
