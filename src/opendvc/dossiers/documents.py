@@ -14,6 +14,7 @@ form requires (``signers_for``).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import io
@@ -110,6 +111,13 @@ def _engine():
 
         _local.fonts, _local.sheets, _local.pid = FontConfiguration(), {}, pid
     return _local
+
+
+@atexit.register
+def _engine_release() -> None:
+    """Drop the kept font configuration while the interpreter still runs: its finaliser removes the
+    folder of fonts it wrote, which it cannot do once the interpreter's modules are torn down."""
+    _local.__dict__.clear()
 
 
 def _stylesheet(engine, text: str):

@@ -175,13 +175,17 @@ class DemoTrustServices(TrustServices):
     ``var/testca/root.pem`` and loads the agency's ``signer.p12``)."""
 
     def start(self) -> DemoTrustServices:
-        from django.conf import settings
-
         super().start()
-        directory = Path(getattr(settings, "VAR_DIR", ".")) / "testca"
-        ca = demo_ca(directory, self.url)
+        ca = demo_ca(demo_ca_directory(), self.url)
         self.use(ca)
         return self
+
+
+def demo_ca_directory() -> Path:
+    """Where the demo's CA is kept: ``testca`` in the portal's data folder (``OPENDVC_VAR_DIR``)."""
+    from django.conf import settings
+
+    return Path(getattr(settings, "VAR_DIR", "var")) / "testca"
 
 
 def demo_ca(directory: Path, url: str) -> testca.TestCA:
@@ -208,8 +212,8 @@ register(
     port=18510,
     settings=lambda url: {
         "SIGNING_TSA_URL": f"{url}/tsa",
-        "SIGNING_TRUST_ROOTS": os.fspath(Path("var/testca/root.pem")),
-        "SIGNING_SEAL_PKCS12": os.fspath(Path("var/testca/seal.p12")),
+        "SIGNING_TRUST_ROOTS": os.fspath(demo_ca_directory() / "root.pem"),
+        "SIGNING_SEAL_PKCS12": os.fspath(demo_ca_directory() / "seal.p12"),
         "SIGNING_SEAL_PASSPHRASE": testca.PASSPHRASE,
     },
     help="OCSP, CRL and time-stamping authority of the test CA (var/testca)",

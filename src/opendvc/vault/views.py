@@ -148,7 +148,7 @@ def share(request, public_id):
             _("Liên kết chia sẻ (hết hạn %(d)s): %(url)s")
             % {
                 "d": to_local(link.expires_at).strftime("%H:%M %d/%m/%Y"),
-                "url": request.build_absolute_uri(f"/kho-du-lieu/chia-se/{link.token}/"),
+                "url": absolute_url("vault:shared", args=[link.token]),
             },
         )
     except ProblemError as exc:

@@ -57,3 +57,14 @@ def test_a_kept_ca_for_another_address_or_a_damaged_one_is_replaced(_trust_serve
     again = demo_ca(directory, _trust_server.url)
     assert again.root.cert != moved.root.cert
     assert testca.TestCA.load(directory).root.cert == again.root.cert
+
+
+def test_the_settings_printed_point_at_the_kept_ca_in_the_data_folder(settings, tmp_path):
+    """``run_simulators trust`` prints the settings to pin the demo's CA: they name the files where it
+    is kept, under ``OPENDVC_VAR_DIR``, wherever that is."""
+    from opendvc.core.simulators import REGISTRY
+
+    settings.VAR_DIR = tmp_path / "data"
+    printed = REGISTRY["trust"].settings("http://127.0.0.1:18510")
+    assert printed["SIGNING_TRUST_ROOTS"] == str(tmp_path / "data" / "testca" / "root.pem")
+    assert printed["SIGNING_SEAL_PKCS12"] == str(tmp_path / "data" / "testca" / "seal.p12")
