@@ -34,6 +34,10 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The access log keeps the path, never the query string nor the referrer: the public lookup's and the
+# verification's keys (``?ma=…&khoa=…``, printed in the receipt's QR code) travel there, as do the
+# citizens' searches. Method, path, status, size, duration (µs) and user agent.
+access_log_format = '%(h)s %(l)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(D)s "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 # Behind the reverse proxy of the deployment (see docs/operations.md).

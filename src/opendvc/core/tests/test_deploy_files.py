@@ -340,3 +340,54 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
         used |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', text))
         used |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]+)"', text))
     assert used - env_example_names() == set()
+
+
+# --- access logs -----------------------------------------------------------------------------
+
+
+def test_access_logs_keep_no_query_string_nor_referrer(tmp_path):
+    """The public lookup's key travels in the query string (the receipt's QR code): gunicorn's access
+    line, formatted by gunicorn's own logger with the deployed configuration, keeps the path and
+    drops the query and the referrer; nginx's log format names neither."""
+    import datetime as dt
+    import logging
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    namespace: dict = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    cfg = Config()
+    cfg.set("access_log_format", namespace["access_log_format"])
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    log = Logger(cfg)
+    query = "ma=000.00.32.H19-261203-0001&khoa=SECRETKEY123"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/tra-cuu/?{query}",
+        "PATH_INFO": "/tra-cuu/",
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+        "HTTP_REFERER": f"https://dichvucong.example/tra-cuu/?{query}",
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+    }
+    req = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])], method="GET", uri=environ["RAW_URI"],
+                          path="/tra-cuu/", query=query, version=(1, 1))
+    resp = SimpleNamespace(status="200 OK", sent=1234, headers=[], response_length=1234)
+    log.access(resp, req, environ, dt.timedelta(milliseconds=12))
+    for handler in log.access_log.handlers:
+        handler.flush()
+    line = (tmp_path / "access.log").read_text()
+    assert '"GET /tra-cuu/ HTTP/1.1" 200 1234' in line, line
+    assert "SECRETKEY123" not in line and "khoa" not in line and "000.00.32.H19" not in line
+    logging.getLogger("gunicorn.access").handlers.clear()
+
+    conf = (DEPLOY / "nginx.conf").read_text()
+    (fmt,) = re.findall(r"log_format opendvc (.*?);", conf, re.S)
+    assert "$uri" in fmt
+    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", '$request"'):
+        assert leaky not in fmt
+    # Both servers log with it (an access_log in a server replaces the main configuration's).
+    assert len(re.findall(r"access_log \S+ opendvc;", conf)) == len(re.findall(r"\bserver \{", conf))
