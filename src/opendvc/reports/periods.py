@@ -40,15 +40,17 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=VN_TZ)
 
     def previous(self) -> Period:
+        """The period before, for comparison: it may lie before the first year a period can be asked
+        for (the first quarter of 2000 has the last of 1999 before it)."""
         kind, year, n = _split(self.label)
         if kind == "Q":
-            return period_of(f"{year - 1}-Q4" if n == 1 else f"{year}-Q{n - 1}")
+            return _built(f"{year - 1}-Q4" if n == 1 else f"{year}-Q{n - 1}")
         if kind == "H":
-            return period_of(f"{year - 1}-H2" if n == 1 else f"{year}-H1")
+            return _built(f"{year - 1}-H2" if n == 1 else f"{year}-H1")
         if kind == "Y":
-            return period_of(str(year - 1))
+            return _built(str(year - 1))
         if kind == "M":
-            return period_of(f"{year - 1}-12" if n == 1 else f"{year}-{n - 1:02d}")
+            return _built(f"{year - 1}-12" if n == 1 else f"{year}-{n - 1:02d}")
         length = self.end - self.start
         return Period(
             label="",
@@ -85,11 +87,16 @@ def _month_end(year: int, month: int) -> date:
     return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
 
 
+# The years a period may be asked for, and the days a custom period or a cut-off may name.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+
+
 def period_of(label: str) -> Period:
     """The period named ``label``; ProblemError 422 (``validation_error``, path ``period``) otherwise."""
     label = (label or "").strip().upper()
     kind, year, n = _split(label)
-    if not kind or not 2000 <= year <= 2100 or (kind == "M" and not 1 <= n <= 12):
+    if not kind or not FIRST_YEAR <= year <= LAST_YEAR or (kind == "M" and not 1 <= n <= 12):
         raise _bad(
             "period",
             _(
@@ -97,6 +104,11 @@ def period_of(label: str) -> Period:
                 "(tháng)."
             ),
         )
+    return _built(label)
+
+
+def _built(label: str) -> Period:
+    kind, year, n = _split(label)
     nd09 = rule() == "nd09"
     if kind == "M":
         return Period(label, date(year, n, 1), _month_end(year, n))
@@ -135,12 +147,21 @@ def period_between(date_from: str, date_to: str) -> Period:
                 continue
         if value is None:
             raise _bad(path, _("Ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)."))
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise _bad(path, _out_of_range())
         parsed.append(value)
     if parsed[1] < parsed[0]:
         raise _bad("to", _("Ngày kết thúc phải sau ngày bắt đầu."))
     if (parsed[1] - parsed[0]).days > 3 * 366:
         raise _bad("to", _("Kỳ báo cáo dài tối đa 3 năm."))
     return Period(f"{parsed[0]:%Y-%m-%d}..{parsed[1]:%Y-%m-%d}", parsed[0], parsed[1])
+
+
+def _out_of_range() -> str:
+    return _("Ngày phải từ %(first)s đến %(last)s.") % {
+        "first": f"{FIRST_DAY:%d/%m/%Y}",
+        "last": f"{LAST_DAY:%d/%m/%Y}",
+    }
 
 
 def current_quarter(today: date | None = None) -> Period:
@@ -171,6 +192,8 @@ def parse_as_of(text: str | None, period: Period) -> datetime:
             raise _bad("as_of", _("Ngày chốt số liệu không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)."))
         if value < period.start:
             raise _bad("as_of", _("Ngày chốt số liệu phải trong kỳ báo cáo."))
+        # A cut-off after the period counts up to its end (31/12/9999 included).
+        value = min(value, period.end)
         end = min(end, datetime.combine(value + timedelta(days=1), time.min, tzinfo=VN_TZ))
     return min(end, timezone.now())
 
