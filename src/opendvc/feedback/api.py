@@ -36,6 +36,9 @@ from .uploads import UploadError, check_file, read_uploaded
 router = Router(tags=["Phản ánh, kiến nghị"])
 
 
+# An officer's note and an answer are as long as a sender's content may be (and the note shorter).
+NOTE_MAX, ANSWER_MAX = 5000, 20000
+
 class AttachmentIn(Schema):
     """One attachment: either a small file inline (``name`` and ``content_base64``, within the request
     body limit) or a file sent ahead with ``POST /feedback/files`` (``file``, up to the per-file limit)."""
@@ -130,11 +133,11 @@ class FeedbackList(Schema):
 
 class FeedbackActionIn(Schema):
     action: Action
-    note: str = ""
-    agency_code: str | None = None
+    note: str = Field("", max_length=NOTE_MAX)
+    agency_code: str | None = Field(None, max_length=40)
     kind: Kind | None = None
     new_due_at: datetime | None = None
-    answer: str = ""
+    answer: str = Field("", max_length=ANSWER_MAX)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
     expected_version: int | None = None
 

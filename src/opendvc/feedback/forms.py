@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from opendvc.agencies.models import Agency
 from opendvc.core.widgets import VietnameseDataSelect
 
+from .lifecycle import Action
 from .models import Channel, Kind
 
 
@@ -211,7 +212,12 @@ class PaperLetterForm(FeedbackForm):
 
 
 class ActionForm(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        label=_("Thao tác"),
+        choices=Action.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Chưa chọn thao tác."), "invalid_choice": _("Thao tác không tồn tại.")},
+    )
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.filter(is_active=True), required=False, label=_("Cơ quan xử lý")
     )
@@ -219,7 +225,10 @@ class ActionForm(forms.Form):
         label=_("Phân loại"), choices=[("", "—"), *Kind.choices], required=False
     )
     note = forms.CharField(
-        label=_("Ghi chú / lý do"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Ghi chú / lý do"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     new_due_at = forms.DateTimeField(
         label=_("Thời hạn mới đã thống nhất với người gửi"),
@@ -229,10 +238,18 @@ class ActionForm(forms.Form):
         error_messages={"invalid": _("Thời hạn mới không hợp lệ.")},
     )
     answer = forms.CharField(
-        label=_("Nội dung trả lời"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Nội dung trả lời"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     attachments = MultipleFileField(label=_("Tệp đính kèm câu trả lời"))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        label=_("Phiên bản"),
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": _("Trang đã cũ: tải lại trang rồi thử lại.")},
+    )
 
 
 class PublishForm(forms.Form):

@@ -311,17 +311,16 @@ def staff_action(request, code: str):
             request, fb, form=form, failed_action=request.POST.get("action", ""), status=400
         )
     data = form.cleaned_data
+    action = data["action"]
     files = _checked_files(form)
     if files is None:
-        return _render_staff_detail(
-            request, fb, form=form, failed_action=data["action"], status=400
-        )
+        return _render_staff_detail(request, fb, form=form, failed_action=action, status=400)
     inputs = {k: data.get(k) for k in ("agency", "kind", "note", "new_due_at", "answer")}
     inputs["files"] = files
     try:
         services.feedback_act(
             feedback=fb,
-            action=data["action"],
+            action=action,
             actor=request.user,
             inputs=inputs,
             expected_version=data.get("version"),
@@ -333,11 +332,11 @@ def staff_action(request, code: str):
             request,
             fb,
             form=form,
-            failed_action=data["action"],
+            failed_action=action,
             status=exc.status if exc.status < 500 else 400,
         )
     messages.success(
-        request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(data["action"], "")}
+        request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(action, "")}
     )
     return redirect("feedback:staff_detail", code=fb.code)
 
@@ -460,18 +459,40 @@ def staff_publish(request, code: str):
     )
 
 
-def _parse_date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
+# The days the figures may be asked for (a typing slip such as 31/12/9999 is refused, not computed).
+FIGURES_FIRST_DAY, FIGURES_LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def _parse_date(value: str | None, default: dt.date, errors: list[str], label: str) -> dt.date:
+    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), else ``default`` with an error
+    in ``errors`` when something unreadable or out of range was given."""
+    value = (value or "").strip()
+    if not value:
         return default
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if FIGURES_FIRST_DAY <= day <= FIGURES_LAST_DAY:
+            return day
+        break
+    errors.append(
+        _("%(label)s không hợp lệ: nhập một ngày từ %(first)s đến %(last)s.")
+        % {"label": label, "first": f"{FIGURES_FIRST_DAY:%d/%m/%Y}", "last": f"{FIGURES_LAST_DAY:%d/%m/%Y}"}
+    )
+    return default
 
 
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE, SR.SWITCHBOARD])
 def staff_figures(request):
     today = timezone.localdate()
-    start = _parse_date(request.GET.get("tu"), today.replace(day=1))
-    end = _parse_date(request.GET.get("den"), today)
+    errors: list[str] = []
+    start = _parse_date(request.GET.get("tu"), today.replace(day=1), errors, _("Từ ngày"))
+    end = _parse_date(request.GET.get("den"), today, errors, _("Đến ngày"))
+    if end < start:
+        errors.append(_("Đến ngày phải sau Từ ngày."))
+        start, end = today.replace(day=1), today
     tz = timezone.get_current_timezone()
     start_at = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -487,7 +508,10 @@ def staff_figures(request):
         agencies = Agency.objects.all()
     rows = selectors.agency_figures(start=start_at, end=end_at, agencies=agencies)
     return render(
-        request, "feedback/staff_figures.html", {"rows": rows, "start": start, "end": end}
+        request,
+        "feedback/staff_figures.html",
+        {"rows": rows, "start": start, "end": end, "errors": errors},
+        status=422 if errors else 200,
     )
 
 
