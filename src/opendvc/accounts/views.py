@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.params import row_uuid
 
 from . import selectors, services
 from .forms import AddMemberForm, DeletionRequestForm, OrganisationForm, ProfileForm, RevealForm
@@ -292,7 +293,10 @@ def person_search(request):
 @backoffice_required(roles=sorted(DELETION_ROLES))
 def deletion_requests(request):
     if request.method == "POST":
-        dr = get_object_or_404(DeletionRequest, public_id=request.POST.get("request"))
+        public_id = row_uuid(request.POST.get("request"))
+        if public_id is None:
+            raise Http404
+        dr = get_object_or_404(DeletionRequest, public_id=public_id)
         approve = request.POST.get("decision") == "approve"
         try:
             with transaction.atomic():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import selectors as dossier_selectors
 from opendvc.dossiers.views.common import problem_messages
@@ -174,7 +175,7 @@ def office_refund(request, code):
     try:
         if request.POST.get("refund"):
             refund = get_object_or_404(
-                Refund, pk=request.POST["refund"], attempt__order__dossier=dossier
+                Refund, pk=row_id(request.POST["refund"]) or 0, attempt__order__dossier=dossier
             )
             services.refund_decide(
                 refund=refund,
@@ -185,7 +186,7 @@ def office_refund(request, code):
             messages.success(request, _("Đã ghi nhận quyết định hoàn tiền."))
         else:
             attempt = get_object_or_404(
-                PaymentAttempt, pk=request.POST.get("attempt") or 0, order__dossier=dossier
+                PaymentAttempt, pk=row_id(request.POST.get("attempt")) or 0, order__dossier=dossier
             )
             services.refund_request(
                 attempt=attempt, actor=request.user, reason=request.POST.get("reason", "")

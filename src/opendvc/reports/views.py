@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 
 from . import figures as F
@@ -155,9 +156,10 @@ def drilldown(request):
 def request_report(request):
     agency = None
     if request.POST.get("agency"):
-        agency = Agency.objects.filter(
-            pk=request.POST["agency"] if request.POST["agency"].isdigit() else 0
-        ).first()
+        agency = Agency.objects.filter(pk=row_id(request.POST["agency"])).first()
+        if agency is None:
+            messages.error(request, _("Cơ quan đã chọn không tồn tại."))
+            return redirect("reports:index")
     try:
         report = services.report_request(
             kind=request.POST.get("kind", ""),
@@ -168,7 +170,7 @@ def request_report(request):
         )
     except ProblemError as exc:
         messages.error(
-            request, " ".join([exc.detail, *[e["message"] for e in exc.extra.get("errors", [])]])
+            request, " ".join(exc.messages())
         )
         return redirect("reports:index")
     return redirect("reports:detail", public_id=report.public_id)
@@ -299,7 +301,7 @@ def oversight(request):
 @require_POST
 def urge(request):
     value = request.POST.get("agency", "")
-    agency = Agency.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    agency = Agency.objects.filter(pk=pk).first() if (pk := row_id(value)) is not None else None
     if agency is None:
         messages.error(request, _("Chọn cơ quan cần đôn đốc."))
         return redirect("reports:oversight")
