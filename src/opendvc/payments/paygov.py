@@ -65,10 +65,18 @@ def checksum_ok(secret: str, data: dict, fields: tuple[str, ...]) -> bool:
 
 
 def _amount(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """An amount in whole đồng: a JSON integer or a string of ASCII digits. A fraction (20000.9), a
+    float written as one (20000.0), infinity, a boolean or anything else is not an amount: the
+    notification is then answered as a mismatch, never rounded to one."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return int(text)
+    return None
 
 
 class PayGov(base.Gateway):
