@@ -145,8 +145,12 @@ def validation_message(err: dict) -> str:
     template = _MESSAGES.get(kind)
     if template is None:
         return "Giá trị không hợp lệ."
+    ctx = dict(err.get("ctx") or {})
+    if isinstance(ctx.get("expected"), str):
+        # pydantic joins the accepted values in English ("'a', 'b' or 'c'").
+        ctx["expected"] = ctx["expected"].replace(" or ", " hoặc ")
     try:
-        return template.format(**(err.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError, ValueError):
         return template.split("{")[0].rstrip(": ") + "."
 

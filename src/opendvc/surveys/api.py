@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt
 
 from opendvc.api.schemas import problems
 
@@ -29,8 +30,8 @@ class SurveyOut(Schema):
 
 
 class AnswerIn(Schema):
-    overall: int = Field(description="Mức hài lòng chung, 1..scale")
-    criteria: dict[str, int] = Field(default_factory=dict)
+    overall: StrictInt = Field(description="Mức hài lòng chung, 1..scale")
+    criteria: dict[str, StrictInt] = Field(default_factory=dict)
     comment: str = Field("", max_length=5000)
 
 

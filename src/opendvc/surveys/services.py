@@ -153,7 +153,8 @@ def survey_answer(
     agency that sent the survey (Regulation Art. 7.4), starting its 8 working-hour deadline.
     Raises ProblemError: 409 when already answered or expired, 422 for ratings out of range."""
     form = invitation.form
-    if not isinstance(overall, int) or not 1 <= overall <= form.scale:
+    # A boolean is an int to Python, not a rating.
+    if isinstance(overall, bool) or not isinstance(overall, int) or not 1 <= overall <= form.scale:
         raise _invalid(
             "overall", _("Vui lòng chọn mức đánh giá chung từ 1 đến %(n)s.") % {"n": form.scale}
         )
@@ -165,10 +166,10 @@ def survey_answer(
             raise _invalid(
                 f"criteria.{key}", _("Tiêu chí “%(k)s” không có trong phiếu.") % {"k": key}
             )
-        if value in (None, ""):
+        if value is None or value == "":
             continue
         try:
-            rating = int(value)
+            rating = 0 if isinstance(value, bool) else int(value)
         except (TypeError, ValueError):
             rating = 0
         if not 1 <= rating <= form.scale:
