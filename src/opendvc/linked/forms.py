@@ -16,6 +16,8 @@ import unicodedata
 from copy import deepcopy
 from typing import Any
 
+from opendvc.eforms.render import form_data_display
+
 from .models import LinkedMember, LinkedProcedure
 
 
@@ -104,6 +106,20 @@ def member_data(
     """The member's own form data out of the combined form's ``data``."""
     own = mapping.get(member.key) or {}
     return {k: data[v] for k, v in own.items() if v in data}
+
+
+def member_sections(
+    *, member: LinkedMember, definition: dict, mapping: dict[str, dict[str, str]], data: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The member's part of the combined form's ``data`` as people read it (the combined form's labels,
+    option labels, dd/mm/yyyy, addresses by name), section by section (``eforms/_form_data.html``)."""
+    own = set((mapping.get(member.key) or {}).values())
+    sections = []
+    for section in form_data_display(definition, data):
+        rows = [row for row in section["rows"] if row["key"] in own]
+        if rows:
+            sections.append({**section, "rows": rows})
+    return sections
 
 
 _CUT = re.compile(r"[;(:]")

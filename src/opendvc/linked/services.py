@@ -258,7 +258,10 @@ class PartMachine(StateMachine):
 
     def normalise(self, name: str, value: Any) -> Any:
         if name == "items" and isinstance(value, str):
-            value = [line.strip() for line in value.splitlines() if line.strip()]
+            value = value.splitlines()
+        if name == "items" and isinstance(value, list | tuple):
+            # Blank items ask for nothing: the list is then empty, and the action's check refuses it.
+            value = [str(item).strip() for item in value if item is not None and str(item).strip()]
         return super().normalise(name, value)
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:

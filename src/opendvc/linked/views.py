@@ -16,7 +16,7 @@ from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import staff_roles_at
 
 from .bundles import critical_path
-from .forms import combined_components, combined_form, member_data
+from .forms import combined_components, combined_form, member_sections
 from .models import LinkedProcedure, Part, PartResultFile
 from .selectors import dossier_progress, linked_figures, parts_for_officer
 from .services import (
@@ -116,7 +116,7 @@ def _part_for_staff(request, part_id: int) -> Part:
 @backoffice_required(roles=STAFF_ROLES)
 def part_page(request, part_id: int, errors=None, status=200):
     part = _part_for_staff(request, part_id)
-    from opendvc.dossiers.personal_data import dossier_access_record
+    from opendvc.dossiers.personal_data import dossier_access_record, form_data_for_staff
 
     dossier_access_record(
         dossier=part.dossier,
@@ -125,7 +125,7 @@ def part_page(request, part_id: int, errors=None, status=200):
         request=request,
     )
     bundle = part.member.bundle
-    _definition, mapping = combined_form(bundle=bundle)
+    definition, mapping = combined_form(bundle=bundle)
     roles = set(staff_roles_at(request.user, part.agency_id))
     actions = [(s.action, ACTION_LABELS[s.action], s) for s in MACHINE.allowed(part.status, roles)]
     progress = dossier_progress(dossier=part.dossier)
@@ -137,8 +137,12 @@ def part_page(request, part_id: int, errors=None, status=200):
             "dossier": part.dossier,
             "actions": actions,
             "errors": errors or [],
-            "data": member_data(
-                member=part.member, mapping=mapping, data=part.dossier.form_data or {}
+            # Identifiers masked, as on every officer's page of a dossier.
+            "form_sections": member_sections(
+                member=part.member,
+                definition=definition,
+                mapping=mapping,
+                data=form_data_for_staff(dossier=part.dossier, user=request.user) or {},
             ),
             "can_upload": "leader" in roles and part.status in ("processing", "done"),
             "can_finish": progress["all_ended"]
@@ -162,10 +166,8 @@ def part_action(request, part_id: int):
     try:
         part_act(part=part, action=action, actor=request.user, request=request, **inputs)
     except ProblemError as exc:
-        errors = exc.extra.get("errors") or [{"path": "", "message": str(exc)}]
-        return part_page(
-            request, part_id, errors=[{"path": "", "message": str(exc)}, *errors], status=exc.status
-        )
+        errors = [{"path": "", "message": message} for message in exc.messages()]
+        return part_page(request, part_id, errors=errors, status=exc.status)
     messages.success(request, _("Đã ghi nhận: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("linked:part", part_id=part.pk)
 

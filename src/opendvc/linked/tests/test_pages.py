@@ -74,3 +74,33 @@ def test_figures_page(bundles, people, client):
     sign_in(client, people["chair"])
     page = client.get("/mot-cua/lien-thong/thong-ke/")
     assert page.status_code == 200 and "Tỷ lệ đúng hạn" in page.content.decode()
+
+
+def test_an_agencys_part_shows_its_form_data_as_people_read_it(bundles, people, client):
+    """The officer of a member agency reads its part of the combined form with the form's labels,
+    option labels, dd/mm/yyyy and Có/Không, identifiers masked: no field key nor raw value."""
+    from opendvc.eforms.models import FormVersion
+
+    dossier = file_bundle(bundles[BIRTH], people)
+    # Filed with the bundle's combined e-form (its identifier fields are sealed and masked by kind).
+    dossier.form_version_id = (
+        FormVersion.objects.filter(form__key=bundles[BIRTH].form_key).order_by("-number").first().pk
+    )
+    dossier.form_data = {
+        "requester_name": "Trần Thị Bình",
+        "requester_id_number": "075090001234",
+        "child_name": "Trần Minh Khôi",
+        "child_birth_date": "2026-11-20",
+        "child_gender": "male",
+        "father_known": True,
+        "declaration": True,
+    }
+    dossier.save(update_fields=["form_version_id", "form_data"])
+    birth = Part.objects.get(dossier=dossier, member__key="khai-sinh")
+    sign_in(client, people["justice"])
+    page = client.get(f"/mot-cua/lien-thong/phan/{birth.pk}/").content.decode()
+    assert "Trần Minh Khôi" in page and "20/11/2026" in page and "Nam" in page
+    assert "Họ, chữ đệm, tên người được khai sinh" in page and "Giới tính" in page
+    for raw in ("child_name", "child_birth_date", "2026-11-20", "child_gender", ">male<", ">True<"):
+        assert raw not in page, raw
+    assert "075090001234" not in page and "075******234" in page
