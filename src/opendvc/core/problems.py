@@ -49,6 +49,13 @@ class ProblemError(Exception):
         self.title = title or default_title
         self.extra = extra or {}
 
+    def messages(self) -> list[str]:
+        """What a page shows: the detail, then each error's message, every text once (a service
+        often gives its one error's message as the detail too)."""
+        errors = self.extra.get("errors") or []
+        texts = [self.detail, *(e.get("message", "") for e in errors if isinstance(e, dict))]
+        return list(dict.fromkeys(t for t in texts if t))
+
     def as_dict(self, instance: str = "") -> dict[str, Any]:
         return problem_body(
             self.code,

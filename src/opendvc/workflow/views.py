@@ -30,7 +30,7 @@ VIEW_LABELS = {"mine": gettext_lazy("Việc của tôi"), "queue": gettext_lazy(
 
 
 def _messages(exc: ProblemError) -> list[str]:
-    return [exc.detail] + [e.get("message", "") for e in (exc.extra.get("errors") or []) if e.get("message")]
+    return exc.messages()
 
 
 def _int(value):

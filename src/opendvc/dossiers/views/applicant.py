@@ -409,7 +409,7 @@ def supplement(request, public_id):
                 results.dossier_supply(dossier=dossier, actor=request.user, files=files,
                                        note=request.POST.get("ghi-chu", "").strip(), request=request)
             except ProblemError as exc:
-                errors = [exc.detail] + [e.get("message", "") for e in exc.extra.get("errors") or []]
+                errors = exc.messages()
             else:
                 messages.success(request, _("Đã nộp bổ sung; hồ sơ tiếp tục được xử lý."))
                 return redirect("dossiers:mine_detail", public_id=dossier.public_id)

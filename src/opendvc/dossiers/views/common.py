@@ -16,8 +16,7 @@ def procedure_components(procedure):
 
 
 def problem_messages(exc: ProblemError) -> list[str]:
-    errors = exc.extra.get("errors") or []
-    return [exc.detail] + [e.get("message", "") for e in errors if e.get("message")]
+    return exc.messages()
 
 
 def read_files(request, components) -> tuple[list, list[str]]:
