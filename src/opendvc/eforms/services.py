@@ -161,7 +161,8 @@ def prefill_for(*, user, procedure, acting_for=None, previous: dict | None = Non
     same procedure, passed in by the caller), overlaid with the account's own data for fields marked ``prefill`` (and, when
     ``acting_for`` an organisation, the organisation's name, tax code, address and representative),
     overlaid with the applicant's latest completed e-form draft of the procedure (the one "Nộp hồ sơ"
-    continues). The applicant may still change every value.
+    continues). The applicant may still change every value. The form's pledge (a ``declaration``
+    field) is never taken from the previous filing.
 
     Only values the current form accepts are returned (everything passes ``form_clean_partial``).
     """
@@ -171,6 +172,10 @@ def prefill_for(*, user, procedure, acting_for=None, previous: dict | None = Non
     data: dict[str, Any] = dict(previous) if isinstance(previous, dict) else {}
     account = {**_account_values(user), **_organisation_values(acting_for)}
     for spec in iter_fields(version.definition):
+        if spec.get("kind") == "declaration":
+            # A pledge is made anew for each filing: never ticked from an earlier one.
+            data.pop(spec["key"], None)
+            continue
         source = spec.get("prefill")
         if source and account.get(source) not in (None, ""):
             data[spec["key"]] = account[source]

@@ -205,10 +205,12 @@ def test_prefill_from_account_and_previous_dossier(birth_procedure, applicant):
     assert data["requester_name"] == "Nguyễn Thị Hồng"
     assert data["requester_id_number"] == "075190000123"
     assert data["requester_address"] == {"province": 75, "ward": 25195, "street": "12 Võ Thị Sáu"}
-    previous = {"child_ethnicity": "Kinh", "requester_name": "Cũ", "not_a_field": 1}
+    previous = {"child_ethnicity": "Kinh", "requester_name": "Cũ", "not_a_field": 1, "declaration": True}
     data = services.prefill_for(user=applicant, procedure=birth_procedure, previous=previous)
     assert data["child_ethnicity"] == "Kinh" and data["requester_name"] == "Nguyễn Thị Hồng"
     assert "not_a_field" not in data
+    # The pledge of the earlier filing is not carried over: it is made anew.
+    assert not data.get("declaration")
 
 
 def test_drafts_keep_valid_values_complete_and_expire(
