@@ -280,3 +280,21 @@ def test_the_api_finds_an_officers_work_and_their_own_dossiers(client, procedure
     assert "receipt" in body["documents"]
     assert api(foreign_officer, "post", f"/dossiers/{filed.code}/actions",
                {"action": "return_for_completion", "items": ["Tờ khai"]}).status_code == 404
+
+
+def test_the_processing_page_offers_a_claim_only_while_a_step_can_be_taken(
+    client, procedure, citizen, officer, processor, leader
+):
+    from .test_processing import at_specialist
+
+    d = at_specialist(processing(procedure, citizen, officer), officer)
+    sign_in(client, processor)
+    assert "Nhận xử lý bước này" in client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    d = services.dossier_act(dossier=Dossier.objects.get(pk=d.pk), action="approve", actor=leader,
+                             result="Giấy khai sinh bản chính")
+    assert d.status == "result_ready"
+    assert StepRun.objects.get(dossier=d, left_at__isnull=True).assignee is None
+    # Approved, the result waits at the one-stop office: no step to claim, only the return.
+    sign_in(client, officer)
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert "Nhận xử lý bước này" not in page

@@ -25,7 +25,7 @@ from opendvc.workflow import services as workflow
 
 from .. import selectors, services
 from ..documents import control_sheet_pdf
-from ..lifecycle import Action, action_label
+from ..lifecycle import Action, StepAction, action_label
 from ..returns import methods_offered, return_method_default
 from ..uploads import UploadError, check_file, read_limited
 from .common import int_param, problem_messages
@@ -56,6 +56,10 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     return render(request, "dossiers/processing.html", {
         "dossier": d, "runs": [(r, steps.step_state(r, now=now)) for r in runs], "current": current,
         "can_work": current is not None and workflow.can_work_on(user=request.user, run=current),
+        # The step waits in the department's queue and the dossier's state still lets a step be taken
+        # (not once the result is approved and waits to be returned).
+        "can_claim": current is not None and current.assignee_id is None and _opens(d, StepAction.CLAIM)
+        and workflow.can_work_on(user=request.user, run=current),
         "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
         "can_apologise": _can_apologise(d, request.user),
         "labels": steps.STATE_LABELS, "on_time": selectors.on_time_state(d), "on_time_labels": selectors.ON_TIME_LABELS,
@@ -64,6 +68,10 @@ def _processing_page(request, code: str, *, errors=None, status=200):
         "return_default": (request.POST.get("method") if errors else "") or return_method_default(dossier=d),
         "documents": list(d.documents.all()), "errors": errors or [], "post": request.POST if errors else {},
     }, status=status)
+
+
+def _opens(d, action) -> bool:
+    return next(s for s in services.ACTIONS if s.action == action).opens_from(d.status)
 
 
 def _can_apologise(d, user) -> bool:
