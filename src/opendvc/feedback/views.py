@@ -286,6 +286,8 @@ def _render_staff_detail(request, fb, *, form=None, failed_action="", status=200
             "actions": actions,
             "form": form,
             "failed_action": failed_action,
+            # What the officer typed in the refused action's form, shown again in that form.
+            "post": request.POST if failed_action and request.method == "POST" else {},
             "labels": dict(Action.choices),
             "events": fb.events.select_related("actor"),
             "files": fb.attachments.all(),

@@ -231,3 +231,19 @@ def test_counter_intake_bad_input(client, officer, procedure, justice):
 def test_processing_officer_cannot_intake(client, processor):
     sign_in(client, processor)
     assert client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/").status_code == 403
+
+
+def test_a_refused_action_shows_its_form_again_with_what_was_typed(client, citizen, officer, procedure):
+    """An action refused for one of its inputs keeps the others: the officer does not type them again,
+    and the other action forms stay empty."""
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {
+        "action": "return_for_completion", "items": "   ", "note": "Bổ sung trong 5 ngày"})
+    page = r.content.decode()
+    assert r.status_code == 422 and 'value="Bổ sung trong 5 ngày"' in page
+    assert page.count("Bổ sung trong 5 ngày") == 1  # in its own form only
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "Sai thẩm quyền",
+                                                          "version": d.version + 5})
+    page = r.content.decode()
+    assert r.status_code == 409 and ">Sai thẩm quyền</textarea>" in page

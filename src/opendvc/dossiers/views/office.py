@@ -170,6 +170,8 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
         "on_time": selectors.on_time_state(dossier),
         "labels": selectors.ON_TIME_LABELS,
         "errors": errors or [],
+        # What the officer typed in the refused action's form, shown again in that form.
+        "post": request.POST if errors and request.method == "POST" else {},
         "inline_types": INLINE_TYPES,
     }, status=status)
 

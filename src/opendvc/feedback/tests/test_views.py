@@ -195,3 +195,19 @@ def test_qa_first_page_read_with_its_count_as_the_other_pages(client, org, make_
     assert page.count('class="card-title"') == 20 and "Câu hỏi số 0<" in page and "Câu hỏi số 5<" not in page
     assert "Trang 1/2" in page and "Sở Tư pháp" in page
     assert "Câu hỏi số 21" in client.get(reverse("feedback:qa_list"), {"trang": "2"}).content.decode()
+
+
+def test_a_refused_staff_action_keeps_what_was_typed_in_its_form(client, org, make_item, monday):
+    """A new deadline in the past is refused: the page shows the date and the reason typed again in
+    the reschedule form, and an answer refused is kept in the answer form."""
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.force_login(org["focal"])
+    r = client.post(url, {"action": "reschedule", "new_due_at": "2020-01-06T09:00", "note": "Cần xác minh thực địa"})
+    page = r.content.decode()
+    assert r.status_code in (400, 409, 422), r.status_code
+    assert 'value="2020-01-06T09:00"' in page and ">Cần xác minh thực địa</textarea>" in page
+    r = client.post(url, {"action": "answer", "answer": "x" * 20001})
+    assert r.status_code == 400 and "x" * 20001 + "</textarea>" in r.content.decode()
