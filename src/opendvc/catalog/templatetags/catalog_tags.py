@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 
 from django import template
@@ -66,6 +67,16 @@ UNVERIFIED_LABELS = {
 def unverified_label(name: str) -> str:
     label = UNVERIFIED_LABELS.get(name)
     return _(label) if label else name
+
+
+_FIELD_NAME = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in UNVERIFIED_LABELS if "[" not in k) + r")\b")
+
+
+@register.filter
+def source_note(note: str) -> str:
+    """A source note of the collected data as people read it: the catalog's field names it cites
+    (``online_class lấy từ tên thủ tục: …``) become their labels. The note's own words are kept."""
+    return _FIELD_NAME.sub(lambda m: unverified_label(m.group(0)), str(note))
 
 
 # The catalog page's two long lists — every value of every filter with its count, and the twenty

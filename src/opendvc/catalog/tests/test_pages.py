@@ -163,3 +163,15 @@ def test_procedure_page_links_eform_blank_pdf_and_questions(client):
     assert "thu-tuc=1.001193" in html
     blank = client.get("/to-khai/1.001193/mau-trong.pdf")
     assert blank.status_code == 200 and blank["Content-Type"] == "application/pdf"
+
+
+def test_source_notes_name_the_fields_they_cite_in_words(client, catalog):
+    """Two shipped procedures' notes say where their online class came from, citing the field by its
+    key: the page gives the field's label instead."""
+    from opendvc.catalog.models import Procedure
+
+    cited = [p for p in Procedure.objects.filter(status="published") if any("online_class" in n for n in p.notes)]
+    assert cited
+    for procedure in cited:
+        page = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
+        assert "Phân loại toàn trình / một phần lấy từ tên thủ tục" in page and "online_class" not in page
