@@ -126,6 +126,10 @@ DATABASES = {
     # An empty DATABASE_URL counts as unset (the embedded default).
     "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'opendvc.sqlite3'}"),
 }
+if not env("DATABASE_URL", default=""):
+    # The embedded default's file lives in the data folder, made when it is not there yet (SQLite does
+    # not make a missing folder: "unable to open database file").
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the embedded default serve concurrent readers and one writer.
