@@ -103,12 +103,21 @@ def validation_problem(exc: ValidationError) -> ProblemError:
                         "field": field,
                         "code": item.code or "invalid",
                         "detail": " ".join(item.messages),
+                        # The keys every other endpoint's errors have (path, message), beside these.
+                        "path": field,
+                        "message": " ".join(item.messages),
                     }
                 )
     else:
         for item in exc.error_list:
             errors.append(
-                {"field": None, "code": item.code or "invalid", "detail": " ".join(item.messages)}
+                {
+                    "field": None,
+                    "code": item.code or "invalid",
+                    "detail": " ".join(item.messages),
+                    "path": "",
+                    "message": " ".join(item.messages),
+                }
             )
     first = errors[0] if errors else {"code": "validation_error", "detail": "Dữ liệu không hợp lệ."}
     status = 409 if first["code"].startswith("duplicate_") else 422

@@ -9,6 +9,7 @@ values: personal data stays out of the audit trail and the logs.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from importlib import import_module
 from typing import Any
 
@@ -98,6 +99,15 @@ def _current_profile_values(user: User, profile: PersonProfile) -> dict[str, Any
     return values
 
 
+STREET_MAX = 300
+
+
+def _text(value) -> str:
+    """Typed text as stored: composed Unicode (a name typed with combining accents, "Trần" as
+    "Tra\u0302\u0300n", is the same name as one typed with precomposed letters) and single spaces."""
+    return " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+
+
 def clean_profile_data(
     *, user: User, profile: PersonProfile, data: dict[str, Any]
 ) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def clean_profile_data(
     errors: dict[str, ValidationError] = {}
     out: dict[str, Any] = {}
 
-    name = " ".join(str(merged.get("full_name") or "").split())
+    name = _text(merged.get("full_name"))
     if not name:
         errors["full_name"] = _err(_("Vui lòng nhập họ và tên."), "full_name_required")
     elif len(name) > 200:
@@ -191,7 +201,12 @@ def clean_profile_data(
             errors[field] = e
         out[f"{kind}_province_code"] = province
         out[f"{kind}_ward_code"] = ward
-        out[f"{kind}_street"] = " ".join(str(merged.get(f"{kind}_street") or "").split())[:300]
+        street = _text(merged.get(f"{kind}_street"))
+        if len(street) > STREET_MAX:
+            errors[f"{kind}_street"] = _err(
+                _("Số nhà, đường phố dài tối đa %(n)s ký tự.") % {"n": STREET_MAX}, "street_too_long"
+            )
+        out[f"{kind}_street"] = street
         if not unchanged:
             out[f"{kind}_legacy_district"] = ""
             out[f"{kind}_legacy_ward"] = ""

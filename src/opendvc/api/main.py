@@ -9,6 +9,7 @@ from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from opendvc.core.middleware import payload_too_large, unreadable_body_detail
 from opendvc.core.problems import ProblemError, error_path, problem_response
@@ -37,6 +38,21 @@ def transport_problems(operation: dict) -> set[int]:
     if "requestBody" in operation:
         statuses |= {413, 415, 422}
     return statuses
+
+
+class BodyNotAnObject(ValueError):
+    """A JSON body that is valid JSON but not an object (``[1]``, ``"x"``, ``3``)."""
+
+
+class ObjectBodies(Parser):
+    """Every JSON body of the API is an object: a list or a bare value is refused (an input whose
+    fields are all optional took ``[1]`` as an empty update)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject
+        return data
 
 
 class OpenDvcAPI(NinjaAPI):
@@ -73,6 +89,7 @@ api = OpenDvcAPI(
     ),
     urls_namespace="api",
     auth=DEFAULT_AUTH,
+    parser=ObjectBodies(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -207,6 +224,13 @@ def _http_error(request, exc: HttpError):
         429: "rate_limited",
     }
     code = codes.get(exc.status_code, "bad_request")
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return problem_response(
+            "validation_error",
+            "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.",
+            instance=request.path,
+            errors=[{"path": "", "message": "Nội dung gửi lên phải là một đối tượng JSON ({…})."}],
+        )
     if exc.status_code == 400 and "parse" in str(exc.message).lower():
         return problem_response(
             "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path
