@@ -70,7 +70,7 @@ class FeedbackIn(Schema):
     sender_address: str = Field("", max_length=300)
     agency_code: str | None = Field(None, description="Cơ quan người gửi đề xuất (mã QCVN 102)")
     procedure_code: str | None = None
-    dossier_code: str | None = None
+    dossier_code: str | None = Field(None, max_length=40)
     consent_publish: bool = False
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
 

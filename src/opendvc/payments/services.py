@@ -660,6 +660,9 @@ def refund_request(
             _("Phải nêu lý do hoàn tiền."),
             extra={"errors": [{"path": "reason", "message": _("Phải nêu lý do hoàn tiền.")}]},
         )
+    if len(reason) > 2000:
+        message = _("Lý do hoàn tiền dài tối đa %(n)s ký tự.") % {"n": 2000}
+        raise ProblemError("validation_error", message, extra={"errors": [{"path": "reason", "message": message}]})
     amount = attempt.amount_vnd if amount_vnd is None else int(amount_vnd)
     if not 0 < amount <= attempt.amount_vnd:
         raise ProblemError(
@@ -685,7 +688,7 @@ def refund_request(
                 status=409,
             )
         refund = Refund.objects.create(
-            attempt=attempt, amount_vnd=amount, reason=reason[:2000], requested_by=actor
+            attempt=attempt, amount_vnd=amount, reason=reason, requested_by=actor
         )
         audit_record(
             actor=actor,

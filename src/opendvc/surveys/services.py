@@ -132,6 +132,9 @@ def _notify_invitation(inv: SurveyInvitation) -> None:
     )
 
 
+COMMENT_MAX = 5000
+
+
 def _invalid(field: str, message: str) -> ProblemError:
     return ProblemError(
         "validation_error",
@@ -179,7 +182,9 @@ def survey_answer(
                 % {"k": known[key], "n": form.scale},
             )
         clean[key] = rating
-    comment = (comment or "").strip()[:5000]
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise _invalid("comment", _("Ý kiến khác dài tối đa %(n)s ký tự.") % {"n": COMMENT_MAX})
     satisfied = overall > form.dissatisfied_at_most
     with transaction.atomic():
         inv = (

@@ -17,6 +17,23 @@ def _choices(scale: int) -> list[int]:
     return list(range(scale, 0, -1))
 
 
+def _error_links(exc: ProblemError, *, scale: int) -> list[dict[str, str]]:
+    """The refusal's messages, each linked to the question it is about (its first choice)."""
+    out = []
+    for error in exc.extra.get("errors") or [{"path": "", "message": exc.detail}]:
+        path = error.get("path", "")
+        if path == "overall":
+            target = f"overall-{scale}"
+        elif path.startswith("criteria."):
+            target = f"c-{path.split('.', 1)[1]}-{scale}"
+        elif path == "comment":
+            target = "comment"
+        else:
+            target = ""
+        out.append({"message": error.get("message", ""), "target": target})
+    return out
+
+
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
     inv = (
@@ -31,6 +48,7 @@ def answer(request, token: str):
         "inv": inv,
         "form": form,
         "choices": _choices(form.scale),
+        "criteria": [(c, "") for c in form.criteria],
         "errors": [],
         "values": {},
         "done": inv.answered_at is not None,
@@ -44,6 +62,7 @@ def answer(request, token: str):
             **values,
             "comment": request.POST.get("comment", ""),
         }
+        context["criteria"] = [(c, values.get(c["code"], "")) for c in form.criteria]
         try:
             overall = int(overall_raw)
         except ValueError:
@@ -58,7 +77,7 @@ def answer(request, token: str):
             )
             return render(request, "surveys/thanks.html", {"inv": inv, "response": response})
         except ProblemError as exc:
-            context["errors"] = [exc.detail]
+            context["errors"] = _error_links(exc, scale=form.scale)
             return render(
                 request,
                 "surveys/answer.html",

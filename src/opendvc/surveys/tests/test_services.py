@@ -147,12 +147,15 @@ def test_survey_page(client, returned_dossier):
     url = reverse("surveys:answer", args=[inv.token])
     page = client.get(url).content.decode()
     assert active_form().criteria[0]["label"] in page
-    response = client.post(url, {"comment": "Chưa chọn"})
-    assert (
-        response.status_code == 400
-        and "Vui lòng chọn mức đánh giá chung" in response.content.decode()
-    )
-    assert "Chưa chọn" in response.content.decode()
+    scale = active_form().scale
+    assert "rất hài lòng" in page and "rất không hài lòng" in page  # the words at both ends
+    response = client.post(url, {"comment": "Chưa chọn", "c-thai-do": "3"})
+    refused = response.content.decode()
+    assert response.status_code == 400 and "Vui lòng chọn mức đánh giá chung" in refused
+    assert "Chưa chọn" in refused
+    # The message leads to the question; the criterion already rated stays rated.
+    assert f'<a href="#overall-{scale}">Vui lòng chọn mức đánh giá chung' in refused
+    assert 'id="c-thai-do-3" value="3" checked' in refused
     response = client.post(
         url, {"overall": "2", "c-thai-do": "2", "comment": "Cán bộ thiếu nhiệt tình"}
     )
