@@ -19,6 +19,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.audit.services import audit_record
@@ -54,10 +55,11 @@ def bump_revision() -> None:
 
 LEVEL_BASIS = {
     # Regulation Art. 2.13: levels 1-4; Art. 5.3: a procedure with forms is offered at level 2 at least.
-    4: "Có nộp trực tuyến và được phân loại toàn trình (Quy chế, Điều 2 khoản 13 điểm d).",
-    3: "Có hình thức nộp trực tuyến (Quy chế, Điều 2 khoản 13 điểm c).",
-    2: "Có biểu mẫu để tải về (Quy chế, Điều 5 khoản 3: thủ tục có biểu mẫu ở mức độ 2 trở lên).",
-    1: "Chỉ cung cấp thông tin về thủ tục (Quy chế, Điều 2 khoản 13 điểm a).",
+    # Stored in Vietnamese; pages translate them (``catalog_tags.level_basis``).
+    4: gettext_noop("Có nộp trực tuyến và được phân loại toàn trình (Quy chế, Điều 2 khoản 13 điểm d)."),
+    3: gettext_noop("Có hình thức nộp trực tuyến (Quy chế, Điều 2 khoản 13 điểm c)."),
+    2: gettext_noop("Có biểu mẫu để tải về (Quy chế, Điều 5 khoản 3: thủ tục có biểu mẫu ở mức độ 2 trở lên)."),
+    1: gettext_noop("Chỉ cung cấp thông tin về thủ tục (Quy chế, Điều 2 khoản 13 điểm a)."),
 }
 
 

@@ -73,6 +73,13 @@ _FIELD_NAME = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in UNVERIFIED_LA
 
 
 @register.filter
+def level_basis(text: str) -> str:
+    """The stored reason of a derived level (``services.LEVEL_BASIS``, in Vietnamese) in the page's
+    language."""
+    return _(str(text)) if text else ""
+
+
+@register.filter
 def source_note(note: str) -> str:
     """A source note of the collected data as people read it: the catalog's field names it cites
     (``online_class lấy từ tên thủ tục: …``) become their labels. The note's own words are kept."""

@@ -175,3 +175,19 @@ def test_source_notes_name_the_fields_they_cite_in_words(client, catalog):
     for procedure in cited:
         page = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
         assert "Phân loại toàn trình / một phần lấy từ tên thủ tục" in page and "online_class" not in page
+
+
+def test_a_derived_level_gives_its_reason_in_the_pages_language(catalog):
+    """The reason of a level the portal derived is stored in Vietnamese and shown in English on the
+    English page."""
+    from django.test import Client
+
+    from opendvc.catalog.models import Procedure
+
+    procedure = Procedure.objects.filter(status="published", level_source="derived").first()
+    assert procedure is not None
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.cookies["django_language"] = "en"
+    page = english.get(f"/thu-tuc/{procedure.code}/").content.decode()
+    assert "Regulation, Art." in page and procedure.level_basis not in page
+    assert procedure.level_basis in Client().get(f"/thu-tuc/{procedure.code}/").content.decode()
