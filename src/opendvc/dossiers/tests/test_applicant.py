@@ -105,9 +105,14 @@ def test_returned_dossier_is_completed_and_resubmitted(client, citizen, officer,
     detail = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
     assert "Giấy chứng sinh bản chính" in detail and "Chữ ký người đi khai" in detail
     assert "Hoàn thiện và nộp lại" in detail
+    # Straight to the review with nothing new: the page repeats what was asked and says no file came.
+    early = client.get(f"/ho-so-cua-toi/{d.public_id}/xem-lai/").content.decode()
+    assert "Cơ quan yêu cầu bổ sung, hoàn thiện" in early and "Giấy chứng sinh bản chính" in early
+    assert "Bạn chưa đính kèm tệp nào mới" in early
     edit = client.post(f"/ho-so-cua-toi/{d.public_id}/soan/", {"tp-khac": [_pdf("bo-sung.pdf")]})
     assert edit.status_code == 302
     review = client.get(edit["Location"]).content.decode()
+    assert "Giấy chứng sinh bản chính" in review and "Bạn chưa đính kèm tệp nào mới" not in review
     token = re.search(r'name="token" value="([^"]+)"', review).group(1)
     client.post(edit["Location"], {"token": token, "cam-doan": "1"})
     d.refresh_from_db()

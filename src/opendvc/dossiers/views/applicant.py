@@ -298,10 +298,23 @@ def review(request, public_id):
     return render(request, "dossiers/review.html", _review_context(dossier, problems))
 
 
+def _completion(dossier) -> dict | None:
+    """For a dossier sent back for completion: what the agency asked for, and whether any file was
+    attached since (a resubmission with nothing new is allowed — the asked change may be in the form —
+    but the applicant is told before submitting)."""
+    if dossier.status != State.RETURNED_FOR_COMPLETION:
+        return None
+    asked_at = (dossier.events.filter(action=Action.RETURN_FOR_COMPLETION).order_by("-at")
+                .values_list("at", flat=True).first())
+    nothing_new = asked_at is not None and not dossier.files.filter(created_at__gt=asked_at).exists()
+    return {"items": dossier.completion_items or [], "nothing_new": nothing_new}
+
+
 def _review_context(dossier, problems, *, declaration_error=False):
     return {"dossier": dossier, "problems": problems, "token": secrets.token_urlsafe(16),
             "files": list(dossier.files.all()), "form_sections": eforms_bridge.display(dossier=dossier),
             "declaration_text": services.DECLARATION_TEXT, "declaration_error": declaration_error,
+            "completion": _completion(dossier),
             "profile_missing": services.dossier_profile_missing(applicant=dossier.applicant,
                                                                 procedure=dossier.procedure)}
 
