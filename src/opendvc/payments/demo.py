@@ -118,4 +118,12 @@ def seed(stdout=None) -> None:
             dossier=d, action="require_payment", actor=None, system=True, fees=fees
         )
     if stdout:
-        stdout.write(f"  1 hồ sơ mẫu chờ thanh toán trực tuyến ({procedure.code}): {d.code}")
+        from .registry import online_gateways
+
+        stdout.write(f"  1 hồ sơ mẫu chờ nộp phí, lệ phí ({procedure.code}): {d.code}")
+        if not online_gateways():
+            # Without a gateway the dossier's page offers the counter and the post only.
+            stdout.write(
+                "    thanh toán trực tuyến: chưa cấu hình cổng thanh toán "
+                "(manage.py run_simulators vnpay paygov, rồi đặt các biến in ra; xem README)"
+            )
