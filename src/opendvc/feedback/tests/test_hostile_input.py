@@ -1,0 +1,95 @@
+"""Hostile input to the feedback officers' pages and API: figures asked for 31/12/9999 or an impossible day,
+an action the form does not know (or none), and notes and answers beyond their bounds. Each answered 500 or
+was silently accepted before; each is now refused with a Vietnamese message."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from opendvc.feedback.lifecycle import Action, State
+from opendvc.feedback.models import Feedback
+from opendvc.feedback.services import feedback_act
+
+pytestmark = pytest.mark.django_db
+RANGE = "nhập một ngày từ 01/01/2000 đến 31/12/2100"
+
+
+def test_figures_read_days_between_2000_and_2100(client, org):
+    client.force_login(org["focal"])
+    url = reverse("feedback:staff_figures")
+
+    far = client.get(url, {"tu": "9999-12-31", "den": "9999-12-31"})
+    assert far.status_code == 422
+    assert f"Từ ngày không hợp lệ: {RANGE}." in far.content.decode()
+    assert f"Đến ngày không hợp lệ: {RANGE}." in far.content.decode()
+
+    impossible = client.get(url, {"tu": "2026-13-45"})
+    assert impossible.status_code == 422 and f"Từ ngày không hợp lệ: {RANGE}." in impossible.content.decode()
+
+    typed = client.get(url, {"tu": "01/03/2026", "den": "31/03/2026"})
+    assert typed.status_code == 200 and "Từ 01/03/2026 đến 31/03/2026" in typed.content.decode()
+    assert "error-summary" not in typed.content.decode()
+
+    reversed_ = client.get(url, {"tu": "2026-03-31", "den": "2026-03-01"})
+    assert reversed_.status_code == 422 and "Đến ngày phải sau Từ ngày." in reversed_.content.decode()
+
+
+def test_an_unknown_or_missing_action_is_a_form_error(client, org, make_item):
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+
+    def refused(user, cases):
+        before = (fb.status, fb.version)
+        client.force_login(org[user])
+        for data, message in cases:
+            response = client.post(url, data)
+            assert response.status_code == 400, (user, data)
+            assert message in response.content.decode(), (user, data)
+            fb.refresh_from_db()
+            assert (fb.status, fb.version) == before, (user, data)
+
+    refused(
+        "switchboard",
+        [
+            ({"action": "zzz", "version": fb.version}, "Thao tác không tồn tại."),
+            ({"agency": org["dept"].pk, "version": fb.version}, "Chưa chọn thao tác."),
+        ],
+    )
+    # The focal officer sees the item once it is forwarded to the department.
+    feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    fb.refresh_from_db()
+    refused(
+        "focal",
+        [
+            ({"action": "zzz", "answer": "Trả lời"}, "Thao tác không tồn tại."),
+            ({"note": "Không có thao tác"}, "Chưa chọn thao tác."),
+        ],
+    )
+    assert fb.status == State.FORWARDED
+
+
+def test_api_bounds_notes_and_answers(client, org, make_item):
+    fb = make_item()
+    url = f"/api/v1/feedback/{fb.code}/actions"
+    client.force_login(org["switchboard"])
+    r = client.post(
+        url,
+        {"action": "forward", "agency_code": org["dept"].code, "note": "n" * 5001},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+    assert r.json()["errors"][0]["path"].endswith("note")
+    fb.refresh_from_db()
+    assert fb.status == State.RECEIVED
+
+    feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    client.force_login(org["focal"])
+    r = client.post(url, {"action": "answer", "answer": "a" * 20001}, content_type="application/json")
+    assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+    assert r.json()["errors"][0]["path"].endswith("answer")
+    assert Feedback.objects.get(pk=fb.pk).status == State.FORWARDED
+    # At the bound, the answer is taken.
+    r = client.post(url, {"action": "answer", "answer": "a" * 20000}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert Feedback.objects.get(pk=fb.pk).status == State.ANSWERED

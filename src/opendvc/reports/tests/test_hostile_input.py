@@ -1,0 +1,91 @@
+"""Hostile input to the reports: the periods around the bounds of what may be asked (2000, 31/12/9999), and
+agency keys that are not keys (``²``, which ``str.isdigit`` accepts and ``int`` refuses) or name no agency.
+Each answered 500 before; each is now a page, a problem or a message in Vietnamese."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.tests.conftest import JUSTICE, OTHER, sign_in, staff
+from opendvc.reports.models import Report
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def seeded(db):
+    from opendvc.agencies import demo
+
+    demo.seed()
+
+
+@pytest.fixture
+def office(seeded):
+    """The province office: reports of the province, the oversight page and its urge form."""
+    return staff("province_office", OTHER)
+
+
+def test_the_first_year_compares_with_the_year_before(client, db):
+    for label in ("2000-Q1", "2000", "2000-H1", "2000-01"):
+        page = client.get(reverse("reports:transparency"), {"ky": label})
+        assert page.status_code == 200, label
+    api = client.get("/api/v1/transparency", {"period": "2000-Q1"})
+    assert api.status_code == 200
+    assert api.json()["previous"]["label"] == "1999-Q4"
+
+
+def test_a_cut_off_after_the_period_counts_to_its_end(client, office):
+    sign_in(client, office)
+    response = client.get("/api/v1/reports/figures", {"period": "2026", "as_of": "9999-12-31"})
+    assert response.status_code == 200, response.content
+    assert "dossiers" in response.json()
+
+
+def test_custom_periods_lie_between_2000_and_2100(client, office):
+    from opendvc.reports.periods import period_between
+
+    with pytest.raises(ProblemError) as caught:
+        period_between("01/01/1999", "31/12/2000")
+    text = " ".join(e["message"] for e in caught.value.extra["errors"])
+    assert "01/01/2000" in text and "31/12/2100" in text
+
+    sign_in(client, office)
+    page = client.get(reverse("reports:index"), {"tu": "01/01/9997", "den": "31/12/9999"})
+    # The figures page shows its errors above the current quarter's figures (as for ky=2027-Q9).
+    assert page.status_code == 200
+    assert "Ngày phải từ 01/01/2000 đến 31/12/2100." in page.content.decode()
+
+    drill = client.get(
+        reverse("reports:drilldown"), {"tu": "01/01/9999", "den": "31/12/9999", "so_lieu": "submitted"}
+    )
+    assert drill.status_code == 404 and "Không tìm thấy trang" in drill.content.decode()
+
+
+def test_agency_keys_that_are_not_keys_are_refused_with_a_message(client, office):
+    sign_in(client, office)
+    urge = client.post(reverse("reports:urge"), {"agency": "²", "message": "Giải quyết ngay."})
+    assert urge.status_code == 302 and urge["Location"] == reverse("reports:oversight")
+    assert "Chọn cơ quan cần đôn đốc." in _messages(urge)
+
+    for agency in ("²", "999999"):
+        response = client.post(
+            reverse("reports:request"), {"kind": "province_quarter", "ky": "2026-Q1", "agency": agency}
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("reports:index"), agency
+        assert "Cơ quan đã chọn không tồn tại." in _messages(response), agency
+    assert not Report.objects.exists()
+
+
+def test_a_leader_asking_for_a_report_of_agency_two_squared(client, seeded):
+    leader = staff("leader", JUSTICE)
+    sign_in(client, leader)
+    response = client.post(
+        reverse("reports:request"), {"kind": "agency_half_year", "ky": "2026-H1", "agency": "²"}
+    )
+    assert response.status_code == 302 and _messages(response)
+    assert not Report.objects.exists()

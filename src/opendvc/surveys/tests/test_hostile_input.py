@@ -1,0 +1,72 @@
+"""Hostile input to the survey API: ratings that are not integers. ``true`` was taken as 1 and filed a
+"not satisfied" complaint, and "2" as 2; each is now refused with 422 and nothing is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.catalog.models import Field, Procedure, Sector
+from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.signals import dossier_acted
+from opendvc.feedback.models import Feedback
+from opendvc.surveys.models import SurveyInvitation, SurveyResponse
+from opendvc.surveys.services import survey_answer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invitation(org, django_capture_on_commit_callbacks):
+    sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
+    field = Field.objects.create(code="ho-tich", name="Hộ tịch", sector=sector)
+    procedure = Procedure.objects.create(code="1.001193", name="Đăng ký khai sinh", sector=sector, field=field, level=3)
+    dossier = Dossier.objects.create(
+        code="000.00.32.H19-261130-0001",
+        procedure=procedure,
+        applicant=org["citizen"],
+        receiving_agency=org["dept"],
+        status="returned",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_acted.send(
+            sender=Dossier,
+            instance=dossier,
+            action="return_result",
+            event=None,
+            from_state="result_ready",
+            to_state="returned",
+        )
+    return SurveyInvitation.objects.get()
+
+
+def test_ratings_are_strict_integers(client, invitation):
+    url = f"/api/v1/surveys/{invitation.token}/answer"
+    code = invitation.form.criteria[0]["code"]
+    for body in (
+        {"overall": True},
+        {"overall": False},
+        {"overall": "2"},
+        {"overall": 2.0},
+        {"criteria": {code: True}, "overall": 5},
+        {"criteria": {code: "1"}, "overall": 5},
+    ):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 422, body
+        assert response["Content-Type"] == "application/problem+json", body
+        invitation.refresh_from_db()
+        assert invitation.answered_at is None, body
+        assert not SurveyResponse.objects.exists() and not Feedback.objects.exists(), body
+
+    # The service refuses booleans too, whoever calls it.
+    for kwargs in ({"overall": True}, {"overall": 5, "criteria": {code: True}}):
+        with pytest.raises(ProblemError) as caught:
+            survey_answer(invitation=invitation, **kwargs)
+        assert caught.value.status == 422, kwargs
+    assert not SurveyResponse.objects.exists() and not Feedback.objects.exists()
+
+    # A rating given as an integer is still taken.
+    response = client.post(url, {"overall": 5, "criteria": {code: 4}}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json() == {"satisfied": True, "feedback_code": None}
+    assert SurveyResponse.objects.get().overall == 5 and not Feedback.objects.exists()
