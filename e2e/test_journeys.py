@@ -302,7 +302,7 @@ def test_officer_takes_a_dossier_to_the_result_returned_online(
     invitation = SurveyInvitation.objects.get(dossier_code=d.code)
     j.go(me, f"/khao-sat/{invitation.token}/")
     j.step(me, "survey")
-    me.locator("fieldset:has-text('Mức độ hài lòng chung')").get_by_label("5", exact=True).check()
+    me.locator("fieldset:has-text('Mức độ hài lòng chung')").get_by_label("5 rất hài lòng", exact=True).check()
     click(me, "Gửi đánh giá")
     assert me.get_by_text("Cảm ơn Ông/Bà đã đánh giá").is_visible()
     j.step(me, "survey-done")

@@ -200,7 +200,7 @@ def test_survey_not_satisfied_becomes_feedback(browser, live_server, org):
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_selector("text=Vui lòng chọn mức đánh giá chung")
     _check(page)
-    page.locator("fieldset:has-text('Mức độ hài lòng chung')").get_by_label("1", exact=True).check()
+    page.locator("fieldset:has-text('Mức độ hài lòng chung')").get_by_label("1 rất không hài lòng", exact=True).check()
     page.get_by_label("Ý kiến khác").fill("Phải đi lại nhiều lần.")
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_selector("text=Cảm ơn Ông/Bà đã đánh giá")
