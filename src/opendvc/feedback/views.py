@@ -115,7 +115,7 @@ def submit(request):
         # A bot filled in the hidden field: answer as if accepted, keep nothing.
         logger.info("Feedback honeypot filled from %s", client_ip(request))
         return render(request, "feedback/thanks.html", {"feedback": None})
-    if user is None and not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
+    def throttled():
         form.is_valid()
         form.add_error(
             None,
@@ -125,7 +125,15 @@ def submit(request):
             ),
         )
         return render(request, "feedback/submit.html", {"form": form}, status=429)
+
+    # Only feedback that is sent counts towards the limit: a sender correcting a refused form is not
+    # blocked for the attempts (an address already over the limit is refused before any check).
+    anonymous = user is None
+    if anonymous and not ratelimit_hit(name="feedback", ident=client_ip(request), increment=False).allowed:
+        return throttled()
     if form.is_valid():
+        if anonymous and not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
+            return throttled()
         fb = _create_from_form(request, form, channel=Channel.WEB, sender=user)
         if fb is not None:
             return redirect("feedback:thanks", token=services.sender_token(fb))

@@ -201,10 +201,17 @@ def test_honeypot_and_throttle(client, org, settings):
     response = client.post(reverse("feedback:submit"), form_data(content="Nội dung lần ba"))
     assert response.status_code == 429
     assert "Nội dung lần ba" in response.content.decode()
+    # Refused forms did not count: a sender correcting mistakes was not blocked by them.
+    settings.FEEDBACK_RATE_LIMIT = 3
+    fresh = {"REMOTE_ADDR": "10.0.0.7"}
+    for _ in range(5):
+        assert client.post(reverse("feedback:submit"), form_data(content=""), **fresh).status_code == 400
+    assert client.post(reverse("feedback:submit"), form_data(), **fresh).status_code == 302
+    settings.FEEDBACK_RATE_LIMIT = 2
     # Another address is not affected by the burst.
     other = client.post(reverse("feedback:submit"), form_data(), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 302
-    assert Feedback.objects.count() == 3
+    assert Feedback.objects.count() == 4
 
 
 def test_signed_in_citizen_needs_no_contact_fields(client, org):
