@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from opendvc.catalog.models import Field, Procedure, Sector
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.models import Dossier
-from opendvc.dossiers.signals import dossier_acted
 from opendvc.feedback.models import Feedback
 from opendvc.surveys.models import SurveyInvitation, SurveyResponse
 from opendvc.surveys.services import survey_answer
@@ -17,26 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def invitation(org, django_capture_on_commit_callbacks):
-    sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
-    field = Field.objects.create(code="ho-tich", name="Hộ tịch", sector=sector)
-    procedure = Procedure.objects.create(code="1.001193", name="Đăng ký khai sinh", sector=sector, field=field, level=3)
-    dossier = Dossier.objects.create(
-        code="000.00.32.H19-261130-0001",
-        procedure=procedure,
-        applicant=org["citizen"],
-        receiving_agency=org["dept"],
-        status="returned",
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        dossier_acted.send(
-            sender=Dossier,
-            instance=dossier,
-            action="return_result",
-            event=None,
-            from_state="result_ready",
-            to_state="returned",
-        )
+def invitation(returned_dossier):
     return SurveyInvitation.objects.get()
 
 
