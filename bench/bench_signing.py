@@ -458,7 +458,7 @@ def _approving(sim, paths: dict) -> list[tuple[str, str, str]]:
     headers = {"Authorization": f"Bearer {token}"}
     times: list[float] = []
     errors: list[str] = []
-    with serve(env=env, workers=2) as base:
+    with serve(env=env, workers=int(os.environ.get("BENCH_APPROVAL_WORKERS", "2"))) as base:
 
         def approve(client: httpx.Client, code: str) -> float:
             t0 = time.perf_counter()

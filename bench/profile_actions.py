@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--match", default="")
+    parser.add_argument("--dump", default="", help="write the profile to this file (pstats)")
     parser.add_argument("--show-sql", action="store_true")
     args = parser.parse_args()
 
@@ -237,6 +238,8 @@ def _run(args, paths) -> None:
         if args.show_sql:
             for sql in statements[: len(statements) // n + 1]:
                 print("   ", sql[:200])
+        if prof and args.dump:
+            prof.dump_stats(args.dump)
         if prof:
             out = io.StringIO()
             pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(
