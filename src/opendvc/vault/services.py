@@ -65,7 +65,9 @@ def _results_of(dossier_id, kind):
 
 # The reads of every issued document and result, built once per process (``core.prepared``).
 _STORED_OF = PreparedRead(
-    lambda document_id: StoredDocument.objects.filter(dossier_document=document_id).order_by("pk")[:1],
+    lambda document_id: StoredDocument.objects.filter(dossier_document=document_id).order_by("pk")[
+        :1
+    ],
     1,
 )
 _DOSSIER_WITH_PARTIES = PreparedRead(_dossier_with_parties, 1)
@@ -194,6 +196,13 @@ def owner_usage(*, owner) -> int:
     )
 
 
+def _clean_text(value: str | None) -> str:
+    from opendvc.core.uploads import _strip_invisible
+
+    text = _strip_invisible(unicodedata.normalize("NFC", value or ""))
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def document_upload(
     *,
     owner,
@@ -209,14 +218,22 @@ def document_upload(
 ) -> StoredDocument:
     """Store an uploaded document (a checked file, ``dossiers.uploads.check_file``) with its type, issuer,
     number and dates, within the owner's quota (``VAULT_QUOTA_BYTES``)."""
+    # What the owner typed is kept without invisible and bidi-control characters (a right-to-left
+    # override would show the issuer or number reversed), NFC; the number also NFKC (full-width digits).
+    document_type, title, issuer = (_clean_text(v) for v in (document_type, title, issuer))
+    number = unicodedata.normalize("NFKC", _clean_text(number))
     errors = []
-    if not (document_type or "").strip():
+    if not document_type:
         errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
     today = to_local(timezone.now()).date()
     if issued_on and not FIRST_DAY <= issued_on <= today:
-        errors.append({"path": "issued_on", "message": _("Ngày cấp phải từ 01/01/1900 đến hôm nay.")})
+        errors.append(
+            {"path": "issued_on", "message": _("Ngày cấp phải từ 01/01/1900 đến hôm nay.")}
+        )
     if expires_on and not FIRST_DAY <= expires_on <= LAST_DAY:
-        errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải từ 01/01/1900 đến 31/12/2199.")})
+        errors.append(
+            {"path": "expires_on", "message": _("Ngày hết hạn phải từ 01/01/1900 đến 31/12/2199.")}
+        )
     if issued_on and expires_on and expires_on < issued_on:
         errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải sau ngày cấp.")})
     if errors:
@@ -236,10 +253,10 @@ def document_upload(
         owner=owner,
         organisation=organisation,
         source=StoredDocument.Source.UPLOAD,
-        document_type=document_type.strip()[:200],
-        title=(title or document_type).strip()[:300],
-        issuer=issuer.strip()[:300],
-        number=number.strip()[:100],
+        document_type=document_type[:200],
+        title=(title or document_type)[:300],
+        issuer=issuer[:300],
+        number=number[:100],
         issued_on=issued_on,
         expires_on=expires_on,
         original_name=checked.name[:255],
@@ -323,11 +340,54 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
+# Words that name no paper by themselves ("Giấy tờ", "Bản sao", "Hộ"…): a type made only of these, or of
+# words shorter than three letters, matches no component.
+_GENERIC_WORDS = frozenset(
+    [
+        "giay",
+        "to",
+        "ban",
+        "sao",
+        "chinh",
+        "cua",
+        "va",
+        "hoac",
+        "cho",
+        "the",
+        "so",
+        "don",
+        "ho",
+        "co",
+        "ve",
+        "theo",
+        "mau",
+        "tai",
+        "lieu",
+        "van",
+        "khac",
+    ]
+)
+
+
+def _meaningful(words: list[str]) -> bool:
+    return any(len(w) >= 3 and w not in _GENERIC_WORDS for w in words)
+
+
+def _phrase_in(short: list[str], long: list[str]) -> bool:
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
 def type_matches(*, component, document: StoredDocument) -> bool:
-    """A stored document fits a component when its document type names the component's paper (the
-    type is contained in the component's name, or the other way round, ignoring case and accents)."""
-    a, b = _norm(document.document_type), _norm(getattr(component, "name", ""))
-    return bool(a and b) and (a in b or b in a)
+    """A stored document fits a component when its document type names the component's paper: the
+    type's words appear, whole and in order, in the component's name, or the other way round (ignoring
+    case and accents), and the shorter of the two says something (not only "Giấy tờ", "Hộ", "CC").
+    The same rule decides what the filing page offers and what it accepts."""
+    a, b = _norm(document.document_type).split(), _norm(getattr(component, "name", "")).split()
+    if not (a and b):
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return _meaningful(short) and _phrase_in(short, long)
 
 
 def reusable_for(*, owner, component) -> list[StoredDocument]:
@@ -445,6 +505,17 @@ def share_create(*, document: StoredDocument, actor, days: int, request=None) ->
     withheld = document_withheld(document)
     if withheld is not None:
         raise withheld
+    if document.expired and document.source == StoredDocument.Source.UPLOAD:
+        # An expired paper is no longer valid (the store marks it "không dùng lại được"): it is not
+        # passed on as if it were. Results issued by an agency stay shareable; their shared view
+        # states the expiry.
+        raise _invalid(
+            "document",
+            _("Giấy tờ đã hết hạn ngày %(d)s; không chia sẻ được.")
+            % {"d": document.expires_on.strftime("%d/%m/%Y")},
+            status=409,
+            code="conflict",
+        )
     with transaction.atomic():
         link = ShareLink.objects.create(
             document=document, expires_at=timezone.now() + timedelta(days=days)
@@ -494,9 +565,12 @@ def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
     return link
 
 
-def share_open(*, token: str, ip: str | None = None, user_agent: str = "") -> StoredDocument:
-    """The document behind an active share link; the access is logged. 404 for an unknown, expired or
-    revoked link (no difference is told)."""
+def share_open(
+    *, token: str, ip: str | None = None, user_agent: str = "", record: bool = True
+) -> StoredDocument:
+    """The document behind an active share link; the access is logged (unless ``record`` is false: the
+    notice shown before an expired document is opened). 404 for an unknown, expired or revoked link
+    (no difference is told)."""
     link = (
         ShareLink.objects.select_related("document__dossier_document__dossier__procedure")
         .filter(token=token)
@@ -504,7 +578,8 @@ def share_open(*, token: str, ip: str | None = None, user_agent: str = "") -> St
     )
     if link is None or not link.active or document_withheld(link.document) is not None:
         raise ProblemError("not_found", _("Liên kết không tồn tại hoặc đã hết hạn."), status=404)
-    ShareAccess.objects.create(link=link, ip=ip or None, user_agent=(user_agent or "")[:300])
+    if record:
+        ShareAccess.objects.create(link=link, ip=ip or None, user_agent=(user_agent or "")[:300])
     return link.document
 
 

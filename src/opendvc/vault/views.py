@@ -161,12 +161,24 @@ def share(request, public_id):
 def share_revoke(request, token):
     link = get_object_or_404(ShareLink, token=token, document__owner=request.user)
     services.share_revoke(link=link, actor=request.user, request=request)
-    messages.success(request, _("Đã thu hồi liên kết chia sẻ; người có liên kết không xem được giấy tờ nữa."))
+    messages.success(
+        request, _("Đã thu hồi liên kết chia sẻ; người có liên kết không xem được giấy tờ nữa.")
+    )
     return redirect("vault:home")
 
 
 def shared(request, token):
+    # A document past its expiry date is not served as if it were valid: its holder first reads that
+    # it expired, then opens it (``?mo=1``).
     try:
+        doc = services.share_open(
+            token=token,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            record=False,
+        )
+        if doc.expired and request.GET.get("mo") != "1":
+            return render(request, "vault/shared_expired.html", {"document": doc, "token": token})
         doc = services.share_open(
             token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
         )
