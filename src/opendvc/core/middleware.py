@@ -98,7 +98,10 @@ class ProblemDetailsMiddleware:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return nul_refused(request)
         if not request.path.startswith("/api/"):
-            if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            if (
+                request.method == "POST"
+                and request.content_type == "application/x-www-form-urlencoded"
+            ):
                 try:
                     body = request.body
                 except RequestDataTooBig:
@@ -127,6 +130,8 @@ class ProblemDetailsMiddleware:
             )
         if length and (ctype == "application/json" or ctype.endswith("+json")):
             return _check_json(request)
+        if ctype == "multipart/form-data" and request.method == "POST":
+            return _check_multipart(request)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -169,10 +174,32 @@ def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
     return None
 
 
+def _check_multipart(request: HttpRequest) -> HttpResponse | None:
+    """Refuse an API upload whose text fields (or field and file names) carry a NUL character, before
+    any handler stores a file or a row: PostgreSQL refuses NUL in text, SQLite would keep it. The form
+    is parsed here once (Django keeps the result for the handler); a body Django cannot read gets the
+    answer the API gives for it."""
+    try:
+        fields, files = request.POST, request.FILES
+    except RequestDataTooBig:
+        return payload_too_large(request)
+    except (MultiPartParserError, SuspiciousOperation) as exc:
+        # TooManyFilesSent and TooManyFieldsSent are SuspiciousOperations.
+        return problem_response("bad_request", unreadable_body_detail(exc), instance=request.path)
+    for key, values in fields.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return nul_refused(request)
+    for key, uploads in files.lists():
+        if "\x00" in key or any("\x00" in (upload.name or "") for upload in uploads):
+            return nul_refused(request)
+    return None
+
+
 def _check_json(request: HttpRequest) -> HttpResponse | None:
     """Refuse JSON carrying NUL characters or integers no database column can hold, wherever they sit.
 
-    Malformed JSON is left to the API, which answers ``malformed_json``."""
+    Malformed JSON is left to the API, which answers ``malformed_json``; so is JSON nested too deeply
+    for the decoder, which is refused here with that answer since the decoder cannot read it."""
     body = request.body
     if b"\\u0000" not in body.lower() and not re.search(rb"\d{16}", body):
         return None
@@ -180,6 +207,12 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
+    except RecursionError:
+        return problem_response(
+            "malformed_json",
+            "Nội dung gửi lên không phải JSON hợp lệ (lồng nhau quá sâu).",
+            instance=request.path,
+        )
     flaw = _json_flaw(data, ["body"])
     if flaw is None:
         return None
@@ -221,7 +254,9 @@ def unreadable_body_detail(exc: BaseException | None) -> str:
     return "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."
 
 
-NUL_DETAIL = "Dữ liệu gửi lên chứa ký tự NUL (\\u0000), không được chấp nhận; hãy bỏ ký tự này rồi gửi lại."
+NUL_DETAIL = (
+    "Dữ liệu gửi lên chứa ký tự NUL (\\u0000), không được chấp nhận; hãy bỏ ký tự này rồi gửi lại."
+)
 
 
 def _is_nul_refusal(exception: BaseException) -> bool:
@@ -232,7 +267,9 @@ def _is_nul_refusal(exception: BaseException) -> bool:
     return isinstance(exception, (DataError, ValueError)) and "cannot contain NUL" in str(exception)
 
 
-def error_response(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
+def error_response(
+    request: HttpRequest, status: int, code: str, title: str, message: str
+) -> HttpResponse:
     """An error answered as problem+json to the API (and to clients asking for JSON), as the
     Vietnamese error page otherwise."""
     if wants_problem_json(request):
@@ -317,7 +354,12 @@ class VietnameseFirstMiddleware:
 _POLICIES: dict[bool, str] = {}
 # What a view sets on its response to change the policy of that response (django-csp's decorators).
 _PER_RESPONSE = (
-    "_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
 )
 
 

@@ -81,7 +81,8 @@ def validate_form(request, code: str) -> dict[str, Any]:
         )
     try:
         data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than the decoder reads (a form is at most a few levels deep).
         raise ProblemError(
             "form_invalid",
             "Nội dung không phải JSON hợp lệ.",
