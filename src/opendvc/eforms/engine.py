@@ -5,6 +5,10 @@ A definition (stored as JSON, see ``definitions/*.json``) has sections of fields
 Groups (``kind: group``) repeat a list of sub-fields (family members…); they cannot nest.
 ``show_if: {"field": key, "in": [values]}`` shows a field only when an earlier field of the same scope
 has one of the values; a hidden field is neither required nor kept.
+Dates may be tied to each other and to an age: ``on_or_after: {"field": key, "message": text}`` (this
+date is not before the other date field of the same scope, e.g. a death not before the birth) and
+``min_age: years`` (a birth date of someone at least that old today, e.g. the ages of marriage of the
+Law on Marriage and Family 2014, Art. 8.1.a). Both are checked once each date is valid on its own.
 
 Data is a dict keyed by field key. Cleaned data holds ISO dates (``YYYY-MM-DD``), integers for numbers
 and money (VND), booleans for checkboxes, ``{"province", "ward", "street"}`` for addresses and lists of
@@ -132,6 +136,16 @@ _FIELD: dict[str, Any] = {
         "max_files": {"type": "integer", "minimum": 1, "maximum": MAX_FILES},
         "prefill": {"enum": sorted(PREFILL_SOURCES)},
         "not_future": {"type": "boolean"},
+        "on_or_after": {
+            "type": "object",
+            "required": ["field"],
+            "additionalProperties": False,
+            "properties": {
+                "field": {"type": "string"},
+                "message": {"type": "string", "minLength": 1, "maxLength": 300},
+            },
+        },
+        "min_age": {"type": "integer", "minimum": 1, "maximum": 120},
         "widget": {"enum": ["radio", "select"]},
         "rows": {"type": "integer", "minimum": 2, "maximum": 30},
         "autocomplete": {"type": "string", "maxLength": 60},
@@ -259,7 +273,46 @@ def check_definition(definition: Any) -> list[dict[str, str]]:
             )
         section_keys.add(section["key"])
         _check_fields(section["fields"], f"{s_path}/fields", top_scope, problems, depth=1)
+    _check_date_rules(definition, problems)
     return problems
+
+
+def _check_date_rules(definition: dict, problems: list) -> None:
+    """``on_or_after`` names another date field of the same scope (earlier or later in the form: the
+    rule is checked once the whole scope is read); ``min_age`` and ``on_or_after`` are for dates."""
+
+    def scope_of(fields: list[dict], path: str) -> list[tuple[dict, str]]:
+        return [(spec, f"{path}/{index}") for index, spec in enumerate(fields)]
+
+    top: list[tuple[dict, str]] = []
+    groups: list[list[tuple[dict, str]]] = []
+    for s_index, section in enumerate(definition["sections"]):
+        top += scope_of(section["fields"], f"sections/{s_index}/fields")
+    for spec, f_path in list(top):
+        if spec["kind"] == "group" and spec.get("fields"):
+            groups.append(scope_of(spec["fields"], f"{f_path}/fields"))
+    for scope in (top, *groups):
+        kinds = {spec["key"]: spec["kind"] for spec, _path in scope}
+        for spec, f_path in scope:
+            for rule in ("on_or_after", "min_age"):
+                if rule in spec and spec["kind"] != "date":
+                    problems.append(
+                        {
+                            "path": f"{f_path}/{rule}",
+                            "message": "Chỉ trường ngày mới có quy tắc này.",
+                        }
+                    )
+            other = (spec.get("on_or_after") or {}).get("field")
+            if other is not None and (kinds.get(other) != "date" or other == spec["key"]):
+                problems.append(
+                    {
+                        "path": f"{f_path}/on_or_after/field",
+                        "message": (
+                            f"Quy tắc so sánh ngày trỏ tới “{other}”: không phải một trường ngày "
+                            "khác trong cùng phạm vi."
+                        ),
+                    }
+                )
 
 
 def _key_message(key: str) -> str:
@@ -520,6 +573,8 @@ class CompiledField:
     min_items: int = 0
     max_items: int = MAX_GROUP_ITEMS
     spec: dict = field(default_factory=dict)
+    # ``on_or_after``: the other date field of the scope this one may not precede.
+    not_before: str | None = None
 
 
 # Identifier kinds, each checked and normalised by the accounts' validator of the same rule.
@@ -560,13 +615,20 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
         return clean_number
     if kind == "date":
         not_future = spec.get("not_future", False)
+        min_age = spec.get("min_age")
 
         def clean_date(value):
             day = parse_date(value)
             if day.year < 1900:
                 raise Invalid(_("Năm phải từ 1900 trở về sau."))
-            if not_future and day > today():
+            now = today()
+            if not_future and day > now:
                 raise Invalid(_("Ngày không được sau ngày hôm nay."))
+            if min_age and _age(day, now) < min_age:
+                raise Invalid(
+                    _("Người có ngày sinh này chưa đủ %(n)s tuổi tính đến hôm nay.")
+                    % {"n": min_age}
+                )
             return day.isoformat()
 
         return clean_date
@@ -639,6 +701,11 @@ def _make_cleaner(spec: dict, today: Callable[[], dt.date]) -> Cleaner | None:
     return None
 
 
+def _age(born: dt.date, on: dt.date) -> int:
+    """Full years of age on ``on`` of someone born on ``born`` (born 29/02: of age on 01/03)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def _clean_address(value: Any, required: bool) -> dict:
     if not isinstance(value, dict):
         raise Invalid(_("Địa chỉ không hợp lệ."))
@@ -692,6 +759,7 @@ def _compile_fields(specs: list[dict], today: Callable[[], dt.date]) -> list[Com
             show_field=condition["field"] if condition else None,
             show_values=tuple(condition["in"]) if condition else (),
             spec=spec,
+            not_before=(spec.get("on_or_after") or {}).get("field"),
         )
         if kind == "group":
             compiled.children = _compile_fields(spec["fields"], today)
@@ -802,7 +870,26 @@ class CompiledForm:
                 errors.append({"path": path, "message": _required_message(fld)})
                 continue
             out[fld.key] = result
+        for fld in fields:
+            other = fld.not_before
+            if other is None or fld.key not in out or other not in out:
+                continue
+            # ISO dates compare as text.
+            if out[fld.key] < out[other]:
+                rule = fld.spec["on_or_after"]
+                errors.append(
+                    {
+                        "path": prefix + fld.key,
+                        "message": rule.get("message")
+                        or _("Ngày này không được trước ngày đã khai ở trường “%(other)s”.")
+                        % {"other": self._label(fields, other)},
+                    }
+                )
         return out
+
+    @staticmethod
+    def _label(fields, key: str) -> str:
+        return next((f.spec["label"] for f in fields if f.key == key), key)
 
     def _group(self, fld: CompiledField, value, path, out, errors, partial) -> None:
         if value in (None, "", []):

@@ -90,7 +90,6 @@ def birth_data(ward: int) -> dict:
         "birth_facility": "Bệnh viện Đa khoa Đồng Nai",
         "birth_place": {"province": 75, "ward": ward, "street": ""},
         "mother_name": "Nguyễn Thị Hồng",
-        "mother_gender": "female",
         "mother_ethnicity": "Kinh",
         "mother_nationality": "Việt Nam",
         "father_known": False,

@@ -153,8 +153,9 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     assert page.locator("#f-child_name").input_value() == "Trần Minh Khôi"
 
     type_into(page, "f-child_birth_date", "05/09/2025")
-    tab_to(page, "#f-child_gender")  # first radio: Nam
-    page.keyboard.press("Space")
+    tab_to(page, "#f-child_gender")  # a radio group is one Tab stop; the arrow key picks "Nữ"
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#f-child_gender-1").is_checked()
     type_into(page, "f-child_ethnicity", "Kinh")
     type_into(page, "f-child_nationality", "Việt Nam")
     tab_to(page, "#f-birth_place_kind")
@@ -168,9 +169,6 @@ def test_birth_registration_keyboard_only_at_360px(new_page, seeded, applicant):
     )
     choose(page, "f-birth_place-ward", "Phường Bình Phước")
     type_into(page, "f-mother_name", "Nguyễn Thị Hồng")
-    tab_to(page, "#f-mother_gender")  # a radio group is one Tab stop; the arrow key picks "Nữ"
-    page.keyboard.press("ArrowDown")
-    assert page.locator("#f-mother_gender-1").is_checked()
     type_into(page, "f-mother_ethnicity", "Kinh")
     type_into(page, "f-mother_nationality", "Việt Nam")
     tab_to(page, "#f-declaration")
