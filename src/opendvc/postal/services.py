@@ -346,6 +346,9 @@ def pickup_record(
         _check_step(order, status)
         at = at or timezone.now()
         fields = {"failure_reason": note[:300]} if status == S.FAILED else {}
+        if status in (S.COLLECTED, S.HANDED_TO_OFFICE):
+            # Collected after all: an earlier attempt's reason stays in the timeline only.
+            fields["failure_reason"] = ""
         if status == S.HANDED_TO_OFFICE:
             # When the post handed the dossier to the one-stop office: shown on, and ordering, the
             # office's list of pickups to receive.
@@ -607,6 +610,8 @@ def _apply(
     if status == S.FAILED:
         fields["failure_reason"] = note[:300]
     if status == S.DELIVERED:
+        # Delivered after all: an earlier attempt's reason stays in the timeline only.
+        fields["failure_reason"] = ""
         fields["receiver_name"] = receiver_name.strip()[:200]
         fields["finished_at"] = at
         if order.due_at is not None:

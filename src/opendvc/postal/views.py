@@ -20,6 +20,7 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import stored_file_response
+from opendvc.core.money import format_vnd
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.selectors import receiving_agencies
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
@@ -146,8 +147,8 @@ def pickup_new(request):
             return render(request, "postal/pickup_new.html", context, status=400)
         messages.success(
             request,
-            _("Đã gửi yêu cầu thu gom %(n)s. Bưu điện sẽ liên hệ trước khi đến.")
-            % {"n": order.order_number},
+            _("Đã gửi yêu cầu thu gom %(n)s, cước phí %(fee)s. Bưu điện sẽ liên hệ trước khi đến.")
+            % {"n": order.order_number, "fee": format_vnd(order.fee_vnd)},
         )
         return redirect("postal:mine")
     return render(request, "postal/pickup_new.html", context)
@@ -264,11 +265,18 @@ def order_detail(request, order_number: str):
         except UploadError as exc:
             errors = [exc.message]
         else:
-            messages.success(request, _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)})
+            messages.success(
+                request, _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)}
+            )
             return redirect("postal:order", order_number=order.order_number)
         order.refresh_from_db()
     now = timezone.now()
-    actions = [(s, status_label(order.leg, s)) for s in NEXT_ACTIONS[order.leg].get(order.status, [])]
+    actions = [
+        (s, status_label(order.leg, s)) for s in NEXT_ACTIONS[order.leg].get(order.status, [])
+    ]
+    # After an error the form comes back as it was sent: the event chosen and what was typed.
+    offered = [value for value, _label in actions]
+    chosen = request.POST.get("trang-thai", "") if request.method == "POST" else ""
     return render(
         request,
         "postal/order.html",
@@ -279,6 +287,12 @@ def order_detail(request, order_number: str):
             "errors": errors,
             "events": order.events.select_related("actor").all(),
             "values": request.POST,
+            "chosen": chosen if chosen in offered else (offered[0] if offered else ""),
+            "typed": {
+                "at": request.POST.get("luc", ""),
+                "note": request.POST.get("ghi-chu", ""),
+                "receiver": request.POST.get("nguoi-nhan", ""),
+            },
             "now_local": to_local(now).strftime("%d/%m/%Y %H:%M"),
         },
         status=400 if errors else 200,

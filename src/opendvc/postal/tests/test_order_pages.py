@@ -1,0 +1,122 @@
+"""The applicant sees the fee of each postal order (in đồng) and in the pickup's confirmation; the postal
+worker's order form keeps the event chosen and what was typed after an error; a delivered or collected
+order no longer shows an earlier attempt's failure reason (the timeline keeps it)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from opendvc.postal import services
+from opendvc.postal.models import PostalOrder, Status
+
+from .conftest import address, proof_png, result_ready, sign_in, tomorrow_at
+from .test_pages import main_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _pickup(procedure, citizen, justice, province="Đồng Nai"):
+    start = tomorrow_at(9)
+    return services.pickup_request(
+        applicant=citizen,
+        procedure=procedure,
+        agency=justice,
+        address=address(province),
+        window_start=start,
+        window_end=start + timedelta(hours=2),
+    )
+
+
+def test_the_applicant_sees_the_fee_of_each_order(client, procedure, citizen, justice):
+    sign_in(client, citizen)
+    day = (timezone.localtime() + timedelta(days=2)).strftime("%d/%m/%Y")
+    r = client.post(
+        "/buu-chinh/thu-gom/",
+        {
+            "thu-tuc": procedure.code,
+            "co-quan": justice.pk,
+            "ho-ten": "Nguyễn Thị Hoa",
+            "dien-thoai": "0912345678",
+            "dia-chi": "12 Nguyễn Huệ, phường Sài Gòn",
+            "tinh": "TP Hồ Chí Minh",
+            "ngay": day,
+            "tu-gio": "09:00",
+            "den-gio": "11:00",
+        },
+        follow=True,
+    )
+    order = PostalOrder.objects.get(applicant=citizen)
+    assert order.fee_vnd == 35000
+    assert (
+        f"Đã gửi yêu cầu thu gom {order.order_number}, cước phí 35.000 đồng." in r.content.decode()
+    )
+    _pickup(procedure, citizen, justice)
+    listing = main_text(client.get("/buu-chinh/don-cua-toi/"))
+    assert "Cước phí" in listing
+    assert "35.000 đồng" in listing and "22.000 đồng" in listing
+
+
+@pytest.fixture
+def delivering(procedure, citizen, officer, leader, postal):
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST)
+    return order
+
+
+def _checked(html: str) -> list[str]:
+    return re.findall(r'name="trang-thai" value="(\w+)" checked', html)
+
+
+def test_the_order_form_keeps_the_event_and_the_values_after_an_error(client, delivering, postal):
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
+    assert _checked(client.get(url).content.decode()) == [Status.IN_TRANSIT]
+    r = client.post(url, {"trang-thai": Status.FAILED, "luc": "hôm qua", "ghi-chu": "Vắng nhà"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Nhập ngày giờ theo dạng dd/mm/yyyy giờ:phút." in html
+    assert _checked(html) == [Status.FAILED]
+    assert 'value="hôm qua"' in html and 'value="Vắng nhà"' in html
+    r = client.post(url, {"trang-thai": Status.DELIVERED, "nguoi-nhan": "Nguyễn Thị Hoa"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert _checked(html) == [Status.DELIVERED]
+    assert 'value="Nguyễn Thị Hoa"' in html
+    # A forged choice not offered falls back to the first one offered.
+    r = client.post(url, {"trang-thai": "nonsense"})
+    assert r.status_code == 400 and _checked(r.content.decode()) == [Status.IN_TRANSIT]
+
+
+def test_a_delivered_order_no_longer_shows_the_earlier_failure(client, delivering, postal):
+    services.return_record(
+        order=delivering, actor=postal, status=Status.FAILED, note="Không có người nhận tại địa chỉ"
+    )
+    services.return_record(
+        order=delivering,
+        actor=postal,
+        status=Status.DELIVERED,
+        receiver_name="Nguyễn Thị Hoa",
+        proof=proof_png(),
+    )
+    delivering.refresh_from_db()
+    assert delivering.status == Status.DELIVERED and delivering.failure_reason == ""
+    sign_in(client, postal)
+    text = main_text(client.get(f"/quan-tri/buu-chinh/don/{delivering.order_number}/"))
+    assert "Lý do không thành công" not in text
+    assert "Không có người nhận tại địa chỉ" in text  # in the timeline
+
+
+def test_a_collected_pickup_no_longer_shows_the_earlier_failure(
+    procedure, citizen, justice, postal
+):
+    order = _pickup(procedure, citizen, justice)
+    services.pickup_record(order=order, actor=postal, status=Status.FAILED, note="Khách hẹn lại")
+    services.pickup_record(order=order, actor=postal, status=Status.COLLECTED)
+    order.refresh_from_db()
+    assert order.status == Status.COLLECTED and order.failure_reason == ""
+    assert order.events.filter(status=Status.FAILED, note="Khách hẹn lại").exists()
