@@ -28,6 +28,7 @@ from opendvc.worktime import (
     same_day_due,
     to_local,
 )
+from opendvc.worktime.calendar import MAX_YEAR, MIN_YEAR
 
 from .models import CHANNEL_METHOD, Dossier
 
@@ -48,22 +49,32 @@ def due_for(dossier: Dossier, received_at: datetime) -> tuple[datetime | None, i
     calendar = calendar_for_agency(dossier.receiving_agency)
     snapshot = dossier.procedure_version.snapshot if dossier.procedure_version_id else {}
     methods = snapshot.get("methods") or [
-        {"method": m.method, "time_amount": m.time_amount, "time_unit": m.time_unit,
-         "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None}
+        {
+            "method": m.method,
+            "time_amount": m.time_amount,
+            "time_unit": m.time_unit,
+            "cutoff": m.cutoff.strftime("%H:%M") if m.cutoff else None,
+        }
         for m in dossier.procedure.methods.all()
     ]
     wanted = CHANNEL_METHOD.get(dossier.channel, "online")
     timed = [m for m in methods if m.get("time_amount") is not None and m.get("time_unit")]
-    method = next((m for m in timed if m.get("method") == wanted), None) or (timed[0] if timed else None)
+    method = next((m for m in timed if m.get("method") == wanted), None) or (
+        timed[0] if timed else None
+    )
     if method is None:
         return None, calendar.version
     amount = Decimal(str(method["time_amount"]))
     if amount == 0:
-        return same_day_due(received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar), calendar.version
+        return same_day_due(
+            received_at, cutoff=method.get("cutoff") or time(15, 0), calendar=calendar
+        ), calendar.version
     whole = amount == amount.to_integral_value()
     value = int(amount) if whole else amount
     rule = dossier.procedure.working_day_rule if whole else "working-hours"
-    return add_working_time(received_at, value, method["time_unit"], rule=rule, calendar=calendar), calendar.version
+    return add_working_time(
+        received_at, value, method["time_unit"], rule=rule, calendar=calendar
+    ), calendar.version
 
 
 @dataclass(frozen=True)
@@ -112,24 +123,41 @@ def _hours_text(calendar) -> str:
     return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar.periods)
 
 
+def local_in_range(value: datetime) -> datetime | None:
+    """``value`` in Asia/Ho_Chi_Minh, or ``None`` when it falls outside the years the working calendar
+    covers (``MIN_YEAR``–``MAX_YEAR``): no appointment can be counted or printed there, and an instant
+    such as 31/12/9999 23:59 UTC is not even a date in local time."""
+    try:
+        local = to_local(value)
+    except (OverflowError, ValueError):
+        return None
+    return local if MIN_YEAR <= local.year <= MAX_YEAR else None
+
+
+def _out_of_range() -> ProblemError:
+    return _problem(
+        _("Ngày hẹn trả phải nằm trong khoảng từ năm %(min)s đến năm %(max)s.")
+        % {"min": MIN_YEAR, "max": MAX_YEAR}
+    )
+
+
 def appointment_parse(*, value: Any, dossier) -> datetime:
     """The instant the officer typed: ``dd/mm/yyyy HH:MM``, ``HH:MM dd/mm/yyyy`` or ISO 8601; a date
     alone means the close of office hours that day. 422 ``validation_error`` (path ``due_at``) when it
-    cannot be read."""
+    cannot be read or lies outside the years of the working calendar (also when the API already read
+    it as a datetime)."""
     if isinstance(value, datetime):
-        return to_local(value)
+        local = local_in_range(value)
+        if local is None:
+            raise _out_of_range()
+        return local
     text = " ".join(str(value or "").split())
     try:
-        match = _TIME_FIRST.match(text)
-        if match:
-            hh, mi, day = match.groups()
-            return parse_instant(f"{day} {int(hh):02d}:{mi}")
-        if _DATE_ONLY.match(text):
-            close = _calendar(dossier).periods[-1][1]
-            day = parse_instant(text)
-            return day.replace(hour=close.hour, minute=close.minute)
-        return parse_instant(text)
-    except (WorktimeError, ValueError, OverflowError) as exc:
+        local = _parse_text(text, dossier)
+    except OverflowError as exc:
+        # An ISO instant whose offset carries it past year 9999 (or before year 1) in local time.
+        raise _out_of_range() from exc
+    except (WorktimeError, ValueError) as exc:
         raise _problem(
             _(
                 "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
@@ -137,6 +165,21 @@ def appointment_parse(*, value: Any, dossier) -> datetime:
             )
             % {"value": text[:40]}
         ) from exc
+    if local_in_range(local) is None:
+        raise _out_of_range()
+    return local
+
+
+def _parse_text(text: str, dossier) -> datetime:
+    match = _TIME_FIRST.match(text)
+    if match:
+        hh, mi, day = match.groups()
+        return parse_instant(f"{day} {int(hh):02d}:{mi}")
+    if _DATE_ONLY.match(text):
+        close = _calendar(dossier).periods[-1][1]
+        day = parse_instant(text)
+        return day.replace(hour=close.hour, minute=close.minute)
+    return parse_instant(text)
 
 
 def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
@@ -207,4 +250,5 @@ __all__ = [
     "appointment_for_receipt",
     "appointment_parse",
     "appointment_propose",
+    "local_in_range",
 ]

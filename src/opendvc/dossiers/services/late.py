@@ -30,7 +30,9 @@ from opendvc.workflow.services import (
     total_hours,
 )
 from opendvc.worktime import add_working_time, calendar_for_agency, parse_instant, to_local
+from opendvc.worktime.calendar import MAX_YEAR, MIN_YEAR
 
+from ..appointments import local_in_range
 from ..lifecycle import OPEN_STATES, Role
 from ..models import Dossier
 
@@ -43,9 +45,13 @@ def computed_appointment(dossier, *, now: datetime) -> datetime:
     run = open_run(dossier)
     start = run.position if run is not None else 0
     total = total_hours(dossier)
-    hours = sum((s.hours if s.hours is not None else total * (s.share or 0) / HUNDRED)
-                for s in spec.steps[start:]) or Decimal(8)
-    return add_working_time(now, hours, "working_hours", calendar=calendar_for_agency(dossier.receiving_agency))
+    hours = sum(
+        (s.hours if s.hours is not None else total * (s.share or 0) / HUNDRED)
+        for s in spec.steps[start:]
+    ) or Decimal(8)
+    return add_working_time(
+        now, hours, "working_hours", calendar=calendar_for_agency(dossier.receiving_agency)
+    )
 
 
 def _new_date(value) -> datetime:
@@ -53,18 +59,40 @@ def _new_date(value) -> datetime:
 
 
 def check_apology(dossier, inputs, *, now) -> list[dict[str, str]]:
-    """The new date, when one is chosen, must be a date after the current appointment."""
+    """The new date, when one is chosen, must be a date after the current appointment, within the years
+    of the working calendar."""
     value = inputs.get("new_due_at")
     if value is None:
         return []
     try:
         given = _new_date(value)
+    except OverflowError:
+        # An offset that carries the instant past year 9999 (or before year 1) in local time.
+        given = None
     except (ValueError, TypeError):
-        return [{"path": "new_due_at", "message": _("Ngày hẹn mới không hợp lệ (dd/mm/yyyy hoặc ISO 8601).")}]
+        return [
+            {
+                "path": "new_due_at",
+                "message": _("Ngày hẹn mới không hợp lệ (dd/mm/yyyy hoặc ISO 8601)."),
+            }
+        ]
+    if given is None or local_in_range(given) is None:
+        return [
+            {
+                "path": "new_due_at",
+                "message": _("Ngày hẹn mới phải nằm trong khoảng từ năm %(min)s đến năm %(max)s.")
+                % {"min": MIN_YEAR, "max": MAX_YEAR},
+            }
+        ]
     current = dossier.appointment_at or dossier.due_at
     if current is not None and given <= max(current, now):
-        return [{"path": "new_due_at", "message": _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(d)s).")
-                 % {"d": to_local(current).strftime("%H:%M %d/%m/%Y")}}]
+        return [
+            {
+                "path": "new_due_at",
+                "message": _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(d)s).")
+                % {"d": to_local(current).strftime("%H:%M %d/%m/%Y")},
+            }
+        ]
     return []
 
 
@@ -72,16 +100,26 @@ def on_apology(dossier, inputs, *, now, role, actor) -> Outcome:
     """Set ``appointment_at`` (``due_at`` unchanged): the chosen date (``check_apology``) or the
     computed one. 409 when the dossier has no due date."""
     if dossier.due_at is None:
-        raise ProblemError("conflict", _("Hồ sơ %(code)s không còn đang giải quyết; không thể hẹn lại.")
-                           % {"code": dossier.code or ""}, status=409, extra={"state": dossier.status})
+        raise ProblemError(
+            "conflict",
+            _("Hồ sơ %(code)s không còn đang giải quyết; không thể hẹn lại.")
+            % {"code": dossier.code or ""},
+            status=409,
+            extra={"state": dossier.status},
+        )
     current = dossier.appointment_at or dossier.due_at
     given = _new_date(inputs["new_due_at"]) if inputs.get("new_due_at") is not None else None
     new = given or max(computed_appointment(dossier, now=now), current)
     return Outcome(
         fields={"appointment_at": new},
-        data={"reason": inputs["reason"], "original_due_at": dossier.due_at.isoformat(), "new_due_at": new.isoformat(),
-              "previous_appointment": current.isoformat(), "after_due": now > dossier.due_at,
-              "chosen": given is not None},
+        data={
+            "reason": inputs["reason"],
+            "original_due_at": dossier.due_at.isoformat(),
+            "new_due_at": new.isoformat(),
+            "previous_appointment": current.isoformat(),
+            "after_due": now > dossier.due_at,
+            "chosen": given is not None,
+        },
         audit={"appointment_at": new.isoformat(), "due_at": dossier.due_at.isoformat()},
         notice={"new_due_at": to_local(new).strftime("%H:%M %d/%m/%Y")},
     )
@@ -96,21 +134,40 @@ def dossiers_escalate_overdue(*, now: datetime | None = None) -> int:
     The first pass looks back ``FIRST_LOOKBACK``. Returns how many dossiers were reported."""
     now = now or timezone.now()
     with transaction.atomic():
-        mark, _ = JobMark.objects.get_or_create(name="dossiers_overdue", defaults={"at": now - FIRST_LOOKBACK})
+        mark, _ = JobMark.objects.get_or_create(
+            name="dossiers_overdue", defaults={"at": now - FIRST_LOOKBACK}
+        )
         mark = JobMark.objects.select_for_update(skip_locked=True).filter(pk=mark.pk).first()
         if mark is None or mark.at >= now:
             return 0
-        due = Dossier.objects.filter(status__in=list(OPEN_STATES), due_at__gt=mark.at, due_at__lte=now,
-                                     paused_at__isnull=True)
-        counts = dict(due.order_by().values_list("receiving_agency_id").annotate(n=Count("id"))
-                      .values_list("receiving_agency_id", "n"))
+        due = Dossier.objects.filter(
+            status__in=list(OPEN_STATES),
+            due_at__gt=mark.at,
+            due_at__lte=now,
+            paused_at__isnull=True,
+        )
+        counts = dict(
+            due.order_by()
+            .values_list("receiving_agency_id")
+            .annotate(n=Count("id"))
+            .values_list("receiving_agency_id", "n")
+        )
         groups = {
-            agency_id: list(due.filter(receiving_agency_id=agency_id).order_by("due_at")
-                            .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code")[:LISTED])
+            agency_id: list(
+                due.filter(receiving_agency_id=agency_id)
+                .order_by("due_at")
+                .values_list("pk", "receiving_agency_id", "procedure__name", "due_at", "code")[
+                    :LISTED
+                ]
+            )
             for agency_id in counts
         }
-        send_grouped(template="dossier_overdue", recipients=leader_ids_by_department(set(counts)), groups=groups,
-                     totals=counts)
+        send_grouped(
+            template="dossier_overdue",
+            recipients=leader_ids_by_department(set(counts)),
+            groups=groups,
+            totals=counts,
+        )
         mark.at = now
         mark.save(update_fields=["at"])
     return sum(counts.values())
