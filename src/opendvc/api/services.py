@@ -12,6 +12,7 @@ from django.utils import timezone
 from opendvc.agencies.selectors import has_active_roles, known_without_roles
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
+from opendvc.core.problems import ProblemError
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
@@ -49,6 +50,34 @@ def api_token_create(
             changes={"name": name, "scopes": token.scopes},
         )
     return token, raw
+
+
+# A token lives at most this long: a machine client renews its token, and a longer expiry (up to year
+# 9999 in some zones, beyond what the database's readers can hold) is a typing slip.
+MAX_TOKEN_YEARS = 5
+MAX_TOKEN_LIFETIME = timedelta(days=365 * MAX_TOKEN_YEARS + 1)
+
+
+def api_token_expiry_check(expires_at: datetime | None, *, now: datetime | None = None) -> None:
+    """Refuse an expiry that is not a time in the next ``MAX_TOKEN_YEARS`` years with its offset:
+    ``invalid_expiry`` (400) for a past one, ``validation_error`` (422, path ``expires_at``) for one
+    without an offset or too far ahead."""
+    if expires_at is None:
+        return
+    if timezone.is_naive(expires_at):
+        message = "Thời điểm hết hạn phải kèm múi giờ, ví dụ 2030-01-01T00:00:00+07:00."
+    else:
+        now = now or timezone.now()
+        if expires_at <= now:
+            raise ProblemError("invalid_expiry", "Thời điểm hết hạn phải ở tương lai.", status=400)
+        if expires_at - now <= MAX_TOKEN_LIFETIME:
+            return
+        message = f"Thời điểm hết hạn không được quá {MAX_TOKEN_YEARS} năm kể từ nay."
+    raise ProblemError(
+        "validation_error",
+        message,
+        extra={"errors": [{"path": "expires_at", "message": message}]},
+    )
 
 
 LAST_USE_PRECISION = timedelta(minutes=1)

@@ -58,7 +58,12 @@ from opendvc.core.ratelimit import ratelimit_hit  # noqa: E402
 from .models import ApiToken  # noqa: E402
 from .params import MAX_ID  # noqa: E402
 from .schemas import problems  # noqa: E402
-from .services import KNOWN_SCOPES, api_token_create, api_token_revoke  # noqa: E402
+from .services import (  # noqa: E402
+    KNOWN_SCOPES,
+    api_token_create,
+    api_token_expiry_check,
+    api_token_revoke,
+)
 
 
 class TokenIn(Schema):
@@ -118,8 +123,7 @@ def tokens_create(request, payload: TokenIn):
             status=400,
             extra={"allowed": sorted(KNOWN_SCOPES)},
         )
-    if payload.expires_at is not None and payload.expires_at <= timezone.now():
-        raise ProblemError("invalid_expiry", "Thời điểm hết hạn phải ở tương lai.", status=400)
+    api_token_expiry_check(payload.expires_at)
     token, raw = api_token_create(
         owner=request.user,
         name=payload.name,
