@@ -139,6 +139,8 @@ class DossierActionIn(Schema):
     # Return hand-over, uploaded result files (ids from POST /files), the apology's new date.
     identity_document: str | None = None
     result_files: list[UUID] | None = None
+    # ``supply`` by the applicant: the supplementary files (ids from POST /files), at least one.
+    files: list[UUID] | None = None
     new_due_at: datetime | None = None
     # ``submit`` and ``resubmit`` by the applicant: the declaration (Regulation Art. 14.5).
     declaration: bool | None = None
@@ -332,7 +334,9 @@ def get_dossier(request, code: str):
 @router.post("/dossiers/{code}/actions", response={200: DossierOut, **problems(404, 409, 422)}, summary="Thực hiện một thao tác của bảng chuyển trạng thái")
 def act(request, code: str, payload: DossierActionIn):
     """``action`` is one of the transition table's actions; other fields are its inputs (``reason``,
-    ``items``, ``note``…). ``version`` (optional) guards against acting on a stale view (409)."""
+    ``items``, ``note``…). ``version`` (optional) guards against acting on a stale view (409).
+    ``supply`` (nộp bổ sung) takes ``files``, the ids of the supplementary files uploaded with
+    ``POST /files`` — at least one (422 otherwise)."""
     require_scope(request, "dossiers:write")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}

@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,9 @@ from opendvc.core.statemachine import Outcome
 from .. import codes, eforms_bridge
 from ..appointments import appointment_for_receipt, due_for
 from ..lifecycle import Action, Role, State
-from ..models import Channel, Dossier, DossierEvent, DossierFile
+from ..models import Channel, Dossier, DossierEvent, DossierFile, Upload
+from ..uploads import UploadError, check_total
+from . import processing
 
 
 def filing_components(dossier: Dossier, *, components, attached: set[int]) -> None:
@@ -247,3 +250,63 @@ def on_return_for_completion(dossier: Dossier, inputs, *, now, role, actor) -> O
         data.update(earlier_items=earlier_items, uncovered_changes=uncovered or [])
     return Outcome({"completion_items": items}, data)
 
+
+
+SUPPLY_FILE_MISSING = gettext_lazy("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung.")
+SUPPLY_FILE_NAME = gettext_lazy("Giấy tờ bổ sung")
+
+
+def _supply_uploads(dossier: Dossier, ids, actor) -> list[str]:
+    """The applicant's uploads (``POST /files`` ids) become the dossier's supplementary files; their
+    names. 422 when one is not the applicant's, is gone or was already used; 413 over the per-dossier
+    limit."""
+    if not isinstance(ids, list | tuple):
+        ids = [ids]
+    wanted = list(dict.fromkeys(str(i).strip() for i in ids if str(i).strip()))
+    if not wanted:
+        return []
+    try:
+        uploads = list(Upload.objects.select_for_update().filter(public_id__in=wanted, owner=actor,
+                                                                 claimed_at__isnull=True))
+    except (ValueError, TypeError, ValidationError):
+        uploads = []
+    if len(uploads) != len(wanted):
+        raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
+                           extra={"errors": [{"path": "files", "message": _("Tải lên lại tệp giấy tờ bổ sung.")}]})
+    try:
+        check_total(sizes=list(DossierFile.objects.filter(dossier=dossier).values_list("size", flat=True))
+                    + [u.size for u in uploads])
+    except UploadError as exc:
+        raise ProblemError("payload_too_large", exc.message, status=413) from exc
+    DossierFile.objects.bulk_create([
+        DossierFile(dossier=dossier, component=None, component_name=str(SUPPLY_FILE_NAME),
+                    original_name=u.original_name, file=u.file.name, sha256=u.sha256, size=u.size,
+                    content_type=u.content_type, uploaded_by=actor)
+        for u in uploads
+    ])
+    Upload.objects.filter(pk__in=[u.pk for u in uploads]).update(claimed_at=timezone.now())
+    return [u.original_name for u in uploads]
+
+
+def _supplied_since_request(dossier: Dossier) -> bool:
+    """Whether a file was attached to the dossier since the agency asked for the supplement."""
+    asked_at = (DossierEvent.objects.filter(dossier=dossier, action=Action.REQUEST_SUPPLEMENT)
+                .order_by("-at", "-pk").values_list("at", flat=True).first())
+    files = DossierFile.objects.filter(dossier=dossier)
+    if asked_at is not None:
+        files = files.filter(created_at__gte=asked_at)
+    return files.exists()
+
+
+def on_supply(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
+    """Regulation (QĐ 31/2020/QĐ-UBND) Art. 14.4: the applicant supplements the dossier with the papers
+    the agency asked for — at least one file, attached since the request (the page attaches them first,
+    ``results.dossier_supply``) or uploaded beforehand and named in ``files`` (ids of ``POST /files``).
+    Sending nothing is refused (422) and the clock stays paused."""
+    names = _supply_uploads(dossier, inputs.get("files") or [], actor)
+    if not names and not _supplied_since_request(dossier):
+        raise ProblemError("validation_error", str(SUPPLY_FILE_MISSING),
+                           extra={"errors": [{"path": "files", "message": str(SUPPLY_FILE_MISSING)}]})
+    outcome = processing.on_supply(dossier, inputs, now=now, role=role, actor=actor)
+    outcome.data["files"] = names
+    return outcome

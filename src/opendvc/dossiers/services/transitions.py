@@ -89,8 +89,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                frozenset({R.PROCESSING_OFFICER, R.LEADER, R.SYSTEM}), required=("items",), optional=("note",),
                handler=processing.on_request_supplement, notice="dossier_supplement_requested",
                documents=(D.SUPPLEMENT_NOTICE,)),
-    ActionSpec(A.SUPPLY, _from(S.SUPPLEMENT_REQUESTED), S.PROCESSING, APPLICANT, optional=("note",),
-               handler=processing.on_supply),
+    # ``files``: ids of the applicant's uploads (``POST /files``); at least one supplementary file is
+    # required (``filing.on_supply``, Regulation Art. 14.4).
+    ActionSpec(A.SUPPLY, _from(S.SUPPLEMENT_REQUESTED), S.PROCESSING, APPLICANT, optional=("note", "files"),
+               handler=filing.on_supply),
     ActionSpec(A.REQUIRE_PAYMENT, _from(S.PROCESSING), S.PAYMENT_REQUIRED, frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
                required=("fees",), optional=("note",), handler=processing.on_require_payment,
                notice="dossier_payment_required"),

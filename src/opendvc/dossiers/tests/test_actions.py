@@ -69,6 +69,13 @@ def test_every_row_runs_through_the_engine(spec, state, procedure, people, djang
     inputs = inputs_for(spec.action)
     if spec.action == Action.RETURN_RESULT:
         inputs["method"] = RETURN_METHOD[role]
+    if spec.action == Action.SUPPLY:
+        # Supplying takes at least one supplementary file (Regulation Art. 14.4).
+        from opendvc.dossiers.results import supplement_add_files
+
+        from .conftest import checked_pdf
+
+        supplement_add_files(dossier=d, actor=actor, files=[(None, checked_pdf())])
     events, notices = d.events.count(), Notification.objects.filter(template=spec.notice or "-").count()
     seen = []
 

@@ -12,11 +12,11 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from opendvc.dossiers import services
+from opendvc.dossiers import results, services
 from opendvc.dossiers.models import DossierDocument
 from opendvc.worktime import VN_TZ
 
-from .conftest import JUSTICE, staff, submitted_dossier
+from .conftest import JUSTICE, checked_pdf, staff, submitted_dossier
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=VN_TZ)  # a Tuesday
 T1 = datetime(2027, 11, 2, 14, 0, tzinfo=VN_TZ)  # another year, another month
@@ -115,7 +115,7 @@ def test_processing_documents(client, procedure, citizen, people):
         d = services.dossier_act(
             dossier=d, action="request_supplement", actor=processor, items=["Bản sao trích lục"]
         )
-        d = services.dossier_act(dossier=d, action="supply", actor=citizen)
+        d = results.dossier_supply(dossier=d, actor=citizen, files=[(None, checked_pdf("trich-luc.pdf"))])
         d = services.dossier_act(
             dossier=d,
             action="require_payment",

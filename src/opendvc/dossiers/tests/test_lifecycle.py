@@ -121,6 +121,11 @@ def act(dossier, t_action, role, people):
             )
     if t_action == Action.RETURN_RESULT:
         inputs["method"] = RETURN_METHOD[role]
+    if t_action == Action.SUPPLY:
+        # Supplying takes at least one supplementary file (Regulation Art. 14.4).
+        from opendvc.dossiers.results import supplement_add_files
+
+        supplement_add_files(dossier=dossier, actor=people[role], files=[(None, checked_pdf())])
     if role == Role.SYSTEM:
         return services.dossier_act(
             dossier=dossier, action=t_action, actor=None, system=True, **inputs

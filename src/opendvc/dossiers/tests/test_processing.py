@@ -118,7 +118,7 @@ def test_restart_setting_gives_the_full_time_again(procedure, citizen, officer, 
     assert run_of(d).role == "processing_officer"  # this process starts at the specialist
     resumed = at(48)  # Thursday 09:00
     with time_machine.travel(resumed, tick=False):
-        d = services.dossier_act(dossier=d, action="supply", actor=citizen)
+        d = results.dossier_supply(dossier=d, actor=citizen, files=[(None, checked_pdf("to-khai.pdf"))])
     cal = calendar_for_agency(d.receiving_agency)
     assert d.due_at == add_working_time(resumed, 3, "working_days", calendar=cal)
     assert run_of(d).due_at == add_working_time(resumed, 16, "working_hours", calendar=cal)

@@ -415,8 +415,7 @@ def supplement(request, public_id):
                 files.append((None, check_file(name=f.name, content=read_limited(f))))
             except UploadError as exc:
                 errors.append(f"{f.name}: {exc.message}")
-        if not files and not errors:
-            errors.append(_("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
+        # The rule "at least one supplementary file" is the supply action's (``services.filing.on_supply``).
         if not errors:
             try:
                 results.dossier_supply(dossier=dossier, actor=request.user, files=files,
