@@ -278,7 +278,18 @@ def create_dossier(request, payload: DossierIn):
         raise ProblemError("validation_error", "Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục.",
                            extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",
                                               "choices": [a.code for a in agencies[:50]]}]})
-    acting_for = organisation_for_member(user=request.user, public_id=payload.acting_for) if payload.acting_for else None
+    acting_for = None
+    if payload.acting_for:
+        try:
+            acting_for = organisation_for_member(user=request.user, public_id=payload.acting_for)
+        except Http404:
+            # Unknown and foreign organisations get the same answer: the API does not tell which
+            # organisations exist.
+            raise ProblemError(
+                "validation_error", "Bạn không thể nhân danh tổ chức này.",
+                extra={"errors": [{"path": "acting_for",
+                                   "message": "Không có tổ chức với mã này mà bạn là thành viên."}]},
+            ) from None
     components = {c.pk: c for c in _COMPONENTS.list(procedure.pk)}
     wanted = [f.file for f in payload.files]
     found = (_OWN_UPLOAD.list(wanted[0], request.user.pk) if len(wanted) == 1
