@@ -338,7 +338,8 @@ def build(
     )
     ca = TestCA(base_url, root, intermediate, ocsp, tsa)
     people = {
-        "signer": ("Nguyễn Văn An", "Sở Tư pháp tỉnh Đồng Nai"),
+        # The demo's leader of the justice department (``accounts.demo``), who approves and signs.
+        "signer": ("Nguyễn Văn Lãnh Đạo", "Sở Tư pháp tỉnh Đồng Nai"),
         "seal": ("Cổng Dịch vụ công", "Văn phòng UBND tỉnh Đồng Nai"),
         "revoked": ("Trần Thị Bình", "Sở Tư pháp tỉnh Đồng Nai"),
         **(agencies or {}),

@@ -48,7 +48,7 @@ def trust(_trust_server, settings, tmp_path):
 
 
 def configure_agency(
-    agency, paths, name: str = "signer", *, signer_name="Nguyễn Văn An", title="Phó Giám đốc"
+    agency, paths, name: str = "signer", *, signer_name="Nguyễn Văn Lãnh Đạo", title="Phó Giám đốc"
 ):
     from opendvc.signing.models import SigningCertificate
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def _credential(paths, name="signer"):
     return services.credential_load(
-        path=str(paths[name]), passphrase="opendvc-test", name="Nguyễn Văn An", title="Phó Giám đốc"
+        path=str(paths[name]), passphrase="opendvc-test", name="Nguyễn Văn Lãnh Đạo", title="Phó Giám đốc"
     )
 
 
@@ -47,7 +47,7 @@ def test_signature_validates_against_the_test_ca_with_a_timestamp_and_revocation
     status = _validate(data, paths["root"])
     assert status.bottom_line and status.intact and status.valid and status.trusted
     assert status.timestamp_validity is not None and status.timestamp_validity.valid
-    assert status.signing_cert.subject.native["common_name"] == "Nguyễn Văn An"
+    assert status.signing_cert.subject.native["common_name"] == "Nguyễn Văn Lãnh Đạo"
     paths_seen = [r.path for r in sim.requests] if hasattr(sim, "requests") else []
     assert not paths_seen or "/tsa" in paths_seen
 
@@ -120,7 +120,7 @@ def test_approval_signs_the_result_with_the_agencys_certificate(
     data = doc.file.read()
     assert sig.sha256 == doc.sha256
     assert (sig.signer_name, sig.signer_title, sig.purpose) == (
-        "Nguyễn Văn An",
+        "Nguyễn Văn Lãnh Đạo",
         "Phó Giám đốc",
         "result",
     )

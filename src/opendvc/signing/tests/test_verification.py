@@ -43,7 +43,7 @@ def test_api_valid_then_tampered(client, issued):
     body = r.json()
     assert r.status_code == 200, body
     assert body["valid"] is True and body["issued"] is True and body["dossier_code"] == d.code
-    assert body["signer"] == "Nguyễn Văn An" and body["title"] == "Phó Giám đốc"
+    assert body["signer"] == "Nguyễn Văn Lãnh Đạo" and body["title"] == "Phó Giám đốc"
     assert body["organisation"] == "Sở Tư pháp tỉnh Đồng Nai" and body["signed_at"]
     r = client.post(
         "/api/v1/public/verifications", {"file": SimpleUploadedFile("kq.pdf", _tampered(data))}
@@ -58,7 +58,7 @@ def test_page_by_qr_and_upload(client, issued):
     key = doc.signature.verify_key
     r = client.get("/xac-thuc-ket-qua/", {"ma": d.code, "khoa": key})
     page = r.content.decode()
-    assert r.status_code == 200 and "Nguyễn Văn An" in page and doc.sha256 in page
+    assert r.status_code == 200 and "Nguyễn Văn Lãnh Đạo" in page and doc.sha256 in page
     r = client.post(
         f"/xac-thuc-ket-qua/?ma={d.code}&khoa={key}", {"tep": SimpleUploadedFile("kq.pdf", data)}
     )
