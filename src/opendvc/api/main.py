@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -158,7 +158,11 @@ def validation_message(err: dict) -> str:
     kind = err.get("type", "")
     if kind in ("value_error", "assertion_error"):
         msg = str(err.get("msg", ""))
-        return msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg
+        return (
+            msg.split(", ", 1)[1]
+            if msg.startswith(("Value error, ", "Assertion failed, "))
+            else msg
+        )
     template = _MESSAGES.get(kind)
     if template is None:
         return "Giá trị không hợp lệ."
@@ -240,6 +244,13 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
+    return payload_too_large(request)
+
+
+@api.exception_handler(RawPostDataException)
+def _body_already_read(request, exc):
+    # A multipart body beyond the in-memory limit is streamed once (core.middleware checks its fields);
+    # a handler that reads the raw body (a signed webhook) then finds it too large to read, as it would.
     return payload_too_large(request)
 
 

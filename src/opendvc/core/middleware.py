@@ -178,8 +178,15 @@ def _check_multipart(request: HttpRequest) -> HttpResponse | None:
     """Refuse an API upload whose text fields (or field and file names) carry a NUL character, before
     any handler stores a file or a row: PostgreSQL refuses NUL in text, SQLite would keep it. The form
     is parsed here once (Django keeps the result for the handler); a body Django cannot read gets the
-    answer the API gives for it."""
+    answer the API gives for it. A body within the in-memory limit is read first, so that a handler
+    reading the raw body (a signed webhook) still can."""
     try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    try:
+        if length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            request.body  # noqa: B018  (kept on the request; the form is parsed from it)
         fields, files = request.POST, request.FILES
     except RequestDataTooBig:
         return payload_too_large(request)

@@ -120,6 +120,22 @@ def settable_statuses() -> list[str]:
     return [status for status, action in STATUS_ACTIONS.items() if _system_may(action)]
 
 
+# The length of ``InboundMessage.message_id``.
+MAX_MESSAGE_ID = 100
+
+
+def _body_text(body: bytes) -> str:
+    """The body as logged: text (bytes that are not UTF-8 replaced), a NUL byte written as ``\\u0000``
+    (PostgreSQL keeps no NUL in text), at most 20 000 characters."""
+    return body.decode(errors="replace").replace("\x00", "\\u0000")[:20000]
+
+
+def _allowed_inputs(action: str) -> frozenset[str]:
+    """What the step takes (the action table's required and optional inputs)."""
+    spec = MACHINE.spec(action)
+    return frozenset((*spec.required, *spec.optional)) if spec is not None else frozenset()
+
+
 def _refuse(
     code: str,
     detail: str,
@@ -131,11 +147,11 @@ def _refuse(
 ) -> ProblemError:
     InboundMessage.objects.create(
         peer=PEER,
-        message_id=message_id[:100],
+        message_id=message_id.replace("\x00", "")[:MAX_MESSAGE_ID],
         outcome=InboundMessage.Outcome.REFUSED,
         code=code,
         detail=detail,
-        body=body.decode(errors="replace")[:20000],
+        body=_body_text(body),
     )
     logger.warning("Inbound %s refused (%s): %s", PEER, code, detail)
     return ProblemError(code, detail, status=status, extra={"errors": errors} if errors else None)
@@ -159,7 +175,9 @@ def onestop_inbound(
             body=body,
         )
     expected = signature(secret, timestamp or "", body)
-    if not signature_header or not hmac.compare_digest(expected, signature_header.strip().lower()):
+    given = (signature_header or "").strip().lower()
+    # A header that is not ASCII cannot be a hex signature (and compare_digest refuses to compare it).
+    if not given or not given.isascii() or not hmac.compare_digest(expected, given):
         raise _refuse(
             "bad_signature", _("Chữ ký không hợp lệ."), status=401, message_id="", body=body
         )
@@ -201,6 +219,16 @@ def onestop_inbound(
             message_id=message_id,
             body=body,
             errors=errors,
+        )
+    if len(message_id) > MAX_MESSAGE_ID:
+        error = _("Tối đa %(n)s ký tự.") % {"n": MAX_MESSAGE_ID}
+        raise _refuse(
+            "validation_error",
+            _("Mã thông điệp quá dài."),
+            status=422,
+            message_id=message_id,
+            body=body,
+            errors=[{"path": "message_id", "message": error}],
         )
     if InboundMessage.objects.filter(
         peer=PEER, message_id=message_id, outcome=InboundMessage.Outcome.ACCEPTED
@@ -265,6 +293,24 @@ def onestop_inbound(
             body=body,
             errors=[{"path": "inputs", "message": _("Phải là một đối tượng JSON.")}],
         )
+    allowed = _allowed_inputs(action)
+    unknown = sorted(k for k in inputs if k != "result_files" and k not in allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed)) or _("không có")
+        raise _refuse(
+            "validation_error",
+            _("“inputs” có trường mà bước này không nhận."),
+            status=422,
+            message_id=message_id,
+            body=body,
+            errors=[
+                {
+                    "path": f"inputs.{key}",
+                    "message": _("Bước này chỉ nhận: %(s)s.") % {"s": takes},
+                }
+                for key in unknown
+            ],
+        )
     inputs = {k: v for k, v in inputs.items() if k != "result_files"} | {
         k: data[k] for k in TOP_LEVEL_INPUTS if data.get(k) not in (None, "", [])
     }
@@ -296,7 +342,7 @@ def onestop_inbound(
                 message_id=message_id,
                 outcome=InboundMessage.Outcome.ACCEPTED,
                 detail=f"{action} → {done.status}",
-                body=body.decode(errors="replace")[:20000],
+                body=_body_text(body),
             )
     except ProblemError as exc:
         raise _refuse(

@@ -1,0 +1,105 @@
+"""The one-stop webhook refuses what its peer should never send with a problem, logged, changing
+nothing: a signature that is not ASCII, a raw NUL byte, inputs the step does not take (some named like
+the portal's own parameters), an overlong message id. Each was a 500 (and the refusal was not logged)."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.dossiers.models import Dossier, DossierEvent
+from opendvc.integrations.models import InboundMessage
+from opendvc.integrations.onestop.signing import signed_headers
+
+from .test_onestop import SECRET, URL, onestop, post, received  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def _unchanged(dossier, before) -> None:
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    assert (fresh.version, DossierEvent.objects.count()) == before and fresh.status == "received"
+
+
+def test_a_signature_that_is_not_ascii_is_401(client, onestop, received):  # noqa: F811
+    answer = client.post(
+        URL, data=b"{}", content_type="application/json", headers={"X-Signature": "é"}
+    )
+    assert answer.status_code == 401 and answer.json()["code"] == "bad_signature"
+    assert InboundMessage.objects.get().code == "bad_signature"
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "multipart/form-data; boundary=X"])
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_raw_nul_byte_is_refused_and_logged(client, onestop, received, ctype, signed):  # noqa: F811
+    body = b'{"a":"\x00"}'
+    headers = signed_headers(SECRET, body) if signed else {}
+    answer = client.post(
+        URL,
+        data=body,
+        content_type=ctype,
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert answer.status_code in (400, 401), answer.content[:300]
+    assert answer["Content-Type"].startswith("application/problem+json")
+    log = InboundMessage.objects.get()
+    assert log.outcome == "refused" and "\x00" not in log.body
+
+
+def test_a_raw_nul_byte_is_logged_on_postgresql_too(postgres_db, client, onestop, received):  # noqa: F811
+    test_a_raw_nul_byte_is_refused_and_logged(client, onestop, received, "application/json", True)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"action": "x"},
+        {"system": False},
+        {"actor": None},
+        {"dossier": "x"},
+        {"request": 1},
+        {"expected_version": 0},
+        {"note": "ok", "ghi_chu": "x"},
+    ],
+)
+def test_inputs_the_step_does_not_take_are_422_and_logged(client, onestop, received, inputs):  # noqa: F811
+    before = (received.version, DossierEvent.objects.count())
+    payload = {
+        "message_id": "mc-in",
+        "dossier": received.code,
+        "status": "processing",
+        "inputs": inputs,
+    }
+    answer = post(client, onestop, payload)
+    assert answer.status_code == 422, answer.content[:300]
+    body = answer.json()
+    assert body["code"] == "validation_error"
+    unknown = sorted(set(inputs) - {"note"})
+    assert [e["path"] for e in body["errors"]] == [f"inputs.{k}" for k in unknown]
+    assert "note" in body["errors"][0]["message"]
+    _unchanged(received, before)
+    assert InboundMessage.objects.get().code == "validation_error"
+
+
+def test_an_input_the_step_takes_is_applied(client, onestop, received):  # noqa: F811
+    payload = {
+        "message_id": "mc-ok",
+        "dossier": received.code,
+        "status": "processing",
+        "inputs": {"note": "Đã phân công"},
+    }
+    answer = post(client, onestop, payload)
+    assert answer.status_code == 200, answer.content[:300]
+
+
+def test_an_overlong_message_id_is_422_and_logged(client, onestop, received):  # noqa: F811
+    before = (received.version, DossierEvent.objects.count())
+    payload = {"message_id": "m" * 101, "dossier": received.code, "status": "processing"}
+    answer = post(client, onestop, payload)
+    assert answer.status_code == 422, answer.content[:300]
+    assert answer.json()["errors"] == [{"path": "message_id", "message": "Tối đa 100 ký tự."}]
+    _unchanged(received, before)
+    log = InboundMessage.objects.get()
+    assert log.outcome == "refused" and log.message_id == "m" * 100
+    # 100 characters are taken.
+    payload["message_id"] = "m" * 100
+    assert post(client, onestop, payload).status_code == 200
