@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.accounts.models import Membership
-from opendvc.agencies.models import Agency
+from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.catalog.models import Procedure
@@ -30,11 +30,11 @@ from .services.transitions import actor_roles, allowed_actions
 
 
 def receiving_agencies(*, procedure) -> QuerySet:
-    """Agencies that receive the procedure: those named on it, else every active agency of its tiers."""
-    named = Agency.objects.filter(procedures=procedure, is_active=True)
-    if named.exists():
-        return named.order_by("name")
-    return Agency.objects.filter(is_active=True, tier__in=procedure.tiers.all()).order_by("name")
+    """Agencies that receive the procedure: the active agencies named on it in the catalog (the
+    catalog import links them from the procedure's "Cơ quan thực hiện"). None named: none — the
+    procedure takes no dossier yet, rather than any agency of its tier (a social-insurance office
+    receiving a residence registration)."""
+    return Agency.objects.filter(procedures=procedure, is_active=True).order_by("name")
 
 
 def applicant_dossiers(user) -> QuerySet[Dossier]:
@@ -63,9 +63,26 @@ def _filed() -> QuerySet[Dossier]:
     return Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED])
 
 
+# The roles that handle dossiers (the one-stop office, processing, approval) or oversee them (the
+# province office). An agency's postal worker, feedback focal point, switchboard or administrator is
+# staff of the agency without seeing its dossiers: the pages refuse them, and so do the API and every
+# lookup through ``staff_dossiers`` (the applicants' data is read only by those who need it, Decree
+# 13/2023/NĐ-CP, Art. 3).
+DOSSIER_ROLES = frozenset(
+    {
+        StaffRole.Role.RECEIVING_OFFICER,
+        StaffRole.Role.PROCESSING_OFFICER,
+        StaffRole.Role.LEADER,
+        StaffRole.Role.HEAD,
+        StaffRole.Role.PROVINCE_OFFICE,
+    }
+)
+
+
 def staff_dossiers(user) -> QuerySet[Dossier]:
-    """Dossiers of the agencies whose work the user sees (agencies.permissions)."""
-    return scope_to_visible_agencies(_filed(), user, field="receiving_agency")
+    """Dossiers of the agencies whose work the user sees through a role that handles dossiers
+    (``DOSSIER_ROLES``; agencies.permissions)."""
+    return scope_to_visible_agencies(_filed(), user, field="receiving_agency", roles=DOSSIER_ROLES)
 
 
 def _only_agency(user) -> int | None:
@@ -73,7 +90,7 @@ def _only_agency(user) -> int | None:
     None (several, every agency, a superuser, not signed in)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
         return None
-    ids = visible_agency_ids(user)
+    ids = visible_agency_ids(user, roles=DOSSIER_ROLES)
     return next(iter(ids)) if ids is not None and len(ids) == 1 else None
 
 
