@@ -25,6 +25,24 @@ from django.utils.translation import gettext_lazy
 from opendvc.core.problems import ProblemError
 
 MAX_QUANTITY = 10_000
+# A fee line above a thousand billion đồng is a typing or a peer's error, not a fee.
+MAX_AMOUNT_VND = 10**12
+NAME_MAX = 300
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number from JSON or a form: an integer, an integral finite number (``2.0``) or a string
+    of ASCII digits; None for anything else (a fraction of a đồng, ``true``, ``1e400``, ``"²"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isascii() and text.isdigit() else None
+    return None
 
 
 def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -44,35 +62,42 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
         if not isinstance(fee, dict):
             errors.append({"path": path, "message": _("Khoản phí không hợp lệ.")})
             continue
-        try:
-            quantity = int(fee.get("quantity", 1))
-        except (TypeError, ValueError):
-            quantity = 0
-        if not 1 <= quantity <= MAX_QUANTITY:
+        quantity = _whole(fee.get("quantity", 1))
+        if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
             errors.append({"path": f"{path}.quantity", "message": _("Số lượng phải từ 1 đến 10.000.")})
             continue
         item_id = fee.get("fee_item")
         if item_id not in (None, ""):
-            item = catalog.get(int(item_id)) if str(item_id).isdigit() else None
+            number = _whole(item_id)
+            item = catalog.get(number) if number is not None else None
             if item is None:
                 errors.append({"path": f"{path}.fee_item", "message": _("Khoản phí không thuộc thủ tục này.")})
                 continue
             unit = item.amount_vnd if item.amount_vnd is not None else fee.get("amount_vnd")
             name = item.name
         else:
-            name = str(fee.get("name") or "").strip()
+            raw_name = fee.get("name")
+            name = raw_name.strip() if isinstance(raw_name, str) else ""
             unit = fee.get("amount_vnd")
             if not name:
                 errors.append({"path": f"{path}.name", "message": _("Nhập tên khoản phí.")})
                 continue
-        try:
-            unit = int(unit)
-        except (TypeError, ValueError):
-            errors.append({"path": f"{path}.amount_vnd", "message": _("Khoản “%(name)s” chưa có mức thu; nhập số tiền.")
-                           % {"name": name[:80]}})
-            continue
-        if unit < 0:
+            if len(name) > NAME_MAX:
+                errors.append({"path": f"{path}.name", "message": _("Tên khoản phí tối đa %(n)s ký tự.")
+                               % {"n": NAME_MAX}})
+                continue
+        if isinstance(unit, int | float) and not isinstance(unit, bool) and unit < 0:
             errors.append({"path": f"{path}.amount_vnd", "message": _("Số tiền không được âm.")})
+            continue
+        whole = _whole(unit)
+        if whole is None:
+            errors.append({"path": f"{path}.amount_vnd", "message": _("Khoản “%(name)s” chưa có mức thu; nhập số tiền.")
+                           % {"name": name[:80]}} if unit in (None, "") else
+                          {"path": f"{path}.amount_vnd", "message": _("Số tiền phải là số nguyên đồng.")})
+            continue
+        unit = whole
+        if unit > MAX_AMOUNT_VND:
+            errors.append({"path": f"{path}.amount_vnd", "message": _("Số tiền tối đa 1.000.000.000.000 đồng.")})
             continue
         lines.append({"name": name, "fee_item": item_id or None, "unit_vnd": unit, "quantity": quantity,
                       "amount_vnd": unit * quantity})
