@@ -388,15 +388,51 @@ def step_claim(*, dossier, actor, now: datetime) -> dict[str, Any]:
     return {"step": run.name, "position": run.position}
 
 
+def is_approval_step(*, spec: ProcessSpec, position: int) -> bool:
+    """Whether step ``position`` of ``spec`` is where the result is decided: the process's last step
+    for a leader (earlier leader steps, e.g. a department head's review, hand over to the next one).
+    The competent person decides the result before it goes back to the one-stop office (Decree
+    61/2018/NĐ-CP, giải quyết thủ tục hành chính): that step is left by the ``approve`` action, which
+    enters the return step, or by sending back, asking a supplement or stopping — never by a plain
+    forward, which would bring the dossier to the return step with no result."""
+    if not 0 <= position < len(spec.steps) or spec.steps[position].role != StepRole.LEADER:
+        return False
+    return not any(s.role == StepRole.LEADER for s in spec.steps[position + 1 :])
+
+
+def forward_refusal(*, spec: ProcessSpec, run: StepRun) -> str | None:
+    """Why the open step ``run`` cannot be handed to the next step by ``forward`` (a Vietnamese
+    sentence), or ``None`` when it can. The processing page offers the forward only when this is
+    ``None``; ``step_forward`` refuses with it."""
+    if run.position + 1 >= len(spec.steps):
+        return _("Đây là bước cuối của quy trình; không còn bước để chuyển.")
+    if is_approval_step(spec=spec, position=run.position):
+        return _(
+            "Bước “%(step)s” chỉ kết thúc khi lãnh đạo phê duyệt kết quả (hồ sơ chuyển sang bước trả "
+            "kết quả), trả lại bước trước, yêu cầu bổ sung hoặc dừng xử lý; không thể chuyển bước khi "
+            "chưa phê duyệt."
+        ) % {"step": run.name}
+    return None
+
+
+def can_forward(*, dossier, run: StepRun | None) -> bool:
+    """Whether the open step ``run`` of ``dossier`` can be forwarded (see ``forward_refusal``)."""
+    if run is None or run.paused_at is not None:
+        return False
+    spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
+    return forward_refusal(spec=spec, run=run) is None
+
+
 def step_forward(*, dossier, actor, now: datetime, note: str = "", assignee=None) -> dict[str, Any]:
     """Hand ``dossier`` (locked by the caller) to the next step (optionally to a named person). The last
-    step cannot be forwarded: the result is approved or returned by the dossier actions instead.
-    Returns the audit changes."""
+    step and the approval step cannot be forwarded (409, ``forward_refusal``): the result is approved or
+    returned by the dossier actions instead. Returns the audit changes."""
     run = _open_step(dossier)
     spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
     nxt = run.position + 1
-    if nxt >= len(spec.steps):
-        raise ProblemError("conflict", _("Đây là bước cuối của quy trình; không còn bước để chuyển."), status=409)
+    refusal = forward_refusal(spec=spec, run=run)
+    if refusal is not None:
+        raise ProblemError("conflict", refusal, status=409)
     if run.paused_at is not None:
         raise ProblemError("conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409)
     _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED, note=(note or "").strip())

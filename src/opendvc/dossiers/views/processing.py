@@ -56,6 +56,9 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     return render(request, "dossiers/processing.html", {
         "dossier": d, "runs": [(r, steps.step_state(r, now=now)) for r in runs], "current": current,
         "can_work": current is not None and workflow.can_work_on(user=request.user, run=current),
+        # Only a hand-over that can succeed: not from the last step, nor from the approval step (left by
+        # approving, sending back, asking a supplement or stopping — ``workflow.forward_refusal``).
+        "can_forward": current is not None and workflow.can_forward(dossier=d, run=current),
         # The step waits in the department's queue and the dossier's state still lets a step be taken
         # (not once the result is approved and waits to be returned).
         "can_claim": current is not None and current.assignee_id is None and _opens(d, StepAction.CLAIM)
