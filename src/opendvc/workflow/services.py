@@ -72,10 +72,26 @@ def default_steps() -> tuple[StepSpec, ...]:
     """The default process when a procedure has none: one-stop office → specialist → leader approval →
     one-stop office, sharing the total time 10 / 60 / 20 / 10 %."""
     return (
-        StepSpec(0, _("Bộ phận một cửa chuyển hồ sơ"), StepRole.RECEIVING_OFFICER, None, None, Decimal(10)),
-        StepSpec(1, _("Chuyên viên thẩm định, xử lý"), StepRole.PROCESSING_OFFICER, None, None, Decimal(60)),
+        StepSpec(
+            0,
+            _("Bộ phận một cửa chuyển hồ sơ"),
+            StepRole.RECEIVING_OFFICER,
+            None,
+            None,
+            Decimal(10),
+        ),
+        StepSpec(
+            1,
+            _("Chuyên viên thẩm định, xử lý"),
+            StepRole.PROCESSING_OFFICER,
+            None,
+            None,
+            Decimal(60),
+        ),
         StepSpec(2, _("Lãnh đạo phê duyệt"), StepRole.LEADER, None, None, Decimal(20)),
-        StepSpec(3, _("Bộ phận một cửa trả kết quả"), StepRole.RECEIVING_OFFICER, None, None, Decimal(10)),
+        StepSpec(
+            3, _("Bộ phận một cửa trả kết quả"), StepRole.RECEIVING_OFFICER, None, None, Decimal(10)
+        ),
     )
 
 
@@ -100,7 +116,8 @@ _STEPS_OF = PreparedRead(
 
 
 _OPEN_RUN = PreparedRead(
-    lambda dossier_id: first_row(StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True)), 1
+    lambda dossier_id: first_row(StepRun.objects.filter(dossier=dossier_id, left_at__isnull=True)),
+    1,
 )
 _OPEN_RUN_LOCKED = PreparedRead(
     lambda dossier_id: first_row(
@@ -129,8 +146,10 @@ def process_for(*, procedure, agency) -> ProcessSpec:
     process = current_process(procedure=procedure, agency=agency)
     if process is None:
         return ProcessSpec(None, default_steps(), ClockOnWait.PAUSE)
-    steps = tuple(StepSpec(s.position, s.name, s.role, s.department_id, s.hours, s.share)
-                  for s in _STEPS_OF.list(process.pk))
+    steps = tuple(
+        StepSpec(s.position, s.name, s.role, s.department_id, s.hours, s.share)
+        for s in _STEPS_OF.list(process.pk)
+    )
     return ProcessSpec(process, steps, process.clock_on_wait)
 
 
@@ -139,7 +158,9 @@ def statutory_hours(*, procedure) -> Decimal | None:
     counted from the opening of ``REFERENCE_MONDAY`` on the portal calendar; ``None`` when the
     procedure states none."""
     methods = [m for m in procedure.methods.all() if m.time_amount is not None and m.time_unit]
-    method = next((m for m in methods if m.method == "online"), None) or (methods[0] if methods else None)
+    method = next((m for m in methods if m.method == "online"), None) or (
+        methods[0] if methods else None
+    )
     if method is None:
         return None
     amount = Decimal(str(method.time_amount))
@@ -148,12 +169,19 @@ def statutory_hours(*, procedure) -> Decimal | None:
     calendar = default_calendar()
     start = next_opening(REFERENCE_MONDAY, calendar=calendar)
     whole = amount == amount.to_integral_value()
-    end = add_working_time(start, int(amount) if whole else amount, method.time_unit,
-                           rule=procedure.working_day_rule if whole else "working-hours", calendar=calendar)
+    end = add_working_time(
+        start,
+        int(amount) if whole else amount,
+        method.time_unit,
+        rule=procedure.working_day_rule if whole else "working-hours",
+        calendar=calendar,
+    )
     return working_hours_between(start, end, calendar=calendar)
 
 
-def check_steps(*, steps: list[dict[str, Any]], total_hours: Decimal | None) -> list[dict[str, str]]:
+def check_steps(
+    *, steps: list[dict[str, Any]], total_hours: Decimal | None
+) -> list[dict[str, str]]:
     """Errors of a step list (empty when it is valid): each step named, with a known role and exactly one
     positive allotment (hours or percent); hours plus shares of the total must fit the total."""
     errors: list[dict[str, str]] = []
@@ -163,26 +191,55 @@ def check_steps(*, steps: list[dict[str, Any]], total_hours: Decimal | None) -> 
     for i, s in enumerate(steps):
         path = f"steps.{i}"
         if not str(s.get("name") or "").strip():
-            errors.append({"path": f"{path}.name", "message": _("Bước %(n)d: nhập tên bước.") % {"n": i + 1}})
+            errors.append(
+                {"path": f"{path}.name", "message": _("Bước %(n)d: nhập tên bước.") % {"n": i + 1}}
+            )
         if s.get("role") not in StepRole.values:
-            errors.append({"path": f"{path}.role", "message": _("Bước %(n)d: chọn vai trò thực hiện.") % {"n": i + 1}})
+            errors.append(
+                {
+                    "path": f"{path}.role",
+                    "message": _("Bước %(n)d: chọn vai trò thực hiện.") % {"n": i + 1},
+                }
+            )
         hours, share = s.get("hours"), s.get("share")
         try:
             hours = Decimal(str(hours)) if hours not in (None, "") else None
             share = Decimal(str(share)) if share not in (None, "") else None
         except ArithmeticError:
-            errors.append({"path": f"{path}.hours", "message": _("Bước %(n)d: thời gian phải là một số.") % {"n": i + 1}})
+            errors.append(
+                {
+                    "path": f"{path}.hours",
+                    "message": _("Bước %(n)d: thời gian phải là một số.") % {"n": i + 1},
+                }
+            )
             continue
         if (hours is None) == (share is None):
-            errors.append({"path": f"{path}.hours", "message": _(
-                "Bước %(n)d: nhập số giờ làm việc hoặc tỷ lệ phần trăm tổng thời gian (một trong hai).") % {"n": i + 1}})
+            errors.append(
+                {
+                    "path": f"{path}.hours",
+                    "message": _(
+                        "Bước %(n)d: nhập số giờ làm việc hoặc tỷ lệ phần trăm tổng thời gian (một trong hai)."
+                    )
+                    % {"n": i + 1},
+                }
+            )
             continue
         value = hours if hours is not None else share
         if not value.is_finite() or value <= 0:
-            errors.append({"path": f"{path}.hours", "message": _("Bước %(n)d: thời gian phải lớn hơn 0.") % {"n": i + 1}})
+            errors.append(
+                {
+                    "path": f"{path}.hours",
+                    "message": _("Bước %(n)d: thời gian phải lớn hơn 0.") % {"n": i + 1},
+                }
+            )
             continue
         if share is not None and share > HUNDRED:
-            errors.append({"path": f"{path}.share", "message": _("Bước %(n)d: tỷ lệ không quá 100%%.") % {"n": i + 1}})
+            errors.append(
+                {
+                    "path": f"{path}.share",
+                    "message": _("Bước %(n)d: tỷ lệ không quá 100%%.") % {"n": i + 1},
+                }
+            )
             continue
         if hours is not None:
             used += hours
@@ -190,12 +247,25 @@ def check_steps(*, steps: list[dict[str, Any]], total_hours: Decimal | None) -> 
             used += total_hours * share / HUNDRED
         s["hours"], s["share"] = hours, share
     if not errors and total_hours is not None and used > total_hours:
-        errors.append({"path": "steps", "message": _(
-            "Tổng thời gian các bước (%(used)s giờ làm việc) vượt thời hạn giải quyết theo quy định "
-            "(%(total)s giờ làm việc).") % {"used": _fmt(used), "total": _fmt(total_hours)}})
+        errors.append(
+            {
+                "path": "steps",
+                "message": _(
+                    "Tổng thời gian các bước (%(used)s giờ làm việc) vượt thời hạn giải quyết theo quy định "
+                    "(%(total)s giờ làm việc)."
+                )
+                % {"used": _fmt(used), "total": _fmt(total_hours)},
+            }
+        )
     if not errors and total_hours is None and any(s.get("share") is not None for s in steps):
-        errors.append({"path": "steps", "message": _(
-            "Thủ tục chưa quy định thời hạn giải quyết; chỉ dùng số giờ làm việc cho từng bước.")})
+        errors.append(
+            {
+                "path": "steps",
+                "message": _(
+                    "Thủ tục chưa quy định thời hạn giải quyết; chỉ dùng số giờ làm việc cho từng bước."
+                ),
+            }
+        )
     return errors
 
 
@@ -203,8 +273,16 @@ def _fmt(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')).normalize():f}"
 
 
-def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wait: str = ClockOnWait.PAUSE,
-                 actor, note: str = "", request=None) -> Process:
+def process_save(
+    *,
+    procedure,
+    agency,
+    steps: list[dict[str, Any]],
+    clock_on_wait: str = ClockOnWait.PAUSE,
+    actor,
+    note: str = "",
+    request=None,
+) -> Process:
     """Save a new version of the process of ``procedure`` at ``agency`` (``None``: every agency).
 
     Raises 422 ``validation_error`` (nothing saved) when a step is incomplete or the allotments cannot
@@ -213,26 +291,61 @@ def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wai
     steps = [dict(s) for s in steps]
     errors = check_steps(steps=steps, total_hours=statutory_hours(procedure=procedure))
     if clock_on_wait not in ClockOnWait.values:
-        errors.append({"path": "clock_on_wait", "message": _("Chọn cách tính thời hạn khi chờ bổ sung.")})
+        errors.append(
+            {"path": "clock_on_wait", "message": _("Chọn cách tính thời hạn khi chờ bổ sung.")}
+        )
     if errors:
-        raise ProblemError("validation_error", _("Quy trình chưa hợp lệ; xem danh sách lỗi."), extra={"errors": errors})
+        raise ProblemError(
+            "validation_error",
+            _("Quy trình chưa hợp lệ; xem danh sách lỗi."),
+            extra={"errors": errors},
+        )
     with transaction.atomic():
-        previous = list(Process.objects.select_for_update(of=("self",)).filter(procedure=procedure, agency=agency)
-                        .order_by("pk"))
+        previous = list(
+            Process.objects.select_for_update(of=("self",))
+            .filter(procedure=procedure, agency=agency)
+            .order_by("pk")
+        )
         version = max((p.version for p in previous), default=0) + 1
         Process.objects.filter(pk__in=[p.pk for p in previous]).update(is_current=False)
-        process = Process.objects.create(procedure=procedure, agency=agency, version=version, is_current=True,
-                                         clock_on_wait=clock_on_wait, note=note, created_by=actor)
-        ProcessStep.objects.bulk_create([
-            ProcessStep(process=process, position=i, name=str(s["name"]).strip(), role=s["role"],
-                        department_id=s.get("department_id") or None, hours=s["hours"], share=s["share"])
-            for i, s in enumerate(steps)
-        ])
-        audit_record(actor=actor, action="workflow.process_save", target=process,
-                     changes={"procedure": procedure.code, "agency": getattr(agency, "code", None), "version": version,
-                              "steps": [[s["name"], s["role"], str(s["hours"] or ""), str(s["share"] or "")]
-                                        for s in steps]},
-                     request=request)
+        process = Process.objects.create(
+            procedure=procedure,
+            agency=agency,
+            version=version,
+            is_current=True,
+            clock_on_wait=clock_on_wait,
+            note=note,
+            created_by=actor,
+        )
+        ProcessStep.objects.bulk_create(
+            [
+                ProcessStep(
+                    process=process,
+                    position=i,
+                    name=str(s["name"]).strip(),
+                    role=s["role"],
+                    department_id=s.get("department_id") or None,
+                    hours=s["hours"],
+                    share=s["share"],
+                )
+                for i, s in enumerate(steps)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="workflow.process_save",
+            target=process,
+            changes={
+                "procedure": procedure.code,
+                "agency": getattr(agency, "code", None),
+                "version": version,
+                "steps": [
+                    [s["name"], s["role"], str(s["hours"] or ""), str(s["share"] or "")]
+                    for s in steps
+                ],
+            },
+            request=request,
+        )
     return process
 
 
@@ -240,25 +353,38 @@ def process_save(*, procedure, agency, steps: list[dict[str, Any]], clock_on_wai
 # The step engine
 # ---------------------------------------------------------------------------------------------
 
+
 def _calendar(dossier):
     return calendar_for_agency(dossier.receiving_agency)
 
 
 def total_hours(dossier) -> Decimal:
     if dossier.received_at and dossier.due_at and dossier.due_at > dossier.received_at:
-        return working_hours_between(dossier.received_at, dossier.due_at, calendar=_calendar(dossier))
+        return working_hours_between(
+            dossier.received_at, dossier.due_at, calendar=_calendar(dossier)
+        )
     return Decimal(8)
 
 
 def _enter(*, dossier, spec: ProcessSpec, position: int, now: datetime, assignee=None) -> StepRun:
     step = spec.steps[position]
-    hours = step.hours if step.hours is not None else total_hours(dossier) * (step.share or 0) / HUNDRED
+    hours = (
+        step.hours if step.hours is not None else total_hours(dossier) * (step.share or 0) / HUNDRED
+    )
     hours = max(hours, Decimal("0.0001"))
     due = add_working_time(now, hours, "working_hours", calendar=_calendar(dossier))
     run = StepRun(
-        dossier=dossier, process=spec.process, position=position, name=step.name, role=step.role,
-        department_id=step.department_id or dossier.receiving_agency_id, allotted_hours=hours,
-        entered_at=now, due_at=due, assignee=assignee, claimed_at=now if assignee else None,
+        dossier=dossier,
+        process=spec.process,
+        position=position,
+        name=step.name,
+        role=step.role,
+        department_id=step.department_id or dossier.receiving_agency_id,
+        allotted_hours=hours,
+        entered_at=now,
+        due_at=due,
+        assignee=assignee,
+        claimed_at=now if assignee else None,
     )
     # One INSERT built once per process (nothing listens to a step's save signals).
     row_insert(run)
@@ -272,7 +398,9 @@ def open_run(dossier, *, lock: bool = False) -> StepRun | None:
 def _leave(run: StepRun, *, now: datetime, actor, outcome: str, note: str = "") -> StepRun:
     run.left_at = now
     run.left_by = actor
-    run.left_by_label = (getattr(actor, "full_name", "") or str(actor))[:200] if actor else _("Hệ thống")
+    run.left_by_label = (
+        (getattr(actor, "full_name", "") or str(actor))[:200] if actor else _("Hệ thống")
+    )
     run.outcome = outcome
     run.timing = timeliness(done_at=now, due_at=run.due_at)
     run.note = note
@@ -344,6 +472,7 @@ def clock_on_wait_for(dossier) -> str:
 # Hand-overs
 # ---------------------------------------------------------------------------------------------
 
+
 def can_work_on(*, user, run: StepRun) -> bool:
     """The assignee, or (unassigned) anyone holding the step's role at its department, or a leader of
     that department (or above it)."""
@@ -373,7 +502,9 @@ def holds_turn(*, user, run: StepRun | None, claiming: bool = False) -> bool:
 def _open_step(dossier) -> StepRun:
     run = open_run(dossier, lock=True)
     if run is None:
-        raise ProblemError("conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409)
+        raise ProblemError(
+            "conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409
+        )
     return run
 
 
@@ -434,25 +565,43 @@ def step_forward(*, dossier, actor, now: datetime, note: str = "", assignee=None
     if refusal is not None:
         raise ProblemError("conflict", refusal, status=409)
     if run.paused_at is not None:
-        raise ProblemError("conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409)
+        raise ProblemError(
+            "conflict", _("Hồ sơ đang chờ người nộp bổ sung hoặc nộp phí."), status=409
+        )
     _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.FORWARDED, note=(note or "").strip())
     new = _enter(dossier=dossier, spec=spec, position=nxt, now=now, assignee=assignee)
     return {"from": run.name, "to": new.name, "timing": run.timing}
 
 
-def step_send_back(*, dossier, actor, now: datetime, reason: str, to_position: int | None = None) -> dict[str, Any]:
+def step_send_back(
+    *, dossier, actor, now: datetime, reason: str, to_position: int | None = None
+) -> dict[str, Any]:
     """Send ``dossier`` (locked by the caller) back to an earlier step (the previous one by default)
     with a reason; the earlier step is entered again with its full allotment and goes to whoever did
     it before. Returns the audit changes."""
     run = _open_step(dossier)
     target = run.position - 1 if to_position is None else to_position
     if target < 0 or target >= run.position:
-        raise ProblemError("validation_error", _("Chỉ trả lại được một bước trước đó."),
-                           extra={"errors": [{"path": "to_position", "message": _("Bước không hợp lệ.")}]})
+        raise ProblemError(
+            "validation_error",
+            _("Chỉ trả lại được một bước trước đó."),
+            extra={"errors": [{"path": "to_position", "message": _("Bước không hợp lệ.")}]},
+        )
     spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
-    before = StepRun.objects.filter(dossier=dossier, position=target).exclude(left_by=None).order_by("-left_at").first()
+    before = (
+        StepRun.objects.filter(dossier=dossier, position=target)
+        .exclude(left_by=None)
+        .order_by("-left_at")
+        .first()
+    )
     _leave(run, now=now, actor=actor, outcome=StepRun.Outcome.SENT_BACK, note=reason)
-    new = _enter(dossier=dossier, spec=spec, position=target, now=now, assignee=before.left_by if before else None)
+    new = _enter(
+        dossier=dossier,
+        spec=spec,
+        position=target,
+        now=now,
+        assignee=before.left_by if before else None,
+    )
     return {"from": run.name, "to": new.name, "reason": reason}
 
 
@@ -478,18 +627,26 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
     soon = due_soon_threshold(now)
     base = StepRun.objects.filter(left_at__isnull=True, paused_at__isnull=True)
     with transaction.atomic():
-        rows = list(base.filter(reminded_at__isnull=True, assignee__isnull=False, due_at__gte=now, due_at__lte=soon)
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", "assignee_id", "name", "due_at", "dossier__code").order_by("due_at"))
+        rows = list(
+            base.filter(
+                reminded_at__isnull=True, assignee__isnull=False, due_at__gte=now, due_at__lte=soon
+            )
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "assignee_id", "name", "due_at", "dossier__code")
+            .order_by("due_at")
+        )
         by_user: dict[int, list] = {}
         for row in rows:
             by_user.setdefault(row[1], []).append(row)
         send_grouped(template="step_due_soon", recipients={k: [k] for k in by_user}, groups=by_user)
         reminded = _mark([r[0] for r in rows], reminded_at=now)
     with transaction.atomic():
-        rows = list(base.filter(escalated_at__isnull=True, due_at__lt=now)
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", "department_id", "name", "due_at", "dossier__code").order_by("due_at"))
+        rows = list(
+            base.filter(escalated_at__isnull=True, due_at__lt=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "department_id", "name", "due_at", "dossier__code")
+            .order_by("due_at")
+        )
         by_department: dict[int, list] = {}
         for row in rows:
             by_department.setdefault(row[1], []).append(row)
@@ -502,19 +659,26 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
 def _mark(ids: list[int], **fields) -> int:
     done = 0
     for start in range(0, len(ids), CHUNK):
-        done += StepRun.objects.filter(pk__in=ids[start:start + CHUNK]).update(**fields)
+        done += StepRun.objects.filter(pk__in=ids[start : start + CHUNK]).update(**fields)
     return done
 
 
-def send_grouped(*, template: str, recipients: dict[int, list[int]], groups: dict[int, list],
-          totals: dict[int, int] | None = None) -> None:
+def send_grouped(
+    *,
+    template: str,
+    recipients: dict[int, list[int]],
+    groups: dict[int, list],
+    totals: dict[int, int] | None = None,
+) -> None:
     """One message per recipient and group: the first ``LISTED`` rows and how many more (``totals``
     when the group holds only the first rows)."""
     users = get_user_model().objects.in_bulk({u for ids in recipients.values() for u in ids})
     base = absolute_url("workflow:queue")
     for key, rows in groups.items():
-        lines = [f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})" for _, _, name, due, code
-                 in rows[:LISTED]]
+        lines = [
+            f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})"
+            for _, _, name, due, code in rows[:LISTED]
+        ]
         if template == "dossier_overdue":
             url = absolute_url("dossiers:inbox", query={"han": "qua-han", "co-quan": key})
         elif template == "step_due_soon":
@@ -522,16 +686,26 @@ def send_grouped(*, template: str, recipients: dict[int, list[int]], groups: dic
         else:
             url = f"{base}?co-quan={key}"
         total = totals[key] if totals else len(rows)
-        context = {"count": total, "steps": "\n".join(lines), "more": max(0, total - LISTED), "url": url}
+        context = {
+            "count": total,
+            "steps": "\n".join(lines),
+            "more": max(0, total - LISTED),
+            "url": url,
+        }
         for user_id in recipients.get(key, []):
             if user_id in users:
-                notify(template=template, recipient=users[user_id], context=context, channels=("in_app", "email"))
+                notify(
+                    template=template,
+                    recipient=users[user_id],
+                    context=context,
+                    channels=("in_app", "email"),
+                )
 
 
 def leader_ids_by_department(department_ids: set[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
-    for agency_id, user_id in StaffRole.objects.filter(agency_id__in=department_ids, is_active=True,
-                                                       role__in=[StepRole.LEADER, "head"]).values_list(
-            "agency_id", "user_id"):
+    for agency_id, user_id in StaffRole.objects.filter(
+        agency_id__in=department_ids, is_active=True, role__in=[StepRole.LEADER, "head"]
+    ).values_list("agency_id", "user_id"):
         out.setdefault(agency_id, []).append(user_id)
     return out

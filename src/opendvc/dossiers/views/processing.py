@@ -31,7 +31,14 @@ from ..uploads import UploadError, check_file, read_limited
 from .common import int_param, problem_messages
 
 SR = StaffRole.Role
-STAFF_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE, SR.POSTAL_OPERATOR]
+STAFF_ROLES = [
+    SR.RECEIVING_OFFICER,
+    SR.PROCESSING_OFFICER,
+    SR.LEADER,
+    SR.HEAD,
+    SR.PROVINCE_OFFICE,
+    SR.POSTAL_OPERATOR,
+]
 LEADER_ROLES = [SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 DONE = {
     "claim": gettext_lazy("Đã nhận xử lý bước này."),
@@ -53,24 +60,39 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     runs = steps.step_runs(d)
     current = next((r for r in runs if r.left_at is None), None)
     fee_items = list(d.procedure.fee_items.all())
-    return render(request, "dossiers/processing.html", {
-        "dossier": d, "runs": [(r, steps.step_state(r, now=now)) for r in runs], "current": current,
-        "can_work": current is not None and workflow.can_work_on(user=request.user, run=current),
-        # Only a hand-over that can succeed: not from the last step, nor from the approval step (left by
-        # approving, sending back, asking a supplement or stopping — ``workflow.forward_refusal``).
-        "can_forward": current is not None and workflow.can_forward(dossier=d, run=current),
-        # The step waits in the department's queue and the dossier's state still lets a step be taken
-        # (not once the result is approved and waits to be returned).
-        "can_claim": current is not None and current.assignee_id is None and _opens(d, StepAction.CLAIM)
-        and workflow.can_work_on(user=request.user, run=current),
-        "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
-        "can_apologise": _can_apologise(d, request.user),
-        "labels": steps.STATE_LABELS, "on_time": selectors.on_time_state(d), "on_time_labels": selectors.ON_TIME_LABELS,
-        "fee_items": fee_items,
-        "return_methods": [(m.key, m.label) for m in methods_offered(procedure=d.procedure)],
-        "return_default": (request.POST.get("method") if errors else "") or return_method_default(dossier=d),
-        "documents": list(d.documents.all()), "errors": errors or [], "post": request.POST if errors else {},
-    }, status=status)
+    return render(
+        request,
+        "dossiers/processing.html",
+        {
+            "dossier": d,
+            "runs": [(r, steps.step_state(r, now=now)) for r in runs],
+            "current": current,
+            "can_work": current is not None
+            and workflow.can_work_on(user=request.user, run=current),
+            # Only a hand-over that can succeed: not from the last step, nor from the approval step (left by
+            # approving, sending back, asking a supplement or stopping — ``workflow.forward_refusal``).
+            "can_forward": current is not None and workflow.can_forward(dossier=d, run=current),
+            # The step waits in the department's queue and the dossier's state still lets a step be taken
+            # (not once the result is approved and waits to be returned).
+            "can_claim": current is not None
+            and current.assignee_id is None
+            and _opens(d, StepAction.CLAIM)
+            and workflow.can_work_on(user=request.user, run=current),
+            "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
+            "can_apologise": _can_apologise(d, request.user),
+            "labels": steps.STATE_LABELS,
+            "on_time": selectors.on_time_state(d),
+            "on_time_labels": selectors.ON_TIME_LABELS,
+            "fee_items": fee_items,
+            "return_methods": [(m.key, m.label) for m in methods_offered(procedure=d.procedure)],
+            "return_default": (request.POST.get("method") if errors else "")
+            or return_method_default(dossier=d),
+            "documents": list(d.documents.all()),
+            "errors": errors or [],
+            "post": request.POST if errors else {},
+        },
+        status=status,
+    )
 
 
 def _opens(d, action) -> bool:
@@ -79,7 +101,11 @@ def _opens(d, action) -> bool:
 
 def _can_apologise(d, user) -> bool:
     spec = next(s for s in services.ACTIONS if s.action == Action.APOLOGY)
-    return bool(d.due_at and spec.opens_from(d.status) and services.actor_roles(dossier=d, actor=user) & spec.roles)
+    return bool(
+        d.due_at
+        and spec.opens_from(d.status)
+        and services.actor_roles(dossier=d, actor=user) & spec.roles
+    )
 
 
 def _fees_from(post, fee_items) -> list[dict]:
@@ -94,8 +120,13 @@ def _fees_from(post, fee_items) -> list[dict]:
             fees.append(fee)
     other = (post.get("khoan-khac") or "").strip()
     if other:
-        fees.append({"name": other, "amount_vnd": (post.get("so-tien-khac") or "").replace(".", "").replace(",", ""),
-                     "quantity": post.get("so-luong-khac") or 1})
+        fees.append(
+            {
+                "name": other,
+                "amount_vnd": (post.get("so-tien-khac") or "").replace(".", "").replace(",", ""),
+                "quantity": post.get("so-luong-khac") or 1,
+            }
+        )
     return fees
 
 
@@ -108,20 +139,31 @@ def processing_act(request, code: str):
     action = request.POST.get("action", "")
     try:
         inputs = _inputs(request, d, action)
-        services.dossier_act_with_files(dossier=d, action=action, actor=request.user, request=request,
-                                        files=_result_files(request) if action == Action.APPROVE else [],
-                                        files_input="result_files",
-                                        expected_version=int_param(request.POST.get("version")), **inputs)
+        services.dossier_act_with_files(
+            dossier=d,
+            action=action,
+            actor=request.user,
+            request=request,
+            files=_result_files(request) if action == Action.APPROVE else [],
+            files_input="result_files",
+            expected_version=int_param(request.POST.get("version")),
+            **inputs,
+        )
     except ProblemError as exc:
         return _processing_page(request, code, errors=problem_messages(exc), status=exc.status)
-    messages.success(request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)})
+    messages.success(
+        request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)}
+    )
     return redirect("dossiers:processing", code=code)
 
 
 def _inputs(request, d, action) -> dict:
     post = request.POST
     if action == Action.REQUEST_SUPPLEMENT:
-        return {"items": post.get("items", ""), **({"note": post["note"]} if post.get("note", "").strip() else {})}
+        return {
+            "items": post.get("items", ""),
+            **({"note": post["note"]} if post.get("note", "").strip() else {}),
+        }
     if action == Action.REQUIRE_PAYMENT:
         return {"fees": _fees_from(post, list(d.procedure.fee_items.all()))}
     if action == Action.PAY:
@@ -131,7 +173,11 @@ def _inputs(request, d, action) -> dict:
     if action == Action.APPROVE:
         return {"result": post.get("result", "")}
     if action == Action.RETURN_RESULT:
-        return {k: post.get(k, "") for k in ("method", "recipient", "identity_document") if post.get(k, "").strip()}
+        return {
+            k: post.get(k, "")
+            for k in ("method", "recipient", "identity_document")
+            if post.get(k, "").strip()
+        }
     if action in (Action.START_PROCESSING, "claim"):
         return {}
     if action == "forward":
@@ -140,8 +186,11 @@ def _inputs(request, d, action) -> dict:
         return {"reason": post.get("reason", "")}
     if action == Action.APOLOGY:
         return {"reason": post.get("reason", ""), "new_due_at": post.get("new_due_at") or None}
-    raise ProblemError("validation_error", _("Thao tác không hợp lệ trên trang này."),
-                       extra={"errors": [{"path": "action", "message": _("Chọn một thao tác.")}]})
+    raise ProblemError(
+        "validation_error",
+        _("Thao tác không hợp lệ trên trang này."),
+        extra={"errors": [{"path": "action", "message": _("Chọn một thao tác.")}]},
+    )
 
 
 def _result_files(request) -> list:
@@ -152,8 +201,11 @@ def _result_files(request) -> list:
         try:
             out.append(check_file(name=f.name, content=read_limited(f)))
         except UploadError as exc:
-            raise ProblemError("validation_error", exc.message,
-                               extra={"errors": [{"path": "result_files", "message": f"{f.name}: {exc.message}"}]}) from exc
+            raise ProblemError(
+                "validation_error",
+                exc.message,
+                extra={"errors": [{"path": "result_files", "message": f"{f.name}: {exc.message}"}]},
+            ) from exc
     return out
 
 
@@ -171,7 +223,9 @@ def control_sheet(request, code: str):
 def overview(request):
     """The leader's agency view: dossiers per state and open steps per step, each a link to its list."""
     ids = visible_agency_ids(request.user, roles=set(LEADER_ROLES))
-    agencies = Agency.objects.filter(is_active=True) if ids is None else Agency.objects.filter(pk__in=ids)
+    agencies = (
+        Agency.objects.filter(is_active=True) if ids is None else Agency.objects.filter(pk__in=ids)
+    )
     agencies = list(agencies.order_by("name"))
     if not agencies:
         raise Http404
@@ -180,12 +234,27 @@ def overview(request):
     data = selectors.agency_overview(agency=agency)
     inbox = reverse("dossiers:inbox")
     queue = reverse("workflow:queue")
-    state_rows = [(label, n, f"{inbox}?trang-thai={s}&co-quan={agency.pk}") for s, label, n in data.states]
-    step_rows = [(f"{p + 1}. {name}", n, late, f"{queue}?co-quan={agency.pk}&buoc={p}")
-                 for p, name, n, late in data.steps]
-    return render(request, "dossiers/overview.html", {
-        "agency": agency, "agencies": agencies, "data": data, "state_rows": state_rows, "step_rows": step_rows,
-        "inbox": inbox,
-        "chart": steps.bar_chart_svg(bars=[(label, n) for label, n, _ in state_rows],
-                                     title=_("Số hồ sơ theo trạng thái — %(a)s") % {"a": agency.short_name or agency.name}),
-    })
+    state_rows = [
+        (label, n, f"{inbox}?trang-thai={s}&co-quan={agency.pk}") for s, label, n in data.states
+    ]
+    step_rows = [
+        (f"{p + 1}. {name}", n, late, f"{queue}?co-quan={agency.pk}&buoc={p}")
+        for p, name, n, late in data.steps
+    ]
+    return render(
+        request,
+        "dossiers/overview.html",
+        {
+            "agency": agency,
+            "agencies": agencies,
+            "data": data,
+            "state_rows": state_rows,
+            "step_rows": step_rows,
+            "inbox": inbox,
+            "chart": steps.bar_chart_svg(
+                bars=[(label, n) for label, n, _ in state_rows],
+                title=_("Số hồ sơ theo trạng thái — %(a)s")
+                % {"a": agency.short_name or agency.name},
+            ),
+        },
+    )
