@@ -121,6 +121,10 @@ class StateMachine:
     system_role: str = "system"
     # Messages for a missing required input, by ``(action, name)`` or by ``name``.
     required_messages: dict[Any, Any] = {}
+    # The most characters a text input may hold, by ``name``; ``text_max`` for any other text input
+    # (None: no limit). Longer text is refused, never cut.
+    text_limits: dict[str, int] = {}
+    text_max: int | None = None
 
     def __init__(self) -> None:
         # An action may have several rows when who may take it depends on the state.
@@ -258,6 +262,16 @@ class StateMachine:
         cleaned: dict[str, Any] = {}
         for name in spec.inputs:
             value = self.normalise(name, inputs.get(name))
+            limit = self.text_limits.get(name, self.text_max)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                errors.append(
+                    {
+                        "path": name,
+                        "message": _("Tối đa %(n)s ký tự (đang có %(m)s).")
+                        % {"n": f"{limit:,}".replace(",", "."), "m": f"{len(value):,}".replace(",", ".")},
+                    }
+                )
+                continue
             if name in spec.required and value in EMPTY:
                 message = (
                     self.required_messages.get((spec.action, name))

@@ -195,6 +195,10 @@ class DossierMachine(StateMachine):
     signal = dossier_acted
     table = ACTIONS
     required_messages = REQUIRED_MESSAGES
+    # Notes, reasons, the recipient's name… are a few lines; the result's text is printed on the
+    # result (a decision may run to pages). A megabyte of text in a reason was stored and shown.
+    text_max = 2000
+    text_limits = {"result": 20000}
 
     def lock(self, row):
         locked = _LOCKED.first(row.pk)
