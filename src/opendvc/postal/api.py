@@ -71,14 +71,17 @@ class TrackingAck(Schema):
 def tracking(request):
     try:
         body = json.loads(request.body or b"null")
-        if not isinstance(body, dict):
-            raise CarrierError("body is not an object")
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder reads
+        raise ProblemError(
+            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", status=400
+        ) from None
+    try:
         event = parse_event(body)
-    except (ValueError, CarrierError) as exc:
+    except CarrierError as exc:
         raise ProblemError(
             "validation_error",
             "Nội dung cập nhật hành trình không hợp lệ.",
-            extra={"errors": [{"path": "body", "message": str(exc)[:200]}]},
+            extra={"errors": [{"path": exc.path or "body", "message": str(exc)[:200]}]},
         ) from exc
     applied = tracking_apply(event=event, request=request)
     return Status(200, {"order_number": event.order_number, "applied": applied})

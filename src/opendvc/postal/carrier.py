@@ -10,7 +10,7 @@ workers then record each event on the order's page.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -18,7 +18,12 @@ from django.conf import settings
 
 
 class CarrierError(Exception):
-    """The operator's API refused the request or could not be reached (the message says which)."""
+    """The operator's API refused the request or could not be reached (the message says which); for a
+    tracking event that is not one, ``path`` names the field at fault."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -69,31 +74,72 @@ def _party(prefix: str, p: Party) -> dict[str, str]:
     }
 
 
-def _instant(text: str) -> datetime:
+# The length of a stored event id (``PostalEvent.external_id``).
+MAX_EVENT_ID = 100
+# A tracking time is an instant of the service's life: not before this, not more than
+# ``TRACKING_CLOCK_SKEW`` after the portal's clock (the operator's clock may run slightly ahead).
+EARLIEST_TRACKING = datetime(2000, 1, 1, tzinfo=UTC)
+TRACKING_CLOCK_SKEW = timedelta(days=1)
+
+
+def _instant(text: str, *, now: datetime | None = None) -> datetime:
     """The operator's ``StatusTime``: ISO 8601; a time without an offset is Vietnam time, the
-    operator's own clock."""
+    operator's own clock. Refused (``ValueError``) outside the service's life (a year-1 or year-9999
+    time was stored by PostgreSQL and broke every later read of the order)."""
+    from django.utils import timezone
+
     at = datetime.fromisoformat(text)
     if at.tzinfo is None:
-        from django.utils import timezone
-
         at = timezone.make_aware(at, timezone.get_default_timezone())
+    now = now or timezone.now()
+    try:
+        inside = EARLIEST_TRACKING <= at <= now + TRACKING_CLOCK_SKEW
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ValueError("outside the service's life")
     return at
 
 
-def parse_event(item: dict[str, Any]) -> TrackingEvent:
-    """One tracking event of the operator's JSON (``CarrierError`` when it is not one)."""
-    try:
-        return TrackingEvent(
-            event_id=str(item["EventId"]),
-            order_number=str(item["OrderNumber"]),
-            status=str(item["Status"]),
-            at=_instant(str(item["StatusTime"])),
-            note=str(item.get("Note") or ""),
-            receiver_name=str(item.get("ReceiverName") or ""),
-            reason=str(item.get("Reason") or ""),
+def _text(item: dict[str, Any], key: str, *, required: bool, limit: int | None = None) -> str:
+    value = item.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise CarrierError(
+            "Phải là chuỗi ký tự, không rỗng." if required else "Phải là chuỗi ký tự.", path=key
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CarrierError(f"tracking event malformed: {exc!r}") from exc
+    if limit is not None and len(value) > limit:
+        raise CarrierError(f"Tối đa {limit} ký tự.", path=key)
+    return value
+
+
+def parse_event(item: dict[str, Any], *, now: datetime | None = None) -> TrackingEvent:
+    """One tracking event of the operator's JSON (``CarrierError`` naming the field when it is not
+    one): ``EventId``, ``OrderNumber``, ``Status`` and ``StatusTime`` are non-empty strings (the id at
+    most 100 characters), ``StatusTime`` an ISO 8601 time from 2000 to a day after now; ``Note``,
+    ``ReceiverName`` and ``Reason`` strings when given."""
+    if not isinstance(item, dict):
+        raise CarrierError("Sự kiện hành trình phải là một đối tượng JSON.", path="body")
+    event_id = _text(item, "EventId", required=True, limit=MAX_EVENT_ID)
+    order_number = _text(item, "OrderNumber", required=True)
+    status = _text(item, "Status", required=True)
+    try:
+        at = _instant(_text(item, "StatusTime", required=True), now=now)
+    except ValueError:
+        raise CarrierError(
+            "Phải là thời điểm theo ISO 8601, từ năm 2000 đến không quá một ngày sau hiện tại.",
+            path="StatusTime",
+        ) from None
+    return TrackingEvent(
+        event_id=event_id,
+        order_number=order_number,
+        status=status,
+        at=at,
+        note=_text(item, "Note", required=False),
+        receiver_name=_text(item, "ReceiverName", required=False),
+        reason=_text(item, "Reason", required=False),
+    )
 
 
 class VNPostCarrier:

@@ -195,7 +195,7 @@ def onestop_inbound(
         )
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder reads
         data = None
     if not isinstance(data, dict):
         raise _refuse(
