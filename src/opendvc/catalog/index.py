@@ -7,9 +7,12 @@ the API) is answered from this index instead of searching the database again for
   word of the procedure's folded text (name with codes, field and sector, legal basis), or the query
   is a procedure code and the code begins with it. Word beginnings come from a sorted vocabulary (a
   range found by bisection) and the procedures of each word.
-- **Ranking** — the database's order: for each word 100 when it begins a word of the name, 10 of the
-  field, 1 of the legal text; a code beginning with the typed code first; then the shortest name,
-  then the code. Without words, by name then code in the database's own collation (read once).
+- **Ranking** — the database's order (``search.ORDER``): a code beginning with the typed code; the
+  whole query as a phrase of the name, then of the field; the number of words that are whole words
+  of the name or field; the number of words typed with diacritics found so in the name; for each
+  word 100 when it begins a word of the name, 10 of the field, 1 of the legal text; then the
+  shortest name, then the code. Without words, by name then code in the database's own collation
+  (read once).
 - **Facets** — for each filter, the matching procedures with every *other* filter applied, counted
   per value (what choosing that value would give); the order of values is the database's.
 
@@ -40,7 +43,7 @@ from django.utils import timezone
 from opendvc.agencies.models import Agency, Tier
 
 from .models import Field, Procedure, ProcedureMethod, Sector
-from .search import RANK_CODE, RANK_FIELD, RANK_LEGAL, RANK_NAME, SearchQuery
+from .search import RANK_FIELD, RANK_LEGAL, RANK_NAME, SearchQuery, accent_forms
 
 _MAX_MEMO = 4096
 
@@ -102,6 +105,11 @@ class CatalogIndex:
         self.doc = _Words({r["id"]: r["search_doc"] for r in rows})
         self.name = _Words({r["id"]: r["search_name"] for r in rows})
         self.field = _Words({r["id"]: r["search_field"] for r in rows})
+        # The texts a phrase and a word typed with diacritics are looked for in (``search._ranking``).
+        self.name_text = {r["id"]: r["search_name"] + " " for r in rows}
+        self.field_text = {r["id"]: r["search_field"] + " " for r in rows}
+        self.spaced_name = {r["id"]: " " + r["name"] for r in rows}
+        self._accent_memo: dict[str, frozenset[int]] = {}
         self.codes = sorted((r["code"], r["id"]) for r in rows)
         self.code_of = {r["id"]: r["code"] for r in rows}
         # Ties broken as the database does: the shortest folded name, then the code (its collation).
@@ -174,37 +182,71 @@ class CatalogIndex:
             ids.append(pid)
         return frozenset(ids)
 
+    def _whole(self, words: _Words, term: str) -> frozenset[int]:
+        return words.postings.get(term, frozenset())
+
+    def _phrase(self, words: _Words, text: dict[int, str], ids: frozenset[int], phrase: str):
+        """Those of ``ids`` whose folded ``text`` has ``phrase`` as whole words."""
+        candidates = ids
+        for term in set(phrase.split()):
+            candidates = candidates & self._whole(words, term)
+            if not candidates:
+                return frozenset()
+        needle = f" {phrase} "
+        return frozenset(pid for pid in candidates if needle in text[pid])
+
+    def _accented(self, word: str) -> frozenset[int]:
+        """The procedures whose name has a word beginning with ``word`` as typed (``accent_forms``)."""
+        hit = self._accent_memo.get(word)
+        if hit is None:
+            forms = accent_forms(word)
+            hit = frozenset(
+                pid for pid, name in self.spaced_name.items() if any(form in name for form in forms)
+            )
+            if len(self._accent_memo) >= _MAX_MEMO:
+                self._accent_memo.clear()
+            self._accent_memo[word] = hit
+        return hit
+
     def ranked(self, ids: frozenset[int], query: SearchQuery, *, limit: int) -> list[int]:
-        """The first ``limit`` of ``ids`` in the search's order."""
+        """The first ``limit`` of ``ids`` in the search's order (``search.ORDER``)."""
         if query.empty:
             return nsmallest(limit, ids, key=self.by_name.__getitem__)
-        tie = self.tie
-        # The best rank there is: every word begins a word of the name. When that class alone
-        # fills the page, the page is that class in tie order.
-        if not query.code_prefix:
-            best = ids
-            for term in query.terms:
-                best = best & self.name.starting(term)
-            if len(best) >= limit:
-                return nsmallest(limit, best, key=tie.__getitem__)
-        # Each word adds 100 (name), 10 (field) or 1 (legal text): with ``a`` words in the name and
-        # ``b`` more in the field, the rank is 99a + 9b + (number of words).
-        in_name: Counter = Counter()
-        in_field: Counter = Counter()
-        for term in query.terms:
-            named = self.name.starting(term) & ids
-            in_name.update(named)
-            in_field.update((self.field.starting(term) & ids) - named)
         code_first = (
             self._code_prefixed(query.code_prefix) & ids if query.code_prefix else frozenset()
         )
+        phrase_name = self._phrase(self.name, self.name_text, ids, query.phrase)
+        # The phrase in the name outranks everything but a typed code: when those procedures alone
+        # fill the page, only they are ranked.
+        if not code_first and len(phrase_name) >= limit:
+            ids = phrase_name
+        phrase_field = self._phrase(self.field, self.field_text, ids, query.phrase)
+        whole: Counter = Counter()
+        in_name: Counter = Counter()
+        in_field: Counter = Counter()
+        for term in query.terms:
+            whole.update((self._whole(self.name, term) | self._whole(self.field, term)) & ids)
+            # Each word adds 100 (name), 10 (field) or 1 (legal text): with ``a`` words in the name
+            # and ``b`` more in the field, the rank is 99a + 9b + (number of words).
+            named = self.name.starting(term) & ids
+            in_name.update(named)
+            in_field.update((self.field.starting(term) & ids) - named)
+        accent: Counter = Counter()
+        for word in query.accented:
+            accent.update(self._accented(word) & ids)
         name_gain, field_gain = RANK_NAME - RANK_LEGAL, RANK_FIELD - RANK_LEGAL
+        tie = self.tie
 
-        def key(pid: int) -> tuple[int, int]:
-            score = name_gain * in_name[pid] + field_gain * in_field[pid]
-            if pid in code_first:
-                score += RANK_CODE
-            return (-score, tie[pid])
+        def key(pid: int) -> tuple[int, ...]:
+            return (
+                pid not in code_first,
+                pid not in phrase_name,
+                pid not in phrase_field,
+                -whole[pid],
+                -accent[pid],
+                -(name_gain * in_name[pid] + field_gain * in_field[pid]),
+                tie[pid],
+            )
 
         return nsmallest(limit, ids, key=key)
 
@@ -257,6 +299,7 @@ def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
         public.values(
             "id",
             "code",
+            "name",
             "search_name",
             "search_field",
             "search_doc",

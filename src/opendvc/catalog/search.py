@@ -3,8 +3,19 @@
 Both engines search the folded columns written by ``services.search_columns`` (diacritics removed,
 đ → d, lower case, y → i), so "dang ky khai sinh", "ĐĂNG KÍ khai sinh" and "khai sinh đăng ký" find
 "Thủ tục đăng ký khai sinh". Every query word must occur (as a whole or partial word) in the name,
-code, field or legal basis, whole or as the beginning of a word ("khai si" finds "khai sinh"); results are ranked by where the words occur: name before field before
-legal text; among equals the shortest name first (the word order typed does not matter).
+code, field or legal basis, whole or as the beginning of a word ("khai si" finds "khai sinh"), so
+the same procedures are found with or without diacritics. Results are ranked, in this order, by:
+
+1. a procedure code that begins with the typed code;
+2. the whole query, word for word, as a phrase of the name ("khai tử" → "đăng ký khai tử"), then of
+   the field ("hộ tịch" → the procedures of the field "Hộ tịch");
+3. how many query words are whole words of the name or field (not only the beginning of a longer
+   word: "tu" is the beginning of "tục" in "Thủ tục", "tru" of "trước");
+4. how many words typed with diacritics begin a word of the name with the same diacritics ("tử" is
+   not "tục");
+5. where each word occurs: name before field before legal text;
+
+among equals the shortest name first, then the code.
 
 - PostgreSQL: word-prefix array containment served by a GIN index (migration 0003), codes by
   ``LIKE`` served by pg_trgm, and when nothing matches, a typo-tolerant pass by trigram word
@@ -18,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,11 +42,13 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
 from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import Length
+from django.db.models.functions import Concat, Length, StrIndex
+from django.db.models.lookups import GreaterThan
 
 from opendvc.core.problems import ProblemError
 
@@ -43,7 +57,6 @@ from .text import fold, tokens
 
 CODE_RE = re.compile(r"^\d\.\d{1,6}")
 RANK_NAME, RANK_FIELD, RANK_LEGAL = 100, 10, 1
-RANK_CODE = 100_000
 
 
 def max_query_length() -> int:
@@ -60,6 +73,10 @@ class SearchQuery:
     folded: str
     terms: tuple[str, ...]
     code_prefix: str
+    # Every folded word as typed, repeats included ("dang ki thai doi ... dang ki ho kinh doanh").
+    phrase: str = ""
+    # The typed words with diacritics, lower case (NFC): "khai tử" → ("tử",).
+    accented: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -90,7 +107,43 @@ def parse_query(raw: str | None) -> SearchQuery:
         )
     stripped = raw.strip()
     code = stripped if CODE_RE.match(stripped) and " " not in stripped else ""
-    return SearchQuery(raw=raw, folded=" ".join(terms), terms=tuple(terms), code_prefix=code)
+    return SearchQuery(
+        raw=raw,
+        folded=" ".join(terms),
+        terms=tuple(terms),
+        code_prefix=code,
+        phrase=fold(raw),
+        accented=accented_words(raw)[:term_limit],
+    )
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def accented_words(raw: str) -> tuple[str, ...]:
+    """The distinct words of ``raw`` typed with diacritics (or đ), lower case, NFC."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(unicodedata.normalize("NFC", raw).lower()):
+        if not word.isascii() and fold(word):
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def accent_forms(word: str) -> tuple[str, str]:
+    """What a typed word with diacritics is looked for in the name: the word after a space (the name
+    is read with a space before it), in lower case or with a capital first letter. Compared
+    character for character (``INSTR``/``STRPOS`` and ``str.find`` alike)."""
+    return (f" {word}", f" {word[:1].upper()}{word[1:]}")
+
+
+def _flag(condition) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _whole(column: str, words: str) -> Q:
+    """``words`` (folded, one space between) are whole words of the folded ``column`` (which starts
+    with a space)."""
+    return Q(**{f"{column}__contains": f" {words} "}) | Q(**{f"{column}__endswith": f" {words}"})
 
 
 def _rank(query: SearchQuery):
@@ -102,13 +155,49 @@ def _rank(query: SearchQuery):
             default=Value(RANK_LEGAL),
             output_field=IntegerField(),
         )
-    if query.code_prefix:
-        score = score + Case(
-            When(code__startswith=query.code_prefix, then=Value(RANK_CODE)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
     return score
+
+
+# The order of a search, best first; ``index.CatalogIndex.ranked`` orders the same way.
+ORDER = (
+    "-rank_code",
+    "-rank_phrase_name",
+    "-rank_phrase_field",
+    "-rank_whole",
+    "-rank_accent",
+    "-rank",
+    "name_length",
+    "code",
+)
+
+
+def _ranking(query: SearchQuery) -> dict:
+    """The annotations ``ORDER`` sorts by (see the module's docstring)."""
+    zero = Value(0, output_field=IntegerField())
+    whole = zero
+    for term in query.terms:
+        whole = whole + _flag(_whole("search_name", term) | _whole("search_field", term))
+    accent = zero
+    if query.accented:
+        spaced_name = Concat(Value(" "), F("name"), output_field=TextField())
+        for word in query.accented:
+            found = Q()
+            for form in accent_forms(word):
+                found |= Q(GreaterThan(StrIndex(spaced_name, Value(form)), 0))
+            accent = accent + _flag(found)
+    return {
+        "rank_code": _flag(Q(code__startswith=query.code_prefix)) if query.code_prefix else zero,
+        "rank_phrase_name": _flag(_whole("search_name", query.phrase)),
+        "rank_phrase_field": _flag(_whole("search_field", query.phrase)),
+        "rank_whole": whole,
+        "rank_accent": accent,
+        "rank": _rank(query),
+        "name_length": Length("search_name"),
+    }
+
+
+def _ranked(qs: QuerySet, query: SearchQuery) -> QuerySet:
+    return qs.annotate(**_ranking(query)).order_by(*ORDER)
 
 
 def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
@@ -118,11 +207,7 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
         condition &= Q(search_doc__contains=f" {term}")
     if query.code_prefix:
         condition |= Q(code__startswith=query.code_prefix)
-    return (
-        qs.filter(condition)
-        .annotate(rank=_rank(query), name_length=Length("search_name"))
-        .order_by("-rank", "name_length", "code")
-    )
+    return _ranked(qs.filter(condition), query)
 
 
 class _OnId(Expression):
@@ -169,11 +254,7 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
         # (migration 0003), answered by its GIN index instead of scanning the text.
         # The matching ids are gathered once from the GIN index (an InitPlan), so the planner never
         # rechecks the large prefix arrays row by row for broad queries ("dang ky", "ho kinh doanh").
-        return (
-            qs.filter(_IdsWithPrefixes(list(query.terms)))
-            .annotate(rank=_rank(query), name_length=Length("search_name"))
-            .order_by("-rank", "name_length", "code")
-        )
+        return _ranked(qs.filter(_IdsWithPrefixes(list(query.terms))), query)
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
         "word_similarity(%s::text, search_name || ' ' || search_field)",
@@ -213,15 +294,14 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
         return _strict(qs, query)
     # Every query word must begin a word: FTS5 prefix query (terms are [0-9a-z]+, safe to quote).
     match = " AND ".join(f'"{term}"*' for term in query.terms)
-    return (
+    return _ranked(
         qs.filter(
             id__in=RawSQL(
                 "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s",
                 (match,),
             )
-        )
-        .annotate(rank=_rank(query), name_length=Length("search_name"))
-        .order_by("-rank", "name_length", "code")
+        ),
+        query,
     )
 
 

@@ -310,7 +310,17 @@ def search_procedures(
     page = max(1, page)
     key = None
     if base is None and cache_seconds():
-        key = _cache_key("search", query.terms, query.code_prefix, filters.values, page, page_size)
+        # The phrase and the words typed with diacritics change the order, not the matching set.
+        key = _cache_key(
+            "search",
+            query.terms,
+            query.code_prefix,
+            query.phrase,
+            query.accented,
+            filters.values,
+            page,
+            page_size,
+        )
         cached = cache.get(key)
         if cached is not None:
             return ResultPage(**cached)
