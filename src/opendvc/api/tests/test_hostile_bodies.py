@@ -74,3 +74,19 @@ def test_deeply_nested_json_with_a_nul_or_a_long_number_is_malformed_not_500(fla
     assert response.status_code == 400, response.content[:300]
     assert response["Content-Type"].startswith(PROBLEM)
     assert response.json()["code"] == "malformed_json"
+
+
+@pytest.mark.parametrize("size", [100, 3 * 1024 * 1024])
+@pytest.mark.parametrize("path", ["/api/v1/postal/tracking", "/api/v1/integrations/onestop/events"])
+def test_a_multipart_body_to_an_endpoint_reading_the_raw_body_is_not_500(settings, path, size):
+    """The NUL check parses a multipart form before the handler; a signed webhook that reads the raw
+    body still can (a small body) or is told it is too large (beyond the in-memory limit)."""
+    settings.POSTAL_WEBHOOK_SECRET = "bi-mat"
+    settings.ONESTOP_SECRET = "bi-mat"
+    response = Client(raise_request_exception=False).post(
+        path,
+        {"ghi_chu": "x", "file": SimpleUploadedFile("a.bin", b"a" * size)},
+        headers={"X-Postal-Signature": "0" * 64, "X-Signature": "0" * 64},
+    )
+    assert response.status_code in (400, 401, 413), response.content[:300]
+    assert response["Content-Type"].startswith(PROBLEM)
