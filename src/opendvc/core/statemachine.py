@@ -110,6 +110,13 @@ class Act:
     issued: list[Any] = field(default_factory=list)
 
 
+def too_long(limit: int, length: int) -> str:
+    return _("Tối đa %(n)s ký tự (đang có %(m)s).") % {
+        "n": f"{limit:,}".replace(",", "."),
+        "m": f"{length:,}".replace(",", "."),
+    }
+
+
 class StateMachine:
     """The engine; a domain subclasses it and sets ``domain``, ``model``, ``signal`` and ``table``."""
 
@@ -255,6 +262,14 @@ class StateMachine:
             if name not in known
         ]
 
+    def input_problems(self, name: str, value: Any) -> list[dict[str, str]]:
+        """What is wrong with one normalised input on its own (a text over its limit); a domain adds
+        its own checks."""
+        limit = self.text_limits.get(name, self.text_max)
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            return [{"path": name, "message": too_long(limit, len(value))}]
+        return []
+
     def clean(
         self, spec: ActionSpec, inputs: dict[str, Any], *, row=None, now: datetime | None = None
     ) -> dict[str, Any]:
@@ -262,15 +277,9 @@ class StateMachine:
         cleaned: dict[str, Any] = {}
         for name in spec.inputs:
             value = self.normalise(name, inputs.get(name))
-            limit = self.text_limits.get(name, self.text_max)
-            if limit is not None and isinstance(value, str) and len(value) > limit:
-                errors.append(
-                    {
-                        "path": name,
-                        "message": _("Tối đa %(n)s ký tự (đang có %(m)s).")
-                        % {"n": f"{limit:,}".replace(",", "."), "m": f"{len(value):,}".replace(",", ".")},
-                    }
-                )
+            problems = self.input_problems(name, value)
+            if problems:
+                errors += problems
                 continue
             if name in spec.required and value in EMPTY:
                 message = (

@@ -27,7 +27,7 @@ from opendvc.agencies.selectors import TREE_ROLES, active_roles, descendant_ids
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
-from opendvc.core.statemachine import Act, ActionSpec, StateMachine
+from opendvc.core.statemachine import Act, ActionSpec, StateMachine, too_long
 from opendvc.notifications.services import notify
 from opendvc.workflow.services import holds_turn, open_run
 from opendvc.worktime import to_local
@@ -189,6 +189,12 @@ _LOCKED = PreparedRead(
 )
 
 
+# The papers or changes an agency asks for (completion, supplement): a line each, a list that fits a
+# notice.
+ITEMS_MAX = 50
+ITEM_MAX = 500
+
+
 class DossierMachine(StateMachine):
     domain = "dossier"
     model = Dossier
@@ -257,8 +263,26 @@ class DossierMachine(StateMachine):
             if isinstance(value, str):
                 value = [line.strip() for line in value.splitlines()]
             if isinstance(value, list | tuple):
-                value = [str(v).strip() for v in value if str(v).strip()]
+                # Only lines of text are items; anything else stays as it came, to be refused
+                # (``input_problems``): "None" or "{'a': 1}" was shown to the applicant as a paper.
+                value = [v.strip() if isinstance(v, str) else v for v in value]
+                value = [v for v in value if v != ""]
         return value
+
+    def input_problems(self, name: str, value: Any) -> list[dict[str, str]]:
+        if name != "items" or value is None:
+            return super().input_problems(name, value)
+        if not isinstance(value, list):
+            return [{"path": name, "message": _("Các mục phải là một danh sách các dòng chữ.")}]
+        if len(value) > ITEMS_MAX:
+            return [{"path": name, "message": _("Tối đa %(n)s mục.") % {"n": ITEMS_MAX}}]
+        problems = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                problems.append({"path": f"{name}.{index}", "message": _("Mỗi mục phải là một dòng chữ.")})
+            elif len(item) > ITEM_MAX:
+                problems.append({"path": f"{name}.{index}", "message": too_long(ITEM_MAX, len(item))})
+        return problems
 
     def finishing(self, act: Act) -> dict[str, Any]:
         return {"finished_at": act.now} if act.to_state in FINISHING_STATES else {}

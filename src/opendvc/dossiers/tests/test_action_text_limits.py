@@ -42,3 +42,31 @@ def test_an_officers_note_and_a_result_have_their_own_limits(procedure, citizen,
     from opendvc.dossiers.services.transitions import MACHINE
 
     assert MACHINE.text_limits["result"] == 20000 > MACHINE.text_max
+
+
+@pytest.mark.parametrize(
+    ("items", "path"),
+    [
+        ([{"a": 1}, "Bản sao CCCD"], "items.0"),
+        (["Bản sao CCCD", None], "items.1"),
+        (["Bản sao CCCD", 5], "items.1"),
+        (["x" * 501], "items.0"),
+        (["Giấy tờ"] * 51, "items"),
+        ({"a": 1}, "items"),
+    ],
+)
+def test_the_papers_asked_for_are_lines_of_text(procedure, citizen, officer, items, path):
+    # Each was shown to the applicant as a paper to bring: "None", "{'a': 1}", "5".
+    d = submitted_dossier(procedure, citizen)
+    with pytest.raises(ProblemError) as caught:
+        services.dossier_act(dossier=d, action="return_for_completion", actor=officer, items=items)
+    assert path in [e["path"] for e in caught.value.extra["errors"]]
+    assert Dossier.objects.get(pk=d.pk).completion_items in ([], None)
+
+
+def test_lines_of_text_are_asked_for_as_typed(procedure, citizen, officer):
+    d = submitted_dossier(procedure, citizen)
+    d = services.dossier_act(
+        dossier=d, action="return_for_completion", actor=officer, items=[" Bản sao CCCD ", "", "Tờ khai"]
+    )
+    assert d.completion_items == ["Bản sao CCCD", "Tờ khai"]
