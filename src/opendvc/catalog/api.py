@@ -2,6 +2,10 @@
 
 Responses carry a strong ``ETag`` (hash of the body) and ``Cache-Control: public``; a request whose
 ``If-None-Match`` matches gets ``304 Not Modified`` with no body.
+
+Paging of /api/v1/procedures: a ``page`` past the last one is not an error; it answers the real
+``count`` and ``num_pages`` with an empty ``items`` and the ``page`` asked, so that a client walking the
+pages stops when ``page >= num_pages`` (the catalog page, for people, shows the last page instead).
 """
 
 from __future__ import annotations

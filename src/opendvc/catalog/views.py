@@ -28,6 +28,7 @@ from .selectors import (
     FILTER_NAMES,
     Filters,
     MatchSet,
+    ResultPage,
     agency_procedures,
     cache_seconds,
     facets,
@@ -85,19 +86,24 @@ def catalog_list(request):
 
 def _catalog_list(request, extra: dict):
     q = request.GET.get("q", "")
-    error = ""
+    error = page_note = ""
     status = 200
     try:
         filters = parse_filters(request.GET)
         # The search runs at most once: the page and the facet counts share its matching set.
         matches = MatchSet(parse_query(q))
+        asked = _page_number(request.GET.get("page"))
         result = search_procedures(
-            q=q,
-            filters=filters,
-            page=_page_number(request.GET.get("page")),
-            page_size=PAGE_SIZE,
-            matches=matches,
+            q=q, filters=filters, page=asked, page_size=PAGE_SIZE, matches=matches
         )
+        if result.count and result.page > result.num_pages:
+            # A page past the end (an old link, a page number typed): the last page, saying so.
+            result = search_procedures(
+                q=q, filters=filters, page=result.num_pages, page_size=PAGE_SIZE, matches=matches
+            )
+            page_note = _(
+                "Không có trang %(asked)s: kết quả chỉ có %(last)s trang. Đây là trang cuối."
+            ) % {"asked": asked, "last": result.num_pages}
         facet_values = facets(q=q, filters=filters, matches=matches)
     except ProblemError as exc:
         error, status = exc.detail, 400
@@ -105,7 +111,8 @@ def _catalog_list(request, extra: dict):
             error = _("%(detail)s Hãy chọn một giá trị trong danh sách.") % {"detail": exc.detail}
         filters = Filters()
         q = q[: max_query_length()] if exc.code == "query_too_long" else ""
-        result = search_procedures(q="", filters=filters, page=1, page_size=PAGE_SIZE)
+        # Nothing was searched: no count and no list (the catalog unfiltered is one link away).
+        result = ResultPage(count=0, page=1, page_size=PAGE_SIZE, items=[])
         facet_values = facets(q="", filters=filters)
     params = {"q": q, **filters.values}
     pages = []
@@ -134,6 +141,7 @@ def _catalog_list(request, extra: dict):
         "vi_attr": vi_attr,
         "groups": groups,
         "error": error,
+        "page_note": page_note,
         "pages": pages,
         "params": params,
         "max_length": max_query_length(),
