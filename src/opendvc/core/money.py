@@ -28,20 +28,26 @@ def format_vnd(amount: Any, *, free_label: bool = False) -> str:
     return f"{sign}{abs(value):,}".replace(",", ".") + " " + _("đồng")
 
 
-# An amount followed by a currency word: 8,000 VNĐ · 8.000đ · 8000 VND · 8.000 đồng.
+# An amount followed by a currency word: 8,000 VNĐ · 8.000đ · 8000 VND · 8.000 đồng · 150,000 Việt
+# Nam Đồng; the thousands are grouped by threes with dots or commas. A unit of charge in brackets
+# right after it, as the national portal writes it ("2,000 Việt Nam Đồng(/trang)"), is kept as
+# "/trang". A decimal comma ("1,5 VNĐ") is not an amount in đồng and is left as written.
 _AMOUNT_IN_TEXT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(VNĐ|VND|vnđ|vnd|Vnđ|đồng|đ)(?![^\W\d_])",
+    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![.,]\d)\s*"
+    r"(?:[Vv]iệt\s+[Nn]am\s+[Đđ]ồng|VNĐ|VND|vnđ|vnd|Vnđ|đồng|Đồng|đ)(?![^\W\d_])"
+    r"(?:\((/[^()/]+)\))?",
 )
 
 
 def normalise_vnd_text(text: str) -> str:
     """Rewrite every amount of money in ``text`` in the portal's one format (``8,000 VNĐ`` →
-    ``8.000 đồng``); the rest of the text is kept as it is."""
+    ``8.000 đồng``, ``2,000 Việt Nam Đồng(/trang)`` → ``2.000 đồng/trang``); the rest of the text
+    is kept as it is."""
     if not text:
         return text or ""
 
     def repl(match: re.Match) -> str:
         digits = re.sub(r"[.,]", "", match.group(1))
-        return format_vnd(int(digits))
+        return format_vnd(int(digits)) + (match.group(2) or "").rstrip()
 
     return _AMOUNT_IN_TEXT.sub(repl, text)
