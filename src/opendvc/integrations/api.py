@@ -150,7 +150,7 @@ class PauseOut(Schema):
 
 @router.post(
     "/integrations/outbox/destinations/{code}",
-    response={200: PauseOut, **problems(403, 422)},
+    response={200: PauseOut, **problems(403, 404, 422)},
     summary="Liên thông: tạm dừng hoặc tiếp tục gửi tới một nơi nhận",
 )
 def outbox_pause(request, code: str, body: PauseIn):

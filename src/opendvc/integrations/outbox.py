@@ -41,7 +41,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 
 from .models import Delivery, Destination, Message
-from .transport import DeliveryError, describe, sender_for
+from .transport import SENDER_NAMES, DeliveryError, describe, sender_for
 
 logger = logging.getLogger(__name__)
 
@@ -433,6 +433,16 @@ def delivery_replay(*, ids: list[int], actor, request=None) -> int:
     return count
 
 
+def destination_known(code: str) -> bool:
+    """A destination the portal sends to: one with a sender (``national``, ``onestop``, ``sms``), or
+    one already in the outbox (``govfeedback:<system>``, named by its deliveries)."""
+    return (
+        code in SENDER_NAMES
+        or Destination.objects.filter(code=code).exists()
+        or Delivery.objects.filter(destination=code).exists()
+    )
+
+
 def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destination:
     """Pause or resume a destination: the relay leaves a paused destination's deliveries waiting."""
     if not code or len(code) > 60:
@@ -440,6 +450,14 @@ def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destin
             "validation_error",
             _("Nơi nhận không hợp lệ."),
             extra={"errors": [{"path": "destination", "message": _("Chọn một nơi nhận.")}]},
+        )
+    if not destination_known(code):
+        # Only a peer the portal sends to: any code used to make a destination of its own, listed
+        # on the monitoring page ("zzz", a right-to-left override and an emoji).
+        raise ProblemError(
+            "not_found",
+            _("Không có nơi nhận “%(code)s”.") % {"code": code[:60]},
+            status=404,
         )
     with transaction.atomic():
         dest, _created = Destination.objects.select_for_update().get_or_create(code=code)

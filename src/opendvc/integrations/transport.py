@@ -29,6 +29,8 @@ class Sender(Protocol):
 
 
 _FACTORIES: dict[str, Callable[[str], Sender]] = {}
+# The prefixes that have a sender (a live view: senders register when their app loads).
+SENDER_NAMES = _FACTORIES.keys()
 _CACHE: dict[tuple[str, int], Sender] = {}
 _LOCK = threading.Lock()
 

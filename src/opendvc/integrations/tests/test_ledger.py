@@ -126,3 +126,29 @@ def test_json_is_refused_to_others(client, officer):
     _token, raw = api_token_create(owner=officer, name="x", scopes=["read"])
     answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("code", ["zzz", "%E2%80%AE%F0%9F%98%80", "national2"])
+def test_only_a_destination_the_portal_sends_to_can_be_paused(client, ict, code):
+    from opendvc.integrations.models import Destination
+
+    _token, writer = api_token_create(owner=ict, name="ict", scopes=["read", "integrations"])
+    answer = client.post(
+        f"/api/v1/integrations/outbox/destinations/{code}",
+        data={"paused": True},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {writer}"},
+    )
+    assert answer.status_code == 404
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert not Destination.objects.exists()  # no phantom destination on the monitoring page
+    # A peer with a sender, or one named by its deliveries, can be paused before anything failed.
+    outbox_enqueue(kind="x", payload={}, destinations=["govfeedback:hue"])
+    for known in ("sms", "govfeedback:hue"):
+        answer = client.post(
+            f"/api/v1/integrations/outbox/destinations/{known}",
+            data={"paused": True},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {writer}"},
+        )
+        assert answer.json() == {"destination": known, "paused": True}
