@@ -274,6 +274,8 @@ def create_dossier(request, payload: DossierIn):
         agencies = selectors.receiving_agencies(procedure=procedure)
         agency = agencies.filter(code=payload.agency).first() if payload.agency else (
             agencies.first() if agencies.count() == 1 else None)
+    if agency is None and not agencies.exists():
+        raise services.no_receiving_agency(procedure=procedure)
     if agency is None:
         raise ProblemError("validation_error", "Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục.",
                            extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",

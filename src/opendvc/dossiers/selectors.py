@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -118,11 +119,27 @@ def dossier_for_staff(*, user, code: str) -> Dossier:
     return found
 
 
+def _as_uuid(text: str) -> uuid.UUID | None:
+    # Dossier codes ("000.00.32.H19-261204-0007") never read as a UUID.
+    try:
+        return uuid.UUID(text) if len(text) == 36 else None
+    except ValueError:
+        return None
+
+
 def dossier_for_user(*, user, code: str) -> Dossier:
     """By code, for the API: the applicant's own, or one of the staff member's agencies; else 404.
     A staff member who sees one agency's work (most officers) is looked up there first, with the
     statement built once per process, then among their own dossiers (an officer may file for
-    themselves): the same dossier either way, one statement instead of two for an officer's action."""
+    themselves): the same dossier either way, one statement instead of two for an officer's action.
+    The applicant may also name their own dossier by its ``id`` (a draft has no code until it is
+    filed: it could be made through the API, and then neither read nor filed there)."""
+    as_id = _as_uuid(code)
+    if as_id is not None:
+        found = applicant_dossiers(user).filter(public_id=as_id).first()
+        if found is None:
+            raise Http404
+        return found
     agency_id = _only_agency(user)
     if agency_id is not None:
         found = _STAFF_DOSSIER_IN_AGENCY.first(agency_id, code)

@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.accounts.services import applicant_find_or_create
 from opendvc.agencies.models import Agency
@@ -107,6 +108,8 @@ def _new_dossier(
     if online and not procedure_offer(procedure=procedure).online_filing:
         raise not_offered(procedure=procedure, what=_("nộp hồ sơ trực tuyến"))
     if not agency_checked and not receiving_agency_allowed(procedure=procedure, agency=receiving_agency):
+        if not Agency.objects.filter(procedures=procedure, is_active=True).exists():
+            raise no_receiving_agency(procedure=procedure)
         raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
                            extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})
     form_version = eforms_bridge.form_for(procedure)
@@ -134,14 +137,25 @@ def dossier_create_draft(
     return dossier
 
 
+NO_RECEIVING_AGENCY = gettext_lazy(
+    "Thủ tục này chưa nhận hồ sơ trực tuyến: chưa có cơ quan tiếp nhận nào được cấu hình cho thủ tục trên "
+    "Cổng. Vui lòng nộp hồ sơ trực tiếp tại cơ quan có thẩm quyền."
+)
+
+
+def no_receiving_agency(*, procedure) -> ProblemError:
+    """The 422 for a procedure that names no active receiving agency: it takes no dossier online."""
+    return ProblemError("validation_error", str(NO_RECEIVING_AGENCY),
+                        extra={"errors": [{"path": "agency", "message": str(NO_RECEIVING_AGENCY),
+                                           "choices": []}]})
+
+
 def receiving_agency_allowed(*, procedure, agency) -> bool:
-    """The agency receives the procedure (named on it; or, when none is named, of one of its tiers)."""
+    """The agency receives the procedure: it is active and named on it in the catalog
+    (``selectors.receiving_agencies``). A procedure naming no agency is received by none."""
     if not agency.is_active:
         return False
-    named = Agency.objects.filter(procedures=procedure, is_active=True)
-    if named.filter(pk=agency.pk).exists():
-        return True
-    return not named.exists() and procedure.tiers.filter(pk=agency.tier_id).exists()
+    return Agency.objects.filter(procedures=procedure, is_active=True, pk=agency.pk).exists()
 
 
 def _editable(dossier: Dossier, actor) -> None:

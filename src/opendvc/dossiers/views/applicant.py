@@ -45,11 +45,13 @@ def _procedure_or_404(code: str):
     return procedure
 
 
-def _not_online(request, procedure):
+def _not_online(request, procedure, *, no_agency: bool = False):
     """The filing page of a procedure whose level takes no online filing (Regulation Art. 2.13): what the
-    level offers, and where the forms are."""
+    level offers, and where the forms are. ``no_agency``: the procedure would take online dossiers but
+    no receiving agency is configured for it on the portal."""
     return render(request, "dossiers/not_online.html",
-                  {"procedure": procedure, "offer": procedure_offer(procedure=procedure)}, status=409)
+                  {"procedure": procedure, "offer": procedure_offer(procedure=procedure),
+                   "no_agency": no_agency}, status=409)
 
 
 def _reuse(request, user, components) -> list:
@@ -243,6 +245,8 @@ def start(request, code: str):
     procedure = _procedure_or_404(code)
     if not procedure_offer(procedure=procedure).online_filing:
         return _not_online(request, procedure)
+    if not selectors.receiving_agencies(procedure=procedure).exists():
+        return _not_online(request, procedure, no_agency=True)
     if request.method == "POST":
         return _filing(request, procedure)
     return render(request, "dossiers/filing.html", _filing_context(request, procedure))
