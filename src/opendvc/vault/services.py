@@ -197,9 +197,12 @@ def owner_usage(*, owner) -> int:
 
 
 def _clean_text(value: str | None) -> str:
+    """``value`` in NFC without invisible and bidi-control characters, spaces collapsed. A NUL is left
+    for the request's own refusal ("ký tự NUL"), not silently dropped."""
     from opendvc.core.uploads import _strip_invisible
 
-    text = _strip_invisible(unicodedata.normalize("NFC", value or ""))
+    parts = unicodedata.normalize("NFC", value or "").split("\x00")
+    text = "\x00".join(_strip_invisible(part) for part in parts)
     return re.sub(r"\s+", " ", text).strip()
 
 
