@@ -2,7 +2,9 @@
 identifier (CCCD or tax code) and the values fill their own draft dossier's form — the same service as
 the prefill page (``services.registry_prefill``: consent recorded, the fetch in the access log, cached
 per dossier). When the registry is down or has no record, nothing is filled and ``note`` says to enter
-the values by hand."""
+the values by hand. The identifier must be the applicant's own (their CCCD on their account, the tax
+code of the organisation the dossier is filed for): any other is refused with 422 before the registry
+is asked (``services._check_own``)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ as every value the applicant changed from what the registry holds.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts import crypto
+from opendvc.accounts.permissions import can_act_for
+from opendvc.accounts.selectors import profile_of
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
@@ -114,6 +118,53 @@ def _check_identifier(registry: str, identifier: str) -> str:
     return value
 
 
+def _identifier_problem(message: str) -> ProblemError:
+    return ProblemError(
+        "validation_error", message, extra={"errors": [{"path": "identifier", "message": message}]}
+    )
+
+
+def _check_own(registry: str, identifier: str, *, user, dossier: Dossier) -> None:
+    """The identifier must be the applicant's own: their CCCD as recorded on their account, or the tax
+    code of the organisation the dossier is filed for (and that they still act for). The consent is the
+    data subject's, for their own data (Decree 13/2023/NĐ-CP on personal data protection, Art. 11):
+    it cannot cover someone else's record, and the registry is not asked at all — the answer (found or
+    not) would tell whether a number exists. 422 ``validation_error`` (path ``identifier``)."""
+    if registry == RegistryFetch.Registry.POPULATION:
+        own = getattr(profile_of(user), "cccd_hash", None)
+        if not own:
+            raise _identifier_problem(
+                _(
+                    "Tài khoản của ông/bà chưa có số CCCD. Hãy cập nhật số CCCD ở trang Thông tin cá "
+                    "nhân rồi lấy thông tin lại."
+                )
+            )
+        if not hmac.compare_digest(crypto.lookup_hash(identifier) or "", own):
+            raise _identifier_problem(
+                _(
+                    "Chỉ lấy được thông tin của chính ông/bà: số CCCD phải là số trên tài khoản của "
+                    "ông/bà (Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân)."
+                )
+            )
+        return
+    organisation = dossier.acting_for if dossier.acting_for_id else None
+    if organisation is None:
+        raise _identifier_problem(
+            _(
+                "Hồ sơ này không nộp nhân danh tổ chức nào; chỉ lấy được thông tin doanh nghiệp của tổ "
+                "chức mà ông/bà nhân danh."
+            )
+        )
+    if identifier != organisation.tax_code or not can_act_for(user, organisation):
+        raise _identifier_problem(
+            _(
+                "Chỉ lấy được thông tin của tổ chức mà ông/bà nhân danh trong hồ sơ này: mã số thuế "
+                "phải là %(tax_code)s."
+            )
+            % {"tax_code": organisation.tax_code}
+        )
+
+
 def registry_prefill(
     *,
     dossier: Dossier,
@@ -130,8 +181,9 @@ def registry_prefill(
     Side effects: a ``RegistryFetch`` row (consent + answer, cached for this dossier), a
     ``DossierAccess`` row in the applicant's access log and an audit entry — also when the registry is
     down or has no record. A second fetch of the same identifier for the same dossier reuses the answer
-    without calling the registry again. Raises ``ProblemError`` (422) without consent or with a
-    malformed identifier, (403) for someone else's dossier."""
+    without calling the registry again. Raises ``ProblemError`` (422) without consent, with a
+    malformed identifier or with one that is not the applicant's own (``_check_own``: nothing is
+    asked of the registry), (403) for someone else's dossier."""
     if registry not in RegistryFetch.Registry.values:
         raise ProblemError("validation_error", _("Cơ sở dữ liệu không hợp lệ."))
     if dossier.applicant_id != getattr(user, "pk", None):
@@ -147,6 +199,7 @@ def registry_prefill(
             extra={"errors": [{"path": "consent", "message": _("Hãy đánh dấu ô đồng ý.")}]},
         )
     identifier = _check_identifier(registry, identifier)
+    _check_own(registry, identifier, user=user, dossier=dossier)
     subject = _hash(identifier)
     cached = (
         RegistryFetch.objects.filter(

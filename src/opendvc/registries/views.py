@@ -50,6 +50,12 @@ def prefill(request, public_id, registry: str):
         "identifier_label": _("Số CCCD")
         if registry == RegistryFetch.Registry.POPULATION
         else _("Mã số thuế"),
+        # Only the applicant's own record (``services._check_own``).
+        "identifier_help": _(
+            "Số CCCD trên tài khoản của ông/bà; không lấy được thông tin của người khác."
+        )
+        if registry == RegistryFetch.Registry.POPULATION
+        else _("Mã số thuế của tổ chức mà ông/bà nhân danh trong hồ sơ này."),
         "errors": [],
         "note": "",
     }
