@@ -211,6 +211,8 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
         components[-1]["items"].append(c)
     forms_by_name = {f.name: f for f in procedure.forms.all()}
     return {
+        # The methods' fee lines refer to the fee table when there is one.
+        "has_fee_table": bool(procedure.fee_items.all()),
         "procedure": procedure,
         "eform": _eform_for(procedure),
         "component_groups": components,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from opendvc.catalog.models import ProcedureMethod
-from opendvc.core.money import format_vnd
+from opendvc.core.money import format_vnd, normalise_vnd_text
 
 register = template.Library()
 
@@ -22,6 +22,17 @@ def vnd(amount) -> str:
     """8000 -> "8.000 đồng"; 0 -> "Miễn phí"; None -> "" (the caller shows "chưa xác minh")."""
 
     return format_vnd(amount, free_label=True)
+
+
+_NO_SPACE_BEFORE_BRACKET = re.compile(r"(?<=[^\s(])\(")
+
+
+@register.filter
+def source_fee(text) -> str:
+    """A method's fee as the national portal writes it ("Miễn phí(Lệ phí …)", "8,000 VNĐ"), made
+    readable without changing what it says: amounts in the portal's one format, a space before an
+    opening bracket."""
+    return _NO_SPACE_BEFORE_BRACKET.sub(" (", normalise_vnd_text(str(text or "")))
 
 
 @register.filter
