@@ -63,6 +63,10 @@ class DossierIn(Schema):
     submit: bool = True
     # The applicant's "Tôi xin cam đoan…" (Regulation Art. 14.5): must be true to submit.
     declaration: bool = False
+    # The case (trường hợp) that applies, written as the procedure's components name it
+    # (GET /procedures/{code}: ``components[].case``). Required when every component is listed under a
+    # case and there are several; its required components must then be attached.
+    case: str | None = None
 
 
 class DossierEventOut(Schema):
@@ -250,9 +254,11 @@ _OWN_UPLOAD = PreparedRead(
 @router.post("/dossiers", response={201: DossierOut, 200: DossierOut, **problems(422)}, summary="Tạo và nộp hồ sơ")
 def create_dossier(request, payload: DossierIn):
     """Create a dossier (and file it when ``submit``: then ``declaration`` must be true, and the
-    applicant's profile must hold what the procedure's e-form takes from it — otherwise 422 with
-    ``errors`` naming each problem). With an ``Idempotency-Key`` header a retry returns the first
-    result (200) and creates nothing."""
+    applicant's profile must hold what the procedure's e-form takes from it, and the required
+    components of the procedure and of the ``case`` that applies must be attached — otherwise 422 with
+    ``errors`` naming each problem: ``case``, ``files``, ``data.…``, ``declaration``). A procedure with
+    no receiving agency configured takes no online dossier (422, ``agency``). With an
+    ``Idempotency-Key`` header a retry returns the first result (200) and creates nothing."""
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
@@ -309,7 +315,7 @@ def create_dossier(request, payload: DossierIn):
     dossier, created = services.dossier_submit_new(
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
-        declaration=payload.declaration,
+        declaration=payload.declaration, case=payload.case or "",
         idempotency_key=key, payload=body, request=request, components=list(components.values()),
         agency_checked=True,
     )

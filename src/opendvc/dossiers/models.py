@@ -70,6 +70,10 @@ class Dossier(models.Model):
     form_data = EncryptedFormDataField(_("dữ liệu tờ khai"), default=dict, blank=True)
     # The e-form version the data was filled in (eforms.FormVersion id); None when the procedure has none.
     form_version_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The case (trường hợp) the applicant chose when the procedure's components are listed by case: the
+    # required components of that case are required of the dossier (``services.filing.required_components``).
+    # Nullable so that the release before it keeps inserting rows (docs/adr/0004); None and "" = none chosen.
+    case = models.TextField(_("trường hợp"), blank=True, null=True)  # noqa: DJ001
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

@@ -476,7 +476,8 @@ def _render_file(ctx, spec, value, path, wrap, required) -> str:
         f'<label for="{fid}-{i}">{escape(_("Tệp đã tải lên"))} {i + 1}</label></div>'
         for i, v in enumerate(ids)
     )
-    component = escape(spec.get("component", ""))
+    # The component's name ends its own sentence here: without its closing punctuation ("…về việc sinh.").
+    component = escape(str(spec.get("component", "")).strip().rstrip(" .;:,"))
     if _vi():
         component = f"<span{_vi()}>{component}</span>"
     note = escape(_("Giấy tờ: %(c)s. Tệp được đính kèm ở bước nộp hồ sơ.")) % {"c": component}

@@ -48,11 +48,17 @@ from ..models import (
 from ..uploads import CheckedFile, UploadError, check_total
 from .filing import (
     DECLARATION_TEXT,
+    case_choice,
+    case_errors,
+    case_known,
     check_submission,
+    component_label,
     dossier_profile_missing,
     due_for,
     filing_components,
+    missing_message,
     receives_itself,
+    required_components,
 )
 from .transitions import (
     ACTIONS,
@@ -94,7 +100,7 @@ def file_attach(*, dossier: Dossier, component, checked: CheckedFile, actor, sto
 
 def _new_dossier(
     *, applicant, procedure, receiving_agency, actor, channel: str, acting_for, form_data: dict | None,
-    agency_checked: bool = False,
+    agency_checked: bool = False, case: str = "",
 ) -> Dossier:
     """A new dossier in ``draft`` (not saved), after the checks every new dossier passes: the procedure
     is published, offers online filing for an online dossier (Regulation Art. 2.13) and is received by
@@ -117,17 +123,28 @@ def _new_dossier(
         procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
         acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
         form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
+        case=" ".join((case or "").split()) or None,
     )
+
+
+def _check_case(components, case: str | None) -> None:
+    """422 when ``case`` is not one of the cases the procedure lists its components under."""
+    if not case_known(components, case):
+        raise ProblemError("validation_error", _("Trường hợp đã chọn không có trong thủ tục này."),
+                           extra={"errors": case_errors(components, case)})
 
 
 def dossier_create_draft(
     *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
-    form_data: dict | None = None, request=None, audit: bool = True,
+    form_data: dict | None = None, request=None, audit: bool = True, case: str = "",
 ) -> Dossier:
     """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
-    the caller files it in the same transaction, whose submission entry records the creation)."""
+    the caller files it in the same transaction, whose submission entry records the creation).
+    ``case``: the case (trường hợp) of the procedure the applicant chose (``filing.case_choice``)."""
+    if case:
+        _check_case(list(procedure.components.all()), case)
     dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency, actor=actor,
-                           channel=channel, acting_for=acting_for, form_data=form_data)
+                           channel=channel, acting_for=acting_for, form_data=form_data, case=case)
     with transaction.atomic(savepoint=False):
         dossier.save(force_insert=True)
         if audit:
@@ -170,18 +187,25 @@ def _editable(dossier: Dossier, actor) -> None:
 def dossier_update_draft(
     *, dossier: Dossier, actor, form_data: dict | None = None, add_files: list[tuple[Any, CheckedFile]] = (),
     reuse_files: list[tuple[Any, DossierFile]] = (), remove_file_ids: list[int] = (), request=None,
+    case: str | None = None,
 ) -> Dossier:
-    """Save form data and files of a draft (or of a dossier returned for completion).
+    """Save form data, the chosen ``case`` (None: unchanged) and files of a draft (or of a dossier
+    returned for completion).
 
     ``add_files``: (component or None, checked file) pairs; every file is checked before anything is
     stored, and the per-dossier limit applies to the whole. Stored files are removed again when the
     transaction fails. Audited.
     """
     _editable(dossier, actor)
+    if case:
+        _check_case(list(dossier.procedure.components.all()), case)
     stored: list[str] = []
     with removed_on_error(stored), transaction.atomic():
         locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
         _editable(locked, actor)
+        if case is not None and (" ".join(case.split()) or None) != locked.case:
+            locked.case = " ".join(case.split()) or None
+            locked.save(update_fields=["case", "updated_at"])
         if remove_file_ids:
             DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
         existing = list(locked.files.values_list("size", flat=True))
@@ -199,7 +223,8 @@ def dossier_update_draft(
             locked.save(update_fields=["form_data", "updated_at"])
         audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
                      changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
-                              "files_removed": list(remove_file_ids), "form_data": form_data is not None},
+                              "files_removed": list(remove_file_ids), "form_data": form_data is not None,
+                              **({"case": locked.case or ""} if case is not None else {})},
                      request=request)
     return locked
 
@@ -299,6 +324,7 @@ def dossier_submit_new(
     *, applicant, procedure, receiving_agency, actor, data: dict | None, uploads: list[tuple[Any, Upload]],
     acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, declaration: bool = False,
     idempotency_key: str = "", payload: Any = None, request=None, components=None, agency_checked: bool = False,
+    case: str = "",
 ) -> tuple[Dossier, bool]:
     """Create a dossier with its form data and previously uploaded files, and (``submit``) file it with
     the applicant's ``declaration`` (Regulation Art. 14.5) — all in one transaction, so a failure
@@ -308,7 +334,9 @@ def dossier_submit_new(
     Filed at once, the dossier is inserted already submitted (``dossier_file_new``), and the dossier
     returned holds its files, events and documents as written (``dossier.files.all()``… read nothing
     back). ``components``: the procedure's components when the caller has read them (read here
-    otherwise; the required ones are checked against the uploads' components); ``agency_checked``: see ``_new_dossier``."""
+    otherwise; the required ones are checked against the uploads' components); ``agency_checked``: see ``_new_dossier``;
+    ``case``: the case (trường hợp) that applies, whose required components are then required too
+    (``filing.required_components``)."""
     if idempotency_key:
         found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
         if found is not None:
@@ -318,7 +346,11 @@ def dossier_submit_new(
         with eforms_bridge.memo(), transaction.atomic():
             dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
                                    actor=actor, channel=channel, acting_for=acting_for, form_data=data,
-                                   agency_checked=agency_checked)
+                                   agency_checked=agency_checked, case=case)
+            if case:
+                if components is None:
+                    components = list(Component.objects.filter(procedure=procedure))
+                _check_case(components, case)
             _claimed(actor=actor, uploads=uploads)
             if submit:
                 if components is None:
@@ -479,4 +511,5 @@ def cleanup_unclaimed_uploads(*, older_than: datetime) -> int:
 __all__ = [
     "ACTIONS", "DECLARATION_TEXT", "STAFF_ROLES", "check_submission", "actor_roles", "allowed_actions", "dossier_act",
     "dossier_profile_missing", "dossier_transition", "due_for", "receives_itself", "staff_roles_at",
+    "case_choice", "case_errors", "case_known", "component_label", "missing_message", "required_components",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,17 +39,97 @@ def filing_components(dossier: Dossier, *, components, attached: set[int]) -> No
     dossier.filing_components = (list(components), set(attached))
 
 
-def _missing_components(dossier: Dossier) -> list[str]:
+def component_label(name: str, limit: int = 100) -> str:
+    """A component's name short enough for a message: its first sentence, cut at a word before
+    ``limit`` characters (with "…"), without the closing punctuation."""
+    text = " ".join((name or "").split())
+    for stop in (". ", "; ", ": "):
+        head = text.split(stop, 1)[0]
+        if len(head) >= 20:
+            text = head
+    text = text.rstrip(" .;:,")
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(" .;:,(") + "…"
+    return text
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    """The cases (trường hợp) under which a procedure lists required components, in order, and whether
+    one must be chosen: when every component is listed under a case, the required papers are those of
+    the applicant's case. When some components are listed outside any case, those are required of
+    everyone and the cases add papers for particular situations (an authorised filer…): choosing one
+    is then optional."""
+
+    cases: tuple[str, ...]
+    required: bool
+
+    def resolve(self, case: str | None) -> str:
+        """The case that applies: ``case`` when it is one of the cases; the only case when one must be
+        chosen and there is one; otherwise none ("")."""
+        case = " ".join((case or "").split())
+        for c in self.cases:
+            if " ".join(c.split()) == case and case:
+                return c
+        if self.required and len(self.cases) == 1:
+            return self.cases[0]
+        return ""
+
+
+def case_choice(components) -> CaseChoice:
+    submitted = [c for c in components if c.kind == Component.Kind.SUBMIT]
+    cases = tuple(dict.fromkeys(c.case for c in submitted if c.case and c.required))
+    return CaseChoice(cases=cases, required=bool(cases) and all(c.case for c in submitted))
+
+
+def required_components(components, case: str | None) -> list:
+    """The components a dossier must attach: the required ones listed outside any case and, for the
+    case that applies (``CaseChoice.resolve``), the required ones of that case."""
+    chosen = case_choice(components).resolve(case)
+    return [c for c in components if c.required and c.kind == Component.Kind.SUBMIT
+            and (c.case == "" or (chosen and c.case == chosen))]
+
+
+def case_known(components, case: str | None) -> bool:
+    """``case`` is empty or one of the cases the procedure lists its components under."""
+    given = " ".join((case or "").split())
+    return not given or given in {" ".join(c.case.split()) for c in components if c.case}
+
+
+def case_errors(components, case: str | None) -> list[dict[str, Any]]:
+    """What is wrong with the applicant's ``case`` for the procedure's ``components``, as ``{path,
+    message}`` (path ``case``; the cases to choose from in ``choices``)."""
+    choice = case_choice(components)
+    given = " ".join((case or "").split())
+    if not case_known(components, given):
+        return [{"path": "case", "message": _("Trường hợp đã chọn không có trong thủ tục này."),
+                 "choices": list(choice.cases)}]
+    if choice.required and not choice.resolve(given):
+        return [{"path": "case", "message": _("Hãy chọn trường hợp của hồ sơ để biết giấy tờ nào phải nộp."),
+                 "choices": list(choice.cases)}]
+    return []
+
+
+def missing_message(component) -> str:
+    return _("Chưa đính kèm giấy tờ bắt buộc: %(name)s") % {"name": component_label(component.name)}
+
+
+def _missing_components(dossier: Dossier) -> list:
     known = getattr(dossier, "filing_components", None)
     if known is not None:
         components, attached = known
-        return [c.name for c in components if c.required and c.kind == Component.Kind.SUBMIT and c.case == ""
-                and c.pk not in attached]
-    present = DossierFile.objects.filter(dossier=dossier, component__isnull=False).values("component_id")
-    return list(
-        Component.objects.filter(procedure_id=dossier.procedure_id, required=True, kind=Component.Kind.SUBMIT,
-                                 case="").exclude(pk__in=present).values_list("name", flat=True)
-    )
+    else:
+        components = list(Component.objects.filter(procedure_id=dossier.procedure_id))
+        attached = set(DossierFile.objects.filter(dossier=dossier, component__isnull=False)
+                       .values_list("component_id", flat=True))
+    return [c for c in required_components(components, dossier.case) if c.pk not in attached]
+
+
+def _filing_components(dossier: Dossier) -> list:
+    known = getattr(dossier, "filing_components", None)
+    if known is not None:
+        return known[0]
+    return list(Component.objects.filter(procedure_id=dossier.procedure_id))
 
 
 DECLARATION_TEXT = gettext_lazy(
@@ -85,8 +166,14 @@ def check_submission(dossier: Dossier) -> dict[str, Any]:
         except eforms_bridge.FormInvalid as exc:
             errors.extend({"path": f"data.{e.get('path', '')}", "message": e.get("message", "")} for e in exc.errors)
     if dossier.channel in (Channel.ONLINE, Channel.NATIONAL_PORTAL):
-        for name in _missing_components(dossier):
-            errors.append({"path": "files", "message": _("Chưa đính kèm thành phần bắt buộc: %(name)s") % {"name": name}})
+        # The papers required of the applicant's case (the procedure's components grouped by case).
+        components = _filing_components(dossier)
+        errors.extend(case_errors(components, dossier.case))
+        chosen = case_choice(components).resolve(dossier.case)
+        if chosen != (dossier.case or ""):
+            fields["case"] = chosen
+        for c in _missing_components(dossier):
+            errors.append({"path": "files", "message": missing_message(c)})
     if dossier.channel == Channel.ONLINE:
         for item in dossier_profile_missing(applicant=dossier.applicant, procedure=dossier.procedure):
             errors.append({"path": f"profile.{item['source']}",

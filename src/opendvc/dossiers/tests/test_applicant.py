@@ -77,7 +77,7 @@ def test_missing_required_component_blocks_submission(client, citizen, procedure
     assert r.status_code == 302 and r["Location"].endswith("/soan/")
     review_url = r["Location"].replace("/soan/", "/xem-lai/")
     review = client.get(review_url).content.decode()
-    assert "Chưa đính kèm thành phần bắt buộc" in review and 'name="token"' not in review
+    assert "Chưa đính kèm giấy tờ bắt buộc" in review and 'name="token"' not in review
     bad = client.post(review_url, {"token": "x", "cam-doan": "1"})
     assert bad.status_code == 400
     assert Dossier.objects.get(applicant=citizen).status == State.DRAFT

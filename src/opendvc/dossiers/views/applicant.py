@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 from opendvc.agencies.models import Agency
-from opendvc.catalog.models import Component
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
 from opendvc.core.problems import ProblemError
@@ -104,6 +103,9 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         for f in dossier.files.all():
             attached.setdefault(f.component_id, []).append(f)
     component_errors = component_errors or {}
+    choice = services.case_choice(components)
+    typed_case = _posted_case(request)
+    chosen_case = choice.resolve(typed_case if typed_case is not None else (dossier.case if dossier else ""))
     reusable = list(selectors.reusable_files(user=user).select_related("dossier")[:30])
     from opendvc.vault.services import filing_offer
 
@@ -120,6 +122,9 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "form_html": form_html,
         "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk), store.get(c.pk, []))
                        for c in components],
+        "case_choice": choice,
+        "chosen_case": chosen_case,
+        "case_error": next((e["message"] for e in summary or [] if e["target"] == "truong-hop"), ""),
         "other_files": attached.get(None, []),
         "reusable": reusable,
         "error_links": summary or [],
@@ -130,10 +135,18 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     }
 
 
+def _posted_case(request) -> str | None:
+    """The case (trường hợp) chosen on the filing page; None when the page did not ask."""
+    if request.method != "POST" or "truong-hop" not in request.POST:
+        return None
+    return request.POST.get("truong-hop", "")
+
+
 def _filing_check(request, procedure, dossier, form_version, data, new_files) -> tuple[list, list, dict]:
     """What stops "Lưu và xem lại": the e-form's errors (each shown at its field), a missing receiving
-    agency and missing required components. Returns ``(summary links, form errors, component errors)``
-    for the GOV.UK error-summary pattern (a summary at the top linking to each marked field)."""
+    agency, the case (trường hợp) not chosen when the required papers depend on it, and missing required
+    components (``services.required_components``). Returns ``(summary links, form errors, component
+    errors)`` for the GOV.UK error-summary pattern (a summary at the top linking to each marked field)."""
     summary: list[dict[str, str]] = []
     component_errors: dict[int, str] = {}
     if dossier is None and not request.POST.get("co-quan"):
@@ -157,11 +170,15 @@ def _filing_check(request, procedure, dossier, form_version, data, new_files) ->
     if dossier is not None:
         present |= set(dossier.files.exclude(pk__in=removed).exclude(component=None)
                        .values_list("component_id", flat=True))
-    for c in procedure.components.filter(required=True, kind=Component.Kind.SUBMIT, case=""):
+    components = procedure_components(procedure)
+    posted = _posted_case(request)
+    case = posted if posted is not None else (dossier.case if dossier else "")
+    for e in services.case_errors(components, case):
+        summary.append({"target": "truong-hop", "label": "", "message": e["message"]})
+    for c in services.required_components(components, case):
         if c.pk not in present:
-            message = _("Hãy đính kèm %(name)s.") % {"name": c.name}
-            component_errors[c.pk] = message
-            summary.append({"target": f"tp-{c.pk}", "label": c.name, "message": message})
+            component_errors[c.pk] = _("Hãy đính kèm tệp cho giấy tờ này.")
+            summary.append({"target": f"tp-{c.pk}", "label": "", "message": services.missing_message(c)})
     return summary, form_errors, component_errors
 
 
@@ -220,16 +237,19 @@ def _save_filing(request, procedure, dossier, *, files, data):
             if agency is None:
                 return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")]
             acting_for = resolve_acting_as(request.user, request.POST.get("nop-voi-tu-cach", "self"))
+            case = _posted_case(request) or ""
             dossier = services.dossier_create_draft(
                 applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
                 acting_for=acting_for, form_data=data or {}, request=request,
+                case=case if services.case_known(components, case) else "",
             )
             data = None
         remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
+        case = _posted_case(request)
         dossier = services.dossier_update_draft(
             dossier=dossier, actor=request.user, form_data=data, add_files=files,
             reuse_files=_reuse(request, request.user, components) + stored, remove_file_ids=remove,
-            request=request,
+            request=request, case=case if case is None or services.case_known(components, case) else None,
         )
     except UploadError as exc:
         return dossier, [exc.message]
