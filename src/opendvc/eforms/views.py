@@ -33,7 +33,13 @@ def _procedure(code: str):
 
 
 def _dossier_url(draft) -> str:
-    """Where filing continues with a completed form (``prefill_for`` hands the draft's data over)."""
+    """Where filing continues with a completed form (``prefill_for`` hands the draft's data over);
+    none when the procedure does not take dossiers online (levels 1 and 2: the form is printed and
+    handed in at the one-stop office or sent by post)."""
+    from opendvc.catalog.selectors import procedure_offer
+
+    if not procedure_offer(procedure=draft.procedure).online_filing:
+        return ""
     for name, args in (
         ("dossiers:from_draft", [draft.public_id]),
         ("dossiers:start", [draft.procedure.code]),
