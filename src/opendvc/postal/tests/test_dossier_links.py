@@ -65,14 +65,14 @@ def test_signature_status_postal_order_links_and_the_delivered_notice(
     client.force_login(citizen)
     page = client.get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
     when = timezone.localtime(signature.signed_at).strftime("%H:%M %d/%m/%Y")
-    assert f"Ký số bởi Nguyễn Văn An lúc {when}" in page and "Phó Giám đốc" in page
+    assert f"Ký số bởi Nguyễn Văn Lãnh Đạo lúc {when}" in page and "Phó Giám đốc" in page
     assert f"/xac-thuc-ket-qua/?ma={d.code}&amp;khoa={signature.verify_key}" in page
     assert (
         "Bưu chính công ích" in page and f"/buu-chinh/don-cua-toi/#don-{order.order_number}" in page
     )
     assert "Đã phát thành công" in page
     en = _english(citizen).get(f"/ho-so-cua-toi/{d.public_id}/").content.decode()
-    assert "Digitally signed by Nguyễn Văn An" in en and "Verify on the public page" in en
+    assert "Digitally signed by Nguyễn Văn Lãnh Đạo" in en and "Verify on the public page" in en
     assert "Public postal service" in en and "Ký số bởi" not in en
 
     staff = Client()
