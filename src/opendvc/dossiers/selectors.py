@@ -486,8 +486,16 @@ def agency_overview(*, agency, now: datetime | None = None) -> AgencyOverview:
 
 
 def actions_for(*, dossier: Dossier, user) -> list:
-    """The rows of the action table that move the state and that ``user`` may take now."""
-    return allowed_actions(dossier.status, actor_roles(dossier=dossier, actor=user))
+    """The rows of the action table that move the state and that ``user`` may take now (a processing
+    officer's supplement and fee requests only on the step they hold)."""
+    from .services.processing import turn_allows
+
+    roles = actor_roles(dossier=dossier, actor=user)
+    return [
+        spec
+        for spec in allowed_actions(dossier.status, roles)
+        if turn_allows(dossier=dossier, actor=user, spec=spec, roles=roles)
+    ]
 
 
 __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]

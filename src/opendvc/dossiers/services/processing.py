@@ -108,6 +108,20 @@ def _check_turn(dossier, role, actor) -> None:
                            % {"step": run.name}, status=403)
 
 
+# The processing officer's actions bound to the step they hold (``_check_turn``).
+TURN_BOUND = frozenset({"request_supplement", "require_payment"})
+
+
+def turn_allows(*, dossier, actor, spec, roles) -> bool:
+    """Whether ``actor`` holding ``roles`` may take ``spec`` now as far as the steps go: the rule of
+    ``_check_turn``, so that what a dossier offers (``allowed_actions`` of the API, the pages) is what
+    will not then be refused with 403 "không do bạn xử lý"."""
+    if spec.action not in TURN_BOUND or (spec.roles & roles) - {Role.PROCESSING_OFFICER}:
+        return True
+    run = open_run(dossier)
+    return run is None or can_work_on(user=actor, run=run)
+
+
 def on_request_supplement(dossier, inputs, *, now, role, actor):
     _check_turn(dossier, role, actor)
     fields = _pause(dossier, now)
