@@ -165,7 +165,7 @@ def _share_out(link: ShareLink) -> dict:
 
 @router.post(
     "/vault/documents/{public_id}/shares",
-    response={201: ShareOut, **problems(404, 422)},
+    response={201: ShareOut, **problems(404, 409, 422)},
     summary="Chia sẻ giấy tờ bằng liên kết có thời hạn",
 )
 def share_document(request, public_id: UUID, payload: ShareIn):
