@@ -26,7 +26,7 @@ from opendvc.workflow import services as workflow
 from .. import selectors, services
 from ..documents import control_sheet_pdf
 from ..lifecycle import Action, StepAction, action_label
-from ..returns import methods_offered, return_method_default
+from ..returns import return_form
 from ..uploads import UploadError, check_file, read_limited
 from .common import int_param, problem_messages
 
@@ -60,6 +60,9 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     runs = steps.step_runs(d)
     current = next((r for r in runs if r.left_at is None), None)
     fee_items = list(d.procedure.fee_items.all())
+    return_methods, return_default, return_by_post = return_form(dossier=d, actor=request.user)
+    if errors and request.POST.get("method") in {m.key for m in return_methods}:
+        return_default = request.POST["method"]
     return render(
         request,
         "dossiers/processing.html",
@@ -84,9 +87,11 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             "on_time": selectors.on_time_state(d),
             "on_time_labels": selectors.ON_TIME_LABELS,
             "fee_items": fee_items,
-            "return_methods": [(m.key, m.label) for m in methods_offered(procedure=d.procedure)],
-            "return_default": (request.POST.get("method") if errors else "")
-            or return_method_default(dossier=d),
+            # Only the methods the user may record (a postal delivery is recorded by the post, after the
+            # office's hand-over, which the form links to when the result goes back by post).
+            "return_methods": [(m.key, m.label) for m in return_methods],
+            "return_default": return_default,
+            "return_by_post": return_by_post,
             "documents": list(d.documents.all()),
             "errors": errors or [],
             "post": request.POST if errors else {},
