@@ -95,6 +95,10 @@ _COMMUNE_PHRASES = [
         "Cơ quan quản lý đất đai cấp xã",
     )
 ]
+# The police of the commune or ward (Công an cấp xã, under the two-tier local government of 2025):
+# the tier-"xa" agencies named "Công an …".
+_COMMUNE_POLICE_PHRASES = [fold(p) for p in ("Công an cấp xã", "Công an xã", "Công an cấp phường")]
+_COMMUNE_POLICE_NAMES = (fold("Công an") + " ",)
 # The commune, ward or special zone itself (its People's Committee), as the name of a tier-"xa" agency
 # starts; other agencies at that tier (the ward's police, social insurance office) are not it.
 _COMMUNE_NAMES = tuple(
@@ -112,6 +116,7 @@ class AgencyIndex:
     by_short: dict[str, Agency]
     communes: list[Agency]
     by_code: dict[str, Agency]
+    commune_police: list[Agency] = field(default_factory=list)
 
     @classmethod
     def load(cls) -> AgencyIndex:
@@ -128,13 +133,19 @@ class AgencyIndex:
                 if a.tier.code == "xa" and fold(a.name).startswith(_COMMUNE_NAMES)
             ],
             by_code={a.code: a for a in agencies},
+            commune_police=[
+                a
+                for a in agencies
+                if a.tier.code == "xa" and fold(a.name).startswith(_COMMUNE_POLICE_NAMES)
+            ],
         )
 
 
 def match_agencies(text: str, index: AgencyIndex) -> list[Agency]:
     """Map the source's "Cơ quan thực hiện" text to agencies of the portal; pure given ``index``.
 
-    Rules (docs/catalog-import.md): commune-tier wording -> every commune/ward committee; a
+    Rules (docs/catalog-import.md): commune-tier wording -> every commune/ward committee; the
+    commune-tier police ("Công an cấp xã") -> every commune/ward police office; a
     department's short name (e.g. "Sở Tư pháp", "Công an tỉnh") -> that department; a unit of a
     department -> the department. Text naming no known agency maps to nothing (the raw text is kept).
     """
@@ -142,6 +153,9 @@ def match_agencies(text: str, index: AgencyIndex) -> list[Agency]:
     found: dict[str, Agency] = {}
     if any(f" {p} " in folded for p in _COMMUNE_PHRASES):
         for a in index.communes:
+            found[a.code] = a
+    if any(f" {p} " in folded for p in _COMMUNE_POLICE_PHRASES):
+        for a in index.commune_police:
             found[a.code] = a
     for short, agency in index.by_short.items():
         if short.startswith(("so ", "cong an tinh")) and f" {short} " in folded:
@@ -151,6 +165,21 @@ def match_agencies(text: str, index: AgencyIndex) -> list[Agency]:
             agency = index.by_short[dept]
             found[agency.code] = agency
     return sorted(found.values(), key=lambda a: a.code)
+
+
+def agency_link_procedures(*, agency: Agency) -> int:
+    """Link ``agency`` to the procedures whose published "Cơ quan thực hiện" names it by the import's
+    rules (``match_agencies``): an agency created after the catalog was imported (a ward's police
+    office) takes the dossiers of those procedures at once. Returns how many were linked."""
+    index = AgencyIndex.load()
+    linked = 0
+    for procedure in Procedure.objects.exclude(implementing_agency_text="").exclude(agencies=agency):
+        if agency in match_agencies(procedure.implementing_agency_text, index):
+            procedure.agencies.add(agency)
+            linked += 1
+    if linked:
+        bump_revision()
+    return linked
 
 
 def search_columns(record: dict[str, Any]) -> dict[str, str]:

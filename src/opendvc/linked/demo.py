@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from opendvc.accounts.demo import DOMAIN, _user, totp_secret_for
 from opendvc.agencies.models import Agency, StaffRole, Tier
+from opendvc.catalog.services import agency_link_procedures
 
 from .bundles import BIRTH, bundles_seed, combined_form_publish
 from .models import LinkedDossier, LinkedProcedure
@@ -52,6 +53,9 @@ def member_agencies() -> dict[str, Agency]:
         MemberAgency.objects.update_or_create(
             receiving_agency=ward, role=role, defaults={"agency": out[role]}
         )
+        # Made after the catalog was imported: the procedures whose published agency is the ward's
+        # police ("Công an cấp xã") are filed with it.
+        agency_link_procedures(agency=out[role])
     return out
 
 
