@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
@@ -35,10 +36,39 @@ class BearerToken(HttpBearer):
         return found.owner
 
 
-session_auth = SessionAuth()
+CSRF_DETAIL = (
+    "Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF) của phiên đăng nhập; "
+    "hãy tải lại trang rồi thử lại, hoặc dùng mã truy cập API (Authorization: Bearer)."
+)
+
+
+class SignedInSession(SessionAuth):
+    """The browser's session, whose writes must carry the CSRF token.
+
+    Ninja's own session check tests CSRF before it looks for a session, so a write without a session
+    (no cookie, or a wrong, expired or revoked bearer token) was refused as "CSRF check Failed" (403)
+    instead of unauthenticated (401). Here the session is looked at first: no signed-in user, no
+    session auth (401 once every way in has failed); a signed-in user whose write lacks the CSRF
+    token gets 403 in Vietnamese. CSRF is checked as Django's CsrfViewMiddleware does it."""
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            return None
+        if (
+            self.csrf
+            and not getattr(request, "_ninja_csrf_exempt", False)
+            and check_csrf(request) is not None
+        ):
+            raise ProblemError("permission_denied", CSRF_DETAIL, extra={"reason": "csrf"})
+        return request.user
+
+
+session_auth = SignedInSession()
 bearer_auth = BearerToken()
-# The bearer token is tried first: a token request carries no CSRF cookie, and the session check
-# would refuse it before the token is looked at.
+# The bearer token is tried first: a token request carries no CSRF cookie and is not checked for one.
 DEFAULT_AUTH = [bearer_auth, session_auth]
 
 

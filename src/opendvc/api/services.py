@@ -115,8 +115,13 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
 
 
 def api_token_revoke(*, token: ApiToken, actor) -> None:
+    """Revoke a token once: a token already revoked (a repeated or concurrent request) is
+    ``not_found`` (404) and is not audited again. The conditional UPDATE decides which request
+    revokes it (the database serialises the two writes on the row)."""
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        if not revoked:
+            raise ProblemError("not_found", "Mã truy cập này đã bị thu hồi trước đó.", status=404)
         audit_record(actor=actor, action="api_token.revoke", target=token, changes={})
