@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,6 +207,30 @@ def _clean_text(value: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def document_field_errors(
+    *, document_type: str, issued_on: date | None, expires_on: date | None
+) -> list[dict[str, str]]:
+    """What is wrong with a stored document's type and dates, as ``errors`` items (``path``,
+    ``message``); empty when nothing is. The store's page checks them together with the file, so
+    every error shows at once."""
+    document_type = _clean_text(document_type)
+    errors = []
+    if not document_type:
+        errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
+    today = to_local(timezone.now()).date()
+    if issued_on and not FIRST_DAY <= issued_on <= today:
+        errors.append(
+            {"path": "issued_on", "message": _("Ngày cấp phải từ 01/01/1900 đến hôm nay.")}
+        )
+    if expires_on and not FIRST_DAY <= expires_on <= LAST_DAY:
+        errors.append(
+            {"path": "expires_on", "message": _("Ngày hết hạn phải từ 01/01/1900 đến 31/12/2199.")}
+        )
+    if issued_on and expires_on and expires_on < issued_on:
+        errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải sau ngày cấp.")})
+    return errors
+
+
 def document_upload(
     *,
     owner,
@@ -225,30 +250,29 @@ def document_upload(
     # override would show the issuer or number reversed), NFC; the number also NFKC (full-width digits).
     document_type, title, issuer = (_clean_text(v) for v in (document_type, title, issuer))
     number = unicodedata.normalize("NFKC", _clean_text(number))
-    errors = []
-    if not document_type:
-        errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
-    today = to_local(timezone.now()).date()
-    if issued_on and not FIRST_DAY <= issued_on <= today:
-        errors.append(
-            {"path": "issued_on", "message": _("Ngày cấp phải từ 01/01/1900 đến hôm nay.")}
-        )
-    if expires_on and not FIRST_DAY <= expires_on <= LAST_DAY:
-        errors.append(
-            {"path": "expires_on", "message": _("Ngày hết hạn phải từ 01/01/1900 đến 31/12/2199.")}
-        )
-    if issued_on and expires_on and expires_on < issued_on:
-        errors.append({"path": "expires_on", "message": _("Ngày hết hạn phải sau ngày cấp.")})
+    errors = document_field_errors(
+        document_type=document_type, issued_on=issued_on, expires_on=expires_on
+    )
     if errors:
         raise ProblemError(
             "validation_error", _("Thông tin giấy tờ chưa hợp lệ."), extra={"errors": errors}
         )
     quota = int(getattr(settings, "VAULT_QUOTA_BYTES", 0) or 0)
     if quota and owner_usage(owner=owner) + checked.size > quota:
+        used = owner_usage(owner=owner)
         raise _invalid(
             "file",
-            _("Kho dữ liệu của bạn đã đầy (tối đa %(mb)s MB); hãy xóa bớt giấy tờ.")
-            % {"mb": quota // (1024 * 1024)},
+            _(
+                "Tệp “%(name)s” (%(size)s) không vừa kho dữ liệu: kho đã dùng %(used)s trên tối đa "
+                "%(quota)s, còn trống %(free)s. Hãy xóa bớt giấy tờ hoặc chọn tệp nhỏ hơn."
+            )
+            % {
+                "name": checked.name,
+                "size": filesizeformat(checked.size),
+                "used": filesizeformat(used),
+                "quota": filesizeformat(quota),
+                "free": filesizeformat(max(quota - used, 0)),
+            },
             status=413,
             code="quota_exceeded",
         )
@@ -299,6 +323,12 @@ def document_delete(*, document: StoredDocument, actor, request=None) -> None:
         )
     name = document.file.name
     with transaction.atomic():
+        # The row is locked and read again: of two deletions sent together only one deletes (and is
+        # audited); the other finds nothing, as a later one does.
+        locked = StoredDocument.objects.select_for_update().filter(pk=document.pk).first()
+        if locked is None:
+            raise ProblemError("not_found", _("Không có giấy tờ này."), status=404)
+        document = locked
         audit_record(
             actor=actor,
             action="vault.delete",

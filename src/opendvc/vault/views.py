@@ -34,9 +34,24 @@ def _day(value: str):
     return None, True
 
 
+def _is_sentence(text: str) -> bool:
+    """Whether ``text`` reads on its own: it begins with no lower-case letter and ends as a sentence
+    does. An error item's message may be only the words that fill the detail ("nhận kết quả trực
+    tuyến"); such a fragment never stands for the detail."""
+    text = (text or "").strip()
+    return bool(text) and not text[0].islower() and text[-1] in '.!?…)”"'
+
+
 def _messages(exc: ProblemError) -> list[str]:
-    errors = (exc.extra or {}).get("errors") or []
-    return [e["message"] for e in errors] or [str(exc)]
+    """What a page shows of ``exc``: the error items' messages when each is a sentence (a form's
+    field errors), otherwise the detail followed by those that are."""
+    errors = [
+        e.get("message", "") for e in (exc.extra or {}).get("errors") or [] if isinstance(e, dict)
+    ]
+    sentences = [m for m in errors if _is_sentence(m)]
+    if errors and len(sentences) == len(errors):
+        return list(dict.fromkeys(sentences))
+    return list(dict.fromkeys([exc.detail or str(exc), *sentences]))
 
 
 @login_required
@@ -45,16 +60,44 @@ def home(request):
     errors: list[str] = []
     status = 200
     if request.method == "POST":
+        # Every field and the file are checked together, so that all the errors show at once.
         issued_on, bad_issued = _day(request.POST.get("issued_on"))
         expires_on, bad_expires = _day(request.POST.get("expires_on"))
         if bad_issued or bad_expires:
             errors.append(_("Ngày phải theo dạng dd/mm/yyyy."))
+        errors.extend(
+            e["message"]
+            for e in services.document_field_errors(
+                document_type=request.POST.get("document_type", ""),
+                issued_on=issued_on,
+                expires_on=expires_on,
+            )
+        )
         upload = request.FILES.get("file")
+        checked, file_error = None, ""
         if upload is None:
-            errors.append(_("Chọn tệp giấy tờ."))
-        if not errors:
+            file_error = _("Chọn tệp giấy tờ.")
+        else:
             try:
                 checked = check_file(name=upload.name or "", content=read_limited(upload))
+            except UploadError as exc:
+                file_error = exc.message
+        if file_error:
+            errors.append(
+                file_error
+                + (
+                    " " + _("Khi gửi lại, hãy chọn lại tệp (trang không giữ tệp đã chọn).")
+                    if upload
+                    else ""
+                )
+            )
+        elif errors:
+            errors.append(
+                _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
+                % {"name": checked.name}
+            )
+        if not errors:
+            try:
                 services.document_upload(
                     owner=request.user,
                     checked=checked,
@@ -68,8 +111,6 @@ def home(request):
                 )
                 messages.success(request, _("Đã lưu giấy tờ vào kho."))
                 return redirect("vault:home")
-            except UploadError as exc:
-                errors.append(exc.message)
             except ProblemError as exc:
                 errors.extend(_messages(exc))
         status = 422

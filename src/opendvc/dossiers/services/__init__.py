@@ -208,6 +208,16 @@ def dossier_update_draft(
             locked.save(update_fields=["case", "updated_at"])
         if remove_file_ids:
             DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
+        # A stored file already attached to the same component is not attached again (a replayed
+        # reuse, or the same document ticked twice): the repeat is a no-op.
+        attached = set(locked.files.values_list("component_id", "file"))
+        fresh = []
+        for component, old in reuse_files:
+            key = (getattr(component, "pk", None), old.file.name)
+            if key not in attached:
+                attached.add(key)
+                fresh.append((component, old))
+        reuse_files = fresh
         existing = list(locked.files.values_list("size", flat=True))
         check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
         for component, checked in add_files:
