@@ -1,4 +1,5 @@
-"""Money in Vietnamese đồng, written one way everywhere: ``8.000 đồng`` (dot for thousands).
+"""Money in Vietnamese đồng, written one way everywhere: ``8.000 đồng`` (dot for thousands; on English
+pages ``8,000 VND``).
 
 Pages, PDFs, notifications and history sentences all go through ``format_vnd``; texts copied verbatim
 from a source (a fee note such as ``8,000 VNĐ``) go through ``normalise_vnd_text`` before display.
@@ -10,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -25,7 +27,10 @@ def format_vnd(amount: Any, *, free_label: bool = False) -> str:
     if value == 0 and free_label:
         return _("Miễn phí")
     sign = "-" if value < 0 else ""
-    return f"{sign}{abs(value):,}".replace(",", ".") + " " + _("đồng")
+    if (get_language() or "vi").startswith("en"):
+        # English pages group thousands with commas and name the currency by its code.
+        return f"{sign}{abs(value):,} VND"
+    return f"{sign}{abs(value):,}".replace(",", ".") + " đồng"
 
 
 # An amount followed by a currency word: 8,000 VNĐ · 8.000đ · 8000 VND · 8.000 đồng · 150,000 Việt
