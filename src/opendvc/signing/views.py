@@ -42,6 +42,10 @@ def verify(request):
     if code and key:
         context["issued"] = services.issued_lookup(code=code, key=key)
         context["not_found"] = context["issued"] is None
+    elif (code or key) and request.method == "GET":
+        # A QR link cut short when copied (one of the two codes only) is said to be incomplete,
+        # not silently ignored.
+        context["incomplete"] = True
     if request.method == "POST":
         data, error = read_upload(request.FILES.get("tep"))
         if data is None:
