@@ -71,12 +71,21 @@ def clock_state(
     now: datetime,
     finished_at: datetime | None = None,
     on_time_class: str = "",
+    status: str = "",
 ) -> str:
-    """``""`` without a deadline; ``early``/``on_time``/``late`` once finished (frozen); while open
-    ``overdue`` past the deadline, ``due_soon`` within ``POSTAL_DUE_SOON_HOURS`` of it, else ``on_time``."""
+    """``""`` without a deadline; ``early``/``on_time``/``late`` once delivered (frozen); while open
+    ``overdue`` past the deadline, ``due_soon`` within ``POSTAL_DUE_SOON_HOURS`` of it, else ``on_time``.
+
+    The deadline is one of delivering the result: an order that ended without delivery (``status``, the
+    order's final state) has no on-time class — ``undelivered`` when the post returned the result to the
+    one-stop office, ``""`` when the order was cancelled."""
     if due_at is None:
         return ""
     if finished_at is not None:
+        if status == "returned_to_office":
+            return "undelivered"
+        if status and status != "delivered":
+            return ""
         return on_time_class or timeliness(done_at=finished_at, due_at=due_at)
     if now > due_at:
         return "overdue"

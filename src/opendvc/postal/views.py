@@ -36,6 +36,8 @@ STATE_LABELS = {
     "late": gettext_lazy("Trễ hạn"),
     "overdue": gettext_lazy("Quá hạn"),
     "due_soon": gettext_lazy("Sắp đến hạn"),
+    # Returned to the one-stop office without being delivered: no delivery to be early or late.
+    "undelivered": gettext_lazy("Không phát được"),
 }
 VIEW_LABELS = {
     "pickup": gettext_lazy("Thu gom hồ sơ"),
@@ -77,6 +79,7 @@ class Row:
             now=now,
             finished_at=order.finished_at,
             on_time_class=order.on_time_class,
+            status=order.status,
         )
         self.state_label = STATE_LABELS.get(self.state, "")
         self.left = (
