@@ -56,6 +56,8 @@ class ProblemDetailsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "HEAD" and request.path.startswith("/api/"):
+            return self._head(request)
         early = self._check_body(request)
         if early is not None:
             return early
@@ -89,6 +91,21 @@ class ProblemDetailsMiddleware:
             if response.has_header("Allow"):
                 page["Allow"] = response["Allow"]
             return page
+        return response
+
+    def _head(self, request: HttpRequest) -> HttpResponse:
+        """HEAD on the API is answered as GET without the body (RFC 9110 §9.3.2): the same status and
+        headers (ETag, Cache-Control, Content-Length of the body GET would send), for caches and
+        monitors. The API's operations are declared for GET only; Django's own views answer HEAD the
+        same way for pages."""
+        request.method = "GET"
+        try:
+            response = self(request)
+        finally:
+            request.method = "HEAD"
+        if not getattr(response, "streaming", False):
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
         return response
 
     def _check_body(self, request: HttpRequest) -> HttpResponse | None:
@@ -320,6 +337,14 @@ _STATUS_CODES = {
 }
 
 
+def _with_head(allow: str) -> str:
+    """The methods of an ``Allow`` header, with HEAD wherever GET is (the API answers HEAD as GET)."""
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
+
+
 def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     code, detail = _STATUS_CODES.get(
         response.status_code,
@@ -329,13 +354,14 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         ),
     )
     extra = {}
-    if response.status_code == 405 and response.has_header("Allow"):
-        extra["allowed_methods"] = [m.strip() for m in response["Allow"].split(",")]
+    allow = _with_head(response["Allow"]) if response.has_header("Allow") else None
+    if response.status_code == 405 and allow is not None:
+        extra["allowed_methods"] = [m.strip() for m in allow.split(",")]
     problem = problem_response(
         code, detail, status=response.status_code, instance=request.path, **extra
     )
-    if response.has_header("Allow"):
-        problem["Allow"] = response["Allow"]
+    if allow is not None:
+        problem["Allow"] = allow
     return problem
 
 

@@ -75,8 +75,8 @@ def test_unknown_route_is_problem(db):
 def test_disallowed_method_is_problem_with_allow(db):
     response = Client().post("/api/v1/ping", "{}", content_type="application/json")
     body = _problem(response, 405, "method_not_allowed")
-    assert body["allowed_methods"] == ["GET"]
-    assert response["Allow"] == "GET"
+    assert body["allowed_methods"] == ["GET", "HEAD"]
+    assert response["Allow"] == "GET, HEAD"
 
 
 def test_unauthenticated_api_is_401_problem(db):
