@@ -445,6 +445,38 @@ def received_pickup(dossier) -> PostalOrder | None:
     return _RECEIVED_PICKUP.first(dossier.pk)
 
 
+def return_address_default(dossier) -> Address:
+    """Where the result of ``dossier`` goes back by default, for the officer to check: the address
+    the post collected the dossier from, else the applicant's own (name, phone, current address or
+    else permanent address from their profile, and its province)."""
+    pickup = received_pickup(dossier)
+    if pickup is not None:
+        return Address(pickup.contact_name, pickup.contact_phone, pickup.address, pickup.province)
+    from opendvc.accounts.validators import province_name, ward_name
+
+    applicant = dossier.applicant
+    profile = getattr(applicant, "profile", None)
+    street, province = "", ""
+    if profile is not None:
+        for kind in ("current", "permanent"):
+            parts = (
+                getattr(profile, f"{kind}_street"),
+                ward_name(getattr(profile, f"{kind}_ward_code"))
+                or getattr(profile, f"{kind}_legacy_ward"),
+                getattr(profile, f"{kind}_legacy_district"),
+            )
+            if any(parts):
+                street = ", ".join(p for p in parts if p)
+                province = province_name(getattr(profile, f"{kind}_province_code"))
+                break
+    return Address(
+        applicant.full_name or "",
+        applicant.phone or "",
+        street,
+        province or settings.PROVINCE_NAME,
+    )
+
+
 def return_open(
     *,
     dossier,

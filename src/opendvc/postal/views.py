@@ -365,12 +365,17 @@ def office_return(request, code: str):
     from opendvc.dossiers.selectors import dossier_for_staff
 
     dossier = dossier_for_staff(user=request.user, code=code)
-    applicant = dossier.applicant
-    values = (
-        {k.replace("-", "_"): v for k, v in request.POST.items()}
-        if request.method == "POST"
-        else {"ho_ten": applicant.full_name or "", "tinh": settings.PROVINCE_NAME}
-    )
+    if request.method == "POST":
+        values = {k.replace("-", "_"): v for k, v in request.POST.items()}
+    else:
+        # Filled in from where the post collected the dossier or from the applicant's profile.
+        default = services.return_address_default(dossier)
+        values = {
+            "ho_ten": default.contact_name,
+            "dien_thoai": default.contact_phone,
+            "dia_chi": default.address,
+            "tinh": default.province,
+        }
     errors: list[str] = []
     if request.method == "POST":
         p = request.POST
