@@ -55,6 +55,13 @@ def validate(*, form_version, data: dict) -> dict:
         raise FormInvalid(list(exc.errors)) from exc
 
 
+def draft_problems(*, form_version, data: dict) -> list[dict[str, str]]:
+    """What is wrong with ``data`` kept as a draft: everything but missing required fields (unknown
+    fields, values too long or of the wrong kind, too deep or too large)."""
+    _cleaned, errors = eforms.form_clean_partial(form_version=form_version, data=data)
+    return list(errors)
+
+
 def render(*, form_version, data: dict, errors: list | None = None, prefix: str = "") -> str:
     return eforms.form_render(form_version=form_version, data=data, errors=errors or [], prefix=prefix)
 
