@@ -108,3 +108,19 @@ def applicant_orders(*, user) -> QuerySet[PostalOrder]:
     return PostalOrder.objects.filter(applicant=user).select_related(
         "agency", "procedure", "dossier"
     )
+
+
+def pickup_appointment(*, order: PostalOrder, at: datetime):
+    """The appointment a pickup's intake at ``at`` would print (``dossiers.appointments``): the
+    statutory one for a postal filing of the procedure, counted on the receiving agency's calendar, or
+    the default the officer may change when the procedure states no time."""
+    from opendvc.dossiers.appointments import appointment_propose
+    from opendvc.dossiers.models import Channel, Dossier
+
+    dossier = Dossier(
+        procedure=order.procedure,
+        procedure_version=order.procedure.current_version,
+        receiving_agency=order.agency,
+        channel=Channel.POSTAL,
+    )
+    return appointment_propose(dossier=dossier, at=at)

@@ -24,7 +24,7 @@ from opendvc.core.money import format_vnd
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.selectors import receiving_agencies
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
-from opendvc.worktime import WorktimeError, parse_instant, to_local
+from opendvc.worktime import WorktimeError, calendar_for_agency, parse_instant, to_local
 
 from . import clock, selectors, services
 from .models import Leg, Status, status_label
@@ -326,14 +326,37 @@ def proof(request, order_number: str):
 @backoffice_required(roles=[SR.RECEIVING_OFFICER])
 def office(request):
     """What the post brought (to receive) and the results of postal dossiers to hand over to the post."""
+    return _office_page(request)
+
+
+def _office_page(request, *, failed=None, typed: str = "", errors=(), status: int = 200):
+    """The office's postal page; after a refused intake, the pickup ``failed`` shows the typed
+    appointment and the errors at its form."""
     now = timezone.now()
+    pickups = []
+    for o in selectors.office_pickups(user=request.user)[:100]:
+        row = Row(o, now)
+        # The appointment the intake prints, as the online receipt proposes it: the statutory one, or
+        # a default on the agency's working calendar that the officer may change.
+        row.appointment = selectors.pickup_appointment(order=o, at=now)
+        row.office_hours = ", ".join(
+            f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar_for_agency(o.agency).periods
+        )
+        mine = failed is not None and o.pk == failed.pk
+        row.errors = list(errors) if mine else []
+        row.due_value = typed if mine else row.appointment.text
+        pickups.append(row)
+    if failed is not None and not any(r.errors for r in pickups):
+        for m in errors:  # the pickup left the list (received meanwhile): the errors at the top
+            messages.error(request, m)
     return render(
         request,
         "postal/office.html",
         {
-            "pickups": [Row(o, now) for o in selectors.office_pickups(user=request.user)[:100]],
+            "pickups": pickups,
             "ready": list(selectors.office_returns_to_open(user=request.user)[:100]),
         },
+        status=status,
     )
 
 
@@ -341,17 +364,18 @@ def office(request):
 @require_POST
 def office_intake(request, order_number: str):
     order = selectors.office_order(user=request.user, order_number=order_number)
+    typed = request.POST.get("hen-tra", "").strip()
     try:
         dossier = services.pickup_intake(
             order=order,
             actor=request.user,
-            due_at=request.POST.get("hen-tra", "").strip() or None,
+            due_at=typed or None,
             request=request,
         )
     except ProblemError as exc:
-        for m in _messages(exc):
-            messages.error(request, m)
-        return redirect("postal:office")
+        return _office_page(
+            request, failed=order, typed=typed, errors=_messages(exc), status=exc.status
+        )
     messages.success(
         request, _("Đã tiếp nhận hồ sơ %(code)s (nộp qua bưu chính).") % {"code": dossier.code}
     )
