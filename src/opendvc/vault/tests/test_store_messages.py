@@ -147,3 +147,48 @@ def test_the_same_document_is_attached_once(client, procedure, citizen, justice)
     body = {"dossier": str(draft.public_id), "component": component.pk}
     assert client.post(url, body, content_type="application/json").status_code == 200
     assert DossierFile.objects.filter(dossier=draft, component=component).count() == 1
+
+
+def test_the_filing_page_attaches_a_document_ticked_twice_once(client, procedure, citizen, justice):
+    doc = _upload(citizen, issued_on=date(2026, 1, 5))
+    component = procedure.components.get(name="Giấy chứng sinh")
+    client.force_login(citizen)
+    saved = client.post(
+        f"/nop-ho-so/{procedure.code}/",
+        {"co-quan": justice.pk, "action": "nhap", f"kho-{component.pk}": [str(doc.public_id)] * 2},
+    )
+    assert saved.status_code == 302
+    assert DossierFile.objects.filter(component=component).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deletions_delete_and_audit_once(citizen):
+    """Two deletions sent together (PostgreSQL, where they run at once): one 204 and one entry."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    doc = _upload(citizen)
+    copies = [StoredDocument.objects.get(pk=doc.pk) for _ in range(3)]
+    outcomes: list[object] = []
+    start = threading.Barrier(len(copies))
+
+    def delete(copy):
+        try:
+            start.wait()
+            services.document_delete(document=copy, actor=citizen)
+            outcomes.append("deleted")
+        except ProblemError as exc:
+            outcomes.append(exc.status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=delete, args=(c,)) for c in copies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == [404, 404, "deleted"]
+    assert AuditEntry.objects.filter(action="vault.delete").count() == 1
