@@ -201,22 +201,113 @@ def _check_multipart(request: HttpRequest) -> HttpResponse | None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
+    boundary = (request.content_params or {}).get("boundary", "")
+    scanner = _PartHeaders(boundary.encode("ascii", "replace"))
     try:
         if length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            request.body  # noqa: B018  (kept on the request; the form is parsed from it)
+            scanner.scan(request.body)  # kept on the request; the form is parsed from it
+        else:
+            # Streamed to the upload handlers: the part headers are checked as the parser reads.
+            scanner.stream = request._stream
+            request._stream = scanner
         fields, files = request.POST, request.FILES
     except RequestDataTooBig:
         return payload_too_large(request)
     except (MultiPartParserError, SuspiciousOperation) as exc:
         # TooManyFilesSent and TooManyFieldsSent are SuspiciousOperations.
         return problem_response("bad_request", unreadable_body_detail(exc), instance=request.path)
+    finally:
+        if scanner.stream is not None:
+            request._stream = scanner.stream
+    if scanner.undecodable:
+        return not_utf8(request, [])
     for key, values in fields.lists():
         if "\x00" in key or any("\x00" in value for value in values):
             return nul_refused(request)
     for key, uploads in files.lists():
         if "\x00" in key or any("\x00" in (upload.name or "") for upload in uploads):
             return nul_refused(request)
+    # Django decodes a field's name and value, and a file's name, replacing bytes that are not UTF-8
+    # with U+FFFD: the text stored would not be what was sent. U+FFFD itself is refused too (it only
+    # ever stands for text lost on the way).
+    errors = [
+        {"path": key, "message": NOT_UTF8_VALUE}
+        for key, values in fields.lists()
+        if REPLACEMENT in key or any(REPLACEMENT in value for value in values)
+    ] + [
+        {"path": key, "message": NOT_UTF8_FILE_NAME}
+        for key, uploads in files.lists()
+        if REPLACEMENT in key or any(REPLACEMENT in (upload.name or "") for upload in uploads)
+    ]
+    if errors:
+        return not_utf8(request, errors)
     return None
+
+
+REPLACEMENT = "\ufffd"
+NOT_UTF8_DETAIL = (
+    "Dữ liệu gửi lên có tên trường, giá trị hoặc tên tệp không phải văn bản UTF-8 hợp lệ; "
+    "hãy gửi lại với bảng mã UTF-8 (đổi tên tệp nếu cần)."
+)
+NOT_UTF8_VALUE = "Không phải văn bản UTF-8 hợp lệ."
+NOT_UTF8_FILE_NAME = "Tên tệp không phải văn bản UTF-8 hợp lệ; hãy đổi tên tệp rồi gửi lại."
+
+
+def not_utf8(request: HttpRequest, errors: list[dict]) -> HttpResponse:
+    """400 for a multipart body whose names or values are not UTF-8 (``errors`` where known)."""
+    return problem_response(
+        "bad_request", NOT_UTF8_DETAIL, instance=request.path, errors=errors, reason="not_utf8"
+    )
+
+
+class _PartHeaders:
+    """Finds a multipart part whose headers are not UTF-8, in the whole body or as a stream is read.
+
+    Django's parser skips a header line it cannot decode: a part whose Content-Disposition carries a
+    file name in another encoding vanished, and the file was then reported missing. A delimiter never
+    occurs inside a part (RFC 2046 §5.1.1), so every one found starts a part's headers."""
+
+    # Django refuses part headers longer than this (MultiPartParser.MAX_TOTAL_HEADER_SIZE).
+    MAX_HEADERS = 10 * 1024
+
+    def __init__(self, boundary: bytes):
+        self.delimiter = b"\r\n--" + boundary
+        self.stream = None
+        self.undecodable = False
+        self._pending = b"\r\n"  # the first delimiter has no CRLF before it
+
+    def read(self, *args, **kwargs):
+        data = self.stream.read(*args, **kwargs)
+        self.scan(data)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def scan(self, data: bytes) -> None:
+        if self.undecodable or not data or len(self.delimiter) <= 4:
+            return
+        buf = self._pending + data
+        start = 0
+        while True:
+            at = buf.find(self.delimiter, start)
+            if at < 0:
+                # Keep what could be the start of a delimiter cut by the chunk's end.
+                self._pending = buf[max(start, len(buf) - len(self.delimiter) + 1) :]
+                return
+            head = at + len(self.delimiter)
+            end = buf.find(b"\r\n\r\n", head)
+            if end < 0:
+                # Headers cut by the chunk's end: wait for the rest (Django refuses overlong ones).
+                self._pending = buf[at : at + len(self.delimiter) + self.MAX_HEADERS]
+                return
+            try:
+                buf[head:end].decode()
+            except UnicodeDecodeError:
+                if not buf[head:].startswith(b"--"):  # not the closing delimiter's epilogue
+                    self.undecodable = True
+                    return
+            start = end
 
 
 def _check_json(request: HttpRequest) -> HttpResponse | None:
