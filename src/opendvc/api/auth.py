@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
 from opendvc.core.problems import ProblemError
@@ -42,14 +43,15 @@ CSRF_DETAIL = (
 )
 
 
-class SignedInSession(SessionAuth):
+class SessionAuth(NinjaSessionAuth):
     """The browser's session, whose writes must carry the CSRF token.
 
     Ninja's own session check tests CSRF before it looks for a session, so a write without a session
     (no cookie, or a wrong, expired or revoked bearer token) was refused as "CSRF check Failed" (403)
     instead of unauthenticated (401). Here the session is looked at first: no signed-in user, no
     session auth (401 once every way in has failed); a signed-in user whose write lacks the CSRF
-    token gets 403 in Vietnamese. CSRF is checked as Django's CsrfViewMiddleware does it."""
+    token gets 403 in Vietnamese. CSRF is checked as Django's CsrfViewMiddleware does it. (The class
+    keeps Ninja's name, which names the security scheme in the OpenAPI document.)"""
 
     def _get_key(self, request):
         return request.COOKIES.get(self.param_name)
@@ -66,7 +68,7 @@ class SignedInSession(SessionAuth):
         return request.user
 
 
-session_auth = SignedInSession()
+session_auth = SessionAuth()
 bearer_auth = BearerToken()
 # The bearer token is tried first: a token request carries no CSRF cookie and is not checked for one.
 DEFAULT_AUTH = [bearer_auth, session_auth]
