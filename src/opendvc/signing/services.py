@@ -577,7 +577,7 @@ def pdf_sign(
     )
     text = (
         f"Ky so: {_ascii(credential.name)}\n{_ascii(credential.title)}\n{_ascii(credential.organisation)}\n"
-        "Thoi gian: %(ts)s"
+        "Thoi gian: %(when)s"
     )
     style = (
         _qr_stamp_style_class()(stamp_text=text + "\nQuet ma QR de xac thuc", border_width=0)
@@ -606,7 +606,12 @@ def pdf_sign(
         try:
             out = signer.sign_pdf(
                 writer,
-                appearance_text_params={"url": qr_url} if qr_url else None,
+                # The stamp's time in Vietnam's time, written as on the portal's pages (pyHanko's
+                # ``ts`` is the server's zone in ISO form: "2026-12-04 09:40:14 +07").
+                appearance_text_params={
+                    "when": timezone.localtime().strftime("%H:%M:%S %d/%m/%Y (GMT+7)"),
+                    **({"url": qr_url} if qr_url else {}),
+                },
                 bytes_reserved=room,
             )
             break
