@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import render
@@ -25,11 +26,13 @@ def _url(name: str, fallback: str = "") -> str:
 def _home_stats() -> list[dict]:
     # Counts change only when the catalog is published; a minute of staleness keeps the home page cheap.
     lang = get_language()
-    cached = cache.get(f"home-stats:{lang}")
+    seconds = settings.HOME_CACHE_SECONDS
+    cached = cache.get(f"home-stats:{lang}") if seconds > 0 else None
     if cached is not None:
         return cached
     stats = _compute_home_stats()
-    cache.set(f"home-stats:{lang}", stats, 60)
+    if seconds > 0:
+        cache.set(f"home-stats:{lang}", stats, seconds)
     return stats
 
 
@@ -79,7 +82,7 @@ def home(request):
     # Visitors who are not signed in get the whole page from the cache (per catalog revision and
     # language); the counts themselves are cached a minute.
     return anonymous_page(
-        request, key=page_cache_key("home", get_language()), timeout=60,
+        request, key=page_cache_key("home", get_language()), timeout=settings.HOME_CACHE_SECONDS,
         render=lambda extra: render(request, "portal/home.html",
                                     {"links": links, "stats": _home_stats(), "search_url": search_url, **extra}),
     )
