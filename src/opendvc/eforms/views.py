@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.selectors import procedure_offer
 
 from . import selectors, services
 from .engine import KEY_RE, KINDS, count_fields
@@ -36,8 +37,6 @@ def _dossier_url(draft) -> str:
     """Where filing continues with a completed form (``prefill_for`` hands the draft's data over);
     none when the procedure does not take dossiers online (levels 1 and 2: the form is printed and
     handed in at the one-stop office or sent by post)."""
-    from opendvc.catalog.selectors import procedure_offer
-
     if not procedure_offer(procedure=draft.procedure).online_filing:
         return ""
     for name, args in (

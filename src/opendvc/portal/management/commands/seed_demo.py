@@ -17,6 +17,8 @@ DEMO_MODULES = [
     "opendvc.agencies.demo",
     "opendvc.accounts.demo",
     "opendvc.worktime.demo",
+    # The wards' police and social insurance offices, before the catalog links procedures to them.
+    "opendvc.linked.demo_offices",
     "opendvc.catalog.demo",
     "opendvc.eforms.demo",
     "opendvc.dossiers.demo",
