@@ -343,6 +343,8 @@ def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str 
 
 @router.get("/dossiers/{code}", response={200: DossierOut, **problems(404)}, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
 def get_dossier(request, code: str):
+    """``code`` is the dossier's code, or — for the applicant's own dossier — its ``id``: a draft has
+    no code until it is filed (``submit``: ``POST /dossiers/{id}/actions``)."""
     require_scope(request, "read")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     if not selectors.applicant_dossiers(request.user).filter(pk=dossier.pk).exists():
