@@ -30,6 +30,10 @@ FACES: tuple[tuple[str, str, str, str], ...] = (
     ("DejaVu Sans Mono VN", "DejaVuSansMonoVN-Bold.ttf", "bold", "normal"),
 )
 
+# The signature stamp's font: DejaVu Sans cut to ASCII and the precomposed Vietnamese letters, without
+# layout tables (``make.STAMP_RANGES``).
+STAMP = "DejaVuSansVN-Stamp.ttf"
+
 
 @cache
 def faces_css() -> str:
