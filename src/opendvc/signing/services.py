@@ -435,7 +435,9 @@ def credential_load(
 
 # Read at every approval and every result signed: built once per process (``core.prepared``).
 _ACTIVE_CERTIFICATE = PreparedRead(
-    lambda agency_id: first_row(SigningCertificate.objects.filter(agency=agency_id, is_active=True)),
+    lambda agency_id: first_row(
+        SigningCertificate.objects.filter(agency=agency_id, is_active=True)
+    ),
     1,
 )
 
@@ -625,10 +627,10 @@ def pdf_sign(
     (``B-LT`` when revocation data was embedded, else ``B-T``). Raises 409 when the certificate is
     refused, 503 when the time-stamping authority does not answer."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation.dss import DocumentSecurityStore
-    from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
     vc = credential_check(credential)
@@ -646,19 +648,20 @@ def pdf_sign(
     factory, printable = _stamp_font()
     lines = [credential.name, credential.title, credential.organisation]
     name, title, organisation = (_stamp_line(x or "", printable) for x in lines)
-    # A literal "%" would be read as a parameter of the stamp's text.
+    # The stamp is part of the document, in Vietnamese whatever the signer's page language; a
+    # literal "%" would be read as a parameter of the stamp's text.
     text = "\n".join(
         [
-            _("Ký số: %(name)s") % {"name": name.replace("%", "%%")},
+            "Ký số: " + name.replace("%", "%%"),
             title.replace("%", "%%"),
             organisation.replace("%", "%%"),
-            _("Thời gian: %(when)s") % {"when": "%(when)s"},
+            "Thời gian: %(when)s",
         ]
     )
     box = TextBoxStyle(font=factory)
     style = (
         _qr_stamp_style_class()(
-            stamp_text=text + "\n" + _("Quét mã QR để xác thực"),
+            stamp_text=text + "\nQuét mã QR để xác thực",
             border_width=0,
             text_box_style=box,
         )

@@ -53,7 +53,9 @@ def _stamp_text(data: bytes) -> str:
 def test_the_stamp_tells_vietnams_time_as_dd_mm_yyyy(trust):
     _sim, _ca, paths = trust
     with time_machine.travel("2026-12-04 02:40:14+00:00", tick=False):
-        data, _level = services.pdf_sign(pdf=pdf_bytes("Giấy khai sinh"), credential=_credential(paths))
+        data, _level = services.pdf_sign(
+            pdf=pdf_bytes("Giấy khai sinh"), credential=_credential(paths)
+        )
     text = _stamp_text(data)
     assert "Thời gian: 09:40:14 04/12/2026 (GMT+7)" in text, text[:2000]
 
