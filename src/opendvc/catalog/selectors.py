@@ -617,5 +617,14 @@ def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> 
         },
         status=422,
         title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
-        extra={"level": offer.level, "errors": [{"path": path, "message": what}]},
+        extra={
+            "level": offer.level,
+            "errors": [
+                {
+                    "path": path,
+                    "message": _("Mức độ %(level)d của thủ tục không cung cấp %(what)s.")
+                    % {"level": offer.level, "what": what},
+                }
+            ],
+        },
     )

@@ -257,6 +257,10 @@ def test_regulation_art_2_13_level_2_offers_forms_and_refuses_online_filing(
     body = r.json()
     assert r.status_code == 422 and body["code"] == "not_offered_at_level" and body["level"] == 2
     assert "nộp hồ sơ trực tuyến" in body["detail"] and "tải biểu mẫu" in body["detail"]
+    # The field's message is a whole sentence, not the fragment the detail is built from.
+    assert body["errors"] == [
+        {"path": "procedure", "message": "Mức độ 2 của thủ tục không cung cấp nộp hồ sơ trực tuyến."}
+    ]
     page = client.get(f"/nop-ho-so/{level2.code}/")
     assert page.status_code == 409
     text = page.content.decode()
