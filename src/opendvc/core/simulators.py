@@ -8,7 +8,9 @@ A simulator subclasses ``Simulator`` and answers ``handle(request)``; the base c
 - a threaded HTTP server on ``127.0.0.1`` (port 0: the system picks a free one; ``url`` tells which);
 - **switches** (``Switches``) for the faults a peer shows: ``down`` (the connection is closed without
   an answer), ``slow`` (seconds before answering), ``status`` (answer every request with that HTTP
-  status), ``malformed`` (answer with a body that is not what the protocol says), ``duplicate``
+  status; ``retry_after`` adds that ``Retry-After`` header), ``malformed`` (answer with a body that is
+  not what the protocol says), ``body`` (answer every request 200 with exactly this text: an HTML error
+  page, nothing, JSON nested deeper than a decoder reads…), ``duplicate``
   (callbacks sent twice), ``reorder`` (callbacks held and sent newest first on ``flush_callbacks``);
   each simulator reads ``extra`` for its own (``not_found``, ``wrong_amount``…);
 - the switches over HTTP too (``GET/POST /_switches``), so a demo or a test in another process can
@@ -40,7 +42,9 @@ class Switches:
     down: bool = False
     slow: float = 0.0
     status: int | None = None
+    retry_after: str | None = None
     malformed: bool = False
+    body: str | None = None
     duplicate: bool = False
     reorder: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -227,7 +231,12 @@ class Simulator:
         if switches.slow:
             time.sleep(switches.slow)
         if switches.status:
-            return json_response({"error": "simulated failure"}, status=switches.status)
+            response = json_response({"error": "simulated failure"}, status=switches.status)
+            if switches.retry_after is not None:
+                response.headers["Retry-After"] = switches.retry_after
+            return response
+        if switches.body is not None:
+            return Response(status=200, body=switches.body.encode(), content_type="text/html")
         if switches.malformed:
             return self.malformed_body(request)
         try:

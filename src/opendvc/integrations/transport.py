@@ -89,7 +89,8 @@ def json_answer(response: httpx.Response) -> dict[str, Any]:
         raise DeliveryError(f"Nơi nhận trả lời HTTP {response.status_code}: {response.text[:300]}")
     try:
         data = response.json()
-    except ValueError as exc:
+    # RecursionError: JSON nested deeper than the decoder reads.
+    except (ValueError, RecursionError) as exc:
         raise DeliveryError(f"Trả lời không đúng định dạng JSON: {response.text[:200]!r}") from exc
     if not isinstance(data, dict):
         raise DeliveryError(f"Trả lời không đúng định dạng: {response.text[:200]!r}")

@@ -125,7 +125,10 @@ class PayGov(base.Gateway):
 
     def read_confirmation(self, request: HttpRequest) -> Notice:
         raw = request.body.decode("utf-8", errors="replace")
-        data = json.loads(raw or "null")
+        try:
+            data = json.loads(raw or "null")
+        except RecursionError:  # nested deeper than the decoder reads: answered as malformed
+            raise ValueError("confirmation nested too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("confirmation is not an object")
         return self._notice(data, raw)
@@ -145,7 +148,8 @@ class PayGov(base.Gateway):
             r = httpx.post(f"{self.url}{path}", json=body, timeout=settings.PAYMENT_GATEWAY_TIMEOUT)
             r.raise_for_status()
             data = r.json()
-        except (httpx.HTTPError, ValueError) as exc:
+        # RecursionError: JSON nested deeper than the decoder reads.
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:
             raise GatewayError(f"PayGov: {exc}") from exc
         if not isinstance(data, dict):
             raise GatewayError("PayGov: answer is not an object")

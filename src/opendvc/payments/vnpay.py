@@ -214,7 +214,8 @@ class VNPay(base.Gateway):
             )
             r.raise_for_status()
             return r.json(), r.text
-        except (httpx.HTTPError, ValueError) as exc:
+        # RecursionError: JSON nested deeper than the decoder reads.
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:
             raise GatewayError(f"VNPAY: {exc}") from exc
 
     def _request(self, command: str, attempt, **more: str) -> dict[str, str]:

@@ -160,7 +160,7 @@ class VNPostCarrier:
             raise CarrierError(f"HTTP {response.status_code}: {response.text[:200]}")
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than it reads
             raise CarrierError("answer is not JSON") from exc
 
     def create_order(self, order: OrderRequest) -> str:

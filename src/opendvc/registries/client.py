@@ -68,7 +68,8 @@ class _HttpRegistry:
         try:
             data = response.json()["data"]
             return self.translate(data)
-        except (ValueError, KeyError, TypeError) as exc:
+        # RecursionError: JSON nested deeper than the decoder reads.
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise RegistryUnavailable("malformed answer") from exc
 
     def translate(self, data: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from opendvc.payments import paygov, services
+from opendvc.payments import base, paygov, services
 from opendvc.payments.models import PaymentAttempt, Refund
 
 from .conftest import fees_due
@@ -88,3 +88,9 @@ def test_refund_form_keys_that_name_no_row_are_404(client, dossier, officer):
     ):
         assert client.post(url, data).status_code == 404, data
     assert not Refund.objects.exists()
+
+
+def test_a_paygov_notification_nested_too_deeply_is_answered_in_its_codes(client, paygov_settings):
+    # Anyone may post to the IPN address: JSON deeper than the decoder reads answered 500.
+    answer = _post(client, "[" * 100_000)
+    assert answer["code"] == paygov.CODES[base.ERROR][0]
