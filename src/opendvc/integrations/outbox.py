@@ -6,7 +6,8 @@ The relay (``outbox_relay``) claims due deliveries in a short transaction —
 the work without taking the same row; on SQLite a conditional update claims them (SQLite writes one
 at a time) — marks them ``delivering`` with a lease, sends them outside any transaction, and records
 each outcome: ``delivered`` with the peer's answer, or ``failed`` with the error and the next attempt
-after a capped exponential backoff with jitter; ``dead`` once the message is older than
+after a capped exponential backoff with jitter (never sooner than a ``Retry-After`` the peer sent,
+within the cap); ``dead`` once the message is older than
 ``OUTBOX_DEAD_AFTER_SECONDS``. A relay killed mid-batch leaves ``delivering`` rows whose lease runs
 out; they are claimed again and sent with the same message id (the peer applies it once).
 
@@ -243,9 +244,9 @@ class RelayResult:
         }
 
 
-# An outcome: (delivery, the peer's answer, the error); error ``None`` = not sent (released: an
-# earlier delivery of its key failed in this batch).
-Outcome = tuple[Delivery, dict[str, Any] | None, str | None]
+# An outcome: (delivery, the peer's answer, the error, how long the peer asked us to wait); error
+# ``None`` = not sent (released: an earlier delivery of its key failed in this batch).
+Outcome = tuple[Delivery, dict[str, Any] | None, str | None, float | None]
 
 
 def _send(delivery: Delivery) -> Outcome:
@@ -254,9 +255,9 @@ def _send(delivery: Delivery) -> Outcome:
         answer = sender_for(delivery.destination).send(
             message_id=str(message.message_id), kind=message.kind, payload=message.payload
         )
-        return delivery, answer, ""
+        return delivery, answer, "", None
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the ledger and retried
-        return delivery, None, describe(exc)
+        return delivery, None, describe(exc), getattr(exc, "retry_after", None)
 
 
 def _send_chain(chain: list[Delivery]) -> list[Outcome]:
@@ -266,7 +267,7 @@ def _send_chain(chain: list[Delivery]) -> list[Outcome]:
         outcome = _send(delivery)
         outcomes.append(outcome)
         if outcome[2]:
-            outcomes += [(rest, None, None) for rest in chain[index + 1 :]]
+            outcomes += [(rest, None, None, None) for rest in chain[index + 1 :]]
             break
     return outcomes
 
@@ -332,14 +333,14 @@ def outbox_relay_once(
     dead_before = done - timedelta(seconds=settings.OUTBOX_DEAD_AFTER_SECONDS)
     delivered: dict[str, list[int]] = {}
     released: list[int] = []
-    failed: list[tuple[Delivery, str]] = []
-    for delivery, answer, error in outcomes:
+    failed: list[tuple[Delivery, str, float | None]] = []
+    for delivery, answer, error, wait in outcomes:
         if error is None:
             released.append(delivery.pk)
         elif not error:
             delivered.setdefault(json.dumps(answer, sort_keys=True), []).append(delivery.pk)
         else:
-            failed.append((delivery, error))
+            failed.append((delivery, error, wait))
     # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
     # carrying our token (a row whose lease ran out may have been claimed by another relay).
     mine = Delivery.objects.filter(claim_token=token)
@@ -357,7 +358,7 @@ def outbox_relay_once(
             result.released += mine.filter(pk__in=released).update(
                 status=Delivery.Status.PENDING, **cleared
             )
-        for delivery, error in failed:
+        for delivery, error, wait in failed:
             attempts = delivery.attempts + 1
             if delivery.message.created_at <= dead_before:
                 changes = {"status": Delivery.Status.DEAD}
@@ -369,9 +370,14 @@ def outbox_relay_once(
                     error,
                 )
             else:
+                # Not sooner than the peer asked (Retry-After), within the backoff's cap.
+                delay = max(
+                    backoff_seconds(attempts),
+                    min(wait or 0.0, settings.OUTBOX_BACKOFF_CAP_SECONDS),
+                )
                 changes = {
                     "status": Delivery.Status.FAILED,
-                    "next_attempt_at": done + timedelta(seconds=backoff_seconds(attempts)),
+                    "next_attempt_at": done + timedelta(seconds=delay),
                 }
                 logger.warning(
                     "Outbox: %s to %s failed (attempt %s): %s",

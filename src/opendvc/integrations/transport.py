@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -21,7 +23,12 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class DeliveryError(Exception):
-    """The message did not reach the peer, or the peer refused it; retried with backoff."""
+    """The message did not reach the peer, or the peer refused it; retried with backoff, not sooner
+    than ``retry_after`` seconds when the peer said so (``Retry-After`` of a 429 or 503)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):
@@ -83,10 +90,32 @@ def describe(exc: BaseException) -> str:
     return f"Lỗi không lường trước ({type(exc).__name__}): {exc}"
 
 
+def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """How long the peer asked us to wait (``Retry-After``: seconds or an HTTP date), if it did."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(min(int(value[:9]), 10**8))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
 def json_answer(response: httpx.Response) -> dict[str, Any]:
     """The peer's JSON answer of a 2xx response, else ``DeliveryError`` (status, or malformed body)."""
     if not response.is_success:
-        raise DeliveryError(f"Nơi nhận trả lời HTTP {response.status_code}: {response.text[:300]}")
+        wait = retry_after_seconds(response)
+        raise DeliveryError(
+            f"Nơi nhận trả lời HTTP {response.status_code}"
+            + (f" (yêu cầu chờ {wait:.0f} giây)" if wait is not None else "")
+            + f": {response.text[:300]}",
+            retry_after=wait,
+        )
     try:
         data = response.json()
     # RecursionError: JSON nested deeper than the decoder reads.
