@@ -37,14 +37,30 @@ def catalog_pull(
 ) -> CatalogPull:
     """Pull the national catalogue into a new staged pull (nothing published)."""
     client = client or NationalClient()
+
+    def rows(service: str, body: dict[str, Any] | None = None) -> Any:
+        data = client.catalog(service, body) or []
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise DeliveryError(
+                _("%(service)s trả lời không đúng định dạng (cần một danh sách đối tượng).")
+                % {"service": service}
+            )
+        return data
+
     try:
-        listed = client.catalog("LayDanhSachTTHC") or []
-        agencies = client.catalog("LayDanhMucCoQuan") or []
-        fields = client.catalog("LayDanhMucLinhVuc") or []
+        listed = rows("LayDanhSachTTHC")
+        agencies = rows("LayDanhMucCoQuan")
+        fields = rows("LayDanhMucLinhVuc")
         details = []
         for i, item in enumerate(listed, start=1):
             code = str(item.get("MaTTHC") or "")
-            details.append(client.catalog("LayThuTuc", {"MaTTHC": code}) or {})
+            detail = client.catalog("LayThuTuc", {"MaTTHC": code}) or {}
+            if not isinstance(detail, dict):
+                raise DeliveryError(
+                    _("LayThuTuc %(code)s trả lời không đúng định dạng (cần một đối tượng).")
+                    % {"code": code[:20]}
+                )
+            details.append(detail)
             if progress:
                 progress(i, len(listed), code)
     except (DeliveryError, httpx.HTTPError) as exc:

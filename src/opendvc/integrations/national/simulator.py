@@ -168,6 +168,11 @@ class NationalPortalSimulator(Simulator):
     def catalog(self, service: str, body: dict[str, Any]) -> Response:
         with self.lock:
             procedures = list(self.procedures.values())
+            # ``extra.catalog_data``: every catalogue service answers success with exactly this data.
+            if "catalog_data" in self.switches.extra:
+                return json_response(
+                    {"error_code": "0", "data": self.switches.extra["catalog_data"]}
+                )
         if service == "LayDanhSachTTHC":
             return json_response({"error_code": "0", "data": [_summary(p) for p in procedures]})
         if service == "LayThuTuc":

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from opendvc.catalog.models import Procedure
+from opendvc.core.problems import ProblemError
 from opendvc.dossiers.tests.conftest import sign_in, staff
 from opendvc.integrations.models import CatalogPull
 from opendvc.integrations.national.catalog import catalog_pull, catalog_pull_counts
@@ -103,3 +104,24 @@ def test_the_api_pulls_shows_and_publishes(client, national, shipped, ict):
     assert done.status_code == 200 and done.json()["created"] == 2
     again = client.post(f"/api/v1/integrations/catalog-pull/{data['id']}/publish", headers=write)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "data", ["Hệ thống đang bảo trì", {"MaTTHC": "1.001193"}, ["1.001193"], [None]]
+)
+def test_a_catalogue_answer_of_the_wrong_shape_is_503_and_stages_nothing(national, data):
+    # A list of strings or a message in place of the list answered 500 on the review page.
+    national.switches.extra["catalog_data"] = data
+    with pytest.raises(ProblemError) as caught:
+        catalog_pull()
+    assert caught.value.status == 503 and "định dạng" in caught.value.detail
+    assert not CatalogPull.objects.exists()
+
+
+def test_a_procedure_of_the_wrong_shape_is_503(national, shipped):
+    national.procedures = {p["national_code"]: p for p in shipped[:1]}
+    listed = [{"MaTTHC": shipped[0]["national_code"], "TenTTHC": "x"}]
+    national.switches.extra["catalog_data"] = listed  # LayThuTuc answers a list too
+    with pytest.raises(ProblemError) as caught:
+        catalog_pull()
+    assert caught.value.status == 503 and "LayThuTuc" in caught.value.detail
