@@ -66,6 +66,9 @@ class Delivery(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     answer = models.JSONField(_("trả lời của nơi nhận"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the window of retries began again (sent again by hand, or its destination resumed after a
+    # pause); the window begins with the message otherwise.
+    retry_from = models.DateTimeField(_("gửi lại từ"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("gửi xong lúc"), null=True, blank=True)
 
     class Meta:

@@ -8,7 +8,8 @@ at a time) — marks them ``delivering`` with a lease, sends them outside any tr
 each outcome: ``delivered`` with the peer's answer, or ``failed`` with the error and the next attempt
 after a capped exponential backoff with jitter (never sooner than a ``Retry-After`` the peer sent,
 within the cap); ``dead`` once the message is older than
-``OUTBOX_DEAD_AFTER_SECONDS``. A relay killed mid-batch leaves ``delivering`` rows whose lease runs
+``OUTBOX_DEAD_AFTER_SECONDS`` (counted again from a replay by hand or the destination's resume:
+``retry_from``). A relay killed mid-batch leaves ``delivering`` rows whose lease runs
 out; they are claimed again and sent with the same message id (the peer applies it once).
 
 Per-key ordering: a delivery is claimed only when no earlier delivery of the same destination and
@@ -360,7 +361,7 @@ def outbox_relay_once(
             )
         for delivery, error, wait in failed:
             attempts = delivery.attempts + 1
-            if delivery.message.created_at <= dead_before:
+            if (delivery.retry_from or delivery.message.created_at) <= dead_before:
                 changes = {"status": Delivery.Status.DEAD}
                 logger.error(
                     "Outbox: %s to %s is dead after %s attempts: %s",
@@ -427,7 +428,9 @@ def delivery_replay(*, ids: list[int], actor, request=None) -> int:
         rows = Delivery.objects.select_for_update().filter(
             pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
         )
-        count = rows.update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now())
+        now = timezone.now()
+        # A new window of retries: it died at its first failure again when counted from the message.
+        count = rows.update(status=Delivery.Status.PENDING, next_attempt_at=now, retry_from=now)
         if count:
             audit_record(
                 actor=actor,
@@ -467,10 +470,16 @@ def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destin
         )
     with transaction.atomic():
         dest, _created = Destination.objects.select_for_update().get_or_create(code=code)
+        resumed = dest.paused and not paused
         dest.paused = paused
         dest.paused_at = timezone.now() if paused else None
         dest.paused_by = actor if paused else None
         dest.save()
+        if resumed:
+            # The time paused does not count against the window of retries of what it held.
+            Delivery.objects.filter(destination=code, status__in=OPEN).update(
+                retry_from=timezone.now()
+            )
         audit_record(
             actor=actor,
             action="integrations.pause" if paused else "integrations.resume",

@@ -1,5 +1,7 @@
 """The relay against the national portal's simulator when the peer is unlucky: a peer that asks us to
-wait (429 or 503 with ``Retry-After``) is not asked again sooner, within the backoff's cap."""
+wait (429 or 503 with ``Retry-After``) is not asked again sooner, within the backoff's cap; a dead
+delivery sent again by hand, or deliveries a long pause held, get a new window of retries (they died at
+their first failure: the window was counted from the message's creation)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,15 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
-from opendvc.integrations.models import Delivery
+from opendvc.accounts.models import User
+from opendvc.integrations.models import Delivery, Message
 from opendvc.integrations.national.mapping import national_mapping_seed
-from opendvc.integrations.outbox import outbox_enqueue, outbox_relay
+from opendvc.integrations.outbox import (
+    delivery_replay,
+    destination_pause,
+    outbox_enqueue,
+    outbox_relay,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +90,37 @@ def test_without_retry_after_the_backoff_applies(mapped):
     outbox_relay(budget_seconds=0)
     row = Delivery.objects.get()
     assert row.status == "delivered", row.last_error
+
+
+def test_a_dead_delivery_replayed_by_hand_is_retried_again_not_killed_at_once(mapped, settings):
+    settings.OUTBOX_DEAD_AFTER_SECONDS = 3600
+    _sync()
+    Message.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    mapped.switches.status = 502
+    outbox_relay(budget_seconds=0)
+    row = Delivery.objects.get()
+    assert row.status == "dead"
+    ict = User.objects.create_user(email="ict@example.vn", password="x")  # noqa: S106
+    assert delivery_replay(ids=[row.pk], actor=ict) == 1
+    # The peer is still failing: the replayed delivery gets a new window of retries, not one try.
+    outbox_relay(budget_seconds=0)
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == 2
+    mapped.switches.status = None
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    outbox_relay(budget_seconds=0)
+    row.refresh_from_db()
+    assert row.status == "delivered"
+
+
+def test_deliveries_held_by_a_long_pause_are_retried_after_the_resume(mapped, settings):
+    settings.OUTBOX_DEAD_AFTER_SECONDS = 3600
+    ict = User.objects.create_user(email="ict@example.vn", password="x")  # noqa: S106
+    destination_pause(code="national", paused=True, actor=ict)
+    _sync()
+    Message.objects.update(created_at=timezone.now() - timedelta(hours=2))  # paused two hours
+    destination_pause(code="national", paused=False, actor=ict)
+    mapped.switches.status = 502
+    outbox_relay(budget_seconds=0)
+    # Never tried before the pause: a first failure after the resume is retried.
+    assert Delivery.objects.get().status == "failed"
