@@ -15,7 +15,7 @@ from opendvc.core.problems import ProblemError
 from . import outbox
 from .models import InboundMessage
 from .national.mapping import mapping_problems
-from .onestop.inbound import onestop_inbound
+from .onestop.inbound import onestop_inbound, onestop_reapply
 from .views import LEDGER_ROLES
 
 router = Router(tags=["integrations"])
@@ -64,6 +64,7 @@ class MappingProblem(Schema):
 
 
 class InboundRow(Schema):
+    id: int
     peer: str
     message_id: str
     outcome: str = Field(description="accepted | refused")
@@ -107,7 +108,7 @@ def outbox_state(request, destination: str = ""):
         "mapping_problems": mapping_problems(),
         "inbound": list(
             InboundMessage.objects.values(
-                "peer", "message_id", "outcome", "code", "detail", "received_at"
+                "id", "peer", "message_id", "outcome", "code", "detail", "received_at"
             )[:50]
         ),
     }
@@ -184,6 +185,22 @@ def onestop_event(request):
         timestamp=request.headers.get("X-Timestamp", ""),
         signature_header=request.headers.get("X-Signature", ""),
     )
+
+
+@router.post(
+    "/integrations/inbound/{inbound_id}/reapply",
+    response={200: OneStopEventOut, **problems(400, 403, 404, 409, 422)},
+    summary="Liên thông: áp dụng lại một yêu cầu của phần mềm một cửa đã bị từ chối",
+)
+def inbound_reapply(request, inbound_id: int = Path(..., ge=1, le=MAX_ID)):
+    """A refused request whose signature and time were valid (an event that arrived before the one it
+    follows) applied again as received, with every check after the signature's; the outcome is
+    logged as a new request."""
+    _ict_only(request, "integrations")
+    inbound = InboundMessage.objects.filter(pk=inbound_id).first()
+    if inbound is None:
+        raise ProblemError("not_found", "Không có thông điệp nhận vào này.", status=404)
+    return onestop_reapply(inbound=inbound, actor=request.user, request=request)
 
 
 class CatalogPullItemOut(Schema):

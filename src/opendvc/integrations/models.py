@@ -214,6 +214,20 @@ class InboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.peer} {self.message_id}: {self.outcome}"
 
+    # Refusals decided before the signature and the time were found valid.
+    UNVERIFIED = ("bad_signature", "stale_request")
+
+    @property
+    def reapplicable(self) -> bool:
+        """A refused request of the one-stop software that was signed and on time (its message id is
+        read only after both checks): the ICT department may apply it again."""
+        return (
+            self.peer == "onestop"
+            and self.outcome == self.Outcome.REFUSED
+            and bool(self.message_id)
+            and self.code not in self.UNVERIFIED
+        )
+
 
 class CatalogPull(models.Model):
     """One pull of the national catalogue into the staging area; an officer reviews the difference and

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_http_methods
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.lifecycle import State
 from opendvc.dossiers.models import DossierFile
 
 from . import outbox
 from .models import InboundMessage
 from .national.mapping import mapping_problems
+from .onestop.inbound import onestop_reapply
 from .onestop.signing import file_from_token
 
 LEDGER_ROLES = ["ict_department", "administrator"]
@@ -38,6 +40,23 @@ def ledger(request):
                 else:
                     count = outbox.delivery_replay(ids=ids, actor=request.user, request=request)
                     messages.success(request, _("Đã xếp %(n)s lượt gửi để gửi lại.") % {"n": count})
+            elif op == "reapply":
+                inbound = InboundMessage.objects.filter(
+                    pk=int(v) if (v := request.POST.get("inbound", "")).isdigit() else 0
+                ).first()
+                if inbound is None:
+                    messages.error(request, _("Không có thông điệp nhận vào này."))
+                else:
+                    done = onestop_reapply(inbound=inbound, actor=request.user, request=request)
+                    messages.success(
+                        request,
+                        _("Đã áp dụng lại thông điệp %(m)s: hồ sơ %(d)s chuyển sang “%(s)s”.")
+                        % {
+                            "m": inbound.message_id,
+                            "d": done["dossier"],
+                            "s": State(done["status"]).label,
+                        },
+                    )
             elif op in ("pause", "resume"):
                 dest = outbox.destination_pause(
                     code=request.POST.get("destination", ""),

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency
+from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.lifecycle import Action, Document, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument
@@ -164,7 +165,6 @@ def onestop_inbound(
     ``ProblemError`` (logged, nothing else changed)."""
     now = time.time() if now is None else now
     secret = settings.ONESTOP_SECRET
-    message_id = ""
     if not secret:
         # Not a fault of the portal's: the endpoint is off until the operator sets the peer's secret.
         raise _refuse(
@@ -193,6 +193,34 @@ def onestop_inbound(
             message_id="",
             body=body,
         )
+    return _apply(body)
+
+
+def onestop_reapply(*, inbound: InboundMessage, actor, request=None) -> dict[str, Any]:
+    """Apply again a refused request of the one-stop software whose signature and time were valid
+    (the ICT department's "Áp dụng lại"): an event that arrived before the one it follows (a result
+    before the dossier's processing began) was refused and would be lost unless the software sent it
+    again. The stored body is applied as received, with every check after the signature's; the outcome
+    is logged as a new request and audited."""
+    if not inbound.reapplicable:
+        raise ProblemError(
+            "conflict",
+            _("Chỉ áp dụng lại được yêu cầu bị từ chối có chữ ký hợp lệ."),
+            status=409,
+        )
+    audit_record(
+        actor=actor,
+        action="integrations.inbound_reapply",
+        target=inbound,
+        changes={"message_id": inbound.message_id, "code": inbound.code},
+        request=request,
+    )
+    return _apply(inbound.body.encode())
+
+
+def _apply(body: bytes) -> dict[str, Any]:
+    """Everything after the signature and the time: the body's shape, the replay guard, the dossier,
+    the status and its inputs, then the action."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder reads
