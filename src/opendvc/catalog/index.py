@@ -4,17 +4,20 @@ A province publishes a few thousand procedures; every catalog search (the catalo
 the API) is answered from this index instead of searching the database again for each request:
 
 - **Matching** — the same rule as the database search (``search.py``): every query word must begin a
-  word of the procedure's folded text (name with codes, field and sector, legal basis), or the query
-  is a procedure code and the code begins with it. Word beginnings come from a sorted vocabulary (a
-  range found by bisection) and the procedures of each word.
+  word of the procedure's folded text (name with codes, field and sector, legal basis) — or, for an
+  abbreviation (``abbreviations.py``), what it stands for is a phrase of the name or field — or the
+  query is a procedure code and the code begins with it. Word beginnings come from a sorted
+  vocabulary (a range found by bisection) and the procedures of each word.
 - **Ranking** — the database's order (``search.ORDER``): a code beginning with the typed code; the
-  whole query as a phrase of the name, then of the field; the number of words that are whole words
-  of the name or field; the number of words typed with diacritics found so in the name; for each
-  word 100 when it begins a word of the name, 10 of the field, 1 of the legal text; then the
-  shortest name, then the code. Without words, by name then code in the database's own collation
-  (read once).
+  whole query (or the query with its abbreviations written out) as a phrase of the name, then of
+  the field; the number of words that are whole words of the name or field; the number of words
+  typed with diacritics found so in the name; for each word 100 when it begins a word of the name,
+  10 of the field, 1 of the legal text; then the shortest name, then the code. Without words, in
+  Vietnamese alphabetical order of the name (``text.sort_key``, read from the database's
+  ``sort_name``), then the code.
 - **Facets** — for each filter, the matching procedures with every *other* filter applied, counted
-  per value (what choosing that value would give); the order of values is the database's.
+  per value (what choosing that value would give); sectors, fields and agencies in Vietnamese
+  alphabetical order of their names, tiers by rank.
 
 What the index holds is the published procedures in effect on one day: it is rebuilt when the catalog
 revision changes (``services.bump_revision``, called by every change of a procedure, its methods,
@@ -44,6 +47,7 @@ from opendvc.agencies.models import Agency, Tier
 
 from .models import Field, Procedure, ProcedureMethod, Sector
 from .search import RANK_FIELD, RANK_LEGAL, RANK_NAME, SearchQuery, accent_forms
+from .text import sort_key
 
 _MAX_MEMO = 4096
 
@@ -110,11 +114,12 @@ class CatalogIndex:
         self.field_text = {r["id"]: r["search_field"] + " " for r in rows}
         self.spaced_name = {r["id"]: " " + r["name"] for r in rows}
         self._accent_memo: dict[str, frozenset[int]] = {}
+        self._written_memo: dict[tuple[int, str], frozenset[int]] = {}
         self.codes = sorted((r["code"], r["id"]) for r in rows)
         self.code_of = {r["id"]: r["code"] for r in rows}
         # Ties broken as the database does: the shortest folded name, then the code (its collation).
         self.tie = {pid: n for n, pid in enumerate(order["by_length"]) if pid in self.all}
-        # Without words: the database's order by name, then code.
+        # Without words: Vietnamese alphabetical order of the name (``sort_name``), then the code.
         self.by_name = {pid: n for n, pid in enumerate(order["by_name"]) if pid in self.all}
         self.sector_of = {r["id"]: r["sector_id"] for r in rows}
         self.field_of = {r["id"]: r["field_id"] for r in rows}
@@ -165,6 +170,9 @@ class CatalogIndex:
         found: frozenset[int] | None = None
         for term in sorted(query.terms, key=len, reverse=True):
             ids = self.doc.starting(term)
+            for phrase in query.expansions_of(term):
+                ids = ids | self._written_out(self.name, self.name_text, phrase)
+                ids = ids | self._written_out(self.field, self.field_text, phrase)
             found = ids if found is None else found & ids
             if not found:
                 break
@@ -195,6 +203,15 @@ class CatalogIndex:
         needle = f" {phrase} "
         return frozenset(pid for pid in candidates if needle in text[pid])
 
+    def _written_out(self, words: _Words, text: dict[int, str], phrase: str) -> frozenset[int]:
+        """The procedures whose ``text`` (name or field) has ``phrase``, what an abbreviation stands
+        for (a few dozen phrases in all: kept)."""
+        key = (id(words), phrase)
+        hit = self._written_memo.get(key)
+        if hit is None:
+            hit = self._written_memo[key] = self._phrase(words, text, self.all, phrase)
+        return hit
+
     def _accented(self, word: str) -> frozenset[int]:
         """The procedures whose name has a word beginning with ``word`` as typed (``accent_forms``)."""
         hit = self._accent_memo.get(word)
@@ -215,22 +232,40 @@ class CatalogIndex:
         code_first = (
             self._code_prefixed(query.code_prefix) & ids if query.code_prefix else frozenset()
         )
-        phrase_name = self._phrase(self.name, self.name_text, ids, query.phrase)
+        phrases = query.phrases or (query.phrase,)
+        phrase_name = frozenset().union(
+            *(self._phrase(self.name, self.name_text, ids, p) for p in phrases)
+        )
         # The phrase in the name outranks everything but a typed code: when those procedures alone
         # fill the page, only they are ranked.
         if not code_first and len(phrase_name) >= limit:
             ids = phrase_name
-        phrase_field = self._phrase(self.field, self.field_text, ids, query.phrase)
+        phrase_field = frozenset().union(
+            *(self._phrase(self.field, self.field_text, ids, p) for p in phrases)
+        )
         whole: Counter = Counter()
         in_name: Counter = Counter()
         in_field: Counter = Counter()
         for term in query.terms:
-            whole.update((self._whole(self.name, term) | self._whole(self.field, term)) & ids)
+            # An abbreviation written out in the name or field counts as the word found there.
+            name_out = field_out = frozenset()
+            for phrase in query.expansions_of(term):
+                name_out = name_out | self._written_out(self.name, self.name_text, phrase)
+                field_out = field_out | self._written_out(self.field, self.field_text, phrase)
+            whole.update(
+                (
+                    self._whole(self.name, term)
+                    | self._whole(self.field, term)
+                    | name_out
+                    | field_out
+                )
+                & ids
+            )
             # Each word adds 100 (name), 10 (field) or 1 (legal text): with ``a`` words in the name
             # and ``b`` more in the field, the rank is 99a + 9b + (number of words).
-            named = self.name.starting(term) & ids
+            named = (self.name.starting(term) | name_out) & ids
             in_name.update(named)
-            in_field.update((self.field.starting(term) & ids) - named)
+            in_field.update(((self.field.starting(term) | field_out) & ids) - named)
         accent: Counter = Counter()
         for word in query.accented:
             accent.update(self._accented(word) & ids)
@@ -321,7 +356,7 @@ def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
         .values_list("procedure_id", "method"),
     }
     order = {
-        "by_name": list(public.order_by("name", "code").values_list("id", flat=True)),
+        "by_name": list(public.order_by("sort_name", "code").values_list("id", flat=True)),
         "by_length": list(
             public.annotate(name_length=Length("search_name"))
             .order_by("name_length", "code")
@@ -329,11 +364,17 @@ def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
         ),
         "labels": {
             "sector": list(
-                Sector.objects.order_by("name", "code").values_list("id", "code", "name")
+                Sector.objects.order_by("sort_name", "code").values_list("id", "code", "name")
             ),
-            "field": list(Field.objects.order_by("name", "code").values_list("id", "code", "name")),
+            "field": list(
+                Field.objects.order_by("sort_name", "code").values_list("id", "code", "name")
+            ),
             "tier": list(Tier.objects.order_by("rank", "code").values_list("id", "code", "name")),
-            "agency": list(Agency.objects.order_by("code").values_list("id", "code", "name")),
+            # A few hundred agencies (their app has no sort column): sorted here, once per build.
+            "agency": sorted(
+                Agency.objects.values_list("id", "code", "name"),
+                key=lambda row: (sort_key(row[2]), row[1]),
+            ),
         },
     }
     return CatalogIndex(key=key, rows=rows, relations=relations, order=order)

@@ -15,19 +15,41 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .text import sort_key
+
 # National TTHC code, e.g. 1.001193; synthetic benchmark rows use the prefix SYN-.
 NATIONAL_CODE_RE = re.compile(r"^\d\.\d{6}$")
 SYNTHETIC_PREFIX = "SYN-"
 
 
-class Sector(models.Model):
+class SortedByName(models.Model):
+    """A row listed by its Vietnamese ``name``: ``sort_name`` is the name's ``text.sort_key``, written
+    on every save, so that ``order_by("sort_name")`` is the Vietnamese alphabetical order on every
+    database (``order_by("name")`` is the order of code points: "Đ…" after "Z…"). Code that writes
+    ``name`` without ``save()`` (``bulk_create``, ``QuerySet.update``) writes ``sort_name`` too. The
+    database's own default (empty) lets the release before this column insert rows during a deploy."""
+
+    sort_name = models.TextField(default="", db_default="", blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.sort_name = sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_name"}
+        super().save(*args, **kwargs)
+
+
+class Sector(SortedByName):
     """Ngành: the managing ministry the procedure is filed under."""
 
     code = models.SlugField(_("mã ngành"), max_length=80, unique=True)
     name = models.CharField(_("tên ngành"), max_length=200)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "code"]
         verbose_name = _("ngành")
         verbose_name_plural = _("ngành")
 
@@ -35,7 +57,7 @@ class Sector(models.Model):
         return self.name
 
 
-class Field(models.Model):
+class Field(SortedByName):
     """Lĩnh vực, e.g. "Hộ tịch"."""
 
     code = models.SlugField(_("mã lĩnh vực"), max_length=80, unique=True)
@@ -45,7 +67,7 @@ class Field(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "code"]
         verbose_name = _("lĩnh vực")
         verbose_name_plural = _("lĩnh vực")
 
@@ -53,7 +75,7 @@ class Field(models.Model):
         return self.name
 
 
-class Procedure(models.Model):
+class Procedure(SortedByName):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Bản nháp")
         PUBLISHED = "published", _("Đang áp dụng")
@@ -177,7 +199,7 @@ class Procedure(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "code"]
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         indexes = [

@@ -17,6 +17,12 @@ the same procedures are found with or without diacritics. Results are ranked, in
 
 among equals the shortest name first, then the code.
 
+A query word that is a common abbreviation (``abbreviations.py``: "gplx", "cccd", "đkkd", "ubnd"…)
+also matches a procedure whose name or field has what it stands for as a phrase ("giấy phép lái
+xe"), and counts as found there: it is a whole word of the name where the expansion is, and the
+query with the abbreviation written out is a phrase of the name as the query itself would be
+("cấp lại gplx" → "Cấp lại giấy phép lái xe").
+
 - PostgreSQL: word-prefix array containment served by a GIN index (migration 0003), codes by
   ``LIKE`` served by pg_trgm, and when nothing matches, a typo-tolerant pass by trigram word
   similarity (pg_trgm).
@@ -31,6 +37,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice, product
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,6 +59,7 @@ from django.db.models.lookups import GreaterThan
 
 from opendvc.core.problems import ProblemError
 
+from .abbreviations import expansions
 from .models import Procedure
 from .text import fold, tokens
 
@@ -77,10 +85,22 @@ class SearchQuery:
     phrase: str = ""
     # The typed words with diacritics, lower case (NFC): "khai tử" → ("tử",).
     accented: tuple[str, ...] = ()
+    # The words that are abbreviations, each with what it stands for (folded):
+    # (("gplx", ("giai phep lai xe",)),).
+    expanded: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The phrase as typed, then with abbreviations written out ("cap lai gplx",
+    # "cap lai giai phep lai xe"): any of them in the name is a phrase of the name.
+    phrases: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.terms
+
+    def expansions_of(self, term: str) -> tuple[str, ...]:
+        for word, phrases in self.expanded:
+            if word == term:
+                return phrases
+        return ()
 
 
 def parse_query(raw: str | None) -> SearchQuery:
@@ -107,14 +127,30 @@ def parse_query(raw: str | None) -> SearchQuery:
         )
     stripped = raw.strip()
     code = stripped if CODE_RE.match(stripped) and " " not in stripped else ""
+    phrase = fold(raw)
+    expanded = tuple((t, expansions(t)) for t in terms if expansions(t))
     return SearchQuery(
         raw=raw,
         folded=" ".join(terms),
         terms=tuple(terms),
         code_prefix=code,
-        phrase=fold(raw),
+        phrase=phrase,
         accented=accented_words(raw)[:term_limit],
+        expanded=expanded,
+        phrases=_phrases(phrase, dict(expanded)),
     )
+
+
+MAX_PHRASES = 8
+
+
+def _phrases(phrase: str, expanded: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """``phrase``, then the same with each abbreviation as typed or written out (at most
+    ``MAX_PHRASES`` in all: a query of many abbreviations is rare)."""
+    if not expanded:
+        return (phrase,)
+    choices = [(word, *expanded.get(word, ())) for word in phrase.split()]
+    return tuple(" ".join(words) for words in islice(product(*choices), MAX_PHRASES))
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -146,16 +182,38 @@ def _whole(column: str, words: str) -> Q:
     return Q(**{f"{column}__contains": f" {words} "}) | Q(**{f"{column}__endswith": f" {words}"})
 
 
+def _written_out(column: str, query: SearchQuery, term: str) -> Q:
+    """What ``term`` stands for (when it is an abbreviation) is a phrase of ``column``."""
+    found = Q()
+    for phrase in query.expansions_of(term):
+        found |= _whole(column, phrase)
+    return found
+
+
+def _begins(column: str, query: SearchQuery, term: str) -> Q:
+    """``term`` begins a word of ``column``, or is an abbreviation written out there."""
+    return Q(**{f"{column}__contains": f" {term}"}) | _written_out(column, query, term)
+
+
 def _rank(query: SearchQuery):
     score = Value(0, output_field=IntegerField())
     for term in query.terms:
         score = score + Case(
-            When(search_name__contains=f" {term}", then=Value(RANK_NAME)),
-            When(search_field__contains=f" {term}", then=Value(RANK_FIELD)),
+            When(_begins("search_name", query, term), then=Value(RANK_NAME)),
+            When(_begins("search_field", query, term), then=Value(RANK_FIELD)),
             default=Value(RANK_LEGAL),
             output_field=IntegerField(),
         )
     return score
+
+
+def _term_found(query: SearchQuery, term: str) -> Q:
+    """An abbreviation matches as a word of the text or written out in the name or field."""
+    return (
+        Q(search_doc__contains=f" {term}")
+        | _written_out("search_name", query, term)
+        | _written_out("search_field", query, term)
+    )
 
 
 # The order of a search, best first; ``index.CatalogIndex.ranked`` orders the same way.
@@ -176,7 +234,12 @@ def _ranking(query: SearchQuery) -> dict:
     zero = Value(0, output_field=IntegerField())
     whole = zero
     for term in query.terms:
-        whole = whole + _flag(_whole("search_name", term) | _whole("search_field", term))
+        whole = whole + _flag(
+            _whole("search_name", term)
+            | _whole("search_field", term)
+            | _written_out("search_name", query, term)
+            | _written_out("search_field", query, term)
+        )
     accent = zero
     if query.accented:
         spaced_name = Concat(Value(" "), F("name"), output_field=TextField())
@@ -185,10 +248,14 @@ def _ranking(query: SearchQuery) -> dict:
             for form in accent_forms(word):
                 found |= Q(GreaterThan(StrIndex(spaced_name, Value(form)), 0))
             accent = accent + _flag(found)
+    phrase_name, phrase_field = Q(), Q()
+    for phrase in query.phrases or (query.phrase,):
+        phrase_name |= _whole("search_name", phrase)
+        phrase_field |= _whole("search_field", phrase)
     return {
         "rank_code": _flag(Q(code__startswith=query.code_prefix)) if query.code_prefix else zero,
-        "rank_phrase_name": _flag(_whole("search_name", query.phrase)),
-        "rank_phrase_field": _flag(_whole("search_field", query.phrase)),
+        "rank_phrase_name": _flag(phrase_name),
+        "rank_phrase_field": _flag(phrase_field),
         "rank_whole": whole,
         "rank_accent": accent,
         "rank": _rank(query),
@@ -204,7 +271,7 @@ def _strict(qs: QuerySet, query: SearchQuery) -> QuerySet:
     condition = Q()
     for term in query.terms:
         # Columns start with a space: " term" matches the beginning of any word.
-        condition &= Q(search_doc__contains=f" {term}")
+        condition &= _term_found(query, term)
     if query.code_prefix:
         condition |= Q(code__startswith=query.code_prefix)
     return _ranked(qs.filter(condition), query)
@@ -254,7 +321,10 @@ def _search_postgresql(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool)
         # (migration 0003), answered by its GIN index instead of scanning the text.
         # The matching ids are gathered once from the GIN index (an InitPlan), so the planner never
         # rechecks the large prefix arrays row by row for broad queries ("dang ky", "ho kinh doanh").
-        return _ranked(qs.filter(_IdsWithPrefixes(list(query.terms))), query)
+        plain = [t for t in query.terms if not query.expansions_of(t)]
+        if plain:
+            qs = qs.filter(_IdsWithPrefixes(plain))
+        return _ranked(_abbreviations_found(qs, query), query)
     # Trigram word similarity of the whole folded query against name and field (pg_trgm).
     similarity = RawSQL(
         "word_similarity(%s::text, search_name || ' ' || search_field)",
@@ -293,16 +363,24 @@ def _search_sqlite(qs: QuerySet, query: SearchQuery, *, typo_tolerant: bool) -> 
     if query.code_prefix or not _sqlite_fts5():
         return _strict(qs, query)
     # Every query word must begin a word: FTS5 prefix query (terms are [0-9a-z]+, safe to quote).
-    match = " AND ".join(f'"{term}"*' for term in query.terms)
-    return _ranked(
-        qs.filter(
+    plain = [t for t in query.terms if not query.expansions_of(t)]
+    if plain:
+        match = " AND ".join(f'"{term}"*' for term in plain)
+        qs = qs.filter(
             id__in=RawSQL(
                 "SELECT rowid FROM catalog_procedure_fts WHERE catalog_procedure_fts MATCH %s",
                 (match,),
             )
-        ),
-        query,
-    )
+        )
+    return _ranked(_abbreviations_found(qs, query), query)
+
+
+def _abbreviations_found(qs: QuerySet, query: SearchQuery) -> QuerySet:
+    """``qs`` where each abbreviation of the query is a word or written out (rare, and ``LIKE``
+    on the name and field; the other words have narrowed ``qs`` first)."""
+    for term in dict(query.expanded):
+        qs = qs.filter(_term_found(query, term))
+    return qs
 
 
 class IdIn(_OnId):

@@ -338,7 +338,7 @@ def search_procedures(
     else:
         found_qs = apply_search(filters.apply(base), query)
         if query.empty:
-            found_qs = found_qs.order_by("name", "code")
+            found_qs = found_qs.order_by("sort_name", "code")
         with planner_hints(query):
             count, rows = _page_rows(found_qs, page, page_size)
         items = _items(rows)
@@ -543,7 +543,7 @@ def agency_procedures(agency: Agency) -> QuerySet[Procedure]:
         public_procedures()
         .filter(agencies=agency)
         .select_related("field")
-        .order_by("field__name", "name")
+        .order_by("field__sort_name", "field__code", "sort_name", "code")
     )
 
 

@@ -27,6 +27,7 @@ from opendvc.catalog.services import (
     match_agencies,
     search_columns,
 )
+from opendvc.catalog.text import sort_key
 from opendvc.catalog.transfer import check_file
 
 QUALIFIERS = [
@@ -150,6 +151,7 @@ class Command(BaseCommand):
                         Procedure(
                             code=record["national_code"],
                             name=record["name"],
+                            sort_name=sort_key(record["name"]),
                             sector=sector,
                             field=ctx.field_for(record["field"], sector),
                             level=level,
