@@ -1,6 +1,6 @@
 """Health checks of what the portal needs to serve (Regulation Art. 10.7): the database, Redis,
-file storage, the task broker, the backlog of notifications waiting to be sent, the mail server and
-the expiry of the TLS certificates configured by path. Each check is a plain function returning a
+file storage, the task broker, the backlog of notifications waiting to be sent, the mail server, the
+expiry of the TLS certificates configured by path and the messages to the peers (outbox). Each check is a plain function returning a
 ``CheckResult``; ``run_checks`` runs them all and never raises."""
 
 from __future__ import annotations
@@ -94,6 +94,40 @@ def check_notification_backlog() -> tuple[bool, str]:
     return count <= settings.OPS_BACKLOG_LIMIT, f"{count} waiting"
 
 
+def check_outbox() -> tuple[bool, str]:
+    """Messages to the peers (national portal, one-stop software, SMS…): none given up (``dead``) in
+    the last day, and none to a destination that is not paused still waiting after
+    ``OPS_OUTBOX_AGE_MINUTES``. Otherwise the dossiers stop reaching them with nobody told but whoever
+    opens the outbox page."""
+    from django.db.models import Count
+
+    from opendvc.integrations.models import Delivery
+    from opendvc.integrations.outbox import paused_destinations
+
+    now = timezone.now()
+    S = Delivery.Status
+    dead = (
+        Delivery.objects.filter(status=S.DEAD, last_error_at__gte=now - dt.timedelta(days=1))
+        .values_list("destination")
+        .annotate(n=Count("id"))
+        .order_by("destination")
+    )
+    waiting = (
+        Delivery.objects.filter(
+            status__in=[S.PENDING, S.FAILED],
+            created_at__lt=now - dt.timedelta(minutes=settings.OPS_OUTBOX_AGE_MINUTES),
+        )
+        .exclude(destination__in=paused_destinations())
+        .values_list("destination")
+        .annotate(n=Count("id"))
+        .order_by("destination")
+    )
+    problems = [f"{code}: {n} dead" for code, n in dead] + [
+        f"{code}: {n} waiting > {settings.OPS_OUTBOX_AGE_MINUTES} min" for code, n in waiting
+    ]
+    return not problems, "; ".join(problems) or "nothing late"
+
+
 def check_mail() -> tuple[bool, str]:
     backend = settings.EMAIL_BACKEND
     if not backend.endswith("smtp.EmailBackend"):
@@ -136,6 +170,11 @@ CHECKS: list[Check] = [
     Check("notification_backlog", _("Gửi thông báo qua thư điện tử"), check_notification_backlog),
     Check("mail", _("Gửi thông báo qua thư điện tử"), check_mail),
     Check("certificates", _("Kết nối an toàn (HTTPS)"), check_certificates),
+    Check(
+        "outbox",
+        _("Liên thông hồ sơ với Cổng DVC quốc gia, phần mềm một cửa và tin nhắn SMS"),
+        check_outbox,
+    ),
 ]
 
 

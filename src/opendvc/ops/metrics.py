@@ -14,6 +14,7 @@ import os
 import time
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -30,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from opendvc.dossiers.lifecycle import OPEN_STATES
 from opendvc.dossiers.models import Dossier
+from opendvc.integrations.models import Delivery
 from opendvc.notifications.models import Notification
 
 from .models import Incident
@@ -98,6 +100,19 @@ class BacklogCollector:
                 [status], Notification.objects.filter(status=status, channel="email").count()
             )
         yield backlog
+        outbox = GaugeMetricFamily(
+            "opendvc_outbox_deliveries",
+            "Messages to peers not yet delivered (pending, delivering, failed, dead), by destination.",
+            labels=["destination", "status"],
+        )
+        for destination, status, n in (
+            Delivery.objects.exclude(status=Delivery.Status.DELIVERED)
+            .values_list("destination", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            outbox.add_metric([destination, status], n)
+        yield outbox
         open_states = sorted(OPEN_STATES)
         yield GaugeMetricFamily(
             "opendvc_dossiers_open",

@@ -493,6 +493,8 @@ REPORTS_RUN_INLINE = env.bool("REPORTS_RUN_INLINE", default=False)
 # Operations (Regulation Art. 10.7): health checks and the thresholds that open an incident.
 OPS_BACKLOG_LIMIT = env.int("OPS_BACKLOG_LIMIT", default=100)
 OPS_BACKLOG_AGE_MINUTES = env.int("OPS_BACKLOG_AGE_MINUTES", default=15)
+# A message to a peer (outbox) still waiting after this long opens an incident (health check "outbox").
+OPS_OUTBOX_AGE_MINUTES = env.int("OPS_OUTBOX_AGE_MINUTES", default=60)
 TLS_CERTIFICATE_PATHS = env.list("TLS_CERTIFICATE_PATHS", default=[])
 CERT_EXPIRY_WARNING_DAYS = env.int("CERT_EXPIRY_WARNING_DAYS", default=21)
 # Prometheus /metrics: scrapers send "Authorization: Bearer $METRICS_TOKEN"; without a token the

@@ -20,6 +20,9 @@ from opendvc.integrations.outbox import (
     outbox_enqueue,
     outbox_relay,
 )
+from opendvc.ops.checks import check_by_name, run_checks
+from opendvc.ops.models import Incident
+from opendvc.ops.services import incidents_from_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +127,42 @@ def test_deliveries_held_by_a_long_pause_are_retried_after_the_resume(mapped, se
     outbox_relay(budget_seconds=0)
     # Never tried before the pause: a first failure after the resume is retried.
     assert Delivery.objects.get().status == "failed"
+
+
+def test_a_dead_delivery_opens_an_incident_and_is_measured_until_replayed(mapped, settings, client):
+    """The peers' outbox was on no health check nor metric: deliveries given up or waiting for hours
+    were seen only by whoever opened the outbox page."""
+    settings.OUTBOX_DEAD_AFTER_SECONDS = 0
+    settings.METRICS_AUTH_DISABLED = True
+    _sync()
+    mapped.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    [row] = Delivery.objects.all()
+    assert row.status == "dead"
+    [result] = run_checks([check_by_name("outbox")])
+    assert not result.ok and result.detail == "national: 1 dead"
+    assert incidents_from_checks(results=[result]) == {"outbox": "opened"}
+    incident = Incident.objects.get(check_name="outbox", resolved_at__isnull=True)
+    assert "Cổng DVC quốc gia" in " ".join(incident.affected_services)
+    metrics = client.get("/metrics").content.decode()
+    assert 'opendvc_outbox_deliveries{destination="national",status="dead"} 1.0' in metrics
+    # Replayed once the peer is back: delivered, the incident resolved.
+    settings.OUTBOX_DEAD_AFTER_SECONDS = 3600
+    mapped.switches.status = None
+    delivery_replay(ids=[row.pk], actor=None)
+    outbox_relay(budget_seconds=0)
+    [result] = run_checks([check_by_name("outbox")])
+    assert result.ok
+    assert incidents_from_checks(results=[result]) == {"outbox": "resolved"}
+    assert "opendvc_outbox_deliveries{" not in client.get("/metrics").content.decode()
+
+
+def test_deliveries_waiting_too_long_fail_the_check_unless_paused(mapped, settings):
+    settings.OPS_OUTBOX_AGE_MINUTES = 60
+    _sync()
+    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    [result] = run_checks([check_by_name("outbox")])
+    assert not result.ok and result.detail == "national: 1 waiting > 60 min"
+    ict = User.objects.create_user(email="ict@example.vn", password="x")  # noqa: S106
+    destination_pause(code="national", paused=True, actor=ict)
+    assert run_checks([check_by_name("outbox")])[0].ok
