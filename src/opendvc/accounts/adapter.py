@@ -6,15 +6,15 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.core.exceptions import PermissionDenied, ValidationError
+from allauth.socialaccount.providers.base import AuthProcess
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.permissions import is_staff_member
 
-from . import crypto
+from . import crypto, services
 from .models import PersonProfile
 from .oidc.provider import CCCD_ATTRIBUTE, NONCE_STATE_KEY
-from .validators import validate_cccd
 
 LOCKOUT_MESSAGE = _(
     "Bạn đã đăng nhập sai quá nhiều lần nên việc đăng nhập tạm bị khóa trong 5 phút. "
@@ -79,8 +79,15 @@ class MFAAdapter(DefaultMFAAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """First login through the national identity provider links the account by a verified email
-    (allauth's email authentication) or by the CCCD claim; otherwise a new account is created."""
+    """Sign-in through the national identity provider.
+
+    The first sign-in finds its account by a verified email (allauth's email authentication: the
+    provider says the address is verified; an account whose copy of it is unverified loses its
+    password) or by the CCCD claim — only an account whose number the identity provider itself
+    verified earlier; a number merely typed on a profile connects nothing. Otherwise a new account
+    is created. Every sign-in then records the claim as the account's verified CCCD
+    (``services.verify_cccd_from_identity_provider``: it replaces the typed number and removes
+    unverified claims of it from other accounts)."""
 
     error_messages = {
         **DefaultSocialAccountAdapter.error_messages,
@@ -118,15 +125,24 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if not isinstance(id_token, dict) or id_token.get("nonce") != expected:
                 raise PermissionDenied("ID token nonce does not match the login attempt")
         super().pre_social_login(request, sociallogin)
-        if sociallogin.is_existing:
-            return
         cccd = self._cccd_claim(sociallogin)
         if not cccd:
             return
-
+        if sociallogin.state.get("process") == AuthProcess.CONNECT:
+            return  # the signed-in user's own account: verified once connected (``signals``)
+        if sociallogin.is_existing:
+            if sociallogin.user.is_active:
+                services.verify_cccd_from_identity_provider(
+                    user=sociallogin.user, cccd=cccd, request=request
+                )
+            return
         profile = (
             PersonProfile.objects.select_related("user")
-            .filter(cccd_hash=crypto.lookup_hash(cccd))
+            .filter(
+                cccd_hash=crypto.lookup_hash(cccd),
+                cccd_verified_at__isnull=False,
+                cccd_source=PersonProfile.CccdSource.IDENTITY_PROVIDER,
+            )
             .first()
         )
         if profile is not None and profile.user.is_active:
@@ -146,12 +162,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().save_user(request, sociallogin, form)
         cccd = self._cccd_claim(sociallogin)
         if cccd:
-            try:
-                cccd = validate_cccd(cccd)
-            except ValidationError:
-                return user
-            if not PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exists():
-                profile, _created = PersonProfile.objects.get_or_create(user=user)
-                profile.cccd = cccd
-                profile.save(update_fields=["cccd_ciphertext", "cccd_hash"])
+            services.verify_cccd_from_identity_provider(user=user, cccd=cccd, request=request)
         return user

@@ -1,8 +1,11 @@
 """API of the signed-in user's own account: /api/v1/accounts/…
 
 Errors are problem+json: a field error answers 422 with the ``code`` of the first invalid field
-(``invalid_cccd``, ``invalid_phone``, ``dob_in_future``, ``duplicate_cccd``…) and ``errors`` listing
-every invalid field with its own code and Vietnamese message. Nothing is saved unless all is valid.
+(``invalid_cccd``, ``invalid_phone``, ``dob_in_future``, ``cccd_verified``…; ``duplicate_cccd`` and
+``duplicate_phone`` answer 409) and ``errors`` listing every invalid field with its own code and
+Vietnamese message. Nothing is saved unless all is valid. A CCCD verified through the national
+electronic identity cannot be changed (``cccd_verified``); one verified for another account cannot
+be typed (``duplicate_cccd``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class ProfileOut(Schema):
     date_of_birth: str | None
     gender: str
     cccd: str
+    # Verified only when the number came from the national electronic identity (a sign-in through
+    # the identity provider); a verified number cannot be changed here (422 ``cccd_verified``).
+    cccd_verified: bool
+    cccd_verified_at: str | None
+    cccd_source: str
     permanent_address: AddressOut
     current_address: AddressOut
     is_complete: bool
@@ -86,6 +94,9 @@ def _profile_out(user) -> ProfileOut:
         date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else None,
         gender=profile.gender,
         cccd=profile.cccd,
+        cccd_verified=profile.cccd_verified,
+        cccd_verified_at=profile.cccd_verified_at.isoformat() if profile.cccd_verified else None,
+        cccd_source=profile.cccd_source,
         permanent_address=_address(profile, "permanent"),
         current_address=_address(profile, "current"),
         is_complete=profile.is_complete if profile.pk else False,
@@ -158,6 +169,7 @@ class PersonOut(Schema):
     date_of_birth: str | None
     gender: str
     cccd: str
+    cccd_verified: bool
     phone: str
     masked: bool
 
@@ -179,6 +191,7 @@ def get_person(request, public_id):
         date_of_birth=profile.date_of_birth.isoformat() if profile.date_of_birth else None,
         gender=profile.gender,
         cccd=profile.cccd if owner else profile.cccd_masked,
+        cccd_verified=profile.cccd_verified,
         phone=profile.user.phone if owner else profile.user.phone_masked,
         masked=not owner,
     )

@@ -1,4 +1,5 @@
-"""Demo accounts: one staff user per role (TOTP pre-enrolled) and two citizens with an organisation.
+"""Demo accounts: one staff user per role (TOTP pre-enrolled) and two citizens with an organisation;
+the citizens' CCCD is seeded as verified through the national electronic identity.
 
 Everything here is public demo data, listed in docs/demo-accounts.md. The shared password and the
 TOTP secrets are deterministic so the documentation can state them; ``manage.py demo_totp EMAIL``
@@ -128,6 +129,9 @@ def seed(stdout=None) -> None:
         user = _user(entry["email"], entry["profile"]["full_name"])
         if not PersonProfile.objects.filter(user=user, cccd_hash__isnull=False).exists():
             services.update_profile(user=user, actor=user, data=entry["profile"])
+        # They stand for citizens who signed in through the national electronic identity: their
+        # CCCD is seeded as verified by it (the population database prefill needs that).
+        services.verify_cccd_from_identity_provider(user=user, cccd=entry["profile"]["cccd"])
         people.append(user)
     org = Organisation.objects.filter(tax_code=ORGANISATION["tax_code"]).first()
     if org is None:
@@ -139,5 +143,6 @@ def seed(stdout=None) -> None:
     )
     if stdout:
         stdout.write(
-            f"  {len(STAFF)} cán bộ demo, {len(CITIZENS)} công dân demo, 1 tổ chức (mật khẩu: {DEMO_PASSWORD})"
+            f"  {len(STAFF)} cán bộ demo, {len(CITIZENS)} công dân demo (số CCCD ghi là đã xác thực qua "
+            f"định danh điện tử), 1 tổ chức (mật khẩu: {DEMO_PASSWORD})"
         )

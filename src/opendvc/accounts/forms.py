@@ -216,8 +216,19 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
         label=_("Số nhà, đường, thôn, ấp (nơi ở hiện tại)"), required=False, max_length=300
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, verified_cccd: str = "", **kwargs):
+        """``verified_cccd``: the number verified through the electronic identity, shown read-only
+        (a posted value is ignored; the service refuses any other)."""
         super().__init__(*args, **kwargs)
+        if verified_cccd:
+            field = self.fields["cccd"]
+            field.disabled = True
+            field.initial = verified_cccd
+            self.initial["cccd"] = verified_cccd
+            field.help_text = _(
+                "Đã xác thực qua định danh điện tử. Số này chỉ thay đổi khi ông/bà đăng nhập lại "
+                "bằng tài khoản định danh điện tử."
+            )
         for kind in ("permanent", "current"):
             field = self.fields[f"{kind}_ward_code"]
             raw = (

@@ -185,9 +185,20 @@ class AddressFields(models.Model):
 
 
 class PersonProfile(AddressFields):
+    """The person's profile. The CCCD is verified only when it came from the national electronic
+    identity (the identity provider's claim; Decree 69/2024/NĐ-CP): ``cccd_verified_at`` is set and
+    ``cccd_source`` says so. A number typed on the profile (or by an officer at the counter) is a
+    declaration: it fills forms, and gives no access to the population database nor to anyone's
+    sign-in. Verified numbers are unique; unverified ones may repeat (docs/security.md)."""
+
     class Gender(models.TextChoices):
         MALE = MALE, _("Nam")
         FEMALE = FEMALE, _("Nữ")
+
+    class CccdSource(models.TextChoices):
+        PROFILE = "profile", _("Người dùng tự khai")
+        COUNTER = "counter", _("Cán bộ nhập khi tiếp nhận trực tiếp")
+        IDENTITY_PROVIDER = "identity_provider", _("Định danh điện tử quốc gia")
 
     public_id = models.UUIDField(_("mã công khai"), default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
@@ -198,9 +209,14 @@ class PersonProfile(AddressFields):
     cccd_ciphertext = models.TextField(
         _("số CCCD (mã hóa)"), blank=True, default="", editable=False
     )
-    cccd_hash = models.CharField(
-        _("băm số CCCD"), max_length=64, unique=True, null=True, blank=True, editable=False
+    # NULL when there is no number (an empty string would be a value of the partial unique index).
+    cccd_hash = models.CharField(  # noqa: DJ001
+        _("băm số CCCD"), max_length=64, null=True, blank=True, editable=False, db_index=True
     )
+    cccd_source = models.CharField(
+        _("nguồn số CCCD"), max_length=20, choices=CccdSource.choices, blank=True, default=""
+    )
+    cccd_verified_at = models.DateTimeField(_("xác thực số CCCD lúc"), null=True, blank=True)
     # The phone number the person proved they hold (a code sent by SMS, ``integrations.sms``): the lookup
     # hash of the number at the time, so a changed number is no longer verified.
     phone_verified_hash = models.CharField(
@@ -213,6 +229,18 @@ class PersonProfile(AddressFields):
     class Meta:
         verbose_name = _("hồ sơ cá nhân")
         verbose_name_plural = _("hồ sơ cá nhân")
+        constraints = [
+            # One account per verified number; unverified claims of it may repeat.
+            models.UniqueConstraint(
+                fields=["cccd_hash"],
+                condition=Q(cccd_verified_at__isnull=False),
+                name="verified_cccd_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(cccd_verified_at__isnull=True) | Q(cccd_hash__isnull=False),
+                name="verified_cccd_present",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
@@ -223,9 +251,20 @@ class PersonProfile(AddressFields):
 
     @cccd.setter
     def cccd(self, value: str | None) -> None:
+        """Set the number; another number than the stored one is unverified (the caller names its
+        source, ``verify_cccd_from_identity_provider`` verifies)."""
         value = value or ""
+        digest = crypto.lookup_hash(value)
+        if digest != self.cccd_hash:
+            self.cccd_verified_at = None
+            self.cccd_source = ""
         self.cccd_ciphertext = crypto.encrypt(value)
-        self.cccd_hash = crypto.lookup_hash(value)
+        self.cccd_hash = digest
+
+    @property
+    def cccd_verified(self) -> bool:
+        """The number came from the national electronic identity."""
+        return bool(self.cccd_hash and self.cccd_verified_at)
 
     @property
     def cccd_masked(self) -> str:

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,6 +169,10 @@ def export_personal_data(*, user) -> dict:
             "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else None,
             "gender": profile.gender,
             "cccd": profile.cccd,
+            "cccd_source": profile.cccd_source,
+            "cccd_verified_at": profile.cccd_verified_at.isoformat()
+            if profile.cccd_verified_at
+            else None,
             "permanent_address": profile.permanent_address,
             "current_address": profile.current_address,
         }
@@ -187,7 +191,13 @@ def find_persons(*, query: str) -> list[PersonProfile]:
         return list(qs.filter(user__email__iexact=query))
     digits = normalize_cccd(query)
     if len(digits) == 12 and digits.isdigit():
-        return list(qs.filter(cccd_hash=crypto.lookup_hash(digits)))
+        # A typed number may sit on several accounts (only verified ones are unique): the holder
+        # verified through the electronic identity first; the page says which are verified.
+        return list(
+            qs.filter(cccd_hash=crypto.lookup_hash(digits)).order_by(
+                F("cccd_verified_at").desc(nulls_last=True), "pk"
+            )
+        )
     try:
         phone = normalize_phone(query)
     except ValidationError:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,7 +148,18 @@ def clean_profile_data(
     out["gender"] = gender
 
     cccd = normalize_cccd(str(merged.get("cccd") or ""))
-    if cccd:
+    if profile.cccd_verified and crypto.lookup_hash(cccd) != profile.cccd_hash:
+        # Verified through the electronic identity: only a new sign-in there changes it.
+        errors["cccd"] = _err(
+            _(
+                "Số CCCD đã được xác thực qua định danh điện tử nên không sửa được ở đây. Nếu số "
+                "CCCD của ông/bà đã thay đổi, hãy đăng nhập lại bằng tài khoản định danh điện tử "
+                "để cập nhật."
+            ),
+            "cccd_verified",
+        )
+        cccd = profile.cccd
+    elif cccd:
         try:
             cccd = validate_cccd(
                 cccd,
@@ -158,12 +169,18 @@ def clean_profile_data(
         except ValidationError as e:
             errors["cccd"] = e
         else:
-            clash = PersonProfile.objects.filter(cccd_hash=crypto.lookup_hash(cccd)).exclude(
-                user=user
-            )
+            # Only a verified number blocks others: a typed one may be anyone's (docs/security.md).
+            clash = PersonProfile.objects.filter(
+                cccd_hash=crypto.lookup_hash(cccd), cccd_verified_at__isnull=False
+            ).exclude(user=user)
             if clash.exists():
                 errors["cccd"] = _err(
-                    _("Số CCCD này đã được dùng cho một tài khoản khác."), "duplicate_cccd"
+                    _(
+                        "Số CCCD này đã được xác thực qua định danh điện tử cho một tài khoản "
+                        "khác. Nếu đây là số CCCD của ông/bà, hãy đăng nhập bằng tài khoản định "
+                        "danh điện tử."
+                    ),
+                    "duplicate_cccd",
                 )
     out["cccd"] = cccd
 
@@ -230,7 +247,10 @@ def update_profile(*, user: User, actor: User, data: dict[str, Any], request=Non
     changed = sorted(k for k in PROFILE_FIELDS if cleaned.get(k) != before.get(k))
     user.full_name = cleaned.pop("full_name")
     user.phone = cleaned.pop("phone")
-    profile.cccd = cleaned.pop("cccd")
+    cccd = cleaned.pop("cccd")
+    if crypto.lookup_hash(cccd) != profile.cccd_hash:
+        profile.cccd = cccd  # unverified from now on
+        profile.cccd_source = PersonProfile.CccdSource.PROFILE if cccd else ""
     for key, value in cleaned.items():
         setattr(profile, key, value)
     user.save(update_fields=["full_name", "phone_ciphertext", "phone_hash"])
@@ -243,6 +263,81 @@ def update_profile(*, user: User, actor: User, data: dict[str, Any], request=Non
         request=request,
     )
     return profile
+
+
+def verify_cccd_from_identity_provider(*, user: User, cccd: str, request=None) -> bool:
+    """Record ``cccd``, as the national identity provider asserted it for ``user`` at sign-in, as the
+    account's verified number (source ``identity_provider``; Decree 69/2024/NĐ-CP). It replaces what
+    the profile held. The verified claim wins: the same number typed (unverified) on other accounts
+    is removed from them — each removal audited (``accounts.cccd_claim_removed``, without the number)
+    and the account's holder told. Refused (``False``, audited ``accounts.cccd_verification_refused``)
+    when the number is malformed or already verified on another account; nothing changes then.
+    ``True`` when the account holds the number verified afterwards. Idempotent."""
+
+    try:
+        cccd = validate_cccd(normalize_cccd(cccd or ""))
+    except ValidationError:
+        return False
+    digest = crypto.lookup_hash(cccd)
+    try:
+        with transaction.atomic():
+            return _verify_cccd(user=user, cccd=cccd, digest=digest, request=request)
+    except IntegrityError:  # verified for another account at the same moment
+        return False
+
+
+def _verify_cccd(*, user: User, cccd: str, digest: str | None, request) -> bool:
+    claims = list(
+        PersonProfile.objects.select_for_update()
+        .select_related("user")
+        .filter(cccd_hash=digest)
+        .order_by("pk")
+    )
+    if any(p.cccd_verified and p.user_id != user.pk for p in claims):
+        audit_record(
+            actor=user,
+            action="accounts.cccd_verification_refused",
+            target=user,
+            changes={"reason": "verified_for_another_account"},
+            request=request,
+        )
+        return False
+    profile = PersonProfile.objects.select_for_update().filter(user=user).first() or PersonProfile(
+        user=user
+    )
+    if profile.cccd_verified and profile.cccd_hash == digest:
+        return True
+    for other in claims:
+        if other.user_id == user.pk:
+            continue
+        other.cccd = ""
+        other.save(update_fields=["cccd_ciphertext", "cccd_hash", "cccd_source", "cccd_verified_at"])
+        audit_record(
+            actor=None,
+            action="accounts.cccd_claim_removed",
+            target=other,
+            changes={"fields": ["cccd"], "reason": "verified_for_another_account"},
+            request=request,
+        )
+        notify(
+            template="cccd_claim_removed",
+            context={"name": other.user.full_name or other.user.email or ""},
+            recipient=other.user,
+        )
+    replaced = bool(profile.cccd_hash) and profile.cccd_hash != digest
+    profile.cccd = cccd
+    profile.cccd_source = PersonProfile.CccdSource.IDENTITY_PROVIDER
+    profile.cccd_verified_at = timezone.now()
+    profile.save()
+    user.profile = profile  # a profile cached on the user is now stale
+    audit_record(
+        actor=user,
+        action="accounts.cccd_verified",
+        target=profile,
+        changes={"source": PersonProfile.CccdSource.IDENTITY_PROVIDER, "replaced": replaced},
+        request=request,
+    )
+    return True
 
 
 # --- Organisations ---------------------------------------------------------------------------------
@@ -549,6 +644,34 @@ def send_welcome(*, user: User) -> None:
     notify(template="welcome", context={"name": user.full_name or user.email or ""}, recipient=user)
 
 
+def _counter_holder(cccd: str, phone: str) -> PersonProfile | None:
+    """The account a counter or postal intake files into for the CCCD on the card the person shows:
+    the account whose number was verified through the electronic identity; else one an officer made
+    at an earlier intake with that number; else an account that typed the number and whose
+    SMS-verified phone is the phone the person gives. A number merely typed on a profile is not
+    enough: anyone may type anyone's, and the dossier (and its documents) would go to them."""
+
+    claims = list(
+        PersonProfile.objects.select_related("user")
+        .filter(cccd_hash=crypto.lookup_hash(cccd))
+        .order_by("pk")
+    )
+    for trusted in (
+        lambda p: p.cccd_verified,
+        lambda p: p.cccd_source == PersonProfile.CccdSource.COUNTER,
+    ):
+        found = next((p for p in claims if trusted(p)), None)
+        if found is not None:
+            return found
+    try:
+        phone_hash = crypto.lookup_hash(normalize_phone(phone or ""))
+    except ValidationError:
+        return None
+    return next(
+        (p for p in claims if p.phone_verified and p.user.phone_hash == phone_hash), None
+    )
+
+
 def applicant_find_or_create(
     *,
     actor,
@@ -575,11 +698,7 @@ def applicant_find_or_create(
             "validation_error", _("Thông tin người nộp chưa hợp lệ."), extra={"errors": errors}
         )
     with transaction.atomic():
-        profile = (
-            PersonProfile.objects.select_related("user")
-            .filter(cccd_hash=crypto.lookup_hash(digits))
-            .first()
-        )
+        profile = _counter_holder(digits, phone)
         if profile is not None:
             user = profile.user
         else:
@@ -605,8 +724,9 @@ def applicant_find_or_create(
                 raise ProblemError(
                     "validation_error",
                     _(
-                        "Số điện thoại này đã thuộc một tài khoản khác; hãy tìm người nộp theo số CCCD "
-                        "của tài khoản đó."
+                        "Số điện thoại này đã thuộc một tài khoản khác. Nếu đó là tài khoản của người "
+                        "nộp, người nộp cần xác thực số CCCD trên tài khoản (đăng nhập bằng định danh "
+                        "điện tử) hoặc xác minh số điện thoại; nếu không, hãy nhập số điện thoại khác."
                     ),
                     extra={
                         "errors": [{"path": "phone", "message": _("Số điện thoại đã được dùng.")}]
@@ -617,6 +737,7 @@ def applicant_find_or_create(
             )
             profile = PersonProfile(user=user)
             profile.cccd = digits
+            profile.cccd_source = PersonProfile.CccdSource.COUNTER
             profile.save()
             audit_record(
                 actor=actor,

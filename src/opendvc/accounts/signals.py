@@ -1,8 +1,11 @@
-"""Session bookkeeping and the welcome message, wired in ``AccountsConfig.ready``."""
+"""Session bookkeeping, the welcome message and the CCCD of a newly connected identity, wired in
+``AccountsConfig.ready``."""
 
 from __future__ import annotations
 
 from allauth.account.signals import user_signed_up
+from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.signals import social_account_added
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
@@ -32,3 +35,16 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_signed_up, dispatch_uid="accounts_welcome")
 def _signed_up(sender, request, user, **kwargs):
     services.send_welcome(user=user)
+
+
+@receiver(social_account_added, dispatch_uid="accounts_identity_connected")
+def _identity_connected(sender, request, sociallogin, **kwargs):
+    """A signed-in user connected their national electronic identity: its CCCD claim becomes the
+    account's verified number (other sign-ins record it in ``SocialAccountAdapter``)."""
+    from .oidc.provider import CCCD_ATTRIBUTE
+
+    cccd = getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
+    if cccd and sociallogin.state.get("process") == AuthProcess.CONNECT and sociallogin.user:
+        services.verify_cccd_from_identity_provider(
+            user=sociallogin.user, cccd=cccd, request=request
+        )

@@ -55,7 +55,9 @@ def _profile_initial(user) -> dict:
 def profile_edit(request):
     profile = selectors.profile_of(request.user)
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(
+            request.POST, verified_cccd=profile.cccd if profile.cccd_verified else ""
+        )
         if form.is_valid():
             try:
                 services.update_profile(
@@ -73,7 +75,9 @@ def profile_edit(request):
         for key in ("permanent_province_code", "current_province_code"):
             if key in request.GET:
                 initial[key] = request.GET[key]
-        form = ProfileForm(initial=initial)
+        form = ProfileForm(
+            initial=initial, verified_cccd=profile.cccd if profile.cccd_verified else ""
+        )
     _wire_ward_lists(form, request)
     legacy = {
         kind: (getattr(profile, f"{kind}_legacy_district"), getattr(profile, f"{kind}_legacy_ward"))

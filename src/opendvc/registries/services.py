@@ -124,14 +124,30 @@ def _identifier_problem(message: str) -> ProblemError:
     )
 
 
+UNVERIFIED_CCCD = gettext_lazy(
+    "Số CCCD trên tài khoản của ông/bà chưa được xác thực nên chưa lấy được thông tin từ Cơ sở dữ "
+    "liệu quốc gia về dân cư. Hãy đăng nhập bằng tài khoản định danh điện tử (VNeID): số CCCD sẽ "
+    "được xác thực tự động; hoặc tự nhập thông tin vào tờ khai."
+)
+
+
+def population_prefill_ready(user) -> bool:
+    """Whether the applicant may ask the population database: their CCCD is verified through the
+    national electronic identity (``_check_own``)."""
+    return profile_of(user).cccd_verified
+
+
 def _check_own(registry: str, identifier: str, *, user, dossier: Dossier) -> None:
-    """The identifier must be the applicant's own: their CCCD as recorded on their account, or the tax
+    """The identifier must be the applicant's own: their CCCD as recorded on their account and verified
+    through the national electronic identity (Decree 69/2024/NĐ-CP; a number typed on the profile
+    could be anyone's), or the tax
     code of the organisation the dossier is filed for (and that they still act for). The consent is the
     data subject's, for their own data (Decree 13/2023/NĐ-CP on personal data protection, Art. 11):
     it cannot cover someone else's record, and the registry is not asked at all — the answer (found or
     not) would tell whether a number exists. 422 ``validation_error`` (path ``identifier``)."""
     if registry == RegistryFetch.Registry.POPULATION:
-        own = getattr(profile_of(user), "cccd_hash", None)
+        profile = profile_of(user)
+        own = getattr(profile, "cccd_hash", None)
         if not own:
             raise _identifier_problem(
                 _(
@@ -139,6 +155,9 @@ def _check_own(registry: str, identifier: str, *, user, dossier: Dossier) -> Non
                     "nhân rồi lấy thông tin lại."
                 )
             )
+        if not profile.cccd_verified:
+            # A typed number may be anyone's: only the electronic identity shows it is theirs.
+            raise _identifier_problem(str(UNVERIFIED_CCCD))
         if not hmac.compare_digest(crypto.lookup_hash(identifier) or "", own):
             raise _identifier_problem(
                 _(

@@ -15,7 +15,14 @@ from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import dossier_update_draft
 
 from .models import RegistryFetch
-from .services import CONSENT_TEXT, IDENTIFIER_SOURCE, iter_form_fields, registry_prefill
+from .services import (
+    CONSENT_TEXT,
+    IDENTIFIER_SOURCE,
+    UNVERIFIED_CCCD,
+    iter_form_fields,
+    population_prefill_ready,
+    registry_prefill,
+)
 
 EDITABLE = (State.DRAFT, State.RETURNED_FOR_COMPLETION)
 
@@ -58,6 +65,11 @@ def prefill(request, public_id, registry: str):
         else _("Mã số thuế của tổ chức mà ông/bà nhân danh trong hồ sơ này."),
         "errors": [],
         "note": "",
+        # The population database is asked only for a CCCD verified through the electronic
+        # identity: otherwise the page says why, and offers no button that can only fail.
+        "unverified": registry == RegistryFetch.Registry.POPULATION
+        and not population_prefill_ready(request.user),
+        "unverified_text": UNVERIFIED_CCCD,
     }
     if request.method == "POST":
         identifier = request.POST.get("identifier", "").strip()

@@ -33,6 +33,13 @@ def test_seed_contents(seeded):
         == 2
     )
     assert Membership.objects.count() == 2
+    # The demo citizens stand for people signed in through the electronic identity: verified,
+    # once (the second seed records nothing more).
+    citizens = PersonProfile.objects.filter(user__email__startswith="citizen")
+    assert all(p.cccd_verified and p.cccd_source == "identity_provider" for p in citizens)
+    from opendvc.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="accounts.cccd_verified").count() == 2
 
 
 @pytest.mark.parametrize("local,role", [(s[0].replace("_", "-"), s[2]) for s in demo.STAFF])

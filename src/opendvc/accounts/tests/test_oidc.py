@@ -97,7 +97,8 @@ def test_code_flow_with_pkce_creates_account(client, oidc):
     user = _logged_in_user(client)
     assert user is not None and user.email == "dan@example.vn" and user.full_name == "Lý Thị Dân"
     assert SocialAccount.objects.get(user=user).uid == "vneid-0001"
-    assert PersonProfile.objects.get(user=user).cccd == "075301004321"
+    profile = PersonProfile.objects.get(user=user)
+    assert profile.cccd == "075301004321" and profile.cccd_verified
     import json
 
     stored = json.dumps(SocialAccount.objects.get(user=user).extra_data)
@@ -117,14 +118,18 @@ def test_first_login_links_by_verified_email(client, oidc):
 
 
 @pytest.mark.django_db
-def test_first_login_links_by_cccd_claim(client, oidc):
-    existing = ProfileFactory(user__email="khac@example.vn")
-    existing.cccd = "075301004321"
-    existing.save()
+def test_first_login_links_by_cccd_claim_only_when_verified_by_the_provider(client, oidc):
+    from opendvc.accounts.services import verify_cccd_from_identity_provider
+
+    typed = ProfileFactory(user__email="khac@example.vn", gender="female")
+    typed.cccd = "075301004321"
+    typed.save()
+    verified = UserFactory(email="da-xac-thuc@example.vn")
     oidc.claims = {**oidc.claims, "email": "dan-moi@example.vn", "email_verified": False}
+    assert verify_cccd_from_identity_provider(user=verified, cccd="075301004321")
     _callback(client, _authorize(_start(client)))
-    assert _logged_in_user(client) == existing.user
-    assert SocialAccount.objects.get().user == existing.user
+    assert _logged_in_user(client) == verified
+    assert SocialAccount.objects.get().user == verified
 
 
 @pytest.mark.django_db

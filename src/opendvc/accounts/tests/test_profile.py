@@ -70,8 +70,11 @@ class TestUpdateProfile:
         assert _codes(exc) == {"date_of_birth": ["dob_in_future"]}
 
     def test_duplicates(self, citizen):
+        """A phone is unique; a CCCD only once verified through the electronic identity (one
+        merely typed may repeat: see test_cccd_verification)."""
         other = UserFactory()
         services.update_profile(user=other, actor=other, data=GOOD)
+        services.verify_cccd_from_identity_provider(user=other, cccd=GOOD["cccd"])
         with pytest.raises(ValidationError) as exc:
             services.update_profile(
                 user=citizen, actor=citizen, data={**GOOD, "phone": "+84 386 123 456"}
@@ -159,6 +162,7 @@ class TestApi:
     def test_duplicate_cccd_is_409(self, citizen_client):
         other = UserFactory()
         services.update_profile(user=other, actor=other, data=GOOD)
+        services.verify_cccd_from_identity_provider(user=other, cccd=GOOD["cccd"])
         r = citizen_client.put(self.url, {**GOOD, "phone": ""}, content_type="application/json")
         assert r.status_code == 409 and r.json()["code"] == "duplicate_cccd"
 

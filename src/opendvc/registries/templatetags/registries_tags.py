@@ -5,7 +5,12 @@ from __future__ import annotations
 from django import template
 
 from ..models import RegistryFetch
-from ..services import iter_form_fields, registry_filled_fields, registry_report
+from ..services import (
+    iter_form_fields,
+    population_prefill_ready,
+    registry_filled_fields,
+    registry_report,
+)
 
 register = template.Library()
 
@@ -29,6 +34,7 @@ def registry_panel(dossier):
         "filled": filled,
         "filled_labels": [labels.get(k, k) for k in filled],
         "business": bool(dossier and dossier.acting_for_id),
+        "population_ready": bool(dossier) and population_prefill_ready(dossier.applicant),
         "last": last,
         "down": last is not None and last.outcome != RegistryFetch.Outcome.FOUND,
     }

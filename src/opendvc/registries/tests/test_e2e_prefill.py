@@ -1,5 +1,6 @@
-"""Browser journey at 360 px: on the filing page the applicant asks for their data from the national
-population database, confirms consent, meets the registry down (manual entry with a note), then
+"""Browser journey at 360 px: with a CCCD only typed on the profile the prefill page says why the
+national population database cannot be asked; verified through the electronic identity, on the
+filing page the applicant asks for their data from the national population database, confirms consent, meets the registry down (manual entry with a note), then
 fetches it and finds the fields filled and marked "Từ CSDL quốc gia về dân cư"."""
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ def test_prefill_with_consent_and_the_degraded_path(new_page, seeded, population
         actor=citizen,
     )
     page = _signed_in_page(new_page, seeded, citizen, 360)
+    # The number is only typed on the profile: the page says why the database cannot be asked.
+    page.goto(f"{seeded.url}/ho-so-cua-toi/{draft.public_id}/lay-thong-tin/population/")
+    assert "định danh điện tử" in page.locator("#cccd-unverified").inner_text()
+    assert page.get_by_role("button", name="Đồng ý và lấy thông tin").count() == 0
+    assert_page_accessible(page)
+    # Signed in through the electronic identity, the number is verified.
+    from opendvc.accounts.services import verify_cccd_from_identity_provider
+
+    assert verify_cccd_from_identity_provider(user=citizen, cccd="075090001234")
     page.goto(f"{seeded.url}/ho-so-cua-toi/{draft.public_id}/soan/")
     page.get_by_role(
         "link", name="Lấy thông tin cá nhân từ CSDL quốc gia về dân cư (cần ông/bà đồng ý)"

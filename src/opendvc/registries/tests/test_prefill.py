@@ -62,6 +62,7 @@ def population(settings):
 @pytest.fixture
 def draft(db):
     from opendvc.accounts.models import PersonProfile
+    from opendvc.accounts.services import verify_cccd_from_identity_provider
     from opendvc.accounts.tests.factories import UserFactory
     from opendvc.agencies import demo
     from opendvc.agencies.models import Agency
@@ -71,8 +72,10 @@ def draft(db):
     demo.seed()
     procedure = make_procedure()
     citizen = UserFactory(full_name="Nguyễn Văn An")
-    # The applicant's own CCCD on their account: the only one they may look up.
+    # The applicant's own CCCD on their account, verified through the electronic identity: the only
+    # one they may look up.
     PersonProfile.objects.create(user=citizen, cccd=CCCD)
+    verify_cccd_from_identity_provider(user=citizen, cccd=CCCD)
     return services.dossier_create_draft(
         applicant=citizen,
         procedure=procedure,
