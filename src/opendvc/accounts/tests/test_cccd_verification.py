@@ -219,3 +219,23 @@ def test_staff_lookup_lists_the_verified_holder_first():
     _type(UserFactory(), OTHER)
     assert [p.user for p in find_persons(query=CCCD)] == [owner]
     assert len(find_persons(query=OTHER)) == 2
+
+
+@pytest.mark.django_db
+def test_connecting_the_identity_from_a_signed_in_account_verifies_its_number(client, oidc):  # noqa: F811
+    from django.urls import reverse
+
+    user = UserFactory(email="nguoi-dung@example.vn")
+    _type(user, OTHER)
+    squatter = UserFactory()
+    _type(squatter, CCCD)
+    client.force_login(user)
+    r = client.post(
+        reverse("openid_connect_login", kwargs={"provider_id": "vneid"}), {"process": "connect"}
+    )
+    assert r.status_code == 302
+    _callback(client, _authorize(r["Location"]))
+    assert SocialAccount.objects.get().user == user
+    profile = PersonProfile.objects.get(user=user)
+    assert profile.cccd == CCCD and profile.cccd_verified
+    assert PersonProfile.objects.get(user=squatter).cccd == ""
