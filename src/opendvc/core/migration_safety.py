@@ -64,6 +64,10 @@ ALLOWED: dict[str, str] = {
         "a new choice of the access log's action (registry fetches): the varchar(10) column is unchanged, "
         "no DDL (sqlmigrate prints no statement)"
     ),
+    "dossiers.0012_alter_dossierevent_action": (
+        "a new choice of the history's action (the applicant's choice of how to receive the result): "
+        "the varchar(30) column is unchanged, no DDL (sqlmigrate prints no statement)"
+    ),
 }
 
 

@@ -152,6 +152,12 @@ def event_describe(*, event) -> EventText:
             if channel
             else _("Hồ sơ được nộp.")
         )
+        chosen = _return_method(data.get("return_method") or "")
+        if chosen:
+            sentence = _join(
+                sentence,
+                _("Người nộp chọn nhận kết quả: %(method)s") % {"method": chosen.lower()},
+            )
     elif action == Action.DELETE:
         sentence = _("Bản nháp đã được xóa.")
     elif action == Action.RECEIVE:
@@ -261,6 +267,15 @@ def event_describe(*, event) -> EventText:
             _reason(reason),
         )
         note_used = True
+    elif action == Action.CHOOSE_RETURN:
+        chosen = _return_method(data.get("return_method") or "")
+        where = str(data.get("return_address") or "").strip()
+        sentence = _join(
+            _("Người nộp chọn nhận kết quả: %(method)s") % {"method": chosen.lower()}
+            if chosen
+            else _("Người nộp thay đổi hình thức nhận kết quả"),
+            _("Địa chỉ nhận: %(address)s") % {"address": where} if where else "",
+        )
     else:
         sentence = _join(action_label(action))
 

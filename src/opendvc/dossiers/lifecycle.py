@@ -49,8 +49,10 @@ class Action(models.TextChoices):
     STOP = "stop", _("Dừng xử lý")
     APPROVE = "approve", _("Phê duyệt kết quả")
     RETURN_RESULT = "return_result", _("Trả kết quả")
-    # Not a transition (the state stays): the apology with a new appointment, recorded in the history.
+    # Not transitions (the state stays), recorded in the history: the apology with a new appointment,
+    # and the applicant's choice of how to receive the result (Regulation Art. 6.4).
     APOLOGY = "apology", _("Xin lỗi và hẹn lại ngày trả kết quả")
+    CHOOSE_RETURN = "choose_return", _("Chọn hình thức nhận kết quả")
 
 
 class StepAction(models.TextChoices):

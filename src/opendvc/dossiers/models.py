@@ -74,6 +74,15 @@ class Dossier(models.Model):
     # required components of that case are required of the dossier (``services.filing.required_components``).
     # Nullable so that the release before it keeps inserting rows (docs/adr/0004); None and "" = none chosen.
     case = models.TextField(_("trường hợp"), blank=True, null=True)  # noqa: DJ001
+    # How the applicant wants to receive the result (Regulation Art. 6.4; ``returns.CHOICES``: online,
+    # at the counter, by post) and, by post, where (the phone encrypted as every phone number). None:
+    # not chosen, the result goes back the way the dossier was filed (``returns.CHANNEL_RETURN``).
+    # Nullable so that the release before them keeps inserting rows (docs/adr/0004).
+    return_method = models.CharField(_("hình thức nhận kết quả"), max_length=10, blank=True, null=True)  # noqa: DJ001
+    return_contact_name = models.CharField(_("người nhận kết quả"), max_length=200, blank=True, null=True)  # noqa: DJ001
+    return_phone_ciphertext = models.TextField(blank=True, null=True)  # noqa: DJ001
+    return_address = models.CharField(_("địa chỉ nhận kết quả"), max_length=300, blank=True, null=True)  # noqa: DJ001
+    return_province = models.CharField(_("tỉnh, thành phố nhận kết quả"), max_length=100, blank=True, null=True)  # noqa: DJ001
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

@@ -3,6 +3,7 @@ delivery, or the system applies the postal operator's "delivered" tracking updat
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.dossiers import returns
@@ -29,6 +30,16 @@ class PostalReturn(returns.PostalReturn):
                 }
             )
         return record
+
+    def handed_over(self, *, dossier) -> str:
+        """The postal order carrying the result (handed over to the post and not back at the office)."""
+        from .models import Status
+        from .services import open_return
+
+        order = open_return(dossier)
+        if order is None or order.status == Status.RETURNED_TO_OFFICE:
+            return ""
+        return _("đơn %(n)s") % {"n": order.order_number}
 
 
 returns.register(

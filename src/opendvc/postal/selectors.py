@@ -77,14 +77,16 @@ def office_pickups(*, user) -> QuerySet[PostalOrder]:
 
 
 def office_returns_to_open(*, user) -> QuerySet:
-    """Dossiers filed by post whose result is ready and not yet handed over to the post."""
+    """Dossiers whose result is ready, goes back by post and is not yet handed over to the post: the
+    applicant chose the post (Regulation Art. 6.4), or made no choice and filed by post."""
     from opendvc.dossiers.lifecycle import State
     from opendvc.dossiers.models import Channel, Dossier
 
     ids = visible_agency_ids(user, roles={StaffRole.Role.RECEIVING_OFFICER})
-    qs = Dossier.objects.filter(channel=Channel.POSTAL, status=State.RESULT_READY).select_related(
-        "procedure"
+    by_post = Q(return_method="postal") | (
+        Q(channel=Channel.POSTAL) & (Q(return_method__isnull=True) | Q(return_method=""))
     )
+    qs = Dossier.objects.filter(by_post, status=State.RESULT_READY).select_related("procedure")
     if ids is not None:
         qs = qs.filter(receiving_agency_id__in=ids)
     taken = (

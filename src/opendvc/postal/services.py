@@ -22,24 +22,22 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opendvc.accounts.validators import normalize_phone
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.returns import Address, applicant_address, chosen_address
 from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness, to_local
 
@@ -137,42 +135,6 @@ def _require(user, order: PostalOrder, role: str) -> None:
         raise ProblemError(
             "permission_denied", _("Bạn không phải cán bộ tiếp nhận của cơ quan này."), status=403
         )
-
-
-@dataclass(frozen=True)
-class Address:
-    contact_name: str
-    contact_phone: str
-    address: str
-    province: str
-
-    def cleaned(self) -> Address:
-        errors = []
-        name, address, province = (
-            (self.contact_name or "").strip(),
-            (self.address or "").strip(),
-            (self.province or "").strip(),
-        )
-        if not name:
-            errors.append({"path": "contact_name", "message": _("Nhập họ tên người liên hệ.")})
-        try:
-            phone = normalize_phone(self.contact_phone or "")
-        except ValidationError:
-            phone = ""
-            errors.append(
-                {"path": "contact_phone", "message": _("Nhập số điện thoại di động hợp lệ.")}
-            )
-        if len(address) < 10:
-            errors.append(
-                {"path": "address", "message": _("Nhập địa chỉ đầy đủ: số nhà, đường, phường/xã.")}
-            )
-        if not province:
-            errors.append({"path": "province", "message": _("Nhập tỉnh, thành phố.")})
-        if errors:
-            raise ProblemError(
-                "validation_error", _("Địa chỉ chưa đầy đủ."), extra={"errors": errors}
-            )
-        return Address(name[:200], phone, address[:300], province[:100])
 
 
 def _move(
@@ -446,35 +408,17 @@ def received_pickup(dossier) -> PostalOrder | None:
 
 
 def return_address_default(dossier) -> Address:
-    """Where the result of ``dossier`` goes back by default, for the officer to check: the address
-    the post collected the dossier from, else the applicant's own (name, phone, current address or
-    else permanent address from their profile, and its province)."""
+    """Where the result of ``dossier`` goes back by post, for the officer to check: the address the
+    applicant chose to receive it at (``dossiers.returns.chosen_address``), else the address the post
+    collected the dossier from, else the applicant's own (name, phone, current address or else
+    permanent address from their profile, and its province)."""
+    chosen = chosen_address(dossier)
+    if chosen is not None:
+        return chosen
     pickup = received_pickup(dossier)
     if pickup is not None:
         return Address(pickup.contact_name, pickup.contact_phone, pickup.address, pickup.province)
-    from opendvc.accounts.validators import province_name, ward_name
-
-    applicant = dossier.applicant
-    profile = getattr(applicant, "profile", None)
-    street, province = "", ""
-    if profile is not None:
-        for kind in ("current", "permanent"):
-            parts = (
-                getattr(profile, f"{kind}_street"),
-                ward_name(getattr(profile, f"{kind}_ward_code"))
-                or getattr(profile, f"{kind}_legacy_ward"),
-                getattr(profile, f"{kind}_legacy_district"),
-            )
-            if any(parts):
-                street = ", ".join(p for p in parts if p)
-                province = province_name(getattr(profile, f"{kind}_province_code"))
-                break
-    return Address(
-        applicant.full_name or "",
-        applicant.phone or "",
-        street,
-        province or settings.PROVINCE_NAME,
-    )
+    return applicant_address(dossier.applicant)
 
 
 def return_open(

@@ -1,5 +1,6 @@
 """Issued documents go to the applicant's store once their PDF is made (and signed); when an approval's
-result is made, the result is issued to the citizen (``services.result_issue``: online return)."""
+result is made, the result is issued to the citizen (``services.result_issue``: filed in their store,
+and returned online when it goes back online)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def file_rendered_documents(sender, dossier, action, documents=(), **kwargs) -> 
 def issue_result(sender, instance, action, **kwargs) -> None:
     from opendvc.dossiers.lifecycle import Action
 
-    if action == Action.APPROVE:
+    # At the approval; and when the applicant, whose result waits for them, chooses to receive it
+    # online after all (``result_issue`` does nothing for a result that goes back another way).
+    if action in (Action.APPROVE, Action.CHOOSE_RETURN):
         _issue(instance)
 
 

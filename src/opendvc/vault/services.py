@@ -5,6 +5,10 @@ Online return: a result is returned when it is **issued to the citizen** — sig
 store and notified — not when they download it (``result_issue``, run when the approval commits).
 The on-time class is frozen at that moment (``return_result`` by the system, method ``online``);
 later downloads are recorded (``ResultDownload``) and change nothing.
+
+A result the applicant chose to receive at the one-stop office or by post (``dossiers.returns``) is
+placed in their store all the same (a signed e-result has legal value, Art. 4.7), but the dossier is
+returned when the office hands it over or the post delivers it, not at issuance.
 """
 
 from __future__ import annotations
@@ -102,6 +106,8 @@ def document_file(*, dossier_document, owner=None, organisation=None) -> StoredD
 
 
 def returns_online(dossier) -> bool:
+    """Whether the result of ``dossier`` goes back online: the applicant's choice, else the way they
+    filed, where the level offers it (``dossiers.returns.return_method_default``)."""
     from opendvc.dossiers.returns import return_method_default
 
     return return_method_default(dossier=dossier) == "online"
@@ -109,9 +115,10 @@ def returns_online(dossier) -> bool:
 
 def result_issue(*, dossier, request=None):
     """Issue a ready result to its applicant: every result document into their store, and — when the
-    result goes back online — the ``return_result`` action by the system (the on-time class is frozen
-    now) and the notice (email and in-app). One transaction; a dossier not waiting at
-    ``result_ready`` is left as it is."""
+    result goes back online (``returns_online``) — the ``return_result`` action by the system (the
+    on-time class is frozen now) and the notice (email and in-app). A result that goes back at the
+    counter or by post is only filed in the store: the dossier waits at ``result_ready`` for the
+    hand-over. One transaction; a dossier not waiting at ``result_ready`` is left as it is."""
     from opendvc.dossiers.lifecycle import Action, Document, State
     from opendvc.dossiers.models import Dossier
     from opendvc.dossiers.services import dossier_act

@@ -32,7 +32,7 @@ from opendvc.core.files import removed_on_error
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
-from .. import eforms_bridge
+from .. import eforms_bridge, returns
 from ..lifecycle import Action, Role, State
 from ..models import (
     DOCUMENTS_DIR,
@@ -98,14 +98,22 @@ def file_attach(*, dossier: Dossier, component, checked: CheckedFile, actor, sto
     )
 
 
+def _return_choice(*, procedure, return_method: str | None, return_address) -> returns.ReturnChoice | None:
+    """The applicant's choice of how to receive the result, checked (``returns.choice_clean``, 422), or
+    None when they made none (``return_method`` None: the result goes back the way they filed)."""
+    if return_method is None:
+        return None
+    return returns.choice_clean(procedure=procedure, method=return_method, address=return_address)
+
+
 def _new_dossier(
     *, applicant, procedure, receiving_agency, actor, channel: str, acting_for, form_data: dict | None,
-    agency_checked: bool = False, case: str = "",
+    agency_checked: bool = False, case: str = "", return_choice: returns.ReturnChoice | None = None,
 ) -> Dossier:
     """A new dossier in ``draft`` (not saved), after the checks every new dossier passes: the procedure
     is published, offers online filing for an online dossier (Regulation Art. 2.13) and is received by
     the agency (``agency_checked``: the caller has just read the agency among the procedure's named,
-    active receivers)."""
+    active receivers). ``return_choice``: how the applicant wants the result (checked)."""
     if procedure.status != Procedure.Status.PUBLISHED:
         raise ProblemError("validation_error", _("Thủ tục này hiện không nhận hồ sơ."),
                            extra={"errors": [{"path": "procedure", "message": _("Thủ tục không hoạt động.")}]})
@@ -124,6 +132,7 @@ def _new_dossier(
         acting_for=acting_for, receiving_agency=receiving_agency, channel=channel,
         form_data=form_data or {}, form_version_id=getattr(form_version, "pk", None), created_by=actor,
         case=" ".join((case or "").split()) or None,
+        **(return_choice.fields() if return_choice is not None else {}),
     )
 
 
@@ -137,20 +146,25 @@ def _check_case(components, case: str | None) -> None:
 def dossier_create_draft(
     *, applicant, procedure, receiving_agency, actor, channel: str = Channel.ONLINE, acting_for=None,
     form_data: dict | None = None, request=None, audit: bool = True, case: str = "",
+    return_method: str | None = None, return_address=None,
 ) -> Dossier:
     """A new dossier in ``draft`` under the procedure's current version. Audited (``audit=False`` when
     the caller files it in the same transaction, whose submission entry records the creation).
-    ``case``: the case (trường hợp) of the procedure the applicant chose (``filing.case_choice``)."""
+    ``case``: the case (trường hợp) of the procedure the applicant chose (``filing.case_choice``);
+    ``return_method`` / ``return_address``: how they want the result (``returns.choice_clean``, 422)."""
     if case:
         _check_case(list(procedure.components.all()), case)
+    choice = _return_choice(procedure=procedure, return_method=return_method, return_address=return_address)
     dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency, actor=actor,
-                           channel=channel, acting_for=acting_for, form_data=form_data, case=case)
+                           channel=channel, acting_for=acting_for, form_data=form_data, case=case,
+                           return_choice=choice)
     with transaction.atomic(savepoint=False):
         dossier.save(force_insert=True)
         if audit:
             audit_record(actor=actor, action="dossier.create_draft", target=("dossiers.dossier", dossier.public_id),
                          changes={"procedure": procedure.code, "channel": channel,
-                                  "agency": receiving_agency.code}, request=request)
+                                  "agency": receiving_agency.code,
+                                  **({"return_method": choice.method} if choice else {})}, request=request)
     return dossier
 
 
@@ -187,10 +201,11 @@ def _editable(dossier: Dossier, actor) -> None:
 def dossier_update_draft(
     *, dossier: Dossier, actor, form_data: dict | None = None, add_files: list[tuple[Any, CheckedFile]] = (),
     reuse_files: list[tuple[Any, DossierFile]] = (), remove_file_ids: list[int] = (), request=None,
-    case: str | None = None,
+    case: str | None = None, return_method: str | None = None, return_address=None,
 ) -> Dossier:
-    """Save form data, the chosen ``case`` (None: unchanged) and files of a draft (or of a dossier
-    returned for completion).
+    """Save form data, the chosen ``case`` (None: unchanged), how the applicant wants the result
+    (``return_method`` / ``return_address``, checked by ``returns.choice_clean``; None: unchanged) and
+    files of a draft (or of a dossier returned for completion).
 
     ``add_files``: (component or None, checked file) pairs; every file is checked before anything is
     stored, and the per-dossier limit applies to the whole. Stored files are removed again when the
@@ -199,6 +214,8 @@ def dossier_update_draft(
     _editable(dossier, actor)
     if case:
         _check_case(list(dossier.procedure.components.all()), case)
+    choice = _return_choice(procedure=dossier.procedure, return_method=return_method,
+                            return_address=return_address)
     stored: list[str] = []
     with removed_on_error(stored), transaction.atomic():
         locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
@@ -206,6 +223,20 @@ def dossier_update_draft(
         if case is not None and (" ".join(case.split()) or None) != locked.case:
             locked.case = " ".join(case.split()) or None
             locked.save(update_fields=["case", "updated_at"])
+        chosen_before = returns.chosen_method(locked)
+        if choice is not None and not returns.same_choice(locked, choice):
+            fields = choice.fields()
+            if locked.status == State.DRAFT:
+                for name, value in fields.items():
+                    setattr(locked, name, value)
+                locked.save(update_fields=[*fields, "updated_at"])
+            else:
+                # A filed dossier (returned for completion): the change is a line of its history.
+                done = dossier_act(dossier=locked, action=Action.CHOOSE_RETURN, actor=actor, request=request,
+                                   return_method=choice.method,
+                                   **({"return_address": choice.address.as_dict()} if choice.address else {}))
+                for name in fields:
+                    setattr(locked, name, getattr(done, name))
         if remove_file_ids:
             DossierFile.objects.filter(dossier=locked, pk__in=list(remove_file_ids)).delete()
         # A stored file already attached to the same component is not attached again (a replayed
@@ -234,7 +265,9 @@ def dossier_update_draft(
         audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
                      changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
                               "files_removed": list(remove_file_ids), "form_data": form_data is not None,
-                              **({"case": locked.case or ""} if case is not None else {})},
+                              **({"case": locked.case or ""} if case is not None else {}),
+                              **({"return_method": [chosen_before or "", choice.method]}
+                                 if choice is not None else {})},
                      request=request)
     return locked
 
@@ -352,7 +385,7 @@ def dossier_submit_new(
     *, applicant, procedure, receiving_agency, actor, data: dict | None, uploads: list[tuple[Any, Upload]],
     acting_for=None, channel: str = Channel.ONLINE, submit: bool = True, declaration: bool = False,
     idempotency_key: str = "", payload: Any = None, request=None, components=None, agency_checked: bool = False,
-    case: str = "",
+    case: str = "", return_method: str | None = None, return_address=None,
 ) -> tuple[Dossier, bool]:
     """Create a dossier with its form data and previously uploaded files, and (``submit``) file it with
     the applicant's ``declaration`` (Regulation Art. 14.5) — all in one transaction, so a failure
@@ -364,17 +397,19 @@ def dossier_submit_new(
     back). ``components``: the procedure's components when the caller has read them (read here
     otherwise; the required ones are checked against the uploads' components); ``agency_checked``: see ``_new_dossier``;
     ``case``: the case (trường hợp) that applies, whose required components are then required too
-    (``filing.required_components``)."""
+    (``filing.required_components``); ``return_method`` / ``return_address``: how the applicant wants
+    the result (``returns.choice_clean``, 422; None: the way they filed)."""
     if idempotency_key:
         found = idempotent_dossier(user=actor, key=idempotency_key, payload=payload)
         if found is not None:
             return found, False
+    choice = _return_choice(procedure=procedure, return_method=return_method, return_address=return_address)
     try:
         # One transaction, no savepoints inside: whatever fails rolls the whole submission back.
         with eforms_bridge.memo(), transaction.atomic():
             dossier = _new_dossier(applicant=applicant, procedure=procedure, receiving_agency=receiving_agency,
                                    actor=actor, channel=channel, acting_for=acting_for, form_data=data,
-                                   agency_checked=agency_checked, case=case)
+                                   agency_checked=agency_checked, case=case, return_choice=choice)
             if case:
                 if components is None:
                     components = list(Component.objects.filter(procedure=procedure))
@@ -404,7 +439,9 @@ def dossier_submit_new(
                     audit_record(actor=actor, action="dossier.create_draft",
                                  target=("dossiers.dossier", dossier.public_id),
                                  changes={"procedure": procedure.code, "channel": channel,
-                                          "agency": receiving_agency.code}, request=request)
+                                          "agency": receiving_agency.code,
+                                          **({"return_method": choice.method} if choice else {})},
+                                 request=request)
                     _files_from_uploads(dossier=dossier, actor=actor, uploads=uploads)
             if idempotency_key:
                 # Written last, in the same transaction: a concurrent retry with the same key fails
@@ -418,6 +455,34 @@ def dossier_submit_new(
                 return found, False
         raise
     return dossier, True
+
+
+def dossier_return_choose(*, dossier: Dossier, actor, return_method: Any, return_address=None,
+                          expected_version: int | None = None, request=None) -> Dossier:
+    """The applicant chooses (again) how to receive the result of ``dossier`` (Regulation Art. 6.4):
+    online where the level offers it, at the one-stop office, or by post to ``return_address`` (an
+    ``Address`` or a dict of its parts). A draft keeps it as the filing page does (audited); a filed
+    dossier through ``choose_return`` (history line, audit entry), until the result is returned or
+    handed to the post. Raises 409 then (``returns.choice_refusal``), 403 for anyone but the applicant,
+    422 for a choice that is not valid (``returns.choice_clean``)."""
+    refused = returns.choice_refusal(dossier)
+    if refused is not None:
+        raise refused
+    if isinstance(return_address, returns.Address):
+        return_address = return_address.as_dict()
+    if dossier.status == State.DRAFT:
+        if Role.APPLICANT not in actor_roles(dossier=dossier, actor=actor):
+            raise ProblemError("permission_denied", _("Bạn không có quyền sửa hồ sơ này."), status=403)
+        return dossier_update_draft(dossier=dossier, actor=actor, request=request,
+                                    return_method=return_method if isinstance(return_method, str) else "",
+                                    return_address=return_address)
+    if not isinstance(return_method, str | None):
+        return_method = ""  # refused by ``returns.choice_clean`` as an unknown method
+    inputs: dict[str, Any] = {"return_method": return_method}
+    if return_address:
+        inputs["return_address"] = return_address
+    return dossier_act(dossier=dossier, action=Action.CHOOSE_RETURN, actor=actor, request=request,
+                       expected_version=expected_version, **inputs)
 
 
 def page_submit(*, dossier: Dossier, actor, token: str, action: str = Action.SUBMIT, declaration: bool = False,

@@ -24,7 +24,7 @@ from opendvc.catalog.text import fold
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import Outcome
 
-from .. import codes, eforms_bridge
+from .. import codes, eforms_bridge, returns
 from ..appointments import appointment_for_receipt, due_for
 from ..lifecycle import Action, Role, State
 from ..models import Channel, Dossier, DossierEvent, DossierFile, Upload
@@ -178,10 +178,24 @@ def check_submission(dossier: Dossier) -> dict[str, Any]:
         for item in dossier_profile_missing(applicant=dossier.applicant, procedure=dossier.procedure):
             errors.append({"path": f"profile.{item['source']}",
                            "message": _("Thông tin cá nhân chưa có: %(label)s") % {"label": item["label"]}})
+    errors.extend(_return_choice_errors(dossier))
     if errors:
         raise ProblemError("validation_error", _("Hồ sơ chưa đủ điều kiện để nộp; xem danh sách lỗi."),
                            extra={"errors": errors})
     return fields
+
+
+def _return_choice_errors(dossier: Dossier) -> list[dict[str, str]]:
+    """The applicant's choice of how to receive the result, checked again as it is filed: online is
+    refused when the procedure's level no longer offers it (Regulation Art. 2.13)."""
+    method = returns.chosen_method(dossier)
+    if method is None:
+        return []
+    try:
+        returns.choice_clean(procedure=dossier.procedure, method=method, address=returns.chosen_address(dossier))
+    except ProblemError as exc:
+        return list(exc.extra.get("errors") or [])
+    return []
 
 
 def _check_filing(dossier: Dossier, inputs, *, now, role) -> dict[str, Any]:
@@ -216,7 +230,10 @@ def on_submit(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:
         lookup_key_hash=codes.hash_lookup_key(key),
         lookup_key_ciphertext=crypto.encrypt(key),
     )
-    return Outcome(fields, {"channel": dossier.channel})
+    data = {"channel": dossier.channel}
+    if returns.chosen_method(dossier):
+        data["return_method"] = returns.chosen_method(dossier)
+    return Outcome(fields, data)
 
 
 def on_resubmit(dossier: Dossier, inputs, *, now, role, actor) -> Outcome:

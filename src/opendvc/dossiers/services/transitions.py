@@ -44,6 +44,7 @@ from ..lifecycle import (
     state_label,
 )
 from ..models import Dossier, DossierDocument, DossierEvent
+from ..returns import CHOICE_STATES, on_choose_return
 from ..returns import METHODS as RETURN_METHODS
 from ..signals import dossier_acted
 from . import filing, late, processing, steps
@@ -115,6 +116,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Not moving the state: the apology with a new appointment (Decree 61/2018/NĐ-CP Art. 19.4) ...
     ActionSpec(A.APOLOGY, HANDLING, None, late.APOLOGY_ROLES, required=("reason",), optional=("new_due_at",),
                handler=late.on_apology, check=late.check_apology, notice="dossier_apology", documents=(D.APOLOGY,)),
+    # ... the applicant's choice of how to receive the result (Regulation Art. 6.4: online from level 4,
+    # at the one-stop office, by post to an address), changeable until the result is returned or handed
+    # to the post (``returns.on_choose_return``; a draft keeps it without a history line,
+    # ``services.dossier_update_draft``) ...
+    ActionSpec(A.CHOOSE_RETURN, CHOICE_STATES - {S.DRAFT}, None, APPLICANT, required=("return_method",),
+               optional=("return_address",), handler=on_choose_return),
     # ... and the hand-overs between internal steps, recorded on the steps (``opendvc.workflow``).
     ActionSpec(StepAction.CLAIM, _from(S.PROCESSING), None, STEP_HOLDER, handler=steps.on_claim,
                records_event=False, audit_action="workflow.step_claim"),
@@ -170,6 +177,7 @@ REQUIRED_MESSAGES: dict[Any, Any] = {
     "receipt_number": gettext_lazy("Phải nhập số biên lai."),
     "result": gettext_lazy("Phải có kết quả giải quyết."),
     "method": gettext_lazy("Phải chọn hình thức trả kết quả."),
+    "return_method": gettext_lazy("Hãy chọn hình thức nhận kết quả."),
     (Action.APOLOGY, "reason"): gettext_lazy("Phải nêu lý do chậm trả kết quả."),
     (StepAction.SEND_BACK, "reason"): gettext_lazy("Phải nêu lý do trả lại."),
 }
@@ -187,6 +195,11 @@ _LOCKED = PreparedRead(
     .filter(pk=pk),
     1,
 )
+
+
+# Inputs the history line does not copy: the note (its own column) and the postal address typed for a
+# return, whose phone number stays out of the append-only history (the handler records the address).
+UNRECORDED_INPUTS = frozenset({"note", "return_address"})
 
 
 # The papers or changes an agency asks for (completion, supplement): a line each, a list that fits a
@@ -294,7 +307,7 @@ class DossierMachine(StateMachine):
             actor_label=_("Hệ thống") if act.system else (getattr(act.actor, "full_name", "") or str(act.actor))[:200],
             actor_role=act.role, action=act.spec.action, from_state=act.from_state, to_state=act.to_state,
             note=cleaned.get("note") or cleaned.get("reason") or act.outcome.note or "",
-            data={**{k: v for k, v in cleaned.items() if k != "note"}, **act.outcome.data},
+            data={**{k: v for k, v in cleaned.items() if k not in UNRECORDED_INPUTS}, **act.outcome.data},
         )
         # One INSERT built once per process (the history is append-only; nothing listens to its save).
         row_insert(event)

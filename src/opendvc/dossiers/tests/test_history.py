@@ -59,6 +59,8 @@ RAW_CODES = (
         "after_due",
         "chosen",
         "fee_item",
+        "return_method",
+        "return_address",
     }
 )
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|[+-]\d{2}:\d{2}\b|\d{2}:\d{2}:\d{2}")
@@ -106,7 +108,8 @@ def payloads(action: str) -> list[tuple[dict, str]]:
         "due_at": iso(due + timedelta(hours=2)),
     }
     table: dict[str, list[tuple[dict, str]]] = {
-        Action.SUBMIT: [({"channel": c}, "") for c in Channel.values] + [({}, "")],
+        Action.SUBMIT: [({"channel": c}, "") for c in Channel.values]
+        + [({}, ""), ({"channel": "online", "return_method": "postal"}, "qua dịch vụ bưu chính")],
         Action.DELETE: [({}, "")],
         Action.RECEIVE: [
             ({"due_at": iso(due), "calendar_version": 1}, "16:00 ngày 09/12/2026"),
@@ -181,6 +184,15 @@ def payloads(action: str) -> list[tuple[dict, str]]:
                 "Nguyễn Văn Bình",
             )
             for m, c in (("counter", "early"), ("online", "on_time"), ("postal", "late"))
+        ],
+        Action.CHOOSE_RETURN: [
+            (
+                {"return_method": "postal", "return_address": "12 Võ Thị Sáu, phường Trấn Biên, Đồng Nai"},
+                "12 Võ Thị Sáu, phường Trấn Biên, Đồng Nai",
+            ),
+            ({"return_method": "counter"}, "trực tiếp tại bộ phận một cửa"),
+            ({"return_method": "online"}, "trực tuyến"),
+            ({}, ""),
         ],
         Action.APOLOGY: [
             (
@@ -288,6 +300,19 @@ def _walk(procedure, citizen, officer, processor, leader):
             dossier=d, action="pay", actor=officer, receipt_number="BL-0042"
         )
         d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh")
+        # The applicant asks for the result by post, then at the counter after all.
+        d = services.dossier_return_choose(
+            dossier=d,
+            actor=citizen,
+            return_method="postal",
+            return_address={
+                "contact_name": "Nguyễn Thị Hoa",
+                "contact_phone": "0912345678",
+                "address": "12 Võ Thị Sáu, phường Trấn Biên",
+                "province": "Đồng Nai",
+            },
+        )
+        d = services.dossier_return_choose(dossier=d, actor=citizen, return_method="counter")
         d = services.dossier_act(
             dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
         )
@@ -338,6 +363,10 @@ def test_the_events_of_a_real_dossier_read_as_sentences(
     assert f"hẹn trả kết quả {due:%H:%M} ngày {due:%d/%m/%Y}" in words(receive)
     assert "16.000 đồng" in words(d.events.get(action="require_payment"))
     assert "16.000 đồng" in words(d.events.get(action="pay"))
+    postal, counter = d.events.filter(action="choose_return")
+    assert "qua dịch vụ bưu chính" in words(postal) and "12 Võ Thị Sáu" in words(postal)
+    assert "0912345678" not in str(postal.data)  # the phone stays out of the history
+    assert "trực tiếp tại bộ phận một cửa" in words(counter)
 
     # The pages show the same words, nothing raw.
     sign_in(client, officer)

@@ -54,6 +54,7 @@ INPUTS = {
     "receipt_number": "BL-0001",
     "result": "Giấy khai sinh bản chính",
     "method": "counter",
+    "return_method": "counter",
 }
 
 
