@@ -18,6 +18,7 @@ from django.http import Http404
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from opendvc.accounts import crypto
 from opendvc.accounts.selectors import organisation_for_member
 from opendvc.agencies.models import Agency
 from opendvc.agencies.permissions import is_staff_member
@@ -31,7 +32,7 @@ from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from opendvc.core.uploads import upload_problem
 from opendvc.workflow.selectors import step_runs, step_state
 
-from . import eforms_bridge, personal_data, results, selectors, services
+from . import eforms_bridge, personal_data, results, returns, selectors, services
 from .lifecycle import Role, State
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
@@ -54,6 +55,16 @@ class FileRef(Schema):
     file: UUID
 
 
+class ReturnAddressIn(Schema):
+    """Where the result goes back by post: the receiver's name and mobile phone, the address (house
+    number, street, ward) and the province."""
+
+    contact_name: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    province: str = ""
+
+
 class DossierIn(Schema):
     procedure: str
     agency: str | None = None
@@ -67,6 +78,26 @@ class DossierIn(Schema):
     # (GET /procedures/{code}: ``components[].case``). Required when every component is listed under a
     # case and there are several; its required components must then be attached.
     case: str | None = None
+    # How the applicant wants the result (Regulation Art. 6.4): ``online`` (level-4 procedures only),
+    # ``counter`` (at the one-stop office) or ``postal`` (by post, to ``return_address``, which is then
+    # required). Absent: the result goes back the way the dossier is filed (online from level 4, else
+    # at the one-stop office).
+    return_method: str | None = None
+    return_address: ReturnAddressIn | None = None
+
+
+class ReturnChoiceIn(Schema):
+    """The applicant's new choice of how to receive the result."""
+
+    return_method: str | None = None
+    return_address: ReturnAddressIn | None = None
+
+
+class ReturnAddressOut(Schema):
+    contact_name: str
+    contact_phone: str
+    address: str
+    province: str
 
 
 class DossierEventOut(Schema):
@@ -107,6 +138,14 @@ class DossierOut(Schema):
     documents: list[str]
     timeline: list[DossierEventOut]
     allowed_actions: list[str]
+    # How the result goes back (``online``, ``counter``, ``postal``): the applicant's choice
+    # (``return_method_chosen``), else the way the dossier was filed, as the level allows; the postal
+    # address when the applicant chose the post (the phone masked for staff); whether the applicant may
+    # still change it (``PUT /dossiers/{code}/return-method``).
+    return_method: str = ""
+    return_method_chosen: str | None = None
+    return_address: ReturnAddressOut | None = None
+    return_method_changeable: bool = False
 
 
 class DossierItem(Schema):
@@ -191,6 +230,18 @@ def _related(dossier: Dossier, name: str, read) -> list:
     return list(held) if held is not None else read(dossier)
 
 
+def _return_address(dossier: Dossier, user, *, own: bool = False) -> ReturnAddressOut | None:
+    """The postal address the applicant chose; staff see its phone masked (as the form's identifiers)."""
+    address = returns.chosen_address(dossier)
+    if address is None:
+        return None
+    mine = own or dossier.applicant_id == getattr(user, "pk", None) or Role.APPLICANT in services.actor_roles(
+        dossier=dossier, actor=user, applicant_suffices=True)
+    return ReturnAddressOut(contact_name=address.contact_name,
+                            contact_phone=address.contact_phone if mine else crypto.mask(address.contact_phone),
+                            address=address.address, province=address.province)
+
+
 def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
     return DossierOut(
         code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
@@ -206,6 +257,10 @@ def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
         timeline=[DossierEventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
                            actor=e.actor_label) for e in _related(dossier, "events", selectors.dossier_events)],
         allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
+        return_method=returns.return_method_default(dossier=dossier),
+        return_method_chosen=returns.chosen_method(dossier),
+        return_address=_return_address(dossier, user, own=own),
+        return_method_changeable=returns.choice_refusal(dossier) is None,
     )
 
 
@@ -316,6 +371,8 @@ def create_dossier(request, payload: DossierIn):
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
         data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
         declaration=payload.declaration, case=payload.case or "",
+        return_method=payload.return_method,
+        return_address=payload.return_address.dict() if payload.return_address else None,
         idempotency_key=key, payload=body, request=request, components=list(components.values()),
         agency_checked=True,
     )
@@ -364,6 +421,24 @@ def act(request, code: str, payload: DossierActionIn):
     services.dossier_act(dossier=dossier, action=payload.action, actor=request.user, request=request,
                          expected_version=payload.version, **inputs)
     return _out(selectors.dossier_reread(dossier), request.user)
+
+
+@router.put("/dossiers/{code}/return-method", response={200: DossierOut, **problems(403, 404, 409, 422)},
+            summary="Chọn lại hình thức nhận kết quả")
+def choose_return(request, code: str, payload: ReturnChoiceIn):
+    """The applicant chooses how to receive the result (Regulation Art. 6.4): ``online`` (level-4
+    procedures only), ``counter`` or ``postal`` with ``return_address``. ``code`` is the dossier's
+    code, or its ``id`` (a draft has no code). Refused with 409 once the result is returned or handed
+    to the post (``return_method_changeable``), 403 for anyone but the applicant, 422 with ``errors``
+    (``return_method``, ``return_address.<part>``) for a choice that is not valid. A filed dossier
+    records the change in its history."""
+    require_scope(request, "dossiers:write")
+    dossier = selectors.dossier_for_user(user=request.user, code=code)
+    done = services.dossier_return_choose(
+        dossier=dossier, actor=request.user, return_method=payload.return_method,
+        return_address=payload.return_address.dict() if payload.return_address else None, request=request,
+    )
+    return _out(selectors.dossier_reread(done), request.user)
 
 
 @router.get("/public/dossiers/{code}", response={200: PublicDossier, **problems(404, 429)}, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ho-so-cua-toi/<uuid:public_id>/soan/", applicant.edit, name="edit"),
     path("ho-so-cua-toi/<uuid:public_id>/xem-lai/", applicant.review, name="review"),
     path("ho-so-cua-toi/<uuid:public_id>/rut/", applicant.withdraw, name="withdraw"),
+    path("ho-so-cua-toi/<uuid:public_id>/nhan-ket-qua/", applicant.return_choose, name="return_choose"),
     path("ho-so-cua-toi/<uuid:public_id>/tep/<int:file_id>/", applicant.mine_file, name="mine_file"),
     path("ho-so-cua-toi/<uuid:public_id>/giay-to/<int:doc_id>/", applicant.mine_document, name="mine_document"),
     path("tra-cuu/", public.lookup, name="lookup"),

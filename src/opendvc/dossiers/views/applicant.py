@@ -20,13 +20,14 @@ from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
 from opendvc.core.problems import ProblemError
 
-from .. import eforms_bridge, results, selectors, services
+from .. import eforms_bridge, results, returns, selectors, services
 from ..documents import document_ready, lookup_key_of
 from ..lifecycle import Action, Role, State
 from ..models import DossierDocument, DossierFile
 from ..payments import payment_pending
 from ..results import result_download
 from ..uploads import UploadError, check_file, read_limited
+from . import return_choice
 from .common import (
     INLINE_TYPES,
     int_param,
@@ -84,8 +85,11 @@ def _store_reuse(request, user, components) -> tuple[list, list[str]]:
 def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=None, summary=None,
                     component_errors=None):
     """The filing page. ``data``: the form values to show (typed ones after a failed save; otherwise the
-    draft's, or for a new dossier the prefill from profile, organisation and earlier filings)."""
+    draft's, or for a new dossier the prefill from profile, organisation and earlier filings). The
+    choice of how to receive the result shows its errors from ``summary`` at its fields."""
     user = request.user
+    return_errors = {e["target"]: e["message"] for e in summary or []
+                     if e["target"] in (return_choice.METHOD_INPUT, *return_choice.INPUTS.values())}
 
     acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
     acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
@@ -132,6 +136,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "profile_missing": services.dossier_profile_missing(applicant=user, procedure=procedure),
         "max_file": settings.DOSSIER_MAX_FILE_BYTES // (1024 * 1024),
         "max_total": settings.DOSSIER_MAX_TOTAL_BYTES // (1024 * 1024),
+        "rc": return_choice.form(request=request, procedure=procedure, applicant=user, dossier=dossier,
+                                 errors=return_errors),
     }
 
 
@@ -205,12 +211,17 @@ def _filing(request, procedure, dossier=None):
     draft_only = request.POST.get("action") == "nhap"
     summary, form_errors, component_errors = ([], [], {}) if draft_only else _filing_check(
         request, procedure, dossier, form_version, data, files)
+    # How the applicant wants the result: checked for a draft too (a choice that is not valid is not
+    # kept, and shown at its fields).
+    return_problem = return_choice.check(request, procedure)
+    summary += return_choice.summary_links(return_problem)
     if summary and dossier is None and not (files and request.POST.get("co-quan")):
         # Nothing worth keeping yet: no draft is created for an empty or incomplete first save.
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, data=data, form_errors=form_errors, summary=summary,
             component_errors=component_errors), status=400)
-    dossier, errors = _save_filing(request, procedure, dossier, files=files, data=data)
+    dossier, errors = _save_filing(request, procedure, dossier, files=files, data=data,
+                                   keep_return_choice=return_problem is None)
     if errors:
         summary = [{"target": "", "label": "", "message": m} for m in errors]
         return render(request, "dossiers/filing.html",
@@ -225,12 +236,16 @@ def _filing(request, procedure, dossier=None):
     return redirect("dossiers:review", public_id=dossier.public_id)
 
 
-def _save_filing(request, procedure, dossier, *, files, data):
-    """Create or update the draft from the POST; returns (dossier, errors)."""
+def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice: bool = True):
+    """Create or update the draft from the POST; returns (dossier, errors). The choice of how to
+    receive the result is kept with ``keep_return_choice`` (when it was checked and found valid)."""
     components = procedure_components(procedure)
     stored, refused = _store_reuse(request, request.user, components)
     if refused:  # before a draft is created: a refused choice saves nothing
         return dossier, refused
+    return_method, return_address = return_choice.posted(request)
+    if not keep_return_choice:
+        return_method, return_address = None, None
     try:
         if dossier is None:
             agency = Agency.objects.filter(pk=int_param(request.POST.get("co-quan"), 0)).first()
@@ -242,14 +257,17 @@ def _save_filing(request, procedure, dossier, *, files, data):
                 applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
                 acting_for=acting_for, form_data=data or {}, request=request,
                 case=case if services.case_known(components, case) else "",
+                return_method=return_method, return_address=return_address,
             )
             data = None
+            return_method = None
         remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
         case = _posted_case(request)
         dossier = services.dossier_update_draft(
             dossier=dossier, actor=request.user, form_data=data, add_files=files,
             reuse_files=_reuse(request, request.user, components) + stored, remove_file_ids=remove,
             request=request, case=case if case is None or services.case_known(components, case) else None,
+            return_method=return_method, return_address=return_address,
         )
     except UploadError as exc:
         return dossier, [exc.message]
@@ -336,6 +354,7 @@ def _completion(dossier) -> dict | None:
 
 def _review_context(dossier, problems, *, declaration_error=False):
     return {"dossier": dossier, "problems": problems, "token": secrets.token_urlsafe(16),
+            "return_summary": return_choice.summary(dossier),
             "files": list(dossier.files.all()), "form_sections": eforms_bridge.display(dossier=dossier),
             "declaration_text": services.DECLARATION_TEXT, "declaration_error": declaration_error,
             "completion": _completion(dossier),
@@ -354,9 +373,14 @@ def mine(request):
 @login_required
 def mine_detail(request, public_id):
     dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    return _mine_page(request, dossier)
 
 
+def _mine_page(request, dossier, *, return_errors=None, status=200):
+    """The applicant's page of a dossier (also shown again with the errors of a refused choice of how
+    to receive the result, at its fields)."""
     offer = procedure_offer(procedure=dossier.procedure)
+    can_choose = dossier.status != State.DRAFT and returns.choice_refusal(dossier) is None
     documents = list(dossier.documents.all())
     if dossier.status == State.RESULT_READY and not offer.online_return:
         # Collected at the counter or by post below level 4: no download that would count as the return.
@@ -377,7 +401,33 @@ def mine_detail(request, public_id):
         "can_withdraw": dossier.status == State.SUBMITTED,
         "can_delete": dossier.status == State.DRAFT,
         "can_edit": dossier.status in (State.DRAFT, State.RETURNED_FOR_COMPLETION),
-    })
+        # How the result reaches the applicant (Regulation Art. 6.4), changeable until it is returned or
+        # handed to the post (a draft chooses it on the filing page).
+        "return_summary": return_choice.summary(dossier),
+        "rc": return_choice.form(request=request, procedure=dossier.procedure, applicant=request.user,
+                                 dossier=dossier, errors=return_errors)
+        if can_choose else None,
+        "return_error_links": [{"target": k, "label": "", "message": m} for k, m in (return_errors or {}).items()],
+    }, status=status)
+
+
+@login_required
+@require_POST
+def return_choose(request, public_id):
+    """The applicant changes how they receive the result: online (level 4), at the one-stop office, or
+    by post to an address. Refused once the result is returned or handed to the post."""
+    dossier = selectors.dossier_for_applicant(user=request.user, public_id=public_id)
+    method, address = return_choice.posted(request)
+    try:
+        services.dossier_return_choose(dossier=dossier, actor=request.user, return_method=method,
+                                       return_address=address, request=request)
+    except ProblemError as exc:
+        if exc.status == 422:
+            return _mine_page(request, dossier, return_errors=return_choice.field_errors(exc), status=400)
+        messages.error(request, " ".join(problem_messages(exc)))
+        return redirect("dossiers:mine_detail", public_id=dossier.public_id)
+    messages.success(request, _("Đã lưu hình thức nhận kết quả."))
+    return redirect(reverse("dossiers:mine_detail", args=[dossier.public_id]) + "#nhan-ket-qua-hien-tai")
 
 
 @login_required

@@ -33,6 +33,7 @@ from ..documents import document_ready
 from ..lifecycle import Action, Role, State, action_label
 from ..models import Channel, DossierDocument, DossierFile
 from ..uploads import UploadError
+from . import return_choice
 from .common import (
     INLINE_TYPES,
     int_param,
@@ -173,6 +174,9 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
         # What the officer typed in the refused action's form, shown again in that form.
         "post": request.POST if errors and request.method == "POST" else {},
         "inline_types": INLINE_TYPES,
+        # How the applicant wants the result (Regulation Art. 6.4), the phone masked as the page's
+        # other identifiers.
+        "return_summary": return_choice.summary(dossier, staff=True),
     }, status=status)
 
 
