@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from . import services
+from .oidc.provider import CCCD_ATTRIBUTE
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_record_session")
@@ -41,8 +42,6 @@ def _signed_up(sender, request, user, **kwargs):
 def _identity_connected(sender, request, sociallogin, **kwargs):
     """A signed-in user connected their national electronic identity: its CCCD claim becomes the
     account's verified number (other sign-ins record it in ``SocialAccountAdapter``)."""
-    from .oidc.provider import CCCD_ATTRIBUTE
-
     cccd = getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
     if cccd and sociallogin.state.get("process") == AuthProcess.CONNECT and sociallogin.user:
         services.verify_cccd_from_identity_provider(

@@ -18,10 +18,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.core.mail import get_connection
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.celery import app
+from opendvc.integrations.models import Delivery
+from opendvc.integrations.outbox import paused_destinations
 from opendvc.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -99,11 +102,6 @@ def check_outbox() -> tuple[bool, str]:
     the last day, and none to a destination that is not paused still waiting after
     ``OPS_OUTBOX_AGE_MINUTES``. Otherwise the dossiers stop reaching them with nobody told but whoever
     opens the outbox page."""
-    from django.db.models import Count
-
-    from opendvc.integrations.models import Delivery
-    from opendvc.integrations.outbox import paused_destinations
-
     now = timezone.now()
     S = Delivery.Status
     dead = (
