@@ -606,6 +606,12 @@ def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> 
     ``not_offered_at_level``), naming the level and what it does offer."""
 
     offer = procedure_offer(procedure=procedure)
+    # The field's message is the detail's first sentence: whole, naming the procedure and its level.
+    sentence = _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s.") % {
+        "name": procedure.name[:120],
+        "level": offer.level,
+        "what": what,
+    }
     return ProblemError(
         "not_offered_at_level",
         _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s")
@@ -622,8 +628,7 @@ def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> 
             "errors": [
                 {
                     "path": path,
-                    "message": _("Mức độ %(level)d của thủ tục không cung cấp %(what)s.")
-                    % {"level": offer.level, "what": what},
+                    "message": sentence,
                 }
             ],
         },

@@ -50,11 +50,16 @@ class ProblemError(Exception):
         self.extra = extra or {}
 
     def messages(self) -> list[str]:
-        """What a page shows: the detail, then each error's message, every text once (a service
-        often gives its one error's message as the detail too)."""
+        """What a page shows: the detail, then each error's message the detail does not already say,
+        every text once (a service often gives its one error's message as the detail, or as the
+        detail's first sentence)."""
         errors = self.extra.get("errors") or []
-        texts = [self.detail, *(e.get("message", "") for e in errors if isinstance(e, dict))]
-        return list(dict.fromkeys(t for t in texts if t))
+        said = self.detail or ""
+        texts = [
+            said,
+            *(e.get("message", "") for e in errors if isinstance(e, dict)),
+        ]
+        return list(dict.fromkeys(t for i, t in enumerate(texts) if t and (i == 0 or t not in said)))
 
     def as_dict(self, instance: str = "") -> dict[str, Any]:
         return problem_body(

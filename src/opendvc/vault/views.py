@@ -43,15 +43,17 @@ def _is_sentence(text: str) -> bool:
 
 
 def _messages(exc: ProblemError) -> list[str]:
-    """What a page shows of ``exc``: the error items' messages when each is a sentence (a form's
-    field errors), otherwise the detail followed by those that are."""
+    """What a page shows of ``exc``: the error items' messages when each is a sentence the detail
+    does not already say (a form's field errors under a general detail), otherwise the detail
+    followed by the sentences it does not say."""
+    detail = exc.detail or str(exc)
     errors = [
         e.get("message", "") for e in (exc.extra or {}).get("errors") or [] if isinstance(e, dict)
     ]
-    sentences = [m for m in errors if _is_sentence(m)]
+    sentences = [m for m in errors if _is_sentence(m) and m not in detail]
     if errors and len(sentences) == len(errors):
         return list(dict.fromkeys(sentences))
-    return list(dict.fromkeys([exc.detail or str(exc), *sentences]))
+    return list(dict.fromkeys([detail, *sentences]))
 
 
 @login_required

@@ -257,10 +257,10 @@ def test_regulation_art_2_13_level_2_offers_forms_and_refuses_online_filing(
     body = r.json()
     assert r.status_code == 422 and body["code"] == "not_offered_at_level" and body["level"] == 2
     assert "nộp hồ sơ trực tuyến" in body["detail"] and "tải biểu mẫu" in body["detail"]
-    # The field's message is a whole sentence, not the fragment the detail is built from.
-    assert body["errors"] == [
-        {"path": "procedure", "message": "Mức độ 2 của thủ tục không cung cấp nộp hồ sơ trực tuyến."}
-    ]
+    # The field's message is a whole sentence (the detail's first), not the fragment it is built from.
+    sentence = f"Thủ tục “{level2.name}” ở mức độ 2 không cung cấp nộp hồ sơ trực tuyến."
+    assert body["errors"] == [{"path": "procedure", "message": sentence}]
+    assert body["detail"].startswith(sentence)
     page = client.get(f"/nop-ho-so/{level2.code}/")
     assert page.status_code == 409
     text = page.content.decode()

@@ -60,6 +60,8 @@ def test_a_withheld_results_download_and_share_say_the_whole_sentence(
         for text in shown:
             assert text.startswith("Thủ tục “") and "mức độ 3" in text
             assert "không cung cấp nhận kết quả trực tuyến" in text
+            # The field's sentence is the detail's first: said once.
+            assert text.count("không cung cấp") == 1
 
 
 def test_a_field_error_sentence_is_shown_as_it_is():
@@ -192,3 +194,17 @@ def test_concurrent_deletions_delete_and_audit_once(citizen):
         t.join()
     assert sorted(outcomes, key=str) == [404, 404, "deleted"]
     assert AuditEntry.objects.filter(action="vault.delete").count() == 1
+
+
+def test_a_problem_shows_each_sentence_once_on_a_page():
+    problem = ProblemError(
+        "not_offered_at_level",
+        "Thủ tục “A” ở mức độ 2 không cung cấp nộp hồ sơ trực tuyến. Thủ tục có biểu mẫu để tải.",
+        extra={
+            "errors": [
+                {"path": "procedure", "message": "Thủ tục “A” ở mức độ 2 không cung cấp nộp hồ sơ trực tuyến."},
+                {"path": "x", "message": "Câu khác."},
+            ]
+        },
+    )
+    assert problem.messages() == [problem.detail, "Câu khác."]
