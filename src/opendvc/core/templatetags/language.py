@@ -2,6 +2,7 @@
 text, what people typed) is marked ``lang="vi"`` when the page is in another language."""
 
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -14,3 +15,12 @@ def vi() -> str:
     if (get_language() or "vi").startswith("vi"):
         return ""
     return mark_safe(' lang="vi"')
+
+
+@register.filter
+def vi_span(value) -> str:
+    """``value`` (Vietnamese data inside a translated sentence) in a ``<span lang="vi">`` on a page
+    that is not in Vietnamese; as it is, escaped, on a Vietnamese page."""
+    if (get_language() or "vi").startswith("vi"):
+        return conditional_escape(value)
+    return format_html('<span lang="vi">{}</span>', value)
