@@ -37,6 +37,7 @@ from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import too_long
 from opendvc.dossiers.returns import Address, applicant_address, chosen_address
 from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness, to_local
@@ -200,6 +201,9 @@ def _check_step(order: PostalOrder, to: str) -> None:
         )
 
 
+PICKUP_NOTE_LIMIT = 500  # PostalOrder.note
+
+
 # -- Pickup -----------------------------------------------------------------------------------------------
 
 
@@ -219,9 +223,17 @@ def pickup_request(
     sent to the postal operator after commit (``order_send``). Raises ``ProblemError`` 422."""
     from opendvc.dossiers.services import receiving_agency_allowed
 
-    address = address.cleaned()
     now = timezone.now()
     errors = []
+    # The address goes to the postal operator as typed: a part too long or holding '<' or '>' is
+    # refused, not cut; every problem is reported at once.
+    try:
+        address = address.checked()
+    except ProblemError as exc:
+        errors.extend(exc.extra.get("errors") or [])
+    note = (note or "").strip()
+    if len(note) > PICKUP_NOTE_LIMIT:
+        errors.append({"path": "note", "message": too_long(PICKUP_NOTE_LIMIT, len(note))})
     if window_end <= window_start:
         errors.append({"path": "window_end", "message": _("Giờ kết thúc phải sau giờ bắt đầu.")})
     if window_start < now:
@@ -263,7 +275,7 @@ def pickup_request(
             window_start=window_start,
             window_end=window_end,
             fee_vnd=pickup_fee(inside_province=inside),
-            note=(note or "")[:500],
+            note=note,
             created_by=applicant,
         )
         # No dossier code before the intake: the pickup's own reference and the leg.
@@ -436,7 +448,9 @@ def return_open(
     Raises 403/409/422."""
     from opendvc.dossiers.lifecycle import State
 
-    address = address.cleaned()
+    # What an officer typed is refused when too long or holding '<' or '>' (never cut); an address
+    # the applicant chose was checked when chosen, one taken from a pickup or a profile is trimmed.
+    address = address.cleaned() if system else address.checked()
     if not system:
         ids = visible_agency_ids(actor, roles={RECEIVING})
         if ids is not None and dossier.receiving_agency_id not in ids:

@@ -48,8 +48,27 @@ VIEW_LABELS = {
 }
 
 
-def _messages(exc: ProblemError) -> list[str]:
-    details = [e.get("message", "") for e in exc.extra.get("errors", []) if e.get("message")]
+# The address forms' fields by the service's error paths: a message about a part names it.
+_ADDRESS_FIELDS = {
+    "contact_phone": gettext_lazy("Số điện thoại di động"),
+    "address": gettext_lazy("Địa chỉ (số nhà, đường, phường/xã)"),
+    "province": gettext_lazy("Tỉnh, thành phố"),
+}
+PICKUP_FIELDS = {
+    "contact_name": gettext_lazy("Họ tên người giao hồ sơ"),
+    **_ADDRESS_FIELDS,
+    "note": gettext_lazy("Ghi chú cho nhân viên bưu chính"),
+}
+RETURN_FIELDS = {"contact_name": gettext_lazy("Họ tên người nhận"), **_ADDRESS_FIELDS}
+
+
+def _messages(exc: ProblemError, fields: dict | None = None) -> list[str]:
+    fields = fields or {}
+    details = [
+        f"{fields[e['path']]}: {e['message']}" if e.get("path") in fields else e["message"]
+        for e in exc.extra.get("errors", [])
+        if e.get("message")
+    ]
     return details or [exc.detail]
 
 
@@ -146,7 +165,7 @@ def pickup_new(request):
                 request=request,
             )
         except ProblemError as exc:
-            context["errors"] = _messages(exc)
+            context["errors"] = _messages(exc, PICKUP_FIELDS)
             return render(request, "postal/pickup_new.html", context, status=400)
         messages.success(
             request,
@@ -416,7 +435,7 @@ def office_return(request, code: str):
                 request=request,
             )
         except ProblemError as exc:
-            errors = _messages(exc)
+            errors = _messages(exc, RETURN_FIELDS)
         else:
             messages.success(
                 request,

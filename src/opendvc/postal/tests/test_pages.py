@@ -237,3 +237,61 @@ def test_the_postal_worker_home_lists_only_postal_tools(postal):
         "Tra cứu công dân",
         "Hồ sơ, kết quả qua bưu chính",
     }
+
+
+def test_a_pickup_or_return_address_too_long_or_with_markup_is_refused_not_cut(
+    client, procedure, citizen, justice, officer, leader
+):
+    """The address goes to the postal operator as typed: a part longer than its column or holding
+    '<' or '>' is refused at its field, with every other problem, and nothing is saved."""
+    sign_in(client, citizen)
+    day = (timezone.localtime() + timedelta(days=2)).strftime("%d/%m/%Y")
+    fields = {
+        "thu-tuc": procedure.code,
+        "co-quan": justice.pk,
+        "ho-ten": "Nguyễn Thị Hoa",
+        "dien-thoai": "0912345678",
+        "dia-chi": "12 Võ Thị Sáu, phường Trấn Biên",
+        "tinh": "Đồng Nai",
+        "ngay": day,
+        "tu-gio": "09:00",
+        "den-gio": "11:00",
+    }
+    refused = client.post(
+        "/buu-chinh/thu-gom/",
+        {
+            **fields,
+            "ho-ten": "Hoa <b>",
+            "dia-chi": "Số 12, đường Võ Thị Sáu " * 15,  # 360 characters
+            "ghi-chu": "gọi trước " * 60,
+            "den-gio": "08:00",
+        },
+    )
+    assert refused.status_code == 400
+    text = main_text(refused)
+    assert "Họ tên người giao hồ sơ: Không dùng các ký tự “<” và “>”." in text
+    assert "Địa chỉ (số nhà, đường, phường/xã): Tối đa 300 ký tự (đang có 359)." in text
+    assert "Ghi chú cho nhân viên bưu chính: Tối đa 500 ký tự (đang có 599)." in text
+    assert "Giờ kết thúc phải sau giờ bắt đầu." in text  # reported with them, not after
+    assert not PostalOrder.objects.filter(applicant=citizen).exists()
+    # What was typed comes back to be corrected.
+    assert "Số 12, đường Võ Thị Sáu" in refused.content.decode()
+    assert client.post("/buu-chinh/thu-gom/", fields).status_code == 302
+
+    d = result_ready(procedure, citizen, officer, leader)
+    client.logout()
+    sign_in(client, officer)
+    url = f"/mot-cua/buu-chinh/tra-ket-qua/{d.code}/"
+    typed = {
+        "ho-ten": "Nguyễn Thị Hoa",
+        "dien-thoai": "0912345678",
+        "dia-chi": "5 Hà Huy Giáp, phường Biên Hòa",
+        "tinh": "Đồng Nai" + " " + "x" * 120,
+    }
+    refused = client.post(url, typed)
+    assert refused.status_code == 400
+    assert "Tỉnh, thành phố: Tối đa 100 ký tự (đang có 129)." in main_text(refused)
+    assert not PostalOrder.objects.filter(dossier=d, leg="return").exists()
+    refused = client.post(url, {**typed, "tinh": "Đồng Nai", "ho-ten": "<script>"})
+    assert "Họ tên người nhận: Không dùng các ký tự “<” và “>”." in main_text(refused)
+    assert client.post(url, {**typed, "tinh": "Đồng Nai"}).status_code == 302
