@@ -17,6 +17,7 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from .logging import request_id_var
 from .problems import error_path, problem_response
@@ -112,8 +113,10 @@ class ProblemDetailsMiddleware:
         """No NUL character in the address, the query or a form's fields, on pages as in the API
         (PostgreSQL refuses NUL in text); API bodies must be JSON (or multipart for uploads), within
         the configured limit, with no NUL in any JSON string."""
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        if "\x00" in request.path:
             return nul_refused(request)
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            return None if answers_in_own_words(request) else nul_refused(request)
         if not request.path.startswith("/api/"):
             if (
                 request.method == "POST"
@@ -123,7 +126,7 @@ class ProblemDetailsMiddleware:
                     body = request.body
                 except RequestDataTooBig:
                     return None  # answered 413 where the form is read
-                if b"%00" in body or b"\x00" in body:
+                if (b"%00" in body or b"\x00" in body) and not answers_in_own_words(request):
                     return nul_refused(request)
             return None
         if request.method not in {"POST", "PUT", "PATCH"}:
@@ -395,6 +398,24 @@ def error_response(
         {"status": status, "title": title, "message": message},
         status=status,
     )
+
+
+def own_words(view):
+    """Mark ``view`` as answering bad input in its peer's own format (a payment gateway's
+    confirmation is answered in the gateway's codes, never with a page): the checks before the view
+    leave a NUL character to it."""
+    view.answers_in_own_words = True
+    return view
+
+
+def answers_in_own_words(request: HttpRequest) -> bool:
+    """Whether the view at ``request``'s address is marked ``own_words`` (resolved only when some
+    input is refused, so ordinary requests pay nothing)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "answers_in_own_words", False))
 
 
 def nul_refused(request: HttpRequest) -> HttpResponse:

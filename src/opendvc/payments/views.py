@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import selectors as dossier_selectors
@@ -48,6 +49,13 @@ def pay(request, public_id):
     )
 
 
+def _holds_nul(notice) -> bool:
+    texts = [notice.reference, notice.gateway_ref, notice.bank_code, notice.response_code, notice.raw]
+    raw = notice.raw or ""
+    return any("\x00" in (t or "") for t in texts) or "\\u0000" in raw or "%00" in raw
+
+
+@own_words
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def confirmation(request, gateway):
@@ -58,6 +66,9 @@ def confirmation(request, gateway):
     plugin = GATEWAYS[gateway]
     try:
         notice = plugin.read_confirmation(request)
+        if _holds_nul(notice):
+            # No gateway sends it, and the database keeps no NUL in text: malformed.
+            raise ValueError("NUL character in the confirmation")
     except ValueError:
         return plugin.answer_confirmation("error")
     return plugin.answer_confirmation(services.attempt_apply(gateway=gateway, notice=notice))

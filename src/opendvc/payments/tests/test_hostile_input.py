@@ -94,3 +94,37 @@ def test_a_paygov_notification_nested_too_deeply_is_answered_in_its_codes(client
     # Anyone may post to the IPN address: JSON deeper than the decoder reads answered 500.
     answer = _post(client, "[" * 100_000)
     assert answer["code"] == paygov.CODES[base.ERROR][0]
+
+
+def test_a_nul_character_in_a_confirmation_is_answered_in_the_gateways_own_words(
+    client, paygov_settings, settings, level4, citizen, officer
+):
+    """A gateway reads our answer to its confirmation as its own codes: a NUL character (which no
+    gateway sends and the database does not keep) is a malformed message, answered so, not with an
+    HTML page, and it changes nothing."""
+    from opendvc.payments import vnpay
+    from opendvc.payments.models import GatewayMessage
+
+    settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = (
+        "http://vnpay.test",
+        "OPENDVC1",
+        "vnp-secret",
+    )
+    attempt = _attempt(fees_due(level4, citizen, officer, amount=20_000), citizen)
+    before = GatewayMessage.objects.count()
+    error = paygov.CODES[base.ERROR][0]
+    for body in (
+        json.dumps({**_confirmation(attempt, "20000"), "orderId": attempt.reference + "\x00"}),
+        json.dumps({**_confirmation(attempt, "20000"), "transactionId": "PG\x00777"}),
+    ):
+        assert _post(client, body)["code"] == error
+    for query in ("vnp_TxnRef=%00", f"vnp_TxnRef={attempt.reference}&vnp_OrderInfo=a%00b"):
+        response = client.get(f"/thanh-toan/vnpay/ipn/?{query}")
+        assert response.status_code == 200 and response["Content-Type"] == "application/json"
+        assert response.json() == dict(
+            zip(("RspCode", "Message"), vnpay.IPN_CODES[base.ERROR], strict=True)
+        )
+    attempt.refresh_from_db()
+    assert attempt.state != "paid" and GatewayMessage.objects.count() == before
+    # Anywhere else a NUL character is still refused before any view runs.
+    assert client.get("/thu-tuc/?q=%00").status_code == 400
