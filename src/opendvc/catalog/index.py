@@ -13,7 +13,7 @@ the API) is answered from this index instead of searching the database again for
   the field; the number of words that are whole words of the name or field; the number of words
   typed with diacritics found so in the name; for each word 100 when it begins a word of the name,
   10 of the field, 1 of the legal text; then the shortest name, then the code. Without words, in
-  Vietnamese alphabetical order of the name (``text.sort_key``, read from the database's
+  Vietnamese alphabetical order of the name (``sort_name``, read from the database's
   ``sort_name``), then the code.
 - **Facets** — for each filter, the matching procedures with every *other* filter applied, counted
   per value (what choosing that value would give); sectors, fields and agencies in Vietnamese
@@ -47,7 +47,6 @@ from opendvc.agencies.models import Agency, Tier
 
 from .models import Field, Procedure, ProcedureMethod, Sector
 from .search import RANK_FIELD, RANK_LEGAL, RANK_NAME, SearchQuery, accent_forms
-from .text import sort_key
 
 _MAX_MEMO = 4096
 
@@ -370,10 +369,8 @@ def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
                 Field.objects.order_by("sort_name", "code").values_list("id", "code", "name")
             ),
             "tier": list(Tier.objects.order_by("rank", "code").values_list("id", "code", "name")),
-            # A few hundred agencies (their app has no sort column): sorted here, once per build.
-            "agency": sorted(
-                Agency.objects.values_list("id", "code", "name"),
-                key=lambda row: (sort_key(row[2]), row[1]),
+            "agency": list(
+                Agency.objects.order_by("sort_name", "code").values_list("id", "code", "name")
             ),
         },
     }

@@ -15,31 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .text import sort_key
+from opendvc.core.models import SortedByName
 
 # National TTHC code, e.g. 1.001193; synthetic benchmark rows use the prefix SYN-.
 NATIONAL_CODE_RE = re.compile(r"^\d\.\d{6}$")
 SYNTHETIC_PREFIX = "SYN-"
-
-
-class SortedByName(models.Model):
-    """A row listed by its Vietnamese ``name``: ``sort_name`` is the name's ``text.sort_key``, written
-    on every save, so that ``order_by("sort_name")`` is the Vietnamese alphabetical order on every
-    database (``order_by("name")`` is the order of code points: "Đ…" after "Z…"). Code that writes
-    ``name`` without ``save()`` (``bulk_create``, ``QuerySet.update``) writes ``sort_name`` too. The
-    database's own default (empty) lets the release before this column insert rows during a deploy."""
-
-    sort_name = models.TextField(default="", db_default="", blank=True, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        self.sort_name = sort_key(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "sort_name"}
-        super().save(*args, **kwargs)
 
 
 class Sector(SortedByName):

@@ -27,8 +27,8 @@ from opendvc.catalog.services import (
     match_agencies,
     search_columns,
 )
-from opendvc.catalog.text import sort_key
 from opendvc.catalog.transfer import check_file
+from opendvc.core.collation import sort_key
 
 QUALIFIERS = [
     "đối với cá nhân",
