@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from opendvc.core.collation import sort_key
 
 # Province-of-registration codes in the CCCD number (Circular 07/2016/TT-BCA, Art. 7; kept by
 # Circular 59/2021/TT-BCA): the 63 provinces as they were when the numbers were issued. The 2025
@@ -261,15 +262,13 @@ _UNIT_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu 
 
 def vi_sort_key(name: str) -> tuple[str, str]:
     """Alphabetical order as Vietnamese readers expect: by the proper name (without "Thành phố",
-    "Phường"…), letters before their accented forms, Đ right after D."""
+    "Phường"…), in the Vietnamese alphabet (a ă â … d đ … o ô ơ … u ư, tone marks second)."""
     bare = " ".join(name.split())
     for prefix in _UNIT_PREFIXES:
         if bare.startswith(prefix):
             bare = bare[len(prefix) :]
             break
-    folded = unicodedata.normalize("NFD", bare.replace("Đ", "D~").replace("đ", "d~"))
-    base = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    return base, bare
+    return sort_key(bare), bare
 
 
 def province_choices() -> list[tuple[int, str]]:

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.models import SortedByName
+
 # QCVN 102:2016/BTTTT agency code, e.g. 000.00.32.H19
 AGENCY_CODE_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 
@@ -37,7 +39,7 @@ class Tier(models.Model):
         return self.name
 
 
-class Agency(models.Model):
+class Agency(SortedByName):
     class Backend(models.TextChoices):
         INTERNAL = "internal", _("Xử lý trên Cổng")
         ONESTOP = "onestop", _("Phần mềm một cửa điện tử của tỉnh")
@@ -63,7 +65,7 @@ class Agency(models.Model):
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
 
     class Meta:
-        ordering = ["tier__rank", "name"]
+        ordering = ["tier__rank", "sort_name", "code"]
         verbose_name = _("cơ quan")
         verbose_name_plural = _("cơ quan")
 

@@ -113,11 +113,11 @@ def visible_agencies(user) -> list[Agency]:
     whose agencies are those of their roles, the agencies the roles already read (no query)."""
     ids = None if user.is_superuser else visible_agency_ids(user)
     if ids is None:
-        return list(Agency.objects.order_by("name"))
+        return list(Agency.objects.order_by("sort_name", "code"))
     own = {sr.agency_id: sr.agency for sr in active_roles(user)}
     if ids <= own.keys():
-        return sorted((own[pk] for pk in ids), key=lambda a: a.name)
-    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+        return sorted((own[pk] for pk in ids), key=lambda a: (a.sort_name, a.code))
+    return list(Agency.objects.filter(pk__in=ids).order_by("sort_name", "code"))
 
 
 def staff_of(agency: Agency) -> QuerySet[StaffRole]:

@@ -57,6 +57,6 @@ def agency_staff(request, code):
             "roles": selectors.staff_of(agency),
             "form": form,
             "can_manage": manage,
-            "sub_agencies": selectors.sub_agencies(agency).order_by("name"),
+            "sub_agencies": selectors.sub_agencies(agency).order_by("sort_name", "code"),
         },
     )

@@ -296,7 +296,7 @@ _COMPONENTS = PreparedRead(lambda procedure_id: Component.objects.filter(procedu
 # Without an agency in the request: the active agencies named on the procedure, two at most (one is
 # the agency that receives it; none or several are answered by ``selectors.receiving_agencies``).
 _NAMED_AGENCIES = PreparedRead(
-    lambda procedure_id: Agency.objects.filter(procedures=procedure_id, is_active=True).order_by("name")[:2],
+    lambda procedure_id: Agency.objects.filter(procedures=procedure_id, is_active=True).order_by("sort_name", "code")[:2],
     1,
 )
 # One attached file (the usual filing): the caller's upload by its id.

@@ -35,7 +35,7 @@ def receiving_agencies(*, procedure) -> QuerySet:
     catalog import links them from the procedure's "Cơ quan thực hiện"). None named: none — the
     procedure takes no dossier yet, rather than any agency of its tier (a social-insurance office
     receiving a residence registration)."""
-    return Agency.objects.filter(procedures=procedure, is_active=True).order_by("name")
+    return Agency.objects.filter(procedures=procedure, is_active=True).order_by("sort_name", "code")
 
 
 def applicant_dossiers(user) -> QuerySet[Dossier]:

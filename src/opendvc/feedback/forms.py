@@ -172,7 +172,7 @@ class PaperLetterForm(FeedbackForm):
         super().__init__(*args, **kwargs)
         del self.fields["website"]
         self.fields["agency"] = forms.ModelChoiceField(
-            queryset=Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name"),
+            queryset=Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("sort_name", "code"),
             label=_("Cơ quan nhận văn bản"),
             empty_label=None,
             widget=VietnameseDataSelect,

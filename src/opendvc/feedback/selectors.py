@@ -191,7 +191,7 @@ def agency_figures(
     ids = set(by_agency) | set(dossiers)
     qs = agencies if agencies is not None else Agency.objects.all()
     out = []
-    for agency in qs.filter(pk__in=ids).order_by("name"):
+    for agency in qs.filter(pk__in=ids).order_by("sort_name", "code"):
         r = by_agency.get(agency.pk) or {s.value: 0 for s in Standing}
         received = sum(r[s.value] for s in Standing)
         d = dossiers.get(agency.pk, {"codes": set(), "dissatisfied": set()})

@@ -382,13 +382,13 @@ def paper_agencies(actor) -> list[Agency]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return []
     if actor.is_superuser:
-        return list(Agency.objects.filter(is_active=True).order_by("name"))
+        return list(Agency.objects.filter(is_active=True).order_by("sort_name", "code"))
     ids = {
         r.agency_id
         for r in active_roles(actor)
         if r.role in (StaffRole.Role.FEEDBACK_FOCAL, StaffRole.Role.HEAD)
     }
-    return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("name"))
+    return list(Agency.objects.filter(pk__in=ids, is_active=True).order_by("sort_name", "code"))
 
 
 def feedback_register_paper(

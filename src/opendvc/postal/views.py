@@ -128,7 +128,7 @@ def pickup_new(request):
     # The agencies that receive the procedure named (the first one chosen), else every active one.
     agencies = list(receiving_agencies(procedure=named)) if named is not None else []
     if not agencies:
-        agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
+        agencies = list(Agency.objects.filter(is_active=True).order_by("sort_name", "code"))
     context = {
         "agencies": agencies,
         "procedure": named,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
+from opendvc.core.collation import sort_key
 from opendvc.feedback.models import Feedback
 from opendvc.linked.selectors import linked_figures
 from opendvc.worktime import VN_TZ
@@ -241,7 +242,7 @@ def transparency(*, period: Period) -> list[dict[str, Any]]:
                 "satisfaction_rate": F.rate(sv.get("sv_satisfied", 0), sv.get("sv_answers", 0)),
             }
         )
-    return sorted(out, key=lambda row: row["agency"])
+    return sorted(out, key=lambda row: (sort_key(row["agency"]), row["agency_id"]))
 
 
 def linked_period_figures(*, period: Period, agency_ids: list[int] | None = None) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def _period_query(period, as_of) -> str:
 
 def _agencies_for(user):
     scope = _agency_scope(user)
-    qs = Agency.objects.filter(is_active=True).order_by("name")
+    qs = Agency.objects.filter(is_active=True).order_by("sort_name", "code")
     return qs if scope is None else qs.filter(pk__in=scope)
 
 
@@ -291,7 +291,7 @@ def oversight(request):
                 [(t["month"], t["on_time_rate"]) for t in trend],
                 title=_("Tỷ lệ đúng hạn theo tháng"),
             ),
-            "agencies": Agency.objects.filter(is_active=True).order_by("name"),
+            "agencies": Agency.objects.filter(is_active=True).order_by("sort_name", "code"),
             "urges": Urge.objects.select_related("agency", "sent_by")[:10],
         },
     )

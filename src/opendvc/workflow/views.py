@@ -64,7 +64,7 @@ def work_queue(request):
 def process_edit(request, code: str):
     procedure = get_object_or_404(Procedure, code=code)
     ids = visible_agency_ids(request.user, roles={SR.LEADER, SR.HEAD, SR.ADMINISTRATOR})
-    agencies = list((Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)).order_by("name"))
+    agencies = list((Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)).order_by("sort_name", "code"))
     agency = next((a for a in agencies if a.pk == _int(request.POST.get("agency") or request.GET.get("co-quan"))), None)
     errors: list[str] = []
     steps: list[dict] = []

@@ -246,7 +246,7 @@ def intake(request):
     """Counter and postal intake: the officer registers a paper dossier for an applicant found or
     created by CCCD (and tax code for an organisation); it is filed and received at once."""
     ids = visible_agency_ids(request.user, roles={Role.RECEIVING_OFFICER})
-    agencies = Agency.objects.filter(pk__in=ids or []).order_by("name")
+    agencies = Agency.objects.filter(pk__in=ids or []).order_by("sort_name", "code")
     context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
                                                   (Channel.POSTAL, Channel.POSTAL.label)],
                "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": [],

@@ -231,7 +231,7 @@ def overview(request):
     agencies = (
         Agency.objects.filter(is_active=True) if ids is None else Agency.objects.filter(pk__in=ids)
     )
-    agencies = list(agencies.order_by("name"))
+    agencies = list(agencies.order_by("sort_name", "code"))
     if not agencies:
         raise Http404
     chosen = int_param(request.GET.get("co-quan"))

@@ -48,7 +48,7 @@ def _day(value: str) -> date | None:
 
 def public_results(request):
     g = request.GET
-    agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
+    agencies = list(Agency.objects.filter(is_active=True).order_by("sort_name", "code"))
     agency = next((a for a in agencies if a.code == g.get("co-quan")), None)
     date_from, date_to = _day(g.get("tu-ngay", "")), _day(g.get("den-ngay", ""))
     errors = []
