@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from opendvc.accounts.tests.factories import AgencyFactory, StaffRoleFactory, TierFactory, UserFactory
+from opendvc.accounts.tests.factories import (
+    AgencyFactory,
+    StaffRoleFactory,
+    TierFactory,
+    UserFactory,
+)
 from opendvc.agencies.models import Agency
 from opendvc.agencies.selectors import visible_agencies
 from opendvc.core.collation import sort_key

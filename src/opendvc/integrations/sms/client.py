@@ -1,8 +1,9 @@
 """Text messages (SMS): a provider interface, the configurable HTTP provider, and the services that
 use it through the outbox — a phone number's verification code and the notices a citizen opts into.
 
-The phone number is personal data: it is kept encrypted in the outbox (as on the account) and
-decrypted only when sent. The provider gets the message id as ``X-Idempotency-Key`` so a text sent
+The phone number is personal data and the text may hold a verification code or what a dossier is
+about: both are kept encrypted in the outbox (as the phone on the account) and decrypted only when
+sent, so that neither the outbox page nor a copy of the database shows them. The provider gets the message id as ``X-Idempotency-Key`` so a text sent
 twice by the relay reaches the phone once.
 
 HTTP provider: ``POST <SMS_URL>/send`` with ``{"to", "text", "reference"}`` and
@@ -80,7 +81,12 @@ class SmsSender:
         to = crypto.decrypt(payload.get("to_ciphertext", ""))
         if not to:
             raise DeliveryError("Thiếu số điện thoại nhận tin.")
-        return {"id": self.provider.send(to=to, text=payload.get("text", ""), reference=message_id)}
+        # Messages queued before the text was encrypted carry it as "text".
+        if "text_ciphertext" in payload:
+            text = crypto.decrypt(payload["text_ciphertext"])
+        else:
+            text = payload.get("text", "")
+        return {"id": self.provider.send(to=to, text=text, reference=message_id)}
 
 
 register_sender("sms", SmsSender)
@@ -93,7 +99,10 @@ def sms_send(*, phone: str, text: str) -> None:
     outbox_enqueue(
         kind=KIND,
         destinations=["sms"],
-        payload={"to_ciphertext": crypto.encrypt(normalize_phone(phone)), "text": text[:480]},
+        payload={
+            "to_ciphertext": crypto.encrypt(normalize_phone(phone)),
+            "text_ciphertext": crypto.encrypt(text[:480]),
+        },
     )
 
 

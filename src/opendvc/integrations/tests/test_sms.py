@@ -48,6 +48,10 @@ def test_a_verification_code_reaches_the_phone_once_and_checks(provider):
     (sent,) = provider.sent.values()
     assert sent["to"] == "0912345678"
     code = _code(provider)
+    # Nor is the code or any word of the text: the outbox page and a copy of the database hold the
+    # ciphertext only.
+    assert code not in str(message.payload) and "xác minh" not in str(message.payload)
+    assert set(message.payload) == {"to_ciphertext", "text_ciphertext"}
     assert not phone_verification_check(
         phone="0912345678", code="000000" if code != "000000" else "111111"
     )
@@ -79,3 +83,18 @@ def test_off_without_a_provider(settings):
     settings.SMS_URL = ""
     phone_verification_start(phone="0912345678")
     assert not Message.objects.exists()
+
+
+def test_a_text_queued_in_clear_by_the_earlier_release_is_still_sent(provider):
+    from opendvc.accounts import crypto
+    from opendvc.integrations.outbox import outbox_enqueue
+    from opendvc.integrations.sms.client import KIND
+
+    outbox_enqueue(
+        kind=KIND,
+        destinations=["sms"],
+        payload={"to_ciphertext": crypto.encrypt("0912345678"), "text": "Cổng DVC: hồ sơ đã có kết quả"},
+    )
+    assert outbox_relay(budget_seconds=0).delivered == 1
+    (sent,) = provider.sent.values()
+    assert sent["text"] == "Cổng DVC: hồ sơ đã có kết quả"
