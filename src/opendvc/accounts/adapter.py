@@ -14,7 +14,7 @@ from opendvc.agencies.permissions import is_staff_member
 
 from . import crypto, services
 from .models import PersonProfile
-from .oidc.provider import CCCD_ATTRIBUTE, NONCE_STATE_KEY
+from .oidc.provider import NONCE_STATE_KEY, cccd_claim, keep_cccd_claim
 
 LOCKOUT_MESSAGE = _(
     "Bạn đã đăng nhập sai quá nhiều lần nên việc đăng nhập tạm bị khóa trong 5 phút. "
@@ -116,7 +116,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def _cccd_claim(sociallogin) -> str:
         """The CCCD sent by the identity provider (kept off ``extra_data``, see ``oidc.provider``)."""
 
-        return getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
+        return cccd_claim(sociallogin)
 
     def pre_social_login(self, request, sociallogin) -> None:
         expected = (sociallogin.state or {}).get(NONCE_STATE_KEY)
@@ -125,6 +125,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if not isinstance(id_token, dict) or id_token.get("nonce") != expected:
                 raise PermissionDenied("ID token nonce does not match the login attempt")
         super().pre_social_login(request, sociallogin)
+        keep_cccd_claim(sociallogin)
         cccd = self._cccd_claim(sociallogin)
         if not cccd:
             return

@@ -10,7 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from . import services
-from .oidc.provider import CCCD_ATTRIBUTE
+from .oidc.provider import cccd_claim
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_record_session")
@@ -42,7 +42,7 @@ def _signed_up(sender, request, user, **kwargs):
 def _identity_connected(sender, request, sociallogin, **kwargs):
     """A signed-in user connected their national electronic identity: its CCCD claim becomes the
     account's verified number (other sign-ins record it in ``SocialAccountAdapter``)."""
-    cccd = getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
+    cccd = cccd_claim(sociallogin)
     if cccd and sociallogin.state.get("process") == AuthProcess.CONNECT and sociallogin.user:
         services.verify_cccd_from_identity_provider(
             user=sociallogin.user, cccd=cccd, request=request

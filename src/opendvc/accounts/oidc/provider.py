@@ -5,12 +5,36 @@ import secrets
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 
-from ..crypto import mask
+from ..crypto import decrypt, encrypt, mask
 from ..validators import normalize_cccd
 from .views import VerifiedOIDCAdapter
 
 NONCE_STATE_KEY = "oidc_nonce"
 CCCD_ATTRIBUTE = "national_id_cccd"
+# The claim, encrypted, in the login's state: the state is what allauth keeps in the session when
+# the sign-in goes on through its sign-up form (an e-mail address taken, none given), and the
+# attribute does not survive that.
+CCCD_STATE_KEY = "national_id_cccd_ciphertext"
+
+
+def keep_cccd_claim(sociallogin) -> None:
+    """Copy the CCCD claim of ``sociallogin`` into its state, encrypted (``CCCD_STATE_KEY``)."""
+    cccd = getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
+    if cccd and sociallogin.state is not None:
+        sociallogin.state[CCCD_STATE_KEY] = encrypt(cccd)
+
+
+def cccd_claim(sociallogin) -> str:
+    """The CCCD the identity provider sent for ``sociallogin``: on the login object, or kept in its
+    state across the sign-up form; empty when none (or the key that encrypted it is gone)."""
+    cccd = getattr(sociallogin, CCCD_ATTRIBUTE, "") or ""
+    if cccd:
+        return cccd
+    token = (sociallogin.state or {}).get(CCCD_STATE_KEY) or ""
+    try:
+        return normalize_cccd(decrypt(token)) if isinstance(token, str) else ""
+    except Exception:  # noqa: BLE001 - an unreadable token is no claim
+        return ""
 
 
 class NationalIdProvider(OpenIDConnectProvider):

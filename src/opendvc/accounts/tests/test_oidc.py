@@ -3,6 +3,7 @@ expired token and a replayed code are refused; first login creates or links the 
 
 from __future__ import annotations
 
+import json
 import runpy
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -208,3 +209,24 @@ def test_staff_with_totp_still_enters_the_code_after_oidc(client, oidc):
     r = _callback(client, _authorize(_start(client)))
     assert r.status_code == 302 and r["Location"] == reverse("mfa_authenticate")
     assert _logged_in_user(client) is None
+
+
+@pytest.mark.django_db
+def test_the_cccd_claim_survives_the_sign_up_form(client, oidc):
+    """The provider's e-mail address is taken by an account it cannot take over (not verified by the
+    provider): the sign-in goes on through the sign-up form, and the account made there still gets
+    the provider's CCCD as its verified number (the claim is kept encrypted in the session)."""
+    UserFactory(email="dan@example.vn")
+    oidc.claims = {**oidc.claims, "email_verified": False}
+    r = _callback(client, _authorize(_start(client)))
+    assert r.status_code == 302 and r["Location"] == reverse("socialaccount_signup")
+    pending = json.dumps(client.session["socialaccount_sociallogin"], default=str)
+    assert "075301004321" not in pending  # encrypted in the session too
+    form = client.get(r["Location"])
+    assert form.status_code == 200
+    done = client.post(r["Location"], {"email": "dan-moi@example.vn"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    user = User.objects.get(email="dan-moi@example.vn")
+    assert SocialAccount.objects.get().user == user
+    profile = PersonProfile.objects.get(user=user)
+    assert profile.cccd == "075301004321" and profile.cccd_verified
