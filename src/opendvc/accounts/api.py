@@ -68,6 +68,9 @@ class OrganisationOut(Schema):
     public_id: str
     name: str
     tax_code: str
+    # The business registry names a member verified by the electronic identity as its legal
+    # representative (POST /accounts/organisations/{public_id}/verification).
+    tax_code_verified: bool
     role: str
     legal_representative: str
     address: str
@@ -209,6 +212,7 @@ def list_organisations(request):
             public_id=str(m.organisation.public_id),
             name=m.organisation.name,
             tax_code=m.organisation.tax_code,
+            tax_code_verified=m.organisation.verified,
             role=m.role,
             legal_representative=m.organisation.legal_representative,
             address=m.organisation.address,

@@ -141,8 +141,14 @@ def seed(stdout=None) -> None:
     Membership.objects.get_or_create(
         organisation=org, user=people[0], defaults={"role": Membership.Role.AUTHORISED_STAFF}
     )
+    # It stands for an organisation whose representative verified its tax code against the national
+    # business registry (the registry's simulator holds it, with citizen2 as its representative).
+    if not org.verified:
+        services.organisation_mark_verified(
+            organisation=org, user=people[1], data={"name": org.name, "legal_representative": org.legal_representative}
+        )
     if stdout:
         stdout.write(
             f"  {len(STAFF)} cán bộ demo, {len(CITIZENS)} công dân demo (số CCCD ghi là đã xác thực qua "
-            f"định danh điện tử), 1 tổ chức (mật khẩu: {DEMO_PASSWORD})"
+            f"định danh điện tử), 1 tổ chức (mã số thuế đã xác thực; mật khẩu: {DEMO_PASSWORD})"
         )

@@ -280,11 +280,26 @@ class PersonProfile(AddressFields):
 
 
 class Organisation(models.Model):
-    """A business or other organisation that submits dossiers through its people."""
+    """A business or other organisation that submits dossiers through its people.
+
+    The tax code typed when the organisation is added is a declaration: anyone may type any. It is
+    verified (``verified_at``) when the national business registry names, as the organisation's legal
+    representative, a member whose CCCD the national electronic identity verified
+    (``registries.services.organisation_verify``). Only verified tax codes are unique: the first
+    to type one does not keep the business out of the portal."""
 
     public_id = models.UUIDField(_("mã công khai"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("tên tổ chức"), max_length=300)
-    tax_code = models.CharField(_("mã số thuế"), max_length=14, unique=True)
+    tax_code = models.CharField(_("mã số thuế"), max_length=14, db_index=True)
+    verified_at = models.DateTimeField(_("xác thực mã số thuế lúc"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người đại diện đã xác thực"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     province_code = models.PositiveIntegerField(_("tỉnh/thành phố"), null=True, blank=True)
     ward_code = models.PositiveIntegerField(_("phường/xã"), null=True, blank=True)
     street = models.CharField(_("số nhà, đường"), max_length=300, blank=True)
@@ -298,9 +313,22 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("tổ chức")
         verbose_name_plural = _("tổ chức")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_code"],
+                condition=Q(verified_at__isnull=False),
+                name="verified_tax_code_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tax_code})"
+
+    @property
+    def verified(self) -> bool:
+        """The business registry names a member verified by the electronic identity as its legal
+        representative."""
+        return self.verified_at is not None
 
     @property
     def address(self) -> str:

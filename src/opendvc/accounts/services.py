@@ -19,6 +19,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,7 +222,8 @@ def clean_profile_data(
         street = _text(merged.get(f"{kind}_street"))
         if len(street) > STREET_MAX:
             errors[f"{kind}_street"] = _err(
-                _("Số nhà, đường phố dài tối đa %(n)s ký tự.") % {"n": STREET_MAX}, "street_too_long"
+                _("Số nhà, đường phố dài tối đa %(n)s ký tự.") % {"n": STREET_MAX},
+                "street_too_long",
             )
         out[f"{kind}_street"] = street
         if not unchanged:
@@ -311,7 +313,9 @@ def _verify_cccd(*, user: User, cccd: str, digest: str | None, request) -> bool:
         if other.user_id == user.pk:
             continue
         other.cccd = ""
-        other.save(update_fields=["cccd_ciphertext", "cccd_hash", "cccd_source", "cccd_verified_at"])
+        other.save(
+            update_fields=["cccd_ciphertext", "cccd_hash", "cccd_source", "cccd_verified_at"]
+        )
         audit_record(
             actor=None,
             action="accounts.cccd_claim_removed",
@@ -357,7 +361,8 @@ def clean_organisation_data(
     except ValidationError as e:
         errors["tax_code"] = e
     else:
-        clash = Organisation.objects.filter(tax_code=tax)
+        # Only a verified tax code is taken: one merely typed by someone else may not be theirs.
+        clash = Organisation.objects.filter(tax_code=tax, verified_at__isnull=False)
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
@@ -397,6 +402,14 @@ def create_organisation(
     if role not in Membership.Role.values:
         raise ValidationError({"role": _err(_("Vai trò không hợp lệ."), "invalid_role")})
     cleaned = clean_organisation_data(data=data)
+    if Membership.objects.filter(user=user, organisation__tax_code=cleaned["tax_code"]).exists():
+        raise ValidationError(
+            {
+                "tax_code": _err(
+                    _("Bạn đã là thành viên của tổ chức có mã số thuế này."), "already_member"
+                )
+            }
+        )
     org = Organisation.objects.create(**cleaned)
     Membership.objects.create(organisation=org, user=user, role=role)
     audit_record(
@@ -407,6 +420,34 @@ def create_organisation(
         request=request,
     )
     return org
+
+
+def organisation_mark_verified(
+    *, organisation: Organisation, user: User | None, data: dict[str, str], request=None
+) -> Organisation:
+    """Record that the national business registry names ``user`` (a member whose CCCD the electronic
+    identity verified) as the legal representative of ``organisation``: verified now, its name and
+    representative as the registry has them (``data``: ``name``, ``legal_representative``).
+    Audited. ``registries.services.organisation_verify`` asks the registry; the demo seeds it."""
+    before = {"name": organisation.name, "legal_representative": organisation.legal_representative}
+    organisation.verified_at = timezone.now()
+    organisation.verified_by = user
+    organisation.name = " ".join(str(data.get("name") or organisation.name).split())[:300]
+    organisation.legal_representative = " ".join(
+        str(data.get("legal_representative") or organisation.legal_representative).split()
+    )[:200]
+    organisation.save(update_fields=["verified_at", "verified_by", "name", "legal_representative"])
+    changed = {
+        k: [v, getattr(organisation, k)] for k, v in before.items() if v != getattr(organisation, k)
+    }
+    audit_record(
+        actor=user,
+        action="accounts.organisation_verified",
+        target=organisation,
+        changes={"tax_code": organisation.tax_code, **changed},
+        request=request,
+    )
+    return organisation
 
 
 @transaction.atomic
@@ -667,9 +708,7 @@ def _counter_holder(cccd: str, phone: str) -> PersonProfile | None:
         phone_hash = crypto.lookup_hash(normalize_phone(phone or ""))
     except ValidationError:
         return None
-    return next(
-        (p for p in claims if p.phone_verified and p.user.phone_hash == phone_hash), None
-    )
+    return next((p for p in claims if p.phone_verified and p.user.phone_hash == phone_hash), None)
 
 
 def applicant_find_or_create(
@@ -748,7 +787,21 @@ def applicant_find_or_create(
             )
         organisation = None
         if tax:
-            organisation = Organisation.objects.filter(tax_code=tax).first()
+            # The verified organisation, else one the applicant is a member of, else one made at an
+            # earlier intake (no members): never one that someone else only typed the tax code of.
+            organisation = (
+                Organisation.objects.filter(tax_code=tax)
+                .filter(
+                    Q(verified_at__isnull=False)
+                    | Q(memberships__user=user)
+                    | Q(memberships__isnull=True)
+                )
+                .annotate(
+                    mine=Exists(Membership.objects.filter(organisation=OuterRef("pk"), user=user))
+                )
+                .order_by(F("verified_at").asc(nulls_last=True), "-mine", "pk")
+                .first()
+            )
             if organisation is None:
                 if not (organisation_name or "").strip():
                     raise ProblemError(

@@ -8,12 +8,14 @@ is asked (``services._check_own``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from django.http import Http404
 from ninja import Router, Schema
 
+from opendvc.accounts.selectors import organisation_for_member
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
 from opendvc.dossiers import eforms_bridge
@@ -22,7 +24,7 @@ from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import dossier_update_draft
 
 from .models import RegistryFetch
-from .services import CONSENT_TEXT, SOURCE_LABEL, registry_prefill
+from .services import CONSENT_TEXT, SOURCE_LABEL, organisation_verify, registry_prefill
 
 router = Router(tags=["CSDL quốc gia"])
 
@@ -88,4 +90,38 @@ def registry_prefill_api(request, public_id: UUID, payload: RegistryPrefillIn):
         cached=result.cached,
         note=str(result.note or ""),
         values=result.values,
+    )
+
+
+class OrganisationVerificationOut(Schema):
+    public_id: str
+    tax_code: str
+    name: str
+    legal_representative: str
+    verified: bool
+    verified_at: datetime | None
+
+
+@router.post(
+    "/accounts/organisations/{public_id}/verification",
+    response={200: OrganisationVerificationOut, **problems(403, 404, 409, 422, 503)},
+    summary="Xác thực mã số thuế của tổ chức với CSDL quốc gia về đăng ký doanh nghiệp",
+)
+def organisation_verification_api(request, public_id: UUID):
+    """The organisation's representative verifies its tax code: the national business registry must
+    name, as its legal representative, the CCCD that the national electronic identity verified on
+    the caller's account. 422 ``cccd_unverified`` (sign in with the electronic identity first),
+    ``not_on_record``, ``not_representative``; 409 when another organisation verified the tax code
+    first; 503 when the registry cannot be reached. Verified, the organisation carries the registry's
+    name and representative. Calling it again answers the same."""
+    require_scope(request, "accounts:write")
+    organisation = organisation_for_member(user=request.user, public_id=public_id)
+    organisation = organisation_verify(user=request.user, organisation=organisation, request=request)
+    return OrganisationVerificationOut(
+        public_id=str(organisation.public_id),
+        tax_code=organisation.tax_code,
+        name=organisation.name,
+        legal_representative=organisation.legal_representative,
+        verified=organisation.verified,
+        verified_at=organisation.verified_at,
     )

@@ -52,6 +52,16 @@ class _HttpRegistry:
         return self._client
 
     def lookup(self, identifier: str, *, purpose: str) -> dict[str, Any]:
+        data = self.record(identifier, purpose=purpose)
+        try:
+            return self.translate(data)
+        # RecursionError: JSON nested deeper than the decoder reads.
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise RegistryUnavailable("malformed answer") from exc
+
+    def record(self, identifier: str, *, purpose: str) -> dict[str, Any]:
+        """The registry's record of ``identifier`` as it sent it (an object), for checks on what the
+        prefill does not keep (a business's representative's CCCD)."""
         if not self.base_url:
             raise RegistryUnavailable("not configured")
         try:
@@ -67,10 +77,12 @@ class _HttpRegistry:
             raise RegistryUnavailable(f"HTTP {response.status_code}")
         try:
             data = response.json()["data"]
-            return self.translate(data)
         # RecursionError: JSON nested deeper than the decoder reads.
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise RegistryUnavailable("malformed answer") from exc
+        if not isinstance(data, dict):
+            raise RegistryUnavailable("malformed answer")
+        return data
 
     def translate(self, data: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError

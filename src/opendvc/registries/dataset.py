@@ -193,7 +193,18 @@ def build(
                     relation_to_head=relation,
                 )
             )
-    firms: list[Business] = []
+    # The demo organisation of ``accounts.demo``, its legal representative the demo's citizen2, comes
+    # first, so that its tax code can be verified against the registry.
+    firms: list[Business] = [
+        Business(
+            tax_code="3603999001",
+            name="Công ty TNHH Dịch vụ Demo Đồng Nai",
+            address={"province": DONG_NAI, "ward": 26041, "street": "45 Phạm Văn Thuận"},
+            representative="Trần Thị Bình",
+            representative_cccd="075301004567",
+            status="active",
+        )
+    ]
     for b in range(businesses):
         owner = people[rng.randrange(len(people))]
         trade = rng.choice(TRADES)

@@ -16,14 +16,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.accounts import crypto
-from opendvc.accounts.permissions import can_act_for
+from opendvc.accounts.models import Organisation
+from opendvc.accounts.permissions import can_act_for, can_manage_organisation
 from opendvc.accounts.selectors import profile_of
+from opendvc.accounts.services import organisation_mark_verified
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
@@ -364,3 +366,122 @@ def registry_report(*, dossier: Dossier, definition: dict | None) -> dict[str, A
         "manual": bool(manual)
         and not any(f.outcome == RegistryFetch.Outcome.FOUND for f in fetches),
     }
+
+
+# -- An organisation's tax code ------------------------------------------------------------------
+
+
+def organisation_verify(*, user, organisation: Organisation, request=None) -> Organisation:
+    """Verify the tax code of ``organisation`` for its representative ``user``: the national business
+    registry must name, as the organisation's legal representative, the CCCD that the national
+    electronic identity verified on ``user``'s account. The organisation then takes the registry's
+    name and representative and its tax code is its own on the portal (no one else can add it; the
+    counter intake files into it). Idempotent.
+
+    Raises ``ProblemError``: 403 for a member who is not a representative; 422 ``cccd_unverified``
+    (nothing asked of the registry), ``not_on_record`` or ``not_representative``; 409 when another
+    organisation verified the tax code first; 503 when the registry cannot be reached."""
+    if not can_manage_organisation(user, organisation):
+        raise ProblemError(
+            "permission_denied",
+            _("Chỉ người đại diện của tổ chức mới xác thực được mã số thuế."),
+            status=403,
+        )
+    if organisation.verified:
+        return organisation
+    profile = profile_of(user)
+    if profile is None or not profile.cccd_verified:
+        raise ProblemError(
+            "cccd_unverified",
+            _(
+                "Số CCCD trên tài khoản của ông/bà chưa được xác thực. Hãy đăng nhập bằng tài khoản "
+                "định danh điện tử (VNeID): số CCCD sẽ được xác thực tự động, rồi xác thực tổ chức."
+            ),
+            status=422,
+        )
+    taken = Organisation.objects.filter(
+        tax_code=organisation.tax_code, verified_at__isnull=False
+    ).exclude(pk=organisation.pk)
+    if taken.exists():
+        raise _tax_code_taken()
+    subject = _hash(organisation.tax_code)
+    try:
+        record = registry_for(RegistryFetch.Registry.BUSINESS).record(
+            organisation.tax_code, purpose="xac-thuc-to-chuc"
+        )
+    except RegistryNotFound:
+        _verification_audit(user, organisation, subject, "not_found", request)
+        raise ProblemError(
+            "not_on_record",
+            _(
+                "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp không có mã số thuế %(tax_code)s. "
+                "Hãy kiểm tra lại mã số thuế của tổ chức."
+            )
+            % {"tax_code": organisation.tax_code},
+            status=422,
+        ) from None
+    except RegistryUnavailable as exc:
+        _verification_audit(user, organisation, subject, "unavailable", request)
+        logger.warning("business registry unavailable for a verification: %s", exc)
+        raise ProblemError(
+            "service_unavailable",
+            _(
+                "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp tạm thời không truy cập được. Vui "
+                "lòng thử lại sau."
+            ),
+            status=503,
+        ) from None
+    representative = record.get("legal_representative")
+    representative = representative if isinstance(representative, dict) else {}
+    named = str(representative.get("cccd") or "")
+    if not (named and hmac.compare_digest(named.encode(), (profile.cccd or "").encode())):
+        _verification_audit(user, organisation, subject, "not_representative", request)
+        raise ProblemError(
+            "not_representative",
+            _(
+                "Theo Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp, ông/bà không phải người đại diện "
+                "theo pháp luật của tổ chức có mã số thuế %(tax_code)s, nên chưa xác thực được. Người "
+                "đại diện theo pháp luật cần tự xác thực rồi thêm ông/bà làm thành viên."
+            )
+            % {"tax_code": organisation.tax_code},
+            status=422,
+        )
+    try:
+        with transaction.atomic():
+            locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+            if locked.verified:
+                return locked
+            return organisation_mark_verified(
+                organisation=locked,
+                user=user,
+                data={
+                    "name": str(record.get("name") or ""),
+                    "legal_representative": str(representative.get("full_name") or ""),
+                },
+                request=request,
+            )
+    except IntegrityError:  # another organisation verified the same tax code at the same moment
+        raise _tax_code_taken() from None
+
+
+def _tax_code_taken() -> ProblemError:
+    return ProblemError(
+        "conflict",
+        _(
+            "Mã số thuế này đã được xác thực cho một tổ chức khác trên Cổng. Đề nghị người đại diện "
+            "của tổ chức đó thêm ông/bà làm thành viên."
+        ),
+        status=409,
+    )
+
+
+def _verification_audit(user, organisation, subject: str, outcome: str, request) -> None:
+    """A refused verification is kept too (who asked, which tax code by its hash, what the registry
+    said), as every question put to a national registry."""
+    audit_record(
+        actor=user,
+        action="registries.organisation_verification_refused",
+        target=organisation,
+        changes={"subject_hash": subject, "outcome": outcome},
+        request=request,
+    )

@@ -10,4 +10,9 @@ urlpatterns = [
         views.prefill,
         name="prefill",
     ),
+    path(
+        "ca-nhan/to-chuc/<uuid:public_id>/xac-thuc/",
+        views.organisation_verification,
+        name="organisation_verification",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The applicant's prefill page: consent, the identifier, the fetch; back to the dossier's form."""
+"""The applicant's prefill page: consent, the identifier, the fetch; back to the dossier's form. The
+representative's verification of an organisation's tax code against the business registry."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from opendvc.accounts.selectors import organisation_for_member
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers import eforms_bridge
 from opendvc.dossiers.lifecycle import State
@@ -20,6 +23,7 @@ from .services import (
     IDENTIFIER_SOURCE,
     UNVERIFIED_CCCD,
     iter_form_fields,
+    organisation_verify,
     population_prefill_ready,
     registry_prefill,
 )
@@ -107,3 +111,22 @@ def prefill(request, public_id, registry: str):
 
 
 __all__ = ["IDENTIFIER_SOURCE", "prefill"]
+
+
+@login_required
+@require_POST
+def organisation_verification(request, public_id):
+    """'Xác thực với CSDL đăng ký doanh nghiệp' on the organisation's page: the outcome as a message,
+    back to the page."""
+    organisation = organisation_for_member(user=request.user, public_id=public_id)
+    try:
+        organisation = organisation_verify(user=request.user, organisation=organisation, request=request)
+    except ProblemError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("Đã xác thực mã số thuế %(tax_code)s của %(name)s với Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp.")
+            % {"tax_code": organisation.tax_code, "name": organisation.name},
+        )
+    return redirect("accounts:organisation", public_id=organisation.public_id)

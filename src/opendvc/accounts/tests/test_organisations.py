@@ -47,12 +47,24 @@ class TestOrganisations:
     def test_branch_tax_code_and_duplicate(self, citizen):
         org = services.create_organisation(user=citizen, data={**ORG, "tax_code": "3600252847001"})
         assert org.tax_code == "3600252847-001"
+        # The same person twice: refused.
+        with pytest.raises(ValidationError) as exc:
+            services.create_organisation(user=citizen, data={**ORG, "tax_code": "3600252847-001"})
+        assert exc.value.error_dict["tax_code"][0].code == "already_member"
+        # Someone else may declare it while it is unverified (the first to type a tax code does
+        # not own it)…
+        second = services.create_organisation(
+            user=UserFactory(), data={**ORG, "tax_code": "3600252847-001"}
+        )
+        assert second.pk != org.pk
+        # …but not once an organisation has verified it.
+        services.organisation_mark_verified(organisation=org, user=citizen, data={})
         with pytest.raises(ValidationError) as exc:
             services.create_organisation(
                 user=UserFactory(), data={**ORG, "tax_code": "3600252847-001"}
             )
         assert exc.value.error_dict["tax_code"][0].code == "duplicate_tax_code"
-        assert Organisation.objects.count() == 1 and Membership.objects.count() == 1
+        assert Organisation.objects.count() == 2 and Membership.objects.count() == 2
 
     def test_members(self, citizen):
         org = services.create_organisation(user=citizen, data=ORG)
