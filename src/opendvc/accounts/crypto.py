@@ -54,6 +54,45 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
+def rotate_column(queryset, field: str, *, batch_size: int = 500) -> int:
+    """Re-encrypt the tokens of text column ``field`` in the rows of ``queryset`` with the newest
+    key; each row is written only if its token is still the one read (a concurrent change wins).
+    Returns the number of rows holding a token."""
+    count = 0
+    rows = queryset.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
+    for pk, token in rows.values_list("pk", field).iterator(chunk_size=batch_size):
+        new = rotate(token)
+        if new != token:
+            queryset.model.objects.filter(pk=pk, **{field: token}).update(**{field: new})
+        count += 1
+    return count
+
+
+def _rotate_tokens_in(value):
+    """``value`` (decoded JSON) with every string under a key ending in ``_ciphertext`` rotated."""
+    if isinstance(value, dict):
+        return {
+            k: rotate(v) if k.endswith("_ciphertext") and isinstance(v, str) else _rotate_tokens_in(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_rotate_tokens_in(v) for v in value]
+    return value
+
+
+def rotate_json_column(queryset, field: str, *, batch_size: int = 500) -> int:
+    """Re-encrypt, in JSON column ``field`` of the rows of ``queryset``, every token under a key
+    ending in ``_ciphertext`` (the outbox's messages keep the personal data of their payload so).
+    Returns the number of rows changed."""
+    count = 0
+    for pk, value in queryset.order_by("pk").values_list("pk", field).iterator(chunk_size=batch_size):
+        new = _rotate_tokens_in(value)
+        if new != value:
+            queryset.model.objects.filter(pk=pk).update(**{field: new})
+            count += 1
+    return count
+
+
 def lookup_hash(value: str) -> str | None:
     """HMAC-SHA256 of the normalised value, hex; ``None`` for empty (so unique columns allow many)."""
     if not value:
@@ -71,4 +110,13 @@ def mask(value: str, *, head: int = 3, tail: int = 3) -> str:
     return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
 
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "lookup_hash", "mask", "rotate"]
+__all__ = [
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "lookup_hash",
+    "mask",
+    "rotate",
+    "rotate_column",
+    "rotate_json_column",
+]

@@ -63,3 +63,71 @@ def test_rotate_keys_command(settings):
     settings.FIELD_ENCRYPTION_KEYS = [old]
     with pytest.raises(InvalidToken):
         User.objects.get(pk=user.pk).phone  # noqa: B018
+
+
+def test_every_encrypted_column_is_rotated():
+    """A ``*_ciphertext`` column the rotation leaves out is unreadable once the old key is retired."""
+    from django.apps import apps
+
+    from opendvc.accounts.management.commands.rotate_encryption_keys import ENCRYPTED_COLUMNS
+
+    rotated = {(label, field) for label, field, _kind in ENCRYPTED_COLUMNS} | {
+        ("accounts.User", "phone_ciphertext"),
+        ("accounts.PersonProfile", "cccd_ciphertext"),
+    }
+    found = {
+        (model._meta.label, f.name)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if f.name.endswith("_ciphertext") and model.__module__.startswith("opendvc.")
+    }
+    assert found - rotated == set()
+    for label, field, _kind in ENCRYPTED_COLUMNS:
+        apps.get_model(label)._meta.get_field(field)  # listed columns exist
+
+
+@pytest.mark.django_db
+def test_rotation_keeps_every_encrypted_value_readable_with_the_new_key_alone(settings):
+    from opendvc.feedback.models import Channel
+    from opendvc.feedback.services import feedback_create
+    from opendvc.integrations.models import Message
+    from opendvc.integrations.outbox import outbox_enqueue
+
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    feedback = feedback_create(
+        channel=Channel.HOTLINE,
+        subject="Chậm trả kết quả",
+        content="Nội dung phản ánh.",
+        sender_name="Phan Văn G",
+        sender_phone="0901234567",
+    )
+    outbox_enqueue(
+        kind="sms.send",
+        destinations=["sms"],
+        payload={
+            "to_ciphertext": crypto.encrypt("0912345678"),
+            "nested": [{"text_ciphertext": crypto.encrypt("mã 123456")}],
+            "plain": "giữ nguyên",
+        },
+    )
+    message = Message.objects.get()
+    from opendvc.signing.models import SigningCertificate
+
+    from .factories import AgencyFactory
+
+    certificate = SigningCertificate(
+        agency=AgencyFactory(), signer_name="Lãnh Đạo", signer_title="Giám đốc", pkcs12_path="x.p12"
+    )
+    certificate.passphrase = "mật-khẩu"
+    certificate.save()
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_keys", verbosity=0)
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is retired
+    feedback.refresh_from_db()
+    assert crypto.decrypt(feedback.sender_phone_ciphertext) == "0901234567"
+    payload = Message.objects.get(pk=message.pk).payload
+    assert crypto.decrypt(payload["to_ciphertext"]) == "0912345678"
+    assert crypto.decrypt(payload["nested"][0]["text_ciphertext"]) == "mã 123456"
+    assert payload["plain"] == "giữ nguyên"
+    assert SigningCertificate.objects.get(pk=certificate.pk).passphrase == "mật-khẩu"
