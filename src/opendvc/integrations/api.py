@@ -51,6 +51,8 @@ class FailureRow(Schema):
     destination: str
     message_id: str
     kind: str
+    kind_label: str = Field(description="Loại thông điệp, bằng lời")
+    subject: str = Field(description="Mã hồ sơ hoặc mã phản ánh mà thông điệp nói về; rỗng nếu không có")
     status: str
     attempts: int
     last_error: str
@@ -97,6 +99,8 @@ def outbox_state(request, destination: str = ""):
                 "destination": d.destination,
                 "message_id": str(d.message.message_id),
                 "kind": d.message.kind,
+                "kind_label": d.kind_label,
+                "subject": d.subject,
                 "status": d.status,
                 "attempts": d.attempts,
                 "last_error": d.last_error,

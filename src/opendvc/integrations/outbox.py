@@ -38,9 +38,12 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.models import Dossier
+from opendvc.feedback.models import Feedback
 
 from .models import Delivery, Destination, Message
 from .transport import SENDER_NAMES, DeliveryError, describe, sender_for
@@ -515,10 +518,43 @@ def backlog() -> list[dict[str, Any]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def failures(*, destination: str = "", limit: int = 100):
+# What each kind of message is, in the words of the people who watch the outbox.
+KIND_LABELS = {
+    "national.DongBoHoSoMC": gettext_lazy("Đồng bộ hồ sơ lên Cổng DVC quốc gia"),
+    "national.CapNhatTienDoHoSoMC": gettext_lazy("Cập nhật tiến độ hồ sơ lên Cổng DVC quốc gia"),
+    "onestop.TiepNhanHoSo": gettext_lazy("Chuyển hồ sơ sang phần mềm một cửa"),
+    "govfeedback.TraLoiPAKN": gettext_lazy("Trả lời phản ánh, kiến nghị lên hệ thống quốc gia"),
+    "sms.send": gettext_lazy("Tin nhắn SMS"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
+    """The latest failed or given-up deliveries, newest first, each with ``kind_label`` and
+    ``subject`` (the dossier's or feedback's code its message is about, read from the ordering key;
+    empty for a message about no one record, as a text message)."""
     qs = Delivery.objects.filter(
         status__in=[Delivery.Status.FAILED, Delivery.Status.DEAD]
     ).select_related("message")
     if destination:
         qs = qs.filter(destination=destination)
-    return qs.order_by("-last_error_at", "-pk")[:limit]
+    rows = list(qs.order_by("-last_error_at", "-pk")[:limit])
+    wanted: dict[str, set[int]] = {"dossier": set(), "feedback": set()}
+    for d in rows:
+        kind, _sep, pk = (d.message.ordering_key or "").partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].add(int(pk))
+    codes = {
+        "dossier": dict(Dossier.objects.filter(pk__in=wanted["dossier"]).values_list("pk", "code")),
+        "feedback": dict(
+            Feedback.objects.filter(pk__in=wanted["feedback"]).values_list("pk", "code")
+        ),
+    }
+    for d in rows:
+        kind, _sep, pk = (d.message.ordering_key or "").partition(":")
+        d.kind_label = kind_label(d.message.kind)
+        d.subject = (codes.get(kind, {}).get(int(pk)) or "") if pk.isdigit() else ""
+    return rows

@@ -152,3 +152,36 @@ def test_only_a_destination_the_portal_sends_to_can_be_paused(client, ict, code)
             headers={"Authorization": f"Bearer {writer}"},
         )
         assert answer.json() == {"destination": known, "paused": True}
+
+
+def test_a_failure_names_what_it_is_and_the_dossier_it_is_about(client, national, ict, procedure, citizen):
+    """The ICT department reads each failure as what it is ("Đồng bộ hồ sơ lên Cổng DVC quốc gia", not
+    the message's kind key) and which dossier it is about, on the page and in the JSON."""
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+
+    dossier = submitted_dossier(procedure, citizen)
+    outbox_enqueue(
+        kind="national.DongBoHoSoMC",
+        payload=_sync(dossier.code, 0),
+        destinations=["national"],
+        ordering_key=f"dossier:{dossier.pk}",
+    )
+    outbox_enqueue(kind="sms.send", payload={}, destinations=["sms"])
+    Delivery.objects.exclude(message__ordering_key=f"dossier:{dossier.pk}").exclude(
+        destination="sms"
+    ).delete()  # what filing the dossier queued itself
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    sign_in(client, ict)
+    html = client.get("/quan-tri/lien-thong/").content.decode()
+    assert "Đồng bộ hồ sơ lên Cổng DVC quốc gia" in html and f"<td>{dossier.code}</td>" in html
+    assert "<td>national.DongBoHoSoMC</td>" not in html
+    _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
+    data = client.get(
+        "/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"}
+    ).json()
+    rows = {r["kind"]: r for r in data["failures"]}
+    row = rows["national.DongBoHoSoMC"]
+    assert row["subject"] == dossier.code and row["kind_label"] == "Đồng bộ hồ sơ lên Cổng DVC quốc gia"
+    # A text message (no provider configured here: it fails) is about no one record.
+    assert rows["sms.send"]["subject"] == "" and rows["sms.send"]["kind_label"] == "Tin nhắn SMS"
