@@ -217,3 +217,45 @@ def test_survey_scale_keeps_one_row_and_the_eform_fits(demo, new_page):
     _fits(page)
     screenshot(page, "phone-eform")
     assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [PHONE, 1280])
+def test_the_organisation_pages_fit_and_say_whether_the_tax_code_is_verified(demo, new_page, width):
+    """The demo organisation (verified) and one whose tax code is only declared, with the
+    verification's explanation and button, at both widths: no sideways scroll, no serious axe finding."""
+    from opendvc.accounts import services
+    from opendvc.accounts.models import Organisation, User
+
+    representative = User.objects.get(email="citizen2@demo.opendvc.vn")
+    verified = Organisation.objects.get(tax_code="3603999001")
+    declared = services.create_organisation(
+        user=representative,
+        data={
+            "name": "Hộ kinh doanh Tạp hóa Bình Minh với một cái tên rất dài để xem dòng có xuống không",
+            "tax_code": "3602555111",
+            "legal_representative": "Trần Thị Bình",
+            "province_code": 75,
+            "ward_code": 26041,
+        },
+    )
+    page = _as(new_page, demo, "citizen2@demo.opendvc.vn", width=width)
+    assert page.goto(demo.url + "/ca-nhan/to-chuc/").status == 200
+    _fits(page)
+    assert page.get_by_text("Mã số thuế đã xác thực").is_visible()
+    assert page.get_by_text("Mã số thuế chưa xác thực").is_visible()
+    assert serious_violations(page) == []
+    page.goto(demo.url + f"/ca-nhan/to-chuc/{verified.public_id}/")
+    _fits(page)
+    assert page.get_by_text("Đã xác thực với CSDL quốc gia về đăng ký doanh nghiệp").is_visible()
+    assert page.get_by_role("button", name="Xác thực với CSDL đăng ký doanh nghiệp").count() == 0
+    page.goto(demo.url + f"/ca-nhan/to-chuc/{declared.public_id}/")
+    _fits(page)
+    button = page.get_by_role("button", name="Xác thực với CSDL đăng ký doanh nghiệp")
+    assert button.is_visible()
+    screenshot(page, f"organisation-declared-{width}")
+    assert serious_violations(page) == []
+    # No business registry configured here: the answer is a message on the page, not an error page.
+    button.click()
+    page.wait_for_load_state()
+    assert page.get_by_text("tạm thời không truy cập được").is_visible()
+    _fits(page)
