@@ -423,18 +423,16 @@ def organisation_verify(*, user, organisation: Organisation, request=None) -> Or
     except RegistryUnavailable as exc:
         _verification_audit(user, organisation, subject, "unavailable", request)
         logger.warning("business registry unavailable for a verification: %s", exc)
-        raise ProblemError(
-            "service_unavailable",
-            _(
-                "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp tạm thời không truy cập được. Vui "
-                "lòng thử lại sau."
-            ),
-            status=503,
-        ) from None
+        raise _registry_unavailable() from None
     representative = record.get("legal_representative")
-    representative = representative if isinstance(representative, dict) else {}
-    named = str(representative.get("cccd") or "")
-    if not (named and hmac.compare_digest(named.encode(), (profile.cccd or "").encode())):
+    named = representative.get("cccd") if isinstance(representative, dict) else None
+    if not isinstance(named, str) or not named:
+        # A record without its representative's number is not the registry's protocol: nothing is
+        # decided on it.
+        _verification_audit(user, organisation, subject, "unavailable", request)
+        logger.warning("business registry answered a record without the representative's CCCD")
+        raise _registry_unavailable()
+    if not hmac.compare_digest(named.encode(), (profile.cccd or "").encode()):
         _verification_audit(user, organisation, subject, "not_representative", request)
         raise ProblemError(
             "not_representative",
@@ -462,6 +460,17 @@ def organisation_verify(*, user, organisation: Organisation, request=None) -> Or
             )
     except IntegrityError:  # another organisation verified the same tax code at the same moment
         raise _tax_code_taken() from None
+
+
+def _registry_unavailable() -> ProblemError:
+    return ProblemError(
+        "service_unavailable",
+        _(
+            "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp tạm thời không truy cập được. Vui "
+            "lòng thử lại sau."
+        ),
+        status=503,
+    )
 
 
 def _tax_code_taken() -> ProblemError:

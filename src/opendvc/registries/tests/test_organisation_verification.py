@@ -113,7 +113,14 @@ def test_only_a_representative_verifies(business):
 
 @pytest.mark.parametrize(
     ("switch", "status", "code"),
-    [({"extra": {"not_found": True}}, 422, "not_on_record"), ({"status": 500}, 503, "service_unavailable"), ({"malformed": True}, 503, "service_unavailable")],
+    [
+        ({"extra": {"not_found": True}}, 422, "not_on_record"),
+        ({"status": 500}, 503, "service_unavailable"),
+        ({"malformed": True}, 503, "service_unavailable"),
+        # A record without its representative's number decides nothing.
+        ({"extra": {"mismatch": {"legal_representative": "Nguyễn Văn A"}}}, 503, "service_unavailable"),
+        ({"extra": {"mismatch": {"legal_representative": {"full_name": "A", "cccd": 75}}}}, 503, "service_unavailable"),
+    ],
 )
 def test_a_registry_that_has_no_record_or_cannot_answer_verifies_nothing(business, switch, status, code):
     representative = person(FIRM.representative_cccd)
