@@ -15,7 +15,12 @@ from opendvc.accounts.services import verify_cccd_from_identity_provider
 from opendvc.accounts.tests.factories import ProfileFactory, UserFactory
 from opendvc.audit.models import AuditEntry
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.tests.conftest import sign_in
+from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures
+    agencies,
+    officer,
+    procedure,
+    sign_in,
+)
 from opendvc.registries import dataset
 from opendvc.registries.services import organisation_verify
 from opendvc.registries.simulators import BusinessSimulator
@@ -157,16 +162,16 @@ def test_the_counter_intake_files_into_the_verified_organisation(business):
     organisation(squatter)
     representative = person(FIRM.representative_cccd)
     own = organisation(representative)
-    officer = UserFactory(is_staff=True)
+    clerk = UserFactory(is_staff=True)
     # Before the verification: an organisation the applicant belongs to, never the squatter's.
     _user, found = applicant_find_or_create(
-        actor=officer, cccd=FIRM.representative_cccd, tax_code=FIRM.tax_code
+        actor=clerk, cccd=FIRM.representative_cccd, tax_code=FIRM.tax_code
     )
     assert found == own
     organisation_verify(user=representative, organisation=own)
     # A member of staff of the business at the counter: the verified organisation.
     _user, found = applicant_find_or_create(
-        actor=officer,
+        actor=clerk,
         cccd="075301008888",
         tax_code=FIRM.tax_code,
         full_name="Lê Văn Nhân Viên",
@@ -221,3 +226,25 @@ def test_the_api(business, client):
     assert client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code == 404
     sign_in(client, squatter)
     assert client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code == 409
+
+
+
+def test_the_receiving_officer_sees_whether_the_organisation_is_verified(
+    business,
+    client,
+    procedure,  # noqa: F811 - the fixture
+    officer,  # noqa: F811 - the fixture
+):
+    from opendvc.dossiers.models import Dossier
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+
+    representative = person(FIRM.representative_cccd)
+    org = organisation(representative)
+    dossier = submitted_dossier(procedure, representative)
+    Dossier.objects.filter(pk=dossier.pk).update(acting_for=org)
+    sign_in(client, officer)
+    url = f"/mot-cua/ho-so/{dossier.code}/"
+    assert "chưa xác thực, do người nộp tự khai" in client.get(url).content.decode()
+    organisation_verify(user=representative, organisation=org)
+    page = client.get(url).content.decode()
+    assert "đã xác thực với CSDL đăng ký doanh nghiệp" in page and "tự khai" not in page
