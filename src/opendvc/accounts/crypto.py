@@ -54,10 +54,10 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
-def rotate_column(queryset, field: str, *, batch_size: int = 500) -> int:
+def rotate_column(queryset, field: str, *, batch_size: int = 500, progress=None) -> int:
     """Re-encrypt the tokens of text column ``field`` in the rows of ``queryset`` with the newest
     key; each row is written only if its token is still the one read (a concurrent change wins).
-    Returns the number of rows holding a token."""
+    ``progress(n)`` is told of each row done. Returns the number of rows holding a token."""
     count = 0
     rows = queryset.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
     for pk, token in rows.values_list("pk", field).iterator(chunk_size=batch_size):
@@ -65,6 +65,8 @@ def rotate_column(queryset, field: str, *, batch_size: int = 500) -> int:
         if new != token:
             queryset.model.objects.filter(pk=pk, **{field: token}).update(**{field: new})
         count += 1
+        if progress is not None:
+            progress(1)
     return count
 
 
@@ -80,16 +82,18 @@ def _rotate_tokens_in(value):
     return value
 
 
-def rotate_json_column(queryset, field: str, *, batch_size: int = 500) -> int:
+def rotate_json_column(queryset, field: str, *, batch_size: int = 500, progress=None) -> int:
     """Re-encrypt, in JSON column ``field`` of the rows of ``queryset``, every token under a key
     ending in ``_ciphertext`` (the outbox's messages keep the personal data of their payload so).
-    Returns the number of rows changed."""
+    ``progress(n)`` is told of each row read. Returns the number of rows changed."""
     count = 0
     for pk, value in queryset.order_by("pk").values_list("pk", field).iterator(chunk_size=batch_size):
         new = _rotate_tokens_in(value)
         if new != value:
             queryset.model.objects.filter(pk=pk).update(**{field: new})
             count += 1
+        if progress is not None:
+            progress(1)
     return count
 
 

@@ -557,19 +557,17 @@ def search_persons(*, actor: User, query: str, request=None) -> list[PersonProfi
     return results
 
 
-def rotate_encryption_keys(*, batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every stored CCCD and phone with the newest key. Idempotent; audited once."""
-    counts = {"phones": 0, "cccds": 0}
-    for model, field, label in (
-        (User, "phone_ciphertext", "phones"),
-        (PersonProfile, "cccd_ciphertext", "cccds"),
-    ):
-        qs = model.objects.exclude(**{field: ""}).order_by("pk")
-        for pk, token in qs.values_list("pk", field).iterator(chunk_size=batch_size):
-            new = crypto.rotate(token)
-            if new != token:
-                model.objects.filter(pk=pk, **{field: token}).update(**{field: new})
-            counts[label] += 1
+def rotate_encryption_keys(*, batch_size: int = 500, progress=None) -> dict[str, int]:
+    """Re-encrypt every stored CCCD and phone with the newest key (``progress(n)`` told of each row).
+    Idempotent; audited once."""
+    counts = {
+        "phones": crypto.rotate_column(
+            User.objects.all(), "phone_ciphertext", batch_size=batch_size, progress=progress
+        ),
+        "cccds": crypto.rotate_column(
+            PersonProfile.objects.all(), "cccd_ciphertext", batch_size=batch_size, progress=progress
+        ),
+    }
     audit_record(actor=None, action="accounts.encryption_keys_rotated", target=None, changes=counts)
     return counts
 

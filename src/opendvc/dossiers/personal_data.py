@@ -29,10 +29,12 @@ from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e
 from .models import Dossier, DossierAccess
 
 
-def form_data_reseal_all(*, batch_size: int = 500) -> int:
+def form_data_reseal_all(*, batch_size: int = 500, progress=None) -> int:
     """Re-encrypt the identifiers of every dossier with the newest key (key rotation) and seal any
     still stored in clear. Returns the number of dossiers rewritten."""
-    return reseal_rows(Dossier.objects.all(), "form_data", batch_size=batch_size)
+    return reseal_rows(
+        Dossier.objects.all(), "form_data", batch_size=batch_size, progress=progress
+    )
 
 
 def form_data_for_staff(

@@ -109,9 +109,10 @@ def form_data_mask(data: Any, *, form_version_id: int | None) -> Any:
     )
 
 
-def reseal_rows(queryset, field: str, *, batch_size: int = 500) -> int:
+def reseal_rows(queryset, field: str, *, batch_size: int = 500, progress=None) -> int:
     """Re-encrypt the identifiers held in ``field`` of every row (key rotation) and seal any still in
-    clear. The rows need a ``form_version_id``. Returns the number of rows rewritten."""
+    clear. The rows need a ``form_version_id``. ``progress(n)`` is told of each row read. Returns the
+    number of rows rewritten."""
     count = 0
     rows = queryset.exclude(**{field: {}}).order_by("pk").only("pk", field, "form_version_id")
     for row in rows.iterator(chunk_size=batch_size):
@@ -120,6 +121,8 @@ def reseal_rows(queryset, field: str, *, batch_size: int = 500) -> int:
         if sealed != value:
             queryset.model.objects.filter(pk=row.pk).update(**{field: sealed})
             count += 1
+        if progress is not None:
+            progress(1)
     return count
 
 

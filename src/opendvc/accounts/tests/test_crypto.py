@@ -131,3 +131,18 @@ def test_rotation_keeps_every_encrypted_value_readable_with_the_new_key_alone(se
     assert crypto.decrypt(payload["nested"][0]["text_ciphertext"]) == "mã 123456"
     assert payload["plain"] == "giữ nguyên"
     assert SigningCertificate.objects.get(pk=certificate.pk).passphrase == "mật-khẩu"
+
+
+@pytest.mark.django_db
+def test_the_rotation_shows_its_progress(capsys):
+    """A rotation over millions of dossiers runs for a while: each table's progress is shown on
+    stderr, the counts on stdout; --no-progress keeps stderr quiet (cron, logs)."""
+    user = UserFactory()
+    user.phone = "0912345678"
+    user.save()
+    call_command("rotate_encryption_keys")
+    out = capsys.readouterr()
+    assert "Số điện thoại, số CCCD" in out.err and "1/1" in out.err
+    assert "Đã mã hóa lại 1 số điện thoại" in out.out
+    call_command("rotate_encryption_keys", "--no-progress")
+    assert capsys.readouterr().err == ""

@@ -9,10 +9,14 @@ command, then remove the old keys. A column left out here would be unreadable on
 gone: the suite checks that every ``*_ciphertext`` column of the project is listed.
 """
 
+import sys
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from tqdm import tqdm
 
 from opendvc.accounts import crypto
+from opendvc.accounts.models import PersonProfile, User
 from opendvc.accounts.services import rotate_encryption_keys
 from opendvc.dossiers.personal_data import form_data_reseal_all
 from opendvc.eforms.models import FormDraft
@@ -30,29 +34,60 @@ ENCRYPTED_COLUMNS = [
 ]
 
 
+def _holding(model, field: str) -> int:
+    """The rows of ``model`` with a token in text column ``field`` (those the rotation reads)."""
+    return model.objects.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).count()
+
+
 class Command(BaseCommand):
-    help = "Mã hóa lại số CCCD và số điện thoại bằng khóa mới nhất trong FIELD_ENCRYPTION_KEYS."
+    help = (
+        "Mã hóa lại mọi dữ liệu mã hóa (số CCCD, số điện thoại, số định danh trong tờ khai, khóa tra "
+        "cứu, mật khẩu chứng thư số, dữ liệu cá nhân trong hàng đợi gửi đi) bằng khóa mới nhất trong "
+        "FIELD_ENCRYPTION_KEYS."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-progress", action="store_true")
+
+    def _bar(self, options, desc: str, total: int):
+        """A progress bar on stderr (the counts go to stdout)."""
+        return tqdm(
+            total=total,
+            desc=desc,
+            unit=" dòng",
+            disable=options["no_progress"] or not options["verbosity"],
+            file=sys.stderr,
+        )
+
+    def _say(self, options, text: str) -> None:
+        if options["verbosity"]:
+            self.stdout.write(text)
 
     def handle(self, *args, **options):
-        counts = rotate_encryption_keys()
-        if options["verbosity"]:
-            self.stdout.write(
-                f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD."
-            )
+        total = _holding(User, "phone_ciphertext") + _holding(PersonProfile, "cccd_ciphertext")
+        with self._bar(options, "Số điện thoại, số CCCD", total) as bar:
+            counts = rotate_encryption_keys(progress=bar.update)
+        self._say(
+            options, f"Đã mã hóa lại {counts['phones']} số điện thoại và {counts['cccds']} số CCCD."
+        )
         if apps.is_installed("opendvc.dossiers"):
-            dossiers = form_data_reseal_all()
-            if options["verbosity"]:
-                self.stdout.write(f"Đã mã hóa lại số định danh trong tờ khai của {dossiers} hồ sơ.")
+            model = apps.get_model("dossiers.Dossier")
+            total = model.objects.exclude(form_data={}).count()
+            with self._bar(options, "Tờ khai của hồ sơ", total) as bar:
+                dossiers = form_data_reseal_all(progress=bar.update)
+            self._say(options, f"Đã mã hóa lại số định danh trong tờ khai của {dossiers} hồ sơ.")
         if apps.is_installed("opendvc.eforms"):
-            drafts = reseal_rows(FormDraft.objects.all(), "data")
-            if options["verbosity"]:
-                self.stdout.write(f"Đã mã hóa lại số định danh trong {drafts} bản nháp tờ khai.")
+            total = FormDraft.objects.exclude(data={}).count()
+            with self._bar(options, "Bản nháp tờ khai", total) as bar:
+                drafts = reseal_rows(FormDraft.objects.all(), "data", progress=bar.update)
+            self._say(options, f"Đã mã hóa lại số định danh trong {drafts} bản nháp tờ khai.")
         for label, field, kind in ENCRYPTED_COLUMNS:
             try:
                 model = apps.get_model(label)
             except LookupError:  # the app is not installed here
                 continue
             rotate = crypto.rotate_column if kind == "text" else crypto.rotate_json_column
-            rows = rotate(model.objects.all(), field)
-            if options["verbosity"]:
-                self.stdout.write(f"Đã mã hóa lại {label}.{field}: {rows} dòng.")
+            total = _holding(model, field) if kind == "text" else model.objects.count()
+            with self._bar(options, f"{label}.{field}", total) as bar:
+                rows = rotate(model.objects.all(), field, progress=bar.update)
+            self._say(options, f"Đã mã hóa lại {label}.{field}: {rows} dòng.")
