@@ -48,9 +48,20 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "tax_code", "legal_representative", "created_at")
+    list_display = ("name", "tax_code", "verified_at", "legal_representative", "created_at")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "tax_code")
     inlines = [MembershipInline]
+    # Verification is the business registry's word (registries.services.organisation_verify): it is
+    # not set by hand, and a verified organisation keeps the tax code, name and representative the
+    # registry gave it.
+    readonly_fields = ("verified_at", "verified_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.verified:
+            return (*fields, "tax_code", "name", "legal_representative")
+        return fields
 
 
 @admin.register(UserSession)

@@ -145,3 +145,28 @@ def test_acting_as_field(citizen):
     )
     bad = F({"acting_as": f"org:{other.public_id}"})
     assert not bad.is_valid() and "không được nộp hồ sơ nhân danh" in bad.errors["acting_as"][0]
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_set_or_change_a_verification(client):
+    """Verification is the business registry's word: the admin shows it read-only, and a verified
+    organisation's tax code, name and representative cannot be edited there."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from opendvc.accounts.models import User
+
+    from .factories import PASSWORD
+
+    admin_user = User.objects.create_superuser(email="quantri@example.vn", password=PASSWORD)
+    TOTP.activate(admin_user, generate_totp_secret())
+    client.force_login(admin_user)
+    citizen = UserFactory()
+    org = services.create_organisation(user=citizen, data=ORG)
+    url = f"/admin/accounts/organisation/{org.pk}/change/"
+    html = client.get(url).content.decode()
+    assert 'name="tax_code"' in html and 'name="verified_at"' not in html
+    services.organisation_mark_verified(organisation=org, user=citizen, data={})
+    html = client.get(url).content.decode()
+    assert 'name="tax_code"' not in html and 'name="name"' not in html
+    assert "3600252847" in html  # shown, read-only
+    assert client.get("/admin/accounts/organisation/?verified_at__isempty=0").status_code == 200
