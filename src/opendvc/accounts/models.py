@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.models import SortedByName
+
 from . import crypto
 from .validators import FEMALE, MALE, normalize_phone, province_name, ward_name
 
@@ -279,7 +281,7 @@ class PersonProfile(AddressFields):
         return bool(self.user.full_name and self.date_of_birth and self.gender and self.cccd_hash)
 
 
-class Organisation(models.Model):
+class Organisation(SortedByName):
     """A business or other organisation that submits dossiers through its people.
 
     The tax code typed when the organisation is added is a declaration: anyone may type any. It is
@@ -310,7 +312,7 @@ class Organisation(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "pk"]
         verbose_name = _("tổ chức")
         verbose_name_plural = _("tổ chức")
         constraints = [

@@ -39,14 +39,14 @@ def profile_for_viewer(*, viewer, public_id) -> PersonProfile:
 
 
 def organisations_of(user) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
+    return Organisation.objects.filter(memberships__user=user).distinct().order_by("sort_name", "pk")
 
 
 def memberships_of(user) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user)
         .select_related("organisation")
-        .order_by("organisation__name")
+        .order_by("organisation__sort_name", "organisation__pk")
     )
 
 

@@ -170,3 +170,18 @@ def test_the_admin_cannot_set_or_change_a_verification(client):
     assert 'name="tax_code"' not in html and 'name="name"' not in html
     assert "3600252847" in html  # shown, read-only
     assert client.get("/admin/accounts/organisation/?verified_at__isempty=0").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_persons_organisations_are_in_vietnamese_order():
+    citizen = UserFactory()
+    names = ["Hộ kinh doanh Ánh Dương", "Công ty TNHH Đại Phát", "Công ty TNHH Xây dựng", "Công ty Cổ phần An Bình"]
+    for n, name in enumerate(names):
+        services.create_organisation(user=citizen, data={**ORG, "name": name, "tax_code": f"360025284{n}"})
+    expected = [
+        "Công ty Cổ phần An Bình",
+        "Công ty TNHH Đại Phát",
+        "Công ty TNHH Xây dựng",
+        "Hộ kinh doanh Ánh Dương",
+    ]
+    assert [m.organisation.name for m in selectors.memberships_of(citizen)] == expected
