@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
+from .collation import sort_key
+
 
 class AddIndexWithoutLocking(AddIndexConcurrently):
     """``CREATE INDEX CONCURRENTLY`` on PostgreSQL (writes go on while the index is built); a plain
@@ -20,3 +22,18 @@ class AddIndexWithoutLocking(AddIndexConcurrently):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+def fill_sort_names(app_label: str, *model_names: str):
+    """A ``RunPython`` function writing ``sort_name`` (``core.collation.sort_key`` of ``name``) on the
+    rows already stored of ``model_names`` (models of ``core.models.SortedByName``), for the
+    migration that adds the column."""
+    def fill(apps, schema_editor):
+        for model_name in model_names:
+            model = apps.get_model(app_label, model_name)
+            rows = list(model.objects.only("id", "name"))
+            for row in rows:
+                row.sort_name = sort_key(row.name)
+            model.objects.bulk_update(rows, ["sort_name"], batch_size=500)
+
+    return fill

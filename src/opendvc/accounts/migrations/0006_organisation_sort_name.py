@@ -3,15 +3,7 @@
 
 from django.db import migrations, models
 
-from opendvc.core.collation import sort_key
-
-
-def fill(apps, schema_editor):
-    Organisation = apps.get_model("accounts", "Organisation")
-    rows = list(Organisation.objects.only("id", "name"))
-    for row in rows:
-        row.sort_name = sort_key(row.name)
-    Organisation.objects.bulk_update(rows, ["sort_name"], batch_size=500)
+from opendvc.core.migration_ops import fill_sort_names
 
 
 class Migration(migrations.Migration):
@@ -25,7 +17,9 @@ class Migration(migrations.Migration):
             name="sort_name",
             field=models.TextField(blank=True, db_default="", default="", editable=False),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(
+            fill_sort_names("accounts", "Organisation"), migrations.RunPython.noop
+        ),
         migrations.AlterModelOptions(
             name="organisation",
             options={

@@ -4,15 +4,7 @@ stored get theirs here (a few hundred agencies in a province)."""
 
 from django.db import migrations, models
 
-from opendvc.core.collation import sort_key
-
-
-def fill(apps, schema_editor):
-    Agency = apps.get_model("agencies", "Agency")
-    rows = list(Agency.objects.only("id", "name"))
-    for row in rows:
-        row.sort_name = sort_key(row.name)
-    Agency.objects.bulk_update(rows, ["sort_name"], batch_size=500)
+from opendvc.core.migration_ops import fill_sort_names
 
 
 class Migration(migrations.Migration):
@@ -26,7 +18,7 @@ class Migration(migrations.Migration):
             name="sort_name",
             field=models.TextField(blank=True, db_default="", default="", editable=False),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(fill_sort_names("agencies", "Agency"), migrations.RunPython.noop),
         migrations.AlterModelOptions(
             name="agency",
             options={

@@ -10,18 +10,10 @@ from importlib import import_module
 
 from django.db import migrations, models
 
-from opendvc.catalog.text import sort_key
+from opendvc.core.migration_ops import fill_sort_names
 
 fts5 = import_module("opendvc.catalog.migrations.0004_sqlite_fts5")
-
-
-def fill(apps, schema_editor):
-    for model_name in ("Sector", "Field", "Procedure"):
-        model = apps.get_model("catalog", model_name)
-        rows = list(model.objects.only("id", "name"))
-        for row in rows:
-            row.sort_name = sort_key(row.name)
-        model.objects.bulk_update(rows, ["sort_name"], batch_size=500)
+fill = fill_sort_names("catalog", "Sector", "Field", "Procedure")
 
 
 class Migration(migrations.Migration):
