@@ -23,21 +23,12 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures
 )
 from opendvc.registries import dataset
 from opendvc.registries.services import organisation_verify
-from opendvc.registries.simulators import BusinessSimulator
 
 pytestmark = pytest.mark.django_db
 
 _people, FIRMS = dataset.build()
 # Two businesses of the registry's dataset, and their representatives' numbers.
 FIRM, OTHER_FIRM = FIRMS[1], FIRMS[2]
-
-
-@pytest.fixture
-def business(settings):
-    with BusinessSimulator() as sim:
-        settings.BUSINESS_REGISTRY_URL = sim.url
-        settings.REGISTRY_TIMEOUT_SECONDS = 0.5
-        yield sim
 
 
 def person(cccd: str, *, verified: bool = True):

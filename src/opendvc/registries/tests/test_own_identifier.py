@@ -12,7 +12,6 @@ from opendvc.core.problems import ProblemError
 from opendvc.dossiers.models import DossierAccess
 from opendvc.registries.models import RegistryFetch
 from opendvc.registries.services import registry_prefill
-from opendvc.registries.simulators import BusinessSimulator
 
 from .test_prefill import CCCD, DEFINITION, draft, population  # noqa: F401 - fixtures
 
@@ -89,14 +88,6 @@ def test_page_refuses_another_persons_cccd(population, draft, client):  # noqa: 
     r = client.post(url, {"identifier": OTHER_CCCD, "consent": "yes"})
     assert r.status_code == 422 and "chính ông/bà" in r.content.decode()
     _nothing_happened(population, draft)
-
-
-@pytest.fixture
-def business(settings):
-    with BusinessSimulator() as sim:
-        settings.BUSINESS_REGISTRY_URL = sim.url
-        settings.REGISTRY_TIMEOUT_SECONDS = 0.5
-        yield sim
 
 
 def test_business_registry_only_for_the_organisation_acted_for(business, draft):  # noqa: F811
