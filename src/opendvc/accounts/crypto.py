@@ -54,12 +54,17 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
+def holding_tokens(queryset, field: str):
+    """The rows of ``queryset`` with a token in text column ``field`` (neither empty nor null)."""
+    return queryset.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True})
+
+
 def rotate_column(queryset, field: str, *, batch_size: int = 500, progress=None) -> int:
     """Re-encrypt the tokens of text column ``field`` in the rows of ``queryset`` with the newest
     key; each row is written only if its token is still the one read (a concurrent change wins).
     ``progress(n)`` is told of each row done. Returns the number of rows holding a token."""
     count = 0
-    rows = queryset.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
+    rows = holding_tokens(queryset, field).order_by("pk")
     for pk, token in rows.values_list("pk", field).iterator(chunk_size=batch_size):
         new = rotate(token)
         if new != token:
@@ -118,6 +123,7 @@ __all__ = [
     "InvalidToken",
     "decrypt",
     "encrypt",
+    "holding_tokens",
     "lookup_hash",
     "mask",
     "rotate",

@@ -542,19 +542,19 @@ def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
     if destination:
         qs = qs.filter(destination=destination)
     rows = list(qs.order_by("-last_error_at", "-pk")[:limit])
-    wanted: dict[str, set[int]] = {"dossier": set(), "feedback": set()}
+    # The record each message is about, from its ordering key ("dossier:<pk>", "feedback:<pk>").
+    about: list[tuple[str, int | None]] = []
     for d in rows:
         kind, _sep, pk = (d.message.ordering_key or "").partition(":")
-        if kind in wanted and pk.isdigit():
-            wanted[kind].add(int(pk))
+        about.append((kind, int(pk) if pk.isdigit() else None))
     codes = {
-        "dossier": dict(Dossier.objects.filter(pk__in=wanted["dossier"]).values_list("pk", "code")),
-        "feedback": dict(
-            Feedback.objects.filter(pk__in=wanted["feedback"]).values_list("pk", "code")
-        ),
+        kind: dict(
+            model.objects.filter(pk__in={pk for k, pk in about if k == kind and pk})
+            .values_list("pk", "code")
+        )
+        for kind, model in (("dossier", Dossier), ("feedback", Feedback))
     }
-    for d in rows:
-        kind, _sep, pk = (d.message.ordering_key or "").partition(":")
+    for d, (kind, pk) in zip(rows, about, strict=True):
         d.kind_label = kind_label(d.message.kind)
-        d.subject = (codes.get(kind, {}).get(int(pk)) or "") if pk.isdigit() else ""
+        d.subject = codes.get(kind, {}).get(pk) or ""
     return rows

@@ -9,10 +9,14 @@ from django.utils.translation import get_language
 register = template.Library()
 
 
+def _page_in_vietnamese() -> bool:
+    return (get_language() or "vi").startswith("vi")
+
+
 @register.simple_tag
 def vi() -> str:
     """`` lang="vi"`` for an element holding Vietnamese data, on a page that is not in Vietnamese."""
-    if (get_language() or "vi").startswith("vi"):
+    if _page_in_vietnamese():
         return ""
     return mark_safe(' lang="vi"')
 
@@ -21,6 +25,6 @@ def vi() -> str:
 def vi_span(value) -> str:
     """``value`` (Vietnamese data inside a translated sentence) in a ``<span lang="vi">`` on a page
     that is not in Vietnamese; as it is, escaped, on a Vietnamese page."""
-    if (get_language() or "vi").startswith("vi"):
+    if _page_in_vietnamese():
         return conditional_escape(value)
     return format_html('<span lang="vi">{}</span>', value)

@@ -35,8 +35,8 @@ ENCRYPTED_COLUMNS = [
 
 
 def _holding(model, field: str) -> int:
-    """The rows of ``model`` with a token in text column ``field`` (those the rotation reads)."""
-    return model.objects.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).count()
+    """How many rows of ``model`` the rotation of text column ``field`` reads."""
+    return crypto.holding_tokens(model.objects.all(), field).count()
 
 
 class Command(BaseCommand):
