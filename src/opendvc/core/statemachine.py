@@ -46,13 +46,13 @@ acted_in_transaction = Signal()
 class Outcome:
     """What a handler returns: ``fields`` to set on the row, ``data`` for the event, a ``note`` when the
     inputs carry none, ``audit`` replacing the default audit changes, ``notice`` added to the notice's
-    context."""
+    context (``None``: no notice this time, another message tells the same person the same thing)."""
 
     fields: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     note: str = ""
     audit: dict[str, Any] | None = None
-    notice: dict[str, Any] = field(default_factory=dict)
+    notice: dict[str, Any] | None = field(default_factory=dict)
 
 
 # handler(row, cleaned_inputs, *, now, role, actor) -> Outcome | None
@@ -420,7 +420,7 @@ class StateMachine:
             changes=outcome.audit if outcome.audit is not None else self.audit_changes(act),
             request=request,
         )
-        if spec.notice:
+        if spec.notice and act.outcome.notice is not None:
             self.notify(act)
         signal, model = self.signal, self.model
         acted_in_transaction.send(

@@ -77,11 +77,13 @@ def _steps(dossier) -> list[dict[str, str]]:
     ]
 
 
-def survey_invite(*, dossier) -> SurveyInvitation | None:
+def survey_invite(*, dossier, notice: bool = True) -> SurveyInvitation | None:
     """Invite the applicant of a returned dossier to the survey (email and in-app).
 
     Idempotent per dossier. Side effects: the invitation row, an audit entry, and after commit the
-    two notifications. Returns ``None`` for a dossier without a code."""
+    two notifications — unless ``notice`` is false: the caller puts the invitation's link
+    (``survey_link``) in its own message to the applicant (the online return's, which tells of the
+    result and asks for the rating in one email). Returns ``None`` for a dossier without a code."""
     code = getattr(dossier, "code", None)
     if not code:
         return None
@@ -109,7 +111,8 @@ def survey_invite(*, dossier) -> SurveyInvitation | None:
             target=("surveys.surveyinvitation", inv.pk),
             changes={"dossier": code, "agency": inv.agency.code},
         )
-        transaction.on_commit(lambda: _notify_invitation(inv))
+        if notice:
+            transaction.on_commit(lambda: _notify_invitation(inv))
     return inv
 
 

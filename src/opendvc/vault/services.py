@@ -34,6 +34,7 @@ from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
+from opendvc.surveys.services import survey_invite, survey_link
 from opendvc.worktime import to_local
 
 from .models import ShareAccess, ShareLink, StoredDocument
@@ -116,7 +117,8 @@ def returns_online(dossier) -> bool:
 def result_issue(*, dossier, request=None):
     """Issue a ready result to its applicant: every result document into their store, and — when the
     result goes back online (``returns_online``) — the ``return_result`` action by the system (the
-    on-time class is frozen now) and the notice (email and in-app). A result that goes back at the
+    on-time class is frozen now) and one notice (email and in-app) with the store's link, the
+    verification link and the satisfaction survey's (the approval sends none for such a result). A result that goes back at the
     counter or by post is only filed in the store: the dossier waits at ``result_ready`` for the
     hand-over. One transaction; a dossier not waiting at ``result_ready`` is left as it is."""
     from opendvc.dossiers.lifecycle import Action, Document, State
@@ -154,6 +156,9 @@ def result_issue(*, dossier, request=None):
             from opendvc.signing.services import verify_url
 
             verify = verify_url(code=done.code or "", key=signed.verify_key)
+        # One message for the result and the satisfaction survey (the survey's own invitation, sent
+        # when a dossier is returned, finds this one and sends nothing).
+        invitation = survey_invite(dossier=done, notice=False)
         notify(
             template="result_issued",
             recipient=done.applicant,
@@ -166,6 +171,7 @@ def result_issue(*, dossier, request=None):
                 else "",
                 "url": absolute_url("vault:home"),
                 "verify_url": verify,
+                "survey_url": survey_link(invitation) if invitation is not None else "",
             },
         )
         return done

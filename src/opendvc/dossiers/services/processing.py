@@ -9,7 +9,9 @@ These handlers run inside the engine's transaction with the dossier row locked; 
   again (``restart``), per the procedure's process setting; due dates move, the event records the pause.
 * stop — the open step closes; the on-time class is frozen.
 * approve — result documents (made from the result template and/or uploaded); the leader's step closes
-  and the one-stop office's last step is entered.
+  and the one-stop office's last step is entered. The applicant is told how the result reaches them
+  (at the one-stop office, by post); a result that goes back online is announced once, when it is
+  issued into their store (``vault.services.result_issue``), not also here.
 * return_result — delivered by a registered method (``returns``); the on-time class is frozen.
 
 Regulation Art. 4.6 (time allotted to each phase), Art. 6.4 (ways of returning results); Decree
@@ -48,7 +50,7 @@ from opendvc.worktime import (
 from ..lifecycle import Document, Role
 from ..models import DossierDocument, Payment, Upload
 from ..payments import compute_fees, method_for_role
-from ..returns import method_for
+from ..returns import METHODS, method_for, return_method_default
 from .filing import due_for
 
 
@@ -175,7 +177,9 @@ def on_approve(dossier, inputs, *, now, role, actor):
     data = {"result_files": uploaded}
     if run is not None:
         data["step"] = run.name
-    return Outcome({}, data)
+    how = return_method_default(dossier=dossier)
+    notice = None if how == "online" else {"return_method": how, "return_label": str(METHODS[how].label)}
+    return Outcome({}, data, notice=notice)
 
 
 def _claim_result_files(dossier, ids: list, actor) -> list[str]:

@@ -401,3 +401,42 @@ def test_level_4_at_the_counter_waits_for_the_office_and_online_is_returned_at_i
     counter.refresh_from_db()
     assert counter.status == "returned"
     assert counter.events.get(action="return_result").data["method"] == "online"
+
+
+def test_the_applicant_is_told_once_how_the_result_reaches_them(
+    citizen, officer, processor, leader, level4, django_capture_on_commit_callbacks
+):
+    """One email per approved dossier, saying how the result comes: at the counter (the office and
+    what to bring), by post, or — online — issued into the store with its verification link and the
+    satisfaction survey in the same message (not three: ready, in the store, the survey)."""
+    from opendvc.notifications.models import Notification
+    from opendvc.surveys.models import SurveyInvitation
+
+    chosen = {}
+    for how, extra in (("counter", {}), ("postal", {"return_address": HOME}), ("online", {})):
+        d = submitted_dossier(level4, citizen)
+        services.dossier_return_choose(dossier=d, actor=citizen, return_method=how, **extra)
+        chosen[how] = _approved(d, officer, processor, leader, capture=django_capture_on_commit_callbacks)
+
+    def emails(d):
+        sent = Notification.objects.filter(recipient=citizen, channel="email", context__code=d.code)
+        return list(sent.exclude(template__in=("dossier_submitted", "dossier_received")).order_by("pk"))
+
+    counter = emails(chosen["counter"])
+    assert [m.template for m in counter] == ["dossier_result_ready"]
+    assert "bộ phận một cửa" in counter[0].body and "giấy tờ tùy thân" in counter[0].body
+    postal = emails(chosen["postal"])
+    assert [m.template for m in postal] == ["dossier_result_ready"]
+    assert "bưu chính" in postal[0].body and "bộ phận một cửa" not in postal[0].body
+
+    online = chosen["online"]
+    assert online.status == "returned"
+    [message] = emails(online)
+    invitation = SurveyInvitation.objects.get(dossier_code=online.code)
+    assert message.template == "result_issued"
+    assert invitation.token in message.body
+    assert "Kho quản lý dữ liệu điện tử" in message.body
+    # The in-app message is the same one; the survey sends nothing of its own.
+    assert not Notification.objects.filter(template="survey_invitation", context__code=online.code).exists()
+    assert Notification.objects.filter(recipient=citizen, channel="in_app", template="result_issued",
+                                       context__code=online.code).count() == 1
