@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from opendvc.accounts.views import language_choose
 from opendvc.api.main import api
 from opendvc.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_choose, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("tai-khoan/", include("allauth.urls")),

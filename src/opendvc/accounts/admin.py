@@ -14,7 +14,7 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("public_id", "phone_masked", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("public_id", "email", "phone_masked", "password")}),
-        ("Thông tin", {"fields": ("full_name",)}),
+        ("Thông tin", {"fields": ("full_name", "language")}),
         (
             "Quyền",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -78,6 +78,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("băm số điện thoại"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
+    # The language of what the portal sends the person (email, in-app messages): the one they last
+    # chose on the pages (``views.language_choose``); blank until then (Vietnamese).
+    language = models.CharField(
+        _("ngôn ngữ nhận thông báo"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
+    )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     is_staff = models.BooleanField(_("cán bộ quản trị"), default=False)
     date_joined = models.DateTimeField(_("ngày tạo"), default=timezone.now)

@@ -575,6 +575,16 @@ def rotate_encryption_keys(*, batch_size: int = 500, progress=None) -> dict[str,
 # --- Sessions --------------------------------------------------------------------------------------
 
 
+def user_language_set(*, user: User, language: str) -> bool:
+    """Keep ``language`` (one of ``settings.LANGUAGES``) as the language of what the portal sends
+    ``user``. Returns whether it changed; an unknown code changes nothing."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
+
+
 def record_session(
     *, user: User, session_key: str | None, ip_address: str | None, user_agent: str
 ) -> None:

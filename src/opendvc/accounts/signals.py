@@ -8,6 +8,7 @@ from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.signals import social_account_added
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
+from django.utils.translation import get_language
 
 from . import services
 from .oidc.provider import cccd_claim
@@ -35,6 +36,8 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_signed_up, dispatch_uid="accounts_welcome")
 def _signed_up(sender, request, user, **kwargs):
+    # The language the person signed up in is the language of what the portal sends them.
+    services.user_language_set(user=user, language=get_language() or "")
     services.send_welcome(user=user)
 
 

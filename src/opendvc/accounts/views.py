@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.params import row_uuid
@@ -323,3 +324,12 @@ def deletion_requests(request):
         "user", "handled_by"
     )[:50]
     return render(request, "accounts/backoffice_deletions.html", {"pending": pending, "done": done})
+
+
+def language_choose(request):
+    """The page language switch (Django's ``set_language``: the cookie and the way back), which also
+    keeps the choice of a signed-in person as the language of the messages the portal sends them."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -19,10 +19,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import StaffRole
@@ -663,6 +664,17 @@ def _mark(ids: list[int], **fields) -> int:
     return done
 
 
+def _due_lines(rows: list, language: str) -> str:
+    """``- code: step (due HH:MM dd/mm/yyyy)`` for the first ``LISTED`` rows, in ``language``."""
+    with translation.override(language):
+        return "\n".join(
+            f"- {code}: {name} ("
+            + _("hạn %(at)s") % {"at": to_local(due).strftime("%H:%M %d/%m/%Y")}
+            + ")"
+            for _row, _step, name, due, code in rows[:LISTED]
+        )
+
+
 def send_grouped(
     *,
     template: str,
@@ -675,10 +687,8 @@ def send_grouped(
     users = get_user_model().objects.in_bulk({u for ids in recipients.values() for u in ids})
     base = absolute_url("workflow:queue")
     for key, rows in groups.items():
-        lines = [
-            f"- {code}: {name} (hạn {to_local(due).strftime('%H:%M %d/%m/%Y')})"
-            for _, _, name, due, code in rows[:LISTED]
-        ]
+        # The list in each recipient's language (the names are the catalogue's, in Vietnamese).
+        lines_in: dict[str, str] = {}
         if template == "dossier_overdue":
             url = absolute_url("dossiers:inbox", query={"han": "qua-han", "co-quan": key})
         elif template == "step_due_soon":
@@ -686,18 +696,16 @@ def send_grouped(
         else:
             url = f"{base}?co-quan={key}"
         total = totals[key] if totals else len(rows)
-        context = {
-            "count": total,
-            "steps": "\n".join(lines),
-            "more": max(0, total - LISTED),
-            "url": url,
-        }
+        context = {"count": total, "more": max(0, total - LISTED), "url": url}
         for user_id in recipients.get(key, []):
             if user_id in users:
+                language = users[user_id].language or settings.LANGUAGE_CODE
+                if language not in lines_in:
+                    lines_in[language] = _due_lines(rows, language)
                 notify(
                     template=template,
                     recipient=users[user_id],
-                    context=context,
+                    context={**context, "steps": lines_in[language]},
                     channels=("in_app", "email"),
                 )
 

@@ -208,11 +208,14 @@ def test_reminders_and_escalation_are_sent_once(procedure, citizen, officer, pro
 
     d = processing(procedure, citizen, officer)
     run = StepRun.objects.get(dossier=d)
+    # The officer reads the portal in English: the reminder, its list of steps included, is English.
+    type(officer).objects.filter(pk=officer.pk).update(language="en")
     # Step 0 is due at 11:24 on T0 (2.4 working hours); at 10:00 it is due soon.
     counts = remind_and_escalate(now=at(1))
     assert counts == {"reminded": 1, "escalated": 0} and dossiers_escalate_overdue(now=at(1)) == 0
     assert remind_and_escalate(now=at(1)) == {"reminded": 0, "escalated": 0}
-    assert Notification.objects.filter(template="step_due_soon", recipient=officer).exists()
+    reminder = Notification.objects.get(template="step_due_soon", recipient=officer, channel="in_app")
+    assert f"{d.code}: " in reminder.body and "(due 11:24 " in reminder.body and "hạn" not in reminder.body
     counts = remind_and_escalate(now=run.due_at + timedelta(minutes=1))
     assert counts == {"reminded": 0, "escalated": 1}
     assert dossiers_escalate_overdue(now=run.due_at + timedelta(minutes=1)) == 0

@@ -16,10 +16,6 @@ VIETNAMESE = {
     for path in sorted(PACKAGE.glob("*/templates/notifications/*.vi.txt"))
 }
 
-# Their English texts ship with the change that issues results into the citizen's electronic
-# document store; the test checks them as soon as the files are there.
-SHIPPED_SEPARATELY = {"dossier_result_ready", "result_issued"}
-
 # Letters only Vietnamese spelling uses (English text may still borrow é, â, ô and the like).
 VIETNAMESE_LETTERS = re.compile(
     "[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE
@@ -72,8 +68,6 @@ def test_templates_are_found():
 @pytest.mark.parametrize("name", sorted(VIETNAMESE))
 def test_every_notice_has_an_english_text(name):
     english = _english_path(name)
-    if not english.exists() and name in SHIPPED_SEPARATELY:
-        pytest.skip(f"{name}.en.txt ships with the result-issuance change")
     assert english.exists(), f"{english.relative_to(PACKAGE)} is missing"
 
 

@@ -1,0 +1,66 @@
+"""The language a person reads the portal in is the language of what it sends them: the page switch
+keeps a signed-in person's choice (``User.language``), and their email and in-app messages follow it."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.accounts.models import User
+from opendvc.notifications.models import Notification
+from opendvc.notifications.services import notify
+
+pytestmark = pytest.mark.django_db
+
+
+def _switch(client, language: str, next_url: str = "/ca-nhan/"):
+    return client.post("/i18n/setlang/", {"language": language, "next": next_url})
+
+
+def test_the_page_switch_keeps_the_choice_of_a_signed_in_person(citizen_client, citizen):
+    assert citizen.language == ""
+    r = _switch(citizen_client, "en")
+    assert r.status_code == 302 and r["Location"] == "/ca-nhan/"
+    assert r.cookies["django_language"].value == "en"
+    assert User.objects.get(pk=citizen.pk).language == "en"
+    _switch(citizen_client, "vi")
+    assert User.objects.get(pk=citizen.pk).language == "vi"
+
+
+@pytest.mark.parametrize("language", ["fr", "", "en-x-<script>", "e" * 500])
+def test_an_unknown_language_changes_nothing(citizen_client, citizen, language):
+    User.objects.filter(pk=citizen.pk).update(language="en")
+    r = _switch(citizen_client, language)
+    assert r.status_code == 302
+    assert User.objects.get(pk=citizen.pk).language == "en"
+
+
+def test_a_visitor_switches_the_pages_only(client):
+    r = _switch(client, "en", next_url="/")
+    assert r.status_code == 302 and r.cookies["django_language"].value == "en"
+
+
+def test_messages_follow_the_chosen_language(citizen_client, citizen):
+    context = {"code": "000.00.00.H19-261204-0001", "procedure": "Cấp bản sao trích lục hộ tịch",
+               "agency": "Sở Tư pháp", "url": "https://dvc.example/ho-so/1/"}
+    [vi, _in_app] = notify(template="dossier_received", recipient=citizen, context=context)
+    _switch(citizen_client, "en")
+    citizen.refresh_from_db()
+    [en, _in_app] = notify(template="dossier_received", recipient=citizen, context=context)
+    assert (vi.language, en.language) == ("vi", "en")
+    assert "Hồ sơ" in vi.subject and "Hồ sơ" not in en.subject and "dossier" in en.subject.lower()
+    assert Notification.objects.filter(recipient=citizen, language="en", channel="in_app").count() == 1
+
+
+def test_who_signs_up_in_english_is_welcomed_in_english(client):
+    from django.urls import reverse
+
+    client.cookies["django_language"] = "en"
+    r = client.post(reverse("account_signup"), {
+        "full_name": "Trần Thị Bình", "email": "binh@example.vn",
+        "password1": "Dich-vu-cong-2025", "password2": "Dich-vu-cong-2025",
+    })
+    assert r.status_code == 302
+    user = User.objects.get(email="binh@example.vn")
+    assert user.language == "en"
+    welcome = Notification.objects.get(recipient=user, template="welcome", channel="in_app")
+    assert welcome.language == "en" and "Chào mừng" not in welcome.subject
