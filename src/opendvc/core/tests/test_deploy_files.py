@@ -192,6 +192,40 @@ def test_nginx_limits_match_the_portal():
     )
 
 
+def _nginx_servers(conf: str) -> list[str]:
+    """The body of each ``server { … }`` block (locations nest one level deep)."""
+    bodies, depth, start = [], 0, None
+    for m in re.finditer(r"\bserver\s*\{|\{|\}", conf):
+        if m.group().startswith("server") and depth == 0:
+            start = m.end()
+        if m.group().endswith("{"):
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0 and start is not None:
+                bodies.append(conf[start : m.start()])
+                start = None
+    return bodies
+
+
+def test_nginx_tells_the_portal_the_request_came_over_https_in_every_location():
+    """The production profile redirects a request it takes for plain HTTP to HTTPS; behind TLS ended
+    by nginx it knows only from X-Forwarded-Proto. nginx drops the server's proxy_set_header in a
+    location that sets one of its own, so each proxied location must end up with it."""
+    conf = re.sub(r"#[^\n]*", "", (DEPLOY / "nginx.conf").read_text())
+    (tls,) = [body for body in _nginx_servers(conf) if re.search(r"listen 443 ssl", body)]
+    locations = re.findall(r"location ([^{]+)\{([^}]*)\}", tls)
+    server_level = re.sub(r"location [^{]+\{[^}]*\}", "", tls)
+    proxied = [(path.strip(), body) for path, body in locations if "proxy_pass" in body]
+    assert {path for path, _ in proxied} >= {"/", "/static/", "/metrics"}
+    for path, body in proxied:
+        effective = body if "proxy_set_header" in body else server_level
+        headers = dict(re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", effective))
+        assert headers.get("X-Forwarded-Proto") == "$scheme", path
+        assert headers.get("Host") == "$host", path
+        assert headers.get("X-Forwarded-For") == "$proxy_add_x_forwarded_for", path
+
+
 # --- Dockerfile ------------------------------------------------------------------------------
 
 
@@ -373,8 +407,14 @@ def test_access_logs_keep_no_query_string_nor_referrer(tmp_path):
         "HTTP_REFERER": f"https://dichvucong.example/tra-cuu/?{query}",
         "HTTP_USER_AGENT": "Mozilla/5.0",
     }
-    req = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])], method="GET", uri=environ["RAW_URI"],
-                          path="/tra-cuu/", query=query, version=(1, 1))
+    req = SimpleNamespace(
+        headers=[("REFERER", environ["HTTP_REFERER"])],
+        method="GET",
+        uri=environ["RAW_URI"],
+        path="/tra-cuu/",
+        query=query,
+        version=(1, 1),
+    )
     resp = SimpleNamespace(status="200 OK", sent=1234, headers=[], response_length=1234)
     log.access(resp, req, environ, dt.timedelta(milliseconds=12))
     for handler in log.access_log.handlers:
@@ -387,7 +427,16 @@ def test_access_logs_keep_no_query_string_nor_referrer(tmp_path):
     conf = (DEPLOY / "nginx.conf").read_text()
     (fmt,) = re.findall(r"log_format opendvc (.*?);", conf, re.S)
     assert "$uri" in fmt
-    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", '$request"'):
+    for leaky in (
+        "$request ",
+        "$request_uri",
+        "$args",
+        "$query_string",
+        "$http_referer",
+        '$request"',
+    ):
         assert leaky not in fmt
     # Both servers log with it (an access_log in a server replaces the main configuration's).
-    assert len(re.findall(r"access_log \S+ opendvc;", conf)) == len(re.findall(r"\bserver \{", conf))
+    assert len(re.findall(r"access_log \S+ opendvc;", conf)) == len(
+        re.findall(r"\bserver \{", conf)
+    )
