@@ -112,6 +112,45 @@ def test_compose_app_containers_share_one_configuration(compose):
     assert "${POSTGRES_PASSWORD" in base["DATABASE_URL"]
 
 
+def test_compose_migrations_run_the_lock_check_first(compose):
+    """The zero-downtime rule (docs/adr/0004) holds for compose as for the Kubernetes Job."""
+    command = " ".join(compose["services"]["migrate"]["command"])
+    check = command.index("check_migrations_locking --unapplied")
+    assert check < command.index("&& python manage.py migrate --noinput")
+
+
+def test_the_image_makes_the_folders_compose_mounts_volumes_on(compose):
+    """A new named volume takes the owner of the image's folder it covers, root when the image has
+    none: the portal's user (10001) could then not write its checkpoints or backups."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    runtime = text[text.index("AS runtime") :]
+    made = set()
+    for line in runtime.splitlines():
+        if (
+            line.startswith("RUN ")
+            and "mkdir -p" in line
+            and "chown -R opendvc:opendvc /app/var" in line
+        ):
+            made |= set(re.findall(r"(/app/\S+)", line.split("&&")[0]))
+    named = set(compose.get("volumes") or {})
+    for name in ("web1", "web2", "worker", "beat", "migrate"):
+        for volume in compose["services"][name]["volumes"]:
+            source, target = volume.split(":")[:2]
+            if source in named:
+                assert target in made and target.startswith("/app/var/"), (name, target)
+
+
+def test_the_image_dumps_the_database_with_the_servers_major_version(compose):
+    """pg_dump refuses a newer server than itself; Debian's own client is older than compose's server."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    runtime = text[text.index("AS runtime") :]
+    (major,) = re.findall(r"^ARG PG_MAJOR=(\d+)$", runtime, re.M)
+    assert '"postgresql-client-${PG_MAJOR}"' in runtime
+    assert not re.search(r"\spostgresql-client\s", runtime)
+    image = compose["services"]["postgres"]["image"]
+    assert image.split(":")[1].split(".")[0].split("-")[0] == major
+
+
 def test_compose_nginx_balances_the_two_web_instances(compose):
     conf = (DEPLOY / "nginx.conf").read_text()
     upstream = re.search(r"upstream opendvc_web \{(.*?)\}", conf, re.S).group(1)
