@@ -12,7 +12,9 @@ see its own writes may read from it, so the rule is narrow:
 - inside a transaction, after the first write of the request, and for a few seconds after a request
   that wrote (a cookie pins the browser to the primary: the page after a POST/redirect sees the
   write), every read goes to the primary;
-- background tasks and commands read from the primary unless they ask with :func:`replica_reads`.
+- background tasks and commands read from the primary unless they ask with :func:`replica_reads`;
+- a replica that does not answer is left alone for ``REPLICA_RETRY_SECONDS``: its reads go to the
+  primary meanwhile (a warning is logged), so the public pages stay up when only the replica is down.
 
 Without ``DATABASE_REPLICA_URL`` there is no ``replica`` alias and the router always answers
 ``default``.
@@ -21,15 +23,23 @@ Without ``DATABASE_REPLICA_URL`` there is no ``replica`` alias and the router al
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
+import time
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PRIMARY = "default"
 PIN_COOKIE = "opendvc_primary"
+# After a failed connection to the replica, this process reads from the primary for this long before
+# trying the replica again.
+REPLICA_RETRY_SECONDS = 30.0
+_replica_down_until = 0.0
 
 # Models that public pages and reports read. Everything else stays on the primary.
 REPLICA_APPS = frozenset(
@@ -66,6 +76,21 @@ def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
+def _replica_answers() -> bool:
+    """Whether this thread's connection to the replica is open or can be opened (one attempt per
+    REPLICA_RETRY_SECONDS while it is down)."""
+    global _replica_down_until
+    if time.monotonic() < _replica_down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError as exc:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning("replica unreachable, reading from the primary: %s", type(exc).__name__)
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def replica_reads():
     """Let the code inside read the public apps' models from the replica (reports in tasks)."""
@@ -85,6 +110,7 @@ class ReplicaRouter:
             and model._meta.app_label in REPLICA_APPS
             and not connections[PRIMARY].in_atomic_block
             and replica_configured()
+            and _replica_answers()
         ):
             return REPLICA
         return PRIMARY

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
+from django.db.models import NOT_PROVIDED, Value
 
 # Tables that grow with the province's traffic (millions of rows): a lock on one of them stops
 # filing, processing or signing in for as long as it is held.
@@ -85,6 +86,7 @@ class Finding:
 BREAKING = {
     migrations.RenameField: "renames a column the running release still reads (add the new one, copy, drop later)",
     migrations.RenameModel: "renames a table the running release still reads",
+    migrations.AlterModelTable: "renames a table the running release still reads",
     migrations.RemoveField: "drops a column the running release may still read (contract one release later, after the code stopped using it)",
     migrations.DeleteModel: "drops a table the running release may still read (contract one release later)",
 }
@@ -108,12 +110,38 @@ def _big_db_tables() -> dict[str, str]:
     return out
 
 
+def _database_operations(operations):
+    """The operations that reach the database: those of a SeparateDatabaseAndState are its
+    ``database_operations`` (its state operations run no SQL)."""
+    for op in operations:
+        if isinstance(op, migrations.SeparateDatabaseAndState):
+            yield from _database_operations(op.database_operations)
+        else:
+            yield op
+
+
+def _locking_statement(statement: str) -> bool:
+    """An ALTER TABLE or an index build that holds a lock blocking writes for its whole run. The two
+    steps docs/adr/0004 prescribes for a constraint are not: ``ADD CONSTRAINT … NOT VALID`` (a brief
+    lock, no scan) and ``VALIDATE CONSTRAINT`` (scans without blocking writes)."""
+    if re.search(r"\bALTER\s+TABLE\b", statement, re.I):
+        return not (
+            re.search(r"\bVALIDATE\s+CONSTRAINT\b", statement, re.I)
+            or re.search(r"\bADD\s+CONSTRAINT\b.*\bNOT\s+VALID\b", statement, re.I | re.S)
+        )
+    return bool(
+        re.search(r"\bCREATE\s+(UNIQUE\s+)?INDEX\b", statement, re.I)
+        and not re.search(r"\bCONCURRENTLY\b", statement, re.I)
+    )
+
+
 def operation_findings(app_label: str, migration_name: str, operations) -> list[Finding]:
     """The findings of one migration's operations (tables created by the same migration are new and
     empty: nothing there can lock or break)."""
     # Imported on first use: django.contrib.postgres needs psycopg, absent from SQLite-only installs.
     from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 
+    operations = list(_database_operations(operations))
     created = {
         f"{app_label}.{op.name.lower()}"
         for op in operations
@@ -131,13 +159,13 @@ def operation_findings(app_label: str, migration_name: str, operations) -> list[
                 s if isinstance(s, str) else str(s[0])
                 for s in (op.sql if isinstance(op.sql, list | tuple) else [op.sql])
             )
+            # Statement by statement: one built CONCURRENTLY does not excuse the next.
+            statements = [s for s in sql.split(";") if s.strip()]
             for db_table, model in _big_db_tables().items():
-                if re.search(rf"\b{re.escape(db_table)}\b", sql) and (
-                    re.search(r"\bALTER\s+TABLE\b", sql, re.I)
-                    or (
-                        re.search(r"\bCREATE\s+(UNIQUE\s+)?INDEX\b", sql, re.I)
-                        and not re.search(r"CONCURRENTLY", sql, re.I)
-                    )
+                if any(
+                    re.search(rf"\b{re.escape(db_table)}\b", statement)
+                    and _locking_statement(statement)
+                    for statement in statements
                 ):
                     add(op, model, f"raw SQL altering or indexing a big table ({LOCK})")
             continue
@@ -154,7 +182,14 @@ def operation_findings(app_label: str, migration_name: str, operations) -> list[
             continue
         if isinstance(op, migrations.AddField):
             field = op.field
-            if not field.null and not field.many_to_many:
+            # NOT NULL with a constant database default (db_default) is written in the catalogue
+            # only (PostgreSQL 11+), and the running release's inserts get the default; a Python
+            # default is dropped from the column right after it is added, so those inserts fail.
+            db_default = getattr(field, "db_default", NOT_PROVIDED)
+            constant_db_default = db_default is not NOT_PROVIDED and (
+                isinstance(db_default, Value) or not hasattr(db_default, "resolve_expression")
+            )
+            if not field.null and not field.many_to_many and not constant_db_default:
                 add(
                     op,
                     table,

@@ -36,6 +36,14 @@ from opendvc.notifications.models import Notification
 
 from .models import Incident
 
+# Multiprocess mode writes every counter to a file of PROMETHEUS_MULTIPROC_DIR from the moment it is
+# created below, in every process that loads the portal (gunicorn's master before the fork, Celery,
+# management commands). The image points it at a folder of /tmp, an empty volume in a pod: make it
+# here, or no process can start ("No such file or directory: …/counter_1.db"). gunicorn empties it
+# when its master starts (deploy/gunicorn.conf.py).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_LATENCY = Histogram(
     "opendvc_request_duration_seconds",
     "Time to answer a request, by route name.",

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opendvc.core.files import stored_file_response
 from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
@@ -50,7 +51,13 @@ def pay(request, public_id):
 
 
 def _holds_nul(notice) -> bool:
-    texts = [notice.reference, notice.gateway_ref, notice.bank_code, notice.response_code, notice.raw]
+    texts = [
+        notice.reference,
+        notice.gateway_ref,
+        notice.bank_code,
+        notice.response_code,
+        notice.raw,
+    ]
     raw = notice.raw or ""
     return any("\x00" in (t or "") for t in texts) or "\\u0000" in raw or "%00" in raw
 
@@ -131,17 +138,22 @@ def status(request, public_id, reference):
 @require_GET
 def receipt_file(request, public_id, number):
     dossier = dossier_selectors.dossier_for_applicant(user=request.user, public_id=public_id)
-    return _receipt_response(get_object_or_404(Receipt, number=number, order__dossier=dossier))
+    return _receipt_response(
+        request, get_object_or_404(Receipt, number=number, order__dossier=dossier)
+    )
 
 
-def _receipt_response(receipt: Receipt) -> HttpResponse:
+def _receipt_response(request, receipt: Receipt) -> HttpResponse:
+    """The receipt's PDF streamed privately (it names the payer); a clear 404 when its stored object
+    is gone, never a server error."""
     if not receipt.file:
         from .receipts import receipt_render
 
         receipt = receipt_render(receipt_id=receipt.pk)
-    return FileResponse(
-        receipt.file.open("rb"),
-        as_attachment=False,
+    return stored_file_response(
+        request,
+        receipt.file,
+        inline=True,
         filename=f"bien-lai-{receipt.number}.pdf",
         content_type="application/pdf",
     )
@@ -212,4 +224,6 @@ def office_refund(request, code):
 @require_GET
 def office_receipt(request, code, number):
     dossier = dossier_selectors.dossier_for_staff(user=request.user, code=code)
-    return _receipt_response(get_object_or_404(Receipt, number=number, order__dossier=dossier))
+    return _receipt_response(
+        request, get_object_or_404(Receipt, number=number, order__dossier=dossier)
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.files import stored_file_response
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 
@@ -169,9 +170,7 @@ def request_report(request):
             request=request,
         )
     except ProblemError as exc:
-        messages.error(
-            request, " ".join(exc.messages())
-        )
+        messages.error(request, " ".join(exc.messages()))
         return redirect("reports:index")
     return redirect("reports:detail", public_id=report.public_id)
 
@@ -215,7 +214,7 @@ def download(request, public_id, fmt):
     if not file:
         raise Http404
     name = f"bao-cao-{report.kind}-{report.period_label}{'-' + report.agency.code if report.agency else ''}.{fmt}"
-    return FileResponse(file.open("rb"), as_attachment=True, filename=name)
+    return stored_file_response(request, file, filename=name)
 
 
 @backoffice_required(roles=selectors.REPORT_ROLES)

@@ -112,6 +112,45 @@ def test_compose_app_containers_share_one_configuration(compose):
     assert "${POSTGRES_PASSWORD" in base["DATABASE_URL"]
 
 
+def test_compose_migrations_run_the_lock_check_first(compose):
+    """The zero-downtime rule (docs/adr/0004) holds for compose as for the Kubernetes Job."""
+    command = " ".join(compose["services"]["migrate"]["command"])
+    check = command.index("check_migrations_locking --unapplied")
+    assert check < command.index("&& python manage.py migrate --noinput")
+
+
+def test_the_image_makes_the_folders_compose_mounts_volumes_on(compose):
+    """A new named volume takes the owner of the image's folder it covers, root when the image has
+    none: the portal's user (10001) could then not write its checkpoints or backups."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    runtime = text[text.index("AS runtime") :]
+    made = set()
+    for line in runtime.splitlines():
+        if (
+            line.startswith("RUN ")
+            and "mkdir -p" in line
+            and "chown -R opendvc:opendvc /app/var" in line
+        ):
+            made |= set(re.findall(r"(/app/\S+)", line.split("&&")[0]))
+    named = set(compose.get("volumes") or {})
+    for name in ("web1", "web2", "worker", "beat", "migrate"):
+        for volume in compose["services"][name]["volumes"]:
+            source, target = volume.split(":")[:2]
+            if source in named:
+                assert target in made and target.startswith("/app/var/"), (name, target)
+
+
+def test_the_image_dumps_the_database_with_the_servers_major_version(compose):
+    """pg_dump refuses a newer server than itself; Debian's own client is older than compose's server."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    runtime = text[text.index("AS runtime") :]
+    (major,) = re.findall(r"^ARG PG_MAJOR=(\d+)$", runtime, re.M)
+    assert '"postgresql-client-${PG_MAJOR}"' in runtime
+    assert not re.search(r"\spostgresql-client\s", runtime)
+    image = compose["services"]["postgres"]["image"]
+    assert image.split(":")[1].split(".")[0].split("-")[0] == major
+
+
 def test_compose_nginx_balances_the_two_web_instances(compose):
     conf = (DEPLOY / "nginx.conf").read_text()
     upstream = re.search(r"upstream opendvc_web \{(.*?)\}", conf, re.S).group(1)
@@ -190,6 +229,40 @@ def test_nginx_limits_match_the_portal():
     assert (
         "X-Forwarded-Proto $scheme" in conf and "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
     )
+
+
+def _nginx_servers(conf: str) -> list[str]:
+    """The body of each ``server { … }`` block (locations nest one level deep)."""
+    bodies, depth, start = [], 0, None
+    for m in re.finditer(r"\bserver\s*\{|\{|\}", conf):
+        if m.group().startswith("server") and depth == 0:
+            start = m.end()
+        if m.group().endswith("{"):
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0 and start is not None:
+                bodies.append(conf[start : m.start()])
+                start = None
+    return bodies
+
+
+def test_nginx_tells_the_portal_the_request_came_over_https_in_every_location():
+    """The production profile redirects a request it takes for plain HTTP to HTTPS; behind TLS ended
+    by nginx it knows only from X-Forwarded-Proto. nginx drops the server's proxy_set_header in a
+    location that sets one of its own, so each proxied location must end up with it."""
+    conf = re.sub(r"#[^\n]*", "", (DEPLOY / "nginx.conf").read_text())
+    (tls,) = [body for body in _nginx_servers(conf) if re.search(r"listen 443 ssl", body)]
+    locations = re.findall(r"location ([^{]+)\{([^}]*)\}", tls)
+    server_level = re.sub(r"location [^{]+\{[^}]*\}", "", tls)
+    proxied = [(path.strip(), body) for path, body in locations if "proxy_pass" in body]
+    assert {path for path, _ in proxied} >= {"/", "/static/", "/metrics"}
+    for path, body in proxied:
+        effective = body if "proxy_set_header" in body else server_level
+        headers = dict(re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", effective))
+        assert headers.get("X-Forwarded-Proto") == "$scheme", path
+        assert headers.get("Host") == "$host", path
+        assert headers.get("X-Forwarded-For") == "$proxy_add_x_forwarded_for", path
 
 
 # --- Dockerfile ------------------------------------------------------------------------------
@@ -373,8 +446,14 @@ def test_access_logs_keep_no_query_string_nor_referrer(tmp_path):
         "HTTP_REFERER": f"https://dichvucong.example/tra-cuu/?{query}",
         "HTTP_USER_AGENT": "Mozilla/5.0",
     }
-    req = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])], method="GET", uri=environ["RAW_URI"],
-                          path="/tra-cuu/", query=query, version=(1, 1))
+    req = SimpleNamespace(
+        headers=[("REFERER", environ["HTTP_REFERER"])],
+        method="GET",
+        uri=environ["RAW_URI"],
+        path="/tra-cuu/",
+        query=query,
+        version=(1, 1),
+    )
     resp = SimpleNamespace(status="200 OK", sent=1234, headers=[], response_length=1234)
     log.access(resp, req, environ, dt.timedelta(milliseconds=12))
     for handler in log.access_log.handlers:
@@ -387,7 +466,16 @@ def test_access_logs_keep_no_query_string_nor_referrer(tmp_path):
     conf = (DEPLOY / "nginx.conf").read_text()
     (fmt,) = re.findall(r"log_format opendvc (.*?);", conf, re.S)
     assert "$uri" in fmt
-    for leaky in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer", '$request"'):
+    for leaky in (
+        "$request ",
+        "$request_uri",
+        "$args",
+        "$query_string",
+        "$http_referer",
+        '$request"',
+    ):
         assert leaky not in fmt
     # Both servers log with it (an access_log in a server replaces the main configuration's).
-    assert len(re.findall(r"access_log \S+ opendvc;", conf)) == len(re.findall(r"\bserver \{", conf))
+    assert len(re.findall(r"access_log \S+ opendvc;", conf)) == len(
+        re.findall(r"\bserver \{", conf)
+    )

@@ -76,3 +76,54 @@ def test_what_locks_or_breaks_is_found():
         migrations.AddField("fresh", "x", models.IntegerField(default=0)),
     ]
     assert _reasons(created) == []
+
+
+def test_operations_hidden_in_separate_database_and_state_are_found():
+    index = models.Index(fields=["status"], name="dossier_status_x")
+    hidden = migrations.SeparateDatabaseAndState(
+        state_operations=[],
+        database_operations=[migrations.AddIndex("dossier", index)],
+    )
+    assert _reasons([hidden]) == [("AddIndex", "dossiers.dossier")]
+    # Only the state changes: no SQL, nothing to find.
+    state_only = migrations.SeparateDatabaseAndState(
+        state_operations=[migrations.AlterField("dossier", "status", models.TextField())]
+    )
+    assert _reasons([state_only]) == []
+
+
+def test_renaming_a_table_breaks_the_running_release():
+    assert _reasons([migrations.AlterModelTable("dailycounter", "dossiers_counter")]) == [
+        ("AlterModelTable", "dossiers.dailycounter")
+    ]
+
+
+def test_not_null_with_a_database_default_is_the_expand_step_of_the_adr():
+    """docs/adr/0004 allows 'NOT NULL with a database default': PostgreSQL 11+ writes a constant
+    default in the catalogue only, and the running release's inserts get it."""
+    from django.db.models.functions import Now
+
+    with_db_default = models.IntegerField(db_default=0)
+    assert _reasons([migrations.AddField("dossier", "x", with_db_default)]) == []
+    # A Python default is dropped from the column once added: the old release's inserts fail.
+    assert _reasons([migrations.AddField("dossier", "x", models.IntegerField(default=0))]) == [
+        ("AddField", "dossiers.dossier")
+    ]
+    # An expression is not known to be constant: it is reviewed.
+    assert _reasons(
+        [migrations.AddField("dossier", "x", models.DateTimeField(db_default=Now()))]
+    ) == [("AddField", "dossiers.dossier")]
+
+
+def test_raw_sql_is_judged_statement_by_statement():
+    both = "CREATE INDEX CONCURRENTLY a ON dossiers_dossier (status); CREATE INDEX b ON dossiers_dossier (code)"
+    assert _reasons([migrations.RunSQL(both)]) == [("RunSQL", "dossiers.dossier")]
+    # The ADR's recipe for a NOT NULL column or a constraint on a big table blocks no writes.
+    recipe = [
+        "ALTER TABLE dossiers_dossier ADD CONSTRAINT x_not_null CHECK (x IS NOT NULL) NOT VALID",
+        "ALTER TABLE dossiers_dossier VALIDATE CONSTRAINT x_not_null",
+    ]
+    assert _reasons([migrations.RunSQL(recipe)]) == []
+    assert _reasons(
+        [migrations.RunSQL("ALTER TABLE dossiers_dossier ALTER COLUMN code TYPE text")]
+    ) == [("RunSQL", "dossiers.dossier")]

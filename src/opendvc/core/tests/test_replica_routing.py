@@ -131,6 +131,25 @@ def test_signed_in_users_read_from_the_primary(portal):
     assert PRIMARY in page.text and REPLICA not in page.text
 
 
+def test_public_pages_stay_up_on_the_primary_when_the_replica_is_down(portal):
+    """A replica that refuses connections (stopped, failing over): its reads go to the primary, the
+    pages answer, and the health check of the primary stays green."""
+    port = free_port()
+    down = "postgres://postgres@127.0.0.1:1/opendvc_replica_down"
+    proc = start_gunicorn({**portal["env"], "DATABASE_REPLICA_URL": down}, port, workers=1)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        b = Browser(base, ip="10.9.0.4")
+        for _ in range(2):  # the first finds the replica down, the second does not try it again
+            page = b.request("GET", f"/thu-tuc/{CODE}/")
+            assert page.status_code == 200 and PRIMARY in page.text
+        api = b.request("GET", f"/api/v1/procedures/{CODE}")
+        assert api.status_code == 200 and PRIMARY in api.text
+    finally:
+        stop(proc)
+
+
 def _count(url: str) -> int:
     with _pg(url) as db:
         return db.execute("SELECT COUNT(*) FROM feedback_feedback").fetchone()[0]

@@ -186,6 +186,29 @@ def test_multiprocess_mode_adds_up_the_workers(tmp_path):
     assert len(list(tmp_path.glob("counter_*.db"))) >= 2  # one file per process
 
 
+def test_a_process_starts_when_the_multiprocess_folder_is_not_there_yet(tmp_path):
+    """The image sets PROMETHEUS_MULTIPROC_DIR to a folder of /tmp, an empty volume in a pod: the
+    worker, the scheduler, the migration job and gunicorn's preloading master all load the portal
+    before anything made that folder."""
+    folder = tmp_path / "opendvc-metrics"
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        "DJANGO_SETTINGS_MODULE": "opendvc.settings.test",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode == 0, started.stderr
+    assert list(folder.glob("counter_*.db"))
+
+
 def test_grafana_dashboard_uses_only_exported_metrics(client, token):
     import json
     import re

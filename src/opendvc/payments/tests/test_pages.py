@@ -119,6 +119,8 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
     assert f"Biên lai số {receipt.number}" in page and 'name="gateway"' not in page
     pdf = client.get(f"/ho-so-cua-toi/{dossier.public_id}/bien-lai/{receipt.number}/")
     assert pdf["Content-Type"] == "application/pdf"
+    # It names the payer: never kept by a shared cache.
+    assert pdf["Cache-Control"] == "private, no-store"
     client.force_login(officer)
     office = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert f"/mot-cua/thanh-toan/{dossier.code}/" in office
@@ -128,6 +130,25 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
         and attempt.reference in payments
         and "Đề nghị hoàn tiền" in payments
     )
+
+
+def test_a_receipt_whose_stored_file_is_gone_gets_a_clear_404(
+    client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    receipt = Receipt.objects.get()
+    # A lost bucket, a restore without files: the row is there, the object is not.
+    default_storage.delete(receipt.file.name)
+    client.force_login(citizen)
+    r = client.get(f"/ho-so-cua-toi/{dossier.public_id}/bien-lai/{receipt.number}/")
+    assert r.status_code == 404 and "không còn trong kho lưu trữ" in r.content.decode()
+    client.force_login(officer)
+    r = client.get(f"/mot-cua/thanh-toan/{dossier.code}/bien-lai/{receipt.number}/")
+    assert r.status_code == 404 and "không còn trong kho lưu trữ" in r.content.decode()
 
 
 def test_ipn_answers_for_bad_input(client, vnpay_settings, dossier, citizen):

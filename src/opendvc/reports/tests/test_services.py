@@ -83,6 +83,22 @@ def test_agency_half_year_report_xlsx_and_pdf_read_back(client, counted, people)
     assert "qd766-2022.1" in text
 
 
+def test_a_report_file_leaves_privately_and_a_lost_one_gets_a_clear_404(client, counted, people):
+    from django.core.files.storage import default_storage
+
+    _request(
+        client, people["leader"], kind="agency_half_year", ky="2027-H1", agency=counted["agency"].pk
+    )
+    report = Report.objects.get()
+    xlsx = client.get(reverse("reports:download", args=[report.public_id, "xlsx"]))
+    assert xlsx.status_code == 200 and xlsx["Cache-Control"] == "private, no-store"
+    # The object is gone from the store (a lost bucket, a restore without files): a page, not a 500.
+    default_storage.delete(report.pdf.name)
+    pdf = client.get(reverse("reports:download", args=[report.public_id, "pdf"]))
+    assert pdf.status_code == 404
+    assert "không còn trong kho lưu trữ" in pdf.content.decode()
+
+
 def test_submission_step_leader_sends_office_receives(client, counted, people):
     from opendvc.audit.models import AuditEntry
 
