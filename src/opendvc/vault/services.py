@@ -102,6 +102,8 @@ def document_file(*, dossier_document, owner=None, organisation=None) -> StoredD
         issued_on=to_local(dossier_document.created_at or timezone.now()).date(),
         original_name=dossier_document.filename,
         sha256=dossier_document.sha256,
+        # The issued file's own size (it is filed once made): the API said 0 bytes for every result.
+        size=dossier_document.file.size if dossier_document.file else 0,
         content_type="application/pdf",
         dossier_document=dossier_document,
     )

@@ -305,3 +305,17 @@ def test_store_page_upload_with_bad_date_keeps_the_input(client, citizen):
     )
     assert r.status_code == 302
     assert StoredDocument.objects.get(owner=citizen).issued_on == date(2026, 1, 5)
+
+
+def test_an_issued_document_is_listed_with_its_size(client, procedure, citizen, officer):
+    """The API listed every receipt and result the portal issued as 0 bytes."""
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+
+    d = submitted_dossier(procedure, citizen)
+    dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    stored = StoredDocument.objects.get(owner=citizen, dossier_document__kind="receipt")
+    sign_in(client, citizen)
+    listed = client.get("/api/v1/vault/documents").json()
+    assert [d["size"] for d in listed] == [stored.dossier_document.file.size]
+    assert listed[0]["size"] > 0
