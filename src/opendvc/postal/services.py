@@ -93,6 +93,24 @@ def _invalid(path: str, message: str) -> ProblemError:
     )
 
 
+# What the postal worker types with an event, at most as long as the order's column that keeps it (a
+# failure reason 300 characters, the receiver's name 200): a longer text is refused at its field,
+# never cut.
+EVENT_TEXT_LIMITS = {"note": 300, "receiver_name": 200}
+
+
+def _typed_errors(**texts: str) -> None:
+    """Refuse, with every problem at once, an event's note or receiver's name longer than its column."""
+    labels = {"note": _("Ghi chú"), "receiver_name": _("Họ tên người nhận")}
+    errors = [
+        {"path": name, "message": f"{labels[name]}: {too_long(limit, len(text))}"}
+        for name, limit in EVENT_TEXT_LIMITS.items()
+        if len(text := (texts.get(name) or "").strip()) > limit
+    ]
+    if errors:
+        raise ProblemError("validation_error", errors[0]["message"], extra={"errors": errors})
+
+
 def _fold(text: str) -> str:
     """ "Tỉnh Đồng Nai", "tinh dong nai", "ĐỒNG NAI" → "dong nai" (accents, case and the leading "tỉnh" /
     "thành phố" / "TP." dropped)."""
@@ -241,15 +259,25 @@ def pickup_request(
             {"path": "window_start", "message": _("Chọn thời gian thu gom trong tương lai.")}
         )
     elif window_start > now + timedelta(days=settings.POSTAL_PICKUP_MAX_DAYS):
-        errors.append({"path": "window_start", "message": _(
-            "Chỉ hẹn thu gom trong %(n)s ngày tới.") % {"n": settings.POSTAL_PICKUP_MAX_DAYS}})
+        errors.append(
+            {
+                "path": "window_start",
+                "message": _("Chỉ hẹn thu gom trong %(n)s ngày tới.")
+                % {"n": settings.POSTAL_PICKUP_MAX_DAYS},
+            }
+        )
     first, last = settings.POSTAL_PICKUP_FIRST_HOUR, settings.POSTAL_PICKUP_LAST_HOUR
     start, end = to_local(window_start), to_local(window_end)
     if window_end > window_start and (
         start.date() != end.date() or start.hour < first or (end.hour, end.minute) > (last, 0)
     ):
-        errors.append({"path": "window_end", "message": _(
-            "Bưu điện thu gom trong một ngày, từ %(a)02d:00 đến %(b)02d:00.") % {"a": first, "b": last}})
+        errors.append(
+            {
+                "path": "window_end",
+                "message": _("Bưu điện thu gom trong một ngày, từ %(a)02d:00 đến %(b)02d:00.")
+                % {"a": first, "b": last},
+            }
+        )
     if procedure is None or not receiving_agency_allowed(procedure=procedure, agency=agency):
         errors.append(
             {"path": "procedure", "message": _("Cơ quan này không tiếp nhận thủ tục được chọn.")}
@@ -314,11 +342,17 @@ def pickup_record(
         raise _invalid("status", _("Trạng thái không hợp lệ."))
     if status == S.FAILED and not (note or "").strip():
         raise _invalid("note", _("Nêu lý do không thu gom được."))
+    _typed_errors(note=note)
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise _invalid("at", _("Thời điểm không được ở tương lai."))
     _require(actor, order, POSTAL)
     with transaction.atomic():
         order = _locked(order)
         _check_step(order, status)
-        at = at or timezone.now()
+        if at < order.created_at:
+            raise _invalid("at", _("Thời điểm không được trước lúc yêu cầu thu gom."))
         fields = {"failure_reason": note[:300]} if status == S.FAILED else {}
         if status in (S.COLLECTED, S.HANDED_TO_OFFICE):
             # Collected after all: an earlier attempt's reason stays in the timeline only.
@@ -397,14 +431,18 @@ def pickup_intake(*, order: PostalOrder, actor, due_at: Any = None, request=None
 # Asked at every approval (is a postal return open already? was the dossier collected by post?): the
 # statements built once per process (``core.prepared``).
 _OPEN_RETURN = PreparedRead(
-    lambda dossier_id: PostalOrder.objects.filter(dossier=dossier_id, leg=Leg.RETURN.value)
-    .exclude(status__in=[S.CANCELLED.value])
-    .order_by("-created_at", "pk")[:1],
+    lambda dossier_id: (
+        PostalOrder.objects.filter(dossier=dossier_id, leg=Leg.RETURN.value)
+        .exclude(status__in=[S.CANCELLED.value])
+        .order_by("-created_at", "pk")[:1]
+    ),
     1,
 )
 _RECEIVED_PICKUP = PreparedRead(
     lambda dossier_id: first_row(
-        PostalOrder.objects.filter(dossier=dossier_id, leg=Leg.PICKUP.value, status=S.RECEIVED.value)
+        PostalOrder.objects.filter(
+            dossier=dossier_id, leg=Leg.PICKUP.value, status=S.RECEIVED.value
+        )
     ),
     1,
 )
@@ -546,6 +584,7 @@ def return_record(
         raise _invalid("receiver_name", _("Nhập họ tên người nhận."))
     if status == S.DELIVERED and proof is None:
         raise _invalid("proof", _("Tải lên ảnh hoặc chữ ký của người nhận."))
+    _typed_errors(note=note, receiver_name=receiver_name)
     now = timezone.now()
     at = at or now
     if at > now:

@@ -67,6 +67,23 @@ class StoredDocument(models.Model):
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 
     @property
+    def type_label(self) -> str:
+        """The type as the pages show it: a document the portal issued by its kind, in the reader's
+        language (its stored type is the Vietnamese name it was filed under); an upload's as typed."""
+        if self.dossier_document_id:
+            return str(self.dossier_document.get_kind_display())
+        return self.document_type
+
+    @property
+    def display_title(self) -> str:
+        """The heading the pages show: an issued document's kind and dossier code, in the reader's
+        language; an upload's title (or type) as typed."""
+        if self.dossier_document_id:
+            code = self.dossier_document.dossier.code or self.number
+            return f"{self.type_label} — {code}" if code else self.type_label
+        return self.title or self.document_type
+
+    @property
     def stored(self):
         """The file to serve: the upload's own, or the issued dossier document's."""
         return self.dossier_document.file if self.dossier_document_id else self.file

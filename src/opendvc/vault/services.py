@@ -28,11 +28,13 @@ from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
+from opendvc.core.statemachine import too_long
 from opendvc.notifications.services import notify
 from opendvc.surveys.services import survey_invite, survey_link
 from opendvc.worktime import to_local
@@ -101,6 +103,8 @@ def document_file(*, dossier_document, owner=None, organisation=None) -> StoredD
         issued_on=to_local(dossier_document.created_at or timezone.now()).date(),
         original_name=dossier_document.filename,
         sha256=dossier_document.sha256,
+        # The issued file's own size (it is filed once made): the API said 0 bytes for every result.
+        size=dossier_document.file.size if dossier_document.file else 0,
         content_type="application/pdf",
         dossier_document=dossier_document,
     )
@@ -220,16 +224,47 @@ def _clean_text(value: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# The most characters each typed part of a stored document may hold (its column): a longer one is
+# refused at its field, never cut (a cut number or issuer would be another paper's).
+TEXT_LIMITS = {"document_type": 200, "title": 300, "issuer": 300, "number": 100}
+TEXT_LABELS = {
+    "document_type": gettext_lazy("Loại giấy tờ"),
+    "title": gettext_lazy("Tên giấy tờ"),
+    "issuer": gettext_lazy("Cơ quan cấp"),
+    "number": gettext_lazy("Số"),
+}
+
+
 def document_field_errors(
-    *, document_type: str, issued_on: date | None, expires_on: date | None
+    *,
+    document_type: str,
+    issued_on: date | None,
+    expires_on: date | None,
+    title: str = "",
+    issuer: str = "",
+    number: str = "",
 ) -> list[dict[str, str]]:
-    """What is wrong with a stored document's type and dates, as ``errors`` items (``path``,
+    """What is wrong with a stored document's type, texts and dates, as ``errors`` items (``path``,
     ``message``); empty when nothing is. The store's page checks them together with the file, so
     every error shows at once."""
-    document_type = _clean_text(document_type)
+    texts = {
+        "document_type": _clean_text(document_type),
+        "title": _clean_text(title),
+        "issuer": _clean_text(issuer),
+        "number": unicodedata.normalize("NFKC", _clean_text(number)),
+    }
+    document_type = texts["document_type"]
     errors = []
     if not document_type:
         errors.append({"path": "document_type", "message": _("Chọn hoặc nhập loại giấy tờ.")})
+    for name, limit in TEXT_LIMITS.items():
+        if len(texts[name]) > limit:
+            errors.append(
+                {
+                    "path": name,
+                    "message": f"{TEXT_LABELS[name]}: {too_long(limit, len(texts[name]))}",
+                }
+            )
     today = to_local(timezone.now()).date()
     if issued_on and not FIRST_DAY <= issued_on <= today:
         errors.append(
@@ -264,7 +299,12 @@ def document_upload(
     document_type, title, issuer = (_clean_text(v) for v in (document_type, title, issuer))
     number = unicodedata.normalize("NFKC", _clean_text(number))
     errors = document_field_errors(
-        document_type=document_type, issued_on=issued_on, expires_on=expires_on
+        document_type=document_type,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        title=title,
+        issuer=issuer,
+        number=number,
     )
     if errors:
         raise ProblemError(
@@ -293,10 +333,10 @@ def document_upload(
         owner=owner,
         organisation=organisation,
         source=StoredDocument.Source.UPLOAD,
-        document_type=document_type[:200],
-        title=(title or document_type)[:300],
-        issuer=issuer[:300],
-        number=number[:100],
+        document_type=document_type,
+        title=title or document_type,
+        issuer=issuer,
+        number=number,
         issued_on=issued_on,
         expires_on=expires_on,
         original_name=checked.name[:255],

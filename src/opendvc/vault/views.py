@@ -73,6 +73,9 @@ def home(request):
                 document_type=request.POST.get("document_type", ""),
                 issued_on=issued_on,
                 expires_on=expires_on,
+                title=request.POST.get("title", ""),
+                issuer=request.POST.get("issuer", ""),
+                number=request.POST.get("number", ""),
             )
         )
         upload = request.FILES.get("file")

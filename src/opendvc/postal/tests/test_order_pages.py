@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from opendvc.core.problems import ProblemError
 from opendvc.postal import services
 from opendvc.postal.models import PostalOrder, Status
 
@@ -120,3 +121,49 @@ def test_a_collected_pickup_no_longer_shows_the_earlier_failure(
     order.refresh_from_db()
     assert order.status == Status.COLLECTED and order.failure_reason == ""
     assert order.events.filter(status=Status.FAILED, note="Khách hẹn lại").exists()
+
+
+def test_a_pickup_event_in_the_future_or_before_the_request_is_refused(
+    client, procedure, citizen, justice, postal
+):
+    """A collection typed as 01/01/2030 (or before the applicant asked) was recorded as it was typed:
+    the timeline and the office's list then showed a hand-over that had not happened."""
+    order = _pickup(procedure, citizen, justice)
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{order.order_number}/"
+    r = client.post(url, {"trang-thai": Status.COLLECTED, "luc": "01/01/2030 10:00"})
+    assert r.status_code == 400
+    assert "Thời điểm không được ở tương lai." in r.content.decode()
+    assert 'value="01/01/2030 10:00"' in r.content.decode()
+    r = client.post(url, {"trang-thai": Status.COLLECTED, "luc": "01/01/2020 10:00"})
+    assert r.status_code == 400
+    assert "Thời điểm không được trước lúc yêu cầu thu gom." in r.content.decode()
+    order.refresh_from_db()
+    assert order.status == Status.REQUESTED and order.events.count() == 1
+    r = client.post(url, {"trang-thai": Status.COLLECTED})
+    assert r.status_code == 302
+    order.refresh_from_db()
+    assert order.status == Status.COLLECTED
+
+
+def test_a_note_or_receiver_longer_than_its_column_is_refused_not_cut(client, delivering, postal):
+    """A failure reason or receiver's name past its column was kept cut (300, 200 characters)
+    without a word; it is refused at its field with what was typed kept."""
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
+    r = client.post(url, {"trang-thai": Status.FAILED, "ghi-chu": "Vắng nhà " * 40})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Ghi chú: Tối đa 300 ký tự (đang có 359)." in html
+    with pytest.raises(ProblemError) as refused:
+        services.return_record(
+            order=delivering,
+            actor=postal,
+            status=Status.DELIVERED,
+            receiver_name="Nguyễn Thị Hoa" * 20,
+            note="N" * 301,
+            proof=proof_png(),
+        )
+    assert [e["path"] for e in refused.value.extra["errors"]] == ["note", "receiver_name"]
+    delivering.refresh_from_db()
+    assert delivering.status == Status.HANDED_TO_POST and delivering.failure_reason == ""

@@ -53,3 +53,23 @@ def test_the_store_page_in_english(citizen):
         ">Tệp<",
     ):
         assert vietnamese not in page, vietnamese
+
+
+def test_a_document_the_portal_issued_is_named_in_english(procedure, citizen, officer):
+    """An issued receipt's type and heading were its Vietnamese name as filed ("Giấy tiếp nhận hồ sơ
+    và hẹn trả kết quả — …") on the English page; they are its kind, translated, and the code."""
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+    from opendvc.vault.models import StoredDocument
+
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    stored = StoredDocument.objects.get(owner=citizen, dossier_document__kind="receipt")
+    assert stored.document_type == "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+    page = _english(citizen).get("/kho-du-lieu/").content.decode()
+    assert f"Dossier receipt and appointment for the result — {d.code}</h3>" in page
+    assert "Giấy tiếp nhận hồ sơ" not in page
+    vietnamese = Client()
+    vietnamese.force_login(citizen)
+    page = vietnamese.get("/kho-du-lieu/").content.decode()
+    assert f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả — {d.code}</h3>" in page

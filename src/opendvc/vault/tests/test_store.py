@@ -110,7 +110,9 @@ def test_share_link_expires_and_logs_access(client, citizen):
         services.share_create(document=doc, actor=citizen, days=365)
 
 
-def test_the_store_page_lists_the_links_with_their_reads_and_revokes_them(client, citizen, stranger):
+def test_the_store_page_lists_the_links_with_their_reads_and_revokes_them(
+    client, citizen, stranger
+):
     doc = _upload(citizen)
     sign_in(client, citizen)
     assert client.post(f"/kho-du-lieu/{doc.public_id}/chia-se/", {"days": "3"}).status_code == 302
@@ -180,7 +182,9 @@ def test_api_upload_list_share_and_delete(client, citizen):
     assert listed["active"] is False and listed["revoked_at"]
     for days in (True, "2", 2.5):
         r = client.post(
-            f"/api/v1/vault/documents/{body['id']}/shares", {"days": days}, content_type="application/json"
+            f"/api/v1/vault/documents/{body['id']}/shares",
+            {"days": days},
+            content_type="application/json",
         )
         assert r.status_code == 422, days
     r = client.post(
@@ -207,6 +211,46 @@ def test_a_stored_documents_dates_are_plausible(citizen, dates, path):
     assert not StoredDocument.objects.filter(owner=citizen).exists()
 
 
+def test_a_text_longer_than_its_column_is_refused_at_its_field_not_cut(client, citizen):
+    """A number, issuer or type cut to its column would name another paper: the API refuses it at
+    its field (with every other problem) and stores nothing; the page says which field, keeps what
+    was typed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    sign_in(client, citizen)
+    r = client.post(
+        "/api/v1/vault/documents",
+        {
+            "file": SimpleUploadedFile("cccd.pdf", small_pdf(), content_type="application/pdf"),
+            "document_type": "C" * 201,
+            "issuer": "Cục Cảnh sát " + "Q" * 300,
+            "number": "0" * 101,
+            "title": "T" * 301,
+        },
+    )
+    assert r.status_code == 422, r.content
+    assert r["Content-Type"].startswith("application/problem+json")
+    paths = [e["path"] for e in r.json()["errors"]]
+    assert sorted(paths) == ["document_type", "issuer", "number", "title"]
+    assert "Tối đa 100 ký tự (đang có 101)" in str(r.json()["errors"])
+    assert not StoredDocument.objects.filter(owner=citizen).exists()
+    r = client.post(
+        "/kho-du-lieu/",
+        {
+            "document_type": "Căn cước công dân",
+            "number": "0750900012345" * 10,
+            "file": SimpleUploadedFile("a.pdf", small_pdf()),
+        },
+    )
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert "Số: Tối đa 100 ký tự (đang có 130)." in page
+    assert 'value="Căn cước công dân"' in page
+    assert not StoredDocument.objects.filter(owner=citizen).exists()
+
+
 def test_api_upload_messages_are_vietnamese_and_an_empty_date_is_no_date(client, citizen):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -217,13 +261,19 @@ def test_api_upload_messages_are_vietnamese_and_an_empty_date_is_no_date(client,
     def post(**fields):
         return client.post(
             "/api/v1/vault/documents",
-            {"file": SimpleUploadedFile("cccd.pdf", small_pdf(), content_type="application/pdf"), **fields},
+            {
+                "file": SimpleUploadedFile("cccd.pdf", small_pdf(), content_type="application/pdf"),
+                **fields,
+            },
         )
 
     r = post(issued_on="31/02/2026")
     assert r.status_code == 422
     messages = {e["path"]: e["message"] for e in r.json()["errors"]}
-    assert messages == {"document_type": "Thiếu trường bắt buộc.", "issued_on": "Phải là ngày dạng YYYY-MM-DD."}
+    assert messages == {
+        "document_type": "Thiếu trường bắt buộc.",
+        "issued_on": "Phải là ngày dạng YYYY-MM-DD.",
+    }
     r = post(document_type="Căn cước công dân", issued_on="", expires_on=" ")
     assert r.status_code == 201, r.content
     assert r.json()["issued_on"] is None and r.json()["expires_on"] is None
@@ -255,3 +305,17 @@ def test_store_page_upload_with_bad_date_keeps_the_input(client, citizen):
     )
     assert r.status_code == 302
     assert StoredDocument.objects.get(owner=citizen).issued_on == date(2026, 1, 5)
+
+
+def test_an_issued_document_is_listed_with_its_size(client, procedure, citizen, officer):
+    """The API listed every receipt and result the portal issued as 0 bytes."""
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.tests.conftest import submitted_dossier
+
+    d = submitted_dossier(procedure, citizen)
+    dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    stored = StoredDocument.objects.get(owner=citizen, dossier_document__kind="receipt")
+    sign_in(client, citizen)
+    listed = client.get("/api/v1/vault/documents").json()
+    assert [d["size"] for d in listed] == [stored.dossier_document.file.size]
+    assert listed[0]["size"] > 0
