@@ -43,6 +43,7 @@ from opendvc.workflow.services import (
 from opendvc.worktime import (
     add_working_time,
     calendar_for_agency,
+    parse_instant,
     timeliness,
     working_hours_between,
 )
@@ -204,10 +205,29 @@ def _claim_result_files(dossier, ids: list, actor) -> list[str]:
     return [u.original_name for u in uploads]
 
 
+def returned_at(dossier, record: dict[str, Any], *, now: datetime) -> datetime:
+    """When the result reached the applicant: the delivery instant the method recorded (the post's
+    delivery, recorded after the round or by a late tracking update), else now. Never later than now,
+    never before the dossier was received."""
+    if not record.get("delivered_at"):
+        return now
+    delivered = parse_instant(record["delivered_at"])
+    if delivered >= now:
+        return now
+    floor = dossier.received_at or dossier.created_at
+    return max(delivered, floor) if floor is not None else delivered
+
+
 def on_return_result(dossier, inputs, *, now, role, actor):
 
     method = method_for(key=inputs["method"], role=role)
     record = method.clean(dossier=dossier, inputs=inputs, role=role)
-    steps_finish(dossier=dossier, now=now, actor=None if role == Role.SYSTEM else actor)
-    cls = on_time_class(finished_at=now, due_at=dossier.due_at)
-    return Outcome({"on_time_class": cls}, {**record, "on_time_class": cls})
+    # The return is timed when the result reached the applicant: a result delivered on time by the
+    # post stays on time when the delivery is recorded later (Regulation Art. 6.4, 15.2).
+    at = returned_at(dossier, record, now=now)
+    steps_finish(dossier=dossier, now=at, actor=None if role == Role.SYSTEM else actor)
+    cls = on_time_class(finished_at=at, due_at=dossier.due_at)
+    fields: dict[str, Any] = {"on_time_class": cls}
+    if at != now:
+        fields["finished_at"] = at
+    return Outcome(fields, {**record, "on_time_class": cls})

@@ -298,7 +298,10 @@ class DossierMachine(StateMachine):
         return problems
 
     def finishing(self, act: Act) -> dict[str, Any]:
-        return {"finished_at": act.now} if act.to_state in FINISHING_STATES else {}
+        # A handler may time the end itself (a return timed at the post's delivery).
+        if act.to_state not in FINISHING_STATES or "finished_at" in act.outcome.fields:
+            return {}
+        return {"finished_at": act.now}
 
     def append_event(self, act: Act) -> DossierEvent:
         cleaned = act.inputs

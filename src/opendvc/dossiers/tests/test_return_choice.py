@@ -440,3 +440,37 @@ def test_the_applicant_is_told_once_how_the_result_reaches_them(
     assert not Notification.objects.filter(template="survey_invitation", context__code=online.code).exists()
     assert Notification.objects.filter(recipient=citizen, channel="in_app", template="result_issued",
                                        context__code=online.code).count() == 1
+
+
+def test_a_delivery_recorded_after_the_due_date_counts_when_it_was_made(
+    citizen, officer, processor, leader, postal, level4, django_capture_on_commit_callbacks
+):
+    """The post delivered on time; the worker recorded it days later, past the due date. The dossier is
+    returned when the result reached the applicant: on time, finished at the delivery."""
+    from datetime import timedelta
+
+    from opendvc.catalog.models import FeeItem
+    from opendvc.dossiers.uploads import check_file
+    from opendvc.postal import services as postal_services
+    from opendvc.postal.models import PostalOrder, Status
+
+    from .conftest import png_bytes
+
+    d = submitted_dossier(level4, citizen)
+    d = services.dossier_return_choose(dossier=d, actor=citizen, return_method="postal", return_address=HOME)
+    d = _approved(d, officer, processor, leader, fee=FeeItem.objects.get(procedure=level4),
+                  capture=django_capture_on_commit_callbacks)
+    order = PostalOrder.objects.get(dossier=d, leg="return")
+    handed, delivered = FRIDAY_15 + timedelta(minutes=30), FRIDAY_15 + timedelta(minutes=90)
+    assert delivered < d.due_at
+    with time_machine.travel(d.due_at + timedelta(days=3), tick=False):
+        postal_services.return_record(order=order, actor=postal, status=Status.HANDED_TO_POST, at=handed)
+        postal_services.return_record(order=order, actor=postal, status=Status.DELIVERED, at=delivered,
+                                      receiver_name="Nguyễn Thị Hoa",
+                                      proof=check_file(name="chu-ky.png", content=png_bytes()))
+    d.refresh_from_db()
+    order.refresh_from_db()
+    assert d.status == "returned" and d.finished_at == delivered
+    assert d.on_time_class in ("early", "on_time") and order.on_time_class in ("early", "on_time")
+    assert d.events.get(action="return_result").data["on_time_class"] == d.on_time_class
+    order.proof_file.delete(save=False)
