@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,21 +67,27 @@ class StoredDocument(models.Model):
     def expired(self) -> bool:
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 
+    def _translated(self) -> bool:
+        # An issued document was filed under its Vietnamese name: read in another language, it is
+        # named by its kind in that language.
+        return bool(self.dossier_document_id) and get_language() != settings.LANGUAGE_CODE
+
     @property
     def type_label(self) -> str:
         """The type as the pages show it: a document the portal issued by its kind, in the reader's
         language (its stored type is the Vietnamese name it was filed under); an upload's as typed."""
-        if self.dossier_document_id:
+        if self._translated():
             return str(self.dossier_document.get_kind_display())
         return self.document_type
 
     @property
     def display_title(self) -> str:
-        """The heading the pages show: an issued document's kind and dossier code, in the reader's
-        language; an upload's title (or type) as typed."""
-        if self.dossier_document_id:
-            code = self.dossier_document.dossier.code or self.number
-            return f"{self.type_label} — {code}" if code else self.type_label
+        """The heading the pages show: the title it was filed under (an upload's as typed), or — for
+        an issued document read in another language — its kind, number and dossier code."""
+        if self._translated():
+            code = self.dossier_document.dossier.code
+            parts = [self.type_label, *(p for p in (self.number, code) if p)]
+            return " — ".join(dict.fromkeys(parts))
         return self.title or self.document_type
 
     @property
