@@ -17,6 +17,8 @@ from opendvc.core.dbrouter import PIN_COOKIE, ReplicaMiddleware, ReplicaRouter, 
 @pytest.fixture(autouse=True)
 def _replica(monkeypatch):
     monkeypatch.setattr(dbrouter, "replica_configured", lambda: True)
+    # The rule alone: a replica that answers (test_replica_routing.py runs one that does not).
+    monkeypatch.setattr(dbrouter, "_replica_answers", lambda: True)
 
 
 def _request(path, method="GET", user=None, cookies=None):
