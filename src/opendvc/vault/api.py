@@ -8,10 +8,13 @@ from typing import Annotated
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, StrictInt
 
+from opendvc.accounts.models import Organisation
+from opendvc.accounts.permissions import can_act_for
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -79,6 +82,22 @@ def _mine(request, public_id: UUID) -> StoredDocument:
 def list_documents(request):
     require_scope(request, "read")
     return [services.describe(d) for d in services.owner_documents(owner=request.user)]
+
+
+@router.get(
+    "/vault/organisations/{organisation_id}/documents",
+    response={200: list[StoredOut], **problems(404)},
+    summary="Giấy tờ trong kho dữ liệu của một tổ chức",
+)
+def list_organisation_documents(request, organisation_id: UUID):
+    """The store of an organisation the caller may act for (its representative or authorised staff):
+    every result and receipt issued to the dossiers filed in its name, whoever filed them. 404 for an
+    organisation the caller is not a member of."""
+    require_scope(request, "read")
+    organisation = get_object_or_404(Organisation, public_id=organisation_id)
+    if not can_act_for(request.user, organisation):
+        raise ProblemError("not_found", _("Không có tổ chức này trong tài khoản của bạn."), status=404)
+    return [services.describe(d) for d in services.organisation_documents(organisation=organisation)]
 
 
 @router.post(

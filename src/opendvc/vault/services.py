@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts.permissions import can_act_for
 from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead
@@ -404,6 +405,29 @@ def owner_documents(*, owner):
     return StoredDocument.objects.filter(Q(owner=owner)).select_related(
         "dossier_document__dossier__procedure", "dossier_document__signature"
     )
+
+
+def organisation_documents(*, organisation):
+    """The organisation's store (Regulation Art. 6.2: every person and organisation has one): the
+    results and receipts issued to dossiers filed in its name, and what its members stored for it,
+    whoever of its members filed or stored them. Newest first."""
+    return (
+        StoredDocument.objects.filter(organisation=organisation)
+        .select_related(
+            "owner", "dossier_document__dossier__procedure", "dossier_document__signature"
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def document_readable(*, document: StoredDocument, user) -> bool:
+    """Whether ``user`` may read ``document``: its owner, or — for a document of an organisation —
+    whoever may act for the organisation (its representative and the staff it authorised), so that
+    the organisation keeps its results when the member who filed leaves it. Sharing and deleting stay
+    with the owner."""
+    if document.owner_id == getattr(user, "pk", None):
+        return True
+    return bool(document.organisation_id) and can_act_for(user, document.organisation)
 
 
 def document_withheld(document: StoredDocument) -> ProblemError | None:

@@ -7,10 +7,13 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from opendvc.accounts.models import Membership, Organisation
+from opendvc.accounts.permissions import can_act_for
 from opendvc.core.files import stored_file_response
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
@@ -120,6 +123,8 @@ def home(request):
                 errors.extend(_messages(exc))
         status = 422
     docs = list(services.owner_documents(owner=request.user))
+    organisations = [m.organisation for m in Membership.objects.filter(user=request.user)
+                     .select_related("organisation").order_by("organisation__sort_name", "pk")]
     links = services.owner_share_links(owner=request.user)
     for d in docs:
         d.links = links.get(d.pk, [])
@@ -133,6 +138,7 @@ def home(request):
         "vault/home.html",
         {
             "documents": docs,
+            "organisations": organisations,
             "errors": errors,
             "form": request.POST if request.method == "POST" else {},
             "usage": services.owner_usage(owner=request.user),
@@ -143,8 +149,26 @@ def home(request):
 
 
 @login_required
+@require_http_methods(["GET"])
+def organisation_store(request, public_id):
+    """The store of an organisation the person may act for: every result and receipt issued to the
+    dossiers filed in its name, whoever of its members filed them (read and download; sharing and
+    deleting stay with the member who holds the document)."""
+    organisation = get_object_or_404(Organisation, public_id=public_id)
+    if not can_act_for(request.user, organisation):
+        raise Http404(_("Không có tổ chức này trong tài khoản của bạn."))
+    docs = list(services.organisation_documents(organisation=organisation))
+    for d in docs:
+        withheld = services.document_withheld(d)
+        d.withheld = withheld.detail if withheld is not None else ""
+    return render(request, "vault/organisation.html", {"organisation": organisation, "documents": docs})
+
+
+@login_required
 def download(request, public_id):
-    doc = get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+    doc = get_object_or_404(StoredDocument.objects.select_related("organisation"), public_id=public_id)
+    if not services.document_readable(document=doc, user=request.user):
+        raise Http404(_("Không có giấy tờ này trong kho của bạn."))
     if doc.dossier_document_id and doc.source == StoredDocument.Source.RESULT:
         from opendvc.dossiers.results import result_download
 
