@@ -354,8 +354,12 @@ def test_deployments_have_probes_resources_and_secrets_by_reference(manifests):
             assert [s["configMapRef"]["name"] for s in container["envFrom"]] == ["opendvc-config"]
     web = deployments["opendvc-web"]["spec"]["template"]["spec"]["containers"][0]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
-        assert web[probe]["httpGet"]["path"] == "/healthz"
+        assert web[probe]["httpGet"]["path"].partition("?")[0] == "/healthz"
         assert web[probe]["httpGet"]["port"] == "http"
+    # Liveness does not depend on the database: an outage takes the pods out of the Service
+    # (readiness) instead of restarting every one of them.
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz?probe=live"
+    assert web["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert deployments["opendvc-web"]["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     for name in ("opendvc-worker", "opendvc-beat"):
         assert "livenessProbe" in deployments[name]["spec"]["template"]["spec"]["containers"][0]

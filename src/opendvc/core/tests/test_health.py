@@ -32,3 +32,11 @@ def test_healthz_checks_a_real_broker(db, settings, redis_url):
         assert views._check_broker()[0] is False
     finally:
         app.conf.broker_url = old
+
+
+def test_liveness_answers_while_a_dependency_is_down(db, monkeypatch):
+    monkeypatch.setattr(views, "_check_database", lambda: (False, "OperationalError"))
+    monkeypatch.setattr(views, "_check_cache", lambda: (False, "ConnectionError"))
+    assert Client().get("/healthz").status_code == 503
+    live = Client().get("/healthz?probe=live")
+    assert live.status_code == 200 and live.json() == {"status": "ok", "checks": {}}
