@@ -69,23 +69,39 @@ class OnlineReturn(ReturnMethod):
         return {"delivered_to": dossier.applicant.full_name or ""}
 
 
+# The receiver's name and identity document on the hand-over record (the columns' sizes).
+RECIPIENT_MAX, IDENTITY_DOCUMENT_MAX = 200, 100
+
+
+def handed_to(*, dossier, inputs: dict[str, Any], required: bool) -> dict[str, str]:
+    """Who received the result and on which identity document, as the hand-over record prints them:
+    the applicant when no one else is named. Too long a name or document number is refused at its
+    field, every problem at once (it was cut, and the record named someone else)."""
+    recipient = " ".join(str(inputs.get("recipient") or "").split()) or (dossier.applicant.full_name or "")
+    identity = " ".join(str(inputs.get("identity_document") or "").split())
+    errors = []
+    if required and not recipient:
+        errors.append({"path": "recipient", "message": _("Nhập họ tên người nhận.")})
+    if len(recipient) > RECIPIENT_MAX:
+        errors.append({"path": "recipient", "message": too_long(RECIPIENT_MAX, len(recipient))})
+    if len(identity) > IDENTITY_DOCUMENT_MAX:
+        errors.append(
+            {"path": "identity_document", "message": too_long(IDENTITY_DOCUMENT_MAX, len(identity))}
+        )
+    if errors:
+        detail = (_("Nhập họ tên người nhận kết quả.") if required and not recipient
+                  else _("Thông tin người nhận kết quả chưa hợp lệ."))
+        raise ProblemError("validation_error", detail, extra={"errors": errors})
+    return {"delivered_to": recipient, "identity_document": identity}
+
+
 @dataclass(frozen=True)
 class CounterReturn(ReturnMethod):
     """Handed over at the one-stop office: to whom (the applicant by default) and on which identity
     document."""
 
     def clean(self, *, dossier, inputs, role):
-        recipient = (inputs.get("recipient") or "").strip() or (dossier.applicant.full_name or "")
-        if not recipient:
-            raise ProblemError(
-                "validation_error",
-                _("Nhập họ tên người nhận kết quả."),
-                extra={"errors": [{"path": "recipient", "message": _("Nhập họ tên người nhận.")}]},
-            )
-        return {
-            "delivered_to": recipient[:200],
-            "identity_document": (inputs.get("identity_document") or "")[:100],
-        }
+        return handed_to(dossier=dossier, inputs=inputs, required=True)
 
 
 @dataclass(frozen=True)
@@ -93,11 +109,7 @@ class PostalReturn(ReturnMethod):
     """Delivered by the postal service: the postal operator records to whom it was delivered."""
 
     def clean(self, *, dossier, inputs, role):
-        recipient = (inputs.get("recipient") or "").strip() or (dossier.applicant.full_name or "")
-        return {
-            "delivered_to": recipient[:200],
-            "identity_document": (inputs.get("identity_document") or "")[:100],
-        }
+        return handed_to(dossier=dossier, inputs=inputs, required=False)
 
 
 METHODS: dict[str, ReturnMethod] = {}

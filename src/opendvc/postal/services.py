@@ -578,17 +578,24 @@ def return_record(
     ``postal``) in the same transaction. Raises 403/409/422."""
     if status not in (S.HANDED_TO_POST, S.IN_TRANSIT, S.FAILED, S.RETURNED_TO_OFFICE, S.DELIVERED):
         raise _invalid("status", _("Trạng thái không hợp lệ."))
-    if status == S.FAILED and not (note or "").strip():
-        raise _invalid("note", _("Nêu lý do không phát được."))
-    if status == S.DELIVERED and not (receiver_name or "").strip():
-        raise _invalid("receiver_name", _("Nhập họ tên người nhận."))
-    if status == S.DELIVERED and proof is None:
-        raise _invalid("proof", _("Tải lên ảnh hoặc chữ ký của người nhận."))
-    _typed_errors(note=note, receiver_name=receiver_name)
     now = timezone.now()
     at = at or now
+    # Every problem of the event at once (the worker fixes them in one go).
+    errors = []
+    if status == S.FAILED and not (note or "").strip():
+        errors.append({"path": "note", "message": _("Nêu lý do không phát được.")})
+    if status == S.DELIVERED and not (receiver_name or "").strip():
+        errors.append({"path": "receiver_name", "message": _("Nhập họ tên người nhận.")})
+    if status == S.DELIVERED and proof is None:
+        errors.append({"path": "proof", "message": _("Tải lên ảnh hoặc chữ ký của người nhận.")})
+    try:
+        _typed_errors(note=note, receiver_name=receiver_name)
+    except ProblemError as exc:
+        errors.extend(exc.extra["errors"])
     if at > now:
-        raise _invalid("at", _("Thời điểm không được ở tương lai."))
+        errors.append({"path": "at", "message": _("Thời điểm không được ở tương lai.")})
+    if errors:
+        raise ProblemError("validation_error", errors[0]["message"], extra={"errors": errors})
     _require(actor, order, POSTAL)
     stored: list[str] = []
     try:

@@ -175,6 +175,27 @@ def test_approve_return_at_counter_freezes_the_class(procedure, citizen, officer
     assert DossierDocument.objects.filter(dossier=d, kind="delivery_record").exists()
 
 
+def test_a_receiver_too_long_for_the_record_is_refused_not_cut(procedure, citizen, officer, leader):
+    """The hand-over record names who received the result: a name or document number longer than its
+    column is refused at its field, both at once, and nothing changes (it was cut silently)."""
+    d = received(procedure, citizen, officer)
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    with pytest.raises(ProblemError) as err:
+        services.dossier_act(dossier=d, action="return_result", actor=officer, method="counter",
+                             recipient="Nguyễn " * 40, identity_document="0" * 101)
+    assert err.value.status == 422
+    paths = {e["path"]: e["message"] for e in err.value.extra["errors"]}
+    assert paths == {"recipient": "Tối đa 200 ký tự (đang có 279).",
+                     "identity_document": "Tối đa 100 ký tự (đang có 101)."}
+    d.refresh_from_db()
+    assert d.status == "result_ready" and not d.events.filter(action="return_result").exists()
+    # Spaces typed around and inside are not counted against the receiver.
+    d = services.dossier_act(dossier=d, action="return_result", actor=officer, method="counter",
+                             recipient="  Nguyễn   Văn  Bình ", identity_document=" CCCD  079xxx ")
+    data = d.events.get(action="return_result").data
+    assert (data["delivered_to"], data["identity_document"]) == ("Nguyễn Văn Bình", "CCCD 079xxx")
+
+
 def test_downloads_are_recorded_and_change_no_state(procedure, citizen, officer, leader, stranger):
     """An online result is returned when issued (``vault.services.result_issue``), not at download."""
     from opendvc.catalog.models import Procedure

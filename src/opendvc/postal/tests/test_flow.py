@@ -113,6 +113,12 @@ def test_the_postal_worker_delivers_with_proof_and_the_dossier_is_returned(
             order=order, actor=postal, status=Status.DELIVERED, receiver_name="Nguyễn Thị Hoa"
         )
     assert no_proof.value.extra["errors"][0]["path"] == "proof"
+    # Every problem of the event at once: no receiver, no proof, a time to come.
+    with pytest.raises(ProblemError) as everything:
+        services.return_record(
+            order=order, actor=postal, status=Status.DELIVERED, at=timezone.now() + timedelta(hours=1)
+        )
+    assert [e["path"] for e in everything.value.extra["errors"]] == ["receiver_name", "proof", "at"]
     services.return_record(
         order=order,
         actor=postal,
