@@ -10,7 +10,9 @@ always runs the real seed.
 
 "The same state" is judged on the tables the seed's rows are about: those it wrote, and those its rows
 point to (a foreign key with a value). A row elsewhere — a user a test made first, the content types
-a flush made again under new keys — neither changes what the seed writes nor stops its replay.
+a flush made again under new keys — neither changes what the seed writes nor stops its replay. A seed
+that changed nothing (run again over its own rows) is recorded against every table: an empty snapshot
+would otherwise match any state, and a later empty database would get nothing.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def _record(seed: Callable[[], None], using: str) -> _Snapshot:
             deleted=[key for key in old if key not in new],
         )
     about = set(changes) | _pointed_to(changes)
+    if not about:
+        # The seed changed nothing (its rows were all there already): that says nothing of what it
+        # writes from another state, so the snapshot only stands for this very state — every table.
+        about = set(before_shape)
     return _Snapshot(before={m: before_shape[m] for m in before_shape if m in about}, changes=changes)
 
 

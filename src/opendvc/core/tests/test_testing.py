@@ -93,3 +93,28 @@ def test_rows_the_seed_is_not_about_do_not_stop_the_replay(db):
     assert calls == [1, 1]
     assert Agency.objects.get(code="000.00.91.H19").tier_id == tier.pk
     transaction.savepoint_rollback(point)
+
+
+def test_a_seed_that_changed_nothing_is_not_replayed_into_an_empty_database(db):
+    """Run over its own rows (the rows a command's real seed made first, say), an idempotent seed
+    changes nothing; that snapshot must not stand in for the seed in a database without the rows (it
+    did: the shipped catalog went missing in a later test of the same process)."""
+    calls = []
+
+    def seed(stdout=None):
+        calls.append(1)
+        tier, _ = Tier.objects.get_or_create(code="mot-lan", defaults={"name": "Cấp một lần"})
+        Agency.objects.get_or_create(code="000.00.92.H19", defaults={"name": "Sở Một lần", "tier": tier})
+
+    wrapped = replayed(seed)
+    point = transaction.savepoint()
+    wrapped(stdout=None)  # with arguments: the real seed, not recorded (as ``seed_demo`` runs it)
+    wrapped()  # over its own rows: recorded, changing nothing
+    assert calls == [1, 1]
+    transaction.savepoint_rollback(point)
+    assert not Agency.objects.filter(code="000.00.92.H19").exists()
+
+    # An empty database: the empty snapshot does not match it; the real seed makes the rows.
+    wrapped()
+    assert calls == [1, 1, 1]
+    assert Agency.objects.filter(code="000.00.92.H19").exists()
