@@ -116,3 +116,17 @@ def test_an_empty_organisation_store_says_what_will_come(client, company, repres
     r = client.get(f"/kho-du-lieu/to-chuc/{company.public_id}/")
     assert r.status_code == 200 and "chưa có giấy tờ nào" in r.content.decode()
     assert DossierDocument.objects.count() == 0
+
+
+def test_the_organisation_store_speaks_english(client, company, representative, citizen):
+    services.document_upload(owner=citizen, organisation=company, document_type="Giấy phép kinh doanh",
+                             checked=checked_pdf("giay-phep.pdf"))
+    client.force_login(representative)
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/kho-du-lieu/to-chuc/{company.public_id}/").content.decode()
+    for english in ("Organisation's document store", "Member holding the document", "Stored at", "Download"):
+        assert english in body
+    for vietnamese in ("Kho dữ liệu của tổ chức", "Thành viên giữ giấy tờ", "Tải về"):
+        assert vietnamese not in body
+    # What people typed stays as typed, marked as Vietnamese for screen readers.
+    assert 'lang="vi">Công ty TNHH Đại Phát</span>' in body
