@@ -170,6 +170,38 @@ def test_acting_for_an_organisation(client, procedure, justice, member, stranger
     assert not Dossier.objects.filter(applicant=stranger).exists()
 
 
+def test_a_procedure_for_persons_is_not_filed_in_an_organisations_name(client, procedure, justice, member):
+    """"Đối tượng thực hiện": a birth registration is for persons. The filing page offered to file it
+    in the name of the user's company, and the dossier was created so."""
+    procedure.applicants = ["individual"]
+    procedure.save(update_fields=["applicants"])
+    client.force_login(member.user)
+    value = f"org:{member.organisation.public_id}"
+    page = client.get(f"/nop-ho-so/{procedure.code}/?nop-voi-tu-cach={value}").content.decode()
+    assert f'<option value="{value}"' not in page and 'name="nop-voi-tu-cach" value="self"' in page
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
+    assert r.status_code == 400
+    assert "dành cho cá nhân" in r.content.decode()
+    assert not Dossier.objects.filter(applicant=member.user).exists()
+    r = _start(client, procedure, justice)
+    assert r.status_code == 302 and Dossier.objects.get(applicant=member.user).acting_for is None
+
+
+def test_a_procedure_for_organisations_is_filed_in_an_organisations_name(client, procedure, justice, member):
+    procedure.applicants = ["organisation"]
+    procedure.save(update_fields=["applicants"])
+    client.force_login(member.user)
+    page = client.get(f"/nop-ho-so/{procedure.code}/").content.decode()
+    value = f"org:{member.organisation.public_id}"
+    assert f'name="nop-voi-tu-cach" value="{value}"' in page and "Cá nhân:" not in page
+    r = _start(client, procedure, justice)
+    assert r.status_code == 400 and "dành cho tổ chức" in r.content.decode()
+    assert not Dossier.objects.filter(applicant=member.user).exists()
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
+    assert r.status_code == 302
+    assert Dossier.objects.get(applicant=member.user).acting_for == member.organisation
+
+
 def test_reuse_a_file_from_an_earlier_dossier(client, citizen, procedure, justice):
     first = submitted_dossier(procedure, citizen)
     old = first.files.first()
