@@ -132,6 +132,16 @@ def test_other_people_get_404(client, citizen, stranger, procedure):
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "10001", str(2**63)])
+def test_my_dossiers_page_number_too_large_is_not_500(client, citizen, procedure, page):
+    """"?trang=99999999999999999999": the offset overflowed the database's integer and the list
+    answered 500."""
+    submitted_dossier(procedure, citizen)
+    client.force_login(citizen)
+    r = client.get(f"/ho-so-cua-toi/?trang={page}")
+    assert r.status_code == 200
+
+
 def test_my_dossiers_list_and_withdraw(client, citizen, procedure):
     d = submitted_dossier(procedure, citizen)
     client.force_login(citizen)
