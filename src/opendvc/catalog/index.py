@@ -5,8 +5,9 @@ the API) is answered from this index instead of searching the database again for
 
 - **Matching** — the same rule as the database search (``search.py``): every query word must begin a
   word of the procedure's folded text (name with codes, field and sector, legal basis) — or, for an
-  abbreviation (``abbreviations.py``), what it stands for is a phrase of the name or field — or the
-  query is a procedure code and the code begins with it. Word beginnings come from a sorted
+  abbreviation (``abbreviations.py``), what it stands for is a phrase of the name or field; for a
+  word that begins no word at all, two words of the names it joins without the space ("khaisinh")
+  are a phrase of the name or field — or the query is a procedure code and the code begins with it. Word beginnings come from a sorted
   vocabulary (a range found by bisection) and the procedures of each word.
 - **Ranking** — the database's order (``search.ORDER``): a code beginning with the typed code; the
   whole query (or the query with its abbreviations written out) as a phrase of the name, then of
@@ -172,12 +173,28 @@ class CatalogIndex:
             for phrase in query.expansions_of(term):
                 ids = ids | self._written_out(self.name, self.name_text, phrase)
                 ids = ids | self._written_out(self.field, self.field_text, phrase)
+            if not ids:
+                ids = self._run_together(term)
             found = ids if found is None else found & ids
             if not found:
                 break
         found = found or frozenset()
         if query.code_prefix:
             found = found | self._code_prefixed(query.code_prefix)
+        return found
+
+    def _run_together(self, term: str) -> frozenset[int]:
+        """A word that begins no word of the catalog, typed as two words without the space between
+        them ("khaisinh", "dangky"): the procedures whose name or field has the two words in a row
+        ("khai sinh"). Only splits into two whole words of the names are tried, and only when the
+        word as typed found nothing."""
+        found: frozenset[int] = frozenset()
+        for cut in range(2, len(term) - 1):
+            head, tail = term[:cut], term[cut:]
+            if head in self.name.postings and tail in self.name.postings:
+                phrase = f"{head} {tail}"
+                found = found | self._phrase(self.name, self.name_text, self.all, phrase)
+                found = found | self._phrase(self.field, self.field_text, self.all, phrase)
         return found
 
     def _code_prefixed(self, prefix: str) -> frozenset[int]:

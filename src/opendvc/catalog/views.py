@@ -50,6 +50,26 @@ FILTER_LABELS = {
 }
 
 
+def _search_error(exc: ProblemError) -> str:
+    """The page's words for a query or filter the search refused (the API's problem names the
+    parameter by its key: "level")."""
+    extra = exc.extra or {}
+    if exc.code == "unknown_filter_value":
+        value = str(extra.get("value", ""))
+        return _(
+            "Giá trị “%(value)s” của bộ lọc “%(filter)s” không hợp lệ. Hãy chọn một giá trị trong "
+            "danh sách."
+        ) % {
+            "value": value if len(value) <= 40 else value[:40] + "…",
+            "filter": FILTER_LABELS.get(extra.get("parameter"), extra.get("parameter")),
+        }
+    if exc.code == "query_too_long":
+        return _("Từ khóa tìm kiếm dài quá %(limit)s ký tự.") % {"limit": extra.get("limit")}
+    if exc.code == "too_many_terms":
+        return _("Từ khóa tìm kiếm có quá %(limit)s từ.") % {"limit": extra.get("limit")}
+    return exc.detail
+
+
 def _page_number(value: str | None) -> int:
     try:
         return max(1, min(int(value or 1), 10_000))
@@ -106,9 +126,7 @@ def _catalog_list(request, extra: dict):
             ) % {"asked": asked, "last": result.num_pages}
         facet_values = facets(q=q, filters=filters, matches=matches)
     except ProblemError as exc:
-        error, status = exc.detail, 400
-        if exc.code == "unknown_filter_value":
-            error = _("%(detail)s Hãy chọn một giá trị trong danh sách.") % {"detail": exc.detail}
+        error, status = _search_error(exc), 400
         filters = Filters()
         q = q[: max_query_length()] if exc.code == "query_too_long" else ""
         # Nothing was searched: no count and no list (the catalog unfiltered is one link away).

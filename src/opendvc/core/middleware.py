@@ -171,14 +171,23 @@ class ProblemDetailsMiddleware:
 MAX_JSON_INT = 2**53 - 1
 
 
+# A UTF-16 surrogate left alone by a JSON escape ("\ud800" with no pair): no UTF-8 text holds it, so
+# it could be neither stored nor written out. A pair ("\ud83d\ude00") is decoded to one character.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
-    """The first NUL character or out-of-range integer in a decoded JSON value, with its location."""
+    """The first NUL character, lone surrogate or out-of-range integer in a decoded JSON value, with
+    its location."""
     stack = [(value, path)]
     while stack:
         item, loc = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
                 return loc, "nul"
+            if _LONE_SURROGATE.search(item):
+                return loc, "surrogate"
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int):
@@ -188,6 +197,8 @@ def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
             for key, val in item.items():
                 if "\x00" in key:
                     return [*loc, key.replace("\x00", "\\u0000")], "nul"
+                if _LONE_SURROGATE.search(key):
+                    return [*loc, _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", key)], "surrogate"
                 stack.append((val, [*loc, key]))
         elif isinstance(item, list):
             stack.extend((val, [*loc, str(i)]) for i, val in enumerate(item))
@@ -314,12 +325,17 @@ class _PartHeaders:
 
 
 def _check_json(request: HttpRequest) -> HttpResponse | None:
-    """Refuse JSON carrying NUL characters or integers no database column can hold, wherever they sit.
+    """Refuse JSON carrying NUL characters, lone surrogates or integers no database column can hold,
+    wherever they sit.
 
     Malformed JSON is left to the API, which answers ``malformed_json``; so is JSON nested too deeply
     for the decoder, which is refused here with that answer since the decoder cannot read it."""
     body = request.body
-    if b"\\u0000" not in body.lower() and not re.search(rb"\d{16}", body):
+    if (
+        b"\\u0000" not in body.lower()
+        and not re.search(rb"\d{16}", body)
+        and not _SURROGATE_ESCAPE.search(body)
+    ):
         return None
     try:
         data = json.loads(body)
@@ -338,6 +354,9 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
     if kind == "nul":
         msg = "Chuỗi chứa ký tự NUL (\\u0000), không được chấp nhận."
         detail = "Dữ liệu gửi lên chứa ký tự NUL (\\u0000); hãy bỏ ký tự này rồi gửi lại."
+    elif kind == "surrogate":
+        msg = "Chuỗi chứa nửa cặp thay thế UTF-16 (\\ud800–\\udfff) đứng một mình, không phải ký tự hợp lệ."
+        detail = "Dữ liệu gửi lên chứa ký tự không hợp lệ (nửa cặp thay thế UTF-16); hãy gõ lại đoạn văn bản đó rồi gửi lại."
     else:
         msg = f"Số nguyên vượt giới hạn ±{MAX_JSON_INT}."
         detail = "Dữ liệu gửi lên có số nguyên quá lớn."

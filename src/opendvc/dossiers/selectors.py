@@ -19,6 +19,7 @@ from opendvc.accounts.models import Membership
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import visible_agency_ids
+from opendvc.api.params import MAX_PAGE
 from opendvc.catalog.models import Procedure
 from opendvc.core.prepared import PreparedRead
 from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
@@ -388,8 +389,9 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
     """One page by offset, fetching one extra row to know if a next page exists; the count is exact up
     to ``COUNT_CAP`` rows, beyond that reported as "more than". The count travels with the page, as an
     uncorrelated subquery the database runs once: one statement for both (a page past the end asks for
-    the count alone)."""
-    page = max(1, page)
+    the count alone). A page beyond ``MAX_PAGE`` is read as that page (an offset past what the
+    database counts in would fail)."""
+    page = min(max(1, page), MAX_PAGE)
     start = (page - 1) * page_size
     try:
         count_sql, count_params = capped_count_sql(qs)

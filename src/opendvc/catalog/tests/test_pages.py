@@ -52,6 +52,21 @@ def test_filters_show_counts_and_links_keep_them(client):
     assert 'href="?tier=xa&amp;page=2"' in many
 
 
+def test_list_page_names_a_refused_filter_by_its_label_in_the_pages_language(client):
+    """The page said "Giá trị 'abc' của bộ lọc “level” không hợp lệ" (the parameter's key, Python's
+    quotes), and said it in Vietnamese on the English page, as the too long query."""
+    from django.test import Client
+
+    page = text(client.get("/thu-tuc/", {"level": "abc"}))
+    assert "Giá trị “abc” của bộ lọc “Mức độ” không hợp lệ." in page and "“level”" not in page
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.cookies["django_language"] = "en"
+    page = text(english.get("/thu-tuc/", {"tier": "zzz"}))
+    assert "“Implementing tier”" in page and "không hợp lệ" not in page
+    page = text(english.get("/thu-tuc/", {"q": "x" * 500}))
+    assert "longer than 200 characters" in page and "Từ khóa tìm kiếm" not in page
+
+
 def test_list_page_bad_input_is_a_vietnamese_error_not_a_crash(client):
     r = client.get("/thu-tuc/", {"level": "9"})
     assert r.status_code == 400 and "không hợp lệ" in text(r)

@@ -39,6 +39,21 @@ def test_words_typed_in_another_order_still_find_it():
     assert "1.001193" in codes("khai sinh dang ky")[:2]
 
 
+@pytest.mark.parametrize("q", ["khaisinh", "dang ky khaisinh", "KHAISINH", "khaisinh luu dong"])
+def test_two_words_typed_without_the_space_still_find_it(q, settings):
+    """"khaisinh" begins no word of the catalog: it found nothing. The procedures with "khai sinh"
+    in their name are found, as for the two words."""
+    settings.CATALOG_CACHE_SECONDS = 0
+    found = codes(q)
+    assert found and set(found) == set(codes(q.lower().replace("khaisinh", "khai sinh")))
+    assert (found[0] == "1.003583") if "luu dong" in q else ("1.001193" in found)
+
+
+def test_a_run_together_word_is_split_only_into_whole_words(settings):
+    settings.CATALOG_CACHE_SECONDS = 0
+    assert codes("khaisinhx") == [] and codes("xyzxyz") == []
+
+
 def test_partial_words_match():
     assert "1.001193" in codes("dang ky khai si")
     assert "1.000894" in codes("ket ho")

@@ -106,6 +106,29 @@ def _return_choice(*, procedure, return_method: str | None, return_address) -> r
     return returns.choice_clean(procedure=procedure, method=return_method, address=return_address)
 
 
+def applicant_kind_refusal(*, procedure, as_organisation: bool) -> str:
+    """Why a dossier of ``procedure`` cannot be filed for a person (``as_organisation`` False) or in an
+    organisation's name: the procedure's applicants ("Đối tượng thực hiện", ``Procedure.applicants``)
+    name only the other kind. Empty when allowed, or when the catalog does not say."""
+    kinds = set(procedure.applicants or ())
+    if not kinds & {"individual", "organisation"}:
+        return ""
+    if as_organisation and "organisation" not in kinds:
+        return _("Thủ tục này dành cho cá nhân, không nộp nhân danh tổ chức; hãy chọn nộp với tư cách "
+                 "cá nhân.")
+    if not as_organisation and "individual" not in kinds:
+        return _("Thủ tục này dành cho tổ chức; hãy chọn nộp với tư cách tổ chức mà bạn đại diện hoặc "
+                 "được ủy quyền.")
+    return ""
+
+
+def acting_choices_for(*, procedure, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the choices of "Nộp với tư cách" (``accounts.selectors.acting_as_choices``: ``"self"`` or
+    ``"org:<id>"``), those the procedure's applicants allow (``applicant_kind_refusal``)."""
+    return [(value, label) for value, label in choices
+            if not applicant_kind_refusal(procedure=procedure, as_organisation=value != "self")]
+
+
 def _new_dossier(
     *, applicant, procedure, receiving_agency, actor, channel: str, acting_for, form_data: dict | None,
     agency_checked: bool = False, case: str = "", return_choice: returns.ReturnChoice | None = None,
@@ -126,6 +149,10 @@ def _new_dossier(
             raise no_receiving_agency(procedure=procedure)
         raise ProblemError("validation_error", _("Cơ quan được chọn không tiếp nhận thủ tục này."),
                            extra={"errors": [{"path": "agency", "message": _("Chọn cơ quan tiếp nhận khác.")}]})
+    refusal = applicant_kind_refusal(procedure=procedure, as_organisation=acting_for is not None)
+    if refusal:
+        raise ProblemError("validation_error", refusal,
+                           extra={"errors": [{"path": "acting_for", "message": refusal}]})
     form_version = eforms_bridge.form_for(procedure)
     return Dossier(
         procedure=procedure, procedure_version=procedure.current_version, applicant=applicant,
@@ -606,4 +633,5 @@ __all__ = [
     "ACTIONS", "DECLARATION_TEXT", "STAFF_ROLES", "check_submission", "actor_roles", "allowed_actions", "dossier_act",
     "dossier_profile_missing", "dossier_transition", "due_for", "receives_itself", "staff_roles_at",
     "case_choice", "case_errors", "case_known", "component_label", "missing_message", "required_components",
+    "acting_choices_for", "applicant_kind_refusal",
 ]

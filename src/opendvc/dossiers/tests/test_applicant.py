@@ -132,6 +132,16 @@ def test_other_people_get_404(client, citizen, stranger, procedure):
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "10001", str(2**63)])
+def test_my_dossiers_page_number_too_large_is_not_500(client, citizen, procedure, page):
+    """"?trang=99999999999999999999": the offset overflowed the database's integer and the list
+    answered 500."""
+    submitted_dossier(procedure, citizen)
+    client.force_login(citizen)
+    r = client.get(f"/ho-so-cua-toi/?trang={page}")
+    assert r.status_code == 200
+
+
 def test_my_dossiers_list_and_withdraw(client, citizen, procedure):
     d = submitted_dossier(procedure, citizen)
     client.force_login(citizen)
@@ -168,6 +178,38 @@ def test_acting_for_an_organisation(client, procedure, justice, member, stranger
     r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": f"org:{other.public_id}"})
     assert r.status_code == 404
     assert not Dossier.objects.filter(applicant=stranger).exists()
+
+
+def test_a_procedure_for_persons_is_not_filed_in_an_organisations_name(client, procedure, justice, member):
+    """"Đối tượng thực hiện": a birth registration is for persons. The filing page offered to file it
+    in the name of the user's company, and the dossier was created so."""
+    procedure.applicants = ["individual"]
+    procedure.save(update_fields=["applicants"])
+    client.force_login(member.user)
+    value = f"org:{member.organisation.public_id}"
+    page = client.get(f"/nop-ho-so/{procedure.code}/?nop-voi-tu-cach={value}").content.decode()
+    assert f'<option value="{value}"' not in page and 'name="nop-voi-tu-cach" value="self"' in page
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
+    assert r.status_code == 400
+    assert "dành cho cá nhân" in r.content.decode()
+    assert not Dossier.objects.filter(applicant=member.user).exists()
+    r = _start(client, procedure, justice)
+    assert r.status_code == 302 and Dossier.objects.get(applicant=member.user).acting_for is None
+
+
+def test_a_procedure_for_organisations_is_filed_in_an_organisations_name(client, procedure, justice, member):
+    procedure.applicants = ["organisation"]
+    procedure.save(update_fields=["applicants"])
+    client.force_login(member.user)
+    page = client.get(f"/nop-ho-so/{procedure.code}/").content.decode()
+    value = f"org:{member.organisation.public_id}"
+    assert f'name="nop-voi-tu-cach" value="{value}"' in page and "Cá nhân:" not in page
+    r = _start(client, procedure, justice)
+    assert r.status_code == 400 and "dành cho tổ chức" in r.content.decode()
+    assert not Dossier.objects.filter(applicant=member.user).exists()
+    r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
+    assert r.status_code == 302
+    assert Dossier.objects.get(applicant=member.user).acting_for == member.organisation
 
 
 def test_reuse_a_file_from_an_earlier_dossier(client, citizen, procedure, justice):

@@ -91,7 +91,10 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     return_errors = {e["target"]: e["message"] for e in summary or []
                      if e["target"] in (return_choice.METHOD_INPUT, *return_choice.INPUTS.values())}
 
+    acting_choices = services.acting_choices_for(procedure=procedure, choices=acting_as_choices(user))
     acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
+    if acting_choices and acting_value not in dict(acting_choices):
+        acting_value = acting_choices[0][0]  # the procedure is for the other kind of applicant
     acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
     if data is None:
@@ -120,7 +123,7 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "offer": procedure_offer(procedure=procedure),
         "dossier": dossier,
         "agencies": list(selectors.receiving_agencies(procedure=procedure)),
-        "acting_choices": acting_as_choices(user),
+        "acting_choices": acting_choices,
         "acting_value": acting_value,
         "chosen_agency": int_param(request.POST.get("co-quan")),
         "form_html": form_html,

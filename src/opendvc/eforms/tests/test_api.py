@@ -78,3 +78,28 @@ def test_validate_refuses_non_objects(caller, payload):
 def test_validate_refuses_oversized_payloads(caller):
     r = _post(caller, "1.001193", {"child_name": "x" * 300_000})
     assert r.status_code == 422 and "quá lớn" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (b'{"child_name": "An\\ud800"}', "child_name"),
+        (b'{"child_name": "\\uDE00 B\\u00ecnh"}', "child_name"),
+        (b'{"ten\\udfff": "A"}', "ten\\udfff"),
+    ],
+)
+def test_validate_refuses_a_lone_surrogate_as_problem_json_not_500(caller, body, path):
+    """A "\\ud800" escape without its pair decodes to no character UTF-8 can hold: the form's size
+    check wrote the data out and the API answered 500."""
+    r = _post(caller, "1.001193", body)
+    assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["code"] == "validation_error"
+    assert problem["errors"][0]["path"] == path
+
+
+def test_validate_reads_a_surrogate_pair_as_the_character_it_stands_for(caller, a_ward):
+    body = json.dumps(birth_data(a_ward) | {"birth_facility": "Bệnh viện 😀"})
+    assert "\\ud83d\\ude00" in body
+    r = _post(caller, "1.001193", body)
+    assert r.status_code == 200, r.content[:300]

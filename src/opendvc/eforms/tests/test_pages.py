@@ -54,6 +54,8 @@ def test_save_draft_then_errors_then_finish(signed_in, applicant, a_ward):
     html = r.content.decode()
     assert "data-error-summary" in html and 'href="#f-child_birth_date"' in html
     assert 'value="31/02/2025"' in html  # what was typed is shown again
+    # ... and the page says it is not in the draft yet (it was dropped without a word on leaving).
+    assert "chưa hợp lệ nên chưa được lưu" in html
     assert draft.data["child_name"] == "Trần Minh Khôi" and "child_birth_date" not in draft.data
 
     url = f"/to-khai/ban-nhap/{draft.public_id}/"
