@@ -515,6 +515,7 @@ def backlog() -> list[dict[str, Any]]:
         row["oldest_open_at"] = oldest.get(code)
         row["paused"] = code in paused
         row["backlog"] = sum(row[s] for s in OPEN)
+        row["label"] = destination_label(code)
     return [rows[k] for k in sorted(rows)]
 
 
@@ -530,6 +531,22 @@ KIND_LABELS = {
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+# The peers, by name (a destination or the sender of an inbound request).
+DESTINATION_LABELS = {
+    "national": gettext_lazy("Cổng Dịch vụ công quốc gia"),
+    "onestop": gettext_lazy("Phần mềm một cửa điện tử của tỉnh"),
+    "sms": gettext_lazy("Nhà cung cấp dịch vụ SMS"),
+    "govfeedback:nguoidan": gettext_lazy("Hệ thống nguoidan.chinhphu.vn"),
+    "govfeedback:doanhnghiep": gettext_lazy("Hệ thống doanhnghiep.chinhphu.vn"),
+}
+
+
+def destination_label(code: str) -> str:
+    """A destination's (or a peer's) name for the people who watch the outbox; the code itself for
+    one the portal has no name of."""
+    return str(DESTINATION_LABELS.get(code, code))
 
 
 def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
@@ -556,5 +573,6 @@ def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
     }
     for d, (kind, pk) in zip(rows, about, strict=True):
         d.kind_label = kind_label(d.message.kind)
+        d.destination_label = destination_label(d.destination)
         d.subject = codes.get(kind, {}).get(pk) or ""
     return rows
