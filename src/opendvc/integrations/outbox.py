@@ -46,7 +46,7 @@ from opendvc.dossiers.models import Dossier
 from opendvc.feedback.models import Feedback
 
 from .models import Delivery, Destination, Message
-from .transport import SENDER_NAMES, DeliveryError, describe, sender_for
+from .transport import SENDER_NAMES, DeliveryError, describe, sender_for, storable
 
 logger = logging.getLogger(__name__)
 
@@ -338,13 +338,17 @@ def outbox_relay_once(
     delivered: dict[str, list[int]] = {}
     released: list[int] = []
     failed: list[tuple[Delivery, str, float | None]] = []
+    # What a peer answered is kept as the database can keep it: a NUL byte in an error page failed
+    # the whole batch's record, so every delivery in it was sent again at each lease's end.
     for delivery, answer, error, wait in outcomes:
         if error is None:
             released.append(delivery.pk)
         elif not error:
-            delivered.setdefault(json.dumps(answer, sort_keys=True), []).append(delivery.pk)
+            delivered.setdefault(json.dumps(storable(answer), sort_keys=True), []).append(
+                delivery.pk
+            )
         else:
-            failed.append((delivery, error, wait))
+            failed.append((delivery, storable(error), wait))
     # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
     # carrying our token (a row whose lease ran out may have been claimed by another relay).
     mine = Delivery.objects.filter(claim_token=token)
