@@ -93,7 +93,11 @@ class Response:
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return Response(status=status, body=json.dumps(data, ensure_ascii=False).encode())
+    try:
+        body = json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # half a surrogate pair: sent as its \u escape, as a peer would
+        body = json.dumps(data).encode()
+    return Response(status=status, body=body)
 
 
 def html_response(html: str, status: int = 200) -> Response:

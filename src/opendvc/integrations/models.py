@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opendvc.dossiers.lifecycle import State
+from opendvc.dossiers.lifecycle import Action, State
 from opendvc.dossiers.models import Channel
 
 
@@ -213,6 +213,22 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.peer} {self.message_id}: {self.outcome}"
+
+    @property
+    def peer_label(self) -> str:
+        from .outbox import destination_label
+
+        return destination_label(self.peer)
+
+    @property
+    def detail_display(self) -> str:
+        """The detail in words: an applied request is logged as ``<action> → <state>`` (the
+        dossier's codes), shown as the action's and the state's names."""
+        if self.outcome == self.Outcome.ACCEPTED:
+            action, sep, state = self.detail.partition(" → ")
+            if sep and action in Action.values and state in State.values:
+                return f"{Action(action).label} → {State(state).label}"
+        return self.detail
 
     # Refusals decided before the signature and the time were found valid.
     UNVERIFIED = ("bad_signature", "stale_request")

@@ -46,7 +46,7 @@ from opendvc.dossiers.models import Dossier
 from opendvc.feedback.models import Feedback
 
 from .models import Delivery, Destination, Message
-from .transport import SENDER_NAMES, DeliveryError, describe, sender_for
+from .transport import SENDER_NAMES, DeliveryError, describe, sender_for, storable
 
 logger = logging.getLogger(__name__)
 
@@ -338,13 +338,17 @@ def outbox_relay_once(
     delivered: dict[str, list[int]] = {}
     released: list[int] = []
     failed: list[tuple[Delivery, str, float | None]] = []
+    # What a peer answered is kept as the database can keep it: a NUL byte in an error page failed
+    # the whole batch's record, so every delivery in it was sent again at each lease's end.
     for delivery, answer, error, wait in outcomes:
         if error is None:
             released.append(delivery.pk)
         elif not error:
-            delivered.setdefault(json.dumps(answer, sort_keys=True), []).append(delivery.pk)
+            delivered.setdefault(json.dumps(storable(answer), sort_keys=True), []).append(
+                delivery.pk
+            )
         else:
-            failed.append((delivery, error, wait))
+            failed.append((delivery, storable(error), wait))
     # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
     # carrying our token (a row whose lease ran out may have been claimed by another relay).
     mine = Delivery.objects.filter(claim_token=token)
@@ -515,6 +519,7 @@ def backlog() -> list[dict[str, Any]]:
         row["oldest_open_at"] = oldest.get(code)
         row["paused"] = code in paused
         row["backlog"] = sum(row[s] for s in OPEN)
+        row["label"] = destination_label(code)
     return [rows[k] for k in sorted(rows)]
 
 
@@ -530,6 +535,22 @@ KIND_LABELS = {
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+# The peers, by name (a destination or the sender of an inbound request).
+DESTINATION_LABELS = {
+    "national": gettext_lazy("Cổng Dịch vụ công quốc gia"),
+    "onestop": gettext_lazy("Phần mềm một cửa điện tử của tỉnh"),
+    "sms": gettext_lazy("Nhà cung cấp dịch vụ SMS"),
+    "govfeedback:nguoidan": gettext_lazy("Hệ thống nguoidan.chinhphu.vn"),
+    "govfeedback:doanhnghiep": gettext_lazy("Hệ thống doanhnghiep.chinhphu.vn"),
+}
+
+
+def destination_label(code: str) -> str:
+    """A destination's (or a peer's) name for the people who watch the outbox; the code itself for
+    one the portal has no name of."""
+    return str(DESTINATION_LABELS.get(code, code))
 
 
 def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
@@ -556,5 +577,6 @@ def failures(*, destination: str = "", limit: int = 100) -> list[Delivery]:
     }
     for d, (kind, pk) in zip(rows, about, strict=True):
         d.kind_label = kind_label(d.message.kind)
+        d.destination_label = destination_label(d.destination)
         d.subject = codes.get(kind, {}).get(pk) or ""
     return rows

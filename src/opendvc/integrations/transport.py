@@ -106,6 +106,23 @@ def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def storable(value: Any) -> Any:
+    """A peer's text or JSON as the database keeps it: a NUL character written ``\\u0000`` (PostgreSQL
+    keeps none in text or JSON), half a surrogate pair as U+FFFD (no database keeps it); keys and
+    values, at any depth."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\\u0000")
+        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+            value = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 def json_answer(response: httpx.Response) -> dict[str, Any]:
     """The peer's JSON answer of a 2xx response, else ``DeliveryError`` (status, or malformed body)."""
     if not response.is_success:

@@ -71,7 +71,7 @@ def ledger(request):
                         if dest.paused
                         else _("Đã tiếp tục gửi tới %(d)s.")
                     )
-                    % {"d": dest.code},
+                    % {"d": outbox.destination_label(dest.code)},
                 )
             else:
                 messages.error(request, _("Thao tác không hợp lệ."))
@@ -85,6 +85,7 @@ def ledger(request):
             "rows": outbox.backlog(),
             "failures": outbox.failures(destination=destination),
             "destination": destination,
+            "destination_label": outbox.destination_label(destination),
             "mapping_problems": mapping_problems(),
             "inbound": InboundMessage.objects.all()[:50],
         },

@@ -5,7 +5,8 @@
 ``organisation_name``, ``organisation_tax_code``, ``organisation_address``,
 ``organisation_representative`` for a business) plus what has no form field (household, status).
 Raises ``RegistryNotFound`` when the registry has no such record and ``RegistryUnavailable`` when it
-cannot be reached, times out or answers something that is not its protocol.
+cannot be reached, times out or answers something that is not its protocol (also a record holding a
+NUL character or half a surrogate pair, which no database keeps).
 """
 
 from __future__ import annotations
@@ -32,6 +33,25 @@ class Registry(Protocol):
     key: str
 
     def lookup(self, identifier: str, *, purpose: str) -> dict[str, Any]: ...
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a record holds text that is not text: a NUL character or half a UTF-16 surrogate pair
+    (no database keeps either; such a record is not the registry's protocol)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or (
+                not item.isascii() and any("\ud800" <= c <= "\udfff" for c in item)
+            ):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 class _HttpRegistry:
@@ -80,7 +100,7 @@ class _HttpRegistry:
         # RecursionError: JSON nested deeper than the decoder reads.
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise RegistryUnavailable("malformed answer") from exc
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or _unstorable(data):
             raise RegistryUnavailable("malformed answer")
         return data
 

@@ -32,6 +32,33 @@ from ..transport import DeliveryError
 from .client import NationalClient
 
 
+def _unstorable(text: str) -> bool:
+    """A NUL character (PostgreSQL keeps none in text or JSON) or half of a UTF-16 surrogate pair
+    (not text at all)."""
+    return "\x00" in text or (not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text))
+
+
+def _storable(value: Any) -> tuple[Any, bool]:
+    """``value`` with every NUL character removed and every lone surrogate replaced by U+FFFD (keys
+    and values, at any depth), and whether anything had to be."""
+    if isinstance(value, str):
+        if not _unstorable(value):
+            return value, False
+        text = value.replace("\x00", "")
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text), True
+    if isinstance(value, dict):
+        out, flawed = {}, False
+        for key, val in value.items():
+            clean_key, bad_key = _storable(key)
+            out[clean_key], bad_val = _storable(val)
+            flawed = flawed or bad_key or bad_val
+        return out, flawed
+    if isinstance(value, list):
+        pairs = [_storable(v) for v in value]
+        return [v for v, _bad in pairs], any(bad for _v, bad in pairs)
+    return value, False
+
+
 def catalog_pull(
     *, client: NationalClient | None = None, progress: Callable[[int, int, str], None] | None = None
 ) -> CatalogPull:
@@ -73,16 +100,29 @@ def catalog_pull(
     known_agencies = set(Agency.objects.values_list("code", flat=True))
     ctx = ImportContext.load()
     current = {p.code: p for p in Procedure.objects.only("code", "name", "import_hash")}
+    # What the portal sent that no database can keep (a NUL character, half a surrogate pair) is
+    # cleaned before it is staged; a procedure that carried any is invalid (never published).
+    agencies, _flawed = _storable(agencies)
+    fields, _flawed = _storable(fields)
     with transaction.atomic():
         pull = CatalogPull.objects.create(agencies=agencies, fields=fields)
         items = []
-        for row, detail in enumerate(details, start=1):
+        for row, sent in enumerate(details, start=1):
+            detail, flawed = _storable(sent)
             raw = detail.get("ChiTiet") if isinstance(detail.get("ChiTiet"), dict) else {}
             raw = {**raw, "national_code": detail.get("MaTTHC") or raw.get("national_code")}
             checked = check_record(raw, row, known_tiers=known_tiers, known_agencies=known_agencies)
             code = str(raw.get("national_code") or "")
             existing = current.get(code)
-            if not checked.ok:
+            errors = [f"{e.column}: {e.reason}" for e in checked.errors]
+            if flawed:
+                errors.append(
+                    _(
+                        "Cổng DVC quốc gia gửi ký tự không lưu được (NUL hoặc ký tự không phải văn "
+                        "bản Unicode hợp lệ); hãy báo Cổng DVC quốc gia sửa thủ tục này."
+                    )
+                )
+            if not checked.ok or flawed:
                 change = CatalogPullItem.Change.INVALID
             elif existing is None:
                 change = CatalogPullItem.Change.NEW
@@ -98,7 +138,7 @@ def catalog_pull(
                     current_name=existing.name if existing else "",
                     change=change,
                     record=raw,
-                    errors=[f"{e.column}: {e.reason}" for e in checked.errors],
+                    errors=errors,
                 )
             )
         CatalogPullItem.objects.bulk_create(items)

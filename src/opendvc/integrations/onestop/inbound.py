@@ -131,6 +131,26 @@ def _body_text(body: bytes) -> str:
     return body.decode(errors="replace").replace("\x00", "\\u0000")[:20000]
 
 
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) holding half of a UTF-16 surrogate pair
+    (``"\\ud800"`` alone): valid JSON, but not text any database or log can store."""
+    stack = [(value, path)]
+    while stack:
+        item, loc = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and any("\ud800" <= ch <= "\udfff" for ch in item):
+                return loc
+        elif isinstance(item, dict):
+            for key, val in item.items():
+                name = f"{loc}.{key}" if loc else key
+                if not key.isascii() and any("\ud800" <= ch <= "\udfff" for ch in key):
+                    return name.encode(errors="replace").decode()
+                stack.append((val, name))
+        elif isinstance(item, list):
+            stack.extend((val, f"{loc}.{i}" if loc else str(i)) for i, val in enumerate(item))
+    return None
+
+
 def _allowed_inputs(action: str) -> frozenset[str]:
     """What the step takes (the action table's required and optional inputs)."""
     spec = MACHINE.spec(action)
@@ -148,7 +168,9 @@ def _refuse(
 ) -> ProblemError:
     InboundMessage.objects.create(
         peer=PEER,
-        message_id=message_id.replace("\x00", "")[:MAX_MESSAGE_ID],
+        message_id=message_id.replace("\x00", "")
+        .encode(errors="replace")
+        .decode()[:MAX_MESSAGE_ID],
         outcome=InboundMessage.Outcome.REFUSED,
         code=code,
         detail=detail,
@@ -234,6 +256,18 @@ def _apply(body: bytes) -> dict[str, Any]:
             body=body,
         )
     message_id = str(data.get("message_id") or "")
+    where = _lone_surrogate(data)
+    if where is not None:
+        raise _refuse(
+            "validation_error",
+            _("Nội dung có ký tự không hợp lệ (nửa cặp thay thế UTF-16)."),
+            status=422,
+            message_id=message_id,
+            body=body,
+            errors=[
+                {"path": where, "message": _("Chuỗi có ký tự không phải văn bản Unicode hợp lệ.")}
+            ],
+        )
     errors = [
         {"path": name, "message": _("Trường này là bắt buộc.")}
         for name in ("message_id", "dossier", "status")

@@ -1,10 +1,15 @@
 """The dossier sent to the province's one-stop software when an agency that processes there
 (``Agency.processing_backend = onestop``) receives it: form data (kept encrypted in the outbox, as on
-the dossier), the files (links signed when sent, valid ``ONESTOP_FILE_URL_SECONDS``) and the fees."""
+the dossier), the files (links signed when sent, valid ``ONESTOP_FILE_URL_SECONDS``) and the fees;
+dates in ISO 8601, Vietnam time (+07:00)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from opendvc.accounts import crypto
 from opendvc.agencies.models import Agency
@@ -14,6 +19,13 @@ from ..outbox import outbox_enqueue
 
 DESTINATION = "onestop"
 KIND = "onestop.TiepNhanHoSo"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def onestop_date(value: datetime | None) -> str | None:
+    """ISO 8601 in Vietnam time (``2026-12-04T15:30:00+07:00``), as the software shows and files it;
+    ``None`` when there is no date."""
+    return timezone.localtime(value, VIETNAM).isoformat() if value is not None else None
 
 
 def onestop_messages_for(
@@ -32,8 +44,8 @@ def onestop_messages_for(
         "procedure_name": procedure.name,
         "agency": dossier.receiving_agency.code,
         "channel": dossier.channel,
-        "received_at": dossier.received_at.isoformat() if dossier.received_at else None,
-        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "received_at": onestop_date(dossier.received_at),
+        "due_at": onestop_date(dossier.due_at),
         "applicant": dossier.applicant.full_name,
         "form_data_ciphertext": crypto.encrypt(
             json.dumps(dossier.form_data or {}, ensure_ascii=False)

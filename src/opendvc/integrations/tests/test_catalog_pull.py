@@ -125,3 +125,24 @@ def test_a_procedure_of_the_wrong_shape_is_503(national, shipped):
     with pytest.raises(ProblemError) as caught:
         catalog_pull()
     assert caught.value.status == 503 and "LayThuTuc" in caught.value.detail
+
+
+@pytest.mark.parametrize(("flaw", "kept"), [("\x00", ""), ("\ud800", "\ufffd")])
+def test_text_no_database_keeps_makes_the_procedure_invalid(
+    agencies, national, shipped, flaw, kept
+):
+    """A NUL character or half a surrogate pair in what the national portal sent was a 500 (PostgreSQL
+    keeps no NUL; no database keeps a lone surrogate): the pull is staged, cleaned, and that procedure
+    is invalid, never published."""
+    shipped[0]["name"] = f"Đăng ký khai sinh{flaw}"
+    shipped[1]["requirements"] = [f"Tờ khai{flaw}"]
+    national.procedures = {p["national_code"]: p for p in shipped}
+    pull = catalog_pull()
+    assert catalog_pull_counts(pull=pull) == {"new": 3, "changed": 0, "same": 0, "invalid": 2}
+    first, second = (pull.items.get(national_code=p["national_code"]) for p in shipped[:2])
+    assert first.change == second.change == "invalid"
+    assert first.name == f"Đăng ký khai sinh{kept}" and "Cổng DVC quốc gia gửi" in first.errors[-1]
+
+
+def test_text_no_database_keeps_is_staged_on_postgresql_too(postgres_db, agencies, national, shipped):
+    test_text_no_database_keeps_makes_the_procedure_invalid(agencies, national, shipped, "\x00", "")

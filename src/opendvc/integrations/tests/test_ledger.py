@@ -185,3 +185,47 @@ def test_a_failure_names_what_it_is_and_the_dossier_it_is_about(client, national
     assert row["subject"] == dossier.code and row["kind_label"] == "Đồng bộ hồ sơ lên Cổng DVC quốc gia"
     # A text message (no provider configured here: it fails) is about no one record.
     assert rows["sms.send"]["subject"] == "" and rows["sms.send"]["kind_label"] == "Tin nhắn SMS"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "vi",
+            [
+                "Cổng Dịch vụ công quốc gia",
+                "Phần mềm một cửa điện tử của tỉnh",
+                "Chuyển xử lý → Đang xử lý",
+            ],
+        ),
+        (
+            "en",
+            [
+                "National Public Service Portal",
+                "one-stop software",
+                "Pass on for processing → Being processed",
+            ],
+        ),
+    ],
+)
+def test_peers_and_applied_requests_are_named_not_coded(client, national, ict, language, words):
+    """The page showed the peers by their codes ("national", "onestop") and an applied request of the
+    one-stop software as "start_processing → processing"."""
+    from opendvc.integrations.models import InboundMessage
+
+    _enqueue("F-1", 1)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    InboundMessage.objects.create(
+        peer="onestop",
+        message_id="mc-1",
+        outcome="accepted",
+        detail="start_processing → processing",
+    )
+    sign_in(client, ict)
+    client.cookies["django_language"] = language
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for text in words:
+        assert text in html, text
+    for raw in ("start_processing", "<td>onestop</td>", "<td>national</td>", ">national</a>"):
+        assert raw not in html, raw

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -73,6 +74,16 @@ def test_the_received_dossier_is_sent_with_signed_file_links(client, onestop, re
     assert client.get(path[:-3] + "abc/").status_code == 404
     expired = file_token(received.files.first().pk, now=time.time() - 10 * 24 * 3600)
     assert client.get(f"/lien-thong/mot-cua/tep/{expired}/").status_code == 404
+
+
+def test_the_dates_sent_are_iso_8601_in_vietnam_time(onestop, received):
+    """The software files the dossier under the dates it is sent: in UTC (+00:00) a dossier received
+    at 07:30 in Hà Nội was dated the day before."""
+    assert outbox_relay(budget_seconds=5).delivered == 1
+    sent = onestop.dossiers[received.code]
+    for name, value in (("received_at", received.received_at), ("due_at", received.due_at)):
+        assert sent[name].endswith("+07:00"), (name, sent[name])
+        assert datetime.fromisoformat(sent[name]) == value
 
 
 def test_a_signed_status_change_moves_the_dossier_as_the_system(client, onestop, received):

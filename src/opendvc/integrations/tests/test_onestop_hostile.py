@@ -4,6 +4,8 @@ the portal's own parameters), an overlong message id. Each was a 500 (and the re
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from opendvc.dossiers.models import Dossier, DossierEvent
@@ -103,3 +105,38 @@ def test_an_overlong_message_id_is_422_and_logged(client, onestop, received):  #
     # 100 characters are taken.
     payload["message_id"] = "m" * 100
     assert post(client, onestop, payload).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [
+        ({"message_id": "\ud800"}, "message_id"),
+        ({"inputs": {"note": "a\udfffb"}}, "inputs.note"),
+        ({"note": ["ok", "\ud83d"]}, "note.1"),
+        ({"inputs": {"\udc00": "x"}}, "inputs.?"),
+    ],
+)
+def test_half_a_surrogate_pair_is_422_and_logged(client, onestop, received, payload, path):  # noqa: F811
+    """``"\\ud800"`` alone is valid JSON but no text: it reached the database (a 500) unlogged."""
+    before = (received.version, DossierEvent.objects.count())
+    data = {"message_id": "mc-sur", "dossier": received.code, "status": "processing", **payload}
+    body = json.dumps(data).encode()  # ASCII: the surrogate travels as its \u escape
+    headers = signed_headers(SECRET, body)
+    answer = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert answer.status_code == 422, answer.content[:300]
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert [e["path"] for e in answer.json()["errors"]] == [path]
+    _unchanged(received, before)
+    log = InboundMessage.objects.get()
+    assert log.outcome == "refused" and log.code == "validation_error"
+
+
+def test_half_a_surrogate_pair_is_logged_on_postgresql_too(postgres_db, client, onestop, received):  # noqa: F811
+    test_half_a_surrogate_pair_is_422_and_logged(
+        client, onestop, received, {"message_id": "\ud800"}, "message_id"
+    )

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from opendvc.accounts.models import User
+from opendvc.core.simulators import Response
 from opendvc.integrations.models import Delivery, Message
 from opendvc.integrations.national.mapping import national_mapping_seed
 from opendvc.integrations.outbox import (
@@ -166,3 +167,43 @@ def test_deliveries_waiting_too_long_fail_the_check_unless_paused(mapped, settin
     ict = User.objects.create_user(email="ict@example.vn", password="x")  # noqa: S106
     destination_pause(code="national", paused=True, actor=ict)
     assert run_checks([check_by_name("outbox")])[0].ok
+
+
+def _answering(simulator, status: int, body: bytes) -> None:
+    """The national portal opens sessions as usual but answers every message with ``body``."""
+
+    def answer(request):
+        if request.path.rstrip("/").endswith("/login"):
+            return simulator.handle(request)
+        return Response(status=status, body=body)
+
+    simulator.malformed_body = answer
+    simulator.switches.malformed = True
+
+
+FLAWED_ANSWERS = [
+    (500, b'{"error": "H\x00ng"}', "failed"),
+    (200, b'{"error_code": "0", "message": "Th\\u00e0nh c\\u00f4ng\\u0000\\ud800"}', "delivered"),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "outcome"), FLAWED_ANSWERS)
+def test_a_nul_or_half_a_surrogate_in_the_answer_is_recorded(mapped, status, body, outcome):
+    """A NUL byte in the peer's error page (or a NUL or half a surrogate pair in its JSON) failed the
+    record of the whole batch on PostgreSQL: its deliveries stayed "delivering" and were sent again at
+    each lease's end, for ever."""
+    _answering(mapped, status, body)
+    _sync()
+    outbox_relay(budget_seconds=0)
+    delivery = Delivery.objects.get()
+    assert delivery.status == outcome and delivery.attempts == 1
+    recorded = delivery.last_error if outcome == "failed" else delivery.answer["message"]
+    assert "\x00" not in recorded and "\\u0000" in recorded
+    if outcome == "delivered":
+        assert recorded == "Thành công\\u0000\ufffd"
+
+
+def test_a_nul_in_the_answer_is_recorded_on_postgresql_too(postgres_db, mapped):
+    for status, body, outcome in FLAWED_ANSWERS:
+        Delivery.objects.all().delete()
+        test_a_nul_or_half_a_surrogate_in_the_answer_is_recorded(mapped, status, body, outcome)

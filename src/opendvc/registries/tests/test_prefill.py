@@ -159,6 +159,35 @@ def test_registry_failure_falls_back_to_manual_entry_with_a_note(population, dra
     assert DossierAccess.objects.filter(dossier=draft, action="registry").count() == 1
 
 
+@pytest.mark.parametrize("flaw", ["\x00", "\ud800"])
+def test_a_record_holding_a_nul_or_half_a_surrogate_is_not_the_registrys_answer(
+    population, draft, client, flaw
+):
+    """Such a record went into the draft's form and the cache: a 500 on PostgreSQL (and on SQLite for
+    the surrogate). It is treated as an answer that is not the registry's protocol."""
+    from opendvc.dossiers.tests.conftest import sign_in
+
+    population.switches.update({"extra": {"mismatch": {"full_name": f"Nguyễn{flaw} Văn An"}}})
+    sign_in(client, draft.applicant)
+    answer = client.post(
+        f"/api/v1/dossiers/{draft.public_id}/registry-prefill",
+        {"registry": "population", "identifier": CCCD, "consent": True},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content[:300]
+    assert answer.json()["outcome"] == "unavailable" and answer.json()["values"] == {}
+    draft.refresh_from_db()
+    assert not draft.form_data
+
+
+def test_a_record_holding_a_nul_is_not_the_registrys_answer_on_postgresql_too(
+    postgres_db, population, draft, client
+):
+    test_a_record_holding_a_nul_or_half_a_surrogate_is_not_the_registrys_answer(
+        population, draft, client, "\x00"
+    )
+
+
 def test_not_found(population, draft):
     population.switches.update({"extra": {"not_found": [CCCD]}})
     result = fetch(draft)
