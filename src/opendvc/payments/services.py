@@ -541,7 +541,10 @@ def order_settle(*, order_id: int) -> bool:
                 changes={"reference": attempt.reference, "order_state": order.state},
             )
             return False
-        receipt = receipt_issue(order=order, attempt=attempt, payer=dossier.applicant, now=now)
+        # The receipt names whoever owes the fees: the organisation a dossier was filed for, not the
+        # employee who filed it.
+        payer = dossier.acting_for or dossier.applicant
+        receipt = receipt_issue(order=order, attempt=attempt, payer=payer, now=now)
         notify(
             template="payment_confirmed",
             recipient=dossier.applicant,

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from opendvc.audit.models import AuditEntry
-from opendvc.dossiers.models import DossierEvent
+from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.payments import paygov, services, vnpay
 from opendvc.payments.models import PaymentAttempt, Receipt
 
@@ -352,3 +352,19 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
         refund.refresh_from_db()
         assert refund.state == "sent" and refund.approved_by == leader
         assert "Đã gửi cổng thanh toán" in r.content.decode()
+
+
+def test_the_receipt_of_a_dossier_filed_for_an_organisation_names_the_organisation(
+    client, vnpay_settings, level4, citizen, officer, django_capture_on_commit_callbacks
+):
+    # The receipt named the employee who filed the dossier as the payer of the company's fees.
+    from opendvc.accounts.tests.factories import OrganisationFactory
+
+    company = OrganisationFactory(name="Công ty TNHH Dịch vụ Demo Đồng Nai", tax_code="3603999001")
+    dossier = fees_due(level4, citizen, officer)
+    Dossier.objects.filter(pk=dossier.pk).update(acting_for=company)
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    receipt = Receipt.objects.get()
+    assert receipt.payer_name == "Công ty TNHH Dịch vụ Demo Đồng Nai (3603999001)"
