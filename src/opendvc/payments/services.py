@@ -739,7 +739,7 @@ def refund_send(*, refund: Refund) -> Refund:
         log.warning("refund not sent: %s", exc, extra={"reference": attempt.reference})
         return refund
     with transaction.atomic():
-        PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
+        order = PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         GatewayMessage.objects.create(
@@ -762,6 +762,11 @@ def refund_send(*, refund: Refund) -> Refund:
             if attempt.state == A.PAID:
                 attempt.state = A.REFUND_PENDING
                 attempt.save(update_fields=["state", "updated_at"])
+            if order.paid_attempt_id == attempt.pk and order.state == PaymentOrder.State.PAID:
+                # The money that paid the fees is on its way back: the order (and its receipt's
+                # public check) no longer reads "paid".
+                order.state = PaymentOrder.State.REFUND_PENDING
+                order.save(update_fields=["state"])
         else:
             refund.state, refund.note = Refund.State.FAILED, answer.message[:2000]
         refund.save()

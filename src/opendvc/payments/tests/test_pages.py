@@ -352,6 +352,18 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
         refund.refresh_from_db()
         assert refund.state == "sent" and refund.approved_by == leader
         assert "Đã gửi cổng thanh toán" in r.content.decode()
+        # The order the refunded attempt paid is no longer "paid" (it stayed so until the gateway
+        # confirmed the refund), and the applicant's page says the money is coming back.
+        attempt.refresh_from_db()
+        assert attempt.order.state == "refund_pending"
+        assert "Khoản phí 50.000 đồng — Đang hoàn tiền" in r.content.decode()
+        client.force_login(citizen)
+        status = client.get(f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/{attempt.reference}/")
+        text = status.content.decode()
+        assert "Đang hoàn tiền" in text and "Đã thanh toán" not in text
+        assert services.refunds_pending()["confirmed"] == 1
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.order.state) == ("refunded", "refunded")
 
 
 def test_the_receipt_of_a_dossier_filed_for_an_organisation_names_the_organisation(
