@@ -526,7 +526,7 @@ def order_settle(*, order_id: int) -> bool:
                         receipt_number=attempt.reference,
                         note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
                         % {
-                            "gateway": attempt.gateway,
+                            "gateway": attempt.gateway_label,
                             "ref": attempt.gateway_ref or attempt.reference,
                         },
                     )
