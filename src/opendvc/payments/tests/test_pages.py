@@ -108,6 +108,8 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
     assert dossier.status == "processing"
     event = DossierEvent.objects.get(dossier=dossier, action="pay")
     assert event.actor_label and event.data["receipt_number"] == attempt.reference
+    # The history names the gateway, not its key.
+    assert "VNPAY (thẻ ATM, QR, ví điện tử)" in event.note and "vnpay" not in event.note
     receipt = Receipt.objects.get()
     assert receipt.file and receipt.sha256 and receipt.payer_name == citizen.full_name
     assert receipt.file.open("rb").read(5) == b"%PDF-"
