@@ -132,6 +132,8 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
         and attempt.reference in payments
         and "Đề nghị hoàn tiền" in payments
     )
+    # The fee request paid online shows the electronic receipt's number, not the payment reference.
+    assert f'data-label="Số biên lai">{receipt.number}</td>' in payments
 
 
 def test_a_receipt_whose_stored_file_is_gone_gets_a_clear_404(
