@@ -127,6 +127,7 @@ def _join(*parts: str) -> str:
     for part in parts:
         part = (part or "").strip()
         if part:
+            part = part[:1].upper() + part[1:]  # a sentence starts with a capital
             out.append(part if part.endswith((".", "!", "?")) else part + ".")
     return " ".join(out)
 
@@ -216,6 +217,9 @@ def event_describe(*, event) -> EventText:
         total = format_vnd(payment.get("total_vnd"))
         method = _payment_method(payment.get("method") or "")
         receipt = str(data.get("receipt_number") or "")
+        # Paid through a gateway, the number recorded is the payment's merchant reference; the
+        # receipt is the electronic one, numbered apart (one receipt, one number).
+        online = getattr(PAYMENT_METHODS.get(payment.get("method") or ""), "online", False)
         paid = (
             _("Đã nộp phí, lệ phí %(total)s") % {"total": total}
             if total
@@ -224,7 +228,9 @@ def event_describe(*, event) -> EventText:
         extra = ", ".join(
             x
             for x in (
-                _("biên lai số %(n)s") % {"n": receipt} if receipt else "",
+                (_("mã thanh toán %(n)s") if online else _("biên lai số %(n)s")) % {"n": receipt}
+                if receipt
+                else "",
                 method.lower() if method else "",
             )
             if x

@@ -101,9 +101,18 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
             continue
         lines.append({"name": name, "fee_item": item_id or None, "unit_vnd": unit, "quantity": quantity,
                       "amount_vnd": unit * quantity})
+    total = sum(line["amount_vnd"] for line in lines)
+    if not errors and total <= 0:
+        # Nothing to collect: the dossier would stop its clock for a payment of 0 đồng (and a gateway
+        # refuses an order of 0). A fee-exempt procedure asks for no payment.
+        errors.append({"path": "fees", "message": _("Tổng số tiền phải nộp phải lớn hơn 0 đồng; hồ sơ được miễn phí, "
+                                                     "lệ phí thì không yêu cầu nộp phí.")})
+    elif not errors and total > MAX_AMOUNT_VND:
+        # Lines each within bounds can still add up past the bigint column and any gateway's limit.
+        errors.append({"path": "fees", "message": _("Tổng số tiền tối đa 1.000.000.000.000 đồng.")})
     if errors:
         raise ProblemError("validation_error", _("Các khoản phí, lệ phí chưa hợp lệ."), extra={"errors": errors})
-    return lines, sum(line["amount_vnd"] for line in lines)
+    return lines, total
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,14 @@ class PaymentAttempt(models.Model):
         return self.reference
 
     @property
+    def gateway_label(self):
+        """The gateway's name for a reader (``vnpay`` is a key)."""
+        from .registry import GATEWAYS
+
+        gateway = GATEWAYS.get(self.gateway)
+        return gateway.label if gateway is not None else self.gateway
+
+    @property
     def final(self) -> bool:
         return self.state not in (self.State.CREATED, self.State.PENDING)
 

@@ -20,10 +20,15 @@ def dossier_orders(*, dossier) -> list[PaymentOrder]:
 
 
 def dossier_fee_requests(*, dossier) -> list:
-    """The fees requested for ``dossier`` (newest first), with their state and receipt number."""
+    """The fees requested for ``dossier`` (newest first), with their state and receipt number (paid
+    online: the electronic receipt's, ``order.receipt``)."""
     from opendvc.dossiers.models import Payment as FeeRequest
 
-    return list(FeeRequest.objects.filter(dossier=dossier).order_by("-created_at", "-pk"))
+    return list(
+        FeeRequest.objects.filter(dossier=dossier)
+        .select_related("order__receipt")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def payment_figures(*, start: datetime, end: datetime, agency_ids=None) -> list[dict[str, Any]]:

@@ -526,7 +526,7 @@ def order_settle(*, order_id: int) -> bool:
                         receipt_number=attempt.reference,
                         note=_("Cổng thanh toán %(gateway)s xác nhận, mã giao dịch %(ref)s.")
                         % {
-                            "gateway": attempt.gateway,
+                            "gateway": attempt.gateway_label,
                             "ref": attempt.gateway_ref or attempt.reference,
                         },
                     )
@@ -541,7 +541,10 @@ def order_settle(*, order_id: int) -> bool:
                 changes={"reference": attempt.reference, "order_state": order.state},
             )
             return False
-        receipt = receipt_issue(order=order, attempt=attempt, payer=dossier.applicant, now=now)
+        # The receipt names whoever owes the fees: the organisation a dossier was filed for, not the
+        # employee who filed it.
+        payer = dossier.acting_for or dossier.applicant
+        receipt = receipt_issue(order=order, attempt=attempt, payer=payer, now=now)
         notify(
             template="payment_confirmed",
             recipient=dossier.applicant,
@@ -736,7 +739,7 @@ def refund_send(*, refund: Refund) -> Refund:
         log.warning("refund not sent: %s", exc, extra={"reference": attempt.reference})
         return refund
     with transaction.atomic():
-        PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
+        order = PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         GatewayMessage.objects.create(
@@ -759,6 +762,11 @@ def refund_send(*, refund: Refund) -> Refund:
             if attempt.state == A.PAID:
                 attempt.state = A.REFUND_PENDING
                 attempt.save(update_fields=["state", "updated_at"])
+            if order.paid_attempt_id == attempt.pk and order.state == PaymentOrder.State.PAID:
+                # The money that paid the fees is on its way back: the order (and its receipt's
+                # public check) no longer reads "paid".
+                order.state = PaymentOrder.State.REFUND_PENDING
+                order.save(update_fields=["state"])
         else:
             refund.state, refund.note = Refund.State.FAILED, answer.message[:2000]
         refund.save()

@@ -84,8 +84,8 @@ def confirmation(request, gateway):
 @require_GET
 def gateway_return(request, gateway):
     """The browser back from the gateway: kept for the record, shown, never applied."""
-    if gateway not in GATEWAYS:
-        raise Http404
+    if gateway not in GATEWAYS or not getattr(GATEWAYS[gateway], "online", True):
+        raise Http404  # the counter has no gateway to come back from
     plugin = get_gateway(gateway)
     try:
         notice = plugin.read_return(request)

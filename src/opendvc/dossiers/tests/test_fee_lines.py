@@ -45,3 +45,23 @@ def test_whole_amounts_in_any_json_form_are_priced(procedure):
         fees=[{"name": "Lệ phí", "amount_vnd": "20000", "quantity": 2.0}, {"name": "Phí", "amount_vnd": 5000}],
     )
     assert [line["amount_vnd"] for line in lines] == [40000, 5000] and total == 45000
+
+
+@pytest.mark.parametrize(
+    "fees",
+    [
+        [{"name": "Lệ phí đăng ký khai sinh", "amount_vnd": 0}],
+        [{"name": "Lệ phí", "amount_vnd": "0", "quantity": 3}, {"name": "Phí", "amount_vnd": 0}],
+    ],
+)
+def test_a_request_for_nothing_is_refused(procedure, fees):
+    # A total of 0 đồng paused the dossier's clock for a payment nobody can make (a gateway refuses
+    # an order of 0 đồng).
+    assert "lớn hơn 0" in refused(procedure, fees)["fees"]
+
+
+def test_lines_within_bounds_that_add_up_past_the_limit_are_refused(procedure):
+    # Each line was accepted, and the total overflowed the bigint column: a 500.
+    line = {"name": "Lệ phí", "amount_vnd": 10**12, "quantity": 10_000}
+    assert "fees" in refused(procedure, [line] * 1000)
+    assert "fees" in refused(procedure, [{"name": "Lệ phí", "amount_vnd": 10**12}, {"name": "Phí", "amount_vnd": 1}])

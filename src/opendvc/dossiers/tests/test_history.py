@@ -392,3 +392,26 @@ def test_receipt_sentence_follows_the_local_time(when):
         _event(Action.RECEIVE, State.SUBMITTED, State.RECEIVED, {"due_at": utc.isoformat()})
     )
     assert f"{when:%H:%M} ngày {when:%d/%m/%Y}" in text
+
+
+def test_a_payment_confirmed_by_a_gateway_names_its_reference_not_a_receipt_and_sentences_start_capitalised():
+    # "biên lai số <merchant reference>" read as a second receipt beside the electronic receipt
+    # (BL…), and the sentence after the payment began in lower case ("… đồng (…). thời gian chờ …").
+    event = DossierEvent(
+        action="pay",
+        data={
+            "receipt_number": "000.00.32.H19-000.00.32.H19-260310-0001-1",
+            "due_at": "2026-12-09T09:00:00+00:00",
+            "paused_hours": 2,
+            "payment": {"items": [], "total_vnd": 20000, "method": "system"},
+        },
+    )
+    text = words(event)
+    assert "mã thanh toán 000.00.32.H19-000.00.32.H19-260310-0001-1" in text
+    assert "biên lai số" not in text
+    assert "). Thời gian chờ không tính vào thời hạn" in text
+    counter = DossierEvent(
+        action="pay",
+        data={"receipt_number": "BL-0042", "payment": {"total_vnd": 20000, "method": "counter"}},
+    )
+    assert "biên lai số BL-0042" in words(counter)

@@ -50,7 +50,7 @@ def transition_for(state: str, action: str):
 INPUTS = {
     "items": ["Bản sao giấy chứng sinh có chứng thực", "Tờ khai ghi thiếu quê quán"],
     "reason": "Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan",
-    "fees": [{"name": "Lệ phí đăng ký khai sinh", "amount_vnd": 0}],
+    "fees": [{"name": "Lệ phí đăng ký khai sinh", "amount_vnd": 8000}],
     "receipt_number": "BL-0001",
     "result": "Giấy khai sinh bản chính",
     "method": "counter",

@@ -301,3 +301,35 @@ def test_the_processing_page_offers_a_claim_only_while_a_step_can_be_taken(
     sign_in(client, officer)
     page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
     assert "Nhận xử lý bước này" not in page
+
+
+def test_a_refused_fee_request_or_counter_payment_shows_again_what_was_typed(
+    client, procedure, citizen, officer, processor
+):
+    # The fee card came back with every quantity at 0 and the amounts empty, and the counter card
+    # without its receipt number: the officer typed it all again.
+    from opendvc.catalog.models import FeeItem
+
+    from .test_processing import at_specialist
+
+    copy = FeeItem.objects.create(procedure=procedure, position=0, name="Phí cấp bản sao", amount_vnd=8000,
+                                  per="bản")
+    unpriced = FeeItem.objects.create(procedure=procedure, position=1, name="Lệ phí khác", amount_vnd=None)
+    d = at_specialist(processing(procedure, citizen, officer), officer)
+    services.dossier_act(action="claim", dossier=d, actor=processor)
+    sign_in(client, processor)
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "require_payment", "version": d.version, f"so-luong-{copy.pk}": "3",
+        f"so-luong-{unpriced.pk}": "1", f"muc-thu-{unpriced.pk}": "12.500,5",
+        "khoan-khac": "Phí dịch thuật", "so-tien-khac": "abc"})
+    html = r.content.decode()
+    assert r.status_code == 422 and Dossier.objects.get(pk=d.pk).status == "processing"
+    assert f'name="so-luong-{copy.pk}" inputmode="numeric" value="3"' in html
+    assert f'name="muc-thu-{unpriced.pk}" inputmode="numeric" value="12.500,5"' in html
+    assert 'value="Phí dịch thuật"' in html and 'name="so-tien-khac" inputmode="numeric" value="abc"' in html
+    d = services.dossier_act(dossier=Dossier.objects.get(pk=d.pk), action="require_payment", actor=processor,
+                             fees=[{"fee_item": copy.pk, "quantity": 2}])
+    sign_in(client, officer)
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "pay", "version": d.version - 1, "receipt_number": "BL-2026-0042"})
+    assert r.status_code == 409 and 'value="BL-2026-0042"' in r.content.decode()

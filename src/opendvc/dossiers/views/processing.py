@@ -60,6 +60,16 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     runs = steps.step_runs(d)
     current = next((r for r in runs if r.left_at is None), None)
     fee_items = list(d.procedure.fee_items.all())
+    fee_other = {}
+    if errors and request.POST.get("action") == Action.REQUIRE_PAYMENT:
+        # A refused fee request shows again what the officer typed, line by line.
+        for item in fee_items:
+            item.typed_quantity = request.POST.get(f"so-luong-{item.pk}", "")
+            item.typed_amount = request.POST.get(f"muc-thu-{item.pk}", "")
+        fee_other = {
+            "name": request.POST.get("khoan-khac", ""),
+            "amount": request.POST.get("so-tien-khac", ""),
+        }
     return_methods, return_default, return_by_post = return_form(dossier=d, actor=request.user)
     if errors and request.POST.get("method") in {m.key for m in return_methods}:
         return_default = request.POST["method"]
@@ -87,6 +97,7 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             "on_time": selectors.on_time_state(d),
             "on_time_labels": selectors.ON_TIME_LABELS,
             "fee_items": fee_items,
+            "fee_other": fee_other,
             # Only the methods the user may record (a postal delivery is recorded by the post, after the
             # office's hand-over, which the form links to when the result goes back by post).
             "return_methods": [(m.key, m.label) for m in return_methods],

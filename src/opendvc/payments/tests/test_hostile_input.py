@@ -128,3 +128,10 @@ def test_a_nul_character_in_a_confirmation_is_answered_in_the_gateways_own_words
     assert attempt.state != "paid" and GatewayMessage.objects.count() == before
     # Anywhere else a NUL character is still refused before any view runs.
     assert client.get("/thu-tuc/?q=%00").status_code == 400
+
+
+def test_the_counter_has_no_return_or_confirmation_address(client, db):
+    # The counter is named among the gateways but has no online side: its return address answered 500.
+    assert client.get("/thanh-toan/counter/ve/?vnp_TxnRef=x").status_code == 404
+    assert client.get("/thanh-toan/counter/ipn/").status_code == 404
+    assert client.get("/thanh-toan/khong-co/ve/").status_code == 404

@@ -45,3 +45,25 @@ def test_processing_officer_sees_the_payment_link_once_fees_are_requested(
     en = english.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
     assert "Fees requested" in en and "Requested on" in en
     assert "Phí, lệ phí đã đề nghị thu" not in en
+
+
+def test_the_payment_page_names_the_gateway_and_stacks_its_tables_on_a_phone(
+    settings, level4, citizen, officer
+):
+    # The attempts' table showed the gateway's key ("vnpay") and, outside any wrapper, was wider
+    # than a 360 px screen (the page scrolled sideways).
+    from opendvc.payments.services import payment_start
+
+    settings.VNPAY_URL, settings.VNPAY_TMN_CODE, settings.VNPAY_HASH_SECRET = (
+        "http://vnpay.test",
+        "OPENDVC1",
+        "vnp-secret",
+    )
+    dossier = fees_due(level4, citizen, officer, amount=120_000)
+    payment_start(dossier=dossier, gateway="vnpay", actor=citizen, return_url="http://portal.test/")
+    client = Client()
+    client.force_login(officer)
+    html = client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
+    assert ">vnpay<" not in html and "VNPAY (thẻ ATM, QR, ví điện tử)" in html
+    assert html.count('<div class="table-wrap"><table class="stack">') == 2
+    assert 'data-label="Cổng"' in html

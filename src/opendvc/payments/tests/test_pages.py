@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from opendvc.audit.models import AuditEntry
-from opendvc.dossiers.models import DossierEvent
+from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.payments import paygov, services, vnpay
 from opendvc.payments.models import PaymentAttempt, Receipt
 
@@ -108,6 +108,8 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
     assert dossier.status == "processing"
     event = DossierEvent.objects.get(dossier=dossier, action="pay")
     assert event.actor_label and event.data["receipt_number"] == attempt.reference
+    # The history names the gateway, not its key.
+    assert "VNPAY (thẻ ATM, QR, ví điện tử)" in event.note and "vnpay" not in event.note
     receipt = Receipt.objects.get()
     assert receipt.file and receipt.sha256 and receipt.payer_name == citizen.full_name
     assert receipt.file.open("rb").read(5) == b"%PDF-"
@@ -130,6 +132,8 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
         and attempt.reference in payments
         and "Đề nghị hoàn tiền" in payments
     )
+    # The fee request paid online shows the electronic receipt's number, not the payment reference.
+    assert f'data-label="Số biên lai">{receipt.number}</td>' in payments
 
 
 def test_a_receipt_whose_stored_file_is_gone_gets_a_clear_404(
@@ -352,3 +356,31 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
         refund.refresh_from_db()
         assert refund.state == "sent" and refund.approved_by == leader
         assert "Đã gửi cổng thanh toán" in r.content.decode()
+        # The order the refunded attempt paid is no longer "paid" (it stayed so until the gateway
+        # confirmed the refund), and the applicant's page says the money is coming back.
+        attempt.refresh_from_db()
+        assert attempt.order.state == "refund_pending"
+        assert "Khoản phí 50.000 đồng — Đang hoàn tiền" in r.content.decode()
+        client.force_login(citizen)
+        status = client.get(f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/{attempt.reference}/")
+        text = status.content.decode()
+        assert "Đang hoàn tiền" in text and "Đã thanh toán" not in text
+        assert services.refunds_pending()["confirmed"] == 1
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.order.state) == ("refunded", "refunded")
+
+
+def test_the_receipt_of_a_dossier_filed_for_an_organisation_names_the_organisation(
+    client, vnpay_settings, level4, citizen, officer, django_capture_on_commit_callbacks
+):
+    # The receipt named the employee who filed the dossier as the payer of the company's fees.
+    from opendvc.accounts.tests.factories import OrganisationFactory
+
+    company = OrganisationFactory(name="Công ty TNHH Dịch vụ Demo Đồng Nai", tax_code="3603999001")
+    dossier = fees_due(level4, citizen, officer)
+    Dossier.objects.filter(pk=dossier.pk).update(acting_for=company)
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    receipt = Receipt.objects.get()
+    assert receipt.payer_name == "Công ty TNHH Dịch vụ Demo Đồng Nai (3603999001)"
