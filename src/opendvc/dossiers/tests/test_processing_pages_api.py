@@ -333,3 +333,34 @@ def test_a_refused_fee_request_or_counter_payment_shows_again_what_was_typed(
     r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
         "action": "pay", "version": d.version - 1, "receipt_number": "BL-2026-0042"})
     assert r.status_code == 409 and 'value="BL-2026-0042"' in r.content.decode()
+
+
+def test_a_refused_action_shows_again_the_text_the_officer_typed(client, procedure, citizen, officer, processor,
+                                                                   leader):
+    """Every card of the processing page keeps what was typed when its action is refused (a stale page,
+    a date that does not exist): the supplement's list and reason, the result, the stop's and the
+    apology's reasons, the hand-over's note."""
+    from .test_processing import at_specialist
+
+    d = at_specialist(processing(procedure, citizen, officer), officer)
+    services.dossier_act(action="claim", dossier=d, actor=processor)
+    d = Dossier.objects.get(pk=d.pk)
+    url = f"/can-bo/xu-ly/{d.code}/thao-tac/"
+    sign_in(client, processor)
+    # A page left open while the dossier moved on: the version is stale (409).
+    r = client.post(url, {"action": "request_supplement", "version": d.version - 1,
+                          "items": "Bản sao trích lục <b>2</b>\nẢnh 4x6", "note": "Thiếu giấy tờ"})
+    html = r.content.decode()
+    assert r.status_code == 409
+    assert ">Bản sao trích lục &lt;b&gt;2&lt;/b&gt;\nẢnh 4x6</textarea>" in html
+    assert 'name="note" maxlength="1000" value="Thiếu giấy tờ"' in html
+    sign_in(client, leader)
+    for action, field, text in (("approve", "result", "Cấp bản sao trích lục khai sinh"),
+                                ("stop", "reason", "Người nộp đề nghị dừng")):
+        r = client.post(url, {"action": action, "version": d.version - 1, field: text})
+        assert r.status_code == 409 and f">{text}</textarea>" in r.content.decode(), action
+    r = client.post(url, {"action": "apology", "reason": "Chờ ý kiến cơ quan phối hợp", "new_due_at": "31/02/2027"})
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert ">Chờ ý kiến cơ quan phối hợp</textarea>" in html and 'value="31/02/2027"' in html
+    assert Dossier.objects.get(pk=d.pk).status == "processing"
