@@ -77,6 +77,8 @@ def index(request):
             "period": period,
             "dimension": dimension,
             "as_of": as_of or "",
+            # What was typed in the period fields, shown again (a refused date is corrected, not retyped).
+            "typed": {k: request.GET.get(k, "")[:40] for k in ("ky", "tu", "den")},
             "data": data,
             "errors": errors,
             "dimensions": [(k, v[1]) for k, v in F.DIMENSIONS.items() if k],
@@ -359,6 +361,7 @@ def transparency(request):
             "rows": rows,
             "charts": charts,
             "error": error,
+            "typed_period": request.GET.get("ky", "")[:40] if error else period.label,
             "csv_url": reverse("reports:transparency_csv") + f"?ky={period.label}",
             "api_url": f"/api/v1/transparency?period={period.label}",
         },
