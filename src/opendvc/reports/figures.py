@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.catalog.models import Field, Procedure
+from opendvc.dossiers.lifecycle import State as DossierState
 from opendvc.dossiers.models import Channel
 from opendvc.feedback.models import Channel as FeedbackChannel
 from opendvc.feedback.models import Feedback
@@ -334,6 +335,20 @@ def labels_for(dimension: str, keys: list[Any]) -> dict[Any, str]:
         names = {**dict(FeedbackChannel.choices), **dict(Channel.choices)}
         return {k: str(names.get(k, k)) for k in keys}
     return {}
+
+
+ON_TIME_CLASSES = {"early": _("Trước hạn"), "on_time": _("Đúng hạn"), "late": _("Trễ hạn")}
+
+
+def fact_labels(fact: DossierFact) -> dict[str, str]:
+    """What a row of the facts table shows on a page: the channel, the finishing state and the
+    on-time class in words (the table keeps their keys)."""
+    outcome = str(dict(DossierState.choices).get(fact.outcome, fact.outcome)) if fact.outcome else ""
+    on_time = ON_TIME_CLASSES.get(fact.on_time_class)
+    return {
+        "channel": str(dict(Channel.choices).get(fact.channel, fact.channel)),
+        "outcome": f"{outcome} ({on_time})" if outcome and on_time else outcome,
+    }
 
 
 def rate(numerator: float, denominator: float) -> float | None:

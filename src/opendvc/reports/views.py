@@ -141,6 +141,9 @@ def drilldown(request):
         items = list(rows[:500])
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
+    if kind == "dossiers":
+        for fact in items:
+            fact.labels = F.fact_labels(fact)
     return render(
         request,
         "reports/drilldown.html",

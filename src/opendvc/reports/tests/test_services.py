@@ -4,6 +4,7 @@ step, urging, reminders, the pages and the API — on the hand-counted fixture."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -156,6 +157,22 @@ def test_figures_page_links_every_number_and_scopes_to_the_agency(client, counte
     )
     client.force_login(people["officer"])
     assert client.get(reverse("reports:index")).status_code == 403
+
+
+def test_drilldown_shows_channels_and_outcomes_in_words(client, counted, people):
+    """The list behind a number showed the facts' keys ("online", "counter", "returned early")."""
+    client.force_login(people["leader"])
+    page = client.get(
+        reverse("reports:drilldown"), {"ky": "2027-Q1", "so_lieu": "handled"}
+    ).content.decode()
+    rows = {
+        code: re.sub(r"<[^>]+>", "|", row)
+        for code, row in re.findall(r'<tr><th scope="row">.*?(T-[A-H]).*?</th>(.*?)</tr>', page)
+    }
+    assert "Trực tuyến" in rows["T-A"] and "Đã trả kết quả (Trước hạn)" in rows["T-A"]
+    assert "Trực tiếp tại bộ phận một cửa" in rows["T-B"] and "(Trễ hạn)" in rows["T-B"]
+    for row in rows.values():
+        assert not re.search(r"\|(online|counter|postal|returned|stopped|early|on_time|late)\b", row), row
 
 
 def test_oversight_dashboard_and_urge(client, counted, people):
