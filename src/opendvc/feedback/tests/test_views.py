@@ -234,3 +234,19 @@ def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
         links = re.findall(r'href="#([^"]+)"', summary)
         assert links == [target], (data["action"], links)
         assert f'id="{target}"' in page
+
+
+def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, org, make_item):
+    """Officers' names and the notes they typed are Vietnamese data in the English history list."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    fb = forward(make_item(), org)
+    feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"], inputs={"note": "Cần thủ trưởng quyết định"})
+    client.cookies["django_language"] = "en"
+    client.force_login(org["head"])
+    mark_mfa_passed(client)
+    html = client.get(reverse("feedback:staff_detail", args=[fb.code])).content.decode()
+    assert '<html lang="en"' in html and "Cần thủ trưởng quyết định" in html
+    history = html.split('class="fb-history"', 1)[1].split("</ol>", 1)[0]
+    assert vietnamese_outside_lang_vi(f'<html lang="en"><body><ol>{history}</ol></body></html>') == []

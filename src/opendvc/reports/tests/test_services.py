@@ -275,3 +275,35 @@ def test_worker_task_builds_a_queued_report(counted, people, settings):
     assert build_report.apply(args=[report.pk]).get() == "done"
     report.refresh_from_db()
     assert report.xlsx and report.pdf and report.figures["period"]["label"] == "2027"
+
+
+def test_english_report_pages_mark_vietnamese_data(client, counted, people):
+    """On the English pages the agency, tier and indicator names, the formulas and the urges are
+    Vietnamese data: they sit in elements marked lang="vi" (WCAG 3.1.2), as on the other pages."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    client.cookies["django_language"] = "en"
+    found = {}
+    pages = [
+        ("/minh-bach/", {"ky": "2027-Q1"}),
+    ]
+    staff_pages = [
+        (reverse("reports:index"), {"ky": "2027-Q1"}),
+        (reverse("reports:index"), {"ky": "2027-Q1", "theo": "tier"}),
+        (reverse("reports:oversight"), {"ky": "2027-Q1"}),
+        (reverse("reports:drilldown"), {"ky": "2027-Q1", "so_lieu": "fb_received"}),
+    ]
+    for url, query in pages:
+        html = client.get(url, query).content.decode()
+        assert '<html lang="en"' in html
+        found[url] = vietnamese_outside_lang_vi(html)
+    client.force_login(people["office"])
+    mark_mfa_passed(client)
+    client.post(reverse("reports:urge"), {"agency": counted["agency"].pk, "message": "Đề nghị giải quyết hồ sơ quá hạn."})
+    client.get(reverse("reports:oversight"))  # the page the urge returns to shows its notice
+    for url, query in staff_pages:
+        html = client.get(url, query).content.decode()
+        assert '<html lang="en"' in html, url
+        found[f"{url}?{query}"] = vietnamese_outside_lang_vi(html)
+    assert {k: v for k, v in found.items() if v} == {}
