@@ -189,10 +189,14 @@ def test_oversight_dashboard_and_urge(client, counted, people):
         == 302
     )
     assert not Urge.objects.exists()
-    client.post(
+    sent_page = client.post(
         reverse("reports:urge"),
         {"agency": counted["agency"].pk, "message": "Giải quyết hồ sơ T-E ngay."},
-    )
+        follow=True,
+    ).content.decode()
+    # The notice is shown (and announced) once: by the page layout, not again by the page.
+    assert sent_page.count("Đã gửi đôn đốc đến lãnh đạo") == 1
+    assert sent_page.count('role="status"') == 1
     urge = Urge.objects.get()
     assert urge.recipients == 1 and urge.sent_by == people["office"]
     assert AuditEntry.objects.filter(action="report.urge").count() == 1
