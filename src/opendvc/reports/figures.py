@@ -20,6 +20,7 @@ from opendvc.agencies.models import Agency, Tier
 from opendvc.catalog.models import Field, Procedure
 from opendvc.dossiers.lifecycle import State as DossierState
 from opendvc.dossiers.models import Channel
+from opendvc.feedback.lifecycle import AT_AGENCY_STATES
 from opendvc.feedback.models import Channel as FeedbackChannel
 from opendvc.feedback.models import Feedback
 from opendvc.surveys.models import SurveyResponse
@@ -153,7 +154,11 @@ def feedback_filter(name: str, w: Window) -> Q:
         & (Q(answered_at__isnull=True) | Q(answered_at__gte=c))
         & ~Q(status__in=["rejected", "withdrawn"])
     )
-    late_at = Q(overdue_since__lt=c)
+    # Late at the cut-off: recorded late before it, or still at the agency past its deadline and not
+    # recorded yet (the periodic job records it afterwards at the deadline; ``feedback.timing``).
+    late_at = Q(overdue_since__lt=c) | Q(
+        overdue_since__isnull=True, status__in=sorted(AT_AGENCY_STATES), due_at__lt=c
+    )
     table = {
         "fb_received": Q(agency__isnull=False, forwarded_at__gte=s, forwarded_at__lt=c),
         "fb_answered_focal": forwarded & answered_in & not_late & by_focal,
