@@ -51,6 +51,10 @@ def test_agency_half_year_report_xlsx_and_pdf_read_back(client, counted, people)
     )
     page = client.get(response["Location"]).content.decode()
     assert "Tải Excel (xlsx)" in page and "Gửi Văn phòng UBND tỉnh" in page
+    # The history names its steps in words, not by their keys ("requested", "generated").
+    history = page.split("<ol>", 1)[1].split("</ol>", 1)[0]
+    assert "– Yêu cầu lập báo cáo –" in history and "– Đã tạo –" in history
+    assert "requested" not in history and "generated" not in history
 
     xlsx = client.get(reverse("reports:download", args=[report.public_id, "xlsx"]))
     wb = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
