@@ -160,12 +160,19 @@ def drilldown(request):
 @backoffice_required(roles=selectors.REPORT_ROLES)
 @require_POST
 def request_report(request):
+    # A refused request returns to the form with what was chosen and typed still in it.
+    typed = {
+        "lap_loai": request.POST.get("kind", "")[:40],
+        "lap_ky": request.POST.get("ky", "")[:40],
+        "lap_co_quan": request.POST.get("agency", "")[:20],
+    }
+    back = f"{reverse('reports:index')}?{urlencode(typed)}#lap-bao-cao"
     agency = None
     if request.POST.get("agency"):
         agency = Agency.objects.filter(pk=row_id(request.POST["agency"])).first()
         if agency is None:
             messages.error(request, _("Cơ quan đã chọn không tồn tại."))
-            return redirect("reports:index")
+            return redirect(back)
     try:
         report = services.report_request(
             kind=request.POST.get("kind", ""),
@@ -176,7 +183,7 @@ def request_report(request):
         )
     except ProblemError as exc:
         messages.error(request, " ".join(exc.messages()))
-        return redirect("reports:index")
+        return redirect(back)
     return redirect("reports:detail", public_id=report.public_id)
 
 

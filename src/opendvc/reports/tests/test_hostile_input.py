@@ -76,7 +76,8 @@ def test_agency_keys_that_are_not_keys_are_refused_with_a_message(client, office
         response = client.post(
             reverse("reports:request"), {"kind": "province_quarter", "ky": "2026-Q1", "agency": agency}
         )
-        assert response.status_code == 302 and response["Location"] == reverse("reports:index"), agency
+        assert response.status_code == 302, agency
+        assert response["Location"].startswith(reverse("reports:index") + "?"), agency
         assert "Cơ quan đã chọn không tồn tại." in _messages(response), agency
     assert not Report.objects.exists()
 

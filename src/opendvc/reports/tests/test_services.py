@@ -135,8 +135,12 @@ def test_submission_step_leader_sends_office_receives(client, counted, people):
 def test_province_quarter_report_only_for_oversight_roles(client, counted, people):
     response = _request(client, people["leader"], kind="province_quarter", ky="2027-Q1")
     assert response.status_code == 302 and not Report.objects.exists()
-    _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
+    refused = _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
     assert not Report.objects.exists()
+    # The form comes back with what was chosen and typed (it was emptied).
+    form = client.get(refused["Location"]).content.decode().split('id="lap-bao-cao"', 1)[1]
+    assert 'name="ky" value="2027-H1"' in form
+    assert '<option value="province_quarter" selected>' in form
     _request(client, people["ict"], kind="province_quarter", ky="2027-Q1")
     report = Report.objects.get()
     assert report.status == "done" and report.agency is None
