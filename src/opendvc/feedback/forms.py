@@ -78,7 +78,11 @@ class FeedbackForm(forms.Form):
     sender_email = forms.EmailField(
         label=_("Email"),
         required=False,
-        error_messages={"invalid": _("Địa chỉ email không hợp lệ.")},
+        max_length=254,
+        error_messages={
+            "invalid": _("Địa chỉ email không hợp lệ."),
+            "max_length": _("Địa chỉ email dài tối đa %(limit_value)d ký tự."),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     sender_address = forms.CharField(label=_("Địa chỉ liên hệ"), max_length=300, required=False)

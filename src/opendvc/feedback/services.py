@@ -52,6 +52,8 @@ from .uploads import CheckedFile, check_count
 SENDER_TOKEN_SALT = "opendvc.feedback.sender"
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
+# The column's length (RFC 5321 limits a path to 254 characters).
+EMAIL_MAX = Feedback._meta.get_field("sender_email").max_length
 
 
 # --- who is acting -------------------------------------------------------------------------------
@@ -224,6 +226,10 @@ def validate_sender(
 ) -> None:
     """An account, or a name with a phone number or an email address — or, for a paper letter
     (``by_post``), a postal address the answer can be sent to (raises ProblemError 422)."""
+    if len(sender_email) > EMAIL_MAX:
+        raise _invalid(
+            "sender_email", _("Địa chỉ email dài tối đa %(n)s ký tự.") % {"n": EMAIL_MAX}
+        )
     if sender_email and not _EMAIL_RE.match(sender_email):
         raise _invalid("sender_email", _("Địa chỉ email không hợp lệ."))
     if sender_phone and not _PHONE_RE.match(sender_phone):

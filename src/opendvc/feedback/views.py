@@ -310,12 +310,18 @@ def _render_staff_detail(request, fb, *, form=None, failed_action="", status=200
     )
 
 
+def _action_ids(action: str | None) -> str:
+    """The ids of the fields in one action's form on the item page (``note-answer``…), so that the
+    error summary of a refused action links to the field it is about."""
+    return f"%s-{action}" if action in Action.values else "id_%s"
+
+
 @backoffice_required(roles=STAFF_ROLES)
 @require_POST
 def staff_action(request, code: str):
     """Every staff action on an item goes through this one endpoint (and one service)."""
     fb = _staff_item(request, code)
-    form = ActionForm(request.POST, request.FILES)
+    form = ActionForm(request.POST, request.FILES, auto_id=_action_ids(request.POST.get("action")))
     if not form.is_valid():
         return _render_staff_detail(
             request, fb, form=form, failed_action=request.POST.get("action", ""), status=400

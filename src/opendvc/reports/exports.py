@@ -194,7 +194,8 @@ def bar_chart_svg(
         shown = "—" if value is None else f"{value:g}{unit}"
         w = 0 if value is None else max(0.0, min(1.0, value / max_value)) * (width - 60)
         parts.append(
-            f'<text x="0" y="{y + 11}" font-size="11" fill="#1a1a1a">{escape(label[:48])}</text>'
+            # The label is an agency's name: Vietnamese whatever the page's language.
+            f'<text x="0" y="{y + 11}" font-size="11" fill="#1a1a1a" lang="vi">{escape(label[:48])}</text>'
         )
         parts.append(f'<rect x="0" y="{y + 15}" width="{w:.1f}" height="12" fill="#0b5394"></rect>')
         parts.append(

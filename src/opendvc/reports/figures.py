@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.catalog.models import Field, Procedure
+from opendvc.dossiers.lifecycle import State as DossierState
 from opendvc.dossiers.models import Channel
+from opendvc.feedback.lifecycle import AT_AGENCY_STATES
 from opendvc.feedback.models import Channel as FeedbackChannel
 from opendvc.feedback.models import Feedback
 from opendvc.surveys.models import SurveyResponse
@@ -152,7 +154,11 @@ def feedback_filter(name: str, w: Window) -> Q:
         & (Q(answered_at__isnull=True) | Q(answered_at__gte=c))
         & ~Q(status__in=["rejected", "withdrawn"])
     )
-    late_at = Q(overdue_since__lt=c)
+    # Late at the cut-off: recorded late before it, or still at the agency past its deadline and not
+    # recorded yet (the periodic job records it afterwards at the deadline; ``feedback.timing``).
+    late_at = Q(overdue_since__lt=c) | Q(
+        overdue_since__isnull=True, status__in=sorted(AT_AGENCY_STATES), due_at__lt=c
+    )
     table = {
         "fb_received": Q(agency__isnull=False, forwarded_at__gte=s, forwarded_at__lt=c),
         "fb_answered_focal": forwarded & answered_in & not_late & by_focal,
@@ -334,6 +340,20 @@ def labels_for(dimension: str, keys: list[Any]) -> dict[Any, str]:
         names = {**dict(FeedbackChannel.choices), **dict(Channel.choices)}
         return {k: str(names.get(k, k)) for k in keys}
     return {}
+
+
+ON_TIME_CLASSES = {"early": _("Trước hạn"), "on_time": _("Đúng hạn"), "late": _("Trễ hạn")}
+
+
+def fact_labels(fact: DossierFact) -> dict[str, str]:
+    """What a row of the facts table shows on a page: the channel, the finishing state and the
+    on-time class in words (the table keeps their keys)."""
+    outcome = str(dict(DossierState.choices).get(fact.outcome, fact.outcome)) if fact.outcome else ""
+    on_time = ON_TIME_CLASSES.get(fact.on_time_class)
+    return {
+        "channel": str(dict(Channel.choices).get(fact.channel, fact.channel)),
+        "outcome": f"{outcome} ({on_time})" if outcome and on_time else outcome,
+    }
 
 
 def rate(numerator: float, denominator: float) -> float | None:

@@ -177,8 +177,20 @@ class ReportEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    # What each step is called on the report's page (the column keeps the key).
+    ACTION_LABELS = {
+        "requested": _("Yêu cầu lập báo cáo"),
+        "generated": _("Đã tạo"),
+        "sent": _("Đã gửi Văn phòng UBND tỉnh"),
+        "received": _("Văn phòng UBND tỉnh đã nhận"),
+    }
+
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))
 
 
 class Urge(models.Model):

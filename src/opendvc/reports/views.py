@@ -77,6 +77,8 @@ def index(request):
             "period": period,
             "dimension": dimension,
             "as_of": as_of or "",
+            # What was typed in the period fields, shown again (a refused date is corrected, not retyped).
+            "typed": {k: request.GET.get(k, "")[:40] for k in ("ky", "tu", "den")},
             "data": data,
             "errors": errors,
             "dimensions": [(k, v[1]) for k, v in F.DIMENSIONS.items() if k],
@@ -139,6 +141,9 @@ def drilldown(request):
         items = list(rows[:500])
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
+    if kind == "dossiers":
+        for fact in items:
+            fact.labels = F.fact_labels(fact)
     return render(
         request,
         "reports/drilldown.html",
@@ -155,12 +160,19 @@ def drilldown(request):
 @backoffice_required(roles=selectors.REPORT_ROLES)
 @require_POST
 def request_report(request):
+    # A refused request returns to the form with what was chosen and typed still in it.
+    typed = {
+        "lap_loai": request.POST.get("kind", "")[:40],
+        "lap_ky": request.POST.get("ky", "")[:40],
+        "lap_co_quan": request.POST.get("agency", "")[:20],
+    }
+    back = f"{reverse('reports:index')}?{urlencode(typed)}#lap-bao-cao"
     agency = None
     if request.POST.get("agency"):
         agency = Agency.objects.filter(pk=row_id(request.POST["agency"])).first()
         if agency is None:
             messages.error(request, _("Cơ quan đã chọn không tồn tại."))
-            return redirect("reports:index")
+            return redirect(back)
     try:
         report = services.report_request(
             kind=request.POST.get("kind", ""),
@@ -171,7 +183,7 @@ def request_report(request):
         )
     except ProblemError as exc:
         messages.error(request, " ".join(exc.messages()))
-        return redirect("reports:index")
+        return redirect(back)
     return redirect("reports:detail", public_id=report.public_id)
 
 
@@ -359,6 +371,7 @@ def transparency(request):
             "rows": rows,
             "charts": charts,
             "error": error,
+            "typed_period": request.GET.get("ky", "")[:40] if error else period.label,
             "csv_url": reverse("reports:transparency_csv") + f"?ky={period.label}",
             "api_url": f"/api/v1/transparency?period={period.label}",
         },

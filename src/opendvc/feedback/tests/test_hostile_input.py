@@ -93,3 +93,30 @@ def test_api_bounds_notes_and_answers(client, org, make_item):
     r = client.post(url, {"action": "answer", "answer": "a" * 20000}, content_type="application/json")
     assert r.status_code == 200, r.content
     assert Feedback.objects.get(pk=fb.pk).status == State.ANSWERED
+
+
+def test_an_email_address_longer_than_its_column_is_refused_at_its_field(client, org, make_item):
+    """The public form took a 296-character address (the form field allowed 320) into a 254-character
+    column: PostgreSQL answered 500 and SQLite kept it. It is now refused at its field, with the rest
+    of what was typed kept; a paper letter registered by staff gets the same rule from the service."""
+    long_email = "a" * 290 + "@b.vn"
+    r = client.post(
+        reverse("feedback:submit"),
+        {
+            "kind": "complaint",
+            "subject": "Chậm trả kết quả",
+            "content": "Nội dung dài",
+            "sender_name": "Nguyễn Văn A",
+            "sender_email": long_email,
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 400 and "Địa chỉ email dài tối đa 254 ký tự." in page
+    assert "Chậm trả kết quả" in page and Feedback.objects.count() == 0
+
+    from opendvc.core.problems import ProblemError
+
+    with pytest.raises(ProblemError) as exc:
+        make_item(sender=None, sender_name="Nguyễn Văn A", sender_email=long_email)
+    assert exc.value.extra["errors"][0]["path"] == "sender_email"
+    assert Feedback.objects.count() == 0

@@ -211,3 +211,42 @@ def test_a_refused_staff_action_keeps_what_was_typed_in_its_form(client, org, ma
     assert 'value="2020-01-06T09:00"' in page and ">Cần xác minh thực địa</textarea>" in page
     r = client.post(url, {"action": "answer", "answer": "x" * 20001})
     assert r.status_code == 400 and "x" * 20001 + "</textarea>" in r.content.decode()
+
+
+def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
+    client, org, make_item, monday
+):
+    """Each message of the error summary links to the field of the action's form it is about (a link
+    to an id that is not on the page moves neither the focus nor the screen reader)."""
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.force_login(org["focal"])
+    saturday = "2026-12-05T09:00"
+    for data, target in (
+        ({"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"}, "new_due_at-reschedule"),
+        ({"action": "answer", "answer": ""}, "answer-answer"),
+        ({"action": "send_back", "note": ""}, "note-send_back"),
+    ):
+        page = client.post(url, data).content.decode()
+        summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        links = re.findall(r'href="#([^"]+)"', summary)
+        assert links == [target], (data["action"], links)
+        assert f'id="{target}"' in page
+
+
+def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, org, make_item):
+    """Officers' names and the notes they typed are Vietnamese data in the English history list."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    fb = forward(make_item(), org)
+    feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"], inputs={"note": "Cần thủ trưởng quyết định"})
+    client.cookies["django_language"] = "en"
+    client.force_login(org["head"])
+    mark_mfa_passed(client)
+    html = client.get(reverse("feedback:staff_detail", args=[fb.code])).content.decode()
+    assert '<html lang="en"' in html and "Cần thủ trưởng quyết định" in html
+    history = html.split('class="fb-history"', 1)[1].split("</ol>", 1)[0]
+    assert vietnamese_outside_lang_vi(f'<html lang="en"><body><ol>{history}</ol></body></html>') == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from opendvc.reports.periods import period_of
-from opendvc.reports.selectors import drilldown_dossiers, period_figures
+from opendvc.reports.selectors import drilldown_dossiers, drilldown_feedback, period_figures
 
 from .conftest import add_event, at
 
@@ -68,6 +68,37 @@ def test_quarter_figures_match_the_hand_count(counted):
     assert indicators["feedback_on_time_rate"] == 50.0
     assert indicators["satisfaction_rate"] == 50.0
     assert f["indicator_set"]["version"] == "qd766-2022.1"
+
+
+def test_feedback_past_its_deadline_is_overdue_before_the_periodic_job_records_it(counted):
+    """An item whose deadline passed while no job ran (no worker, a late beat) has no ``overdue_since``
+    yet: the queues, the item page and the feedback figures count it late from its deadline
+    (``feedback.timing``); the report figures and the oversight list counted it "within time"."""
+    from opendvc.feedback.models import Feedback
+    from opendvc.feedback.timing import Standing, standing
+    from opendvc.reports.selectors import longest_overdue_feedback
+
+    item = Feedback.objects.create(
+        code="PA-5",
+        channel="web",
+        subject="Góp ý",
+        agency=counted["agency"],
+        sender_name="Trần Thị Riêng Tư",
+        status="forwarded",
+        forwarded_at=at("2027-03-30 08:00"),
+        focal_due_at=at("2027-03-30 16:30"),
+        due_at=at("2027-03-30 16:30"),
+    )
+    assert standing(item) == Standing.PENDING_OVERDUE
+    fb = period_figures(period=period_of("2027-Q1"))["feedback"]["total"]
+    assert (fb["fb_received"], fb["fb_open"], fb["fb_overdue"]) == (5, 1, 2)
+    longest = {f.code: f.late_since for f in longest_overdue_feedback()}
+    assert longest["PA-5"] == at("2027-03-30 16:30")
+    listed = {
+        f.code: f.late_since
+        for f in drilldown_feedback(name="fb_overdue", period=period_of("2027-Q1"))
+    }
+    assert listed == {"PA-3": at("2027-03-25 17:00"), "PA-5": at("2027-03-30 16:30")}
 
 
 def test_previous_quarter_and_as_of_date(counted):

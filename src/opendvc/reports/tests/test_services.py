@@ -4,6 +4,7 @@ step, urging, reminders, the pages and the API — on the hand-counted fixture."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -50,6 +51,10 @@ def test_agency_half_year_report_xlsx_and_pdf_read_back(client, counted, people)
     )
     page = client.get(response["Location"]).content.decode()
     assert "Tải Excel (xlsx)" in page and "Gửi Văn phòng UBND tỉnh" in page
+    # The history names its steps in words, not by their keys ("requested", "generated").
+    history = page.split("<ol>", 1)[1].split("</ol>", 1)[0]
+    assert "– Yêu cầu lập báo cáo –" in history and "– Đã tạo –" in history
+    assert "requested" not in history and "generated" not in history
 
     xlsx = client.get(reverse("reports:download", args=[report.public_id, "xlsx"]))
     wb = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
@@ -130,8 +135,12 @@ def test_submission_step_leader_sends_office_receives(client, counted, people):
 def test_province_quarter_report_only_for_oversight_roles(client, counted, people):
     response = _request(client, people["leader"], kind="province_quarter", ky="2027-Q1")
     assert response.status_code == 302 and not Report.objects.exists()
-    _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
+    refused = _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
     assert not Report.objects.exists()
+    # The form comes back with what was chosen and typed (it was emptied).
+    form = client.get(refused["Location"]).content.decode().split('id="lap-bao-cao"', 1)[1]
+    assert 'name="ky" value="2027-H1"' in form
+    assert '<option value="province_quarter" selected>' in form
     _request(client, people["ict"], kind="province_quarter", ky="2027-Q1")
     report = Report.objects.get()
     assert report.status == "done" and report.agency is None
@@ -158,6 +167,22 @@ def test_figures_page_links_every_number_and_scopes_to_the_agency(client, counte
     assert client.get(reverse("reports:index")).status_code == 403
 
 
+def test_drilldown_shows_channels_and_outcomes_in_words(client, counted, people):
+    """The list behind a number showed the facts' keys ("online", "counter", "returned early")."""
+    client.force_login(people["leader"])
+    page = client.get(
+        reverse("reports:drilldown"), {"ky": "2027-Q1", "so_lieu": "handled"}
+    ).content.decode()
+    rows = {
+        code: re.sub(r"<[^>]+>", "|", row)
+        for code, row in re.findall(r'<tr><th scope="row">.*?(T-[A-H]).*?</th>(.*?)</tr>', page)
+    }
+    assert "Trực tuyến" in rows["T-A"] and "Đã trả kết quả (Trước hạn)" in rows["T-A"]
+    assert "Trực tiếp tại bộ phận một cửa" in rows["T-B"] and "(Trễ hạn)" in rows["T-B"]
+    for row in rows.values():
+        assert not re.search(r"\|(online|counter|postal|returned|stopped|early|on_time|late)\b", row), row
+
+
 def test_oversight_dashboard_and_urge(client, counted, people):
     from opendvc.audit.models import AuditEntry
     from opendvc.reports.models import Urge
@@ -172,10 +197,14 @@ def test_oversight_dashboard_and_urge(client, counted, people):
         == 302
     )
     assert not Urge.objects.exists()
-    client.post(
+    sent_page = client.post(
         reverse("reports:urge"),
         {"agency": counted["agency"].pk, "message": "Giải quyết hồ sơ T-E ngay."},
-    )
+        follow=True,
+    ).content.decode()
+    # The notice is shown (and announced) once: by the page layout, not again by the page.
+    assert sent_page.count("Đã gửi đôn đốc đến lãnh đạo") == 1
+    assert sent_page.count('role="status"') == 1
     urge = Urge.objects.get()
     assert urge.recipients == 1 and urge.sent_by == people["office"]
     assert AuditEntry.objects.filter(action="report.urge").count() == 1
@@ -258,3 +287,35 @@ def test_worker_task_builds_a_queued_report(counted, people, settings):
     assert build_report.apply(args=[report.pk]).get() == "done"
     report.refresh_from_db()
     assert report.xlsx and report.pdf and report.figures["period"]["label"] == "2027"
+
+
+def test_english_report_pages_mark_vietnamese_data(client, counted, people):
+    """On the English pages the agency, tier and indicator names, the formulas and the urges are
+    Vietnamese data: they sit in elements marked lang="vi" (WCAG 3.1.2), as on the other pages."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    client.cookies["django_language"] = "en"
+    found = {}
+    pages = [
+        ("/minh-bach/", {"ky": "2027-Q1"}),
+    ]
+    staff_pages = [
+        (reverse("reports:index"), {"ky": "2027-Q1"}),
+        (reverse("reports:index"), {"ky": "2027-Q1", "theo": "tier"}),
+        (reverse("reports:oversight"), {"ky": "2027-Q1"}),
+        (reverse("reports:drilldown"), {"ky": "2027-Q1", "so_lieu": "fb_received"}),
+    ]
+    for url, query in pages:
+        html = client.get(url, query).content.decode()
+        assert '<html lang="en"' in html
+        found[url] = vietnamese_outside_lang_vi(html)
+    client.force_login(people["office"])
+    mark_mfa_passed(client)
+    client.post(reverse("reports:urge"), {"agency": counted["agency"].pk, "message": "Đề nghị giải quyết hồ sơ quá hạn."})
+    client.get(reverse("reports:oversight"))  # the page the urge returns to shows its notice
+    for url, query in staff_pages:
+        html = client.get(url, query).content.decode()
+        assert '<html lang="en"' in html, url
+        found[f"{url}?{query}"] = vietnamese_outside_lang_vi(html)
+    assert {k: v for k, v in found.items() if v} == {}

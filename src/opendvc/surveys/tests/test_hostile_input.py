@@ -48,3 +48,14 @@ def test_ratings_are_strict_integers(client, invitation):
     assert response.status_code == 201, response.content
     assert response.json() == {"satisfied": True, "feedback_code": None}
     assert SurveyResponse.objects.get().overall == 5 and not Feedback.objects.exists()
+
+
+def test_the_english_survey_page_marks_the_vietnamese_form(client, invitation):
+    """The criteria, the agency and the procedure are Vietnamese data on the English page: marked
+    lang="vi" so that a screen reader reads them with a Vietnamese voice (WCAG 3.1.2)."""
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/khao-sat/{invitation.token}/").content.decode()
+    assert '<html lang="en"' in html
+    assert vietnamese_outside_lang_vi(html) == []
