@@ -8,13 +8,11 @@ from typing import Annotated
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, StrictInt
 
-from opendvc.accounts.models import Organisation
-from opendvc.accounts.permissions import can_act_for
+from opendvc.accounts.selectors import organisation_for_member
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -94,9 +92,7 @@ def list_organisation_documents(request, organisation_id: UUID):
     every result and receipt issued to the dossiers filed in its name, whoever filed them. 404 for an
     organisation the caller is not a member of."""
     require_scope(request, "read")
-    organisation = get_object_or_404(Organisation, public_id=organisation_id)
-    if not can_act_for(request.user, organisation):
-        raise ProblemError("not_found", _("Không có tổ chức này trong tài khoản của bạn."), status=404)
+    organisation = organisation_for_member(user=request.user, public_id=organisation_id)
     return [services.describe(d) for d in services.organisation_documents(organisation=organisation)]
 
 

@@ -12,8 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opendvc.accounts.models import Membership, Organisation
-from opendvc.accounts.permissions import can_act_for
+from opendvc.accounts.selectors import organisation_for_member, organisations_of
 from opendvc.core.files import stored_file_response
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
@@ -123,8 +122,7 @@ def home(request):
                 errors.extend(_messages(exc))
         status = 422
     docs = list(services.owner_documents(owner=request.user))
-    organisations = [m.organisation for m in Membership.objects.filter(user=request.user)
-                     .select_related("organisation").order_by("organisation__sort_name", "pk")]
+    organisations = list(organisations_of(request.user))
     links = services.owner_share_links(owner=request.user)
     for d in docs:
         d.links = links.get(d.pk, [])
@@ -154,9 +152,7 @@ def organisation_store(request, public_id):
     """The store of an organisation the person may act for: every result and receipt issued to the
     dossiers filed in its name, whoever of its members filed them (read and download; sharing and
     deleting stay with the member who holds the document)."""
-    organisation = get_object_or_404(Organisation, public_id=public_id)
-    if not can_act_for(request.user, organisation):
-        raise Http404(_("Không có tổ chức này trong tài khoản của bạn."))
+    organisation = organisation_for_member(user=request.user, public_id=public_id)
     docs = list(services.organisation_documents(organisation=organisation))
     for d in docs:
         withheld = services.document_withheld(d)
