@@ -12,7 +12,7 @@ from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.integrations.models import InboundMessage
 from opendvc.integrations.onestop.signing import signed_headers
 
-from .test_onestop import SECRET, URL, onestop, post, received  # noqa: F401  (fixtures)
+from .test_onestop import SECRET, URL, onestop, post, post_body, received  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,14 +121,8 @@ def test_half_a_surrogate_pair_is_422_at_its_path(client, onestop, received, pay
     check of every JSON body refuses it first, at its path (an escaped key written as its escape)."""
     before = (received.version, DossierEvent.objects.count())
     data = {"message_id": "mc-sur", "dossier": received.code, "status": "processing", **payload}
-    body = json.dumps(data).encode()  # ASCII: the surrogate travels as its \u escape
-    headers = signed_headers(SECRET, body)
-    answer = client.post(
-        URL,
-        data=body,
-        content_type="application/json",
-        headers={k: v for k, v in headers.items() if k != "Content-Type"},
-    )
+    # ASCII: the surrogate travels as its \u escape.
+    answer = post_body(client, json.dumps(data).encode())
     assert answer.status_code == 422, answer.content[:300]
     assert answer["Content-Type"].startswith("application/problem+json")
     assert [e["path"] for e in answer.json()["errors"]] == [path]
