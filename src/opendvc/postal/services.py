@@ -99,14 +99,18 @@ def _invalid(path: str, message: str) -> ProblemError:
 EVENT_TEXT_LIMITS = {"note": 300, "receiver_name": 200}
 
 
-def _typed_errors(**texts: str) -> None:
-    """Refuse, with every problem at once, an event's note or receiver's name longer than its column."""
+def _typed_errors(**texts: str) -> list[dict[str, str]]:
+    """The problems of an event's note or receiver's name longer than its column, every one."""
     labels = {"note": _("Ghi chú"), "receiver_name": _("Họ tên người nhận")}
-    errors = [
+    return [
         {"path": name, "message": f"{labels[name]}: {too_long(limit, len(text))}"}
         for name, limit in EVENT_TEXT_LIMITS.items()
         if len(text := (texts.get(name) or "").strip()) > limit
     ]
+
+
+def _refuse(errors: list[dict[str, str]]) -> None:
+    """Refuse an event with every problem at once (the first one as the detail)."""
     if errors:
         raise ProblemError("validation_error", errors[0]["message"], extra={"errors": errors})
 
@@ -342,7 +346,7 @@ def pickup_record(
         raise _invalid("status", _("Trạng thái không hợp lệ."))
     if status == S.FAILED and not (note or "").strip():
         raise _invalid("note", _("Nêu lý do không thu gom được."))
-    _typed_errors(note=note)
+    _refuse(_typed_errors(note=note))
     now = timezone.now()
     at = at or now
     if at > now:
@@ -588,14 +592,10 @@ def return_record(
         errors.append({"path": "receiver_name", "message": _("Nhập họ tên người nhận.")})
     if status == S.DELIVERED and proof is None:
         errors.append({"path": "proof", "message": _("Tải lên ảnh hoặc chữ ký của người nhận.")})
-    try:
-        _typed_errors(note=note, receiver_name=receiver_name)
-    except ProblemError as exc:
-        errors.extend(exc.extra["errors"])
+    errors.extend(_typed_errors(note=note, receiver_name=receiver_name))
     if at > now:
         errors.append({"path": "at", "message": _("Thời điểm không được ở tương lai.")})
-    if errors:
-        raise ProblemError("validation_error", errors[0]["message"], extra={"errors": errors})
+    _refuse(errors)
     _require(actor, order, POSTAL)
     stored: list[str] = []
     try:
