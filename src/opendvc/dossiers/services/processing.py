@@ -51,7 +51,7 @@ from opendvc.worktime import (
 from ..lifecycle import Document, Role
 from ..models import DossierDocument, Payment, Upload
 from ..payments import compute_fees, method_for_role
-from ..returns import METHODS, method_for, return_method_default
+from ..returns import method_for, return_method_default
 from .filing import due_for
 
 
@@ -179,7 +179,7 @@ def on_approve(dossier, inputs, *, now, role, actor):
     if run is not None:
         data["step"] = run.name
     how = return_method_default(dossier=dossier)
-    notice = None if how == "online" else {"return_method": how, "return_label": str(METHODS[how].label)}
+    notice = None if how == "online" else {"return_method": how}
     return Outcome({}, data, notice=notice)
 
 
