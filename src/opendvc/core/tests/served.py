@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -106,7 +107,10 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def start_gunicorn(env: dict[str, str], port: int, *, workers: int) -> subprocess.Popen:
-    return subprocess.Popen(
+    """gunicorn serving the portal. Its log goes to a file (``server_log`` reads it): a pipe nobody
+    reads fills up after some 64 KB of warnings, and every process writing to it then hangs."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+    proc = subprocess.Popen(
         [
             GUNICORN,
             "-c",
@@ -120,9 +124,22 @@ def start_gunicorn(env: dict[str, str], port: int, *, workers: int) -> subproces
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
+    proc.log = log
+    return proc
+
+
+def server_log(proc: subprocess.Popen, *, tail: int = 20_000) -> str:
+    """The end of what a server started by ``start_gunicorn`` logged (for failure messages)."""
+    log = getattr(proc, "log", None)
+    if log is None or log.closed:
+        return ""
+    log.flush()
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - tail))
+    return log.read().decode(errors="replace")
 
 
 def wait_ready(url: str, proc: subprocess.Popen | None = None, *, timeout: float = 240) -> float:
@@ -136,7 +153,7 @@ def wait_ready(url: str, proc: subprocess.Popen | None = None, *, timeout: float
         except OSError:
             pass
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode(errors="replace"))
+            raise RuntimeError(server_log(proc))
         time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
@@ -150,6 +167,9 @@ def stop(proc: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    log = getattr(proc, "log", None)
+    if log is not None:
+        log.close()
 
 
 @dataclass
