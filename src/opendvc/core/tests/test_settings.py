@@ -6,6 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core import checks
+
+from opendvc.core import checks as checks_module
+from opendvc.core.checks import HARFBUZZ_SUBSET_MISSING, harfbuzz_subset_present
 
 ROOT = Path(__file__).resolve().parents[4]
 SAFE = {
@@ -44,8 +48,28 @@ def _manage(args, **overrides):
 
 def test_check_deploy_is_clean():
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "WARNING" not in result.stderr and "?:" not in result.stdout
+    if harfbuzz_subset_present():
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "WARNING" not in result.stderr and "?:" not in result.stdout
+    else:
+        # A machine without the PDF engine's font subsetting: that warning, and no other.
+        assert result.returncode != 0
+        assert HARFBUZZ_SUBSET_MISSING in result.stderr
+        assert "issue" in result.stderr and "1 issue" in result.stderr, result.stderr
+
+
+def test_missing_font_subsetting_is_a_deployment_warning(monkeypatch):
+    monkeypatch.setattr(checks_module, "harfbuzz_subset_present", lambda: False)
+    [warning] = checks_module.pdf_font_subsetting()
+    assert warning.id == HARFBUZZ_SUBSET_MISSING and warning.level == checks.WARNING
+    assert "libharfbuzz-subset0" in warning.hint
+    monkeypatch.setattr(checks_module, "harfbuzz_subset_present", lambda: True)
+    assert checks_module.pdf_font_subsetting() == []
+    # Given with the deployment checks only.
+    assert checks_module.pdf_font_subsetting in checks.registry.registry.get_checks(
+        include_deployment_checks=True
+    )
+    assert checks_module.pdf_font_subsetting not in checks.registry.registry.get_checks()
 
 
 @pytest.mark.parametrize(
