@@ -648,6 +648,15 @@ def run() -> list[tuple[str, str, str]]:
         sim.stop()
         shutil.rmtree(SCRATCH, ignore_errors=True)
     load_after = os.getloadavg()
+    from opendvc.core.checks import harfbuzz_subset_present
+
+    rows.append(
+        (
+            "fonts cut for the PDFs by (WeasyPrint)",
+            "HarfBuzz" if harfbuzz_subset_present() else "fontTools: libharfbuzz-subset missing",
+            "HarfBuzz",
+        )
+    )
     rows.append(
         (
             "machine load average (1 min) before / after",
