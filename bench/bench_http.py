@@ -232,6 +232,8 @@ print("SESSION " + s.session_key)
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str]):
     port = free_port()
+    # The log goes to a file: a pipe nobody reads fills up and blocks every worker at its next warning.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -244,7 +246,7 @@ def gunicorn(env: dict[str, str]):
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -255,7 +257,8 @@ def gunicorn(env: dict[str, str]):
                 break
             except OSError as exc:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode(errors="replace")[-3000:]) from exc
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode(errors="replace")[-3000:]) from exc
                 time.sleep(0.1)
         yield url
     finally:
@@ -265,6 +268,7 @@ def gunicorn(env: dict[str, str]):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
 
 
 def get(path: str, **headers) -> dict:
