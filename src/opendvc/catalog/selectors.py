@@ -13,18 +13,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency, Tier
-from opendvc.core.prepared import PreparedRead
+from opendvc.core.prepared import PreparedRead, first_row, prefetched
 from opendvc.core.problems import ProblemError
 
 from .index import catalog_index
+from .models import (
+    Component,
+    FeeItem,
+    FormFile,
+    LegalBasis,
+    Procedure,
+    ProcedureMethod,
+    Sector,
+    Step,
+)
 from .models import Field as CatalogField
-from .models import Procedure, ProcedureMethod, Sector
 from .search import (
     IdIn,
     SearchQuery,
@@ -71,9 +80,9 @@ METHOD_LABELS = dict(ProcedureMethod.Channel.choices)
 LEVEL_LABELS = dict(Procedure.Level.choices)
 
 
-def public_procedures() -> QuerySet[Procedure]:
-    """Published procedures in effect today."""
-    today = timezone.localdate()
+def public_procedures(today: dt.date | None = None) -> QuerySet[Procedure]:
+    """Published procedures in effect ``today`` (default: the local date)."""
+    today = today or timezone.localdate()
     return Procedure.objects.filter(status=Procedure.Status.PUBLISHED).filter(
         Q(effective_from__isnull=True) | Q(effective_from__lte=today),
         Q(effective_to__isnull=True) | Q(effective_to__gte=today),
@@ -418,24 +427,51 @@ def facets(
     return result
 
 
-def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | None:
-    """The procedure with every part loaded, or None."""
-    qs = public_procedures() if public_only else Procedure.objects.all()
-    return (
-        qs.select_related("sector", "field", "current_version")
-        .prefetch_related(
-            "methods",
-            "fee_items",
-            "components",
-            "steps",
-            "legal_basis",
-            "forms",
-            Prefetch("tiers", queryset=Tier.objects.order_by("rank")),
-            Prefetch("agencies", queryset=Agency.objects.select_related("tier").order_by("code")),
-        )
+# The procedure page's reads (``procedure_for_page``), built once per process (``core.prepared``): the
+# procedure with its sector, field and current version, then each of its parts by the procedure's key,
+# in the order the ORM's prefetch gives them.
+_PUBLIC_BY_CODE = PreparedRead(
+    lambda code, today: first_row(
+        public_procedures(today)
         .filter(code=code)
-        .first()
+        .select_related("sector", "field", "current_version")
+    ),
+    "code",
+    dt.date(1901, 2, 3),
+)
+_ANY_BY_CODE = PreparedRead(
+    lambda code: first_row(
+        Procedure.objects.filter(code=code).select_related("sector", "field", "current_version")
+    ),
+    "code",
+)
+_PARTS = {
+    "methods": PreparedRead(lambda pk: ProcedureMethod.objects.filter(procedure_id=pk), 0),
+    "fee_items": PreparedRead(lambda pk: FeeItem.objects.filter(procedure_id=pk), 0),
+    "components": PreparedRead(lambda pk: Component.objects.filter(procedure_id=pk), 0),
+    "steps": PreparedRead(lambda pk: Step.objects.filter(procedure_id=pk), 0),
+    "legal_basis": PreparedRead(lambda pk: LegalBasis.objects.filter(procedure_id=pk), 0),
+    "forms": PreparedRead(lambda pk: FormFile.objects.filter(procedure_id=pk), 0),
+    "tiers": PreparedRead(lambda pk: Tier.objects.filter(procedures=pk).order_by("rank"), 0),
+    "agencies": PreparedRead(
+        lambda pk: Agency.objects.filter(procedures=pk).select_related("tier").order_by("code"), 0
+    ),
+}
+
+
+def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | None:
+    """The procedure with every part loaded (its methods, fees, components, steps, legal basis,
+    forms, tiers and agencies answer ``.all()`` without a query), or None. Public only: published
+    and in effect today."""
+    procedure = (
+        _PUBLIC_BY_CODE.first(code, timezone.localdate())
+        if public_only
+        else _ANY_BY_CODE.first(code)
     )
+    if procedure is not None:
+        for name, read in _PARTS.items():
+            prefetched(procedure, name, read.list(procedure.pk))
+    return procedure
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -186,6 +186,27 @@ class PreparedRead:
         return model
 
 
+def prefetched(instance: Any, name: str, rows: list) -> None:
+    """Give ``instance``'s related manager ``name`` (a reverse foreign key or a many-to-many) the
+    ``rows`` read by a ``PreparedRead``, as ``prefetch_related(name)`` would: ``instance.<name>.all()``
+    then answers from them without a query. On a reverse foreign key each row also gets ``instance``
+    as its parent, as the prefetch sets it."""
+    manager = getattr(instance, name)
+    # A many-to-many manager names its cache; a reverse foreign key's is its relation's.
+    cache_name = getattr(manager, "prefetch_cache_name", None)
+    if cache_name is None:
+        field = manager.field
+        cache_name = field.remote_field.cache_name
+        for row in rows:
+            field.set_cached_value(row, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[cache_name] = queryset
+
+
 def first_row(queryset: QuerySet) -> QuerySet:
     """``queryset.first()`` as a queryset, for a ``PreparedRead`` (``read.first(…)``): the first row in
     the queryset's own order (its model's default ordering), else by key, as ``first()`` picks it."""
@@ -198,7 +219,9 @@ def first_row(queryset: QuerySet) -> QuerySet:
 _UPDATES: dict[tuple, tuple[str, list]] = {}
 
 
-def row_update(instance: Any, fields: tuple[str, ...] | list[str], *, using: str | None = None) -> None:
+def row_update(
+    instance: Any, fields: tuple[str, ...] | list[str], *, using: str | None = None
+) -> None:
     """Write ``fields`` of ``instance`` to its row, by its key: what ``instance.save(update_fields=fields)``
     writes (each field's ``pre_save`` runs, so an ``auto_now`` field listed gets the current time),
     with the statement built once per model, fields and database engine instead of by the ORM at every
