@@ -219,18 +219,43 @@ def _eform_for(procedure: Procedure):
     return form_for_procedure(procedure=procedure)
 
 
+def _copies_text(component) -> str:
+    """"2 bản chính, 1 bản sao": how many originals and copies of a component to bring."""
+    parts = []
+    if component.originals:
+        n = component.originals
+        parts.append(ngettext("%(counter)s bản chính", "%(counter)s bản chính", n) % {"counter": n})
+    if component.copies:
+        n = component.copies
+        parts.append(ngettext("%(counter)s bản sao", "%(counter)s bản sao", n) % {"counter": n})
+    return ", ".join(parts)
+
+
+def _fee_methods_text(methods: list[str]) -> str:
+    """The ways of filing a fee line applies to, in words ("trực tuyến, bưu chính")."""
+    words = {"online": _("trực tuyến"), "direct": _("trực tiếp")}
+    return ", ".join(str(words.get(m, _("bưu chính"))) for m in methods)
+
+
 def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> dict:
+    # The rows' words are made here, once per row, rather than by translate tags in the template's
+    # loops (the page's largest cost with caches off).
     components: list[dict] = []
     current_case = None
     for c in procedure.components.all():
         if c.case != current_case or not components:
             components.append({"case": c.case, "items": []})
             current_case = c.case
+        c.copies_text = _copies_text(c)
         components[-1]["items"].append(c)
+    fees = list(procedure.fee_items.all())
+    for f in fees:
+        f.methods_text = _fee_methods_text(f.methods or [])
     forms_by_name = {f.name: f for f in procedure.forms.all()}
     return {
         # The methods' fee lines refer to the fee table when there is one.
-        "has_fee_table": bool(procedure.fee_items.all()),
+        "has_fee_table": bool(fees),
+        "fees": fees,
         "procedure": procedure,
         "eform": _eform_for(procedure),
         "component_groups": components,
