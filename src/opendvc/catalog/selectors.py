@@ -445,17 +445,26 @@ _ANY_BY_CODE = PreparedRead(
     ),
     "code",
 )
-_PARTS = {
-    "methods": PreparedRead(lambda pk: ProcedureMethod.objects.filter(procedure_id=pk), 0),
-    "fee_items": PreparedRead(lambda pk: FeeItem.objects.filter(procedure_id=pk), 0),
-    "components": PreparedRead(lambda pk: Component.objects.filter(procedure_id=pk), 0),
-    "steps": PreparedRead(lambda pk: Step.objects.filter(procedure_id=pk), 0),
-    "legal_basis": PreparedRead(lambda pk: LegalBasis.objects.filter(procedure_id=pk), 0),
-    "forms": PreparedRead(lambda pk: FormFile.objects.filter(procedure_id=pk), 0),
-    "tiers": PreparedRead(lambda pk: Tier.objects.filter(procedures=pk).order_by("rank"), 0),
-    "agencies": PreparedRead(
-        lambda pk: Agency.objects.filter(procedures=pk).select_related("tier").order_by("code"), 0
-    ),
+
+
+def _tiers() -> QuerySet[Tier]:
+    return Tier.objects.order_by("rank")
+
+
+def _agencies() -> QuerySet[Agency]:
+    return Agency.objects.select_related("tier").order_by("code")
+
+
+# name → (its read, the queryset a later ``filter()`` of the part starts from; None: the manager's)
+_PARTS: dict[str, tuple[PreparedRead, Any]] = {
+    "methods": (PreparedRead(lambda pk: ProcedureMethod.objects.filter(procedure_id=pk), 0), None),
+    "fee_items": (PreparedRead(lambda pk: FeeItem.objects.filter(procedure_id=pk), 0), None),
+    "components": (PreparedRead(lambda pk: Component.objects.filter(procedure_id=pk), 0), None),
+    "steps": (PreparedRead(lambda pk: Step.objects.filter(procedure_id=pk), 0), None),
+    "legal_basis": (PreparedRead(lambda pk: LegalBasis.objects.filter(procedure_id=pk), 0), None),
+    "forms": (PreparedRead(lambda pk: FormFile.objects.filter(procedure_id=pk), 0), None),
+    "tiers": (PreparedRead(lambda pk: _tiers().filter(procedures=pk), 0), _tiers),
+    "agencies": (PreparedRead(lambda pk: _agencies().filter(procedures=pk), 0), _agencies),
 }
 
 
@@ -469,8 +478,8 @@ def procedure_for_page(code: str, *, public_only: bool = True) -> Procedure | No
         else _ANY_BY_CODE.first(code)
     )
     if procedure is not None:
-        for name, read in _PARTS.items():
-            prefetched(procedure, name, read.list(procedure.pk))
+        for name, (read, base) in _PARTS.items():
+            prefetched(procedure, name, read.list(procedure.pk), base() if base else None)
     return procedure
 
 

@@ -186,11 +186,12 @@ class PreparedRead:
         return model
 
 
-def prefetched(instance: Any, name: str, rows: list) -> None:
+def prefetched(instance: Any, name: str, rows: list, queryset: QuerySet | None = None) -> None:
     """Give ``instance``'s related manager ``name`` (a reverse foreign key or a many-to-many) the
-    ``rows`` read by a ``PreparedRead``, as ``prefetch_related(name)`` would: ``instance.<name>.all()``
-    then answers from them without a query. On a reverse foreign key each row also gets ``instance``
-    as its parent, as the prefetch sets it."""
+    ``rows`` read by a ``PreparedRead``, as ``prefetch_related(Prefetch(name, queryset))`` would:
+    ``instance.<name>.all()`` then answers from them without a query, and a later ``filter()`` or
+    ``last()`` starts from ``queryset`` (its order, its ``select_related``) as after that prefetch.
+    On a reverse foreign key each row also gets ``instance`` as its parent."""
     manager = getattr(instance, name)
     # A many-to-many manager names its cache; a reverse foreign key's is its relation's.
     cache_name = getattr(manager, "prefetch_cache_name", None)
@@ -199,12 +200,14 @@ def prefetched(instance: Any, name: str, rows: list) -> None:
         cache_name = field.remote_field.cache_name
         for row in rows:
             field.set_cached_value(row, instance)
-    queryset = manager.get_queryset()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
+    # What Django's prefetch keeps (prefetch_one_level): the custom queryset with the relation's
+    # filter, else the manager's own.
+    kept = manager._apply_rel_filters(queryset) if queryset is not None else manager.get_queryset()
+    kept._result_cache = list(rows)
+    kept._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[cache_name] = queryset
+    instance._prefetched_objects_cache[cache_name] = kept
 
 
 def first_row(queryset: QuerySet) -> QuerySet:

@@ -88,7 +88,7 @@ def test_parts_are_read_once_and_hold_their_parent(catalog):
     # the procedure's on PostgreSQL (SQLite gets the date as text: the ORM builds that one each time).
     [procedure_statement] = selectors._PUBLIC_BY_CODE._local.statements.values()
     assert (procedure_statement is not None) == (connection.vendor == "postgresql")
-    for read in selectors._PARTS.values():
+    for read, _base in selectors._PARTS.values():
         assert all(s is not None for s in read._local.statements.values())
     with CaptureQueriesContext(connection) as ctx:
         for name in PARTS:
@@ -124,3 +124,22 @@ def test_only_procedures_in_effect_today_are_public(catalog):
         procedure_for_page(procedure.code, public_only=False),
         _orm(procedure.code, public_only=False),
     )
+
+
+def test_a_part_filtered_afterwards_starts_from_the_prefetch_queryset(catalog):
+    """Tiers by rank and agencies by code with their tier, as the prefetch's querysets gave them."""
+    code = max(
+        Procedure.objects.values_list("code", flat=True),
+        key=lambda c: Procedure.objects.get(code=c).agencies.count(),
+    )
+    got, want = procedure_for_page(code), _orm(code)
+    assert got.agencies.count() > 1
+    for name in ("tiers", "agencies"):
+        assert list(getattr(got, name).filter(pk__gt=0)) == list(
+            getattr(want, name).filter(pk__gt=0)
+        )
+        assert getattr(got, name).last() == getattr(want, name).last()
+    agencies = list(got.agencies.filter(pk__gt=0))
+    with CaptureQueriesContext(connection) as ctx:
+        [a.tier for a in agencies]
+    assert ctx.captured_queries == []
