@@ -9,6 +9,7 @@ approval. The documents are the same either way, so this is a warning, given at 
 
 from __future__ import annotations
 
+import ctypes
 import ctypes.util
 
 from django.core import checks
@@ -16,8 +17,19 @@ from django.core import checks
 HARFBUZZ_SUBSET_MISSING = "opendvc.W001"
 
 
+# The names WeasyPrint loads the library by (weasyprint.text.ffi), without importing the PDF engine.
+_NAMES = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll")
+
+
 def harfbuzz_subset_present() -> bool:
-    """Whether the system has the library WeasyPrint subsets fonts with."""
+    """Whether the library WeasyPrint subsets fonts with loads here (by the loader's own search:
+    ``LD_LIBRARY_PATH`` included), or is known to the system's library cache."""
+    for name in _NAMES:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return True
     return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
