@@ -136,10 +136,11 @@ def server_log(proc: subprocess.Popen, *, tail: int = 20_000) -> str:
     log = getattr(proc, "log", None)
     if log is None or log.closed:
         return ""
-    log.flush()
-    size = log.seek(0, os.SEEK_END)
-    log.seek(max(0, size - tail))
-    return log.read().decode(errors="replace")
+    # Read at a position (pread): the file's offset is shared with the running server, which writes
+    # at it.
+    size = os.fstat(log.fileno()).st_size
+    start = max(0, size - tail)
+    return os.pread(log.fileno(), size - start, start).decode(errors="replace")
 
 
 def wait_ready(url: str, proc: subprocess.Popen | None = None, *, timeout: float = 240) -> float:

@@ -89,8 +89,7 @@ def test_restart_after_kill_9_answers_quickly(served_env):
             stop(restarted)
     finally:
         stop_load.set()
-        if proc.poll() is None:
-            stop(proc)
+        stop(proc)  # also closes its log when it was killed
     print(
         f"restart: one import {baseline:.1f} s, first 200 after {first:.1f} s, slowest warm request "
         f"{max(latencies):.2f} s"
