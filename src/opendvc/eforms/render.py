@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from opendvc.accounts.validators import province_choices, ward_choices
@@ -111,7 +111,7 @@ def display_value(spec: dict, value: Any) -> str:
         return address_text(value)
     if kind == "file":
         count = len(value) if isinstance(value, list) else 1
-        return _("%(n)s tệp") % {"n": count}
+        return ngettext("%(n)s tệp", "%(n)s tệp", count) % {"n": count}
     if kind == "number":
         return display_money(value)
     return str(value)

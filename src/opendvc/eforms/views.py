@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opendvc.agencies.models import StaffRole
@@ -175,7 +176,11 @@ def autosave(request, public_id):
     errors = services.draft_save(draft=draft, data=data)
     at = timezone.localtime(draft.updated_at).strftime("%H:%M")
     if errors:
-        text = _("Đã tự động lưu lúc %(at)s; %(n)s giá trị chưa hợp lệ chưa được lưu.") % {
+        text = ngettext(
+            "Đã tự động lưu lúc %(at)s; %(n)s giá trị chưa hợp lệ chưa được lưu.",
+            "Đã tự động lưu lúc %(at)s; %(n)s giá trị chưa hợp lệ chưa được lưu.",
+            len(errors),
+        ) % {
             "at": at,
             "n": len(errors),
         }

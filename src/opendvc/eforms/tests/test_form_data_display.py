@@ -188,3 +188,13 @@ def test_hidden_and_unknown_fields_are_left_out():
     assert "Mã số thuế của tổ chức" not in labels  # shown only for an organisation
     assert all("made_up_key" not in str(s) for s in form_data_display(definition, data))
     assert form_data_display(definition, {}) == []
+
+
+@pytest.mark.parametrize(("files", "shown"), [(["a"], "1 file"), (["a", "b"], "2 files")])
+def test_file_count_reads_in_english_singular_and_plural(files, shown):
+    from django.utils import translation
+
+    from opendvc.eforms.render import display_value
+
+    with translation.override("en"):
+        assert display_value({"kind": "file"}, files) == shown

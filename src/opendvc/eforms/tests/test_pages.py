@@ -93,6 +93,18 @@ def test_autosave_keeps_valid_values(signed_in, applicant, a_ward):
     assert draft.data["child_name"] == "Bé Na Na"
 
 
+def test_autosave_status_reads_in_english_for_one_invalid_value(signed_in, applicant):
+    _post(signed_in, START, {"child_name": "Bé Na"}, action="save")
+    draft = FormDraft.objects.get(user=applicant)
+    signed_in.cookies["django_language"] = "en"
+    r = _post(
+        signed_in,
+        f"/to-khai/ban-nhap/{draft.public_id}/tu-dong-luu/",
+        {"child_name": "Bé Na Na", "child_birth_date": "99/99/2025"},
+    )
+    assert r.status_code == 200 and "1 invalid value was not saved." in r.content.decode()
+
+
 def test_add_row_without_javascript(signed_in):
     r = _post(
         signed_in, "/to-khai/3.000333/", {"full_name": "An"}, **{"eforms-add": "residence_history"}
