@@ -181,6 +181,11 @@ def _procedure_document(request, code: str) -> dict[str, Any]:
     record["field"] = {"code": procedure.field.code, "name": procedure.field.name}
     record["agencies"] = [{"code": a.code, "name": a.name} for a in procedure.agencies.all()]
     record.pop("agency_codes")
+    # The id a dossier's file names its component by (POST /api/v1/dossiers: files[].component); the
+    # record lists the components in the same order.
+    components = sorted(procedure.components.all(), key=lambda c: c.position)
+    for item, component in zip(record["components"], components, strict=True):
+        item["id"] = component.pk
     record["forms"] = [
         {
             "name": f.name,

@@ -51,6 +51,7 @@ class UploadOut(Schema):
 
 
 class FileRef(Schema):
+    # The component's id, as GET /procedures/{code} gives it (``components[].id``).
     component: int | None = None
     file: UUID
 
