@@ -138,9 +138,15 @@ def _after_save(request, draft, data, errors):
 def draft_edit(request, public_id):
     draft = selectors.draft_of(user=request.user, public_id=public_id)
     version = draft.form_version
+    if draft.completed_at:
+        # A second click on "Hoàn thành" or a save from an older tab: the completed form is changed
+        # only after "Sửa lại tờ khai".
+        if request.method == "POST":
+            messages.info(
+                request, _("Tờ khai đã hoàn thành; chọn “Sửa lại tờ khai” nếu cần thay đổi.")
+            )
+        return redirect("eforms:done", public_id=draft.public_id)
     if request.method == "GET":
-        if draft.completed_at:
-            return redirect("eforms:done", public_id=draft.public_id)
         return _fill_page(
             request,
             procedure=draft.procedure,

@@ -105,6 +105,21 @@ def test_autosave_status_reads_in_english_for_one_invalid_value(signed_in, appli
     assert r.status_code == 200 and "1 invalid value was not saved." in r.content.decode()
 
 
+def test_a_completed_form_is_not_changed_by_a_late_post(signed_in, applicant, a_ward):
+    """A second click on "Hoàn thành", or a save from a stale tab, after the form was completed."""
+    data = birth_data(a_ward)
+    r = _post(signed_in, START, data, action="finish")
+    draft = FormDraft.objects.get(user=applicant)
+    url = f"/to-khai/ban-nhap/{draft.public_id}/"
+    assert r["Location"] == f"{url}hoan-thanh/"
+    for action in ("save", "finish"):
+        r = _post(signed_in, url, {"child_name": "Khác"}, action=action)
+        assert r.status_code == 302 and r["Location"] == f"{url}hoan-thanh/"
+    draft.refresh_from_db()
+    assert draft.completed_at and draft.data["child_name"] == "Trần Minh Khôi"
+    assert draft.data["requester_name"] == "Nguyễn Thị Hồng"
+
+
 def test_add_row_without_javascript(signed_in):
     r = _post(
         signed_in, "/to-khai/3.000333/", {"full_name": "An"}, **{"eforms-add": "residence_history"}
