@@ -20,3 +20,11 @@ def test_the_thanks_page_marks_the_agency_name_as_vietnamese(client, returned_do
     html = thanks.content.decode()
     assert thanks.status_code == 200 and "Thank you for your rating" in html
     assert f'<span lang="vi">{invitation.agency.name}</span>' in html
+
+
+def test_the_english_scale_uses_the_same_words_in_the_help_and_at_its_ends(client, returned_dossier):
+    invitation = SurveyInvitation.objects.get()
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/khao-sat/{invitation.token}/").content.decode()
+    assert "very dissatisfied" in html
+    assert "unsatisfied" not in html
