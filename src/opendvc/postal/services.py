@@ -235,14 +235,17 @@ def pickup_request(
     procedure,
     agency,
     address: Address,
-    window_start: datetime,
-    window_end: datetime,
+    window_start: datetime | None,
+    window_end: datetime | None,
     note: str = "",
     request=None,
 ) -> PostalOrder:
     """The applicant asks for their dossier to be collected at ``address`` between ``window_start`` and
     ``window_end``. The fee is the configured one (inside or outside the province). Audited; the order is
-    sent to the postal operator after commit (``order_send``). Raises ``ProblemError`` 422."""
+    sent to the postal operator after commit (``order_send``). Raises ``ProblemError`` 422.
+
+    A window ``None`` is a day or an hour the form could not read (31/02, 25:00): it is refused with
+    the other problems, so that every one is reported at once."""
     from opendvc.dossiers.services import receiving_agency_allowed
 
     now = timezone.now()
@@ -256,32 +259,43 @@ def pickup_request(
     note = (note or "").strip()
     if len(note) > PICKUP_NOTE_LIMIT:
         errors.append({"path": "note", "message": too_long(PICKUP_NOTE_LIMIT, len(note))})
-    if window_end <= window_start:
-        errors.append({"path": "window_end", "message": _("Giờ kết thúc phải sau giờ bắt đầu.")})
-    if window_start < now:
-        errors.append(
-            {"path": "window_start", "message": _("Chọn thời gian thu gom trong tương lai.")}
-        )
-    elif window_start > now + timedelta(days=settings.POSTAL_PICKUP_MAX_DAYS):
+    if window_start is None or window_end is None:
         errors.append(
             {
-                "path": "window_start",
-                "message": _("Chỉ hẹn thu gom trong %(n)s ngày tới.")
-                % {"n": settings.POSTAL_PICKUP_MAX_DAYS},
+                "path": "window_start" if window_start is None else "window_end",
+                "message": _(
+                    "Ngày hoặc giờ thu gom không đọc được: nhập ngày có thật theo dạng dd/mm/yyyy "
+                    "và giờ theo dạng giờ:phút (ví dụ 08:30)."
+                ),
             }
         )
-    first, last = settings.POSTAL_PICKUP_FIRST_HOUR, settings.POSTAL_PICKUP_LAST_HOUR
-    start, end = to_local(window_start), to_local(window_end)
-    if window_end > window_start and (
-        start.date() != end.date() or start.hour < first or (end.hour, end.minute) > (last, 0)
-    ):
-        errors.append(
-            {
-                "path": "window_end",
-                "message": _("Bưu điện thu gom trong một ngày, từ %(a)02d:00 đến %(b)02d:00.")
-                % {"a": first, "b": last},
-            }
-        )
+    else:
+        if window_end <= window_start:
+            errors.append({"path": "window_end", "message": _("Giờ kết thúc phải sau giờ bắt đầu.")})
+        if window_start < now:
+            errors.append(
+                {"path": "window_start", "message": _("Chọn thời gian thu gom trong tương lai.")}
+            )
+        elif window_start > now + timedelta(days=settings.POSTAL_PICKUP_MAX_DAYS):
+            errors.append(
+                {
+                    "path": "window_start",
+                    "message": _("Chỉ hẹn thu gom trong %(n)s ngày tới.")
+                    % {"n": settings.POSTAL_PICKUP_MAX_DAYS},
+                }
+            )
+        first, last = settings.POSTAL_PICKUP_FIRST_HOUR, settings.POSTAL_PICKUP_LAST_HOUR
+        start, end = to_local(window_start), to_local(window_end)
+        if window_end > window_start and (
+            start.date() != end.date() or start.hour < first or (end.hour, end.minute) > (last, 0)
+        ):
+            errors.append(
+                {
+                    "path": "window_end",
+                    "message": _("Bưu điện thu gom trong một ngày, từ %(a)02d:00 đến %(b)02d:00.")
+                    % {"a": first, "b": last},
+                }
+            )
     if procedure is None or not receiving_agency_allowed(procedure=procedure, agency=agency):
         errors.append(
             {"path": "procedure", "message": _("Cơ quan này không tiếp nhận thủ tục được chọn.")}

@@ -88,6 +88,18 @@ def _instant(text: str, path: str) -> datetime:
     return value
 
 
+def _window_instant(day: str, hour: str) -> datetime | None:
+    """The pickup window's start or end typed as a day and an hour, or ``None`` when either is missing
+    or cannot be read (the service reports it with the form's other problems)."""
+    hour = (hour or "").strip()
+    if not day or not hour:
+        return None
+    try:
+        return parse_instant(f"{day} {hour}")
+    except (WorktimeError, ValueError):
+        return None
+
+
 class Row:
     """One order as the lists show it: the 24-hour clock read once."""
 
@@ -147,8 +159,8 @@ def pickup_new(request):
                     "validation_error", _("Hãy nhập đúng mã thủ tục và chọn cơ quan tiếp nhận.")
                 )
             day = p.get("ngay", "").strip()
-            start = _instant(f"{day} {p.get('tu-gio', '').strip()}", "window_start")
-            end = _instant(f"{day} {p.get('den-gio', '').strip()}", "window_end")
+            start = _window_instant(day, p.get("tu-gio", ""))
+            end = _window_instant(day, p.get("den-gio", ""))
             order = services.pickup_request(
                 applicant=request.user,
                 procedure=procedure,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,40 @@ class SurveyForm(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """A form every survey page can show and every applicant can answer: the criteria a list of
+        ``{"code", "label"}`` with distinct codes, a scale of 2 to 10, and at least one rating above
+        the "not satisfied" threshold (and one at or below it)."""
+        errors: dict[str, str] = {}
+        criteria = self.criteria
+        shaped = isinstance(criteria, list) and all(
+            isinstance(c, dict)
+            and isinstance(c.get("code"), str)
+            and c["code"].strip()
+            and isinstance(c.get("label"), str)
+            and c["label"].strip()
+            for c in criteria
+        )
+        if not shaped:
+            errors["criteria"] = _(
+                'Tiêu chí phải là danh sách dạng [{"code": "…", "label": "…"}], mỗi tiêu chí có '
+                "mã và nội dung."
+            )
+        elif len({c["code"] for c in criteria}) != len(criteria):
+            errors["criteria"] = _("Mã tiêu chí không được trùng nhau.")
+        if self.scale is not None and not 2 <= self.scale <= 10:
+            errors["scale"] = _("Thang điểm từ 2 đến 10.")
+        elif (
+            self.scale is not None
+            and self.dissatisfied_at_most is not None
+            and not 1 <= self.dissatisfied_at_most < self.scale
+        ):
+            errors["dissatisfied_at_most"] = _(
+                "Ngưỡng không hài lòng phải từ 1 đến %(n)s (nhỏ hơn thang điểm)."
+            ) % {"n": self.scale - 1}
+        if errors:
+            raise ValidationError(errors)
 
 
 class SurveyInvitation(models.Model):

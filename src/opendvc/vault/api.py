@@ -52,7 +52,8 @@ class StoredOut(Schema):
 
 class ReuseIn(Schema):
     dossier: UUID
-    component: int
+    # A component's number, not a truth value or a text (pydantic would read true as 1).
+    component: StrictInt
 
 
 class ShareIn(Schema):

@@ -67,8 +67,18 @@ def home(request):
         # Every field and the file are checked together, so that all the errors show at once.
         issued_on, bad_issued = _day(request.POST.get("issued_on"))
         expires_on, bad_expires = _day(request.POST.get("expires_on"))
-        if bad_issued or bad_expires:
-            errors.append(_("Ngày phải theo dạng dd/mm/yyyy."))
+        # Each unreadable date is named (which of the two, as typed): 31/02 is written dd/mm/yyyy
+        # yet is no day.
+        for bad, field, label in (
+            (bad_issued, "issued_on", _("Ngày cấp")),
+            (bad_expires, "expires_on", _("Ngày hết hạn")),
+        ):
+            if bad:
+                typed = request.POST.get(field, "").strip()
+                errors.append(
+                    _("%(field)s “%(value)s” không phải ngày có thật theo dạng dd/mm/yyyy.")
+                    % {"field": label, "value": typed if len(typed) <= 20 else typed[:20] + "…"}
+                )
         errors.extend(
             e["message"]
             for e in services.document_field_errors(

@@ -290,3 +290,21 @@ def test_a_pickup_or_return_address_too_long_or_with_markup_is_refused_not_cut(
     refused = client.post(url, {**typed, "tinh": "Đồng Nai", "ho-ten": "<script>"})
     assert "Họ tên người nhận: Không dùng các ký tự “<” và “>”." in main_text(refused)
     assert client.post(url, {**typed, "tinh": "Đồng Nai"}).status_code == 302
+
+
+def test_an_unreadable_pickup_day_or_hour_is_reported_with_the_other_errors(
+    client, procedure, citizen, justice
+):
+    """A day that does not exist (31/02) or an hour such as 25:00 was refused alone, before anything
+    else was checked: the applicant fixed it and only then learnt that the address was missing. Every
+    problem is now reported at once, and what was typed comes back."""
+    sign_in(client, citizen)
+    fields = pickup_form(procedure, justice)
+    for changed in ({"ngay": "31/02/2027"}, {"tu-gio": "25:00"}, {"den-gio": ""}):
+        refused = client.post("/buu-chinh/thu-gom/", {**fields, **changed, "dia-chi": ""})
+        html = refused.content.decode()
+        assert refused.status_code == 400, changed
+        assert "Ngày hoặc giờ thu gom không đọc được" in html, changed
+        assert "Nhập địa chỉ đầy đủ" in html, changed
+        assert f'value="{next(iter(changed.values()))}"' in html, changed
+    assert not PostalOrder.objects.exists()

@@ -122,3 +122,27 @@ def test_a_shared_document_past_its_expiry_says_so_before_it_opens(citizen):
     assert opened.status_code == 200
     assert opened["Content-Type"] == "application/pdf"
     assert ShareAccess.objects.count() == 1
+
+
+def test_the_reuse_api_takes_the_component_as_a_strict_integer(client, procedure, citizen, justice):
+    """``true`` was read as component 1 and "12" as 12; like the share's days, a component that is not
+    a JSON integer is refused with 422 and nothing is attached."""
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.dossiers.models import DossierFile
+    from opendvc.dossiers.tests.conftest import sign_in
+
+    doc = _upload(citizen)
+    draft = dossier_services.dossier_create_draft(
+        applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen,
+        channel="online",
+    )
+    component = procedure.components.get(name="Giấy chứng sinh")
+    sign_in(client, citizen)
+    url = f"/api/v1/vault/documents/{doc.public_id}/reuse"
+    for value in (True, str(component.pk), float(component.pk)):
+        body = {"dossier": str(draft.public_id), "component": value}
+        r = client.post(url, body, content_type="application/json")
+        assert r.status_code == 422, value
+        assert r["Content-Type"] == "application/problem+json"
+        assert r.json()["errors"][0]["path"] == "component", value
+    assert not DossierFile.objects.exists()

@@ -208,3 +208,23 @@ def test_a_problem_shows_each_sentence_once_on_a_page():
         },
     )
     assert problem.messages() == [problem.detail, "Câu khác."]
+
+
+def test_an_impossible_date_is_named_by_its_field(client, citizen):
+    """31/02 is written dd/mm/yyyy but is no day: the message said only "Ngày phải theo dạng
+    dd/mm/yyyy.", without telling which of the two dates to fix; it names the field and the fault."""
+    sign_in(client, citizen)
+    for field, label in (("issued_on", "Ngày cấp"), ("expires_on", "Ngày hết hạn")):
+        r = client.post(
+            "/kho-du-lieu/",
+            {
+                "document_type": "Giấy chứng sinh",
+                field: "31/02/2026",
+                "file": SimpleUploadedFile("a.pdf", small_pdf()),
+            },
+        )
+        assert r.status_code == 422
+        page = r.content.decode()
+        assert f"{label} “31/02/2026” không phải ngày có thật" in page, field
+        assert 'value="31/02/2026"' in page
+    assert not StoredDocument.objects.filter(owner=citizen).exists()

@@ -1,0 +1,30 @@
+"""The survey pages in English: the agency's Vietnamese name is marked as Vietnamese (``lang="vi"``) on
+the thanks page as on the form, so that a screen reader reads it with a Vietnamese voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendvc.surveys.models import SurveyInvitation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_thanks_page_marks_the_agency_name_as_vietnamese(client, returned_dossier):
+    invitation = SurveyInvitation.objects.select_related("agency").get()
+    client.cookies["django_language"] = "en"
+    url = f"/khao-sat/{invitation.token}/"
+    form = client.get(url).content.decode()
+    assert f'<span lang="vi">{invitation.agency.name}</span>' in form
+    thanks = client.post(url, {"overall": "1"})
+    html = thanks.content.decode()
+    assert thanks.status_code == 200 and "Thank you for your rating" in html
+    assert f'<span lang="vi">{invitation.agency.name}</span>' in html
+
+
+def test_the_english_scale_uses_the_same_words_in_the_help_and_at_its_ends(client, returned_dossier):
+    invitation = SurveyInvitation.objects.get()
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/khao-sat/{invitation.token}/").content.decode()
+    assert "very dissatisfied" in html
+    assert "unsatisfied" not in html
