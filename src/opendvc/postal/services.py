@@ -109,6 +109,14 @@ def _typed_errors(**texts: str) -> list[dict[str, str]]:
     ]
 
 
+def _status_errors(status: str) -> list[dict[str, str]]:
+    """The event is the worker's explicit choice: none chosen is refused at its field (never a default
+    such as "collected" recorded by accident)."""
+    if (status or "").strip():
+        return []
+    return [{"path": "status", "message": _("Chọn sự kiện cần ghi nhận.")}]
+
+
 def _refuse(errors: list[dict[str, str]]) -> None:
     """Refuse an event with every problem at once (the first one as the detail)."""
     if errors:
@@ -356,11 +364,13 @@ def pickup_record(
 ) -> PostalOrder:
     """The postal worker records a pickup event: collected, handed to the one-stop office, or not
     collected (``failed``, with the reason in ``note``) or cancelled. Raises 403/409/422."""
-    if status not in (S.COLLECTED, S.HANDED_TO_OFFICE, S.FAILED, S.CANCELLED):
+    errors = _status_errors(status)
+    if not errors and status not in (S.COLLECTED, S.HANDED_TO_OFFICE, S.FAILED, S.CANCELLED):
         raise _invalid("status", _("Trạng thái không hợp lệ."))
     if status == S.FAILED and not (note or "").strip():
-        raise _invalid("note", _("Nêu lý do không thu gom được."))
-    _refuse(_typed_errors(note=note))
+        errors.append({"path": "note", "message": _("Nêu lý do không thu gom được.")})
+    errors.extend(_typed_errors(note=note))
+    _refuse(errors)
     now = timezone.now()
     at = at or now
     if at > now:
@@ -594,12 +604,18 @@ def return_record(
     (reason in ``note``), returned to the office, or delivered — with the receiver's name and a photo or
     signature file (``proof``: a ``CheckedFile``). Delivery returns the dossier's result (method
     ``postal``) in the same transaction. Raises 403/409/422."""
-    if status not in (S.HANDED_TO_POST, S.IN_TRANSIT, S.FAILED, S.RETURNED_TO_OFFICE, S.DELIVERED):
+    # Every problem of the event at once (the worker fixes them in one go).
+    errors = _status_errors(status)
+    if not errors and status not in (
+        S.HANDED_TO_POST,
+        S.IN_TRANSIT,
+        S.FAILED,
+        S.RETURNED_TO_OFFICE,
+        S.DELIVERED,
+    ):
         raise _invalid("status", _("Trạng thái không hợp lệ."))
     now = timezone.now()
     at = at or now
-    # Every problem of the event at once (the worker fixes them in one go).
-    errors = []
     if status == S.FAILED and not (note or "").strip():
         errors.append({"path": "note", "message": _("Nêu lý do không phát được.")})
     if status == S.DELIVERED and not (receiver_name or "").strip():

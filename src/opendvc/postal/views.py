@@ -59,6 +59,8 @@ PICKUP_FIELDS = {
     **_ADDRESS_FIELDS,
     "note": gettext_lazy("Ghi chú cho nhân viên bưu chính"),
 }
+# The order page's event form: the event chosen (the texts' own messages already name their field).
+ORDER_FIELDS = {"status": gettext_lazy("Sự kiện")}
 RETURN_FIELDS = {"contact_name": gettext_lazy("Họ tên người nhận"), **_ADDRESS_FIELDS}
 
 
@@ -265,6 +267,7 @@ def order_detail(request, order_number: str):
     """One order: its address, window, fee, clock and timeline; the events the worker may record next."""
     order = selectors.order_for_operator(user=request.user, order_number=order_number)
     errors: list[str] = []
+    status_error = ""
     if request.method == "POST":
         p = request.POST
         status = p.get("trang-thai", "")
@@ -295,7 +298,10 @@ def order_detail(request, order_number: str):
                     request=request,
                 )
         except ProblemError as exc:
-            errors = _messages(exc)
+            errors = _messages(exc, ORDER_FIELDS)
+            status_error = next(
+                (e["message"] for e in exc.extra.get("errors", []) if e.get("path") == "status"), ""
+            )
         except UploadError as exc:
             errors = [exc.message]
         else:
@@ -308,7 +314,8 @@ def order_detail(request, order_number: str):
     actions = [
         (s, status_label(order.leg, s)) for s in NEXT_ACTIONS[order.leg].get(order.status, [])
     ]
-    # After an error the form comes back as it was sent: the event chosen and what was typed.
+    # After an error the form comes back as it was sent: the event chosen and what was typed. Nothing
+    # is chosen beforehand: the worker picks the event, none is recorded by default.
     offered = [value for value, _label in actions]
     chosen = request.POST.get("trang-thai", "") if request.method == "POST" else ""
     return render(
@@ -321,7 +328,8 @@ def order_detail(request, order_number: str):
             "errors": errors,
             "events": order.events.select_related("actor").all(),
             "values": request.POST,
-            "chosen": chosen if chosen in offered else (offered[0] if offered else ""),
+            "chosen": chosen if chosen in offered else "",
+            "status_error": status_error,
             "typed": {
                 "at": request.POST.get("luc", ""),
                 "note": request.POST.get("ghi-chu", ""),

@@ -76,7 +76,7 @@ def _checked(html: str) -> list[str]:
 def test_the_order_form_keeps_the_event_and_the_values_after_an_error(client, delivering, postal):
     sign_in(client, postal)
     url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
-    assert _checked(client.get(url).content.decode()) == [Status.IN_TRANSIT]
+    assert _checked(client.get(url).content.decode()) == []
     r = client.post(url, {"trang-thai": Status.FAILED, "luc": "hôm qua", "ghi-chu": "Vắng nhà"})
     assert r.status_code == 400
     html = r.content.decode()
@@ -88,9 +88,43 @@ def test_the_order_form_keeps_the_event_and_the_values_after_an_error(client, de
     html = r.content.decode()
     assert _checked(html) == [Status.DELIVERED]
     assert 'value="Nguyễn Thị Hoa"' in html
-    # A forged choice not offered falls back to the first one offered.
+    # A forged choice not offered is refused and leaves nothing chosen.
     r = client.post(url, {"trang-thai": "nonsense"})
-    assert r.status_code == 400 and _checked(r.content.decode()) == [Status.IN_TRANSIT]
+    assert r.status_code == 400 and _checked(r.content.decode()) == []
+
+
+def test_the_event_is_an_explicit_choice_on_the_pickup_and_return_pages(
+    client, procedure, citizen, justice, delivering, postal
+):
+    """The first event offered was pre-selected, so "Ghi nhận" pressed without a choice recorded it
+    (a pickup "collected" by accident). Nothing is chosen now; sending none is refused at the field,
+    in Vietnamese or English, and what was typed comes back."""
+    pickup = _pickup(procedure, citizen, justice)
+    sign_in(client, postal)
+    for order in (pickup, delivering):
+        order.refresh_from_db()
+        before = order.status
+        url = f"/quan-tri/buu-chinh/don/{order.order_number}/"
+        assert _checked(client.get(url).content.decode()) == []
+        r = client.post(url, {"luc": "", "ghi-chu": "Gọi trước 15 phút", "nguoi-nhan": "Nguyễn Hoa"})
+        assert r.status_code == 400
+        html = r.content.decode()
+        assert 'id="trang-thai-error"' in html
+        assert "Sự kiện: Chọn sự kiện cần ghi nhận." in main_text(r)
+        assert 'value="Gọi trước 15 phút"' in html
+        assert _checked(html) == []
+        if order is delivering:
+            assert 'value="Nguyễn Hoa"' in html
+        order.refresh_from_db()
+        assert order.status == before
+    assert pickup.events.count() == 1
+    client.cookies["django_language"] = "en"
+    r = client.post(f"/quan-tri/buu-chinh/don/{pickup.order_number}/", {"ghi-chu": "x"})
+    assert r.status_code == 400
+    assert "Event: Choose the event to record." in main_text(r)
+    with pytest.raises(ProblemError) as refused:
+        services.pickup_record(order=pickup, actor=postal, status="")
+    assert [e["path"] for e in refused.value.extra["errors"]] == ["status"]
 
 
 def test_a_delivered_order_no_longer_shows_the_earlier_failure(client, delivering, postal):
