@@ -38,6 +38,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
 from opendvc.core.statemachine import too_long
+from opendvc.dossiers import uploads
 from opendvc.dossiers.returns import Address, applicant_address, chosen_address
 from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness, to_local
@@ -587,6 +588,38 @@ def return_open(
         )
         transaction.on_commit(lambda: order_send(order=order))
     return order
+
+
+# The proof of delivery is a photo or a scan of the receiver's signature: what the page's picker offers,
+# decided by the content (the dossier files' check), never Word or Excel files.
+PROOF_TYPES = (uploads.JPEG, uploads.PNG, uploads.PDF)
+PROOF_TYPES_LABEL = "JPEG, PNG, PDF"
+
+
+def _proof_refused(name: str, code: str = "unsupported_type") -> uploads.UploadError:
+    return uploads.UploadError(
+        code,
+        _(
+            "Tệp “%(name)s” không dùng được làm ảnh hoặc chữ ký người nhận: chỉ nhận tệp %(allowed)s; "
+            "loại tệp được xác định theo nội dung, không theo tên."
+        )
+        % {"name": name, "allowed": PROOF_TYPES_LABEL},
+        name=name,
+    )
+
+
+def proof_check(*, name: str, content: bytes) -> uploads.CheckedFile:
+    """The proof of delivery as it is to be stored, after the portal's upload check, only when it is an
+    image or a PDF. Raises ``UploadError`` with a message naming the types allowed."""
+    try:
+        checked = uploads.check_file(name=name, content=content)
+    except uploads.UploadError as exc:
+        if exc.code in ("unsupported_type", "executable"):
+            raise _proof_refused(exc.name or name, exc.code) from exc
+        raise
+    if checked.content_type not in PROOF_TYPES:
+        raise _proof_refused(checked.name)
+    return checked
 
 
 def return_record(

@@ -23,7 +23,7 @@ from opendvc.core.files import stored_file_response
 from opendvc.core.money import format_vnd
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.selectors import receiving_agencies
-from opendvc.dossiers.uploads import UploadError, check_file, read_limited
+from opendvc.dossiers.uploads import UploadError, read_limited
 from opendvc.worktime import WorktimeError, calendar_for_agency, parse_instant, to_local
 
 from . import clock, selectors, services
@@ -286,7 +286,7 @@ def order_detail(request, order_number: str):
                 proof = None
                 if request.FILES.get("bang-chung"):
                     upload = request.FILES["bang-chung"]
-                    proof = check_file(name=upload.name, content=read_limited(upload))
+                    proof = services.proof_check(name=upload.name, content=read_limited(upload))
                 services.return_record(
                     order=order,
                     actor=request.user,

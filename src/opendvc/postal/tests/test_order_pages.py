@@ -201,3 +201,48 @@ def test_a_note_or_receiver_longer_than_its_column_is_refused_not_cut(client, de
     assert [e["path"] for e in refused.value.extra["errors"]] == ["note", "receiver_name"]
     delivering.refresh_from_db()
     assert delivering.status == Status.HANDED_TO_POST and delivering.failure_reason == ""
+
+
+def test_the_proof_of_delivery_is_only_an_image_or_a_pdf(client, delivering, postal):
+    """The proof went through the general file check: a Word file or a text file was accepted (the
+    picker offers images and PDF only) and the message listed DOCX and XLSX. Only JPEG, PNG and PDF are
+    taken now, by content, with a message naming them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.core.tests.test_uploads import docx
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
+    for name, content in (
+        ("bien-ban.docx", docx()),
+        ("chu-ky.png", docx()),  # a Word file renamed
+        ("ghi-chu.txt", "Đã giao tận tay".encode()),
+    ):
+        r = client.post(
+            url,
+            {
+                "trang-thai": Status.DELIVERED,
+                "nguoi-nhan": "Nguyễn Thị Hoa",
+                "bang-chung": SimpleUploadedFile(name, content),
+            },
+        )
+        assert r.status_code == 400, name
+        text = main_text(r)
+        assert "chỉ nhận tệp JPEG, PNG, PDF" in text, name
+        assert "DOCX" not in text and "XLSX" not in text, name
+        assert 'value="Nguyễn Thị Hoa"' in r.content.decode()
+    delivering.refresh_from_db()
+    assert delivering.status == Status.HANDED_TO_POST and not delivering.proof_file
+    r = client.post(
+        url,
+        {
+            "trang-thai": Status.DELIVERED,
+            "nguoi-nhan": "Nguyễn Thị Hoa",
+            "bang-chung": SimpleUploadedFile("chu-ky.pdf", small_pdf()),
+        },
+    )
+    assert r.status_code == 302
+    delivering.refresh_from_db()
+    assert delivering.status == Status.DELIVERED
+    assert delivering.proof_content_type == "application/pdf"
