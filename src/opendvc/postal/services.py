@@ -250,7 +250,8 @@ def pickup_request(
     request=None,
 ) -> PostalOrder:
     """The applicant asks for their dossier to be collected at ``address`` between ``window_start`` and
-    ``window_end``. The fee is the configured one (inside or outside the province). Audited; the order is
+    ``window_end``. ``procedure`` or ``agency`` ``None`` (a code not published, no agency chosen) is
+    refused with the other problems. The fee is the configured one (inside or outside the province). Audited; the order is
     sent to the postal operator after commit (``order_send``). Raises ``ProblemError`` 422.
 
     A window ``None`` is a day or an hour the form could not read (31/02, 25:00): it is refused with
@@ -305,7 +306,18 @@ def pickup_request(
                     % {"a": first, "b": last},
                 }
             )
-    if procedure is None or not receiving_agency_allowed(procedure=procedure, agency=agency):
+    # A procedure code not published or an agency not chosen is reported with the other problems.
+    if procedure is None:
+        errors.append(
+            {"path": "procedure", "message": _("Nhập đúng mã của một thủ tục đang được công bố.")}
+        )
+    if agency is None:
+        errors.append({"path": "agency", "message": _("Chọn cơ quan tiếp nhận.")})
+    if (
+        procedure is not None
+        and agency is not None
+        and not receiving_agency_allowed(procedure=procedure, agency=agency)
+    ):
         errors.append(
             {"path": "procedure", "message": _("Cơ quan này không tiếp nhận thủ tục được chọn.")}
         )

@@ -55,6 +55,8 @@ _ADDRESS_FIELDS = {
     "province": gettext_lazy("Tỉnh, thành phố"),
 }
 PICKUP_FIELDS = {
+    "procedure": gettext_lazy("Mã thủ tục"),
+    "agency": gettext_lazy("Cơ quan tiếp nhận"),
     "contact_name": gettext_lazy("Họ tên người giao hồ sơ"),
     **_ADDRESS_FIELDS,
     "note": gettext_lazy("Ghi chú cho nhân viên bưu chính"),
@@ -156,10 +158,6 @@ def pickup_new(request):
         procedure = named
         agency = Agency.objects.filter(is_active=True, pk=_int(p.get("co-quan"))).first()
         try:
-            if procedure is None or agency is None:
-                raise ProblemError(
-                    "validation_error", _("Hãy nhập đúng mã thủ tục và chọn cơ quan tiếp nhận.")
-                )
             day = p.get("ngay", "").strip()
             start = _window_instant(day, p.get("tu-gio", ""))
             end = _window_instant(day, p.get("den-gio", ""))

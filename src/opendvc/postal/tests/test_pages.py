@@ -308,3 +308,37 @@ def test_an_unreadable_pickup_day_or_hour_is_reported_with_the_other_errors(
         assert "Nhập địa chỉ đầy đủ" in html, changed
         assert f'value="{next(iter(changed.values()))}"' in html, changed
     assert not PostalOrder.objects.exists()
+
+
+def test_a_wrong_procedure_or_agency_is_reported_with_the_other_errors(
+    client, procedure, citizen, justice
+):
+    """A procedure code not published or an agency not chosen stopped the form at once ("Hãy nhập đúng
+    mã thủ tục…") and hid its other problems. Every problem is now reported at its field together,
+    and what was typed comes back."""
+    sign_in(client, citizen)
+    refused = client.post(
+        "/buu-chinh/thu-gom/",
+        pickup_form(
+            procedure,
+            justice,
+            **{"thu-tuc": "KHONG-CO", "co-quan": "", "dia-chi": "", "tu-gio": "25:00"},
+        ),
+    )
+    assert refused.status_code == 400
+    text = main_text(refused)
+    assert "Hãy nhập đúng mã thủ tục" not in text
+    assert "Mã thủ tục: Nhập đúng mã của một thủ tục đang được công bố." in text
+    assert "Cơ quan tiếp nhận: Chọn cơ quan tiếp nhận." in text
+    assert "Nhập địa chỉ đầy đủ" in text
+    assert "Ngày hoặc giờ thu gom không đọc được" in text
+    html = refused.content.decode()
+    assert 'value="KHONG-CO"' in html and 'value="25:00"' in html and 'value="0912345678"' in html
+    # The right procedure with an agency that does not receive it: reported with the rest too.
+    refused = client.post(
+        "/buu-chinh/thu-gom/", pickup_form(procedure, justice, **{"co-quan": 999999, "dia-chi": ""})
+    )
+    assert refused.status_code == 400
+    text = main_text(refused)
+    assert "Cơ quan tiếp nhận: Chọn cơ quan tiếp nhận." in text and "Nhập địa chỉ đầy đủ" in text
+    assert not PostalOrder.objects.exists()
