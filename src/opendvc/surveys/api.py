@@ -31,7 +31,10 @@ class SurveyOut(Schema):
 
 class AnswerIn(Schema):
     overall: StrictInt = Field(description="Mức hài lòng chung, 1..scale")
-    criteria: dict[str, StrictInt] = Field(default_factory=dict)
+    criteria: dict[str, StrictInt | None] = Field(
+        default_factory=dict,
+        description="Điểm theo tiêu chí, 1..scale; null (hoặc bỏ trống) là không đánh giá",
+    )
     comment: str = Field("", max_length=5000)
 
 
