@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from .logging import request_id_var
 from .problems import error_path, problem_response
@@ -80,18 +83,7 @@ class ProblemDetailsMiddleware:
             and not response.content
             and not request.path.startswith("/api/")
         ):
-            # A page asked with the wrong method (a form's address opened as a link): a page that says
-            # so, in Vietnamese, with the methods it takes.
-            page = error_response(
-                request,
-                405,
-                "method_not_allowed",
-                "Không thực hiện được thao tác",
-                "Địa chỉ này chỉ nhận dữ liệu gửi từ biểu mẫu của trang; hãy quay lại trang trước và dùng nút trên trang.",
-            )
-            if response.has_header("Allow"):
-                page["Allow"] = response["Allow"]
-            return page
+            return method_not_allowed(request, response.get("Allow", ""))
         return response
 
     def _head(self, request: HttpRequest) -> HttpResponse:
@@ -405,18 +397,51 @@ def _is_nul_refusal(exception: BaseException) -> bool:
 
 
 def error_response(
-    request: HttpRequest, status: int, code: str, title: str, message: str
+    request: HttpRequest, status: int, code: str, title: str, message: str, *, back: str = ""
 ) -> HttpResponse:
     """An error answered as problem+json to the API (and to clients asking for JSON), as the
-    Vietnamese error page otherwise."""
+    Vietnamese error page otherwise (with a link to ``back``, the page to return to, when given)."""
     if wants_problem_json(request):
         return problem_response(code, message, status=status, instance=request.path)
     return render(
         request,
         "errors/error.html",
-        {"status": status, "title": title, "message": message},
+        {"status": status, "title": title, "message": message, "back": back},
         status=status,
     )
+
+
+def referring_page(request: HttpRequest) -> str:
+    """The page of this site that linked to ``request`` (its ``Referer``, as a path), or "" when there
+    is none, it is another site's, or it is the address itself."""
+    referer = request.headers.get("Referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(referer)
+    page = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return "" if page == request.get_full_path() else page
+
+
+def method_not_allowed(request: HttpRequest, allow: str = "") -> HttpResponse:
+    """405 for a page asked with a method it does not take — a form's address (``require_POST``)
+    opened as a link: the portal's error page saying the action is done from its button, with the
+    way back, and the ``Allow`` header of the view. The API answers its own 405 as problem+json."""
+    page = error_response(
+        request,
+        405,
+        "method_not_allowed",
+        _("Không thực hiện được thao tác"),
+        _(
+            "Thao tác này chỉ thực hiện được bằng nút hoặc biểu mẫu trên trang, không mở được bằng "
+            "đường liên kết. Hãy quay lại trang trước và dùng nút trên trang."
+        ),
+        back=referring_page(request),
+    )
+    if allow:
+        page["Allow"] = allow
+    return page
 
 
 def own_words(view):

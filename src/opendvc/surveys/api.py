@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt
@@ -9,7 +11,7 @@ from pydantic import StrictInt
 from opendvc.api.schemas import problems
 
 from .models import SurveyInvitation
-from .services import survey_answer
+from .services import invitation_expired, survey_answer
 
 router = Router(tags=["Khảo sát mức độ hài lòng"])
 
@@ -27,11 +29,16 @@ class SurveyOut(Schema):
     dossier_code: str
     agency: str
     answered: bool
+    expires_at: datetime = Field(description="Hạn trả lời phiếu (ISO 8601)")
+    expired: bool = Field(description="Đã quá hạn trả lời: không gửi được đánh giá nữa")
 
 
 class AnswerIn(Schema):
     overall: StrictInt = Field(description="Mức hài lòng chung, 1..scale")
-    criteria: dict[str, StrictInt] = Field(default_factory=dict)
+    criteria: dict[str, StrictInt | None] = Field(
+        default_factory=dict,
+        description="Điểm theo tiêu chí, 1..scale; null (hoặc bỏ trống) là không đánh giá",
+    )
     comment: str = Field("", max_length=5000)
 
 
@@ -63,6 +70,8 @@ def get_survey(request, token: str):
         "dossier_code": inv.dossier_code,
         "agency": inv.agency.name,
         "answered": inv.answered_at is not None,
+        "expires_at": inv.expires_at,
+        "expired": invitation_expired(inv),
     }
 
 
@@ -71,7 +80,11 @@ def get_survey(request, token: str):
     auth=None,
     response={201: AnswerOut, **problems(404, 409, 422)},
     summary="Gửi đánh giá",
-    description="Đánh giá “không hài lòng” tạo một phản ánh chuyển cho cơ quan đã gửi phiếu (Điều 7.4).",
+    description=(
+        "Đánh giá “không hài lòng” tạo một phản ánh chuyển cho cơ quan đã gửi phiếu (Điều 7.4). "
+        "Phiếu đã trả lời (`already_answered`) hoặc đã quá hạn (`survey_expired`, kèm `expires_at`) "
+        "được trả lời 409."
+    ),
 )
 def answer(request, token: str, payload: AnswerIn):
     response = survey_answer(

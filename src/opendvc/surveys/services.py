@@ -138,6 +138,29 @@ def _notify_invitation(inv: SurveyInvitation) -> None:
 COMMENT_MAX = 5000
 
 
+def invitation_expired(inv: SurveyInvitation, *, now=None) -> bool:
+    """Whether the invitation can no longer be answered: its ``expires_at`` has passed."""
+    return inv.expires_at < (now or timezone.now())
+
+
+def _closed(inv: SurveyInvitation) -> ProblemError | None:
+    """The refusal of an answer to an invitation already answered or expired (409), or ``None``."""
+    if inv.answered_at is not None:
+        return ProblemError(
+            "already_answered",
+            _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."),
+            status=409,
+        )
+    if invitation_expired(inv):
+        return ProblemError(
+            "survey_expired",
+            _("Phiếu khảo sát đã hết hạn trả lời."),
+            status=409,
+            extra={"expires_at": inv.expires_at.isoformat()},
+        )
+    return None
+
+
 def _invalid(field: str, message: str) -> ProblemError:
     return ProblemError(
         "validation_error",
@@ -157,7 +180,10 @@ def survey_answer(
 ) -> SurveyResponse:
     """Record the answer. A "not satisfied" overall rating creates a feedback item forwarded to the
     agency that sent the survey (Regulation Art. 7.4), starting its 8 working-hour deadline.
-    Raises ProblemError: 409 when already answered or expired, 422 for ratings out of range."""
+    Raises ProblemError: 409 when already answered or expired (whatever the ratings), 422 for ratings
+    out of range."""
+    if (closed := _closed(invitation)) is not None:
+        raise closed
     form = invitation.form
     # A boolean is an int to Python, not a rating.
     if isinstance(overall, bool) or not isinstance(overall, int) or not 1 <= overall <= form.scale:
@@ -195,16 +221,8 @@ def survey_answer(
             .select_related("agency", "applicant")
             .get(pk=invitation.pk)
         )
-        if inv.answered_at is not None:
-            raise ProblemError(
-                "already_answered",
-                _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."),
-                status=409,
-            )
-        if inv.expires_at < timezone.now():
-            raise ProblemError(
-                "survey_expired", _("Phiếu khảo sát đã hết hạn trả lời."), status=409
-            )
+        if (closed := _closed(inv)) is not None:
+            raise closed
         inv.answered_at = timezone.now()
         inv.save(update_fields=["answered_at"])
         response = SurveyResponse.objects.create(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from opendvc.core.problems import ProblemError
 
 from .models import SurveyInvitation
-from .services import survey_answer
+from .services import invitation_expired, survey_answer
 
 
 def _choices(scale: int) -> list[int]:
@@ -52,7 +51,7 @@ def answer(request, token: str):
         "errors": [],
         "values": {},
         "done": inv.answered_at is not None,
-        "expired": inv.expires_at < timezone.now(),
+        "expired": invitation_expired(inv),
     }
     if request.method == "POST" and not context["done"]:
         values = {c["code"]: request.POST.get(f"c-{c['code']}", "") for c in form.criteria}

@@ -143,5 +143,33 @@ def test_html_wrong_method_is_a_vietnamese_405_with_allow(db):
     response = client.get("/kho-du-lieu/00000000-0000-0000-0000-000000000000/xoa/")
     assert response.status_code == 405 and response["Allow"] == "POST"
     html = response.content.decode()
-    assert '<html lang="vi"' in html and "chỉ nhận dữ liệu gửi từ biểu mẫu" in html
+    assert '<html lang="vi"' in html and "bằng nút hoặc biểu mẫu" in html
+
+
+def test_a_post_only_page_opened_as_a_link_says_so_in_the_page_language(db):
+    """The "cancel" link of a postal pickup (a ``require_POST`` view) opened with GET: the portal's
+    error page, in the page's language, with a way back to the page that linked to it."""
+    user = User.objects.create_user(email="buu-chinh-405@example.vn", password="mat-khau-dai-123")
+    client = Client()
+    client.force_login(user)
+    url = "/buu-chinh/don-cua-toi/BC-1/huy/"
+
+    response = client.get(url, HTTP_REFERER="http://testserver/buu-chinh/don-cua-toi/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    html = response.content.decode()
+    assert '<html lang="vi"' in html and "dùng nút" in html
+    assert 'href="/buu-chinh/don-cua-toi/"' in html and 'href="/"' in html
+
+    client.cookies["django_language"] = "en"
+    response = client.get(url, HTTP_REFERER="https://ke-gian.example/lua-dao/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    html = response.content.decode()
+    assert '<html lang="en"' in html
+    assert "button" in html and "chỉ nhận" not in html and "Không thực hiện" not in html
+    assert "ke-gian.example" not in html and 'href="/"' in html
+
+    # The API keeps answering problem+json.
+    response = client.delete("/api/v1/ping")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert response["Content-Type"] == "application/problem+json"
 

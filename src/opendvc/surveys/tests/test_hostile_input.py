@@ -59,3 +59,25 @@ def test_the_english_survey_page_marks_the_vietnamese_form(client, invitation):
     html = client.get(f"/khao-sat/{invitation.token}/").content.decode()
     assert '<html lang="en"' in html
     assert vietnamese_outside_lang_vi(html) == []
+
+
+def test_a_null_criterion_is_not_answered_as_on_the_page(client, invitation):
+    """``null`` for a criterion means "not answered", as an empty choice on the page does; wrong
+    types are still refused at the field."""
+    url = f"/api/v1/surveys/{invitation.token}/answer"
+    first, second = (c["code"] for c in invitation.form.criteria[:2])
+    for bad in ("3", True, 1.5, 9, 0):
+        response = client.post(
+            url, {"overall": 5, "criteria": {first: bad}}, content_type="application/json"
+        )
+        assert response.status_code == 422, bad
+        assert response["Content-Type"] == "application/problem+json", bad
+        paths = [e.get("path", "") for e in response.json()["errors"]]
+        assert f"criteria.{first}" in paths, (bad, paths)
+    assert not SurveyResponse.objects.exists()
+
+    response = client.post(
+        url, {"overall": 5, "criteria": {first: None, second: 4}}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    assert SurveyResponse.objects.get().criteria == {second: 4}
