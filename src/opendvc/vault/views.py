@@ -131,16 +131,13 @@ def home(request):
             except ProblemError as exc:
                 errors.extend(_messages(exc))
         status = 422
-    docs = list(services.owner_documents(owner=request.user))
+    docs = _with_withheld(services.owner_documents(owner=request.user))
     organisations = list(organisations_of(request.user))
     links = services.owner_share_links(owner=request.user)
     for d in docs:
         d.links = links.get(d.pk, [])
         for link in d.links:
             link.url = absolute_url("vault:shared", args=[link.token])
-        # A result collected at the counter or by post opens here once it is handed over.
-        withheld = services.document_withheld(d)
-        d.withheld = withheld.detail if withheld is not None else ""
     return render(
         request,
         "vault/home.html",
@@ -156,6 +153,16 @@ def home(request):
     )
 
 
+def _with_withheld(documents) -> list:
+    """The documents, each with ``withheld``: why it cannot be opened yet, or "" (a result collected at
+    the counter or by post opens in the store once it is handed over)."""
+    docs = list(documents)
+    for d in docs:
+        withheld = services.document_withheld(d)
+        d.withheld = withheld.detail if withheld is not None else ""
+    return docs
+
+
 @login_required
 @require_http_methods(["GET"])
 def organisation_store(request, public_id):
@@ -163,10 +170,7 @@ def organisation_store(request, public_id):
     dossiers filed in its name, whoever of its members filed them (read and download; sharing and
     deleting stay with the member who holds the document)."""
     organisation = organisation_for_member(user=request.user, public_id=public_id)
-    docs = list(services.organisation_documents(organisation=organisation))
-    for d in docs:
-        withheld = services.document_withheld(d)
-        d.withheld = withheld.detail if withheld is not None else ""
+    docs = _with_withheld(services.organisation_documents(organisation=organisation))
     return render(request, "vault/organisation.html", {"organisation": organisation, "documents": docs})
 
 
