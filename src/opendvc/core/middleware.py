@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from .logging import request_id_var
 from .problems import error_path, problem_response
+from .text import lone_surrogate
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -178,7 +179,7 @@ def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
         if isinstance(item, str):
             if "\x00" in item:
                 return loc, "nul"
-            if _LONE_SURROGATE.search(item):
+            if lone_surrogate(item):
                 return loc, "surrogate"
         elif isinstance(item, bool):
             continue
@@ -189,7 +190,7 @@ def _json_flaw(value: Any, path: list[str]) -> tuple[list[str], str] | None:
             for key, val in item.items():
                 if "\x00" in key:
                     return [*loc, key.replace("\x00", "\\u0000")], "nul"
-                if _LONE_SURROGATE.search(key):
+                if lone_surrogate(key):
                     return [*loc, _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", key)], "surrogate"
                 stack.append((val, [*loc, key]))
         elif isinstance(item, list):

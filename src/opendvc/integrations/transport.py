@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import httpx
 from django.conf import settings
 
+from opendvc.core import text
+
 # One line per request at INFO would drown the relay's own outcome lines (and slow it down).
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -107,20 +109,9 @@ def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -
 
 
 def storable(value: Any) -> Any:
-    """A peer's text or JSON as the database keeps it: a NUL character written ``\\u0000`` (PostgreSQL
-    keeps none in text or JSON), half a surrogate pair as U+FFFD (no database keeps it); keys and
-    values, at any depth."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            value = value.replace("\x00", "\\u0000")
-        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
-            value = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
-        return value
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
+    """A peer's text or JSON as the database keeps it (``core.text.storable``): a NUL character
+    written ``\\u0000``, half a surrogate pair as U+FFFD; keys and values, at any depth."""
+    return text.storable(value, nul="\\u0000")
 
 
 def json_answer(response: httpx.Response) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import httpx
 from django.conf import settings
 
+from opendvc.core.text import contains_unstorable
+
 
 class RegistryError(Exception):
     pass
@@ -33,25 +35,6 @@ class Registry(Protocol):
     key: str
 
     def lookup(self, identifier: str, *, purpose: str) -> dict[str, Any]: ...
-
-
-def _unstorable(value: Any) -> bool:
-    """Whether a record holds text that is not text: a NUL character or half a UTF-16 surrogate pair
-    (no database keeps either; such a record is not the registry's protocol)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item or (
-                not item.isascii() and any("\ud800" <= c <= "\udfff" for c in item)
-            ):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 class _HttpRegistry:
@@ -100,7 +83,7 @@ class _HttpRegistry:
         # RecursionError: JSON nested deeper than the decoder reads.
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise RegistryUnavailable("malformed answer") from exc
-        if not isinstance(data, dict) or _unstorable(data):
+        if not isinstance(data, dict) or contains_unstorable(data):
             raise RegistryUnavailable("malformed answer")
         return data
 

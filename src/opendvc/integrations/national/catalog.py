@@ -26,37 +26,17 @@ from opendvc.catalog.models import Procedure
 from opendvc.catalog.schema import Checked, check_record
 from opendvc.catalog.services import ImportContext, _agencies_for, import_records, record_hash
 from opendvc.core.problems import ProblemError
+from opendvc.core.text import contains_unstorable, storable
 
 from ..models import CatalogPull, CatalogPullItem
 from ..transport import DeliveryError
 from .client import NationalClient
 
 
-def _unstorable(text: str) -> bool:
-    """A NUL character (PostgreSQL keeps none in text or JSON) or half of a UTF-16 surrogate pair
-    (not text at all)."""
-    return "\x00" in text or (not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text))
-
-
 def _storable(value: Any) -> tuple[Any, bool]:
     """``value`` with every NUL character removed and every lone surrogate replaced by U+FFFD (keys
     and values, at any depth), and whether anything had to be."""
-    if isinstance(value, str):
-        if not _unstorable(value):
-            return value, False
-        text = value.replace("\x00", "")
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text), True
-    if isinstance(value, dict):
-        out, flawed = {}, False
-        for key, val in value.items():
-            clean_key, bad_key = _storable(key)
-            out[clean_key], bad_val = _storable(val)
-            flawed = flawed or bad_key or bad_val
-        return out, flawed
-    if isinstance(value, list):
-        pairs = [_storable(v) for v in value]
-        return [v for v, _bad in pairs], any(bad for _v, bad in pairs)
-    return value, False
+    return storable(value, nul=""), contains_unstorable(value)
 
 
 def catalog_pull(

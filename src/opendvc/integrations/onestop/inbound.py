@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.core.text import lone_surrogate
 from opendvc.dossiers.lifecycle import Action, Document, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument
 from opendvc.dossiers.services.transitions import MACHINE, dossier_act
@@ -138,12 +139,12 @@ def _lone_surrogate(value: Any, path: str = "") -> str | None:
     while stack:
         item, loc = stack.pop()
         if isinstance(item, str):
-            if not item.isascii() and any("\ud800" <= ch <= "\udfff" for ch in item):
+            if lone_surrogate(item):
                 return loc
         elif isinstance(item, dict):
             for key, val in item.items():
                 name = f"{loc}.{key}" if loc else key
-                if not key.isascii() and any("\ud800" <= ch <= "\udfff" for ch in key):
+                if lone_surrogate(key):
                     return name.encode(errors="replace").decode()
                 stack.append((val, name))
         elif isinstance(item, list):
