@@ -109,8 +109,18 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "src" / "opendvc" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loader, whose constant tags (a literal translation, URL name or static
+            # path) are worked out once per language instead of at each render.
+            "loaders": [
+                (
+                    "opendvc.core.template_loader.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -1,0 +1,154 @@
+"""Templates whose constant tags are worked out once per language, not at every render.
+
+A page's frame alone (header, menu, footer) holds some thirty ``{% translate "…" %}``, a dozen
+``{% url 'name' %}`` and a few ``{% static "…" %}`` tags whose arguments are all written in the
+template. Django resolves each of them at every render: a lazy translation object, a walk of the URL
+resolver, the static files manifest. With the caches off that was more than half of a plain page's
+template time.
+
+This loader is Django's cached loader (the default when ``DEBUG`` is off) plus one step after a
+template is compiled: each such tag whose arguments are all literal remembers what it rendered, by
+what that output depends on:
+
+- a translation by the active language (and the autoescape setting);
+- a URL by the active language, the script prefix, the URL configuration and the current
+  application namespace, as ``reverse()`` reads them;
+- a static file's address by nothing else (the storage is fixed for the process).
+
+What is remembered is what the same tag would render again: it does not depend on data, users or
+time, only on code and settings. Any change of settings (tests) forgets it all. Tags with a
+variable or a filter among their arguments render as before.
+"""
+
+from __future__ import annotations
+
+from django.core.signals import setting_changed
+from django.template.defaulttags import URLNode
+from django.template.loaders import cached
+from django.templatetags.i18n import TranslateNode
+from django.templatetags.static import StaticNode
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language
+
+# Bumped by any change of settings: every remembered output is then worked out again.
+_generation = 0
+# Outputs kept per tag at most (languages × script prefixes × URL configurations, a handful).
+_MAX_KEYS = 32
+
+
+def _settings_changed(**kwargs) -> None:
+    global _generation
+    _generation += 1
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="opendvc.core.template_loader")
+
+
+def _constant(expression) -> bool:
+    """A filter expression written as a literal, without filters."""
+    return expression is not None and not expression.is_var and not expression.filters
+
+
+class _Remembered:
+    """Mixin of a tag node that keeps its rendered output by ``_key(context)``."""
+
+    def render(self, context):
+        key = self._key(context)
+        memo = self.__dict__.get("_memo")
+        if memo is None or memo[0] != _generation:
+            memo = self.__dict__["_memo"] = (_generation, {})
+        outputs = memo[1]
+        try:
+            output = outputs[key]
+        except KeyError:
+            rendered = super().render(context)
+            output = context[self.asvar_name] if self.asvar_name else rendered
+            if len(outputs) >= _MAX_KEYS:
+                outputs.clear()
+            outputs[key] = output
+        if self.asvar_name:
+            context[self.asvar_name] = output
+            return ""
+        return output
+
+
+class ConstantTranslateNode(_Remembered, TranslateNode):
+    @property
+    def asvar_name(self):
+        return self.asvar
+
+    def _key(self, context):
+        return (get_language(), context.autoescape)
+
+    @staticmethod
+    def applies(node) -> bool:
+        expression = node.filter_expression
+        return (
+            getattr(expression.var, "literal", None) is not None
+            and not expression.filters
+            and (node.message_context is None or _constant(node.message_context))
+        )
+
+
+class ConstantURLNode(_Remembered, URLNode):
+    @property
+    def asvar_name(self):
+        return self.asvar
+
+    def _key(self, context):
+        request = getattr(context, "request", None)
+        current_app = getattr(request, "current_app", None)
+        if current_app is None:
+            current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        return (get_language(), get_script_prefix(), get_urlconf(), current_app, context.autoescape)
+
+    @staticmethod
+    def applies(node) -> bool:
+        return (
+            _constant(node.view_name)
+            and all(_constant(arg) for arg in node.args)
+            and all(_constant(value) for value in node.kwargs.values())
+        )
+
+
+class ConstantStaticNode(_Remembered, StaticNode):
+    @property
+    def asvar_name(self):
+        return self.varname
+
+    def _key(self, context):
+        return context.autoescape
+
+    @staticmethod
+    def applies(node) -> bool:
+        return _constant(node.path)
+
+
+_REPLACEMENTS = {
+    TranslateNode: ConstantTranslateNode,
+    URLNode: ConstantURLNode,
+    StaticNode: ConstantStaticNode,
+}
+
+
+def remember_constant_tags(template) -> int:
+    """Turn the constant tags of a compiled template (its blocks, loops and branches included) into
+    ones that remember their output; returns how many were turned."""
+    turned = 0
+    for node in template.nodelist.get_nodes_by_type(tuple(_REPLACEMENTS)):
+        replacement = _REPLACEMENTS.get(type(node))
+        if replacement is not None and replacement.applies(node):
+            node.__class__ = replacement
+            turned += 1
+    return turned
+
+
+class Loader(cached.Loader):
+    """Django's cached template loader; each template's constant tags remember their output."""
+
+    def get_template(self, template_name, skip=None):
+        template = super().get_template(template_name, skip)
+        if not getattr(template, "_constant_tags", False):
+            remember_constant_tags(template)
+            template._constant_tags = True
+        return template
