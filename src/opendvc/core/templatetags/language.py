@@ -6,6 +6,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from opendvc.core.template_loader import per_language
+
 register = template.Library()
 
 
@@ -14,6 +16,7 @@ def _page_in_vietnamese() -> bool:
 
 
 @register.simple_tag
+@per_language
 def vi() -> str:
     """`` lang="vi"`` for an element holding Vietnamese data, on a page that is not in Vietnamese."""
     if _page_in_vietnamese():

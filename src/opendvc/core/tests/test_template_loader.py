@@ -145,3 +145,51 @@ def test_the_configured_loader_turns_the_frame():
     template = engine.get_template("base.html")
     turned = template.nodelist.get_nodes_by_type((ConstantTranslateNode, ConstantURLNode, ConstantStaticNode))
     assert len(turned) > 10
+
+
+def _engine_template(source):
+    template = DjangoTemplate(source, engine=engines["django"].engine)
+    remember_constant_tags(template)
+    return template
+
+
+def test_the_language_tag_is_followed_inside_and_after_its_block():
+    source = (
+        '{% load i18n language %}{% translate "Trang chủ" %}|{% vi %}|'
+        '{% language "en" %}{% translate "Trang chủ" %}|{% vi %}{% endlanguage %}|'
+        '{% translate "Trang chủ" %}|{% vi %}'
+    )
+    template = _engine_template(source)
+    for language in ["vi", "en", "vi"]:
+        with translation.override(language):
+            out = _render(template).split("|")
+        first = "Trang chủ" if language == "vi" else "Home"
+        lang = "" if language == "vi" else ' lang="vi"'
+        assert out == [first, lang, "Home", ' lang="vi"', first, lang]
+
+
+def test_language_only_tags_are_kept_per_language():
+    from opendvc.core.template_loader import ConstantSimpleNode
+
+    template = _engine_template("{% load language %}<p{% vi %}>x</p>{% vi as mark %}[{{ mark }}]")
+    assert len(template.nodelist.get_nodes_by_type(ConstantSimpleNode)) == 2
+    for language, mark in [("en", ' lang="vi"'), ("vi", ""), ("en", ' lang="vi"')]:
+        with translation.override(language):
+            assert _render(template) == f"<p{mark}>x</p>[{mark}]"
+
+
+def test_a_base_template_s_blocks_are_mapped_once_and_overridden_as_before(tmp_path, settings):
+    from django.template import Context, Engine
+
+    (tmp_path / "root.html").write_text("[{% block a %}root-a{% endblock %}|{% block b %}root-b{% endblock %}]")
+    (tmp_path / "middle.html").write_text('{% extends "root.html" %}{% block b %}middle-b{% endblock %}')
+    (tmp_path / "leaf.html").write_text('{% extends "middle.html" %}{% block a %}leaf-a {{ block.super }}{% endblock %}')
+    engine = Engine(
+        dirs=[str(tmp_path)],
+        loaders=[("opendvc.core.template_loader.Loader", ["django.template.loaders.filesystem.Loader"])],
+    )
+    for _ in range(3):
+        assert engine.get_template("leaf.html").render(Context()) == "[leaf-a root-a|middle-b]"
+        assert engine.get_template("middle.html").render(Context()) == "[root-a|middle-b]"
+    assert engine.get_template("root.html")._root_blocks.keys() == {"a", "b"}
+    assert engine.get_template("middle.html")._root_blocks == {}  # not the root: its own extends
