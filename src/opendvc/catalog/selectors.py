@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Value, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,12 +89,33 @@ def public_procedures(today: dt.date | None = None) -> QuerySet[Procedure]:
     )
 
 
-def catalog_counts() -> dict[str, int]:
-    """Published procedures and how many of them can be filed online (level 3 and 4)."""
-    counts = public_procedures().aggregate(
+# One row (the published status) or none: the counts of the home page, in one statement built once.
+_COUNTS = PreparedRead(
+    lambda today: public_procedures(today)
+    .order_by()
+    .values("status")
+    .annotate(
         procedures=Count("id"), online=Count("id", filter=Q(level__gte=Procedure.Level.ONLINE))
-    )
-    return {"procedures": counts["procedures"] or 0, "online": counts["online"] or 0}
+    ),
+    dt.date(1901, 2, 3),
+)
+_AGENCY_COUNT = PreparedRead(
+    lambda: Agency.objects.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("id"))
+)
+
+
+def catalog_counts(today: dt.date | None = None) -> dict[str, int]:
+    """Published procedures in effect ``today`` (default: the local date) and how many of them can be
+    filed online (level 3 and 4)."""
+    rows = _COUNTS.list(today or timezone.localdate())
+    row = rows[0] if rows else {}
+    return {"procedures": row.get("procedures") or 0, "online": row.get("online") or 0}
+
+
+def agency_count() -> int:
+    """Agencies on the portal."""
+    rows = _AGENCY_COUNT.list()
+    return rows[0]["n"] if rows else 0
 
 
 @dataclass

@@ -10,8 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from opendvc.agencies.models import Agency
-from opendvc.catalog.selectors import catalog_counts, page_cache_key
+from opendvc.catalog.selectors import agency_count, catalog_counts, page_cache_key
 from opendvc.core.pagecache import anonymous_page
 from opendvc.notifications.selectors import messages_for_user
 
@@ -41,7 +40,7 @@ def _compute_home_stats() -> list[dict]:
     return [
         {"value": counts.get("procedures", 0), "label": _("thủ tục hành chính")},
         {"value": counts.get("online", 0), "label": _("dịch vụ công trực tuyến")},
-        {"value": Agency.objects.count(), "label": _("cơ quan, đơn vị")},
+        {"value": agency_count(), "label": _("cơ quan, đơn vị")},
     ]
 
 

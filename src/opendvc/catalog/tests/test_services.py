@@ -160,3 +160,34 @@ def test_model_clean_checks_codes_and_dates(record):
     with pytest.raises(ValidationError):
         procedure.clean()
     assert Procedure.objects.get(pk=procedure.pk).code == "1.999001"
+
+
+def test_the_home_page_counts_follow_dates_levels_and_status(record):
+    """The counts read in one statement agree with the ORM's aggregate on every date and status."""
+    import datetime as dt
+
+    from django.db.models import Count, Q
+
+    from opendvc.agencies.models import Agency
+    from opendvc.catalog.selectors import agency_count
+
+    upsert_procedure(record=clean(dict(record, national_code="1.000001", level=4)), actor=None)
+    upsert_procedure(record=clean(dict(record, national_code="1.000002", level=2)), actor=None)
+    upsert_procedure(
+        record=clean(
+            dict(record, national_code="1.000003", level=3, effective_from="2019-01-01", effective_to="2020-12-31")
+        ),
+        actor=None,
+    )
+    upsert_procedure(record=clean(dict(record, national_code="1.000004", level=3, status="draft")), actor=None)
+    seen = set()
+    for today in [dt.date(2018, 6, 1), dt.date(2020, 6, 1), dt.date(2021, 1, 1), dt.date(2026, 12, 4)]:
+        expected = public_procedures(today).aggregate(
+            procedures=Count("id"), online=Count("id", filter=Q(level__gte=3))
+        )
+        assert catalog_counts(today) == expected
+        seen.add((expected["procedures"], expected["online"]))
+    assert len(seen) > 1  # the dates made a difference
+    assert agency_count() == Agency.objects.count() > 0
+    Procedure.objects.update(status="draft")
+    assert catalog_counts() == {"procedures": 0, "online": 0}  # no row at all
