@@ -128,6 +128,15 @@ def fixture() -> dict:
             "code", flat=True
         )[:50]
     )
+    # The planner's statistics of the tables just filled, as autovacuum keeps them on a server (it
+    # may be off on a development machine's PostgreSQL): with the statistics of a nearly empty table,
+    # the officer's inbox was planned for 3 dossiers and read 3,562 (9.1 ms of the database's CPU per
+    # page instead of 1.2).
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {
         "session": session_key,
         "citizen_tokens": citizen_tokens,

@@ -141,3 +141,32 @@ def test_mail_folder_from_email_url(email_url, expected, tmp_path):
     assert result.returncode == 0, result.stderr
     path = result.stdout.strip().splitlines()[-1]
     assert path == (expected if expected.startswith("/") else str(ROOT / expected))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "{'server_side_binding': True, 'prepare_threshold': 5}"), ("false", "{}")],
+)
+def test_prepared_statements_on_postgresql_unless_turned_off(value, expected):
+    shell = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = _manage(["shell", "-c", shell], DB_PREPARED_STATEMENTS=value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_repeated_statement_is_prepared_on_its_connection():
+    """The database plans a statement run again and again once per connection (pg_prepared_statements)."""
+    from django.db import connection
+
+    from opendvc.catalog.models import Procedure
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for code in ["1.000001", "1.000002", "1.000003", "1.000004", "1.000005", "1.000006"]:
+        assert list(Procedure.objects.filter(code=code)) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "catalog_procedure"' in s and '"code" = $1' in s for s in prepared), prepared
