@@ -195,6 +195,59 @@ def dossier_create_draft(
     return dossier
 
 
+PAGE_TOKEN_MAX = 64
+
+
+def page_token_clean(token: Any) -> str:
+    """The one-time token a page form carried (``secrets.token_urlsafe``), or "" when there is none
+    or it is not one the portal makes (too long, other characters): such a POST is simply not
+    protected against being sent twice."""
+    if not isinstance(token, str) or not 16 <= len(token) <= PAGE_TOKEN_MAX:
+        return ""
+    return token if all(c.isascii() and (c.isalnum() or c in "-_") for c in token) else ""
+
+
+def _page_draft_key(token: str) -> str:
+    return f"page-draft:{token}"
+
+
+def page_draft(*, actor, token: str) -> Dossier | None:
+    """The draft that the first save of the filing page carrying ``token`` created (``page_create_draft``),
+    or None (no token, or nothing saved with it yet)."""
+    token = page_token_clean(token)
+    if not token:
+        return None
+    record = _IDEMPOTENCY_RECORD.first(actor.pk, _page_draft_key(token))
+    if record is None or record.dossier_id is None:
+        return None
+    return Dossier.objects.filter(pk=record.dossier_id, applicant=actor).first()
+
+
+def page_create_draft(*, token: str, actor, **fields) -> tuple[Dossier, bool]:
+    """The first save of a new dossier on the filing page (``dossier_create_draft`` with ``fields``),
+    once per page: the page's one-time ``token`` is recorded in the same transaction, so a double click
+    or a resent request finds the draft the first one created instead of making a second. Returns
+    ``(dossier, created)``; without a usable token every call creates a draft."""
+    token = page_token_clean(token)
+    if token:
+        found = page_draft(actor=actor, token=token)
+        if found is not None:
+            return found, False
+    try:
+        with transaction.atomic():
+            dossier = dossier_create_draft(actor=actor, **fields)
+            if token:
+                # A concurrent save with the same token fails on the unique (user, key) and rolls
+                # back the draft it made.
+                IdempotencyRecord.objects.create(user=actor, key=_page_draft_key(token), dossier=dossier)
+    except IntegrityError:
+        found = page_draft(actor=actor, token=token)
+        if found is None:
+            raise
+        return found, False
+    return dossier, True
+
+
 NO_RECEIVING_AGENCY = gettext_lazy(
     "Thủ tục này chưa nhận hồ sơ trực tuyến: chưa có cơ quan tiếp nhận nào được cấu hình cho thủ tục trên "
     "Cổng. Vui lòng nộp hồ sơ trực tiếp tại cơ quan có thẩm quyền."
