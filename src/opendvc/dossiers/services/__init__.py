@@ -29,6 +29,7 @@ from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.files import removed_on_error
+from opendvc.core.page_tokens import page_token_clean
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
@@ -193,18 +194,6 @@ def dossier_create_draft(
                                   "agency": receiving_agency.code,
                                   **({"return_method": choice.method} if choice else {})}, request=request)
     return dossier
-
-
-PAGE_TOKEN_MAX = 64
-
-
-def page_token_clean(token: Any) -> str:
-    """The one-time token a page form carried (``secrets.token_urlsafe``), or "" when there is none
-    or it is not one the portal makes (too long, other characters): such a POST is simply not
-    protected against being sent twice."""
-    if not isinstance(token, str) or not 16 <= len(token) <= PAGE_TOKEN_MAX:
-        return ""
-    return token if all(c.isascii() and (c.isalnum() or c in "-_") for c in token) else ""
 
 
 def _page_draft_key(token: str) -> str:

@@ -18,6 +18,7 @@ from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
+from opendvc.core.page_tokens import page_token_clean, page_token_new
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge, results, returns, selectors, services
@@ -144,7 +145,7 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         # The first save of a new dossier carries a one-time token (``services.page_create_draft``); the
         # page shown again after a refused save keeps the one it was sent with.
         "page_token": "" if dossier is not None else (
-            services.page_token_clean(request.POST.get("token")) or secrets.token_urlsafe(16)),
+            page_token_clean(request.POST.get("token")) or page_token_new()),
     }
 
 
