@@ -19,10 +19,12 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts.selectors import resolve_acting_as
 from opendvc.accounts.services import applicant_find_or_create
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
@@ -121,6 +123,18 @@ def applicant_kind_refusal(*, procedure, as_organisation: bool) -> str:
         return _("Thủ tục này dành cho tổ chức; hãy chọn nộp với tư cách tổ chức mà bạn đại diện hoặc "
                  "được ủy quyền.")
     return ""
+
+
+def acting_for_chosen(*, user, value: str | None) -> tuple[Any, str]:
+    """The organisation chosen in "Nộp với tư cách" on the filing page (``"self"`` or empty: None,
+    the person files for themselves) and "" — or None and why it cannot be used: the user may not act
+    for it (their authorisation was withdrawn after the page was loaded) or there is no such
+    organisation. Both are told alike, as the API does (422 ``acting_for``)."""
+    try:
+        return resolve_acting_as(user, value or ""), ""
+    except Http404:
+        return None, _("Bạn không (còn) được nộp hồ sơ nhân danh tổ chức này: quyền đại diện hoặc ủy quyền "
+                       "đã bị thu hồi, hoặc tổ chức không tồn tại. Hãy chọn lại tư cách nộp hồ sơ.")
 
 
 def acting_choices_for(*, procedure, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:

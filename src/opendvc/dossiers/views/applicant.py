@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
+from opendvc.accounts.selectors import acting_as_choices
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
@@ -96,7 +96,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
     if acting_choices and acting_value not in dict(acting_choices):
         acting_value = acting_choices[0][0]  # the procedure is for the other kind of applicant
-    acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
+    # An organisation the user may no longer act for is shown at its field (``_acting_check``).
+    acting_for = dossier.acting_for if dossier else services.acting_for_chosen(user=user, value=acting_value)[0]
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
     if data is None:
         data = dossier.form_data if dossier else eforms_bridge.prefill(
@@ -137,6 +138,7 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "reusable": reusable,
         "error_links": summary or [],
         "agency_error": next((e["message"] for e in summary or [] if e["target"] == "co-quan"), ""),
+        "acting_error": next((e["message"] for e in summary or [] if e["target"] == ACTING_INPUT), ""),
         "profile_missing": services.dossier_profile_missing(applicant=user, procedure=procedure),
         "max_file": settings.DOSSIER_MAX_FILE_BYTES // (1024 * 1024),
         "max_total": settings.DOSSIER_MAX_TOTAL_BYTES // (1024 * 1024),
@@ -147,6 +149,16 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "page_token": "" if dossier is not None else (
             page_token_clean(request.POST.get("token")) or page_token_new()),
     }
+
+
+ACTING_INPUT = "tu-cach"  # the id of "Nộp với tư cách" (its name: ``nop-voi-tu-cach``)
+
+
+def _acting_check(request) -> list[dict[str, str]]:
+    """The error of "Nộp với tư cách" on the first save: the organisation chosen is one the user may
+    not act for (any more) — shown at the field, with what was typed kept, and nothing saved."""
+    _org, error = services.acting_for_chosen(user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
+    return [{"target": ACTING_INPUT, "label": _("Nộp với tư cách"), "message": error}] if error else []
 
 
 def _posted_case(request) -> str | None:
@@ -227,8 +239,11 @@ def _filing(request, procedure, dossier=None):
     # kept, and shown at its fields).
     return_problem = return_choice.check(request, procedure)
     summary += return_choice.summary_links(return_problem)
-    if summary and dossier is None and not (files and request.POST.get("co-quan")):
-        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save.
+    acting_errors = _acting_check(request) if dossier is None else []
+    summary = acting_errors + summary
+    if summary and dossier is None and (acting_errors or not (files and request.POST.get("co-quan"))):
+        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save, nor
+        # in the name of an organisation the user may not act for.
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, data=data, form_errors=form_errors, summary=summary,
             component_errors=component_errors), status=400)
@@ -275,7 +290,10 @@ def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice
             agency = Agency.objects.filter(pk=int_param(request.POST.get("co-quan"), 0)).first()
             if agency is None:
                 return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")], False
-            acting_for = resolve_acting_as(request.user, request.POST.get("nop-voi-tu-cach", "self"))
+            acting_for, acting_error = services.acting_for_chosen(
+                user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
+            if acting_error:
+                return None, [acting_error], False
             case = _posted_case(request) or ""
             dossier, created = services.page_create_draft(
                 token=request.POST.get("token", ""),
