@@ -123,3 +123,22 @@ class FormDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} ({self.user})"
+
+
+class DraftStart(models.Model):
+    """The one-time token of the form page whose first save created ``draft`` (``core.page_tokens``):
+    the same page sent again (a double click, a resent request) finds this draft instead of starting
+    another. Goes with its draft."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    draft = models.OneToOneField(FormDraft, on_delete=models.CASCADE, related_name="start")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="eforms_draft_start_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.token

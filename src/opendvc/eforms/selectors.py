@@ -74,6 +74,14 @@ def draft_of(*, user, public_id) -> FormDraft:
     return draft
 
 
+def draft_started(*, user, token: str) -> FormDraft | None:
+    """The user's draft created by the first save of the form page that carried ``token`` (expired
+    ones included, until they are purged), or ``None``."""
+    if not token:
+        return None
+    return FormDraft.objects.filter(user=user, start__user=user, start__token=token).first()
+
+
 def latest_completed_draft(*, user, procedure) -> FormDraft | None:
     """The user's most recent completed (valid) draft of the procedure that has not expired."""
     return drafts_of(user).filter(procedure=procedure, completed_at__isnull=False).first()

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -22,12 +22,18 @@ from opendvc.accounts.selectors import profile_of
 from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.core.links import absolute_url
+from opendvc.core.page_tokens import page_token_clean
 from opendvc.notifications.services import notify
 
 from . import render as _render
 from .engine import PROFILE_SOURCES, check_definition, compiled_for, iter_fields
-from .models import FormAssignment, FormDefinition, FormDraft, FormVersion
-from .selectors import expiry_warning_days, form_for_procedure, latest_completed_draft
+from .models import DraftStart, FormAssignment, FormDefinition, FormDraft, FormVersion
+from .selectors import (
+    draft_started,
+    expiry_warning_days,
+    form_for_procedure,
+    latest_completed_draft,
+)
 
 
 class FormValidationError(Exception):
@@ -400,10 +406,11 @@ def draft_lifetime() -> dt.timedelta:
 
 
 def draft_start(
-    *, user, procedure, data: dict | None = None, request=None
+    *, user, procedure, data: dict | None = None, request=None, token: str = ""
 ) -> tuple[FormDraft, list]:
     """Start a draft on the form version currently assigned to the procedure, keeping the valid values
-    of ``data``. Returns the draft and the errors of the values that were not kept.
+    of ``data``. Returns the draft and the errors of the values that were not kept. ``token``: the form
+    page's one-time token, recorded with the draft (``DraftStart``; see ``draft_start_once``).
 
     Side effects: a ``FormDraft`` row and an audit entry. Raises ``LookupError`` when the procedure
     has no form.
@@ -420,6 +427,9 @@ def draft_start(
             data=cleaned,
             expires_at=timezone.now() + draft_lifetime(),
         )
+        if token:
+            # Unique per user: a concurrent save with the same token fails here and rolls back.
+            DraftStart.objects.create(user=user, token=token, draft=draft)
         audit_record(
             actor=user,
             action="eforms.draft.created",
@@ -428,6 +438,34 @@ def draft_start(
             request=request,
         )
     return draft, errors
+
+
+def draft_start_once(
+    *, user, procedure, token: str, data: dict | None = None, request=None
+) -> tuple[FormDraft, list, bool]:
+    """The first save of the form page (``draft_start``), once per page: the page's one-time ``token``
+    is recorded with the draft (unique per user), so a double click or a resent request finds the draft
+    the first save created instead of starting another. Returns ``(draft, errors, created)``; an
+    earlier draft is returned unchanged, with no errors. Without a usable token every call starts a
+    draft, and so does a token whose draft has expired (the page was kept open for weeks)."""
+    token = page_token_clean(token)
+    found = draft_started(user=user, token=token)
+    if found is not None:
+        if found.expires_at >= timezone.now():
+            return found, [], False
+        token = ""
+    try:
+        with transaction.atomic():
+            draft, errors = draft_start(
+                user=user, procedure=procedure, data=data, request=request, token=token
+            )
+    except IntegrityError:
+        # A concurrent save with the same token was written first: its draft is the one.
+        found = draft_started(user=user, token=token)
+        if found is None:
+            raise
+        return found, [], False
+    return draft, errors, True
 
 
 def draft_save(*, draft: FormDraft, data: dict) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.selectors import procedure_offer
+from opendvc.core.page_tokens import page_token_clean, page_token_new
 
 from . import selectors, services
 from .engine import KEY_RE, KINDS, count_fields
@@ -63,6 +64,11 @@ def _fill_page(request, *, procedure, version, data, errors, draft=None, status=
             "fields_html": services.form_render(form_version=version, data=data, errors=errors),
             "error_links": services.error_links(form_version=version, errors=errors or []),
             "expires_soon": draft is not None and selectors.expires_soon(draft),
+            # The first save carries a one-time token (``services.draft_start_once``); the page shown
+            # again keeps the one it was sent with.
+            "page_token": "" if draft is not None else (
+                page_token_clean(request.POST.get("token")) or page_token_new()
+            ),
         },
         status=status,
     )
@@ -71,7 +77,8 @@ def _fill_page(request, *, procedure, version, data, errors, draft=None, status=
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request, code: str):
-    """The form of a procedure, prefilled; the first save creates a draft."""
+    """The form of a procedure, prefilled; the first save creates a draft, once per page (the same
+    page sent again leads to the draft the first save created)."""
     procedure, version = _procedure(code)
     if request.method == "GET":
         existing = (
@@ -90,9 +97,22 @@ def start(request, code: str):
         return _fill_page(request, procedure=procedure, version=version, data=data, errors=None)
     shown = services.form_row_action(form_version=version, post=request.POST)
     data = services.form_parse_post(form_version=version, post=request.POST)
-    draft, errors = services.draft_start(
-        user=request.user, procedure=procedure, data=data, request=request
+    draft, errors, created = services.draft_start_once(
+        user=request.user,
+        procedure=procedure,
+        token=request.POST.get("token", ""),
+        data=data,
+        request=request,
     )
+    if not created:
+        messages.info(
+            request,
+            _(
+                "Tờ khai đã được lưu ở lần gửi trước; đây là bản đã lưu. "
+                "Hãy kiểm tra lại thông tin trước khi tiếp tục."
+            ),
+        )
+        return redirect("eforms:draft", public_id=draft.public_id)
     if shown is not None or "eforms-refresh" in request.POST:
         return _fill_page(
             request,

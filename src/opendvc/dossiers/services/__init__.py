@@ -19,16 +19,19 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from opendvc.accounts.selectors import resolve_acting_as
 from opendvc.accounts.services import applicant_find_or_create
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
 from opendvc.core.files import removed_on_error
+from opendvc.core.page_tokens import page_token_clean
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 
@@ -122,6 +125,18 @@ def applicant_kind_refusal(*, procedure, as_organisation: bool) -> str:
     return ""
 
 
+def acting_for_chosen(*, user, value: str | None) -> tuple[Any, str]:
+    """The organisation chosen in "Nộp với tư cách" on the filing page (``"self"`` or empty: None,
+    the person files for themselves) and "" — or None and why it cannot be used: the user may not act
+    for it (their authorisation was withdrawn after the page was loaded) or there is no such
+    organisation. Both are told alike, as the API does (422 ``acting_for``)."""
+    try:
+        return resolve_acting_as(user, value or ""), ""
+    except Http404:
+        return None, _("Bạn không (còn) được nộp hồ sơ nhân danh tổ chức này: quyền đại diện hoặc ủy quyền "
+                       "đã bị thu hồi, hoặc tổ chức không tồn tại. Hãy chọn lại tư cách nộp hồ sơ.")
+
+
 def acting_choices_for(*, procedure, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Of the choices of "Nộp với tư cách" (``accounts.selectors.acting_as_choices``: ``"self"`` or
     ``"org:<id>"``), those the procedure's applicants allow (``applicant_kind_refusal``)."""
@@ -193,6 +208,47 @@ def dossier_create_draft(
                                   "agency": receiving_agency.code,
                                   **({"return_method": choice.method} if choice else {})}, request=request)
     return dossier
+
+
+def _page_draft_key(token: str) -> str:
+    return f"page-draft:{token}"
+
+
+def page_draft(*, actor, token: str) -> Dossier | None:
+    """The draft that the first save of the filing page carrying ``token`` created (``page_create_draft``),
+    or None (no token, or nothing saved with it yet)."""
+    token = page_token_clean(token)
+    if not token:
+        return None
+    record = _IDEMPOTENCY_RECORD.first(actor.pk, _page_draft_key(token))
+    if record is None or record.dossier_id is None:
+        return None
+    return Dossier.objects.filter(pk=record.dossier_id, applicant=actor).first()
+
+
+def page_create_draft(*, token: str, actor, **fields) -> tuple[Dossier, bool]:
+    """The first save of a new dossier on the filing page (``dossier_create_draft`` with ``fields``),
+    once per page: the page's one-time ``token`` is recorded in the same transaction, so a double click
+    or a resent request finds the draft the first one created instead of making a second. Returns
+    ``(dossier, created)``; without a usable token every call creates a draft."""
+    token = page_token_clean(token)
+    if token:
+        found = page_draft(actor=actor, token=token)
+        if found is not None:
+            return found, False
+    try:
+        with transaction.atomic():
+            dossier = dossier_create_draft(actor=actor, **fields)
+            if token:
+                # A concurrent save with the same token fails on the unique (user, key) and rolls
+                # back the draft it made.
+                IdempotencyRecord.objects.create(user=actor, key=_page_draft_key(token), dossier=dossier)
+    except IntegrityError:
+        found = page_draft(actor=actor, token=token)
+        if found is None:
+            raise
+        return found, False
+    return dossier, True
 
 
 NO_RECEIVING_AGENCY = gettext_lazy(

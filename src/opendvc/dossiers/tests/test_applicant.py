@@ -176,7 +176,11 @@ def test_acting_for_an_organisation(client, procedure, justice, member, stranger
     other = OrganisationFactory()
     client.force_login(stranger)
     r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": f"org:{other.public_id}"})
-    assert r.status_code == 404
+    # Not a 404 that loses the page: the form again, the error at "Nộp với tư cách", nothing saved.
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert 'id="tu-cach-error"' in page and "không (còn) được nộp hồ sơ nhân danh tổ chức này" in page
+    assert other.name not in page
     assert not Dossier.objects.filter(applicant=stranger).exists()
 
 

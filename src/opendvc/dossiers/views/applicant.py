@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opendvc.accounts.selectors import acting_as_choices, resolve_acting_as
+from opendvc.accounts.selectors import acting_as_choices
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
+from opendvc.core.page_tokens import page_token_clean, page_token_new
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge, results, returns, selectors, services
@@ -95,7 +96,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
     acting_value = request.POST.get("nop-voi-tu-cach") or request.GET.get("nop-voi-tu-cach") or "self"
     if acting_choices and acting_value not in dict(acting_choices):
         acting_value = acting_choices[0][0]  # the procedure is for the other kind of applicant
-    acting_for = dossier.acting_for if dossier else resolve_acting_as(user, acting_value)
+    # An organisation the user may no longer act for is shown at its field (``_acting_check``).
+    acting_for = dossier.acting_for if dossier else services.acting_for_chosen(user=user, value=acting_value)[0]
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
     if data is None:
         data = dossier.form_data if dossier else eforms_bridge.prefill(
@@ -136,12 +138,27 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "reusable": reusable,
         "error_links": summary or [],
         "agency_error": next((e["message"] for e in summary or [] if e["target"] == "co-quan"), ""),
+        "acting_error": next((e["message"] for e in summary or [] if e["target"] == ACTING_INPUT), ""),
         "profile_missing": services.dossier_profile_missing(applicant=user, procedure=procedure),
         "max_file": settings.DOSSIER_MAX_FILE_BYTES // (1024 * 1024),
         "max_total": settings.DOSSIER_MAX_TOTAL_BYTES // (1024 * 1024),
         "rc": return_choice.form(request=request, procedure=procedure, applicant=user, dossier=dossier,
                                  errors=return_errors),
+        # The first save of a new dossier carries a one-time token (``services.page_create_draft``); the
+        # page shown again after a refused save keeps the one it was sent with.
+        "page_token": "" if dossier is not None else (
+            page_token_clean(request.POST.get("token")) or page_token_new()),
     }
+
+
+ACTING_INPUT = "tu-cach"  # the id of "Nộp với tư cách" (its name: ``nop-voi-tu-cach``)
+
+
+def _acting_check(request) -> list[dict[str, str]]:
+    """The error of "Nộp với tư cách" on the first save: the organisation chosen is one the user may
+    not act for (any more) — shown at the field, with what was typed kept, and nothing saved."""
+    _org, error = services.acting_for_chosen(user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
+    return [{"target": ACTING_INPUT, "label": _("Nộp với tư cách"), "message": error}] if error else []
 
 
 def _posted_case(request) -> str | None:
@@ -197,6 +214,10 @@ def _filing(request, procedure, dossier=None):
     xem lại" saves and goes to the review page when nothing is missing; otherwise the page comes back
     with the error summary and each field marked, keeping what was typed (and the draft and its files
     when there already is one, or new files were attached)."""
+    if dossier is None:
+        saved = services.page_draft(actor=request.user, token=request.POST.get("token", ""))
+        if saved is not None:
+            return _to_saved_draft(request, saved)
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
     if form_version is not None:
         shown = eforms_bridge.row_action(form_version=form_version, post=request.POST, prefix="tk")
@@ -218,13 +239,18 @@ def _filing(request, procedure, dossier=None):
     # kept, and shown at its fields).
     return_problem = return_choice.check(request, procedure)
     summary += return_choice.summary_links(return_problem)
-    if summary and dossier is None and not (files and request.POST.get("co-quan")):
-        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save.
+    acting_errors = _acting_check(request) if dossier is None else []
+    summary = acting_errors + summary
+    if summary and dossier is None and (acting_errors or not (files and request.POST.get("co-quan"))):
+        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save, nor
+        # in the name of an organisation the user may not act for.
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, data=data, form_errors=form_errors, summary=summary,
             component_errors=component_errors), status=400)
-    dossier, errors = _save_filing(request, procedure, dossier, files=files, data=data,
-                                   keep_return_choice=return_problem is None)
+    dossier, errors, repeated = _save_filing(request, procedure, dossier, files=files, data=data,
+                                             keep_return_choice=return_problem is None)
+    if repeated:
+        return _to_saved_draft(request, dossier)
     if errors:
         summary = [{"target": "", "label": "", "message": m} for m in errors]
         return render(request, "dossiers/filing.html",
@@ -239,13 +265,23 @@ def _filing(request, procedure, dossier=None):
     return redirect("dossiers:review", public_id=dossier.public_id)
 
 
+def _to_saved_draft(request, dossier):
+    """The answer to a first save sent again with the same page token (a double click, a resent
+    request, the page reopened with the browser's Back button): the draft the first one created."""
+    messages.info(request, _("Hồ sơ đã được lưu thành bản nháp ở lần gửi trước; đây là bản nháp đó. "
+                             "Hãy kiểm tra lại thông tin trước khi tiếp tục."))
+    return redirect("dossiers:edit", public_id=dossier.public_id)
+
+
 def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice: bool = True):
-    """Create or update the draft from the POST; returns (dossier, errors). The choice of how to
-    receive the result is kept with ``keep_return_choice`` (when it was checked and found valid)."""
+    """Create or update the draft from the POST; returns (dossier, errors, repeated). ``repeated``: the
+    first save of this page was already made with its token, and the draft it created is returned
+    unchanged. The choice of how to receive the result is kept with ``keep_return_choice`` (when it
+    was checked and found valid)."""
     components = procedure_components(procedure)
     stored, refused = _store_reuse(request, request.user, components)
     if refused:  # before a draft is created: a refused choice saves nothing
-        return dossier, refused
+        return dossier, refused, False
     return_method, return_address = return_choice.posted(request)
     if not keep_return_choice:
         return_method, return_address = None, None
@@ -253,15 +289,21 @@ def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice
         if dossier is None:
             agency = Agency.objects.filter(pk=int_param(request.POST.get("co-quan"), 0)).first()
             if agency is None:
-                return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")]
-            acting_for = resolve_acting_as(request.user, request.POST.get("nop-voi-tu-cach", "self"))
+                return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")], False
+            acting_for, acting_error = services.acting_for_chosen(
+                user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
+            if acting_error:
+                return None, [acting_error], False
             case = _posted_case(request) or ""
-            dossier = services.dossier_create_draft(
+            dossier, created = services.page_create_draft(
+                token=request.POST.get("token", ""),
                 applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
                 acting_for=acting_for, form_data=data or {}, request=request,
                 case=case if services.case_known(components, case) else "",
                 return_method=return_method, return_address=return_address,
             )
+            if not created:
+                return dossier, [], True
             data = None
             return_method = None
         remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
@@ -273,10 +315,10 @@ def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice
             return_method=return_method, return_address=return_address,
         )
     except UploadError as exc:
-        return dossier, [exc.message]
+        return dossier, [exc.message], False
     except ProblemError as exc:
-        return dossier, problem_messages(exc)
-    return dossier, []
+        return dossier, problem_messages(exc), False
+    return dossier, [], False
 
 
 @login_required
