@@ -150,12 +150,14 @@ def _closed(inv: SurveyInvitation) -> ProblemError | None:
             "already_answered",
             _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."),
             status=409,
+            title=_("Phiếu khảo sát đã được trả lời"),
         )
     if invitation_expired(inv):
         return ProblemError(
             "survey_expired",
             _("Phiếu khảo sát đã hết hạn trả lời."),
             status=409,
+            title=_("Phiếu khảo sát đã hết hạn"),
             extra={"expires_at": inv.expires_at.isoformat()},
         )
     return None
@@ -166,6 +168,7 @@ def _invalid(field: str, message: str) -> ProblemError:
         "validation_error",
         message,
         status=422,
+        title=_("Đánh giá không hợp lệ"),
         extra={"errors": [{"path": field, "message": message}]},
     )
 
