@@ -17,6 +17,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, row_insert
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.feedback.models import Channel, Kind
 from opendvc.feedback.services import feedback_create
 from opendvc.notifications.services import notify
@@ -210,8 +211,12 @@ def survey_answer(
         if not 1 <= rating <= form.scale:
             raise _invalid(
                 f"criteria.{key}",
-                _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s.")
-                % {"k": known[key], "n": form.scale},
+                # The criterion as the form writes it (Vietnamese), marked so on an English page.
+                quoting(
+                    _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s."),
+                    {"k": known[key]},
+                    {"n": form.scale},
+                ),
             )
         clean[key] = rating
     comment = (comment or "").strip()
