@@ -11,6 +11,7 @@ be typed (``duplicate_cccd``).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 
 from opendvc.api.auth import require_scope
@@ -139,7 +140,7 @@ def validation_problem(exc: ValidationError) -> ProblemError:
         first["code"],
         first["detail"],
         status=status,
-        title="Dữ liệu không hợp lệ",
+        title=gettext_noop("Dữ liệu không hợp lệ"),
         extra={"errors": errors},
     )
 

@@ -97,8 +97,14 @@ api = OpenDvcAPI(
 
 @api.exception_handler(ProblemError)
 def _problem(request, exc: ProblemError):
+    # The problem's own title ("Phiếu khảo sát đã hết hạn"), not only the general one of its status.
     return problem_response(
-        exc.code, exc.detail, status=exc.status, instance=request.path, **exc.extra
+        exc.code,
+        exc.detail,
+        status=exc.status,
+        title=exc.title,
+        instance=request.path,
+        **exc.extra,
     )
 
 

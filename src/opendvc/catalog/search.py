@@ -56,6 +56,7 @@ from django.db.models import (
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Concat, Length, StrIndex
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext_noop
 
 from opendvc.core.problems import ProblemError
 
@@ -112,7 +113,7 @@ def parse_query(raw: str | None) -> SearchQuery:
             "query_too_long",
             f"Từ khóa tìm kiếm dài quá {limit} ký tự.",
             status=400,
-            title="Từ khóa quá dài",
+            title=gettext_noop("Từ khóa quá dài"),
             extra={"parameter": "q", "limit": limit},
         )
     terms = tokens(raw)
@@ -122,7 +123,7 @@ def parse_query(raw: str | None) -> SearchQuery:
             "too_many_terms",
             f"Từ khóa tìm kiếm có quá {term_limit} từ.",
             status=400,
-            title="Quá nhiều từ khóa",
+            title=gettext_noop("Quá nhiều từ khóa"),
             extra={"parameter": "q", "limit": term_limit},
         )
     stripped = raw.strip()

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Value, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.prepared import PreparedRead, first_row, prefetched
@@ -163,7 +164,7 @@ def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
         "unknown_filter_value",
         f"Giá trị {value!r} của bộ lọc “{name}” không hợp lệ.",
         status=400,
-        title="Giá trị bộ lọc không hợp lệ",
+        title=gettext_noop("Giá trị bộ lọc không hợp lệ"),
         extra={"parameter": name, "value": value, "allowed": allowed},
     )
 

@@ -1,7 +1,9 @@
 """The one check of every file uploaded to the portal (dossier files, results, feedback attachments),
 before anything is stored (Regulation Art. 6: valid electronic documents).
 
-The kind of a file is decided by its content, never by its name. Allowed: PDF, JPEG, PNG, DOCX, XLSX.
+The kind of a file is decided by its content, never by its name; a file of an allowed kind named for
+another (a scan saved as ``a.jpg`` that is a PDF) is taken and kept as ``a.pdf``, not refused: the
+person did nothing wrong but name it, and ``CheckedFile.renamed_note`` tells them. Allowed: PDF, JPEG, PNG, DOCX, XLSX.
 Refused with a Vietnamese message: empty or oversized files, executables and anything else renamed,
 truncated PDFs, broken images and images whose pixel count would blow up when decoded, OOXML files
 that are not real Word/Excel packages or that would expand to an unreasonable size, active content and
@@ -41,6 +43,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALLOWED = {PDF: "pdf", JPEG: "jpg", PNG: "png", DOCX: "docx", XLSX: "xlsx"}
 ALLOWED_LABEL = "PDF, JPEG, PNG, DOCX, XLSX"
+# What a person calls each type, in a message.
+TYPE_LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", DOCX: "Word (DOCX)", XLSX: "Excel (XLSX)"}
 # An OOXML package expanding beyond this ratio of its size (or 200 MB) is treated as a zip bomb.
 MAX_ZIP_RATIO = 100
 MAX_ZIP_EXPANDED = 200 * 1024 * 1024
@@ -71,11 +75,31 @@ class UploadError(ValueError):
 
 @dataclass(frozen=True)
 class CheckedFile:
+    """A file that passed the check. ``name`` is the name kept (ending with the extension of the type
+    found in the content); ``sent_name`` the name it came with, cleaned, when that differed."""
+
     name: str
     content_type: str
     size: int
     sha256: str
     content: bytes
+    sent_name: str = ""
+
+    @property
+    def renamed(self) -> bool:
+        return bool(self.sent_name) and self.sent_name != self.name
+
+    def renamed_note(self) -> str:
+        """For the page that took the file: that a file named for another type (a scan saved as
+        ``a.jpg`` holding a PDF) was kept under its real type's extension, and under which name;
+        empty when the name was kept as sent."""
+        if not self.renamed:
+            return ""
+        return _("Tệp “%(sent)s” là tệp %(type)s nên được lưu với tên “%(name)s”.") % {
+            "sent": self.sent_name,
+            "type": TYPE_LABELS.get(self.content_type, self.content_type),
+            "name": self.name,
+        }
 
 
 def mb(n: int) -> str:
@@ -366,6 +390,7 @@ def checked(*, content: bytes, name: str, content_type: str) -> CheckedFile:
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
+        sent_name=name if kept != name else "",
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Router
 
 from opendvc.api.schemas import problems
@@ -22,7 +24,7 @@ def _form_of(code: str):
     found = public_form_for_code(code)
     if found is None:
         raise ProblemError(
-            "not_found", "Không tìm thấy tờ khai điện tử của thủ tục này.", status=404
+            "not_found", _("Không tìm thấy tờ khai điện tử của thủ tục này."), status=404
         )
     return found
 
@@ -74,10 +76,17 @@ def validate_form(request, code: str) -> dict[str, Any]:
     if len(request.body) > MAX_PAYLOAD_BYTES:
         raise ProblemError(
             "form_invalid",
-            "Dữ liệu quá lớn.",
+            _("Dữ liệu quá lớn."),
             status=422,
-            title="Dữ liệu tờ khai không hợp lệ",
-            extra={"errors": [{"path": "", "message": f"Tối đa {MAX_PAYLOAD_BYTES // 1024} KB."}]},
+            title=_("Dữ liệu tờ khai không hợp lệ"),
+            extra={
+                "errors": [
+                    {
+                        "path": "",
+                        "message": _("Tối đa %(n)s KB.") % {"n": MAX_PAYLOAD_BYTES // 1024},
+                    }
+                ]
+            },
         )
     try:
         data = json.loads(request.body or b"null")
@@ -85,19 +94,20 @@ def validate_form(request, code: str) -> dict[str, Any]:
         # RecursionError: nested deeper than the decoder reads (a form is at most a few levels deep).
         raise ProblemError(
             "form_invalid",
-            "Nội dung không phải JSON hợp lệ.",
+            _("Nội dung không phải JSON hợp lệ."),
             status=422,
-            title="Dữ liệu tờ khai không hợp lệ",
-            extra={"errors": [{"path": "", "message": "Nội dung không phải JSON hợp lệ."}]},
+            title=_("Dữ liệu tờ khai không hợp lệ"),
+            extra={"errors": [{"path": "", "message": _("Nội dung không phải JSON hợp lệ.")}]},
         ) from None
     try:
         cleaned = form_validate(form_version=version, data=data)
     except FormValidationError as exc:
         raise ProblemError(
             "form_invalid",
-            f"Tờ khai có {len(exc.errors)} lỗi.",
+            ngettext("Tờ khai có %(n)s lỗi.", "Tờ khai có %(n)s lỗi.", len(exc.errors))
+            % {"n": len(exc.errors)},
             status=422,
-            title="Dữ liệu tờ khai không hợp lệ",
+            title=_("Dữ liệu tờ khai không hợp lệ"),
             extra={"errors": exc.errors},
         ) from None
     return {"form": {"key": version.form.key, "version": version.number}, "data": cleaned}

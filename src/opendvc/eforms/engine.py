@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 
 from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
+from opendvc.core.quoting import page_in_vietnamese, quoting, vietnamese
 
 KINDS = {
     "text": "Văn bản ngắn",
@@ -143,6 +144,7 @@ _FIELD: dict[str, Any] = {
             "properties": {
                 "field": {"type": "string"},
                 "message": {"type": "string", "minLength": 1, "maxLength": 300},
+                "message_en": {"type": "string", "minLength": 1, "maxLength": 300},
             },
         },
         "min_age": {"type": "integer", "minimum": 1, "maximum": 120},
@@ -779,16 +781,57 @@ def _condition_holds(fld: CompiledField, out: dict) -> bool:
     return current in fld.show_values
 
 
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case, unless its first word is written in
+    capitals (an abbreviation: "CCCD", "UBND")."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def field_label(spec: dict) -> tuple[str, bool]:
+    """The label to name a field by in a message, and whether it is the definition's Vietnamese one
+    quoted in a sentence of another language: on an English page, the English label the definition
+    gives (``label_en``), else the Vietnamese label (to be quoted and marked as Vietnamese)."""
+    if page_in_vietnamese():
+        return spec["label"], False
+    if spec.get("label_en"):
+        return spec["label_en"], False
+    return spec["label"], True
+
+
+# "Please enter …" by the kind of field: the label in the sentence (Vietnamese, or English when the
+# definition gives it), and the label quoted as the form writes it (Vietnamese inside another language).
+_REQUIRED = {
+    "choose": (
+        gettext_lazy("Vui lòng chọn %(label)s."),
+        gettext_lazy("Vui lòng chọn “%(label)s”."),
+    ),
+    "attach": (
+        gettext_lazy("Vui lòng đính kèm %(label)s."),
+        gettext_lazy("Vui lòng đính kèm “%(label)s”."),
+    ),
+    "enter": (gettext_lazy("Vui lòng nhập %(label)s."), gettext_lazy("Vui lòng nhập “%(label)s”.")),
+}
+
+
 def _required_message(fld: CompiledField) -> str:
     if fld.kind == "declaration":
         return _("Bạn cần đánh dấu xác nhận lời cam đoan.")
-    if fld.kind in ("choice", "multichoice", "checkbox"):
-        return _("Vui lòng chọn %(label)s.") % {"label": fld.spec["label"].lower()}
     if fld.kind == "group":
         return _("Cần ít nhất %(n)s mục.") % {"n": max(fld.min_items, 1)}
-    if fld.kind == "file":
-        return _("Vui lòng đính kèm %(label)s.") % {"label": fld.spec["label"].lower()}
-    return _("Vui lòng nhập %(label)s.") % {"label": fld.spec["label"].lower()}
+    if fld.kind in ("choice", "multichoice", "checkbox"):
+        verb = "choose"
+    elif fld.kind == "file":
+        verb = "attach"
+    else:
+        verb = "enter"
+    inline, quoted = _REQUIRED[verb]
+    label, foreign = field_label(fld.spec)
+    if foreign:
+        return quoting(str(quoted), {"label": label})
+    return str(inline) % {"label": _lower_first(label)}
 
 
 def _data_depth_ok(value: Any, limit: int) -> bool:
@@ -876,20 +919,27 @@ class CompiledForm:
                 continue
             # ISO dates compare as text.
             if out[fld.key] < out[other]:
-                rule = fld.spec["on_or_after"]
                 errors.append(
                     {
                         "path": prefix + fld.key,
-                        "message": rule.get("message")
-                        or _("Ngày này không được trước ngày đã khai ở trường “%(other)s”.")
-                        % {"other": self._label(fields, other)},
+                        "message": self._not_before_message(fld.spec, fields, other),
                     }
                 )
         return out
 
     @staticmethod
-    def _label(fields, key: str) -> str:
-        return next((f.spec["label"] for f in fields if f.key == key), key)
+    def _not_before_message(spec: dict, fields, other: str) -> str:
+        """The definition's own message for the rule (its English one on an English page, else the
+        Vietnamese one marked so), or the general one naming the other field."""
+        rule = spec["on_or_after"]
+        if rule.get("message_en") and not page_in_vietnamese():
+            return rule["message_en"]
+        if rule.get("message"):
+            return vietnamese(rule["message"])
+        other_spec = next((f.spec for f in fields if f.key == other), {"label": other})
+        label, foreign = field_label(other_spec)
+        template = _("Ngày này không được trước ngày đã khai ở trường “%(other)s”.")
+        return quoting(template, {"other": label}) if foreign else template % {"other": label}
 
     def _group(self, fld: CompiledField, value, path, out, errors, partial) -> None:
         if value in (None, "", []):

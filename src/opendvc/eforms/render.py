@@ -13,14 +13,15 @@ import json
 import re
 from typing import Any
 
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from opendvc.accounts.validators import province_choices, ward_choices
+from opendvc.core.quoting import MarkedText, html_join, quoting, vietnamese
 
-from .engine import Invalid, _as_int, iter_fields, units
+from .engine import Invalid, _as_int, field_label, iter_fields, units
 
 # Texts translated inside f-strings below, where makemessages does not see them.
 _IN_FSTRINGS = (
@@ -130,6 +131,15 @@ def _localised(item: dict, key: str) -> str:
     return item[key]
 
 
+def _marked(item: dict, key: str) -> str:
+    """A definition's label, title or help in the page's language when the definition gives it,
+    else its Vietnamese text, marked as Vietnamese on a page in another language (plain text that
+    carries its marked HTML, see ``core.quoting``)."""
+    if _vi() and item.get(f"{key}_en"):
+        return item[f"{key}_en"]
+    return vietnamese(item[key])
+
+
 def _shown(spec: dict, scope: dict) -> bool:
     """Whether a conditional field applies to the values of its scope (as ``CompiledForm`` decides)."""
     cond = spec.get("show_if")
@@ -229,50 +239,85 @@ class _Ctx:
 
 
 def _condition_notes(specs: list[dict]) -> dict[int, str]:
-    """For each conditional field, the sentence saying when it applies (shown without JavaScript)."""
+    """For each conditional field, the sentence saying when it applies (shown without JavaScript).
+    The other field's label and its choices are quoted as the definition writes them: in English when
+    it gives them in English, else in Vietnamese, marked as such on a page in another language."""
     notes: dict[int, str] = {}
     scope = {s["key"]: s for s in specs}
     for spec in specs:
         cond = spec.get("show_if")
         if cond and cond["field"] in scope:
             target = scope[cond["field"]]
+            label, foreign = field_label(target)
+            vi = {"f": label} if foreign else {}
+            other = {} if foreign else {"f": label}
             if target["kind"] in ("checkbox", "declaration"):
                 wanted = _("được đánh dấu") if True in cond["in"] else _("không được đánh dấu")
-                text = _("Chỉ điền khi “%(f)s” %(v)s.") % {"f": target["label"], "v": wanted}
+                text = quoting(_("Chỉ điền khi “%(f)s” %(v)s."), vi, {**other, "v": wanted})
             else:
-                values = " hoặc ".join(f"“{_choices_label(target, v)}”" for v in cond["in"])
-                text = _("Chỉ điền khi “%(f)s” là %(v)s.") % {"f": target["label"], "v": values}
+                template = _("Chỉ điền khi “%(f)s” là %(v)s.")
+                joiner = " " + _("hoặc") + " "
+                choices = [quoting("“%(c)s”", *_choice_parts(target, v)) for v in cond["in"]]
+                text = template % {"f": label, "v": joiner.join(choices)}
+                if foreign or any(isinstance(c, MarkedText) for c in choices):
+                    text = MarkedText(
+                        text,
+                        conditional_escape(template)
+                        % {
+                            "f": conditional_escape(vietnamese(label) if foreign else label),
+                            "v": html_join(joiner, choices),
+                        },
+                    )
             notes[id(spec)] = text
         if spec["kind"] == "group":
             notes.update(_condition_notes(spec["fields"]))
     return notes
 
 
+def _choice_text(spec: dict, value) -> str:
+    for choice in spec.get("choices", []):
+        if choice["value"] == value:
+            return _localised(choice, "label")
+    return str(value)
+
+
+def _choice_parts(spec: dict, value) -> tuple[dict, dict]:
+    """``(vi, other)`` for :func:`quoting` of one choice's label: Vietnamese data unless the page is
+    in Vietnamese or the choice has an English label."""
+    text = _choice_text(spec, value)
+    given_en = any(c["value"] == value and c.get("label_en") for c in spec.get("choices", []))
+    if _vi() and not given_en:
+        return {"c": text}, {}
+    return {}, {"c": text}
+
+
 def _label_text(spec: dict, required: bool) -> str:
-    text = escape(spec["label"])
-    if _vi():
-        text = f"<span{_vi()}>{text}</span>"
+    text = conditional_escape(_marked(spec, "label"))
     if required:
         text += f' <span class="eforms-required">({escape(_("bắt buộc"))})</span>'
     return text
 
 
 def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, str, bool]:
-    """Help and error paragraphs plus the ``aria-describedby`` ids."""
+    """Help and error paragraphs plus the ``aria-describedby`` ids. Error messages may quote the
+    definition's Vietnamese labels: each is shown with its own marking (``core.quoting``)."""
     parts, ids = [], []
     if spec.get("help"):
-        parts.append(f'<p class="help" id="{fid}-help"{_vi()}>{escape(spec["help"])}</p>')
+        lang = _vi() if not (_vi() and spec.get("help_en")) else ""
+        parts.append(
+            f'<p class="help" id="{fid}-help"{lang}>{escape(_localised(spec, "help"))}</p>'
+        )
         ids.append(f"{fid}-help")
     if spec.get("show_if") and id(spec) in ctx.notes:
         parts.append(
-            f'<p class="help eforms-when" id="{fid}-when">{escape(ctx.notes[id(spec)])}</p>'
+            f'<p class="help eforms-when" id="{fid}-when">{conditional_escape(ctx.notes[id(spec)])}</p>'
         )
         ids.append(f"{fid}-when")
     messages = [m for p in paths for m in ctx.errors.get(p, [])]
     if messages:
         parts.append(
             f'<p class="field-error" id="{fid}-error"><span class="visually-hidden">'
-            f"{escape(_('Lỗi:'))} </span>{escape(' '.join(messages))}</p>"
+            f"{escape(_('Lỗi:'))} </span>{html_join(' ', messages)}</p>"
         )
         ids.append(f"{fid}-error")
     return "".join(parts), " ".join(ids), bool(messages)
@@ -550,6 +595,14 @@ def render_fields(
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
+def _concat(*parts: str) -> str:
+    """Parts of a label joined, keeping the marking of those in Vietnamese (``core.quoting``)."""
+    text = "".join(parts)
+    if any(isinstance(p, MarkedText) for p in parts):
+        return MarkedText(text, html_join("", parts))
+    return text
+
+
 def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[str, str]]:
     """For the error summary: each error with the id of the control to jump to and the field label."""
     labels: dict[str, str] = {}
@@ -557,15 +610,17 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
 
     def walk(specs, scope, section):
         for spec in specs:
-            label = _("Lời cam đoan") if spec["kind"] == "declaration" else spec["label"]
+            label = _("Lời cam đoan") if spec["kind"] == "declaration" else _marked(spec, "label")
             # Section title first, so "Giới tính" of the child and of the mother can be told apart.
-            labels[scope + spec["key"]] = f"{section} – {label}" if section and not scope else label
+            labels[scope + spec["key"]] = (
+                _concat(section, " – ", label) if section and not scope else label
+            )
             kinds[scope + spec["key"]] = spec["kind"]
             if spec["kind"] == "group":
                 walk(spec["fields"], scope + spec["key"] + "/*/", section)
 
     for section in definition.get("sections", []):
-        walk(section["fields"], "", section["title"])
+        walk(section["fields"], "", _marked(section, "title"))
     links = []
     for err in errors:
         path = err.get("path", "")
@@ -582,7 +637,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
             target = ""
         number = re.findall(r"/(\d+)/", path)
         if number:
-            label = f"{label} ({_('mục')} {int(number[0]) + 1})"
+            label = _concat(label, f" ({_('mục')} {int(number[0]) + 1})")
         links.append({"target": target, "label": label, "message": err.get("message", "")})
     return links
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
+from django.utils.translation import gettext_noop
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -227,7 +228,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                     exc.code,
                     exc.message,
                     status=422,
-                    title="Tệp đính kèm không hợp lệ",
+                    title=gettext_noop("Tệp đính kèm không hợp lệ"),
                     extra={"parameter": f"attachments.{i}.file"},
                 ) from exc
             out.append(found)
@@ -251,7 +252,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                 exc.code,
                 exc.message,
                 status=status,
-                title="Tệp đính kèm không hợp lệ",
+                title=gettext_noop("Tệp đính kèm không hợp lệ"),
                 extra={"parameter": f"attachments.{i}"},
             ) from exc
     return out
@@ -325,7 +326,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         found = check_file(name=file.name or "", content=read_uploaded(file))
     except UploadError as exc:
-        raise upload_problem(exc, title="Tệp đính kèm không hợp lệ") from exc
+        raise upload_problem(exc, title=gettext_noop("Tệp đính kèm không hợp lệ")) from exc
     reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
     return Status(
         201,

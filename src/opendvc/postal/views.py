@@ -269,6 +269,7 @@ def order_detail(request, order_number: str):
     if request.method == "POST":
         p = request.POST
         status = p.get("trang-thai", "")
+        proof = None
         try:
             at = _instant(p["luc"], "at") if p.get("luc", "").strip() else None
             if order.leg == Leg.PICKUP:
@@ -281,7 +282,6 @@ def order_detail(request, order_number: str):
                     request=request,
                 )
             else:
-                proof = None
                 if request.FILES.get("bang-chung"):
                     upload = request.FILES["bang-chung"]
                     proof = services.proof_check(name=upload.name, content=read_limited(upload))
@@ -303,9 +303,9 @@ def order_detail(request, order_number: str):
         except UploadError as exc:
             errors = [exc.message]
         else:
-            messages.success(
-                request, _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)}
-            )
+            recorded = _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)}
+            note = proof.renamed_note() if proof is not None else ""
+            messages.success(request, f"{recorded} {note}".strip())
             return redirect("postal:order", order_number=order.order_number)
         order.refresh_from_db()
     now = timezone.now()

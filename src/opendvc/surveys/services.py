@@ -17,6 +17,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, row_insert
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.feedback.models import Channel, Kind
 from opendvc.feedback.services import feedback_create
 from opendvc.notifications.services import notify
@@ -150,12 +151,14 @@ def _closed(inv: SurveyInvitation) -> ProblemError | None:
             "already_answered",
             _("Phiếu khảo sát này đã được trả lời. Cảm ơn Ông/Bà."),
             status=409,
+            title=_("Phiếu khảo sát đã được trả lời"),
         )
     if invitation_expired(inv):
         return ProblemError(
             "survey_expired",
             _("Phiếu khảo sát đã hết hạn trả lời."),
             status=409,
+            title=_("Phiếu khảo sát đã hết hạn"),
             extra={"expires_at": inv.expires_at.isoformat()},
         )
     return None
@@ -166,6 +169,7 @@ def _invalid(field: str, message: str) -> ProblemError:
         "validation_error",
         message,
         status=422,
+        title=_("Đánh giá không hợp lệ"),
         extra={"errors": [{"path": field, "message": message}]},
     )
 
@@ -207,8 +211,12 @@ def survey_answer(
         if not 1 <= rating <= form.scale:
             raise _invalid(
                 f"criteria.{key}",
-                _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s.")
-                % {"k": known[key], "n": form.scale},
+                # The criterion as the form writes it (Vietnamese), marked so on an English page.
+                quoting(
+                    _("Điểm của tiêu chí “%(k)s” phải từ 1 đến %(n)s."),
+                    {"k": known[key]},
+                    {"n": form.scale},
+                ),
             )
         clean[key] = rating
     comment = (comment or "").strip()

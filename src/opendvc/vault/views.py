@@ -126,7 +126,8 @@ def home(request):
                     expires_on=expires_on,
                     request=request,
                 )
-                messages.success(request, _("Đã lưu giấy tờ vào kho."))
+                saved = _("Đã lưu giấy tờ vào kho.")
+                messages.success(request, f"{saved} {checked.renamed_note()}".strip())
                 return redirect("vault:home")
             except ProblemError as exc:
                 errors.extend(_messages(exc))

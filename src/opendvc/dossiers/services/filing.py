@@ -22,6 +22,7 @@ from opendvc.accounts import crypto
 from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.text import fold
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.core.statemachine import Outcome
 
 from .. import codes, eforms_bridge, returns
@@ -111,7 +112,8 @@ def case_errors(components, case: str | None) -> list[dict[str, Any]]:
 
 
 def missing_message(component) -> str:
-    return _("Chưa đính kèm giấy tờ bắt buộc: %(name)s") % {"name": component_label(component.name)}
+    # The paper's name is the procedure's (Vietnamese): marked so on an English page.
+    return quoting(_("Chưa đính kèm giấy tờ bắt buộc: %(name)s"), {"name": component_label(component.name)})
 
 
 def _missing_components(dossier: Dossier) -> list:

@@ -246,3 +246,28 @@ def test_the_proof_of_delivery_is_only_an_image_or_a_pdf(client, delivering, pos
     delivering.refresh_from_db()
     assert delivering.status == Status.DELIVERED
     assert delivering.proof_content_type == "application/pdf"
+
+
+def test_a_proof_named_for_another_type_is_kept_under_its_real_type(client, delivering, postal):
+    """A scan of the signature saved as ``chu-ky.jpg`` that is a PDF: taken (the worker is not
+    blocked for a name), kept as ``chu-ky.pdf``, and the page says so."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opendvc.dossiers.tests.conftest import small_pdf
+
+    sign_in(client, postal)
+    url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
+    r = client.post(
+        url,
+        {
+            "trang-thai": Status.DELIVERED,
+            "nguoi-nhan": "Nguyễn Thị Hoa",
+            "bang-chung": SimpleUploadedFile("chu-ky.jpg", small_pdf(), "image/jpeg"),
+        },
+        follow=True,
+    )
+    assert r.status_code == 200
+    assert "Tệp “chu-ky.jpg” là tệp PDF nên được lưu với tên “chu-ky.pdf”." in r.content.decode()
+    delivering.refresh_from_db()
+    assert delivering.proof_content_type == "application/pdf"
+    assert delivering.proof_file.name.endswith("-chu-ky.pdf")

@@ -28,3 +28,24 @@ def test_the_english_scale_uses_the_same_words_in_the_help_and_at_its_ends(clien
     html = client.get(f"/khao-sat/{invitation.token}/").content.decode()
     assert "very dissatisfied" in html
     assert "unsatisfied" not in html
+
+
+def test_a_criterion_named_in_an_english_error_is_marked_as_vietnamese(client, returned_dossier):
+    """The criteria are the agency's Vietnamese words: an English error naming one quotes it marked
+    ``lang="vi"``; the API gives the same message as plain text."""
+    invitation = SurveyInvitation.objects.select_related("form").get()
+    criterion = invitation.form.criteria[0]
+    client.cookies["django_language"] = "en"
+    url = f"/khao-sat/{invitation.token}/"
+    refused = client.post(url, {"overall": "5", f"c-{criterion['code']}": "99"})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert f'“<span lang="vi">{criterion["label"]}</span>”' in html
+    problem = client.post(
+        f"/api/v1/surveys/{invitation.token}/answer",
+        {"overall": 5, "criteria": {criterion["code"]: 99}},
+        content_type="application/json",
+    ).json()
+    assert problem["code"] == "validation_error"
+    message = problem["errors"][0]["message"]
+    assert f"“{criterion['label']}”" in message and "<span" not in message
