@@ -259,3 +259,34 @@ def test_the_organisation_pages_fit_and_say_whether_the_tax_code_is_verified(dem
     page.wait_for_load_state()
     assert page.get_by_text("tạm thời không truy cập được").is_visible()
     _fits(page)
+
+
+@pytest.mark.parametrize("width", [PHONE, 1280])
+def test_an_english_eform_with_errors_fits_and_marks_vietnamese_labels(demo, new_page, width):
+    """The e-form in English, finished empty: its errors name each field by its English label, or by
+    its Vietnamese label marked lang="vi"; the page fits, with no serious axe finding."""
+    page = _as(new_page, demo, "citizen1@demo.opendvc.vn")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": demo.url}])
+    page.goto(demo.url + "/to-khai/1.001193/")
+    page.locator('button[name="action"][value="finish"]').first.click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary, [role=alert]").first
+    assert summary.is_visible()
+    text = summary.inner_text()
+    assert "Please" in text or "required" in text.lower(), text
+    marked = page.evaluate(
+        """() => [...document.querySelectorAll('.error-summary [lang=vi], .field-error [lang=vi], .errorlist [lang=vi]')].length"""
+    )
+    english_only = page.evaluate(
+        """() => [...document.querySelectorAll('.error-summary li, .errorlist li')].every(li => {
+            const copy = li.cloneNode(true);
+            copy.querySelectorAll('[lang=vi]').forEach(e => e.remove());
+            return !/[ăâđêôơưĂÂĐÊÔƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/.test(copy.textContent);
+        })"""
+    )
+    assert marked > 0 or english_only
+    assert english_only, "Vietnamese words outside a lang=vi mark in an English error"
+    _fits(page)
+    screenshot(page, f"eform-english-errors-{width}")
+    assert serious_violations(page) == []
