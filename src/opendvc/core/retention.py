@@ -51,6 +51,15 @@ POLICIES: tuple[RetentionPolicy, ...] = (
         "dossiers.clean_unclaimed_uploads",
     ),
     RetentionPolicy(
+        "idempotency_records",
+        "What a filing's key remembers (the API's Idempotency-Key, the filing page's one-time token): "
+        "a retry or the same page sent again after this files anew",
+        "DOSSIER_IDEMPOTENCY_DAYS",
+        7,
+        "days",
+        "dossiers.purge_idempotency_records",
+    ),
+    RetentionPolicy(
         "orphan_files",
         "Stored files no row refers to (left by a process killed between writing a "
         "file and committing its row)",

@@ -314,7 +314,8 @@ def create_dossier(request, payload: DossierIn):
     components of the procedure and of the ``case`` that applies must be attached — otherwise 422 with
     ``errors`` naming each problem: ``case``, ``files``, ``data.…``, ``declaration``). A procedure with
     no receiving agency configured takes no online dossier (422, ``agency``). With an
-    ``Idempotency-Key`` header a retry returns the first result (200) and creates nothing."""
+    ``Idempotency-Key`` header a retry returns the first result (200) and creates nothing; the key is
+    remembered for ``DOSSIER_IDEMPOTENCY_DAYS`` (7 days by default)."""
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:

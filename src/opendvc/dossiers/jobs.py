@@ -17,6 +17,16 @@ def clean_unclaimed_uploads() -> int:
     return cleanup_unclaimed_uploads(older_than=timezone.now() - timedelta(hours=hours))
 
 
+@periodic_job("dossiers.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Forget the filings' keys older than ``DOSSIER_IDEMPOTENCY_DAYS`` (retention policy
+    ``idempotency_records``): the dossiers stay. Returns how many."""
+    from .models import IdempotencyRecord
+
+    cutoff = timezone.now() - timedelta(days=settings.DOSSIER_IDEMPOTENCY_DAYS)
+    return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
 @periodic_job("dossiers.sweep_orphan_files")
 def sweep_orphan_files_job() -> int:
     """Remove stored files older than the upload lifetime that no row refers to (left by a process

@@ -490,6 +490,8 @@ DOSSIER_MAX_TOTAL_BYTES = env.int("DOSSIER_MAX_TOTAL_BYTES", default=100 * 1024 
 DOSSIER_MAX_IMAGE_PIXELS = env.int("DOSSIER_MAX_IMAGE_PIXELS", default=50_000_000)
 # Unclaimed uploads older than this are removed by the periodic job.
 DOSSIER_UPLOAD_TTL_HOURS = env.int("DOSSIER_UPLOAD_TTL_HOURS", default=24)
+# Days a filing's key (Idempotency-Key, the filing page's one-time token) finds the dossier it made.
+DOSSIER_IDEMPOTENCY_DAYS = env.int("DOSSIER_IDEMPOTENCY_DAYS", default=7)
 # The appointment proposed for a procedure that states no processing time (working days after intake).
 DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS = env.int("DOSSIER_APPOINTMENT_DEFAULT_WORKING_DAYS", default=3)
 

@@ -103,3 +103,22 @@ def test_unclaimed_uploads_follow_their_setting(db, settings, hours, age_hours, 
     result = run_all(only=["dossiers.clean_unclaimed_uploads"])
     assert result == {"dossiers.clean_unclaimed_uploads": f"ok: {removed}"}
     assert Upload.objects.count() == 1 - removed
+
+
+@pytest.mark.parametrize(("days", "age_days", "removed"), [(7, 8, 1), (7, 6, 0), (30, 20, 0)])
+def test_filing_keys_older_than_the_setting_are_forgotten_and_the_dossiers_stay(
+    db, settings, days, age_days, removed
+):
+    from opendvc.dossiers.models import Dossier, IdempotencyRecord
+
+    settings.DOSSIER_IDEMPOTENCY_DAYS = days
+    user = User.objects.create_user(email="khoa@example.vn", password="x")
+    fresh = IdempotencyRecord.objects.create(user=user, key="moi")
+    old = IdempotencyRecord.objects.create(user=user, key="cu")
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=age_days))
+    dossiers = Dossier.objects.count()
+    name = "dossiers.purge_idempotency_records"
+    assert run_all(only=[name]) == {name: f"ok: {removed}"}
+    assert IdempotencyRecord.objects.filter(pk=fresh.pk).exists()
+    assert IdempotencyRecord.objects.filter(pk=old.pk).exists() is (removed == 0)
+    assert Dossier.objects.count() == dossiers
