@@ -108,3 +108,16 @@ def test_page_supply_without_a_file_is_refused(client, waiting, citizen):
         {"tep": SimpleUploadedFile("trich-luc.pdf", small_pdf(), "application/pdf")},
     )
     assert r.status_code == 302 and Dossier.objects.get(pk=waiting.pk).status == "processing"
+
+
+def test_page_supply_says_under_which_name_a_misnamed_file_was_kept(client, waiting, citizen):
+    """A scan saved as ``bo-sung.png`` that is a PDF is kept as ``bo-sung.pdf``, and the next page
+    says so."""
+    client.force_login(citizen)
+    r = client.post(
+        f"/ho-so-cua-toi/{waiting.public_id}/bo-sung/",
+        {"tep": SimpleUploadedFile("bo-sung.png", small_pdf(), "image/png")},
+    )
+    assert r.status_code == 302
+    page = client.get(r["Location"]).content.decode()
+    assert "Tệp “bo-sung.png” là tệp PDF nên được lưu với tên “bo-sung.pdf”." in page

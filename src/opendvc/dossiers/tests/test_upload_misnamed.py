@@ -51,6 +51,10 @@ def test_the_filing_page_keeps_it_as_a_pdf_named_a_pdf(client, citizen, procedur
     kept = DossierFile.objects.get(component=None)
     assert (kept.original_name, kept.content_type) == ("a.pdf", PDF)
     assert not DossierFile.objects.filter(original_name__endswith=".jpg").exists()
+    # The next page says under which name it was kept, and only for that file.
+    page = client.get(response["Location"]).content.decode()
+    assert "Tệp “a.jpg” là tệp PDF nên được lưu với tên “a.pdf”." in page
+    assert page.count("nên được lưu với tên") == 1
 
 
 def test_the_store_page_and_api_keep_it_as_a_pdf_and_the_page_says_so(client, citizen):

@@ -36,6 +36,7 @@ from .common import (
     procedure_components,
     read_files,
     serve_stored,
+    tell_renamed,
 )
 
 
@@ -259,6 +260,7 @@ def _filing(request, procedure, dossier=None):
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, dossier, data=data, form_errors=form_errors, summary=summary,
             component_errors=component_errors), status=400)
+    tell_renamed(request, files)
     if draft_only:
         messages.success(request, _("Đã lưu bản nháp hồ sơ."))
         return redirect("dossiers:edit", public_id=dossier.public_id)
@@ -542,6 +544,7 @@ def supplement(request, public_id):
             except ProblemError as exc:
                 errors = exc.messages()
             else:
+                tell_renamed(request, files)
                 messages.success(request, _("Đã nộp bổ sung; hồ sơ tiếp tục được xử lý."))
                 return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     return render(request, "dossiers/supplement.html", {"dossier": dossier, "errors": errors},

@@ -3,6 +3,8 @@ stored file, reading numbers and dates from a query."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+
 from opendvc.core.files import stored_file_response
 from opendvc.core.problems import ProblemError
 
@@ -32,6 +34,15 @@ def read_files(request, components) -> tuple[list, list[str]]:
             except UploadError as exc:
                 errors.append(exc.message)
     return out, errors
+
+
+def tell_renamed(request, files) -> None:
+    """Say, on the next page, under which name each file named for another type was kept (a scan
+    saved as ``a.jpg`` that is a PDF is kept as ``a.pdf``); ``files`` as ``read_files`` gives them."""
+    for _component, checked in files:
+        note = checked.renamed_note()
+        if note:
+            messages.info(request, note)
 
 
 def serve_stored(request, stored, *, inline: bool, filename: str, content_type: str):
