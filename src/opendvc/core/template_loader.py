@@ -80,10 +80,17 @@ def _constant(expression) -> bool:
 
 
 class _Remembered:
-    """Mixin of a tag node that keeps its rendered output by ``_key(context)``."""
+    """Mixin of a tag node that keeps its rendered output by ``_key(context)`` (by default the
+    language and autoescape). ``_target``: the attribute naming the node's ``as`` variable."""
+
+    _target = "asvar"
+
+    def _key(self, context):
+        return (_language(context), context.autoescape)
 
     def render(self, context):
         key = self._key(context)
+        target = getattr(self, self._target)
         memo = self.__dict__.get("_memo")
         if memo is None or memo[0] != _generation:
             memo = self.__dict__["_memo"] = (_generation, {})
@@ -92,24 +99,17 @@ class _Remembered:
             output = outputs[key]
         except KeyError:
             rendered = super().render(context)
-            output = context[self.asvar_name] if self.asvar_name else rendered
+            output = context[target] if target else rendered
             if len(outputs) >= _MAX_KEYS:
                 outputs.clear()
             outputs[key] = output
-        if self.asvar_name:
-            context[self.asvar_name] = output
+        if target:
+            context[target] = output
             return ""
         return output
 
 
 class ConstantTranslateNode(_Remembered, TranslateNode):
-    @property
-    def asvar_name(self):
-        return self.asvar
-
-    def _key(self, context):
-        return (_language(context), context.autoescape)
-
     @staticmethod
     def applies(node) -> bool:
         expression = node.filter_expression
@@ -121,10 +121,6 @@ class ConstantTranslateNode(_Remembered, TranslateNode):
 
 
 class ConstantURLNode(_Remembered, URLNode):
-    @property
-    def asvar_name(self):
-        return self.asvar
-
     def _key(self, context):
         request = getattr(context, "request", None)
         current_app = getattr(request, "current_app", None)
@@ -142,9 +138,7 @@ class ConstantURLNode(_Remembered, URLNode):
 
 
 class ConstantStaticNode(_Remembered, StaticNode):
-    @property
-    def asvar_name(self):
-        return self.varname
+    _target = "varname"
 
     def _key(self, context):
         return context.autoescape
@@ -155,12 +149,7 @@ class ConstantStaticNode(_Remembered, StaticNode):
 
 
 class ConstantSimpleNode(_Remembered, SimpleNode):
-    @property
-    def asvar_name(self):
-        return self.target_var
-
-    def _key(self, context):
-        return (_language(context), context.autoescape)
+    _target = "target_var"
 
     @staticmethod
     def applies(node) -> bool:
