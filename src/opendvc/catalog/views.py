@@ -20,6 +20,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.files import stored_file_response
 from opendvc.core.pagecache import anonymous_page
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import vi_attribute
 from opendvc.eforms.selectors import form_for_procedure
 
 from .models import FormFile, Procedure
@@ -140,7 +141,7 @@ def _catalog_list(request, extra: dict):
                 {"number": n, "query": _query_string(params, page=n), "current": n == result.page}
             )
     # Names of procedures, fields and agencies stay Vietnamese on an English page (WCAG 3.1.2).
-    vi_attr = "" if (get_language() or "vi").startswith("vi") else mark_safe(' lang="vi"')  # noqa: S308
+    vi_attr = vi_attribute()
     groups = [
         {
             "name": name,

@@ -1,7 +1,9 @@
 import unicodedata
 
 from django.conf import settings
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
+
+from opendvc.core.quoting import page_in_vietnamese
 
 
 def latin(name: str) -> str:
@@ -13,7 +15,7 @@ def latin(name: str) -> str:
 
 def portal(request):
     province, name = settings.PROVINCE_NAME, settings.PORTAL_NAME
-    if not (get_language() or "vi").startswith("vi"):
+    if not page_in_vietnamese():
         province = latin(province)
         name = gettext("Cổng Dịch vụ công tỉnh %(province)s") % {"province": province}
     return {

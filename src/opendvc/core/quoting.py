@@ -22,6 +22,11 @@ def page_in_vietnamese() -> bool:
     return (get_language() or "vi").startswith("vi")
 
 
+def vi_attribute() -> SafeString:
+    """`` lang="vi"`` for an element holding Vietnamese data, on a page that is not in Vietnamese."""
+    return SafeString("") if page_in_vietnamese() else SafeString(' lang="vi"')
+
+
 class MarkedText(str):
     """Plain text with the HTML to show it in a page (its Vietnamese parts in ``<span lang="vi">``)."""
 

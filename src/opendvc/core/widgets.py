@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language
+
+from opendvc.core.quoting import page_in_vietnamese
 
 
 class VietnameseDataSelect(forms.Select):
@@ -12,6 +13,6 @@ class VietnameseDataSelect(forms.Select):
 
     def create_option(self, *args, **kwargs):
         option = super().create_option(*args, **kwargs)
-        if option["value"] not in ("", None) and not (get_language() or "vi").startswith("vi"):
+        if option["value"] not in ("", None) and not page_in_vietnamese():
             option["attrs"]["lang"] = "vi"
         return option

@@ -3,31 +3,24 @@ text, what people typed) is marked ``lang="vi"`` when the page is in another lan
 
 from django import template
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
+from opendvc.core.quoting import page_in_vietnamese, vi_attribute
 from opendvc.core.template_loader import per_language
 
 register = template.Library()
-
-
-def _page_in_vietnamese() -> bool:
-    return (get_language() or "vi").startswith("vi")
 
 
 @register.simple_tag
 @per_language
 def vi() -> str:
     """`` lang="vi"`` for an element holding Vietnamese data, on a page that is not in Vietnamese."""
-    if _page_in_vietnamese():
-        return ""
-    return mark_safe(' lang="vi"')
+    return vi_attribute()
 
 
 @register.filter
 def vi_span(value) -> str:
     """``value`` (Vietnamese data inside a translated sentence) in a ``<span lang="vi">`` on a page
     that is not in Vietnamese; as it is, escaped, on a Vietnamese page."""
-    if _page_in_vietnamese():
+    if page_in_vietnamese():
         return conditional_escape(value)
     return format_html('<span lang="vi">{}</span>', value)

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +23,7 @@ from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import vi_attribute
 from opendvc.workflow.selectors import due_soon_threshold
 from opendvc.worktime import calendar_for_agency, parse_instant
 
@@ -87,7 +87,7 @@ def inbox_rows(dossiers) -> SafeString:
     due_soon_at = None
     # Labels are lazy: made text once here (``escape`` would keep them lazy, translated on every row).
     heads = {key: escape(str(label)) for key, label in INBOX_HEADS.items()}
-    vi_attr = "" if (get_language() or "vi").startswith("vi") else ' lang="vi"'
+    vi_attr = vi_attribute()
     states = {value: escape(str(label)) for value, label in State.choices}
     channels = {value: escape(str(label)) for value, label in Channel.choices}
     on_time_labels = {key: escape(str(label)) for key, label in selectors.ON_TIME_LABELS.items()}
