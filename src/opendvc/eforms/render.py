@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from opendvc.accounts.validators import province_choices, ward_choices
-from opendvc.core.quoting import MarkedText, html_join, quoting, vietnamese
+from opendvc.core.quoting import MarkedText, html_join, quoting, vi_attribute, vietnamese
 
 from .engine import Invalid, _as_int, field_label, iter_fields, units
 
@@ -46,11 +46,14 @@ def field_id(prefix: str, path: str) -> str:
     return f"{prefix}f-{path.replace('/', '-')}"
 
 
+def _choice(spec: dict, value) -> dict | None:
+    """The choice of ``spec`` whose value is ``value``, or None."""
+    return next((c for c in spec.get("choices", []) if c["value"] == value), None)
+
+
 def _choices_label(spec: dict, value: str) -> str:
-    for choice in spec.get("choices", []):
-        if choice["value"] == value:
-            return choice["label"]
-    return value
+    choice = _choice(spec, value)
+    return choice["label"] if choice is not None else value
 
 
 def display_date(value: Any) -> str:
@@ -121,7 +124,7 @@ def display_value(spec: dict, value: Any) -> str:
 def _vi() -> str:
     """`` lang="vi"`` on the definition's own wording (labels, help, choices, place names: the official
     form is in Vietnamese) when the page is in another language (WCAG 2.1, 3.1.2)."""
-    return "" if (get_language() or "vi").startswith("vi") else ' lang="vi"'
+    return vi_attribute()
 
 
 def _localised(item: dict, key: str) -> str:
@@ -274,18 +277,12 @@ def _condition_notes(specs: list[dict]) -> dict[int, str]:
     return notes
 
 
-def _choice_text(spec: dict, value) -> str:
-    for choice in spec.get("choices", []):
-        if choice["value"] == value:
-            return _localised(choice, "label")
-    return str(value)
-
-
 def _choice_parts(spec: dict, value) -> tuple[dict, dict]:
     """``(vi, other)`` for :func:`quoting` of one choice's label: Vietnamese data unless the page is
     in Vietnamese or the choice has an English label."""
-    text = _choice_text(spec, value)
-    given_en = any(c["value"] == value and c.get("label_en") for c in spec.get("choices", []))
+    choice = _choice(spec, value)
+    text = _localised(choice, "label") if choice is not None else str(value)
+    given_en = choice is not None and bool(choice.get("label_en"))
     if _vi() and not given_en:
         return {"c": text}, {}
     return {}, {"c": text}
