@@ -21,3 +21,9 @@ def page_token_clean(token: Any) -> str:
     if not isinstance(token, str) or not 16 <= len(token) <= PAGE_TOKEN_MAX:
         return ""
     return token if all(c.isascii() and (c.isalnum() or c in "-_") for c in token) else ""
+
+
+def page_token_for(request) -> str:
+    """The token a form page carries: the one it was sent with when it is shown again after a refused
+    save, else a new one."""
+    return page_token_clean(request.POST.get("token")) or page_token_new()

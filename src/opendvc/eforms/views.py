@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.selectors import procedure_offer
-from opendvc.core.page_tokens import page_token_clean, page_token_new
+from opendvc.core.page_tokens import page_token_for
 
 from . import selectors, services
 from .engine import KEY_RE, KINDS, count_fields
@@ -66,9 +66,7 @@ def _fill_page(request, *, procedure, version, data, errors, draft=None, status=
             "expires_soon": draft is not None and selectors.expires_soon(draft),
             # The first save carries a one-time token (``services.draft_start_once``); the page shown
             # again keeps the one it was sent with.
-            "page_token": "" if draft is not None else (
-                page_token_clean(request.POST.get("token")) or page_token_new()
-            ),
+            "page_token": "" if draft is not None else page_token_for(request),
         },
         status=status,
     )

@@ -3,7 +3,7 @@ dossier's page, withdrawal, files and documents, the supplement."""
 
 from __future__ import annotations
 
-import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +18,7 @@ from opendvc.accounts.selectors import acting_as_choices
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
-from opendvc.core.page_tokens import page_token_clean, page_token_new
+from opendvc.core.page_tokens import page_token_for, page_token_new
 from opendvc.core.problems import ProblemError
 
 from .. import eforms_bridge, results, returns, selectors, services
@@ -147,19 +147,19 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
                                  errors=return_errors),
         # The first save of a new dossier carries a one-time token (``services.page_create_draft``); the
         # page shown again after a refused save keeps the one it was sent with.
-        "page_token": "" if dossier is not None else (
-            page_token_clean(request.POST.get("token")) or page_token_new()),
+        "page_token": "" if dossier is not None else page_token_for(request),
     }
 
 
 ACTING_INPUT = "tu-cach"  # the id of "Nộp với tư cách" (its name: ``nop-voi-tu-cach``)
 
 
-def _acting_check(request) -> list[dict[str, str]]:
-    """The error of "Nộp với tư cách" on the first save: the organisation chosen is one the user may
-    not act for (any more) — shown at the field, with what was typed kept, and nothing saved."""
-    _org, error = services.acting_for_chosen(user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
-    return [{"target": ACTING_INPUT, "label": _("Nộp với tư cách"), "message": error}] if error else []
+def _acting_check(request) -> tuple[Any, list[dict[str, str]]]:
+    """The organisation chosen in "Nộp với tư cách" on the first save (None: the person), and its
+    error when it is one the user may not act for (any more) — shown at the field, with what was typed
+    kept, and nothing saved."""
+    org, error = services.acting_for_chosen(user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
+    return org, [{"target": ACTING_INPUT, "label": _("Nộp với tư cách"), "message": error}] if error else []
 
 
 def _posted_case(request) -> str | None:
@@ -240,7 +240,7 @@ def _filing(request, procedure, dossier=None):
     # kept, and shown at its fields).
     return_problem = return_choice.check(request, procedure)
     summary += return_choice.summary_links(return_problem)
-    acting_errors = _acting_check(request) if dossier is None else []
+    acting_for, acting_errors = _acting_check(request) if dossier is None else (None, [])
     summary = acting_errors + summary
     if summary and dossier is None and (acting_errors or not (files and request.POST.get("co-quan"))):
         # Nothing worth keeping yet: no draft is created for an empty or incomplete first save, nor
@@ -249,7 +249,7 @@ def _filing(request, procedure, dossier=None):
             request, procedure, data=data, form_errors=form_errors, summary=summary,
             component_errors=component_errors), status=400)
     dossier, errors, repeated = _save_filing(request, procedure, dossier, files=files, data=data,
-                                             keep_return_choice=return_problem is None)
+                                             acting_for=acting_for, keep_return_choice=return_problem is None)
     if repeated:
         return _to_saved_draft(request, dossier)
     if errors:
@@ -275,10 +275,11 @@ def _to_saved_draft(request, dossier):
     return redirect("dossiers:edit", public_id=dossier.public_id)
 
 
-def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice: bool = True):
+def _save_filing(request, procedure, dossier, *, files, data, acting_for=None, keep_return_choice: bool = True):
     """Create or update the draft from the POST; returns (dossier, errors, repeated). ``repeated``: the
     first save of this page was already made with its token, and the draft it created is returned
-    unchanged. The choice of how to receive the result is kept with ``keep_return_choice`` (when it
+    unchanged. A new draft is filed for ``acting_for`` (checked by ``_acting_check``; None: the
+    person). The choice of how to receive the result is kept with ``keep_return_choice`` (when it
     was checked and found valid)."""
     components = procedure_components(procedure)
     stored, refused = _store_reuse(request, request.user, components)
@@ -292,10 +293,6 @@ def _save_filing(request, procedure, dossier, *, files, data, keep_return_choice
             agency = Agency.objects.filter(pk=int_param(request.POST.get("co-quan"), 0)).first()
             if agency is None:
                 return None, [_("Hãy chọn cơ quan tiếp nhận hồ sơ.")], False
-            acting_for, acting_error = services.acting_for_chosen(
-                user=request.user, value=request.POST.get("nop-voi-tu-cach", "self"))
-            if acting_error:
-                return None, [acting_error], False
             case = _posted_case(request) or ""
             dossier, created = services.page_create_draft(
                 token=request.POST.get("token", ""),
@@ -400,7 +397,7 @@ def _completion(dossier) -> dict | None:
 
 
 def _review_context(dossier, problems, *, declaration_error=False):
-    return {"dossier": dossier, "problems": problems, "token": secrets.token_urlsafe(16),
+    return {"dossier": dossier, "problems": problems, "token": page_token_new(),
             "return_summary": return_choice.summary(dossier),
             "files": list(dossier.files.all()), "form_sections": eforms_bridge.display(dossier=dossier),
             "declaration_text": services.DECLARATION_TEXT, "declaration_error": declaration_error,
