@@ -9,6 +9,9 @@ migration ``0002_online_return_at_issuance`` with the historical models; idempot
   returned now as of the approval — a ``return_result`` history line by the system, marked
   ``migrated``, open steps closed;
 * every result of a dossier at ``result_ready`` or ``returned`` is placed in its applicant's store.
+  Without its size: that is read from the storage (a request per object on S3), which a migration
+  run during a deploy must not do; ``manage.py vault_fill_sizes``, run once after upgrading, records
+  it (``services.document_sizes_fill``).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ def run(apps, schema_editor=None) -> dict[str, int]:
             issued_on=timezone.localtime(doc.created_at).date(),
             original_name=f"result-{d.code or d.public_id}.pdf",
             sha256=doc.sha256,
+            size=0,  # recorded by ``vault_fill_sizes`` after the upgrade (above)
             content_type="application/pdf",
             dossier_document_id=doc.pk,
         )

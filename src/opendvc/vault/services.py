@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -201,6 +202,87 @@ def results_issue_pending(*, limit: int = 500) -> int:
             except ProblemError:
                 logger.warning("result of %s not issued", d.code, exc_info=True)
     return count
+
+
+# -- sizes recorded late ---------------------------------------------------------------------------
+
+
+def unsized_documents():
+    """Stored documents with a file but no size: those filed before the size was recorded (results
+    and receipts), and the results the data migration ``0002_online_return_at_issuance`` placed in the
+    stores (a migration reads no object from the storage). ``document_sizes_fill`` gives them theirs."""
+    own = Q(dossier_document__isnull=True) & ~Q(file="")
+    issued = Q(dossier_document__isnull=False) & ~Q(dossier_document__file="")
+    return StoredDocument.objects.filter(own | issued, size=0)
+
+
+@dataclass
+class SizesFilled:
+    """What ``document_sizes_fill`` did: rows read, rows given their size, and the rows left as they
+    were because their object is not in the storage (``missing``) or could not be read
+    (``unreadable``, with the reason), as ``(public_id, stored name[, reason])``."""
+
+    checked: int = 0
+    filled: int = 0
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def document_sizes_fill(
+    *, batch_size: int = 500, dry_run: bool = False, progress=None
+) -> SizesFilled:
+    """Record the size of every document of ``unsized_documents`` from its stored object (its own
+    file, or the issued dossier document's), ``batch_size`` rows at a time: the store's list and the
+    API showed them as 0 bytes, and an upload without it was not counted in the quota
+    (``owner_usage``). Idempotent; an object that is missing or cannot be read is reported and its
+    row left at 0 (a later run tries it again). Each batch's sizes are written in one transaction
+    with its audit entry; the objects are read before it, so no transaction waits on the storage.
+    ``dry_run``: read the sizes, write nothing. ``progress(n)`` is told of each row read."""
+    done = SizesFilled()
+    last = 0
+    while True:
+        # By primary key, not by offset: the rows filled leave the set, the rows left stay in it.
+        batch = list(
+            unsized_documents()
+            .filter(pk__gt=last)
+            .select_related("dossier_document")
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return done
+        last = batch[-1].pk
+        sizes = {}
+        for doc in batch:
+            stored = doc.stored
+            try:
+                sizes[doc.pk] = stored.storage.size(stored.name)
+            except FileNotFoundError:
+                done.missing.append((str(doc.public_id), stored.name))
+            except Exception as exc:  # noqa: BLE001 - one unreadable object must not stop the repair
+                logger.warning("size of stored file %s not read", stored.name, exc_info=True)
+                done.unreadable.append((str(doc.public_id), stored.name, str(exc)))
+            done.checked += 1
+            if progress is not None:
+                progress(1)
+        sizes = {pk: size for pk, size in sizes.items() if size}
+        if dry_run:
+            done.filled += len(sizes)
+            continue
+        with transaction.atomic():
+            # A row whose size was set meanwhile (``size=0`` no longer holds) keeps it.
+            written = [
+                size
+                for pk, size in sizes.items()
+                if StoredDocument.objects.filter(pk=pk, size=0).update(size=size)
+            ]
+            if written:
+                audit_record(
+                    actor=None,
+                    action="vault.sizes_filled",
+                    target=None,
+                    changes={"filled": len(written), "bytes": sum(written)},
+                )
+        done.filled += len(written)
 
 
 # -- the owner's uploads ---------------------------------------------------------------------------
