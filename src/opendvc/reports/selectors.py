@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, When
-from django.db.models import F as Field_
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
 from opendvc.core.collation import sort_key
-from opendvc.feedback.lifecycle import AT_AGENCY_STATES
 from opendvc.feedback.models import Feedback
+from opendvc.feedback.timing import late_since
 from opendvc.linked.selectors import linked_figures
 from opendvc.worktime import VN_TZ
 
@@ -155,12 +154,9 @@ def drilldown_feedback(
         qs = qs.filter(agency_id__in=agency_ids)
     if key != "":
         qs = qs.filter(**{"channel" if dimension == "channel" else "agency_id": key})
-    # Late since: the recorded instant, or the deadline passed before the cut-off and not recorded yet.
-    unrecorded = When(
-        Q(status__in=sorted(AT_AGENCY_STATES), due_at__lt=w.cutoff), then=Field_("due_at")
-    )
-    late_since = Coalesce("overdue_since", Case(unrecorded, default=None))
-    return qs.annotate(late_since=late_since).order_by("forwarded_at", "pk")
+    # When each item became late, as the figures count it at the cut-off (empty when it was not late
+    # then, even if it became late afterwards).
+    return qs.annotate(late_since=late_since(w.cutoff)).order_by("forwarded_at", "pk")
 
 
 def longest_overdue_dossiers(
@@ -177,7 +173,7 @@ def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) ->
         Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))
         .select_related("agency")
         # Late since the recorded instant, or since the deadline the periodic job has yet to record.
-        .annotate(late_since=Coalesce("overdue_since", "due_at"))
+        .annotate(late_since=late_since(now))
         .order_by("late_since")[:limit]
     )
 
