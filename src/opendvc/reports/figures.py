@@ -354,5 +354,11 @@ def fact_labels(fact: DossierFact) -> dict[str, str]:
     }
 
 
+def late_dossiers(row: dict[str, Any]) -> int:
+    """The late dossiers of a row of dossier figures: handled late plus still open past the due
+    instant, what the on-time rate leaves out (QĐ 766/QĐ-TTg; the indicator ``on_time_rate``)."""
+    return row["handled_late"] + row["in_progress_overdue"]
+
+
 def rate(numerator: float, denominator: float) -> float | None:
     return round(100 * numerator / denominator, 2) if denominator else None

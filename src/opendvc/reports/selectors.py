@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -162,9 +162,11 @@ def drilldown_feedback(
 def longest_overdue_dossiers(
     *, limit: int = 20, now: datetime | None = None
 ) -> QuerySet[DossierFact]:
+    """The open dossiers past their due instant now (the figure ``in_progress_overdue``), the longest
+    overdue first."""
     now = now or timezone.now()
-    open_now = Q(received_at__lt=now, finished_at__isnull=True, overdue_since__lt=now)
-    return DossierFact.objects.filter(open_now).order_by("overdue_since")[:limit]
+    overdue_now = F.dossier_filter("in_progress_overdue", F.Window(start=now, cutoff=now))
+    return DossierFact.objects.filter(overdue_now).order_by("overdue_since")[:limit]
 
 
 def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
@@ -189,15 +191,15 @@ def monthly_trend(
     while m <= 0:
         y, m = y - 1, m + 12
     start = datetime(y, m, 1, tzinfo=VN_TZ)
-    qs = DossierFact.objects.filter(
-        finished_at__gte=start, finished_at__lt=now, outcome__in=F.HANDLED
-    )
+    # The figures "handled" and "handled_late" of each month (up to now for the current one).
+    w = F.Window(start=start, cutoff=now)
+    qs = DossierFact.objects.filter(F.dossier_filter("handled", w))
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     rows = (
         qs.annotate(month=TruncMonth("finished_at", tzinfo=VN_TZ))
         .values("month")
-        .annotate(handled=Count("pk"), late=Count("pk", filter=Q(on_time_class="late")))
+        .annotate(handled=Count("pk"), late=Count("pk", filter=F.dossier_filter("handled_late", w)))
         .order_by("month")
     )
     return [
@@ -231,7 +233,7 @@ def transparency(*, period: Period) -> list[dict[str, Any]]:
     out = []
     for r in dossiers.rows:
         sv = surveys.get(r["key"], {})
-        late = r["handled_late"] + r["in_progress_overdue"]
+        late = F.late_dossiers(r)
         out.append(
             {
                 "agency": labels.get(r["key"], "—"),

@@ -251,3 +251,100 @@ def test_late_feedback_in_figures_and_lists_agrees_with_the_feedback_app(
         "J": "fb_answered_head",
         "K": "fb_answered_focal",
     }
+
+
+# --- Dossiers: handled late and open past the due instant, in the figures and in the lists -----------
+
+
+def _months(now: dt.datetime) -> list[str]:
+    """The months ``monthly_trend`` covers at ``now`` (the last twelve), as period labels."""
+    local = now.astimezone(VN_TZ)
+    labels = []
+    y, m = local.year, local.month
+    for _n in range(12):
+        labels.append(f"{y}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return labels
+
+
+def _compare_dossiers(now: dt.datetime, label: str):
+    from opendvc.reports.periods import current_quarter
+    from opendvc.reports.selectors import (
+        drilldown_dossiers,
+        longest_overdue_dossiers,
+        monthly_trend,
+        transparency,
+    )
+
+    def listed(name, period):
+        return sorted(drilldown_dossiers(name=name, period=period).values_list("code", flat=True))
+
+    # The oversight page's longest overdue dossiers are the open dossiers past their due instant now.
+    longest = sorted(f.code for f in longest_overdue_dossiers(now=now))
+    quarter = current_quarter()
+    assert longest == listed("in_progress_overdue", quarter), label
+    # The public page's late dossiers are those handled late and those open past their due instant.
+    late = len(listed("handled_late", quarter)) + len(listed("in_progress_overdue", quarter))
+    assert sum(r["late"] for r in transparency(period=quarter)) == late, label
+    # The trend's handled and late per month are the handled and handled-late figures of the month.
+    trend = {r["month"]: (r["handled"], r["late"]) for r in monthly_trend(now=now)}
+    expected = {}
+    for month in _months(now):
+        period = period_of(month)
+        handled, late = listed("handled", period), listed("handled_late", period)
+        totals = period_figures(period=period)["dossiers"]["total"]
+        assert (totals["handled"], totals["handled_late"]) == (len(handled), len(late)), label
+        if handled:
+            expected[f"{month[5:]}/{month[:4]}"] = (len(handled), len(late))
+    assert trend == expected, label
+    return longest, trend
+
+
+@pytest.mark.parametrize(
+    ("now", "longest", "late_in"),
+    [
+        # Before E is received: nothing open past its due instant; B handled late in February.
+        (at(2027, 3, 12, 9, 0), [], {"02/2027": 1}),
+        # E past its due instant (22/3 17:00, an apology does not move it); C not yet due (2/4 17:00).
+        (at(2027, 4, 1, 8, 0), ["T-E"], {"02/2027": 1}),
+        (at(2027, 4, 2, 17, 0), ["T-E"], {"02/2027": 1}),  # C exactly at its due instant
+        (at(2027, 4, 10, 9, 0), ["T-C", "T-E"], {"02/2027": 1}),
+    ],
+)
+def test_late_dossiers_in_the_oversight_lists_agree_with_the_figures(
+    counted, now, longest, late_in
+):
+    with time_machine.travel(now, tick=False):
+        found, trend = _compare_dossiers(now, f"{now:%d/%m %H:%M}")
+    assert found == longest
+    assert {m: late for m, (_handled, late) in trend.items() if late} == late_in
+
+
+def test_late_dossiers_after_they_are_handled_late(counted):
+    from opendvc.reports.facts import facts_refresh
+
+    from .conftest import add_event
+    from .conftest import at as at_text
+
+    c, e = counted["c"], counted["e"]
+    for d, when in ((c, "2027-04-05 07:30"), (e, "2027-04-06 16:00")):
+        add_event(
+            d,
+            when,
+            "return_result",
+            "result_ready",
+            "returned",
+            method="online",
+            on_time_class="late",
+        )
+        type(d).objects.filter(pk=d.pk).update(
+            status="returned",
+            finished_at=at_text(when),
+            on_time_class="late",
+        )
+    facts_refresh()
+    now = at(2027, 4, 10, 9, 0)
+    with time_machine.travel(now, tick=False):
+        found, trend = _compare_dossiers(now, "handled")
+    assert found == []
+    assert trend["04/2027"] == (2, 2) and trend["02/2027"] == (1, 1)
