@@ -221,13 +221,20 @@ def test_late_feedback_in_figures_and_lists_agrees_with_the_feedback_app(
     }
     events += [(end, 0, d.strftime("%d/%m/%Y"), "end") for d, end in ends.items()]
     day_verdicts = {}
+    unrecorded = set()  # items seen late before the job or a transition recorded it
     with time_machine.travel(at(2026, 11, 30, 7, 0), tick=False) as traveller:
         for when, _order, code, step in sorted(events, key=lambda e: (e[0], e[1], e[2])):
             traveller.move_to(when)
             if step == "job":
                 feedback_mark_overdue()
             elif step == "live":
-                _compare_live(_verdict(when), when, f"live {when:%d/%m %H:%M}")
+                verdict = _verdict(when)
+                _compare_live(verdict, when, f"live {when:%d/%m %H:%M}")
+                unrecorded |= {
+                    fb.code
+                    for fb in Feedback.objects.filter(overdue_since=None)
+                    if verdict.get(fb.code, ("", None))[0] == "fb_overdue"
+                }
             elif step == "end":
                 day_verdicts[code] = _verdict(when)
             else:
@@ -237,6 +244,7 @@ def test_late_feedback_in_figures_and_lists_agrees_with_the_feedback_app(
         for day, verdict in day_verdicts.items():
             _compare(verdict, as_of=day, label=f"as of {day}")
     # Each case happened as described.
+    assert unrecorded == {"B", "D", "F", "G", "H", "I"}
     final = _verdict(END)
     assert {c: n for c, (n, _s) in final.items()} == {
         "A": "fb_answered_focal",
