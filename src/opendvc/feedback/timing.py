@@ -18,7 +18,9 @@ The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, ki�
 
 ``standing`` puts an item in exactly one class; ``standing_q`` is the same rule as a database
 filter, for queues and figures. ``record_overdue`` is called by every transition before it moves a
-deadline, so the record does not depend on when the periodic job last ran.
+deadline, so the record does not depend on when the periodic job last ran. ``late_at_q`` and
+``late_since`` are the rule as of an earlier instant (the reports' cut-off), read from the instants the
+item keeps.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +102,38 @@ def standing_q(value: str, now: datetime) -> Q:
     if value == Standing.WITHDRAWN:
         return counted & Q(status=State.WITHDRAWN)
     raise ValueError(value)
+
+
+def _late_cases(cutoff) -> tuple[tuple[Q, str], ...]:
+    """The two ways an item is late at ``cutoff``, each with the field holding the instant it became
+    late: recorded before the cut-off (``overdue_since``, never cleared, so an item late then stays
+    counted late then whatever it did afterwards); or still at an agency, its binding deadline passed
+    before the cut-off and not recorded yet (no transition since, the periodic job not run):
+    ``record_overdue`` will record that very deadline, so a figure does not wait for the job."""
+    recorded = Q(overdue_since__lt=cutoff)
+    unrecorded = Q(
+        overdue_since__isnull=True, status__in=sorted(AT_AGENCY_STATES), due_at__lt=cutoff
+    )
+    return ((recorded, "overdue_since"), (unrecorded, "due_at"))
+
+
+def late_at_q(cutoff) -> Q:
+    """The items late at ``cutoff`` — an instant, or an expression such as ``F("answered_at")`` (an
+    answer is late when the item was late at the instant of the answer). Only instants are read, so
+    a period's figures do not change when its items move on; at ``now`` it selects the items whose
+    ``standing`` is late (pending overdue or answered late)."""
+    (recorded, _field), (unrecorded, _field) = _late_cases(cutoff)
+    return recorded | unrecorded
+
+
+def late_since(cutoff):
+    """The instant an item became late as known at ``cutoff`` (a database expression), NULL for an
+    item not late then (``late_at_q``): what a list shows beside the figure it details."""
+    return Case(
+        *(When(q, then=F(field)) for q, field in _late_cases(cutoff)),
+        default=None,
+        output_field=DateTimeField(),
+    )
 
 
 def is_overdue(feedback: Feedback, now: datetime | None = None) -> bool:

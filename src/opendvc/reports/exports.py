@@ -13,7 +13,13 @@ from django.template.loader import render_to_string
 
 from opendvc.worktime import to_local
 
-from .figures import DOSSIER_FIGURES, FEEDBACK_FIGURES, FIGURES, SURVEY_FIGURES
+from .figures import (
+    DOSSIER_FIGURES,
+    FEEDBACK_FIGURES,
+    FIGURES,
+    SURVEY_FIGURES,
+    late_dossiers,
+)
 
 DOSSIER_COLUMNS = [*DOSSIER_FIGURES, "avg_days", "p90_days"]
 DERIVED_LABELS = {
@@ -215,9 +221,7 @@ def build_pdf(report) -> bytes:
         [
             (
                 r["label"],
-                _rate(
-                    r["to_handle"] - r["handled_late"] - r["in_progress_overdue"], r["to_handle"]
-                ),
+                _rate(r["to_handle"] - late_dossiers(r), r["to_handle"]),
             )
             for r in f["dossiers"]["rows"]
         ][:25],

@@ -20,9 +20,9 @@ from opendvc.agencies.models import Agency, Tier
 from opendvc.catalog.models import Field, Procedure
 from opendvc.dossiers.lifecycle import State as DossierState
 from opendvc.dossiers.models import Channel
-from opendvc.feedback.lifecycle import AT_AGENCY_STATES
 from opendvc.feedback.models import Channel as FeedbackChannel
 from opendvc.feedback.models import Feedback
+from opendvc.feedback.timing import late_at_q
 from opendvc.surveys.models import SurveyResponse
 
 from .models import DossierFact
@@ -147,18 +147,16 @@ def feedback_filter(name: str, w: Window) -> Q:
     s, c = w.start, w.cutoff
     forwarded = Q(agency__isnull=False, forwarded_at__isnull=False, forwarded_at__lt=c)
     answered_in = Q(answered_at__gte=s, answered_at__lt=c)
-    not_late = Q(overdue_since__isnull=True) | Q(overdue_since__gte=F("answered_at"))
+    # Late by the feedback app's one rule (``feedback.timing.late_at_q``): an answer is late when the
+    # item was late at the instant of the answer; an open item when it was late at the cut-off.
+    not_late = ~late_at_q(F("answered_at"))
     by_focal = Q(escalated_at__isnull=True) | Q(escalated_at__gt=F("answered_at"))
     open_at = (
         forwarded
         & (Q(answered_at__isnull=True) | Q(answered_at__gte=c))
         & ~Q(status__in=["rejected", "withdrawn"])
     )
-    # Late at the cut-off: recorded late before it, or still at the agency past its deadline and not
-    # recorded yet (the periodic job records it afterwards at the deadline; ``feedback.timing``).
-    late_at = Q(overdue_since__lt=c) | Q(
-        overdue_since__isnull=True, status__in=sorted(AT_AGENCY_STATES), due_at__lt=c
-    )
+    late_at = late_at_q(c)
     table = {
         "fb_received": Q(agency__isnull=False, forwarded_at__gte=s, forwarded_at__lt=c),
         "fb_answered_focal": forwarded & answered_in & not_late & by_focal,
@@ -354,6 +352,12 @@ def fact_labels(fact: DossierFact) -> dict[str, str]:
         "channel": str(dict(Channel.choices).get(fact.channel, fact.channel)),
         "outcome": f"{outcome} ({on_time})" if outcome and on_time else outcome,
     }
+
+
+def late_dossiers(row: dict[str, Any]) -> int:
+    """The late dossiers of a row of dossier figures: handled late plus still open past the due
+    instant, what the on-time rate leaves out (QĐ 766/QĐ-TTg; the indicator ``on_time_rate``)."""
+    return row["handled_late"] + row["in_progress_overdue"]
 
 
 def rate(numerator: float, denominator: float) -> float | None:

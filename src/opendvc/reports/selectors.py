@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, When
-from django.db.models import F as Field_
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from opendvc.agencies.models import StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
 from opendvc.core.collation import sort_key
-from opendvc.feedback.lifecycle import AT_AGENCY_STATES
 from opendvc.feedback.models import Feedback
+from opendvc.feedback.timing import late_since
 from opendvc.linked.selectors import linked_figures
 from opendvc.worktime import VN_TZ
 
@@ -155,20 +154,19 @@ def drilldown_feedback(
         qs = qs.filter(agency_id__in=agency_ids)
     if key != "":
         qs = qs.filter(**{"channel" if dimension == "channel" else "agency_id": key})
-    # Late since: the recorded instant, or the deadline passed before the cut-off and not recorded yet.
-    unrecorded = When(
-        Q(status__in=sorted(AT_AGENCY_STATES), due_at__lt=w.cutoff), then=Field_("due_at")
-    )
-    late_since = Coalesce("overdue_since", Case(unrecorded, default=None))
-    return qs.annotate(late_since=late_since).order_by("forwarded_at", "pk")
+    # When each item became late, as the figures count it at the cut-off (empty when it was not late
+    # then, even if it became late afterwards).
+    return qs.annotate(late_since=late_since(w.cutoff)).order_by("forwarded_at", "pk")
 
 
 def longest_overdue_dossiers(
     *, limit: int = 20, now: datetime | None = None
 ) -> QuerySet[DossierFact]:
+    """The open dossiers past their due instant now (the figure ``in_progress_overdue``), the longest
+    overdue first."""
     now = now or timezone.now()
-    open_now = Q(received_at__lt=now, finished_at__isnull=True, overdue_since__lt=now)
-    return DossierFact.objects.filter(open_now).order_by("overdue_since")[:limit]
+    overdue_now = F.dossier_filter("in_progress_overdue", F.Window(start=now, cutoff=now))
+    return DossierFact.objects.filter(overdue_now).order_by("overdue_since")[:limit]
 
 
 def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
@@ -177,7 +175,7 @@ def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) ->
         Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))
         .select_related("agency")
         # Late since the recorded instant, or since the deadline the periodic job has yet to record.
-        .annotate(late_since=Coalesce("overdue_since", "due_at"))
+        .annotate(late_since=late_since(now))
         .order_by("late_since")[:limit]
     )
 
@@ -193,15 +191,15 @@ def monthly_trend(
     while m <= 0:
         y, m = y - 1, m + 12
     start = datetime(y, m, 1, tzinfo=VN_TZ)
-    qs = DossierFact.objects.filter(
-        finished_at__gte=start, finished_at__lt=now, outcome__in=F.HANDLED
-    )
+    # The figures "handled" and "handled_late" of each month (up to now for the current one).
+    w = F.Window(start=start, cutoff=now)
+    qs = DossierFact.objects.filter(F.dossier_filter("handled", w))
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     rows = (
         qs.annotate(month=TruncMonth("finished_at", tzinfo=VN_TZ))
         .values("month")
-        .annotate(handled=Count("pk"), late=Count("pk", filter=Q(on_time_class="late")))
+        .annotate(handled=Count("pk"), late=Count("pk", filter=F.dossier_filter("handled_late", w)))
         .order_by("month")
     )
     return [
@@ -235,7 +233,7 @@ def transparency(*, period: Period) -> list[dict[str, Any]]:
     out = []
     for r in dossiers.rows:
         sv = surveys.get(r["key"], {})
-        late = r["handled_late"] + r["in_progress_overdue"]
+        late = F.late_dossiers(r)
         out.append(
             {
                 "agency": labels.get(r["key"], "—"),

@@ -276,8 +276,7 @@ def oversight(request):
     data = selectors.period_figures(period=period, dimension="agency")
     rows = data["dossiers"]["rows"]
     for r in rows:
-        late = r["handled_late"] + r["in_progress_overdue"]
-        r["on_time_rate"] = F.rate(r["to_handle"] - late, r["to_handle"])
+        r["on_time_rate"] = F.rate(r["to_handle"] - F.late_dossiers(r), r["to_handle"])
     tiers = selectors.period_figures(period=period, dimension="tier")["dossiers"]["rows"]
     agency_names = F.labels_for(
         "agency", [f.agency_id for f in selectors.longest_overdue_dossiers()]
