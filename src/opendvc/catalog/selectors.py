@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Value, Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.prepared import PreparedRead, first_row, prefetched
@@ -423,9 +423,10 @@ def facets(
     what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
-    # The key (a look at the catalog revision and a digest) only when results are cached at all.
+    # The key (a look at the catalog revision and a digest) only when results are cached at all. The
+    # labels of levels and channels are in the request's language: one entry per language.
     key = (
-        _cache_key("facets", query.terms, query.code_prefix, filters.values)
+        _cache_key("facets", get_language(), query.terms, query.code_prefix, filters.values)
         if cache_seconds()
         else None
     )
