@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.prepared import PreparedRead, first_row, prefetched
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 
 from .index import catalog_index
 from .models import (
@@ -675,20 +676,20 @@ def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> 
 
     offer = procedure_offer(procedure=procedure)
     # The field's message is the detail's first sentence: whole, naming the procedure and its level.
-    sentence = _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s.") % {
-        "name": procedure.name[:120],
-        "level": offer.level,
-        "what": what,
-    }
+    # The name is the catalog's Vietnamese, marked as such in a sentence of another language.
+    name = {"name": procedure.name[:120]}
+    sentence = quoting(
+        _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s."),
+        name,
+        {"level": offer.level, "what": what},
+    )
     return ProblemError(
         "not_offered_at_level",
-        _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s")
-        % {
-            "name": procedure.name[:120],
-            "level": offer.level,
-            "what": what,
-            "offer": offer.sentence,
-        },
+        quoting(
+            _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s"),
+            name,
+            {"level": offer.level, "what": what, "offer": offer.sentence},
+        ),
         status=422,
         title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
         extra={
