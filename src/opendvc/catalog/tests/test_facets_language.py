@@ -32,6 +32,11 @@ def test_the_apis_filter_values_in_each_language(english_first, query):
     assert "Mức độ 3" in _labels(vi, "level") and "Trực tuyến" in _labels(vi, "method")
     assert not _labels(vi, "level") & _labels(en, "level")
     assert answers["en"]["ETag"] != answers["vi"]["ETag"]
+    # A cache between the portal and its clients keeps one answer per language asked.
+    assert {"Accept-Encoding", "Accept-Language"} <= {
+        v.strip() for v in answers["en"]["Vary"].split(",")
+    }
+    assert (answers["en"]["Content-Language"], answers["vi"]["Content-Language"]) == ("en", "vi")
     # Asked again, each language is answered from its own entry.
     assert ask(order[0]).json() == answers[order[0]].json()
 
