@@ -247,3 +247,20 @@ def test_the_timeline_page_shows_the_marked_reason(client, procedure, citizen, o
     else:
         assert "Lý do: Hồ sơ không đúng thẩm quyền." in html
         assert '<span lang="vi">Hồ sơ không đúng' not in html
+
+
+@pytest.mark.parametrize("name", ["Lãnh đạo phê duyệt", "Phê duyệt <kết quả> & ký"])
+def test_the_approval_steps_name_is_marked_in_the_forward_refusal(name):
+    from opendvc.workflow.models import StepRun
+    from opendvc.workflow.services import ProcessSpec, default_steps, forward_refusal
+
+    spec = ProcessSpec(process=None, steps=default_steps(), clock_on_wait="pause")
+    leader = next(s.position for s in spec.steps if s.role == "leader")
+    run = StepRun(position=leader, name=name)
+    with override("en"):
+        refusal = forward_refusal(spec=spec, run=run)
+    assert refusal.startswith(f"The step “{name}” ")
+    assert f'“<span lang="vi">{escape(name)}</span>”' in _html(refusal)
+    with override("vi"):
+        refusal = forward_refusal(spec=spec, run=run)
+    assert refusal.startswith(f"Bước “{name}” chỉ kết thúc") and not isinstance(refusal, MarkedText)
