@@ -85,7 +85,12 @@ api = OpenDvcAPI(
     version="1.0.0",
     description=(
         "API của Cổng Dịch vụ công trực tuyến. Lỗi trả về theo RFC 9457 (application/problem+json) "
-        "với mã `code` ổn định và `detail` tiếng Việt."
+        "với mã `code` ổn định và `detail` tiếng Việt.\n\n"
+        "Ngôn ngữ: API đọc tiêu đề `Accept-Language` của yêu cầu: tiếng Anh khi tiếng Anh được ưu "
+        "tiên hơn tiếng Việt theo trọng số q (`en`, `en-US`, `vi;q=0.2, en;q=0.8`), tiếng Việt trong "
+        "mọi trường hợp khác (không gửi, `vi`, `en;q=0.1, vi;q=0.9`, giá trị không đọc được). Cookie "
+        "ngôn ngữ `django_language` của cổng, nếu gửi kèm, được ưu tiên hơn tiêu đề. `title` của lỗi "
+        "theo ngôn ngữ đó; `code` không đổi. Phản hồi cho biết ngôn ngữ trong `Content-Language`."
     ),
     urls_namespace="api",
     auth=DEFAULT_AUTH,

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
 from opendvc.api.params import MAX_LIMIT, MAX_PAGE
@@ -91,9 +92,11 @@ class SearchParams(Schema):
 
 
 def _response_key(request) -> str:
+    # A body carries labels in the request's language (the facets' levels and channels): one entry,
+    # and one ETag, per language.
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
     digest = hashlib.sha256(
-        json.dumps([request.get_host(), request.path, params]).encode()
+        json.dumps([request.get_host(), request.path, get_language(), params]).encode()
     ).hexdigest()[:40]
     return f"catalog:{catalog_revision()}:response:{digest}"
 

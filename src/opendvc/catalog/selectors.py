@@ -16,12 +16,13 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Value, Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from opendvc.agencies.models import Agency, Tier
 from opendvc.core.prepared import PreparedRead, first_row, prefetched
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 
 from .index import catalog_index
 from .models import (
@@ -423,9 +424,10 @@ def facets(
     what choosing that value would give.
     """
     query: SearchQuery = parse_query(q)
-    # The key (a look at the catalog revision and a digest) only when results are cached at all.
+    # The key (a look at the catalog revision and a digest) only when results are cached at all. The
+    # labels of levels and channels are in the request's language: one entry per language.
     key = (
-        _cache_key("facets", query.terms, query.code_prefix, filters.values)
+        _cache_key("facets", get_language(), query.terms, query.code_prefix, filters.values)
         if cache_seconds()
         else None
     )
@@ -674,20 +676,20 @@ def not_offered(*, procedure: Procedure, what: str, path: str = "procedure") -> 
 
     offer = procedure_offer(procedure=procedure)
     # The field's message is the detail's first sentence: whole, naming the procedure and its level.
-    sentence = _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s.") % {
-        "name": procedure.name[:120],
-        "level": offer.level,
-        "what": what,
-    }
+    # The name is the catalog's Vietnamese, marked as such in a sentence of another language.
+    name = {"name": procedure.name[:120]}
+    sentence = quoting(
+        _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s."),
+        name,
+        {"level": offer.level, "what": what},
+    )
     return ProblemError(
         "not_offered_at_level",
-        _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s")
-        % {
-            "name": procedure.name[:120],
-            "level": offer.level,
-            "what": what,
-            "offer": offer.sentence,
-        },
+        quoting(
+            _("Thủ tục “%(name)s” ở mức độ %(level)d không cung cấp %(what)s. %(offer)s"),
+            name,
+            {"level": offer.level, "what": what, "offer": offer.sentence},
+        ),
         status=422,
         title=_("Mức độ dịch vụ của thủ tục không cung cấp thao tác này"),
         extra={

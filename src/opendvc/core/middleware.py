@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .logging import request_id_var
 from .problems import error_path, problem_response
@@ -522,18 +523,35 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return problem
 
 
+def prefers_english(accept_language: str) -> bool:
+    """Whether an ``Accept-Language`` value ranks English above Vietnamese (RFC 9110 §12.5.4): each
+    language takes the highest weight of the ranges naming it (``en``, ``en-US``), or that of ``*``
+    when none does; a tie, a weight of 0 or a value that cannot be read leaves Vietnamese."""
+    weights: dict[str, float] = {}
+    for range_, weight in parse_accept_lang_header(accept_language):
+        primary = range_.split("-", 1)[0]
+        weights[primary] = max(weight, weights.get(primary, 0.0))
+    other = weights.get("*", 0.0)
+    return weights.get("en", other) > weights.get("vi", other)
+
+
 class VietnameseFirstMiddleware:
     """The portal speaks Vietnamese unless the visitor chose English with the language switch.
 
-    The browser's Accept-Language is ignored: a government portal in Vietnam answers in Vietnamese
-    first, and the choice made with the switch (the language cookie) is what counts.
+    The browser's Accept-Language is ignored on pages: a government portal in Vietnam answers in
+    Vietnamese first, and the choice made with the switch (the language cookie) is what counts. An
+    API client has no switch: its ``Accept-Language`` is read (English when it ranks English above
+    Vietnamese, Vietnamese otherwise), the language cookie still deciding when one is sent; Django's
+    LocaleMiddleware then answers with ``Content-Language`` and ``Vary: Accept-Language``.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        accept = request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if accept and request.path.startswith("/api/") and prefers_english(accept):
+            request.META["HTTP_ACCEPT_LANGUAGE"] = "en"
         return self.get_response(request)
 
 

@@ -61,7 +61,8 @@ def quoting(template: str, vi: dict[str, str], other: dict[str, object] | None =
     if page_in_vietnamese() or not vi:
         return text
     html = conditional_escape(template) % {
-        **{k: conditional_escape(v) for k, v in other.items()},
+        # Numbers stay numbers, for the template's %d.
+        **{k: v if isinstance(v, int | float) else conditional_escape(v) for k, v in other.items()},
         **{k: _span(v) for k, v in vi.items()},
     }
     return MarkedText(text, html)
@@ -70,3 +71,13 @@ def quoting(template: str, vi: dict[str, str], other: dict[str, object] | None =
 def html_join(sep: str, texts) -> SafeString:
     """Messages (plain or marked) joined for a page, each escaped unless it carries its own HTML."""
     return mark_safe(conditional_escape(sep).join(conditional_escape(t) for t in texts))  # noqa: S308
+
+
+def message_text(texts, sep: str = " ") -> str:
+    """Messages joined for ``django.contrib.messages``, which keeps a message's HTML only when it is
+    marked safe: the marked HTML when one of them quotes Vietnamese on a page in another language,
+    the plain text otherwise (as it always is on a Vietnamese page)."""
+    texts = list(texts)
+    if any(isinstance(t, MarkedText) for t in texts):
+        return html_join(sep, texts)
+    return sep.join(texts)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.worktime import (
     WorktimeError,
     add_working_time,
@@ -202,8 +203,12 @@ def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
         ) from exc
     if not info.working:
         raise _problem(
-            _("Ngày %(day)s là ngày nghỉ (%(reason)s); hãy hẹn trả vào một ngày làm việc.")
-            % {"day": local.strftime("%d/%m/%Y"), "reason": info.reason}
+            quoting(
+                _("Ngày %(day)s là ngày nghỉ (%(reason)s); hãy hẹn trả vào một ngày làm việc."),
+                # The calendar names its days off in Vietnamese (a holiday, a weekday).
+                {"reason": info.reason},
+                {"day": local.strftime("%d/%m/%Y")},
+            )
         )
     if not calendar.is_working_instant(local):
         raise _problem(

@@ -4,7 +4,9 @@ the gettext catalogue), for the applicant's and the officer's timeline.
 ``event_describe`` is the one place that turns an event's action and payload into text: instants are
 written ``16:00 ngày 09/12/2026`` in Hồ Chí Minh time, money ``8.000 đồng``, codes (channels, return
 and payment methods, on-time classes, clock modes) by their labels. A payload key it does not know is
-left out, never shown raw.
+left out, never shown raw. What people wrote (reasons, notes, items to supply, names, addresses) and
+the names of steps and fee items stay in Vietnamese: on a page in another language they are marked
+``lang="vi"`` (``core.quoting``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from opendvc.core.money import format_vnd
+from opendvc.core.quoting import MarkedText, html_join, quoting, vietnamese
 from opendvc.worktime import WorktimeError, to_local
 
 from .lifecycle import Action, action_label, state_label
@@ -84,7 +87,7 @@ def _items(data: dict) -> tuple[str, ...]:
     items = data.get("items") or []
     if isinstance(items, str):
         items = items.splitlines()
-    return tuple(str(i).strip() for i in items if str(i).strip())
+    return tuple(vietnamese(str(i).strip()) for i in items if str(i).strip())
 
 
 def _fee_lines(lines: Any) -> tuple[str, ...]:
@@ -93,14 +96,17 @@ def _fee_lines(lines: Any) -> tuple[str, ...]:
         if not isinstance(line, dict):
             continue
         quantity = line.get("quantity") or 1
+        name = str(line.get("name") or "")
+        numbers = {
+            "quantity": quantity,
+            "unit": format_vnd(line.get("unit_vnd")),
+            "amount": format_vnd(line.get("amount_vnd")),
+        }
+        template = _("%(name)s: %(quantity)s × %(unit)s = %(amount)s")
         out.append(
-            _("%(name)s: %(quantity)s × %(unit)s = %(amount)s")
-            % {
-                "name": str(line.get("name") or _("Khoản thu")),
-                "quantity": quantity,
-                "unit": format_vnd(line.get("unit_vnd")),
-                "amount": format_vnd(line.get("amount_vnd")),
-            }
+            quoting(template, {"name": name}, numbers)
+            if name
+            else template % {"name": _("Khoản thu"), **numbers}
         )
     return tuple(out)
 
@@ -121,19 +127,34 @@ def _resumed(data: dict) -> str:
     return "; ".join(parts)
 
 
+def _concat(*parts: str, sep: str = "") -> str:
+    """Parts joined, keeping the marking of those quoting Vietnamese."""
+    text = sep.join(parts)
+    if any(isinstance(p, MarkedText) for p in parts):
+        return MarkedText(text, html_join(sep, parts))
+    return text
+
+
+def _sentence(part: str) -> str:
+    """``part`` trimmed, starting with a capital and ending with a full stop; a part quoting
+    Vietnamese keeps its marking (its first letter is left as it is when the quote starts it)."""
+    text = part.strip()
+    end = "" if text.endswith((".", "!", "?")) else "."
+    if not isinstance(part, MarkedText):
+        return text[:1].upper() + text[1:] + end
+    html = str(part.__html__()).strip()
+    if not html.startswith("<"):
+        text, html = text[:1].upper() + text[1:], html[:1].upper() + html[1:]
+    return MarkedText(text + end, html + end)
+
+
 def _join(*parts: str) -> str:
     """Sentences joined, each ending with a full stop."""
-    out = []
-    for part in parts:
-        part = (part or "").strip()
-        if part:
-            part = part[:1].upper() + part[1:]  # a sentence starts with a capital
-            out.append(part if part.endswith((".", "!", "?")) else part + ".")
-    return " ".join(out)
+    return _concat(*(_sentence(part) for part in parts if part and part.strip()), sep=" ")
 
 
 def _reason(text: str) -> str:
-    return _("Lý do: %(reason)s") % {"reason": text} if text else ""
+    return quoting(_("Lý do: %(reason)s"), {"reason": text}) if text else ""
 
 
 def event_describe(*, event) -> EventText:
@@ -182,12 +203,13 @@ def event_describe(*, event) -> EventText:
     elif action == Action.START_PROCESSING:
         step, due = str(data.get("step") or ""), format_when(data.get("step_due_at"))
         if step and due:
-            sentence = _("Hồ sơ được chuyển xử lý, bước “%(step)s”, hạn xử lý bước %(due)s.") % {
-                "step": step,
-                "due": due,
-            }
+            sentence = quoting(
+                _("Hồ sơ được chuyển xử lý, bước “%(step)s”, hạn xử lý bước %(due)s."),
+                {"step": step},
+                {"due": due},
+            )
         elif step:
-            sentence = _("Hồ sơ được chuyển xử lý, bước “%(step)s”.") % {"step": step}
+            sentence = quoting(_("Hồ sơ được chuyển xử lý, bước “%(step)s”."), {"step": step})
         else:
             sentence = _("Hồ sơ được chuyển xử lý.")
     elif action == Action.REQUEST_SUPPLEMENT:
@@ -259,7 +281,7 @@ def event_describe(*, event) -> EventText:
         if method:
             head += _(", hình thức: %(method)s") % {"method": method.lower()}
         if recipient:
-            head += _(", người nhận: %(name)s") % {"name": recipient}
+            head = _concat(head, quoting(_(", người nhận: %(name)s"), {"name": recipient}))
         sentence = _join(head, _("Hồ sơ hoàn thành %(cls)s") % {"cls": cls} if cls else "")
     elif action == Action.APOLOGY:
         new = format_when(data.get("new_due_at"))
@@ -280,13 +302,13 @@ def event_describe(*, event) -> EventText:
             _("Người nộp chọn nhận kết quả: %(method)s") % {"method": chosen.lower()}
             if chosen
             else _("Người nộp thay đổi hình thức nhận kết quả"),
-            _("Địa chỉ nhận: %(address)s") % {"address": where} if where else "",
+            quoting(_("Địa chỉ nhận: %(address)s"), {"address": where}) if where else "",
         )
     else:
         sentence = _join(action_label(action))
 
     if note and not note_used:
-        sentence = _join(sentence, _("Ghi chú: %(note)s") % {"note": note})
+        sentence = _join(sentence, quoting(_("Ghi chú: %(note)s"), {"note": note}))
     status = ""
     if event.from_state != event.to_state:
         status = _("%(from)s → %(to)s") % {

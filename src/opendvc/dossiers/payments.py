@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 
 MAX_QUANTITY = 10_000
 # A fee line above a thousand billion đồng is a typing or a peer's error, not a fee.
@@ -91,8 +92,9 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
             continue
         whole = _whole(unit)
         if whole is None:
-            errors.append({"path": f"{path}.amount_vnd", "message": _("Khoản “%(name)s” chưa có mức thu; nhập số tiền.")
-                           % {"name": name[:80]}} if unit in (None, "") else
+            errors.append({"path": f"{path}.amount_vnd", "message": quoting(
+                               _("Khoản “%(name)s” chưa có mức thu; nhập số tiền."), {"name": name[:80]})}
+                          if unit in (None, "") else
                           {"path": f"{path}.amount_vnd", "message": _("Số tiền phải là số nguyên đồng.")})
             continue
         unit = whole

@@ -51,9 +51,16 @@ def _choice(spec: dict, value) -> dict | None:
     return next((c for c in spec.get("choices", []) if c["value"] == value), None)
 
 
-def _choices_label(spec: dict, value: str) -> str:
+def _choice_label(spec: dict, value) -> tuple[str, bool]:
+    """The label of the choice ``value`` of ``spec``: its English label on a page in English when the
+    definition gives one, else its Vietnamese label (or the value itself, kept from an older version
+    of the form); and whether it is Vietnamese shown on a page in another language (to be marked)."""
     choice = _choice(spec, value)
-    return choice["label"] if choice is not None else value
+    if choice is None:
+        return str(value), bool(_vi())
+    if _vi() and choice.get("label_en"):
+        return choice["label_en"], False
+    return choice["label"], bool(_vi())
 
 
 def display_date(value: Any) -> str:
@@ -102,10 +109,10 @@ def display_value(spec: dict, value: Any) -> str:
     if kind == "money":
         return f"{display_money(value)} đồng"
     if kind == "choice":
-        return _choices_label(spec, value)
+        return _choice_label(spec, value)[0]
     if kind == "multichoice":
         return (
-            "; ".join(_choices_label(spec, v) for v in value)
+            "; ".join(_choice_label(spec, v)[0] for v in value)
             if isinstance(value, list)
             else str(value)
         )
@@ -132,6 +139,37 @@ def _localised(item: dict, key: str) -> str:
     if (get_language() or "vi").startswith("en") and item.get(f"{key}_en"):
         return item[f"{key}_en"]
     return item[key]
+
+
+def _own_words(item: dict, key: str) -> tuple[str, SafeString]:
+    """A definition's label or title in the page's language when the definition gives it, with the
+    attribute of the element showing it: `` lang="vi"`` when it is the Vietnamese text on a page in
+    another language, none otherwise."""
+    if _vi() and item.get(f"{key}_en"):
+        return item[f"{key}_en"], SafeString("")
+    return item[key], _vi()
+
+
+def _value_shown(spec: dict, value: Any) -> tuple[str, SafeString]:
+    """``display_value`` with the attribute of the element showing it: what people typed, names of
+    places and the definition's own words are Vietnamese (`` lang="vi"`` on a page in another
+    language); Yes/No, a count of files and the choices the definition labels in English are in the
+    page's language. Several choices, some in each language, are marked one by one (``core.quoting``)."""
+    shown = display_value(spec, value)
+    kind = spec["kind"]
+    if kind in ("checkbox", "declaration", "file"):
+        return shown, SafeString("")
+    if kind == "choice":
+        return shown, _vi() if _choice_label(spec, value)[1] else SafeString("")
+    if kind == "multichoice" and isinstance(value, list):
+        labels = [_choice_label(spec, v) for v in value]
+        if all(foreign for _label, foreign in labels):
+            return shown, _vi()
+        if any(foreign for _label, foreign in labels):
+            parts = [vietnamese(label) if foreign else label for label, foreign in labels]
+            return MarkedText(shown, html_join("; ", parts)), SafeString("")
+        return shown, SafeString("")
+    return shown, _vi()
 
 
 def _marked(item: dict, key: str) -> str:
@@ -164,34 +202,41 @@ def _display_rows(specs: list[dict], data: dict, blank: bool) -> list[dict[str, 
         if not blank and not _shown(spec, data):
             continue
         value = data.get(spec["key"])
-        label = _localised(spec, "label")
+        label, label_lang = _own_words(spec, "label")
         if spec["kind"] == "group":
-            title = _localised(spec, "item_label") if spec.get("item_label") else label
+            title, title_lang = (
+                (spec["item_label"], _vi()) if spec.get("item_label") else (label, label_lang)
+            )
             items = []
             for index, item in enumerate(value if isinstance(value, list) else []):
                 if not isinstance(item, dict):
                     continue
                 item_rows = _display_rows(spec["fields"], item, blank)
                 if item_rows:
-                    items.append({"title": f"{title} {index + 1}", "rows": item_rows})
+                    items.append(
+                        {"title": f"{title} {index + 1}", "title_lang": title_lang, "rows": item_rows}
+                    )
             if items or blank:
                 rows.append(
                     {
                         "key": spec["key"],
                         "label": label,
+                        "label_lang": label_lang,
                         "group": True,
                         "items": items,
                         "blank_rows": [_localised(c, "label") for c in spec["fields"]],
                     }
                 )
             continue
-        shown = display_value(spec, value)
+        shown, value_lang = _value_shown(spec, value)
         if shown or blank:
             rows.append(
                 {
                     "key": spec["key"],
                     "label": label,
+                    "label_lang": label_lang,
                     "value": shown,
+                    "value_lang": value_lang,
                     "declaration": spec["kind"] == "declaration",
                 }
             )
@@ -205,20 +250,24 @@ def form_data_display(
 
     Each section is ``{"key", "title", "rows"}``; a row is ``{"label", "value"}`` (value already
     formatted: option labels, names of provinces and wards, Có/Không, dd/mm/yyyy, money in đồng) or,
-    for a repeatable group, ``{"label", "group": True, "items": [{"title", "rows"}]}``. Fields without
-    a value and fields whose condition does not hold are left out, and so are empty sections; with
-    ``blank`` every field is listed (the printable blank form). Keys of ``data`` that the form does
-    not have are not shown. Pure: no database.
+    for a repeatable group, ``{"label", "group": True, "items": [{"title", "rows"}]}``. Titles,
+    labels and values come with the attribute of the element showing them (``title_lang``,
+    ``label_lang``, ``value_lang``: `` lang="vi"`` for Vietnamese on a page in another language).
+    Fields without a value and fields whose condition does not hold are left out, and so are empty
+    sections; with ``blank`` every field is listed (the printable blank form). Keys of ``data`` that
+    the form does not have are not shown. Pure: no database.
     """
     data = data if isinstance(data, dict) else {}
     sections = []
     for index, section in enumerate(definition.get("sections", []), 1):
         rows = _display_rows(section.get("fields", []), data, blank)
         if rows:
+            title, title_lang = _own_words(section, "title")
             sections.append(
                 {
                     "key": section.get("key") or f"section-{index}",
-                    "title": _localised(section, "title"),
+                    "title": title,
+                    "title_lang": title_lang,
                     "rows": rows,
                 }
             )
@@ -280,12 +329,8 @@ def _condition_notes(specs: list[dict]) -> dict[int, str]:
 def _choice_parts(spec: dict, value) -> tuple[dict, dict]:
     """``(vi, other)`` for :func:`quoting` of one choice's label: Vietnamese data unless the page is
     in Vietnamese or the choice has an English label."""
-    choice = _choice(spec, value)
-    text = _localised(choice, "label") if choice is not None else str(value)
-    given_en = choice is not None and bool(choice.get("label_en"))
-    if _vi() and not given_en:
-        return {"c": text}, {}
-    return {}, {"c": text}
+    text, foreign = _choice_label(spec, value)
+    return ({"c": text}, {}) if foreign else ({}, {"c": text})
 
 
 def _label_text(spec: dict, required: bool) -> str:
@@ -387,8 +432,9 @@ def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str)
         options = [f'<option value="">{escape(_("— Chọn —"))}</option>']
         for choice in spec["choices"]:
             sel = " selected" if choice["value"] == value else ""
+            text, lang = _own_words(choice, "label")
             options.append(
-                f'<option value="{escape(choice["value"])}"{sel}{_vi()}>{escape(choice["label"])}</option>'
+                f'<option value="{escape(choice["value"])}"{sel}{lang}>{escape(text)}</option>'
             )
         control = f'<select class="eforms-input" id="{fid}" name="{name}"{aria}>{"".join(options)}</select>'
     elif kind == "date":
@@ -422,10 +468,11 @@ def _render_options(ctx, spec, value, path, wrap, required) -> str:
     for index, choice in enumerate(spec["choices"]):
         oid = fid if index == 0 else f"{fid}-{index}"
         checked = " checked" if choice["value"] in chosen else ""
+        text, lang = _own_words(choice, "label")
         items.append(
             f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
             f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
-            f'<label for="{oid}"{_vi()}>{escape(choice["label"])}</label></div>'
+            f'<label for="{oid}"{lang}>{escape(text)}</label></div>'
         )
     aria = f' aria-describedby="{described}"' if described else ""
     if required:
@@ -538,7 +585,13 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
     rows = max(len(items), minimum, 1)
     maximum = spec.get("max_items", 50)
     helptext, described, invalid = _describe(ctx, fid, spec, [path])
-    item_label = spec.get("item_label") or spec["label"]
+    item_label, lang = (
+        (spec["item_label"], _vi()) if spec.get("item_label") else _own_words(spec, "label")
+    )
+    # The item's name inside the buttons' words ("Thêm", "Xóa"), marked when it is Vietnamese.
+    named = escape(item_label.lower())
+    if lang:
+        named = f"<span{lang}>{named}</span>"
     out = []
     for index in range(rows):
         item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
@@ -553,18 +606,18 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
         if rows > minimum:
             remove = (
                 f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{REMOVE_BUTTON}" '
-                f'value="{item_path}" formnovalidate>{escape(_("Xóa"))} {escape(item_label.lower())} '
+                f'value="{item_path}" formnovalidate>{escape(_("Xóa"))} {named} '
                 f"{index + 1}</button>"
             )
         out.append(
-            f'<fieldset class="eforms-item" id="{fid}-{index}"><legend{_vi()}>{escape(item_label)} {index + 1}</legend>'
+            f'<fieldset class="eforms-item" id="{fid}-{index}"><legend{lang}>{escape(item_label)} {index + 1}</legend>'
             f"{inner}{remove}</fieldset>"
         )
     add = ""
     if rows < maximum:
         add = (
             f'<button type="submit" class="btn btn-secondary eforms-row-btn" name="{ctx.prefix}{ADD_BUTTON}" value="{path}" '
-            f"formnovalidate>{escape(_('Thêm'))} {escape(item_label.lower())}</button>"
+            f"formnovalidate>{escape(_('Thêm'))} {named}</button>"
         )
     aria = f' aria-describedby="{described}"' if described else ""
     return (
@@ -584,10 +637,13 @@ def render_fields(
             _render_field(ctx, spec, data.get(spec["key"]), spec["key"], "")
             for spec in section["fields"]
         )
-        help_html = f'<p class="help">{escape(section["help"])}</p>' if section.get("help") else ""
+        help_html = (
+            f'<p class="help"{_vi()}>{escape(section["help"])}</p>' if section.get("help") else ""
+        )
+        title, lang = _own_words(section, "title")
         out.append(
             f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
-            f"<legend{_vi()}>{escape(section['title'])}</legend>{help_html}{body}</fieldset>"
+            f"<legend{lang}>{escape(title)}</legend>{help_html}{body}</fieldset>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

@@ -17,6 +17,7 @@ from opendvc.core.files import stored_file_response
 from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import message_text
 from opendvc.dossiers import selectors as dossier_selectors
 from opendvc.dossiers.views.common import problem_messages
 
@@ -41,7 +42,7 @@ def pay(request, public_id):
             client_ip=_client_ip(request),
         )
     except ProblemError as exc:
-        messages.error(request, " ".join(problem_messages(exc)))
+        messages.error(request, message_text(problem_messages(exc)))
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     # A page of ours that sends the browser on (a form may only post to the portal itself: CSP
     # form-action 'self' also covers the redirects that follow a form).
@@ -216,7 +217,7 @@ def office_refund(request, code):
             )
             messages.success(request, _("Đã gửi đề nghị hoàn tiền để lãnh đạo duyệt."))
     except ProblemError as exc:
-        messages.error(request, " ".join(problem_messages(exc)))
+        messages.error(request, message_text(problem_messages(exc)))
     return redirect("payments:office", code=dossier.code)
 
 

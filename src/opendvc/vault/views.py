@@ -16,6 +16,7 @@ from opendvc.accounts.selectors import organisation_for_member, organisations_of
 from opendvc.core.files import stored_file_response
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import message_text
 from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
 from opendvc.worktime import to_local
@@ -191,7 +192,7 @@ def download(request, public_id):
                 request=request,
             )
         except ProblemError as exc:
-            messages.error(request, " ".join(_messages(exc)))
+            messages.error(request, message_text(_messages(exc)))
             return redirect("vault:home")
     return stored_file_response(
         request,
@@ -210,7 +211,7 @@ def delete(request, public_id):
         services.document_delete(document=doc, actor=request.user, request=request)
         messages.success(request, _("Đã xóa giấy tờ."))
     except ProblemError as exc:
-        messages.error(request, " ".join(_messages(exc)))
+        messages.error(request, message_text(_messages(exc)))
     return redirect("vault:home")
 
 
@@ -233,7 +234,7 @@ def share(request, public_id):
             },
         )
     except ProblemError as exc:
-        messages.error(request, " ".join(_messages(exc)))
+        messages.error(request, message_text(_messages(exc)))
     return redirect("vault:home")
 
 

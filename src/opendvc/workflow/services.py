@@ -32,6 +32,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, first_row, row_insert, row_update
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.notifications.services import notify
 from opendvc.worktime import (
     add_working_time,
@@ -539,11 +540,15 @@ def forward_refusal(*, spec: ProcessSpec, run: StepRun) -> str | None:
     if run.position + 1 >= len(spec.steps):
         return _("Đây là bước cuối của quy trình; không còn bước để chuyển.")
     if is_approval_step(spec=spec, position=run.position):
-        return _(
-            "Bước “%(step)s” chỉ kết thúc khi lãnh đạo phê duyệt kết quả (hồ sơ chuyển sang bước trả "
-            "kết quả), trả lại bước trước, yêu cầu bổ sung hoặc dừng xử lý; không thể chuyển bước khi "
-            "chưa phê duyệt."
-        ) % {"step": run.name}
+        # The step's name is the agency's Vietnamese, marked as such in a sentence of another language.
+        return quoting(
+            _(
+                "Bước “%(step)s” chỉ kết thúc khi lãnh đạo phê duyệt kết quả (hồ sơ chuyển sang bước "
+                "trả kết quả), trả lại bước trước, yêu cầu bổ sung hoặc dừng xử lý; không thể chuyển "
+                "bước khi chưa phê duyệt."
+            ),
+            {"step": run.name},
+        )
     return None
 
 

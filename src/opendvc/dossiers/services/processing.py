@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import quoting
 from opendvc.core.statemachine import Outcome
 from opendvc.workflow.models import ClockOnWait, StepRole, StepRun
 from opendvc.workflow.services import (
@@ -107,8 +108,8 @@ def _check_turn(dossier, role, actor) -> None:
     run = open_run(dossier)
     if run is not None and not can_work_on(user=actor, run=run):
         raise ProblemError("permission_denied",
-                           _("Hồ sơ đang ở bước “%(step)s”, không do bạn xử lý; chưa thể thực hiện thao tác này.")
-                           % {"step": run.name}, status=403)
+                           quoting(_("Hồ sơ đang ở bước “%(step)s”, không do bạn xử lý; chưa thể thực hiện "
+                                     "thao tác này."), {"step": run.name}), status=403)
 
 
 # The processing officer's actions bound to the step they hold (``_check_turn``).

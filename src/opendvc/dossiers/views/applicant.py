@@ -20,6 +20,7 @@ from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import missing_file_response, pending_file_response
 from opendvc.core.page_tokens import page_token_for, page_token_new
 from opendvc.core.problems import ProblemError
+from opendvc.core.quoting import message_text
 
 from .. import eforms_bridge, results, returns, selectors, services
 from ..documents import document_ready, lookup_key_of
@@ -468,7 +469,7 @@ def return_choose(request, public_id):
     except ProblemError as exc:
         if exc.status == 422:
             return _mine_page(request, dossier, return_errors=return_choice.field_errors(exc), status=400)
-        messages.error(request, " ".join(problem_messages(exc)))
+        messages.error(request, message_text(problem_messages(exc)))
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     messages.success(request, _("Đã lưu hình thức nhận kết quả."))
     return redirect(reverse("dossiers:mine_detail", args=[dossier.public_id]) + "#nhan-ket-qua-hien-tai")
@@ -484,7 +485,7 @@ def withdraw(request, public_id):
         services.dossier_act(dossier=dossier, action=action, actor=request.user, request=request,
                                     **{k: v for k, v in inputs.items() if v})
     except ProblemError as exc:
-        messages.error(request, " ".join(problem_messages(exc)))
+        messages.error(request, message_text(problem_messages(exc)))
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     messages.success(request, _("Đã xóa bản nháp.") if action == Action.DELETE else _("Đã rút hồ sơ."))
     return redirect("dossiers:mine")
@@ -511,7 +512,7 @@ def mine_document(request, public_id, doc_id: int):
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)
         except ProblemError as exc:
-            messages.error(request, " ".join(problem_messages(exc)))
+            messages.error(request, message_text(problem_messages(exc)))
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     return serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
 
