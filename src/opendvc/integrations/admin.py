@@ -56,7 +56,7 @@ class NationalChannelMapAdmin(MappingAdmin):
 
 @admin.register(Destination)
 class DestinationAdmin(admin.ModelAdmin):
-    list_display = ("code", "paused", "paused_at")
+    list_display = ("code", "paused", "paused_at", "held_until")
 
 
 class DeliveryInline(admin.TabularInline):

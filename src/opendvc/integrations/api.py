@@ -44,6 +44,12 @@ class DestinationRow(Schema):
         description="Thông điệp chưa gửi xong cũ nhất (ISO 8601)"
     )
     paused: bool
+    held_until: datetime | None = Field(
+        description=(
+            "Nơi nhận yêu cầu chờ (trả lời 429 hoặc 503 kèm Retry-After): không gửi gì tới nơi nhận "
+            "này trước thời điểm này (ISO 8601); null nếu không phải chờ"
+        )
+    )
 
 
 class FailureRow(Schema):
@@ -89,7 +95,8 @@ class OutboxOut(Schema):
 )
 def outbox_state(request, destination: str = ""):
     """For the ICT department and monitoring: per destination the count in each state, the oldest
-    message not yet delivered and whether it is paused; the latest failures with their last error."""
+    message not yet delivered, whether it is paused and until when its peer asked us to wait; the
+    latest failures with their last error."""
     _ict_only(request, "read")
     return {
         "destinations": outbox.backlog(),

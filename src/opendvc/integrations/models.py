@@ -103,7 +103,10 @@ class Delivery(models.Model):
 
 
 class Destination(models.Model):
-    """What the ICT department sets per destination: paused (the relay leaves its deliveries)."""
+    """What the ICT department sets per destination: paused (the relay leaves its deliveries); and
+    what the peer asked for: held (it answered 429 or 503 with ``Retry-After``, so the relay sends it
+    nothing before ``held_until``). The two are apart: a pause lasts until someone resumes it, a hold
+    ends by itself at its time (or at a delivery sent to the peer by hand that it accepts)."""
 
     code = models.CharField(_("nơi nhận"), max_length=60, unique=True)
     paused = models.BooleanField(_("tạm dừng"), default=False)
@@ -111,6 +114,10 @@ class Destination(models.Model):
     paused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Kept here, not in a relay's memory, so that every relay (Celery workers, cron, several hosts)
+    # claims nothing of the destination before then; ``held_at``: when the peer's answer came.
+    held_until = models.DateTimeField(_("nơi nhận yêu cầu chờ đến"), null=True, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -12,6 +12,16 @@ within the cap); ``dead`` once the message is older than
 ``retry_from``). A relay killed mid-batch leaves ``delivering`` rows whose lease runs
 out; they are claimed again and sent with the same message id (the peer applies it once).
 
+A peer that answers 429 (too many requests) or 503 (overloaded) with ``Retry-After`` speaks for all
+it receives, not for one message: its destination is held until then (within the backoff's cap, as
+the one delivery's wait), kept on ``Destination.held_until`` so that every relay, in any process,
+claims none of its deliveries before that time; the relay's other sends to it in the same batch are
+not made (released, unsent). Other destinations keep flowing. The hold ends by itself at its time, or
+sooner when the peer accepts a delivery sent again by hand after the hold began (``delivery_replay``:
+the ICT department's way to try the peer before then). It is not the operator's pause
+(``destination_pause``), which lasts until resumed. A ``Retry-After`` the relay cannot read (neither
+seconds nor an HTTP date) holds nothing: the backoff alone applies.
+
 Per-key ordering: a delivery is claimed only when no earlier delivery of the same destination and
 ``ordering_key`` is still open (pending, delivering or failed), so a dossier's progress never
 overtakes the dossier itself. A dead delivery no longer holds the ones after it. With each key's first
@@ -31,6 +41,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +62,9 @@ from .transport import SENDER_NAMES, DeliveryError, describe, sender_for, storab
 logger = logging.getLogger(__name__)
 
 OPEN = (Delivery.Status.PENDING, Delivery.Status.DELIVERING, Delivery.Status.FAILED)
+# The answers whose Retry-After holds the whole destination (RFC 9110 §15.6.4, RFC 6585 §4): the peer
+# is overloaded or limits our rate, whichever message we send.
+HOLDING_STATUSES = (429, 503)
 
 
 def outbox_enqueue(
@@ -101,6 +115,16 @@ def paused_destinations() -> set[str]:
     return set(Destination.objects.filter(paused=True).values_list("code", flat=True))
 
 
+def held_destinations(now: datetime | None = None) -> dict[str, datetime]:
+    """The destinations whose peer asked us to wait (``Retry-After``), with until when; a hold whose
+    time has passed is over (it needs no clearing)."""
+    return dict(
+        Destination.objects.filter(held_until__gt=now or timezone.now()).values_list(
+            "code", "held_until"
+        )
+    )
+
+
 # -- claiming ------------------------------------------------------------------------------------------
 
 _ELIGIBLE = """
@@ -114,6 +138,27 @@ _NOT_BEHIND = """
           AND e.id < d.id AND e.status IN ('pending', 'delivering', 'failed')
     )
 """
+# A held destination is left until ``held_until``, except what was sent again by hand after the hold
+# began: ``delivery_replay`` sets ``retry_from`` and ``next_attempt_at`` to the same instant (a resume
+# after a pause sets only ``retry_from``; a failure moves ``next_attempt_at``).
+_NOT_HELD = """
+    NOT EXISTS (
+        SELECT 1 FROM integrations_destination h
+        WHERE h.code = d.destination AND h.held_until > %(now)s
+          AND (d.retry_from IS NULL OR d.retry_from <> d.next_attempt_at OR d.retry_from < h.held_at)
+    )
+"""
+
+
+def _replayed_since(
+    retry_from: datetime | None, next_at: datetime, held_at: datetime | None
+) -> bool:
+    """A delivery sent again by hand after its destination's hold began (``_NOT_HELD``)."""
+    return (
+        retry_from is not None
+        and retry_from == next_at
+        and (held_at is None or retry_from >= held_at)
+    )
 
 
 def _claim(
@@ -121,7 +166,7 @@ def _claim(
 ) -> list[int]:
     lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     params: dict[str, Any] = {"now": now, "limit": limit}
-    where = [f"({_ELIGIBLE})", _NOT_BEHIND]
+    where = [f"({_ELIGIBLE})", _NOT_BEHIND, _NOT_HELD]
     paused = paused_destinations()
     if paused:
         where.append(f"d.destination NOT IN ({', '.join(f'%(p{i})s' for i in range(len(paused)))})")
@@ -192,11 +237,23 @@ def _claim_followers(
     rows = Delivery.objects.filter(where, status__in=OPEN).order_by("pk")
     if connection.vendor == "postgresql":
         rows = rows.select_for_update()
+    # A head sent again by hand goes to its held destination; the deliveries after it do not.
+    held = dict(
+        Destination.objects.filter(
+            code__in={destination for _pk, destination, _key in keyed}, held_until__gt=now
+        ).values_list("code", "held_at")
+    )
     taken: dict[tuple[str, str], int] = {}
     stopped: set[tuple[str, str]] = set()
     chosen: list[int] = []
-    for pk, destination, key, status, next_at, lease_until in rows.values_list(
-        "pk", "destination", "ordering_key", "status", "next_attempt_at", "lease_until"
+    for pk, destination, key, status, next_at, lease_until, retry_from in rows.values_list(
+        "pk",
+        "destination",
+        "ordering_key",
+        "status",
+        "next_attempt_at",
+        "lease_until",
+        "retry_from",
     ):
         group = (destination, key)
         if group in stopped:
@@ -204,6 +261,8 @@ def _claim_followers(
         due = (status != Delivery.Status.DELIVERING and next_at <= now) or (
             status == Delivery.Status.DELIVERING and lease_until is not None and lease_until <= now
         )
+        if destination in held and not _replayed_since(retry_from, next_at, held[destination]):
+            due = False
         if not due or taken.get(group, 1) >= chain:
             stopped.add(group)
             continue
@@ -248,9 +307,16 @@ class RelayResult:
         }
 
 
-# An outcome: (delivery, the peer's answer, the error, how long the peer asked us to wait); error
-# ``None`` = not sent (released: an earlier delivery of its key failed in this batch).
-Outcome = tuple[Delivery, dict[str, Any] | None, str | None, float | None]
+# An outcome: (delivery, the peer's answer, the error, how long the peer asked us to wait, whether
+# that wait holds the whole destination); error ``None`` = not sent (released: an earlier delivery of
+# its key failed, or its peer asked to wait, in this batch).
+Outcome = tuple[Delivery, dict[str, Any] | None, str | None, float | None, bool]
+
+
+def _hold_seconds(wait: float | None) -> float:
+    """How long a peer's ``Retry-After`` is honoured: within the backoff's cap (a peer asking for a
+    day is asked again at the cap)."""
+    return min(wait or 0.0, settings.OUTBOX_BACKOFF_CAP_SECONDS)
 
 
 def _send(delivery: Delivery) -> Outcome:
@@ -259,19 +325,28 @@ def _send(delivery: Delivery) -> Outcome:
         answer = sender_for(delivery.destination).send(
             message_id=str(message.message_id), kind=message.kind, payload=message.payload
         )
-        return delivery, answer, "", None
+        return delivery, answer, "", None, False
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the ledger and retried
-        return delivery, None, describe(exc), getattr(exc, "retry_after", None)
+        wait = getattr(exc, "retry_after", None)
+        holds = getattr(exc, "status", None) in HOLDING_STATUSES and _hold_seconds(wait) > 0
+        return delivery, None, describe(exc), wait, holds
 
 
-def _send_chain(chain: list[Delivery]) -> list[Outcome]:
-    """Send one key's deliveries in order; after a failure the rest are released, not sent."""
+def _send_chain(chain: list[Delivery], held: set[str]) -> list[Outcome]:
+    """Send one key's deliveries in order; after a failure the rest are released, not sent. ``held``
+    (shared by the batch's threads): the destinations whose peer asked, in this batch, to wait — what
+    is still to send to them is released, not sent."""
     outcomes: list[Outcome] = []
     for index, delivery in enumerate(chain):
+        if delivery.destination in held:
+            outcomes += [(rest, None, None, None, False) for rest in chain[index:]]
+            break
         outcome = _send(delivery)
         outcomes.append(outcome)
+        if outcome[4]:
+            held.add(delivery.destination)
         if outcome[2]:
-            outcomes += [(rest, None, None, None) for rest in chain[index + 1 :]]
+            outcomes += [(rest, None, None, None, False) for rest in chain[index + 1 :]]
             break
     return outcomes
 
@@ -326,10 +401,13 @@ def outbox_relay_once(
     deliveries = list(Delivery.objects.filter(pk__in=ids).select_related("message").order_by("pk"))
     _prepare({d.destination for d in deliveries})
     chains = _chains(deliveries)
+    held: set[str] = set()
     outcomes = [
         o
         for chain_outcomes in (
-            _pool().map(_send_chain, chains) if len(chains) > 1 else [_send_chain(chains[0])]
+            _pool().map(partial(_send_chain, held=held), chains)
+            if len(chains) > 1
+            else [_send_chain(chains[0], held)]
         )
         for o in chain_outcomes
     ]
@@ -338,17 +416,25 @@ def outbox_relay_once(
     delivered: dict[str, list[int]] = {}
     released: list[int] = []
     failed: list[tuple[Delivery, str, float | None]] = []
+    accepted_by: set[str] = set()
+    # The longest wait each held destination's peer asked for in this batch.
+    holds: dict[str, float] = {}
     # What a peer answered is kept as the database can keep it: a NUL byte in an error page failed
     # the whole batch's record, so every delivery in it was sent again at each lease's end.
-    for delivery, answer, error, wait in outcomes:
+    for delivery, answer, error, wait, holds_destination in outcomes:
         if error is None:
             released.append(delivery.pk)
         elif not error:
             delivered.setdefault(json.dumps(storable(answer), sort_keys=True), []).append(
                 delivery.pk
             )
+            accepted_by.add(delivery.destination)
         else:
             failed.append((delivery, storable(error), wait))
+            if holds_destination:
+                holds[delivery.destination] = max(
+                    holds.get(delivery.destination, 0.0), _hold_seconds(wait)
+                )
     # One UPDATE per distinct answer (peers mostly answer the same); each only touches rows still
     # carrying our token (a row whose lease ran out may have been claimed by another relay).
     mine = Delivery.objects.filter(claim_token=token)
@@ -379,10 +465,7 @@ def outbox_relay_once(
                 )
             else:
                 # Not sooner than the peer asked (Retry-After), within the backoff's cap.
-                delay = max(
-                    backoff_seconds(attempts),
-                    min(wait or 0.0, settings.OUTBOX_BACKOFF_CAP_SECONDS),
-                )
+                delay = max(backoff_seconds(attempts), _hold_seconds(wait))
                 changes = {
                     "status": Delivery.Status.FAILED,
                     "next_attempt_at": done + timedelta(seconds=delay),
@@ -406,7 +489,27 @@ def outbox_relay_once(
                 else:
                     result.failed += 1
                 result.errors.append(error)
+        if accepted_by:
+            # The peer took a message sent while it was held (sent again by hand): the hold is over.
+            # One that began after this batch was claimed stays: the peer asked to wait after it
+            # took what we sent before.
+            Destination.objects.filter(
+                code__in=accepted_by, held_until__isnull=False, held_at__lte=now
+            ).update(held_until=None, held_at=None)
+        for code, seconds in holds.items():
+            _destination_hold(code, until=done + timedelta(seconds=seconds), at=done)
     return result
+
+
+def _destination_hold(code: str, *, until: datetime, at: datetime) -> None:
+    """Hold ``code`` until ``until`` (its peer asked to wait); a longer hold already set stays."""
+    Destination.objects.get_or_create(code=code)
+    if (
+        Destination.objects.filter(code=code)
+        .filter(Q(held_until__isnull=True) | Q(held_until__lt=until))
+        .update(held_until=until, held_at=at)
+    ):
+        logger.warning("Outbox: %s asked to wait; nothing is sent to it before %s", code, until)
 
 
 def outbox_relay(
@@ -498,7 +601,8 @@ def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destin
 
 
 def backlog() -> list[dict[str, Any]]:
-    """Per destination: how many deliveries in each state, the oldest open one and whether paused."""
+    """Per destination: how many deliveries in each state, the oldest open one, whether paused and
+    until when its peer asked us to wait (``held_until``, ``None`` when not held)."""
     rows: dict[str, dict[str, Any]] = {}
     for item in Delivery.objects.values("destination", "status").annotate(n=Count("id")):
         row = rows.setdefault(
@@ -513,11 +617,13 @@ def backlog() -> list[dict[str, Any]]:
         .values_list("destination", "o")
     )
     paused = paused_destinations()
-    for code in paused:
+    held = held_destinations()
+    for code in paused | held.keys():
         rows.setdefault(code, {"destination": code, **dict.fromkeys(Delivery.Status.values, 0)})
     for code, row in rows.items():
         row["oldest_open_at"] = oldest.get(code)
         row["paused"] = code in paused
+        row["held_until"] = held.get(code)
         row["backlog"] = sum(row[s] for s in OPEN)
         row["label"] = destination_label(code)
     return [rows[k] for k in sorted(rows)]

@@ -26,11 +26,15 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 class DeliveryError(Exception):
     """The message did not reach the peer, or the peer refused it; retried with backoff, not sooner
-    than ``retry_after`` seconds when the peer said so (``Retry-After`` of a 429 or 503)."""
+    than ``retry_after`` seconds when the peer said so (``Retry-After``). ``status``: the peer's HTTP
+    status, when it answered one (a 429 or 503 with ``Retry-After`` holds the whole destination)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status
 
 
 class Sender(Protocol):
@@ -123,6 +127,7 @@ def json_answer(response: httpx.Response) -> dict[str, Any]:
             + (f" (yêu cầu chờ {wait:.0f} giây)" if wait is not None else "")
             + f": {response.text[:300]}",
             retry_after=wait,
+            status=response.status_code,
         )
     try:
         data = response.json()

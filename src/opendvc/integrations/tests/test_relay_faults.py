@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from opendvc.accounts.models import User
 from opendvc.core.simulators import Response
-from opendvc.integrations.models import Delivery, Message
+from opendvc.integrations.models import Delivery, Destination, Message
 from opendvc.integrations.national.mapping import national_mapping_seed
 from opendvc.integrations.outbox import (
     delivery_replay,
@@ -75,9 +75,11 @@ def test_retry_after_as_a_date_and_within_the_cap(mapped, settings):
     outbox_relay(budget_seconds=0)
     first = Delivery.objects.get()
     assert first.next_attempt_at >= when - timedelta(seconds=2)
-    # A peer asking for a day is asked again at the cap.
+    # A peer asking for a day is asked again at the cap. (The time asked passes: for the delivery
+    # and for its destination, which the peer's answer held as well.)
     mapped.switches.retry_after = "86400"
     Delivery.objects.update(next_attempt_at=timezone.now())
+    Destination.objects.update(held_until=timezone.now())
     before = timezone.now()
     outbox_relay(budget_seconds=0)
     first.refresh_from_db()
