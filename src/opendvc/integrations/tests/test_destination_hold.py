@@ -255,7 +255,7 @@ def test_the_page_and_the_json_show_until_when_the_destination_is_held(
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     local = held.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert words in html
-    assert f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y %H:%M}</time>' in html
+    assert f'<time datetime="{local.isoformat()}">{local:%H:%M %d/%m/%Y}</time>' in html
     _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
     answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
     rows = {row["destination"]: row for row in answer.json()["destinations"]}
