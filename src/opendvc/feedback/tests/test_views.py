@@ -250,3 +250,30 @@ def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, 
     assert '<html lang="en"' in html and "Cần thủ trưởng quyết định" in html
     history = html.split('class="fb-history"', 1)[1].split("</ol>", 1)[0]
     assert vietnamese_outside_lang_vi(f'<html lang="en"><body><ol>{history}</ol></body></html>') == []
+
+
+@pytest.mark.parametrize(
+    "name", ["Chứng thực bản sao từ bản chính", "Đăng ký khai sinh <có yếu tố nước ngoài> & kết hợp"]
+)
+def test_the_english_item_page_marks_the_procedures_name(client, org, make_item, name):
+    """The procedure a feedback item is about: its name is Vietnamese data on the English page."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.catalog.models import Field, Procedure, Sector
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
+    field = Field.objects.create(code="chung-thuc", name="Chứng thực", sector=sector)
+    procedure = Procedure.objects.create(code="2.000815", name=name, sector=sector, field=field, level=3)
+    fb = forward(make_item(procedure=procedure), org)
+    client.force_login(org["focal"])
+    mark_mfa_passed(client)
+    for language, marked in (("en", True), ("vi", False)):
+        client.cookies["django_language"] = language
+        html = client.get(reverse("feedback:staff_detail", args=[fb.code])).content.decode()
+        facts = html.split("<dd>2.000815 – ", 1)[1].split("</dd>", 1)[0]
+        from django.utils.html import escape
+
+        expected = f'<span lang="vi">{escape(name)}</span>' if marked else f"<span>{escape(name)}</span>"
+        assert facts == expected, (language, facts)
+        if marked:
+            assert vietnamese_outside_lang_vi(f'<html lang="en"><body><p>{facts}</p></body></html>') == []

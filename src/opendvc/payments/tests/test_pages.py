@@ -384,3 +384,28 @@ def test_the_receipt_of_a_dossier_filed_for_an_organisation_names_the_organisati
         assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
     receipt = Receipt.objects.get()
     assert receipt.payer_name == "Công ty TNHH Dịch vụ Demo Đồng Nai (3603999001)"
+
+
+def test_english_pages_mark_the_agency_and_the_fee_items_as_vietnamese(
+    client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks
+):
+    """The receipt's check page and the officer's payments page in English: the agency's name and the
+    fee items' names are Vietnamese data (marked lang="vi"); in Vietnamese nothing is marked."""
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    receipt = Receipt.objects.get()
+    agency = dossier.receiving_agency.name
+    client.cookies["django_language"] = "en"
+    verify = client.get(f"/bien-lai/{receipt.verify_token}/").content.decode()
+    assert f'<dd lang="vi">{agency}</dd>' in verify
+    client.force_login(officer)
+    payments = client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
+    assert '<span lang="vi">Lệ phí cấp bản sao</span>' in payments
+    rows = payments.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert vietnamese_outside_lang_vi(f'<html lang="en"><body><table>{rows}</table></body></html>') == []
+    client.cookies["django_language"] = "vi"
+    assert f"<dd>{agency}</dd>" in client.get(f"/bien-lai/{receipt.verify_token}/").content.decode()
+    assert "<span>Lệ phí cấp bản sao</span>" in client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
