@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -131,23 +131,27 @@ def form_display_rows(*, form_version: FormVersion, data: dict | None) -> list[d
 def form_pdf(*, form_version: FormVersion, data: dict | None, title_note: str = "") -> bytes:
     """A PDF of the form, filled with ``data`` or blank when ``data`` is empty (Level 2 download).
 
-    WeasyPrint, DejaVu Sans (full Vietnamese coverage). No side effects.
+    Always in Vietnamese, whatever the page's language: it is the declaration handed in to the agency
+    (printed blank and filled by hand at the counter, or the filled one kept with the dossier), so it
+    reads as the form the procedure prescribes, not with the English labels the site may show
+    (``label_en``, ``title_en``). WeasyPrint, DejaVu Sans (full Vietnamese coverage). No side effects.
     """
     # Imported on first use: the PDF engine is the heaviest import (core.warmup).
     from weasyprint import HTML
 
-    html = render_to_string(
-        "eforms/pdf.html",
-        {
-            "definition": form_version.definition,
-            "version": form_version,
-            "sections": form_display_rows(form_version=form_version, data=data),
-            "blank": not data,
-            "note": title_note,
-            "printed_at": timezone.localtime(),
-            "portal_name": settings.PORTAL_NAME,
-        },
-    )
+    with translation.override("vi"):
+        html = render_to_string(
+            "eforms/pdf.html",
+            {
+                "definition": form_version.definition,
+                "version": form_version,
+                "sections": form_display_rows(form_version=form_version, data=data),
+                "blank": not data,
+                "note": title_note,
+                "printed_at": timezone.localtime(),
+                "portal_name": settings.PORTAL_NAME,
+            },
+        )
     return HTML(string=html).write_pdf()
 
 

@@ -214,3 +214,35 @@ def test_the_english_fill_and_done_pages(
     assert _post(client, url, data, action="finish").status_code == 302
     html = client.get(f"{url}hoan-thanh/").content.decode()
     assert "<dt>Sex</dt>" in html and dd in html and ">Child</h2>" in html
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("filled", [False, True])
+def test_the_printed_form_is_the_vietnamese_one_whatever_the_pages_language(
+    admin_user, birth_version, a_ward, language, filled
+):
+    """The PDF of the form (blank, or filled with the applicant's answers) is what is handed in to the
+    agency: its labels, choices, section titles and footer are the Vietnamese ones even when the page
+    (and the definition's English labels) are English."""
+    import io
+
+    from pypdf import PdfReader
+
+    from opendvc.eforms.services import form_pdf
+
+    definition = copy.deepcopy(birth_version.definition)
+    child = next(s for s in definition["sections"] if s["key"] == "child")
+    child["title_en"] = "Child"
+    gender = next(f for f in child["fields"] if f["key"] == "child_gender")
+    gender["label_en"] = "Sex of the child"
+    gender["choices"][0]["label_en"] = "Male child"
+    form = definition_save(key=birth_version.form.key, definition=definition, actor=admin_user)
+    version = definition_publish(form=form, actor=admin_user)
+    data = birth_data(a_ward) | {"child_gender": gender["choices"][0]["value"]} if filled else None
+    with override(language):
+        pdf = form_pdf(form_version=version, data=data)
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Sex of the child" not in text and "Male child" not in text and "Child" not in text
+    assert gender["label"] in text and "Biểu mẫu" in text
+    if filled:
+        assert gender["choices"][0]["label"] in text
