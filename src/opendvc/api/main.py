@@ -7,6 +7,8 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -85,12 +87,14 @@ api = OpenDvcAPI(
     version="1.0.0",
     description=(
         "API của Cổng Dịch vụ công trực tuyến. Lỗi trả về theo RFC 9457 (application/problem+json) "
-        "với mã `code` ổn định và `detail` tiếng Việt.\n\n"
+        "với mã `code` ổn định, `title` và `detail` để người đọc hiểu.\n\n"
         "Ngôn ngữ: API đọc tiêu đề `Accept-Language` của yêu cầu: tiếng Anh khi tiếng Anh được ưu "
         "tiên hơn tiếng Việt theo trọng số q (`en`, `en-US`, `vi;q=0.2, en;q=0.8`), tiếng Việt trong "
         "mọi trường hợp khác (không gửi, `vi`, `en;q=0.1, vi;q=0.9`, giá trị không đọc được). Cookie "
-        "ngôn ngữ `django_language` của cổng, nếu gửi kèm, được ưu tiên hơn tiêu đề. `title` của lỗi "
-        "theo ngôn ngữ đó; `code` không đổi. Phản hồi cho biết ngôn ngữ trong `Content-Language`."
+        "ngôn ngữ `django_language` của cổng, nếu gửi kèm, được ưu tiên hơn tiêu đề. `title`, "
+        "`detail` và thông báo của từng trường (`errors[].message`) theo ngôn ngữ đó, trừ dữ liệu "
+        "tiếng Việt được trích trong câu (tên thủ tục, cơ quan…) và một số thông báo nghiệp vụ chưa có "
+        "bản tiếng Anh; `code` không đổi. Phản hồi cho biết ngôn ngữ trong `Content-Language`."
     ),
     urls_namespace="api",
     auth=DEFAULT_AUTH,
@@ -120,52 +124,53 @@ def _body_loc(loc):
     return ["body", *loc[2:]] if len(loc) > 2 and loc[0] == "body" else loc
 
 
-# The API speaks Vietnamese: the request checker's (pydantic's) messages, by the kind of error, with
-# its limits filled in. A kind not listed keeps a general sentence; a rule of our own (value_error)
-# keeps its own message, which is Vietnamese already.
+# The request checker's (pydantic's) messages in the portal's words, by the kind of error, with its
+# limits filled in; translated where used, in the request's language (Vietnamese unless the client
+# asks for English). A kind not listed keeps a general sentence; a rule of our own (value_error) keeps
+# its own message.
 _MESSAGES = {
-    "missing": "Thiếu trường bắt buộc.",
-    "string_type": "Phải là chuỗi ký tự.",
-    "int_type": "Phải là số nguyên.",
-    "int_parsing": "Phải là số nguyên.",
-    "int_from_float": "Phải là số nguyên.",
-    "float_type": "Phải là số.",
-    "float_parsing": "Phải là số.",
-    "decimal_parsing": "Phải là số.",
-    "bool_type": "Phải là true hoặc false.",
-    "bool_parsing": "Phải là true hoặc false.",
-    "date_type": "Phải là ngày dạng YYYY-MM-DD.",
-    "date_parsing": "Phải là ngày dạng YYYY-MM-DD.",
-    "date_from_datetime_parsing": "Phải là ngày dạng YYYY-MM-DD.",
-    "date_from_datetime_inexact": "Phải là ngày dạng YYYY-MM-DD, không kèm giờ.",
-    "datetime_type": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
-    "datetime_parsing": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
-    "datetime_from_date_parsing": "Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00).",
-    "uuid_type": "Phải là mã UUID.",
-    "uuid_parsing": "Phải là mã UUID.",
-    "list_type": "Phải là danh sách.",
-    "dict_type": "Phải là đối tượng JSON.",
-    "model_type": "Phải là đối tượng JSON.",
-    "model_attributes_type": "Phải là đối tượng JSON.",
-    "string_too_short": "Cần ít nhất {min_length} ký tự.",
-    "string_too_long": "Tối đa {max_length} ký tự.",
-    "too_short": "Cần ít nhất {min_length} phần tử.",
-    "too_long": "Tối đa {max_length} phần tử.",
-    "greater_than": "Phải lớn hơn {gt}.",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
-    "less_than": "Phải nhỏ hơn {lt}.",
-    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
-    "string_pattern_mismatch": "Không đúng định dạng.",
-    "literal_error": "Phải là một trong: {expected}.",
-    "enum": "Phải là một trong: {expected}.",
-    "extra_forbidden": "Trường không được chấp nhận.",
-    "url_parsing": "Phải là địa chỉ URL.",
-    "url_type": "Phải là địa chỉ URL.",
+    "missing": gettext_noop("Thiếu trường bắt buộc."),
+    "string_type": gettext_noop("Phải là chuỗi ký tự."),
+    "int_type": gettext_noop("Phải là số nguyên."),
+    "int_parsing": gettext_noop("Phải là số nguyên."),
+    "int_from_float": gettext_noop("Phải là số nguyên."),
+    "float_type": gettext_noop("Phải là số."),
+    "float_parsing": gettext_noop("Phải là số."),
+    "decimal_parsing": gettext_noop("Phải là số."),
+    "bool_type": gettext_noop("Phải là true hoặc false."),
+    "bool_parsing": gettext_noop("Phải là true hoặc false."),
+    "date_type": gettext_noop("Phải là ngày dạng YYYY-MM-DD."),
+    "date_parsing": gettext_noop("Phải là ngày dạng YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_noop("Phải là ngày dạng YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_noop("Phải là ngày dạng YYYY-MM-DD, không kèm giờ."),
+    "datetime_type": gettext_noop("Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00)."),
+    "datetime_parsing": gettext_noop("Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00)."),
+    "datetime_from_date_parsing": gettext_noop("Phải là thời điểm theo ISO 8601 (YYYY-MM-DDTHH:MM:SS+07:00)."),
+    "uuid_type": gettext_noop("Phải là mã UUID."),
+    "uuid_parsing": gettext_noop("Phải là mã UUID."),
+    "list_type": gettext_noop("Phải là danh sách."),
+    "dict_type": gettext_noop("Phải là đối tượng JSON."),
+    "model_type": gettext_noop("Phải là đối tượng JSON."),
+    "model_attributes_type": gettext_noop("Phải là đối tượng JSON."),
+    "string_too_short": gettext_noop("Cần ít nhất {min_length} ký tự."),
+    "string_too_long": gettext_noop("Tối đa {max_length} ký tự."),
+    "too_short": gettext_noop("Cần ít nhất {min_length} phần tử."),
+    "too_long": gettext_noop("Tối đa {max_length} phần tử."),
+    "greater_than": gettext_noop("Phải lớn hơn {gt}."),
+    "greater_than_equal": gettext_noop("Phải lớn hơn hoặc bằng {ge}."),
+    "less_than": gettext_noop("Phải nhỏ hơn {lt}."),
+    "less_than_equal": gettext_noop("Phải nhỏ hơn hoặc bằng {le}."),
+    "string_pattern_mismatch": gettext_noop("Không đúng định dạng."),
+    "literal_error": gettext_noop("Phải là một trong: {expected}."),
+    "enum": gettext_noop("Phải là một trong: {expected}."),
+    "extra_forbidden": gettext_noop("Trường không được chấp nhận."),
+    "url_parsing": gettext_noop("Phải là địa chỉ URL."),
+    "url_type": gettext_noop("Phải là địa chỉ URL."),
 }
 
 
 def validation_message(err: dict) -> str:
-    """The Vietnamese message of one of pydantic's errors."""
+    """The message of one of pydantic's errors, in the request's language."""
     kind = err.get("type", "")
     if kind in ("value_error", "assertion_error"):
         msg = str(err.get("msg", ""))
@@ -176,11 +181,12 @@ def validation_message(err: dict) -> str:
         )
     template = _MESSAGES.get(kind)
     if template is None:
-        return "Giá trị không hợp lệ."
+        return _("Giá trị không hợp lệ.")
+    template = _(template)
     ctx = dict(err.get("ctx") or {})
     if isinstance(ctx.get("expected"), str):
         # pydantic joins the accepted values in English ("'a', 'b' or 'c'").
-        ctx["expected"] = ctx["expected"].replace(" or ", " hoặc ")
+        ctx["expected"] = ctx["expected"].replace(" or ", " " + _("hoặc") + " ")
     try:
         return template.format(**ctx)
     except (KeyError, IndexError, ValueError):
@@ -191,11 +197,11 @@ def validation_message(err: dict) -> str:
 def _validation(request, exc: ValidationError):
     if any(err.get("type") == "json_invalid" or "JSON" in err.get("msg", "") for err in exc.errors):
         return problem_response(
-            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path
+            "malformed_json", _("Nội dung gửi lên không phải JSON hợp lệ."), instance=request.path
         )
     return problem_response(
         "validation_error",
-        "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.",
+        _("Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."),
         instance=request.path,
         errors=[
             {"path": error_path(_body_loc(err.get("loc", []))), "message": validation_message(err)}
@@ -207,21 +213,21 @@ def _validation(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return problem_response(
-        "unauthenticated", "Cần đăng nhập hoặc mã truy cập hợp lệ.", instance=request.path
+        "unauthenticated", _("Cần đăng nhập hoặc mã truy cập hợp lệ."), instance=request.path
     )
 
 
 @api.exception_handler(AuthorizationError)
 def _forbidden(request, exc):
     return problem_response(
-        "permission_denied", "Bạn không có quyền thực hiện thao tác này.", instance=request.path
+        "permission_denied", _("Bạn không có quyền thực hiện thao tác này."), instance=request.path
     )
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return problem_response(
-        "not_found", "Không tìm thấy tài nguyên yêu cầu.", instance=request.path
+        "not_found", _("Không tìm thấy tài nguyên yêu cầu."), instance=request.path
     )
 
 
@@ -242,13 +248,13 @@ def _http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, BodyNotAnObject):
         return problem_response(
             "validation_error",
-            "Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi.",
+            _("Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."),
             instance=request.path,
-            errors=[{"path": "", "message": "Nội dung gửi lên phải là một đối tượng JSON ({…})."}],
+            errors=[{"path": "", "message": _("Nội dung gửi lên phải là một đối tượng JSON ({…}).")}],
         )
     if exc.status_code == 400 and "parse" in str(exc.message).lower():
         return problem_response(
-            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", instance=request.path
+            "malformed_json", _("Nội dung gửi lên không phải JSON hợp lệ."), instance=request.path
         )
     return problem_response(code, str(exc.message), status=exc.status_code, instance=request.path)
 

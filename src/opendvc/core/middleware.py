@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .logging import request_id_var
@@ -138,7 +139,11 @@ class ProblemDetailsMiddleware:
         ):
             return problem_response(
                 "unsupported_media_type",
-                f"Kiểu nội dung '{ctype or 'không xác định'}' không được hỗ trợ; hãy gửi application/json, hoặc multipart/form-data khi tải tệp lên.",
+                _(
+                    "Kiểu nội dung '%(type)s' không được hỗ trợ; hãy gửi application/json, hoặc "
+                    "multipart/form-data khi tải tệp lên."
+                )
+                % {"type": ctype or _("không xác định")},
                 instance=request.path,
                 accepted=["application/json", "multipart/form-data"],
             )
@@ -239,11 +244,11 @@ def _check_multipart(request: HttpRequest) -> HttpResponse | None:
     # with U+FFFD: the text stored would not be what was sent. U+FFFD itself is refused too (it only
     # ever stands for text lost on the way).
     errors = [
-        {"path": key, "message": NOT_UTF8_VALUE}
+        {"path": key, "message": _(NOT_UTF8_VALUE)}
         for key, values in fields.lists()
         if REPLACEMENT in key or any(REPLACEMENT in value for value in values)
     ] + [
-        {"path": key, "message": NOT_UTF8_FILE_NAME}
+        {"path": key, "message": _(NOT_UTF8_FILE_NAME)}
         for key, uploads in files.lists()
         if REPLACEMENT in key or any(REPLACEMENT in (upload.name or "") for upload in uploads)
     ]
@@ -253,18 +258,20 @@ def _check_multipart(request: HttpRequest) -> HttpResponse | None:
 
 
 REPLACEMENT = "\ufffd"
-NOT_UTF8_DETAIL = (
+# The refusals' words, in Vietnamese here and in the language of the request where they are used
+# (``_(NOT_UTF8_DETAIL)``: an API client asking for English reads them in English).
+NOT_UTF8_DETAIL = gettext_noop(
     "Dữ liệu gửi lên có tên trường, giá trị hoặc tên tệp không phải văn bản UTF-8 hợp lệ; "
     "hãy gửi lại với bảng mã UTF-8 (đổi tên tệp nếu cần)."
 )
-NOT_UTF8_VALUE = "Không phải văn bản UTF-8 hợp lệ."
-NOT_UTF8_FILE_NAME = "Tên tệp không phải văn bản UTF-8 hợp lệ; hãy đổi tên tệp rồi gửi lại."
+NOT_UTF8_VALUE = gettext_noop("Không phải văn bản UTF-8 hợp lệ.")
+NOT_UTF8_FILE_NAME = gettext_noop("Tên tệp không phải văn bản UTF-8 hợp lệ; hãy đổi tên tệp rồi gửi lại.")
 
 
 def not_utf8(request: HttpRequest, errors: list[dict]) -> HttpResponse:
     """400 for a multipart body whose names or values are not UTF-8 (``errors`` where known)."""
     return problem_response(
-        "bad_request", NOT_UTF8_DETAIL, instance=request.path, errors=errors, reason="not_utf8"
+        "bad_request", _(NOT_UTF8_DETAIL), instance=request.path, errors=errors, reason="not_utf8"
     )
 
 
@@ -338,7 +345,7 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
     except RecursionError:
         return problem_response(
             "malformed_json",
-            "Nội dung gửi lên không phải JSON hợp lệ (lồng nhau quá sâu).",
+            _("Nội dung gửi lên không phải JSON hợp lệ (lồng nhau quá sâu)."),
             instance=request.path,
         )
     flaw = _json_flaw(data, ["body"])
@@ -346,14 +353,20 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
         return None
     loc, kind = flaw
     if kind == "nul":
-        msg = "Chuỗi chứa ký tự NUL (\\u0000), không được chấp nhận."
-        detail = "Dữ liệu gửi lên chứa ký tự NUL (\\u0000); hãy bỏ ký tự này rồi gửi lại."
+        msg = _("Chuỗi chứa ký tự NUL (\\u0000), không được chấp nhận.")
+        detail = _("Dữ liệu gửi lên chứa ký tự NUL (\\u0000); hãy bỏ ký tự này rồi gửi lại.")
     elif kind == "surrogate":
-        msg = "Chuỗi chứa nửa cặp thay thế UTF-16 (\\ud800–\\udfff) đứng một mình, không phải ký tự hợp lệ."
-        detail = "Dữ liệu gửi lên chứa ký tự không hợp lệ (nửa cặp thay thế UTF-16); hãy gõ lại đoạn văn bản đó rồi gửi lại."
+        msg = _(
+            "Chuỗi chứa nửa cặp thay thế UTF-16 (\\ud800–\\udfff) đứng một mình, không phải ký tự "
+            "hợp lệ."
+        )
+        detail = _(
+            "Dữ liệu gửi lên chứa ký tự không hợp lệ (nửa cặp thay thế UTF-16); hãy gõ lại đoạn văn "
+            "bản đó rồi gửi lại."
+        )
     else:
-        msg = f"Số nguyên vượt giới hạn ±{MAX_JSON_INT}."
-        detail = "Dữ liệu gửi lên có số nguyên quá lớn."
+        msg = _("Số nguyên vượt giới hạn ±%(max)s.") % {"max": MAX_JSON_INT}
+        detail = _("Dữ liệu gửi lên có số nguyên quá lớn.")
     return problem_response(
         "validation_error",
         detail,
@@ -363,29 +376,35 @@ def _check_json(request: HttpRequest) -> HttpResponse | None:
 
 
 def unreadable_body_detail(exc: BaseException | None) -> str:
-    """A Vietnamese explanation for a request body Django could not read (multipart parts, field and
-    file counts, suspicious names), instead of a bare "400"."""
+    """An explanation for a request body Django could not read (multipart parts, field and file
+    counts, suspicious names), instead of a bare "400"; in the request's language (Vietnamese unless
+    English was chosen)."""
     if isinstance(exc, TooManyFilesSent):
-        return (
-            f"Gửi quá nhiều tệp trong một lần (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FILES} tệp)."
-        )
+        return _("Gửi quá nhiều tệp trong một lần (tối đa %(max)s tệp).") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
     if isinstance(exc, TooManyFieldsSent):
-        return f"Biểu mẫu gửi lên có quá nhiều trường (tối đa {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
+        return _("Biểu mẫu gửi lên có quá nhiều trường (tối đa %(max)s).") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
     if isinstance(exc, MultiPartParserError):
         if "header size" in str(exc):
-            return (
+            return _(
                 "Tên tệp hoặc phần đầu của một tệp gửi lên quá dài (tối đa khoảng 1.000 ký tự); "
                 "hãy đổi tên tệp ngắn hơn rồi gửi lại."
             )
-        return "Nội dung biểu mẫu có tệp đính kèm bị hỏng hoặc không đọc được; vui lòng chọn lại tệp và gửi lại."
+        return _(
+            "Nội dung biểu mẫu có tệp đính kèm bị hỏng hoặc không đọc được; vui lòng chọn lại tệp "
+            "và gửi lại."
+        )
     if isinstance(exc, SuspiciousOperation):
-        return (
+        return _(
             "Yêu cầu có dấu hiệu không an toàn nên không được xử lý; vui lòng kiểm tra và gửi lại."
         )
-    return "Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."
+    return _("Yêu cầu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.")
 
 
-NUL_DETAIL = (
+NUL_DETAIL = gettext_noop(
     "Dữ liệu gửi lên chứa ký tự NUL (\\u0000), không được chấp nhận; hãy bỏ ký tự này rồi gửi lại."
 )
 
@@ -466,12 +485,14 @@ def answers_in_own_words(request: HttpRequest) -> bool:
 
 def nul_refused(request: HttpRequest) -> HttpResponse:
     """400 for a NUL character in the address, the query or the data sent."""
-    return error_response(request, 400, "bad_request", "Yêu cầu không hợp lệ", NUL_DETAIL)
+    return error_response(request, 400, "bad_request", _("Yêu cầu không hợp lệ"), _(NUL_DETAIL))
 
 
 def payload_too_large(request: HttpRequest) -> HttpResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    detail = f"Dữ liệu gửi lên vượt quá giới hạn {limit:,} byte.".replace(",", ".")
+    detail = _("Dữ liệu gửi lên vượt quá giới hạn %(limit)s byte.") % {
+        "limit": f"{limit:,}".replace(",", ".")
+    }
     if wants_problem_json(request):
         return problem_response(
             "payload_too_large", detail, instance=request.path, limit_bytes=limit
@@ -479,19 +500,20 @@ def payload_too_large(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "errors/error.html",
-        {"status": 413, "title": "Dữ liệu quá lớn", "message": detail},
+        {"status": 413, "title": _("Dữ liệu quá lớn"), "message": detail},
         status=413,
     )
 
 
+# Translated where used (``_as_problem``): in the language of the request.
 _STATUS_CODES = {
-    400: ("bad_request", "Yêu cầu không hợp lệ."),
-    401: ("unauthenticated", "Cần đăng nhập hoặc mã truy cập hợp lệ."),
-    403: ("permission_denied", "Bạn không có quyền thực hiện thao tác này."),
-    404: ("not_found", "Không tìm thấy tài nguyên yêu cầu."),
-    405: ("method_not_allowed", "Phương thức HTTP này không được hỗ trợ cho địa chỉ này."),
-    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
-    415: ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ."),
+    400: ("bad_request", gettext_noop("Yêu cầu không hợp lệ.")),
+    401: ("unauthenticated", gettext_noop("Cần đăng nhập hoặc mã truy cập hợp lệ.")),
+    403: ("permission_denied", gettext_noop("Bạn không có quyền thực hiện thao tác này.")),
+    404: ("not_found", gettext_noop("Không tìm thấy tài nguyên yêu cầu.")),
+    405: ("method_not_allowed", gettext_noop("Phương thức HTTP này không được hỗ trợ cho địa chỉ này.")),
+    413: ("payload_too_large", gettext_noop("Dữ liệu gửi lên quá lớn.")),
+    415: ("unsupported_media_type", gettext_noop("Kiểu nội dung không được hỗ trợ.")),
 }
 
 
@@ -508,9 +530,10 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.status_code,
         (
             "server_error" if response.status_code >= 500 else "bad_request",
-            "Yêu cầu không thể xử lý.",
+            gettext_noop("Yêu cầu không thể xử lý."),
         ),
     )
+    detail = _(detail)
     extra = {}
     allow = _with_head(response["Allow"]) if response.has_header("Allow") else None
     if response.status_code == 405 and allow is not None:
