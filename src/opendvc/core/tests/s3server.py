@@ -1,11 +1,15 @@
 """A real S3-compatible server on a free loopback port (moto in server mode), and the storage
-settings that point the portal at one of its buckets."""
+settings that point the portal at one of its buckets. A test module imports the fixtures
+``s3_endpoint`` (one server per module) and ``bucket`` (a new bucket per test, the portal's storages
+pointed at it)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import uuid
+
+import pytest
 
 from .served import free_port
 
@@ -75,3 +79,16 @@ def s3_storages(endpoint: str, bucket: str, location: str = "media") -> dict:
 def object_keys(endpoint: str, bucket: str) -> set[str]:
     listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
     return {o["Key"] for o in listing.get("Contents", [])}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings):
+    name = new_bucket(s3_endpoint)
+    settings.STORAGES = s3_storages(s3_endpoint, name)
+    return name

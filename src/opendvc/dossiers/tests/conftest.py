@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from opendvc.accounts.tests.factories import MembershipFactory, UserFactory
+from opendvc.core.tests.s3server import bucket, s3_endpoint  # noqa: F401 - fixtures of the S3 tests
 
 JUSTICE = "000.00.32.H19"
 OTHER = "000.00.00.H19"

@@ -15,31 +15,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from opendvc.core.tests.s3server import (
-    new_bucket,
-    object_keys,
-    s3_client,
-    s3_server,
-    s3_storages,
-)
+from opendvc.core.tests.s3server import new_bucket, object_keys, s3_client, s3_storages
 from opendvc.core.tests.served import ROOT
 
 from .conftest import checked_pdf, small_pdf, submitted_dossier
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    with s3_server() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings):
-    name = new_bucket(s3_endpoint)
-    settings.STORAGES = s3_storages(s3_endpoint, name)
-    return name
 
 
 def _body(response) -> bytes:

@@ -184,6 +184,20 @@ def test_the_rendered_section_title_and_group_buttons():
     assert ">Thêm người con</button>" in html and 'lang="vi"' not in html
 
 
+def _publish_in_english(birth_version, admin_user, *, label: str, first_choice: str):
+    """The birth form published again with English words for its child section ("Child"), the
+    child's sex field (``label``) and that field's first choice (``first_choice``); returns the new
+    version and the field's definition."""
+    definition = copy.deepcopy(birth_version.definition)
+    child = next(s for s in definition["sections"] if s["key"] == "child")
+    child["title_en"] = "Child"
+    gender = next(f for f in child["fields"] if f["key"] == "child_gender")
+    gender["label_en"] = label
+    gender["choices"][0]["label_en"] = first_choice
+    form = definition_save(key=birth_version.form.key, definition=definition, actor=admin_user)
+    return definition_publish(form=form, actor=admin_user), gender
+
+
 @pytest.mark.usefixtures("eforms")
 @pytest.mark.parametrize(
     ("gender", "radio", "dd"),
@@ -195,14 +209,8 @@ def test_the_rendered_section_title_and_group_buttons():
 def test_the_english_fill_and_done_pages(
     client, applicant, admin_user, birth_version, a_ward, gender, radio, dd
 ):
-    definition = copy.deepcopy(birth_version.definition)
-    child = next(s for s in definition["sections"] if s["key"] == "child")
-    child["title_en"] = "Child"
-    field = next(f for f in child["fields"] if f["key"] == "child_gender")
-    field["label_en"] = "Sex"
-    field["choices"][0]["label_en"] = "Male"
-    form = definition_save(key=birth_version.form.key, definition=definition, actor=admin_user)
-    assert definition_publish(form=form, actor=admin_user).number == birth_version.number + 1
+    version, _gender = _publish_in_english(birth_version, admin_user, label="Sex", first_choice="Male")
+    assert version.number == birth_version.number + 1
 
     client.force_login(applicant)
     client.cookies["django_language"] = "en"
@@ -230,14 +238,9 @@ def test_the_printed_form_is_the_vietnamese_one_whatever_the_pages_language(
 
     from opendvc.eforms.services import form_pdf
 
-    definition = copy.deepcopy(birth_version.definition)
-    child = next(s for s in definition["sections"] if s["key"] == "child")
-    child["title_en"] = "Child"
-    gender = next(f for f in child["fields"] if f["key"] == "child_gender")
-    gender["label_en"] = "Sex of the child"
-    gender["choices"][0]["label_en"] = "Male child"
-    form = definition_save(key=birth_version.form.key, definition=definition, actor=admin_user)
-    version = definition_publish(form=form, actor=admin_user)
+    version, gender = _publish_in_english(
+        birth_version, admin_user, label="Sex of the child", first_choice="Male child"
+    )
     data = birth_data(a_ward) | {"child_gender": gender["choices"][0]["value"]} if filled else None
     with override(language):
         pdf = form_pdf(form_version=version, data=data)

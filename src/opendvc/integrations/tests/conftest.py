@@ -13,6 +13,8 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures used by t
 )
 from opendvc.feedback.tests.conftest import monday, org  # noqa: F401 - fixtures used by this app's tests
 from opendvc.integrations.national.simulator import NationalPortalSimulator
+from opendvc.integrations.outbox import outbox_enqueue
+from opendvc.integrations.sms.simulator import SmsSimulator
 from opendvc.integrations.transport import reset_senders
 
 
@@ -29,3 +31,37 @@ def national(settings):
     yield simulator
     simulator.stop()
     reset_senders()
+
+
+@pytest.fixture
+def sms(settings):
+    """The SMS provider's simulator on a free port (token ``t-1``), and the portal pointed at it."""
+    simulator = SmsSimulator(token="t-1").start()
+    settings.SMS_URL = simulator.url
+    settings.SMS_TOKEN = "t-1"
+    reset_senders()
+    yield simulator
+    simulator.stop()
+    reset_senders()
+
+
+def national_sync(code: str = "H19-1"):
+    """A dossier's sync message to the national portal queued in the outbox (its own ordering key);
+    returns its one delivery."""
+    message = outbox_enqueue(
+        kind="national.DongBoHoSoMC",
+        payload={
+            "state": "received",
+            "channel": "online",
+            "data": {
+                "MaHoSo": code,
+                "MaTTHC": "1.001193",
+                "TenTTHC": "Đăng ký khai sinh",
+                "ChuHoSo": "Nguyễn Văn An",
+                "DonViXuLy": "000.00.32.H19",
+            },
+        },
+        destinations=["national"],
+        ordering_key=f"dossier:{code}",
+    )
+    return message.deliveries.get()

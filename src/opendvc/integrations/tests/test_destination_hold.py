@@ -26,47 +26,15 @@ from opendvc.integrations.outbox import (
     backlog,
     delivery_replay,
     destination_pause,
-    outbox_enqueue,
     outbox_relay,
 )
 from opendvc.integrations.sms.client import sms_send
-from opendvc.integrations.sms.simulator import SmsSimulator
-from opendvc.integrations.transport import reset_senders
+
+from .conftest import national_sync
 
 pytestmark = pytest.mark.django_db
 
 CODES = ("H19-1", "H19-2", "H19-3")
-
-
-def _sync(code: str) -> Delivery:
-    message = outbox_enqueue(
-        kind="national.DongBoHoSoMC",
-        payload={
-            "state": "received",
-            "channel": "online",
-            "data": {
-                "MaHoSo": code,
-                "MaTTHC": "1.001193",
-                "TenTTHC": "Đăng ký khai sinh",
-                "ChuHoSo": "Nguyễn Văn An",
-                "DonViXuLy": "000.00.32.H19",
-            },
-        },
-        destinations=["national"],
-        ordering_key=f"dossier:{code}",
-    )
-    return message.deliveries.get()
-
-
-@pytest.fixture
-def sms(settings):
-    simulator = SmsSimulator(token="t-1").start()
-    settings.SMS_URL = simulator.url
-    settings.SMS_TOKEN = "t-1"
-    reset_senders()
-    yield simulator
-    simulator.stop()
-    reset_senders()
 
 
 @pytest.fixture
@@ -77,7 +45,7 @@ def peers(national, sms, settings):
     national_mapping_seed()
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 60.0
     settings.OUTBOX_BACKOFF_CAP_SECONDS = 3600.0
-    deliveries = [_sync(code) for code in CODES]
+    deliveries = [national_sync(code) for code in CODES]
     sms_send(phone="0912 345 678", text="Hồ sơ H19-1 đã được tiếp nhận.")
     return deliveries
 

@@ -18,33 +18,15 @@ from opendvc.integrations.national.mapping import national_mapping_seed
 from opendvc.integrations.outbox import (
     delivery_replay,
     destination_pause,
-    outbox_enqueue,
     outbox_relay,
 )
 from opendvc.ops.checks import check_by_name, run_checks
 from opendvc.ops.models import Incident
 from opendvc.ops.services import incidents_from_checks
 
+from .conftest import national_sync
+
 pytestmark = pytest.mark.django_db
-
-
-def _sync(code: str = "H19-1") -> None:
-    outbox_enqueue(
-        kind="national.DongBoHoSoMC",
-        payload={
-            "state": "received",
-            "channel": "online",
-            "data": {
-                "MaHoSo": code,
-                "MaTTHC": "1.001193",
-                "TenTTHC": "Đăng ký khai sinh",
-                "ChuHoSo": "Nguyễn Văn An",
-                "DonViXuLy": "000.00.32.H19",
-            },
-        },
-        destinations=["national"],
-        ordering_key=f"dossier:{code}",
-    )
 
 
 @pytest.fixture
@@ -56,7 +38,7 @@ def mapped(national, settings):
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_in_seconds_is_honoured(mapped, status):
-    _sync()
+    national_sync()
     mapped.switches.update({"status": status, "retry_after": "120"})
     before = timezone.now()
     outbox_relay(budget_seconds=0)
@@ -69,7 +51,7 @@ def test_retry_after_in_seconds_is_honoured(mapped, status):
 
 def test_retry_after_as_a_date_and_within_the_cap(mapped, settings):
     settings.OUTBOX_BACKOFF_CAP_SECONDS = 600
-    _sync("H19-1")
+    national_sync("H19-1")
     when = timezone.now() + timedelta(seconds=300)
     mapped.switches.update({"status": 429, "retry_after": format_datetime(when, usegmt=True)})
     outbox_relay(budget_seconds=0)
@@ -88,7 +70,7 @@ def test_retry_after_as_a_date_and_within_the_cap(mapped, settings):
 
 
 def test_without_retry_after_the_backoff_applies(mapped):
-    _sync()
+    national_sync()
     mapped.switches.status = 429
     outbox_relay(budget_seconds=0)
     assert Delivery.objects.get().next_attempt_at <= timezone.now()  # backoff 0 in the fixture
@@ -100,7 +82,7 @@ def test_without_retry_after_the_backoff_applies(mapped):
 
 def test_a_dead_delivery_replayed_by_hand_is_retried_again_not_killed_at_once(mapped, settings):
     settings.OUTBOX_DEAD_AFTER_SECONDS = 3600
-    _sync()
+    national_sync()
     Message.objects.update(created_at=timezone.now() - timedelta(hours=2))
     mapped.switches.status = 502
     outbox_relay(budget_seconds=0)
@@ -123,7 +105,7 @@ def test_deliveries_held_by_a_long_pause_are_retried_after_the_resume(mapped, se
     settings.OUTBOX_DEAD_AFTER_SECONDS = 3600
     ict = User.objects.create_user(email="ict@example.vn", password="x")  # noqa: S106
     destination_pause(code="national", paused=True, actor=ict)
-    _sync()
+    national_sync()
     Message.objects.update(created_at=timezone.now() - timedelta(hours=2))  # paused two hours
     destination_pause(code="national", paused=False, actor=ict)
     mapped.switches.status = 502
@@ -137,7 +119,7 @@ def test_a_dead_delivery_opens_an_incident_and_is_measured_until_replayed(mapped
     were seen only by whoever opened the outbox page."""
     settings.OUTBOX_DEAD_AFTER_SECONDS = 0
     settings.METRICS_AUTH_DISABLED = True
-    _sync()
+    national_sync()
     mapped.switches.status = 500
     outbox_relay(budget_seconds=0)
     [row] = Delivery.objects.all()
@@ -162,7 +144,7 @@ def test_a_dead_delivery_opens_an_incident_and_is_measured_until_replayed(mapped
 
 def test_deliveries_waiting_too_long_fail_the_check_unless_paused(mapped, settings):
     settings.OPS_OUTBOX_AGE_MINUTES = 60
-    _sync()
+    national_sync()
     Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=61))
     [result] = run_checks([check_by_name("outbox")])
     assert not result.ok and result.detail == "national: 1 waiting > 60 min"
@@ -195,7 +177,7 @@ def test_a_nul_or_half_a_surrogate_in_the_answer_is_recorded(mapped, status, bod
     record of the whole batch on PostgreSQL: its deliveries stayed "delivering" and were sent again at
     each lease's end, for ever."""
     _answering(mapped, status, body)
-    _sync()
+    national_sync()
     outbox_relay(budget_seconds=0)
     delivery = Delivery.objects.get()
     assert delivery.status == outcome and delivery.attempts == 1

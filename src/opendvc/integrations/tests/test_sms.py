@@ -1,4 +1,4 @@
-"""SMS through the outbox to the provider's simulator: a phone verification code, sent once even
+"""SMS through the outbox to the sms's simulator: a phone verification code, sent once even
 when the relay sends it twice, checked with a limited number of tries."""
 
 from __future__ import annotations
@@ -14,21 +14,9 @@ from opendvc.integrations.sms.client import (
     phone_verification_check,
     phone_verification_start,
 )
-from opendvc.integrations.sms.simulator import SmsSimulator
 from opendvc.integrations.transport import reset_senders
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def provider(settings):
-    simulator = SmsSimulator(token="t-1").start()
-    settings.SMS_URL = simulator.url
-    settings.SMS_TOKEN = "t-1"
-    reset_senders()
-    yield simulator
-    simulator.stop()
-    reset_senders()
 
 
 def _code(simulator) -> str:
@@ -36,7 +24,7 @@ def _code(simulator) -> str:
     return re.search(r"\d{6}", sent["text"]).group(0)
 
 
-def test_a_verification_code_reaches_the_phone_once_and_checks(provider):
+def test_a_verification_code_reaches_the_phone_once_and_checks(sms):
     phone_verification_start(phone="0912 345 678")
     message = Message.objects.get()
     assert "0912" not in str(message.payload)  # the number is encrypted in the outbox
@@ -44,10 +32,10 @@ def test_a_verification_code_reaches_the_phone_once_and_checks(provider):
     # The relay sends the same message again (as after a crash): the phone gets one text.
     Delivery.objects.update(status="pending")
     outbox_relay(budget_seconds=0)
-    assert len(provider.sent) == 1
-    (sent,) = provider.sent.values()
+    assert len(sms.sent) == 1
+    (sent,) = sms.sent.values()
     assert sent["to"] == "0912345678"
-    code = _code(provider)
+    code = _code(sms)
     # Nor is the code or any word of the text: the outbox page and a copy of the database hold the
     # ciphertext only.
     assert code not in str(message.payload) and "xác minh" not in str(message.payload)
@@ -61,17 +49,17 @@ def test_a_verification_code_reaches_the_phone_once_and_checks(provider):
     assert HttpSmsProvider().delivery_report(report_id) == "delivered"
 
 
-def test_five_wrong_tries_end_the_code(provider):
+def test_five_wrong_tries_end_the_code(sms):
     phone_verification_start(phone="0912345678")
     outbox_relay(budget_seconds=0)
-    code = _code(provider)
+    code = _code(sms)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         assert not phone_verification_check(phone="0912345678", code=wrong)
     assert not phone_verification_check(phone="0912345678", code=code)
 
 
-def test_a_refused_token_is_recorded(provider, settings):
+def test_a_refused_token_is_recorded(sms, settings):
     settings.SMS_TOKEN = "sai"
     reset_senders()
     phone_verification_start(phone="0912345678")
@@ -85,7 +73,7 @@ def test_off_without_a_provider(settings):
     assert not Message.objects.exists()
 
 
-def test_a_text_queued_in_clear_by_the_earlier_release_is_still_sent(provider):
+def test_a_text_queued_in_clear_by_the_earlier_release_is_still_sent(sms):
     from opendvc.accounts import crypto
     from opendvc.integrations.outbox import outbox_enqueue
     from opendvc.integrations.sms.client import KIND
@@ -96,5 +84,5 @@ def test_a_text_queued_in_clear_by_the_earlier_release_is_still_sent(provider):
         payload={"to_ciphertext": crypto.encrypt("0912345678"), "text": "Cổng DVC: hồ sơ đã có kết quả"},
     )
     assert outbox_relay(budget_seconds=0).delivered == 1
-    (sent,) = provider.sent.values()
+    (sent,) = sms.sent.values()
     assert sent["text"] == "Cổng DVC: hồ sơ đã có kết quả"

@@ -15,26 +15,13 @@ from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 
 from opendvc.audit.models import AuditEntry
-from opendvc.core.tests.s3server import new_bucket, s3_client, s3_server, s3_storages
+from opendvc.core.tests.s3server import s3_client
 from opendvc.dossiers import services as dossier_services
 from opendvc.dossiers.tests.conftest import checked_pdf, sign_in, submitted_dossier
 from opendvc.vault import backfill, services
 from opendvc.vault.models import StoredDocument
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    with s3_server() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings):
-    name = new_bucket(s3_endpoint)
-    settings.STORAGES = s3_storages(s3_endpoint, name)
-    return name
 
 # Files of several sizes, from one byte to more than one batch's worth of kilobytes.
 SIZES = (1, 17, 4096, 250_001)
