@@ -11,6 +11,7 @@ be typed (``duplicate_cccd``).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 
@@ -134,7 +135,7 @@ def validation_problem(exc: ValidationError) -> ProblemError:
                     "message": " ".join(item.messages),
                 }
             )
-    first = errors[0] if errors else {"code": "validation_error", "detail": "Dữ liệu không hợp lệ."}
+    first = errors[0] if errors else {"code": "validation_error", "detail": _("Dữ liệu không hợp lệ.")}
     status = 409 if first["code"].startswith("duplicate_") else 422
     return ProblemError(
         first["code"],

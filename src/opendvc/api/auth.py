@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
@@ -20,7 +22,7 @@ class BearerToken(HttpBearer):
         if not ratelimit_hit(name="api_token_failures", ident=ip, increment=False).allowed:
             raise ProblemError(
                 "rate_limited",
-                "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
+                _("Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau."),
                 status=429,
             )
         found = api_token_authenticate(token)
@@ -28,7 +30,7 @@ class BearerToken(HttpBearer):
             if not ratelimit_hit(name="api_token_failures", ident=ip).allowed:
                 raise ProblemError(
                     "rate_limited",
-                    "Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau.",
+                    _("Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng thử lại sau."),
                     status=429,
                 )
             return None
@@ -37,7 +39,7 @@ class BearerToken(HttpBearer):
         return found.owner
 
 
-CSRF_DETAIL = (
+CSRF_DETAIL = gettext_noop(
     "Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF) của phiên đăng nhập; "
     "hãy tải lại trang rồi thử lại, hoặc dùng mã truy cập API (Authorization: Bearer)."
 )
@@ -64,7 +66,7 @@ class SessionAuth(NinjaSessionAuth):
             and not getattr(request, "_ninja_csrf_exempt", False)
             and check_csrf(request) is not None
         ):
-            raise ProblemError("permission_denied", CSRF_DETAIL, extra={"reason": "csrf"})
+            raise ProblemError("permission_denied", _(CSRF_DETAIL), extra={"reason": "csrf"})
         return request.user
 
 
@@ -79,5 +81,7 @@ def require_scope(request, scope: str) -> None:
     token = getattr(request, "api_token", None)
     if token is not None and not token.has_scope(scope):
         raise ProblemError(
-            "permission_denied", f"Mã truy cập không có phạm vi '{scope}'.", extra={"scope": scope}
+            "permission_denied",
+            _("Mã truy cập không có phạm vi '%(scope)s'.") % {"scope": scope},
+            extra={"scope": scope},
         )

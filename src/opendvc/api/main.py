@@ -286,7 +286,7 @@ def _suspicious(request, exc):
 def _server_error(request, exc):
     logging.getLogger("opendvc.api").exception("Unhandled API error")
     return problem_response(
-        "server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path
+        "server_error", _("Đã có lỗi hệ thống; vui lòng thử lại sau."), instance=request.path
     )
 
 

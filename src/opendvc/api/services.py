@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opendvc.agencies.selectors import has_active_roles, known_without_roles
 from opendvc.audit.services import audit_record
@@ -65,14 +66,14 @@ def api_token_expiry_check(expires_at: datetime | None, *, now: datetime | None 
     if expires_at is None:
         return
     if timezone.is_naive(expires_at):
-        message = "Thời điểm hết hạn phải kèm múi giờ, ví dụ 2030-01-01T00:00:00+07:00."
+        message = _("Thời điểm hết hạn phải kèm múi giờ, ví dụ 2030-01-01T00:00:00+07:00.")
     else:
         now = now or timezone.now()
         if expires_at <= now:
-            raise ProblemError("invalid_expiry", "Thời điểm hết hạn phải ở tương lai.", status=400)
+            raise ProblemError("invalid_expiry", _("Thời điểm hết hạn phải ở tương lai."), status=400)
         if expires_at - now <= MAX_TOKEN_LIFETIME:
             return
-        message = f"Thời điểm hết hạn không được quá {MAX_TOKEN_YEARS} năm kể từ nay."
+        message = _("Thời điểm hết hạn không được quá %(n)s năm kể từ nay.") % {"n": MAX_TOKEN_YEARS}
     raise ProblemError(
         "validation_error",
         message,
@@ -123,5 +124,5 @@ def api_token_revoke(*, token: ApiToken, actor) -> None:
             revoked_at=timezone.now()
         )
         if not revoked:
-            raise ProblemError("not_found", "Mã truy cập này đã bị thu hồi trước đó.", status=404)
+            raise ProblemError("not_found", _("Mã truy cập này đã bị thu hồi trước đó."), status=404)
         audit_record(actor=actor, action="api_token.revoke", target=token, changes={})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from .main import api
@@ -91,7 +92,7 @@ def _session_only(request) -> None:
     # A token cannot mint or revoke tokens: only a signed-in person can.
     if getattr(request, "api_token", None) is not None:
         raise ProblemError(
-            "permission_denied", "Chỉ người dùng đăng nhập mới quản lý được mã truy cập."
+            "permission_denied", _("Chỉ người dùng đăng nhập mới quản lý được mã truy cập.")
         )
 
 
@@ -112,14 +113,14 @@ def tokens_create(request, payload: TokenIn):
     if not ratelimit_hit(name="api_token_create", ident=f"user:{request.user.pk}").allowed:
         raise ProblemError(
             "rate_limited",
-            "Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau.",
+            _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
             status=429,
         )
     unknown = sorted(set(payload.scopes) - set(KNOWN_SCOPES))
     if unknown:
         raise ProblemError(
             "invalid_scope",
-            f"Phạm vi không hợp lệ: {', '.join(unknown)}.",
+            _("Phạm vi không hợp lệ: %(scopes)s.") % {"scopes": ", ".join(unknown)},
             status=400,
             extra={"allowed": sorted(KNOWN_SCOPES)},
         )

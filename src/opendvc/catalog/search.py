@@ -56,6 +56,7 @@ from django.db.models import (
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Concat, Length, StrIndex
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from opendvc.core.problems import ProblemError
@@ -111,7 +112,7 @@ def parse_query(raw: str | None) -> SearchQuery:
     if len(raw) > limit:
         raise ProblemError(
             "query_too_long",
-            f"Từ khóa tìm kiếm dài quá {limit} ký tự.",
+            _("Từ khóa tìm kiếm dài quá %(limit)s ký tự.") % {"limit": limit},
             status=400,
             title=gettext_noop("Từ khóa quá dài"),
             extra={"parameter": "q", "limit": limit},
@@ -121,7 +122,7 @@ def parse_query(raw: str | None) -> SearchQuery:
     if len(terms) > term_limit:
         raise ProblemError(
             "too_many_terms",
-            f"Từ khóa tìm kiếm có quá {term_limit} từ.",
+            _("Từ khóa tìm kiếm có quá %(limit)s từ.") % {"limit": term_limit},
             status=400,
             title=gettext_noop("Quá nhiều từ khóa"),
             extra={"parameter": "q", "limit": term_limit},

@@ -163,7 +163,7 @@ class Filters:
 def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
     return ProblemError(
         "unknown_filter_value",
-        f"Giá trị {value!r} của bộ lọc “{name}” không hợp lệ.",
+        _("Giá trị %(value)s của bộ lọc “%(name)s” không hợp lệ.") % {"value": repr(value), "name": name},
         status=400,
         title=gettext_noop("Giá trị bộ lọc không hợp lệ"),
         extra={"parameter": name, "value": value, "allowed": allowed},

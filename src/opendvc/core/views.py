@@ -108,7 +108,7 @@ def page_not_found(request, exception=None):
 def server_error(request):
     if wants_problem_json(request):
         return problem_response(
-            "server_error", "Đã có lỗi hệ thống; vui lòng thử lại sau.", instance=request.path
+            "server_error", _("Đã có lỗi hệ thống; vui lòng thử lại sau."), instance=request.path
         )
     # Rendered without the request context: the failure may come from it.
 

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -271,7 +272,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
     require_scope(request, "dossiers:write")
     if not ratelimit_hit(name="uploads", ident=f"user:{request.user.pk}").allowed:
-        raise ProblemError("rate_limited", "Bạn tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau.",
+        raise ProblemError("rate_limited", _("Bạn tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau."),
                            status=429)
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
@@ -319,13 +320,13 @@ def create_dossier(request, payload: DossierIn):
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
-        raise ProblemError("validation_error", "Idempotency-Key dài tối đa 200 ký tự.")
+        raise ProblemError("validation_error", _("Idempotency-Key dài tối đa %(n)s ký tự.") % {"n": 200})
     body = payload.dict()
     # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
     procedure = _PROCEDURE_TO_FILE.first(payload.procedure)
     if procedure is None:
-        raise ProblemError("validation_error", "Không có thủ tục với mã này.",
-                           extra={"errors": [{"path": "procedure", "message": "Mã thủ tục không tồn tại."}]})
+        raise ProblemError("validation_error", _("Không có thủ tục với mã này."),
+                           extra={"errors": [{"path": "procedure", "message": _("Mã thủ tục không tồn tại.")}]})
     # The usual cases in one statement: an active agency named on the procedure (the one asked for, or
     # the only one).
     if payload.agency:
@@ -340,8 +341,8 @@ def create_dossier(request, payload: DossierIn):
     if agency is None and not agencies.exists():
         raise services.no_receiving_agency(procedure=procedure)
     if agency is None:
-        raise ProblemError("validation_error", "Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục.",
-                           extra={"errors": [{"path": "agency", "message": "Cơ quan tiếp nhận không hợp lệ.",
+        raise ProblemError("validation_error", _("Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục."),
+                           extra={"errors": [{"path": "agency", "message": _("Cơ quan tiếp nhận không hợp lệ."),
                                               "choices": [a.code for a in agencies[:50]]}]})
     acting_for = None
     if payload.acting_for:
@@ -351,9 +352,9 @@ def create_dossier(request, payload: DossierIn):
             # Unknown and foreign organisations get the same answer: the API does not tell which
             # organisations exist.
             raise ProblemError(
-                "validation_error", "Bạn không thể nhân danh tổ chức này.",
+                "validation_error", _("Bạn không thể nhân danh tổ chức này."),
                 extra={"errors": [{"path": "acting_for",
-                                   "message": "Không có tổ chức với mã này mà bạn là thành viên."}]},
+                                   "message": _("Không có tổ chức với mã này mà bạn là thành viên.")}]},
             ) from None
     components = {c.pk: c for c in _COMPONENTS.list(procedure.pk)}
     wanted = [f.file for f in payload.files]
@@ -363,11 +364,11 @@ def create_dossier(request, payload: DossierIn):
     pairs = []
     for i, ref in enumerate(payload.files):
         if ref.component is not None and ref.component not in components:
-            raise ProblemError("validation_error", "Thành phần hồ sơ không thuộc thủ tục này.",
-                               extra={"errors": [{"path": f"files.{i}.component", "message": "Không hợp lệ."}]})
+            raise ProblemError("validation_error", _("Thành phần hồ sơ không thuộc thủ tục này."),
+                               extra={"errors": [{"path": f"files.{i}.component", "message": _("Không hợp lệ.")}]})
         if ref.file not in uploads:
-            raise ProblemError("validation_error", "Tệp đính kèm không tồn tại.",
-                               extra={"errors": [{"path": f"files.{i}.file", "message": "Không tìm thấy tệp."}]})
+            raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại."),
+                               extra={"errors": [{"path": f"files.{i}.file", "message": _("Không tìm thấy tệp.")}]})
         pairs.append((components.get(ref.component), uploads[ref.file]))
     dossier, created = services.dossier_submit_new(
         applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
@@ -448,7 +449,7 @@ def public_lookup(request, code: str, key: str = ""):
     """Status, dates and steps only — no names, identifiers or files. A wrong code and a wrong key get
     the same 404; rate-limited per client address."""
     if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
-        raise ProblemError("rate_limited", "Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau.", status=429)
+        raise ProblemError("rate_limited", _("Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau."), status=429)
     result = selectors.public_status(code=code, key=key)
     if result is None:
         raise Http404
@@ -534,11 +535,11 @@ def public_results(request, q: Query[ResultsQuery]):
     if q.agency:
         agency = Agency.objects.filter(code=q.agency).first()
         if agency is None:
-            raise ProblemError("validation_error", "Không có cơ quan với mã này.",
-                               extra={"errors": [{"path": "agency", "message": "Mã cơ quan không tồn tại."}]})
+            raise ProblemError("validation_error", _("Không có cơ quan với mã này."),
+                               extra={"errors": [{"path": "agency", "message": _("Mã cơ quan không tồn tại.")}]})
     errors = results.check_period(q.date_from, q.date_to)
     if errors:
-        raise ProblemError("validation_error", "Khoảng thời gian không hợp lệ.", extra={"errors": errors})
+        raise ProblemError("validation_error", _("Khoảng thời gian không hợp lệ."), extra={"errors": errors})
     start = (q.page - 1) * PUBLIC_PAGE
     rows = list(results.public_results(agency=agency, date_from=q.date_from, date_to=q.date_to)[start:start + PUBLIC_PAGE + 1])
     return PublicResults(

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -214,10 +215,10 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
         if (item.file is None) == (item.content_base64 is None):
             raise ProblemError(
                 "validation_error",
-                "Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc “content_base64”.",
+                _("Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc “content_base64”."),
                 status=422,
                 extra={
-                    "errors": [{"path": f"attachments.{i}", "message": "file hoặc content_base64"}]
+                    "errors": [{"path": f"attachments.{i}", "message": _("file hoặc content_base64")}]
                 },
             )
         if item.file is not None:
@@ -240,7 +241,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
         except (binascii.Error, ValueError) as exc:
             raise ProblemError(
                 "validation_error",
-                f"Tệp “{item.name}” không phải base64 hợp lệ.",
+                _("Tệp “%(name)s” không phải base64 hợp lệ.") % {"name": item.name},
                 status=422,
                 extra={"errors": [{"path": f"attachments.{i}", "message": "base64"}]},
             ) from exc
@@ -265,7 +266,7 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
     if payload.agency_code and agency is None:
         raise ProblemError(
             "unknown_agency",
-            "Không tìm thấy cơ quan có mã này.",
+            _("Không tìm thấy cơ quan có mã này."),
             status=422,
             extra={"parameter": "agency_code"},
         )
@@ -277,7 +278,7 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
     if payload.procedure_code and procedure is None:
         raise ProblemError(
             "unknown_procedure",
-            "Không tìm thấy thủ tục có mã này.",
+            _("Không tìm thấy thủ tục có mã này."),
             status=422,
             extra={"parameter": "procedure_code"},
         )
@@ -320,7 +321,7 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     if not ratelimit_hit(name="uploads", ident=f"ip:{client_ip(request)}").allowed:
         raise ProblemError(
             "rate_limited",
-            "Tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+            _("Tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau ít phút."),
             status=429,
         )
     try:
@@ -351,7 +352,7 @@ def create_public(request, payload: FeedbackIn):
     if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
         raise ProblemError(
             "rate_limited",
-            "Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút.",
+            _("Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút."),
             status=429,
         )
     fb = _create(request, payload, sender=None)
@@ -413,7 +414,7 @@ def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
         if agency is None:
             raise ProblemError(
                 "unknown_agency",
-                "Không tìm thấy cơ quan có mã này.",
+                _("Không tìm thấy cơ quan có mã này."),
                 status=422,
                 extra={"parameter": "agency_code"},
             )
@@ -476,7 +477,7 @@ def track_act(request, token: str, payload: FeedbackActionIn):
     ):
         raise ProblemError(
             "permission_denied",
-            "Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút.",
+            _("Mã theo dõi chỉ dùng để đánh giá, đề nghị xem xét lại hoặc rút."),
             status=403,
         )
     fb = services.feedback_act(
@@ -559,7 +560,7 @@ def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - n
     require_scope(request, "integrations")
     if getattr(request, "api_token", None) is None and not request.user.is_superuser:
         raise ProblemError(
-            "permission_denied", "Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây.", status=403
+            "permission_denied", _("Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây."), status=403
         )
     message.seek(0)
     outcome = email_ingest(raw=message.read())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
 
 from opendvc.api.auth import require_scope
@@ -28,7 +29,7 @@ def _ict_only(request, scope: str) -> None:
     user = request.user
     if not (user.is_superuser or has_any_role(user, LEDGER_ROLES)):
         raise ProblemError(
-            "permission_denied", "Chỉ Sở Khoa học và Công nghệ hoặc quản trị hệ thống.", status=403
+            "permission_denied", _("Chỉ Sở Khoa học và Công nghệ hoặc quản trị hệ thống."), status=403
         )
 
 
@@ -143,8 +144,8 @@ def outbox_replay(request, body: ReplayIn):
     if not body.ids:
         raise ProblemError(
             "validation_error",
-            "Chưa chọn lượt gửi nào.",
-            extra={"errors": [{"path": "ids", "message": "Chọn ít nhất một lượt gửi."}]},
+            _("Chưa chọn lượt gửi nào."),
+            extra={"errors": [{"path": "ids", "message": _("Chọn ít nhất một lượt gửi.")}]},
         )
     return {
         "replayed": outbox.delivery_replay(ids=body.ids[:1000], actor=request.user, request=request)
@@ -210,7 +211,7 @@ def inbound_reapply(request, inbound_id: int = Path(..., ge=1, le=MAX_ID)):
     _ict_only(request, "integrations")
     inbound = InboundMessage.objects.filter(pk=inbound_id).first()
     if inbound is None:
-        raise ProblemError("not_found", "Không có thông điệp nhận vào này.", status=404)
+        raise ProblemError("not_found", _("Không có thông điệp nhận vào này."), status=404)
     return onestop_reapply(inbound=inbound, actor=request.user, request=request)
 
 
@@ -261,7 +262,7 @@ def catalog_pull_latest(request):
     _ict_only(request, "read")
     pull = CatalogPull.objects.first()
     if pull is None:
-        raise ProblemError("not_found", "Chưa lấy danh mục lần nào.", status=404)
+        raise ProblemError("not_found", _("Chưa lấy danh mục lần nào."), status=404)
     return _pull_out(pull)
 
 
@@ -296,5 +297,5 @@ def catalog_pull_publish_api(request, pull_id: int = Path(..., ge=1, le=MAX_ID))
     _ict_only(request, "integrations")
     pull = CatalogPull.objects.filter(pk=pull_id).first()
     if pull is None:
-        raise ProblemError("not_found", "Không có lần lấy danh mục này.", status=404)
+        raise ProblemError("not_found", _("Không có lần lấy danh mục này."), status=404)
     return catalog_pull_publish(pull=pull, actor=request.user, request=request)

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 
@@ -73,14 +74,14 @@ def tracking(request):
         body = json.loads(request.body or b"null")
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder reads
         raise ProblemError(
-            "malformed_json", "Nội dung gửi lên không phải JSON hợp lệ.", status=400
+            "malformed_json", _("Nội dung gửi lên không phải JSON hợp lệ."), status=400
         ) from None
     try:
         event = parse_event(body)
     except CarrierError as exc:
         raise ProblemError(
             "validation_error",
-            "Nội dung cập nhật hành trình không hợp lệ.",
+            _("Nội dung cập nhật hành trình không hợp lệ."),
             extra={"errors": [{"path": exc.path or "body", "message": str(exc)[:200]}]},
         ) from exc
     applied = tracking_apply(event=event, request=request)

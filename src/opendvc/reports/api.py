@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from opendvc.agencies.selectors import has_any_role, visible_agency_ids
@@ -96,18 +97,18 @@ def figures(request, q: Query[FiguresQuery]):
     if not (user.is_superuser or has_any_role(user, selectors.REPORT_ROLES)):
         raise ProblemError(
             "permission_denied",
-            "Chỉ lãnh đạo cơ quan và cơ quan giám sát được xem số liệu báo cáo.",
+            _("Chỉ lãnh đạo cơ quan và cơ quan giám sát được xem số liệu báo cáo."),
             status=403,
         )
     if q.by not in F.DIMENSIONS or not q.by:
         raise ProblemError(
             "validation_error",
-            "Cách nhóm số liệu không hợp lệ.",
+            _("Cách nhóm số liệu không hợp lệ."),
             extra={
                 "errors": [
                     {
                         "path": "by",
-                        "message": "Chọn một trong: agency, field, procedure, tier, level, channel.",
+                        "message": _("Chọn một trong: %(s)s.") % {"s": "agency, field, procedure, tier, level, channel"},
                     }
                 ]
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -52,7 +53,7 @@ def _limited(request) -> None:
     if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
         raise ProblemError(
             "rate_limited",
-            "Bạn xác thực quá nhiều lần trong một phút; vui lòng thử lại sau.",
+            _("Bạn xác thực quá nhiều lần trong một phút; vui lòng thử lại sau."),
             status=429,
         )
 
@@ -68,7 +69,7 @@ def verify_pdf(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja p
     and whether the bytes are a document the portal issued. ``valid`` false with ``reasons`` otherwise."""
     _limited(request)
     if file.size and file.size > MAX_VERIFY_BYTES:
-        raise ProblemError("payload_too_large", "Tệp quá lớn (tối đa 20 MB).", status=413)
+        raise ProblemError("payload_too_large", _("Tệp quá lớn (tối đa 20 MB)."), status=413)
     return services.pdf_verify(data=file.read()).__dict__
 
 

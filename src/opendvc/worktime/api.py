@@ -3,6 +3,7 @@ as everywhere else. Bad input → problem+json 400 with a stable ``code``."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from opendvc.core.problems import ProblemError
@@ -88,7 +89,7 @@ def add(
     if len(given) != 1:
         raise ProblemError(
             "invalid_unit",
-            "Cần đúng một trong các tham số working_days, working_hours, calendar_days.",
+            _("Cần đúng một trong các tham số working_days, working_hours, calendar_days."),
             status=400,
         )
     ((unit, amount),) = given.items()
@@ -135,7 +136,7 @@ def between(request, start: str, end: str, agency: str | None = None):
 def calendar_year(request, year: str):
     try:
         if not year.strip().isdigit():
-            raise WorktimeError("invalid_year", f"Năm không hợp lệ: {year!r}.")
+            raise WorktimeError("invalid_year", _("Năm không hợp lệ: %(year)s.") % {"year": repr(year)})
         year_number = int(year)
         calendar = default_calendar()
         days = calendar.overrides_in_year(year_number)

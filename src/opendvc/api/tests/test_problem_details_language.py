@@ -105,3 +105,76 @@ def test_pages_keep_vietnamese_whatever_the_header(db):
     response = Client().get("/thu-tuc/?q=a%00b", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "chứa ký tự NUL" in response.content.decode()
+
+
+# The handlers' own refusals: (case, status, code, English words, Vietnamese words).
+HANDLER_CASES = [
+    ("idempotency_key", 422, "validation_error", "at most 200 characters", "dài tối đa 200 ký tự"),
+    ("unknown_procedure", 422, "validation_error", "The procedure code does not exist.", "Mã thủ tục không tồn tại."),
+    ("upload_rate", 429, "rate_limited", "You uploaded too many files", "Bạn tải lên quá nhiều tệp"),
+    ("lookup_rate", 429, "rate_limited", "Too many lookups in one minute", "Bạn tra cứu quá nhiều lần"),
+    ("results_agency", 422, "validation_error", "There is no agency with this code.", "Không có cơ quan với mã này."),
+    ("results_period", 422, "validation_error", "The period is not valid.", "Khoảng thời gian không hợp lệ."),
+    ("ict_only", 403, "permission_denied", "Only the Department of Science and Technology",
+     "Chỉ Sở Khoa học và Công nghệ"),
+    ("no_catalog_pull", 404, "not_found", "The catalogue has never been pulled.", "Chưa lấy danh mục lần nào."),
+    ("replay_nothing", 422, "validation_error", "Choose at least one delivery.", "Chọn ít nhất một lượt gửi."),
+    ("verify_too_large", 413, "payload_too_large", "The file is too large (at most 20 MB).", "Tệp quá lớn (tối đa 20 MB)."),
+    ("verify_rate", 429, "rate_limited", "Too many verifications in one minute", "Bạn xác thực quá nhiều lần"),
+]
+
+
+def _refuse(client, admin, monkeypatch, case: str, headers: dict):
+    from types import SimpleNamespace
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def over_limit(module):
+        monkeypatch.setattr(f"{module}.ratelimit_hit", lambda **kw: SimpleNamespace(allowed=False))
+
+    def pdf():
+        return {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.7\n" + b"x" * 100, "application/pdf")}
+
+    if case == "idempotency_key":
+        return client.post("/api/v1/dossiers", '{"procedure": "X"}', content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="k" * 201, **headers)
+    if case == "unknown_procedure":
+        return client.post("/api/v1/dossiers", '{"procedure": "KHONG-CO"}', content_type="application/json", **headers)
+    if case == "upload_rate":
+        over_limit("opendvc.dossiers.api")
+        return client.post("/api/v1/files", pdf(), **headers)
+    if case == "lookup_rate":
+        over_limit("opendvc.dossiers.api")
+        return client.get("/api/v1/public/dossiers/X", **headers)
+    if case == "results_agency":
+        return client.get("/api/v1/public/results?agency=KHONG-CO", **headers)
+    if case == "results_period":
+        return client.get("/api/v1/public/results?from=2026-05-01&to=2026-01-01", **headers)
+    if case == "ict_only":
+        return client.get("/api/v1/integrations/catalog-pull", **headers)
+    if case == "no_catalog_pull":
+        return admin.get("/api/v1/integrations/catalog-pull", **headers)
+    if case == "replay_nothing":
+        return admin.post("/api/v1/integrations/outbox/replay", '{"ids": []}', content_type="application/json", **headers)
+    if case == "verify_too_large":
+        monkeypatch.setattr("opendvc.signing.api.MAX_VERIFY_BYTES", 10)
+        return client.post("/api/v1/public/verifications", pdf(), **headers)
+    if case == "verify_rate":
+        over_limit("opendvc.signing.api")
+        return client.post("/api/v1/public/verifications", pdf(), **headers)
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(("case", "status", "code", "english", "vietnamese"), HANDLER_CASES)
+def test_handlers_refusals_speak_the_language_asked(client, monkeypatch, case, status, code, english, vietnamese):
+    """The refusals written in the handlers themselves (dossiers, integrations, verification), in the
+    detail and in each error's message."""
+    admin = Client()
+    admin.force_login(User.objects.create_superuser(email="qt-api@example.vn", password="mat-khau-dai-123"))
+    for headers, words, other in ((EN, english, vietnamese), ({}, vietnamese, english)):
+        response = _refuse(client, admin, monkeypatch, case, headers)
+        assert response.status_code == status, response.content
+        body = response.json()
+        assert body["code"] == code
+        said = " ".join([body["detail"], *(e.get("message", "") for e in body.get("errors", []))])
+        assert words in said and other not in said, (headers, said)
