@@ -94,7 +94,8 @@ api = OpenDvcAPI(
         "ngôn ngữ `django_language` của cổng, nếu gửi kèm, được ưu tiên hơn tiêu đề. `title`, "
         "`detail` và thông báo của từng trường (`errors[].message`) theo ngôn ngữ đó, trừ dữ liệu "
         "tiếng Việt được trích trong câu (tên thủ tục, cơ quan…) và một số thông báo nghiệp vụ chưa có "
-        "bản tiếng Anh; `code` không đổi. Phản hồi cho biết ngôn ngữ trong `Content-Language`."
+        "bản tiếng Anh; `code` không đổi. Phản hồi cho biết ngôn ngữ trong `Content-Language` và "
+        "nêu `Vary: Accept-Language, Cookie`, để bộ nhớ đệm dùng chung giữ một bản cho mỗi ngôn ngữ."
     ),
     urls_namespace="api",
     auth=DEFAULT_AUTH,

@@ -3,6 +3,13 @@
 Responses carry a strong ``ETag`` (hash of the body) and ``Cache-Control: public``; a request whose
 ``If-None-Match`` matches gets ``304 Not Modified`` with no body.
 
+A body holds labels in the request's language (the facets' levels and channels), which the language
+cookie decides before ``Accept-Language`` (core.middleware.VietnameseFirstMiddleware): the answers
+say ``Vary: Accept-Encoding, Accept-Language, Cookie``, as the response cache keeps one entry (and
+one ETag) per language. Naming ``Cookie`` is what keeps a shared cache from handing an English body
+to a client whose cookie asks Vietnamese; the API's clients send no cookie, and answers to requests
+without one are still shared.
+
 Paging of /api/v1/procedures: a ``page`` past the last one is not an error; it answers the real
 ``count`` and ``num_pages`` with an empty ``items`` and the ``page`` asked, so that a client walking the
 pages stops when ``page >= num_pages`` (the catalog page, for people, shows the last page instead).

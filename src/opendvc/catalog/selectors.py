@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Value, Window
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -518,7 +518,14 @@ def _amount(value):
 
 
 def procedure_record(procedure: Procedure) -> dict[str, Any]:
-    """The procedure as one record of the import schema (export, version snapshots, API detail)."""
+    """The procedure as one record of the import schema (export, version snapshots, API detail).
+
+    The record is data, the same whatever language the person asking reads: the national class is
+    written in the Vietnamese words of the import schema (``toàn trình`` / ``một phần``), never in
+    the words of an English page, so an export or a version published from an English session is the
+    Vietnamese one (and an unchanged procedure published again keeps its version)."""
+    with translation.override("vi"):
+        online_class = procedure.get_online_class_display() if procedure.online_class else None
     return {
         "national_code": procedure.code,
         "local_code": procedure.local_code,
@@ -534,7 +541,7 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
         "level": procedure.level
         if procedure.level_source == Procedure.LevelSource.SOURCE
         else None,
-        "online_class": procedure.get_online_class_display() if procedure.online_class else None,
+        "online_class": online_class,
         "status": procedure.status,
         "effective_from": _iso(procedure.effective_from),
         "effective_to": _iso(procedure.effective_to),

@@ -36,7 +36,7 @@ from .models import (
     Step,
 )
 from .models import Field as CatalogField
-from .schema import Checked, RowError
+from .schema import ONLINE_CLASSES, Checked, RowError
 from .selectors import REVISION_KEY, procedure_record
 from .text import fold, slug, tokens
 
@@ -68,13 +68,16 @@ def derive_level(record: dict[str, Any]) -> tuple[int, str, str]:
 
     When the record states a level it is kept (source ``source``). Otherwise the portal derives it:
     4 if an online method exists and the national class is toàn trình; 3 if an online method exists;
-    2 if any component has a form; else 1 (source ``derived``).
+    2 if any component has a form; else 1 (source ``derived``). The class is read as the import reads
+    it: the stored code (a checked record) or the schema's words (``procedure_record``, after an
+    edit in the back office).
     """
     if record.get("level"):
         return int(record["level"]), Procedure.LevelSource.SOURCE, "Theo dữ liệu công bố."
     online = any(m.get("method") == "online" for m in record.get("methods") or [])
     forms = any(c.get("form_file") for c in record.get("components") or [])
-    if online and record.get("online_class") == Procedure.OnlineClass.FULL:
+    online_class = ONLINE_CLASSES.get(str(record.get("online_class") or "").strip().lower())
+    if online and online_class == Procedure.OnlineClass.FULL:
         level = 4
     elif online:
         level = 3

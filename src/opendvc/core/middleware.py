@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -565,17 +566,41 @@ class VietnameseFirstMiddleware:
     Vietnamese first, and the choice made with the switch (the language cookie) is what counts. An
     API client has no switch: its ``Accept-Language`` is read (English when it ranks English above
     Vietnamese, Vietnamese otherwise), the language cookie still deciding when one is sent; Django's
-    LocaleMiddleware then answers with ``Content-Language`` and ``Vary: Accept-Language``.
+    LocaleMiddleware then answers with ``Content-Language``.
+
+    ``Vary`` names what chose the language (RFC 9110 §12.5.5), so that a cache keeps one answer per
+    language and no more: a page varies on ``Cookie`` (the language cookie) and not on
+    ``Accept-Language``, which LocaleMiddleware names on every response although pages never read it;
+    an API answer varies on both. A page that reads no session and no CSRF token (which add ``Cookie``
+    themselves) still changes with the language cookie.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
         accept = request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
-        if accept and request.path.startswith("/api/") and prefers_english(accept):
+        if accept and api and prefers_english(accept):
             request.META["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not api:
+            _vary_drop(response, "Accept-Language")
+        patch_vary_headers(response, ("Accept-Language", "Cookie") if api else ("Cookie",))
+        return response
+
+
+def _vary_drop(response: HttpResponse, header: str) -> None:
+    """Remove ``header`` from ``response``'s ``Vary`` (the names compared without regard to case)."""
+    kept = [
+        name.strip()
+        for name in response.get("Vary", "").split(",")
+        if name.strip() and name.strip().lower() != header.lower()
+    ]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    elif response.has_header("Vary"):
+        del response["Vary"]
 
 
 # -- Content-Security-Policy ----------------------------------------------------------------------

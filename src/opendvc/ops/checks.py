@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendvc.celery import app
 from opendvc.integrations.models import Delivery
-from opendvc.integrations.outbox import paused_destinations
+from opendvc.integrations.outbox import held_destinations, paused_destinations
 from opendvc.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -99,9 +99,11 @@ def check_notification_backlog() -> tuple[bool, str]:
 
 def check_outbox() -> tuple[bool, str]:
     """Messages to the peers (national portal, one-stop software, SMS…): none given up (``dead``) in
-    the last day, and none to a destination that is not paused still waiting after
-    ``OPS_OUTBOX_AGE_MINUTES``. Otherwise the dossiers stop reaching them with nobody told but whoever
-    opens the outbox page."""
+    the last day, and none still waiting after ``OPS_OUTBOX_AGE_MINUTES`` to a destination that is
+    neither paused (the ICT department's choice) nor held (its peer asked us to wait, with
+    ``Retry-After``, and the relay sends it nothing until then: ``held_destinations``). A hold that
+    has ended with messages still old alarms again. Otherwise the dossiers stop reaching them with
+    nobody told but whoever opens the outbox page."""
     now = timezone.now()
     S = Delivery.Status
     dead = (
@@ -115,7 +117,7 @@ def check_outbox() -> tuple[bool, str]:
             status__in=[S.PENDING, S.FAILED],
             created_at__lt=now - dt.timedelta(minutes=settings.OPS_OUTBOX_AGE_MINUTES),
         )
-        .exclude(destination__in=paused_destinations())
+        .exclude(destination__in=paused_destinations() | held_destinations(now).keys())
         .values_list("destination")
         .annotate(n=Count("id"))
         .order_by("destination")

@@ -88,3 +88,43 @@ def test_pages_still_ignore_the_header(accept):
     r = Client().get("/thu-tuc/", {"level": "abc"}, HTTP_ACCEPT_LANGUAGE=accept)
     assert r.status_code == 400 and "không hợp lệ" in r.content.decode()
     assert r["Content-Language"] == "vi"
+
+
+def _vary(response) -> set[str]:
+    return {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+
+
+@pytest.mark.parametrize("cookie", [None, "en"])
+def test_pages_vary_on_the_cookie_not_on_the_header(cookie):
+    """Pages read the language cookie, never Accept-Language: a cache keeps one copy per cookie, and
+    does not split them by the browser's languages (a page reading no session still varies)."""
+    client = Client()
+    if cookie:
+        client.cookies["django_language"] = cookie
+    for path in ["/", "/thu-tuc/?level=abc", "/khong-co-trang-nay/", "/healthz?probe=live"]:
+        r = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+        assert "cookie" in _vary(r) and "accept-language" not in _vary(r), (path, r["Vary"])
+        assert r["Content-Language"] == (cookie or "vi")
+
+
+@pytest.mark.parametrize("cookie", [None, "en", "vi"])
+def test_public_api_answers_vary_on_the_header_and_the_cookie(settings, cookie):
+    """The catalog's public answers (and their 304) change with the language the cookie or the header
+    chose; their ETag and Cache-Control stay."""
+    settings.CATALOG_CACHE_SECONDS = 60
+    client = Client()
+    if cookie:
+        client.cookies["django_language"] = cookie
+    for path in ["/api/v1/procedures", "/api/v1/catalog/facets"]:
+        r = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+        assert r.status_code == 200 and r["Cache-Control"].startswith("public")
+        assert r["Content-Language"] == (cookie or "en")
+        assert _vary(r) == {"accept-encoding", "accept-language", "cookie"}
+        again = client.get(path, HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=r["ETag"])
+        assert again.status_code == 304 and again["ETag"] == r["ETag"]
+        assert _vary(again) == _vary(r)
+
+
+def test_api_problems_vary_on_the_header_and_the_cookie():
+    for r in (_problem("en", cookie="vi"), _problem(None), Client().get("/api/v1/khong-co")):
+        assert {"accept-language", "cookie"} <= _vary(r), r["Vary"]

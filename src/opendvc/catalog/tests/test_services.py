@@ -1,10 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from opendvc.audit.models import AuditEntry
 from opendvc.catalog.models import Procedure, ProcedureVersion
 from opendvc.catalog.schema import check_record
-from opendvc.catalog.selectors import catalog_counts, public_procedures
+from opendvc.catalog.selectors import catalog_counts, procedure_record, public_procedures
 from opendvc.catalog.services import (
     AgencyIndex,
     derive_level,
@@ -191,3 +192,33 @@ def test_the_home_page_counts_follow_dates_levels_and_status(record):
     assert agency_count() == Agency.objects.count() > 0
     Procedure.objects.update(status="draft")
     assert catalog_counts() == {"procedures": 0, "online": 0}  # no row at all
+
+
+@pytest.mark.parametrize("online_class", ["toàn trình", "một phần", ""])
+def test_the_record_is_the_same_whatever_the_language(record, online_class):
+    """Exports and version snapshots hold the data, not the words of the page's language: the record
+    made while English is active is the Vietnamese one, and publishing it again in English adds no
+    version."""
+    procedure, _ = upsert_procedure(record=clean(dict(record, online_class=online_class)), actor=None)
+    with translation.override("vi"):
+        vi = procedure_record(procedure)
+    with translation.override("en"):
+        assert procedure_record(procedure) == vi
+        publish_procedure(procedure=procedure, actor=None)
+    assert procedure.versions.count() == 1
+    # Read back by the import as the class stored.
+    read = check_record(vi, 1, known_tiers={"xa"}, known_agencies=set(vi["agency_codes"]))
+    assert read.record["online_class"] == procedure.online_class
+
+
+def test_an_edit_keeps_the_level_of_a_toan_trinh_procedure(record, staff_user):
+    """The level derived again after a back-office edit reads the class from the record's words
+    (level 4: online and toàn trình), as the import read it from the stored code."""
+    online = [{**record["methods"][0], "method": "online"}]
+    procedure, _ = upsert_procedure(
+        record=clean(dict(record, methods=online, online_class="toàn trình")), actor=None
+    )
+    assert procedure.level == 4
+    record_backoffice_edit(procedure=procedure, actor=staff_user)
+    procedure.refresh_from_db()
+    assert (procedure.level, procedure.level_source) == (4, "derived")

@@ -153,6 +153,28 @@ def test_deliveries_waiting_too_long_fail_the_check_unless_paused(mapped, settin
     assert run_checks([check_by_name("outbox")])[0].ok
 
 
+def test_deliveries_waiting_while_the_peer_holds_them_do_not_fail_the_check(mapped, settings):
+    """A peer's Retry-After holds its destination: its old messages wait as asked, no alarm, while
+    another destination's old messages still raise one; once the hold has ended, they raise it too."""
+    settings.OPS_OUTBOX_AGE_MINUTES = 60
+    national_sync()
+    other = Delivery.objects.get()
+    other.pk, other.destination = None, "sms"
+    other.save()
+    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    now = timezone.now()
+    Destination.objects.update_or_create(
+        code="national", defaults={"held_until": now + timedelta(minutes=5), "held_at": now}
+    )
+    [result] = run_checks([check_by_name("outbox")])
+    assert not result.ok and result.detail == "sms: 1 waiting > 60 min"
+    Delivery.objects.filter(destination="sms").delete()
+    assert run_checks([check_by_name("outbox")])[0].ok
+    Destination.objects.filter(code="national").update(held_until=now - timedelta(seconds=1))
+    [result] = run_checks([check_by_name("outbox")])
+    assert not result.ok and result.detail == "national: 1 waiting > 60 min"
+
+
 def _answering(simulator, status: int, body: bytes) -> None:
     """The national portal opens sessions as usual but answers every message with ``body``."""
 
