@@ -119,6 +119,10 @@ OPEN_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.RESULT_READY})
 PAUSED_STATES = frozenset({State.SUPPLEMENT_REQUESTED, State.PAYMENT_REQUIRED})
 # States whose entry marks the end of handling (``finished_at``).
 FINISHING_STATES = frozenset({State.REFUSED, State.STOPPED, State.WITHDRAWN, State.RETURNED})
+# Final states in which the agency did not and will not deliver the service: refused at reception,
+# withdrawn by the applicant, processing stopped, a deleted draft (the fees paid for it are given back,
+# ``payments.services.refund_allowed``).
+UNDELIVERED_STATES = frozenset({State.REFUSED, State.WITHDRAWN, State.STOPPED, State.DELETED})
 
 
 def state_label(state: str) -> str:

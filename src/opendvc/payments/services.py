@@ -34,7 +34,7 @@ from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
 from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.lifecycle import Role, State
+from opendvc.dossiers.lifecycle import UNDELIVERED_STATES, Role, State, state_label
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.models import Payment as FeeRequest
 from opendvc.notifications.services import notify
@@ -645,11 +645,53 @@ def _roles(actor, attempt: PaymentAttempt) -> set[str]:
     return staff_roles_at(actor, attempt.order.dossier.receiving_agency_id)
 
 
+def refund_allowed(attempt: PaymentAttempt, *, dossier: Dossier | None = None) -> str | None:
+    """None when the money of ``attempt`` may be given back; otherwise why not (a sentence for the
+    officer, the detail of the 409 ``conflict``).
+
+    Fees and charges are paid for a public service the State agency delivers (Luật Phí và lệ phí
+    2015, 97/2015/QH13): the fee is collected for a service delivered. So a payment is given back only
+    when
+
+    - the attempt is flagged ``needs_refund``: it paid an order already paid by another attempt, or
+      fees settled some other way or asked again meanwhile (money the dossier never owed), whatever
+      the dossier's state; or
+    - the dossier will not be handled: refused at reception, withdrawn by the applicant, processing
+      stopped, a deleted draft (``lifecycle.UNDELIVERED_STATES``, final states).
+
+    A dossier being handled or whose result was issued or returned has its service: its fees stay.
+    ``dossier`` is the attempt's dossier when the caller holds it (the officer's page); otherwise its
+    state is read now (a request and a leader's approval see the state of the moment)."""
+    if attempt.needs_refund:
+        return None
+    if dossier is None:
+        status = (
+            Dossier.objects.filter(payment_orders=attempt.order_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+    else:
+        status = dossier.status
+    if status in UNDELIVERED_STATES:
+        return None
+    return _(
+        "Không thể hoàn tiền: hồ sơ đang ở trạng thái “%(state)s”. Phí, lệ phí chỉ được hoàn khi hồ "
+        "sơ không được giải quyết (từ chối tiếp nhận, rút hồ sơ, dừng xử lý) hoặc khi khoản tiền "
+        "nộp trùng, không còn khớp với khoản phí phải nộp."
+    ) % {"state": state_label(status or "")}
+
+
+def _refund_check(attempt: PaymentAttempt) -> None:
+    refused = refund_allowed(attempt)
+    if refused is not None:
+        raise ProblemError("conflict", refused, status=409)
+
+
 def refund_request(
     *, attempt: PaymentAttempt, actor, reason: str, amount_vnd: int | None = None
 ) -> Refund:
-    """An officer of the receiving agency asks to return a paid attempt's money (the dossier refused
-    after payment, or paid twice)."""
+    """An officer of the receiving agency asks to return a paid attempt's money: only when
+    ``refund_allowed`` (paid twice, or the dossier will not be handled), else 409 ``conflict``."""
     if not {Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER} & _roles(actor, attempt):
         raise ProblemError(
             "permission_denied",
@@ -690,6 +732,7 @@ def refund_request(
                 ),
                 status=409,
             )
+        _refund_check(attempt)
         refund = Refund.objects.create(
             attempt=attempt, amount_vnd=amount, reason=reason, requested_by=actor
         )
@@ -703,7 +746,9 @@ def refund_request(
 
 
 def refund_decide(*, refund: Refund, actor, approve: bool, note: str = "") -> Refund:
-    """A leader approves (the refund is sent to the gateway at once) or rejects the request."""
+    """A leader approves (the refund is sent to the gateway at once) or rejects the request. An
+    approval is checked again against ``refund_allowed``: a dossier that is handled again since the
+    request keeps its fees (409 ``conflict``; the request may still be rejected)."""
     if Role.LEADER not in _roles(actor, refund.attempt):
         raise ProblemError("permission_denied", _("Chỉ lãnh đạo mới duyệt hoàn tiền."), status=403)
     with transaction.atomic():
@@ -714,6 +759,8 @@ def refund_decide(*, refund: Refund, actor, approve: bool, note: str = "") -> Re
             raise ProblemError(
                 "permission_denied", _("Người đề nghị không tự duyệt hoàn tiền."), status=403
             )
+        if approve:
+            _refund_check(refund.attempt)
         refund.state = Refund.State.APPROVED if approve else Refund.State.REJECTED
         refund.approved_by = actor
         refund.note = (note or "")[:2000]

@@ -1,5 +1,6 @@
 """``{% load payments %}{% payment_panel dossier offer %}``: the fees and the gateways on the
-applicant's dossier page, the receipts once paid."""
+applicant's dossier page, the receipts once paid; ``attempt|refund_refused:dossier`` on the officer's
+payments page."""
 
 from django import template
 
@@ -66,3 +67,11 @@ def online_payment_open(offer) -> bool:
 
     return bool(getattr(offer, "online_payment", False) and online_gateways())
 
+
+@register.filter
+def refund_refused(attempt, dossier):
+    """Why the officer may not ask to give back ``attempt``'s money (``services.refund_allowed``), or
+    None when the page offers the request."""
+    from ..services import refund_allowed
+
+    return refund_allowed(attempt, dossier=dossier)

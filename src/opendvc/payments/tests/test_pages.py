@@ -30,6 +30,18 @@ def vnpay_settings(settings):
     settings.PAYGOV_URL = ""
 
 
+def stop(dossier, leader):
+    """The leader stops processing the dossier: its service will not be delivered."""
+    from opendvc.dossiers import services as dossier_services
+
+    return dossier_services.dossier_act(
+        dossier=Dossier.objects.get(pk=dossier.pk),
+        action="stop",
+        actor=leader,
+        reason="Người nộp không đủ điều kiện",
+    )
+
+
 def signed_ipn(attempt, **changes):
     params = {
         "vnp_Amount": str(attempt.amount_vnd * 100),
@@ -127,10 +139,12 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
     office = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert f"/mot-cua/thanh-toan/{dossier.code}/" in office
     payments = client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
+    # The dossier is being handled: its fee stays, the page says why instead of offering a refund.
     assert (
         "Đã thanh toán" in payments
         and attempt.reference in payments
-        and "Đề nghị hoàn tiền" in payments
+        and "Đề nghị hoàn tiền" not in payments
+        and "Không thể hoàn tiền: hồ sơ đang ở trạng thái “Đang xử lý”" in payments
     )
     # The fee request paid online shows the electronic receipt's number, not the payment reference.
     assert f'data-label="Số biên lai">{receipt.number}</td>' in payments
@@ -293,9 +307,11 @@ def test_paygov_checksums_and_flow_with_its_simulator(
         )
         dossier.refresh_from_db()
         assert dossier.status == "processing"
-        # Refund of the paid attempt through the platform, confirmed by its query.
+        # Processing stopped after the fees were paid: the payment goes back through the platform,
+        # confirmed by its query.
+        stop(dossier, leader)
         refund = services.refund_request(
-            attempt=attempt, actor=officer, reason="Hồ sơ bị từ chối sau khi nộp phí"
+            attempt=attempt, actor=officer, reason="Hồ sơ dừng xử lý sau khi nộp phí"
         )
         refund = services.refund_decide(refund=refund, actor=leader, approve=True)
         assert refund.state == "sent" and refund.gateway_ref.startswith("RF")
@@ -312,7 +328,7 @@ def test_reconciliation_is_a_periodic_job_run_by_celery_beat(db):
 
 
 def test_officer_requests_and_leader_approves_a_refund_on_the_page(
-    client, settings, dossier, citizen, officer, leader
+    client, settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
 ):
     from opendvc.payments.models import Refund
     from opendvc.payments.simulators import VNPaySimulator
@@ -335,13 +351,15 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
         sim.switches.extra["ipn_never"] = True
         httpx.post(f"{sim.url}/paymentv2/act", data={"ref": attempt.reference, "choice": "pay"})
         params = sim.result_params(attempt.reference, success=True)
-        assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "00"
+        with django_capture_on_commit_callbacks(execute=True):  # the order settled after commit
+            assert client.get("/thanh-toan/vnpay/ipn/", params).json()["RspCode"] == "00"
         page = f"/mot-cua/thanh-toan/{dossier.code}/"
+        stop(dossier, leader)
         client.force_login(officer)
         r = client.post(f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": ""}, follow=True)
         assert "Phải nêu lý do hoàn tiền" in r.content.decode() and not Refund.objects.exists()
         r = client.post(
-            f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ bị từ chối"}, follow=True
+            f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"}, follow=True
         )
         assert "Chờ lãnh đạo duyệt" in r.content.decode()
         refund = Refund.objects.get()
@@ -409,3 +427,94 @@ def test_english_pages_mark_the_agency_and_the_fee_items_as_vietnamese(
     client.cookies["django_language"] = "vi"
     assert f"<dd>{agency}</dd>" in client.get(f"/bien-lai/{receipt.verify_token}/").content.decode()
     assert "<span>Lệ phí cấp bản sao</span>" in client.get(f"/mot-cua/thanh-toan/{dossier.code}/").content.decode()
+
+
+def paid_twice(client, dossier, citizen, capture):
+    """Two attempts paid for the same fees: the first settles them (the dossier is handled again),
+    the second is flagged ``needs_refund``."""
+    first, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    second, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with capture(execute=True):  # the order settled after commit
+        for attempt in (first, second):
+            answer = client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()
+            assert answer["RspCode"] == "00"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.needs_refund, second.state, second.needs_refund) == (
+        "paid", False, "paid", True
+    )  # fmt: skip
+    return first, second
+
+
+def test_a_fee_is_given_back_only_when_the_dossier_will_not_be_handled_or_was_paid_twice(
+    client, vnpay_settings, settings, dossier, citizen, officer, leader,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from opendvc.core.problems import ProblemError
+    from opendvc.payments.models import Refund
+
+    first, second = paid_twice(client, dossier, citizen, django_capture_on_commit_callbacks)
+    # Handled, result issued, result returned: the service is delivered, the fee stays.
+    for status, label in (
+        ("processing", "Đang xử lý"),
+        ("result_ready", "Có kết quả, chờ trả"),
+        ("returned", "Đã trả kết quả"),
+    ):
+        Dossier.objects.filter(pk=dossier.pk).update(status=status)
+        with pytest.raises(ProblemError) as refused:
+            services.refund_request(attempt=first, actor=officer, reason="Người nộp đề nghị")
+        assert (refused.value.code, refused.value.status) == ("conflict", 409)
+        assert f"hồ sơ đang ở trạng thái “{label}”" in refused.value.detail
+        # The second payment of the same fees goes back whatever the dossier's state.
+        refund = services.refund_request(attempt=second, actor=officer, reason="Nộp trùng")
+        services.refund_decide(refund=refund, actor=leader, approve=False)
+    assert not Refund.objects.filter(attempt=first).exists()
+    assert AuditEntry.objects.filter(action="payment.refund_requested").count() == 3
+    Dossier.objects.filter(pk=dossier.pk).update(status="processing")
+    refund = services.refund_request(attempt=second, actor=officer, reason="Nộp trùng")
+    settings.VNPAY_URL = "http://127.0.0.1:9"  # the gateway does not answer: sent by the next run
+    refund = services.refund_decide(refund=refund, actor=leader, approve=True)
+    assert refund.state == "approved"
+    # Refused at reception, withdrawn, processing stopped: the service will not be delivered.
+    for status in ("refused", "withdrawn", "stopped"):
+        Dossier.objects.filter(pk=dossier.pk).update(status=status)
+        refund = services.refund_request(attempt=first, actor=officer, reason="Không giải quyết")
+        assert refund.state == "requested"
+        services.refund_decide(refund=refund, actor=leader, approve=False)
+    assert Refund.objects.filter(attempt=first, state="rejected").count() == 3
+
+
+def test_the_officers_page_offers_a_refund_only_when_allowed_and_a_leader_approves_it_only_then(
+    client, vnpay_settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    from opendvc.payments.models import Refund
+
+    first, second = paid_twice(client, dossier, citizen, django_capture_on_commit_callbacks)
+    page = f"/mot-cua/thanh-toan/{dossier.code}/"
+    client.force_login(officer)
+    text = client.get(page).content.decode()
+    # Being handled: the first payment's row says why, the second (paid twice) offers the request.
+    assert text.count("Không thể hoàn tiền: hồ sơ đang ở trạng thái “Đang xử lý”") == 1
+    assert f'name="attempt" value="{first.pk}"' not in text
+    assert f'name="attempt" value="{second.pk}"' in text
+    r = client.post(f"{page}hoan-tien/", {"attempt": first.pk, "reason": "Người nộp đề nghị"})
+    assert r.status_code == 302 and not Refund.objects.exists()
+    assert "Không thể hoàn tiền" in client.get(page).content.decode()
+    # Processing stopped: the first payment may go back too.
+    stop(dossier, leader)
+    text = client.get(page).content.decode()
+    assert "Không thể hoàn tiền" not in text and f'name="attempt" value="{first.pk}"' in text
+    client.post(f"{page}hoan-tien/", {"attempt": first.pk, "reason": "Hồ sơ dừng xử lý"})
+    refund = Refund.objects.get(attempt=first, state="requested")
+    # The dossier is handled again before the leader decides: no approval, the rejection stays open.
+    Dossier.objects.filter(pk=dossier.pk).update(status="processing")
+    client.force_login(leader)
+    text = client.get(page).content.decode()
+    assert 'value="approve"' not in text and 'value="reject"' in text
+    r = client.post(f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True)
+    assert "Không thể hoàn tiền: hồ sơ đang ở trạng thái “Đang xử lý”" in r.content.decode()
+    refund.refresh_from_db()
+    assert refund.state == "requested" and refund.approved_by is None
+    client.post(f"{page}hoan-tien/", {"refund": refund.pk, "decision": "reject"})
+    refund.refresh_from_db()
+    assert refund.state == "rejected"
