@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
@@ -27,7 +28,7 @@ from opendvc.worktime import VN_TZ, timeliness
 
 from .codes import hash_lookup_key, key_matches
 from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
-from .models import Dossier, DossierDocument, DossierEvent, DossierFile
+from .models import Dossier, DossierDocument, DossierEvent, DossierFile, Upload
 from .services.transitions import actor_roles, allowed_actions
 
 
@@ -223,6 +224,23 @@ def reusable_files(*, user) -> QuerySet[DossierFile]:
         DossierFile.objects.filter(dossier__applicant=user, dossier__submitted_at__isnull=False)
         .order_by("-created_at")
     )
+
+
+def own_uploads(*, user, ids) -> dict[str, Upload]:
+    """Of ``ids`` (texts), the uploads of ``user`` that no dossier has claimed yet and that are younger
+    than ``DOSSIER_UPLOAD_TTL_HOURS`` (older ones are removed by ``jobs.clean_unclaimed_uploads``), by
+    their id: another user's upload, one already used, an expired one or a malformed id is absent."""
+    wanted = set()
+    for text in ids:
+        try:
+            wanted.add(uuid.UUID(str(text)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    since = timezone.now() - timedelta(hours=settings.DOSSIER_UPLOAD_TTL_HOURS)
+    found = Upload.objects.filter(public_id__in=wanted, owner=user, claimed_at__isnull=True, created_at__gte=since)
+    return {str(u.public_id): u for u in found}
 
 
 def on_time_state(dossier: Dossier, *, now: datetime | None = None, due_soon_at: datetime | None = None) -> str:

@@ -285,13 +285,16 @@ def dossier_update_draft(
     *, dossier: Dossier, actor, form_data: dict | None = None, add_files: list[tuple[Any, CheckedFile]] = (),
     reuse_files: list[tuple[Any, DossierFile]] = (), remove_file_ids: list[int] = (), request=None,
     case: str | None = None, return_method: str | None = None, return_address=None,
+    uploads: list[tuple[Any, Upload]] = (),
 ) -> Dossier:
     """Save form data, the chosen ``case`` (None: unchanged), how the applicant wants the result
     (``return_method`` / ``return_address``, checked by ``returns.choice_clean``; None: unchanged) and
     files of a draft (or of a dossier returned for completion).
 
     ``add_files``: (component or None, checked file) pairs; every file is checked before anything is
-    stored, and the per-dossier limit applies to the whole. Stored files are removed again when the
+    stored, and the per-dossier limit applies to the whole. ``uploads``: (component or None, upload)
+    pairs of ``actor``'s unclaimed uploads (the files kept from a refused save of the filing page),
+    claimed here (422 when one is gone or already used). Stored files are removed again when the
     transaction fails. Audited.
     """
     _editable(dossier, actor)
@@ -332,10 +335,13 @@ def dossier_update_draft(
                 attached.add(key)
                 fresh.append((component, old))
         reuse_files = fresh
+        _claimed(actor=actor, uploads=uploads)
         existing = list(locked.files.values_list("size", flat=True))
-        check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files])
+        check_total(sizes=existing + [c.size for _, c in add_files] + [f.size for _, f in reuse_files]
+                    + [u.size for _, u in uploads])
         for component, checked in add_files:
             file_attach(dossier=locked, component=component, checked=checked, actor=actor, stored=stored)
+        _files_from_uploads(dossier=locked, actor=actor, uploads=uploads)
         for component, old in reuse_files:
             DossierFile.objects.create(
                 dossier=locked, component=component, component_name=getattr(component, "name", ""),
@@ -346,7 +352,8 @@ def dossier_update_draft(
             locked.form_data = form_data
             locked.save(update_fields=["form_data", "updated_at"])
         audit_record(actor=actor, action="dossier.update_draft", target=("dossiers.dossier", locked.public_id),
-                     changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files],
+                     changes={"files_added": [c.name for _, c in add_files] + [f.original_name for _, f in reuse_files]
+                              + [u.original_name for _, u in uploads],
                               "files_removed": list(remove_file_ids), "form_data": form_data is not None,
                               **({"case": locked.case or ""} if case is not None else {}),
                               **({"return_method": [chosen_before or "", choice.method]}

@@ -83,7 +83,11 @@ def test_missing_required_component_blocks_submission(client, citizen, procedure
     assert Dossier.objects.get(applicant=citizen).status == State.DRAFT
 
 
-def test_hostile_file_on_the_page_is_refused_and_nothing_is_stored(client, citizen, procedure, justice, settings):
+def test_hostile_file_on_the_page_is_refused_and_not_stored(client, citizen, procedure, justice, settings):
+    """Nothing is saved; the good file sent with it is kept for the next save (an unclaimed upload of
+    the user), the hostile one is stored nowhere."""
+    from opendvc.dossiers.models import Upload
+
     client.force_login(citizen)
     c = procedure.components.first()
     r = client.post(f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, f"tp-{c.pk}": [
@@ -91,8 +95,10 @@ def test_hostile_file_on_the_page_is_refused_and_nothing_is_stored(client, citiz
     assert r.status_code == 400
     assert "không thuộc loại được chấp nhận" in r.content.decode()
     assert Dossier.objects.count() == 0 and DossierFile.objects.count() == 0
+    kept = Upload.objects.get(owner=citizen, claimed_at__isnull=True)
+    assert kept.original_name == "hop-le.pdf"
     media = Path(settings.MEDIA_ROOT)
-    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+    assert [p for p in media.rglob("*") if p.is_file()] == [media / kept.file.name]
 
 
 def test_returned_dossier_is_completed_and_resubmitted(client, citizen, officer, procedure, justice):

@@ -85,11 +85,68 @@ def _store_reuse(request, user, components) -> tuple[list, list[str]]:
     return filing_references(owner=user, chosen=chosen)
 
 
+KEPT_REMOVE = "bo-giu"  # ticked on a kept file: it is not attached (its upload expires unclaimed)
+
+
+def _kept_key(component) -> str:
+    return f"giu-{component.pk}" if component is not None else "giu-khac"
+
+
+def _kept(request, components) -> tuple[list, list]:
+    """The files kept from an earlier refused save of this page (``_keep``), named per component in
+    ``giu-<component id>`` (``giu-khac`` for other papers) by their upload's id, less those ticked in
+    ``bo-giu``: ``(component, upload)`` pairs. An id that names no usable upload of the user (expired,
+    already used, another user's) comes back as ``(component, message)``: the file must be chosen
+    again."""
+    removed = set(request.POST.getlist(KEPT_REMOVE))
+    wanted = [(component, value) for component in [*components, None]
+              for value in dict.fromkeys(request.POST.getlist(_kept_key(component)))
+              if value and value not in removed]
+    if not wanted:
+        return [], []
+    found = selectors.own_uploads(user=request.user, ids=[value for _c, value in wanted])
+    kept, lost, seen = [], [], set()
+    for component, value in wanted:
+        upload = found.get(value)
+        if upload is None:
+            lost.append((component, _("Tệp giữ lại từ lần gửi trước không còn (đã quá hạn giữ hoặc đã được "
+                                      "dùng); hãy chọn lại tệp.")))
+        elif upload.pk not in seen:
+            seen.add(upload.pk)
+            kept.append((component, upload))
+    return kept, lost
+
+
+def _keep(request, files) -> list:
+    """The files of a refused save that passed the upload check (``read_files``), kept as the user's
+    unclaimed uploads (``services.upload_create``; they expire like every unclaimed upload) so that the
+    page shown again lists them at their component and the next save attaches them without their
+    being chosen again; ``(component, upload)`` pairs. A file kept under another type's name is told
+    now (``tell_renamed``)."""
+    kept = [(component, services.upload_create(owner=request.user, checked=checked, request=request))
+            for component, checked in files]
+    tell_renamed(request, files)
+    return kept
+
+
+def _file_errors(refused) -> tuple[list, dict]:
+    """The summary links and the per-component errors (``None``: other papers) of files refused by the
+    upload check or no longer kept, ``(component, message)`` pairs, each at its file input."""
+    summary, errors = [], {}
+    for component, message in refused:
+        key = component.pk if component is not None else None
+        errors[key] = f"{errors[key]} {message}" if key in errors else message
+        summary.append({"target": f"tp-{key}" if key is not None else "tp-khac", "label": "", "message": message})
+    return summary, errors
+
+
 def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=None, summary=None,
-                    component_errors=None):
+                    component_errors=None, kept=None):
     """The filing page. ``data``: the form values to show (typed ones after a failed save; otherwise the
     draft's, or for a new dossier the prefill from profile, organisation and earlier filings). The
-    choice of how to receive the result shows its errors from ``summary`` at its fields."""
+    choice of how to receive the result shows its errors from ``summary`` at its fields. ``kept``: the
+    files kept from refused saves (``_kept``, ``_keep``), shown at their component, to be attached by
+    the next save."""
     user = request.user
     return_errors = {e["target"]: e["message"] for e in summary or []
                      if e["target"] in (return_choice.METHOD_INPUT, *return_choice.INPUTS.values())}
@@ -114,6 +171,9 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         for f in dossier.files.all():
             attached.setdefault(f.component_id, []).append(f)
     component_errors = component_errors or {}
+    kept_by: dict = {}
+    for component, upload in kept or []:
+        kept_by.setdefault(getattr(component, "pk", None), []).append(upload)
     choice = services.case_choice(components)
     typed_case = _posted_case(request)
     chosen_case = choice.resolve(typed_case if typed_case is not None else (dossier.case if dossier else ""))
@@ -131,8 +191,10 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "acting_value": acting_value,
         "chosen_agency": int_param(request.POST.get("co-quan")),
         "form_html": form_html,
-        "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk), store.get(c.pk, []))
-                       for c in components],
+        "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk), store.get(c.pk, []),
+                        kept_by.get(c.pk, [])) for c in components],
+        "other_kept": kept_by.get(None, []),
+        "other_error": component_errors.get(None),
         "case_choice": choice,
         "chosen_case": chosen_case,
         "case_error": next((e["message"] for e in summary or [] if e["target"] == "truong-hop"), ""),
@@ -215,48 +277,57 @@ def _filing(request, procedure, dossier=None):
     button show the page again with what was typed, saving nothing. "Lưu nháp" saves as is. "Lưu và
     xem lại" saves and goes to the review page when nothing is missing; otherwise the page comes back
     with the error summary and each field marked, keeping what was typed (and the draft and its files
-    when there already is one, or new files were attached)."""
+    when there already is one, or new files were attached). Whenever the page comes back without
+    having saved the files chosen with it, those that passed the upload check are kept (``_keep``)
+    and shown attached at their component; a refused file is told at its component."""
     if dossier is None:
         saved = services.page_draft(actor=request.user, token=request.POST.get("token", ""))
         if saved is not None:
             return _to_saved_draft(request, saved)
     form_version = eforms_bridge.version_of(dossier) if dossier else eforms_bridge.form_for(procedure)
+    components = procedure_components(procedure)
+    files, refused_files = read_files(request, components)
+    kept, lost = _kept(request, components)
     if form_version is not None:
         shown = eforms_bridge.row_action(form_version=form_version, post=request.POST, prefix="tk")
         if shown is not None or "eforms-refresh" in request.POST:
             data = shown if shown is not None else eforms_bridge.parse_post(
                 form_version=form_version, post=request.POST, prefix="tk")
-            return render(request, "dossiers/filing.html", _filing_context(request, procedure, dossier, data=data))
-    components = procedure_components(procedure)
-    files, upload_errors = read_files(request, components)
+            summary, file_errors = _file_errors(refused_files + lost)
+            return render(request, "dossiers/filing.html", _filing_context(
+                request, procedure, dossier, data=data, summary=summary, component_errors=file_errors,
+                kept=kept + _keep(request, files)))
     data = eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk") if form_version else {}
-    if upload_errors:
-        summary = [{"target": "", "label": "", "message": m} for m in upload_errors]
-        return render(request, "dossiers/filing.html",
-                      _filing_context(request, procedure, dossier, data=data, summary=summary), status=400)
+    if refused_files or lost:
+        summary, file_errors = _file_errors(refused_files + lost)
+        return render(request, "dossiers/filing.html", _filing_context(
+            request, procedure, dossier, data=data, summary=summary, component_errors=file_errors,
+            kept=kept + _keep(request, files)), status=400)
     draft_only = request.POST.get("action") == "nhap"
     summary, form_errors, component_errors = ([], [], {}) if draft_only else _filing_check(
-        request, procedure, dossier, form_version, data, files)
+        request, procedure, dossier, form_version, data, files + kept)
     # How the applicant wants the result: checked for a draft too (a choice that is not valid is not
     # kept, and shown at its fields).
     return_problem = return_choice.check(request, procedure)
     summary += return_choice.summary_links(return_problem)
     acting_for, acting_errors = _acting_check(request) if dossier is None else (None, [])
     summary = acting_errors + summary
-    if summary and dossier is None and (acting_errors or not (files and request.POST.get("co-quan"))):
-        # Nothing worth keeping yet: no draft is created for an empty or incomplete first save, nor
-        # in the name of an organisation the user may not act for.
+    if summary and dossier is None and (acting_errors or not ((files or kept) and request.POST.get("co-quan"))):
+        # No draft is created for an empty or incomplete first save, nor in the name of an
+        # organisation the user may not act for; the files chosen are kept for the next save.
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, data=data, form_errors=form_errors, summary=summary,
-            component_errors=component_errors), status=400)
-    dossier, errors, repeated = _save_filing(request, procedure, dossier, files=files, data=data,
+            component_errors=component_errors, kept=kept + _keep(request, files)), status=400)
+    dossier, errors, repeated = _save_filing(request, procedure, dossier, files=files, kept=kept, data=data,
                                              acting_for=acting_for, keep_return_choice=return_problem is None)
     if repeated:
         return _to_saved_draft(request, dossier)
     if errors:
+        # Nothing of this save was attached (``dossier_update_draft`` is one transaction).
         summary = [{"target": "", "label": "", "message": m} for m in errors]
-        return render(request, "dossiers/filing.html",
-                      _filing_context(request, procedure, dossier, data=data, summary=summary), status=400)
+        return render(request, "dossiers/filing.html", _filing_context(
+            request, procedure, dossier, data=data, summary=summary, kept=kept + _keep(request, files)),
+            status=400)
     if summary:
         return render(request, "dossiers/filing.html", _filing_context(
             request, procedure, dossier, data=data, form_errors=form_errors, summary=summary,
@@ -276,12 +347,14 @@ def _to_saved_draft(request, dossier):
     return redirect("dossiers:edit", public_id=dossier.public_id)
 
 
-def _save_filing(request, procedure, dossier, *, files, data, acting_for=None, keep_return_choice: bool = True):
+def _save_filing(request, procedure, dossier, *, files, data, kept=(), acting_for=None,
+                 keep_return_choice: bool = True):
     """Create or update the draft from the POST; returns (dossier, errors, repeated). ``repeated``: the
     first save of this page was already made with its token, and the draft it created is returned
     unchanged. A new draft is filed for ``acting_for`` (checked by ``_acting_check``; None: the
-    person). The choice of how to receive the result is kept with ``keep_return_choice`` (when it
-    was checked and found valid)."""
+    person). ``kept``: the files kept from refused saves (``_kept``), attached with ``files``. The
+    choice of how to receive the result is kept with ``keep_return_choice`` (when it was checked and
+    found valid)."""
     components = procedure_components(procedure)
     stored, refused = _store_reuse(request, request.user, components)
     if refused:  # before a draft is created: a refused choice saves nothing
@@ -311,7 +384,7 @@ def _save_filing(request, procedure, dossier, *, files, data, acting_for=None, k
         dossier = services.dossier_update_draft(
             dossier=dossier, actor=request.user, form_data=data, add_files=files,
             reuse_files=_reuse(request, request.user, components) + stored, remove_file_ids=remove,
-            request=request, case=case if case is None or services.case_known(components, case) else None,
+            uploads=list(kept), request=request, case=case if case is None or services.case_known(components, case) else None,
             return_method=return_method, return_address=return_address,
         )
     except UploadError as exc:

@@ -21,10 +21,11 @@ def problem_messages(exc: ProblemError) -> list[str]:
     return exc.messages()
 
 
-def read_files(request, components) -> tuple[list, list[str]]:
+def read_files(request, components) -> tuple[list, list[tuple]]:
     """Checked files from the POST, per component input ``tp-<component id>`` (several per input) and
-    ``tp-khac`` for other papers. Any bad file refuses the whole POST."""
-    out, errors = [], []
+    ``tp-khac`` for other papers (component None), as ``(component, checked file)``; and the files the
+    check refused, as ``(component, message)``. Any bad file refuses the whole POST."""
+    out, refused = [], []
     by_key = {f"tp-{c.pk}": c for c in components}
     by_key["tp-khac"] = None
     for key, component in by_key.items():
@@ -32,8 +33,8 @@ def read_files(request, components) -> tuple[list, list[str]]:
             try:
                 out.append((component, check_file(name=uploaded.name, content=read_limited(uploaded))))
             except UploadError as exc:
-                errors.append(exc.message)
-    return out, errors
+                refused.append((component, exc.message))
+    return out, refused
 
 
 def tell_renamed(request, files) -> None:

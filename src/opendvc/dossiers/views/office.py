@@ -261,9 +261,9 @@ def intake(request):
         if procedure is None or agency is None:
             context["errors"] = [_("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")]
             return render(request, "dossiers/office_intake.html", context, status=400)
-        files, errors = read_files(request, procedure_components(procedure))
-        if errors:
-            context["errors"] = errors
+        files, refused = read_files(request, procedure_components(procedure))
+        if refused:
+            context["errors"] = [message for _component, message in refused]
             return render(request, "dossiers/office_intake.html", context, status=400)
         try:
             dossier = services.intake_register(
