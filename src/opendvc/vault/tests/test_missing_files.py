@@ -13,11 +13,13 @@ import pytest
 from django.core.files.storage import default_storage
 
 from opendvc.catalog.models import Procedure
+from opendvc.core.tests.s3server import s3_client, s3_storages
+from opendvc.core.tests.served import free_port
 from opendvc.dossiers import services as dossier_services
-from opendvc.dossiers.models import Dossier, DossierDocument
-from opendvc.dossiers.tests.conftest import checked_pdf, submitted_dossier
+from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
+from opendvc.dossiers.tests.conftest import checked_pdf, sign_in, submitted_dossier
 from opendvc.vault import services
-from opendvc.vault.models import StoredDocument
+from opendvc.vault.models import ShareAccess, StoredDocument
 from opendvc.vault.testing import without_online_issuance
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +105,88 @@ def test_a_receipt_whose_object_cannot_be_read_is_filed_with_its_size_unknown(
     assert any(receipt.file.name in r.getMessage() for r in caplog.records)
     # Filed once: a second filing finds it.
     assert services.document_file(dossier_document=receipt).pk == stored.pk
+
+
+# -- the store's pages and API ---------------------------------------------------------------------
+
+
+def test_a_missing_result_gets_a_page_and_is_no_download(
+    client, procedure, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    d = _approved_not_issued(procedure, citizen, officer, leader, django_capture_on_commit_callbacks)
+    services.result_issue(dossier=d)
+    stored = StoredDocument.objects.get(owner=citizen, source="result")
+    default_storage.delete(stored.stored.name)
+    sign_in(client, citizen)
+    assert client.get("/kho-du-lieu/").status_code == 200
+    r = client.get(f"/kho-du-lieu/{stored.public_id}/tai-ve/")
+    assert r.status_code == 404 and MISSING in r.content.decode()
+    r = client.get(f"/kho-du-lieu/{stored.public_id}/tai-ve/", HTTP_ACCEPT="application/json")
+    assert (r.status_code, r["Content-Type"]) == (404, "application/problem+json")
+    assert r.json()["code"] == "file_missing"
+    assert not ResultDownload.objects.filter(dossier=d).exists()
+
+
+@pytest.mark.parametrize("shape", ["deleted", "no_file"])
+def test_a_missing_upload_gets_a_page_and_its_shared_link_logs_no_read(client, citizen, shape):
+    doc = _upload(citizen)
+    link = services.share_create(document=doc, actor=citizen, days=3)
+    if shape == "deleted":
+        default_storage.delete(doc.file.name)
+    else:  # a row that names no file
+        StoredDocument.objects.filter(pk=doc.pk).update(file="")
+    sign_in(client, citizen)
+    r = client.get(f"/kho-du-lieu/{doc.public_id}/tai-ve/")
+    assert r.status_code == 404 and MISSING in r.content.decode()
+    client.logout()
+    r = client.get(f"/kho-du-lieu/chia-se/{link.token}/")
+    assert r.status_code == 404 and MISSING in r.content.decode()
+    assert not ShareAccess.objects.filter(link=link).exists()
+
+
+def test_an_unreadable_storage_gets_a_page_saying_to_try_again(client, citizen, monkeypatch):
+    doc = _upload(citizen)
+    link = services.share_create(document=doc, actor=citizen, days=3)
+    _unreadable_disk(monkeypatch)
+    sign_in(client, citizen)
+    r = client.get(f"/kho-du-lieu/{doc.public_id}/tai-ve/")
+    assert (r.status_code, r["Retry-After"]) == (503, "60")
+    assert UNREADABLE in r.content.decode()
+    r = client.get(f"/kho-du-lieu/{doc.public_id}/tai-ve/", HTTP_ACCEPT="application/json")
+    assert (r.status_code, r.json()["code"]) == (503, "storage_unavailable")
+    client.logout()
+    assert client.get(f"/kho-du-lieu/chia-se/{link.token}/").status_code == 503
+    assert not ShareAccess.objects.filter(link=link).exists()
+
+
+# -- an S3-compatible storage ----------------------------------------------------------------------
+
+
+def test_on_s3_a_deleted_object_gets_404_and_an_outage_503_and_both_are_filed_unsized(
+    bucket, s3_endpoint, client, procedure, citizen, officer, settings
+):
+    from botocore.config import Config
+
+    gone, later = (_received_receipt(procedure, citizen, officer) for _ in range(2))
+    s3_client(s3_endpoint).delete_object(Bucket=bucket, Key=f"media/{gone.file.name}")
+    stored = services.document_file(dossier_document=gone)
+    assert _sized(stored) == 0
+    upload = _upload(citizen)
+    sign_in(client, citizen)
+    r = client.get(f"/kho-du-lieu/{stored.public_id}/tai-ve/")
+    assert r.status_code == 404 and MISSING in r.content.decode()
+    assert client.get(f"/kho-du-lieu/{upload.public_id}/tai-ve/").status_code == 200
+    # The bucket's server cannot be reached (refused at once, no retries).
+    down = s3_storages(f"http://127.0.0.1:{free_port()}", bucket)
+    down["default"]["OPTIONS"]["client_config"] = Config(
+        s3={"addressing_style": "path"},
+        signature_version="s3v4",
+        retries={"total_max_attempts": 1},
+        connect_timeout=2,
+    )
+    settings.STORAGES = down
+    assert _sized(services.document_file(dossier_document=later)) == 0
+    r = client.get(f"/kho-du-lieu/{upload.public_id}/tai-ve/", HTTP_ACCEPT="application/json")
+    assert (r.status_code, r.json()["code"]) == (503, "storage_unavailable")
+    r = client.get(f"/kho-du-lieu/{upload.public_id}/tai-ve/")
+    assert r.status_code == 503 and UNREADABLE in r.content.decode()
