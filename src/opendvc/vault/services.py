@@ -661,7 +661,10 @@ def filing_references(*, owner, chosen) -> tuple[list, list[str]]:
                 % {"t": doc.document_type, "c": component.name}
             )
         else:
-            refs.append((component, _Reference(doc)))
+            try:
+                refs.append((component, _reference(doc)))
+            except ProblemError as exc:
+                errors.append(exc.detail)
     return refs, errors
 
 
@@ -680,12 +683,37 @@ def _uuids(values: list[str]) -> list[str]:
 class _Reference:
     """The shape ``dossier_update_draft(reuse_files=...)`` takes: the same stored object, no copy."""
 
-    def __init__(self, doc: StoredDocument) -> None:
+    def __init__(self, doc: StoredDocument, size: int) -> None:
         self.original_name = doc.original_name or f"{doc.document_type}.pdf"
         self.file = doc.stored
         self.sha256 = doc.sha256
-        self.size = doc.size or (doc.stored.size if doc.stored else 0)
+        self.size = size
         self.content_type = doc.content_type or "application/pdf"
+
+
+def _reference(doc: StoredDocument) -> _Reference:
+    """``doc`` as a reference to its stored object, once the storage has it (its size read there for
+    an unsized row): a dossier is not filed with a paper whose file is gone (404 ``file_missing``:
+    upload it again) or could not be read just now (503 ``storage_unavailable``: try again)."""
+    read = stored_size(doc.stored) if doc.stored else StoredSize(None, missing=True)
+    if read.missing:
+        raise ProblemError(
+            "file_missing",
+            _("Tệp của giấy tờ “%(t)s” không còn trong kho lưu trữ của Cổng; hãy tải giấy tờ lên lại.")
+            % {"t": str(doc)},
+            status=404,
+        )
+    if read.size is None:
+        raise ProblemError(
+            "storage_unavailable",
+            _(
+                "Chưa đọc được tệp của giấy tờ “%(t)s”: kho lưu trữ tạm thời gián đoạn. Vui lòng thử "
+                "lại sau ít phút."
+            )
+            % {"t": str(doc)},
+            status=503,
+        )
+    return _Reference(doc, doc.size or read.size)
 
 
 def document_reuse(*, dossier, component, document: StoredDocument, actor, request=None):
@@ -716,7 +744,7 @@ def document_reuse(*, dossier, component, document: StoredDocument, actor, reque
         return dossier_update_draft(
             dossier=dossier,
             actor=actor,
-            reuse_files=[(component, _Reference(document))],
+            reuse_files=[(component, _reference(document))],
             request=request,
         )
     except UploadError as exc:

@@ -159,6 +159,37 @@ def test_an_unreadable_storage_gets_a_page_saying_to_try_again(client, citizen, 
     assert not ShareAccess.objects.filter(link=link).exists()
 
 
+@pytest.mark.parametrize("failure", ["deleted", "unreadable"])
+def test_reuse_of_a_document_whose_file_cannot_be_read_is_refused(
+    client, procedure, citizen, justice, monkeypatch, failure
+):
+    component = procedure.components.get(name="Giấy chứng sinh")
+    draft = dossier_services.dossier_create_draft(
+        applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen,
+        channel="online",
+    )
+    sized, unsized = _upload(citizen), _upload(citizen)
+    StoredDocument.objects.filter(pk=unsized.pk).update(size=0)
+    names = [sized.file.name, unsized.file.name]
+    if failure == "deleted":
+        for name in names:
+            default_storage.delete(name)
+    else:
+        _unreadable_disk(monkeypatch, *names)
+    expected = {"deleted": (404, "file_missing"), "unreadable": (503, "storage_unavailable")}
+    sign_in(client, citizen)
+    for doc in (sized, unsized):
+        r = client.post(
+            f"/api/v1/vault/documents/{doc.public_id}/reuse",
+            {"dossier": str(draft.public_id), "component": component.pk},
+            content_type="application/json",
+        )
+        assert (r.status_code, r.json()["code"]) == expected[failure]
+        refs, errors = services.filing_references(owner=citizen, chosen=[(component, doc.public_id)])
+        assert refs == [] and len(errors) == 1 and "Giấy chứng sinh" in errors[0]
+    assert not draft.files.exists()
+
+
 # -- an S3-compatible storage ----------------------------------------------------------------------
 
 
