@@ -11,6 +11,7 @@ import logging
 
 import pytest
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 
 from opendvc.catalog.models import Procedure
 from opendvc.core.tests.s3server import s3_client, s3_storages
@@ -108,6 +109,37 @@ def test_a_receipt_whose_object_cannot_be_read_is_filed_with_its_size_unknown(
 
 
 # -- the store's pages and API ---------------------------------------------------------------------
+
+
+def test_the_store_lists_each_documents_size_and_a_dash_when_unknown(
+    client, procedure, citizen, officer
+):
+    upload = _upload(citizen)
+    d = submitted_dossier(procedure, citizen)
+    dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    receipt = StoredDocument.objects.get(owner=citizen, source="receipt")
+    unsized = _upload(citizen, "Căn cước công dân")
+    StoredDocument.objects.filter(pk=unsized.pk).update(size=0)
+    default_storage.delete(unsized.file.name)  # the list reads no object
+    sign_in(client, citizen)
+    r = client.get("/kho-du-lieu/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    cards = page.split('<li class="card">')[1:]
+    by_id = {str(doc.public_id): doc for doc in (upload, receipt, unsized)}
+    shown = {
+        pid: card.split("Kích thước</dt><dd>")[1].split("</dd>")[0]
+        for card in cards
+        for pid in by_id
+        if f"/kho-du-lieu/{pid}/" in card
+    }
+    assert shown == {
+        str(upload.public_id): filesizeformat(upload.size),
+        str(receipt.public_id): filesizeformat(receipt.size),
+        str(unsized.public_id): "—",
+    }
+    # In Vietnamese number formatting, as the quota above the list (a decimal comma: "1,2 KB").
+    assert "," in shown[str(receipt.public_id)] and "." not in shown[str(receipt.public_id)]
 
 
 def test_a_missing_result_gets_a_page_and_is_no_download(
