@@ -700,7 +700,7 @@ def _reference(doc: StoredDocument) -> _Reference:
         raise ProblemError(
             "file_missing",
             _("Tệp của giấy tờ “%(t)s” không còn trong kho lưu trữ của Cổng; hãy tải giấy tờ lên lại.")
-            % {"t": str(doc)},
+            % {"t": doc.display_title},
             status=404,
         )
     if read.size is None:
@@ -710,7 +710,7 @@ def _reference(doc: StoredDocument) -> _Reference:
                 "Chưa đọc được tệp của giấy tờ “%(t)s”: kho lưu trữ tạm thời gián đoạn. Vui lòng thử "
                 "lại sau ít phút."
             )
-            % {"t": str(doc)},
+            % {"t": doc.display_title},
             status=503,
         )
     return _Reference(doc, doc.size or read.size)
