@@ -3,8 +3,8 @@
 Files live in the default storage: the local media folder, or a private S3-compatible bucket when
 ``STORAGE_URL`` is set. They are never served from a public address: each download goes through an
 authorised view that streams the object with this helper. A file whose row exists but whose object
-is gone (lost bucket, restore without files) gets a clear page, not a server error.
-"""
+is gone (lost bucket, restore without files) gets a clear page, not a server error; so does a
+storage that cannot be read just now (503, try again later)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,31 @@ def removed_on_error(stored: list[str]) -> Iterator[list[str]]:
         raise
 
 
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """What the storage raises when an object cannot be read: an OS error of the local folder (a
+    missing file among them), and the S3 client's errors (an unreachable endpoint, a refused or failed
+    request)."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - the S3 client is a dependency of the portal
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+def object_missing(exc: BaseException) -> bool:
+    """Whether ``exc``, raised reading a stored object, says the object is not there (a missing
+    local file; a 404 from an S3-compatible storage) rather than that the storage could not be read
+    just now (an outage, refused credentials)."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    code = (response.get("Error") or {}).get("Code")
+    return status == 404 or code in ("404", "NoSuchKey", "NotFound")
+
+
 def stored_file_response(
     request: HttpRequest,
     stored,
@@ -45,12 +70,19 @@ def stored_file_response(
     inline: bool = False,
 ) -> HttpResponse:
     """Stream ``stored`` (a ``FieldFile``) to the client; 404 with an explanation when the stored
-    object is missing. Responses are private and never cached by a shared cache."""
+    object is missing (or the row names none), 503 when the storage cannot be read just now.
+    Responses are private and never cached by a shared cache."""
+    if not stored:
+        logger.warning("stored file missing: the row names no file")
+        return missing_file_response(request)
     try:
         handle = stored.open("rb")
-    except FileNotFoundError:
-        logger.warning("stored file missing: %s", stored.name)
-        return missing_file_response(request)
+    except storage_errors() as exc:
+        if object_missing(exc):
+            logger.warning("stored file missing: %s", stored.name)
+            return missing_file_response(request)
+        logger.warning("stored file not readable: %s", stored.name, exc_info=True)
+        return unavailable_file_response(request)
     response = FileResponse(
         handle, as_attachment=not inline, filename=filename, content_type=content_type
     )
@@ -72,6 +104,28 @@ def missing_file_response(request: HttpRequest) -> HttpResponse:
         {"status": 404, "title": _("Không tìm thấy tệp"), "message": message},
         status=404,
     )
+
+
+def unavailable_file_response(request: HttpRequest) -> HttpResponse:
+    """A stored file the storage cannot give just now (an outage of the bucket or the disk): try
+    again later (503 with ``Retry-After``)."""
+    message = _(
+        "Kho lưu trữ tệp của Cổng tạm thời không đọc được. Vui lòng thử lại sau ít phút; hồ sơ của "
+        "Ông/Bà không bị ảnh hưởng."
+    )
+    if wants_problem_json(request):
+        response = problem_response(
+            "storage_unavailable", message, status=503, instance=request.path
+        )
+    else:
+        response = render(
+            request,
+            "errors/error.html",
+            {"status": 503, "title": _("Chưa đọc được tệp"), "message": message},
+            status=503,
+        )
+    response["Retry-After"] = "60"
+    return response
 
 
 def pending_file_response(request: HttpRequest) -> HttpResponse:

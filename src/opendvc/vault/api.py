@@ -149,10 +149,13 @@ def delete_document(request, public_id: UUID):
 
 @router.post(
     "/vault/documents/{public_id}/reuse",
-    response={200: dict, **problems(404, 409, 413, 422)},
+    response={200: dict, **problems(404, 409, 413, 422, 503)},
     summary="Dùng lại giấy tờ trong hồ sơ nháp (tham chiếu, không sao chép)",
 )
 def reuse_document(request, public_id: UUID, payload: ReuseIn):
+    """Attach the document to a draft dossier's component by reference to its stored file. 404
+    ``file_missing`` when the file is no longer in the storage (upload it again), 503
+    ``storage_unavailable`` when the storage cannot be read just now."""
     from opendvc.catalog.models import Component
     from opendvc.dossiers.models import Dossier
 

@@ -94,6 +94,21 @@ def document_file(*, dossier_document, owner=None, organisation=None) -> StoredD
         return existing
     dossier = dossier_document.dossier
     is_result = dossier_document.kind == Document.RESULT
+    # The issued file's own size (it is filed once made). An object missing or unreadable in the
+    # storage does not stop the issuance: the document is filed with its size unknown (0), as
+    # ``unsized_documents`` are, and ``manage.py vault_fill_sizes`` reads it once it is back.
+    size = 0
+    if dossier_document.file:
+        read = stored_size(dossier_document.file)
+        if read.size is None:
+            logger.warning(
+                "%s of dossier %s filed in the store without its size: stored file %s %s",
+                dossier_document.kind,
+                dossier.code or dossier.pk,
+                dossier_document.file.name,
+                "missing" if read.missing else f"not read ({read.error})",
+            )
+        size = read.size or 0
     return StoredDocument.objects.create(
         owner=owner or dossier.applicant,
         organisation=organisation or dossier.acting_for,
@@ -105,8 +120,7 @@ def document_file(*, dossier_document, owner=None, organisation=None) -> StoredD
         issued_on=to_local(dossier_document.created_at or timezone.now()).date(),
         original_name=dossier_document.filename,
         sha256=dossier_document.sha256,
-        # The issued file's own size (it is filed once made): the API said 0 bytes for every result.
-        size=dossier_document.file.size if dossier_document.file else 0,
+        size=size,
         content_type="application/pdf",
         dossier_document=dossier_document,
     )
@@ -216,6 +230,31 @@ def unsized_documents():
     return StoredDocument.objects.filter(own | issued, size=0)
 
 
+@dataclass(frozen=True)
+class StoredSize:
+    """The size of a stored object as the storage gives it: ``size`` in bytes, or None when the
+    object is not there (``missing``) or could not be read (``error``, why)."""
+
+    size: int | None
+    missing: bool = False
+    error: str = ""
+
+
+def stored_size(stored) -> StoredSize:
+    """Read the size of ``stored`` (a ``FieldFile`` naming an object) from the storage, never
+    raising: a missing object (a local file gone, a 404 from the bucket) and one that cannot be read
+    (an outage, a refused request; logged) are told apart, not an error of the caller's."""
+    from opendvc.core.files import object_missing
+
+    try:
+        return StoredSize(stored.storage.size(stored.name))
+    except Exception as exc:  # noqa: BLE001 - an unreadable object must not stop the caller
+        if object_missing(exc):
+            return StoredSize(None, missing=True)
+        logger.warning("size of stored file %s not read", stored.name, exc_info=True)
+        return StoredSize(None, error=str(exc))
+
+
 @dataclass
 class SizesFilled:
     """What ``document_sizes_fill`` did: rows read, rows given their size, and the rows left as they
@@ -254,13 +293,13 @@ def document_sizes_fill(
         sizes = {}
         for doc in batch:
             stored = doc.stored
-            try:
-                sizes[doc.pk] = stored.storage.size(stored.name)
-            except FileNotFoundError:
+            read = stored_size(stored)
+            if read.size is not None:
+                sizes[doc.pk] = read.size
+            elif read.missing:
                 done.missing.append((str(doc.public_id), stored.name))
-            except Exception as exc:  # noqa: BLE001 - one unreadable object must not stop the repair
-                logger.warning("size of stored file %s not read", stored.name, exc_info=True)
-                done.unreadable.append((str(doc.public_id), stored.name, str(exc)))
+            else:
+                done.unreadable.append((str(doc.public_id), stored.name, read.error))
             done.checked += 1
             if progress is not None:
                 progress(1)
@@ -622,7 +661,10 @@ def filing_references(*, owner, chosen) -> tuple[list, list[str]]:
                 % {"t": doc.document_type, "c": component.name}
             )
         else:
-            refs.append((component, _Reference(doc)))
+            try:
+                refs.append((component, _reference(doc)))
+            except ProblemError as exc:
+                errors.append(exc.detail)
     return refs, errors
 
 
@@ -641,12 +683,37 @@ def _uuids(values: list[str]) -> list[str]:
 class _Reference:
     """The shape ``dossier_update_draft(reuse_files=...)`` takes: the same stored object, no copy."""
 
-    def __init__(self, doc: StoredDocument) -> None:
+    def __init__(self, doc: StoredDocument, size: int) -> None:
         self.original_name = doc.original_name or f"{doc.document_type}.pdf"
         self.file = doc.stored
         self.sha256 = doc.sha256
-        self.size = doc.size or (doc.stored.size if doc.stored else 0)
+        self.size = size
         self.content_type = doc.content_type or "application/pdf"
+
+
+def _reference(doc: StoredDocument) -> _Reference:
+    """``doc`` as a reference to its stored object, once the storage has it (its size read there for
+    an unsized row): a dossier is not filed with a paper whose file is gone (404 ``file_missing``:
+    upload it again) or could not be read just now (503 ``storage_unavailable``: try again)."""
+    read = stored_size(doc.stored) if doc.stored else StoredSize(None, missing=True)
+    if read.missing:
+        raise ProblemError(
+            "file_missing",
+            _("Tệp của giấy tờ “%(t)s” không còn trong kho lưu trữ của Cổng; hãy tải giấy tờ lên lại.")
+            % {"t": doc.display_title},
+            status=404,
+        )
+    if read.size is None:
+        raise ProblemError(
+            "storage_unavailable",
+            _(
+                "Chưa đọc được tệp của giấy tờ “%(t)s”: kho lưu trữ tạm thời gián đoạn. Vui lòng thử "
+                "lại sau ít phút."
+            )
+            % {"t": doc.display_title},
+            status=503,
+        )
+    return _Reference(doc, doc.size or read.size)
 
 
 def document_reuse(*, dossier, component, document: StoredDocument, actor, request=None):
@@ -677,7 +744,7 @@ def document_reuse(*, dossier, component, document: StoredDocument, actor, reque
         return dossier_update_draft(
             dossier=dossier,
             actor=actor,
-            reuse_files=[(component, _Reference(document))],
+            reuse_files=[(component, _reference(document))],
             request=request,
         )
     except UploadError as exc:

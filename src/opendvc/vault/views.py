@@ -181,7 +181,20 @@ def download(request, public_id):
     doc = get_object_or_404(StoredDocument.objects.select_related("organisation"), public_id=public_id)
     if not services.document_readable(document=doc, user=request.user):
         raise Http404(_("Không có giấy tờ này trong kho của bạn."))
-    if doc.dossier_document_id and doc.source == StoredDocument.Source.RESULT:
+    # The object is opened first: a file missing from the storage (or a storage that cannot be read)
+    # gets its own page, and a result that could not be read is no download.
+    response = stored_file_response(
+        request,
+        doc.stored,
+        filename=doc.original_name or "giay-to.pdf",
+        content_type=doc.content_type or "application/pdf",
+        inline=False,
+    )
+    if (
+        response.status_code == 200
+        and doc.dossier_document_id
+        and doc.source == StoredDocument.Source.RESULT
+    ):
         from opendvc.dossiers.results import result_download
 
         try:
@@ -192,15 +205,10 @@ def download(request, public_id):
                 request=request,
             )
         except ProblemError as exc:
+            response.close()
             messages.error(request, message_text(_messages(exc)))
             return redirect("vault:home")
-    return stored_file_response(
-        request,
-        doc.stored,
-        filename=doc.original_name or "giay-to.pdf",
-        content_type=doc.content_type or "application/pdf",
-        inline=False,
-    )
+    return response
 
 
 @login_required
@@ -261,18 +269,26 @@ def shared(request, token):
         )
         if doc.expired and request.GET.get("mo") != "1":
             return render(request, "vault/shared_expired.html", {"document": doc, "token": token})
-        doc = services.share_open(
-            token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
-        )
     except ProblemError:
         return render(request, "vault/shared_gone.html", status=404)
-    return stored_file_response(
+    response = stored_file_response(
         request,
         doc.stored,
         filename=doc.original_name or "giay-to.pdf",
         content_type=doc.content_type or "application/pdf",
         inline=True,
     )
+    if response.status_code != 200:
+        # A file missing from the storage (or unreadable just now) was not read: no access is logged.
+        return response
+    try:
+        services.share_open(
+            token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+        )
+    except ProblemError:
+        response.close()
+        return render(request, "vault/shared_gone.html", status=404)
+    return response
 
 
 __all__ = ["ShareLink", "delete", "download", "home", "share", "shared"]
