@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from opendvc.accounts.validators import province_choices, ward_choices
-from opendvc.core.quoting import MarkedText, html_join, quoting, vi_attribute, vietnamese
+from opendvc.core.quoting import (
+    MarkedText,
+    html_join,
+    quoting,
+    text_join,
+    vi_attribute,
+    vietnamese,
+)
 
 from .engine import Invalid, _as_int, field_label, iter_fields, own_words, units
 
@@ -150,7 +157,7 @@ def _value_shown(spec: dict, value: Any) -> tuple[str, SafeString]:
             return shown, _vi()
         if any(foreign for _label, foreign in labels):
             parts = [vietnamese(label) if foreign else label for label, foreign in labels]
-            return MarkedText(shown, html_join("; ", parts)), SafeString("")
+            return text_join("; ", parts), SafeString("")
         return shown, SafeString("")
     return shown, _vi()
 
@@ -629,14 +636,6 @@ def render_fields(
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
-def _concat(*parts: str) -> str:
-    """Parts of a label joined, keeping the marking of those in Vietnamese (``core.quoting``)."""
-    text = "".join(parts)
-    if any(isinstance(p, MarkedText) for p in parts):
-        return MarkedText(text, html_join("", parts))
-    return text
-
-
 def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[str, str]]:
     """For the error summary: each error with the id of the control to jump to and the field label."""
     labels: dict[str, str] = {}
@@ -647,7 +646,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
             label = _("Lời cam đoan") if spec["kind"] == "declaration" else _marked(spec, "label")
             # Section title first, so "Giới tính" of the child and of the mother can be told apart.
             labels[scope + spec["key"]] = (
-                _concat(section, " – ", label) if section and not scope else label
+                text_join("", (section, " – ", label)) if section and not scope else label
             )
             kinds[scope + spec["key"]] = spec["kind"]
             if spec["kind"] == "group":
@@ -671,7 +670,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
             target = ""
         number = re.findall(r"/(\d+)/", path)
         if number:
-            label = _concat(label, f" ({_('mục')} {int(number[0]) + 1})")
+            label = text_join("", (label, f" ({_('mục')} {int(number[0]) + 1})"))
         links.append({"target": target, "label": label, "message": err.get("message", "")})
     return links
 
