@@ -73,11 +73,20 @@ def html_join(sep: str, texts) -> SafeString:
     return mark_safe(conditional_escape(sep).join(conditional_escape(t) for t in texts))  # noqa: S308
 
 
+def text_join(sep: str, texts) -> str:
+    """Texts (plain or marked) joined as plain text: a ``MarkedText`` carrying the joined HTML when one
+    of them quotes Vietnamese on a page in another language, a plain ``str`` otherwise (as it always
+    is on a Vietnamese page)."""
+    texts = list(texts)
+    text = sep.join(texts)
+    if any(isinstance(t, MarkedText) for t in texts):
+        return MarkedText(text, html_join(sep, texts))
+    return text
+
+
 def message_text(texts, sep: str = " ") -> str:
     """Messages joined for ``django.contrib.messages``, which keeps a message's HTML only when it is
     marked safe: the marked HTML when one of them quotes Vietnamese on a page in another language,
-    the plain text otherwise (as it always is on a Vietnamese page)."""
-    texts = list(texts)
-    if any(isinstance(t, MarkedText) for t in texts):
-        return html_join(sep, texts)
-    return sep.join(texts)
+    the plain text otherwise (``text_join``)."""
+    text = text_join(sep, texts)
+    return text.__html__() if isinstance(text, MarkedText) else text

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from opendvc.core.money import format_vnd
-from opendvc.core.quoting import MarkedText, html_join, quoting, vietnamese
+from opendvc.core.quoting import MarkedText, quoting, text_join, vietnamese
 from opendvc.worktime import WorktimeError, to_local
 
 from .lifecycle import Action, action_label, state_label
@@ -127,14 +127,6 @@ def _resumed(data: dict) -> str:
     return "; ".join(parts)
 
 
-def _concat(*parts: str, sep: str = "") -> str:
-    """Parts joined, keeping the marking of those quoting Vietnamese."""
-    text = sep.join(parts)
-    if any(isinstance(p, MarkedText) for p in parts):
-        return MarkedText(text, html_join(sep, parts))
-    return text
-
-
 def _sentence(part: str) -> str:
     """``part`` trimmed, starting with a capital and ending with a full stop; a part quoting
     Vietnamese keeps its marking (its first letter is left as it is when the quote starts it)."""
@@ -150,7 +142,7 @@ def _sentence(part: str) -> str:
 
 def _join(*parts: str) -> str:
     """Sentences joined, each ending with a full stop."""
-    return _concat(*(_sentence(part) for part in parts if part and part.strip()), sep=" ")
+    return text_join(" ", (_sentence(part) for part in parts if part and part.strip()))
 
 
 def _reason(text: str) -> str:
@@ -281,7 +273,7 @@ def event_describe(*, event) -> EventText:
         if method:
             head += _(", hình thức: %(method)s") % {"method": method.lower()}
         if recipient:
-            head = _concat(head, quoting(_(", người nhận: %(name)s"), {"name": recipient}))
+            head = text_join("", (head, quoting(_(", người nhận: %(name)s"), {"name": recipient})))
         sentence = _join(head, _("Hồ sơ hoàn thành %(cls)s") % {"cls": cls} if cls else "")
     elif action == Action.APOLOGY:
         new = format_when(data.get("new_due_at"))

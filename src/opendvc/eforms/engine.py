@@ -32,12 +32,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 
 from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
-from opendvc.core.quoting import page_in_vietnamese, quoting, vietnamese
+from opendvc.core.quoting import page_in_vietnamese, quoting, vi_attribute, vietnamese
 
 KINDS = {
     "text": "Văn bản ngắn",
@@ -790,15 +791,23 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def own_words(item: dict, key: str) -> tuple[str, SafeString]:
+    """A definition's label, title or help (``key``) in the page's language when the definition gives
+    it (``label_en``, ``title_en``, ``help_en``), else its Vietnamese text; with the attribute of the
+    element showing it: `` lang="vi"`` when it is the Vietnamese text on a page in another language
+    (WCAG 2.1, 3.1.2), none otherwise (so the attribute is true exactly when the text is Vietnamese
+    quoted in another language)."""
+    lang = vi_attribute()
+    if lang and item.get(f"{key}_en"):
+        return item[f"{key}_en"], SafeString("")
+    return item[key], lang
+
+
 def field_label(spec: dict) -> tuple[str, bool]:
-    """The label to name a field by in a message, and whether it is the definition's Vietnamese one
-    quoted in a sentence of another language: on an English page, the English label the definition
-    gives (``label_en``), else the Vietnamese label (to be quoted and marked as Vietnamese)."""
-    if page_in_vietnamese():
-        return spec["label"], False
-    if spec.get("label_en"):
-        return spec["label_en"], False
-    return spec["label"], True
+    """The label to name a field by in a message (``own_words``), and whether it is the definition's
+    Vietnamese one quoted in a sentence of another language (to be quoted and marked as Vietnamese)."""
+    label, lang = own_words(spec, "label")
+    return label, bool(lang)
 
 
 # "Please enter …" by the kind of field: the label in the sentence (Vietnamese, or English when the

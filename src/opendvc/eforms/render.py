@@ -15,13 +15,20 @@ from typing import Any
 
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from opendvc.accounts.validators import province_choices, ward_choices
-from opendvc.core.quoting import MarkedText, html_join, quoting, vi_attribute, vietnamese
+from opendvc.core.quoting import (
+    MarkedText,
+    html_join,
+    quoting,
+    text_join,
+    vi_attribute,
+    vietnamese,
+)
 
-from .engine import Invalid, _as_int, field_label, iter_fields, units
+from .engine import Invalid, _as_int, field_label, iter_fields, own_words, units
 
 # Texts translated inside f-strings below, where makemessages does not see them.
 _IN_FSTRINGS = (
@@ -58,9 +65,8 @@ def _choice_label(spec: dict, value) -> tuple[str, bool]:
     choice = _choice(spec, value)
     if choice is None:
         return str(value), bool(_vi())
-    if _vi() and choice.get("label_en"):
-        return choice["label_en"], False
-    return choice["label"], bool(_vi())
+    label, lang = own_words(choice, "label")
+    return label, bool(lang)
 
 
 def display_date(value: Any) -> str:
@@ -134,22 +140,6 @@ def _vi() -> str:
     return vi_attribute()
 
 
-def _localised(item: dict, key: str) -> str:
-    """The English text of a definition's label or title when English is chosen and given."""
-    if (get_language() or "vi").startswith("en") and item.get(f"{key}_en"):
-        return item[f"{key}_en"]
-    return item[key]
-
-
-def _own_words(item: dict, key: str) -> tuple[str, SafeString]:
-    """A definition's label or title in the page's language when the definition gives it, with the
-    attribute of the element showing it: `` lang="vi"`` when it is the Vietnamese text on a page in
-    another language, none otherwise."""
-    if _vi() and item.get(f"{key}_en"):
-        return item[f"{key}_en"], SafeString("")
-    return item[key], _vi()
-
-
 def _value_shown(spec: dict, value: Any) -> tuple[str, SafeString]:
     """``display_value`` with the attribute of the element showing it: what people typed, names of
     places and the definition's own words are Vietnamese (`` lang="vi"`` on a page in another
@@ -167,7 +157,7 @@ def _value_shown(spec: dict, value: Any) -> tuple[str, SafeString]:
             return shown, _vi()
         if any(foreign for _label, foreign in labels):
             parts = [vietnamese(label) if foreign else label for label, foreign in labels]
-            return MarkedText(shown, html_join("; ", parts)), SafeString("")
+            return text_join("; ", parts), SafeString("")
         return shown, SafeString("")
     return shown, _vi()
 
@@ -176,9 +166,8 @@ def _marked(item: dict, key: str) -> str:
     """A definition's label, title or help in the page's language when the definition gives it,
     else its Vietnamese text, marked as Vietnamese on a page in another language (plain text that
     carries its marked HTML, see ``core.quoting``)."""
-    if _vi() and item.get(f"{key}_en"):
-        return item[f"{key}_en"]
-    return vietnamese(item[key])
+    text, lang = own_words(item, key)
+    return vietnamese(text) if lang else text
 
 
 def _shown(spec: dict, scope: dict) -> bool:
@@ -202,7 +191,7 @@ def _display_rows(specs: list[dict], data: dict, blank: bool) -> list[dict[str, 
         if not blank and not _shown(spec, data):
             continue
         value = data.get(spec["key"])
-        label, label_lang = _own_words(spec, "label")
+        label, label_lang = own_words(spec, "label")
         if spec["kind"] == "group":
             title, title_lang = (
                 (spec["item_label"], _vi()) if spec.get("item_label") else (label, label_lang)
@@ -224,7 +213,7 @@ def _display_rows(specs: list[dict], data: dict, blank: bool) -> list[dict[str, 
                         "label_lang": label_lang,
                         "group": True,
                         "items": items,
-                        "blank_rows": [_localised(c, "label") for c in spec["fields"]],
+                        "blank_rows": [own_words(c, "label")[0] for c in spec["fields"]],
                     }
                 )
             continue
@@ -262,7 +251,7 @@ def form_data_display(
     for index, section in enumerate(definition.get("sections", []), 1):
         rows = _display_rows(section.get("fields", []), data, blank)
         if rows:
-            title, title_lang = _own_words(section, "title")
+            title, title_lang = own_words(section, "title")
             sections.append(
                 {
                     "key": section.get("key") or f"section-{index}",
@@ -345,10 +334,8 @@ def _describe(ctx: _Ctx, fid: str, spec: dict, paths: list[str]) -> tuple[str, s
     definition's Vietnamese labels: each is shown with its own marking (``core.quoting``)."""
     parts, ids = [], []
     if spec.get("help"):
-        lang = _vi() if not (_vi() and spec.get("help_en")) else ""
-        parts.append(
-            f'<p class="help" id="{fid}-help"{lang}>{escape(_localised(spec, "help"))}</p>'
-        )
+        text, lang = own_words(spec, "help")
+        parts.append(f'<p class="help" id="{fid}-help"{lang}>{escape(text)}</p>')
         ids.append(f"{fid}-help")
     if spec.get("show_if") and id(spec) in ctx.notes:
         parts.append(
@@ -432,7 +419,7 @@ def _render_field(ctx: _Ctx, spec: dict, value: Any, path: str, scope_path: str)
         options = [f'<option value="">{escape(_("— Chọn —"))}</option>']
         for choice in spec["choices"]:
             sel = " selected" if choice["value"] == value else ""
-            text, lang = _own_words(choice, "label")
+            text, lang = own_words(choice, "label")
             options.append(
                 f'<option value="{escape(choice["value"])}"{sel}{lang}>{escape(text)}</option>'
             )
@@ -468,7 +455,7 @@ def _render_options(ctx, spec, value, path, wrap, required) -> str:
     for index, choice in enumerate(spec["choices"]):
         oid = fid if index == 0 else f"{fid}-{index}"
         checked = " checked" if choice["value"] in chosen else ""
-        text, lang = _own_words(choice, "label")
+        text, lang = own_words(choice, "label")
         items.append(
             f'<div class="eforms-option"><input type="{"checkbox" if multi else "radio"}" id="{oid}" '
             f'name="{fid}" value="{escape(choice["value"])}"{checked}>'
@@ -586,7 +573,7 @@ def _render_group(ctx, spec, value, path, wrap) -> str:
     maximum = spec.get("max_items", 50)
     helptext, described, invalid = _describe(ctx, fid, spec, [path])
     item_label, lang = (
-        (spec["item_label"], _vi()) if spec.get("item_label") else _own_words(spec, "label")
+        (spec["item_label"], _vi()) if spec.get("item_label") else own_words(spec, "label")
     )
     # The item's name inside the buttons' words ("Thêm", "Xóa"), marked when it is Vietnamese.
     named = escape(item_label.lower())
@@ -637,23 +624,16 @@ def render_fields(
             _render_field(ctx, spec, data.get(spec["key"]), spec["key"], "")
             for spec in section["fields"]
         )
-        help_html = (
-            f'<p class="help"{_vi()}>{escape(section["help"])}</p>' if section.get("help") else ""
-        )
-        title, lang = _own_words(section, "title")
+        help_html = ""
+        if section.get("help"):
+            text, lang = own_words(section, "help")
+            help_html = f'<p class="help"{lang}>{escape(text)}</p>'
+        title, lang = own_words(section, "title")
         out.append(
             f'<fieldset class="eforms-section" id="{prefix}s-{section["key"]}">'
             f"<legend{lang}>{escape(title)}</legend>{help_html}{body}</fieldset>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
-
-
-def _concat(*parts: str) -> str:
-    """Parts of a label joined, keeping the marking of those in Vietnamese (``core.quoting``)."""
-    text = "".join(parts)
-    if any(isinstance(p, MarkedText) for p in parts):
-        return MarkedText(text, html_join("", parts))
-    return text
 
 
 def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[str, str]]:
@@ -666,7 +646,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
             label = _("Lời cam đoan") if spec["kind"] == "declaration" else _marked(spec, "label")
             # Section title first, so "Giới tính" of the child and of the mother can be told apart.
             labels[scope + spec["key"]] = (
-                _concat(section, " – ", label) if section and not scope else label
+                text_join("", (section, " – ", label)) if section and not scope else label
             )
             kinds[scope + spec["key"]] = spec["kind"]
             if spec["kind"] == "group":
@@ -690,7 +670,7 @@ def error_links(definition: dict, errors: list, prefix: str = "") -> list[dict[s
             target = ""
         number = re.findall(r"/(\d+)/", path)
         if number:
-            label = _concat(label, f" ({_('mục')} {int(number[0]) + 1})")
+            label = text_join("", (label, f" ({_('mục')} {int(number[0]) + 1})"))
         links.append({"target": target, "label": label, "message": err.get("message", "")})
     return links
 

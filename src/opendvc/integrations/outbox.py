@@ -150,14 +150,13 @@ _NOT_HELD = """
 """
 
 
-def _replayed_since(
-    retry_from: datetime | None, next_at: datetime, held_at: datetime | None
-) -> bool:
-    """A delivery sent again by hand after its destination's hold began (``_NOT_HELD``)."""
-    return (
-        retry_from is not None
-        and retry_from == next_at
-        and (held_at is None or retry_from >= held_at)
+def _take(rows, *, lease: datetime, token: uuid.UUID) -> int:
+    """Mark ``rows`` as being delivered by this relay's batch (``token``) until ``lease``."""
+    return rows.update(
+        status=Delivery.Status.DELIVERING,
+        lease_until=lease,
+        claim_token=token,
+        claimed_by=relay_id(),
     )
 
 
@@ -182,12 +181,7 @@ def _claim(
             cursor.execute(select + " FOR UPDATE SKIP LOCKED", params)
             ids = [row[0] for row in cursor.fetchall()]
             if ids:
-                Delivery.objects.filter(pk__in=ids).update(
-                    status=Delivery.Status.DELIVERING,
-                    lease_until=lease,
-                    claim_token=token,
-                    claimed_by=relay_id(),
-                )
+                _take(Delivery.objects.filter(pk__in=ids), lease=lease, token=token)
                 ids += _claim_followers(ids, now=now, lease=lease, token=token)
             return ids
         # SQLite: the update re-checks eligibility, so of two relays that read the same ids only one
@@ -196,17 +190,16 @@ def _claim(
         ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return []
-        Delivery.objects.filter(pk__in=ids).filter(
-            Q(
-                status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
-                next_attempt_at__lte=now,
-            )
-            | Q(status=Delivery.Status.DELIVERING, lease_until__lte=now)
-        ).update(
-            status=Delivery.Status.DELIVERING,
-            lease_until=lease,
-            claim_token=token,
-            claimed_by=relay_id(),
+        _take(
+            Delivery.objects.filter(pk__in=ids).filter(
+                Q(
+                    status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+                    next_attempt_at__lte=now,
+                )
+                | Q(status=Delivery.Status.DELIVERING, lease_until__lte=now)
+            ),
+            lease=lease,
+            token=token,
         )
         ids = list(
             Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True)
@@ -231,50 +224,41 @@ def _claim_followers(
     )
     if not keyed:
         return []
-    where = Q()
-    for pk, destination, key in keyed:
-        where |= Q(destination=destination, ordering_key=key, pk__gt=pk)
-    rows = Delivery.objects.filter(where, status__in=OPEN).order_by("pk")
-    if connection.vendor == "postgresql":
-        rows = rows.select_for_update()
-    # A head sent again by hand goes to its held destination; the deliveries after it do not.
-    held = dict(
-        Destination.objects.filter(
-            code__in={destination for _pk, destination, _key in keyed}, held_until__gt=now
-        ).values_list("code", "held_at")
+    # Due as the heads are (``_ELIGIBLE``, ``_NOT_HELD``): a head sent again by hand goes to its held
+    # destination, the deliveries after it do not.
+    params: dict[str, Any] = {"now": now}
+    after = []
+    for i, (pk, destination, key) in enumerate(keyed):
+        after.append(
+            f"(d.destination = %(d{i})s AND d.ordering_key = %(k{i})s AND d.id > %(i{i})s)"
+        )
+        params.update({f"d{i}": destination, f"k{i}": key, f"i{i}": pk})
+    select = (
+        "SELECT d.id, d.destination, d.ordering_key,"  # noqa: S608 - fixed clauses, values as parameters
+        f" CASE WHEN ({_ELIGIBLE}) AND {_NOT_HELD} THEN 1 ELSE 0 END"
+        " FROM integrations_delivery d"
+        f" WHERE ({' OR '.join(after)}) AND d.status IN ('pending', 'delivering', 'failed')"
+        " ORDER BY d.id"
     )
+    if connection.vendor == "postgresql":
+        select += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        rows = cursor.fetchall()
     taken: dict[tuple[str, str], int] = {}
     stopped: set[tuple[str, str]] = set()
     chosen: list[int] = []
-    for pk, destination, key, status, next_at, lease_until, retry_from in rows.values_list(
-        "pk",
-        "destination",
-        "ordering_key",
-        "status",
-        "next_attempt_at",
-        "lease_until",
-        "retry_from",
-    ):
+    for pk, destination, key, due in rows:
         group = (destination, key)
         if group in stopped:
             continue
-        due = (status != Delivery.Status.DELIVERING and next_at <= now) or (
-            status == Delivery.Status.DELIVERING and lease_until is not None and lease_until <= now
-        )
-        if destination in held and not _replayed_since(retry_from, next_at, held[destination]):
-            due = False
         if not due or taken.get(group, 1) >= chain:
             stopped.add(group)
             continue
         taken[group] = taken.get(group, 1) + 1
         chosen.append(pk)
     if chosen:
-        Delivery.objects.filter(pk__in=chosen).update(
-            status=Delivery.Status.DELIVERING,
-            lease_until=lease,
-            claim_token=token,
-            claimed_by=relay_id(),
-        )
+        _take(Delivery.objects.filter(pk__in=chosen), lease=lease, token=token)
     return chosen
 
 
