@@ -4,6 +4,7 @@ header."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -15,7 +16,8 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponse
+from django.dispatch import Signal
+from django.http import HttpRequest, HttpResponse, RawPostDataException
 from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -66,6 +68,16 @@ class ProblemDetailsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "HEAD" and request.path.startswith("/api/"):
             return self._head(request)
+        response = self._answer(request)
+        if (
+            400 <= response.status_code < 500
+            and request.method in _BODY_METHODS
+            and not getattr(request, "inbound_logged", False)
+        ):
+            inbound_refusal_send(request, response)
+        return response
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         early = self._check_body(request)
         if early is not None:
             return early
@@ -601,6 +613,99 @@ def _vary_drop(response: HttpResponse, header: str) -> None:
         response["Vary"] = ", ".join(kept)
     elif response.has_header("Vary"):
         del response["Vary"]
+
+
+# -- Peers' webhooks --------------------------------------------------------------------------------
+
+# The addresses the portal's peers send to (the one-stop software, the postal operator), by their view
+# name (``"api:onestop_event"``) → the peer's code; registered by the app of each with
+# ``inbound_webhook``.
+WEBHOOKS: dict[str, str] = {}
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Sent for a request to a peer's webhook refused with a 4xx that its handler did not log itself (the
+# checks before it: content type, size, JSON flaws, an unreadable body; the signature of an endpoint
+# checked by the API's authentication): ``peer``, ``code`` and ``detail`` (the problem's words) and
+# ``body`` (the raw body when it could be read within the request size limit, else ``b""``).
+inbound_refused = Signal()
+# The longest reason kept (the problem's detail and its field errors).
+MAX_REFUSAL_DETAIL = 2000
+
+
+def inbound_webhook(view_name: str, peer: str) -> None:
+    """Register the address named ``view_name`` as the webhook of ``peer``. A handler that logs every
+    request itself sets ``request.inbound_logged`` (the refusals before it are logged here)."""
+    WEBHOOKS[view_name] = peer
+
+
+def webhook_peer(request: HttpRequest) -> str:
+    """The peer whose webhook ``request``'s address is, or "" for any other address."""
+    if not WEBHOOKS:
+        return ""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return ""
+    return WEBHOOKS.get(match.view_name, "")
+
+
+def _refusal_words(response: HttpResponse) -> tuple[str, str]:
+    """The code and the reason of a refusal, from its problem+json: the detail, then each field
+    error (``path: message``)."""
+    code, detail = str(response.status_code), ""
+    if not getattr(response, "streaming", False) and response.get("Content-Type", "").startswith(
+        ("application/problem+json", "application/json")
+    ):
+        try:
+            problem = json.loads(response.content)
+        except ValueError:
+            problem = None
+        if isinstance(problem, dict):
+            code = str(problem.get("code") or code)
+            detail = str(problem.get("detail") or problem.get("title") or "")
+            errors = problem.get("errors")
+            if isinstance(errors, list) and errors:
+                detail += " — " + "; ".join(
+                    f"{e.get('path') or 'body'}: {e.get('message', '')}"
+                    for e in errors
+                    if isinstance(e, dict)
+                )
+    return code[:60], detail[:MAX_REFUSAL_DETAIL]
+
+
+def _readable_body(request: HttpRequest) -> bytes:
+    """The raw body of a refused request when it is within the size limit and can still be read
+    (``b""`` for one refused as too large, or streamed to the upload handlers already)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return b""
+    try:
+        return request.body
+    except (RequestDataTooBig, RawPostDataException, OSError):
+        return b""
+
+
+def inbound_refusal_send(request: HttpRequest, response: HttpResponse) -> None:
+    """Tell the log of peers' requests (``inbound_refused``) of a refusal at a peer's webhook: the
+    operator looking for a request the peer says it sent finds it with the reason, whichever check
+    refused it. Any other address (an API client's bad request) is not logged there."""
+    peer = webhook_peer(request)
+    if not peer:
+        return
+    code, detail = _refusal_words(response)
+    for _receiver, outcome in inbound_refused.send_robust(
+        sender=ProblemDetailsMiddleware,
+        peer=peer,
+        code=code,
+        detail=detail,
+        body=_readable_body(request),
+    ):
+        if isinstance(outcome, Exception):
+            logging.getLogger(__name__).error(
+                "Refused request of %s not logged", peer, exc_info=outcome
+            )
 
 
 # -- Content-Security-Policy ----------------------------------------------------------------------

@@ -37,3 +37,20 @@ def fill_sort_names(app_label: str, *model_names: str):
             model.objects.bulk_update(rows, ["sort_name"], batch_size=500)
 
     return fill
+
+
+def encrypt_column(app_label: str, model_name: str, field: str) -> migrations.RunPython:
+    """The data step of a migration that makes ``field`` an ``EncryptedTextField``: the rows already
+    stored are encrypted in batches of 500 (each committed when the migration says ``atomic = False``,
+    so a long table is not held under one transaction); backwards, they are written back in clear.
+    The old release, still serving during the deploy, writes plain text the new one reads as it is;
+    ``manage.py rotate_encryption_keys`` encrypts what it wrote."""
+    from .fields import encrypted_column_open, encrypted_column_seal
+
+    def forwards(apps, schema_editor):
+        encrypted_column_seal(apps.get_model(app_label, model_name).objects.all(), field)
+
+    def backwards(apps, schema_editor):
+        encrypted_column_open(apps.get_model(app_label, model_name).objects.all(), field)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

@@ -11,6 +11,7 @@ from ninja import Field, Path, Router, Schema
 from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_ID
 from opendvc.api.schemas import problems
+from opendvc.core.middleware import inbound_webhook
 from opendvc.core.problems import ProblemError
 
 from . import outbox
@@ -192,11 +193,15 @@ def onestop_event(request):
     state (processing, payment_required, supplement_requested, stopped, result_ready, returned) and
     ``inputs`` what that step takes. A message id is applied once; anything refused changes nothing and
     is logged for the ICT department."""
+    request.inbound_logged = True  # every outcome, as the checks before this one (core.middleware)
     return onestop_inbound(
         body=request.body,
         timestamp=request.headers.get("X-Timestamp", ""),
         signature_header=request.headers.get("X-Signature", ""),
     )
+
+
+inbound_webhook("api:onestop_event", "onestop")
 
 
 @router.post(

@@ -16,6 +16,13 @@ class IntegrationsConfig(AppConfig):
             receivers.dossier_acted_in_transaction,
             dispatch_uid="opendvc.integrations.dossier_outbox",
         )
+        from opendvc.core.middleware import inbound_refused
+
+        from .inbound import inbound_refusal_log
+
+        inbound_refused.connect(
+            inbound_refusal_log, dispatch_uid="opendvc.integrations.inbound_refusal_log"
+        )
         from opendvc.notifications.signals import notice_created
 
         from .sms.services import sms_notice_copy

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.fields import EncryptedTextField
 from opendvc.dossiers.lifecycle import Action, State
 from opendvc.dossiers.models import Channel
 
@@ -203,7 +204,8 @@ class InboundMessage(models.Model):
     outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices)
     code = models.CharField(_("mã lỗi"), max_length=60, blank=True, default="")
     detail = models.TextField(_("chi tiết"), blank=True, default="")
-    body = models.TextField(_("nội dung nhận"), blank=True, default="")
+    # The body as received (at most 20 000 characters), encrypted at rest: it carries citizens' data.
+    body = EncryptedTextField(_("nội dung nhận"), blank=True, default="")
     received_at = models.DateTimeField(_("nhận lúc"), default=timezone.now, db_index=True)
 
     class Meta:

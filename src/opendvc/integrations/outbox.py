@@ -632,6 +632,7 @@ DESTINATION_LABELS = {
     "national": gettext_lazy("Cổng Dịch vụ công quốc gia"),
     "onestop": gettext_lazy("Phần mềm một cửa điện tử của tỉnh"),
     "sms": gettext_lazy("Nhà cung cấp dịch vụ SMS"),
+    "postal": gettext_lazy("Bưu điện (cập nhật hành trình bưu gửi)"),
     "govfeedback:nguoidan": gettext_lazy("Hệ thống nguoidan.chinhphu.vn"),
     "govfeedback:doanhnghiep": gettext_lazy("Hệ thống doanhnghiep.chinhphu.vn"),
 }

@@ -87,7 +87,7 @@ def ledger(request):
             "destination": destination,
             "destination_label": outbox.destination_label(destination),
             "mapping_problems": mapping_problems(),
-            "inbound": InboundMessage.objects.all()[:50],
+            "inbound": InboundMessage.objects.defer("body")[:50],  # not shown: not decrypted
         },
     )
 

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.core.fields import EncryptedTextField
+
 
 class PaymentOrder(models.Model):
     class State(models.TextChoices):
@@ -130,7 +132,9 @@ class GatewayMessage(models.Model):
     gateway = models.CharField(max_length=30)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     reference = models.CharField(max_length=100, blank=True)
-    raw = models.TextField(blank=True)
+    # Encrypted at rest: a message names the dossier paid for, the amount, the payer's bank and card
+    # type.
+    raw = EncryptedTextField(blank=True)
     signature_ok = models.BooleanField(null=True)
     # What the portal did: "confirmed", "already", "late_failure_ignored", "bad_signature"…
     outcome = models.CharField(max_length=40, blank=True)

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from opendvc.api.schemas import problems
+from opendvc.core.middleware import inbound_webhook
 from opendvc.core.problems import ProblemError
 
 from .carrier import CarrierError, parse_event
@@ -86,3 +87,7 @@ def tracking(request):
         ) from exc
     applied = tracking_apply(event=event, request=request)
     return Status(200, {"order_number": event.order_number, "applied": applied})
+
+
+# Its refusals (signature, body, unknown order or status) are logged with the other peers' requests.
+inbound_webhook("api:tracking", "postal")

@@ -416,10 +416,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Personal data encryption keys (Fernet, urlsafe base64, comma separated, newest first).
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=["Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M="]
-)
+# Personal data encryption keys (Fernet, urlsafe base64, comma separated, newest first). The embedded
+# key is for development and tests only (public in the source): ``check --deploy`` warns of it.
+DEVELOPMENT_FIELD_ENCRYPTION_KEY = "Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M="
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[DEVELOPMENT_FIELD_ENCRYPTION_KEY])
 LOOKUP_HASH_KEY = env("LOOKUP_HASH_KEY", default="dev-lookup-hash-key")
 
 # Audit trail (Regulation Art. 4.2): the MAC key of the hash chain and where signed checkpoints go.

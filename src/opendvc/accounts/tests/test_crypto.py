@@ -66,10 +66,12 @@ def test_rotate_keys_command(settings):
 
 
 def test_every_encrypted_column_is_rotated():
-    """A ``*_ciphertext`` column the rotation leaves out is unreadable once the old key is retired."""
+    """A ``*_ciphertext`` or ``EncryptedTextField`` column the rotation leaves out is unreadable once
+    the old key is retired."""
     from django.apps import apps
 
     from opendvc.accounts.management.commands.rotate_encryption_keys import ENCRYPTED_COLUMNS
+    from opendvc.core.fields import EncryptedTextField
 
     rotated = {(label, field) for label, field, _kind in ENCRYPTED_COLUMNS} | {
         ("accounts.User", "phone_ciphertext"),
@@ -79,8 +81,10 @@ def test_every_encrypted_column_is_rotated():
         (model._meta.label, f.name)
         for model in apps.get_models()
         for f in model._meta.concrete_fields
-        if f.name.endswith("_ciphertext") and model.__module__.startswith("opendvc.")
+        if (f.name.endswith("_ciphertext") or isinstance(f, EncryptedTextField))
+        and model.__module__.startswith("opendvc.")
     }
+    assert ("integrations.InboundMessage", "body") in found
     assert found - rotated == set()
     for label, field, _kind in ENCRYPTED_COLUMNS:
         apps.get_model(label)._meta.get_field(field)  # listed columns exist

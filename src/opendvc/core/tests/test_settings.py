@@ -17,7 +17,7 @@ SAFE = {
     "SECRET_KEY": "k" * 20 + "production-secret-key-for-the-check-0123456789abcdef",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "ALLOWED_HOSTS": "dichvucong.example.vn",
-    "FIELD_ENCRYPTION_KEYS": "Ei9GL8m0gD2dZ7Qj4G4dQm2u0lC6kq5xV2qf8yXhB1M=",
+    "FIELD_ENCRYPTION_KEYS": "4euI1BWtQw1V0J6nmzAJCQVn7QNDKwVlZc_ne922XEg=",
     "LOOKUP_HASH_KEY": "production-lookup-key",
     "PORTAL_BASE_URL": "https://dichvucong.example.vn",
     "CACHE_BACKEND": "database",
@@ -70,6 +70,33 @@ def test_missing_font_subsetting_is_a_deployment_warning(monkeypatch):
         include_deployment_checks=True
     )
     assert checks_module.pdf_font_subsetting not in checks.registry.registry.get_checks()
+
+
+@pytest.mark.parametrize(
+    ("keys", "said"),
+    [
+        (["{dev}"], "encrypts with"),
+        (["{new}", "{dev}"], "still holds"),
+        ([" {dev} "], "encrypts with"),
+    ],
+)
+def test_the_development_encryption_key_is_a_deployment_warning(settings, keys, said):
+    """The key embedded in the source decrypts whatever it encrypted for anyone who reads it."""
+    from cryptography.fernet import Fernet
+
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [
+        k.format(dev=settings.DEVELOPMENT_FIELD_ENCRYPTION_KEY, new=new) for k in keys
+    ]
+    [warning] = checks_module.development_encryption_key()
+    assert warning.id == checks_module.DEVELOPMENT_ENCRYPTION_KEY and warning.level == checks.WARNING
+    assert said in warning.msg and "rotate_encryption_keys" in warning.hint
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert checks_module.development_encryption_key() == []
+    assert checks_module.development_encryption_key in checks.registry.registry.get_checks(
+        include_deployment_checks=True
+    )
+    assert checks_module.development_encryption_key not in checks.registry.registry.get_checks()
 
 
 @pytest.mark.parametrize(

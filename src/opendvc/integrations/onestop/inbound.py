@@ -37,6 +37,7 @@ from opendvc.dossiers.lifecycle import Action, Document, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument
 from opendvc.dossiers.services.transitions import MACHINE, dossier_act
 
+from ..inbound import body_text
 from ..models import InboundMessage
 from .signing import signature
 
@@ -126,12 +127,6 @@ def settable_statuses() -> list[str]:
 MAX_MESSAGE_ID = 100
 
 
-def _body_text(body: bytes) -> str:
-    """The body as logged: text (bytes that are not UTF-8 replaced), a NUL byte written as ``\\u0000``
-    (PostgreSQL keeps no NUL in text), at most 20 000 characters."""
-    return body.decode(errors="replace").replace("\x00", "\\u0000")[:20000]
-
-
 def _lone_surrogate(value: Any, path: str = "") -> str | None:
     """The path of the first string (key or value) holding half of a UTF-16 surrogate pair
     (``"\\ud800"`` alone): valid JSON, but not text any database or log can store."""
@@ -175,7 +170,7 @@ def _refuse(
         outcome=InboundMessage.Outcome.REFUSED,
         code=code,
         detail=detail,
-        body=_body_text(body),
+        body=body_text(body),
     )
     logger.warning("Inbound %s refused (%s): %s", PEER, code, detail)
     return ProblemError(code, detail, status=status, extra={"errors": errors} if errors else None)
@@ -405,7 +400,7 @@ def _apply(body: bytes) -> dict[str, Any]:
                 message_id=message_id,
                 outcome=InboundMessage.Outcome.ACCEPTED,
                 detail=f"{action} → {done.status}",
-                body=_body_text(body),
+                body=body_text(body),
             )
     except ProblemError as exc:
         raise _refuse(

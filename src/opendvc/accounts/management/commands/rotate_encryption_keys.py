@@ -2,7 +2,8 @@
 (profiles, accounts), identifiers in dossier form data and in unfinished e-form drafts, and every
 other encrypted column (``ENCRYPTED_COLUMNS``: the phone for a postal return, the lookup keys, the
 phones of feedback senders, the passphrases of the signing certificates, the personal data in the
-outbox's messages).
+outbox's messages, the bodies peers sent: the log of peers' requests and the payment gateways'
+messages).
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this
 command, then remove the old keys. A column left out here would be unreadable once the old key is
@@ -18,11 +19,13 @@ from tqdm import tqdm
 from opendvc.accounts import crypto
 from opendvc.accounts.models import PersonProfile, User
 from opendvc.accounts.services import rotate_encryption_keys
+from opendvc.core.fields import encrypted_column_seal
 from opendvc.dossiers.personal_data import form_data_reseal_all
 from opendvc.eforms.models import FormDraft
 from opendvc.eforms.sealing import reseal_rows
 
-# (model, column, kind): "text" holds one token, "json" tokens under keys ending in "_ciphertext".
+# (model, column, kind): "text" holds one token, "json" tokens under keys ending in "_ciphertext",
+# "field" is an ``EncryptedTextField`` (a token, or plain text the rotation encrypts).
 # accounts.User.phone_ciphertext and accounts.PersonProfile.cccd_ciphertext are rotated by
 # ``accounts.services.rotate_encryption_keys``.
 ENCRYPTED_COLUMNS = [
@@ -31,6 +34,8 @@ ENCRYPTED_COLUMNS = [
     ("feedback.Feedback", "sender_phone_ciphertext", "text"),
     ("signing.SigningCertificate", "passphrase_ciphertext", "text"),
     ("integrations.Message", "payload", "json"),
+    ("integrations.InboundMessage", "body", "field"),
+    ("payments.GatewayMessage", "raw", "field"),
 ]
 
 
@@ -42,7 +47,8 @@ def _holding(model, field: str) -> int:
 class Command(BaseCommand):
     help = (
         "Mã hóa lại mọi dữ liệu mã hóa (số CCCD, số điện thoại, số định danh trong tờ khai, khóa tra "
-        "cứu, mật khẩu chứng thư số, dữ liệu cá nhân trong hàng đợi gửi đi) bằng khóa mới nhất trong "
+        "cứu, mật khẩu chứng thư số, dữ liệu cá nhân trong hàng đợi gửi đi, nội dung các bên liên thông "
+        "và cổng thanh toán gửi đến) bằng khóa mới nhất trong "
         "FIELD_ENCRYPTION_KEYS."
     )
 
@@ -86,8 +92,12 @@ class Command(BaseCommand):
                 model = apps.get_model(label)
             except LookupError:  # the app is not installed here
                 continue
-            rotate = crypto.rotate_column if kind == "text" else crypto.rotate_json_column
-            total = _holding(model, field) if kind == "text" else model.objects.count()
+            rotate = {
+                "text": crypto.rotate_column,
+                "json": crypto.rotate_json_column,
+                "field": encrypted_column_seal,
+            }[kind]
+            total = model.objects.count() if kind == "json" else _holding(model, field)
             with self._bar(options, f"{label}.{field}", total) as bar:
                 rows = rotate(model.objects.all(), field, progress=bar.update)
             self._say(options, f"Đã mã hóa lại {label}.{field}: {rows} dòng.")
