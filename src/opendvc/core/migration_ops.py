@@ -6,6 +6,7 @@ from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
 from .collation import sort_key
+from .fields import encrypted_column_open, encrypted_column_seal
 
 
 class AddIndexWithoutLocking(AddIndexConcurrently):
@@ -45,8 +46,6 @@ def encrypt_column(app_label: str, model_name: str, field: str) -> migrations.Ru
     so a long table is not held under one transaction); backwards, they are written back in clear.
     The old release, still serving during the deploy, writes plain text the new one reads as it is;
     ``manage.py rotate_encryption_keys`` encrypts what it wrote."""
-    from .fields import encrypted_column_open, encrypted_column_seal
-
     def forwards(apps, schema_editor):
         encrypted_column_seal(apps.get_model(app_label, model_name).objects.all(), field)
 
