@@ -163,6 +163,11 @@ class Feedback(models.Model):
         _("đánh giá"), max_length=20, choices=Satisfaction.choices, blank=True
     )
     reopened_at = models.DateTimeField(null=True, blank=True)
+    # The instant the sender withdrew the item (``services._on_withdraw``), so that a report as of an
+    # earlier cut-off still counts it as it stood then. Empty on items withdrawn before the instant was
+    # kept and whose history holds no withdrawal (migration 0007): those count as withdrawn at every
+    # cut-off, as they did before.
+    withdrawn_at = models.DateTimeField(_("rút lúc"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
 
     objects = FeedbackQuerySet.as_manager()
@@ -246,6 +251,44 @@ class FeedbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback_id}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Feedback history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Feedback history is append-only.")
+
+
+class FeedbackRound(models.Model):
+    """A forwarding of an item to an agency that has ended while the item goes on: sent back to the
+    switchboard (wrong agency) or reopened by the sender after the answer. The item's own row keeps
+    only its current forwarding — both actions overwrite its instants — so the ended one is kept here,
+    as it stood when it ended, for the reports: as of a cut-off inside it, the item counts at that
+    agency, late or on time, open or answered, as it was then (``timing.state_at``).
+
+    Rows are only ever added, by ``services.feedback_act`` in the transaction of the action."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="rounds")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    forwarded_at = models.DateTimeField()
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Recorded by the action before it ended the forwarding (``timing.record_overdue``).
+    overdue_since = models.DateTimeField(null=True, blank=True)
+    # The instant of the send-back or the reopening; the forwarding held the item until then.
+    ended_at = models.DateTimeField()
+    ended_by = models.CharField(max_length=30)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["forwarded_at", "pk"]
+        indexes = [models.Index(fields=["ended_at", "forwarded_at"], name="feedback_round_span")]
+
+    def __str__(self) -> str:
+        return f"{self.feedback_id}: {self.forwarded_at:%Y-%m-%d %H:%M} – {self.ended_by}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -41,6 +41,7 @@ from .models import (
     Channel,
     Feedback,
     FeedbackEvent,
+    FeedbackRound,
     Kind,
     PublishedAnswer,
     Satisfaction,
@@ -464,10 +465,29 @@ def _on_forward(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     return Outcome(data={"agency": agency.code, "kind": fb.kind, "due_at": fb.due_at.isoformat()})
 
 
+def _end_round(fb: Feedback, *, now, action: str) -> None:
+    """Keep the forwarding that ``action`` ends as it stands (``FeedbackRound``), before the item's
+    row is overwritten: the reports as of an earlier cut-off read it. Nothing to keep for an item
+    that was never counted at an agency."""
+    if fb.agency_id is None or fb.forwarded_at is None:
+        return
+    FeedbackRound.objects.create(
+        feedback=fb,
+        agency_id=fb.agency_id,
+        forwarded_at=fb.forwarded_at,
+        escalated_at=fb.escalated_at,
+        answered_at=fb.answered_at,
+        overdue_since=fb.overdue_since,
+        ended_at=now,
+        ended_by=action,
+    )
+
+
 def _on_send_back(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     data: dict[str, Any] = {"agency": fb.agency.code if fb.agency else ""}
     # Forwarded to the wrong agency: that forwarding ends here. Its lateness stays in the history
-    # (this entry and the audit trail); the next agency's deadlines start afresh.
+    # (this entry, the audit trail and the ended forwarding); the next agency's deadlines start afresh.
+    _end_round(fb, now=now, action=Action.SEND_BACK)
     if fb.overdue_since is not None:
         data["overdue_since"] = fb.overdue_since.isoformat()
     fb.agency = None
@@ -541,6 +561,9 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
         )
     fb.satisfaction = Satisfaction.NOT_SATISFIED
     fb.reopened_at = now
+    # The answered forwarding ends; the new one runs at the same agency with fresh deadlines. The
+    # lateness recorded in the first stays (``timing``: never cleared, Art. 8.2 "tiếp tục hiển thị").
+    _end_round(fb, now=now, action=Action.REOPEN)
     data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
     fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
     fb.forwarded_at = now
@@ -549,6 +572,12 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     fb.original_due_at = fb.due_at = fb.focal_due_at
     fb.head_notified_at = None
     return Outcome(data=data)
+
+
+def _on_withdraw(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
+    # The instant is kept: a report as of an earlier cut-off counts the item as it stood then.
+    fb.withdrawn_at = now
+    return Outcome()
 
 
 S, A, R = State, Action, Role
@@ -584,6 +613,7 @@ TABLE: tuple[ActionSpec, ...] = (
         S.WITHDRAWN,
         SENDER,
         optional=NOTE,
+        handler=_on_withdraw,
     ),
     ActionSpec(
         A.SEND_BACK,

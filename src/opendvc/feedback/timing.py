@@ -12,7 +12,9 @@ The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, ki�
   ``overdue_since`` records that instant and is never cleared (Art. 8.2 "và tiếp tục hiển thị").
   Escalating, rescheduling or answering afterwards does not undo it. Only a send-back (the item
   was forwarded to the wrong agency) ends that forwarding: the lateness stays in its history entry
-  and the next agency's clock starts afresh.
+  and in the ended forwarding (``FeedbackRound``), and the next agency's clock starts afresh. A
+  reopening by the sender (not satisfied with the answer) gives the same agency fresh deadlines but
+  keeps ``overdue_since``: the item stays shown as late.
 * Answered with ``overdue_since`` unset → *trả lời đúng hạn*; answered after it was set → *trả lời
   trễ hạn*.
 
@@ -20,16 +22,17 @@ The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, ki�
 filter, for queues and figures. ``record_overdue`` is called by every transition before it moves a
 deadline, so the record does not depend on when the periodic job last ran. ``late_at_q`` and
 ``late_since`` are the rule as of an earlier instant (the reports' cut-off), read from the instants the
-item keeps.
+item keeps; ``state_at`` gives those instants as they stood at the cut-off, the forwarding a send-back
+or a reopening has since ended included, and ``withdrawn_q`` when the sender withdrew it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Case, DateTimeField, F, Q, When
+from django.db.models import Case, DateTimeField, F, FilteredRelation, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,33 +107,82 @@ def standing_q(value: str, now: datetime) -> Q:
     raise ValueError(value)
 
 
-def _late_cases(cutoff) -> tuple[tuple[Q, str], ...]:
+# The prefix of the annotations ``state_at`` adds: the item's instants as they stood at a cut-off.
+THEN = "then_"
+ROUND = THEN + "round"
+_KEPT = ("agency_id", "forwarded_at", "escalated_at", "answered_at", "overdue_since")
+# Steps taken after the cut-off had not happened then (``overdue_since`` is compared by ``late_at_q``).
+_UNTIL_CUTOFF = ("escalated_at", "answered_at")
+
+
+def state_at(cutoff: datetime) -> dict[str, Any]:
+    """Annotations giving each item's forwarding as it stood at ``cutoff`` (``THEN`` + the field):
+    its current one when it started before the cut-off, else the ended one (``FeedbackRound``: sent
+    back or reopened since) that held it then — joined as ``then_round``, at most one — else nothing
+    (``then_agency_id`` NULL: not at an agency then); an escalation or an answer after the cut-off is
+    left out. ``then_due_at`` is the current forwarding's binding deadline only: an ended one recorded
+    its lateness when it ended (``record_overdue`` runs before every action).
+
+    With ``withdrawn_at`` (and ``overdue_since``, never cleared within a forwarding) this is what a
+    report as of a past cut-off reads, so its figures do not change when the items move on: a
+    withdrawal, a send-back or a reopening after the cut-off leaves them as they were."""
+    current = Q(forwarded_at__lt=cutoff)
+    out: dict[str, Any] = {
+        ROUND: FilteredRelation(
+            "rounds",
+            condition=Q(rounds__forwarded_at__lt=cutoff, rounds__ended_at__gte=cutoff),
+        )
+    }
+    for name in _KEPT:
+        field = models.BigIntegerField() if name == "agency_id" else DateTimeField()
+        value, kept = F(name), F(f"{ROUND}__{name}")
+        if name in _UNTIL_CUTOFF:
+            value = Case(When(Q(**{f"{name}__lt": cutoff}), then=value), default=None)
+            kept = Case(When(Q(**{f"{ROUND}__{name}__lt": cutoff}), then=kept), default=None)
+        out[THEN + name] = Case(When(current, then=value), default=kept, output_field=field)
+    out[THEN + "due_at"] = Case(When(current, then=F("due_at")), default=None)
+    return out
+
+
+def withdrawn_q(cutoff: datetime) -> Q:
+    """The items withdrawn before ``cutoff``; those withdrawn before the instant was kept (no
+    ``withdrawn_at``) count as withdrawn at every cut-off."""
+    return Q(withdrawn_at__lt=cutoff) | Q(status=State.WITHDRAWN, withdrawn_at__isnull=True)
+
+
+def _late_cases(cutoff, prefix: str = "") -> tuple[tuple[Q, str], ...]:
     """The two ways an item is late at ``cutoff``, each with the field holding the instant it became
     late: recorded before the cut-off (``overdue_since``, never cleared, so an item late then stays
     counted late then whatever it did afterwards); or still at an agency, its binding deadline passed
     before the cut-off and not recorded yet (no transition since, the periodic job not run):
-    ``record_overdue`` will record that very deadline, so a figure does not wait for the job."""
-    recorded = Q(overdue_since__lt=cutoff)
+    ``record_overdue`` will record that very deadline, so a figure does not wait for the job.
+    ``prefix`` ``THEN`` reads the instants as they stood at a cut-off (``state_at``)."""
+    since, due = prefix + "overdue_since", prefix + "due_at"
+    # Each case says its instant is set, so that its negation holds for an item without one (SQL
+    # compares NULL to nothing; Django adds this by itself for columns, not for annotations).
+    recorded = Q(**{f"{since}__isnull": False, f"{since}__lt": cutoff})
     unrecorded = Q(
-        overdue_since__isnull=True, status__in=sorted(AT_AGENCY_STATES), due_at__lt=cutoff
+        **{f"{since}__isnull": True, f"{due}__isnull": False, f"{due}__lt": cutoff},
+        status__in=sorted(AT_AGENCY_STATES),
     )
-    return ((recorded, "overdue_since"), (unrecorded, "due_at"))
+    return ((recorded, since), (unrecorded, due))
 
 
-def late_at_q(cutoff) -> Q:
+def late_at_q(cutoff, prefix: str = "") -> Q:
     """The items late at ``cutoff`` — an instant, or an expression such as ``F("answered_at")`` (an
     answer is late when the item was late at the instant of the answer). Only instants are read, so
-    a period's figures do not change when its items move on; at ``now`` it selects the items whose
-    ``standing`` is late (pending overdue or answered late)."""
-    (recorded, _field), (unrecorded, _field) = _late_cases(cutoff)
+    a period's figures do not change when its items move on (with ``prefix`` ``THEN``, not even when
+    they are withdrawn, sent back or reopened); at ``now`` it selects the items whose ``standing``
+    is late (pending overdue or answered late)."""
+    (recorded, _field), (unrecorded, _field) = _late_cases(cutoff, prefix)
     return recorded | unrecorded
 
 
-def late_since(cutoff):
+def late_since(cutoff, prefix: str = ""):
     """The instant an item became late as known at ``cutoff`` (a database expression), NULL for an
     item not late then (``late_at_q``): what a list shows beside the figure it details."""
     return Case(
-        *(When(q, then=F(field)) for q, field in _late_cases(cutoff)),
+        *(When(q, then=F(field)) for q, field in _late_cases(cutoff, prefix)),
         default=None,
         output_field=DateTimeField(),
     )

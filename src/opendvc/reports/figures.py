@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.models import Agency, Tier
@@ -22,7 +22,7 @@ from opendvc.dossiers.lifecycle import State as DossierState
 from opendvc.dossiers.models import Channel
 from opendvc.feedback.models import Channel as FeedbackChannel
 from opendvc.feedback.models import Feedback
-from opendvc.feedback.timing import late_at_q
+from opendvc.feedback.timing import THEN, late_at_q, state_at, withdrawn_q
 from opendvc.surveys.models import SurveyResponse
 
 from .models import DossierFact
@@ -141,32 +141,45 @@ FIGURES = {**DOSSIER_FIGURES, **FEEDBACK_FIGURES, **SURVEY_FIGURES, **DERIVED}
 
 
 def feedback_filter(name: str, w: Window) -> Q:
-    """The feedback items counted by ``name``: read from the frozen instants the feedback app keeps
-    (forwarded, escalated, rescheduled, answered, ``overdue_since`` which is never cleared —
-    feedback.timing). Items rejected or withdrawn are final states and leave the open counts."""
+    """The feedback items counted by ``name``, on ``feedback_at(w)``: read from the frozen instants of
+    the forwarding that held each item at the cut-off (``feedback.timing.state_at``: forwarded,
+    escalated, answered, ``overdue_since`` which is never cleared; an ended forwarding as it stood
+    when a send-back or a reopening ended it) and the instants of the reschedule and the withdrawal.
+    So the figures and lists of a past cut-off count each item as it was then, whatever it did
+    afterwards. Items withdrawn before the cut-off leave the open counts (``timing.withdrawn_q``); a
+    rejected item is never at an agency (the switchboard rejects it), so it counts only through a
+    forwarding that ended after the cut-off, as it was then."""
     s, c = w.start, w.cutoff
-    forwarded = Q(agency__isnull=False, forwarded_at__isnull=False, forwarded_at__lt=c)
-    answered_in = Q(answered_at__gte=s, answered_at__lt=c)
+    forwarded = Q(then_agency_id__isnull=False, then_forwarded_at__lt=c)
+    answered_in = Q(then_answered_at__gte=s, then_answered_at__lt=c)
     # Late by the feedback app's one rule (``feedback.timing.late_at_q``): an answer is late when the
     # item was late at the instant of the answer; an open item when it was late at the cut-off.
-    not_late = ~late_at_q(F("answered_at"))
-    by_focal = Q(escalated_at__isnull=True) | Q(escalated_at__gt=F("answered_at"))
+    not_late = ~late_at_q(F("then_answered_at"), THEN)
+    by_focal = Q(then_escalated_at__isnull=True) | Q(then_escalated_at__gt=F("then_answered_at"))
     open_at = (
         forwarded
-        & (Q(answered_at__isnull=True) | Q(answered_at__gte=c))
-        & ~Q(status__in=["rejected", "withdrawn"])
+        & (Q(then_answered_at__isnull=True) | Q(then_answered_at__gte=c))
+        & ~withdrawn_q(c)
     )
-    late_at = late_at_q(c)
+    late_at = late_at_q(c, THEN)
     table = {
-        "fb_received": Q(agency__isnull=False, forwarded_at__gte=s, forwarded_at__lt=c),
+        "fb_received": forwarded & Q(then_forwarded_at__gte=s),
         "fb_answered_focal": forwarded & answered_in & not_late & by_focal,
         "fb_answered_head": forwarded & answered_in & not_late & ~by_focal,
         "fb_answered_late": forwarded & answered_in & ~not_late,
         "fb_open": open_at & ~late_at,
         "fb_overdue": open_at & late_at,
-        "fb_rescheduled": Q(agency__isnull=False, rescheduled_at__gte=s, rescheduled_at__lt=c),
+        "fb_rescheduled": Q(
+            then_agency_id__isnull=False, rescheduled_at__gte=s, rescheduled_at__lt=c
+        ),
     }
     return table[name]
+
+
+def feedback_at(w: Window) -> QuerySet:
+    """The items at an agency at the cut-off of ``w`` (``feedback.timing.state_at``), each with its
+    state then: what ``feedback_filter`` reads."""
+    return Feedback.objects.annotate(**state_at(w.cutoff)).filter(then_agency_id__isnull=False)
 
 
 @dataclass
@@ -267,10 +280,10 @@ def feedback_table(
 ) -> Table:
     """Feedback figures per agency (or per ``channel``)."""
 
-    column = {"agency": "agency_id", "channel": "channel"}.get(dimension, "agency_id")
-    qs = Feedback.objects.filter(agency__isnull=False, forwarded_at__lt=window.cutoff)
+    column = {"agency": "then_agency_id", "channel": "channel"}.get(dimension, "then_agency_id")
+    qs = feedback_at(window)
     if agency_ids is not None:
-        qs = qs.filter(agency_id__in=agency_ids)
+        qs = qs.filter(then_agency_id__in=agency_ids)
     aggregates = {
         name: Count("pk", filter=feedback_filter(name, window)) for name in FEEDBACK_FIGURES
     }

@@ -14,8 +14,7 @@ from opendvc.agencies.models import StaffRole
 from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.agencies.selectors import has_any_role
 from opendvc.core.collation import sort_key
-from opendvc.feedback.models import Feedback
-from opendvc.feedback.timing import late_since
+from opendvc.feedback.timing import THEN, late_since
 from opendvc.linked.selectors import linked_figures
 from opendvc.worktime import VN_TZ
 
@@ -149,14 +148,15 @@ def drilldown_feedback(
 ) -> QuerySet:
 
     w = window_for(period, as_of)
-    qs = Feedback.objects.filter(F.feedback_filter(name, w))
+    qs = F.feedback_at(w).filter(F.feedback_filter(name, w))
     if agency_ids is not None:
-        qs = qs.filter(agency_id__in=agency_ids)
+        qs = qs.filter(then_agency_id__in=agency_ids)
     if key != "":
-        qs = qs.filter(**{"channel" if dimension == "channel" else "agency_id": key})
+        qs = qs.filter(**{"channel" if dimension == "channel" else "then_agency_id": key})
     # When each item became late, as the figures count it at the cut-off (empty when it was not late
-    # then, even if it became late afterwards).
-    return qs.annotate(late_since=late_since(w.cutoff)).order_by("forwarded_at", "pk")
+    # then, even if it became late afterwards). The rows carry the item's state at the cut-off
+    # (``then_agency_id``, ``then_forwarded_at``, ``then_answered_at``), which the list shows.
+    return qs.annotate(late_since=late_since(w.cutoff, THEN)).order_by("then_forwarded_at", "pk")
 
 
 def longest_overdue_dossiers(
@@ -171,11 +171,13 @@ def longest_overdue_dossiers(
 
 def longest_overdue_feedback(*, limit: int = 20, now: datetime | None = None) -> QuerySet:
     now = now or timezone.now()
+    w = F.Window(start=now, cutoff=now)
     return (
-        Feedback.objects.filter(F.feedback_filter("fb_overdue", F.Window(start=now, cutoff=now)))
+        F.feedback_at(w)
+        .filter(F.feedback_filter("fb_overdue", w))
         .select_related("agency")
         # Late since the recorded instant, or since the deadline the periodic job has yet to record.
-        .annotate(late_since=late_since(now))
+        .annotate(late_since=late_since(now, THEN))
         .order_by("late_since")[:limit]
     )
 

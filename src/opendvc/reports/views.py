@@ -136,14 +136,17 @@ def drilldown(request):
             key=key,
             agency_ids=scope,
         )
-        if kind == "feedback":
-            rows = rows.select_related("agency")
         items = list(rows[:500])
     except (ProblemError, ValueError) as exc:
         raise Http404 from exc
     if kind == "dossiers":
         for fact in items:
             fact.labels = F.fact_labels(fact)
+    else:
+        # The agency that held each item at the cut-off (it may have been sent back since).
+        names = F.labels_for("agency", [fb.then_agency_id for fb in items])
+        for fb in items:
+            fb.then_agency = names.get(fb.then_agency_id, "")
     return render(
         request,
         "reports/drilldown.html",

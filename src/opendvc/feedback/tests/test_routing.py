@@ -198,3 +198,33 @@ def test_send_back_and_forward_to_another_agency_restarts_the_clock(org, make_it
         inputs={"agency": org["other"]},
     )
     assert timezone.localtime(fb.focal_due_at) == dt.datetime(2026, 12, 1, 9, 0, tzinfo=VN)
+
+
+def test_withdrawal_keeps_its_instant_filled_from_the_history_for_older_items(org, make_item):
+    """A report as of an earlier cut-off needs the instant of the withdrawal (``withdrawn_at``); the
+    migration that added it reads it from the history of items withdrawn before, and leaves it empty
+    where the history holds no withdrawal."""
+    import importlib
+
+    from django.apps import apps
+
+    from opendvc.feedback.models import Feedback
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=VN), tick=False) as clock:
+        at_agency = forward(make_item(), org)
+        waiting = make_item()
+        clock.shift(dt.timedelta(hours=3))
+        for fb in (at_agency, waiting):
+            fb = feedback_act(feedback=fb, action=Action.WITHDRAW, actor=org["citizen"])
+            assert fb.status == State.WITHDRAWN and fb.withdrawn_at == timezone.now()
+    imported = Feedback.objects.create(
+        channel="web", subject="Nhập từ hệ thống cũ", content="…", status=State.WITHDRAWN
+    )
+    Feedback.objects.update(withdrawn_at=None)
+    migration = importlib.import_module(
+        "opendvc.feedback.migrations.0007_kept_instants_for_reports"
+    )
+    migration.fill_withdrawn_at(apps, None)
+    kept = dict(Feedback.objects.values_list("pk", "withdrawn_at"))
+    noon = dt.datetime(2026, 11, 30, 12, 0, tzinfo=VN)
+    assert kept == {at_agency.pk: noon, waiting.pk: noon, imported.pk: None}

@@ -7,18 +7,24 @@ before and after it, rescheduled once and answered in time or late, rescheduled 
 open within time or past the deadline with the lateness not yet recorded by the periodic job. At every
 check the feedback app's verdict (``timing.standing`` at that instant) is noted; the report's figures
 and lists are compared with it then (cut-off "now") and again after everything has moved on (cut-off
-the end of each day, ``as_of``).
+the end of each day, ``as_of``). Then items withdrawn, sent back and reopened after a day's end: the
+report as of that day stays what it was at its end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import re
 
 import pytest
 import time_machine
+from django.apps import apps
+from django.db import connection
+from django.urls import reverse
 
 from opendvc.feedback.lifecycle import Action
-from opendvc.feedback.models import Feedback
+from opendvc.feedback.models import Feedback, FeedbackRound
 from opendvc.feedback.selectors import agency_figures
 from opendvc.feedback.services import feedback_act, feedback_mark_overdue
 from opendvc.feedback.tests.conftest import make_item, org  # noqa: F401 - fixtures
@@ -356,3 +362,204 @@ def test_late_dossiers_after_they_are_handled_late(counted):
         found, trend = _compare_dossiers(now, "handled")
     assert found == []
     assert trend["04/2027"] == (2, 2) and trend["02/2027"] == (1, 1)
+
+
+# --- A past cut-off stays as it was: withdrawals, send-backs and reopenings after it ---------------
+
+
+def _act(actors, action, who, **inputs):
+    return lambda fb: feedback_act(
+        feedback=fb, action=action, actor=actors[who], inputs=inputs or None
+    )
+
+
+def _moves(actors) -> dict[str, list[tuple[dt.datetime, object]]]:
+    """Items that change after the end of the day they were counted on (30/11–4/12/2026)."""
+    fwd = lambda fb: _forward(actors, fb)  # noqa: E731
+    to_other = lambda fb: feedback_act(  # noqa: E731
+        feedback=fb,
+        action=Action.FORWARD,
+        actor=actors["switchboard"],
+        inputs={"agency": actors["other"]},
+    )
+    withdraw = _act(actors, Action.WITHDRAW, "citizen")
+    send_back = _act(actors, Action.SEND_BACK, "focal", note="Thuộc cơ quan khác")
+    reopen = _act(actors, Action.REOPEN, "citizen", note="Chưa thỏa đáng")
+    return {
+        # Open within time on Monday (due Tue 08:00), withdrawn on Tuesday once late.
+        "W1": [(at(2026, 11, 30, 8, 0), fwd), (at(2026, 12, 1, 9, 0), withdraw)],
+        # Late since Tue 08:00, not recorded by Tuesday's end; withdrawn on Wednesday.
+        "W2": [(at(2026, 11, 30, 8, 0), fwd), (at(2026, 12, 2, 10, 0), withdraw)],
+        # Escalated at once, open within the head's 48 hours, withdrawn on Thursday.
+        "W3": [
+            (at(2026, 11, 30, 10, 0), fwd),
+            (at(2026, 11, 30, 11, 0), _escalate(actors)),
+            (at(2026, 12, 3, 9, 0), withdraw),
+        ],
+        # Late at the first agency since Tue 08:00, sent back on Wednesday, answered in time by the
+        # agency it goes to next.
+        "S1": [
+            (at(2026, 11, 30, 8, 0), fwd),
+            (at(2026, 12, 2, 10, 0), send_back),
+            (at(2026, 12, 2, 11, 0), to_other),
+            (at(2026, 12, 2, 15, 0), _answer(actors, "other_focal")),
+        ],
+        # Open within time on Tuesday, sent back on Wednesday before its deadline, left with the
+        # switchboard until Friday, then forwarded again.
+        "S2": [
+            (at(2026, 12, 1, 10, 0), fwd),
+            (at(2026, 12, 2, 8, 30), send_back),
+            (at(2026, 12, 4, 9, 0), to_other),
+        ],
+        # Answered in time by the focal officer, reopened on Wednesday, answered again.
+        "R1": [
+            (at(2026, 11, 30, 8, 0), fwd),
+            (at(2026, 11, 30, 14, 0), _answer(actors, "focal")),
+            (at(2026, 12, 2, 9, 0), reopen),
+            (at(2026, 12, 2, 10, 0), _answer(actors, "focal")),
+        ],
+        # Escalated and answered late by the head, reopened on Thursday and left open.
+        "R2": [
+            (at(2026, 11, 30, 8, 0), fwd),
+            (at(2026, 12, 1, 9, 0), _escalate(actors)),
+            (at(2026, 12, 1, 10, 0), _answer(actors, "head")),
+            (at(2026, 12, 3, 9, 0), reopen),
+        ],
+        # Escalated in time, answered by the head in time, reopened on Thursday.
+        "R3": [
+            (at(2026, 11, 30, 8, 0), fwd),
+            (at(2026, 11, 30, 9, 0), _escalate(actors)),
+            (at(2026, 12, 1, 9, 0), _answer(actors, "head")),
+            (at(2026, 12, 3, 9, 30), reopen),
+        ],
+        # Does not move: late since Tue 08:00, answered Friday.
+        "K": [(at(2026, 11, 30, 8, 0), fwd), (at(2026, 12, 4, 9, 0), _answer(actors, "focal"))],
+    }
+
+
+def _as_of(day: str):
+    """Everything a report as of ``day`` shows of the feedback: the figures by agency and by channel,
+    and every list behind a figure (item, agency then, forwarded, answered, late since)."""
+    period = period_of(Q4)
+    f = period_figures(period=period, as_of=day)
+    lists = {
+        name: [
+            (r.code, r.then_agency_id, r.then_forwarded_at, r.then_answered_at, r.late_since)
+            for r in drilldown_feedback(name=name, period=period, as_of=day)
+        ]
+        for name in F.FEEDBACK_FIGURES
+    }
+    return f["feedback"], f["feedback_channels"], lists
+
+
+def test_figures_of_a_past_cut_off_do_not_change_when_items_move_on(
+    client,
+    org,  # noqa: F811
+    make_item,  # noqa: F811
+    calendar_quarters,
+):
+    """Everything a report shows as of the end of each day, counted at that instant, is the same when
+    counted again after the items were withdrawn, sent back (late or in time, forwarded again or left
+    with the switchboard) or reopened (after an answer in time or late, by the focal officer or the
+    head): each item counts as it stood at the cut-off."""
+    moves = _moves(org)
+    with time_machine.travel(at(2026, 11, 30, 7, 0), tick=False):
+        items = {code: make_item(subject=f"Phản ánh {code}") for code in moves}
+        for code, fb in items.items():
+            Feedback.objects.filter(pk=fb.pk).update(code=code)
+    events = [(when, 1, code, step) for code, steps in moves.items() for when, step in steps]
+    days = [dt.date(2026, 11, 30) + dt.timedelta(days=n) for n in range(5)]
+    for d in days:
+        end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time.min, tzinfo=VN_TZ)
+        events.append((end, 0, d.strftime("%d/%m/%Y"), "end"))
+    events.append((at(2026, 12, 3, 8, 30), 1, "", "job"))
+    seen = {}
+    with time_machine.travel(at(2026, 11, 30, 7, 0), tick=False) as traveller:
+        for when, _order, code, step in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+            traveller.move_to(when)
+            if step == "job":
+                feedback_mark_overdue()
+            elif step == "end":
+                # Counted at the very end of the day, before anything after it happened.
+                seen[code] = _as_of(code)
+            else:
+                step(Feedback.objects.get(code=code))
+        traveller.move_to(at(2026, 12, 10, 10, 0))
+        again = {day: _as_of(day) for day in seen}
+    for day in seen:
+        assert again[day] == seen[day], day
+    # What those cut-offs counted (seen before anything moved on).
+    dept, other = org["dept"].pk, org["other"].pk
+
+    def listed(day, name):
+        return {
+            code: (agency, since is not None) for code, agency, _f, _a, since in seen[day][2][name]
+        }
+
+    tue, wed, thu = "01/12/2026", "02/12/2026", "03/12/2026"
+    assert listed("30/11/2026", "fb_open") == dict.fromkeys(
+        ("W1", "W2", "W3", "S1", "R2", "R3", "K"), (dept, False)
+    )
+    assert listed(tue, "fb_overdue") == dict.fromkeys(("W2", "S1", "K"), (dept, True))
+    assert listed(tue, "fb_open") == {"W3": (dept, False), "S2": (dept, False)}
+    assert listed(tue, "fb_answered_focal") == {"R1": (dept, False)}
+    assert listed(tue, "fb_answered_head") == {"R3": (dept, False)}
+    assert listed(tue, "fb_answered_late") == {"R2": (dept, True)}
+    # Wednesday: S1 answered at the next agency, S2 back with the switchboard, R1 answered again.
+    assert listed(wed, "fb_answered_focal") == {"S1": (other, False), "R1": (dept, False)}
+    assert listed(wed, "fb_overdue") == {"K": (dept, True)}
+    assert "S2" not in {c for rows in seen[wed][2].values() for c, *_rest in rows}
+    # Thursday: W3 and R2 were counted as they stood before the sender withdrew / reopened them.
+    assert listed(wed, "fb_open") == {"W3": (dept, False)}
+    # R3 reopened: a new forwarding, within its fresh 8 hours; R2 reopened: its lateness stays.
+    assert listed(thu, "fb_open") == {"R3": (dept, False)}
+    assert listed(thu, "fb_overdue") == {"K": (dept, True), "R2": (dept, True)}
+    totals = {day: seen[day][0]["total"] for day in seen}
+    assert totals[tue]["fb_received"] == 9 and totals[wed]["fb_received"] == 8
+    rows = {r["key"]: r for r in seen[wed][0]["rows"]}
+    assert rows[other]["fb_answered_focal"] == 1 and rows[dept]["fb_overdue"] == 1
+    # The withdrawal keeps its instant; the ended forwardings are kept as they stood.
+    assert Feedback.objects.get(code="W2").withdrawn_at == at(2026, 12, 2, 10, 0)
+    s1 = Feedback.objects.get(code="S1").rounds.get()
+    assert (s1.agency_id, s1.overdue_since, s1.ended_by) == (
+        dept,
+        at(2026, 12, 1, 8, 0),
+        "send_back",
+    )
+    # The migration rebuilds the same ended forwardings from the history of items handled before it.
+    migration = importlib.import_module(
+        "opendvc.feedback.migrations.0007_kept_instants_for_reports"
+    )
+    agencies = {a.code: a.pk for a in (org["dept"], org["other"])}
+    fields = ("agency_id", "forwarded_at", "escalated_at", "answered_at", "overdue_since")
+    for fb in Feedback.objects.exclude(code=None):
+        kept = list(fb.rounds.values(*fields, "ended_at", "ended_by"))
+        assert migration.rounds_from_history(fb.events.all(), agencies) == kept, fb.code
+    assert {fb.code: fb.rounds.count() for fb in Feedback.objects.filter(rounds__isnull=False)} == {
+        "S1": 1,
+        "S2": 1,
+        "R1": 1,
+        "R2": 1,
+        "R3": 1,
+    }
+    before = sorted(FeedbackRound.objects.values_list("feedback_id", *fields, "ended_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FeedbackRound._meta.db_table}")
+    migration.fill_rounds(apps, None)
+    migration.fill_rounds(apps, None)  # once only
+    assert sorted(FeedbackRound.objects.values_list("feedback_id", *fields, "ended_at")) == before
+    # The list behind a figure shows the agency that held the item at the cut-off, and the head of
+    # the first agency sees there the item it held then.
+    client.force_login(org["head"])
+
+    def page(name, day):
+        html = client.get(
+            reverse("reports:drilldown"), {"ky": Q4, "so_lieu": name, "ngay_chot": day}
+        ).content.decode()
+        return dict(
+            re.findall(r'<tr><th scope="row">.*?>([A-Z]\d?)<.*?</th><td[^>]*>([^<]*)</td>', html)
+        )
+
+    label = org["dept"].short_name or org["dept"].name
+    assert page("fb_overdue", tue) == {"W2": label, "S1": label, "K": label}
+    assert page("fb_answered_focal", wed) == {"R1": label}
