@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from opendvc.audit.models import AuditEntry
+from opendvc.core.tests.markup import blocks_in_paragraphs
 from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.payments import paygov, services, vnpay
 from opendvc.payments.models import PaymentAttempt, Receipt
@@ -391,6 +392,9 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
             f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"}, follow=True
         )
         assert "Chờ lãnh đạo duyệt" in r.content.decode()
+        # The refund to decide is a form after its line, not inside its paragraph.
+        assert 'name="decision"' in r.content.decode()
+        assert blocks_in_paragraphs(r.content.decode()) == []
         refund = Refund.objects.get()
         r = client.post(
             f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True
