@@ -106,13 +106,18 @@ def missing_file_response(request: HttpRequest) -> HttpResponse:
     )
 
 
-def unavailable_file_response(request: HttpRequest) -> HttpResponse:
-    """A stored file the storage cannot give just now (an outage of the bucket or the disk): try
-    again later (503 with ``Retry-After``)."""
-    message = _(
+def storage_unavailable_message() -> str:
+    """What a page or an API problem says of a storage that cannot be read just now."""
+    return _(
         "Kho lưu trữ tệp của Cổng tạm thời không đọc được. Vui lòng thử lại sau ít phút; hồ sơ của "
         "Ông/Bà không bị ảnh hưởng."
     )
+
+
+def unavailable_file_response(request: HttpRequest) -> HttpResponse:
+    """A stored file the storage cannot give just now (an outage of the bucket or the disk): try
+    again later (503 with ``Retry-After``)."""
+    message = storage_unavailable_message()
     if wants_problem_json(request):
         response = problem_response(
             "storage_unavailable", message, status=503, instance=request.path

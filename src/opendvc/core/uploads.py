@@ -32,6 +32,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from .antivirus import ScanUnavailable, scan
+from .files import object_missing, storage_errors, storage_unavailable_message
 from .problems import ProblemError
 
 logger = logging.getLogger(__name__)
@@ -579,10 +580,15 @@ def pending_upload_take(*, reference: str, purpose: str) -> tuple[CheckedFile, s
     ):
         raise _unknown_upload()
     path = _pending_path(data["k"])
-    if not default_storage.exists(path):
-        raise _unknown_upload()
-    with default_storage.open(path, "rb") as fh:
-        content = fh.read()
+    try:
+        with default_storage.open(path, "rb") as fh:
+            content = fh.read()
+    except storage_errors() as exc:
+        if object_missing(exc):
+            raise _unknown_upload() from exc
+        # The file is kept for the day its reference is valid: the sender tries again later.
+        logger.warning("upload sent ahead not readable: %s", path, exc_info=True)
+        raise ProblemError("storage_unavailable", storage_unavailable_message(), status=503) from exc
     if hashlib.sha256(content).hexdigest() != data["h"]:
         raise _unknown_upload()
     return CheckedFile(

@@ -109,6 +109,19 @@ def receipt_render(*, receipt_id: int) -> Receipt:
     return receipt
 
 
+def receipt_ready(receipt: Receipt) -> Receipt | None:
+    """``receipt`` with its PDF, made now when it is still pending (the payer who asks for it waits for
+    it anyway); None when it cannot be made now (a storage that cannot be written, a refused seal, an
+    unreachable time-stamping authority): it stays pending for the worker and ``receipts_pending``."""
+    if receipt.file:
+        return receipt
+    try:
+        return receipt_render(receipt_id=receipt.pk)
+    except Exception:  # noqa: BLE001 - the receipt stays pending; the page says so
+        log.exception("receipt %s not made on request", receipt.pk)
+        return None
+
+
 def receipt_document(*, receipt: Receipt, pdf: bytes) -> DossierDocument:
     """The receipt as an issued document of its dossier: sealed when the seal is configured (a refused
     seal or an unreachable time-stamping authority raises, and the render is retried), then filed in

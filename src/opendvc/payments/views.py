@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opendvc.core.files import stored_file_response
+from opendvc.core.files import pending_file_response, stored_file_response
 from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
@@ -146,11 +146,13 @@ def receipt_file(request, public_id, number):
 
 def _receipt_response(request, receipt: Receipt) -> HttpResponse:
     """The receipt's PDF streamed privately (it names the payer); a clear 404 when its stored object
-    is gone, never a server error."""
-    if not receipt.file:
-        from .receipts import receipt_render
+    is gone, a 503 when the storage cannot be read or the PDF cannot be made just now, never a server
+    error."""
+    from .receipts import receipt_ready
 
-        receipt = receipt_render(receipt_id=receipt.pk)
+    receipt = receipt_ready(receipt)
+    if receipt is None:
+        return pending_file_response(request)
     return stored_file_response(
         request,
         receipt.file,

@@ -76,6 +76,21 @@ def s3_storages(endpoint: str, bucket: str, location: str = "media") -> dict:
     }
 
 
+def unreachable_storages(bucket: str) -> dict:
+    """STORAGES pointing at a bucket whose server cannot be reached (a free port: refused at once,
+    one attempt, no retries), as in an outage of the object store."""
+    from botocore.config import Config
+
+    down = s3_storages(f"http://127.0.0.1:{free_port()}", bucket)
+    down["default"]["OPTIONS"]["client_config"] = Config(
+        s3={"addressing_style": "path"},
+        signature_version="s3v4",
+        retries={"total_max_attempts": 1},
+        connect_timeout=2,
+    )
+    return down
+
+
 def object_keys(endpoint: str, bucket: str) -> set[str]:
     listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
     return {o["Key"] for o in listing.get("Contents", [])}

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.accounts.selectors import acting_as_choices
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
-from opendvc.core.files import missing_file_response, pending_file_response
+from opendvc.core.files import pending_file_response
 from opendvc.core.page_tokens import page_token_for, page_token_new
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import message_text
@@ -577,17 +577,22 @@ def mine_document(request, public_id, doc_id: int):
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
     if not document_ready(d):
         return pending_file_response(request)
-    if d.kind == "result" and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user):
-        if not d.file.storage.exists(d.file.name):
-            return missing_file_response(request)
-
+    # The object is opened first: a result missing from the storage (or a storage that cannot be read
+    # just now) gets its own page and is no download.
+    response = serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
+    if (
+        response.status_code == 200
+        and d.kind == "result"
+        and Role.APPLICANT in services.actor_roles(dossier=dossier, actor=request.user)
+    ):
         # Each download of a result is recorded; it changes no state (returned when issued).
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)
         except ProblemError as exc:
+            response.close()
             messages.error(request, message_text(problem_messages(exc)))
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
-    return serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
+    return response
 
 
 @login_required

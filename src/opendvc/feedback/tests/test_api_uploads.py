@@ -116,6 +116,31 @@ def test_a_reference_older_than_a_day_is_refused(client, org, settings):
     assert r.status_code == 422 and r.json()["code"] == "unknown_upload"
 
 
+@pytest.mark.parametrize("failure", ["deleted", "unreadable"])
+def test_a_file_sent_ahead_the_storage_cannot_give_back_is_no_server_error(
+    client, org, monkeypatch, failure
+):
+    """Deleted (a cleaned storage): the reference is unknown (422, send it again). Unreadable (a
+    disk or bucket outage): 503 ``storage_unavailable``, the file kept for a later try."""
+    from django.core.files.storage import default_storage
+
+    from opendvc.core.tests.storage_faults import unreadable_disk
+
+    sent = send_ahead(client, pdf_of(2000)).json()
+    name = f"{core_uploads.PENDING_DIR}/{default_storage.listdir(core_uploads.PENDING_DIR)[1][0]}"
+    if failure == "deleted":
+        default_storage.delete(name)
+    else:
+        unreadable_disk(monkeypatch, name)
+    r = client.post(
+        f"{URL}/public", body(attachments=[{"file": sent["file"]}]), content_type="application/json"
+    )
+    expected = {"deleted": (422, "unknown_upload"), "unreadable": (503, "storage_unavailable")}
+    assert (r.status_code, r.json()["code"]) == expected[failure]
+    assert Feedback.objects.count() == 0
+    assert default_storage.exists(name) == (failure == "unreadable")
+
+
 def test_an_attachment_needs_exactly_one_source(client, org):
     both = {"name": "a.pdf", "content_base64": base64.b64encode(pdf_of(1000)).decode(), "file": "x"}
     for item in (both, {"name": "a.pdf"}):

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from opendvc.audit.models import AuditEntry
+from opendvc.core.tests.markup import blocks_in_paragraphs
 from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.payments import paygov, services, vnpay
 from opendvc.payments.models import PaymentAttempt, Receipt
@@ -167,6 +168,35 @@ def test_a_receipt_whose_stored_file_is_gone_gets_a_clear_404(
     client.force_login(officer)
     r = client.get(f"/mot-cua/thanh-toan/{dossier.code}/bien-lai/{receipt.number}/")
     assert r.status_code == 404 and "không còn trong kho lưu trữ" in r.content.decode()
+
+
+@pytest.mark.parametrize("failure", ["unreadable", "unwritable"])
+def test_a_receipt_the_storage_cannot_give_just_now_gets_a_503_not_a_server_error(
+    client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks,
+    monkeypatch, failure,
+):
+    """Unreadable: the receipt's PDF is stored but the disk fails to read it. Unwritable: its PDF is
+    still to be made when the payer asks for it, and the disk fails to save it."""
+    from opendvc.core.tests.storage_faults import unreadable_disk, unwritable_disk
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    receipt = Receipt.objects.get()
+    if failure == "unreadable":
+        unreadable_disk(monkeypatch, receipt.file.name)
+    else:  # numbered, its PDF not made yet
+        Receipt.objects.filter(pk=receipt.pk).update(file="")
+        unwritable_disk(monkeypatch)
+    for user, url in (
+        (citizen, f"/ho-so-cua-toi/{dossier.public_id}/bien-lai/{receipt.number}/"),
+        (officer, f"/mot-cua/thanh-toan/{dossier.code}/bien-lai/{receipt.number}/"),
+    ):
+        client.force_login(user)
+        r = client.get(url)
+        assert r.status_code == 503 and r["Retry-After"], user
+        assert "Vui lòng" in r.content.decode()
+    assert bool(Receipt.objects.get().file) == (failure == "unreadable")
 
 
 def test_ipn_answers_for_bad_input(client, vnpay_settings, dossier, citizen):
@@ -362,6 +392,9 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
             f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"}, follow=True
         )
         assert "Chờ lãnh đạo duyệt" in r.content.decode()
+        # The refund to decide is a form after its line, not inside its paragraph.
+        assert 'name="decision"' in r.content.decode()
+        assert blocks_in_paragraphs(r.content.decode()) == []
         refund = Refund.objects.get()
         r = client.post(
             f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True

@@ -6,7 +6,6 @@ dossier is refused with the reason. The store's list shows each document's size,
 
 from __future__ import annotations
 
-import errno
 import logging
 
 import pytest
@@ -14,8 +13,8 @@ from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 
 from opendvc.catalog.models import Procedure
-from opendvc.core.tests.s3server import s3_client, s3_storages
-from opendvc.core.tests.served import free_port
+from opendvc.core.tests.s3server import s3_client, unreachable_storages
+from opendvc.core.tests.storage_faults import unreadable_disk
 from opendvc.dossiers import services as dossier_services
 from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.dossiers.tests.conftest import checked_pdf, sign_in, submitted_dossier
@@ -52,23 +51,6 @@ def _approved_not_issued(procedure, citizen, officer, leader, capture) -> Dossie
     return Dossier.objects.get(pk=d.pk)
 
 
-def _unreadable_disk(monkeypatch, *names):
-    """The local storage fails to read ``names`` (a disk error), or every object when none is given."""
-    storage = type(default_storage._wrapped)
-    real_open, real_size = storage._open, storage.size
-
-    def failing(real):
-        def read(self, name, *args):
-            if not names or name in names:
-                raise OSError(errno.EIO, "Input/output error")
-            return real(self, name, *args)
-
-        return read
-
-    monkeypatch.setattr(storage, "_open", failing(real_open))
-    monkeypatch.setattr(storage, "size", failing(real_size))
-
-
 def _sized(doc) -> int:
     return StoredDocument.objects.get(pk=doc.pk).size
 
@@ -99,7 +81,7 @@ def test_a_receipt_whose_object_cannot_be_read_is_filed_with_its_size_unknown(
     if failure == "deleted":
         default_storage.delete(receipt.file.name)
     else:
-        _unreadable_disk(monkeypatch, receipt.file.name)
+        unreadable_disk(monkeypatch, receipt.file.name)
     with caplog.at_level(logging.WARNING, logger="opendvc.vault.services"):
         stored = services.document_file(dossier_document=receipt)
     assert (stored.source, _sized(stored), stored.owner) == ("receipt", 0, citizen)
@@ -179,7 +161,7 @@ def test_a_missing_upload_gets_a_page_and_its_shared_link_logs_no_read(client, c
 def test_an_unreadable_storage_gets_a_page_saying_to_try_again(client, citizen, monkeypatch):
     doc = _upload(citizen)
     link = services.share_create(document=doc, actor=citizen, days=3)
-    _unreadable_disk(monkeypatch)
+    unreadable_disk(monkeypatch)
     sign_in(client, citizen)
     r = client.get(f"/kho-du-lieu/{doc.public_id}/tai-ve/")
     assert (r.status_code, r["Retry-After"]) == (503, "60")
@@ -207,7 +189,7 @@ def test_reuse_of_a_document_whose_file_cannot_be_read_is_refused(
         for name in names:
             default_storage.delete(name)
     else:
-        _unreadable_disk(monkeypatch, *names)
+        unreadable_disk(monkeypatch, *names)
     expected = {"deleted": (404, "file_missing"), "unreadable": (503, "storage_unavailable")}
     sign_in(client, citizen)
     for doc in (sized, unsized):
@@ -228,8 +210,6 @@ def test_reuse_of_a_document_whose_file_cannot_be_read_is_refused(
 def test_on_s3_a_deleted_object_gets_404_and_an_outage_503_and_both_are_filed_unsized(
     bucket, s3_endpoint, client, procedure, citizen, officer, settings
 ):
-    from botocore.config import Config
-
     gone, later = (_received_receipt(procedure, citizen, officer) for _ in range(2))
     s3_client(s3_endpoint).delete_object(Bucket=bucket, Key=f"media/{gone.file.name}")
     stored = services.document_file(dossier_document=gone)
@@ -240,14 +220,7 @@ def test_on_s3_a_deleted_object_gets_404_and_an_outage_503_and_both_are_filed_un
     assert r.status_code == 404 and MISSING in r.content.decode()
     assert client.get(f"/kho-du-lieu/{upload.public_id}/tai-ve/").status_code == 200
     # The bucket's server cannot be reached (refused at once, no retries).
-    down = s3_storages(f"http://127.0.0.1:{free_port()}", bucket)
-    down["default"]["OPTIONS"]["client_config"] = Config(
-        s3={"addressing_style": "path"},
-        signature_version="s3v4",
-        retries={"total_max_attempts": 1},
-        connect_timeout=2,
-    )
-    settings.STORAGES = down
+    settings.STORAGES = unreachable_storages(bucket)
     assert _sized(services.document_file(dossier_document=later)) == 0
     r = client.get(f"/kho-du-lieu/{upload.public_id}/tai-ve/", HTTP_ACCEPT="application/json")
     assert (r.status_code, r.json()["code"]) == (503, "storage_unavailable")
