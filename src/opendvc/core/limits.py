@@ -132,6 +132,17 @@ LIMITS: dict[str, RateLimit] = {
             "portal",
             "API tokens created per account.",
         ),
+        RateLimit(
+            "inbound_refusals_logged",
+            "RATE_LIMIT_INBOUND_REFUSALS_LOGGED",
+            30,
+            "RATE_LIMIT_INBOUND_REFUSALS_WINDOW_SECONDS",
+            60,
+            "ip",
+            "portal",
+            "Refused requests to the peers' webhooks not signed by the peer, logged per client "
+            "address; past it they are still answered, no longer logged until the window ends.",
+        ),
     )
 }
 

@@ -625,7 +625,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Sent for a request to a peer's webhook refused with a 4xx that its handler did not log itself (the
 # checks before it: content type, size, JSON flaws, an unreadable body; the signature of an endpoint
 # checked by the API's authentication): ``peer``, ``code`` and ``detail`` (the problem's words) and
-# ``body`` (the raw body when it could be read within the request size limit, else ``b""``).
+# ``body`` (the raw body when it could be read within the request size limit, else ``b""``),
+# ``client`` (the client address the request limits count, ``core.ratelimit.client_ip``) and
+# ``signed`` (the endpoint's authentication accepted the peer's signature before the refusal).
 inbound_refused = Signal()
 # The longest reason kept (the problem's detail and its field errors).
 MAX_REFUSAL_DETAIL = 2000
@@ -694,6 +696,8 @@ def inbound_refusal_send(request: HttpRequest, response: HttpResponse) -> None:
     peer = webhook_peer(request)
     if not peer:
         return
+    from .ratelimit import client_ip
+
     code, detail = _refusal_words(response)
     for _receiver, outcome in inbound_refused.send_robust(
         sender=ProblemDetailsMiddleware,
@@ -701,6 +705,8 @@ def inbound_refusal_send(request: HttpRequest, response: HttpResponse) -> None:
         code=code,
         detail=detail,
         body=_readable_body(request),
+        client=client_ip(request),
+        signed=bool(getattr(request, "auth", None)),
     ):
         if isinstance(outcome, Exception):
             logging.getLogger(__name__).error(

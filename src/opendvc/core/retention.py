@@ -8,9 +8,11 @@ What is kept for good is listed too, so that nobody adds a purge for it by mista
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,68 @@ POLICIES: tuple[RetentionPolicy, ...] = (
         "days",
         "notifications.purge_delivery_log",
     ),
+    RetentionPolicy(
+        "inbound_refused",
+        "Requests to the peers' webhooks that were refused (the log of peers' requests); accepted "
+        "ones, and refused ones the one-stop software signed (it may apply them again), stay",
+        "INBOUND_REFUSED_RETENTION_DAYS",
+        90,
+        "days",
+        "integrations.purge_refused_inbound",
+    ),
+    RetentionPolicy(
+        "gateway_unmatched",
+        "Payment gateways' messages that matched no payment attempt; those of an attempt stay",
+        "PAYMENT_UNMATCHED_RETENTION_DAYS",
+        90,
+        "days",
+        "payments.purge_unmatched_messages",
+    ),
 )
 
 KEPT_FOR_GOOD = (
     "audit entries and audit checkpoints (Regulation Art. 4.2: no one may delete data messages)",
     "dossiers, their files, documents and timelines (archived under the archives law, not purged here)",
+    "the requests of peers that changed a dossier and the payment gateways' messages about a payment "
+    "(part of the dossier's records, archived with it)",
     "feedback items, their events and published answers",
 )
 
 
 def policy(name: str) -> RetentionPolicy:
     return next(p for p in POLICIES if p.name == name)
+
+
+# Rows deleted per statement by ``rows_delete_in_batches``.
+PURGE_BATCH_SIZE = 1000
+
+
+def rows_delete_in_batches(
+    queryset: QuerySet,
+    *,
+    batch_size: int = PURGE_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Delete the rows of ``queryset`` ``batch_size`` at a time, each batch in its own short
+    transaction (by primary key: no statement holds the whole table, writers go on between batches;
+    the same on SQLite and PostgreSQL). Returns how many. ``dry_run``: count them, delete nothing.
+    ``progress(n)`` is told of each batch."""
+    batch_size = max(int(batch_size), 1)
+    model = queryset.model
+    done = last = 0
+    while True:
+        # By primary key from the last one seen: a dry run walks the rows without deleting them.
+        pks = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not pks:
+            return done
+        last = pks[-1]
+        if dry_run:
+            n = len(pks)
+        else:
+            n = model._base_manager.filter(pk__in=pks).delete()[1].get(model._meta.label, 0)
+        done += n
+        if progress is not None:
+            progress(len(pks))

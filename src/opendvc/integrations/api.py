@@ -13,6 +13,7 @@ from opendvc.api.params import MAX_ID
 from opendvc.api.schemas import problems
 from opendvc.core.middleware import inbound_webhook
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_ip
 
 from . import outbox
 from .models import InboundMessage
@@ -198,6 +199,7 @@ def onestop_event(request):
         body=request.body,
         timestamp=request.headers.get("X-Timestamp", ""),
         signature_header=request.headers.get("X-Signature", ""),
+        client=client_ip(request),
     )
 
 

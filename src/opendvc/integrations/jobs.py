@@ -24,3 +24,12 @@ def poll_government_feedback() -> dict[str, object]:
             logger.warning("Polling %s failed: %s", system, exc)
             results[system] = f"error: {exc}"
     return results
+
+
+@periodic_job("integrations.purge_refused_inbound")
+def purge_refused_inbound() -> int:
+    """Delete the refused requests to the peers' webhooks (but those the one-stop software signed) older than
+    ``INBOUND_REFUSED_RETENTION_DAYS`` (retention policy ``inbound_refused``). Returns how many."""
+    from .inbound import inbound_refused_purge
+
+    return inbound_refused_purge()

@@ -219,6 +219,14 @@ class InboundMessage(models.Model):
                 condition=models.Q(outcome="accepted"),
             ),
         ]
+        indexes = [
+            # The refused ones by age, for their retention (``inbound.inbound_refused_purge``).
+            models.Index(
+                fields=["received_at"],
+                name="integrations_inbound_refused",
+                condition=models.Q(outcome="refused"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.peer} {self.message_id}: {self.outcome}"

@@ -14,3 +14,12 @@ def reconcile() -> int:
     refunds_pending()
     receipts_pending()
     return counts["applied"]
+
+
+@periodic_job("payments.purge_unmatched_messages")
+def purge_unmatched_messages() -> int:
+    """Delete the gateways' messages that matched no payment attempt, older than
+    ``PAYMENT_UNMATCHED_RETENTION_DAYS`` (retention policy ``gateway_unmatched``). Returns how many."""
+    from .services import gateway_unmatched_purge
+
+    return gateway_unmatched_purge()

@@ -143,7 +143,15 @@ class GatewayMessage(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
-        indexes = [models.Index(fields=["reference"], name="gatewaymsg_reference")]
+        indexes = [
+            models.Index(fields=["reference"], name="gatewaymsg_reference"),
+            # Those of no attempt by age, for their retention (``services.gateway_unmatched_purge``).
+            models.Index(
+                fields=["received_at"],
+                name="gatewaymsg_unmatched",
+                condition=models.Q(attempt__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.kind} {self.reference}: {self.outcome}"

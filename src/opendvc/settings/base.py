@@ -577,6 +577,10 @@ ONESTOP_URL = env("ONESTOP_URL", default="")
 ONESTOP_SECRET = env("ONESTOP_SECRET", default="")
 ONESTOP_FILE_URL_SECONDS = env.int("ONESTOP_FILE_URL_SECONDS", default=3 * 24 * 3600)
 INBOUND_WINDOW_SECONDS = env.int("INBOUND_WINDOW_SECONDS", default=300)
+# Days refused requests to the peers' webhooks (but those the one-stop software signed) and payment
+# gateways' messages that matched no payment are kept (retention policies ``inbound_refused``, ``gateway_unmatched``).
+INBOUND_REFUSED_RETENTION_DAYS = env.int("INBOUND_REFUSED_RETENTION_DAYS", default=90)
+PAYMENT_UNMATCHED_RETENTION_DAYS = env.int("PAYMENT_UNMATCHED_RETENTION_DAYS", default=90)
 # National registries (prefill with the applicant's consent): the population database by CCCD and the
 # business registry by tax code. Empty URL = not connected (forms are filled by hand, with a note).
 POPULATION_REGISTRY_URL = env("POPULATION_REGISTRY_URL", default="")

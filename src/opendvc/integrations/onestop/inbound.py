@@ -9,7 +9,8 @@ rows, history and audit as an officer's action). An approval (``result_ready``) 
 may carry ``result_files`` (PDFs, by a link on the software's own host or base64 in the body), stored
 as result documents in the same transaction; a supplement request carries ``items``, a stop its
 ``reason`` (in ``inputs`` or at the top level of the body). Every request, applied or refused, is logged for the
-ICT department (``InboundMessage``); a refused one changes nothing else.
+ICT department (``InboundMessage``; those refused before the signature and time are found valid up to a
+limit per address, ``inbound.refusal_loggable``); a refused one changes nothing else.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from opendvc.dossiers.lifecycle import Action, Document, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument
 from opendvc.dossiers.services.transitions import MACHINE, dossier_act
 
-from ..inbound import body_text
+from ..inbound import body_text, refusal_loggable
 from ..models import InboundMessage
 from .signing import signature
 
@@ -161,26 +162,37 @@ def _refuse(
     message_id: str,
     body: bytes,
     errors: list[dict[str, str]] | None = None,
+    client: str | None = None,
 ) -> ProblemError:
-    InboundMessage.objects.create(
-        peer=PEER,
-        message_id=message_id.replace("\x00", "")
-        .encode(errors="replace")
-        .decode()[:MAX_MESSAGE_ID],
-        outcome=InboundMessage.Outcome.REFUSED,
-        code=code,
-        detail=detail,
-        body=body_text(body),
-    )
-    logger.warning("Inbound %s refused (%s): %s", PEER, code, detail)
+    """The refusal, logged; ``client``: the address of a request refused before its signature and
+    time were found valid, logged within ``refusal_loggable``'s limit for it (a signed one always)."""
+    if client is None or refusal_loggable(client):
+        InboundMessage.objects.create(
+            peer=PEER,
+            message_id=message_id.replace("\x00", "")
+            .encode(errors="replace")
+            .decode()[:MAX_MESSAGE_ID],
+            outcome=InboundMessage.Outcome.REFUSED,
+            code=code,
+            detail=detail,
+            body=body_text(body),
+        )
+        logger.warning("Inbound %s refused (%s): %s", PEER, code, detail)
     return ProblemError(code, detail, status=status, extra={"errors": errors} if errors else None)
 
 
 def onestop_inbound(
-    *, body: bytes, timestamp: str, signature_header: str, now: float | None = None
+    *,
+    body: bytes,
+    timestamp: str,
+    signature_header: str,
+    now: float | None = None,
+    client: str | None = None,
 ) -> dict[str, Any]:
     """Apply one webhook request; returns ``{"dossier", "status", "version"}`` or raises
-    ``ProblemError`` (logged, nothing else changed)."""
+    ``ProblemError`` (logged, nothing else changed). ``client``: the sender's address, by which the
+    refusals before the signature and time are found valid are logged within a limit (None: no
+    limit)."""
     now = time.time() if now is None else now
     secret = settings.ONESTOP_SECRET
     if not secret:
@@ -191,13 +203,19 @@ def onestop_inbound(
             status=404,
             message_id="",
             body=body,
+            client=client,
         )
     expected = signature(secret, timestamp or "", body)
     given = (signature_header or "").strip().lower()
     # A header that is not ASCII cannot be a hex signature (and compare_digest refuses to compare it).
     if not given or not given.isascii() or not hmac.compare_digest(expected, given):
         raise _refuse(
-            "bad_signature", _("Chữ ký không hợp lệ."), status=401, message_id="", body=body
+            "bad_signature",
+            _("Chữ ký không hợp lệ."),
+            status=401,
+            message_id="",
+            body=body,
+            client=client,
         )
     try:
         sent_at = int(timestamp)
@@ -210,6 +228,7 @@ def onestop_inbound(
             status=401,
             message_id="",
             body=body,
+            client=client,
         )
     return _apply(body)
 
