@@ -363,8 +363,7 @@ def _check_fields(
             problems.append(
                 {
                     "path": f"{f_path}/key",
-                    "message": _("Mã trường “%(key)s” bị trùng trong cùng phạm vi.")
-                    % {"key": key},
+                    "message": _("Mã trường “%(key)s” bị trùng trong cùng phạm vi.") % {"key": key},
                 }
             )
         condition = spec.get("show_if")
@@ -483,7 +482,8 @@ def _check_condition_values(target: dict, values: list, path: str) -> list[dict[
         return [
             {
                 "path": path,
-                "message": _("Không thể đặt điều kiện theo trường loại “%(kind)s”.") % {"kind": kind},
+                "message": _("Không thể đặt điều kiện theo trường loại “%(kind)s”.")
+                % {"kind": kind},
             }
         ]
     return []

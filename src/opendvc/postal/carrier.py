@@ -109,7 +109,8 @@ def _text(item: dict[str, Any], key: str, *, required: bool, limit: int | None =
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise CarrierError(
-            _("Phải là chuỗi ký tự, không rỗng.") if required else _("Phải là chuỗi ký tự."), path=key
+            _("Phải là chuỗi ký tự, không rỗng.") if required else _("Phải là chuỗi ký tự."),
+            path=key,
         )
     if limit is not None and len(value) > limit:
         raise CarrierError(_("Tối đa %(n)s ký tự.") % {"n": limit}, path=key)

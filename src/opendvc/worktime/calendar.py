@@ -690,8 +690,14 @@ def _not_a_number(amount: Any) -> str:
 
 # Per unit: the largest amount and the refusal of one larger (translated where raised).
 _LIMITS = {
-    "working_hours": (MAX_WORKING_HOURS, gettext_noop("Thời hạn quá lớn: tối đa %(n)s giờ làm việc.")),
-    "working_days": (MAX_WORKING_DAYS, gettext_noop("Thời hạn quá lớn: tối đa %(n)s ngày làm việc.")),
+    "working_hours": (
+        MAX_WORKING_HOURS,
+        gettext_noop("Thời hạn quá lớn: tối đa %(n)s giờ làm việc."),
+    ),
+    "working_days": (
+        MAX_WORKING_DAYS,
+        gettext_noop("Thời hạn quá lớn: tối đa %(n)s ngày làm việc."),
+    ),
     "calendar_days": (MAX_CALENDAR_DAYS, gettext_noop("Thời hạn quá lớn: tối đa %(n)s ngày.")),
 }
 # The refusal of a fraction where whole days are counted (calendar days; working days by the

@@ -62,7 +62,8 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
             if not MIN_YEAR <= year <= MAX_YEAR:
                 raise WorktimeError(
                     "date_out_of_range",
-                    _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
+                    _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.")
+                    % {"lo": MIN_YEAR, "hi": MAX_YEAR},
                 )
             taken = set(CalendarDay.objects.filter(date__year=year).values_list("date", flat=True))
             created = []
