@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from jsonschema import Draft202012Validator
 
 from opendvc.accounts.validators import normalize_phone, normalize_tax_code, validate_cccd
@@ -195,18 +195,27 @@ DEFINITION_META_SCHEMA: dict[str, Any] = {
     },
 }
 
+# The structure's faults by JSON Schema keyword (translated where a definition is checked).
 _JSONSCHEMA_MESSAGES = {
-    "required": "Thiếu thuộc tính bắt buộc.",
-    "additionalProperties": "Có thuộc tính không được hỗ trợ.",
-    "type": "Sai kiểu dữ liệu.",
-    "enum": "Giá trị không nằm trong danh sách cho phép.",
-    "minItems": "Danh sách quá ít phần tử.",
-    "maxItems": "Danh sách quá nhiều phần tử.",
-    "minLength": "Chuỗi quá ngắn hoặc rỗng.",
-    "maxLength": "Chuỗi quá dài.",
-    "minimum": "Giá trị quá nhỏ.",
-    "maximum": "Giá trị quá lớn.",
-    "uniqueItems": "Danh sách có phần tử trùng nhau.",
+    "required": gettext_noop("Thiếu thuộc tính bắt buộc."),
+    "additionalProperties": gettext_noop("Có thuộc tính không được hỗ trợ."),
+    "type": gettext_noop("Sai kiểu dữ liệu."),
+    "enum": gettext_noop("Giá trị không nằm trong danh sách cho phép."),
+    "minItems": gettext_noop("Danh sách quá ít phần tử."),
+    "maxItems": gettext_noop("Danh sách quá nhiều phần tử."),
+    "minLength": gettext_noop("Chuỗi quá ngắn hoặc rỗng."),
+    "maxLength": gettext_noop("Chuỗi quá dài."),
+    "minimum": gettext_noop("Giá trị quá nhỏ."),
+    "maximum": gettext_noop("Giá trị quá lớn."),
+    "uniqueItems": gettext_noop("Danh sách có phần tử trùng nhau."),
+}
+# The JSON types a definition's values have, as the type fault names them.
+_JSON_TYPES = {
+    "string": gettext_noop("chuỗi"),
+    "integer": gettext_noop("số nguyên"),
+    "boolean": "true/false",
+    "array": gettext_noop("danh sách"),
+    "object": gettext_noop("đối tượng"),
 }
 
 
@@ -219,41 +228,44 @@ def _meta_validator():
 
 
 def _jsonschema_message(error) -> str:
-    base = _JSONSCHEMA_MESSAGES.get(error.validator, "Giá trị không hợp lệ.")
     if error.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         if missing:
-            return f"Thiếu thuộc tính bắt buộc “{missing[0]}”."
+            return _("Thiếu thuộc tính bắt buộc “%(name)s”.") % {"name": missing[0]}
     if error.validator == "additionalProperties":
         extra = re.findall(r"'([^']+)'", error.message)
         if extra:
-            return "Thuộc tính không được hỗ trợ: " + ", ".join(f"“{e}”" for e in extra) + "."
+            return _("Thuộc tính không được hỗ trợ: %(names)s.") % {
+                "names": ", ".join(f"“{e}”" for e in extra)
+            }
     if error.validator == "type":
-        expected = {
-            "string": "chuỗi",
-            "integer": "số nguyên",
-            "boolean": "true/false",
-            "array": "danh sách",
-            "object": "đối tượng",
-        }
         want = (
             error.validator_value
             if isinstance(error.validator_value, list)
             else [error.validator_value]
         )
-        return "Sai kiểu dữ liệu: cần " + " hoặc ".join(expected.get(w, w) for w in want) + "."
-    return base
+        names = [_(_JSON_TYPES[w]) if w in _JSON_TYPES else w for w in want]
+        if len(names) == 1:
+            return _("Sai kiểu dữ liệu: cần %(type)s.") % {"type": names[0]}
+        return _("Sai kiểu dữ liệu: cần %(types)s hoặc %(last)s.") % {
+            "types": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
+    if error.validator in _JSONSCHEMA_MESSAGES:
+        return _(_JSONSCHEMA_MESSAGES[error.validator])
+    return _("Giá trị không hợp lệ.")
 
 
 def check_definition(definition: Any) -> list[dict[str, str]]:
-    """Every problem of a form definition as ``{"path", "message"}`` (Vietnamese); empty when it is sound.
+    """Every problem of a form definition as ``{"path", "message"}`` (in the language of the request);
+    empty when it is sound.
 
     Checks the structure (JSON Schema), then the meaning: unknown kinds, bad or duplicate keys, choices
     where needed, conditions pointing at an unknown or later field or at values the field cannot have,
     groups nested in groups, file slots without a component, min/max that contradict each other.
     """
     if not isinstance(definition, dict):
-        return [{"path": "", "message": "Định nghĩa biểu mẫu phải là một đối tượng JSON."}]
+        return [{"path": "", "message": _("Định nghĩa biểu mẫu phải là một đối tượng JSON.")}]
     problems: list[dict[str, str]] = []
     for error in sorted(
         _meta_validator().iter_errors(definition), key=lambda e: list(e.absolute_path)
@@ -272,7 +284,10 @@ def check_definition(definition: Any) -> list[dict[str, str]]:
             problems.append({"path": f"{s_path}/key", "message": _key_message(section["key"])})
         elif section["key"] in section_keys:
             problems.append(
-                {"path": f"{s_path}/key", "message": f"Mã phần “{section['key']}” bị trùng."}
+                {
+                    "path": f"{s_path}/key",
+                    "message": _("Mã phần “%(key)s” bị trùng.") % {"key": section["key"]},
+                }
             )
         section_keys.add(section["key"])
         _check_fields(section["fields"], f"{s_path}/fields", top_scope, problems, depth=1)
@@ -302,7 +317,7 @@ def _check_date_rules(definition: dict, problems: list) -> None:
                     problems.append(
                         {
                             "path": f"{f_path}/{rule}",
-                            "message": "Chỉ trường ngày mới có quy tắc này.",
+                            "message": _("Chỉ trường ngày mới có quy tắc này."),
                         }
                     )
             other = (spec.get("on_or_after") or {}).get("field")
@@ -310,19 +325,20 @@ def _check_date_rules(definition: dict, problems: list) -> None:
                 problems.append(
                     {
                         "path": f"{f_path}/on_or_after/field",
-                        "message": (
-                            f"Quy tắc so sánh ngày trỏ tới “{other}”: không phải một trường ngày "
+                        "message": _(
+                            "Quy tắc so sánh ngày trỏ tới “%(other)s”: không phải một trường ngày "
                             "khác trong cùng phạm vi."
-                        ),
+                        )
+                        % {"other": other},
                     }
                 )
 
 
 def _key_message(key: str) -> str:
-    return (
-        f"Mã “{key}” không hợp lệ: chỉ dùng chữ thường không dấu, chữ số và dấu gạch dưới, "
+    return _(
+        "Mã “%(key)s” không hợp lệ: chỉ dùng chữ thường không dấu, chữ số và dấu gạch dưới, "
         "bắt đầu bằng chữ cái, tối đa 60 ký tự."
-    )
+    ) % {"key": key}
 
 
 def _check_fields(
@@ -335,9 +351,10 @@ def _check_fields(
             problems.append(
                 {
                     "path": f"{f_path}/kind",
-                    "message": (
-                        f"Loại trường “{kind}” không được hỗ trợ. Các loại hợp lệ: {', '.join(sorted(KINDS))}."
-                    ),
+                    "message": _(
+                        "Loại trường “%(kind)s” không được hỗ trợ. Các loại hợp lệ: %(kinds)s."
+                    )
+                    % {"kind": kind, "kinds": ", ".join(sorted(KINDS))},
                 }
             )
         if not KEY_RE.match(key):
@@ -346,7 +363,7 @@ def _check_fields(
             problems.append(
                 {
                     "path": f"{f_path}/key",
-                    "message": f"Mã trường “{key}” bị trùng trong cùng phạm vi.",
+                    "message": _("Mã trường “%(key)s” bị trùng trong cùng phạm vi.") % {"key": key},
                 }
             )
         condition = spec.get("show_if")
@@ -356,10 +373,11 @@ def _check_fields(
                 problems.append(
                     {
                         "path": f"{f_path}/show_if/field",
-                        "message": (
-                            f"Điều kiện hiển thị trỏ tới trường “{condition['field']}” không có (hoặc nằm sau) "
+                        "message": _(
+                            "Điều kiện hiển thị trỏ tới trường “%(field)s” không có (hoặc nằm sau) "
                             "trong cùng phạm vi."
-                        ),
+                        )
+                        % {"field": condition["field"]},
                     }
                 )
             else:
@@ -372,7 +390,7 @@ def _check_fields(
                 problems.append(
                     {
                         "path": f"{f_path}/choices",
-                        "message": "Trường lựa chọn cần danh sách lựa chọn.",
+                        "message": _("Trường lựa chọn cần danh sách lựa chọn."),
                     }
                 )
             else:
@@ -381,26 +399,26 @@ def _check_fields(
                     problems.append(
                         {
                             "path": f"{f_path}/choices",
-                            "message": "Danh sách lựa chọn có giá trị trùng.",
+                            "message": _("Danh sách lựa chọn có giá trị trùng."),
                         }
                     )
         elif "choices" in spec:
             problems.append(
                 {
                     "path": f"{f_path}/choices",
-                    "message": "Chỉ trường lựa chọn mới có danh sách lựa chọn.",
+                    "message": _("Chỉ trường lựa chọn mới có danh sách lựa chọn."),
                 }
             )
         if kind == "group":
             if depth > 1:
                 problems.append(
-                    {"path": f_path, "message": "Nhóm lặp lại không được lồng trong nhóm khác."}
+                    {"path": f_path, "message": _("Nhóm lặp lại không được lồng trong nhóm khác.")}
                 )
             elif not spec.get("fields"):
                 problems.append(
                     {
                         "path": f"{f_path}/fields",
-                        "message": "Nhóm lặp lại cần ít nhất một trường con.",
+                        "message": _("Nhóm lặp lại cần ít nhất một trường con."),
                     }
                 )
             else:
@@ -410,29 +428,29 @@ def _check_fields(
                 problems.append(
                     {
                         "path": f"{f_path}/min_items",
-                        "message": "Số mục tối thiểu lớn hơn số mục tối đa.",
+                        "message": _("Số mục tối thiểu lớn hơn số mục tối đa."),
                     }
                 )
         elif "fields" in spec:
             problems.append(
-                {"path": f"{f_path}/fields", "message": "Chỉ nhóm lặp lại mới có trường con."}
+                {"path": f"{f_path}/fields", "message": _("Chỉ nhóm lặp lại mới có trường con.")}
             )
         if kind == "file" and not spec.get("component"):
             problems.append(
                 {
                     "path": f"{f_path}/component",
-                    "message": (
+                    "message": _(
                         "Tệp đính kèm phải gắn với một thành phần hồ sơ (thuộc tính “component”)."
                     ),
                 }
             )
         if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
             problems.append(
-                {"path": f"{f_path}/min", "message": "Giá trị tối thiểu lớn hơn giá trị tối đa."}
+                {"path": f"{f_path}/min", "message": _("Giá trị tối thiểu lớn hơn giá trị tối đa.")}
             )
         if kind == "declaration" and spec.get("required") is False:
             problems.append(
-                {"path": f"{f_path}/required", "message": "Lời cam đoan luôn bắt buộc."}
+                {"path": f"{f_path}/required", "message": _("Lời cam đoan luôn bắt buộc.")}
             )
         if KEY_RE.match(key) and key not in scope:
             scope[key] = spec
@@ -443,7 +461,7 @@ def _check_condition_values(target: dict, values: list, path: str) -> list[dict[
     if kind in ("checkbox", "declaration"):
         if any(not isinstance(v, bool) for v in values):
             return [
-                {"path": path, "message": "Điều kiện theo ô đánh dấu chỉ nhận true hoặc false."}
+                {"path": path, "message": _("Điều kiện theo ô đánh dấu chỉ nhận true hoặc false.")}
             ]
         return []
     if kind in ("choice", "multichoice"):
@@ -453,14 +471,21 @@ def _check_condition_values(target: dict, values: list, path: str) -> list[dict[
             return [
                 {
                     "path": path,
-                    "message": (
-                        f"Điều kiện dùng giá trị không có trong lựa chọn của “{target['key']}”: {', '.join(wrong)}."
-                    ),
+                    "message": _(
+                        "Điều kiện dùng giá trị không có trong lựa chọn của “%(key)s”: %(values)s."
+                    )
+                    % {"key": target["key"], "values": ", ".join(wrong)},
                 }
             ]
         return []
     if kind in ("group", "file", "address"):
-        return [{"path": path, "message": f"Không thể đặt điều kiện theo trường loại “{kind}”."}]
+        return [
+            {
+                "path": path,
+                "message": _("Không thể đặt điều kiện theo trường loại “%(kind)s”.")
+                % {"kind": kind},
+            }
+        ]
     return []
 
 

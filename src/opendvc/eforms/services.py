@@ -23,6 +23,7 @@ from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.core.links import absolute_url
 from opendvc.core.page_tokens import page_token_clean
+from opendvc.core.quoting import quoting
 from opendvc.notifications.services import notify
 
 from . import render as _render
@@ -277,10 +278,12 @@ def definition_check(*, definition: Any, key: str = "") -> list[dict[str, str]]:
     for index, code in enumerate(codes):
         path = f"procedures/{index}"
         if code not in known:
-            message = f"Không có thủ tục mã “{code}” trong danh mục."
+            message = _("Không có thủ tục mã “%(code)s” trong danh mục.") % {"code": code}
             problems.append({"path": path, "message": message})
         elif code in taken:
-            message = f"Thủ tục {code} đang dùng biểu mẫu “{taken[code]}”; bỏ thủ tục khỏi biểu mẫu đó trước."
+            message = _(
+                "Thủ tục %(code)s đang dùng biểu mẫu “%(form)s”; bỏ thủ tục khỏi biểu mẫu đó trước."
+            ) % {"code": code, "form": taken[code]}
             problems.append({"path": path, "message": message})
     # A file slot is bound to a dossier component (thành phần hồ sơ) of every procedure using the form.
 
@@ -298,8 +301,11 @@ def definition_check(*, definition: Any, key: str = "") -> list[dict[str, str]]:
                 problems.append(
                     {
                         "path": f"sections/{s_index}/fields/{f_index}/component",
-                        "message": (
-                            f"Thành phần hồ sơ “{spec['component'][:80]}” không có trong thủ tục {', '.join(missing)}."
+                        # The component's name is the procedure's, kept in Vietnamese.
+                        "message": quoting(
+                            _("Thành phần hồ sơ “%(component)s” không có trong thủ tục %(codes)s."),
+                            {"component": spec["component"][:80]},
+                            {"codes": ", ".join(missing)},
                         ),
                     }
                 )

@@ -15,11 +15,13 @@ from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class CarrierError(Exception):
     """The operator's API refused the request or could not be reached (the message says which); for a
-    tracking event that is not one, ``path`` names the field at fault."""
+    tracking event that is not one, ``path`` names the field at fault and the message, in the language
+    of the request, says what the field must be."""
 
     def __init__(self, message: str, *, path: str = "") -> None:
         super().__init__(message)
@@ -107,10 +109,11 @@ def _text(item: dict[str, Any], key: str, *, required: bool, limit: int | None =
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise CarrierError(
-            "Phải là chuỗi ký tự, không rỗng." if required else "Phải là chuỗi ký tự.", path=key
+            _("Phải là chuỗi ký tự, không rỗng.") if required else _("Phải là chuỗi ký tự."),
+            path=key,
         )
     if limit is not None and len(value) > limit:
-        raise CarrierError(f"Tối đa {limit} ký tự.", path=key)
+        raise CarrierError(_("Tối đa %(n)s ký tự.") % {"n": limit}, path=key)
     return value
 
 
@@ -120,7 +123,7 @@ def parse_event(item: dict[str, Any], *, now: datetime | None = None) -> Trackin
     most 100 characters), ``StatusTime`` an ISO 8601 time from 2000 to a day after now; ``Note``,
     ``ReceiverName`` and ``Reason`` strings when given."""
     if not isinstance(item, dict):
-        raise CarrierError("Sự kiện hành trình phải là một đối tượng JSON.", path="body")
+        raise CarrierError(_("Sự kiện hành trình phải là một đối tượng JSON."), path="body")
     event_id = _text(item, "EventId", required=True, limit=MAX_EVENT_ID)
     order_number = _text(item, "OrderNumber", required=True)
     status = _text(item, "Status", required=True)
@@ -128,7 +131,7 @@ def parse_event(item: dict[str, Any], *, now: datetime | None = None) -> Trackin
         at = _instant(_text(item, "StatusTime", required=True), now=now)
     except ValueError:
         raise CarrierError(
-            "Phải là thời điểm theo ISO 8601, từ năm 2000 đến không quá một ngày sau hiện tại.",
+            _("Phải là thời điểm theo ISO 8601, từ năm 2000 đến không quá một ngày sau hiện tại."),
             path="StatusTime",
         ) from None
     return TrackingEvent(

@@ -35,6 +35,9 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 logger = logging.getLogger("opendvc.worktime")
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -73,7 +76,8 @@ WEEKDAY_NAMES_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ S
 
 
 class WorktimeError(ValueError):
-    """Bad input to the engine: ``code`` is stable and machine-readable, the message is Vietnamese."""
+    """Bad input to the engine: ``code`` is stable and machine-readable, the message is in the
+    language of the request (written in Vietnamese, translated where it is raised)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -125,7 +129,8 @@ def rule_days(year: int) -> tuple[DayOverride, ...]:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise WorktimeError(
             "date_out_of_range",
-            f"Năm {year} nằm ngoài phạm vi lịch hỗ trợ ({MIN_YEAR}–{MAX_YEAR}).",
+            _("Năm %(year)s nằm ngoài phạm vi lịch hỗ trợ (%(lo)s–%(hi)s).")
+            % {"year": year, "lo": MIN_YEAR, "hi": MAX_YEAR},
         )
     # Imported on first use: the holiday rules load every country's tables.
     import holidays
@@ -167,7 +172,8 @@ def _parse_clock(value: Any) -> time:
         if hh == 24 and mm == 0:
             return time.max
     raise WorktimeError(
-        "invalid_office_hours", f"Giờ làm việc không hợp lệ: {value!r} (dạng HH:MM)."
+        "invalid_office_hours",
+        _("Giờ làm việc không hợp lệ: %(value)s (dạng HH:MM).") % {"value": repr(value)},
     )
 
 
@@ -181,19 +187,20 @@ def parse_office_hours(value: Any) -> tuple[tuple[time, time], ...]:
         if isinstance(exc, WorktimeError):
             raise
         raise WorktimeError(
-            "invalid_office_hours", "Giờ làm việc phải là danh sách các cặp [giờ mở, giờ đóng]."
+            "invalid_office_hours", _("Giờ làm việc phải là danh sách các cặp [giờ mở, giờ đóng].")
         ) from exc
     previous_close = None
     for opening, closing in periods:
         if closing <= opening:
             raise WorktimeError(
                 "invalid_office_hours",
-                f"Giờ đóng cửa {closing:%H:%M} phải sau giờ mở cửa {opening:%H:%M}.",
+                _("Giờ đóng cửa %(close)s phải sau giờ mở cửa %(open)s.")
+                % {"close": closing.strftime("%H:%M"), "open": opening.strftime("%H:%M")},
             )
         if previous_close is not None and opening < previous_close:
             raise WorktimeError(
                 "invalid_office_hours",
-                "Các khoảng giờ làm việc phải theo thứ tự và không chồng lên nhau.",
+                _("Các khoảng giờ làm việc phải theo thứ tự và không chồng lên nhau."),
             )
         previous_close = closing
     return periods
@@ -278,7 +285,9 @@ class WorkCalendar:
         self._overrides = {o.day: o for o in overrides}
         for o in self._overrides.values():
             if o.kind not in KINDS:
-                raise WorktimeError("invalid_kind", f"Loại ngày không hợp lệ: {o.kind!r}.")
+                raise WorktimeError(
+                    "invalid_kind", _("Loại ngày không hợp lệ: %(kind)s.") % {"kind": repr(o.kind)}
+                )
         self._seeded = frozenset(seeded_years)
         self._warned: set[int] = set()
         span = self._seeded or frozenset({date.today().year})
@@ -356,7 +365,8 @@ class WorkCalendar:
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise WorktimeError(
                 "date_out_of_range",
-                f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).",
+                _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
+                % {"lo": MIN_YEAR, "hi": MAX_YEAR},
             )
         with self._lock:
             current = self._state
@@ -382,7 +392,8 @@ class WorkCalendar:
             year = state.years[1] + 1 + missing // 240
             if year > MAX_YEAR:
                 raise WorktimeError(
-                    "date_out_of_range", f"Kết quả vượt quá phạm vi lịch hỗ trợ (năm {MAX_YEAR})."
+                    "date_out_of_range",
+                    _("Kết quả vượt quá phạm vi lịch hỗ trợ (năm %(hi)s).") % {"hi": MAX_YEAR},
                 )
             offset = state.first
             state = self._extend(state, year=year)
@@ -411,7 +422,8 @@ class WorkCalendar:
         """Days off and make-up working days of ``year`` (stored ones, or the rules' on the fly)."""
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise WorktimeError(
-                "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+                "date_out_of_range",
+                _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
             )
         self._index_for(date(year, 1, 1).toordinal())
         result = []
@@ -600,7 +612,9 @@ def to_local(value: Any) -> datetime:
         return datetime(value.year, value.month, value.day, tzinfo=VN_TZ)
     if isinstance(value, str):
         return parse_instant(value)
-    raise WorktimeError("invalid_instant", f"Thời điểm không hợp lệ: {value!r}.")
+    raise WorktimeError(
+        "invalid_instant", _("Thời điểm không hợp lệ: %(value)s.") % {"value": repr(value)}
+    )
 
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
@@ -624,7 +638,11 @@ def parse_instant(text: str) -> datetime:
     if value is None or not raw:
         raise WorktimeError(
             "invalid_instant",
-            f"Không đọc được thời điểm {text!r}; dùng dạng ISO 8601 (2027-02-10T08:00:00+07:00) hoặc dd/mm/yyyy HH:MM.",
+            _(
+                "Không đọc được thời điểm %(text)s; dùng dạng ISO 8601 (2027-02-10T08:00:00+07:00) "
+                "hoặc dd/mm/yyyy HH:MM."
+            )
+            % {"text": repr(text)},
         )
     return to_local(value)
 
@@ -632,42 +650,63 @@ def parse_instant(text: str) -> datetime:
 def _check_year(t: datetime) -> None:
     if not MIN_YEAR <= t.year <= MAX_YEAR:
         raise WorktimeError(
-            "date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR})."
+            "date_out_of_range",
+            _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
+            % {"lo": MIN_YEAR, "hi": MAX_YEAR},
         )
 
 
 def _amount_fraction(amount: Any) -> Fraction:
     if isinstance(amount, bool):
-        raise WorktimeError("invalid_amount", "Thời hạn phải là một số.")
+        raise WorktimeError("invalid_amount", _("Thời hạn phải là một số."))
     if isinstance(amount, int):
         return Fraction(amount)
     try:
         if isinstance(amount, float):
             if not math.isfinite(amount):
-                raise WorktimeError("invalid_amount", "Thời hạn phải là một số hữu hạn.")
+                raise WorktimeError("invalid_amount", _("Thời hạn phải là một số hữu hạn."))
             return Fraction(Decimal(repr(amount)))
         if isinstance(amount, Decimal):
             if not amount.is_finite():
-                raise WorktimeError("invalid_amount", "Thời hạn phải là một số hữu hạn.")
+                raise WorktimeError("invalid_amount", _("Thời hạn phải là một số hữu hạn."))
             return Fraction(amount)
         if isinstance(amount, Fraction):
             return amount
         if isinstance(amount, str):
             parsed = Decimal(amount.strip().replace(",", "."))
             if not parsed.is_finite():
-                raise WorktimeError("invalid_amount", "Thời hạn phải là một số hữu hạn.")
+                raise WorktimeError("invalid_amount", _("Thời hạn phải là một số hữu hạn."))
             return Fraction(parsed)
     except (InvalidOperation, ValueError) as exc:
         if isinstance(exc, WorktimeError):
             raise
-        raise WorktimeError("invalid_amount", f"Thời hạn không phải là số: {amount!r}.") from exc
-    raise WorktimeError("invalid_amount", f"Thời hạn không phải là số: {amount!r}.")
+        raise WorktimeError("invalid_amount", _not_a_number(amount)) from exc
+    raise WorktimeError("invalid_amount", _not_a_number(amount))
 
 
+def _not_a_number(amount: Any) -> str:
+    return _("Thời hạn không phải là số: %(amount)s.") % {"amount": repr(amount)}
+
+
+# Per unit: the largest amount and the refusal of one larger (translated where raised).
 _LIMITS = {
-    "working_hours": (MAX_WORKING_HOURS, "giờ làm việc"),
-    "working_days": (MAX_WORKING_DAYS, "ngày làm việc"),
-    "calendar_days": (MAX_CALENDAR_DAYS, "ngày"),
+    "working_hours": (
+        MAX_WORKING_HOURS,
+        gettext_noop("Thời hạn quá lớn: tối đa %(n)s giờ làm việc."),
+    ),
+    "working_days": (
+        MAX_WORKING_DAYS,
+        gettext_noop("Thời hạn quá lớn: tối đa %(n)s ngày làm việc."),
+    ),
+    "calendar_days": (MAX_CALENDAR_DAYS, gettext_noop("Thời hạn quá lớn: tối đa %(n)s ngày.")),
+}
+# The refusal of a fraction where whole days are counted (calendar days; working days by the
+# end-of-day rule).
+_NOT_WHOLE = {
+    "working_days": gettext_noop(
+        "Thời hạn tính theo ngày làm việc với cách tính này phải là số nguyên."
+    ),
+    "calendar_days": gettext_noop("Thời hạn tính theo ngày với cách tính này phải là số nguyên."),
 }
 
 
@@ -676,23 +715,24 @@ def validate_amount(amount: Any, unit: str, rule: str = "working-hours") -> Frac
     if unit not in UNITS:
         raise WorktimeError(
             "invalid_unit",
-            f"Đơn vị không hợp lệ: {unit!r} (working_hours, working_days, calendar_days).",
+            _("Đơn vị không hợp lệ: %(unit)s (working_hours, working_days, calendar_days).")
+            % {"unit": repr(unit)},
         )
     if rule not in RULES:
         raise WorktimeError(
-            "invalid_rule", f"Cách tính không hợp lệ: {rule!r} (working-hours hoặc end-of-day)."
+            "invalid_rule",
+            _("Cách tính không hợp lệ: %(rule)s (working-hours hoặc end-of-day).")
+            % {"rule": repr(rule)},
         )
     value = _amount_fraction(amount)
-    limit, label = _LIMITS[unit]
+    limit, too_large = _LIMITS[unit]
     if value < 0:
-        raise WorktimeError("invalid_amount", "Thời hạn không được là số âm.")
+        raise WorktimeError("invalid_amount", _("Thời hạn không được là số âm."))
     if value > limit:
-        raise WorktimeError("invalid_amount", f"Thời hạn quá lớn: tối đa {limit} {label}.")
+        raise WorktimeError("invalid_amount", _(too_large) % {"n": limit})
     needs_whole = unit == "calendar_days" or (unit == "working_days" and rule == "end-of-day")
     if needs_whole and value.denominator != 1:
-        raise WorktimeError(
-            "invalid_amount", f"Thời hạn tính theo {label} với cách tính này phải là số nguyên."
-        )
+        raise WorktimeError("invalid_amount", _(_NOT_WHOLE[unit]))
     return value
 
 
@@ -779,7 +819,8 @@ def working_day_count(a: date, b: date, *, calendar: WorkCalendar) -> int:
         if not MIN_YEAR <= d.year <= MAX_YEAR:
             raise WorktimeError(
                 "date_out_of_range",
-                f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR}).",
+                _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
+                % {"lo": MIN_YEAR, "hi": MAX_YEAR},
             )
     cal._index_for(a.toordinal())
     state, j = cal._index_for(b.toordinal())
@@ -792,10 +833,14 @@ def is_working_day(day: date | datetime, *, calendar: WorkCalendar) -> bool:
     if isinstance(day, datetime):
         day = to_local(day)
     elif not isinstance(day, date):
-        raise WorktimeError("invalid_instant", f"Ngày không hợp lệ: {day!r}.")
+        raise WorktimeError(
+            "invalid_instant", _("Ngày không hợp lệ: %(value)s.") % {"value": repr(day)}
+        )
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise WorktimeError(
-            "date_out_of_range", f"Ngày nằm ngoài phạm vi lịch hỗ trợ (năm {MIN_YEAR}–{MAX_YEAR})."
+            "date_out_of_range",
+            _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
+            % {"lo": MIN_YEAR, "hi": MAX_YEAR},
         )
     return cal.is_working_day(day if type(day) is date else date(day.year, day.month, day.day))
 

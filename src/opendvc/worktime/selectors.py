@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency
 
@@ -98,7 +99,9 @@ def agency_by_code(code: str):
     """The active agency with that code, or :class:`WorktimeError` ``unknown_agency``."""
     agency = Agency.objects.filter(code=(code or "").strip()).first()
     if agency is None:
-        raise WorktimeError("unknown_agency", f"Không tìm thấy cơ quan có mã {code!r}.")
+        raise WorktimeError(
+            "unknown_agency", _("Không tìm thấy cơ quan có mã %(code)s.") % {"code": repr(code)}
+        )
     return agency
 
 
@@ -128,7 +131,8 @@ def year_overview(year: int, *, calendar: WorkCalendar | None = None) -> dict[st
     origin (seeded, edited, or computed from the rules because the year was never seeded)."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise WorktimeError(
-            "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+            "date_out_of_range",
+            _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
         )
     cal = calendar or default_calendar()
     rows = {

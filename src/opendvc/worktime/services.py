@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 
@@ -31,10 +32,11 @@ def bump_version() -> int:
 
 def _check_day(day: Any) -> date:
     if not isinstance(day, date):
-        raise WorktimeError("invalid_date", "Ngày không hợp lệ.")
+        raise WorktimeError("invalid_date", _("Ngày không hợp lệ."))
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise WorktimeError(
-            "date_out_of_range", f"Ngày phải nằm trong các năm {MIN_YEAR}–{MAX_YEAR}."
+            "date_out_of_range",
+            _("Ngày phải nằm trong các năm %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
         )
     return day
 
@@ -59,7 +61,9 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
                 continue
             if not MIN_YEAR <= year <= MAX_YEAR:
                 raise WorktimeError(
-                    "date_out_of_range", f"Năm phải nằm trong khoảng {MIN_YEAR}–{MAX_YEAR}."
+                    "date_out_of_range",
+                    _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.")
+                    % {"lo": MIN_YEAR, "hi": MAX_YEAR},
                 )
             taken = set(CalendarDay.objects.filter(date__year=year).values_list("date", flat=True))
             created = []
@@ -105,7 +109,7 @@ def _row_dict(row: CalendarDay | None) -> dict[str, str] | None:
 def _checked_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise WorktimeError("reason_too_long", f"Lý do tối đa {REASON_MAX} ký tự.")
+        raise WorktimeError("reason_too_long", _("Lý do tối đa %(n)s ký tự.") % {"n": REASON_MAX})
     return reason
 
 
@@ -140,14 +144,14 @@ def set_day(
     if kind not in KINDS:
         raise WorktimeError(
             "invalid_kind",
-            "Loại ngày phải là ngày nghỉ (day_off) hoặc ngày làm việc (working_day).",
+            _("Loại ngày phải là ngày nghỉ (day_off) hoặc ngày làm việc (working_day)."),
         )
     name = (name or "").strip()
     reason = _checked_reason(reason)
     if not name:
-        raise WorktimeError("name_required", "Cần nhập tên ngày (ví dụ: Nghỉ bù Quốc khánh).")
+        raise WorktimeError("name_required", _("Cần nhập tên ngày (ví dụ: Nghỉ bù Quốc khánh)."))
     if len(name) > NAME_MAX:
-        raise WorktimeError("name_too_long", f"Tên ngày tối đa {NAME_MAX} ký tự.")
+        raise WorktimeError("name_too_long", _("Tên ngày tối đa %(n)s ký tự.") % {"n": NAME_MAX})
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -174,7 +178,9 @@ def remove_day(*, day: date, reason: str = "", actor: Any = None, request: Any =
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
         if row is None:
             raise WorktimeError(
-                "day_not_found", f"Ngày {day:%d/%m/%Y} không có trong danh sách ngày đặc biệt."
+                "day_not_found",
+                _("Ngày %(day)s không có trong danh sách ngày đặc biệt.")
+                % {"day": day.strftime("%d/%m/%Y")},
             )
         before = _row_dict(row)
         row.delete()

@@ -175,3 +175,66 @@ def test_the_english_fill_page_marks_the_label_in_the_error(client, applicant, a
     html = r.content.decode()
     assert 'Please enter “<span lang="vi">Họ, chữ đệm, tên người yêu cầu</span>”.' in html
     assert "Please enter họ" not in html
+
+
+def _definition_with(change) -> dict:
+    definition = _definition()
+    change(definition)
+    return definition
+
+
+@pytest.mark.parametrize(
+    ("change", "english", "vietnamese"),
+    [
+        (
+            lambda d: d["sections"][0]["fields"][0].update(kind="chu_ky"),
+            "The field type “chu_ky” is not supported.",
+            "Loại trường “chu_ky” không được hỗ trợ.",
+        ),
+        (
+            lambda d: d.pop("sections"),
+            "The required property “sections” is missing.",
+            "Thiếu thuộc tính bắt buộc “sections”.",
+        ),
+        (
+            lambda d: d.update(title=5),
+            "Wrong data type: a string is expected.",
+            "Sai kiểu dữ liệu: cần chuỗi.",
+        ),
+        (
+            lambda d: d["sections"][0]["fields"][1]["choices"].append(
+                {"value": "nam", "label": "Nữ"}
+            ),
+            "The list of choices has duplicate values.",
+            "Danh sách lựa chọn có giá trị trùng.",
+        ),
+        (
+            lambda d: d.update(procedures=["KHONG-CO"]),
+            "There is no procedure with the code “KHONG-CO” in the catalogue.",
+            "Không có thủ tục mã “KHONG-CO” trong danh mục.",
+        ),
+    ],
+)
+def test_the_builder_tells_a_definitions_problems_in_the_pages_language(
+    client, db, change, english, vietnamese
+):
+    """The checks of a definition (its structure, its meaning, the catalogue) speak English on an
+    English back-office page and Vietnamese otherwise."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth import get_user_model
+
+    from .conftest import sign_in_with_mfa
+
+    admin = get_user_model().objects.create_superuser(
+        email="qt-bm@example.vn", password="pw-Strong-123"
+    )
+    TOTP.activate(admin, generate_totp_secret())
+    sign_in_with_mfa(client, admin)
+    body = {"definition": json.dumps(_definition_with(change), ensure_ascii=False), "key": "thu"}
+    for language, words, other in (("en", english, vietnamese), (None, vietnamese, english)):
+        if language:
+            client.cookies["django_language"] = language
+        else:
+            client.cookies.pop("django_language")
+        html = client.post("/quan-tri/bieu-mau/xem-truoc/", body).content.decode()
+        assert words in html and other not in html, (language, html[:2000])

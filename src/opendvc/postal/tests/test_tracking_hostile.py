@@ -110,6 +110,63 @@ def test_a_missing_field_is_422(order):
     _refused(_post(event), "EventId")
 
 
+@pytest.mark.parametrize(
+    ("change", "path", "english", "vietnamese"),
+    [
+        (
+            {"EventId": None},
+            "EventId",
+            "Must be a non-empty string.",
+            "Phải là chuỗi ký tự, không rỗng.",
+        ),
+        ({"EventId": "e" * 101}, "EventId", "At most 100 characters.", "Tối đa 100 ký tự."),
+        ({"Note": 5}, "Note", "Must be a string.", "Phải là chuỗi ký tự."),
+        (
+            {"StatusTime": "hôm qua"},
+            "StatusTime",
+            "Must be an ISO 8601 time, from the year 2000",
+            "Phải là thời điểm theo ISO 8601, từ năm 2000",
+        ),
+        (
+            None,
+            "body",
+            "A tracking event must be a JSON object.",
+            "Sự kiện hành trình phải là một đối tượng JSON.",
+        ),
+    ],
+)
+def test_a_fields_fault_is_told_in_the_language_asked(settings, change, path, english, vietnamese):
+    """The message of the field at fault is in English when the operator asks for it with
+    ``Accept-Language``, in Vietnamese otherwise."""
+    settings.POSTAL_WEBHOOK_SECRET = SECRET
+    event = (
+        None
+        if change is None
+        else {
+            "EventId": "ev-1",
+            "OrderNumber": "KHONG-CO",
+            "Status": "accepted",
+            "StatusTime": timezone.now().isoformat(),
+        }
+        | change
+    )
+    body = json.dumps(event).encode()
+    for language, words, other in (
+        ({"Accept-Language": "en"}, english, vietnamese),
+        ({}, vietnamese, english),
+    ):
+        answer = Client().post(
+            URL,
+            body,
+            content_type="application/json",
+            headers={"X-Postal-Signature": sign(SECRET, body), **language},
+        )
+        assert answer.status_code == 422, answer.content[:300]
+        [error] = answer.json()["errors"]
+        assert error["path"] == path and error["message"].startswith(words), (language, error)
+        assert other not in error["message"]
+
+
 def test_a_hundred_character_id_and_null_optional_texts_are_taken(order):
     answer = _post(_event(order, EventId="e" * 100, Note=None, Reason=None))
     assert answer.status_code == 200, answer.content[:300]

@@ -81,6 +81,65 @@ def test_bad_input_problem_400(client, seeded, params, code):
     assert body["code"] == code and body["status"] == 400 and body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "english", "vietnamese"),
+    [
+        (
+            "add",
+            {"start": "2027-03-01", "working_days": "ba"},
+            "The time limit is not a number: 'ba'.",
+            "Thời hạn không phải là số: 'ba'.",
+        ),
+        (
+            "add",
+            {"start": "hôm nay", "working_days": "3"},
+            "Cannot read the point in time 'hôm nay'; use ISO 8601",
+            "Không đọc được thời điểm 'hôm nay'; dùng",
+        ),
+        (
+            "add",
+            {"start": "2027-03-01", "working_hours": "99999"},
+            "at most 20000 working hours.",
+            "tối đa 20000 giờ làm việc.",
+        ),
+        (
+            "add",
+            {"start": "2027-03-01", "calendar_days": "1.5"},
+            "A time limit in days must be a whole number",
+            "Thời hạn tính theo ngày với cách tính này",
+        ),
+        (
+            "add",
+            {"start": "2027-03-01", "working_days": "3", "agency": "999.X"},
+            "No agency found with the code '999.X'.",
+            "Không tìm thấy cơ quan có mã '999.X'.",
+        ),
+        (
+            "between",
+            {"start": "1800-03-01", "end": "2027-03-01"},
+            "outside the range the calendar supports (years 1995–2099)",
+            "nằm ngoài phạm vi lịch hỗ trợ (năm 1995–2099)",
+        ),
+        (
+            "calendar",
+            {"year": "1900"},
+            "The year must be within 1995–2099.",
+            "Năm phải nằm trong khoảng 1995–2099.",
+        ),
+    ],
+)
+def test_refusals_speak_the_language_asked(client, path, params, english, vietnamese):
+    """The engine's refusals are in English for a client asking for it, in Vietnamese otherwise."""
+    for headers, words, other in (
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, english, vietnamese),
+        ({}, vietnamese, english),
+    ):
+        response = client.get(f"/api/v1/worktime/{path}", params, **headers)
+        assert response.status_code == 400, response.content
+        detail = response.json()["detail"]
+        assert words in detail and other not in detail, (headers, detail)
+
+
 def test_between_and_calendar(client, seeded):
     body = client.get(
         "/api/v1/worktime/between", {"start": "2027-03-01T16:00", "end": "2027-03-02T08:00"}
