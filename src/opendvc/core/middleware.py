@@ -29,6 +29,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .logging import request_id_var
 from .problems import error_path, problem_response
+from .ratelimit import client_ip
 from .text import lone_surrogate
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -696,8 +697,6 @@ def inbound_refusal_send(request: HttpRequest, response: HttpResponse) -> None:
     peer = webhook_peer(request)
     if not peer:
         return
-    from .ratelimit import client_ip
-
     code, detail = _refusal_words(response)
     for _receiver, outcome in inbound_refused.send_robust(
         sender=ProblemDetailsMiddleware,
