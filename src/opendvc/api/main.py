@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.parser import Parser
 
 from opendvc.core.middleware import payload_too_large, unreadable_body_detail
-from opendvc.core.problems import ProblemError, error_path, problem_response
+from opendvc.core.problems import ProblemError, error_path, problem_response, retry_after_header
 
 from .auth import DEFAULT_AUTH
 from .schemas import Problem
@@ -108,13 +108,16 @@ api = OpenDvcAPI(
 @api.exception_handler(ProblemError)
 def _problem(request, exc: ProblemError):
     # The problem's own title ("Phiếu khảo sát đã hết hạn"), not only the general one of its status.
-    return problem_response(
-        exc.code,
-        exc.detail,
-        status=exc.status,
-        title=exc.title,
-        instance=request.path,
-        **exc.extra,
+    return retry_after_header(
+        problem_response(
+            exc.code,
+            exc.detail,
+            status=exc.status,
+            title=exc.title,
+            instance=request.path,
+            **exc.extra,
+        ),
+        exc,
     )
 
 

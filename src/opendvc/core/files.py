@@ -4,7 +4,10 @@ Files live in the default storage: the local media folder, or a private S3-compa
 ``STORAGE_URL`` is set. They are never served from a public address: each download goes through an
 authorised view that streams the object with this helper. A file whose row exists but whose object
 is gone (lost bucket, restore without files) gets a clear page, not a server error; so does a
-storage that cannot be read just now (503, try again later)."""
+storage that cannot be read just now (503, try again later). An action that must read or write a
+stored file inside its request (the files an officer or a citizen sends with it, a document signed
+inside the action) is refused the same way when the storage cannot be reached: ``storage_access``
+raises ``StorageUnavailable`` (503), the action's transaction rolls back and nothing is applied."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from opendvc.core.middleware import wants_problem_json
-from opendvc.core.problems import problem_response
+from opendvc.core.problems import ProblemError, problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,18 @@ def removed_on_error(stored: list[str]) -> Iterator[list[str]]:
         yield stored
     except BaseException:
         for name in stored:
-            default_storage.delete(name)
+            stored_delete(name)
         raise
+
+
+def stored_delete(name: str, storage=None) -> None:
+    """Delete the stored object ``name``, never raising: during an outage the object stays, named by
+    no row, and ``dossiers.sweep_orphan_files`` removes it later (the caller's own error is the one
+    that matters)."""
+    try:
+        (storage or default_storage).delete(name)
+    except storage_errors():
+        logger.warning("stored file %s not deleted; left to the orphan sweep", name, exc_info=True)
 
 
 def storage_errors() -> tuple[type[BaseException], ...]:
@@ -59,6 +72,41 @@ def object_missing(exc: BaseException) -> bool:
     status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
     code = (response.get("Error") or {}).get("Code")
     return status == 404 or code in ("404", "NoSuchKey", "NotFound")
+
+
+class StorageUnavailable(ProblemError):
+    """The storage cannot read or write, just now, a file an action needs inside its request: the
+    action is not applied (503, ``storage_unavailable``, try again after ``Retry-After``). The API
+    answers it as any problem; a page shows its message with what the person typed."""
+
+    retry_after = 60
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            "storage_unavailable",
+            detail
+            or _(
+                "Kho lưu trữ tệp tạm thời không đọc được; thao tác chưa được thực hiện, vui lòng "
+                "thử lại sau."
+            ),
+            status=503,
+        )
+
+
+@contextmanager
+def storage_access() -> Iterator[None]:
+    """Reads and writes of stored files inside an action: an error of a storage that cannot be
+    reached or used now (an unreadable or full disk, a bucket down) becomes ``StorageUnavailable``;
+    an object that is not there (``object_missing``) stays the caller's own error."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except storage_errors() as exc:
+        if object_missing(exc):
+            raise
+        logger.warning("storage not usable inside an action", exc_info=True)
+        raise StorageUnavailable() from exc
 
 
 def stored_file_response(

@@ -53,6 +53,9 @@ def title_text(title: str) -> str:
 class ProblemError(Exception):
     """Raise from a service or handler to answer with a problem document."""
 
+    #: Seconds after which the request may be tried again (``Retry-After``), for a passing problem.
+    retry_after: int | None = None
+
     def __init__(
         self,
         code: str,
@@ -92,6 +95,14 @@ class ProblemError(Exception):
             instance=instance,
             **self.extra,
         )
+
+
+def retry_after_header(response, exc: ProblemError):
+    """``response`` (an API problem or a page showing ``exc``) with ``Retry-After`` when ``exc`` is a
+    passing problem (``ProblemError.retry_after``)."""
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # Where a request carries its values; not part of an error's ``path``.

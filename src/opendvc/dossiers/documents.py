@@ -38,6 +38,7 @@ from django.utils.functional import SimpleLazyObject
 from opendvc.accounts import crypto
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.core.after_response import after_response
+from opendvc.core.files import storage_access, stored_delete
 from opendvc.core.links import absolute_url
 from opendvc.core.pdf_fonts import faces_css
 from opendvc.workflow.selectors import step_runs, step_state
@@ -377,7 +378,7 @@ def documents_render(*, document_ids) -> list[DossierDocument]:
             # Rolled back (a render, or a signature refused): the files written go with the rows.
             for doc in pending:
                 if doc.file:
-                    doc.file.delete(save=False)
+                    stored_delete(doc.file.name, doc.file.storage)
             raise
     return pending
 
@@ -390,7 +391,8 @@ def _render_into(doc: DossierDocument) -> None:
     context["signers"] = signers_for(kind=doc.kind, dossier=dossier, event=event)
     pdf = render_pdf(TEMPLATES[doc.kind], context)
     doc.sha256 = hashlib.sha256(pdf).hexdigest()
-    doc.file.save(f"{doc.kind}.pdf", ContentFile(pdf), save=False)
+    with storage_access():
+        doc.file.save(f"{doc.kind}.pdf", ContentFile(pdf), save=False)
     try:
         doc.save(update_fields=["file", "sha256"])
     except BaseException:

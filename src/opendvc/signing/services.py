@@ -38,6 +38,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opendvc.core.files import storage_access, stored_delete
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead, first_row
 from opendvc.core.problems import ProblemError
@@ -726,7 +727,7 @@ def document_sign(
     Runs in the caller's transaction (the approval's): a refusal rolls the whole action back."""
     key = SignedDocument._meta.get_field("verify_key").default()
     code = document.dossier.code or ""
-    with document.file.open("rb") as fh:
+    with storage_access(), document.file.open("rb") as fh:
         pdf = fh.read()
     data, level = pdf_sign(
         pdf=pdf,
@@ -735,7 +736,8 @@ def document_sign(
         reason=str(document.get_kind_display()),
     )
     old = document.file.name
-    document.file.save(Path(old).name, ContentFile(data), save=False)
+    with storage_access():
+        document.file.save(Path(old).name, ContentFile(data), save=False)
     document.sha256 = hashlib.sha256(data).hexdigest()
     document.save(update_fields=["file", "sha256"])
     if old != document.file.name and old:
@@ -743,7 +745,7 @@ def document_sign(
         from django.db import transaction
 
         storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(old))
+        transaction.on_commit(lambda: stored_delete(old, storage))
     cert = credential.signer.signing_cert
     return SignedDocument.objects.create(
         document=document,

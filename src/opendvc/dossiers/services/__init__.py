@@ -30,7 +30,7 @@ from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Component, Procedure
 from opendvc.catalog.selectors import not_offered, procedure_offer
-from opendvc.core.files import removed_on_error
+from opendvc.core.files import removed_on_error, storage_access
 from opendvc.core.page_tokens import page_token_clean
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
@@ -84,7 +84,10 @@ dossier_transition = dossier_act
 # ---------------------------------------------------------------------------------------------
 
 def _store(checked: CheckedFile) -> str:
-    return default_storage.save(dossier_file_path(None, checked.name), ContentFile(checked.content))
+    """Store a file sent with an action (an attachment, a supplementary paper, a leader's result): a
+    storage that cannot be written now refuses the action (``core.files.StorageUnavailable``, 503)."""
+    with storage_access():
+        return default_storage.save(dossier_file_path(None, checked.name), ContentFile(checked.content))
 
 
 def file_attach(*, dossier: Dossier, component, checked: CheckedFile, actor, stored: list[str],

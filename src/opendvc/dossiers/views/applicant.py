@@ -19,7 +19,7 @@ from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import pending_file_response
 from opendvc.core.page_tokens import page_token_for, page_token_new
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
 
 from .. import eforms_bridge, results, returns, selectors, services
@@ -605,6 +605,7 @@ def supplement(request, public_id):
         messages.info(request, _("Hồ sơ không ở trạng thái chờ bổ sung."))
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     errors: list[str] = []
+    problem: ProblemError | None = None
     if request.method == "POST":
         files = []
         for f in request.FILES.getlist("tep"):
@@ -618,11 +619,14 @@ def supplement(request, public_id):
                 results.dossier_supply(dossier=dossier, actor=request.user, files=files,
                                        note=request.POST.get("ghi-chu", "").strip(), request=request)
             except ProblemError as exc:
-                errors = exc.messages()
+                errors, problem = exc.messages(), exc
             else:
                 tell_renamed(request, files)
                 messages.success(request, _("Đã nộp bổ sung; hồ sơ tiếp tục được xử lý."))
                 return redirect("dossiers:mine_detail", public_id=dossier.public_id)
-    return render(request, "dossiers/supplement.html", {"dossier": dossier, "errors": errors},
-                  status=422 if errors else 200)
+    # A refused supply shows again the note the applicant typed (the files are chosen again).
+    response = render(request, "dossiers/supplement.html",
+                      {"dossier": dossier, "errors": errors, "note": request.POST.get("ghi-chu", "")},
+                      status=problem.status if problem else 422 if errors else 200)
+    return retry_after_header(response, problem) if problem else response
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.workflow import selectors as steps
 from opendvc.workflow import services as workflow
 
@@ -166,7 +166,9 @@ def processing_act(request, code: str):
             **inputs,
         )
     except ProblemError as exc:
-        return _processing_page(request, code, errors=problem_messages(exc), status=exc.status)
+        return retry_after_header(
+            _processing_page(request, code, errors=problem_messages(exc), status=exc.status), exc
+        )
     messages.success(
         request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)}
     )
