@@ -281,6 +281,7 @@ class FeedbackRound(models.Model):
     ended_at = models.DateTimeField()
     ended_by = models.CharField(max_length=30)
 
+    # Regulation Art. 4.2: no update, no delete (``core.append_only``; a PostgreSQL trigger as well).
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:

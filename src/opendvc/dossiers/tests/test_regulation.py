@@ -620,18 +620,39 @@ def test_nd61_art_19_resubmitted_complete_dossier_is_received_by_the_system(
 
 
 # ---------------------------------------------------------------------------------------------
-# 13. Dossier and feedback events are append-only in the database
+# 13. Dossier and feedback events, and the ended forwardings of feedback, are append-only in the
+#     database
 # ---------------------------------------------------------------------------------------------
 
 
 def _histories(procedure, citizen):
-    from opendvc.feedback.models import FeedbackEvent
+    """A dossier and a feedback item with their history, the item with two ended forwardings: one
+    sent back late after an escalation, one reopened after its answer."""
+    from opendvc.feedback.models import FeedbackEvent, FeedbackRound
     from opendvc.feedback.tests.factories import FeedbackFactory
 
     d = submitted_dossier(procedure, citizen)
     fb = FeedbackFactory()
     FeedbackEvent.objects.create(
         feedback=fb, action="receive", to_status="new", actor_role="system"
+    )
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=VN_TZ)
+    FeedbackRound.objects.create(
+        feedback=fb,
+        agency=d.receiving_agency,
+        forwarded_at=start,
+        escalated_at=start + timedelta(hours=9),
+        overdue_since=start + timedelta(hours=8),
+        ended_at=start + timedelta(days=2),
+        ended_by="send_back",
+    )
+    FeedbackRound.objects.create(
+        feedback=fb,
+        agency=d.receiving_agency,
+        forwarded_at=start + timedelta(days=3),
+        answered_at=start + timedelta(days=3, hours=2),
+        ended_at=start + timedelta(days=4),
+        ended_by="reopen",
     )
     return d, fb
 
@@ -643,23 +664,24 @@ def test_regulation_art_4_2_history_rows_cannot_be_updated_or_deleted_by_the_app
 
     from opendvc.core.append_only import AppendOnlyError
     from opendvc.dossiers.models import DossierEvent
-    from opendvc.feedback.models import FeedbackEvent
+    from opendvc.feedback.models import FeedbackEvent, FeedbackRound
 
     d, fb = _histories(procedure, citizen)
-    for events in (
-        DossierEvent.objects.filter(dossier=d),
-        FeedbackEvent.objects.filter(feedback=fb),
+    for events, field in (
+        (DossierEvent.objects.filter(dossier=d), "note"),
+        (FeedbackEvent.objects.filter(feedback=fb), "note"),
+        (FeedbackRound.objects.filter(feedback=fb), "ended_by"),
     ):
-        before = list(events.values_list("pk", "note"))
+        before = list(events.values_list("pk", field))
         with pytest.raises(AppendOnlyError):
-            events.update(note="sửa lịch sử")
+            events.update(**{field: "sửa lịch sử"})
         with pytest.raises(AppendOnlyError):
             events.delete()
         row = events.first()
-        row.note = "sửa lịch sử"
+        setattr(row, field, "sửa lịch sử")
         with pytest.raises(AppendOnlyError):
-            events.bulk_update([row], ["note"])
-        assert list(events.values_list("pk", "note")) == before
+            events.bulk_update([row], [field])
+        assert list(events.values_list("pk", field)) == before
     # The dossier cannot be deleted from under its history (no cascade).
     with pytest.raises(ProtectedError):
         Dossier.objects.filter(pk=d.pk).delete()
@@ -682,14 +704,22 @@ def test_regulation_art_4_2_postgresql_refuses_update_and_delete_of_history_rows
 ):
     from django.db import DatabaseError, connection, transaction
 
+    from opendvc.feedback.models import FeedbackRound
+
     d, fb = _histories(procedure, citizen)
-    rows = {
-        "dossiers_dossierevent": d.events.first().pk,
-        "feedback_feedbackevent": fb.events.first().pk,
-    }
-    for table, pk in rows.items():
+    rounds = list(fb.rounds.values_list("pk", flat=True))
+    rows = [
+        ("dossiers_dossierevent", "note = 'x'", d.events.first().pk),
+        ("feedback_feedbackevent", "note = 'x'", fb.events.first().pk),
+        *(
+            ("feedback_feedbackround", change, pk)
+            for pk in rounds
+            for change in ("overdue_since = NULL", "ended_at = ended_at + interval '1 day'")
+        ),
+    ]
+    for table, change, pk in rows:
         for sql in (
-            f"UPDATE {table} SET note = 'x' WHERE id = %s",
+            f"UPDATE {table} SET {change} WHERE id = %s",
             f"DELETE FROM {table} WHERE id = %s",
         ):
             with (
@@ -698,13 +728,20 @@ def test_regulation_art_4_2_postgresql_refuses_update_and_delete_of_history_rows
                 connection.cursor() as cursor,
             ):
                 cursor.execute(sql, [pk])
+    # Nor through the ORM's plain manager, which the application's guard does not cover.
+    kept = list(fb.rounds.values_list("pk", "ended_at", "overdue_since", "ended_by"))
+    plain = FeedbackRound._base_manager.filter(feedback=fb)
+    for change in (lambda: plain.update(ended_by="x"), lambda: plain.delete()):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    assert list(fb.rounds.values_list("pk", "ended_at", "overdue_since", "ended_by")) == kept
     # Nor may a dossier row go with its history by a raw DELETE (foreign key, no cascade).
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET CONSTRAINTS ALL IMMEDIATE"
         )  # Django's foreign keys are checked at commit
         cursor.execute("DELETE FROM dossiers_dossier WHERE id = %s", [d.pk])
-    assert d.events.count() == 1 and fb.events.count() == 1
+    assert d.events.count() == 1 and fb.events.count() == 1 and fb.rounds.count() == 2
 
 
 @pytest.mark.parametrize(("level", "online_offered"), [(3, False), (4, True)])

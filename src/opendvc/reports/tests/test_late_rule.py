@@ -544,7 +544,12 @@ def test_figures_of_a_past_cut_off_do_not_change_when_items_move_on(
     }
     before = sorted(FeedbackRound.objects.values_list("feedback_id", *fields, "ended_at"))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The table is append-only (a trigger); a superuser's session may bypass triggers.
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(f"DELETE FROM {FeedbackRound._meta.db_table}")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     migration.fill_rounds(apps, None)
     migration.fill_rounds(apps, None)  # once only
     assert sorted(FeedbackRound.objects.values_list("feedback_id", *fields, "ended_at")) == before
