@@ -106,20 +106,24 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def start_gunicorn(env: dict[str, str], port: int, *, workers: int) -> subprocess.Popen:
-    """gunicorn serving the portal. Its log goes to a file (``server_log`` reads it): a pipe nobody
-    reads fills up after some 64 KB of warnings, and every process writing to it then hangs."""
+def start_gunicorn(
+    env: dict[str, str], port: int, *, workers: int, app: str = "opendvc.wsgi:application", args=()
+) -> subprocess.Popen:
+    """gunicorn serving the portal (or ``app``) with the deployment's settings, ``args`` added. Its log
+    goes to a file (``server_log`` reads it): a pipe nobody reads fills up after some 64 KB of
+    warnings, and every process writing to it then hangs."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
     proc = subprocess.Popen(
         [
             GUNICORN,
             "-c",
             GUNICORN_CONF,
-            "opendvc.wsgi:application",
+            app,
             "-b",
             f"127.0.0.1:{port}",
             "-w",
             str(workers),
+            *args,
         ],
         cwd=ROOT,
         env=env,
