@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -52,12 +53,16 @@ def _stamp_text(data: bytes) -> str:
 
 def test_the_stamp_tells_vietnams_time_as_dd_mm_yyyy(trust):
     _sim, _ca, paths = trust
-    with time_machine.travel("2026-12-04 02:40:14+00:00", tick=False):
+    # A moment within the test CA's validity (its certificates and revocation list are made when the
+    # suite starts, valid from an hour before): ten minutes from now.
+    moment = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)).replace(microsecond=0)
+    with time_machine.travel(moment, tick=False):
         data, _level = services.pdf_sign(
             pdf=pdf_bytes("Giấy khai sinh"), credential=_credential(paths)
         )
     text = _stamp_text(data)
-    assert "Thời gian: 09:40:14 04/12/2026 (GMT+7)" in text, text[:2000]
+    in_vietnam = moment + dt.timedelta(hours=7)  # UTC+7 all year: Vietnam keeps no summer time
+    assert f"Thời gian: {in_vietnam:%H:%M:%S %d/%m/%Y} (GMT+7)" in text, text[:2000]
 
 
 def test_the_stamp_writes_names_with_their_diacritics(trust):
