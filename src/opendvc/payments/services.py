@@ -169,8 +169,17 @@ def message_record(
     answer: str = "",
     attempt: PaymentAttempt | None = None,
 ) -> GatewayMessage:
-    if attempt is None and notice.reference:
-        attempt = PaymentAttempt.objects.filter(reference=notice.reference).first()
+    """Keep one message of ``gateway`` verbatim. It joins the record of the payment attempt it
+    names (``attempt``, else this gateway's attempt with the reference it gives) only when its
+    signature verified: merchant references can be guessed, and anyone may send a message quoting
+    one to a gateway's notification address or the browser's return. An unverified message keeps
+    the reference it quoted (``reference``, as text for the operator) but belongs to no attempt: it
+    never reads as the gateway's word in a payment's record, and it goes with the messages that
+    matched nothing after ``PAYMENT_UNMATCHED_RETENTION_DAYS`` (``gateway_unmatched_purge``)."""
+    if not notice.signature_ok:
+        attempt = None
+    elif attempt is None and notice.reference:
+        attempt = PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway).first()
     message = GatewayMessage(
         attempt=attempt,
         gateway=gateway,
@@ -887,9 +896,9 @@ def gateway_unmatched_purge(
     progress: Callable[[int], object] | None = None,
     actor=None,
 ) -> int:
-    """Delete the gateways' messages that matched no payment attempt (no attempt has the reference
-    they give: a bad signature, an unknown order, a browser's return to nothing) received before
-    ``older_than`` (by default ``PAYMENT_UNMATCHED_RETENTION_DAYS``, 90 days: retention policy
+    """Delete the gateways' messages that matched no payment attempt (a signature that did not
+    verify, whatever reference it quotes; an unknown order; a browser's return to nothing) received
+    before ``older_than`` (by default ``PAYMENT_UNMATCHED_RETENTION_DAYS``, 90 days: retention policy
     ``gateway_unmatched``), in batches (``core.retention.rows_delete_in_batches``). Returns how many.
 
     Such a message changed nothing, and anyone may send one to a gateway's notification address. A
