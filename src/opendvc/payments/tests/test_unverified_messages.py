@@ -187,3 +187,46 @@ def test_messages_kept_before_whose_signature_did_not_verify_are_unlinked(gatewa
         vn.reference,
         pg.reference,
     }
+
+
+def test_a_flood_of_unverified_messages_is_answered_and_logged_up_to_the_limit(
+    client, settings, gateways, dossier, citizen, monkeypatch, caplog
+):
+    settings.RATE_LIMIT_GATEWAY_UNVERIFIED_LOGGED = 3
+    # Windows start at multiples of their length: a year keeps the test clear of a window's start.
+    settings.RATE_LIMIT_GATEWAY_UNVERIFIED_WINDOW_SECONDS = 365 * 24 * 3600
+    vn, pg = start(dossier, citizen, "vnpay"), start(dossier, citizen, "paygov")
+    for _ in range(4):
+        assert send(client, vn, signed=False).json() == refused("vnpay")
+    assert client.get("/thanh-toan/vnpay/ipn/").json() == refused("vnpay")  # not signed at all
+    for _ in range(2):  # the other gateway and the browser's return, same address: counted together
+        assert send(client, pg, signed=False).json() == refused("paygov")
+        assert send(client, pg, signed=False, where="ve").status_code == 400
+    assert list(GatewayMessage.objects.values_list("gateway", "signature_ok")) == [
+        ("vnpay", False)
+    ] * 3
+    said = [r.getMessage() for r in caplog.records if "no longer logged" in r.getMessage()]
+    assert len(said) == 1 and "127.0.0.1" in said[0]
+    # Another address is logged; a message whose signature verifies always is.
+    assert send(client, pg, signed=False, REMOTE_ADDR="10.1.2.3").json() == refused("paygov")
+    assert GatewayMessage.objects.filter(gateway="paygov", signature_ok=False).count() == 1
+    unknown = client.get("/thanh-toan/vnpay/ipn/", signed_ipn(vn, vnp_TxnRef="H19-KHONG-CO-1"))
+    assert unknown.json()["RspCode"] == "01"
+    assert send(client, vn, signed=True).json()["RspCode"] == "00"
+    assert send(client, pg, signed=True, where="ve").status_code == 302
+    verified = GatewayMessage.objects.filter(signature_ok=True)
+    assert sorted(verified.values_list("outcome", "attempt_id")) == [
+        ("confirmed", vn.pk),
+        ("display_only", pg.pk),
+        ("not_found", None),
+    ]
+    # The gateway's answers to the portal's own queries come from no client: never left out.
+    monkeypatch.setattr(
+        GATEWAYS["paygov"],
+        "query",
+        lambda *, attempt: Notice(
+            reference=attempt.reference, outcome="unknown", signature_ok=False, raw="{}"
+        ),
+    )
+    assert services.reconcile_due(now=timezone.now() + timedelta(minutes=16))["checked"] == 1
+    assert GatewayMessage.objects.filter(kind="query", signature_ok=False, attempt=None).count() == 1
