@@ -143,6 +143,18 @@ LIMITS: dict[str, RateLimit] = {
             "Refused requests to the peers' webhooks not signed by the peer, logged per client "
             "address; past it they are still answered, no longer logged until the window ends.",
         ),
+        RateLimit(
+            "gateway_unverified_logged",
+            "RATE_LIMIT_GATEWAY_UNVERIFIED_LOGGED",
+            30,
+            "RATE_LIMIT_GATEWAY_UNVERIFIED_WINDOW_SECONDS",
+            60,
+            "ip",
+            "portal",
+            "Messages to the payment gateways' notification addresses and the browser's return "
+            "whose signature does not verify, logged per client address; past it they are still "
+            "answered in the gateway's codes, no longer logged until the window ends.",
+        ),
     )
 }
 

@@ -10,6 +10,7 @@ The limits themselves (setting names and defaults) are listed in ``opendvc.core.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,8 @@ from django.utils import timezone
 
 from .limits import LIMITS, limit_values
 from .models import RateCounter
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,19 @@ def ratelimit_hit(*, name: str, ident: str, increment: bool = True) -> RateResul
     count = _count(key, window=window, expires_in=window + 5, increment=increment)
     allowed = count <= amount if increment else count < amount
     return RateResult(allowed=allowed, count=count, limit=amount, retry_after=retry_after)
+
+
+def ratelimit_log_allowed(*, name: str, ident: str, what: str) -> bool:
+    """Whether one more request of ``ident`` (a client address) is written to a log that limit
+    ``name`` caps: anyone can send junk to an address open to peers, and a flood from one address
+    would otherwise add a row per request until the retention job runs. Past the limit the request
+    is answered as before and only counted; the first one left out in a window is said in the
+    application log (``what``: the requests no longer logged)."""
+    ident = ident or "unknown"
+    hit = ratelimit_hit(name=name, ident=ident)
+    if not hit.allowed and hit.count == hit.limit + 1:
+        logger.warning("%s from %s no longer logged for %s s", what, ident, hit.retry_after)
+    return hit.allowed
 
 
 def ratelimit_purge_expired() -> int:

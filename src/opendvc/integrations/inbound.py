@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from opendvc.audit.services import audit_record
-from opendvc.core.ratelimit import ratelimit_hit
+from opendvc.core.ratelimit import ratelimit_log_allowed
 from opendvc.core.retention import PURGE_BATCH_SIZE, policy, rows_delete_in_batches
 
 from .models import InboundMessage
@@ -34,16 +34,10 @@ def refusal_loggable(client: str) -> bool:
     to the log: at most ``RATE_LIMIT_INBOUND_REFUSALS_LOGGED`` per window
     (``…_WINDOW_SECONDS``, a minute) per address. Past it the request is answered as before and only
     counted: anyone can send to a webhook's address, and a flood from one address would otherwise add
-    a row per request until the retention job runs. The first one left out is said in the
-    application log."""
-    hit = ratelimit_hit(name="inbound_refusals_logged", ident=client or "unknown")
-    if not hit.allowed and hit.count == hit.limit + 1:
-        logger.warning(
-            "Refused requests from %s to the peers' webhooks no longer logged for %s s",
-            client,
-            hit.retry_after,
-        )
-    return hit.allowed
+    a row per request until the retention job runs (``core.ratelimit.ratelimit_log_allowed``)."""
+    return ratelimit_log_allowed(
+        name="inbound_refusals_logged", ident=client, what="Refused requests to the peers' webhooks"
+    )
 
 
 def inbound_refusal_log(

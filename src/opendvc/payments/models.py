@@ -118,7 +118,9 @@ class PaymentAttempt(models.Model):
 
 class GatewayMessage(models.Model):
     """Every message from or to a gateway about an attempt, kept verbatim (the raw query string or
-    body), with what the portal made of it."""
+    body), with what the portal made of it. Only a message whose signature verified belongs to an
+    attempt (``services.message_record``); one that did not keeps the reference it quoted and no
+    attempt."""
 
     class Kind(models.TextChoices):
         IPN = "ipn", _("Thông báo kết quả (IPN)")
@@ -131,6 +133,8 @@ class GatewayMessage(models.Model):
     )
     gateway = models.CharField(max_length=30)
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The merchant reference the message gives, verified or not (a forged one may quote a real
+    # attempt's: it stays here, as text, with ``attempt`` empty).
     reference = models.CharField(max_length=100, blank=True)
     # Encrypted at rest: a message names the dossier paid for, the amount, the payer's bank and card
     # type.

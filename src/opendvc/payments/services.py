@@ -35,6 +35,7 @@ from opendvc.core.links import absolute_url
 from opendvc.core.money import format_vnd
 from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import ratelimit_log_allowed
 from opendvc.core.retention import PURGE_BATCH_SIZE, policy, rows_delete_in_batches
 from opendvc.dossiers.lifecycle import UNDELIVERED_STATES, Role, State, state_label
 from opendvc.dossiers.models import Dossier
@@ -168,9 +169,31 @@ def message_record(
     outcome: str,
     answer: str = "",
     attempt: PaymentAttempt | None = None,
-) -> GatewayMessage:
-    if attempt is None and notice.reference:
-        attempt = PaymentAttempt.objects.filter(reference=notice.reference).first()
+    client: str | None = None,
+) -> GatewayMessage | None:
+    """Keep one message of ``gateway`` verbatim. It joins the record of the payment attempt it
+    names (``attempt``, else this gateway's attempt with the reference it gives) only when its
+    signature verified: merchant references can be guessed, and anyone may send a message quoting
+    one to a gateway's notification address or the browser's return. An unverified message keeps
+    the reference it quoted (``reference``, as text for the operator) but belongs to no attempt: it
+    never reads as the gateway's word in a payment's record, and it goes with the messages that
+    matched nothing after ``PAYMENT_UNMATCHED_RETENTION_DAYS`` (``gateway_unmatched_purge``).
+
+    ``client``: the address of the request that brought the message (None for the gateway's answers
+    to the portal's own queries). Unverified messages from one address are kept at most
+    ``RATE_LIMIT_GATEWAY_UNVERIFIED_LOGGED`` per window (``…_WINDOW_SECONDS``, a minute); past it
+    the message is still answered in the gateway's codes by the caller, but not kept (None). A
+    verified message is always kept."""
+    if not notice.signature_ok:
+        if client is not None and not ratelimit_log_allowed(
+            name="gateway_unverified_logged",
+            ident=client,
+            what="Payment gateway messages whose signature does not verify",
+        ):
+            return None
+        attempt = None
+    elif attempt is None and notice.reference:
+        attempt = PaymentAttempt.objects.filter(reference=notice.reference, gateway=gateway).first()
     message = GatewayMessage(
         attempt=attempt,
         gateway=gateway,
@@ -197,7 +220,7 @@ def _commit_without_flush() -> None:
 FLUSHED_AFTER = timedelta(seconds=10)
 
 
-def _message_kept(*, durable: bool = True, **kwargs) -> GatewayMessage:
+def _message_kept(*, durable: bool = True, **kwargs) -> GatewayMessage | None:
     """Keep a message that changes nothing (a repeat about a final attempt, a bad signature, an
     unknown order). On PostgreSQL its commit does not wait for the WAL flush
     (``synchronous_commit = off`` for this transaction only): the row is a log of what the gateway
@@ -228,16 +251,27 @@ _ATTEMPT_LOCKED = PreparedRead(
 )
 
 
-def attempt_apply(*, gateway: str, notice: Notice, kind: str = GatewayMessage.Kind.IPN) -> str:
+def attempt_apply(
+    *,
+    gateway: str,
+    notice: Notice,
+    kind: str = GatewayMessage.Kind.IPN,
+    client: str | None = None,
+) -> str:
     """Apply what ``gateway`` says about one attempt (an IPN, a query's answer); returns one of
     ``base.CONFIRMED``, ``ALREADY``, ``NOT_FOUND``, ``BAD_AMOUNT``, ``BAD_SIGNATURE``, ``ERROR`` for
-    the gateway's answer. The raw message is kept whatever happens."""
+    the gateway's answer. The raw message is kept whatever happens — but one whose signature does
+    not verify, sent from ``client`` (the request's address) past that address's limit
+    (``message_record``)."""
     if not notice.signature_ok:
-        _message_kept(gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE)
-        log.warning(
-            "payment message with a bad signature",
-            extra={"gateway": gateway, "reference": notice.reference},
+        kept = _message_kept(
+            gateway=gateway, kind=kind, notice=notice, outcome=base.BAD_SIGNATURE, client=client
         )
+        if kept is not None:
+            log.warning(
+                "payment message with a bad signature",
+                extra={"gateway": gateway, "reference": notice.reference},
+            )
         return base.BAD_SIGNATURE
     found = _ATTEMPT_BY_REFERENCE.first(notice.reference, gateway)
     if found is None:
@@ -887,9 +921,9 @@ def gateway_unmatched_purge(
     progress: Callable[[int], object] | None = None,
     actor=None,
 ) -> int:
-    """Delete the gateways' messages that matched no payment attempt (no attempt has the reference
-    they give: a bad signature, an unknown order, a browser's return to nothing) received before
-    ``older_than`` (by default ``PAYMENT_UNMATCHED_RETENTION_DAYS``, 90 days: retention policy
+    """Delete the gateways' messages that matched no payment attempt (a signature that did not
+    verify, whatever reference it quotes; an unknown order; a browser's return to nothing) received
+    before ``older_than`` (by default ``PAYMENT_UNMATCHED_RETENTION_DAYS``, 90 days: retention policy
     ``gateway_unmatched``), in batches (``core.retention.rows_delete_in_batches``). Returns how many.
 
     Such a message changed nothing, and anyone may send one to a gateway's notification address. A

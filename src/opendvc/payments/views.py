@@ -18,6 +18,7 @@ from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import message_text
+from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers import selectors as dossier_selectors
 from opendvc.dossiers.views.common import problem_messages
 
@@ -79,7 +80,9 @@ def confirmation(request, gateway):
             raise ValueError("NUL character in the confirmation")
     except ValueError:
         return plugin.answer_confirmation("error")
-    return plugin.answer_confirmation(services.attempt_apply(gateway=gateway, notice=notice))
+    return plugin.answer_confirmation(
+        services.attempt_apply(gateway=gateway, notice=notice, client=client_ip(request))
+    )
 
 
 @require_GET
@@ -105,6 +108,7 @@ def gateway_return(request, gateway):
             notice=notice,
             outcome="display_only",
             attempt=attempt,
+            client=client_ip(request),
         )
     if attempt is None or not notice.signature_ok:
         return render(request, "payments/return_invalid.html", status=400)
