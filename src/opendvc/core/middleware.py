@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .logging import request_id_var
-from .problems import error_path, problem_response
+from .problems import error_path, problem_response, vietnamese_words
 from .ratelimit import client_ip
 from .text import lone_surrogate
 
@@ -625,7 +625,8 @@ WEBHOOKS: dict[str, str] = {}
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Sent for a request to a peer's webhook refused with a 4xx that its handler did not log itself (the
 # checks before it: content type, size, JSON flaws, an unreadable body; the signature of an endpoint
-# checked by the API's authentication): ``peer``, ``code`` and ``detail`` (the problem's words) and
+# checked by the API's authentication): ``peer``, ``code`` and ``detail`` (the problem's words, in
+# Vietnamese whatever language the answer was given in) and
 # ``body`` (the raw body when it could be read within the request size limit, else ``b""``),
 # ``client`` (the client address the request limits count, ``core.ratelimit.client_ip``) and
 # ``signed`` (the endpoint's authentication accepted the peer's signature before the refusal).
@@ -653,7 +654,8 @@ def webhook_peer(request: HttpRequest) -> str:
 
 def _refusal_words(response: HttpResponse) -> tuple[str, str]:
     """The code and the reason of a refusal, from its problem+json: the detail, then each field
-    error (``path: message``)."""
+    error (``path: message``), in Vietnamese whatever language the answer was given in
+    (``problems.vietnamese_words``): the log keeps one wording of each reason."""
     code, detail = str(response.status_code), ""
     if not getattr(response, "streaming", False) and response.get("Content-Type", "").startswith(
         ("application/problem+json", "application/json")
@@ -664,11 +666,11 @@ def _refusal_words(response: HttpResponse) -> tuple[str, str]:
             problem = None
         if isinstance(problem, dict):
             code = str(problem.get("code") or code)
-            detail = str(problem.get("detail") or problem.get("title") or "")
+            detail = vietnamese_words(str(problem.get("detail") or problem.get("title") or ""))
             errors = problem.get("errors")
             if isinstance(errors, list) and errors:
                 detail += " — " + "; ".join(
-                    f"{e.get('path') or 'body'}: {e.get('message', '')}"
+                    f"{e.get('path') or 'body'}: {vietnamese_words(str(e.get('message', '')))}"
                     for e in errors
                     if isinstance(e, dict)
                 )

@@ -7,10 +7,13 @@ in Vietnamese and given in the language of the request (English when the visitor
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from django.http import JsonResponse
-from django.utils.translation import gettext, gettext_noop
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop, trans_real
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -157,3 +160,65 @@ def problem_response(
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# A placeholder of a message: ``%(name)s`` (gettext's) or ``{name}`` (``str.format``'s).
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{(\w+)\}")
+
+
+@lru_cache(maxsize=4)
+def _source_words(language: str) -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+    """The catalogue of ``language`` read backwards: each translation → its Vietnamese source, and
+    the translations with placeholders as patterns (the most specific first) with their source."""
+    exact: dict[str, str] = {}
+    patterns: dict[str, tuple[re.Pattern, str, int]] = {}
+    for key, said in trans_real.translation(language)._catalog.items():
+        if not isinstance(key, str) or not key or not isinstance(said, str) or said == key:
+            continue
+        source = key.rpartition("\x04")[2]  # without a message context
+        exact.setdefault(said, source)
+        if _PLACEHOLDER.search(said) is None or said in patterns:
+            continue
+        regex, seen, literal, end = [], set(), 0, 0
+        for m in _PLACEHOLDER.finditer(said):
+            name = m.group(1) or m.group(2)
+            regex.append(re.escape(said[end : m.start()].replace("%%", "%")))
+            literal += m.start() - end
+            regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+            end = m.end()
+        regex.append(re.escape(said[end:].replace("%%", "%")))
+        literal += len(said) - end
+        if literal >= 4:
+            patterns[said] = (re.compile("".join(regex), re.DOTALL), source, literal)
+    ordered = sorted(patterns.values(), key=lambda p: -p[2])
+    return exact, [(pattern, source) for pattern, source, _literal in ordered]
+
+
+def vietnamese_words(text: str) -> str:
+    """``text``, a message of the portal said in the active language, in its Vietnamese words (the
+    catalogue's source), for what is stored whatever language the requester asked for (the log of
+    peers' requests). A message with values filled in gets its values back in the Vietnamese
+    sentence (a value that is itself a message of the catalogue in its Vietnamese words); a text the
+    catalogue does not hold (a peer's own words, the request checker's) is kept as it is. A reason
+    is said once, in the answer's language, by whichever check refused (the checks before a handler,
+    the handler, a service it calls); read back here, none of them words it twice."""
+    language = translation.get_language() or ""
+    if not text or language.split("-")[0] == "vi":
+        return text
+    exact, patterns = _source_words(language)
+    if text in exact:
+        return exact[text]
+    for pattern, source in patterns:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return _filled(source, found.groupdict(), exact)
+    return text
+
+
+def _filled(source: str, values: dict[str, str], exact: dict[str, str]) -> str:
+    def value(m: re.Match) -> str:
+        said = values.get(m.group(1) or m.group(2))
+        return m.group(0) if said is None else exact.get(said, said)
+
+    return _PLACEHOLDER.sub(value, source.replace("%%", "\x00")).replace("\x00", "%")

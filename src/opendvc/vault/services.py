@@ -23,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.template.defaultfilters import filesizeformat
@@ -33,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from opendvc.accounts.permissions import can_act_for
 from opendvc.audit.services import audit_record
+from opendvc.core.files import removed_on_error, storage_access, stored_delete
 from opendvc.core.links import absolute_url
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
@@ -415,7 +415,9 @@ def document_upload(
     request=None,
 ) -> StoredDocument:
     """Store an uploaded document (a checked file, ``dossiers.uploads.check_file``) with its type, issuer,
-    number and dates, within the owner's quota (``VAULT_QUOTA_BYTES``)."""
+    number and dates, within the owner's quota (``VAULT_QUOTA_BYTES``). A storage that cannot be
+    written now refuses the upload (``core.files.StorageUnavailable``, 503) and no row is written; a
+    file stored before a row that fails is removed again (``core.files.removed_on_error``)."""
     # What the owner typed is kept without invisible and bidi-control characters (a right-to-left
     # override would show the issuer or number reversed), NFC; the number also NFKC (full-width digits).
     document_type, title, issuer = (_clean_text(v) for v in (document_type, title, issuer))
@@ -466,8 +468,11 @@ def document_upload(
         size=checked.size,
         content_type=checked.content_type,
     )
-    doc.file.save(checked.name, ContentFile(checked.content), save=False)
-    try:
+    stored: list[str] = []
+    with removed_on_error(stored):
+        with storage_access():
+            doc.file.save(checked.name, ContentFile(checked.content), save=False)
+        stored.append(doc.file.name)
         with transaction.atomic():
             doc.save()
             audit_record(
@@ -477,15 +482,13 @@ def document_upload(
                 changes={"document_type": doc.document_type, "size": doc.size},
                 request=request,
             )
-    except BaseException:
-        default_storage.delete(doc.file.name)
-        raise
     return doc
 
 
 def document_delete(*, document: StoredDocument, actor, request=None) -> None:
     """Delete the owner's own upload. Issued results and receipts stay (the law keeps them). The bytes
-    stay while a dossier refers to them (reuse is by reference)."""
+    stay while a dossier refers to them (reuse is by reference); a storage that cannot delete them
+    just now leaves them, logged (``core.files.stored_delete``), and the deletion stands."""
     from opendvc.dossiers.models import DossierFile
 
     if document.owner_id != actor.pk:
@@ -514,7 +517,7 @@ def document_delete(*, document: StoredDocument, actor, request=None) -> None:
         document.delete()
         in_use = DossierFile.objects.filter(file=name).exists()
     if name and not in_use:
-        transaction.on_commit(lambda: default_storage.delete(name))
+        transaction.on_commit(lambda: stored_delete(name))
 
 
 # The dates a stored document may carry: issued by today, and neither date before 1900 or, for an

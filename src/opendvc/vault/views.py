@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.accounts.selectors import organisation_for_member, organisations_of
 from opendvc.core.files import stored_file_response
 from opendvc.core.links import absolute_url
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
 from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
@@ -64,6 +64,7 @@ def _messages(exc: ProblemError) -> list[str]:
 def home(request):
     errors: list[str] = []
     status = 200
+    problem: ProblemError | None = None
     if request.method == "POST":
         # Every field and the file are checked together, so that all the errors show at once.
         issued_on, bad_issued = _day(request.POST.get("issued_on"))
@@ -132,7 +133,14 @@ def home(request):
                 return redirect("vault:home")
             except ProblemError as exc:
                 errors.extend(_messages(exc))
-        status = 422
+                if exc.retry_after is not None:
+                    # A passing refusal (the storage down): the same form is sent again later.
+                    problem = exc
+                    errors.append(
+                        _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
+                        % {"name": checked.name}
+                    )
+        status = problem.status if problem is not None else 422
     docs = _with_withheld(services.owner_documents(owner=request.user))
     organisations = list(organisations_of(request.user))
     links = services.owner_share_links(owner=request.user)
@@ -140,7 +148,7 @@ def home(request):
         d.links = links.get(d.pk, [])
         for link in d.links:
             link.url = absolute_url("vault:shared", args=[link.token])
-    return render(
+    response = render(
         request,
         "vault/home.html",
         {
@@ -153,6 +161,7 @@ def home(request):
         },
         status=status,
     )
+    return retry_after_header(response, problem) if problem is not None else response
 
 
 def _with_withheld(documents) -> list:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, vietnamese_words
 from opendvc.core.text import lone_surrogate
 from opendvc.dossiers.lifecycle import Action, Document, Role, State
 from opendvc.dossiers.models import Dossier, DossierDocument
@@ -165,8 +165,11 @@ def _refuse(
     client: str | None = None,
 ) -> ProblemError:
     """The refusal, logged; ``client``: the address of a request refused before its signature and
-    time were found valid, logged within ``refusal_loggable``'s limit for it (a signed one always)."""
+    time were found valid, logged within ``refusal_loggable``'s limit for it (a signed one always).
+    The log keeps the reason in Vietnamese (``problems.vietnamese_words``); the answer is in the
+    language the peer asked for."""
     if client is None or refusal_loggable(client):
+        reason = vietnamese_words(detail)
         InboundMessage.objects.create(
             peer=PEER,
             message_id=message_id.replace("\x00", "")
@@ -174,10 +177,10 @@ def _refuse(
             .decode()[:MAX_MESSAGE_ID],
             outcome=InboundMessage.Outcome.REFUSED,
             code=code,
-            detail=detail,
+            detail=reason,
             body=body_text(body),
         )
-        logger.warning("Inbound %s refused (%s): %s", PEER, code, detail)
+        logger.warning("Inbound %s refused (%s): %s", PEER, code, reason)
     return ProblemError(code, detail, status=status, extra={"errors": errors} if errors else None)
 
 
