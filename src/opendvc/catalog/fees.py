@@ -24,6 +24,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
 _RANGE = re.compile(r"\(\s*" + _DATE + r"\s*[–—-]\s*" + _DATE + r"\s*\)")
 _FROM_TO = re.compile(
@@ -89,6 +91,39 @@ def expired(item, on: dt.date) -> bool:
     return item.valid_to is not None and item.valid_to < on
 
 
+def amount_on(item, on: dt.date) -> int | None:
+    """The item's amount for a dossier filed on ``on``: None (not stated, as for an item the source
+    does not price) outside the item's period."""
+    return item.amount_vnd if in_force(item, on) else None
+
+
 def fee_items_in_force(items: Iterable, on: dt.date) -> list:
     """The items of ``items`` that apply on ``on``, in their order."""
     return [item for item in items if in_force(item, on)]
+
+
+def _day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def period_text(item) -> str:
+    """The item's period in words ("áp dụng từ 01/07/2025 đến hết ngày 31/12/2026"); "" when none."""
+    if item.valid_from and item.valid_to:
+        return _("áp dụng từ %(start)s đến hết ngày %(end)s") % {
+            "start": _day(item.valid_from),
+            "end": _day(item.valid_to),
+        }
+    if item.valid_to:
+        return _("áp dụng đến hết ngày %(end)s") % {"end": _day(item.valid_to)}
+    if item.valid_from:
+        return _("áp dụng từ %(start)s") % {"start": _day(item.valid_from)}
+    return ""
+
+
+def lapse_text(item, on: dt.date) -> str:
+    """Why the item does not apply on ``on`` ("đã hết hiệu lực từ 01/01/2026"); "" when it does."""
+    if expired(item, on):
+        return _("đã hết hiệu lực từ %(day)s") % {"day": _day(item.valid_to + dt.timedelta(days=1))}
+    if item.valid_from and on < item.valid_from:
+        return _("chưa áp dụng, áp dụng từ %(day)s") % {"day": _day(item.valid_from)}
+    return ""
