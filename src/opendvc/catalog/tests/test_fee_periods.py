@@ -112,3 +112,37 @@ def test_the_back_office_refuses_an_end_before_the_start():
         item.clean()
     assert "valid_to" in refused.value.message_dict
     FeeItem(name="Lệ phí", valid_from=D(2026, 1, 31), valid_to=D(2026, 1, 31)).clean()
+
+
+@pytest.mark.usefixtures("catalog")
+def test_the_page_and_the_api_show_each_items_period(client):
+    import re
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 12, 5, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False):
+        html = client.get("/thu-tuc/3.000347/").content.decode()
+        current, lapsed = html.split('id="cac-khoan-phi"')[1].split('id="phi-het-hieu-luc"')
+        lapsed = lapsed.split("</table>")[0]
+        # The reduced online fee is shown apart, struck and said to be expired; the general fee is not.
+        assert "135.000 đồng/lần" in current and "115.000" not in current
+        assert re.search(r"<del>\s*115\.000 đồng/lần cấp\s*</del>", lapsed)
+        assert "Đã hết hiệu lực từ 01/01/2026" in lapsed and "áp dụng từ 01/12/2023 đến hết ngày 31/12/2025" in lapsed
+        identity = client.get("/thu-tuc/1.014063/").content.decode()
+        assert "Áp dụng từ 01/07/2025 đến hết ngày 31/12/2026" in identity
+        assert 'id="phi-het-hieu-luc"' not in identity
+
+        fees = client.get("/api/v1/procedures/3.000347").json()["fee_items"]
+        assert [(f["amount_vnd"], f["valid_from"], f["valid_to"], f["in_force"]) for f in fees] == [
+            (135_000, None, None, True),
+            (115_000, "2023-12-01", "2025-12-31", False),
+        ]
+        card = client.get("/api/v1/procedures/1.014063").json()["fee_items"][0]
+        assert (card["valid_from"], card["valid_to"], card["in_force"]) == ("2025-07-01", "2026-12-31", True)
+    with time_machine.travel(dt.datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False):
+        card = client.get("/api/v1/procedures/1.014063").json()["fee_items"][0]
+        assert card["in_force"] is False
+        identity = client.get("/thu-tuc/1.014063/").content.decode()
+        assert "Nguồn không nêu mức thu đang áp dụng." in identity
+        assert "Đã hết hiệu lực từ 01/01/2027" in identity
