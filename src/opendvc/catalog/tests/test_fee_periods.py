@@ -146,3 +146,29 @@ def test_the_page_and_the_api_show_each_items_period(client):
         identity = client.get("/thu-tuc/1.014063/").content.decode()
         assert "Nguồn không nêu mức thu đang áp dụng." in identity
         assert "Đã hết hiệu lực từ 01/01/2027" in identity
+
+
+def test_the_upgrade_dates_the_fee_items_already_stored(db, record):
+    """Migration 0008 gives rows imported before the columns existed the period their words state."""
+    import importlib
+
+    from django.apps import apps
+
+    from opendvc.catalog.services import upsert_procedure
+
+    procedure, _ = upsert_procedure(record=check_record(record, 1, known_tiers={"xa"}, known_agencies=set()).record,
+                                    actor=None)
+    licence, card, plain, kept = FeeItem.objects.bulk_create([
+        FeeItem(procedure=procedure, position=1, name="Lệ phí – nộp trực tuyến (01/12/2023–31/12/2025)"),
+        FeeItem(procedure=procedure, position=2, name="Lệ phí cấp lại thẻ căn cước",
+                note="Từ 01/7/2025 đến hết 31/12/2026 mức thu bằng 50% (Thông tư 64/2025/TT-BTC)"),
+        FeeItem(procedure=procedure, position=3, name="Phí chứng thực – từ trang thứ 3 trở lên"),
+        FeeItem(procedure=procedure, position=4, name="Lệ phí (01/12/2023–31/12/2025)", valid_to=D(2030, 1, 1)),
+    ])
+    migration = importlib.import_module("opendvc.catalog.migrations.0008_fee_item_period_from_text")
+    migration.fill_periods(apps, None)
+    periods = {f.pk: (f.valid_from, f.valid_to) for f in FeeItem.objects.filter(procedure=procedure)}
+    assert periods[licence.pk] == (D(2023, 12, 1), D(2025, 12, 31))
+    assert periods[card.pk] == (D(2025, 7, 1), D(2026, 12, 31))
+    assert periods[plain.pk] == (None, None)
+    assert periods[kept.pk] == (None, D(2030, 1, 1))
