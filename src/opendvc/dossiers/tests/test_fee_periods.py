@@ -70,3 +70,32 @@ def test_the_filing_day_is_the_submission_day_in_vietnam(procedure):
     assert filed_on(late) == D(2026, 1, 1)
     early = SimpleNamespace(submitted_at=dt.datetime(2025, 12, 31, 16, 59, tzinfo=ZoneInfo("UTC")))
     assert filed_on(early) == D(2025, 12, 31)
+
+
+def test_a_dossier_filed_online_after_the_period_is_asked_the_general_fee(client, procedure, citizen, officer,
+                                                                         processor):
+    import time_machine
+
+    from opendvc.dossiers import services
+
+    from .conftest import sign_in, submitted_dossier
+    from .test_appointments import TUESDAY_9
+
+    general, online = licence_fees(procedure)
+    with time_machine.travel(TUESDAY_9, tick=False):  # 10/03/2026
+        d = submitted_dossier(procedure, citizen, channel="online")
+        d = services.dossier_act(dossier=d, action="receive", actor=officer)
+        d = services.dossier_act(dossier=d, action="start_processing", actor=officer)
+        services.dossier_act(action="forward", dossier=d, actor=officer)
+        d = services.dossier_act(action="claim", dossier=d, actor=processor)
+        sign_in(client, processor)
+        html = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+        assert "Lệ phí cấp giấy phép lái xe — 135.000 đồng/lần —" in html
+        assert "chưa có mức thu (đã hết hiệu lực từ 01/01/2026)" in html and f'name="muc-thu-{online.pk}"' in html
+        assert "115.000" not in html
+        with pytest.raises(ProblemError):
+            services.dossier_act(dossier=d, action="require_payment", actor=processor,
+                                 fees=[{"fee_item": online.pk, "quantity": 1}])
+        d = services.dossier_act(dossier=d, action="require_payment", actor=processor,
+                                 fees=[{"fee_item": general.pk, "quantity": 1}])
+    assert d.events.get(action="require_payment").data["total_vnd"] == 135_000
