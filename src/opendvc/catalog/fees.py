@@ -3,9 +3,8 @@
 The national portal publishes some fee amounts for a period only, stated in the item's words: a
 reduced online fee "(01/12/2023–31/12/2025)" beside the general amount, or a note "Từ 01/7/2025 đến
 hết 31/12/2026 mức thu bằng 50% (Thông tư 64/2025/TT-BTC)". A fee is charged at the amount in force
-on the day the dossier is filed (Luật Phí và lệ phí 2015, Art. 17–18; each circular states the days
-its amount applies): an item out of its period is not charged, and where a method has no other item
-the amount is not stated.
+on the day the dossier is filed (each circular states the days its amount applies): an item out of
+its period is not charged, and where a method has no other item the amount is not stated.
 
 ``fee_period`` reads the period from the text; only an unambiguous statement gives dates:
 
