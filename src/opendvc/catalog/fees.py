@@ -1,10 +1,13 @@
 """The period a fee item applies in, and the items that apply to a filing.
 
 The national portal publishes some fee amounts for a period only, stated in the item's words: a
-reduced online fee "(01/12/2023–31/12/2025)" beside the general amount, or a note "Từ 01/7/2025 đến
-hết 31/12/2026 mức thu bằng 50% (Thông tư 64/2025/TT-BTC)". A fee is charged at the amount in force
-on the day the dossier is filed (each circular states the days its amount applies): an item out of
-its period is not charged, and where a method has no other item the amount is not stated.
+reduced online fee "(01/12/2023–31/12/2025)" beside the general amount. A fee is charged at the amount
+in force on the day the dossier is filed (each circular states the days its amount applies): an item
+out of its period is not charged, and where a method has no other item the amount is not stated.
+
+A text that states a temporary rate of the item's amount ("Từ 01/7/2025 đến hết 31/12/2026 mức thu
+bằng 50% (Thông tư 64/2025/TT-BTC)") gives no period: its dates bound the reduction, not the item, whose
+amount applies before and after them. The reduction itself stays in the item's note for the officer.
 
 ``fee_period`` reads the period from the text; only an unambiguous statement gives dates:
 
@@ -14,7 +17,7 @@ its period is not charged, and where a method has no other item the amount is no
 
 A date of issue ("Thông tư số 281/2016/TT-BTC ngày 14/11/2016"), "đến ngày" without "hết" (whether
 the day itself is included is not said), an impossible date, an end before the start or two different
-periods in one item give no dates.
+periods in one item give no dates, nor does a text stating a rate ("mức thu bằng 50%", "giảm 50%").
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ _FROM_TO = re.compile(
 _UNTIL = re.compile(r"đến\s+hết\s+(?:ngày\s+)?" + _DATE, re.IGNORECASE)
 # "đến ngày d/m/yyyy" or "đến d/m/yyyy" without "hết": the end is not stated unambiguously.
 _UNTIL_UNCLEAR = re.compile(r"đến\s+(?!hết)(?:ngày\s+)?" + _DATE, re.IGNORECASE)
+# A temporary rate of the item's amount: its dates are the reduction's, not the item's.
+_RATE = re.compile(r"(?:mức\s+thu\s+bằng|giảm)\s*\d+(?:[.,]\d+)?\s*%", re.IGNORECASE)
 
 Period = tuple[dt.date | None, dt.date | None]
 NO_PERIOD: Period = (None, None)
@@ -71,6 +76,8 @@ def fee_period(*texts: str | None) -> Period:
     ``(None, None)`` when none is stated or the statement is ambiguous."""
     found: set[Period] = set()
     for text in texts:
+        if _RATE.search(text or ""):
+            continue
         periods = _periods(text or "")
         if periods is None:
             return NO_PERIOD

@@ -21,10 +21,6 @@ D = dt.date
         ("Lệ phí cấp giấy phép lái xe – nộp trực tuyến (01/12/2023–31/12/2025)", "",
          (D(2023, 12, 1), D(2025, 12, 31))),
         ("Lệ phí (1/7/2024 - 30/6/2025)", None, (D(2024, 7, 1), D(2025, 6, 30))),
-        # 1.014063, 1.014064: the note's "Từ … đến hết …".
-        ("Lệ phí cấp đổi thẻ căn cước", "Từ 01/7/2025 đến hết 31/12/2026 mức thu bằng 50% "
-         "(Thông tư 64/2025/TT-BTC); nhận kết quả qua bưu chính: trả phí cho đơn vị cung cấp dịch vụ",
-         (D(2025, 7, 1), D(2026, 12, 31))),
         ("Lệ phí", "Kể từ ngày 01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu 115.000 đồng",
          (D(2023, 12, 1), D(2025, 12, 31))),
         ("Lệ phí", "Áp dụng đến hết ngày 31/12/2025", (None, D(2025, 12, 31))),
@@ -43,7 +39,11 @@ def test_a_stated_period_is_read(name, note, period):
         ("Phí chứng thực bản sao từ bản chính – từ trang thứ 3 trở lên", ""),
         ("Miễn lệ phí", "Phí cấp bản sao theo Thông tư số 281/2016/TT-BTC ngày 14/11/2016 của Bộ Tài chính"),
         # Whether the last day is included is not said.
-        ("Lệ phí", "Từ 01/7/2025 đến ngày 31/12/2026 mức thu bằng 50%"),
+        ("Lệ phí", "Từ 01/7/2025 đến ngày 31/12/2026"),
+        # 1.014063, 1.014064: the dates bound a temporary rate of the amount, not the item.
+        ("Lệ phí cấp đổi thẻ căn cước", "Từ 01/7/2025 đến hết 31/12/2026 mức thu bằng 50% "
+         "(Thông tư 64/2025/TT-BTC); nhận kết quả qua bưu chính: trả phí cho đơn vị cung cấp dịch vụ"),
+        ("Lệ phí", "Kể từ ngày 01/01/2026 đến hết ngày 30/6/2026 giảm 30 % mức thu"),
         ("Lệ phí (31/12/2025–01/12/2023)", ""),
         ("Lệ phí (31/02/2025–31/12/2025)", ""),
         # Two different periods in one item.
@@ -67,8 +67,6 @@ def test_every_dated_item_of_the_reference_data():
     assert dated == {
         ("3.000347", licence): ("2023-12-01", "2025-12-31"),
         ("3.000348", licence): ("2023-12-01", "2025-12-31"),
-        ("1.014063", "Lệ phí cấp đổi thẻ căn cước (khoản 1 Điều 24 Luật Căn cước)"): ("2025-07-01", "2026-12-31"),
-        ("1.014064", "Lệ phí cấp lại thẻ căn cước (khoản 2 Điều 24 Luật Căn cước)"): ("2025-07-01", "2026-12-31"),
     }
 
 
@@ -129,9 +127,9 @@ def test_the_page_and_the_api_show_each_items_period(client):
         assert "135.000 đồng/lần" in current and "115.000" not in current
         assert re.search(r"<del>\s*115\.000 đồng/lần cấp\s*</del>", lapsed)
         assert "Đã hết hiệu lực từ 01/01/2026" in lapsed and "áp dụng từ 01/12/2023 đến hết ngày 31/12/2025" in lapsed
+        # The identity card's item: its note's dates bound a reduction; the item has no period.
         identity = client.get("/thu-tuc/1.014063/").content.decode()
-        assert "Áp dụng từ 01/07/2025 đến hết ngày 31/12/2026" in identity
-        assert 'id="phi-het-hieu-luc"' not in identity
+        assert "Áp dụng từ" not in identity and 'id="phi-het-hieu-luc"' not in identity
 
         fees = client.get("/api/v1/procedures/3.000347").json()["fee_items"]
         assert [(f["amount_vnd"], f["valid_from"], f["valid_to"], f["in_force"]) for f in fees] == [
@@ -139,13 +137,16 @@ def test_the_page_and_the_api_show_each_items_period(client):
             (115_000, "2023-12-01", "2025-12-31", False),
         ]
         card = client.get("/api/v1/procedures/1.014063").json()["fee_items"][0]
-        assert (card["valid_from"], card["valid_to"], card["in_force"]) == ("2025-07-01", "2026-12-31", True)
-    with time_machine.travel(dt.datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False):
-        card = client.get("/api/v1/procedures/1.014063").json()["fee_items"][0]
-        assert card["in_force"] is False
-        identity = client.get("/thu-tuc/1.014063/").content.decode()
-        assert "Nguồn không nêu mức thu đang áp dụng." in identity
-        assert "Đã hết hiệu lực từ 01/01/2027" in identity
+        assert (card["valid_from"], card["valid_to"], card["in_force"]) == (None, None, True)
+    with time_machine.travel(dt.datetime(2026, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False):
+        # The first day after the reduced fee's period, just after midnight in Vietnam.
+        fees = client.get("/api/v1/procedures/3.000347").json()["fee_items"]
+        assert [f["in_force"] for f in fees] == [True, False]
+        assert "Đã hết hiệu lực từ 01/01/2026" in client.get("/thu-tuc/3.000347/").content.decode()
+    with time_machine.travel(dt.datetime(2025, 12, 31, 23, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False):
+        fees = client.get("/api/v1/procedures/3.000347").json()["fee_items"]
+        assert [f["in_force"] for f in fees] == [True, True]
+        assert 'id="phi-het-hieu-luc"' not in client.get("/thu-tuc/3.000347/").content.decode()
 
 
 def test_the_upgrade_dates_the_fee_items_already_stored(db, record):
@@ -169,6 +170,6 @@ def test_the_upgrade_dates_the_fee_items_already_stored(db, record):
     migration.fill_periods(apps, None)
     periods = {f.pk: (f.valid_from, f.valid_to) for f in FeeItem.objects.filter(procedure=procedure)}
     assert periods[licence.pk] == (D(2023, 12, 1), D(2025, 12, 31))
-    assert periods[card.pk] == (D(2025, 7, 1), D(2026, 12, 31))
+    assert periods[card.pk] == (None, None)  # the dates bound a reduction of the amount
     assert periods[plain.pk] == (None, None)
     assert periods[kept.pk] == (None, D(2030, 1, 1))

@@ -49,8 +49,9 @@ def test_the_reduced_online_fee_applies_until_its_last_day_only(procedure):
 
 
 def test_an_item_past_its_period_has_no_stated_amount(procedure):
-    # 1.014063-like: the only item, 50% until 31/12/2026; the source states no amount after it.
-    card = FeeItem.objects.create(procedure=procedure, name="Lệ phí cấp đổi thẻ căn cước", amount_vnd=50_000,
+    # An item whose own period ends, with no other item: the source states no amount after it.
+    card = FeeItem.objects.create(procedure=procedure, name="Lệ phí cấp đổi thẻ (01/7/2025–31/12/2026)",
+                                  amount_vnd=50_000,
                                   per="thẻ", methods=["direct", "online"],
                                   valid_from=D(2025, 7, 1), valid_to=D(2026, 12, 31))
     assert charged(procedure, card, D(2026, 12, 31)) == 50_000
