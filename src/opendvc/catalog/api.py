@@ -24,12 +24,14 @@ from typing import Any
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
 from opendvc.api.params import MAX_LIMIT, MAX_PAGE
 from opendvc.api.schemas import problems
 
+from .fees import in_force
 from .selectors import (
     cache_seconds,
     catalog_revision,
@@ -100,10 +102,12 @@ class SearchParams(Schema):
 
 def _response_key(request) -> str:
     # A body carries labels in the request's language (the facets' levels and channels): one entry,
-    # and one ETag, per language.
+    # and one ETag, per language; and per day, as procedures and fee items enter and leave effect by date.
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
     digest = hashlib.sha256(
-        json.dumps([request.get_host(), request.path, get_language(), params]).encode()
+        json.dumps(
+            [request.get_host(), request.path, get_language(), params, timezone.localdate().isoformat()]
+        ).encode()
     ).hexdigest()[:40]
     return f"catalog:{catalog_revision()}:response:{digest}"
 
@@ -172,6 +176,12 @@ def list_procedures(
     auth=None,
     response={200: dict, **problems(404)},
     summary="Toàn bộ thông tin một thủ tục",
+    description=(
+        "Bản ghi của thủ tục theo lược đồ nhập dữ liệu (docs/catalog-import.md). Mỗi khoản trong "
+        "`fee_items` có thêm `valid_from`, `valid_to` (ngày ISO 8601, tính cả hai ngày; `null` = "
+        "không giới hạn phía đó) và `in_force` (khoản đang áp dụng hôm nay, giờ Việt Nam). Khoản có "
+        "`in_force: false` vẫn được nguồn công bố nhưng không còn được thu."
+    ),
 )
 def get_procedure(request, code: str):
     return _cached_json(request, lambda: _procedure_document(request, code))
@@ -196,6 +206,12 @@ def _procedure_document(request, code: str) -> dict[str, Any]:
     components = sorted(procedure.components.all(), key=lambda c: c.position)
     for item, component in zip(record["components"], components, strict=True):
         item["id"] = component.pk
+    # Whether each fee item applies today (its valid_from/valid_to, both days included): an item past its
+    # period is still published by the source but no longer charged.
+    today = timezone.localdate()
+    fee_items = sorted(procedure.fee_items.all(), key=lambda f: f.position)
+    for item, fee in zip(record["fee_items"], fee_items, strict=True):
+        item["in_force"] = in_force(fee, today)
     record["forms"] = [
         {
             "name": f.name,

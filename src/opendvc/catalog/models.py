@@ -248,6 +248,10 @@ class FeeItem(models.Model):
     methods = models.JSONField(_("áp dụng cho hình thức"), default=list, blank=True)
     condition = models.TextField(_("điều kiện"), blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
+    # The period the amount applies in, both days included, as the source states it in the item's
+    # name or note (``catalog.fees.fee_period``); None = not limited on that side.
+    valid_from = models.DateField(_("áp dụng từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(_("áp dụng đến hết ngày"), null=True, blank=True)
 
     class Meta:
         ordering = ["procedure", "position"]
@@ -256,6 +260,13 @@ class FeeItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                {"valid_to": _("Ngày hết áp dụng phải từ ngày bắt đầu áp dụng trở về sau.")}
+            )
 
 
 class Component(models.Model):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .fees import fee_period
 from .models import NATIONAL_CODE_RE, SYNTHETIC_PREFIX
 
 # Column order of CSV/XLSX files; JSON files use the same keys.
@@ -230,6 +231,24 @@ class _Row:
         return value
 
 
+def _fee_period(r: _Row, f: dict, col: str) -> dict[str, str | None]:
+    """An item's ``valid_from``/``valid_to``: as the record gives them (ISO dates; an export carries
+    them, null included), else the period its name or note states (``fees.fee_period``)."""
+    if "valid_from" not in f and "valid_to" not in f:
+        start, end = fee_period(f.get("name") if isinstance(f.get("name"), str) else "",
+                                f.get("note") if isinstance(f.get("note"), str) else "")
+        return {"valid_from": _iso(start), "valid_to": _iso(end)}
+    start = r.date(f.get("valid_from"), f"{col}.valid_from")
+    end = r.date(f.get("valid_to"), f"{col}.valid_to")
+    if start and end and end < start:
+        r.err(f"{col}.valid_to", "ngày hết áp dụng phải từ ngày bắt đầu áp dụng trở về sau")
+    return {"valid_from": start, "valid_to": end}
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def check_record(
     raw: Any,
     row: int,
@@ -368,6 +387,7 @@ def check_record(
                 "methods": r.choice_list(f.get("methods"), f"{col}.methods", METHODS),
                 "condition": r.text(f.get("condition"), f"{col}.condition") or "",
                 "note": r.text(f.get("note"), f"{col}.note") or "",
+                **_fee_period(r, f, col),
             }
         )
 

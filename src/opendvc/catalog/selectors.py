@@ -567,6 +567,8 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
                 "methods": f.methods,
                 "condition": f.condition,
                 "note": f.note,
+                "valid_from": _iso(f.valid_from),
+                "valid_to": _iso(f.valid_to),
             }
             for f in sorted(procedure.fee_items.all(), key=lambda f: f.position)
         ],

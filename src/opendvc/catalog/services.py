@@ -268,6 +268,10 @@ def _parse_time(value: str | None) -> dt.time | None:
     return dt.time.fromisoformat(value) if value else None
 
 
+def _parse_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 def _sync_rows(model, procedure: Procedure, rows: list[dict[str, Any]]) -> None:
     """Make the procedure's ``model`` rows equal ``rows`` (in order), updating rows in place by
     position so their primary keys stay stable (dossier files point at components)."""
@@ -322,6 +326,8 @@ def _write_children(procedure: Procedure, record: dict[str, Any]) -> None:
                 "methods": f["methods"],
                 "condition": f["condition"],
                 "note": f["note"],
+                "valid_from": _parse_date(f.get("valid_from")),
+                "valid_to": _parse_date(f.get("valid_to")),
             }
             for f in record["fee_items"]
         ],

@@ -28,7 +28,17 @@ XLSX_CHILD_SHEETS: dict[str, list[str]] = {
         "fee_text",
         "description",
     ],
-    "fee_items": ["name", "amount_vnd", "amount_text", "per", "methods", "condition", "note"],
+    "fee_items": [
+        "name",
+        "amount_vnd",
+        "amount_text",
+        "per",
+        "methods",
+        "condition",
+        "note",
+        "valid_from",
+        "valid_to",
+    ],
     "components": [
         "name",
         "originals",

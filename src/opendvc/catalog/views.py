@@ -23,6 +23,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import vi_attribute
 from opendvc.eforms.selectors import form_for_procedure
 
+from .fees import expired, lapse_text, period_text
 from .models import FormFile, Procedure
 from .search import max_query_length, parse_query
 from .selectors import (
@@ -249,14 +250,21 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
             current_case = c.case
         c.copies_text = _copies_text(c)
         components[-1]["items"].append(c)
-    fees = list(procedure.fee_items.all())
-    for f in fees:
+    # An item whose period has ended stays visible, since the source still publishes it, but apart and
+    # marked as no longer charged.
+    today = timezone.localdate()
+    fees, lapsed_fees = [], []
+    for f in procedure.fee_items.all():
         f.methods_text = _fee_methods_text(f.methods or [])
+        f.period_text = period_text(f)
+        f.lapse_text = lapse_text(f, today)
+        (lapsed_fees if expired(f, today) else fees).append(f)
     forms_by_name = {f.name: f for f in procedure.forms.all()}
     return {
         # The methods' fee lines refer to the fee table when there is one.
-        "has_fee_table": bool(fees),
+        "has_fee_table": bool(fees or lapsed_fees),
         "fees": fees,
+        "lapsed_fees": lapsed_fees,
         "procedure": procedure,
         "eform": _eform_for(procedure),
         "component_groups": components,

@@ -16,9 +16,11 @@ at the counter or by post.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,11 +48,27 @@ def _whole(value: Any) -> int | None:
     return None
 
 
-def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+def filed_on(dossier) -> dt.date:
+    """The day that decides which fee amounts apply: the dossier's submission day in Vietnam's time
+    (today for a dossier not yet submitted)."""
+    return timezone.localdate(dossier.submitted_at) if dossier.submitted_at else timezone.localdate()
+
+
+def compute_fees(
+    *, procedure, fees: list[dict[str, Any]], on: dt.date | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """Priced lines and their total (VND) for ``fees`` = ``[{"fee_item": id, "quantity": n}]`` or
     ``[{"name": ..., "amount_vnd": n, "quantity": n}]``. Raises 422 ``validation_error`` naming each bad
-    line (unknown item, unpriced item without an amount, quantity out of range)."""
+    line (unknown item, unpriced item without an amount, quantity out of range).
+
+    ``on`` is the filing day (``filed_on``; today when not given): an item priced for a period that
+    does not include it has no amount for this dossier (``catalog.fees.amount_on``) — the item the
+    source publishes beside it for other days applies instead, or the amount is typed as for an item
+    the source does not price."""
+    from opendvc.catalog.fees import amount_on, lapse_text
     from opendvc.catalog.models import FeeItem
+
+    on = on or timezone.localdate()
 
     if not isinstance(fees, list | tuple) or not fees:
         raise ProblemError("validation_error", _("Phải nêu các khoản phí, lệ phí."),
@@ -67,6 +85,7 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
         if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
             errors.append({"path": f"{path}.quantity", "message": _("Số lượng phải từ 1 đến 10.000.")})
             continue
+        unpriced, unpriced_args = _("Khoản “%(name)s” chưa có mức thu; nhập số tiền."), {}
         item_id = fee.get("fee_item")
         if item_id not in (None, ""):
             number = _whole(item_id)
@@ -74,8 +93,13 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
             if item is None:
                 errors.append({"path": f"{path}.fee_item", "message": _("Khoản phí không thuộc thủ tục này.")})
                 continue
-            unit = item.amount_vnd if item.amount_vnd is not None else fee.get("amount_vnd")
+            price = amount_on(item, on)
+            unit = price if price is not None else fee.get("amount_vnd")
             name = item.name
+            if price is None and item.amount_vnd is not None:
+                unpriced = _("Mức thu của khoản “%(name)s” %(lapse)s, không áp dụng cho hồ sơ nộp ngày "
+                             "%(day)s; chọn khoản phí đang áp dụng hoặc nhập số tiền.")
+                unpriced_args = {"day": on.strftime("%d/%m/%Y"), "lapse": lapse_text(item, on)}
         else:
             raw_name = fee.get("name")
             name = raw_name.strip() if isinstance(raw_name, str) else ""
@@ -93,7 +117,7 @@ def compute_fees(*, procedure, fees: list[dict[str, Any]]) -> tuple[list[dict[st
         whole = _whole(unit)
         if whole is None:
             errors.append({"path": f"{path}.amount_vnd", "message": quoting(
-                               _("Khoản “%(name)s” chưa có mức thu; nhập số tiền."), {"name": name[:80]})}
+                               unpriced, {"name": name[:80]}, unpriced_args)}
                           if unit in (None, "") else
                           {"path": f"{path}.amount_vnd", "message": _("Số tiền phải là số nguyên đồng.")})
             continue

@@ -4,6 +4,9 @@ the gateway simulators (``manage.py run_simulators``) can pay it online. Idempot
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
+
+from opendvc.catalog.fees import in_force
 
 
 def _level4_procedure(agency):
@@ -90,7 +93,12 @@ def seed(stdout=None) -> None:
         if stdout:
             stdout.write("  hồ sơ mẫu chờ thanh toán đã có")
         return
-    priced = FeeItem.objects.filter(procedure=procedure, amount_vnd__gt=0).order_by("pk").first()
+    today = timezone.localdate()
+    priced = next(
+        (f for f in FeeItem.objects.filter(procedure=procedure, amount_vnd__gt=0).order_by("pk")
+         if in_force(f, today)),
+        None,
+    )
     fees = (
         [{"fee_item": priced.pk, "quantity": 1}]
         if priced

@@ -51,7 +51,7 @@ from opendvc.worktime import (
 
 from ..lifecycle import Document, Role
 from ..models import DossierDocument, Payment, Upload
-from ..payments import compute_fees, method_for_role
+from ..payments import compute_fees, filed_on, method_for_role
 from ..returns import method_for, return_method_default
 from .filing import due_for
 
@@ -142,7 +142,7 @@ def on_supply(dossier, inputs, *, now, role, actor):
 def on_require_payment(dossier, inputs, *, now, role, actor):
 
     _check_turn(dossier, role, actor)
-    lines, total = compute_fees(procedure=dossier.procedure, fees=inputs["fees"])
+    lines, total = compute_fees(procedure=dossier.procedure, fees=inputs["fees"], on=filed_on(dossier))
     Payment.objects.filter(dossier=dossier, state=Payment.State.PENDING).update(state=Payment.State.CANCELLED)
     Payment.objects.create(dossier=dossier, items=lines, total_vnd=total)
     return Outcome(_pause(dossier, now), {"fees": lines, "total_vnd": total})

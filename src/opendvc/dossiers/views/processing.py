@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.catalog.fees import amount_on, lapse_text
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.workflow import selectors as steps
 from opendvc.workflow import services as workflow
@@ -26,6 +27,7 @@ from opendvc.workflow import services as workflow
 from .. import selectors, services
 from ..documents import control_sheet_pdf
 from ..lifecycle import Action, StepAction, action_label
+from ..payments import filed_on
 from ..returns import return_form
 from ..uploads import UploadError, check_file, read_limited
 from .common import int_param, problem_messages
@@ -60,6 +62,11 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     runs = steps.step_runs(d)
     current = next((r for r in runs if r.left_at is None), None)
     fee_items = list(d.procedure.fee_items.all())
+    # The amounts that apply to this dossier: those in force on its filing day.
+    filed = filed_on(d)
+    for item in fee_items:
+        item.price = amount_on(item, filed)
+        item.lapse = lapse_text(item, filed)
     fee_other = {}
     if errors and request.POST.get("action") == Action.REQUIRE_PAYMENT:
         # A refused fee request shows again what the officer typed, line by line.
