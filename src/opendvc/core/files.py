@@ -139,6 +139,15 @@ def stored_file_response(
     return response
 
 
+def unsent_file_release(response: HttpResponse) -> None:
+    """Release the file a response of ``stored_file_response`` opened, when the view answers
+    something else instead. Not ``response.close()``: for Django that ends the request
+    (``request_finished``), which closes the database connection the rest of the view still uses."""
+    stream = getattr(response, "file_to_stream", None)
+    if stream is not None:
+        stream.close()
+
+
 def missing_file_response(request: HttpRequest) -> HttpResponse:
     message = _(
         "Tệp này không còn trong kho lưu trữ của Cổng. Vui lòng liên hệ đường dây nóng để được "

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.accounts.selectors import organisation_for_member, organisations_of
-from opendvc.core.files import stored_file_response
+from opendvc.core.files import stored_file_response, unsent_file_release
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
@@ -214,7 +214,7 @@ def download(request, public_id):
                 request=request,
             )
         except ProblemError as exc:
-            response.close()
+            unsent_file_release(response)
             messages.error(request, message_text(_messages(exc)))
             return redirect("vault:home")
     return response
@@ -295,7 +295,7 @@ def shared(request, token):
             token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
         )
     except ProblemError:
-        response.close()
+        unsent_file_release(response)
         return render(request, "vault/shared_gone.html", status=404)
     return response
 

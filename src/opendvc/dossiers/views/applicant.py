@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opendvc.accounts.selectors import acting_as_choices
 from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
-from opendvc.core.files import pending_file_response
+from opendvc.core.files import pending_file_response, unsent_file_release
 from opendvc.core.page_tokens import page_token_for, page_token_new
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
@@ -589,7 +589,7 @@ def mine_document(request, public_id, doc_id: int):
         try:
             result_download(dossier=dossier, document=d, user=request.user, request=request)
         except ProblemError as exc:
-            response.close()
+            unsent_file_release(response)
             messages.error(request, message_text(problem_messages(exc)))
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
     return response
