@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
+
+from opendvc.audit.services import audit_record
 
 
 @dataclass(frozen=True)
@@ -175,3 +179,32 @@ def rows_delete_in_batches(
         done += n
         if progress is not None:
             progress(len(pks))
+
+
+def expired_rows_purge(
+    rows: Callable[[datetime], QuerySet],
+    *,
+    policy_name: str,
+    action: str,
+    older_than: datetime | None = None,
+    batch_size: int = PURGE_BATCH_SIZE,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+    actor=None,
+) -> int:
+    """Delete ``rows(older_than)`` in batches (``rows_delete_in_batches``); ``older_than`` is by default
+    the policy ``policy_name``'s period back from now. Returns how many. A run that deleted rows writes
+    one audit entry ``action`` with the count and the cut-off (``actor``: None for a periodic job);
+    ``dry_run`` counts them, deletes and records nothing."""
+    if older_than is None:
+        older_than = timezone.now() - timedelta(days=policy(policy_name).value())
+    deleted = rows_delete_in_batches(
+        rows(older_than), batch_size=batch_size, dry_run=dry_run, progress=progress
+    )
+    if deleted and not dry_run:
+        audit_record(
+            actor=actor,
+            action=action,
+            changes={"deleted": deleted, "received_before": older_than.isoformat()},
+        )
+    return deleted

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from opendvc.audit.services import audit_record
 from opendvc.core.ratelimit import ratelimit_log_allowed
-from opendvc.core.retention import PURGE_BATCH_SIZE, policy, rows_delete_in_batches
+from opendvc.core.retention import PURGE_BATCH_SIZE, expired_rows_purge
 
 from .models import InboundMessage
 
@@ -88,7 +86,7 @@ def inbound_refused_purge(
 ) -> int:
     """Delete the refused requests of ``inbound_refused_purgeable`` older than ``older_than`` (by
     default ``INBOUND_REFUSED_RETENTION_DAYS``, 90 days: retention policy ``inbound_refused``), in
-    batches (``core.retention.rows_delete_in_batches``). Returns how many.
+    batches (``core.retention.expired_rows_purge``). Returns how many.
 
     Such a request changed nothing: anyone may send one to a webhook's address, and each was a row
     kept for good (a peer whose request was refused sends it again). An accepted request is part of the record of the dossier it changed, and a refused
@@ -96,18 +94,13 @@ def inbound_refused_purge(
     archived under the archives law and never purged here (``core.retention.KEPT_FOR_GOOD``). A run
     that deleted rows writes one audit entry with the count (``actor``: None for the periodic job);
     ``dry_run`` counts them, deletes and records nothing."""
-    if older_than is None:
-        older_than = timezone.now() - timedelta(days=policy("inbound_refused").value())
-    deleted = rows_delete_in_batches(
-        inbound_refused_purgeable(older_than=older_than),
+    return expired_rows_purge(
+        lambda before: inbound_refused_purgeable(older_than=before),
+        policy_name="inbound_refused",
+        action="integrations.inbound_refused_purged",
+        older_than=older_than,
         batch_size=batch_size,
         dry_run=dry_run,
         progress=progress,
+        actor=actor,
     )
-    if deleted and not dry_run:
-        audit_record(
-            actor=actor,
-            action="integrations.inbound_refused_purged",
-            changes={"deleted": deleted, "received_before": older_than.isoformat()},
-        )
-    return deleted

@@ -36,7 +36,7 @@ from opendvc.core.money import format_vnd
 from opendvc.core.prepared import PreparedRead, row_insert, row_update
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import ratelimit_log_allowed
-from opendvc.core.retention import PURGE_BATCH_SIZE, policy, rows_delete_in_batches
+from opendvc.core.retention import PURGE_BATCH_SIZE, expired_rows_purge
 from opendvc.dossiers.lifecycle import UNDELIVERED_STATES, Role, State, state_label
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.models import Payment as FeeRequest
@@ -924,25 +924,20 @@ def gateway_unmatched_purge(
     """Delete the gateways' messages that matched no payment attempt (a signature that did not
     verify, whatever reference it quotes; an unknown order; a browser's return to nothing) received
     before ``older_than`` (by default ``PAYMENT_UNMATCHED_RETENTION_DAYS``, 90 days: retention policy
-    ``gateway_unmatched``), in batches (``core.retention.rows_delete_in_batches``). Returns how many.
+    ``gateway_unmatched``), in batches (``core.retention.expired_rows_purge``). Returns how many.
 
     Such a message changed nothing, and anyone may send one to a gateway's notification address. A
     message of an attempt is part of that payment's record (the reconciliation, a refund, a dispute
     read it) and follows the dossier's records, archived under the archives law and never purged here.
     A run that deleted rows writes one audit entry with the count (``actor``: None for the periodic
     job); ``dry_run`` counts them, deletes and records nothing."""
-    if older_than is None:
-        older_than = timezone.now() - timedelta(days=policy("gateway_unmatched").value())
-    deleted = rows_delete_in_batches(
-        GatewayMessage.objects.filter(attempt__isnull=True, received_at__lt=older_than),
+    return expired_rows_purge(
+        lambda before: GatewayMessage.objects.filter(attempt__isnull=True, received_at__lt=before),
+        policy_name="gateway_unmatched",
+        action="payment.unmatched_messages_purged",
+        older_than=older_than,
         batch_size=batch_size,
         dry_run=dry_run,
         progress=progress,
+        actor=actor,
     )
-    if deleted and not dry_run:
-        audit_record(
-            actor=actor,
-            action="payment.unmatched_messages_purged",
-            changes={"deleted": deleted, "received_before": older_than.isoformat()},
-        )
-    return deleted
