@@ -148,18 +148,32 @@ def unsent_file_release(response: HttpResponse) -> None:
         stream.close()
 
 
-def missing_file_response(request: HttpRequest) -> HttpResponse:
-    message = _(
-        "Tệp này không còn trong kho lưu trữ của Cổng. Vui lòng liên hệ đường dây nóng để được "
-        "cấp lại; hồ sơ của Ông/Bà không bị ảnh hưởng."
-    )
+def _file_answer(
+    request: HttpRequest, *, code: str, status: int, title: str, message: str, retry_after: int | None = None
+) -> HttpResponse:
+    """A stored file that cannot be given: problem+json ``code`` for an API client, else the error
+    page with ``title`` and ``message``; ``Retry-After`` when trying again later may help."""
     if wants_problem_json(request):
-        return problem_response("file_missing", message, status=404, instance=request.path)
-    return render(
+        response = problem_response(code, message, status=status, instance=request.path)
+    else:
+        response = render(
+            request, "errors/error.html", {"status": status, "title": title, "message": message}, status=status
+        )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def missing_file_response(request: HttpRequest) -> HttpResponse:
+    return _file_answer(
         request,
-        "errors/error.html",
-        {"status": 404, "title": _("Không tìm thấy tệp"), "message": message},
+        code="file_missing",
         status=404,
+        title=_("Không tìm thấy tệp"),
+        message=_(
+            "Tệp này không còn trong kho lưu trữ của Cổng. Vui lòng liên hệ đường dây nóng để được "
+            "cấp lại; hồ sơ của Ông/Bà không bị ảnh hưởng."
+        ),
     )
 
 
@@ -173,38 +187,28 @@ def storage_unavailable_message() -> str:
 
 def unavailable_file_response(request: HttpRequest) -> HttpResponse:
     """A stored file the storage cannot give just now (an outage of the bucket or the disk): try
-    again later (503 with ``Retry-After``)."""
-    message = storage_unavailable_message()
-    if wants_problem_json(request):
-        response = problem_response(
-            "storage_unavailable", message, status=503, instance=request.path
-        )
-    else:
-        response = render(
-            request,
-            "errors/error.html",
-            {"status": 503, "title": _("Chưa đọc được tệp"), "message": message},
-            status=503,
-        )
-    response["Retry-After"] = "60"
-    return response
+    again later (503 with ``Retry-After``, as ``StorageUnavailable``)."""
+    return _file_answer(
+        request,
+        code="storage_unavailable",
+        status=503,
+        title=_("Chưa đọc được tệp"),
+        message=storage_unavailable_message(),
+        retry_after=StorageUnavailable.retry_after,
+    )
 
 
 def pending_file_response(request: HttpRequest) -> HttpResponse:
     """A document whose PDF is still being made (out of the request that issued it): try again in a
     few seconds (503 with ``Retry-After``)."""
-    message = _(
-        "Văn bản này đang được tạo và ký số, thường xong trong vài giây. Vui lòng tải lại trang sau "
-        "ít phút; hồ sơ của Ông/Bà không bị ảnh hưởng."
+    return _file_answer(
+        request,
+        code="file_pending",
+        status=503,
+        title=_("Văn bản đang được tạo"),
+        message=_(
+            "Văn bản này đang được tạo và ký số, thường xong trong vài giây. Vui lòng tải lại trang "
+            "sau ít phút; hồ sơ của Ông/Bà không bị ảnh hưởng."
+        ),
+        retry_after=10,
     )
-    if wants_problem_json(request):
-        response = problem_response("file_pending", message, status=503, instance=request.path)
-    else:
-        response = render(
-            request,
-            "errors/error.html",
-            {"status": 503, "title": _("Văn bản đang được tạo"), "message": message},
-            status=503,
-        )
-    response["Retry-After"] = "10"
-    return response
