@@ -228,7 +228,26 @@ class Feedback(models.Model):
         return self.sender_name
 
 
-class FeedbackEvent(models.Model):
+class _FeedbackHistoryRow(models.Model):
+    """A row of an item's history: Regulation Art. 4.2, no update, no delete — refused for a row
+    (``save`` of a stored one, ``delete``), for a queryset (``core.append_only``) and, on PostgreSQL,
+    by a trigger."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Feedback history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Feedback history is append-only.")
+
+
+class FeedbackEvent(_FeedbackHistoryRow):
     """One line of an item's history. Rows are only ever added ("do not edit history")."""
 
     feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="events")
@@ -243,25 +262,14 @@ class FeedbackEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Regulation Art. 4.2: no update, no delete (``core.append_only``; a PostgreSQL trigger as well).
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.feedback_id}: {self.action}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Feedback history is append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("Feedback history is append-only.")
-
-
-class FeedbackRound(models.Model):
+class FeedbackRound(_FeedbackHistoryRow):
     """A forwarding of an item to an agency that has ended while the item goes on: sent back to the
     switchboard (wrong agency) or reopened by the sender after the answer. The item's own row keeps
     only its current forwarding — both actions overwrite its instants — so the ended one is kept here,
@@ -281,23 +289,12 @@ class FeedbackRound(models.Model):
     ended_at = models.DateTimeField()
     ended_by = models.CharField(max_length=30)
 
-    # Regulation Art. 4.2: no update, no delete (``core.append_only``; a PostgreSQL trigger as well).
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["forwarded_at", "pk"]
         indexes = [models.Index(fields=["ended_at", "forwarded_at"], name="feedback_round_span")]
 
     def __str__(self) -> str:
         return f"{self.feedback_id}: {self.forwarded_at:%Y-%m-%d %H:%M} – {self.ended_by}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Feedback history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Feedback history is append-only.")
 
 
 def attachment_path(instance, filename: str) -> str:
