@@ -185,6 +185,18 @@ def organisation_store(request, public_id):
     return render(request, "vault/organisation.html", {"organisation": organisation, "documents": docs})
 
 
+def _document_response(request, doc, *, inline: bool):
+    """The stored file of the store's document ``doc`` (``core.files.stored_file_response``: 404 or
+    503 pages when it cannot be given)."""
+    return stored_file_response(
+        request,
+        doc.stored,
+        filename=doc.original_name or "giay-to.pdf",
+        content_type=doc.content_type or "application/pdf",
+        inline=inline,
+    )
+
+
 @login_required
 def download(request, public_id):
     doc = get_object_or_404(StoredDocument.objects.select_related("organisation"), public_id=public_id)
@@ -192,13 +204,7 @@ def download(request, public_id):
         raise Http404(_("Không có giấy tờ này trong kho của bạn."))
     # The object is opened first: a file missing from the storage (or a storage that cannot be read)
     # gets its own page, and a result that could not be read is no download.
-    response = stored_file_response(
-        request,
-        doc.stored,
-        filename=doc.original_name or "giay-to.pdf",
-        content_type=doc.content_type or "application/pdf",
-        inline=False,
-    )
+    response = _document_response(request, doc, inline=False)
     if (
         response.status_code == 200
         and doc.dossier_document_id
@@ -280,13 +286,7 @@ def shared(request, token):
             return render(request, "vault/shared_expired.html", {"document": doc, "token": token})
     except ProblemError:
         return render(request, "vault/shared_gone.html", status=404)
-    response = stored_file_response(
-        request,
-        doc.stored,
-        filename=doc.original_name or "giay-to.pdf",
-        content_type=doc.content_type or "application/pdf",
-        inline=True,
-    )
+    response = _document_response(request, doc, inline=True)
     if response.status_code != 200:
         # A file missing from the storage (or unreadable just now) was not read: no access is logged.
         return response
