@@ -31,7 +31,7 @@ from ninja import Query, Router, Schema
 from opendvc.api.params import MAX_LIMIT, MAX_PAGE
 from opendvc.api.schemas import problems
 
-from .fees import in_force
+from .fees import amount_on, in_force
 from .selectors import (
     cache_seconds,
     catalog_revision,
@@ -180,7 +180,12 @@ def list_procedures(
         "Bản ghi của thủ tục theo lược đồ nhập dữ liệu (docs/catalog-import.md). Mỗi khoản trong "
         "`fee_items` có thêm `valid_from`, `valid_to` (ngày ISO 8601, tính cả hai ngày; `null` = "
         "không giới hạn phía đó) và `in_force` (khoản đang áp dụng hôm nay, giờ Việt Nam). Khoản có "
-        "`in_force: false` vẫn được nguồn công bố nhưng không còn được thu."
+        "`in_force: false` vẫn được nguồn công bố nhưng không còn được thu. Mức thu giảm có thời hạn "
+        "(ví dụ Thông tư 64/2025/TT-BTC): `rate_percent` (phần trăm `amount_vnd` được thu, 0–100), "
+        "`rate_from`, `rate_to` (ngày ISO 8601, tính cả hai ngày; `null` = không giới hạn phía đó), "
+        "`rate_basis` (văn bản quy định); `null`/rỗng khi không có. `amount_today` là số tiền thu cho hồ "
+        "sơ nộp hôm nay (giờ Việt Nam): mức giảm trong thời hạn giảm (làm tròn xuống đồng), mức đầy "
+        "đủ ngoài thời hạn; `null` khi khoản không áp dụng hôm nay hoặc nguồn không nêu số tiền."
     ),
 )
 def get_procedure(request, code: str):
@@ -212,6 +217,7 @@ def _procedure_document(request, code: str) -> dict[str, Any]:
     fee_items = sorted(procedure.fee_items.all(), key=lambda f: f.position)
     for item, fee in zip(record["fee_items"], fee_items, strict=True):
         item["in_force"] = in_force(fee, today)
+        item["amount_today"] = amount_on(fee, today)
     record["forms"] = [
         {
             "name": f.name,

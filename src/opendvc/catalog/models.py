@@ -252,6 +252,28 @@ class FeeItem(models.Model):
     # name or note (``catalog.fees.fee_period``); None = not limited on that side.
     valid_from = models.DateField(_("áp dụng từ ngày"), null=True, blank=True)
     valid_to = models.DateField(_("áp dụng đến hết ngày"), null=True, blank=True)
+    # A reduced rate of the amount for a time, as a circular sets it ("Từ 01/7/2025 đến hết 31/12/2026
+    # mức thu bằng 50%", Thông tư 64/2025/TT-BTC): ``rate_percent`` % of ``amount_vnd`` is charged from
+    # ``rate_from`` to ``rate_to`` (both included; None = not limited on that side), the full amount
+    # outside (``catalog.fees.amount_on``). Read from the item's name or note (``fees.fee_rate``).
+    rate_percent = models.DecimalField(
+        _("mức thu giảm còn (% mức thu)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Ví dụ 50 khi mức thu bằng 50% (giảm 50%). Để trống khi không có mức thu giảm."
+        ),
+    )
+    rate_from = models.DateField(_("mức thu giảm áp dụng từ ngày"), null=True, blank=True)
+    rate_to = models.DateField(_("mức thu giảm áp dụng đến hết ngày"), null=True, blank=True)
+    rate_basis = models.CharField(
+        _("căn cứ mức thu giảm"),
+        max_length=200,
+        blank=True,
+        help_text=_("Văn bản quy định mức thu giảm, ví dụ Thông tư 64/2025/TT-BTC."),
+    )
 
     class Meta:
         ordering = ["procedure", "position"]
@@ -267,6 +289,17 @@ class FeeItem(models.Model):
             raise ValidationError(
                 {"valid_to": _("Ngày hết áp dụng phải từ ngày bắt đầu áp dụng trở về sau.")}
             )
+        errors = {}
+        if self.rate_percent is not None and not 0 <= self.rate_percent <= 100:
+            errors["rate_percent"] = _("Mức thu giảm phải từ 0 đến 100% mức thu.")
+        elif self.rate_percent is not None and not (self.rate_from or self.rate_to):
+            errors["rate_from"] = _("Nêu thời gian áp dụng mức thu giảm (từ ngày, đến hết ngày).")
+        elif self.rate_percent is None and (self.rate_from or self.rate_to or self.rate_basis):
+            errors["rate_percent"] = _("Nhập mức thu giảm (% mức thu) cho thời gian đã nêu.")
+        if self.rate_from and self.rate_to and self.rate_to < self.rate_from:
+            errors["rate_to"] = _("Ngày hết áp dụng phải từ ngày bắt đầu áp dụng trở về sau.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Component(models.Model):

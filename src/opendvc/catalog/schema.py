@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .fees import fee_period
+from .fees import fee_period, fee_rate
 from .models import NATIONAL_CODE_RE, SYNTHETIC_PREFIX
 
 # Column order of CSV/XLSX files; JSON files use the same keys.
@@ -245,6 +245,57 @@ def _fee_period(r: _Row, f: dict, col: str) -> dict[str, str | None]:
     return {"valid_from": start, "valid_to": end}
 
 
+_RATE_KEYS = ("rate_percent", "rate_from", "rate_to", "rate_basis")
+
+
+def _fee_rate(r: _Row, f: dict, col: str) -> dict[str, Any]:
+    """An item's reduced rate (``rate_percent`` of its amount charged from ``rate_from`` to ``rate_to``,
+    set by ``rate_basis``): as the record gives it (an export carries the four keys, null included),
+    else the rate its name or note states (``fees.fee_rate``)."""
+    if not any(key in f for key in _RATE_KEYS):
+        rate = fee_rate(
+            f.get("name") if isinstance(f.get("name"), str) else "",
+            f.get("note") if isinstance(f.get("note"), str) else "",
+        )
+        if rate is None:
+            return {"rate_percent": None, "rate_from": None, "rate_to": None, "rate_basis": ""}
+        return {
+            "rate_percent": _number(rate.percent),
+            "rate_from": _iso(rate.start),
+            "rate_to": _iso(rate.end),
+            "rate_basis": rate.basis,
+        }
+    raw = f.get("rate_percent")
+    percent = None
+    if raw not in (None, ""):
+        try:
+            if isinstance(raw, bool):
+                raise InvalidOperation
+            value = Decimal(str(raw).strip().replace(",", "."))
+            if not value.is_finite() or not 0 <= value <= 100 or value != round(value, 2):
+                raise InvalidOperation
+            percent = _number(value)
+        except (InvalidOperation, ValueError):
+            r.err(
+                f"{col}.rate_percent",
+                "phải là số từ 0 đến 100 (phần trăm mức thu), tối đa 2 chữ số thập phân",
+            )
+    start = r.date(f.get("rate_from"), f"{col}.rate_from")
+    end = r.date(f.get("rate_to"), f"{col}.rate_to")
+    basis = r.text(f.get("rate_basis"), f"{col}.rate_basis", max_len=200) or ""
+    if start and end and end < start:
+        r.err(f"{col}.rate_to", "ngày hết áp dụng mức thu giảm phải từ ngày bắt đầu trở về sau")
+    if percent is not None and not (start or end):
+        r.err(f"{col}.rate_from", "mức thu giảm phải có thời gian áp dụng (rate_from, rate_to)")
+    if raw in (None, "") and (start or end or basis):
+        r.err(f"{col}.rate_percent", "thiếu mức thu giảm (phần trăm mức thu) cho thời gian đã nêu")
+    return {"rate_percent": percent, "rate_from": start, "rate_to": end, "rate_basis": basis}
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -388,6 +439,7 @@ def check_record(
                 "condition": r.text(f.get("condition"), f"{col}.condition") or "",
                 "note": r.text(f.get("note"), f"{col}.note") or "",
                 **_fee_period(r, f, col),
+                **_fee_rate(r, f, col),
             }
         )
 

@@ -569,6 +569,10 @@ def procedure_record(procedure: Procedure) -> dict[str, Any]:
                 "note": f.note,
                 "valid_from": _iso(f.valid_from),
                 "valid_to": _iso(f.valid_to),
+                "rate_percent": _amount(f.rate_percent),
+                "rate_from": _iso(f.rate_from),
+                "rate_to": _iso(f.rate_to),
+                "rate_basis": f.rate_basis,
             }
             for f in sorted(procedure.fee_items.all(), key=lambda f: f.position)
         ],

@@ -328,6 +328,12 @@ def _write_children(procedure: Procedure, record: dict[str, Any]) -> None:
                 "note": f["note"],
                 "valid_from": _parse_date(f.get("valid_from")),
                 "valid_to": _parse_date(f.get("valid_to")),
+                "rate_percent": None
+                if f.get("rate_percent") is None
+                else Decimal(str(f["rate_percent"])).quantize(Decimal("0.01")),
+                "rate_from": _parse_date(f.get("rate_from")),
+                "rate_to": _parse_date(f.get("rate_to")),
+                "rate_basis": f.get("rate_basis") or "",
             }
             for f in record["fee_items"]
         ],

@@ -38,6 +38,10 @@ XLSX_CHILD_SHEETS: dict[str, list[str]] = {
         "note",
         "valid_from",
         "valid_to",
+        "rate_percent",
+        "rate_from",
+        "rate_to",
+        "rate_basis",
     ],
     "components": [
         "name",

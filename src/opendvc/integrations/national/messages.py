@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from opendvc.catalog.fees import amount_on, fee_items_in_force
 from opendvc.dossiers.lifecycle import Action, Document, Role, State
+from opendvc.dossiers.payments import filed_on
 
 from ..outbox import outbox_enqueue
 from .mapping import PRIVATE_STATES
@@ -57,9 +59,13 @@ def dossier_document(dossier, *, state: str) -> dict[str, Any]:
         for doc in dossier.documents.all()
         if doc.kind == Document.RESULT
     ]
+    # The fees of this dossier: the items in force on its filing day, at the amount charged that day (a
+    # reduced rate included), as the dossier's fees are computed (``dossiers.payments.compute_fees``).
+    # An item whose period ended, or had not begun, that day is not the dossier's fee.
+    day = filed_on(dossier)
     fees = [
-        {"TenPhiLePhi": item.name, "SoTien": item.amount_vnd or 0, "DonViTinh": item.per}
-        for item in procedure.fee_items.all()
+        {"TenPhiLePhi": item.name, "SoTien": amount_on(item, day) or 0, "DonViTinh": item.per}
+        for item in fee_items_in_force(procedure.fee_items.all(), day)
     ]
     return {
         "MaHoSo": dossier.code,

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from opendvc.accounts import crypto
 from opendvc.agencies.models import Agency
+from opendvc.catalog.fees import amount_on, fee_items_in_force
 from opendvc.dossiers.lifecycle import Action
+from opendvc.dossiers.payments import filed_on
 
 from ..outbox import outbox_enqueue
 
@@ -37,6 +39,9 @@ def onestop_messages_for(
     ):
         return []
     procedure = dossier.procedure
+    # The items in force on the dossier's filing day, at the amount charged that day (a reduced rate
+    # included; None = the source states no amount), as ``dossiers.payments.compute_fees`` prices them.
+    day = filed_on(dossier)
     payload = {
         "dossier": dossier.code,
         "public_id": str(dossier.public_id),
@@ -62,8 +67,8 @@ def onestop_messages_for(
             for f in dossier.files.all()
         ],
         "fees": [
-            {"name": item.name, "amount_vnd": item.amount_vnd, "per": item.per}
-            for item in procedure.fee_items.all()
+            {"name": item.name, "amount_vnd": amount_on(item, day), "per": item.per}
+            for item in fee_items_in_force(procedure.fee_items.all(), day)
         ],
     }
     return [
