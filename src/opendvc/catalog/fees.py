@@ -179,14 +179,19 @@ def _rate_in(text: str) -> Rate | None | bool:
 def fee_rate(*texts: str | None) -> Rate | None:
     """The reduced rate of the item's amount stated in ``texts`` (its name and note); None when none is
     stated, a rate is stated without its days, or the statement is ambiguous."""
-    found: set[Rate] = set()
+    found: set[tuple] = set()
+    bases: set[str] = set()
     for text in texts:
         rate = _rate_in(text or "")
         if rate is None:
             return None
         if rate:
-            found.add(rate)
-    return found.pop() if len(found) == 1 else None
+            found.add(rate[:3])
+            bases.add(rate.basis)
+    bases.discard("")
+    if len(found) != 1:
+        return None
+    return Rate(*found.pop(), bases.pop() if len(bases) == 1 else "")
 
 
 def rate_applies(item, on: dt.date) -> bool:
