@@ -47,6 +47,9 @@ AUDIT_ACTION = "storage.orphan_files_swept"
 #: the periodic job sweeps at most this often (it lists whole folders; files wait a day anyway)
 SWEEP_EVERY = timedelta(hours=1)
 SWEEP_CACHE_KEY = "core.orphan_files_sweep.ran"
+#: and looks at every folder whole (not only the last days' dated ones) at most this often
+SWEEP_WHOLE_EVERY = timedelta(days=1)
+SWEEP_WHOLE_CACHE_KEY = "core.orphan_files_sweep.whole"
 
 
 @dataclass(frozen=True)

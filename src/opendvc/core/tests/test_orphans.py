@@ -30,6 +30,7 @@ from opendvc.core.orphans import (
     AUDIT_ACTION,
     STORAGE_AREAS,
     SWEEP_CACHE_KEY,
+    SWEEP_WHOLE_CACHE_KEY,
     WRITES_ELSEWHERE,
     area_for,
     orphan_files_sweep,
@@ -307,6 +308,21 @@ def test_the_job_runs_under_its_name_and_its_former_name(db, settings):
     assert "core.sweep_orphan_files: ok\n" in out.getvalue()
     cache.delete(SWEEP_CACHE_KEY)
     assert run_all(["core.sweep_orphan_files"]) == {"core.sweep_orphan_files": "ok: 1"}
+
+
+def test_the_job_looks_at_every_folder_whole_once_a_day(db, settings):
+    settings.DOSSIER_UPLOAD_TTL_HOURS = 0
+    old = _save("payments/receipts/2021/03/BL-9.pdf")  # a receipt of an old month, rendered late
+    assert run_all(["core.sweep_orphan_files"]) == {"core.sweep_orphan_files": "ok: 1"}
+    assert not default_storage.exists(old)
+    old = _save("payments/receipts/2021/03/BL-10.pdf")
+    cache.delete(SWEEP_CACHE_KEY)
+    # The next hourly pass looks at the last days' folders only; the next day's, at all again.
+    assert run_all(["core.sweep_orphan_files"]) == {"core.sweep_orphan_files": "ok: 0"}
+    cache.delete(SWEEP_CACHE_KEY)
+    cache.delete(SWEEP_WHOLE_CACHE_KEY)
+    assert run_all(["core.sweep_orphan_files"]) == {"core.sweep_orphan_files": "ok: 1"}
+    assert not default_storage.exists(old)
 
 
 def test_the_sweep_removes_orphans_from_an_s3_bucket(db, bucket, s3_endpoint):  # noqa: F811
