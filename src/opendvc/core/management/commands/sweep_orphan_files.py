@@ -3,13 +3,11 @@ row refers to, in every folder the portal writes to (``core.orphans.STORAGE_AREA
 every folder is looked at whole (after the job did not run for days, or a first run); ``--dry-run``
 lists what would go and removes nothing."""
 
-import sys
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from tqdm import tqdm
 
 from opendvc.core.orphans import (
     STORAGE_AREAS,
@@ -17,6 +15,7 @@ from opendvc.core.orphans import (
     SWEEP_DAYS,
     orphan_files_sweep,
 )
+from opendvc.core.progress import add_progress_argument, progress_bar
 
 ACTOR = "manage.py sweep_orphan_files"
 
@@ -56,7 +55,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=SWEEP_BATCH_SIZE, help="số tệp kiểm tra mỗi lượt"
         )
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         hours = options["older_than_hours"]
@@ -84,12 +83,7 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(f"{name}\t{written:%Y-%m-%d %H:%M}")
 
-        with tqdm(
-            desc="Tệp đã xem",
-            unit=" tệp",
-            disable=options["no_progress"] or not options["verbosity"],
-            file=sys.stderr,
-        ) as bar:
+        with progress_bar(options=options, desc="Tệp đã xem", unit=" tệp") as bar:
             result = orphan_files_sweep(
                 older_than=older_than,
                 days=None if options["all"] else options["days"],
