@@ -8,6 +8,7 @@ import ast
 import importlib
 import inspect
 import uuid
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -186,7 +187,8 @@ def _save(name: str, content: bytes = b"%PDF-1.4 half written") -> str:
 def scattered(db):
     """An orphan in every swept folder, files rows name (in their own folder and in another), an
     upload sent ahead, and a file outside every folder."""
-    from opendvc.dossiers.models import Upload, dossier_file_path
+    from opendvc.dossiers.models import Upload, document_path, dossier_file_path
+    from opendvc.feedback.models import quarantine_path
     from opendvc.linked.models import part_result_path
     from opendvc.reports.models import Report
     from opendvc.vault.models import StoredDocument, vault_path
@@ -195,12 +197,15 @@ def scattered(db):
     owner = UserFactory()
     orphan = {
         "dossiers/files/": _save(dossier_file_path(None, "a")),
+        # The signed copy of a document whose approval was rolled back after signing.
+        "dossiers/documents/": _save(document_path(None, "ky-so.pdf")),
         "vault/": _save(vault_path(None, "a")),
         "linked/results/": _save(part_result_path(None, "a")),
         "payments/receipts/": _save(f"payments/receipts/{now:%Y/%m}/BL-1.pdf"),
         "reports/": _save(Report._meta.get_field("pdf").generate_filename(None, "bao-cao.pdf")),
         "postal/": _save(f"postal/{now:%Y/%m/%d}/BD-1-nhan.jpg"),
         "feedback/": _save(f"feedback/{uuid.uuid4()}/{uuid.uuid4().hex}-anh.jpg"),
+        "feedback/ (quarantine)": _save(quarantine_path(None, "thu.eml")),
         "catalog/forms/": _save("catalog/forms/1.000001/to-khai.docx"),
         "healthcheck/": _save(f"healthcheck/{uuid.uuid4().hex}.txt"),
     }
@@ -232,7 +237,9 @@ def test_the_sweep_removes_old_orphans_of_every_folder_and_nothing_else(scattere
     assert all(default_storage.exists(n) for n in orphan.values())
 
     result = orphan_files_sweep(older_than=timezone.now() + timedelta(seconds=5), batch_size=2)
-    assert {k: v for k, v in result.removed.items() if v} == dict.fromkeys(orphan, 1)
+    expected = Counter(area_for(n).prefix for n in orphan.values())
+    assert expected["feedback/"] == 2 and expected["dossiers/documents/"] == 1
+    assert {k: v for k, v in result.removed.items() if v} == expected
     assert result.referenced["vault/"] == 1 and result.referenced["linked/results/"] == 1
     assert result.referenced["dossiers/files/"] == 1
     assert not any(default_storage.exists(n) for n in orphan.values())
@@ -240,7 +247,7 @@ def test_the_sweep_removes_old_orphans_of_every_folder_and_nothing_else(scattere
     entry = AuditEntry.objects.get(action=AUDIT_ACTION)
     assert entry.actor_label == "system"
     assert entry.changes["removed"] == len(orphan)
-    assert entry.changes["by_folder"] == dict.fromkeys(orphan, 1)
+    assert entry.changes["by_folder"] == expected
 
 
 def test_a_dry_run_lists_and_removes_nothing(scattered):
