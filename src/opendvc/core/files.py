@@ -41,7 +41,7 @@ def removed_on_error(stored: list[str]) -> Iterator[list[str]]:
 
 def stored_delete(name: str, storage=None) -> None:
     """Delete the stored object ``name``, never raising: during an outage the object stays, named by
-    no row, and ``dossiers.sweep_orphan_files`` removes it later (the caller's own error is the one
+    no row, and ``core.sweep_orphan_files`` removes it later (the caller's own error is the one
     that matters)."""
     try:
         (storage or default_storage).delete(name)

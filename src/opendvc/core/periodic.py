@@ -10,6 +10,14 @@ from django.apps import apps
 
 logger = logging.getLogger(__name__)
 _JOBS: dict[str, Callable[[], object]] = {}
+#: former names of renamed jobs: a crontab or a script naming the old one runs the new one
+RENAMED: dict[str, str] = {
+    "dossiers.sweep_orphan_files": "core.sweep_orphan_files",
+}
+
+
+def current_name(name: str) -> str:
+    return RENAMED.get(name, name)
 
 
 def periodic_job(name: str):
@@ -36,6 +44,7 @@ def discover() -> dict[str, Callable[[], object]]:
 def run_all(only: list[str] | None = None) -> dict[str, str]:
     """Run every job (or the named ones); one failing job does not stop the others."""
     results: dict[str, str] = {}
+    only = [current_name(n) for n in only] if only else only
     for name, func in sorted(discover().items()):
         if only and name not in only:
             continue

@@ -67,12 +67,13 @@ POLICIES: tuple[RetentionPolicy, ...] = (
     ),
     RetentionPolicy(
         "orphan_files",
-        "Stored files no row refers to (left by a process killed between writing a "
-        "file and committing its row)",
+        "Stored files no row refers to, in every folder the portal writes to "
+        "(core.orphans.STORAGE_AREAS): left by a storage, database or process failing between "
+        "writing a file and committing its row",
         "DOSSIER_UPLOAD_TTL_HOURS",
         24,
         "hours",
-        "dossiers.sweep_orphan_files",
+        "core.sweep_orphan_files",
     ),
     RetentionPolicy(
         "pending_feedback_files",

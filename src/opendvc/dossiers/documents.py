@@ -385,7 +385,7 @@ def documents_render(*, document_ids) -> list[DossierDocument]:
 
 def _render_into(doc: DossierDocument) -> None:
     """Render ``doc``'s PDF and store it: the file first, then the row (a file whose row never
-    commits is removed by ``dossiers.sweep_orphan_files``)."""
+    commits is removed by ``core.sweep_orphan_files``)."""
     dossier, event = doc.dossier, doc.event
     context = document_context(dossier=dossier, event=event)
     context["signers"] = signers_for(kind=doc.kind, dossier=dossier, event=event)

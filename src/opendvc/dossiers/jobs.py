@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from opendvc.core.periodic import periodic_job
 
-from .services import cleanup_unclaimed_uploads, sweep_orphan_files
+from .services import cleanup_unclaimed_uploads
 from .services.late import dossiers_escalate_overdue
 
 
@@ -25,14 +25,6 @@ def purge_idempotency_records() -> int:
 
     cutoff = timezone.now() - timedelta(days=settings.DOSSIER_IDEMPOTENCY_DAYS)
     return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
-
-
-@periodic_job("dossiers.sweep_orphan_files")
-def sweep_orphan_files_job() -> int:
-    """Remove stored files older than the upload lifetime that no row refers to (left by a process
-    killed between writing a file and committing its row). Returns how many."""
-    hours = settings.DOSSIER_UPLOAD_TTL_HOURS
-    return sweep_orphan_files(older_than=timezone.now() - timedelta(hours=hours))
 
 
 @periodic_job("dossiers.escalate_overdue")

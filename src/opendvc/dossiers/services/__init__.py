@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -38,11 +38,8 @@ from opendvc.core.problems import ProblemError
 from .. import eforms_bridge, returns
 from ..lifecycle import Action, Role, State
 from ..models import (
-    DOCUMENTS_DIR,
-    FILES_DIR,
     Channel,
     Dossier,
-    DossierDocument,
     DossierFile,
     IdempotencyRecord,
     Upload,
@@ -654,32 +651,6 @@ def intake_register(
         return counter_intake(actor=actor, procedure=procedure, receiving_agency=receiving_agency, channel=channel,
                               applicant=applicant, acting_for=organisation, files=files, due_at=due_at,
                               request=request)
-
-
-def sweep_orphan_files(*, older_than: datetime, days: int = 3) -> int:
-    """Delete stored files of the day folders up to ``days`` before ``older_than`` that were written
-    before ``older_than`` and that no upload, dossier file or document refers to — what a process
-    killed between storing a file and committing its row leaves behind. Returns how many."""
-    removed = 0
-    for offset in range(days + 1):
-        day = (older_than - timedelta(days=offset)).astimezone(UTC)
-        for root in (FILES_DIR, DOCUMENTS_DIR):
-            folder = f"{root}/{day:%Y/%m/%d}"
-            try:
-                _dirs, names = default_storage.listdir(folder)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            paths = [f"{folder}/{n}" for n in names]
-            for start in range(0, len(paths), 500):
-                chunk = paths[start : start + 500]
-                known = set(Upload.objects.filter(file__in=chunk).values_list("file", flat=True))
-                known |= set(DossierFile.objects.filter(file__in=chunk).values_list("file", flat=True))
-                known |= set(DossierDocument.objects.filter(file__in=chunk).values_list("file", flat=True))
-                for path in chunk:
-                    if path not in known and default_storage.get_modified_time(path) < older_than:
-                        default_storage.delete(path)
-                        removed += 1
-    return removed
 
 
 def cleanup_unclaimed_uploads(*, older_than: datetime) -> int:

@@ -54,6 +54,7 @@ def test_kill_the_server_during_a_burst(postgres_db, agencies, justice, citizen,
     from django.db import connection
 
     from opendvc.audit.models import AuditEntry
+    from opendvc.core.orphans import orphan_files_sweep
     from opendvc.dossiers.models import (
         Dossier,
         DossierEvent,
@@ -61,7 +62,7 @@ def test_kill_the_server_during_a_burst(postgres_db, agencies, justice, citizen,
         IdempotencyRecord,
         Upload,
     )
-    from opendvc.dossiers.services import cleanup_unclaimed_uploads, sweep_orphan_files
+    from opendvc.dossiers.services import cleanup_unclaimed_uploads
 
     procedure = make_procedure(code="1.000003", components=(("Tờ khai", True),))
     component = procedure.components.get()
@@ -160,7 +161,7 @@ def test_kill_the_server_during_a_burst(postgres_db, agencies, justice, citizen,
     assert Upload.objects.filter(claimed_at__isnull=False).count() == DossierFile.objects.count()
     # Uploads no dossier claimed go with the periodic cleanup; then every stored file is a dossier's.
     cleanup_unclaimed_uploads(older_than=timezone.now() + timedelta(hours=1))
-    sweep_orphan_files(older_than=timezone.now() + timedelta(hours=1))
+    orphan_files_sweep(older_than=timezone.now() + timedelta(hours=1))
     assert not Upload.objects.filter(claimed_at__isnull=True).exists()
     stored = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()}
     assert stored == set(DossierFile.objects.values_list("file", flat=True))

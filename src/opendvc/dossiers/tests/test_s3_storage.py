@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from opendvc.core.orphans import orphan_files_sweep
 from opendvc.core.tests.s3server import new_bucket, object_keys, s3_client, s3_storages
 from opendvc.core.tests.served import ROOT
 
@@ -110,7 +111,7 @@ def test_retention_jobs_delete_objects_from_the_bucket(bucket, s3_endpoint, citi
     assert f"media/{name}" not in object_keys(s3_endpoint, bucket)
     # A file stored by a process that died before its row was written: swept from the bucket too.
     orphan = services._store(checked_pdf("mo-coi.pdf"))
-    assert services.sweep_orphan_files(older_than=later) == 1
+    assert orphan_files_sweep(older_than=later).total == 1
     assert f"media/{orphan}" not in object_keys(s3_endpoint, bucket)
 
 

@@ -198,13 +198,14 @@ def test_sweep_removes_files_without_rows(citizen, settings):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
+    from opendvc.core.orphans import orphan_files_sweep
     from opendvc.dossiers.models import dossier_file_path
-    from opendvc.dossiers.services import sweep_orphan_files, upload_create
+    from opendvc.dossiers.services import upload_create
 
     kept = upload_create(owner=citizen, checked=check_file(name="a.pdf", content=small_pdf()))
     orphan = default_storage.save(dossier_file_path(None, "x"), ContentFile(b"%PDF-1.4 half written"))
-    assert sweep_orphan_files(older_than=timezone.now() - timedelta(hours=1)) == 0  # too recent
-    assert sweep_orphan_files(older_than=timezone.now() + timedelta(seconds=5)) == 1
+    assert orphan_files_sweep(older_than=timezone.now() - timedelta(hours=1)).total == 0  # too recent
+    assert orphan_files_sweep(older_than=timezone.now() + timedelta(seconds=5)).total == 1
     assert not default_storage.exists(orphan) and default_storage.exists(kept.file.name)
 
 

@@ -10,16 +10,14 @@ command, then remove the old keys. A column left out here would be unreadable on
 gone: the suite checks that every ``*_ciphertext`` column of the project is listed.
 """
 
-import sys
-
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from opendvc.accounts import crypto
 from opendvc.accounts.models import PersonProfile, User
 from opendvc.accounts.services import rotate_encryption_keys
 from opendvc.core.fields import encrypted_column_seal
+from opendvc.core.progress import add_progress_argument, progress_bar
 from opendvc.dossiers.personal_data import form_data_reseal_all
 from opendvc.eforms.models import FormDraft
 from opendvc.eforms.sealing import reseal_rows
@@ -53,17 +51,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def _bar(self, options, desc: str, total: int):
         """A progress bar on stderr (the counts go to stdout)."""
-        return tqdm(
-            total=total,
-            desc=desc,
-            unit=" dòng",
-            disable=options["no_progress"] or not options["verbosity"],
-            file=sys.stderr,
-        )
+        return progress_bar(options=options, total=total, desc=desc, unit=" dòng")
 
     def _say(self, options, text: str) -> None:
         if options["verbosity"]:

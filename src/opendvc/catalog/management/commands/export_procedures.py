@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from opendvc.catalog.selectors import export_queryset, procedure_record
 from opendvc.catalog.transfer import FORMATS, write_records
+from opendvc.core.progress import add_progress_argument, progress_bar
 
 
 class Command(BaseCommand):
@@ -21,19 +21,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-synthetic", action="store_true", help="kèm dữ liệu giả lập đo hiệu năng"
         )
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         qs = export_queryset(include_synthetic=options["include_synthetic"])
         records = [
             procedure_record(p)
-            for p in tqdm(
+            for p in progress_bar(
                 qs,
+                options=options,
                 total=qs.count(),
                 desc="Xuất thủ tục",
                 unit="thủ tục",
-                disable=options["no_progress"],
-                file=sys.stderr,
+                hide_when_quiet=False,
             )
         ]
         if options["output"]:

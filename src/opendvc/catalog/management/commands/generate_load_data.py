@@ -9,13 +9,11 @@ searches behave like real ones. Remove them with ``--delete``.
 from __future__ import annotations
 
 import random
-import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from tqdm import tqdm
 
 from opendvc.audit.services import audit_record
 from opendvc.catalog.demo import DATA_FILE
@@ -29,6 +27,7 @@ from opendvc.catalog.services import (
 )
 from opendvc.catalog.transfer import check_file
 from opendvc.core.collation import sort_key
+from opendvc.core.progress import add_progress_argument, progress_bar
 
 QUALIFIERS = [
     "đối với cá nhân",
@@ -73,7 +72,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="cho phép chạy với cấu hình production"
         )
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         # One entry point for every kind of load data: dossiers and feedback are made by their apps.
@@ -123,12 +122,12 @@ class Command(BaseCommand):
         ctx = ImportContext.load()
         start = Procedure.objects.filter(is_synthetic=True).count()
         created = 0
-        bar = tqdm(
+        bar = progress_bar(
+            options=options,
             total=count,
             desc="Tạo thủ tục giả lập",
             unit="thủ tục",
-            disable=options["no_progress"],
-            file=sys.stderr,
+            hide_when_quiet=False,
         )
         with transaction.atomic():
             batch_size = 500

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from opendvc.catalog.services import import_records
 from opendvc.catalog.transfer import (
@@ -17,6 +15,7 @@ from opendvc.catalog.transfer import (
     read_rows,
     write_report,
 )
+from opendvc.core.progress import add_progress_argument, progress_bar
 
 
 class Command(BaseCommand):
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--report", type=Path, help="tệp CSV báo cáo dòng lỗi (mặc định: FILE.errors.csv)"
         )
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         path: Path = options["file"]
@@ -45,11 +44,10 @@ class Command(BaseCommand):
             checked = check_file(path, fmt)
         except FileFormatError as exc:
             raise CommandError(str(exc)) from exc
-        show = not options["no_progress"]
 
         def progress(rows):
-            return tqdm(
-                rows, desc="Nhập thủ tục", unit="thủ tục", disable=not show, file=sys.stderr
+            return progress_bar(
+                rows, options=options, desc="Nhập thủ tục", unit="thủ tục", hide_when_quiet=False
             )
 
         result = import_records(

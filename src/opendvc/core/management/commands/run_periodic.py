@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from opendvc.core.periodic import discover, run_all
+from opendvc.core.periodic import current_name, discover, run_all
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
             for name in sorted(jobs):
                 self.stdout.write(name)
             return
-        unknown = sorted(set(opts["job"] or []) - set(jobs))
+        unknown = sorted(n for n in opts["job"] or [] if current_name(n) not in jobs)
         if unknown:
             raise CommandError(
                 f"Không có công việc: {', '.join(unknown)}. Có: {', '.join(sorted(jobs))}"

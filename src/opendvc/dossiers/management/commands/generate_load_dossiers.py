@@ -10,7 +10,6 @@ and a half of a province: most dossiers finished, some open, some overdue. Rows 
 from __future__ import annotations
 
 import random
-import sys
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,11 +17,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
 from opendvc.catalog.models import Procedure
+from opendvc.core.progress import add_progress_argument, progress_bar
 from opendvc.dossiers.models import Dossier
 
 SYN = "SYN-"
@@ -48,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--delete", action="store_true")
         parser.add_argument("--seed", type=int, default=20260101)
         parser.add_argument("--force", action="store_true", help="cho phép chạy với cấu hình production")
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         if settings.DJANGO_ENV == "production" and not options["force"]:
@@ -83,8 +82,8 @@ class Command(BaseCommand):
         states, state_w = zip(*STATES, strict=True)
         channels, channel_w = zip(*CHANNELS, strict=True)
         now = timezone.now()
-        bar = tqdm(total=count, desc="Tạo hồ sơ giả lập", unit="hồ sơ", disable=options["no_progress"],
-                   file=sys.stderr)
+        bar = progress_bar(options=options, total=count, desc="Tạo hồ sơ giả lập", unit="hồ sơ",
+                           hide_when_quiet=False)
         batch = 5000
         for offset in range(0, count, batch):
             rows = []

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
-from tqdm import tqdm
 
 from opendvc.agencies import demo
 from opendvc.agencies.models import Agency
+from opendvc.core.progress import progress_bar
 from opendvc.feedback.lifecycle import State
 from opendvc.feedback.models import Channel, Feedback, Kind
 
@@ -47,11 +47,8 @@ class Command(BaseCommand):
         weights = [w for _s, w in STATES]
         now = timezone.now()
         channels, kinds = Channel.values, Kind.values
-        with tqdm(
-            total=count,
-            initial=min(existing, count),
-            unit="phản ánh",
-            disable=options["verbosity"] == 0,
+        with progress_bar(
+            options=options, total=count, initial=min(existing, count), unit="phản ánh"
         ) as bar:
             n = existing
             while n < count:

@@ -4,11 +4,9 @@ the one-stop software signed), and the payment gateways' messages that matched n
 (``INBOUND_REFUSED_RETENTION_DAYS``, ``PAYMENT_UNMATCHED_RETENTION_DAYS``). For a first run on a log
 that grew for long, or to see with ``--dry-run`` what would go."""
 
-import sys
-
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
+from opendvc.core.progress import add_progress_argument, progress_bar
 from opendvc.core.retention import PURGE_BATCH_SIZE
 from opendvc.integrations.inbound import inbound_refused_purge
 from opendvc.payments.services import gateway_unmatched_purge
@@ -29,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=PURGE_BATCH_SIZE, help="số dòng xóa mỗi lượt"
         )
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         dry_run = options["dry_run"]
@@ -38,12 +36,7 @@ class Command(BaseCommand):
             ("Yêu cầu bị từ chối của bên liên thông", inbound_refused_purge),
             ("Thông điệp cổng thanh toán không khớp giao dịch", gateway_unmatched_purge),
         ):
-            with tqdm(
-                desc=label,
-                unit=" dòng",
-                disable=options["no_progress"] or not options["verbosity"],
-                file=sys.stderr,
-            ) as bar:
+            with progress_bar(options=options, desc=label, unit=" dòng") as bar:
                 counts[label] = purge(
                     batch_size=max(options["batch_size"], 1),
                     dry_run=dry_run,

@@ -8,11 +8,9 @@ Run once after upgrading (docs/operations.md, Upgrades): it reads each object's 
 run finds nothing left but the objects that are missing, which it reports again and leaves alone.
 """
 
-import sys
-
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
+from opendvc.core.progress import add_progress_argument, progress_bar
 from opendvc.vault.services import document_sizes_fill, unsized_documents
 
 
@@ -27,16 +25,15 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="chỉ đọc và báo cáo, không ghi gì vào cơ sở dữ liệu"
         )
         parser.add_argument("--batch-size", type=int, default=500, help="số giấy tờ mỗi lượt")
-        parser.add_argument("--no-progress", action="store_true")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         dry_run = options["dry_run"]
-        with tqdm(
+        with progress_bar(
+            options=options,
             total=unsized_documents().count(),
             desc="Kích thước giấy tờ trong kho",
             unit=" giấy tờ",
-            disable=options["no_progress"] or not options["verbosity"],
-            file=sys.stderr,
         ) as bar:
             done = document_sizes_fill(
                 batch_size=max(options["batch_size"], 1), dry_run=dry_run, progress=bar.update
