@@ -41,6 +41,7 @@ from opendvc.core.after_response import after_response
 from opendvc.core.files import storage_access, stored_delete
 from opendvc.core.links import absolute_url
 from opendvc.core.pdf_fonts import faces_css
+from opendvc.core.prepared import PreparedRead
 from opendvc.workflow.selectors import step_runs, step_state
 from opendvc.worktime import parse_instant, to_local
 
@@ -341,25 +342,37 @@ def documents_schedule(*, documents) -> None:
     transaction.on_commit(lambda: tasks.render_documents.delay(ids), robust=True)
 
 
+def _pending(**lookup):
+    """The pending documents among ``lookup``'s, their rows locked, with what their PDF prints."""
+    return (
+        DossierDocument.objects.select_for_update(of=("self",))
+        .filter(**lookup, file="")
+        .select_related(
+            "dossier__procedure",
+            # The letterhead names the superior agency (``letterhead``).
+            "dossier__receiving_agency__parent",
+            "dossier__applicant",
+            "event",
+        )
+        .order_by("pk")
+    )
+
+
+# One document asked for (an action's receipt or result, the catch-up's one by one): its statement, of
+# six joined tables' columns, built once per process and connection (``core.prepared``) instead of by
+# the ORM at every document (1.7 ms).
+_PENDING_ONE = PreparedRead(lambda pk: _pending(pk=pk), 0)
+
+
 def documents_render(*, document_ids) -> list[DossierDocument]:
     """Render the PDFs of the pending documents among ``document_ids`` (each once: the rows are
     locked and a rendered one is skipped), then send ``documents_rendered`` per action (the signing
     app signs or seals them, the store files them) — all in one transaction. Returns what it rendered."""
     from .signals import documents_rendered
 
+    ids = list(document_ids)
     with transaction.atomic():
-        pending = list(
-            DossierDocument.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(document_ids), file="")
-            .select_related(
-                "dossier__procedure",
-                # The letterhead names the superior agency (``letterhead``).
-                "dossier__receiving_agency__parent",
-                "dossier__applicant",
-                "event",
-            )
-            .order_by("pk")
-        )
+        pending = _PENDING_ONE.list(ids[0]) if len(ids) == 1 else list(_pending(pk__in=ids))
         by_event: dict[Any, list[DossierDocument]] = {}
         try:
             for doc in pending:
