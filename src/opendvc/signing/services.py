@@ -576,6 +576,8 @@ def _stamp_face(raw: bytes) -> _StampFace:
         from pyhanko.pdf_utils.font.opentype import _read_ps_name
 
         tt = TTFont(io.BytesIO(raw))
+        # Every table read now (fontTools reads a table when first asked for it, then keeps it).
+        tt.ensureDecompiled()
         face = _stamp_local.face = _StampFace(
             tt=tt,
             hb_font=hb.Font(hb.Face(raw)),
