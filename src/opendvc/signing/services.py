@@ -550,64 +550,18 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-# The stamp font as parsed, kept per process and thread (``_stamp_face``): fontTools' tables (the
-# glyphs' outlines and metrics read once) and HarfBuzz's face. A signature only reads them: each gets
-# its own engine (``_stamp_font``), with the glyphs and characters it uses, as pyHanko's would. Kept per
-# thread (a fontTools font reads its tables on first use, not under a lock) and made again in a process
-# made by fork (a Celery prefork worker), as the documents' font configuration (``dossiers.documents``).
-_stamp_local = threading.local()
-
-
-@dataclass(frozen=True)
-class _StampFace:
-    tt: Any
-    hb_font: Any
-    glyph_set: Any
-    ps_name: str
-    units_per_em: int
-    pid: int
-
-
-def _stamp_face(raw: bytes) -> _StampFace:
-    face = getattr(_stamp_local, "face", None)
-    if face is None or face.pid != os.getpid():
-        import uharfbuzz as hb
-        from fontTools.ttLib import TTFont
-        from pyhanko.pdf_utils.font.opentype import _read_ps_name
-
-        tt = TTFont(io.BytesIO(raw))
-        # Every table read now (fontTools reads a table when first asked for it, then keeps it).
-        tt.ensureDecompiled()
-        face = _stamp_local.face = _StampFace(
-            tt=tt,
-            hb_font=hb.Font(hb.Face(raw)),
-            glyph_set=tt.getGlyphSet(preferCFF=True),
-            ps_name=_read_ps_name(tt),
-            units_per_em=tt["head"].unitsPerEm,
-            pid=os.getpid(),
-        )
-    return face
-
-
 @lru_cache(maxsize=1)
 def _stamp_font():
     """The stamp's font engine factory, with the characters it can print. The stamp speaks Vietnamese
     ("Ký số", the signer's name as written) in ``core.pdf_fonts.STAMP``: a font of 300 glyphs without
     layout tables, which the engine embeds whole, from bytes compressed once per process. pyHanko's
     own engine cut the glyphs out of the font and shaped the text at every signature, which cost more
-    than the rest of the signature (65 ms with the documents' font, 13 ms with this one); it also read
-    the font again at every signature (its glyph table: 2 ms of a seal's 18), where this one reads it
-    once per process and thread (``_stamp_face``)."""
+    than the rest of the signature (65 ms with the documents' font, 13 ms with this one)."""
     import zlib
 
     from fontTools.ttLib import TTFont
     from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.font.api import FontEngine
-    from pyhanko.pdf_utils.font.opentype import (
-        CIDFontType2,
-        GlyphAccumulator,
-        GlyphAccumulatorFactory,
-    )
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 
     from opendvc.core.pdf_fonts import FOLDER, STAMP
 
@@ -629,34 +583,10 @@ def _stamp_font():
         return ref
 
     class WholeFont(GlyphAccumulator):
-        """pyHanko's engine (``GlyphAccumulator``: shaping, widths, the character map) over the kept
-        parsed font: the state its ``__init__`` sets, for a TrueType font without layout features,
-        the parsing left out. The font is never cut (``_extract_subset``), so never changed."""
-
-        def __init__(self, writer, font_size, obj_stream=None):
-            face = _stamp_face(raw)
-            FontEngine.__init__(
-                self,
-                writer,
-                face.ps_name,
-                embedded_subset=True,
-                obj_stream=obj_stream,
-                font_size=font_size,
-            )
-            self.hb_font, self.tt = face.hb_font, face.tt
-            self._font_ref = writer.allocate_placeholder()
-            self.cff_charset, self.use_raw_gids = None, True
-            self.cidfont_obj = cidfont = CIDFontType2(face.tt, face.ps_name, self.subset_prefix)
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            cidfont = self.cidfont_obj
             cidfont.set_font_file = lambda writer: set_font_file(cidfont, writer)
-            self.features = None
-            self.units_per_em = face.units_per_em
-            self._glyphs = {}
-            self._glyph_set = face.glyph_set
-            self._cid_to_unicode = {}
-            self._GlyphAccumulator__reverse_cmap = None
-            self.ot_language_tag = self.ot_script_tag = self.writing_direction = None
-            self.bcp47_lang_code = None
-            self._subset_created = self._write_prepared = False
 
         def _extract_subset(self, options=None):
             """Nothing to cut: the font is embedded whole (its glyph ids are those the text uses)."""
@@ -665,7 +595,12 @@ def _stamp_font():
         def create_font_engine(self, writer, obj_stream=None):
             if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
                 obj_stream = writer.prepare_object_stream()
-            return WholeFont(writer, self.font_size, obj_stream)
+            return WholeFont(
+                writer=writer,
+                font_handle=io.BytesIO(raw),
+                font_size=self.font_size,
+                obj_stream=obj_stream,
+            )
 
     return Factory(str(path)), printable
 

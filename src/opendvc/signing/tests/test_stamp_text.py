@@ -7,14 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import threading
 
 import pytest
 import time_machine
 from fontTools.ttLib import TTFont
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from opendvc.core.pdf_fonts import FOLDER, STAMP
 from opendvc.dossiers.tests.conftest import pdf_bytes
@@ -94,29 +91,3 @@ def test_the_stamp_font_measures_1000_units_to_the_em():
     font = TTFont(FOLDER / STAMP)
     assert font["head"].unitsPerEm == 1000
     assert not {"GSUB", "GPOS", "kern"} & set(font.keys())
-
-
-def test_the_kept_stamp_font_shapes_as_pyhankos_own_engine():
-    # The stamp's engine is pyHanko's over a font parsed once per process and thread: the same state
-    # (a pyHanko that sets more would show here) and the same glyphs, widths and character map.
-    factory, _printable = services._stamp_font()
-    with open(FOLDER / STAMP, "rb") as fh:
-        own = GlyphAccumulator(PdfFileWriter(), fh, factory.font_size, obj_stream=None)
-    kept = factory.create_font_engine(PdfFileWriter())
-    assert set(vars(kept)) == set(vars(own))
-    for text in ("Ký số: Nguyễn Văn Đức", "Thời gian: 09:40:14 04/12/2026 (GMT+7)"):
-        assert kept.shape(text) == own.shape(text)
-    assert kept._glyphs == own._glyphs and kept._cid_to_unicode == own._cid_to_unicode
-    # Each signature has its own engine: nothing of this one's text in the next one's.
-    assert factory.create_font_engine(PdfFileWriter())._glyphs == {}
-
-
-def test_each_thread_reads_the_stamp_font_once():
-    raw = (FOLDER / STAMP).read_bytes()
-    here = services._stamp_face(raw)
-    assert services._stamp_face(raw) is here
-    other = []
-    thread = threading.Thread(target=lambda: other.append(services._stamp_face(raw)))
-    thread.start()
-    thread.join()
-    assert other[0] is not here and other[0].tt is not here.tt
