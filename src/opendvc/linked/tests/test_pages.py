@@ -104,3 +104,19 @@ def test_an_agencys_part_shows_its_form_data_as_people_read_it(bundles, people, 
     for raw in ("child_name", "child_birth_date", "2026-11-20", "child_gender", ">male<", ">True<"):
         assert raw not in page, raw
     assert "075090001234" not in page and "075******234" in page
+
+
+def test_the_office_dossier_page_links_only_the_parts_the_officer_opens(bundles, people, client):
+    """Each member agency opens only its own part (404 for the others'): the ward's page of the dossier
+    links the ward's part and names the police's and the social insurance's without a link."""
+    dossier = file_bundle(bundles[BIRTH], people)
+    parts = {p.member.key: p for p in Part.objects.filter(dossier=dossier).select_related("member")}
+    sign_in(client, people["justice"])
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    for key, part in parts.items():
+        url = f"/mot-cua/lien-thong/phan/{part.pk}/"
+        opens = client.get(url).status_code == 200
+        assert (f'href="{url}"' in page) == opens, (key, opens)
+        assert part.member.name in page
+    assert f'href="/mot-cua/lien-thong/phan/{parts["khai-sinh"].pk}/"' in page
+    assert f'href="/mot-cua/lien-thong/phan/{parts["thuong-tru"].pk}/"' not in page
