@@ -120,3 +120,18 @@ def test_the_office_dossier_page_links_only_the_parts_the_officer_opens(bundles,
         assert part.member.name in page
     assert f'href="/mot-cua/lien-thong/phan/{parts["khai-sinh"].pk}/"' in page
     assert f'href="/mot-cua/lien-thong/phan/{parts["thuong-tru"].pk}/"' not in page
+
+
+def test_the_handoffs_table_turns_into_cards_on_a_phone(bundles, people, client):
+    """The hand-offs between agencies (five columns, wider than a 360 px phone) are a data table
+    that stacks, each cell named by its column, like the other tables of a dossier's pages."""
+    import re
+
+    dossier = file_bundle(bundles[BIRTH], people)
+    sign_in(client, people["citizen"])
+    page = client.get(f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/").content.decode()
+    assert "Chuyển hồ sơ giữa các cơ quan" in page
+    table = re.search(r"<table[^>]*>.*?</table>", page, re.S).group(0)
+    assert re.match(r'<table class="stack"', table), table[:60]
+    cells = re.findall(r"<td[^>]*>", table)
+    assert cells and all("data-label=" in td for td in cells), cells
