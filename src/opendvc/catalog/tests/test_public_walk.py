@@ -120,3 +120,23 @@ def test_the_public_portal_reads_cleanly_for_every_procedure(language):
     problems, pages = walk(client, language, ["/", *procedures])
     assert pages >= len(procedures) + 10
     assert problems == [], "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_signed_in_citizen_reads_their_pages_cleanly(language):
+    """The demo citizen's pages (their dossiers in every state the demo seeds, notices, profile,
+    organisations, e-forms, postal orders) with the public ones they link to."""
+    from opendvc.accounts import demo as accounts_demo
+    from opendvc.accounts.models import User
+    from opendvc.dossiers import demo as dossiers_demo
+    from opendvc.eforms import demo as eforms_demo
+    from opendvc.worktime import demo as worktime_demo
+
+    for module in (accounts_demo, worktime_demo, eforms_demo, dossiers_demo):
+        module.seed()
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies["django_language"] = language
+    client.force_login(User.objects.get(email=f"citizen1@{accounts_demo.DOMAIN}"))
+    problems, pages = walk(client, language, ["/", "/ca-nhan/", "/ho-so-cua-toi/"])
+    assert pages >= 40
+    assert problems == [], "\n".join(problems[:40])
