@@ -268,6 +268,9 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
         f.rate_text = rate_text(f, today)
         (lapsed_fees if expired(f, today) else fees).append(f)
     forms_by_name = {f.name: f for f in procedure.forms.all()}
+    # The agencies that receive its dossiers (``dossiers.selectors.receiving_agencies``: the active
+    # agencies named on it); read from the prefetched list.
+    receiving = [a for a in procedure.agencies.all() if a.is_active]
     return {
         # The methods' fee lines refer to the fee table when there is one.
         "has_fee_table": bool(fees or lapsed_fees),
@@ -280,7 +283,10 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
         "unverified": set(procedure.unverified_fields or []),
         "preview": preview,
         "can_submit_online": procedure.level >= Procedure.Level.ONLINE
-        and procedure.status == Procedure.Status.PUBLISHED,
+        and procedure.status == Procedure.Status.PUBLISHED
+        and bool(receiving),
+        # Online filing offered by the level, but no agency takes the dossier on the portal.
+        "no_receiving_agency": procedure.level >= Procedure.Level.ONLINE and not receiving,
         "offer": procedure_offer(procedure=procedure),
     }
 

@@ -10,9 +10,16 @@ from django.utils import timezone
 
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.services import staff_roles_at
 from opendvc.worktime import timeliness
 
 from .models import TERMINAL_PART_STATES, Handoff, Part, PartState
+
+
+def part_opens_for(user, part: Part) -> bool:
+    """Whether ``user`` may open ``part`` in the back office: a lifecycle role over the part's agency
+    (the page's check; the dossier's page links only such parts)."""
+    return bool(staff_roles_at(user, part.agency_id))
 
 
 def part_timeliness(part: Part, *, now: datetime | None = None) -> str:

@@ -18,7 +18,7 @@ from opendvc.dossiers.services import staff_roles_at
 from .bundles import critical_path
 from .forms import combined_components, combined_form, member_sections
 from .models import LinkedProcedure, Part, PartResultFile
-from .selectors import dossier_progress, linked_figures, parts_for_officer
+from .selectors import dossier_progress, linked_figures, part_opens_for, parts_for_officer
 from .services import (
     ACTION_LABELS,
     ACTIONS,
@@ -108,7 +108,7 @@ def _part_for_staff(request, part_id: int) -> Part:
     part = get_object_or_404(
         Part.objects.select_related("dossier", "member", "member__bundle", "agency"), pk=part_id
     )
-    if not staff_roles_at(request.user, part.agency_id):
+    if not part_opens_for(request.user, part):
         raise Http404
     return part
 

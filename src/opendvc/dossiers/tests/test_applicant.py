@@ -236,6 +236,14 @@ def test_reuse_a_file_from_an_earlier_dossier(client, citizen, procedure, justic
     assert reused.sha256 == old.sha256 and reused.file.name == old.file.name
 
 
+def test_a_reused_file_number_past_the_database_range_is_ignored(client, citizen, procedure, justice):
+    """A forged "dung-lai" (no file has that key) reuses nothing: the page asks for the missing files."""
+    client.force_login(citizen)
+    r = client.post(f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, "dung-lai": ["9" * 30, "١٢"]})
+    assert r.status_code == 400 and "Hồ sơ chưa thể lưu" in r.content.decode()
+    assert not Dossier.objects.filter(applicant=citizen).exists()
+
+
 def test_last_form_data(citizen, procedure):
     from opendvc.dossiers.selectors import last_form_data
 

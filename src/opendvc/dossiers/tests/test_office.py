@@ -157,6 +157,18 @@ def test_inbox_filters_sorts_and_pages(client, citizen, officer, procedure, just
         assert "Không có hồ sơ nào" in page
 
 
+@pytest.mark.parametrize(
+    "query", ["co-quan=99999999999999999999999", "co-quan=-99999999999999999999999", "trang=1e400"]
+)
+def test_inbox_number_past_the_database_range_reads_as_no_filter(
+    client, citizen, officer, procedure, query
+):
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    page = client.get(f"/mot-cua/ho-so/?{query}")
+    assert page.status_code == 200 and d.code in page.content.decode()
+
+
 def test_inbox_pages_without_full_count(citizen, procedure, officer):
     from opendvc.dossiers.selectors import InboxFilters, inbox, paginate
 

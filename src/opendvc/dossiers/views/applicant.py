@@ -19,6 +19,7 @@ from opendvc.agencies.models import Agency
 from opendvc.catalog.selectors import procedure_for_page, procedure_offer
 from opendvc.core.files import pending_file_response, unsent_file_release
 from opendvc.core.page_tokens import page_token_for, page_token_new
+from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
 
@@ -58,7 +59,7 @@ def _not_online(request, procedure, *, no_agency: bool = False):
 
 
 def _reuse(request, user, components) -> list:
-    wanted = [int(v) for v in request.POST.getlist("dung-lai") if v.isdigit()]
+    wanted = [pk for pk in map(row_id, request.POST.getlist("dung-lai")) if pk is not None]
     if not wanted:
         return []
     files = {f.pk: f for f in selectors.reusable_files(user=user).filter(pk__in=wanted)}

@@ -54,9 +54,15 @@ def serve_stored(request, stored, *, inline: bool, filename: str, content_type: 
     return response
 
 
+# A query's integers are compared with 64-bit columns: past that range SQLite cannot bind them.
+_INT_RANGE = range(-(2**63), 2**63)
+
+
 def int_param(value, default=None):
+    """An integer of a form or a query string, or ``default`` when it is not one a column can hold."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if number in _INT_RANGE else default
 

@@ -104,3 +104,34 @@ def test_an_agencys_part_shows_its_form_data_as_people_read_it(bundles, people, 
     for raw in ("child_name", "child_birth_date", "2026-11-20", "child_gender", ">male<", ">True<"):
         assert raw not in page, raw
     assert "075090001234" not in page and "075******234" in page
+
+
+def test_the_office_dossier_page_links_only_the_parts_the_officer_opens(bundles, people, client):
+    """Each member agency opens only its own part (404 for the others'): the ward's page of the dossier
+    links the ward's part and names the police's and the social insurance's without a link."""
+    dossier = file_bundle(bundles[BIRTH], people)
+    parts = {p.member.key: p for p in Part.objects.filter(dossier=dossier).select_related("member")}
+    sign_in(client, people["justice"])
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    for key, part in parts.items():
+        url = f"/mot-cua/lien-thong/phan/{part.pk}/"
+        opens = client.get(url).status_code == 200
+        assert (f'href="{url}"' in page) == opens, (key, opens)
+        assert part.member.name in page
+    assert f'href="/mot-cua/lien-thong/phan/{parts["khai-sinh"].pk}/"' in page
+    assert f'href="/mot-cua/lien-thong/phan/{parts["thuong-tru"].pk}/"' not in page
+
+
+def test_the_handoffs_table_turns_into_cards_on_a_phone(bundles, people, client):
+    """The hand-offs between agencies (five columns, wider than a 360 px phone) are a data table
+    that stacks, each cell named by its column, like the other tables of a dossier's pages."""
+    import re
+
+    dossier = file_bundle(bundles[BIRTH], people)
+    sign_in(client, people["citizen"])
+    page = client.get(f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/").content.decode()
+    assert "Chuyển hồ sơ giữa các cơ quan" in page
+    table = re.search(r"<table[^>]*>.*?</table>", page, re.S).group(0)
+    assert re.match(r'<table class="stack"', table), table[:60]
+    cells = re.findall(r"<td[^>]*>", table)
+    assert cells and all("data-label=" in td for td in cells), cells

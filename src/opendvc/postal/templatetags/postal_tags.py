@@ -1,11 +1,13 @@
 """The postal orders of a dossier on its pages: the applicant's (pickup and return, with a link to their
 postal orders where a pickup not yet collected can be cancelled) and the office's (a link to the order
-for the postal operator, to the office's postal page for the one-stop office)."""
+for the postal operator, to the office's postal page for the one-stop office; for the other roles, who
+open neither, the order without a link)."""
 
 from __future__ import annotations
 
 from django import template
 
+from opendvc.backoffice.tools import staff_url
 from opendvc.core.prepared import PreparedRead
 
 from ..models import PostalOrder
@@ -15,9 +17,11 @@ register = template.Library()
 
 # On every dossier page: the statement built once per process (``core.prepared``).
 _ORDERS = PreparedRead(
-    lambda dossier_id: PostalOrder.objects.filter(dossier=dossier_id)
-    .exclude(dossier__isnull=True)
-    .order_by("created_at"),
+    lambda dossier_id: (
+        PostalOrder.objects.filter(dossier=dossier_id)
+        .exclude(dossier__isnull=True)
+        .order_by("created_at")
+    ),
     1,
 )
 
@@ -29,4 +33,14 @@ def postal_dossier_links(context, dossier, staff: bool = False):
     operator = bool(
         staff and user is not None and is_operator_for(user, dossier.receiving_agency_id)
     )
-    return {"orders": orders, "staff": staff, "operator": operator, "dossier": dossier}
+    # The office's postal page when the user's roles open it (receiving officers), as its gate decides.
+    office_url = (
+        staff_url(user, "postal:office") if staff and user is not None and not operator else None
+    )
+    return {
+        "orders": orders,
+        "staff": staff,
+        "operator": operator,
+        "office_url": office_url,
+        "dossier": dossier,
+    }

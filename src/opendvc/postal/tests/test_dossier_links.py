@@ -131,3 +131,24 @@ def test_the_applicant_cancels_a_pickup_not_yet_collected(
     collected.refresh_from_db()
     assert collected.status == Status.COLLECTED
     assert "không hủy được nữa" in r.content.decode()
+
+
+def test_the_office_page_links_the_postal_page_only_for_whom_it_opens(
+    procedure, citizen, officer, leader
+):
+    """The leader reads the dossier's page but not the one-stop office's postal page (receiving
+    officers only): the order is named without a link that would answer 403."""
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.return_open(dossier=d, actor=officer, address=address())
+    link = f'href="/mot-cua/buu-chinh/#don-{order.order_number}"'
+    pages = {}
+    for who in (officer, leader):
+        client = Client()
+        client.force_login(who)
+        pages[who] = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
+        assert f"đơn {order.order_number}" in pages[who]
+    assert link in pages[officer]
+    assert link not in pages[leader]
+    client = Client()
+    client.force_login(leader)
+    assert client.get("/mot-cua/buu-chinh/").status_code == 403
