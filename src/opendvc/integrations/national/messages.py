@@ -61,10 +61,12 @@ def dossier_document(dossier, *, state: str) -> dict[str, Any]:
     ]
     # The fees of this dossier: the items in force on its filing day, at the amount charged that day (a
     # reduced rate included), as the dossier's fees are computed (``dossiers.payments.compute_fees``).
-    # An item whose period ended, or had not begun, that day is not the dossier's fee.
+    # An item whose period ended, or had not begun, that day is not the dossier's fee. An item whose
+    # amount the source does not state is sent without one (null), as to the one-stop software: 0
+    # would say the service is free.
     day = filed_on(dossier)
     fees = [
-        {"TenPhiLePhi": item.name, "SoTien": amount_on(item, day) or 0, "DonViTinh": item.per}
+        {"TenPhiLePhi": item.name, "SoTien": amount_on(item, day), "DonViTinh": item.per}
         for item in fee_items_in_force(procedure.fee_items.all(), day)
     ]
     return {

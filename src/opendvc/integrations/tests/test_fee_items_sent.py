@@ -1,6 +1,7 @@
 """The fees sent with a dossier to the national portal (DongBoHoSoMC.DanhSachLePhi) and to the one-stop
 software are the items in force on the dossier's filing day, at the amount charged that day (a reduced
-rate included); an item whose period ended, or has not begun, is not sent."""
+rate included); an item whose period ended, or has not begun, is not sent. A free item is sent as 0,
+one whose amount the source does not state without an amount (null), never as free."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def fees(procedure) -> dict[str, FeeItem]:
                           per="lần", valid_from=D(2023, 12, 1), valid_to=D(2025, 12, 31)),
         "later": FeeItem(name="Lệ phí mới", amount_vnd=30_000, per="lần", valid_from=D(2027, 1, 1)),
         "copy": FeeItem(name="Phí sao lục", amount_vnd=15_000, per="bản"),
+        "free": FeeItem(name="Lệ phí cấp lần đầu", amount_vnd=0),
         "business": FeeItem(name="Lệ phí đăng ký doanh nghiệp", amount_vnd=None,
                             note="Bằng 50% mức thu lệ phí quy định tại điểm 1 Biểu phí …"),
     }
@@ -57,11 +59,11 @@ def national_fees(national, procedure, citizen, filed: dt.datetime) -> dict[str,
     ("filed", "sent"),
     [
         (dt.datetime(2025, 6, 30, 9, tzinfo=VN_TZ),
-         {"card": 50_000, "online": 115_000, "copy": 15_000, "business": 0}),
-        (dt.datetime(2026, 12, 4, 9, tzinfo=VN_TZ), {"card": 25_000, "copy": 15_000, "business": 0}),
-        (dt.datetime(2026, 12, 31, 23, 30, tzinfo=VN_TZ), {"card": 25_000, "copy": 15_000, "business": 0}),
+         {"card": 50_000, "online": 115_000, "copy": 15_000, "free": 0, "business": None}),
+        (dt.datetime(2026, 12, 4, 9, tzinfo=VN_TZ), {"card": 25_000, "copy": 15_000, "free": 0, "business": None}),
+        (dt.datetime(2026, 12, 31, 23, 30, tzinfo=VN_TZ), {"card": 25_000, "copy": 15_000, "free": 0, "business": None}),
         (dt.datetime(2027, 1, 1, 0, 30, tzinfo=VN_TZ),
-         {"card": 50_000, "later": 30_000, "copy": 15_000, "business": 0}),
+         {"card": 50_000, "later": 30_000, "copy": 15_000, "free": 0, "business": None}),
     ],
 )
 def test_the_national_portal_gets_the_fees_of_the_filing_day(national, procedure, citizen, fees, filed, sent):
@@ -94,6 +96,7 @@ def test_the_one_stop_software_gets_the_fees_of_the_filing_day(onestop, procedur
     assert sent == [
         {"name": fees["card"].name, "amount_vnd": 25_000, "per": "thẻ"},
         {"name": fees["copy"].name, "amount_vnd": 15_000, "per": "bản"},
+        {"name": fees["free"].name, "amount_vnd": 0, "per": ""},
         # The source states no amount: none is invented.
         {"name": fees["business"].name, "amount_vnd": None, "per": ""},
     ]
