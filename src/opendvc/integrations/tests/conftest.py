@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from opendvc.agencies.models import Agency
 from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures used by this app's tests
     agencies,
     citizen,
@@ -13,9 +14,13 @@ from opendvc.dossiers.tests.conftest import (  # noqa: F401 - fixtures used by t
 )
 from opendvc.feedback.tests.conftest import monday, org  # noqa: F401 - fixtures used by this app's tests
 from opendvc.integrations.national.simulator import NationalPortalSimulator
+from opendvc.integrations.onestop.simulator import OneStopSimulator
 from opendvc.integrations.outbox import outbox_enqueue
 from opendvc.integrations.sms.simulator import SmsSimulator
 from opendvc.integrations.transport import reset_senders
+
+#: the secret the one-stop software's simulator and the portal share in these tests
+ONESTOP_SECRET = "bi-mat-kiem-thu"
 
 
 @pytest.fixture
@@ -27,6 +32,21 @@ def national(settings):
     settings.NATIONAL_PORTAL_PASSWORD = "mat-khau"
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 0.0
     settings.OUTBOX_BACKOFF_CAP_SECONDS = 0.0
+    reset_senders()
+    yield simulator
+    simulator.stop()
+    reset_senders()
+
+
+@pytest.fixture
+def onestop(settings, justice):  # noqa: F811 - the fixture imported above
+    """The one-stop software's simulator on a free port (its shared secret ``simulator.secret``), the
+    portal pointed at it and the justice department processing through it."""
+    simulator = OneStopSimulator(secret=ONESTOP_SECRET).start()
+    settings.ONESTOP_URL = simulator.url
+    settings.ONESTOP_SECRET = simulator.secret
+    settings.NATIONAL_PORTAL_URL = ""
+    Agency.objects.filter(pk=justice.pk).update(processing_backend=Agency.Backend.ONESTOP)
     reset_senders()
     yield simulator
     simulator.stop()

@@ -11,18 +11,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from opendvc.agencies.models import Agency
 from opendvc.catalog.models import FeeItem
 from opendvc.dossiers.services import dossier_act
 from opendvc.dossiers.tests.conftest import submitted_dossier
-from opendvc.integrations.onestop.simulator import OneStopSimulator
 from opendvc.integrations.outbox import outbox_relay
-from opendvc.integrations.transport import reset_senders
 from opendvc.worktime import VN_TZ
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-SECRET = "bi-mat-kiem-thu"
 
 
 @pytest.fixture
@@ -69,19 +65,6 @@ def national_fees(national, procedure, citizen, filed: dt.datetime) -> dict[str,
 def test_the_national_portal_gets_the_fees_of_the_filing_day(national, procedure, citizen, fees, filed, sent):
     expected = {fees[key].name: amount for key, amount in sent.items()}
     assert national_fees(national, procedure, citizen, filed) == expected
-
-
-@pytest.fixture
-def onestop(settings, justice):
-    simulator = OneStopSimulator(secret=SECRET).start()
-    settings.ONESTOP_URL = simulator.url
-    settings.ONESTOP_SECRET = SECRET
-    settings.NATIONAL_PORTAL_URL = ""
-    Agency.objects.filter(pk=justice.pk).update(processing_backend=Agency.Backend.ONESTOP)
-    reset_senders()
-    yield simulator
-    simulator.stop()
-    reset_senders()
 
 
 def test_the_one_stop_software_gets_the_fees_of_the_filing_day(onestop, procedure, citizen, officer, fees):

@@ -11,7 +11,7 @@ import pytest
 from opendvc.integrations.models import InboundMessage
 from opendvc.integrations.onestop.signing import signed_headers
 
-from .test_onestop import SECRET, URL, onestop, received  # noqa: F401  (fixtures)
+from .test_onestop import SECRET, URL, received  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

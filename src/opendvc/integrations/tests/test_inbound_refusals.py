@@ -14,7 +14,7 @@ from opendvc.core import middleware
 from opendvc.integrations.models import InboundMessage
 from opendvc.integrations.onestop.signing import signed_headers
 
-from .test_onestop import SECRET, URL, onestop, post_body, received  # noqa: F401  (fixtures)
+from .test_onestop import SECRET, URL, post_body, received  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -12,32 +12,16 @@ from datetime import datetime
 import httpx
 import pytest
 
-from opendvc.agencies.models import Agency
 from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.dossiers.services import dossier_act
 from opendvc.dossiers.tests.conftest import submitted_dossier
 from opendvc.integrations.models import Delivery, InboundMessage
 from opendvc.integrations.onestop.signing import file_token, signed_headers
-from opendvc.integrations.onestop.simulator import OneStopSimulator
 from opendvc.integrations.outbox import outbox_relay
-from opendvc.integrations.transport import reset_senders
+from opendvc.integrations.tests.conftest import ONESTOP_SECRET as SECRET
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/integrations/onestop/events"
-SECRET = "bi-mat-kiem-thu"
-
-
-@pytest.fixture
-def onestop(settings, justice):
-    simulator = OneStopSimulator(secret=SECRET).start()
-    settings.ONESTOP_URL = simulator.url
-    settings.ONESTOP_SECRET = SECRET
-    settings.NATIONAL_PORTAL_URL = ""
-    Agency.objects.filter(pk=justice.pk).update(processing_backend=Agency.Backend.ONESTOP)
-    reset_senders()
-    yield simulator
-    simulator.stop()
-    reset_senders()
 
 
 @pytest.fixture

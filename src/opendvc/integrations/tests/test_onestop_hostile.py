@@ -12,7 +12,7 @@ from opendvc.dossiers.models import Dossier, DossierEvent
 from opendvc.integrations.models import InboundMessage
 from opendvc.integrations.onestop.signing import signed_headers
 
-from .test_onestop import SECRET, URL, onestop, post, post_body, received  # noqa: F401  (fixtures)
+from .test_onestop import SECRET, URL, post, post_body, received  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

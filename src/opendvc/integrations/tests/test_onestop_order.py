@@ -16,7 +16,7 @@ from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.tests.conftest import sign_in, staff
 from opendvc.integrations.models import InboundMessage
 
-from .test_onestop import onestop, post, received  # noqa: F401 - fixtures
+from .test_onestop import post, received  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 PAGE = "/quan-tri/lien-thong/"
