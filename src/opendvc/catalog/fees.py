@@ -85,25 +85,38 @@ def _date(day: str, month: str, year: str) -> dt.date | None:
         return None
 
 
+def _spans(pattern: re.Pattern, text: str) -> list[Period] | None:
+    """``(start, end)`` of each match of a two-date ``pattern`` in ``text``; None when one of them is
+    an impossible date or ends before it starts."""
+    found: list[Period] = []
+    for match in pattern.finditer(text):
+        start, end = _date(*match.groups()[:3]), _date(*match.groups()[3:])
+        if start is None or end is None or end < start:
+            return None
+        found.append((start, end))
+    return found
+
+
+def _days(pattern: re.Pattern, text: str) -> list[dt.date] | None:
+    """The date of each match of a one-date ``pattern`` in ``text``; None when one is impossible."""
+    found = [_date(*match.groups()) for match in pattern.finditer(text)]
+    return None if None in found else found
+
+
 def _periods(text: str) -> list[Period] | None:
     """Every period stated in ``text``; None when a statement is there but unclear."""
     found: list[Period] = []
     rest = text
     for pattern in (_RANGE, _FROM_TO):
-        for match in pattern.finditer(rest):
-            start, end = _date(*match.groups()[:3]), _date(*match.groups()[3:])
-            if start is None or end is None or end < start:
-                return None
-            found.append((start, end))
-        rest = pattern.sub(" ", rest)
-    for match in _UNTIL.finditer(rest):
-        end = _date(*match.groups())
-        if end is None:
+        spans = _spans(pattern, rest)
+        if spans is None:
             return None
-        found.append((None, end))
-    if _UNTIL_UNCLEAR.search(rest):
+        found += spans
+        rest = pattern.sub(" ", rest)
+    ends = _days(_UNTIL, rest)
+    if ends is None or _UNTIL_UNCLEAR.search(rest):
         return None
-    return found
+    return found + [(None, end) for end in ends]
 
 
 def fee_period(*texts: str | None) -> Period:
@@ -150,23 +163,12 @@ def _rate_in(text: str) -> Rate | None | bool:
     if len(percents) != 1:
         return None
     text = _LONG_DATE.sub(r"\1/\2/\3", text)
-    windows: set[Period] = set()
-    for match in _RATE_FROM_TO.finditer(text):
-        start, end = _date(*match.groups()[:3]), _date(*match.groups()[3:])
-        if start is None or end is None or end < start:
-            return None
-        windows.add((start, end))
+    spans = _spans(_RATE_FROM_TO, text)
     rest = _RATE_FROM_TO.sub(" ", text)
-    for match in _RATE_FROM.finditer(rest):
-        start = _date(*match.groups())
-        if start is None:
-            return None
-        windows.add((start, None))
-    for match in _UNTIL.finditer(rest):
-        end = _date(*match.groups())
-        if end is None:
-            return None
-        windows.add((None, end))
+    starts, ends = _days(_RATE_FROM, rest), _days(_UNTIL, rest)
+    if spans is None or starts is None or ends is None:
+        return None
+    windows = {*spans, *((start, None) for start in starts), *((None, end) for end in ends)}
     if len(windows) != 1:
         return None  # no days (not a reduction of this amount) or several periods
     bases = list(
@@ -222,15 +224,19 @@ def expired(item, on: dt.date) -> bool:
     return item.valid_to is not None and item.valid_to < on
 
 
-def amount_on(item, on: dt.date) -> int | None:
-    """The item's amount for a dossier filed on ``on``: None (not stated, as for an item the source
-    does not price) outside the item's period; the reduced rate (``reduced_amount``) on the days it
-    covers; an amount the source does not state stays not stated."""
-    if not in_force(item, on) or item.amount_vnd is None:
-        return None
-    if rate_applies(item, on):
+def rated_amount(item, on: dt.date) -> int | None:
+    """The item's stated amount at the rate of the day ``on``: reduced (``reduced_amount``) on the days
+    its reduced rate covers, whatever the item's own period; None when the source states no amount."""
+    if item.amount_vnd is not None and rate_applies(item, on):
         return reduced_amount(item.amount_vnd, item.rate_percent)
     return item.amount_vnd
+
+
+def amount_on(item, on: dt.date) -> int | None:
+    """The item's amount for a dossier filed on ``on``: None (not stated, as for an item the source
+    does not price) outside the item's period; else ``rated_amount`` (the reduced rate on the days it
+    covers; an amount the source does not state stays not stated)."""
+    return rated_amount(item, on) if in_force(item, on) else None
 
 
 def fee_items_in_force(items: Iterable, on: dt.date) -> list:

@@ -23,7 +23,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import vi_attribute
 from opendvc.eforms.selectors import form_for_procedure
 
-from .fees import expired, lapse_text, period_text, rate_applies, rate_text, reduced_amount
+from .fees import expired, lapse_text, period_text, rate_text, rated_amount
 from .models import FormFile, Procedure
 from .search import max_query_length, parse_query
 from .selectors import (
@@ -260,11 +260,7 @@ def _detail_context(request, procedure: Procedure, *, preview: bool = False) -> 
         f.lapse_text = lapse_text(f, today)
         # Inside a reduced-rate period the amount charged today is shown, the rate and the full amount
         # beside it; before the period, the full amount with the reduction to come.
-        f.amount_today = (
-            reduced_amount(f.amount_vnd, f.rate_percent)
-            if f.amount_vnd is not None and rate_applies(f, today)
-            else f.amount_vnd
-        )
+        f.amount_today = rated_amount(f, today)
         f.rate_text = rate_text(f, today)
         (lapsed_fees if expired(f, today) else fees).append(f)
     forms_by_name = {f.name: f for f in procedure.forms.all()}
