@@ -17,16 +17,18 @@ pages stops when ``page >= num_pages`` (the catalog page, for people, shows the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from opendvc.api.params import MAX_LIMIT, MAX_PAGE
 from opendvc.api.schemas import problems
@@ -90,6 +92,139 @@ class Facets(Schema):
     method: list[FacetValue]
 
 
+class _Closed(Schema):
+    # The document says every key it carries: a key the answer adds must be described here first.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProcedureMethod(_Closed):
+    method: Literal["online", "direct", "postal"] = Field(
+        description="Cách thức nộp: trực tuyến, trực tiếp, qua dịch vụ bưu chính"
+    )
+    time_amount: float | None = Field(
+        description="Thời hạn giải quyết (số); null khi nguồn không nêu"
+    )
+    time_unit: Literal["working_days", "working_hours", "calendar_days"] | None = Field(
+        description="Đơn vị thời hạn: ngày làm việc, giờ làm việc, ngày theo lịch; null khi chưa xác định"
+    )
+    time_text: str = Field(description="Thời hạn nguyên văn theo nguồn công bố")
+    time_basis: str = Field(description="Căn cứ của thời hạn")
+    cutoff: str | None = Field(
+        description="Giờ chốt nhận trong ngày (HH:MM); hồ sơ nộp sau giờ này tính từ ngày làm việc tiếp theo"
+    )
+    fee_text: str = Field(description="Phí, lệ phí nguyên văn của cách thức này")
+    description: str
+
+
+class ProcedureFeeItem(_Closed):
+    name: str
+    amount_vnd: int | None = Field(
+        description="Mức thu đầy đủ (đồng); null khi nguồn không nêu số tiền"
+    )
+    amount_text: str = Field(description="Mức thu nguyên văn")
+    per: str = Field(description="Đơn vị tính (ví dụ: thẻ, hồ sơ)")
+    methods: list[str] = Field(
+        description="Cách thức nộp mà khoản này áp dụng; rỗng = mọi cách thức"
+    )
+    condition: str
+    note: str
+    valid_from: dt.date | None = Field(
+        description="Áp dụng từ ngày (tính cả ngày này); null = không giới hạn"
+    )
+    valid_to: dt.date | None = Field(description="Áp dụng đến hết ngày; null = không giới hạn")
+    rate_percent: float | None = Field(
+        description="Phần trăm mức thu được thu trong thời hạn giảm (0–100)"
+    )
+    rate_from: dt.date | None = Field(description="Mức giảm áp dụng từ ngày (tính cả ngày này)")
+    rate_to: dt.date | None = Field(description="Mức giảm áp dụng đến hết ngày")
+    rate_basis: str = Field(description="Văn bản quy định mức giảm")
+    in_force: bool = Field(description="Khoản đang áp dụng hôm nay (giờ Việt Nam)")
+    amount_today: int | None = Field(
+        description="Số tiền thu cho hồ sơ nộp hôm nay (đồng, làm tròn xuống); null khi khoản không áp dụng hôm nay hoặc nguồn không nêu số tiền"
+    )
+
+
+class ProcedureComponent(_Closed):
+    id: int = Field(description="Mã thành phần, dùng trong files[].component khi nộp hồ sơ")
+    name: str
+    originals: int = Field(description="Số bản chính")
+    copies: int = Field(description="Số bản sao")
+    required: bool
+    kind: Literal["submit", "present"] = Field(description="Nộp hay chỉ xuất trình")
+    case: str = Field(description="Trường hợp phải có giấy tờ này; rỗng = mọi trường hợp")
+    form_file: str = Field(description="Tên mẫu đơn, tờ khai kèm theo")
+    accepts_electronic_copy: bool | None = Field(
+        description="Nhận bản điện tử; null khi nguồn không nêu"
+    )
+
+
+class LegalBasis(_Closed):
+    number: str = Field(description="Số, ký hiệu văn bản")
+    date: dt.date | None = Field(description="Ngày ban hành")
+    issuer: str
+    title: str
+
+
+class ProcedureForm(_Closed):
+    name: str
+    available: bool = Field(description="Cổng có tệp mẫu để tải về")
+    url: str | None = Field(description="Địa chỉ tải mẫu; null khi chưa có tệp")
+
+
+class ProcedureVersion(_Closed):
+    number: int
+    published_at: dt.datetime
+
+
+class ProcedureDetail(_Closed):
+    """Toàn bộ thông tin một thủ tục: bản ghi theo lược đồ nhập dữ liệu (docs/catalog-import.md) và phần
+    Cổng tính thêm (mức độ, cơ quan, mã thành phần, mẫu đơn, khoản thu hôm nay, phiên bản)."""
+
+    code: str = Field(description="Mã thủ tục trên Cổng Dịch vụ công quốc gia")
+    local_code: str
+    name: str
+    sector: Named
+    field: Named
+    tiers: list[str] = Field(description="Cấp thực hiện (mã), từ cấp tỉnh xuống")
+    levels_raw: str = Field(description="Cấp thực hiện nguyên văn")
+    implementing_agency: str = Field(description="Cơ quan thực hiện nguyên văn")
+    agencies: list[Named] = Field(description="Cơ quan tiếp nhận trên Cổng")
+    competent_authority: str | None
+    coordinating_agency: str | None
+    level: Literal[1, 2, 3, 4] = Field(description="Mức độ dịch vụ công trực tuyến (1–4)")
+    level_derived: bool = Field(
+        description="Mức độ do Cổng xác định từ cách thức và mẫu đơn đã công bố (nguồn không nêu)"
+    )
+    level_basis: str
+    online_class: Literal["toan_trinh", "mot_phan"] | None = Field(
+        description="Phân loại dịch vụ công trực tuyến toàn trình / một phần"
+    )
+    status: Literal["published"]
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    methods: list[ProcedureMethod]
+    fee_items: list[ProcedureFeeItem]
+    components: list[ProcedureComponent]
+    steps: list[str]
+    applicants: list[Literal["individual", "organisation"]]
+    applicants_raw: str
+    conditions: str | None = Field(
+        description="Yêu cầu, điều kiện; null khi nguồn không có thông tin"
+    )
+    result: str
+    result_kind: str
+    legal_basis: list[LegalBasis]
+    announcing_decision: str
+    procedure_type: str
+    source_url: str
+    source_copy: str
+    source_list_copy: str
+    notes: list[str]
+    unverified_fields: list[str] = Field(description="Trường nguồn công bố chưa xác minh được")
+    forms: list[ProcedureForm]
+    version: ProcedureVersion | None
+
+
 class SearchParams(Schema):
     q: str | None = None
     sector: str | None = None
@@ -106,7 +241,13 @@ def _response_key(request) -> str:
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
     digest = hashlib.sha256(
         json.dumps(
-            [request.get_host(), request.path, get_language(), params, timezone.localdate().isoformat()]
+            [
+                request.get_host(),
+                request.path,
+                get_language(),
+                params,
+                timezone.localdate().isoformat(),
+            ]
         ).encode()
     ).hexdigest()[:40]
     return f"catalog:{catalog_revision()}:response:{digest}"
@@ -174,18 +315,14 @@ def list_procedures(
 @router.get(
     "/procedures/{code}",
     auth=None,
-    response={200: dict, **problems(404)},
+    response={200: ProcedureDetail, **problems(404)},
     summary="Toàn bộ thông tin một thủ tục",
     description=(
-        "Bản ghi của thủ tục theo lược đồ nhập dữ liệu (docs/catalog-import.md). Mỗi khoản trong "
-        "`fee_items` có thêm `valid_from`, `valid_to` (ngày ISO 8601, tính cả hai ngày; `null` = "
-        "không giới hạn phía đó) và `in_force` (khoản đang áp dụng hôm nay, giờ Việt Nam). Khoản có "
-        "`in_force: false` vẫn được nguồn công bố nhưng không còn được thu. Mức thu giảm có thời hạn "
-        "(ví dụ Thông tư 64/2025/TT-BTC): `rate_percent` (phần trăm `amount_vnd` được thu, 0–100), "
-        "`rate_from`, `rate_to` (ngày ISO 8601, tính cả hai ngày; `null` = không giới hạn phía đó), "
-        "`rate_basis` (văn bản quy định); `null`/rỗng khi không có. `amount_today` là số tiền thu cho hồ "
-        "sơ nộp hôm nay (giờ Việt Nam): mức giảm trong thời hạn giảm (làm tròn xuống đồng), mức đầy "
-        "đủ ngoài thời hạn; `null` khi khoản không áp dụng hôm nay hoặc nguồn không nêu số tiền."
+        "Bản ghi của thủ tục theo lược đồ nhập dữ liệu (docs/catalog-import.md), thêm phần Cổng tính: "
+        "mức độ, cơ quan tiếp nhận, mã thành phần hồ sơ, mẫu đơn, phiên bản. Ngày theo ISO 8601, tiền "
+        "bằng đồng. Khoản thu có `in_force: false` vẫn được nguồn công bố nhưng không còn được thu; "
+        "mức thu giảm có thời hạn (ví dụ Thông tư 64/2025/TT-BTC) ở `rate_percent`, `rate_from`, "
+        "`rate_to`, `rate_basis`, và `amount_today` là số tiền thu cho hồ sơ nộp hôm nay (giờ Việt Nam)."
     ),
 )
 def get_procedure(request, code: str):
