@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Router
+from ninja import Field, Router, Schema
 
 from opendvc.api.schemas import problems
 from opendvc.core.problems import ProblemError
@@ -18,6 +18,44 @@ from .selectors import public_form_for_code
 from .services import FormValidationError, form_validate
 
 router = Router(tags=["eforms"])
+
+
+class FormProcedure(Schema):
+    code: str
+    name: str
+
+
+class FormVersionOut(Schema):
+    key: str = Field(description="Mã tờ khai")
+    version: int = Field(description="Phiên bản đang dùng; hồ sơ ghi lại phiên bản đã khai")
+    title: str
+    published_at: str = Field(description="Thời điểm công bố phiên bản (ISO 8601)")
+
+
+class FormOut(Schema):
+    procedure: FormProcedure
+    form: FormVersionOut
+    definition: dict[str, Any] = Field(
+        description="Định nghĩa tờ khai: các trường, nhãn, lựa chọn, nhóm lặp (dùng để vẽ tờ khai)"
+    )
+    # Named apart from the model's own ``json_schema`` method, written under its key (``by_alias``).
+    data_schema: dict[str, Any] = Field(
+        alias="json_schema",
+        description="JSON Schema (2020-12) của dữ liệu tờ khai, dùng để kiểm tra trước khi gửi"
+    )
+
+
+class FormRef(Schema):
+    key: str
+    version: int
+
+
+class FormChecked(Schema):
+    form: FormRef
+    data: dict[str, Any] = Field(
+        description="Dữ liệu đã chuẩn hóa: ngày ISO 8601, số tiền là số nguyên (đồng), số điện thoại "
+        "và số định danh đã chuẩn hóa"
+    )
 
 
 def _form_of(code: str):
@@ -32,7 +70,8 @@ def _form_of(code: str):
 @router.get(
     "/procedures/{code}/form",
     auth=None,
-    response={200: dict, **problems(404)},
+    response={200: FormOut, **problems(404)},
+    by_alias=True,
     summary="Tờ khai điện tử của thủ tục (định nghĩa và JSON Schema)",
 )
 def get_form(request, code: str) -> dict[str, Any]:
@@ -52,7 +91,7 @@ def get_form(request, code: str) -> dict[str, Any]:
 
 @router.post(
     "/procedures/{code}/form/validate",
-    response={200: dict, **problems(404, 422)},
+    response={200: FormChecked, **problems(404, 422)},
     # The body is read as raw JSON (any value), so that the form's own checks answer, not a schema.
     openapi_extra={
         "requestBody": {

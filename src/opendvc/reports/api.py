@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.api.auth import require_scope
@@ -83,9 +84,52 @@ class FiguresQuery(Schema):
     )
 
 
+class FiguresPeriod(Schema):
+    label: str
+    start: str = Field(description="Ngày đầu kỳ (ISO 8601)")
+    end: str = Field(description="Ngày cuối kỳ (ISO 8601)")
+    as_of: str = Field(description="Thời điểm chốt số liệu (ISO 8601, giờ Việt Nam)")
+
+
+class FiguresTable(Schema):
+    rows: list[dict[str, Any]] = Field(
+        description="Một dòng mỗi nhóm: `key` (mã nhóm), `label` (tên hiển thị) và các số đếm"
+    )
+    total: dict[str, Any] = Field(description="Các số đếm cộng cho mọi dòng")
+
+
+class IndicatorFigure(Schema):
+    """Một chỉ số của bộ chỉ số đang áp dụng: định nghĩa của bộ (mã, tên, nhóm, điểm, công thức, căn
+    cứ…) và giá trị tính được."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str | None = None
+    name: str | None = None
+    numerator_value: float | None = Field(description="Giá trị tử số; null khi chỉ số không có tử số")
+    denominator_value: float | None = Field(description="Giá trị mẫu số")
+    value: float | None = Field(description="Phần trăm; null khi mẫu số bằng 0 hoặc không có")
+
+
+class IndicatorSetRef(Schema):
+    version: str
+    title: str
+
+
+class Figures(Schema):
+    period: FiguresPeriod
+    dimension: str = Field(description="Cách nhóm hồ sơ: agency, field, procedure, tier, level, channel")
+    dossiers: FiguresTable = Field(description="Hồ sơ theo cách nhóm đã chọn")
+    feedback: FiguresTable = Field(description="Phản ánh, kiến nghị theo cơ quan")
+    feedback_channels: FiguresTable = Field(description="Phản ánh, kiến nghị theo kênh tiếp nhận")
+    surveys: FiguresTable = Field(description="Khảo sát mức độ hài lòng theo cơ quan")
+    indicators: list[IndicatorFigure]
+    indicator_set: IndicatorSetRef
+
+
 @router.get(
     "/reports/figures",
-    response={200: dict, **problems(403, 422)},
+    response={200: Figures, **problems(403, 422)},
     summary="Số liệu báo cáo của một kỳ (hồ sơ, phản ánh, khảo sát, chỉ số)",
 )
 def figures(request, q: Query[FiguresQuery]):

@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, StrictInt
 
@@ -147,9 +147,14 @@ def delete_document(request, public_id: UUID):
     return Status(204, None)
 
 
+class ReuseOut(Schema):
+    dossier: UUID = Field(description="Hồ sơ nháp đã nhận giấy tờ")
+    component: int = Field(description="Thành phần hồ sơ mà giấy tờ được gắn vào")
+
+
 @router.post(
     "/vault/documents/{public_id}/reuse",
-    response={200: dict, **problems(404, 409, 413, 422, 503)},
+    response={200: ReuseOut, **problems(404, 409, 413, 422, 503)},
     summary="Dùng lại giấy tờ trong hồ sơ nháp (tham chiếu, không sao chép)",
 )
 def reuse_document(request, public_id: UUID, payload: ReuseIn):
@@ -166,7 +171,7 @@ def reuse_document(request, public_id: UUID, payload: ReuseIn):
     services.document_reuse(
         dossier=dossier, component=component, document=doc, actor=request.user, request=request
     )
-    return {"dossier": str(dossier.public_id), "component": payload.component}
+    return {"dossier": dossier.public_id, "component": payload.component}
 
 
 def _share_out(link: ShareLink) -> dict:

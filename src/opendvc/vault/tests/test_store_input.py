@@ -146,3 +146,10 @@ def test_the_reuse_api_takes_the_component_as_a_strict_integer(client, procedure
         assert r["Content-Type"] == "application/problem+json"
         assert r.json()["errors"][0]["path"] == "component", value
     assert not DossierFile.objects.exists()
+    r = client.post(
+        url, {"dossier": str(draft.public_id), "component": component.pk},
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    assert r.json() == {"dossier": str(draft.public_id), "component": component.pk}
+    assert DossierFile.objects.filter(dossier=draft, component=component).count() == 1
