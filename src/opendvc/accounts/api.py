@@ -22,7 +22,7 @@ from opendvc.core.problems import ProblemError
 from . import selectors, services
 from .permissions import is_owner
 
-router = Router(tags=["accounts"])
+router = Router(tags=["Tài khoản"])
 
 
 class AddressOut(Schema):

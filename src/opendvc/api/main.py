@@ -57,11 +57,41 @@ class ObjectBodies(Parser):
         return data
 
 
+# The groups of operations, in the order the documentation lists them (a citizen's journey first, then
+# the agencies' and the connections'), each with what it holds. Every operation names one of them.
+TAGS: dict[str, str] = {
+    "Thủ tục hành chính": "Danh mục thủ tục: tìm kiếm có dấu hoặc không dấu, bộ lọc, toàn bộ thông tin "
+    "một thủ tục.",
+    "Tờ khai điện tử": "Tờ khai điện tử của thủ tục (định nghĩa, JSON Schema) và kiểm tra dữ liệu khai.",
+    "Hồ sơ": "Tải tệp, nộp hồ sơ, danh sách và chi tiết hồ sơ, các thao tác xử lý, tra cứu công khai.",
+    "Tiến trình và kết quả": "Các bước xử lý của một hồ sơ (phiếu kiểm soát) và công khai kết quả "
+    "giải quyết.",
+    "Kho dữ liệu cá nhân": "Giấy tờ điện tử của công dân, tổ chức: tải lên, dùng lại khi nộp hồ sơ, "
+    "chia sẻ có thời hạn.",
+    "CSDL quốc gia": "Điền tờ khai từ cơ sở dữ liệu quốc gia và xác thực mã số thuế.",
+    "Bưu chính": "Bưu điện cập nhật hành trình bưu gửi (nhận hồ sơ, trả kết quả qua bưu chính).",
+    "Phản ánh, kiến nghị": "Gửi, theo dõi, trả lời và công khai phản ánh, kiến nghị.",
+    "Khảo sát mức độ hài lòng": "Phiếu khảo sát sau khi nhận kết quả và câu trả lời.",
+    "Xác thực giấy tờ": "Kiểm tra chữ ký số của tệp kết quả và tài liệu do Cổng cấp theo mã QR.",
+    "Thủ tục liên thông": "Nhóm thủ tục nhiều cơ quan giải quyết nối tiếp: phần của từng cơ quan, "
+    "tiến độ, kết quả.",
+    "Kết nối hệ thống": "Đồng bộ với Cổng Dịch vụ công quốc gia và phần mềm một cửa: tồn đọng, gửi lại, "
+    "tạm dừng, nhận trạng thái, lấy danh mục quốc gia.",
+    "Báo cáo": "Số liệu công khai theo cơ quan và số liệu báo cáo của một kỳ.",
+    "Thời gian làm việc": "Tính thời hạn theo ngày, giờ làm việc; ngày nghỉ và ngày làm việc bù.",
+    "Tài khoản": "Thông tin cá nhân và các tổ chức được nhân danh.",
+    "Mã truy cập API": "Tạo, xem và thu hồi mã truy cập API của chính mình.",
+    "Hệ thống": "Kiểm tra API và tài khoản đang gọi.",
+}
+
+
 class OpenDvcAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """The generated document, with every problem response described as ``application/problem+json``
-        (Ninja would call it ``application/json``) and the transport problems of each operation added."""
+        (Ninja would call it ``application/json``), the transport problems of each operation added and
+        the groups of operations described (``TAGS``)."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["tags"] = [{"name": name, "description": text} for name, text in TAGS.items()]
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = Problem.model_json_schema(
             ref_template="#/components/schemas/{model}"

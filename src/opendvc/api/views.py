@@ -26,14 +26,14 @@ class MeOut(Schema):
     "/ping",
     response=PingOut,
     auth=None,
-    tags=["core"],
+    tags=["Hệ thống"],
     summary="Kiểm tra API (tham chiếu hiệu năng)",
 )
 def ping(request):
     return {"status": "ok", "time": timezone.localtime().isoformat()}
 
 
-@api.get("/me", response=MeOut, tags=["core"], summary="Tài khoản đang gọi API")
+@api.get("/me", response=MeOut, tags=["Hệ thống"], summary="Tài khoản đang gọi API")
 def me(request):
     user = request.user
     token = getattr(request, "api_token", None)
@@ -96,7 +96,7 @@ def _session_only(request) -> None:
         )
 
 
-@api.get("/tokens", response=list[TokenOut], tags=["tokens"], summary="Mã truy cập API của tôi")
+@api.get("/tokens", response=list[TokenOut], tags=["Mã truy cập API"], summary="Mã truy cập API của tôi")
 def tokens_list(request):
     _session_only(request)
     return list(ApiToken.objects.filter(owner=request.user).order_by("-created_at"))
@@ -105,7 +105,7 @@ def tokens_list(request):
 @api.post(
     "/tokens",
     response={201: TokenCreatedOut, **problems(400, 422)},
-    tags=["tokens"],
+    tags=["Mã truy cập API"],
     summary="Tạo mã truy cập API",
 )
 def tokens_create(request, payload: TokenIn):
@@ -139,7 +139,7 @@ def tokens_create(request, payload: TokenIn):
 @api.delete(
     "/tokens/{token_id}",
     response={204: None, **problems(404)},
-    tags=["tokens"],
+    tags=["Mã truy cập API"],
     summary="Thu hồi mã truy cập API",
 )
 def tokens_revoke(request, token_id: int = Path(..., ge=1, le=MAX_ID)):

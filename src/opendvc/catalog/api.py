@@ -44,7 +44,7 @@ from .selectors import (
     search_procedures,
 )
 
-router = Router(tags=["catalog"])
+router = Router(tags=["Thủ tục hành chính"])
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 

@@ -38,7 +38,7 @@ from .lifecycle import Role, State
 from .models import Channel, Dossier, Upload
 from .uploads import UploadError, check_file, read_limited
 
-router = Router(tags=["dossiers"])
+router = Router(tags=["Hồ sơ"])
 
 PUBLIC_PAGE = 100
 
@@ -482,7 +482,7 @@ class StepsOut(Schema):
 
 # The steps and the public results keep the tag and operation ids they were published with.
 @router.get("/dossiers/{code}/steps", response={200: StepsOut, **problems(404)}, summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)",
-            tags=["workflow"], operation_id="opendvc_workflow_api_dossier_steps")
+            tags=["Tiến trình và kết quả"], operation_id="opendvc_workflow_api_dossier_steps")
 def dossier_steps(request, code: str):
     """Staff of the agency see who handled each step; the applicant sees the steps without names."""
     require_scope(request, "read")
@@ -527,7 +527,7 @@ class ResultsQuery(Schema):
 
 
 @router.get("/public/results", response={200: PublicResults, **problems(422)}, auth=None, summary="Công khai kết quả giải quyết hồ sơ",
-            tags=["workflow"], operation_id="opendvc_workflow_api_public_results")
+            tags=["Tiến trình và kết quả"], operation_id="opendvc_workflow_api_public_results")
 def public_results(request, q: Query[ResultsQuery]):
     """Finished dossiers (returned or stopped) by agency and finishing period: code, procedure, dates
     and the frozen on-time class — no names, identifiers or files."""

@@ -17,7 +17,7 @@ from .engine import MAX_PAYLOAD_BYTES, json_schema
 from .selectors import public_form_for_code
 from .services import FormValidationError, form_validate
 
-router = Router(tags=["eforms"])
+router = Router(tags=["Tờ khai điện tử"])
 
 
 class FormProcedure(Schema):

@@ -21,7 +21,7 @@ from .national.mapping import mapping_problems
 from .onestop.inbound import onestop_inbound, onestop_reapply
 from .views import LEDGER_ROLES
 
-router = Router(tags=["integrations"])
+router = Router(tags=["Kết nối hệ thống"])
 
 
 def _ict_only(request, scope: str) -> None:

@@ -28,7 +28,7 @@ from .models import LinkedProcedure, Part, PartState
 from .selectors import dossier_progress, parts_for_officer
 from .services import ACTION_LABELS, MACHINE, bundle_of, part_act, part_result_file_add
 
-router = Router(tags=["Liên thông"])
+router = Router(tags=["Thủ tục liên thông"])
 
 
 class LinkedMemberOut(Schema):

@@ -18,7 +18,7 @@ from . import figures as F
 from . import selectors
 from .periods import current_quarter, period_of
 
-router = Router(tags=["reports"])
+router = Router(tags=["Báo cáo"])
 
 
 class TransparencyRow(Schema):

@@ -16,7 +16,7 @@ from opendvc.core.ratelimit import client_ip, ratelimit_hit
 from . import services
 from .views import MAX_VERIFY_BYTES
 
-router = Router(tags=["verification"])
+router = Router(tags=["Xác thực giấy tờ"])
 
 
 class VerificationOut(Schema):

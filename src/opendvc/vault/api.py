@@ -21,7 +21,7 @@ from opendvc.dossiers.uploads import UploadError, check_file, read_limited
 from . import services
 from .models import ShareLink, StoredDocument
 
-router = Router(tags=["vault"])
+router = Router(tags=["Kho dữ liệu cá nhân"])
 
 
 def _blank_is_none(value):

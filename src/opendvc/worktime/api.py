@@ -19,7 +19,7 @@ from .calendar import (
 )
 from .selectors import agency_by_code, calendar_for_agency, default_calendar
 
-router = Router(tags=["worktime"])
+router = Router(tags=["Thời gian làm việc"])
 
 
 class ExplanationOut(Schema):

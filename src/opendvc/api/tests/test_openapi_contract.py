@@ -132,3 +132,32 @@ def test_problem_schema_allows_the_extra_fields_problems_carry(document):
     problem = document["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "code", "detail"} <= set(problem["required"])
     assert problem.get("additionalProperties") is True
+
+
+def test_every_operation_is_in_one_described_group(document):
+    """The documentation groups the operations by the tags the document describes, in its order: each
+    operation names exactly one of them, and no described group is empty."""
+    described = [tag["name"] for tag in document["tags"]]
+    assert len(described) == len(set(described))
+    assert all(tag["description"] for tag in document["tags"])
+    used = set()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            assert len(operation.get("tags", [])) == 1, f"{method} {path}"
+            assert operation["tags"][0] in described, f"{method} {path}: {operation['tags']}"
+            used.add(operation["tags"][0])
+    assert used == set(described)
+
+
+def test_every_successful_answer_has_a_described_shape(document):
+    """No operation answers an undescribed object (Ninja's ``dict`` gives ``{"type": "object",
+    "additionalProperties": true}`` and nothing else): a client reads each field from the document."""
+    bare = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            for status, response in operation["responses"].items():
+                for content in response.get("content", {}).values():
+                    schema = content.get("schema", {})
+                    if schema.get("type") == "object" and not schema.get("properties"):
+                        bare.append(f"{method} {path} {status}")
+    assert bare == []
