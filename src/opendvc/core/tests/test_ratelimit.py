@@ -32,7 +32,8 @@ def test_unknown_limit_is_a_programming_error(db):
 def test_allauth_rates_come_from_the_same_table(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_LOGIN_FAILED_PER_ACCOUNT", "3")
     monkeypatch.setenv("RATE_LIMIT_LOGIN_WINDOW_SECONDS", "900")
-    assert allauth_rate_limits()["login_failed"] == "5/900s/ip,3/900s/key"
+    assert allauth_rate_limits()["login_failed"] == "50/900s/ip,3/900s/key"
+    assert allauth_rate_limits()["login"] == "300/60s/ip"
     assert limit_values("lookup") == (LIMITS["lookup"].default_amount, 60)
 
 
