@@ -8,7 +8,7 @@ from django.db import transaction
 from opendvc.agencies.models import Agency, Tier
 from opendvc.audit.models import AuditEntry
 from opendvc.audit.services import audit_record, audit_verify_chain
-from opendvc.core.testing import replayed
+from opendvc.core.testing import MAX_SNAPSHOTS, replayed
 
 
 def _rows():
@@ -118,3 +118,43 @@ def test_a_seed_that_changed_nothing_is_not_replayed_into_an_empty_database(db):
     wrapped()
     assert calls == [1, 1, 1]
     assert Agency.objects.filter(code="000.00.92.H19").exists()
+
+
+def test_one_off_states_do_not_keep_the_common_one_from_being_replayed(db):
+    """The first states a process meets may never come back (rows a test made first); once the
+    snapshots are all taken, one never replayed gives its place, so the state most tests start from is
+    still recorded and then replayed. A snapshot that has been replayed keeps its place."""
+    calls = []
+
+    def seed():
+        calls.append(1)
+        Agency.objects.create(
+            code="000.00.93.H19", name="Sở Một lần", tier=Tier.objects.get(code="chung")
+        )
+
+    def one_offs(rounds: int, first: int) -> None:
+        for n in range(first, first + rounds):
+            point = transaction.savepoint()
+            for i in range(n + 1):  # as many rows as the round: a state no other round has
+                Tier.objects.create(code=f"mot-lan-{n}-{i}", name=f"Cấp một lần {n}.{i}")
+            wrapped()
+            transaction.savepoint_rollback(point)
+
+    def common() -> None:
+        point = transaction.savepoint()
+        wrapped()
+        assert Agency.objects.filter(code="000.00.93.H19").count() == 1
+        transaction.savepoint_rollback(point)
+
+    Tier.objects.create(code="chung", name="Cấp chung")
+    wrapped = replayed(seed)
+    one_offs(MAX_SNAPSHOTS, first=1)  # every snapshot taken by a state that never comes back
+    assert len(calls) == MAX_SNAPSHOTS
+    common()  # recorded in the place of a one-off
+    common()  # and replayed
+    assert len(calls) == MAX_SNAPSHOTS + 1
+
+    one_offs(MAX_SNAPSHOTS + 2, first=MAX_SNAPSHOTS + 1)  # more one-offs take the other places
+    calls.clear()
+    common()  # the replayed snapshot kept its place
+    assert calls == []
