@@ -25,6 +25,12 @@ class IndicatorSetForm(forms.ModelForm):
                 problems.append(
                     _("Chỉ số %(n)s thiếu: %(keys)s") % {"n": n, "keys": ", ".join(missing)}
                 )
+            not_text = [k for k in ("code", "name") if k in d and not isinstance(d[k], str)]
+            if not_text:
+                problems.append(
+                    _("Chỉ số %(n)s: %(keys)s phải là chuỗi ký tự (đặt trong dấu ngoặc kép).")
+                    % {"n": n, "keys": ", ".join(not_text)}
+                )
             bad = validate_expression(str(d.get("numerator", ""))) + validate_expression(
                 str(d.get("denominator", ""))
             )

@@ -102,7 +102,8 @@ class IndicatorFigure(Schema):
     """Một chỉ số của bộ chỉ số đang áp dụng: định nghĩa của bộ (mã, tên, nhóm, điểm, công thức, căn
     cứ…) và giá trị tính được."""
 
-    model_config = ConfigDict(extra="allow")
+    # The definitions are data an administrator edits: a number typed as a code reads as its text.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     code: str | None = None
     name: str | None = None

@@ -198,3 +198,6 @@ def test_indicator_admin_refuses_unknown_figures(db):
     assert not form.is_valid() and "nothing" in str(form.errors["definitions"])
     data["definitions"] = data["definitions"].replace("+nothing", "")
     assert IndicatorSetForm(data=data).is_valid()
+    data["definitions"] = data["definitions"].replace('"code": "a"', '"code": 7')
+    form = IndicatorSetForm(data=data)
+    assert not form.is_valid() and "code phải là chuỗi ký tự" in str(form.errors["definitions"])

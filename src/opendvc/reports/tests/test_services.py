@@ -277,6 +277,20 @@ def test_figures_api_for_staff(client, counted, people):
     assert client.get("/api/v1/reports/figures", {"period": "2027-Q1"}).status_code == 403
 
 
+def test_figures_api_reads_a_set_whose_code_was_stored_as_a_number(client, counted, people):
+    """Definitions stored before the admin checked their types (a code typed as a number) still
+    answer, the code as text, as the document describes it."""
+    from opendvc.reports.indicators import current_set
+
+    iset = current_set(date(2027, 3, 31))
+    iset.definitions = [{**iset.definitions[0], "code": 7}, *iset.definitions[1:]]
+    iset.save(update_fields=["definitions"])
+    client.force_login(people["leader"])
+    response = client.get("/api/v1/reports/figures", {"period": "2027-Q1"})
+    assert response.status_code == 200
+    assert response.json()["indicators"][0]["code"] == "7"
+
+
 def test_worker_task_builds_a_queued_report(counted, people, settings):
     from opendvc.reports.services import report_request
     from opendvc.reports.tasks import build_report
