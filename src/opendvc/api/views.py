@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Schema, Status
 
 from .main import api
 
@@ -133,7 +133,7 @@ def tokens_create(request, payload: TokenIn):
         actor=request.user,
     )
     out = TokenOut.from_orm(token).dict()
-    return 201, {**out, "token": raw}
+    return Status(201, {**out, "token": raw})
 
 
 @api.delete(
@@ -146,4 +146,4 @@ def tokens_revoke(request, token_id: int = Path(..., ge=1, le=MAX_ID)):
     _session_only(request)
     token = get_object_or_404(ApiToken, pk=token_id, owner=request.user)
     api_token_revoke(token=token, actor=request.user)
-    return 204, None
+    return Status(204, None)
