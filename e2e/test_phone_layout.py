@@ -290,3 +290,31 @@ def test_an_english_eform_with_errors_fits_and_marks_vietnamese_labels(demo, new
     _fits(page)
     screenshot(page, f"eform-english-errors-{width}")
     assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [PHONE, 1280])
+def test_the_api_tokens_page_makes_a_token_and_fits(demo, new_page, width):
+    """A citizen makes a token from the account page, by the form's labels: the secret is shown once
+    in a box that fits, the list turns into cards on a phone, and axe finds nothing serious."""
+    page = _as(new_page, demo, "citizen1@demo.opendvc.vn", width=width)
+    assert page.goto(demo.url + "/ca-nhan/ma-truy-cap-api/").status == 200
+    _fits(page)
+    assert serious_violations(page) == []
+    page.get_by_label("Tên mã truy cập").fill("Phần mềm của hộ kinh doanh với một cái tên khá dài")
+    page.get_by_label("Đọc dữ liệu").check()
+    page.get_by_label("Nộp và cập nhật hồ sơ").check()
+    page.get_by_label("Dùng được đến hết ngày").fill("31/12/2027")
+    page.get_by_role("button", name="Tạo mã truy cập").click()
+    page.wait_for_load_state()
+    secret = page.get_by_label("Mã truy cập", exact=True)
+    assert secret.input_value().startswith("odvc_")
+    _fits(page)
+    if width == PHONE:
+        labels = _cards(page)
+        assert labels and all(label and shown == label for label, shown in labels), labels
+    screenshot(page, f"api-tokens-{width}")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Thu hồi mã “Phần mềm của hộ kinh doanh với một cái tên khá dài”").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Đã thu hồi mã truy cập").is_visible()
+    _fits(page)

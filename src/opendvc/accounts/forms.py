@@ -6,6 +6,8 @@ Business rules are not here: the views hand the raw values to ``services`` and p
 
 from __future__ import annotations
 
+import datetime as dt
+
 from allauth.account import forms as aa
 from allauth.mfa.base.forms import AuthenticateForm as _MFAAuthenticateForm
 from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm as _GenerateRecoveryCodesForm
@@ -13,6 +15,7 @@ from allauth.mfa.totp.forms import ActivateTOTPForm as _ActivateTOTPForm
 from allauth.mfa.totp.forms import DeactivateTOTPForm as _DeactivateTOTPForm
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, PersonProfile
@@ -353,3 +356,44 @@ def acting_as_field(user) -> forms.ChoiceField:
             "invalid_choice": _("Bạn không được nộp hồ sơ nhân danh tổ chức này."),
         },
     )
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: its name, what it may do and, if it should end, the last day it works."""
+
+    name = forms.CharField(
+        label=_("Tên mã truy cập"),
+        max_length=100,
+        help_text=_("Để nhận ra mã sau này, ví dụ: Phần mềm kế toán của công ty."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Mã được phép"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Chọn ít nhất một quyền.")},
+    )
+    expires_on = forms.CharField(
+        label=_("Dùng được đến hết ngày"),
+        required=False,
+        max_length=10,
+        help_text=_("Dạng ngày/tháng/năm, ví dụ 31/12/2027; để trống nếu mã không tự hết hạn."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, scopes: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = list(scopes.items())
+
+    def clean_expires_on(self):
+        text = self.cleaned_data["expires_on"].strip()
+        if not text:
+            return None
+        try:
+            day = dt.datetime.strptime(text, "%d/%m/%Y")
+        except ValueError:
+            raise ValidationError(
+                _("Ngày không hợp lệ; nhập dạng ngày/tháng/năm, ví dụ 31/12/2027.")
+            ) from None
+        # Works through the whole of that day, Vietnam's time: it ends when the next day begins (the
+        # calendar's last day has no next one; it is refused as too far ahead all the same).
+        end = day + dt.timedelta(days=1) if day.date() < dt.date.max else day
+        return timezone.make_aware(end, timezone.get_default_timezone())

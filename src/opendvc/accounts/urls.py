@@ -10,6 +10,12 @@ urlpatterns = [
     path("ca-nhan/mat-khau/", views.password, name="password"),
     path("ca-nhan/bao-mat/", views.security, name="security"),
     path("ca-nhan/phien-dang-nhap/", views.sessions, name="sessions"),
+    path("ca-nhan/ma-truy-cap-api/", views.api_tokens, name="api_tokens"),
+    path(
+        "ca-nhan/ma-truy-cap-api/<str:token_id>/thu-hoi/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("ca-nhan/to-chuc/", views.organisations, name="organisations"),
     path("ca-nhan/to-chuc/them/", views.organisation_create, name="organisation_create"),
     path("ca-nhan/to-chuc/<uuid:public_id>/", views.organisation_detail, name="organisation"),

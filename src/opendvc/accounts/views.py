@@ -5,6 +5,7 @@ Views stay thin: permissions from ``permissions``, reads from ``selectors``, wri
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -16,14 +17,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from opendvc.backoffice.decorators import backoffice_required
-from opendvc.core.params import row_uuid
+from opendvc.core.params import row_id, row_uuid
+from opendvc.core.problems import ProblemError
 
 from . import selectors, services
-from .forms import AddMemberForm, DeletionRequestForm, OrganisationForm, ProfileForm, RevealForm
+from .forms import (
+    AddMemberForm,
+    ApiTokenForm,
+    DeletionRequestForm,
+    OrganisationForm,
+    ProfileForm,
+    RevealForm,
+)
 from .models import DeletionRequest, Membership
 from .permissions import DELETION_ROLES, PERSON_LOOKUP_ROLES, can_manage_organisation
 
@@ -128,6 +138,80 @@ def sessions(request):
         "accounts/sessions.html",
         {"sessions": selectors.sessions_of(request.user), "current": current},
     )
+
+
+# The field each refusal of ``api_token_issue`` is about (the creation limit is about the whole form).
+_TOKEN_PROBLEM_FIELDS = {
+    "invalid_expiry": "expires_on",
+    "validation_error": "expires_on",
+    "invalid_scope": "scopes",
+}
+
+
+def _with_last_day(token):
+    """``last_day``: the last whole day a token works, when it ends at midnight in Vietnam (as the
+    page makes them: "đến hết ngày 31/12/2027" rather than "đến 00:00 01/01/2028")."""
+    token.last_day = None
+    if token.expires_at is not None:
+        local = timezone.localtime(token.expires_at)
+        if local.time() == dt.time.min:
+            token.last_day = local.date() - dt.timedelta(days=1)
+    return token
+
+
+@login_required
+@never_cache
+def api_tokens(request):
+    """The person's API tokens: what each may do and whether it still works; a new one, whose secret
+    this answer shows once (it is never stored and never put in a message); revoking is a button."""
+    from opendvc.api.models import ApiToken
+    from opendvc.api.services import KNOWN_SCOPES, api_token_issue
+
+    created = None
+    form = ApiTokenForm(request.POST or None, scopes=KNOWN_SCOPES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = api_token_issue(
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.cleaned_data["expires_on"],
+            )
+        except ProblemError as exc:
+            form.add_error(_TOKEN_PROBLEM_FIELDS.get(exc.code), exc.detail)
+        else:
+            created = {"token": token, "secret": raw}
+            form = ApiTokenForm(scopes=KNOWN_SCOPES)
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "created": created,
+            "tokens": [
+                _with_last_day(t)
+                for t in ApiToken.objects.filter(owner=request.user).order_by("-created_at")
+            ],
+            "scope_labels": KNOWN_SCOPES,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    from opendvc.api.models import ApiToken
+    from opendvc.api.services import api_token_revoke as revoke
+
+    token = get_object_or_404(ApiToken, pk=row_id(token_id) or 0, owner=request.user)
+    try:
+        revoke(token=token, actor=request.user)
+    except ProblemError as exc:  # revoked before (another tab, the API)
+        messages.info(request, exc.detail)
+    else:
+        messages.success(request, _("Đã thu hồi mã truy cập “%(name)s”.") % {"name": token.name})
+    return redirect("accounts:api_tokens")
 
 
 @login_required

@@ -9,21 +9,23 @@ from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opendvc.agencies.selectors import has_active_roles, known_without_roles
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import ratelimit_hit
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
 KNOWN_SCOPES = {
-    "*": "Toàn quyền của chủ sở hữu",
-    "read": "Đọc dữ liệu",
-    "accounts:write": "Cập nhật hồ sơ tài khoản",
-    "dossiers:write": "Nộp và cập nhật hồ sơ",
-    "feedback:write": "Gửi phản ánh, kiến nghị",
-    "integrations": "Trao đổi với hệ thống một cửa và Cổng DVC quốc gia",
+    "*": gettext_lazy("Toàn quyền của chủ sở hữu"),
+    "read": gettext_lazy("Đọc dữ liệu"),
+    "accounts:write": gettext_lazy("Cập nhật hồ sơ tài khoản"),
+    "dossiers:write": gettext_lazy("Nộp và cập nhật hồ sơ"),
+    "feedback:write": gettext_lazy("Gửi phản ánh, kiến nghị"),
+    "integrations": gettext_lazy("Trao đổi với hệ thống một cửa và Cổng DVC quốc gia"),
 }
 
 
@@ -57,6 +59,33 @@ def api_token_create(
 # 9999 in some zones, beyond what the database's readers can hold) is a typing slip.
 MAX_TOKEN_YEARS = 5
 MAX_TOKEN_LIFETIME = timedelta(days=365 * MAX_TOKEN_YEARS + 1)
+
+
+def api_token_issue(
+    *, owner, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A token a signed-in person asks for (the API and the account page): within the person's
+    creation limit (``rate_limited``, 429), with known scopes (``invalid_scope``, 400, listing the
+    allowed ones) and an expiry the rules accept (``api_token_expiry_check``). Returns it with the
+    raw secret, to show once."""
+    if not ratelimit_hit(name="api_token_create", ident=f"user:{owner.pk}").allowed:
+        raise ProblemError(
+            "rate_limited",
+            _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
+            status=429,
+        )
+    unknown = sorted(set(scopes) - set(KNOWN_SCOPES))
+    if unknown:
+        raise ProblemError(
+            "invalid_scope",
+            _("Phạm vi không hợp lệ: %(scopes)s.") % {"scopes": ", ".join(unknown)},
+            status=400,
+            extra={"allowed": sorted(KNOWN_SCOPES)},
+        )
+    api_token_expiry_check(expires_at)
+    return api_token_create(
+        owner=owner, name=name, scopes=scopes, expires_at=expires_at, actor=owner
+    )
 
 
 def api_token_expiry_check(expires_at: datetime | None, *, now: datetime | None = None) -> None:

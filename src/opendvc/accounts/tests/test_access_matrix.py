@@ -158,6 +158,7 @@ class TestCitizen:
         for name, args in [
             ("accounts:profile", []),
             ("accounts:sessions", []),
+            ("accounts:api_tokens", []),
             ("accounts:organisations", []),
             ("accounts:data_export", []),
             ("accounts:deletion", []),
@@ -182,6 +183,7 @@ def test_own_account_operations(world, role):
     for name in [
         "accounts:profile",
         "accounts:sessions",
+        "accounts:api_tokens",
         "accounts:organisations",
         "accounts:deletion",
     ]:

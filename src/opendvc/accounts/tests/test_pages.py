@@ -51,6 +51,7 @@ def test_anonymous_pages(client, name):
         "mfa_activate_totp",
         "accounts:profile",
         "accounts:sessions",
+        "accounts:api_tokens",
         "accounts:organisations",
         "accounts:organisation_create",
         "accounts:deletion",
