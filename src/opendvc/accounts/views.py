@@ -21,6 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from opendvc.api import services as api_services
+from opendvc.api.models import ApiToken
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.params import row_id, row_uuid
 from opendvc.core.problems import ProblemError
@@ -164,14 +166,11 @@ def _with_last_day(token):
 def api_tokens(request):
     """The person's API tokens: what each may do and whether it still works; a new one, whose secret
     this answer shows once (it is never stored and never put in a message); revoking is a button."""
-    from opendvc.api.models import ApiToken
-    from opendvc.api.services import KNOWN_SCOPES, api_token_issue
-
     created = None
-    form = ApiTokenForm(request.POST or None, scopes=KNOWN_SCOPES)
+    form = ApiTokenForm(request.POST or None, scopes=api_services.KNOWN_SCOPES)
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = api_token_issue(
+            token, raw = api_services.api_token_issue(
                 owner=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
@@ -181,7 +180,7 @@ def api_tokens(request):
             form.add_error(_TOKEN_PROBLEM_FIELDS.get(exc.code), exc.detail)
         else:
             created = {"token": token, "secret": raw}
-            form = ApiTokenForm(scopes=KNOWN_SCOPES)
+            form = ApiTokenForm(scopes=api_services.KNOWN_SCOPES)
     return render(
         request,
         "accounts/api_tokens.html",
@@ -192,7 +191,7 @@ def api_tokens(request):
                 _with_last_day(t)
                 for t in ApiToken.objects.filter(owner=request.user).order_by("-created_at")
             ],
-            "scope_labels": KNOWN_SCOPES,
+            "scope_labels": api_services.KNOWN_SCOPES,
             "now": timezone.now(),
         },
     )
@@ -201,12 +200,9 @@ def api_tokens(request):
 @login_required
 @require_POST
 def api_token_revoke(request, token_id: int):
-    from opendvc.api.models import ApiToken
-    from opendvc.api.services import api_token_revoke as revoke
-
     token = get_object_or_404(ApiToken, pk=row_id(token_id) or 0, owner=request.user)
     try:
-        revoke(token=token, actor=request.user)
+        api_services.api_token_revoke(token=token, actor=request.user)
     except ProblemError as exc:  # revoked before (another tab, the API)
         messages.info(request, exc.detail)
     else:
