@@ -126,6 +126,10 @@ class Figures(Schema):
     surveys: FiguresTable = Field(description="Khảo sát mức độ hài lòng theo cơ quan")
     indicators: list[IndicatorFigure]
     indicator_set: IndicatorSetRef
+    figure_labels: dict[str, str] = Field(
+        description="Tên của từng số đếm trong `rows` và `total` (ví dụ `to_handle`: Tổng số hồ sơ "
+        "phải giải quyết), theo ngôn ngữ của yêu cầu"
+    )
 
 
 @router.get(
@@ -163,6 +167,7 @@ def figures(request, q: Query[FiguresQuery]):
     scope = None
     if not (user.is_superuser or has_any_role(user, selectors.OVERSIGHT_ROLES)):
         scope = sorted(visible_agency_ids(user) or [])
-    return selectors.period_figures(
+    figures = selectors.period_figures(
         period=period, as_of=q.as_of or None, dimension=q.by, agency_ids=scope
     )
+    return {**figures, "figure_labels": {name: str(label) for name, label in F.FIGURES.items()}}

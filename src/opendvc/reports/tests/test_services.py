@@ -271,6 +271,14 @@ def test_figures_api_for_staff(client, counted, people):
     client.force_login(people["leader"])
     body = client.get("/api/v1/reports/figures", {"period": "2027-Q1", "by": "channel"}).json()
     assert body["dossiers"]["total"]["to_handle"] == 5 and body["dimension"] == "channel"
+    # Every count the tables carry is named, in the request's language.
+    counted_names = {k for t in ("dossiers", "feedback", "surveys") for k in body[t]["total"]}
+    assert counted_names <= set(body["figure_labels"])
+    assert body["figure_labels"]["fb_answered_late"] == "Trả lời trễ hạn"
+    english = client.get(
+        "/api/v1/reports/figures", {"period": "2027-Q1"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert english["figure_labels"]["fb_answered_late"] != "Trả lời trễ hạn"
     bad = client.get("/api/v1/reports/figures", {"period": "2027-Q1", "by": "nothing"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "by"
     client.force_login(people["officer"])
