@@ -118,6 +118,10 @@ api = OpenDvcAPI(
     description=(
         "API của Cổng Dịch vụ công trực tuyến. Lỗi trả về theo RFC 9457 (application/problem+json) "
         "với mã `code` ổn định, `title` và `detail` để người đọc hiểu.\n\n"
+        "Xác thực: gửi mã truy cập trong tiêu đề `Authorization: Bearer <mã>`. Người dùng đã đăng "
+        "nhập tạo mã tại trang Tài khoản → Mã truy cập API (`/ca-nhan/ma-truy-cap-api/`) hoặc bằng "
+        "`POST /api/v1/tokens`, chọn quyền của mã và ngày hết hạn; mã chỉ hiện một lần. Trên trang "
+        "này, khi đã đăng nhập ở Cổng, có thể gọi thử bằng phiên đăng nhập.\n\n"
         "Ngôn ngữ: API đọc tiêu đề `Accept-Language` của yêu cầu: tiếng Anh khi tiếng Anh được ưu "
         "tiên hơn tiếng Việt theo trọng số q (`en`, `en-US`, `vi;q=0.2, en;q=0.8`), tiếng Việt trong "
         "mọi trường hợp khác (không gửi, `vi`, `en;q=0.1, vi;q=0.9`, giá trị không đọc được). Cookie "
