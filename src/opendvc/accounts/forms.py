@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendvc.api.services import KNOWN_SCOPES
+
 from .models import Membership, PersonProfile
 from .selectors import SELF, acting_as_choices
 from .validators import province_choices, ward_choices
@@ -368,6 +370,7 @@ class ApiTokenForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Mã được phép"),
+        choices=KNOWN_SCOPES,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Chọn ít nhất một quyền.")},
     )
@@ -378,10 +381,6 @@ class ApiTokenForm(forms.Form):
         help_text=_("Dạng ngày/tháng/năm, ví dụ 31/12/2027; để trống nếu mã không tự hết hạn."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-
-    def __init__(self, *args, scopes: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = list(scopes.items())
 
     def clean_expires_on(self):
         text = self.cleaned_data["expires_on"].strip()

@@ -150,9 +150,12 @@ _TOKEN_PROBLEM_FIELDS = {
 }
 
 
-def _with_last_day(token):
-    """``last_day``: the last whole day a token works, when it ends at midnight in Vietnam (as the
-    page makes them: "đến hết ngày 31/12/2027" rather than "đến 00:00 01/01/2028")."""
+def _token_row(token):
+    """The token with what the list shows: ``scope_names``, its permissions in words, and
+    ``last_day``, the last whole day it works when it ends at midnight in Vietnam (as the page makes
+    them: "đến hết ngày 31/12/2027" rather than "đến 00:00 01/01/2028")."""
+    labels = api_services.KNOWN_SCOPES
+    token.scope_names = [labels[s] for s in token.scopes if s in labels]
     token.last_day = None
     if token.expires_at is not None:
         local = timezone.localtime(token.expires_at)
@@ -167,7 +170,7 @@ def api_tokens(request):
     """The person's API tokens: what each may do and whether it still works; a new one, whose secret
     this answer shows once (it is never stored and never put in a message); revoking is a button."""
     created = None
-    form = ApiTokenForm(request.POST or None, scopes=api_services.KNOWN_SCOPES)
+    form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             token, raw = api_services.api_token_issue(
@@ -180,7 +183,7 @@ def api_tokens(request):
             form.add_error(_TOKEN_PROBLEM_FIELDS.get(exc.code), exc.detail)
         else:
             created = {"token": token, "secret": raw}
-            form = ApiTokenForm(scopes=api_services.KNOWN_SCOPES)
+            form = ApiTokenForm()
     return render(
         request,
         "accounts/api_tokens.html",
@@ -188,10 +191,9 @@ def api_tokens(request):
             "form": form,
             "created": created,
             "tokens": [
-                _with_last_day(t)
+                _token_row(t)
                 for t in ApiToken.objects.filter(owner=request.user).order_by("-created_at")
             ],
-            "scope_labels": api_services.KNOWN_SCOPES,
             "now": timezone.now(),
         },
     )
