@@ -65,6 +65,11 @@ class ProcedureItem(Schema):
     tiers: list[str]
     agencies: list[Named]
     methods: list[str]
+    files_online: bool = Field(
+        description="Nộp hồ sơ trực tuyến được trên Cổng ngay bây giờ: thủ tục mức độ 3 hoặc 4 "
+        "có ít nhất một cơ quan tiếp nhận đang hoạt động (như nút “Nộp hồ sơ trực tuyến” "
+        "trên trang thủ tục)."
+    )
     url: str
 
 

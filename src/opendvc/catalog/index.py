@@ -128,6 +128,15 @@ class CatalogIndex:
         self.tiers_of = self._grouped(relations["tiers"])
         self.agencies_of = self._grouped(relations["agencies"])
         self.methods_of = self._grouped(relations["methods"])
+        # What can be filed online on the portal now (the procedure page's "Nộp hồ sơ trực tuyến"): a
+        # level 3 or 4 procedure that an active agency receives (``dossiers.selectors.receiving_agencies``).
+        active = order["active_agencies"]
+        self.files_online = frozenset(
+            pid
+            for pid, agencies in self.agencies_of.items()
+            if self.level_of.get(pid, 0) >= Procedure.Level.ONLINE
+            and not active.isdisjoint(agencies)
+        )
         self.by = {
             "sector": self._inverted(self.sector_of),
             "field": self._inverted(self.field_of),
@@ -390,6 +399,9 @@ def _load(key: tuple, public: QuerySet[Procedure]) -> CatalogIndex:
                 Agency.objects.order_by("sort_name", "code").values_list("id", "code", "name")
             ),
         },
+        "active_agencies": frozenset(
+            Agency.objects.filter(is_active=True).values_list("id", flat=True)
+        ),
     }
     return CatalogIndex(key=key, rows=rows, relations=relations, order=order)
 

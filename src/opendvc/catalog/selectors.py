@@ -93,11 +93,24 @@ def public_procedures(today: dt.date | None = None) -> QuerySet[Procedure]:
 
 # One row (the published status) or none: the counts of the home page, in one statement built once.
 _COUNTS = PreparedRead(
-    lambda today: public_procedures(today)
-    .order_by()
-    .values("status")
-    .annotate(
-        procedures=Count("id"), online=Count("id", filter=Q(level__gte=Procedure.Level.ONLINE))
+    lambda today: (
+        public_procedures(today)
+        .order_by()
+        .values("status")
+        .annotate(
+            procedures=Count("id"),
+            # Those filed online on the portal now: level 3 or 4 and received by an active agency, as the
+            # procedure page's "Nộp hồ sơ trực tuyến" and the results' badge (``index.files_online``).
+            online=Count(
+                "id",
+                filter=Q(
+                    level__gte=Procedure.Level.ONLINE,
+                    id__in=Procedure.agencies.through.objects.filter(agency__is_active=True).values(
+                        "procedure_id"
+                    ),
+                ),
+            ),
+        )
     ),
     dt.date(1901, 2, 3),
 )
@@ -108,7 +121,7 @@ _AGENCY_COUNT = PreparedRead(
 
 def catalog_counts(today: dt.date | None = None) -> dict[str, int]:
     """Published procedures in effect ``today`` (default: the local date) and how many of them can be
-    filed online (level 3 and 4)."""
+    filed online on the portal now (level 3 and 4, with an active receiving agency)."""
     rows = _COUNTS.list(today or timezone.localdate())
     row = rows[0] if rows else {}
     return {"procedures": row.get("procedures") or 0, "online": row.get("online") or 0}
@@ -163,7 +176,8 @@ class Filters:
 def _unknown(name: str, value: str, allowed: list[str]) -> ProblemError:
     return ProblemError(
         "unknown_filter_value",
-        _("Giá trị %(value)s của bộ lọc “%(name)s” không hợp lệ.") % {"value": repr(value), "name": name},
+        _("Giá trị %(value)s của bộ lọc “%(name)s” không hợp lệ.")
+        % {"value": repr(value), "name": name},
         status=400,
         title=gettext_noop("Giá trị bộ lọc không hợp lệ"),
         extra={"parameter": name, "value": value, "allowed": allowed},
@@ -239,6 +253,7 @@ def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
     agencies: dict[int, list[dict[str, str]]] = defaultdict(list)
     tiers: dict[int, list[str]] = defaultdict(list)
     if index is not None:
+        files_online = index.files_online
         for pid in ids:
             agencies[pid] = [
                 {"code": code, "name": name}
@@ -260,6 +275,13 @@ def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
             .order_by("tier__rank")
         ):
             tiers[pid].append(code)
+        files_online = set(
+            Procedure.agencies.through.objects.filter(
+                procedure_id__in=ids,
+                procedure__level__gte=Procedure.Level.ONLINE,
+                agency__is_active=True,
+            ).values_list("procedure_id", flat=True)
+        )
     detail_prefix = reverse("catalog:detail", args=["0.000000"]).replace("0.000000", "{}")
     return [
         {
@@ -273,6 +295,7 @@ def _items(rows: list[dict[str, Any]], *, index=None) -> list[dict[str, Any]]:
             "tiers": tiers[r["id"]],
             "agencies": agencies[r["id"]],
             "methods": r["methods_available"],
+            "files_online": r["id"] in files_online,
             "url": detail_prefix.format(r["code"]),
         }
         for r in rows

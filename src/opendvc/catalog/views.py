@@ -197,7 +197,8 @@ def _row(item: dict, level_labels: dict[int, str]) -> dict:
     return {
         **item,
         "level_label": level_labels[level],
-        "online": "online" in item["methods"],
+        # Filed online on the portal now: the procedure page offers "Nộp hồ sơ trực tuyến".
+        "online": item["files_online"],
         "agency_names": [a["name"] for a in agencies[:2]],
         "agencies_more": (
             " "
