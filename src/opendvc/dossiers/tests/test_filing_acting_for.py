@@ -62,7 +62,7 @@ def test_an_authorisation_withdrawn_before_saving_keeps_the_page(client, permit,
     client.force_login(member.user)
     value = f"org:{member.organisation.public_id}"
     page = client.get(f"/nop-ho-so/{PERMIT}/?nop-voi-tu-cach={value}").content.decode()
-    assert f'name="nop-voi-tu-cach" value="{value}"' in page
+    assert re.search(rf'<option value="{re.escape(value)}" selected', page)
     Membership.objects.filter(pk=member.pk).delete()  # withdrawn while the page was open
 
     r = _post(client, permit, value)
@@ -123,3 +123,49 @@ def test_a_forged_organisation_on_the_page_itself_is_not_a_404(client, permit, c
                                              "tkf-owner_name": "Bình Minh", "eforms-refresh": "tkf-owner_address"})
     assert r.status_code == 200 and 'value="Bình Minh"' in r.content.decode()
     assert client.get(f"/nop-ho-so/{PERMIT}/?nop-voi-tu-cach=org:xyz").status_code == 200
+
+
+def _post_form(page: str) -> str:
+    return re.search(r'<form method="post" enctype="multipart/form-data" class="filing-form".*?</form>', page, re.S).group(0)
+
+
+def test_the_name_shown_is_the_name_the_dossier_is_filed_in(client, permit, member):
+    """"Nộp với tư cách" is a field of the filing form itself: whatever it shows when the person saves
+    is the name the dossier is filed in, without pressing "Điền sẵn" first (a choice that lived in a
+    form of its own was silently replaced by the name the page was loaded with)."""
+    client.force_login(member.user)
+    page = client.get(f"/nop-ho-so/{PERMIT}/").content.decode()
+    form = _post_form(page)
+    named = re.findall(r'<(\w+)[^>]*name="nop-voi-tu-cach"', page)
+    assert named == ["select"] and 'name="nop-voi-tu-cach"' in form
+    assert '<form method="get"' not in page
+    value = f"org:{member.organisation.public_id}"
+    assert f'<option value="{value}"' in form and '<option value="self" selected' in form
+    # Enter in a field presses the form's first submit button: the hidden twin of "Lưu và xem lại".
+    first = re.search(r'<button type="submit"[^>]*>', form).group(0)
+    assert 'value="xem-lai"' in first
+
+    r = _post(client, permit, value)
+    assert r.status_code == 302
+    assert Dossier.objects.get(applicant=member.user).acting_for == member.organisation
+
+
+def test_prefill_as_fills_the_form_in_again_and_keeps_the_files(client, permit, member):
+    client.force_login(member.user)
+    value = f"org:{member.organisation.public_id}"
+    component = permit.components.filter(required=True).first()
+    r = client.post(f"/nop-ho-so/{PERMIT}/", {
+        "co-quan": _agency(permit).pk, "nop-voi-tu-cach": value, "action": "dien-san",
+        f"tp-{component.pk}": [SimpleUploadedFile("ban-ve.pdf", small_pdf(), "application/pdf")],
+    })
+    assert r.status_code == 200
+    form = _post_form(r.content.decode())
+    assert re.search(rf'<option value="{re.escape(value)}" selected', form)
+    assert "ban-ve.pdf" in form  # kept at its component for the next save
+    assert f'<option value="{_agency(permit).pk}" selected>' in form
+    assert not Dossier.objects.filter(applicant=member.user).exists()
+    # The person cannot switch to an organisation they do not act for: told at the field.
+    r = client.post(f"/nop-ho-so/{PERMIT}/", {"co-quan": _agency(permit).pk, "nop-voi-tu-cach": "org:xyz",
+                                             "action": "dien-san"})
+    assert r.status_code == 400 and 'id="tu-cach-error"' in r.content.decode()
+    assert not Dossier.objects.filter(applicant=member.user).exists()

@@ -190,6 +190,7 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "agencies": list(selectors.receiving_agencies(procedure=procedure)),
         "acting_choices": acting_choices,
         "acting_value": acting_value,
+        "prefill_action": PREFILL_ACTION,
         "chosen_agency": int_param(request.POST.get("co-quan")),
         "form_html": form_html,
         "components": [(c, attached.get(c.pk, []), component_errors.get(c.pk), store.get(c.pk, []),
@@ -216,6 +217,7 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
 
 
 ACTING_INPUT = "tu-cach"  # the id of "Nộp với tư cách" (its name: ``nop-voi-tu-cach``)
+PREFILL_ACTION = "dien-san"  # its button: the form filled in again for the name chosen
 
 
 def _acting_check(request) -> tuple[Any, list[dict[str, str]]]:
@@ -298,6 +300,14 @@ def _filing(request, procedure, dossier=None):
             return render(request, "dossiers/filing.html", _filing_context(
                 request, procedure, dossier, data=data, summary=summary, component_errors=file_errors,
                 kept=kept + _keep(request, files)))
+    if dossier is None and request.POST.get("action") == PREFILL_ACTION:
+        # "Điền sẵn theo tư cách này": the page again, its form filled in for the name chosen (the
+        # person, or an organisation they act for); nothing saved, the files chosen kept.
+        _org, acting_errors = _acting_check(request)
+        summary, file_errors = _file_errors(refused_files + lost)
+        return render(request, "dossiers/filing.html", _filing_context(
+            request, procedure, summary=acting_errors + summary, component_errors=file_errors,
+            kept=kept + _keep(request, files)), status=400 if acting_errors or summary else 200)
     data = eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk") if form_version else {}
     if refused_files or lost:
         summary, file_errors = _file_errors(refused_files + lost)
