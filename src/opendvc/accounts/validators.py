@@ -10,8 +10,10 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from opendvc.core.collation import sort_key
 
@@ -319,3 +321,16 @@ def validate_address(
             code="invalid_ward",
             params={"province": provinces[province_code]},
         )
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's minimum password length, its error worded by the portal: Django 5.2 changed the
+    message's placeholder and its bundled Vietnamese catalogue still has the old text, so a short
+    password was refused in English on Vietnamese pages."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.",
+            "Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
