@@ -558,6 +558,9 @@ def _as_int(value: Any, *, money: bool = False) -> int:
             raw = re.sub(r"(?i)[\s.,]|đồng|vnđ|vnd|đ$", "", raw)
         if re.fullmatch(r"-?\d{1,18}", raw):
             return int(raw)
+        if re.fullmatch(r"-?\d{19,}", raw):
+            # A whole number all the same: told as too large, not as "not a whole number".
+            raise Invalid(_("Số quá lớn: tối đa %(n)s chữ số.") % {"n": 18})
     raise Invalid(
         _("Số tiền phải là số nguyên (đồng), ví dụ 1.500.000.")
         if money
@@ -581,7 +584,7 @@ def parse_date(value: Any) -> dt.date:
         return dt.date(y, mo, d)
     except ValueError:
         raise Invalid(
-            _("Ngày %(d)02d/%(m)02d/%(y)s không tồn tại.") % {"d": d, "m": mo, "y": y}
+            _("Ngày %(d)02d/%(m)02d/%(y)04d không tồn tại.") % {"d": d, "m": mo, "y": y}
         ) from None
 
 

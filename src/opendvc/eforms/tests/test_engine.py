@@ -339,3 +339,21 @@ def test_any_json_gives_errors_never_an_exception(birth_form, data):
     cleaned, errors = birth_form.validate(data)
     assert isinstance(cleaned, dict) and isinstance(errors, list)
     assert all(set(e) == {"path", "message"} and e["message"] for e in errors)
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"capital": "99999999999999999999"}, "Số quá lớn: tối đa 18 chữ số."),
+        ({"capital": "1.000.000.000.000.000.000.000 đồng"}, "Số quá lớn: tối đa 18 chữ số."),
+        ({"capital": "12,5 triệu"}, "Số tiền phải là số nguyên (đồng), ví dụ 1.500.000."),
+        ({"owner_birth_date": "00/00/0000"}, "Ngày 00/00/0000 không tồn tại."),
+        ({"owner_birth_date": "31/04/0099"}, "Ngày 31/04/0099 không tồn tại."),
+    ],
+)
+def test_numbers_too_long_and_impossible_dates_are_told_as_typed(household_form, change, message):
+    """A whole number of more than 18 digits is told as too large (it was "not a whole number"), and an
+    impossible date is quoted with its year as typed (00/00/0000 was quoted as 00/00/0)."""
+    _c, errors = household_form.validate({"capital": "100.000.000", "owner_birth_date": "01/01/1990"} | change)
+    [field] = change
+    assert {"path": field, "message": message} in errors, errors
