@@ -194,3 +194,30 @@ def test_files_kept_with_the_form_incomplete_go_to_the_draft(client, citizen, ag
     assert {(f.component_id, f.original_name) for f in dossier.files.all()} == {
         (c.pk, f"giay-{c.pk}.pdf") for c in two}
     assert _kept_inputs(again.content.decode()) == {}
+
+
+def test_files_ticked_for_removal_stay_ticked_when_the_page_comes_back(client, citizen, two_agencies):
+    """A draft's attached file ticked "bỏ tệp này" in a save refused for a bad upload is still ticked
+    on the page shown again: the next save removes it, as the person asked."""
+    from django.urls import reverse
+
+    client.force_login(citizen)
+    form, birth, _other = list(two_agencies.components.order_by("position"))
+    _first(client, two_agencies, {
+        "action": "nhap", "co-quan": two_agencies.agencies.first().pk,
+        f"tp-{form.pk}": [SimpleUploadedFile("to-khai.pdf", small_pdf())],
+        f"tp-{birth.pk}": [SimpleUploadedFile("sai.png", png_bytes())],
+    })
+    dossier = Dossier.objects.get(applicant=citizen)
+    wrong = dossier.files.get(original_name="sai.png")
+    right = dossier.files.get(original_name="to-khai.pdf")
+    edit = reverse("dossiers:edit", kwargs={"public_id": dossier.public_id})
+    refused = client.post(edit, {"action": "xem-lai", "xoa-tep": [str(wrong.pk)],
+                                 f"tp-{birth.pk}": [SimpleUploadedFile("rong.pdf", b"")]})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert f'name="xoa-tep" value="{wrong.pk}" checked>' in html
+    assert f'name="xoa-tep" value="{right.pk}">' in html
+    # The browser sends the ticked box again with the next save.
+    client.post(edit, {"action": "nhap", "xoa-tep": [str(wrong.pk)]})
+    assert {f.original_name for f in dossier.files.all()} == {"to-khai.pdf"}

@@ -201,6 +201,8 @@ def _filing_context(request, procedure, dossier=None, *, data=None, form_errors=
         "chosen_case": chosen_case,
         "case_error": next((e["message"] for e in summary or [] if e["target"] == "truong-hop"), ""),
         "other_files": attached.get(None, []),
+        # The attached files ticked "bỏ tệp này" stay ticked when the page comes back unsaved.
+        "removed_files": set(request.POST.getlist("xoa-tep")) if request.method == "POST" else set(),
         "reusable": reusable,
         "error_links": summary or [],
         "agency_error": next((e["message"] for e in summary or [] if e["target"] == "co-quan"), ""),
