@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opendvc.api.services import KNOWN_SCOPES
+from opendvc.api.services import KNOWN_SCOPES, scopes_for
 
 from .models import Membership, PersonProfile
 from .selectors import SELF, acting_as_choices
@@ -381,6 +381,12 @@ class ApiTokenForm(forms.Form):
         help_text=_("Dạng ngày/tháng/năm, ví dụ 31/12/2027; để trống nếu mã không tự hết hạn."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owner is not None:
+            # The scopes this person may hold (``api.services.scopes_for``).
+            self.fields["scopes"].choices = list(scopes_for(owner).items())
 
     def clean_expires_on(self):
         text = self.cleaned_data["expires_on"].strip()

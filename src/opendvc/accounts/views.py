@@ -170,7 +170,7 @@ def api_tokens(request):
     """The person's API tokens: what each may do and whether it still works; a new one, whose secret
     this answer shows once (it is never stored and never put in a message); revoking is a button."""
     created = None
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             token, raw = api_services.api_token_issue(
@@ -183,7 +183,7 @@ def api_tokens(request):
             form.add_error(_TOKEN_PROBLEM_FIELDS.get(exc.code), exc.detail)
         else:
             created = {"token": token, "secret": raw}
-            form = ApiTokenForm()
+            form = ApiTokenForm(owner=request.user)
     return render(
         request,
         "accounts/api_tokens.html",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from opendvc.agencies.selectors import has_active_roles, known_without_roles
+from opendvc.agencies.selectors import has_active_roles, known_without_roles, role_names
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
@@ -27,6 +27,17 @@ KNOWN_SCOPES = {
     "feedback:write": gettext_lazy("Gửi phản ánh, kiến nghị"),
     "integrations": gettext_lazy("Trao đổi với hệ thống một cửa và Cổng DVC quốc gia"),
 }
+# Scopes for the machine accounts of the agencies (the mail gateway, the one-stop software): only a
+# person who holds a staff role, or an administrator of the system, puts them on a token. The
+# endpoints behind them check the role too.
+STAFF_SCOPES = frozenset({"integrations"})
+
+
+def scopes_for(owner) -> dict[str, str]:
+    """The scopes ``owner`` may put on a token, with their labels."""
+    if owner.is_superuser or role_names(owner):
+        return dict(KNOWN_SCOPES)
+    return {scope: label for scope, label in KNOWN_SCOPES.items() if scope not in STAFF_SCOPES}
 
 
 def api_token_create(
@@ -65,8 +76,8 @@ def api_token_issue(
     *, owner, name: str, scopes: list[str], expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A token a signed-in person asks for (the API and the account page): within the person's
-    creation limit (``rate_limited``, 429), with known scopes (``invalid_scope``, 400, listing the
-    allowed ones) and an expiry the rules accept (``api_token_expiry_check``). Returns it with the
+    creation limit (``rate_limited``, 429), with known scopes the person may hold (``invalid_scope``,
+    400, listing the allowed ones: ``scopes_for``) and an expiry the rules accept (``api_token_expiry_check``). Returns it with the
     raw secret, to show once."""
     if not ratelimit_hit(name="api_token_create", ident=f"user:{owner.pk}").allowed:
         raise ProblemError(
@@ -74,13 +85,23 @@ def api_token_issue(
             _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
             status=429,
         )
+    allowed = scopes_for(owner)
     unknown = sorted(set(scopes) - set(KNOWN_SCOPES))
     if unknown:
         raise ProblemError(
             "invalid_scope",
             _("Phạm vi không hợp lệ: %(scopes)s.") % {"scopes": ", ".join(unknown)},
             status=400,
-            extra={"allowed": sorted(KNOWN_SCOPES)},
+            extra={"allowed": sorted(allowed)},
+        )
+    refused = sorted(set(scopes) - set(allowed))
+    if refused:
+        raise ProblemError(
+            "invalid_scope",
+            _("Phạm vi %(scopes)s chỉ dành cho tài khoản cán bộ của cơ quan (kết nối hệ thống).")
+            % {"scopes": ", ".join(refused)},
+            status=400,
+            extra={"allowed": sorted(allowed)},
         )
     api_token_expiry_check(expires_at)
     return api_token_create(

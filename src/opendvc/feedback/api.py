@@ -15,7 +15,8 @@ from django.utils.translation import gettext_noop
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from opendvc.agencies.models import Agency
+from opendvc.agencies.models import Agency, StaffRole
+from opendvc.agencies.selectors import has_any_role
 from opendvc.api.auth import require_scope
 from opendvc.api.params import MAX_ID, MAX_LIMIT, MAX_OFFSET
 from opendvc.api.schemas import problems
@@ -542,6 +543,10 @@ def qa_get(request, qa_id: int = Path(..., ge=1, le=MAX_ID)):
     return _qa(item)
 
 
+# Whose token may hand mail in (``inbound_email``).
+INBOUND_MAIL_ROLES = frozenset({StaffRole.Role.SWITCHBOARD, StaffRole.Role.ADMINISTRATOR})
+
+
 class InboundOut(Schema):
     outcome: str = Field(description="created, duplicate hoặc quarantined")
     code: str | None = None
@@ -558,9 +563,16 @@ class InboundOut(Schema):
 def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
 
     require_scope(request, "integrations")
-    if getattr(request, "api_token", None) is None and not request.user.is_superuser:
+    user = request.user
+    # The mail gateway's account: a token of the switchboard or the system's administrators. Anyone
+    # else would file feedback in the name of any address they write in the mail's From.
+    if not user.is_superuser and (
+        getattr(request, "api_token", None) is None or not has_any_role(user, INBOUND_MAIL_ROLES)
+    ):
         raise ProblemError(
-            "permission_denied", _("Chỉ cổng thư đến (mã truy cập) được gửi thư vào đây."), status=403
+            "permission_denied",
+            _("Chỉ cổng thư đến (mã truy cập của tổng đài viên hoặc quản trị hệ thống) được gửi thư vào đây."),
+            status=403,
         )
     message.seek(0)
     outcome = email_ingest(raw=message.read())

@@ -221,3 +221,47 @@ def test_deadline_job_is_registered():
     from opendvc.core.periodic import discover
 
     assert "feedback.deadlines" in discover()
+
+
+def test_only_the_mail_gateways_account_hands_mail_in(client, org):
+    """A citizen could ask for the ``integrations`` scope and file feedback in the name of any address
+    written in a mail's From, past the public form's rate limit. The scope is now for staff accounts
+    only (the account page does not offer it, the API refuses it) and the endpoint takes mail only
+    from a token of the switchboard or an administrator — a token that held the scope before is
+    refused too."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from opendvc.api.services import api_token_create
+    from opendvc.feedback.models import Feedback
+
+    citizen = org["citizen"]
+    session = Client()
+    session.force_login(citizen)
+    r = session.post("/api/v1/tokens", {"name": "thư", "scopes": ["integrations"]},
+                     content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid_scope"
+    assert "integrations" not in r.json()["allowed"] and "dossiers:write" in r.json()["allowed"]
+    page = session.get("/ca-nhan/ma-truy-cap-api/").content.decode()
+    assert 'value="integrations"' not in page and 'value="dossiers:write"' in page
+    r = session.post("/ca-nhan/ma-truy-cap-api/", {"name": "thư", "scopes": ["integrations"]})
+    assert r.status_code == 200 and 'class="field-error"' in r.content.decode()
+    assert not citizen.api_tokens.exists()
+
+    _old, raw = api_token_create(owner=citizen, name="cũ", scopes=["integrations"])
+    mail = (Path(__file__).parent / "emails" / "html_only.eml").read_bytes()
+    r = client.post(f"{URL}/inbound/email", {"message": SimpleUploadedFile("m.eml", mail)},
+                    HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert not Feedback.objects.exists()
+
+    staff = Client()
+    staff.force_login(org["switchboard"])
+    r = staff.post("/api/v1/tokens", {"name": "Cổng thư đến", "scopes": ["integrations"]},
+                   content_type="application/json")
+    assert r.status_code == 201
+    r = client.post(f"{URL}/inbound/email", {"message": SimpleUploadedFile("m.eml", mail)},
+                    HTTP_AUTHORIZATION=f"Bearer {r.json()['token']}")
+    assert r.status_code == 201 and Feedback.objects.count() == 1
