@@ -607,7 +607,12 @@ def to_local(value: Any) -> datetime:
             return value
         if tz is None:
             return value.replace(tzinfo=VN_TZ)
-        return value.astimezone(VN_TZ)
+        try:
+            return value.astimezone(VN_TZ)
+        except OverflowError:
+            # 0001-01-01T00:00+07:00 or 9999-12-31T23:00-05:00: Vietnam's time of it is outside the
+            # years a datetime holds, and far outside the calendar's.
+            raise _out_of_range() from None
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=VN_TZ)
     if isinstance(value, str):
@@ -647,13 +652,16 @@ def parse_instant(text: str) -> datetime:
     return to_local(value)
 
 
+def _out_of_range() -> WorktimeError:
+    return WorktimeError(
+        "date_out_of_range",
+        _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
+    )
+
+
 def _check_year(t: datetime) -> None:
     if not MIN_YEAR <= t.year <= MAX_YEAR:
-        raise WorktimeError(
-            "date_out_of_range",
-            _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
-            % {"lo": MIN_YEAR, "hi": MAX_YEAR},
-        )
+        raise _out_of_range()
 
 
 def _amount_fraction(amount: Any) -> Fraction:

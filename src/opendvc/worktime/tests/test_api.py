@@ -71,6 +71,10 @@ def test_calendar_version_reflects_edits(client, seeded):
         ({"start": "2027-03-01", "working_days": "3", "working_hours": "2"}, "invalid_unit"),
         ({"start": "2027-03-01", "working_days": "3", "agency": "999.99.99.X99"}, "unknown_agency"),
         ({"start": "1800-03-01", "working_days": "3"}, "date_out_of_range"),
+        # Instants whose Vietnam time a datetime cannot hold (they answered 500).
+        ({"start": "0001-01-01T00:00:00+07:00", "working_days": "3"}, "date_out_of_range"),
+        ({"start": "0001-01-01T00:00:00+14:00", "working_days": "3"}, "date_out_of_range"),
+        ({"start": "9999-12-31T23:00:00-05:00", "working_days": "1"}, "date_out_of_range"),
     ],
 )
 def test_bad_input_problem_400(client, seeded, params, code):
@@ -163,3 +167,11 @@ def test_operations_documented_as_public(client):
         assert not operation.get("security"), path
     params = {p["name"] for p in schema["paths"]["/api/v1/worktime/add"]["get"]["parameters"]}
     assert {"start", "working_days", "working_hours", "calendar_days", "rule", "agency"} <= params
+
+
+def test_between_instants_beyond_a_datetime_is_400(client, seeded):
+    response = client.get(
+        "/api/v1/worktime/between",
+        {"start": "2026-01-01T00:00:00+07:00", "end": "9999-12-31T23:00:00-05:00"},
+    )
+    assert response.status_code == 400 and response.json()["code"] == "date_out_of_range"
