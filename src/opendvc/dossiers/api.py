@@ -108,7 +108,10 @@ class DossierEventOut(Schema):
     from_state: str
     to_state: str
     note: str
-    actor: str
+    actor: str = Field(
+        description="Người thực hiện: chỉ cán bộ của cơ quan thấy tên; người nộp nhận chuỗi rỗng, như "
+        "trên trang hồ sơ của mình và ở các bước xử lý."
+    )
 
 
 class DossierFileOut(Schema):
@@ -244,7 +247,16 @@ def _return_address(dossier: Dossier, user, *, own: bool = False) -> ReturnAddre
                             address=address.address, province=address.province)
 
 
+def _staff_view(dossier: Dossier, user, *, own: bool = False) -> bool:
+    """Whether ``user`` reads ``dossier`` as staff of its agencies (who see the officers' names) rather
+    than as its applicant (``own``: the applicant's own filing)."""
+    if own:
+        return False
+    return user.is_superuser or bool(services.actor_roles(dossier=dossier, actor=user) - {Role.APPLICANT})
+
+
 def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
+    names = _staff_view(dossier, user, own=own)
     return DossierOut(
         code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
         agency=dossier.receiving_agency.code, channel=dossier.channel, status=dossier.status,
@@ -257,7 +269,8 @@ def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
                for f in _related(dossier, "files", selectors.dossier_files)],
         documents=[d.kind for d in _related(dossier, "documents", selectors.dossier_documents)],
         timeline=[DossierEventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
-                           actor=e.actor_label) for e in _related(dossier, "events", selectors.dossier_events)],
+                           actor=e.actor_label if names else "")
+                  for e in _related(dossier, "events", selectors.dossier_events)],
         allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
         return_method=returns.return_method_default(dossier=dossier),
         return_method_chosen=returns.chosen_method(dossier),
@@ -487,7 +500,7 @@ def dossier_steps(request, code: str):
     """Staff of the agency see who handled each step; the applicant sees the steps without names."""
     require_scope(request, "read")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
-    staff = bool(services.actor_roles(dossier=dossier, actor=request.user) - {Role.APPLICANT}) or request.user.is_superuser
+    staff = _staff_view(dossier, request.user)
     out = []
     for r in step_runs(dossier):
         person = r.left_by_label or (r.assignee.full_name if r.assignee_id else None)
