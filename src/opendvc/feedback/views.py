@@ -354,6 +354,10 @@ def staff_action(request, code: str):
     messages.success(
         request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(action, "")}
     )
+    # An action may take the item out of the officer's sight (a send-back leaves the agency): back
+    # to the queue then, not to a page they may no longer open.
+    if not selectors.visible_to(request.user).filter(pk=fb.pk).exists():
+        return redirect("feedback:queue")
     return redirect("feedback:staff_detail", code=fb.code)
 
 
