@@ -285,6 +285,9 @@ class FeedbackRound(_FeedbackHistoryRow):
     answered_at = models.DateTimeField(null=True, blank=True)
     # Recorded by the action before it ended the forwarding (``timing.record_overdue``).
     overdue_since = models.DateTimeField(null=True, blank=True)
+    # The forwarding's one reschedule (Regulation Art. 8.3), if it had one: the item's own row starts
+    # the next forwarding without it, and the reports as of a cut-off inside this one count it.
+    rescheduled_at = models.DateTimeField(null=True, blank=True)
     # The instant of the send-back or the reopening; the forwarding held the item until then.
     ended_at = models.DateTimeField()
     ended_by = models.CharField(max_length=30)

@@ -478,6 +478,7 @@ def _end_round(fb: Feedback, *, now, action: str) -> None:
         escalated_at=fb.escalated_at,
         answered_at=fb.answered_at,
         overdue_since=fb.overdue_since,
+        rescheduled_at=fb.rescheduled_at,
         ended_at=now,
         ended_by=action,
     )
@@ -485,14 +486,16 @@ def _end_round(fb: Feedback, *, now, action: str) -> None:
 
 def _on_send_back(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     data: dict[str, Any] = {"agency": fb.agency.code if fb.agency else ""}
-    # Forwarded to the wrong agency: that forwarding ends here. Its lateness stays in the history
-    # (this entry, the audit trail and the ended forwarding); the next agency's deadlines start afresh.
+    # Forwarded to the wrong agency: that forwarding ends here. Its lateness and its reschedule stay
+    # in the history (this entry, the audit trail and the ended forwarding); the next agency's
+    # deadlines start afresh, with its own one reschedule (Regulation Art. 8.3).
     _end_round(fb, now=now, action=Action.SEND_BACK)
     if fb.overdue_since is not None:
         data["overdue_since"] = fb.overdue_since.isoformat()
     fb.agency = None
     fb.forwarded_at = fb.focal_due_at = fb.escalated_at = fb.head_due_at = None
     fb.original_due_at = fb.due_at = fb.overdue_since = None
+    fb.rescheduled_at, fb.reschedule_reason = None, ""
     return Outcome(data=data)
 
 
@@ -509,7 +512,8 @@ def _on_escalate(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
 
 def _on_reschedule(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     if fb.rescheduled_at is not None:
-        # Regulation Art. 8.3: the agency may reschedule with the sender at most once.
+        # Regulation Art. 8.3: the agency may reschedule with the sender at most once (per
+        # forwarding: a send-back or a reopening ends it, ``_end_round``).
         raise ProblemError(
             "already_rescheduled",
             _(
@@ -563,6 +567,9 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     fb.reopened_at = now
     # The answered forwarding ends; the new one runs at the same agency with fresh deadlines. The
     # lateness recorded in the first stays (``timing``: never cleared, Art. 8.2 "tiếp tục hiển thị").
+    # Its reschedule does not: the time agreed with the sender was for the answer now given, and the
+    # fresh deadlines below replace it, so the new forwarding may agree its own once (Art. 8.3); the
+    # ended one keeps it (``_end_round``, the history entry of the reschedule).
     _end_round(fb, now=now, action=Action.REOPEN)
     data = {"previous_answer": fb.answer, "previous_answered_at": fb.answered_at.isoformat()}
     fb.answer, fb.answered_at, fb.answered_by, fb.answered_on_time = "", None, None, None
@@ -571,6 +578,7 @@ def _on_reopen(fb: Feedback, inputs, *, now, role, actor) -> Outcome:
     fb.escalated_at = fb.head_due_at = None
     fb.original_due_at = fb.due_at = fb.focal_due_at
     fb.head_notified_at = None
+    fb.rescheduled_at, fb.reschedule_reason = None, ""
     return Outcome(data=data)
 
 
@@ -632,7 +640,7 @@ TABLE: tuple[ActionSpec, ...] = (
         handler=_on_escalate,
         notice="feedback_escalated",
     ),
-    # Art. 8.3: at most once per item (``_on_reschedule``); the state stays.
+    # Art. 8.3: at most once per forwarding (``_on_reschedule``); the state stays.
     ActionSpec(
         A.RESCHEDULE,
         frozenset({S.FORWARDED}),

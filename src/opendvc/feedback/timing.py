@@ -14,7 +14,8 @@ The rule (Regulation Art. 8; written out in docs/glossary.md, "Phản ánh, ki�
   was forwarded to the wrong agency) ends that forwarding: the lateness stays in its history entry
   and in the ended forwarding (``FeedbackRound``), and the next agency's clock starts afresh. A
   reopening by the sender (not satisfied with the answer) gives the same agency fresh deadlines but
-  keeps ``overdue_since``: the item stays shown as late.
+  keeps ``overdue_since``: the item stays shown as late. Both end the forwarding's reschedule: it
+  stays in the ended forwarding, and the next one may agree its own (one per forwarding).
 * Answered with ``overdue_since`` unset → *trả lời đúng hạn*; answered after it was set → *trả lời
   trễ hạn*.
 
@@ -110,9 +111,16 @@ def standing_q(value: str, now: datetime) -> Q:
 # The prefix of the annotations ``state_at`` adds: the item's instants as they stood at a cut-off.
 THEN = "then_"
 ROUND = THEN + "round"
-_KEPT = ("agency_id", "forwarded_at", "escalated_at", "answered_at", "overdue_since")
+_KEPT = (
+    "agency_id",
+    "forwarded_at",
+    "escalated_at",
+    "answered_at",
+    "overdue_since",
+    "rescheduled_at",
+)
 # Steps taken after the cut-off had not happened then (``overdue_since`` is compared by ``late_at_q``).
-_UNTIL_CUTOFF = ("escalated_at", "answered_at")
+_UNTIL_CUTOFF = ("escalated_at", "answered_at", "rescheduled_at")
 
 
 def state_at(cutoff: datetime) -> dict[str, Any]:

@@ -354,6 +354,10 @@ def staff_action(request, code: str):
     messages.success(
         request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(action, "")}
     )
+    # An action may take the item out of the officer's sight (a send-back leaves the agency): back
+    # to the queue then, not to a page they may no longer open.
+    if not selectors.visible_to(request.user).filter(pk=fb.pk).exists():
+        return redirect("feedback:queue")
     return redirect("feedback:staff_detail", code=fb.code)
 
 
@@ -479,10 +483,9 @@ def staff_publish(request, code: str):
 FIGURES_FIRST_DAY, FIGURES_LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
-def _parse_date(value: str | None, default: dt.date, errors: list[str], label: str) -> dt.date:
-    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), else ``default`` with an error
-    in ``errors`` when something unreadable or out of range was given."""
-    value = (value or "").strip()
+def _parse_date(value: str, default: dt.date, errors: list[str], label: str) -> dt.date | None:
+    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), ``default`` when none was
+    given, else None with an error in ``errors`` (something unreadable or out of range)."""
     if not value:
         return default
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
@@ -497,18 +500,26 @@ def _parse_date(value: str | None, default: dt.date, errors: list[str], label: s
         _("%(label)s không hợp lệ: nhập một ngày từ %(first)s đến %(last)s.")
         % {"label": label, "first": f"{FIGURES_FIRST_DAY:%d/%m/%Y}", "last": f"{FIGURES_LAST_DAY:%d/%m/%Y}"}
     )
-    return default
+    return None
 
 
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE, SR.SWITCHBOARD])
 def staff_figures(request):
     today = timezone.localdate()
     errors: list[str] = []
-    start = _parse_date(request.GET.get("tu"), today.replace(day=1), errors, _("Từ ngày"))
-    end = _parse_date(request.GET.get("den"), today, errors, _("Đến ngày"))
-    if end < start:
+    typed = {key: (request.GET.get(key) or "").strip() for key in ("tu", "den")}
+    start = _parse_date(typed["tu"], today.replace(day=1), errors, _("Từ ngày"))
+    end = _parse_date(typed["den"], today, errors, _("Đến ngày"))
+    # The order is checked only between two days read: a day refused is not replaced by another
+    # to compare with.
+    if start is not None and end is not None and end < start:
         errors.append(_("Đến ngày phải sau Từ ngày."))
+    if errors:
+        # The figures of this month under the messages; the form keeps what was typed to correct it.
         start, end = today.replace(day=1), today
+        shown = typed
+    else:
+        shown = {"tu": f"{start:%Y-%m-%d}", "den": f"{end:%Y-%m-%d}"}
     tz = timezone.get_current_timezone()
     start_at = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -526,7 +537,7 @@ def staff_figures(request):
     return render(
         request,
         "feedback/staff_figures.html",
-        {"rows": rows, "start": start, "end": end, "errors": errors},
+        {"rows": rows, "start": start, "end": end, "errors": errors, "shown": shown},
         status=422 if errors else 200,
     )
 

@@ -143,8 +143,8 @@ FIGURES = {**DOSSIER_FIGURES, **FEEDBACK_FIGURES, **SURVEY_FIGURES, **DERIVED}
 def feedback_filter(name: str, w: Window) -> Q:
     """The feedback items counted by ``name``, on ``feedback_at(w)``: read from the frozen instants of
     the forwarding that held each item at the cut-off (``feedback.timing.state_at``: forwarded,
-    escalated, answered, ``overdue_since`` which is never cleared; an ended forwarding as it stood
-    when a send-back or a reopening ended it) and the instants of the reschedule and the withdrawal.
+    escalated, answered, rescheduled, ``overdue_since`` which is never cleared; an ended forwarding as
+    it stood when a send-back or a reopening ended it) and the instant of the withdrawal.
     So the figures and lists of a past cut-off count each item as it was then, whatever it did
     afterwards. Items withdrawn before the cut-off leave the open counts (``timing.withdrawn_q``); a
     rejected item is never at an agency (the switchboard rejects it), so it counts only through a
@@ -169,8 +169,10 @@ def feedback_filter(name: str, w: Window) -> Q:
         "fb_answered_late": forwarded & answered_in & ~not_late,
         "fb_open": open_at & ~late_at,
         "fb_overdue": open_at & late_at,
+        # The reschedule of the forwarding that held the item at the cut-off (one per forwarding,
+        # Regulation Art. 8.3; a send-back or a reopening since keeps it in ``FeedbackRound``).
         "fb_rescheduled": Q(
-            then_agency_id__isnull=False, rescheduled_at__gte=s, rescheduled_at__lt=c
+            then_agency_id__isnull=False, then_rescheduled_at__gte=s, then_rescheduled_at__lt=c
         ),
     }
     return table[name]

@@ -35,6 +35,24 @@ def test_figures_read_days_between_2000_and_2100(client, org):
     assert reversed_.status_code == 422 and "Đến ngày phải sau Từ ngày." in reversed_.content.decode()
 
 
+def test_figures_show_only_the_error_of_the_day_refused(client, org, monday):
+    """29/02/2026 does not exist: the page says so and nothing else (the days typed are in order, it
+    compared a default with the end before), and the form keeps both days as typed."""
+    client.force_login(org["focal"])
+    url = reverse("feedback:staff_figures")
+    page = client.get(url, {"tu": "2026-02-29", "den": "2026-03-01"})
+    html = page.content.decode()
+    assert page.status_code == 422 and f"Từ ngày không hợp lệ: {RANGE}." in html
+    assert "Đến ngày phải sau Từ ngày." not in html
+    assert 'name="tu" value="2026-02-29"' in html and 'name="den" value="2026-03-01"' in html
+    # Shown under the message: this month's figures.
+    assert "Từ 01/11/2026 đến 30/11/2026" in html
+    reversed_ = client.get(url, {"tu": "31/03/2026", "den": "2026-03-01"}).content.decode()
+    assert "Đến ngày phải sau Từ ngày." in reversed_
+    assert "không hợp lệ" not in reversed_
+    assert 'name="tu" value="31/03/2026"' in reversed_
+
+
 def test_an_unknown_or_missing_action_is_a_form_error(client, org, make_item):
     fb = make_item()
     url = reverse("feedback:staff_action", args=[fb.code])

@@ -228,3 +228,140 @@ def test_withdrawal_keeps_its_instant_filled_from_the_history_for_older_items(or
     kept = dict(Feedback.objects.values_list("pk", "withdrawn_at"))
     noon = dt.datetime(2026, 11, 30, 12, 0, tzinfo=VN)
     assert kept == {at_agency.pk: noon, waiting.pk: noon, imported.pk: None}
+
+
+def reschedule(fb, actor, *, days=3, note="Hẹn lại với người gửi"):
+    return feedback_act(
+        feedback=fb,
+        action=Action.RESCHEDULE,
+        actor=actor,
+        inputs={"note": note, "new_due_at": timezone.now() + dt.timedelta(days=days)},
+    )
+
+
+def send_back(fb, org):
+    return feedback_act(
+        feedback=fb, action=Action.SEND_BACK, actor=org["head"], inputs={"note": "Sai cơ quan"}
+    )
+
+
+@pytest.mark.parametrize("agency", ["dept", "other"])
+def test_a_send_back_ends_the_reschedule_of_that_forwarding(org, make_item, monday, agency):
+    """Regulation Art. 8.3: one reschedule per forwarding. The head reschedules, sends the item back
+    to the switchboard (wrong agency) and it is forwarded again: the new forwarding starts with fresh
+    deadlines and no reschedule (no "Đã gia hạn", not in that queue, its own reschedule allowed); the
+    ended forwarding keeps the one it had."""
+    from opendvc.feedback.services import available_actions
+
+    fb = reschedule(forward(make_item(), org), org["head"], note="Cần xác minh")
+    agreed = fb.rescheduled_at
+    fb = send_back(fb, org)
+    assert (fb.rescheduled_at, fb.reschedule_reason) == (None, "")
+    assert fb.rounds.get().rescheduled_at == agreed
+    monday.shift(dt.timedelta(hours=1))
+    fb = feedback_act(
+        feedback=fb,
+        action=Action.FORWARD,
+        actor=org["switchboard"],
+        inputs={"agency": org[agency]},
+    )
+    assert fb.rescheduled_at is None and fb.due_at == fb.original_due_at == fb.focal_due_at
+    assert fb.pk not in selectors.queue(user=org["switchboard"], name="rescheduled").values_list(
+        "pk", flat=True
+    )
+    officer = org["focal"] if agency == "dept" else org["other_focal"]
+    assert Action.RESCHEDULE in available_actions(feedback=fb, actor=officer)
+    fb = reschedule(fb, officer, days=4, note="Hẹn lại lần này")
+    assert fb.reschedule_reason == "Hẹn lại lần này" and fb.rescheduled_at == timezone.now()
+
+
+def test_a_reopening_gives_the_new_forwarding_its_own_reschedule(org, make_item, monday):
+    """A reopened item is a new forwarding at the same agency with fresh deadlines: the time agreed
+    with the sender for the first answer no longer binds, so it is not shown as the appointment and
+    the agency may agree a new one, once (Art. 8.3); the ended forwarding keeps its reschedule."""
+    fb = reschedule(forward(make_item(), org), org["focal"])
+    agreed = fb.rescheduled_at
+    monday.shift(dt.timedelta(hours=2))
+    fb = feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Trả lời 1"}
+    )
+    fb = feedback_act(
+        feedback=fb, action=Action.REOPEN, actor=org["citizen"], inputs={"note": "Chưa rõ"}
+    )
+    assert (fb.rescheduled_at, fb.reschedule_reason) == (None, "")
+    assert fb.due_at == fb.focal_due_at and fb.rounds.get().rescheduled_at == agreed
+    fb = reschedule(fb, org["focal"], note="Hẹn lại sau khi xem xét lại")
+    with pytest.raises(ProblemError) as err:
+        reschedule(fb, org["head"], days=5)
+    assert err.value.code == "already_rescheduled"
+
+
+def test_the_reschedule_figure_counts_the_forwarding_that_held_the_item(org, make_item, monday):
+    """The figure "Hẹn lại thời gian trả lời" as of a cut-off counts the reschedule of the forwarding
+    that held the item then: at the first agency while it held it, even after the send-back; not at
+    the agency it went to next, which did not reschedule."""
+    from opendvc.reports.figures import Window, feedback_table
+
+    fb = reschedule(forward(make_item(), org), org["focal"])  # Monday 08:00
+    period = dt.datetime(2026, 11, 1, tzinfo=VN)
+    monday_noon = Window(start=period, cutoff=timezone.now() + dt.timedelta(hours=4))
+
+    def rescheduled(window):
+        table = feedback_table(window=window)
+        return {row["key"]: row["fb_rescheduled"] for row in table.rows if row["fb_rescheduled"]}
+
+    assert rescheduled(monday_noon) == {org["dept"].pk: 1}
+    monday.shift(dt.timedelta(days=1, hours=2))  # Tuesday 10:00
+    fb = send_back(fb, org)
+    monday.shift(dt.timedelta(hours=1))
+    feedback_act(
+        feedback=fb,
+        action=Action.FORWARD,
+        actor=org["switchboard"],
+        inputs={"agency": org["other"]},
+    )
+    monday.shift(dt.timedelta(hours=1))
+    assert rescheduled(monday_noon) == {org["dept"].pk: 1}
+    assert rescheduled(Window(start=period, cutoff=timezone.now())) == {}
+
+
+def test_the_migration_moves_an_ended_reschedule_off_the_item(org, make_item, monday):
+    """Items sent back or reopened before the ended forwarding kept its reschedule: the migration
+    gives each ended forwarding the reschedule its history shows and takes off the item one that
+    belongs to a forwarding since ended; a reschedule of the current forwarding stays."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from opendvc.feedback.models import Feedback, FeedbackRound
+
+    moved = reschedule(forward(make_item(), org), org["focal"], note="Lần trước")
+    earlier = moved.rescheduled_at
+    monday.shift(dt.timedelta(hours=1))
+    moved = send_back(moved, org)
+    moved = feedback_act(
+        feedback=moved,
+        action=Action.FORWARD,
+        actor=org["switchboard"],
+        inputs={"agency": org["other"]},
+    )
+    kept = send_back(forward(make_item(), org), org)
+    kept = reschedule(forward(kept, org), org["focal"], note="Lần này")
+    # As they stood before: the ended forwardings without their reschedule, the item with it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {FeedbackRound._meta.db_table} SET rescheduled_at = NULL")
+    Feedback.objects.filter(pk=moved.pk).update(
+        rescheduled_at=earlier, reschedule_reason="Lần trước"
+    )
+    name = "0009_round_keeps_its_reschedule"
+    migration = importlib.import_module(f"opendvc.feedback.migrations.{name}")
+    state = MigrationExecutor(connection).loader.project_state(("feedback", name))
+    migration.fill_reschedules(state.apps, None)
+    migration.fill_reschedules(state.apps, None)  # once only
+    moved.refresh_from_db()
+    kept.refresh_from_db()
+    assert (moved.rescheduled_at, moved.reschedule_reason) == (None, "")
+    assert moved.rounds.get().rescheduled_at == earlier
+    assert kept.rescheduled_at == timezone.now() and kept.reschedule_reason == "Lần này"
+    assert kept.rounds.get().rescheduled_at is None

@@ -277,3 +277,28 @@ def test_the_english_item_page_marks_the_procedures_name(client, org, make_item,
         assert facts == expected, (language, facts)
         if marked:
             assert vietnamese_outside_lang_vi(f'<html lang="en"><body><p>{facts}</p></body></html>') == []
+
+
+def test_after_a_send_back_the_officer_goes_back_to_the_queue(client, org, make_item, monday):
+    """The focal officer or the head who sends an item back to the switchboard no longer sees it:
+    they are taken to their queue with the message, not to the item's page (a 404 under it). After
+    an action that keeps the item in sight they stay on its page. Forwarded again, the item shows no
+    reschedule of the ended forwarding."""
+    fb = forward(make_item(), org)
+    url = reverse("feedback:staff_action", args=[fb.code])
+    detail = reverse("feedback:staff_detail", args=[fb.code])
+    client.force_login(org["head"])
+    r = client.post(
+        url,
+        {"action": "reschedule", "new_due_at": "2026-12-03T09:00", "note": "Hẹn với người gửi"},
+    )
+    assert r.status_code == 302 and r.url == detail
+    assert "Đã gia hạn" in client.get(detail).content.decode()
+    r = client.post(url, {"action": "send_back", "note": "Thuộc Sở Xây dựng"}, follow=True)
+    assert r.redirect_chain == [(reverse("feedback:queue"), 302)]
+    page = r.content.decode()
+    assert r.status_code == 200 and "Đã thực hiện: Trả lại tổng đài (chuyển sai cơ quan)." in page
+    assert client.get(detail).status_code == 404
+    forward(Feedback.objects.get(pk=fb.pk), org)
+    page = client.get(detail).content.decode()
+    assert "Đã gia hạn" not in page and "Hẹn lại đến" not in page
