@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from opendvc.worktime import to_local
 
@@ -234,7 +235,15 @@ def build_pdf(report) -> bytes:
         ][:25],
         title="Tỷ lệ đúng hạn theo cơ quan",
     )
-    html = render_to_string(
+    # The report is a Vietnamese document (numbers 1.234,5) whatever the language of the person or
+    # the worker that builds it.
+    with translation.override("vi"):
+        html = _pdf_html(report, f, indicators, chart)
+    return HTML(string=html).write_pdf()
+
+
+def _pdf_html(report, f, indicators, chart) -> str:
+    return render_to_string(
         "reports/pdf.html",
         {
             "report": report,
@@ -250,7 +259,6 @@ def build_pdf(report) -> bytes:
             "survey_columns": [(c, _label(c)) for c in SURVEY_FIGURES],
         },
     )
-    return HTML(string=html).write_pdf()
 
 
 def _unbroken(text: str) -> str:

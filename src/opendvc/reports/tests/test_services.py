@@ -393,3 +393,48 @@ def test_a_report_of_a_period_not_started_is_not_sent(client, counted, people):
     report.refresh_from_db()
     assert report.submission == "draft"
     assert "Kỳ báo cáo chưa bắt đầu" in response.content.decode()
+
+
+def test_english_figures_page_in_english_numbers_and_shipped_indicator_texts(
+    client, counted, people
+):
+    """The English figures page printed percentages with a decimal comma ("60,0%") and the shipped
+    indicator set's names, formulas and notes in Vietnamese. Now numbers follow the page's language,
+    the shipped texts are translated, and a text an administrator typed stays as typed, in lang="vi";
+    the PDF stays a Vietnamese document."""
+    from opendvc.reports.indicators import current_set
+
+    iset = current_set(date(2027, 3, 31))
+    typed = {**iset.definitions[1], "name": "Tỷ lệ do quản trị viên đặt", "formula": "a / b"}
+    iset.definitions = [iset.definitions[0], typed, *iset.definitions[2:]]
+    iset.save(update_fields=["definitions"])
+    client.force_login(people["leader"])
+
+    page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
+    assert "60,0%" in page and not re.search(r"\d\.\d%", page)
+    assert '<th scope="row">Tỷ lệ hồ sơ giải quyết đúng hạn</th>' in page
+    assert '<th scope="row">Tỷ lệ do quản trị viên đặt</th>' in page and '<span lang="vi">' not in page
+
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
+    assert "60.0%" in page and not re.search(r"\d,\d%", page)
+    assert "Indicator set of Decision 766/QD-TTg" in page
+    assert '<th scope="row">On-time rate of dossiers</th>' in page
+    assert "Share of fees paid online" in page and "not computed automatically" in page
+    assert "The denominator counts only dossiers whose fees were paid on the portal" in page
+    assert '<th scope="row"><span lang="vi">Tỷ lệ do quản trị viên đặt</span></th>' in page
+    assert '<span lang="vi">a / b</span>' in page
+
+    _request(
+        client, people["leader"], kind="agency_half_year", ky="2027-H1", agency=counted["agency"].pk
+    )
+    report = Report.objects.get()
+    assert report.status == "done", report.error
+    from pypdf import PdfReader
+
+    pdf = b"".join(
+        client.get(reverse("reports:download", args=[report.public_id, "pdf"])).streaming_content
+    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert re.search(r"\d,\d%", text) and not re.search(r"\d\.\d%", text)
+    assert "Phiếu khảo sát đã trả lời" in text and "Survey answers" not in text
