@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from opendvc.worktime import to_local
 
@@ -22,6 +23,13 @@ from .figures import (
 )
 
 DOSSIER_COLUMNS = [*DOSSIER_FIGURES, "avg_days", "p90_days"]
+# The PDF prints the dossier tables in two parts on A4 landscape, each repeating the row's name (one
+# table of 28 columns ran off the page from "Trả kết quả qua bưu chính" on): intake and handling
+# (Regulation Art. 13.10), then channels, fees, results and processing times (Art. 13.2, 16.1).
+DOSSIER_PDF_PARTS = (
+    ("tiếp nhận, giải quyết", DOSSIER_COLUMNS[:14]),
+    ("hình thức nộp, phí, trả kết quả, thời gian giải quyết", DOSSIER_COLUMNS[14:]),
+)
 DERIVED_LABELS = {
     "avg_days": "Thời gian TB (ngày làm việc)",
     "p90_days": "Phân vị 90 (ngày làm việc)",
@@ -227,7 +235,15 @@ def build_pdf(report) -> bytes:
         ][:25],
         title="Tỷ lệ đúng hạn theo cơ quan",
     )
-    html = render_to_string(
+    # The report is a Vietnamese document (numbers 1.234,5) whatever the language of the person or
+    # the worker that builds it.
+    with translation.override("vi"):
+        html = _pdf_html(report, f, indicators, chart)
+    return HTML(string=html).write_pdf()
+
+
+def _pdf_html(report, f, indicators, chart) -> str:
+    return render_to_string(
         "reports/pdf.html",
         {
             "report": report,
@@ -235,12 +251,20 @@ def build_pdf(report) -> bytes:
             "info": _info_rows(report),
             "indicators": indicators,
             "chart": chart,
-            "dossier_columns": [(c, _label(c)) for c in DOSSIER_COLUMNS],
+            "dossier_parts": [
+                {"title": title, "columns": [(c, _unbroken(_label(c))) for c in columns]}
+                for title, columns in DOSSIER_PDF_PARTS
+            ],
             "feedback_columns": [(c, _label(c)) for c in FEEDBACK_FIGURES],
             "survey_columns": [(c, _label(c)) for c in SURVEY_FIGURES],
         },
     )
-    return HTML(string=html).write_pdf()
+
+
+def _unbroken(text: str) -> str:
+    """``text`` with a range such as "3–4" kept on one line in a narrow column (a word joiner after
+    the dash: a line may otherwise break after it and leave the "4" alone)."""
+    return text.replace("–", "–\u2060")
 
 
 def _rate(num, den):

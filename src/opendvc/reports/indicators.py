@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 
 from .figures import FIGURES, rate
 from .models import IndicatorSet
@@ -21,99 +23,131 @@ DEFAULT_VERSION = "qd766-2022.1"
 DEFAULT_DEFINITIONS: list[dict[str, Any]] = [
     {
         "code": "on_time_rate",
-        "name": "Tỷ lệ hồ sơ giải quyết đúng hạn",
+        "name": N_("Tỷ lệ hồ sơ giải quyết đúng hạn"),
         "group": "Tiến độ, kết quả giải quyết",
         "points": 20,
         "numerator": "to_handle-handled_late-in_progress_overdue",
         "denominator": "to_handle",
-        "formula": "100% − (trễ hạn đã giải quyết + quá hạn đang giải quyết) / (tồn kỳ trước + tiếp nhận mới)",
+        "formula": N_(
+            "100% − (trễ hạn đã giải quyết + quá hạn đang giải quyết) / (tồn kỳ trước + tiếp nhận mới)"
+        ),
         "basis": "QĐ 766/QĐ-TTg, nhóm Tiến độ, kết quả giải quyết",
         "exact": True,
     },
     {
         "code": "online_rate",
-        "name": "Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)",
+        "name": N_("Tỷ lệ hồ sơ trực tuyến (mức độ 3–4)"),
         "group": "Cung cấp dịch vụ trực tuyến",
         "points": 22,
         "numerator": "received_online_l34",
         "denominator": "received_l34",
-        "formula": "hồ sơ tiếp nhận trực tuyến của thủ tục mức độ 3–4 / hồ sơ tiếp nhận của các thủ tục đó",
+        "formula": N_(
+            "hồ sơ tiếp nhận trực tuyến của thủ tục mức độ 3–4 / hồ sơ tiếp nhận của các thủ tục đó"
+        ),
         "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 13.2",
         "exact": True,
     },
     {
         "code": "online_received_rate",
-        "name": "Tỷ lệ tiếp nhận trực tuyến",
+        "name": N_("Tỷ lệ tiếp nhận trực tuyến"),
         "group": "Cung cấp dịch vụ trực tuyến",
         "points": None,
         "numerator": "received_online",
         "denominator": "received_new",
-        "formula": "tiếp nhận trực tuyến / tiếp nhận mới",
+        "formula": N_("tiếp nhận trực tuyến / tiếp nhận mới"),
         "basis": "QĐ 766/QĐ-TTg",
         "exact": True,
     },
     {
         "code": "online_payment_rate",
-        "name": "Tỷ lệ thanh toán trực tuyến",
+        "name": N_("Tỷ lệ thanh toán trực tuyến"),
         "group": "Cung cấp dịch vụ trực tuyến",
         "points": None,
         "numerator": "paid_online",
         "denominator": "with_fee",
-        "formula": "hồ sơ nộp phí trực tuyến / hồ sơ có phí đã nộp",
+        "formula": N_("hồ sơ nộp phí trực tuyến / hồ sơ có phí đã nộp"),
         "basis": "QĐ 766/QĐ-TTg",
         "exact": False,
-        "note": "Mẫu số chỉ gồm hồ sơ đã nộp phí trên Cổng; hồ sơ có phí nhưng chưa thu không được đếm.",
+        "note": N_(
+            "Mẫu số chỉ gồm hồ sơ đã nộp phí trên Cổng; hồ sơ có phí nhưng chưa thu không được đếm."
+        ),
     },
     {
         "code": "online_result_rate",
-        "name": "Tỷ lệ trả kết quả trực tuyến",
+        "name": N_("Tỷ lệ trả kết quả trực tuyến"),
         "group": "Số hóa hồ sơ",
         "points": 22,
         "numerator": "result_online",
         "denominator": "result_online+result_postal+result_counter",
-        "formula": "kết quả trả trực tuyến / kết quả đã trả",
+        "formula": N_("kết quả trả trực tuyến / kết quả đã trả"),
         "basis": "QĐ 766/QĐ-TTg, nhóm Số hóa",
         "exact": False,
-        "note": "Chỉ số số hóa quốc gia còn tính tỷ lệ cấp kết quả điện tử và số hóa thành phần hồ sơ; cổng "
-        "chưa có số liệu đó.",
+        "note": N_(
+            "Chỉ số số hóa quốc gia còn tính tỷ lệ cấp kết quả điện tử và số hóa thành phần hồ sơ; cổng "
+            "chưa có số liệu đó."
+        ),
     },
     {
         "code": "feedback_on_time_rate",
-        "name": "Tỷ lệ phản ánh, kiến nghị trả lời đúng hạn",
+        "name": N_("Tỷ lệ phản ánh, kiến nghị trả lời đúng hạn"),
         "group": "Mức độ hài lòng",
         "points": None,
         "numerator": "fb_answered_focal+fb_answered_head",
         "denominator": "fb_received",
-        "formula": "trả lời đúng hạn / phản ánh nhận trong kỳ",
+        "formula": N_("trả lời đúng hạn / phản ánh nhận trong kỳ"),
         "basis": "QĐ 766/QĐ-TTg; Quy chế Điều 8",
         "exact": True,
     },
     {
         "code": "satisfaction_rate",
-        "name": "Tỷ lệ hài lòng",
+        "name": N_("Tỷ lệ hài lòng"),
         "group": "Mức độ hài lòng",
         "points": 18,
         "numerator": "sv_satisfied",
         "denominator": "sv_answers",
-        "formula": "phiếu hài lòng / phiếu khảo sát đã trả lời",
+        "formula": N_("phiếu hài lòng / phiếu khảo sát đã trả lời"),
         "basis": "QĐ 766/QĐ-TTg",
         "exact": False,
-        "note": "QĐ 766 tính (hồ sơ − hồ sơ bị đánh giá không hài lòng hoặc bị phản ánh) / hồ sơ; cổng tính trên "
-        "phiếu khảo sát đã trả lời.",
+        "note": N_(
+            "QĐ 766 tính (hồ sơ − hồ sơ bị đánh giá không hài lòng hoặc bị phản ánh) / hồ sơ; cổng tính trên "
+            "phiếu khảo sát đã trả lời."
+        ),
     },
     {
         "code": "transparency",
-        "name": "Công khai, minh bạch",
+        "name": N_("Công khai, minh bạch"),
         "group": "Công khai, minh bạch",
         "points": 18,
         "numerator": "",
         "denominator": "",
-        "formula": "chưa tính tự động",
+        "formula": N_("chưa tính tự động"),
         "basis": "QĐ 766/QĐ-TTg",
         "exact": False,
-        "note": "Nhóm chỉ số công khai, minh bạch chấm theo việc công bố thủ tục và kết quả; cổng chưa có dữ liệu.",
+        "note": N_(
+            "Nhóm chỉ số công khai, minh bạch chấm theo việc công bố thủ tục và kết quả; cổng chưa có dữ liệu."
+        ),
     },
 ]
+
+DEFAULT_TITLE = N_("Bộ chỉ số theo QĐ 766/QĐ-TTg")
+# The texts a page shows of the shipped set (marked for translation above), and the title.
+SHIPPED_TEXTS = frozenset(
+    [DEFAULT_TITLE]
+    + [d[k] for d in DEFAULT_DEFINITIONS for k in ("name", "formula", "note") if d.get(k)]
+)
+
+
+def shown_text(text: str) -> tuple[str, bool]:
+    """A text of an indicator set as a page shows it, and whether it is in the page's language: a
+    text of the shipped default set (stored in Vietnamese) in the active language when translated;
+    any other text (an administrator's) as it was typed, in Vietnamese."""
+    text = str(text or "")
+    if text in SHIPPED_TEXTS:
+        shown = gettext(text)
+        if shown != text:
+            return shown, True
+    return text, False
+
 
 TERM = re.compile(r"([+-]?)\s*([a-z0-9_]+)")
 
@@ -166,7 +200,7 @@ def ensure_default() -> IndicatorSet:
         found, _ = IndicatorSet.objects.get_or_create(
             version=DEFAULT_VERSION,
             defaults={
-                "title": "Bộ chỉ số theo QĐ 766/QĐ-TTg",
+                "title": DEFAULT_TITLE,
                 "basis": "Quyết định 766/QĐ-TTg ngày 23/6/2022",
                 "valid_from": date(2022, 6, 23),
                 "definitions": DEFAULT_DEFINITIONS,

@@ -68,12 +68,34 @@ def _check_period(kind: str, label: str) -> Period:
                 ]
             },
         )
+    # A report counts what happened in its period: one whose period has not started would be built
+    # from the data of today and read as the figures of a period still to come (Regulation Art. 13.10
+    # asks for the figures of the six months past). A period in progress may be reported on: the
+    # figures then count up to the present (``periods.parse_as_of``), as an interim report.
+    today = timezone.localdate()
+    if period.start > today:
+        raise ProblemError(
+            "validation_error",
+            _("Kỳ báo cáo chưa bắt đầu."),
+            extra={
+                "errors": [
+                    {
+                        "path": "period",
+                        "message": _(
+                            "Kỳ %(period)s bắt đầu từ ngày %(start)s: chỉ lập được báo cáo cho kỳ "
+                            "đã bắt đầu."
+                        )
+                        % {"period": period.label, "start": f"{period.start:%d/%m/%Y}"},
+                    }
+                ]
+            },
+        )
     return period
 
 
 def report_request(*, kind: str, period_label: str, actor, agency=None, request=None) -> Report:
     """Queue a report. Checks: the kind; an agency for the six-monthly report (the actor's leaders or heads
-    there, or an oversight role); the period matches the kind. Side effects: the report row, its history
+    there, or an oversight role); the period matches the kind and has started. Side effects: the report row, its history
     line, the audit entry; the build starts after commit (Celery, else a thread)."""
 
     if kind not in Report.Kind.values:
@@ -268,7 +290,8 @@ def _record_submission(report: Report, submission: str, *, actor, note, request)
 
 def report_send(*, report: Report, actor, note: str = "", request=None) -> Report:
     """The agency's leader or head sends a generated six-monthly report to the province office
-    (Regulation Art. 13.10). 403 for anyone else, 409 unless generated and not yet sent."""
+    (Regulation Art. 13.10). 403 for anyone else, 409 unless generated and not yet sent, or when its
+    period has not started."""
     with transaction.atomic():
         locked = (
             Report.objects.select_for_update(of=("self",))
@@ -285,6 +308,17 @@ def report_send(*, report: Report, actor, note: str = "", request=None) -> Repor
             )
         if locked.status != Report.Status.DONE or locked.submission != Report.Submission.DRAFT:
             raise ProblemError("conflict", _("Báo cáo chưa tạo xong hoặc đã được gửi."), status=409)
+        # A report lodged before periods were checked may name a period still to come: its figures
+        # are not those of the period, so it is not sent (see ``_check_period``).
+        if locked.period_start > timezone.localdate():
+            raise ProblemError(
+                "conflict",
+                _(
+                    "Kỳ báo cáo chưa bắt đầu: báo cáo này không gửi được, hãy lập báo cáo khi kỳ "
+                    "đã bắt đầu."
+                ),
+                status=409,
+            )
         _record_submission(locked, Report.Submission.SENT, actor=actor, note=note, request=request)
         _notify_office(locked)
     return locked

@@ -89,6 +89,7 @@ def index(request):
             "survey_columns": list(F.SURVEY_FIGURES.items()),
             "reports": selectors.reports_visible(request.user)[:20],
             "kinds": Report.Kind.choices,
+            "request_errors": request.session.pop(REQUEST_ERRORS, {}),
             "agencies": _agencies_for(request.user),
             "linked": selectors.linked_period_figures(
                 period=period, agency_ids=_agency_scope(request.user)
@@ -160,6 +161,12 @@ def drilldown(request):
     )
 
 
+# The form's fields of the errors ``services.report_request`` names, and where a refused request
+# leaves them for the form it returns to.
+REQUEST_FIELDS = {"kind": "kind", "period": "ky", "agency": "agency"}
+REQUEST_ERRORS = "reports_request_errors"
+
+
 @backoffice_required(roles=selectors.REPORT_ROLES)
 @require_POST
 def request_report(request):
@@ -186,6 +193,12 @@ def request_report(request):
         )
     except ProblemError as exc:
         messages.error(request, " ".join(exc.messages()))
+        # Each error is also shown at its field of the form the request returns to.
+        request.session[REQUEST_ERRORS] = {
+            REQUEST_FIELDS[e["path"]]: e["message"]
+            for e in exc.extra.get("errors", [])
+            if isinstance(e, dict) and e.get("path") in REQUEST_FIELDS
+        }
         return redirect(back)
     return redirect("reports:detail", public_id=report.public_id)
 

@@ -341,3 +341,100 @@ def test_english_report_pages_mark_vietnamese_data(client, counted, people):
         assert '<html lang="en"' in html, url
         found[f"{url}?{query}"] = vietnamese_outside_lang_vi(html)
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_period_not_started_yet_is_refused_for_every_kind(client, counted, people):
+    """A report of 2099-H1 was built from today's data ("15/12/2098 – 14/06/2099") and could be sent
+    to the province. The present is 10/4/2027 (calendar periods): a period that starts later is
+    refused at the field; one in progress may still be reported on (an interim report)."""
+    from opendvc.core.problems import ProblemError
+    from opendvc.reports.services import report_request
+
+    refused = _request(
+        client, people["leader"], kind="agency_half_year", ky="2099-H1", agency=counted["agency"].pk
+    )
+    assert refused.status_code == 302 and not Report.objects.exists()
+    form = client.get(refused["Location"]).content.decode().split('id="lap-bao-cao"', 1)[1]
+    assert 'id="ky-report-error"' in form and "Kỳ 2099-H1 bắt đầu từ ngày 01/01/2099" in form
+    assert 'aria-invalid="true" aria-describedby="ky-report-error"' in form
+    # The message is shown once, at the field: the next visit of the page is clean.
+    assert 'id="ky-report-error"' not in client.get(reverse("reports:index")).content.decode()
+
+    for kind, label, actor in (
+        ("agency_half_year", "2027-H2", people["leader"]),
+        ("province_quarter", "2027-Q3", people["office"]),
+        ("province_year", "2028", people["office"]),
+    ):
+        with pytest.raises(ProblemError) as exc:
+            report_request(kind=kind, period_label=label, actor=actor, agency=counted["agency"])
+        assert exc.value.status == 422 and exc.value.code == "validation_error"
+        assert exc.value.extra["errors"][0]["path"] == "period", kind
+    assert not Report.objects.exists()
+    # The quarter in progress (1/4–30/6/2027) is allowed, as before.
+    report = report_request(kind="province_quarter", period_label="2027-Q2", actor=people["office"])
+    assert report.status == "done", report.error
+
+
+def test_a_report_of_a_period_not_started_is_not_sent(client, counted, people):
+    """A report lodged before the check (period 2099-H1) is not sent to the province office."""
+    report = Report.objects.create(
+        kind="agency_half_year",
+        agency=counted["agency"],
+        period_start=date(2099, 1, 1),
+        period_end=date(2099, 6, 30),
+        period_label="2099-H1",
+        status="done",
+        generated_by=people["leader"],
+    )
+    client.force_login(people["leader"])
+    response = client.post(
+        reverse("reports:submission", args=[report.public_id]), {"action": "send"}, follow=True
+    )
+    report.refresh_from_db()
+    assert report.submission == "draft"
+    assert "Kỳ báo cáo chưa bắt đầu" in response.content.decode()
+
+
+def test_english_figures_page_in_english_numbers_and_shipped_indicator_texts(
+    client, counted, people
+):
+    """The English figures page printed percentages with a decimal comma ("60,0%") and the shipped
+    indicator set's names, formulas and notes in Vietnamese. Now numbers follow the page's language,
+    the shipped texts are translated, and a text an administrator typed stays as typed, in lang="vi";
+    the PDF stays a Vietnamese document."""
+    from opendvc.reports.indicators import current_set
+
+    iset = current_set(date(2027, 3, 31))
+    typed = {**iset.definitions[1], "name": "Tỷ lệ do quản trị viên đặt", "formula": "a / b"}
+    iset.definitions = [iset.definitions[0], typed, *iset.definitions[2:]]
+    iset.save(update_fields=["definitions"])
+    client.force_login(people["leader"])
+
+    page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
+    assert "60,0%" in page and not re.search(r"\d\.\d%", page)
+    assert '<th scope="row">Tỷ lệ hồ sơ giải quyết đúng hạn</th>' in page
+    assert '<th scope="row">Tỷ lệ do quản trị viên đặt</th>' in page and '<span lang="vi">' not in page
+
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
+    assert "60.0%" in page and not re.search(r"\d,\d%", page)
+    assert "Indicator set of Decision 766/QD-TTg" in page
+    assert '<th scope="row">On-time rate of dossiers</th>' in page
+    assert "Share of fees paid online" in page and "not computed automatically" in page
+    assert "The denominator counts only dossiers whose fees were paid on the portal" in page
+    assert '<th scope="row"><span lang="vi">Tỷ lệ do quản trị viên đặt</span></th>' in page
+    assert '<span lang="vi">a / b</span>' in page
+
+    _request(
+        client, people["leader"], kind="agency_half_year", ky="2027-H1", agency=counted["agency"].pk
+    )
+    report = Report.objects.get()
+    assert report.status == "done", report.error
+    from pypdf import PdfReader
+
+    pdf = b"".join(
+        client.get(reverse("reports:download", args=[report.public_id, "pdf"])).streaming_content
+    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert re.search(r"\d,\d%", text) and not re.search(r"\d\.\d%", text)
+    assert "Phiếu khảo sát đã trả lời" in text and "Survey answers" not in text
