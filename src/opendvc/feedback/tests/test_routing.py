@@ -334,6 +334,7 @@ def test_the_migration_moves_an_ended_reschedule_off_the_item(org, make_item, mo
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from opendvc.core.append_only import trigger_sql
     from opendvc.feedback.models import Feedback, FeedbackRound
 
     moved = reschedule(forward(make_item(), org), org["focal"], note="Lần trước")
@@ -348,17 +349,34 @@ def test_the_migration_moves_an_ended_reschedule_off_the_item(org, make_item, mo
     )
     kept = send_back(forward(make_item(), org), org)
     kept = reschedule(forward(kept, org), org["focal"], note="Lần này")
-    # As they stood before: the ended forwardings without their reschedule, the item with it.
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {FeedbackRound._meta.db_table} SET rescheduled_at = NULL")
+    class Editor:
+        """What the migration uses of its schema editor: the connection and ``execute``."""
+
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql, params=None):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    editor = Editor()
+    table = FeedbackRound._meta.db_table
+    up, down = trigger_sql(table)
+    # As they stood before: the ended forwardings without their reschedule, the item with it (the
+    # append-only trigger of PostgreSQL lifted for that, as the migration itself does).
+    if connection.vendor == "postgresql":
+        editor.execute(down)
+    editor.execute(f"UPDATE {table} SET rescheduled_at = NULL")
+    if connection.vendor == "postgresql":
+        editor.execute(up)
     Feedback.objects.filter(pk=moved.pk).update(
         rescheduled_at=earlier, reschedule_reason="Lần trước"
     )
     name = "0009_round_keeps_its_reschedule"
     migration = importlib.import_module(f"opendvc.feedback.migrations.{name}")
     state = MigrationExecutor(connection).loader.project_state(("feedback", name))
-    migration.fill_reschedules(state.apps, None)
-    migration.fill_reschedules(state.apps, None)  # once only
+    migration.fill_reschedules(state.apps, editor)
+    migration.fill_reschedules(state.apps, editor)  # once only
     moved.refresh_from_db()
     kept.refresh_from_db()
     assert (moved.rescheduled_at, moved.reschedule_reason) == (None, "")
