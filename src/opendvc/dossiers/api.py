@@ -333,7 +333,9 @@ def create_dossier(request, payload: DossierIn):
     require_scope(request, "dossiers:write")
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
-        raise ProblemError("validation_error", _("Idempotency-Key dài tối đa %(n)s ký tự.") % {"n": 200})
+        message = _("Idempotency-Key dài tối đa %(n)s ký tự.") % {"n": 200}
+        raise ProblemError("validation_error", message,
+                           extra={"errors": [{"path": "Idempotency-Key", "message": message}]})
     body = payload.dict()
     # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
     procedure = _PROCEDURE_TO_FILE.first(payload.procedure)
@@ -375,7 +377,16 @@ def create_dossier(request, payload: DossierIn):
              else Upload.objects.filter(public_id__in=wanted, owner=request.user))
     uploads = {u.public_id: u for u in found}
     pairs = []
+    listed: dict = {}
     for i, ref in enumerate(payload.files):
+        if ref.file in listed:
+            # One upload is one file of the dossier: listed twice it was attached twice and counted
+            # twice against the dossier's size limit.
+            raise ProblemError(
+                "validation_error", _("Một tệp chỉ được đính kèm một lần."),
+                extra={"errors": [{"path": f"files.{i}.file", "message": _(
+                    "Tệp này đã có ở files.%(n)s; mỗi tệp tải lên chỉ đính kèm một lần.") % {"n": listed[ref.file]}}]})
+        listed[ref.file] = i
         if ref.component is not None and ref.component not in components:
             raise ProblemError("validation_error", _("Thành phần hồ sơ không thuộc thủ tục này."),
                                extra={"errors": [{"path": f"files.{i}.component", "message": _("Không hợp lệ.")}]})

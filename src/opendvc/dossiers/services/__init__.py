@@ -429,7 +429,9 @@ def _claimed(*, actor, uploads: list[tuple[Any, Upload]]) -> list[Upload]:
     for _component, upload in uploads:
         if upload.pk not in locked:
             raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại hoặc đã được dùng."),
-                               extra={"errors": [{"path": "files", "message": str(upload.public_id)}]})
+                               extra={"errors": [{"path": "files", "message": _(
+                                   "Tệp %(id)s không còn hoặc đã được đính kèm vào một hồ sơ; hãy tải lên lại."
+                               ) % {"id": upload.public_id}}]})
     try:
         check_total(sizes=[u.size for _, u in uploads])
     except UploadError as exc:
