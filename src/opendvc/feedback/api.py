@@ -219,7 +219,15 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                 _("Mỗi tệp đính kèm cần đúng một trong hai: “file” hoặc “content_base64”."),
                 status=422,
                 extra={
-                    "errors": [{"path": f"attachments.{i}", "message": _("file hoặc content_base64")}]
+                    "errors": [
+                        {
+                            "path": f"attachments.{i}",
+                            "message": _(
+                                "Gửi mã của tệp đã tải lên trong “file”, hoặc nội dung tệp mã hóa base64 "
+                                "trong “content_base64” — một trong hai, không cả hai."
+                            ),
+                        }
+                    ]
                 },
             )
         if item.file is not None:
@@ -244,7 +252,14 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                 "validation_error",
                 _("Tệp “%(name)s” không phải base64 hợp lệ.") % {"name": item.name},
                 status=422,
-                extra={"errors": [{"path": f"attachments.{i}", "message": "base64"}]},
+                extra={
+                    "errors": [
+                        {
+                            "path": f"attachments.{i}.content_base64",
+                            "message": _("Nội dung không phải chuỗi base64 hợp lệ."),
+                        }
+                    ]
+                },
             ) from exc
         try:
             out.append(check_file(name=item.name, content=content))
@@ -557,8 +572,9 @@ class InboundOut(Schema):
     "/feedback/inbound/email",
     response={201: InboundOut, 200: InboundOut, 202: InboundOut, **problems(403)},
     summary="Nhận một thư điện tử (RFC 822) từ cổng thư đến",
-    description="Thân yêu cầu là nguyên văn thư (`message/rfc822`). Cần mã truy cập có phạm vi "
-    "`integrations`. Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.",
+    description="Thân yêu cầu là `multipart/form-data` với trường `message`: nguyên văn thư "
+    "(`message/rfc822`). Cần mã truy cập có phạm vi `integrations` của tài khoản tổng đài viên hoặc "
+    "quản trị hệ thống (cổng thư đến). Thư hỏng hoặc nguy hiểm được cách ly (202), không bao giờ bị mất.",
 )
 def inbound_email(request, message: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
 

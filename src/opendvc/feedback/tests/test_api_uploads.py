@@ -146,6 +146,20 @@ def test_an_attachment_needs_exactly_one_source(client, org):
     for item in (both, {"name": "a.pdf"}):
         r = client.post(f"{URL}/public", body(attachments=[item]), content_type="application/json")
         assert r.status_code == 422 and r.json()["code"] == "validation_error"
+        [error] = r.json()["errors"]
+        assert error["path"] == "attachments.0" and "một trong hai, không cả hai" in error["message"]
+
+
+def test_content_that_is_not_base64_is_told_at_its_field(client, org):
+    r = client.post(f"{URL}/public", body(attachments=[{"name": "a.pdf", "content_base64": "!!!"}]),
+                    content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"path": "attachments.0.content_base64", "message": "Nội dung không phải chuỗi base64 hợp lệ."}
+    ]
+    r = client.post(f"{URL}/public", body(attachments=[{"name": "a.pdf", "content_base64": "!!!"}]),
+                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["errors"][0]["message"] == "The content is not valid base64."
 
 
 def test_unused_files_are_removed_after_a_day(client, org, settings):
