@@ -180,7 +180,9 @@ def api_tokens(request):
                 expires_at=form.cleaned_data["expires_on"],
             )
         except ProblemError as exc:
-            form.add_error(_TOKEN_PROBLEM_FIELDS.get(exc.code), exc.detail)
+            paths = {e.get("path") for e in exc.extra.get("errors", [])}
+            field = "name" if "name" in paths else _TOKEN_PROBLEM_FIELDS.get(exc.code)
+            form.add_error(field, exc.detail)
         else:
             created = {"token": token, "secret": raw}
             form = ApiTokenForm(owner=request.user)

@@ -242,9 +242,23 @@ def _validation(request, exc: ValidationError):
         _("Dữ liệu gửi lên không hợp lệ; xem danh sách lỗi."),
         instance=request.path,
         errors=[
-            {"path": error_path(_body_loc(err.get("loc", []))), "message": validation_message(err)}
+            {"path": "", "message": _("Thiếu nội dung yêu cầu: gửi một đối tượng JSON.")}
+            if _no_body(request, err)
+            else {"path": error_path(_body_loc(err.get("loc", []))), "message": validation_message(err)}
             for err in exc.errors
         ],
+    )
+
+
+def _no_body(request, err: dict) -> bool:
+    """A JSON body missing as a whole (an empty request): ninja names its parameter (``["body",
+    "payload"]``), which is no field of the request. A multipart field missing keeps its name."""
+    loc = list(err.get("loc", []))
+    return (
+        err.get("type") == "missing"
+        and len(loc) == 2
+        and loc[0] == "body"
+        and not (request.content_type or "").startswith("multipart/")
     )
 
 

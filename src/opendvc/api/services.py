@@ -85,6 +85,10 @@ def api_token_issue(
             _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
             status=429,
         )
+    name = (name or "").strip()
+    if not name:
+        message = _("Hãy đặt tên cho mã truy cập.")
+        raise ProblemError("validation_error", message, extra={"errors": [{"path": "name", "message": message}]})
     allowed = scopes_for(owner)
     unknown = sorted(set(scopes) - set(KNOWN_SCOPES))
     if unknown:

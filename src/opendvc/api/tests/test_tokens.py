@@ -100,3 +100,14 @@ def test_bad_scope_and_past_expiry_are_400(owner):
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid_expiry"
     assert not ApiToken.objects.exists()
+
+
+def test_a_name_of_spaces_is_no_name(owner):
+    client = Client()
+    client.force_login(owner)
+    r = client.post("/api/v1/tokens", {"name": "   ", "scopes": ["read"]}, content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"path": "name", "message": "Hãy đặt tên cho mã truy cập."}]
+    assert not ApiToken.objects.exists()
+    r = client.post("/api/v1/tokens", {"name": "  Kế toán  ", "scopes": ["read"]}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["name"] == "Kế toán"
