@@ -106,3 +106,24 @@ def test_the_badge_and_count_follow_the_receiving_agencies():
     agencies[0].save()
     assert badge() and _listed(client)[procedure.code] is True
     assert catalog_counts()["online"] == sum(_listed(client).values())
+
+
+def test_source_words_on_the_english_page_are_marked_vietnamese():
+    """The tier quoted from the source when no tier of the portal applies ("Cấp bộ") and the names of
+    forms whose file the source did not publish are Vietnamese text on the English page: marked
+    ``lang="vi"`` (WCAG 3.1.2), like every other quoted word."""
+    import re
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    checked = 0
+    for procedure in Procedure.objects.filter(status="published"):
+        page = client.get(f"/thu-tuc/{procedure.code}/").content.decode()
+        if not procedure.tiers.exists() and procedure.tiers_raw:
+            assert f'<span lang="vi">{procedure.tiers_raw}</span>' in page, procedure.code
+            checked += 1
+        for form in procedure.forms.all():
+            if not form.is_available:
+                assert re.search(rf'<span lang="vi">{re.escape(form.name)}</span> —', page), procedure.code
+                checked += 1
+    assert checked
