@@ -31,7 +31,8 @@ class AccountAdapter(DefaultAccountAdapter):
         "email_password_mismatch": _("Email, số điện thoại hoặc mật khẩu không đúng."),
         "phone_password_mismatch": _("Số điện thoại hoặc mật khẩu không đúng."),
         "email_taken": _("Địa chỉ email này đã được dùng để đăng ký một tài khoản khác."),
-        "enter_current_password": _("Vui lòng nhập mật khẩu hiện tại."),
+        # Raised when the password typed is not the current one (allauth checks it, the field is required).
+        "enter_current_password": _("Mật khẩu hiện tại không đúng; vui lòng nhập lại."),
         "incorrect_code": _("Mã không đúng."),
         "incorrect_password": _("Mật khẩu không đúng."),
         "invalid_or_expired_key": _(

@@ -45,7 +45,7 @@ MESSAGES = {
     "Incorrect code.": _("Mã xác thực không đúng hoặc đã hết hạn."),
     "This field is required.": _("Vui lòng điền thông tin này."),
     "Enter a valid email address.": _("Địa chỉ email không hợp lệ."),
-    "Please type your current password.": _("Vui lòng nhập mật khẩu hiện tại."),
+    "Please type your current password.": _("Mật khẩu hiện tại không đúng; vui lòng nhập lại."),
 }
 
 

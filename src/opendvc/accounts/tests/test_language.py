@@ -87,3 +87,20 @@ def test_every_password_rule_speaks_the_pages_language(client, password, vietnam
     client.cookies["django_language"] = "en"
     page = client.post(reverse("account_signup"), form).content.decode()
     assert english in page
+
+
+def test_a_wrong_current_password_is_told_as_wrong(client):
+    """Changing the password with a wrong current one: the person did type one, so the page says it
+    is not right (it said "please type your current password"), in the page's language."""
+    from django.urls import reverse
+
+    user = User.objects.create_user(email="doi-mat-khau@example.vn", password="Mat-khau-cu-2025")
+    client.force_login(user)
+    form = {"oldpassword": "Sai-mat-khau-2025", "password1": "Mat-khau-moi-2026", "password2": "Mat-khau-moi-2026"}
+    page = client.post(reverse("account_change_password"), form).content.decode()
+    assert "Mật khẩu hiện tại không đúng; vui lòng nhập lại." in page and "Vui lòng nhập mật khẩu" not in page
+    client.cookies["django_language"] = "en"
+    page = client.post(reverse("account_change_password"), form).content.decode()
+    assert "The current password is not right; please type it again." in page
+    user.refresh_from_db()
+    assert user.check_password("Mat-khau-cu-2025")
