@@ -141,9 +141,10 @@ def test_the_name_shown_is_the_name_the_dossier_is_filed_in(client, permit, memb
     assert '<form method="get"' not in page
     value = f"org:{member.organisation.public_id}"
     assert f'<option value="{value}"' in form and '<option value="self" selected' in form
-    # Enter in a field presses the form's first submit button: the hidden twin of "Lưu và xem lại".
+    # Enter in a field presses the form's first submit button: a hidden one that names no action, which
+    # saves for review as "Lưu và xem lại" does.
     first = re.search(r'<button type="submit"[^>]*>', form).group(0)
-    assert 'value="xem-lai"' in first
+    assert "name=" not in first and 'class="visually-hidden"' in first
 
     r = _post(client, permit, value)
     assert r.status_code == 302
@@ -169,3 +170,10 @@ def test_prefill_as_fills_the_form_in_again_and_keeps_the_files(client, permit, 
                                              "action": "dien-san"})
     assert r.status_code == 400 and 'id="tu-cach-error"' in r.content.decode()
     assert not Dossier.objects.filter(applicant=member.user).exists()
+
+
+def test_a_save_that_names_no_action_goes_to_the_review(client, permit, member):
+    """What Enter in a field sends (the hidden first button names no action): a save for review."""
+    client.force_login(member.user)
+    r = client.post(f"/nop-ho-so/{PERMIT}/", {"co-quan": _agency(permit).pk, "nop-voi-tu-cach": "self"})
+    assert r.status_code == 400 and "Hồ sơ chưa thể lưu để xem lại" in r.content.decode()
