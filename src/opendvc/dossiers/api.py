@@ -249,10 +249,12 @@ def _return_address(dossier: Dossier, user, *, own: bool = False) -> ReturnAddre
 
 def _staff_view(dossier: Dossier, user, *, own: bool = False) -> bool:
     """Whether ``user`` reads ``dossier`` as staff of its agencies (who see the officers' names) rather
-    than as its applicant (``own``: the applicant's own filing)."""
+    than as its applicant (``own``: the applicant's own filing; an officer who is the applicant reads
+    their own dossier as its applicant)."""
     if own:
         return False
-    return user.is_superuser or bool(services.actor_roles(dossier=dossier, actor=user) - {Role.APPLICANT})
+    roles = services.actor_roles(dossier=dossier, actor=user, applicant_suffices=True)
+    return user.is_superuser or bool(roles - {Role.APPLICANT})
 
 
 def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
