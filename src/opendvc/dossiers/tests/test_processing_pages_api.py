@@ -11,6 +11,7 @@ from django.utils import timezone
 from opendvc.dossiers import services
 from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.workflow.models import Process, StepRun
+from opendvc.worktime import add_working_time, calendar_for_agency
 
 from .conftest import sign_in, small_pdf
 from .test_processing import at, received
@@ -191,7 +192,10 @@ def test_api_steps_and_extra_actions(client, procedure, citizen, officer, proces
     assert [s["position"] for s in steps["steps"]] == [0, 1]
     assert steps["steps"][0]["assignee"] == officer.full_name and steps["steps"][0]["timing"]
     sign_in(client, leader)
-    new = (timezone.now() + timedelta(days=3)).isoformat()
+    # Three working days from now, inside office hours (the new appointment is a working instant).
+    new = add_working_time(
+        timezone.now(), 24, "working_hours", calendar=calendar_for_agency(d.receiving_agency)
+    ).isoformat()
     r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "apology", "reason": "Chờ xác minh",
                                                            "new_due_at": new}, content_type="application/json")
     assert r.status_code == 200, r.json()
