@@ -21,6 +21,7 @@ from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import stored_file_response
+from opendvc.core.params import day_param
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -475,37 +476,12 @@ def staff_publish(request, code: str):
     )
 
 
-# The days the figures may be asked for (a typing slip such as 31/12/9999 is refused, not computed).
-FIGURES_FIRST_DAY, FIGURES_LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-
-
-def _parse_date(value: str | None, default: dt.date, errors: list[str], label: str) -> dt.date:
-    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), else ``default`` with an error
-    in ``errors`` when something unreadable or out of range was given."""
-    value = (value or "").strip()
-    if not value:
-        return default
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        if FIGURES_FIRST_DAY <= day <= FIGURES_LAST_DAY:
-            return day
-        break
-    errors.append(
-        _("%(label)s không hợp lệ: nhập một ngày từ %(first)s đến %(last)s.")
-        % {"label": label, "first": f"{FIGURES_FIRST_DAY:%d/%m/%Y}", "last": f"{FIGURES_LAST_DAY:%d/%m/%Y}"}
-    )
-    return default
-
-
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE, SR.SWITCHBOARD])
 def staff_figures(request):
     today = timezone.localdate()
     errors: list[str] = []
-    start = _parse_date(request.GET.get("tu"), today.replace(day=1), errors, _("Từ ngày"))
-    end = _parse_date(request.GET.get("den"), today, errors, _("Đến ngày"))
+    start = day_param(request.GET.get("tu"), today.replace(day=1), errors, _("Từ ngày"))
+    end = day_param(request.GET.get("den"), today, errors, _("Đến ngày"))
     if end < start:
         errors.append(_("Đến ngày phải sau Từ ngày."))
         start, end = today.replace(day=1), today
