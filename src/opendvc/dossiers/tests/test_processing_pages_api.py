@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -143,6 +144,39 @@ def test_process_editor_refuses_then_saves(client, procedure, leader):
     r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
     assert r.status_code == 302
     assert [s.name for s in Process.objects.get().steps.all()] == ["Thẩm định", "Phê duyệt"]
+
+
+@pytest.mark.parametrize(
+    "query", ["co-quan=99999999999999999999999", "buoc=-99999999999999999999999", "co-quan=1.5&buoc=x"]
+)
+def test_work_queue_number_past_the_database_range_reads_as_no_filter(
+    client, procedure, citizen, officer, query
+):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, officer)
+    r = client.get(f"/can-bo/viec-can-xu-ly/?xem=mine&{query}")
+    assert r.status_code == 200 and d.code in r.content.decode()
+
+
+@pytest.mark.parametrize("rows", ["abc", "1.5", "", "-3", "99999999999999999999999"])
+def test_process_editor_reads_a_tampered_row_count_as_no_rows(client, procedure, leader, rows):
+    sign_in(client, leader)
+    body = {"rows": rows, "clock_on_wait": "pause", "name-0": "Thẩm định", "role-0": "processing_officer",
+            "hours-0": "16"}
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 422 and not Process.objects.exists()
+
+
+def test_process_editor_bounds_the_row_count_and_the_department(client, procedure, leader):
+    sign_in(client, leader)
+    # A count a column could hold but no page posts: the rows past ROWS_MAX are not read.
+    body = {"rows": "9000000000000000000", "clock_on_wait": "pause", "name-0": "Thẩm định",
+            "role-0": "processing_officer", "hours-0": "16", "department-0": "99999999999999999999999",
+            "agency": "99999999999999999999999"}
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 302
+    step = Process.objects.get().steps.get()
+    assert (step.name, step.department_id) == ("Thẩm định", None)
 
 
 def returned_dossier(procedure, citizen, officer, leader, *, late=False):
