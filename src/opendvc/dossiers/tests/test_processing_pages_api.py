@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from opendvc.core.problems import ProblemError
 from opendvc.dossiers import services
 from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.workflow.models import Process, StepRun
@@ -402,3 +403,20 @@ def test_a_refused_action_shows_again_the_text_the_officer_typed(client, procedu
     assert r.status_code == 422
     assert ">Chờ ý kiến cơ quan phối hợp</textarea>" in html and 'value="31/02/2027"' in html
     assert Dossier.objects.get(pk=d.pk).status == "processing"
+
+
+def test_an_unknown_return_method_is_answered_with_the_methods_in_words(client, procedure, citizen, officer, leader):
+    d = received(procedure, citizen, officer)
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    with pytest.raises(ProblemError) as err:
+        services.dossier_act(dossier=d, action="return_result", actor=officer, method="bogus")
+    message = err.value.extra["errors"][0]["message"]
+    assert message == ("Chọn một hình thức trả kết quả: Trực tuyến (tải về từ mục Hồ sơ của tôi); "
+                       "Trực tiếp tại bộ phận một cửa.")
+    sign_in(client, officer)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "return_result", "method": "bogus"},
+                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 422
+    message = r.json()["errors"][0]["message"]
+    assert message == "Choose a way of returning the result: Online (download from My dossiers); In person at the one-stop desk."
+    assert Dossier.objects.get(pk=d.pk).status == "result_ready"
