@@ -420,3 +420,34 @@ def test_an_unknown_return_method_is_answered_with_the_methods_in_words(client, 
     message = r.json()["errors"][0]["message"]
     assert message == "Choose a way of returning the result: Online (download from My dossiers); In person at the one-stop desk."
     assert Dossier.objects.get(pk=d.pk).status == "result_ready"
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [(b"kq: not a PDF at all", "kq.pdf"), ("png", "kq.pdf")],  # unknown content; an image named .pdf
+)
+def test_a_result_file_that_is_not_a_pdf_is_refused_once_naming_pdf(
+    client, procedure, citizen, officer, leader, content, shown
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import png_bytes
+
+    d = processing(procedure, citizen, officer)
+    sign_in(client, leader)
+    body = png_bytes() if content == "png" else content
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "Giấy khai sinh", "version": d.version,
+        "result_files": SimpleUploadedFile("kq.pdf", body, "application/pdf")})
+    html = r.content.decode()
+    assert r.status_code == 422
+    message = (f"Tệp “{shown}” không phải PDF: ô “Tệp kết quả đã ký” chỉ nhận tệp PDF (loại tệp được "
+               "xác định theo nội dung, không theo tên).")
+    assert html.count(message) == 1 and "JPEG" not in html and "DOCX" not in html
+    assert Dossier.objects.get(pk=d.pk).status == "processing"
+    assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
+    client.cookies["django_language"] = "en"
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "Giấy khai sinh", "version": d.version,
+        "result_files": SimpleUploadedFile("kq.pdf", body, "application/pdf")})
+    assert r.content.decode().count(f"The file “{shown}” is not a PDF: the field “Signed result file”") == 1
