@@ -1,9 +1,14 @@
-"""Row identifiers read from a form or a query string: a value that cannot name a row is ``None`` (the
-caller answers 404 or its own message), never an exception from the database or from ``int()``."""
+"""Values read from a form or a query string. Row identifiers: a value that cannot name a row is
+``None`` (the caller answers 404 or its own message), never an exception from the database or from
+``int()``. Days of a page's filter: a day outside the years the pages count is refused with a message,
+never carried into a query (31/12/9999 plus one day, or 01/01/0001 in UTC, is not a date)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+
+from django.utils.translation import gettext as _
 
 # bigint holds 19 digits; a longer number cannot be a row's key.
 _MAX_DIGITS = 18
@@ -23,3 +28,28 @@ def row_uuid(value) -> uuid.UUID | None:
         return uuid.UUID(str(value if value is not None else "").strip())
     except ValueError:
         return None
+
+
+# The days a page's date filter may name (a typing slip such as 31/12/9999 is refused, not computed).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def day_param(value: str | None, default, errors: list[str], label: str):
+    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), else ``default`` with an error
+    in ``errors`` when something unreadable or out of range was given."""
+    value = (value or "").strip()
+    if not value:
+        return default
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if FIRST_DAY <= day <= LAST_DAY:
+            return day
+        break
+    errors.append(
+        _("%(label)s không hợp lệ: nhập một ngày từ %(first)s đến %(last)s.")
+        % {"label": label, "first": f"{FIRST_DAY:%d/%m/%Y}", "last": f"{LAST_DAY:%d/%m/%Y}"}
+    )
+    return default

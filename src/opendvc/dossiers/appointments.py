@@ -114,9 +114,9 @@ def appointment_default(*, agency, at: datetime) -> datetime:
     return to_local(due).replace(second=0, microsecond=0)
 
 
-def _problem(message: str) -> ProblemError:
+def _problem(message: str, path: str = "due_at") -> ProblemError:
     return ProblemError(
-        "validation_error", message, extra={"errors": [{"path": "due_at", "message": message}]}
+        "validation_error", message, extra={"errors": [{"path": path, "message": message}]}
     )
 
 
@@ -135,39 +135,41 @@ def local_in_range(value: datetime) -> datetime | None:
     return local if MIN_YEAR <= local.year <= MAX_YEAR else None
 
 
-def _out_of_range() -> ProblemError:
+def _out_of_range(path: str) -> ProblemError:
     return _problem(
         _("Ngày hẹn trả phải nằm trong khoảng từ năm %(min)s đến năm %(max)s.")
-        % {"min": MIN_YEAR, "max": MAX_YEAR}
+        % {"min": MIN_YEAR, "max": MAX_YEAR},
+        path,
     )
 
 
-def appointment_parse(*, value: Any, dossier) -> datetime:
+def appointment_parse(*, value: Any, dossier, path: str = "due_at") -> datetime:
     """The instant the officer typed: ``dd/mm/yyyy HH:MM``, ``HH:MM dd/mm/yyyy`` or ISO 8601; a date
-    alone means the close of office hours that day. 422 ``validation_error`` (path ``due_at``) when it
-    cannot be read or lies outside the years of the working calendar (also when the API already read
-    it as a datetime)."""
+    alone means the close of office hours that day. 422 ``validation_error`` (at ``path``: the receipt's
+    ``due_at``, the apology's ``new_due_at``) when it cannot be read or lies outside the years of the
+    working calendar (also when the API already read it as a datetime)."""
     if isinstance(value, datetime):
         local = local_in_range(value)
         if local is None:
-            raise _out_of_range()
+            raise _out_of_range(path)
         return local
     text = " ".join(str(value or "").split())
     try:
         local = _parse_text(text, dossier)
     except OverflowError as exc:
         # An ISO instant whose offset carries it past year 9999 (or before year 1) in local time.
-        raise _out_of_range() from exc
+        raise _out_of_range(path) from exc
     except (WorktimeError, ValueError) as exc:
         raise _problem(
             _(
                 "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
                 "09/12/2026 16:00."
             )
-            % {"value": text[:40]}
+            % {"value": text[:40]},
+            path,
         ) from exc
     if local_in_range(local) is None:
-        raise _out_of_range()
+        raise _out_of_range(path)
     return local
 
 
@@ -184,22 +186,34 @@ def _parse_text(text: str, dossier) -> datetime:
 
 
 def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
-    """Refuse an appointment not after ``at`` or outside working time of the receiving agency (a
-    weekend, a public holiday or compensatory day off, outside office hours). 422 ``validation_error``
-    with a Vietnamese message (path ``due_at``)."""
-    calendar = _calendar(dossier)
+    """Refuse an appointment not after ``at`` or outside working time of the receiving agency
+    (``appointment_working_check``). 422 ``validation_error`` with a Vietnamese message (path
+    ``due_at``)."""
     local = to_local(due_at)
-    when = local.strftime("%H:%M %d/%m/%Y")
     if local <= to_local(at):
         raise _problem(
             _("Ngày hẹn trả %(when)s đã qua; phải sau thời điểm tiếp nhận (%(now)s).")
-            % {"when": when, "now": to_local(at).strftime("%H:%M %d/%m/%Y")}
+            % {
+                "when": local.strftime("%H:%M %d/%m/%Y"),
+                "now": to_local(at).strftime("%H:%M %d/%m/%Y"),
+            }
         )
+    appointment_working_check(due_at=due_at, dossier=dossier)
+
+
+def appointment_working_check(*, due_at: datetime, dossier, path: str = "due_at") -> None:
+    """Refuse an appointment outside working time of the receiving agency: a weekend, a public holiday
+    or compensatory day off, outside office hours (Regulation Art. 13.4; Labour Code 2019 Art. 112). The
+    receipt's appointment and the apology's new one (Decree 61/2018/NĐ-CP Art. 19) are both days the
+    applicant comes to the office. 422 ``validation_error`` with a Vietnamese message at ``path``."""
+    calendar = _calendar(dossier)
+    local = to_local(due_at)
+    when = local.strftime("%H:%M %d/%m/%Y")
     try:
         info = calendar.day_info(local.date())
     except (WorktimeError, ValueError, IndexError) as exc:
         raise _problem(
-            _("Ngày hẹn trả %(when)s nằm ngoài phạm vi lịch làm việc.") % {"when": when}
+            _("Ngày hẹn trả %(when)s nằm ngoài phạm vi lịch làm việc.") % {"when": when}, path
         ) from exc
     if not info.working:
         raise _problem(
@@ -208,7 +222,8 @@ def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
                 # The calendar names its days off in Vietnamese (a holiday, a weekday).
                 {"reason": info.reason},
                 {"day": local.strftime("%d/%m/%Y")},
-            )
+            ),
+            path,
         )
     if not calendar.is_working_instant(local):
         raise _problem(
@@ -220,7 +235,8 @@ def appointment_check(*, due_at: datetime, dossier, at: datetime) -> None:
                 "time": local.strftime("%H:%M"),
                 "day": local.strftime("%d/%m/%Y"),
                 "hours": _hours_text(calendar),
-            }
+            },
+            path,
         )
 
 
@@ -255,5 +271,6 @@ __all__ = [
     "appointment_for_receipt",
     "appointment_parse",
     "appointment_propose",
+    "appointment_working_check",
     "local_in_range",
 ]

@@ -197,6 +197,11 @@ def return_form(*, dossier, actor) -> tuple[list[ReturnMethod], str, bool]:
     return usable, default, proposed == "postal" and proposed not in keys
 
 
+def _offered(role: str) -> list[ReturnMethod]:
+    """The return methods ``role`` may record (all of them when it may record none)."""
+    return [m for m in METHODS.values() if role in m.roles] or list(METHODS.values())
+
+
 def method_for(*, key: str, role: str) -> ReturnMethod:
     method = METHODS.get(key)
     if method is None:
@@ -207,8 +212,10 @@ def method_for(*, key: str, role: str) -> ReturnMethod:
                 "errors": [
                     {
                         "path": "method",
+                        # The methods in words, in the request's language (their keys are the
+                        # API's, not the officer's); those open to ``role`` first.
                         "message": _("Chọn một hình thức trả kết quả: %(k)s.")
-                        % {"k": ", ".join(METHODS)},
+                        % {"k": "; ".join(str(m.label) for m in _offered(role))},
                     }
                 ]
             },

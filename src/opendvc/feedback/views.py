@@ -21,6 +21,7 @@ from opendvc.agencies.permissions import scope_to_visible_agencies
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import stored_file_response
+from opendvc.core.params import day_param
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
@@ -479,40 +480,15 @@ def staff_publish(request, code: str):
     )
 
 
-# The days the figures may be asked for (a typing slip such as 31/12/9999 is refused, not computed).
-FIGURES_FIRST_DAY, FIGURES_LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
-
-
-def _parse_date(value: str, default: dt.date, errors: list[str], label: str) -> dt.date | None:
-    """The day given (yyyy-mm-dd from the date picker, or dd/mm/yyyy), ``default`` when none was
-    given, else None with an error in ``errors`` (something unreadable or out of range)."""
-    if not value:
-        return default
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        if FIGURES_FIRST_DAY <= day <= FIGURES_LAST_DAY:
-            return day
-        break
-    errors.append(
-        _("%(label)s không hợp lệ: nhập một ngày từ %(first)s đến %(last)s.")
-        % {"label": label, "first": f"{FIGURES_FIRST_DAY:%d/%m/%Y}", "last": f"{FIGURES_LAST_DAY:%d/%m/%Y}"}
-    )
-    return None
-
-
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD, SR.PROVINCE_OFFICE, SR.SWITCHBOARD])
 def staff_figures(request):
     today = timezone.localdate()
     errors: list[str] = []
     typed = {key: (request.GET.get(key) or "").strip() for key in ("tu", "den")}
-    start = _parse_date(typed["tu"], today.replace(day=1), errors, _("Từ ngày"))
-    end = _parse_date(typed["den"], today, errors, _("Đến ngày"))
-    # The order is checked only between two days read: a day refused is not replaced by another
-    # to compare with.
-    if start is not None and end is not None and end < start:
+    start = day_param(typed["tu"], today.replace(day=1), errors, _("Từ ngày"))
+    end = day_param(typed["den"], today, errors, _("Đến ngày"))
+    # The order is checked only between two days read: a day refused is not compared with another.
+    if not errors and end < start:
         errors.append(_("Đến ngày phải sau Từ ngày."))
     if errors:
         # The figures of this month under the messages; the form keeps what was typed to correct it.

@@ -18,6 +18,7 @@ from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.problems import ProblemError
+from opendvc.dossiers.views.common import int_param
 
 from . import selectors, services
 from .models import ClockOnWait, Process, StepRole
@@ -33,11 +34,8 @@ def _messages(exc: ProblemError) -> list[str]:
     return exc.messages()
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+# The editor's rows: a process has a handful of steps; a tampered count does not make the page loop.
+ROWS_MAX = 100
 
 
 @backoffice_required(roles=STAFF_ROLES)
@@ -49,8 +47,8 @@ def work_queue(request):
         # Opened without a choice: the officer's own steps, or the department's waiting ones when the
         # officer has none (a leader's approvals wait there until one is taken).
         view = "queue" if not counts["mine"] and counts["queue"] else "mine"
-    department = _int(request.GET.get("co-quan"))
-    position = _int(request.GET.get("buoc"))
+    department = int_param(request.GET.get("co-quan"))
+    position = int_param(request.GET.get("buoc"))
     runs = list(selectors.work_queue(user=request.user, view=view, now=now, department_id=department,
                                      position=position)[:200])
     return render(request, "workflow/queue.html", {
@@ -65,16 +63,16 @@ def process_edit(request, code: str):
     procedure = get_object_or_404(Procedure, code=code)
     ids = visible_agency_ids(request.user, roles={SR.LEADER, SR.HEAD, SR.ADMINISTRATOR})
     agencies = list((Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)).order_by("sort_name", "code"))
-    agency = next((a for a in agencies if a.pk == _int(request.POST.get("agency") or request.GET.get("co-quan"))), None)
+    agency = next((a for a in agencies if a.pk == int_param(request.POST.get("agency") or request.GET.get("co-quan"))), None)
     errors: list[str] = []
     steps: list[dict] = []
     clock = ClockOnWait.PAUSE
     if request.method == "POST":
         clock = request.POST.get("clock_on_wait", "")
-        for i in range(int(request.POST.get("rows", "0") or 0)):
+        for i in range(min(max(int_param(request.POST.get("rows"), 0), 0), ROWS_MAX)):
             row = {k: request.POST.get(f"{k}-{i}", "").strip() for k in ("name", "role", "hours", "share")}
             if any(row.values()):
-                row["department_id"] = _int(request.POST.get(f"department-{i}"))
+                row["department_id"] = int_param(request.POST.get(f"department-{i}"))
                 steps.append(row)
         try:
             services.process_save(procedure=procedure, agency=agency, steps=steps, clock_on_wait=clock,

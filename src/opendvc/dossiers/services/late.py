@@ -29,10 +29,9 @@ from opendvc.workflow.services import (
     send_grouped,
     total_hours,
 )
-from opendvc.worktime import add_working_time, calendar_for_agency, parse_instant, to_local
-from opendvc.worktime.calendar import MAX_YEAR, MIN_YEAR
+from opendvc.worktime import add_working_time, calendar_for_agency, to_local
 
-from ..appointments import local_in_range
+from ..appointments import appointment_parse, appointment_working_check
 from ..lifecycle import OPEN_STATES, Role
 from ..models import Dossier
 
@@ -54,45 +53,35 @@ def computed_appointment(dossier, *, now: datetime) -> datetime:
     )
 
 
-def _new_date(value) -> datetime:
-    return to_local(value) if isinstance(value, datetime) else parse_instant(str(value))
+def _new_date(value, dossier) -> datetime:
+    # Read as the receipt's appointment is: a date alone is the close of office hours that day.
+    return appointment_parse(value=value, dossier=dossier, path="new_due_at")
 
 
 def check_apology(dossier, inputs, *, now) -> list[dict[str, str]]:
-    """The new date, when one is chosen, must be a date after the current appointment, within the years
-    of the working calendar."""
+    """The new date, when one is chosen, must be readable, within the years of the working calendar,
+    after the current appointment, and inside the receiving agency's working time — the applicant comes
+    back for the result that day, as on the receipt's appointment (``appointment_working_check``:
+    no weekend, public holiday or hour outside office hours; Decree 61/2018/NĐ-CP Art. 19).
+    Apologies may follow one another, each with an appointment after the current one (no limit is
+    set here)."""
     value = inputs.get("new_due_at")
     if value is None:
         return []
     try:
-        given = _new_date(value)
-    except OverflowError:
-        # An offset that carries the instant past year 9999 (or before year 1) in local time.
-        given = None
-    except (ValueError, TypeError):
-        return [
-            {
-                "path": "new_due_at",
-                "message": _("Ngày hẹn mới không hợp lệ (dd/mm/yyyy hoặc ISO 8601)."),
-            }
-        ]
-    if given is None or local_in_range(given) is None:
-        return [
-            {
-                "path": "new_due_at",
-                "message": _("Ngày hẹn mới phải nằm trong khoảng từ năm %(min)s đến năm %(max)s.")
-                % {"min": MIN_YEAR, "max": MAX_YEAR},
-            }
-        ]
-    current = dossier.appointment_at or dossier.due_at
-    if current is not None and given <= max(current, now):
-        return [
-            {
-                "path": "new_due_at",
-                "message": _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(d)s).")
-                % {"d": to_local(current).strftime("%H:%M %d/%m/%Y")},
-            }
-        ]
+        given = _new_date(value, dossier)
+        current = dossier.appointment_at or dossier.due_at
+        if current is not None and given <= max(current, now):
+            return [
+                {
+                    "path": "new_due_at",
+                    "message": _("Ngày hẹn mới phải sau ngày hẹn hiện tại (%(d)s).")
+                    % {"d": to_local(current).strftime("%H:%M %d/%m/%Y")},
+                }
+            ]
+        appointment_working_check(due_at=given, dossier=dossier, path="new_due_at")
+    except ProblemError as exc:
+        return exc.extra["errors"]
     return []
 
 
@@ -108,7 +97,9 @@ def on_apology(dossier, inputs, *, now, role, actor) -> Outcome:
             extra={"state": dossier.status},
         )
     current = dossier.appointment_at or dossier.due_at
-    given = _new_date(inputs["new_due_at"]) if inputs.get("new_due_at") is not None else None
+    given = (
+        _new_date(inputs["new_due_at"], dossier) if inputs.get("new_due_at") is not None else None
+    )
     new = given or max(computed_appointment(dossier, now=now), current)
     return Outcome(
         fields={"appointment_at": new},

@@ -259,3 +259,27 @@ def test_a_refused_action_shows_its_form_again_with_what_was_typed(client, citiz
                                                           "version": d.version + 5})
     page = r.content.decode()
     assert r.status_code == 409 and ">Sai thẩm quyền</textarea>" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "label"),
+    [
+        ("tu-ngay=0001-01-01", "tu-ngay", "Nộp từ ngày"),
+        ("den-ngay=9999-12-31", "den-ngay", "Đến ngày"),
+        ("den-ngay=31/02/2026", "den-ngay", "Đến ngày"),
+    ],
+)
+def test_inbox_refuses_a_day_out_of_range_and_keeps_the_other_filters(
+    client, citizen, officer, procedure, query, field, label
+):
+    with time_machine.travel(TUESDAY_9, tick=False):
+        d = submitted_dossier(procedure, citizen)
+        sign_in(client, officer)
+        r = client.get(f"/mot-cua/ho-so/?{query}&trang-thai=submitted&kenh=online")
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert f"{label} không hợp lệ: nhập một ngày từ 01/01/2000 đến 31/12/2100." in page
+    # The typed day stays in its field; the other filters stay chosen and apply.
+    assert f'name="{field}" value="{query.split("=")[1]}"' in page
+    assert '<option value="submitted" selected>' in page and '<option value="online" selected>' in page
+    assert d.code in page

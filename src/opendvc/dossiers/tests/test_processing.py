@@ -253,7 +253,8 @@ def _apologies(d, original, leader, processor, foreign_officer, officer):
         services.dossier_act(action="apology", dossier=d, actor=leader, reason="", new_due_at=original - timedelta(days=1))
     assert {e["path"] for e in err.value.extra["errors"]} == {"reason", "new_due_at"}
     assert Dossier.objects.get(pk=d.pk).appointment_at is None
-    new = original + timedelta(days=2)
+    # Two working days later, inside office hours (the new appointment is a working instant).
+    new = add_working_time(original, 16, "working_hours", calendar=calendar_for_agency(d.receiving_agency))
     d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh của cơ quan khác", new_due_at=new)
     assert (d.due_at, d.appointment_at) == (original, new)
     event = DossierEvent.objects.get(dossier=d, action="apology")
@@ -308,7 +309,10 @@ def test_public_lookup_shows_the_new_appointment(client, procedure, citizen, off
     from opendvc.dossiers.documents import lookup_key_of
 
     d = received(procedure, citizen, officer)
-    new = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+    # Five working days from now, inside office hours (the new appointment is a working instant).
+    new = add_working_time(
+        timezone.now(), 40, "working_hours", calendar=calendar_for_agency(d.receiving_agency)
+    ).replace(microsecond=0)
     d = services.dossier_act(action="apology", dossier=d, actor=leader, reason="Chờ xác minh", new_due_at=new)
     key = lookup_key_of(d)
     body = client.get(f"/api/v1/public/dossiers/{d.code}?key={key}").json()

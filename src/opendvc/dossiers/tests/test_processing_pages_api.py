@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 
+from opendvc.core.problems import ProblemError
 from opendvc.dossiers import services
 from opendvc.dossiers.models import Dossier, DossierDocument, ResultDownload
 from opendvc.workflow.models import Process, StepRun
+from opendvc.worktime import add_working_time, calendar_for_agency
 
 from .conftest import sign_in, small_pdf
 from .test_processing import at, received
@@ -144,6 +147,39 @@ def test_process_editor_refuses_then_saves(client, procedure, leader):
     assert [s.name for s in Process.objects.get().steps.all()] == ["Thẩm định", "Phê duyệt"]
 
 
+@pytest.mark.parametrize(
+    "query", ["co-quan=99999999999999999999999", "buoc=-99999999999999999999999", "co-quan=1.5&buoc=x"]
+)
+def test_work_queue_number_past_the_database_range_reads_as_no_filter(
+    client, procedure, citizen, officer, query
+):
+    d = processing(procedure, citizen, officer)
+    sign_in(client, officer)
+    r = client.get(f"/can-bo/viec-can-xu-ly/?xem=mine&{query}")
+    assert r.status_code == 200 and d.code in r.content.decode()
+
+
+@pytest.mark.parametrize("rows", ["abc", "1.5", "", "-3", "99999999999999999999999"])
+def test_process_editor_reads_a_tampered_row_count_as_no_rows(client, procedure, leader, rows):
+    sign_in(client, leader)
+    body = {"rows": rows, "clock_on_wait": "pause", "name-0": "Thẩm định", "role-0": "processing_officer",
+            "hours-0": "16"}
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 422 and not Process.objects.exists()
+
+
+def test_process_editor_bounds_the_row_count_and_the_department(client, procedure, leader):
+    sign_in(client, leader)
+    # A count a column could hold but no page posts: the rows past ROWS_MAX are not read.
+    body = {"rows": "9000000000000000000", "clock_on_wait": "pause", "name-0": "Thẩm định",
+            "role-0": "processing_officer", "hours-0": "16", "department-0": "99999999999999999999999",
+            "agency": "99999999999999999999999"}
+    r = client.post(f"/can-bo/quy-trinh/{procedure.code}/", body)
+    assert r.status_code == 302
+    step = Process.objects.get().steps.get()
+    assert (step.name, step.department_id) == ("Thẩm định", None)
+
+
 def returned_dossier(procedure, citizen, officer, leader, *, late=False):
     d = received(procedure, citizen, officer)
     d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
@@ -191,7 +227,10 @@ def test_api_steps_and_extra_actions(client, procedure, citizen, officer, proces
     assert [s["position"] for s in steps["steps"]] == [0, 1]
     assert steps["steps"][0]["assignee"] == officer.full_name and steps["steps"][0]["timing"]
     sign_in(client, leader)
-    new = (timezone.now() + timedelta(days=3)).isoformat()
+    # Three working days from now, inside office hours (the new appointment is a working instant).
+    new = add_working_time(
+        timezone.now(), 24, "working_hours", calendar=calendar_for_agency(d.receiving_agency)
+    ).isoformat()
     r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "apology", "reason": "Chờ xác minh",
                                                            "new_due_at": new}, content_type="application/json")
     assert r.status_code == 200, r.json()
@@ -364,3 +403,51 @@ def test_a_refused_action_shows_again_the_text_the_officer_typed(client, procedu
     assert r.status_code == 422
     assert ">Chờ ý kiến cơ quan phối hợp</textarea>" in html and 'value="31/02/2027"' in html
     assert Dossier.objects.get(pk=d.pk).status == "processing"
+
+
+def test_an_unknown_return_method_is_answered_with_the_methods_in_words(client, procedure, citizen, officer, leader):
+    d = received(procedure, citizen, officer)
+    d = services.dossier_act(dossier=d, action="approve", actor=leader, result="Giấy khai sinh")
+    with pytest.raises(ProblemError) as err:
+        services.dossier_act(dossier=d, action="return_result", actor=officer, method="bogus")
+    message = err.value.extra["errors"][0]["message"]
+    assert message == ("Chọn một hình thức trả kết quả: Trực tuyến (tải về từ mục Hồ sơ của tôi); "
+                       "Trực tiếp tại bộ phận một cửa.")
+    sign_in(client, officer)
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "return_result", "method": "bogus"},
+                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 422
+    message = r.json()["errors"][0]["message"]
+    assert message == "Choose a way of returning the result: Online (download from My dossiers); In person at the one-stop desk."
+    assert Dossier.objects.get(pk=d.pk).status == "result_ready"
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [(b"kq: not a PDF at all", "kq.pdf"), ("png", "kq.pdf")],  # unknown content; an image named .pdf
+)
+def test_a_result_file_that_is_not_a_pdf_is_refused_once_naming_pdf(
+    client, procedure, citizen, officer, leader, content, shown
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import png_bytes
+
+    d = processing(procedure, citizen, officer)
+    sign_in(client, leader)
+    body = png_bytes() if content == "png" else content
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "Giấy khai sinh", "version": d.version,
+        "result_files": SimpleUploadedFile("kq.pdf", body, "application/pdf")})
+    html = r.content.decode()
+    assert r.status_code == 422
+    message = (f"Tệp “{shown}” không phải PDF: ô “Tệp kết quả đã ký” chỉ nhận tệp PDF (loại tệp được "
+               "xác định theo nội dung, không theo tên).")
+    assert html.count(message) == 1 and "JPEG" not in html and "DOCX" not in html
+    assert Dossier.objects.get(pk=d.pk).status == "processing"
+    assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
+    client.cookies["django_language"] = "en"
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
+        "action": "approve", "result": "Giấy khai sinh", "version": d.version,
+        "result_files": SimpleUploadedFile("kq.pdf", body, "application/pdf")})
+    assert r.content.decode().count(f"The file “{shown}” is not a PDF: the field “Signed result file”") == 1

@@ -3,7 +3,6 @@ intake, files and documents."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from opendvc.agencies.selectors import visible_agencies, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
+from opendvc.core.params import day_param
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import vi_attribute
 from opendvc.workflow.selectors import due_soon_threshold
@@ -47,19 +47,20 @@ SR = StaffRole.Role
 OFFICE_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD, SR.PROVINCE_OFFICE]
 
 
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+# The inbox's date fields: the label each is refused under (``core.params.day_param``).
+INBOX_DAYS = {"tu-ngay": _lazy("Nộp từ ngày"), "den-ngay": _lazy("Đến ngày")}
 
 
-def inbox_filters(g) -> selectors.InboxFilters:
-    """The inbox filters from the query string (anything unknown reads as no filter)."""
+def inbox_filters(g, errors: list[str] | None = None) -> selectors.InboxFilters:
+    """The inbox filters from the query string (anything unknown reads as no filter). A day that cannot
+    be read or lies outside the days the pages count is no filter either, with a message in ``errors``
+    (never a date computed past year 9999)."""
+    errors = [] if errors is None else errors
+    days = {key: day_param(g.get(key), None, errors, str(label)) for key, label in INBOX_DAYS.items()}
     return selectors.InboxFilters(
         state=g.get("trang-thai", "") if g.get("trang-thai", "") in State.values else "",
         procedure=g.get("thu-tuc", "")[:40], channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
-        date_from=_date(g.get("tu-ngay")), date_to=_date(g.get("den-ngay")),
+        date_from=days["tu-ngay"], date_to=days["den-ngay"],
         due=g.get("han", "") if g.get("han") in ("sap-den-han", "qua-han") else "",
         sort=g.get("sap-xep", ""), agency=int_param(g.get("co-quan")),
     )
@@ -117,17 +118,24 @@ def inbox_rows(dossiers) -> SafeString:
 @backoffice_required(roles=OFFICE_ROLES)
 def inbox(request):
     g = request.GET
-    filters = inbox_filters(g)
+    errors: list[str] = []
+    filters = inbox_filters(g, errors)
     page = selectors.inbox_page(user=request.user, filters=filters, page=int_param(g.get("trang"), 1))
     params = g.copy()
     params.pop("trang", None)
     hidden = (State.DRAFT, State.DELETED)
+    # A refused day stays in its field as typed, to be corrected (the other filters apply meanwhile).
+    typed = {
+        key.replace("-", "_"): (g.get(key) or "")[:40]
+        for key, value in (("tu-ngay", filters.date_from), ("den-ngay", filters.date_to))
+        if value is None
+    }
     return render(request, "dossiers/office_inbox.html", {
         "page": page, "filters": filters, "rows": inbox_rows(page.items) if page.items else "", "query": params.urlencode(),
         "states": [(v, str(label)) for v, label in State.choices if v not in hidden],
         "channels": [(v, str(label)) for v, label in Channel.choices],
-        "agencies": visible_agencies(request.user),
-    })
+        "agencies": visible_agencies(request.user), "errors": errors, "typed": typed,
+    }, status=400 if errors else 200)
 
 
 def _receive_card(dossier, actions, request) -> dict:

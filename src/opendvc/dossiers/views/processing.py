@@ -21,6 +21,7 @@ from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.fees import amount_on, lapse_text
 from opendvc.core.problems import ProblemError, retry_after_header
+from opendvc.core.uploads import PDF, sanitise_name
 from opendvc.workflow import selectors as steps
 from opendvc.workflow import services as workflow
 
@@ -219,19 +220,35 @@ def _inputs(request, d, action) -> dict:
 
 
 def _result_files(request) -> list:
-    """The approving leader's result files, each checked by its content (the approve action claims
-    them and refuses anything that is not a PDF)."""
+    """The approving leader's result files, each checked by its content: the field takes signed PDFs
+    only (the approve action claims them as the result), so a file of any other content — even of a
+    kind other fields take (JPEG, DOCX…) — is refused naming what this field takes, once."""
     out = []
     for f in request.FILES.getlist("result_files"):
         try:
-            out.append(check_file(name=f.name, content=read_limited(f)))
+            checked = check_file(name=f.name, content=read_limited(f))
         except UploadError as exc:
-            raise ProblemError(
-                "validation_error",
-                exc.message,
-                extra={"errors": [{"path": "result_files", "message": f"{f.name}: {exc.message}"}]},
-            ) from exc
+            if exc.code not in ("unsupported_type", "executable"):
+                raise _result_file_problem(exc.message) from exc
+            raise _result_file_problem(_not_pdf(exc.name or sanitise_name(f.name))) from exc
+        if checked.content_type != PDF:
+            raise _result_file_problem(_not_pdf(checked.sent_name or checked.name))
+        out.append(checked)
     return out
+
+
+def _not_pdf(name: str) -> str:
+    return _(
+        "Tệp “%(name)s” không phải PDF: ô “Tệp kết quả đã ký” chỉ nhận tệp PDF (loại tệp được xác "
+        "định theo nội dung, không theo tên)."
+    ) % {"name": name}
+
+
+def _result_file_problem(message: str) -> ProblemError:
+    # The message names the file already: shown once (``ProblemError.messages``).
+    return ProblemError(
+        "validation_error", message, extra={"errors": [{"path": "result_files", "message": message}]}
+    )
 
 
 @backoffice_required(roles=STAFF_ROLES)
