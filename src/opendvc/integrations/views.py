@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.files import stored_file_response
+from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.lifecycle import State
 from opendvc.dossiers.models import DossierFile
@@ -34,7 +35,7 @@ def ledger(request):
         op = request.POST.get("op", "")
         try:
             if op == "replay":
-                ids = [int(v) for v in request.POST.getlist("delivery") if v.isdigit()]
+                ids = [pk for v in request.POST.getlist("delivery") if (pk := row_id(v)) is not None]
                 if not ids:
                     messages.error(request, _("Hãy chọn ít nhất một lượt gửi để gửi lại."))
                 else:
@@ -42,7 +43,7 @@ def ledger(request):
                     messages.success(request, _("Đã xếp %(n)s lượt gửi để gửi lại.") % {"n": count})
             elif op == "reapply":
                 inbound = InboundMessage.objects.filter(
-                    pk=int(v) if (v := request.POST.get("inbound", "")).isdigit() else 0
+                    pk=row_id(request.POST.get("inbound")) or 0
                 ).first()
                 if inbound is None:
                     messages.error(request, _("Không có thông điệp nhận vào này."))

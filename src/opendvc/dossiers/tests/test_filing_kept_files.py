@@ -221,3 +221,22 @@ def test_files_ticked_for_removal_stay_ticked_when_the_page_comes_back(client, c
     # The browser sends the ticked box again with the next save.
     client.post(edit, {"action": "nhap", "xoa-tep": [str(wrong.pk)]})
     assert {f.original_name for f in dossier.files.all()} == {"to-khai.pdf"}
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 25, "١"])
+def test_a_removal_of_a_file_that_is_no_row_is_ignored(client, citizen, two_agencies, value):
+    """``xoa-tep`` with something ``str.isdigit`` accepts but no row id is ("²", 25 digits): ignored,
+    the draft saved, not a 500."""
+    from django.urls import reverse
+
+    client.force_login(citizen)
+    form, _birth, _other = list(two_agencies.components.order_by("position"))
+    _first(client, two_agencies, {"action": "nhap", "co-quan": two_agencies.agencies.first().pk,
+                                  f"tp-{form.pk}": [SimpleUploadedFile("to-khai.pdf", small_pdf())]})
+    dossier = Dossier.objects.get(applicant=citizen)
+    edit = reverse("dossiers:edit", kwargs={"public_id": dossier.public_id})
+    r = client.post(edit, {"action": "nhap", "xoa-tep": [value]})
+    assert r.status_code == 302
+    r = client.post(edit, {"action": "xem-lai", "xoa-tep": [value]})
+    assert r.status_code in (302, 400)
+    assert {f.original_name for f in dossier.files.all()} == {"to-khai.pdf"}

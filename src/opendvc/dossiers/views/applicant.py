@@ -255,7 +255,7 @@ def _filing_check(request, procedure, dossier, form_version, data, new_files) ->
             form_errors = exc.errors
             summary += eforms_bridge.error_links(form_version=form_version, errors=form_errors, prefix="tk")
 
-    removed = {int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()}
+    removed = {pk for v in request.POST.getlist("xoa-tep") if (pk := row_id(v)) is not None}
     present = {c.pk for c, _f in new_files if c is not None}
     present |= {c.pk for c, _f in _reuse(request, request.user, procedure_components(procedure)) if c is not None}
     stored, refused = _store_reuse(request, request.user, procedure_components(procedure))
@@ -392,7 +392,7 @@ def _save_filing(request, procedure, dossier, *, files, data, kept=(), acting_fo
                 return dossier, [], True
             data = None
             return_method = None
-        remove = [int(v) for v in request.POST.getlist("xoa-tep") if v.isdigit()]
+        remove = [pk for v in request.POST.getlist("xoa-tep") if (pk := row_id(v)) is not None]
         case = _posted_case(request)
         dossier = services.dossier_update_draft(
             dossier=dossier, actor=request.user, form_data=data, add_files=files,

@@ -229,3 +229,14 @@ def test_peers_and_applied_requests_are_named_not_coded(client, national, ict, l
         assert text in html, text
     for raw in ("start_processing", "<td>onestop</td>", "<td>national</td>", ">national</a>"):
         assert raw not in html, raw
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 25, "-1", "١"])
+def test_the_ledgers_buttons_refuse_a_number_that_is_no_row(client, ict, value):
+    """A posted id that ``str.isdigit`` accepts but ``int`` or the database cannot take ("²", 25
+    digits) is no row: the page tells so instead of answering 500."""
+    sign_in(client, ict)
+    replay = client.post("/quan-tri/lien-thong/", {"op": "replay", "delivery": [value]}, follow=True)
+    assert replay.status_code == 200 and "Hãy chọn ít nhất một lượt gửi" in replay.content.decode()
+    reapply = client.post("/quan-tri/lien-thong/", {"op": "reapply", "inbound": value}, follow=True)
+    assert reapply.status_code == 200 and "Không có thông điệp nhận vào này." in reapply.content.decode()
