@@ -12,6 +12,17 @@ from django.utils.translation import gettext as _
 
 # bigint holds 19 digits; a longer number cannot be a row's key.
 _MAX_DIGITS = 18
+# A query's integers are compared with 64-bit columns: past that range SQLite cannot bind them.
+_INT_RANGE = range(-(2**63), 2**63)
+
+
+def int_param(value, default=None):
+    """An integer of a form or a query string, or ``default`` when it is not one a column can hold."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number in _INT_RANGE else default
 
 
 def row_id(value) -> int | None:

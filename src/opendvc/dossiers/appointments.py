@@ -159,18 +159,27 @@ def appointment_parse(*, value: Any, dossier, path: str = "due_at") -> datetime:
     except OverflowError as exc:
         # An ISO instant whose offset carries it past year 9999 (or before year 1) in local time.
         raise _out_of_range(path) from exc
-    except (WorktimeError, ValueError) as exc:
-        raise _problem(
-            _(
-                "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
-                "09/12/2026 16:00."
-            )
-            % {"value": text[:40]},
-            path,
-        ) from exc
+    except WorktimeError as exc:
+        if exc.code == "date_out_of_range":
+            # The same instant, as the working calendar tells it (``worktime.to_local``).
+            raise _out_of_range(path) from exc
+        raise _unreadable(text, path) from exc
+    except ValueError as exc:
+        raise _unreadable(text, path) from exc
     if local_in_range(local) is None:
         raise _out_of_range(path)
     return local
+
+
+def _unreadable(text: str, path: str) -> ProblemError:
+    return _problem(
+        _(
+            "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
+            "09/12/2026 16:00."
+        )
+        % {"value": text[:40]},
+        path,
+    )
 
 
 def _parse_text(text: str, dossier) -> datetime:

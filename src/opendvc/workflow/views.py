@@ -17,8 +17,8 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
+from opendvc.core.params import int_param
 from opendvc.core.problems import ProblemError
-from opendvc.dossiers.views.common import int_param
 
 from . import selectors, services
 from .models import ClockOnWait, Process, StepRole

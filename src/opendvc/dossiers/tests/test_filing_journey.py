@@ -195,7 +195,8 @@ def test_form_is_prefilled_from_the_profile_and_the_organisation(client, shipped
         r'id="tkf-owner_kind-1" name="tkf-owner_kind" value="organisation" checked', page
     )
     assert 'value="3600252847"' in page and 'value="Lê Văn Đại Diện"' in page
-    assert f'name="nop-voi-tu-cach" value="org:{membership.organisation.public_id}"' in page
+    # The choice is a field of the filing form, showing the organisation the page was filled in for.
+    assert f'<option value="org:{membership.organisation.public_id}" selected' in page
     alone = client.get(f"/nop-ho-so/{PERMIT}/").content.decode()
     assert re.search(r'id="tkf-owner_kind" name="tkf-owner_kind" value="individual" checked', alone)
     assert 'value="3600252847"' not in alone

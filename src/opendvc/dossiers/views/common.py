@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 
 from opendvc.core.files import stored_file_response
+from opendvc.core.params import int_param  # noqa: F401 - the views of this package read numbers with it
 from opendvc.core.problems import ProblemError
 
 from ..uploads import UploadError, check_file, read_limited
@@ -54,15 +55,4 @@ def serve_stored(request, stored, *, inline: bool, filename: str, content_type: 
     return response
 
 
-# A query's integers are compared with 64-bit columns: past that range SQLite cannot bind them.
-_INT_RANGE = range(-(2**63), 2**63)
-
-
-def int_param(value, default=None):
-    """An integer of a form or a query string, or ``default`` when it is not one a column can hold."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number in _INT_RANGE else default
 
