@@ -22,9 +22,12 @@ def test_healthz_is_503_when_a_dependency_is_down(db, monkeypatch):
 def test_healthz_checks_a_real_broker(db, settings, redis_url):
     from opendvc.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-
+    # Celery keeps the settings object it is configured from at its first use in the process: used
+    # first inside the settings' override below, it would keep the override's copy (tasks not eager)
+    # for every later test of this worker, whose mail would go to the in-memory broker. So it is used
+    # before the override.
     old = app.conf.broker_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url = redis_url
     try:
         assert views._check_broker()[0] is True
