@@ -33,7 +33,7 @@ def test_inside_a_request_the_work_waits_for_the_response_to_close(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_mails_the_applicant_after_its_response(client, mailoutbox, settings):
+def test_a_submission_mails_the_applicant_after_its_response(client, mailoutbox, settings, eager_tasks):
     """Over the test client (which closes the response as a WSGI server does): the email is not sent
     while the view runs, and is sent once the response is closed."""
     import uuid

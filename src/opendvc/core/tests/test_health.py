@@ -19,15 +19,16 @@ def test_healthz_is_503_when_a_dependency_is_down(db, monkeypatch):
     assert response.json()["checks"]["database"] == {"ok": False, "info": "OperationalError"}
 
 
-def test_healthz_checks_a_real_broker(db, settings, redis_url):
+def test_healthz_checks_a_real_broker(db, monkeypatch, redis_url):
+    from django.conf import settings
+
     from opendvc.celery import app
 
-    # Celery keeps the settings object it is configured from at its first use in the process: used
-    # first inside the settings' override below, it would keep the override's copy (tasks not eager)
-    # for every later test of this worker, whose mail would go to the in-memory broker. So it is used
-    # before the override.
-    old = app.conf.broker_url
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Not through pytest-django's ``settings`` override: Celery reads its configuration from the
+    # settings object it first met, and one met inside an override kept the override's values (tasks
+    # not eager) for every later test of the worker, whose mail then went to the in-memory broker.
+    old, eager = app.conf.broker_url, app.conf.task_always_eager
+    monkeypatch.setattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
     app.conf.broker_url = redis_url
     try:
         assert views._check_broker()[0] is True
@@ -35,6 +36,9 @@ def test_healthz_checks_a_real_broker(db, settings, redis_url):
         assert views._check_broker()[0] is False
     finally:
         app.conf.broker_url = old
+        monkeypatch.undo()
+        if app.conf.task_always_eager != eager:
+            app.conf.task_always_eager = eager
 
 
 def test_liveness_answers_while_a_dependency_is_down(db, monkeypatch):

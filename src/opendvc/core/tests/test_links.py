@@ -91,7 +91,7 @@ def test_receipt_qr_and_survey_links_follow_the_served_address(settings, host):
 # A real commit: the mail is queued on commit, inside the request, as when the portal serves it.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("host", ["127.0.0.1:8123", "localhost:8765"])
-def test_acknowledgement_mail_links_to_the_address_the_form_was_sent_to(client, settings, host):
+def test_acknowledgement_mail_links_to_the_address_the_form_was_sent_to(client, settings, host, eager_tasks):
     from opendvc.accounts.tests.factories import AgencyFactory, TierFactory
 
     settings.PORTAL_BASE_URL = ""
