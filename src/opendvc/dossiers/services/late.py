@@ -5,6 +5,10 @@ new date — chosen, or computed from the time the remaining process steps are a
 its original ``due_at`` for statistics (late is late); the applicant sees ``appointment_at``. Decree
 61/2018/NĐ-CP Art. 19.4 (Phiếu xin lỗi và hẹn lại ngày trả kết quả). The apology is the ``apology`` row
 of the action table (``transitions``): it does not move the state.
+
+The appointment is set again at most once (Decree 61/2018/NĐ-CP Art. 19 as amended by Decree
+107/2021/NĐ-CP: "việc hẹn lại ngày trả kết quả được thực hiện không quá một lần"): a dossier that has
+its new appointment (``appointment_at``, set only here) cannot be apologised for again.
 """
 
 from __future__ import annotations
@@ -53,6 +57,26 @@ def computed_appointment(dossier, *, now: datetime) -> datetime:
     )
 
 
+def apologised(dossier) -> bool:
+    """Whether the dossier already has its one new appointment (``appointment_at`` is set only by the
+    apology, and moved with the clock's pauses)."""
+    return dossier.appointment_at is not None
+
+
+def apology_refused(dossier) -> ProblemError:
+    """409: the appointment was already set again once (Decree 107/2021/NĐ-CP)."""
+    return ProblemError(
+        "conflict",
+        _(
+            "Hồ sơ %(code)s đã được hẹn lại ngày trả kết quả (%(at)s). Việc hẹn lại chỉ được thực hiện "
+            "không quá một lần (Nghị định 107/2021/NĐ-CP)."
+        )
+        % {"code": dossier.code or "", "at": to_local(dossier.appointment_at).strftime("%H:%M %d/%m/%Y")},
+        status=409,
+        extra={"state": dossier.status, "appointment_at": dossier.appointment_at.isoformat()},
+    )
+
+
 def _new_date(value, dossier) -> datetime:
     # Read as the receipt's appointment is: a date alone is the close of office hours that day.
     return appointment_parse(value=value, dossier=dossier, path="new_due_at")
@@ -62,9 +86,10 @@ def check_apology(dossier, inputs, *, now) -> list[dict[str, str]]:
     """The new date, when one is chosen, must be readable, within the years of the working calendar,
     after the current appointment, and inside the receiving agency's working time — the applicant comes
     back for the result that day, as on the receipt's appointment (``appointment_working_check``:
-    no weekend, public holiday or hour outside office hours; Decree 61/2018/NĐ-CP Art. 19).
-    Apologies may follow one another, each with an appointment after the current one (no limit is
-    set here)."""
+    no weekend, public holiday or hour outside office hours; Decree 61/2018/NĐ-CP Art. 19). A second
+    apology is refused in ``on_apology`` (409), whatever its inputs."""
+    if apologised(dossier):
+        return []
     value = inputs.get("new_due_at")
     if value is None:
         return []
@@ -87,7 +112,9 @@ def check_apology(dossier, inputs, *, now) -> list[dict[str, str]]:
 
 def on_apology(dossier, inputs, *, now, role, actor) -> Outcome:
     """Set ``appointment_at`` (``due_at`` unchanged): the chosen date (``check_apology``) or the
-    computed one. 409 when the dossier has no due date."""
+    computed one. 409 when the dossier has no due date, or already has its one new appointment."""
+    if apologised(dossier):
+        raise apology_refused(dossier)
     if dossier.due_at is None:
         raise ProblemError(
             "conflict",

@@ -110,8 +110,9 @@ def test_a_working_instant_is_kept_and_printed(
     assert f"lúc {expected:%H:%M} ngày {expected:%d/%m/%Y}" in text
 
 
-def test_apologies_may_follow_one_another(procedure, citizen, officer, leader):
-    """A result late again gets another letter with a later appointment (no limit is set)."""
+def test_the_appointment_is_set_again_only_once(procedure, citizen, officer, leader):
+    """Decree 61/2018/NĐ-CP Art. 19 as amended by Decree 107/2021/NĐ-CP: the result's appointment is set
+    again at most once. A second apology, even with a later date, is refused and changes nothing."""
     d = received(procedure, citizen, officer)
     with time_machine.travel(WEDNESDAY_10, tick=False):
         d = services.dossier_act(
@@ -121,20 +122,15 @@ def test_apologies_may_follow_one_another(procedure, citizen, officer, leader):
             reason="Chờ xác minh",
             new_due_at="16/03/2026",
         )
-        with pytest.raises(ProblemError) as err:
-            services.dossier_act(
-                action="apology",
-                dossier=d,
-                actor=leader,
-                reason="Lần hai",
-                new_due_at="16/03/2026 10:00",
+        for later in ("18/03/2026", None):
+            inputs = {"new_due_at": later} if later else {}
+            with pytest.raises(ProblemError) as err:
+                services.dossier_act(action="apology", dossier=d, actor=leader, reason="Lần hai", **inputs)
+            assert err.value.status == 409
+            assert err.value.detail == (
+                f"Hồ sơ {d.code} đã được hẹn lại ngày trả kết quả (17:00 16/03/2026). Việc hẹn lại chỉ được "
+                "thực hiện không quá một lần (Nghị định 107/2021/NĐ-CP)."
             )
-        assert (
-            "phải sau ngày hẹn hiện tại (17:00 16/03/2026)"
-            in err.value.extra["errors"][0]["message"]
-        )
-        d = services.dossier_act(
-            action="apology", dossier=d, actor=leader, reason="Lần hai", new_due_at="18/03/2026"
-        )
-    assert d.appointment_at == datetime(2026, 3, 18, 17, 0, tzinfo=VN_TZ)
-    assert DossierDocument.objects.filter(dossier=d, kind="apology").count() == 2
+    d.refresh_from_db()
+    assert d.appointment_at == datetime(2026, 3, 16, 17, 0, tzinfo=VN_TZ)
+    assert DossierDocument.objects.filter(dossier=d, kind="apology").count() == 1

@@ -261,9 +261,22 @@ def _apologies(d, original, leader, processor, foreign_officer, officer):
     assert event.data["original_due_at"] == original.isoformat()
     assert DossierDocument.objects.filter(dossier=d, kind="apology", event=event).exists()
     assert Notification.objects.filter(template="dossier_apology").exists()
-    # Computed date: now plus the remaining steps' allotments, never before the current appointment.
-    d = services.dossier_act(action="apology", dossier=d, actor=officer, reason="Lần hai")
-    assert d.appointment_at >= new
+    # One new appointment per dossier (Decree 107/2021/NĐ-CP): a second apology is refused, whoever asks.
+    for actor in (officer, leader):
+        with pytest.raises(ProblemError) as err:
+            services.dossier_act(action="apology", dossier=d, actor=actor, reason="Lần hai")
+        assert err.value.status == 409
+        assert "không quá một lần" in err.value.detail
+    assert Dossier.objects.get(pk=d.pk).appointment_at == new
+    assert DossierEvent.objects.filter(dossier=d, action="apology").count() == 1
+
+
+def test_apology_computes_the_date_from_the_remaining_steps(procedure, citizen, officer):
+    """No date chosen: now plus the remaining steps' allotments, never before the current due date."""
+    d = received(procedure, citizen, officer)
+    with time_machine.travel(at(5), tick=False):
+        d = services.dossier_act(action="apology", dossier=d, actor=officer, reason="Chờ xác minh")
+    assert d.appointment_at >= d.due_at
 
 
 def test_process_editor_refuses_allotments_over_the_statutory_total(procedure, officer):

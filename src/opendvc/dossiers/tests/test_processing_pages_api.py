@@ -235,6 +235,17 @@ def test_api_steps_and_extra_actions(client, procedure, citizen, officer, proces
                                                            "new_due_at": new}, content_type="application/json")
     assert r.status_code == 200, r.json()
     assert Dossier.objects.get(pk=d.pk).appointment_at is not None
+    # The appointment is set again at most once (Decree 107/2021/NĐ-CP): the API answers 409, the
+    # processing page no longer offers the form and says why.
+    r = client.post(f"/api/v1/dossiers/{d.code}/actions", {"action": "apology", "reason": "Lần hai"},
+                    content_type="application/json")
+    assert r.status_code == 409 and r["Content-Type"] == "application/problem+json"
+    assert "không quá một lần" in r.json()["detail"]
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert 'value="apology"' not in page
+    assert "Việc hẹn lại chỉ được thực hiện không quá một lần" in page
+    r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {"action": "apology", "reason": "Lần hai"})
+    assert r.status_code == 409 and "không quá một lần" in r.content.decode()
     client.force_login(citizen)
     mine = client.get(f"/api/v1/dossiers/{d.code}/steps").json()
     assert all(s["assignee"] is None for s in mine["steps"]) and mine["appointment_at"]

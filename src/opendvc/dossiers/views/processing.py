@@ -100,7 +100,9 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             and _opens(d, StepAction.CLAIM)
             and workflow.can_work_on(user=request.user, run=current),
             "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
-            "can_apologise": _can_apologise(d, request.user),
+            # One new appointment per dossier (Decree 107/2021/NĐ-CP): after it, the card says so.
+            "can_apologise": _may_apologise(d, request.user) and d.appointment_at is None,
+            "apologised_once": _may_apologise(d, request.user) and d.appointment_at is not None,
             "labels": steps.STATE_LABELS,
             "on_time": selectors.on_time_state(d),
             "on_time_labels": selectors.ON_TIME_LABELS,
@@ -123,7 +125,7 @@ def _opens(d, action) -> bool:
     return next(s for s in services.ACTIONS if s.action == action).opens_from(d.status)
 
 
-def _can_apologise(d, user) -> bool:
+def _may_apologise(d, user) -> bool:
     spec = next(s for s in services.ACTIONS if s.action == Action.APOLOGY)
     return bool(
         d.due_at
