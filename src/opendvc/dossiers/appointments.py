@@ -130,7 +130,8 @@ def local_in_range(value: datetime) -> datetime | None:
     such as 31/12/9999 23:59 UTC is not even a date in local time."""
     try:
         local = to_local(value)
-    except (OverflowError, ValueError):
+    except ValueError:
+        # ``WorktimeError("date_out_of_range")``: Vietnam's time of it is not a datetime at all.
         return None
     return local if MIN_YEAR <= local.year <= MAX_YEAR else None
 
@@ -156,12 +157,10 @@ def appointment_parse(*, value: Any, dossier, path: str = "due_at") -> datetime:
     text = " ".join(str(value or "").split())
     try:
         local = _parse_text(text, dossier)
-    except OverflowError as exc:
-        # An ISO instant whose offset carries it past year 9999 (or before year 1) in local time.
-        raise _out_of_range(path) from exc
     except WorktimeError as exc:
         if exc.code == "date_out_of_range":
-            # The same instant, as the working calendar tells it (``worktime.to_local``).
+            # An ISO instant whose offset carries it past year 9999 (or before year 1) in local time,
+            # as the working calendar tells it (``worktime.to_local``).
             raise _out_of_range(path) from exc
         raise _unreadable(text, path) from exc
     except ValueError as exc:
