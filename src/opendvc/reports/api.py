@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from opendvc.agencies.selectors import has_any_role, visible_agency_ids
 from opendvc.api.auth import require_scope
@@ -16,6 +16,7 @@ from opendvc.core.problems import ProblemError
 
 from . import figures as F
 from . import selectors
+from .indicators import shown_text
 from .periods import current_quarter, period_of
 
 router = Router(tags=["Báo cáo"])
@@ -98,15 +99,51 @@ class FiguresTable(Schema):
     total: dict[str, Any] = Field(description="Các số đếm cộng cho mọi dòng")
 
 
+def _text_or_none(value: Any) -> Any:
+    # The definitions are data an administrator edits (JSON): a number typed where a text belongs reads
+    # as its text; a list or an object there is not a text and reads as absent.
+    if value is None or isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int | float) else None
+
+
+def _number_or_none(value: Any) -> Any:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _flag_or_none(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+Text = Annotated[str | None, BeforeValidator(_text_or_none)]
+
+
 class IndicatorFigure(Schema):
     """Một chỉ số của bộ chỉ số đang áp dụng: định nghĩa của bộ (mã, tên, nhóm, điểm, công thức, căn
-    cứ…) và giá trị tính được."""
+    cứ…) và giá trị tính được. Tên, công thức và ghi chú của bộ chỉ số mặc định theo ngôn ngữ của yêu
+    cầu; nội dung quản trị viên nhập giữ nguyên."""
 
-    # The definitions are data an administrator edits: a number typed as a code reads as its text.
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="allow")
 
-    code: str | None = None
-    name: str | None = None
+    code: Text = None
+    name: Text = None
+    group: Text = Field(None, description="Nhóm chỉ số")
+    points: Annotated[float | None, BeforeValidator(_number_or_none)] = Field(None, description="Điểm tối đa")
+    numerator: Text = Field(None, description="Biểu thức tử số: tên các số đếm của `figure_labels`, cộng, trừ")
+    denominator: Text = Field(None, description="Biểu thức mẫu số")
+    formula: Text = Field(None, description="Công thức, bằng lời")
+    basis: Text = Field(None, description="Căn cứ")
+    exact: Annotated[bool | None, BeforeValidator(_flag_or_none)] = Field(
+        None, description="false: công thức gần đúng (xem `note`)"
+    )
+    note: Text = Field(None, description="Ghi chú")
     numerator_value: float | None = Field(description="Giá trị tử số; null khi chỉ số không có tử số")
     denominator_value: float | None = Field(description="Giá trị mẫu số")
     value: float | None = Field(description="Phần trăm; null khi mẫu số bằng 0 hoặc không có")
@@ -170,4 +207,22 @@ def figures(request, q: Query[FiguresQuery]):
     figures = selectors.period_figures(
         period=period, as_of=q.as_of or None, dimension=q.by, agency_ids=scope
     )
-    return {**figures, "figure_labels": {name: str(label) for name, label in F.FIGURES.items()}}
+    return {
+        **figures,
+        "indicators": [_in_language(i) for i in figures["indicators"]],
+        "indicator_set": {**figures["indicator_set"], "title": shown_text(figures["indicator_set"]["title"])[0]},
+        "figure_labels": {name: str(label) for name, label in F.FIGURES.items()},
+    }
+
+
+# The texts of an indicator's definition that a person reads.
+_TEXTS = ("name", "formula", "note")
+
+
+def _in_language(indicator: dict[str, Any]) -> dict[str, Any]:
+    """``indicator`` with the texts of the shipped set in the request's language (as the reports page
+    shows them); texts an administrator typed stay as typed."""
+    return {
+        **indicator,
+        **{k: shown_text(indicator[k])[0] for k in _TEXTS if isinstance(indicator.get(k), str) and indicator[k]},
+    }

@@ -279,6 +279,19 @@ def test_figures_api_for_staff(client, counted, people):
         "/api/v1/reports/figures", {"period": "2027-Q1"}, HTTP_ACCEPT_LANGUAGE="en"
     ).json()
     assert english["figure_labels"]["fb_answered_late"] != "Trả lời trễ hạn"
+    # The shipped indicator set reads in the request's language, as on the reports page.
+    from opendvc.reports.indicators import DEFAULT_DEFINITIONS, DEFAULT_TITLE
+
+    vietnamese = client.get("/api/v1/reports/figures", {"period": "2027-Q1"}).json()
+    assert [i["name"] for i in vietnamese["indicators"]] == [d["name"] for d in DEFAULT_DEFINITIONS]
+    assert vietnamese["indicator_set"]["title"] == DEFAULT_TITLE
+    assert english["indicator_set"]["title"] != DEFAULT_TITLE
+    for theirs, ours in zip(english["indicators"], DEFAULT_DEFINITIONS, strict=True):
+        assert (theirs["code"], theirs["points"], theirs["exact"]) == (ours["code"], ours["points"], ours["exact"])
+        assert (theirs["numerator"], theirs["denominator"]) == (ours["numerator"], ours["denominator"])
+        for key in ("name", "formula", "note"):
+            if ours.get(key):
+                assert theirs[key] and theirs[key] != ours[key], (ours["code"], key)
     bad = client.get("/api/v1/reports/figures", {"period": "2027-Q1", "by": "nothing"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "by"
     client.force_login(people["officer"])
@@ -291,12 +304,20 @@ def test_figures_api_reads_a_set_whose_code_was_stored_as_a_number(client, count
     from opendvc.reports.indicators import current_set
 
     iset = current_set(date(2027, 3, 31))
-    iset.definitions = [{**iset.definitions[0], "code": 7}, *iset.definitions[1:]]
+    iset.definitions = [
+        {**iset.definitions[0], "code": 7, "formula": ["a", "b"], "points": "mười", "exact": "có"},
+        {**iset.definitions[1], "points": "12,5", "group": {"x": 1}},
+        *iset.definitions[2:],
+    ]
     iset.save(update_fields=["definitions"])
     client.force_login(people["leader"])
     response = client.get("/api/v1/reports/figures", {"period": "2027-Q1"})
     assert response.status_code == 200
-    assert response.json()["indicators"][0]["code"] == "7"
+    first, second = response.json()["indicators"][:2]
+    assert first["code"] == "7"
+    # What is not a text, a number or a yes/no where one belongs reads as absent, not as an error.
+    assert (first["formula"], first["points"], first["exact"]) == (None, None, None)
+    assert (second["points"], second["group"]) == (12.5, None)
 
 
 def test_worker_task_builds_a_queued_report(counted, people, settings):
