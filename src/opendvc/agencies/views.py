@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.accounts.models import User
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.params import row_id
 
 from . import selectors, services
 from .forms import GrantRoleForm
@@ -28,7 +29,9 @@ def agency_staff(request, code):
         if not manage:
             raise PermissionDenied
         if "revoke" in request.POST:
-            sr = get_object_or_404(StaffRole, pk=request.POST.get("revoke"), agency=agency)
+            sr = get_object_or_404(
+                StaffRole, pk=row_id(request.POST.get("revoke")) or 0, agency=agency
+            )
             services.revoke_role(actor=request.user, staff_role=sr, request=request)
             messages.success(request, _("Đã thu hồi vai trò."))
             return redirect("accounts:agency_staff", code=agency.code)
