@@ -146,3 +146,15 @@ def test_text_no_database_keeps_makes_the_procedure_invalid(
 
 def test_text_no_database_keeps_is_staged_on_postgresql_too(postgres_db, agencies, national, shipped):
     test_text_no_database_keeps_makes_the_procedure_invalid(agencies, national, shipped, "\x00", "")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1.5", "-1", "²", "9" * 30])
+def test_a_publish_that_names_no_pull_is_404_and_publishes_nothing(client, national, shipped, ict, value):
+    national.procedures = {p["national_code"]: p for p in shipped}
+    pull = catalog_pull()
+    before = Procedure.objects.count()
+    sign_in(client, ict)
+    answer = client.post(PAGE, {"op": "publish", "pull": value})
+    assert answer.status_code == 404
+    assert Procedure.objects.count() == before
+    assert CatalogPull.objects.get(pk=pull.pk).status == "staged"
