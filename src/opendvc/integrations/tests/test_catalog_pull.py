@@ -158,3 +158,14 @@ def test_a_publish_that_names_no_pull_is_404_and_publishes_nothing(client, natio
     assert answer.status_code == 404
     assert Procedure.objects.count() == before
     assert CatalogPull.objects.get(pk=pull.pk).status == "staged"
+
+
+def test_the_procedures_names_are_marked_vietnamese_on_the_english_page(client, national, shipped, ict):
+    """The names the national catalogue sends are Vietnamese data (WCAG 2.1, 3.1.2)."""
+    national.procedures = {p["national_code"]: p for p in shipped}
+    catalog_pull()
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New procedure" in html
+    assert f'<td lang="vi">{shipped[0]["name"]}</td>' in html
