@@ -141,3 +141,21 @@ def test_status_page_on_a_phone(live_server, new_page, db):
     assert page.get_by_role("status").inner_text().startswith("Đang có 1 sự cố")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+def test_a_start_in_year_one_is_told_on_the_form(client, org):
+    """"01/01/0001 00:00" answered 500 (no date in UTC)."""
+    client.force_login(org["ict"])
+    r = client.post(
+        reverse("ops:staff_open"),
+        {
+            "title": "Mất kết nối",
+            "severity": "major",
+            "affected_services": "Tra cứu",
+            "started_at": "01/01/0001 00:00",
+            "message": "m",
+        },
+    )
+    assert r.status_code == 400
+    assert "Thời điểm bắt đầu phải từ ngày 01/01/2000." in r.content.decode()
+    assert Incident.objects.count() == 0
