@@ -263,3 +263,16 @@ def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(c
     client.cookies["django_language"] = "vi"
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "<td>Không tìm thấy hồ sơ do phần mềm một cửa xử lý.</td>" in html
+
+
+def test_a_failures_last_error_is_marked_vietnamese_on_the_english_page(client, national, ict):
+    """The relay words a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…"), kept as it was."""
+    _enqueue("F-2", 1)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    error = Delivery.objects.get().last_error
+    assert error.startswith("Nơi nhận trả lời HTTP 500")
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td lang="vi">Nơi nhận trả lời HTTP 500' in html
