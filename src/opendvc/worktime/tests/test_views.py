@@ -166,3 +166,14 @@ def test_seeding_a_year_out_of_range_is_refused_with_a_message(admin_client, yea
     assert response.status_code == 200
     assert "Năm phải nằm trong khoảng 1995–2099." in response.content.decode()
     assert not CalendarDay.objects.exists()
+
+
+def test_the_weekdays_are_abbreviated_in_the_pages_language(admin_client):
+    """The English page headed its months with the Vietnamese "T2 … CN"."""
+    admin_client.cookies["django_language"] = "en"
+    html = admin_client.get(url(2026), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<abbr title="Monday">Mon</abbr>' in html and '<abbr title="Sunday">Sun</abbr>' in html
+    assert ">T2</abbr>" not in html and ">CN</abbr>" not in html
+    admin_client.cookies["django_language"] = "vi"
+    html = admin_client.get(url(2026), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<abbr title="Thứ Hai">T2</abbr>' in html and '<abbr title="Chủ nhật">CN</abbr>' in html
