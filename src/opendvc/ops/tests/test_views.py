@@ -159,3 +159,23 @@ def test_a_start_in_year_one_is_told_on_the_form(client, org):
     assert r.status_code == 400
     assert "Thời điểm bắt đầu phải từ ngày 01/01/2000." in r.content.decode()
     assert Incident.objects.count() == 0
+
+
+def test_what_staff_wrote_is_marked_vietnamese_on_the_english_status_page(client, org):
+    """The title was marked; the affected services and the updates, typed in Vietnamese too, were
+    not (WCAG 2.1, 3.1.2)."""
+    incident_open(
+        title="Không nộp được hồ sơ",
+        severity=Severity.MAJOR,
+        message="Đang kiểm tra",
+        affected_services=["Nộp hồ sơ trực tuyến", "Tra cứu"],
+        actor=org["ict"],
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ops:status"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="vi">Nộp hồ sơ trực tuyến, Tra cứu</span>' in html
+    assert '<span lang="vi">Đang kiểm tra</span>' in html
+    client.cookies["django_language"] = "vi"
+    html = client.get(reverse("ops:status"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Dịch vụ bị ảnh hưởng: Nộp hồ sơ trực tuyến, Tra cứu</p>" in html
+    assert "<span>Đang kiểm tra</span>" in html
