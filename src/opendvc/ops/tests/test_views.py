@@ -179,3 +179,19 @@ def test_what_staff_wrote_is_marked_vietnamese_on_the_english_status_page(client
     html = client.get(reverse("ops:status"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Dịch vụ bị ảnh hưởng: Nộp hồ sơ trực tuyến, Tra cứu</p>" in html
     assert "<span>Đang kiểm tra</span>" in html
+
+
+def test_the_update_form_is_shown_only_to_those_who_may_update(client, org):
+    """The province office follows incidents but may not update them: the form was shown to it and
+    every submission answered "only the ICT department or an administrator"."""
+    incident = incident_open(
+        title="Chậm tra cứu", severity=Severity.MINOR, message="Đang kiểm tra",
+        affected_services=["Tra cứu"], actor=org["ict"],
+    )
+    url = reverse("ops:staff_detail", args=[incident.public_id])
+    client.force_login(org["office"])
+    page = client.get(url).content.decode()
+    assert "Chậm tra cứu" in page and "Lưu cập nhật" not in page and 'name="status"' not in page
+    client.force_login(org["ict"])
+    page = client.get(url).content.decode()
+    assert "Lưu cập nhật" in page and 'name="status"' in page
