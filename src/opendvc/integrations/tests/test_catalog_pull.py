@@ -169,3 +169,18 @@ def test_the_procedures_names_are_marked_vietnamese_on_the_english_page(client, 
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "New procedure" in html
     assert f'<td lang="vi">{shipped[0]["name"]}</td>' in html
+
+
+def test_a_pull_that_changes_nothing_offers_no_update(client, national, shipped, ict):
+    """The page offered "Cập nhật vào danh mục" for a pull whose procedures all matched the catalog:
+    the update changed nothing."""
+    national.procedures = {p["national_code"]: p for p in shipped}
+    sign_in(client, ict)
+    catalog_pull()
+    assert "Cập nhật vào danh mục" in client.get(PAGE).content.decode()
+    client.post(PAGE, {"op": "publish", "pull": CatalogPull.objects.first().pk})
+    same = catalog_pull()
+    assert catalog_pull_counts(pull=same)["same"] == 5
+    page = client.get(PAGE).content.decode()
+    assert "Danh mục hiện hành đã khớp với Cổng DVC quốc gia." in page
+    assert "Cập nhật vào danh mục" not in page
