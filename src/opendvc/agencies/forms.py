@@ -13,3 +13,11 @@ class GrantRoleForm(forms.Form):
         },
     )
     role = forms.ChoiceField(label=_("Vai trò"), choices=StaffRole.Role.choices)
+
+    def __init__(self, *args, roles: list[str] | None = None, **kwargs) -> None:
+        """``roles``: the roles the person granting may grant (``permissions.grantable_roles``)."""
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [
+                (value, label) for value, label in StaffRole.Role.choices if value in roles
+            ]

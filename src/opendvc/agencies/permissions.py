@@ -11,6 +11,13 @@ R = StaffRole.Role
 STAFF_LIST_ROLES = frozenset({R.LEADER, R.HEAD, R.ADMINISTRATOR, R.PROVINCE_OFFICE})
 # Roles that grant and revoke roles in an agency (and the agencies below it).
 STAFF_MANAGE_ROLES = frozenset({R.HEAD, R.ADMINISTRATOR})
+# Roles whose powers are not bounded by the agency they are held in (the switchboard, the province
+# office's oversight, the ICT department's connections and reports, the postal operator's returns,
+# system administration): held in any agency they reach every agency's work. Only an administrator
+# grants or revokes them; an agency's head staffs the agency's own work.
+PROVINCE_WIDE_ROLES = frozenset(
+    {R.SWITCHBOARD, R.PROVINCE_OFFICE, R.ICT_DEPARTMENT, R.POSTAL_OPERATOR, R.ADMINISTRATOR}
+)
 
 
 def is_staff_member(user) -> bool:
@@ -46,6 +53,22 @@ def can_manage_agency_staff(user, agency: Agency) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return _holds_over(user, agency, STAFF_MANAGE_ROLES)
+
+
+def can_manage_role(user, agency: Agency, role: str) -> bool:
+    """Whether ``user`` may grant or revoke ``role`` in ``agency``: a head the roles of the agency's
+    own work in the agencies it runs; a province-wide role (``PROVINCE_WIDE_ROLES``) only an
+    administrator — a head granting one, to anyone or to themselves, would reach every agency."""
+    if not can_manage_agency_staff(user, agency):
+        return False
+    if role not in PROVINCE_WIDE_ROLES or getattr(user, "is_superuser", False):
+        return True
+    return any(sr.role == R.ADMINISTRATOR for sr in active_roles(user))
+
+
+def grantable_roles(user, agency: Agency) -> list[str]:
+    """The roles ``user`` may grant in ``agency``, in the table's order."""
+    return [role for role in R.values if can_manage_role(user, agency, role)]
 
 
 def scope_to_visible_agencies(queryset, user, *, field: str = "agency", roles=None):

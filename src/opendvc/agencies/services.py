@@ -8,7 +8,7 @@ from django.db import transaction
 from opendvc.audit.services import audit_record
 
 from .models import Agency, StaffRole
-from .permissions import can_manage_agency_staff
+from .permissions import can_manage_role
 
 
 @transaction.atomic
@@ -18,12 +18,12 @@ def grant_role(*, actor, user, agency: Agency, role: str, request=None) -> Staff
     ``actor=None`` is the system (seeding, management commands); otherwise the actor must be
     allowed to manage the agency's staff.
     """
-    if actor is not None and not can_manage_agency_staff(actor, agency):
-        raise PermissionDenied
     if role not in StaffRole.Role.values:
         raise ValidationError(
             {"role": ValidationError("Vai trò không hợp lệ.", code="invalid_role")}
         )
+    if actor is not None and not can_manage_role(actor, agency, role):
+        raise PermissionDenied
     sr, created = StaffRole.objects.get_or_create(user=user, agency=agency, role=role)
     if not created and sr.is_active:
         return sr
@@ -45,7 +45,7 @@ def grant_role(*, actor, user, agency: Agency, role: str, request=None) -> Staff
 @transaction.atomic
 def revoke_role(*, actor, staff_role: StaffRole, request=None) -> StaffRole:
     """Deactivate a role (kept for the record). Writes an audit entry."""
-    if actor is not None and not can_manage_agency_staff(actor, staff_role.agency):
+    if actor is not None and not can_manage_role(actor, staff_role.agency, staff_role.role):
         raise PermissionDenied
     if staff_role.is_active:
         staff_role.is_active = False

@@ -163,7 +163,9 @@ def catalog_pull_review(request):
                     request, _("Đã lấy danh mục từ Cổng DVC quốc gia; hãy xem và cập nhật.")
                 )
             elif request.POST.get("op") == "publish":
-                pull = get_object_or_404(CatalogPull, pk=request.POST.get("pull") or 0)
+                # A value that cannot name a pull (a form edited by hand) is "not found", not an
+                # error of the database's.
+                pull = get_object_or_404(CatalogPull, pk=row_id(request.POST.get("pull")) or 0)
                 done = catalog_pull_publish(pull=pull, actor=request.user, request=request)
                 messages.success(
                     request,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import StaffRole
 from opendvc.audit.services import audit_record
+from opendvc.core.params import FIRST_DAY
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 
@@ -84,6 +85,17 @@ def incident_open(
     started_at = started_at or now
     if started_at > now + dt.timedelta(minutes=5):
         raise _invalid("started_at", _("Thời điểm bắt đầu không được ở tương lai."))
+    try:
+        day = timezone.localtime(started_at).date()
+    except OverflowError:  # the first hours of year 1 in another time zone
+        day = dt.date.min
+    if day < FIRST_DAY:
+        # A typing slip (01/01/0001, 1900): stored as told, it stood on the public status page as
+        # an incident lasting centuries; midnight of year 1 in Vietnam time is no date in UTC (500).
+        raise _invalid(
+            "started_at",
+            _("Thời điểm bắt đầu phải từ ngày %(first)s.") % {"first": f"{FIRST_DAY:%d/%m/%Y}"},
+        )
     services = [s.strip() for s in affected_services if s and s.strip()]
     with transaction.atomic():
         incident = Incident.objects.create(

@@ -83,13 +83,12 @@ def staff_detail(request, public_id):
     incident = get_object_or_404(Incident, public_id=public_id)
     form = IncidentUpdateForm(request.POST or None)
     status = 200
+    # The province office follows incidents; the ICT department and administrators update them.
+    may_update = request.user.is_superuser or has_any_role(
+        request.user, [StaffRole.Role.ICT_DEPARTMENT, StaffRole.Role.ADMINISTRATOR]
+    )
     if request.method == "POST":
-        if not (
-            request.user.is_superuser
-            or has_any_role(
-                request.user, [StaffRole.Role.ICT_DEPARTMENT, StaffRole.Role.ADMINISTRATOR]
-            )
-        ):
+        if not may_update:
             messages.error(
                 request,
                 _("Chỉ Sở Khoa học và Công nghệ hoặc quản trị hệ thống được cập nhật sự cố."),
@@ -114,6 +113,11 @@ def staff_detail(request, public_id):
     return render(
         request,
         "ops/staff_detail.html",
-        {"incident": incident, "updates": incident.updates.select_related("author"), "form": form},
+        {
+            "incident": incident,
+            "updates": incident.updates.select_related("author"),
+            "form": form,
+            "may_update": may_update,
+        },
         status=status,
     )

@@ -40,6 +40,7 @@ class Registry(Protocol):
 class _HttpRegistry:
     key = ""
     path = ""
+    sources: frozenset[str] = frozenset()
 
     def __init__(self, *, base_url: str, timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
@@ -96,6 +97,10 @@ class PopulationRegistry(_HttpRegistry):
 
     key = "population"
     path = "/v1/cong-dan/"
+    # The form's prefill sources this registry's record holds (``translate``'s keys).
+    sources = frozenset(
+        {"cccd", "full_name", "date_of_birth", "gender", "permanent_address", "current_address"}
+    )
 
     def translate(self, data: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -114,6 +119,14 @@ class BusinessRegistry(_HttpRegistry):
 
     key = "business"
     path = "/v1/doanh-nghiep/"
+    sources = frozenset(
+        {
+            "organisation_tax_code",
+            "organisation_name",
+            "organisation_address",
+            "organisation_representative",
+        }
+    )
 
     def translate(self, data: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -141,3 +154,9 @@ def registry_for(key: str) -> Registry:
     if found is None:
         found = _ADAPTERS[(key, url, timeout)] = cls(base_url=url, timeout=timeout)
     return found
+
+
+def registry_sources(key: str) -> frozenset[str]:
+    """The form's prefill sources that registry ``key`` fills (a phone number or an email address is
+    the account's, never a registry's)."""
+    return {"population": PopulationRegistry, "business": BusinessRegistry}[key].sources

@@ -16,7 +16,9 @@ from opendvc.dossiers import eforms_bridge
 from opendvc.dossiers.lifecycle import State
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import dossier_update_draft
+from opendvc.eforms.engine import own_words
 
+from .client import registry_sources
 from .models import RegistryFetch
 from .services import (
     CONSENT_TEXT,
@@ -50,7 +52,12 @@ def prefill(request, public_id, registry: str):
         raise Http404
     form_version = eforms_bridge.version_of(dossier)
     definition = getattr(form_version, "definition", None) or {}
-    sources = [spec for spec in iter_form_fields(definition) if spec.get("prefill")]
+    # The fields this registry fills, as the form names them in the page's language: the form's
+    # other prefilled fields (the account's phone and email, another registry's) are not promised.
+    held = registry_sources(registry)
+    sources = [
+        own_words(spec, "label") for spec in iter_form_fields(definition) if spec.get("prefill") in held
+    ]
     context = {
         "dossier": dossier,
         "registry": registry,

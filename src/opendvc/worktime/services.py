@@ -52,6 +52,12 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
     import holidays
 
     done: list[int] = []
+    # Checked before any query: a year past the calendar's range may not fit a database integer.
+    if any(not MIN_YEAR <= year <= MAX_YEAR for year in years):
+        raise WorktimeError(
+            "date_out_of_range",
+            _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
     with transaction.atomic():
         existing = set(
             SeededYear.objects.filter(year__in=list(years)).values_list("year", flat=True)
@@ -59,12 +65,6 @@ def seed_years(*, years: range | list[int], actor: Any = None) -> list[int]:
         for year in years:
             if year in existing:
                 continue
-            if not MIN_YEAR <= year <= MAX_YEAR:
-                raise WorktimeError(
-                    "date_out_of_range",
-                    _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.")
-                    % {"lo": MIN_YEAR, "hi": MAX_YEAR},
-                )
             taken = set(CalendarDay.objects.filter(date__year=year).values_list("date", flat=True))
             created = []
             for rule in rule_days(year):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opendvc.agencies.models import StaffRole
 from opendvc.backoffice.decorators import backoffice_required
+from opendvc.core.middleware import error_response
 
 from .calendar import MAX_YEAR, MIN_YEAR, WorktimeError
 from .forms import RemoveDayForm, SetDayForm
@@ -40,8 +41,14 @@ def calendar_current(request):
 @require_http_methods(["GET", "POST"])
 def calendar_year(request, year: int):
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return HttpResponseBadRequest(
-            _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR}
+        # The portal's error page (a bare line of text was answered), with the way back to this year.
+        return error_response(
+            request,
+            400,
+            "date_out_of_range",
+            _("Năm không hợp lệ"),
+            _("Năm phải nằm trong khoảng %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
+            back=reverse("worktime:calendar"),
         )
     if request.method == "GET":
         return _render_year(request, year)

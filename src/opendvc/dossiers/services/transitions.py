@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -207,6 +208,13 @@ UNRECORDED_INPUTS = frozenset({"note", "return_address"})
 ITEMS_MAX = 50
 ITEM_MAX = 500
 
+# Inputs that are a line or a few lines of text (the API's schema types them so; a peer's JSON, such as
+# the one-stop software's webhook, may send anything): a number, a list or an object there was copied
+# into the history, the national portal's progress message and the notices, and failed there (a 500).
+TEXT_INPUTS = frozenset(
+    {"reason", "note", "result", "receipt_number", "method", "recipient", "identity_document"}
+)
+
 
 class DossierMachine(StateMachine):
     domain = "dossier"
@@ -283,6 +291,8 @@ class DossierMachine(StateMachine):
         return value
 
     def input_problems(self, name: str, value: Any) -> list[dict[str, str]]:
+        if name in TEXT_INPUTS and value is not None and not isinstance(value, str | Promise):
+            return [{"path": name, "message": _("Phải là chuỗi ký tự.")}]
         if name != "items" or value is None:
             return super().input_problems(name, value)
         if not isinstance(value, list):

@@ -146,3 +146,41 @@ def test_text_no_database_keeps_makes_the_procedure_invalid(
 
 def test_text_no_database_keeps_is_staged_on_postgresql_too(postgres_db, agencies, national, shipped):
     test_text_no_database_keeps_makes_the_procedure_invalid(agencies, national, shipped, "\x00", "")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1.5", "-1", "²", "9" * 30])
+def test_a_publish_that_names_no_pull_is_404_and_publishes_nothing(client, national, shipped, ict, value):
+    national.procedures = {p["national_code"]: p for p in shipped}
+    pull = catalog_pull()
+    before = Procedure.objects.count()
+    sign_in(client, ict)
+    answer = client.post(PAGE, {"op": "publish", "pull": value})
+    assert answer.status_code == 404
+    assert Procedure.objects.count() == before
+    assert CatalogPull.objects.get(pk=pull.pk).status == "staged"
+
+
+def test_the_procedures_names_are_marked_vietnamese_on_the_english_page(client, national, shipped, ict):
+    """The names the national catalogue sends are Vietnamese data (WCAG 2.1, 3.1.2)."""
+    national.procedures = {p["national_code"]: p for p in shipped}
+    catalog_pull()
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New procedure" in html
+    assert f'<td lang="vi">{shipped[0]["name"]}</td>' in html
+
+
+def test_a_pull_that_changes_nothing_offers_no_update(client, national, shipped, ict):
+    """The page offered "Cập nhật vào danh mục" for a pull whose procedures all matched the catalog:
+    the update changed nothing."""
+    national.procedures = {p["national_code"]: p for p in shipped}
+    sign_in(client, ict)
+    catalog_pull()
+    assert "Cập nhật vào danh mục" in client.get(PAGE).content.decode()
+    client.post(PAGE, {"op": "publish", "pull": CatalogPull.objects.first().pk})
+    same = catalog_pull()
+    assert catalog_pull_counts(pull=same)["same"] == 5
+    page = client.get(PAGE).content.decode()
+    assert "Danh mục hiện hành đã khớp với Cổng DVC quốc gia." in page
+    assert "Cập nhật vào danh mục" not in page

@@ -240,3 +240,39 @@ def test_the_ledgers_buttons_refuse_a_number_that_is_no_row(client, ict, value):
     assert replay.status_code == 200 and "Hãy chọn ít nhất một lượt gửi" in replay.content.decode()
     reapply = client.post("/quan-tri/lien-thong/", {"op": "reapply", "inbound": value}, follow=True)
     assert reapply.status_code == 200 and "Không có thông điệp nhận vào này." in reapply.content.decode()
+
+
+def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(client, ict):
+    """The log keeps a refusal's reason in Vietnamese (``onestop.inbound._refuse``): on the English
+    page it is foreign text and says so (WCAG 2.1, 3.1.2); an applied request's detail is said in the
+    page's language and is not marked."""
+    from opendvc.integrations.models import InboundMessage
+
+    InboundMessage.objects.create(
+        peer="onestop", message_id="mc-r", outcome="refused", code="not_found",
+        detail="Không tìm thấy hồ sơ do phần mềm một cửa xử lý.",
+    )
+    InboundMessage.objects.create(
+        peer="onestop", message_id="mc-a", outcome="accepted", detail="start_processing → processing"
+    )
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td lang="vi">Không tìm thấy hồ sơ do phần mềm một cửa xử lý.</td>' in html
+    assert "<td>Pass on for processing → Being processed</td>" in html
+    client.cookies["django_language"] = "vi"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "<td>Không tìm thấy hồ sơ do phần mềm một cửa xử lý.</td>" in html
+
+
+def test_a_failures_last_error_is_marked_vietnamese_on_the_english_page(client, national, ict):
+    """The relay words a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…"), kept as it was."""
+    _enqueue("F-2", 1)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    error = Delivery.objects.get().last_error
+    assert error.startswith("Nơi nhận trả lời HTTP 500")
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td lang="vi">Nơi nhận trả lời HTTP 500' in html

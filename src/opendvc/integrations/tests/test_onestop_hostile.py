@@ -133,3 +133,33 @@ def test_half_a_surrogate_pair_is_refused_on_postgresql_too(postgres_db, client,
     test_half_a_surrogate_pair_is_422_at_its_path(
         client, onestop, received, {"message_id": "\ud800"}, "message_id"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "payload", "path"),
+    [
+        ("stopped", {"reason": {"a": 1}}, "reason"),
+        ("stopped", {"inputs": {"reason": 12}}, "reason"),
+        ("stopped", {"reason": ["Hồ sơ", "giả mạo"]}, "reason"),
+        ("result_ready", {"result": ["Giấy phép"]}, "result"),
+        ("result_ready", {"result": "Giấy phép", "note": {"a": 1}}, "note"),
+        ("supplement_requested", {"items": ["Bản sao"], "inputs": {"note": True}}, "note"),
+    ],
+)
+def test_a_text_input_that_is_not_text_is_422_and_logged(client, onestop, received, status, payload, path):  # noqa: F811
+    """A reason, a result or a note sent as a number, a list or an object was taken as given and
+    failed where it was written into the national portal's progress message (a 500)."""
+    processing = post(
+        client, onestop, {"message_id": "mc-p", "dossier": received.code, "status": "processing"}
+    )
+    assert processing.status_code == 200, processing.content[:300]
+    fresh = Dossier.objects.get(pk=received.pk)
+    before = (fresh.version, DossierEvent.objects.count())
+    data = {"message_id": "mc-text", "dossier": received.code, "status": status, **payload}
+    answer = post(client, onestop, data)
+    assert answer.status_code == 422, answer.content[:300]
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["errors"] == [{"path": path, "message": "Phải là chuỗi ký tự."}]
+    fresh = Dossier.objects.get(pk=received.pk)
+    assert (fresh.version, DossierEvent.objects.count()) == before and fresh.status == "processing"
+    assert InboundMessage.objects.filter(message_id="mc-text").get().outcome == "refused"

@@ -189,3 +189,30 @@ def test_health_checks_run_as_a_periodic_job(org, settings, tmp_path):
     call_command("run_periodic", "--job", "ops.health_checks", stdout=out)
     assert "'certificates': 'opened'" in out.getvalue()
     assert Incident.objects.get().check_name == "certificates"
+
+
+@pytest.mark.parametrize(
+    "started_at",
+    [
+        dt.datetime(1, 1, 1, 0, 0, tzinfo=VN),
+        dt.datetime(1, 1, 1, 8, 0, tzinfo=VN),
+        dt.datetime(1900, 1, 1, 0, 0, tzinfo=VN),
+        dt.datetime(1999, 12, 31, 23, 59, tzinfo=VN),
+    ],
+)
+def test_open_refuses_a_start_before_2000(org, started_at):
+    """A typing slip in the start (01/01/0001) was a 500 at midnight and otherwise an incident
+    "since year 1" on the public status page."""
+    with pytest.raises(ProblemError) as exc:
+        incident_open(
+            title="Sự cố", severity=Severity.MINOR, affected_services=[], message="m",
+            actor=org["ict"], started_at=started_at,
+        )
+    assert exc.value.extra["errors"] == [
+        {"path": "started_at", "message": "Thời điểm bắt đầu phải từ ngày 01/01/2000."}
+    ]
+    assert Incident.objects.count() == 0
+    start = dt.datetime(2000, 1, 1, 0, 0, tzinfo=VN)
+    assert incident_open(
+        title="Sự cố", severity=Severity.MINOR, affected_services=[], message="m", started_at=start
+    ).started_at == start

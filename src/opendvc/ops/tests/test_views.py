@@ -141,3 +141,57 @@ def test_status_page_on_a_phone(live_server, new_page, db):
     assert page.get_by_role("status").inner_text().startswith("Đang có 1 sự cố")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+def test_a_start_in_year_one_is_told_on_the_form(client, org):
+    """"01/01/0001 00:00" answered 500 (no date in UTC)."""
+    client.force_login(org["ict"])
+    r = client.post(
+        reverse("ops:staff_open"),
+        {
+            "title": "Mất kết nối",
+            "severity": "major",
+            "affected_services": "Tra cứu",
+            "started_at": "01/01/0001 00:00",
+            "message": "m",
+        },
+    )
+    assert r.status_code == 400
+    assert "Thời điểm bắt đầu phải từ ngày 01/01/2000." in r.content.decode()
+    assert Incident.objects.count() == 0
+
+
+def test_what_staff_wrote_is_marked_vietnamese_on_the_english_status_page(client, org):
+    """The title was marked; the affected services and the updates, typed in Vietnamese too, were
+    not (WCAG 2.1, 3.1.2)."""
+    incident_open(
+        title="Không nộp được hồ sơ",
+        severity=Severity.MAJOR,
+        message="Đang kiểm tra",
+        affected_services=["Nộp hồ sơ trực tuyến", "Tra cứu"],
+        actor=org["ict"],
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ops:status"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="vi">Nộp hồ sơ trực tuyến, Tra cứu</span>' in html
+    assert '<span lang="vi">Đang kiểm tra</span>' in html
+    client.cookies["django_language"] = "vi"
+    html = client.get(reverse("ops:status"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Dịch vụ bị ảnh hưởng: Nộp hồ sơ trực tuyến, Tra cứu</p>" in html
+    assert "<span>Đang kiểm tra</span>" in html
+
+
+def test_the_update_form_is_shown_only_to_those_who_may_update(client, org):
+    """The province office follows incidents but may not update them: the form was shown to it and
+    every submission answered "only the ICT department or an administrator"."""
+    incident = incident_open(
+        title="Chậm tra cứu", severity=Severity.MINOR, message="Đang kiểm tra",
+        affected_services=["Tra cứu"], actor=org["ict"],
+    )
+    url = reverse("ops:staff_detail", args=[incident.public_id])
+    client.force_login(org["office"])
+    page = client.get(url).content.decode()
+    assert "Chậm tra cứu" in page and "Lưu cập nhật" not in page and 'name="status"' not in page
+    client.force_login(org["ict"])
+    page = client.get(url).content.decode()
+    assert "Lưu cập nhật" in page and 'name="status"' in page

@@ -147,3 +147,33 @@ def test_admin_seeds_an_unseeded_year(admin_client):
     assert entry.actor_id == admin_client.user.pk
     page = admin_client.get(url(2031)).content.decode()
     assert "chưa được khởi tạo" not in page
+
+
+@pytest.mark.parametrize("year", [1800, 2100, 10**20])
+def test_a_year_out_of_range_is_the_portals_error_page(admin_client, year):
+    """The page answered a bare line of text, without the portal's layout or a way back."""
+    response = admin_client.get(url(year))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<html" in html and "Năm phải nằm trong khoảng 1995–2099." in html
+    assert f'href="{reverse("worktime:calendar")}"' in html
+
+
+@pytest.mark.parametrize("year", [1800, 10**20])
+def test_seeding_a_year_out_of_range_is_refused_with_a_message(admin_client, year):
+    """A year past what the database's integers hold answered 500."""
+    response = admin_client.post(reverse("worktime:calendar_seed", args=[year]), follow=True)
+    assert response.status_code == 200
+    assert "Năm phải nằm trong khoảng 1995–2099." in response.content.decode()
+    assert not CalendarDay.objects.exists()
+
+
+def test_the_weekdays_are_abbreviated_in_the_pages_language(admin_client):
+    """The English page headed its months with the Vietnamese "T2 … CN"."""
+    admin_client.cookies["django_language"] = "en"
+    html = admin_client.get(url(2026), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<abbr title="Monday">Mon</abbr>' in html and '<abbr title="Sunday">Sun</abbr>' in html
+    assert ">T2</abbr>" not in html and ">CN</abbr>" not in html
+    admin_client.cookies["django_language"] = "vi"
+    html = admin_client.get(url(2026), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<abbr title="Thứ Hai">T2</abbr>' in html and '<abbr title="Chủ nhật">CN</abbr>' in html
