@@ -18,7 +18,7 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -367,11 +367,13 @@ def feedback_create(
         )
         transaction.on_commit(lambda: _notify_sender(fb, "feedback_received"))
         if assign_to is not None:
-            note = (
-                _("Chuyển theo phiếu khảo sát (Điều 7.4).")
-                if channel == Channel.SURVEY
-                else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3).")
-            )
+            # The history is the agency's record: in Vietnamese whatever the page's language.
+            with translation.override("vi"):
+                note = (
+                    _("Chuyển theo phiếu khảo sát (Điều 7.4).")
+                    if channel == Channel.SURVEY
+                    else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3).")
+                )
             fb = feedback_act(
                 feedback=fb,
                 action=Action.FORWARD,
