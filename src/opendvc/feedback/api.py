@@ -208,6 +208,12 @@ def _out(fb: Feedback, actor, *, as_sender: bool = False, token: str | None = No
     }
 
 
+def _about(path: str, message: str) -> dict:
+    """The problem's extra members for an error about one field: ``parameter`` and the ``errors``
+    list every 422 of the API carries (``path``, ``message``)."""
+    return {"parameter": path, "errors": [{"path": path, "message": message}]}
+
+
 def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
     """The checked files of ``items``; the storage keys of files sent ahead are added to ``sent_ahead``
     (to discard once the item is saved)."""
@@ -239,7 +245,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                     exc.message,
                     status=422,
                     title=gettext_noop("Tệp đính kèm không hợp lệ"),
-                    extra={"parameter": f"attachments.{i}.file"},
+                    extra=_about(f"attachments.{i}.file", exc.message),
                 ) from exc
             out.append(found)
             if sent_ahead is not None:
@@ -270,7 +276,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                 exc.message,
                 status=status,
                 title=gettext_noop("Tệp đính kèm không hợp lệ"),
-                extra={"parameter": f"attachments.{i}"},
+                extra=_about(f"attachments.{i}", exc.message),
             ) from exc
     return out
 
@@ -280,11 +286,9 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
         Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
     )
     if payload.agency_code and agency is None:
+        message = _("Không tìm thấy cơ quan có mã này.")
         raise ProblemError(
-            "unknown_agency",
-            _("Không tìm thấy cơ quan có mã này."),
-            status=422,
-            extra={"parameter": "agency_code"},
+            "unknown_agency", message, status=422, extra=_about("agency_code", message)
         )
     procedure = (
         Procedure.objects.filter(code=payload.procedure_code).first()
@@ -292,11 +296,9 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
         else None
     )
     if payload.procedure_code and procedure is None:
+        message = _("Không tìm thấy thủ tục có mã này.")
         raise ProblemError(
-            "unknown_procedure",
-            _("Không tìm thấy thủ tục có mã này."),
-            status=422,
-            extra={"parameter": "procedure_code"},
+            "unknown_procedure", message, status=422, extra=_about("procedure_code", message)
         )
     sent_ahead: list[str] = []
     files = _files(payload.attachments, sent_ahead=sent_ahead)
@@ -343,7 +345,9 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         found = check_file(name=file.name or "", content=read_uploaded(file))
     except UploadError as exc:
-        raise upload_problem(exc, title=gettext_noop("Tệp đính kèm không hợp lệ")) from exc
+        raise upload_problem(
+            exc, title=gettext_noop("Tệp đính kèm không hợp lệ"), extra=_about("file", exc.message)
+        ) from exc
     reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
     return Status(
         201,
@@ -428,11 +432,9 @@ def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
     if payload.agency_code:
         agency = Agency.objects.filter(code=payload.agency_code).first()
         if agency is None:
+            message = _("Không tìm thấy cơ quan có mã này.")
             raise ProblemError(
-                "unknown_agency",
-                _("Không tìm thấy cơ quan có mã này."),
-                status=422,
-                extra={"parameter": "agency_code"},
+                "unknown_agency", message, status=422, extra=_about("agency_code", message)
             )
         inputs["agency"] = agency
     return inputs
