@@ -34,13 +34,11 @@ from . import selectors, services
 from .inbound import email_ingest
 from .lifecycle import Action, State
 from .models import Channel, Feedback, Kind, PublishedAnswer
+from .services import ANSWER_MAX, NOTE_MAX
 from .uploads import UploadError, check_file, read_uploaded
 
 router = Router(tags=["Phản ánh, kiến nghị"])
 
-
-# An officer's note and an answer are as long as a sender's content may be (and the note shorter).
-NOTE_MAX, ANSWER_MAX = 5000, 20000
 
 class AttachmentIn(Schema):
     """One attachment: either a small file inline (``name`` and ``content_base64``, within the request

@@ -55,6 +55,9 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 # The column's length (RFC 5321 limits a path to 254 characters).
 EMAIL_MAX = Feedback._meta.get_field("sender_email").max_length
+# An officer's or a sender's note and an answer are as long as a sender's content may be (the note
+# shorter), on every path (the staff form, the sender's tracking page, the API).
+NOTE_MAX, ANSWER_MAX = 5000, 20000
 
 
 # --- who is acting -------------------------------------------------------------------------------
@@ -839,6 +842,13 @@ def feedback_act(
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
     working-time engine), appends one history entry, writes the audit entry, stores answer files, and
     notifies the people concerned after commit (``feedback_acted`` too)."""
+    for field, limit, message in (
+        ("note", NOTE_MAX, gettext_lazy("Ghi chú, lý do dài tối đa 5.000 ký tự.")),
+        ("answer", ANSWER_MAX, gettext_lazy("Nội dung trả lời dài tối đa 20.000 ký tự.")),
+    ):
+        value = (inputs or {}).get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise _invalid(field, str(message))
     return MACHINE.act(
         row=feedback,
         action=action,

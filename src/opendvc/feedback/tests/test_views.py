@@ -164,6 +164,24 @@ def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
     assert client.get(reverse("feedback:track", args=["gia-mao"])).status_code == 404
 
 
+def test_a_sender_reason_longer_than_the_limit_is_refused_on_the_tracking_page(
+    client, org, make_item, monday
+):
+    """The reason of a reopening typed on the tracking page has the API's limit (5,000 characters):
+    a megabyte of text was stored in the append-only history and mailed to the agency."""
+    fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
+    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xong"})
+    url = reverse("feedback:track", args=[sender_token(fb)])
+    assert 'maxlength="5000"' in client.get(url).content.decode()
+    page = client.post(url, {"action": "reopen", "note": "x" * 5001}, follow=True)
+    assert "Ghi chú, lý do dài tối đa 5.000 ký tự." in page.content.decode()
+    fb.refresh_from_db()
+    assert fb.status == State.ANSWERED and not fb.events.filter(action="reopen").exists()
+    client.post(url, {"action": "reopen", "note": "x" * 5000})
+    fb.refresh_from_db()
+    assert fb.status == State.FORWARDED
+
+
 def test_qa_per_procedure_page(client, db):
     assert client.get(reverse("feedback:qa_procedure", args=["1.999999"])).status_code == 404
     assert client.get(reverse("feedback:qa_list")).status_code == 200
