@@ -132,12 +132,13 @@ class FeedbackForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.user is None:
-            if not (data.get("sender_name") or "").strip():
+            # A field already refused (too long, malformed) was typed: it is not also "missing".
+            if not (data.get("sender_name") or "").strip() and "sender_name" not in self.errors:
                 self.add_error("sender_name", _("Vui lòng nhập họ và tên người gửi."))
             if (
                 not data.get("sender_phone")
                 and not data.get("sender_email")
-                and "sender_email" not in self.errors
+                and not {"sender_phone", "sender_email"} & set(self.errors)
             ):
                 self.add_error(
                     "sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời.")
@@ -197,14 +198,14 @@ class PaperLetterForm(FeedbackForm):
 
     def clean(self):
         data = forms.Form.clean(self)
-        if not (data.get("sender_name") or "").strip():
+        if not (data.get("sender_name") or "").strip() and "sender_name" not in self.errors:
             self.add_error("sender_name", _("Vui lòng nhập họ và tên người gửi."))
         contact = (
             data.get("sender_phone")
             or data.get("sender_email")
             or (data.get("sender_address") or "").strip()
         )
-        if not contact and "sender_email" not in self.errors:
+        if not contact and not {"sender_phone", "sender_email", "sender_address"} & set(self.errors):
             self.add_error(
                 "sender_address",
                 _(
