@@ -279,7 +279,10 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
     return out
 
 
-def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
+def _create(request, payload: FeedbackIn, *, sender, count=None) -> Feedback:
+    """The new item of ``payload``. ``count`` is called once the request is known to be acceptable,
+    before its files are read (the public form's rate limit counts the items sent, not the requests
+    refused)."""
     agency = (
         Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
     )
@@ -298,6 +301,15 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
         raise ProblemError(
             "unknown_procedure", message, status=422, extra=_about("procedure_code", message)
         )
+    if count is not None:
+        services.check_text(subject=payload.subject, content=payload.content)
+        services.validate_sender(
+            sender=sender,
+            sender_name=payload.sender_name,
+            sender_phone=payload.sender_phone.strip(),
+            sender_email=payload.sender_email.strip(),
+        )
+        count()
     sent_ahead: list[str] = []
     files = _files(payload.attachments, sent_ahead=sent_ahead)
     fb = services.feedback_create(
@@ -367,13 +379,25 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.",
 )
 def create_public(request, payload: FeedbackIn):
-    if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
-        raise ProblemError(
+    ident = client_ip(request)
+
+    def throttled() -> ProblemError:
+        return ProblemError(
             "rate_limited",
             _("Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút."),
             status=429,
         )
-    fb = _create(request, payload, sender=None)
+
+    def count() -> None:
+        if not ratelimit_hit(name="feedback", ident=ident).allowed:
+            raise throttled()
+
+    # As on the web form, only feedback that is sent counts towards the limit: a client correcting a
+    # refused request is not blocked for its attempts (an address already over the limit is refused
+    # before any check).
+    if not ratelimit_hit(name="feedback", ident=ident, increment=False).allowed:
+        raise throttled()
+    fb = _create(request, payload, sender=None, count=count)
     return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
 
 

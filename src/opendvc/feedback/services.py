@@ -258,6 +258,20 @@ def validate_sender(
         )
 
 
+def check_text(*, subject: str, content: str) -> None:
+    """The title and the text of a new item: present and within their lengths (raises
+    ProblemError 422)."""
+    subject, content = (subject or "").strip(), (content or "").strip()
+    if not subject:
+        raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
+    if len(subject) > 300:
+        raise _invalid("subject", _("Tiêu đề dài tối đa 300 ký tự."))
+    if not content:
+        raise _invalid("content", _("Vui lòng nhập nội dung phản ánh, kiến nghị."))
+    if len(content) > 20000:
+        raise _invalid("content", _("Nội dung dài tối đa 20.000 ký tự."))
+
+
 def feedback_create(
     *,
     channel: str,
@@ -289,14 +303,7 @@ def feedback_create(
     if kind not in Kind.values:
         raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
     subject, content = (subject or "").strip(), (content or "").strip()
-    if not subject:
-        raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
-    if len(subject) > 300:
-        raise _invalid("subject", _("Tiêu đề dài tối đa 300 ký tự."))
-    if not content:
-        raise _invalid("content", _("Vui lòng nhập nội dung phản ánh, kiến nghị."))
-    if len(content) > 20000:
-        raise _invalid("content", _("Nội dung dài tối đa 20.000 ký tự."))
+    check_text(subject=subject, content=content)
     if sender is not None and not getattr(sender, "is_authenticated", False):
         sender = None
     if sender is not None:

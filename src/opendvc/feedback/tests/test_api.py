@@ -70,6 +70,28 @@ def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, s
     assert Feedback.objects.count() == 2
 
 
+def test_refused_public_requests_do_not_count_towards_the_limit(client, org, settings):
+    """As on the web form, the limit counts the items sent: an app whose user corrected a missing
+    contact three times was blocked for ten minutes before sending anything."""
+    settings.FEEDBACK_RATE_LIMIT = 2
+    for refused in (
+        body(sender_phone="", sender_email=""),
+        body(subject="   "),
+        body(sender_phone="12"),
+    ):
+        r = client.post(f"{URL}/public", refused, content_type="application/json")
+        assert r.status_code == 422, r.content
+    for _ in range(2):
+        r = client.post(f"{URL}/public", body(), content_type="application/json")
+        assert r.status_code == 201, r.content
+    r = client.post(f"{URL}/public", body(), content_type="application/json")
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    # An address over the limit is refused before its request is read.
+    r = client.post(f"{URL}/public", body(subject=""), content_type="application/json")
+    assert r.status_code == 429
+    assert Feedback.objects.count() == 2
+
+
 def test_public_create_bad_input(client, org):
     r = client.post(
         f"{URL}/public", body(sender_phone="", sender_email=""), content_type="application/json"
