@@ -299,6 +299,29 @@ def test_figures_api_reads_a_set_whose_code_was_stored_as_a_number(client, count
     assert response.json()["indicators"][0]["code"] == "7"
 
 
+def test_the_english_report_page_marks_vietnamese_data(client, counted, people):
+    """The page of one report, in English: the agency, the indicator set, the person who asked for
+    it and the history's names and notes are Vietnamese data, marked lang="vi" (WCAG 3.1.2); they
+    were read with an English voice."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+    from opendvc.reports.services import report_request
+
+    report = report_request(
+        kind="agency_half_year",
+        period_label="2027-H1",
+        actor=people["leader"],
+        agency=counted["agency"],
+    )
+    assert report.status == "done", report.error
+    client.cookies["django_language"] = "en"
+    client.force_login(people["leader"])
+    mark_mfa_passed(client)
+    html = client.get(reverse("reports:detail", args=[report.public_id])).content.decode()
+    assert '<html lang="en"' in html and counted["agency"].name in html
+    assert vietnamese_outside_lang_vi(html) == []
+
+
 def test_worker_task_builds_a_queued_report(counted, people, settings):
     from opendvc.reports.services import report_request
     from opendvc.reports.tasks import build_report
