@@ -46,6 +46,23 @@ def test_a_cut_off_after_the_period_counts_to_its_end(client, office):
     assert "dossiers" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("31-12-2026", "Ngày chốt số liệu không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+        ("2025-01-01", "Ngày chốt số liệu phải trong kỳ báo cáo."),
+    ],
+)
+def test_a_refused_cut_off_is_not_told_as_a_refused_period(client, office, as_of, message):
+    """The period was right and the cut-off wrong, but the problem's detail said "the period is not
+    valid"."""
+    sign_in(client, office)
+    response = client.get("/api/v1/reports/figures", {"period": "2026", "as_of": as_of})
+    problem = response.json()
+    assert response.status_code == 422 and problem["detail"] == message
+    assert problem["errors"] == [{"path": "as_of", "message": message}]
+
+
 def test_custom_periods_lie_between_2000_and_2100(client, office):
     from opendvc.reports.periods import period_between
 
