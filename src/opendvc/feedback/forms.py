@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,10 @@ class MultipleFileField(forms.FileField):
             return []
         items = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(d, initial) for d in items]
+
+
+def new_submission_id() -> str:
+    return uuid.uuid4().hex
 
 
 def agency_choices():
@@ -96,6 +102,9 @@ class FeedbackForm(forms.Form):
         ),
         required=False,
     )
+    # One id per form shown (``new_submission_id``): the same form sent twice (a double click, a
+    # reload of the refused page) records one item (``views._create_from_form``).
+    submission = forms.CharField(required=False, widget=forms.HiddenInput)
     # Honeypot: hidden from people and assistive technology; bots fill it in.
     website = forms.CharField(
         label=_("Không điền vào ô này"),
@@ -121,6 +130,7 @@ class FeedbackForm(forms.Form):
             "attachments",
             "consent_publish",
             "website",
+            "submission",
         ]
         self.order_fields(order)
         if self.user is None:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -336,25 +336,33 @@ def feedback_create(
             existing = Feedback.objects.select_for_update().filter(external_id=external_id).first()
             if existing is not None:
                 return existing
-        fb = Feedback.objects.create(
-            channel=channel,
-            kind=kind,
-            sender=sender,
-            sender_name=sender_name[:200],
-            sender_phone=sender_phone,
-            sender_email=sender_email,
-            sender_address=sender_address[:300],
-            subject=subject,
-            content=content,
-            suggested_agency=suggested_agency,
-            procedure=procedure,
-            dossier=dossier,
-            dossier_code=dossier_code.strip()[:40],
-            consent_publish=consent_publish,
-            entered_by=entered_by,
-            external_id=external_id or None,
-            created_at=created_at or timezone.now(),
-        )
+        try:
+            with transaction.atomic():
+                fb = Feedback.objects.create(
+                    channel=channel,
+                    kind=kind,
+                    sender=sender,
+                    sender_name=sender_name[:200],
+                    sender_phone=sender_phone,
+                    sender_email=sender_email,
+                    sender_address=sender_address[:300],
+                    subject=subject,
+                    content=content,
+                    suggested_agency=suggested_agency,
+                    procedure=procedure,
+                    dossier=dossier,
+                    dossier_code=dossier_code.strip()[:40],
+                    consent_publish=consent_publish,
+                    entered_by=entered_by,
+                    external_id=external_id or None,
+                    created_at=created_at or timezone.now(),
+                )
+        except IntegrityError:
+            # The same form sent twice at once (a double click): the first request recorded it.
+            existing = Feedback.objects.filter(external_id=external_id).first() if external_id else None
+            if existing is None:
+                raise
+            return existing
         local = timezone.localtime(fb.created_at)
         fb.code = f"PA-{local:%Y%m%d}-{fb.pk:06d}"
         fb.save(update_fields=["code"])
