@@ -63,6 +63,16 @@ def test_a_refused_cut_off_is_not_told_as_a_refused_period(client, office, as_of
     assert problem["errors"] == [{"path": "as_of", "message": message}]
 
 
+def test_the_cut_off_is_given_in_vietnam_time(client, office):
+    """The figures' cut-off is documented in Vietnam time; counted up to now it was given in UTC
+    (``…+00:00``), and in Vietnam time only when a day was asked for."""
+    sign_in(client, office)
+    for query in ({"period": "2026"}, {"period": "2026", "as_of": "2026-06-30"}):
+        response = client.get("/api/v1/reports/figures", query)
+        assert response.status_code == 200, response.content
+        assert response.json()["period"]["as_of"].endswith("+07:00"), query
+
+
 def test_custom_periods_lie_between_2000_and_2100(client, office):
     from opendvc.reports.periods import period_between
 
