@@ -254,6 +254,29 @@ def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
         assert f'id="{target}"' in page
 
 
+def test_a_refused_staff_action_says_the_error_at_its_field(client, org, make_item, monday):
+    """The message of a refused action was only in the summary at the top of the page, far above the
+    action's form on a phone; it is also at the field, which is marked invalid and described by it."""
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.force_login(org["focal"])
+    saturday = "2026-12-05T09:00"
+    for data, target in (
+        ({"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"}, "new_due_at-reschedule"),
+        ({"action": "answer", "answer": ""}, "answer-answer"),
+        ({"action": "send_back", "note": ""}, "note-send_back"),
+    ):
+        page = client.post(url, data).content.decode()
+        field = re.search(rf'<(?:input|textarea)[^>]*id="{target}"[^>]*>', page).group(0)
+        assert f'aria-invalid="true" aria-describedby="{target}-error"' in field, field
+        message = re.search(rf'<p class="field-error" id="{target}-error">(.*?)</p>', page)
+        assert message and "Lỗi:" in message.group(1), data["action"]
+        # Only the refused action's form says it.
+        assert page.count('class="field-error"') == 1
+
+
 def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, org, make_item):
     """Officers' names and the notes they typed are Vietnamese data in the English history list."""
     from opendvc.accounts.tests.factories import mark_mfa_passed
