@@ -34,13 +34,11 @@ from . import selectors, services
 from .inbound import email_ingest
 from .lifecycle import Action, State
 from .models import Channel, Feedback, Kind, PublishedAnswer
+from .services import ANSWER_MAX, NOTE_MAX
 from .uploads import UploadError, check_file, read_uploaded
 
 router = Router(tags=["Phản ánh, kiến nghị"])
 
-
-# An officer's note and an answer are as long as a sender's content may be (and the note shorter).
-NOTE_MAX, ANSWER_MAX = 5000, 20000
 
 class AttachmentIn(Schema):
     """One attachment: either a small file inline (``name`` and ``content_base64``, within the request
@@ -208,6 +206,12 @@ def _out(fb: Feedback, actor, *, as_sender: bool = False, token: str | None = No
     }
 
 
+def _about(path: str, message: str) -> dict:
+    """The problem's extra members for an error about one field: ``parameter`` and the ``errors``
+    list every 422 of the API carries (``path``, ``message``)."""
+    return {"parameter": path, "errors": [{"path": path, "message": message}]}
+
+
 def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
     """The checked files of ``items``; the storage keys of files sent ahead are added to ``sent_ahead``
     (to discard once the item is saved)."""
@@ -239,7 +243,7 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                     exc.message,
                     status=422,
                     title=gettext_noop("Tệp đính kèm không hợp lệ"),
-                    extra={"parameter": f"attachments.{i}.file"},
+                    extra=_about(f"attachments.{i}.file", exc.message),
                 ) from exc
             out.append(found)
             if sent_ahead is not None:
@@ -270,21 +274,22 @@ def _files(items: list[AttachmentIn], *, sent_ahead: list[str] | None = None):
                 exc.message,
                 status=status,
                 title=gettext_noop("Tệp đính kèm không hợp lệ"),
-                extra={"parameter": f"attachments.{i}"},
+                extra=_about(f"attachments.{i}", exc.message),
             ) from exc
     return out
 
 
-def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
+def _create(request, payload: FeedbackIn, *, sender, count=None) -> Feedback:
+    """The new item of ``payload``. ``count`` is called once the request is known to be acceptable,
+    before its files are read (the public form's rate limit counts the items sent, not the requests
+    refused)."""
     agency = (
         Agency.objects.filter(code=payload.agency_code).first() if payload.agency_code else None
     )
     if payload.agency_code and agency is None:
+        message = _("Không tìm thấy cơ quan có mã này.")
         raise ProblemError(
-            "unknown_agency",
-            _("Không tìm thấy cơ quan có mã này."),
-            status=422,
-            extra={"parameter": "agency_code"},
+            "unknown_agency", message, status=422, extra=_about("agency_code", message)
         )
     procedure = (
         Procedure.objects.filter(code=payload.procedure_code).first()
@@ -292,12 +297,19 @@ def _create(request, payload: FeedbackIn, *, sender) -> Feedback:
         else None
     )
     if payload.procedure_code and procedure is None:
+        message = _("Không tìm thấy thủ tục có mã này.")
         raise ProblemError(
-            "unknown_procedure",
-            _("Không tìm thấy thủ tục có mã này."),
-            status=422,
-            extra={"parameter": "procedure_code"},
+            "unknown_procedure", message, status=422, extra=_about("procedure_code", message)
         )
+    if count is not None:
+        services.check_text(subject=payload.subject, content=payload.content)
+        services.validate_sender(
+            sender=sender,
+            sender_name=payload.sender_name,
+            sender_phone=payload.sender_phone.strip(),
+            sender_email=payload.sender_email.strip(),
+        )
+        count()
     sent_ahead: list[str] = []
     files = _files(payload.attachments, sent_ahead=sent_ahead)
     fb = services.feedback_create(
@@ -343,7 +355,9 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     try:
         found = check_file(name=file.name or "", content=read_uploaded(file))
     except UploadError as exc:
-        raise upload_problem(exc, title=gettext_noop("Tệp đính kèm không hợp lệ")) from exc
+        raise upload_problem(
+            exc, title=gettext_noop("Tệp đính kèm không hợp lệ"), extra=_about("file", exc.message)
+        ) from exc
     reference = pending_upload_store(checked_file=found, purpose=UPLOAD_PURPOSE)
     return Status(
         201,
@@ -365,13 +379,25 @@ def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja 
     description="Giới hạn số lần gửi theo địa chỉ; người gửi phải có họ tên và số điện thoại hoặc email.",
 )
 def create_public(request, payload: FeedbackIn):
-    if not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
-        raise ProblemError(
+    ident = client_ip(request)
+
+    def throttled() -> ProblemError:
+        return ProblemError(
             "rate_limited",
             _("Gửi quá nhiều phản ánh trong thời gian ngắn; vui lòng thử lại sau ít phút."),
             status=429,
         )
-    fb = _create(request, payload, sender=None)
+
+    def count() -> None:
+        if not ratelimit_hit(name="feedback", ident=ident).allowed:
+            raise throttled()
+
+    # As on the web form, only feedback that is sent counts towards the limit: a client correcting a
+    # refused request is not blocked for its attempts (an address already over the limit is refused
+    # before any check).
+    if not ratelimit_hit(name="feedback", ident=ident, increment=False).allowed:
+        raise throttled()
+    fb = _create(request, payload, sender=None, count=count)
     return Status(201, _out(fb, None, as_sender=True, token=services.sender_token(fb)))
 
 
@@ -428,11 +454,9 @@ def _inputs(payload: FeedbackActionIn, sent_ahead: list[str]) -> dict:
     if payload.agency_code:
         agency = Agency.objects.filter(code=payload.agency_code).first()
         if agency is None:
+            message = _("Không tìm thấy cơ quan có mã này.")
             raise ProblemError(
-                "unknown_agency",
-                _("Không tìm thấy cơ quan có mã này."),
-                status=422,
-                extra={"parameter": "agency_code"},
+                "unknown_agency", message, status=422, extra=_about("agency_code", message)
             )
         inputs["agency"] = agency
     return inputs

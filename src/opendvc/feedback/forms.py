@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,10 @@ class MultipleFileField(forms.FileField):
             return []
         items = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(d, initial) for d in items]
+
+
+def new_submission_id() -> str:
+    return uuid.uuid4().hex
 
 
 def agency_choices():
@@ -96,6 +102,9 @@ class FeedbackForm(forms.Form):
         ),
         required=False,
     )
+    # One id per form shown (``new_submission_id``): the same form sent twice (a double click, a
+    # reload of the refused page) records one item (``views._create_from_form``).
+    submission = forms.CharField(required=False, widget=forms.HiddenInput)
     # Honeypot: hidden from people and assistive technology; bots fill it in.
     website = forms.CharField(
         label=_("Không điền vào ô này"),
@@ -121,6 +130,7 @@ class FeedbackForm(forms.Form):
             "attachments",
             "consent_publish",
             "website",
+            "submission",
         ]
         self.order_fields(order)
         if self.user is None:
@@ -132,12 +142,13 @@ class FeedbackForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.user is None:
-            if not (data.get("sender_name") or "").strip():
+            # A field already refused (too long, malformed) was typed: it is not also "missing".
+            if not (data.get("sender_name") or "").strip() and "sender_name" not in self.errors:
                 self.add_error("sender_name", _("Vui lòng nhập họ và tên người gửi."))
             if (
                 not data.get("sender_phone")
                 and not data.get("sender_email")
-                and "sender_email" not in self.errors
+                and not {"sender_phone", "sender_email"} & set(self.errors)
             ):
                 self.add_error(
                     "sender_phone", _("Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời.")
@@ -197,14 +208,14 @@ class PaperLetterForm(FeedbackForm):
 
     def clean(self):
         data = forms.Form.clean(self)
-        if not (data.get("sender_name") or "").strip():
+        if not (data.get("sender_name") or "").strip() and "sender_name" not in self.errors:
             self.add_error("sender_name", _("Vui lòng nhập họ và tên người gửi."))
         contact = (
             data.get("sender_phone")
             or data.get("sender_email")
             or (data.get("sender_address") or "").strip()
         )
-        if not contact and "sender_email" not in self.errors:
+        if not contact and not {"sender_phone", "sender_email", "sender_address"} & set(self.errors):
             self.add_error(
                 "sender_address",
                 _(

@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +55,9 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 # The column's length (RFC 5321 limits a path to 254 characters).
 EMAIL_MAX = Feedback._meta.get_field("sender_email").max_length
+# An officer's or a sender's note and an answer are as long as a sender's content may be (the note
+# shorter), on every path (the staff form, the sender's tracking page, the API).
+NOTE_MAX, ANSWER_MAX = 5000, 20000
 
 
 # --- who is acting -------------------------------------------------------------------------------
@@ -255,6 +258,20 @@ def validate_sender(
         )
 
 
+def check_text(*, subject: str, content: str) -> None:
+    """The title and the text of a new item: present and within their lengths (raises
+    ProblemError 422)."""
+    subject, content = (subject or "").strip(), (content or "").strip()
+    if not subject:
+        raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
+    if len(subject) > 300:
+        raise _invalid("subject", _("Tiêu đề dài tối đa 300 ký tự."))
+    if not content:
+        raise _invalid("content", _("Vui lòng nhập nội dung phản ánh, kiến nghị."))
+    if len(content) > 20000:
+        raise _invalid("content", _("Nội dung dài tối đa 20.000 ký tự."))
+
+
 def feedback_create(
     *,
     channel: str,
@@ -286,14 +303,7 @@ def feedback_create(
     if kind not in Kind.values:
         raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
     subject, content = (subject or "").strip(), (content or "").strip()
-    if not subject:
-        raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
-    if len(subject) > 300:
-        raise _invalid("subject", _("Tiêu đề dài tối đa 300 ký tự."))
-    if not content:
-        raise _invalid("content", _("Vui lòng nhập nội dung phản ánh, kiến nghị."))
-    if len(content) > 20000:
-        raise _invalid("content", _("Nội dung dài tối đa 20.000 ký tự."))
+    check_text(subject=subject, content=content)
     if sender is not None and not getattr(sender, "is_authenticated", False):
         sender = None
     if sender is not None:
@@ -326,25 +336,33 @@ def feedback_create(
             existing = Feedback.objects.select_for_update().filter(external_id=external_id).first()
             if existing is not None:
                 return existing
-        fb = Feedback.objects.create(
-            channel=channel,
-            kind=kind,
-            sender=sender,
-            sender_name=sender_name[:200],
-            sender_phone=sender_phone,
-            sender_email=sender_email,
-            sender_address=sender_address[:300],
-            subject=subject,
-            content=content,
-            suggested_agency=suggested_agency,
-            procedure=procedure,
-            dossier=dossier,
-            dossier_code=dossier_code.strip()[:40],
-            consent_publish=consent_publish,
-            entered_by=entered_by,
-            external_id=external_id or None,
-            created_at=created_at or timezone.now(),
-        )
+        try:
+            with transaction.atomic():
+                fb = Feedback.objects.create(
+                    channel=channel,
+                    kind=kind,
+                    sender=sender,
+                    sender_name=sender_name[:200],
+                    sender_phone=sender_phone,
+                    sender_email=sender_email,
+                    sender_address=sender_address[:300],
+                    subject=subject,
+                    content=content,
+                    suggested_agency=suggested_agency,
+                    procedure=procedure,
+                    dossier=dossier,
+                    dossier_code=dossier_code.strip()[:40],
+                    consent_publish=consent_publish,
+                    entered_by=entered_by,
+                    external_id=external_id or None,
+                    created_at=created_at or timezone.now(),
+                )
+        except IntegrityError:
+            # The same form sent twice at once (a double click): the first request recorded it.
+            existing = Feedback.objects.filter(external_id=external_id).first() if external_id else None
+            if existing is None:
+                raise
+            return existing
         local = timezone.localtime(fb.created_at)
         fb.code = f"PA-{local:%Y%m%d}-{fb.pk:06d}"
         fb.save(update_fields=["code"])
@@ -367,11 +385,13 @@ def feedback_create(
         )
         transaction.on_commit(lambda: _notify_sender(fb, "feedback_received"))
         if assign_to is not None:
-            note = (
-                _("Chuyển theo phiếu khảo sát (Điều 7.4).")
-                if channel == Channel.SURVEY
-                else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3).")
-            )
+            # The history is the agency's record: in Vietnamese whatever the page's language.
+            with translation.override("vi"):
+                note = (
+                    _("Chuyển theo phiếu khảo sát (Điều 7.4).")
+                    if channel == Channel.SURVEY
+                    else _("Văn bản gửi trực tiếp đến cơ quan, cơ quan vào sổ (Điều 7.3).")
+                )
             fb = feedback_act(
                 feedback=fb,
                 action=Action.FORWARD,
@@ -837,6 +857,13 @@ def feedback_act(
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
     working-time engine), appends one history entry, writes the audit entry, stores answer files, and
     notifies the people concerned after commit (``feedback_acted`` too)."""
+    for field, limit, message in (
+        ("note", NOTE_MAX, gettext_lazy("Ghi chú, lý do dài tối đa 5.000 ký tự.")),
+        ("answer", ANSWER_MAX, gettext_lazy("Nội dung trả lời dài tối đa 20.000 ký tự.")),
+    ):
+        value = (inputs or {}).get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise _invalid(field, str(message))
     return MACHINE.act(
         row=feedback,
         action=action,

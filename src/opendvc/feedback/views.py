@@ -4,7 +4,9 @@ the back-office queues, item page, staff entry, publishing, figures and email qu
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +28,14 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip, ratelimit_hit
 
 from . import selectors, services
-from .forms import ActionForm, FeedbackForm, PaperLetterForm, PublishForm, StaffEntryForm
+from .forms import (
+    ActionForm,
+    FeedbackForm,
+    PaperLetterForm,
+    PublishForm,
+    StaffEntryForm,
+    new_submission_id,
+)
 from .lifecycle import Action
 from .models import Attachment, Channel, Feedback, PublishedAnswer, QuarantinedEmail
 from .uploads import UploadError, check_count, check_file, read_uploaded
@@ -61,6 +70,16 @@ def _problem_to_form(form, exc: ProblemError) -> None:
         form.add_error(None, exc.detail)
 
 
+def submission_key(data: dict) -> str | None:
+    """The key that makes one form sent twice (a double click on "send") one item: the form's id with
+    what was typed. A form reused for another text (the browser's back button) makes a new item."""
+    submission = data.get("submission") or ""
+    if not re.fullmatch(r"[0-9a-f]{32}", submission):
+        return None
+    typed = "\n".join(str(data.get(k) or "") for k in ("kind", "subject", "content", "sender_name"))
+    return "form:" + hashlib.sha256(f"{submission}\n{typed}".encode()).hexdigest()
+
+
 def _create_from_form(request, form, *, channel: str, sender, entered_by=None) -> Feedback | None:
     files = _checked_files(form)
     if files is None:
@@ -87,6 +106,7 @@ def _create_from_form(request, form, *, channel: str, sender, entered_by=None) -
             consent_publish=bool(data.get("consent_publish")),
             files=files,
             entered_by=entered_by,
+            external_id=submission_key(data),
             request=request,
         )
     except ProblemError as exc:
@@ -105,6 +125,7 @@ def submit(request):
         initial = {
             "procedure_code": request.GET.get("thu-tuc", "")[:40],
             "dossier_code": request.GET.get("ho-so", "")[:40],
+            "submission": new_submission_id(),
         }
         if user:
             initial.update(sender_name=user.full_name, sender_email=user.email or "")
@@ -377,7 +398,7 @@ def staff_entry(request):
         return render(
             request,
             "feedback/staff_entry.html",
-            {"form": StaffEntryForm(initial={"channel": "hotline"})},
+            {"form": StaffEntryForm(initial={"channel": "hotline", "submission": new_submission_id()})},
         )
     form = StaffEntryForm(request.POST, request.FILES)
     if form.is_valid():
@@ -402,7 +423,11 @@ def staff_paper_entry(request):
     agencies = services.paper_agencies(request.user)
     if request.method == "GET":
         form = PaperLetterForm(
-            agencies=agencies, initial={"agency": agencies[0].pk if agencies else None}
+            agencies=agencies,
+            initial={
+                "agency": agencies[0].pk if agencies else None,
+                "submission": new_submission_id(),
+            },
         )
         return render(request, "feedback/staff_paper_entry.html", {"form": form})
     form = PaperLetterForm(request.POST, request.FILES, agencies=agencies)
@@ -428,6 +453,7 @@ def staff_paper_entry(request):
                     dossier_code=data.get("dossier_code") or "",
                     consent_publish=bool(data.get("consent_publish")),
                     files=files,
+                    external_id=submission_key(data),
                     request=request,
                 )
             except ProblemError as exc:

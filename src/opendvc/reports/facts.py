@@ -282,7 +282,9 @@ def _refresh(
 
 
 def data_version(state: FactsState | None = None) -> str:
+    """The version of the facts a report was counted from, as the report (always in Vietnamese, like
+    its files) and its page show it: ``facts-v6 (8 dòng)``."""
     state = state or FactsState.objects.filter(pk=1).first()
     if state is None:
         return "facts-v0"
-    return f"facts-v{state.version} ({state.rows} rows)"
+    return f"facts-v{state.version} ({state.rows} dòng)"

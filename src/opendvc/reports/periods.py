@@ -76,9 +76,10 @@ def _split(label: str) -> tuple[str, int, int]:
 
 
 def _bad(path: str, message: str) -> ProblemError:
+    # A refused cut-off is not a refused period: its own message is the problem's detail.
     return ProblemError(
         "validation_error",
-        _("Kỳ báo cáo không hợp lệ."),
+        message if path == "as_of" else _("Kỳ báo cáo không hợp lệ."),
         extra={"errors": [{"path": path, "message": message}]},
     )
 

@@ -73,7 +73,7 @@ def period_figures(
             "label": period.label,
             "start": period.start.isoformat(),
             "end": period.end.isoformat(),
-            "as_of": w.cutoff.isoformat(),
+            "as_of": w.cutoff.astimezone(VN_TZ).isoformat(),
         },
         "dimension": dimension,
         "dossiers": {

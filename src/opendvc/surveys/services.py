@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
@@ -252,23 +252,29 @@ def survey_answer(
             request=request,
         )
         if not satisfied:
-            low = [known[k] for k, v in clean.items() if v <= form.dissatisfied_at_most]
-            content = _("Đánh giá chung: %(o)s/%(n)s.") % {"o": overall, "n": form.scale}
-            if low:
-                content += "\n" + _("Tiêu chí chưa hài lòng: %(l)s.") % {"l": "; ".join(low)}
-            if comment:
-                content += "\n" + _("Ý kiến: %(c)s") % {"c": comment}
             applicant = inv.applicant
+            # The feedback item is the agency's record (Regulation Art. 7.4): written in Vietnamese
+            # whatever language the applicant chose for the survey page.
+            with translation.override("vi"):
+                low = [known[k] for k, v in clean.items() if v <= form.dissatisfied_at_most]
+                content = _("Đánh giá chung: %(o)s/%(n)s.") % {"o": overall, "n": form.scale}
+                if low:
+                    content += "\n" + _("Tiêu chí chưa hài lòng: %(l)s.") % {"l": "; ".join(low)}
+                if comment:
+                    content += "\n" + _("Ý kiến: %(c)s") % {"c": comment}
+                subject = _("Không hài lòng với việc giải quyết hồ sơ %(code)s") % {
+                    "code": inv.dossier_code
+                }
+                sender_name = (
+                    "" if applicant else _("Người nộp hồ sơ %(code)s") % {"code": inv.dossier_code}
+                )
             fb = feedback_create(
                 channel=Channel.SURVEY,
                 kind=Kind.COMPLAINT,
-                subject=_("Không hài lòng với việc giải quyết hồ sơ %(code)s")
-                % {"code": inv.dossier_code},
+                subject=subject,
                 content=content,
                 sender=applicant,
-                sender_name=""
-                if applicant
-                else _("Người nộp hồ sơ %(code)s") % {"code": inv.dossier_code},
+                sender_name=sender_name,
                 procedure=inv.procedure,
                 dossier_code=inv.dossier_code,
                 assign_to=inv.agency,

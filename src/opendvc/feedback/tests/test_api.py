@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from opendvc.feedback.lifecycle import Action
 from opendvc.feedback.models import Channel, Feedback
@@ -69,6 +70,28 @@ def test_public_create_returns_a_tracking_token_and_rates(client, org, monday, s
     assert Feedback.objects.count() == 2
 
 
+def test_refused_public_requests_do_not_count_towards_the_limit(client, org, settings):
+    """As on the web form, the limit counts the items sent: an app whose user corrected a missing
+    contact three times was blocked for ten minutes before sending anything."""
+    settings.FEEDBACK_RATE_LIMIT = 2
+    for refused in (
+        body(sender_phone="", sender_email=""),
+        body(subject="   "),
+        body(sender_phone="12"),
+    ):
+        r = client.post(f"{URL}/public", refused, content_type="application/json")
+        assert r.status_code == 422, r.content
+    for _ in range(2):
+        r = client.post(f"{URL}/public", body(), content_type="application/json")
+        assert r.status_code == 201, r.content
+    r = client.post(f"{URL}/public", body(), content_type="application/json")
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    # An address over the limit is refused before its request is read.
+    r = client.post(f"{URL}/public", body(subject=""), content_type="application/json")
+    assert r.status_code == 429
+    assert Feedback.objects.count() == 2
+
+
 def test_public_create_bad_input(client, org):
     r = client.post(
         f"{URL}/public", body(sender_phone="", sender_email=""), content_type="application/json"
@@ -82,6 +105,45 @@ def test_public_create_bad_input(client, org):
     )
     assert r.json()["code"] == "unknown_agency"
     assert Feedback.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "code"),
+    [
+        ({"agency_code": "999.99.99.H19"}, "agency_code", "unknown_agency"),
+        ({"procedure_code": "9.999999"}, "procedure_code", "unknown_procedure"),
+        ({"attachments": [{"name": "a.pdf", "file": "khong-co"}]}, "attachments.0.file", "unknown_upload"),
+        ({"attachments": [{"name": "a.pdf", "content_base64": "aGVsbG8="}]}, "attachments.0", "unsupported_type"),
+    ],
+)
+def test_every_refused_field_is_named_in_the_errors_list(client, org, extra, path, code):
+    """A 422 names the field it refuses in ``errors`` (``path``, ``message``), as every other 422 of
+    the API does: an app shows the message at that field."""
+    r = client.post(f"{URL}/public", body(**extra), content_type="application/json")
+    problem = r.json()
+    assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
+    assert problem["code"] == code
+    assert problem["errors"] == [{"path": path, "message": problem["detail"]}]
+    assert Feedback.objects.count() == 0
+
+
+def test_an_unknown_agency_of_a_staff_action_is_named_in_the_errors_list(client, org):
+    fb = feedback_create_for(org)
+    client.force_login(org["switchboard"])
+    r = client.post(
+        f"{URL}/{fb.code}/actions",
+        {"action": "forward", "agency_code": "999.99.99.H19"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert [e["path"] for e in r.json()["errors"]] == ["agency_code"]
+
+
+def test_a_refused_file_sent_ahead_is_named_in_the_errors_list(client, org):
+    upload = SimpleUploadedFile("a.pdf", b"hello", content_type="application/pdf")
+    r = client.post(f"{URL}/files", {"file": upload})
+    assert r.status_code == 422
+    assert [e["path"] for e in r.json()["errors"]] == ["file"]
 
 
 def test_signed_in_create_list_get(client, org):

@@ -138,3 +138,50 @@ def test_an_email_address_longer_than_its_column_is_refused_at_its_field(client,
         make_item(sender=None, sender_name="Nguyễn Văn A", sender_email=long_email)
     assert exc.value.extra["errors"][0]["path"] == "sender_email"
     assert Feedback.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "missing"),
+    [
+        ({"sender_name": "Nguyễn " * 40}, "sender_name", "Vui lòng nhập họ và tên người gửi."),
+        (
+            {"sender_phone": "0" * 21},
+            "sender_phone",
+            "Vui lòng nhập số điện thoại hoặc email để nhận câu trả lời.",
+        ),
+    ],
+)
+def test_a_field_too_long_is_not_also_said_to_be_missing(client, org, typed, field, missing):
+    """A name or phone number over its length was refused twice at its field: "at most n
+    characters" and "please enter…", though the sender had typed it."""
+    data = {
+        "kind": "complaint",
+        "subject": "Chậm trả kết quả",
+        "content": "Nội dung",
+        "sender_name": "Nguyễn Văn A",
+        "sender_phone": "0912345678",
+        **typed,
+    }
+    r = client.post(reverse("feedback:submit"), data)
+    errors = r.context["form"].errors
+    assert r.status_code == 400 and list(errors) == [field]
+    assert len(errors[field]) == 1 and missing not in errors[field]
+    assert Feedback.objects.count() == 0
+
+
+def test_a_paper_letter_field_too_long_is_not_also_said_to_be_missing(client, org):
+    client.force_login(org["focal"])
+    r = client.post(
+        reverse("feedback:staff_paper_entry"),
+        {
+            "agency": org["dept"].pk,
+            "kind": "complaint",
+            "subject": "Đơn thư",
+            "content": "Nội dung",
+            "sender_name": "Nguyễn " * 40,
+            "sender_phone": "0" * 21,
+        },
+    )
+    errors = r.context["form"].errors
+    assert r.status_code == 400 and sorted(errors) == ["sender_name", "sender_phone"]
+    assert all(len(messages) == 1 for messages in errors.values())

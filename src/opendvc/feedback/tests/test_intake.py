@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,39 @@ def test_public_form_creates_an_item_with_attachment(client, org):
     assert fb.attachments.get().name == "biên nhận.pdf"
     page = client.get(response["Location"])
     assert fb.code in page.content.decode()
+
+
+def test_the_same_form_sent_twice_records_one_item(client, org):
+    """A double click on "send" posted the form twice and recorded two items (two acknowledgements,
+    two rows in the switchboard's queue). The form shown carries an id: the same form with the same
+    text is one item; the same form reused for another text (the back button) is a new one."""
+    page = client.get(reverse("feedback:submit")).content.decode()
+    submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
+    first = client.post(reverse("feedback:submit"), form_data(submission=submission))
+    again = client.post(reverse("feedback:submit"), form_data(submission=submission))
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] and Feedback.objects.count() == 1
+    other = client.post(
+        reverse("feedback:submit"), form_data(submission=submission, subject="Một việc khác")
+    )
+    assert other.status_code == 302 and Feedback.objects.count() == 2
+    # An id not made by the form is ignored: the item is recorded, once per sending.
+    for _ in range(2):
+        client.post(reverse("feedback:submit"), form_data(submission="x' OR 1=1"))
+    assert Feedback.objects.count() == 4
+
+
+def test_a_hotline_entry_sent_twice_records_one_item(client, org):
+    client.force_login(org["switchboard"])
+    page = client.get(reverse("feedback:staff_entry")).content.decode()
+    submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
+    for _ in range(2):
+        r = client.post(
+            reverse("feedback:staff_entry"),
+            form_data(channel="hotline", submission=submission),
+        )
+        assert r.status_code == 302
+    assert Feedback.objects.count() == 1
 
 
 def test_public_form_errors_are_vietnamese_and_keep_the_input(client, org):

@@ -164,6 +164,24 @@ def test_sender_tracks_and_rates_by_token(client, org, make_item, monday):
     assert client.get(reverse("feedback:track", args=["gia-mao"])).status_code == 404
 
 
+def test_a_sender_reason_longer_than_the_limit_is_refused_on_the_tracking_page(
+    client, org, make_item, monday
+):
+    """The reason of a reopening typed on the tracking page has the API's limit (5,000 characters):
+    a megabyte of text was stored in the append-only history and mailed to the agency."""
+    fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
+    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xong"})
+    url = reverse("feedback:track", args=[sender_token(fb)])
+    assert 'maxlength="5000"' in client.get(url).content.decode()
+    page = client.post(url, {"action": "reopen", "note": "x" * 5001}, follow=True)
+    assert "Ghi chú, lý do dài tối đa 5.000 ký tự." in page.content.decode()
+    fb.refresh_from_db()
+    assert fb.status == State.ANSWERED and not fb.events.filter(action="reopen").exists()
+    client.post(url, {"action": "reopen", "note": "x" * 5000})
+    fb.refresh_from_db()
+    assert fb.status == State.FORWARDED
+
+
 def test_qa_per_procedure_page(client, db):
     assert client.get(reverse("feedback:qa_procedure", args=["1.999999"])).status_code == 404
     assert client.get(reverse("feedback:qa_list")).status_code == 200
@@ -234,6 +252,29 @@ def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
         links = re.findall(r'href="#([^"]+)"', summary)
         assert links == [target], (data["action"], links)
         assert f'id="{target}"' in page
+
+
+def test_a_refused_staff_action_says_the_error_at_its_field(client, org, make_item, monday):
+    """The message of a refused action was only in the summary at the top of the page, far above the
+    action's form on a phone; it is also at the field, which is marked invalid and described by it."""
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.force_login(org["focal"])
+    saturday = "2026-12-05T09:00"
+    for data, target in (
+        ({"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"}, "new_due_at-reschedule"),
+        ({"action": "answer", "answer": ""}, "answer-answer"),
+        ({"action": "send_back", "note": ""}, "note-send_back"),
+    ):
+        page = client.post(url, data).content.decode()
+        field = re.search(rf'<(?:input|textarea)[^>]*id="{target}"[^>]*>', page).group(0)
+        assert f'aria-invalid="true" aria-describedby="{target}-error"' in field, field
+        message = re.search(rf'<p class="field-error" id="{target}-error">(.*?)</p>', page)
+        assert message and "Lỗi:" in message.group(1), data["action"]
+        # Only the refused action's form says it.
+        assert page.count('class="field-error"') == 1
 
 
 def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, org, make_item):

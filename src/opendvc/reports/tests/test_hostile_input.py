@@ -46,6 +46,33 @@ def test_a_cut_off_after_the_period_counts_to_its_end(client, office):
     assert "dossiers" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("31-12-2026", "Ngày chốt số liệu không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+        ("2025-01-01", "Ngày chốt số liệu phải trong kỳ báo cáo."),
+    ],
+)
+def test_a_refused_cut_off_is_not_told_as_a_refused_period(client, office, as_of, message):
+    """The period was right and the cut-off wrong, but the problem's detail said "the period is not
+    valid"."""
+    sign_in(client, office)
+    response = client.get("/api/v1/reports/figures", {"period": "2026", "as_of": as_of})
+    problem = response.json()
+    assert response.status_code == 422 and problem["detail"] == message
+    assert problem["errors"] == [{"path": "as_of", "message": message}]
+
+
+def test_the_cut_off_is_given_in_vietnam_time(client, office):
+    """The figures' cut-off is documented in Vietnam time; counted up to now it was given in UTC
+    (``…+00:00``), and in Vietnam time only when a day was asked for."""
+    sign_in(client, office)
+    for query in ({"period": "2026"}, {"period": "2026", "as_of": "2026-06-30"}):
+        response = client.get("/api/v1/reports/figures", query)
+        assert response.status_code == 200, response.content
+        assert response.json()["period"]["as_of"].endswith("+07:00"), query
+
+
 def test_custom_periods_lie_between_2000_and_2100(client, office):
     from opendvc.reports.periods import period_between
 

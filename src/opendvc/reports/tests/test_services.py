@@ -320,6 +320,49 @@ def test_figures_api_reads_a_set_whose_code_was_stored_as_a_number(client, count
     assert (second["points"], second["group"]) == (12.5, None)
 
 
+def test_the_english_report_page_marks_vietnamese_data(client, counted, people):
+    """The page of one report, in English: the agency, the indicator set, the person who asked for
+    it and the history's names and notes are Vietnamese data, marked lang="vi" (WCAG 3.1.2); they
+    were read with an English voice."""
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
+    from opendvc.reports.services import report_request
+
+    report = report_request(
+        kind="agency_half_year",
+        period_label="2027-H1",
+        actor=people["leader"],
+        agency=counted["agency"],
+    )
+    assert report.status == "done", report.error
+    client.cookies["django_language"] = "en"
+    client.force_login(people["leader"])
+    mark_mfa_passed(client)
+    html = client.get(reverse("reports:detail", args=[report.public_id])).content.decode()
+    assert '<html lang="en"' in html and counted["agency"].name in html
+    assert vietnamese_outside_lang_vi(html) == []
+
+
+def test_the_data_version_of_a_report_is_written_in_vietnamese(client, counted, people):
+    """The data version on the report's page and in its files said "(8 rows)" in English on a
+    Vietnamese report."""
+    import openpyxl
+
+    from opendvc.accounts.tests.factories import mark_mfa_passed
+    from opendvc.reports.services import report_request
+
+    report = report_request(kind="province_year", period_label="2027", actor=people["office"])
+    assert re.fullmatch(r"facts-v\d+ \(\d+ dòng\)", report.data_version), report.data_version
+    client.force_login(people["office"])
+    mark_mfa_passed(client)
+    page = client.get(reverse("reports:detail", args=[report.public_id])).content.decode()
+    assert f"<dd>{report.data_version}</dd>" in page and "rows" not in page
+    sheet = openpyxl.load_workbook(io.BytesIO(report.xlsx.read())).worksheets[0]
+    assert ["Phiên bản dữ liệu", report.data_version] in [
+        list(row) for row in sheet.iter_rows(values_only=True)
+    ]
+
+
 def test_worker_task_builds_a_queued_report(counted, people, settings):
     from opendvc.reports.services import report_request
     from opendvc.reports.tasks import build_report

@@ -49,3 +49,24 @@ def test_a_criterion_named_in_an_english_error_is_marked_as_vietnamese(client, r
     assert problem["code"] == "validation_error"
     message = problem["errors"][0]["message"]
     assert f"“{criterion['label']}”" in message and "<span" not in message
+
+
+def test_a_dissatisfied_answer_on_the_english_page_files_the_item_in_vietnamese(
+    client, returned_dossier
+):
+    """The feedback item a "not satisfied" answer creates is the agency's record (Art. 7.4): its
+    title, text and history note are in Vietnamese even when the applicant answered in English."""
+    from opendvc.feedback.models import Feedback
+
+    invitation = SurveyInvitation.objects.get()
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        f"/khao-sat/{invitation.token}/", {"overall": "1", "comment": "Too slow"}
+    )
+    assert response.status_code == 200
+    item = Feedback.objects.get()
+    assert item.subject == f"Không hài lòng với việc giải quyết hồ sơ {invitation.dossier_code}"
+    assert item.content == "Đánh giá chung: 1/5.\nÝ kiến: Too slow"
+    assert [e.note for e in item.events.filter(action="forward")] == [
+        "Chuyển theo phiếu khảo sát (Điều 7.4)."
+    ]
