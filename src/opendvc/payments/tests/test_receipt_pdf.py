@@ -110,3 +110,18 @@ def test_the_counter_receipt_of_a_fee_named_without_spaces_keeps_every_amount_on
         assert amount in text
     width = float(page.mediabox.width)
     assert [x for x in _drawn_at(page) if not 0 <= x < width] == []
+
+
+@pytest.mark.usefixtures("vnpay_settings")
+def test_the_receipt_names_the_gateway_not_its_key(
+    client, level4, citizen, officer, django_capture_on_commit_callbacks
+):
+    # It read "qua PAYGOV" (the key, upper-cased) where the pages name "Nền tảng thanh toán của Cổng
+    # Dịch vụ công quốc gia"; it is named in Vietnamese whatever language the payer reads the portal in.
+    from django.utils import translation
+
+    dossier = fees_due(level4, citizen, officer)
+    with translation.override("en"):
+        receipt = _pay(client, dossier, citizen, django_capture_on_commit_callbacks)
+    text = " ".join(_page(receipt).extract_text().split())
+    assert "qua VNPAY (thẻ ATM, QR, ví điện tử)" in text
