@@ -214,10 +214,16 @@ def office_refund(request, code):
             refund = get_object_or_404(
                 Refund, pk=row_id(request.POST["refund"]) or 0, attempt__order__dossier=dossier
             )
+            decision = request.POST.get("decision")
+            if decision not in ("approve", "reject"):
+                # A form sent without its button (or with another value) decides nothing: it was
+                # taken for a rejection.
+                messages.error(request, _("Chọn “Duyệt hoàn tiền” hoặc “Không duyệt”."))
+                return redirect("payments:office", code=dossier.code)
             services.refund_decide(
                 refund=refund,
                 actor=request.user,
-                approve=request.POST.get("decision") == "approve",
+                approve=decision == "approve",
                 note=request.POST.get("note", ""),
             )
             messages.success(request, _("Đã ghi nhận quyết định hoàn tiền."))

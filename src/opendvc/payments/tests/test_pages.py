@@ -582,3 +582,25 @@ def test_the_payments_page_offers_each_officer_only_the_refund_steps_they_may_ta
     # Rejected: the officer may ask again.
     client.force_login(officer)
     assert f'name="attempt" value="{attempt.pk}"' in client.get(page).content.decode()
+
+
+def test_a_refund_decision_sent_without_its_button_decides_nothing(
+    client, vnpay_settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    # A form sent without "decision" (or with another value) rejected the refund.
+    from opendvc.payments.models import Refund
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    stop(dossier, leader)
+    page = f"/mot-cua/thanh-toan/{dossier.code}/"
+    client.force_login(officer)
+    client.post(f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"})
+    refund = Refund.objects.get(attempt=attempt)
+    client.force_login(leader)
+    for sent in ({}, {"decision": "yes"}):
+        r = client.post(f"{page}hoan-tien/", {"refund": refund.pk, **sent}, follow=True)
+        assert "Chọn “Duyệt hoàn tiền” hoặc “Không duyệt”." in r.content.decode()
+        refund.refresh_from_db()
+        assert refund.state == "requested" and refund.approved_by is None
