@@ -32,7 +32,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 
 from opendvc.accounts import crypto
@@ -145,7 +145,11 @@ def render_pdf(template: str, context: dict) -> bytes:
     # Imported on first use: the PDF engine loads for seconds and workers serve before it (core.warmup).
     from weasyprint import HTML
 
-    html = render_to_string(template, context)
+    # The documents are the agency's papers, in Vietnamese whoever asks for them: a label the context
+    # carries (the return method, a state) is written in Vietnamese even when the officer whose action
+    # issued the document, or the applicant who downloads it, reads the portal in English.
+    with translation.override("vi"):
+        html = render_to_string(template, context)
     engine = _engine()
     stylesheets = [_stylesheet(engine, faces_css())]
     style = _STYLE.search(html)
@@ -404,8 +408,9 @@ def _render_into(doc: DossierDocument) -> None:
     """Render ``doc``'s PDF and store it: the file first, then the row (a file whose row never
     commits is removed by ``core.sweep_orphan_files``)."""
     dossier, event = doc.dossier, doc.event
-    context = document_context(dossier=dossier, event=event)
-    context["signers"] = signers_for(kind=doc.kind, dossier=dossier, event=event)
+    with translation.override("vi"):  # labels put in the context as text are Vietnamese too
+        context = document_context(dossier=dossier, event=event)
+        context["signers"] = signers_for(kind=doc.kind, dossier=dossier, event=event)
     pdf = render_pdf(TEMPLATES[doc.kind], context)
     doc.sha256 = hashlib.sha256(pdf).hexdigest()
     with storage_access():

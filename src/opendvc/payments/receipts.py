@@ -39,7 +39,9 @@ def receipt_issue(*, order: PaymentOrder, attempt: PaymentAttempt, payer, now=No
     now = now or timezone.now()
     receipt = Receipt.objects.create(
         order=order,
-        number=f"BL{now:%Y}-{order.pk:08d}",
+        # The year of the receipt's date as printed on it (Vietnam time): a payment made between
+        # 00:00 and 07:00 on 1 January is numbered in the new year, not the last one (UTC).
+        number=f"BL{timezone.localtime(now):%Y}-{order.pk:08d}",
         issued_at=now,
         payer_name=(getattr(payer, "full_name", "") or str(payer))[:200],
     )

@@ -20,6 +20,8 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import message_text
 from opendvc.core.ratelimit import client_ip
 from opendvc.dossiers import selectors as dossier_selectors
+from opendvc.dossiers.lifecycle import Role
+from opendvc.dossiers.services.transitions import staff_roles_at
 from opendvc.dossiers.views.common import problem_messages
 
 from . import selectors, services
@@ -187,6 +189,9 @@ def verify(request, token):
 @require_GET
 def office(request, code):
     dossier = dossier_selectors.dossier_for_staff(user=request.user, code=code)
+    # The page offers each officer only what the services let them do: an officer of the receiving
+    # agency requests a refund, a leader approves or rejects it (``refund_request``, ``refund_decide``).
+    roles = staff_roles_at(request.user, dossier.receiving_agency_id)
     return render(
         request,
         "payments/office.html",
@@ -194,6 +199,8 @@ def office(request, code):
             "dossier": dossier,
             "orders": selectors.dossier_orders(dossier=dossier),
             "fee_requests": selectors.dossier_fee_requests(dossier=dossier),
+            "may_request_refund": bool({Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER} & roles),
+            "may_decide_refund": Role.LEADER in roles,
         },
     )
 
@@ -207,10 +214,16 @@ def office_refund(request, code):
             refund = get_object_or_404(
                 Refund, pk=row_id(request.POST["refund"]) or 0, attempt__order__dossier=dossier
             )
+            decision = request.POST.get("decision")
+            if decision not in ("approve", "reject"):
+                # A form sent without its button (or with another value) decides nothing: it was
+                # taken for a rejection.
+                messages.error(request, _("Chọn “Duyệt hoàn tiền” hoặc “Không duyệt”."))
+                return redirect("payments:office", code=dossier.code)
             services.refund_decide(
                 refund=refund,
                 actor=request.user,
-                approve=request.POST.get("decision") == "approve",
+                approve=decision == "approve",
                 note=request.POST.get("note", ""),
             )
             messages.success(request, _("Đã ghi nhận quyết định hoàn tiền."))

@@ -117,6 +117,8 @@ class Row:
             status=order.status,
         )
         self.state_label = STATE_LABELS.get(self.state, "")
+        # The hours the post has to deliver a result: 24 inside the province, more outside.
+        self.hours = clock.allowed_hours(inside_province=order.inside_province)
         self.left = (
             clock.describe_left(due_at=order.due_at, now=now)
             if order.due_at and order.finished_at is None
@@ -240,7 +242,13 @@ def queue(request):
     return render(
         request,
         "postal/queue.html",
-        {"tabs": tabs, "view": view, "rows": rows, "view_label": VIEW_LABELS[view]},
+        {
+            "tabs": tabs,
+            "view": view,
+            "rows": rows,
+            "view_label": VIEW_LABELS[view],
+            "hours_outside": clock.allowed_hours(inside_province=False),
+        },
     )
 
 

@@ -75,3 +75,14 @@ def refund_refused(attempt, dossier):
     from ..services import refund_allowed
 
     return refund_allowed(attempt, dossier=dossier)
+
+
+@register.filter
+def refund_open(attempt) -> bool:
+    """Whether a refund of ``attempt`` is asked or under way (not rejected, not refused by the
+    gateway): a second one is refused (``services.refund_request``), so the page does not offer it."""
+    from ..models import Refund
+
+    return any(
+        r.state not in (Refund.State.REJECTED, Refund.State.FAILED) for r in attempt.refunds.all()
+    )

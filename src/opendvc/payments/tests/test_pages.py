@@ -392,15 +392,15 @@ def test_officer_requests_and_leader_approves_a_refund_on_the_page(
             f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"}, follow=True
         )
         assert "Chờ lãnh đạo duyệt" in r.content.decode()
-        # The refund to decide is a form after its line, not inside its paragraph.
-        assert 'name="decision"' in r.content.decode()
-        assert blocks_in_paragraphs(r.content.decode()) == []
         refund = Refund.objects.get()
         r = client.post(
             f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True
         )
         assert "Chỉ lãnh đạo mới duyệt hoàn tiền" in r.content.decode()
         client.force_login(leader)
+        # The refund to decide is a form after its line, not inside its paragraph.
+        text = client.get(page).content.decode()
+        assert 'name="decision"' in text and blocks_in_paragraphs(text) == []
         r = client.post(
             f"{page}hoan-tien/", {"refund": refund.pk, "decision": "approve"}, follow=True
         )
@@ -551,3 +551,56 @@ def test_the_officers_page_offers_a_refund_only_when_allowed_and_a_leader_approv
     client.post(f"{page}hoan-tien/", {"refund": refund.pk, "decision": "reject"})
     refund.refresh_from_db()
     assert refund.state == "rejected"
+
+
+def test_the_payments_page_offers_each_officer_only_the_refund_steps_they_may_take(
+    client, vnpay_settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    # The officer who had asked for a refund was still offered "Duyệt hoàn tiền" (refused: only a
+    # leader approves) and a second request for the same payment (refused: one is under way); the
+    # leader was offered the request, which only an officer of the receiving agency may make.
+    from opendvc.payments.models import Refund
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    stop(dossier, leader)
+    page = f"/mot-cua/thanh-toan/{dossier.code}/"
+    client.force_login(leader)
+    assert f'name="attempt" value="{attempt.pk}"' not in client.get(page).content.decode()
+    client.force_login(officer)
+    assert f'name="attempt" value="{attempt.pk}"' in client.get(page).content.decode()
+    client.post(f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"})
+    refund = Refund.objects.get(attempt=attempt, state="requested")
+    text = client.get(page).content.decode()
+    assert "Chờ lãnh đạo duyệt" in text
+    assert 'name="decision"' not in text and f'name="attempt" value="{attempt.pk}"' not in text
+    client.force_login(leader)
+    text = client.get(page).content.decode()
+    assert f'name="refund" value="{refund.pk}"' in text and 'value="approve"' in text
+    client.post(f"{page}hoan-tien/", {"refund": refund.pk, "decision": "reject"})
+    # Rejected: the officer may ask again.
+    client.force_login(officer)
+    assert f'name="attempt" value="{attempt.pk}"' in client.get(page).content.decode()
+
+
+def test_a_refund_decision_sent_without_its_button_decides_nothing(
+    client, vnpay_settings, dossier, citizen, officer, leader, django_capture_on_commit_callbacks
+):
+    # A form sent without "decision" (or with another value) rejected the refund.
+    from opendvc.payments.models import Refund
+
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt))
+    stop(dossier, leader)
+    page = f"/mot-cua/thanh-toan/{dossier.code}/"
+    client.force_login(officer)
+    client.post(f"{page}hoan-tien/", {"attempt": attempt.pk, "reason": "Hồ sơ dừng xử lý"})
+    refund = Refund.objects.get(attempt=attempt)
+    client.force_login(leader)
+    for sent in ({}, {"decision": "yes"}):
+        r = client.post(f"{page}hoan-tien/", {"refund": refund.pk, **sent}, follow=True)
+        assert "Chọn “Duyệt hoàn tiền” hoặc “Không duyệt”." in r.content.decode()
+        refund.refresh_from_db()
+        assert refund.state == "requested" and refund.approved_by is None
