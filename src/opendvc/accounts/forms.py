@@ -15,6 +15,7 @@ from allauth.mfa.totp.forms import ActivateTOTPForm as _ActivateTOTPForm
 from allauth.mfa.totp.forms import DeactivateTOTPForm as _DeactivateTOTPForm
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,10 @@ MESSAGES = {
 }
 
 
+# The longest email address (RFC 5321), the length of the accounts' email columns.
+EMAIL_MAX_LENGTH = 254
+
+
 class VietnameseFormMixin:
     """Relabel allauth's fields and translate its messages."""
 
@@ -64,6 +69,19 @@ class VietnameseFormMixin:
                 field.error_messages["invalid"] = _(
                     "Địa chỉ email không hợp lệ, cần có dạng ten@example.vn."
                 )
+                # An address is at most 254 characters (RFC 5321 §4.5.3.1.3), as the accounts'
+                # email columns are; a longer one was taken and then cut short on saving, leaving
+                # an account whose address nobody holds.
+                field.max_length = EMAIL_MAX_LENGTH
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ] + [
+                    MaxLengthValidator(
+                        EMAIL_MAX_LENGTH,
+                        message=_("Địa chỉ email dài tối đa %(limit_value)d ký tự."),
+                    )
+                ]
+                field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
 
     def full_clean(self):
         super().full_clean()

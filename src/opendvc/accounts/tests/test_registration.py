@@ -106,6 +106,8 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
             "Hai lần nhập mật khẩu không giống nhau",
         ),
         ({"email": "da-co@example.vn"}, "email", "đã được dùng"),
+        # Longer than an address can be (and than the accounts' email column): refused, not cut short.
+        ({"email": "b" * 300 + "@example.vn"}, "email", "dài tối đa 254 ký tự"),
     ],
 )
 def test_signup_errors_in_vietnamese(client, data, field, message):
@@ -121,6 +123,7 @@ def test_signup_errors_in_vietnamese(client, data, field, message):
     assert r.status_code == 200
     assert message in " ".join(r.context["form"].errors[field])
     assert User.objects.filter(email="be@example.vn").count() == 0
+    assert not User.objects.filter(email__startswith="bbb").exists()
 
 
 @pytest.mark.django_db
