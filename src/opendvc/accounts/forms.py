@@ -14,6 +14,7 @@ from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm as _Gener
 from allauth.mfa.totp.forms import ActivateTOTPForm as _ActivateTOTPForm
 from allauth.mfa.totp.forms import DeactivateTOTPForm as _DeactivateTOTPForm
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendvc.api.services import KNOWN_SCOPES, scopes_for
 
-from .models import Membership, PersonProfile
+from .models import Membership, PersonProfile, User
 from .selectors import SELF, acting_as_choices
 from .validators import province_choices, ward_choices
 
@@ -123,6 +124,19 @@ class SignupForm(VietnameseFormMixin, aa.SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["full_name", "email", "password1", "password2"])
+
+    def clean(self):
+        cleaned = super().clean()
+        # allauth checks the password against an account holding only the email: the full name
+        # typed beside it is weighed here too (``validators.PersonalDataSimilarityValidator``).
+        password, name = cleaned.get("password1"), cleaned.get("full_name")
+        if password and name and "password1" not in self.errors:
+            person = User(email=cleaned.get("email") or None, full_name=name)
+            try:
+                password_validation.validate_password(password, user=person)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
 
 
 class ResetPasswordForm(VietnameseFormMixin, aa.ResetPasswordForm):
