@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import StaffRole
-from opendvc.dossiers.personal_data import dossier_reads_of
+from opendvc.dossiers.personal_data import dossier_reads_of, dossiers_of
 
 from . import crypto
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, UserSession
@@ -161,7 +161,9 @@ def export_personal_data(*, user) -> dict:
     }
 
     if apps.is_installed("opendvc.dossiers"):
-        # Who among the staff read the person's dossiers, and when (Art. 4.4, 13.3).
+        # The person's dossiers with what they typed in them, and who among the staff read them, and
+        # when (Art. 4.4, 13.3).
+        data["dossiers"] = dossiers_of(applicant=user)
         data["dossier_reads"] = dossier_reads_of(applicant=user)
     if profile.pk:
         data["profile"] = {
