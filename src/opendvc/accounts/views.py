@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -133,7 +134,15 @@ def sessions(request):
         count = services.sign_out_other_sessions(
             user=request.user, keep_session_key=current, request=request
         )
-        messages.success(request, _("Đã đăng xuất %(n)s phiên đăng nhập khác.") % {"n": count})
+        if count:
+            done = ngettext(
+                "Đã đăng xuất %(n)s phiên đăng nhập khác của bạn.",
+                "Đã đăng xuất %(n)s phiên đăng nhập khác của bạn.",
+                count,
+            ) % {"n": count}
+        else:
+            done = _("Không có phiên đăng nhập nào khác để đăng xuất.")
+        messages.success(request, done)
         return redirect("accounts:sessions")
     return render(
         request,
