@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from allauth.account.views import ConfirmEmailView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -417,6 +418,28 @@ def deletion_requests(request):
         "user", "handled_by"
     )[:50]
     return render(request, "accounts/backoffice_deletions.html", {"pending": pending, "done": done})
+
+
+class EmailConfirm(ConfirmEmailView):
+    """allauth's email verification page. A link opened again once its address is verified (the
+    second click on the link in the mail, the button pressed twice) said the link had expired and
+    asked to log in and request another mail, or answered 404; it now says the address is verified
+    and leads to signing in."""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if not self.object:
+            ctx["verified_address"] = selectors.verified_address_of_key(self.kwargs["key"])
+        return ctx
+
+    def post(self, *args, **kwargs):
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:
+            if selectors.verified_address_of_key(self.kwargs["key"]) is None:
+                raise
+            self.object = None
+            return self.render_to_response(self.get_context_data())
 
 
 def language_choose(request):
