@@ -837,6 +837,29 @@ def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
     return link
 
 
+def shares_end_for_closed_account(*, owner, actor=None, request=None) -> int:
+    """End every share link of ``owner`` that still opens a document, when their account is closed at
+    their request: what they shared is no longer read through them once their personal data is erased
+    (Decree 13/2023/NĐ-CP, Art. 16). Audited per document; the number of links ended."""
+    now = timezone.now()
+    links = list(
+        ShareLink.objects.filter(
+            document__owner=owner, revoked_at__isnull=True, expires_at__gt=now
+        ).select_related("document")
+    )
+    for link in links:
+        link.revoked_at = now
+        link.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="vault.share_revoke",
+            target=link.document,
+            changes={"reason": "account_closed"},
+            request=request,
+        )
+    return len(links)
+
+
 def share_open(
     *, token: str, ip: str | None = None, user_agent: str = "", record: bool = True
 ) -> StoredDocument:
