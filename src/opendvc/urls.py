@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from opendvc.accounts.views import language_choose
+from opendvc.accounts.views import EmailConfirm, language_choose
 from opendvc.api.main import api
 from opendvc.core import views as core_views
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/setlang/", language_choose, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # allauth's email verification page, told apart for a link whose address is verified already.
+    path("tai-khoan/confirm-email/<str:key>/", EmailConfirm.as_view(), name="account_confirm_email"),
     path("tai-khoan/", include("allauth.urls")),
     path("", include("opendvc.accounts.urls")),
     path("", include("opendvc.worktime.urls")),

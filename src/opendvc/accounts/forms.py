@@ -14,13 +14,15 @@ from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm as _Gener
 from allauth.mfa.totp.forms import ActivateTOTPForm as _ActivateTOTPForm
 from allauth.mfa.totp.forms import DeactivateTOTPForm as _DeactivateTOTPForm
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.api.services import KNOWN_SCOPES, scopes_for
 
-from .models import Membership, PersonProfile
+from .models import Membership, PersonProfile, User
 from .selectors import SELF, acting_as_choices
 from .validators import province_choices, ward_choices
 
@@ -49,6 +51,10 @@ MESSAGES = {
 }
 
 
+# The longest email address (RFC 5321), the length of the accounts' email columns.
+EMAIL_MAX_LENGTH = 254
+
+
 class VietnameseFormMixin:
     """Relabel allauth's fields and translate its messages."""
 
@@ -64,6 +70,19 @@ class VietnameseFormMixin:
                 field.error_messages["invalid"] = _(
                     "Địa chỉ email không hợp lệ, cần có dạng ten@example.vn."
                 )
+                # An address is at most 254 characters (RFC 5321 §4.5.3.1.3), as the accounts'
+                # email columns are; a longer one was taken and then cut short on saving, leaving
+                # an account whose address nobody holds.
+                field.max_length = EMAIL_MAX_LENGTH
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ] + [
+                    MaxLengthValidator(
+                        EMAIL_MAX_LENGTH,
+                        message=_("Địa chỉ email dài tối đa %(limit_value)d ký tự."),
+                    )
+                ]
+                field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
 
     def full_clean(self):
         super().full_clean()
@@ -105,6 +124,19 @@ class SignupForm(VietnameseFormMixin, aa.SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["full_name", "email", "password1", "password2"])
+
+    def clean(self):
+        cleaned = super().clean()
+        # allauth checks the password against an account holding only the email: the full name
+        # typed beside it is weighed here too (``validators.PersonalDataSimilarityValidator``).
+        password, name = cleaned.get("password1"), cleaned.get("full_name")
+        if password and name and "password1" not in self.errors:
+            person = User(email=cleaned.get("email") or None, full_name=name)
+            try:
+                password_validation.validate_password(password, user=person)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
 
 
 class ResetPasswordForm(VietnameseFormMixin, aa.ResetPasswordForm):

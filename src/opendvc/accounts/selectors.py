@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from allauth.account import app_settings as account_settings
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import Http404
@@ -14,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import StaffRole
-from opendvc.dossiers.personal_data import dossier_reads_of
+from opendvc.dossiers.personal_data import dossier_reads_of, dossiers_of
 
 from . import crypto
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, UserSession
@@ -161,7 +164,9 @@ def export_personal_data(*, user) -> dict:
     }
 
     if apps.is_installed("opendvc.dossiers"):
-        # Who among the staff read the person's dossiers, and when (Art. 4.4, 13.3).
+        # The person's dossiers with what they typed in them, and who among the staff read them, and
+        # when (Art. 4.4, 13.3).
+        data["dossiers"] = dossiers_of(applicant=user)
         data["dossier_reads"] = dossier_reads_of(applicant=user)
     if profile.pk:
         data["profile"] = {
@@ -203,3 +208,16 @@ def find_persons(*, query: str) -> list[PersonProfile]:
     except ValidationError:
         return []
     return list(qs.filter(user__phone_hash=crypto.lookup_hash(phone)))
+
+
+def verified_address_of_key(key: str):
+    """The email address an email verification link (allauth's signed key) was for, when that address
+    is verified already; None for any other key (unreadable, forged, or its address still waiting).
+    The age of the key does not matter: a verified address stays verified."""
+    try:
+        pk = signing.loads(key, salt=account_settings.SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return EmailAddress.objects.filter(pk=pk, verified=True).first()

@@ -28,6 +28,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 
 from . import crypto
+from .events import account_closed
 from .models import DeletionRequest, Membership, Organisation, PersonProfile, User, UserSession
 from .permissions import (
     can_handle_deletion_requests,
@@ -672,6 +673,7 @@ def handle_deletion_request(
         user.set_unusable_password()
         user.save()
         EmailAddress.objects.filter(user=user).delete()
+        account_closed.send(sender=User, user=user, actor=actor, request=request)
     dr.status = DeletionRequest.Status.DONE if approve else DeletionRequest.Status.REJECTED
     dr.handled_at = timezone.now()
     dr.handled_by = actor

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from django.contrib.auth import password_validation
@@ -334,3 +336,50 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.",
             self.min_length,
         ) % {"min_length": self.min_length}
+
+
+def _unaccented(text: str) -> str:
+    """``text`` in lower case without Vietnamese accents (“Trần Thị Bình” → “tran thi binh”)."""
+    text = (text or "").lower().replace("đ", "d")
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
+class PersonalDataSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """No password too close to the person's own data: their email, full name and phone number, as
+    the password field's help promises (“không quá giống thông tin cá nhân”). Django's validator
+    looks at ``username``, ``first_name`` and ``last_name``, which this portal's accounts do not
+    have, so a password that was the person's name (“Trần Thị Bình”, or “tranthibinh”) or their
+    phone number with a letter added was taken. Names are compared with and without their accents;
+    the refusal names the datum in the page's language."""
+
+    DEFAULT_USER_ATTRIBUTES = ("email", "full_name", "phone")
+    LABELS = {"email": _("email"), "full_name": _("họ và tên"), "phone": _("số điện thoại")}
+
+    def __init__(self, user_attributes=DEFAULT_USER_ATTRIBUTES, max_similarity=0.7):
+        super().__init__(user_attributes=user_attributes, max_similarity=max_similarity)
+
+    def validate(self, password, user=None):
+        if not user:
+            return
+        typed = {password.lower(), _unaccented(password)}
+        for name in self.user_attributes:
+            value = getattr(user, name, None)
+            if not value or not isinstance(value, str):
+                continue
+            for whole in {value.lower(), _unaccented(value)}:
+                for part in [*re.split(r"\W+", whole), whole]:
+                    if any(self._close(p, part) for p in typed):
+                        raise ValidationError(
+                            self.get_error_message(),
+                            code="password_too_similar",
+                            params={"verbose_name": str(self.LABELS.get(name, name))},
+                        )
+
+    def _close(self, password: str, part: str) -> bool:
+        if not part or password_validation.exceeds_maximum_length_ratio(
+            password, self.max_similarity, part
+        ):
+            return False
+        return SequenceMatcher(a=password, b=part).quick_ratio() >= self.max_similarity

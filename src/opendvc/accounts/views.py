@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from allauth.account.views import ConfirmEmailView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -133,7 +135,15 @@ def sessions(request):
         count = services.sign_out_other_sessions(
             user=request.user, keep_session_key=current, request=request
         )
-        messages.success(request, _("Đã đăng xuất %(n)s phiên đăng nhập khác.") % {"n": count})
+        if count:
+            done = ngettext(
+                "Đã đăng xuất %(n)s phiên đăng nhập khác của bạn.",
+                "Đã đăng xuất %(n)s phiên đăng nhập khác của bạn.",
+                count,
+            ) % {"n": count}
+        else:
+            done = _("Không có phiên đăng nhập nào khác để đăng xuất.")
+        messages.success(request, done)
         return redirect("accounts:sessions")
     return render(
         request,
@@ -408,6 +418,28 @@ def deletion_requests(request):
         "user", "handled_by"
     )[:50]
     return render(request, "accounts/backoffice_deletions.html", {"pending": pending, "done": done})
+
+
+class EmailConfirm(ConfirmEmailView):
+    """allauth's email verification page. A link opened again once its address is verified (the
+    second click on the link in the mail, the button pressed twice) said the link had expired and
+    asked to log in and request another mail, or answered 404; it now says the address is verified
+    and leads to signing in."""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if not self.object:
+            ctx["verified_address"] = selectors.verified_address_of_key(self.kwargs["key"])
+        return ctx
+
+    def post(self, *args, **kwargs):
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:
+            if selectors.verified_address_of_key(self.kwargs["key"]) is None:
+                raise
+            self.object = None
+            return self.render_to_response(self.get_context_data())
 
 
 def language_choose(request):

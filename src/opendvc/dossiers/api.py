@@ -410,7 +410,19 @@ def create_dossier(request, payload: DossierIn):
 
 @router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
 def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str = ""):
+    """``status`` (optional): only the dossiers in that state, one of the values of ``status`` in
+    the answers (``submitted``, ``received``, ``processing``…); another value answers 422."""
     require_scope(request, "read")
+    if status and status not in State.values:
+        # A misspelt state is no filter that matches nothing: an empty list would read as "none".
+        message = _("Trạng thái hồ sơ “%(value)s” không có; dùng một trong: %(states)s.") % {
+            "value": status[:40],
+            "states": ", ".join(State.values),
+        }
+        raise ProblemError(
+            "validation_error", message, status=422,
+            extra={"errors": [{"path": "status", "message": message}]},
+        )
 
     if is_staff_member(request.user):
         qs = selectors.inbox(user=request.user, filters=selectors.InboxFilters(state=status))

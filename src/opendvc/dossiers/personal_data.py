@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from opendvc.accounts import crypto
 from opendvc.audit.services import audit_record
 from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e-forms'
     ENC,
@@ -26,6 +27,7 @@ from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e
     reseal_rows,
 )
 
+from .lifecycle import State
 from .models import Dossier, DossierAccess
 
 
@@ -90,4 +92,48 @@ def dossier_reads_of(*, applicant) -> list[dict]:
             "reason": a.reason,
         }
         for a in rows.order_by("at", "id")
+    ]
+
+
+def dossiers_of(*, applicant) -> list[dict]:
+    """The dossiers the person filed (drafts included, deleted drafts left out), with what they typed
+    in them as they typed it (identifiers in clear: it is their own data), how they asked for the
+    result and the files they attached, for their personal data export (Decree 13/2023/NĐ-CP,
+    Art. 9: the data subject obtains the personal data held about them)."""
+    rows = (
+        Dossier.objects.filter(applicant=applicant)
+        .exclude(status=State.DELETED)
+        .select_related("procedure", "receiving_agency", "acting_for")
+        .prefetch_related("files")
+        .order_by("created_at", "id")
+    )
+
+    def at(value):
+        return value.isoformat() if value else None
+
+    return [
+        {
+            "code": d.code,
+            "public_id": str(d.public_id),
+            "procedure": d.procedure.code,
+            "procedure_name": d.procedure.name,
+            "agency": d.receiving_agency.code,
+            "acting_for": d.acting_for.tax_code if d.acting_for_id else None,
+            "status": d.status,
+            "created_at": at(d.created_at),
+            "submitted_at": at(d.submitted_at),
+            "finished_at": at(d.finished_at),
+            "form_data": deepcopy(d.form_data or {}),
+            "return_method": d.return_method,
+            "return_contact_name": d.return_contact_name,
+            "return_phone": crypto.decrypt(d.return_phone_ciphertext)
+            if d.return_phone_ciphertext
+            else None,
+            "return_address": d.return_address,
+            "files": [
+                {"name": f.original_name, "component": f.component_name, "size": f.size}
+                for f in d.files.all()
+            ],
+        }
+        for d in rows
     ]

@@ -25,7 +25,7 @@ from opendvc.dossiers.services import staff_roles_at
 from .bundles import critical_path
 from .forms import combined_components
 from .models import LinkedProcedure, Part, PartState
-from .selectors import dossier_progress, parts_for_officer
+from .selectors import dossier_progress, is_applicant, parts_for_officer
 from .services import ACTION_LABELS, MACHINE, bundle_of, part_act, part_result_file_add
 
 router = Router(tags=["Thủ tục liên thông"])
@@ -231,7 +231,7 @@ def get_bundle(request, key: str):
 
 def _roles(part: Part, user) -> set[str]:
     roles = set(staff_roles_at(user, part.agency_id))
-    if part.dossier.applicant_id == user.pk:
+    if is_applicant(user, part.dossier):
         roles.add("applicant")
     return roles
 

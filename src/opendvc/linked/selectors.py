@@ -8,12 +8,24 @@ from typing import Any
 
 from django.utils import timezone
 
+from opendvc.accounts.permissions import can_act_for
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.services import staff_roles_at
 from opendvc.worktime import timeliness
 
 from .models import TERMINAL_PART_STATES, Handoff, Part, PartState
+
+
+def is_applicant(user, dossier: Dossier) -> bool:
+    """Whether ``user`` holds ``dossier`` as its applicant: the person who filed it, or a member of the
+    organisation it was filed for (the representative and the authorised staff act in its name, as
+    for every other dossier: ``dossiers.services.actor_roles``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if dossier.applicant_id == user.pk:
+        return True
+    return bool(dossier.acting_for_id) and can_act_for(user, dossier.acting_for)
 
 
 def part_opens_for(user, part: Part) -> bool:

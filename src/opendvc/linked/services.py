@@ -54,6 +54,7 @@ from .models import (
     PartResultFile,
     PartState,
 )
+from .selectors import is_applicant
 from .signals import part_acted
 
 S = PartState
@@ -252,7 +253,7 @@ class PartMachine(StateMachine):
         if not getattr(actor, "is_authenticated", False):
             return set()
         roles = set(staff_roles_at(actor, row.agency_id))
-        if row.dossier.applicant_id == actor.pk:
+        if is_applicant(actor, row.dossier):
             roles.add(APPLICANT)
         return roles
 

@@ -13,12 +13,19 @@ from django.views.decorators.http import require_POST
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.models import Dossier
+from opendvc.dossiers.selectors import dossier_for_applicant
 from opendvc.dossiers.services import staff_roles_at
 
 from .bundles import critical_path
 from .forms import combined_components, combined_form, member_sections
 from .models import LinkedProcedure, Part, PartResultFile
-from .selectors import dossier_progress, linked_figures, part_opens_for, parts_for_officer
+from .selectors import (
+    dossier_progress,
+    is_applicant,
+    linked_figures,
+    part_opens_for,
+    parts_for_officer,
+)
 from .services import (
     ACTION_LABELS,
     ACTIONS,
@@ -60,10 +67,9 @@ def bundle_detail(request, key: str):
 
 
 def _own_dossier(request, public_id) -> Dossier:
-    dossier = get_object_or_404(
-        Dossier.objects.select_related("procedure", "receiving_agency"), public_id=public_id
-    )
-    if dossier.applicant_id != request.user.pk or bundle_of(dossier) is None:
+    """The user's linked dossier (filed by them or for an organisation they act for), or 404."""
+    dossier = dossier_for_applicant(user=request.user, public_id=public_id)
+    if bundle_of(dossier) is None:
         raise Http404
     return dossier
 
@@ -210,7 +216,8 @@ def result_file_upload(request, part_id: int):
 
 @login_required
 def result_file_download(request, file_id: int):
-    """A part's result file: for the applicant of the dossier and the staff of the part's agency or of
+    """A part's result file: for the applicant of the dossier (or a member of the organisation it was
+    filed for) and the staff of the part's agency or of
     the receiving agency."""
     from opendvc.core.files import stored_file_response
 
@@ -218,7 +225,7 @@ def result_file_download(request, file_id: int):
         PartResultFile.objects.select_related("part", "part__dossier"), pk=file_id
     )
     dossier = row.part.dossier
-    allowed = dossier.applicant_id == request.user.pk or bool(
+    allowed = is_applicant(request.user, dossier) or bool(
         staff_roles_at(request.user, row.part.agency_id)
         or staff_roles_at(request.user, dossier.receiving_agency_id)
     )

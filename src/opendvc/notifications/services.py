@@ -166,6 +166,15 @@ _BY_KEY = PreparedRead(lambda pk: Notification.objects.filter(pk=pk), 1)
 
 
 def notification_mark_read(*, user, notification_id: int) -> None:
-    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
+    notifications_mark_read(user=user, ids=[notification_id])
+
+
+def notifications_mark_read(*, user, ids) -> int:
+    """Mark the messages ``ids`` of ``user`` read, now (one already read keeps its time; another
+    person's message is left alone). The number marked."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    return Notification.objects.filter(pk__in=ids, recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

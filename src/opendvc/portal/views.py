@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from opendvc.catalog.selectors import agency_count, catalog_counts, page_cache_key
 from opendvc.core.pagecache import anonymous_page
 from opendvc.notifications.selectors import messages_for_user
+from opendvc.notifications.services import notifications_mark_read
 
 
 def _url(name: str, fallback: str = "") -> str:
@@ -100,6 +101,9 @@ def account_home(request):
 
 @login_required
 def inbox(request):
-    return render(
-        request, "portal/inbox.html", {"inbox": messages_for_user(user=request.user)[:100]}
-    )
+    """The person's messages, the newest first; those not read before are marked as such on this
+    page, and read once it is shown (the next visit shows them as read)."""
+    shown = list(messages_for_user(user=request.user)[:100])
+    response = render(request, "portal/inbox.html", {"inbox": shown})
+    notifications_mark_read(user=request.user, ids=[m.pk for m in shown if m.read_at is None])
+    return response

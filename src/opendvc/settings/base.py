@@ -220,7 +220,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Not too close to the person's email, full name or phone (Django's own looks at none of the last two).
+    {"NAME": "opendvc.accounts.validators.PersonalDataSimilarityValidator"},
     # The portal's wording of the error (Django's Vietnamese catalogue lacks the 5.2 text).
     {"NAME": "opendvc.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 
+from opendvc.accounts.events import account_closed
 from opendvc.dossiers.signals import documents_rendered, dossier_acted
 
 from . import services
@@ -44,3 +45,8 @@ def _issue(dossier) -> None:
         services.result_issue(dossier=dossier)
     except Exception:  # noqa: BLE001 - the approval has committed; results_issue_pending catches up
         logger.exception("result of dossier %s not issued yet", dossier.pk)
+
+
+@receiver(account_closed, dispatch_uid="vault.end_shares_of_closed_account")
+def end_shares_of_closed_account(sender, user, actor=None, request=None, **kwargs) -> None:
+    services.shares_end_for_closed_account(owner=user, actor=actor, request=request)

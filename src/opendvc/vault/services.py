@@ -629,7 +629,9 @@ def reusable_for(*, owner, component) -> list[StoredDocument]:
     return [
         d
         for d in owner_documents(owner=owner).exclude(source=StoredDocument.Source.RECEIPT)
-        if not d.expired and type_matches(component=component, document=d)
+        if not d.expired
+        and type_matches(component=component, document=d)
+        and document_withheld(d) is None
     ]
 
 
@@ -637,7 +639,10 @@ def filing_offer(*, owner, components) -> dict[int, list[StoredDocument]]:
     """For the filing page: per component (by pk), the owner's stored documents of the matching type —
     expired ones included (shown, with the reason, but not selectable). Issued receipts are not offered."""
     docs = list(owner_documents(owner=owner).exclude(source=StoredDocument.Source.RECEIPT)[:500])
-    return {c.pk: [d for d in docs if type_matches(component=c, document=d)] for c in components}
+    offered = {c.pk: [d for d in docs if type_matches(component=c, document=d)] for c in components}
+    # A result not handed over yet is not offered (``_reference`` refuses it).
+    held = {d.pk for ds in offered.values() for d in ds if document_withheld(d) is not None}
+    return {pk: [d for d in ds if d.pk not in held] for pk, ds in offered.items()}
 
 
 def filing_references(*, owner, chosen) -> tuple[list, list[str]]:
@@ -697,7 +702,12 @@ class _Reference:
 def _reference(doc: StoredDocument) -> _Reference:
     """``doc`` as a reference to its stored object, once the storage has it (its size read there for
     an unsized row): a dossier is not filed with a paper whose file is gone (404 ``file_missing``:
-    upload it again) or could not be read just now (503 ``storage_unavailable``: try again)."""
+    upload it again) or could not be read just now (503 ``storage_unavailable``: try again). A result
+    the store does not open yet (``document_withheld``: collected at the counter or by post and not
+    handed over) is not passed on in a dossier either, where its file would open."""
+    withheld = document_withheld(doc)
+    if withheld is not None:
+        raise withheld
     read = stored_size(doc.stored) if doc.stored else StoredSize(None, missing=True)
     if read.missing:
         raise ProblemError(
@@ -825,6 +835,29 @@ def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
             request=request,
         )
     return link
+
+
+def shares_end_for_closed_account(*, owner, actor=None, request=None) -> int:
+    """End every share link of ``owner`` that still opens a document, when their account is closed at
+    their request: what they shared is no longer read through them once their personal data is erased
+    (Decree 13/2023/NĐ-CP, Art. 16). Audited per document; the number of links ended."""
+    now = timezone.now()
+    links = list(
+        ShareLink.objects.filter(
+            document__owner=owner, revoked_at__isnull=True, expires_at__gt=now
+        ).select_related("document")
+    )
+    for link in links:
+        link.revoked_at = now
+        link.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="vault.share_revoke",
+            target=link.document,
+            changes={"reason": "account_closed"},
+            request=request,
+        )
+    return len(links)
 
 
 def share_open(

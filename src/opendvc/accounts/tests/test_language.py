@@ -89,6 +89,39 @@ def test_every_password_rule_speaks_the_pages_language(client, password, vietnam
     assert english in page
 
 
+@pytest.mark.parametrize("password", ["Trần Thị Bình", "tranthibinh", "TRAN-THI-BINH"])
+def test_a_password_close_to_the_persons_name_is_refused_at_sign_up(client, password):
+    """The password's help promises it is not too close to the person's own data: their full name,
+    typed with or without accents, is refused as their email is, in the page's language."""
+    from django.urls import reverse
+
+    form = {"full_name": "Trần Thị Bình", "email": "nguoi-dung@example.vn",
+            "password1": password, "password2": password}
+    page = client.post(reverse("account_signup"), form).content.decode()
+    assert "Mật khẩu quá giống với họ và tên." in page
+    client.cookies["django_language"] = "en"
+    page = client.post(reverse("account_signup"), form).content.decode()
+    assert "The password is too similar to the full name." in page
+    assert not User.objects.filter(email="nguoi-dung@example.vn").exists()
+
+
+def test_a_new_password_close_to_the_persons_phone_or_name_is_refused(client):
+    from django.urls import reverse
+
+    user = User.objects.create_user(email="so-dien-thoai@example.vn", password="Mat-khau-cu-2025",
+                                    full_name="Lê Văn Cường", phone="0912345678")
+    client.force_login(user)
+    for new, datum in (("0912345678a", "số điện thoại"), ("levancuong", "họ và tên")):
+        form = {"oldpassword": "Mat-khau-cu-2025", "password1": new, "password2": new}
+        page = client.post(reverse("account_change_password"), form).content.decode()
+        assert f"Mật khẩu quá giống với {datum}." in page
+    client.cookies["django_language"] = "en"
+    page = client.post(reverse("account_change_password"), form).content.decode()
+    assert "The password is too similar to the full name." in page
+    user.refresh_from_db()
+    assert user.check_password("Mat-khau-cu-2025")
+
+
 def test_a_wrong_current_password_is_told_as_wrong(client):
     """Changing the password with a wrong current one: the person did type one, so the page says it
     is not right (it said "please type your current password"), in the page's language."""

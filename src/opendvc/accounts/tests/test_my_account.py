@@ -35,6 +35,21 @@ def test_sessions_and_sign_out_elsewhere(citizen):
 
 
 @pytest.mark.django_db
+def test_signing_out_elsewhere_tells_how_many_in_the_pages_language(citizen):
+    """The message counted sessions without number agreement in English ("Signed out 1 other
+    sessions.") and told of signing out 0 sessions when there was none."""
+    a, _b = _login(citizen), _login(citizen)
+    a.cookies["django_language"] = "en"
+    page = a.post(reverse("accounts:sessions"), follow=True).content.decode()
+    assert "Signed out 1 other session." in page
+    page = a.post(reverse("accounts:sessions"), follow=True).content.decode()
+    assert "There is no other session to sign out." in page and "Signed out 0" not in page
+    a.cookies["django_language"] = "vi"
+    page = a.post(reverse("accounts:sessions"), follow=True).content.decode()
+    assert "Không có phiên đăng nhập nào khác để đăng xuất." in page
+
+
+@pytest.mark.django_db
 def test_logout_forgets_session(citizen):
     c = _login(citizen)
     c.post(reverse("account_logout"))

@@ -106,6 +106,8 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
             "Hai lần nhập mật khẩu không giống nhau",
         ),
         ({"email": "da-co@example.vn"}, "email", "đã được dùng"),
+        # Longer than an address can be (and than the accounts' email column): refused, not cut short.
+        ({"email": "b" * 300 + "@example.vn"}, "email", "dài tối đa 254 ký tự"),
     ],
 )
 def test_signup_errors_in_vietnamese(client, data, field, message):
@@ -121,6 +123,7 @@ def test_signup_errors_in_vietnamese(client, data, field, message):
     assert r.status_code == 200
     assert message in " ".join(r.context["form"].errors[field])
     assert User.objects.filter(email="be@example.vn").count() == 0
+    assert not User.objects.filter(email__startswith="bbb").exists()
 
 
 @pytest.mark.django_db
@@ -215,3 +218,31 @@ def test_verification_link_expires_after_three_days(client):
         assert "đã hết hạn hoặc không hợp lệ" in r.content.decode()
         client.post(link)
     assert not EmailAddress.objects.get(email="muon@example.vn").verified
+
+
+@pytest.mark.django_db
+def test_a_verification_link_opened_again_says_the_address_is_verified(client):
+    """The link in the mail opened a second time, or its button pressed twice, once the address is
+    verified: the page said the link had expired and asked to log in and request another mail (the
+    second press answered 404). It now says the address is verified, in the page's language, and
+    leads to signing in; a link for an address still waiting keeps its page."""
+    client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Phạm Thu Hà",
+            "email": "ha@example.vn",
+            "password1": "Dich-vu-cong-2025",
+            "password2": "Dich-vu-cong-2025",
+        },
+    )
+    link = _link(next(m for m in mail.outbox if "Xác minh" in m.subject).body)
+    assert "Xác nhận <strong>ha@example.vn</strong>" in client.get(link).content.decode()
+    client.post(link)
+    assert EmailAddress.objects.get(email="ha@example.vn").verified
+    for again in (client.get(link), client.post(link)):
+        page = again.content.decode()
+        assert again.status_code == 200
+        assert "Địa chỉ email này đã được xác minh; bạn có thể đăng nhập." in page
+        assert "đã hết hạn" not in page and reverse("account_login") in page
+    client.cookies["django_language"] = "en"
+    assert "This email address is verified already" in client.get(link).content.decode()

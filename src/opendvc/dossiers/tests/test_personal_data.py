@@ -180,3 +180,29 @@ def test_api_masks_for_staff_and_logs(client, dossier, officer, citizen):
     client.force_login(citizen)
     assert client.get(f"/api/v1/dossiers/{dossier.code}").json()["data"]["giay_to"] == CCCD
     assert DossierAccess.objects.count() == 1
+
+
+def test_the_personal_data_export_holds_the_persons_dossiers_and_what_they_typed(
+    client, dossier, citizen, stranger
+):
+    """“Tải dữ liệu của tôi”, offered as the whole of the person's data before they ask for their
+    account to go, held their account, profile and who read their dossiers, but not the dossiers: the
+    form data they typed (identifiers in clear, it is theirs) and the files they attached."""
+    from opendvc.dossiers.models import DossierFile
+
+    DossierFile.objects.create(
+        dossier=dossier, original_name="giay-chung-sinh.pdf", file="x/giay-chung-sinh.pdf",
+        sha256="0" * 64, size=1234, content_type="application/pdf",
+        component_name="Giấy chứng sinh", uploaded_by=citizen,
+    )
+    sign_in(client, citizen)
+    data = json.loads(client.get("/ca-nhan/du-lieu/tai-ve/").content)
+    [mine] = data["dossiers"]
+    assert mine["code"] == dossier.code and mine["procedure"] == dossier.procedure.code
+    assert mine["status"] == "submitted" and mine["submitted_at"]
+    assert mine["form_data"]["giay_to"] == CCCD and mine["form_data"]["lien_he"] == PHONE
+    assert {"name": "giay-chung-sinh.pdf", "component": "Giấy chứng sinh", "size": 1234} in mine[
+        "files"
+    ] and len(mine["files"]) == dossier.files.count()
+    sign_in(client, stranger)
+    assert json.loads(client.get("/ca-nhan/du-lieu/tai-ve/").content)["dossiers"] == []

@@ -135,3 +135,43 @@ def test_the_handoffs_table_turns_into_cards_on_a_phone(bundles, people, client)
     assert re.match(r'<table class="stack"', table), table[:60]
     cells = re.findall(r"<td[^>]*>", table)
     assert cells and all("data-label=" in td for td in cells), cells
+
+
+def test_a_member_of_the_organisation_a_linked_dossier_was_filed_for_follows_and_supplies_it(
+    bundles, people, client
+):
+    """A dossier filed in an organisation's name is every member's (``Hồ sơ của tôi`` lists it and
+    links its progress): the progress page, the supply and the result files open for each of them,
+    as for any other dossier; for anyone else they stay 404."""
+    from opendvc.accounts.tests.factories import MembershipFactory, UserFactory
+    from opendvc.dossiers.models import Dossier
+    from opendvc.linked.services import PartAction, part_act
+
+    dossier = file_bundle(bundles[BIRTH], people)
+    filer = MembershipFactory(user=people["citizen"])
+    colleague = MembershipFactory(
+        organisation=filer.organisation, role="authorised_staff"
+    ).user
+    Dossier.objects.filter(pk=dossier.pk).update(acting_for=filer.organisation)
+    birth = Part.objects.get(dossier=dossier, member__key="khai-sinh")
+    part_act(part=birth, action=PartAction.ACCEPT, actor=people["justice"])
+    part_act(
+        part=birth,
+        action=PartAction.REQUEST_COMPLETION,
+        actor=people["justice"],
+        reason="Thiếu giấy chứng sinh",
+        items=["Giấy chứng sinh bản chính"],
+    )
+    progress = f"/ho-so-cua-toi/{dossier.public_id}/lien-thong/"
+
+    sign_in(client, colleague)
+    detail = client.get(f"/ho-so-cua-toi/{dossier.public_id}/").content.decode()
+    assert progress in detail
+    page = client.get(progress)
+    assert page.status_code == 200 and "Thiếu giấy chứng sinh" in page.content.decode()
+    client.post(f"{progress}{birth.pk}/bo-sung/", {"note": "Đã nộp bản chính"})
+    birth.refresh_from_db()
+    assert birth.status == PartState.PROCESSING
+
+    sign_in(client, UserFactory())
+    assert client.get(progress).status_code == 404

@@ -118,6 +118,27 @@ def test_in_app_messages_are_listed_for_their_owner_only(citizen, client):
     assert "Chào mừng bạn" not in client.get("/ca-nhan/thong-bao/").content.decode()
 
 
+def test_the_inbox_marks_new_messages_and_reads_them_once_shown(citizen, client):
+    """A message not read yet is marked as such on the inbox page (in bold, and in words for a screen
+    reader); once the page has shown it, it is read: the next visit shows it as read. Another person's
+    opening of their own inbox reads nothing of this one's."""
+    other = User.objects.create_user(email="khac@example.vn", password="x")
+    notify(template="welcome", context={"name": "Ánh"}, recipient=citizen, channels=("in_app",))
+    message = messages_for_user(user=citizen).get()
+    client.force_login(other)
+    client.get("/ca-nhan/thong-bao/")
+    message.refresh_from_db()
+    assert message.read_at is None
+    client.force_login(citizen)
+    first = client.get("/ca-nhan/thong-bao/").content.decode()
+    assert 'class="inbox-item unread"' in first and "Chưa đọc:" in first
+    message.refresh_from_db()
+    assert message.read_at is not None
+    again = client.get("/ca-nhan/thong-bao/").content.decode()
+    assert "Chào mừng bạn" in again
+    assert 'class="inbox-item unread"' not in again and "Chưa đọc:" not in again
+
+
 def test_failed_delivery_is_logged_and_retried(
     settings, citizen, django_capture_on_commit_callbacks
 ):

@@ -319,3 +319,29 @@ def test_an_issued_document_is_listed_with_its_size(client, procedure, citizen, 
     listed = client.get("/api/v1/vault/documents").json()
     assert [d["size"] for d in listed] == [stored.dossier_document.file.size]
     assert listed[0]["size"] > 0
+
+
+def test_closing_the_account_ends_the_links_its_holder_shared(client, citizen, stranger):
+    """An administrator closes an account at its holder's request (its personal data erased): the
+    documents it shared stopped being readable through it only when each link expired; every active
+    link now ends with the account, audited, and another person's links stay."""
+    from opendvc.accounts import services as account_services
+    from opendvc.accounts.models import DeletionRequest
+    from opendvc.accounts.tests.factories import StaffRoleFactory
+    from opendvc.audit.models import AuditEntry
+
+    mine = services.share_create(document=_upload(citizen), actor=citizen, days=3)
+    theirs = services.share_create(document=_upload(stranger), actor=stranger, days=3)
+    anonymous = Client()
+    assert anonymous.get(f"/kho-du-lieu/chia-se/{mine.token}/").status_code == 200
+    request = account_services.request_account_deletion(user=citizen, reason="Không dùng nữa")
+    admin = StaffRoleFactory(role="administrator").user
+    account_services.handle_deletion_request(
+        actor=admin, deletion_request=request, approve=True
+    )
+    assert DeletionRequest.objects.get().status == DeletionRequest.Status.DONE
+    assert anonymous.get(f"/kho-du-lieu/chia-se/{mine.token}/").status_code == 404
+    mine.refresh_from_db()
+    assert mine.revoked_at is not None
+    assert AuditEntry.objects.filter(action="vault.share_revoke", actor=admin).count() == 1
+    assert anonymous.get(f"/kho-du-lieu/chia-se/{theirs.token}/").status_code == 200

@@ -228,3 +228,40 @@ def test_an_impossible_date_is_named_by_its_field(client, citizen):
         assert f"{label} “31/02/2026” không phải ngày có thật" in page, field
         assert 'value="31/02/2026"' in page
     assert not StoredDocument.objects.filter(owner=citizen).exists()
+
+
+def test_a_result_not_handed_over_yet_is_not_reused_in_a_dossier(
+    client, procedure, citizen, officer, leader, justice, django_capture_on_commit_callbacks
+):
+    """The store does not open a result collected at the counter or by post before it is handed over
+    (nor share it); reusing it in a dossier, where its file opens from the dossier's page, is refused
+    the same way, and the filing page does not offer it."""
+    from opendvc.dossiers.tests.conftest import make_procedure
+
+    Procedure.objects.filter(pk=procedure.pk).update(level=3)
+    d = submitted_dossier(procedure, citizen)
+    d = dossier_services.dossier_act(dossier=d, action="receive", actor=officer)
+    d = dossier_services.dossier_act(dossier=d, action="start_processing", actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_services.dossier_act(
+            dossier=d, action="approve", actor=leader, result="Giấy khai sinh"
+        )
+    result = StoredDocument.objects.get(owner=citizen, source="result")
+    assert services.document_withheld(result) is not None
+    later = make_procedure(
+        code="1.009999", components=(("Bản sao kết quả giải quyết hồ sơ trước", True),)
+    )
+    component = later.components.get()
+    assert services.type_matches(component=component, document=result)
+    draft = _draft(later, citizen, justice)
+    sign_in(client, citizen)
+    r = client.post(
+        f"/api/v1/vault/documents/{result.public_id}/reuse",
+        {"dossier": str(draft.public_id), "component": component.pk},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["code"] == "not_offered_at_level"
+    refs, errors = services.filing_references(owner=citizen, chosen=[(component, result.public_id)])
+    assert refs == [] and "mức độ 3" in errors[0]
+    assert services.filing_offer(owner=citizen, components=[component]) == {component.pk: []}
+    assert not DossierFile.objects.filter(dossier=draft).exists()
