@@ -940,7 +940,7 @@ FIRST_LOOKBACK_DAYS = 30
 
 def postal_escalate_overdue(*, now: datetime | None = None) -> int:
     """Return legs not delivered whose deadline passed since the previous pass: each postal worker of the
-    agency gets one message listing them (the queue marks them "Quá hạn" all along). Each deadline passes
+    agency gets one message listing them, each with its deadline (the queue marks them "Quá hạn" all along). Each deadline passes
     once, so each order is told once. Returns how many orders were reported."""
     from datetime import timedelta
 
@@ -973,8 +973,11 @@ def postal_escalate_overdue(*, now: datetime | None = None) -> int:
                     agency_id=agency_id, role=POSTAL, is_active=True
                 ).select_related("user")
             }
+            # Each order with its own deadline: 24 hours in the province, ``POSTAL_OUTSIDE_RETURN_HOURS``
+            # outside it (``clock.return_due``).
             lines = "\n".join(
-                f"- {o.order_number}: {o.contact_name}, {o.address}" for o in orders[:20]
+                f"- {o.order_number} ({to_local(o.due_at):%H:%M %d/%m/%Y}): {o.contact_name}, {o.address}"
+                for o in orders[:20]
             )
             for user in workers:
                 notify(

@@ -14,6 +14,7 @@ from opendvc.agencies.models import Agency
 from opendvc.dossiers.services import receiving_agency_allowed
 from opendvc.postal import services
 from opendvc.postal.models import PostalOrder, Status
+from opendvc.worktime import to_local
 
 from .conftest import address, result_ready, sign_in
 
@@ -139,6 +140,14 @@ def test_overdue_and_due_soon_lists(client, delivering, postal):
         assert delivering.order_number in main_text(page) and "Quá hạn" in main_text(page)
         assert services.postal_escalate_overdue() == 1
         assert services.postal_escalate_overdue() == 0  # told once
+    # The message names each order's own deadline (24 hours in the province, more outside it), not a
+    # fixed "24 giờ".
+    from opendvc.notifications.models import Notification
+
+    told = Notification.objects.get(template="postal_overdue", recipient=postal)
+    text = f"{told.subject}\n{told.body}"
+    assert "24 giờ" not in text
+    assert f"{delivering.order_number} ({to_local(delivering.due_at):%H:%M %d/%m/%Y})" in text
     with time_machine.travel(delivering.due_at - timedelta(hours=1), tick=False):
         assert delivering.order_number in main_text(client.get("/quan-tri/buu-chinh/?xem=due_soon"))
 
