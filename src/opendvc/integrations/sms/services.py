@@ -57,12 +57,13 @@ def _rate_limit(key: str) -> None:
 
 
 def phone_verification_send(*, user: User, phone: str) -> None:
-    """Send a code to ``phone`` for ``user`` to confirm (``phone_verification_confirm``)."""
+    """Send a code to ``phone`` for ``user`` to confirm (``phone_verification_confirm``). A number that
+    is not one is told first, whether or not the SMS service is configured."""
+    phone = _phone(phone)
     if not settings.SMS_URL:
         raise ProblemError(
             "service_unavailable", _("Chưa cấu hình dịch vụ tin nhắn SMS."), status=503
         )
-    phone = _phone(phone)
     taken = User.objects.filter(phone_hash=crypto.lookup_hash(phone)).exclude(pk=user.pk).exists()
     if taken:
         raise ProblemError(

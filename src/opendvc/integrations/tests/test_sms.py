@@ -73,6 +73,22 @@ def test_off_without_a_provider(settings):
     assert not Message.objects.exists()
 
 
+@pytest.mark.parametrize("phone", ["", "abc", "12"])
+def test_a_bad_number_is_told_at_its_field_even_without_a_provider(settings, django_user_model, phone):
+    """The person mistyped the number: that is what they are told, not that SMS is not configured."""
+    from opendvc.core.problems import ProblemError
+    from opendvc.integrations.sms.services import phone_verification_send
+
+    settings.SMS_URL = ""
+    user = django_user_model.objects.create_user(email="sms@example.vn", password="x-Y-z-12345678")
+    with pytest.raises(ProblemError) as err:
+        phone_verification_send(user=user, phone=phone)
+    assert err.value.status == 422 and err.value.extra["errors"][0]["path"] == "phone"
+    with pytest.raises(ProblemError) as err:
+        phone_verification_send(user=user, phone="0912345678")
+    assert err.value.status == 503
+
+
 def test_a_text_queued_in_clear_by_the_earlier_release_is_still_sent(sms):
     from opendvc.accounts import crypto
     from opendvc.integrations.outbox import outbox_enqueue
