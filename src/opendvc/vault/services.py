@@ -821,19 +821,20 @@ def owner_share_links(*, owner, recent_days: int = 30) -> dict[int, list[ShareLi
     return out
 
 
+def _share_end(link: ShareLink, *, at, actor, request, changes: dict) -> None:
+    """End ``link`` at ``at`` and audit it (the owner's revoke, or the account's closing)."""
+    link.revoked_at = at
+    link.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor, action="vault.share_revoke", target=link.document, changes=changes, request=request
+    )
+
+
 def share_revoke(*, link: ShareLink, actor, request=None) -> ShareLink:
     if link.document.owner_id != actor.pk:
         raise ProblemError("not_found", _("Không có liên kết này."), status=404)
     if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor,
-            action="vault.share_revoke",
-            target=link.document,
-            changes={},
-            request=request,
-        )
+        _share_end(link, at=timezone.now(), actor=actor, request=request, changes={})
     return link
 
 
@@ -848,15 +849,7 @@ def shares_end_for_closed_account(*, owner, actor=None, request=None) -> int:
         ).select_related("document")
     )
     for link in links:
-        link.revoked_at = now
-        link.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor,
-            action="vault.share_revoke",
-            target=link.document,
-            changes={"reason": "account_closed"},
-            request=request,
-        )
+        _share_end(link, at=now, actor=actor, request=request, changes={"reason": "account_closed"})
     return len(links)
 
 

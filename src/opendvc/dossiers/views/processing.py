@@ -81,6 +81,8 @@ def _processing_page(request, code: str, *, errors=None, status=200):
     return_methods, return_default, return_by_post = return_form(dossier=d, actor=request.user)
     if errors and request.POST.get("method") in {m.key for m in return_methods}:
         return_default = request.POST["method"]
+    # One new appointment per dossier (Decree 107/2021/NĐ-CP): after it, the card says so.
+    may_apologise = _may_apologise(d, request.user)
     return render(
         request,
         "dossiers/processing.html",
@@ -100,9 +102,8 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             and _opens(d, StepAction.CLAIM)
             and workflow.can_work_on(user=request.user, run=current),
             "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
-            # One new appointment per dossier (Decree 107/2021/NĐ-CP): after it, the card says so.
-            "can_apologise": _may_apologise(d, request.user) and d.appointment_at is None,
-            "apologised_once": _may_apologise(d, request.user) and d.appointment_at is not None,
+            "can_apologise": may_apologise and d.appointment_at is None,
+            "apologised_once": may_apologise and d.appointment_at is not None,
             "labels": steps.STATE_LABELS,
             "on_time": selectors.on_time_state(d),
             "on_time_labels": selectors.ON_TIME_LABELS,
