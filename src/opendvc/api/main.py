@@ -64,6 +64,8 @@ TAGS: dict[str, str] = {
     "một thủ tục.",
     "Tờ khai điện tử": "Tờ khai điện tử của thủ tục (định nghĩa, JSON Schema) và kiểm tra dữ liệu khai.",
     "Hồ sơ": "Tải tệp, nộp hồ sơ, danh sách và chi tiết hồ sơ, các thao tác xử lý, tra cứu công khai.",
+    "Thanh toán": "Phí, lệ phí hồ sơ phải nộp, thanh toán trực tuyến qua cổng thanh toán (thủ tục mức độ "
+    "4), các lần thanh toán và biên lai điện tử.",
     "Tiến trình và kết quả": "Các bước xử lý của một hồ sơ (phiếu kiểm soát) và công khai kết quả "
     "giải quyết.",
     "Kho dữ liệu cá nhân": "Giấy tờ điện tử của công dân, tổ chức: tải lên, dùng lại khi nộp hồ sơ, "
@@ -350,6 +352,7 @@ api.add_router("/", "opendvc.catalog.api.router")
 api.add_router("/", "opendvc.eforms.api.router")
 api.add_router("/accounts", "opendvc.accounts.api.router")
 api.add_router("/", "opendvc.dossiers.api.router")
+api.add_router("/", "opendvc.payments.api.router")
 api.add_router("/", "opendvc.feedback.api.router")
 api.add_router("/", "opendvc.surveys.api.router")
 api.add_router("/", "opendvc.reports.api.router")

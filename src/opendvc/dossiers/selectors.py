@@ -156,6 +156,21 @@ def dossier_for_user(*, user, code: str) -> Dossier:
     return found
 
 
+def dossier_for_applicant_by_code(*, user, code: str) -> Dossier:
+    """One of the user's own dossiers (filed by them or by an organisation they act for), by its code
+    or its ``id`` (a draft has no code), for the API's applicant-side operations; else 404 — the same
+    for a dossier staff of its agency handle, which they read on their own pages."""
+    as_id = _as_uuid(code)
+    found = (
+        applicant_dossiers(user)
+        .filter(**({"public_id": as_id} if as_id else {"code": code}))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 # The dossier again after an action, with what its API answer names (``dossiers.api._out``).
 _DOSSIER_BY_KEY = PreparedRead(
     lambda pk: Dossier.objects.select_related("procedure", "receiving_agency").filter(pk=pk), 1

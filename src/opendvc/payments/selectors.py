@@ -3,12 +3,70 @@ reports (paid online, at the counter, refunded)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from .models import PaymentAttempt, PaymentOrder, Refund
+from .models import PaymentAttempt, PaymentOrder, Receipt, Refund
+
+# The applicant's online payments of one dossier the API lists (newest first): each visit to a gateway
+# is one, and a dossier has a handful.
+APPLICANT_ATTEMPTS_MAX = 100
+
+
+@dataclass(frozen=True)
+class ApplicantPayments:
+    """What the applicant sees of a dossier's payments (the page's panel, the API): the fees it waits
+    for, the gateways offered to pay them now, the online payments made and their receipts."""
+
+    # The fee request the dossier waits for (``dossiers.payments.payment_pending``), or None.
+    due: Any
+    # The gateways the applicant may choose now: none when nothing is due, when the procedure's level
+    # offers no online payment or when no gateway is configured.
+    gateways: list
+    # Newest first.
+    attempts: list[PaymentAttempt]
+    # By attempt id: the electronic receipt of the attempt that paid its order, once numbered.
+    receipts: dict[int, Receipt]
+
+
+def gateways_offered(*, dossier, due, offer=None) -> list:
+    """The gateways offered to pay ``due`` (the fee request ``dossier`` waits for, or None) now:
+    the procedure's level must offer online payment (``offer``: ``catalog.selectors.procedure_offer``,
+    read when not given) and a gateway must be configured (``registry.online_gateways``)."""
+    from opendvc.catalog.selectors import procedure_offer
+
+    from .registry import online_gateways
+
+    if due is None:
+        return []
+    offer = offer if offer is not None else procedure_offer(procedure=dossier.procedure)
+    return online_gateways() if getattr(offer, "online_payment", False) else []
+
+
+def applicant_payments(*, dossier) -> ApplicantPayments:
+    from opendvc.dossiers.lifecycle import State
+    from opendvc.dossiers.payments import payment_pending
+
+    due = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
+    attempts = list(
+        PaymentAttempt.objects.filter(order__dossier=dossier).order_by("-created_at", "-pk")[
+            :APPLICANT_ATTEMPTS_MAX
+        ]
+    )
+    # As the payment's page: the receipt belongs to the attempt that paid the order.
+    receipts = {
+        r.order.paid_attempt_id: r
+        for r in Receipt.objects.filter(order__dossier=dossier).select_related("order")
+    }
+    return ApplicantPayments(
+        due=due,
+        gateways=gateways_offered(dossier=dossier, due=due),
+        attempts=attempts,
+        receipts={a.pk: receipts[a.pk] for a in attempts if a.pk in receipts},
+    )
 
 
 def dossier_orders(*, dossier) -> list[PaymentOrder]:

@@ -145,12 +145,12 @@ def status(request, public_id, reference):
 @require_GET
 def receipt_file(request, public_id, number):
     dossier = dossier_selectors.dossier_for_applicant(user=request.user, public_id=public_id)
-    return _receipt_response(
+    return receipt_response(
         request, get_object_or_404(Receipt, number=number, order__dossier=dossier)
     )
 
 
-def _receipt_response(request, receipt: Receipt) -> HttpResponse:
+def receipt_response(request, receipt: Receipt) -> HttpResponse:
     """The receipt's PDF streamed privately (it names the payer); a clear 404 when its stored object
     is gone, a 503 when the storage cannot be read or the PDF cannot be made just now, never a server
     error."""
@@ -244,6 +244,6 @@ def office_refund(request, code):
 @require_GET
 def office_receipt(request, code, number):
     dossier = dossier_selectors.dossier_for_staff(user=request.user, code=code)
-    return _receipt_response(
+    return receipt_response(
         request, get_object_or_404(Receipt, number=number, order__dossier=dossier)
     )

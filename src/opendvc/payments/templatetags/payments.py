@@ -15,7 +15,7 @@ def payment_panel(context, dossier, offer=None):
     from opendvc.dossiers.payments import payment_pending
 
     from ..models import PaymentAttempt, Receipt
-    from ..registry import online_gateways
+    from ..selectors import gateways_offered
 
     waiting = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
     attempts = list(
@@ -24,8 +24,9 @@ def payment_panel(context, dossier, offer=None):
     return {
         "dossier": dossier,
         "waiting": waiting,
-        "gateways": online_gateways()
-        if waiting is not None and getattr(offer, "online_payment", False)
+        # Without the level's offer the page offers no gateway (as before): the API reads it itself.
+        "gateways": gateways_offered(dossier=dossier, due=waiting, offer=offer)
+        if offer is not None
         else [],
         "attempts": attempts,
         "receipts": list(Receipt.objects.filter(order__dossier=dossier)),
