@@ -191,13 +191,15 @@ def start_payment(request, code: str, payload: PaymentStartIn):
     at ``gateway``) for an unknown or unconfigured gateway; 422 ``not_offered_at_level`` when the
     procedure's level offers no online payment (pay at the one-stop office or by post); 404 when the
     dossier is not the caller's."""
+    from .views import payer_ip
+
     require_scope(request, "dossiers:write")
     dossier = dossier_selectors.dossier_for_applicant_by_code(user=request.user, code=code)
     attempt, url = services.payment_start(
         dossier=dossier,
         gateway=payload.gateway,
         actor=request.user,
-        client_ip=request.META.get("REMOTE_ADDR", "") or "",
+        client_ip=payer_ip(request),
     )
     return Status(201, PaymentStartOut(payment=_payment(dossier, attempt, None), redirect_url=url))
 

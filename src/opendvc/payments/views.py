@@ -29,8 +29,12 @@ from .models import GatewayMessage, PaymentAttempt, Receipt, Refund
 from .registry import GATEWAYS, get_gateway
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+def payer_ip(request) -> str:
+    """The payer's address as the gateway is told it (VNPay's ``vnp_IpAddr``): the client behind the
+    trusted proxies (``TRUSTED_PROXY_COUNT``), as the request limits count it, not the reverse proxy's
+    own address; empty when there is no usable one."""
+    address = client_ip(request)
+    return "" if address == "unknown" else address
 
 
 @login_required
@@ -42,7 +46,7 @@ def pay(request, public_id):
             dossier=dossier,
             gateway=request.POST.get("gateway", ""),
             actor=request.user,
-            client_ip=_client_ip(request),
+            client_ip=payer_ip(request),
         )
     except ProblemError as exc:
         messages.error(request, message_text(problem_messages(exc)))

@@ -80,6 +80,30 @@ def test_applicant_sees_the_fee_chooses_a_gateway_and_is_sent_to_it(
     assert "Cổng thanh toán không tồn tại" in bad.content.decode()
 
 
+def test_behind_the_reverse_proxy_the_gateway_is_told_the_payers_address(
+    client, vnpay_settings, dossier, citizen, settings
+):
+    """Deployed behind nginx (one trusted proxy), the payer's address is the forwarded one, on the
+    page and through the API alike: the proxy's own address would tell the gateway nothing."""
+    from opendvc.api.services import api_token_create
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    forwarded = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    client.force_login(citizen)
+    client.post(
+        f"/ho-so-cua-toi/{dossier.public_id}/thanh-toan/", {"gateway": "vnpay"}, **forwarded
+    )
+    _token, raw = api_token_create(owner=citizen, name="app", scopes=["dossiers:write"])
+    started = client.post(
+        f"/api/v1/dossiers/{dossier.code}/payments", {"gateway": "vnpay"},
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}", **forwarded,
+    )  # fmt: skip
+    assert started.status_code == 201, started.content
+    told = dict(parse_qsl(urlsplit(started.json()["redirect_url"]).query))["vnp_IpAddr"]
+    assert told == "203.0.113.7"
+    assert [a.client_ip for a in PaymentAttempt.objects.order_by("pk")] == ["203.0.113.7"] * 2
+
+
 def test_level_3_offers_no_online_payment(client, vnpay_settings, agencies, citizen, officer):
     from .conftest import make_procedure
 
