@@ -10,6 +10,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.utils.translation import get_language
 
+from opendvc.core.ratelimit import client_address
+
 from . import services
 from .oidc.provider import cccd_claim
 
@@ -23,7 +25,7 @@ def _logged_in(sender, request, user, **kwargs):
     services.record_session(
         user=user,
         session_key=request.session.session_key,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 

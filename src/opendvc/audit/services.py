@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from opendvc.core.logging import request_id_var
 from opendvc.core.prepared import PreparedRead
+from opendvc.core.ratelimit import client_address
 
 from .chain import GENESIS, LEGACY, UnknownKeyError, compute_hash
 from .checkpoints import checkpoints_load
@@ -35,9 +36,7 @@ def _target_parts(target: Any) -> tuple[str, str]:
 
 
 def _client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def _jsonable(value: Any) -> Any:

@@ -49,6 +49,16 @@ def client_ip(request) -> str:
         return "unknown"
 
 
+def client_address(request) -> str | None:
+    """The client's address as records keep it (the audit trail, sessions, access logs, a payer's
+    address for the gateway): ``client_ip``'s, behind the trusted proxies, or None when there is no
+    usable one. Behind the reverse proxy ``REMOTE_ADDR`` is the proxy's own address."""
+    if request is None:
+        return None
+    address = client_ip(request)
+    return None if address == "unknown" else address
+
+
 def _uses_redis() -> bool:
     # ``cache`` is a proxy (its type says nothing): look at the backend it stands for.
     backend = caches["default"]

@@ -16,6 +16,7 @@ from copy import deepcopy
 
 from opendvc.accounts import crypto
 from opendvc.audit.services import audit_record
+from opendvc.core.ratelimit import client_address
 from opendvc.eforms.sealing import (  # noqa: F401 - the sealing rules are the e-forms'
     ENC,
     IDENTIFIER_KEYS,
@@ -74,7 +75,7 @@ def dossier_access_record(*, dossier, user, action: str = "read", reason: str = 
         user=user,
         action=action,
         reason=reason[:300],
-        ip_address=(request.META.get("REMOTE_ADDR") if request else None) or None,
+        ip_address=client_address(request),
     )
 
 

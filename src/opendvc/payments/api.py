@@ -23,6 +23,7 @@ from opendvc.dossiers import selectors as dossier_selectors
 
 from . import selectors, services
 from .models import PaymentAttempt, Receipt
+from .views import payer_ip, receipt_response
 
 router = Router(tags=["Thanh toán"])
 
@@ -191,8 +192,6 @@ def start_payment(request, code: str, payload: PaymentStartIn):
     at ``gateway``) for an unknown or unconfigured gateway; 422 ``not_offered_at_level`` when the
     procedure's level offers no online payment (pay at the one-stop office or by post); 404 when the
     dossier is not the caller's."""
-    from .views import payer_ip
-
     require_scope(request, "dossiers:write")
     dossier = dossier_selectors.dossier_for_applicant_by_code(user=request.user, code=code)
     attempt, url = services.payment_start(
@@ -222,8 +221,6 @@ def dossier_receipt(request, code: str, number: str):
     """The electronic receipt's PDF (``payments[].receipt.url``), for the applicant as on the
     dossier's page; 503 with ``Retry-After`` while it is still being made or the storage cannot be
     read, 404 for another person's dossier or an unknown number."""
-    from .views import receipt_response
-
     require_scope(request, "read")
     dossier = dossier_selectors.dossier_for_applicant_by_code(user=request.user, code=code)
     return receipt_response(

@@ -18,7 +18,7 @@ from opendvc.core.middleware import own_words
 from opendvc.core.params import row_id
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import message_text
-from opendvc.core.ratelimit import client_ip
+from opendvc.core.ratelimit import client_address, client_ip
 from opendvc.dossiers import selectors as dossier_selectors
 from opendvc.dossiers.lifecycle import Role
 from opendvc.dossiers.services.transitions import staff_roles_at
@@ -33,8 +33,7 @@ def payer_ip(request) -> str:
     """The payer's address as the gateway is told it (VNPay's ``vnp_IpAddr``): the client behind the
     trusted proxies (``TRUSTED_PROXY_COUNT``), as the request limits count it, not the reverse proxy's
     own address; empty when there is no usable one."""
-    address = client_ip(request)
-    return "" if address == "unknown" else address
+    return client_address(request) or ""
 
 
 @login_required

@@ -29,6 +29,7 @@ from opendvc.accounts.services import organisation_mark_verified
 from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
+from opendvc.core.ratelimit import client_address
 from opendvc.dossiers.models import Dossier, DossierAccess
 
 from .client import RegistryNotFound, RegistryUnavailable, registry_for
@@ -284,7 +285,7 @@ def registry_prefill(
             reason=f"{RegistryFetch.Registry(registry).label}: {RegistryFetch.Outcome(outcome).label}"[
                 :300
             ],
-            ip_address=(request.META.get("REMOTE_ADDR") if request else None) or None,
+            ip_address=client_address(request),
         )
         audit_record(
             actor=user,

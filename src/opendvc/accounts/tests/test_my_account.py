@@ -113,3 +113,32 @@ def test_expired_sessions_hidden_and_pruned(citizen):
     assert [s.session_key for s in sessions_of(citizen)] == [a.session.session_key]
     assert prune_sessions() == 1
     assert UserSession.objects.filter(user=citizen).count() == 1
+
+
+@pytest.mark.django_db
+def test_behind_the_reverse_proxy_the_session_and_the_audit_keep_the_clients_address(
+    citizen, settings
+):
+    """Deployed behind nginx (one trusted proxy), ``REMOTE_ADDR`` is the proxy's own address: the
+    sessions page and the audit trail keep the client's, as the request limits count it. A forwarding
+    header sent without a trusted proxy is not believed."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    c = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert (
+        c.post(reverse("account_login"), {"login": citizen.email, "password": PASSWORD}).status_code
+        == 302
+    )
+    assert list(UserSession.objects.values_list("ip_address", flat=True)) == ["203.0.113.7"]
+    c.post(reverse("accounts:sessions"))
+    entry = AuditEntry.objects.filter(action="accounts.sessions_ended").get()
+    assert entry.ip_address == "203.0.113.7"
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    _login(citizen)  # the test client's own address, 127.0.0.1
+    c = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    c.post(reverse("account_login"), {"login": citizen.email, "password": PASSWORD})
+    assert set(UserSession.objects.values_list("ip_address", flat=True)) == {
+        "203.0.113.7",
+        "127.0.0.1",
+        "10.0.0.2",
+    }
