@@ -17,7 +17,7 @@ from opendvc.core.files import stored_file_response, unsent_file_release
 from opendvc.core.links import absolute_url
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.quoting import message_text
-from opendvc.core.ratelimit import client_ip
+from opendvc.core.ratelimit import client_address
 from opendvc.dossiers.uploads import UploadError, check_file, read_limited
 from opendvc.worktime import to_local
 
@@ -278,7 +278,7 @@ def shared(request, token):
     try:
         doc = services.share_open(
             token=token,
-            ip=client_ip(request),
+            ip=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
             record=False,
         )
@@ -292,7 +292,7 @@ def shared(request, token):
         return response
     try:
         services.share_open(
-            token=token, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+            token=token, ip=client_address(request), user_agent=request.headers.get("User-Agent", "")
         )
     except ProblemError:
         unsent_file_release(response)
