@@ -135,9 +135,7 @@ def seed(stdout=None) -> None:
         people.append(user)
     org = Organisation.objects.filter(tax_code=ORGANISATION["tax_code"]).first()
     if org is None:
-        org = services.create_organisation(
-            user=people[1], data=ORGANISATION, role=Membership.Role.REPRESENTATIVE
-        )
+        org = services.create_organisation(user=people[1], data=ORGANISATION)
     Membership.objects.get_or_create(
         organisation=org, user=people[0], defaults={"role": Membership.Role.AUTHORISED_STAFF}
     )

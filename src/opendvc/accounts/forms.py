@@ -307,12 +307,6 @@ class OrganisationForm(ServiceErrorsMixin, forms.Form):
     province_code = _province_field(_("Tỉnh, thành phố"))
     ward_code = _ward_field(_("Phường, xã, đặc khu"))
     street = forms.CharField(label=_("Số nhà, đường"), max_length=300, required=False)
-    role = forms.ChoiceField(
-        label=_("Vai trò của bạn"),
-        choices=Membership.Role.choices,
-        initial=Membership.Role.REPRESENTATIVE,
-        widget=forms.RadioSelect,
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -396,12 +396,11 @@ def clean_organisation_data(
 
 
 @transaction.atomic
-def create_organisation(
-    *, user: User, data: dict[str, Any], role: str = Membership.Role.REPRESENTATIVE, request=None
-) -> Organisation:
-    """Register an organisation and make ``user`` its member with ``role``. Audited."""
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": _err(_("Vai trò không hợp lệ."), "invalid_role")})
+def create_organisation(*, user: User, data: dict[str, Any], request=None) -> Organisation:
+    """Register an organisation and make ``user`` its representative on the portal (the member who
+    adds and removes members and verifies the tax code): an organisation added here always has one.
+    Employees are added by a representative afterwards (``add_member``). Audited."""
+    role = Membership.Role.REPRESENTATIVE
     cleaned = clean_organisation_data(data=data)
     if Membership.objects.filter(user=user, organisation__tax_code=cleaned["tax_code"]).exists():
         raise ValidationError(
@@ -485,6 +484,49 @@ def add_member(
         request=request,
     )
     return m
+
+
+def has_representative(organisation: Organisation) -> bool:
+    return Membership.objects.filter(
+        organisation=organisation, role=Membership.Role.REPRESENTATIVE
+    ).exists()
+
+
+@transaction.atomic
+def claim_representative(*, user: User, organisation: Organisation, request=None) -> Membership:
+    """A member of an organisation that has no representative on the portal (one added before the
+    person adding it always became its representative, or whose representative closed their
+    account) takes that role, so that members can be managed and the tax code verified again.
+    Only while the tax code is unverified: anyone may add an unverified organisation as its
+    representative anyway, while a verified one is the registry's (its representative is restored by
+    the support desk). Audited."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    membership = Membership.objects.filter(organisation=organisation, user=user).first()
+    if membership is None:
+        raise PermissionDenied
+    if has_representative(organisation):
+        raise ValidationError(
+            _("Tổ chức đã có người đại diện; đề nghị người đại diện đổi vai trò cho bạn."),
+            code="has_representative",
+        )
+    if organisation.verified:
+        raise ValidationError(
+            _(
+                "Mã số thuế của tổ chức đã được xác thực; vui lòng liên hệ tổng đài hỗ trợ để "
+                "khôi phục người đại diện."
+            ),
+            code="organisation_verified",
+        )
+    membership.role = Membership.Role.REPRESENTATIVE
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=user,
+        action="accounts.representative_claimed",
+        target=organisation,
+        changes={"user": str(user.public_id), "role": membership.role},
+        request=request,
+    )
+    return membership
 
 
 @transaction.atomic

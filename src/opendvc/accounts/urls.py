@@ -20,6 +20,11 @@ urlpatterns = [
     path("ca-nhan/to-chuc/them/", views.organisation_create, name="organisation_create"),
     path("ca-nhan/to-chuc/<uuid:public_id>/", views.organisation_detail, name="organisation"),
     path(
+        "ca-nhan/to-chuc/<uuid:public_id>/nhan-dai-dien/",
+        views.organisation_representative_claim,
+        name="organisation_representative_claim",
+    ),
+    path(
         "ca-nhan/to-chuc/<uuid:public_id>/thanh-vien/<int:member_id>/go/",
         views.organisation_member_remove,
         name="organisation_member_remove",

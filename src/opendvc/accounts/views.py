@@ -238,11 +238,9 @@ def organisation_create(request):
     if request.method == "POST":
         form = OrganisationForm(request.POST)
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            role = data.pop("role")
             try:
                 org = services.create_organisation(
-                    user=request.user, data=data, role=role, request=request
+                    user=request.user, data=dict(form.cleaned_data), request=request
                 )
             except ValidationError as exc:
                 form.add_service_errors(exc)
@@ -290,8 +288,27 @@ def organisation_detail(request, public_id):
     return render(
         request,
         "accounts/organisation_detail.html",
-        {"org": org, "members": members, "form": form, "can_manage": manage},
+        {
+            "org": org,
+            "members": members,
+            "form": form,
+            "can_manage": manage,
+            "no_representative": not any(m.role == Membership.Role.REPRESENTATIVE for m in members),
+        },
     )
+
+
+@login_required
+@require_POST
+def organisation_representative_claim(request, public_id):
+    org = selectors.organisation_for_member(user=request.user, public_id=public_id)
+    try:
+        services.claim_representative(user=request.user, organisation=org, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Bạn đã là người đại diện của tổ chức trên Cổng."))
+    return redirect("accounts:organisation", public_id=org.public_id)
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.catalog.selectors import agency_count, catalog_counts, page_cache_key
 from opendvc.core.pagecache import anonymous_page
-from opendvc.notifications.selectors import messages_for_user
+from opendvc.notifications.selectors import INBOX_PAGE_SIZE, messages_for_user
 from opendvc.notifications.services import notifications_mark_read
 
 
@@ -82,9 +83,14 @@ def home(request):
     # Visitors who are not signed in get the whole page from the cache (per catalog revision and
     # language); the counts themselves are cached a minute.
     return anonymous_page(
-        request, key=page_cache_key("home", get_language()), timeout=settings.HOME_CACHE_SECONDS,
-        render=lambda extra: render(request, "portal/home.html",
-                                    {"links": links, "stats": _home_stats(), "search_url": search_url, **extra}),
+        request,
+        key=page_cache_key("home", get_language()),
+        timeout=settings.HOME_CACHE_SECONDS,
+        render=lambda extra: render(
+            request,
+            "portal/home.html",
+            {"links": links, "stats": _home_stats(), "search_url": search_url, **extra},
+        ),
     )
 
 
@@ -101,9 +107,25 @@ def account_home(request):
 
 @login_required
 def inbox(request):
-    """The person's messages, the newest first; those not read before are marked as such on this
-    page, and read once it is shown (the next visit shows them as read)."""
-    shown = list(messages_for_user(user=request.user)[:100])
-    response = render(request, "portal/inbox.html", {"inbox": shown})
+    """The person's messages, the newest first, a page at a time (``?trang=``; a page number that is
+    not one answers the first page, one past the end the last). Those not read before are
+    marked as such on the page shown, and read once it is shown (the next visit shows them as read);
+    messages on other pages stay unread."""
+    paginator = Paginator(messages_for_user(user=request.user), INBOX_PAGE_SIZE)
+    try:
+        number = int(request.GET.get("trang") or 1)
+    except ValueError:
+        number = 1
+    page = paginator.page(min(max(number, 1), paginator.num_pages))
+    shown = list(page)
+    response = render(
+        request,
+        "portal/inbox.html",
+        {
+            "inbox": shown,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        },
+    )
     notifications_mark_read(user=request.user, ids=[m.pk for m in shown if m.read_at is None])
     return response

@@ -270,9 +270,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3)
 PASSWORD_RESET_TIMEOUT = 3600  # password reset links are valid for one hour
-# A duplicate email gets a precise message on the signup form; login, signup and password reset
-# stay rate limited. Set true to answer neutrally instead (no hint that an account exists).
-ACCOUNT_PREVENT_ENUMERATION = env.bool("ACCOUNT_PREVENT_ENUMERATION", default=False)
+# No page tells a visitor whether an address has an account: password reset always says a mail was
+# sent (an unknown address is mailed that it has no account), and signing up with a taken address,
+# with mandatory email verification, looks like any signup while the owner is mailed instead. Login,
+# signup and password reset also stay rate limited. Set false only for a closed test installation.
+ACCOUNT_PREVENT_ENUMERATION = env.bool("ACCOUNT_PREVENT_ENUMERATION", default=True)
 # Login through the national identity provider (OpenID Connect), configured only when OIDC_* is set.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

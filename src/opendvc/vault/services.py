@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -336,6 +337,31 @@ def owner_usage(*, owner) -> int:
     )
 
 
+def _quota_check(*, owner, checked, quota: int) -> None:
+    """Refuse (413) a file that would take the owner's uploads past ``quota`` bytes (0: no quota)."""
+    if not quota:
+        return
+    used = owner_usage(owner=owner)
+    if used + checked.size <= quota:
+        return
+    raise _invalid(
+        "file",
+        _(
+            "Tệp “%(name)s” (%(size)s) không vừa kho dữ liệu: kho đã dùng %(used)s trên tối đa "
+            "%(quota)s, còn trống %(free)s. Hãy xóa bớt giấy tờ hoặc chọn tệp nhỏ hơn."
+        )
+        % {
+            "name": checked.name,
+            "size": filesizeformat(checked.size),
+            "used": filesizeformat(used),
+            "quota": filesizeformat(quota),
+            "free": filesizeformat(max(quota - used, 0)),
+        },
+        status=413,
+        code="quota_exceeded",
+    )
+
+
 def _clean_text(value: str | None) -> str:
     """``value`` in NFC without invisible and bidi-control characters, spaces collapsed. A NUL is left
     for the request's own refusal ("ký tự NUL"), not silently dropped."""
@@ -435,24 +461,8 @@ def document_upload(
             "validation_error", _("Thông tin giấy tờ chưa hợp lệ."), extra={"errors": errors}
         )
     quota = int(getattr(settings, "VAULT_QUOTA_BYTES", 0) or 0)
-    if quota and owner_usage(owner=owner) + checked.size > quota:
-        used = owner_usage(owner=owner)
-        raise _invalid(
-            "file",
-            _(
-                "Tệp “%(name)s” (%(size)s) không vừa kho dữ liệu: kho đã dùng %(used)s trên tối đa "
-                "%(quota)s, còn trống %(free)s. Hãy xóa bớt giấy tờ hoặc chọn tệp nhỏ hơn."
-            )
-            % {
-                "name": checked.name,
-                "size": filesizeformat(checked.size),
-                "used": filesizeformat(used),
-                "quota": filesizeformat(quota),
-                "free": filesizeformat(max(quota - used, 0)),
-            },
-            status=413,
-            code="quota_exceeded",
-        )
+    # Checked first without a lock, so a file that cannot fit is refused before it is stored.
+    _quota_check(owner=owner, checked=checked, quota=quota)
     doc = StoredDocument(
         owner=owner,
         organisation=organisation,
@@ -474,6 +484,11 @@ def document_upload(
             doc.file.save(checked.name, ContentFile(checked.content), save=False)
         stored.append(doc.file.name)
         with transaction.atomic():
+            if quota:
+                # Checked again holding the owner's row, so two uploads at once cannot both pass on
+                # the same usage and together exceed the quota (the second waits for the first).
+                list(get_user_model().objects.select_for_update().filter(pk=owner.pk).values("pk"))
+                _quota_check(owner=owner, checked=checked, quota=quota)
             doc.save()
             audit_record(
                 actor=owner,
@@ -712,7 +727,9 @@ def _reference(doc: StoredDocument) -> _Reference:
     if read.missing:
         raise ProblemError(
             "file_missing",
-            _("Tệp của giấy tờ “%(t)s” không còn trong kho lưu trữ của Cổng; hãy tải giấy tờ lên lại.")
+            _(
+                "Tệp của giấy tờ “%(t)s” không còn trong kho lưu trữ của Cổng; hãy tải giấy tờ lên lại."
+            )
             % {"t": doc.display_title},
             status=404,
         )
@@ -826,7 +843,11 @@ def _share_end(link: ShareLink, *, at, actor, request, changes: dict) -> None:
     link.revoked_at = at
     link.save(update_fields=["revoked_at"])
     audit_record(
-        actor=actor, action="vault.share_revoke", target=link.document, changes=changes, request=request
+        actor=actor,
+        action="vault.share_revoke",
+        target=link.document,
+        changes=changes,
+        request=request,
     )
 
 

@@ -213,11 +213,10 @@ def test_staff_with_totp_still_enters_the_code_after_oidc(client, oidc):
 
 @pytest.mark.django_db
 def test_the_cccd_claim_survives_the_sign_up_form(client, oidc):
-    """The provider's e-mail address is taken by an account it cannot take over (not verified by the
-    provider): the sign-in goes on through the sign-up form, and the account made there still gets
-    the provider's CCCD as its verified number (the claim is kept encrypted in the session)."""
-    UserFactory(email="dan@example.vn")
-    oidc.claims = {**oidc.claims, "email_verified": False}
+    """The provider sends no e-mail address: the sign-in goes on through the sign-up form, and the
+    account made there still gets the provider's CCCD as its verified number (the claim is kept
+    encrypted in the session)."""
+    oidc.claims = {k: v for k, v in oidc.claims.items() if k not in ("email", "email_verified")}
     r = _callback(client, _authorize(_start(client)))
     assert r.status_code == 302 and r["Location"] == reverse("socialaccount_signup")
     pending = json.dumps(client.session["socialaccount_sociallogin"], default=str)
@@ -230,3 +229,19 @@ def test_the_cccd_claim_survives_the_sign_up_form(client, oidc):
     assert SocialAccount.objects.get().user == user
     profile = PersonProfile.objects.get(user=user)
     assert profile.cccd == "075301004321" and profile.cccd_verified
+
+
+@pytest.mark.django_db
+def test_a_provider_address_taken_by_another_account_is_not_disclosed(client, oidc):
+    """The provider's e-mail address (not verified by it) belongs to an account it cannot take over:
+    the page only says a mail was sent, no account is made, and the address's owner is told that an
+    account already exists, with the way to reset its password."""
+    from django.core import mail
+
+    UserFactory(email="dan@example.vn")
+    oidc.claims = {**oidc.claims, "email_verified": False}
+    r = _callback(client, _authorize(_start(client)))
+    assert r.status_code == 302 and r["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.count() == 1 and not SocialAccount.objects.exists()
+    (notice,) = mail.outbox
+    assert notice.to == ["dan@example.vn"] and "Email này đã có tài khoản" in notice.subject

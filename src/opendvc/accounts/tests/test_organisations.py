@@ -175,9 +175,16 @@ def test_the_admin_cannot_set_or_change_a_verification(client):
 @pytest.mark.django_db
 def test_a_persons_organisations_are_in_vietnamese_order():
     citizen = UserFactory()
-    names = ["Hộ kinh doanh Ánh Dương", "Công ty TNHH Đại Phát", "Công ty TNHH Xây dựng", "Công ty Cổ phần An Bình"]
+    names = [
+        "Hộ kinh doanh Ánh Dương",
+        "Công ty TNHH Đại Phát",
+        "Công ty TNHH Xây dựng",
+        "Công ty Cổ phần An Bình",
+    ]
     for n, name in enumerate(names):
-        services.create_organisation(user=citizen, data={**ORG, "name": name, "tax_code": f"360025284{n}"})
+        services.create_organisation(
+            user=citizen, data={**ORG, "name": name, "tax_code": f"360025284{n}"}
+        )
     expected = [
         "Công ty Cổ phần An Bình",
         "Công ty TNHH Đại Phát",
@@ -185,3 +192,68 @@ def test_a_persons_organisations_are_in_vietnamese_order():
         "Hộ kinh doanh Ánh Dương",
     ]
     assert [m.organisation.name for m in selectors.memberships_of(citizen)] == expected
+
+
+@pytest.mark.django_db
+def test_the_person_adding_an_organisation_is_its_representative(citizen_client, citizen):
+    """The form let the person adding an organisation choose to be an authorised employee: the
+    organisation then had no representative, so nobody could add members or verify its tax code.
+    Whoever adds it is now its representative; employees are added by the representative."""
+    page = citizen_client.get(reverse("accounts:organisation_create")).content.decode()
+    assert 'name="role"' not in page and "Bạn sẽ là người đại diện của tổ chức trên Cổng" in page
+    r = citizen_client.post(
+        reverse("accounts:organisation_create"), {**ORG, "role": "authorised_staff"}
+    )
+    assert r.status_code == 302
+    assert Membership.objects.get(user=citizen).role == Membership.Role.REPRESENTATIVE
+    detail = citizen_client.get(r["Location"]).content.decode()
+    assert "Thêm thành viên" in detail and "chưa có người đại diện" not in detail
+
+
+@pytest.mark.django_db
+def test_an_organisation_without_a_representative_says_so_and_a_member_takes_the_role(
+    citizen_client, citizen
+):
+    from opendvc.audit.models import AuditEntry
+
+    org = Organisation.objects.create(**{**ORG, "tax_code": "3600252847"})
+    mine = Membership.objects.create(
+        organisation=org, user=citizen, role=Membership.Role.AUTHORISED_STAFF
+    )
+    other = MembershipFactory(organisation=org, role=Membership.Role.AUTHORISED_STAFF)
+    url = reverse("accounts:organisation", args=[org.public_id])
+    page = citizen_client.get(url).content.decode()
+    assert "Tổ chức chưa có người đại diện trên Cổng" in page
+    claim = reverse("accounts:organisation_representative_claim", args=[org.public_id])
+    assert f'action="{claim}"' in page
+    assert citizen_client.get(claim).status_code == 405
+    assert citizen_client.post(claim)["Location"] == url
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.REPRESENTATIVE
+    assert AuditEntry.objects.filter(action="accounts.representative_claimed").count() == 1
+    page = citizen_client.get(url).content.decode()
+    assert "chưa có người đại diện" not in page and "Thêm thành viên" in page
+    # the other employee can no longer take it
+    with pytest.raises(ValidationError) as exc:
+        services.claim_representative(user=other.user, organisation=org)
+    assert exc.value.code == "has_representative"
+    # a stranger cannot
+    with pytest.raises(PermissionDenied):
+        services.claim_representative(user=UserFactory(), organisation=org)
+
+
+@pytest.mark.django_db
+def test_a_verified_organisation_without_a_representative_points_to_the_support_desk(
+    citizen_client, citizen
+):
+    org = Organisation.objects.create(**ORG)
+    Membership.objects.create(organisation=org, user=citizen, role=Membership.Role.AUTHORISED_STAFF)
+    services.organisation_mark_verified(organisation=org, user=None, data={})
+    page = citizen_client.get(
+        reverse("accounts:organisation", args=[org.public_id])
+    ).content.decode()
+    assert "Tổ chức chưa có người đại diện trên Cổng" in page and "tổng đài hỗ trợ" in page
+    claim = reverse("accounts:organisation_representative_claim", args=[org.public_id])
+    assert claim not in page
+    citizen_client.post(claim)
+    assert Membership.objects.get(user=citizen).role == Membership.Role.AUTHORISED_STAFF

@@ -105,7 +105,6 @@ def test_full_registration_keeps_personal_data_out_of_logs(client, caplog):
             "password2",
             "Hai lần nhập mật khẩu không giống nhau",
         ),
-        ({"email": "da-co@example.vn"}, "email", "đã được dùng"),
         # Longer than an address can be (and than the accounts' email column): refused, not cut short.
         ({"email": "b" * 300 + "@example.vn"}, "email", "dài tối đa 254 ký tự"),
     ],
@@ -124,6 +123,52 @@ def test_signup_errors_in_vietnamese(client, data, field, message):
     assert message in " ".join(r.context["form"].errors[field])
     assert User.objects.filter(email="be@example.vn").count() == 0
     assert not User.objects.filter(email__startswith="bbb").exists()
+
+
+@pytest.mark.django_db
+def test_password_reset_does_not_tell_whether_an_address_has_an_account(client):
+    """A known and an unknown address get the same answer; the unknown one is told by mail that it
+    has no account (and where to sign up), the known one gets its reset link."""
+    User.objects.create_user(email="co@example.vn", password="x")
+    answers = []
+    for email in ("co@example.vn", "khong-co@example.vn"):
+        r = client.post(reverse("account_reset_password"), {"email": email}, follow=True)
+        page = r.content.decode()
+        answers.append(
+            (r.redirect_chain, r.status_code, page.split("<h1>", 1)[1].split("</main>")[0])
+        )
+        assert "Đã gửi thư đặt lại mật khẩu" in page
+        assert "không gắn với tài khoản nào" not in page
+    assert answers[0] == answers[1]
+    known, unknown = mail.outbox
+    assert known.to == ["co@example.vn"] and "/password/reset/key/" in known.body
+    assert unknown.to == ["khong-co@example.vn"]
+    assert "chưa có tài khoản nào dùng email này" in unknown.body
+    assert reverse("account_signup") in unknown.body and "/password/reset/key/" not in unknown.body
+
+
+@pytest.mark.django_db
+def test_signup_with_a_taken_address_does_not_say_it_is_taken(client):
+    """Signing up with an address that already has an account looks like any signup; no second
+    account is made and the address's owner is mailed that the account exists."""
+    owner = User.objects.create_user(email="da-co@example.vn", password="x")
+    r = client.post(
+        reverse("account_signup"),
+        {
+            "full_name": "Lê Thị Bé",
+            "email": "Da-Co@example.vn",
+            "password1": "Dich-vu-cong-2025",
+            "password2": "Dich-vu-cong-2025",
+        },
+        follow=True,
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "Chúng tôi đã gửi thư xác minh tới email của bạn" in page
+    assert "đã được dùng" not in page
+    assert list(User.objects.all()) == [owner]
+    (notice,) = mail.outbox
+    assert notice.to == ["da-co@example.vn"] and "Email này đã có tài khoản" in notice.subject
+    assert "/password/reset/" in notice.body
 
 
 @pytest.mark.django_db

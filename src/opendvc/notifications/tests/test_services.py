@@ -197,3 +197,68 @@ def test_an_email_held_by_another_worker_is_not_sent_twice(postgres_db, settings
     assert notification_deliver(notification_id=n.pk).status == "sent"
     assert notification_deliver(notification_id=n.pk).status == "sent"
     assert len(mail.outbox) == 1
+
+
+def _messages(person, n):
+    """``n`` in-app messages for ``person``, numbered 1 (oldest) to n, in one statement."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(hours=n)
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=person,
+            channel=Notification.Channel.IN_APP,
+            template="test",
+            subject=f"Thông báo số {i}.",
+            body="Nội dung",
+            status=Notification.Status.SENT,
+        )
+        for i in range(1, n + 1)
+    )
+    for i, pk in enumerate(
+        Notification.objects.filter(recipient=person).order_by("id").values_list("pk", flat=True), 1
+    ):
+        Notification.objects.filter(pk=pk).update(created_at=start + timedelta(hours=i))
+
+
+def test_the_inbox_shows_every_message_a_page_at_a_time(citizen, client):
+    """More messages than fit on a page: the newest page first, a pager to the others (the page in
+    the address), and only the messages shown are read; the inbox used to stop at 100 messages."""
+    from opendvc.notifications.selectors import INBOX_PAGE_SIZE
+
+    total = 5 * INBOX_PAGE_SIZE + 3
+    _messages(citizen, total)
+    client.force_login(citizen)
+    first = client.get("/ca-nhan/thong-bao/")
+    page = first.content.decode()
+    assert first.status_code == 200
+    assert (
+        f"Thông báo số {total}." in page and f"Thông báo số {total - INBOX_PAGE_SIZE}." not in page
+    )
+    assert 'aria-label="Phân trang thông báo"' in page and 'href="?trang=2" rel="next"' in page
+    assert f"Trang 1/6, {total} thông báo" in page
+    assert Notification.objects.filter(recipient=citizen, read_at__isnull=True).count() == (
+        total - INBOX_PAGE_SIZE
+    )
+    last = client.get("/ca-nhan/thong-bao/?trang=6").content.decode()
+    assert "Thông báo số 1." in last and "Thông báo số 4." not in last  # 3 on the last page
+    assert 'aria-current="page"><span class="visually-hidden">Trang </span>6<' in last
+    assert 'rel="next"' not in last and 'href="?trang=5" rel="prev"' in last
+    unread = Notification.objects.filter(recipient=citizen, read_at__isnull=True)
+    assert unread.count() == total - INBOX_PAGE_SIZE - 3
+    assert not unread.filter(subject__in=["Thông báo số 1.", "Thông báo số 3."]).exists()
+
+
+@pytest.mark.parametrize(
+    "number,shown", [("abc", 1), ("0", 1), ("-3", 1), ("2.5", 1), ("99", 2), ("9" * 5000, 1)]
+)
+def test_a_page_number_that_is_not_one_answers_a_page(citizen, client, number, shown):
+    from opendvc.notifications.selectors import INBOX_PAGE_SIZE
+
+    _messages(citizen, INBOX_PAGE_SIZE + 1)
+    client.force_login(citizen)
+    r = client.get("/ca-nhan/thong-bao/", {"trang": number})
+    assert r.status_code == 200
+    assert f"Trang {shown}/2," in r.content.decode()

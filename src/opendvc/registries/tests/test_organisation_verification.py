@@ -40,7 +40,7 @@ def person(cccd: str, *, verified: bool = True):
     return profile.user
 
 
-def organisation(user, firm=FIRM, *, role=Membership.Role.REPRESENTATIVE, name="Tên tự khai"):
+def organisation(user, firm=FIRM, *, name="Tên tự khai"):
     return accounts_services.create_organisation(
         user=user,
         data={
@@ -50,7 +50,6 @@ def organisation(user, firm=FIRM, *, role=Membership.Role.REPRESENTATIVE, name="
             "province_code": 75,
             "ward_code": 26041,
         },
-        role=role,
     )
 
 
@@ -67,7 +66,10 @@ def test_the_registrys_representative_verifies_and_the_registry_names_the_organi
     assert entry.changes["name"] == ["Tên tự khai", FIRM.name]
     # Asked once; asking again changes nothing and asks nothing.
     asked = len(business.received)
-    assert organisation_verify(user=representative, organisation=verified).verified_at == verified.verified_at
+    assert (
+        organisation_verify(user=representative, organisation=verified).verified_at
+        == verified.verified_at
+    )
     assert len(business.received) == asked
 
 
@@ -93,7 +95,9 @@ def test_someone_who_is_not_the_registrys_representative_is_refused(business):
     org.refresh_from_db()
     assert not org.verified and org.name == "Tên tự khai"
     entry = AuditEntry.objects.get(action="registries.organisation_verification_refused")
-    assert entry.changes["outcome"] == "not_representative" and FIRM.tax_code not in str(entry.changes)
+    assert entry.changes["outcome"] == "not_representative" and FIRM.tax_code not in str(
+        entry.changes
+    )
 
 
 def test_only_a_representative_verifies(business):
@@ -114,11 +118,21 @@ def test_only_a_representative_verifies(business):
         ({"status": 500}, 503, "service_unavailable"),
         ({"malformed": True}, 503, "service_unavailable"),
         # A record without its representative's number decides nothing.
-        ({"extra": {"mismatch": {"legal_representative": "Nguyễn Văn A"}}}, 503, "service_unavailable"),
-        ({"extra": {"mismatch": {"legal_representative": {"full_name": "A", "cccd": 75}}}}, 503, "service_unavailable"),
+        (
+            {"extra": {"mismatch": {"legal_representative": "Nguyễn Văn A"}}},
+            503,
+            "service_unavailable",
+        ),
+        (
+            {"extra": {"mismatch": {"legal_representative": {"full_name": "A", "cccd": 75}}}},
+            503,
+            "service_unavailable",
+        ),
     ],
 )
-def test_a_registry_that_has_no_record_or_cannot_answer_verifies_nothing(business, switch, status, code):
+def test_a_registry_that_has_no_record_or_cannot_answer_verifies_nothing(
+    business, switch, status, code
+):
     representative = person(FIRM.representative_cccd)
     org = organisation(representative)
     business.switches.update(switch)
@@ -214,10 +228,15 @@ def test_the_api(business, client):
     assert body["verified"] is True and body["name"] == FIRM.name and body["verified_at"]
     assert client.get("/api/v1/accounts/organisations").json()[0]["tax_code_verified"] is True
     # Another's organisation is not found; the squatter's copy can no longer be verified.
-    assert client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code == 404
+    assert (
+        client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code
+        == 404
+    )
     sign_in(client, squatter)
-    assert client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code == 409
-
+    assert (
+        client.post(f"/api/v1/accounts/organisations/{squatted.public_id}/verification").status_code
+        == 409
+    )
 
 
 def test_the_receiving_officer_sees_whether_the_organisation_is_verified(

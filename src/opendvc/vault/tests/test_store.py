@@ -336,12 +336,61 @@ def test_closing_the_account_ends_the_links_its_holder_shared(client, citizen, s
     assert anonymous.get(f"/kho-du-lieu/chia-se/{mine.token}/").status_code == 200
     request = account_services.request_account_deletion(user=citizen, reason="Không dùng nữa")
     admin = StaffRoleFactory(role="administrator").user
-    account_services.handle_deletion_request(
-        actor=admin, deletion_request=request, approve=True
-    )
+    account_services.handle_deletion_request(actor=admin, deletion_request=request, approve=True)
     assert DeletionRequest.objects.get().status == DeletionRequest.Status.DONE
     assert anonymous.get(f"/kho-du-lieu/chia-se/{mine.token}/").status_code == 404
     mine.refresh_from_db()
     assert mine.revoked_at is not None
     assert AuditEntry.objects.filter(action="vault.share_revoke", actor=admin).count() == 1
     assert anonymous.get(f"/kho-du-lieu/chia-se/{theirs.token}/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_at_once_cannot_both_pass_the_quota(
+    postgres_db, citizen, settings, monkeypatch
+):
+    """Room for one more file and two uploads at the same moment: both read the same usage, but the
+    check is made again holding the owner's row, so one is stored and the other refused."""
+    import threading
+
+    from django.db import connection
+
+    size = checked_pdf().size
+    settings.VAULT_QUOTA_BYTES = size * 2
+    _upload(citizen)
+    barrier = threading.Barrier(2, timeout=10)
+    usage = services.owner_usage
+    first_read: set[int] = set()
+
+    def usage_read_together(*, owner):
+        used = usage(owner=owner)
+        if threading.get_ident() not in first_read:  # both have read the usage before going on
+            first_read.add(threading.get_ident())
+            barrier.wait()
+        return used
+
+    monkeypatch.setattr(services, "owner_usage", usage_read_together)
+    results: list = []
+
+    def run():
+        try:
+            results.append(_upload(citizen))
+        except ProblemError as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.undo()
+    assert sorted(r if isinstance(r, str) else "stored" for r in results) == [
+        "quota_exceeded",
+        "stored",
+    ]
+    assert services.owner_usage(owner=citizen) == size * 2
+    assert StoredDocument.objects.filter(owner=citizen).count() == 2
+    # the refused file, stored before the second check, is removed again
+    assert len([f for f in settings.MEDIA_ROOT.rglob("*") if f.is_file()]) == 2
