@@ -292,7 +292,9 @@ def shared(request, token):
         return response
     try:
         services.share_open(
-            token=token, ip=client_address(request), user_agent=request.headers.get("User-Agent", "")
+            token=token,
+            ip=client_address(request),
+            user_agent=request.headers.get("User-Agent", ""),
         )
     except ProblemError:
         unsent_file_release(response)
