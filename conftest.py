@@ -7,11 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that browser tests and
 # their fixtures make there are safe, so Django's async-safety guard is lifted for the test process.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The property tests check rules, not speed: on two cores shared by the suite's workers, the browser
+# and the servers the tests start, one example can take longer than Hypothesis's default 200 ms
+# deadline, which failed a test at random. Examples have no deadline (a test may still set its own).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 def pytest_collection_modifyitems(config, items):
