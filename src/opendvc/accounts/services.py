@@ -486,6 +486,68 @@ def add_member(
     return m
 
 
+@transaction.atomic
+def member_role_change(
+    *, actor: User, membership: Membership, role: str, request=None
+) -> Membership:
+    """A representative changes a member's role: makes an authorised employee a representative (to
+    hand the organisation over before leaving it or closing their account), or a representative an
+    authorised employee while another representative remains. Audited."""
+    organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    if not can_manage_organisation(actor, organisation):
+        raise PermissionDenied
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _err(_("Vai trò không hợp lệ."), "invalid_role")})
+    membership = Membership.objects.get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    reps = Membership.objects.filter(organisation=organisation, role=Membership.Role.REPRESENTATIVE)
+    if membership.role == Membership.Role.REPRESENTATIVE and reps.count() <= 1:
+        raise ValidationError(
+            _("Tổ chức cần ít nhất một người đại diện."), code="last_representative"
+        )
+    before, membership.role = membership.role, role
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="accounts.member_role_changed",
+        target=organisation,
+        changes={"user": str(membership.user.public_id), "role": [before, role]},
+        request=request,
+    )
+    return membership
+
+
+def organisations_only_represented_by(user: User) -> list[Organisation]:
+    """The organisations whose only representative on the portal is ``user`` and that have other
+    members: closing the account would leave them with nobody to manage their members."""
+    rep = Membership.Role.REPRESENTATIVE
+    return list(
+        Organisation.objects.filter(memberships__user=user, memberships__role=rep)
+        .annotate(
+            others=Exists(
+                Membership.objects.filter(organisation=OuterRef("pk")).exclude(user=user)
+            ),
+            other_reps=Exists(
+                Membership.objects.filter(organisation=OuterRef("pk"), role=rep).exclude(user=user)
+            ),
+        )
+        .filter(others=True, other_reps=False)
+        .order_by("name")
+    )
+
+
+def _sole_representative_error(organisations: list[Organisation]) -> ValidationError:
+    return ValidationError(
+        _(
+            "Tài khoản này là người đại diện duy nhất trên Cổng của: %(names)s. Hãy đổi vai trò của "
+            "một thành viên khác thành người đại diện (trên trang của tổ chức) trước khi xóa tài khoản."
+        )
+        % {"names": ", ".join(o.name for o in organisations)},
+        code="sole_representative",
+    )
+
+
 def has_representative(organisation: Organisation) -> bool:
     return Membership.objects.filter(
         organisation=organisation, role=Membership.Role.REPRESENTATIVE
@@ -683,6 +745,8 @@ def request_account_deletion(*, user: User, reason: str = "", request=None) -> D
             _("Bạn đã gửi yêu cầu xóa tài khoản và yêu cầu đang chờ xử lý."),
             code="deletion_already_requested",
         )
+    if held := organisations_only_represented_by(user):
+        raise _sole_representative_error(held)
     dr = DeletionRequest.objects.create(user=user, reason=(reason or "").strip()[:2000])
     audit_record(
         actor=user, action="accounts.deletion_requested", target=user, changes={}, request=request
@@ -704,6 +768,9 @@ def handle_deletion_request(
         raise ValidationError(_("Yêu cầu này đã được xử lý."), code="already_handled")
     if approve:
         user = dr.user
+        # The person may have become an organisation's only representative since asking.
+        if held := organisations_only_represented_by(user):
+            raise _sole_representative_error(held)
         for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
             _session_store(key).delete()
         UserSession.objects.filter(user=user).delete()

@@ -29,6 +29,11 @@ urlpatterns = [
         views.organisation_member_remove,
         name="organisation_member_remove",
     ),
+    path(
+        "ca-nhan/to-chuc/<uuid:public_id>/thanh-vien/<int:member_id>/vai-tro/",
+        views.organisation_member_role,
+        name="organisation_member_role",
+    ),
     path("ca-nhan/du-lieu/tai-ve/", views.data_export, name="data_export"),
     path("ca-nhan/xoa-tai-khoan/", views.deletion_request, name="deletion"),
     # Back office

@@ -293,6 +293,7 @@ def organisation_detail(request, public_id):
             "members": members,
             "form": form,
             "can_manage": manage,
+            "roles": Membership.Role.choices,
             "no_representative": not any(m.role == Membership.Role.REPRESENTATIVE for m in members),
         },
     )
@@ -324,6 +325,25 @@ def organisation_member_remove(request, public_id, member_id):
         messages.success(request, _("Đã gỡ thành viên khỏi tổ chức."))
     if membership.user_id == request.user.pk:
         return redirect("accounts:organisations")
+    return redirect("accounts:organisation", public_id=org.public_id)
+
+
+@login_required
+@require_POST
+def organisation_member_role(request, public_id, member_id):
+    org = selectors.organisation_for_member(user=request.user, public_id=public_id)
+    membership = get_object_or_404(Membership, pk=member_id, organisation=org)
+    try:
+        services.member_role_change(
+            actor=request.user,
+            membership=membership,
+            role=request.POST.get("role", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Đã đổi vai trò của thành viên."))
     return redirect("accounts:organisation", public_id=org.public_id)
 
 

@@ -257,3 +257,74 @@ def test_a_verified_organisation_without_a_representative_points_to_the_support_
     assert claim not in page
     citizen_client.post(claim)
     assert Membership.objects.get(user=citizen).role == Membership.Role.AUTHORISED_STAFF
+
+
+@pytest.mark.django_db
+def test_a_representative_hands_the_role_over_and_only_then_may_close_the_account(
+    citizen_client, citizen
+):
+    """The only representative could not give the role to an employee (the portal even told members
+    to ask for it), and closing their account left the organisation with nobody to manage it."""
+    from opendvc.accounts.models import DeletionRequest
+    from opendvc.audit.models import AuditEntry
+
+    org = services.create_organisation(user=citizen, data=ORG)
+    staff = MembershipFactory(organisation=org, role=Membership.Role.AUTHORISED_STAFF)
+    url = reverse("accounts:organisation", args=[org.public_id])
+    page = citizen_client.get(url).content.decode()
+    change = reverse("accounts:organisation_member_role", args=[org.public_id, staff.pk])
+    assert f'action="{change}"' in page and f'<label for="vai-tro-{staff.pk}"' in page
+
+    # Closing the account while the only representative: refused, naming the organisation.
+    deletion = reverse("accounts:deletion")
+    page = citizen_client.post(deletion, {"reason": "Không dùng nữa", "confirm": "on"}).content.decode()
+    assert "người đại diện duy nhất" in page and org.name in page
+    assert not DeletionRequest.objects.exists()
+    # An employee cannot change roles; an unknown role is refused; the last representative stays.
+    assert citizen_client.get(change).status_code == 405
+    with pytest.raises(PermissionDenied):
+        services.member_role_change(actor=staff.user, membership=staff, role="representative")
+    citizen_client.post(change, {"role": "chu-tich"}, follow=True)
+    mine = Membership.objects.get(user=citizen)
+    last = citizen_client.post(
+        reverse("accounts:organisation_member_role", args=[org.public_id, mine.pk]),
+        {"role": "authorised_staff"},
+        follow=True,
+    ).content.decode()
+    assert "Tổ chức cần ít nhất một người đại diện." in last
+    mine.refresh_from_db()
+    assert mine.role == Membership.Role.REPRESENTATIVE
+
+    # The hand-over: the employee becomes a representative, audited; then the first steps down.
+    assert citizen_client.post(change, {"role": "representative"})["Location"] == url
+    staff.refresh_from_db()
+    assert staff.role == Membership.Role.REPRESENTATIVE
+    entry = AuditEntry.objects.get(action="accounts.member_role_changed")
+    assert entry.changes["role"] == ["authorised_staff", "representative"]
+    assert citizen_client.post(deletion, {"reason": "Không dùng nữa", "confirm": "on"}).status_code == 302
+    assert DeletionRequest.objects.filter(user=citizen).exists()
+
+
+@pytest.mark.django_db
+def test_an_administrator_cannot_close_the_account_of_an_organisations_only_representative():
+    """Asked while another representative remained, who then left: the approval is refused."""
+    from opendvc.accounts.models import DeletionRequest
+
+    from .factories import StaffRoleFactory
+
+    rep = UserFactory()
+    org = services.create_organisation(user=rep, data=ORG)
+    other = MembershipFactory(organisation=org, role=Membership.Role.REPRESENTATIVE)
+    MembershipFactory(organisation=org, role=Membership.Role.AUTHORISED_STAFF)
+    dr = services.request_account_deletion(user=rep)
+    services.remove_member(actor=other.user, membership=other)
+    admin = StaffRoleFactory(role="administrator").user
+    with pytest.raises(ValidationError) as exc:
+        services.handle_deletion_request(actor=admin, deletion_request=dr, approve=True)
+    assert exc.value.code == "sole_representative"
+    dr.refresh_from_db()
+    assert dr.status == DeletionRequest.Status.PENDING and rep.is_active
+    # A representative alone in the organisation may close the account (nobody is left behind).
+    alone = UserFactory()
+    services.create_organisation(user=alone, data={**ORG, "tax_code": "0301234567"})
+    services.request_account_deletion(user=alone)
