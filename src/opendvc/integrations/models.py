@@ -102,6 +102,13 @@ class Delivery(models.Model):
     def message_id_display(self) -> str:
         return str(self.message.message_id) if self.message_id else ""
 
+    @property
+    def last_error_words(self) -> tuple[str, bool]:
+        """The last error in the page's language, and whether it is (``transport.error_words``)."""
+        from .transport import error_words
+
+        return error_words(self.last_error)
+
 
 class Destination(models.Model):
     """What the ICT department sets per destination: paused (the relay leaves its deliveries); and

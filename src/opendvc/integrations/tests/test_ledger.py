@@ -281,17 +281,32 @@ def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(c
     assert "<td>Không tìm thấy hồ sơ do phần mềm một cửa xử lý.</td>" in html
 
 
-def test_a_failures_last_error_is_marked_vietnamese_on_the_english_page(client, national, ict):
-    """The relay words a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…"), kept as it was."""
-    _enqueue("F-2", 1)
+def test_a_transport_failure_is_said_in_the_pages_language(client, national, ict):
+    """The relay stores a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…") and the English page
+    showed it so: a transport's failure is now said in the page's language around what the peer
+    answered, the stored words unchanged; a text the relay did not word (a peer's refusal) is still
+    shown as stored, marked as Vietnamese."""
+    first, timed_out, refused = (_enqueue(code, 1)[0] for code in ("F-2", "F-3", "F-4"))
     national.switches.status = 500
     outbox_relay(budget_seconds=0)
-    error = Delivery.objects.get().last_error
-    assert error.startswith("Nơi nhận trả lời HTTP 500")
+    assert Delivery.objects.get(message=first).last_error.startswith("Nơi nhận trả lời HTTP 500: ")
+    # A row written before the wording was marked for translation reads the same.
+    Delivery.objects.filter(message=timed_out).update(
+        last_error="Hết thời gian chờ (ReadTimeout): timed out"
+    )
+    Delivery.objects.filter(message=refused).update(
+        last_error="Phần mềm một cửa từ chối hồ sơ: {'ok': False}"
+    )
     sign_in(client, ict)
     client.cookies["django_language"] = "en"
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<td lang="vi">Nơi nhận trả lời HTTP 500' in html
+    assert "<td>The destination answered HTTP 500: " in html
+    assert "<td>Timed out waiting (ReadTimeout): timed out" in html
+    assert '<td lang="vi">Phần mềm một cửa từ chối hồ sơ' in html
+    client.cookies["django_language"] = "vi"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "<td>Nơi nhận trả lời HTTP 500: " in html
+    assert "<td>Hết thời gian chờ (ReadTimeout): timed out" in html
 
 
 @pytest.mark.parametrize(
