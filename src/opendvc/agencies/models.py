@@ -84,7 +84,10 @@ class StaffRole(models.Model):
         FEEDBACK_FOCAL = "feedback_focal", _("Đầu mối phản ánh, kiến nghị")
         SWITCHBOARD = "switchboard", _("Tổng đài viên")
         PROVINCE_OFFICE = "province_office", _("Văn phòng UBND tỉnh (giám sát)")
-        ICT_DEPARTMENT = "ict_department", _("Sở Khoa học và Công nghệ (báo cáo, chỉ xem)")
+        ICT_DEPARTMENT = (
+            "ict_department",
+            _("Sở Khoa học và Công nghệ (báo cáo, vận hành hệ thống và liên thông)"),
+        )
         POSTAL_OPERATOR = "postal_operator", _("Nhân viên bưu chính")
         ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 

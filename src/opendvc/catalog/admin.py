@@ -113,16 +113,28 @@ class ProcedureAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Tạm ngưng"))
     def suspend(self, request, queryset):
+        done, skipped = 0, []
         for procedure in queryset:
-            services.suspend_procedure(
+            if services.suspend_procedure(
                 procedure=procedure,
                 actor=request.user,
                 reason="Tạm ngưng từ trang quản trị",
                 request=request,
+            ):
+                done += 1
+            else:
+                skipped.append(procedure.code)
+        if done:
+            self.message_user(
+                request, _("Đã tạm ngưng %(n)s thủ tục.") % {"n": done}, messages.WARNING
             )
-        self.message_user(
-            request, _("Đã tạm ngưng %(n)s thủ tục.") % {"n": queryset.count()}, messages.WARNING
-        )
+        if skipped:
+            self.message_user(
+                request,
+                _("Bỏ qua %(n)s thủ tục đã tạm ngưng từ trước: %(codes)s.")
+                % {"n": len(skipped), "codes": ", ".join(skipped)},
+                messages.INFO,
+            )
 
 
 @admin.register(ProcedureVersion)

@@ -56,9 +56,13 @@ def bump_revision() -> None:
 LEVEL_BASIS = {
     # Regulation Art. 2.13: levels 1-4; Art. 5.3: a procedure with forms is offered at level 2 at least.
     # Stored in Vietnamese; pages translate them (``catalog_tags.level_basis``).
-    4: gettext_noop("Có nộp trực tuyến và được phân loại toàn trình (Quy chế, Điều 2 khoản 13 điểm d)."),
+    4: gettext_noop(
+        "Có nộp trực tuyến và được phân loại toàn trình (Quy chế, Điều 2 khoản 13 điểm d)."
+    ),
     3: gettext_noop("Có hình thức nộp trực tuyến (Quy chế, Điều 2 khoản 13 điểm c)."),
-    2: gettext_noop("Có biểu mẫu để tải về (Quy chế, Điều 5 khoản 3: thủ tục có biểu mẫu ở mức độ 2 trở lên)."),
+    2: gettext_noop(
+        "Có biểu mẫu để tải về (Quy chế, Điều 5 khoản 3: thủ tục có biểu mẫu ở mức độ 2 trở lên)."
+    ),
     1: gettext_noop("Chỉ cung cấp thông tin về thủ tục (Quy chế, Điều 2 khoản 13 điểm a)."),
 }
 
@@ -176,7 +180,9 @@ def agency_link_procedures(*, agency: Agency) -> int:
     office) takes the dossiers of those procedures at once. Returns how many were linked."""
     index = AgencyIndex.load()
     linked = 0
-    for procedure in Procedure.objects.exclude(implementing_agency_text="").exclude(agencies=agency):
+    for procedure in Procedure.objects.exclude(implementing_agency_text="").exclude(
+        agencies=agency
+    ):
         if agency in match_agencies(procedure.implementing_agency_text, index):
             procedure.agencies.add(agency)
             linked += 1
@@ -556,14 +562,18 @@ def publish_procedure(*, procedure: Procedure, actor: Any, request: Any = None) 
 
 def suspend_procedure(
     *, procedure: Procedure, actor: Any, reason: str, request: Any = None
-) -> None:
-    """Take a procedure off the public catalog (status ``suspended``); audited. Versions stay."""
+) -> bool:
+    """Take a procedure off the public catalog (status ``suspended``); audited. Versions stay.
+    Returns False, changing and recording nothing, for one already suspended."""
     with transaction.atomic():
         previous = (
             Procedure.objects.select_for_update()
             .values_list("status", flat=True)
             .get(pk=procedure.pk)
         )
+        if previous == Procedure.Status.SUSPENDED:
+            procedure.status = previous
+            return False
         Procedure.objects.filter(pk=procedure.pk).update(
             status=Procedure.Status.SUSPENDED, updated_at=timezone.now()
         )
@@ -576,6 +586,7 @@ def suspend_procedure(
             changes={"status": [previous, "suspended"], "reason": reason},
             request=request,
         )
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -102,6 +102,13 @@ class Delivery(models.Model):
     def message_id_display(self) -> str:
         return str(self.message.message_id) if self.message_id else ""
 
+    @property
+    def last_error_words(self) -> tuple[str, bool]:
+        """The last error in the page's language, and whether it is (``transport.error_words``)."""
+        from .transport import error_words
+
+        return error_words(self.last_error)
+
 
 class Destination(models.Model):
     """What the ICT department sets per destination: paused (the relay leaves its deliveries); and
@@ -189,6 +196,39 @@ class NationalChannelMap(models.Model):
         return f"{self.get_channel_display()} → {self.code}"
 
 
+# What each result code of a peer's request means, for the ICT department's page (the code itself is
+# what the log keeps and the JSON API gives). The general codes of every API problem (``conflict``,
+# ``payload_too_large``…) take their problem title (``core.problems.TITLES``); a code that is a bare
+# HTTP status (a refusal without a problem body) the title of that status.
+INBOUND_CODE_LABELS = {
+    "bad_signature": _("Sai chữ ký"),
+    "stale_request": _("Thời điểm gửi nằm ngoài khoảng cho phép"),
+    "unauthenticated": _("Thiếu chữ ký hoặc chữ ký sai"),
+    "malformed_json": _("Nội dung không phải JSON hợp lệ"),
+    "validation_error": _("Dữ liệu không hợp lệ"),
+    "duplicate": _("Thông điệp đã được xử lý trước đó"),
+    "not_found": _("Không tìm thấy hồ sơ hoặc chưa cấu hình liên thông"),
+    "invalid_status": _("Trạng thái không được nhận"),
+    "conflict": _("Hồ sơ không ở bước cho phép thay đổi này"),
+    "permission_denied": _("Bên gửi không được làm thao tác này"),
+}
+
+
+def inbound_code_label(code: str) -> str:
+    """The words of a result code of ``InboundMessage`` in the language of the page."""
+    from opendvc.core.problems import TITLES, default_title, title_text
+
+    if not code:
+        return ""
+    if code in INBOUND_CODE_LABELS:
+        return str(INBOUND_CODE_LABELS[code])
+    if code in TITLES:
+        return title_text(TITLES[code][1])
+    if code.isdigit() and len(code) == 3:
+        return title_text(default_title("", int(code)))
+    return str(_("Lý do khác"))
+
+
 class InboundMessage(models.Model):
     """Every request a peer sends to the portal (webhooks), accepted or refused, with the reason: the
     ICT department's log, and (accepted ones) the replay guard by the peer's message id."""
@@ -236,6 +276,10 @@ class InboundMessage(models.Model):
         from .outbox import destination_label
 
         return destination_label(self.peer)
+
+    @property
+    def code_label(self) -> str:
+        return inbound_code_label(self.code)
 
     @property
     def detail_display(self) -> str:

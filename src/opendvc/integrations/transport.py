@@ -9,6 +9,7 @@ exception too (a sender bug is recorded like a transport error, never lost).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from opendvc.core import text
 
@@ -59,7 +61,7 @@ def sender_for(destination: str) -> Sender:
     prefix = destination.split(":", 1)[0]
     factory = _FACTORIES.get(prefix)
     if factory is None:
-        raise DeliveryError(f"Không có bộ gửi cho nơi nhận “{destination}”.")
+        raise DeliveryError(transport_error("no_sender", destination=destination))
     key = (destination, id(settings._wrapped))
     with _LOCK:
         sender = _CACHE.get(key)
@@ -81,19 +83,76 @@ def http_client() -> httpx.Client:
     )
 
 
+# What failed on the way to a peer, as the ledger keeps it (``Delivery.last_error``): in Vietnamese,
+# one wording whatever language the relay ran in, with the transport's or the peer's own words filled
+# in. Pages say it in their language (``error_words``), rows written before included: the wording
+# must stay the same (a changed one is shown as it was stored).
+TRANSPORT_ERRORS = {
+    "timeout": gettext_noop("Hết thời gian chờ (%(kind)s): %(detail)s"),
+    "connect": gettext_noop("Không kết nối được (DNS/TLS/từ chối kết nối): %(detail)s"),
+    "protocol": gettext_noop("Nơi nhận ngắt kết nối hoặc trả lời sai giao thức: %(detail)s"),
+    "transport": gettext_noop("Lỗi truyền tải (%(kind)s): %(detail)s"),
+    "unexpected": gettext_noop("Lỗi không lường trước (%(kind)s): %(detail)s"),
+    "status_wait": gettext_noop(
+        "Nơi nhận trả lời HTTP %(status)s (yêu cầu chờ %(wait)s giây): %(detail)s"
+    ),
+    "status": gettext_noop("Nơi nhận trả lời HTTP %(status)s: %(detail)s"),
+    "not_json": gettext_noop("Trả lời không đúng định dạng JSON: %(detail)s"),
+    "not_object": gettext_noop("Trả lời không đúng định dạng: %(detail)s"),
+    "no_sender": gettext_noop("Không có bộ gửi cho nơi nhận “%(destination)s”."),
+}
+
+
+def transport_error(key: str, **values: Any) -> str:
+    """The stored words of a failure (``TRANSPORT_ERRORS[key]``, in Vietnamese) with ``values``."""
+    return TRANSPORT_ERRORS[key] % values
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _stored_pattern(template: str) -> re.Pattern:
+    parts, end = [], 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[end : m.start()]))
+        parts.append(f"(?P<{m.group(1)}>.*?)")
+        end = m.end()
+    parts.append(re.escape(template[end:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# The most specific first (the status with a wait before the bare status).
+_STORED = [
+    (_stored_pattern(t), t)
+    for t in sorted(TRANSPORT_ERRORS.values(), key=lambda t: -len(_PLACEHOLDER.sub("", t)))
+]
+
+
+def error_words(stored: str) -> tuple[str, bool]:
+    """A stored failure in the language of the page, and whether it was said in it: a failure of
+    ``TRANSPORT_ERRORS`` is translated around the values filled in (the transport's or the peer's own
+    words, kept as they are); any other text (a peer's refusal, older wording) is returned as it is,
+    with False."""
+    for pattern, template in _STORED:
+        found = pattern.fullmatch(stored or "")
+        if found is not None:
+            return gettext(template) % found.groupdict(), True
+    return stored, False
+
+
 def describe(exc: BaseException) -> str:
     """One line naming what failed: the transport (timeout, connection refused, DNS, TLS) or the peer."""
     if isinstance(exc, DeliveryError):
         return str(exc)
     if isinstance(exc, httpx.TimeoutException):
-        return f"Hết thời gian chờ ({type(exc).__name__}): {exc}"
+        return transport_error("timeout", kind=type(exc).__name__, detail=exc)
     if isinstance(exc, httpx.ConnectError):
-        return f"Không kết nối được (DNS/TLS/từ chối kết nối): {exc}"
+        return transport_error("connect", detail=exc)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"Nơi nhận ngắt kết nối hoặc trả lời sai giao thức: {exc}"
+        return transport_error("protocol", detail=exc)
     if isinstance(exc, httpx.HTTPError):
-        return f"Lỗi truyền tải ({type(exc).__name__}): {exc}"
-    return f"Lỗi không lường trước ({type(exc).__name__}): {exc}"
+        return transport_error("transport", kind=type(exc).__name__, detail=exc)
+    return transport_error("unexpected", kind=type(exc).__name__, detail=exc)
 
 
 def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
@@ -123,9 +182,14 @@ def json_answer(response: httpx.Response) -> dict[str, Any]:
     if not response.is_success:
         wait = retry_after_seconds(response)
         raise DeliveryError(
-            f"Nơi nhận trả lời HTTP {response.status_code}"
-            + (f" (yêu cầu chờ {wait:.0f} giây)" if wait is not None else "")
-            + f": {response.text[:300]}",
+            transport_error("status", status=response.status_code, detail=response.text[:300])
+            if wait is None
+            else transport_error(
+                "status_wait",
+                status=response.status_code,
+                wait=f"{wait:.0f}",
+                detail=response.text[:300],
+            ),
             retry_after=wait,
             status=response.status_code,
         )
@@ -133,7 +197,7 @@ def json_answer(response: httpx.Response) -> dict[str, Any]:
         data = response.json()
     # RecursionError: JSON nested deeper than the decoder reads.
     except (ValueError, RecursionError) as exc:
-        raise DeliveryError(f"Trả lời không đúng định dạng JSON: {response.text[:200]!r}") from exc
+        raise DeliveryError(transport_error("not_json", detail=repr(response.text[:200]))) from exc
     if not isinstance(data, dict):
-        raise DeliveryError(f"Trả lời không đúng định dạng: {response.text[:200]!r}")
+        raise DeliveryError(transport_error("not_object", detail=repr(response.text[:200])))
     return data

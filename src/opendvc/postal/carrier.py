@@ -79,9 +79,13 @@ def _party(prefix: str, p: Party) -> dict[str, str]:
 # The length of a stored event id (``PostalEvent.external_id``).
 MAX_EVENT_ID = 100
 # A tracking time is an instant of the service's life: not before this, not more than
-# ``TRACKING_CLOCK_SKEW`` after the portal's clock (the operator's clock may run slightly ahead).
+# ``POSTAL_TRACKING_CLOCK_SKEW_SECONDS`` (5 minutes) after the portal's clock (the operator's clock may
+# run slightly ahead; an event later than that has not happened yet).
 EARLIEST_TRACKING = datetime(2000, 1, 1, tzinfo=UTC)
-TRACKING_CLOCK_SKEW = timedelta(days=1)
+
+
+def tracking_clock_skew() -> timedelta:
+    return timedelta(seconds=settings.POSTAL_TRACKING_CLOCK_SKEW_SECONDS)
 
 
 def _instant(text: str, *, now: datetime | None = None) -> datetime:
@@ -95,7 +99,7 @@ def _instant(text: str, *, now: datetime | None = None) -> datetime:
         at = timezone.make_aware(at, timezone.get_default_timezone())
     now = now or timezone.now()
     try:
-        inside = EARLIEST_TRACKING <= at <= now + TRACKING_CLOCK_SKEW
+        inside = EARLIEST_TRACKING <= at <= now + tracking_clock_skew()
     except OverflowError:
         inside = False
     if not inside:
@@ -120,7 +124,8 @@ def _text(item: dict[str, Any], key: str, *, required: bool, limit: int | None =
 def parse_event(item: dict[str, Any], *, now: datetime | None = None) -> TrackingEvent:
     """One tracking event of the operator's JSON (``CarrierError`` naming the field when it is not
     one): ``EventId``, ``OrderNumber``, ``Status`` and ``StatusTime`` are non-empty strings (the id at
-    most 100 characters), ``StatusTime`` an ISO 8601 time from 2000 to a day after now; ``Note``,
+    most 100 characters), ``StatusTime`` an ISO 8601 time from 2000 to now (give or take the clock
+    skew ``POSTAL_TRACKING_CLOCK_SKEW_SECONDS``); ``Note``,
     ``ReceiverName`` and ``Reason`` strings when given."""
     if not isinstance(item, dict):
         raise CarrierError(_("Sự kiện hành trình phải là một đối tượng JSON."), path="body")
@@ -131,7 +136,11 @@ def parse_event(item: dict[str, Any], *, now: datetime | None = None) -> Trackin
         at = _instant(_text(item, "StatusTime", required=True), now=now)
     except ValueError:
         raise CarrierError(
-            _("Phải là thời điểm theo ISO 8601, từ năm 2000 đến không quá một ngày sau hiện tại."),
+            _(
+                "Phải là thời điểm theo ISO 8601, từ năm 2000 đến hiện tại (sai lệch đồng hồ cho "
+                "phép tối đa %(n)s giây); sự kiện chưa xảy ra không được nhận."
+            )
+            % {"n": settings.POSTAL_TRACKING_CLOCK_SKEW_SECONDS},
             path="StatusTime",
         ) from None
     return TrackingEvent(

@@ -600,6 +600,9 @@ POSTAL_API_URL = env("POSTAL_API_URL", default="")
 POSTAL_API_TOKEN = env("POSTAL_API_TOKEN", default="")
 POSTAL_API_TIMEOUT = env.float("POSTAL_API_TIMEOUT", default=10.0)
 POSTAL_WEBHOOK_SECRET = env("POSTAL_WEBHOOK_SECRET", default="")
+# A tracking event's StatusTime may be at most this many seconds ahead of the portal's clock (the
+# operator's clock running slightly fast); one later than that has not happened and is refused (422).
+POSTAL_TRACKING_CLOCK_SKEW_SECONDS = env.int("POSTAL_TRACKING_CLOCK_SKEW_SECONDS", default=300)
 POSTAL_RETURN_HOURS = env.int("POSTAL_RETURN_HOURS", default=24)
 POSTAL_OUTSIDE_RETURN_HOURS = env.int("POSTAL_OUTSIDE_RETURN_HOURS", default=72)
 POSTAL_DUE_SOON_HOURS = env.int("POSTAL_DUE_SOON_HOURS", default=4)

@@ -1,7 +1,12 @@
 """Public API of the working-time engine: deadlines and the calendar, computed by the same functions
-as everywhere else. Bad input → problem+json 400 with a stable ``code``."""
+as everywhere else. Bad input → problem+json 400 with a stable ``code`` and, as every problem of the
+API about its input, an ``errors`` list naming the query parameter at fault (``path``) with the
+message."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -11,6 +16,7 @@ from opendvc.core.problems import ProblemError
 from .calendar import (
     UNITS,
     WorktimeError,
+    check_year,
     explain_add,
     format_hours,
     format_instant,
@@ -58,8 +64,31 @@ class CalendarOut(Schema):
     days: list[DayOut]
 
 
-def _problem(exc: WorktimeError) -> ProblemError:
-    return ProblemError(exc.code, exc.message, status=400)
+def _problem(code: str, message: str, paths: list[str]) -> ProblemError:
+    return ProblemError(
+        code,
+        message,
+        status=400,
+        extra={"errors": [{"path": path, "message": message} for path in paths]},
+    )
+
+
+@contextmanager
+def _refused_at(path: str, **paths_by_code: str) -> Iterator[None]:
+    """The engine's refusal inside, as a problem naming the parameter at fault: ``path``, or the one
+    ``paths_by_code`` gives for the refusal's code."""
+    try:
+        yield
+    except WorktimeError as exc:
+        raise _problem(exc.code, exc.message, [paths_by_code.get(exc.code, path)]) from exc
+
+
+def _instant(path: str, value: str):
+    """A query parameter's instant, within the calendar's years."""
+    with _refused_at(path):
+        instant = parse_instant(value)
+        check_year(instant)
+    return instant
 
 
 def _calendar(agency: str | None):
@@ -87,17 +116,18 @@ def add(
         if v not in (None, "")
     }
     if len(given) != 1:
-        raise ProblemError(
+        raise _problem(
             "invalid_unit",
             _("Cần đúng một trong các tham số working_days, working_hours, calendar_days."),
-            status=400,
+            list(given) or list(UNITS),
         )
     ((unit, amount),) = given.items()
-    try:
+    with _refused_at("agency"):
         calendar = _calendar(agency)
-        result = explain_add(parse_instant(start), amount, unit, rule=rule, calendar=calendar)
-    except WorktimeError as exc:
-        raise _problem(exc) from exc
+    begin = _instant("start", start)
+    # What is left to refuse is the amount (or a result past the calendar's years), or the rule.
+    with _refused_at(unit, invalid_rule="rule"):
+        result = explain_add(begin, amount, unit, rule=rule, calendar=calendar)
     return {
         "start": format_instant(result.start),
         "due": format_instant(result.due),
@@ -113,12 +143,11 @@ def add(
     "/between", response=BetweenOut, auth=None, summary="Số giờ làm việc giữa hai thời điểm"
 )
 def between(request, start: str, end: str, agency: str | None = None):
-    try:
+    with _refused_at("agency"):
         calendar = _calendar(agency)
-        a, b = parse_instant(start), parse_instant(end)
+    a, b = _instant("start", start), _instant("end", end)
+    with _refused_at(""):
         hours = working_hours_between(a, b, calendar=calendar)
-    except WorktimeError as exc:
-        raise _problem(exc) from exc
     return {
         "start": format_instant(a),
         "end": format_instant(b),
@@ -134,14 +163,14 @@ def between(request, start: str, end: str, agency: str | None = None):
     summary="Ngày nghỉ và ngày làm việc bù của một năm",
 )
 def calendar_year(request, year: str):
-    try:
+    with _refused_at("year"):
         if not year.strip().isdigit():
-            raise WorktimeError("invalid_year", _("Năm không hợp lệ: %(year)s.") % {"year": repr(year)})
+            raise WorktimeError(
+                "invalid_year", _("Năm không hợp lệ: %(year)s.") % {"year": repr(year)}
+            )
         year_number = int(year)
         calendar = default_calendar()
         days = calendar.overrides_in_year(year_number)
-    except WorktimeError as exc:
-        raise _problem(exc) from exc
     return {
         "year": year_number,
         "calendar_version": calendar.version,

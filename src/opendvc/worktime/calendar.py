@@ -655,11 +655,13 @@ def parse_instant(text: str) -> datetime:
 def _out_of_range() -> WorktimeError:
     return WorktimeError(
         "date_out_of_range",
-        _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).") % {"lo": MIN_YEAR, "hi": MAX_YEAR},
+        _("Ngày nằm ngoài phạm vi lịch hỗ trợ (năm %(lo)s–%(hi)s).")
+        % {"lo": MIN_YEAR, "hi": MAX_YEAR},
     )
 
 
-def _check_year(t: datetime) -> None:
+def check_year(t: datetime) -> None:
+    """``date_out_of_range`` when ``t`` is outside the years the calendar supports."""
     if not MIN_YEAR <= t.year <= MAX_YEAR:
         raise _out_of_range()
 
@@ -785,7 +787,7 @@ def add_working_time(
     cal = calendar
     t = start if type(start) is datetime and start.tzinfo is VN_TZ else to_local(start)
     if t.year < MIN_YEAR or t.year > MAX_YEAR:
-        _check_year(t)
+        check_year(t)
     # Fast path: whole working days by the default rule, the portal's most frequent question.
     if (
         unit == "working_days"
@@ -812,8 +814,8 @@ def working_hours_between(
     """Working hours from ``a`` to ``b`` as an exact :class:`Decimal` (negative when ``b`` < ``a``)."""
     cal = calendar
     ta, tb = to_local(a), to_local(b)
-    _check_year(ta)
-    _check_year(tb)
+    check_year(ta)
+    check_year(tb)
     us = cal.working_us_between(ta, tb)
     return Decimal(us) / Decimal(US_PER_HOUR)
 
@@ -858,7 +860,7 @@ def next_opening(t: datetime | date, *, calendar: WorkCalendar) -> datetime:
     hours, otherwise the next opening (after lunch, the next morning, after a weekend or holiday)."""
     cal = calendar
     tt = to_local(t)
-    _check_year(tt)
+    check_year(tt)
     return cal.next_opening(tt)
 
 
@@ -872,7 +874,7 @@ def same_day_due(
     that day; otherwise (after the cut-off, or on a day off) → the close of the next working day."""
     cal = calendar
     t = to_local(received)
-    _check_year(t)
+    check_year(t)
     cut = _parse_clock(cutoff)
     ordinal = t.toordinal()
     state, i = cal._index_for(ordinal)

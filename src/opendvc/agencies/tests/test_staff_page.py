@@ -34,7 +34,13 @@ def test_a_revoke_by_its_id_still_revokes(client, tree):
     assert not StaffRole.objects.get(pk=role.pk).is_active
 
 
-PROVINCE_WIDE = ["switchboard", "province_office", "ict_department", "postal_operator", "administrator"]
+PROVINCE_WIDE = [
+    "switchboard",
+    "province_office",
+    "ict_department",
+    "postal_operator",
+    "administrator",
+]
 
 
 @pytest.mark.parametrize("role", PROVINCE_WIDE)
@@ -73,9 +79,38 @@ def test_a_head_staffs_the_agencys_own_work_and_an_administrator_everything(clie
     head = staff("head", tree["own"].code)
     admin = staff("administrator", tree["province"].code)
     newcomer = UserFactory()
-    assert services.grant_role(actor=head, user=newcomer, agency=tree["sub"], role="leader").is_active
+    assert services.grant_role(
+        actor=head, user=newcomer, agency=tree["sub"], role="leader"
+    ).is_active
     for role in PROVINCE_WIDE:
-        assert services.grant_role(actor=admin, user=newcomer, agency=tree["own"], role=role).is_active
+        assert services.grant_role(
+            actor=admin, user=newcomer, agency=tree["own"], role=role
+        ).is_active
     sign_in(client, admin)
     page = client.get(f"/quan-tri/co-quan/{tree['own'].code}/can-bo/").content.decode()
     assert all(f'value="{role}"' in page for role in PROVINCE_WIDE)
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "wrong"),
+    [
+        ("vi", "Sở Khoa học và Công nghệ (báo cáo, vận hành hệ thống và liên thông)", "chỉ xem"),
+        (
+            "en",
+            "Department of Science and Technology (reports, system operations and connections)",
+            "read only",
+        ),
+    ],
+)
+def test_the_ict_roles_label_says_what_it_does(client, tree, language, label, wrong):
+    """The ICT department's role was labelled "(báo cáo, chỉ xem)" (view only), though it sends
+    messages again, pauses a peer and publishes the national catalogue's changes."""
+    admin = staff("administrator", tree["province"].code)
+    StaffRoleFactory(agency=tree["own"], role="ict_department")
+    sign_in(client, admin)
+    client.cookies["django_language"] = language
+    page = client.get(
+        f"/quan-tri/co-quan/{tree['own'].code}/can-bo/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and label in html and wrong not in html

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from opendvc.agencies.models import Agency
 from opendvc.audit.services import audit_record
@@ -163,6 +164,7 @@ def _refuse(
     body: bytes,
     errors: list[dict[str, str]] | None = None,
     client: str | None = None,
+    title: str | None = None,
 ) -> ProblemError:
     """The refusal, logged; ``client``: the address of a request refused before its signature and
     time were found valid, logged within ``refusal_loggable``'s limit for it (a signed one always).
@@ -181,7 +183,9 @@ def _refuse(
             body=body_text(body),
         )
         logger.warning("Inbound %s refused (%s): %s", PEER, code, reason)
-    return ProblemError(code, detail, status=status, extra={"errors": errors} if errors else None)
+    return ProblemError(
+        code, detail, status=status, title=title, extra={"errors": errors} if errors else None
+    )
 
 
 def onestop_inbound(
@@ -219,19 +223,33 @@ def onestop_inbound(
             message_id="",
             body=body,
             client=client,
+            title=gettext_noop("Sai chữ ký"),
         )
     try:
         sent_at = int(timestamp)
     except (TypeError, ValueError):
         sent_at = None
-    if sent_at is None or abs(now - sent_at) > settings.INBOUND_WINDOW_SECONDS:
+    window = settings.INBOUND_WINDOW_SECONDS
+    if sent_at is None or abs(now - sent_at) > window:
+        # Still 401 (the status the protocol has always answered), but said as what it is: the
+        # peer's clock or a replayed request, not a missing sign-in ("Chưa đăng nhập", 401's title).
+        if sent_at is None:
+            detail = _("Thiếu dấu thời gian X-Timestamp hoặc nó không phải số giây Unix.")
+        else:
+            detail = _(
+                "Dấu thời gian X-Timestamp của yêu cầu (%(sent)s) lệch quá %(window)s giây so với "
+                "giờ của Cổng (%(now)s); kiểm tra đồng hồ của hệ thống gửi và gửi lại với dấu thời "
+                "gian mới."
+            ) % {"sent": sent_at, "window": window, "now": int(now)}
         raise _refuse(
             "stale_request",
-            _("Yêu cầu quá hạn hoặc sai thời điểm gửi (quá 5 phút)."),
+            detail,
             status=401,
             message_id="",
             body=body,
             client=client,
+            title=gettext_noop("Thời điểm gửi nằm ngoài khoảng cho phép"),
+            errors=[{"path": "X-Timestamp", "message": detail}],
         )
     return _apply(body)
 

@@ -154,7 +154,9 @@ def test_only_a_destination_the_portal_sends_to_can_be_paused(client, ict, code)
         assert answer.json() == {"destination": known, "paused": True}
 
 
-def test_a_failure_names_what_it_is_and_the_dossier_it_is_about(client, national, ict, procedure, citizen):
+def test_a_failure_names_what_it_is_and_the_dossier_it_is_about(
+    client, national, ict, procedure, citizen
+):
     """The ICT department reads each failure as what it is ("Đồng bộ hồ sơ lên Cổng DVC quốc gia", not
     the message's kind key) and which dossier it is about, on the page and in the JSON."""
     from opendvc.dossiers.tests.conftest import submitted_dossier
@@ -182,7 +184,10 @@ def test_a_failure_names_what_it_is_and_the_dossier_it_is_about(client, national
     ).json()
     rows = {r["kind"]: r for r in data["failures"]}
     row = rows["national.DongBoHoSoMC"]
-    assert row["subject"] == dossier.code and row["kind_label"] == "Đồng bộ hồ sơ lên Cổng DVC quốc gia"
+    assert (
+        row["subject"] == dossier.code
+        and row["kind_label"] == "Đồng bộ hồ sơ lên Cổng DVC quốc gia"
+    )
     # A text message (no provider configured here: it fails) is about no one record.
     assert rows["sms.send"]["subject"] == "" and rows["sms.send"]["kind_label"] == "Tin nhắn SMS"
 
@@ -236,10 +241,15 @@ def test_the_ledgers_buttons_refuse_a_number_that_is_no_row(client, ict, value):
     """A posted id that ``str.isdigit`` accepts but ``int`` or the database cannot take ("²", 25
     digits) is no row: the page tells so instead of answering 500."""
     sign_in(client, ict)
-    replay = client.post("/quan-tri/lien-thong/", {"op": "replay", "delivery": [value]}, follow=True)
+    replay = client.post(
+        "/quan-tri/lien-thong/", {"op": "replay", "delivery": [value]}, follow=True
+    )
     assert replay.status_code == 200 and "Hãy chọn ít nhất một lượt gửi" in replay.content.decode()
     reapply = client.post("/quan-tri/lien-thong/", {"op": "reapply", "inbound": value}, follow=True)
-    assert reapply.status_code == 200 and "Không có thông điệp nhận vào này." in reapply.content.decode()
+    assert (
+        reapply.status_code == 200
+        and "Không có thông điệp nhận vào này." in reapply.content.decode()
+    )
 
 
 def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(client, ict):
@@ -249,11 +259,17 @@ def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(c
     from opendvc.integrations.models import InboundMessage
 
     InboundMessage.objects.create(
-        peer="onestop", message_id="mc-r", outcome="refused", code="not_found",
+        peer="onestop",
+        message_id="mc-r",
+        outcome="refused",
+        code="not_found",
         detail="Không tìm thấy hồ sơ do phần mềm một cửa xử lý.",
     )
     InboundMessage.objects.create(
-        peer="onestop", message_id="mc-a", outcome="accepted", detail="start_processing → processing"
+        peer="onestop",
+        message_id="mc-a",
+        outcome="accepted",
+        detail="start_processing → processing",
     )
     sign_in(client, ict)
     client.cookies["django_language"] = "en"
@@ -265,14 +281,71 @@ def test_a_refusals_reason_kept_in_vietnamese_is_marked_so_on_the_english_page(c
     assert "<td>Không tìm thấy hồ sơ do phần mềm một cửa xử lý.</td>" in html
 
 
-def test_a_failures_last_error_is_marked_vietnamese_on_the_english_page(client, national, ict):
-    """The relay words a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…"), kept as it was."""
-    _enqueue("F-2", 1)
+def test_a_transport_failure_is_said_in_the_pages_language(client, national, ict):
+    """The relay stores a failure in Vietnamese ("Nơi nhận trả lời HTTP 500…") and the English page
+    showed it so: a transport's failure is now said in the page's language around what the peer
+    answered, the stored words unchanged; a text the relay did not word (a peer's refusal) is still
+    shown as stored, marked as Vietnamese."""
+    first, timed_out, refused = (_enqueue(code, 1)[0] for code in ("F-2", "F-3", "F-4"))
     national.switches.status = 500
     outbox_relay(budget_seconds=0)
-    error = Delivery.objects.get().last_error
-    assert error.startswith("Nơi nhận trả lời HTTP 500")
+    assert Delivery.objects.get(message=first).last_error.startswith("Nơi nhận trả lời HTTP 500: ")
+    # A row written before the wording was marked for translation reads the same.
+    Delivery.objects.filter(message=timed_out).update(
+        last_error="Hết thời gian chờ (ReadTimeout): timed out"
+    )
+    Delivery.objects.filter(message=refused).update(
+        last_error="Phần mềm một cửa từ chối hồ sơ: {'ok': False}"
+    )
     sign_in(client, ict)
     client.cookies["django_language"] = "en"
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<td lang="vi">Nơi nhận trả lời HTTP 500' in html
+    assert "<td>The destination answered HTTP 500: " in html
+    assert "<td>Timed out waiting (ReadTimeout): timed out" in html
+    assert '<td lang="vi">Phần mềm một cửa từ chối hồ sơ' in html
+    client.cookies["django_language"] = "vi"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "<td>Nơi nhận trả lời HTTP 500: " in html
+    assert "<td>Hết thời gian chờ (ReadTimeout): timed out" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "vi",
+            [
+                "Từ chối: Hồ sơ không ở bước cho phép thay đổi này",
+                "Từ chối: Thời điểm gửi nằm ngoài khoảng cho phép",
+                "Từ chối: Dữ liệu gửi lên quá lớn",
+                "Từ chối: Lý do khác",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Refused: The dossier is not at a step that allows this change",
+                "Refused: Sending time outside the allowed window",
+                "Refused: The data sent is too large",
+                "Refused: Other reason",
+            ],
+        ),
+    ],
+)
+def test_a_refusals_code_is_named_and_the_raw_code_kept(client, ict, language, words):
+    """The page showed a refusal's result code as it is logged ("Từ chối (conflict)"): each code is now
+    said in words, the code itself kept beside them for the ICT staff."""
+    from opendvc.integrations.models import InboundMessage
+
+    for i, code in enumerate(("conflict", "stale_request", "413", "something_new")):
+        InboundMessage.objects.create(
+            peer="onestop", message_id=f"mc-{i}", outcome="refused", code=code, detail="x"
+        )
+    sign_in(client, ict)
+    client.cookies["django_language"] = language
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for text in words:
+        assert text in html, text
+    for code in ("conflict", "stale_request", "413", "something_new"):
+        assert f"<code>{code}</code>" in html, code
+        assert f"({code})" not in html, code

@@ -141,6 +141,39 @@ def test_bad_requests_change_nothing_and_are_logged(
     assert log.outcome == "refused" and log.code == code
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "words"),
+    [
+        ("vi", "Thời điểm gửi nằm ngoài khoảng cho phép", "lệch quá 300 giây"),
+        ("en", "Sending time outside the allowed window", "is more than 300 seconds off"),
+    ],
+)
+def test_a_stale_timestamp_is_said_so_not_as_a_missing_sign_in(
+    client, onestop, received, settings, language, title, words
+):
+    """A request whose X-Timestamp was outside the window was answered 401 "Chưa đăng nhập" (not
+    signed in), which sent the peer's operators after credentials instead of their clock."""
+    settings.INBOUND_WINDOW_SECONDS = 300
+    body, headers = onestop.signed(
+        {"message_id": "mc-old", "dossier": received.code, "status": "processing"},
+        now=time.time() - 400,
+    )
+    answer = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 401, answer.content
+    problem = answer.json()
+    assert problem["code"] == "stale_request" and problem["title"] == title
+    assert words in problem["detail"] and "X-Timestamp" in problem["detail"]
+    assert problem["errors"][0]["path"] == "X-Timestamp"
+    # The log keeps the reason in Vietnamese whatever language the peer asked in.
+    assert "lệch quá 300 giây" in InboundMessage.objects.get(code="stale_request").detail
+
+
 def test_the_ict_department_sees_refused_requests(client, onestop, received, agencies):
     from opendvc.dossiers.tests.conftest import sign_in, staff
 

@@ -3,7 +3,7 @@ or year 9999 in another zone: PostgreSQL keeps them, Python cannot read them, so
 of the order and the applicant's order page answered 500), become the time the portal recorded them:
 an event's ``recorded_at``, an order's ``updated_at`` (``last_tracking_at`` is cleared, so the next
 callback is compared with nothing out of range). The bounds are ``carrier.EARLIEST_TRACKING`` and a
-day after now (``carrier.TRACKING_CLOCK_SKEW``)."""
+day after now (then the clock skew the tracking callback allowed)."""
 
 from datetime import UTC, datetime, timedelta
 

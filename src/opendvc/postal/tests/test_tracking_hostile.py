@@ -74,11 +74,23 @@ def test_a_time_outside_the_services_life_is_422_and_nothing_is_stored(order, at
     assert not PostalEvent.objects.filter(external_id="ev-1").exists()
 
 
-def test_a_time_more_than_a_day_ahead_is_refused_a_little_ahead_is_taken(order):
-    ahead = timezone.now() + timedelta(days=2)
-    _refused(_post(_event(order, StatusTime=ahead.isoformat())), "StatusTime")
-    near = timezone.now() + timedelta(minutes=5)
+@pytest.mark.parametrize("ahead", [timedelta(days=2), timedelta(hours=23), timedelta(minutes=10)])
+def test_a_time_ahead_of_the_clock_is_refused_and_nothing_is_stored(order, ahead):
+    """Events dated up to a day ahead were taken (the clock skew allowed was a day): an event later
+    than the few minutes of ``POSTAL_TRACKING_CLOCK_SKEW_SECONDS`` has not happened yet."""
+    at = timezone.now() + ahead
+    _refused(_post(_event(order, StatusTime=at.isoformat())), "StatusTime")
+    assert not PostalEvent.objects.filter(external_id="ev-1").exists()
+
+
+def test_a_time_a_little_ahead_is_taken(order, settings):
+    near = timezone.now() + timedelta(minutes=2)
     assert _post(_event(order, StatusTime=near.isoformat())).status_code == 200
+    settings.POSTAL_TRACKING_CLOCK_SKEW_SECONDS = 60
+    later = timezone.now() + timedelta(minutes=2)
+    answer = _post(_event(order, EventId="ev-2", StatusTime=later.isoformat()))
+    _refused(answer, "StatusTime")
+    assert "60 giây" in answer.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(

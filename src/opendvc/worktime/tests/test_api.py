@@ -86,6 +86,37 @@ def test_bad_input_problem_400(client, seeded, params, code):
 
 
 @pytest.mark.parametrize(
+    ("url", "params", "paths"),
+    [
+        ("add", {"start": "hôm nay", "working_days": "3"}, ["start"]),
+        ("add", {"start": "1800-03-01", "working_days": "3"}, ["start"]),
+        ("add", {"start": "2027-03-01", "working_days": "ba"}, ["working_days"]),
+        ("add", {"start": "2027-03-01", "working_hours": "99999"}, ["working_hours"]),
+        ("add", {"start": "2027-03-01", "working_days": "3", "rule": "next-day"}, ["rule"]),
+        ("add", {"start": "2027-03-01", "working_days": "3", "agency": "999.X"}, ["agency"]),
+        ("add", {"start": "2027-03-01"}, ["working_hours", "working_days", "calendar_days"]),
+        (
+            "add",
+            {"start": "2027-03-01", "working_days": "3", "calendar_days": "2"},
+            ["working_days", "calendar_days"],
+        ),
+        ("between", {"start": "2027-03-01", "end": "mai"}, ["end"]),
+        ("between", {"start": "1800-03-01", "end": "2027-03-01"}, ["start"]),
+        ("calendar", {"year": "abc"}, ["year"]),
+        ("calendar", {"year": "1900"}, ["year"]),
+    ],
+)
+def test_a_refusal_names_the_parameter_at_fault(client, seeded, url, params, paths):
+    """The worktime API's problems had no ``errors`` list, unlike the API's other problems about
+    its input: each now names the query parameter at fault with the message."""
+    response = client.get(f"/api/v1/worktime/{url}", params)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert [e["path"] for e in body["errors"]] == paths
+    assert all(e["message"] == body["detail"] for e in body["errors"])
+
+
+@pytest.mark.parametrize(
     ("path", "params", "english", "vietnamese"),
     [
         (
