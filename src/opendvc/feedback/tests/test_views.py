@@ -420,3 +420,36 @@ def test_a_refused_forward_keeps_the_agency_kind_and_note_chosen(client, org, ma
     assert '<option value="proposal" selected' in page and ">Chuyển đúng cơ quan</textarea>" in page
     fb.refresh_from_db()
     assert fb.status == State.RECEIVED and fb.agency_id is None
+
+
+def test_the_answered_queue_shows_when_each_item_was_answered_not_its_deadline(
+    client, org, make_item, monday
+):
+    """The answered queue showed each item's answer deadline and, for one answered late, the overdue
+    badge of the status: it now shows when the answer was given and whether it was on time."""
+    on_time = forward(make_item(subject="Trả lời kịp"), org)
+    late = forward(make_item(subject="Trả lời muộn"), org)
+    for fb in (on_time, late):
+        feedback_act(
+            feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xử lý."}
+        )
+    due = timezone.now() + dt.timedelta(days=3)
+    Feedback.objects.filter(pk=on_time.pk).update(due_at=due)
+    Feedback.objects.filter(pk=late.pk).update(
+        due_at=due, overdue_since=timezone.now() - dt.timedelta(hours=2)
+    )
+    client.force_login(org["focal"])
+    page = client.get(reverse("feedback:queue"), {"hang-doi": "answered"}).content.decode()
+    assert "Trả lời lúc" in page and "Hạn trả lời" not in page
+    tz = timezone.get_current_timezone()
+    for fb in (on_time, late):
+        fb.refresh_from_db()
+        assert fb.answered_at.astimezone(tz).strftime("%H:%M %d/%m/%Y") in page
+    assert due.astimezone(tz).strftime("%H:%M %d/%m/%Y") not in page
+    assert page.count("Trả lời đúng hạn") == 1 and page.count("Trả lời trễ hạn") == 1
+    # The other queues still show the deadline.
+    forward(make_item(subject="Đang chờ"), org)
+    assert (
+        "Hạn trả lời"
+        in client.get(reverse("feedback:queue"), {"hang-doi": "open"}).content.decode()
+    )
