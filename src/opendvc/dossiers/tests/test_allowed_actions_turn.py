@@ -37,3 +37,41 @@ def test_a_processing_officer_is_offered_the_step_bound_actions_only_on_their_st
     assert TURN & offered(received(procedure, citizen, officer), leader) == TURN & {
         spec.action for spec in selectors.allowed_actions("processing", {"leader"})
     }
+
+
+def test_allowed_actions_of_the_api_list_the_step_hand_overs_the_processing_page_offers(
+    client, procedure, citizen, officer, processor
+):
+    """``allowed_actions`` never listed ``claim``, ``forward`` or ``send_back``, which the processing
+    page offers: both now read the same list (``selectors.step_actions_for``)."""
+    d = received(procedure, citizen, officer)
+
+    def listed(user) -> list[str]:
+        sign_in(client, user)
+        return client.get(f"/api/v1/dossiers/{d.code}").json()["allowed_actions"]
+
+    def page_forms(user) -> set[str]:
+        sign_in(client, user)
+        page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+        return {
+            a for a in ("claim", "forward", "send_back") if f'name="action" value="{a}"' in page
+        }
+
+    # The first step (the one-stop office's): its officer may forward it, not send it back.
+    assert "forward" in listed(officer) and "send_back" not in listed(officer)
+    assert page_forms(officer) == {a for a in listed(officer) if a in STEPS}
+    assert not set(listed(processor)) & STEPS
+    # In the specialists' queue: a specialist may claim it, forward it or send it back.
+    d = at_specialist(d, officer)
+    assert set(listed(processor)) >= {"claim", "forward", "send_back"}
+    assert page_forms(processor) == {a for a in listed(processor) if a in STEPS}
+    # Claimed: no more claim; the one-stop officer has no hand-over on a step that is not theirs.
+    claimed = client.post(
+        f"/api/v1/dossiers/{d.code}/actions", {"action": "claim"}, content_type="application/json"
+    )
+    assert claimed.status_code == 200, claimed.content
+    assert set(claimed.json()["allowed_actions"]) & STEPS == {"forward", "send_back"}
+    assert not set(listed(officer)) & STEPS
+
+
+STEPS = {"claim", "forward", "send_back"}
