@@ -75,3 +75,30 @@ def test_allowed_actions_of_the_api_list_the_step_hand_overs_the_processing_page
 
 
 STEPS = {"claim", "forward", "send_back"}
+
+
+def test_a_hand_over_pressed_twice_is_applied_once(client, procedure, citizen, officer, leader):
+    """The forward and send-back forms carried nothing that changed when the step was handed over (a
+    hand-over does not bump the dossier's version): a leader's double click on "Chuyển bước tiếp
+    theo" forwarded the dossier two steps. The second press is now refused with a message on the
+    processing page, and nothing more is done."""
+    from opendvc.workflow.models import StepRun
+
+    d = received(procedure, citizen, officer)
+    first = StepRun.objects.get(dossier=d, left_at__isnull=True)
+    sign_in(client, leader)
+    url = f"/can-bo/xu-ly/{d.code}/thao-tac/"
+    press = {"action": "forward", "note": "Đủ điều kiện", "buoc": first.pk}
+    assert client.post(url, press).status_code == 302
+    again = client.post(url, press)
+    page = again.content.decode()
+    assert again.status_code == 409 and "có thể do bấm nút hai lần" in page
+    assert "Chuyên viên thẩm định, xử lý" in page
+    assert StepRun.objects.get(dossier=d, left_at__isnull=True).position == 1
+    # Sending back twice: the second press is told the same, not "only one step back".
+    second = StepRun.objects.get(dossier=d, left_at__isnull=True)
+    back = {"action": "send_back", "reason": "Thiếu ý kiến", "buoc": second.pk}
+    assert client.post(url, back).status_code == 302
+    again = client.post(url, back)
+    assert again.status_code == 409 and "có thể do bấm nút hai lần" in again.content.decode()
+    assert StepRun.objects.get(dossier=d, left_at__isnull=True).position == 0

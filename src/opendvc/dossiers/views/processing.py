@@ -193,12 +193,16 @@ def _inputs(request, d, action) -> dict:
             for k in ("method", "recipient", "identity_document")
             if post.get(k, "").strip()
         }
-    if action in (Action.START_PROCESSING, "claim"):
+    if action == Action.START_PROCESSING:
         return {}
+    # A hand-over names the step the page showed (a second press of the button is refused).
+    step = {"step": post["buoc"]} if post.get("buoc", "").strip() else {}
+    if action == "claim":
+        return step
     if action == "forward":
-        return {"note": post.get("note", "")}
+        return {"note": post.get("note", ""), **step}
     if action == "send_back":
-        return {"reason": post.get("reason", "")}
+        return {"reason": post.get("reason", ""), **step}
     if action == Action.APOLOGY:
         return {"reason": post.get("reason", ""), "new_due_at": post.get("new_due_at") or None}
     raise ProblemError(
