@@ -382,3 +382,31 @@ def test_inbox_unknown_choices_read_as_no_filter(client, citizen, officer, proce
     submitted_dossier(procedure, citizen)
     sign_in(client, officer)
     assert client.get(f"/mot-cua/ho-so/?{query}").status_code == 200
+
+
+def test_the_intake_form_sent_twice_registers_one_dossier(client, officer, procedure, justice):
+    """A double click on the intake form's button registered the dossier twice (two codes, two
+    receipts for one applicant). The form carries a one-time token: the second send finds the
+    dossier the first registered and says so."""
+    sign_in(client, officer)
+    form = client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+    data = {
+        "co-quan": justice.pk,
+        "kenh": "counter",
+        "thu-tuc": procedure.code,
+        "cccd": "075190000123",
+        "ho-ten": "Lê Văn Tám",
+        "dien-thoai": "0912 345 678",
+        "token": token,
+    }
+    first = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data)
+    assert first.status_code == 302
+    again = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data, follow=True)
+    d = Dossier.objects.get(channel="counter")
+    assert again.redirect_chain[-1][0] == first["Location"]
+    assert "không tạo thêm hồ sơ mới" in again.content.decode() and d.code in again.content.decode()
+    # A new form (a new token) registers a new dossier.
+    data["token"] = "n" * 22
+    assert client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data).status_code == 302
+    assert Dossier.objects.filter(channel="counter").count() == 2

@@ -21,6 +21,7 @@ from opendvc.agencies.selectors import visible_agencies, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
+from opendvc.core.page_tokens import page_token_for
 from opendvc.core.params import day_param
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import vi_attribute
@@ -325,6 +326,8 @@ def intake(request):
         ],
         "values": {k.replace("-", "_"): v for k, v in request.POST.items()},
         "errors": [],
+        # One registration per form, however many times it is sent (``services.intake_register``).
+        "token": page_token_for(request),
         **_intake_appointment(agencies.first()),
     }
     if request.method == "GET":
@@ -345,7 +348,7 @@ def intake(request):
             context["errors"] = [message for _component, message in refused]
             return render(request, "dossiers/office_intake.html", context, status=400)
         try:
-            dossier = services.intake_register(
+            dossier, created = services.intake_register(
                 actor=request.user,
                 procedure=procedure,
                 receiving_agency=agency,
@@ -358,6 +361,7 @@ def intake(request):
                 files=files,
                 due_at=p.get("hen-tra", "").strip(),
                 request=request,
+                token=p.get("token", ""),
             )
         except (ProblemError, UploadError) as exc:
             context["errors"] = (
@@ -372,6 +376,16 @@ def intake(request):
                     f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
                 )
             return render(request, "dossiers/office_intake.html", context, status=400)
-        messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        if created:
+            messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        else:
+            messages.info(
+                request,
+                _(
+                    "Hồ sơ %(code)s đã được tiếp nhận từ lần gửi trước của biểu mẫu này (có thể do "
+                    "bấm nút hai lần); không tạo thêm hồ sơ mới."
+                )
+                % {"code": dossier.code},
+            )
         return redirect("dossiers:office_detail", code=dossier.code)
     return render(request, "dossiers/office_intake.html", context)
