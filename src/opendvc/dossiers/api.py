@@ -142,7 +142,14 @@ class DossierOut(Schema):
     files: list[DossierFileOut]
     documents: list[str]
     timeline: list[DossierEventOut]
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(
+        description="Các thao tác người gọi có thể thực hiện ngay với hồ sơ qua "
+        "``POST /dossiers/{code}/actions``: các thao tác của bảng chuyển trạng thái mà vai trò của "
+        "người gọi được làm ở trạng thái hiện tại, rồi các thao tác trên bước xử lý nội bộ đang mở "
+        "(``claim`` nhận xử lý bước, ``forward`` chuyển bước tiếp theo, ``send_back`` trả lại bước "
+        "trước) khi người gọi được xử lý bước đó — như trang xử lý hồ sơ của cán bộ. Không gồm thư "
+        "xin lỗi, hẹn lại ngày trả kết quả (``apology``)."
+    )
     # How the result goes back (``online``, ``counter``, ``postal``): the applicant's choice
     # (``return_method_chosen``), else the way the dossier was filed, as the level allows; the postal
     # address when the applicant chose the post (the phone masked for staff); whether the applicant may
@@ -240,11 +247,18 @@ def _return_address(dossier: Dossier, user, *, own: bool = False) -> ReturnAddre
     address = returns.chosen_address(dossier)
     if address is None:
         return None
-    mine = own or dossier.applicant_id == getattr(user, "pk", None) or Role.APPLICANT in services.actor_roles(
-        dossier=dossier, actor=user, applicant_suffices=True)
-    return ReturnAddressOut(contact_name=address.contact_name,
-                            contact_phone=address.contact_phone if mine else crypto.mask(address.contact_phone),
-                            address=address.address, province=address.province)
+    mine = (
+        own
+        or dossier.applicant_id == getattr(user, "pk", None)
+        or Role.APPLICANT
+        in services.actor_roles(dossier=dossier, actor=user, applicant_suffices=True)
+    )
+    return ReturnAddressOut(
+        contact_name=address.contact_name,
+        contact_phone=address.contact_phone if mine else crypto.mask(address.contact_phone),
+        address=address.address,
+        province=address.province,
+    )
 
 
 def _staff_view(dossier: Dossier, user, *, own: bool = False) -> bool:
@@ -260,20 +274,45 @@ def _staff_view(dossier: Dossier, user, *, own: bool = False) -> bool:
 def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
     names = _staff_view(dossier, user, own=own)
     return DossierOut(
-        code=dossier.code, id=dossier.public_id, procedure=dossier.procedure.code,
-        agency=dossier.receiving_agency.code, channel=dossier.channel, status=dossier.status,
-        status_label=dossier.get_status_display(), submitted_at=dossier.submitted_at,
+        code=dossier.code,
+        id=dossier.public_id,
+        procedure=dossier.procedure.code,
+        agency=dossier.receiving_agency.code,
+        channel=dossier.channel,
+        status=dossier.status,
+        status_label=dossier.get_status_display(),
+        submitted_at=dossier.submitted_at,
         declared_at=dossier.declared_at,
-        received_at=dossier.received_at, due_at=dossier.due_at, finished_at=dossier.finished_at,
-        on_time=selectors.on_time_state(dossier), version=dossier.version, data=_form_data(dossier, user, own=own),
-        files=[DossierFileOut(component=f.component_id, component_name=f.component_name, name=f.original_name,
-                              sha256=f.sha256, size=f.size, content_type=f.content_type)
-               for f in _related(dossier, "files", selectors.dossier_files)],
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        finished_at=dossier.finished_at,
+        on_time=selectors.on_time_state(dossier),
+        version=dossier.version,
+        data=_form_data(dossier, user, own=own),
+        files=[
+            DossierFileOut(
+                component=f.component_id,
+                component_name=f.component_name,
+                name=f.original_name,
+                sha256=f.sha256,
+                size=f.size,
+                content_type=f.content_type,
+            )
+            for f in _related(dossier, "files", selectors.dossier_files)
+        ],
         documents=[d.kind for d in _related(dossier, "documents", selectors.dossier_documents)],
-        timeline=[DossierEventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state, note=e.note,
-                           actor=e.actor_label if names else "")
-                  for e in _related(dossier, "events", selectors.dossier_events)],
-        allowed_actions=[t.action for t in selectors.actions_for(dossier=dossier, user=user)],
+        timeline=[
+            DossierEventOut(
+                at=e.at,
+                action=e.action,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+                actor=e.actor_label if names else "",
+            )
+            for e in _related(dossier, "events", selectors.dossier_events)
+        ],
+        allowed_actions=selectors.offered_actions(dossier=dossier, user=user),
         return_method=returns.return_method_default(dossier=dossier),
         return_method_chosen=returns.chosen_method(dossier),
         return_address=_return_address(dossier, user, own=own),
@@ -281,49 +320,76 @@ def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
     )
 
 
-@router.post("/files", response={201: UploadOut, **problems(413, 422, 503)}, summary="Tải lên một tệp đính kèm")
+@router.post(
+    "/files",
+    response={201: UploadOut, **problems(413, 422, 503)},
+    summary="Tải lên một tệp đính kèm",
+)
 def upload_file(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja parameter marker
     """Multipart upload (field ``file``). Checked by content (PDF, JPEG, PNG, DOCX, XLSX), limits per
     file; returns the id to reference in ``POST /dossiers``. Unclaimed uploads are removed after a day."""
     require_scope(request, "dossiers:write")
     if not ratelimit_hit(name="uploads", ident=f"user:{request.user.pk}").allowed:
-        raise ProblemError("rate_limited", _("Bạn tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau."),
-                           status=429)
+        raise ProblemError(
+            "rate_limited",
+            _("Bạn tải lên quá nhiều tệp trong thời gian ngắn; vui lòng thử lại sau."),
+            status=429,
+        )
     try:
         checked = check_file(name=file.name or "", content=read_limited(file))
     except UploadError as exc:
         raise upload_problem(exc) from exc
     upload = services.upload_create(owner=request.user, checked=checked, request=request)
-    return Status(201, UploadOut(id=upload.public_id, name=upload.original_name, sha256=upload.sha256,
-                               size=upload.size, content_type=upload.content_type))
+    return Status(
+        201,
+        UploadOut(
+            id=upload.public_id,
+            name=upload.original_name,
+            sha256=upload.sha256,
+            size=upload.size,
+            content_type=upload.content_type,
+        ),
+    )
 
 
 # A submission's reads of the catalog, their statements built once (``core.prepared``).
 _PROCEDURE_TO_FILE = PreparedRead(
-    lambda code: Procedure.objects.filter(code=code)
-    .select_related("current_version", *eforms_bridge.WITH_FORM).order_by("pk")[:1],
+    lambda code: (
+        Procedure.objects.filter(code=code)
+        .select_related("current_version", *eforms_bridge.WITH_FORM)
+        .order_by("pk")[:1]
+    ),
     "code",
 )
 _RECEIVING_AGENCY = PreparedRead(
-    lambda procedure_id, code: Agency.objects.filter(procedures=procedure_id, is_active=True, code=code)
-    .order_by("pk")[:1],
-    1, "code",
+    lambda procedure_id, code: Agency.objects.filter(
+        procedures=procedure_id, is_active=True, code=code
+    ).order_by("pk")[:1],
+    1,
+    "code",
 )
 _COMPONENTS = PreparedRead(lambda procedure_id: Component.objects.filter(procedure=procedure_id), 1)
 # Without an agency in the request: the active agencies named on the procedure, two at most (one is
 # the agency that receives it; none or several are answered by ``selectors.receiving_agencies``).
 _NAMED_AGENCIES = PreparedRead(
-    lambda procedure_id: Agency.objects.filter(procedures=procedure_id, is_active=True).order_by("sort_name", "code")[:2],
+    lambda procedure_id: Agency.objects.filter(procedures=procedure_id, is_active=True).order_by(
+        "sort_name", "code"
+    )[:2],
     1,
 )
 # One attached file (the usual filing): the caller's upload by its id.
 _OWN_UPLOAD = PreparedRead(
     lambda public_id, owner_id: Upload.objects.filter(public_id__in=[public_id], owner=owner_id),
-    UUID(int=1), 1,
+    UUID(int=1),
+    1,
 )
 
 
-@router.post("/dossiers", response={201: DossierOut, 200: DossierOut, **problems(422)}, summary="Tạo và nộp hồ sơ")
+@router.post(
+    "/dossiers",
+    response={201: DossierOut, 200: DossierOut, **problems(422)},
+    summary="Tạo và nộp hồ sơ",
+)
 def create_dossier(request, payload: DossierIn):
     """Create a dossier (and file it when ``submit``: then ``declaration`` must be true, and the
     applicant's profile must hold what the procedure's e-form takes from it, and the required
@@ -336,14 +402,20 @@ def create_dossier(request, payload: DossierIn):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
         message = _("Idempotency-Key dài tối đa %(n)s ký tự.") % {"n": 200}
-        raise ProblemError("validation_error", message,
-                           extra={"errors": [{"path": "Idempotency-Key", "message": message}]})
+        raise ProblemError(
+            "validation_error",
+            message,
+            extra={"errors": [{"path": "Idempotency-Key", "message": message}]},
+        )
     body = payload.dict()
     # A retry with the same Idempotency-Key is answered by dossier_submit_new (200, nothing created).
     procedure = _PROCEDURE_TO_FILE.first(payload.procedure)
     if procedure is None:
-        raise ProblemError("validation_error", _("Không có thủ tục với mã này."),
-                           extra={"errors": [{"path": "procedure", "message": _("Mã thủ tục không tồn tại.")}]})
+        raise ProblemError(
+            "validation_error",
+            _("Không có thủ tục với mã này."),
+            extra={"errors": [{"path": "procedure", "message": _("Mã thủ tục không tồn tại.")}]},
+        )
     # The usual cases in one statement: an active agency named on the procedure (the one asked for, or
     # the only one).
     if payload.agency:
@@ -353,14 +425,27 @@ def create_dossier(request, payload: DossierIn):
         agency = named[0] if len(named) == 1 else None
     if agency is None:
         agencies = selectors.receiving_agencies(procedure=procedure)
-        agency = agencies.filter(code=payload.agency).first() if payload.agency else (
-            agencies.first() if agencies.count() == 1 else None)
+        agency = (
+            agencies.filter(code=payload.agency).first()
+            if payload.agency
+            else (agencies.first() if agencies.count() == 1 else None)
+        )
     if agency is None and not agencies.exists():
         raise services.no_receiving_agency(procedure=procedure)
     if agency is None:
-        raise ProblemError("validation_error", _("Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục."),
-                           extra={"errors": [{"path": "agency", "message": _("Cơ quan tiếp nhận không hợp lệ."),
-                                              "choices": [a.code for a in agencies[:50]]}]})
+        raise ProblemError(
+            "validation_error",
+            _("Hãy chọn cơ quan tiếp nhận (mã cơ quan) của thủ tục."),
+            extra={
+                "errors": [
+                    {
+                        "path": "agency",
+                        "message": _("Cơ quan tiếp nhận không hợp lệ."),
+                        "choices": [a.code for a in agencies[:50]],
+                    }
+                ]
+            },
+        )
     acting_for = None
     if payload.acting_for:
         try:
@@ -369,14 +454,24 @@ def create_dossier(request, payload: DossierIn):
             # Unknown and foreign organisations get the same answer: the API does not tell which
             # organisations exist.
             raise ProblemError(
-                "validation_error", _("Bạn không thể nhân danh tổ chức này."),
-                extra={"errors": [{"path": "acting_for",
-                                   "message": _("Không có tổ chức với mã này mà bạn là thành viên.")}]},
+                "validation_error",
+                _("Bạn không thể nhân danh tổ chức này."),
+                extra={
+                    "errors": [
+                        {
+                            "path": "acting_for",
+                            "message": _("Không có tổ chức với mã này mà bạn là thành viên."),
+                        }
+                    ]
+                },
             ) from None
     components = {c.pk: c for c in _COMPONENTS.list(procedure.pk)}
     wanted = [f.file for f in payload.files]
-    found = (_OWN_UPLOAD.list(wanted[0], request.user.pk) if len(wanted) == 1
-             else Upload.objects.filter(public_id__in=wanted, owner=request.user))
+    found = (
+        _OWN_UPLOAD.list(wanted[0], request.user.pk)
+        if len(wanted) == 1
+        else Upload.objects.filter(public_id__in=wanted, owner=request.user)
+    )
     uploads = {u.public_id: u for u in found}
     pairs = []
     listed: dict = {}
@@ -385,30 +480,64 @@ def create_dossier(request, payload: DossierIn):
             # One upload is one file of the dossier: listed twice it was attached twice and counted
             # twice against the dossier's size limit.
             raise ProblemError(
-                "validation_error", _("Một tệp chỉ được đính kèm một lần."),
-                extra={"errors": [{"path": f"files.{i}.file", "message": _(
-                    "Tệp này đã có ở files.%(n)s; mỗi tệp tải lên chỉ đính kèm một lần.") % {"n": listed[ref.file]}}]})
+                "validation_error",
+                _("Một tệp chỉ được đính kèm một lần."),
+                extra={
+                    "errors": [
+                        {
+                            "path": f"files.{i}.file",
+                            "message": _(
+                                "Tệp này đã có ở files.%(n)s; mỗi tệp tải lên chỉ đính kèm một lần."
+                            )
+                            % {"n": listed[ref.file]},
+                        }
+                    ]
+                },
+            )
         listed[ref.file] = i
         if ref.component is not None and ref.component not in components:
-            raise ProblemError("validation_error", _("Thành phần hồ sơ không thuộc thủ tục này."),
-                               extra={"errors": [{"path": f"files.{i}.component", "message": _("Không hợp lệ.")}]})
+            raise ProblemError(
+                "validation_error",
+                _("Thành phần hồ sơ không thuộc thủ tục này."),
+                extra={"errors": [{"path": f"files.{i}.component", "message": _("Không hợp lệ.")}]},
+            )
         if ref.file not in uploads:
-            raise ProblemError("validation_error", _("Tệp đính kèm không tồn tại."),
-                               extra={"errors": [{"path": f"files.{i}.file", "message": _("Không tìm thấy tệp.")}]})
+            raise ProblemError(
+                "validation_error",
+                _("Tệp đính kèm không tồn tại."),
+                extra={
+                    "errors": [{"path": f"files.{i}.file", "message": _("Không tìm thấy tệp.")}]
+                },
+            )
         pairs.append((components.get(ref.component), uploads[ref.file]))
     dossier, created = services.dossier_submit_new(
-        applicant=request.user, procedure=procedure, receiving_agency=agency, actor=request.user,
-        data=payload.data, uploads=pairs, acting_for=acting_for, channel=Channel.ONLINE, submit=payload.submit,
-        declaration=payload.declaration, case=payload.case or "",
+        applicant=request.user,
+        procedure=procedure,
+        receiving_agency=agency,
+        actor=request.user,
+        data=payload.data,
+        uploads=pairs,
+        acting_for=acting_for,
+        channel=Channel.ONLINE,
+        submit=payload.submit,
+        declaration=payload.declaration,
+        case=payload.case or "",
         return_method=payload.return_method,
         return_address=payload.return_address.dict() if payload.return_address else None,
-        idempotency_key=key, payload=body, request=request, components=list(components.values()),
+        idempotency_key=key,
+        payload=body,
+        request=request,
+        components=list(components.values()),
         agency_checked=True,
     )
     return Status(201 if created else 200, _out(dossier, request.user, own=created))
 
 
-@router.get("/dossiers", response=DossierList, summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)")
+@router.get(
+    "/dossiers",
+    response=DossierList,
+    summary="Danh sách hồ sơ (của tôi, hoặc của cơ quan với cán bộ)",
+)
 def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str = ""):
     """``status`` (optional): only the dossiers in that state, one of the values of ``status`` in
     the answers (``submitted``, ``received``, ``processing``…); another value answers 422."""
@@ -420,7 +549,9 @@ def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str 
             "states": ", ".join(State.values),
         }
         raise ProblemError(
-            "validation_error", message, status=422,
+            "validation_error",
+            message,
+            status=422,
             extra={"errors": [{"path": "status", "message": message}]},
         )
 
@@ -432,25 +563,48 @@ def list_dossiers(request, page: int = Query(1, ge=1, le=MAX_PAGE), status: str 
             qs = qs.filter(status=status)
     p = selectors.paginate(qs, page=page)
     return DossierList(
-        items=[DossierItem(code=d.code, id=d.public_id, procedure=d.procedure.code, agency=d.receiving_agency.code,
-                           status=d.status, submitted_at=d.submitted_at, due_at=d.due_at,
-                           on_time=selectors.on_time_state(d)) for d in p.items],
-        page=p.number, has_next=p.has_next, count=p.count, count_exact=p.count_exact,
+        items=[
+            DossierItem(
+                code=d.code,
+                id=d.public_id,
+                procedure=d.procedure.code,
+                agency=d.receiving_agency.code,
+                status=d.status,
+                submitted_at=d.submitted_at,
+                due_at=d.due_at,
+                on_time=selectors.on_time_state(d),
+            )
+            for d in p.items
+        ],
+        page=p.number,
+        has_next=p.has_next,
+        count=p.count,
+        count_exact=p.count_exact,
     )
 
 
-@router.get("/dossiers/{code}", response={200: DossierOut, **problems(404)}, summary="Một hồ sơ với trạng thái, hạn và lịch sử")
+@router.get(
+    "/dossiers/{code}",
+    response={200: DossierOut, **problems(404)},
+    summary="Một hồ sơ với trạng thái, hạn và lịch sử",
+)
 def get_dossier(request, code: str):
     """``code`` is the dossier's code, or — for the applicant's own dossier — its ``id``: a draft has
     no code until it is filed (``submit``: ``POST /dossiers/{id}/actions``)."""
     require_scope(request, "read")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     if not selectors.applicant_dossiers(request.user).filter(pk=dossier.pk).exists():
-        personal_data.dossier_access_record(dossier=dossier, user=request.user, action="api", request=request)
+        personal_data.dossier_access_record(
+            dossier=dossier, user=request.user, action="api", request=request
+        )
     return _out(dossier, request.user)
 
 
-@router.post("/dossiers/{code}/actions", response={200: DossierOut, **problems(404, 409, 422)}, summary="Thực hiện một thao tác của bảng chuyển trạng thái")
+@router.post(
+    "/dossiers/{code}/actions",
+    response={200: DossierOut, **problems(404, 409, 422)},
+    summary="Thực hiện một thao tác của bảng chuyển trạng thái",
+)
 def act(request, code: str, payload: DossierActionIn):
     """``action`` is one of the transition table's actions; other fields are its inputs (``reason``,
     ``items``, ``note``…). ``version`` (optional) guards against acting on a stale view (409).
@@ -458,14 +612,25 @@ def act(request, code: str, payload: DossierActionIn):
     ``POST /files`` — at least one (422 otherwise)."""
     require_scope(request, "dossiers:write")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
-    inputs = {k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None}
-    services.dossier_act(dossier=dossier, action=payload.action, actor=request.user, request=request,
-                         expected_version=payload.version, **inputs)
+    inputs = {
+        k: v for k, v in payload.dict().items() if k not in ("action", "version") and v is not None
+    }
+    services.dossier_act(
+        dossier=dossier,
+        action=payload.action,
+        actor=request.user,
+        request=request,
+        expected_version=payload.version,
+        **inputs,
+    )
     return _out(selectors.dossier_reread(dossier), request.user)
 
 
-@router.put("/dossiers/{code}/return-method", response={200: DossierOut, **problems(403, 404, 409, 422)},
-            summary="Chọn lại hình thức nhận kết quả")
+@router.put(
+    "/dossiers/{code}/return-method",
+    response={200: DossierOut, **problems(403, 404, 409, 422)},
+    summary="Chọn lại hình thức nhận kết quả",
+)
 def choose_return(request, code: str, payload: ReturnChoiceIn):
     """The applicant chooses how to receive the result (Regulation Art. 6.4): ``online`` (level-4
     procedures only), ``counter`` or ``postal`` with ``return_address``. ``code`` is the dossier's
@@ -476,18 +641,30 @@ def choose_return(request, code: str, payload: ReturnChoiceIn):
     require_scope(request, "dossiers:write")
     dossier = selectors.dossier_for_user(user=request.user, code=code)
     done = services.dossier_return_choose(
-        dossier=dossier, actor=request.user, return_method=payload.return_method,
-        return_address=payload.return_address.dict() if payload.return_address else None, request=request,
+        dossier=dossier,
+        actor=request.user,
+        return_method=payload.return_method,
+        return_address=payload.return_address.dict() if payload.return_address else None,
+        request=request,
     )
     return _out(selectors.dossier_reread(done), request.user)
 
 
-@router.get("/public/dossiers/{code}", response={200: PublicDossier, **problems(404, 429)}, auth=None, summary="Tra cứu công khai tình trạng hồ sơ")
+@router.get(
+    "/public/dossiers/{code}",
+    response={200: PublicDossier, **problems(404, 429)},
+    auth=None,
+    summary="Tra cứu công khai tình trạng hồ sơ",
+)
 def public_lookup(request, code: str, key: str = ""):
     """Status, dates and steps only — no names, identifiers or files. A wrong code and a wrong key get
     the same 404; rate-limited per client address."""
     if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
-        raise ProblemError("rate_limited", _("Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau."), status=429)
+        raise ProblemError(
+            "rate_limited",
+            _("Bạn tra cứu quá nhiều lần trong một phút; vui lòng thử lại sau."),
+            status=429,
+        )
     result = selectors.public_status(code=code, key=key)
     if result is None:
         raise Http404
@@ -519,8 +696,13 @@ class StepsOut(Schema):
 
 
 # The steps and the public results keep the tag and operation ids they were published with.
-@router.get("/dossiers/{code}/steps", response={200: StepsOut, **problems(404)}, summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)",
-            tags=["Tiến trình và kết quả"], operation_id="opendvc_workflow_api_dossier_steps")
+@router.get(
+    "/dossiers/{code}/steps",
+    response={200: StepsOut, **problems(404)},
+    summary="Các bước xử lý của hồ sơ (phiếu kiểm soát)",
+    tags=["Tiến trình và kết quả"],
+    operation_id="opendvc_workflow_api_dossier_steps",
+)
 def dossier_steps(request, code: str):
     """Staff of the agency see who handled each step; the applicant sees the steps without names."""
     require_scope(request, "read")
@@ -529,14 +711,30 @@ def dossier_steps(request, code: str):
     out = []
     for r in step_runs(dossier):
         person = r.left_by_label or (r.assignee.full_name if r.assignee_id else None)
-        out.append(StepOut(
-            position=r.position, name=r.name, role=r.role, department=r.department.name,
-            assignee=person if staff else None, entered_at=r.entered_at, due_at=r.due_at, left_at=r.left_at,
-            outcome=r.outcome, timing=r.timing, state=step_state(r), allotted_hours=r.allotted_hours,
-            note=r.note if staff else "",
-        ))
-    return StepsOut(code=dossier.code, status=dossier.status, due_at=dossier.due_at,
-                    appointment_at=dossier.appointment_at, steps=out)
+        out.append(
+            StepOut(
+                position=r.position,
+                name=r.name,
+                role=r.role,
+                department=r.department.name,
+                assignee=person if staff else None,
+                entered_at=r.entered_at,
+                due_at=r.due_at,
+                left_at=r.left_at,
+                outcome=r.outcome,
+                timing=r.timing,
+                state=step_state(r),
+                allotted_hours=r.allotted_hours,
+                note=r.note if staff else "",
+            )
+        )
+    return StepsOut(
+        code=dossier.code,
+        status=dossier.status,
+        due_at=dossier.due_at,
+        appointment_at=dossier.appointment_at,
+        steps=out,
+    )
 
 
 class PublicResult(Schema):
@@ -560,12 +758,20 @@ class PublicResults(Schema):
 class ResultsQuery(Schema):
     agency: str = Field("", description="Mã cơ quan (ví dụ 000.00.32.H19); để trống: mọi cơ quan")
     date_from: date | None = Field(None, alias="from", description="Kết thúc từ ngày (YYYY-MM-DD)")
-    date_to: date | None = Field(None, alias="to", description="Đến ngày (YYYY-MM-DD), tối đa một năm")
+    date_to: date | None = Field(
+        None, alias="to", description="Đến ngày (YYYY-MM-DD), tối đa một năm"
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
-@router.get("/public/results", response={200: PublicResults, **problems(422)}, auth=None, summary="Công khai kết quả giải quyết hồ sơ",
-            tags=["Tiến trình và kết quả"], operation_id="opendvc_workflow_api_public_results")
+@router.get(
+    "/public/results",
+    response={200: PublicResults, **problems(422)},
+    auth=None,
+    summary="Công khai kết quả giải quyết hồ sơ",
+    tags=["Tiến trình và kết quả"],
+    operation_id="opendvc_workflow_api_public_results",
+)
 def public_results(request, q: Query[ResultsQuery]):
     """Finished dossiers (returned or stopped) by agency and finishing period: code, procedure, dates
     and the frozen on-time class — no names, identifiers or files."""
@@ -573,17 +779,37 @@ def public_results(request, q: Query[ResultsQuery]):
     if q.agency:
         agency = Agency.objects.filter(code=q.agency).first()
         if agency is None:
-            raise ProblemError("validation_error", _("Không có cơ quan với mã này."),
-                               extra={"errors": [{"path": "agency", "message": _("Mã cơ quan không tồn tại.")}]})
+            raise ProblemError(
+                "validation_error",
+                _("Không có cơ quan với mã này."),
+                extra={"errors": [{"path": "agency", "message": _("Mã cơ quan không tồn tại.")}]},
+            )
     errors = results.check_period(q.date_from, q.date_to)
     if errors:
-        raise ProblemError("validation_error", _("Khoảng thời gian không hợp lệ."), extra={"errors": errors})
+        raise ProblemError(
+            "validation_error", _("Khoảng thời gian không hợp lệ."), extra={"errors": errors}
+        )
     start = (q.page - 1) * PUBLIC_PAGE
-    rows = list(results.public_results(agency=agency, date_from=q.date_from, date_to=q.date_to)[start:start + PUBLIC_PAGE + 1])
+    rows = list(
+        results.public_results(agency=agency, date_from=q.date_from, date_to=q.date_to)[
+            start : start + PUBLIC_PAGE + 1
+        ]
+    )
     return PublicResults(
-        items=[PublicResult(code=d.code, procedure_code=d.procedure.code, procedure=d.procedure.name,
-                            agency=d.receiving_agency.code, status=d.status, received_at=d.received_at,
-                            due_at=d.due_at, finished_at=d.finished_at, on_time_class=d.on_time_class)
-               for d in rows[:PUBLIC_PAGE]],
-        page=q.page, has_next=len(rows) > PUBLIC_PAGE,
+        items=[
+            PublicResult(
+                code=d.code,
+                procedure_code=d.procedure.code,
+                procedure=d.procedure.name,
+                agency=d.receiving_agency.code,
+                status=d.status,
+                received_at=d.received_at,
+                due_at=d.due_at,
+                finished_at=d.finished_at,
+                on_time_class=d.on_time_class,
+            )
+            for d in rows[:PUBLIC_PAGE]
+        ],
+        page=q.page,
+        has_next=len(rows) > PUBLIC_PAGE,
     )

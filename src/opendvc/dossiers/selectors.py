@@ -63,7 +63,9 @@ def dossier_for_applicant(*, user, public_id) -> Dossier:
 def _filed() -> QuerySet[Dossier]:
     # Every filed dossier has ``submitted_at``; filtering on it lets the (agency, submitted_at) index
     # skip the drafts' empty values instead of reading through them.
-    return Dossier.objects.filter(submitted_at__isnull=False).exclude(status__in=[State.DRAFT, State.DELETED])
+    return Dossier.objects.filter(submitted_at__isnull=False).exclude(
+        status__in=[State.DRAFT, State.DELETED]
+    )
 
 
 # The roles that handle dossiers (the one-stop office, processing, approval) or oversee them (the
@@ -101,10 +103,12 @@ STAFF_DOSSIER_RELATED = ("procedure", "receiving_agency", "applicant", "acting_f
 # ``dossier_for_staff`` for a staff member who sees one agency's work (most officers): the same
 # statement as through ``staff_dossiers``, built once per process (``core.prepared``).
 _STAFF_DOSSIER_IN_AGENCY = PreparedRead(
-    lambda agency_id, code: _filed()
-    .filter(receiving_agency__in=[agency_id])
-    .select_related(*STAFF_DOSSIER_RELATED)
-    .filter(code=code)[:1],
+    lambda agency_id, code: (
+        _filed()
+        .filter(receiving_agency__in=[agency_id])
+        .select_related(*STAFF_DOSSIER_RELATED)
+        .filter(code=code)[:1]
+    ),
     1,
     "code",
 )
@@ -115,7 +119,9 @@ def dossier_for_staff(*, user, code: str) -> Dossier:
     if agency_id is not None:
         found = _STAFF_DOSSIER_IN_AGENCY.first(agency_id, code)
     else:
-        found = staff_dossiers(user).select_related(*STAFF_DOSSIER_RELATED).filter(code=code).first()
+        found = (
+            staff_dossiers(user).select_related(*STAFF_DOSSIER_RELATED).filter(code=code).first()
+        )
     if found is None:
         raise Http404
     return found
@@ -228,17 +234,18 @@ def last_form_data(*, user, procedure) -> dict | None:
     """The form data of the user's latest submitted dossier for ``procedure`` (e-forms prefill)."""
     row = (
         Dossier.objects.filter(applicant=user, procedure=procedure, submitted_at__isnull=False)
-        .order_by("-submitted_at").values_list("form_data", flat=True).first()
+        .order_by("-submitted_at")
+        .values_list("form_data", flat=True)
+        .first()
     )
     return row or None
 
 
 def reusable_files(*, user) -> QuerySet[DossierFile]:
     """Files of the user's earlier submitted dossiers, offered for reuse (newest first, one per hash)."""
-    return (
-        DossierFile.objects.filter(dossier__applicant=user, dossier__submitted_at__isnull=False)
-        .order_by("-created_at")
-    )
+    return DossierFile.objects.filter(
+        dossier__applicant=user, dossier__submitted_at__isnull=False
+    ).order_by("-created_at")
 
 
 def own_uploads(*, user, ids) -> dict[str, Upload]:
@@ -254,11 +261,15 @@ def own_uploads(*, user, ids) -> dict[str, Upload]:
     if not wanted:
         return {}
     since = timezone.now() - timedelta(hours=settings.DOSSIER_UPLOAD_TTL_HOURS)
-    found = Upload.objects.filter(public_id__in=wanted, owner=user, claimed_at__isnull=True, created_at__gte=since)
+    found = Upload.objects.filter(
+        public_id__in=wanted, owner=user, claimed_at__isnull=True, created_at__gte=since
+    )
     return {str(u.public_id): u for u in found}
 
 
-def on_time_state(dossier: Dossier, *, now: datetime | None = None, due_soon_at: datetime | None = None) -> str:
+def on_time_state(
+    dossier: Dossier, *, now: datetime | None = None, due_soon_at: datetime | None = None
+) -> str:
     """``""`` (no due date), ``on_time``, ``due_soon``, ``overdue`` for open dossiers; ``early``,
     ``on_time`` or ``late`` once finished — the class frozen at the end, else ``timeliness`` (DOMAIN.md:
     overdue is computed, never typed). A list passes ``now`` and ``due_soon_at`` (the
@@ -267,7 +278,9 @@ def on_time_state(dossier: Dossier, *, now: datetime | None = None, due_soon_at:
         return ""
     now = now or timezone.now()
     if dossier.finished_at is not None:
-        return dossier.on_time_class or timeliness(done_at=dossier.finished_at, due_at=dossier.due_at)
+        return dossier.on_time_class or timeliness(
+            done_at=dossier.finished_at, due_at=dossier.due_at
+        )
     if now > dossier.due_at:
         return "overdue"
     if dossier.status in OPEN_STATES and dossier.due_at <= (due_soon_at or due_soon_threshold(now)):
@@ -276,16 +289,23 @@ def on_time_state(dossier: Dossier, *, now: datetime | None = None, due_soon_at:
 
 
 ON_TIME_LABELS = {
-    "on_time": _("Trong hạn"), "due_soon": _("Sắp đến hạn"), "overdue": _("Quá hạn"),
-    "early": _("Trước hạn"), "late": _("Trễ hạn"),
+    "on_time": _("Trong hạn"),
+    "due_soon": _("Sắp đến hạn"),
+    "overdue": _("Quá hạn"),
+    "early": _("Trước hạn"),
+    "late": _("Trễ hạn"),
 }
 
 
 # The badge colour of each state and on-time class (after ``badge``, in a class attribute).
 STATUS_BADGES = {
-    State.RECEIVED: " badge-ok", State.RETURNED: " badge-ok", State.RESULT_READY: " badge-ok",
-    State.REFUSED: " badge-err", State.STOPPED: " badge-err",
-    State.RETURNED_FOR_COMPLETION: " badge-warn", State.SUPPLEMENT_REQUESTED: " badge-warn",
+    State.RECEIVED: " badge-ok",
+    State.RETURNED: " badge-ok",
+    State.RESULT_READY: " badge-ok",
+    State.REFUSED: " badge-err",
+    State.STOPPED: " badge-err",
+    State.RETURNED_FOR_COMPLETION: " badge-warn",
+    State.SUPPLEMENT_REQUESTED: " badge-warn",
     State.PAYMENT_REQUIRED: " badge-warn",
 }
 ON_TIME_BADGES = {"overdue": " badge-err", "due_soon": " badge-warn"}
@@ -326,20 +346,29 @@ def _inbox_filtered(qs: QuerySet[Dossier], filters: InboxFilters) -> QuerySet[Do
     if filters.state:
         qs = qs.filter(status=filters.state)
     if filters.procedure:
-        procedure_id = Procedure.objects.filter(code=filters.procedure).values_list("pk", flat=True).first()
+        procedure_id = (
+            Procedure.objects.filter(code=filters.procedure).values_list("pk", flat=True).first()
+        )
         qs = qs.filter(procedure_id=procedure_id) if procedure_id else qs.none()
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.date_from:
-        qs = qs.filter(submitted_at__gte=datetime.combine(filters.date_from, datetime.min.time(), tzinfo=VN_TZ))
+        qs = qs.filter(
+            submitted_at__gte=datetime.combine(filters.date_from, datetime.min.time(), tzinfo=VN_TZ)
+        )
     if filters.date_to:
-        qs = qs.filter(submitted_at__lt=datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time(),
-                                                         tzinfo=VN_TZ))
+        qs = qs.filter(
+            submitted_at__lt=datetime.combine(
+                filters.date_to + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ
+            )
+        )
     now = timezone.now()
     if filters.due == "qua-han":
         qs = qs.filter(status__in=list(OPEN_STATES), due_at__lt=now)
     elif filters.due == "sap-den-han":
-        qs = qs.filter(status__in=list(OPEN_STATES), due_at__gte=now, due_at__lte=due_soon_threshold(now))
+        qs = qs.filter(
+            status__in=list(OPEN_STATES), due_at__gte=now, due_at__lte=due_soon_threshold(now)
+        )
     sort = filters.sort if filters.sort in SORTS else ("han-som" if filters.due else "moi-nhat")
     return (
         qs.select_related("procedure", "receiving_agency")
@@ -350,9 +379,23 @@ def _inbox_filtered(qs: QuerySet[Dossier], filters: InboxFilters) -> QuerySet[Do
 
 # What a list row shows (keeps the wide procedure texts out of the query).
 INBOX_COLUMNS = (
-    "public_id", "code", "status", "channel", "submitted_at", "received_at", "due_at", "finished_at", "on_time_class",
-    "receiving_agency_id", "procedure_id", "applicant_id", "receiving_agency__name", "receiving_agency__short_name",
-    "receiving_agency__code", "procedure__code", "procedure__name",
+    "public_id",
+    "code",
+    "status",
+    "channel",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "on_time_class",
+    "receiving_agency_id",
+    "procedure_id",
+    "applicant_id",
+    "receiving_agency__name",
+    "receiving_agency__short_name",
+    "receiving_agency__code",
+    "procedure__code",
+    "procedure__name",
 )
 
 
@@ -371,7 +414,9 @@ class Page:
         return self.number > 1
 
 
-COUNT_CAP = 500  # beyond this the page says "more than 500" (a bounded count, never the whole table)
+COUNT_CAP = (
+    500  # beyond this the page says "more than 500" (a bounded count, never the whole table)
+)
 
 
 def capped_count_sql(qs: QuerySet) -> tuple[str, tuple]:
@@ -396,7 +441,8 @@ def _counted(qs: QuerySet, *, start: int, page_size: int) -> QuerySet:
 _INBOX_FIRST_PAGE = PreparedRead(
     lambda agency_id: _counted(
         _inbox_filtered(_filed().filter(receiving_agency__in=[agency_id]), InboxFilters()),
-        start=0, page_size=INBOX_PAGE_SIZE,
+        start=0,
+        page_size=INBOX_PAGE_SIZE,
     ),
     1,
 )
@@ -414,8 +460,14 @@ def _page(rows: list, *, page: int, page_size: int, count: int) -> Page:
     """The page of ``rows`` (a page and one more, read with ``capped_count``; ``count`` when empty)."""
     if rows:
         count = rows[0].capped_count
-    return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=len(rows) > page_size,
-                count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
+    return Page(
+        items=rows[:page_size],
+        number=page,
+        page_size=page_size,
+        has_next=len(rows) > page_size,
+        count=min(count, COUNT_CAP),
+        count_exact=count <= COUNT_CAP,
+    )
 
 
 def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
@@ -429,7 +481,9 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
     try:
         count_sql, count_params = capped_count_sql(qs)
     except EmptyResultSet:  # ``none()``, or ``__in`` an empty list: nothing to ask the database
-        return Page(items=[], number=page, page_size=page_size, has_next=False, count=0, count_exact=True)
+        return Page(
+            items=[], number=page, page_size=page_size, has_next=False, count=0, count_exact=True
+        )
     # The count SQL is compiled by the ORM from ``qs``, its values bound as parameters.
     counted = qs.annotate(capped_count=RawSQL(count_sql, count_params))  # noqa: S611
     rows = list(counted[start : start + page_size + 1])
@@ -442,8 +496,14 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
         with connections[qs.db].cursor() as cursor:
             cursor.execute(count_sql, count_params)
             count = cursor.fetchone()[0]
-    return Page(items=rows[:page_size], number=page, page_size=page_size, has_next=has_next,
-                count=min(count, COUNT_CAP), count_exact=count <= COUNT_CAP)
+    return Page(
+        items=rows[:page_size],
+        number=page,
+        page_size=page_size,
+        has_next=has_next,
+        count=min(count, COUNT_CAP),
+        count_exact=count <= COUNT_CAP,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,15 +513,32 @@ def paginate(qs: QuerySet, *, page: int, page_size: int = 25) -> Page:
 # The lookup's two reads, built once per process (``core.prepared``): the dossier with only what the
 # answer shows (not the procedure's wide texts), and its steps.
 _PUBLIC_DOSSIER = PreparedRead(
-    lambda code: Dossier.objects.filter(code=code).exclude(status__in=[State.DRAFT, State.DELETED])
-    .select_related("procedure", "receiving_agency")
-    .only("code", "status", "lookup_key_hash", "submitted_at", "received_at", "due_at", "finished_at",
-          "on_time_class", "appointment_at", "procedure__name", "receiving_agency__name")[:1],
+    lambda code: (
+        Dossier.objects.filter(code=code)
+        .exclude(status__in=[State.DRAFT, State.DELETED])
+        .select_related("procedure", "receiving_agency")
+        .only(
+            "code",
+            "status",
+            "lookup_key_hash",
+            "submitted_at",
+            "received_at",
+            "due_at",
+            "finished_at",
+            "on_time_class",
+            "appointment_at",
+            "procedure__name",
+            "receiving_agency__name",
+        )[:1]
+    ),
     "code",
 )
 _PUBLIC_STEPS = PreparedRead(
-    lambda dossier_id: DossierEvent.objects.filter(dossier=dossier_id).order_by("at", "pk")
-    .values("action", "to_state", "at"),
+    lambda dossier_id: (
+        DossierEvent.objects.filter(dossier=dossier_id)
+        .order_by("at", "pk")
+        .values("action", "to_state", "at")
+    ),
     1,
 )
 
@@ -476,7 +553,12 @@ def public_status(*, code: str, key: str) -> dict | None:
     if not key_matches(stored_hash=dossier.lookup_key_hash, key=key):
         return None
     steps = [
-        {"action": e["action"], "label": action_label(e["action"]), "to_state": e["to_state"], "at": e["at"]}
+        {
+            "action": e["action"],
+            "label": action_label(e["action"]),
+            "to_state": e["to_state"],
+            "at": e["at"],
+        }
         for e in _PUBLIC_STEPS.list(dossier.pk)
     ]
     return {
@@ -508,10 +590,19 @@ def agency_overview(*, agency, now: datetime | None = None) -> AgencyOverview:
     """Counts of the agency's dossiers per state and of its open steps per step (with the overdue ones)."""
     now = now or timezone.now()
     hidden = (State.DRAFT, State.DELETED)
-    rows = dict(Dossier.objects.filter(receiving_agency=agency).exclude(status__in=hidden)
-                .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    open_dossiers = Dossier.objects.filter(receiving_agency=agency, finished_at__isnull=True, due_at__isnull=False,
-                                           paused_at__isnull=True)
+    rows = dict(
+        Dossier.objects.filter(receiving_agency=agency)
+        .exclude(status__in=hidden)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    open_dossiers = Dossier.objects.filter(
+        receiving_agency=agency,
+        finished_at__isnull=True,
+        due_at__isnull=False,
+        paused_at__isnull=True,
+    )
     return AgencyOverview(
         states=[(s, state_label(s), rows.get(s, 0)) for s in State.values if s not in hidden],
         steps=agency_open_steps(agency=agency, now=now),
@@ -531,6 +622,44 @@ def actions_for(*, dossier: Dossier, user) -> list:
         for spec in allowed_actions(dossier.status, roles)
         if turn_allows(dossier=dossier, actor=user, spec=spec, roles=roles)
     ]
+
+
+_NO_RUN = object()
+
+
+def step_actions_for(*, dossier: Dossier, user, run: Any = _NO_RUN) -> list[str]:
+    """The hand-overs of the internal steps (``claim``, ``forward``, ``send_back``) that ``user`` may
+    take now on ``dossier``'s open step ``run`` (read when not given): what the processing page offers
+    and what the API lists in ``allowed_actions`` beside ``actions_for``. Only while the dossier is
+    being processed: claim a step waiting in the department's queue; forward or send back a step one
+    may work on (not the last step nor the approval step, ``workflow.forward_refusal``; not back from
+    the first)."""
+    from opendvc.workflow import services as workflow
+
+    from .lifecycle import StepAction
+
+    if dossier.status != State.PROCESSING:
+        return []
+    if run is _NO_RUN:
+        run = workflow.open_run(dossier)
+    if run is None or not workflow.can_work_on(user=user, run=run):
+        return []
+    out = []
+    if run.assignee_id is None:
+        out.append(StepAction.CLAIM.value)
+    if workflow.can_forward(dossier=dossier, run=run):
+        out.append(StepAction.FORWARD.value)
+    if run.position > 0:
+        out.append(StepAction.SEND_BACK.value)
+    return out
+
+
+def offered_actions(*, dossier: Dossier, user) -> list[str]:
+    """Every action ``user`` may take on ``dossier`` now: the rows of the action table that move its
+    state (``actions_for``), then the hand-overs of its open step (``step_actions_for``)."""
+    return [t.action for t in actions_for(dossier=dossier, user=user)] + step_actions_for(
+        dossier=dossier, user=user
+    )
 
 
 __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]

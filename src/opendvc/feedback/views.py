@@ -137,6 +137,7 @@ def submit(request):
         # A bot filled in the hidden field: answer as if accepted, keep nothing.
         logger.info("Feedback honeypot filled from %s", client_ip(request))
         return render(request, "feedback/thanks.html", {"feedback": None})
+
     def throttled():
         form.is_valid()
         form.add_error(
@@ -151,7 +152,10 @@ def submit(request):
     # Only feedback that is sent counts towards the limit: a sender correcting a refused form is not
     # blocked for the attempts (an address already over the limit is refused before any check).
     anonymous = user is None
-    if anonymous and not ratelimit_hit(name="feedback", ident=client_ip(request), increment=False).allowed:
+    if (
+        anonymous
+        and not ratelimit_hit(name="feedback", ident=client_ip(request), increment=False).allowed
+    ):
         return throttled()
     if form.is_valid():
         if anonymous and not ratelimit_hit(name="feedback", ident=client_ip(request)).allowed:
@@ -239,7 +243,11 @@ def qa_list(request, procedure_code: str | None = None):
     if procedure is None and not q and (number or "1") == "1":
         # Every answer, first page: rows and count in one statement.
         page = Paginator(selectors.public_answers_first_page(), selectors.QA_PAGE_SIZE).get_page(1)
-        return render(request, "feedback/qa_list.html", {"page": page, "q": q, "error": error, "procedure": None})
+        return render(
+            request,
+            "feedback/qa_list.html",
+            {"page": page, "q": q, "error": error, "procedure": None},
+        )
     try:
         qs = selectors.public_answers(q=q, procedure=procedure)
     except ProblemError as exc:
@@ -346,13 +354,13 @@ def staff_action(request, code: str):
     form = ActionForm(request.POST, request.FILES, auto_id=_action_ids(request.POST.get("action")))
     if not form.is_valid():
         return _render_staff_detail(
-            request, fb, form=form, failed_action=request.POST.get("action", ""), status=400
+            request, fb, form=form, failed_action=request.POST.get("action", ""), status=422
         )
     data = form.cleaned_data
     action = data["action"]
     files = _checked_files(form)
     if files is None:
-        return _render_staff_detail(request, fb, form=form, failed_action=action, status=400)
+        return _render_staff_detail(request, fb, form=form, failed_action=action, status=422)
     inputs = {k: data.get(k) for k in ("agency", "kind", "note", "new_due_at", "answer")}
     inputs["files"] = files
     try:
@@ -371,7 +379,7 @@ def staff_action(request, code: str):
             fb,
             form=form,
             failed_action=action,
-            status=exc.status if exc.status < 500 else 400,
+            status=exc.status if exc.status < 500 else 422,
         )
     messages.success(
         request, _("Đã thực hiện: %(a)s.") % {"a": dict(Action.choices).get(action, "")}
@@ -398,7 +406,11 @@ def staff_entry(request):
         return render(
             request,
             "feedback/staff_entry.html",
-            {"form": StaffEntryForm(initial={"channel": "hotline", "submission": new_submission_id()})},
+            {
+                "form": StaffEntryForm(
+                    initial={"channel": "hotline", "submission": new_submission_id()}
+                )
+            },
         )
     form = StaffEntryForm(request.POST, request.FILES)
     if form.is_valid():

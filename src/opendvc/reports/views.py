@@ -34,11 +34,22 @@ def _agency_scope(user) -> list[int] | None:
     return sorted(visible_agency_ids(user) or [])
 
 
+# The query's field of each path a period problem names (``periods._bad``).
+PERIOD_FIELDS = {"period": "ky", "from": "tu", "to": "den", "as_of": "ngay_chot"}
+
+
+def _field_errors(exc: ProblemError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in exc.extra.get("errors", []) or [{"path": "period", "message": exc.detail}]:
+        out.setdefault(PERIOD_FIELDS.get(e.get("path"), "ky"), e.get("message") or exc.detail)
+    return out
+
+
 def _period_from(request):
     """The period of the query (``ky`` or ``tu``/``den``), the current quarter by default; errors as
-    Vietnamese messages (never a 500)."""
+    Vietnamese messages by the query's field (never a 500)."""
     data = request.GET
-    errors = []
+    errors: dict[str, str] = {}
     period = None
     try:
         if data.get("tu") or data.get("den"):
@@ -46,7 +57,7 @@ def _period_from(request):
         elif data.get("ky"):
             period = period_of(data["ky"])
     except ProblemError as exc:
-        errors = [e["message"] for e in exc.extra.get("errors", [])]
+        errors = _field_errors(exc)
     return period or current_quarter(), errors
 
 
@@ -56,7 +67,7 @@ def index(request):
     period, errors = _period_from(request)
     dimension = request.GET.get("theo", "agency")
     if dimension not in F.DIMENSIONS or dimension == "":
-        errors.append(_("Chọn cách nhóm số liệu trong danh sách."))
+        errors["theo"] = _("Chọn cách nhóm số liệu trong danh sách.")
         dimension = "agency"
     as_of = request.GET.get("ngay_chot") or None
     data = None
@@ -65,7 +76,7 @@ def index(request):
             period=period, as_of=as_of, dimension=dimension, agency_ids=_agency_scope(request.user)
         )
     except ProblemError as exc:
-        errors += [e["message"] for e in exc.extra.get("errors", [])]
+        errors.update(_field_errors(exc))
         data = selectors.period_figures(
             period=period, dimension=dimension, agency_ids=_agency_scope(request.user)
         )
@@ -95,6 +106,8 @@ def index(request):
                 period=period, agency_ids=_agency_scope(request.user)
             ),
         },
+        # A refused period is a refused form: the figures shown are the current quarter's.
+        status=422 if errors else 200,
     )
 
 
@@ -390,7 +403,7 @@ def transparency(request):
             "csv_url": reverse("reports:transparency_csv") + f"?ky={period.label}",
             "api_url": f"/api/v1/transparency?period={period.label}",
         },
-        status=400 if error else 200,
+        status=422 if error else 200,
     )
     return response
 

@@ -501,19 +501,35 @@ def holds_turn(*, user, run: StepRun | None, claiming: bool = False) -> bool:
     return can_work_on(user=user, run=run)
 
 
-def _open_step(dossier) -> StepRun:
+def _open_step(dossier, step=None) -> StepRun:
+    """The open step of ``dossier`` (locked by the caller). ``step``: the id of the step the officer's
+    page showed; another open step means that one was handed over meanwhile (the button pressed twice,
+    or a colleague) and the hand-over is refused (409) rather than applied to the next step."""
     run = open_run(dossier, lock=True)
     if run is None:
         raise ProblemError(
             "conflict", _("Hồ sơ không ở bước xử lý nào; không thể chuyển bước."), status=409
         )
+    if step not in (None, "") and str(step) != str(run.pk):
+        raise ProblemError(
+            "conflict",
+            quoting(
+                _(
+                    "Bước bạn thao tác đã được xử lý xong (có thể do bấm nút hai lần); hồ sơ đang ở "
+                    "bước “%(step)s”. Trang đã hiển thị tình trạng mới, không có gì được thực hiện "
+                    "thêm."
+                ),
+                {"step": run.name},
+            ),
+            status=409,
+        )
     return run
 
 
-def step_claim(*, dossier, actor, now: datetime) -> dict[str, Any]:
+def step_claim(*, dossier, actor, now: datetime, step=None) -> dict[str, Any]:
     """Take the open step of ``dossier`` (locked by the caller) from the department queue. 409 when
     someone else has it already. Returns the audit changes."""
-    run = _open_step(dossier)
+    run = _open_step(dossier, step)
     if run.assignee_id is not None and run.assignee_id != actor.pk:
         raise ProblemError("conflict", _("Bước này đã có người nhận xử lý."), status=409)
     run.assignee, run.claimed_at = actor, now
@@ -560,11 +576,13 @@ def can_forward(*, dossier, run: StepRun | None) -> bool:
     return forward_refusal(spec=spec, run=run) is None
 
 
-def step_forward(*, dossier, actor, now: datetime, note: str = "", assignee=None) -> dict[str, Any]:
+def step_forward(
+    *, dossier, actor, now: datetime, note: str = "", assignee=None, step=None
+) -> dict[str, Any]:
     """Hand ``dossier`` (locked by the caller) to the next step (optionally to a named person). The last
     step and the approval step cannot be forwarded (409, ``forward_refusal``): the result is approved or
     returned by the dossier actions instead. Returns the audit changes."""
-    run = _open_step(dossier)
+    run = _open_step(dossier, step)
     spec = process_for(procedure=dossier.procedure, agency=dossier.receiving_agency)
     nxt = run.position + 1
     refusal = forward_refusal(spec=spec, run=run)
@@ -580,12 +598,12 @@ def step_forward(*, dossier, actor, now: datetime, note: str = "", assignee=None
 
 
 def step_send_back(
-    *, dossier, actor, now: datetime, reason: str, to_position: int | None = None
+    *, dossier, actor, now: datetime, reason: str, to_position: int | None = None, step=None
 ) -> dict[str, Any]:
     """Send ``dossier`` (locked by the caller) back to an earlier step (the previous one by default)
     with a reason; the earlier step is entered again with its full allotment and goes to whoever did
     it before. Returns the audit changes."""
-    run = _open_step(dossier)
+    run = _open_step(dossier, step)
     target = run.position - 1 if to_position is None else to_position
     if target < 0 or target >= run.position:
         raise ProblemError(

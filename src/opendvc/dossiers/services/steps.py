@@ -10,12 +10,26 @@ from opendvc.workflow import services as workflow
 
 
 def on_claim(dossier, inputs, *, now, role, actor) -> Outcome:
-    return Outcome(audit=workflow.step_claim(dossier=dossier, actor=actor, now=now))
+    return Outcome(
+        audit=workflow.step_claim(dossier=dossier, actor=actor, now=now, step=inputs.get("step"))
+    )
 
 
 def on_forward(dossier, inputs, *, now, role, actor) -> Outcome:
-    return Outcome(audit=workflow.step_forward(dossier=dossier, actor=actor, now=now, note=inputs.get("note", "")))
+    return Outcome(
+        audit=workflow.step_forward(
+            dossier=dossier,
+            actor=actor,
+            now=now,
+            note=inputs.get("note", ""),
+            step=inputs.get("step"),
+        )
+    )
 
 
 def on_send_back(dossier, inputs, *, now, role, actor) -> Outcome:
-    return Outcome(audit=workflow.step_send_back(dossier=dossier, actor=actor, now=now, reason=inputs["reason"]))
+    return Outcome(
+        audit=workflow.step_send_back(
+            dossier=dossier, actor=actor, now=now, reason=inputs["reason"], step=inputs.get("step")
+        )
+    )

@@ -55,7 +55,9 @@ APPLICANT = frozenset({R.APPLICANT})
 RECEIVING = frozenset({R.RECEIVING_OFFICER})
 STEP_HOLDER = frozenset({R.STEP_HOLDER})
 # States in which the dossier is being handled with a due date: where an apology may be issued.
-HANDLING = frozenset({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUIRED, S.RESULT_READY})
+HANDLING = frozenset(
+    {S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUIRED, S.RESULT_READY}
+)
 
 
 def _from(*states: str) -> frozenset[str]:
@@ -66,73 +68,210 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Online: the applicant files; at the counter or by post, the receiving officer files for them.
     # ``declaration``: the applicant's "Tôi xin cam đoan…" (Regulation Art. 14.5), required online. The
     # applicant's acknowledgement is the notice (no document).
-    ActionSpec(A.SUBMIT, _from(S.DRAFT), S.SUBMITTED, frozenset({R.APPLICANT, R.RECEIVING_OFFICER}),
-               optional=("declaration",), handler=filing.on_submit, notice="dossier_submitted"),
+    ActionSpec(
+        A.SUBMIT,
+        _from(S.DRAFT),
+        S.SUBMITTED,
+        frozenset({R.APPLICANT, R.RECEIVING_OFFICER}),
+        optional=("declaration",),
+        handler=filing.on_submit,
+        notice="dossier_submitted",
+    ),
     ActionSpec(A.DELETE, _from(S.DRAFT), S.DELETED, APPLICANT),
     # The system receives a complete online dossier of a procedure marked for automatic intake
     # (``catalog.Procedure.auto_receive``; ``dossier_act``).
-    ActionSpec(A.RECEIVE, _from(S.SUBMITTED), S.RECEIVED, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
-               optional=("note", "due_at"), handler=filing.on_receive, notice="dossier_received",
-               documents=(D.RECEIPT,)),
-    ActionSpec(A.RETURN_FOR_COMPLETION, _from(S.SUBMITTED), S.RETURNED_FOR_COMPLETION, RECEIVING,
-               required=("items",), optional=("note",), handler=filing.on_return_for_completion,
-               notice="dossier_returned_for_completion", documents=(D.COMPLETION_REQUEST,)),
-    ActionSpec(A.REFUSE, _from(S.SUBMITTED), S.REFUSED, RECEIVING, required=("reason",),
-               notice="dossier_refused", documents=(D.REFUSAL,)),
+    ActionSpec(
+        A.RECEIVE,
+        _from(S.SUBMITTED),
+        S.RECEIVED,
+        frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
+        optional=("note", "due_at"),
+        handler=filing.on_receive,
+        notice="dossier_received",
+        documents=(D.RECEIPT,),
+    ),
+    ActionSpec(
+        A.RETURN_FOR_COMPLETION,
+        _from(S.SUBMITTED),
+        S.RETURNED_FOR_COMPLETION,
+        RECEIVING,
+        required=("items",),
+        optional=("note",),
+        handler=filing.on_return_for_completion,
+        notice="dossier_returned_for_completion",
+        documents=(D.COMPLETION_REQUEST,),
+    ),
+    ActionSpec(
+        A.REFUSE,
+        _from(S.SUBMITTED),
+        S.REFUSED,
+        RECEIVING,
+        required=("reason",),
+        notice="dossier_refused",
+        documents=(D.REFUSAL,),
+    ),
     ActionSpec(A.WITHDRAW, _from(S.SUBMITTED), S.WITHDRAWN, APPLICANT, optional=("reason",)),
-    ActionSpec(A.RESUBMIT, _from(S.RETURNED_FOR_COMPLETION), S.SUBMITTED, APPLICANT,
-               optional=("note", "declaration"), handler=filing.on_resubmit, notice="dossier_submitted"),
-    ActionSpec(A.START_PROCESSING, _from(S.RECEIVED), S.PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
-               optional=("note",), handler=processing.on_start_processing),
+    ActionSpec(
+        A.RESUBMIT,
+        _from(S.RETURNED_FOR_COMPLETION),
+        S.SUBMITTED,
+        APPLICANT,
+        optional=("note", "declaration"),
+        handler=filing.on_resubmit,
+        notice="dossier_submitted",
+    ),
+    ActionSpec(
+        A.START_PROCESSING,
+        _from(S.RECEIVED),
+        S.PROCESSING,
+        frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
+        optional=("note",),
+        handler=processing.on_start_processing,
+    ),
     # The system's rights on REQUEST_SUPPLEMENT, STOP and APPROVE are those of an agency that processes in
     # its one-stop software: its outcome comes back through the signed webhook
     # (``integrations.onestop.inbound``, Regulation QĐ 31/2020/QĐ-UBND Art. 9.2, 10.2).
-    ActionSpec(A.REQUEST_SUPPLEMENT, _from(S.PROCESSING), S.SUPPLEMENT_REQUESTED,
-               frozenset({R.PROCESSING_OFFICER, R.LEADER, R.SYSTEM}), required=("items",), optional=("note",),
-               handler=processing.on_request_supplement, notice="dossier_supplement_requested",
-               documents=(D.SUPPLEMENT_NOTICE,)),
+    ActionSpec(
+        A.REQUEST_SUPPLEMENT,
+        _from(S.PROCESSING),
+        S.SUPPLEMENT_REQUESTED,
+        frozenset({R.PROCESSING_OFFICER, R.LEADER, R.SYSTEM}),
+        required=("items",),
+        optional=("note",),
+        handler=processing.on_request_supplement,
+        notice="dossier_supplement_requested",
+        documents=(D.SUPPLEMENT_NOTICE,),
+    ),
     # ``files``: ids of the applicant's uploads (``POST /files``); at least one supplementary file is
     # required (``filing.on_supply``, Regulation Art. 14.4).
-    ActionSpec(A.SUPPLY, _from(S.SUPPLEMENT_REQUESTED), S.PROCESSING, APPLICANT, optional=("note", "files"),
-               handler=filing.on_supply),
-    ActionSpec(A.REQUIRE_PAYMENT, _from(S.PROCESSING), S.PAYMENT_REQUIRED, frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
-               required=("fees",), optional=("note",), handler=processing.on_require_payment,
-               notice="dossier_payment_required"),
+    ActionSpec(
+        A.SUPPLY,
+        _from(S.SUPPLEMENT_REQUESTED),
+        S.PROCESSING,
+        APPLICANT,
+        optional=("note", "files"),
+        handler=filing.on_supply,
+    ),
+    ActionSpec(
+        A.REQUIRE_PAYMENT,
+        _from(S.PROCESSING),
+        S.PAYMENT_REQUIRED,
+        frozenset({R.PROCESSING_OFFICER, R.SYSTEM}),
+        required=("fees",),
+        optional=("note",),
+        handler=processing.on_require_payment,
+        notice="dossier_payment_required",
+    ),
     # Fees are settled by an officer recording a counter payment or by the system on a payment the
     # gateway confirmed — never by the applicant's word (Regulation Art. 2.13: online payment is a
     # level-4 service, confirmed by the payment platform).
-    ActionSpec(A.PAY, _from(S.PAYMENT_REQUIRED), S.PROCESSING, frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
-               required=("receipt_number",), optional=("note",), handler=processing.on_pay,
-               documents=(D.PAYMENT_RECEIPT,)),
-    ActionSpec(A.STOP, _from(S.PROCESSING), S.STOPPED, frozenset({R.LEADER, R.SYSTEM}), required=("reason",),
-               handler=processing.on_stop, notice="dossier_stopped", documents=(D.STOP_NOTICE,)),
-    ActionSpec(A.APPROVE, _from(S.PROCESSING), S.RESULT_READY, frozenset({R.LEADER, R.SYSTEM}), required=("result",),
-               optional=("note", "result_files"), handler=processing.on_approve, notice="dossier_result_ready",
-               documents=(D.RESULT,)),
+    ActionSpec(
+        A.PAY,
+        _from(S.PAYMENT_REQUIRED),
+        S.PROCESSING,
+        frozenset({R.RECEIVING_OFFICER, R.SYSTEM}),
+        required=("receipt_number",),
+        optional=("note",),
+        handler=processing.on_pay,
+        documents=(D.PAYMENT_RECEIPT,),
+    ),
+    ActionSpec(
+        A.STOP,
+        _from(S.PROCESSING),
+        S.STOPPED,
+        frozenset({R.LEADER, R.SYSTEM}),
+        required=("reason",),
+        handler=processing.on_stop,
+        notice="dossier_stopped",
+        documents=(D.STOP_NOTICE,),
+    ),
+    ActionSpec(
+        A.APPROVE,
+        _from(S.PROCESSING),
+        S.RESULT_READY,
+        frozenset({R.LEADER, R.SYSTEM}),
+        required=("result",),
+        optional=("note", "result_files"),
+        handler=processing.on_approve,
+        notice="dossier_result_ready",
+        documents=(D.RESULT,),
+    ),
     # The system returns an online result when it is issued to the applicant (``vault.services.result_issue``).
-    ActionSpec(A.RETURN_RESULT, _from(S.RESULT_READY), S.RETURNED,
-               frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR, R.SYSTEM}), required=("method",),
-               optional=("note", "recipient", "identity_document"), handler=processing.on_return_result,
-               documents=(D.DELIVERY_RECORD,)),
+    ActionSpec(
+        A.RETURN_RESULT,
+        _from(S.RESULT_READY),
+        S.RETURNED,
+        frozenset({R.RECEIVING_OFFICER, R.POSTAL_OPERATOR, R.SYSTEM}),
+        required=("method",),
+        optional=("note", "recipient", "identity_document"),
+        handler=processing.on_return_result,
+        documents=(D.DELIVERY_RECORD,),
+    ),
     # Not moving the state: the apology with a new appointment (Decree 61/2018/NĐ-CP Art. 19.4) ...
-    ActionSpec(A.APOLOGY, HANDLING, None, late.APOLOGY_ROLES, required=("reason",), optional=("new_due_at",),
-               handler=late.on_apology, check=late.check_apology, notice="dossier_apology", documents=(D.APOLOGY,)),
+    ActionSpec(
+        A.APOLOGY,
+        HANDLING,
+        None,
+        late.APOLOGY_ROLES,
+        required=("reason",),
+        optional=("new_due_at",),
+        handler=late.on_apology,
+        check=late.check_apology,
+        notice="dossier_apology",
+        documents=(D.APOLOGY,),
+    ),
     # ... the applicant's choice of how to receive the result (Regulation Art. 6.4: online from level 4,
     # at the one-stop office, by post to an address), changeable until the result is returned or handed
     # to the post (``returns.on_choose_return``; a draft keeps it without a history line,
     # ``services.dossier_update_draft``) ...
-    ActionSpec(A.CHOOSE_RETURN, CHOICE_STATES - {S.DRAFT}, None, APPLICANT, required=("return_method",),
-               optional=("return_address",), handler=on_choose_return),
+    ActionSpec(
+        A.CHOOSE_RETURN,
+        CHOICE_STATES - {S.DRAFT},
+        None,
+        APPLICANT,
+        required=("return_method",),
+        optional=("return_address",),
+        handler=on_choose_return,
+    ),
     # ... and the hand-overs between internal steps, recorded on the steps (``opendvc.workflow``).
-    ActionSpec(StepAction.CLAIM, _from(S.PROCESSING), None, STEP_HOLDER, handler=steps.on_claim,
-               records_event=False, audit_action="workflow.step_claim"),
-    ActionSpec(StepAction.FORWARD, _from(S.PROCESSING), None, STEP_HOLDER, optional=("note",),
-               handler=steps.on_forward, records_event=False, audit_action="workflow.step_forward"),
-    ActionSpec(StepAction.SEND_BACK, _from(S.PROCESSING), None, STEP_HOLDER, required=("reason",),
-               handler=steps.on_send_back, records_event=False, audit_action="workflow.step_send_back"),
+    # ``step``: the open step the page showed (``StepRun`` id); a hand-over of a step already left (the
+    # same button pressed twice) is refused, since a hand-over does not bump the dossier's version.
+    ActionSpec(
+        StepAction.CLAIM,
+        _from(S.PROCESSING),
+        None,
+        STEP_HOLDER,
+        optional=("step",),
+        handler=steps.on_claim,
+        records_event=False,
+        audit_action="workflow.step_claim",
+    ),
+    ActionSpec(
+        StepAction.FORWARD,
+        _from(S.PROCESSING),
+        None,
+        STEP_HOLDER,
+        optional=("note", "step"),
+        handler=steps.on_forward,
+        records_event=False,
+        audit_action="workflow.step_forward",
+    ),
+    ActionSpec(
+        StepAction.SEND_BACK,
+        _from(S.PROCESSING),
+        None,
+        STEP_HOLDER,
+        required=("reason",),
+        optional=("step",),
+        handler=steps.on_send_back,
+        records_event=False,
+        audit_action="workflow.step_send_back",
+    ),
 )
 
-STAFF_ROLES = frozenset({Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER, Role.LEADER, Role.POSTAL_OPERATOR})
+STAFF_ROLES = frozenset(
+    {Role.RECEIVING_OFFICER, Role.PROCESSING_OFFICER, Role.LEADER, Role.POSTAL_OPERATOR}
+)
 
 
 def staff_roles_at(actor, agency) -> set[str]:
@@ -163,7 +302,9 @@ def actor_roles(*, dossier: Dossier, actor, applicant_suffices: bool = False) ->
     roles: set[str] = set()
     if not getattr(actor, "is_authenticated", False):
         return roles
-    if dossier.applicant_id == actor.pk or (dossier.acting_for_id and can_act_for(actor, dossier.acting_for)):
+    if dossier.applicant_id == actor.pk or (
+        dossier.acting_for_id and can_act_for(actor, dossier.acting_for)
+    ):
         roles.add(Role.APPLICANT)
         if applicant_suffices:
             return roles
@@ -191,9 +332,13 @@ def _label(action: str) -> str:
 # The dossier locked for an action, with what the handlers, documents and notices read: the statement
 # built once per process (``core.prepared``) instead of by the ORM at every action.
 _LOCKED = PreparedRead(
-    lambda pk: Dossier.objects.select_for_update(of=("self",))
-    .select_related("procedure", "procedure_version", "receiving_agency", "applicant", "acting_for")
-    .filter(pk=pk),
+    lambda pk: (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related(
+            "procedure", "procedure_version", "receiving_agency", "applicant", "acting_for"
+        )
+        .filter(pk=pk)
+    ),
     1,
 )
 
@@ -243,39 +388,76 @@ class DossierMachine(StateMachine):
             if not getattr(actor, "is_authenticated", False):
                 return set()
             claiming = spec.action == StepAction.CLAIM
-            return {Role.STEP_HOLDER} if holds_turn(user=actor, run=open_run(row), claiming=claiming) else set()
-        return actor_roles(dossier=row, actor=actor, applicant_suffices=Role.APPLICANT in spec.roles)
+            return (
+                {Role.STEP_HOLDER}
+                if holds_turn(user=actor, run=open_run(row), claiming=claiming)
+                else set()
+            )
+        return actor_roles(
+            dossier=row, actor=actor, applicant_suffices=Role.APPLICANT in spec.roles
+        )
 
     def unknown_action(self, action: str) -> ProblemError:
-        return ProblemError("validation_error", _("Thao tác “%(action)s” không tồn tại.") % {"action": action},
-                            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]})
+        return ProblemError(
+            "validation_error",
+            _("Thao tác “%(action)s” không tồn tại.") % {"action": action},
+            extra={"errors": [{"path": "action", "message": _("Thao tác không hợp lệ.")}]},
+        )
 
     def stale(self, row) -> ProblemError:
-        return ProblemError("conflict", _("Hồ sơ vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới."),
-                            status=409, extra={"state": row.status, "version": row.version})
+        return ProblemError(
+            "conflict",
+            _("Hồ sơ vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới."),
+            status=409,
+            extra={"state": row.status, "version": row.version},
+        )
 
     def not_open(self, row, spec: ActionSpec) -> ProblemError:
         return ProblemError(
             "conflict",
-            _("Hồ sơ %(code)s đang ở trạng thái “%(state)s”; không thể “%(action)s”. Có thể người khác vừa xử lý "
-              "hồ sơ; hãy tải lại trang.")
-            % {"code": row.code or "", "state": state_label(row.status), "action": _label(spec.action)},
-            status=409, extra={"state": row.status, "version": row.version},
+            _(
+                "Hồ sơ %(code)s đang ở trạng thái “%(state)s”; không thể “%(action)s”. Có thể người khác vừa xử lý "
+                "hồ sơ; hãy tải lại trang."
+            )
+            % {
+                "code": row.code or "",
+                "state": state_label(row.status),
+                "action": _label(spec.action),
+            },
+            status=409,
+            extra={"state": row.status, "version": row.version},
         )
 
     def denied(self, row, spec: ActionSpec) -> ProblemError:
         if spec.roles == STEP_HOLDER:
-            return ProblemError("permission_denied", _("Bạn không phụ trách bước xử lý hiện tại của hồ sơ này."),
-                                status=403)
+            return ProblemError(
+                "permission_denied",
+                _("Bạn không phụ trách bước xử lý hiện tại của hồ sơ này."),
+                status=403,
+            )
         if spec.action == Action.APOLOGY:
-            return ProblemError("permission_denied", _("Chỉ lãnh đạo hoặc bộ phận một cửa của cơ quan mới được xin "
-                                                       "lỗi và hẹn lại ngày trả."), status=403)
-        return ProblemError("permission_denied", _("Bạn không có quyền “%(action)s” đối với hồ sơ này.")
-                            % {"action": _label(spec.action)}, status=403)
+            return ProblemError(
+                "permission_denied",
+                _(
+                    "Chỉ lãnh đạo hoặc bộ phận một cửa của cơ quan mới được xin "
+                    "lỗi và hẹn lại ngày trả."
+                ),
+                status=403,
+            )
+        return ProblemError(
+            "permission_denied",
+            _("Bạn không có quyền “%(action)s” đối với hồ sơ này.")
+            % {"action": _label(spec.action)},
+            status=403,
+        )
 
     def invalid(self, spec: ActionSpec, errors: list[dict[str, str]]) -> ProblemError:
-        return ProblemError("validation_error", _("Thiếu hoặc sai thông tin cho thao tác “%(action)s”.")
-                            % {"action": _label(spec.action)}, extra={"errors": errors})
+        return ProblemError(
+            "validation_error",
+            _("Thiếu hoặc sai thông tin cho thao tác “%(action)s”.")
+            % {"action": _label(spec.action)},
+            extra={"errors": errors},
+        )
 
     def normalise(self, name: str, value: Any) -> Any:
         if isinstance(value, str):
@@ -302,9 +484,13 @@ class DossierMachine(StateMachine):
         problems = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                problems.append({"path": f"{name}.{index}", "message": _("Mỗi mục phải là một dòng chữ.")})
+                problems.append(
+                    {"path": f"{name}.{index}", "message": _("Mỗi mục phải là một dòng chữ.")}
+                )
             elif len(item) > ITEM_MAX:
-                problems.append({"path": f"{name}.{index}", "message": too_long(ITEM_MAX, len(item))})
+                problems.append(
+                    {"path": f"{name}.{index}", "message": too_long(ITEM_MAX, len(item))}
+                )
         return problems
 
     def finishing(self, act: Act) -> dict[str, Any]:
@@ -316,11 +502,21 @@ class DossierMachine(StateMachine):
     def append_event(self, act: Act) -> DossierEvent:
         cleaned = act.inputs
         event = DossierEvent(
-            dossier=act.row, at=act.now, actor=act.actor,
-            actor_label=_("Hệ thống") if act.system else (getattr(act.actor, "full_name", "") or str(act.actor))[:200],
-            actor_role=act.role, action=act.spec.action, from_state=act.from_state, to_state=act.to_state,
+            dossier=act.row,
+            at=act.now,
+            actor=act.actor,
+            actor_label=_("Hệ thống")
+            if act.system
+            else (getattr(act.actor, "full_name", "") or str(act.actor))[:200],
+            actor_role=act.role,
+            action=act.spec.action,
+            from_state=act.from_state,
+            to_state=act.to_state,
             note=cleaned.get("note") or cleaned.get("reason") or act.outcome.note or "",
-            data={**{k: v for k, v in cleaned.items() if k not in UNRECORDED_INPUTS}, **act.outcome.data},
+            data={
+                **{k: v for k, v in cleaned.items() if k not in UNRECORDED_INPUTS},
+                **act.outcome.data,
+            },
         )
         # One INSERT built once per process (the history is append-only; nothing listens to its save).
         row_insert(event)
@@ -356,10 +552,20 @@ class DossierMachine(StateMachine):
     def audit_changes(self, act: Act) -> dict[str, Any]:
         d = act.row
         secret = {"lookup_key_ciphertext", "lookup_key_hash"}
-        return {"status": [act.from_state, act.to_state], "version": d.version,
-                **({"procedure": d.procedure.code, "agency": d.receiving_agency.code, "channel": d.channel}
-                   if act.spec.action == Action.SUBMIT else {}),
-                **{k: str(v) for k, v in act.outcome.fields.items() if k not in secret}}
+        return {
+            "status": [act.from_state, act.to_state],
+            "version": d.version,
+            **(
+                {
+                    "procedure": d.procedure.code,
+                    "agency": d.receiving_agency.code,
+                    "channel": d.channel,
+                }
+                if act.spec.action == Action.SUBMIT
+                else {}
+            ),
+            **{k: str(v) for k, v in act.outcome.fields.items() if k not in secret},
+        }
 
     def notify(self, act: Act) -> None:
         d = act.row
@@ -411,13 +617,28 @@ def dossier_act(
     """
     if action not in (Action.SUBMIT, Action.RESUBMIT):
         # One action: the engine's own transaction (a savepoint fewer inside a caller's).
-        return MACHINE.act(row=dossier, action=action, actor=actor, system=system, request=request,
-                           expected_version=expected_version, inputs=inputs).row
+        return MACHINE.act(
+            row=dossier,
+            action=action,
+            actor=actor,
+            system=system,
+            request=request,
+            expected_version=expected_version,
+            inputs=inputs,
+        ).row
     issued: list[DossierDocument] = []
     try:
         with transaction.atomic():
-            done = MACHINE.act(row=dossier, action=action, actor=actor, system=system, request=request,
-                               expected_version=expected_version, inputs=inputs, issued=issued).row
+            done = MACHINE.act(
+                row=dossier,
+                action=action,
+                actor=actor,
+                system=system,
+                request=request,
+                expected_version=expected_version,
+                inputs=inputs,
+                issued=issued,
+            ).row
             received = _received_if_complete(done, request=request, issued=issued)
             done = received.row if received is not None else done
         return done
@@ -426,16 +647,26 @@ def dossier_act(
         raise
 
 
-def _received_if_complete(dossier: Dossier, *, request, issued: list, savepoint: bool = True) -> Act | None:
+def _received_if_complete(
+    dossier: Dossier, *, request, issued: list, savepoint: bool = True
+) -> Act | None:
     """Automatic intake of a dossier just filed (``filing.receives_itself``), as the system."""
     if not filing.receives_itself(dossier):
         return None
-    return MACHINE.act(row=dossier, action=Action.RECEIVE, actor=None, system=True, request=request, issued=issued,
-                       savepoint=savepoint)
+    return MACHINE.act(
+        row=dossier,
+        action=Action.RECEIVE,
+        actor=None,
+        system=True,
+        request=request,
+        issued=issued,
+        savepoint=savepoint,
+    )
 
 
-def dossier_file_new(*, dossier: Dossier, actor, request=None, declaration: bool = False,
-                     attach=None) -> tuple[Dossier, list[DossierEvent], list[DossierDocument]]:
+def dossier_file_new(
+    *, dossier: Dossier, actor, request=None, declaration: bool = False, attach=None
+) -> tuple[Dossier, list[DossierEvent], list[DossierDocument]]:
     """File ``dossier``, a new dossier not saved yet (``draft`` in memory), with the ``submit`` row:
     the dossier is inserted once, already submitted, with its code; ``attach(dossier)`` writes what
     refers to it (its files) right after the insert, before the checks that read them run again
@@ -445,8 +676,16 @@ def dossier_file_new(*, dossier: Dossier, actor, request=None, declaration: bool
     Returns the dossier, the events written and the documents issued."""
     issued: list[DossierDocument] = []
     try:
-        act = MACHINE.act(row=dossier, action=Action.SUBMIT, actor=actor, request=request,
-                          inputs={"declaration": declaration}, issued=issued, savepoint=False, created=attach)
+        act = MACHINE.act(
+            row=dossier,
+            action=Action.SUBMIT,
+            actor=actor,
+            request=request,
+            inputs={"declaration": declaration},
+            issued=issued,
+            savepoint=False,
+            created=attach,
+        )
         received = _received_if_complete(act.row, request=request, issued=issued, savepoint=False)
         if received is None:
             return act.row, [act.event], issued
@@ -456,4 +695,11 @@ def dossier_file_new(*, dossier: Dossier, actor, request=None, declaration: bool
         raise
 
 
-__all__ = ["ACTIONS", "MACHINE", "actor_roles", "allowed_actions", "dossier_act", "dossier_file_new"]
+__all__ = [
+    "ACTIONS",
+    "MACHINE",
+    "actor_roles",
+    "allowed_actions",
+    "dossier_act",
+    "dossier_file_new",
+]

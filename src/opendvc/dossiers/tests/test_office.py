@@ -42,7 +42,9 @@ def test_receive_computes_due_date_and_issues_the_receipt(client, citizen, offic
         sign_in(client, officer)
         page = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
         assert "Tiếp nhận hồ sơ" in page and "giay-chung-sinh.pdf" in page
-        r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "receive", "version": d.version})
+        r = client.post(
+            f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "receive", "version": d.version}
+        )
         assert r.status_code == 302
     d.refresh_from_db()
     assert d.status == State.RECEIVED
@@ -87,16 +89,23 @@ def test_procedure_without_a_time_needs_a_due_date_from_the_officer(citizen, off
     with pytest.raises(ProblemError) as err:
         services.dossier_act(dossier=d, action="receive", actor=officer)
     assert err.value.extra["errors"][0]["path"] == "due_at"
-    d = services.dossier_act(dossier=d, action="receive", actor=officer, due_at="2099-01-05T16:00:00+07:00")
+    d = services.dossier_act(
+        dossier=d, action="receive", actor=officer, due_at="2099-01-05T16:00:00+07:00"
+    )
     assert d.due_at.astimezone(VN_TZ) == datetime(2099, 1, 5, 16, 0, tzinfo=VN_TZ)
 
 
 def test_return_for_completion_lists_every_item_once(client, citizen, officer, procedure):
     d = submitted_dossier(procedure, citizen)
     sign_in(client, officer)
-    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {
-        "action": "return_for_completion", "items": "Giấy chứng sinh bản chính\n\nTờ khai thiếu chữ ký\n",
-        "note": "Bổ sung trong 5 ngày"})
+    r = client.post(
+        f"/mot-cua/ho-so/{d.code}/thao-tac/",
+        {
+            "action": "return_for_completion",
+            "items": "Giấy chứng sinh bản chính\n\nTờ khai thiếu chữ ký\n",
+            "note": "Bổ sung trong 5 ngày",
+        },
+    )
     assert r.status_code == 302
     d.refresh_from_db()
     assert d.status == State.RETURNED_FOR_COMPLETION
@@ -104,7 +113,9 @@ def test_return_for_completion_lists_every_item_once(client, citizen, officer, p
     text = norm(pdf_text(d.documents.get(kind="completion_request")))
     assert "phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" in text
     assert "giấy chứng sinh bản chính" in text and "tờ khai thiếu chữ ký" in text
-    note = Notification.objects.get(recipient=citizen, template="dossier_returned_for_completion", channel="email")
+    note = Notification.objects.get(
+        recipient=citizen, template="dossier_returned_for_completion", channel="email"
+    )
     assert "Giấy chứng sinh bản chính" in note.body and "Tờ khai thiếu chữ ký" in note.body
 
 
@@ -115,8 +126,10 @@ def test_refuse_needs_a_reason_and_issues_the_refusal(client, citizen, officer, 
     assert r.status_code == 422
     assert "Phải nêu lý do" in r.content.decode()
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
-    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse",
-                                                          "reason": "Thủ tục thuộc thẩm quyền UBND cấp xã"})
+    r = client.post(
+        f"/mot-cua/ho-so/{d.code}/thao-tac/",
+        {"action": "refuse", "reason": "Thủ tục thuộc thẩm quyền UBND cấp xã"},
+    )
     assert r.status_code == 302
     d.refresh_from_db()
     assert d.status == State.REFUSED and d.finished_at
@@ -124,11 +137,16 @@ def test_refuse_needs_a_reason_and_issues_the_refusal(client, citizen, officer, 
     assert "phiếu từ chối tiếp nhận giải quyết hồ sơ" in text and "thẩm quyền ubnd cấp xã" in text
 
 
-def test_second_officer_on_a_stale_page_gets_a_conflict_message(client, citizen, officer, officer2, procedure):
+def test_second_officer_on_a_stale_page_gets_a_conflict_message(
+    client, citizen, officer, officer2, procedure
+):
     d = submitted_dossier(procedure, citizen)
     services.dossier_act(dossier=d, action="receive", actor=officer)
     sign_in(client, officer2)
-    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "x", "version": d.version})
+    r = client.post(
+        f"/mot-cua/ho-so/{d.code}/thao-tac/",
+        {"action": "refuse", "reason": "x", "version": d.version},
+    )
     assert r.status_code == 409
     assert "vừa được người khác thay đổi" in r.content.decode()
 
@@ -180,7 +198,9 @@ def test_inbox_pages_without_full_count(citizen, procedure, officer):
     assert not page2.has_next and len(page2.items) == 1
 
 
-def test_citizens_and_other_agencies_cannot_open_office_pages(client, citizen, stranger, foreign_officer, procedure):
+def test_citizens_and_other_agencies_cannot_open_office_pages(
+    client, citizen, stranger, foreign_officer, procedure
+):
     d = submitted_dossier(procedure, citizen)
     client.force_login(citizen)
     assert client.get(f"/mot-cua/ho-so/{d.code}/").status_code == 403
@@ -211,9 +231,18 @@ def test_counter_intake_creates_the_applicant_by_cccd(client, officer, procedure
     sign_in(client, officer)
     form = client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/")
     assert form.status_code == 200
-    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
-        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "075190000123",
-        "ho-ten": "Lê Văn Tám", "dien-thoai": "0912 345 678", "tp-khac": [SimpleUploadedFile("ban-quet.pdf", small_pdf())]})
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {
+            "co-quan": justice.pk,
+            "kenh": "counter",
+            "thu-tuc": procedure.code,
+            "cccd": "075190000123",
+            "ho-ten": "Lê Văn Tám",
+            "dien-thoai": "0912 345 678",
+            "tp-khac": [SimpleUploadedFile("ban-quet.pdf", small_pdf())],
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:2000]
     d = Dossier.objects.get(channel="counter")
     assert d.status == State.RECEIVED and d.code.startswith("000.00.32.H19-")
@@ -221,9 +250,17 @@ def test_counter_intake_creates_the_applicant_by_cccd(client, officer, procedure
     assert d.documents.filter(kind="receipt").exists()
     assert PersonProfile.objects.get(user=d.applicant).cccd == "075190000123"
     # The same CCCD by post finds the same person; an organisation is created by tax code.
-    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
-        "co-quan": justice.pk, "kenh": "postal", "thu-tuc": procedure.code, "cccd": "075190000123",
-        "mst": "3600123456", "ten-to-chuc": "Công ty TNHH Tám Lê"})
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {
+            "co-quan": justice.pk,
+            "kenh": "postal",
+            "thu-tuc": procedure.code,
+            "cccd": "075190000123",
+            "mst": "3600123456",
+            "ten-to-chuc": "Công ty TNHH Tám Lê",
+        },
+    )
     assert r.status_code == 302
     post = Dossier.objects.get(channel="postal")
     assert post.applicant_id == d.applicant_id and post.acting_for.tax_code == "3600123456"
@@ -231,12 +268,25 @@ def test_counter_intake_creates_the_applicant_by_cccd(client, officer, procedure
 
 def test_counter_intake_bad_input(client, officer, procedure, justice):
     sign_in(client, officer)
-    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
-        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "12345"})
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {"co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "12345"},
+    )
     assert r.status_code == 400 and "12 chữ số" in r.content.decode()
-    r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {
-        "co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "075190000999"})
-    assert r.status_code == 400 and "họ và tên" in r.content.decode() and "điện thoại" in r.content.decode()
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {
+            "co-quan": justice.pk,
+            "kenh": "counter",
+            "thu-tuc": procedure.code,
+            "cccd": "075190000999",
+        },
+    )
+    assert (
+        r.status_code == 400
+        and "họ và tên" in r.content.decode()
+        and "điện thoại" in r.content.decode()
+    )
     assert Dossier.objects.count() == 0
 
 
@@ -245,18 +295,24 @@ def test_processing_officer_cannot_intake(client, processor):
     assert client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/").status_code == 403
 
 
-def test_a_refused_action_shows_its_form_again_with_what_was_typed(client, citizen, officer, procedure):
+def test_a_refused_action_shows_its_form_again_with_what_was_typed(
+    client, citizen, officer, procedure
+):
     """An action refused for one of its inputs keeps the others: the officer does not type them again,
     and the other action forms stay empty."""
     d = submitted_dossier(procedure, citizen)
     sign_in(client, officer)
-    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {
-        "action": "return_for_completion", "items": "   ", "note": "Bổ sung trong 5 ngày"})
+    r = client.post(
+        f"/mot-cua/ho-so/{d.code}/thao-tac/",
+        {"action": "return_for_completion", "items": "   ", "note": "Bổ sung trong 5 ngày"},
+    )
     page = r.content.decode()
     assert r.status_code == 422 and 'value="Bổ sung trong 5 ngày"' in page
     assert page.count("Bổ sung trong 5 ngày") == 1  # in its own form only
-    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "Sai thẩm quyền",
-                                                          "version": d.version + 5})
+    r = client.post(
+        f"/mot-cua/ho-so/{d.code}/thao-tac/",
+        {"action": "refuse", "reason": "Sai thẩm quyền", "version": d.version + 5},
+    )
     page = r.content.decode()
     assert r.status_code == 409 and ">Sai thẩm quyền</textarea>" in page
 
@@ -277,9 +333,80 @@ def test_inbox_refuses_a_day_out_of_range_and_keeps_the_other_filters(
         sign_in(client, officer)
         r = client.get(f"/mot-cua/ho-so/?{query}&trang-thai=submitted&kenh=online")
     page = r.content.decode()
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert f"{label} không hợp lệ: nhập một ngày từ 01/01/2000 đến 31/12/2100." in page
+    # The error stands at its field and the summary links to it.
+    assert f'<p class="field-error" id="{field}-error">' in page and f'<a href="#{field}">' in page
+    assert f'aria-invalid="true" aria-describedby="{field}-error"' in page
     # The typed day stays in its field; the other filters stay chosen and apply.
     assert f'name="{field}" value="{query.split("=")[1]}"' in page
-    assert '<option value="submitted" selected>' in page and '<option value="online" selected>' in page
+    assert (
+        '<option value="submitted" selected>' in page and '<option value="online" selected>' in page
+    )
     assert d.code in page
+
+
+def test_inbox_refuses_an_end_day_before_the_start_day_at_its_field(
+    client, citizen, officer, procedure
+):
+    with time_machine.travel(TUESDAY_9, tick=False):
+        d = submitted_dossier(procedure, citizen)
+        sign_in(client, officer)
+        r = client.get("/mot-cua/ho-so/?tu-ngay=2026-03-15&den-ngay=2026-03-01")
+    page = r.content.decode()
+    assert r.status_code == 422 and "Đến ngày phải bằng hoặc sau Nộp từ ngày." in page
+    assert (
+        'name="den-ngay" value="2026-03-01" aria-invalid="true" aria-describedby="den-ngay-error"'
+        in page
+    )
+    assert 'name="tu-ngay" value="2026-03-15"' in page and d.code not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "trang-thai=zzz",
+        "kenh=zzz",
+        "han=zzz",
+        "sap-xep=zzz",
+        "thu-tuc=" + "x" * 500,
+        "co-quan=abc",
+        "trang=-3",
+        "trang=99999999",
+        "tu-ngay=",
+        "co-quan=0",
+    ],
+)
+def test_inbox_unknown_choices_read_as_no_filter(client, citizen, officer, procedure, query):
+    """A choice the form does not offer is no filter (the page as without it), never a 500."""
+    submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    assert client.get(f"/mot-cua/ho-so/?{query}").status_code == 200
+
+
+def test_the_intake_form_sent_twice_registers_one_dossier(client, officer, procedure, justice):
+    """A double click on the intake form's button registered the dossier twice (two codes, two
+    receipts for one applicant). The form carries a one-time token: the second send finds the
+    dossier the first registered and says so."""
+    sign_in(client, officer)
+    form = client.get("/mot-cua/ho-so/tiep-nhan-truc-tiep/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+    data = {
+        "co-quan": justice.pk,
+        "kenh": "counter",
+        "thu-tuc": procedure.code,
+        "cccd": "075190000123",
+        "ho-ten": "Lê Văn Tám",
+        "dien-thoai": "0912 345 678",
+        "token": token,
+    }
+    first = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data)
+    assert first.status_code == 302
+    again = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data, follow=True)
+    d = Dossier.objects.get(channel="counter")
+    assert again.redirect_chain[-1][0] == first["Location"]
+    assert "không tạo thêm hồ sơ mới" in again.content.decode() and d.code in again.content.decode()
+    # A new form (a new token) registers a new dossier.
+    data["token"] = "n" * 22
+    assert client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", data).status_code == 302
+    assert Dossier.objects.filter(channel="counter").count() == 2

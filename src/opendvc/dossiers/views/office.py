@@ -21,6 +21,7 @@ from opendvc.agencies.selectors import visible_agencies, visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
+from opendvc.core.page_tokens import page_token_for
 from opendvc.core.params import day_param
 from opendvc.core.problems import ProblemError
 from opendvc.core.quoting import vi_attribute
@@ -51,18 +52,29 @@ OFFICE_ROLES = [SR.RECEIVING_OFFICER, SR.PROCESSING_OFFICER, SR.LEADER, SR.HEAD,
 INBOX_DAYS = {"tu-ngay": _lazy("Nộp từ ngày"), "den-ngay": _lazy("Đến ngày")}
 
 
-def inbox_filters(g, errors: list[str] | None = None) -> selectors.InboxFilters:
-    """The inbox filters from the query string (anything unknown reads as no filter). A day that cannot
+def inbox_filters(g, errors: dict[str, str] | None = None) -> selectors.InboxFilters:
+    """The inbox filters from the query string (an unknown choice reads as no filter). A day that cannot
     be read or lies outside the days the pages count is no filter either, with a message in ``errors``
-    (never a date computed past year 9999)."""
-    errors = [] if errors is None else errors
-    days = {key: day_param(g.get(key), None, errors, str(label)) for key, label in INBOX_DAYS.items()}
+    under its field (never a date computed past year 9999); so is an end day before the start day."""
+    errors = {} if errors is None else errors
+    days = {}
+    for key, label in INBOX_DAYS.items():
+        found: list[str] = []
+        days[key] = day_param(g.get(key), None, found, str(label))
+        if found:
+            errors[key] = found[0]
+    if days["tu-ngay"] and days["den-ngay"] and days["den-ngay"] < days["tu-ngay"]:
+        errors["den-ngay"] = _("Đến ngày phải bằng hoặc sau Nộp từ ngày.")
+        days["den-ngay"] = None
     return selectors.InboxFilters(
         state=g.get("trang-thai", "") if g.get("trang-thai", "") in State.values else "",
-        procedure=g.get("thu-tuc", "")[:40], channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
-        date_from=days["tu-ngay"], date_to=days["den-ngay"],
+        procedure=g.get("thu-tuc", "")[:40],
+        channel=g.get("kenh", "") if g.get("kenh", "") in Channel.values else "",
+        date_from=days["tu-ngay"],
+        date_to=days["den-ngay"],
         due=g.get("han", "") if g.get("han") in ("sap-den-han", "qua-han") else "",
-        sort=g.get("sap-xep", ""), agency=int_param(g.get("co-quan")),
+        sort=g.get("sap-xep", ""),
+        agency=int_param(g.get("co-quan")),
     )
 
 
@@ -75,8 +87,12 @@ INBOX_ROW = (
     '<td data-label="{h_due}">{due}</td>\n</tr>'
 )
 INBOX_HEADS = {
-    "h_code": _lazy("Mã hồ sơ"), "h_procedure": _lazy("Thủ tục"), "h_channel": _lazy("Hình thức"),
-    "h_submitted": _lazy("Nộp lúc"), "h_status": _lazy("Trạng thái"), "h_due": _lazy("Hẹn trả"),
+    "h_code": _lazy("Mã hồ sơ"),
+    "h_procedure": _lazy("Thủ tục"),
+    "h_channel": _lazy("Hình thức"),
+    "h_submitted": _lazy("Nộp lúc"),
+    "h_status": _lazy("Trạng thái"),
+    "h_due": _lazy("Hẹn trả"),
 }
 
 
@@ -104,23 +120,31 @@ def inbox_rows(dossiers) -> SafeString:
             if on_time in on_time_labels:
                 due += f' <span class="badge{selectors.ON_TIME_BADGES.get(on_time, "")}">{on_time_labels[on_time]}</span>'
         name = d.procedure.name
-        out.append(INBOX_ROW.format(
-            **heads, vi=vi_attr, url=escape(quote(d.code, safe="").join(link)), code=escape(d.code),
-            procedure=escape(name if len(name) <= 80 else Truncator(name).chars(80)),
-            channel=channels.get(d.channel) or escape(d.channel),
-            submitted=d.submitted_at.astimezone(tz).strftime("%H:%M %d/%m/%Y"),
-            status=states.get(d.status) or escape(d.status), status_badge=selectors.STATUS_BADGES.get(d.status, ""),
-            due=due,
-        ))
+        out.append(
+            INBOX_ROW.format(
+                **heads,
+                vi=vi_attr,
+                url=escape(quote(d.code, safe="").join(link)),
+                code=escape(d.code),
+                procedure=escape(name if len(name) <= 80 else Truncator(name).chars(80)),
+                channel=channels.get(d.channel) or escape(d.channel),
+                submitted=d.submitted_at.astimezone(tz).strftime("%H:%M %d/%m/%Y"),
+                status=states.get(d.status) or escape(d.status),
+                status_badge=selectors.STATUS_BADGES.get(d.status, ""),
+                due=due,
+            )
+        )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
 @backoffice_required(roles=OFFICE_ROLES)
 def inbox(request):
     g = request.GET
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     filters = inbox_filters(g, errors)
-    page = selectors.inbox_page(user=request.user, filters=filters, page=int_param(g.get("trang"), 1))
+    page = selectors.inbox_page(
+        user=request.user, filters=filters, page=int_param(g.get("trang"), 1)
+    )
     params = g.copy()
     params.pop("trang", None)
     hidden = (State.DRAFT, State.DELETED)
@@ -130,12 +154,24 @@ def inbox(request):
         for key, value in (("tu-ngay", filters.date_from), ("den-ngay", filters.date_to))
         if value is None
     }
-    return render(request, "dossiers/office_inbox.html", {
-        "page": page, "filters": filters, "rows": inbox_rows(page.items) if page.items else "", "query": params.urlencode(),
-        "states": [(v, str(label)) for v, label in State.choices if v not in hidden],
-        "channels": [(v, str(label)) for v, label in Channel.choices],
-        "agencies": visible_agencies(request.user), "errors": errors, "typed": typed,
-    }, status=400 if errors else 200)
+    field_errors = {key.replace("-", "_"): message for key, message in errors.items()}
+    return render(
+        request,
+        "dossiers/office_inbox.html",
+        {
+            "page": page,
+            "filters": filters,
+            "rows": inbox_rows(page.items) if page.items else "",
+            "query": params.urlencode(),
+            "states": [(v, str(label)) for v, label in State.choices if v not in hidden],
+            "channels": [(v, str(label)) for v, label in Channel.choices],
+            "agencies": visible_agencies(request.user),
+            "errors": errors,
+            "field_errors": field_errors,
+            "typed": typed,
+        },
+        status=422 if errors else 200,
+    )
 
 
 def _receive_card(dossier, actions, request) -> dict:
@@ -145,8 +181,13 @@ def _receive_card(dossier, actions, request) -> dict:
         return {}
     proposal = appointment_propose(dossier=dossier, at=timezone.now())
     typed = (request.POST.get("due_at") or "").strip() if request.method == "POST" else ""
-    return {"appointment": proposal, "due_at_value": typed or proposal.text,
-            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(dossier.receiving_agency))}
+    return {
+        "appointment": proposal,
+        "due_at_value": typed or proposal.text,
+        "office_hours": ", ".join(
+            f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(dossier.receiving_agency)
+        ),
+    }
 
 
 def _calendar_periods(agency):
@@ -167,25 +208,30 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
     if not revealed:  # masked identifiers; every staff read is logged
         personal_data.dossier_access_record(dossier=dossier, user=request.user, request=request)
         form_data = personal_data.form_data_for_staff(dossier=dossier, user=request.user)
-    return render(request, "dossiers/office_detail.html", {
-        **_receive_card(dossier, actions, request),
-        "dossier": dossier,
-        "events": selectors.dossier_events(dossier),
-        "documents": selectors.dossier_documents(dossier),
-        "files": selectors.dossier_files(dossier),
-        "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
-        "identifiers_revealed": revealed,
-        "actions": [a.action for a in actions],
-        "on_time": selectors.on_time_state(dossier),
-        "labels": selectors.ON_TIME_LABELS,
-        "errors": errors or [],
-        # What the officer typed in the refused action's form, shown again in that form.
-        "post": request.POST if errors and request.method == "POST" else {},
-        "inline_types": INLINE_TYPES,
-        # How the applicant wants the result (Regulation Art. 6.4), the phone masked as the page's
-        # other identifiers.
-        "return_summary": return_choice.summary(dossier, staff=True),
-    }, status=status)
+    return render(
+        request,
+        "dossiers/office_detail.html",
+        {
+            **_receive_card(dossier, actions, request),
+            "dossier": dossier,
+            "events": selectors.dossier_events(dossier),
+            "documents": selectors.dossier_documents(dossier),
+            "files": selectors.dossier_files(dossier),
+            "form_sections": eforms_bridge.display(dossier=dossier, data=form_data),
+            "identifiers_revealed": revealed,
+            "actions": [a.action for a in actions],
+            "on_time": selectors.on_time_state(dossier),
+            "labels": selectors.ON_TIME_LABELS,
+            "errors": errors or [],
+            # What the officer typed in the refused action's form, shown again in that form.
+            "post": request.POST if errors and request.method == "POST" else {},
+            "inline_types": INLINE_TYPES,
+            # How the applicant wants the result (Regulation Art. 6.4), the phone masked as the page's
+            # other identifiers.
+            "return_summary": return_choice.summary(dossier, staff=True),
+        },
+        status=status,
+    )
 
 
 @backoffice_required(roles=OFFICE_ROLES)
@@ -197,8 +243,9 @@ def office_reveal(request, code: str):
     if not reason:
         messages.error(request, _("Vui lòng nêu lý do cần xem số định danh đầy đủ."))
         return redirect("dossiers:office_detail", code=dossier.code)
-    data = personal_data.form_data_for_staff(dossier=dossier, user=request.user, reveal=True, reason=reason,
-                                             request=request)
+    data = personal_data.form_data_for_staff(
+        dossier=dossier, user=request.user, reveal=True, reason=reason, request=request
+    )
     return _office_page(request, code, form_data=data)
 
 
@@ -216,8 +263,14 @@ def office_action(request, code: str):
         inputs = {"note": request.POST.get("note", ""), "due_at": request.POST.get("due_at", "")}
     inputs = {k: v for k, v in inputs.items() if v.strip() or k in ("items", "reason")}
     try:
-        services.dossier_act(dossier=dossier, action=action, actor=request.user, request=request,
-                                    expected_version=int_param(request.POST.get("version")), **inputs)
+        services.dossier_act(
+            dossier=dossier,
+            action=action,
+            actor=request.user,
+            request=request,
+            expected_version=int_param(request.POST.get("version")),
+            **inputs,
+        )
     except ProblemError as exc:
         return _office_page(request, code, errors=problem_messages(exc), status=exc.status)
     messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
@@ -228,7 +281,13 @@ def office_action(request, code: str):
 def office_file(request, code: str, file_id: int):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     f = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
-    return serve_stored(request, f.file, inline=f.content_type in INLINE_TYPES, filename=f.original_name, content_type=f.content_type)
+    return serve_stored(
+        request,
+        f.file,
+        inline=f.content_type in INLINE_TYPES,
+        filename=f.original_name,
+        content_type=f.content_type,
+    )
 
 
 @backoffice_required(roles=OFFICE_ROLES)
@@ -237,15 +296,19 @@ def office_document(request, code: str, doc_id: int):
     d = get_object_or_404(DossierDocument, pk=doc_id, dossier=dossier)
     if not document_ready(d):
         return pending_file_response(request)
-    return serve_stored(request, d.file, inline=True, filename=d.filename, content_type="application/pdf")
+    return serve_stored(
+        request, d.file, inline=True, filename=d.filename, content_type="application/pdf"
+    )
 
 
 def _intake_appointment(agency) -> dict:
     """The appointment proposed on the intake page (used when the procedure states no time)."""
     if agency is None:
         return {}
-    return {"proposal": f"{appointment_default(agency=agency, at=timezone.now()):%d/%m/%Y %H:%M}",
-            "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(agency))}
+    return {
+        "proposal": f"{appointment_default(agency=agency, at=timezone.now()):%d/%m/%Y %H:%M}",
+        "office_hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in _calendar_periods(agency)),
+    }
 
 
 @backoffice_required(roles=[SR.RECEIVING_OFFICER])
@@ -255,36 +318,74 @@ def intake(request):
     created by CCCD (and tax code for an organisation); it is filed and received at once."""
     ids = visible_agency_ids(request.user, roles={Role.RECEIVING_OFFICER})
     agencies = Agency.objects.filter(pk__in=ids or []).order_by("sort_name", "code")
-    context = {"agencies": agencies, "channels": [(Channel.COUNTER, Channel.COUNTER.label),
-                                                  (Channel.POSTAL, Channel.POSTAL.label)],
-               "values": {k.replace("-", "_"): v for k, v in request.POST.items()}, "errors": [],
-               **_intake_appointment(agencies.first())}
+    context = {
+        "agencies": agencies,
+        "channels": [
+            (Channel.COUNTER, Channel.COUNTER.label),
+            (Channel.POSTAL, Channel.POSTAL.label),
+        ],
+        "values": {k.replace("-", "_"): v for k, v in request.POST.items()},
+        "errors": [],
+        # One registration per form, however many times it is sent (``services.intake_register``).
+        "token": page_token_for(request),
+        **_intake_appointment(agencies.first()),
+    }
     if request.method == "GET":
         context["values"]["hen_tra"] = context.get("proposal", "")
     if request.method == "POST":
         p = request.POST
-        procedure = Procedure.objects.filter(code=p.get("thu-tuc", "").strip(),
-                                             status=Procedure.Status.PUBLISHED).first()
+        procedure = Procedure.objects.filter(
+            code=p.get("thu-tuc", "").strip(), status=Procedure.Status.PUBLISHED
+        ).first()
         agency = agencies.filter(pk=int_param(p.get("co-quan"), 0)).first()
         if procedure is None or agency is None:
-            context["errors"] = [_("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")]
+            context["errors"] = [
+                _("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")
+            ]
             return render(request, "dossiers/office_intake.html", context, status=400)
         files, refused = read_files(request, procedure_components(procedure))
         if refused:
             context["errors"] = [message for _component, message in refused]
             return render(request, "dossiers/office_intake.html", context, status=400)
         try:
-            dossier = services.intake_register(
-                actor=request.user, procedure=procedure, receiving_agency=agency, channel=p.get("kenh", ""),
-                cccd=p.get("cccd", ""), tax_code=p.get("mst", ""), full_name=p.get("ho-ten", ""),
-                phone=p.get("dien-thoai", ""), organisation_name=p.get("ten-to-chuc", ""), files=files,
-                due_at=p.get("hen-tra", "").strip(), request=request)
+            dossier, created = services.intake_register(
+                actor=request.user,
+                procedure=procedure,
+                receiving_agency=agency,
+                channel=p.get("kenh", ""),
+                cccd=p.get("cccd", ""),
+                tax_code=p.get("mst", ""),
+                full_name=p.get("ho-ten", ""),
+                phone=p.get("dien-thoai", ""),
+                organisation_name=p.get("ten-to-chuc", ""),
+                files=files,
+                due_at=p.get("hen-tra", "").strip(),
+                request=request,
+                token=p.get("token", ""),
+            )
         except (ProblemError, UploadError) as exc:
-            context["errors"] = problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
-            if isinstance(exc, ProblemError) and exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
-                context["values"]["hen_tra"] = f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
+            context["errors"] = (
+                problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
+            )
+            if (
+                isinstance(exc, ProblemError)
+                and exc.extra.get("proposal")
+                and not p.get("hen-tra", "").strip()
+            ):
+                context["values"]["hen_tra"] = (
+                    f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
+                )
             return render(request, "dossiers/office_intake.html", context, status=400)
-        messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        if created:
+            messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        else:
+            messages.info(
+                request,
+                _(
+                    "Hồ sơ %(code)s đã được tiếp nhận từ lần gửi trước của biểu mẫu này (có thể do "
+                    "bấm nút hai lần); không tạo thêm hồ sơ mới."
+                )
+                % {"code": dossier.code},
+            )
         return redirect("dossiers:office_detail", code=dossier.code)
     return render(request, "dossiers/office_intake.html", context)
-

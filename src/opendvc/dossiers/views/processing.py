@@ -23,11 +23,10 @@ from opendvc.catalog.fees import amount_on, lapse_text
 from opendvc.core.problems import ProblemError, retry_after_header
 from opendvc.core.uploads import PDF, sanitise_name
 from opendvc.workflow import selectors as steps
-from opendvc.workflow import services as workflow
 
 from .. import selectors, services
 from ..documents import control_sheet_pdf
-from ..lifecycle import Action, StepAction, action_label
+from ..lifecycle import Action, action_label
 from ..payments import filed_on
 from ..returns import return_form
 from ..uploads import UploadError, check_file, read_limited
@@ -90,17 +89,8 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             "dossier": d,
             "runs": [(r, steps.step_state(r, now=now)) for r in runs],
             "current": current,
-            "can_work": current is not None
-            and workflow.can_work_on(user=request.user, run=current),
-            # Only a hand-over that can succeed: not from the last step, nor from the approval step (left by
-            # approving, sending back, asking a supplement or stopping — ``workflow.forward_refusal``).
-            "can_forward": current is not None and workflow.can_forward(dossier=d, run=current),
-            # The step waits in the department's queue and the dossier's state still lets a step be taken
-            # (not once the result is approved and waits to be returned).
-            "can_claim": current is not None
-            and current.assignee_id is None
-            and _opens(d, StepAction.CLAIM)
-            and workflow.can_work_on(user=request.user, run=current),
+            # Only a hand-over that can succeed (the same list as ``allowed_actions`` of the API).
+            "step_actions": selectors.step_actions_for(dossier=d, user=request.user, run=current),
             "actions": [t.action for t in selectors.actions_for(dossier=d, user=request.user)],
             "can_apologise": may_apologise and d.appointment_at is None,
             "apologised_once": may_apologise and d.appointment_at is not None,
@@ -120,10 +110,6 @@ def _processing_page(request, code: str, *, errors=None, status=200):
         },
         status=status,
     )
-
-
-def _opens(d, action) -> bool:
-    return next(s for s in services.ACTIONS if s.action == action).opens_from(d.status)
 
 
 def _may_apologise(d, user) -> bool:
@@ -207,12 +193,16 @@ def _inputs(request, d, action) -> dict:
             for k in ("method", "recipient", "identity_document")
             if post.get(k, "").strip()
         }
-    if action in (Action.START_PROCESSING, "claim"):
+    if action == Action.START_PROCESSING:
         return {}
+    # A hand-over names the step the page showed (a second press of the button is refused).
+    step = {"step": post["buoc"]} if post.get("buoc", "").strip() else {}
+    if action == "claim":
+        return step
     if action == "forward":
-        return {"note": post.get("note", "")}
+        return {"note": post.get("note", ""), **step}
     if action == "send_back":
-        return {"reason": post.get("reason", "")}
+        return {"reason": post.get("reason", ""), **step}
     if action == Action.APOLOGY:
         return {"reason": post.get("reason", ""), "new_due_at": post.get("new_due_at") or None}
     raise ProblemError(
@@ -250,7 +240,9 @@ def _not_pdf(name: str) -> str:
 def _result_file_problem(message: str) -> ProblemError:
     # The message names the file already: shown once (``ProblemError.messages``).
     return ProblemError(
-        "validation_error", message, extra={"errors": [{"path": "result_files", "message": message}]}
+        "validation_error",
+        message,
+        extra={"errors": [{"path": "result_files", "message": message}]},
     )
 
 

@@ -25,14 +25,19 @@ def test_figures_read_days_between_2000_and_2100(client, org):
     assert f"Đến ngày không hợp lệ: {RANGE}." in far.content.decode()
 
     impossible = client.get(url, {"tu": "2026-13-45"})
-    assert impossible.status_code == 422 and f"Từ ngày không hợp lệ: {RANGE}." in impossible.content.decode()
+    assert (
+        impossible.status_code == 422
+        and f"Từ ngày không hợp lệ: {RANGE}." in impossible.content.decode()
+    )
 
     typed = client.get(url, {"tu": "01/03/2026", "den": "31/03/2026"})
     assert typed.status_code == 200 and "Từ 01/03/2026 đến 31/03/2026" in typed.content.decode()
     assert "error-summary" not in typed.content.decode()
 
     reversed_ = client.get(url, {"tu": "2026-03-31", "den": "2026-03-01"})
-    assert reversed_.status_code == 422 and "Đến ngày phải sau Từ ngày." in reversed_.content.decode()
+    assert (
+        reversed_.status_code == 422 and "Đến ngày phải sau Từ ngày." in reversed_.content.decode()
+    )
 
 
 def test_figures_show_only_the_error_of_the_day_refused(client, org, monday):
@@ -62,7 +67,7 @@ def test_an_unknown_or_missing_action_is_a_form_error(client, org, make_item):
         client.force_login(org[user])
         for data, message in cases:
             response = client.post(url, data)
-            assert response.status_code == 400, (user, data)
+            assert response.status_code == 422, (user, data)
             assert message in response.content.decode(), (user, data)
             fb.refresh_from_db()
             assert (fb.status, fb.version) == before, (user, data)
@@ -75,7 +80,9 @@ def test_an_unknown_or_missing_action_is_a_form_error(client, org, make_item):
         ],
     )
     # The focal officer sees the item once it is forwarded to the department.
-    feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    feedback_act(
+        feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]}
+    )
     fb.refresh_from_db()
     refused(
         "focal",
@@ -101,14 +108,20 @@ def test_api_bounds_notes_and_answers(client, org, make_item):
     fb.refresh_from_db()
     assert fb.status == State.RECEIVED
 
-    feedback_act(feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]})
+    feedback_act(
+        feedback=fb, action=Action.FORWARD, actor=org["switchboard"], inputs={"agency": org["dept"]}
+    )
     client.force_login(org["focal"])
-    r = client.post(url, {"action": "answer", "answer": "a" * 20001}, content_type="application/json")
+    r = client.post(
+        url, {"action": "answer", "answer": "a" * 20001}, content_type="application/json"
+    )
     assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
     assert r.json()["errors"][0]["path"].endswith("answer")
     assert Feedback.objects.get(pk=fb.pk).status == State.FORWARDED
     # At the bound, the answer is taken.
-    r = client.post(url, {"action": "answer", "answer": "a" * 20000}, content_type="application/json")
+    r = client.post(
+        url, {"action": "answer", "answer": "a" * 20000}, content_type="application/json"
+    )
     assert r.status_code == 200, r.content
     assert Feedback.objects.get(pk=fb.pk).status == State.ANSWERED
 

@@ -170,7 +170,9 @@ def test_a_sender_reason_longer_than_the_limit_is_refused_on_the_tracking_page(
     """The reason of a reopening typed on the tracking page has the API's limit (5,000 characters):
     a megabyte of text was stored in the append-only history and mailed to the agency."""
     fb = forward(make_item(sender=None, sender_name="Hồ Thị M", sender_email="m@example.vn"), org)
-    feedback_act(feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xong"})
+    feedback_act(
+        feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xong"}
+    )
     url = reverse("feedback:track", args=[sender_token(fb)])
     assert 'maxlength="5000"' in client.get(url).content.decode()
     page = client.post(url, {"action": "reopen", "note": "x" * 5001}, follow=True)
@@ -194,9 +196,14 @@ def test_qa_first_page_read_with_its_count_as_the_other_pages(client, org, make_
     for i in range(23):
         fb = make_item(subject=f"Câu hỏi {i}")
         PublishedAnswer.objects.create(
-            feedback=fb, title=f"Câu hỏi số {i}", question=f"Nội dung câu hỏi {i} " * 12,
-            answer="Trả lời.", agency=org["dept"] if i % 2 else None, published_by=org["focal"],
-            published_at=base - dt.timedelta(minutes=i), is_public=i != 5,
+            feedback=fb,
+            title=f"Câu hỏi số {i}",
+            question=f"Nội dung câu hỏi {i} " * 12,
+            answer="Trả lời.",
+            agency=org["dept"] if i % 2 else None,
+            published_by=org["focal"],
+            published_at=base - dt.timedelta(minutes=i),
+            is_public=i != 5,
         )
     first = client.get(reverse("feedback:qa_list"))
     # A page number that is not a number reads the first page through the paginated query.
@@ -204,15 +211,23 @@ def test_qa_first_page_read_with_its_count_as_the_other_pages(client, org, make_
 
     def shown(response):  # without the tokens and the language form's return address
         return re.sub(
-            r'(csrfmiddlewaretoken" value=|"X-CSRFToken": |name="next" value=)"[^"]*"', "", response.content.decode()
+            r'(csrfmiddlewaretoken" value=|"X-CSRFToken": |name="next" value=)"[^"]*"',
+            "",
+            response.content.decode(),
         )
 
     assert first.status_code == again.status_code == 200
     assert shown(first) == shown(again)
     page = shown(first)
-    assert page.count('class="card-title"') == 20 and "Câu hỏi số 0<" in page and "Câu hỏi số 5<" not in page
+    assert (
+        page.count('class="card-title"') == 20
+        and "Câu hỏi số 0<" in page
+        and "Câu hỏi số 5<" not in page
+    )
     assert "Trang 1/2" in page and "Sở Tư pháp" in page
-    assert "Câu hỏi số 21" in client.get(reverse("feedback:qa_list"), {"trang": "2"}).content.decode()
+    assert (
+        "Câu hỏi số 21" in client.get(reverse("feedback:qa_list"), {"trang": "2"}).content.decode()
+    )
 
 
 def test_a_refused_staff_action_keeps_what_was_typed_in_its_form(client, org, make_item, monday):
@@ -221,14 +236,20 @@ def test_a_refused_staff_action_keeps_what_was_typed_in_its_form(client, org, ma
     fb = make_item()
     url = reverse("feedback:staff_action", args=[fb.code])
     client.force_login(org["switchboard"])
-    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.post(
+        url,
+        {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version},
+    )
     client.force_login(org["focal"])
-    r = client.post(url, {"action": "reschedule", "new_due_at": "2020-01-06T09:00", "note": "Cần xác minh thực địa"})
+    r = client.post(
+        url,
+        {"action": "reschedule", "new_due_at": "2020-01-06T09:00", "note": "Cần xác minh thực địa"},
+    )
     page = r.content.decode()
     assert r.status_code in (400, 409, 422), r.status_code
     assert 'value="2020-01-06T09:00"' in page and ">Cần xác minh thực địa</textarea>" in page
     r = client.post(url, {"action": "answer", "answer": "x" * 20001})
-    assert r.status_code == 400 and "x" * 20001 + "</textarea>" in r.content.decode()
+    assert r.status_code == 422 and "x" * 20001 + "</textarea>" in r.content.decode()
 
 
 def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
@@ -239,11 +260,17 @@ def test_the_error_summary_of_a_refused_staff_action_links_to_its_fields(
     fb = make_item()
     url = reverse("feedback:staff_action", args=[fb.code])
     client.force_login(org["switchboard"])
-    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.post(
+        url,
+        {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version},
+    )
     client.force_login(org["focal"])
     saturday = "2026-12-05T09:00"
     for data, target in (
-        ({"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"}, "new_due_at-reschedule"),
+        (
+            {"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"},
+            "new_due_at-reschedule",
+        ),
         ({"action": "answer", "answer": ""}, "answer-answer"),
         ({"action": "send_back", "note": ""}, "note-send_back"),
     ):
@@ -260,11 +287,17 @@ def test_a_refused_staff_action_says_the_error_at_its_field(client, org, make_it
     fb = make_item()
     url = reverse("feedback:staff_action", args=[fb.code])
     client.force_login(org["switchboard"])
-    client.post(url, {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version})
+    client.post(
+        url,
+        {"action": "forward", "agency": org["dept"].pk, "kind": "complaint", "version": fb.version},
+    )
     client.force_login(org["focal"])
     saturday = "2026-12-05T09:00"
     for data, target in (
-        ({"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"}, "new_due_at-reschedule"),
+        (
+            {"action": "reschedule", "new_due_at": saturday, "note": "Hẹn lại"},
+            "new_due_at-reschedule",
+        ),
         ({"action": "answer", "answer": ""}, "answer-answer"),
         ({"action": "send_back", "note": ""}, "note-send_back"),
     ):
@@ -283,18 +316,26 @@ def test_the_english_item_page_marks_the_names_and_notes_in_its_history(client, 
     from opendvc.portal.tests.test_english import vietnamese_outside_lang_vi
 
     fb = forward(make_item(), org)
-    feedback_act(feedback=fb, action=Action.ESCALATE, actor=org["focal"], inputs={"note": "Cần thủ trưởng quyết định"})
+    feedback_act(
+        feedback=fb,
+        action=Action.ESCALATE,
+        actor=org["focal"],
+        inputs={"note": "Cần thủ trưởng quyết định"},
+    )
     client.cookies["django_language"] = "en"
     client.force_login(org["head"])
     mark_mfa_passed(client)
     html = client.get(reverse("feedback:staff_detail", args=[fb.code])).content.decode()
     assert '<html lang="en"' in html and "Cần thủ trưởng quyết định" in html
     history = html.split('class="fb-history"', 1)[1].split("</ol>", 1)[0]
-    assert vietnamese_outside_lang_vi(f'<html lang="en"><body><ol>{history}</ol></body></html>') == []
+    assert (
+        vietnamese_outside_lang_vi(f'<html lang="en"><body><ol>{history}</ol></body></html>') == []
+    )
 
 
 @pytest.mark.parametrize(
-    "name", ["Chứng thực bản sao từ bản chính", "Đăng ký khai sinh <có yếu tố nước ngoài> & kết hợp"]
+    "name",
+    ["Chứng thực bản sao từ bản chính", "Đăng ký khai sinh <có yếu tố nước ngoài> & kết hợp"],
 )
 def test_the_english_item_page_marks_the_procedures_name(client, org, make_item, name):
     """The procedure a feedback item is about: its name is Vietnamese data on the English page."""
@@ -304,7 +345,9 @@ def test_the_english_item_page_marks_the_procedures_name(client, org, make_item,
 
     sector = Sector.objects.create(code="tu-phap", name="Tư pháp")
     field = Field.objects.create(code="chung-thuc", name="Chứng thực", sector=sector)
-    procedure = Procedure.objects.create(code="2.000815", name=name, sector=sector, field=field, level=3)
+    procedure = Procedure.objects.create(
+        code="2.000815", name=name, sector=sector, field=field, level=3
+    )
     fb = forward(make_item(procedure=procedure), org)
     client.force_login(org["focal"])
     mark_mfa_passed(client)
@@ -314,10 +357,15 @@ def test_the_english_item_page_marks_the_procedures_name(client, org, make_item,
         facts = html.split("<dd>2.000815 – ", 1)[1].split("</dd>", 1)[0]
         from django.utils.html import escape
 
-        expected = f'<span lang="vi">{escape(name)}</span>' if marked else f"<span>{escape(name)}</span>"
+        expected = (
+            f'<span lang="vi">{escape(name)}</span>' if marked else f"<span>{escape(name)}</span>"
+        )
         assert facts == expected, (language, facts)
         if marked:
-            assert vietnamese_outside_lang_vi(f'<html lang="en"><body><p>{facts}</p></body></html>') == []
+            assert (
+                vietnamese_outside_lang_vi(f'<html lang="en"><body><p>{facts}</p></body></html>')
+                == []
+            )
 
 
 def test_after_a_send_back_the_officer_goes_back_to_the_queue(client, org, make_item, monday):
@@ -343,3 +391,65 @@ def test_after_a_send_back_the_officer_goes_back_to_the_queue(client, org, make_
     forward(Feedback.objects.get(pk=fb.pk), org)
     page = client.get(detail).content.decode()
     assert "Đã gia hạn" not in page and "Hẹn lại đến" not in page
+
+
+def test_a_refused_forward_keeps_the_agency_kind_and_note_chosen(client, org, make_item, monday):
+    """The switchboard chose another agency than the sender's suggestion, a kind and a note; the
+    forward is refused (the note is too long, then the page was stale): the form comes back with
+    what was chosen, the error at its field, status 422 (409 for the stale page), nothing saved."""
+    fb = make_item()
+    url = reverse("feedback:staff_action", args=[fb.code])
+    client.force_login(org["switchboard"])
+    chosen = {
+        "action": "forward",
+        "agency": org["other"].pk,
+        "kind": "proposal",
+        "version": fb.version,
+    }
+    r = client.post(url, {**chosen, "note": "n" * 5001})
+    page = r.content.decode()
+    assert r.status_code == 422
+    assert re.search(rf'<option value="{org["other"].pk}" selected', page)
+    assert '<option value="proposal" selected' in page
+    assert 'id="note-forward" name="note" rows="2" aria-invalid="true"' in page
+    assert "n" * 5001 + "</textarea>" in page
+    r = client.post(url, {**chosen, "note": "Chuyển đúng cơ quan", "version": fb.version + 5})
+    page = r.content.decode()
+    assert r.status_code == 409
+    assert re.search(rf'<option value="{org["other"].pk}" selected', page)
+    assert '<option value="proposal" selected' in page and ">Chuyển đúng cơ quan</textarea>" in page
+    fb.refresh_from_db()
+    assert fb.status == State.RECEIVED and fb.agency_id is None
+
+
+def test_the_answered_queue_shows_when_each_item_was_answered_not_its_deadline(
+    client, org, make_item, monday
+):
+    """The answered queue showed each item's answer deadline and, for one answered late, the overdue
+    badge of the status: it now shows when the answer was given and whether it was on time."""
+    on_time = forward(make_item(subject="Trả lời kịp"), org)
+    late = forward(make_item(subject="Trả lời muộn"), org)
+    for fb in (on_time, late):
+        feedback_act(
+            feedback=fb, action=Action.ANSWER, actor=org["focal"], inputs={"answer": "Đã xử lý."}
+        )
+    due = timezone.now() + dt.timedelta(days=3)
+    Feedback.objects.filter(pk=on_time.pk).update(due_at=due)
+    Feedback.objects.filter(pk=late.pk).update(
+        due_at=due, overdue_since=timezone.now() - dt.timedelta(hours=2)
+    )
+    client.force_login(org["focal"])
+    page = client.get(reverse("feedback:queue"), {"hang-doi": "answered"}).content.decode()
+    assert "Trả lời lúc" in page and "Hạn trả lời" not in page
+    tz = timezone.get_current_timezone()
+    for fb in (on_time, late):
+        fb.refresh_from_db()
+        assert fb.answered_at.astimezone(tz).strftime("%H:%M %d/%m/%Y") in page
+    assert due.astimezone(tz).strftime("%H:%M %d/%m/%Y") not in page
+    assert page.count("Trả lời đúng hạn") == 1 and page.count("Trả lời trễ hạn") == 1
+    # The other queues still show the deadline.
+    forward(make_item(subject="Đang chờ"), org)
+    assert (
+        "Hạn trả lời"
+        in client.get(reverse("feedback:queue"), {"hang-doi": "open"}).content.decode()
+    )

@@ -4,6 +4,8 @@ Each answered 500 before; each is now a page, a problem or a message in Vietname
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -84,11 +86,12 @@ def test_custom_periods_lie_between_2000_and_2100(client, office):
     sign_in(client, office)
     page = client.get(reverse("reports:index"), {"tu": "01/01/9997", "den": "31/12/9999"})
     # The figures page shows its errors above the current quarter's figures (as for ky=2027-Q9).
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert "Ngày phải từ 01/01/2000 đến 31/12/2100." in page.content.decode()
 
     drill = client.get(
-        reverse("reports:drilldown"), {"tu": "01/01/9999", "den": "31/12/9999", "so_lieu": "submitted"}
+        reverse("reports:drilldown"),
+        {"tu": "01/01/9999", "den": "31/12/9999", "so_lieu": "submitted"},
     )
     assert drill.status_code == 404 and "Không tìm thấy trang" in drill.content.decode()
 
@@ -101,7 +104,8 @@ def test_agency_keys_that_are_not_keys_are_refused_with_a_message(client, office
 
     for agency in ("²", "999999"):
         response = client.post(
-            reverse("reports:request"), {"kind": "province_quarter", "ky": "2026-Q1", "agency": agency}
+            reverse("reports:request"),
+            {"kind": "province_quarter", "ky": "2026-Q1", "agency": agency},
         )
         assert response.status_code == 302, agency
         assert response["Location"].startswith(reverse("reports:index") + "?"), agency
@@ -124,16 +128,47 @@ def test_a_refused_period_stays_in_its_field(client, office):
     after refusing 31/02/2027 or 2027-Q5: what was typed was lost (and a range that was accepted
     was not shown in its fields either)."""
     sign_in(client, office)
-    page = client.get(reverse("reports:index"), {"tu": "31/02/2027", "den": "15/03/2027"}).content.decode()
+    page = client.get(
+        reverse("reports:index"), {"tu": "31/02/2027", "den": "15/03/2027"}
+    ).content.decode()
     assert 'name="tu" value="31/02/2027"' in page and 'name="den" value="15/03/2027"' in page
     assert 'name="ky" value=""' in page
-    page = client.get(reverse("reports:index"), {"tu": "01/01/2027", "den": "31/01/2027"}).content.decode()
+    page = client.get(
+        reverse("reports:index"), {"tu": "01/01/2027", "den": "31/01/2027"}
+    ).content.decode()
     assert 'name="tu" value="01/01/2027"' in page and 'name="den" value="31/01/2027"' in page
     page = client.get(reverse("reports:index"), {"ky": "2027-Q5"}).content.decode()
     assert 'name="ky" value="2027-Q5"' in page
 
     client.logout()
     refused = client.get(reverse("reports:transparency"), {"ky": "2027-Q5"})
-    assert refused.status_code == 400 and 'name="ky" value="2027-Q5"' in refused.content.decode()
+    assert refused.status_code == 422 and 'name="ky" value="2027-Q5"' in refused.content.decode()
     shown = client.get(reverse("reports:transparency"), {"ky": "2026-Q1"})
     assert 'name="ky" value="2026-Q1"' in shown.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"tu": "31/03/2027", "den": "01/03/2027"}, "den", "Ngày kết thúc phải sau ngày bắt đầu."),
+        ({"tu": "hôm qua", "den": "01/03/2027"}, "tu", "Ngày không hợp lệ"),
+        ({"ky": "2027-Q5"}, "ky", "Viết kỳ báo cáo dạng 2026-Q1"),
+        (
+            {"ky": "2027-Q1", "ngay_chot": "31/02/2027"},
+            "ngay_chot",
+            "Ngày chốt số liệu không hợp lệ",
+        ),
+        ({"ky": "2027-Q1", "theo": "zzz"}, "theo", "Chọn cách nhóm số liệu trong danh sách."),
+    ],
+)
+def test_a_refused_period_is_a_422_with_the_error_at_its_field(
+    client, office, query, field, message
+):
+    """The figures page answered a refused period with 200 and its message above the form only."""
+    sign_in(client, office)
+    page = client.get(reverse("reports:index"), query)
+    text = page.content.decode()
+    assert page.status_code == 422
+    assert f'<p class="field-error" id="{field}-error">' in text and message in text
+    assert re.search(rf'id="{field}" name="{field}"[^>]*aria-invalid="true"', text)
+    assert f'<a href="#{field}">' in text

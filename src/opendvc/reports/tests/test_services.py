@@ -135,7 +135,9 @@ def test_submission_step_leader_sends_office_receives(client, counted, people):
 def test_province_quarter_report_only_for_oversight_roles(client, counted, people):
     response = _request(client, people["leader"], kind="province_quarter", ky="2027-Q1")
     assert response.status_code == 302 and not Report.objects.exists()
-    refused = _request(client, people["ict"], kind="province_quarter", ky="2027-H1")  # wrong period shape
+    refused = _request(
+        client, people["ict"], kind="province_quarter", ky="2027-H1"
+    )  # wrong period shape
     assert not Report.objects.exists()
     # The form comes back with what was chosen and typed (it was emptied).
     form = client.get(refused["Location"]).content.decode().split('id="lap-bao-cao"', 1)[1]
@@ -156,12 +158,12 @@ def test_figures_page_links_every_number_and_scopes_to_the_agency(client, counte
     ).content.decode()
     assert "T-A" in drill and "T-D" in drill and "T-B" not in drill
     bad = client.get(reverse("reports:index"), {"ky": "2027-Q9"})
-    assert bad.status_code == 200 and "Viết kỳ báo cáo dạng 2026-Q1" in bad.content.decode()
+    assert bad.status_code == 422 and "Viết kỳ báo cáo dạng 2026-Q1" in bad.content.decode()
     assert (
         client.get(
             reverse("reports:index"), {"ky": "2027-Q1", "ngay_chot": "31/02/2027"}
         ).status_code
-        == 200
+        == 422
     )
     client.force_login(people["officer"])
     assert client.get(reverse("reports:index")).status_code == 403
@@ -180,7 +182,9 @@ def test_drilldown_shows_channels_and_outcomes_in_words(client, counted, people)
     assert "Trực tuyến" in rows["T-A"] and "Đã trả kết quả (Trước hạn)" in rows["T-A"]
     assert "Trực tiếp tại bộ phận một cửa" in rows["T-B"] and "(Trễ hạn)" in rows["T-B"]
     for row in rows.values():
-        assert not re.search(r"\|(online|counter|postal|returned|stopped|early|on_time|late)\b", row), row
+        assert not re.search(
+            r"\|(online|counter|postal|returned|stopped|early|on_time|late)\b", row
+        ), row
 
 
 def test_oversight_dashboard_and_urge(client, counted, people):
@@ -259,7 +263,7 @@ def test_transparency_page_csv_and_api_without_personal_data(client, counted):
 
 def test_bad_period_is_a_clear_error(client, counted):
     page = client.get(reverse("reports:transparency"), {"ky": "quy-1"})
-    assert page.status_code == 400 and "2026-Q1" in page.content.decode()
+    assert page.status_code == 422 and "2026-Q1" in page.content.decode()
     assert client.get(reverse("reports:transparency_csv"), {"ky": "2027-Q7"}).status_code == 400
     api = client.get("/api/v1/transparency", {"period": "2027-Q7"})
     assert api.status_code == 422 and api["Content-Type"] == "application/problem+json"
@@ -287,8 +291,15 @@ def test_figures_api_for_staff(client, counted, people):
     assert vietnamese["indicator_set"]["title"] == DEFAULT_TITLE
     assert english["indicator_set"]["title"] != DEFAULT_TITLE
     for theirs, ours in zip(english["indicators"], DEFAULT_DEFINITIONS, strict=True):
-        assert (theirs["code"], theirs["points"], theirs["exact"]) == (ours["code"], ours["points"], ours["exact"])
-        assert (theirs["numerator"], theirs["denominator"]) == (ours["numerator"], ours["denominator"])
+        assert (theirs["code"], theirs["points"], theirs["exact"]) == (
+            ours["code"],
+            ours["points"],
+            ours["exact"],
+        )
+        assert (theirs["numerator"], theirs["denominator"]) == (
+            ours["numerator"],
+            ours["denominator"],
+        )
         for key in ("name", "formula", "note"):
             if ours.get(key):
                 assert theirs[key] and theirs[key] != ours[key], (ours["code"], key)
@@ -398,7 +409,10 @@ def test_english_report_pages_mark_vietnamese_data(client, counted, people):
         found[url] = vietnamese_outside_lang_vi(html)
     client.force_login(people["office"])
     mark_mfa_passed(client)
-    client.post(reverse("reports:urge"), {"agency": counted["agency"].pk, "message": "Đề nghị giải quyết hồ sơ quá hạn."})
+    client.post(
+        reverse("reports:urge"),
+        {"agency": counted["agency"].pk, "message": "Đề nghị giải quyết hồ sơ quá hạn."},
+    )
     client.get(reverse("reports:oversight"))  # the page the urge returns to shows its notice
     for url, query in staff_pages:
         html = client.get(url, query).content.decode()
@@ -477,7 +491,9 @@ def test_english_figures_page_in_english_numbers_and_shipped_indicator_texts(
     page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
     assert "60,0%" in page and not re.search(r"\d\.\d%", page)
     assert '<th scope="row">Tỷ lệ hồ sơ giải quyết đúng hạn</th>' in page
-    assert '<th scope="row">Tỷ lệ do quản trị viên đặt</th>' in page and '<span lang="vi">' not in page
+    assert (
+        '<th scope="row">Tỷ lệ do quản trị viên đặt</th>' in page and '<span lang="vi">' not in page
+    )
 
     client.cookies["django_language"] = "en"
     page = client.get(reverse("reports:index"), {"ky": "2027-Q1"}).content.decode()
