@@ -122,6 +122,38 @@ def test_the_same_as_json(client, national, ict):
     assert paused.json() == {"destination": "national", "paused": True}
 
 
+@pytest.mark.parametrize(
+    ("language", "error", "code"),
+    [
+        ("vi", "Nơi nhận trả lời HTTP 500: ", "Hồ sơ không ở bước"),
+        ("en", "The destination answered HTTP 500: ", "The dossier is not at a step"),
+    ],
+)
+def test_the_json_says_errors_and_codes_in_the_requests_language(
+    client, national, ict, language, error, code
+):
+    """The JSON gave the stored last error and the inbound code only (Vietnamese words, a bare code):
+    each now has its words in the request's language beside it, the raw values unchanged."""
+    from opendvc.integrations.models import InboundMessage
+
+    _enqueue("J-1", 1)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    InboundMessage.objects.create(
+        peer="onestop", message_id="m-1", outcome="refused", code="conflict"
+    )
+    _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
+    data = client.get(
+        "/api/v1/integrations/outbox",
+        headers={"Authorization": f"Bearer {raw}", "Accept-Language": language},
+    ).json()
+    [failure] = data["failures"]
+    assert failure["last_error"].startswith("Nơi nhận trả lời HTTP 500: ")
+    assert failure["last_error_label"].startswith(error)
+    [inbound] = data["inbound"]
+    assert inbound["code"] == "conflict" and inbound["code_label"].startswith(code)
+
+
 def test_json_is_refused_to_others(client, officer):
     _token, raw = api_token_create(owner=officer, name="x", scopes=["read"])
     answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
