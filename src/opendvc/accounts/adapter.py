@@ -51,6 +51,17 @@ class AccountAdapter(DefaultAccountAdapter):
         "rate_limited": _("Bạn gửi yêu cầu quá nhanh; vui lòng đợi một chút rồi thử lại."),
     }
 
+    def format_email_subject(self, subject):
+        """The subject after the portal's name (``ACCOUNT_EMAIL_SUBJECT_PREFIX``), the name said in the
+        mail's language as the pages say it; a prefix configured otherwise is kept as it is."""
+        from django.conf import settings
+
+        from opendvc.core.context_processors import portal
+
+        if f"[{settings.PORTAL_NAME}] " == settings.ACCOUNT_EMAIL_SUBJECT_PREFIX:
+            return f"[{portal(self.request)['PORTAL_NAME']}] {subject}"
+        return super().format_email_subject(subject)
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         full_name = form.cleaned_data.get("full_name")

@@ -16,7 +16,7 @@ from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import client_ip
 
 from . import outbox
-from .models import InboundMessage
+from .models import InboundMessage, inbound_code_label
 from .national.mapping import mapping_problems
 from .onestop.inbound import onestop_inbound, onestop_reapply
 from .views import LEDGER_ROLES
@@ -64,7 +64,11 @@ class FailureRow(Schema):
     subject: str = Field(description="Mã hồ sơ hoặc mã phản ánh mà thông điệp nói về; rỗng nếu không có")
     status: str
     attempts: int
-    last_error: str
+    last_error: str = Field(description="Lỗi lần gửi cuối, như đã lưu (tiếng Việt)")
+    last_error_label: str = Field(
+        description="Lỗi lần gửi cuối bằng ngôn ngữ của yêu cầu (Accept-Language) khi là lỗi do Cổng "
+        "diễn đạt; nguyên văn như đã lưu nếu không"
+    )
     last_error_at: datetime | None
     next_attempt_at: datetime | None
 
@@ -80,6 +84,7 @@ class InboundRow(Schema):
     message_id: str
     outcome: str = Field(description="accepted | refused")
     code: str
+    code_label: str = Field(description="Mã kết quả bằng lời, theo ngôn ngữ của yêu cầu")
     detail: str
     received_at: datetime
 
@@ -114,17 +119,19 @@ def outbox_state(request, destination: str = ""):
                 "status": d.status,
                 "attempts": d.attempts,
                 "last_error": d.last_error,
+                "last_error_label": d.last_error_words[0],
                 "last_error_at": d.last_error_at,
                 "next_attempt_at": d.next_attempt_at if d.status == "failed" else None,
             }
             for d in outbox.failures(destination=destination[:60])
         ],
         "mapping_problems": mapping_problems(),
-        "inbound": list(
-            InboundMessage.objects.values(
+        "inbound": [
+            {**row, "code_label": inbound_code_label(row["code"])}
+            for row in InboundMessage.objects.values(
                 "id", "peer", "message_id", "outcome", "code", "detail", "received_at"
             )[:50]
-        ),
+        ],
     }
 
 

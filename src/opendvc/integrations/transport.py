@@ -100,6 +100,26 @@ TRANSPORT_ERRORS = {
     "not_json": gettext_noop("Trả lời không đúng định dạng JSON: %(detail)s"),
     "not_object": gettext_noop("Trả lời không đúng định dạng: %(detail)s"),
     "no_sender": gettext_noop("Không có bộ gửi cho nơi nhận “%(destination)s”."),
+    # What each peer's client says of a message it could not send (its settings, its mapping, the
+    # peer's refusal around the peer's own answer).
+    "national_unset": gettext_noop(
+        "Chưa cấu hình địa chỉ Cổng DVC quốc gia (NATIONAL_PORTAL_URL)."
+    ),
+    "national_login": gettext_noop("Đăng nhập Cổng DVC quốc gia không thành công: %(detail)s"),
+    "national_refused": gettext_noop("Cổng DVC quốc gia từ chối %(service)s: %(detail)s"),
+    "national_kind": gettext_noop("Loại thông điệp không gửi được lên Cổng DVC quốc gia: %(kind)s"),
+    "national_state": gettext_noop("Trạng thái “%(state)s” chưa có mã quốc gia trong bảng ánh xạ."),
+    "national_channel": gettext_noop(
+        "Hình thức “%(channel)s” chưa có mã quốc gia trong bảng ánh xạ."
+    ),
+    "onestop_unset": gettext_noop("Chưa cấu hình địa chỉ phần mềm một cửa (ONESTOP_URL)."),
+    "onestop_refused": gettext_noop("Phần mềm một cửa từ chối hồ sơ: %(detail)s"),
+    "sms_unset": gettext_noop("Chưa cấu hình nhà cung cấp SMS (SMS_URL)."),
+    "sms_refused": gettext_noop("Nhà cung cấp SMS từ chối tin nhắn: %(detail)s"),
+    "sms_no_phone": gettext_noop("Thiếu số điện thoại nhận tin."),
+    "govfeedback_unset": gettext_noop("Chưa cấu hình địa chỉ hệ thống %(system)s."),
+    "govfeedback_refused": gettext_noop("%(system)s từ chối câu trả lời: %(detail)s"),
+    "govfeedback_no_data": gettext_noop("%(system)s: trả lời không có danh sách 'data'."),
 }
 
 

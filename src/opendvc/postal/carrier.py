@@ -58,11 +58,23 @@ class TrackingEvent:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class RefusedEvent:
+    """An item of the operator's tracking answer that is not a tracking event: the item as received,
+    the field at fault and why (in the language of the request)."""
+
+    item: Any
+    path: str
+    message: str
+
+
 class Carrier(Protocol):
     def create_order(self, order: OrderRequest) -> str:
         """The operator's item code for the new order (the same one again for a repeated order number)."""
 
-    def tracking(self, order_number: str) -> list[TrackingEvent]: ...
+    def tracking(self, order_number: str) -> tuple[list[TrackingEvent], list[RefusedEvent]]:
+        """The order's events so far, and the items of the answer that are not events (each refused
+        on its own: one bad item never hides the good ones)."""
 
     def cancel(self, order_number: str) -> None: ...
 
@@ -191,12 +203,19 @@ class VNPostCarrier:
             raise CarrierError("answer has no ItemCode")
         return str(code)
 
-    def tracking(self, order_number: str) -> list[TrackingEvent]:
+    def tracking(self, order_number: str) -> tuple[list[TrackingEvent], list[RefusedEvent]]:
         data = self._call("GET", "/api/v1/Order/Tracking", params={"orderNumber": order_number})
         items = data.get("Events") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise CarrierError("answer has no Events")
-        return [parse_event(i) for i in items]
+        events: list[TrackingEvent] = []
+        refused: list[RefusedEvent] = []
+        for item in items:
+            try:
+                events.append(parse_event(item))
+            except CarrierError as exc:
+                refused.append(RefusedEvent(item=item, path=exc.path or "body", message=str(exc)))
+        return events, refused
 
     def cancel(self, order_number: str) -> None:
         self._call("POST", "/api/v1/Order/CancelOrder", json={"OrderNumber": order_number})
@@ -217,6 +236,7 @@ __all__ = [
     "CarrierError",
     "OrderRequest",
     "Party",
+    "RefusedEvent",
     "TrackingEvent",
     "VNPostCarrier",
     "asdict",

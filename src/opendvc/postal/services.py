@@ -44,7 +44,7 @@ from opendvc.notifications.services import notify
 from opendvc.worktime import timeliness, to_local
 
 from . import clock
-from .carrier import CarrierError, OrderRequest, Party, TrackingEvent, carrier
+from .carrier import CarrierError, OrderRequest, Party, TrackingEvent, asdict, carrier
 from .models import FINAL, Leg, PostalEvent, PostalOrder, Status
 
 logger = logging.getLogger(__name__)
@@ -922,14 +922,61 @@ def tracking_apply(*, event: TrackingEvent, request=None) -> bool:
         return False
 
 
+def _tracking_refusal_log(
+    *, item: Any, path: str, detail: str, message: str, code: str = "validation_error"
+) -> None:
+    """Log an event of the operator's tracking answer that was refused with the peers' requests refused
+    at the tracking callback (``core.middleware.inbound_refused``): the same code, the reason in
+    Vietnamese (``problems.vietnamese_words``), the event as received."""
+    import json
+
+    from opendvc.core.middleware import MAX_REFUSAL_DETAIL, inbound_refused
+    from opendvc.core.problems import vietnamese_words
+
+    reason = f"{vietnamese_words(detail)} — {path}: {vietnamese_words(message)}"
+    for _receiver, outcome in inbound_refused.send_robust(
+        sender=tracking_refresh,
+        peer="postal",
+        code=code,
+        detail=reason[:MAX_REFUSAL_DETAIL],
+        body=json.dumps(item, ensure_ascii=False, default=str).encode(),
+        client="",
+        signed=True,  # read from the operator's own API
+    ):
+        if isinstance(outcome, Exception):
+            logger.error("Refused postal tracking event not logged", exc_info=outcome)
+
+
 def tracking_refresh(*, order: PostalOrder) -> int:
-    """Read the order's tracking from the operator and apply what is new; returns how many moved it."""
+    """Read the order's tracking from the operator and apply what is new; returns how many moved it.
+
+    Each event stands alone: one the portal refuses (a time not yet come or not a time, an unknown
+    status, another order's number…) is skipped and logged with the refused requests of the postal
+    operator, and the events after it are still applied."""
     api = carrier()
     if api is None:
         return 0
+    events, refused = api.tracking(order.order_number)
+    for bad in refused:
+        _tracking_refusal_log(
+            item=bad.item,
+            path=bad.path,
+            detail=_("Nội dung cập nhật hành trình không hợp lệ."),
+            message=bad.message,
+        )
     moved = 0
-    for event in sorted(api.tracking(order.order_number), key=lambda e: e.at):
-        moved += tracking_apply(event=event)
+    for event in sorted(events, key=lambda e: e.at):
+        try:
+            moved += tracking_apply(event=event)
+        except ProblemError as exc:
+            errors = (exc.extra or {}).get("errors") or [{"path": "body", "message": exc.detail}]
+            _tracking_refusal_log(
+                item=asdict(event),
+                path=errors[0].get("path") or "body",
+                detail=exc.detail,
+                message=errors[0].get("message") or exc.detail,
+                code=exc.code,
+            )
     return moved
 
 

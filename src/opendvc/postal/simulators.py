@@ -6,7 +6,8 @@ the events so far; ``POST /api/v1/Order/CancelOrder``. ``advance(order_number, s
 worker: it appends an event and sends it to the portal's tracking callback (``callback_url``), signed
 with ``secret`` — twice under the ``duplicate`` switch, held and sent newest first under ``reorder``.
 ``POST /_advance`` does the same over HTTP for the demo. ``extra``: ``{"not_found": true}`` answers 404
-to tracking; ``{"reject": "reason"}`` refuses new orders.
+to tracking; ``{"reject": "reason"}`` refuses new orders; ``{"tamper": {2: {"Status": "lost"}}}`` answers
+the tracking with those fields of the order's 2nd event changed (a bad event among good ones).
 """
 
 from __future__ import annotations
@@ -63,8 +64,12 @@ class PostalSimulator(Simulator):
             order = self.orders.get(number)
             if order is None or extra.get("not_found"):
                 return json_response({"error": "order not found"}, status=404)
+            tamper = extra.get("tamper") or {}
+            events = [
+                {**event, **tamper.get(n, {})} for n, event in enumerate(order["events"], start=1)
+            ]
             return json_response(
-                {"OrderNumber": number, "ItemCode": order["ItemCode"], "Events": order["events"]}
+                {"OrderNumber": number, "ItemCode": order["ItemCode"], "Events": events}
             )
         if request.method == "POST" and request.path == "/api/v1/Order/CancelOrder":
             number = str((request.json() or {}).get("OrderNumber") or "")

@@ -137,3 +137,33 @@ def test_a_wrong_current_password_is_told_as_wrong(client):
     assert "The current password is not right; please type it again." in page
     user.refresh_from_db()
     assert user.check_password("Mat-khau-cu-2025")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_password_reset_mails_speak_the_pages_language(client, mailoutbox, language):
+    """The account mails (reset link, unknown address) were written in Vietnamese only: a person on
+    the English pages got them in Vietnamese. They follow the page's language; the Vietnamese text
+    is unchanged and the links are in both."""
+    from django.urls import reverse
+
+    User.objects.create_user(email="co@example.vn", password="Dich-vu-cong-2025")
+    client.cookies["django_language"] = language
+    for email in ("co@example.vn", "khong-co@example.vn"):
+        r = client.post(reverse("account_reset_password"), {"email": email})
+        assert r.status_code == 302
+    known, unknown = mailoutbox
+    assert "/password/reset/key/" in known.body and reverse("account_signup") in unknown.body
+    if language == "vi":
+        assert known.subject.endswith("Đặt lại mật khẩu") and known.body.startswith("Xin chào,")
+        assert "Để đặt mật khẩu mới, hãy mở liên kết sau (có hiệu lực trong 1 giờ)." in known.body
+        assert "chưa có tài khoản nào dùng email này" in unknown.body
+        assert unknown.subject.endswith("Chưa có tài khoản nào dùng email này")
+        assert known.subject.startswith("[Cổng Dịch vụ công tỉnh Đồng Nai] ")
+    else:
+        assert known.subject.endswith("Reset your password") and known.body.startswith("Hello,")
+        assert "To set a new password, open the following link (valid for 1 hour)." in known.body
+        assert "Kind regards," in known.body and "Trân trọng" not in known.body
+        assert "no account uses this email" in unknown.body and "khong-co@example.vn" in unknown.body
+        assert unknown.subject.endswith("No account uses this email")
+        assert "Cổng" not in known.subject and "Dong Nai" in known.subject
+        assert "Xin chào" not in unknown.body + known.body

@@ -22,7 +22,13 @@ from opendvc.feedback.models import Channel
 
 from ..national.messages import national_date
 from ..outbox import outbox_enqueue
-from ..transport import DeliveryError, http_client, json_answer, register_sender
+from ..transport import (
+    DeliveryError,
+    http_client,
+    json_answer,
+    register_sender,
+    transport_error,
+)
 
 SYSTEMS = {"nguoidan": Channel.CITIZEN_PORTAL, "doanhnghiep": Channel.BUSINESS_PORTAL}
 SENDER_TYPE = {"nguoidan": "1", "doanhnghiep": "2"}
@@ -63,7 +69,7 @@ def govfeedback_poll(*, system: str, days: int | None = None) -> dict[str, Any]:
             raise DeliveryError(describe(exc)) from exc
     items = answer.get("data")
     if not isinstance(items, list):
-        raise DeliveryError(f"{system}: trả lời không có danh sách 'data'.")
+        raise DeliveryError(transport_error("govfeedback_no_data", system=system))
     records = []
     for item in items:
         if isinstance(item, dict) and item.get("MaPAKN"):
@@ -111,7 +117,7 @@ class GovFeedbackClient:
     def send(self, *, message_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = system_url(self.system)
         if not url:
-            raise DeliveryError(f"Chưa cấu hình địa chỉ hệ thống {self.system}.")
+            raise DeliveryError(transport_error("govfeedback_unset", system=self.system))
         answer = json_answer(
             self.http.post(
                 f"{url}/traloi",
@@ -120,7 +126,11 @@ class GovFeedbackClient:
             )
         )
         if str(answer.get("error_code")) != "0":
-            raise DeliveryError(f"{self.system} từ chối câu trả lời: {answer!r}"[:500])
+            raise DeliveryError(
+                transport_error("govfeedback_refused", system=self.system, detail=repr(answer))[
+                    :500
+                ]
+            )
         return answer
 
 

@@ -16,7 +16,13 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from ..transport import DeliveryError, http_client, json_answer, register_sender
+from ..transport import (
+    DeliveryError,
+    http_client,
+    json_answer,
+    register_sender,
+    transport_error,
+)
 from . import mapping
 
 SERVICES = {
@@ -55,15 +61,13 @@ class NationalClient:
             )
             session = answer.get("session")
             if not isinstance(session, str) or not session:
-                raise DeliveryError(
-                    f"Đăng nhập Cổng DVC quốc gia không thành công: {answer!r}"[:300]
-                )
+                raise DeliveryError(transport_error("national_login", detail=repr(answer))[:300])
             self._session = session
             return session
 
     def call(self, service: str, body: dict[str, Any], *, message_id: str = "") -> dict[str, Any]:
         if not self.base_url:
-            raise DeliveryError("Chưa cấu hình địa chỉ Cổng DVC quốc gia (NATIONAL_PORTAL_URL).")
+            raise DeliveryError(transport_error("national_unset"))
         session = self._session or self.login()
         headers = {"X-Idempotency-Key": message_id} if message_id else {}
         for _attempt in range(2):
@@ -75,9 +79,9 @@ class NationalClient:
             session = self.login(stale=session)
         answer = json_answer(response)
         if str(answer.get("error_code")) != "0":
+            detail = f"{answer.get('error_code')} {answer.get('message', '')}"
             raise DeliveryError(
-                f"Cổng DVC quốc gia từ chối {service}: "
-                f"{answer.get('error_code')} {answer.get('message', '')}"[:500]
+                transport_error("national_refused", service=service, detail=detail)[:500]
             )
         return answer
 
@@ -90,17 +94,17 @@ class NationalClient:
     def send(self, *, message_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         service = SERVICES.get(kind)
         if service is None:
-            raise DeliveryError(f"Loại thông điệp không gửi được lên Cổng DVC quốc gia: {kind}")
+            raise DeliveryError(transport_error("national_kind", kind=kind))
         state = payload.get("state", "")
         status = self.statuses.get(state)
         if status is None:
-            raise DeliveryError(f"Trạng thái “{state}” chưa có mã quốc gia trong bảng ánh xạ.")
+            raise DeliveryError(transport_error("national_state", state=state))
         data = dict(payload.get("data") or {})
         if service == "DongBoHoSoMC":
             channel = self.channels.get(payload.get("channel", ""))
             if channel is None:
                 raise DeliveryError(
-                    f"Hình thức “{payload.get('channel')}” chưa có mã quốc gia trong bảng ánh xạ."
+                    transport_error("national_channel", channel=payload.get("channel"))
                 )
             data.update({"TrangThaiHoSo": status, "HinhThuc": channel})
             body = {

@@ -11,7 +11,13 @@ from django.conf import settings
 from opendvc.accounts import crypto
 from opendvc.core.links import absolute_url
 
-from ..transport import DeliveryError, http_client, json_answer, register_sender
+from ..transport import (
+    DeliveryError,
+    http_client,
+    json_answer,
+    register_sender,
+    transport_error,
+)
 from .signing import file_token, signed_headers
 
 
@@ -23,7 +29,7 @@ class OneStopClient:
 
     def send(self, *, message_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         if not self.base_url:
-            raise DeliveryError("Chưa cấu hình địa chỉ phần mềm một cửa (ONESTOP_URL).")
+            raise DeliveryError(transport_error("onestop_unset"))
         data = {k: v for k, v in payload.items() if k != "form_data_ciphertext"}
         data["form_data"] = json.loads(
             crypto.decrypt(payload.get("form_data_ciphertext", "")) or "{}"
@@ -37,7 +43,7 @@ class OneStopClient:
         headers = {**signed_headers(self.secret, body), "X-Idempotency-Key": message_id}
         answer = json_answer(self.http.post(f"{self.base_url}/hoso", content=body, headers=headers))
         if answer.get("status") != "ok":
-            raise DeliveryError(f"Phần mềm một cửa từ chối hồ sơ: {answer!r}"[:500])
+            raise DeliveryError(transport_error("onestop_refused", detail=repr(answer))[:500])
         return answer
 
 

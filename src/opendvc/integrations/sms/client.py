@@ -27,7 +27,13 @@ from opendvc.accounts.validators import normalize_phone
 from opendvc.core.problems import ProblemError
 
 from ..outbox import outbox_enqueue
-from ..transport import DeliveryError, http_client, json_answer, register_sender
+from ..transport import (
+    DeliveryError,
+    http_client,
+    json_answer,
+    register_sender,
+    transport_error,
+)
 
 KIND = "sms.send"
 
@@ -52,7 +58,7 @@ class HttpSmsProvider:
 
     def send(self, *, to: str, text: str, reference: str) -> str:
         if not self.base_url:
-            raise DeliveryError("Chưa cấu hình nhà cung cấp SMS (SMS_URL).")
+            raise DeliveryError(transport_error("sms_unset"))
         answer = json_answer(
             self.http.post(
                 f"{self.base_url}/send",
@@ -61,7 +67,7 @@ class HttpSmsProvider:
             )
         )
         if answer.get("status") != "accepted" or not answer.get("id"):
-            raise DeliveryError(f"Nhà cung cấp SMS từ chối tin nhắn: {answer!r}"[:300])
+            raise DeliveryError(transport_error("sms_refused", detail=repr(answer))[:300])
         return str(answer["id"])
 
     def delivery_report(self, provider_id: str) -> str:
@@ -80,7 +86,7 @@ class SmsSender:
     def send(self, *, message_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         to = crypto.decrypt(payload.get("to_ciphertext", ""))
         if not to:
-            raise DeliveryError("Thiếu số điện thoại nhận tin.")
+            raise DeliveryError(transport_error("sms_no_phone"))
         # Messages queued before the text was encrypted carry it as "text".
         if "text_ciphertext" in payload:
             text = crypto.decrypt(payload["text_ciphertext"])

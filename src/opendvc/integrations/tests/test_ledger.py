@@ -122,6 +122,38 @@ def test_the_same_as_json(client, national, ict):
     assert paused.json() == {"destination": "national", "paused": True}
 
 
+@pytest.mark.parametrize(
+    ("language", "error", "code"),
+    [
+        ("vi", "Nơi nhận trả lời HTTP 500: ", "Hồ sơ không ở bước"),
+        ("en", "The destination answered HTTP 500: ", "The dossier is not at a step"),
+    ],
+)
+def test_the_json_says_errors_and_codes_in_the_requests_language(
+    client, national, ict, language, error, code
+):
+    """The JSON gave the stored last error and the inbound code only (Vietnamese words, a bare code):
+    each now has its words in the request's language beside it, the raw values unchanged."""
+    from opendvc.integrations.models import InboundMessage
+
+    _enqueue("J-1", 1)
+    national.switches.status = 500
+    outbox_relay(budget_seconds=0)
+    InboundMessage.objects.create(
+        peer="onestop", message_id="m-1", outcome="refused", code="conflict"
+    )
+    _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
+    data = client.get(
+        "/api/v1/integrations/outbox",
+        headers={"Authorization": f"Bearer {raw}", "Accept-Language": language},
+    ).json()
+    [failure] = data["failures"]
+    assert failure["last_error"].startswith("Nơi nhận trả lời HTTP 500: ")
+    assert failure["last_error_label"].startswith(error)
+    [inbound] = data["inbound"]
+    assert inbound["code"] == "conflict" and inbound["code_label"].startswith(code)
+
+
 def test_json_is_refused_to_others(client, officer):
     _token, raw = api_token_create(owner=officer, name="x", scopes=["read"])
     answer = client.get("/api/v1/integrations/outbox", headers={"Authorization": f"Bearer {raw}"})
@@ -294,19 +326,73 @@ def test_a_transport_failure_is_said_in_the_pages_language(client, national, ict
     Delivery.objects.filter(message=timed_out).update(
         last_error="Hết thời gian chờ (ReadTimeout): timed out"
     )
-    Delivery.objects.filter(message=refused).update(
-        last_error="Phần mềm một cửa từ chối hồ sơ: {'ok': False}"
-    )
+    Delivery.objects.filter(message=refused).update(last_error="Nơi nhận đang bảo trì đến 22:00")
     sign_in(client, ict)
     client.cookies["django_language"] = "en"
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<td>The destination answered HTTP 500: " in html
     assert "<td>Timed out waiting (ReadTimeout): timed out" in html
-    assert '<td lang="vi">Phần mềm một cửa từ chối hồ sơ' in html
+    assert '<td lang="vi">Nơi nhận đang bảo trì đến 22:00' in html
     client.cookies["django_language"] = "vi"
     html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "<td>Nơi nhận trả lời HTTP 500: " in html
     assert "<td>Hết thời gian chờ (ReadTimeout): timed out" in html
+
+
+@pytest.mark.parametrize(
+    ("stored", "english"),
+    [
+        (
+            "Chưa cấu hình địa chỉ Cổng DVC quốc gia (NATIONAL_PORTAL_URL).",
+            "The address of the National Public Service Portal is not configured",
+        ),
+        (
+            "Cổng DVC quốc gia từ chối DongBoHoSoMC: 99 Sai mã",
+            "The National Public Service Portal refused DongBoHoSoMC: 99 Sai mã",
+        ),
+        (
+            "Phần mềm một cửa từ chối hồ sơ: {'status': 'error'}",
+            "The one-stop software refused the dossier: {&#x27;status&#x27;: &#x27;error&#x27;}",
+        ),
+        ("Chưa cấu hình nhà cung cấp SMS (SMS_URL).", "No SMS provider is configured (SMS_URL)."),
+        ("Thiếu số điện thoại nhận tin.", "The recipient&#x27;s phone number is missing."),
+        (
+            "Chưa cấu hình địa chỉ hệ thống nguoidan.",
+            "The address of the system nguoidan is not configured.",
+        ),
+        (
+            "nguoidan từ chối câu trả lời: {'error_code': '1'}",
+            "nguoidan refused the answer: {&#x27;error_code&#x27;: &#x27;1&#x27;}",
+        ),
+    ],
+)
+def test_a_peer_clients_failure_is_said_in_the_pages_language(
+    client, national, ict, stored, english
+):
+    """The failures each peer's client words (a setting missing, a code not mapped, the peer's
+    refusal) were stored and shown in Vietnamese only: the English page now says them in English,
+    rows stored before included, around what the peer answered; the Vietnamese page is unchanged."""
+    unmapped, old = (_enqueue(code, 1)[0] for code in ("G-1", "G-2"))
+    Delivery.objects.filter(message=unmapped).delete()
+    unmapped = outbox_enqueue(
+        kind="national.DongBoHoSoMC",
+        payload=_sync("G-1", 0, state="no_such_state"),
+        destinations=["national"],
+        ordering_key="dossier:G-1",
+    )
+    outbox_relay(budget_seconds=0)
+    said = "Trạng thái “no_such_state” chưa có mã quốc gia trong bảng ánh xạ."
+    assert Delivery.objects.get(message=unmapped).last_error == said
+    Delivery.objects.filter(message=old).update(status="failed", last_error=stored)
+    sign_in(client, ict)
+    client.cookies["django_language"] = "en"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>The state “no_such_state” has no national code in the mapping table yet." in html
+    assert f"<td>{english}" in html
+    assert said not in html and 'lang="vi">' + stored[:20] not in html
+    client.cookies["django_language"] = "vi"
+    html = client.get("/quan-tri/lien-thong/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert f"<td>{said}" in html
 
 
 @pytest.mark.parametrize(

@@ -268,6 +268,42 @@ def test_tracking_read_from_the_operator_is_applied_once(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("bad", "path"),
+    [
+        ({"StatusTime": "2999-01-01T00:00:00+07:00"}, "StatusTime"),
+        ({"StatusTime": "khong-phai-ngay"}, "StatusTime"),
+        ({"Status": "lost"}, "Status"),
+    ],
+)
+def test_a_bad_tracking_event_is_skipped_and_logged_and_the_good_ones_after_it_are_applied(
+    simulator, procedure, citizen, officer, leader, bad, path
+):
+    """The pull stopped at the first event it refused: the events after it were never recorded."""
+    from opendvc.integrations.models import InboundMessage
+
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.order_send(
+        order=services.return_open(dossier=d, actor=officer, address=address())
+    )
+    t0 = timezone.now() - timedelta(hours=3)
+    simulator.advance(order.order_number, "accepted", at=t0)
+    simulator.advance(order.order_number, "in_transit", at=t0 + timedelta(hours=1))
+    simulator.advance(
+        order.order_number, "delivered", at=t0 + timedelta(hours=2), receiver_name="Hoa"
+    )
+    simulator.switches.update({"extra": {"tamper": {2: bad}}})
+    assert services.tracking_refresh(order=order) == 2
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED and order.handed_at == t0
+    assert not order.events.filter(external_id__endswith="-2").exists()
+    refused = InboundMessage.objects.get(peer="postal", outcome="refused")
+    assert refused.code == "validation_error" and f"{path}:" in refused.detail
+    assert order.order_number in refused.body
+    assert services.tracking_refresh(order=order) == 0
+
+
+@pytest.mark.django_db
 def test_an_operator_that_is_down_leaves_the_order_to_send_again(
     simulator, procedure, citizen, officer, leader
 ):
