@@ -7,10 +7,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from opendvc.agencies.permissions import is_staff_member
+from opendvc.core.context_processors import portal
 
 from . import crypto, services
 from .models import PersonProfile
@@ -54,10 +56,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject):
         """The subject after the portal's name (``ACCOUNT_EMAIL_SUBJECT_PREFIX``), the name said in the
         mail's language as the pages say it; a prefix configured otherwise is kept as it is."""
-        from django.conf import settings
-
-        from opendvc.core.context_processors import portal
-
         if f"[{settings.PORTAL_NAME}] " == settings.ACCOUNT_EMAIL_SUBJECT_PREFIX:
             return f"[{portal(self.request)['PORTAL_NAME']}] {subject}"
         return super().format_email_subject(subject)
