@@ -75,6 +75,18 @@ class PaymentOut(Schema):
     )
 
 
+class CounterPaymentOut(Schema):
+    method: str = Field(description="Hình thức nộp: luôn là `counter` (nộp tại bộ phận một cửa)")
+    method_name: str
+    items: list[FeeLineOut]
+    amount_vnd: int = Field(description="Số tiền đã nộp (đồng)")
+    paid_at: datetime | None
+    receipt_number: str = Field(
+        description="Số biên lai bộ phận một cửa cấp khi nộp tại quầy (biên lai giấy: "
+        "không có bản điện tử để tải)"
+    )
+
+
 class DossierPaymentsOut(Schema):
     code: str | None
     status: str
@@ -87,6 +99,10 @@ class DossierPaymentsOut(Schema):
     )
     gateways: list[GatewayOut]
     payments: list[PaymentOut] = Field(description="Các lần thanh toán trực tuyến, mới nhất trước")
+    counter_payments: list[CounterPaymentOut] = Field(
+        description="Các khoản phí, lệ phí đã nộp tại bộ phận một cửa (cán bộ ghi nhận), mới nhất "
+        "trước"
+    )
 
 
 class PaymentStartIn(Schema):
@@ -104,11 +120,9 @@ def _whole(value, default: int = 0) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _fees_due(due) -> FeesDueOut | None:
-    if due is None:
-        return None
+def _fee_lines(fee_request) -> list[FeeLineOut]:
     lines = []
-    for line in due.items or []:
+    for line in fee_request.items or []:
         if not isinstance(line, dict):
             continue
         amount = _whole(line.get("amount_vnd"))
@@ -121,7 +135,26 @@ def _fees_due(due) -> FeesDueOut | None:
                 amount_vnd=amount,
             )
         )
-    return FeesDueOut(items=lines, total_vnd=due.total_vnd, requested_at=due.created_at)
+    return lines
+
+
+def _fees_due(due) -> FeesDueOut | None:
+    if due is None:
+        return None
+    return FeesDueOut(items=_fee_lines(due), total_vnd=due.total_vnd, requested_at=due.created_at)
+
+
+def _counter_payment(fee_request) -> CounterPaymentOut:
+    from .counter import Counter
+
+    return CounterPaymentOut(
+        method=Counter.key,
+        method_name=str(Counter.label),
+        items=_fee_lines(fee_request),
+        amount_vnd=fee_request.total_vnd,
+        paid_at=fee_request.paid_at,
+        receipt_number=fee_request.receipt_number,
+    )
 
 
 def _key(dossier) -> str:
@@ -161,7 +194,8 @@ def dossier_payments(request, code: str):
     """For the applicant (or a member of the organisation the dossier was filed for): the fees the
     dossier waits for (each item and the total, in đồng), whether it can be paid online now and at
     which gateways, and the online payments made, newest first, each with its electronic receipt once
-    issued. ``code`` is the dossier's code, or its ``id``. Anyone else gets 404."""
+    issued; the fees paid at the one-stop counter (``counter_payments``: when, how much and the
+    receipt number the office gave). ``code`` is the dossier's code, or its ``id``. Anyone else gets 404."""
     require_scope(request, "read")
     dossier = dossier_selectors.dossier_for_applicant_by_code(user=request.user, code=code)
     seen = selectors.applicant_payments(dossier=dossier)
@@ -172,6 +206,7 @@ def dossier_payments(request, code: str):
         online_payment_open=bool(seen.gateways),
         gateways=[GatewayOut(key=g.key, name=str(g.label)) for g in seen.gateways],
         payments=[_payment(dossier, a, seen.receipts.get(a.pk)) for a in seen.attempts],
+        counter_payments=[_counter_payment(p) for p in seen.counter],
     )
 
 

@@ -19,7 +19,8 @@ APPLICANT_ATTEMPTS_MAX = 100
 @dataclass(frozen=True)
 class ApplicantPayments:
     """What the applicant sees of a dossier's payments (the page's panel, the API): the fees it waits
-    for, the gateways offered to pay them now, the online payments made and their receipts."""
+    for, the gateways offered to pay them now, the online payments made and their receipts, and the
+    fees paid at the one-stop counter."""
 
     # The fee request the dossier waits for (``dossiers.payments.payment_pending``), or None.
     due: Any
@@ -30,6 +31,23 @@ class ApplicantPayments:
     attempts: list[PaymentAttempt]
     # By attempt id: the electronic receipt of the attempt that paid its order, once numbered.
     receipts: dict[int, Receipt]
+    # The fee requests paid at the one-stop counter (``counter_payments``), newest first.
+    counter: list
+
+
+def counter_payments(*, dossier) -> list:
+    """The fees of ``dossier`` paid at the one-stop counter, newest first: the fee requests
+    (``dossiers.Payment``) an officer recorded as paid there, with the amount, when and the number of
+    the receipt the office gave (a paper receipt: the portal issues no electronic one for them)."""
+    from opendvc.dossiers.models import Payment as FeeRequest
+
+    from .counter import Counter
+
+    return list(
+        FeeRequest.objects.filter(
+            dossier=dossier, state=FeeRequest.State.PAID, method=Counter.key
+        ).order_by("-paid_at", "-pk")
+    )
 
 
 def gateways_offered(*, dossier, due, offer=None) -> list:
@@ -66,6 +84,7 @@ def applicant_payments(*, dossier) -> ApplicantPayments:
         gateways=gateways_offered(dossier=dossier, due=due),
         attempts=attempts,
         receipts={a.pk: receipts[a.pk] for a in attempts if a.pk in receipts},
+        counter=counter_payments(dossier=dossier),
     )
 
 

@@ -180,3 +180,22 @@ class PostalEvent(models.Model):
 
     def get_status_display(self) -> str:
         return status_label(self.order.leg, self.status)
+
+
+class RefusedTrackingEvent(models.Model):
+    """An event of the operator's tracking answer the portal refused, once per order: the operator
+    answers the whole tracking again at each pull, and the event already logged with the refused
+    requests (``services.tracking_refresh``) is not logged again. ``key`` is the SHA-256 of the event
+    as received (its id included): the same event changed by the operator is a new one."""
+
+    order = models.ForeignKey(PostalOrder, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "key"], name="postal_refused_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.key[:12]}"

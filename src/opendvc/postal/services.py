@@ -45,7 +45,7 @@ from opendvc.worktime import timeliness, to_local
 
 from . import clock
 from .carrier import CarrierError, OrderRequest, Party, TrackingEvent, asdict, carrier
-from .models import FINAL, Leg, PostalEvent, PostalOrder, Status
+from .models import FINAL, Leg, PostalEvent, PostalOrder, RefusedTrackingEvent, Status
 
 logger = logging.getLogger(__name__)
 S = Status
@@ -947,17 +947,37 @@ def _tracking_refusal_log(
             logger.error("Refused postal tracking event not logged", exc_info=outcome)
 
 
+def _first_refusal(*, order: PostalOrder, item: Any) -> bool:
+    """Whether ``item`` (an event of ``order``'s tracking answer, as received) is refused for the first
+    time: the operator answers the whole tracking again at each pull, and an event already logged is
+    not logged again (``RefusedTrackingEvent``, keyed by the event's content)."""
+    import hashlib
+    import json
+
+    text = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            RefusedTrackingEvent.objects.create(order=order, key=key)
+    except IntegrityError:  # logged at an earlier pull, or by a concurrent one
+        return False
+    return True
+
+
 def tracking_refresh(*, order: PostalOrder) -> int:
     """Read the order's tracking from the operator and apply what is new; returns how many moved it.
 
     Each event stands alone: one the portal refuses (a time not yet come or not a time, an unknown
     status, another order's number…) is skipped and logged with the refused requests of the postal
-    operator, and the events after it are still applied."""
+    operator — once: the next pulls answer it again and it is not logged again — and the events after
+    it are still applied."""
     api = carrier()
     if api is None:
         return 0
     events, refused = api.tracking(order.order_number)
     for bad in refused:
+        if not _first_refusal(order=order, item=bad.item):
+            continue
         _tracking_refusal_log(
             item=bad.item,
             path=bad.path,
@@ -970,6 +990,8 @@ def tracking_refresh(*, order: PostalOrder) -> int:
             moved += tracking_apply(event=event)
         except ProblemError as exc:
             errors = (exc.extra or {}).get("errors") or [{"path": "body", "message": exc.detail}]
+            if not _first_refusal(order=order, item=asdict(event)):
+                continue
             _tracking_refusal_log(
                 item=asdict(event),
                 path=errors[0].get("path") or "body",

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from ..transport import (
     DeliveryError,
+    describe,
     http_client,
     json_answer,
     register_sender,
@@ -130,11 +131,13 @@ class NationalClient:
 
 
 def national_lookup(*, code: str) -> dict[str, Any]:
-    """Ask the national portal what it holds for a dossier (``TraCuuHoSo``)."""
+    """Ask the national portal what it holds for a dossier (``TraCuuHoSo``). A failure on the way is
+    a ``DeliveryError`` in the transport's stored words (``transport.describe``: a timeout, a
+    connection refused…), said in the page's language by ``error_words``."""
     try:
         return NationalClient().lookup(code)
     except httpx.HTTPError as exc:
-        raise DeliveryError(str(exc)) from exc
+        raise DeliveryError(describe(exc)) from exc
 
 
 register_sender("national", lambda destination: NationalClient())

@@ -54,6 +54,35 @@ def test_filing_and_receiving_reach_the_national_portal_in_order(
     assert NationalClient().lookup(dossier.code)["data"]["MaHoSo"] == dossier.code
 
 
+@pytest.mark.parametrize(
+    ("fault", "stored", "english"),
+    [
+        ("slow", "Hết thời gian chờ (ReadTimeout): ", "Timed out waiting (ReadTimeout): "),
+        ("refused", "Không kết nối được (DNS/TLS/từ chối kết nối): ", "Could not connect"),
+    ],
+)
+def test_a_lookup_the_national_portal_cannot_answer_fails_in_the_transports_words(
+    national, settings, fault, stored, english
+):
+    """The lookup's failure was the HTTP library's bare message ("timed out", "[Errno 111] …")."""
+    from django.utils import translation
+
+    from opendvc.integrations.national.client import national_lookup
+    from opendvc.integrations.transport import DeliveryError, error_words
+
+    settings.OUTBOX_TIMEOUT_SECONDS = 0.3
+    if fault == "slow":
+        national.switches.update({"slow": 2.0})
+    else:
+        national.stop()  # nothing listens at its address any more
+    with pytest.raises(DeliveryError) as failed:
+        national_lookup(code="H19-1")
+    assert str(failed.value).startswith(stored)
+    with translation.override("en"):
+        words, translated = error_words(str(failed.value))
+    assert translated and words.startswith(english)
+
+
 def test_vietnam_time_dates():
     from datetime import UTC, datetime
 

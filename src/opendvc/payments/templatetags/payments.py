@@ -1,5 +1,5 @@
 """``{% load payments %}{% payment_panel dossier offer %}``: the fees and the gateways on the
-applicant's dossier page, the receipts once paid; ``attempt|refund_refused:dossier`` on the officer's
+applicant's dossier page, the receipts once paid, the fees paid at the one-stop counter; ``attempt|refund_refused:dossier`` on the officer's
 payments page."""
 
 from django import template
@@ -15,7 +15,7 @@ def payment_panel(context, dossier, offer=None):
     from opendvc.dossiers.payments import payment_pending
 
     from ..models import PaymentAttempt, Receipt
-    from ..selectors import gateways_offered
+    from ..selectors import counter_payments, gateways_offered
 
     waiting = payment_pending(dossier=dossier) if dossier.status == State.PAYMENT_REQUIRED else None
     attempts = list(
@@ -30,6 +30,8 @@ def payment_panel(context, dossier, offer=None):
         else [],
         "attempts": attempts,
         "receipts": list(Receipt.objects.filter(order__dossier=dossier)),
+        # As the API's ``counter_payments``: the fees an officer recorded as paid at the counter.
+        "counter": counter_payments(dossier=dossier),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -242,6 +242,7 @@ def test_nothing_due_is_409_whether_paid_already_or_never_asked(
         "online_payment_open": False,
         "gateways": [],
         "payments": [],
+        "counter_payments": [],
     }
     # Paid: the same dossier, now processed again.
     r = client.post(
@@ -261,6 +262,43 @@ def test_nothing_due_is_409_whether_paid_already_or_never_asked(
         assert r.json()["code"] == "conflict"
         assert r.json()["detail"] == "Hồ sơ không có khoản phí nào đang chờ thanh toán."
     assert PaymentAttempt.objects.count() == 1
+
+
+def test_fees_paid_at_the_counter_are_listed_beside_the_online_payments(
+    client, gateway, level4, citizen, officer, django_capture_on_commit_callbacks
+):
+    from opendvc.dossiers import services as dossier_services
+
+    online = fees_due(level4, citizen, officer)
+    at_counter = several_due(level4, citizen, officer)
+    with time_machine.travel(datetime(2026, 3, 11, 14, 30, tzinfo=VN_TZ), tick=False):
+        dossier_services.dossier_act(
+            dossier=at_counter, action="pay", actor=officer, receipt_number="BL-0042"
+        )
+    auth = bearer(citizen, "read", "dossiers:write")
+    r = client.post(
+        f"/api/v1/dossiers/{online.code}/payments",
+        {"gateway": "vnpay"},
+        content_type="application/json",
+        **auth,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_at_the_gateway(client, gateway, r.json()["redirect_url"])
+
+    body = client.get(f"/api/v1/dossiers/{online.code}/payments", **auth).json()
+    assert [p["state"] for p in body["payments"]] == ["paid"]
+    assert body["counter_payments"] == []
+
+    body = client.get(f"/api/v1/dossiers/{at_counter.code}/payments", **auth).json()
+    assert body["status"] == "processing" and body["fees_due"] is None and body["payments"] == []
+    (paid,) = body["counter_payments"]
+    assert paid["method"] == "counter" and paid["method_name"] == "Nộp tại bộ phận một cửa"
+    assert paid["amount_vnd"] == 74_000 and paid["receipt_number"] == "BL-0042"
+    assert datetime.fromisoformat(paid["paid_at"]) == datetime(2026, 3, 11, 14, 30, tzinfo=VN_TZ)
+    assert [(i["name"], i["quantity"], i["amount_vnd"]) for i in paid["items"]] == [
+        ("Lệ phí cấp bản sao trích lục", 3, 24_000),
+        ("Phí thẩm định hồ sơ", 1, 50_000),
+    ]
 
 
 def test_a_level_3_procedure_shows_its_fees_but_takes_no_online_payment(

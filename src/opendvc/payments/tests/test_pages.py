@@ -175,6 +175,36 @@ def test_confirmed_ipn_settles_once_with_receipt_pdf_verify_page_and_officer_vie
     assert f'data-label="Số biên lai">{receipt.number}</td>' in payments
 
 
+def test_the_applicant_sees_the_fees_paid_at_the_counter_on_the_dossier_page(
+    client, vnpay_settings, dossier, level4, citizen, officer, django_capture_on_commit_callbacks
+):
+    from datetime import datetime
+
+    import time_machine
+
+    from opendvc.dossiers import services as dossier_services
+    from opendvc.worktime import VN_TZ
+
+    at_counter = fees_due(level4, citizen, officer, amount=120_000)
+    with time_machine.travel(datetime(2026, 3, 11, 23, 30, tzinfo=VN_TZ), tick=False):
+        dossier_services.dossier_act(
+            dossier=at_counter, action="pay", actor=officer, receipt_number="BL-0042"
+        )
+    attempt, _ = services.payment_start(dossier=dossier, gateway="vnpay", actor=citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get("/thanh-toan/vnpay/ipn/", signed_ipn(attempt)).json()["RspCode"] == "00"
+    client.force_login(citizen)
+
+    page = client.get(f"/ho-so-cua-toi/{at_counter.public_id}/").content.decode()
+    assert "Phí, lệ phí đã nộp tại bộ phận một cửa" in page
+    assert "Ngày 11/03/2026: 120.000 đồng, biên lai số BL-0042" in page
+    assert 'name="gateway"' not in page
+
+    page = client.get(f"/ho-so-cua-toi/{dossier.public_id}/").content.decode()
+    assert f"Biên lai số {Receipt.objects.get().number}" in page
+    assert "Phí, lệ phí đã nộp tại bộ phận một cửa" not in page
+
+
 def test_a_receipt_whose_stored_file_is_gone_gets_a_clear_404(
     client, vnpay_settings, dossier, citizen, officer, django_capture_on_commit_callbacks
 ):

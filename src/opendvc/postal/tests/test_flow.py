@@ -304,6 +304,32 @@ def test_a_bad_tracking_event_is_skipped_and_logged_and_the_good_ones_after_it_a
 
 
 @pytest.mark.django_db
+def test_a_bad_tracking_event_read_again_is_logged_once(
+    simulator, procedure, citizen, officer, leader
+):
+    """Each pull logged the same refused event again."""
+    from opendvc.integrations.models import InboundMessage
+
+    d = result_ready(procedure, citizen, officer, leader)
+    order = services.order_send(
+        order=services.return_open(dossier=d, actor=officer, address=address())
+    )
+    t0 = timezone.now() - timedelta(hours=3)
+    simulator.advance(order.order_number, "accepted", at=t0)
+    simulator.advance(order.order_number, "in_transit", at=t0 + timedelta(hours=1))
+    simulator.switches.update({"extra": {"tamper": {2: {"Status": "lost"}}}})
+    assert services.tracking_refresh(order=order) == 1
+    assert services.tracking_refresh(order=order) == 0
+    refused = InboundMessage.objects.filter(peer="postal", outcome="refused")
+    assert refused.count() == 1 and "Status:" in refused.get().detail
+    # The operator changed the event: a new one, logged (once) too.
+    simulator.switches.update({"extra": {"tamper": {2: {"Status": "gone"}}}})
+    services.tracking_refresh(order=order)
+    services.tracking_refresh(order=order)
+    assert refused.count() == 2
+
+
+@pytest.mark.django_db
 def test_an_operator_that_is_down_leaves_the_order_to_send_again(
     simulator, procedure, citizen, officer, leader
 ):
