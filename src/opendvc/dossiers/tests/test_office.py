@@ -272,7 +272,13 @@ def test_counter_intake_bad_input(client, officer, procedure, justice):
         "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
         {"co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "12345"},
     )
-    assert r.status_code == 400 and "12 chữ số" in r.content.decode()
+    page = r.content.decode()
+    # Refused: 422, the error at its input (described by it) and linked from the summary, what was
+    # typed kept.
+    assert r.status_code == 422 and "12 chữ số" in page
+    assert re.search(r'<p class="field-error" id="cccd-error">.*12 chữ số', page)
+    assert 'aria-invalid="true" aria-describedby="cccd-error"' in page
+    assert 'href="#cccd"' in page and 'value="12345"' in page
     r = client.post(
         "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
         {
@@ -280,13 +286,21 @@ def test_counter_intake_bad_input(client, officer, procedure, justice):
             "kenh": "counter",
             "thu-tuc": procedure.code,
             "cccd": "075190000999",
+            "mst": "3600123456",
         },
     )
-    assert (
-        r.status_code == 400
-        and "họ và tên" in r.content.decode()
-        and "điện thoại" in r.content.decode()
+    page = r.content.decode()
+    assert r.status_code == 422 and "họ và tên" in page and "điện thoại" in page
+    assert 'id="ho-ten-error"' in page and 'id="dien-thoai-error"' in page
+    assert 'href="#ho-ten"' in page and 'href="#dien-thoai"' in page
+    assert 'value="075190000999"' in page and 'value="3600123456"' in page
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {"co-quan": justice.pk, "kenh": "counter", "thu-tuc": "KHONG-CO", "cccd": "075190000999"},
     )
+    page = r.content.decode()
+    assert r.status_code == 422 and 'id="thu-tuc-error"' in page and 'href="#thu-tuc"' in page
+    assert 'value="KHONG-CO"' in page and 'id="co-quan-error"' not in page
     assert Dossier.objects.count() == 0
 
 
