@@ -148,7 +148,24 @@ def test_second_officer_on_a_stale_page_gets_a_conflict_message(
         {"action": "refuse", "reason": "x", "version": d.version},
     )
     assert r.status_code == 409
-    assert "vừa được người khác thay đổi" in r.content.decode()
+    page = r.content.decode()
+    assert "Hồ sơ đã thay đổi kể từ khi trang được mở" in page and "người khác thay đổi" not in page
+    assert "Đã tiếp nhận" in page  # the dossier's current state is shown on the page
+
+
+def test_a_double_press_on_an_action_is_not_blamed_on_someone_else(
+    client, citizen, officer, procedure
+):
+    """The second press of an action's button (the page's version is stale) was told as another
+    person's change; the message now names both causes."""
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    form = {"action": "receive", "version": d.version}
+    assert client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", form).status_code == 302
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", form)
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "có thể do nút được bấm hai lần" in page and "người khác thay đổi" not in page
 
 
 def test_inbox_filters_sorts_and_pages(client, citizen, officer, procedure, justice):
