@@ -66,6 +66,11 @@ def _profile_initial(user) -> dict:
     return initial
 
 
+def _form_status(form) -> int:
+    """422 for a refused form (shown again with what was typed, each error at its field), else 200."""
+    return 422 if form.is_bound and form.errors else 200
+
+
 @login_required
 def profile_edit(request):
     profile = selectors.profile_of(request.user)
@@ -103,6 +108,7 @@ def profile_edit(request):
         request,
         "accounts/profile.html",
         {"form": form, "profile": profile, "legacy": legacy, "next": _safe_next(request)},
+        status=_form_status(form),
     )
 
 
@@ -208,6 +214,7 @@ def api_tokens(request):
             ],
             "now": timezone.now(),
         },
+        status=_form_status(form),
     )
 
 
@@ -254,7 +261,9 @@ def organisation_create(request):
             else None
         )
     _wire_ward_lists(form, request)
-    return render(request, "accounts/organisation_form.html", {"form": form})
+    return render(
+        request, "accounts/organisation_form.html", {"form": form}, status=_form_status(form)
+    )
 
 
 @login_required
@@ -296,6 +305,7 @@ def organisation_detail(request, public_id):
             "roles": Membership.Role.choices,
             "no_representative": not any(m.role == Membership.Role.REPRESENTATIVE for m in members),
         },
+        status=_form_status(form),
     )
 
 
@@ -379,7 +389,12 @@ def deletion_request(request):
                     ),
                 )
                 return redirect("accounts:deletion")
-    return render(request, "accounts/deletion.html", {"form": form, "pending": pending})
+    return render(
+        request,
+        "accounts/deletion.html",
+        {"form": form, "pending": pending},
+        status=_form_status(form),
+    )
 
 
 # --- Back office ----------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def submit(request):
         fb = _create_from_form(request, form, channel=Channel.WEB, sender=user)
         if fb is not None:
             return redirect("feedback:thanks", token=services.sender_token(fb))
-    return render(request, "feedback/submit.html", {"form": form}, status=400)
+    return render(request, "feedback/submit.html", {"form": form}, status=422)
 
 
 def thanks(request, token: str):
@@ -424,7 +424,7 @@ def staff_entry(request):
         if fb is not None:
             messages.success(request, _("Đã ghi nhận phản ánh %(code)s.") % {"code": fb.code})
             return redirect("feedback:staff_detail", code=fb.code)
-    return render(request, "feedback/staff_entry.html", {"form": form}, status=400)
+    return render(request, "feedback/staff_entry.html", {"form": form}, status=422)
 
 
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD])
@@ -480,7 +480,7 @@ def staff_paper_entry(request):
                     },
                 )
                 return redirect("feedback:staff_detail", code=fb.code)
-    return render(request, "feedback/staff_paper_entry.html", {"form": form}, status=400)
+    return render(request, "feedback/staff_paper_entry.html", {"form": form}, status=422)
 
 
 @backoffice_required(roles=[SR.FEEDBACK_FOCAL, SR.HEAD])
@@ -514,7 +514,7 @@ def staff_publish(request, code: str):
         request,
         "feedback/staff_publish.html",
         {"feedback": fb, "form": form, "changes": services.publish_changes(feedback=fb)},
-        status=400,
+        status=422,
     )
 
 

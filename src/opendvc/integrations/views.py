@@ -142,6 +142,8 @@ def sms_settings(request):
             "sent": sent,
             "errors": errors,
             "phone": request.POST.get("phone", "") or request.user.phone,
+            # A refused code stays in its field, as typed.
+            "code": request.POST.get("code", "")[:6] if errors else "",
         },
         status=422 if errors else 200,
     )

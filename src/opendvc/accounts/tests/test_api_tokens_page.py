@@ -93,7 +93,7 @@ def test_bad_input_is_refused_in_words_and_keeps_what_was_typed(
     citizen_client, citizen, fields, field, message
 ):
     page = _create(citizen_client, **fields)
-    assert page.status_code == 200
+    assert page.status_code == 422
     html = page.content.decode()
     error = re.search(rf'id="id_{field}_error">(.*?)</p>', html, re.S)
     assert error and re.search(message, error.group(1)), error

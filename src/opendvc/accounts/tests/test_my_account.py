@@ -77,7 +77,8 @@ def test_data_export(citizen_client, citizen):
 @pytest.mark.django_db
 def test_deletion_request_and_handling(citizen_client, citizen):
     r = citizen_client.post(reverse("accounts:deletion"), {"reason": "Không dùng nữa"})
-    assert r.status_code == 200 and "Vui lòng xác nhận" in r.content.decode()
+    assert r.status_code == 422 and "Vui lòng xác nhận" in r.content.decode()
+    assert "Không dùng nữa" in r.content.decode()
     assert not DeletionRequest.objects.exists()
     r = citizen_client.post(
         reverse("accounts:deletion"), {"reason": "Không dùng nữa", "confirm": "on"}

@@ -95,7 +95,8 @@ class TestOrganisations:
             reverse("accounts:organisation_create"),
             {**ORG, "tax_code": "12", "role": "representative"},
         )
-        assert r.status_code == 200 and "Mã số thuế phải gồm 10 chữ số" in r.content.decode()
+        assert r.status_code == 422 and "Mã số thuế phải gồm 10 chữ số" in r.content.decode()
+        assert 'value="12"' in r.content.decode()
         r = citizen_client.post(
             reverse("accounts:organisation_create"), {**ORG, "role": "representative"}
         )
@@ -103,6 +104,14 @@ class TestOrganisations:
         assert r.status_code == 302 and r["Location"] == reverse(
             "accounts:organisation", args=[org.public_id]
         )
+        # Adding a member who has no account is refused at the field, the address typed kept.
+        r = citizen_client.post(
+            reverse("accounts:organisation", args=[org.public_id]),
+            {"email": "chua-co@example.vn", "role": "authorised_staff"},
+        )
+        html = r.content.decode()
+        assert r.status_code == 422 and 'aria-describedby="id_email_error"' in html
+        assert 'value="chua-co@example.vn"' in html and 'href="#id_email"' in html
         assert (
             "Công ty TNHH Nông sản"
             in citizen_client.get(reverse("accounts:organisations")).content.decode()

@@ -115,7 +115,8 @@ class TestUpdateProfile:
 class TestProfilePage:
     def test_field_errors_in_vietnamese(self, citizen_client):
         r = citizen_client.post(reverse("accounts:profile"), {**GOOD, "cccd": "12345"})
-        assert r.status_code == 200
+        assert r.status_code == 422  # refused: the form again, what was typed kept
+        assert 'value="12345"' in r.content.decode()
         assert "Số CCCD phải gồm đúng 12 chữ số." in r.context["form"].errors["cccd"]
         html = r.content.decode()
         assert 'aria-invalid="true"' in html and "error-summary" in html

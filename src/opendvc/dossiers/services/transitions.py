@@ -407,7 +407,12 @@ class DossierMachine(StateMachine):
     def stale(self, row) -> ProblemError:
         return ProblemError(
             "conflict",
-            _("Hồ sơ vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới."),
+            # A stale version is as often the same person's second press of the button as another's
+            # action: the message blames no one.
+            _(
+                "Hồ sơ đã thay đổi kể từ khi trang được mở (có thể do nút được bấm hai lần, hoặc do "
+                "người khác vừa xử lý); hãy xem trạng thái hiện tại của hồ sơ trước khi thao tác lại."
+            ),
             status=409,
             extra={"state": row.status, "version": row.version},
         )

@@ -160,12 +160,13 @@ def test_counter_intake_of_a_procedure_without_time(client, officer, untimed, ju
         assert proposal == "31/08/2027 14:20"  # three working days after Thursday 14:20
         r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {**base, "hen-tra": ""})
         page = r.content.decode()
-        assert r.status_code == 400 and "chưa quy định thời hạn giải quyết" in page
+        assert r.status_code == 422 and "chưa quy định thời hạn giải quyết" in page
+        assert 'id="hen-tra-error"' in page and 'href="#hen-tra"' in page
         assert 'name="hen-tra" value="31/08/2027 14:20"' in page and 'value="Lê Văn Tám"' in page
         r = client.post(
             "/mot-cua/ho-so/tiep-nhan-truc-tiep/", {**base, "hen-tra": "28/08/2027 09:00"}
         )
-        assert r.status_code == 400 and "ngày nghỉ (Thứ Bảy)" in r.content.decode()
+        assert r.status_code == 422 and "ngày nghỉ (Thứ Bảy)" in r.content.decode()
         assert not Dossier.objects.exists()
         r = client.post("/mot-cua/ho-so/tiep-nhan-truc-tiep/", {**base, "hen-tra": proposal})
         assert r.status_code == 302, r.content.decode()[:3000]

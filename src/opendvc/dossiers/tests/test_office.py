@@ -148,7 +148,24 @@ def test_second_officer_on_a_stale_page_gets_a_conflict_message(
         {"action": "refuse", "reason": "x", "version": d.version},
     )
     assert r.status_code == 409
-    assert "vừa được người khác thay đổi" in r.content.decode()
+    page = r.content.decode()
+    assert "Hồ sơ đã thay đổi kể từ khi trang được mở" in page and "người khác thay đổi" not in page
+    assert "Đã tiếp nhận" in page  # the dossier's current state is shown on the page
+
+
+def test_a_double_press_on_an_action_is_not_blamed_on_someone_else(
+    client, citizen, officer, procedure
+):
+    """The second press of an action's button (the page's version is stale) was told as another
+    person's change; the message now names both causes."""
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    form = {"action": "receive", "version": d.version}
+    assert client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", form).status_code == 302
+    r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", form)
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "có thể do nút được bấm hai lần" in page and "người khác thay đổi" not in page
 
 
 def test_inbox_filters_sorts_and_pages(client, citizen, officer, procedure, justice):
@@ -272,7 +289,13 @@ def test_counter_intake_bad_input(client, officer, procedure, justice):
         "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
         {"co-quan": justice.pk, "kenh": "counter", "thu-tuc": procedure.code, "cccd": "12345"},
     )
-    assert r.status_code == 400 and "12 chữ số" in r.content.decode()
+    page = r.content.decode()
+    # Refused: 422, the error at its input (described by it) and linked from the summary, what was
+    # typed kept.
+    assert r.status_code == 422 and "12 chữ số" in page
+    assert re.search(r'<p class="field-error" id="cccd-error">.*12 chữ số', page)
+    assert 'aria-invalid="true" aria-describedby="cccd-error"' in page
+    assert 'href="#cccd"' in page and 'value="12345"' in page
     r = client.post(
         "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
         {
@@ -280,13 +303,21 @@ def test_counter_intake_bad_input(client, officer, procedure, justice):
             "kenh": "counter",
             "thu-tuc": procedure.code,
             "cccd": "075190000999",
+            "mst": "3600123456",
         },
     )
-    assert (
-        r.status_code == 400
-        and "họ và tên" in r.content.decode()
-        and "điện thoại" in r.content.decode()
+    page = r.content.decode()
+    assert r.status_code == 422 and "họ và tên" in page and "điện thoại" in page
+    assert 'id="ho-ten-error"' in page and 'id="dien-thoai-error"' in page
+    assert 'href="#ho-ten"' in page and 'href="#dien-thoai"' in page
+    assert 'value="075190000999"' in page and 'value="3600123456"' in page
+    r = client.post(
+        "/mot-cua/ho-so/tiep-nhan-truc-tiep/",
+        {"co-quan": justice.pk, "kenh": "counter", "thu-tuc": "KHONG-CO", "cccd": "075190000999"},
     )
+    page = r.content.decode()
+    assert r.status_code == 422 and 'id="thu-tuc-error"' in page and 'href="#thu-tuc"' in page
+    assert 'value="KHONG-CO"' in page and 'id="co-quan-error"' not in page
     assert Dossier.objects.count() == 0
 
 

@@ -239,8 +239,9 @@ def test_the_applicant_changes_the_choice_on_the_dossier_page(client, citizen, o
 
     bad = client.post(f"/ho-so-cua-toi/{d.public_id}/nhan-ket-qua/",
                       {**PAGE_HOME, "nhan-ket-qua": "postal", "nkq-dien-thoai": "0123"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert 'id="nkq-dien-thoai-error"' in bad.content.decode()
+    assert 'aria-invalid="true" aria-describedby="nkq-dien-thoai-error"' in bad.content.decode()
     assert '<a href="#nkq-dien-thoai">Nhập số điện thoại di động hợp lệ.</a>' in bad.content.decode()
     assert 'value="0123"' in bad.content.decode()  # what was typed comes back
     assert not d.events.filter(action="choose_return").exists()

@@ -837,7 +837,7 @@ def return_choose(request, public_id):
     except ProblemError as exc:
         if exc.status == 422:
             return _mine_page(
-                request, dossier, return_errors=return_choice.field_errors(exc), status=400
+                request, dossier, return_errors=return_choice.field_errors(exc), status=422
             )
         messages.error(request, message_text(problem_messages(exc)))
         return redirect("dossiers:mine_detail", public_id=dossier.public_id)

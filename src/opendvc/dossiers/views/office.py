@@ -311,6 +311,48 @@ def _intake_appointment(agency) -> dict:
     }
 
 
+# The intake form's input of each path the intake's services name (``intake_register``).
+INTAKE_INPUTS = {
+    "procedure": "thu-tuc",
+    "agency": "co-quan",
+    "channel": "kenh",
+    "cccd": "cccd",
+    "tax_code": "mst",
+    "full_name": "ho-ten",
+    "phone": "dien-thoai",
+    "organisation_name": "ten-to-chuc",
+    "due_at": "hen-tra",
+    "files": "tp-khac",
+}
+
+
+def _intake_refused(request, context, *, fields: dict[str, str], others=(), status: int = 422):
+    """The intake form again with what was typed: each error at its input (``fields``, by the input's
+    id) and all of them in the summary, linked to their input (``others``: errors of no input)."""
+    context["field_errors"] = {key.replace("-", "_"): message for key, message in fields.items()}
+    context["error_links"] = [
+        *({"target": "", "label": "", "message": m} for m in others),
+        *({"target": key, "label": "", "message": m} for key, m in fields.items()),
+    ]
+    return render(request, "dossiers/office_intake.html", context, status=status)
+
+
+def _intake_problem(request, context, exc: ProblemError):
+    """A refused ``intake_register``: the errors it names at their inputs, the rest in the summary."""
+    fields: dict[str, str] = {}
+    for e in exc.extra.get("errors") or []:
+        if isinstance(e, dict) and e.get("path") in INTAKE_INPUTS and e.get("message"):
+            fields.setdefault(INTAKE_INPUTS[e["path"]], e["message"])
+    others = [m for m in exc.messages() if m not in fields.values()]
+    return _intake_refused(
+        request,
+        context,
+        fields=fields,
+        others=others,
+        status=exc.status if exc.status < 500 else 422,
+    )
+
+
 @backoffice_required(roles=[SR.RECEIVING_OFFICER])
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -325,7 +367,8 @@ def intake(request):
             (Channel.POSTAL, Channel.POSTAL.label),
         ],
         "values": {k.replace("-", "_"): v for k, v in request.POST.items()},
-        "errors": [],
+        "field_errors": {},
+        "error_links": [],
         # One registration per form, however many times it is sent (``services.intake_register``).
         "token": page_token_for(request),
         **_intake_appointment(agencies.first()),
@@ -339,14 +382,16 @@ def intake(request):
         ).first()
         agency = agencies.filter(pk=int_param(p.get("co-quan"), 0)).first()
         if procedure is None or agency is None:
-            context["errors"] = [
-                _("Hãy nhập đúng mã thủ tục đang áp dụng và chọn cơ quan tiếp nhận.")
-            ]
-            return render(request, "dossiers/office_intake.html", context, status=400)
+            fields = {}
+            if procedure is None:
+                fields["thu-tuc"] = _("Hãy nhập đúng mã thủ tục đang áp dụng.")
+            if agency is None:
+                fields["co-quan"] = _("Hãy chọn cơ quan tiếp nhận.")
+            return _intake_refused(request, context, fields=fields)
         files, refused = read_files(request, procedure_components(procedure))
         if refused:
-            context["errors"] = [message for _component, message in refused]
-            return render(request, "dossiers/office_intake.html", context, status=400)
+            message = " ".join(dict.fromkeys(message for _component, message in refused))
+            return _intake_refused(request, context, fields={"tp-khac": message})
         try:
             dossier, created = services.intake_register(
                 actor=request.user,
@@ -363,19 +408,14 @@ def intake(request):
                 request=request,
                 token=p.get("token", ""),
             )
-        except (ProblemError, UploadError) as exc:
-            context["errors"] = (
-                problem_messages(exc) if isinstance(exc, ProblemError) else [exc.message]
-            )
-            if (
-                isinstance(exc, ProblemError)
-                and exc.extra.get("proposal")
-                and not p.get("hen-tra", "").strip()
-            ):
+        except UploadError as exc:
+            return _intake_refused(request, context, fields={"tp-khac": exc.message})
+        except ProblemError as exc:
+            if exc.extra.get("proposal") and not p.get("hen-tra", "").strip():
                 context["values"]["hen_tra"] = (
                     f"{parse_instant(exc.extra['proposal']):%d/%m/%Y %H:%M}"
                 )
-            return render(request, "dossiers/office_intake.html", context, status=400)
+            return _intake_problem(request, context, exc)
         if created:
             messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
         else:

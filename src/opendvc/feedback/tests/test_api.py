@@ -309,7 +309,7 @@ def test_only_the_mail_gateways_account_hands_mail_in(client, org):
     page = session.get("/ca-nhan/ma-truy-cap-api/").content.decode()
     assert 'value="integrations"' not in page and 'value="dossiers:write"' in page
     r = session.post("/ca-nhan/ma-truy-cap-api/", {"name": "thư", "scopes": ["integrations"]})
-    assert r.status_code == 200 and 'class="field-error"' in r.content.decode()
+    assert r.status_code == 422 and 'class="field-error"' in r.content.decode()
     assert not citizen.api_tokens.exists()
 
     _old, raw = api_token_create(owner=citizen, name="cũ", scopes=["integrations"])

@@ -142,7 +142,7 @@ def test_an_email_address_longer_than_its_column_is_refused_at_its_field(client,
         },
     )
     page = r.content.decode()
-    assert r.status_code == 400 and "Địa chỉ email dài tối đa 254 ký tự." in page
+    assert r.status_code == 422 and "Địa chỉ email dài tối đa 254 ký tự." in page
     assert "Chậm trả kết quả" in page and Feedback.objects.count() == 0
 
     from opendvc.core.problems import ProblemError
@@ -177,7 +177,7 @@ def test_a_field_too_long_is_not_also_said_to_be_missing(client, org, typed, fie
     }
     r = client.post(reverse("feedback:submit"), data)
     errors = r.context["form"].errors
-    assert r.status_code == 400 and list(errors) == [field]
+    assert r.status_code == 422 and list(errors) == [field]
     assert len(errors[field]) == 1 and missing not in errors[field]
     assert Feedback.objects.count() == 0
 
@@ -196,5 +196,5 @@ def test_a_paper_letter_field_too_long_is_not_also_said_to_be_missing(client, or
         },
     )
     errors = r.context["form"].errors
-    assert r.status_code == 400 and sorted(errors) == ["sender_name", "sender_phone"]
+    assert r.status_code == 422 and sorted(errors) == ["sender_name", "sender_phone"]
     assert all(len(messages) == 1 for messages in errors.values())

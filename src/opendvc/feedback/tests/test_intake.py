@@ -210,17 +210,39 @@ def test_a_hotline_entry_sent_twice_records_one_item(client, org):
     assert Feedback.objects.count() == 1
 
 
+def test_a_refused_hotline_entry_answers_422_with_the_error_at_its_field(client, org):
+    """The hotline and paper-letter entries answered 400 when refused; they answer 422, the error at
+    its field (aria-invalid, described by it, linked from the summary) and what was typed kept."""
+    client.force_login(org["switchboard"])
+    r = client.post(
+        reverse("feedback:staff_entry"),
+        form_data(channel="hotline", subject="", sender_phone="", content="Gọi lúc 9 giờ."),
+    )
+    page = r.content.decode()
+    assert r.status_code == 422 and "Vui lòng nhập tiêu đề." in page
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_subject_error"' in page
+    assert 'href="#id_subject"' in page and "Gọi lúc 9 giờ." in page and 'value="Đỗ Thị H"' in page
+    client.force_login(org["focal"])
+    r = client.post(
+        reverse("feedback:staff_paper_entry"),
+        {**form_data(subject=""), "agency": org["dept"].pk},
+    )
+    page = r.content.decode()
+    assert r.status_code == 422 and 'href="#id_subject"' in page and 'value="Đỗ Thị H"' in page
+    assert Feedback.objects.count() == 0
+
+
 def test_public_form_errors_are_vietnamese_and_keep_the_input(client, org):
     response = client.post(reverse("feedback:submit"), form_data(sender_phone="", subject=""))
     body = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Vui lòng nhập tiêu đề." in body
     assert "Vui lòng nhập số điện thoại hoặc email" in body
     assert "Hồ sơ bị chậm 5 ngày." in body
     exe = SimpleUploadedFile("don.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     response = client.post(reverse("feedback:submit"), form_data(attachments=exe))
     assert (
-        response.status_code == 400
+        response.status_code == 422
         and "không thuộc loại được chấp nhận" in response.content.decode()
     )
     assert Feedback.objects.count() == 0
@@ -239,7 +261,7 @@ def test_honeypot_and_throttle(client, org, settings):
     settings.FEEDBACK_RATE_LIMIT = 3
     fresh = {"REMOTE_ADDR": "10.0.0.7"}
     for _ in range(5):
-        assert client.post(reverse("feedback:submit"), form_data(content=""), **fresh).status_code == 400
+        assert client.post(reverse("feedback:submit"), form_data(content=""), **fresh).status_code == 422
     assert client.post(reverse("feedback:submit"), form_data(), **fresh).status_code == 302
     settings.FEEDBACK_RATE_LIMIT = 2
     # Another address is not affected by the burst.

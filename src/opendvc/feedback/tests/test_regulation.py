@@ -516,7 +516,7 @@ def test_art_7_3_paper_letter_only_for_the_officers_own_agency(client, org, mond
         },
     )
     assert (
-        response.status_code == 400
+        response.status_code == 422
         and "không vào sổ văn bản cho cơ quan này" in response.content.decode()
     )
     response = client.post(
@@ -530,7 +530,7 @@ def test_art_7_3_paper_letter_only_for_the_officers_own_agency(client, org, mond
         },
     )
     assert (
-        response.status_code == 400
+        response.status_code == 422
         and "Vui lòng nhập địa chỉ, số điện thoại hoặc email" in response.content.decode()
     )
     with pytest.raises(ProblemError) as err:

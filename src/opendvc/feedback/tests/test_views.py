@@ -119,7 +119,7 @@ def test_publish_refused_without_consent(client, org, make_item, monday):
         reverse("feedback:staff_publish", args=[fb.code]),
         {"title": "a", "question": "b", "answer": "c", "confirm": "on"},
     )
-    assert r.status_code == 400 and "không đồng ý công khai" in r.content.decode()
+    assert r.status_code == 422 and "không đồng ý công khai" in r.content.decode()
     assert PublishedAnswer.objects.count() == 0
 
 

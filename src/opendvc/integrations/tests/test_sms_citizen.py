@@ -65,6 +65,7 @@ def test_the_citizen_verifies_the_phone_and_opts_in(client, provider, citizen):
         PAGE, {"buoc": "xac-minh", "code": "000000" if code != "000000" else "111111"}
     )
     assert wrong.status_code == 422
+    assert re.search(r'id="code" [^>]*value="(000000|111111)"', wrong.content.decode())
     done = client.post(PAGE, {"buoc": "xac-minh", "code": code})
     assert done.status_code == 302
     citizen.refresh_from_db()
