@@ -453,3 +453,19 @@ def test_the_answered_queue_shows_when_each_item_was_answered_not_its_deadline(
         "Hạn trả lời"
         in client.get(reverse("feedback:queue"), {"hang-doi": "open"}).content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_a_refused_qa_search_answers_422_at_its_field(client):
+    """A query past the search's limits answered 400 with the message below the form, tied to
+    nothing; it answers 422, the message at the search field, what was typed kept."""
+    typed = "cham tra " * 30
+    r = client.get(reverse("feedback:qa_list"), {"q": typed})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert re.search(r'id="qa-q-error"[^>]*>.*dài quá \d+ ký tự', page)
+    assert re.search(
+        r'<input type="search" id="qa-q" name="q" value="cham tra [^"]*"[^>]*'
+        r'aria-invalid="true" aria-describedby="qa-q-error"',
+        page,
+    )
