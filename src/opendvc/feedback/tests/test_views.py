@@ -416,6 +416,9 @@ def test_a_refused_forward_keeps_the_agency_kind_and_note_chosen(client, org, ma
     r = client.post(url, {**chosen, "note": "Chuyển đúng cơ quan", "version": fb.version + 5})
     page = r.content.decode()
     assert r.status_code == 409
+    # Not "someone else changed it": it may have been this page's own second press.
+    assert "Phản ánh, kiến nghị đã thay đổi kể từ khi trang được mở" in page
+    assert "có thể do nút được bấm hai lần" in page and "người khác cập nhật" not in page
     assert re.search(rf'<option value="{org["other"].pk}" selected', page)
     assert '<option value="proposal" selected' in page and ">Chuyển đúng cơ quan</textarea>" in page
     fb.refresh_from_db()
