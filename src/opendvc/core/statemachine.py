@@ -181,7 +181,10 @@ class StateMachine:
     def stale(self, row) -> ProblemError:
         return ProblemError(
             "conflict",
-            _("Dữ liệu vừa được người khác thay đổi; hãy tải lại trang."),
+            _(
+                "Dữ liệu đã thay đổi kể từ khi trang được mở (có thể do nút được bấm hai lần, "
+                "hoặc do người khác vừa xử lý); hãy xem trạng thái hiện tại trước khi thao tác lại."
+            ),
             status=409,
             extra={"state": self.state_of(row), "version": row.version},
         )

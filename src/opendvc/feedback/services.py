@@ -776,7 +776,11 @@ class FeedbackMachine(StateMachine):
     def stale(self, row) -> ProblemError:
         return ProblemError(
             "conflict",
-            _("Phản ánh đã được người khác cập nhật; vui lòng tải lại trang."),
+            _(
+                "Phản ánh, kiến nghị đã thay đổi kể từ khi trang được mở (có thể do nút được bấm "
+                "hai lần, hoặc do người khác vừa xử lý); hãy xem trạng thái hiện tại của phản "
+                "ánh, kiến nghị trước khi thao tác lại."
+            ),
             status=409,
             extra={"state": row.status, "version": row.version},
         )

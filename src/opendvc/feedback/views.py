@@ -257,7 +257,7 @@ def qa_list(request, procedure_code: str | None = None):
         request,
         "feedback/qa_list.html",
         {"page": page, "q": q, "error": error, "procedure": procedure},
-        status=400 if error else 200,
+        status=422 if error else 200,
     )
 
 

@@ -73,7 +73,7 @@ def staff_open(request):
         request,
         "ops/staff_open.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -109,7 +109,7 @@ def staff_detail(request, public_id):
                 return redirect("ops:staff_detail", public_id=incident.public_id)
             except ProblemError as exc:
                 _problem_to_form(form, exc)
-        status = 400
+        status = 422
     return render(
         request,
         "ops/staff_detail.html",

@@ -76,6 +76,53 @@ def _messages(exc: ProblemError, fields: dict | None = None) -> list[str]:
     return details or [exc.detail]
 
 
+# The forms' inputs (by id) of the paths the services name in their errors.
+_ADDRESS_INPUTS = {
+    "contact_name": "ho-ten",
+    "contact_phone": "dien-thoai",
+    "address": "dia-chi",
+    "province": "tinh",
+}
+PICKUP_INPUTS = {
+    "procedure": "thu-tuc",
+    "agency": "co-quan",
+    **_ADDRESS_INPUTS,
+    "window_start": "tu-gio",
+    "window_end": "den-gio",
+    "note": "ghi-chu",
+}
+ORDER_INPUTS = {
+    "status": "trang-thai",
+    "at": "luc",
+    "note": "ghi-chu",
+    "receiver_name": "nguoi-nhan",
+    "proof": "bang-chung",
+}
+
+
+def _refused(exc: ProblemError, inputs: dict[str, str], fields: dict | None = None) -> dict:
+    """A refused form's errors for its template: each at its input (``field_errors``, by the input's
+    id with "_" for "-") and all of them in the summary (``error_links``), linked to their input and
+    named by ``fields`` as ``_messages`` names them; an error of no input is in the summary only."""
+    fields = fields or {}
+    at_input: dict[str, str] = {}
+    links = []
+    for e in exc.extra.get("errors") or []:
+        if not isinstance(e, dict) or not e.get("message"):
+            continue
+        target = inputs.get(e.get("path"), "")
+        if target and target in at_input:
+            target = ""  # a second error of the same input: in the summary only
+        if target:
+            at_input[target] = e["message"]
+        label = fields.get(e.get("path"), "")
+        links.append({"target": target, "label": label, "message": e["message"]})
+    return {
+        "field_errors": {key.replace("-", "_"): m for key, m in at_input.items()},
+        "error_links": links or [{"target": "", "label": "", "message": exc.detail}],
+    }
+
+
 def _instant(text: str, path: str) -> datetime:
     try:
         value = parse_instant(text)
@@ -151,7 +198,8 @@ def pickup_new(request):
         "agencies": agencies,
         "procedure": named,
         "values": values,
-        "errors": [],
+        "field_errors": {},
+        "error_links": [],
         "fee_inside": settings_fee(True),
         "fee_outside": settings_fee(False),
     }
@@ -179,8 +227,8 @@ def pickup_new(request):
                 request=request,
             )
         except ProblemError as exc:
-            context["errors"] = _messages(exc, PICKUP_FIELDS)
-            return render(request, "postal/pickup_new.html", context, status=400)
+            context.update(_refused(exc, PICKUP_INPUTS, PICKUP_FIELDS))
+            return render(request, "postal/pickup_new.html", context, status=422)
         messages.success(
             request,
             _("Đã gửi yêu cầu thu gom %(n)s, cước phí %(fee)s. Bưu điện sẽ liên hệ trước khi đến.")
@@ -272,8 +320,8 @@ NEXT_ACTIONS = {
 def order_detail(request, order_number: str):
     """One order: its address, window, fee, clock and timeline; the events the worker may record next."""
     order = selectors.order_for_operator(user=request.user, order_number=order_number)
-    errors: list[str] = []
-    status_error = ""
+    refused = {"field_errors": {}, "error_links": []}
+    answer_status = 200
     if request.method == "POST":
         p = request.POST
         status = p.get("trang-thai", "")
@@ -304,12 +352,18 @@ def order_detail(request, order_number: str):
                     request=request,
                 )
         except ProblemError as exc:
-            errors = _messages(exc, ORDER_FIELDS)
-            status_error = next(
-                (e["message"] for e in exc.extra.get("errors", []) if e.get("path") == "status"), ""
-            )
+            refused = _refused(exc, ORDER_INPUTS, ORDER_FIELDS)
+            answer_status = exc.status if exc.status < 500 else 422
         except UploadError as exc:
-            errors = [exc.message]
+            refused = _refused(
+                ProblemError(
+                    "validation_error",
+                    exc.message,
+                    extra={"errors": [{"path": "proof", "message": exc.message}]},
+                ),
+                ORDER_INPUTS,
+            )
+            answer_status = 422
         else:
             recorded = _("Đã ghi nhận: %(s)s.") % {"s": status_label(order.leg, status)}
             note = proof.renamed_note() if proof is not None else ""
@@ -331,11 +385,10 @@ def order_detail(request, order_number: str):
             "row": Row(order, now),
             "order": order,
             "actions": actions,
-            "errors": errors,
+            **refused,
             "events": order.events.select_related("actor").all(),
             "values": request.POST,
             "chosen": chosen if chosen in offered else "",
-            "status_error": status_error,
             "typed": {
                 "at": request.POST.get("luc", ""),
                 "note": request.POST.get("ghi-chu", ""),
@@ -343,7 +396,7 @@ def order_detail(request, order_number: str):
             },
             "now_local": to_local(now).strftime("%d/%m/%Y %H:%M"),
         },
-        status=400 if errors else 200,
+        status=answer_status,
     )
 
 
@@ -445,7 +498,8 @@ def office_return(request, code: str):
             "dia_chi": default.address,
             "tinh": default.province,
         }
-    errors: list[str] = []
+    refused = {"field_errors": {}, "error_links": []}
+    answer_status = 200
     if request.method == "POST":
         p = request.POST
         try:
@@ -461,7 +515,8 @@ def office_return(request, code: str):
                 request=request,
             )
         except ProblemError as exc:
-            errors = _messages(exc, RETURN_FIELDS)
+            refused = _refused(exc, _ADDRESS_INPUTS, RETURN_FIELDS)
+            answer_status = exc.status if exc.status < 500 else 422
         else:
             messages.success(
                 request,
@@ -475,6 +530,6 @@ def office_return(request, code: str):
     return render(
         request,
         "postal/office_return.html",
-        {"dossier": dossier, "values": values, "errors": errors},
-        status=400 if errors else 200,
+        {"dossier": dossier, "values": values, **refused},
+        status=answer_status,
     )

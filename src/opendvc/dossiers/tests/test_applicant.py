@@ -81,7 +81,7 @@ def test_missing_required_component_blocks_submission(client, citizen, procedure
     review = client.get(review_url).content.decode()
     assert "Chưa đính kèm giấy tờ bắt buộc" in review and 'name="token"' not in review
     bad = client.post(review_url, {"token": "x", "cam-doan": "1"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert Dossier.objects.get(applicant=citizen).status == State.DRAFT
 
 
@@ -104,7 +104,7 @@ def test_hostile_file_on_the_page_is_refused_and_not_stored(
             ],
         },
     )
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "không thuộc loại được chấp nhận" in r.content.decode()
     assert Dossier.objects.count() == 0 and DossierFile.objects.count() == 0
     kept = Upload.objects.get(owner=citizen, claimed_at__isnull=True)
@@ -230,7 +230,7 @@ def test_acting_for_an_organisation(client, procedure, justice, member, stranger
     client.force_login(stranger)
     r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": f"org:{other.public_id}"})
     # Not a 404 that loses the page: the form again, the error at "Nộp với tư cách", nothing saved.
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     assert (
         'id="tu-cach-error"' in page and "không (còn) được nộp hồ sơ nhân danh tổ chức này" in page
@@ -251,7 +251,7 @@ def test_a_procedure_for_persons_is_not_filed_in_an_organisations_name(
     page = client.get(f"/nop-ho-so/{procedure.code}/?nop-voi-tu-cach={value}").content.decode()
     assert f'<option value="{value}"' not in page and 'name="nop-voi-tu-cach" value="self"' in page
     r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "dành cho cá nhân" in r.content.decode()
     assert not Dossier.objects.filter(applicant=member.user).exists()
     r = _start(client, procedure, justice)
@@ -268,7 +268,7 @@ def test_a_procedure_for_organisations_is_filed_in_an_organisations_name(
     value = f"org:{member.organisation.public_id}"
     assert f'name="nop-voi-tu-cach" value="{value}"' in page and "Cá nhân:" not in page
     r = _start(client, procedure, justice)
-    assert r.status_code == 400 and "dành cho tổ chức" in r.content.decode()
+    assert r.status_code == 422 and "dành cho tổ chức" in r.content.decode()
     assert not Dossier.objects.filter(applicant=member.user).exists()
     r = _start(client, procedure, justice, extra={"nop-voi-tu-cach": value})
     assert r.status_code == 302
@@ -302,7 +302,7 @@ def test_a_reused_file_number_past_the_database_range_is_ignored(
     r = client.post(
         f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, "dung-lai": ["9" * 30, "١٢"]}
     )
-    assert r.status_code == 400 and "Hồ sơ chưa thể lưu" in r.content.decode()
+    assert r.status_code == 422 and "Hồ sơ chưa thể lưu" in r.content.decode()
     assert not Dossier.objects.filter(applicant=citizen).exists()
 
 

@@ -66,7 +66,7 @@ def test_an_authorisation_withdrawn_before_saving_keeps_the_page(client, permit,
     Membership.objects.filter(pk=member.pk).delete()  # withdrawn while the page was open
 
     r = _post(client, permit, value)
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     _kept(page)
     assert f'<option value="{_agency(permit).pk}" selected>' in page
@@ -93,7 +93,7 @@ def test_a_forged_organisation_on_a_save_for_review(client, permit, citizen):
     client.force_login(citizen)
     for value in (f"org:{other.public_id}", "org:khong-phai-ma", "ai-do"):
         r = _post(client, permit, value, action="xem-lai")
-        assert r.status_code == 400, value
+        assert r.status_code == 422, value
         page = r.content.decode()
         _kept(page)
         assert 'id="tu-cach-error"' in page and other.name not in page
@@ -107,7 +107,7 @@ def test_the_error_is_in_english_on_the_english_page(permit, member):
     value = f"org:{member.organisation.public_id}"
     Membership.objects.filter(pk=member.pk).delete()
     r = _post(client, permit, value)
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     error = re.search(r'<p class="field-error" id="tu-cach-error">(.*?)</p>', page, re.S).group(1)
     assert "You may not (or no longer) file on behalf of this organisation" in error
@@ -168,7 +168,7 @@ def test_prefill_as_fills_the_form_in_again_and_keeps_the_files(client, permit, 
     # The person cannot switch to an organisation they do not act for: told at the field.
     r = client.post(f"/nop-ho-so/{PERMIT}/", {"co-quan": _agency(permit).pk, "nop-voi-tu-cach": "org:xyz",
                                              "action": "dien-san"})
-    assert r.status_code == 400 and 'id="tu-cach-error"' in r.content.decode()
+    assert r.status_code == 422 and 'id="tu-cach-error"' in r.content.decode()
     assert not Dossier.objects.filter(applicant=member.user).exists()
 
 
@@ -176,4 +176,4 @@ def test_a_save_that_names_no_action_goes_to_the_review(client, permit, member):
     """What Enter in a field sends (the hidden first button names no action): a save for review."""
     client.force_login(member.user)
     r = client.post(f"/nop-ho-so/{PERMIT}/", {"co-quan": _agency(permit).pk, "nop-voi-tu-cach": "self"})
-    assert r.status_code == 400 and "Hồ sơ chưa thể lưu để xem lại" in r.content.decode()
+    assert r.status_code == 422 and "Hồ sơ chưa thể lưu để xem lại" in r.content.decode()

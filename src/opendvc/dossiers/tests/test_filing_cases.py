@@ -98,7 +98,7 @@ def test_page_asks_for_the_case_then_its_papers(client, by_case, citizen, justic
     page = client.get(f"/nop-ho-so/{by_case.code}/").content.decode()
     assert 'name="truong-hop"' in page and HOUSE in page and ROAD in page
     r = client.post(f"/nop-ho-so/{by_case.code}/", {"co-quan": justice.pk, "action": "xem-lai"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Hãy chọn trường hợp của hồ sơ" in r.content.decode()
     r = client.post(
         f"/nop-ho-so/{by_case.code}/",
@@ -110,7 +110,7 @@ def test_page_asks_for_the_case_then_its_papers(client, by_case, citizen, justic
         },
     )
     html = r.content.decode()
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert (
         html.count(
             "Chưa đính kèm giấy tờ bắt buộc: Đơn đề nghị cấp giấy phép xây dựng nhà ở riêng lẻ"
@@ -137,7 +137,7 @@ def test_page_asks_for_the_case_then_its_papers(client, by_case, citizen, justic
     # Choosing the other case asks for its papers instead.
     r = client.post(edit, {"action": "xem-lai", "truong-hop": ROAD})
     assert (
-        r.status_code == 400
+        r.status_code == 422
         and "Chưa đính kèm giấy tờ bắt buộc: Bản vẽ tuyến công trình" in r.content.decode()
     )
 
@@ -182,7 +182,7 @@ def test_a_single_case_is_the_case(client, one_case, citizen, justice):
         },
     )
     assert (
-        r.status_code == 400
+        r.status_code == 422
         and "Chưa đính kèm giấy tờ bắt buộc: Dự thảo di chúc" in r.content.decode()
     )
     # Without the page's field (an old draft), the only case still applies at submission and is kept.
@@ -234,7 +234,7 @@ def test_cases_adding_papers_are_optional(client, base_and_case, citizen, justic
         },
     )
     assert (
-        r.status_code == 400
+        r.status_code == 422
         and "Chưa đính kèm giấy tờ bắt buộc: Văn bản ủy quyền" in r.content.decode()
     )
 

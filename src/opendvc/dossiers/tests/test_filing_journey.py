@@ -134,7 +134,7 @@ def test_empty_save_marks_each_field_in_place_and_creates_nothing(client, citize
             "action": "xem-lai",
         },
     )
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
     # Each problem links to its field, which carries aria-invalid and its own message.
@@ -152,7 +152,7 @@ def test_empty_save_marks_each_field_in_place_and_creates_nothing(client, citize
     # A procedure without an e-form: the agency and the required papers are marked the same way.
     plain = make_procedure(code="9.000001", components=(("Đơn đề nghị", True),))
     r = client.post(f"/nop-ho-so/{plain.code}/", {"co-quan": "", "action": "xem-lai"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     assert 'href="#co-quan"' in page and re.search(
         r'<select id="co-quan"[^>]*aria-invalid="true"', page
@@ -277,7 +277,7 @@ def test_declaration_is_required_before_submitting_and_its_time_is_kept(
     assert "Tôi xin cam đoan những thông tin kê khai là đúng sự thật" in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     refused = client.post(url, {"token": token})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     body = refused.content.decode()
     assert 'href="#cam-doan"' in body and re.search(r'id="cam-doan"[^>]*aria-invalid="true"', body)
     d.refresh_from_db()

@@ -57,7 +57,7 @@ def test_files_of_a_refused_first_save_are_kept(client, citizen, two_agencies, s
                                                 "nop-voi-tu-cach": "org:khong-phai-ma", **files})
     else:
         refused = _first(client, two_agencies, {"action": action, **files})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     html = refused.content.decode()
     assert ("Bạn không (còn) được nộp hồ sơ nhân danh tổ chức này" if shape == "organisation"
             else "Hãy chọn cơ quan tiếp nhận hồ sơ.") in html
@@ -85,7 +85,7 @@ def test_a_refused_file_is_told_at_its_component_and_the_good_ones_are_kept(clie
         f"tp-{form.pk}": [SimpleUploadedFile("to-khai.pdf", small_pdf())],
         f"tp-{birth.pk}": [SimpleUploadedFile("chung-sinh.pdf", b"MZ\x90\x00 not a pdf")],
     })
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     html = refused.content.decode()
     error = re.search(rf'<p class="field-error" id="tp-{birth.pk}-error">(.*?)</p>', html, re.S)
     assert error and "chung-sinh.pdf" in error.group(1) and "không thuộc loại được chấp nhận" in error.group(1)
@@ -111,7 +111,7 @@ def test_a_refused_file_is_not_kept(client, citizen, two_agencies, content):
     refused = _first(client, two_agencies, {
         "action": "xem-lai", f"tp-{form.pk}": [SimpleUploadedFile("to-khai.pdf", content)],
     })
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     html = refused.content.decode()
     assert f'id="tp-{form.pk}-error"' in html and "to-khai.pdf" in html
     assert _kept_inputs(html) == {}
@@ -132,7 +132,7 @@ def test_a_kept_file_is_its_owners_only(client, citizen, stranger, two_agencies)
     # Another user sending the ids (seen, guessed) gets none of the files, and no dossier.
     client.force_login(stranger)
     used = _first(client, two_agencies, {"action": "xem-lai", "co-quan": agency.pk, **kept})
-    assert used.status_code == 400
+    assert used.status_code == 422
     html = used.content.decode()
     assert "to-khai.pdf" not in html and "chung-sinh.png" not in html and _kept_inputs(html) == {}
     assert "không còn" in html
@@ -142,7 +142,7 @@ def test_a_kept_file_is_its_owners_only(client, citizen, stranger, two_agencies)
     client.force_login(citizen)
     Upload.objects.filter(owner=citizen).update(created_at=timezone.now() - timedelta(hours=25))
     late = _first(client, two_agencies, {"action": "xem-lai", "co-quan": agency.pk, **kept})
-    assert late.status_code == 400 and _kept_inputs(late.content.decode()) == {}
+    assert late.status_code == 422 and _kept_inputs(late.content.decode()) == {}
     assert not DossierFile.objects.exists()
 
 
@@ -183,13 +183,13 @@ def test_files_kept_with_the_form_incomplete_go_to_the_draft(client, citizen, ag
     typed = {"tkf-child_name": "Trần Minh Khôi", "action": "xem-lai"}
     refused = _first(client, birth, {**typed, **{f"tp-{c.pk}": [SimpleUploadedFile(f"giay-{c.pk}.pdf", small_pdf())]
                                                  for c in two}})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     html = refused.content.decode()
     assert 'href="#tkf-child_birth_date"' in html and 'value="Trần Minh Khôi"' in html
     kept = _kept_inputs(html)
     assert sorted(kept) == sorted(f"giu-{c.pk}" for c in two)
     again = _first(client, birth, {**typed, "co-quan": receiving_agencies(procedure=birth).first().pk, **kept})
-    assert again.status_code == 400 and 'href="#tkf-child_birth_date"' in again.content.decode()
+    assert again.status_code == 422 and 'href="#tkf-child_birth_date"' in again.content.decode()
     dossier = Dossier.objects.get(applicant=citizen)
     assert {(f.component_id, f.original_name) for f in dossier.files.all()} == {
         (c.pk, f"giay-{c.pk}.pdf") for c in two}
@@ -214,7 +214,7 @@ def test_files_ticked_for_removal_stay_ticked_when_the_page_comes_back(client, c
     edit = reverse("dossiers:edit", kwargs={"public_id": dossier.public_id})
     refused = client.post(edit, {"action": "xem-lai", "xoa-tep": [str(wrong.pk)],
                                  f"tp-{birth.pk}": [SimpleUploadedFile("rong.pdf", b"")]})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     html = refused.content.decode()
     assert f'name="xoa-tep" value="{wrong.pk}" checked>' in html
     assert f'name="xoa-tep" value="{right.pk}">' in html
@@ -238,5 +238,5 @@ def test_a_removal_of_a_file_that_is_no_row_is_ignored(client, citizen, two_agen
     r = client.post(edit, {"action": "nhap", "xoa-tep": [value]})
     assert r.status_code == 302
     r = client.post(edit, {"action": "xem-lai", "xoa-tep": [value]})
-    assert r.status_code in (302, 400)
+    assert r.status_code in (302, 422)
     assert {f.original_name for f in dossier.files.all()} == {"to-khai.pdf"}

@@ -66,7 +66,7 @@ def test_a_refused_first_save_keeps_the_token_and_saves_once_after(client, citiz
     client.force_login(citizen)
     token = _token(client, procedure)
     refused = client.post(f"/nop-ho-so/{procedure.code}/", {"nop-voi-tu-cach": "self", "token": token})
-    assert refused.status_code == 400 and f'name="token" value="{token}"' in refused.content.decode()
+    assert refused.status_code == 422 and f'name="token" value="{token}"' in refused.content.decode()
     assert not Dossier.objects.filter(applicant=citizen).exists()
     assert _post(client, procedure, justice, token).status_code == 302
     assert _post(client, procedure, justice, token).status_code == 302

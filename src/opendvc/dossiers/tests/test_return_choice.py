@@ -146,7 +146,7 @@ def test_filing_page_shows_a_bad_choice_at_its_fields(client, citizen, procedure
              for c in procedure.components.filter(required=True)}
     r = client.post(f"/nop-ho-so/{procedure.code}/", {"co-quan": justice.pk, "action": "xem-lai",
                                                       **{**PAGE_HOME, **typed}, **files})
-    assert r.status_code == 400
+    assert r.status_code == 422
     page = r.content.decode()
     for target, message in errors.items():
         message = escape(message)

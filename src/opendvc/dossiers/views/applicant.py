@@ -433,7 +433,7 @@ def _filing(request, procedure, dossier=None):
                 component_errors=file_errors,
                 kept=kept + _keep(request, files),
             ),
-            status=400 if acting_errors or summary else 200,
+            status=422 if acting_errors or summary else 200,
         )
     data = (
         eforms_bridge.parse_post(form_version=form_version, post=request.POST, prefix="tk")
@@ -454,7 +454,7 @@ def _filing(request, procedure, dossier=None):
                 component_errors=file_errors,
                 kept=kept + _keep(request, files),
             ),
-            status=400,
+            status=422,
         )
     draft_only = request.POST.get("action") == "nhap"
     summary, form_errors, component_errors = (
@@ -487,7 +487,7 @@ def _filing(request, procedure, dossier=None):
                 component_errors=component_errors,
                 kept=kept + _keep(request, files),
             ),
-            status=400,
+            status=422,
         )
     dossier, errors, repeated = _save_filing(
         request,
@@ -515,7 +515,7 @@ def _filing(request, procedure, dossier=None):
                 summary=summary,
                 kept=kept + _keep(request, files),
             ),
-            status=400,
+            status=422,
         )
     if summary:
         return render(
@@ -530,7 +530,7 @@ def _filing(request, procedure, dossier=None):
                 summary=summary,
                 component_errors=component_errors,
             ),
-            status=400,
+            status=422,
         )
     tell_renamed(request, files)
     if draft_only:
@@ -698,7 +698,7 @@ def review(request, public_id):
                         problems or ([] if declaration_error else problem_messages(exc)),
                         declaration_error=declaration_error,
                     ),
-                    status=400,
+                    status=422,
                 )
             return redirect("dossiers:mine_detail", public_id=dossier.public_id)
         return redirect(reverse("dossiers:mine_detail", args=[dossier.public_id]) + "?da-nop=1")

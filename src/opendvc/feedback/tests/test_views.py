@@ -416,6 +416,9 @@ def test_a_refused_forward_keeps_the_agency_kind_and_note_chosen(client, org, ma
     r = client.post(url, {**chosen, "note": "Chuyển đúng cơ quan", "version": fb.version + 5})
     page = r.content.decode()
     assert r.status_code == 409
+    # Not "someone else changed it": it may have been this page's own second press.
+    assert "Phản ánh, kiến nghị đã thay đổi kể từ khi trang được mở" in page
+    assert "có thể do nút được bấm hai lần" in page and "người khác cập nhật" not in page
     assert re.search(rf'<option value="{org["other"].pk}" selected', page)
     assert '<option value="proposal" selected' in page and ">Chuyển đúng cơ quan</textarea>" in page
     fb.refresh_from_db()
@@ -452,4 +455,20 @@ def test_the_answered_queue_shows_when_each_item_was_answered_not_its_deadline(
     assert (
         "Hạn trả lời"
         in client.get(reverse("feedback:queue"), {"hang-doi": "open"}).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_a_refused_qa_search_answers_422_at_its_field(client):
+    """A query past the search's limits answered 400 with the message below the form, tied to
+    nothing; it answers 422, the message at the search field, what was typed kept."""
+    typed = "cham tra " * 30
+    r = client.get(reverse("feedback:qa_list"), {"q": typed})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert re.search(r'id="qa-q-error"[^>]*>.*dài quá \d+ ký tự', page)
+    assert re.search(
+        r'<input type="search" id="qa-q" name="q" value="cham tra [^"]*"[^>]*'
+        r'aria-invalid="true" aria-describedby="qa-q-error"',
+        page,
     )

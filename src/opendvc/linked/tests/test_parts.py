@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.services import dossier_act
@@ -368,3 +369,20 @@ def test_the_one_stop_office_cannot_approve_while_an_agency_still_handles_its_pa
     assert refused.value.status == 409
     dossier.refresh_from_db()
     assert dossier.status == "processing"
+
+
+def test_a_stale_part_says_it_changed_since_the_page_was_opened(bundles, people):
+    """A part that changed since the page was read (409) was said to be changed by someone else,
+    also when it was the officer's own second press; the message now names both."""
+    dossier = file_bundle(bundles[BIRTH], people)
+    part = parts_of(dossier)["khai-sinh"]
+    stale = {"action": PartAction.ACCEPT, "actor": people["justice"]}
+    with pytest.raises(ProblemError) as vi:
+        part_act(part=part, expected_version=part.version + 1, **stale)
+    assert vi.value.status == 409 and vi.value.code == "conflict"
+    assert vi.value.detail.startswith("Dữ liệu đã thay đổi kể từ khi trang được mở")
+    assert "có thể do nút được bấm hai lần" in vi.value.detail
+    assert "người khác thay đổi" not in vi.value.detail
+    with translation.override("en"), pytest.raises(ProblemError) as en:
+        part_act(part=part, expected_version=part.version + 1, **stale)
+    assert str(en.value.detail).startswith("This has changed since the page was opened")

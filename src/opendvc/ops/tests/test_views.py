@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -73,7 +74,9 @@ def test_ict_opens_updates_and_resolves_through_pages(client, org):
         reverse("ops:staff_open"),
         {"title": "", "severity": "major", "affected_services": "A", "message": "m"},
     )
-    assert r.status_code == 400 and "This field is required" not in r.content.decode()
+    assert r.status_code == 422 and "This field is required" not in r.content.decode()
+    assert re.search(r'<input[^>]*name="title"[^>]*aria-invalid="true"', r.content.decode())
+    assert 'id="id_title_error"' in r.content.decode()
     assert Incident.objects.count() == 0
     r = client.post(
         reverse("ops:staff_open"),
@@ -93,11 +96,10 @@ def test_ict_opens_updates_and_resolves_through_pages(client, org):
     assert timezone.localtime(incident.started_at).strftime("%d/%m/%Y %H:%M") == "01/12/2026 08:30"
     url = reverse("ops:staff_detail", args=[incident.public_id])
     r = client.post(url, {"status": "resolved", "message": ""})
-    assert (
-        r.status_code == 400
-        and "Vui lòng" in r.content.decode()
-        or "bắt buộc" in r.content.decode()
-    )
+    assert r.status_code == 422
+    assert "Vui lòng" in r.content.decode() or "bắt buộc" in r.content.decode()
+    assert 'id="id_message_error"' in r.content.decode()
+    assert re.search(r'<textarea[^>]*name="message"[^>]*aria-invalid="true"', r.content.decode())
     r = client.post(url, {"status": "resolved", "message": "Bưu điện đã khắc phục"})
     assert r.status_code == 302
     incident.refresh_from_db()
@@ -156,7 +158,7 @@ def test_a_start_in_year_one_is_told_on_the_form(client, org):
             "message": "m",
         },
     )
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Thời điểm bắt đầu phải từ ngày 01/01/2000." in r.content.decode()
     assert Incident.objects.count() == 0
 

@@ -78,19 +78,19 @@ def test_the_order_form_keeps_the_event_and_the_values_after_an_error(client, de
     url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
     assert _checked(client.get(url).content.decode()) == []
     r = client.post(url, {"trang-thai": Status.FAILED, "luc": "hôm qua", "ghi-chu": "Vắng nhà"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     html = r.content.decode()
     assert "Nhập ngày giờ theo dạng dd/mm/yyyy giờ:phút." in html
     assert _checked(html) == [Status.FAILED]
     assert 'value="hôm qua"' in html and 'value="Vắng nhà"' in html
     r = client.post(url, {"trang-thai": Status.DELIVERED, "nguoi-nhan": "Nguyễn Thị Hoa"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     html = r.content.decode()
     assert _checked(html) == [Status.DELIVERED]
     assert 'value="Nguyễn Thị Hoa"' in html
     # A forged choice not offered is refused and leaves nothing chosen.
     r = client.post(url, {"trang-thai": "nonsense"})
-    assert r.status_code == 400 and _checked(r.content.decode()) == []
+    assert r.status_code == 422 and _checked(r.content.decode()) == []
 
 
 def test_the_event_is_an_explicit_choice_on_the_pickup_and_return_pages(
@@ -107,7 +107,7 @@ def test_the_event_is_an_explicit_choice_on_the_pickup_and_return_pages(
         url = f"/quan-tri/buu-chinh/don/{order.order_number}/"
         assert _checked(client.get(url).content.decode()) == []
         r = client.post(url, {"luc": "", "ghi-chu": "Gọi trước 15 phút", "nguoi-nhan": "Nguyễn Hoa"})
-        assert r.status_code == 400
+        assert r.status_code == 422
         html = r.content.decode()
         assert 'id="trang-thai-error"' in html
         assert "Sự kiện: Chọn sự kiện cần ghi nhận." in main_text(r)
@@ -120,7 +120,7 @@ def test_the_event_is_an_explicit_choice_on_the_pickup_and_return_pages(
     assert pickup.events.count() == 1
     client.cookies["django_language"] = "en"
     r = client.post(f"/quan-tri/buu-chinh/don/{pickup.order_number}/", {"ghi-chu": "x"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Event: Choose the event to record." in main_text(r)
     with pytest.raises(ProblemError) as refused:
         services.pickup_record(order=pickup, actor=postal, status="")
@@ -166,11 +166,11 @@ def test_a_pickup_event_in_the_future_or_before_the_request_is_refused(
     sign_in(client, postal)
     url = f"/quan-tri/buu-chinh/don/{order.order_number}/"
     r = client.post(url, {"trang-thai": Status.COLLECTED, "luc": "01/01/2030 10:00"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Thời điểm không được ở tương lai." in r.content.decode()
     assert 'value="01/01/2030 10:00"' in r.content.decode()
     r = client.post(url, {"trang-thai": Status.COLLECTED, "luc": "01/01/2020 10:00"})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "Thời điểm không được trước lúc yêu cầu thu gom." in r.content.decode()
     order.refresh_from_db()
     assert order.status == Status.REQUESTED and order.events.count() == 1
@@ -186,7 +186,7 @@ def test_a_note_or_receiver_longer_than_its_column_is_refused_not_cut(client, de
     sign_in(client, postal)
     url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
     r = client.post(url, {"trang-thai": Status.FAILED, "ghi-chu": "Vắng nhà " * 40})
-    assert r.status_code == 400
+    assert r.status_code == 422
     html = r.content.decode()
     assert "Ghi chú: Tối đa 300 ký tự (đang có 359)." in html
     with pytest.raises(ProblemError) as refused:
@@ -227,7 +227,7 @@ def test_the_proof_of_delivery_is_only_an_image_or_a_pdf(client, delivering, pos
                 "bang-chung": SimpleUploadedFile(name, content),
             },
         )
-        assert r.status_code == 400, name
+        assert r.status_code == 422, name
         text = main_text(r)
         assert "chỉ nhận tệp JPEG, PNG, PDF" in text, name
         assert "DOCX" not in text and "XLSX" not in text, name

@@ -119,11 +119,14 @@ def test_the_worker_records_a_failure_on_the_page_and_bad_input_is_explained(
     sign_in(client, postal)
     url = f"/quan-tri/buu-chinh/don/{delivering.order_number}/"
     refused = client.post(url, {"trang-thai": "failed", "ghi-chu": ""})
-    assert refused.status_code == 400 and "Nêu lý do không phát được." in refused.content.decode()
+    assert refused.status_code == 422 and "Nêu lý do không phát được." in refused.content.decode()
+    # The error at its input, tied to it, and linked from the summary.
+    assert 'aria-invalid="true" aria-describedby="ghi-chu-error"' in refused.content.decode()
+    assert '<a href="#ghi-chu">Nêu lý do không phát được.</a>' in refused.content.decode()
     bad_time = client.post(
         url, {"trang-thai": "failed", "ghi-chu": "Vắng nhà", "luc": "31/02/2026 25:00"}
     )
-    assert bad_time.status_code == 400 and "dd/mm/yyyy" in bad_time.content.decode()
+    assert bad_time.status_code == 422 and "dd/mm/yyyy" in bad_time.content.decode()
     assert client.post(url, {"trang-thai": "failed", "ghi-chu": "Vắng nhà"}).status_code == 302
     delivering.refresh_from_db()
     assert delivering.status == Status.FAILED and delivering.failure_reason == "Vắng nhà"
@@ -174,8 +177,15 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
     fields = pickup_form(procedure, justice, **{"den-gio": "08:00"})
     refused = client.post("/buu-chinh/thu-gom/", fields)
     assert (
-        refused.status_code == 400
+        refused.status_code == 422
         and "Giờ kết thúc phải sau giờ bắt đầu." in refused.content.decode()
+    )
+    page = refused.content.decode()
+    assert '<a href="#den-gio">Giờ kết thúc phải sau giờ bắt đầu.</a>' in page
+    assert re.search(
+        r'id="den-gio" name="den-gio" value="08:00"[^>]*'
+        r'aria-invalid="true" aria-describedby="den-gio-error"',
+        page,
     )
     # The post collects in the day and books at most POSTAL_PICKUP_MAX_DAYS ahead.
     for changed, message in (
@@ -184,7 +194,7 @@ def test_an_applicant_requests_a_pickup_and_the_office_receives_it(
         ({"ngay": "31/12/9999", "den-gio": "11:00"}, "Chỉ hẹn thu gom trong 30 ngày tới."),
     ):
         refused = client.post("/buu-chinh/thu-gom/", {**fields, **changed})
-        assert refused.status_code == 400 and message in refused.content.decode(), changed
+        assert refused.status_code == 422 and message in refused.content.decode(), changed
     assert client.post("/buu-chinh/thu-gom/", {**fields, "den-gio": "11:00"}).status_code == 302
     order = PostalOrder.objects.get(applicant=citizen)
     assert order.inside_province and order.fee_vnd == 22000
@@ -224,8 +234,15 @@ def test_the_office_hands_a_postal_result_over_to_the_post(
         url, {"ho-ten": "Nguyễn Thị Hoa", "dien-thoai": "12", "dia-chi": "x", "tinh": ""}
     )
     assert (
-        refused.status_code == 400
+        refused.status_code == 422
         and "Nhập số điện thoại di động hợp lệ." in refused.content.decode()
+    )
+    page = refused.content.decode()
+    assert 'id="dien-thoai-error"' in page and 'href="#dien-thoai"' in page
+    assert re.search(
+        r'id="dien-thoai" name="dien-thoai" value="12"[^>]*'
+        r'aria-invalid="true" aria-describedby="dien-thoai-error"',
+        page,
     )
     ok = client.post(
         url,
@@ -271,7 +288,7 @@ def test_a_pickup_or_return_address_too_long_or_with_markup_is_refused_not_cut(
             "den-gio": "08:00",
         },
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     text = main_text(refused)
     assert "Họ tên người giao hồ sơ: Không dùng các ký tự “<” và “>”." in text
     assert "Địa chỉ (số nhà, đường, phường/xã): Tối đa 300 ký tự (đang có 359)." in text
@@ -293,7 +310,7 @@ def test_a_pickup_or_return_address_too_long_or_with_markup_is_refused_not_cut(
         "tinh": "Đồng Nai" + " " + "x" * 120,
     }
     refused = client.post(url, typed)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "Tỉnh, thành phố: Tối đa 100 ký tự (đang có 129)." in main_text(refused)
     assert not PostalOrder.objects.filter(dossier=d, leg="return").exists()
     refused = client.post(url, {**typed, "tinh": "Đồng Nai", "ho-ten": "<script>"})
@@ -312,7 +329,7 @@ def test_an_unreadable_pickup_day_or_hour_is_reported_with_the_other_errors(
     for changed in ({"ngay": "31/02/2027"}, {"tu-gio": "25:00"}, {"den-gio": ""}):
         refused = client.post("/buu-chinh/thu-gom/", {**fields, **changed, "dia-chi": ""})
         html = refused.content.decode()
-        assert refused.status_code == 400, changed
+        assert refused.status_code == 422, changed
         assert "Ngày hoặc giờ thu gom không đọc được" in html, changed
         assert "Nhập địa chỉ đầy đủ" in html, changed
         assert f'value="{next(iter(changed.values()))}"' in html, changed
@@ -334,7 +351,7 @@ def test_a_wrong_procedure_or_agency_is_reported_with_the_other_errors(
             **{"thu-tuc": "KHONG-CO", "co-quan": "", "dia-chi": "", "tu-gio": "25:00"},
         ),
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     text = main_text(refused)
     assert "Hãy nhập đúng mã thủ tục" not in text
     assert "Mã thủ tục: Nhập đúng mã của một thủ tục đang được công bố." in text
@@ -347,7 +364,7 @@ def test_a_wrong_procedure_or_agency_is_reported_with_the_other_errors(
     refused = client.post(
         "/buu-chinh/thu-gom/", pickup_form(procedure, justice, **{"co-quan": 999999, "dia-chi": ""})
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     text = main_text(refused)
     assert "Cơ quan tiếp nhận: Chọn cơ quan tiếp nhận." in text and "Nhập địa chỉ đầy đủ" in text
     assert not PostalOrder.objects.exists()

@@ -25,7 +25,7 @@ def test_a_refused_draft_save_says_the_draft_was_not_saved(client, procedure, ci
         f"/nop-ho-so/{procedure.code}/",
         {"co-quan": justice.pk, "action": "nhap", f"kho-{component.pk}": str(expired.public_id)},
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     page = refused.content.decode()
     assert "Chưa lưu được bản nháp" in page
     assert "Hồ sơ chưa thể lưu để xem lại" not in page

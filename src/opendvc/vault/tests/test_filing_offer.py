@@ -54,7 +54,7 @@ def test_store_documents_offered_per_component_and_attached_by_reference(
         f"/nop-ho-so/{procedure.code}/",
         {"co-quan": justice.pk, "action": "nhap", f"kho-{birth_cert.pk}": str(expired.public_id)},
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "đã hết hạn ngày 01/01/2021" in refused.content.decode()
     assert not DossierFile.objects.exists()
 
@@ -72,7 +72,7 @@ def test_store_documents_offered_per_component_and_attached_by_reference(
         f"/ho-so-cua-toi/{draft.public_id}/soan/",
         {"action": "nhap", f"kho-{form_comp.pk}": str(valid.public_id)},
     )
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     assert "không khớp với" in wrong.content.decode()
     assert DossierFile.objects.filter(dossier=draft).count() == 1
 

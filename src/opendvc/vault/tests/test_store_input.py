@@ -81,7 +81,7 @@ def test_a_short_type_posted_by_hand_is_refused(client, procedure, citizen, just
         f"/nop-ho-so/{procedure.code}/",
         {"co-quan": justice.pk, "action": "nhap", f"kho-{component.pk}": str(doc.public_id)},
     )
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert "không khớp với" in r.content.decode()
     assert not DossierFile.objects.exists()
 
