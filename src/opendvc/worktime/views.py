@@ -71,7 +71,7 @@ def calendar_year(request, year: int):
                 request, _("Đã lưu ngày %(d)s.") % {"d": data["date"].strftime("%d/%m/%Y")}
             )
             return redirect("worktime:calendar_year", year=data["date"].year)
-    return _render_year(request, year, form=form, status=400)
+    return _render_year(request, year, form=form, status=422)
 
 
 @backoffice_required(roles=ADMIN_ROLES)

@@ -110,12 +110,13 @@ def test_admin_adds_a_day_audited_and_versioned(admin_client):
 
 def test_admin_bad_input_shows_errors_and_saves_nothing(admin_client):
     response = admin_client.post(url(2026), {"date": "30/02/2026", "kind": "day_off", "name": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.content.decode()
     assert "error-summary" in html and "Ngày không hợp lệ" in html and "Cần nhập tên ngày" in html
+    assert 'aria-invalid="true"' in html and 'value="30/02/2026"' in html
     assert not CalendarDay.objects.exists()
     response = admin_client.post(url(2026), {"date": "03/03/1990", "kind": "day_off", "name": "x"})
-    assert response.status_code == 400 and not CalendarDay.objects.exists()
+    assert response.status_code == 422 and not CalendarDay.objects.exists()
 
 
 def test_admin_removes_a_day(admin_client):
