@@ -486,6 +486,19 @@ def add_member(
     return m
 
 
+def _check_not_last_representative(membership: Membership) -> None:
+    """Refuse to remove, or to make an employee, the organisation's last representative."""
+    if membership.role != Membership.Role.REPRESENTATIVE:
+        return
+    reps = Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=Membership.Role.REPRESENTATIVE
+    )
+    if reps.count() <= 1:
+        raise ValidationError(
+            _("Tổ chức cần ít nhất một người đại diện."), code="last_representative"
+        )
+
+
 @transaction.atomic
 def member_role_change(
     *, actor: User, membership: Membership, role: str, request=None
@@ -501,11 +514,7 @@ def member_role_change(
     membership = Membership.objects.get(pk=membership.pk)
     if membership.role == role:
         return membership
-    reps = Membership.objects.filter(organisation=organisation, role=Membership.Role.REPRESENTATIVE)
-    if membership.role == Membership.Role.REPRESENTATIVE and reps.count() <= 1:
-        raise ValidationError(
-            _("Tổ chức cần ít nhất một người đại diện."), code="last_representative"
-        )
+    _check_not_last_representative(membership)
     before, membership.role = membership.role, role
     membership.save(update_fields=["role"])
     audit_record(
@@ -597,11 +606,7 @@ def remove_member(*, actor: User, membership: Membership, request=None) -> None:
     org = membership.organisation
     if not (can_manage_organisation(actor, org) or membership.user_id == actor.pk):
         raise PermissionDenied
-    reps = Membership.objects.filter(organisation=org, role=Membership.Role.REPRESENTATIVE)
-    if membership.role == Membership.Role.REPRESENTATIVE and reps.count() <= 1:
-        raise ValidationError(
-            _("Tổ chức cần ít nhất một người đại diện."), code="last_representative"
-        )
+    _check_not_last_representative(membership)
     audit_record(
         actor=actor,
         action="accounts.member_removed",
