@@ -23,11 +23,20 @@ from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.api.params import MAX_PAGE
 from opendvc.catalog.models import Procedure
 from opendvc.core.prepared import PreparedRead
+from opendvc.workflow import services as workflow
 from opendvc.workflow.selectors import agency_open_steps, due_soon_threshold
 from opendvc.worktime import VN_TZ, timeliness
 
 from .codes import hash_lookup_key, key_matches
-from .lifecycle import FINAL_STATES, OPEN_STATES, Action, State, action_label, state_label
+from .lifecycle import (
+    FINAL_STATES,
+    OPEN_STATES,
+    Action,
+    State,
+    StepAction,
+    action_label,
+    state_label,
+)
 from .models import Dossier, DossierDocument, DossierEvent, DossierFile, Upload
 from .services.transitions import actor_roles, allowed_actions
 
@@ -634,10 +643,6 @@ def step_actions_for(*, dossier: Dossier, user, run: Any = _NO_RUN) -> list[str]
     being processed: claim a step waiting in the department's queue; forward or send back a step one
     may work on (not the last step nor the approval step, ``workflow.forward_refusal``; not back from
     the first)."""
-    from opendvc.workflow import services as workflow
-
-    from .lifecycle import StepAction
-
     if dossier.status != State.PROCESSING:
         return []
     if run is _NO_RUN:
