@@ -35,10 +35,6 @@ def _target_parts(target: Any) -> tuple[str, str]:
     return type(target).__name__.lower(), str(target)
 
 
-def _client_ip(request) -> str | None:
-    return client_address(request)
-
-
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
@@ -132,7 +128,7 @@ def audit_record(
         target_type=target_type,
         target_id=target_id[:100],
         changes=_jsonable(changes or {}),
-        ip_address=_client_ip(request),
+        ip_address=client_address(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""),
         request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:64],
         key_id=settings.AUDIT_MAC_KEY_ID,

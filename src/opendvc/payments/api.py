@@ -19,11 +19,12 @@ from ninja import Field, Router, Schema, Status
 from opendvc.api.auth import require_scope
 from opendvc.api.schemas import problems
 from opendvc.core.links import absolute_url
+from opendvc.core.ratelimit import client_address
 from opendvc.dossiers import selectors as dossier_selectors
 
 from . import selectors, services
 from .models import PaymentAttempt, Receipt
-from .views import payer_ip, receipt_response
+from .views import receipt_response
 
 router = Router(tags=["Thanh toán"])
 
@@ -233,7 +234,7 @@ def start_payment(request, code: str, payload: PaymentStartIn):
         dossier=dossier,
         gateway=payload.gateway,
         actor=request.user,
-        client_ip=payer_ip(request),
+        client_ip=client_address(request) or "",
     )
     return Status(201, PaymentStartOut(payment=_payment(dossier, attempt, None), redirect_url=url))
 

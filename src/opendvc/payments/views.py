@@ -29,13 +29,6 @@ from .models import GatewayMessage, PaymentAttempt, Receipt, Refund
 from .registry import GATEWAYS, get_gateway
 
 
-def payer_ip(request) -> str:
-    """The payer's address as the gateway is told it (VNPay's ``vnp_IpAddr``): the client behind the
-    trusted proxies (``TRUSTED_PROXY_COUNT``), as the request limits count it, not the reverse proxy's
-    own address; empty when there is no usable one."""
-    return client_address(request) or ""
-
-
 @login_required
 @require_POST
 def pay(request, public_id):
@@ -45,7 +38,7 @@ def pay(request, public_id):
             dossier=dossier,
             gateway=request.POST.get("gateway", ""),
             actor=request.user,
-            client_ip=payer_ip(request),
+            client_ip=client_address(request) or "",
         )
     except ProblemError as exc:
         messages.error(request, message_text(problem_messages(exc)))
