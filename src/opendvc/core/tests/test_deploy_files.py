@@ -382,6 +382,32 @@ def test_migrations_run_as_a_job_and_hpas_scale_web_and_workers(manifests):
     assert hpas["opendvc-web"]["spec"]["minReplicas"] >= 2
 
 
+def test_the_first_apply_of_an_upgrade_leaves_the_running_workloads_alone(manifests):
+    """docs/operations.md applies ``-l 'app.kubernetes.io/component notin (web,worker,beat)'`` first
+    (the migration Job, the ConfigMap), then everything: each object carries the portal's label, and
+    what belongs to a Deployment (its Service, HPA, disruption budget) carries the Deployment's
+    component, the Job its own."""
+    for doc in manifests:
+        assert doc["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "opendvc", doc[
+            "metadata"
+        ]["name"]
+    first = {
+        (d["kind"], d["metadata"]["name"])
+        for d in manifests
+        if d["metadata"]["labels"].get("app.kubernetes.io/component")
+        not in {"web", "worker", "beat"}
+    }
+    assert ("Job", "opendvc-migrate") in first and ("ConfigMap", "opendvc-config") in first
+    assert {kind for kind, _ in first} <= {
+        "Job",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+        "Ingress",
+    }, first
+    migrate = _by_kind(manifests, "Job")["opendvc-migrate"]
+    assert migrate["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate"
+
+
 def test_service_and_ingress_reach_the_web_pods(manifests):
     (service,) = _by_kind(manifests, "Service").values()
     web = _by_kind(manifests, "Deployment")["opendvc-web"]
