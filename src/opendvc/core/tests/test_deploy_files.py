@@ -231,6 +231,28 @@ def test_nginx_limits_match_the_portal():
     )
 
 
+def test_the_timeouts_the_deployments_set_stay_inside_the_proxys(manifests, compose):
+    """The ConfigMap and compose may set GUNICORN_TIMEOUT themselves: the proxies must still wait
+    longer, and Kubernetes must give a stopping web pod longer than gunicorn's graceful timeout."""
+    conf = (DEPLOY / "nginx.conf").read_text()
+    (nginx_read,) = re.findall(r"proxy_read_timeout\s+(\d+)s;", conf)
+    (ingress,) = _by_kind(manifests, "Ingress").values()
+    ingress_read = ingress["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/proxy-read-timeout"
+    ]
+    text = (DEPLOY / "gunicorn.conf.py").read_text()
+    default = int(re.search(r'GUNICORN_TIMEOUT", "(\d+)"', text).group(1))
+    graceful = int(re.search(r'GUNICORN_GRACEFUL_TIMEOUT", "(\d+)"', text).group(1))
+    (config,) = _by_kind(manifests, "ConfigMap").values()
+    assert int(config["data"].get("GUNICORN_TIMEOUT", default)) < int(ingress_read)
+    graceful = int(config["data"].get("GUNICORN_GRACEFUL_TIMEOUT", graceful))
+    web = _by_kind(manifests, "Deployment")["opendvc-web"]["spec"]["template"]["spec"]
+    assert web["terminationGracePeriodSeconds"] > graceful
+    for name in ("web1", "web2"):
+        env = compose["services"][name]["environment"]
+        assert int(env.get("GUNICORN_TIMEOUT", default)) < int(nginx_read), name
+
+
 def _nginx_servers(conf: str) -> list[str]:
     """The body of each ``server { … }`` block (locations nest one level deep)."""
     bodies, depth, start = [], 0, None
