@@ -108,3 +108,22 @@ def test_every_kubernetes_object_named_exists():
     # Names of the manifests the doc tells the operator to edit.
     for name in re.findall(r"\b([a-z-]+\.yaml)\b", TEXT):
         assert (DEPLOY / "k8s" / name).exists() or (DEPLOY / name).exists(), name
+
+
+def test_the_secret_the_guide_creates_holds_every_key_the_pods_read():
+    """A key the manifests read from the Secret but the guide's ``kubectl create secret`` leaves out
+    keeps the pods from starting (CreateContainerConfigError), unless the reference is optional."""
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())
+    required, optional = set(), set()
+    for name in kustomization["resources"]:
+        for doc in yaml.safe_load_all((DEPLOY / "k8s" / name).read_text()):
+            if not doc or doc["kind"] not in {"Deployment", "Job"}:
+                continue
+            for container in doc["spec"]["template"]["spec"]["containers"]:
+                for env in container.get("env", []):
+                    ref = env.get("valueFrom", {}).get("secretKeyRef")
+                    if ref and ref["name"] == "opendvc-secrets":
+                        (optional if ref.get("optional") else required).add(ref["key"])
+    created = set(re.findall(r"--from-literal=([A-Z][A-Z0-9_]+)=", TEXT))
+    assert required <= created, required - created
+    assert created <= required | optional, created - required - optional
