@@ -112,6 +112,21 @@ def test_compose_app_containers_share_one_configuration(compose):
     assert "${POSTGRES_PASSWORD" in base["DATABASE_URL"]
 
 
+def test_compose_web_instances_answer_the_images_health_check(compose):
+    """The image's health check asks /healthz with Host ${HEALTHCHECK_HOST:-localhost}: a name not in
+    ALLOWED_HOSTS answers 400 and the web containers are reported unhealthy."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    (default,) = re.findall(r"HEALTHCHECK .*\$\{HEALTHCHECK_HOST:-([\w.-]+)\}", text)
+    example = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "compose.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for name in ("web1", "web2"):
+        env = {**example, **compose["services"][name]["environment"]}
+        assert env.get("HEALTHCHECK_HOST", default) in env["ALLOWED_HOSTS"].split(","), name
+
+
 def test_compose_migrations_run_the_lock_check_first(compose):
     """The zero-downtime rule (docs/adr/0004) holds for compose as for the Kubernetes Job."""
     command = " ".join(compose["services"]["migrate"]["command"])
@@ -428,6 +443,25 @@ def test_the_first_apply_of_an_upgrade_leaves_the_running_workloads_alone(manife
     }, first
     migrate = _by_kind(manifests, "Job")["opendvc-migrate"]
     assert migrate["metadata"]["labels"]["app.kubernetes.io/component"] == "migrate"
+
+
+def test_the_portals_name_is_the_same_in_every_manifest(manifests):
+    """The probes ask with the portal's Host: a name missing from ALLOWED_HOSTS answers 400 and the
+    pods never become ready; the Ingress serves the name PORTAL_BASE_URL and CSRF_TRUSTED_ORIGINS give."""
+    (config,) = _by_kind(manifests, "ConfigMap").values()
+    allowed = set(config["data"]["ALLOWED_HOSTS"].split(","))
+    (ingress,) = _by_kind(manifests, "Ingress").values()
+    hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+    assert hosts <= allowed
+    assert {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]} == hosts
+    assert config["data"]["PORTAL_BASE_URL"] in {f"https://{h}" for h in hosts}
+    assert set(config["data"]["CSRF_TRUSTED_ORIGINS"].split(",")) <= {f"https://{h}" for h in hosts}
+    web = _by_kind(manifests, "Deployment")["opendvc-web"]["spec"]["template"]["spec"]
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        headers = {
+            h["name"]: h["value"] for h in web["containers"][0][probe]["httpGet"]["httpHeaders"]
+        }
+        assert headers["Host"] in allowed, probe
 
 
 def test_service_and_ingress_reach_the_web_pods(manifests):
