@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +19,14 @@ from django.core.files.storage import default_storage, storages
 from django.core.mail import get_connection
 from django.db import connection
 from django.db.models import Count
-from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from opendvc.celery import app
 from opendvc.integrations.models import Delivery
 from opendvc.integrations.outbox import held_destinations, paused_destinations
 from opendvc.notifications.models import Notification
+
+from .words import CHECK_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -165,63 +164,23 @@ def check_certificates() -> tuple[bool, str]:
 
 
 CHECKS: list[Check] = [
-    Check("database", _("Toàn bộ cổng dịch vụ công"), check_database),
-    Check("redis", _("Bộ nhớ đệm và hàng đợi"), check_redis),
-    Check("storage", _("Tải lên và tải về tệp hồ sơ"), check_storage),
-    Check("broker", _("Xử lý nền (gửi thông báo, đồng bộ)"), check_broker),
-    Check("notification_backlog", _("Gửi thông báo qua thư điện tử"), check_notification_backlog),
-    Check("mail", _("Gửi thông báo qua thư điện tử"), check_mail),
-    Check("certificates", _("Kết nối an toàn (HTTPS)"), check_certificates),
+    Check("database", CHECK_LABELS["database"], check_database),
+    Check("redis", CHECK_LABELS["redis"], check_redis),
+    Check("storage", CHECK_LABELS["storage"], check_storage),
+    Check("broker", CHECK_LABELS["broker"], check_broker),
     Check(
-        "outbox",
-        _("Liên thông hồ sơ với Cổng DVC quốc gia, phần mềm một cửa và tin nhắn SMS"),
-        check_outbox,
+        "notification_backlog",
+        CHECK_LABELS["notification_backlog"],
+        check_notification_backlog,
     ),
+    Check("mail", CHECK_LABELS["mail"], check_mail),
+    Check("certificates", CHECK_LABELS["certificates"], check_certificates),
+    Check("outbox", CHECK_LABELS["outbox"], check_outbox),
 ]
 
 
 def check_by_name(name: str) -> Check | None:
     return next((c for c in CHECKS if c.name == name), None)
-
-
-# What ``services.incidents_from_checks`` writes, in Vietnamese like every record: an automatic
-# incident's title and its first and last updates. ``automatic_words`` says them in the page's language.
-INCIDENT_TITLE = gettext_noop("Gián đoạn: %(service)s")
-CHECK_FAILED = gettext_noop("Kiểm tra tự động “%(check)s” không đạt: %(detail)s")
-CHECK_PASSES = gettext_noop("Kiểm tra tự động đã đạt trở lại (%(detail)s).")
-
-
-def _stored(template: str) -> re.Pattern[str]:
-    """``template`` as written, its ``%(name)s`` fields as named groups."""
-    parts = re.split(r"%\((\w+)\)s", template)
-    return re.compile(
-        "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)),
-        re.S,
-    )
-
-
-_STORED = [(_stored(t), t) for t in (INCIDENT_TITLE, CHECK_FAILED, CHECK_PASSES)]
-
-
-def automatic_words(stored: str) -> tuple[str, bool]:
-    """A text an automatic incident was written with (its title, an affected service, an update) in
-    the page's language, and whether it is said in it; any other text (what staff typed) is returned
-    as it is, with False. The check's own detail stays as the check gave it."""
-    with translation.override("vi"):
-        labels = {str(c.label): c.label for c in CHECKS}
-    if stored in labels:
-        return str(labels[stored]), True
-    for pattern, template in _STORED:
-        found = pattern.fullmatch(stored or "")
-        if found is None:
-            continue
-        values = found.groupdict()
-        if "service" in values:
-            if values["service"] not in labels:
-                return stored, False
-            values["service"] = str(labels[values["service"]])
-        return gettext(template) % values, True
-    return stored, False
 
 
 def run_checks(checks: list[Check] | None = None) -> list[CheckResult]:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .words import automatic_words
+
 
 class Severity(models.TextChoices):
     MINOR = "minor", _("Nhẹ (chậm, một phần)")
@@ -68,20 +70,14 @@ class Incident(models.Model):
 
     def title_words(self) -> tuple[str, bool]:
         """The title in the page's language when a check wrote it, and whether it is."""
-        from .checks import automatic_words
-
         return automatic_words(self.title) if self.check_name else (self.title, False)
 
     def resolution_words(self) -> tuple[str, bool]:
         """How it was resolved, in the page's language when the check that passed again wrote it."""
-        from .checks import automatic_words
-
         return automatic_words(self.resolution) if self.check_name else (self.resolution, False)
 
     def affected_words(self) -> tuple[str, bool]:
         """The affected services, joined, in the page's language when a check named them all."""
-        from .checks import automatic_words
-
         words = [
             automatic_words(s) if self.check_name else (s, False) for s in self.affected_services
         ]
@@ -107,6 +103,4 @@ class IncidentUpdate(models.Model):
 
     def message_words(self) -> tuple[str, bool]:
         """The message in the page's language when a check wrote it (no author), and whether it is."""
-        from .checks import automatic_words
-
         return automatic_words(self.message) if self.author_id is None else (self.message, False)

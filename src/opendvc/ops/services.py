@@ -18,8 +18,9 @@ from opendvc.core.params import FIRST_DAY
 from opendvc.core.problems import ProblemError
 from opendvc.notifications.services import notify
 
-from .checks import CHECK_FAILED, CHECK_PASSES, INCIDENT_TITLE, CheckResult, check_by_name
+from .checks import CheckResult, check_by_name
 from .models import OPEN_STATUSES, Incident, IncidentUpdate, Severity, Status
+from .words import CHECK_FAILED, CHECK_PASSES, INCIDENT_TITLE
 
 NOTIFIED_ROLES = (StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT)
 # A failed check's severity: the database down stops the whole portal.
@@ -186,7 +187,7 @@ def incidents_from_checks(*, results: list[CheckResult]) -> dict[str, str]:
         current = open_by_check.get(result.name)
         check = check_by_name(result.name)
         # Written in Vietnamese whatever language is active: pages in another language say them
-        # again in theirs (checks.automatic_words).
+        # again in theirs (words.automatic_words).
         with translation.override("vi"):
             label = str(check.label) if check else result.name
             title = _(INCIDENT_TITLE) % {"service": label}
