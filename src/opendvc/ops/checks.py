@@ -20,12 +20,13 @@ from django.core.mail import get_connection
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from opendvc.celery import app
 from opendvc.integrations.models import Delivery
 from opendvc.integrations.outbox import held_destinations, paused_destinations
 from opendvc.notifications.models import Notification
+
+from .words import CHECK_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -163,18 +164,18 @@ def check_certificates() -> tuple[bool, str]:
 
 
 CHECKS: list[Check] = [
-    Check("database", _("Toàn bộ cổng dịch vụ công"), check_database),
-    Check("redis", _("Bộ nhớ đệm và hàng đợi"), check_redis),
-    Check("storage", _("Tải lên và tải về tệp hồ sơ"), check_storage),
-    Check("broker", _("Xử lý nền (gửi thông báo, đồng bộ)"), check_broker),
-    Check("notification_backlog", _("Gửi thông báo qua thư điện tử"), check_notification_backlog),
-    Check("mail", _("Gửi thông báo qua thư điện tử"), check_mail),
-    Check("certificates", _("Kết nối an toàn (HTTPS)"), check_certificates),
+    Check("database", CHECK_LABELS["database"], check_database),
+    Check("redis", CHECK_LABELS["redis"], check_redis),
+    Check("storage", CHECK_LABELS["storage"], check_storage),
+    Check("broker", CHECK_LABELS["broker"], check_broker),
     Check(
-        "outbox",
-        _("Liên thông hồ sơ với Cổng DVC quốc gia, phần mềm một cửa và tin nhắn SMS"),
-        check_outbox,
+        "notification_backlog",
+        CHECK_LABELS["notification_backlog"],
+        check_notification_backlog,
     ),
+    Check("mail", CHECK_LABELS["mail"], check_mail),
+    Check("certificates", CHECK_LABELS["certificates"], check_certificates),
+    Check("outbox", CHECK_LABELS["outbox"], check_outbox),
 ]
 
 

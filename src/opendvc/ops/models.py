@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .words import automatic_words
+
 
 class Severity(models.TextChoices):
     MINOR = "minor", _("Nhẹ (chậm, một phần)")
@@ -66,6 +68,21 @@ class Incident(models.Model):
     def is_open(self) -> bool:
         return self.resolved_at is None
 
+    def title_words(self) -> tuple[str, bool]:
+        """The title in the page's language when a check wrote it, and whether it is."""
+        return automatic_words(self.title) if self.check_name else (self.title, False)
+
+    def resolution_words(self) -> tuple[str, bool]:
+        """How it was resolved, in the page's language when the check that passed again wrote it."""
+        return automatic_words(self.resolution) if self.check_name else (self.resolution, False)
+
+    def affected_words(self) -> tuple[str, bool]:
+        """The affected services, joined, in the page's language when a check named them all."""
+        words = [
+            automatic_words(s) if self.check_name else (s, False) for s in self.affected_services
+        ]
+        return ", ".join(w for w, _said in words), bool(words) and all(said for _w, said in words)
+
 
 class IncidentUpdate(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
@@ -83,3 +100,7 @@ class IncidentUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    def message_words(self) -> tuple[str, bool]:
+        """The message in the page's language when a check wrote it (no author), and whether it is."""
+        return automatic_words(self.message) if self.author_id is None else (self.message, False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opendvc.agencies.models import StaffRole
@@ -20,6 +20,7 @@ from opendvc.notifications.services import notify
 
 from .checks import CheckResult, check_by_name
 from .models import OPEN_STATUSES, Incident, IncidentUpdate, Severity, Status
+from .words import CHECK_FAILED, CHECK_PASSES, INCIDENT_TITLE
 
 NOTIFIED_ROLES = (StaffRole.Role.PROVINCE_OFFICE, StaffRole.Role.ICT_DEPARTMENT)
 # A failed check's severity: the database down stops the whole portal.
@@ -185,15 +186,20 @@ def incidents_from_checks(*, results: list[CheckResult]) -> dict[str, str]:
     for result in results:
         current = open_by_check.get(result.name)
         check = check_by_name(result.name)
-        label = str(check.label) if check else result.name
+        # Written in Vietnamese whatever language is active: pages in another language say them
+        # again in theirs (words.automatic_words).
+        with translation.override("vi"):
+            label = str(check.label) if check else result.name
+            title = _(INCIDENT_TITLE) % {"service": label}
+            failed = _(CHECK_FAILED) % {"check": result.name, "detail": result.detail}
+            passes = _(CHECK_PASSES) % {"detail": result.detail}
         if not result.ok and current is None:
             try:
                 incident_open(
-                    title=_("Gián đoạn: %(service)s") % {"service": label},
+                    title=title,
                     severity=CHECK_SEVERITY.get(result.name, Severity.MINOR),
                     affected_services=[label],
-                    message=_("Kiểm tra tự động “%(check)s” không đạt: %(detail)s")
-                    % {"check": result.name, "detail": result.detail},
+                    message=failed,
                     check_name=result.name,
                 )
                 outcome[result.name] = "opened"
@@ -203,8 +209,7 @@ def incidents_from_checks(*, results: list[CheckResult]) -> dict[str, str]:
             incident_transition(
                 incident=current,
                 status=Status.RESOLVED,
-                message=_("Kiểm tra tự động đã đạt trở lại (%(detail)s).")
-                % {"detail": result.detail},
+                message=passes,
             )
             outcome[result.name] = "resolved"
         else:

@@ -197,3 +197,39 @@ def test_the_update_form_is_shown_only_to_those_who_may_update(client, org):
     client.force_login(org["ict"])
     page = client.get(url).content.decode()
     assert "Lưu cập nhật" in page and 'name="status"' in page
+
+
+def test_an_automatic_incident_is_said_in_the_pages_language(client, org):
+    """An incident a failing check opened was written in Vietnamese (title, affected service, the
+    check's updates) and shown so on the English pages, the check's name as a raw key beside
+    "Automatic check"; the pages now say what the check wrote in their language, and what staff
+    typed stays marked as Vietnamese."""
+    from opendvc.ops.checks import CheckResult
+    from opendvc.ops.services import incidents_from_checks
+
+    incidents_from_checks(results=[CheckResult("outbox", False, "sms: 1 dead")])
+    incident = Incident.objects.get(check_name="outbox")
+    assert incident.title.startswith("Gián đoạn: Liên thông hồ sơ")
+    incident_transition(
+        incident=incident, status=Status.IDENTIFIED, message="Đã báo nhà mạng", actor=org["ict"]
+    )
+    incidents_from_checks(results=[CheckResult("outbox", True, "0 waiting")])
+    service = (
+        "Dossier exchange with the National Public Service Portal, the one-stop software and SMS"
+    )
+    client.force_login(org["ict"])
+    client.cookies["django_language"] = "en"
+    detail = reverse("ops:staff_detail", args=[incident.public_id])
+    for url in (reverse("ops:status"), reverse("ops:staff_list"), detail):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Gián đoạn" not in html and "Kiểm tra tự động" not in html, url
+        assert f"Disruption: {service}" in html, url
+    assert f"<dd>{service}" in html
+    assert "Automatic check <code>outbox</code>" in html
+    assert "<span>Automatic check “outbox” failed: sms: 1 dead</span>" in html
+    assert "<span>The automatic check passes again (0 waiting).</span>" in html
+    assert '<span lang="vi">Đã báo nhà mạng</span>' in html
+    client.cookies["django_language"] = "vi"
+    html = client.get(detail, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "<h1>Gián đoạn: Liên thông hồ sơ" in html
+    assert "<span>Kiểm tra tự động “outbox” không đạt: sms: 1 dead</span>" in html
