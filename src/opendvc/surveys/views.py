@@ -47,7 +47,7 @@ def answer(request, token: str):
         "inv": inv,
         "form": form,
         "choices": _choices(form.scale),
-        "criteria": [(c, "") for c in form.criteria],
+        "criteria": [(c, "", []) for c in form.criteria],
         "errors": [],
         "values": {},
         "done": inv.answered_at is not None,
@@ -61,7 +61,7 @@ def answer(request, token: str):
             **values,
             "comment": request.POST.get("comment", ""),
         }
-        context["criteria"] = [(c, values.get(c["code"], "")) for c in form.criteria]
+        context["criteria"] = [(c, values.get(c["code"], ""), []) for c in form.criteria]
         try:
             overall = int(overall_raw)
         except ValueError:
@@ -77,10 +77,16 @@ def answer(request, token: str):
             return render(request, "surveys/thanks.html", {"inv": inv, "response": response})
         except ProblemError as exc:
             context["errors"] = _error_links(exc, scale=form.scale)
-            return render(
-                request,
-                "surveys/answer.html",
-                context,
-                status=400 if exc.status == 422 else exc.status,
-            )
+            # Each message also at its question: the rating's, a criterion's, the comment's.
+            at = {}
+            for error in exc.extra.get("errors") or []:
+                path = error.get("path", "")
+                key = "c-" + path.split(".", 1)[1] if path.startswith("criteria.") else path
+                at.setdefault(key, []).append(error.get("message", ""))
+            context["field_errors"] = at
+            context["criteria"] = [
+                (c, chosen, at.get(f"c-{c['code']}", []))
+                for c, chosen, _none in context["criteria"]
+            ]
+            return render(request, "surveys/answer.html", context, status=exc.status)
     return render(request, "surveys/answer.html", context)

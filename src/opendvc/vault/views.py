@@ -59,10 +59,17 @@ def _messages(exc: ProblemError) -> list[str]:
     return list(dict.fromkeys([detail, *sentences]))
 
 
+# The upload form's inputs, in the order they are shown: an error is shown at its input and linked
+# from the summary in that order.
+UPLOAD_INPUTS = ("document_type", "issuer", "number", "issued_on", "expires_on", "file")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    errors: list[str] = []
+    # Each error is ``(input, message)``; the input is "" for one that belongs to no input (the
+    # storage down), shown in the summary only.
+    errors: list[tuple[str, str]] = []
     status = 200
     problem: ProblemError | None = None
     if request.method == "POST":
@@ -78,11 +85,17 @@ def home(request):
             if bad:
                 typed = request.POST.get(field, "").strip()
                 errors.append(
-                    _("%(field)s “%(value)s” không phải ngày có thật theo dạng dd/mm/yyyy.")
-                    % {"field": label, "value": typed if len(typed) <= 20 else typed[:20] + "…"}
+                    (
+                        field,
+                        _("%(field)s “%(value)s” không phải ngày có thật theo dạng dd/mm/yyyy.")
+                        % {
+                            "field": label,
+                            "value": typed if len(typed) <= 20 else typed[:20] + "…",
+                        },
+                    )
                 )
         errors.extend(
-            e["message"]
+            (e["path"], e["message"])
             for e in services.document_field_errors(
                 document_type=request.POST.get("document_type", ""),
                 issued_on=issued_on,
@@ -103,17 +116,23 @@ def home(request):
                 file_error = exc.message
         if file_error:
             errors.append(
-                file_error
-                + (
-                    " " + _("Khi gửi lại, hãy chọn lại tệp (trang không giữ tệp đã chọn).")
-                    if upload
-                    else ""
+                (
+                    "file",
+                    file_error
+                    + (
+                        " " + _("Khi gửi lại, hãy chọn lại tệp (trang không giữ tệp đã chọn).")
+                        if upload
+                        else ""
+                    ),
                 )
             )
         elif errors:
             errors.append(
-                _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
-                % {"name": checked.name}
+                (
+                    "file",
+                    _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
+                    % {"name": checked.name},
+                )
             )
         if not errors:
             try:
@@ -132,13 +151,16 @@ def home(request):
                 messages.success(request, f"{saved} {checked.renamed_note()}".strip())
                 return redirect("vault:home")
             except ProblemError as exc:
-                errors.extend(_messages(exc))
+                errors.extend(("", message) for message in _messages(exc))
                 if exc.retry_after is not None:
                     # A passing refusal (the storage down): the same form is sent again later.
                     problem = exc
                     errors.append(
-                        _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
-                        % {"name": checked.name}
+                        (
+                            "file",
+                            _("Tệp “%(name)s” chưa được lưu: khi gửi lại, hãy chọn lại tệp.")
+                            % {"name": checked.name},
+                        )
                     )
         status = problem.status if problem is not None else 422
     docs = _with_withheld(services.owner_documents(owner=request.user))
@@ -148,13 +170,21 @@ def home(request):
         d.links = links.get(d.pk, [])
         for link in d.links:
             link.url = absolute_url("vault:shared", args=[link.token])
+    field_errors: dict[str, list[str]] = {}
+    for field, message in errors:
+        if field in UPLOAD_INPUTS:
+            field_errors.setdefault(field, []).append(message)
+    summary = [{"target": "", "message": m} for f, m in errors if f not in UPLOAD_INPUTS] + [
+        {"target": f, "message": m} for f in UPLOAD_INPUTS for m in field_errors.get(f, [])
+    ]
     response = render(
         request,
         "vault/home.html",
         {
             "documents": docs,
             "organisations": organisations,
-            "errors": errors,
+            "errors": summary,
+            "field_errors": {f: " ".join(m) for f, m in field_errors.items()},
             "form": request.POST if request.method == "POST" else {},
             "usage": services.owner_usage(owner=request.user),
             "quota": settings.VAULT_QUOTA_BYTES,

@@ -62,3 +62,17 @@ def test_drafts_are_never_found(client, citizen, procedure, justice):
     d = services.dossier_create_draft(applicant=citizen, procedure=procedure, receiving_agency=justice, actor=citizen)
     assert public_status(code=str(d.code), key="") is None
     assert client.get("/tra-cuu/").status_code == 200
+
+
+def test_one_code_missing_is_asked_for_at_its_input(client, citizen, procedure):
+    # It read "no dossier has this code and key", as if the codes typed were wrong.
+    d = submitted_dossier(procedure, citizen)
+    r = client.get("/tra-cuu/", {"ma": d.code, "khoa": " "})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert "Không tìm thấy hồ sơ" not in page
+    assert 'aria-invalid="true" aria-describedby="khoa-error"' in page and '<a href="#khoa">' in page
+    assert f'value="{d.code}"' in page and 'aria-describedby="ma-error"' not in page
+    client.cookies["django_language"] = "en"
+    page = client.get("/tra-cuu/", {"khoa": lookup_key_of(d)}).content.decode()
+    assert "Enter the dossier code printed on the dossier receipt." in page

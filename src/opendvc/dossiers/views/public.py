@@ -20,6 +20,18 @@ def lookup(request):
     code = (request.GET.get("ma") or "").strip()
     key = (request.GET.get("khoa") or "").strip()
     context = {"code": code, "key": key, "result": None, "not_found": False, "labels": selectors.ON_TIME_LABELS}
+    # Only one of the two codes typed: the other is asked for at its input, rather than "not found".
+    missing = {
+        name: message
+        for name, typed, message in (
+            ("ma", code, _("Nhập mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.")),
+            ("khoa", key, _("Nhập mã tra cứu in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.")),
+        )
+        if not typed
+    }
+    if (code or key) and missing:
+        context["errors"] = missing
+        return render(request, "dossiers/lookup.html", context, status=422)
     if code or key:
         if not ratelimit_hit(name="lookup", ident=client_ip(request)).allowed:
             context["rate_limited"] = True

@@ -39,7 +39,7 @@ def test_a_criterion_named_in_an_english_error_is_marked_as_vietnamese(client, r
     url = f"/khao-sat/{invitation.token}/"
     refused = client.post(url, {"overall": "5", f"c-{criterion['code']}": "99"})
     html = refused.content.decode()
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert f'“<span lang="vi">{criterion["label"]}</span>”' in html
     problem = client.post(
         f"/api/v1/surveys/{invitation.token}/answer",
@@ -70,3 +70,26 @@ def test_a_dissatisfied_answer_on_the_english_page_files_the_item_in_vietnamese(
     assert [e.note for e in item.events.filter(action="forward")] == [
         "Chuyển theo phiếu khảo sát (Điều 7.4)."
     ]
+
+
+def test_a_refused_answer_is_422_with_each_error_at_its_question(client, returned_dossier):
+    """It answered 400 and gave the errors only in the summary at the top."""
+    invitation = SurveyInvitation.objects.select_related("form").get()
+    criterion = invitation.form.criteria[0]
+    code = criterion["code"]
+    url = f"/khao-sat/{invitation.token}/"
+    client.cookies["django_language"] = "en"
+    refused = client.post(url, {"comment": "Giữ lại"})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert 'aria-describedby="overall-error"' in html and 'id="overall-error"' in html
+    assert 'name="overall" id="overall-1" value="1" required aria-invalid="true"' in html
+    assert ">Giữ lại</textarea>" in html
+    refused = client.post(url, {"overall": "4", f"c-{code}": "99"})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert f'aria-describedby="c-{code}-error"' in html and f'id="c-{code}-error"' in html
+    assert "overall-error" not in html
+    # The criterion's name stays marked as Vietnamese in the message at the question too.
+    at_question = html.split(f'id="c-{code}-error"', 1)[1].split("</p>", 1)[0]
+    assert f'“<span lang="vi">{criterion["label"]}</span>”' in at_question

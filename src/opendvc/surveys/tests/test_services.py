@@ -115,7 +115,7 @@ def test_survey_page(client, returned_dossier):
     assert "rất hài lòng" in page and "rất không hài lòng" in page  # the words at both ends
     response = client.post(url, {"comment": "Chưa chọn", "c-thai-do": "3"})
     refused = response.content.decode()
-    assert response.status_code == 400 and "Vui lòng chọn mức đánh giá chung" in refused
+    assert response.status_code == 422 and "Vui lòng chọn mức đánh giá chung" in refused
     assert "Chưa chọn" in refused
     # The message leads to the question; the criterion already rated stays rated.
     assert f'<a href="#overall-{scale}">Vui lòng chọn mức đánh giá chung' in refused
