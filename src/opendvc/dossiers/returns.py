@@ -236,6 +236,23 @@ CHOICE_LABELS = {
     "counter": gettext_lazy("Nhận trực tiếp tại bộ phận một cửa"),
     "postal": gettext_lazy("Nhận qua dịch vụ bưu chính công ích, tại địa chỉ của bạn"),
 }
+# The choices in a sentence, each with the key the API takes.
+CHOICE_WORDS = {
+    "online": gettext_lazy("trực tuyến"),
+    "counter": gettext_lazy("tại bộ phận một cửa"),
+    "postal": gettext_lazy("qua bưu chính"),
+}
+
+
+def offered_ways(*, procedure) -> str:
+    """The ways ``procedure`` returns its result, in words with their keys ("trực tuyến (online), …"):
+    online only where its level offers it."""
+    online = procedure_offer(procedure=procedure).online_return
+    return ", ".join(
+        f"{CHOICE_WORDS[key]} ({key})" for key in CHOICES if key != "online" or online
+    )
+
+
 # The states in which the result has not reached the applicant yet: the choice can still change (at
 # ``result_ready`` only while nothing carries the result, ``handed_over``).
 CHOICE_STATES = frozenset(
@@ -375,7 +392,8 @@ def choice_clean(*, procedure, method: Any, address: Address | dict | None = Non
     key = method.strip() if isinstance(method, str) else ""
     if key not in CHOICES:
         message = (
-            _("Chọn một hình thức nhận kết quả: %(k)s.") % {"k": ", ".join(CHOICES)}
+            _("Chọn một hình thức nhận kết quả của thủ tục này: %(ways)s.")
+            % {"ways": offered_ways(procedure=procedure)}
             if key
             else _("Hãy chọn hình thức nhận kết quả.")
         )

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
 from opendvc.audit.models import AuditEntry
+from opendvc.core.problems import ProblemError
 from opendvc.dossiers import returns, services
 from opendvc.dossiers.history import event_describe
 from opendvc.dossiers.models import Dossier, DossierEvent
@@ -136,7 +137,11 @@ def test_level_4_filing_page_offers_online_first(client, citizen, level4):
         # Online on a level-3 procedure, and a method that does not exist (a tampered page).
         ({"nhan-ket-qua": "online"},
          {"nhan-ket-qua": "Thủ tục này không trả kết quả trực tuyến: chọn nhận tại bộ phận một cửa hoặc qua bưu chính."}),
-        ({"nhan-ket-qua": "drone"}, {"nhan-ket-qua": "Chọn một hình thức nhận kết quả: online, counter, postal."}),
+        # The ways offered are said in words, with the keys the API takes: a level-3 procedure has
+        # no online return.
+        ({"nhan-ket-qua": "drone"},
+         {"nhan-ket-qua": "Chọn một hình thức nhận kết quả của thủ tục này: tại bộ phận một cửa (counter), "
+                          "qua bưu chính (postal)."}),
         ({}, {"nhan-ket-qua": "Hãy chọn hình thức nhận kết quả."}),
     ],
 )
@@ -475,3 +480,17 @@ def test_a_delivery_recorded_after_the_due_date_counts_when_it_was_made(
     assert d.on_time_class in ("early", "on_time") and order.on_time_class in ("early", "on_time")
     assert d.events.get(action="return_result").data["on_time_class"] == d.on_time_class
     order.proof_file.delete(save=False)
+
+
+def test_an_unknown_way_is_answered_with_the_ways_the_procedure_offers(level4, procedure):
+    """A way that does not exist (a tampered page, an app's typo) is answered with the procedure's
+    own ways in words, each with the key the API takes; online only where the level offers it."""
+    for proc, ways in (
+        (level4, "trực tuyến (online), tại bộ phận một cửa (counter), qua bưu chính (postal)"),
+        (procedure, "tại bộ phận một cửa (counter), qua bưu chính (postal)"),
+    ):
+        with pytest.raises(ProblemError) as refused:
+            returns.choice_clean(procedure=proc, method="drone")
+        assert refused.value.extra["errors"] == [
+            {"path": "return_method", "message": f"Chọn một hình thức nhận kết quả của thủ tục này: {ways}."}
+        ]
