@@ -163,6 +163,12 @@ def home(request):
                         )
                     )
         status = problem.status if problem is not None else 422
+    return _home_page(request, errors=errors, status=status, problem=problem)
+
+
+def _home_page(request, *, errors=(), status=200, problem=None, share_error=None):
+    """The store's page. ``errors``: the upload's, as ``(input, message)``; ``share_error``: a refused
+    share link's ``{"document": pk, "message", "typed"}``, shown at that document's days."""
     docs = _with_withheld(services.owner_documents(owner=request.user))
     organisations = list(organisations_of(request.user))
     links = services.owner_share_links(owner=request.user)
@@ -185,7 +191,9 @@ def home(request):
             "organisations": organisations,
             "errors": summary,
             "field_errors": {f: " ".join(m) for f, m in field_errors.items()},
-            "form": request.POST if request.method == "POST" else {},
+            "form": request.POST if request.method == "POST" and share_error is None else {},
+            "share_error": share_error,
+            "share_max_days": settings.VAULT_SHARE_MAX_DAYS,
             "usage": services.owner_usage(owner=request.user),
             "quota": settings.VAULT_QUOTA_BYTES,
         },
@@ -272,8 +280,9 @@ def delete(request, public_id):
 @require_POST
 def share(request, public_id):
     doc = get_object_or_404(StoredDocument, public_id=public_id, owner=request.user)
+    typed = request.POST.get("days", "").strip()
     try:
-        days = int(request.POST.get("days") or 0)
+        days = int(typed or 0)
     except ValueError:
         days = 0
     try:
@@ -287,6 +296,20 @@ def share(request, public_id):
             },
         )
     except ProblemError as exc:
+        days_errors = [e["message"] for e in exc.extra.get("errors", []) if e.get("path") == "days"]
+        if days_errors:
+            # A refused number of days is shown at that document's input, what was typed kept.
+            return _home_page(
+                request,
+                status=exc.status,
+                share_error={
+                    "document": doc.pk,
+                    "message": " ".join(days_errors),
+                    "typed": typed[:20],
+                },
+            )
+        # A document that cannot be shared (expired, its result not handed over yet): the page no
+        # longer offers its form, so the message is said at the top.
         messages.error(request, message_text(_messages(exc)))
     return redirect("vault:home")
 
