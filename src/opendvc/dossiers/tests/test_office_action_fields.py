@@ -26,6 +26,8 @@ def test_a_refusal_without_a_reason_is_refused_at_the_reason(client, citizen, of
     r = client.post(f"/mot-cua/ho-so/{d.code}/thao-tac/", {"action": "refuse", "reason": "   "})
     page = r.content.decode()
     assert r.status_code == 422 and at_field(page, "reason") and "Phải nêu lý do." in page
+    # The other forms' inputs carry no error (a missing one is not the mapping's "items" method).
+    assert 'id="items-error"' not in page and "dict_items" not in page
     assert Dossier.objects.get(pk=d.pk).status == State.SUBMITTED
 
 

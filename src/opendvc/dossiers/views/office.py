@@ -3,6 +3,7 @@ intake, files and documents."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
 from opendvc.core.page_tokens import page_token_for
 from opendvc.core.params import day_param
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, errors_at_inputs
 from opendvc.core.quoting import vi_attribute
 from opendvc.workflow.selectors import due_soon_threshold
 from opendvc.worktime import calendar_for_agency, parse_instant
@@ -208,20 +209,9 @@ ACTION_INPUTS = {
 
 
 def _action_errors(action: str, exc: ProblemError) -> tuple[dict[str, str], list[dict]]:
-    """A refused action's errors: the message at each input of its form (by the input's id), and the
-    summary's entries, those of an input linked to it."""
+    """A refused action's errors at the inputs of its form (``core.problems.errors_at_inputs``)."""
     inputs = ACTION_INPUTS.get(action, {})
-    fields: dict[str, str] = {}
-    for e in exc.extra.get("errors") or []:
-        if isinstance(e, dict) and e.get("message"):
-            target = inputs.get(str(e.get("path") or "").split(".")[0])
-            if target:
-                fields.setdefault(target, e["message"])
-    links = [
-        *({"target": "", "message": m} for m in exc.messages() if m not in fields.values()),
-        *({"target": target, "message": m} for target, m in fields.items()),
-    ]
-    return fields, links
+    return errors_at_inputs(exc, lambda path: inputs.get(path.split(".")[0]))
 
 
 def _office_page(request, code: str, *, errors=None, status=200, form_data=None, field_errors=None):
@@ -249,9 +239,11 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None,
             "on_time": selectors.on_time_state(dossier),
             "labels": selectors.ON_TIME_LABELS,
             "error_links": errors or [],
-            "field_errors": {
-                key.replace("-", "_"): message for key, message in (field_errors or {}).items()
-            },
+            # A missing key reads as no error ("items" would otherwise be the dict's method).
+            "field_errors": defaultdict(
+                str,
+                {key.replace("-", "_"): message for key, message in (field_errors or {}).items()},
+            ),
             # What the officer typed in the refused action's form, shown again in that form.
             "post": request.POST if errors and request.method == "POST" else {},
             "inline_types": INLINE_TYPES,
