@@ -72,3 +72,26 @@ def test_a_conflict_is_in_the_summary_at_no_input(client, citizen, officer, proc
     page = r.content.decode()
     assert r.status_code == 409 and "Hồ sơ đã thay đổi kể từ khi trang được mở" in page
     assert 'aria-invalid="true"' not in page and ">Sai thẩm quyền</textarea>" in page
+
+
+def test_a_refusal_and_a_stop_ask_first_in_the_pages_language(
+    client, citizen, officer, leader, procedure
+):
+    """Neither can be undone: the form asks before it is sent (``data-confirm``, read by portal.js)."""
+    from .test_processing import at_specialist, received
+
+    d = submitted_dossier(procedure, citizen)
+    sign_in(client, officer)
+    page = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
+    assert f'data-confirm="Từ chối tiếp nhận hồ sơ {d.code}? Người nộp nhận phiếu từ chối;' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/mot-cua/ho-so/{d.code}/").content.decode()
+    assert f'data-confirm="Refuse dossier {d.code}? The applicant receives the refusal' in page
+    d = at_specialist(received(procedure, citizen, officer), officer)
+    sign_in(client, leader)
+    client.cookies["django_language"] = "vi"
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert f'data-confirm="Dừng xử lý hồ sơ {d.code}? Người nộp nhận thông báo dừng;' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/can-bo/xu-ly/{d.code}/").content.decode()
+    assert f'data-confirm="Stop processing dossier {d.code}? The applicant receives' in page
