@@ -112,6 +112,23 @@ def retry_after_header(response, exc: ProblemError):
 REQUEST_PARTS = {"body", "query", "path", "form", "file", "header", "cookie"}
 
 
+def errors_at_inputs(exc: ProblemError, target_of) -> tuple[dict[str, str], list[dict]]:
+    """A refused form's errors: the message at each input (by the input's id, ``target_of(path)``
+    for the path an error names, None for no input of the form) and the summary's entries, those of
+    an input linked to it (``{"target", "message"}``, the input's first error)."""
+    fields: dict[str, str] = {}
+    for e in exc.extra.get("errors") or []:
+        if isinstance(e, dict) and e.get("message"):
+            target = target_of(str(e.get("path") or ""))
+            if target:
+                fields.setdefault(target, str(e["message"]))
+    links = [
+        *({"target": "", "message": m} for m in exc.messages() if m not in fields.values()),
+        *({"target": target, "message": m} for target, m in fields.items()),
+    ]
+    return fields, links
+
+
 def error_path(loc) -> str:
     """The ``path`` of an error item from a location list: ``["body", "data", "con", 0]`` →
     ``data.con.0`` (every domain names fields this way: ``attachments.0``, ``fees``)."""

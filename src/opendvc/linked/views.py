@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from opendvc.backoffice.decorators import backoffice_required
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, errors_at_inputs
 from opendvc.dossiers.models import Dossier
 from opendvc.dossiers.selectors import dossier_for_applicant
 from opendvc.dossiers.services import staff_roles_at
@@ -119,8 +119,15 @@ def _part_for_staff(request, part_id: int) -> Part:
     return part
 
 
+# The inputs of the result file's form, by the path its errors name.
+UPLOAD_INPUTS = {"file": "result-file", "title": "result-title"}
+
+
 @backoffice_required(roles=STAFF_ROLES)
-def part_page(request, part_id: int, errors=None, status=200):
+def part_page(request, part_id: int, errors=None, status=200, field_errors=None):
+    """An agency's page of its part (also shown again with the errors of a refused form: ``errors``
+    the summary's entries, ``field_errors`` the message at each input by id, what was typed kept)."""
+    field_errors = field_errors or {}
     part = _part_for_staff(request, part_id)
     from opendvc.dossiers.personal_data import dossier_access_record, form_data_for_staff
 
@@ -133,7 +140,24 @@ def part_page(request, part_id: int, errors=None, status=200):
     bundle = part.member.bundle
     definition, mapping = combined_form(bundle=bundle)
     roles = set(staff_roles_at(request.user, part.agency_id))
-    actions = [(s.action, ACTION_LABELS[s.action], s) for s in MACHINE.allowed(part.status, roles)]
+    # A refused action's form keeps what was typed in it, each error at its input.
+    post = request.POST if errors and request.method == "POST" else {}
+    actions = [
+        (
+            s.action,
+            ACTION_LABELS[s.action],
+            [
+                {
+                    "name": name,
+                    "id": f"{s.action}-{name}",
+                    "value": post.get(name, "") if post.get("action") == s.action else "",
+                    "error": field_errors.get(f"{s.action}-{name}", ""),
+                }
+                for name in s.inputs
+            ],
+        )
+        for s in MACHINE.allowed(part.status, roles)
+    ]
     progress = dossier_progress(dossier=part.dossier)
     return render(
         request,
@@ -142,7 +166,13 @@ def part_page(request, part_id: int, errors=None, status=200):
             "part": part,
             "dossier": part.dossier,
             "actions": actions,
-            "errors": errors or [],
+            "error_links": errors or [],
+            "upload_errors": {
+                key.replace("-", "_"): message
+                for key, message in field_errors.items()
+                if key in UPLOAD_INPUTS.values()
+            },
+            "typed_title": post.get("title") if "title" in post else None,
             # Identifiers masked, as on every officer's page of a dossier.
             "form_sections": member_sections(
                 member=part.member,
@@ -172,8 +202,13 @@ def part_action(request, part_id: int):
     try:
         part_act(part=part, action=action, actor=request.user, request=request, **inputs)
     except ProblemError as exc:
-        errors = [{"path": "", "message": message} for message in exc.messages()]
-        return part_page(request, part_id, errors=errors, status=exc.status)
+        fields, links = errors_at_inputs(
+            exc,
+            lambda path: (
+                f"{action}-{path.split('.')[0]}" if path.split(".")[0] in spec.inputs else None
+            ),
+        )
+        return part_page(request, part_id, errors=links, field_errors=fields, status=exc.status)
     messages.success(request, _("Đã ghi nhận: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("linked:part", part_id=part.pk)
 
@@ -208,8 +243,8 @@ def result_file_upload(request, part_id: int):
             request=request,
         )
     except ProblemError as exc:
-        errors = exc.extra.get("errors") or [{"path": "", "message": str(exc)}]
-        return part_page(request, part_id, errors=errors, status=exc.status)
+        fields, links = errors_at_inputs(exc, lambda path: UPLOAD_INPUTS.get(path))
+        return part_page(request, part_id, errors=links, field_errors=fields, status=exc.status)
     messages.success(request, _("Đã tải lên tệp kết quả."))
     return redirect("linked:part", part_id=part.pk)
 

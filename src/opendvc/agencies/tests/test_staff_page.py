@@ -114,3 +114,12 @@ def test_the_ict_roles_label_says_what_it_does(client, tree, language, label, wr
     )
     html = page.content.decode()
     assert page.status_code == 200 and label in html and wrong not in html
+
+
+def test_revoking_a_role_asks_first(client, tree):
+    admin = staff("administrator", tree["province"].code)
+    role = StaffRoleFactory(agency=tree["own"], role="processing_officer")
+    sign_in(client, admin)
+    html = client.get(f"/quan-tri/co-quan/{tree['own'].code}/can-bo/").content.decode()
+    name = role.user.full_name or role.user.email
+    assert f'data-confirm="Thu hồi vai trò Cán bộ xử lý của {name}?"' in html

@@ -147,9 +147,12 @@ def test_staff_page_masks_and_logs_each_read(client, dossier, officer, citizen):
     )
     client.get(f"/mot-cua/ho-so/{dossier.code}/")
     assert list(DossierAccess.objects.values_list("user", "action")) == [(officer.pk, "read")] * 2
-    # Revealing needs a reason; it is logged and audited.
+    # Revealing needs a reason (refused at its field: the page again, masked, read once more); it
+    # is logged and audited.
     r = client.post(f"/mot-cua/ho-so/{dossier.code}/dinh-danh/", {"ly_do": "  "})
-    assert r.status_code == 302 and not DossierAccess.objects.filter(action="reveal").exists()
+    assert r.status_code == 422 and not DossierAccess.objects.filter(action="reveal").exists()
+    assert 'aria-invalid="true" aria-describedby="reveal-reason-error"' in r.content.decode()
+    assert CCCD not in r.content.decode()
     page = client.post(
         f"/mot-cua/ho-so/{dossier.code}/dinh-danh/", {"ly_do": "Đối chiếu bản gốc CCCD tại quầy"}
     ).content.decode()
@@ -168,7 +171,7 @@ def test_staff_page_masks_and_logs_each_read(client, dossier, officer, citizen):
     reads = export_personal_data(user=citizen)["dossier_reads"]
     assert [(r["dossier"], r["action"], r["by"]) for r in reads] == [
         (dossier.code, "read", officer.full_name)
-    ] * 2 + [(dossier.code, "reveal", officer.full_name)]
+    ] * 3 + [(dossier.code, "reveal", officer.full_name)]
     assert reads[-1]["reason"] == "Đối chiếu bản gốc CCCD tại quầy"
 
 

@@ -454,11 +454,13 @@ def test_a_result_file_that_is_not_a_pdf_is_refused_once_naming_pdf(
     assert r.status_code == 422
     message = (f"Tệp “{shown}” không phải PDF: ô “Tệp kết quả đã ký” chỉ nhận tệp PDF (loại tệp được "
                "xác định theo nội dung, không theo tên).")
-    assert html.count(message) == 1 and "JPEG" not in html and "DOCX" not in html
+    # Said once in the summary (linked to the file input) and once at the input.
+    assert html.count(message) == 2 and "JPEG" not in html and "DOCX" not in html
+    assert f'<a href="#result_files">{message}</a>' in html and 'id="result_files-error"' in html
     assert Dossier.objects.get(pk=d.pk).status == "processing"
     assert not DossierDocument.objects.filter(dossier=d, kind="result").exists()
     client.cookies["django_language"] = "en"
     r = client.post(f"/can-bo/xu-ly/{d.code}/thao-tac/", {
         "action": "approve", "result": "Giấy khai sinh", "version": d.version,
         "result_files": SimpleUploadedFile("kq.pdf", body, "application/pdf")})
-    assert r.content.decode().count(f"The file “{shown}” is not a PDF: the field “Signed result file”") == 1
+    assert r.content.decode().count(f"The file “{shown}” is not a PDF: the field “Signed result file”") == 2

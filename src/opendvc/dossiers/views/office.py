@@ -3,6 +3,7 @@ intake, files and documents."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from opendvc.catalog.models import Procedure
 from opendvc.core.files import pending_file_response
 from opendvc.core.page_tokens import page_token_for
 from opendvc.core.params import day_param
-from opendvc.core.problems import ProblemError
+from opendvc.core.problems import ProblemError, errors_at_inputs
 from opendvc.core.quoting import vi_attribute
 from opendvc.workflow.selectors import due_soon_threshold
 from opendvc.worktime import calendar_for_agency, parse_instant
@@ -38,7 +39,6 @@ from . import return_choice
 from .common import (
     INLINE_TYPES,
     int_param,
-    problem_messages,
     procedure_components,
     read_files,
     serve_stored,
@@ -199,9 +199,25 @@ def office_detail(request, code: str):
     return _office_page(request, code)
 
 
-def _office_page(request, code: str, *, errors=None, status=200, form_data=None):
+# The input of each action's form on the dossier's page, by the path the action's errors name
+# (``services.dossier_act``; ``items.3`` is the list's fourth line, in the same box).
+ACTION_INPUTS = {
+    Action.RECEIVE: {"due_at": "due_at", "note": "note-receive"},
+    Action.RETURN_FOR_COMPLETION: {"items": "items", "note": "note-return"},
+    Action.REFUSE: {"reason": "reason"},
+}
+
+
+def _action_errors(action: str, exc: ProblemError) -> tuple[dict[str, str], list[dict]]:
+    """A refused action's errors at the inputs of its form (``core.problems.errors_at_inputs``)."""
+    inputs = ACTION_INPUTS.get(action, {})
+    return errors_at_inputs(exc, lambda path: inputs.get(path.split(".")[0]))
+
+
+def _office_page(request, code: str, *, errors=None, status=200, form_data=None, field_errors=None):
     """The office's page of a dossier (also shown again with the errors of a refused action, or with
-    the identifiers revealed)."""
+    the identifiers revealed). ``errors``: the summary's entries (``{"target", "message"}``, linked
+    to the input ``target`` when it has one); ``field_errors``: the message at each input, by id."""
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     actions = selectors.actions_for(dossier=dossier, user=request.user)
     revealed = form_data is not None
@@ -222,7 +238,12 @@ def _office_page(request, code: str, *, errors=None, status=200, form_data=None)
             "actions": [a.action for a in actions],
             "on_time": selectors.on_time_state(dossier),
             "labels": selectors.ON_TIME_LABELS,
-            "errors": errors or [],
+            "error_links": errors or [],
+            # A missing key reads as no error ("items" would otherwise be the dict's method).
+            "field_errors": defaultdict(
+                str,
+                {key.replace("-", "_"): message for key, message in (field_errors or {}).items()},
+            ),
             # What the officer typed in the refused action's form, shown again in that form.
             "post": request.POST if errors and request.method == "POST" else {},
             "inline_types": INLINE_TYPES,
@@ -241,8 +262,14 @@ def office_reveal(request, code: str):
     dossier = selectors.dossier_for_staff(user=request.user, code=code)
     reason = (request.POST.get("ly_do") or "").strip()
     if not reason:
-        messages.error(request, _("Vui lòng nêu lý do cần xem số định danh đầy đủ."))
-        return redirect("dossiers:office_detail", code=dossier.code)
+        message = _("Vui lòng nêu lý do cần xem số định danh đầy đủ.")
+        return _office_page(
+            request,
+            code,
+            errors=[{"target": "reveal-reason", "message": message}],
+            field_errors={"reveal-reason": message},
+            status=422,
+        )
     data = personal_data.form_data_for_staff(
         dossier=dossier, user=request.user, reveal=True, reason=reason, request=request
     )
@@ -272,7 +299,8 @@ def office_action(request, code: str):
             **inputs,
         )
     except ProblemError as exc:
-        return _office_page(request, code, errors=problem_messages(exc), status=exc.status)
+        fields, links = _action_errors(action, exc)
+        return _office_page(request, code, errors=links, field_errors=fields, status=exc.status)
     messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
     return redirect("dossiers:office_detail", code=code)
 

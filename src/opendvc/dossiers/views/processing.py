@@ -7,6 +7,8 @@ Thin: reads in ``selectors`` (of dossiers and of the step engine), writes throug
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +22,7 @@ from opendvc.agencies.models import Agency, StaffRole
 from opendvc.agencies.selectors import visible_agency_ids
 from opendvc.backoffice.decorators import backoffice_required
 from opendvc.catalog.fees import amount_on, lapse_text
-from opendvc.core.problems import ProblemError, retry_after_header
+from opendvc.core.problems import ProblemError, errors_at_inputs, retry_after_header
 from opendvc.core.uploads import PDF, sanitise_name
 from opendvc.workflow import selectors as steps
 
@@ -30,7 +32,7 @@ from ..lifecycle import Action, action_label
 from ..payments import filed_on
 from ..returns import return_form
 from ..uploads import UploadError, check_file, read_limited
-from .common import int_param, problem_messages
+from .common import int_param
 
 SR = StaffRole.Role
 STAFF_ROLES = [
@@ -55,8 +57,52 @@ def processing(request, code: str):
     return _processing_page(request, code)
 
 
-def _processing_page(request, code: str, *, errors=None, status=200):
-    """The processing page of a dossier (also shown again with the errors of a refused action)."""
+# The input of each action's form on the processing page, by the path the action's errors name
+# (``services.dossier_act``; ``items.3`` is the list's fourth line, in the same box). The fee lines'
+# inputs are found by ``_fee_input``.
+ACTION_INPUTS = {
+    "forward": {"note": "note-forward"},
+    "send_back": {"reason": "reason-back"},
+    Action.REQUEST_SUPPLEMENT: {"items": "items", "note": "note-supplement"},
+    Action.PAY: {"receipt_number": "receipt_number"},
+    Action.APPROVE: {"result": "result", "result_files": "result_files"},
+    Action.STOP: {"reason": "reason-stop"},
+    Action.RETURN_RESULT: {
+        "method": "method",
+        "recipient": "recipient",
+        "identity_document": "identity_document",
+    },
+    Action.APOLOGY: {"reason": "reason-apology", "new_due_at": "new_due_at"},
+}
+
+
+def _fee_input(path: str, post, fee_items) -> str | None:
+    """The input of the fee form a ``fees…`` path names: the lines are those ``_fees_from`` sent, in
+    its order (each item with a quantity, then the other fee); ``fees`` alone is the form's first."""
+    lines = [
+        (f"so-luong-{item.pk}", f"muc-thu-{item.pk}")
+        for item in fee_items
+        if (post.get(f"so-luong-{item.pk}") or "").strip() not in ("", "0")
+    ]
+    if (post.get("khoan-khac") or "").strip():
+        lines.append(("khoan-khac", "so-tien-khac"))
+    parts = path.split(".")
+    if parts[0] != "fees":
+        return None
+    if len(parts) == 1:
+        return f"so-luong-{fee_items[0].pk}" if fee_items else "khoan-khac"
+    index = int(parts[1]) if parts[1].isdigit() else -1
+    if not 0 <= index < len(lines):
+        return None
+    count, amount = lines[index]  # the other fee's name and quantity: its name's input
+    return amount if parts[2:3] == ["amount_vnd"] else count
+
+
+def _processing_page(request, code: str, *, errors=None, status=200, field_errors=None):
+    """The processing page of a dossier (also shown again with the errors of a refused action).
+    ``errors``: the summary's entries (``{"target", "message"}``, linked to the input ``target``
+    when it has one); ``field_errors``: the message at each input, by id."""
+    field_errors = field_errors or {}
     d = selectors.dossier_for_staff(user=request.user, code=code)
     now = timezone.now()
     runs = steps.step_runs(d)
@@ -73,6 +119,8 @@ def _processing_page(request, code: str, *, errors=None, status=200):
         for item in fee_items:
             item.typed_quantity = request.POST.get(f"so-luong-{item.pk}", "")
             item.typed_amount = request.POST.get(f"muc-thu-{item.pk}", "")
+            item.quantity_error = field_errors.get(f"so-luong-{item.pk}", "")
+            item.amount_error = field_errors.get(f"muc-thu-{item.pk}", "")
         fee_other = {
             "name": request.POST.get("khoan-khac", ""),
             "amount": request.POST.get("so-tien-khac", ""),
@@ -105,7 +153,11 @@ def _processing_page(request, code: str, *, errors=None, status=200):
             "return_default": return_default,
             "return_by_post": return_by_post,
             "documents": list(d.documents.all()),
-            "errors": errors or [],
+            "error_links": errors or [],
+            # A missing key reads as no error ("items" would otherwise be the dict's method).
+            "field_errors": defaultdict(
+                str, {key.replace("-", "_"): message for key, message in field_errors.items()}
+            ),
             "post": request.POST if errors else {},
         },
         status=status,
@@ -163,9 +215,16 @@ def processing_act(request, code: str):
             **inputs,
         )
     except ProblemError as exc:
-        return retry_after_header(
-            _processing_page(request, code, errors=problem_messages(exc), status=exc.status), exc
-        )
+        if action == Action.REQUIRE_PAYMENT:
+            fee_items = list(d.procedure.fee_items.all())
+            fields, links = errors_at_inputs(
+                exc, lambda path: _fee_input(path, request.POST, fee_items)
+            )
+        else:
+            inputs = ACTION_INPUTS.get(action, {})
+            fields, links = errors_at_inputs(exc, lambda path: inputs.get(path.split(".")[0]))
+        page = _processing_page(request, code, errors=links, field_errors=fields, status=exc.status)
+        return retry_after_header(page, exc)
     messages.success(
         request, DONE.get(action) or _("Đã thực hiện: %(a)s.") % {"a": action_label(action)}
     )

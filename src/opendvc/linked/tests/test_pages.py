@@ -175,3 +175,25 @@ def test_a_member_of_the_organisation_a_linked_dossier_was_filed_for_follows_and
 
     sign_in(client, UserFactory())
     assert client.get(progress).status_code == 404
+
+
+def test_a_refused_part_action_keeps_what_was_typed_with_the_error_at_its_input(
+    bundles, people, client
+):
+    """A refusal of the commune's part without a reason: 422, the error at the reason (aria-invalid,
+    described by it, linked from the summary); the note typed beside it is still in its box."""
+    dossier = file_bundle(bundles[BIRTH], people)
+    birth = Part.objects.get(dossier=dossier, member__key="khai-sinh")
+    sign_in(client, people["justice"])
+    client.post(f"/mot-cua/lien-thong/phan/{birth.pk}/thao-tac/", {"action": "accept"})
+    sign_in(client, people["chair"])
+    r = client.post(
+        f"/mot-cua/lien-thong/phan/{birth.pk}/thao-tac/",
+        {"action": "complete", "result": "   ", "note": "Đã đối chiếu sổ hộ tịch"},
+    )
+    page = r.content.decode()
+    assert r.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="complete-result-error"' in page
+    assert 'href="#complete-result"' in page
+    assert ">Đã đối chiếu sổ hộ tịch</textarea>" in page
+    assert Part.objects.get(pk=birth.pk).status != PartState.DONE

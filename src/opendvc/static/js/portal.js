@@ -7,6 +7,13 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
   document.addEventListener("htmx:afterSwap", function (evt) { focusErrorSummary(evt.target); });
+  // An action that cannot be undone asks first (the form's data-confirm is the question, in the
+  // page's language); without this file the button acts at once, as every other form.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { evt.preventDefault(); }
+  });
   document.addEventListener("change", function (evt) {
     var el = evt.target;
     if (el && el.matches && el.matches("select[data-autosubmit]")) { el.form.requestSubmit(); }

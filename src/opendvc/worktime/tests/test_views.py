@@ -178,3 +178,13 @@ def test_the_weekdays_are_abbreviated_in_the_pages_language(admin_client):
     admin_client.cookies["django_language"] = "vi"
     html = admin_client.get(url(2026), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert '<abbr title="Thứ Hai">T2</abbr>' in html and '<abbr title="Chủ nhật">CN</abbr>' in html
+
+
+def test_removing_a_day_asks_first_in_the_pages_language(admin_client):
+    """A removed day changes every deadline counted from then on: the button asks before it acts."""
+    seed_years(years=[2026])
+    html = admin_client.get(url(2026)).content.decode()
+    assert 'data-confirm="Xóa ngày 24/11/2026 khỏi lịch làm việc năm 2026?"' in html
+    admin_client.cookies["django_language"] = "en"
+    html = admin_client.get(url(2026)).content.decode()
+    assert 'data-confirm="Remove 24/11/2026 from the working calendar of 2026?"' in html
