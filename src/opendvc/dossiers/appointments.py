@@ -173,8 +173,8 @@ def appointment_parse(*, value: Any, dossier, path: str = "due_at") -> datetime:
 def _unreadable(text: str, path: str) -> ProblemError:
     return _problem(
         _(
-            "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy giờ:phút, ví dụ "
-            "09/12/2026 16:00."
+            "Không đọc được ngày hẹn trả “%(value)s”; nhập theo dạng dd/mm/yyyy (hẹn lúc hết giờ làm "
+            "việc ngày đó) hoặc dd/mm/yyyy giờ:phút, ví dụ 09/12/2026 hoặc 09/12/2026 16:00."
         )
         % {"value": text[:40]},
         path,
