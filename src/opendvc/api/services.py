@@ -16,6 +16,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import ratelimit_hit
+from opendvc.core.uploads import _strip_invisible
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
@@ -85,7 +86,9 @@ def api_token_issue(
             _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
             status=429,
         )
-    name = (name or "").strip()
+    # Shown in the owner's list of tokens: without control and invisible formatting characters (a
+    # right-to-left override showed the name, and what follows it, reversed).
+    name = " ".join(_strip_invisible(" ".join((name or "").split())).split())
     if not name:
         message = _("Hãy đặt tên cho mã truy cập.")
         raise ProblemError("validation_error", message, extra={"errors": [{"path": "name", "message": message}]})

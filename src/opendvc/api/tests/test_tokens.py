@@ -130,3 +130,23 @@ def test_a_refused_scope_or_past_expiry_names_its_field(owner, sent, path):
     assert r.status_code == 400 and r["Content-Type"] == "application/problem+json"
     assert r.json()["errors"] == [{"path": path, "message": r.json()["detail"]}]
     assert not ApiToken.objects.exists()
+
+
+def test_bidi_and_invisible_characters_are_not_kept_in_a_token_name(owner):
+    """A name with a right-to-left override (U+202E) showed reversed in the list of tokens; one of
+    invisible characters only was a token without a name."""
+    client = Client()
+    client.force_login(owner)
+    r = client.post(
+        "/api/v1/tokens",
+        {"name": "Máy \u202echủ\u200b báo cáo", "scopes": ["read"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["name"] == "Máy chủ báo cáo"
+    r = client.post(
+        "/api/v1/tokens",
+        {"name": "\u202e\u200b", "scopes": ["read"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and [e["path"] for e in r.json()["errors"]] == ["name"]
+    assert ApiToken.objects.count() == 1
