@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from opendvc.audit.services import audit_record
 from opendvc.core.problems import ProblemError
+from opendvc.core.uploads import _strip_invisible
 from opendvc.notifications.services import notify
 
 from . import crypto
@@ -106,8 +107,11 @@ STREET_MAX = 300
 
 def _text(value) -> str:
     """Typed text as stored: composed Unicode (a name typed with combining accents, "Trần" as
-    "Tra\u0302\u0300n", is the same name as one typed with precomposed letters) and single spaces."""
-    return " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+    "Tra\u0302\u0300n", is the same name as one typed with precomposed letters), single spaces, and no
+    control or invisible formatting characters (a right-to-left override U+202E in a name would show
+    it reversed, with what follows it, on the officers' pages and the printed letters)."""
+    spaced = " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+    return " ".join(_strip_invisible(spaced).split())
 
 
 def clean_profile_data(

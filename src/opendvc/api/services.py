@@ -16,6 +16,7 @@ from opendvc.audit.services import audit_record
 from opendvc.core.prepared import PreparedRead
 from opendvc.core.problems import ProblemError
 from opendvc.core.ratelimit import ratelimit_hit
+from opendvc.core.uploads import _strip_invisible
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
@@ -77,35 +78,35 @@ def api_token_issue(
 ) -> tuple[ApiToken, str]:
     """A token a signed-in person asks for (the API and the account page): within the person's
     creation limit (``rate_limited``, 429), with known scopes the person may hold (``invalid_scope``,
-    400, listing the allowed ones: ``scopes_for``) and an expiry the rules accept (``api_token_expiry_check``). Returns it with the
-    raw secret, to show once."""
+    400, listing the allowed ones: ``scopes_for``; ``errors`` names ``scopes``) and an expiry the
+    rules accept (``api_token_expiry_check``). Returns it with the raw secret, to show once."""
     if not ratelimit_hit(name="api_token_create", ident=f"user:{owner.pk}").allowed:
         raise ProblemError(
             "rate_limited",
             _("Bạn tạo quá nhiều mã truy cập trong thời gian ngắn; vui lòng thử lại sau."),
             status=429,
         )
-    name = (name or "").strip()
+    # Shown in the owner's list of tokens: without control and invisible formatting characters (a
+    # right-to-left override showed the name, and what follows it, reversed).
+    name = " ".join(_strip_invisible(" ".join((name or "").split())).split())
     if not name:
         message = _("Hãy đặt tên cho mã truy cập.")
         raise ProblemError("validation_error", message, extra={"errors": [{"path": "name", "message": message}]})
     allowed = scopes_for(owner)
     unknown = sorted(set(scopes) - set(KNOWN_SCOPES))
-    if unknown:
-        raise ProblemError(
-            "invalid_scope",
-            _("Phạm vi không hợp lệ: %(scopes)s.") % {"scopes": ", ".join(unknown)},
-            status=400,
-            extra={"allowed": sorted(allowed)},
-        )
     refused = sorted(set(scopes) - set(allowed))
-    if refused:
+    if unknown or refused:
+        message = (
+            _("Phạm vi không hợp lệ: %(scopes)s.") % {"scopes": ", ".join(unknown)}
+            if unknown
+            else _("Phạm vi %(scopes)s chỉ dành cho tài khoản cán bộ của cơ quan (kết nối hệ thống).")
+            % {"scopes": ", ".join(refused)}
+        )
         raise ProblemError(
             "invalid_scope",
-            _("Phạm vi %(scopes)s chỉ dành cho tài khoản cán bộ của cơ quan (kết nối hệ thống).")
-            % {"scopes": ", ".join(refused)},
+            message,
             status=400,
-            extra={"allowed": sorted(allowed)},
+            extra={"allowed": sorted(allowed), "errors": [{"path": "scopes", "message": message}]},
         )
     api_token_expiry_check(expires_at)
     return api_token_create(
@@ -115,8 +116,8 @@ def api_token_issue(
 
 def api_token_expiry_check(expires_at: datetime | None, *, now: datetime | None = None) -> None:
     """Refuse an expiry that is not a time in the next ``MAX_TOKEN_YEARS`` years with its offset:
-    ``invalid_expiry`` (400) for a past one, ``validation_error`` (422, path ``expires_at``) for one
-    without an offset or too far ahead."""
+    ``invalid_expiry`` (400) for a past one, ``validation_error`` (422) for one without an offset or
+    too far ahead; both name ``expires_at`` in ``errors``."""
     if expires_at is None:
         return
     if timezone.is_naive(expires_at):
@@ -124,7 +125,13 @@ def api_token_expiry_check(expires_at: datetime | None, *, now: datetime | None 
     else:
         now = now or timezone.now()
         if expires_at <= now:
-            raise ProblemError("invalid_expiry", _("Thời điểm hết hạn phải ở tương lai."), status=400)
+            message = _("Thời điểm hết hạn phải ở tương lai.")
+            raise ProblemError(
+                "invalid_expiry",
+                message,
+                status=400,
+                extra={"errors": [{"path": "expires_at", "message": message}]},
+            )
         if expires_at - now <= MAX_TOKEN_LIFETIME:
             return
         message = _("Thời điểm hết hạn không được quá %(n)s năm kể từ nay.") % {"n": MAX_TOKEN_YEARS}

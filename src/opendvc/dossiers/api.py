@@ -135,9 +135,19 @@ class DossierOut(Schema):
     declared_at: datetime | None = None
     received_at: datetime | None
     due_at: datetime | None
+    appointment_at: datetime | None = Field(
+        None,
+        description="Ngày hẹn lại trả kết quả sau thư xin lỗi, khi hồ sơ chưa kết thúc; ``due_at`` giữ "
+        "ngày hẹn ban đầu (dùng cho thống kê đúng hạn, trễ hạn).",
+    )
     finished_at: datetime | None
     on_time: str
     version: int
+    completion_items: list[str] = Field(
+        default_factory=list,
+        description="Các nội dung cơ quan yêu cầu người nộp hoàn thiện (``returned_for_completion``) "
+        "hoặc bổ sung (``supplement_requested``), như trên trang hồ sơ; rỗng ở trạng thái khác.",
+    )
     data: dict[str, Any]
     files: list[DossierFileOut]
     documents: list[str]
@@ -285,9 +295,11 @@ def _out(dossier: Dossier, user, *, own: bool = False) -> DossierOut:
         declared_at=dossier.declared_at,
         received_at=dossier.received_at,
         due_at=dossier.due_at,
+        appointment_at=selectors.new_appointment(dossier),
         finished_at=dossier.finished_at,
         on_time=selectors.on_time_state(dossier),
         version=dossier.version,
+        completion_items=selectors.requested_items(dossier),
         data=_form_data(dossier, user, own=own),
         files=[
             DossierFileOut(

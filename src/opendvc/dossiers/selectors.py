@@ -581,7 +581,7 @@ def public_status(*, code: str, key: str) -> dict | None:
         "due_at": dossier.due_at,
         "finished_at": dossier.finished_at,
         # The new appointment after an apology (``late``); statistics keep ``due_at``.
-        "appointment_at": dossier.appointment_at if dossier.finished_at is None else None,
+        "appointment_at": new_appointment(dossier),
         "on_time": on_time_state(dossier),
         "steps": steps,
     }
@@ -668,6 +668,22 @@ def offered_actions(*, dossier: Dossier, user) -> list[str]:
 
 
 __all__ = ["FINAL_STATES", "inbox", "last_form_data", "public_status"]
+
+
+def new_appointment(dossier: Dossier) -> datetime | None:
+    """The new appointment the applicant is given after an apology (``late``), while the dossier is
+    open; statistics keep ``due_at`` (NĐ 61/2018, Art. 19)."""
+    return dossier.appointment_at if dossier.finished_at is None else None
+
+
+# The states in which the applicant has items to supply: the ones the agency listed.
+ITEMS_ASKED_STATES = frozenset({State.RETURNED_FOR_COMPLETION, State.SUPPLEMENT_REQUESTED})
+
+
+def requested_items(dossier: Dossier) -> list[str]:
+    """What the applicant is asked to complete or supplement, while the dossier waits for it (the
+    applicant's page lists them; NĐ 61/2018, Art. 15); none in any other state."""
+    return list(dossier.completion_items or []) if dossier.status in ITEMS_ASKED_STATES else []
 
 
 def earlier_completion_items(*, dossier: Dossier) -> list[str]:

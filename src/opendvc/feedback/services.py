@@ -9,6 +9,7 @@ entry in the same transaction and sends notifications once the transaction has c
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -258,10 +259,26 @@ def validate_sender(
         )
 
 
+# Invisible formatting characters (bidi overrides such as U+202E, zero-width marks: Unicode category
+# Cf) and control characters other than line breaks and tabs (Cc) are not kept: a subject of
+# right-to-left overrides only passed for a title, and one inside a text showed the rest of its line
+# reversed to the officers.
+_KEPT_CONTROLS = frozenset("\n\r\t")
+
+
+def clean_text(value: str | None) -> str:
+    """Typed text as stored: NFC, without invisible formatting and control characters (line breaks
+    and tabs kept), trimmed."""
+    text = unicodedata.normalize("NFC", value or "")
+    return "".join(
+        ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in {"Cc", "Cf"}
+    ).strip()
+
+
 def check_text(*, subject: str, content: str) -> None:
-    """The title and the text of a new item: present and within their lengths (raises
-    ProblemError 422)."""
-    subject, content = (subject or "").strip(), (content or "").strip()
+    """The title and the text of a new item, as stored (``clean_text``): present and within their
+    lengths (raises ProblemError 422)."""
+    subject, content = clean_text(subject), clean_text(content)
     if not subject:
         raise _invalid("subject", _("Vui lòng nhập tiêu đề."))
     if len(subject) > 300:
@@ -302,7 +319,7 @@ def feedback_create(
         raise _invalid("channel", _("Kênh tiếp nhận không hợp lệ."))
     if kind not in Kind.values:
         raise _invalid("kind", _("Loại phản ánh, kiến nghị không hợp lệ."))
-    subject, content = (subject or "").strip(), (content or "").strip()
+    subject, content = clean_text(subject), clean_text(content)
     check_text(subject=subject, content=content)
     if sender is not None and not getattr(sender, "is_authenticated", False):
         sender = None

@@ -98,7 +98,7 @@ class OutboxOut(Schema):
 
 @router.get(
     "/integrations/outbox",
-    response={200: OutboxOut, **problems(403)},
+    response={200: OutboxOut, **problems(403, 422)},
     summary="Liên thông: tồn đọng theo nơi nhận, lượt gửi lỗi (giám sát)",
 )
 def outbox_state(request, destination: str = ""):
@@ -106,6 +106,7 @@ def outbox_state(request, destination: str = ""):
     message not yet delivered, whether it is paused and until when its peer asked us to wait; the
     latest failures with their last error."""
     _ict_only(request, "read")
+    outbox.destination_filter_check(destination)
     return {
         "destinations": outbox.backlog(),
         "failures": [
@@ -123,7 +124,7 @@ def outbox_state(request, destination: str = ""):
                 "last_error_at": d.last_error_at,
                 "next_attempt_at": d.next_attempt_at if d.status == "failed" else None,
             }
-            for d in outbox.failures(destination=destination[:60])
+            for d in outbox.failures(destination=destination)
         ],
         "mapping_problems": mapping_problems(),
         "inbound": [

@@ -546,6 +546,22 @@ def destination_known(code: str) -> bool:
     )
 
 
+def destination_filter_check(code: str) -> None:
+    """Refuse a destination to filter by that the portal does not send to (``validation_error``, 422,
+    naming ``destination``): a misspelt one answered an empty list of failures, read as "nothing
+    failed"."""
+    if code and (len(code) > 60 or not destination_known(code)):
+        message = _("Không có nơi nhận “%(code)s”; dùng một trong: %(known)s.") % {
+            "code": code[:60],
+            "known": ", ".join(sorted(SENDER_NAMES)),
+        }
+        raise ProblemError(
+            "validation_error",
+            message,
+            extra={"errors": [{"path": "destination", "message": message}]},
+        )
+
+
 def destination_pause(*, code: str, paused: bool, actor, request=None) -> Destination:
     """Pause or resume a destination: the relay leaves a paused destination's deliveries waiting."""
     if not code or len(code) > 60:

@@ -42,3 +42,26 @@ def test_a_json_body_that_is_not_an_object_is_refused(client, api, body):
     r = client.put("/api/v1/accounts/profile", body, content_type="application/json", **auth)
     assert r.status_code == 422, (body, r.status_code, r.content)
     assert r.json()["code"] == "validation_error" and "đối tượng JSON" in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Nguyễn \u202eVăn An", "Nguyễn Văn An"),  # right-to-left override
+        ("Nguyễn\u200b Văn\u2066 An\u2069", "Nguyễn Văn An"),  # zero-width space, isolates
+        ("Nguyễn \u202e Văn\u0007 An", "Nguyễn Văn An"),  # one space left where a mark stood alone
+    ],
+)
+def test_bidi_and_invisible_characters_are_not_kept_in_a_name(client, api, typed, stored):
+    """A right-to-left override kept in a name showed it, and whatever follows it on the line,
+    reversed on the officers' pages and on the letters printed for the applicant."""
+    user, auth = api
+    r = client.put(
+        "/api/v1/accounts/profile",
+        {"full_name": typed, "current_street": typed},
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["full_name"] == stored
+    assert User.objects.get(pk=user.pk).full_name == stored

@@ -111,3 +111,42 @@ def test_a_name_of_spaces_is_no_name(owner):
     assert not ApiToken.objects.exists()
     r = client.post("/api/v1/tokens", {"name": "  Kế toán  ", "scopes": ["read"]}, content_type="application/json")
     assert r.status_code == 201 and r.json()["name"] == "Kế toán"
+
+
+@pytest.mark.parametrize(
+    ("sent", "path"),
+    [
+        ({"scopes": ["root"]}, "scopes"),
+        ({"scopes": ["integrations"]}, "scopes"),  # a staff scope asked by a citizen
+        ({"scopes": ["read"], "expires_at": "2020-01-01T00:00:00+07:00"}, "expires_at"),
+    ],
+)
+def test_a_refused_scope_or_past_expiry_names_its_field(owner, sent, path):
+    """Every refusal of a field names it in ``errors``, as the 422s do: an app shows the message at
+    the scopes or the expiry; these two 400s had only a ``detail``."""
+    session = Client()
+    session.force_login(owner)
+    r = session.post("/api/v1/tokens", {"name": "x", **sent}, content_type="application/json")
+    assert r.status_code == 400 and r["Content-Type"] == "application/problem+json"
+    assert r.json()["errors"] == [{"path": path, "message": r.json()["detail"]}]
+    assert not ApiToken.objects.exists()
+
+
+def test_bidi_and_invisible_characters_are_not_kept_in_a_token_name(owner):
+    """A name with a right-to-left override (U+202E) showed reversed in the list of tokens; one of
+    invisible characters only was a token without a name."""
+    client = Client()
+    client.force_login(owner)
+    r = client.post(
+        "/api/v1/tokens",
+        {"name": "Máy \u202echủ\u200b báo cáo", "scopes": ["read"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["name"] == "Máy chủ báo cáo"
+    r = client.post(
+        "/api/v1/tokens",
+        {"name": "\u202e\u200b", "scopes": ["read"]},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and [e["path"] for e in r.json()["errors"]] == ["name"]
+    assert ApiToken.objects.count() == 1

@@ -198,3 +198,32 @@ def test_a_paper_letter_field_too_long_is_not_also_said_to_be_missing(client, or
     errors = r.context["form"].errors
     assert r.status_code == 422 and sorted(errors) == ["sender_name", "sender_phone"]
     assert all(len(messages) == 1 for messages in errors.values())
+
+
+@pytest.mark.parametrize("field", ["subject", "content"])
+def test_a_text_of_invisible_characters_only_is_refused_as_empty(client, org, field):
+    """Right-to-left overrides and zero-width marks show nothing: a subject or a text made of them
+    only was recorded as an item with an empty title or text."""
+    sent = {
+        "subject": "Hỏi về lệ phí",
+        "content": "Lệ phí cấp bản sao bao nhiêu?",
+        "sender_name": "Trịnh Văn K",
+        "sender_phone": "0934567890",
+        field: "\u202e\u200b\u2066 \u2069",
+    }
+    r = client.post("/api/v1/feedback/public", sent, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert [e["path"] for e in r.json()["errors"]] == [field]
+    assert Feedback.objects.count() == 0
+
+
+def test_bidi_overrides_are_not_kept_in_a_new_item_but_line_breaks_are(client, org):
+    client.force_login(org["citizen"])
+    r = client.post(
+        "/api/v1/feedback",
+        {"subject": "Hỏi \u202evề lệ phí", "content": "Dòng một\u200b\nDòng\u202e hai"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    fb = Feedback.objects.get(code=r.json()["code"])
+    assert (fb.subject, fb.content) == ("Hỏi về lệ phí", "Dòng một\nDòng hai")

@@ -435,3 +435,19 @@ def test_a_refusals_code_is_named_and_the_raw_code_kept(client, ict, language, w
     for code in ("conflict", "stale_request", "413", "something_new"):
         assert f"<code>{code}</code>" in html, code
         assert f"({code})" not in html, code
+
+
+def test_failures_of_a_destination_it_does_not_send_to_are_refused_not_empty(client, national, ict):
+    """A misspelt destination answered no failures at all, read as "nothing failed there"."""
+    _enqueue("E-1", 1)
+    national.switches.malformed = True
+    outbox_relay(budget_seconds=0)
+    _token, raw = api_token_create(owner=ict, name="giam-sat", scopes=["read"])
+    auth = {"Authorization": f"Bearer {raw}"}
+    url = "/api/v1/integrations/outbox"
+    assert len(client.get(url, {"destination": "national"}, headers=auth).json()["failures"]) == 1
+    for typed in ("nationl", "x" * 61):
+        answer = client.get(url, {"destination": typed}, headers=auth)
+        assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
+        [error] = answer.json()["errors"]
+        assert error["path"] == "destination" and "national" in error["message"]
