@@ -11,6 +11,7 @@ from django.utils import translation
 
 from opendvc.core.problems import ProblemError
 from opendvc.dossiers.services import dossier_act
+from opendvc.dossiers.tests.conftest import sign_in
 from opendvc.linked.bundles import BIRTH, DEATH
 from opendvc.linked.models import Handoff, Part, PartState
 from opendvc.linked.selectors import dossier_progress, linked_figures
@@ -111,7 +112,7 @@ def test_handoffs_run_in_parallel_each_on_its_own_clock_across_tet(bundles, peop
 
 
 def test_partial_refusal_the_other_agency_continues_and_the_dossier_returns_what_there_is(
-    bundles, people
+    bundles, people, client
 ):
     dossier = file_bundle(bundles[BIRTH], people)
     parts = parts_of(dossier)
@@ -162,6 +163,13 @@ def test_partial_refusal_the_other_agency_continues_and_the_dossier_returns_what
         "khai-sinh",
         "bhyt",
     ]
+    # The page offers the leader to complete it, and asks first: it cannot be undone.
+    sign_in(client, people["chair"])
+    page = client.get(f"/mot-cua/lien-thong/phan/{parts['khai-sinh'].pk}/").content.decode()
+    assert (
+        f'data-confirm="Hoàn tất hồ sơ liên thông {dossier.code}? Hồ sơ được phê duyệt với kết quả'
+        in page
+    )
     done = linked_dossier_finish(dossier=dossier, actor=people["chair"])
     assert done.status == "result_ready"
     event = done.events.filter(action="approve").get()

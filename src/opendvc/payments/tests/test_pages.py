@@ -4,6 +4,7 @@ HTTP)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
@@ -632,6 +633,11 @@ def test_the_payments_page_offers_each_officer_only_the_refund_steps_they_may_ta
     client.force_login(leader)
     text = client.get(page).content.decode()
     assert f'name="refund" value="{refund.pk}"' in text and 'value="approve"' in text
+    # Approving sends the money back and cannot be undone: that button asks first (portal.js), the
+    # rejection does not.
+    approve = re.search(r'<button[^>]*value="approve"[^>]*>', text).group(0)
+    assert 'data-confirm="Duyệt hoàn ' in approve and "không hủy được" in approve
+    assert "data-confirm" not in re.search(r'<button[^>]*value="reject"[^>]*>', text).group(0)
     client.post(f"{page}hoan-tien/", {"refund": refund.pk, "decision": "reject"})
     # Rejected: the officer may ask again.
     client.force_login(officer)

@@ -9,9 +9,12 @@
   document.addEventListener("htmx:afterSwap", function (evt) { focusErrorSummary(evt.target); });
   // An action that cannot be undone asks first (the form's data-confirm is the question, in the
   // page's language); without this file the button acts at once, as every other form.
+  // A form with several buttons asks only for the one that cannot be undone (its own data-confirm).
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    var button = evt.submitter;
+    var question = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+      (form && form.getAttribute && form.getAttribute("data-confirm"));
     if (question && !window.confirm(question)) { evt.preventDefault(); }
   });
   document.addEventListener("change", function (evt) {
