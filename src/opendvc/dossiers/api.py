@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import Http404
@@ -41,6 +41,17 @@ from .uploads import UploadError, check_file, read_limited
 router = Router(tags=["Hồ sơ"])
 
 PUBLIC_PAGE = 100
+
+
+# How a dossier stands against its due date (``selectors.on_time_state``): "" while it has none yet
+# (a draft, a dossier waiting for intake, a refused one); open: on_time, due_soon, overdue;
+# finished: early, on_time, late (frozen when it ends).
+OnTime = Literal["", "on_time", "due_soon", "overdue", "early", "late"]
+ON_TIME_HELP = (
+    "Tình trạng so với hạn giải quyết: chuỗi rỗng khi hồ sơ chưa có hạn (bản nháp, chờ tiếp nhận, bị "
+    "từ chối); hồ sơ đang giải quyết: on_time, due_soon, overdue; hồ sơ đã kết thúc: early, on_time, "
+    "late (cố định khi kết thúc)."
+)
 
 
 class UploadOut(Schema):
@@ -141,7 +152,7 @@ class DossierOut(Schema):
         "ngày hẹn ban đầu (dùng cho thống kê đúng hạn, trễ hạn).",
     )
     finished_at: datetime | None
-    on_time: str
+    on_time: OnTime = Field(..., description=ON_TIME_HELP)
     version: int
     completion_items: list[str] = Field(
         default_factory=list,
@@ -178,7 +189,7 @@ class DossierItem(Schema):
     status: str
     submitted_at: datetime | None
     due_at: datetime | None
-    on_time: str
+    on_time: OnTime = Field(..., description=ON_TIME_HELP)
 
 
 class DossierList(Schema):
@@ -229,7 +240,7 @@ class PublicDossier(Schema):
     due_at: datetime | None
     finished_at: datetime | None
     appointment_at: datetime | None = None
-    on_time: str
+    on_time: OnTime = Field(..., description=ON_TIME_HELP)
     steps: list[PublicStep]
 
 
