@@ -153,6 +153,26 @@ def clean_profile_data(
         gender = ""
     out["gender"] = gender
 
+    if profile.cccd_verified:
+        # The verified number carries the year of birth and the gender, and is checked against them:
+        # clearing either would leave that check nothing to compare (a changed value is checked below).
+        if dob is None and "date_of_birth" not in errors and profile.date_of_birth is not None:
+            errors["date_of_birth"] = _err(
+                _(
+                    "Không để trống ngày sinh: số CCCD của ông/bà đã được xác thực qua định danh "
+                    "điện tử và được đối chiếu với ngày sinh."
+                ),
+                "date_of_birth_required",
+            )
+        if not gender and "gender" not in errors and profile.gender:
+            errors["gender"] = _err(
+                _(
+                    "Không để trống giới tính: số CCCD của ông/bà đã được xác thực qua định danh "
+                    "điện tử và được đối chiếu với giới tính."
+                ),
+                "gender_required",
+            )
+
     cccd = normalize_cccd(str(merged.get("cccd") or ""))
     if profile.cccd_verified and crypto.lookup_hash(cccd) != profile.cccd_hash:
         # Verified through the electronic identity: only a new sign-in there changes it.

@@ -239,3 +239,40 @@ def test_connecting_the_identity_from_a_signed_in_account_verifies_its_number(cl
     profile = PersonProfile.objects.get(user=user)
     assert profile.cccd == CCCD and profile.cccd_verified
     assert PersonProfile.objects.get(user=squatter).cccd == ""
+
+
+@pytest.mark.django_db
+def test_a_verified_profile_keeps_its_date_of_birth_and_gender(client):
+    """The verified number is checked against the date of birth and the gender: clearing them would
+    leave the check nothing to compare. A different date of the same year is still checked and kept."""
+    from datetime import date
+
+    from opendvc.dossiers.tests.conftest import sign_in
+
+    user = UserFactory()
+    services.update_profile(
+        user=user,
+        actor=user,
+        data={"full_name": user.full_name, "date_of_birth": date(2001, 5, 4), "gender": "female"},
+    )
+    _verified(user)
+    for data, field, code in (
+        ({"date_of_birth": ""}, "date_of_birth", "date_of_birth_required"),
+        ({"gender": ""}, "gender", "gender_required"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            services.update_profile(user=user, actor=user, data={"full_name": user.full_name, **data})
+        assert err.value.error_dict[field][0].code == code
+    sign_in(client, user)
+    r = client.put(
+        "/api/v1/accounts/profile", {"date_of_birth": ""}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r["Content-Type"].startswith("application/problem+json")
+    assert [e["path"] for e in r.json()["errors"]] == ["date_of_birth"]
+    profile = PersonProfile.objects.get(user=user)
+    assert profile.date_of_birth == date(2001, 5, 4) and profile.gender == "female"
+    # Another day of the same year is checked against the number, and kept.
+    services.update_profile(
+        user=user, actor=user, data={"full_name": user.full_name, "date_of_birth": date(2001, 6, 1)}
+    )
+    assert PersonProfile.objects.get(user=user).date_of_birth == date(2001, 6, 1)
