@@ -71,8 +71,10 @@ def seed(stdout=None) -> None:
         return services.survey_invite(dossier=dossier)
 
     with transaction.atomic():
-        returned()
+        # The earlier return is answered; the later one's invitation, the newest notice of the
+        # citizen's inbox, waits for the answer.
         answered = returned()
+        returned()
         services.survey_answer(
             invitation=answered,
             overall=5,
