@@ -313,6 +313,7 @@ class StateMachine:
         context: dict[str, Any] | None = None,
         savepoint: bool = True,
         created: Callable[[Any], None] | None = None,
+        at: datetime | None = None,
     ) -> Act:
         """Apply the row of ``action`` to ``row`` (a model instance) as ``actor`` or as the system.
         Returns the ``Act`` (``act.row`` is the locked, updated row; ``act.event`` the event).
@@ -327,7 +328,13 @@ class StateMachine:
         the event, the documents and the audit entry.
 
         ``savepoint=False``: the caller's own transaction is rolled back whole when this raises (it
-        does not go on after a refused action), so no savepoint is taken for the action."""
+        does not go on after a refused action), so no savepoint is taken for the action.
+
+        ``at``: the instant the action took place, when it is recorded after it (never later than
+        now; ValueError otherwise): the handler, the deadlines and the event take it; the audit entry
+        keeps the instant it was written. Not for requests: an action a person takes is taken now."""
+        if at is not None and at > timezone.now():
+            raise ValueError("An action cannot be recorded at a future instant.")
         rows = self.by_action.get(action)
         if not rows:
             raise self.unknown_action(action)
@@ -351,6 +358,7 @@ class StateMachine:
                     issued=issued,
                     context=context or {},
                     created=created,
+                    at=at,
                 )
         except BaseException:
             if own:
@@ -360,7 +368,7 @@ class StateMachine:
 
     def _apply(
         self, action: str, *, row, actor, system, request, expected_version, inputs, issued, context,
-        created=None,
+        created=None, at=None,
     ) -> Act:
         # ``Model(pk=…)`` stands for an existing row (also ``_state.adding``): only a row without its
         # key yet is new.
@@ -375,7 +383,7 @@ class StateMachine:
         role = self.pick_role(spec, roles)
         if role is None:
             raise self.denied(locked, spec)
-        now = timezone.now()
+        now = at or timezone.now()
         cleaned = self.clean(spec, inputs, row=locked, now=now)
         self.prepare(locked, now)
         outcome = (

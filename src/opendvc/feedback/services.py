@@ -392,6 +392,8 @@ def feedback_create(
             actor=entered_by or sender,
             actor_role=entered_role if entered_by else (Role.SENDER if sender else Role.SYSTEM),
             data={"channel": channel, "files": [f.name for f in files]},
+            # The history starts when the item was received (an imported item's sending instant).
+            created_at=fb.created_at,
         )
         audit_record(
             actor=entered_by or sender,
@@ -869,6 +871,7 @@ def feedback_act(
     system: bool = False,
     expected_version: int | None = None,
     request=None,
+    at: datetime | None = None,
 ) -> Feedback:
     """Apply ``action`` (a row of ``TABLE``) to the item, as ``actor``. Raises ProblemError: 409
     ``conflict`` when the action is out of turn or for a stale ``expected_version`` (the same code as
@@ -877,7 +880,13 @@ def feedback_act(
 
     Side effects (``opendvc.core.statemachine``): updates the item (deadlines computed with the
     working-time engine), appends one history entry, writes the audit entry, stores answer files, and
-    notifies the people concerned after commit (``feedback_acted`` too)."""
+    notifies the people concerned after commit (``feedback_acted`` too).
+
+    ``at``: the instant the action took place when it is recorded after it (the demo data's history;
+    ``StateMachine.act``): the deadlines count from it; never later than now, never before the item
+    was received."""
+    if at is not None and at < feedback.created_at:
+        raise ValueError("An action cannot precede the item's receipt.")
     for field, limit, message in (
         ("note", NOTE_MAX, gettext_lazy("Ghi chú, lý do dài tối đa 5.000 ký tự.")),
         ("answer", ANSWER_MAX, gettext_lazy("Nội dung trả lời dài tối đa 20.000 ký tự.")),
@@ -894,6 +903,7 @@ def feedback_act(
         expected_version=expected_version,
         inputs=inputs,
         context={"as_sender": as_sender},
+        at=at,
     ).row
 
 

@@ -25,6 +25,10 @@ DEMO_MODULES = [
     "opendvc.postal.demo",
     "opendvc.payments.demo",
     "opendvc.linked.demo",
+    # Feedback items at the demo department, and the surveys of returned dossiers (before the
+    # reports' facts: their dossiers are facts too).
+    "opendvc.feedback.demo",
+    "opendvc.surveys.demo",
     "opendvc.reports.demo",
 ]
 
