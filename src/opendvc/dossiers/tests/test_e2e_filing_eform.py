@@ -106,3 +106,31 @@ def test_filing_page_eform_works_in_the_browser(new_page, seeded, applicant, wid
     assert summary.locator("a[href^='#tp-']").count() >= 1
     screenshot(page, f"filing-eform-errors-{width}")
     assert Dossier.objects.count() == 0
+
+
+def test_a_ward_chosen_while_the_list_is_on_its_way_stays_chosen(new_page, seeded, applicant):  # noqa: F811
+    """The province's list is asked for again (the same province chosen again) while the ward list
+    already holds its wards; a ward chosen before the answer arrives was wiped out by it, and the
+    form was refused for a missing ward."""
+    from opendvc.eforms.engine import units
+
+    page = _signed_in_page(new_page, seeded, applicant, 1280)
+    page.goto(seeded.url + "/nop-ho-so/1.001193/")
+    _provinces, wards = units()
+    wanted = str(sorted(code for code, (_n, p) in wards.items() if p == 75)[3])
+    ward = "#tkf-requester_address-ward"
+    page.select_option("#tkf-requester_address-province", "75")
+    page.wait_for_selector(f"{ward} option[value='{wanted}']", state="attached")
+    held = []
+    page.route("**/to-khai/phuong-xa/**", lambda route: held.append(route))
+    page.select_option("#tkf-requester_address-province", "75")
+    page.select_option(ward, wanted)
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the ward list was not asked for again"
+    with page.expect_response("**/to-khai/phuong-xa/**"):
+        held[0].continue_()
+    page.wait_for_timeout(200)
+    assert page.locator(ward).input_value() == wanted

@@ -46,8 +46,14 @@
         if (select.value !== province) { return; }
         var doc = new DOMParser().parseFromString("<select>" + html + "</select>", "text/html");
         var options = doc.querySelectorAll("option");
+        // A ward chosen while the answer was on its way (the list already held the province's
+        // wards) stays chosen when the answer has it too.
+        var chosen = target.value;
         target.innerHTML = "";
         Array.prototype.forEach.call(options, function (o) { target.appendChild(document.importNode(o, true)); });
+        if (chosen && Array.prototype.some.call(target.options, function (o) { return o.value === chosen; })) {
+          target.value = chosen;
+        }
       })
       .catch(function () { /* keep the old list; the refresh button still works */ });
   }
