@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from django.utils import timezone
+
 from .models import SurveyInvitation, SurveyResponse
 
 
@@ -23,3 +25,16 @@ def dossier_satisfaction(*, start: datetime, end: datetime) -> dict[int, dict[st
     ).values_list("agency_id", "dossier_code"):
         out[agency_id]["dissatisfied"].add(code)
     return dict(out)
+
+
+def invitation_for(*, dossier, user) -> SurveyInvitation | None:
+    """The survey of ``dossier`` for its applicant ``user`` to open from the dossier's page: answered
+    (to say so), or still open; None for anyone else, or once it expired unanswered."""
+    if not getattr(user, "is_authenticated", False) or dossier is None or dossier.pk is None:
+        return None
+    invitation = SurveyInvitation.objects.filter(dossier=dossier, applicant=user).first()
+    if invitation is None:
+        return None
+    if invitation.answered_at is None and invitation.expires_at <= timezone.now():
+        return None
+    return invitation
