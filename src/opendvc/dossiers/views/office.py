@@ -367,11 +367,8 @@ def _intake_refused(request, context, *, fields: dict[str, str], others=(), stat
 
 def _intake_problem(request, context, exc: ProblemError):
     """A refused ``intake_register``: the errors it names at their inputs, the rest in the summary."""
-    fields: dict[str, str] = {}
-    for e in exc.extra.get("errors") or []:
-        if isinstance(e, dict) and e.get("path") in INTAKE_INPUTS and e.get("message"):
-            fields.setdefault(INTAKE_INPUTS[e["path"]], e["message"])
-    others = [m for m in exc.messages() if m not in fields.values()]
+    fields, links = errors_at_inputs(exc, INTAKE_INPUTS.get)
+    others = [link["message"] for link in links if not link["target"]]
     return _intake_refused(
         request,
         context,
